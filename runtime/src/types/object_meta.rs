@@ -1,0 +1,223 @@
+//! `ObjectMeta` and the types it holds.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
+
+use super::Time;
+
+/// Metadata every persisted object has: name, namespace, labels, resourceVersion, owners, ...
+/// (`meta/v1` `ObjectMeta`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectMeta {
+    /// Unstructured key/value data set by external tools.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<BTreeMap<String, String>>,
+    /// When the object was created, set by the server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creation_timestamp: Option<Time>,
+    /// Seconds allowed for graceful termination before the object is removed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deletion_grace_period_seconds: Option<i64>,
+    /// When the object will be deleted, set by the server when deletion is requested.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deletion_timestamp: Option<Time>,
+    /// Finalizers that must be removed before the object is deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finalizers: Option<Vec<String>>,
+    /// Prefix for a name the server generates when `name` is empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generate_name: Option<String>,
+    /// Sequence number of a specific generation of the desired state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generation: Option<i64>,
+    /// Labels used to select objects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<BTreeMap<String, String>>,
+    /// Which field manager owns which fields (server-side apply).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed_fields: Option<Vec<ManagedFieldsEntry>>,
+    /// Name, unique within a namespace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Namespace, empty for cluster-scoped objects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Objects this object depends on, for garbage collection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_references: Option<Vec<OwnerReference>>,
+    /// Opaque version of the object, for optimistic concurrency and watches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_version: Option<String>,
+    /// Deprecated; not set by current servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub self_link: Option<String>,
+    /// Unique identifier of this incarnation of the object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
+}
+
+impl ObjectMeta {
+    /// The object's name, or `""` when it has none yet.
+    pub fn name(&self) -> &str {
+        self.name.as_deref().unwrap_or_default()
+    }
+
+    /// The object's namespace, or `None` for cluster-scoped objects.
+    pub fn namespace(&self) -> Option<&str> {
+        self.namespace.as_deref().filter(|namespace| !namespace.is_empty())
+    }
+
+    /// The object's resourceVersion, or `None` when the server has not set one.
+    pub fn resource_version(&self) -> Option<&str> {
+        self.resource_version.as_deref().filter(|version| !version.is_empty())
+    }
+
+    /// The label with this key, if set.
+    pub fn label(&self, key: &str) -> Option<&str> {
+        self.labels.as_ref()?.get(key).map(String::as_str)
+    }
+
+    /// The annotation with this key, if set.
+    pub fn annotation(&self, key: &str) -> Option<&str> {
+        self.annotations.as_ref()?.get(key).map(String::as_str)
+    }
+}
+
+/// A reference to an object that owns this one (`meta/v1` `OwnerReference`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OwnerReference {
+    /// API version of the owner.
+    #[serde(default)]
+    pub api_version: String,
+    /// If true, the owner cannot be deleted from the key-value store until this reference is
+    /// removed (foreground deletion).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block_owner_deletion: Option<bool>,
+    /// If true, this reference points to the managing controller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub controller: Option<bool>,
+    /// Kind of the owner.
+    #[serde(default)]
+    pub kind: String,
+    /// Name of the owner.
+    #[serde(default)]
+    pub name: String,
+    /// UID of the owner.
+    #[serde(default)]
+    pub uid: String,
+}
+
+/// One field manager's ownership of fields (`meta/v1` `ManagedFieldsEntry`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManagedFieldsEntry {
+    /// API version of the fields' schema.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_version: Option<String>,
+    /// Format of `fieldsV1`; only `FieldsV1` is defined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fields_type: Option<String>,
+    /// The set of owned fields.
+    #[serde(default, rename = "fieldsV1", skip_serializing_if = "Option::is_none")]
+    pub fields_v1: Option<FieldsV1>,
+    /// The manager's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<String>,
+    /// `Apply` or `Update`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation: Option<String>,
+    /// The subresource the fields were written through, empty for the main resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subresource: Option<String>,
+    /// When the fields were last changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<Time>,
+}
+
+/// A set of fields as a JSON trie (`meta/v1` `FieldsV1`), kept as its JSON text: clients
+/// rarely read it, and parsing it into a tree would cost most of an object's memory.
+///
+/// Decodes only from JSON (serde_json deserializers, including `serde_json::Value`).
+#[derive(Clone)]
+pub struct FieldsV1(Box<RawValue>);
+
+impl FieldsV1 {
+    /// The JSON text of the field set.
+    pub fn as_json(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The field set parsed into a JSON value.
+    pub fn to_value(&self) -> serde_json::Value {
+        // The text came from a JSON parser, so it parses again.
+        serde_json::from_str(self.0.get()).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// A field set from a JSON value.
+    pub fn from_value(value: &serde_json::Value) -> Self {
+        let text = value.to_string();
+        Self(RawValue::from_string(text).unwrap_or_else(|_| empty_fields()))
+    }
+}
+
+fn empty_fields() -> Box<RawValue> {
+    RawValue::from_string("{}".to_owned()).unwrap_or_else(|_| unreachable!("`{{}}` is valid JSON"))
+}
+
+impl Default for FieldsV1 {
+    fn default() -> Self {
+        Self(empty_fields())
+    }
+}
+
+impl PartialEq for FieldsV1 {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.get() == other.0.get()
+    }
+}
+
+impl fmt::Debug for FieldsV1 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("FieldsV1").field(&self.0.get()).finish()
+    }
+}
+
+impl Serialize for FieldsV1 {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for FieldsV1 {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Box::<RawValue>::deserialize(deserializer).map(Self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_v1_round_trips_verbatim() {
+        let json = r#"{"manager":"kubectl","fieldsV1":{"f:metadata":{"f:labels":{".":{}}}}}"#;
+        let entry: ManagedFieldsEntry = serde_json::from_str(json).expect("decodes");
+        assert_eq!(serde_json::to_string(&entry).expect("encodes"), r#"{"fieldsV1":{"f:metadata":{"f:labels":{".":{}}}},"manager":"kubectl"}"#);
+        let via_value: ManagedFieldsEntry =
+            serde_json::from_value(serde_json::from_str(json).expect("parses")).expect("decodes from a value");
+        assert_eq!(via_value, entry);
+    }
+
+    #[test]
+    fn accessors_treat_empty_as_absent() {
+        let meta = ObjectMeta { namespace: Some(String::new()), ..ObjectMeta::default() };
+        assert_eq!(meta.namespace(), None);
+        assert_eq!(meta.name(), "");
+        assert_eq!(meta.resource_version(), None);
+    }
+}

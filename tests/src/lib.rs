@@ -1,0 +1,1 @@
+//! Test harness: a real kube-apiserver + etcd on loopback.
