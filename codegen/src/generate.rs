@@ -1,0 +1,217 @@
+//! `kubegen generate`: load the inputs, build the model, emit the crate, write or check it.
+
+use std::path::{Component, Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::emit::{self, CrateSettings, Files, RuntimeDependency};
+use crate::error::{Error, Result};
+use crate::fixups::{self, StalePolicy};
+use crate::ir::{self, Model};
+use crate::output::{self, WriteReport};
+use crate::spec::{self, RawSpec};
+
+/// What to generate from, and where to.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Spec files or directories; the bundled Kubernetes spec when empty.
+    pub specs: Vec<PathBuf>,
+    /// CRD manifests, added to the specs.
+    pub crds: Vec<PathBuf>,
+    /// The crate directory.
+    pub out: PathBuf,
+    /// Package name of the generated crate.
+    pub crate_name: String,
+    /// Package version of the generated crate.
+    pub crate_version: String,
+    /// How the crate depends on `kubegen-runtime`; by default a path to this kubegen's own
+    /// runtime when its sources are present, else a version requirement.
+    pub runtime: Option<RuntimeDependency>,
+    /// Compare instead of writing.
+    pub check: bool,
+}
+
+impl Options {
+    /// Options for `out` with defaults: the bundled spec, crate `kubegen-api` 0.1.0.
+    pub fn new(out: impl Into<PathBuf>) -> Self {
+        Self {
+            specs: Vec::new(),
+            crds: Vec::new(),
+            out: out.into(),
+            crate_name: "kubegen-api".to_owned(),
+            crate_version: "0.1.0".to_owned(),
+            runtime: None,
+            check: false,
+        }
+    }
+}
+
+/// What a run produced, for the summary on stderr.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    /// Types generated.
+    pub types: usize,
+    /// Resources found.
+    pub resources: usize,
+    /// Modules (group/versions) generated.
+    pub modules: usize,
+    /// Files in the crate.
+    pub files: usize,
+    /// What writing did (empty with `check`).
+    pub write: WriteReport,
+    /// Time spent loading and parsing the inputs.
+    pub load_time: Duration,
+    /// Time spent building the model.
+    pub model_time: Duration,
+    /// Time spent rendering files.
+    pub emit_time: Duration,
+    /// Time spent writing or comparing files.
+    pub write_time: Duration,
+}
+
+/// Loads specs (the bundled one when `specs` is empty) and CRDs into one spec.
+pub fn load_inputs(specs: &[PathBuf], crds: &[PathBuf]) -> Result<RawSpec> {
+    let mut merged = if specs.is_empty() { spec::bundled::load()? } else { RawSpec::default() };
+    for path in specs {
+        merged.merge(spec::load_spec_path(path)?)?;
+    }
+    for path in crds {
+        merged.merge(spec::crd::load_file(path)?)?;
+    }
+    Ok(merged)
+}
+
+/// Applies the fixups and builds the model of a loaded spec.
+pub fn build_model(mut spec: RawSpec, policy: StalePolicy) -> Result<Model> {
+    fixups::apply(&mut spec, policy)?;
+    ir::build(&spec)
+}
+
+/// Runs `kubegen generate`.
+pub fn generate(options: &Options) -> Result<Report> {
+    let mut report = Report::default();
+    let started = Instant::now();
+    let spec = load_inputs(&options.specs, &options.crds)?;
+    report.load_time = started.elapsed();
+    tracing::info!(
+        definitions = spec.definitions.len(),
+        operations = spec.operations.len(),
+        documents = spec.documents.len(),
+        "loaded inputs in {:.0?}",
+        report.load_time
+    );
+
+    let started = Instant::now();
+    let inputs = spec.documents.clone();
+    let model = build_model(spec, StalePolicy::Fail)?;
+    report.model_time = started.elapsed();
+    report.types = model.types.len();
+    report.resources = model.resources.len();
+    report.modules = model.modules.len();
+
+    let started = Instant::now();
+    let settings = CrateSettings {
+        name: options.crate_name.clone(),
+        version: options.crate_version.clone(),
+        runtime: match &options.runtime {
+            Some(runtime) => runtime.clone(),
+            None => default_runtime(&options.out),
+        },
+        inputs: describe_inputs(&inputs),
+    };
+    let files = emit::emit(&model, &settings)?;
+    report.emit_time = started.elapsed();
+    report.files = files.len();
+
+    let started = Instant::now();
+    write_or_check(&options.out, &files, options.check, &mut report)?;
+    report.write_time = started.elapsed();
+    Ok(report)
+}
+
+fn write_or_check(out: &Path, files: &Files, check: bool, report: &mut Report) -> Result<()> {
+    if check {
+        output::check(out, files)
+    } else {
+        std::fs::create_dir_all(out).map_err(|error| Error::io(out, error))?;
+        report.write = output::write(out, files)?;
+        Ok(())
+    }
+}
+
+/// Input names for the generated crate's docs: file names, not machine-specific paths.
+fn describe_inputs(documents: &[String]) -> Vec<String> {
+    let mut names: Vec<String> = documents
+        .iter()
+        .map(|document| {
+            let path = Path::new(document);
+            let file = path.file_name().map(|name| name.to_string_lossy().into_owned());
+            match (file, path.parent().and_then(Path::file_name)) {
+                (Some(file), Some(parent)) if file.ends_with("_openapi.json") => {
+                    parent.to_string_lossy().into_owned()
+                }
+                (Some(file), _) => file,
+                (None, _) => document.clone(),
+            }
+        })
+        .map(|name| format!("`{}`", name.trim_start_matches("bundled:")))
+        .collect();
+    names.dedup();
+    names
+}
+
+/// The runtime of this kubegen's source tree, by a path relative to `out`, when it exists;
+/// else the runtime version matching this kubegen.
+fn default_runtime(out: &Path) -> RuntimeDependency {
+    let runtime = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("runtime");
+    let (Ok(runtime), Some(out)) = (runtime.canonicalize(), absolute(out)) else {
+        return RuntimeDependency::Version(env!("CARGO_PKG_VERSION").to_owned());
+    };
+    if !runtime.join("Cargo.toml").is_file() {
+        return RuntimeDependency::Version(env!("CARGO_PKG_VERSION").to_owned());
+    }
+    RuntimeDependency::Path(relative_path(&out, &runtime))
+}
+
+/// `path` made absolute and normalized, also when it does not exist yet.
+fn absolute(path: &Path) -> Option<PathBuf> {
+    if let Ok(canonical) = path.canonicalize() {
+        return Some(canonical);
+    }
+    let parent = path.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    Some(absolute(parent)?.join(path.file_name()?))
+}
+
+/// The relative path from directory `from` to `to`, both absolute, with `/` separators.
+fn relative_path(from: &Path, to: &Path) -> String {
+    let from: Vec<Component<'_>> = from.components().collect();
+    let to: Vec<Component<'_>> = to.components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_owned(); from.len() - common];
+    parts.extend(to[common..].iter().map(|part| part.as_os_str().to_string_lossy().into_owned()));
+    if parts.is_empty() { ".".to_owned() } else { parts.join("/") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(relative_path(Path::new("/w/main/generated"), Path::new("/w/main/runtime")), "../runtime");
+        assert_eq!(relative_path(Path::new("/tmp/x"), Path::new("/w/runtime")), "../../w/runtime");
+    }
+
+    #[test]
+    fn input_names() {
+        let documents = [
+            "bundled:kubernetes-v1.35-swagger.json".to_owned(),
+            "/x/specs/kubernetes-v1.35-openapi-v3/api__v1_openapi.json".to_owned(),
+            "/x/specs/kubernetes-v1.35-openapi-v3/apis__apps__v1_openapi.json".to_owned(),
+            "crds/certificates.yaml".to_owned(),
+        ];
+        assert_eq!(
+            describe_inputs(&documents),
+            ["`kubernetes-v1.35-swagger.json`", "`kubernetes-v1.35-openapi-v3`", "`certificates.yaml`"]
+        );
+    }
+}

@@ -1,0 +1,640 @@
+//! Lowering schemas to types: the type mapping.
+//!
+//! | schema | Rust |
+//! |---|---|
+//! | `$ref` | the referenced type |
+//! | required property | plain field; the rest are `Option`s |
+//! | `boolean`, `integer` (`int32` / other), `number` | `bool`, `i32` / `i64`, `f64` |
+//! | `string` / `byte` / `date-time` | `String` / `ByteString` (base64) / `Time` |
+//! | `x-kubernetes-int-or-string`, `format: int-or-string` | `IntOrString` |
+//! | `string` with `enum` | a string enum with a catch-all variant |
+//! | `array` | `Vec` |
+//! | `object` with `additionalProperties` | `BTreeMap<String, _>` |
+//! | `object` with `properties` | a struct (nested schemas become named types) |
+//! | free-form object, `x-kubernetes-preserve-unknown-fields`, untyped | `serde_json::Value` |
+//! | properties plus preserve-unknown-fields | a struct with a catch-all map |
+//! | `oneOf` / `anyOf` / `allOf` | validation-only branches are ignored; object branches merge their properties; incompatible shapes become `Value` |
+//!
+//! Nested schemas (CRDs have little else) become types named after their path
+//! (`CertificateSpec`, `CertificateSpecPrivateKey`), in breadth-first order so that the
+//! shortest path names a type; identical nested schemas in one CRD version share one type.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use super::names;
+use super::provided::{self, Provided};
+use super::{Enum, ExtraFields, Field, FieldRole, Module, Shape, Struct, TypeDef, TypeKind, UnionVariant};
+use crate::error::{Error, Result};
+use crate::location::Location;
+use crate::spec::{AdditionalProperties, RawSpec, Schema};
+
+/// The types and modules of a spec.
+pub struct Lowered {
+    /// Every type by id.
+    pub types: BTreeMap<String, TypeDef>,
+    /// Every module by name.
+    pub modules: BTreeMap<String, Module>,
+}
+
+/// Lowers every definition of `spec`, and the runtime-provided types they refer to.
+pub fn lower(spec: &RawSpec) -> Result<Lowered> {
+    let mut lowerer = Lowerer {
+        spec,
+        types: BTreeMap::new(),
+        modules: BTreeMap::new(),
+        placements: BTreeMap::new(),
+        names: BTreeMap::new(),
+        stems: BTreeMap::new(),
+        nested_by_schema: BTreeMap::new(),
+        queue: VecDeque::new(),
+        provided_references: BTreeSet::new(),
+    };
+    lowerer.assign_names()?;
+    for (name, definition) in &spec.definitions {
+        let placement = lowerer.placements[name].clone();
+        let ty = lowerer.lower_definition(name, definition, &placement)?;
+        lowerer.types.insert(name.clone(), ty);
+        lowerer.drain_nested()?;
+    }
+    lowerer.add_referenced_provided()?;
+    Ok(Lowered { types: lowerer.types, modules: lowerer.modules })
+}
+
+#[derive(Clone, Debug)]
+struct Placement {
+    module: String,
+    name: String,
+    file: String,
+}
+
+/// A nested schema waiting to be lowered into its own type.
+struct Nested {
+    id: String,
+    placement: Placement,
+    schema: Schema,
+    location: Location,
+    unit: String,
+}
+
+struct Lowerer<'a> {
+    spec: &'a RawSpec,
+    types: BTreeMap<String, TypeDef>,
+    modules: BTreeMap<String, Module>,
+    placements: BTreeMap<String, Placement>,
+    /// Type names taken in each module.
+    names: BTreeMap<String, BTreeSet<String>>,
+    /// File stems taken in each module.
+    stems: BTreeMap<String, BTreeSet<String>>,
+    /// Nested types already made, by CRD unit and schema, to share identical ones.
+    nested_by_schema: BTreeMap<(String, String), String>,
+    queue: VecDeque<Nested>,
+    provided_references: BTreeSet<String>,
+}
+
+/// Where a schema sits while it is lowered: the type it belongs to and its path.
+#[derive(Clone)]
+struct Context<'c> {
+    /// Rust name of the type the schema is a property of.
+    parent: &'c str,
+    /// The property's JSON name (its items' and values' too).
+    property: &'c str,
+    placement: &'c Placement,
+    unit: &'c str,
+    location: Location,
+}
+
+impl<'a> Lowerer<'a> {
+    /// Gives every definition its module, type name and file before anything is lowered, so
+    /// that definitions take precedence over nested types for names.
+    fn assign_names(&mut self) -> Result<()> {
+        for (name, definition) in &self.spec.definitions {
+            let placement = self.place_definition(name, &definition.location)?;
+            self.placements.insert(name.clone(), placement);
+        }
+        Ok(())
+    }
+
+    fn place_definition(&mut self, definition: &str, location: &Location) -> Result<Placement> {
+        let (module, type_name) = names::module_and_type(definition);
+        let package = definition.rsplit_once('.').map_or("", |(package, _)| package).to_owned();
+        match self.modules.get(&module) {
+            Some(existing) if existing.package != package => {
+                return Err(Error::spec(
+                    location,
+                    format!(
+                        "packages `{}` and `{package}` would both become module `{module}`",
+                        existing.package
+                    ),
+                ));
+            }
+            Some(_) => {}
+            None => {
+                let always_on = package.starts_with("io.k8s.apimachinery.");
+                self.modules.insert(
+                    module.clone(),
+                    Module { name: module.clone(), package, api_version: None, always_on },
+                );
+            }
+        }
+        if !self.names.entry(module.clone()).or_default().insert(type_name.clone()) {
+            return Err(Error::spec(
+                location,
+                format!("definition `{definition}` would be a second type `{type_name}` in module `{module}`"),
+            ));
+        }
+        let file = self.unique_stem(&module, &type_name);
+        Ok(Placement { module, name: type_name, file })
+    }
+
+    fn unique_stem(&mut self, module: &str, type_name: &str) -> String {
+        let stems = self.stems.entry(module.to_owned()).or_default();
+        let base = names::file_stem(type_name);
+        let mut stem = base.clone();
+        let mut counter = 2;
+        while !stems.insert(stem.clone()) {
+            stem = format!("{base}_{counter}");
+            counter += 1;
+        }
+        stem
+    }
+
+    fn unique_type_name(&mut self, module: &str, wanted: &str) -> String {
+        let taken = self.names.entry(module.to_owned()).or_default();
+        let mut name = wanted.to_owned();
+        let mut counter = 2;
+        while !taken.insert(name.clone()) {
+            name = format!("{wanted}{counter}");
+            counter += 1;
+        }
+        name
+    }
+
+    fn lower_definition(
+        &mut self,
+        name: &str,
+        definition: &crate::spec::Definition,
+        placement: &Placement,
+    ) -> Result<TypeDef> {
+        let schema = &definition.schema;
+        let location = &definition.location;
+        let group_version_kind = match schema.group_version_kinds.as_slice() {
+            [single] => Some(single.clone()),
+            _ => None,
+        };
+        let kind = if let Some(provided) = provided::lookup(name) {
+            check_provided(provided, schema, location)?;
+            TypeKind::Provided(provided)
+        } else if let Some(special) = self.special(name, schema) {
+            special
+        } else {
+            let context = Context {
+                parent: &placement.name,
+                property: "",
+                placement,
+                unit: name,
+                location: location.clone(),
+            };
+            let mut kind = self.lower_body(schema, &context)?;
+            if let (TypeKind::Struct(fields), Some(_)) = (&mut kind, &group_version_kind) {
+                mark_type_meta(fields);
+            }
+            kind
+        };
+        Ok(TypeDef {
+            id: name.to_owned(),
+            module: placement.module.clone(),
+            name: placement.name.clone(),
+            file: placement.file.clone(),
+            doc: schema.description.clone(),
+            kind,
+            group_version_kind,
+            location: location.clone(),
+        })
+    }
+
+    /// apiextensions' `JSON` and `JSONSchemaPropsOr*` definitions carry no schema in the spec
+    /// (their Go types marshal by hand); their shapes are known.
+    fn special(&self, name: &str, schema: &Schema) -> Option<TypeKind> {
+        let (package, last) = name.rsplit_once('.')?;
+        if !package.contains("apiextensions") || schema.ty.is_some() || !schema.properties.is_empty() {
+            return None;
+        }
+        let props = Shape::Ref(format!("{package}.JSONSchemaProps"));
+        let variant = |name: &str, shape: Shape| UnionVariant { name: name.to_owned(), shape, boxed: false };
+        match last {
+            "JSON" => Some(TypeKind::Alias(Shape::Json)),
+            "JSONSchemaPropsOrArray" => Some(TypeKind::Union(vec![
+                variant("Schema", props.clone()),
+                variant("Schemas", Shape::Array(Box::new(props))),
+            ])),
+            "JSONSchemaPropsOrBool" => Some(TypeKind::Union(vec![
+                variant("Bool", Shape::Bool),
+                variant("Schema", props),
+            ])),
+            "JSONSchemaPropsOrStringArray" => Some(TypeKind::Union(vec![
+                variant("Schema", props),
+                variant("Strings", Shape::Array(Box::new(Shape::String))),
+            ])),
+            _ => None,
+        }
+    }
+
+    /// Lowers nested schemas queued while lowering a definition, breadth first.
+    fn drain_nested(&mut self) -> Result<()> {
+        while let Some(nested) = self.queue.pop_front() {
+            let context = Context {
+                parent: &nested.placement.name,
+                property: "",
+                placement: &nested.placement,
+                unit: &nested.unit,
+                location: nested.location.clone(),
+            };
+            let kind = self.lower_body(&nested.schema, &context)?;
+            self.types.insert(
+                nested.id.clone(),
+                TypeDef {
+                    id: nested.id.clone(),
+                    module: nested.placement.module.clone(),
+                    name: nested.placement.name.clone(),
+                    file: nested.placement.file.clone(),
+                    doc: nested.schema.description.clone(),
+                    kind,
+                    group_version_kind: None,
+                    location: nested.location.clone(),
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// The body of a named type: a struct, an enum, or an alias of a shape.
+    fn lower_body(&mut self, schema: &Schema, context: &Context<'_>) -> Result<TypeKind> {
+        let merged = merge_branches(schema);
+        let schema = match &merged {
+            Merged::Unchanged => schema,
+            Merged::Merged(merged) => merged,
+            Merged::Json => return Ok(TypeKind::Alias(Shape::Json)),
+        };
+        if schema.reference.is_none() && !schema.int_or_string && !schema.properties.is_empty() {
+            return self.lower_struct(schema, context).map(TypeKind::Struct);
+        }
+        if let Some(variants) = string_enum(schema) {
+            return Ok(TypeKind::Enum(enum_body(&variants)));
+        }
+        self.lower_shape(schema, context).map(TypeKind::Alias)
+    }
+
+    fn lower_struct(&mut self, schema: &Schema, context: &Context<'_>) -> Result<Struct> {
+        let mut fields = Vec::with_capacity(schema.properties.len());
+        let mut idents = BTreeSet::new();
+        let properties_location = context.location.join("properties");
+        for (json_name, property) in &schema.properties {
+            let child = Context {
+                parent: context.parent,
+                property: json_name,
+                placement: context.placement,
+                unit: context.unit,
+                location: properties_location.join(json_name),
+            };
+            let shape = if schema.embedded_resource && json_name == "metadata" {
+                // An embedded object's metadata is an ObjectMeta whatever the CRD spells out.
+                self.resolve(provided::OBJECT_META, &child.location)?
+            } else {
+                self.lower_shape(property, &child)?
+            };
+            let required =
+                schema.required.iter().any(|name| name == json_name) && property.nullable != Some(true);
+            fields.push(Field {
+                json_name: json_name.clone(),
+                rust_name: unique_ident(&mut idents, &names::field_ident(json_name)),
+                doc: property.description.clone(),
+                required,
+                shape,
+                boxed: false,
+                role: FieldRole::Data,
+            });
+        }
+        let extra_value = match (&schema.additional_properties, schema.preserve_unknown_fields) {
+            (Some(AdditionalProperties::Schema(values)), _) => {
+                let child = Context {
+                    location: context.location.join("additionalProperties"),
+                    ..context.clone()
+                };
+                Some(self.lower_shape(values, &child)?)
+            }
+            (Some(AdditionalProperties::Bool(true)), _) | (_, Some(true)) => Some(Shape::Json),
+            _ => None,
+        };
+        let extra = extra_value.map(|value| ExtraFields {
+            rust_name: unique_ident(&mut idents, "extra_fields"),
+            value,
+        });
+        Ok(Struct { fields, extra })
+    }
+
+    /// The shape of a property, its items or its values; nested object and enum schemas
+    /// become named types.
+    fn lower_shape(&mut self, schema: &Schema, context: &Context<'_>) -> Result<Shape> {
+        if let Some(reference) = &schema.reference {
+            return self.resolve(reference, &context.location);
+        }
+        if schema.int_or_string || schema.format.as_deref() == Some("int-or-string") {
+            return Ok(Shape::IntOrString);
+        }
+        let merged = merge_branches(schema);
+        let schema = match &merged {
+            Merged::Unchanged => schema,
+            Merged::Merged(merged) => merged,
+            Merged::Json => return Ok(Shape::Json),
+        };
+        if let Some(reference) = &schema.reference {
+            return self.resolve(reference, &context.location);
+        }
+        if string_enum(schema).is_some() {
+            return Ok(Shape::Ref(self.nested(schema, context)));
+        }
+        if !schema.properties.is_empty() {
+            return Ok(Shape::Ref(self.nested(schema, context)));
+        }
+        match schema.ty.as_deref() {
+            Some("string") => Ok(match schema.format.as_deref() {
+                Some("byte") => Shape::Bytes,
+                Some("date-time") => Shape::Time,
+                _ => Shape::String,
+            }),
+            Some("integer") => Ok(match schema.format.as_deref() {
+                Some("int32") => Shape::I32,
+                _ => Shape::I64,
+            }),
+            Some("number") => Ok(Shape::F64),
+            Some("boolean") => Ok(Shape::Bool),
+            Some("array") => self.array(schema, context),
+            Some("object") | None => {
+                if let Some(AdditionalProperties::Schema(values)) = &schema.additional_properties {
+                    let child = Context {
+                        location: context.location.join("additionalProperties"),
+                        ..context.clone()
+                    };
+                    Ok(Shape::Map(Box::new(self.lower_shape(values, &child)?)))
+                } else if schema.ty.is_none() && schema.items.is_some() {
+                    self.array(schema, context)
+                } else {
+                    Ok(Shape::Json)
+                }
+            }
+            Some(other) => Err(Error::spec(
+                &context.location.join("type"),
+                format!(
+                    "unknown schema type {other:?}; expected string, integer, number, boolean, array or object"
+                ),
+            )),
+        }
+    }
+
+    fn array(&mut self, schema: &Schema, context: &Context<'_>) -> Result<Shape> {
+        let Some(items) = &schema.items else { return Ok(Shape::Array(Box::new(Shape::Json))) };
+        let child = Context { location: context.location.join("items"), ..context.clone() };
+        Ok(Shape::Array(Box::new(self.lower_shape(items, &child)?)))
+    }
+
+    fn resolve(&mut self, reference: &str, location: &Location) -> Result<Shape> {
+        if self.spec.definitions.contains_key(reference) {
+            return Ok(Shape::Ref(reference.to_owned()));
+        }
+        if provided::lookup(reference).is_some() {
+            self.provided_references.insert(reference.to_owned());
+            return Ok(Shape::Ref(reference.to_owned()));
+        }
+        Err(Error::spec(
+            &location.join("$ref"),
+            format!("`$ref` names `{reference}`, which the spec does not define"),
+        ))
+    }
+
+    /// The id of the named type for a nested schema, queuing it to be lowered; identical
+    /// schemas in one unit share a type.
+    fn nested(&mut self, schema: &Schema, context: &Context<'_>) -> String {
+        let mut key_schema = schema.clone();
+        key_schema.description = None;
+        let key = (
+            context.unit.to_owned(),
+            serde_json::to_string(&key_schema).unwrap_or_default(),
+        );
+        if let Some(id) = self.nested_by_schema.get(&key) {
+            return id.clone();
+        }
+        let module = &context.placement.module;
+        let wanted = format!("{}{}", context.parent, names::type_name(context.property));
+        let name = self.unique_type_name(module, &wanted);
+        let id = format!("{module}::{name}");
+        self.nested_by_schema.insert(key, id.clone());
+        self.queue.push_back(Nested {
+            id: id.clone(),
+            placement: Placement {
+                module: module.clone(),
+                name,
+                file: context.placement.file.clone(),
+            },
+            schema: schema.clone(),
+            location: context.location.clone(),
+            unit: context.unit.to_owned(),
+        });
+        id
+    }
+
+    /// Adds the runtime-provided types that were referenced but not defined by the spec (a
+    /// spec of CRDs alone refers to `ObjectMeta` without defining it).
+    fn add_referenced_provided(&mut self) -> Result<()> {
+        for id in std::mem::take(&mut self.provided_references) {
+            if self.types.contains_key(&id) {
+                continue;
+            }
+            let Some(provided) = provided::lookup(&id) else { continue };
+            let location = Location::document("kubegen-runtime");
+            let placement = self.place_definition(&id, &location)?;
+            self.types.insert(
+                id.clone(),
+                TypeDef {
+                    id: id.clone(),
+                    module: placement.module,
+                    name: placement.name,
+                    file: placement.file,
+                    doc: None,
+                    kind: TypeKind::Provided(provided),
+                    group_version_kind: None,
+                    location,
+                },
+            );
+        }
+        Ok(())
+    }
+}
+
+fn unique_ident(taken: &mut BTreeSet<String>, wanted: &str) -> String {
+    let mut ident = wanted.to_owned();
+    let mut counter = 2;
+    while !taken.insert(ident.clone()) {
+        ident = format!("{wanted}_{counter}");
+        counter += 1;
+    }
+    ident
+}
+
+/// Marks `apiVersion` and `kind` of a type with one group/version/kind as tags.
+fn mark_type_meta(body: &mut Struct) {
+    let has = |name: &str| {
+        body.fields.iter().any(|field| field.json_name == name && field.shape == Shape::String)
+    };
+    if !(has("apiVersion") && has("kind")) {
+        return;
+    }
+    for field in &mut body.fields {
+        field.role = match field.json_name.as_str() {
+            "apiVersion" => FieldRole::ApiVersionTag,
+            "kind" => FieldRole::KindTag,
+            _ => continue,
+        };
+        field.required = true;
+    }
+}
+
+/// Checks that the runtime's version of a provided type has every property the spec's has.
+fn check_provided(provided: &Provided, schema: &Schema, location: &Location) -> Result<()> {
+    let Some(known) = provided.properties else { return Ok(()) };
+    let missing: Vec<&str> = schema
+        .properties
+        .keys()
+        .map(String::as_str)
+        .filter(|property| !known.contains(property))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(Error::spec(
+        location,
+        format!(
+            "this spec's `{}` has properties {missing:?} that kubegen-runtime's `{}` lacks; objects would lose them (use a kubegen whose runtime knows them)",
+            provided.definition, provided.runtime_path
+        ),
+    ))
+}
+
+/// The values of a string enum schema, if it is one. `null` values (nullable enums) are
+/// dropped; enums of other types stay plain values.
+fn string_enum(schema: &Schema) -> Option<Vec<String>> {
+    let values = schema.enum_values.as_ref()?;
+    if !matches!(schema.ty.as_deref(), Some("string") | None) || schema.format.is_some() {
+        return None;
+    }
+    let mut strings = Vec::new();
+    for value in values {
+        match value {
+            serde_json::Value::String(text) => strings.push(text.clone()),
+            serde_json::Value::Null => {}
+            _ => return None,
+        }
+    }
+    (!strings.is_empty()).then_some(strings)
+}
+
+fn enum_body(values: &[String]) -> Enum {
+    let mut taken = BTreeSet::new();
+    let mut variants = Vec::new();
+    let mut seen_values = BTreeSet::new();
+    for (index, value) in values.iter().enumerate() {
+        if !seen_values.insert(value.clone()) {
+            continue;
+        }
+        let mut wanted = names::variant_name(value);
+        if wanted.is_empty() {
+            wanted = format!("Value{index}");
+        }
+        let mut name = wanted.clone();
+        let mut counter = 2;
+        while !taken.insert(name.clone()) {
+            name = format!("{wanted}{counter}");
+            counter += 1;
+        }
+        variants.push((name, value.clone()));
+    }
+    let mut other = "Other".to_owned();
+    while taken.contains(&other) {
+        other.push_str("Value");
+    }
+    Enum { variants, other }
+}
+
+/// The result of folding `allOf`/`oneOf`/`anyOf` branches into their schema.
+enum Merged {
+    /// No branch changes the type: use the schema as it is.
+    Unchanged,
+    /// Object branches added properties.
+    Merged(Schema),
+    /// The branches describe incompatible shapes: keep the value as JSON.
+    Json,
+}
+
+/// Folds combinator branches into the base schema without losing data: branches that only
+/// validate (`required`, bounds, patterns, `not`) change nothing; object branches contribute
+/// their properties as optional fields; branches of different types make the value JSON.
+fn merge_branches(schema: &Schema) -> Merged {
+    let branches: Vec<&Schema> = schema
+        .all_of
+        .iter()
+        .chain(&schema.one_of)
+        .chain(&schema.any_of)
+        .filter(|branch| is_structural(branch))
+        .collect();
+    if branches.is_empty() {
+        return Merged::Unchanged;
+    }
+    let object_like = |s: &Schema| {
+        s.reference.is_none() && (s.ty.as_deref() == Some("object") || !s.properties.is_empty())
+    };
+    let base_is_untyped = schema.ty.is_none() && schema.properties.is_empty() && schema.reference.is_none();
+    if (object_like(schema) || base_is_untyped) && branches.iter().all(|branch| object_like(branch)) {
+        let mut merged = schema.clone();
+        merged.all_of.clear();
+        merged.one_of.clear();
+        merged.any_of.clear();
+        if merged.ty.is_none() {
+            merged.ty = Some("object".to_owned());
+        }
+        for branch in branches {
+            for (name, property) in &branch.properties {
+                merged.properties.entry(name.clone()).or_insert_with(|| property.clone());
+            }
+        }
+        return Merged::Merged(merged);
+    }
+    let mut types: BTreeSet<String> = branches.iter().map(|branch| shape_key(branch)).collect();
+    if schema.ty.is_some() || schema.reference.is_some() {
+        types.insert(shape_key(schema));
+    }
+    match types.len() {
+        1 if schema.ty.is_some() || schema.reference.is_some() => Merged::Unchanged,
+        1 => {
+            let mut merged = (*branches[0]).clone();
+            merged.description = schema.description.clone();
+            Merged::Merged(merged)
+        }
+        _ => Merged::Json,
+    }
+}
+
+/// Whether a combinator branch says something about the value's type.
+fn is_structural(branch: &Schema) -> bool {
+    branch.reference.is_some()
+        || branch.ty.is_some()
+        || !branch.properties.is_empty()
+        || branch.items.is_some()
+        || matches!(branch.additional_properties, Some(AdditionalProperties::Schema(_)))
+}
+
+fn shape_key(schema: &Schema) -> String {
+    match (&schema.reference, &schema.ty) {
+        (Some(reference), _) => format!("$ref:{reference}"),
+        (None, Some(ty)) => format!("{ty}:{}", schema.format.as_deref().unwrap_or_default()),
+        (None, None) => "untyped".to_owned(),
+    }
+}
