@@ -17,7 +17,8 @@
 //!
 //! Nested schemas (CRDs have little else) become types named after their path
 //! (`CertificateSpec`, `CertificateSpecPrivateKey`), in breadth-first order so that the
-//! shortest path names a type; identical nested schemas in one CRD version share one type.
+//! shortest path names a type; nested schemas in one CRD version that are identical but for
+//! their descriptions share one type (documented by its first, shallowest occurrence).
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -415,7 +416,7 @@ impl<'a> Lowerer<'a> {
     /// schemas in one unit share a type.
     fn nested(&mut self, schema: &Schema, context: &Context<'_>) -> String {
         let mut key_schema = schema.clone();
-        key_schema.description = None;
+        strip_descriptions(&mut key_schema);
         let key = (
             context.unit.to_owned(),
             serde_json::to_string(&key_schema).unwrap_or_default(),
@@ -467,6 +468,15 @@ impl<'a> Lowerer<'a> {
             );
         }
         Ok(())
+    }
+}
+
+/// Removes every description in a schema tree: two schemas that differ only in their docs
+/// (CRD generators often drop descriptions in some copies) are the same type.
+fn strip_descriptions(schema: &mut Schema) {
+    schema.description = None;
+    for (_, child) in schema.children_mut() {
+        strip_descriptions(child);
     }
 }
 
