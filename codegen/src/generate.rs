@@ -70,7 +70,11 @@ pub struct Report {
 
 /// Loads specs (the bundled one when `specs` is empty) and CRDs into one spec.
 pub fn load_inputs(specs: &[PathBuf], crds: &[PathBuf]) -> Result<RawSpec> {
-    let mut merged = if specs.is_empty() { spec::bundled::load()? } else { RawSpec::default() };
+    let mut merged = if specs.is_empty() {
+        spec::bundled::load()?
+    } else {
+        RawSpec::default()
+    };
     for path in specs {
         merged.merge(spec::load_spec_path(path)?)?;
     }
@@ -144,7 +148,9 @@ fn describe_inputs(documents: &[String]) -> Vec<String> {
         .iter()
         .map(|document| {
             let path = Path::new(document);
-            let file = path.file_name().map(|name| name.to_string_lossy().into_owned());
+            let file = path
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned());
             match (file, path.parent().and_then(Path::file_name)) {
                 (Some(file), Some(parent)) if file.ends_with("_openapi.json") => {
                     parent.to_string_lossy().into_owned()
@@ -162,7 +168,9 @@ fn describe_inputs(documents: &[String]) -> Vec<String> {
 /// The runtime of this kubegen's source tree, by a path relative to `out`, when it exists;
 /// else the runtime version matching this kubegen.
 fn default_runtime(out: &Path) -> RuntimeDependency {
-    let runtime = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("runtime");
+    let runtime = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("runtime");
     let (Ok(runtime), Some(out)) = (runtime.canonicalize(), absolute(out)) else {
         return RuntimeDependency::Version(env!("CARGO_PKG_VERSION").to_owned());
     };
@@ -177,7 +185,10 @@ fn absolute(path: &Path) -> Option<PathBuf> {
     if let Ok(canonical) = path.canonicalize() {
         return Some(canonical);
     }
-    let parent = path.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     Some(absolute(parent)?.join(path.file_name()?))
 }
 
@@ -187,8 +198,16 @@ fn relative_path(from: &Path, to: &Path) -> String {
     let to: Vec<Component<'_>> = to.components().collect();
     let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
     let mut parts: Vec<String> = vec!["..".to_owned(); from.len() - common];
-    parts.extend(to[common..].iter().map(|part| part.as_os_str().to_string_lossy().into_owned()));
-    if parts.is_empty() { ".".to_owned() } else { parts.join("/") }
+    parts.extend(
+        to[common..]
+            .iter()
+            .map(|part| part.as_os_str().to_string_lossy().into_owned()),
+    );
+    if parts.is_empty() {
+        ".".to_owned()
+    } else {
+        parts.join("/")
+    }
 }
 
 #[cfg(test)]
@@ -197,8 +216,14 @@ mod tests {
 
     #[test]
     fn relative_paths() {
-        assert_eq!(relative_path(Path::new("/w/main/generated"), Path::new("/w/main/runtime")), "../runtime");
-        assert_eq!(relative_path(Path::new("/tmp/x"), Path::new("/w/runtime")), "../../w/runtime");
+        assert_eq!(
+            relative_path(Path::new("/w/main/generated"), Path::new("/w/main/runtime")),
+            "../runtime"
+        );
+        assert_eq!(
+            relative_path(Path::new("/tmp/x"), Path::new("/w/runtime")),
+            "../../w/runtime"
+        );
     }
 
     #[test]
@@ -211,7 +236,11 @@ mod tests {
         ];
         assert_eq!(
             describe_inputs(&documents),
-            ["`kubernetes-v1.35-swagger.json`", "`kubernetes-v1.35-openapi-v3`", "`certificates.yaml`"]
+            [
+                "`kubernetes-v1.35-swagger.json`",
+                "`kubernetes-v1.35-openapi-v3`",
+                "`certificates.yaml`"
+            ]
         );
     }
 }

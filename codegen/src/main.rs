@@ -79,7 +79,11 @@ fn main() -> ExitCode {
     let started = std::time::Instant::now();
     match generate(&options) {
         Ok(report) => {
-            let verb = if options.check { "checked" } else { "generated" };
+            let verb = if options.check {
+                "checked"
+            } else {
+                "generated"
+            };
             eprintln!(
                 "kubegen: {verb} {} types, {} resources in {} modules: {} files ({} written, {} unchanged, {} removed) in {:.2} s",
                 report.types,

@@ -13,8 +13,15 @@ pub fn dependencies(model: &Model) -> BTreeMap<String, BTreeSet<String>> {
         .map(|module| (module.name.clone(), BTreeSet::new()))
         .collect();
     let mut add = |from: &str, to_id: &str| {
-        let Some(target) = model.types.get(to_id) else { return };
-        if target.module == from || model.modules.get(&target.module).is_none_or(|m| m.always_on) {
+        let Some(target) = model.types.get(to_id) else {
+            return;
+        };
+        if target.module == from
+            || model
+                .modules
+                .get(&target.module)
+                .is_none_or(|m| m.always_on)
+        {
             return;
         }
         if let Some(set) = needs.get_mut(from) {
@@ -29,7 +36,9 @@ pub fn dependencies(model: &Model) -> BTreeMap<String, BTreeSet<String>> {
         }
     }
     for resource in model.resources.values() {
-        let Some(ty) = model.types.get(&resource.type_id) else { continue };
+        let Some(ty) = model.types.get(&resource.type_id) else {
+            continue;
+        };
         for subresource in resource.subresources.values() {
             if let Some(id) = &subresource.type_id {
                 add(&ty.module, id);

@@ -63,7 +63,11 @@ pub fn emit(model: &Model, settings: &CrateSettings) -> Result<Files> {
     }
 
     for resource in model.resources.values() {
-        for name in resource.subresources.keys().filter(|name| !resource::is_known_subresource(name)) {
+        for name in resource
+            .subresources
+            .keys()
+            .filter(|name| !resource::is_known_subresource(name))
+        {
             tracing::warn!(
                 "{}/{name} has no marker trait in kubegen-runtime; the typed client will not offer it",
                 resource.plural
@@ -83,13 +87,20 @@ pub fn emit(model: &Model, settings: &CrateSettings) -> Result<Files> {
             .filter(|((name, _), _)| *name == module.name)
             .map(|((_, file), types)| (*file, types))
             .collect();
-        let provided = provided_by_module.get(module.name.as_str()).map(Vec::as_slice).unwrap_or_default();
+        let provided = provided_by_module
+            .get(module.name.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         let path = format!("src/{}/mod.rs", module.name);
         let content = render(&path, module_file(&module_files, provided))?;
         let doc = format!(
             "//! `{}`{}: the types of package `{}`.\n",
             module.name,
-            module.api_version.as_ref().map(|version| format!(" (`{version}`)")).unwrap_or_default(),
+            module
+                .api_version
+                .as_ref()
+                .map(|version| format!(" (`{version}`)"))
+                .unwrap_or_default(),
             module.package
         );
         files.insert(path, format!("{doc}{content}"));
@@ -100,8 +111,10 @@ pub fn emit(model: &Model, settings: &CrateSettings) -> Result<Files> {
 }
 
 fn render(path: &str, tokens: TokenStream) -> Result<String> {
-    let file: syn::File = syn::parse2(tokens)
-        .map_err(|error| Error::Render { what: path.to_owned(), message: error.to_string() })?;
+    let file: syn::File = syn::parse2(tokens).map_err(|error| Error::Render {
+        what: path.to_owned(),
+        message: error.to_string(),
+    })?;
     Ok(format!("{HEADER}\n{}", prettyplease::unparse(&file)))
 }
 
@@ -130,7 +143,9 @@ fn module_file(files: &[(&str, &Vec<&TypeDef>)], provided: &[&TypeDef]) -> Token
         }
     });
     let provided = provided.iter().filter_map(|ty| {
-        let TypeKind::Provided(provided) = &ty.kind else { return None };
+        let TypeKind::Provided(provided) = &ty.kind else {
+            return None;
+        };
         let runtime = format_ident!("{}", provided.runtime_path);
         let name = format_ident!("{}", ty.name);
         Some(if runtime == name {
@@ -156,7 +171,10 @@ fn crate_files(model: &Model, settings: &CrateSettings, files: &mut Files) -> Re
     ] {
         templates
             .register_template_string(name, text)
-            .map_err(|error| Error::Render { what: name.to_owned(), message: error.to_string() })?;
+            .map_err(|error| Error::Render {
+                what: name.to_owned(),
+                message: error.to_string(),
+            })?;
     }
 
     let needs = features::dependencies(model);
@@ -186,7 +204,11 @@ fn crate_files(model: &Model, settings: &CrateSettings, files: &mut Files) -> Re
         .iter()
         .filter_map(|feature| feature["name"].as_str())
         .find(|name| *name == "core_v1")
-        .or_else(|| features.first().and_then(|feature| feature["name"].as_str()))
+        .or_else(|| {
+            features
+                .first()
+                .and_then(|feature| feature["name"].as_str())
+        })
         .unwrap_or_default()
         .to_owned();
     let data = json!({
@@ -202,10 +224,17 @@ fn crate_files(model: &Model, settings: &CrateSettings, files: &mut Files) -> Re
         "feature_count": features.len(),
         "example_feature": example_feature,
     });
-    for (template, path) in [("Cargo.toml", "Cargo.toml"), ("lib.rs", "src/lib.rs"), ("README.md", "README.md")] {
+    for (template, path) in [
+        ("Cargo.toml", "Cargo.toml"),
+        ("lib.rs", "src/lib.rs"),
+        ("README.md", "README.md"),
+    ] {
         let content = templates
             .render(template, &data)
-            .map_err(|error| Error::Render { what: path.to_owned(), message: error.to_string() })?;
+            .map_err(|error| Error::Render {
+                what: path.to_owned(),
+                message: error.to_string(),
+            })?;
         files.insert(path.to_owned(), content);
     }
     Ok(())

@@ -18,27 +18,45 @@ const SHADOWABLE: &[&str] = &["Option", "Box", "Vec", "String"];
 impl Std {
     /// The spelling for a file that defines `type_names`.
     pub fn for_file<'n>(mut type_names: impl Iterator<Item = &'n str>) -> Self {
-        Self { qualified: type_names.any(|name| SHADOWABLE.contains(&name)) }
+        Self {
+            qualified: type_names.any(|name| SHADOWABLE.contains(&name)),
+        }
     }
 
     /// `Option<inner>`.
     pub fn option(self, inner: TokenStream) -> TokenStream {
-        if self.qualified { quote!(::std::option::Option<#inner>) } else { quote!(Option<#inner>) }
+        if self.qualified {
+            quote!(::std::option::Option<#inner>)
+        } else {
+            quote!(Option<#inner>)
+        }
     }
 
     /// `Box<inner>`.
     pub fn boxed(self, inner: TokenStream) -> TokenStream {
-        if self.qualified { quote!(::std::boxed::Box<#inner>) } else { quote!(Box<#inner>) }
+        if self.qualified {
+            quote!(::std::boxed::Box<#inner>)
+        } else {
+            quote!(Box<#inner>)
+        }
     }
 
     /// `Vec<inner>`.
     pub fn vec(self, inner: TokenStream) -> TokenStream {
-        if self.qualified { quote!(::std::vec::Vec<#inner>) } else { quote!(Vec<#inner>) }
+        if self.qualified {
+            quote!(::std::vec::Vec<#inner>)
+        } else {
+            quote!(Vec<#inner>)
+        }
     }
 
     /// `String`.
     pub fn string(self) -> TokenStream {
-        if self.qualified { quote!(::std::string::String) } else { quote!(String) }
+        if self.qualified {
+            quote!(::std::string::String)
+        } else {
+            quote!(String)
+        }
     }
 
     /// `BTreeMap<String, inner>`.

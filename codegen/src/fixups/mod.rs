@@ -53,12 +53,18 @@ pub const FIXUPS: &[Fixup] = &[
     Fixup {
         id: "connect-pod-exec-options",
         source: "https://github.com/kubernetes/kubernetes/pull/66807",
-        correction: Correction::ConnectOptionsKind { options_kind: "PodExecOptions", resource_kind: "Pod" },
+        correction: Correction::ConnectOptionsKind {
+            options_kind: "PodExecOptions",
+            resource_kind: "Pod",
+        },
     },
     Fixup {
         id: "connect-pod-attach-options",
         source: "https://github.com/kubernetes/kubernetes/pull/66807",
-        correction: Correction::ConnectOptionsKind { options_kind: "PodAttachOptions", resource_kind: "Pod" },
+        correction: Correction::ConnectOptionsKind {
+            options_kind: "PodAttachOptions",
+            resource_kind: "Pod",
+        },
     },
     Fixup {
         id: "connect-pod-portforward-options",
@@ -71,12 +77,18 @@ pub const FIXUPS: &[Fixup] = &[
     Fixup {
         id: "connect-pod-proxy-options",
         source: "https://github.com/kubernetes/kubernetes/pull/66807",
-        correction: Correction::ConnectOptionsKind { options_kind: "PodProxyOptions", resource_kind: "Pod" },
+        correction: Correction::ConnectOptionsKind {
+            options_kind: "PodProxyOptions",
+            resource_kind: "Pod",
+        },
     },
     Fixup {
         id: "connect-node-proxy-options",
         source: "https://github.com/kubernetes/kubernetes/pull/66807",
-        correction: Correction::ConnectOptionsKind { options_kind: "NodeProxyOptions", resource_kind: "Node" },
+        correction: Correction::ConnectOptionsKind {
+            options_kind: "NodeProxyOptions",
+            resource_kind: "Node",
+        },
     },
     Fixup {
         id: "connect-service-proxy-options",
@@ -123,7 +135,11 @@ pub fn apply(spec: &mut RawSpec, policy: StalePolicy) -> Result<Vec<(&'static Fi
                     });
                 }
                 StalePolicy::Warn => {
-                    tracing::warn!(fixup = fixup.id, source = fixup.source, "{message}; fixup not needed");
+                    tracing::warn!(
+                        fixup = fixup.id,
+                        source = fixup.source,
+                        "{message}; fixup not needed"
+                    );
                 }
             }
         }
@@ -134,7 +150,10 @@ pub fn apply(spec: &mut RawSpec, policy: StalePolicy) -> Result<Vec<(&'static Fi
 
 fn apply_one(spec: &mut RawSpec, correction: &Correction) -> Outcome {
     match correction {
-        Correction::MakeOptional { definition, property } => {
+        Correction::MakeOptional {
+            definition,
+            property,
+        } => {
             let Some(found) = spec.definitions.get_mut(*definition) else {
                 return Outcome::NotApplicable;
             };
@@ -149,14 +168,19 @@ fn apply_one(spec: &mut RawSpec, correction: &Correction) -> Outcome {
                 Outcome::Applied(1)
             }
         }
-        Correction::ConnectOptionsKind { options_kind, resource_kind } => {
+        Correction::ConnectOptionsKind {
+            options_kind,
+            resource_kind,
+        } => {
             let mut count = 0;
             let mut seen_correct = false;
             for operation in &mut spec.operations {
                 if operation.action.as_deref() != Some("connect") {
                     continue;
                 }
-                let Some(gvk) = &mut operation.group_version_kind else { continue };
+                let Some(gvk) = &mut operation.group_version_kind else {
+                    continue;
+                };
                 if gvk.group.is_empty() && gvk.version == "v1" && gvk.kind == *options_kind {
                     gvk.kind = (*resource_kind).to_owned();
                     count += 1;
@@ -183,12 +207,18 @@ mod tests {
 
     fn spec_with_event(required: &[&str]) -> RawSpec {
         let mut schema = Schema::default();
-        schema.properties.insert("eventTime".into(), Schema::default());
+        schema
+            .properties
+            .insert("eventTime".into(), Schema::default());
         schema.required = required.iter().map(|name| (*name).to_owned()).collect();
         let mut spec = RawSpec::default();
         spec.definitions.insert(
             "io.k8s.api.events.v1.Event".into(),
-            Definition { schema, location: Location::document("test"), from_crd: false },
+            Definition {
+                schema,
+                location: Location::document("test"),
+                from_crd: false,
+            },
         );
         spec
     }
@@ -198,11 +228,19 @@ mod tests {
         let mut spec = spec_with_event(&["eventTime"]);
         let outcomes = apply(&mut spec, StalePolicy::Fail).expect("applies");
         assert_eq!(outcomes[0].1, Outcome::Applied(1));
-        assert!(spec.definitions["io.k8s.api.events.v1.Event"].schema.required.is_empty());
+        assert!(
+            spec.definitions["io.k8s.api.events.v1.Event"]
+                .schema
+                .required
+                .is_empty()
+        );
 
         let mut fixed_upstream = spec_with_event(&[]);
         let error = apply(&mut fixed_upstream, StalePolicy::Fail).expect_err("stale");
-        assert!(error.to_string().contains("events-v1-event-time-optional"), "{error}");
+        assert!(
+            error.to_string().contains("events-v1-event-time-optional"),
+            "{error}"
+        );
         assert!(error.to_string().contains("already optional"), "{error}");
         apply(&mut spec_with_event(&[]), StalePolicy::Warn).expect("warns only");
     }
@@ -210,6 +248,10 @@ mod tests {
     #[test]
     fn absent_targets_are_not_applicable() {
         let outcomes = apply(&mut RawSpec::default(), StalePolicy::Fail).expect("applies");
-        assert!(outcomes.iter().all(|(_, outcome)| *outcome == Outcome::NotApplicable));
+        assert!(
+            outcomes
+                .iter()
+                .all(|(_, outcome)| *outcome == Outcome::NotApplicable)
+        );
     }
 }

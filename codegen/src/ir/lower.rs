@@ -24,7 +24,9 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::names;
 use super::provided::{self, Provided};
-use super::{Enum, ExtraFields, Field, FieldRole, Module, Shape, Struct, TypeDef, TypeKind, UnionVariant};
+use super::{
+    Enum, ExtraFields, Field, FieldRole, Module, Shape, Struct, TypeDef, TypeKind, UnionVariant,
+};
 use crate::error::{Error, Result};
 use crate::location::Location;
 use crate::spec::{AdditionalProperties, RawSpec, Schema};
@@ -58,7 +60,10 @@ pub fn lower(spec: &RawSpec) -> Result<Lowered> {
         lowerer.drain_nested()?;
     }
     lowerer.add_referenced_provided()?;
-    Ok(Lowered { types: lowerer.types, modules: lowerer.modules })
+    Ok(Lowered {
+        types: lowerer.types,
+        modules: lowerer.modules,
+    })
 }
 
 #[derive(Clone, Debug)]
@@ -117,7 +122,10 @@ impl<'a> Lowerer<'a> {
 
     fn place_definition(&mut self, definition: &str, location: &Location) -> Result<Placement> {
         let (module, type_name) = names::module_and_type(definition);
-        let package = definition.rsplit_once('.').map_or("", |(package, _)| package).to_owned();
+        let package = definition
+            .rsplit_once('.')
+            .map_or("", |(package, _)| package)
+            .to_owned();
         match self.modules.get(&module) {
             Some(existing) if existing.package != package => {
                 return Err(Error::spec(
@@ -133,18 +141,34 @@ impl<'a> Lowerer<'a> {
                 let always_on = package.starts_with("io.k8s.apimachinery.");
                 self.modules.insert(
                     module.clone(),
-                    Module { name: module.clone(), package, api_version: None, always_on },
+                    Module {
+                        name: module.clone(),
+                        package,
+                        api_version: None,
+                        always_on,
+                    },
                 );
             }
         }
-        if !self.names.entry(module.clone()).or_default().insert(type_name.clone()) {
+        if !self
+            .names
+            .entry(module.clone())
+            .or_default()
+            .insert(type_name.clone())
+        {
             return Err(Error::spec(
                 location,
-                format!("definition `{definition}` would be a second type `{type_name}` in module `{module}`"),
+                format!(
+                    "definition `{definition}` would be a second type `{type_name}` in module `{module}`"
+                ),
             ));
         }
         let file = self.unique_stem(&module, &type_name);
-        Ok(Placement { module, name: type_name, file })
+        Ok(Placement {
+            module,
+            name: type_name,
+            file,
+        })
     }
 
     fn unique_stem(&mut self, module: &str, type_name: &str) -> String {
@@ -217,11 +241,18 @@ impl<'a> Lowerer<'a> {
     /// (their Go types marshal by hand); their shapes are known.
     fn special(&self, name: &str, schema: &Schema) -> Option<TypeKind> {
         let (package, last) = name.rsplit_once('.')?;
-        if !package.contains("apiextensions") || schema.ty.is_some() || !schema.properties.is_empty() {
+        if !package.contains("apiextensions")
+            || schema.ty.is_some()
+            || !schema.properties.is_empty()
+        {
             return None;
         }
         let props = Shape::Ref(format!("{package}.JSONSchemaProps"));
-        let variant = |name: &str, shape: Shape| UnionVariant { name: name.to_owned(), shape, boxed: false };
+        let variant = |name: &str, shape: Shape| UnionVariant {
+            name: name.to_owned(),
+            shape,
+            boxed: false,
+        };
         match last {
             "JSON" => Some(TypeKind::Alias(Shape::Json)),
             "JSONSchemaPropsOrArray" => Some(TypeKind::Union(vec![
@@ -273,7 +304,7 @@ impl<'a> Lowerer<'a> {
         let merged = merge_branches(schema);
         let schema = match &merged {
             Merged::Unchanged => schema,
-            Merged::Merged(merged) => merged,
+            Merged::Folded(merged) => merged,
             Merged::Json => return Ok(TypeKind::Alias(Shape::Json)),
         };
         if schema.reference.is_none() && !schema.int_or_string && !schema.properties.is_empty() {
@@ -303,8 +334,8 @@ impl<'a> Lowerer<'a> {
             } else {
                 self.lower_shape(property, &child)?
             };
-            let required =
-                schema.required.iter().any(|name| name == json_name) && property.nullable != Some(true);
+            let required = schema.required.iter().any(|name| name == json_name)
+                && property.nullable != Some(true);
             fields.push(Field {
                 json_name: json_name.clone(),
                 rust_name: unique_ident(&mut idents, &names::field_ident(json_name)),
@@ -315,7 +346,10 @@ impl<'a> Lowerer<'a> {
                 role: FieldRole::Data,
             });
         }
-        let extra_value = match (&schema.additional_properties, schema.preserve_unknown_fields) {
+        let extra_value = match (
+            &schema.additional_properties,
+            schema.preserve_unknown_fields,
+        ) {
             (Some(AdditionalProperties::Schema(values)), _) => {
                 let child = Context {
                     location: context.location.join("additionalProperties"),
@@ -345,7 +379,7 @@ impl<'a> Lowerer<'a> {
         let merged = merge_branches(schema);
         let schema = match &merged {
             Merged::Unchanged => schema,
-            Merged::Merged(merged) => merged,
+            Merged::Folded(merged) => merged,
             Merged::Json => return Ok(Shape::Json),
         };
         if let Some(reference) = &schema.reference {
@@ -393,8 +427,13 @@ impl<'a> Lowerer<'a> {
     }
 
     fn array(&mut self, schema: &Schema, context: &Context<'_>) -> Result<Shape> {
-        let Some(items) = &schema.items else { return Ok(Shape::Array(Box::new(Shape::Json))) };
-        let child = Context { location: context.location.join("items"), ..context.clone() };
+        let Some(items) = &schema.items else {
+            return Ok(Shape::Array(Box::new(Shape::Json)));
+        };
+        let child = Context {
+            location: context.location.join("items"),
+            ..context.clone()
+        };
         Ok(Shape::Array(Box::new(self.lower_shape(items, &child)?)))
     }
 
@@ -450,7 +489,9 @@ impl<'a> Lowerer<'a> {
             if self.types.contains_key(&id) {
                 continue;
             }
-            let Some(provided) = provided::lookup(&id) else { continue };
+            let Some(provided) = provided::lookup(&id) else {
+                continue;
+            };
             let location = Location::document("kubegen-runtime");
             let placement = self.place_definition(&id, &location)?;
             self.types.insert(
@@ -493,7 +534,9 @@ fn unique_ident(taken: &mut BTreeSet<String>, wanted: &str) -> String {
 /// Marks `apiVersion` and `kind` of a type with one group/version/kind as tags.
 fn mark_type_meta(body: &mut Struct) {
     let has = |name: &str| {
-        body.fields.iter().any(|field| field.json_name == name && field.shape == Shape::String)
+        body.fields
+            .iter()
+            .any(|field| field.json_name == name && field.shape == Shape::String)
     };
     if !(has("apiVersion") && has("kind")) {
         return;
@@ -510,7 +553,9 @@ fn mark_type_meta(body: &mut Struct) {
 
 /// Checks that the runtime's version of a provided type has every property the spec's has.
 fn check_provided(provided: &Provided, schema: &Schema, location: &Location) -> Result<()> {
-    let Some(known) = provided.properties else { return Ok(()) };
+    let Some(known) = provided.properties else {
+        return Ok(());
+    };
     let missing: Vec<&str> = schema
         .properties
         .keys()
@@ -579,7 +624,7 @@ enum Merged {
     /// No branch changes the type: use the schema as it is.
     Unchanged,
     /// Object branches added properties.
-    Merged(Schema),
+    Folded(Box<Schema>),
     /// The branches describe incompatible shapes: keep the value as JSON.
     Json,
 }
@@ -601,8 +646,10 @@ fn merge_branches(schema: &Schema) -> Merged {
     let object_like = |s: &Schema| {
         s.reference.is_none() && (s.ty.as_deref() == Some("object") || !s.properties.is_empty())
     };
-    let base_is_untyped = schema.ty.is_none() && schema.properties.is_empty() && schema.reference.is_none();
-    if (object_like(schema) || base_is_untyped) && branches.iter().all(|branch| object_like(branch)) {
+    let base_is_untyped =
+        schema.ty.is_none() && schema.properties.is_empty() && schema.reference.is_none();
+    if (object_like(schema) || base_is_untyped) && branches.iter().all(|branch| object_like(branch))
+    {
         let mut merged = schema.clone();
         merged.all_of.clear();
         merged.one_of.clear();
@@ -612,10 +659,13 @@ fn merge_branches(schema: &Schema) -> Merged {
         }
         for branch in branches {
             for (name, property) in &branch.properties {
-                merged.properties.entry(name.clone()).or_insert_with(|| property.clone());
+                merged
+                    .properties
+                    .entry(name.clone())
+                    .or_insert_with(|| property.clone());
             }
         }
-        return Merged::Merged(merged);
+        return Merged::Folded(Box::new(merged));
     }
     let mut types: BTreeSet<String> = branches.iter().map(|branch| shape_key(branch)).collect();
     if schema.ty.is_some() || schema.reference.is_some() {
@@ -626,7 +676,7 @@ fn merge_branches(schema: &Schema) -> Merged {
         1 => {
             let mut merged = (*branches[0]).clone();
             merged.description = schema.description.clone();
-            Merged::Merged(merged)
+            Merged::Folded(Box::new(merged))
         }
         _ => Merged::Json,
     }
@@ -638,7 +688,10 @@ fn is_structural(branch: &Schema) -> bool {
         || branch.ty.is_some()
         || !branch.properties.is_empty()
         || branch.items.is_some()
-        || matches!(branch.additional_properties, Some(AdditionalProperties::Schema(_)))
+        || matches!(
+            branch.additional_properties,
+            Some(AdditionalProperties::Schema(_))
+        )
 }
 
 fn shape_key(schema: &Schema) -> String {

@@ -65,7 +65,11 @@ fn is_acronym_suffix(next: Option<char>, after: Option<char>) -> bool {
 
 /// `snake_case` of a JSON name.
 pub fn snake_case(name: &str) -> String {
-    words(name).iter().map(|word| word.to_ascii_lowercase()).collect::<Vec<_>>().join("_")
+    words(name)
+        .iter()
+        .map(|word| word.to_ascii_lowercase())
+        .collect::<Vec<_>>()
+        .join("_")
 }
 
 /// A field identifier for a JSON property name: snake case, a trailing `_` for keywords, a
@@ -112,8 +116,10 @@ pub fn variant_name(value: &str) -> String {
     if value.is_empty() {
         return "Empty".to_owned();
     }
-    let parts: Vec<&str> =
-        value.split(|c: char| !c.is_ascii_alphanumeric()).filter(|part| !part.is_empty()).collect();
+    let parts: Vec<&str> = value
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|part| !part.is_empty())
+        .collect();
     if parts.is_empty() {
         return String::new();
     }
@@ -137,7 +143,9 @@ pub fn variant_name(value: &str) -> String {
 
 /// True for the last package segment of a versioned API package: `v1`, `v1beta2`, `v2alpha1`.
 pub fn is_version(segment: &str) -> bool {
-    let Some(rest) = segment.strip_prefix('v') else { return false };
+    let Some(rest) = segment.strip_prefix('v') else {
+        return false;
+    };
     let digits = rest.chars().take_while(char::is_ascii_digit).count();
     if digits == 0 {
         return false;
@@ -146,7 +154,10 @@ pub fn is_version(segment: &str) -> bool {
     if rest.is_empty() {
         return true;
     }
-    let Some(rest) = rest.strip_prefix("alpha").or_else(|| rest.strip_prefix("beta")) else {
+    let Some(rest) = rest
+        .strip_prefix("alpha")
+        .or_else(|| rest.strip_prefix("beta"))
+    else {
         return false;
     };
     !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit())
@@ -164,7 +175,9 @@ pub fn module_and_type(definition: &str) -> (String, String) {
     let segments: Vec<&str> = package.split('.').filter(|s| !s.is_empty()).collect();
     let module = if package.starts_with("io.k8s.api.") || package.contains(".pkg.") {
         match segments.as_slice() {
-            [.., name, version] if is_version(version) => format!("{}_{version}", module_word(name)),
+            [.., name, version] if is_version(version) => {
+                format!("{}_{version}", module_word(name))
+            }
             [.., name] => module_word(name),
             [] => "types".to_owned(),
         }
@@ -183,7 +196,11 @@ pub fn module_and_type(definition: &str) -> (String, String) {
 
 fn module_word(text: &str) -> String {
     let word = snake_case(&text.replace(['.', '-'], "_"));
-    if is_keyword(&word) { format!("{word}_") } else { word }
+    if is_keyword(&word) {
+        format!("{word}_")
+    } else {
+        word
+    }
 }
 
 /// A file stem (and module name) for a type: snake case, never a keyword, `mod` or a name the
@@ -226,7 +243,10 @@ mod tests {
             ("v1beta1", "v1beta1"),
             ("x-kubernetes-int-or-string", "x_kubernetes_int_or_string"),
             ("URLs", "urls"),
-            ("targetCPUUtilizationPercentage", "target_cpu_utilization_percentage"),
+            (
+                "targetCPUUtilizationPercentage",
+                "target_cpu_utilization_percentage",
+            ),
             ("CIDRsAllowed", "cidrs_allowed"),
             ("apiVersion", "api_version"),
             ("tlsConfig", "tls_config"),
@@ -285,21 +305,73 @@ mod tests {
         let cases = [
             ("io.k8s.api.core.v1.Pod", "core_v1", "Pod"),
             ("io.k8s.api.rbac.v1.Role", "rbac_v1", "Role"),
-            ("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta", "meta_v1", "ObjectMeta"),
-            ("io.k8s.apimachinery.pkg.api.resource.Quantity", "resource", "Quantity"),
-            ("io.k8s.apimachinery.pkg.util.intstr.IntOrString", "intstr", "IntOrString"),
-            ("io.k8s.apimachinery.pkg.runtime.RawExtension", "runtime", "RawExtension"),
-            ("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSON", "apiextensions_v1", "JSON"),
-            ("io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIService", "apiregistration_v1", "APIService"),
-            ("io.k8s.api.apiserverinternal.v1alpha1.StorageVersion", "apiserverinternal_v1alpha1", "StorageVersion"),
-            ("io.cert-manager.v1.Certificate", "cert_manager_io_v1", "Certificate"),
-            ("com.coreos.monitoring.v1.ServiceMonitor", "monitoring_coreos_com_v1", "ServiceMonitor"),
-            ("io.k8s.networking.gateway.v1.HTTPRoute", "gateway_networking_k8s_io_v1", "HTTPRoute"),
-            ("io.argoproj.v1alpha1.Workflow", "argoproj_io_v1alpha1", "Workflow"),
-            ("io.k8s.metrics.pkg.apis.metrics.v1beta1.NodeMetrics", "metrics_v1beta1", "NodeMetrics"),
+            (
+                "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
+                "meta_v1",
+                "ObjectMeta",
+            ),
+            (
+                "io.k8s.apimachinery.pkg.api.resource.Quantity",
+                "resource",
+                "Quantity",
+            ),
+            (
+                "io.k8s.apimachinery.pkg.util.intstr.IntOrString",
+                "intstr",
+                "IntOrString",
+            ),
+            (
+                "io.k8s.apimachinery.pkg.runtime.RawExtension",
+                "runtime",
+                "RawExtension",
+            ),
+            (
+                "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSON",
+                "apiextensions_v1",
+                "JSON",
+            ),
+            (
+                "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIService",
+                "apiregistration_v1",
+                "APIService",
+            ),
+            (
+                "io.k8s.api.apiserverinternal.v1alpha1.StorageVersion",
+                "apiserverinternal_v1alpha1",
+                "StorageVersion",
+            ),
+            (
+                "io.cert-manager.v1.Certificate",
+                "cert_manager_io_v1",
+                "Certificate",
+            ),
+            (
+                "com.coreos.monitoring.v1.ServiceMonitor",
+                "monitoring_coreos_com_v1",
+                "ServiceMonitor",
+            ),
+            (
+                "io.k8s.networking.gateway.v1.HTTPRoute",
+                "gateway_networking_k8s_io_v1",
+                "HTTPRoute",
+            ),
+            (
+                "io.argoproj.v1alpha1.Workflow",
+                "argoproj_io_v1alpha1",
+                "Workflow",
+            ),
+            (
+                "io.k8s.metrics.pkg.apis.metrics.v1beta1.NodeMetrics",
+                "metrics_v1beta1",
+                "NodeMetrics",
+            ),
         ];
         for (definition, module, name) in cases {
-            assert_eq!(module_and_type(definition), (module.to_owned(), name.to_owned()), "{definition}");
+            assert_eq!(
+                module_and_type(definition),
+                (module.to_owned(), name.to_owned()),
+                "{definition}"
+            );
         }
     }
 

@@ -44,12 +44,24 @@ pub const PROVIDED: &[Provided] = &[
     Provided {
         definition: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta",
         runtime_path: "ListMeta",
-        properties: Some(&["continue", "remainingItemCount", "resourceVersion", "selfLink"]),
+        properties: Some(&[
+            "continue",
+            "remainingItemCount",
+            "resourceVersion",
+            "selfLink",
+        ]),
     },
     Provided {
         definition: "io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference",
         runtime_path: "OwnerReference",
-        properties: Some(&["apiVersion", "blockOwnerDeletion", "controller", "kind", "name", "uid"]),
+        properties: Some(&[
+            "apiVersion",
+            "blockOwnerDeletion",
+            "controller",
+            "kind",
+            "name",
+            "uid",
+        ]),
     },
     Provided {
         definition: "io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry",
@@ -73,13 +85,27 @@ pub const PROVIDED: &[Provided] = &[
         definition: "io.k8s.apimachinery.pkg.apis.meta.v1.Status",
         runtime_path: "Status",
         properties: Some(&[
-            "apiVersion", "code", "details", "kind", "message", "metadata", "reason", "status",
+            "apiVersion",
+            "code",
+            "details",
+            "kind",
+            "message",
+            "metadata",
+            "reason",
+            "status",
         ]),
     },
     Provided {
         definition: "io.k8s.apimachinery.pkg.apis.meta.v1.StatusDetails",
         runtime_path: "StatusDetails",
-        properties: Some(&["causes", "group", "kind", "name", "retryAfterSeconds", "uid"]),
+        properties: Some(&[
+            "causes",
+            "group",
+            "kind",
+            "name",
+            "retryAfterSeconds",
+            "uid",
+        ]),
     },
     Provided {
         definition: "io.k8s.apimachinery.pkg.apis.meta.v1.StatusCause",
@@ -118,7 +144,9 @@ pub fn lookup(definition: &str) -> Option<&'static Provided> {
     if !definition.starts_with("io.k8s.apimachinery.") {
         return None;
     }
-    PROVIDED.iter().find(|provided| provided.definition == definition)
+    PROVIDED
+        .iter()
+        .find(|provided| provided.definition == definition)
 }
 
 /// `ObjectMeta`'s definition name.
@@ -143,7 +171,12 @@ mod tests {
 
     fn listed(definition: &str) -> BTreeSet<String> {
         let provided = lookup(definition).expect("provided");
-        provided.properties.expect("struct").iter().map(|p| (*p).to_owned()).collect()
+        provided
+            .properties
+            .expect("struct")
+            .iter()
+            .map(|p| (*p).to_owned())
+            .collect()
     }
 
     /// The property lists above must equal what the runtime's types serialize when every
@@ -165,7 +198,10 @@ mod tests {
         let meta: kubegen_runtime::ObjectMeta =
             serde_json::from_value(full_meta.clone()).expect("decodes");
         let encoded = serde_json::to_value(&meta).expect("encodes");
-        assert_eq!(encoded, full_meta, "ObjectMeta round-trips with every field set");
+        assert_eq!(
+            encoded, full_meta,
+            "ObjectMeta round-trips with every field set"
+        );
         assert_eq!(keys(encoded.clone()), listed(&format!("{META}ObjectMeta")));
         assert_eq!(
             keys(encoded["managedFields"][0].clone()),
@@ -186,10 +222,19 @@ mod tests {
         let status: kubegen_runtime::Status =
             serde_json::from_value(full_status.clone()).expect("decodes");
         let encoded = serde_json::to_value(&status).expect("encodes");
-        assert_eq!(encoded, full_status, "Status round-trips with every field set");
+        assert_eq!(
+            encoded, full_status,
+            "Status round-trips with every field set"
+        );
         assert_eq!(keys(encoded.clone()), listed(&format!("{META}Status")));
-        assert_eq!(keys(encoded["metadata"].clone()), listed(&format!("{META}ListMeta")));
-        assert_eq!(keys(encoded["details"].clone()), listed(&format!("{META}StatusDetails")));
+        assert_eq!(
+            keys(encoded["metadata"].clone()),
+            listed(&format!("{META}ListMeta"))
+        );
+        assert_eq!(
+            keys(encoded["details"].clone()),
+            listed(&format!("{META}StatusDetails"))
+        );
         assert_eq!(
             keys(encoded["details"]["causes"][0].clone()),
             listed(&format!("{META}StatusCause"))

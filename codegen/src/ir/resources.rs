@@ -42,7 +42,10 @@ pub struct ParsedPath {
 /// Parses a resource path; `None` for paths that are not about resources (discovery,
 /// `/version`, `/logs`, ...).
 pub fn parse_path(path: &str) -> Option<ParsedPath> {
-    let segments: Vec<&str> = path.split('/').filter(|segment| !segment.is_empty()).collect();
+    let segments: Vec<&str> = path
+        .split('/')
+        .filter(|segment| !segment.is_empty())
+        .collect();
     let (group, version, rest) = match segments.as_slice() {
         ["api", version, rest @ ..] => (String::new(), *version, rest),
         ["apis", group, version, rest @ ..] => ((*group).to_owned(), *version, rest),
@@ -114,16 +117,22 @@ struct CollectedSubresource<'a> {
 }
 
 /// Finds every resource of `spec`, typed by `types`.
-pub fn find(spec: &RawSpec, types: &BTreeMap<String, TypeDef>) -> Result<BTreeMap<String, Resource>> {
+pub fn find(
+    spec: &RawSpec,
+    types: &BTreeMap<String, TypeDef>,
+) -> Result<BTreeMap<String, Resource>> {
     let mut by_kind: BTreeMap<&GroupVersionKind, &str> = BTreeMap::new();
     for ty in types.values() {
-        if let Some(gvk) = &ty.group_version_kind {
-            if let Some(previous) = by_kind.insert(gvk, &ty.id) {
-                return Err(Error::spec(
-                    &ty.location,
-                    format!("`{}` and `{previous}` both declare group/version/kind {gvk}", ty.id),
-                ));
-            }
+        if let Some(gvk) = &ty.group_version_kind
+            && let Some(previous) = by_kind.insert(gvk, &ty.id)
+        {
+            return Err(Error::spec(
+                &ty.location,
+                format!(
+                    "`{}` and `{previous}` both declare group/version/kind {gvk}",
+                    ty.id
+                ),
+            ));
         }
     }
 
@@ -134,14 +143,18 @@ pub fn find(spec: &RawSpec, types: &BTreeMap<String, TypeDef>) -> Result<BTreeMa
 
     let mut resources: BTreeMap<String, Resource> = BTreeMap::new();
     for ((_, _, plural), entry) in collected {
-        let Some((gvk, location)) = entry.kind else { continue };
+        let Some((gvk, location)) = entry.kind else {
+            continue;
+        };
         if entry.verbs.is_empty() {
             continue;
         }
         let Some(type_id) = by_kind.get(gvk) else {
             return Err(Error::spec(
                 location,
-                format!("the path serves kind {gvk}, but no definition has that x-kubernetes-group-version-kind"),
+                format!(
+                    "the path serves kind {gvk}, but no definition has that x-kubernetes-group-version-kind"
+                ),
             ));
         };
         let mut subresources = BTreeMap::new();
@@ -163,7 +176,13 @@ pub fn find(spec: &RawSpec, types: &BTreeMap<String, TypeDef>) -> Result<BTreeMa
                 ),
                 None => None,
             };
-            subresources.insert(name, Subresource { verbs: subresource.verbs, type_id });
+            subresources.insert(
+                name,
+                Subresource {
+                    verbs: subresource.verbs,
+                    type_id,
+                },
+            );
         }
         let list_kind = spec
             .list_kinds
@@ -200,14 +219,21 @@ fn collect<'a>(
     let (Some(action), Some(gvk)) = (&operation.action, &operation.group_version_kind) else {
         return Ok(());
     };
-    let Some(path) = parse_path(&operation.path) else { return Ok(()) };
+    let Some(path) = parse_path(&operation.path) else {
+        return Ok(());
+    };
     let Some(verb) = verb(action, path.named, path.subresource.is_some()) else {
         return Err(Error::spec(
             &operation.location,
-            format!("action {action:?} does not fit the path {:?}", operation.path),
+            format!(
+                "action {action:?} does not fit the path {:?}",
+                operation.path
+            ),
         ));
     };
-    let entry = collected.entry((path.group, path.version, path.plural)).or_default();
+    let entry = collected
+        .entry((path.group, path.version, path.plural))
+        .or_default();
     let kind_slot = match &path.subresource {
         None => {
             entry.namespaced |= path.namespaced;
@@ -223,7 +249,9 @@ fn collect<'a>(
     match kind_slot {
         Some((existing, location)) if *existing != gvk => Err(Error::spec(
             &operation.location,
-            format!("this operation serves kind {gvk}, but {location} serves {existing} on the same path"),
+            format!(
+                "this operation serves kind {gvk}, but {location} serves {existing} on the same path"
+            ),
         )),
         Some(_) => Ok(()),
         None => {

@@ -40,7 +40,10 @@ pub fn path_error<E: std::fmt::Display>(
             serde_path_to_error::Segment::Unknown => location.join("?"),
         };
     }
-    Error::Parse { location, message: error.inner().to_string() }
+    Error::Parse {
+        location,
+        message: error.inner().to_string(),
+    }
 }
 
 /// Reads a file, naming it on failure.
