@@ -124,7 +124,10 @@ mod tests {
             serde_json::from_str(r#"["100Mi", 2, 0.5, "1500m"]"#).expect("decodes");
         let texts: Vec<&str> = values.iter().map(Quantity::as_str).collect();
         assert_eq!(texts, ["100Mi", "2", "0.5", "1500m"]);
-        assert_eq!(serde_json::to_string(&values).expect("encodes"), r#"["100Mi","2","0.5","1500m"]"#);
+        assert_eq!(
+            serde_json::to_string(&values).expect("encodes"),
+            r#"["100Mi","2","0.5","1500m"]"#
+        );
     }
 
     #[test]

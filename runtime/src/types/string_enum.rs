@@ -147,8 +147,18 @@ mod tests {
     #[test]
     fn unknown_values_survive_a_round_trip() {
         let values: Vec<Protocol> = serde_json::from_str(r#"["TCP","SCTP",""]"#).expect("decodes");
-        assert_eq!(values, [Protocol::Tcp, Protocol::Other("SCTP".into()), Protocol::Empty]);
-        assert_eq!(serde_json::to_string(&values).expect("encodes"), r#"["TCP","SCTP",""]"#);
+        assert_eq!(
+            values,
+            [
+                Protocol::Tcp,
+                Protocol::Other("SCTP".into()),
+                Protocol::Empty
+            ]
+        );
+        assert_eq!(
+            serde_json::to_string(&values).expect("encodes"),
+            r#"["TCP","SCTP",""]"#
+        );
         assert_eq!(Protocol::default(), Protocol::Empty);
     }
 }

@@ -122,7 +122,10 @@ mod tests {
 
     #[test]
     fn time_keeps_seconds_and_fractions() {
-        assert_eq!(round_trip::<Time>(r#""2024-05-06T07:08:09Z""#), r#""2024-05-06T07:08:09Z""#);
+        assert_eq!(
+            round_trip::<Time>(r#""2024-05-06T07:08:09Z""#),
+            r#""2024-05-06T07:08:09Z""#
+        );
         assert_eq!(
             round_trip::<Time>(r#""2024-05-06T07:08:09.25Z""#),
             r#""2024-05-06T07:08:09.25Z""#
