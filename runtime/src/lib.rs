@@ -6,14 +6,23 @@
 //! - [`resource`]: the traits generated types implement ([`ApiType`], [`Object`],
 //!   [`Resource`]) and the marker traits that say which verbs and subresources a resource
 //!   supports, so that calling an unsupported verb does not compile.
+//! - [`config`] and [`client`]: [`Config`] from a kubeconfig or a Pod's service account,
+//!   [`Client`] (rustls, rate limits, retries, decoded `Status` errors), and [`Api`], the
+//!   typed verbs and subresources of a resource.
+//! - [`watch`]: typed watch events, decoded as they arrive.
 //! - [`types`]: the apimachinery types the runtime itself depends on ([`ObjectMeta`],
 //!   [`Status`], [`Time`], [`Quantity`], [`IntOrString`], ...). Generated crates re-export
 //!   them instead of generating them, and `kubegen` checks at generation time that the
 //!   spec's versions of these types have no field the runtime's lack.
 
+pub mod client;
+pub mod config;
 pub mod resource;
 pub mod types;
+pub mod watch;
 
+pub use client::{Api, Client, Error, ObjectList};
+pub use config::Config;
 pub use resource::{ApiType, ClusterScoped, NamespaceScoped, Object, Resource, Scope};
 pub use types::{
     ApiVersion, ByteString, FieldsV1, IntOrString, Kind, ListMeta, ManagedFieldsEntry, MicroTime,

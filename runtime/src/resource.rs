@@ -79,24 +79,24 @@ mod sealed {
 
 /// Marker traits for the verbs a resource supports, from the spec's `x-kubernetes-action`s.
 pub mod verbs {
-    use super::Resource;
+    use super::Object;
 
     /// `get` on the object path.
-    pub trait Get: Resource {}
+    pub trait Get: Object {}
     /// `list` on the collection path.
-    pub trait List: Resource {}
+    pub trait List: Object {}
     /// `watch` (or `watchlist`) on the collection path.
-    pub trait Watch: Resource {}
+    pub trait Watch: Object {}
     /// `post` on the collection path.
-    pub trait Create: Resource {}
+    pub trait Create: Object {}
     /// `put` on the object path.
-    pub trait Update: Resource {}
+    pub trait Update: Object {}
     /// `patch` on the object path.
-    pub trait Patch: Resource {}
+    pub trait Patch: Object {}
     /// `delete` on the object path.
-    pub trait Delete: Resource {}
+    pub trait Delete: Object {}
     /// `deletecollection` on the collection path.
-    pub trait DeleteCollection: Resource {}
+    pub trait DeleteCollection: Object {}
 }
 
 /// Marker traits for subresources, from the spec's `{name}/<subresource>` paths.
@@ -107,59 +107,59 @@ pub mod subresource {
     use serde::Serialize;
     use serde::de::DeserializeOwned;
 
-    use super::Resource;
+    use super::Object;
 
     /// `status`: get, replace and patch the object through its status subresource.
-    pub trait Status: Resource {}
+    pub trait Status: Object {}
 
     /// `scale`: get, replace and patch the scale of a workload.
-    pub trait Scale: Resource {
+    pub trait Scale: Object {
         /// The scale type, `autoscaling/v1` `Scale` for the built-in resources.
         type Scale: Serialize + DeserializeOwned + Clone + Send + Sync + 'static;
     }
 
     /// `log`: read a Pod's log.
-    pub trait Log: Resource {}
+    pub trait Log: Object {}
 
     /// `eviction`: create an eviction for a Pod.
-    pub trait Evict: Resource {
+    pub trait Evict: Object {
         /// The eviction body, `policy/v1` `Eviction`.
         type Eviction: Serialize + DeserializeOwned + Send + Sync + 'static;
     }
 
     /// `binding`: bind a Pod to a node.
-    pub trait Bind: Resource {
+    pub trait Bind: Object {
         /// The binding body, core `v1` `Binding`.
         type Binding: Serialize + DeserializeOwned + Send + Sync + 'static;
     }
 
     /// `token`: request a token for a ServiceAccount.
-    pub trait Token: Resource {
+    pub trait Token: Object {
         /// The token request, `authentication.k8s.io/v1` `TokenRequest`.
         type TokenRequest: Serialize + DeserializeOwned + Send + Sync + 'static;
     }
 
     /// `ephemeralcontainers`: get, replace and patch a Pod's ephemeral containers.
-    pub trait EphemeralContainers: Resource {}
+    pub trait EphemeralContainers: Object {}
 
     /// `resize`: get, replace and patch a Pod's resources in place.
-    pub trait Resize: Resource {}
+    pub trait Resize: Object {}
 
     /// `approval`: get, replace and patch the approval of a CertificateSigningRequest.
-    pub trait Approval: Resource {}
+    pub trait Approval: Object {}
 
     /// `finalize`: replace a Namespace's finalizers.
-    pub trait Finalize: Resource {}
+    pub trait Finalize: Object {}
 
     /// `exec`: run a command in a container (a streaming connection).
-    pub trait Exec: Resource {}
+    pub trait Exec: Object {}
 
     /// `attach`: attach to a running container (a streaming connection).
-    pub trait Attach: Resource {}
+    pub trait Attach: Object {}
 
     /// `portforward`: forward ports of a Pod (a streaming connection).
-    pub trait PortForward: Resource {}
+    pub trait PortForward: Object {}
 
     /// `proxy`: proxy HTTP requests to a Pod, Service or Node.
-    pub trait Proxy: Resource {}
+    pub trait Proxy: Object {}
 }

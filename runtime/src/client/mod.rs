@@ -1,0 +1,307 @@
+//! The REST client: one HTTP connection pool per cluster, authenticated, rate limited,
+//! retrying what the server asks to be retried, and decoding the server's errors.
+//!
+//! [`Api`] is the typed interface on top; [`Client::send`] and friends are the untyped
+//! layer it uses, open to callers with requests of their own.
+
+mod api;
+mod auth;
+mod error;
+mod list;
+pub mod params;
+mod rate_limit;
+mod request;
+mod subresources;
+mod tls;
+
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, RETRY_AFTER, WARNING};
+use serde::de::DeserializeOwned;
+use tracing::Instrument;
+
+pub use api::{Api, ResourcePath};
+pub(crate) use error::chain as error_chain;
+pub use error::{ApiError, Error, Reason};
+pub use list::ObjectList;
+pub use request::{Request, RequestKind};
+pub use subresources::{Deleted, LogParams};
+
+use self::auth::Authenticator;
+use self::rate_limit::RateLimiter;
+use crate::config::{Config, ExecCredential};
+use crate::types::Status;
+
+/// The longest a `Retry-After` is honoured; longer requests are retried after this.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// A client for one API server. Cheap to clone: clones share connections, credentials and
+/// the rate limiter.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    /// The server's URL without a trailing slash; request paths are appended to it.
+    base: String,
+    http: RwLock<Http>,
+    auth: Authenticator,
+    limiter: Option<RateLimiter>,
+}
+
+/// The HTTP client, rebuilt when an exec plugin hands out a new client certificate.
+struct Http {
+    client: reqwest::Client,
+    exec_certificate: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("server", &self.inner.base).finish_non_exhaustive()
+    }
+}
+
+impl TryFrom<Config> for Client {
+    type Error = Error;
+
+    fn try_from(config: Config) -> Result<Self, Error> {
+        Client::new(config)
+    }
+}
+
+impl Client {
+    /// A client for the kubeconfig's current context, or for the cluster this Pod runs in.
+    pub async fn try_default() -> Result<Self, Error> {
+        let config = Config::infer()?;
+        Client::new(config)
+    }
+
+    /// A client for `config`.
+    pub fn new(config: Config) -> Result<Self, Error> {
+        let identity = config
+            .client_certificate
+            .as_ref()
+            .map(|certificate| (certificate.certificate_pem.as_slice(), certificate.key_pem.as_slice()));
+        let client = build_http(&config, identity)?;
+        let auth = Authenticator::new(&config.auth)?;
+        let limiter = config.rate_limit.map(RateLimiter::new);
+        let base = config.cluster_url.as_str().trim_end_matches('/').to_owned();
+        Ok(Client {
+            inner: Arc::new(Inner {
+                config,
+                base,
+                http: RwLock::new(Http { client, exec_certificate: None }),
+                auth,
+                limiter,
+            }),
+        })
+    }
+
+    /// The namespace of the kubeconfig's context or of the Pod.
+    pub fn default_namespace(&self) -> &str {
+        &self.inner.config.default_namespace
+    }
+
+    /// The API server's URL.
+    pub fn cluster_url(&self) -> &reqwest::Url {
+        &self.inner.config.cluster_url
+    }
+
+    /// The configuration this client was made from.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Sends a request and returns the successful response; an error response becomes
+    /// [`Error::Api`] with the server's `Status`.
+    ///
+    /// A 401 makes the client refresh exec or token-file credentials and try once more; a
+    /// 429 or 5xx with `Retry-After` is retried after that delay, up to `max_retries` times.
+    pub async fn send(&self, request: Request) -> Result<reqwest::Response, Error> {
+        let url = format!("{}{}", self.inner.base, request.path);
+        let span = tracing::debug_span!("request", method = %request.method, path = %request.path, status = tracing::field::Empty);
+        async {
+            let mut attempt = 0;
+            let mut refreshed_credentials = false;
+            loop {
+                if let Some(limiter) = &self.inner.limiter
+                    && (request.kind != RequestKind::Watch || attempt > 0)
+                {
+                    limiter.acquire().await;
+                }
+                let response = self.attempt(&request, &url).await?;
+                let status = response.status();
+                tracing::Span::current().record("status", status.as_u16());
+                self.report_warnings(response.headers());
+                if status == StatusCode::UNAUTHORIZED && !refreshed_credentials && self.inner.auth.refresh().await {
+                    refreshed_credentials = true;
+                    tracing::debug!("401: refreshing credentials and retrying");
+                    continue;
+                }
+                if (status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error())
+                    && attempt < self.inner.config.max_retries
+                    && let Some(delay) = retry_after(response.headers())
+                {
+                    attempt += 1;
+                    tracing::debug!(%status, attempt, "retrying after {delay:?} as the server asked");
+                    tokio::time::sleep(delay).await;
+                    continue;
+                }
+                if status.is_success() {
+                    return Ok(response);
+                }
+                return Err(api_error(&request, &url, response).await);
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn attempt(&self, request: &Request, url: &str) -> Result<reqwest::Response, Error> {
+        let (authorization, credential) = self.inner.auth.header().await?;
+        let http = self.http_client(credential.as_ref())?;
+        let mut builder = http.request(request.method.clone(), url).header(ACCEPT, "application/json");
+        if let Some(value) = authorization {
+            builder = builder.header(AUTHORIZATION, value);
+        }
+        if let Some(body) = &request.body {
+            builder = builder
+                .header(CONTENT_TYPE, request.content_type.unwrap_or("application/json"))
+                .body(body.clone());
+        }
+        if request.kind == RequestKind::Normal
+            && let Some(timeout) = self.inner.config.timeout
+        {
+            builder = builder.timeout(timeout);
+        }
+        builder.send().await.map_err(|source| transport_error(request, url, source))
+    }
+
+    /// The HTTP client to use, rebuilt first if an exec credential brings a new client
+    /// certificate.
+    fn http_client(&self, credential: Option<&ExecCredential>) -> Result<reqwest::Client, Error> {
+        let identity = credential.and_then(|credential| {
+            Some((credential.client_certificate_pem.as_deref()?, credential.client_key_pem.as_deref()?))
+        });
+        {
+            let http = self.inner.http.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if identity.map(|(certificate, _)| certificate) == http.exec_certificate.as_deref() {
+                return Ok(http.client.clone());
+            }
+        }
+        let Some((certificate, key)) = identity else {
+            let http = self.inner.http.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            return Ok(http.client.clone());
+        };
+        tracing::debug!("exec plugin returned a new client certificate; rebuilding TLS");
+        let client = build_http(&self.inner.config, Some((certificate, key)))?;
+        let mut http = self.inner.http.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *http = Http { client: client.clone(), exec_certificate: Some(certificate.to_vec()) };
+        Ok(client)
+    }
+
+    fn report_warnings(&self, headers: &HeaderMap) {
+        for value in headers.get_all(WARNING) {
+            let text = String::from_utf8_lossy(value.as_bytes());
+            // `299 - "text"`: keep the text.
+            let text = text.split_once(' ').and_then(|(_, rest)| rest.split_once(' ')).map_or(text.as_ref(), |(_, text)| text);
+            (self.inner.config.warnings.0)(text.trim_matches('"'));
+        }
+    }
+
+    /// Sends a request and decodes the JSON response.
+    pub async fn request<T: DeserializeOwned>(&self, request: Request) -> Result<T, Error> {
+        let method = request.method.to_string();
+        let url = format!("{}{}", self.inner.base, request.path);
+        let response = self.send(request).await?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|source| Error::Transport { method: method.clone(), url: url.clone(), message: error::chain(&source), source })?;
+        decode(&bytes, &method, &url)
+    }
+
+    /// Sends a request and returns the response body as text.
+    pub async fn request_text(&self, request: Request) -> Result<String, Error> {
+        let method = request.method.to_string();
+        let url = format!("{}{}", self.inner.base, request.path);
+        let response = self.send(request).await?;
+        response
+            .text()
+            .await
+            .map_err(|source| Error::Transport { method, url, message: error::chain(&source), source })
+    }
+}
+
+/// Decodes a JSON body into `T`. On failure the response is decoded again to find the path
+/// of the offending value, so the error says where, at no cost when decoding succeeds.
+pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8], method: &str, url: &str) -> Result<T, Error> {
+    serde_json::from_slice(bytes).map_err(|error| {
+        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+        let message = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+            Err(located) => format!("at {}: {}", located.path(), located.inner()),
+            Ok(_) => error.to_string(),
+        };
+        Error::Decode { method: method.to_owned(), url: url.to_owned(), what: std::any::type_name::<T>(), message }
+    })
+}
+
+fn build_http(config: &Config, identity: Option<(&[u8], &[u8])>) -> Result<reqwest::Client, Error> {
+    let tls = tls::client_config(config, identity)?;
+    let mut builder = reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .connect_timeout(config.connect_timeout)
+        .user_agent(config.user_agent.clone())
+        .tcp_keepalive(Duration::from_secs(30))
+        .pool_idle_timeout(Duration::from_secs(90));
+    builder = match &config.proxy_url {
+        Some(proxy) => builder.proxy(
+            reqwest::Proxy::all(proxy.as_str()).map_err(|error| Error::Tls(format!("proxy-url {proxy}: {error}")))?,
+        ),
+        None => builder.no_proxy(),
+    };
+    builder.build().map_err(|error| Error::Tls(error::chain(&error)))
+}
+
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let seconds: u64 = headers.get(RETRY_AFTER)?.to_str().ok()?.trim().parse().ok()?;
+    Some(Duration::from_secs(seconds).min(MAX_RETRY_AFTER))
+}
+
+fn transport_error(request: &Request, url: &str, source: reqwest::Error) -> Error {
+    let mut message = error::chain(&source);
+    if source.is_connect() {
+        message = format!("cannot connect: {message}");
+    } else if source.is_timeout() {
+        message = format!("timed out: {message}");
+    }
+    Error::Transport { method: request.method.to_string(), url: url.to_owned(), message, source }
+}
+
+/// The error for a non-success response: its `Status` if the body is one, else a `Status`
+/// made from the code and the body's text.
+async fn api_error(request: &Request, url: &str, response: reqwest::Response) -> Error {
+    let code = response.status();
+    let body = response.bytes().await.unwrap_or_default();
+    let status = match serde_json::from_slice::<Status>(&body) {
+        Ok(status) if status.message.is_some() || status.reason.is_some() => status,
+        _ => {
+            let text = String::from_utf8_lossy(&body);
+            Status {
+                code: Some(i32::from(code.as_u16())),
+                message: Some(if text.trim().is_empty() {
+                    code.canonical_reason().unwrap_or("error").to_owned()
+                } else {
+                    text.trim().chars().take(1000).collect()
+                }),
+                status: Some("Failure".to_owned()),
+                ..Status::default()
+            }
+        }
+    };
+    Error::Api(Box::new(ApiError { method: request.method.to_string(), url: url.to_owned(), code: code.as_u16(), status }))
+}
