@@ -70,18 +70,12 @@ pub enum Error {
 impl Error {
     /// An [`Error::Spec`] at `location`.
     pub fn spec(location: &Location, message: impl Into<String>) -> Self {
-        Self::Spec {
-            location: location.clone(),
-            message: message.into(),
-        }
+        Self::Spec { location: location.clone(), message: message.into() }
     }
 
     /// An [`Error::Io`] for `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Self::Io {
-            path: path.into(),
-            source,
-        }
+        Self::Io { path: path.into(), source }
     }
 }
 

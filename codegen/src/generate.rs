@@ -3,10 +3,12 @@
 use std::path::{Component, Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::emit::{self, CrateSettings, Files, RuntimeDependency};
+use std::collections::BTreeSet;
+
+use crate::emit::{self, CrateSettings, ExternCrate, Files, RuntimeDependency};
 use crate::error::{Error, Result};
 use crate::fixups::{self, StalePolicy};
-use crate::ir::{self, Model};
+use crate::ir::{self, Model, TypeDef};
 use crate::output::{self, WriteReport};
 use crate::spec::{self, RawSpec};
 
@@ -28,6 +30,20 @@ pub struct Options {
     pub runtime: Option<RuntimeDependency>,
     /// Compare instead of writing.
     pub check: bool,
+    /// Use the types of another generated crate instead of generating them.
+    pub extern_types: Option<ExternTypes>,
+}
+
+/// Another generated crate whose types a crate refers to instead of generating them: a crate
+/// of custom resources on top of `kubegen-api`.
+#[derive(Clone, Debug)]
+pub struct ExternTypes {
+    /// Its package name, for example `kubegen-api`.
+    pub package: String,
+    /// How the generated crate depends on it.
+    pub dependency: RuntimeDependency,
+    /// The specs it was generated from; the bundled spec when empty.
+    pub specs: Vec<PathBuf>,
 }
 
 impl Options {
@@ -41,6 +57,7 @@ impl Options {
             crate_version: "0.1.0".to_owned(),
             runtime: None,
             check: false,
+            extern_types: None,
         }
     }
 }
@@ -70,18 +87,56 @@ pub struct Report {
 
 /// Loads specs (the bundled one when `specs` is empty) and CRDs into one spec.
 pub fn load_inputs(specs: &[PathBuf], crds: &[PathBuf]) -> Result<RawSpec> {
-    let mut merged = if specs.is_empty() {
-        spec::bundled::load()?
-    } else {
-        RawSpec::default()
-    };
+    let mut merged = if specs.is_empty() { spec::bundled::load()? } else { RawSpec::default() };
+    add_inputs(&mut merged, specs, crds)?;
+    Ok(merged)
+}
+
+fn add_inputs(merged: &mut RawSpec, specs: &[PathBuf], crds: &[PathBuf]) -> Result<()> {
     for path in specs {
         merged.merge(spec::load_spec_path(path)?)?;
     }
     for path in crds {
         merged.merge(spec::crd::load_file(path)?)?;
     }
-    Ok(merged)
+    Ok(())
+}
+
+/// Loads the inputs of `options`: with external types, their specs are loaded too (they
+/// resolve references) and the names of their definitions are returned, to be marked
+/// external in the model.
+fn load_options(options: &Options) -> Result<(RawSpec, BTreeSet<String>)> {
+    let Some(external) = &options.extern_types else {
+        return Ok((load_inputs(&options.specs, &options.crds)?, BTreeSet::new()));
+    };
+    let mut merged = if external.specs.is_empty() { spec::bundled::load()? } else { RawSpec::default() };
+    add_inputs(&mut merged, &external.specs, &[])?;
+    let external_names = merged.definitions.keys().cloned().collect();
+    merged.documents.clear();
+    add_inputs(&mut merged, &options.specs, &options.crds)?;
+    Ok((merged, external_names))
+}
+
+/// Marks the modules whose definitions all come from the external crate's specs.
+fn mark_external(model: &mut Model, external_names: &BTreeSet<String>, crate_ident: &str) -> Result<()> {
+    for module in model.modules.values_mut() {
+        let (external, local): (Vec<&TypeDef>, Vec<&TypeDef>) =
+            model.types.values().filter(|ty| ty.module == module.name).partition(|ty| external_names.contains(&ty.id));
+        match (external.is_empty(), local.first()) {
+            (false, None) => module.external = Some(crate_ident.to_owned()),
+            (false, Some(local)) => {
+                return Err(Error::spec(
+                    &local.location,
+                    format!(
+                        "`{}` would be generated into module `{}`, which the external crate already has",
+                        local.id, module.name
+                    ),
+                ));
+            }
+            (true, _) => {}
+        }
+    }
+    Ok(())
 }
 
 /// Applies the fixups and builds the model of a loaded spec.
@@ -94,7 +149,7 @@ pub fn build_model(mut spec: RawSpec, policy: StalePolicy) -> Result<Model> {
 pub fn generate(options: &Options) -> Result<Report> {
     let mut report = Report::default();
     let started = Instant::now();
-    let spec = load_inputs(&options.specs, &options.crds)?;
+    let (spec, external_names) = load_options(options)?;
     report.load_time = started.elapsed();
     tracing::info!(
         definitions = spec.definitions.len(),
@@ -106,11 +161,23 @@ pub fn generate(options: &Options) -> Result<Report> {
 
     let started = Instant::now();
     let inputs = spec.documents.clone();
-    let model = build_model(spec, StalePolicy::Fail)?;
+    let mut model = build_model(spec, StalePolicy::Fail)?;
+    let extern_crate = options
+        .extern_types
+        .as_ref()
+        .map(|external| ExternCrate { package: external.package.clone(), dependency: external.dependency.clone() });
+    if let Some(external) = &extern_crate {
+        mark_external(&mut model, &external_names, &external.package.replace('-', "_"))?;
+    }
     report.model_time = started.elapsed();
-    report.types = model.types.len();
-    report.resources = model.resources.len();
-    report.modules = model.modules.len();
+    let local = |module: &str| model.modules.get(module).is_some_and(|module| module.external.is_none());
+    report.types = model.types.values().filter(|ty| local(&ty.module)).count();
+    report.resources = model
+        .resources
+        .values()
+        .filter(|resource| model.types.get(&resource.type_id).is_some_and(|ty| local(&ty.module)))
+        .count();
+    report.modules = model.modules.values().filter(|module| module.external.is_none()).count();
 
     let started = Instant::now();
     let settings = CrateSettings {
@@ -121,6 +188,7 @@ pub fn generate(options: &Options) -> Result<Report> {
             None => default_runtime(&options.out),
         },
         inputs: describe_inputs(&inputs),
+        extern_crate,
     };
     let files = emit::emit(&model, &settings)?;
     report.emit_time = started.elapsed();
@@ -148,13 +216,9 @@ fn describe_inputs(documents: &[String]) -> Vec<String> {
         .iter()
         .map(|document| {
             let path = Path::new(document);
-            let file = path
-                .file_name()
-                .map(|name| name.to_string_lossy().into_owned());
+            let file = path.file_name().map(|name| name.to_string_lossy().into_owned());
             match (file, path.parent().and_then(Path::file_name)) {
-                (Some(file), Some(parent)) if file.ends_with("_openapi.json") => {
-                    parent.to_string_lossy().into_owned()
-                }
+                (Some(file), Some(parent)) if file.ends_with("_openapi.json") => parent.to_string_lossy().into_owned(),
                 (Some(file), _) => file,
                 (None, _) => document.clone(),
             }
@@ -168,9 +232,7 @@ fn describe_inputs(documents: &[String]) -> Vec<String> {
 /// The runtime of this kubegen's source tree, by a path relative to `out`, when it exists;
 /// else the runtime version matching this kubegen.
 fn default_runtime(out: &Path) -> RuntimeDependency {
-    let runtime = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("runtime");
+    let runtime = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("runtime");
     let (Ok(runtime), Some(out)) = (runtime.canonicalize(), absolute(out)) else {
         return RuntimeDependency::Version(env!("CARGO_PKG_VERSION").to_owned());
     };
@@ -185,10 +247,7 @@ fn absolute(path: &Path) -> Option<PathBuf> {
     if let Ok(canonical) = path.canonicalize() {
         return Some(canonical);
     }
-    let parent = path
-        .parent()
-        .filter(|parent| !parent.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let parent = path.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
     Some(absolute(parent)?.join(path.file_name()?))
 }
 
@@ -198,16 +257,8 @@ fn relative_path(from: &Path, to: &Path) -> String {
     let to: Vec<Component<'_>> = to.components().collect();
     let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
     let mut parts: Vec<String> = vec!["..".to_owned(); from.len() - common];
-    parts.extend(
-        to[common..]
-            .iter()
-            .map(|part| part.as_os_str().to_string_lossy().into_owned()),
-    );
-    if parts.is_empty() {
-        ".".to_owned()
-    } else {
-        parts.join("/")
-    }
+    parts.extend(to[common..].iter().map(|part| part.as_os_str().to_string_lossy().into_owned()));
+    if parts.is_empty() { ".".to_owned() } else { parts.join("/") }
 }
 
 #[cfg(test)]
@@ -216,14 +267,8 @@ mod tests {
 
     #[test]
     fn relative_paths() {
-        assert_eq!(
-            relative_path(Path::new("/w/main/generated"), Path::new("/w/main/runtime")),
-            "../runtime"
-        );
-        assert_eq!(
-            relative_path(Path::new("/tmp/x"), Path::new("/w/runtime")),
-            "../../w/runtime"
-        );
+        assert_eq!(relative_path(Path::new("/w/main/generated"), Path::new("/w/main/runtime")), "../runtime");
+        assert_eq!(relative_path(Path::new("/tmp/x"), Path::new("/w/runtime")), "../../w/runtime");
     }
 
     #[test]
@@ -236,11 +281,7 @@ mod tests {
         ];
         assert_eq!(
             describe_inputs(&documents),
-            [
-                "`kubernetes-v1.35-swagger.json`",
-                "`kubernetes-v1.35-openapi-v3`",
-                "`certificates.yaml`"
-            ]
+            ["`kubernetes-v1.35-swagger.json`", "`kubernetes-v1.35-openapi-v3`", "`certificates.yaml`"]
         );
     }
 }

@@ -18,10 +18,7 @@ pub struct Location {
 impl Location {
     /// The root of a document.
     pub fn document(document: impl Into<Arc<str>>) -> Self {
-        Self {
-            document: document.into(),
-            pointer: String::new(),
-        }
+        Self { document: document.into(), pointer: String::new() }
     }
 
     /// This location extended by one reference token (escaped per RFC 6901).
@@ -36,10 +33,7 @@ impl Location {
                 c => pointer.push(c),
             }
         }
-        Self {
-            document: self.document.clone(),
-            pointer,
-        }
+        Self { document: self.document.clone(), pointer }
     }
 
     /// This location extended by an array index.
@@ -60,13 +54,7 @@ mod tests {
 
     #[test]
     fn escapes_reference_tokens() {
-        let location = Location::document("spec.json")
-            .join("paths")
-            .join("/api/v1/{name}")
-            .join("a~b");
-        assert_eq!(
-            location.to_string(),
-            "spec.json#/paths/~1api~1v1~1{name}/a~0b"
-        );
+        let location = Location::document("spec.json").join("paths").join("/api/v1/{name}").join("a~b");
+        assert_eq!(location.to_string(), "spec.json#/paths/~1api~1v1~1{name}/a~0b");
     }
 }

@@ -45,6 +45,18 @@ struct GenerateArgs {
     /// Depend on kubegen-runtime at this crates.io version requirement.
     #[arg(long, value_name = "VERSION")]
     runtime_version: Option<String>,
+    /// Refer to the types of this generated crate (package name, for example `kubegen-api`)
+    /// instead of generating them: for a crate of custom resources on top of the bundled
+    /// Kubernetes types.
+    #[arg(long, value_name = "PACKAGE")]
+    extern_types: Option<String>,
+    /// With --extern-types: the spec that crate was generated from (default: the bundled one).
+    #[arg(long, value_name = "PATH", requires = "extern_types")]
+    extern_spec: Vec<PathBuf>,
+    /// With --extern-types: depend on that crate at this path (relative to the crate),
+    /// instead of by version.
+    #[arg(long, value_name = "PATH", requires = "extern_types")]
+    extern_path: Option<String>,
     /// Write nothing; exit non-zero, naming the stale files, if DIR differs from what would be
     /// generated.
     #[arg(long)]
@@ -75,15 +87,19 @@ fn main() -> ExitCode {
         crate_version: args.crate_version,
         runtime,
         check: args.check,
+        extern_types: args.extern_types.map(|package| kubegen::generate::ExternTypes {
+            package,
+            dependency: match args.extern_path {
+                Some(path) => RuntimeDependency::Path(path),
+                None => RuntimeDependency::Version(env!("CARGO_PKG_VERSION").to_owned()),
+            },
+            specs: args.extern_spec,
+        }),
     };
     let started = std::time::Instant::now();
     match generate(&options) {
         Ok(report) => {
-            let verb = if options.check {
-                "checked"
-            } else {
-                "generated"
-            };
+            let verb = if options.check { "checked" } else { "generated" };
             eprintln!(
                 "kubegen: {verb} {} types, {} resources in {} modules: {} files ({} written, {} unchanged, {} removed) in {:.2} s",
                 report.types,

@@ -86,10 +86,7 @@ pub fn write(dir: &Path, files: &Files) -> Result<WriteReport> {
 }
 
 fn temporary_name(path: &Path) -> PathBuf {
-    let mut name = path
-        .file_name()
-        .map(|name| name.to_os_string())
-        .unwrap_or_default();
+    let mut name = path.file_name().map(|name| name.to_os_string()).unwrap_or_default();
     name.push(".kubegen-tmp");
     path.with_file_name(name)
 }
@@ -109,14 +106,7 @@ pub fn check(dir: &Path, files: &Files) -> Result<()> {
     for relative in existing.difference(&files.keys().cloned().collect()) {
         stale.push(format!("{relative} (not generated; would be removed)"));
     }
-    if stale.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::Stale {
-            dir: dir.to_owned(),
-            files: stale,
-        })
-    }
+    if stale.is_empty() { Ok(()) } else { Err(Error::Stale { dir: dir.to_owned(), files: stale }) }
 }
 
 #[cfg(test)]
@@ -124,20 +114,13 @@ mod tests {
     use super::*;
 
     fn files(entries: &[(&str, &str)]) -> Files {
-        entries
-            .iter()
-            .map(|(path, content)| ((*path).to_owned(), (*content).to_owned()))
-            .collect()
+        entries.iter().map(|(path, content)| ((*path).to_owned(), (*content).to_owned())).collect()
     }
 
     #[test]
     fn writes_only_changes_and_removes_leftovers() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let first = files(&[
-            ("Cargo.toml", "a"),
-            ("src/lib.rs", "b"),
-            ("src/m/x.rs", "c"),
-        ]);
+        let first = files(&[("Cargo.toml", "a"), ("src/lib.rs", "b"), ("src/m/x.rs", "c")]);
         let report = write(dir.path(), &first).expect("writes");
         assert_eq!(report.written.len(), 3);
         std::fs::write(dir.path().join("Cargo.lock"), "keep").expect("writes lock");
@@ -156,22 +139,11 @@ mod tests {
     #[test]
     fn check_names_stale_files() {
         let dir = tempfile::tempdir().expect("tempdir");
-        write(
-            dir.path(),
-            &files(&[("src/lib.rs", "x"), ("src/old.rs", "y")]),
-        )
-        .expect("writes");
-        let error = check(
-            dir.path(),
-            &files(&[("src/lib.rs", "z"), ("src/new.rs", "n")]),
-        )
-        .expect_err("stale")
-        .to_string();
+        write(dir.path(), &files(&[("src/lib.rs", "x"), ("src/old.rs", "y")])).expect("writes");
+        let error =
+            check(dir.path(), &files(&[("src/lib.rs", "z"), ("src/new.rs", "n")])).expect_err("stale").to_string();
         assert!(error.contains("src/lib.rs (changed)"), "{error}");
         assert!(error.contains("src/new.rs (missing)"), "{error}");
-        assert!(
-            error.contains("src/old.rs (not generated; would be removed)"),
-            "{error}"
-        );
+        assert!(error.contains("src/old.rs (not generated; would be removed)"), "{error}");
     }
 }

@@ -23,20 +23,15 @@ fn every_definition_has_a_type_and_a_file() {
         version: "0.1.0".into(),
         runtime: kubegen::emit::RuntimeDependency::Path("../runtime".into()),
         inputs: vec![],
+        extern_crate: None,
     };
     let files = kubegen::emit::emit(&model, &settings).expect("emits");
     for name in spec.definitions.keys() {
-        let ty = model
-            .types
-            .get(name)
-            .unwrap_or_else(|| panic!("{name} has no type"));
+        let ty = model.types.get(name).unwrap_or_else(|| panic!("{name} has no type"));
         let module_file = &files[&format!("src/{}/mod.rs", ty.module)];
         if let TypeKind::Provided(provided) = &ty.kind {
             assert!(
-                module_file.contains(&format!(
-                    "pub use ::kubegen_runtime::{};",
-                    provided.runtime_path
-                )),
+                module_file.contains(&format!("pub use ::kubegen_runtime::{};", provided.runtime_path)),
                 "{name} is not re-exported"
             );
         } else {
@@ -47,10 +42,7 @@ fn every_definition_has_a_type_and_a_file() {
                     || file.contains(&format!("pub type {} ", ty.name)),
                 "{name} is not defined in its file"
             );
-            assert!(
-                module_file.contains(&format!("::{}", ty.name)),
-                "{name} is not re-exported"
-            );
+            assert!(module_file.contains(&format!("::{}", ty.name)), "{name} is not re-exported");
         }
     }
     assert_eq!(model.types.len(), 735, "no type beyond the definitions");
@@ -69,14 +61,7 @@ const ALL: &[Verb] = &[
 const CREATE: &[Verb] = &[Verb::Create];
 
 /// (type, api version, plural, namespaced, verbs, subresources)
-type Expected = (
-    &'static str,
-    &'static str,
-    &'static str,
-    bool,
-    &'static [Verb],
-    &'static [&'static str],
-);
+type Expected = (&'static str, &'static str, &'static str, bool, &'static [Verb], &'static [&'static str]);
 
 const SAMPLE: &[Expected] = &[
     (
@@ -98,118 +83,26 @@ const SAMPLE: &[Expected] = &[
             "status",
         ],
     ),
-    (
-        "io.k8s.api.core.v1.ConfigMap",
-        "v1",
-        "configmaps",
-        true,
-        ALL,
-        &[],
-    ),
+    ("io.k8s.api.core.v1.ConfigMap", "v1", "configmaps", true, ALL, &[]),
     (
         "io.k8s.api.core.v1.Namespace",
         "v1",
         "namespaces",
         false,
-        &[
-            Verb::Get,
-            Verb::List,
-            Verb::Watch,
-            Verb::Create,
-            Verb::Update,
-            Verb::Patch,
-            Verb::Delete,
-        ],
+        &[Verb::Get, Verb::List, Verb::Watch, Verb::Create, Verb::Update, Verb::Patch, Verb::Delete],
         &["finalize", "status"],
     ),
-    (
-        "io.k8s.api.core.v1.Node",
-        "v1",
-        "nodes",
-        false,
-        ALL,
-        &["proxy", "status"],
-    ),
-    (
-        "io.k8s.api.core.v1.Service",
-        "v1",
-        "services",
-        true,
-        ALL,
-        &["proxy", "status"],
-    ),
-    (
-        "io.k8s.api.core.v1.ServiceAccount",
-        "v1",
-        "serviceaccounts",
-        true,
-        ALL,
-        &["token"],
-    ),
-    (
-        "io.k8s.api.core.v1.Binding",
-        "v1",
-        "bindings",
-        true,
-        CREATE,
-        &[],
-    ),
-    (
-        "io.k8s.api.core.v1.ComponentStatus",
-        "v1",
-        "componentstatuses",
-        false,
-        &[Verb::Get, Verb::List],
-        &[],
-    ),
-    (
-        "io.k8s.api.core.v1.PersistentVolume",
-        "v1",
-        "persistentvolumes",
-        false,
-        ALL,
-        &["status"],
-    ),
-    (
-        "io.k8s.api.core.v1.ReplicationController",
-        "v1",
-        "replicationcontrollers",
-        true,
-        ALL,
-        &["scale", "status"],
-    ),
-    (
-        "io.k8s.api.apps.v1.Deployment",
-        "apps/v1",
-        "deployments",
-        true,
-        ALL,
-        &["scale", "status"],
-    ),
-    (
-        "io.k8s.api.apps.v1.DaemonSet",
-        "apps/v1",
-        "daemonsets",
-        true,
-        ALL,
-        &["status"],
-    ),
-    (
-        "io.k8s.api.apps.v1.ControllerRevision",
-        "apps/v1",
-        "controllerrevisions",
-        true,
-        ALL,
-        &[],
-    ),
-    (
-        "io.k8s.api.batch.v1.CronJob",
-        "batch/v1",
-        "cronjobs",
-        true,
-        ALL,
-        &["status"],
-    ),
+    ("io.k8s.api.core.v1.Node", "v1", "nodes", false, ALL, &["proxy", "status"]),
+    ("io.k8s.api.core.v1.Service", "v1", "services", true, ALL, &["proxy", "status"]),
+    ("io.k8s.api.core.v1.ServiceAccount", "v1", "serviceaccounts", true, ALL, &["token"]),
+    ("io.k8s.api.core.v1.Binding", "v1", "bindings", true, CREATE, &[]),
+    ("io.k8s.api.core.v1.ComponentStatus", "v1", "componentstatuses", false, &[Verb::Get, Verb::List], &[]),
+    ("io.k8s.api.core.v1.PersistentVolume", "v1", "persistentvolumes", false, ALL, &["status"]),
+    ("io.k8s.api.core.v1.ReplicationController", "v1", "replicationcontrollers", true, ALL, &["scale", "status"]),
+    ("io.k8s.api.apps.v1.Deployment", "apps/v1", "deployments", true, ALL, &["scale", "status"]),
+    ("io.k8s.api.apps.v1.DaemonSet", "apps/v1", "daemonsets", true, ALL, &["status"]),
+    ("io.k8s.api.apps.v1.ControllerRevision", "apps/v1", "controllerrevisions", true, ALL, &[]),
+    ("io.k8s.api.batch.v1.CronJob", "batch/v1", "cronjobs", true, ALL, &["status"]),
     (
         "io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler",
         "autoscaling/v2",
@@ -218,30 +111,9 @@ const SAMPLE: &[Expected] = &[
         ALL,
         &["status"],
     ),
-    (
-        "io.k8s.api.rbac.v1.ClusterRole",
-        "rbac.authorization.k8s.io/v1",
-        "clusterroles",
-        false,
-        ALL,
-        &[],
-    ),
-    (
-        "io.k8s.api.rbac.v1.RoleBinding",
-        "rbac.authorization.k8s.io/v1",
-        "rolebindings",
-        true,
-        ALL,
-        &[],
-    ),
-    (
-        "io.k8s.api.authentication.v1.TokenReview",
-        "authentication.k8s.io/v1",
-        "tokenreviews",
-        false,
-        CREATE,
-        &[],
-    ),
+    ("io.k8s.api.rbac.v1.ClusterRole", "rbac.authorization.k8s.io/v1", "clusterroles", false, ALL, &[]),
+    ("io.k8s.api.rbac.v1.RoleBinding", "rbac.authorization.k8s.io/v1", "rolebindings", true, ALL, &[]),
+    ("io.k8s.api.authentication.v1.TokenReview", "authentication.k8s.io/v1", "tokenreviews", false, CREATE, &[]),
     (
         "io.k8s.api.authorization.v1.LocalSubjectAccessReview",
         "authorization.k8s.io/v1",
@@ -258,70 +130,14 @@ const SAMPLE: &[Expected] = &[
         ALL,
         &["approval", "status"],
     ),
-    (
-        "io.k8s.api.coordination.v1.Lease",
-        "coordination.k8s.io/v1",
-        "leases",
-        true,
-        ALL,
-        &[],
-    ),
-    (
-        "io.k8s.api.events.v1.Event",
-        "events.k8s.io/v1",
-        "events",
-        true,
-        ALL,
-        &[],
-    ),
-    (
-        "io.k8s.api.networking.v1.Ingress",
-        "networking.k8s.io/v1",
-        "ingresses",
-        true,
-        ALL,
-        &["status"],
-    ),
-    (
-        "io.k8s.api.networking.v1.IngressClass",
-        "networking.k8s.io/v1",
-        "ingressclasses",
-        false,
-        ALL,
-        &[],
-    ),
-    (
-        "io.k8s.api.policy.v1.PodDisruptionBudget",
-        "policy/v1",
-        "poddisruptionbudgets",
-        true,
-        ALL,
-        &["status"],
-    ),
-    (
-        "io.k8s.api.scheduling.v1.PriorityClass",
-        "scheduling.k8s.io/v1",
-        "priorityclasses",
-        false,
-        ALL,
-        &[],
-    ),
-    (
-        "io.k8s.api.storage.v1.VolumeAttachment",
-        "storage.k8s.io/v1",
-        "volumeattachments",
-        false,
-        ALL,
-        &["status"],
-    ),
-    (
-        "io.k8s.api.resource.v1.ResourceClaim",
-        "resource.k8s.io/v1",
-        "resourceclaims",
-        true,
-        ALL,
-        &["status"],
-    ),
+    ("io.k8s.api.coordination.v1.Lease", "coordination.k8s.io/v1", "leases", true, ALL, &[]),
+    ("io.k8s.api.events.v1.Event", "events.k8s.io/v1", "events", true, ALL, &[]),
+    ("io.k8s.api.networking.v1.Ingress", "networking.k8s.io/v1", "ingresses", true, ALL, &["status"]),
+    ("io.k8s.api.networking.v1.IngressClass", "networking.k8s.io/v1", "ingressclasses", false, ALL, &[]),
+    ("io.k8s.api.policy.v1.PodDisruptionBudget", "policy/v1", "poddisruptionbudgets", true, ALL, &["status"]),
+    ("io.k8s.api.scheduling.v1.PriorityClass", "scheduling.k8s.io/v1", "priorityclasses", false, ALL, &[]),
+    ("io.k8s.api.storage.v1.VolumeAttachment", "storage.k8s.io/v1", "volumeattachments", false, ALL, &["status"]),
+    ("io.k8s.api.resource.v1.ResourceClaim", "resource.k8s.io/v1", "resourceclaims", true, ALL, &["status"]),
     (
         "io.k8s.api.apiserverinternal.v1alpha1.StorageVersion",
         "internal.apiserver.k8s.io/v1alpha1",
@@ -346,36 +162,18 @@ const SAMPLE: &[Expected] = &[
         ALL,
         &["status"],
     ),
-    (
-        "io.k8s.api.flowcontrol.v1.FlowSchema",
-        "flowcontrol.apiserver.k8s.io/v1",
-        "flowschemas",
-        false,
-        ALL,
-        &["status"],
-    ),
+    ("io.k8s.api.flowcontrol.v1.FlowSchema", "flowcontrol.apiserver.k8s.io/v1", "flowschemas", false, ALL, &["status"]),
 ];
 
 #[test]
 fn resources_have_the_right_scope_verbs_and_subresources() {
     let model = model();
     for (id, api_version, plural, namespaced, verbs, subresources) in SAMPLE {
-        let resource = model
-            .resources
-            .get(*id)
-            .unwrap_or_else(|| panic!("{id} is not a resource"));
-        assert_eq!(
-            resource.group_version_kind.api_version(),
-            *api_version,
-            "{id}"
-        );
+        let resource = model.resources.get(*id).unwrap_or_else(|| panic!("{id} is not a resource"));
+        assert_eq!(resource.group_version_kind.api_version(), *api_version, "{id}");
         assert_eq!(resource.plural, *plural, "{id}");
         assert_eq!(resource.namespaced, *namespaced, "{id} scope");
-        assert_eq!(
-            resource.verbs,
-            verbs.iter().copied().collect::<BTreeSet<_>>(),
-            "{id} verbs"
-        );
+        assert_eq!(resource.verbs, verbs.iter().copied().collect::<BTreeSet<_>>(), "{id} verbs");
         let found: Vec<&str> = resource.subresources.keys().map(String::as_str).collect();
         assert_eq!(found, *subresources, "{id} subresources");
     }
@@ -391,38 +189,21 @@ fn subresources_name_their_types() {
     assert_eq!(type_of("binding"), Some("io.k8s.api.core.v1.Binding"));
     assert_eq!(type_of("status"), Some("io.k8s.api.core.v1.Pod"));
     let deployment = &model.resources["io.k8s.api.apps.v1.Deployment"];
-    assert_eq!(
-        deployment.subresources["scale"].type_id.as_deref(),
-        Some("io.k8s.api.autoscaling.v1.Scale")
-    );
-    assert_eq!(
-        deployment.subresources["scale"].verbs,
-        [Verb::Get, Verb::Update, Verb::Patch].into_iter().collect()
-    );
+    assert_eq!(deployment.subresources["scale"].type_id.as_deref(), Some("io.k8s.api.autoscaling.v1.Scale"));
+    assert_eq!(deployment.subresources["scale"].verbs, [Verb::Get, Verb::Update, Verb::Patch].into_iter().collect());
     let account = &model.resources["io.k8s.api.core.v1.ServiceAccount"];
-    assert_eq!(
-        account.subresources["token"].type_id.as_deref(),
-        Some("io.k8s.api.authentication.v1.TokenRequest")
-    );
+    assert_eq!(account.subresources["token"].type_id.as_deref(), Some("io.k8s.api.authentication.v1.TokenRequest"));
 }
 
 #[test]
 fn types_with_many_kinds_are_not_resources() {
     let spec = bundled::load().expect("loads");
     let model = model();
-    for name in [
-        "io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions",
-        "io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent",
-    ] {
-        assert_eq!(
-            spec.definitions[name].schema.group_version_kinds.len(),
-            62,
-            "{name}"
-        );
-        assert!(
-            !model.resources.contains_key(name),
-            "{name} must not be a resource"
-        );
+    for name in
+        ["io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions", "io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"]
+    {
+        assert_eq!(spec.definitions[name].schema.group_version_kinds.len(), 62, "{name}");
+        assert!(!model.resources.contains_key(name), "{name} must not be a resource");
         let ty = &model.types[name];
         assert!(ty.group_version_kind.is_none(), "{name} has no single kind");
     }

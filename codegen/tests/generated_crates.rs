@@ -12,10 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .canonicalize()
-        .expect("workspace")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().expect("workspace")
 }
 
 fn golden(name: &str) -> PathBuf {
@@ -23,15 +20,8 @@ fn golden(name: &str) -> PathBuf {
 }
 
 fn kubegen(args: &[&str]) {
-    let output = Command::new(env!("CARGO_BIN_EXE_kubegen"))
-        .args(args)
-        .output()
-        .expect("runs kubegen");
-    assert!(
-        output.status.success(),
-        "kubegen {args:?} failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = Command::new(env!("CARGO_BIN_EXE_kubegen")).args(args).output().expect("runs kubegen");
+    assert!(output.status.success(), "kubegen {args:?} failed:\n{}", String::from_utf8_lossy(&output.stderr));
 }
 
 fn cargo(manifest_dir: &Path, args: &[&str]) {
@@ -63,10 +53,7 @@ const OBJECTS: &[(&str, &str)] = &[
     ("deployment", "apps_v1::Deployment"),
     ("service", "core_v1::Service"),
     ("node", "core_v1::Node"),
-    (
-        "customresourcedefinition",
-        "apiextensions_v1::CustomResourceDefinition",
-    ),
+    ("customresourcedefinition", "apiextensions_v1::CustomResourceDefinition"),
     ("certificate", "cert_manager_io_v1::Certificate"),
     ("issuer", "cert_manager_io_v1::Issuer"),
     ("servicemonitor", "monitoring_coreos_com_v1::ServiceMonitor"),
@@ -81,11 +68,7 @@ gateway_networking_k8s_io_v1,gateway_networking_k8s_io_v1beta1,argoproj_io_v1alp
 #[test]
 fn crds_and_builtin_objects_round_trip() {
     let out = golden("crds");
-    let mut args = vec![
-        "generate".to_owned(),
-        "--out".to_owned(),
-        path_str(&out).to_owned(),
-    ];
+    let mut args = vec!["generate".to_owned(), "--out".to_owned(), path_str(&out).to_owned()];
     args.extend(["--crate-name".to_owned(), "golden-crds".to_owned()]);
     let mut crds: Vec<PathBuf> = std::fs::read_dir(workspace().join("specs/crds"))
         .expect("specs/crds")
@@ -109,35 +92,15 @@ fn crds_and_builtin_objects_round_trip() {
     }
     std::fs::create_dir_all(out.join("tests")).expect("tests dir");
     std::fs::write(out.join("tests/round_trip.rs"), test).expect("writes the test");
-    cargo(
-        &out,
-        &[
-            "test",
-            "--offline",
-            "--no-default-features",
-            "--features",
-            FEATURES,
-        ],
-    );
+    cargo(&out, &["test", "--offline", "--no-default-features", "--features", FEATURES]);
 }
 
 #[test]
 fn the_v1_28_spec_generates_a_crate_that_compiles() {
     let out = golden("v1_28");
     let spec = workspace().join("specs/kubernetes-v1.28-swagger.json");
-    kubegen(&[
-        "generate",
-        "--spec",
-        path_str(&spec),
-        "--out",
-        path_str(&out),
-        "--crate-name",
-        "golden-v1-28",
-    ]);
-    assert!(
-        out.join("src/flowcontrol_v1beta3/mod.rs").exists(),
-        "a group/version only 1.28 has"
-    );
+    kubegen(&["generate", "--spec", path_str(&spec), "--out", path_str(&out), "--crate-name", "golden-v1-28"]);
+    assert!(out.join("src/flowcontrol_v1beta3/mod.rs").exists(), "a group/version only 1.28 has");
     cargo(&out, &["check", "--offline"]);
 }
 

@@ -36,12 +36,8 @@ fn swagger_and_openapi3_give_the_same_models() {
     let v2 = model("kubernetes-v1.35-swagger.json");
     let v3 = model("kubernetes-v1.35-openapi-v3");
 
-    let only_v2: BTreeSet<&str> = v2
-        .types
-        .keys()
-        .filter(|id| !v3.types.contains_key(*id))
-        .map(String::as_str)
-        .collect();
+    let only_v2: BTreeSet<&str> =
+        v2.types.keys().filter(|id| !v3.types.contains_key(*id)).map(String::as_str).collect();
     let expected_only_v2: BTreeSet<&str> = [
         "io.k8s.apimachinery.pkg.apis.meta.v1.APIGroup",
         "io.k8s.apimachinery.pkg.apis.meta.v1.APIGroupList",
@@ -51,19 +47,9 @@ fn swagger_and_openapi3_give_the_same_models() {
         "io.k8s.apimachinery.pkg.version.Info",
     ]
     .into();
-    assert_eq!(
-        only_v2, expected_only_v2,
-        "definitions only in the Swagger file"
-    );
-    let only_v3: Vec<&String> = v3
-        .types
-        .keys()
-        .filter(|id| !v2.types.contains_key(*id))
-        .collect();
-    assert!(
-        only_v3.is_empty(),
-        "definitions only in the OpenAPI 3 directory: {only_v3:?}"
-    );
+    assert_eq!(only_v2, expected_only_v2, "definitions only in the Swagger file");
+    let only_v3: Vec<&String> = v3.types.keys().filter(|id| !v2.types.contains_key(*id)).collect();
+    assert!(only_v3.is_empty(), "definitions only in the OpenAPI 3 directory: {only_v3:?}");
 
     let mut differences = Vec::new();
     for (id, ty3) in &v3.types {
@@ -74,12 +60,7 @@ fn swagger_and_openapi3_give_the_same_models() {
             differences.push(format!("{id}:\n  v2: {ty2:?}\n  v3: {ty3:?}"));
         }
     }
-    assert!(
-        differences.is_empty(),
-        "{} types differ:\n{}",
-        differences.len(),
-        differences.join("\n")
-    );
+    assert!(differences.is_empty(), "{} types differ:\n{}", differences.len(), differences.join("\n"));
 
     assert_eq!(v2.resources, v3.resources, "resources differ");
     let mut modules2 = v2.modules.clone();

@@ -7,16 +7,12 @@ use kubegen::spec::{RawSpec, crd, document};
 
 fn swagger(definitions: serde_json::Value) -> RawSpec {
     let doc = serde_json::json!({ "swagger": "2.0", "definitions": definitions, "paths": {} });
-    document::load_bytes(doc.to_string().as_bytes(), "test.json")
-        .expect("loads")
-        .1
+    document::load_bytes(doc.to_string().as_bytes(), "test.json").expect("loads").1
 }
 
 fn openapi3(schemas: serde_json::Value) -> RawSpec {
     let doc = serde_json::json!({ "openapi": "3.0.0", "components": { "schemas": schemas }, "paths": {} });
-    document::load_bytes(doc.to_string().as_bytes(), "test.json")
-        .expect("loads")
-        .1
+    document::load_bytes(doc.to_string().as_bytes(), "test.json").expect("loads").1
 }
 
 fn build(spec: RawSpec) -> Model {
@@ -24,12 +20,7 @@ fn build(spec: RawSpec) -> Model {
 }
 
 fn body<'m>(model: &'m Model, id: &str) -> &'m Struct {
-    match &model
-        .types
-        .get(id)
-        .unwrap_or_else(|| panic!("no type {id}"))
-        .kind
-    {
+    match &model.types.get(id).unwrap_or_else(|| panic!("no type {id}")).kind {
         TypeKind::Struct(body) => body,
         other => panic!("{id} is not a struct: {other:?}"),
     }
@@ -54,18 +45,12 @@ fn thing(properties: serde_json::Value, required: &[&str]) -> Model {
 
 #[test]
 fn required_fields_are_plain_and_the_rest_optional() {
-    let model = thing(
-        serde_json::json!({"a": {"type": "string"}, "b": {"type": "string"}}),
-        &["a"],
-    );
+    let model = thing(serde_json::json!({"a": {"type": "string"}, "b": {"type": "string"}}), &["a"]);
     assert_eq!(field_shape(&model, T, "a"), (Shape::String, true));
     assert_eq!(field_shape(&model, T, "b"), (Shape::String, false));
     let file = emit_file(&model, "src/example_io_v1/thing.rs");
     assert!(file.contains("pub a: String,"), "{file}");
-    assert!(
-        file.contains("skip_serializing_if = \"::std::option::Option::is_none\""),
-        "{file}"
-    );
+    assert!(file.contains("skip_serializing_if = \"::std::option::Option::is_none\""), "{file}");
     assert!(file.contains("pub b: Option<String>,"), "{file}");
 }
 
@@ -119,18 +104,11 @@ fn apimachinery_scalars_are_the_runtime_types_in_both_dialects() {
             "t": {"$ref": format!("#/components/schemas/{time}")}}},
     })));
     for model in [&v2, &v3] {
-        assert!(
-            matches!(model.types[quantity].kind, TypeKind::Provided(p) if p.runtime_path == "Quantity")
-        );
-        assert!(
-            matches!(model.types[time].kind, TypeKind::Provided(p) if p.runtime_path == "Time")
-        );
+        assert!(matches!(model.types[quantity].kind, TypeKind::Provided(p) if p.runtime_path == "Quantity"));
+        assert!(matches!(model.types[time].kind, TypeKind::Provided(p) if p.runtime_path == "Time"));
         assert_eq!(field_shape(model, T, "q").0, Shape::Ref(quantity.into()));
         let file = emit_file(model, "src/example_io_v1/thing.rs");
-        assert!(
-            file.contains("Option<::kubegen_runtime::Quantity>"),
-            "{file}"
-        );
+        assert!(file.contains("Option<::kubegen_runtime::Quantity>"), "{file}");
         assert!(file.contains("Option<::kubegen_runtime::Time>"), "{file}");
     }
 }
@@ -151,26 +129,15 @@ fn free_form_values_are_json_and_maps_are_ordered_maps() {
             "list": {"type": "array"},
         }},
     })));
-    assert!(
-        matches!(model.types[raw].kind, TypeKind::Provided(p) if p.runtime_path == "RawExtension")
-    );
+    assert!(matches!(model.types[raw].kind, TypeKind::Provided(p) if p.runtime_path == "RawExtension"));
     assert_eq!(field_shape(&model, T, "anything").0, Shape::Json);
     assert_eq!(field_shape(&model, T, "untyped").0, Shape::Json);
     assert_eq!(field_shape(&model, T, "preserved").0, Shape::Json);
     assert_eq!(field_shape(&model, T, "embedded").0, Shape::Json);
-    assert_eq!(
-        field_shape(&model, T, "labels").0,
-        Shape::Map(Box::new(Shape::String))
-    );
-    assert_eq!(
-        field_shape(&model, T, "list").0,
-        Shape::Array(Box::new(Shape::Json))
-    );
+    assert_eq!(field_shape(&model, T, "labels").0, Shape::Map(Box::new(Shape::String)));
+    assert_eq!(field_shape(&model, T, "list").0, Shape::Array(Box::new(Shape::Json)));
     let file = emit_file(&model, "src/example_io_v1/thing.rs");
-    assert!(
-        file.contains("::std::collections::BTreeMap<String, String>"),
-        "{file}"
-    );
+    assert!(file.contains("::std::collections::BTreeMap<String, String>"), "{file}");
 }
 
 #[test]
@@ -198,9 +165,7 @@ fn embedded_resources_have_object_meta() {
                 "metadata": {"type": "object"}, "spec": {"type": "object"}}}}),
         &[],
     );
-    let Shape::Ref(nested) = field_shape(&model, T, "template").0 else {
-        panic!("nested type")
-    };
+    let Shape::Ref(nested) = field_shape(&model, T, "template").0 else { panic!("nested type") };
     assert_eq!(
         field_shape(&model, &nested, "metadata").0,
         Shape::Ref("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta".into())
@@ -213,40 +178,14 @@ fn string_enums_get_a_catch_all_variant() {
         serde_json::json!({"policy": {"type": "string", "enum": ["Always", "IfNotPresent", "Other", "", null]}}),
         &[],
     );
-    let Shape::Ref(id) = field_shape(&model, T, "policy").0 else {
-        panic!("an enum type")
-    };
-    let TypeKind::Enum(body) = &model.types[&id].kind else {
-        panic!("an enum")
-    };
-    let values: Vec<(&str, &str)> = body
-        .variants
-        .iter()
-        .map(|(n, v)| (n.as_str(), v.as_str()))
-        .collect();
-    assert_eq!(
-        values,
-        [
-            ("Always", "Always"),
-            ("IfNotPresent", "IfNotPresent"),
-            ("Other", "Other"),
-            ("Empty", "")
-        ]
-    );
-    assert_eq!(
-        body.other, "OtherValue",
-        "the catch-all avoids the listed `Other`"
-    );
+    let Shape::Ref(id) = field_shape(&model, T, "policy").0 else { panic!("an enum type") };
+    let TypeKind::Enum(body) = &model.types[&id].kind else { panic!("an enum") };
+    let values: Vec<(&str, &str)> = body.variants.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    assert_eq!(values, [("Always", "Always"), ("IfNotPresent", "IfNotPresent"), ("Other", "Other"), ("Empty", "")]);
+    assert_eq!(body.other, "OtherValue", "the catch-all avoids the listed `Other`");
     assert_eq!(model.types[&id].name, "ThingPolicy");
-    let numbers = thing(
-        serde_json::json!({"n": {"type": "integer", "enum": [1, 2]}}),
-        &[],
-    );
-    assert_eq!(
-        field_shape(&numbers, T, "n").0,
-        Shape::I64,
-        "non-string enums stay plain"
-    );
+    let numbers = thing(serde_json::json!({"n": {"type": "integer", "enum": [1, 2]}}), &[]);
+    assert_eq!(field_shape(&numbers, T, "n").0, Shape::I64, "non-string enums stay plain");
 }
 
 #[test]
@@ -262,22 +201,11 @@ fn recursive_types_are_boxed() {
             "node": {"$ref": "#/definitions/io.example.v1.Node"}}},
     })));
     let boxed = |id: &str, name: &str| {
-        body(&model, id)
-            .fields
-            .iter()
-            .find(|field| field.json_name == name)
-            .expect("field")
-            .boxed
+        body(&model, id).fields.iter().find(|field| field.json_name == name).expect("field").boxed
     };
     assert!(boxed("io.example.v1.Node", "not"), "self reference");
-    assert!(
-        !boxed("io.example.v1.Node", "children"),
-        "a Vec is already indirect"
-    );
-    assert!(
-        boxed("io.example.v1.Node", "either") && boxed("io.example.v1.Either", "node"),
-        "a cycle"
-    );
+    assert!(!boxed("io.example.v1.Node", "children"), "a Vec is already indirect");
+    assert!(boxed("io.example.v1.Node", "either") && boxed("io.example.v1.Either", "node"), "a cycle");
     assert!(!boxed("io.example.v1.Leaf", "node"), "not in a cycle");
 }
 
@@ -298,13 +226,9 @@ fn combinators_lose_no_data() {
         }),
         &[],
     );
-    let Shape::Ref(one_of) = field_shape(&model, T, "oneOfRequired").0 else {
-        panic!("struct")
-    };
+    let Shape::Ref(one_of) = field_shape(&model, T, "oneOfRequired").0 else { panic!("struct") };
     assert_eq!(body(&model, &one_of).fields.len(), 2);
-    let Shape::Ref(merged) = field_shape(&model, T, "merged").0 else {
-        panic!("struct")
-    };
+    let Shape::Ref(merged) = field_shape(&model, T, "merged").0 else { panic!("struct") };
     assert_eq!(field_shape(&model, &merged, "extra"), (Shape::I64, false));
     assert_eq!(field_shape(&model, T, "mixed").0, Shape::Json);
     assert_eq!(field_shape(&model, T, "same").0, Shape::String);
@@ -321,11 +245,8 @@ fn names_become_valid_identifiers_with_renames() {
         }),
         &[],
     );
-    let fields: Vec<(&str, &str)> = body(&model, T)
-        .fields
-        .iter()
-        .map(|f| (f.json_name.as_str(), f.rust_name.as_str()))
-        .collect();
+    let fields: Vec<(&str, &str)> =
+        body(&model, T).fields.iter().map(|f| (f.json_name.as_str(), f.rust_name.as_str())).collect();
     assert_eq!(
         fields,
         [
@@ -364,28 +285,11 @@ fn single_kind_types_get_type_tags() {
         T: {"type": "object", "x-kubernetes-group-version-kind": [{"group": "example", "version": "v1", "kind": "Thing"}],
             "properties": {"apiVersion": {"type": "string"}, "kind": {"type": "string"}, "x": {"type": "string"}}},
     })));
-    let roles: Vec<FieldRole> = body(&model, T)
-        .fields
-        .iter()
-        .map(|field| field.role)
-        .collect();
-    assert_eq!(
-        roles,
-        [
-            FieldRole::ApiVersionTag,
-            FieldRole::KindTag,
-            FieldRole::Data
-        ]
-    );
+    let roles: Vec<FieldRole> = body(&model, T).fields.iter().map(|field| field.role).collect();
+    assert_eq!(roles, [FieldRole::ApiVersionTag, FieldRole::KindTag, FieldRole::Data]);
     let file = emit_file(&model, "src/example_io_v1/thing.rs");
-    assert!(
-        file.contains("pub api_version: ::kubegen_runtime::ApiVersion<Thing>"),
-        "{file}"
-    );
-    assert!(
-        file.contains("const API_VERSION: &'static str = \"example/v1\";"),
-        "{file}"
-    );
+    assert!(file.contains("pub api_version: ::kubegen_runtime::ApiVersion<Thing>"), "{file}");
+    assert!(file.contains("const API_VERSION: &'static str = \"example/v1\";"), "{file}");
 }
 
 #[test]
@@ -421,37 +325,18 @@ spec:
     assert!(resource.namespaced);
     assert_eq!(resource.plural, "widgets");
     assert_eq!(resource.subresources.keys().collect::<Vec<_>>(), ["status"]);
-    let names: Vec<&str> = model
-        .types
-        .values()
-        .filter(|ty| ty.module == "example_com_v1")
-        .map(|ty| ty.name.as_str())
-        .collect();
+    let names: Vec<&str> =
+        model.types.values().filter(|ty| ty.module == "example_com_v1").map(|ty| ty.name.as_str()).collect();
     assert_eq!(
         names,
-        [
-            "Widget",
-            "WidgetList",
-            "WidgetSpec",
-            "WidgetSpecLeft",
-            "WidgetSpecMode",
-            "WidgetStatus"
-        ],
+        ["Widget", "WidgetList", "WidgetSpec", "WidgetSpecLeft", "WidgetSpecMode", "WidgetStatus"],
         "`right` shares `left`'s type"
     );
-    let Shape::Ref(spec) = field_shape(&model, widget, "spec").0 else {
-        panic!("spec")
-    };
-    assert_eq!(
-        field_shape(&model, &spec, "left").0,
-        field_shape(&model, &spec, "right").0
-    );
+    let Shape::Ref(spec) = field_shape(&model, widget, "spec").0 else { panic!("spec") };
+    assert_eq!(field_shape(&model, &spec, "left").0, field_shape(&model, &spec, "right").0);
     assert_eq!(
         field_shape(&model, widget, "metadata"),
-        (
-            Shape::Ref("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta".into()),
-            true
-        )
+        (Shape::Ref("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta".into()), true)
     );
 }
 
@@ -461,12 +346,8 @@ fn emit_file(model: &Model, path: &str) -> String {
         version: "0.1.0".into(),
         runtime: kubegen::emit::RuntimeDependency::Path("../runtime".into()),
         inputs: vec![],
+        extern_crate: None,
     };
     let files = kubegen::emit::emit(model, &settings).expect("emits");
-    files.get(path).cloned().unwrap_or_else(|| {
-        panic!(
-            "no file {path}; have {:?}",
-            files.keys().collect::<Vec<_>>()
-        )
-    })
+    files.get(path).cloned().unwrap_or_else(|| panic!("no file {path}; have {:?}", files.keys().collect::<Vec<_>>()))
 }

@@ -2,7 +2,8 @@
 //!
 //! One module per API package and version; each is a Cargo feature (default: all) that turns
 //! on the modules it refers to. The apimachinery modules (`meta_v1`, ...) are always present.
-//! Behaviour (the client, informers) lives in `kubegen_runtime`.
+//! [`Clientset`] gives typed clients of every resource (`clientset.core_v1().pods("ns")`);
+//! behaviour (the client, informers) lives in `kubegen_runtime`.
 //!
 //! Do not edit: regenerate with `kubegen generate`.
 // Descriptions are the spec's prose, not rustdoc: they hold bare URLs, `[brackets]` and
@@ -11,6 +12,9 @@
 #![allow(clippy::doc_lazy_continuation, clippy::doc_overindented_list_items)]
 // Names come from the spec (`TCP`, `HTTPRoute`), and so do sizes of enum variants.
 #![allow(clippy::upper_case_acronyms, clippy::large_enum_variant)]
+
+mod clientset;
+pub use clientset::Clientset;
 
 #[cfg(feature = "admissionregistration_v1")]
 pub mod admissionregistration_v1;

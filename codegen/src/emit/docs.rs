@@ -13,19 +13,11 @@ pub fn doc_attributes(text: &str) -> TokenStream {
         let line = if let Some(rest) = trimmed.strip_prefix("```") {
             let opening = !in_fence;
             in_fence = !in_fence;
-            if opening && rest.trim().is_empty() {
-                "```text".to_owned()
-            } else {
-                line.to_owned()
-            }
+            if opening && rest.trim().is_empty() { "```text".to_owned() } else { line.to_owned() }
         } else {
             line.replace('\t', "    ")
         };
-        let line = if line.is_empty() {
-            String::new()
-        } else {
-            format!(" {line}")
-        };
+        let line = if line.is_empty() { String::new() } else { format!(" {line}") };
         quote! { #[doc = #line] }
     });
     let mut tokens: TokenStream = lines.collect();

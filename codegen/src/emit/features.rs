@@ -4,31 +4,40 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ir::{Model, Shape, TypeKind};
 
-/// For each module with a feature, the other feature modules it needs.
-pub fn dependencies(model: &Model) -> BTreeMap<String, BTreeSet<String>> {
-    let mut needs: BTreeMap<String, BTreeSet<String>> = model
-        .modules
-        .values()
-        .filter(|module| !module.always_on)
-        .map(|module| (module.name.clone(), BTreeSet::new()))
-        .collect();
+/// What the features of a crate need.
+#[derive(Debug, Default)]
+pub struct FeatureNeeds {
+    /// For each local module with a feature, the other local feature modules it needs.
+    pub local: BTreeMap<String, BTreeSet<String>>,
+    /// Feature modules of the external crate (`--extern-types`) that local types refer to.
+    pub external: BTreeSet<String>,
+}
+
+/// The feature dependencies of the model's modules.
+pub fn dependencies(model: &Model) -> FeatureNeeds {
+    let mut needs = FeatureNeeds {
+        local: model
+            .modules
+            .values()
+            .filter(|module| !module.always_on && module.external.is_none())
+            .map(|module| (module.name.clone(), BTreeSet::new()))
+            .collect(),
+        external: BTreeSet::new(),
+    };
     let mut add = |from: &str, to_id: &str| {
-        let Some(target) = model.types.get(to_id) else {
-            return;
-        };
-        if target.module == from
-            || model
-                .modules
-                .get(&target.module)
-                .is_none_or(|m| m.always_on)
-        {
+        let Some(target) = model.types.get(to_id) else { return };
+        let Some(module) = model.modules.get(&target.module) else { return };
+        if target.module == from || module.always_on {
             return;
         }
-        if let Some(set) = needs.get_mut(from) {
+        if module.external.is_some() {
+            needs.external.insert(target.module.clone());
+        } else if let Some(set) = needs.local.get_mut(from) {
             set.insert(target.module.clone());
         }
     };
-    for ty in model.types.values() {
+    let local = |module: &str| model.modules.get(module).is_some_and(|module| module.external.is_none());
+    for ty in model.types.values().filter(|ty| local(&ty.module)) {
         for shape in shapes(&ty.kind) {
             for reference in shape.references() {
                 add(&ty.module, reference);
@@ -36,9 +45,7 @@ pub fn dependencies(model: &Model) -> BTreeMap<String, BTreeSet<String>> {
         }
     }
     for resource in model.resources.values() {
-        let Some(ty) = model.types.get(&resource.type_id) else {
-            continue;
-        };
+        let Some(ty) = model.types.get(&resource.type_id).filter(|ty| local(&ty.module)) else { continue };
         for subresource in resource.subresources.values() {
             if let Some(id) = &subresource.type_id {
                 add(&ty.module, id);
@@ -50,12 +57,9 @@ pub fn dependencies(model: &Model) -> BTreeMap<String, BTreeSet<String>> {
 
 fn shapes(kind: &TypeKind) -> Vec<&Shape> {
     match kind {
-        TypeKind::Struct(body) => body
-            .fields
-            .iter()
-            .map(|field| &field.shape)
-            .chain(body.extra.as_ref().map(|extra| &extra.value))
-            .collect(),
+        TypeKind::Struct(body) => {
+            body.fields.iter().map(|field| &field.shape).chain(body.extra.as_ref().map(|extra| &extra.value)).collect()
+        }
         TypeKind::Union(variants) => variants.iter().map(|variant| &variant.shape).collect(),
         TypeKind::Alias(shape) => vec![shape],
         TypeKind::Enum(_) | TypeKind::Provided(_) => Vec::new(),

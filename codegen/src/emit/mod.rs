@@ -5,6 +5,7 @@
 //! file) and one `mod.rs` per module. `Cargo.toml`, `lib.rs` and the README come from
 //! Handlebars templates. Everything is sorted, so the same model gives the same bytes.
 
+mod clients;
 mod docs;
 mod features;
 mod paths;
@@ -19,7 +20,7 @@ use quote::{format_ident, quote};
 use serde_json::json;
 
 use crate::error::{Error, Result};
-use crate::ir::{Model, TypeDef, TypeKind};
+use crate::ir::{Model, Resource, TypeDef, TypeKind};
 use paths::Std;
 
 /// How the generated crate depends on `kubegen-runtime`.
@@ -42,6 +43,17 @@ pub struct CrateSettings {
     pub runtime: RuntimeDependency,
     /// The inputs, for the crate's docs.
     pub inputs: Vec<String>,
+    /// The crate that provides the types of external modules (`--extern-types`).
+    pub extern_crate: Option<ExternCrate>,
+}
+
+/// A crate whose types a generated crate uses instead of generating them.
+#[derive(Clone, Debug)]
+pub struct ExternCrate {
+    /// Its package name, for example `kubegen-api`.
+    pub package: String,
+    /// How to depend on it.
+    pub dependency: RuntimeDependency,
 }
 
 /// The generated files: path relative to the crate root, and content.
@@ -54,7 +66,8 @@ pub fn emit(model: &Model, settings: &CrateSettings) -> Result<Files> {
     let mut files = Files::new();
     let mut by_file: BTreeMap<(&str, &str), Vec<&TypeDef>> = BTreeMap::new();
     let mut provided_by_module: BTreeMap<&str, Vec<&TypeDef>> = BTreeMap::new();
-    for ty in model.types.values() {
+    let external = |module: &str| model.modules.get(module).is_some_and(|module| module.external.is_some());
+    for ty in model.types.values().filter(|ty| !external(&ty.module)) {
         if matches!(ty.kind, TypeKind::Provided(_)) {
             provided_by_module.entry(&ty.module).or_default().push(ty);
         } else {
@@ -62,12 +75,12 @@ pub fn emit(model: &Model, settings: &CrateSettings) -> Result<Files> {
         }
     }
 
-    for resource in model.resources.values() {
-        for name in resource
-            .subresources
-            .keys()
-            .filter(|name| !resource::is_known_subresource(name))
-        {
+    let local_resources = model
+        .resources
+        .values()
+        .filter(|resource| model.types.get(&resource.type_id).is_some_and(|ty| !external(&ty.module)));
+    for resource in local_resources {
+        for name in resource.subresources.keys().filter(|name| !resource::is_known_subresource(name)) {
             tracing::warn!(
                 "{}/{name} has no marker trait in kubegen-runtime; the typed client will not offer it",
                 resource.plural
@@ -81,40 +94,48 @@ pub fn emit(model: &Model, settings: &CrateSettings) -> Result<Files> {
         files.insert(path, content);
     }
 
-    for module in model.modules.values() {
+    let mut modules_with_resources = Vec::new();
+    for module in model.modules.values().filter(|module| module.external.is_none()) {
         let module_files: Vec<(&str, &Vec<&TypeDef>)> = by_file
             .iter()
             .filter(|((name, _), _)| *name == module.name)
             .map(|((_, file), types)| (*file, types))
             .collect();
-        let provided = provided_by_module
-            .get(module.name.as_str())
-            .map(Vec::as_slice)
-            .unwrap_or_default();
+        let provided = provided_by_module.get(module.name.as_str()).map(Vec::as_slice).unwrap_or_default();
+        let resources: Vec<&Resource> = model
+            .resources
+            .values()
+            .filter(|resource| model.types.get(&resource.type_id).is_some_and(|ty| ty.module == module.name))
+            .collect();
+        let client = clients::module_client(model, module, &resources);
+        if let Some(client) = client {
+            let path = format!("src/{}/client.rs", module.name);
+            files.insert(path.clone(), render(&path, client)?);
+            modules_with_resources.push(module);
+        }
         let path = format!("src/{}/mod.rs", module.name);
-        let content = render(&path, module_file(&module_files, provided))?;
+        let client_struct = (!resources.is_empty()).then(|| clients::client_struct(&module.name));
+        let content = render(&path, module_file(&module_files, provided, client_struct.as_deref()))?;
         let doc = format!(
             "//! `{}`{}: the types of package `{}`.\n",
             module.name,
-            module
-                .api_version
-                .as_ref()
-                .map(|version| format!(" (`{version}`)"))
-                .unwrap_or_default(),
+            module.api_version.as_ref().map(|version| format!(" (`{version}`)")).unwrap_or_default(),
             module.package
         );
         files.insert(path, format!("{doc}{content}"));
     }
+    files.insert(
+        "src/clientset.rs".to_owned(),
+        render("src/clientset.rs", clients::clientset(&modules_with_resources))?,
+    );
 
     crate_files(model, settings, &mut files)?;
     Ok(files)
 }
 
 fn render(path: &str, tokens: TokenStream) -> Result<String> {
-    let file: syn::File = syn::parse2(tokens).map_err(|error| Error::Render {
-        what: path.to_owned(),
-        message: error.to_string(),
-    })?;
+    let file: syn::File =
+        syn::parse2(tokens).map_err(|error| Error::Render { what: path.to_owned(), message: error.to_string() })?;
     Ok(format!("{HEADER}\n{}", prettyplease::unparse(&file)))
 }
 
@@ -124,16 +145,13 @@ fn type_file(model: &Model, types: &[&TypeDef]) -> TokenStream {
         .iter()
         .map(|ty| {
             let items = types::type_items(model, ty, std);
-            let resource = model
-                .resources
-                .get(&ty.id)
-                .map(|resource| resource::resource_items(model, ty, resource));
+            let resource = model.resources.get(&ty.id).map(|resource| resource::resource_items(model, ty, resource));
             quote!(#items #resource)
         })
         .collect()
 }
 
-fn module_file(files: &[(&str, &Vec<&TypeDef>)], provided: &[&TypeDef]) -> TokenStream {
+fn module_file(files: &[(&str, &Vec<&TypeDef>)], provided: &[&TypeDef], client: Option<&str>) -> TokenStream {
     let modules = files.iter().map(|(file, types)| {
         let file = format_ident!("{file}");
         let names = types.iter().map(|ty| format_ident!("{}", ty.name));
@@ -154,9 +172,17 @@ fn module_file(files: &[(&str, &Vec<&TypeDef>)], provided: &[&TypeDef]) -> Token
             quote!(pub use ::kubegen_runtime::#runtime as #name;)
         })
     });
+    let client = client.map(|name| {
+        let name = format_ident!("{name}");
+        quote! {
+            mod client;
+            pub use self::client::#name;
+        }
+    });
     quote! {
         #(#modules)*
         #(#provided)*
+        #client
     }
 }
 
@@ -171,44 +197,51 @@ fn crate_files(model: &Model, settings: &CrateSettings, files: &mut Files) -> Re
     ] {
         templates
             .register_template_string(name, text)
-            .map_err(|error| Error::Render {
-                what: name.to_owned(),
-                message: error.to_string(),
-            })?;
+            .map_err(|error| Error::Render { what: name.to_owned(), message: error.to_string() })?;
     }
 
     let needs = features::dependencies(model);
     let features: Vec<_> = model
         .modules
         .values()
-        .filter(|module| !module.always_on)
+        .filter(|module| !module.always_on && module.external.is_none())
         .map(|module| {
             json!({
                 "name": module.name,
                 "package": module.package,
                 "api_version": module.api_version.clone().unwrap_or_default(),
-                "needs": needs.get(&module.name).cloned().unwrap_or_default(),
+                "needs": needs.local.get(&module.name).cloned().unwrap_or_default(),
             })
         })
         .collect();
     let modules: Vec<_> = model
         .modules
         .values()
+        .filter(|module| module.external.is_none())
         .map(|module| json!({ "name": module.name, "always_on": module.always_on }))
         .collect();
-    let runtime_dependency = match &settings.runtime {
-        RuntimeDependency::Path(path) => format!("{{ path = {path:?} }}"),
-        RuntimeDependency::Version(version) => format!("{version:?}"),
+    let dependency = |dependency: &RuntimeDependency, extra: &str| match dependency {
+        RuntimeDependency::Path(path) => format!("{{ path = {path:?}{extra} }}"),
+        RuntimeDependency::Version(version) if extra.is_empty() => format!("{version:?}"),
+        RuntimeDependency::Version(version) => format!("{{ version = {version:?}{extra} }}"),
     };
+    let runtime_dependency = dependency(&settings.runtime, "");
+    let extern_dependency = settings.extern_crate.as_ref().map(|extern_crate| {
+        let features: Vec<String> = needs.external.iter().map(|feature| format!("{feature:?}")).collect();
+        format!(
+            "{} = {}",
+            extern_crate.package,
+            dependency(
+                &extern_crate.dependency,
+                &format!(", default-features = false, features = [{}]", features.join(", "))
+            )
+        )
+    });
     let example_feature = features
         .iter()
         .filter_map(|feature| feature["name"].as_str())
         .find(|name| *name == "core_v1")
-        .or_else(|| {
-            features
-                .first()
-                .and_then(|feature| feature["name"].as_str())
-        })
+        .or_else(|| features.first().and_then(|feature| feature["name"].as_str()))
         .unwrap_or_default()
         .to_owned();
     let data = json!({
@@ -216,6 +249,7 @@ fn crate_files(model: &Model, settings: &CrateSettings, files: &mut Files) -> Re
         "crate_name": settings.name,
         "crate_version": settings.version,
         "runtime_dependency": runtime_dependency,
+        "extern_dependency": extern_dependency.unwrap_or_default(),
         "inputs": settings.inputs.join(", "),
         "features": features,
         "modules": modules,
@@ -224,17 +258,10 @@ fn crate_files(model: &Model, settings: &CrateSettings, files: &mut Files) -> Re
         "feature_count": features.len(),
         "example_feature": example_feature,
     });
-    for (template, path) in [
-        ("Cargo.toml", "Cargo.toml"),
-        ("lib.rs", "src/lib.rs"),
-        ("README.md", "README.md"),
-    ] {
+    for (template, path) in [("Cargo.toml", "Cargo.toml"), ("lib.rs", "src/lib.rs"), ("README.md", "README.md")] {
         let content = templates
             .render(template, &data)
-            .map_err(|error| Error::Render {
-                what: path.to_owned(),
-                message: error.to_string(),
-            })?;
+            .map_err(|error| Error::Render { what: path.to_owned(), message: error.to_string() })?;
         files.insert(path.to_owned(), content);
     }
     Ok(())

@@ -18,45 +18,27 @@ const SHADOWABLE: &[&str] = &["Option", "Box", "Vec", "String"];
 impl Std {
     /// The spelling for a file that defines `type_names`.
     pub fn for_file<'n>(mut type_names: impl Iterator<Item = &'n str>) -> Self {
-        Self {
-            qualified: type_names.any(|name| SHADOWABLE.contains(&name)),
-        }
+        Self { qualified: type_names.any(|name| SHADOWABLE.contains(&name)) }
     }
 
     /// `Option<inner>`.
     pub fn option(self, inner: TokenStream) -> TokenStream {
-        if self.qualified {
-            quote!(::std::option::Option<#inner>)
-        } else {
-            quote!(Option<#inner>)
-        }
+        if self.qualified { quote!(::std::option::Option<#inner>) } else { quote!(Option<#inner>) }
     }
 
     /// `Box<inner>`.
     pub fn boxed(self, inner: TokenStream) -> TokenStream {
-        if self.qualified {
-            quote!(::std::boxed::Box<#inner>)
-        } else {
-            quote!(Box<#inner>)
-        }
+        if self.qualified { quote!(::std::boxed::Box<#inner>) } else { quote!(Box<#inner>) }
     }
 
     /// `Vec<inner>`.
     pub fn vec(self, inner: TokenStream) -> TokenStream {
-        if self.qualified {
-            quote!(::std::vec::Vec<#inner>)
-        } else {
-            quote!(Vec<#inner>)
-        }
+        if self.qualified { quote!(::std::vec::Vec<#inner>) } else { quote!(Vec<#inner>) }
     }
 
     /// `String`.
     pub fn string(self) -> TokenStream {
-        if self.qualified {
-            quote!(::std::string::String)
-        } else {
-            quote!(String)
-        }
+        if self.qualified { quote!(::std::string::String) } else { quote!(String) }
     }
 
     /// `BTreeMap<String, inner>`.
@@ -84,8 +66,8 @@ pub fn shape_type(model: &Model, shape: &Shape, std: Std) -> TokenStream {
     }
 }
 
-/// The path of a type by id: the runtime's for provided types, `crate::<module>::<Name>`
-/// otherwise.
+/// The path of a type by id: the runtime's for provided types, `::<crate>::<module>::<Name>`
+/// for types of an external crate, `crate::<module>::<Name>` otherwise.
 pub fn type_path(model: &Model, id: &str) -> TokenStream {
     let Some(ty) = model.types.get(id) else {
         // The model is closed under references; an unknown id is a bug, and the compiler
@@ -99,5 +81,11 @@ pub fn type_path(model: &Model, id: &str) -> TokenStream {
     }
     let module = format_ident!("{}", ty.module);
     let name = format_ident!("{}", ty.name);
-    quote!(crate::#module::#name)
+    match model.modules.get(&ty.module).and_then(|module| module.external.as_deref()) {
+        Some(external) => {
+            let external = format_ident!("{external}");
+            quote!(::#external::#module::#name)
+        }
+        None => quote!(crate::#module::#name),
+    }
 }

@@ -56,30 +56,23 @@ pub fn resource_items(model: &Model, ty: &TypeDef, resource: &Resource) -> Token
     } else {
         quote!(::kubegen_runtime::ClusterScoped)
     };
-    let verbs = resource
-        .verbs
-        .iter()
-        .filter_map(|verb| verb_trait(*verb))
-        .map(|verb| {
-            let verb = format_ident!("{verb}");
-            quote!(impl ::kubegen_runtime::resource::verbs::#verb for #name {})
-        });
-    let subresources = resource
-        .subresources
-        .iter()
-        .filter_map(|(sub_name, subresource)| {
-            let (marker, associated) = subresource_trait(sub_name)?;
-            let marker = format_ident!("{marker}");
-            let body = match associated {
-                Some(associated) => {
-                    let associated = format_ident!("{associated}");
-                    let target = type_path(model, subresource.type_id.as_deref()?);
-                    quote!({ type #associated = #target; })
-                }
-                None => quote!({}),
-            };
-            Some(quote!(impl ::kubegen_runtime::resource::subresource::#marker for #name #body))
-        });
+    let verbs = resource.verbs.iter().filter_map(|verb| verb_trait(*verb)).map(|verb| {
+        let verb = format_ident!("{verb}");
+        quote!(impl ::kubegen_runtime::resource::verbs::#verb for #name {})
+    });
+    let subresources = resource.subresources.iter().filter_map(|(sub_name, subresource)| {
+        let (marker, associated) = subresource_trait(sub_name)?;
+        let marker = format_ident!("{marker}");
+        let body = match associated {
+            Some(associated) => {
+                let associated = format_ident!("{associated}");
+                let target = type_path(model, subresource.type_id.as_deref()?);
+                quote!({ type #associated = #target; })
+            }
+            None => quote!({}),
+        };
+        Some(quote!(impl ::kubegen_runtime::resource::subresource::#marker for #name #body))
+    });
     quote! {
         impl ::kubegen_runtime::Object for #name {
             fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {

@@ -48,26 +48,13 @@ fn type_doc(ty: &TypeDef) -> TokenStream {
         (_, true) => format!("`{}`: a nested object of this schema.", ty.name),
         (_, false) => format!("`{}` (no description in the spec).", ty.id),
     };
-    let source = if ty.id.contains("::") {
-        String::new()
-    } else {
-        format!("\n\nFrom the definition `{}`.", ty.id)
-    };
+    let source = if ty.id.contains("::") { String::new() } else { format!("\n\nFrom the definition `{}`.", ty.id) };
     doc_attributes(&format!("{text}{source}"))
 }
 
-fn struct_item(
-    model: &Model,
-    ty: &TypeDef,
-    body: &Struct,
-    doc: &TokenStream,
-    std: Std,
-) -> TokenStream {
+fn struct_item(model: &Model, ty: &TypeDef, body: &Struct, doc: &TokenStream, std: Std) -> TokenStream {
     let name = format_ident!("{}", ty.name);
-    let fields = body
-        .fields
-        .iter()
-        .map(|field| struct_field(model, &ty.name, field, std));
+    let fields = body.fields.iter().map(|field| struct_field(model, &ty.name, field, std));
     let extra = body.extra.as_ref().map(|extra| {
         let ident = format_ident!("{}", extra.rust_name);
         let value = std.map(shape_type(model, &extra.value, std));
@@ -93,14 +80,8 @@ fn struct_field(model: &Model, owner: &str, field: &Field, std: Std) -> TokenStr
     let rename = (field.rust_name != *json).then(|| quote!(rename = #json,));
     let owner = format_ident!("{owner}");
     let (ty, serde) = match field.role {
-        FieldRole::ApiVersionTag => (
-            quote!(::kubegen_runtime::ApiVersion<#owner>),
-            quote!(#[serde(#rename default)]),
-        ),
-        FieldRole::KindTag => (
-            quote!(::kubegen_runtime::Kind<#owner>),
-            quote!(#[serde(#rename default)]),
-        ),
+        FieldRole::ApiVersionTag => (quote!(::kubegen_runtime::ApiVersion<#owner>), quote!(#[serde(#rename default)])),
+        FieldRole::KindTag => (quote!(::kubegen_runtime::Kind<#owner>), quote!(#[serde(#rename default)])),
         FieldRole::Data => {
             let mut ty = shape_type(model, &field.shape, std);
             if field.boxed {
@@ -120,9 +101,7 @@ fn struct_field(model: &Model, owner: &str, field: &Field, std: Std) -> TokenStr
         (_, FieldRole::ApiVersionTag) => {
             doc_attributes("`apiVersion`: always this type's API version; set by the type.")
         }
-        (_, FieldRole::KindTag) => {
-            doc_attributes("`kind`: always this type's kind; set by the type.")
-        }
+        (_, FieldRole::KindTag) => doc_attributes("`kind`: always this type's kind; set by the type."),
         (Some(doc), _) if !doc.trim().is_empty() => doc_attributes(doc),
         _ => doc_attributes(&format!("`{json}` (no description in the spec).")),
     };
@@ -174,9 +153,7 @@ fn union_item(
             #ident(#ty),
         }
     });
-    let first = variants
-        .first()
-        .map(|variant| format_ident!("{}", variant.name));
+    let first = variants.first().map(|variant| format_ident!("{}", variant.name));
     let default = first.map(|first| {
         quote! {
             impl ::std::default::Default for #name {

@@ -45,58 +45,37 @@ pub const FIXUPS: &[Fixup] = &[
     Fixup {
         id: "events-v1-event-time-optional",
         source: "https://github.com/kubernetes-client/python/issues/1616 (also Arnavion/k8s-openapi#137)",
-        correction: Correction::MakeOptional {
-            definition: "io.k8s.api.events.v1.Event",
-            property: "eventTime",
-        },
+        correction: Correction::MakeOptional { definition: "io.k8s.api.events.v1.Event", property: "eventTime" },
     },
     Fixup {
         id: "connect-pod-exec-options",
         source: "https://github.com/kubernetes/kubernetes/pull/66807",
-        correction: Correction::ConnectOptionsKind {
-            options_kind: "PodExecOptions",
-            resource_kind: "Pod",
-        },
+        correction: Correction::ConnectOptionsKind { options_kind: "PodExecOptions", resource_kind: "Pod" },
     },
     Fixup {
         id: "connect-pod-attach-options",
         source: "https://github.com/kubernetes/kubernetes/pull/66807",
-        correction: Correction::ConnectOptionsKind {
-            options_kind: "PodAttachOptions",
-            resource_kind: "Pod",
-        },
+        correction: Correction::ConnectOptionsKind { options_kind: "PodAttachOptions", resource_kind: "Pod" },
     },
     Fixup {
         id: "connect-pod-portforward-options",
         source: "https://github.com/kubernetes/kubernetes/pull/66807",
-        correction: Correction::ConnectOptionsKind {
-            options_kind: "PodPortForwardOptions",
-            resource_kind: "Pod",
-        },
+        correction: Correction::ConnectOptionsKind { options_kind: "PodPortForwardOptions", resource_kind: "Pod" },
     },
     Fixup {
         id: "connect-pod-proxy-options",
         source: "https://github.com/kubernetes/kubernetes/pull/66807",
-        correction: Correction::ConnectOptionsKind {
-            options_kind: "PodProxyOptions",
-            resource_kind: "Pod",
-        },
+        correction: Correction::ConnectOptionsKind { options_kind: "PodProxyOptions", resource_kind: "Pod" },
     },
     Fixup {
         id: "connect-node-proxy-options",
         source: "https://github.com/kubernetes/kubernetes/pull/66807",
-        correction: Correction::ConnectOptionsKind {
-            options_kind: "NodeProxyOptions",
-            resource_kind: "Node",
-        },
+        correction: Correction::ConnectOptionsKind { options_kind: "NodeProxyOptions", resource_kind: "Node" },
     },
     Fixup {
         id: "connect-service-proxy-options",
         source: "https://github.com/kubernetes/kubernetes/pull/66807",
-        correction: Correction::ConnectOptionsKind {
-            options_kind: "ServiceProxyOptions",
-            resource_kind: "Service",
-        },
+        correction: Correction::ConnectOptionsKind { options_kind: "ServiceProxyOptions", resource_kind: "Service" },
     },
 ];
 
@@ -128,18 +107,10 @@ pub fn apply(spec: &mut RawSpec, policy: StalePolicy) -> Result<Vec<(&'static Fi
         if let Outcome::Stale(message) = &outcome {
             match policy {
                 StalePolicy::Fail => {
-                    return Err(Error::StaleFixup {
-                        id: fixup.id,
-                        source_url: fixup.source,
-                        message: message.clone(),
-                    });
+                    return Err(Error::StaleFixup { id: fixup.id, source_url: fixup.source, message: message.clone() });
                 }
                 StalePolicy::Warn => {
-                    tracing::warn!(
-                        fixup = fixup.id,
-                        source = fixup.source,
-                        "{message}; fixup not needed"
-                    );
+                    tracing::warn!(fixup = fixup.id, source = fixup.source, "{message}; fixup not needed");
                 }
             }
         }
@@ -150,10 +121,7 @@ pub fn apply(spec: &mut RawSpec, policy: StalePolicy) -> Result<Vec<(&'static Fi
 
 fn apply_one(spec: &mut RawSpec, correction: &Correction) -> Outcome {
     match correction {
-        Correction::MakeOptional {
-            definition,
-            property,
-        } => {
+        Correction::MakeOptional { definition, property } => {
             let Some(found) = spec.definitions.get_mut(*definition) else {
                 return Outcome::NotApplicable;
             };
@@ -168,10 +136,7 @@ fn apply_one(spec: &mut RawSpec, correction: &Correction) -> Outcome {
                 Outcome::Applied(1)
             }
         }
-        Correction::ConnectOptionsKind {
-            options_kind,
-            resource_kind,
-        } => {
+        Correction::ConnectOptionsKind { options_kind, resource_kind } => {
             let mut count = 0;
             let mut seen_correct = false;
             for operation in &mut spec.operations {
@@ -207,18 +172,12 @@ mod tests {
 
     fn spec_with_event(required: &[&str]) -> RawSpec {
         let mut schema = Schema::default();
-        schema
-            .properties
-            .insert("eventTime".into(), Schema::default());
+        schema.properties.insert("eventTime".into(), Schema::default());
         schema.required = required.iter().map(|name| (*name).to_owned()).collect();
         let mut spec = RawSpec::default();
         spec.definitions.insert(
             "io.k8s.api.events.v1.Event".into(),
-            Definition {
-                schema,
-                location: Location::document("test"),
-                from_crd: false,
-            },
+            Definition { schema, location: Location::document("test"), from_crd: false },
         );
         spec
     }
@@ -228,19 +187,11 @@ mod tests {
         let mut spec = spec_with_event(&["eventTime"]);
         let outcomes = apply(&mut spec, StalePolicy::Fail).expect("applies");
         assert_eq!(outcomes[0].1, Outcome::Applied(1));
-        assert!(
-            spec.definitions["io.k8s.api.events.v1.Event"]
-                .schema
-                .required
-                .is_empty()
-        );
+        assert!(spec.definitions["io.k8s.api.events.v1.Event"].schema.required.is_empty());
 
         let mut fixed_upstream = spec_with_event(&[]);
         let error = apply(&mut fixed_upstream, StalePolicy::Fail).expect_err("stale");
-        assert!(
-            error.to_string().contains("events-v1-event-time-optional"),
-            "{error}"
-        );
+        assert!(error.to_string().contains("events-v1-event-time-optional"), "{error}");
         assert!(error.to_string().contains("already optional"), "{error}");
         apply(&mut spec_with_event(&[]), StalePolicy::Warn).expect("warns only");
     }
@@ -248,10 +199,6 @@ mod tests {
     #[test]
     fn absent_targets_are_not_applicable() {
         let outcomes = apply(&mut RawSpec::default(), StalePolicy::Fail).expect("applies");
-        assert!(
-            outcomes
-                .iter()
-                .all(|(_, outcome)| *outcome == Outcome::NotApplicable)
-        );
+        assert!(outcomes.iter().all(|(_, outcome)| *outcome == Outcome::NotApplicable));
     }
 }

@@ -12,33 +12,20 @@ use super::{TypeDef, TypeKind};
 /// Sets `boxed` on every by-value field and union variant that closes a cycle.
 pub fn box_cycles(types: &mut BTreeMap<String, TypeDef>) {
     let ids: Vec<&String> = types.keys().collect();
-    let index_of: BTreeMap<&str, usize> = ids
-        .iter()
-        .enumerate()
-        .map(|(index, id)| (id.as_str(), index))
-        .collect();
+    let index_of: BTreeMap<&str, usize> = ids.iter().enumerate().map(|(index, id)| (id.as_str(), index)).collect();
     let edges: Vec<Vec<usize>> = ids
         .iter()
-        .map(|id| {
-            by_value_targets(&types[*id])
-                .filter_map(|target| index_of.get(target).copied())
-                .collect()
-        })
+        .map(|id| by_value_targets(&types[*id]).filter_map(|target| index_of.get(target).copied()).collect())
         .collect();
     let component = strongly_connected_components(&edges);
-    let same_cycle = |from: usize, to: usize| {
-        component[from] == component[to] && (from != to || edges[from].contains(&to))
-    };
+    let same_cycle =
+        |from: usize, to: usize| component[from] == component[to] && (from != to || edges[from].contains(&to));
     let decisions: BTreeMap<String, Vec<bool>> = ids
         .iter()
         .enumerate()
         .map(|(from, id)| {
             let flags = by_value_targets_in_order(&types[*id])
-                .map(|target| {
-                    target
-                        .and_then(|t| index_of.get(t))
-                        .is_some_and(|&to| same_cycle(from, to))
-                })
+                .map(|target| target.and_then(|t| index_of.get(t)).is_some_and(|&to| same_cycle(from, to)))
                 .collect();
             ((*id).clone(), flags)
         })
@@ -71,9 +58,7 @@ fn by_value_targets(ty: &TypeDef) -> impl Iterator<Item = &str> {
 fn by_value_targets_in_order(ty: &TypeDef) -> Box<dyn Iterator<Item = Option<&str>> + '_> {
     match &ty.kind {
         TypeKind::Struct(body) => Box::new(body.fields.iter().map(|field| field.shape.by_value())),
-        TypeKind::Union(variants) => {
-            Box::new(variants.iter().map(|variant| variant.shape.by_value()))
-        }
+        TypeKind::Union(variants) => Box::new(variants.iter().map(|variant| variant.shape.by_value())),
         TypeKind::Alias(shape) => Box::new(std::iter::once(shape.by_value())),
         _ => Box::new(std::iter::empty()),
     }

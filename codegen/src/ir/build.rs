@@ -9,11 +9,7 @@ use crate::spec::RawSpec;
 /// fields that close a cycle are boxed.
 pub fn build(spec: &RawSpec) -> Result<Model> {
     let lowered = lower::lower(spec)?;
-    let mut model = Model {
-        types: lowered.types,
-        modules: lowered.modules,
-        ..Model::default()
-    };
+    let mut model = Model { types: lowered.types, modules: lowered.modules, ..Model::default() };
     model.resources = resources::find(spec, &model.types)?;
 
     for resource in model.resources.values() {
@@ -23,17 +19,10 @@ pub fn build(spec: &RawSpec) -> Result<Model> {
         let TypeKind::Struct(body) = &mut ty.kind else {
             return Err(Error::spec(
                 &ty.location,
-                format!(
-                    "kind {} is served as a resource but its schema is not an object",
-                    resource.group_version_kind
-                ),
+                format!("kind {} is served as a resource but its schema is not an object", resource.group_version_kind),
             ));
         };
-        if !body
-            .fields
-            .iter()
-            .any(|field| field.role == FieldRole::KindTag)
-        {
+        if !body.fields.iter().any(|field| field.role == FieldRole::KindTag) {
             return Err(Error::spec(
                 &ty.location,
                 format!(
@@ -42,33 +31,21 @@ pub fn build(spec: &RawSpec) -> Result<Model> {
                 ),
             ));
         }
-        let Some(metadata) = body
-            .fields
-            .iter_mut()
-            .find(|field| field.json_name == "metadata")
-        else {
+        let Some(metadata) = body.fields.iter_mut().find(|field| field.json_name == "metadata") else {
             return Err(Error::spec(
                 &ty.location,
-                format!(
-                    "kind {} is served as a resource but has no `metadata` property",
-                    resource.group_version_kind
-                ),
+                format!("kind {} is served as a resource but has no `metadata` property", resource.group_version_kind),
             ));
         };
         if metadata.shape != Shape::Ref(provided::OBJECT_META.to_owned()) {
             return Err(Error::spec(
                 &ty.location.join("properties").join("metadata"),
-                format!(
-                    "the `metadata` of resource kind {} is not an ObjectMeta",
-                    resource.group_version_kind
-                ),
+                format!("the `metadata` of resource kind {} is not an ObjectMeta", resource.group_version_kind),
             ));
         }
         metadata.required = true;
         if let Some(module) = model.modules.get_mut(&ty.module) {
-            module
-                .api_version
-                .get_or_insert_with(|| resource.group_version_kind.api_version());
+            module.api_version.get_or_insert_with(|| resource.group_version_kind.api_version());
         }
     }
     boxing::box_cycles(&mut model.types);

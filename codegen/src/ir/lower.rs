@@ -24,9 +24,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::names;
 use super::provided::{self, Provided};
-use super::{
-    Enum, ExtraFields, Field, FieldRole, Module, Shape, Struct, TypeDef, TypeKind, UnionVariant,
-};
+use super::{Enum, ExtraFields, Field, FieldRole, Module, Shape, Struct, TypeDef, TypeKind, UnionVariant};
 use crate::error::{Error, Result};
 use crate::location::Location;
 use crate::spec::{AdditionalProperties, RawSpec, Schema};
@@ -60,10 +58,7 @@ pub fn lower(spec: &RawSpec) -> Result<Lowered> {
         lowerer.drain_nested()?;
     }
     lowerer.add_referenced_provided()?;
-    Ok(Lowered {
-        types: lowerer.types,
-        modules: lowerer.modules,
-    })
+    Ok(Lowered { types: lowerer.types, modules: lowerer.modules })
 }
 
 #[derive(Clone, Debug)]
@@ -122,18 +117,12 @@ impl<'a> Lowerer<'a> {
 
     fn place_definition(&mut self, definition: &str, location: &Location) -> Result<Placement> {
         let (module, type_name) = names::module_and_type(definition);
-        let package = definition
-            .rsplit_once('.')
-            .map_or("", |(package, _)| package)
-            .to_owned();
+        let package = definition.rsplit_once('.').map_or("", |(package, _)| package).to_owned();
         match self.modules.get(&module) {
             Some(existing) if existing.package != package => {
                 return Err(Error::spec(
                     location,
-                    format!(
-                        "packages `{}` and `{package}` would both become module `{module}`",
-                        existing.package
-                    ),
+                    format!("packages `{}` and `{package}` would both become module `{module}`", existing.package),
                 ));
             }
             Some(_) => {}
@@ -141,34 +130,18 @@ impl<'a> Lowerer<'a> {
                 let always_on = package.starts_with("io.k8s.apimachinery.");
                 self.modules.insert(
                     module.clone(),
-                    Module {
-                        name: module.clone(),
-                        package,
-                        api_version: None,
-                        always_on,
-                    },
+                    Module { name: module.clone(), package, api_version: None, always_on, external: None },
                 );
             }
         }
-        if !self
-            .names
-            .entry(module.clone())
-            .or_default()
-            .insert(type_name.clone())
-        {
+        if !self.names.entry(module.clone()).or_default().insert(type_name.clone()) {
             return Err(Error::spec(
                 location,
-                format!(
-                    "definition `{definition}` would be a second type `{type_name}` in module `{module}`"
-                ),
+                format!("definition `{definition}` would be a second type `{type_name}` in module `{module}`"),
             ));
         }
         let file = self.unique_stem(&module, &type_name);
-        Ok(Placement {
-            module,
-            name: type_name,
-            file,
-        })
+        Ok(Placement { module, name: type_name, file })
     }
 
     fn unique_stem(&mut self, module: &str, type_name: &str) -> String {
@@ -212,13 +185,8 @@ impl<'a> Lowerer<'a> {
         } else if let Some(special) = self.special(name, schema) {
             special
         } else {
-            let context = Context {
-                parent: &placement.name,
-                property: "",
-                placement,
-                unit: name,
-                location: location.clone(),
-            };
+            let context =
+                Context { parent: &placement.name, property: "", placement, unit: name, location: location.clone() };
             let mut kind = self.lower_body(schema, &context)?;
             if let (TypeKind::Struct(fields), Some(_)) = (&mut kind, &group_version_kind) {
                 mark_type_meta(fields);
@@ -241,28 +209,20 @@ impl<'a> Lowerer<'a> {
     /// (their Go types marshal by hand); their shapes are known.
     fn special(&self, name: &str, schema: &Schema) -> Option<TypeKind> {
         let (package, last) = name.rsplit_once('.')?;
-        if !package.contains("apiextensions")
-            || schema.ty.is_some()
-            || !schema.properties.is_empty()
-        {
+        if !package.contains("apiextensions") || schema.ty.is_some() || !schema.properties.is_empty() {
             return None;
         }
         let props = Shape::Ref(format!("{package}.JSONSchemaProps"));
-        let variant = |name: &str, shape: Shape| UnionVariant {
-            name: name.to_owned(),
-            shape,
-            boxed: false,
-        };
+        let variant = |name: &str, shape: Shape| UnionVariant { name: name.to_owned(), shape, boxed: false };
         match last {
             "JSON" => Some(TypeKind::Alias(Shape::Json)),
             "JSONSchemaPropsOrArray" => Some(TypeKind::Union(vec![
                 variant("Schema", props.clone()),
                 variant("Schemas", Shape::Array(Box::new(props))),
             ])),
-            "JSONSchemaPropsOrBool" => Some(TypeKind::Union(vec![
-                variant("Bool", Shape::Bool),
-                variant("Schema", props),
-            ])),
+            "JSONSchemaPropsOrBool" => {
+                Some(TypeKind::Union(vec![variant("Bool", Shape::Bool), variant("Schema", props)]))
+            }
             "JSONSchemaPropsOrStringArray" => Some(TypeKind::Union(vec![
                 variant("Schema", props),
                 variant("Strings", Shape::Array(Box::new(Shape::String))),
@@ -334,8 +294,7 @@ impl<'a> Lowerer<'a> {
             } else {
                 self.lower_shape(property, &child)?
             };
-            let required = schema.required.iter().any(|name| name == json_name)
-                && property.nullable != Some(true);
+            let required = schema.required.iter().any(|name| name == json_name) && property.nullable != Some(true);
             fields.push(Field {
                 json_name: json_name.clone(),
                 rust_name: unique_ident(&mut idents, &names::field_ident(json_name)),
@@ -346,24 +305,16 @@ impl<'a> Lowerer<'a> {
                 role: FieldRole::Data,
             });
         }
-        let extra_value = match (
-            &schema.additional_properties,
-            schema.preserve_unknown_fields,
-        ) {
+        let extra_value = match (&schema.additional_properties, schema.preserve_unknown_fields) {
             (Some(AdditionalProperties::Schema(values)), _) => {
-                let child = Context {
-                    location: context.location.join("additionalProperties"),
-                    ..context.clone()
-                };
+                let child = Context { location: context.location.join("additionalProperties"), ..context.clone() };
                 Some(self.lower_shape(values, &child)?)
             }
             (Some(AdditionalProperties::Bool(true)), _) | (_, Some(true)) => Some(Shape::Json),
             _ => None,
         };
-        let extra = extra_value.map(|value| ExtraFields {
-            rust_name: unique_ident(&mut idents, "extra_fields"),
-            value,
-        });
+        let extra =
+            extra_value.map(|value| ExtraFields { rust_name: unique_ident(&mut idents, "extra_fields"), value });
         Ok(Struct { fields, extra })
     }
 
@@ -406,10 +357,7 @@ impl<'a> Lowerer<'a> {
             Some("array") => self.array(schema, context),
             Some("object") | None => {
                 if let Some(AdditionalProperties::Schema(values)) = &schema.additional_properties {
-                    let child = Context {
-                        location: context.location.join("additionalProperties"),
-                        ..context.clone()
-                    };
+                    let child = Context { location: context.location.join("additionalProperties"), ..context.clone() };
                     Ok(Shape::Map(Box::new(self.lower_shape(values, &child)?)))
                 } else if schema.ty.is_none() && schema.items.is_some() {
                     self.array(schema, context)
@@ -419,9 +367,7 @@ impl<'a> Lowerer<'a> {
             }
             Some(other) => Err(Error::spec(
                 &context.location.join("type"),
-                format!(
-                    "unknown schema type {other:?}; expected string, integer, number, boolean, array or object"
-                ),
+                format!("unknown schema type {other:?}; expected string, integer, number, boolean, array or object"),
             )),
         }
     }
@@ -430,10 +376,8 @@ impl<'a> Lowerer<'a> {
         let Some(items) = &schema.items else {
             return Ok(Shape::Array(Box::new(Shape::Json)));
         };
-        let child = Context {
-            location: context.location.join("items"),
-            ..context.clone()
-        };
+        let item = names::singular(context.property);
+        let child = Context { location: context.location.join("items"), property: &item, ..context.clone() };
         Ok(Shape::Array(Box::new(self.lower_shape(items, &child)?)))
     }
 
@@ -445,10 +389,7 @@ impl<'a> Lowerer<'a> {
             self.provided_references.insert(reference.to_owned());
             return Ok(Shape::Ref(reference.to_owned()));
         }
-        Err(Error::spec(
-            &location.join("$ref"),
-            format!("`$ref` names `{reference}`, which the spec does not define"),
-        ))
+        Err(Error::spec(&location.join("$ref"), format!("`$ref` names `{reference}`, which the spec does not define")))
     }
 
     /// The id of the named type for a nested schema, queuing it to be lowered; identical
@@ -456,10 +397,7 @@ impl<'a> Lowerer<'a> {
     fn nested(&mut self, schema: &Schema, context: &Context<'_>) -> String {
         let mut key_schema = schema.clone();
         strip_descriptions(&mut key_schema);
-        let key = (
-            context.unit.to_owned(),
-            serde_json::to_string(&key_schema).unwrap_or_default(),
-        );
+        let key = (context.unit.to_owned(), serde_json::to_string(&key_schema).unwrap_or_default());
         if let Some(id) = self.nested_by_schema.get(&key) {
             return id.clone();
         }
@@ -470,11 +408,7 @@ impl<'a> Lowerer<'a> {
         self.nested_by_schema.insert(key, id.clone());
         self.queue.push_back(Nested {
             id: id.clone(),
-            placement: Placement {
-                module: module.clone(),
-                name,
-                file: context.placement.file.clone(),
-            },
+            placement: Placement { module: module.clone(), name, file: context.placement.file.clone() },
             schema: schema.clone(),
             location: context.location.clone(),
             unit: context.unit.to_owned(),
@@ -533,11 +467,7 @@ fn unique_ident(taken: &mut BTreeSet<String>, wanted: &str) -> String {
 
 /// Marks `apiVersion` and `kind` of a type with one group/version/kind as tags.
 fn mark_type_meta(body: &mut Struct) {
-    let has = |name: &str| {
-        body.fields
-            .iter()
-            .any(|field| field.json_name == name && field.shape == Shape::String)
-    };
+    let has = |name: &str| body.fields.iter().any(|field| field.json_name == name && field.shape == Shape::String);
     if !(has("apiVersion") && has("kind")) {
         return;
     }
@@ -556,12 +486,8 @@ fn check_provided(provided: &Provided, schema: &Schema, location: &Location) -> 
     let Some(known) = provided.properties else {
         return Ok(());
     };
-    let missing: Vec<&str> = schema
-        .properties
-        .keys()
-        .map(String::as_str)
-        .filter(|property| !known.contains(property))
-        .collect();
+    let missing: Vec<&str> =
+        schema.properties.keys().map(String::as_str).filter(|property| !known.contains(property)).collect();
     if missing.is_empty() {
         return Ok(());
     }
@@ -643,13 +569,10 @@ fn merge_branches(schema: &Schema) -> Merged {
     if branches.is_empty() {
         return Merged::Unchanged;
     }
-    let object_like = |s: &Schema| {
-        s.reference.is_none() && (s.ty.as_deref() == Some("object") || !s.properties.is_empty())
-    };
-    let base_is_untyped =
-        schema.ty.is_none() && schema.properties.is_empty() && schema.reference.is_none();
-    if (object_like(schema) || base_is_untyped) && branches.iter().all(|branch| object_like(branch))
-    {
+    let object_like =
+        |s: &Schema| s.reference.is_none() && (s.ty.as_deref() == Some("object") || !s.properties.is_empty());
+    let base_is_untyped = schema.ty.is_none() && schema.properties.is_empty() && schema.reference.is_none();
+    if (object_like(schema) || base_is_untyped) && branches.iter().all(|branch| object_like(branch)) {
         let mut merged = schema.clone();
         merged.all_of.clear();
         merged.one_of.clear();
@@ -659,10 +582,7 @@ fn merge_branches(schema: &Schema) -> Merged {
         }
         for branch in branches {
             for (name, property) in &branch.properties {
-                merged
-                    .properties
-                    .entry(name.clone())
-                    .or_insert_with(|| property.clone());
+                merged.properties.entry(name.clone()).or_insert_with(|| property.clone());
             }
         }
         return Merged::Folded(Box::new(merged));
@@ -688,10 +608,7 @@ fn is_structural(branch: &Schema) -> bool {
         || branch.ty.is_some()
         || !branch.properties.is_empty()
         || branch.items.is_some()
-        || matches!(
-            branch.additional_properties,
-            Some(AdditionalProperties::Schema(_))
-        )
+        || matches!(branch.additional_properties, Some(AdditionalProperties::Schema(_)))
 }
 
 fn shape_key(schema: &Schema) -> String {

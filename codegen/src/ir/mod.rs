@@ -41,6 +41,9 @@ pub struct Module {
     pub api_version: Option<String>,
     /// Modules that are always compiled (apimachinery's), without a feature.
     pub always_on: bool,
+    /// The crate that provides this module's types, when they are not generated here
+    /// (`--extern-types`): its Rust name, for example `kubegen_api`.
+    pub external: Option<String>,
 }
 
 /// One Rust type.

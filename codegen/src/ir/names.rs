@@ -5,11 +5,10 @@
 
 /// Rust keywords (strict, reserved and 2024-edition), which cannot be field names.
 const KEYWORDS: &[&str] = &[
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
-    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
-    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
-    "return", "self", "static", "struct", "super", "trait", "true", "try", "type", "typeof",
-    "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do", "dyn", "else",
+    "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro", "match", "mod",
+    "move", "mut", "override", "priv", "pub", "ref", "return", "self", "static", "struct", "super", "trait", "true",
+    "try", "type", "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
 /// Splits a JSON name into words: at separators (anything not alphanumeric), before an
@@ -65,11 +64,7 @@ fn is_acronym_suffix(next: Option<char>, after: Option<char>) -> bool {
 
 /// `snake_case` of a JSON name.
 pub fn snake_case(name: &str) -> String {
-    words(name)
-        .iter()
-        .map(|word| word.to_ascii_lowercase())
-        .collect::<Vec<_>>()
-        .join("_")
+    words(name).iter().map(|word| word.to_ascii_lowercase()).collect::<Vec<_>>().join("_")
 }
 
 /// A field identifier for a JSON property name: snake case, a trailing `_` for keywords, a
@@ -110,16 +105,31 @@ pub fn type_name(name: &str) -> String {
     result
 }
 
+/// The singular of a plural property name, for the type of its items: `conditions` is
+/// `condition`, `policies` is `policy`, `addresses` is `address`. Names that do not look
+/// plural stay as they are.
+pub fn singular(name: &str) -> String {
+    if let Some(stem) = name.strip_suffix("ies").filter(|stem| !stem.is_empty()) {
+        return format!("{stem}y");
+    }
+    for suffix in ["sses", "xes", "ches", "shes"] {
+        if name.ends_with(suffix) {
+            return name[..name.len() - 2].to_owned();
+        }
+    }
+    match name.strip_suffix('s') {
+        Some(stem) if !stem.is_empty() && !stem.ends_with(['s', 'u', 'i']) => stem.to_owned(),
+        _ => name.to_owned(),
+    }
+}
+
 /// The variant name for an enum value: `IfNotPresent` stays, `tcp` becomes `Tcp`,
 /// `my-value` becomes `MyValue`, `""` becomes `Empty`, `1.0` becomes `V1_0`.
 pub fn variant_name(value: &str) -> String {
     if value.is_empty() {
         return "Empty".to_owned();
     }
-    let parts: Vec<&str> = value
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|part| !part.is_empty())
-        .collect();
+    let parts: Vec<&str> = value.split(|c: char| !c.is_ascii_alphanumeric()).filter(|part| !part.is_empty()).collect();
     if parts.is_empty() {
         return String::new();
     }
@@ -154,10 +164,7 @@ pub fn is_version(segment: &str) -> bool {
     if rest.is_empty() {
         return true;
     }
-    let Some(rest) = rest
-        .strip_prefix("alpha")
-        .or_else(|| rest.strip_prefix("beta"))
-    else {
+    let Some(rest) = rest.strip_prefix("alpha").or_else(|| rest.strip_prefix("beta")) else {
         return false;
     };
     !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit())
@@ -196,11 +203,7 @@ pub fn module_and_type(definition: &str) -> (String, String) {
 
 fn module_word(text: &str) -> String {
     let word = snake_case(&text.replace(['.', '-'], "_"));
-    if is_keyword(&word) {
-        format!("{word}_")
-    } else {
-        word
-    }
+    if is_keyword(&word) { format!("{word}_") } else { word }
 }
 
 /// A file stem (and module name) for a type: snake case, never a keyword, `mod` or a name the
@@ -243,10 +246,7 @@ mod tests {
             ("v1beta1", "v1beta1"),
             ("x-kubernetes-int-or-string", "x_kubernetes_int_or_string"),
             ("URLs", "urls"),
-            (
-                "targetCPUUtilizationPercentage",
-                "target_cpu_utilization_percentage",
-            ),
+            ("targetCPUUtilizationPercentage", "target_cpu_utilization_percentage"),
             ("CIDRsAllowed", "cidrs_allowed"),
             ("apiVersion", "api_version"),
             ("tlsConfig", "tls_config"),
@@ -280,6 +280,24 @@ mod tests {
     }
 
     #[test]
+    fn singulars() {
+        for (plural, expected) in [
+            ("conditions", "condition"),
+            ("policies", "policy"),
+            ("addresses", "address"),
+            ("matchExpressions", "matchExpression"),
+            ("status", "status"),
+            ("ingress", "ingress"),
+            ("envFrom", "envFrom"),
+            ("patches", "patch"),
+            ("boxes", "box"),
+            ("args", "arg"),
+        ] {
+            assert_eq!(singular(plural), expected, "{plural}");
+        }
+    }
+
+    #[test]
     fn variants() {
         assert_eq!(variant_name("IfNotPresent"), "IfNotPresent");
         assert_eq!(variant_name("tcp"), "Tcp");
@@ -305,73 +323,21 @@ mod tests {
         let cases = [
             ("io.k8s.api.core.v1.Pod", "core_v1", "Pod"),
             ("io.k8s.api.rbac.v1.Role", "rbac_v1", "Role"),
-            (
-                "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
-                "meta_v1",
-                "ObjectMeta",
-            ),
-            (
-                "io.k8s.apimachinery.pkg.api.resource.Quantity",
-                "resource",
-                "Quantity",
-            ),
-            (
-                "io.k8s.apimachinery.pkg.util.intstr.IntOrString",
-                "intstr",
-                "IntOrString",
-            ),
-            (
-                "io.k8s.apimachinery.pkg.runtime.RawExtension",
-                "runtime",
-                "RawExtension",
-            ),
-            (
-                "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSON",
-                "apiextensions_v1",
-                "JSON",
-            ),
-            (
-                "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIService",
-                "apiregistration_v1",
-                "APIService",
-            ),
-            (
-                "io.k8s.api.apiserverinternal.v1alpha1.StorageVersion",
-                "apiserverinternal_v1alpha1",
-                "StorageVersion",
-            ),
-            (
-                "io.cert-manager.v1.Certificate",
-                "cert_manager_io_v1",
-                "Certificate",
-            ),
-            (
-                "com.coreos.monitoring.v1.ServiceMonitor",
-                "monitoring_coreos_com_v1",
-                "ServiceMonitor",
-            ),
-            (
-                "io.k8s.networking.gateway.v1.HTTPRoute",
-                "gateway_networking_k8s_io_v1",
-                "HTTPRoute",
-            ),
-            (
-                "io.argoproj.v1alpha1.Workflow",
-                "argoproj_io_v1alpha1",
-                "Workflow",
-            ),
-            (
-                "io.k8s.metrics.pkg.apis.metrics.v1beta1.NodeMetrics",
-                "metrics_v1beta1",
-                "NodeMetrics",
-            ),
+            ("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta", "meta_v1", "ObjectMeta"),
+            ("io.k8s.apimachinery.pkg.api.resource.Quantity", "resource", "Quantity"),
+            ("io.k8s.apimachinery.pkg.util.intstr.IntOrString", "intstr", "IntOrString"),
+            ("io.k8s.apimachinery.pkg.runtime.RawExtension", "runtime", "RawExtension"),
+            ("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSON", "apiextensions_v1", "JSON"),
+            ("io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIService", "apiregistration_v1", "APIService"),
+            ("io.k8s.api.apiserverinternal.v1alpha1.StorageVersion", "apiserverinternal_v1alpha1", "StorageVersion"),
+            ("io.cert-manager.v1.Certificate", "cert_manager_io_v1", "Certificate"),
+            ("com.coreos.monitoring.v1.ServiceMonitor", "monitoring_coreos_com_v1", "ServiceMonitor"),
+            ("io.k8s.networking.gateway.v1.HTTPRoute", "gateway_networking_k8s_io_v1", "HTTPRoute"),
+            ("io.argoproj.v1alpha1.Workflow", "argoproj_io_v1alpha1", "Workflow"),
+            ("io.k8s.metrics.pkg.apis.metrics.v1beta1.NodeMetrics", "metrics_v1beta1", "NodeMetrics"),
         ];
         for (definition, module, name) in cases {
-            assert_eq!(
-                module_and_type(definition),
-                (module.to_owned(), name.to_owned()),
-                "{definition}"
-            );
+            assert_eq!(module_and_type(definition), (module.to_owned(), name.to_owned()), "{definition}");
         }
     }
 

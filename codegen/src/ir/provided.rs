@@ -44,37 +44,17 @@ pub const PROVIDED: &[Provided] = &[
     Provided {
         definition: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta",
         runtime_path: "ListMeta",
-        properties: Some(&[
-            "continue",
-            "remainingItemCount",
-            "resourceVersion",
-            "selfLink",
-        ]),
+        properties: Some(&["continue", "remainingItemCount", "resourceVersion", "selfLink"]),
     },
     Provided {
         definition: "io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference",
         runtime_path: "OwnerReference",
-        properties: Some(&[
-            "apiVersion",
-            "blockOwnerDeletion",
-            "controller",
-            "kind",
-            "name",
-            "uid",
-        ]),
+        properties: Some(&["apiVersion", "blockOwnerDeletion", "controller", "kind", "name", "uid"]),
     },
     Provided {
         definition: "io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry",
         runtime_path: "ManagedFieldsEntry",
-        properties: Some(&[
-            "apiVersion",
-            "fieldsType",
-            "fieldsV1",
-            "manager",
-            "operation",
-            "subresource",
-            "time",
-        ]),
+        properties: Some(&["apiVersion", "fieldsType", "fieldsV1", "manager", "operation", "subresource", "time"]),
     },
     Provided {
         definition: "io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1",
@@ -84,39 +64,19 @@ pub const PROVIDED: &[Provided] = &[
     Provided {
         definition: "io.k8s.apimachinery.pkg.apis.meta.v1.Status",
         runtime_path: "Status",
-        properties: Some(&[
-            "apiVersion",
-            "code",
-            "details",
-            "kind",
-            "message",
-            "metadata",
-            "reason",
-            "status",
-        ]),
+        properties: Some(&["apiVersion", "code", "details", "kind", "message", "metadata", "reason", "status"]),
     },
     Provided {
         definition: "io.k8s.apimachinery.pkg.apis.meta.v1.StatusDetails",
         runtime_path: "StatusDetails",
-        properties: Some(&[
-            "causes",
-            "group",
-            "kind",
-            "name",
-            "retryAfterSeconds",
-            "uid",
-        ]),
+        properties: Some(&["causes", "group", "kind", "name", "retryAfterSeconds", "uid"]),
     },
     Provided {
         definition: "io.k8s.apimachinery.pkg.apis.meta.v1.StatusCause",
         runtime_path: "StatusCause",
         properties: Some(&["field", "message", "reason"]),
     },
-    Provided {
-        definition: "io.k8s.apimachinery.pkg.apis.meta.v1.Time",
-        runtime_path: "Time",
-        properties: None,
-    },
+    Provided { definition: "io.k8s.apimachinery.pkg.apis.meta.v1.Time", runtime_path: "Time", properties: None },
     Provided {
         definition: "io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime",
         runtime_path: "MicroTime",
@@ -144,9 +104,7 @@ pub fn lookup(definition: &str) -> Option<&'static Provided> {
     if !definition.starts_with("io.k8s.apimachinery.") {
         return None;
     }
-    PROVIDED
-        .iter()
-        .find(|provided| provided.definition == definition)
+    PROVIDED.iter().find(|provided| provided.definition == definition)
 }
 
 /// `ObjectMeta`'s definition name.
@@ -171,12 +129,7 @@ mod tests {
 
     fn listed(definition: &str) -> BTreeSet<String> {
         let provided = lookup(definition).expect("provided");
-        provided
-            .properties
-            .expect("struct")
-            .iter()
-            .map(|p| (*p).to_owned())
-            .collect()
+        provided.properties.expect("struct").iter().map(|p| (*p).to_owned()).collect()
     }
 
     /// The property lists above must equal what the runtime's types serialize when every
@@ -195,22 +148,12 @@ mod tests {
                 "kind": "K", "name": "n", "uid": "u"}],
             "resourceVersion": "1", "selfLink": "s", "uid": "u"
         });
-        let meta: kubegen_runtime::ObjectMeta =
-            serde_json::from_value(full_meta.clone()).expect("decodes");
+        let meta: kubegen_runtime::ObjectMeta = serde_json::from_value(full_meta.clone()).expect("decodes");
         let encoded = serde_json::to_value(&meta).expect("encodes");
-        assert_eq!(
-            encoded, full_meta,
-            "ObjectMeta round-trips with every field set"
-        );
+        assert_eq!(encoded, full_meta, "ObjectMeta round-trips with every field set");
         assert_eq!(keys(encoded.clone()), listed(&format!("{META}ObjectMeta")));
-        assert_eq!(
-            keys(encoded["managedFields"][0].clone()),
-            listed(&format!("{META}ManagedFieldsEntry"))
-        );
-        assert_eq!(
-            keys(encoded["ownerReferences"][0].clone()),
-            listed(&format!("{META}OwnerReference"))
-        );
+        assert_eq!(keys(encoded["managedFields"][0].clone()), listed(&format!("{META}ManagedFieldsEntry")));
+        assert_eq!(keys(encoded["ownerReferences"][0].clone()), listed(&format!("{META}OwnerReference")));
 
         let full_status = serde_json::json!({
             "apiVersion": "v1", "kind": "Status", "code": 404, "message": "m", "reason": "NotFound",
@@ -219,25 +162,12 @@ mod tests {
             "details": {"causes": [{"field": "f", "message": "m", "reason": "r"}], "group": "g",
                 "kind": "k", "name": "n", "retryAfterSeconds": 1, "uid": "u"}
         });
-        let status: kubegen_runtime::Status =
-            serde_json::from_value(full_status.clone()).expect("decodes");
+        let status: kubegen_runtime::Status = serde_json::from_value(full_status.clone()).expect("decodes");
         let encoded = serde_json::to_value(&status).expect("encodes");
-        assert_eq!(
-            encoded, full_status,
-            "Status round-trips with every field set"
-        );
+        assert_eq!(encoded, full_status, "Status round-trips with every field set");
         assert_eq!(keys(encoded.clone()), listed(&format!("{META}Status")));
-        assert_eq!(
-            keys(encoded["metadata"].clone()),
-            listed(&format!("{META}ListMeta"))
-        );
-        assert_eq!(
-            keys(encoded["details"].clone()),
-            listed(&format!("{META}StatusDetails"))
-        );
-        assert_eq!(
-            keys(encoded["details"]["causes"][0].clone()),
-            listed(&format!("{META}StatusCause"))
-        );
+        assert_eq!(keys(encoded["metadata"].clone()), listed(&format!("{META}ListMeta")));
+        assert_eq!(keys(encoded["details"].clone()), listed(&format!("{META}StatusDetails")));
+        assert_eq!(keys(encoded["details"]["causes"][0].clone()), listed(&format!("{META}StatusCause")));
     }
 }

@@ -42,10 +42,7 @@ pub struct ParsedPath {
 /// Parses a resource path; `None` for paths that are not about resources (discovery,
 /// `/version`, `/logs`, ...).
 pub fn parse_path(path: &str) -> Option<ParsedPath> {
-    let segments: Vec<&str> = path
-        .split('/')
-        .filter(|segment| !segment.is_empty())
-        .collect();
+    let segments: Vec<&str> = path.split('/').filter(|segment| !segment.is_empty()).collect();
     let (group, version, rest) = match segments.as_slice() {
         ["api", version, rest @ ..] => (String::new(), *version, rest),
         ["apis", group, version, rest @ ..] => ((*group).to_owned(), *version, rest),
@@ -62,9 +59,7 @@ pub fn parse_path(path: &str) -> Option<ParsedPath> {
     let (plural, named, subresource) = match rest {
         [plural] => (*plural, false, None),
         [plural, name] if is_parameter(name) => (*plural, true, None),
-        [plural, name, subresource, ..] if is_parameter(name) => {
-            (*plural, true, Some((*subresource).to_owned()))
-        }
+        [plural, name, subresource, ..] if is_parameter(name) => (*plural, true, Some((*subresource).to_owned())),
         _ => return None,
     };
     if is_parameter(plural) {
@@ -117,10 +112,7 @@ struct CollectedSubresource<'a> {
 }
 
 /// Finds every resource of `spec`, typed by `types`.
-pub fn find(
-    spec: &RawSpec,
-    types: &BTreeMap<String, TypeDef>,
-) -> Result<BTreeMap<String, Resource>> {
+pub fn find(spec: &RawSpec, types: &BTreeMap<String, TypeDef>) -> Result<BTreeMap<String, Resource>> {
     let mut by_kind: BTreeMap<&GroupVersionKind, &str> = BTreeMap::new();
     for ty in types.values() {
         if let Some(gvk) = &ty.group_version_kind
@@ -128,10 +120,7 @@ pub fn find(
         {
             return Err(Error::spec(
                 &ty.location,
-                format!(
-                    "`{}` and `{previous}` both declare group/version/kind {gvk}",
-                    ty.id
-                ),
+                format!("`{}` and `{previous}` both declare group/version/kind {gvk}", ty.id),
             ));
         }
     }
@@ -152,9 +141,7 @@ pub fn find(
         let Some(type_id) = by_kind.get(gvk) else {
             return Err(Error::spec(
                 location,
-                format!(
-                    "the path serves kind {gvk}, but no definition has that x-kubernetes-group-version-kind"
-                ),
+                format!("the path serves kind {gvk}, but no definition has that x-kubernetes-group-version-kind"),
             ));
         };
         let mut subresources = BTreeMap::new();
@@ -169,26 +156,18 @@ pub fn find(
                         .ok_or_else(|| {
                             Error::spec(
                                 location,
-                                format!("subresource `{plural}/{name}` takes kind {kind}, which no definition declares"),
+                                format!(
+                                    "subresource `{plural}/{name}` takes kind {kind}, which no definition declares"
+                                ),
                             )
                         })?
                         .to_string(),
                 ),
                 None => None,
             };
-            subresources.insert(
-                name,
-                Subresource {
-                    verbs: subresource.verbs,
-                    type_id,
-                },
-            );
+            subresources.insert(name, Subresource { verbs: subresource.verbs, type_id });
         }
-        let list_kind = spec
-            .list_kinds
-            .get(gvk)
-            .cloned()
-            .unwrap_or_else(|| format!("{}List", gvk.kind));
+        let list_kind = spec.list_kinds.get(gvk).cloned().unwrap_or_else(|| format!("{}List", gvk.kind));
         let resource = Resource {
             type_id: (*type_id).to_owned(),
             group_version_kind: gvk.clone(),
@@ -225,15 +204,10 @@ fn collect<'a>(
     let Some(verb) = verb(action, path.named, path.subresource.is_some()) else {
         return Err(Error::spec(
             &operation.location,
-            format!(
-                "action {action:?} does not fit the path {:?}",
-                operation.path
-            ),
+            format!("action {action:?} does not fit the path {:?}", operation.path),
         ));
     };
-    let entry = collected
-        .entry((path.group, path.version, path.plural))
-        .or_default();
+    let entry = collected.entry((path.group, path.version, path.plural)).or_default();
     let kind_slot = match &path.subresource {
         None => {
             entry.namespaced |= path.namespaced;
@@ -249,9 +223,7 @@ fn collect<'a>(
     match kind_slot {
         Some((existing, location)) if *existing != gvk => Err(Error::spec(
             &operation.location,
-            format!(
-                "this operation serves kind {gvk}, but {location} serves {existing} on the same path"
-            ),
+            format!("this operation serves kind {gvk}, but {location} serves {existing} on the same path"),
         )),
         Some(_) => Ok(()),
         None => {

@@ -91,10 +91,7 @@ pub fn load_file(path: &Path) -> Result<RawSpec> {
 
 /// Loads every CRD in a manifest text; `name` names it in errors.
 pub fn load_str(text: &str, name: &str) -> Result<RawSpec> {
-    let mut spec = RawSpec {
-        documents: vec![name.to_owned()],
-        ..RawSpec::default()
-    };
+    let mut spec = RawSpec { documents: vec![name.to_owned()], ..RawSpec::default() };
     let mut found = 0;
     for (index, document) in serde_yaml_ng::Deserializer::from_str(text).enumerate() {
         let location = Location::document(format!("{name} (document {})", index + 1));
@@ -105,18 +102,15 @@ pub fn load_str(text: &str, name: &str) -> Result<RawSpec> {
         found += load_value(value, &location, &mut spec)?;
     }
     if found == 0 {
-        return Err(Error::spec(
-            &Location::document(name),
-            "no CustomResourceDefinition in this file",
-        ));
+        return Err(Error::spec(&Location::document(name), "no CustomResourceDefinition in this file"));
     }
     Ok(spec)
 }
 
 /// Loads one manifest (a CRD or a list of them) into `spec`; returns how many CRDs it held.
 fn load_value(value: serde_json::Value, location: &Location, spec: &mut RawSpec) -> Result<usize> {
-    let manifest: Manifest = serde_path_to_error::deserialize(value)
-        .map_err(|error| parse::path_error(location, error))?;
+    let manifest: Manifest =
+        serde_path_to_error::deserialize(value).map_err(|error| parse::path_error(location, error))?;
     if manifest.kind == "List" || manifest.kind == "CustomResourceDefinitionList" {
         let items_location = location.join("items");
         let mut found = 0;
@@ -128,10 +122,7 @@ fn load_value(value: serde_json::Value, location: &Location, spec: &mut RawSpec)
     if manifest.kind != "CustomResourceDefinition" {
         return Err(Error::spec(
             &location.join("kind"),
-            format!(
-                "expected a CustomResourceDefinition, found kind {:?}",
-                manifest.kind
-            ),
+            format!("expected a CustomResourceDefinition, found kind {:?}", manifest.kind),
         ));
     }
     if manifest.api_version != "apiextensions.k8s.io/v1" {
@@ -144,10 +135,7 @@ fn load_value(value: serde_json::Value, location: &Location, spec: &mut RawSpec)
         ));
     }
     let Some(crd) = manifest.spec else {
-        return Err(Error::spec(
-            location,
-            format!("CRD {:?} has no spec", manifest.metadata.name),
-        ));
+        return Err(Error::spec(location, format!("CRD {:?} has no spec", manifest.metadata.name)));
     };
     add_crd(&manifest.metadata.name, crd, location, spec)?;
     Ok(1)
@@ -155,16 +143,10 @@ fn load_value(value: serde_json::Value, location: &Location, spec: &mut RawSpec)
 
 fn add_crd(name: &str, crd: CrdSpec, location: &Location, spec: &mut RawSpec) -> Result<()> {
     let spec_location = location.join("spec");
-    for (field, value) in [
-        ("group", &crd.group),
-        ("names/kind", &crd.names.kind),
-        ("names/plural", &crd.names.plural),
-    ] {
+    for (field, value) in [("group", &crd.group), ("names/kind", &crd.names.kind), ("names/plural", &crd.names.plural)]
+    {
         if value.is_empty() {
-            return Err(Error::spec(
-                &spec_location,
-                format!("CRD {name:?} has an empty {field}"),
-            ));
+            return Err(Error::spec(&spec_location, format!("CRD {name:?} has an empty {field}")));
         }
     }
     let namespaced = match crd.scope.as_str() {
@@ -177,11 +159,7 @@ fn add_crd(name: &str, crd: CrdSpec, location: &Location, spec: &mut RawSpec) ->
             ));
         }
     };
-    let list_kind = crd
-        .names
-        .list_kind
-        .clone()
-        .unwrap_or_else(|| format!("{}List", crd.names.kind));
+    let list_kind = crd.names.list_kind.clone().unwrap_or_else(|| format!("{}List", crd.names.kind));
     let package = reversed_group(&crd.group);
     for (index, version) in crd.versions.into_iter().enumerate() {
         if !version.served {
@@ -190,16 +168,10 @@ fn add_crd(name: &str, crd: CrdSpec, location: &Location, spec: &mut RawSpec) ->
         let version_location = spec_location.join("versions").index(index);
         let schema_location = version_location.join("schema").join("openAPIV3Schema");
         let Some(mut schema) = version.schema.and_then(|schema| schema.open_api_v3_schema) else {
-            return Err(Error::spec(
-                &schema_location,
-                format!("CRD {name:?} version {} has no schema", version.name),
-            ));
+            return Err(Error::spec(&schema_location, format!("CRD {name:?} version {} has no schema", version.name)));
         };
-        let gvk = GroupVersionKind {
-            group: crd.group.clone(),
-            version: version.name.clone(),
-            kind: crd.names.kind.clone(),
-        };
+        let gvk =
+            GroupVersionKind { group: crd.group.clone(), version: version.name.clone(), kind: crd.names.kind.clone() };
         add_type_meta(&mut schema, &gvk);
         schema.properties.insert(
             "metadata".to_owned(),
@@ -211,36 +183,15 @@ fn add_crd(name: &str, crd: CrdSpec, location: &Location, spec: &mut RawSpec) ->
         );
         schema.group_version_kinds = vec![gvk.clone()];
         let definition = format!("{package}.{}.{}", version.name, crd.names.kind);
-        let list_gvk = GroupVersionKind {
-            kind: list_kind.clone(),
-            ..gvk.clone()
-        };
+        let list_gvk = GroupVersionKind { kind: list_kind.clone(), ..gvk.clone() };
         let list = list_schema(&definition, &crd.names.kind, &list_gvk);
         spec.list_kinds.insert(gvk.clone(), list_kind.clone());
         spec.definitions.insert(
             format!("{package}.{}.{list_kind}", version.name),
-            Definition {
-                schema: list,
-                location: schema_location.clone(),
-                from_crd: false,
-            },
+            Definition { schema: list, location: schema_location.clone(), from_crd: false },
         );
-        spec.definitions.insert(
-            definition,
-            Definition {
-                schema,
-                location: schema_location,
-                from_crd: true,
-            },
-        );
-        add_operations(
-            &gvk,
-            &crd.names.plural,
-            namespaced,
-            &version.subresources,
-            &version_location,
-            spec,
-        );
+        spec.definitions.insert(definition, Definition { schema, location: schema_location, from_crd: true });
+        add_operations(&gvk, &crd.names.plural, namespaced, &version.subresources, &version_location, spec);
     }
     Ok(())
 }
@@ -258,11 +209,17 @@ fn add_type_meta(schema: &mut Schema, gvk: &GroupVersionKind) {
     };
     schema.properties.insert(
         "apiVersion".to_owned(),
-        string(format!("APIVersion defines the versioned schema of this representation of an object; `{}` here.", gvk.api_version())),
+        string(format!(
+            "APIVersion defines the versioned schema of this representation of an object; `{}` here.",
+            gvk.api_version()
+        )),
     );
     schema.properties.insert(
         "kind".to_owned(),
-        string(format!("Kind is a string value representing the REST resource this object represents; `{}` here.", gvk.kind)),
+        string(format!(
+            "Kind is a string value representing the REST resource this object represents; `{}` here.",
+            gvk.kind
+        )),
     );
 }
 
@@ -280,10 +237,7 @@ fn list_schema(item: &str, kind: &str, gvk: &GroupVersionKind) -> Schema {
         Schema {
             ty: Some("array".to_owned()),
             description: Some(format!("The {kind} objects.")),
-            items: Some(Box::new(Schema {
-                reference: Some(item.to_owned()),
-                ..Schema::default()
-            })),
+            items: Some(Box::new(Schema { reference: Some(item.to_owned()), ..Schema::default() })),
             ..Schema::default()
         },
     );
@@ -308,51 +262,27 @@ fn add_operations(
     spec: &mut RawSpec,
 ) {
     let base = format!("/apis/{}/{}", gvk.group, gvk.version);
-    let scoped = if namespaced {
-        format!("{base}/namespaces/{{namespace}}")
-    } else {
-        base.clone()
-    };
+    let scoped = if namespaced { format!("{base}/namespaces/{{namespace}}") } else { base.clone() };
     let collection = format!("{scoped}/{plural}");
     let item = format!("{collection}/{{name}}");
-    let watch = format!(
-        "{base}/watch{}/{plural}",
-        if namespaced {
-            "/namespaces/{namespace}"
-        } else {
-            ""
-        }
-    );
-    let scale = GroupVersionKind {
-        group: "autoscaling".to_owned(),
-        version: "v1".to_owned(),
-        kind: "Scale".to_owned(),
-    };
+    let watch = format!("{base}/watch{}/{plural}", if namespaced { "/namespaces/{namespace}" } else { "" });
+    let scale =
+        GroupVersionKind { group: "autoscaling".to_owned(), version: "v1".to_owned(), kind: "Scale".to_owned() };
 
     let mut operations: BTreeMap<(String, &str), (&str, &GroupVersionKind)> = BTreeMap::new();
-    for (method, action) in [
-        ("get", "list"),
-        ("post", "post"),
-        ("delete", "deletecollection"),
-    ] {
+    for (method, action) in [("get", "list"), ("post", "post"), ("delete", "deletecollection")] {
         operations.insert((collection.clone(), method), (action, gvk));
     }
     if namespaced {
         operations.insert((format!("{base}/{plural}"), "get"), ("list", gvk));
     }
     operations.insert((watch, "get"), ("watchlist", gvk));
-    for (method, action) in [
-        ("get", "get"),
-        ("put", "put"),
-        ("patch", "patch"),
-        ("delete", "delete"),
-    ] {
+    for (method, action) in [("get", "get"), ("put", "put"), ("patch", "patch"), ("delete", "delete")] {
         operations.insert((item.clone(), method), (action, gvk));
     }
-    for (present, subresource, kind) in [
-        (subresources.status.is_some(), "status", gvk),
-        (subresources.scale.is_some(), "scale", &scale),
-    ] {
+    for (present, subresource, kind) in
+        [(subresources.status.is_some(), "status", gvk), (subresources.scale.is_some(), "scale", &scale)]
+    {
         if present {
             for (method, action) in [("get", "get"), ("put", "put"), ("patch", "patch")] {
                 operations.insert((format!("{item}/{subresource}"), method), (action, kind));

@@ -67,12 +67,9 @@ pub fn load_bytes(bytes: &[u8], name: &str) -> Result<(Dialect, RawSpec)> {
     let document = Location::document(name);
     let parsed: Document = parse::json(bytes, &document)?;
     let (dialect, schemas, schemas_location, prefix) = match (&parsed.swagger, &parsed.openapi) {
-        (Some(version), _) if version == "2.0" => (
-            Dialect::Swagger2,
-            parsed.definitions,
-            document.join("definitions"),
-            "#/definitions/",
-        ),
+        (Some(version), _) if version == "2.0" => {
+            (Dialect::Swagger2, parsed.definitions, document.join("definitions"), "#/definitions/")
+        }
         (_, Some(version)) if version.starts_with("3.") => (
             Dialect::OpenApi3,
             parsed.components.schemas,
@@ -87,21 +84,11 @@ pub fn load_bytes(bytes: &[u8], name: &str) -> Result<(Dialect, RawSpec)> {
         }
     };
 
-    let mut spec = RawSpec {
-        documents: vec![name.to_owned()],
-        ..RawSpec::default()
-    };
+    let mut spec = RawSpec { documents: vec![name.to_owned()], ..RawSpec::default() };
     for (name, mut schema) in schemas {
         let location = schemas_location.join(&name);
         normalize(&mut schema, &location, prefix)?;
-        spec.definitions.insert(
-            name,
-            Definition {
-                schema,
-                location,
-                from_crd: false,
-            },
-        );
+        spec.definitions.insert(name, Definition { schema, location, from_crd: false });
     }
     let paths_location = document.join("paths");
     for (path, item) in parsed.paths {
@@ -141,16 +128,9 @@ pub fn load_file(path: &Path) -> Result<RawSpec> {
 pub fn load_directory(dir: &Path) -> Result<RawSpec> {
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .map_err(|error| Error::io(dir, error))?
-        .map(|entry| {
-            entry
-                .map(|entry| entry.path())
-                .map_err(|error| Error::io(dir, error))
-        })
+        .map(|entry| entry.map(|entry| entry.path()).map_err(|error| Error::io(dir, error)))
         .collect::<Result<_>>()?;
-    files.retain(|path| {
-        path.extension()
-            .is_some_and(|extension| extension == "json")
-    });
+    files.retain(|path| path.extension().is_some_and(|extension| extension == "json"));
     files.sort();
     if files.is_empty() {
         return Err(Error::spec(

@@ -23,9 +23,5 @@ use crate::error::{Error, Result};
 /// Loads a spec path: a directory of OpenAPI 3 documents, or one Swagger 2.0 / OpenAPI 3 file.
 pub fn load_spec_path(path: &Path) -> Result<RawSpec> {
     let metadata = std::fs::metadata(path).map_err(|error| Error::io(path, error))?;
-    if metadata.is_dir() {
-        document::load_directory(path)
-    } else {
-        document::load_file(path)
-    }
+    if metadata.is_dir() { document::load_directory(path) } else { document::load_file(path) }
 }

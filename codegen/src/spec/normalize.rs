@@ -55,12 +55,7 @@ mod tests {
                 "default": {}, "description": "the spec"}}}"##,
         )
         .expect("parses");
-        normalize(
-            &mut schema,
-            &Location::document("doc.json"),
-            "#/components/schemas/",
-        )
-        .expect("normalizes");
+        normalize(&mut schema, &Location::document("doc.json"), "#/components/schemas/").expect("normalizes");
         let spec = &schema.properties["spec"];
         assert_eq!(spec.reference.as_deref(), Some("a.B"));
         assert_eq!(spec.description.as_deref(), Some("the spec"));
@@ -70,14 +65,8 @@ mod tests {
 
     #[test]
     fn foreign_references_name_their_location() {
-        let mut schema: Schema =
-            serde_json::from_str(r##"{"items": {"$ref": "other.json#/x"}}"##).expect("parses");
-        let error = normalize(
-            &mut schema,
-            &Location::document("doc.json"),
-            "#/definitions/",
-        )
-        .expect_err("rejects");
+        let mut schema: Schema = serde_json::from_str(r##"{"items": {"$ref": "other.json#/x"}}"##).expect("parses");
+        let error = normalize(&mut schema, &Location::document("doc.json"), "#/definitions/").expect_err("rejects");
         assert_eq!(
             error.to_string(),
             "doc.json#/items/$ref: `$ref` \"other.json#/x\" does not point into \"#/definitions/\""

@@ -9,28 +9,20 @@ use crate::location::Location;
 /// and, for syntax errors, the line and column.
 pub fn json<T: DeserializeOwned>(bytes: &[u8], document: &Location) -> Result<T> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer)
-        .map_err(|error| path_error(document, error))?;
-    deserializer.end().map_err(|error| Error::Parse {
-        location: document.clone(),
-        message: format!("trailing data: {error}"),
-    })?;
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| path_error(document, error))?;
+    deserializer
+        .end()
+        .map_err(|error| Error::Parse { location: document.clone(), message: format!("trailing data: {error}") })?;
     Ok(value)
 }
 
 /// Parses one YAML document (already split from its stream) into `T`.
-pub fn yaml<T: DeserializeOwned>(
-    deserializer: serde_yaml_ng::Deserializer<'_>,
-    document: &Location,
-) -> Result<T> {
+pub fn yaml<T: DeserializeOwned>(deserializer: serde_yaml_ng::Deserializer<'_>, document: &Location) -> Result<T> {
     serde_path_to_error::deserialize(deserializer).map_err(|error| path_error(document, error))
 }
 
 /// Converts a `serde_path_to_error` failure into an [`Error::Parse`] at the failing path.
-pub fn path_error<E: std::fmt::Display>(
-    document: &Location,
-    error: serde_path_to_error::Error<E>,
-) -> Error {
+pub fn path_error<E: std::fmt::Display>(document: &Location, error: serde_path_to_error::Error<E>) -> Error {
     let mut location = document.clone();
     for segment in error.path().iter() {
         location = match segment {
@@ -40,10 +32,7 @@ pub fn path_error<E: std::fmt::Display>(
             serde_path_to_error::Segment::Unknown => location.join("?"),
         };
     }
-    Error::Parse {
-        location,
-        message: error.inner().to_string(),
-    }
+    Error::Parse { location, message: error.inner().to_string() }
 }
 
 /// Reads a file, naming it on failure.

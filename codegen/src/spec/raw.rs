@@ -56,10 +56,7 @@ impl RawSpec {
                 Some(existing) if existing.schema != definition.schema => {
                     return Err(Error::spec(
                         &definition.location,
-                        format!(
-                            "schema `{name}` is defined differently here and in {}",
-                            existing.location
-                        ),
+                        format!("schema `{name}` is defined differently here and in {}", existing.location),
                     ));
                 }
                 Some(_) => {}

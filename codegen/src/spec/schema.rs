@@ -35,10 +35,7 @@ pub struct Schema {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Box<Schema>>,
     /// Schema of map values, or whether other properties are allowed.
-    #[serde(
-        rename = "additionalProperties",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "additionalProperties", skip_serializing_if = "Option::is_none")]
     pub additional_properties: Option<AdditionalProperties>,
     /// `allOf`; OpenAPI 3 wraps every `$ref` with siblings in a one-element `allOf`.
     #[serde(rename = "allOf", skip_serializing_if = "Vec::is_empty")]
@@ -62,58 +59,31 @@ pub struct Schema {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nullable: Option<bool>,
     /// Group/version/kinds this schema is the type of.
-    #[serde(
-        rename = "x-kubernetes-group-version-kind",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(rename = "x-kubernetes-group-version-kind", skip_serializing_if = "Vec::is_empty")]
     pub group_version_kinds: Vec<GroupVersionKind>,
     /// An integer or a string.
-    #[serde(
-        rename = "x-kubernetes-int-or-string",
-        skip_serializing_if = "is_false"
-    )]
+    #[serde(rename = "x-kubernetes-int-or-string", skip_serializing_if = "is_false")]
     pub int_or_string: bool,
     /// Fields not in `properties` are kept by the server.
-    #[serde(
-        rename = "x-kubernetes-preserve-unknown-fields",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-kubernetes-preserve-unknown-fields", skip_serializing_if = "Option::is_none")]
     pub preserve_unknown_fields: Option<bool>,
     /// An embedded object with its own `apiVersion`, `kind` and `metadata`.
-    #[serde(
-        rename = "x-kubernetes-embedded-resource",
-        skip_serializing_if = "is_false"
-    )]
+    #[serde(rename = "x-kubernetes-embedded-resource", skip_serializing_if = "is_false")]
     pub embedded_resource: bool,
     /// `atomic`, `set` or `map`, for lists.
-    #[serde(
-        rename = "x-kubernetes-list-type",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-kubernetes-list-type", skip_serializing_if = "Option::is_none")]
     pub list_type: Option<String>,
     /// Keys of `map` lists.
-    #[serde(
-        rename = "x-kubernetes-list-map-keys",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(rename = "x-kubernetes-list-map-keys", skip_serializing_if = "Vec::is_empty")]
     pub list_map_keys: Vec<String>,
     /// `atomic` or `granular`, for maps and structs.
-    #[serde(
-        rename = "x-kubernetes-map-type",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-kubernetes-map-type", skip_serializing_if = "Option::is_none")]
     pub map_type: Option<String>,
     /// Strategic merge patch strategy.
-    #[serde(
-        rename = "x-kubernetes-patch-strategy",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-kubernetes-patch-strategy", skip_serializing_if = "Option::is_none")]
     pub patch_strategy: Option<String>,
     /// Strategic merge patch key.
-    #[serde(
-        rename = "x-kubernetes-patch-merge-key",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "x-kubernetes-patch-merge-key", skip_serializing_if = "Option::is_none")]
     pub patch_merge_key: Option<String>,
 }
 
@@ -146,11 +116,7 @@ pub struct GroupVersionKind {
 impl GroupVersionKind {
     /// `group/version`, or `version` for the core group.
     pub fn api_version(&self) -> String {
-        if self.group.is_empty() {
-            self.version.clone()
-        } else {
-            format!("{}/{}", self.group, self.version)
-        }
+        if self.group.is_empty() { self.version.clone() } else { format!("{}/{}", self.group, self.version) }
     }
 }
 
@@ -188,11 +154,7 @@ impl Schema {
         if let Some(AdditionalProperties::Schema(schema)) = &mut self.additional_properties {
             children.push((vec!["additionalProperties".into()], schema));
         }
-        for (keyword, list) in [
-            ("allOf", &mut self.all_of),
-            ("oneOf", &mut self.one_of),
-            ("anyOf", &mut self.any_of),
-        ] {
+        for (keyword, list) in [("allOf", &mut self.all_of), ("oneOf", &mut self.one_of), ("anyOf", &mut self.any_of)] {
             for (index, schema) in list.iter_mut().enumerate() {
                 children.push((vec![keyword.into(), index.to_string()], schema));
             }

@@ -53,3 +53,5 @@ mod variable;
 pub use self::variable::Variable;
 mod webhook_client_config;
 pub use self::webhook_client_config::WebhookClientConfig;
+mod client;
+pub use self::client::AdmissionregistrationV1Client;

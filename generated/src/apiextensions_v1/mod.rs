@@ -49,3 +49,5 @@ mod webhook_client_config;
 pub use self::webhook_client_config::WebhookClientConfig;
 mod webhook_conversion;
 pub use self::webhook_conversion::WebhookConversion;
+mod client;
+pub use self::client::ApiextensionsV1Client;

@@ -13,3 +13,5 @@ mod api_service_status;
 pub use self::api_service_status::APIServiceStatus;
 mod service_reference;
 pub use self::service_reference::ServiceReference;
+mod client;
+pub use self::client::ApiregistrationV1Client;

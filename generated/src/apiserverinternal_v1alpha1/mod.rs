@@ -13,3 +13,5 @@ mod storage_version_spec;
 pub use self::storage_version_spec::StorageVersionSpec;
 mod storage_version_status;
 pub use self::storage_version_status::StorageVersionStatus;
+mod client;
+pub use self::client::ApiserverinternalV1alpha1Client;

@@ -61,3 +61,5 @@ mod stateful_set_status;
 pub use self::stateful_set_status::StatefulSetStatus;
 mod stateful_set_update_strategy;
 pub use self::stateful_set_update_strategy::StatefulSetUpdateStrategy;
+mod client;
+pub use self::client::AppsV1Client;

@@ -31,3 +31,5 @@ mod subject_access_review_status;
 pub use self::subject_access_review_status::SubjectAccessReviewStatus;
 mod subject_rules_review_status;
 pub use self::subject_rules_review_status::SubjectRulesReviewStatus;
+mod client;
+pub use self::client::AuthorizationV1Client;

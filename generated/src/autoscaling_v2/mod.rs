@@ -49,3 +49,5 @@ mod resource_metric_source;
 pub use self::resource_metric_source::ResourceMetricSource;
 mod resource_metric_status;
 pub use self::resource_metric_status::ResourceMetricStatus;
+mod client;
+pub use self::client::AutoscalingV2Client;

@@ -35,3 +35,5 @@ mod success_policy_rule;
 pub use self::success_policy_rule::SuccessPolicyRule;
 mod uncounted_terminated_pods;
 pub use self::uncounted_terminated_pods::UncountedTerminatedPods;
+mod client;
+pub use self::client::BatchV1Client;

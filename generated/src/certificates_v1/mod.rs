@@ -11,3 +11,5 @@ mod certificate_signing_request_spec;
 pub use self::certificate_signing_request_spec::CertificateSigningRequestSpec;
 mod certificate_signing_request_status;
 pub use self::certificate_signing_request_status::CertificateSigningRequestStatus;
+mod client;
+pub use self::client::CertificatesV1Client;

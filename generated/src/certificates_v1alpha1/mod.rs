@@ -7,3 +7,5 @@ mod cluster_trust_bundle_list;
 pub use self::cluster_trust_bundle_list::ClusterTrustBundleList;
 mod cluster_trust_bundle_spec;
 pub use self::cluster_trust_bundle_spec::ClusterTrustBundleSpec;
+mod client;
+pub use self::client::CertificatesV1alpha1Client;

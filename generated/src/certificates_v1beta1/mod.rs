@@ -15,3 +15,5 @@ mod pod_certificate_request_spec;
 pub use self::pod_certificate_request_spec::PodCertificateRequestSpec;
 mod pod_certificate_request_status;
 pub use self::pod_certificate_request_status::PodCertificateRequestStatus;
+mod client;
+pub use self::client::CertificatesV1beta1Client;

@@ -7,3 +7,5 @@ mod lease_candidate_list;
 pub use self::lease_candidate_list::LeaseCandidateList;
 mod lease_candidate_spec;
 pub use self::lease_candidate_spec::LeaseCandidateSpec;
+mod client;
+pub use self::client::CoordinationV1beta1Client;

@@ -439,3 +439,5 @@ mod windows_security_context_options;
 pub use self::windows_security_context_options::WindowsSecurityContextOptions;
 mod workload_reference;
 pub use self::workload_reference::WorkloadReference;
+mod client;
+pub use self::client::CoreV1Client;

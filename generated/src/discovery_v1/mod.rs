@@ -17,3 +17,5 @@ mod for_node;
 pub use self::for_node::ForNode;
 mod for_zone;
 pub use self::for_zone::ForZone;
+mod client;
+pub use self::client::DiscoveryV1Client;

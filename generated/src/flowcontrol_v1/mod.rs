@@ -47,3 +47,5 @@ mod subject;
 pub use self::subject::Subject;
 mod user_subject;
 pub use self::user_subject::UserSubject;
+mod client;
+pub use self::client::FlowcontrolV1Client;

@@ -17,3 +17,5 @@ mod service_cidr_spec;
 pub use self::service_cidr_spec::ServiceCIDRSpec;
 mod service_cidr_status;
 pub use self::service_cidr_status::ServiceCIDRStatus;
+mod client;
+pub use self::client::NetworkingV1beta1Client;

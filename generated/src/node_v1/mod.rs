@@ -9,3 +9,5 @@ mod runtime_class_list;
 pub use self::runtime_class_list::RuntimeClassList;
 mod scheduling;
 pub use self::scheduling::Scheduling;
+mod client;
+pub use self::client::NodeV1Client;

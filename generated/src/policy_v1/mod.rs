@@ -11,3 +11,5 @@ mod pod_disruption_budget_spec;
 pub use self::pod_disruption_budget_spec::PodDisruptionBudgetSpec;
 mod pod_disruption_budget_status;
 pub use self::pod_disruption_budget_status::PodDisruptionBudgetStatus;
+mod client;
+pub use self::client::PolicyV1Client;

@@ -25,3 +25,5 @@ mod role_ref;
 pub use self::role_ref::RoleRef;
 mod subject;
 pub use self::subject::Subject;
+mod client;
+pub use self::client::RbacV1Client;

@@ -85,3 +85,5 @@ mod resource_slice_list;
 pub use self::resource_slice_list::ResourceSliceList;
 mod resource_slice_spec;
 pub use self::resource_slice_spec::ResourceSliceSpec;
+mod client;
+pub use self::client::ResourceV1Client;

@@ -13,3 +13,5 @@ mod device_taint_rule_status;
 pub use self::device_taint_rule_status::DeviceTaintRuleStatus;
 mod device_taint_selector;
 pub use self::device_taint_selector::DeviceTaintSelector;
+mod client;
+pub use self::client::ResourceV1alpha3Client;

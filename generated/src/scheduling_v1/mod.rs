@@ -5,3 +5,5 @@ mod priority_class;
 pub use self::priority_class::PriorityClass;
 mod priority_class_list;
 pub use self::priority_class_list::PriorityClassList;
+mod client;
+pub use self::client::SchedulingV1Client;

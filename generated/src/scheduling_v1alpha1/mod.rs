@@ -17,3 +17,5 @@ mod workload_list;
 pub use self::workload_list::WorkloadList;
 mod workload_spec;
 pub use self::workload_spec::WorkloadSpec;
+mod client;
+pub use self::client::SchedulingV1alpha1Client;

@@ -43,3 +43,5 @@ mod volume_error;
 pub use self::volume_error::VolumeError;
 mod volume_node_resources;
 pub use self::volume_node_resources::VolumeNodeResources;
+mod client;
+pub use self::client::StorageV1Client;

@@ -5,3 +5,5 @@ mod volume_attributes_class;
 pub use self::volume_attributes_class::VolumeAttributesClass;
 mod volume_attributes_class_list;
 pub use self::volume_attributes_class_list::VolumeAttributesClassList;
+mod client;
+pub use self::client::StorageV1beta1Client;

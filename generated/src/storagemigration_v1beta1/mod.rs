@@ -9,3 +9,5 @@ mod storage_version_migration_spec;
 pub use self::storage_version_migration_spec::StorageVersionMigrationSpec;
 mod storage_version_migration_status;
 pub use self::storage_version_migration_status::StorageVersionMigrationStatus;
+mod client;
+pub use self::client::StoragemigrationV1beta1Client;
