@@ -25,8 +25,8 @@ pub use client::{Api, Client, Error, ObjectList};
 pub use config::Config;
 pub use resource::{ApiType, ClusterScoped, NamespaceScoped, Object, Resource, Scope};
 pub use types::{
-    ApiVersion, ByteString, FieldsV1, IntOrString, Kind, ListMeta, ManagedFieldsEntry, MicroTime,
-    ObjectMeta, OwnerReference, Quantity, RawExtension, Status, StatusCause, StatusDetails, Time,
+    ApiVersion, ByteString, FieldsV1, IntOrString, Kind, ListMeta, ManagedFieldsEntry, MicroTime, ObjectMeta,
+    OwnerReference, Quantity, RawExtension, Status, StatusCause, StatusDetails, Time,
 };
 
 /// Re-exports used by code that `kubegen` generates and by the runtime's own macros.

@@ -75,14 +75,8 @@ impl ApiServerConfig {
             format!("--client-ca-file={}", path(&self.ca_cert)),
             "--authorization-mode=RBAC".to_string(),
             format!("--service-account-issuer={}", self.url()),
-            format!(
-                "--service-account-key-file={}",
-                path(&self.service_account_public_key)
-            ),
-            format!(
-                "--service-account-signing-key-file={}",
-                path(&self.service_account_key)
-            ),
+            format!("--service-account-key-file={}", path(&self.service_account_public_key)),
+            format!("--service-account-signing-key-file={}", path(&self.service_account_key)),
             "--service-cluster-ip-range=10.0.0.0/24".to_string(),
             "--disable-admission-plugins=ServiceAccount".to_string(),
             "--allow-privileged=true".to_string(),
@@ -94,8 +88,7 @@ impl ApiServerConfig {
     }
 
     pub(crate) fn spawn(&self) -> Result<ChildProcess, Error> {
-        std::fs::create_dir_all(&self.cert_dir)
-            .map_err(|e| Error::io("creating", &self.cert_dir, e))?;
+        std::fs::create_dir_all(&self.cert_dir).map_err(|e| Error::io("creating", &self.cert_dir, e))?;
         ChildProcess::spawn("kube-apiserver", &self.binary, &self.args(), &self.log)
     }
 }
@@ -112,15 +105,7 @@ pub(crate) async fn probe(client: &reqwest::Client, base: &str) -> Result<(), St
         return Err(format!("/readyz: HTTP {status}: {}", failing.join("; ")));
     }
     let default_ns = format!("{base}/api/v1/namespaces/default");
-    let response = client
-        .get(&default_ns)
-        .send()
-        .await
-        .map_err(|e| chain(&e))?;
+    let response = client.get(&default_ns).send().await.map_err(|e| chain(&e))?;
     let status = response.status();
-    if status.is_success() {
-        Ok(())
-    } else {
-        Err(format!("namespace default: HTTP {status}"))
-    }
+    if status.is_success() { Ok(()) } else { Err(format!("namespace default: HTTP {status}")) }
 }

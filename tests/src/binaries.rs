@@ -38,10 +38,7 @@ pub(crate) fn locate(explicit: Option<&Path>) -> Result<Binaries, Error> {
         return in_dir(dir, "the directory given to ControlPlaneBuilder::bin_dir");
     }
     if let Some(dir) = std::env::var_os(BIN_DIR_ENV) {
-        return in_dir(
-            Path::new(&dir),
-            "the directory named by KUBEGEN_CONTROL_PLANE_BIN",
-        );
+        return in_dir(Path::new(&dir), "the directory named by KUBEGEN_CONTROL_PLANE_BIN");
     }
     let dir = default_bin_dir()?;
     if let Ok(found) = in_dir(&dir, "the cache") {
@@ -53,10 +50,7 @@ pub(crate) fn locate(explicit: Option<&Path>) -> Result<Binaries, Error> {
         return Ok(found);
     }
     let built = build()?;
-    in_dir(
-        &built,
-        "the directory printed by tests/control-plane/build.sh",
-    )
+    in_dir(&built, "the directory printed by tests/control-plane/build.sh")
 }
 
 fn default_bin_dir() -> Result<PathBuf, Error> {
@@ -88,46 +82,32 @@ fn in_dir(dir: &Path, what: &str) -> Result<Binaries, Error> {
             });
         }
     }
-    Ok(Binaries {
-        etcd,
-        kube_apiserver,
-    })
+    Ok(Binaries { etcd, kube_apiserver })
 }
 
 /// Runs build.sh and returns the directory it prints on its last line.
 fn build() -> Result<PathBuf, Error> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("control-plane")
-        .join("build.sh");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("control-plane").join("build.sh");
     tracing::warn!(
         script = %script.display(),
         "control-plane binaries are missing; building them (a cold build takes about 10 minutes)"
     );
-    let output = Command::new("bash")
-        .arg(&script)
-        .output()
-        .map_err(|e| Error::Build {
-            script: script.clone(),
-            status: format!("could not run bash: {e}"),
-            output: String::new(),
-        })?;
+    let output = Command::new("bash").arg(&script).output().map_err(|e| Error::Build {
+        script: script.clone(),
+        status: format!("could not run bash: {e}"),
+        output: String::new(),
+    })?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     if !output.status.success() {
         let lines: Vec<&str> = stderr.lines().chain(stdout.lines()).collect();
         let start = lines.len().saturating_sub(TAIL_LINES);
-        return Err(Error::Build {
-            script,
-            status: output.status.to_string(),
-            output: lines[start..].join("\n"),
-        });
+        return Err(Error::Build { script, status: output.status.to_string(), output: lines[start..].join("\n") });
     }
     match stdout.lines().rev().find(|line| !line.trim().is_empty()) {
         Some(dir) => Ok(PathBuf::from(dir.trim())),
-        None => Err(Error::Build {
-            script,
-            status: "it printed no directory".to_string(),
-            output: stderr.into_owned(),
-        }),
+        None => {
+            Err(Error::Build { script, status: "it printed no directory".to_string(), output: stderr.into_owned() })
+        }
     }
 }

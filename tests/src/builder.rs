@@ -35,12 +35,7 @@ impl Default for ControlPlaneBuilder {
             .ok()
             .and_then(|s| s.trim().parse::<u64>().ok())
             .map_or(DEFAULT_START_TIMEOUT, Duration::from_secs);
-        ControlPlaneBuilder {
-            apiserver_args: Vec::new(),
-            etcd_args: Vec::new(),
-            start_timeout,
-            bin_dir: None,
-        }
+        ControlPlaneBuilder { apiserver_args: Vec::new(), etcd_args: Vec::new(), start_timeout, bin_dir: None }
     }
 }
 

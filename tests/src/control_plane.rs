@@ -110,15 +110,8 @@ impl ControlPlane {
         );
         let timeout = options.start_timeout;
         let deadline = started + timeout;
-        let launched = wait::block_on(|| {
-            launch_processes(
-                &tls,
-                &mut etcd_config,
-                &mut apiserver_config,
-                deadline,
-                timeout,
-            )
-        });
+        let launched =
+            wait::block_on(|| launch_processes(&tls, &mut etcd_config, &mut apiserver_config, deadline, timeout));
         let (etcd, apiserver) = match launched {
             Ok(processes) => processes,
             Err(e) => {
@@ -132,14 +125,7 @@ impl ControlPlane {
 
         let server_url = apiserver_config.url();
         let kubeconfig = root.join("kubeconfig");
-        kubeconfig::write(
-            &kubeconfig,
-            &server_url,
-            &pki.ca_pem,
-            "admin",
-            &pki.admin.cert_pem,
-            &pki.admin.key_pem,
-        )?;
+        kubeconfig::write(&kubeconfig, &server_url, &pki.ca_pem, "admin", &pki.admin.cert_pem, &pki.admin.key_pem)?;
         let started_in = started.elapsed();
         tracing::info!(
             server = %server_url,
@@ -241,8 +227,7 @@ impl ControlPlane {
     /// Waits until kube-apiserver is ready again (`/readyz` and namespace `default`), within the
     /// start timeout.
     pub async fn wait_ready(&self) -> Result<(), Error> {
-        self.wait_apiserver(Instant::now() + self.start_timeout)
-            .await
+        self.wait_apiserver(Instant::now() + self.start_timeout).await
     }
 
     /// Applies the CustomResourceDefinitions in `paths` (YAML or JSON, several documents per
@@ -265,42 +250,19 @@ impl ControlPlane {
             "metadata": { "generateName": format!("{prefix}-") },
         });
         let created = http.post("/api/v1/namespaces", &body).await?;
-        created
-            .pointer("/metadata/name")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .ok_or_else(|| Error::Unexpected {
-                url: http.url("/api/v1/namespaces"),
-                message: format!("the created namespace has no name: {created}"),
-            })
+        created.pointer("/metadata/name").and_then(Value::as_str).map(str::to_string).ok_or_else(|| Error::Unexpected {
+            url: http.url("/api/v1/namespaces"),
+            message: format!("the created namespace has no name: {created}"),
+        })
     }
 
     /// Mints a client certificate for `name` in `groups` (at most two) and writes a kubeconfig
     /// for it. The user has no RBAC permissions until a test grants some.
     pub fn create_user(&self, name: &str, groups: &[&str]) -> Result<User, Error> {
         let pair = self.pki.client_cert(name, groups)?;
-        let path = self
-            .dir
-            .path()
-            .join("users")
-            .join(user::kubeconfig_file_name(name));
-        kubeconfig::write(
-            &path,
-            &self.server_url,
-            &self.pki.ca_pem,
-            name,
-            &pair.cert_pem,
-            &pair.key_pem,
-        )?;
-        User::new(
-            name,
-            groups,
-            path,
-            &self.server_url,
-            &self.pki.ca_pem,
-            pair.cert_pem,
-            pair.key_pem,
-        )
+        let path = self.dir.path().join("users").join(user::kubeconfig_file_name(name));
+        kubeconfig::write(&path, &self.server_url, &self.pki.ca_pem, name, &pair.cert_pem, &pair.key_pem)?;
+        User::new(name, groups, path, &self.server_url, &self.pki.ca_pem, pair.cert_pem, pair.key_pem)
     }
 
     /// Stops kube-apiserver (SIGTERM), starts it again on the same port with the same etcd and
@@ -400,20 +362,12 @@ impl ControlPlane {
         match waited {
             Ok(()) => Ok(()),
             Err(WaitFailure::Died(e)) => Err(e),
-            Err(WaitFailure::TimedOut(last)) => {
-                Err(self.not_ready(KUBE_APISERVER, format!("{url}/readyz"), last))
-            }
+            Err(WaitFailure::TimedOut(last)) => Err(self.not_ready(KUBE_APISERVER, format!("{url}/readyz"), last)),
         }
     }
 
     fn not_ready(&self, process: &'static str, url: String, last_error: String) -> Error {
-        Error::NotReady {
-            process,
-            url,
-            timeout: self.start_timeout,
-            last_error,
-            logs: self.log_tails(),
-        }
+        Error::NotReady { process, url, timeout: self.start_timeout, last_error, logs: self.log_tails() }
     }
 }
 
@@ -448,8 +402,7 @@ async fn launch_processes(
     timeout: Duration,
 ) -> Result<(ChildProcess, ChildProcess), Error> {
     let client = http::client(tls)?;
-    let logs =
-        |etcd: &EtcdConfig, apiserver: &ApiServerConfig| log_tails(&[&etcd.log, &apiserver.log]);
+    let logs = |etcd: &EtcdConfig, apiserver: &ApiServerConfig| log_tails(&[&etcd.log, &apiserver.log]);
 
     let mut attempt = 0;
     let mut etcd = loop {
@@ -464,12 +417,8 @@ async fn launch_processes(
         }
         let mut child = etcd_config.spawn()?;
         let url = etcd_config.url();
-        let waited = wait::until_ready(
-            deadline,
-            || child.check_alive(),
-            async || etcd::probe(&client, &url).await,
-        )
-        .await;
+        let waited =
+            wait::until_ready(deadline, || child.check_alive(), async || etcd::probe(&client, &url).await).await;
         match waited {
             Ok(()) => break child,
             Err(WaitFailure::Died(e)) if e.is_port_collision() && attempt < PORT_ATTEMPTS => {
@@ -534,13 +483,7 @@ fn check_alive(slot: &Mutex<Option<ChildProcess>>, process: &'static str) -> Res
 
 fn log_tails(logs: &[&Path]) -> String {
     logs.iter()
-        .map(|log| {
-            format!(
-                "--- last lines of {} ---\n{}",
-                log.display(),
-                process::tail(log, TAIL_LINES)
-            )
-        })
+        .map(|log| format!("--- last lines of {} ---\n{}", log.display(), process::tail(log, TAIL_LINES)))
         .collect::<Vec<_>>()
         .join("\n")
 }

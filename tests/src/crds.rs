@@ -46,9 +46,7 @@ pub(crate) fn load(path: &Path) -> Result<Vec<Crd>, Error> {
                 _ => return Err(manifest_error(format!("a {kind} without items"))),
             },
             Some(kind) => {
-                return Err(manifest_error(format!(
-                    "a {kind}, not a CustomResourceDefinition"
-                )));
+                return Err(manifest_error(format!("a {kind}, not a CustomResourceDefinition")));
             }
             None => return Err(manifest_error("no kind".to_string())),
         };
@@ -68,11 +66,7 @@ pub(crate) fn load(path: &Path) -> Result<Vec<Crd>, Error> {
 impl Crd {
     fn new(file: &Path, manifest: Value) -> Result<Self, String> {
         let text = |pointer: &str| {
-            manifest
-                .pointer(pointer)
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .ok_or_else(|| format!("no {pointer}"))
+            manifest.pointer(pointer).and_then(Value::as_str).map(str::to_string).ok_or_else(|| format!("no {pointer}"))
         };
         let name = text("/metadata/name")?;
         let group = text("/spec/group")?;
@@ -80,40 +74,22 @@ impl Crd {
         let version = manifest
             .pointer("/spec/versions")
             .and_then(Value::as_array)
-            .and_then(|versions| {
-                versions
-                    .iter()
-                    .find(|v| v.get("served").and_then(Value::as_bool) == Some(true))
-            })
+            .and_then(|versions| versions.iter().find(|v| v.get("served").and_then(Value::as_bool) == Some(true)))
             .and_then(|v| v.get("name"))
             .and_then(Value::as_str)
             .ok_or_else(|| format!("CRD {name} has no served version"))?;
-        Ok(Crd {
-            file: file.to_path_buf(),
-            list_path: format!("/apis/{group}/{version}/{plural}"),
-            name,
-            manifest,
-        })
+        Ok(Crd { file: file.to_path_buf(), list_path: format!("/apis/{group}/{version}/{plural}"), name, manifest })
     }
 }
 
 /// Applies every CRD, then waits until each is established and served.
-pub(crate) async fn install(
-    http: &Http,
-    crds: &[Crd],
-    timeout: Duration,
-) -> Result<Vec<String>, Error> {
+pub(crate) async fn install(http: &Http, crds: &[Crd], timeout: Duration) -> Result<Vec<String>, Error> {
     for crd in crds {
-        let path = query(
-            &format!("{CRD_PATH}/{}", crd.name),
-            &[("fieldManager", FIELD_MANAGER), ("force", "true")],
-        );
-        http.patch(&path, PatchType::Apply, &crd.manifest)
-            .await
-            .map_err(|e| Error::Manifest {
-                path: crd.file.clone(),
-                message: format!("applying CRD {}: {e}", crd.name),
-            })?;
+        let path = query(&format!("{CRD_PATH}/{}", crd.name), &[("fieldManager", FIELD_MANAGER), ("force", "true")]);
+        http.patch(&path, PatchType::Apply, &crd.manifest).await.map_err(|e| Error::Manifest {
+            path: crd.file.clone(),
+            message: format!("applying CRD {}: {e}", crd.name),
+        })?;
     }
     let deadline = Instant::now() + timeout;
     for crd in crds {
@@ -122,12 +98,7 @@ pub(crate) async fn install(
     Ok(crds.iter().map(|crd| crd.name.clone()).collect())
 }
 
-async fn wait_served(
-    http: &Http,
-    crd: &Crd,
-    deadline: Instant,
-    timeout: Duration,
-) -> Result<(), Error> {
+async fn wait_served(http: &Http, crd: &Crd, deadline: Instant, timeout: Duration) -> Result<(), Error> {
     let list = query(&crd.list_path, &[("limit", "1")]);
     loop {
         let last = match http.get(&format!("{CRD_PATH}/{}", crd.name)).await {
@@ -135,12 +106,7 @@ async fn wait_served(
                 Ok(_) => return Ok(()),
                 Err(e) => e.to_string(),
             },
-            Ok(current) => format!(
-                "conditions: {}",
-                current
-                    .pointer("/status/conditions")
-                    .unwrap_or(&Value::Null)
-            ),
+            Ok(current) => format!("conditions: {}", current.pointer("/status/conditions").unwrap_or(&Value::Null)),
             Err(e) => e.to_string(),
         };
         if Instant::now() >= deadline {
@@ -158,14 +124,12 @@ async fn wait_served(
 }
 
 fn is_established(crd: &Value) -> bool {
-    crd.pointer("/status/conditions")
-        .and_then(Value::as_array)
-        .is_some_and(|conditions| {
-            conditions.iter().any(|c| {
-                c.get("type").and_then(Value::as_str) == Some("Established")
-                    && c.get("status").and_then(Value::as_str) == Some("True")
-            })
+    crd.pointer("/status/conditions").and_then(Value::as_array).is_some_and(|conditions| {
+        conditions.iter().any(|c| {
+            c.get("type").and_then(Value::as_str) == Some("Established")
+                && c.get("status").and_then(Value::as_str) == Some("True")
         })
+    })
 }
 
 #[cfg(test)]

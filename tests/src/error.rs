@@ -73,9 +73,7 @@ pub enum Error {
     },
 
     /// A process did not become ready in time.
-    #[error(
-        "{process} was not ready after {timeout:?} (polling {url}; last: {last_error})\n{logs}"
-    )]
+    #[error("{process} was not ready after {timeout:?} (polling {url}; last: {last_error})\n{logs}")]
     NotReady {
         /// `etcd` or `kube-apiserver`.
         process: &'static str,
@@ -175,6 +173,14 @@ pub enum Error {
         message: String,
     },
 
+    /// A request of the kubegen client failed.
+    #[error(transparent)]
+    Client(#[from] kubegen_runtime::Error),
+
+    /// The kubegen client's configuration could not be loaded.
+    #[error(transparent)]
+    ClientConfig(#[from] kubegen_runtime::config::ConfigError),
+
     /// The shared control plane of this test binary failed to start (on first use; every later
     /// caller gets the same message).
     #[error("the shared control plane of this test binary failed to start: {0}")]
@@ -207,11 +213,7 @@ impl Error {
     }
 
     pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
-        Error::Io {
-            action,
-            path: path.into(),
-            source,
-        }
+        Error::Io { action, path: path.into(), source }
     }
 }
 

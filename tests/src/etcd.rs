@@ -83,19 +83,12 @@ pub(crate) async fn current_revision(client: &reqwest::Client, base: &str) -> Re
             Value::String(s) => s.parse().ok(),
             other => other.as_i64(),
         })
-        .ok_or_else(|| Error::Unexpected {
-            url,
-            message: format!("no header.revision in {response}"),
-        })
+        .ok_or_else(|| Error::Unexpected { url, message: format!("no header.revision in {response}") })
 }
 
 /// Compacts the key-value history up to `revision`, physically (waits until the old revisions
 /// are removed from the backend).
-pub(crate) async fn compact(
-    client: &reqwest::Client,
-    base: &str,
-    revision: i64,
-) -> Result<(), Error> {
+pub(crate) async fn compact(client: &reqwest::Client, base: &str, revision: i64) -> Result<(), Error> {
     let url = format!("{base}/v3/kv/compaction");
     let body = json!({ "revision": revision.to_string(), "physical": true });
     post(client, &url, &body).await.map(drop)
@@ -110,10 +103,7 @@ async fn post(client: &reqwest::Client, url: &str, body: &Value) -> Result<Value
         .await
         .map_err(|source| request_error(&Method::POST, url, source))?;
     let status = response.status();
-    let text = response
-        .text()
-        .await
-        .map_err(|source| request_error(&Method::POST, url, source))?;
+    let text = response.text().await.map_err(|source| request_error(&Method::POST, url, source))?;
     if !status.is_success() {
         return Err(Error::Status {
             method: Method::POST.to_string(),
@@ -122,8 +112,5 @@ async fn post(client: &reqwest::Client, url: &str, body: &Value) -> Result<Value
             body: text,
         });
     }
-    serde_json::from_str(&text).map_err(|source| Error::Decode {
-        url: url.to_string(),
-        source,
-    })
+    serde_json::from_str(&text).map_err(|source| Error::Decode { url: url.to_string(), source })
 }

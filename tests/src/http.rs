@@ -23,24 +23,17 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A TLS client configuration that trusts `ca_pem` only and authenticates with the client
 /// certificate `cert_pem` and its key `key_pem`.
-pub(crate) fn tls_config(
-    ca_pem: &str,
-    cert_pem: &str,
-    key_pem: &str,
-) -> Result<rustls::ClientConfig, Error> {
+pub(crate) fn tls_config(ca_pem: &str, cert_pem: &str, key_pem: &str) -> Result<rustls::ClientConfig, Error> {
     let tls = |what: &str, e: &dyn std::fmt::Display| Error::Tls(format!("{what}: {e}"));
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
         let cert = cert.map_err(|e| tls("parsing the CA certificate", &e))?;
-        roots
-            .add(cert)
-            .map_err(|e| tls("adding the CA certificate", &e))?;
+        roots.add(cert).map_err(|e| tls("adding the CA certificate", &e))?;
     }
     let chain = CertificateDer::pem_slice_iter(cert_pem.as_bytes())
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| tls("parsing the client certificate", &e))?;
-    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes())
-        .map_err(|e| tls("parsing the client key", &e))?;
+    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).map_err(|e| tls("parsing the client key", &e))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -101,10 +94,7 @@ pub struct Http {
 
 impl Http {
     pub(crate) fn new(tls: &rustls::ClientConfig, server: &str) -> Result<Self, Error> {
-        Ok(Http {
-            client: client(tls)?,
-            server: server.trim_end_matches('/').to_string(),
-        })
+        Ok(Http { client: client(tls)?, server: server.trim_end_matches('/').to_string() })
     }
 
     /// The underlying reqwest client (TLS with the user's certificate, no base URL).
@@ -142,20 +132,17 @@ impl Http {
 
     /// `POST path` with a JSON body (create).
     pub async fn post(&self, path: &str, body: &Value) -> Result<Value, Error> {
-        self.send(Method::POST, path, Some(("application/json", body)))
-            .await
+        self.send(Method::POST, path, Some(("application/json", body))).await
     }
 
     /// `PUT path` with a JSON body (update / replace).
     pub async fn put(&self, path: &str, body: &Value) -> Result<Value, Error> {
-        self.send(Method::PUT, path, Some(("application/json", body)))
-            .await
+        self.send(Method::PUT, path, Some(("application/json", body))).await
     }
 
     /// `PATCH path` with `body` serialised as JSON (valid YAML too, for [`PatchType::Apply`]).
     pub async fn patch(&self, path: &str, patch: PatchType, body: &Value) -> Result<Value, Error> {
-        self.send(Method::PATCH, path, Some((patch.content_type(), body)))
-            .await
+        self.send(Method::PATCH, path, Some((patch.content_type(), body))).await
     }
 
     /// `DELETE path`; returns the deleted object or a `Status`.
@@ -168,31 +155,19 @@ impl Http {
     pub async fn watch(&self, path: &str) -> Result<WatchStream, Error> {
         let separator = if path.contains('?') { '&' } else { '?' };
         let url = self.url(&format!("{path}{separator}watch=true"));
-        let response = self
-            .client
-            .get(&url)
-            .send()
-            .await
-            .map_err(|source| request_error(&Method::GET, &url, source))?;
+        let response =
+            self.client.get(&url).send().await.map_err(|source| request_error(&Method::GET, &url, source))?;
         if response.status().is_success() {
             Ok(WatchStream::new(url, response))
         } else {
             // `read_text` turns a failed response into `Error::Status` with its body.
             let body = read_text(&Method::GET, &url, response).await?;
-            Err(Error::Unexpected {
-                url,
-                message: format!("a failed watch response read as success: {body}"),
-            })
+            Err(Error::Unexpected { url, message: format!("a failed watch response read as success: {body}") })
         }
     }
 
     /// Sends a request with an optional `(content type, JSON body)` and decodes the JSON answer.
-    pub async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<(&str, &Value)>,
-    ) -> Result<Value, Error> {
+    pub async fn send(&self, method: Method, path: &str, body: Option<(&str, &Value)>) -> Result<Value, Error> {
         let url = self.url(path);
         let mut request = self
             .client
@@ -200,52 +175,28 @@ impl Http {
             .timeout(REQUEST_TIMEOUT)
             .header(reqwest::header::ACCEPT, "application/json");
         if let Some((content_type, body)) = body {
-            let bytes = serde_json::to_vec(body).map_err(|source| Error::Decode {
-                url: url.clone(),
-                source,
-            })?;
-            request = request
-                .header(reqwest::header::CONTENT_TYPE, content_type)
-                .body(bytes);
+            let bytes = serde_json::to_vec(body).map_err(|source| Error::Decode { url: url.clone(), source })?;
+            request = request.header(reqwest::header::CONTENT_TYPE, content_type).body(bytes);
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|source| request_error(&method, &url, source))?;
+        let response = request.send().await.map_err(|source| request_error(&method, &url, source))?;
         let text = read_text(&method, &url, response).await?;
         serde_json::from_str(&text).map_err(|source| Error::Decode { url, source })
     }
 }
 
 /// The body of a successful response, or [`Error::Status`] with the body of a failed one.
-async fn read_text(
-    method: &Method,
-    url: &str,
-    response: reqwest::Response,
-) -> Result<String, Error> {
+async fn read_text(method: &Method, url: &str, response: reqwest::Response) -> Result<String, Error> {
     let status = response.status();
-    let text = response
-        .text()
-        .await
-        .map_err(|source| request_error(method, url, source))?;
+    let text = response.text().await.map_err(|source| request_error(method, url, source))?;
     if status.is_success() {
         Ok(text)
     } else {
-        Err(Error::Status {
-            method: method.to_string(),
-            url: url.to_string(),
-            status: status.as_u16(),
-            body: text,
-        })
+        Err(Error::Status { method: method.to_string(), url: url.to_string(), status: status.as_u16(), body: text })
     }
 }
 
 pub(crate) fn request_error(method: &Method, url: &str, source: reqwest::Error) -> Error {
-    Error::Request {
-        method: method.to_string(),
-        url: url.to_string(),
-        source,
-    }
+    Error::Request { method: method.to_string(), url: url.to_string(), source }
 }
 
 /// `path?k1=v1&k2=v2` with keys and values percent-encoded (RFC 3986 unreserved characters are
@@ -280,16 +231,10 @@ mod tests {
     #[test]
     fn query_encodes_keys_and_values() {
         assert_eq!(
-            query(
-                "/api/v1/pods",
-                &[("labelSelector", "app=web,tier in (a b)")]
-            ),
+            query("/api/v1/pods", &[("labelSelector", "app=web,tier in (a b)")]),
             "/api/v1/pods?labelSelector=app%3Dweb%2Ctier%20in%20%28a%20b%29"
         );
-        assert_eq!(
-            query("/x?a=1", &[("b", "2"), ("c", "~.-_")]),
-            "/x?a=1&b=2&c=~.-_"
-        );
+        assert_eq!(query("/x?a=1", &[("b", "2"), ("c", "~.-_")]), "/x?a=1&b=2&c=~.-_");
         assert_eq!(query("/x", &[]), "/x");
     }
 }

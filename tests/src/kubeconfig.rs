@@ -14,13 +14,7 @@ use crate::Error;
 pub const CONTEXT: &str = "kubegen-test";
 
 /// Renders a kubeconfig as YAML.
-pub(crate) fn render(
-    server: &str,
-    ca_pem: &str,
-    user: &str,
-    cert_pem: &str,
-    key_pem: &str,
-) -> Result<String, Error> {
+pub(crate) fn render(server: &str, ca_pem: &str, user: &str, cert_pem: &str, key_pem: &str) -> Result<String, Error> {
     let document = json!({
         "apiVersion": "v1",
         "kind": "Config",
@@ -45,10 +39,7 @@ pub(crate) fn render(
         "current-context": CONTEXT,
         "preferences": {},
     });
-    serde_yaml_ng::to_string(&document).map_err(|e| Error::Invalid {
-        what: "kubeconfig",
-        message: e.to_string(),
-    })
+    serde_yaml_ng::to_string(&document).map_err(|e| Error::Invalid { what: "kubeconfig", message: e.to_string() })
 }
 
 /// Renders a kubeconfig and writes it to `path`.
@@ -76,19 +67,10 @@ mod tests {
         let text = render("https://127.0.0.1:1", "CA", "alice", "CERT", "KEY").expect("render");
         let doc: serde_json::Value = serde_yaml_ng::from_str(&text).expect("valid YAML");
         assert_eq!(doc["current-context"], CONTEXT);
-        assert_eq!(
-            doc["clusters"][0]["cluster"]["server"],
-            "https://127.0.0.1:1"
-        );
-        assert_eq!(
-            doc["clusters"][0]["cluster"]["certificate-authority-data"],
-            STANDARD.encode("CA")
-        );
+        assert_eq!(doc["clusters"][0]["cluster"]["server"], "https://127.0.0.1:1");
+        assert_eq!(doc["clusters"][0]["cluster"]["certificate-authority-data"], STANDARD.encode("CA"));
         assert_eq!(doc["users"][0]["name"], "alice");
-        assert_eq!(
-            doc["users"][0]["user"]["client-key-data"],
-            STANDARD.encode("KEY")
-        );
+        assert_eq!(doc["users"][0]["user"]["client-key-data"], STANDARD.encode("KEY"));
         assert_eq!(doc["contexts"][0]["context"]["user"], "alice");
     }
 }

@@ -23,7 +23,9 @@
 //! - `etcd`, `apiserver`: flags and readiness probes of each process;
 //! - `process`, `supervisor`: running children that cannot outlive the test binary;
 //! - `pki`, `kubeconfig`, `user`: certificates, kubeconfig files, extra users;
-//! - [`http`], [`watch`]: plain HTTP and watch access until the typed client exists;
+//! - [`typed`]: kubegen clients for the plane's users; [`round_trip`]: checks that objects the
+//!   server returns survive decoding into the generated types and encoding back;
+//! - [`http`], [`watch`]: plain HTTP and watch access, to see what the server sends as it is;
 //! - `crds`, `binaries`, `ports`, `workdir`, `wait`: the rest.
 
 mod apiserver;
@@ -38,7 +40,9 @@ mod kubeconfig;
 mod pki;
 mod ports;
 mod process;
+pub mod round_trip;
 mod supervisor;
+pub mod typed;
 mod user;
 mod wait;
 pub mod watch;
@@ -62,8 +66,5 @@ pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("kubegen_tests=info"));
     // Fails when a subscriber is already set (another test called this first): fine.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_test_writer()
-        .try_init();
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
 }

@@ -12,8 +12,8 @@
 use std::path::{Path, PathBuf};
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
-    Issuer, KeyPair, KeyUsagePurpose,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
 };
 
 use crate::Error;
@@ -53,37 +53,26 @@ impl Pki {
         let mut ca_params = CertificateParams::default();
         ca_params.distinguished_name = name("kubegen-test-ca", &["kubegen"])?;
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params.key_usages = vec![
-            KeyUsagePurpose::KeyCertSign,
-            KeyUsagePurpose::CrlSign,
-            KeyUsagePurpose::DigitalSignature,
-        ];
+        ca_params.key_usages =
+            vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
         let ca_pem = ca_params.self_signed(&ca_key)?.pem();
         let ca = Issuer::new(ca_params, ca_key);
 
         let serving_key = KeyPair::generate()?;
         let mut serving = CertificateParams::new(vec!["localhost".into(), "127.0.0.1".into()])?;
         serving.distinguished_name = name("localhost", &[])?;
-        serving.key_usages = vec![
-            KeyUsagePurpose::DigitalSignature,
-            KeyUsagePurpose::KeyEncipherment,
-        ];
+        serving.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
         serving.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         serving.use_authority_key_identifier_extension = true;
-        let serving = CertPair {
-            cert_pem: serving.signed_by(&serving_key, &ca)?.pem(),
-            key_pem: serving_key.serialize_pem(),
-        };
+        let serving =
+            CertPair { cert_pem: serving.signed_by(&serving_key, &ca)?.pem(), key_pem: serving_key.serialize_pem() };
 
         let service_account = KeyPair::generate()?;
         let mut pki = Pki {
             ca,
             ca_pem,
             serving,
-            admin: CertPair {
-                cert_pem: String::new(),
-                key_pem: String::new(),
-            },
+            admin: CertPair { cert_pem: String::new(), key_pem: String::new() },
             service_account_key_pem: service_account.serialize_pem(),
             service_account_public_key_pem: service_account.public_key_pem(),
         };
@@ -101,10 +90,7 @@ impl Pki {
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
         params.use_authority_key_identifier_extension = true;
-        Ok(CertPair {
-            cert_pem: params.signed_by(&key, &self.ca)?.pem(),
-            key_pem: key.serialize_pem(),
-        })
+        Ok(CertPair { cert_pem: params.signed_by(&key, &self.ca)?.pem(), key_pem: key.serialize_pem() })
     }
 
     /// Writes the files kube-apiserver needs into `dir`.
@@ -122,10 +108,7 @@ impl Pki {
             (&files.serving_cert, &self.serving.cert_pem),
             (&files.serving_key, &self.serving.key_pem),
             (&files.service_account_key, &self.service_account_key_pem),
-            (
-                &files.service_account_public_key,
-                &self.service_account_public_key_pem,
-            ),
+            (&files.service_account_public_key, &self.service_account_public_key_pem),
         ] {
             std::fs::write(path, pem).map_err(|e| Error::io("writing", path, e))?;
         }

@@ -18,12 +18,9 @@ pub(crate) fn free_port() -> Result<u16, Error> {
     let mut handed_out = HANDED_OUT.lock().unwrap_or_else(PoisonError::into_inner);
     let handed_out = handed_out.get_or_insert_with(HashSet::new);
     for _ in 0..64 {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-            .map_err(|e| Error::io("binding", "127.0.0.1:0", e))?;
-        let port = listener
-            .local_addr()
-            .map_err(|e| Error::io("reading the address of", "127.0.0.1:0", e))?
-            .port();
+        let listener =
+            TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(|e| Error::io("binding", "127.0.0.1:0", e))?;
+        let port = listener.local_addr().map_err(|e| Error::io("reading the address of", "127.0.0.1:0", e))?.port();
         if handed_out.insert(port) {
             return Ok(port);
         }

@@ -24,38 +24,22 @@ pub(crate) struct ChildProcess {
 
 impl ChildProcess {
     /// Starts `binary args...` with stdout and stderr appended to `log`.
-    pub(crate) fn spawn(
-        name: &'static str,
-        binary: &Path,
-        args: &[String],
-        log: &Path,
-    ) -> Result<Self, Error> {
+    pub(crate) fn spawn(name: &'static str, binary: &Path, args: &[String], log: &Path) -> Result<Self, Error> {
         let out = OpenOptions::new()
             .create(true)
             .append(true)
             .open(log)
             .map_err(|e| Error::io("opening log file", log, e))?;
-        let err = out
-            .try_clone()
-            .map_err(|e| Error::io("duplicating the handle of", log, e))?;
+        let err = out.try_clone().map_err(|e| Error::io("duplicating the handle of", log, e))?;
         let mut command = Command::new(binary);
-        command
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(out))
-            .stderr(Stdio::from(err));
+        command.args(args).stdin(Stdio::null()).stdout(Stdio::from(out)).stderr(Stdio::from(err));
         let child = supervisor::spawn(command)?.map_err(|source| Error::Spawn {
             process: name,
             binary: binary.to_path_buf(),
             source,
         })?;
         tracing::debug!(process = name, pid = child.id(), log = %log.display(), "started");
-        Ok(ChildProcess {
-            name,
-            child,
-            log: log.to_path_buf(),
-            exited: false,
-        })
+        Ok(ChildProcess { name, child, log: log.to_path_buf(), exited: false })
     }
 
     pub(crate) fn pid(&self) -> u32 {
@@ -70,12 +54,7 @@ impl ChildProcess {
             Err(e) => format!("unknown: {e}"),
         };
         self.exited = true;
-        Err(Error::Exited {
-            process: self.name,
-            status,
-            log: self.log.clone(),
-            tail: tail(&self.log, TAIL_LINES),
-        })
+        Err(Error::Exited { process: self.name, status, log: self.log.clone(), tail: tail(&self.log, TAIL_LINES) })
     }
 
     /// Stops the process: SIGTERM, then SIGKILL if it is still running after `grace`.
@@ -94,11 +73,7 @@ impl ChildProcess {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        tracing::warn!(
-            process = self.name,
-            ?grace,
-            "did not stop after SIGTERM; killing it"
-        );
+        tracing::warn!(process = self.name, ?grace, "did not stop after SIGTERM; killing it");
         // Drop sends SIGKILL and reaps.
     }
 }
@@ -133,11 +108,7 @@ pub(crate) fn tail(path: &Path, lines: usize) -> String {
         Ok(text) => {
             let all: Vec<&str> = text.lines().collect();
             let start = all.len().saturating_sub(lines);
-            if all.is_empty() {
-                "(log is empty)".to_string()
-            } else {
-                all[start..].join("\n")
-            }
+            if all.is_empty() { "(log is empty)".to_string() } else { all[start..].join("\n") }
         }
         Err(e) => format!("(cannot read {}: {e})", path.display()),
     }

@@ -30,9 +30,7 @@ static SUPERVISOR: Mutex<Option<Sender<SpawnRequest>>> = Mutex::new(None);
 pub(crate) fn spawn(command: Command) -> Result<io::Result<Child>, Error> {
     let sender = supervisor()?;
     let (reply, response) = mpsc::channel();
-    sender
-        .send(SpawnRequest { command, reply })
-        .map_err(|_| Error::SupervisorGone)?;
+    sender.send(SpawnRequest { command, reply }).map_err(|_| Error::SupervisorGone)?;
     response.recv().map_err(|_| Error::SupervisorGone)
 }
 
@@ -42,11 +40,7 @@ pub(crate) fn terminate(child: &Child) -> io::Result<()> {
     let pid = libc::pid_t::try_from(child.id()).map_err(io::Error::other)?;
     // SAFETY: kill(2) has no memory-safety preconditions. The pid belongs to our own unreaped
     // child (a zombie at worst), so it cannot name an unrelated process.
-    if unsafe { libc::kill(pid, libc::SIGTERM) } == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
+    if unsafe { libc::kill(pid, libc::SIGTERM) } == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
 }
 
 fn supervisor() -> Result<Sender<SpawnRequest>, Error> {

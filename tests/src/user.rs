@@ -74,16 +74,8 @@ impl User {
 
 /// A file name for a user's kubeconfig: user names may contain `:` (service accounts) or `/`.
 pub(crate) fn kubeconfig_file_name(user: &str) -> String {
-    let safe: String = user
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let safe: String =
+        user.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' }).collect();
     format!("{safe}.kubeconfig")
 }
 
@@ -93,9 +85,6 @@ mod tests {
 
     #[test]
     fn file_names_are_safe() {
-        assert_eq!(
-            kubeconfig_file_name("system:serviceaccount:ns/x"),
-            "system_serviceaccount_ns_x.kubeconfig"
-        );
+        assert_eq!(kubeconfig_file_name("system:serviceaccount:ns/x"), "system_serviceaccount_ns_x.kubeconfig");
     }
 }

@@ -30,17 +30,12 @@ pub(crate) async fn until_ready(
     let mut last = String::from("no probe answered");
     loop {
         alive().map_err(WaitFailure::Died)?;
-        let limit = deadline
-            .saturating_duration_since(Instant::now())
-            .min(PROBE_TIMEOUT);
+        let limit = deadline.saturating_duration_since(Instant::now()).min(PROBE_TIMEOUT);
         match tokio::time::timeout(limit, probe()).await {
             Ok(Ok(())) => return Ok(()),
             Ok(Err(e)) => last = e,
             Err(_) => {
-                last = format!(
-                    "no answer within {:.1} s (before that: {last})",
-                    limit.as_secs_f64()
-                );
+                last = format!("no answer within {:.1} s (before that: {last})", limit.as_secs_f64());
             }
         }
         if Instant::now() >= deadline {
@@ -48,8 +43,7 @@ pub(crate) async fn until_ready(
             alive().map_err(WaitFailure::Died)?;
             return Err(WaitFailure::TimedOut(last));
         }
-        tokio::time::sleep(POLL_INTERVAL.min(deadline.saturating_duration_since(Instant::now())))
-            .await;
+        tokio::time::sleep(POLL_INTERVAL.min(deadline.saturating_duration_since(Instant::now()))).await;
     }
 }
 
@@ -69,11 +63,7 @@ where
                     .map_err(|e| Error::io("building a tokio runtime for", "start-up", e))?;
                 runtime.block_on(make())
             })
-            .map_err(|source| Error::Spawn {
-                process: "start-up thread",
-                binary: "<thread>".into(),
-                source,
-            })?;
+            .map_err(|source| Error::Spawn { process: "start-up thread", binary: "<thread>".into(), source })?;
         match worker.join() {
             Ok(result) => result,
             Err(panic) => std::panic::resume_unwind(panic),

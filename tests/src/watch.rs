@@ -23,18 +23,12 @@ pub struct WatchEvent {
 impl WatchEvent {
     /// `object.metadata.name`, if any.
     pub fn name(&self) -> Option<&str> {
-        self.object
-            .pointer("/metadata/name")
-            .and_then(Value::as_str)
+        self.object.pointer("/metadata/name").and_then(Value::as_str)
     }
 
     /// `object.code` of an `ERROR` event's `Status` (410 for an expired resourceVersion).
     pub fn error_code(&self) -> Option<u64> {
-        if self.event_type == "ERROR" {
-            self.object.get("code").and_then(Value::as_u64)
-        } else {
-            None
-        }
+        if self.event_type == "ERROR" { self.object.get("code").and_then(Value::as_u64) } else { None }
     }
 }
 
@@ -48,11 +42,7 @@ pub struct WatchStream {
 
 impl WatchStream {
     pub(crate) fn new(url: String, response: reqwest::Response) -> Self {
-        WatchStream {
-            url,
-            response,
-            buffer: Vec::new(),
-        }
+        WatchStream { url, response, buffer: Vec::new() }
     }
 
     /// The next event; `None` when the server ended the watch.
@@ -65,11 +55,7 @@ impl WatchStream {
                 }
                 return self.decode(&line).map(Some);
             }
-            let chunk = self
-                .response
-                .chunk()
-                .await
-                .map_err(|source| request_error(&Method::GET, &self.url, source))?;
+            let chunk = self.response.chunk().await.map_err(|source| request_error(&Method::GET, &self.url, source))?;
             match chunk {
                 Some(bytes) => self.buffer.extend_from_slice(&bytes),
                 None if self.buffer.iter().all(u8::is_ascii_whitespace) => return Ok(None),
@@ -85,10 +71,7 @@ impl WatchStream {
     pub async fn next_within(&mut self, limit: Duration) -> Result<Option<WatchEvent>, Error> {
         match tokio::time::timeout(limit, self.next()).await {
             Ok(result) => result,
-            Err(_) => Err(Error::Timeout {
-                what: format!("a watch event from {}", self.url),
-                timeout: limit,
-            }),
+            Err(_) => Err(Error::Timeout { what: format!("a watch event from {}", self.url), timeout: limit }),
         }
     }
 
@@ -119,9 +102,6 @@ impl WatchStream {
     }
 
     fn decode(&self, line: &[u8]) -> Result<WatchEvent, Error> {
-        serde_json::from_slice(line).map_err(|source| Error::Decode {
-            url: self.url.clone(),
-            source,
-        })
+        serde_json::from_slice(line).map_err(|source| Error::Decode { url: self.url.clone(), source })
     }
 }

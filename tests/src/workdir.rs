@@ -27,8 +27,7 @@ pub(crate) fn create() -> Result<TempDir, Error> {
         .tempdir_in(&tmp)
         .map_err(|e| Error::io("creating a temporary directory in", &tmp, e))?;
     let owner = dir.path().join(OWNER_FILE);
-    std::fs::write(&owner, std::process::id().to_string())
-        .map_err(|e| Error::io("writing", &owner, e))?;
+    std::fs::write(&owner, std::process::id().to_string()).map_err(|e| Error::io("writing", &owner, e))?;
     Ok(dir)
 }
 

@@ -1,197 +1,258 @@
-//! Every verb on a built-in resource (ConfigMap) against the shared control plane of this
-//! binary, over plain HTTP: create, get, list with a label selector, paged list, watch, update,
-//! merge patch, server-side apply, delete.
+//! Every verb of the typed client on a built-in resource (ConfigMap), against the shared
+//! control plane of this binary: create, get, list with selectors, paged lists, watch,
+//! replace, every patch type, server-side apply with a conflict between managers, delete with
+//! preconditions, delete-collection, dry runs.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
-use kubegen_tests::{ControlPlane, PatchType, query};
-use serde_json::{Value, json};
+use futures::{StreamExt, TryStreamExt};
+use kubegen_api::Clientset;
+use kubegen_api::core_v1::ConfigMap;
+use kubegen_runtime::client::params::{DeleteParams, ListParams, Patch, PatchParams, PostParams, WatchParams};
+use kubegen_runtime::client::{Deleted, Reason};
+use kubegen_runtime::watch::WatchEvent;
+use kubegen_runtime::{Api, ObjectMeta};
+use kubegen_tests::ControlPlane;
+use kubegen_tests::round_trip::assert_round_trip;
 
 const EVENT_WAIT: Duration = Duration::from_secs(20);
 
-fn configmap(name: &str, app: &str) -> Value {
-    json!({
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": { "name": name, "labels": { "app": app } },
-        "data": { "key": "initial" },
-    })
+fn configmap(name: &str, app: &str) -> ConfigMap {
+    ConfigMap {
+        metadata: ObjectMeta {
+            name: Some(name.to_owned()),
+            labels: Some(BTreeMap::from([("app".to_owned(), app.to_owned())])),
+            ..ObjectMeta::default()
+        },
+        data: Some(BTreeMap::from([("key".to_owned(), "initial".to_owned())])),
+        ..ConfigMap::default()
+    }
 }
 
-fn names(list: &Value) -> Vec<String> {
-    let mut names: Vec<String> = list["items"]
-        .as_array()
-        .expect("a list has items")
-        .iter()
-        .map(|item| item["metadata"]["name"].as_str().expect("name").to_string())
-        .collect();
+fn names(list: impl IntoIterator<Item = ConfigMap>) -> Vec<String> {
+    let mut names: Vec<String> = list.into_iter().map(|cm| cm.metadata.name().to_owned()).collect();
     names.sort();
     names
 }
 
-#[tokio::test]
-async fn configmap_verbs() {
+async fn setup(prefix: &str) -> (String, Api<ConfigMap>) {
     kubegen_tests::init_tracing();
     let cp = ControlPlane::shared().expect("shared control plane");
-    let ns = cp.fresh_namespace("configmaps").await.expect("namespace");
-    let http = cp.http().expect("client");
-    let base = format!("/api/v1/namespaces/{ns}/configmaps");
+    let ns = cp.fresh_namespace(prefix).await.expect("namespace");
+    let client = cp.kube_client().expect("client");
+    let api = Clientset::new(client).core_v1().config_maps(&ns);
+    (ns, api)
+}
 
-    // create: five objects, three labelled app=web.
+#[tokio::test]
+async fn create_get_list_and_page() {
+    let (ns, api) = setup("cm-list").await;
     for i in 0..5 {
-        let app = if i < 3 { "web" } else { "db" };
-        let created = http
-            .post(&base, &configmap(&format!("cm-{i}"), app))
+        let created = api
+            .create(&PostParams::default(), &configmap(&format!("cm-{i}"), if i < 3 { "web" } else { "db" }))
             .await
             .expect("create");
-        assert_eq!(created["metadata"]["namespace"], ns.as_str());
-        assert!(created["metadata"]["uid"].is_string());
+        assert_eq!(created.metadata.namespace(), Some(ns.as_str()));
+        assert!(created.metadata.uid.is_some());
     }
+    let got = api.get("cm-0").await.expect("get");
+    assert_eq!(got.data.as_ref().and_then(|data| data.get("key")).map(String::as_str), Some("initial"));
+    assert_eq!(got.metadata.label("app"), Some("web"));
+    assert!(api.get_opt("nope").await.expect("get_opt").is_none());
 
-    // get
-    let got = http.get(&format!("{base}/cm-0")).await.expect("get");
-    assert_eq!(got["data"]["key"], "initial");
-    assert_eq!(got["metadata"]["labels"]["app"], "web");
+    let web = api.list(&ListParams::default().labels("app=web")).await.expect("list by label");
+    assert!(web.resource_version().is_some());
+    assert_eq!(names(web), ["cm-0", "cm-1", "cm-2"]);
+    let not_web = api.list(&ListParams::default().labels("app!=web")).await.expect("list by label");
+    assert_eq!(names(not_web), ["cm-3", "cm-4"]);
+    let by_name = api.list(&ListParams::default().fields("metadata.name=cm-4")).await.expect("field selector");
+    assert_eq!(names(by_name), ["cm-4"]);
 
-    // get of a missing object is a 404 with a Status body
-    let missing = http.get(&format!("{base}/nope")).await.expect_err("404");
-    assert_eq!(missing.http_status(), Some(404), "{missing}");
+    // One page by hand, then every page through the stream: 2 + 2 + 1.
+    let first = api.list(&ListParams::default().limit(2)).await.expect("first page");
+    assert_eq!(first.items.len(), 2);
+    let token = first.continue_token().expect("a continue token").to_owned();
+    let second = api.list(&ListParams::default().limit(2).continue_token(&token)).await.expect("second page");
+    assert_eq!(second.items.len(), 2);
+    let all: Vec<ConfigMap> = api.list_all(&ListParams::default().limit(2)).try_collect().await.expect("all pages");
+    assert_eq!(names(all), ["cm-0", "cm-1", "cm-2", "cm-3", "cm-4"]);
 
-    // list with a label selector
-    let web = http
-        .get(&query(&base, &[("labelSelector", "app=web")]))
+    // Across namespaces, with an `all_namespaces` view.
+    let cp = ControlPlane::shared().expect("shared");
+    let everywhere = Clientset::new(cp.kube_client().expect("client")).core_v1().config_maps_all_namespaces();
+    let mine = everywhere
+        .list(&ListParams::default().fields(&format!("metadata.namespace={ns}")).labels("app"))
         .await
-        .expect("list by label");
-    assert_eq!(names(&web), ["cm-0", "cm-1", "cm-2"]);
+        .expect("list across namespaces");
+    assert_eq!(mine.items.len(), 5);
 
-    // paged list: limit=2 and continue, 2 + 2 + 1
-    let mut pages = Vec::new();
+    // What the server sends decodes and encodes back unchanged.
+    let raw = cp.http().expect("http").get(&format!("/api/v1/namespaces/{ns}/configmaps/cm-0")).await.expect("raw");
+    assert_round_trip::<ConfigMap>(&raw);
+}
+
+#[tokio::test]
+async fn watch_sees_changes_and_bookmarks() {
+    let (_ns, api) = setup("cm-watch").await;
+    api.create(&PostParams::default(), &configmap("watched", "web")).await.expect("create");
+    let list = api.list(&ListParams::default()).await.expect("list");
+    let version = list.resource_version().expect("list resourceVersion").to_owned();
+
+    let mut events = Box::pin(api.watch(&WatchParams::default().timeout(30), &version).await.expect("watch"));
+    let mut changed = api.get("watched").await.expect("get");
+    changed.data.get_or_insert_with(BTreeMap::new).insert("key".into(), "changed".into());
+    api.replace("watched", &PostParams::default(), &changed).await.expect("replace");
+    api.delete("watched", &DeleteParams::default()).await.expect("delete");
+
     let mut seen = Vec::new();
-    let mut token = String::new();
-    loop {
-        let mut params = vec![("limit", "2")];
-        if !token.is_empty() {
-            params.push(("continue", token.as_str()));
-        }
-        let page = http.get(&query(&base, &params)).await.expect("list page");
-        pages.push(page["items"].as_array().expect("items").len());
-        seen.extend(names(&page));
-        token = page["metadata"]["continue"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        if token.is_empty() {
-            break;
+    while seen.len() < 2 {
+        let event = tokio::time::timeout(EVENT_WAIT, events.next()).await.expect("an event in time");
+        match event.expect("the watch is open").expect("decodes") {
+            WatchEvent::Modified(cm) => {
+                assert_eq!(cm.data.as_ref().and_then(|d| d.get("key")).map(String::as_str), Some("changed"));
+                seen.push("modified");
+            }
+            WatchEvent::Deleted(cm) => {
+                assert_eq!(cm.metadata.name(), "watched");
+                seen.push("deleted");
+            }
+            WatchEvent::Bookmark(_) => {}
+            other => panic!("unexpected {other:?}"),
         }
     }
-    assert_eq!(pages, [2, 2, 1]);
-    seen.sort();
-    assert_eq!(seen, ["cm-0", "cm-1", "cm-2", "cm-3", "cm-4"]);
+    assert_eq!(seen, ["modified", "deleted"]);
 
-    // watch from the list's resourceVersion: only what happens afterwards arrives.
-    let list = http.get(&base).await.expect("list");
-    let rv = list["metadata"]["resourceVersion"]
-        .as_str()
-        .expect("list resourceVersion")
-        .to_string();
-    let mut watch = http
-        .watch(&query(
-            &base,
-            &[("resourceVersion", &rv), ("timeoutSeconds", "60")],
-        ))
-        .await
-        .expect("watch");
+    // A streaming list: initial ADDED events, then the bookmark that ends them.
+    api.create(&PostParams::default(), &configmap("initial", "web")).await.expect("create");
+    let mut stream =
+        Box::pin(api.watch(&WatchParams::default().streaming_list().timeout(30), "").await.expect("watch"));
+    let mut initial = Vec::new();
+    loop {
+        let event = tokio::time::timeout(EVENT_WAIT, stream.next()).await.expect("an event in time");
+        match event.expect("open").expect("decodes") {
+            WatchEvent::Added(cm) => initial.push(cm.metadata.name().to_owned()),
+            WatchEvent::Bookmark(bookmark) if bookmark.is_initial_events_end() => {
+                assert!(!bookmark.resource_version.is_empty());
+                break;
+            }
+            WatchEvent::Bookmark(_) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(initial, ["initial"]);
+}
 
-    // update (PUT) -> MODIFIED
-    let mut updated = got.clone();
-    updated["data"]["key"] = json!("updated");
-    let updated = http
-        .put(&format!("{base}/cm-0"), &updated)
-        .await
-        .expect("update");
-    assert_eq!(updated["data"]["key"], "updated");
-    let event = watch
-        .wait_for(EVENT_WAIT, |e| e.event_type != "BOOKMARK")
-        .await
-        .expect("event after update");
-    assert_eq!(event.event_type, "MODIFIED");
-    assert_eq!(event.name(), Some("cm-0"));
-    assert_eq!(event.object["data"]["key"], "updated");
+#[tokio::test]
+async fn replace_and_every_patch_type() {
+    let (_ns, api) = setup("cm-patch").await;
+    let created = api.create(&PostParams::default(), &configmap("target", "web")).await.expect("create");
 
-    // an update with a stale resourceVersion is a 409 Conflict
-    let stale = http
-        .put(&format!("{base}/cm-0"), &got)
-        .await
-        .expect_err("conflict");
-    assert_eq!(stale.http_status(), Some(409), "{stale}");
+    let mut replacement = created.clone();
+    replacement.data = Some(BTreeMap::from([("key".into(), "replaced".into())]));
+    let replaced = api.replace("target", &PostParams::default(), &replacement).await.expect("replace");
+    assert_eq!(replaced.data.as_ref().and_then(|d| d.get("key")).map(String::as_str), Some("replaced"));
 
-    // merge patch -> MODIFIED
-    let patched = http
-        .patch(
-            &format!("{base}/cm-1"),
-            PatchType::Merge,
-            &json!({ "data": { "patched": "yes" } }),
-        )
+    // A replace with the old resourceVersion conflicts.
+    let stale = api.replace("target", &PostParams::default(), &replacement).await.expect_err("stale");
+    assert!(stale.is_conflict(), "{stale}");
+
+    let merged = api
+        .patch("target", &PatchParams::default(), &Patch::Merge(serde_json::json!({"data": {"merged": "yes"}})))
         .await
         .expect("merge patch");
-    assert_eq!(patched["data"]["patched"], "yes");
-    assert_eq!(patched["data"]["key"], "initial");
-    let event = watch
-        .wait_for(EVENT_WAIT, |e| e.event_type != "BOOKMARK")
+    assert_eq!(merged.data.as_ref().map(BTreeMap::len), Some(2));
+    let json_patched = api
+        .patch(
+            "target",
+            &PatchParams::default(),
+            &Patch::<()>::Json(serde_json::json!([{"op": "replace", "path": "/data/merged", "value": "json"}])),
+        )
         .await
-        .expect("event after patch");
-    assert_eq!(
-        (event.event_type.as_str(), event.name()),
-        ("MODIFIED", Some("cm-1"))
-    );
+        .expect("json patch");
+    assert_eq!(json_patched.data.as_ref().and_then(|d| d.get("merged")).map(String::as_str), Some("json"));
+    let strategic = api
+        .patch(
+            "target",
+            &PatchParams::default(),
+            &Patch::Strategic(serde_json::json!({"metadata": {"labels": {"tier": "front"}}})),
+        )
+        .await
+        .expect("strategic merge patch");
+    assert_eq!(strategic.metadata.label("tier"), Some("front"));
 
-    // server-side apply: create a new object, then change a field it owns.
-    let apply_path = query(
-        &format!("{base}/applied"),
-        &[("fieldManager", "configmap-test")],
-    );
-    let applied = http
-        .patch(&apply_path, PatchType::Apply, &configmap("applied", "web"))
+    // A dry run changes nothing.
+    let dry = api
+        .patch("target", &PatchParams::default().dry_run(), &Patch::Merge(serde_json::json!({"data": {"dry": "run"}})))
         .await
-        .expect("apply (create)");
-    let managers: Vec<&str> = applied["metadata"]["managedFields"]
-        .as_array()
-        .expect("managedFields")
-        .iter()
-        .filter_map(|m| m["manager"].as_str())
-        .collect();
-    assert_eq!(managers, ["configmap-test"]);
-    let event = watch
-        .wait_for(EVENT_WAIT, |e| e.event_type != "BOOKMARK")
-        .await
-        .expect("event after apply");
-    assert_eq!(
-        (event.event_type.as_str(), event.name()),
-        ("ADDED", Some("applied"))
-    );
-    let mut changed = configmap("applied", "web");
-    changed["data"]["key"] = json!("applied again");
-    let applied = http
-        .patch(&apply_path, PatchType::Apply, &changed)
-        .await
-        .expect("apply (update)");
-    assert_eq!(applied["data"]["key"], "applied again");
+        .expect("dry-run patch");
+    assert!(dry.data.as_ref().is_some_and(|d| d.contains_key("dry")));
+    assert!(!api.get("target").await.expect("get").data.is_some_and(|d| d.contains_key("dry")));
+}
 
-    // delete -> DELETED
-    http.delete(&format!("{base}/cm-2")).await.expect("delete");
-    let event = watch
-        .wait_for(EVENT_WAIT, |e| {
-            e.event_type == "DELETED" || e.name() == Some("cm-2")
-        })
+#[tokio::test]
+async fn server_side_apply_conflicts_between_managers() {
+    let (_ns, api) = setup("cm-apply").await;
+    let mut desired = configmap("applied", "web");
+    desired.data = Some(BTreeMap::from([("owner".into(), "alice".into())]));
+    let applied =
+        api.patch("applied", &PatchParams::apply("alice"), &Patch::Apply(&desired)).await.expect("apply creates");
+    let managers: Vec<String> =
+        applied.metadata.managed_fields.iter().flatten().filter_map(|entry| entry.manager.clone()).collect();
+    assert_eq!(managers, ["alice"]);
+
+    let mut theirs = configmap("applied", "web");
+    theirs.data = Some(BTreeMap::from([("owner".into(), "bob".into())]));
+    let conflict =
+        api.patch("applied", &PatchParams::apply("bob"), &Patch::Apply(&theirs)).await.expect_err("conflict");
+    assert!(conflict.is_conflict(), "{conflict}");
+    assert!(conflict.to_string().contains("conflict"), "{conflict}");
+    let api_error = conflict.api().expect("a server error");
+    assert_eq!(api_error.code, 409);
+    assert!(api_error.status.details.as_ref().and_then(|d| d.causes.as_ref()).is_some_and(|c| !c.is_empty()));
+
+    let forced = api.apply("applied", "bob", true, &theirs).await.expect("forced apply");
+    assert_eq!(forced.data.as_ref().and_then(|d| d.get("owner")).map(String::as_str), Some("bob"));
+    let missing_manager =
+        api.patch("applied", &PatchParams::default(), &Patch::Apply(&theirs)).await.expect_err("apply needs a manager");
+    assert!(matches!(missing_manager, kubegen_runtime::Error::InvalidRequest(_)), "{missing_manager}");
+}
+
+#[tokio::test]
+async fn delete_with_preconditions_and_delete_collection() {
+    let (_ns, api) = setup("cm-delete").await;
+    let created = api.create(&PostParams::default(), &configmap("doomed", "web")).await.expect("create");
+
+    let wrong_uid = api.delete("doomed", &DeleteParams::default().uid("not-the-uid")).await.expect_err("precondition");
+    assert!(wrong_uid.is_conflict(), "{wrong_uid}");
+    let deleted = api
+        .delete(
+            "doomed",
+            &DeleteParams::background()
+                .grace_period(0)
+                .uid(created.metadata.uid.as_deref().expect("uid"))
+                .resource_version(created.metadata.resource_version().expect("rv")),
+        )
         .await
-        .expect("event after delete");
-    assert_eq!(
-        (event.event_type.as_str(), event.name()),
-        ("DELETED", Some("cm-2"))
-    );
-    let gone = http
-        .get(&format!("{base}/cm-2"))
+        .expect("delete");
+    assert!(matches!(deleted, Deleted::Object(_) | Deleted::Status(_)));
+    let gone = api.get("doomed").await.expect_err("gone");
+    assert_eq!(gone.reason(), Some(Reason::NotFound));
+    assert!(gone.to_string().contains("\"doomed\" not found"), "{gone}");
+
+    for i in 0..4 {
+        api.create(&PostParams::default(), &configmap(&format!("batch-{i}"), if i < 3 { "batch" } else { "keep" }))
+            .await
+            .expect("create");
+    }
+    let dry = api
+        .delete_collection(&DeleteParams::default().dry_run(), &ListParams::default().labels("app=batch"))
         .await
-        .expect_err("deleted");
-    assert_eq!(gone.http_status(), Some(404));
+        .expect("dry-run delete-collection");
+    assert!(matches!(dry, Deleted::Object(ref list) if list.items.len() == 3));
+    assert_eq!(api.list(&ListParams::default()).await.expect("list").items.len(), 4);
+    api.delete_collection(&DeleteParams::default(), &ListParams::default().labels("app=batch"))
+        .await
+        .expect("delete-collection");
+    assert_eq!(names(api.list(&ListParams::default()).await.expect("list")), ["batch-3"]);
 }

@@ -16,10 +16,7 @@ fn configmap(name: &str, value: &str) -> Value {
 }
 
 fn resource_version(object: &Value) -> String {
-    object["metadata"]["resourceVersion"]
-        .as_str()
-        .expect("resourceVersion")
-        .to_string()
+    object["metadata"]["resourceVersion"].as_str().expect("resourceVersion").to_string()
 }
 
 #[tokio::test]
@@ -28,12 +25,7 @@ async fn objects_survive_an_apiserver_restart() {
     let cp = ControlPlane::start().expect("control plane");
     let ns = cp.fresh_namespace("restart").await.expect("namespace");
     let base = format!("/api/v1/namespaces/{ns}/configmaps");
-    let before = cp
-        .http()
-        .expect("client")
-        .post(&base, &configmap("survivor", "v1"))
-        .await
-        .expect("create");
+    let before = cp.http().expect("client").post(&base, &configmap("survivor", "v1")).await.expect("create");
     let old_pid = cp.apiserver_pid().expect("apiserver runs");
     let port = cp.server_url().to_string();
 
@@ -43,16 +35,11 @@ async fn objects_survive_an_apiserver_restart() {
     assert_eq!(cp.server_url(), port, "same URL");
     // A new client: the old connection died with the old process.
     let http = cp.http().expect("client");
-    let after = http
-        .get(&format!("{base}/survivor"))
-        .await
-        .expect("get after restart");
+    let after = http.get(&format!("{base}/survivor")).await.expect("get after restart");
     assert_eq!(after["metadata"]["uid"], before["metadata"]["uid"]);
     assert_eq!(after["data"]["key"], "v1");
     // And it still writes.
-    http.post(&base, &configmap("after-restart", "v2"))
-        .await
-        .expect("create after restart");
+    http.post(&base, &configmap("after-restart", "v2")).await.expect("create after restart");
 
     // The new watch cache starts at the current revision: a watch from a resourceVersion older
     // than the restart is expired (HTTP 200, then an ERROR event with a 410 Status), though
@@ -93,23 +80,14 @@ async fn api_works_again_after_etcd_restarts() {
     let ns = cp.fresh_namespace("etcd-outage").await.expect("namespace");
     let base = format!("/api/v1/namespaces/{ns}/configmaps");
     let http = cp.http().expect("client");
-    http.post(&base, &configmap("before", "v1"))
-        .await
-        .expect("create");
+    http.post(&base, &configmap("before", "v1")).await.expect("create");
     let old_etcd = cp.etcd_pid().expect("etcd runs");
 
     cp.stop_etcd().await.expect("stop etcd");
     assert_eq!(cp.etcd_pid(), None);
     // Writes do not succeed while etcd is down (kube-apiserver holds them while it retries).
-    let write = tokio::time::timeout(
-        Duration::from_secs(3),
-        http.post(&base, &configmap("during", "v1")),
-    )
-    .await;
-    assert!(
-        !matches!(write, Ok(Ok(_))),
-        "a write succeeded without etcd"
-    );
+    let write = tokio::time::timeout(Duration::from_secs(3), http.post(&base, &configmap("during", "v1"))).await;
+    assert!(!matches!(write, Ok(Ok(_))), "a write succeeded without etcd");
 
     cp.start_etcd().await.expect("start etcd");
     assert_ne!(cp.etcd_pid(), Some(old_etcd));
@@ -119,12 +97,8 @@ async fn api_works_again_after_etcd_restarts() {
     })
     .await;
     assert_eq!(created["metadata"]["name"], "after");
-    let before = cp
-        .http()
-        .expect("client")
-        .get(&format!("{base}/before"))
-        .await
-        .expect("data written before the outage");
+    let before =
+        cp.http().expect("client").get(&format!("{base}/before")).await.expect("data written before the outage");
     assert_eq!(before["data"]["key"], "v1");
 }
 
@@ -132,17 +106,11 @@ async fn api_works_again_after_etcd_restarts() {
 async fn watch_from_a_compacted_resource_version_is_gone() {
     kubegen_tests::init_tracing();
     // Without a watch cache for ConfigMaps, watches go to etcd, whose compaction decides 410.
-    let cp = ControlPlane::builder()
-        .apiserver_arg("--watch-cache-sizes=configmaps#0")
-        .start()
-        .expect("control plane");
+    let cp = ControlPlane::builder().apiserver_arg("--watch-cache-sizes=configmaps#0").start().expect("control plane");
     let ns = cp.fresh_namespace("compaction").await.expect("namespace");
     let http = cp.http().expect("client");
     let base = format!("/api/v1/namespaces/{ns}/configmaps");
-    let created = http
-        .post(&base, &configmap("compacted", "0"))
-        .await
-        .expect("create");
+    let created = http.post(&base, &configmap("compacted", "0")).await.expect("create");
     let old_rv = resource_version(&created);
     for i in 1..=3 {
         http.patch(
@@ -156,17 +124,9 @@ async fn watch_from_a_compacted_resource_version_is_gone() {
 
     let revision = cp.compact_etcd().await.expect("compact");
     let old: i64 = old_rv.parse().expect("numeric resourceVersion");
-    assert!(
-        revision > old + 1,
-        "compacted at {revision}, created at {old}"
-    );
+    assert!(revision > old + 1, "compacted at {revision}, created at {old}");
 
-    let outcome = http
-        .watch(&query(
-            &base,
-            &[("resourceVersion", &old_rv), ("timeoutSeconds", "30")],
-        ))
-        .await;
+    let outcome = http.watch(&query(&base, &[("resourceVersion", &old_rv), ("timeoutSeconds", "30")])).await;
     let code = match outcome {
         // What kube-apiserver v1.35 does without a watch cache: HTTP 200, then a single ERROR
         // event whose Status has code 410 ("too old resource version"), then the end.
@@ -191,13 +151,7 @@ async fn watch_from_a_compacted_resource_version_is_gone() {
 
     // A list at the old resourceVersion is also gone, as an HTTP 410.
     let list = http
-        .get(&query(
-            &base,
-            &[
-                ("resourceVersion", &old_rv),
-                ("resourceVersionMatch", "Exact"),
-            ],
-        ))
+        .get(&query(&base, &[("resourceVersion", &old_rv), ("resourceVersionMatch", "Exact")]))
         .await
         .expect_err("list at a compacted resourceVersion");
     assert_eq!(list.http_status(), Some(410), "{list}");
@@ -218,10 +172,7 @@ where
                 tracing::debug!(error = %e, "not yet");
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
-            Err(e) => panic!(
-                "the API did not recover within 30 s: {e}\n{}",
-                cp.log_tails()
-            ),
+            Err(e) => panic!("the API did not recover within 30 s: {e}\n{}", cp.log_tails()),
         }
     }
 }

@@ -8,11 +8,7 @@ use serde_json::json;
 
 /// `kubectl`, if it is on PATH.
 fn kubectl() -> Option<Command> {
-    match Command::new("kubectl")
-        .arg("version")
-        .arg("--client")
-        .output()
-    {
+    match Command::new("kubectl").arg("version").arg("--client").output() {
         Ok(output) if output.status.success() => Some(Command::new("kubectl")),
         _ => None,
     }
@@ -26,21 +22,12 @@ fn kubectl_get_namespaces() {
         return;
     };
     let cp = ControlPlane::shared().expect("shared control plane");
-    let output = kubectl
-        .arg("--kubeconfig")
-        .arg(cp.kubeconfig_path())
-        .args(["get", "ns"])
-        .output()
-        .expect("run kubectl");
+    let output =
+        kubectl.arg("--kubeconfig").arg(cp.kubeconfig_path()).args(["get", "ns"]).output().expect("run kubectl");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "kubectl failed: {stderr}");
-    assert!(
-        stdout
-            .lines()
-            .any(|line| line.split_whitespace().next() == Some("default")),
-        "{stdout}"
-    );
+    assert!(stdout.lines().any(|line| line.split_whitespace().next() == Some("default")), "{stdout}");
 }
 
 #[test]
@@ -51,9 +38,7 @@ fn kubectl_as_unprivileged_user_is_forbidden() {
         return;
     };
     let cp = ControlPlane::shared().expect("shared control plane");
-    let user = cp
-        .create_user("kubectl-nobody", &["team-a"])
-        .expect("create user");
+    let user = cp.create_user("kubectl-nobody", &["team-a"]).expect("create user");
     let output = kubectl
         .arg("--kubeconfig")
         .arg(user.kubeconfig_path())
@@ -62,10 +47,7 @@ fn kubectl_as_unprivileged_user_is_forbidden() {
         .expect("run kubectl");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
-    assert!(
-        stderr.contains("forbidden") && stderr.contains("\"kubectl-nobody\""),
-        "{stderr}"
-    );
+    assert!(stderr.contains("forbidden") && stderr.contains("\"kubectl-nobody\""), "{stderr}");
 }
 
 #[tokio::test]
@@ -73,19 +55,14 @@ async fn user_certificates_authenticate_and_rbac_decides() {
     kubegen_tests::init_tracing();
     let cp = ControlPlane::shared().expect("shared control plane");
     let ns = cp.fresh_namespace("rbac").await.expect("namespace");
-    let user = cp
-        .create_user("alice", &["developers", "testers"])
-        .expect("create user");
+    let user = cp.create_user("alice", &["developers", "testers"]).expect("create user");
     let as_alice = user.http().expect("client");
     let configmaps = format!("/api/v1/namespaces/{ns}/configmaps");
 
     // Authenticated (the 403 names the user), but not authorized.
     let denied = as_alice.get(&configmaps).await.expect_err("forbidden");
     assert_eq!(denied.http_status(), Some(403), "{denied}");
-    assert!(
-        denied.to_string().contains("User \\\"alice\\\""),
-        "{denied}"
-    );
+    assert!(denied.to_string().contains("User \\\"alice\\\""), "{denied}");
 
     // Both groups from the certificate count: bind a role to the second one.
     let admin = cp.http().expect("admin client");
@@ -139,10 +116,7 @@ async fn user_certificates_authenticate_and_rbac_decides() {
     }
     // Still only what the role allows.
     let denied = as_alice
-        .post(
-            &configmaps,
-            &json!({ "apiVersion": "v1", "kind": "ConfigMap", "metadata": { "name": "x" } }),
-        )
+        .post(&configmaps, &json!({ "apiVersion": "v1", "kind": "ConfigMap", "metadata": { "name": "x" } }))
         .await
         .expect_err("create is not granted");
     assert_eq!(denied.http_status(), Some(403), "{denied}");

@@ -16,9 +16,7 @@ fn is_gone(pid: u32) -> bool {
     match std::fs::read_to_string(Path::new("/proc").join(pid.to_string()).join("stat")) {
         Err(_) => true,
         // Format: "pid (comm) state ...": the state follows the last ')'.
-        Ok(stat) => stat
-            .rsplit_once(')')
-            .is_some_and(|(_, rest)| rest.trim_start().starts_with(['Z', 'X'])),
+        Ok(stat) => stat.rsplit_once(')').is_some_and(|(_, rest)| rest.trim_start().starts_with(['Z', 'X'])),
     }
 }
 
@@ -28,9 +26,7 @@ fn wait_gone(pids: &[u32], limit: Duration) {
         assert!(
             Instant::now() < deadline,
             "still running after {limit:?}: {:?}",
-            pids.iter()
-                .filter(|&&pid| !is_gone(pid))
-                .collect::<Vec<_>>()
+            pids.iter().filter(|&&pid| !is_gone(pid)).collect::<Vec<_>>()
         );
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -40,10 +36,7 @@ fn wait_gone(pids: &[u32], limit: Duration) {
 fn dropping_the_control_plane_stops_its_processes() {
     kubegen_tests::init_tracing();
     let cp = ControlPlane::start().expect("control plane");
-    let pids = [
-        cp.etcd_pid().expect("etcd pid"),
-        cp.apiserver_pid().expect("apiserver pid"),
-    ];
+    let pids = [cp.etcd_pid().expect("etcd pid"), cp.apiserver_pid().expect("apiserver pid")];
     let dir = cp.dir().to_path_buf();
     assert!(pids.iter().all(|&pid| !is_gone(pid)), "both run");
     assert!(dir.exists());
@@ -61,22 +54,14 @@ fn processes_die_with_the_test_process() {
     let scratch = tempfile::tempdir().expect("temp dir");
     let pids_file = scratch.path().join("pids");
     let status = Command::new(std::env::current_exe().expect("test binary"))
-        .args([
-            "shared_plane_then_abort",
-            "--exact",
-            "--ignored",
-            "--nocapture",
-        ])
+        .args(["shared_plane_then_abort", "--exact", "--ignored", "--nocapture"])
         .env(HELPER_ENV, &pids_file)
         .status()
         .expect("run the helper test");
     assert!(!status.success(), "the helper aborts");
 
     let text = std::fs::read_to_string(&pids_file).expect("the helper wrote its pids");
-    let pids: Vec<u32> = text
-        .split_whitespace()
-        .map(|pid| pid.parse().expect("pid"))
-        .collect();
+    let pids: Vec<u32> = text.split_whitespace().map(|pid| pid.parse().expect("pid")).collect();
     assert_eq!(pids.len(), 2, "{text}");
     // SIGKILL from the kernel is immediate; allow for scheduling.
     wait_gone(&pids, Duration::from_secs(10));
@@ -91,11 +76,7 @@ fn shared_plane_then_abort() {
         return;
     };
     let cp = ControlPlane::shared().expect("shared control plane");
-    let pids = format!(
-        "{} {}",
-        cp.etcd_pid().expect("etcd pid"),
-        cp.apiserver_pid().expect("apiserver pid")
-    );
+    let pids = format!("{} {}", cp.etcd_pid().expect("etcd pid"), cp.apiserver_pid().expect("apiserver pid"));
     std::fs::write(&pids_file, pids).expect("write pids");
     std::process::abort();
 }
@@ -105,10 +86,7 @@ fn shared_plane_then_abort() {
 #[test]
 #[ignore = "measurement, not a check"]
 fn measure_start_time() {
-    let runs: usize = std::env::var("KUBEGEN_START_RUNS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(5);
+    let runs: usize = std::env::var("KUBEGEN_START_RUNS").ok().and_then(|n| n.parse().ok()).unwrap_or(5);
     let mut times = Vec::new();
     for _ in 0..runs {
         let started = Instant::now();

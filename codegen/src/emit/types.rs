@@ -118,19 +118,23 @@ fn enum_item(name: &proc_macro2::Ident, body: &Enum, doc: &TokenStream) -> Token
         let variant_doc = format!(" `{value:?}`");
         quote! {
             #[doc = #variant_doc]
-            #ident = #value,
+            #ident,
         }
+    });
+    let pairs = body.variants.iter().map(|(variant, value)| {
+        let ident = format_ident!("{variant}");
+        quote!(#ident = #value)
     });
     let other = format_ident!("{}", body.other);
     quote! {
-        ::kubegen_runtime::string_enum! {
-            #doc
-            pub enum #name {
-                #(#variants)*
-            }
+        #doc
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #name {
+            #(#variants)*
             /// A value this version of the schema does not list, kept as it is.
-            other #other
+            #other(::std::string::String),
         }
+        ::kubegen_runtime::impl_string_enum!(#name { #(#pairs),* } other #other);
     }
 }
 

@@ -313,7 +313,8 @@ impl<K: Object> Api<K> {
         list.populate(&mut query);
         let body = serde_json::to_vec(params).map_err(Error::Encode)?;
         let path = query.build();
-        let value: serde_json::Value = self.client.request(Request::new(Method::DELETE, path.clone()).json(body)).await?;
+        let value: serde_json::Value =
+            self.client.request(Request::new(Method::DELETE, path.clone()).json(body)).await?;
         Deleted::from_value(value, &path)
     }
 

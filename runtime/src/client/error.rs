@@ -252,7 +252,11 @@ mod tests {
             method: "GET".into(),
             url: "https://x/api/v1/namespaces/a/pods/b".into(),
             code,
-            status: Status { reason: reason.map(str::to_owned), message: Some("pods \"b\" not found".into()), ..Status::default() },
+            status: Status {
+                reason: reason.map(str::to_owned),
+                message: Some("pods \"b\" not found".into()),
+                ..Status::default()
+            },
         }))
     }
 

@@ -169,9 +169,8 @@ impl Client {
             builder = builder.header(AUTHORIZATION, value);
         }
         if let Some(body) = &request.body {
-            builder = builder
-                .header(CONTENT_TYPE, request.content_type.unwrap_or("application/json"))
-                .body(body.clone());
+            builder =
+                builder.header(CONTENT_TYPE, request.content_type.unwrap_or("application/json")).body(body.clone());
         }
         if request.kind == RequestKind::Normal
             && let Some(timeout) = self.inner.config.timeout
@@ -208,7 +207,8 @@ impl Client {
         for value in headers.get_all(WARNING) {
             let text = String::from_utf8_lossy(value.as_bytes());
             // `299 - "text"`: keep the text.
-            let text = text.split_once(' ').and_then(|(_, rest)| rest.split_once(' ')).map_or(text.as_ref(), |(_, text)| text);
+            let text =
+                text.split_once(' ').and_then(|(_, rest)| rest.split_once(' ')).map_or(text.as_ref(), |(_, text)| text);
             (self.inner.config.warnings.0)(text.trim_matches('"'));
         }
     }
@@ -218,10 +218,12 @@ impl Client {
         let method = request.method.to_string();
         let url = format!("{}{}", self.inner.base, request.path);
         let response = self.send(request).await?;
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|source| Error::Transport { method: method.clone(), url: url.clone(), message: error::chain(&source), source })?;
+        let bytes = response.bytes().await.map_err(|source| Error::Transport {
+            method: method.clone(),
+            url: url.clone(),
+            message: error::chain(&source),
+            source,
+        })?;
         decode(&bytes, &method, &url)
     }
 
@@ -230,10 +232,7 @@ impl Client {
         let method = request.method.to_string();
         let url = format!("{}{}", self.inner.base, request.path);
         let response = self.send(request).await?;
-        response
-            .text()
-            .await
-            .map_err(|source| Error::Transport { method, url, message: error::chain(&source), source })
+        response.text().await.map_err(|source| Error::Transport { method, url, message: error::chain(&source), source })
     }
 }
 
@@ -303,5 +302,10 @@ async fn api_error(request: &Request, url: &str, response: reqwest::Response) ->
             }
         }
     };
-    Error::Api(Box::new(ApiError { method: request.method.to_string(), url: url.to_owned(), code: code.as_u16(), status }))
+    Error::Api(Box::new(ApiError {
+        method: request.method.to_string(),
+        url: url.to_owned(),
+        code: code.as_u16(),
+        status,
+    }))
 }

@@ -148,7 +148,12 @@ macro_rules! object_subresource {
             }
 
             #[doc = concat!("Patches the object through its `", $name, "` subresource.")]
-            pub async fn $patch<P: Serialize>(&self, name: &str, params: &PatchParams, patch: &Patch<P>) -> Result<K, Error> {
+            pub async fn $patch<P: Serialize>(
+                &self,
+                name: &str,
+                params: &PatchParams,
+                patch: &Patch<P>,
+            ) -> Result<K, Error> {
                 self.patch_subresource(name, $name, params, patch).await
             }
         }

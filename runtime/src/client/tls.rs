@@ -48,8 +48,8 @@ pub fn client_config(config: &Config, identity: Option<(&[u8], &[u8])>) -> Resul
             if chain.is_empty() {
                 return Err(Error::Tls("client certificate: no certificate in the PEM data".into()));
             }
-            let key = PrivateKeyDer::from_pem_slice(key_pem)
-                .map_err(|error| Error::Tls(format!("client key: {error}")))?;
+            let key =
+                PrivateKeyDer::from_pem_slice(key_pem).map_err(|error| Error::Tls(format!("client key: {error}")))?;
             builder
                 .with_client_auth_cert(chain, key)
                 .map_err(|error| Error::Tls(format!("client certificate and key: {error}")))?
@@ -65,11 +65,8 @@ fn root_store(pem: Option<&[u8]>) -> Result<RootCertStore, Error> {
     match pem {
         Some(pem) => {
             for certificate in CertificateDer::pem_slice_iter(pem) {
-                let certificate =
-                    certificate.map_err(|error| Error::Tls(format!("certificate authority: {error}")))?;
-                roots
-                    .add(certificate)
-                    .map_err(|error| Error::Tls(format!("certificate authority: {error}")))?;
+                let certificate = certificate.map_err(|error| Error::Tls(format!("certificate authority: {error}")))?;
+                roots.add(certificate).map_err(|error| Error::Tls(format!("certificate authority: {error}")))?;
             }
             if roots.is_empty() {
                 return Err(Error::Tls("certificate authority: no certificate in the PEM data".into()));

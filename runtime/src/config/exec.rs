@@ -210,10 +210,8 @@ impl ExecProvider {
                 stderr: tail.trim().to_owned(),
             });
         }
-        parse_credential(&output.stdout).map_err(|message| ExecError::Output {
-            command: self.config.command.clone(),
-            message,
-        })
+        parse_credential(&output.stdout)
+            .map_err(|message| ExecError::Output { command: self.config.command.clone(), message })
     }
 }
 
@@ -226,8 +224,7 @@ fn expires_soon(credential: &ExecCredential) -> bool {
 
 /// Parses a plugin's output.
 fn parse_credential(stdout: &[u8]) -> Result<ExecCredential, String> {
-    let document: CredentialDocument =
-        serde_json::from_slice(stdout).map_err(|error| format!("not JSON: {error}"))?;
+    let document: CredentialDocument = serde_json::from_slice(stdout).map_err(|error| format!("not JSON: {error}"))?;
     if document.kind != "ExecCredential" {
         return Err(format!("kind is {:?}, not ExecCredential", document.kind));
     }

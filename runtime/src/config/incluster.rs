@@ -18,8 +18,10 @@ pub fn load(dir: impl AsRef<Path>, env: impl Fn(&str) -> Option<String>) -> Resu
         .ok_or_else(|| ConfigError::NotInCluster("KUBERNETES_SERVICE_PORT is not set".into()))?;
     let host = if host.contains(':') && !host.starts_with('[') { format!("[{host}]") } else { host };
     let url = format!("https://{host}:{port}");
-    let cluster_url = reqwest::Url::parse(&url)
-        .map_err(|error| ConfigError::Invalid { what: "in-cluster server".into(), message: format!("{url}: {error}") })?;
+    let cluster_url = reqwest::Url::parse(&url).map_err(|error| ConfigError::Invalid {
+        what: "in-cluster server".into(),
+        message: format!("{url}: {error}"),
+    })?;
     let token = dir.join("token");
     if !token.exists() {
         return Err(ConfigError::NotInCluster(format!("{} does not exist", token.display())));

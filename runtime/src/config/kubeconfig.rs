@@ -180,8 +180,8 @@ where
 impl Kubeconfig {
     /// Parses a kubeconfig file, making its relative paths relative to the file's directory.
     pub fn read(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
         let mut config: Kubeconfig = serde_yaml_ng::from_str(&text)
             .map_err(|error| ConfigError::Parse { path: path.to_owned(), message: error.to_string() })?;
         if let Some(dir) = path.parent() {
@@ -261,7 +261,9 @@ impl Kubeconfig {
     pub fn resolve(&self, context: Option<&str>) -> Result<(&str, &Context, &Cluster, &AuthInfo), ConfigError> {
         let name = match context {
             Some(name) => name,
-            None => self.current_context.as_deref().filter(|name| !name.is_empty()).ok_or(ConfigError::NoCurrentContext)?,
+            None => {
+                self.current_context.as_deref().filter(|name| !name.is_empty()).ok_or(ConfigError::NoCurrentContext)?
+            }
         };
         let context = self
             .contexts
@@ -333,7 +335,10 @@ mod tests {
     #[test]
     fn missing_pieces_are_named() {
         let config = parse("contexts:\n- name: a\n  context: {cluster: nowhere}\n");
-        assert_eq!(config.resolve(None).expect_err("no current").to_string(), "the kubeconfig has no current-context and none was named");
+        assert_eq!(
+            config.resolve(None).expect_err("no current").to_string(),
+            "the kubeconfig has no current-context and none was named"
+        );
         assert_eq!(
             config.resolve(Some("a")).expect_err("no cluster").to_string(),
             "the kubeconfig has no cluster named \"nowhere\""

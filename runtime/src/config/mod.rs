@@ -240,21 +240,25 @@ impl Config {
     pub fn from_custom_kubeconfig(kubeconfig: &Kubeconfig, options: &KubeconfigOptions) -> Result<Self, ConfigError> {
         let (_, context, cluster, user) = kubeconfig.resolve(options.context.as_deref())?;
         let cluster = match &options.cluster {
-            Some(name) => &kubeconfig
-                .clusters
-                .iter()
-                .find(|c| &c.name == name)
-                .ok_or_else(|| ConfigError::Missing { what: "cluster", name: name.clone() })?
-                .cluster,
+            Some(name) => {
+                &kubeconfig
+                    .clusters
+                    .iter()
+                    .find(|c| &c.name == name)
+                    .ok_or_else(|| ConfigError::Missing { what: "cluster", name: name.clone() })?
+                    .cluster
+            }
             None => cluster,
         };
         let user = match &options.user {
-            Some(name) => &kubeconfig
-                .users
-                .iter()
-                .find(|u| &u.name == name)
-                .ok_or_else(|| ConfigError::Missing { what: "user", name: name.clone() })?
-                .user,
+            Some(name) => {
+                &kubeconfig
+                    .users
+                    .iter()
+                    .find(|u| &u.name == name)
+                    .ok_or_else(|| ConfigError::Missing { what: "user", name: name.clone() })?
+                    .user
+            }
             None => user,
         };
         let cluster_url = parse_url("cluster server", &cluster.server)?;
@@ -270,8 +274,7 @@ impl Config {
             Some(proxy) if !proxy.is_empty() => Some(parse_url("proxy-url", proxy)?),
             _ => None,
         };
-        let certificate =
-            data_or_file("client-certificate", &user.client_certificate_data, &user.client_certificate)?;
+        let certificate = data_or_file("client-certificate", &user.client_certificate_data, &user.client_certificate)?;
         let key = data_or_file("client-key", &user.client_key_data, &user.client_key)?;
         config.client_certificate = match (certificate, key) {
             (Some(certificate_pem), Some(key_pem)) => Some(ClientCertificate { certificate_pem, key_pem }),
@@ -313,10 +316,8 @@ impl Config {
 }
 
 fn parse_url(what: &str, text: &str) -> Result<reqwest::Url, ConfigError> {
-    reqwest::Url::parse(text).map_err(|error| ConfigError::Invalid {
-        what: what.to_owned(),
-        message: format!("{text:?}: {error}"),
-    })
+    reqwest::Url::parse(text)
+        .map_err(|error| ConfigError::Invalid { what: what.to_owned(), message: format!("{text:?}: {error}") })
 }
 
 /// `*-data` (base64 in the kubeconfig) if set, else the file's content.
@@ -329,9 +330,9 @@ fn data_or_file(what: &str, data: &Option<String>, file: &Option<String>) -> Res
         });
     }
     match file.as_ref().filter(|file| !file.is_empty()) {
-        Some(file) => std::fs::read(file)
-            .map(Some)
-            .map_err(|source| ConfigError::Read { path: PathBuf::from(file), source }),
+        Some(file) => {
+            std::fs::read(file).map(Some).map_err(|source| ConfigError::Read { path: PathBuf::from(file), source })
+        }
         None => Ok(None),
     }
 }

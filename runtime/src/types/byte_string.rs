@@ -60,10 +60,7 @@ mod tests {
     fn round_trips_base64() {
         let bytes: ByteString = serde_json::from_str(r#""aGVsbG8=""#).expect("decodes");
         assert_eq!(bytes.0, b"hello");
-        assert_eq!(
-            serde_json::to_string(&bytes).expect("encodes"),
-            r#""aGVsbG8=""#
-        );
+        assert_eq!(serde_json::to_string(&bytes).expect("encodes"), r#""aGVsbG8=""#);
         assert!(serde_json::from_str::<ByteString>(r#""not base64!""#).is_err());
     }
 }

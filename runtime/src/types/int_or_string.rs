@@ -99,20 +99,9 @@ mod tests {
 
     #[test]
     fn round_trips_both_forms() {
-        let values: Vec<IntOrString> =
-            serde_json::from_str(r#"[8080, "http", "25%"]"#).expect("decodes");
-        assert_eq!(
-            values,
-            [
-                IntOrString::Int(8080),
-                IntOrString::from("http"),
-                IntOrString::from("25%")
-            ]
-        );
-        assert_eq!(
-            serde_json::to_string(&values).expect("encodes"),
-            r#"[8080,"http","25%"]"#
-        );
+        let values: Vec<IntOrString> = serde_json::from_str(r#"[8080, "http", "25%"]"#).expect("decodes");
+        assert_eq!(values, [IntOrString::Int(8080), IntOrString::from("http"), IntOrString::from("25%")]);
+        assert_eq!(serde_json::to_string(&values).expect("encodes"), r#"[8080,"http","25%"]"#);
     }
 
     #[test]

@@ -68,16 +68,12 @@ impl ObjectMeta {
 
     /// The object's namespace, or `None` for cluster-scoped objects.
     pub fn namespace(&self) -> Option<&str> {
-        self.namespace
-            .as_deref()
-            .filter(|namespace| !namespace.is_empty())
+        self.namespace.as_deref().filter(|namespace| !namespace.is_empty())
     }
 
     /// The object's resourceVersion, or `None` when the server has not set one.
     pub fn resource_version(&self) -> Option<&str> {
-        self.resource_version
-            .as_deref()
-            .filter(|version| !version.is_empty())
+        self.resource_version.as_deref().filter(|version| !version.is_empty())
     }
 
     /// The label with this key, if set.
@@ -216,17 +212,13 @@ mod tests {
             r#"{"fieldsV1":{"f:metadata":{"f:labels":{".":{}}}},"manager":"kubectl"}"#
         );
         let via_value: ManagedFieldsEntry =
-            serde_json::from_value(serde_json::from_str(json).expect("parses"))
-                .expect("decodes from a value");
+            serde_json::from_value(serde_json::from_str(json).expect("parses")).expect("decodes from a value");
         assert_eq!(via_value, entry);
     }
 
     #[test]
     fn accessors_treat_empty_as_absent() {
-        let meta = ObjectMeta {
-            namespace: Some(String::new()),
-            ..ObjectMeta::default()
-        };
+        let meta = ObjectMeta { namespace: Some(String::new()), ..ObjectMeta::default() };
         assert_eq!(meta.namespace(), None);
         assert_eq!(meta.name(), "");
         assert_eq!(meta.resource_version(), None);

@@ -23,9 +23,8 @@ impl Quantity {
     /// `1024.0`), or `None` if the text is not a valid quantity.
     pub fn to_f64(&self) -> Option<f64> {
         let text = self.0.trim();
-        let split = text
-            .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+' || c == '-'))
-            .unwrap_or(text.len());
+        let split =
+            text.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+' || c == '-')).unwrap_or(text.len());
         let (number, suffix) = text.split_at(split);
         let number: f64 = number.parse().ok()?;
         let multiplier = match suffix {
@@ -45,9 +44,7 @@ impl Quantity {
             "Ti" => 1024.0_f64.powi(4),
             "Pi" => 1024.0_f64.powi(5),
             "Ei" => 1024.0_f64.powi(6),
-            exponent if exponent.starts_with(['e', 'E']) => {
-                10f64.powi(exponent[1..].parse::<i32>().ok()?)
-            }
+            exponent if exponent.starts_with(['e', 'E']) => 10f64.powi(exponent[1..].parse::<i32>().ok()?),
             _ => return None,
         };
         Some(number * multiplier)
@@ -120,14 +117,10 @@ mod tests {
 
     #[test]
     fn accepts_strings_and_numbers() {
-        let values: Vec<Quantity> =
-            serde_json::from_str(r#"["100Mi", 2, 0.5, "1500m"]"#).expect("decodes");
+        let values: Vec<Quantity> = serde_json::from_str(r#"["100Mi", 2, 0.5, "1500m"]"#).expect("decodes");
         let texts: Vec<&str> = values.iter().map(Quantity::as_str).collect();
         assert_eq!(texts, ["100Mi", "2", "0.5", "1500m"]);
-        assert_eq!(
-            serde_json::to_string(&values).expect("encodes"),
-            r#"["100Mi","2","0.5","1500m"]"#
-        );
+        assert_eq!(serde_json::to_string(&values).expect("encodes"), r#"["100Mi","2","0.5","1500m"]"#);
     }
 
     #[test]

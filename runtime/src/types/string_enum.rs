@@ -1,45 +1,32 @@
-//! `string_enum!`: the string enums `kubegen` generates from `enum` schemas.
+//! `impl_string_enum!`: the string enums `kubegen` generates from `enum` schemas.
 //!
 //! A schema's `enum` lists the values its version knows; a newer server may send others. The
 //! generated enum therefore has one variant per listed value plus a catch-all that keeps any
 //! other string, so decoding never fails on a new value and encoding gives it back unchanged.
 
-/// Defines a string enum with a catch-all variant.
+/// Implements a string enum's conversions and serde: the enum has one unit variant per listed
+/// value and a catch-all variant holding any other string.
 ///
 /// ```
-/// kubegen_runtime::string_enum! {
-///     /// How a container's image is pulled.
-///     pub enum PullPolicy {
-///         /// Always pull.
-///         Always = "Always",
-///         IfNotPresent = "IfNotPresent",
-///     }
+/// /// How a container's image is pulled.
+/// #[derive(Clone, Debug, PartialEq, Eq)]
+/// pub enum PullPolicy {
+///     /// Always pull.
+///     Always,
+///     /// Pull when missing.
+///     IfNotPresent,
 ///     /// A value this schema does not list.
-///     other Other
+///     Other(String),
 /// }
+/// kubegen_runtime::impl_string_enum!(PullPolicy { Always = "Always", IfNotPresent = "IfNotPresent" } other Other);
 ///
 /// let policy: PullPolicy = serde_json::from_str(r#""Never""#).unwrap();
 /// assert_eq!(policy, PullPolicy::Other("Never".into()));
 /// assert_eq!(policy.as_str(), "Never");
 /// ```
 #[macro_export]
-macro_rules! string_enum {
-    (
-        $(#[$meta:meta])*
-        $vis:vis enum $name:ident {
-            $( $(#[$variant_meta:meta])* $variant:ident = $value:literal ),* $(,)?
-        }
-        $(#[$other_meta:meta])*
-        other $other:ident
-    ) => {
-        $(#[$meta])*
-        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        $vis enum $name {
-            $( $(#[$variant_meta])* $variant, )*
-            $(#[$other_meta])*
-            $other(::std::string::String),
-        }
-
+macro_rules! impl_string_enum {
+    ($name:ident { $( $variant:ident = $value:literal ),* $(,)? } other $other:ident) => {
         impl $name {
             /// The value as it travels in JSON.
             pub fn as_str(&self) -> &str {
@@ -130,35 +117,26 @@ macro_rules! string_enum {
 
 #[cfg(test)]
 mod tests {
-    crate::string_enum! {
-        /// A test enum.
-        pub enum Protocol {
-            /// TCP.
-            Tcp = "TCP",
-            /// UDP.
-            Udp = "UDP",
-            /// No protocol.
-            Empty = "",
-        }
+    /// A test enum.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub enum Protocol {
+        /// TCP.
+        Tcp,
+        /// UDP.
+        Udp,
+        /// No protocol.
+        Empty,
         /// Another value.
-        other Other
+        Other(String),
     }
+
+    crate::impl_string_enum!(Protocol { Tcp = "TCP", Udp = "UDP", Empty = "" } other Other);
 
     #[test]
     fn unknown_values_survive_a_round_trip() {
         let values: Vec<Protocol> = serde_json::from_str(r#"["TCP","SCTP",""]"#).expect("decodes");
-        assert_eq!(
-            values,
-            [
-                Protocol::Tcp,
-                Protocol::Other("SCTP".into()),
-                Protocol::Empty
-            ]
-        );
-        assert_eq!(
-            serde_json::to_string(&values).expect("encodes"),
-            r#"["TCP","SCTP",""]"#
-        );
+        assert_eq!(values, [Protocol::Tcp, Protocol::Other("SCTP".into()), Protocol::Empty]);
+        assert_eq!(serde_json::to_string(&values).expect("encodes"), r#"["TCP","SCTP",""]"#);
         assert_eq!(Protocol::default(), Protocol::Empty);
     }
 }

@@ -103,11 +103,7 @@ impl fmt::Display for Time {
 
 impl fmt::Display for MicroTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.subsec_nanosecond() % 1_000 == 0 {
-            write!(f, "{:.6}", self.0)
-        } else {
-            write!(f, "{:.9}", self.0)
-        }
+        if self.0.subsec_nanosecond() % 1_000 == 0 { write!(f, "{:.6}", self.0) } else { write!(f, "{:.9}", self.0) }
     }
 }
 
@@ -122,34 +118,19 @@ mod tests {
 
     #[test]
     fn time_keeps_seconds_and_fractions() {
-        assert_eq!(
-            round_trip::<Time>(r#""2024-05-06T07:08:09Z""#),
-            r#""2024-05-06T07:08:09Z""#
-        );
-        assert_eq!(
-            round_trip::<Time>(r#""2024-05-06T07:08:09.25Z""#),
-            r#""2024-05-06T07:08:09.25Z""#
-        );
+        assert_eq!(round_trip::<Time>(r#""2024-05-06T07:08:09Z""#), r#""2024-05-06T07:08:09Z""#);
+        assert_eq!(round_trip::<Time>(r#""2024-05-06T07:08:09.25Z""#), r#""2024-05-06T07:08:09.25Z""#);
     }
 
     #[test]
     fn time_normalizes_offsets_to_utc() {
-        assert_eq!(
-            round_trip::<Time>(r#""2024-05-06T09:08:09+02:00""#),
-            r#""2024-05-06T07:08:09Z""#
-        );
+        assert_eq!(round_trip::<Time>(r#""2024-05-06T09:08:09+02:00""#), r#""2024-05-06T07:08:09Z""#);
     }
 
     #[test]
     fn micro_time_prints_six_digits() {
-        assert_eq!(
-            round_trip::<MicroTime>(r#""2024-05-06T07:08:09.000000Z""#),
-            r#""2024-05-06T07:08:09.000000Z""#
-        );
-        assert_eq!(
-            round_trip::<MicroTime>(r#""2024-05-06T07:08:09.123456Z""#),
-            r#""2024-05-06T07:08:09.123456Z""#
-        );
+        assert_eq!(round_trip::<MicroTime>(r#""2024-05-06T07:08:09.000000Z""#), r#""2024-05-06T07:08:09.000000Z""#);
+        assert_eq!(round_trip::<MicroTime>(r#""2024-05-06T07:08:09.123456Z""#), r#""2024-05-06T07:08:09.123456Z""#);
         assert_eq!(
             round_trip::<MicroTime>(r#""2024-05-06T07:08:09.123456789Z""#),
             r#""2024-05-06T07:08:09.123456789Z""#

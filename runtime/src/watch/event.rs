@@ -147,9 +147,10 @@ impl<'de, K: DeserializeOwned> Visitor<'de> for EventVisitor<K> {
             match key.as_ref() {
                 "type" => {
                     let text = map.next_value::<std::borrow::Cow<'de, str>>()?;
-                    kind = Some(EventType::parse(&text).ok_or_else(|| {
-                        de::Error::custom(format_args!("unknown watch event type {text:?}"))
-                    })?);
+                    kind = Some(
+                        EventType::parse(&text)
+                            .ok_or_else(|| de::Error::custom(format_args!("unknown watch event type {text:?}")))?,
+                    );
                 }
                 "object" => match kind {
                     Some(kind) => event = Some(WatchEvent::decode_object(kind, &mut map)?),
@@ -183,7 +184,8 @@ mod tests {
     #[test]
     fn decodes_every_event_type() {
         let added: WatchEvent<Thing> =
-            WatchEvent::from_slice(br#"{"type":"ADDED","object":{"metadata":{"name":"a"},"spec":"x"}}"#).expect("decodes");
+            WatchEvent::from_slice(br#"{"type":"ADDED","object":{"metadata":{"name":"a"},"spec":"x"}}"#)
+                .expect("decodes");
         assert!(matches!(added, WatchEvent::Added(ref thing) if thing.spec == "x"));
         let bookmark: WatchEvent<Thing> = WatchEvent::from_slice(
             br#"{"type":"BOOKMARK","object":{"kind":"Thing","metadata":{"resourceVersion":"12","annotations":{"k8s.io/initial-events-end":"true"}}}}"#,
@@ -202,7 +204,8 @@ mod tests {
     #[test]
     fn accepts_the_object_before_the_type() {
         let event: WatchEvent<Thing> =
-            WatchEvent::from_slice(br#"{"object":{"metadata":{"name":"b"},"spec":"y"},"type":"DELETED"}"#).expect("decodes");
+            WatchEvent::from_slice(br#"{"object":{"metadata":{"name":"b"},"spec":"y"},"type":"DELETED"}"#)
+                .expect("decodes");
         assert!(matches!(event, WatchEvent::Deleted(ref thing) if thing.metadata.name() == "b"));
     }
 

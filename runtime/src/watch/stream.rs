@@ -84,7 +84,10 @@ where
             match Pin::new(&mut this.body).poll_next(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Some(Ok(chunk))) => {
-                    if this.buffer.is_empty() && chunk.last() == Some(&b'\n') && !chunk[..chunk.len() - 1].contains(&b'\n') {
+                    if this.buffer.is_empty()
+                        && chunk.last() == Some(&b'\n')
+                        && !chunk[..chunk.len() - 1].contains(&b'\n')
+                    {
                         // The common case, one whole event per chunk: decode it without copying.
                         let mut chunk = chunk;
                         chunk.truncate(chunk.len() - 1);

@@ -257,13 +257,21 @@ pub struct CertificateSpecAdditionalOutputFormat {
     #[serde(rename = "type", default)]
     pub type_: crate::cert_manager_io_v1::CertificateSpecAdditionalOutputFormatType,
 }
-::kubegen_runtime::string_enum! {
-    #[doc = " Type is the name of the format type that should be written to the"] #[doc =
-    " Certificate's target Secret."] pub enum CertificateSpecAdditionalOutputFormatType {
-    #[doc = " `\"DER\"`"] DER = "DER", #[doc = " `\"CombinedPEM\"`"] CombinedPEM =
-    "CombinedPEM", } #[doc =
-    r" A value this version of the schema does not list, kept as it is."] other Other
+/// Type is the name of the format type that should be written to the
+/// Certificate's target Secret.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CertificateSpecAdditionalOutputFormatType {
+    /// `"DER"`
+    DER,
+    /// `"CombinedPEM"`
+    CombinedPEM,
+    /// A value this version of the schema does not list, kept as it is.
+    Other(::std::string::String),
 }
+::kubegen_runtime::impl_string_enum!(
+    CertificateSpecAdditionalOutputFormatType { DER = "DER", CombinedPEM = "CombinedPEM"
+    } other Other
+);
 /// Reference to the issuer responsible for issuing the certificate.
 /// If the issuer is namespace-scoped, it must be in the same namespace
 /// as the Certificate. If the issuer is cluster-scoped, it can be used
@@ -400,35 +408,37 @@ pub struct CertificateSpecKeystoresPkcs12 {
         crate::cert_manager_io_v1::CertificateSpecKeystoresPkcs12Profile,
     >,
 }
-::kubegen_runtime::string_enum! {
-    #[doc =
-    " Profile specifies the key and certificate encryption algorithms and the HMAC algorithm"]
-    #[doc =
-    " used to create the PKCS12 keystore. Default value is `LegacyRC2` for backward compatibility."]
-    #[doc = ""] #[doc = " If provided, allowed values are:"] #[doc =
-    " `LegacyRC2`: Deprecated. Not supported by default in OpenSSL 3 or Java 20."] #[doc
-    = " `LegacyDES`: Less secure algorithm. Use this option for maximal compatibility."]
-    #[doc =
-    " `Modern2023`: Secure algorithm. Use this option in case you have to always use secure algorithms"]
-    #[doc =
-    " (e.g., because of company policy). Please note that the security of the algorithm is not that important"]
-    #[doc =
-    " in reality, because the unencrypted certificate and private key are also stored in the Secret."]
-    #[doc =
-    " `Modern2026`: Encodes PKCS#12 files using algorithms that are considered modern as of 2026."]
-    #[doc =
-    " Private keys and certificates are encrypted using PBES2 with PBKDF2-HMAC-SHA-256 and AES-256-CBC."]
-    #[doc = " The MAC algorithm is PBMAC1 with PBKDF2-HMAC-SHA-256 and HMAC-SHA256."]
-    #[doc =
-    " Files produced with this profile can be read by OpenSSL 3.4.0 and higher, Java 26 and higher,"]
-    #[doc =
-    " or with Java using compatible versions of Bouncy Castle. Meets FIPS 140-3 requirements."]
-    pub enum CertificateSpecKeystoresPkcs12Profile { #[doc = " `\"LegacyRC2\"`"]
-    LegacyRC2 = "LegacyRC2", #[doc = " `\"LegacyDES\"`"] LegacyDES = "LegacyDES", #[doc =
-    " `\"Modern2023\"`"] Modern2023 = "Modern2023", #[doc = " `\"Modern2026\"`"]
-    Modern2026 = "Modern2026", } #[doc =
-    r" A value this version of the schema does not list, kept as it is."] other Other
+/// Profile specifies the key and certificate encryption algorithms and the HMAC algorithm
+/// used to create the PKCS12 keystore. Default value is `LegacyRC2` for backward compatibility.
+///
+/// If provided, allowed values are:
+/// `LegacyRC2`: Deprecated. Not supported by default in OpenSSL 3 or Java 20.
+/// `LegacyDES`: Less secure algorithm. Use this option for maximal compatibility.
+/// `Modern2023`: Secure algorithm. Use this option in case you have to always use secure algorithms
+/// (e.g., because of company policy). Please note that the security of the algorithm is not that important
+/// in reality, because the unencrypted certificate and private key are also stored in the Secret.
+/// `Modern2026`: Encodes PKCS#12 files using algorithms that are considered modern as of 2026.
+/// Private keys and certificates are encrypted using PBES2 with PBKDF2-HMAC-SHA-256 and AES-256-CBC.
+/// The MAC algorithm is PBMAC1 with PBKDF2-HMAC-SHA-256 and HMAC-SHA256.
+/// Files produced with this profile can be read by OpenSSL 3.4.0 and higher, Java 26 and higher,
+/// or with Java using compatible versions of Bouncy Castle. Meets FIPS 140-3 requirements.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CertificateSpecKeystoresPkcs12Profile {
+    /// `"LegacyRC2"`
+    LegacyRC2,
+    /// `"LegacyDES"`
+    LegacyDES,
+    /// `"Modern2023"`
+    Modern2023,
+    /// `"Modern2026"`
+    Modern2026,
+    /// A value this version of the schema does not list, kept as it is.
+    Other(::std::string::String),
 }
+::kubegen_runtime::impl_string_enum!(
+    CertificateSpecKeystoresPkcs12Profile { LegacyRC2 = "LegacyRC2", LegacyDES =
+    "LegacyDES", Modern2023 = "Modern2023", Modern2026 = "Modern2026" } other Other
+);
 /// x.509 certificate NameConstraint extension which MUST NOT be used in a non-CA certificate.
 /// More Info: https://datatracker.ietf.org/doc/html/rfc5280#section-4.2.1.10
 ///
@@ -557,43 +567,71 @@ pub struct CertificateSpecPrivateKey {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub size: Option<i64>,
 }
-::kubegen_runtime::string_enum! {
-    #[doc = " Algorithm is the private key algorithm of the corresponding private key"]
-    #[doc = " for this certificate."] #[doc = ""] #[doc =
-    " If provided, allowed values are either `RSA`, `ECDSA` or `Ed25519`."] #[doc =
-    " If `algorithm` is specified and `size` is not provided,"] #[doc =
-    " key size of 2048 will be used for `RSA` key algorithm and"] #[doc =
-    " key size of 256 will be used for `ECDSA` key algorithm."] #[doc =
-    " key size is ignored when using the `Ed25519` key algorithm."] pub enum
-    CertificateSpecPrivateKeyAlgorithm { #[doc = " `\"RSA\"`"] RSA = "RSA", #[doc =
-    " `\"ECDSA\"`"] ECDSA = "ECDSA", #[doc = " `\"Ed25519\"`"] Ed25519 = "Ed25519", }
-    #[doc = r" A value this version of the schema does not list, kept as it is."] other
+/// Algorithm is the private key algorithm of the corresponding private key
+/// for this certificate.
+///
+/// If provided, allowed values are either `RSA`, `ECDSA` or `Ed25519`.
+/// If `algorithm` is specified and `size` is not provided,
+/// key size of 2048 will be used for `RSA` key algorithm and
+/// key size of 256 will be used for `ECDSA` key algorithm.
+/// key size is ignored when using the `Ed25519` key algorithm.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CertificateSpecPrivateKeyAlgorithm {
+    /// `"RSA"`
+    RSA,
+    /// `"ECDSA"`
+    ECDSA,
+    /// `"Ed25519"`
+    Ed25519,
+    /// A value this version of the schema does not list, kept as it is.
+    Other(::std::string::String),
+}
+::kubegen_runtime::impl_string_enum!(
+    CertificateSpecPrivateKeyAlgorithm { RSA = "RSA", ECDSA = "ECDSA", Ed25519 =
+    "Ed25519" } other Other
+);
+/// The private key cryptography standards (PKCS) encoding for this
+/// certificate's private key to be encoded in.
+///
+/// If provided, allowed values are `PKCS1` and `PKCS8` standing for PKCS#1
+/// and PKCS#8, respectively.
+/// Defaults to `PKCS1` if not specified.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CertificateSpecPrivateKeyEncoding {
+    /// `"PKCS1"`
+    PKCS1,
+    /// `"PKCS8"`
+    PKCS8,
+    /// A value this version of the schema does not list, kept as it is.
+    Other(::std::string::String),
+}
+::kubegen_runtime::impl_string_enum!(
+    CertificateSpecPrivateKeyEncoding { PKCS1 = "PKCS1", PKCS8 = "PKCS8" } other Other
+);
+/// RotationPolicy controls how private keys should be regenerated when a
+/// re-issuance is being processed.
+///
+/// If set to `Never`, a private key will only be generated if one does not
+/// already exist in the target `spec.secretName`. If one does exist but it
+/// does not have the correct algorithm or size, a warning will be raised
+/// to await user intervention.
+/// If set to `Always`, a private key matching the specified requirements
+/// will be generated whenever a re-issuance occurs.
+/// Default is `Always`.
+/// The default was changed from `Never` to `Always` in cert-manager >=v1.18.0.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CertificateSpecPrivateKeyRotationPolicy {
+    /// `"Never"`
+    Never,
+    /// `"Always"`
+    Always,
+    /// A value this version of the schema does not list, kept as it is.
+    Other(::std::string::String),
+}
+::kubegen_runtime::impl_string_enum!(
+    CertificateSpecPrivateKeyRotationPolicy { Never = "Never", Always = "Always" } other
     Other
-}
-::kubegen_runtime::string_enum! {
-    #[doc = " The private key cryptography standards (PKCS) encoding for this"] #[doc =
-    " certificate's private key to be encoded in."] #[doc = ""] #[doc =
-    " If provided, allowed values are `PKCS1` and `PKCS8` standing for PKCS#1"] #[doc =
-    " and PKCS#8, respectively."] #[doc = " Defaults to `PKCS1` if not specified."] pub
-    enum CertificateSpecPrivateKeyEncoding { #[doc = " `\"PKCS1\"`"] PKCS1 = "PKCS1",
-    #[doc = " `\"PKCS8\"`"] PKCS8 = "PKCS8", } #[doc =
-    r" A value this version of the schema does not list, kept as it is."] other Other
-}
-::kubegen_runtime::string_enum! {
-    #[doc = " RotationPolicy controls how private keys should be regenerated when a"]
-    #[doc = " re-issuance is being processed."] #[doc = ""] #[doc =
-    " If set to `Never`, a private key will only be generated if one does not"] #[doc =
-    " already exist in the target `spec.secretName`. If one does exist but it"] #[doc =
-    " does not have the correct algorithm or size, a warning will be raised"] #[doc =
-    " to await user intervention."] #[doc =
-    " If set to `Always`, a private key matching the specified requirements"] #[doc =
-    " will be generated whenever a re-issuance occurs."] #[doc = " Default is `Always`."]
-    #[doc =
-    " The default was changed from `Never` to `Always` in cert-manager >=v1.18.0."] pub
-    enum CertificateSpecPrivateKeyRotationPolicy { #[doc = " `\"Never\"`"] Never =
-    "Never", #[doc = " `\"Always\"`"] Always = "Always", } #[doc =
-    r" A value this version of the schema does not list, kept as it is."] other Other
-}
+);
 /// `renewal` allows configuration of how your certificate is renewed. If the policy mentioned is
 /// `RenewBefore` then the controller respects `renewBefore` and `renewBeforePercentage`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -605,12 +643,20 @@ pub struct CertificateSpecRenewal {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub windows: Option<Vec<crate::cert_manager_io_v1::CertificateSpecRenewalWindow>>,
 }
-::kubegen_runtime::string_enum! {
-    #[doc = " `policy` must be one of `Disabled`, `RenewBefore`."] pub enum
-    CertificateSpecRenewalPolicy { #[doc = " `\"RenewBefore\"`"] RenewBefore =
-    "RenewBefore", #[doc = " `\"Disabled\"`"] Disabled = "Disabled", } #[doc =
-    r" A value this version of the schema does not list, kept as it is."] other Other
+/// `policy` must be one of `Disabled`, `RenewBefore`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CertificateSpecRenewalPolicy {
+    /// `"RenewBefore"`
+    RenewBefore,
+    /// `"Disabled"`
+    Disabled,
+    /// A value this version of the schema does not list, kept as it is.
+    Other(::std::string::String),
 }
+::kubegen_runtime::impl_string_enum!(
+    CertificateSpecRenewalPolicy { RenewBefore = "RenewBefore", Disabled = "Disabled" }
+    other Other
+);
 /// CertificateRenewalWindows is the definition for renewal windows
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CertificateSpecRenewalWindow {
@@ -647,20 +693,35 @@ pub struct CertificateSpecSecretTemplate {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub labels: Option<::std::collections::BTreeMap<String, String>>,
 }
-::kubegen_runtime::string_enum! {
-    #[doc = " Signature algorithm to use."] #[doc =
-    " Allowed values for RSA keys: SHA256WithRSA, SHA384WithRSA, SHA512WithRSA."] #[doc =
-    " Allowed values for ECDSA keys: ECDSAWithSHA256, ECDSAWithSHA384, ECDSAWithSHA512."]
-    #[doc = " Allowed values for Ed25519 keys: PureEd25519."] pub enum
-    CertificateSpecSignatureAlgorithm { #[doc = " `\"SHA256WithRSA\"`"] SHA256WithRSA =
-    "SHA256WithRSA", #[doc = " `\"SHA384WithRSA\"`"] SHA384WithRSA = "SHA384WithRSA",
-    #[doc = " `\"SHA512WithRSA\"`"] SHA512WithRSA = "SHA512WithRSA", #[doc =
-    " `\"ECDSAWithSHA256\"`"] ECDSAWithSHA256 = "ECDSAWithSHA256", #[doc =
-    " `\"ECDSAWithSHA384\"`"] ECDSAWithSHA384 = "ECDSAWithSHA384", #[doc =
-    " `\"ECDSAWithSHA512\"`"] ECDSAWithSHA512 = "ECDSAWithSHA512", #[doc =
-    " `\"PureEd25519\"`"] PureEd25519 = "PureEd25519", } #[doc =
-    r" A value this version of the schema does not list, kept as it is."] other Other
+/// Signature algorithm to use.
+/// Allowed values for RSA keys: SHA256WithRSA, SHA384WithRSA, SHA512WithRSA.
+/// Allowed values for ECDSA keys: ECDSAWithSHA256, ECDSAWithSHA384, ECDSAWithSHA512.
+/// Allowed values for Ed25519 keys: PureEd25519.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CertificateSpecSignatureAlgorithm {
+    /// `"SHA256WithRSA"`
+    SHA256WithRSA,
+    /// `"SHA384WithRSA"`
+    SHA384WithRSA,
+    /// `"SHA512WithRSA"`
+    SHA512WithRSA,
+    /// `"ECDSAWithSHA256"`
+    ECDSAWithSHA256,
+    /// `"ECDSAWithSHA384"`
+    ECDSAWithSHA384,
+    /// `"ECDSAWithSHA512"`
+    ECDSAWithSHA512,
+    /// `"PureEd25519"`
+    PureEd25519,
+    /// A value this version of the schema does not list, kept as it is.
+    Other(::std::string::String),
 }
+::kubegen_runtime::impl_string_enum!(
+    CertificateSpecSignatureAlgorithm { SHA256WithRSA = "SHA256WithRSA", SHA384WithRSA =
+    "SHA384WithRSA", SHA512WithRSA = "SHA512WithRSA", ECDSAWithSHA256 =
+    "ECDSAWithSHA256", ECDSAWithSHA384 = "ECDSAWithSHA384", ECDSAWithSHA512 =
+    "ECDSAWithSHA512", PureEd25519 = "PureEd25519" } other Other
+);
 /// Requested set of X509 certificate subject attributes.
 /// More info: https://datatracker.ietf.org/doc/html/rfc5280#section-4.1.2.6
 ///
@@ -709,40 +770,97 @@ pub struct CertificateSpecSubject {
     )]
     pub street_addresses: Option<Vec<String>>,
 }
-::kubegen_runtime::string_enum! {
-    #[doc = " KeyUsage specifies valid usage contexts for keys."] #[doc = " See:"] #[doc
-    = " https://tools.ietf.org/html/rfc5280#section-4.2.1.3"] #[doc =
-    " https://tools.ietf.org/html/rfc5280#section-4.2.1.12"] #[doc = ""] #[doc =
-    " Valid KeyUsage values are as follows:"] #[doc = " \"signing\","] #[doc =
-    " \"digital signature\","] #[doc = " \"content commitment\","] #[doc =
-    " \"key encipherment\","] #[doc = " \"key agreement\","] #[doc =
-    " \"data encipherment\","] #[doc = " \"cert sign\","] #[doc = " \"crl sign\","] #[doc
-    = " \"encipher only\","] #[doc = " \"decipher only\","] #[doc = " \"any\","] #[doc =
-    " \"server auth\","] #[doc = " \"client auth\","] #[doc = " \"code signing\","] #[doc
-    = " \"email protection\","] #[doc = " \"s/mime\","] #[doc = " \"ipsec end system\","]
-    #[doc = " \"ipsec tunnel\","] #[doc = " \"ipsec user\","] #[doc =
-    " \"timestamping\","] #[doc = " \"ocsp signing\","] #[doc = " \"microsoft sgc\","]
-    #[doc = " \"netscape sgc\""] pub enum CertificateSpecUsage { #[doc =
-    " `\"signing\"`"] Signing = "signing", #[doc = " `\"digital signature\"`"]
-    DigitalSignature = "digital signature", #[doc = " `\"content commitment\"`"]
-    ContentCommitment = "content commitment", #[doc = " `\"key encipherment\"`"]
-    KeyEncipherment = "key encipherment", #[doc = " `\"key agreement\"`"] KeyAgreement =
-    "key agreement", #[doc = " `\"data encipherment\"`"] DataEncipherment =
-    "data encipherment", #[doc = " `\"cert sign\"`"] CertSign = "cert sign", #[doc =
-    " `\"crl sign\"`"] CrlSign = "crl sign", #[doc = " `\"encipher only\"`"] EncipherOnly
-    = "encipher only", #[doc = " `\"decipher only\"`"] DecipherOnly = "decipher only",
-    #[doc = " `\"any\"`"] Any = "any", #[doc = " `\"server auth\"`"] ServerAuth =
-    "server auth", #[doc = " `\"client auth\"`"] ClientAuth = "client auth", #[doc =
-    " `\"code signing\"`"] CodeSigning = "code signing", #[doc =
-    " `\"email protection\"`"] EmailProtection = "email protection", #[doc =
-    " `\"s/mime\"`"] SMime = "s/mime", #[doc = " `\"ipsec end system\"`"] IpsecEndSystem
-    = "ipsec end system", #[doc = " `\"ipsec tunnel\"`"] IpsecTunnel = "ipsec tunnel",
-    #[doc = " `\"ipsec user\"`"] IpsecUser = "ipsec user", #[doc = " `\"timestamping\"`"]
-    Timestamping = "timestamping", #[doc = " `\"ocsp signing\"`"] OcspSigning =
-    "ocsp signing", #[doc = " `\"microsoft sgc\"`"] MicrosoftSgc = "microsoft sgc", #[doc
-    = " `\"netscape sgc\"`"] NetscapeSgc = "netscape sgc", } #[doc =
-    r" A value this version of the schema does not list, kept as it is."] other Other
+/// KeyUsage specifies valid usage contexts for keys.
+/// See:
+/// https://tools.ietf.org/html/rfc5280#section-4.2.1.3
+/// https://tools.ietf.org/html/rfc5280#section-4.2.1.12
+///
+/// Valid KeyUsage values are as follows:
+/// "signing",
+/// "digital signature",
+/// "content commitment",
+/// "key encipherment",
+/// "key agreement",
+/// "data encipherment",
+/// "cert sign",
+/// "crl sign",
+/// "encipher only",
+/// "decipher only",
+/// "any",
+/// "server auth",
+/// "client auth",
+/// "code signing",
+/// "email protection",
+/// "s/mime",
+/// "ipsec end system",
+/// "ipsec tunnel",
+/// "ipsec user",
+/// "timestamping",
+/// "ocsp signing",
+/// "microsoft sgc",
+/// "netscape sgc"
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CertificateSpecUsage {
+    /// `"signing"`
+    Signing,
+    /// `"digital signature"`
+    DigitalSignature,
+    /// `"content commitment"`
+    ContentCommitment,
+    /// `"key encipherment"`
+    KeyEncipherment,
+    /// `"key agreement"`
+    KeyAgreement,
+    /// `"data encipherment"`
+    DataEncipherment,
+    /// `"cert sign"`
+    CertSign,
+    /// `"crl sign"`
+    CrlSign,
+    /// `"encipher only"`
+    EncipherOnly,
+    /// `"decipher only"`
+    DecipherOnly,
+    /// `"any"`
+    Any,
+    /// `"server auth"`
+    ServerAuth,
+    /// `"client auth"`
+    ClientAuth,
+    /// `"code signing"`
+    CodeSigning,
+    /// `"email protection"`
+    EmailProtection,
+    /// `"s/mime"`
+    SMime,
+    /// `"ipsec end system"`
+    IpsecEndSystem,
+    /// `"ipsec tunnel"`
+    IpsecTunnel,
+    /// `"ipsec user"`
+    IpsecUser,
+    /// `"timestamping"`
+    Timestamping,
+    /// `"ocsp signing"`
+    OcspSigning,
+    /// `"microsoft sgc"`
+    MicrosoftSgc,
+    /// `"netscape sgc"`
+    NetscapeSgc,
+    /// A value this version of the schema does not list, kept as it is.
+    Other(::std::string::String),
 }
+::kubegen_runtime::impl_string_enum!(
+    CertificateSpecUsage { Signing = "signing", DigitalSignature = "digital signature",
+    ContentCommitment = "content commitment", KeyEncipherment = "key encipherment",
+    KeyAgreement = "key agreement", DataEncipherment = "data encipherment", CertSign =
+    "cert sign", CrlSign = "crl sign", EncipherOnly = "encipher only", DecipherOnly =
+    "decipher only", Any = "any", ServerAuth = "server auth", ClientAuth = "client auth",
+    CodeSigning = "code signing", EmailProtection = "email protection", SMime = "s/mime",
+    IpsecEndSystem = "ipsec end system", IpsecTunnel = "ipsec tunnel", IpsecUser =
+    "ipsec user", Timestamping = "timestamping", OcspSigning = "ocsp signing",
+    MicrosoftSgc = "microsoft sgc", NetscapeSgc = "netscape sgc" } other Other
+);
 /// Status of the Certificate.
 /// This is set and managed automatically.
 /// Read-only.
@@ -930,13 +1048,22 @@ pub struct CertificateStatusCondition {
     #[serde(rename = "type", default)]
     pub type_: String,
 }
-::kubegen_runtime::string_enum! {
-    #[doc = " Status of the condition, one of (`True`, `False`, `Unknown`)."] pub enum
-    CertificateStatusConditionStatus { #[doc = " `\"True\"`"] True = "True", #[doc =
-    " `\"False\"`"] False = "False", #[doc = " `\"Unknown\"`"] Unknown = "Unknown", }
-    #[doc = r" A value this version of the schema does not list, kept as it is."] other
-    Other
+/// Status of the condition, one of (`True`, `False`, `Unknown`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CertificateStatusConditionStatus {
+    /// `"True"`
+    True,
+    /// `"False"`
+    False,
+    /// `"Unknown"`
+    Unknown,
+    /// A value this version of the schema does not list, kept as it is.
+    Other(::std::string::String),
 }
+::kubegen_runtime::impl_string_enum!(
+    CertificateStatusConditionStatus { True = "True", False = "False", Unknown =
+    "Unknown" } other Other
+);
 /// A Certificate resource should be created to ensure an up to date and signed
 /// X.509 certificate is stored in the Kubernetes Secret resource named in `spec.secretName`.
 ///

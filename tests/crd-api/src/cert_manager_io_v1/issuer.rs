@@ -171,15 +171,24 @@ pub struct IssuerSpecAcmeExternalAccountBinding {
     #[serde(rename = "keySecretRef", default)]
     pub key_secret_ref: crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef,
 }
-::kubegen_runtime::string_enum! {
-    #[doc = " Deprecated: keyAlgorithm field exists for historical compatibility"] #[doc
-    = " reasons and should not be used. The algorithm is now hardcoded to HS256"] #[doc =
-    " in golang/x/crypto/acme."] pub enum
-    IssuerSpecAcmeExternalAccountBindingKeyAlgorithm { #[doc = " `\"HS256\"`"] HS256 =
-    "HS256", #[doc = " `\"HS384\"`"] HS384 = "HS384", #[doc = " `\"HS512\"`"] HS512 =
-    "HS512", } #[doc =
-    r" A value this version of the schema does not list, kept as it is."] other Other
+/// Deprecated: keyAlgorithm field exists for historical compatibility
+/// reasons and should not be used. The algorithm is now hardcoded to HS256
+/// in golang/x/crypto/acme.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum IssuerSpecAcmeExternalAccountBindingKeyAlgorithm {
+    /// `"HS256"`
+    HS256,
+    /// `"HS384"`
+    HS384,
+    /// `"HS512"`
+    HS512,
+    /// A value this version of the schema does not list, kept as it is.
+    Other(::std::string::String),
 }
+::kubegen_runtime::impl_string_enum!(
+    IssuerSpecAcmeExternalAccountBindingKeyAlgorithm { HS256 = "HS256", HS384 = "HS384",
+    HS512 = "HS512" } other Other
+);
 /// PrivateKey is the name of a Kubernetes Secret resource that will be used to
 /// store the automatically generated ACME account private key.
 /// Optionally, a `key` may be specified to select a specific entry within
@@ -413,15 +422,25 @@ pub struct IssuerSpecAcmeSolverDns01AzureDNS {
         crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AzureDNSZoneType,
     >,
 }
-::kubegen_runtime::string_enum! {
-    #[doc = " name of the Azure environment (default AzurePublicCloud)"] pub enum
-    IssuerSpecAcmeSolverDns01AzureDNSEnvironment { #[doc = " `\"AzurePublicCloud\"`"]
-    AzurePublicCloud = "AzurePublicCloud", #[doc = " `\"AzureChinaCloud\"`"]
-    AzureChinaCloud = "AzureChinaCloud", #[doc = " `\"AzureGermanCloud\"`"]
-    AzureGermanCloud = "AzureGermanCloud", #[doc = " `\"AzureUSGovernmentCloud\"`"]
-    AzureUSGovernmentCloud = "AzureUSGovernmentCloud", } #[doc =
-    r" A value this version of the schema does not list, kept as it is."] other Other
+/// name of the Azure environment (default AzurePublicCloud)
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum IssuerSpecAcmeSolverDns01AzureDNSEnvironment {
+    /// `"AzurePublicCloud"`
+    AzurePublicCloud,
+    /// `"AzureChinaCloud"`
+    AzureChinaCloud,
+    /// `"AzureGermanCloud"`
+    AzureGermanCloud,
+    /// `"AzureUSGovernmentCloud"`
+    AzureUSGovernmentCloud,
+    /// A value this version of the schema does not list, kept as it is.
+    Other(::std::string::String),
 }
+::kubegen_runtime::impl_string_enum!(
+    IssuerSpecAcmeSolverDns01AzureDNSEnvironment { AzurePublicCloud = "AzurePublicCloud",
+    AzureChinaCloud = "AzureChinaCloud", AzureGermanCloud = "AzureGermanCloud",
+    AzureUSGovernmentCloud = "AzureUSGovernmentCloud" } other Other
+);
 /// Auth: Azure Workload Identity or Azure Managed Service Identity:
 /// Settings to enable Azure Workload Identity or Azure Managed Service Identity
 /// If set, ClientID, ClientSecret and TenantID must not be set.
@@ -450,19 +469,29 @@ pub struct IssuerSpecAcmeSolverDns01AzureDNSManagedIdentity {
     )]
     pub tenant_id: Option<String>,
 }
-::kubegen_runtime::string_enum! {
-    #[doc = " ZoneType determines which type of Azure DNS zone to use."] #[doc = ""]
-    #[doc = " Valid values are:"] #[doc =
-    "   - AzurePublicZone  (default): Use a public Azure DNS zone."] #[doc =
-    "   - AzurePrivateZone: Use an Azure Private DNS zone."] #[doc = ""] #[doc =
-    " If not specified, AzurePublicZone is used."] #[doc = ""] #[doc =
-    " Support for Azure Private DNS zones is currently"] #[doc =
-    " experimental and may change in future releases."] pub enum
-    IssuerSpecAcmeSolverDns01AzureDNSZoneType { #[doc = " `\"AzurePublicZone\"`"]
-    AzurePublicZone = "AzurePublicZone", #[doc = " `\"AzurePrivateZone\"`"]
-    AzurePrivateZone = "AzurePrivateZone", } #[doc =
-    r" A value this version of the schema does not list, kept as it is."] other Other
+/// ZoneType determines which type of Azure DNS zone to use.
+///
+/// Valid values are:
+///   - AzurePublicZone  (default): Use a public Azure DNS zone.
+///   - AzurePrivateZone: Use an Azure Private DNS zone.
+///
+/// If not specified, AzurePublicZone is used.
+///
+/// Support for Azure Private DNS zones is currently
+/// experimental and may change in future releases.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum IssuerSpecAcmeSolverDns01AzureDNSZoneType {
+    /// `"AzurePublicZone"`
+    AzurePublicZone,
+    /// `"AzurePrivateZone"`
+    AzurePrivateZone,
+    /// A value this version of the schema does not list, kept as it is.
+    Other(::std::string::String),
 }
+::kubegen_runtime::impl_string_enum!(
+    IssuerSpecAcmeSolverDns01AzureDNSZoneType { AzurePublicZone = "AzurePublicZone",
+    AzurePrivateZone = "AzurePrivateZone" } other Other
+);
 /// Use the Google Cloud DNS API to manage DNS01 challenge records.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IssuerSpecAcmeSolverDns01CloudDNS {
@@ -516,13 +545,21 @@ pub struct IssuerSpecAcmeSolverDns01Cloudflare {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub email: Option<String>,
 }
-::kubegen_runtime::string_enum! {
-    #[doc = " CNAMEStrategy configures how the DNS01 provider should handle CNAME"] #[doc
-    = " records when found in DNS zones."] pub enum
-    IssuerSpecAcmeSolverDns01CnameStrategy { #[doc = " `\"None\"`"] None = "None", #[doc
-    = " `\"Follow\"`"] Follow = "Follow", } #[doc =
-    r" A value this version of the schema does not list, kept as it is."] other Other
+/// CNAMEStrategy configures how the DNS01 provider should handle CNAME
+/// records when found in DNS zones.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum IssuerSpecAcmeSolverDns01CnameStrategy {
+    /// `"None"`
+    None,
+    /// `"Follow"`
+    Follow,
+    /// A value this version of the schema does not list, kept as it is.
+    Other(::std::string::String),
 }
+::kubegen_runtime::impl_string_enum!(
+    IssuerSpecAcmeSolverDns01CnameStrategy { None = "None", Follow = "Follow" } other
+    Other
+);
 /// Use the DigitalOcean DNS API to manage DNS01 challenge records.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IssuerSpecAcmeSolverDns01Digitalocean {
@@ -575,13 +612,19 @@ pub struct IssuerSpecAcmeSolverDns01Rfc2136 {
         crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef,
     >,
 }
-::kubegen_runtime::string_enum! {
-    #[doc =
-    " Protocol to use for dynamic DNS update queries. Valid values are (case-sensitive) ``TCP`` and ``UDP``; ``UDP`` (default)."]
-    pub enum IssuerSpecAcmeSolverDns01Rfc2136Protocol { #[doc = " `\"TCP\"`"] TCP =
-    "TCP", #[doc = " `\"UDP\"`"] UDP = "UDP", } #[doc =
-    r" A value this version of the schema does not list, kept as it is."] other Other
+/// Protocol to use for dynamic DNS update queries. Valid values are (case-sensitive) ``TCP`` and ``UDP``; ``UDP`` (default).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum IssuerSpecAcmeSolverDns01Rfc2136Protocol {
+    /// `"TCP"`
+    TCP,
+    /// `"UDP"`
+    UDP,
+    /// A value this version of the schema does not list, kept as it is.
+    Other(::std::string::String),
 }
+::kubegen_runtime::impl_string_enum!(
+    IssuerSpecAcmeSolverDns01Rfc2136Protocol { TCP = "TCP", UDP = "UDP" } other Other
+);
 /// Use the AWS Route53 API to manage DNS01 challenge records.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IssuerSpecAcmeSolverDns01Route53 {
@@ -2151,13 +2194,22 @@ pub struct IssuerStatusCondition {
     #[serde(rename = "type", default)]
     pub type_: String,
 }
-::kubegen_runtime::string_enum! {
-    #[doc = " Status of the condition, one of (`True`, `False`, `Unknown`)."] pub enum
-    IssuerStatusConditionStatus { #[doc = " `\"True\"`"] True = "True", #[doc =
-    " `\"False\"`"] False = "False", #[doc = " `\"Unknown\"`"] Unknown = "Unknown", }
-    #[doc = r" A value this version of the schema does not list, kept as it is."] other
-    Other
+/// Status of the condition, one of (`True`, `False`, `Unknown`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum IssuerStatusConditionStatus {
+    /// `"True"`
+    True,
+    /// `"False"`
+    False,
+    /// `"Unknown"`
+    Unknown,
+    /// A value this version of the schema does not list, kept as it is.
+    Other(::std::string::String),
 }
+::kubegen_runtime::impl_string_enum!(
+    IssuerStatusConditionStatus { True = "True", False = "False", Unknown = "Unknown" }
+    other Other
+);
 /// An Issuer represents a certificate issuing authority which can be
 /// referenced as part of `issuerRef` fields.
 /// It is scoped to a single namespace and can therefore only be referenced by

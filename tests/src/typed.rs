@@ -1,0 +1,31 @@
+//! kubegen clients for the control plane's users.
+
+use std::path::Path;
+
+use kubegen_runtime::Client;
+use kubegen_runtime::config::{Config, Kubeconfig, KubeconfigOptions};
+
+use crate::{ControlPlane, Error, User};
+
+/// A kubegen client from a kubeconfig file, through the same loading path a user's
+/// `~/.kube/config` takes.
+pub fn client_from_kubeconfig(path: &Path) -> Result<Client, Error> {
+    let kubeconfig = Kubeconfig::read(path)?;
+    let config = Config::from_custom_kubeconfig(&kubeconfig, &KubeconfigOptions::default())?;
+    Ok(Client::new(config)?)
+}
+
+impl ControlPlane {
+    /// A kubegen client as the admin (`system:masters`). Build one per test: a client's
+    /// connections belong to the tokio runtime that made them.
+    pub fn kube_client(&self) -> Result<Client, Error> {
+        client_from_kubeconfig(self.kubeconfig_path())
+    }
+}
+
+impl User {
+    /// A kubegen client as this user.
+    pub fn kube_client(&self) -> Result<Client, Error> {
+        client_from_kubeconfig(self.kubeconfig_path())
+    }
+}

@@ -1,0 +1,138 @@
+//! Errors come back typed, with the server's message: 404, 409 (stale resourceVersion), 422,
+//! 403 (a user without rights), 401; and failures before the server answers are clear:
+//! connection refused, a certificate from an unknown CA, a server name the certificate does
+//! not have.
+
+use std::collections::BTreeMap;
+
+use kubegen_api::Clientset;
+use kubegen_api::core_v1::ConfigMap;
+use kubegen_runtime::client::Reason;
+use kubegen_runtime::client::params::{ListParams, PostParams};
+use kubegen_runtime::config::{Auth, Config};
+use kubegen_runtime::{Client, Error, ObjectMeta};
+use kubegen_tests::ControlPlane;
+
+fn configmap(name: &str) -> ConfigMap {
+    ConfigMap {
+        metadata: ObjectMeta { name: Some(name.to_owned()), ..ObjectMeta::default() },
+        data: Some(BTreeMap::from([("k".to_owned(), "v".to_owned())])),
+        ..ConfigMap::default()
+    }
+}
+
+fn admin_config(cp: &ControlPlane) -> Config {
+    let kubeconfig = kubegen_runtime::config::Kubeconfig::read(cp.kubeconfig_path()).expect("kubeconfig");
+    Config::from_custom_kubeconfig(&kubeconfig, &Default::default()).expect("config")
+}
+
+#[tokio::test]
+async fn server_errors_are_typed() {
+    kubegen_tests::init_tracing();
+    let cp = ControlPlane::shared().expect("shared control plane");
+    let ns = cp.fresh_namespace("errors").await.expect("namespace");
+    let api = Clientset::new(cp.kube_client().expect("client")).core_v1().config_maps(&ns);
+
+    let missing = api.get("missing").await.expect_err("404");
+    assert!(missing.is_not_found());
+    assert_eq!(missing.code(), Some(404));
+    assert_eq!(missing.api().and_then(|e| e.status.message.as_deref()), Some("configmaps \"missing\" not found"));
+
+    let created = api.create(&PostParams::default(), &configmap("taken")).await.expect("create");
+    let exists = api.create(&PostParams::default(), &configmap("taken")).await.expect_err("409");
+    assert!(exists.is_already_exists(), "{exists}");
+
+    let mut fresh = created.clone();
+    fresh.data = Some(BTreeMap::from([("k".to_owned(), "fresh".to_owned())]));
+    api.replace("taken", &PostParams::default(), &fresh).await.expect("first replace");
+    let mut stale = created.clone();
+    stale.data = Some(BTreeMap::from([("k".to_owned(), "stale".to_owned())]));
+    let conflict = api.replace("taken", &PostParams::default(), &stale).await.expect_err("409 stale");
+    assert!(conflict.is_conflict(), "{conflict}");
+    assert!(
+        conflict.to_string().contains("the object has been modified; please apply your changes to the latest version"),
+        "{conflict}"
+    );
+
+    let invalid = api.create(&PostParams::default(), &configmap("Not_A_Valid_Name")).await.expect_err("422");
+    assert!(invalid.is_invalid(), "{invalid}");
+    assert_eq!(invalid.code(), Some(422));
+    let causes = invalid.api().and_then(|e| e.status.details.as_ref()).and_then(|d| d.causes.clone()).expect("causes");
+    assert_eq!(causes[0].field.as_deref(), Some("metadata.name"));
+
+    // A user the harness creates without any role.
+    let nobody = cp.create_user("nobody", &[]).expect("user");
+    let as_nobody = Clientset::new(nobody.kube_client().expect("client")).core_v1().config_maps(&ns);
+    let forbidden = as_nobody.list(&ListParams::default()).await.expect_err("403");
+    assert!(forbidden.is_forbidden(), "{forbidden}");
+    assert_eq!(forbidden.reason(), Some(Reason::Forbidden));
+    assert!(forbidden.to_string().contains("User \"nobody\" cannot list resource \"configmaps\""), "{forbidden}");
+
+    // A token the server does not know, and no client certificate: 401.
+    let mut config = admin_config(cp);
+    config.client_certificate = None;
+    config.auth = Auth::Token("not-a-token".into());
+    let unauthenticated = Client::new(config).expect("client");
+    let error =
+        Clientset::new(unauthenticated).core_v1().namespaces().list(&ListParams::default()).await.expect_err("401");
+    assert!(error.is_unauthorized(), "{error}");
+}
+
+#[tokio::test]
+async fn connection_refused_is_clear() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let config = Config::new(format!("https://127.0.0.1:{port}").parse().expect("url"));
+    let client = Client::new(config).expect("client");
+    let error = Clientset::new(client).core_v1().namespaces().list(&ListParams::default()).await.expect_err("refused");
+    assert!(matches!(error, Error::Transport { .. }), "{error:?}");
+    let message = error.to_string();
+    assert!(message.contains(&format!("https://127.0.0.1:{port}/api/v1/namespaces")), "{message}");
+    assert!(message.contains("cannot connect"), "{message}");
+    assert!(message.to_lowercase().contains("connection refused"), "{message}");
+}
+
+#[tokio::test]
+async fn tls_failures_are_clear() {
+    let cp = ControlPlane::shared().expect("shared control plane");
+
+    // A CA that did not sign the server's certificate.
+    let key = rcgen::KeyPair::generate().expect("key");
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let other_ca = params.self_signed(&key).expect("CA");
+    let mut config = admin_config(cp);
+    config.root_certificates = Some(other_ca.pem().into_bytes());
+    let error = Clientset::new(Client::new(config).expect("client"))
+        .core_v1()
+        .namespaces()
+        .list(&ListParams::default())
+        .await
+        .expect_err("unknown CA");
+    let message = error.to_string();
+    assert!(matches!(error, Error::Transport { .. }), "{error:?}");
+    assert!(message.contains("UnknownIssuer") || message.contains("unknown issuer"), "{message}");
+
+    // The server's certificate names 127.0.0.1 and localhost, not this.
+    let mut config = admin_config(cp);
+    config.tls_server_name = Some("elsewhere.example.com".into());
+    let error = Clientset::new(Client::new(config).expect("client"))
+        .core_v1()
+        .namespaces()
+        .list(&ListParams::default())
+        .await
+        .expect_err("wrong name");
+    assert!(error.to_string().contains("NotValidForName") || error.to_string().contains("not valid for"), "{error}");
+
+    // ... but `localhost` is, even though the URL says 127.0.0.1.
+    let mut config = admin_config(cp);
+    config.tls_server_name = Some("localhost".into());
+    let client = Client::new(config).expect("client");
+    Clientset::new(client).core_v1().namespaces().list(&ListParams::default()).await.expect("tls-server-name");
+
+    // insecure-skip-tls-verify: any certificate.
+    let mut config = admin_config(cp);
+    config.root_certificates = Some(other_ca.pem().into_bytes());
+    config.accept_invalid_certificates = true;
+    let client = Client::new(config).expect("client");
+    Clientset::new(client).core_v1().namespaces().list(&ListParams::default()).await.expect("insecure");
+}
