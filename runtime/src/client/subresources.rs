@@ -20,7 +20,7 @@ pub enum Deleted<T> {
     /// The object, still present (being deleted).
     Object(T),
     /// The object is gone.
-    Status(Status),
+    Status(Box<Status>),
 }
 
 impl<T: DeserializeOwned> Deleted<T> {

@@ -93,8 +93,9 @@ pub struct AuthInfo {
     /// Bearer token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
-    /// File with a bearer token, re-read when it changes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// File with a bearer token, re-read when it changes (`tokenFile`: kubectl spells this one
+    /// in camel case).
+    #[serde(default, rename = "tokenFile", skip_serializing_if = "Option::is_none")]
     pub token_file: Option<String>,
     /// Basic auth user name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -243,12 +244,15 @@ impl Kubeconfig {
     /// Reads and merges the default files. Missing files listed in `KUBECONFIG` are skipped,
     /// as kubectl does; `None` when there is no file at all.
     pub fn read_default() -> Result<Option<Self>, ConfigError> {
+        Self::read_all(&Self::default_paths())
+    }
+
+    /// Reads and merges `paths` in order (the first to define an entry wins), skipping files
+    /// that do not exist; `None` when none exists.
+    pub fn read_all(paths: &[PathBuf]) -> Result<Option<Self>, ConfigError> {
         let mut merged: Option<Kubeconfig> = None;
-        for path in Self::default_paths() {
-            if !path.exists() {
-                continue;
-            }
-            let config = Self::read(&path)?;
+        for path in paths.iter().filter(|path| path.exists()) {
+            let config = Self::read(path)?;
             match &mut merged {
                 Some(merged) => merged.merge(config),
                 None => merged = Some(config),

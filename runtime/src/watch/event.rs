@@ -31,7 +31,7 @@ pub enum WatchEvent<K> {
     /// No change, only a newer resourceVersion to resume from.
     Bookmark(Bookmark),
     /// The server ended the watch with an error; 410 means the resourceVersion is too old.
-    Error(Status),
+    Error(Box<Status>),
 }
 
 /// A bookmark: the resourceVersion the watch has reached.
