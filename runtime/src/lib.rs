@@ -10,11 +10,14 @@
 //!   [`Client`] (rustls, rate limits, retries, decoded `Status` errors), and [`Api`], the
 //!   typed verbs and subresources of a resource.
 //! - [`watch`]: typed watch events, decoded as they arrive.
+//! - [`cache`]: informers: reflector, DeltaFIFO, indexed store, shared informers with
+//!   handlers, listers and the informer factory.
 //! - [`types`]: the apimachinery types the runtime itself depends on ([`ObjectMeta`],
 //!   [`Status`], [`Time`], [`Quantity`], [`IntOrString`], ...). Generated crates re-export
 //!   them instead of generating them, and `kubegen` checks at generation time that the
 //!   spec's versions of these types have no field the runtime's lack.
 
+pub mod cache;
 pub mod client;
 pub mod config;
 pub mod resource;

@@ -1,0 +1,84 @@
+//! `ListerWatcher`: the two requests a reflector makes, behind a trait so that the reflector's
+//! state machine can be driven by scripted responses in tests.
+
+use std::sync::Arc;
+
+use futures::StreamExt;
+use futures::future::BoxFuture;
+use futures::stream::BoxStream;
+
+use crate::client::params::{ListParams, WatchParams};
+use crate::client::{Api, Error, ObjectList};
+use crate::resource::{Object, verbs};
+use crate::watch::WatchEvent;
+
+/// A stream of watch events.
+pub type EventStream<K> = BoxStream<'static, Result<WatchEvent<K>, Error>>;
+
+/// Lists and watches one kind of object.
+pub trait ListerWatcher<K>: Send + Sync + 'static {
+    /// Lists (one page, per `params`).
+    fn list(&self, params: ListParams) -> BoxFuture<'static, Result<ObjectList<K>, Error>>;
+
+    /// Opens a watch from `resource_version`.
+    fn watch(&self, params: WatchParams, resource_version: String)
+    -> BoxFuture<'static, Result<EventStream<K>, Error>>;
+
+    /// What is listed, for logs and errors: `pods in namespace "web"`, `nodes`.
+    fn describe(&self) -> String;
+}
+
+/// Changes the selectors of an informer's lists and watches (client-go's
+/// `TweakListOptionsFunc`).
+pub type TweakListParams = Arc<dyn Fn(&mut ListParams) + Send + Sync>;
+
+/// The lister-watcher of an [`Api`], with optional selectors.
+pub struct ApiListerWatcher<K> {
+    api: Api<K>,
+    tweak: Option<TweakListParams>,
+}
+
+impl<K> ApiListerWatcher<K> {
+    /// Lists and watches through `api`, with `tweak` applied to every request's selectors.
+    pub fn new(api: Api<K>, tweak: Option<TweakListParams>) -> Self {
+        Self { api, tweak }
+    }
+}
+
+impl<K: Object + verbs::List + verbs::Watch> ListerWatcher<K> for ApiListerWatcher<K> {
+    fn list(&self, mut params: ListParams) -> BoxFuture<'static, Result<ObjectList<K>, Error>> {
+        if let Some(tweak) = &self.tweak {
+            tweak(&mut params);
+        }
+        let api = self.api.clone();
+        Box::pin(async move { api.list(&params).await })
+    }
+
+    fn watch(
+        &self,
+        mut params: WatchParams,
+        resource_version: String,
+    ) -> BoxFuture<'static, Result<EventStream<K>, Error>> {
+        if let Some(tweak) = &self.tweak {
+            let mut selectors = ListParams::default();
+            tweak(&mut selectors);
+            params.label_selector = selectors.label_selector;
+            params.field_selector = selectors.field_selector;
+        }
+        let api = self.api.clone();
+        Box::pin(async move { Ok(api.watch(&params, &resource_version).await?.boxed()) })
+    }
+
+    fn describe(&self) -> String {
+        let path = self.api.resource_path();
+        let resource = if path.group.is_empty() {
+            format!("{}/{}", path.version, path.plural)
+        } else {
+            format!("{}/{}/{}", path.group, path.version, path.plural)
+        };
+        match &path.namespace {
+            Some(namespace) => format!("{resource} in namespace {namespace:?}"),
+            None => resource,
+        }
+    }
+}

@@ -1,0 +1,648 @@
+//! The Reflector: keeps a [`DeltaFifo`] in step with the server by listing, then watching.
+//!
+//! The algorithm is client-go's (`tools/cache/reflector.go`):
+//!
+//! - **List** at a resourceVersion chosen by [`State::list_version`]: `"0"` the first time
+//!   (served from the API server's watch cache), the last version seen on later relists (at
+//!   least as fresh, never back in time), and `""` (a consistent read from etcd) after a 410
+//!   Gone or a "too large resource version" answer. Pages of 500 objects, following continue
+//!   tokens; an expired continue token restarts the list with `""`. The result replaces the
+//!   FIFO's content as one batch.
+//! - **Watch** from the list's resourceVersion with bookmarks, with a random server timeout
+//!   of 5 to 10 minutes so that thousands of informers do not reconnect at once. Each event
+//!   advances the resourceVersion; a bookmark advances it without an object. A watch that
+//!   ends normally is reopened from the last resourceVersion, without relisting. A 410
+//!   (an ERROR event or an HTTP 410) relists; a watch that ends within a second without an
+//!   event counts as an error, so a broken server cannot make the reflector spin.
+//! - **Streaming list** (optional, KEP-3157): one watch with `sendInitialEvents=true` whose
+//!   initial ADDED events are collected until the bookmark annotated
+//!   `k8s.io/initial-events-end`, which replaces the FIFO's content at the bookmark's version;
+//!   the same watch then goes on. The initial events do not advance the resourceVersion (they
+//!   are not in version order). A server that refuses the request makes the reflector fall
+//!   back to list and watch.
+//! - **Errors** back off: 0.8 s doubling to 30 s with jitter, reset after two minutes of
+//!   health. Connection refused and 429 while opening a watch back off and watch again
+//!   without relisting.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use tokio_util::sync::CancellationToken;
+
+use super::backoff::{Backoff, BackoffSettings};
+use super::delta_fifo::DeltaFifo;
+use super::listwatch::{EventStream, ListerWatcher};
+use super::store::Store;
+use crate::client::params::{ListParams, VersionMatch, WatchParams};
+use crate::client::{ApiError, Error};
+use crate::resource::Object;
+use crate::types::Status;
+use crate::watch::WatchEvent;
+
+/// A function applied to every object before it is cached (for example, to drop
+/// `managedFields`); it must not change the object's key.
+pub type Transform<K> = Arc<dyn Fn(K) -> K + Send + Sync>;
+
+/// How a reflector lists and watches.
+#[derive(Clone, Debug)]
+pub struct ReflectorOptions {
+    /// Objects per list page (default 500).
+    pub page_size: u32,
+    /// Start with a streaming list instead of list and watch (default off).
+    pub streaming_list: bool,
+    /// Watches last a random time between this and twice this (default 5 minutes).
+    pub min_watch_timeout: Duration,
+    /// Backoff after errors.
+    pub backoff: BackoffSettings,
+}
+
+impl Default for ReflectorOptions {
+    fn default() -> Self {
+        Self {
+            page_size: 500,
+            streaming_list: false,
+            min_watch_timeout: Duration::from_secs(300),
+            backoff: BackoffSettings::default(),
+        }
+    }
+}
+
+/// What the reflector tells its owner.
+#[derive(Debug)]
+pub enum ReflectorEvent<'a> {
+    /// A list (or streaming list) replaced the FIFO's content.
+    Listed {
+        /// Objects listed.
+        count: usize,
+        /// The list's resourceVersion.
+        resource_version: &'a str,
+    },
+    /// A bookmark or event advanced the resourceVersion.
+    Progressed {
+        /// The resourceVersion reached.
+        resource_version: &'a str,
+    },
+    /// A request failed; the reflector backs off and retries.
+    Failed {
+        /// The error.
+        error: &'a Error,
+        /// Whether no list has succeeded yet.
+        before_first_list: bool,
+    },
+}
+
+/// Receives [`ReflectorEvent`]s.
+pub type ReflectorObserver = Arc<dyn Fn(ReflectorEvent<'_>) + Send + Sync>;
+
+/// Where the reflector is.
+#[derive(Debug, Default)]
+struct State {
+    /// The last resourceVersion seen (list, event or bookmark).
+    version: String,
+    /// The last version could not be listed or watched (410 or too large): list with `""`.
+    version_unavailable: bool,
+    /// The server refused a streaming list; use list and watch from now on.
+    streaming_refused: bool,
+    /// A list has succeeded.
+    listed: bool,
+}
+
+impl State {
+    fn list_version(&self) -> String {
+        if self.version_unavailable {
+            String::new()
+        } else if self.version.is_empty() {
+            "0".to_owned()
+        } else {
+            self.version.clone()
+        }
+    }
+}
+
+/// Why a list-and-watch cycle ended.
+enum Ended {
+    /// The last resourceVersion is too old: relist at once (with `""` if that fails too).
+    Expired,
+    /// A failure: back off, then relist.
+    Failed(Error),
+}
+
+/// Keeps a FIFO in step with the server. See the module documentation.
+pub struct Reflector<K> {
+    lister_watcher: Arc<dyn ListerWatcher<K>>,
+    fifo: Arc<DeltaFifo<K>>,
+    store: Arc<Store<K>>,
+    transform: Option<Transform<K>>,
+    options: ReflectorOptions,
+    observer: Option<ReflectorObserver>,
+}
+
+impl<K: Object> Reflector<K> {
+    /// A reflector filling `fifo`; `store` is the cache the FIFO feeds (bookmarks record their
+    /// resourceVersion there).
+    pub fn new(
+        lister_watcher: Arc<dyn ListerWatcher<K>>,
+        fifo: Arc<DeltaFifo<K>>,
+        store: Arc<Store<K>>,
+        options: ReflectorOptions,
+    ) -> Self {
+        Self { lister_watcher, fifo, store, transform: None, options, observer: None }
+    }
+
+    /// Applies `transform` to every object before it is queued.
+    pub fn with_transform(mut self, transform: Option<Transform<K>>) -> Self {
+        self.transform = transform;
+        self
+    }
+
+    /// Reports progress and errors to `observer`.
+    pub fn with_observer(mut self, observer: ReflectorObserver) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    fn report(&self, event: ReflectorEvent<'_>) {
+        if let Some(observer) = &self.observer {
+            observer(event);
+        }
+    }
+
+    fn prepare(&self, object: K) -> Arc<K> {
+        Arc::new(match &self.transform {
+            Some(transform) => transform(object),
+            None => object,
+        })
+    }
+
+    /// Lists and watches until `shutdown` is cancelled.
+    pub async fn run(self, shutdown: CancellationToken) {
+        let what = self.lister_watcher.describe();
+        let mut state = State::default();
+        let mut backoff = Backoff::new(self.options.backoff);
+        loop {
+            let ended = tokio::select! {
+                biased;
+                () = shutdown.cancelled() => return,
+                ended = self.list_and_watch(&mut state, &mut backoff) => ended,
+            };
+            let error = match ended {
+                Ended::Expired => {
+                    tracing::debug!("{what}: resourceVersion {} expired; relisting", state.version);
+                    continue;
+                }
+                Ended::Failed(error) => error,
+            };
+            self.report(ReflectorEvent::Failed { error: &error, before_first_list: !state.listed });
+            let delay = backoff.next_delay(Instant::now());
+            tracing::warn!("{what}: {error}; retrying in {delay:.1?}");
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = tokio::time::sleep(delay) => {}
+            }
+        }
+    }
+
+    async fn list_and_watch(&self, state: &mut State, backoff: &mut Backoff) -> Ended {
+        if self.options.streaming_list && !state.streaming_refused {
+            match self.open_streaming_list(state).await {
+                Ok(stream) => return self.watch_loop(state, backoff, Some(stream)).await,
+                Err(error) if refuses_streaming(&error) => {
+                    tracing::info!(
+                        "{}: the server refused a streaming list ({error}); using list and watch",
+                        self.lister_watcher.describe()
+                    );
+                    state.streaming_refused = true;
+                }
+                Err(error) if is_expired(&error) => {
+                    state.version_unavailable = true;
+                    return Ended::Expired;
+                }
+                Err(error) => return Ended::Failed(error),
+            }
+        }
+        if let Err(error) = self.list(state).await {
+            return Ended::Failed(error);
+        }
+        self.watch_loop(state, backoff, None).await
+    }
+
+    /// Lists every page and replaces the FIFO's content.
+    async fn list(&self, state: &mut State) -> Result<(), Error> {
+        let mut version = state.list_version();
+        'list: loop {
+            let mut objects = Vec::new();
+            let mut params = ListParams { limit: Some(self.options.page_size), ..ListParams::default() };
+            if !version.is_empty() {
+                params.resource_version = Some(version.clone());
+                params.version_match = (version != "0").then_some(VersionMatch::NotOlderThan);
+            }
+            loop {
+                let continuing = params.continue_token.is_some();
+                let page = match self.lister_watcher.list(params.clone()).await {
+                    Ok(page) => page,
+                    Err(error)
+                        if (is_expired(&error) || is_too_large(&error)) && (!version.is_empty() || continuing) =>
+                    {
+                        // The version (or the continue token's) is gone: list the newest state.
+                        tracing::debug!("{}: {error}; listing again from etcd", self.lister_watcher.describe());
+                        state.version_unavailable = true;
+                        version = String::new();
+                        continue 'list;
+                    }
+                    Err(error) => return Err(error),
+                };
+                let list_version = page.resource_version().unwrap_or_default().to_owned();
+                let next = page.continue_token().map(str::to_owned);
+                objects.extend(page.items.into_iter().map(|object| self.prepare(object)));
+                match next {
+                    Some(token) => {
+                        params = ListParams {
+                            limit: Some(self.options.page_size),
+                            continue_token: Some(token),
+                            ..ListParams::default()
+                        };
+                    }
+                    None => {
+                        let count = objects.len();
+                        self.fifo.replace(objects, list_version.clone());
+                        state.version = list_version;
+                        state.version_unavailable = false;
+                        state.listed = true;
+                        self.report(ReflectorEvent::Listed { count, resource_version: &state.version });
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+
+    async fn open_streaming_list(&self, state: &State) -> Result<EventStream<K>, Error> {
+        let version = if state.version_unavailable || !state.listed { String::new() } else { state.version.clone() };
+        let params =
+            WatchParams { timeout_seconds: Some(self.watch_timeout()), ..WatchParams::default() }.streaming_list();
+        self.lister_watcher.watch(params, version).await
+    }
+
+    fn watch_timeout(&self) -> u32 {
+        let minimum = self.options.min_watch_timeout.as_secs_f64();
+        (minimum * (1.0 + fastrand::f64())).round().max(1.0) as u32
+    }
+
+    /// Watches from the last resourceVersion, reopening the watch whenever it ends normally.
+    /// `initial` is an open streaming-list watch whose initial events are still to come.
+    async fn watch_loop(&self, state: &mut State, backoff: &mut Backoff, initial: Option<EventStream<K>>) -> Ended {
+        let mut streaming = initial;
+        loop {
+            let (stream, collecting) = match streaming.take() {
+                Some(stream) => (stream, true),
+                None => {
+                    let params = WatchParams { timeout_seconds: Some(self.watch_timeout()), ..WatchParams::default() };
+                    match self.lister_watcher.watch(params, state.version.clone()).await {
+                        Ok(stream) => (stream, false),
+                        Err(error) if is_expired(&error) => return Ended::Expired,
+                        Err(error) if is_connection_refused(&error) || error.code() == Some(429) => {
+                            let delay = backoff.next_delay(Instant::now());
+                            tracing::info!(
+                                "{}: {error}; watching again in {delay:.1?}",
+                                self.lister_watcher.describe()
+                            );
+                            tokio::time::sleep(delay).await;
+                            continue;
+                        }
+                        Err(error) => return Ended::Failed(error),
+                    }
+                }
+            };
+            let started = Instant::now();
+            match self.consume(stream, state, collecting).await {
+                Consumed::Closed { events } => {
+                    if events == 0 && started.elapsed() < Duration::from_secs(1) {
+                        return Ended::Failed(Error::InvalidRequest(format!(
+                            "the watch of {} closed at once without an event",
+                            self.lister_watcher.describe()
+                        )));
+                    }
+                }
+                Consumed::Ended(ended) => return ended,
+            }
+        }
+    }
+
+    async fn consume(&self, mut stream: EventStream<K>, state: &mut State, mut collecting: bool) -> Consumed {
+        let mut events = 0usize;
+        let mut initial: Vec<Arc<K>> = Vec::new();
+        while let Some(event) = stream.next().await {
+            let event = match event {
+                Ok(event) => event,
+                Err(error) => return Consumed::Ended(Ended::Failed(error)),
+            };
+            events += 1;
+            match event {
+                WatchEvent::Added(object) if collecting => initial.push(self.prepare(object)),
+                WatchEvent::Added(object) => self.apply(state, object, |fifo, object| fifo.add(object)),
+                WatchEvent::Modified(object) => self.apply(state, object, |fifo, object| fifo.update(object)),
+                WatchEvent::Deleted(object) => self.apply(state, object, |fifo, object| fifo.delete(object)),
+                WatchEvent::Bookmark(bookmark) => {
+                    if collecting && bookmark.is_initial_events_end() {
+                        collecting = false;
+                        let count = initial.len();
+                        self.fifo.replace(std::mem::take(&mut initial), bookmark.resource_version.clone());
+                        state.listed = true;
+                        state.version_unavailable = false;
+                        state.version = bookmark.resource_version;
+                        self.report(ReflectorEvent::Listed { count, resource_version: &state.version });
+                    } else if !collecting && !bookmark.resource_version.is_empty() {
+                        self.store.set_resource_version(&bookmark.resource_version);
+                        state.version = bookmark.resource_version;
+                        self.report(ReflectorEvent::Progressed { resource_version: &state.version });
+                    }
+                }
+                WatchEvent::Error(status) => {
+                    if is_expired_status(&status) {
+                        state.version_unavailable = collecting;
+                        return Consumed::Ended(Ended::Expired);
+                    }
+                    return Consumed::Ended(Ended::Failed(Error::Api(Box::new(ApiError {
+                        method: "GET".to_owned(),
+                        url: format!("watch of {}", self.lister_watcher.describe()),
+                        code: status.code.and_then(|code| u16::try_from(code).ok()).unwrap_or(500),
+                        status: *status,
+                    }))));
+                }
+            }
+        }
+        if collecting {
+            return Consumed::Ended(Ended::Failed(Error::InvalidRequest(format!(
+                "the streaming list of {} ended before its initial-events-end bookmark",
+                self.lister_watcher.describe()
+            ))));
+        }
+        Consumed::Closed { events }
+    }
+
+    fn apply(&self, state: &mut State, object: K, queue: impl FnOnce(&DeltaFifo<K>, Arc<K>)) {
+        let object = self.prepare(object);
+        if let Some(version) = object.metadata().resource_version() {
+            state.version = version.to_owned();
+        }
+        queue(&self.fifo, object);
+    }
+}
+
+enum Consumed {
+    /// The server closed the watch.
+    Closed { events: usize },
+    /// The watch failed or expired.
+    Ended(Ended),
+}
+
+fn is_expired_status(status: &Status) -> bool {
+    status.code == Some(410) || matches!(status.reason.as_deref(), Some("Expired" | "Gone"))
+}
+
+/// 410 Gone or Expired: the resourceVersion (or continue token) is no longer available.
+fn is_expired(error: &Error) -> bool {
+    error.is_gone()
+}
+
+/// etcd does not have the requested resourceVersion yet (the API server answers 504 with
+/// cause `ResourceVersionTooLarge`).
+fn is_too_large(error: &Error) -> bool {
+    let Some(api) = error.api() else { return false };
+    let too_large_cause =
+        api.status.details.as_ref().and_then(|details| details.causes.as_ref()).is_some_and(|causes| {
+            causes.iter().any(|cause| cause.reason.as_deref() == Some("ResourceVersionTooLarge"))
+        });
+    too_large_cause
+        || api.status.message.as_deref().is_some_and(|message| message.contains("Too large resource version"))
+}
+
+fn is_connection_refused(error: &Error) -> bool {
+    matches!(error, Error::Transport { message, .. } if message.to_lowercase().contains("connection refused"))
+}
+
+/// The server does not do streaming lists: the request itself is rejected as invalid.
+fn refuses_streaming(error: &Error) -> bool {
+    matches!(error.code(), Some(400 | 415 | 422))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::delta_fifo::Popped;
+    use crate::cache::index::default_indexers;
+    use crate::cache::testing::{Call, End, Scripted, Thing, api_error, bookmark, expired_event, list, thing};
+
+    fn list_call(version: Option<&str>) -> Call {
+        Call::List { version: version.map(str::to_owned), limit: Some(500), continue_token: None }
+    }
+
+    fn watch_call(version: &str) -> Call {
+        Call::Watch { version: version.to_owned(), initial_events: false }
+    }
+
+    fn start(script: &Scripted, options: ReflectorOptions) -> (Arc<DeltaFifo<Thing>>, CancellationToken) {
+        let fifo = Arc::new(DeltaFifo::new());
+        let store = Arc::new(Store::new(default_indexers::<Thing>()));
+        let reflector = Reflector::new(Arc::new(script.clone()), fifo.clone(), store, options);
+        let shutdown = CancellationToken::new();
+        tokio::spawn(reflector.run(shutdown.clone()));
+        (fifo, shutdown)
+    }
+
+    /// Pops everything queued: `replace@<version>:<names>` or `<key>:<kind>:<value>` lines.
+    async fn drain(fifo: &DeltaFifo<Thing>) -> Vec<String> {
+        let mut seen = Vec::new();
+        while !fifo.is_empty() {
+            let item = fifo.pop(|popped| match popped {
+                Popped::Replace(batch) => {
+                    let names: Vec<&str> = batch.objects.iter().map(|o| o.metadata.name()).collect();
+                    vec![format!("replace@{}:{}", batch.resource_version, names.join(","))]
+                }
+                Popped::Deltas { key, deltas } => deltas
+                    .iter()
+                    .map(|delta| format!("{key}:{:?}:{}", delta.kind, delta.object.object().value))
+                    .collect(),
+            });
+            seen.extend(item.await.expect("an item"));
+        }
+        seen
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn lists_from_the_cache_then_watches_and_resumes_without_relisting() {
+        let script = Scripted::default();
+        script.list(Ok(list(10, vec![thing("ns", "a", 5, "a0"), thing("ns", "b", 6, "b0")], None)));
+        script.watch(
+            vec![
+                WatchEvent::Modified(thing("ns", "a", 11, "a1")),
+                bookmark(12, false),
+                WatchEvent::Deleted(thing("ns", "b", 13, "b0")),
+            ],
+            End::Close,
+        );
+        let (fifo, shutdown) = start(&script, ReflectorOptions::default());
+        script.wait_for_calls(3).await;
+        assert_eq!(script.calls(), [list_call(Some("0")), watch_call("10"), watch_call("13")]);
+        assert_eq!(drain(&fifo).await, ["replace@10:a,b", "ns/a:Updated:a1", "ns/b:Deleted:b0"]);
+        shutdown.cancel();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_410_relists_at_the_last_version_then_from_etcd() {
+        let script = Scripted::default();
+        script.list(Ok(list(10, vec![thing("ns", "a", 5, "a0")], None)));
+        script.watch(vec![WatchEvent::Modified(thing("ns", "a", 11, "a1")), expired_event()], End::Hang);
+        script.list(Err(api_error(410, "Expired")));
+        script.list(Ok(list(20, vec![thing("ns", "a", 19, "a2")], None)));
+        let (fifo, shutdown) = start(&script, ReflectorOptions::default());
+        script.wait_for_calls(5).await;
+        assert_eq!(
+            script.calls(),
+            [
+                list_call(Some("0")),
+                watch_call("10"),
+                Call::List { version: Some("11".into()), limit: Some(500), continue_token: None },
+                list_call(None),
+                watch_call("20"),
+            ]
+        );
+        let times = script.call_times();
+        assert_eq!(times[2], times[1], "a 410 relists at once, without backoff");
+        assert_eq!(drain(&fifo).await, ["replace@10:a", "ns/a:Updated:a1", "replace@20:a"]);
+        shutdown.cancel();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn lists_page_through_continue_tokens_and_restart_when_a_token_expires() {
+        let script = Scripted::default();
+        script.list(Ok(list(10, vec![thing("ns", "a", 1, "")], Some("t1"))));
+        script.list(Err(api_error(410, "Expired")));
+        script.list(Ok(list(30, vec![thing("ns", "a", 1, ""), thing("ns", "b", 2, "")], Some("t2"))));
+        script.list(Ok(list(30, vec![thing("ns", "c", 3, "")], None)));
+        let (fifo, shutdown) = start(&script, ReflectorOptions::default());
+        script.wait_for_calls(5).await;
+        assert_eq!(
+            script.calls(),
+            [
+                list_call(Some("0")),
+                Call::List { version: None, limit: Some(500), continue_token: Some("t1".into()) },
+                list_call(None),
+                Call::List { version: None, limit: Some(500), continue_token: Some("t2".into()) },
+                watch_call("30"),
+            ]
+        );
+        assert_eq!(drain(&fifo).await, ["replace@30:a,b,c"]);
+        shutdown.cancel();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn errors_back_off_exponentially() {
+        let script = Scripted::default();
+        for _ in 0..4 {
+            script.list(Err(api_error(503, "ServiceUnavailable")));
+        }
+        script.list(Ok(list(5, vec![], None)));
+        let (_fifo, shutdown) = start(&script, ReflectorOptions::default());
+        script.wait_for_calls(6).await;
+        let times = script.call_times();
+        let gaps: Vec<f64> = times.windows(2).map(|pair| (pair[1] - pair[0]).as_secs_f64()).collect();
+        for (gap, base) in gaps.iter().zip([0.8, 1.6, 3.2, 6.4]) {
+            assert!(*gap >= base && *gap <= 2.0 * base + 0.05, "gap {gap} for base {base}: {gaps:?}");
+        }
+        assert_eq!(script.calls()[5], watch_call("5"));
+        shutdown.cancel();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_watch_that_closes_at_once_counts_as_an_error() {
+        let script = Scripted::default();
+        script.list(Ok(list(10, vec![], None)));
+        script.watch(vec![], End::Close);
+        script.list(Ok(list(11, vec![], None)));
+        let (_fifo, shutdown) = start(&script, ReflectorOptions::default());
+        script.wait_for_calls(4).await;
+        assert_eq!(
+            script.calls()[2],
+            Call::List { version: Some("10".into()), limit: Some(500), continue_token: None }
+        );
+        let times = script.call_times();
+        assert!(times[2] - times[1] >= Duration::from_millis(800), "backed off before relisting");
+        shutdown.cancel();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn too_many_requests_on_a_watch_backs_off_and_watches_again_without_relisting() {
+        let script = Scripted::default();
+        script.list(Ok(list(10, vec![], None)));
+        script.watch_error(api_error(429, "TooManyRequests"));
+        let (_fifo, shutdown) = start(&script, ReflectorOptions::default());
+        script.wait_for_calls(3).await;
+        assert_eq!(script.calls(), [list_call(Some("0")), watch_call("10"), watch_call("10")]);
+        shutdown.cancel();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_streaming_list_collects_initial_events_until_the_end_bookmark() {
+        let script = Scripted::default();
+        script.watch(
+            vec![
+                WatchEvent::Added(thing("ns", "a", 7, "a0")),
+                WatchEvent::Added(thing("ns", "b", 3, "b0")),
+                bookmark(10, true),
+                WatchEvent::Modified(thing("ns", "b", 11, "b1")),
+            ],
+            End::Close,
+        );
+        let options = ReflectorOptions { streaming_list: true, ..ReflectorOptions::default() };
+        let (fifo, shutdown) = start(&script, options);
+        script.wait_for_calls(2).await;
+        assert_eq!(
+            script.calls(),
+            [Call::Watch { version: String::new(), initial_events: true }, watch_call("11")],
+            "initial events do not advance the version; the bookmark and later events do"
+        );
+        assert_eq!(drain(&fifo).await, ["replace@10:a,b", "ns/b:Updated:b1"]);
+        shutdown.cancel();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_refused_streaming_list_falls_back_to_list_and_watch() {
+        let script = Scripted::default();
+        script.watch_error(api_error(422, "Invalid"));
+        script.list(Ok(list(10, vec![thing("", "n", 1, "")], None)));
+        let options = ReflectorOptions { streaming_list: true, ..ReflectorOptions::default() };
+        let (fifo, shutdown) = start(&script, options);
+        script.wait_for_calls(3).await;
+        assert_eq!(
+            script.calls(),
+            [Call::Watch { version: String::new(), initial_events: true }, list_call(Some("0")), watch_call("10")]
+        );
+        assert_eq!(drain(&fifo).await, ["replace@10:n"]);
+        shutdown.cancel();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn transforms_apply_before_objects_are_queued() {
+        let script = Scripted::default();
+        script.list(Ok(list(10, vec![thing("ns", "a", 5, "secret")], None)));
+        let fifo = Arc::new(DeltaFifo::new());
+        let store = Arc::new(Store::new(default_indexers::<Thing>()));
+        let transform: Transform<Thing> = Arc::new(|mut thing: Thing| {
+            thing.value = "redacted".into();
+            thing
+        });
+        let reflector = Reflector::new(Arc::new(script.clone()), fifo.clone(), store, ReflectorOptions::default())
+            .with_transform(Some(transform));
+        let shutdown = CancellationToken::new();
+        tokio::spawn(reflector.run(shutdown.clone()));
+        script.wait_for_calls(2).await;
+        let batch = fifo.pop(|popped| match popped {
+            Popped::Replace(batch) => batch.objects[0].value.clone(),
+            Popped::Deltas { .. } => String::new(),
+        });
+        assert_eq!(batch.await.as_deref(), Some("redacted"));
+        shutdown.cancel();
+    }
+}

@@ -1,0 +1,190 @@
+//! Label selectors, parsed as the API server parses them (`app=web,tier!=db`,
+//! `env in (prod,staging)`, `!legacy`, `replicas>2`), to filter the cache as a list request
+//! would filter the server.
+
+use std::collections::BTreeMap;
+
+/// A parsed label selector: every requirement must hold.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LabelSelector {
+    requirements: Vec<Requirement>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Requirement {
+    Equals(String, String),
+    NotEquals(String, String),
+    In(String, Vec<String>),
+    NotIn(String, Vec<String>),
+    Exists(String),
+    DoesNotExist(String),
+    GreaterThan(String, i64),
+    LessThan(String, i64),
+}
+
+/// Why a selector does not parse.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid label selector {selector:?}: {message}")]
+pub struct SelectorError {
+    /// The selector.
+    pub selector: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl LabelSelector {
+    /// The selector that matches everything.
+    pub fn everything() -> Self {
+        Self::default()
+    }
+
+    /// Parses a selector.
+    pub fn parse(selector: &str) -> Result<Self, SelectorError> {
+        let error = |message: String| SelectorError { selector: selector.to_owned(), message };
+        let mut requirements = Vec::new();
+        for part in split_outside_parentheses(selector) {
+            let part = part.trim();
+            if part.is_empty() {
+                if selector.trim().is_empty() {
+                    continue;
+                }
+                return Err(error("empty requirement".into()));
+            }
+            requirements.push(parse_requirement(part).map_err(error)?);
+        }
+        Ok(Self { requirements })
+    }
+
+    /// Whether `labels` satisfy every requirement.
+    pub fn matches(&self, labels: Option<&BTreeMap<String, String>>) -> bool {
+        let get = |key: &str| labels.and_then(|labels| labels.get(key));
+        self.requirements.iter().all(|requirement| match requirement {
+            Requirement::Equals(key, value) => get(key) == Some(value),
+            Requirement::NotEquals(key, value) => get(key) != Some(value),
+            Requirement::In(key, values) => get(key).is_some_and(|found| values.contains(found)),
+            Requirement::NotIn(key, values) => get(key).is_none_or(|found| !values.contains(found)),
+            Requirement::Exists(key) => get(key).is_some(),
+            Requirement::DoesNotExist(key) => get(key).is_none(),
+            Requirement::GreaterThan(key, bound) => {
+                get(key).and_then(|found| found.parse::<i64>().ok()).is_some_and(|found| found > *bound)
+            }
+            Requirement::LessThan(key, bound) => {
+                get(key).and_then(|found| found.parse::<i64>().ok()).is_some_and(|found| found < *bound)
+            }
+        })
+    }
+
+    /// Whether the selector matches everything.
+    pub fn is_empty(&self) -> bool {
+        self.requirements.is_empty()
+    }
+}
+
+fn split_outside_parentheses(text: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (index, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                parts.push(&text[start..index]);
+                start = index + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&text[start..]);
+    parts
+}
+
+fn parse_requirement(part: &str) -> Result<Requirement, String> {
+    if let Some(key) = part.strip_prefix('!') {
+        return Ok(Requirement::DoesNotExist(valid_key(key.trim())?));
+    }
+    for (operator, build) in [
+        ("!=", Requirement::NotEquals as fn(String, String) -> Requirement),
+        ("==", Requirement::Equals),
+        ("=", Requirement::Equals),
+    ] {
+        if let Some((key, value)) = part.split_once(operator) {
+            return Ok(build(valid_key(key.trim())?, value.trim().to_owned()));
+        }
+    }
+    for (operator, greater) in [(">", true), ("<", false)] {
+        if let Some((key, value)) = part.split_once(operator) {
+            let bound: i64 = value.trim().parse().map_err(|_| format!("{:?} is not an integer", value.trim()))?;
+            let key = valid_key(key.trim())?;
+            return Ok(if greater { Requirement::GreaterThan(key, bound) } else { Requirement::LessThan(key, bound) });
+        }
+    }
+    let words: Vec<&str> = part.splitn(2, char::is_whitespace).collect();
+    if let [key, rest] = words.as_slice() {
+        let rest = rest.trim();
+        let (negated, list) = if let Some(list) = rest.strip_prefix("notin") {
+            (true, list)
+        } else if let Some(list) = rest.strip_prefix("in") {
+            (false, list)
+        } else {
+            return Err(format!("unknown operator in {part:?}"));
+        };
+        let list = list.trim();
+        let inner = list
+            .strip_prefix('(')
+            .and_then(|list| list.strip_suffix(')'))
+            .ok_or_else(|| format!("expected a parenthesized list in {part:?}"))?;
+        let values: Vec<String> = inner.split(',').map(|value| value.trim().to_owned()).collect();
+        let key = valid_key(key)?;
+        return Ok(if negated { Requirement::NotIn(key, values) } else { Requirement::In(key, values) });
+    }
+    Ok(Requirement::Exists(valid_key(part)?))
+}
+
+fn valid_key(key: &str) -> Result<String, String> {
+    if key.is_empty() || key.chars().any(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))) {
+        return Err(format!("invalid label key {key:?}"));
+    }
+    Ok(key.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn parses_and_matches_every_operator() {
+        let web = labels(&[("app", "web"), ("tier", "front"), ("replicas", "3")]);
+        let cases = [
+            ("app=web", true),
+            ("app==web,tier=front", true),
+            ("app!=web", false),
+            ("app in (web, api)", true),
+            ("app notin (web)", false),
+            ("tier", true),
+            ("!legacy", true),
+            ("!app", false),
+            ("replicas>2", true),
+            ("replicas<2", false),
+            ("app in (api),tier", false),
+            ("", true),
+        ];
+        for (selector, expected) in cases {
+            let parsed = LabelSelector::parse(selector).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(parsed.matches(Some(&web)), expected, "{selector}");
+        }
+        assert!(LabelSelector::parse("!legacy").expect("parses").matches(None));
+        assert!(!LabelSelector::parse("app=web").expect("parses").matches(None));
+    }
+
+    #[test]
+    fn rejects_malformed_selectors() {
+        for selector in ["app in web", "app ~ web", "a b=c", "app,,tier", "x>y"] {
+            assert!(LabelSelector::parse(selector).is_err(), "{selector}");
+        }
+    }
+}

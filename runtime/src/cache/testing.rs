@@ -1,0 +1,189 @@
+//! Scaffolding for the cache's unit tests: a small object type and a scripted
+//! `ListerWatcher` that replays canned list and watch responses and records requests.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use futures::StreamExt;
+use futures::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+
+use super::listwatch::{EventStream, ListerWatcher};
+use crate::client::params::{ListParams, WatchParams};
+use crate::client::{ApiError, Error, ObjectList};
+use crate::resource::Object;
+use crate::types::{ListMeta, ObjectMeta, Status};
+use crate::watch::{Bookmark, WatchEvent};
+
+/// A test object.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Thing {
+    pub metadata: ObjectMeta,
+    pub value: String,
+}
+
+impl Object for Thing {
+    fn metadata(&self) -> &ObjectMeta {
+        &self.metadata
+    }
+
+    fn metadata_mut(&mut self) -> &mut ObjectMeta {
+        &mut self.metadata
+    }
+}
+
+/// A `Thing` in namespace `ns` at resourceVersion `version`.
+pub fn thing(namespace: &str, name: &str, version: u64, value: &str) -> Thing {
+    Thing {
+        metadata: ObjectMeta {
+            name: Some(name.to_owned()),
+            namespace: (!namespace.is_empty()).then(|| namespace.to_owned()),
+            resource_version: Some(version.to_string()),
+            ..ObjectMeta::default()
+        },
+        value: value.to_owned(),
+    }
+}
+
+pub fn list(version: u64, items: Vec<Thing>, continue_token: Option<&str>) -> ObjectList<Thing> {
+    ObjectList {
+        metadata: ListMeta {
+            resource_version: Some(version.to_string()),
+            continue_: continue_token.map(str::to_owned),
+            ..ListMeta::default()
+        },
+        items,
+    }
+}
+
+pub fn bookmark(version: u64, initial_end: bool) -> WatchEvent<Thing> {
+    let mut bookmark = Bookmark { resource_version: version.to_string(), ..Bookmark::default() };
+    if initial_end {
+        bookmark.annotations.insert(crate::watch::INITIAL_EVENTS_END.to_owned(), "true".to_owned());
+    }
+    WatchEvent::Bookmark(bookmark)
+}
+
+pub fn api_error(code: u16, reason: &str) -> Error {
+    Error::Api(Box::new(ApiError {
+        method: "GET".into(),
+        url: "test".into(),
+        code,
+        status: Status { code: Some(i32::from(code)), reason: Some(reason.into()), ..Status::default() },
+    }))
+}
+
+pub fn expired_event() -> WatchEvent<Thing> {
+    WatchEvent::Error(Box::new(Status {
+        code: Some(410),
+        reason: Some("Expired".into()),
+        message: Some("too old resource version".into()),
+        ..Status::default()
+    }))
+}
+
+/// How a scripted watch ends after its events.
+pub enum End {
+    /// The server closes it.
+    Close,
+    /// It stays open.
+    Hang,
+}
+
+/// A request the script received.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Call {
+    List { version: Option<String>, limit: Option<u32>, continue_token: Option<String> },
+    Watch { version: String, initial_events: bool },
+}
+
+/// A scripted watch: its events and how it ends, or the error opening it.
+type ScriptedWatch = Result<(Vec<Result<WatchEvent<Thing>, Error>>, End), Error>;
+
+#[derive(Default)]
+struct Script {
+    lists: VecDeque<Result<ObjectList<Thing>, Error>>,
+    watches: VecDeque<ScriptedWatch>,
+    calls: Vec<(Call, tokio::time::Instant)>,
+}
+
+/// A `ListerWatcher` replaying canned responses; when the script runs out, lists fail and
+/// watches hang.
+#[derive(Clone, Default)]
+pub struct Scripted {
+    script: Arc<Mutex<Script>>,
+}
+
+impl Scripted {
+    pub fn list(&self, response: Result<ObjectList<Thing>, Error>) -> &Self {
+        self.script.lock().expect("lock").lists.push_back(response);
+        self
+    }
+
+    pub fn watch(&self, events: Vec<WatchEvent<Thing>>, end: End) -> &Self {
+        self.script.lock().expect("lock").watches.push_back(Ok((events.into_iter().map(Ok).collect(), end)));
+        self
+    }
+
+    pub fn watch_error(&self, error: Error) -> &Self {
+        self.script.lock().expect("lock").watches.push_back(Err(error));
+        self
+    }
+
+    pub fn calls(&self) -> Vec<Call> {
+        self.script.lock().expect("lock").calls.iter().map(|(call, _)| call.clone()).collect()
+    }
+
+    /// When each call came.
+    pub fn call_times(&self) -> Vec<tokio::time::Instant> {
+        self.script.lock().expect("lock").calls.iter().map(|(_, time)| *time).collect()
+    }
+
+    /// Waits (in test time) until the script has received `count` calls.
+    pub async fn wait_for_calls(&self, count: usize) {
+        for _ in 0..10_000 {
+            if self.calls().len() >= count {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("expected {count} calls, got {:?}", self.calls());
+    }
+}
+
+impl ListerWatcher<Thing> for Scripted {
+    fn list(&self, params: ListParams) -> BoxFuture<'static, Result<ObjectList<Thing>, Error>> {
+        let mut script = self.script.lock().expect("lock");
+        let call = Call::List {
+            version: params.resource_version.clone(),
+            limit: params.limit,
+            continue_token: params.continue_token.clone(),
+        };
+        script.calls.push((call, tokio::time::Instant::now()));
+        let response = script.lists.pop_front().unwrap_or_else(|| Err(api_error(503, "ServiceUnavailable")));
+        Box::pin(async move { response })
+    }
+
+    fn watch(
+        &self,
+        params: WatchParams,
+        resource_version: String,
+    ) -> BoxFuture<'static, Result<EventStream<Thing>, Error>> {
+        let mut script = self.script.lock().expect("lock");
+        let call = Call::Watch { version: resource_version, initial_events: params.send_initial_events };
+        script.calls.push((call, tokio::time::Instant::now()));
+        let response = script.watches.pop_front().unwrap_or(Ok((Vec::new(), End::Hang)));
+        Box::pin(async move {
+            let (events, end) = response?;
+            let events = futures::stream::iter(events);
+            Ok(match end {
+                End::Close => events.boxed(),
+                End::Hang => events.chain(futures::stream::pending()).boxed(),
+            })
+        })
+    }
+
+    fn describe(&self) -> String {
+        "things".to_owned()
+    }
+}
