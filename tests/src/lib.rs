@@ -23,6 +23,7 @@
 //! - `etcd`, `apiserver`: flags and readiness probes of each process;
 //! - `process`, `supervisor`: running children that cannot outlive the test binary;
 //! - `pki`, `kubeconfig`, `user`: certificates, kubeconfig files, extra users;
+//! - [`proxy`]: a TCP proxy a test can cut, to partition one client from the server;
 //! - [`typed`]: kubegen clients for the plane's users; [`round_trip`]: checks that objects the
 //!   server returns survive decoding into the generated types and encoding back;
 //! - [`http`], [`watch`]: plain HTTP and watch access, to see what the server sends as it is;
@@ -40,6 +41,7 @@ mod kubeconfig;
 mod pki;
 mod ports;
 mod process;
+pub mod proxy;
 pub mod round_trip;
 mod supervisor;
 pub mod typed;

@@ -8,6 +8,7 @@
 mod clients;
 mod docs;
 mod features;
+mod informers;
 mod paths;
 mod resource;
 mod types;
@@ -95,6 +96,7 @@ pub fn emit(model: &Model, settings: &CrateSettings) -> Result<Files> {
     }
 
     let mut modules_with_resources = Vec::new();
+    let mut modules_with_informers = Vec::new();
     for module in model.modules.values().filter(|module| module.external.is_none()) {
         let module_files: Vec<(&str, &Vec<&TypeDef>)> = by_file
             .iter()
@@ -113,9 +115,20 @@ pub fn emit(model: &Model, settings: &CrateSettings) -> Result<Files> {
             files.insert(path.clone(), render(&path, client)?);
             modules_with_resources.push(module);
         }
+        let informable = informers::informable(&resources);
+        let informer_struct = match informers::module_informers(model, module, &informable) {
+            Some(tokens) => {
+                let path = format!("src/{}/informers.rs", module.name);
+                files.insert(path.clone(), render(&path, tokens)?);
+                modules_with_informers.push(module);
+                Some(informers::informers_struct(&module.name))
+            }
+            None => None,
+        };
         let path = format!("src/{}/mod.rs", module.name);
         let client_struct = (!resources.is_empty()).then(|| clients::client_struct(&module.name));
-        let content = render(&path, module_file(&module_files, provided, client_struct.as_deref()))?;
+        let content =
+            render(&path, module_file(&module_files, provided, client_struct.as_deref(), informer_struct.as_deref()))?;
         let doc = format!(
             "//! `{}`{}: the types of package `{}`.\n",
             module.name,
@@ -127,6 +140,10 @@ pub fn emit(model: &Model, settings: &CrateSettings) -> Result<Files> {
     files.insert(
         "src/clientset.rs".to_owned(),
         render("src/clientset.rs", clients::clientset(&modules_with_resources))?,
+    );
+    files.insert(
+        "src/informers.rs".to_owned(),
+        render("src/informers.rs", informers::factory(&modules_with_informers))?,
     );
 
     crate_files(model, settings, &mut files)?;
@@ -151,7 +168,12 @@ fn type_file(model: &Model, types: &[&TypeDef]) -> TokenStream {
         .collect()
 }
 
-fn module_file(files: &[(&str, &Vec<&TypeDef>)], provided: &[&TypeDef], client: Option<&str>) -> TokenStream {
+fn module_file(
+    files: &[(&str, &Vec<&TypeDef>)],
+    provided: &[&TypeDef],
+    client: Option<&str>,
+    informers: Option<&str>,
+) -> TokenStream {
     let modules = files.iter().map(|(file, types)| {
         let file = format_ident!("{file}");
         let names = types.iter().map(|ty| format_ident!("{}", ty.name));
@@ -179,10 +201,18 @@ fn module_file(files: &[(&str, &Vec<&TypeDef>)], provided: &[&TypeDef], client: 
             pub use self::client::#name;
         }
     });
+    let informers = informers.map(|name| {
+        let name = format_ident!("{name}");
+        quote! {
+            mod informers;
+            pub use self::informers::#name;
+        }
+    });
     quote! {
         #(#modules)*
         #(#provided)*
         #client
+        #informers
     }
 }
 

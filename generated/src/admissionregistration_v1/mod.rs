@@ -55,3 +55,5 @@ mod webhook_client_config;
 pub use self::webhook_client_config::WebhookClientConfig;
 mod client;
 pub use self::client::AdmissionregistrationV1Client;
+mod informers;
+pub use self::informers::AdmissionregistrationV1Informers;

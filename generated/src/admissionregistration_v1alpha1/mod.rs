@@ -33,3 +33,5 @@ mod variable;
 pub use self::variable::Variable;
 mod client;
 pub use self::client::AdmissionregistrationV1alpha1Client;
+mod informers;
+pub use self::informers::AdmissionregistrationV1alpha1Informers;

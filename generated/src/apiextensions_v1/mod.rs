@@ -51,3 +51,5 @@ mod webhook_conversion;
 pub use self::webhook_conversion::WebhookConversion;
 mod client;
 pub use self::client::ApiextensionsV1Client;
+mod informers;
+pub use self::informers::ApiextensionsV1Informers;

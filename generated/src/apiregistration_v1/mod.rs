@@ -15,3 +15,5 @@ mod service_reference;
 pub use self::service_reference::ServiceReference;
 mod client;
 pub use self::client::ApiregistrationV1Client;
+mod informers;
+pub use self::informers::ApiregistrationV1Informers;

@@ -15,3 +15,5 @@ mod storage_version_status;
 pub use self::storage_version_status::StorageVersionStatus;
 mod client;
 pub use self::client::ApiserverinternalV1alpha1Client;
+mod informers;
+pub use self::informers::ApiserverinternalV1alpha1Informers;

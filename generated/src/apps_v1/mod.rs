@@ -63,3 +63,5 @@ mod stateful_set_update_strategy;
 pub use self::stateful_set_update_strategy::StatefulSetUpdateStrategy;
 mod client;
 pub use self::client::AppsV1Client;
+mod informers;
+pub use self::informers::AppsV1Informers;

@@ -19,3 +19,5 @@ mod scale_status;
 pub use self::scale_status::ScaleStatus;
 mod client;
 pub use self::client::AutoscalingV1Client;
+mod informers;
+pub use self::informers::AutoscalingV1Informers;

@@ -51,3 +51,5 @@ mod resource_metric_status;
 pub use self::resource_metric_status::ResourceMetricStatus;
 mod client;
 pub use self::client::AutoscalingV2Client;
+mod informers;
+pub use self::informers::AutoscalingV2Informers;

@@ -37,3 +37,5 @@ mod uncounted_terminated_pods;
 pub use self::uncounted_terminated_pods::UncountedTerminatedPods;
 mod client;
 pub use self::client::BatchV1Client;
+mod informers;
+pub use self::informers::BatchV1Informers;

@@ -13,3 +13,5 @@ mod certificate_signing_request_status;
 pub use self::certificate_signing_request_status::CertificateSigningRequestStatus;
 mod client;
 pub use self::client::CertificatesV1Client;
+mod informers;
+pub use self::informers::CertificatesV1Informers;

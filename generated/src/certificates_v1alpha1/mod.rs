@@ -9,3 +9,5 @@ mod cluster_trust_bundle_spec;
 pub use self::cluster_trust_bundle_spec::ClusterTrustBundleSpec;
 mod client;
 pub use self::client::CertificatesV1alpha1Client;
+mod informers;
+pub use self::informers::CertificatesV1alpha1Informers;

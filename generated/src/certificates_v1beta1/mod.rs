@@ -17,3 +17,5 @@ mod pod_certificate_request_status;
 pub use self::pod_certificate_request_status::PodCertificateRequestStatus;
 mod client;
 pub use self::client::CertificatesV1beta1Client;
+mod informers;
+pub use self::informers::CertificatesV1beta1Informers;

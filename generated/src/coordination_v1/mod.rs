@@ -9,3 +9,5 @@ mod lease_spec;
 pub use self::lease_spec::LeaseSpec;
 mod client;
 pub use self::client::CoordinationV1Client;
+mod informers;
+pub use self::informers::CoordinationV1Informers;

@@ -9,3 +9,5 @@ mod lease_candidate_spec;
 pub use self::lease_candidate_spec::LeaseCandidateSpec;
 mod client;
 pub use self::client::CoordinationV1alpha2Client;
+mod informers;
+pub use self::informers::CoordinationV1alpha2Informers;

@@ -441,3 +441,5 @@ mod workload_reference;
 pub use self::workload_reference::WorkloadReference;
 mod client;
 pub use self::client::CoreV1Client;
+mod informers;
+pub use self::informers::CoreV1Informers;

@@ -19,3 +19,5 @@ mod for_zone;
 pub use self::for_zone::ForZone;
 mod client;
 pub use self::client::DiscoveryV1Client;
+mod informers;
+pub use self::informers::DiscoveryV1Informers;

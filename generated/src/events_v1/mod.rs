@@ -9,3 +9,5 @@ mod event_series;
 pub use self::event_series::EventSeries;
 mod client;
 pub use self::client::EventsV1Client;
+mod informers;
+pub use self::informers::EventsV1Informers;

@@ -49,3 +49,5 @@ mod user_subject;
 pub use self::user_subject::UserSubject;
 mod client;
 pub use self::client::FlowcontrolV1Client;
+mod informers;
+pub use self::informers::FlowcontrolV1Informers;

@@ -71,3 +71,5 @@ mod service_cidr_status;
 pub use self::service_cidr_status::ServiceCIDRStatus;
 mod client;
 pub use self::client::NetworkingV1Client;
+mod informers;
+pub use self::informers::NetworkingV1Informers;

@@ -11,3 +11,5 @@ mod scheduling;
 pub use self::scheduling::Scheduling;
 mod client;
 pub use self::client::NodeV1Client;
+mod informers;
+pub use self::informers::NodeV1Informers;

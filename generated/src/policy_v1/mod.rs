@@ -13,3 +13,5 @@ mod pod_disruption_budget_status;
 pub use self::pod_disruption_budget_status::PodDisruptionBudgetStatus;
 mod client;
 pub use self::client::PolicyV1Client;
+mod informers;
+pub use self::informers::PolicyV1Informers;

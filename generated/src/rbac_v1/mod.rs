@@ -27,3 +27,5 @@ mod subject;
 pub use self::subject::Subject;
 mod client;
 pub use self::client::RbacV1Client;
+mod informers;
+pub use self::informers::RbacV1Informers;

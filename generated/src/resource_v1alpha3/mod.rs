@@ -15,3 +15,5 @@ mod device_taint_selector;
 pub use self::device_taint_selector::DeviceTaintSelector;
 mod client;
 pub use self::client::ResourceV1alpha3Client;
+mod informers;
+pub use self::informers::ResourceV1alpha3Informers;

@@ -87,3 +87,5 @@ mod resource_slice_spec;
 pub use self::resource_slice_spec::ResourceSliceSpec;
 mod client;
 pub use self::client::ResourceV1beta2Client;
+mod informers;
+pub use self::informers::ResourceV1beta2Informers;

@@ -7,3 +7,5 @@ mod priority_class_list;
 pub use self::priority_class_list::PriorityClassList;
 mod client;
 pub use self::client::SchedulingV1Client;
+mod informers;
+pub use self::informers::SchedulingV1Informers;

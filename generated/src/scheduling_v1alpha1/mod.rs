@@ -19,3 +19,5 @@ mod workload_spec;
 pub use self::workload_spec::WorkloadSpec;
 mod client;
 pub use self::client::SchedulingV1alpha1Client;
+mod informers;
+pub use self::informers::SchedulingV1alpha1Informers;

@@ -45,3 +45,5 @@ mod volume_node_resources;
 pub use self::volume_node_resources::VolumeNodeResources;
 mod client;
 pub use self::client::StorageV1Client;
+mod informers;
+pub use self::informers::StorageV1Informers;

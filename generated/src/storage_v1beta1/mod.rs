@@ -7,3 +7,5 @@ mod volume_attributes_class_list;
 pub use self::volume_attributes_class_list::VolumeAttributesClassList;
 mod client;
 pub use self::client::StorageV1beta1Client;
+mod informers;
+pub use self::informers::StorageV1beta1Informers;

@@ -11,3 +11,5 @@ mod storage_version_migration_status;
 pub use self::storage_version_migration_status::StorageVersionMigrationStatus;
 mod client;
 pub use self::client::StoragemigrationV1beta1Client;
+mod informers;
+pub use self::informers::StoragemigrationV1beta1Informers;

@@ -2,7 +2,8 @@
 //!
 //! One module per API package and version; each is a Cargo feature (default: all) that turns
 //! on the modules it refers to. The apimachinery modules (`meta_v1`, ...) are always present.
-//! [`Clientset`] gives typed clients of every resource (`clientset.core_v1().pods("ns")`);
+//! [`Clientset`] gives typed clients of every resource (`clientset.core_v1().pods("ns")`),
+//! [`SharedInformerFactory`] shared informers and listers (`factory.core_v1().pods()`);
 //! behaviour (the client, informers) lives in `kubegen_runtime`.
 //!
 //! Do not edit: regenerate with `kubegen generate`.
@@ -14,7 +15,9 @@
 #![allow(clippy::upper_case_acronyms, clippy::large_enum_variant)]
 
 mod clientset;
+mod informers;
 pub use clientset::Clientset;
+pub use informers::SharedInformerFactory;
 
 #[cfg(feature = "cert_manager_io_v1")]
 pub mod cert_manager_io_v1;

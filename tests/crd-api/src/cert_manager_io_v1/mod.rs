@@ -69,3 +69,5 @@ mod issuer_list;
 pub use self::issuer_list::IssuerList;
 mod client;
 pub use self::client::CertManagerIoV1Client;
+mod informers;
+pub use self::informers::CertManagerIoV1Informers;
