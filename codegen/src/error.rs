@@ -48,6 +48,15 @@ pub enum Error {
         message: String,
     },
 
+    /// A live cluster could not be read: unreachable, unauthorized, or a document is broken.
+    #[error("{url}: {message}")]
+    Cluster {
+        /// The URL (or `kubeconfig`).
+        url: String,
+        /// What went wrong, with the HTTP status where there is one.
+        message: String,
+    },
+
     /// `--check` found files that differ from what would be generated.
     #[error("{dir} is stale: {} file(s) differ from what kubegen would generate:\n{}", files.len(), files.iter().map(|f| format!("  {f}")).collect::<Vec<_>>().join("\n"))]
     Stale {

@@ -32,6 +32,8 @@ pub struct Options {
     pub check: bool,
     /// Use the types of another generated crate instead of generating them.
     pub extern_types: Option<ExternTypes>,
+    /// Read the spec from a live cluster (instead of the bundled spec).
+    pub from_cluster: Option<spec::cluster::ClusterOptions>,
 }
 
 /// Another generated crate whose types a crate refers to instead of generating them: a crate
@@ -58,6 +60,7 @@ impl Options {
             runtime: None,
             check: false,
             extern_types: None,
+            from_cluster: None,
         }
     }
 }
@@ -106,14 +109,24 @@ fn add_inputs(merged: &mut RawSpec, specs: &[PathBuf], crds: &[PathBuf]) -> Resu
 /// resolve references) and the names of their definitions are returned, to be marked
 /// external in the model.
 fn load_options(options: &Options) -> Result<(RawSpec, BTreeSet<String>)> {
+    let cluster = options.from_cluster.as_ref().map(spec::cluster::load).transpose()?;
     let Some(external) = &options.extern_types else {
-        return Ok((load_inputs(&options.specs, &options.crds)?, BTreeSet::new()));
+        let mut merged = match cluster {
+            Some(cluster) => cluster,
+            None if options.specs.is_empty() => spec::bundled::load()?,
+            None => RawSpec::default(),
+        };
+        add_inputs(&mut merged, &options.specs, &options.crds)?;
+        return Ok((merged, BTreeSet::new()));
     };
     let mut merged = if external.specs.is_empty() { spec::bundled::load()? } else { RawSpec::default() };
     add_inputs(&mut merged, &external.specs, &[])?;
-    let external_names = merged.definitions.keys().cloned().collect();
+    let external_names: BTreeSet<String> = merged.definitions.keys().cloned().collect();
     merged.documents.clear();
-    add_inputs(&mut merged, &options.specs, &options.crds)?;
+    let mut local = cluster.unwrap_or_default();
+    add_inputs(&mut local, &options.specs, &options.crds)?;
+    // Local documents repeat the built-in definitions they refer to; the external crate's win.
+    merged.merge_except(local, &external_names)?;
     Ok((merged, external_names))
 }
 
@@ -161,7 +174,9 @@ pub fn generate(options: &Options) -> Result<Report> {
 
     let started = Instant::now();
     let inputs = spec.documents.clone();
-    let mut model = build_model(spec, StalePolicy::Fail)?;
+    // A live cluster's patch level is not ours to choose: fixed upstream errors only warn.
+    let policy = if options.from_cluster.is_some() { StalePolicy::Warn } else { StalePolicy::Fail };
+    let mut model = build_model(spec, policy)?;
     let extern_crate = options
         .extern_types
         .as_ref()
@@ -202,11 +217,29 @@ pub fn generate(options: &Options) -> Result<Report> {
 
 fn write_or_check(out: &Path, files: &Files, check: bool, report: &mut Report) -> Result<()> {
     if check {
-        output::check(out, files)
-    } else {
-        std::fs::create_dir_all(out).map_err(|error| Error::io(out, error))?;
+        return output::check(out, files);
+    }
+    if out.exists() {
         report.write = output::write(out, files)?;
-        Ok(())
+        return Ok(());
+    }
+    // A new crate is written beside its place and moved there whole, so a failure never
+    // leaves a directory that looks complete.
+    let file_name = out.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+    let staging = out.with_file_name(format!(".{file_name}.kubegen-{}", std::process::id()));
+    let written = output::write(&staging, files).and_then(|written| {
+        std::fs::rename(&staging, out).map_err(|error| Error::io(out, error))?;
+        Ok(written)
+    });
+    match written {
+        Ok(written) => {
+            report.write = written;
+            Ok(())
+        }
+        Err(error) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            Err(error)
+        }
     }
 }
 

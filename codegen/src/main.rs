@@ -27,6 +27,20 @@ struct GenerateArgs {
     /// per group/version). Repeatable. Without it, the bundled Kubernetes v1.35 spec.
     #[arg(long = "spec", value_name = "PATH")]
     specs: Vec<PathBuf>,
+    /// Read the spec of the cluster the kubeconfig names (`/openapi/v3`, or `/openapi/v2` from
+    /// older servers) instead of the bundled spec.
+    #[arg(long)]
+    from_cluster: bool,
+    /// With --from-cluster: the kubeconfig file (default: `KUBECONFIG`, else
+    /// `~/.kube/config`).
+    #[arg(long, value_name = "FILE", requires = "from_cluster")]
+    kubeconfig: Option<PathBuf>,
+    /// With --from-cluster: the kubeconfig context (default: the current one).
+    #[arg(long, value_name = "NAME", requires = "from_cluster")]
+    context: Option<String>,
+    /// With --from-cluster: only this API group (`core` for the core group). Repeatable.
+    #[arg(long = "group", value_name = "GROUP", requires = "from_cluster")]
+    groups: Vec<String>,
     /// A CustomResourceDefinition manifest (YAML or JSON, one or many documents). Repeatable.
     #[arg(long = "crd", value_name = "FILE")]
     crds: Vec<PathBuf>,
@@ -94,6 +108,11 @@ fn main() -> ExitCode {
                 None => RuntimeDependency::Version(env!("CARGO_PKG_VERSION").to_owned()),
             },
             specs: args.extern_spec,
+        }),
+        from_cluster: args.from_cluster.then_some(kubegen::spec::cluster::ClusterOptions {
+            kubeconfig: args.kubeconfig,
+            context: args.context,
+            groups: args.groups,
         }),
     };
     let started = std::time::Instant::now();

@@ -142,3 +142,90 @@ fn a_missing_file_names_it() {
         &["/nonexistent/spec.json", "No such file"],
     );
 }
+
+/// A kubeconfig for a plain-HTTP server at `server`.
+fn kubeconfig_for(dir: &Path, server: &str) -> PathBuf {
+    let path = dir.join("kubeconfig");
+    std::fs::write(
+        &path,
+        format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: p\n  cluster: {{server: '{server}'}}\n\
+             users:\n- name: u\n  user: {{}}\ncontexts:\n- name: c\n  context: {{cluster: p, user: u}}\n"
+        ),
+    )
+    .expect("kubeconfig");
+    path
+}
+
+#[test]
+fn an_unreachable_cluster_names_the_url_and_leaves_no_output() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kubeconfig = kubeconfig_for(dir.path(), &format!("http://127.0.0.1:{port}"));
+    let out = dir.path().join("api");
+    expect_error(
+        &[
+            "generate",
+            "--from-cluster",
+            "--kubeconfig",
+            kubeconfig.to_str().expect("utf-8"),
+            "--out",
+            out.to_str().expect("utf-8"),
+        ],
+        &[&format!("http://127.0.0.1:{port}/openapi/v3"), "cannot connect"],
+    );
+    assert!(!out.exists(), "no output directory");
+}
+
+/// Serves `/openapi/v3` with an index naming one document, and that document truncated: a
+/// broken server, which a real API server cannot be made into.
+fn broken_openapi_server() -> u16 {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            let mut request_line = String::new();
+            if reader.read_line(&mut request_line).is_err() {
+                continue;
+            }
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|read| read > 2) {
+                line.clear();
+            }
+            let body = if request_line.starts_with("GET /openapi/v3 ") {
+                r#"{"paths":{"apis/example.com/v1":{"serverRelativeURL":"/openapi/v3/apis/example.com/v1?hash=1"}}}"#
+            } else {
+                r#"{"openapi":"3.0.0","components":{"schemas":{"com.example.v1.Thing":{"type":"obj"#
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    port
+}
+
+#[test]
+fn a_broken_cluster_document_names_its_url_and_leaves_no_output() {
+    let port = broken_openapi_server();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kubeconfig = kubeconfig_for(dir.path(), &format!("http://127.0.0.1:{port}"));
+    let out = dir.path().join("api");
+    expect_error(
+        &[
+            "generate",
+            "--from-cluster",
+            "--kubeconfig",
+            kubeconfig.to_str().expect("utf-8"),
+            "--out",
+            out.to_str().expect("utf-8"),
+        ],
+        &[&format!("http://127.0.0.1:{port}/openapi/v3/apis/example.com/v1"), "EOF while parsing"],
+    );
+    assert!(!out.exists(), "no output directory");
+}

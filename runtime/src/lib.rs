@@ -10,6 +10,7 @@
 //!   [`Client`] (rustls, rate limits, retries, decoded `Status` errors), and [`Api`], the
 //!   typed verbs and subresources of a resource.
 //! - [`watch`]: typed watch events, decoded as they arrive.
+//! - [`dynamic`]: objects of any kind ([`dynamic::DynamicObject`]) and discovery.
 //! - [`cache`]: informers: reflector, DeltaFIFO, indexed store, shared informers with
 //!   handlers, listers and the informer factory.
 //! - [`types`]: the apimachinery types the runtime itself depends on ([`ObjectMeta`],
@@ -20,6 +21,7 @@
 pub mod cache;
 pub mod client;
 pub mod config;
+pub mod dynamic;
 pub mod resource;
 pub mod types;
 pub mod watch;

@@ -7,7 +7,7 @@
 //! | `boolean`, `integer` (`int32` / other), `number` | `bool`, `i32` / `i64`, `f64` |
 //! | `string` / `byte` / `date-time` | `String` / `ByteString` (base64) / `Time` |
 //! | `x-kubernetes-int-or-string`, `format: int-or-string` | `IntOrString` |
-//! | `string` with `enum` | a string enum with a catch-all variant |
+//! | `string` with `enum` | a string enum with a catch-all variant (custom resources; Kubernetes' own types keep `String`, see [`typed_enums`]) |
 //! | `array` | `Vec` |
 //! | `object` with `additionalProperties` | `BTreeMap<String, _>` |
 //! | `object` with `properties` | a struct (nested schemas become named types) |
@@ -270,7 +270,9 @@ impl<'a> Lowerer<'a> {
         if schema.reference.is_none() && !schema.int_or_string && !schema.properties.is_empty() {
             return self.lower_struct(schema, context).map(TypeKind::Struct);
         }
-        if let Some(variants) = string_enum(schema) {
+        if typed_enums(context.unit)
+            && let Some(variants) = string_enum(schema)
+        {
             return Ok(TypeKind::Enum(enum_body(&variants)));
         }
         self.lower_shape(schema, context).map(TypeKind::Alias)
@@ -336,7 +338,7 @@ impl<'a> Lowerer<'a> {
         if let Some(reference) = &schema.reference {
             return self.resolve(reference, &context.location);
         }
-        if string_enum(schema).is_some() {
+        if typed_enums(context.unit) && string_enum(schema).is_some() {
             return Ok(Shape::Ref(self.nested(schema, context)));
         }
         if !schema.properties.is_empty() {
@@ -498,6 +500,16 @@ fn check_provided(provided: &Provided, schema: &Schema, location: &Location) -> 
             provided.definition, provided.runtime_path
         ),
     ))
+}
+
+/// Whether `enum`s of the definition `unit` become Rust enums: for custom resources, yes;
+/// Kubernetes' own types keep strings, because their enums appear only in some formats of
+/// the spec (a live server's `/openapi/v3`, not the published Swagger or OpenAPI 3 files),
+/// and a type must not depend on the format it was read from.
+fn typed_enums(unit: &str) -> bool {
+    const KUBERNETES_PACKAGES: &[&str] =
+        &["io.k8s.api.", "io.k8s.apimachinery.", "io.k8s.apiextensions-apiserver.", "io.k8s.kube-aggregator."];
+    !KUBERNETES_PACKAGES.iter().any(|package| unit.starts_with(package))
 }
 
 /// The values of a string enum schema, if it is one. `null` values (nullable enums) are

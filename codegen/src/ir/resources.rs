@@ -212,6 +212,11 @@ fn collect<'a>(
         None => {
             entry.namespaced |= path.namespaced;
             entry.verbs.insert(verb);
+            // A list that takes `watch=true` watches too; a cluster publishes CRDs that way,
+            // without the deprecated `/watch/` paths.
+            if verb == Verb::List && operation.query_parameters.iter().any(|name| name == "watch") {
+                entry.verbs.insert(Verb::Watch);
+            }
             &mut entry.kind
         }
         Some(name) => {

@@ -172,19 +172,22 @@ fn add_crd(name: &str, crd: CrdSpec, location: &Location, spec: &mut RawSpec) ->
         };
         let gvk =
             GroupVersionKind { group: crd.group.clone(), version: version.name.clone(), kind: crd.names.kind.clone() };
-        add_type_meta(&mut schema, &gvk);
+        add_type_meta(&mut schema);
         schema.properties.insert(
             "metadata".to_owned(),
             Schema {
                 reference: Some(OBJECT_META.to_owned()),
-                description: Some("Standard object's metadata.".to_owned()),
+                description: Some(
+                    "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata"
+                        .to_owned(),
+                ),
                 ..Schema::default()
             },
         );
         schema.group_version_kinds = vec![gvk.clone()];
         let definition = format!("{package}.{}.{}", version.name, crd.names.kind);
         let list_gvk = GroupVersionKind { kind: list_kind.clone(), ..gvk.clone() };
-        let list = list_schema(&definition, &crd.names.kind, &list_gvk);
+        let list = list_schema(&definition, &crd.names.kind, &crd.names.plural, &list_gvk);
         spec.list_kinds.insert(gvk.clone(), list_kind.clone());
         spec.definitions.insert(
             format!("{package}.{}.{list_kind}", version.name),
@@ -201,42 +204,37 @@ pub fn reversed_group(group: &str) -> String {
     group.split('.').rev().collect::<Vec<_>>().join(".")
 }
 
-fn add_type_meta(schema: &mut Schema, gvk: &GroupVersionKind) {
-    let string = |description: String| Schema {
-        ty: Some("string".to_owned()),
-        description: Some(description),
-        ..Schema::default()
-    };
-    schema.properties.insert(
-        "apiVersion".to_owned(),
-        string(format!(
-            "APIVersion defines the versioned schema of this representation of an object; `{}` here.",
-            gvk.api_version()
-        )),
-    );
-    schema.properties.insert(
-        "kind".to_owned(),
-        string(format!(
-            "Kind is a string value representing the REST resource this object represents; `{}` here.",
-            gvk.kind
-        )),
-    );
+/// The descriptions the API server gives `apiVersion` and `kind`.
+const API_VERSION_DESCRIPTION: &str = "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources";
+const KIND_DESCRIPTION: &str = "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds";
+
+/// Sets `apiVersion` and `kind` as the API server publishes them, whatever the CRD says.
+fn add_type_meta(schema: &mut Schema) {
+    for (name, description) in [("apiVersion", API_VERSION_DESCRIPTION), ("kind", KIND_DESCRIPTION)] {
+        let property =
+            Schema { ty: Some("string".to_owned()), description: Some(description.to_owned()), ..Schema::default() };
+        schema.properties.insert(name.to_owned(), property);
+    }
 }
 
-fn list_schema(item: &str, kind: &str, gvk: &GroupVersionKind) -> Schema {
+/// The list definition the API server publishes for a CRD's kind (with its wording, so that a
+/// CRD file and a cluster serving it give the same types).
+fn list_schema(item: &str, kind: &str, plural: &str, gvk: &GroupVersionKind) -> Schema {
     let mut schema = Schema {
         ty: Some("object".to_owned()),
-        description: Some(format!("A list of {kind} objects.")),
+        description: Some(format!("{kind}List is a list of {kind}")),
         required: vec!["items".to_owned()],
         group_version_kinds: vec![gvk.clone()],
         ..Schema::default()
     };
-    add_type_meta(&mut schema, gvk);
+    add_type_meta(&mut schema);
     schema.properties.insert(
         "items".to_owned(),
         Schema {
             ty: Some("array".to_owned()),
-            description: Some(format!("The {kind} objects.")),
+            description: Some(format!(
+                "List of {plural}. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md"
+            )),
             items: Some(Box::new(Schema { reference: Some(item.to_owned()), ..Schema::default() })),
             ..Schema::default()
         },
@@ -245,7 +243,10 @@ fn list_schema(item: &str, kind: &str, gvk: &GroupVersionKind) -> Schema {
         "metadata".to_owned(),
         Schema {
             reference: Some(LIST_META.to_owned()),
-            description: Some("Standard list metadata.".to_owned()),
+            description: Some(
+                "Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds"
+                    .to_owned(),
+            ),
             ..Schema::default()
         },
     );
@@ -295,6 +296,7 @@ fn add_operations(
             method: method.to_owned(),
             action: Some(action.to_owned()),
             group_version_kind: Some(kind.clone()),
+            query_parameters: Vec::new(),
             location: location.clone(),
         });
     }

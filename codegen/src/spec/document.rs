@@ -24,17 +24,41 @@ struct Document {
     components: Components,
     #[serde(default)]
     paths: BTreeMap<String, PathItem>,
+    /// Swagger 2.0's shared parameters, which operations refer to.
+    #[serde(default)]
+    parameters: BTreeMap<String, ParameterObject>,
 }
 
 #[derive(Default, Deserialize)]
 struct Components {
     #[serde(default)]
     schemas: BTreeMap<String, Schema>,
+    #[serde(default)]
+    parameters: BTreeMap<String, ParameterObject>,
+}
+
+/// A parameter, inline or by reference.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Parameter {
+    Reference {
+        #[serde(rename = "$ref")]
+        reference: String,
+    },
+    Inline(ParameterObject),
+}
+
+#[derive(Clone, Deserialize)]
+struct ParameterObject {
+    name: String,
+    #[serde(rename = "in")]
+    location: String,
 }
 
 #[derive(Default, Deserialize)]
 #[serde(default)]
 struct PathItem {
+    parameters: Vec<Parameter>,
     get: Option<OperationObject>,
     put: Option<OperationObject>,
     post: Option<OperationObject>,
@@ -51,6 +75,7 @@ struct OperationObject {
     action: Option<String>,
     #[serde(rename = "x-kubernetes-group-version-kind")]
     group_version_kind: Option<GroupVersionKind>,
+    parameters: Vec<Parameter>,
 }
 
 /// Which dialect a document is written in.
@@ -90,9 +115,27 @@ pub fn load_bytes(bytes: &[u8], name: &str) -> Result<(Dialect, RawSpec)> {
         normalize(&mut schema, &location, prefix)?;
         spec.definitions.insert(name, Definition { schema, location, from_crd: false });
     }
+    let shared_parameters: BTreeMap<String, ParameterObject> = parsed
+        .parameters
+        .into_iter()
+        .map(|(name, parameter)| (format!("#/parameters/{name}"), parameter))
+        .chain(parsed.components.parameters.into_iter().map(|(name, p)| (format!("#/components/parameters/{name}"), p)))
+        .collect();
+    let query_names = |parameters: &[Parameter]| -> Vec<String> {
+        parameters
+            .iter()
+            .filter_map(|parameter| match parameter {
+                Parameter::Inline(parameter) => Some(parameter),
+                Parameter::Reference { reference } => shared_parameters.get(reference),
+            })
+            .filter(|parameter| parameter.location == "query")
+            .map(|parameter| parameter.name.clone())
+            .collect()
+    };
     let paths_location = document.join("paths");
     for (path, item) in parsed.paths {
         let path_location = paths_location.join(&path);
+        let path_queries = query_names(&item.parameters);
         let methods = [
             ("get", item.get),
             ("put", item.put),
@@ -104,11 +147,14 @@ pub fn load_bytes(bytes: &[u8], name: &str) -> Result<(Dialect, RawSpec)> {
         ];
         for (method, operation) in methods {
             let Some(operation) = operation else { continue };
+            let mut query_parameters = path_queries.clone();
+            query_parameters.extend(query_names(&operation.parameters));
             spec.operations.push(Operation {
                 path: path.clone(),
                 method: method.to_owned(),
                 action: operation.action,
                 group_version_kind: operation.group_version_kind,
+                query_parameters,
                 location: path_location.join(method),
             });
         }

@@ -3,9 +3,11 @@
 //! - [`document`]: a Swagger 2.0 file, one OpenAPI 3 document, or a directory of OpenAPI 3
 //!   documents (one per group/version, merged);
 //! - [`crd`]: CustomResourceDefinition manifests;
-//! - [`bundled`]: the Kubernetes spec embedded in the binary, the default input.
+//! - [`bundled`]: the Kubernetes spec embedded in the binary, the default input;
+//! - [`cluster`]: a live cluster's `/openapi/v3` (or `/openapi/v2`).
 
 pub mod bundled;
+pub mod cluster;
 pub mod crd;
 pub mod document;
 pub mod normalize;

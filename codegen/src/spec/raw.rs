@@ -43,16 +43,51 @@ pub struct Operation {
     pub action: Option<String>,
     /// `x-kubernetes-group-version-kind`: the kind the operation reads or writes.
     pub group_version_kind: Option<GroupVersionKind>,
+    /// Names of its query parameters (a list that takes `watch` can also watch).
+    pub query_parameters: Vec<String>,
     /// Where the operation is in its document.
     pub location: Location,
 }
 
+/// Whether two schemas are equal but for their `x-kubernetes-group-version-kind` lists, both
+/// of several kinds.
+fn differ_in_kinds_only(a: &super::Schema, b: &super::Schema) -> bool {
+    if a.group_version_kinds == b.group_version_kinds
+        || a.group_version_kinds.len() < 2
+        || b.group_version_kinds.len() < 2
+    {
+        return false;
+    }
+    let mut a = a.clone();
+    a.group_version_kinds = b.group_version_kinds.clone();
+    a == *b
+}
+
 impl RawSpec {
+    /// Adds `other`'s definitions except those named in `keep` (the external crate's, which
+    /// other documents repeat for reference), then as [`RawSpec::merge`].
+    pub fn merge_except(&mut self, mut other: RawSpec, keep: &std::collections::BTreeSet<String>) -> Result<()> {
+        other.definitions.retain(|name, _| !keep.contains(name));
+        self.merge(other)
+    }
+
     /// Adds `other`'s definitions and operations. A definition present in both must be
     /// identical; otherwise the error names both documents.
     pub fn merge(&mut self, other: RawSpec) -> Result<()> {
         for (name, definition) in other.definitions {
-            match self.definitions.get(&name) {
+            match self.definitions.get_mut(&name) {
+                Some(existing) if differ_in_kinds_only(&existing.schema, &definition.schema) => {
+                    // Types shared by every group (`DeleteOptions`, `WatchEvent`) list the
+                    // kinds of the group whose document holds them; a cluster's CRD documents
+                    // add the CRD's group. The union is the type's full list.
+                    let kinds = &mut existing.schema.group_version_kinds;
+                    for kind in definition.schema.group_version_kinds {
+                        if !kinds.contains(&kind) {
+                            kinds.push(kind);
+                        }
+                    }
+                    kinds.sort();
+                }
                 Some(existing) if existing.schema != definition.schema => {
                     return Err(Error::spec(
                         &definition.location,

@@ -16,6 +16,7 @@ use super::reflector::ReflectorOptions;
 use super::shared_informer::{InformerOptions, SharedIndexInformer, SyncError};
 use crate::client::params::ListParams;
 use crate::client::{Api, Client, ResourcePath};
+use crate::dynamic::{ApiResource, DynamicObject};
 use crate::resource::{Object, Resource, verbs};
 
 /// What the factory does with every informer it holds, whatever its type.
@@ -74,10 +75,17 @@ impl Default for FactoryOptions {
     }
 }
 
+/// Which informer an entry is: one per generated type, one per dynamic resource.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum InformerKey {
+    Typed(TypeId),
+    Dynamic { group: String, version: String, plural: String },
+}
+
 struct Inner {
     client: Client,
     options: FactoryOptions,
-    informers: Mutex<HashMap<TypeId, Arc<Entry>>>,
+    informers: Mutex<HashMap<InformerKey, Arc<Entry>>>,
 }
 
 /// A factory of shared informers. Cheap to clone; clones share the informers.
@@ -123,29 +131,49 @@ impl SharedInformerFactory {
     where
         K: Resource + verbs::List + verbs::Watch,
     {
+        self.memoized(InformerKey::Typed(TypeId::of::<K>()), || ResourcePath::of::<K>(None))
+    }
+
+    /// The informer of a resource found by discovery, of dynamic objects, made on first
+    /// request and shared afterwards.
+    pub fn dynamic_informer(&self, resource: &ApiResource) -> SharedIndexInformer<DynamicObject> {
+        let key = InformerKey::Dynamic {
+            group: resource.group.clone(),
+            version: resource.version.clone(),
+            plural: resource.plural.clone(),
+        };
+        self.memoized(key, || resource.path(None))
+    }
+
+    fn memoized<K>(&self, key: InformerKey, path: impl FnOnce() -> ResourcePath) -> SharedIndexInformer<K>
+    where
+        K: Object + verbs::List + verbs::Watch,
+    {
         let mut informers = self.inner.informers.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(entry) = informers.get(&TypeId::of::<K>())
+        if let Some(entry) = informers.get(&key)
             && let Some(informer) = entry.informer.downcast_ref::<SharedIndexInformer<K>>()
         {
             return informer.clone();
         }
-        let informer = self.make::<K>();
+        let informer = self.make::<K>(path());
         let entry = Entry {
             informer: Arc::new(informer.clone()),
             control: Arc::new(informer.clone()),
             started: std::sync::atomic::AtomicBool::new(false),
         };
-        informers.insert(TypeId::of::<K>(), Arc::new(entry));
+        informers.insert(key, Arc::new(entry));
         informer
     }
 
-    fn make<K>(&self) -> SharedIndexInformer<K>
+    fn make<K>(&self, mut path: ResourcePath) -> SharedIndexInformer<K>
     where
-        K: Resource + verbs::List + verbs::Watch,
+        K: Object + verbs::List + verbs::Watch,
     {
         let options = &self.inner.options;
-        let api: Api<K> =
-            Api::from_path(self.inner.client.clone(), ResourcePath::of::<K>(options.namespace.as_deref()));
+        if path.namespaced {
+            path.namespace = options.namespace.clone();
+        }
+        let api: Api<K> = Api::from_path(self.inner.client.clone(), path);
         let lister_watcher = Arc::new(ApiListerWatcher::new(api, options.tweak.clone()));
         let transform: Option<super::reflector::Transform<K>> = options.strip_managed_fields.then(|| {
             Arc::new(|mut object: K| {

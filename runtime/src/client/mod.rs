@@ -164,7 +164,8 @@ impl Client {
     async fn attempt(&self, request: &Request, url: &str) -> Result<reqwest::Response, Error> {
         let (authorization, credential) = self.inner.auth.header().await?;
         let http = self.http_client(credential.as_ref())?;
-        let mut builder = http.request(request.method.clone(), url).header(ACCEPT, "application/json");
+        let mut builder =
+            http.request(request.method.clone(), url).header(ACCEPT, request.accept.unwrap_or("application/json"));
         if let Some(value) = authorization {
             builder = builder.header(AUTHORIZATION, value);
         }

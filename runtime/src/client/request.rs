@@ -26,6 +26,8 @@ pub struct Request {
     pub body: Option<Bytes>,
     /// The body's content type; `application/json` when unset.
     pub content_type: Option<&'static str>,
+    /// The `Accept` header; `application/json` when unset.
+    pub accept: Option<&'static str>,
     /// How the client treats the request.
     pub kind: RequestKind,
 }
@@ -33,7 +35,7 @@ pub struct Request {
 impl Request {
     /// A request without a body.
     pub fn new(method: Method, path: String) -> Self {
-        Self { method, path, body: None, content_type: None, kind: RequestKind::Normal }
+        Self { method, path, body: None, content_type: None, accept: None, kind: RequestKind::Normal }
     }
 
     /// With a JSON body.
@@ -46,6 +48,12 @@ impl Request {
     pub fn body(mut self, body: Vec<u8>, content_type: &'static str) -> Self {
         self.body = Some(Bytes::from(body));
         self.content_type = Some(content_type);
+        self
+    }
+
+    /// With an `Accept` header other than `application/json`.
+    pub fn accept(mut self, accept: &'static str) -> Self {
+        self.accept = Some(accept);
         self
     }
 

@@ -1078,7 +1078,7 @@ pub struct Certificate {
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]
     pub kind: ::kubegen_runtime::Kind<Certificate>,
-    /// Standard object's metadata.
+    /// Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
     #[serde(default)]
     pub metadata: ::kubegen_runtime::ObjectMeta,
     /// Specification of the desired state of the Certificate resource.

@@ -2224,7 +2224,7 @@ pub struct Issuer {
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]
     pub kind: ::kubegen_runtime::Kind<Issuer>,
-    /// Standard object's metadata.
+    /// Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
     #[serde(default)]
     pub metadata: ::kubegen_runtime::ObjectMeta,
     /// Desired state of the Issuer resource.
