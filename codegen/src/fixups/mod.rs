@@ -38,6 +38,12 @@ pub enum Correction {
         /// The kind of the resource whose subresource it is.
         resource_kind: &'static str,
     },
+    /// A list operation that declares the `watch` query parameter although the server cannot
+    /// watch the resource: the parameter is dropped so that no watch verb is inferred from it.
+    ListWithoutWatch {
+        /// The list operation's path.
+        path: &'static str,
+    },
 }
 
 /// Every fixup, in the order they are applied.
@@ -76,6 +82,12 @@ pub const FIXUPS: &[Fixup] = &[
         id: "connect-service-proxy-options",
         source: "https://github.com/kubernetes/kubernetes/pull/66807",
         correction: Correction::ConnectOptionsKind { options_kind: "ServiceProxyOptions", resource_kind: "Service" },
+    },
+    Fixup {
+        id: "componentstatuses-cannot-watch",
+        source: "https://github.com/kubernetes/kubernetes/blob/v1.35.0/pkg/registry/core/componentstatus/rest.go \
+                 (the storage implements get and list only; discovery lists verbs [get list])",
+        correction: Correction::ListWithoutWatch { path: "/api/v1/componentstatuses" },
     },
 ];
 
@@ -161,6 +173,24 @@ fn apply_one(spec: &mut RawSpec, correction: &Correction) -> Outcome {
                 (count, _) => Outcome::Applied(count),
             }
         }
+        Correction::ListWithoutWatch { path } => {
+            let mut count = 0;
+            let mut seen_list = false;
+            for operation in &mut spec.operations {
+                if operation.path != *path || operation.action.as_deref() != Some("list") {
+                    continue;
+                }
+                seen_list = true;
+                let before = operation.query_parameters.len();
+                operation.query_parameters.retain(|name| name != "watch");
+                count += before - operation.query_parameters.len();
+            }
+            match (count, seen_list) {
+                (0, true) => Outcome::Stale(format!("the list at {path} no longer declares `watch`")),
+                (0, false) => Outcome::NotApplicable,
+                (count, _) => Outcome::Applied(count),
+            }
+        }
     }
 }
 
@@ -194,6 +224,32 @@ mod tests {
         assert!(error.to_string().contains("events-v1-event-time-optional"), "{error}");
         assert!(error.to_string().contains("already optional"), "{error}");
         apply(&mut spec_with_event(&[]), StalePolicy::Warn).expect("warns only");
+    }
+
+    fn spec_with_list(query_parameters: &[&str]) -> RawSpec {
+        let mut spec = RawSpec::default();
+        spec.operations.push(crate::spec::Operation {
+            path: "/api/v1/componentstatuses".into(),
+            method: "get".into(),
+            action: Some("list".into()),
+            group_version_kind: None,
+            query_parameters: query_parameters.iter().map(|name| (*name).to_owned()).collect(),
+            location: Location::document("test"),
+        });
+        spec
+    }
+
+    #[test]
+    fn drops_the_watch_parameter_of_a_list_that_cannot_watch() {
+        let mut spec = spec_with_list(&["limit", "watch"]);
+        let outcomes = apply(&mut spec, StalePolicy::Fail).expect("applies");
+        let (_, outcome) =
+            outcomes.iter().find(|(fixup, _)| fixup.id == "componentstatuses-cannot-watch").expect("fixup");
+        assert_eq!(*outcome, Outcome::Applied(1));
+        assert_eq!(spec.operations[0].query_parameters, ["limit"]);
+
+        let error = apply(&mut spec_with_list(&["limit"]), StalePolicy::Fail).expect_err("stale");
+        assert!(error.to_string().contains("componentstatuses-cannot-watch"), "{error}");
     }
 
     #[test]

@@ -39,4 +39,3 @@ impl ::kubegen_runtime::Resource for ComponentStatus {
 }
 impl ::kubegen_runtime::resource::verbs::Get for ComponentStatus {}
 impl ::kubegen_runtime::resource::verbs::List for ComponentStatus {}
-impl ::kubegen_runtime::resource::verbs::Watch for ComponentStatus {}

@@ -10,12 +10,6 @@ impl CoreV1Informers {
     pub fn new(factory: ::kubegen_runtime::cache::SharedInformerFactory) -> Self {
         Self { factory }
     }
-    /// The shared informer of `ComponentStatus` objects (`componentstatuses`): one per factory, however often asked for.
-    pub fn component_statuses(
-        &self,
-    ) -> ::kubegen_runtime::cache::SharedIndexInformer<crate::core_v1::ComponentStatus> {
-        self.factory.informer()
-    }
     /// The shared informer of `ConfigMap` objects (`configmaps`): one per factory, however often asked for.
     pub fn config_maps(
         &self,
