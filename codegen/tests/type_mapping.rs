@@ -49,9 +49,9 @@ fn required_fields_are_plain_and_the_rest_optional() {
     assert_eq!(field_shape(&model, T, "a"), (Shape::String, true));
     assert_eq!(field_shape(&model, T, "b"), (Shape::String, false));
     let file = emit_file(&model, "src/example_io_v1/thing.rs");
-    assert!(file.contains("pub a: String,"), "{file}");
+    assert!(file.contains("pub a: ::kubegen_runtime::Str,"), "{file}");
     assert!(file.contains("skip_serializing_if = \"::std::option::Option::is_none\""), "{file}");
-    assert!(file.contains("pub b: Option<String>,"), "{file}");
+    assert!(file.contains("pub b: Option<::kubegen_runtime::Str>,"), "{file}");
 }
 
 #[test]
@@ -137,7 +137,7 @@ fn free_form_values_are_json_and_maps_are_ordered_maps() {
     assert_eq!(field_shape(&model, T, "labels").0, Shape::Map(Box::new(Shape::String)));
     assert_eq!(field_shape(&model, T, "list").0, Shape::Array(Box::new(Shape::Json)));
     let file = emit_file(&model, "src/example_io_v1/thing.rs");
-    assert!(file.contains("::std::collections::BTreeMap<String, String>"), "{file}");
+    assert!(file.contains("::kubegen_runtime::StringMap<::kubegen_runtime::Str>"), "{file}");
 }
 
 #[test]
@@ -197,7 +197,8 @@ fn recursive_types_are_boxed() {
             "either": {"$ref": "#/definitions/io.example.v1.Either"}}},
         "io.example.v1.Either": {"type": "object", "properties": {
             "node": {"$ref": "#/definitions/io.example.v1.Node"}}},
-        "io.example.v1.Leaf": {"type": "object", "properties": {
+        // Required, so that only a cycle could box it (optional large structs are boxed for size).
+        "io.example.v1.Leaf": {"type": "object", "required": ["node"], "properties": {
             "node": {"$ref": "#/definitions/io.example.v1.Node"}}},
     })));
     let boxed = |id: &str, name: &str| {
@@ -207,6 +208,30 @@ fn recursive_types_are_boxed() {
     assert!(!boxed("io.example.v1.Node", "children"), "a Vec is already indirect");
     assert!(boxed("io.example.v1.Node", "either") && boxed("io.example.v1.Either", "node"), "a cycle");
     assert!(!boxed("io.example.v1.Leaf", "node"), "not in a cycle");
+}
+
+#[test]
+fn large_optional_structs_are_boxed_but_spec_and_status_are_not() {
+    let large = serde_json::json!({"type": "object", "properties": {
+        "a": {"type": "string"}, "b": {"type": "string"}, "c": {"type": "string"}}});
+    let model = build(swagger(serde_json::json!({
+        "io.example.v1.Large": large,
+        "io.example.v1.Small": {"type": "object", "properties": {"n": {"type": "integer", "format": "int32"}}},
+        T: {"type": "object", "required": ["needed"], "properties": {
+            "probe": {"$ref": "#/definitions/io.example.v1.Large"},
+            "needed": {"$ref": "#/definitions/io.example.v1.Large"},
+            "small": {"$ref": "#/definitions/io.example.v1.Small"},
+            "spec": {"$ref": "#/definitions/io.example.v1.Large"},
+            "status": {"$ref": "#/definitions/io.example.v1.Large"}}},
+    })));
+    let boxed = |name: &str| body(&model, T).fields.iter().find(|field| field.json_name == name).expect("field").boxed;
+    assert!(boxed("probe"), "a large optional struct takes 8 bytes when unset");
+    assert!(!boxed("needed"), "a required one is always there");
+    assert!(!boxed("small"), "a small one costs less inline than a pointer and an allocation");
+    assert!(!boxed("spec") && !boxed("status"), "set in practice");
+    let file = emit_file(&model, "src/example_io_v1/thing.rs");
+    assert!(file.contains("pub probe: Option<Box<crate::example_io_v1::Large>>"), "{file}");
+    assert!(file.contains("pub spec: Option<crate::example_io_v1::Large>"), "{file}");
 }
 
 #[test]
@@ -264,7 +289,7 @@ fn names_become_valid_identifiers_with_renames() {
     let file = emit_file(&model, "src/example_io_v1/thing.rs");
     assert!(file.contains("rename = \"$ref\""), "{file}");
     assert!(file.contains("rename = \"foo_bar\""), "{file}");
-    assert!(file.contains("pub type_: Option<String>"), "{file}");
+    assert!(file.contains("pub type_: Option<::kubegen_runtime::Str>"), "{file}");
 }
 
 #[test]

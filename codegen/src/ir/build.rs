@@ -1,6 +1,6 @@
 //! Building the [`Model`] from a loaded spec.
 
-use super::{FieldRole, Model, Shape, TypeKind, boxing, lower, provided, resources};
+use super::{FieldRole, Model, Shape, TypeKind, boxing, layout, lower, provided, resources};
 use crate::error::{Error, Result};
 use crate::spec::RawSpec;
 
@@ -49,5 +49,6 @@ pub fn build(spec: &RawSpec) -> Result<Model> {
         }
     }
     boxing::box_cycles(&mut model.types);
+    layout::box_large_optionals(&mut model.types);
     Ok(model)
 }

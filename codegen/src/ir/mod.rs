@@ -7,6 +7,7 @@
 
 pub mod boxing;
 pub mod build;
+pub mod layout;
 pub mod lower;
 pub mod names;
 pub mod provided;
