@@ -31,13 +31,15 @@ pub use config::Config;
 pub use resource::{ApiType, ClusterScoped, NamespaceScoped, Object, Resource, Scope};
 pub use types::{
     ApiVersion, ByteString, FieldsV1, IntOrString, Kind, ListMeta, ManagedFieldsEntry, MicroTime, ObjectMeta,
-    OwnerReference, Quantity, RawExtension, Status, StatusCause, StatusDetails, Time,
+    OwnerReference, Quantity, RawExtension, Status, StatusCause, StatusDetails, Str, StringMap, Time,
 };
 
 /// Re-exports used by code that `kubegen` generates and by the runtime's own macros.
 /// Not part of the public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::types::exact_vec;
+    pub use compact_str;
     pub use serde;
     pub use serde_json;
 }

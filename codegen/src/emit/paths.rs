@@ -36,15 +36,9 @@ impl Std {
         if self.qualified { quote!(::std::vec::Vec<#inner>) } else { quote!(Vec<#inner>) }
     }
 
-    /// `String`.
-    pub fn string(self) -> TokenStream {
-        if self.qualified { quote!(::std::string::String) } else { quote!(String) }
-    }
-
-    /// `BTreeMap<String, inner>`.
+    /// `StringMap<inner>`: the runtime's sorted-vector map.
     pub fn map(self, inner: TokenStream) -> TokenStream {
-        let string = self.string();
-        quote!(::std::collections::BTreeMap<#string, #inner>)
+        quote!(::kubegen_runtime::StringMap<#inner>)
     }
 }
 
@@ -55,7 +49,7 @@ pub fn shape_type(model: &Model, shape: &Shape, std: Std) -> TokenStream {
         Shape::I32 => quote!(i32),
         Shape::I64 => quote!(i64),
         Shape::F64 => quote!(f64),
-        Shape::String => std.string(),
+        Shape::String => quote!(::kubegen_runtime::Str),
         Shape::Bytes => quote!(::kubegen_runtime::ByteString),
         Shape::Json => quote!(::serde_json::Value),
         Shape::IntOrString => quote!(::kubegen_runtime::IntOrString),

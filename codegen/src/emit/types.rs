@@ -5,7 +5,7 @@ use quote::{format_ident, quote};
 
 use super::docs::doc_attributes;
 use super::paths::{Std, shape_type};
-use crate::ir::{Enum, Field, FieldRole, Model, Struct, TypeDef, TypeKind, UnionVariant};
+use crate::ir::{Enum, Field, FieldRole, Model, Shape, Struct, TypeDef, TypeKind, UnionVariant};
 
 /// The items of one type (without resource impls).
 pub fn type_items(model: &Model, ty: &TypeDef, std: Std) -> TokenStream {
@@ -87,12 +87,18 @@ fn struct_field(model: &Model, owner: &str, field: &Field, std: Std) -> TokenStr
             if field.boxed {
                 ty = std.boxed(ty);
             }
+            // Arrays decode without spare capacity (see the runtime's `exact_vec`).
+            let is_array = matches!(field.shape, Shape::Array(_)) && !field.boxed;
             if field.required {
-                (ty, quote!(#[serde(#rename default)]))
+                let exact =
+                    is_array.then(|| quote!(, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec"));
+                (ty, quote!(#[serde(#rename default #exact)]))
             } else {
+                let exact = is_array
+                    .then(|| quote!(, deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec"));
                 (
                     std.option(ty),
-                    quote!(#[serde(#rename default, skip_serializing_if = "::std::option::Option::is_none")]),
+                    quote!(#[serde(#rename default #exact, skip_serializing_if = "::std::option::Option::is_none")]),
                 )
             }
         }

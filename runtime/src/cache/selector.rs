@@ -2,7 +2,7 @@
 //! `env in (prod,staging)`, `!legacy`, `replicas>2`), to filter the cache as a list request
 //! would filter the server.
 
-use std::collections::BTreeMap;
+use crate::types::{Str, StringMap};
 
 /// A parsed label selector: every requirement must hold.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -56,13 +56,13 @@ impl LabelSelector {
     }
 
     /// Whether `labels` satisfy every requirement.
-    pub fn matches(&self, labels: Option<&BTreeMap<String, String>>) -> bool {
-        let get = |key: &str| labels.and_then(|labels| labels.get(key));
+    pub fn matches(&self, labels: Option<&StringMap<Str>>) -> bool {
+        let get = |key: &str| labels.and_then(|labels| labels.get(key)).map(Str::as_str);
         self.requirements.iter().all(|requirement| match requirement {
-            Requirement::Equals(key, value) => get(key) == Some(value),
-            Requirement::NotEquals(key, value) => get(key) != Some(value),
-            Requirement::In(key, values) => get(key).is_some_and(|found| values.contains(found)),
-            Requirement::NotIn(key, values) => get(key).is_none_or(|found| !values.contains(found)),
+            Requirement::Equals(key, value) => get(key) == Some(value.as_str()),
+            Requirement::NotEquals(key, value) => get(key) != Some(value.as_str()),
+            Requirement::In(key, values) => get(key).is_some_and(|found| values.iter().any(|value| value == found)),
+            Requirement::NotIn(key, values) => get(key).is_none_or(|found| values.iter().all(|value| value != found)),
             Requirement::Exists(key) => get(key).is_some(),
             Requirement::DoesNotExist(key) => get(key).is_none(),
             Requirement::GreaterThan(key, bound) => {
@@ -152,8 +152,8 @@ fn valid_key(key: &str) -> Result<String, String> {
 mod tests {
     use super::*;
 
-    fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    fn labels(pairs: &[(&str, &str)]) -> StringMap<Str> {
+        pairs.iter().map(|(k, v)| (*k, Str::from(*v))).collect()
     }
 
     #[test]

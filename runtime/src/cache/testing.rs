@@ -36,9 +36,9 @@ impl Object for Thing {
 pub fn thing(namespace: &str, name: &str, version: u64, value: &str) -> Thing {
     Thing {
         metadata: ObjectMeta {
-            name: Some(name.to_owned()),
-            namespace: (!namespace.is_empty()).then(|| namespace.to_owned()),
-            resource_version: Some(version.to_string()),
+            name: Some(name.into()),
+            namespace: (!namespace.is_empty()).then(|| namespace.into()),
+            resource_version: Some(version.to_string().into()),
             ..ObjectMeta::default()
         },
         value: value.to_owned(),

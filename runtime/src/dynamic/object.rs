@@ -31,7 +31,7 @@ impl DynamicObject {
         Self {
             api_version: api_version.to_owned(),
             kind: kind.to_owned(),
-            metadata: ObjectMeta { name: Some(name.to_owned()), ..ObjectMeta::default() },
+            metadata: ObjectMeta { name: Some(name.into()), ..ObjectMeta::default() },
             data: serde_json::Map::new(),
         }
     }

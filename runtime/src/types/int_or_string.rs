@@ -5,13 +5,15 @@ use std::fmt;
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::Str;
+
 /// An integer or a string (`intstr.IntOrString`, `x-kubernetes-int-or-string`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum IntOrString {
     /// An integer, for example a port number.
     Int(i32),
     /// A string, for example a port name or a percentage.
-    String(String),
+    String(Str),
 }
 
 impl Default for IntOrString {
@@ -29,13 +31,13 @@ impl From<i32> for IntOrString {
 
 impl From<&str> for IntOrString {
     fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
+        Self::String(Str::from(value))
     }
 }
 
 impl From<String> for IntOrString {
     fn from(value: String) -> Self {
-        Self::String(value)
+        Self::String(Str::from(value))
     }
 }
 
@@ -81,11 +83,11 @@ impl<'de> Deserialize<'de> for IntOrString {
             }
 
             fn visit_str<E: de::Error>(self, value: &str) -> Result<IntOrString, E> {
-                Ok(IntOrString::String(value.to_owned()))
+                Ok(IntOrString::String(Str::from(value)))
             }
 
             fn visit_string<E: de::Error>(self, value: String) -> Result<IntOrString, E> {
-                Ok(IntOrString::String(value))
+                Ok(IntOrString::String(Str::from(value)))
             }
         }
 

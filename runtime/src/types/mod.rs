@@ -8,6 +8,7 @@
 //! lacks, so a newer spec cannot silently lose data.
 
 mod byte_string;
+pub mod exact_vec;
 mod int_or_string;
 mod list_meta;
 mod object_meta;
@@ -15,15 +16,21 @@ mod quantity;
 mod raw_extension;
 mod status;
 mod string_enum;
+mod string_map;
 mod time;
 mod type_tag;
 
 pub use byte_string::ByteString;
+
+/// The string type of models: a `CompactString`, which keeps strings of up to 24 bytes (most
+/// names, namespaces, keys, values and versions) inline, without an allocation.
+pub type Str = compact_str::CompactString;
 pub use int_or_string::IntOrString;
 pub use list_meta::ListMeta;
 pub use object_meta::{FieldsV1, ManagedFieldsEntry, ObjectMeta, OwnerReference};
 pub use quantity::Quantity;
 pub use raw_extension::RawExtension;
 pub use status::{Status, StatusCause, StatusDetails};
+pub use string_map::StringMap;
 pub use time::{MicroTime, Time};
 pub use type_tag::{ApiVersion, Kind};

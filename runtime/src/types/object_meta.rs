@@ -1,12 +1,11 @@
 //! `ObjectMeta` and the types it holds.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
-use super::Time;
+use super::{Str, StringMap, Time};
 
 /// Metadata every persisted object has: name, namespace, labels, resourceVersion, owners, ...
 /// (`meta/v1` `ObjectMeta`).
@@ -15,7 +14,7 @@ use super::Time;
 pub struct ObjectMeta {
     /// Unstructured key/value data set by external tools.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub annotations: Option<BTreeMap<String, String>>,
+    pub annotations: Option<StringMap<Str>>,
     /// When the object was created, set by the server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creation_timestamp: Option<Time>,
@@ -26,38 +25,38 @@ pub struct ObjectMeta {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deletion_timestamp: Option<Time>,
     /// Finalizers that must be removed before the object is deleted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub finalizers: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "super::exact_vec::option_vec", skip_serializing_if = "Option::is_none")]
+    pub finalizers: Option<Vec<Str>>,
     /// Prefix for a name the server generates when `name` is empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub generate_name: Option<String>,
+    pub generate_name: Option<Str>,
     /// Sequence number of a specific generation of the desired state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generation: Option<i64>,
     /// Labels used to select objects.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub labels: Option<BTreeMap<String, String>>,
+    pub labels: Option<StringMap<Str>>,
     /// Which field manager owns which fields (server-side apply).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "super::exact_vec::option_vec", skip_serializing_if = "Option::is_none")]
     pub managed_fields: Option<Vec<ManagedFieldsEntry>>,
     /// Name, unique within a namespace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<Str>,
     /// Namespace, empty for cluster-scoped objects.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
+    pub namespace: Option<Str>,
     /// Objects this object depends on, for garbage collection.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "super::exact_vec::option_vec", skip_serializing_if = "Option::is_none")]
     pub owner_references: Option<Vec<OwnerReference>>,
     /// Opaque version of the object, for optimistic concurrency and watches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resource_version: Option<String>,
+    pub resource_version: Option<Str>,
     /// Deprecated; not set by current servers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub self_link: Option<String>,
+    pub self_link: Option<Str>,
     /// Unique identifier of this incarnation of the object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub uid: Option<String>,
+    pub uid: Option<Str>,
 }
 
 impl ObjectMeta {
@@ -78,12 +77,12 @@ impl ObjectMeta {
 
     /// The label with this key, if set.
     pub fn label(&self, key: &str) -> Option<&str> {
-        self.labels.as_ref()?.get(key).map(String::as_str)
+        self.labels.as_ref()?.get(key).map(Str::as_str)
     }
 
     /// The annotation with this key, if set.
     pub fn annotation(&self, key: &str) -> Option<&str> {
-        self.annotations.as_ref()?.get(key).map(String::as_str)
+        self.annotations.as_ref()?.get(key).map(Str::as_str)
     }
 }
 
@@ -93,7 +92,7 @@ impl ObjectMeta {
 pub struct OwnerReference {
     /// API version of the owner.
     #[serde(default)]
-    pub api_version: String,
+    pub api_version: Str,
     /// If true, the owner cannot be deleted from the key-value store until this reference is
     /// removed (foreground deletion).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -103,13 +102,13 @@ pub struct OwnerReference {
     pub controller: Option<bool>,
     /// Kind of the owner.
     #[serde(default)]
-    pub kind: String,
+    pub kind: Str,
     /// Name of the owner.
     #[serde(default)]
-    pub name: String,
+    pub name: Str,
     /// UID of the owner.
     #[serde(default)]
-    pub uid: String,
+    pub uid: Str,
 }
 
 /// One field manager's ownership of fields (`meta/v1` `ManagedFieldsEntry`).
@@ -118,22 +117,22 @@ pub struct OwnerReference {
 pub struct ManagedFieldsEntry {
     /// API version of the fields' schema.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub api_version: Option<String>,
+    pub api_version: Option<Str>,
     /// Format of `fieldsV1`; only `FieldsV1` is defined.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fields_type: Option<String>,
+    pub fields_type: Option<Str>,
     /// The set of owned fields.
     #[serde(default, rename = "fieldsV1", skip_serializing_if = "Option::is_none")]
     pub fields_v1: Option<FieldsV1>,
     /// The manager's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub manager: Option<String>,
+    pub manager: Option<Str>,
     /// `Apply` or `Update`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub operation: Option<String>,
+    pub operation: Option<Str>,
     /// The subresource the fields were written through, empty for the main resource.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subresource: Option<String>,
+    pub subresource: Option<Str>,
     /// When the fields were last changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time: Option<Time>,
@@ -218,7 +217,7 @@ mod tests {
 
     #[test]
     fn accessors_treat_empty_as_absent() {
-        let meta = ObjectMeta { namespace: Some(String::new()), ..ObjectMeta::default() };
+        let meta = ObjectMeta { namespace: Some(Str::default()), ..ObjectMeta::default() };
         assert_eq!(meta.namespace(), None);
         assert_eq!(meta.name(), "");
         assert_eq!(meta.resource_version(), None);

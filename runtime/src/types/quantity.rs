@@ -5,13 +5,15 @@ use std::fmt;
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::Str;
+
 /// A Kubernetes resource quantity (`resource.Quantity`), kept as the text the server sent so
 /// that it round-trips unchanged.
 ///
 /// The spec types it as a string in Swagger 2.0 and as `string | number` in OpenAPI 3; both
 /// decode here, numbers being kept in their decimal text.
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Quantity(pub String);
+pub struct Quantity(pub Str);
 
 impl Quantity {
     /// The quantity's text, for example `100Mi`.
@@ -59,13 +61,13 @@ impl fmt::Display for Quantity {
 
 impl From<&str> for Quantity {
     fn from(text: &str) -> Self {
-        Self(text.to_owned())
+        Self(Str::from(text))
     }
 }
 
 impl From<String> for Quantity {
     fn from(text: String) -> Self {
-        Self(text)
+        Self(Str::from(text))
     }
 }
 
@@ -87,23 +89,23 @@ impl<'de> Deserialize<'de> for Quantity {
             }
 
             fn visit_str<E: de::Error>(self, text: &str) -> Result<Quantity, E> {
-                Ok(Quantity(text.to_owned()))
+                Ok(Quantity(Str::from(text)))
             }
 
             fn visit_string<E: de::Error>(self, text: String) -> Result<Quantity, E> {
-                Ok(Quantity(text))
+                Ok(Quantity(Str::from(text)))
             }
 
             fn visit_i64<E: de::Error>(self, number: i64) -> Result<Quantity, E> {
-                Ok(Quantity(number.to_string()))
+                Ok(Quantity(Str::from(number.to_string())))
             }
 
             fn visit_u64<E: de::Error>(self, number: u64) -> Result<Quantity, E> {
-                Ok(Quantity(number.to_string()))
+                Ok(Quantity(Str::from(number.to_string())))
             }
 
             fn visit_f64<E: de::Error>(self, number: f64) -> Result<Quantity, E> {
-                Ok(Quantity(number.to_string()))
+                Ok(Quantity(Str::from(number.to_string())))
             }
         }
 
