@@ -17,14 +17,14 @@ use kubegen_tests::ControlPlane;
 
 /// A ServiceAccount with cluster-admin rights, and a token for it.
 async fn robot(clientset: &Clientset, namespace: &str, name: &str) -> String {
-    let meta = ObjectMeta { name: Some(name.to_owned()), ..ObjectMeta::default() };
+    let meta = ObjectMeta { name: Some(name.into()), ..ObjectMeta::default() };
     let accounts = clientset.core_v1().service_accounts(namespace);
     accounts
         .create(&PostParams::default(), &ServiceAccount { metadata: meta.clone(), ..ServiceAccount::default() })
         .await
         .expect("service account");
     let binding = ClusterRoleBinding {
-        metadata: ObjectMeta { name: Some(format!("{namespace}-{name}")), ..ObjectMeta::default() },
+        metadata: ObjectMeta { name: Some(format!("{namespace}-{name}").into()), ..ObjectMeta::default() },
         role_ref: RoleRef {
             api_group: "rbac.authorization.k8s.io".into(),
             kind: "ClusterRole".into(),
@@ -32,8 +32,8 @@ async fn robot(clientset: &Clientset, namespace: &str, name: &str) -> String {
         },
         subjects: Some(vec![Subject {
             kind: "ServiceAccount".into(),
-            name: name.to_owned(),
-            namespace: Some(namespace.to_owned()),
+            name: name.into(),
+            namespace: Some(namespace.into()),
             ..Subject::default()
         }]),
         ..ClusterRoleBinding::default()
@@ -43,7 +43,14 @@ async fn robot(clientset: &Clientset, namespace: &str, name: &str) -> String {
         spec: TokenRequestSpec { expiration_seconds: Some(3600), ..TokenRequestSpec::default() },
         ..TokenRequest::default()
     };
-    accounts.create_token(name, &PostParams::default(), &request).await.expect("token").status.expect("status").token
+    accounts
+        .create_token(name, &PostParams::default(), &request)
+        .await
+        .expect("token")
+        .status
+        .expect("status")
+        .token
+        .into()
 }
 
 /// The user the client authenticates as, by asking the server.
@@ -54,7 +61,12 @@ async fn whoami(client: Client) -> String {
         .create(&PostParams::default(), &SelfSubjectReview::default())
         .await
         .expect("self subject review");
-    review.status.and_then(|status| status.user_info).and_then(|user| user.username).unwrap_or_default()
+    review
+        .status
+        .and_then(|status| status.user_info)
+        .and_then(|user| user.username)
+        .map(String::from)
+        .unwrap_or_default()
 }
 
 /// Asks who the client is until the answer is `expected` (the API server caches token

@@ -23,7 +23,7 @@ fn crd(name: &str) -> PathBuf {
 
 fn issuer(name: &str) -> Issuer {
     Issuer {
-        metadata: ObjectMeta { name: Some(name.to_owned()), ..ObjectMeta::default() },
+        metadata: ObjectMeta { name: Some(name.into()), ..ObjectMeta::default() },
         spec: IssuerSpec { self_signed: Some(IssuerSpecSelfSigned::default()), ..IssuerSpec::default() },
         ..Issuer::default()
     }

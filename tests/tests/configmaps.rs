@@ -3,7 +3,6 @@
 //! replace, every patch type, server-side apply with a conflict between managers, delete with
 //! preconditions, delete-collection, dry runs.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
@@ -12,7 +11,7 @@ use kubegen_api::core_v1::ConfigMap;
 use kubegen_runtime::client::params::{DeleteParams, ListParams, Patch, PatchParams, PostParams, WatchParams};
 use kubegen_runtime::client::{Deleted, Reason};
 use kubegen_runtime::watch::WatchEvent;
-use kubegen_runtime::{Api, ObjectMeta};
+use kubegen_runtime::{Api, ObjectMeta, Str, StringMap};
 use kubegen_tests::ControlPlane;
 use kubegen_tests::round_trip::assert_round_trip;
 
@@ -21,11 +20,11 @@ const EVENT_WAIT: Duration = Duration::from_secs(20);
 fn configmap(name: &str, app: &str) -> ConfigMap {
     ConfigMap {
         metadata: ObjectMeta {
-            name: Some(name.to_owned()),
-            labels: Some(BTreeMap::from([("app".to_owned(), app.to_owned())])),
+            name: Some(name.into()),
+            labels: Some(StringMap::from([("app", app.into())])),
             ..ObjectMeta::default()
         },
-        data: Some(BTreeMap::from([("key".to_owned(), "initial".to_owned())])),
+        data: Some(StringMap::from([("key", "initial".into())])),
         ..ConfigMap::default()
     }
 }
@@ -57,7 +56,7 @@ async fn create_get_list_and_page() {
         assert!(created.metadata.uid.is_some());
     }
     let got = api.get("cm-0").await.expect("get");
-    assert_eq!(got.data.as_ref().and_then(|data| data.get("key")).map(String::as_str), Some("initial"));
+    assert_eq!(got.data.as_ref().and_then(|data| data.get("key")).map(Str::as_str), Some("initial"));
     assert_eq!(got.metadata.label("app"), Some("web"));
     assert!(api.get_opt("nope").await.expect("get_opt").is_none());
 
@@ -101,7 +100,7 @@ async fn watch_sees_changes_and_bookmarks() {
 
     let mut events = Box::pin(api.watch(&WatchParams::default().timeout(30), &version).await.expect("watch"));
     let mut changed = api.get("watched").await.expect("get");
-    changed.data.get_or_insert_with(BTreeMap::new).insert("key".into(), "changed".into());
+    changed.data.get_or_insert_with(StringMap::new).insert("key", "changed".into());
     api.replace("watched", &PostParams::default(), &changed).await.expect("replace");
     api.delete("watched", &DeleteParams::default()).await.expect("delete");
 
@@ -110,7 +109,7 @@ async fn watch_sees_changes_and_bookmarks() {
         let event = tokio::time::timeout(EVENT_WAIT, events.next()).await.expect("an event in time");
         match event.expect("the watch is open").expect("decodes") {
             WatchEvent::Modified(cm) => {
-                assert_eq!(cm.data.as_ref().and_then(|d| d.get("key")).map(String::as_str), Some("changed"));
+                assert_eq!(cm.data.as_ref().and_then(|d| d.get("key")).map(Str::as_str), Some("changed"));
                 seen.push("modified");
             }
             WatchEvent::Deleted(cm) => {
@@ -149,9 +148,9 @@ async fn replace_and_every_patch_type() {
     let created = api.create(&PostParams::default(), &configmap("target", "web")).await.expect("create");
 
     let mut replacement = created.clone();
-    replacement.data = Some(BTreeMap::from([("key".into(), "replaced".into())]));
+    replacement.data = Some(StringMap::from([("key", "replaced".into())]));
     let replaced = api.replace("target", &PostParams::default(), &replacement).await.expect("replace");
-    assert_eq!(replaced.data.as_ref().and_then(|d| d.get("key")).map(String::as_str), Some("replaced"));
+    assert_eq!(replaced.data.as_ref().and_then(|d| d.get("key")).map(Str::as_str), Some("replaced"));
 
     // A replace with the old resourceVersion conflicts.
     let stale = api.replace("target", &PostParams::default(), &replacement).await.expect_err("stale");
@@ -161,7 +160,7 @@ async fn replace_and_every_patch_type() {
         .patch("target", &PatchParams::default(), &Patch::Merge(serde_json::json!({"data": {"merged": "yes"}})))
         .await
         .expect("merge patch");
-    assert_eq!(merged.data.as_ref().map(BTreeMap::len), Some(2));
+    assert_eq!(merged.data.as_ref().map(StringMap::len), Some(2));
     let json_patched = api
         .patch(
             "target",
@@ -170,7 +169,7 @@ async fn replace_and_every_patch_type() {
         )
         .await
         .expect("json patch");
-    assert_eq!(json_patched.data.as_ref().and_then(|d| d.get("merged")).map(String::as_str), Some("json"));
+    assert_eq!(json_patched.data.as_ref().and_then(|d| d.get("merged")).map(Str::as_str), Some("json"));
     let strategic = api
         .patch(
             "target",
@@ -194,15 +193,15 @@ async fn replace_and_every_patch_type() {
 async fn server_side_apply_conflicts_between_managers() {
     let (_ns, api) = setup("cm-apply").await;
     let mut desired = configmap("applied", "web");
-    desired.data = Some(BTreeMap::from([("owner".into(), "alice".into())]));
+    desired.data = Some(StringMap::from([("owner", "alice".into())]));
     let applied =
         api.patch("applied", &PatchParams::apply("alice"), &Patch::Apply(&desired)).await.expect("apply creates");
-    let managers: Vec<String> =
+    let managers: Vec<Str> =
         applied.metadata.managed_fields.iter().flatten().filter_map(|entry| entry.manager.clone()).collect();
     assert_eq!(managers, ["alice"]);
 
     let mut theirs = configmap("applied", "web");
-    theirs.data = Some(BTreeMap::from([("owner".into(), "bob".into())]));
+    theirs.data = Some(StringMap::from([("owner", "bob".into())]));
     let conflict =
         api.patch("applied", &PatchParams::apply("bob"), &Patch::Apply(&theirs)).await.expect_err("conflict");
     assert!(conflict.is_conflict(), "{conflict}");
@@ -212,7 +211,7 @@ async fn server_side_apply_conflicts_between_managers() {
     assert!(api_error.status.details.as_ref().and_then(|d| d.causes.as_ref()).is_some_and(|c| !c.is_empty()));
 
     let forced = api.apply("applied", "bob", true, &theirs).await.expect("forced apply");
-    assert_eq!(forced.data.as_ref().and_then(|d| d.get("owner")).map(String::as_str), Some("bob"));
+    assert_eq!(forced.data.as_ref().and_then(|d| d.get("owner")).map(Str::as_str), Some("bob"));
     let missing_manager =
         api.patch("applied", &PatchParams::default(), &Patch::Apply(&theirs)).await.expect_err("apply needs a manager");
     assert!(matches!(missing_manager, kubegen_runtime::Error::InvalidRequest(_)), "{missing_manager}");

@@ -2,14 +2,13 @@
 //! crate kubegen generated from its CRD (`tests/crd-api`), including the status subresource,
 //! schema validation errors, and server-side apply.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use futures::StreamExt;
 use kubegen_runtime::client::params::{DeleteParams, ListParams, Patch, PatchParams, PostParams, WatchParams};
 use kubegen_runtime::watch::WatchEvent;
-use kubegen_runtime::{Api, ObjectMeta, Time};
+use kubegen_runtime::{Api, ObjectMeta, StringMap, Time};
 use kubegen_test_crds::Clientset;
 use kubegen_test_crds::cert_manager_io_v1::{
     Certificate, CertificateSpec, CertificateSpecIssuerRef, CertificateSpecPrivateKey,
@@ -28,13 +27,13 @@ fn crd_path(name: &str) -> PathBuf {
 fn certificate(name: &str, tier: &str) -> Certificate {
     Certificate {
         metadata: ObjectMeta {
-            name: Some(name.to_owned()),
-            labels: Some(BTreeMap::from([("tier".to_owned(), tier.to_owned())])),
+            name: Some(name.into()),
+            labels: Some(StringMap::from([("tier", tier.into())])),
             ..ObjectMeta::default()
         },
         spec: Some(CertificateSpec {
-            secret_name: format!("{name}-tls"),
-            dns_names: Some(vec![format!("{name}.example.com")]),
+            secret_name: format!("{name}-tls").into(),
+            dns_names: Some(vec![format!("{name}.example.com").into()]),
             issuer_ref: CertificateSpecIssuerRef {
                 name: "test-issuer".into(),
                 kind: Some("Issuer".into()),
@@ -84,10 +83,10 @@ async fn certificate_verbs() {
     // Schema validation: a value the enum does not list is rejected (422) with the field named.
     // The generated enum's catch-all variant lets the client send it in the first place.
     let mut invalid = certificate("invalid", "front");
-    invalid.spec.as_mut().expect("spec").private_key = Some(CertificateSpecPrivateKey {
+    invalid.spec.as_mut().expect("spec").private_key = Some(Box::new(CertificateSpecPrivateKey {
         algorithm: Some(CertificateSpecPrivateKeyAlgorithm::Other("DSA".into())),
         ..CertificateSpecPrivateKey::default()
-    });
+    }));
     let error = api.create(&PostParams::default(), &invalid).await.expect_err("invalid");
     assert!(error.is_invalid(), "{error}");
     assert!(error.to_string().contains("spec.privateKey.algorithm"), "{error}");

@@ -3,20 +3,18 @@
 //! connection refused, a certificate from an unknown CA, a server name the certificate does
 //! not have.
 
-use std::collections::BTreeMap;
-
 use kubegen_api::Clientset;
 use kubegen_api::core_v1::ConfigMap;
 use kubegen_runtime::client::Reason;
 use kubegen_runtime::client::params::{ListParams, PostParams};
 use kubegen_runtime::config::{Auth, Config};
-use kubegen_runtime::{Client, Error, ObjectMeta};
+use kubegen_runtime::{Client, Error, ObjectMeta, StringMap};
 use kubegen_tests::ControlPlane;
 
 fn configmap(name: &str) -> ConfigMap {
     ConfigMap {
-        metadata: ObjectMeta { name: Some(name.to_owned()), ..ObjectMeta::default() },
-        data: Some(BTreeMap::from([("k".to_owned(), "v".to_owned())])),
+        metadata: ObjectMeta { name: Some(name.into()), ..ObjectMeta::default() },
+        data: Some(StringMap::from([("k", "v".into())])),
         ..ConfigMap::default()
     }
 }
@@ -43,10 +41,10 @@ async fn server_errors_are_typed() {
     assert!(exists.is_already_exists(), "{exists}");
 
     let mut fresh = created.clone();
-    fresh.data = Some(BTreeMap::from([("k".to_owned(), "fresh".to_owned())]));
+    fresh.data = Some(StringMap::from([("k", "fresh".into())]));
     api.replace("taken", &PostParams::default(), &fresh).await.expect("first replace");
     let mut stale = created.clone();
-    stale.data = Some(BTreeMap::from([("k".to_owned(), "stale".to_owned())]));
+    stale.data = Some(StringMap::from([("k", "stale".into())]));
     let conflict = api.replace("taken", &PostParams::default(), &stale).await.expect_err("409 stale");
     assert!(conflict.is_conflict(), "{conflict}");
     assert!(

@@ -5,6 +5,7 @@
 //! resource the server does not have, fails `wait_for_cache_sync` with the server's error.
 
 use std::collections::{BTreeMap, BTreeSet};
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -14,7 +15,7 @@ use kubegen_api::core_v1::ConfigMap;
 use kubegen_runtime::cache::{DeletedObject, EventHandler, FactoryOptions, ReflectorOptions, SharedIndexInformer};
 use kubegen_runtime::client::params::{DeleteParams, ListParams, PostParams};
 use kubegen_runtime::config::{Config, Kubeconfig};
-use kubegen_runtime::{Api, Client, ObjectMeta};
+use kubegen_runtime::{Api, Client, ObjectMeta, StringMap};
 use kubegen_tests::ControlPlane;
 use kubegen_tests::proxy::PartitionProxy;
 
@@ -23,14 +24,14 @@ const CONCURRENCY: usize = 16;
 
 fn configmap(name: &str, value: &str) -> ConfigMap {
     ConfigMap {
-        metadata: ObjectMeta { name: Some(name.to_owned()), ..ObjectMeta::default() },
-        data: Some(BTreeMap::from([("value".to_owned(), value.to_owned())])),
+        metadata: ObjectMeta { name: Some(name.into()), ..ObjectMeta::default() },
+        data: Some(StringMap::from([("value", value.into())])),
         ..ConfigMap::default()
     }
 }
 
 fn value_of(configmap: &ConfigMap) -> String {
-    configmap.data.as_ref().and_then(|data| data.get("value")).cloned().unwrap_or_default()
+    configmap.data.as_ref().and_then(|data| data.get("value")).map(|value| value.to_string()).unwrap_or_default()
 }
 
 /// What one handler believes, and everything it was told.

@@ -4,7 +4,6 @@
 //! approval; a Node and a Namespace (cluster scope, status, finalize). Every object read back
 //! from the server round-trips through the generated types.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use kubegen_api::Clientset;
@@ -23,29 +22,29 @@ use kubegen_api::meta_v1::LabelSelector;
 use kubegen_api::policy_v1::Eviction;
 use kubegen_runtime::client::params::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kubegen_runtime::client::{Deleted, LogParams};
-use kubegen_runtime::{ObjectMeta, Quantity, Time};
+use kubegen_runtime::{ObjectMeta, Quantity, Str, StringMap, Time};
 use kubegen_tests::ControlPlane;
 use kubegen_tests::round_trip::assert_round_trip;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 fn meta(name: &str) -> ObjectMeta {
-    ObjectMeta { name: Some(name.to_owned()), ..ObjectMeta::default() }
+    ObjectMeta { name: Some(name.into()), ..ObjectMeta::default() }
 }
 
-fn labels(app: &str) -> BTreeMap<String, String> {
-    BTreeMap::from([("app".to_owned(), app.to_owned())])
+fn labels(app: &str) -> StringMap<Str> {
+    StringMap::from([("app", app.into())])
 }
 
 fn container(name: &str) -> Container {
     Container {
-        name: name.to_owned(),
-        image: Some("registry.example.com/web:1.0".to_owned()),
-        resources: Some(ResourceRequirements {
-            requests: Some(BTreeMap::from([("cpu".to_owned(), Quantity::from("100m"))])),
-            limits: Some(BTreeMap::from([("cpu".to_owned(), Quantity::from("200m"))])),
+        name: name.into(),
+        image: Some("registry.example.com/web:1.0".into()),
+        resources: Some(Box::new(ResourceRequirements {
+            requests: Some(StringMap::from([("cpu", Quantity::from("100m"))])),
+            limits: Some(StringMap::from([("cpu", Quantity::from("200m"))])),
             ..ResourceRequirements::default()
-        }),
+        })),
         ..Container::default()
     }
 }
@@ -136,8 +135,8 @@ async fn pod_subresources() {
     // Ephemeral containers, through their subresource.
     let mut with_debug = pods.get_ephemeral_containers("web-0").await.expect("get ephemeralcontainers");
     with_debug.spec.as_mut().expect("spec").ephemeral_containers = Some(vec![EphemeralContainer {
-        name: "debug".to_owned(),
-        image: Some("registry.example.com/busybox:1".to_owned()),
+        name: "debug".into(),
+        image: Some("registry.example.com/busybox:1".into()),
         ..EphemeralContainer::default()
     }]);
     let updated =
@@ -223,7 +222,7 @@ async fn certificate_signing_request_approval() {
         metadata: meta(&name),
         spec: CertificateSigningRequestSpec {
             request: pem.into_bytes().into(),
-            signer_name: "example.com/test".to_owned(),
+            signer_name: "example.com/test".into(),
             usages: Some(vec!["digital signature".into(), "client auth".into()]),
             ..CertificateSigningRequestSpec::default()
         },

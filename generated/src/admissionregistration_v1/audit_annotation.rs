@@ -13,12 +13,12 @@ pub struct AuditAnnotation {
     ///
     /// Required.
     #[serde(default)]
-    pub key: String,
+    pub key: ::kubegen_runtime::Str,
     /// valueExpression represents the expression which is evaluated by CEL to produce an audit annotation value. The expression must evaluate to either a string or null value. If the expression evaluates to a string, the audit annotation is included with the string value. If the expression evaluates to null or empty string the audit annotation will be omitted. The valueExpression may be no longer than 5kb in length. If the result of the valueExpression is more than 10kb in length, it will be truncated to 10kb.
     ///
     /// If multiple ValidatingAdmissionPolicyBinding resources match an API request, then the valueExpression will be evaluated for each binding. All unique values produced by the valueExpressions will be joined together in a comma-separated list.
     ///
     /// Required.
     #[serde(rename = "valueExpression", default)]
-    pub value_expression: String,
+    pub value_expression: ::kubegen_runtime::Str,
 }

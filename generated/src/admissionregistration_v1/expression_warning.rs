@@ -7,8 +7,8 @@
 pub struct ExpressionWarning {
     /// The path to the field that refers the expression. For example, the reference to the expression of the first item of validations is "spec.validations[0].expression"
     #[serde(rename = "fieldRef", default)]
-    pub field_ref: String,
+    pub field_ref: ::kubegen_runtime::Str,
     /// The content of type checking information in a human-readable form. Each line of the warning contains the type that the expression is checked against, followed by the type check error from the compiler.
     #[serde(default)]
-    pub warning: String,
+    pub warning: ::kubegen_runtime::Str,
 }

@@ -9,7 +9,7 @@ pub struct MutatingWebhookConfigurationList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<MutatingWebhookConfigurationList>,
     /// List of MutatingWebhookConfiguration.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::admissionregistration_v1::MutatingWebhookConfiguration>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

@@ -11,8 +11,8 @@ pub struct ParamKind {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub api_version: Option<String>,
+    pub api_version: Option<::kubegen_runtime::Str>,
     /// Kind is the API kind the resources belong to. Required.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<::kubegen_runtime::Str>,
 }

@@ -9,6 +9,7 @@ pub struct TypeChecking {
     #[serde(
         rename = "expressionWarnings",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub expression_warnings: Option<

@@ -9,7 +9,7 @@ pub struct ValidatingAdmissionPolicyBindingList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<ValidatingAdmissionPolicyBindingList>,
     /// List of PolicyBinding.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::admissionregistration_v1::ValidatingAdmissionPolicyBinding>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

@@ -11,21 +11,21 @@ pub struct ValidatingAdmissionPolicyBindingSpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub match_resources: Option<crate::admissionregistration_v1::MatchResources>,
+    pub match_resources: Option<Box<crate::admissionregistration_v1::MatchResources>>,
     /// paramRef specifies the parameter resource used to configure the admission control policy. It should point to a resource of the type specified in ParamKind of the bound ValidatingAdmissionPolicy. If the policy specifies a ParamKind and the resource referred to by ParamRef does not exist, this binding is considered mis-configured and the FailurePolicy of the ValidatingAdmissionPolicy applied. If the policy does not specify a ParamKind then this field is ignored, and the rules are evaluated without a param.
     #[serde(
         rename = "paramRef",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub param_ref: Option<crate::admissionregistration_v1::ParamRef>,
+    pub param_ref: Option<Box<crate::admissionregistration_v1::ParamRef>>,
     /// PolicyName references a ValidatingAdmissionPolicy name which the ValidatingAdmissionPolicyBinding binds to. If the referenced resource does not exist, this binding is considered invalid and will be ignored Required.
     #[serde(
         rename = "policyName",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub policy_name: Option<String>,
+    pub policy_name: Option<::kubegen_runtime::Str>,
     /// validationActions declares how Validations of the referenced ValidatingAdmissionPolicy are enforced. If a validation evaluates to false it is always enforced according to these actions.
     ///
     /// Failures defined by the ValidatingAdmissionPolicy's FailurePolicy are enforced according to these actions only if the FailurePolicy is set to Fail, otherwise the failures are ignored. This includes compilation errors, runtime errors and misconfigurations of the policy.
@@ -48,7 +48,8 @@ pub struct ValidatingAdmissionPolicyBindingSpec {
     #[serde(
         rename = "validationActions",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub validation_actions: Option<Vec<String>>,
+    pub validation_actions: Option<Vec<::kubegen_runtime::Str>>,
 }

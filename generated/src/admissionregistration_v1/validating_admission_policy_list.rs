@@ -9,7 +9,7 @@ pub struct ValidatingAdmissionPolicyList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<ValidatingAdmissionPolicyList>,
     /// List of ValidatingAdmissionPolicy.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::admissionregistration_v1::ValidatingAdmissionPolicy>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

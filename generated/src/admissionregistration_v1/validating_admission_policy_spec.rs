@@ -9,6 +9,7 @@ pub struct ValidatingAdmissionPolicySpec {
     #[serde(
         rename = "auditAnnotations",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub audit_annotations: Option<Vec<crate::admissionregistration_v1::AuditAnnotation>>,
@@ -26,7 +27,7 @@ pub struct ValidatingAdmissionPolicySpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub failure_policy: Option<String>,
+    pub failure_policy: Option<::kubegen_runtime::Str>,
     /// MatchConditions is a list of conditions that must be met for a request to be validated. Match conditions filter requests that have already been matched by the rules, namespaceSelector, and objectSelector. An empty list of matchConditions matches all requests. There are a maximum of 64 match conditions allowed.
     ///
     /// If a parameter object is provided, it can be accessed via the `params` handle in the same manner as validation expressions.
@@ -40,6 +41,7 @@ pub struct ValidatingAdmissionPolicySpec {
     #[serde(
         rename = "matchConditions",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub match_conditions: Option<Vec<crate::admissionregistration_v1::MatchCondition>>,
@@ -49,20 +51,28 @@ pub struct ValidatingAdmissionPolicySpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub match_constraints: Option<crate::admissionregistration_v1::MatchResources>,
+    pub match_constraints: Option<Box<crate::admissionregistration_v1::MatchResources>>,
     /// ParamKind specifies the kind of resources used to parameterize this policy. If absent, there are no parameters for this policy and the param CEL variable will not be provided to validation expressions. If ParamKind refers to a non-existent kind, this policy definition is mis-configured and the FailurePolicy is applied. If paramKind is specified but paramRef is unset in ValidatingAdmissionPolicyBinding, the params variable will be null.
     #[serde(
         rename = "paramKind",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub param_kind: Option<crate::admissionregistration_v1::ParamKind>,
+    pub param_kind: Option<Box<crate::admissionregistration_v1::ParamKind>>,
     /// Validations contain CEL expressions which is used to apply the validation. Validations and AuditAnnotations may not both be empty; a minimum of one Validations or AuditAnnotations is required.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub validations: Option<Vec<crate::admissionregistration_v1::Validation>>,
     /// Variables contain definitions of variables that can be used in composition of other expressions. Each variable is defined as a named CEL expression. The variables defined here will be available under `variables` in other expressions of the policy except MatchConditions because MatchConditions are evaluated before the rest of the policy.
     ///
     /// The expression of a variable can refer to other variables defined earlier in the list but not those after. Thus, Variables must be sorted by the order of first appearance and acyclic.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub variables: Option<Vec<crate::admissionregistration_v1::Variable>>,
 }

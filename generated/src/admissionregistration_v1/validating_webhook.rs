@@ -6,8 +6,12 @@
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ValidatingWebhook {
     /// AdmissionReviewVersions is an ordered list of preferred `AdmissionReview` versions the Webhook expects. API server will try to use first version in the list which it supports. If none of the versions specified in this list supported by API server, validation will fail for this object. If a persisted webhook configuration specifies allowed versions and does not include any versions known to the API Server, calls to the webhook will fail and be subject to the failure policy.
-    #[serde(rename = "admissionReviewVersions", default)]
-    pub admission_review_versions: Vec<String>,
+    #[serde(
+        rename = "admissionReviewVersions",
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::vec"
+    )]
+    pub admission_review_versions: Vec<::kubegen_runtime::Str>,
     /// ClientConfig defines how to communicate with the hook. Required
     #[serde(rename = "clientConfig", default)]
     pub client_config: crate::admissionregistration_v1::WebhookClientConfig,
@@ -17,7 +21,7 @@ pub struct ValidatingWebhook {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub failure_policy: Option<String>,
+    pub failure_policy: Option<::kubegen_runtime::Str>,
     /// MatchConditions is a list of conditions that must be met for a request to be sent to this webhook. Match conditions filter requests that have already been matched by the rules, namespaceSelector, and objectSelector. An empty list of matchConditions matches all requests. There are a maximum of 64 match conditions allowed.
     ///
     /// The exact matching logic is (in order):
@@ -29,6 +33,7 @@ pub struct ValidatingWebhook {
     #[serde(
         rename = "matchConditions",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub match_conditions: Option<Vec<crate::admissionregistration_v1::MatchCondition>>,
@@ -44,10 +49,10 @@ pub struct ValidatingWebhook {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub match_policy: Option<String>,
+    pub match_policy: Option<::kubegen_runtime::Str>,
     /// The name of the admission webhook. Name should be fully qualified, e.g., imagepolicy.kubernetes.io, where "imagepolicy" is the name of the webhook, and kubernetes.io is the name of the organization. Required.
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
     /// NamespaceSelector decides whether to run the webhook on an object based on whether the namespace for that object matches the selector. If the object itself is a namespace, the matching is performed on object.metadata.labels. If the object is another cluster scoped resource, it never skips the webhook.
     ///
     /// For example, to run the webhook on any objects whose namespace is not associated with "runlevel" of "0" or "1";  you will set the selector as follows: "namespaceSelector": {
@@ -84,20 +89,24 @@ pub struct ValidatingWebhook {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub namespace_selector: Option<crate::meta_v1::LabelSelector>,
+    pub namespace_selector: Option<Box<crate::meta_v1::LabelSelector>>,
     /// ObjectSelector decides whether to run the webhook based on if the object has matching labels. objectSelector is evaluated against both the oldObject and newObject that would be sent to the webhook, and is considered to match if either object matches the selector. A null object (oldObject in the case of create, or newObject in the case of delete) or an object that cannot have labels (like a DeploymentRollback or a PodProxyOptions object) is not considered to match. Use the object selector only if the webhook is opt-in, because end users may skip the admission webhook by setting the labels. Default to the empty LabelSelector, which matches everything.
     #[serde(
         rename = "objectSelector",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub object_selector: Option<crate::meta_v1::LabelSelector>,
+    pub object_selector: Option<Box<crate::meta_v1::LabelSelector>>,
     /// Rules describes what operations on what resources/subresources the webhook cares about. The webhook cares about an operation if it matches _any_ Rule. However, in order to prevent ValidatingAdmissionWebhooks and MutatingAdmissionWebhooks from putting the cluster in a state which cannot be recovered from without completely disabling the plugin, ValidatingAdmissionWebhooks and MutatingAdmissionWebhooks are never called on admission requests for ValidatingWebhookConfiguration and MutatingWebhookConfiguration objects.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub rules: Option<Vec<crate::admissionregistration_v1::RuleWithOperations>>,
     /// SideEffects states whether this webhook has side effects. Acceptable values are: None, NoneOnDryRun (webhooks created via v1beta1 may also specify Some or Unknown). Webhooks with side effects MUST implement a reconciliation system, since a request may be rejected by a future step in the admission chain and the side effects therefore need to be undone. Requests with the dryRun attribute will be auto-rejected if they match a webhook with sideEffects == Unknown or Some.
     #[serde(rename = "sideEffects", default)]
-    pub side_effects: String,
+    pub side_effects: ::kubegen_runtime::Str,
     /// TimeoutSeconds specifies the timeout for this webhook. After the timeout passes, the webhook call will be ignored or the API call will fail based on the failure policy. The timeout value must be between 1 and 30 seconds. Default to 10 seconds.
     #[serde(
         rename = "timeoutSeconds",

@@ -15,7 +15,11 @@ pub struct ValidatingWebhookConfiguration {
     #[serde(default)]
     pub metadata: ::kubegen_runtime::ObjectMeta,
     /// Webhooks is a list of webhooks and the affected resources and operations.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub webhooks: Option<Vec<crate::admissionregistration_v1::ValidatingWebhook>>,
 }
 impl ::kubegen_runtime::ApiType for ValidatingWebhookConfiguration {

@@ -11,19 +11,21 @@ pub struct MutatingAdmissionPolicyBindingSpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub match_resources: Option<crate::admissionregistration_v1alpha1::MatchResources>,
+    pub match_resources: Option<
+        Box<crate::admissionregistration_v1alpha1::MatchResources>,
+    >,
     /// paramRef specifies the parameter resource used to configure the admission control policy. It should point to a resource of the type specified in spec.ParamKind of the bound MutatingAdmissionPolicy. If the policy specifies a ParamKind and the resource referred to by ParamRef does not exist, this binding is considered mis-configured and the FailurePolicy of the MutatingAdmissionPolicy applied. If the policy does not specify a ParamKind then this field is ignored, and the rules are evaluated without a param.
     #[serde(
         rename = "paramRef",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub param_ref: Option<crate::admissionregistration_v1alpha1::ParamRef>,
+    pub param_ref: Option<Box<crate::admissionregistration_v1alpha1::ParamRef>>,
     /// policyName references a MutatingAdmissionPolicy name which the MutatingAdmissionPolicyBinding binds to. If the referenced resource does not exist, this binding is considered invalid and will be ignored Required.
     #[serde(
         rename = "policyName",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub policy_name: Option<String>,
+    pub policy_name: Option<::kubegen_runtime::Str>,
 }

@@ -23,5 +23,5 @@ pub struct Mutation {
     pub json_patch: Option<crate::admissionregistration_v1alpha1::JSONPatch>,
     /// patchType indicates the patch strategy used. Allowed values are "ApplyConfiguration" and "JSONPatch". Required.
     #[serde(rename = "patchType", default)]
-    pub patch_type: String,
+    pub patch_type: ::kubegen_runtime::Str,
 }

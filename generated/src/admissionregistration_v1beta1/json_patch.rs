@@ -60,5 +60,5 @@ pub struct JSONPatch {
     ///
     /// Only property names of the form `[a-zA-Z_.-/][a-zA-Z0-9_.-/]*` are accessible. Required.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub expression: Option<String>,
+    pub expression: Option<::kubegen_runtime::Str>,
 }

@@ -9,6 +9,7 @@ pub struct MatchResources {
     #[serde(
         rename = "excludeResourceRules",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub exclude_resource_rules: Option<
@@ -26,7 +27,7 @@ pub struct MatchResources {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub match_policy: Option<String>,
+    pub match_policy: Option<::kubegen_runtime::Str>,
     /// NamespaceSelector decides whether to run the admission control policy on an object based on whether the namespace for that object matches the selector. If the object itself is a namespace, the matching is performed on object.metadata.labels. If the object is another cluster scoped resource, it never skips the policy.
     ///
     /// For example, to run the webhook on any objects whose namespace is not associated with "runlevel" of "0" or "1";  you will set the selector as follows: "namespaceSelector": {
@@ -63,18 +64,19 @@ pub struct MatchResources {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub namespace_selector: Option<crate::meta_v1::LabelSelector>,
+    pub namespace_selector: Option<Box<crate::meta_v1::LabelSelector>>,
     /// ObjectSelector decides whether to run the validation based on if the object has matching labels. objectSelector is evaluated against both the oldObject and newObject that would be sent to the cel validation, and is considered to match if either object matches the selector. A null object (oldObject in the case of create, or newObject in the case of delete) or an object that cannot have labels (like a DeploymentRollback or a PodProxyOptions object) is not considered to match. Use the object selector only if the webhook is opt-in, because end users may skip the admission webhook by setting the labels. Default to the empty LabelSelector, which matches everything.
     #[serde(
         rename = "objectSelector",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub object_selector: Option<crate::meta_v1::LabelSelector>,
+    pub object_selector: Option<Box<crate::meta_v1::LabelSelector>>,
     /// ResourceRules describes what operations on what resources/subresources the ValidatingAdmissionPolicy matches. The policy cares about an operation if it matches _any_ Rule.
     #[serde(
         rename = "resourceRules",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub resource_rules: Option<

@@ -17,7 +17,7 @@ pub struct MutatingAdmissionPolicySpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub failure_policy: Option<String>,
+    pub failure_policy: Option<::kubegen_runtime::Str>,
     /// matchConditions is a list of conditions that must be met for a request to be validated. Match conditions filter requests that have already been matched by the matchConstraints. An empty list of matchConditions matches all requests. There are a maximum of 64 match conditions allowed.
     ///
     /// If a parameter object is provided, it can be accessed via the `params` handle in the same manner as validation expressions.
@@ -31,6 +31,7 @@ pub struct MutatingAdmissionPolicySpec {
     #[serde(
         rename = "matchConditions",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub match_conditions: Option<
@@ -42,9 +43,15 @@ pub struct MutatingAdmissionPolicySpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub match_constraints: Option<crate::admissionregistration_v1beta1::MatchResources>,
+    pub match_constraints: Option<
+        Box<crate::admissionregistration_v1beta1::MatchResources>,
+    >,
     /// mutations contain operations to perform on matching objects. mutations may not be empty; a minimum of one mutation is required. mutations are evaluated in order, and are reinvoked according to the reinvocationPolicy. The mutations of a policy are invoked for each binding of this policy and reinvocation of mutations occurs on a per binding basis.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub mutations: Option<Vec<crate::admissionregistration_v1beta1::Mutation>>,
     /// paramKind specifies the kind of resources used to parameterize this policy. If absent, there are no parameters for this policy and the param CEL variable will not be provided to validation expressions. If paramKind refers to a non-existent kind, this policy definition is mis-configured and the FailurePolicy is applied. If paramKind is specified but paramRef is unset in MutatingAdmissionPolicyBinding, the params variable will be null.
     #[serde(
@@ -52,7 +59,7 @@ pub struct MutatingAdmissionPolicySpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub param_kind: Option<crate::admissionregistration_v1beta1::ParamKind>,
+    pub param_kind: Option<Box<crate::admissionregistration_v1beta1::ParamKind>>,
     /// reinvocationPolicy indicates whether mutations may be called multiple times per MutatingAdmissionPolicyBinding as part of a single admission evaluation. Allowed values are "Never" and "IfNeeded".
     ///
     /// Never: These mutations will not be called more than once per binding in a single admission evaluation.
@@ -63,10 +70,14 @@ pub struct MutatingAdmissionPolicySpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub reinvocation_policy: Option<String>,
+    pub reinvocation_policy: Option<::kubegen_runtime::Str>,
     /// variables contain definitions of variables that can be used in composition of other expressions. Each variable is defined as a named CEL expression. The variables defined here will be available under `variables` in other expressions of the policy except matchConditions because matchConditions are evaluated before the rest of the policy.
     ///
     /// The expression of a variable can refer to other variables defined earlier in the list but not those after. Thus, variables must be sorted by the order of first appearance and acyclic.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub variables: Option<Vec<crate::admissionregistration_v1beta1::Variable>>,
 }

@@ -7,8 +7,8 @@
 pub struct Variable {
     /// Expression is the expression that will be evaluated as the value of the variable. The CEL expression has access to the same identifiers as the CEL expressions in Validation.
     #[serde(default)]
-    pub expression: String,
+    pub expression: ::kubegen_runtime::Str,
     /// Name is the name of the variable. The name must be a valid CEL identifier and unique among all variables. The variable can be accessed in other expressions through `variables` For example, if name is "foo", the variable will be available as `variables.foo`
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
 }

@@ -8,8 +8,8 @@ pub struct CustomResourceConversion {
     /// strategy specifies how custom resources are converted between versions. Allowed values are: - `"None"`: The converter only change the apiVersion and would not touch any other field in the custom resource. - `"Webhook"`: API Server will call to an external webhook to do the conversion. Additional information
     ///   is needed for this option. This requires spec.preserveUnknownFields to be false, and spec.conversion.webhook to be set.
     #[serde(default)]
-    pub strategy: String,
+    pub strategy: ::kubegen_runtime::Str,
     /// webhook describes how to call the conversion webhook. Required when `strategy` is set to `"Webhook"`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub webhook: Option<crate::apiextensions_v1::WebhookConversion>,
+    pub webhook: Option<Box<crate::apiextensions_v1::WebhookConversion>>,
 }

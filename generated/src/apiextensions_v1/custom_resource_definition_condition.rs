@@ -14,7 +14,7 @@ pub struct CustomResourceDefinitionCondition {
     pub last_transition_time: Option<::kubegen_runtime::Time>,
     /// message is a human-readable message indicating details about last transition.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<::kubegen_runtime::Str>,
     /// observedGeneration represents the .metadata.generation that the condition was set based upon. For instance, if .metadata.generation is currently 12, but the .status.conditions[x].observedGeneration is 9, the condition is out of date with respect to the current state of the instance.
     #[serde(
         rename = "observedGeneration",
@@ -24,11 +24,11 @@ pub struct CustomResourceDefinitionCondition {
     pub observed_generation: Option<i64>,
     /// reason is a unique, one-word, CamelCase reason for the condition's last transition.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<::kubegen_runtime::Str>,
     /// status is the status of the condition. Can be True, False, Unknown.
     #[serde(default)]
-    pub status: String,
+    pub status: ::kubegen_runtime::Str,
     /// type is the type of the condition. Types include Established, NamesAccepted and Terminating.
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: ::kubegen_runtime::Str,
 }

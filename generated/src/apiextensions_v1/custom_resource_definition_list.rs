@@ -9,7 +9,7 @@ pub struct CustomResourceDefinitionList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<CustomResourceDefinitionList>,
     /// items list individual CustomResourceDefinition objects
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::apiextensions_v1::CustomResourceDefinition>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

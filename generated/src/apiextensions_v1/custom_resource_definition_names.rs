@@ -6,29 +6,34 @@
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CustomResourceDefinitionNames {
     /// categories is a list of grouped resources this custom resource belongs to (e.g. 'all'). This is published in API discovery documents, and used by clients to support invocations like `kubectl get all`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub categories: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub categories: Option<Vec<::kubegen_runtime::Str>>,
     /// kind is the serialized kind of the resource. It is normally CamelCase and singular. Custom resource instances will use this value as the `kind` attribute in API calls.
     #[serde(default)]
-    pub kind: String,
+    pub kind: ::kubegen_runtime::Str,
     /// listKind is the serialized kind of the list for this resource. Defaults to "`kind`List".
     #[serde(
         rename = "listKind",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub list_kind: Option<String>,
+    pub list_kind: Option<::kubegen_runtime::Str>,
     /// plural is the plural name of the resource to serve. The custom resources are served under `/apis/<group>/<version>/.../<plural>`. Must match the name of the CustomResourceDefinition (in the form `<names.plural>.<group>`). Must be all lowercase.
     #[serde(default)]
-    pub plural: String,
+    pub plural: ::kubegen_runtime::Str,
     /// shortNames are short names for the resource, exposed in API discovery documents, and used by clients to support invocations like `kubectl get <shortname>`. It must be all lowercase.
     #[serde(
         rename = "shortNames",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub short_names: Option<Vec<String>>,
+    pub short_names: Option<Vec<::kubegen_runtime::Str>>,
     /// singular is the singular name of the resource. It must be all lowercase. Defaults to lowercased `kind`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub singular: Option<String>,
+    pub singular: Option<::kubegen_runtime::Str>,
 }

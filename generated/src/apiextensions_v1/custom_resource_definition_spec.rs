@@ -7,10 +7,10 @@
 pub struct CustomResourceDefinitionSpec {
     /// conversion defines conversion settings for the CRD.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub conversion: Option<crate::apiextensions_v1::CustomResourceConversion>,
+    pub conversion: Option<Box<crate::apiextensions_v1::CustomResourceConversion>>,
     /// group is the API group of the defined custom resource. The custom resources are served under `/apis/<group>/...`. Must match the name of the CustomResourceDefinition (in the form `<names.plural>.<group>`).
     #[serde(default)]
-    pub group: String,
+    pub group: ::kubegen_runtime::Str,
     /// names specify the resource and kind names for the custom resource.
     #[serde(default)]
     pub names: crate::apiextensions_v1::CustomResourceDefinitionNames,
@@ -23,8 +23,8 @@ pub struct CustomResourceDefinitionSpec {
     pub preserve_unknown_fields: Option<bool>,
     /// scope indicates whether the defined custom resource is cluster- or namespace-scoped. Allowed values are `Cluster` and `Namespaced`.
     #[serde(default)]
-    pub scope: String,
+    pub scope: ::kubegen_runtime::Str,
     /// versions is the list of all API versions of the defined custom resource. Version names are used to compute the order in which served versions are listed in API discovery. If the version string is "kube-like", it will sort above non "kube-like" version strings, which are ordered lexicographically. "Kube-like" versions start with a "v", then are followed by a number (the major version), then optionally the string "alpha" or "beta" and another number (the minor version). These are sorted first by GA > beta > alpha (where GA is a version with no suffix such as beta or alpha), and then by comparing major version, then minor version. An example sorted list of versions: v10, v2, v1, v11beta2, v10beta3, v3beta1, v12alpha1, v11alpha2, foo1, foo10.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub versions: Vec<crate::apiextensions_v1::CustomResourceDefinitionVersion>,
 }

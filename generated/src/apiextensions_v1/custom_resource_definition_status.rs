@@ -11,9 +11,15 @@ pub struct CustomResourceDefinitionStatus {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub accepted_names: Option<crate::apiextensions_v1::CustomResourceDefinitionNames>,
+    pub accepted_names: Option<
+        Box<crate::apiextensions_v1::CustomResourceDefinitionNames>,
+    >,
     /// conditions indicate state for particular aspects of a CustomResourceDefinition
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub conditions: Option<
         Vec<crate::apiextensions_v1::CustomResourceDefinitionCondition>,
     >,
@@ -28,7 +34,8 @@ pub struct CustomResourceDefinitionStatus {
     #[serde(
         rename = "storedVersions",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub stored_versions: Option<Vec<String>>,
+    pub stored_versions: Option<Vec<::kubegen_runtime::Str>>,
 }

@@ -9,6 +9,7 @@ pub struct CustomResourceDefinitionVersion {
     #[serde(
         rename = "additionalPrinterColumns",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub additional_printer_columns: Option<
@@ -23,17 +24,18 @@ pub struct CustomResourceDefinitionVersion {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub deprecation_warning: Option<String>,
+    pub deprecation_warning: Option<::kubegen_runtime::Str>,
     /// name is the version name, e.g. “v1”, “v2beta1”, etc. The custom resources are served under this version at `/apis/<group>/<version>/...` if `served` is true.
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
     /// schema describes the schema used for validation, pruning, and defaulting of this version of the custom resource.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub schema: Option<crate::apiextensions_v1::CustomResourceValidation>,
+    pub schema: Option<Box<crate::apiextensions_v1::CustomResourceValidation>>,
     /// selectableFields specifies paths to fields that may be used as field selectors. A maximum of 8 selectable fields are allowed. See https://kubernetes.io/docs/concepts/overview/working-with-objects/field-selectors
     #[serde(
         rename = "selectableFields",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub selectable_fields: Option<Vec<crate::apiextensions_v1::SelectableField>>,
@@ -45,5 +47,5 @@ pub struct CustomResourceDefinitionVersion {
     pub storage: bool,
     /// subresources specify what subresources this version of the defined custom resource have.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub subresources: Option<crate::apiextensions_v1::CustomResourceSubresources>,
+    pub subresources: Option<Box<crate::apiextensions_v1::CustomResourceSubresources>>,
 }

@@ -11,5 +11,5 @@ pub struct CustomResourceValidation {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub open_apiv3_schema: Option<crate::apiextensions_v1::JSONSchemaProps>,
+    pub open_apiv3_schema: Option<Box<crate::apiextensions_v1::JSONSchemaProps>>,
 }

@@ -7,8 +7,8 @@
 pub struct ExternalDocumentation {
     /// `description` (no description in the spec).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<::kubegen_runtime::Str>,
     /// `url` (no description in the spec).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub url: Option<String>,
+    pub url: Option<::kubegen_runtime::Str>,
 }

@@ -11,14 +11,14 @@ pub struct JSONSchemaProps {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub ref_: Option<String>,
+    pub ref_: Option<::kubegen_runtime::Str>,
     /// `$schema` (no description in the spec).
     #[serde(
         rename = "$schema",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub schema: Option<String>,
+    pub schema: Option<::kubegen_runtime::Str>,
     /// `additionalItems` (no description in the spec).
     #[serde(
         rename = "additionalItems",
@@ -39,6 +39,7 @@ pub struct JSONSchemaProps {
     #[serde(
         rename = "allOf",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub all_of: Option<Vec<crate::apiextensions_v1::JSONSchemaProps>>,
@@ -46,6 +47,7 @@ pub struct JSONSchemaProps {
     #[serde(
         rename = "anyOf",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub any_of: Option<Vec<crate::apiextensions_v1::JSONSchemaProps>>,
@@ -55,23 +57,23 @@ pub struct JSONSchemaProps {
     /// `definitions` (no description in the spec).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub definitions: Option<
-        ::std::collections::BTreeMap<String, crate::apiextensions_v1::JSONSchemaProps>,
+        ::kubegen_runtime::StringMap<crate::apiextensions_v1::JSONSchemaProps>,
     >,
     /// `dependencies` (no description in the spec).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub dependencies: Option<
-        ::std::collections::BTreeMap<
-            String,
+        ::kubegen_runtime::StringMap<
             crate::apiextensions_v1::JSONSchemaPropsOrStringArray,
         >,
     >,
     /// `description` (no description in the spec).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<::kubegen_runtime::Str>,
     /// `enum` (no description in the spec).
     #[serde(
         rename = "enum",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub enum_: Option<Vec<crate::apiextensions_v1::JSON>>,
@@ -98,15 +100,15 @@ pub struct JSONSchemaProps {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub external_docs: Option<crate::apiextensions_v1::ExternalDocumentation>,
+    pub external_docs: Option<Box<crate::apiextensions_v1::ExternalDocumentation>>,
     /// format is an OpenAPI v3 format string. Unknown formats are ignored. The following formats are validated:
     ///
     /// - bsonobjectid: a bson object ID, i.e. a 24 characters hex string - uri: an URI as parsed by Golang net/url.ParseRequestURI - email: an email address as parsed by Golang net/mail.ParseAddress - hostname: a valid representation for an Internet host name, as defined by RFC 1034, section 3.1 [RFC1034]. - ipv4: an IPv4 IP as parsed by Golang net.ParseIP - ipv6: an IPv6 IP as parsed by Golang net.ParseIP - cidr: a CIDR as parsed by Golang net.ParseCIDR - mac: a MAC address as parsed by Golang net.ParseMAC - uuid: an UUID that allows uppercase defined by the regex (?i)^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$ - uuid3: an UUID3 that allows uppercase defined by the regex (?i)^[0-9a-f]{8}-?[0-9a-f]{4}-?3[0-9a-f]{3}-?[0-9a-f]{4}-?[0-9a-f]{12}$ - uuid4: an UUID4 that allows uppercase defined by the regex (?i)^[0-9a-f]{8}-?[0-9a-f]{4}-?4[0-9a-f]{3}-?[89ab][0-9a-f]{3}-?[0-9a-f]{12}$ - uuid5: an UUID5 that allows uppercase defined by the regex (?i)^[0-9a-f]{8}-?[0-9a-f]{4}-?5[0-9a-f]{3}-?[89ab][0-9a-f]{3}-?[0-9a-f]{12}$ - isbn: an ISBN10 or ISBN13 number string like "0321751043" or "978-0321751041" - isbn10: an ISBN10 number string like "0321751043" - isbn13: an ISBN13 number string like "978-0321751041" - creditcard: a credit card number defined by the regex ^(?:4[0-9]{12}(?:[0-9]{3})?|5[1-5][0-9]{14}|6(?:011|5[0-9][0-9])[0-9]{12}|3[47][0-9]{13}|3(?:0[0-5]|[68][0-9])[0-9]{11}|(?:2131|1800|35\\d{3})\\d{11})$ with any non digit characters mixed in - ssn: a U.S. social security number following the regex ^\\d{3}[- ]?\\d{2}[- ]?\\d{4}$ - hexcolor: an hexadecimal color code like "#FFFFFF: following the regex ^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$ - rgbcolor: an RGB color code like rgb like "rgb(255,255,2559" - byte: base64 encoded binary data - password: any kind of string - date: a date string like "2006-01-02" as defined by full-date in RFC3339 - duration: a duration string like "22 ns" as parsed by Golang time.ParseDuration or compatible with Scala duration format - datetime: a date time string like "2014-12-15T19:30:20.000Z" as defined by date-time in RFC3339.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub format: Option<String>,
+    pub format: Option<::kubegen_runtime::Str>,
     /// `id` (no description in the spec).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<::kubegen_runtime::Str>,
     /// `items` (no description in the spec).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub items: Option<Box<crate::apiextensions_v1::JSONSchemaPropsOrArray>>,
@@ -175,12 +177,13 @@ pub struct JSONSchemaProps {
     #[serde(
         rename = "oneOf",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub one_of: Option<Vec<crate::apiextensions_v1::JSONSchemaProps>>,
     /// `pattern` (no description in the spec).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub pattern: Option<String>,
+    pub pattern: Option<::kubegen_runtime::Str>,
     /// `patternProperties` (no description in the spec).
     #[serde(
         rename = "patternProperties",
@@ -188,26 +191,30 @@ pub struct JSONSchemaProps {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub pattern_properties: Option<
-        ::std::collections::BTreeMap<String, crate::apiextensions_v1::JSONSchemaProps>,
+        ::kubegen_runtime::StringMap<crate::apiextensions_v1::JSONSchemaProps>,
     >,
     /// `properties` (no description in the spec).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub properties: Option<
-        ::std::collections::BTreeMap<String, crate::apiextensions_v1::JSONSchemaProps>,
+        ::kubegen_runtime::StringMap<crate::apiextensions_v1::JSONSchemaProps>,
     >,
     /// `required` (no description in the spec).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub required: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub required: Option<Vec<::kubegen_runtime::Str>>,
     /// `title` (no description in the spec).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub title: Option<String>,
+    pub title: Option<::kubegen_runtime::Str>,
     /// `type` (no description in the spec).
     #[serde(
         rename = "type",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub type_: Option<String>,
+    pub type_: Option<::kubegen_runtime::Str>,
     /// `uniqueItems` (no description in the spec).
     #[serde(
         rename = "uniqueItems",
@@ -246,9 +253,10 @@ pub struct JSONSchemaProps {
     #[serde(
         rename = "x-kubernetes-list-map-keys",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub x_kubernetes_list_map_keys: Option<Vec<String>>,
+    pub x_kubernetes_list_map_keys: Option<Vec<::kubegen_runtime::Str>>,
     /// x-kubernetes-list-type annotates an array to further describe its topology. This extension must only be used on lists and may have 3 possible values:
     ///
     /// 1) `atomic`: the list is treated as a single entity, like a scalar.
@@ -268,7 +276,7 @@ pub struct JSONSchemaProps {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub x_kubernetes_list_type: Option<String>,
+    pub x_kubernetes_list_type: Option<::kubegen_runtime::Str>,
     /// x-kubernetes-map-type annotates an object to further describe its topology. This extension must only be used when type is object and may have 2 possible values:
     ///
     /// 1) `granular`:
@@ -282,7 +290,7 @@ pub struct JSONSchemaProps {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub x_kubernetes_map_type: Option<String>,
+    pub x_kubernetes_map_type: Option<::kubegen_runtime::Str>,
     /// x-kubernetes-preserve-unknown-fields stops the API server decoding step from pruning fields which are not specified in the validation schema. This affects fields recursively, but switches back to normal pruning behaviour if nested properties or additionalProperties are specified in the schema. This can either be true or undefined. False is forbidden.
     #[serde(
         rename = "x-kubernetes-preserve-unknown-fields",
@@ -294,6 +302,7 @@ pub struct JSONSchemaProps {
     #[serde(
         rename = "x-kubernetes-validations",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub x_kubernetes_validations: Option<Vec<crate::apiextensions_v1::ValidationRule>>,

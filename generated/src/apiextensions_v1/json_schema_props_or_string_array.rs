@@ -9,7 +9,7 @@ pub enum JSONSchemaPropsOrStringArray {
     /// The value as schema.
     Schema(crate::apiextensions_v1::JSONSchemaProps),
     /// The value as strings.
-    Strings(Vec<String>),
+    Strings(Vec<::kubegen_runtime::Str>),
 }
 impl ::std::default::Default for JSONSchemaPropsOrStringArray {
     fn default() -> Self {

@@ -7,13 +7,13 @@
 pub struct ServiceReference {
     /// name is the name of the service. Required
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
     /// namespace is the namespace of the service. Required
     #[serde(default)]
-    pub namespace: String,
+    pub namespace: ::kubegen_runtime::Str,
     /// path is an optional URL path at which the webhook will be contacted.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub path: Option<String>,
+    pub path: Option<::kubegen_runtime::Str>,
     /// port is an optional service port at which the webhook will be contacted. `port` should be a valid port number (1-65535, inclusive). Defaults to 443 for backward compatibility.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub port: Option<i32>,

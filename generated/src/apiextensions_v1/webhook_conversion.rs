@@ -11,8 +11,12 @@ pub struct WebhookConversion {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub client_config: Option<crate::apiextensions_v1::WebhookClientConfig>,
+    pub client_config: Option<Box<crate::apiextensions_v1::WebhookClientConfig>>,
     /// conversionReviewVersions is an ordered list of preferred `ConversionReview` versions the Webhook expects. The API server will use the first version in the list which it supports. If none of the versions specified in this list are supported by API server, conversion will fail for the custom resource. If a persisted Webhook configuration specifies allowed versions and does not include any versions known to the API Server, calls to the webhook will fail.
-    #[serde(rename = "conversionReviewVersions", default)]
-    pub conversion_review_versions: Vec<String>,
+    #[serde(
+        rename = "conversionReviewVersions",
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::vec"
+    )]
+    pub conversion_review_versions: Vec<::kubegen_runtime::Str>,
 }

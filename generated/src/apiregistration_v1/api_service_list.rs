@@ -9,7 +9,7 @@ pub struct APIServiceList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<APIServiceList>,
     /// Items is the list of APIService
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::apiregistration_v1::APIService>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

@@ -11,26 +11,28 @@ pub struct ServerStorageVersion {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub api_server_id: Option<String>,
+    pub api_server_id: Option<::kubegen_runtime::Str>,
     /// The API server can decode objects encoded in these versions. The encodingVersion must be included in the decodableVersions.
     #[serde(
         rename = "decodableVersions",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub decodable_versions: Option<Vec<String>>,
+    pub decodable_versions: Option<Vec<::kubegen_runtime::Str>>,
     /// The API server encodes the object to this version when persisting it in the backend (e.g., etcd).
     #[serde(
         rename = "encodingVersion",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub encoding_version: Option<String>,
+    pub encoding_version: Option<::kubegen_runtime::Str>,
     /// The API server can serve these versions. DecodableVersions must include all ServedVersions.
     #[serde(
         rename = "servedVersions",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub served_versions: Option<Vec<String>>,
+    pub served_versions: Option<Vec<::kubegen_runtime::Str>>,
 }

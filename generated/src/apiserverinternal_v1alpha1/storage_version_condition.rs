@@ -14,7 +14,7 @@ pub struct StorageVersionCondition {
     pub last_transition_time: Option<::kubegen_runtime::Time>,
     /// A human readable message indicating details about the transition.
     #[serde(default)]
-    pub message: String,
+    pub message: ::kubegen_runtime::Str,
     /// If set, this represents the .metadata.generation that the condition was set based upon.
     #[serde(
         rename = "observedGeneration",
@@ -24,11 +24,11 @@ pub struct StorageVersionCondition {
     pub observed_generation: Option<i64>,
     /// The reason for the condition's last transition.
     #[serde(default)]
-    pub reason: String,
+    pub reason: ::kubegen_runtime::Str,
     /// Status of the condition, one of True, False, Unknown.
     #[serde(default)]
-    pub status: String,
+    pub status: ::kubegen_runtime::Str,
     /// Type of the condition.
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: ::kubegen_runtime::Str,
 }

@@ -9,7 +9,7 @@ pub struct StorageVersionList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<StorageVersionList>,
     /// Items holds a list of StorageVersion
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::apiserverinternal_v1alpha1::StorageVersion>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

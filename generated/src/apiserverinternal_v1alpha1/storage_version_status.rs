@@ -11,9 +11,13 @@ pub struct StorageVersionStatus {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub common_encoding_version: Option<String>,
+    pub common_encoding_version: Option<::kubegen_runtime::Str>,
     /// The latest available observations of the storageVersion's state.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub conditions: Option<
         Vec<crate::apiserverinternal_v1alpha1::StorageVersionCondition>,
     >,
@@ -21,6 +25,7 @@ pub struct StorageVersionStatus {
     #[serde(
         rename = "storageVersions",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub storage_versions: Option<

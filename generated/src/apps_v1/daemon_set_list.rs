@@ -9,7 +9,7 @@ pub struct DaemonSetList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<DaemonSetList>,
     /// A list of daemon sets.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::apps_v1::DaemonSet>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

@@ -31,5 +31,5 @@ pub struct DaemonSetSpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub update_strategy: Option<crate::apps_v1::DaemonSetUpdateStrategy>,
+    pub update_strategy: Option<Box<crate::apps_v1::DaemonSetUpdateStrategy>>,
 }

@@ -11,12 +11,12 @@ pub struct DaemonSetUpdateStrategy {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub rolling_update: Option<crate::apps_v1::RollingUpdateDaemonSet>,
+    pub rolling_update: Option<Box<crate::apps_v1::RollingUpdateDaemonSet>>,
     /// Type of daemon set update. Can be "RollingUpdate" or "OnDelete". Default is RollingUpdate.
     #[serde(
         rename = "type",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub type_: Option<String>,
+    pub type_: Option<::kubegen_runtime::Str>,
 }

@@ -9,7 +9,7 @@ pub struct DeploymentList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<DeploymentList>,
     /// Items is the list of Deployments.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::apps_v1::Deployment>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

@@ -37,7 +37,7 @@ pub struct DeploymentSpec {
     pub selector: crate::meta_v1::LabelSelector,
     /// The deployment strategy to use to replace existing pods with new ones.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub strategy: Option<crate::apps_v1::DeploymentStrategy>,
+    pub strategy: Option<Box<crate::apps_v1::DeploymentStrategy>>,
     /// Template describes the pods that will be created. The only allowed template.spec.restartPolicy value is "Always".
     #[serde(default)]
     pub template: crate::core_v1::PodTemplateSpec,

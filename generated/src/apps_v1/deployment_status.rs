@@ -20,7 +20,11 @@ pub struct DeploymentStatus {
     )]
     pub collision_count: Option<i32>,
     /// Represents the latest available observations of a deployment's current state.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub conditions: Option<Vec<crate::apps_v1::DeploymentCondition>>,
     /// The generation observed by the deployment controller.
     #[serde(

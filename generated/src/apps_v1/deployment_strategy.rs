@@ -11,12 +11,12 @@ pub struct DeploymentStrategy {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub rolling_update: Option<crate::apps_v1::RollingUpdateDeployment>,
+    pub rolling_update: Option<Box<crate::apps_v1::RollingUpdateDeployment>>,
     /// Type of deployment. Can be "Recreate" or "RollingUpdate". Default is RollingUpdate.
     #[serde(
         rename = "type",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub type_: Option<String>,
+    pub type_: Option<::kubegen_runtime::Str>,
 }

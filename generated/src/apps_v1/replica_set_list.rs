@@ -9,7 +9,7 @@ pub struct ReplicaSetList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<ReplicaSetList>,
     /// List of ReplicaSets. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicaset
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::apps_v1::ReplicaSet>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

@@ -20,5 +20,5 @@ pub struct ReplicaSetSpec {
     pub selector: crate::meta_v1::LabelSelector,
     /// Template is the object that describes the pod that will be created if insufficient replicas are detected. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicaset/#pod-template
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub template: Option<crate::core_v1::PodTemplateSpec>,
+    pub template: Option<Box<crate::core_v1::PodTemplateSpec>>,
 }

@@ -9,7 +9,7 @@ pub struct StatefulSetList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<StatefulSetList>,
     /// Items is the list of stateful sets.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::apps_v1::StatefulSet>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

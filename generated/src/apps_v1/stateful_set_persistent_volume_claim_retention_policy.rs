@@ -11,12 +11,12 @@ pub struct StatefulSetPersistentVolumeClaimRetentionPolicy {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub when_deleted: Option<String>,
+    pub when_deleted: Option<::kubegen_runtime::Str>,
     /// WhenScaled specifies what happens to PVCs created from StatefulSet VolumeClaimTemplates when the StatefulSet is scaled down. The default policy of `Retain` causes PVCs to not be affected by a scaledown. The `Delete` policy causes the associated PVCs for any excess pods above the replica count to be deleted.
     #[serde(
         rename = "whenScaled",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub when_scaled: Option<String>,
+    pub when_scaled: Option<::kubegen_runtime::Str>,
 }

@@ -22,7 +22,7 @@ pub struct StatefulSetSpec {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub persistent_volume_claim_retention_policy: Option<
-        crate::apps_v1::StatefulSetPersistentVolumeClaimRetentionPolicy,
+        Box<crate::apps_v1::StatefulSetPersistentVolumeClaimRetentionPolicy>,
     >,
     /// podManagementPolicy controls how pods are created during initial scale up, when replacing pods on nodes, or when scaling down. The default policy is `OrderedReady`, where pods are created in increasing order (pod-0, then pod-1, etc) and the controller will wait until each pod is ready before continuing. When scaling down, the pods are removed in the opposite order. The alternative policy is `Parallel` which will create pods in parallel to match the desired scale without waiting, and on scale down will delete all pods at once.
     #[serde(
@@ -30,7 +30,7 @@ pub struct StatefulSetSpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub pod_management_policy: Option<String>,
+    pub pod_management_policy: Option<::kubegen_runtime::Str>,
     /// replicas is the desired number of replicas of the given Template. These are replicas in the sense that they are instantiations of the same Template, but individual replicas also have a consistent identity. If unspecified, defaults to 1.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub replicas: Option<i32>,
@@ -50,7 +50,7 @@ pub struct StatefulSetSpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub service_name: Option<String>,
+    pub service_name: Option<::kubegen_runtime::Str>,
     /// template is the object that describes the pod that will be created if insufficient replicas are detected. Each pod stamped out by the StatefulSet will fulfill this Template, but have a unique identity from the rest of the StatefulSet. Each pod will be named with the format <statefulsetname>-<podindex>. For example, a pod in a StatefulSet named "web" with index number "3" would be named "web-3". The only allowed template.spec.restartPolicy value is "Always".
     #[serde(default)]
     pub template: crate::core_v1::PodTemplateSpec,
@@ -60,11 +60,12 @@ pub struct StatefulSetSpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub update_strategy: Option<crate::apps_v1::StatefulSetUpdateStrategy>,
+    pub update_strategy: Option<Box<crate::apps_v1::StatefulSetUpdateStrategy>>,
     /// volumeClaimTemplates is a list of claims that pods are allowed to reference. The StatefulSet controller is responsible for mapping network identities to claims in a way that maintains the identity of a pod. Every claim in this list must have at least one matching (by name) volumeMount in one container in the template. A claim in this list takes precedence over any volumes in the template, with the same name.
     #[serde(
         rename = "volumeClaimTemplates",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub volume_claim_templates: Option<Vec<crate::core_v1::PersistentVolumeClaim>>,

@@ -20,7 +20,11 @@ pub struct StatefulSetStatus {
     )]
     pub collision_count: Option<i32>,
     /// Represents the latest available observations of a statefulset's current state.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub conditions: Option<Vec<crate::apps_v1::StatefulSetCondition>>,
     /// currentReplicas is the number of Pods created by the StatefulSet controller from the StatefulSet version indicated by currentRevision.
     #[serde(
@@ -35,7 +39,7 @@ pub struct StatefulSetStatus {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub current_revision: Option<String>,
+    pub current_revision: Option<::kubegen_runtime::Str>,
     /// observedGeneration is the most recent generation observed for this StatefulSet. It corresponds to the StatefulSet's generation, which is updated on mutation by the API Server.
     #[serde(
         rename = "observedGeneration",
@@ -59,7 +63,7 @@ pub struct StatefulSetStatus {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub update_revision: Option<String>,
+    pub update_revision: Option<::kubegen_runtime::Str>,
     /// updatedReplicas is the number of Pods created by the StatefulSet controller from the StatefulSet version indicated by updateRevision.
     #[serde(
         rename = "updatedReplicas",

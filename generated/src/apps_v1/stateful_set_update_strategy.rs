@@ -18,5 +18,5 @@ pub struct StatefulSetUpdateStrategy {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub type_: Option<String>,
+    pub type_: Option<::kubegen_runtime::Str>,
 }

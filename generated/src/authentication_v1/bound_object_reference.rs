@@ -11,14 +11,14 @@ pub struct BoundObjectReference {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub api_version: Option<String>,
+    pub api_version: Option<::kubegen_runtime::Str>,
     /// Kind of the referent. Valid kinds are 'Pod' and 'Secret'.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<::kubegen_runtime::Str>,
     /// Name of the referent.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<::kubegen_runtime::Str>,
     /// UID of the referent.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub uid: Option<String>,
+    pub uid: Option<::kubegen_runtime::Str>,
 }

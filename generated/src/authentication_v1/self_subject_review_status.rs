@@ -11,5 +11,5 @@ pub struct SelfSubjectReviewStatus {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub user_info: Option<crate::authentication_v1::UserInfo>,
+    pub user_info: Option<Box<crate::authentication_v1::UserInfo>>,
 }

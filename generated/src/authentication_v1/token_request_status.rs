@@ -10,5 +10,5 @@ pub struct TokenRequestStatus {
     pub expiration_timestamp: ::kubegen_runtime::Time,
     /// Token is the opaque bearer token.
     #[serde(default)]
-    pub token: String,
+    pub token: ::kubegen_runtime::Str,
 }

@@ -6,9 +6,13 @@
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TokenReviewSpec {
     /// Audiences is a list of the identifiers that the resource server presented with the token identifies as. Audience-aware token authenticators will verify that the token was intended for at least one of the audiences in this list. If no audiences are provided, the audience will default to the audience of the Kubernetes apiserver.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub audiences: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub audiences: Option<Vec<::kubegen_runtime::Str>>,
     /// Token is the opaque bearer token.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub token: Option<String>,
+    pub token: Option<::kubegen_runtime::Str>,
 }

@@ -6,15 +6,19 @@
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TokenReviewStatus {
     /// Audiences are audience identifiers chosen by the authenticator that are compatible with both the TokenReview and token. An identifier is any identifier in the intersection of the TokenReviewSpec audiences and the token's audiences. A client of the TokenReview API that sets the spec.audiences field should validate that a compatible audience identifier is returned in the status.audiences field to ensure that the TokenReview server is audience aware. If a TokenReview returns an empty status.audience field where status.authenticated is "true", the token is valid against the audience of the Kubernetes API server.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub audiences: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub audiences: Option<Vec<::kubegen_runtime::Str>>,
     /// Authenticated indicates that the token was associated with a known user.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub authenticated: Option<bool>,
     /// Error indicates that the token couldn't be checked
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<::kubegen_runtime::Str>,
     /// User is the UserInfo associated with the provided token.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub user: Option<crate::authentication_v1::UserInfo>,
+    pub user: Option<Box<crate::authentication_v1::UserInfo>>,
 }

@@ -7,14 +7,18 @@
 pub struct UserInfo {
     /// Any additional information provided by the authenticator.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub extra: Option<::std::collections::BTreeMap<String, Vec<String>>>,
+    pub extra: Option<::kubegen_runtime::StringMap<Vec<::kubegen_runtime::Str>>>,
     /// The names of groups this user is a part of.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub groups: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub groups: Option<Vec<::kubegen_runtime::Str>>,
     /// A unique value that identifies this user across time. If this user is deleted and another user by the same name is added, they will have different UIDs.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub uid: Option<String>,
+    pub uid: Option<::kubegen_runtime::Str>,
     /// The name that uniquely identifies this user among all active users.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub username: Option<String>,
+    pub username: Option<::kubegen_runtime::Str>,
 }

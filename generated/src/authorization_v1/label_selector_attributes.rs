@@ -11,8 +11,12 @@ pub struct LabelSelectorAttributes {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub raw_selector: Option<String>,
+    pub raw_selector: Option<::kubegen_runtime::Str>,
     /// requirements is the parsed interpretation of a label selector. All requirements must be met for a resource instance to match the selector. Webhook implementations should handle requirements, but how to handle them is up to the webhook. Since requirements can only limit the request, it is safe to authorize as unlimited request if the requirements are not understood.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub requirements: Option<Vec<crate::meta_v1::LabelSelectorRequirement>>,
 }

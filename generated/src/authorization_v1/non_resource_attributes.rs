@@ -7,8 +7,8 @@
 pub struct NonResourceAttributes {
     /// Path is the URL path of the request
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub path: Option<String>,
+    pub path: Option<::kubegen_runtime::Str>,
     /// Verb is the standard HTTP verb
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub verb: Option<String>,
+    pub verb: Option<::kubegen_runtime::Str>,
 }

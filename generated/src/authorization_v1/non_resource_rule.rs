@@ -9,10 +9,11 @@ pub struct NonResourceRule {
     #[serde(
         rename = "nonResourceURLs",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub non_resource_urls: Option<Vec<String>>,
+    pub non_resource_urls: Option<Vec<::kubegen_runtime::Str>>,
     /// Verb is a list of kubernetes non-resource API verbs, like: get, post, put, delete, patch, head, options.  "*" means all.
-    #[serde(default)]
-    pub verbs: Vec<String>,
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
+    pub verbs: Vec<::kubegen_runtime::Str>,
 }

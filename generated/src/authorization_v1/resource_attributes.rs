@@ -11,33 +11,33 @@ pub struct ResourceAttributes {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub field_selector: Option<crate::authorization_v1::FieldSelectorAttributes>,
+    pub field_selector: Option<Box<crate::authorization_v1::FieldSelectorAttributes>>,
     /// Group is the API Group of the Resource.  "*" means all.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub group: Option<String>,
+    pub group: Option<::kubegen_runtime::Str>,
     /// labelSelector describes the limitation on access based on labels.  It can only limit access, not broaden it.
     #[serde(
         rename = "labelSelector",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub label_selector: Option<crate::authorization_v1::LabelSelectorAttributes>,
+    pub label_selector: Option<Box<crate::authorization_v1::LabelSelectorAttributes>>,
     /// Name is the name of the resource being requested for a "get" or deleted for a "delete". "" (empty) means all.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<::kubegen_runtime::Str>,
     /// Namespace is the namespace of the action being requested.  Currently, there is no distinction between no namespace and all namespaces "" (empty) is defaulted for LocalSubjectAccessReviews "" (empty) is empty for cluster-scoped resources "" (empty) means "all" for namespace scoped resources from a SubjectAccessReview or SelfSubjectAccessReview
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub namespace: Option<String>,
+    pub namespace: Option<::kubegen_runtime::Str>,
     /// Resource is one of the existing resource types.  "*" means all.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub resource: Option<String>,
+    pub resource: Option<::kubegen_runtime::Str>,
     /// Subresource is one of the existing resource types.  "" means none.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub subresource: Option<String>,
+    pub subresource: Option<::kubegen_runtime::Str>,
     /// Verb is a kubernetes resource API verb, like: get, list, watch, create, update, delete, proxy.  "*" means all.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub verb: Option<String>,
+    pub verb: Option<::kubegen_runtime::Str>,
     /// Version is the API Version of the Resource.  "*" means all.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub version: Option<String>,
+    pub version: Option<::kubegen_runtime::Str>,
 }

@@ -11,12 +11,14 @@ pub struct SelfSubjectAccessReviewSpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub non_resource_attributes: Option<crate::authorization_v1::NonResourceAttributes>,
+    pub non_resource_attributes: Option<
+        Box<crate::authorization_v1::NonResourceAttributes>,
+    >,
     /// ResourceAuthorizationAttributes describes information for a resource access request
     #[serde(
         rename = "resourceAttributes",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub resource_attributes: Option<crate::authorization_v1::ResourceAttributes>,
+    pub resource_attributes: Option<Box<crate::authorization_v1::ResourceAttributes>>,
 }

@@ -7,28 +7,34 @@
 pub struct SubjectAccessReviewSpec {
     /// Extra corresponds to the user.Info.GetExtra() method from the authenticator.  Since that is input to the authorizer it needs a reflection here.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub extra: Option<::std::collections::BTreeMap<String, Vec<String>>>,
+    pub extra: Option<::kubegen_runtime::StringMap<Vec<::kubegen_runtime::Str>>>,
     /// Groups is the groups you're testing for.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub groups: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub groups: Option<Vec<::kubegen_runtime::Str>>,
     /// NonResourceAttributes describes information for a non-resource access request
     #[serde(
         rename = "nonResourceAttributes",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub non_resource_attributes: Option<crate::authorization_v1::NonResourceAttributes>,
+    pub non_resource_attributes: Option<
+        Box<crate::authorization_v1::NonResourceAttributes>,
+    >,
     /// ResourceAuthorizationAttributes describes information for a resource access request
     #[serde(
         rename = "resourceAttributes",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub resource_attributes: Option<crate::authorization_v1::ResourceAttributes>,
+    pub resource_attributes: Option<Box<crate::authorization_v1::ResourceAttributes>>,
     /// UID information about the requesting user.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub uid: Option<String>,
+    pub uid: Option<::kubegen_runtime::Str>,
     /// User is the user you're testing for. If you specify "User" but not "Groups", then is it interpreted as "What if User were not a member of any groups
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub user: Option<String>,
+    pub user: Option<::kubegen_runtime::Str>,
 }

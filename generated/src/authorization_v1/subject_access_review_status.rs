@@ -17,8 +17,8 @@ pub struct SubjectAccessReviewStatus {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub evaluation_error: Option<String>,
+    pub evaluation_error: Option<::kubegen_runtime::Str>,
     /// Reason is optional.  It indicates why a request was allowed or denied.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<::kubegen_runtime::Str>,
 }

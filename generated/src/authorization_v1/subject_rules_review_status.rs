@@ -11,14 +11,22 @@ pub struct SubjectRulesReviewStatus {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub evaluation_error: Option<String>,
+    pub evaluation_error: Option<::kubegen_runtime::Str>,
     /// Incomplete is true when the rules returned by this call are incomplete. This is most commonly encountered when an authorizer, such as an external authorizer, doesn't support rules evaluation.
     #[serde(default)]
     pub incomplete: bool,
     /// NonResourceRules is the list of actions the subject is allowed to perform on non-resources. The list ordering isn't significant, may contain duplicates, and possibly be incomplete.
-    #[serde(rename = "nonResourceRules", default)]
+    #[serde(
+        rename = "nonResourceRules",
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::vec"
+    )]
     pub non_resource_rules: Vec<crate::authorization_v1::NonResourceRule>,
     /// ResourceRules is the list of actions the subject is allowed to perform on resources. The list ordering isn't significant, may contain duplicates, and possibly be incomplete.
-    #[serde(rename = "resourceRules", default)]
+    #[serde(
+        rename = "resourceRules",
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::vec"
+    )]
     pub resource_rules: Vec<crate::authorization_v1::ResourceRule>,
 }

@@ -10,5 +10,5 @@ pub struct ScaleStatus {
     pub replicas: i32,
     /// selector is the label query over pods that should match the replicas count. This is same as the label selector but in the string format to avoid introspection by clients. The string will be in the same format as the query-param syntax. More info about label selectors: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub selector: Option<String>,
+    pub selector: Option<::kubegen_runtime::Str>,
 }

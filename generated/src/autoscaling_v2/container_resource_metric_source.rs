@@ -7,10 +7,10 @@
 pub struct ContainerResourceMetricSource {
     /// container is the name of the container in the pods of the scaling target
     #[serde(default)]
-    pub container: String,
+    pub container: ::kubegen_runtime::Str,
     /// name is the name of the resource in question.
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
     /// target specifies the target value for the given metric
     #[serde(default)]
     pub target: crate::autoscaling_v2::MetricTarget,

@@ -7,11 +7,11 @@
 pub struct ContainerResourceMetricStatus {
     /// container is the name of the container in the pods of the scaling target
     #[serde(default)]
-    pub container: String,
+    pub container: ::kubegen_runtime::Str,
     /// current contains the current value for the given metric
     #[serde(default)]
     pub current: crate::autoscaling_v2::MetricValueStatus,
     /// name is the name of the resource in question.
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
 }

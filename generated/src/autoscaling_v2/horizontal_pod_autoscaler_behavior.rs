@@ -11,7 +11,7 @@ pub struct HorizontalPodAutoscalerBehavior {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub scale_down: Option<crate::autoscaling_v2::HPAScalingRules>,
+    pub scale_down: Option<Box<crate::autoscaling_v2::HPAScalingRules>>,
     /// scaleUp is scaling policy for scaling Up. If not set, the default value is the higher of:
     ///   * increase no more than 4 pods per 60 seconds
     ///   * double the number of pods per 60 seconds
@@ -21,5 +21,5 @@ pub struct HorizontalPodAutoscalerBehavior {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub scale_up: Option<crate::autoscaling_v2::HPAScalingRules>,
+    pub scale_up: Option<Box<crate::autoscaling_v2::HPAScalingRules>>,
 }

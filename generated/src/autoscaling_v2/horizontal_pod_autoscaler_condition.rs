@@ -14,14 +14,14 @@ pub struct HorizontalPodAutoscalerCondition {
     pub last_transition_time: Option<::kubegen_runtime::Time>,
     /// message is a human-readable explanation containing details about the transition
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<::kubegen_runtime::Str>,
     /// reason is the reason for the condition's last transition.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<::kubegen_runtime::Str>,
     /// status is the status of the condition (True, False, Unknown)
     #[serde(default)]
-    pub status: String,
+    pub status: ::kubegen_runtime::Str,
     /// type describes the current condition
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: ::kubegen_runtime::Str,
 }

@@ -9,7 +9,7 @@ pub struct HorizontalPodAutoscalerList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<HorizontalPodAutoscalerList>,
     /// items is the list of horizontal pod autoscaler objects.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::autoscaling_v2::HorizontalPodAutoscaler>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

@@ -10,7 +10,7 @@ pub struct HPAScalingPolicy {
     pub period_seconds: i32,
     /// type is used to specify the scaling policy.
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: ::kubegen_runtime::Str,
     /// value contains the amount of change which is permitted by the policy. It must be greater than zero
     #[serde(default)]
     pub value: i32,

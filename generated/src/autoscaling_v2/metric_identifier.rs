@@ -7,8 +7,8 @@
 pub struct MetricIdentifier {
     /// name is the name of the given metric
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
     /// selector is the string-encoded form of a standard kubernetes label selector for the given metric When set, it is passed as an additional parameter to the metrics server for more specific metrics scoping. When unset, just the metricName will be used to gather metrics.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub selector: Option<crate::meta_v1::LabelSelector>,
+    pub selector: Option<Box<crate::meta_v1::LabelSelector>>,
 }

@@ -21,7 +21,7 @@ pub struct MetricTarget {
     pub average_value: Option<::kubegen_runtime::Quantity>,
     /// type represents whether the metric type is Utilization, Value, or AverageValue
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: ::kubegen_runtime::Str,
     /// value is the target value of the metric (as a quantity).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub value: Option<::kubegen_runtime::Quantity>,

@@ -7,7 +7,7 @@
 pub struct ResourceMetricSource {
     /// name is the name of the resource in question.
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
     /// target specifies the target value for the given metric
     #[serde(default)]
     pub target: crate::autoscaling_v2::MetricTarget,

@@ -10,5 +10,5 @@ pub struct ResourceMetricStatus {
     pub current: crate::autoscaling_v2::MetricValueStatus,
     /// name is the name of the resource in question.
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
 }

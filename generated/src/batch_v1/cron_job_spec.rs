@@ -13,7 +13,7 @@ pub struct CronJobSpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub concurrency_policy: Option<String>,
+    pub concurrency_policy: Option<::kubegen_runtime::Str>,
     /// The number of failed finished jobs to retain. Value must be non-negative integer. Defaults to 1.
     #[serde(
         rename = "failedJobsHistoryLimit",
@@ -26,7 +26,7 @@ pub struct CronJobSpec {
     pub job_template: crate::batch_v1::JobTemplateSpec,
     /// The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.
     #[serde(default)]
-    pub schedule: String,
+    pub schedule: ::kubegen_runtime::Str,
     /// Optional deadline in seconds for starting the job if it misses scheduled time for any reason.  Missed jobs executions will be counted as failed ones.
     #[serde(
         rename = "startingDeadlineSeconds",
@@ -50,5 +50,5 @@ pub struct CronJobSpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub time_zone: Option<String>,
+    pub time_zone: Option<::kubegen_runtime::Str>,
 }

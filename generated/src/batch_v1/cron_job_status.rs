@@ -6,7 +6,11 @@
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CronJobStatus {
     /// A list of pointers to currently running jobs.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub active: Option<Vec<crate::core_v1::ObjectReference>>,
     /// Information when was the last time the job was successfully scheduled.
     #[serde(

@@ -9,7 +9,7 @@ pub struct JobList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<JobList>,
     /// items is the list of Jobs.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::batch_v1::Job>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

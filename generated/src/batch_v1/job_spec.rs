@@ -38,7 +38,7 @@ pub struct JobSpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub completion_mode: Option<String>,
+    pub completion_mode: Option<::kubegen_runtime::Str>,
     /// Specifies the desired number of successfully finished pods the job should be run with.  Setting to null means that the success of any pod signals the success of all pods, and allows parallelism to have any positive value.  Setting to 1 means that parallelism is limited to 1 and the success of that pod signals the success of the job. More info: https://kubernetes.io/docs/concepts/workloads/controllers/jobs-run-to-completion/
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub completions: Option<i32>,
@@ -48,7 +48,7 @@ pub struct JobSpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub managed_by: Option<String>,
+    pub managed_by: Option<::kubegen_runtime::Str>,
     /// manualSelector controls generation of pod labels and pod selectors. Leave `manualSelector` unset unless you are certain what you are doing. When false or unset, the system pick labels unique to this job and appends those labels to the pod template.  When true, the user is responsible for picking unique labels and specifying the selector.  Failure to pick a unique label may cause this and other jobs to not function correctly.  However, You may see `manualSelector=true` in jobs that were created with the old `extensions/v1beta1` API. More info: https://kubernetes.io/docs/concepts/workloads/controllers/jobs-run-to-completion/#specifying-your-own-pod-selector
     #[serde(
         rename = "manualSelector",
@@ -84,10 +84,10 @@ pub struct JobSpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub pod_replacement_policy: Option<String>,
+    pub pod_replacement_policy: Option<::kubegen_runtime::Str>,
     /// A label query over pods that should match the pod count. Normally, the system sets this field for you. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub selector: Option<crate::meta_v1::LabelSelector>,
+    pub selector: Option<Box<crate::meta_v1::LabelSelector>>,
     /// successPolicy specifies the policy when the Job can be declared as succeeded. If empty, the default behavior applies - the Job is declared as succeeded only when the number of succeeded pods equals to the completions. When the field is specified, it must be immutable and works only for the Indexed Jobs. Once the Job meets the SuccessPolicy, the lingering pods are terminated.
     #[serde(
         rename = "successPolicy",

@@ -14,7 +14,7 @@ pub struct JobStatus {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub completed_indexes: Option<String>,
+    pub completed_indexes: Option<::kubegen_runtime::Str>,
     /// Represents time when the job was completed. It is not guaranteed to be set in happens-before order across separate operations. It is represented in RFC3339 form and is in UTC. The completion time is set when the job finishes successfully, and only then. The value cannot be updated or removed. The value indicates the same or later point in time as the startTime field.
     #[serde(
         rename = "completionTime",
@@ -27,7 +27,11 @@ pub struct JobStatus {
     /// A job is considered finished when it is in a terminal condition, either "Complete" or "Failed". A Job cannot have both the "Complete" and "Failed" conditions. Additionally, it cannot be in the "Complete" and "FailureTarget" conditions. The "Complete", "Failed" and "FailureTarget" conditions cannot be disabled.
     ///
     /// More info: https://kubernetes.io/docs/concepts/workloads/controllers/jobs-run-to-completion/
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub conditions: Option<Vec<crate::batch_v1::JobCondition>>,
     /// The number of pods which reached phase Failed. The value increases monotonically.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -38,7 +42,7 @@ pub struct JobStatus {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub failed_indexes: Option<String>,
+    pub failed_indexes: Option<::kubegen_runtime::Str>,
     /// The number of active pods which have a Ready condition and are not terminating (without a deletionTimestamp).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub ready: Option<i32>,
@@ -72,5 +76,5 @@ pub struct JobStatus {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub uncounted_terminated_pods: Option<crate::batch_v1::UncountedTerminatedPods>,
+    pub uncounted_terminated_pods: Option<Box<crate::batch_v1::UncountedTerminatedPods>>,
 }

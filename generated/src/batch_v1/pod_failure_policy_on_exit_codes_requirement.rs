@@ -11,7 +11,7 @@ pub struct PodFailurePolicyOnExitCodesRequirement {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub container_name: Option<String>,
+    pub container_name: Option<::kubegen_runtime::Str>,
     /// Represents the relationship between the container exit code(s) and the specified values. Containers completed with success (exit code 0) are excluded from the requirement check. Possible values are:
     ///
     /// - In: the requirement is satisfied if at least one container exit code
@@ -22,8 +22,8 @@ pub struct PodFailurePolicyOnExitCodesRequirement {
     ///   by the 'containerName' field) is not in the set of specified values.
     /// Additional values are considered to be added in the future. Clients should react to an unknown operator by assuming the requirement is not satisfied.
     #[serde(default)]
-    pub operator: String,
+    pub operator: ::kubegen_runtime::Str,
     /// Specifies the set of values. Each returned container exit code (might be multiple in case of multiple containers) is checked against this set of values with respect to the operator. The list of values must be ordered and must not contain duplicates. Value '0' cannot be used for the In operator. At least one element is required. At most 255 elements are allowed.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub values: Vec<i32>,
 }

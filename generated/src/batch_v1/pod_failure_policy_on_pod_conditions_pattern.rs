@@ -7,8 +7,8 @@
 pub struct PodFailurePolicyOnPodConditionsPattern {
     /// Specifies the required Pod condition status. To match a pod condition it is required that the specified status equals the pod condition status. Defaults to True.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<::kubegen_runtime::Str>,
     /// Specifies the required Pod condition type. To match a pod condition it is required that specified type equals the pod condition type.
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: ::kubegen_runtime::Str,
 }

@@ -17,18 +17,21 @@ pub struct PodFailurePolicyRule {
     ///   counter towards the .backoffLimit is incremented.
     /// Additional values are considered to be added in the future. Clients should react to an unknown action by skipping the rule.
     #[serde(default)]
-    pub action: String,
+    pub action: ::kubegen_runtime::Str,
     /// Represents the requirement on the container exit codes.
     #[serde(
         rename = "onExitCodes",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub on_exit_codes: Option<crate::batch_v1::PodFailurePolicyOnExitCodesRequirement>,
+    pub on_exit_codes: Option<
+        Box<crate::batch_v1::PodFailurePolicyOnExitCodesRequirement>,
+    >,
     /// Represents the requirement on the pod conditions. The requirement is represented as a list of pod condition patterns. The requirement is satisfied if at least one pattern matches an actual pod condition. At most 20 elements are allowed.
     #[serde(
         rename = "onPodConditions",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub on_pod_conditions: Option<

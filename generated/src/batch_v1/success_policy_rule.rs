@@ -18,5 +18,5 @@ pub struct SuccessPolicyRule {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub succeeded_indexes: Option<String>,
+    pub succeeded_indexes: Option<::kubegen_runtime::Str>,
 }

@@ -6,9 +6,17 @@
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct UncountedTerminatedPods {
     /// failed holds UIDs of failed Pods.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub failed: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub failed: Option<Vec<::kubegen_runtime::Str>>,
     /// succeeded holds UIDs of succeeded Pods.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub succeeded: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub succeeded: Option<Vec<::kubegen_runtime::Str>>,
 }

@@ -21,13 +21,13 @@ pub struct CertificateSigningRequestCondition {
     pub last_update_time: Option<::kubegen_runtime::Time>,
     /// message contains a human readable message with details about the request state
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<::kubegen_runtime::Str>,
     /// reason indicates a brief reason for the request state
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<::kubegen_runtime::Str>,
     /// status of the condition, one of True, False, Unknown. Approved, Denied, and Failed conditions may not be "False" or "Unknown".
     #[serde(default)]
-    pub status: String,
+    pub status: ::kubegen_runtime::Str,
     /// type of the condition. Known conditions are "Approved", "Denied", and "Failed".
     ///
     /// An "Approved" condition is added via the /approval subresource, indicating the request was approved and should be issued by the signer.
@@ -40,5 +40,5 @@ pub struct CertificateSigningRequestCondition {
     ///
     /// Only one condition of a given type is allowed.
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: ::kubegen_runtime::Str,
 }

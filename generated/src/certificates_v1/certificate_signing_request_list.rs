@@ -9,7 +9,7 @@ pub struct CertificateSigningRequestList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<CertificateSigningRequestList>,
     /// items is a collection of CertificateSigningRequest objects
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::certificates_v1::CertificateSigningRequest>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

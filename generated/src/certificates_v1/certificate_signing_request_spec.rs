@@ -25,10 +25,14 @@ pub struct CertificateSigningRequestSpec {
     pub expiration_seconds: Option<i32>,
     /// extra contains extra attributes of the user that created the CertificateSigningRequest. Populated by the API server on creation and immutable.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub extra: Option<::std::collections::BTreeMap<String, Vec<String>>>,
+    pub extra: Option<::kubegen_runtime::StringMap<Vec<::kubegen_runtime::Str>>>,
     /// groups contains group membership of the user that created the CertificateSigningRequest. Populated by the API server on creation and immutable.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub groups: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub groups: Option<Vec<::kubegen_runtime::Str>>,
     /// request contains an x509 certificate signing request encoded in a "CERTIFICATE REQUEST" PEM block. When serialized as JSON or YAML, the data is additionally base64-encoded.
     #[serde(default)]
     pub request: ::kubegen_runtime::ByteString,
@@ -54,10 +58,10 @@ pub struct CertificateSigningRequestSpec {
     ///  5. Expiration/certificate lifetime: whether it is fixed by the signer, configurable by the admin.
     ///  6. Whether or not requests for CA certificates are allowed.
     #[serde(rename = "signerName", default)]
-    pub signer_name: String,
+    pub signer_name: ::kubegen_runtime::Str,
     /// uid contains the uid of the user that created the CertificateSigningRequest. Populated by the API server on creation and immutable.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub uid: Option<String>,
+    pub uid: Option<::kubegen_runtime::Str>,
     /// usages specifies a set of key usages requested in the issued certificate.
     ///
     /// Requests for TLS client certificates typically request: "digital signature", "key encipherment", "client auth".
@@ -72,9 +76,13 @@ pub struct CertificateSigningRequestSpec {
     ///  "code signing", "email protection", "s/mime",
     ///  "ipsec end system", "ipsec tunnel", "ipsec user",
     ///  "timestamping", "ocsp signing", "microsoft sgc", "netscape sgc"
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub usages: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub usages: Option<Vec<::kubegen_runtime::Str>>,
     /// username contains the name of the user that created the CertificateSigningRequest. Populated by the API server on creation and immutable.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub username: Option<String>,
+    pub username: Option<::kubegen_runtime::Str>,
 }

@@ -30,7 +30,11 @@ pub struct CertificateSigningRequestStatus {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub certificate: Option<::kubegen_runtime::ByteString>,
     /// conditions applied to the request. Known conditions are "Approved", "Denied", and "Failed".
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub conditions: Option<
         Vec<crate::certificates_v1::CertificateSigningRequestCondition>,
     >,

@@ -9,7 +9,7 @@ pub struct ClusterTrustBundleList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<ClusterTrustBundleList>,
     /// items is a collection of ClusterTrustBundle objects
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::certificates_v1alpha1::ClusterTrustBundle>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

@@ -9,7 +9,7 @@ pub struct PodCertificateRequestList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<PodCertificateRequestList>,
     /// items is a collection of PodCertificateRequest objects
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::certificates_v1beta1::PodCertificateRequest>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

@@ -18,10 +18,10 @@ pub struct PodCertificateRequestSpec {
     pub max_expiration_seconds: Option<i32>,
     /// nodeName is the name of the node the pod is assigned to.
     #[serde(rename = "nodeName", default)]
-    pub node_name: String,
+    pub node_name: ::kubegen_runtime::Str,
     /// nodeUID is the UID of the node the pod is assigned to.
     #[serde(rename = "nodeUID", default)]
-    pub node_uid: String,
+    pub node_uid: ::kubegen_runtime::Str,
     /// pkixPublicKey is the PKIX-serialized public key the signer will issue the certificate to.
     ///
     /// The key must be one of RSA3072, RSA4096, ECDSAP256, ECDSAP384, ECDSAP521, or ED25519. Note that this list may be expanded in the future.
@@ -31,10 +31,10 @@ pub struct PodCertificateRequestSpec {
     pub pkix_public_key: ::kubegen_runtime::ByteString,
     /// podName is the name of the pod into which the certificate will be mounted.
     #[serde(rename = "podName", default)]
-    pub pod_name: String,
+    pub pod_name: ::kubegen_runtime::Str,
     /// podUID is the UID of the pod into which the certificate will be mounted.
     #[serde(rename = "podUID", default)]
-    pub pod_uid: String,
+    pub pod_uid: ::kubegen_runtime::Str,
     /// proofOfPossession proves that the requesting kubelet holds the private key corresponding to pkixPublicKey.
     ///
     /// It is contructed by signing the ASCII bytes of the pod's UID using `pkixPublicKey`.
@@ -50,15 +50,15 @@ pub struct PodCertificateRequestSpec {
     pub proof_of_possession: ::kubegen_runtime::ByteString,
     /// serviceAccountName is the name of the service account the pod is running as.
     #[serde(rename = "serviceAccountName", default)]
-    pub service_account_name: String,
+    pub service_account_name: ::kubegen_runtime::Str,
     /// serviceAccountUID is the UID of the service account the pod is running as.
     #[serde(rename = "serviceAccountUID", default)]
-    pub service_account_uid: String,
+    pub service_account_uid: ::kubegen_runtime::Str,
     /// signerName indicates the requested signer.
     ///
     /// All signer names beginning with `kubernetes.io` are reserved for use by the Kubernetes project.  There is currently one well-known signer documented by the Kubernetes project, `kubernetes.io/kube-apiserver-client-pod`, which will issue client certificates understood by kube-apiserver.  It is currently unimplemented.
     #[serde(rename = "signerName", default)]
-    pub signer_name: String,
+    pub signer_name: ::kubegen_runtime::Str,
     /// unverifiedUserAnnotations allow pod authors to pass additional information to the signer implementation.  Kubernetes does not restrict or validate this metadata in any way.
     ///
     /// Entries are subject to the same validation as object metadata annotations, with the addition that all keys must be domain-prefixed. No restrictions are placed on values, except an overall size limitation on the entire field.
@@ -70,6 +70,6 @@ pub struct PodCertificateRequestSpec {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub unverified_user_annotations: Option<
-        ::std::collections::BTreeMap<String, String>,
+        ::kubegen_runtime::StringMap<::kubegen_runtime::Str>,
     >,
 }

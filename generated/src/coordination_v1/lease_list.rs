@@ -9,7 +9,7 @@ pub struct LeaseList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<LeaseList>,
     /// items is a list of schema objects.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::coordination_v1::Lease>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

@@ -18,7 +18,7 @@ pub struct LeaseSpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub holder_identity: Option<String>,
+    pub holder_identity: Option<::kubegen_runtime::Str>,
     /// leaseDurationSeconds is a duration that candidates for a lease need to wait to force acquire it. This is measured against the time of last observed renewTime.
     #[serde(
         rename = "leaseDurationSeconds",
@@ -39,7 +39,7 @@ pub struct LeaseSpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub preferred_holder: Option<String>,
+    pub preferred_holder: Option<::kubegen_runtime::Str>,
     /// renewTime is a time when the current holder of a lease has last updated the lease.
     #[serde(
         rename = "renewTime",
@@ -49,5 +49,5 @@ pub struct LeaseSpec {
     pub renew_time: Option<::kubegen_runtime::MicroTime>,
     /// Strategy indicates the strategy for picking the leader for coordinated leader election. If the field is not specified, there is no active coordination for this lease. (Alpha) Using this field requires the CoordinatedLeaderElection feature gate to be enabled.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub strategy: Option<String>,
+    pub strategy: Option<::kubegen_runtime::Str>,
 }

@@ -7,17 +7,17 @@
 pub struct LeaseCandidateSpec {
     /// BinaryVersion is the binary version. It must be in a semver format without leading `v`. This field is required.
     #[serde(rename = "binaryVersion", default)]
-    pub binary_version: String,
+    pub binary_version: ::kubegen_runtime::Str,
     /// EmulationVersion is the emulation version. It must be in a semver format without leading `v`. EmulationVersion must be less than or equal to BinaryVersion. This field is required when strategy is "OldestEmulationVersion"
     #[serde(
         rename = "emulationVersion",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub emulation_version: Option<String>,
+    pub emulation_version: Option<::kubegen_runtime::Str>,
     /// LeaseName is the name of the lease for which this candidate is contending. The limits on this field are the same as on Lease.name. Multiple lease candidates may reference the same Lease.name. This field is immutable.
     #[serde(rename = "leaseName", default)]
-    pub lease_name: String,
+    pub lease_name: ::kubegen_runtime::Str,
     /// PingTime is the last time that the server has requested the LeaseCandidate to renew. It is only done during leader election to check if any LeaseCandidates have become ineligible. When PingTime is updated, the LeaseCandidate will respond by updating RenewTime.
     #[serde(
         rename = "pingTime",
@@ -34,5 +34,5 @@ pub struct LeaseCandidateSpec {
     pub renew_time: Option<::kubegen_runtime::MicroTime>,
     /// Strategy is the strategy that coordinated leader election will use for picking the leader. If multiple candidates for the same Lease return different strategies, the strategy provided by the candidate with the latest BinaryVersion will be used. If there is still conflict, this is a user error and coordinated leader election will not operate the Lease until resolved.
     #[serde(default)]
-    pub strategy: String,
+    pub strategy: ::kubegen_runtime::Str,
 }

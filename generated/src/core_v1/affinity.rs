@@ -11,19 +11,19 @@ pub struct Affinity {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub node_affinity: Option<crate::core_v1::NodeAffinity>,
+    pub node_affinity: Option<Box<crate::core_v1::NodeAffinity>>,
     /// Describes pod affinity scheduling rules (e.g. co-locate this pod in the same node, zone, etc. as some other pod(s)).
     #[serde(
         rename = "podAffinity",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub pod_affinity: Option<crate::core_v1::PodAffinity>,
+    pub pod_affinity: Option<Box<crate::core_v1::PodAffinity>>,
     /// Describes pod anti-affinity scheduling rules (e.g. avoid putting this pod in the same node, zone, etc. as some other pod(s)).
     #[serde(
         rename = "podAntiAffinity",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub pod_anti_affinity: Option<crate::core_v1::PodAntiAffinity>,
+    pub pod_anti_affinity: Option<Box<crate::core_v1::PodAntiAffinity>>,
 }

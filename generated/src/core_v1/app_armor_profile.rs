@@ -11,11 +11,11 @@ pub struct AppArmorProfile {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub localhost_profile: Option<String>,
+    pub localhost_profile: Option<::kubegen_runtime::Str>,
     /// type indicates which kind of AppArmor profile will be applied. Valid options are:
     ///   Localhost - a profile pre-loaded on the node.
     ///   RuntimeDefault - the container runtime's default profile.
     ///   Unconfined - no AppArmor enforcement.
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: ::kubegen_runtime::Str,
 }

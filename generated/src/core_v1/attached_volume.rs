@@ -7,8 +7,8 @@
 pub struct AttachedVolume {
     /// DevicePath represents the device path where the volume should be available
     #[serde(rename = "devicePath", default)]
-    pub device_path: String,
+    pub device_path: ::kubegen_runtime::Str,
     /// Name of the attached volume
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
 }

@@ -11,23 +11,23 @@ pub struct AzureDiskVolumeSource {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub caching_mode: Option<String>,
+    pub caching_mode: Option<::kubegen_runtime::Str>,
     /// diskName is the Name of the data disk in the blob storage
     #[serde(rename = "diskName", default)]
-    pub disk_name: String,
+    pub disk_name: ::kubegen_runtime::Str,
     /// diskURI is the URI of data disk in the blob storage
     #[serde(rename = "diskURI", default)]
-    pub disk_uri: String,
+    pub disk_uri: ::kubegen_runtime::Str,
     /// fsType is Filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified.
     #[serde(
         rename = "fsType",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub fs_type: Option<String>,
+    pub fs_type: Option<::kubegen_runtime::Str>,
     /// kind expected values are Shared: multiple blob disks per storage account  Dedicated: single blob disk per storage account  Managed: azure managed data disk (only in managed availability set). defaults to shared
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<::kubegen_runtime::Str>,
     /// readOnly Defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
     #[serde(
         rename = "readOnly",

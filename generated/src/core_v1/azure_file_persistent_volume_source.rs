@@ -14,15 +14,15 @@ pub struct AzureFilePersistentVolumeSource {
     pub read_only: Option<bool>,
     /// secretName is the name of secret that contains Azure Storage Account Name and Key
     #[serde(rename = "secretName", default)]
-    pub secret_name: String,
+    pub secret_name: ::kubegen_runtime::Str,
     /// secretNamespace is the namespace of the secret that contains Azure Storage Account Name and Key default is the same as the Pod
     #[serde(
         rename = "secretNamespace",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub secret_namespace: Option<String>,
+    pub secret_namespace: Option<::kubegen_runtime::Str>,
     /// shareName is the azure Share Name
     #[serde(rename = "shareName", default)]
-    pub share_name: String,
+    pub share_name: ::kubegen_runtime::Str,
 }

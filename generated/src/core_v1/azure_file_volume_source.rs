@@ -14,8 +14,8 @@ pub struct AzureFileVolumeSource {
     pub read_only: Option<bool>,
     /// secretName is the  name of secret that contains Azure Storage Account Name and Key
     #[serde(rename = "secretName", default)]
-    pub secret_name: String,
+    pub secret_name: ::kubegen_runtime::Str,
     /// shareName is the azure share Name
     #[serde(rename = "shareName", default)]
-    pub share_name: String,
+    pub share_name: ::kubegen_runtime::Str,
 }

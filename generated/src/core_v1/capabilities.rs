@@ -6,9 +6,17 @@
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Capabilities {
     /// Added capabilities
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub add: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub add: Option<Vec<::kubegen_runtime::Str>>,
     /// Removed capabilities
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub drop: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub drop: Option<Vec<::kubegen_runtime::Str>>,
 }

@@ -6,11 +6,11 @@
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CephFSVolumeSource {
     /// monitors is Required: Monitors is a collection of Ceph monitors More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it
-    #[serde(default)]
-    pub monitors: Vec<String>,
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
+    pub monitors: Vec<::kubegen_runtime::Str>,
     /// path is Optional: Used as the mounted root, rather than the full Ceph tree, default is /
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub path: Option<String>,
+    pub path: Option<::kubegen_runtime::Str>,
     /// readOnly is Optional: Defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts. More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it
     #[serde(
         rename = "readOnly",
@@ -24,7 +24,7 @@ pub struct CephFSVolumeSource {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub secret_file: Option<String>,
+    pub secret_file: Option<::kubegen_runtime::Str>,
     /// secretRef is Optional: SecretRef is reference to the authentication secret for User, default is empty. More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it
     #[serde(
         rename = "secretRef",
@@ -34,5 +34,5 @@ pub struct CephFSVolumeSource {
     pub secret_ref: Option<crate::core_v1::LocalObjectReference>,
     /// user is optional: User is the rados user name, default is admin More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub user: Option<String>,
+    pub user: Option<::kubegen_runtime::Str>,
 }

@@ -11,7 +11,7 @@ pub struct CinderPersistentVolumeSource {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub fs_type: Option<String>,
+    pub fs_type: Option<::kubegen_runtime::Str>,
     /// readOnly is Optional: Defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts. More info: https://examples.k8s.io/mysql-cinder-pd/README.md
     #[serde(
         rename = "readOnly",
@@ -25,8 +25,8 @@ pub struct CinderPersistentVolumeSource {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub secret_ref: Option<crate::core_v1::SecretReference>,
+    pub secret_ref: Option<Box<crate::core_v1::SecretReference>>,
     /// volumeID used to identify the volume in cinder. More info: https://examples.k8s.io/mysql-cinder-pd/README.md
     #[serde(rename = "volumeID", default)]
-    pub volume_id: String,
+    pub volume_id: ::kubegen_runtime::Str,
 }

@@ -11,7 +11,7 @@ pub struct CinderVolumeSource {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub fs_type: Option<String>,
+    pub fs_type: Option<::kubegen_runtime::Str>,
     /// readOnly defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts. More info: https://examples.k8s.io/mysql-cinder-pd/README.md
     #[serde(
         rename = "readOnly",
@@ -28,5 +28,5 @@ pub struct CinderVolumeSource {
     pub secret_ref: Option<crate::core_v1::LocalObjectReference>,
     /// volumeID used to identify the volume in cinder. More info: https://examples.k8s.io/mysql-cinder-pd/README.md
     #[serde(rename = "volumeID", default)]
-    pub volume_id: String,
+    pub volume_id: ::kubegen_runtime::Str,
 }

@@ -11,21 +11,21 @@ pub struct ClusterTrustBundleProjection {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub label_selector: Option<crate::meta_v1::LabelSelector>,
+    pub label_selector: Option<Box<crate::meta_v1::LabelSelector>>,
     /// Select a single ClusterTrustBundle by object name.  Mutually-exclusive with signerName and labelSelector.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<::kubegen_runtime::Str>,
     /// If true, don't block pod startup if the referenced ClusterTrustBundle(s) aren't available.  If using name, then the named ClusterTrustBundle is allowed not to exist.  If using signerName, then the combination of signerName and labelSelector is allowed to match zero ClusterTrustBundles.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub optional: Option<bool>,
     /// Relative path from the volume root to write the bundle.
     #[serde(default)]
-    pub path: String,
+    pub path: ::kubegen_runtime::Str,
     /// Select all ClusterTrustBundles that match this signer name. Mutually-exclusive with name.  The contents of all selected ClusterTrustBundles will be unified and deduplicated.
     #[serde(
         rename = "signerName",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub signer_name: Option<String>,
+    pub signer_name: Option<::kubegen_runtime::Str>,
 }

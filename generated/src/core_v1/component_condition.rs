@@ -7,14 +7,14 @@
 pub struct ComponentCondition {
     /// Condition error code for a component. For example, a health check error code.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<::kubegen_runtime::Str>,
     /// Message about the condition for a component. For example, information about a health check.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<::kubegen_runtime::Str>,
     /// Status of the condition for a component. Valid values for "Healthy": "True", "False", or "Unknown".
     #[serde(default)]
-    pub status: String,
+    pub status: ::kubegen_runtime::Str,
     /// Type of condition for a component. Valid value: "Healthy"
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: ::kubegen_runtime::Str,
 }

@@ -9,7 +9,11 @@ pub struct ComponentStatus {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<ComponentStatus>,
     /// List of component conditions observed
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub conditions: Option<Vec<crate::core_v1::ComponentCondition>>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

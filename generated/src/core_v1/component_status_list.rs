@@ -9,7 +9,7 @@ pub struct ComponentStatusList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<ComponentStatusList>,
     /// List of ComponentStatus objects.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::core_v1::ComponentStatus>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

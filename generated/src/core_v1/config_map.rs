@@ -14,12 +14,10 @@ pub struct ConfigMap {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub binary_data: Option<
-        ::std::collections::BTreeMap<String, ::kubegen_runtime::ByteString>,
-    >,
+    pub binary_data: Option<::kubegen_runtime::StringMap<::kubegen_runtime::ByteString>>,
     /// Data contains the configuration data. Each key must consist of alphanumeric characters, '-', '_' or '.'. Values with non-UTF-8 byte sequences must use the BinaryData field. The keys stored in Data must not overlap with the keys in the BinaryData field, this is enforced during validation process.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub data: Option<::std::collections::BTreeMap<String, String>>,
+    pub data: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     /// Immutable, if set to true, ensures that data stored in the ConfigMap cannot be updated (only object metadata can be modified). If not set to true, the field can be modified at any time. Defaulted to nil.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub immutable: Option<bool>,

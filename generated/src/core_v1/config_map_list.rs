@@ -9,7 +9,7 @@ pub struct ConfigMapList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<ConfigMapList>,
     /// Items is the list of ConfigMaps.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::core_v1::ConfigMap>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

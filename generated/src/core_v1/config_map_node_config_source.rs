@@ -7,21 +7,21 @@
 pub struct ConfigMapNodeConfigSource {
     /// KubeletConfigKey declares which key of the referenced ConfigMap corresponds to the KubeletConfiguration structure This field is required in all cases.
     #[serde(rename = "kubeletConfigKey", default)]
-    pub kubelet_config_key: String,
+    pub kubelet_config_key: ::kubegen_runtime::Str,
     /// Name is the metadata.name of the referenced ConfigMap. This field is required in all cases.
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
     /// Namespace is the metadata.namespace of the referenced ConfigMap. This field is required in all cases.
     #[serde(default)]
-    pub namespace: String,
+    pub namespace: ::kubegen_runtime::Str,
     /// ResourceVersion is the metadata.ResourceVersion of the referenced ConfigMap. This field is forbidden in Node.Spec, and required in Node.Status.
     #[serde(
         rename = "resourceVersion",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub resource_version: Option<String>,
+    pub resource_version: Option<::kubegen_runtime::Str>,
     /// UID is the metadata.UID of the referenced ConfigMap. This field is forbidden in Node.Spec, and required in Node.Status.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub uid: Option<String>,
+    pub uid: Option<::kubegen_runtime::Str>,
 }

@@ -7,11 +7,11 @@
 pub struct ContainerExtendedResourceRequest {
     /// The name of the container requesting resources.
     #[serde(rename = "containerName", default)]
-    pub container_name: String,
+    pub container_name: ::kubegen_runtime::Str,
     /// The name of the request in the special ResourceClaim which corresponds to the extended resource.
     #[serde(rename = "requestName", default)]
-    pub request_name: String,
+    pub request_name: ::kubegen_runtime::Str,
     /// The name of the extended resource in that container which gets backed by DRA.
     #[serde(rename = "resourceName", default)]
-    pub resource_name: String,
+    pub resource_name: ::kubegen_runtime::Str,
 }

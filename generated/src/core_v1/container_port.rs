@@ -14,7 +14,7 @@ pub struct ContainerPort {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub host_ip: Option<String>,
+    pub host_ip: Option<::kubegen_runtime::Str>,
     /// Number of port to expose on the host. If specified, this must be a valid port number, 0 < x < 65536. If HostNetwork is specified, this must match ContainerPort. Most containers do not need this.
     #[serde(
         rename = "hostPort",
@@ -24,8 +24,8 @@ pub struct ContainerPort {
     pub host_port: Option<i32>,
     /// If specified, this must be an IANA_SVC_NAME and unique within the pod. Each named port in a pod must have a unique name. Name for the port that can be referred to by services.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<::kubegen_runtime::Str>,
     /// Protocol for port. Must be UDP, TCP, or SCTP. Defaults to "TCP".
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub protocol: Option<String>,
+    pub protocol: Option<::kubegen_runtime::Str>,
 }

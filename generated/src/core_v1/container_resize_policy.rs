@@ -7,8 +7,8 @@
 pub struct ContainerResizePolicy {
     /// Name of the resource to which this resource resize policy applies. Supported values: cpu, memory.
     #[serde(rename = "resourceName", default)]
-    pub resource_name: String,
+    pub resource_name: ::kubegen_runtime::Str,
     /// Restart policy to apply when specified resource is resized. If not specified, it defaults to NotRequired.
     #[serde(rename = "restartPolicy", default)]
-    pub restart_policy: String,
+    pub restart_policy: ::kubegen_runtime::Str,
 }

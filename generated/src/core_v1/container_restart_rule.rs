@@ -7,12 +7,12 @@
 pub struct ContainerRestartRule {
     /// Specifies the action taken on a container exit if the requirements are satisfied. The only possible value is "Restart" to restart the container.
     #[serde(default)]
-    pub action: String,
+    pub action: ::kubegen_runtime::Str,
     /// Represents the exit codes to check on container exits.
     #[serde(
         rename = "exitCodes",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub exit_codes: Option<crate::core_v1::ContainerRestartRuleOnExitCodes>,
+    pub exit_codes: Option<Box<crate::core_v1::ContainerRestartRuleOnExitCodes>>,
 }

@@ -10,8 +10,12 @@ pub struct ContainerRestartRuleOnExitCodes {
     /// - NotIn: the requirement is satisfied if the container exit code is
     ///   not in the set of specified values.
     #[serde(default)]
-    pub operator: String,
+    pub operator: ::kubegen_runtime::Str,
     /// Specifies the set of values to check for container exit codes. At most 255 elements are allowed.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub values: Option<Vec<i32>>,
 }

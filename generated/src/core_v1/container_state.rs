@@ -10,8 +10,8 @@ pub struct ContainerState {
     pub running: Option<crate::core_v1::ContainerStateRunning>,
     /// Details about a terminated container
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub terminated: Option<crate::core_v1::ContainerStateTerminated>,
+    pub terminated: Option<Box<crate::core_v1::ContainerStateTerminated>>,
     /// Details about a waiting container
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub waiting: Option<crate::core_v1::ContainerStateWaiting>,
+    pub waiting: Option<Box<crate::core_v1::ContainerStateWaiting>>,
 }

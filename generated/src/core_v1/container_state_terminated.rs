@@ -11,7 +11,7 @@ pub struct ContainerStateTerminated {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub container_id: Option<String>,
+    pub container_id: Option<::kubegen_runtime::Str>,
     /// Exit status from the last termination of the container
     #[serde(rename = "exitCode", default)]
     pub exit_code: i32,
@@ -24,10 +24,10 @@ pub struct ContainerStateTerminated {
     pub finished_at: Option<::kubegen_runtime::Time>,
     /// Message regarding the last termination of the container
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<::kubegen_runtime::Str>,
     /// (brief) reason from the last termination of the container
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<::kubegen_runtime::Str>,
     /// Signal from the last termination of the container
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub signal: Option<i32>,

@@ -7,8 +7,8 @@
 pub struct ContainerStateWaiting {
     /// Message regarding why the container is not yet running.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<::kubegen_runtime::Str>,
     /// (brief) reason the container is not yet running.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<::kubegen_runtime::Str>,
 }

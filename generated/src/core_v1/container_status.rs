@@ -12,12 +12,13 @@ pub struct ContainerStatus {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub allocated_resources: Option<
-        ::std::collections::BTreeMap<String, ::kubegen_runtime::Quantity>,
+        ::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>,
     >,
     /// AllocatedResourcesStatus represents the status of various resources allocated for this Pod.
     #[serde(
         rename = "allocatedResourcesStatus",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub allocated_resources_status: Option<Vec<crate::core_v1::ResourceStatus>>,
@@ -27,23 +28,23 @@ pub struct ContainerStatus {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub container_id: Option<String>,
+    pub container_id: Option<::kubegen_runtime::Str>,
     /// Image is the name of container image that the container is running. The container image may not match the image used in the PodSpec, as it may have been resolved by the runtime. More info: https://kubernetes.io/docs/concepts/containers/images.
     #[serde(default)]
-    pub image: String,
+    pub image: ::kubegen_runtime::Str,
     /// ImageID is the image ID of the container's image. The image ID may not match the image ID of the image used in the PodSpec, as it may have been resolved by the runtime.
     #[serde(rename = "imageID", default)]
-    pub image_id: String,
+    pub image_id: ::kubegen_runtime::Str,
     /// LastTerminationState holds the last termination state of the container to help debug container crashes and restarts. This field is not populated if the container is still running and RestartCount is 0.
     #[serde(
         rename = "lastState",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub last_state: Option<crate::core_v1::ContainerState>,
+    pub last_state: Option<Box<crate::core_v1::ContainerState>>,
     /// Name is a DNS_LABEL representing the unique name of the container. Each container in a pod must have a unique name across all container types. Cannot be updated.
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
     /// Ready specifies whether the container is currently passing its readiness check. The value will change as readiness probes keep executing. If no readiness probes are specified, this field defaults to true once the container is fully started (see Started field).
     ///
     /// The value is typically used to determine whether a container is ready to accept traffic.
@@ -51,7 +52,7 @@ pub struct ContainerStatus {
     pub ready: bool,
     /// Resources represents the compute resource requests and limits that have been successfully enacted on the running container after it has been started or has been successfully resized.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub resources: Option<crate::core_v1::ResourceRequirements>,
+    pub resources: Option<Box<crate::core_v1::ResourceRequirements>>,
     /// RestartCount holds the number of times the container has been restarted. Kubelet makes an effort to always increment the value, but there are cases when the state may be lost due to node restarts and then the value may be reset to 0. The value is never negative.
     #[serde(rename = "restartCount", default)]
     pub restart_count: i32,
@@ -60,21 +61,22 @@ pub struct ContainerStatus {
     pub started: Option<bool>,
     /// State holds details about the container's current condition.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub state: Option<crate::core_v1::ContainerState>,
+    pub state: Option<Box<crate::core_v1::ContainerState>>,
     /// StopSignal reports the effective stop signal for this container
     #[serde(
         rename = "stopSignal",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub stop_signal: Option<String>,
+    pub stop_signal: Option<::kubegen_runtime::Str>,
     /// User represents user identity information initially attached to the first process of the container
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub user: Option<crate::core_v1::ContainerUser>,
+    pub user: Option<Box<crate::core_v1::ContainerUser>>,
     /// Status of volume mounts.
     #[serde(
         rename = "volumeMounts",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub volume_mounts: Option<Vec<crate::core_v1::VolumeMountStatus>>,

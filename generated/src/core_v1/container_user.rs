@@ -7,5 +7,5 @@
 pub struct ContainerUser {
     /// Linux holds user identity information initially attached to the first process of the containers in Linux. Note that the actual running identity can be changed if the process has enough privilege to do so.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub linux: Option<crate::core_v1::LinuxContainerUser>,
+    pub linux: Option<Box<crate::core_v1::LinuxContainerUser>>,
 }

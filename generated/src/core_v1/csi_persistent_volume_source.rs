@@ -11,45 +11,45 @@ pub struct CSIPersistentVolumeSource {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub controller_expand_secret_ref: Option<crate::core_v1::SecretReference>,
+    pub controller_expand_secret_ref: Option<Box<crate::core_v1::SecretReference>>,
     /// controllerPublishSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI ControllerPublishVolume and ControllerUnpublishVolume calls. This field is optional, and may be empty if no secret is required. If the secret object contains more than one secret, all secrets are passed.
     #[serde(
         rename = "controllerPublishSecretRef",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub controller_publish_secret_ref: Option<crate::core_v1::SecretReference>,
+    pub controller_publish_secret_ref: Option<Box<crate::core_v1::SecretReference>>,
     /// driver is the name of the driver to use for this volume. Required.
     #[serde(default)]
-    pub driver: String,
+    pub driver: ::kubegen_runtime::Str,
     /// fsType to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs".
     #[serde(
         rename = "fsType",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub fs_type: Option<String>,
+    pub fs_type: Option<::kubegen_runtime::Str>,
     /// nodeExpandSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI NodeExpandVolume call. This field is optional, may be omitted if no secret is required. If the secret object contains more than one secret, all secrets are passed.
     #[serde(
         rename = "nodeExpandSecretRef",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub node_expand_secret_ref: Option<crate::core_v1::SecretReference>,
+    pub node_expand_secret_ref: Option<Box<crate::core_v1::SecretReference>>,
     /// nodePublishSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI NodePublishVolume and NodeUnpublishVolume calls. This field is optional, and may be empty if no secret is required. If the secret object contains more than one secret, all secrets are passed.
     #[serde(
         rename = "nodePublishSecretRef",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub node_publish_secret_ref: Option<crate::core_v1::SecretReference>,
+    pub node_publish_secret_ref: Option<Box<crate::core_v1::SecretReference>>,
     /// nodeStageSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI NodeStageVolume and NodeStageVolume and NodeUnstageVolume calls. This field is optional, and may be empty if no secret is required. If the secret object contains more than one secret, all secrets are passed.
     #[serde(
         rename = "nodeStageSecretRef",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub node_stage_secret_ref: Option<crate::core_v1::SecretReference>,
+    pub node_stage_secret_ref: Option<Box<crate::core_v1::SecretReference>>,
     /// readOnly value to pass to ControllerPublishVolumeRequest. Defaults to false (read/write).
     #[serde(
         rename = "readOnly",
@@ -63,8 +63,8 @@ pub struct CSIPersistentVolumeSource {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub volume_attributes: Option<::std::collections::BTreeMap<String, String>>,
+    pub volume_attributes: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     /// volumeHandle is the unique volume name returned by the CSI volume plugin’s CreateVolume to refer to the volume on all subsequent calls. Required.
     #[serde(rename = "volumeHandle", default)]
-    pub volume_handle: String,
+    pub volume_handle: ::kubegen_runtime::Str,
 }

@@ -11,18 +11,18 @@ pub struct DownwardAPIVolumeFile {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub field_ref: Option<crate::core_v1::ObjectFieldSelector>,
+    pub field_ref: Option<Box<crate::core_v1::ObjectFieldSelector>>,
     /// Optional: mode bits used to set permissions on this file, must be an octal value between 0000 and 0777 or a decimal value between 0 and 511. YAML accepts both octal and decimal values, JSON requires decimal values for mode bits. If not specified, the volume defaultMode will be used. This might be in conflict with other options that affect the file mode, like fsGroup, and the result can be other mode bits set.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub mode: Option<i32>,
     /// Required: Path is  the relative path name of the file to be created. Must not be absolute or contain the '..' path. Must be utf-8 encoded. The first item of the relative path must not start with '..'
     #[serde(default)]
-    pub path: String,
+    pub path: ::kubegen_runtime::Str,
     /// Selects a resource of the container: only resources limits and requests (limits.cpu, limits.memory, requests.cpu and requests.memory) are currently supported.
     #[serde(
         rename = "resourceFieldRef",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub resource_field_ref: Option<crate::core_v1::ResourceFieldSelector>,
+    pub resource_field_ref: Option<Box<crate::core_v1::ResourceFieldSelector>>,
 }

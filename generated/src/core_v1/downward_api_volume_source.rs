@@ -13,6 +13,10 @@ pub struct DownwardAPIVolumeSource {
     )]
     pub default_mode: Option<i32>,
     /// Items is a list of downward API volume file
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub items: Option<Vec<crate::core_v1::DownwardAPIVolumeFile>>,
 }

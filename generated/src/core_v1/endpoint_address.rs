@@ -7,22 +7,22 @@
 pub struct EndpointAddress {
     /// The Hostname of this endpoint
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub hostname: Option<String>,
+    pub hostname: Option<::kubegen_runtime::Str>,
     /// The IP of this endpoint. May not be loopback (127.0.0.0/8 or ::1), link-local (169.254.0.0/16 or fe80::/10), or link-local multicast (224.0.0.0/24 or ff02::/16).
     #[serde(default)]
-    pub ip: String,
+    pub ip: ::kubegen_runtime::Str,
     /// Optional: Node hosting this endpoint. This can be used to determine endpoints local to a node.
     #[serde(
         rename = "nodeName",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub node_name: Option<String>,
+    pub node_name: Option<::kubegen_runtime::Str>,
     /// Reference to object providing the endpoint.
     #[serde(
         rename = "targetRef",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub target_ref: Option<crate::core_v1::ObjectReference>,
+    pub target_ref: Option<Box<crate::core_v1::ObjectReference>>,
 }

@@ -20,14 +20,14 @@ pub struct EndpointPort {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub app_protocol: Option<String>,
+    pub app_protocol: Option<::kubegen_runtime::Str>,
     /// The name of this port.  This must match the 'name' field in the corresponding ServicePort. Must be a DNS_LABEL. Optional only if one port is defined.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<::kubegen_runtime::Str>,
     /// The port number of the endpoint.
     #[serde(default)]
     pub port: i32,
     /// The IP protocol for this port. Must be UDP, TCP, or SCTP. Default is TCP.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub protocol: Option<String>,
+    pub protocol: Option<::kubegen_runtime::Str>,
 }

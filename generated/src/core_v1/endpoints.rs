@@ -31,7 +31,11 @@ pub struct Endpoints {
     #[serde(default)]
     pub metadata: ::kubegen_runtime::ObjectMeta,
     /// The set of all endpoints is the union of all subsets. Addresses are placed into subsets according to the IPs they share. A single address with multiple ports, some of which are ready and some of which are not (because they come from different containers) will result in the address being displayed in different subsets for the different ports. No address will appear in both Addresses and NotReadyAddresses in the same subset. Sets of addresses and ports that comprise a service.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub subsets: Option<Vec<crate::core_v1::EndpointSubset>>,
 }
 impl ::kubegen_runtime::ApiType for Endpoints {

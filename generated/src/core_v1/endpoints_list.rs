@@ -9,7 +9,7 @@ pub struct EndpointsList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<EndpointsList>,
     /// List of endpoints.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::core_v1::Endpoints>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

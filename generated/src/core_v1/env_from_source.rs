@@ -14,7 +14,7 @@ pub struct EnvFromSource {
     pub config_map_ref: Option<crate::core_v1::ConfigMapEnvSource>,
     /// Optional text to prepend to the name of each environment variable. May consist of any printable ASCII characters except '='.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub prefix: Option<String>,
+    pub prefix: Option<::kubegen_runtime::Str>,
     /// The Secret to select from
     #[serde(
         rename = "secretRef",

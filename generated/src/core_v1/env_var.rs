@@ -7,15 +7,15 @@
 pub struct EnvVar {
     /// Name of the environment variable. May consist of any printable ASCII characters except '='.
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
     /// Variable references $(VAR_NAME) are expanded using the previously defined environment variables in the container and any service environment variables. If a variable cannot be resolved, the reference in the input string will be unchanged. Double $$ are reduced to a single $, which allows for escaping the $(VAR_NAME) syntax: i.e. "$$(VAR_NAME)" will produce the string literal "$(VAR_NAME)". Escaped references will never be expanded, regardless of whether the variable exists or not. Defaults to "".
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<::kubegen_runtime::Str>,
     /// Source for the environment variable's value. Cannot be used if value is not empty.
     #[serde(
         rename = "valueFrom",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub value_from: Option<crate::core_v1::EnvVarSource>,
+    pub value_from: Option<Box<crate::core_v1::EnvVarSource>>,
 }

@@ -8,46 +8,63 @@
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EphemeralContainer {
     /// Arguments to the entrypoint. The image's CMD is used if this is not provided. Variable references $(VAR_NAME) are expanded using the container's environment. If a variable cannot be resolved, the reference in the input string will be unchanged. Double $$ are reduced to a single $, which allows for escaping the $(VAR_NAME) syntax: i.e. "$$(VAR_NAME)" will produce the string literal "$(VAR_NAME)". Escaped references will never be expanded, regardless of whether the variable exists or not. Cannot be updated. More info: https://kubernetes.io/docs/tasks/inject-data-application/define-command-argument-container/#running-a-command-in-a-shell
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub args: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub args: Option<Vec<::kubegen_runtime::Str>>,
     /// Entrypoint array. Not executed within a shell. The image's ENTRYPOINT is used if this is not provided. Variable references $(VAR_NAME) are expanded using the container's environment. If a variable cannot be resolved, the reference in the input string will be unchanged. Double $$ are reduced to a single $, which allows for escaping the $(VAR_NAME) syntax: i.e. "$$(VAR_NAME)" will produce the string literal "$(VAR_NAME)". Escaped references will never be expanded, regardless of whether the variable exists or not. Cannot be updated. More info: https://kubernetes.io/docs/tasks/inject-data-application/define-command-argument-container/#running-a-command-in-a-shell
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub command: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub command: Option<Vec<::kubegen_runtime::Str>>,
     /// List of environment variables to set in the container. Cannot be updated.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub env: Option<Vec<crate::core_v1::EnvVar>>,
     /// List of sources to populate environment variables in the container. The keys defined within a source may consist of any printable ASCII characters except '='. When a key exists in multiple sources, the value associated with the last source will take precedence. Values defined by an Env with a duplicate key will take precedence. Cannot be updated.
     #[serde(
         rename = "envFrom",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub env_from: Option<Vec<crate::core_v1::EnvFromSource>>,
     /// Container image name. More info: https://kubernetes.io/docs/concepts/containers/images
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub image: Option<String>,
+    pub image: Option<::kubegen_runtime::Str>,
     /// Image pull policy. One of Always, Never, IfNotPresent. Defaults to Always if :latest tag is specified, or IfNotPresent otherwise. Cannot be updated. More info: https://kubernetes.io/docs/concepts/containers/images#updating-images
     #[serde(
         rename = "imagePullPolicy",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub image_pull_policy: Option<String>,
+    pub image_pull_policy: Option<::kubegen_runtime::Str>,
     /// Lifecycle is not allowed for ephemeral containers.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub lifecycle: Option<crate::core_v1::Lifecycle>,
+    pub lifecycle: Option<Box<crate::core_v1::Lifecycle>>,
     /// Probes are not allowed for ephemeral containers.
     #[serde(
         rename = "livenessProbe",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub liveness_probe: Option<crate::core_v1::Probe>,
+    pub liveness_probe: Option<Box<crate::core_v1::Probe>>,
     /// Name of the ephemeral container specified as a DNS_LABEL. This name must be unique among all containers, init containers and ephemeral containers.
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
     /// Ports are not allowed for ephemeral containers.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub ports: Option<Vec<crate::core_v1::ContainerPort>>,
     /// Probes are not allowed for ephemeral containers.
     #[serde(
@@ -55,28 +72,30 @@ pub struct EphemeralContainer {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub readiness_probe: Option<crate::core_v1::Probe>,
+    pub readiness_probe: Option<Box<crate::core_v1::Probe>>,
     /// Resources resize policy for the container.
     #[serde(
         rename = "resizePolicy",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub resize_policy: Option<Vec<crate::core_v1::ContainerResizePolicy>>,
     /// Resources are not allowed for ephemeral containers. Ephemeral containers use spare resources already allocated to the pod.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub resources: Option<crate::core_v1::ResourceRequirements>,
+    pub resources: Option<Box<crate::core_v1::ResourceRequirements>>,
     /// Restart policy for the container to manage the restart behavior of each container within a pod. You cannot set this field on ephemeral containers.
     #[serde(
         rename = "restartPolicy",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub restart_policy: Option<String>,
+    pub restart_policy: Option<::kubegen_runtime::Str>,
     /// Represents a list of rules to be checked to determine if the container should be restarted on exit. You cannot set this field on ephemeral containers.
     #[serde(
         rename = "restartPolicyRules",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub restart_policy_rules: Option<Vec<crate::core_v1::ContainerRestartRule>>,
@@ -86,14 +105,14 @@ pub struct EphemeralContainer {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub security_context: Option<crate::core_v1::SecurityContext>,
+    pub security_context: Option<Box<crate::core_v1::SecurityContext>>,
     /// Probes are not allowed for ephemeral containers.
     #[serde(
         rename = "startupProbe",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub startup_probe: Option<crate::core_v1::Probe>,
+    pub startup_probe: Option<Box<crate::core_v1::Probe>>,
     /// Whether this container should allocate a buffer for stdin in the container runtime. If this is not set, reads from stdin in the container will always result in EOF. Default is false.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub stdin: Option<bool>,
@@ -112,21 +131,21 @@ pub struct EphemeralContainer {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub target_container_name: Option<String>,
+    pub target_container_name: Option<::kubegen_runtime::Str>,
     /// Optional: Path at which the file to which the container's termination message will be written is mounted into the container's filesystem. Message written is intended to be brief final status, such as an assertion failure message. Will be truncated by the node if greater than 4096 bytes. The total message length across all containers will be limited to 12kb. Defaults to /dev/termination-log. Cannot be updated.
     #[serde(
         rename = "terminationMessagePath",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub termination_message_path: Option<String>,
+    pub termination_message_path: Option<::kubegen_runtime::Str>,
     /// Indicate how the termination message should be populated. File will use the contents of terminationMessagePath to populate the container status message on both success and failure. FallbackToLogsOnError will use the last chunk of container log output if the termination message file is empty and the container exited with an error. The log output is limited to 2048 bytes or 80 lines, whichever is smaller. Defaults to File. Cannot be updated.
     #[serde(
         rename = "terminationMessagePolicy",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub termination_message_policy: Option<String>,
+    pub termination_message_policy: Option<::kubegen_runtime::Str>,
     /// Whether this container should allocate a TTY for itself, also requires 'stdin' to be true. Default is false.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub tty: Option<bool>,
@@ -134,6 +153,7 @@ pub struct EphemeralContainer {
     #[serde(
         rename = "volumeDevices",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub volume_devices: Option<Vec<crate::core_v1::VolumeDevice>>,
@@ -141,6 +161,7 @@ pub struct EphemeralContainer {
     #[serde(
         rename = "volumeMounts",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub volume_mounts: Option<Vec<crate::core_v1::VolumeMount>>,
@@ -150,5 +171,5 @@ pub struct EphemeralContainer {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub working_dir: Option<String>,
+    pub working_dir: Option<::kubegen_runtime::Str>,
 }

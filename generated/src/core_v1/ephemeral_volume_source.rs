@@ -17,5 +17,7 @@ pub struct EphemeralVolumeSource {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub volume_claim_template: Option<crate::core_v1::PersistentVolumeClaimTemplate>,
+    pub volume_claim_template: Option<
+        Box<crate::core_v1::PersistentVolumeClaimTemplate>,
+    >,
 }

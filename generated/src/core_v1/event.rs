@@ -7,7 +7,7 @@
 pub struct Event {
     /// What action was taken/failed regarding to the Regarding object.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub action: Option<String>,
+    pub action: Option<::kubegen_runtime::Str>,
     /// `apiVersion`: always this type's API version; set by the type.
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<Event>,
@@ -43,43 +43,43 @@ pub struct Event {
     pub last_timestamp: Option<::kubegen_runtime::Time>,
     /// A human-readable description of the status of this operation.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<::kubegen_runtime::Str>,
     /// Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
     #[serde(default)]
     pub metadata: ::kubegen_runtime::ObjectMeta,
     /// This should be a short, machine understandable string that gives the reason for the transition into the object's current status.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<::kubegen_runtime::Str>,
     /// Optional secondary object for more complex actions.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub related: Option<crate::core_v1::ObjectReference>,
+    pub related: Option<Box<crate::core_v1::ObjectReference>>,
     /// Name of the controller that emitted this Event, e.g. `kubernetes.io/kubelet`.
     #[serde(
         rename = "reportingComponent",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub reporting_component: Option<String>,
+    pub reporting_component: Option<::kubegen_runtime::Str>,
     /// ID of the controller instance, e.g. `kubelet-xyzf`.
     #[serde(
         rename = "reportingInstance",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub reporting_instance: Option<String>,
+    pub reporting_instance: Option<::kubegen_runtime::Str>,
     /// Data about the Event series this event represents or nil if it's a singleton Event.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub series: Option<crate::core_v1::EventSeries>,
     /// The component reporting this event. Should be a short machine understandable string.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub source: Option<crate::core_v1::EventSource>,
+    pub source: Option<Box<crate::core_v1::EventSource>>,
     /// Type of this event (Normal, Warning), new types could be added in the future
     #[serde(
         rename = "type",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub type_: Option<String>,
+    pub type_: Option<::kubegen_runtime::Str>,
 }
 impl ::kubegen_runtime::ApiType for Event {
     const GROUP: &'static str = "";

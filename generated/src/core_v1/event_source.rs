@@ -7,8 +7,8 @@
 pub struct EventSource {
     /// Component from which the event is generated.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub component: Option<String>,
+    pub component: Option<::kubegen_runtime::Str>,
     /// Node name on which the event is generated.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub host: Option<String>,
+    pub host: Option<::kubegen_runtime::Str>,
 }

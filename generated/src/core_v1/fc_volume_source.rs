@@ -11,7 +11,7 @@ pub struct FCVolumeSource {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub fs_type: Option<String>,
+    pub fs_type: Option<::kubegen_runtime::Str>,
     /// lun is Optional: FC target lun number
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub lun: Option<i32>,
@@ -26,10 +26,15 @@ pub struct FCVolumeSource {
     #[serde(
         rename = "targetWWNs",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub target_wwns: Option<Vec<String>>,
+    pub target_wwns: Option<Vec<::kubegen_runtime::Str>>,
     /// wwids Optional: FC volume world wide identifiers (wwids) Either wwids or combination of targetWWNs and lun must be set, but not both simultaneously.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub wwids: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub wwids: Option<Vec<::kubegen_runtime::Str>>,
 }

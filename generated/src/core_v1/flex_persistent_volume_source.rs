@@ -7,17 +7,17 @@
 pub struct FlexPersistentVolumeSource {
     /// driver is the name of the driver to use for this volume.
     #[serde(default)]
-    pub driver: String,
+    pub driver: ::kubegen_runtime::Str,
     /// fsType is the Filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". The default filesystem depends on FlexVolume script.
     #[serde(
         rename = "fsType",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub fs_type: Option<String>,
+    pub fs_type: Option<::kubegen_runtime::Str>,
     /// options is Optional: this field holds extra command options if any.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub options: Option<::std::collections::BTreeMap<String, String>>,
+    pub options: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     /// readOnly is Optional: defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
     #[serde(
         rename = "readOnly",
@@ -31,5 +31,5 @@ pub struct FlexPersistentVolumeSource {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub secret_ref: Option<crate::core_v1::SecretReference>,
+    pub secret_ref: Option<Box<crate::core_v1::SecretReference>>,
 }

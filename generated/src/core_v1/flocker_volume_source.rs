@@ -11,12 +11,12 @@ pub struct FlockerVolumeSource {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub dataset_name: Option<String>,
+    pub dataset_name: Option<::kubegen_runtime::Str>,
     /// datasetUUID is the UUID of the dataset. This is unique identifier of a Flocker dataset
     #[serde(
         rename = "datasetUUID",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub dataset_uuid: Option<String>,
+    pub dataset_uuid: Option<::kubegen_runtime::Str>,
 }

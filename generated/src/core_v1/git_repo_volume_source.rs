@@ -9,11 +9,11 @@
 pub struct GitRepoVolumeSource {
     /// directory is the target directory name. Must not contain or start with '..'.  If '.' is supplied, the volume directory will be the git repository.  Otherwise, if specified, the volume will contain the git repository in the subdirectory with the given name.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub directory: Option<String>,
+    pub directory: Option<::kubegen_runtime::Str>,
     /// repository is the URL
     #[serde(default)]
-    pub repository: String,
+    pub repository: ::kubegen_runtime::Str,
     /// revision is the commit hash for the specified revision.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub revision: Option<String>,
+    pub revision: Option<::kubegen_runtime::Str>,
 }

@@ -7,17 +7,17 @@
 pub struct GlusterfsPersistentVolumeSource {
     /// endpoints is the endpoint name that details Glusterfs topology. More info: https://examples.k8s.io/volumes/glusterfs/README.md#create-a-pod
     #[serde(default)]
-    pub endpoints: String,
+    pub endpoints: ::kubegen_runtime::Str,
     /// endpointsNamespace is the namespace that contains Glusterfs endpoint. If this field is empty, the EndpointNamespace defaults to the same namespace as the bound PVC. More info: https://examples.k8s.io/volumes/glusterfs/README.md#create-a-pod
     #[serde(
         rename = "endpointsNamespace",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub endpoints_namespace: Option<String>,
+    pub endpoints_namespace: Option<::kubegen_runtime::Str>,
     /// path is the Glusterfs volume path. More info: https://examples.k8s.io/volumes/glusterfs/README.md#create-a-pod
     #[serde(default)]
-    pub path: String,
+    pub path: ::kubegen_runtime::Str,
     /// readOnly here will force the Glusterfs volume to be mounted with read-only permissions. Defaults to false. More info: https://examples.k8s.io/volumes/glusterfs/README.md#create-a-pod
     #[serde(
         rename = "readOnly",

@@ -7,10 +7,10 @@
 pub struct GlusterfsVolumeSource {
     /// endpoints is the endpoint name that details Glusterfs topology.
     #[serde(default)]
-    pub endpoints: String,
+    pub endpoints: ::kubegen_runtime::Str,
     /// path is the Glusterfs volume path. More info: https://examples.k8s.io/volumes/glusterfs/README.md#create-a-pod
     #[serde(default)]
-    pub path: String,
+    pub path: ::kubegen_runtime::Str,
     /// readOnly here will force the Glusterfs volume to be mounted with read-only permissions. Defaults to false. More info: https://examples.k8s.io/volumes/glusterfs/README.md#create-a-pod
     #[serde(
         rename = "readOnly",

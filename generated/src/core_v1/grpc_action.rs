@@ -12,5 +12,5 @@ pub struct GRPCAction {
     ///
     /// If this is not specified, the default behavior is defined by gRPC.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub service: Option<String>,
+    pub service: Option<::kubegen_runtime::Str>,
 }

@@ -6,9 +6,13 @@
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct HostAlias {
     /// Hostnames for the above IP address.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub hostnames: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub hostnames: Option<Vec<::kubegen_runtime::Str>>,
     /// IP address of the host file entry.
     #[serde(default)]
-    pub ip: String,
+    pub ip: ::kubegen_runtime::Str,
 }

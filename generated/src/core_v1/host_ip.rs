@@ -7,5 +7,5 @@
 pub struct HostIP {
     /// IP is the IP address assigned to the host
     #[serde(default)]
-    pub ip: String,
+    pub ip: ::kubegen_runtime::Str,
 }

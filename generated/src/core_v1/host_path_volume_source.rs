@@ -7,12 +7,12 @@
 pub struct HostPathVolumeSource {
     /// path of the directory on the host. If the path is a symlink, it will follow the link to the real path. More info: https://kubernetes.io/docs/concepts/storage/volumes#hostpath
     #[serde(default)]
-    pub path: String,
+    pub path: ::kubegen_runtime::Str,
     /// type for HostPath Volume Defaults to "" More info: https://kubernetes.io/docs/concepts/storage/volumes#hostpath
     #[serde(
         rename = "type",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub type_: Option<String>,
+    pub type_: Option<::kubegen_runtime::Str>,
 }

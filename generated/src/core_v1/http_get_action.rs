@@ -7,21 +7,22 @@
 pub struct HTTPGetAction {
     /// Host name to connect to, defaults to the pod IP. You probably want to set "Host" in httpHeaders instead.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub host: Option<String>,
+    pub host: Option<::kubegen_runtime::Str>,
     /// Custom headers to set in the request. HTTP allows repeated headers.
     #[serde(
         rename = "httpHeaders",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub http_headers: Option<Vec<crate::core_v1::HTTPHeader>>,
     /// Path to access on the HTTP server.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub path: Option<String>,
+    pub path: Option<::kubegen_runtime::Str>,
     /// Name or number of the port to access on the container. Number must be in the range 1 to 65535. Name must be an IANA_SVC_NAME.
     #[serde(default)]
     pub port: ::kubegen_runtime::IntOrString,
     /// Scheme to use for connecting to the host. Defaults to HTTP.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub scheme: Option<String>,
+    pub scheme: Option<::kubegen_runtime::Str>,
 }

@@ -7,8 +7,8 @@
 pub struct HTTPHeader {
     /// The header field name. This will be canonicalized upon output, so case-variant names will be understood as the same header.
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
     /// The header field value
     #[serde(default)]
-    pub value: String,
+    pub value: ::kubegen_runtime::Str,
 }

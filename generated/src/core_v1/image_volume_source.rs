@@ -11,8 +11,8 @@ pub struct ImageVolumeSource {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub pull_policy: Option<String>,
+    pub pull_policy: Option<::kubegen_runtime::Str>,
     /// Required: Image or artifact reference to be used. Behaves in the same way as pod.spec.containers[*].image. Pull secrets will be assembled in the same way as for the container image by looking up node credentials, SA image pull secrets, and pod spec image pull secrets. More info: https://kubernetes.io/docs/concepts/containers/images This field is optional to allow higher level config management to default or override container images in workload controllers like Deployments and StatefulSets.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub reference: Option<String>,
+    pub reference: Option<::kubegen_runtime::Str>,
 }

@@ -25,30 +25,34 @@ pub struct ISCSIVolumeSource {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub fs_type: Option<String>,
+    pub fs_type: Option<::kubegen_runtime::Str>,
     /// initiatorName is the custom iSCSI Initiator Name. If initiatorName is specified with iscsiInterface simultaneously, new iSCSI interface <target portal>:<volume name> will be created for the connection.
     #[serde(
         rename = "initiatorName",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub initiator_name: Option<String>,
+    pub initiator_name: Option<::kubegen_runtime::Str>,
     /// iqn is the target iSCSI Qualified Name.
     #[serde(default)]
-    pub iqn: String,
+    pub iqn: ::kubegen_runtime::Str,
     /// iscsiInterface is the interface Name that uses an iSCSI transport. Defaults to 'default' (tcp).
     #[serde(
         rename = "iscsiInterface",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub iscsi_interface: Option<String>,
+    pub iscsi_interface: Option<::kubegen_runtime::Str>,
     /// lun represents iSCSI Target Lun number.
     #[serde(default)]
     pub lun: i32,
     /// portals is the iSCSI Target Portal List. The portal is either an IP or ip_addr:port if the port is other than default (typically TCP ports 860 and 3260).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub portals: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub portals: Option<Vec<::kubegen_runtime::Str>>,
     /// readOnly here will force the ReadOnly setting in VolumeMounts. Defaults to false.
     #[serde(
         rename = "readOnly",
@@ -65,5 +69,5 @@ pub struct ISCSIVolumeSource {
     pub secret_ref: Option<crate::core_v1::LocalObjectReference>,
     /// targetPortal is iSCSI Target Portal. The Portal is either an IP or ip_addr:port if the port is other than default (typically TCP ports 860 and 3260).
     #[serde(rename = "targetPortal", default)]
-    pub target_portal: String,
+    pub target_portal: ::kubegen_runtime::Str,
 }

@@ -7,11 +7,11 @@
 pub struct KeyToPath {
     /// key is the key to project.
     #[serde(default)]
-    pub key: String,
+    pub key: ::kubegen_runtime::Str,
     /// mode is Optional: mode bits used to set permissions on this file. Must be an octal value between 0000 and 0777 or a decimal value between 0 and 511. YAML accepts both octal and decimal values, JSON requires decimal values for mode bits. If not specified, the volume defaultMode will be used. This might be in conflict with other options that affect the file mode, like fsGroup, and the result can be other mode bits set.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub mode: Option<i32>,
     /// path is the relative path of the file to map the key to. May not be an absolute path. May not contain the path element '..'. May not start with the string '..'.
     #[serde(default)]
-    pub path: String,
+    pub path: ::kubegen_runtime::Str,
 }

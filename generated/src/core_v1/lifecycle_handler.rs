@@ -14,7 +14,7 @@ pub struct LifecycleHandler {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub http_get: Option<crate::core_v1::HTTPGetAction>,
+    pub http_get: Option<Box<crate::core_v1::HTTPGetAction>>,
     /// Sleep represents a duration that the container should sleep.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub sleep: Option<crate::core_v1::SleepAction>,
@@ -24,5 +24,5 @@ pub struct LifecycleHandler {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub tcp_socket: Option<crate::core_v1::TCPSocketAction>,
+    pub tcp_socket: Option<Box<crate::core_v1::TCPSocketAction>>,
 }

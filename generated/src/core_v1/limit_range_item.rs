@@ -7,9 +7,7 @@
 pub struct LimitRangeItem {
     /// Default resource requirement limit value by resource name if resource limit is omitted.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub default: Option<
-        ::std::collections::BTreeMap<String, ::kubegen_runtime::Quantity>,
-    >,
+    pub default: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
     /// DefaultRequest is the default resource requirement request value by resource name if resource request is omitted.
     #[serde(
         rename = "defaultRequest",
@@ -17,11 +15,11 @@ pub struct LimitRangeItem {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub default_request: Option<
-        ::std::collections::BTreeMap<String, ::kubegen_runtime::Quantity>,
+        ::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>,
     >,
     /// Max usage constraints on this kind by resource name.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub max: Option<::std::collections::BTreeMap<String, ::kubegen_runtime::Quantity>>,
+    pub max: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
     /// MaxLimitRequestRatio if specified, the named resource must have a request and limit that are both non-zero where limit divided by request is less than or equal to the enumerated value; this represents the max burst for the named resource.
     #[serde(
         rename = "maxLimitRequestRatio",
@@ -29,12 +27,12 @@ pub struct LimitRangeItem {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub max_limit_request_ratio: Option<
-        ::std::collections::BTreeMap<String, ::kubegen_runtime::Quantity>,
+        ::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>,
     >,
     /// Min usage constraints on this kind by resource name.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub min: Option<::std::collections::BTreeMap<String, ::kubegen_runtime::Quantity>>,
+    pub min: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
     /// Type of resource that this limit applies to.
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: ::kubegen_runtime::Str,
 }

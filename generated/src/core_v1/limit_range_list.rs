@@ -9,7 +9,7 @@ pub struct LimitRangeList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<LimitRangeList>,
     /// Items is a list of LimitRange objects. More info: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::core_v1::LimitRange>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

@@ -12,6 +12,7 @@ pub struct LinuxContainerUser {
     #[serde(
         rename = "supplementalGroups",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub supplemental_groups: Option<Vec<i64>>,

@@ -7,18 +7,22 @@
 pub struct LoadBalancerIngress {
     /// Hostname is set for load-balancer ingress points that are DNS based (typically AWS load-balancers)
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub hostname: Option<String>,
+    pub hostname: Option<::kubegen_runtime::Str>,
     /// IP is set for load-balancer ingress points that are IP based (typically GCE or OpenStack load-balancers)
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub ip: Option<String>,
+    pub ip: Option<::kubegen_runtime::Str>,
     /// IPMode specifies how the load-balancer IP behaves, and may only be specified when the ip field is specified. Setting this to "VIP" indicates that traffic is delivered to the node with the destination set to the load-balancer's IP and port. Setting this to "Proxy" indicates that traffic is delivered to the node or pod with the destination set to the node's IP and node port or the pod's IP and port. Service implementations may use this information to adjust traffic routing.
     #[serde(
         rename = "ipMode",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub ip_mode: Option<String>,
+    pub ip_mode: Option<::kubegen_runtime::Str>,
     /// Ports is a list of records of service ports If used, every port defined in the service should have an entry in it
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub ports: Option<Vec<crate::core_v1::PortStatus>>,
 }

@@ -11,8 +11,8 @@ pub struct LocalVolumeSource {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub fs_type: Option<String>,
+    pub fs_type: Option<::kubegen_runtime::Str>,
     /// path of the full path to the volume on the node. It can be either a directory or block device (disk, partition, ...).
     #[serde(default)]
-    pub path: String,
+    pub path: ::kubegen_runtime::Str,
 }

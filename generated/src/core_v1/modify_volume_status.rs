@@ -16,12 +16,12 @@ pub struct ModifyVolumeStatus {
     ///       resolve the error, a valid VolumeAttributesClass needs to be specified.
     /// Note: New statuses can be added in the future. Consumers should check for unknown statuses and fail appropriately.
     #[serde(default)]
-    pub status: String,
+    pub status: ::kubegen_runtime::Str,
     /// targetVolumeAttributesClassName is the name of the VolumeAttributesClass the PVC currently being reconciled
     #[serde(
         rename = "targetVolumeAttributesClassName",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub target_volume_attributes_class_name: Option<String>,
+    pub target_volume_attributes_class_name: Option<::kubegen_runtime::Str>,
 }

@@ -14,14 +14,14 @@ pub struct NamespaceCondition {
     pub last_transition_time: Option<::kubegen_runtime::Time>,
     /// Human-readable message indicating details about last transition.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<::kubegen_runtime::Str>,
     /// Unique, one-word, CamelCase reason for the condition's last transition.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<::kubegen_runtime::Str>,
     /// Status of the condition, one of True, False, Unknown.
     #[serde(default)]
-    pub status: String,
+    pub status: ::kubegen_runtime::Str,
     /// Type of namespace controller condition.
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: ::kubegen_runtime::Str,
 }

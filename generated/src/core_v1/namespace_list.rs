@@ -9,7 +9,7 @@ pub struct NamespaceList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<NamespaceList>,
     /// Items is the list of Namespace objects in the list. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::core_v1::Namespace>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

@@ -7,7 +7,7 @@
 pub struct NFSVolumeSource {
     /// path that is exported by the NFS server. More info: https://kubernetes.io/docs/concepts/storage/volumes#nfs
     #[serde(default)]
-    pub path: String,
+    pub path: ::kubegen_runtime::Str,
     /// readOnly here will force the NFS export to be mounted with read-only permissions. Defaults to false. More info: https://kubernetes.io/docs/concepts/storage/volumes#nfs
     #[serde(
         rename = "readOnly",
@@ -17,5 +17,5 @@ pub struct NFSVolumeSource {
     pub read_only: Option<bool>,
     /// server is the hostname or IP address of the NFS server. More info: https://kubernetes.io/docs/concepts/storage/volumes#nfs
     #[serde(default)]
-    pub server: String,
+    pub server: ::kubegen_runtime::Str,
 }

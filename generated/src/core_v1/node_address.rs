@@ -7,8 +7,8 @@
 pub struct NodeAddress {
     /// The node address.
     #[serde(default)]
-    pub address: String,
+    pub address: ::kubegen_runtime::Str,
     /// Node address type, one of Hostname, ExternalIP or InternalIP.
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: ::kubegen_runtime::Str,
 }

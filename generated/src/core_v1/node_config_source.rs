@@ -11,5 +11,5 @@ pub struct NodeConfigSource {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub config_map: Option<crate::core_v1::ConfigMapNodeConfigSource>,
+    pub config_map: Option<Box<crate::core_v1::ConfigMapNodeConfigSource>>,
 }

@@ -9,7 +9,7 @@ pub struct NodeList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<NodeList>,
     /// List of nodes
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::core_v1::Node>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

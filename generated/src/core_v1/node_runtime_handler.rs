@@ -10,5 +10,5 @@ pub struct NodeRuntimeHandler {
     pub features: Option<crate::core_v1::NodeRuntimeHandlerFeatures>,
     /// Runtime handler name. Empty for the default runtime handler.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<::kubegen_runtime::Str>,
 }

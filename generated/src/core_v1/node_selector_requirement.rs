@@ -7,11 +7,15 @@
 pub struct NodeSelectorRequirement {
     /// The label key that the selector applies to.
     #[serde(default)]
-    pub key: String,
+    pub key: ::kubegen_runtime::Str,
     /// Represents a key's relationship to a set of values. Valid operators are In, NotIn, Exists, DoesNotExist. Gt, and Lt.
     #[serde(default)]
-    pub operator: String,
+    pub operator: ::kubegen_runtime::Str,
     /// An array of string values. If the operator is In or NotIn, the values array must be non-empty. If the operator is Exists or DoesNotExist, the values array must be empty. If the operator is Gt or Lt, the values array must have a single element, which will be interpreted as an integer. This array is replaced during a strategic merge patch.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub values: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub values: Option<Vec<::kubegen_runtime::Str>>,
 }

@@ -9,6 +9,7 @@ pub struct NodeSelectorTerm {
     #[serde(
         rename = "matchExpressions",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub match_expressions: Option<Vec<crate::core_v1::NodeSelectorRequirement>>,
@@ -16,6 +17,7 @@ pub struct NodeSelectorTerm {
     #[serde(
         rename = "matchFields",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub match_fields: Option<Vec<crate::core_v1::NodeSelectorRequirement>>,

@@ -11,37 +11,42 @@ pub struct NodeSpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub config_source: Option<crate::core_v1::NodeConfigSource>,
+    pub config_source: Option<Box<crate::core_v1::NodeConfigSource>>,
     /// Deprecated. Not all kubelets will set this field. Remove field after 1.13. see: https://issues.k8s.io/61966
     #[serde(
         rename = "externalID",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub external_id: Option<String>,
+    pub external_id: Option<::kubegen_runtime::Str>,
     /// PodCIDR represents the pod IP range assigned to the node.
     #[serde(
         rename = "podCIDR",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub pod_cidr: Option<String>,
+    pub pod_cidr: Option<::kubegen_runtime::Str>,
     /// podCIDRs represents the IP ranges assigned to the node for usage by Pods on that node. If this field is specified, the 0th entry must match the podCIDR field. It may contain at most 1 value for each of IPv4 and IPv6.
     #[serde(
         rename = "podCIDRs",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub pod_cidrs: Option<Vec<String>>,
+    pub pod_cidrs: Option<Vec<::kubegen_runtime::Str>>,
     /// ID of the node assigned by the cloud provider in the format: <ProviderName>://<ProviderSpecificNodeID>
     #[serde(
         rename = "providerID",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub provider_id: Option<String>,
+    pub provider_id: Option<::kubegen_runtime::Str>,
     /// If specified, the node's taints.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub taints: Option<Vec<crate::core_v1::Taint>>,
     /// Unschedulable controls node schedulability of new pods. By default, node is schedulable. More info: https://kubernetes.io/docs/concepts/nodes/node/#manual-node-administration
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]

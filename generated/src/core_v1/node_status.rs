@@ -6,24 +6,28 @@
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct NodeStatus {
     /// List of addresses reachable to the node. Queried from cloud provider, if available. More info: https://kubernetes.io/docs/reference/node/node-status/#addresses Note: This field is declared as mergeable, but the merge key is not sufficiently unique, which can cause data corruption when it is merged. Callers should instead use a full-replacement patch. See https://pr.k8s.io/79391 for an example. Consumers should assume that addresses can change during the lifetime of a Node. However, there are some exceptions where this may not be possible, such as Pods that inherit a Node's address in its own status or consumers of the downward API (status.hostIP).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub addresses: Option<Vec<crate::core_v1::NodeAddress>>,
     /// Allocatable represents the resources of a node that are available for scheduling. Defaults to Capacity.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub allocatable: Option<
-        ::std::collections::BTreeMap<String, ::kubegen_runtime::Quantity>,
-    >,
+    pub allocatable: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
     /// Capacity represents the total resources of a node. More info: https://kubernetes.io/docs/reference/node/node-status/#capacity
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub capacity: Option<
-        ::std::collections::BTreeMap<String, ::kubegen_runtime::Quantity>,
-    >,
+    pub capacity: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
     /// Conditions is an array of current observed node conditions. More info: https://kubernetes.io/docs/reference/node/node-status/#condition
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub conditions: Option<Vec<crate::core_v1::NodeCondition>>,
     /// Status of the config assigned to the node via the dynamic Kubelet config feature.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub config: Option<crate::core_v1::NodeConfigStatus>,
+    pub config: Option<Box<crate::core_v1::NodeConfigStatus>>,
     /// Endpoints of daemons running on the Node.
     #[serde(
         rename = "daemonEndpoints",
@@ -35,14 +39,19 @@ pub struct NodeStatus {
     #[serde(
         rename = "declaredFeatures",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub declared_features: Option<Vec<String>>,
+    pub declared_features: Option<Vec<::kubegen_runtime::Str>>,
     /// Features describes the set of features implemented by the CRI implementation.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub features: Option<crate::core_v1::NodeFeatures>,
     /// List of container images on this node
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub images: Option<Vec<crate::core_v1::ContainerImage>>,
     /// Set of ids/uuids to uniquely identify the node. More info: https://kubernetes.io/docs/reference/node/node-status/#info
     #[serde(
@@ -50,14 +59,15 @@ pub struct NodeStatus {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub node_info: Option<crate::core_v1::NodeSystemInfo>,
+    pub node_info: Option<Box<crate::core_v1::NodeSystemInfo>>,
     /// NodePhase is the recently observed lifecycle phase of the node. More info: https://kubernetes.io/docs/concepts/nodes/node/#phase The field is never populated, and now is deprecated.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub phase: Option<String>,
+    pub phase: Option<::kubegen_runtime::Str>,
     /// The available runtime handlers.
     #[serde(
         rename = "runtimeHandlers",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub runtime_handlers: Option<Vec<crate::core_v1::NodeRuntimeHandler>>,
@@ -65,6 +75,7 @@ pub struct NodeStatus {
     #[serde(
         rename = "volumesAttached",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub volumes_attached: Option<Vec<crate::core_v1::AttachedVolume>>,
@@ -72,7 +83,8 @@ pub struct NodeStatus {
     #[serde(
         rename = "volumesInUse",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub volumes_in_use: Option<Vec<String>>,
+    pub volumes_in_use: Option<Vec<::kubegen_runtime::Str>>,
 }

@@ -7,35 +7,35 @@
 pub struct NodeSystemInfo {
     /// The Architecture reported by the node
     #[serde(default)]
-    pub architecture: String,
+    pub architecture: ::kubegen_runtime::Str,
     /// Boot ID reported by the node.
     #[serde(rename = "bootID", default)]
-    pub boot_id: String,
+    pub boot_id: ::kubegen_runtime::Str,
     /// ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).
     #[serde(rename = "containerRuntimeVersion", default)]
-    pub container_runtime_version: String,
+    pub container_runtime_version: ::kubegen_runtime::Str,
     /// Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).
     #[serde(rename = "kernelVersion", default)]
-    pub kernel_version: String,
+    pub kernel_version: ::kubegen_runtime::Str,
     /// Deprecated: KubeProxy Version reported by the node.
     #[serde(rename = "kubeProxyVersion", default)]
-    pub kube_proxy_version: String,
+    pub kube_proxy_version: ::kubegen_runtime::Str,
     /// Kubelet Version reported by the node.
     #[serde(rename = "kubeletVersion", default)]
-    pub kubelet_version: String,
+    pub kubelet_version: ::kubegen_runtime::Str,
     /// MachineID reported by the node. For unique machine identification in the cluster this field is preferred. Learn more from man(5) machine-id: http://man7.org/linux/man-pages/man5/machine-id.5.html
     #[serde(rename = "machineID", default)]
-    pub machine_id: String,
+    pub machine_id: ::kubegen_runtime::Str,
     /// The Operating System reported by the node
     #[serde(rename = "operatingSystem", default)]
-    pub operating_system: String,
+    pub operating_system: ::kubegen_runtime::Str,
     /// OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).
     #[serde(rename = "osImage", default)]
-    pub os_image: String,
+    pub os_image: ::kubegen_runtime::Str,
     /// Swap Info reported by the node.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub swap: Option<crate::core_v1::NodeSwapStatus>,
     /// SystemUUID reported by the node. For unique machine identification MachineID is preferred. This field is specific to Red Hat hosts https://access.redhat.com/documentation/en-us/red_hat_subscription_management/1/html/rhsm/uuid
     #[serde(rename = "systemUUID", default)]
-    pub system_uuid: String,
+    pub system_uuid: ::kubegen_runtime::Str,
 }

@@ -11,8 +11,8 @@ pub struct ObjectFieldSelector {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub api_version: Option<String>,
+    pub api_version: Option<::kubegen_runtime::Str>,
     /// Path of the field to select in the specified API version.
     #[serde(rename = "fieldPath", default)]
-    pub field_path: String,
+    pub field_path: ::kubegen_runtime::Str,
 }

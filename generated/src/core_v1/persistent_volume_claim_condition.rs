@@ -21,14 +21,14 @@ pub struct PersistentVolumeClaimCondition {
     pub last_transition_time: Option<::kubegen_runtime::Time>,
     /// message is the human-readable message indicating details about last transition.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<::kubegen_runtime::Str>,
     /// reason is a unique, this should be a short, machine understandable string that gives the reason for condition's last transition. If it reports "Resizing" that means the underlying persistent volume is being resized.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<::kubegen_runtime::Str>,
     /// Status is the status of the condition. Can be True, False, Unknown. More info: https://kubernetes.io/docs/reference/kubernetes-api/config-and-storage-resources/persistent-volume-claim-v1/#:~:text=state%20of%20pvc-,conditions.status,-(string)%2C%20required
     #[serde(default)]
-    pub status: String,
+    pub status: ::kubegen_runtime::Str,
     /// Type is the type of the condition. More info: https://kubernetes.io/docs/reference/kubernetes-api/config-and-storage-resources/persistent-volume-claim-v1/#:~:text=set%20to%20%27ResizeStarted%27.-,PersistentVolumeClaimCondition,-contains%20details%20about
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: ::kubegen_runtime::Str,
 }

@@ -9,7 +9,7 @@ pub struct PersistentVolumeClaimList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<PersistentVolumeClaimList>,
     /// items is a list of persistent volume claims. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#persistentvolumeclaims
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::core_v1::PersistentVolumeClaim>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

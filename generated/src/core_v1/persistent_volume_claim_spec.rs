@@ -9,16 +9,17 @@ pub struct PersistentVolumeClaimSpec {
     #[serde(
         rename = "accessModes",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub access_modes: Option<Vec<String>>,
+    pub access_modes: Option<Vec<::kubegen_runtime::Str>>,
     /// dataSource field can be used to specify either: * An existing VolumeSnapshot object (snapshot.storage.k8s.io/VolumeSnapshot) * An existing PVC (PersistentVolumeClaim) If the provisioner or an external controller can support the specified data source, it will create a new volume based on the contents of the specified data source. When the AnyVolumeDataSource feature gate is enabled, dataSource contents will be copied to dataSourceRef, and dataSourceRef contents will be copied to dataSource when dataSourceRef.namespace is not specified. If the namespace is specified, then dataSourceRef will not be copied to dataSource.
     #[serde(
         rename = "dataSource",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub data_source: Option<crate::core_v1::TypedLocalObjectReference>,
+    pub data_source: Option<Box<crate::core_v1::TypedLocalObjectReference>>,
     /// dataSourceRef specifies the object from which to populate the volume with data, if a non-empty volume is desired. This may be any object from a non-empty API group (non core object) or a PersistentVolumeClaim object. When this field is specified, volume binding will only succeed if the type of the specified object matches some installed volume populator or dynamic provisioner. This field will replace the functionality of the dataSource field and as such if both fields are non-empty, they must have the same value. For backwards compatibility, when namespace isn't specified in dataSourceRef, both fields (dataSource and dataSourceRef) will be set to the same value automatically if one of them is empty and the other is non-empty. When namespace is specified in dataSourceRef, dataSource isn't set to the same value and must be empty. There are three important differences between dataSource and dataSourceRef: * While dataSource only allows two specific types of objects, dataSourceRef
     ///   allows any non-core object, as well as PersistentVolumeClaim objects.
     /// * While dataSource ignores disallowed values (dropping them), dataSourceRef
@@ -32,39 +33,39 @@ pub struct PersistentVolumeClaimSpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub data_source_ref: Option<crate::core_v1::TypedObjectReference>,
+    pub data_source_ref: Option<Box<crate::core_v1::TypedObjectReference>>,
     /// resources represents the minimum resources the volume should have. Users are allowed to specify resource requirements that are lower than previous value but must still be higher than capacity recorded in the status field of the claim. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#resources
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub resources: Option<crate::core_v1::VolumeResourceRequirements>,
+    pub resources: Option<Box<crate::core_v1::VolumeResourceRequirements>>,
     /// selector is a label query over volumes to consider for binding.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub selector: Option<crate::meta_v1::LabelSelector>,
+    pub selector: Option<Box<crate::meta_v1::LabelSelector>>,
     /// storageClassName is the name of the StorageClass required by the claim. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#class-1
     #[serde(
         rename = "storageClassName",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub storage_class_name: Option<String>,
+    pub storage_class_name: Option<::kubegen_runtime::Str>,
     /// volumeAttributesClassName may be used to set the VolumeAttributesClass used by this claim. If specified, the CSI driver will create or update the volume with the attributes defined in the corresponding VolumeAttributesClass. This has a different purpose than storageClassName, it can be changed after the claim is created. An empty string or nil value indicates that no VolumeAttributesClass will be applied to the claim. If the claim enters an Infeasible error state, this field can be reset to its previous value (including nil) to cancel the modification. If the resource referred to by volumeAttributesClass does not exist, this PersistentVolumeClaim will be set to a Pending state, as reflected by the modifyVolumeStatus field, until such as a resource exists. More info: https://kubernetes.io/docs/concepts/storage/volume-attributes-classes/
     #[serde(
         rename = "volumeAttributesClassName",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub volume_attributes_class_name: Option<String>,
+    pub volume_attributes_class_name: Option<::kubegen_runtime::Str>,
     /// volumeMode defines what type of volume is required by the claim. Value of Filesystem is implied when not included in claim spec.
     #[serde(
         rename = "volumeMode",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub volume_mode: Option<String>,
+    pub volume_mode: Option<::kubegen_runtime::Str>,
     /// volumeName is the binding reference to the PersistentVolume backing this claim.
     #[serde(
         rename = "volumeName",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub volume_name: Option<String>,
+    pub volume_name: Option<::kubegen_runtime::Str>,
 }

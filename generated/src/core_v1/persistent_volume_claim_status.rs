@@ -9,9 +9,10 @@ pub struct PersistentVolumeClaimStatus {
     #[serde(
         rename = "accessModes",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub access_modes: Option<Vec<String>>,
+    pub access_modes: Option<Vec<::kubegen_runtime::Str>>,
     /// allocatedResourceStatuses stores status of resource being resized for the given PVC. Key names follow standard Kubernetes label syntax. Valid values are either:
     ///     * Un-prefixed keys:
     ///         - storage - the capacity of the volume.
@@ -46,7 +47,7 @@ pub struct PersistentVolumeClaimStatus {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub allocated_resource_statuses: Option<
-        ::std::collections::BTreeMap<String, String>,
+        ::kubegen_runtime::StringMap<::kubegen_runtime::Str>,
     >,
     /// allocatedResources tracks the resources allocated to a PVC including its capacity. Key names follow standard Kubernetes label syntax. Valid values are either:
     ///     * Un-prefixed keys:
@@ -63,15 +64,17 @@ pub struct PersistentVolumeClaimStatus {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub allocated_resources: Option<
-        ::std::collections::BTreeMap<String, ::kubegen_runtime::Quantity>,
+        ::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>,
     >,
     /// capacity represents the actual resources of the underlying volume.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub capacity: Option<
-        ::std::collections::BTreeMap<String, ::kubegen_runtime::Quantity>,
-    >,
+    pub capacity: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
     /// conditions is the current Condition of persistent volume claim. If underlying persistent volume is being resized then the Condition will be set to 'Resizing'.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub conditions: Option<Vec<crate::core_v1::PersistentVolumeClaimCondition>>,
     /// currentVolumeAttributesClassName is the current name of the VolumeAttributesClass the PVC is using. When unset, there is no VolumeAttributeClass applied to this PersistentVolumeClaim
     #[serde(
@@ -79,15 +82,15 @@ pub struct PersistentVolumeClaimStatus {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub current_volume_attributes_class_name: Option<String>,
+    pub current_volume_attributes_class_name: Option<::kubegen_runtime::Str>,
     /// ModifyVolumeStatus represents the status object of ControllerModifyVolume operation. When this is unset, there is no ModifyVolume operation being attempted.
     #[serde(
         rename = "modifyVolumeStatus",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub modify_volume_status: Option<crate::core_v1::ModifyVolumeStatus>,
+    pub modify_volume_status: Option<Box<crate::core_v1::ModifyVolumeStatus>>,
     /// phase represents the current phase of PersistentVolumeClaim.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub phase: Option<String>,
+    pub phase: Option<::kubegen_runtime::Str>,
 }

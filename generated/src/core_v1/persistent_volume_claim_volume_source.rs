@@ -7,7 +7,7 @@
 pub struct PersistentVolumeClaimVolumeSource {
     /// claimName is the name of a PersistentVolumeClaim in the same namespace as the pod using this volume. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#persistentvolumeclaims
     #[serde(rename = "claimName", default)]
-    pub claim_name: String,
+    pub claim_name: ::kubegen_runtime::Str,
     /// readOnly Will force the ReadOnly setting in VolumeMounts. Default false.
     #[serde(
         rename = "readOnly",

@@ -9,7 +9,7 @@ pub struct PersistentVolumeList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<PersistentVolumeList>,
     /// items is a list of persistent volumes. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::core_v1::PersistentVolume>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

@@ -9,9 +9,10 @@ pub struct PersistentVolumeSpec {
     #[serde(
         rename = "accessModes",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub access_modes: Option<Vec<String>>,
+    pub access_modes: Option<Vec<::kubegen_runtime::Str>>,
     /// awsElasticBlockStore represents an AWS Disk resource that is attached to a kubelet's host machine and then exposed to the pod. Deprecated: AWSElasticBlockStore is deprecated. All operations for the in-tree awsElasticBlockStore type are redirected to the ebs.csi.aws.com CSI driver. More info: https://kubernetes.io/docs/concepts/storage/volumes#awselasticblockstore
     #[serde(
         rename = "awsElasticBlockStore",
@@ -19,7 +20,7 @@ pub struct PersistentVolumeSpec {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub aws_elastic_block_store: Option<
-        crate::core_v1::AWSElasticBlockStoreVolumeSource,
+        Box<crate::core_v1::AWSElasticBlockStoreVolumeSource>,
     >,
     /// azureDisk represents an Azure Data Disk mount on the host and bind mount to the pod. Deprecated: AzureDisk is deprecated. All operations for the in-tree azureDisk type are redirected to the disk.csi.azure.com CSI driver.
     #[serde(
@@ -27,81 +28,80 @@ pub struct PersistentVolumeSpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub azure_disk: Option<crate::core_v1::AzureDiskVolumeSource>,
+    pub azure_disk: Option<Box<crate::core_v1::AzureDiskVolumeSource>>,
     /// azureFile represents an Azure File Service mount on the host and bind mount to the pod. Deprecated: AzureFile is deprecated. All operations for the in-tree azureFile type are redirected to the file.csi.azure.com CSI driver.
     #[serde(
         rename = "azureFile",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub azure_file: Option<crate::core_v1::AzureFilePersistentVolumeSource>,
+    pub azure_file: Option<Box<crate::core_v1::AzureFilePersistentVolumeSource>>,
     /// capacity is the description of the persistent volume's resources and capacity. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#capacity
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub capacity: Option<
-        ::std::collections::BTreeMap<String, ::kubegen_runtime::Quantity>,
-    >,
+    pub capacity: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
     /// cephFS represents a Ceph FS mount on the host that shares a pod's lifetime. Deprecated: CephFS is deprecated and the in-tree cephfs type is no longer supported.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub cephfs: Option<crate::core_v1::CephFSPersistentVolumeSource>,
+    pub cephfs: Option<Box<crate::core_v1::CephFSPersistentVolumeSource>>,
     /// cinder represents a cinder volume attached and mounted on kubelets host machine. Deprecated: Cinder is deprecated. All operations for the in-tree cinder type are redirected to the cinder.csi.openstack.org CSI driver. More info: https://examples.k8s.io/mysql-cinder-pd/README.md
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub cinder: Option<crate::core_v1::CinderPersistentVolumeSource>,
+    pub cinder: Option<Box<crate::core_v1::CinderPersistentVolumeSource>>,
     /// claimRef is part of a bi-directional binding between PersistentVolume and PersistentVolumeClaim. Expected to be non-nil when bound. claim.VolumeName is the authoritative bind between PV and PVC. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#binding
     #[serde(
         rename = "claimRef",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub claim_ref: Option<crate::core_v1::ObjectReference>,
+    pub claim_ref: Option<Box<crate::core_v1::ObjectReference>>,
     /// csi represents storage that is handled by an external CSI driver.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub csi: Option<crate::core_v1::CSIPersistentVolumeSource>,
+    pub csi: Option<Box<crate::core_v1::CSIPersistentVolumeSource>>,
     /// fc represents a Fibre Channel resource that is attached to a kubelet's host machine and then exposed to the pod.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub fc: Option<crate::core_v1::FCVolumeSource>,
+    pub fc: Option<Box<crate::core_v1::FCVolumeSource>>,
     /// flexVolume represents a generic volume resource that is provisioned/attached using an exec based plugin. Deprecated: FlexVolume is deprecated. Consider using a CSIDriver instead.
     #[serde(
         rename = "flexVolume",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub flex_volume: Option<crate::core_v1::FlexPersistentVolumeSource>,
+    pub flex_volume: Option<Box<crate::core_v1::FlexPersistentVolumeSource>>,
     /// flocker represents a Flocker volume attached to a kubelet's host machine and exposed to the pod for its usage. This depends on the Flocker control service being running. Deprecated: Flocker is deprecated and the in-tree flocker type is no longer supported.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub flocker: Option<crate::core_v1::FlockerVolumeSource>,
+    pub flocker: Option<Box<crate::core_v1::FlockerVolumeSource>>,
     /// gcePersistentDisk represents a GCE Disk resource that is attached to a kubelet's host machine and then exposed to the pod. Provisioned by an admin. Deprecated: GCEPersistentDisk is deprecated. All operations for the in-tree gcePersistentDisk type are redirected to the pd.csi.storage.gke.io CSI driver. More info: https://kubernetes.io/docs/concepts/storage/volumes#gcepersistentdisk
     #[serde(
         rename = "gcePersistentDisk",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub gce_persistent_disk: Option<crate::core_v1::GCEPersistentDiskVolumeSource>,
+    pub gce_persistent_disk: Option<Box<crate::core_v1::GCEPersistentDiskVolumeSource>>,
     /// glusterfs represents a Glusterfs volume that is attached to a host and exposed to the pod. Provisioned by an admin. Deprecated: Glusterfs is deprecated and the in-tree glusterfs type is no longer supported. More info: https://examples.k8s.io/volumes/glusterfs/README.md
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub glusterfs: Option<crate::core_v1::GlusterfsPersistentVolumeSource>,
+    pub glusterfs: Option<Box<crate::core_v1::GlusterfsPersistentVolumeSource>>,
     /// hostPath represents a directory on the host. Provisioned by a developer or tester. This is useful for single-node development and testing only! On-host storage is not supported in any way and WILL NOT WORK in a multi-node cluster. More info: https://kubernetes.io/docs/concepts/storage/volumes#hostpath
     #[serde(
         rename = "hostPath",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub host_path: Option<crate::core_v1::HostPathVolumeSource>,
+    pub host_path: Option<Box<crate::core_v1::HostPathVolumeSource>>,
     /// iscsi represents an ISCSI Disk resource that is attached to a kubelet's host machine and then exposed to the pod. Provisioned by an admin.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub iscsi: Option<crate::core_v1::ISCSIPersistentVolumeSource>,
+    pub iscsi: Option<Box<crate::core_v1::ISCSIPersistentVolumeSource>>,
     /// local represents directly-attached storage with node affinity
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub local: Option<crate::core_v1::LocalVolumeSource>,
+    pub local: Option<Box<crate::core_v1::LocalVolumeSource>>,
     /// mountOptions is the list of mount options, e.g. ["ro", "soft"]. Not validated - mount will simply fail if one is invalid. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes/#mount-options
     #[serde(
         rename = "mountOptions",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub mount_options: Option<Vec<String>>,
+    pub mount_options: Option<Vec<::kubegen_runtime::Str>>,
     /// nfs represents an NFS mount on the host. Provisioned by an admin. More info: https://kubernetes.io/docs/concepts/storage/volumes#nfs
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub nfs: Option<crate::core_v1::NFSVolumeSource>,
+    pub nfs: Option<Box<crate::core_v1::NFSVolumeSource>>,
     /// nodeAffinity defines constraints that limit what nodes this volume can be accessed from. This field influences the scheduling of pods that use this volume. This field is mutable if MutablePVNodeAffinity feature gate is enabled.
     #[serde(
         rename = "nodeAffinity",
@@ -115,63 +115,65 @@ pub struct PersistentVolumeSpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub persistent_volume_reclaim_policy: Option<String>,
+    pub persistent_volume_reclaim_policy: Option<::kubegen_runtime::Str>,
     /// photonPersistentDisk represents a PhotonController persistent disk attached and mounted on kubelets host machine. Deprecated: PhotonPersistentDisk is deprecated and the in-tree photonPersistentDisk type is no longer supported.
     #[serde(
         rename = "photonPersistentDisk",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub photon_persistent_disk: Option<crate::core_v1::PhotonPersistentDiskVolumeSource>,
+    pub photon_persistent_disk: Option<
+        Box<crate::core_v1::PhotonPersistentDiskVolumeSource>,
+    >,
     /// portworxVolume represents a portworx volume attached and mounted on kubelets host machine. Deprecated: PortworxVolume is deprecated. All operations for the in-tree portworxVolume type are redirected to the pxd.portworx.com CSI driver when the CSIMigrationPortworx feature-gate is on.
     #[serde(
         rename = "portworxVolume",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub portworx_volume: Option<crate::core_v1::PortworxVolumeSource>,
+    pub portworx_volume: Option<Box<crate::core_v1::PortworxVolumeSource>>,
     /// quobyte represents a Quobyte mount on the host that shares a pod's lifetime. Deprecated: Quobyte is deprecated and the in-tree quobyte type is no longer supported.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub quobyte: Option<crate::core_v1::QuobyteVolumeSource>,
+    pub quobyte: Option<Box<crate::core_v1::QuobyteVolumeSource>>,
     /// rbd represents a Rados Block Device mount on the host that shares a pod's lifetime. Deprecated: RBD is deprecated and the in-tree rbd type is no longer supported. More info: https://examples.k8s.io/volumes/rbd/README.md
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub rbd: Option<crate::core_v1::RBDPersistentVolumeSource>,
+    pub rbd: Option<Box<crate::core_v1::RBDPersistentVolumeSource>>,
     /// scaleIO represents a ScaleIO persistent volume attached and mounted on Kubernetes nodes. Deprecated: ScaleIO is deprecated and the in-tree scaleIO type is no longer supported.
     #[serde(
         rename = "scaleIO",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub scale_io: Option<crate::core_v1::ScaleIOPersistentVolumeSource>,
+    pub scale_io: Option<Box<crate::core_v1::ScaleIOPersistentVolumeSource>>,
     /// storageClassName is the name of StorageClass to which this persistent volume belongs. Empty value means that this volume does not belong to any StorageClass.
     #[serde(
         rename = "storageClassName",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub storage_class_name: Option<String>,
+    pub storage_class_name: Option<::kubegen_runtime::Str>,
     /// storageOS represents a StorageOS volume that is attached to the kubelet's host machine and mounted into the pod. Deprecated: StorageOS is deprecated and the in-tree storageos type is no longer supported. More info: https://examples.k8s.io/volumes/storageos/README.md
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub storageos: Option<crate::core_v1::StorageOSPersistentVolumeSource>,
+    pub storageos: Option<Box<crate::core_v1::StorageOSPersistentVolumeSource>>,
     /// Name of VolumeAttributesClass to which this persistent volume belongs. Empty value is not allowed. When this field is not set, it indicates that this volume does not belong to any VolumeAttributesClass. This field is mutable and can be changed by the CSI driver after a volume has been updated successfully to a new class. For an unbound PersistentVolume, the volumeAttributesClassName will be matched with unbound PersistentVolumeClaims during the binding process.
     #[serde(
         rename = "volumeAttributesClassName",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub volume_attributes_class_name: Option<String>,
+    pub volume_attributes_class_name: Option<::kubegen_runtime::Str>,
     /// volumeMode defines if a volume is intended to be used with a formatted filesystem or to remain in raw block state. Value of Filesystem is implied when not included in spec.
     #[serde(
         rename = "volumeMode",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub volume_mode: Option<String>,
+    pub volume_mode: Option<::kubegen_runtime::Str>,
     /// vsphereVolume represents a vSphere volume attached and mounted on kubelets host machine. Deprecated: VsphereVolume is deprecated. All operations for the in-tree vsphereVolume type are redirected to the csi.vsphere.vmware.com CSI driver.
     #[serde(
         rename = "vsphereVolume",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub vsphere_volume: Option<crate::core_v1::VsphereVirtualDiskVolumeSource>,
+    pub vsphere_volume: Option<Box<crate::core_v1::VsphereVirtualDiskVolumeSource>>,
 }

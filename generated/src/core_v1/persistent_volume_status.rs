@@ -14,11 +14,11 @@ pub struct PersistentVolumeStatus {
     pub last_phase_transition_time: Option<::kubegen_runtime::Time>,
     /// message is a human-readable message indicating details about why the volume is in this state.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<::kubegen_runtime::Str>,
     /// phase indicates if a volume is available, bound to a claim, or released by a claim. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#phase
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub phase: Option<String>,
+    pub phase: Option<::kubegen_runtime::Str>,
     /// reason is a brief CamelCase string that describes any failure and is meant for machine parsing and tidy display in the CLI.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<::kubegen_runtime::Str>,
 }

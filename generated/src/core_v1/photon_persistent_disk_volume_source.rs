@@ -11,8 +11,8 @@ pub struct PhotonPersistentDiskVolumeSource {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub fs_type: Option<String>,
+    pub fs_type: Option<::kubegen_runtime::Str>,
     /// pdID is the ID that identifies Photon Controller persistent disk
     #[serde(rename = "pdID", default)]
-    pub pd_id: String,
+    pub pd_id: ::kubegen_runtime::Str,
 }

@@ -13,7 +13,7 @@ pub struct PodCertificateProjection {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub certificate_chain_path: Option<String>,
+    pub certificate_chain_path: Option<::kubegen_runtime::Str>,
     /// Write the credential bundle at this path in the projected volume.
     ///
     /// The credential bundle is a single file that contains multiple PEM blocks. The first PEM block is a PRIVATE KEY block, containing a PKCS#8 private key.
@@ -26,7 +26,7 @@ pub struct PodCertificateProjection {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub credential_bundle_path: Option<String>,
+    pub credential_bundle_path: Option<::kubegen_runtime::Str>,
     /// Write the key at this path in the projected volume.
     ///
     /// Most applications should use credentialBundlePath.  When using keyPath and certificateChainPath, your application needs to check that the key and leaf certificate are consistent, because it is possible to read the files mid-rotation.
@@ -35,12 +35,12 @@ pub struct PodCertificateProjection {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub key_path: Option<String>,
+    pub key_path: Option<::kubegen_runtime::Str>,
     /// The type of keypair Kubelet will generate for the pod.
     ///
     /// Valid values are "RSA3072", "RSA4096", "ECDSAP256", "ECDSAP384", "ECDSAP521", and "ED25519".
     #[serde(rename = "keyType", default)]
-    pub key_type: String,
+    pub key_type: ::kubegen_runtime::Str,
     /// maxExpirationSeconds is the maximum lifetime permitted for the certificate.
     ///
     /// Kubelet copies this value verbatim into the PodCertificateRequests it generates for this projection.
@@ -56,7 +56,7 @@ pub struct PodCertificateProjection {
     pub max_expiration_seconds: Option<i32>,
     /// Kubelet's generated CSRs will be addressed to this signer.
     #[serde(rename = "signerName", default)]
-    pub signer_name: String,
+    pub signer_name: ::kubegen_runtime::Str,
     /// userAnnotations allow pod authors to pass additional information to the signer implementation.  Kubernetes does not restrict or validate this metadata in any way.
     ///
     /// These values are copied verbatim into the `spec.unverifiedUserAnnotations` field of the PodCertificateRequest objects that Kubelet creates.
@@ -69,5 +69,5 @@ pub struct PodCertificateProjection {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub user_annotations: Option<::std::collections::BTreeMap<String, String>>,
+    pub user_annotations: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
 }

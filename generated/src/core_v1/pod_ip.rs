@@ -7,5 +7,5 @@
 pub struct PodIP {
     /// IP is the IP address assigned to the pod
     #[serde(default)]
-    pub ip: String,
+    pub ip: ::kubegen_runtime::Str,
 }

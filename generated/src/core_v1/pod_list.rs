@@ -9,7 +9,7 @@ pub struct PodList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<PodList>,
     /// List of pods. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::core_v1::Pod>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

@@ -7,5 +7,5 @@
 pub struct PodReadinessGate {
     /// ConditionType refers to a condition in the pod's condition list with matching type.
     #[serde(rename = "conditionType", default)]
-    pub condition_type: String,
+    pub condition_type: ::kubegen_runtime::Str,
 }

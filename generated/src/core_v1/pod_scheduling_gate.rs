@@ -7,5 +7,5 @@
 pub struct PodSchedulingGate {
     /// Name of the scheduling gate. Each scheduling gate must have a unique name field.
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
 }

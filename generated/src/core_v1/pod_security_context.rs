@@ -11,7 +11,7 @@ pub struct PodSecurityContext {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub app_armor_profile: Option<crate::core_v1::AppArmorProfile>,
+    pub app_armor_profile: Option<Box<crate::core_v1::AppArmorProfile>>,
     /// A special supplemental group that applies to all containers in a pod. Some volume types allow the Kubelet to change the ownership of that volume to be owned by the pod:
     ///
     /// 1. The owning GID will be the FSGroup 2. The setgid bit is set (new files created in the volume will be owned by FSGroup) 3. The permission bits are OR'd with rw-rw----
@@ -29,7 +29,7 @@ pub struct PodSecurityContext {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub fs_group_change_policy: Option<String>,
+    pub fs_group_change_policy: Option<::kubegen_runtime::Str>,
     /// The GID to run the entrypoint of the container process. Uses runtime default if unset. May also be set in SecurityContext.  If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence for that container. Note that this field cannot be set when spec.os.name is windows.
     #[serde(
         rename = "runAsGroup",
@@ -67,25 +67,26 @@ pub struct PodSecurityContext {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub se_linux_change_policy: Option<String>,
+    pub se_linux_change_policy: Option<::kubegen_runtime::Str>,
     /// The SELinux context to be applied to all containers. If unspecified, the container runtime will allocate a random SELinux context for each container.  May also be set in SecurityContext.  If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence for that container. Note that this field cannot be set when spec.os.name is windows.
     #[serde(
         rename = "seLinuxOptions",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub se_linux_options: Option<crate::core_v1::SELinuxOptions>,
+    pub se_linux_options: Option<Box<crate::core_v1::SELinuxOptions>>,
     /// The seccomp options to use by the containers in this pod. Note that this field cannot be set when spec.os.name is windows.
     #[serde(
         rename = "seccompProfile",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub seccomp_profile: Option<crate::core_v1::SeccompProfile>,
+    pub seccomp_profile: Option<Box<crate::core_v1::SeccompProfile>>,
     /// A list of groups applied to the first process run in each container, in addition to the container's primary GID and fsGroup (if specified).  If the SupplementalGroupsPolicy feature is enabled, the supplementalGroupsPolicy field determines whether these are in addition to or instead of any group memberships defined in the container image. If unspecified, no additional groups are added, though group memberships defined in the container image may still be used, depending on the supplementalGroupsPolicy field. Note that this field cannot be set when spec.os.name is windows.
     #[serde(
         rename = "supplementalGroups",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub supplemental_groups: Option<Vec<i64>>,
@@ -95,9 +96,13 @@ pub struct PodSecurityContext {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub supplemental_groups_policy: Option<String>,
+    pub supplemental_groups_policy: Option<::kubegen_runtime::Str>,
     /// Sysctls hold a list of namespaced sysctls used for the pod. Pods with unsupported sysctls (by the container runtime) might fail to launch. Note that this field cannot be set when spec.os.name is windows.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub sysctls: Option<Vec<crate::core_v1::Sysctl>>,
     /// The Windows specific settings applied to all containers. If unspecified, the options within a container's SecurityContext will be used. If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence. Note that this field cannot be set when spec.os.name is linux.
     #[serde(
@@ -105,5 +110,5 @@ pub struct PodSecurityContext {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub windows_options: Option<crate::core_v1::WindowsSecurityContextOptions>,
+    pub windows_options: Option<Box<crate::core_v1::WindowsSecurityContextOptions>>,
 }

@@ -14,7 +14,7 @@ pub struct PodSpec {
     pub active_deadline_seconds: Option<i64>,
     /// If specified, the pod's scheduling constraints
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub affinity: Option<crate::core_v1::Affinity>,
+    pub affinity: Option<Box<crate::core_v1::Affinity>>,
     /// AutomountServiceAccountToken indicates whether a service account token should be automatically mounted.
     #[serde(
         rename = "automountServiceAccountToken",
@@ -23,7 +23,7 @@ pub struct PodSpec {
     )]
     pub automount_service_account_token: Option<bool>,
     /// List of containers belonging to the pod. Containers cannot currently be added or removed. There must be at least one container in a Pod. Cannot be updated.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub containers: Vec<crate::core_v1::Container>,
     /// Specifies the DNS parameters of a pod. Parameters specified here will be merged to the generated DNS configuration based on DNSPolicy.
     #[serde(
@@ -31,14 +31,14 @@ pub struct PodSpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub dns_config: Option<crate::core_v1::PodDNSConfig>,
+    pub dns_config: Option<Box<crate::core_v1::PodDNSConfig>>,
     /// Set DNS policy for the pod. Defaults to "ClusterFirst". Valid values are 'ClusterFirstWithHostNet', 'ClusterFirst', 'Default' or 'None'. DNS parameters given in DNSConfig will be merged with the policy selected with DNSPolicy. To have DNS options set along with hostNetwork, you have to specify DNS policy explicitly to 'ClusterFirstWithHostNet'.
     #[serde(
         rename = "dnsPolicy",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub dns_policy: Option<String>,
+    pub dns_policy: Option<::kubegen_runtime::Str>,
     /// EnableServiceLinks indicates whether information about services should be injected into pod's environment variables, matching the syntax of Docker links. Optional: Defaults to true.
     #[serde(
         rename = "enableServiceLinks",
@@ -50,6 +50,7 @@ pub struct PodSpec {
     #[serde(
         rename = "ephemeralContainers",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub ephemeral_containers: Option<Vec<crate::core_v1::EphemeralContainer>>,
@@ -57,6 +58,7 @@ pub struct PodSpec {
     #[serde(
         rename = "hostAliases",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub host_aliases: Option<Vec<crate::core_v1::HostAlias>>,
@@ -90,7 +92,7 @@ pub struct PodSpec {
     pub host_users: Option<bool>,
     /// Specifies the hostname of the Pod If not specified, the pod's hostname will be set to a system-defined value.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub hostname: Option<String>,
+    pub hostname: Option<::kubegen_runtime::Str>,
     /// HostnameOverride specifies an explicit override for the pod's hostname as perceived by the pod. This field only specifies the pod's hostname and does not affect its DNS records. When this field is set to a non-empty string: - It takes precedence over the values set in `hostname` and `subdomain`. - The Pod's hostname will be set to this value. - `setHostnameAsFQDN` must be nil or set to false. - `hostNetwork` must be set to false.
     ///
     /// This field must be a valid DNS subdomain as defined in RFC 1123 and contain at most 64 characters. Requires the HostnameOverride feature gate to be enabled.
@@ -99,11 +101,12 @@ pub struct PodSpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub hostname_override: Option<String>,
+    pub hostname_override: Option<::kubegen_runtime::Str>,
     /// ImagePullSecrets is an optional list of references to secrets in the same namespace to use for pulling any of the images used by this PodSpec. If specified, these secrets will be passed to individual puller implementations for them to use. More info: https://kubernetes.io/docs/concepts/containers/images#specifying-imagepullsecrets-on-a-pod
     #[serde(
         rename = "imagePullSecrets",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub image_pull_secrets: Option<Vec<crate::core_v1::LocalObjectReference>>,
@@ -111,6 +114,7 @@ pub struct PodSpec {
     #[serde(
         rename = "initContainers",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub init_containers: Option<Vec<crate::core_v1::Container>>,
@@ -120,14 +124,14 @@ pub struct PodSpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub node_name: Option<String>,
+    pub node_name: Option<::kubegen_runtime::Str>,
     /// NodeSelector is a selector which must be true for the pod to fit on a node. Selector which must match a node's labels for the pod to be scheduled on that node. More info: https://kubernetes.io/docs/concepts/configuration/assign-pod-node/
     #[serde(
         rename = "nodeSelector",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub node_selector: Option<::std::collections::BTreeMap<String, String>>,
+    pub node_selector: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     /// Specifies the OS of the containers in the pod. Some pod and container fields are restricted if this is set.
     ///
     /// If the OS field is set to linux, the following fields must be unset: -securityContext.windowsOptions
@@ -137,16 +141,14 @@ pub struct PodSpec {
     pub os: Option<crate::core_v1::PodOS>,
     /// Overhead represents the resource overhead associated with running a pod for a given RuntimeClass. This field will be autopopulated at admission time by the RuntimeClass admission controller. If the RuntimeClass admission controller is enabled, overhead must not be set in Pod create requests. The RuntimeClass admission controller will reject Pod create requests which have the overhead already set. If RuntimeClass is configured and selected in the PodSpec, Overhead will be set to the value defined in the corresponding RuntimeClass, otherwise it will remain unset and treated as zero. More info: https://git.k8s.io/enhancements/keps/sig-node/688-pod-overhead/README.md
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub overhead: Option<
-        ::std::collections::BTreeMap<String, ::kubegen_runtime::Quantity>,
-    >,
+    pub overhead: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
     /// PreemptionPolicy is the Policy for preempting pods with lower priority. One of Never, PreemptLowerPriority. Defaults to PreemptLowerPriority if unset.
     #[serde(
         rename = "preemptionPolicy",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub preemption_policy: Option<String>,
+    pub preemption_policy: Option<::kubegen_runtime::Str>,
     /// The priority value. Various system components use this field to find the priority of the pod. When Priority Admission Controller is enabled, it prevents users from setting this field. The admission controller populates this field from PriorityClassName. The higher the value, the higher the priority.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub priority: Option<i32>,
@@ -156,11 +158,12 @@ pub struct PodSpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub priority_class_name: Option<String>,
+    pub priority_class_name: Option<::kubegen_runtime::Str>,
     /// If specified, all readiness gates will be evaluated for pod readiness. A pod is ready when all its containers are ready AND all conditions specified in the readiness gates have status equal to "True" More info: https://git.k8s.io/enhancements/keps/sig-network/580-pod-readiness-gates
     #[serde(
         rename = "readinessGates",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub readiness_gates: Option<Vec<crate::core_v1::PodReadinessGate>>,
@@ -172,6 +175,7 @@ pub struct PodSpec {
     #[serde(
         rename = "resourceClaims",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub resource_claims: Option<Vec<crate::core_v1::PodResourceClaim>>,
@@ -181,34 +185,35 @@ pub struct PodSpec {
     ///
     /// This is an alpha field and requires enabling the PodLevelResources feature gate.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub resources: Option<crate::core_v1::ResourceRequirements>,
+    pub resources: Option<Box<crate::core_v1::ResourceRequirements>>,
     /// Restart policy for all containers within the pod. One of Always, OnFailure, Never. In some contexts, only a subset of those values may be permitted. Default to Always. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#restart-policy
     #[serde(
         rename = "restartPolicy",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub restart_policy: Option<String>,
+    pub restart_policy: Option<::kubegen_runtime::Str>,
     /// RuntimeClassName refers to a RuntimeClass object in the node.k8s.io group, which should be used to run this pod.  If no RuntimeClass resource matches the named class, the pod will not be run. If unset or empty, the "legacy" RuntimeClass will be used, which is an implicit class with an empty definition that uses the default runtime handler. More info: https://git.k8s.io/enhancements/keps/sig-node/585-runtime-class
     #[serde(
         rename = "runtimeClassName",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub runtime_class_name: Option<String>,
+    pub runtime_class_name: Option<::kubegen_runtime::Str>,
     /// If specified, the pod will be dispatched by specified scheduler. If not specified, the pod will be dispatched by default scheduler.
     #[serde(
         rename = "schedulerName",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub scheduler_name: Option<String>,
+    pub scheduler_name: Option<::kubegen_runtime::Str>,
     /// SchedulingGates is an opaque list of values that if specified will block scheduling the pod. If schedulingGates is not empty, the pod will stay in the SchedulingGated state and the scheduler will not attempt to schedule the pod.
     ///
     /// SchedulingGates can only be set at pod creation time, and be removed only afterwards.
     #[serde(
         rename = "schedulingGates",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub scheduling_gates: Option<Vec<crate::core_v1::PodSchedulingGate>>,
@@ -218,21 +223,21 @@ pub struct PodSpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub security_context: Option<crate::core_v1::PodSecurityContext>,
+    pub security_context: Option<Box<crate::core_v1::PodSecurityContext>>,
     /// DeprecatedServiceAccount is a deprecated alias for ServiceAccountName. Deprecated: Use serviceAccountName instead.
     #[serde(
         rename = "serviceAccount",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub service_account: Option<String>,
+    pub service_account: Option<::kubegen_runtime::Str>,
     /// ServiceAccountName is the name of the ServiceAccount to use to run this pod. More info: https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/
     #[serde(
         rename = "serviceAccountName",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub service_account_name: Option<String>,
+    pub service_account_name: Option<::kubegen_runtime::Str>,
     /// If true the pod's hostname will be configured as the pod's FQDN, rather than the leaf name (the default). In Linux containers, this means setting the FQDN in the hostname field of the kernel (the nodename field of struct utsname). In Windows containers, this means setting the registry value of hostname for the registry key HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters to FQDN. If a pod does not have FQDN, this has no effect. Default to false.
     #[serde(
         rename = "setHostnameAsFQDN",
@@ -249,7 +254,7 @@ pub struct PodSpec {
     pub share_process_namespace: Option<bool>,
     /// If specified, the fully qualified Pod hostname will be "<hostname>.<subdomain>.<pod namespace>.svc.<cluster domain>". If not specified, the pod will not have a domainname at all.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub subdomain: Option<String>,
+    pub subdomain: Option<::kubegen_runtime::Str>,
     /// Optional duration in seconds the pod needs to terminate gracefully. May be decreased in delete request. Value must be non-negative integer. The value zero indicates stop immediately via the kill signal (no opportunity to shut down). If this value is nil, the default grace period will be used instead. The grace period is the duration in seconds after the processes running in the pod are sent a termination signal and the time when the processes are forcibly halted with a kill signal. Set this value longer than the expected cleanup time for your process. Defaults to 30 seconds.
     #[serde(
         rename = "terminationGracePeriodSeconds",
@@ -258,19 +263,28 @@ pub struct PodSpec {
     )]
     pub termination_grace_period_seconds: Option<i64>,
     /// If specified, the pod's tolerations.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub tolerations: Option<Vec<crate::core_v1::Toleration>>,
     /// TopologySpreadConstraints describes how a group of pods ought to spread across topology domains. Scheduler will schedule pods in a way which abides by the constraints. All topologySpreadConstraints are ANDed.
     #[serde(
         rename = "topologySpreadConstraints",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub topology_spread_constraints: Option<
         Vec<crate::core_v1::TopologySpreadConstraint>,
     >,
     /// List of volumes that can be mounted by containers belonging to the pod. More info: https://kubernetes.io/docs/concepts/storage/volumes
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub volumes: Option<Vec<crate::core_v1::Volume>>,
     /// WorkloadRef provides a reference to the Workload object that this Pod belongs to. This field is used by the scheduler to identify the PodGroup and apply the correct group scheduling policies. The Workload object referenced by this field may not exist at the time the Pod is created. This field is immutable, but a Workload object with the same name may be recreated with different policies. Doing this during pod scheduling may result in the placement not conforming to the expected policies.
     #[serde(
@@ -278,5 +292,5 @@ pub struct PodSpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub workload_ref: Option<crate::core_v1::WorkloadReference>,
+    pub workload_ref: Option<Box<crate::core_v1::WorkloadReference>>,
 }

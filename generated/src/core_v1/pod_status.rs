@@ -12,15 +12,20 @@ pub struct PodStatus {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub allocated_resources: Option<
-        ::std::collections::BTreeMap<String, ::kubegen_runtime::Quantity>,
+        ::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>,
     >,
     /// Current service state of pod. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#pod-conditions
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub conditions: Option<Vec<crate::core_v1::PodCondition>>,
     /// Statuses of containers in this pod. Each container in the pod should have at most one status in this list, and all statuses should be for containers in the pod. However this is not enforced. If a status for a non-existent container is present in the list, or the list has duplicate names, the behavior of various Kubernetes components is not defined and those statuses might be ignored. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#pod-and-container-status
     #[serde(
         rename = "containerStatuses",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub container_statuses: Option<Vec<crate::core_v1::ContainerStatus>>,
@@ -28,6 +33,7 @@ pub struct PodStatus {
     #[serde(
         rename = "ephemeralContainerStatuses",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub ephemeral_container_statuses: Option<Vec<crate::core_v1::ContainerStatus>>,
@@ -38,7 +44,7 @@ pub struct PodStatus {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub extended_resource_claim_status: Option<
-        crate::core_v1::PodExtendedResourceClaimStatus,
+        Box<crate::core_v1::PodExtendedResourceClaimStatus>,
     >,
     /// hostIP holds the IP address of the host to which the pod is assigned. Empty if the pod has not started yet. A pod can be assigned to a node that has a problem in kubelet which in turns mean that HostIP will not be updated even if there is a node is assigned to pod
     #[serde(
@@ -46,11 +52,12 @@ pub struct PodStatus {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub host_ip: Option<String>,
+    pub host_ip: Option<::kubegen_runtime::Str>,
     /// hostIPs holds the IP addresses allocated to the host. If this field is specified, the first entry must match the hostIP field. This list is empty if the pod has not started yet. A pod can be assigned to a node that has a problem in kubelet which in turns means that HostIPs will not be updated even if there is a node is assigned to this pod.
     #[serde(
         rename = "hostIPs",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub host_ips: Option<Vec<crate::core_v1::HostIP>>,
@@ -58,19 +65,20 @@ pub struct PodStatus {
     #[serde(
         rename = "initContainerStatuses",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub init_container_statuses: Option<Vec<crate::core_v1::ContainerStatus>>,
     /// A human readable message indicating details about why the pod is in this condition.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<::kubegen_runtime::Str>,
     /// nominatedNodeName is set only when this pod preempts other pods on the node, but it cannot be scheduled right away as preemption victims receive their graceful termination periods. This field does not guarantee that the pod will be scheduled on this node. Scheduler may decide to place the pod elsewhere if other nodes become available sooner. Scheduler may also decide to give the resources on this node to a higher priority pod that is created after preemption. As a result, this field may be different than PodSpec.nodeName when the pod is scheduled.
     #[serde(
         rename = "nominatedNodeName",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub nominated_node_name: Option<String>,
+    pub nominated_node_name: Option<::kubegen_runtime::Str>,
     /// If set, this represents the .metadata.generation that the pod status was set based upon. The PodObservedGenerationTracking feature gate must be enabled to use this field.
     #[serde(
         rename = "observedGeneration",
@@ -84,18 +92,19 @@ pub struct PodStatus {
     ///
     /// More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#pod-phase
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub phase: Option<String>,
+    pub phase: Option<::kubegen_runtime::Str>,
     /// podIP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.
     #[serde(
         rename = "podIP",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub pod_ip: Option<String>,
+    pub pod_ip: Option<::kubegen_runtime::Str>,
     /// podIPs holds the IP addresses allocated to the pod. If this field is specified, the 0th entry must match the podIP field. Pods may be allocated at most 1 value for each of IPv4 and IPv6. This list is empty if no IPs have been allocated yet.
     #[serde(
         rename = "podIPs",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub pod_ips: Option<Vec<crate::core_v1::PodIP>>,
@@ -105,23 +114,24 @@ pub struct PodStatus {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub qos_class: Option<String>,
+    pub qos_class: Option<::kubegen_runtime::Str>,
     /// A brief CamelCase message indicating details about why the pod is in this state. e.g. 'Evicted'
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<::kubegen_runtime::Str>,
     /// Status of resources resize desired for pod's containers. It is empty if no resources resize is pending. Any changes to container resources will automatically set this to "Proposed" Deprecated: Resize status is moved to two pod conditions PodResizePending and PodResizeInProgress. PodResizePending will track states where the spec has been resized, but the Kubelet has not yet allocated the resources. PodResizeInProgress will track in-progress resizes, and should be present whenever allocated resources != acknowledged resources.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub resize: Option<String>,
+    pub resize: Option<::kubegen_runtime::Str>,
     /// Status of resource claims.
     #[serde(
         rename = "resourceClaimStatuses",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub resource_claim_statuses: Option<Vec<crate::core_v1::PodResourceClaimStatus>>,
     /// Resources represents the compute resource requests and limits that have been applied at the pod level if pod-level requests or limits are set in PodSpec.Resources
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub resources: Option<crate::core_v1::ResourceRequirements>,
+    pub resources: Option<Box<crate::core_v1::ResourceRequirements>>,
     /// RFC 3339 date and time at which the object was acknowledged by the Kubelet. This is before the Kubelet pulled the container image(s) for the pod.
     #[serde(
         rename = "startTime",

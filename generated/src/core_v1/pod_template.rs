@@ -16,7 +16,7 @@ pub struct PodTemplate {
     pub metadata: ::kubegen_runtime::ObjectMeta,
     /// Template defines the pods that will be created from this pod template. https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub template: Option<crate::core_v1::PodTemplateSpec>,
+    pub template: Option<Box<crate::core_v1::PodTemplateSpec>>,
 }
 impl ::kubegen_runtime::ApiType for PodTemplate {
     const GROUP: &'static str = "";

@@ -9,7 +9,7 @@ pub struct PodTemplateList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<PodTemplateList>,
     /// List of pod templates
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::core_v1::PodTemplate>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

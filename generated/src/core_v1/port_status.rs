@@ -10,11 +10,11 @@ pub struct PortStatus {
     /// - cloud provider specific error values must have names that comply with the
     ///   format foo.example.com/CamelCase.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<::kubegen_runtime::Str>,
     /// Port is the port number of the service port of which status is recorded here
     #[serde(default)]
     pub port: i32,
     /// Protocol is the protocol of the service port of which status is recorded here The supported values are: "TCP", "UDP", "SCTP"
     #[serde(default)]
-    pub protocol: String,
+    pub protocol: ::kubegen_runtime::Str,
 }

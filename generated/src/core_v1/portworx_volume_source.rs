@@ -11,7 +11,7 @@ pub struct PortworxVolumeSource {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub fs_type: Option<String>,
+    pub fs_type: Option<::kubegen_runtime::Str>,
     /// readOnly defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
     #[serde(
         rename = "readOnly",
@@ -21,5 +21,5 @@ pub struct PortworxVolumeSource {
     pub read_only: Option<bool>,
     /// volumeID uniquely identifies a Portworx volume
     #[serde(rename = "volumeID", default)]
-    pub volume_id: String,
+    pub volume_id: ::kubegen_runtime::Str,
 }

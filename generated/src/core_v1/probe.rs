@@ -24,7 +24,7 @@ pub struct Probe {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub http_get: Option<crate::core_v1::HTTPGetAction>,
+    pub http_get: Option<Box<crate::core_v1::HTTPGetAction>>,
     /// Number of seconds after the container has started before liveness probes are initiated. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#container-probes
     #[serde(
         rename = "initialDelaySeconds",
@@ -52,7 +52,7 @@ pub struct Probe {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub tcp_socket: Option<crate::core_v1::TCPSocketAction>,
+    pub tcp_socket: Option<Box<crate::core_v1::TCPSocketAction>>,
     /// Optional duration in seconds the pod needs to terminate gracefully upon probe failure. The grace period is the duration in seconds after the processes running in the pod are sent a termination signal and the time when the processes are forcibly halted with a kill signal. Set this value longer than the expected cleanup time for your process. If this value is nil, the pod's terminationGracePeriodSeconds will be used. Otherwise, this value overrides the value provided by the pod spec. Value must be non-negative integer. The value zero indicates stop immediately via the kill signal (no opportunity to shut down). This is a beta field and requires enabling ProbeTerminationGracePeriod feature gate. Minimum value is 1. spec.terminationGracePeriodSeconds is used if unset.
     #[serde(
         rename = "terminationGracePeriodSeconds",

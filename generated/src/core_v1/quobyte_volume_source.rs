@@ -7,7 +7,7 @@
 pub struct QuobyteVolumeSource {
     /// group to map volume access to Default is no group
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub group: Option<String>,
+    pub group: Option<::kubegen_runtime::Str>,
     /// readOnly here will force the Quobyte volume to be mounted with read-only permissions. Defaults to false.
     #[serde(
         rename = "readOnly",
@@ -17,14 +17,14 @@ pub struct QuobyteVolumeSource {
     pub read_only: Option<bool>,
     /// registry represents a single or multiple Quobyte Registry services specified as a string as host:port pair (multiple entries are separated with commas) which acts as the central registry for volumes
     #[serde(default)]
-    pub registry: String,
+    pub registry: ::kubegen_runtime::Str,
     /// tenant owning the given Quobyte volume in the Backend Used with dynamically provisioned Quobyte volumes, value is set by the plugin
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub tenant: Option<String>,
+    pub tenant: Option<::kubegen_runtime::Str>,
     /// user to map volume access to Defaults to serivceaccount user
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub user: Option<String>,
+    pub user: Option<::kubegen_runtime::Str>,
     /// volume is a string that references an already created Quobyte volume by name.
     #[serde(default)]
-    pub volume: String,
+    pub volume: ::kubegen_runtime::Str,
 }

@@ -11,19 +11,19 @@ pub struct RBDPersistentVolumeSource {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub fs_type: Option<String>,
+    pub fs_type: Option<::kubegen_runtime::Str>,
     /// image is the rados image name. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it
     #[serde(default)]
-    pub image: String,
+    pub image: ::kubegen_runtime::Str,
     /// keyring is the path to key ring for RBDUser. Default is /etc/ceph/keyring. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub keyring: Option<String>,
+    pub keyring: Option<::kubegen_runtime::Str>,
     /// monitors is a collection of Ceph monitors. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it
-    #[serde(default)]
-    pub monitors: Vec<String>,
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
+    pub monitors: Vec<::kubegen_runtime::Str>,
     /// pool is the rados pool name. Default is rbd. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub pool: Option<String>,
+    pub pool: Option<::kubegen_runtime::Str>,
     /// readOnly here will force the ReadOnly setting in VolumeMounts. Defaults to false. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it
     #[serde(
         rename = "readOnly",
@@ -37,8 +37,8 @@ pub struct RBDPersistentVolumeSource {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub secret_ref: Option<crate::core_v1::SecretReference>,
+    pub secret_ref: Option<Box<crate::core_v1::SecretReference>>,
     /// user is the rados user name. Default is admin. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub user: Option<String>,
+    pub user: Option<::kubegen_runtime::Str>,
 }

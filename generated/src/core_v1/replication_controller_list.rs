@@ -9,7 +9,7 @@ pub struct ReplicationControllerList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<ReplicationControllerList>,
     /// List of replication controllers. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::core_v1::ReplicationController>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

@@ -17,8 +17,8 @@ pub struct ReplicationControllerSpec {
     pub replicas: Option<i32>,
     /// Selector is a label query over pods that should match the Replicas count. If Selector is empty, it is defaulted to the labels present on the Pod template. Label keys and values that must match in order to be controlled by this replication controller, if empty defaulted to labels on Pod template. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub selector: Option<::std::collections::BTreeMap<String, String>>,
+    pub selector: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     /// Template is the object that describes the pod that will be created if insufficient replicas are detected. This takes precedence over a TemplateRef. The only allowed template.spec.restartPolicy value is "Always". More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller#pod-template
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub template: Option<crate::core_v1::PodTemplateSpec>,
+    pub template: Option<Box<crate::core_v1::PodTemplateSpec>>,
 }

@@ -7,8 +7,8 @@
 pub struct ResourceClaim {
     /// Name must match the name of one entry in pod.spec.resourceClaims of the Pod where this field is used. It makes that resource available inside a container.
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
     /// Request is the name chosen for a request in the referenced claim. If empty, everything from the claim is made available, otherwise only the result of this request.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub request: Option<String>,
+    pub request: Option<::kubegen_runtime::Str>,
 }

@@ -11,11 +11,11 @@ pub struct ResourceFieldSelector {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub container_name: Option<String>,
+    pub container_name: Option<::kubegen_runtime::Str>,
     /// Specifies the output format of the exposed resources, defaults to "1"
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub divisor: Option<::kubegen_runtime::Quantity>,
     /// Required: resource to select
     #[serde(default)]
-    pub resource: String,
+    pub resource: ::kubegen_runtime::Str,
 }

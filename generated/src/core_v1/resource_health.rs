@@ -15,8 +15,8 @@ pub struct ResourceHealth {
     ///
     /// In future we may want to introduce the PermanentlyUnhealthy Status.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub health: Option<String>,
+    pub health: Option<::kubegen_runtime::Str>,
     /// ResourceID is the unique identifier of the resource. See the ResourceID type for more information.
     #[serde(rename = "resourceID", default)]
-    pub resource_id: String,
+    pub resource_id: ::kubegen_runtime::Str,
 }

@@ -9,7 +9,7 @@ pub struct ResourceQuotaList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<ResourceQuotaList>,
     /// Items is a list of ResourceQuota objects. More info: https://kubernetes.io/docs/concepts/policy/resource-quotas/
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::core_v1::ResourceQuota>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

@@ -7,7 +7,7 @@
 pub struct ResourceQuotaSpec {
     /// hard is the set of desired hard limits for each named resource. More info: https://kubernetes.io/docs/concepts/policy/resource-quotas/
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub hard: Option<::std::collections::BTreeMap<String, ::kubegen_runtime::Quantity>>,
+    pub hard: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
     /// scopeSelector is also a collection of filters like scopes that must match each object tracked by a quota but expressed using ScopeSelectorOperator in combination with possible values. For a resource to match, both scopes AND scopeSelector (if specified in spec), must be matched.
     #[serde(
         rename = "scopeSelector",
@@ -16,6 +16,10 @@ pub struct ResourceQuotaSpec {
     )]
     pub scope_selector: Option<crate::core_v1::ScopeSelector>,
     /// A collection of filters that must match each object tracked by a quota. If not specified, the quota matches all objects.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub scopes: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub scopes: Option<Vec<::kubegen_runtime::Str>>,
 }

@@ -7,8 +7,8 @@
 pub struct ResourceQuotaStatus {
     /// Hard is the set of enforced hard limits for each named resource. More info: https://kubernetes.io/docs/concepts/policy/resource-quotas/
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub hard: Option<::std::collections::BTreeMap<String, ::kubegen_runtime::Quantity>>,
+    pub hard: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
     /// Used is the current observed total usage of the resource in the namespace.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub used: Option<::std::collections::BTreeMap<String, ::kubegen_runtime::Quantity>>,
+    pub used: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
 }

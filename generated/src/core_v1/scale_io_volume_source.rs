@@ -11,17 +11,17 @@ pub struct ScaleIOVolumeSource {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub fs_type: Option<String>,
+    pub fs_type: Option<::kubegen_runtime::Str>,
     /// gateway is the host address of the ScaleIO API Gateway.
     #[serde(default)]
-    pub gateway: String,
+    pub gateway: ::kubegen_runtime::Str,
     /// protectionDomain is the name of the ScaleIO Protection Domain for the configured storage.
     #[serde(
         rename = "protectionDomain",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub protection_domain: Option<String>,
+    pub protection_domain: Option<::kubegen_runtime::Str>,
     /// readOnly Defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
     #[serde(
         rename = "readOnly",
@@ -45,22 +45,22 @@ pub struct ScaleIOVolumeSource {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub storage_mode: Option<String>,
+    pub storage_mode: Option<::kubegen_runtime::Str>,
     /// storagePool is the ScaleIO Storage Pool associated with the protection domain.
     #[serde(
         rename = "storagePool",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub storage_pool: Option<String>,
+    pub storage_pool: Option<::kubegen_runtime::Str>,
     /// system is the name of the storage system as configured in ScaleIO.
     #[serde(default)]
-    pub system: String,
+    pub system: ::kubegen_runtime::Str,
     /// volumeName is the name of a volume already created in the ScaleIO system that is associated with this volume source.
     #[serde(
         rename = "volumeName",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub volume_name: Option<String>,
+    pub volume_name: Option<::kubegen_runtime::Str>,
 }

@@ -9,6 +9,7 @@ pub struct ScopeSelector {
     #[serde(
         rename = "matchExpressions",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub match_expressions: Option<

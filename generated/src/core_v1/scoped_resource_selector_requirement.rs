@@ -7,11 +7,15 @@
 pub struct ScopedResourceSelectorRequirement {
     /// Represents a scope's relationship to a set of values. Valid operators are In, NotIn, Exists, DoesNotExist.
     #[serde(default)]
-    pub operator: String,
+    pub operator: ::kubegen_runtime::Str,
     /// The name of the scope that the selector applies to.
     #[serde(rename = "scopeName", default)]
-    pub scope_name: String,
+    pub scope_name: ::kubegen_runtime::Str,
     /// An array of string values. If the operator is In or NotIn, the values array must be non-empty. If the operator is Exists or DoesNotExist, the values array must be empty. This array is replaced during a strategic merge patch.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub values: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub values: Option<Vec<::kubegen_runtime::Str>>,
 }

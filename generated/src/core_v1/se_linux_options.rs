@@ -7,18 +7,18 @@
 pub struct SELinuxOptions {
     /// Level is SELinux level label that applies to the container.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub level: Option<String>,
+    pub level: Option<::kubegen_runtime::Str>,
     /// Role is a SELinux role label that applies to the container.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub role: Option<String>,
+    pub role: Option<::kubegen_runtime::Str>,
     /// Type is a SELinux type label that applies to the container.
     #[serde(
         rename = "type",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub type_: Option<String>,
+    pub type_: Option<::kubegen_runtime::Str>,
     /// User is a SELinux user label that applies to the container.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub user: Option<String>,
+    pub user: Option<::kubegen_runtime::Str>,
 }

@@ -11,10 +11,10 @@ pub struct SeccompProfile {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub localhost_profile: Option<String>,
+    pub localhost_profile: Option<::kubegen_runtime::Str>,
     /// type indicates which kind of seccomp profile will be applied. Valid options are:
     ///
     /// Localhost - a profile defined in a file on the node should be used. RuntimeDefault - the container runtime default profile should be used. Unconfined - no profile should be applied.
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: ::kubegen_runtime::Str,
 }

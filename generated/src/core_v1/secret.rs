@@ -10,9 +10,7 @@ pub struct Secret {
     pub api_version: ::kubegen_runtime::ApiVersion<Secret>,
     /// Data contains the secret data. Each key must consist of alphanumeric characters, '-', '_' or '.'. The serialized form of the secret data is a base64 encoded string, representing the arbitrary (possibly non-string) data value here. Described in https://tools.ietf.org/html/rfc4648#section-4
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub data: Option<
-        ::std::collections::BTreeMap<String, ::kubegen_runtime::ByteString>,
-    >,
+    pub data: Option<::kubegen_runtime::StringMap<::kubegen_runtime::ByteString>>,
     /// Immutable, if set to true, ensures that data stored in the Secret cannot be updated (only object metadata can be modified). If not set to true, the field can be modified at any time. Defaulted to nil.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub immutable: Option<bool>,
@@ -28,14 +26,14 @@ pub struct Secret {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub string_data: Option<::std::collections::BTreeMap<String, String>>,
+    pub string_data: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     /// Used to facilitate programmatic handling of secret data. More info: https://kubernetes.io/docs/concepts/configuration/secret/#secret-types
     #[serde(
         rename = "type",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub type_: Option<String>,
+    pub type_: Option<::kubegen_runtime::Str>,
 }
 impl ::kubegen_runtime::ApiType for Secret {
     const GROUP: &'static str = "";

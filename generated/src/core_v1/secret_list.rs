@@ -9,7 +9,7 @@ pub struct SecretList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<SecretList>,
     /// Items is a list of secret objects. More info: https://kubernetes.io/docs/concepts/configuration/secret
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::core_v1::Secret>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

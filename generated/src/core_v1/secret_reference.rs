@@ -7,8 +7,8 @@
 pub struct SecretReference {
     /// name is unique within a namespace to reference a secret resource.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<::kubegen_runtime::Str>,
     /// namespace defines the space within which the secret name must be unique.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub namespace: Option<String>,
+    pub namespace: Option<::kubegen_runtime::Str>,
 }

@@ -15,7 +15,11 @@ pub struct SecretVolumeSource {
     )]
     pub default_mode: Option<i32>,
     /// items If unspecified, each key-value pair in the Data field of the referenced Secret will be projected into the volume as a file whose name is the key and content is the value. If specified, the listed keys will be projected into the specified paths, and unlisted keys will not be present. If a key is specified which is not present in the Secret, the volume setup will error unless it is marked optional. Paths must be relative and may not contain the '..' path or start with '..'.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub items: Option<Vec<crate::core_v1::KeyToPath>>,
     /// optional field specify whether the Secret or its keys must be defined
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -26,5 +30,5 @@ pub struct SecretVolumeSource {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub secret_name: Option<String>,
+    pub secret_name: Option<::kubegen_runtime::Str>,
 }

@@ -18,10 +18,10 @@ pub struct SecurityContext {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub app_armor_profile: Option<crate::core_v1::AppArmorProfile>,
+    pub app_armor_profile: Option<Box<crate::core_v1::AppArmorProfile>>,
     /// The capabilities to add/drop when running containers. Defaults to the default set of capabilities granted by the container runtime. Note that this field cannot be set when spec.os.name is windows.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub capabilities: Option<crate::core_v1::Capabilities>,
+    pub capabilities: Option<Box<crate::core_v1::Capabilities>>,
     /// Run container in privileged mode. Processes in privileged containers are essentially equivalent to root on the host. Defaults to false. Note that this field cannot be set when spec.os.name is windows.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub privileged: Option<bool>,
@@ -31,7 +31,7 @@ pub struct SecurityContext {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub proc_mount: Option<String>,
+    pub proc_mount: Option<::kubegen_runtime::Str>,
     /// Whether this container has a read-only root filesystem. Default is false. Note that this field cannot be set when spec.os.name is windows.
     #[serde(
         rename = "readOnlyRootFilesystem",
@@ -66,19 +66,19 @@ pub struct SecurityContext {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub se_linux_options: Option<crate::core_v1::SELinuxOptions>,
+    pub se_linux_options: Option<Box<crate::core_v1::SELinuxOptions>>,
     /// The seccomp options to use by this container. If seccomp options are provided at both the pod & container level, the container options override the pod options. Note that this field cannot be set when spec.os.name is windows.
     #[serde(
         rename = "seccompProfile",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub seccomp_profile: Option<crate::core_v1::SeccompProfile>,
+    pub seccomp_profile: Option<Box<crate::core_v1::SeccompProfile>>,
     /// The Windows specific settings applied to all containers. If unspecified, the options from the PodSecurityContext will be used. If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence. Note that this field cannot be set when spec.os.name is linux.
     #[serde(
         rename = "windowsOptions",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub windows_options: Option<crate::core_v1::WindowsSecurityContextOptions>,
+    pub windows_options: Option<Box<crate::core_v1::WindowsSecurityContextOptions>>,
 }

@@ -19,6 +19,7 @@ pub struct ServiceAccount {
     #[serde(
         rename = "imagePullSecrets",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub image_pull_secrets: Option<Vec<crate::core_v1::LocalObjectReference>>,
@@ -29,7 +30,11 @@ pub struct ServiceAccount {
     #[serde(default)]
     pub metadata: ::kubegen_runtime::ObjectMeta,
     /// Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use. Pods are only limited to this list if this service account has a "kubernetes.io/enforce-mountable-secrets" annotation set to "true". The "kubernetes.io/enforce-mountable-secrets" annotation is deprecated since v1.32. Prefer separate namespaces to isolate access to mounted secrets. This field should not be used to find auto-generated service account token secrets for use outside of pods. Instead, tokens can be requested directly using the TokenRequest API, or service account token secrets can be manually created. More info: https://kubernetes.io/docs/concepts/configuration/secret
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub secrets: Option<Vec<crate::core_v1::ObjectReference>>,
 }
 impl ::kubegen_runtime::ApiType for ServiceAccount {

@@ -9,7 +9,7 @@ pub struct ServiceAccountList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<ServiceAccountList>,
     /// List of ServiceAccounts. More info: https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::core_v1::ServiceAccount>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

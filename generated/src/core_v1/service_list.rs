@@ -9,7 +9,7 @@ pub struct ServiceList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<ServiceList>,
     /// List of services
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::core_v1::Service>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

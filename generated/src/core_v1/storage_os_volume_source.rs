@@ -11,7 +11,7 @@ pub struct StorageOSVolumeSource {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub fs_type: Option<String>,
+    pub fs_type: Option<::kubegen_runtime::Str>,
     /// readOnly defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
     #[serde(
         rename = "readOnly",
@@ -32,12 +32,12 @@ pub struct StorageOSVolumeSource {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub volume_name: Option<String>,
+    pub volume_name: Option<::kubegen_runtime::Str>,
     /// volumeNamespace specifies the scope of the volume within StorageOS.  If no namespace is specified then the Pod's namespace will be used.  This allows the Kubernetes name scoping to be mirrored within StorageOS for tighter integration. Set VolumeName to any name to override the default behaviour. Set to "default" if you are not using namespaces within StorageOS. Namespaces that do not pre-exist within StorageOS will be created.
     #[serde(
         rename = "volumeNamespace",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub volume_namespace: Option<String>,
+    pub volume_namespace: Option<::kubegen_runtime::Str>,
 }

@@ -7,8 +7,8 @@
 pub struct Sysctl {
     /// Name of a property to set
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
     /// Value of a property to set
     #[serde(default)]
-    pub value: String,
+    pub value: ::kubegen_runtime::Str,
 }

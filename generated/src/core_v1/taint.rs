@@ -7,10 +7,10 @@
 pub struct Taint {
     /// Required. The effect of the taint on pods that do not tolerate the taint. Valid effects are NoSchedule, PreferNoSchedule and NoExecute.
     #[serde(default)]
-    pub effect: String,
+    pub effect: ::kubegen_runtime::Str,
     /// Required. The taint key to be applied to a node.
     #[serde(default)]
-    pub key: String,
+    pub key: ::kubegen_runtime::Str,
     /// TimeAdded represents the time at which the taint was added.
     #[serde(
         rename = "timeAdded",
@@ -20,5 +20,5 @@ pub struct Taint {
     pub time_added: Option<::kubegen_runtime::Time>,
     /// The taint value corresponding to the taint key.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<::kubegen_runtime::Str>,
 }

@@ -7,7 +7,7 @@
 pub struct TCPSocketAction {
     /// Optional: Host name to connect to, defaults to the pod IP.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub host: Option<String>,
+    pub host: Option<::kubegen_runtime::Str>,
     /// Number or name of the port to access on the container. Number must be in the range 1 to 65535. Name must be an IANA_SVC_NAME.
     #[serde(default)]
     pub port: ::kubegen_runtime::IntOrString,

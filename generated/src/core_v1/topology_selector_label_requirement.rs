@@ -7,8 +7,8 @@
 pub struct TopologySelectorLabelRequirement {
     /// The label key that the selector applies to.
     #[serde(default)]
-    pub key: String,
+    pub key: ::kubegen_runtime::Str,
     /// An array of string values. One value must match the label to be selected. Each entry in Values is ORed.
-    #[serde(default)]
-    pub values: Vec<String>,
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
+    pub values: Vec<::kubegen_runtime::Str>,
 }

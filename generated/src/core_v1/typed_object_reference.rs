@@ -11,14 +11,14 @@ pub struct TypedObjectReference {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub api_group: Option<String>,
+    pub api_group: Option<::kubegen_runtime::Str>,
     /// Kind is the type of resource being referenced
     #[serde(default)]
-    pub kind: String,
+    pub kind: ::kubegen_runtime::Str,
     /// Name is the name of resource being referenced
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
     /// Namespace is the namespace of resource being referenced Note that when a namespace is specified, a gateway.networking.k8s.io/ReferenceGrant object is required in the referent namespace to allow that namespace's owner to accept the reference. See the ReferenceGrant documentation for details. (Alpha) This field requires the CrossNamespaceVolumeDataSource feature gate to be enabled.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub namespace: Option<String>,
+    pub namespace: Option<::kubegen_runtime::Str>,
 }

@@ -7,8 +7,8 @@
 pub struct VolumeDevice {
     /// devicePath is the path inside of the container that the device will be mapped to.
     #[serde(rename = "devicePath", default)]
-    pub device_path: String,
+    pub device_path: ::kubegen_runtime::Str,
     /// name must match the name of a persistentVolumeClaim in the pod
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
 }

@@ -7,17 +7,17 @@
 pub struct VolumeMount {
     /// Path within the container at which the volume should be mounted.  Must not contain ':'.
     #[serde(rename = "mountPath", default)]
-    pub mount_path: String,
+    pub mount_path: ::kubegen_runtime::Str,
     /// mountPropagation determines how mounts are propagated from the host to container and the other way around. When not set, MountPropagationNone is used. This field is beta in 1.10. When RecursiveReadOnly is set to IfPossible or to Enabled, MountPropagation must be None or unspecified (which defaults to None).
     #[serde(
         rename = "mountPropagation",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub mount_propagation: Option<String>,
+    pub mount_propagation: Option<::kubegen_runtime::Str>,
     /// This must match the Name of a Volume.
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
     /// Mounted read-only if true, read-write otherwise (false or unspecified). Defaults to false.
     #[serde(
         rename = "readOnly",
@@ -39,19 +39,19 @@ pub struct VolumeMount {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub recursive_read_only: Option<String>,
+    pub recursive_read_only: Option<::kubegen_runtime::Str>,
     /// Path within the volume from which the container's volume should be mounted. Defaults to "" (volume's root).
     #[serde(
         rename = "subPath",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub sub_path: Option<String>,
+    pub sub_path: Option<::kubegen_runtime::Str>,
     /// Expanded path within the volume from which the container's volume should be mounted. Behaves similarly to SubPath but environment variable references $(VAR_NAME) are expanded using the container's environment. Defaults to "" (volume's root). SubPathExpr and SubPath are mutually exclusive.
     #[serde(
         rename = "subPathExpr",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub sub_path_expr: Option<String>,
+    pub sub_path_expr: Option<::kubegen_runtime::Str>,
 }

@@ -7,10 +7,10 @@
 pub struct VolumeMountStatus {
     /// MountPath corresponds to the original VolumeMount.
     #[serde(rename = "mountPath", default)]
-    pub mount_path: String,
+    pub mount_path: ::kubegen_runtime::Str,
     /// Name corresponds to the name of the original VolumeMount.
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
     /// ReadOnly corresponds to the original VolumeMount.
     #[serde(
         rename = "readOnly",
@@ -24,5 +24,5 @@ pub struct VolumeMountStatus {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub recursive_read_only: Option<String>,
+    pub recursive_read_only: Option<::kubegen_runtime::Str>,
 }

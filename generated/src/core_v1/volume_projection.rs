@@ -17,14 +17,14 @@ pub struct VolumeProjection {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub cluster_trust_bundle: Option<crate::core_v1::ClusterTrustBundleProjection>,
+    pub cluster_trust_bundle: Option<Box<crate::core_v1::ClusterTrustBundleProjection>>,
     /// configMap information about the configMap data to project
     #[serde(
         rename = "configMap",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub config_map: Option<crate::core_v1::ConfigMapProjection>,
+    pub config_map: Option<Box<crate::core_v1::ConfigMapProjection>>,
     /// downwardAPI information about the downwardAPI data to project
     #[serde(
         rename = "downwardAPI",
@@ -50,15 +50,17 @@ pub struct VolumeProjection {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub pod_certificate: Option<crate::core_v1::PodCertificateProjection>,
+    pub pod_certificate: Option<Box<crate::core_v1::PodCertificateProjection>>,
     /// secret information about the secret data to project
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub secret: Option<crate::core_v1::SecretProjection>,
+    pub secret: Option<Box<crate::core_v1::SecretProjection>>,
     /// serviceAccountToken is information about the serviceAccountToken data to project
     #[serde(
         rename = "serviceAccountToken",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub service_account_token: Option<crate::core_v1::ServiceAccountTokenProjection>,
+    pub service_account_token: Option<
+        Box<crate::core_v1::ServiceAccountTokenProjection>,
+    >,
 }

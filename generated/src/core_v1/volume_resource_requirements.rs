@@ -7,12 +7,8 @@
 pub struct VolumeResourceRequirements {
     /// Limits describes the maximum amount of compute resources allowed. More info: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub limits: Option<
-        ::std::collections::BTreeMap<String, ::kubegen_runtime::Quantity>,
-    >,
+    pub limits: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
     /// Requests describes the minimum amount of compute resources required. If Requests is omitted for a container, it defaults to Limits if that is explicitly specified, otherwise to an implementation-defined value. Requests cannot exceed Limits. More info: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub requests: Option<
-        ::std::collections::BTreeMap<String, ::kubegen_runtime::Quantity>,
-    >,
+    pub requests: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
 }

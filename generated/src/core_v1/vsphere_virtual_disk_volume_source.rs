@@ -11,22 +11,22 @@ pub struct VsphereVirtualDiskVolumeSource {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub fs_type: Option<String>,
+    pub fs_type: Option<::kubegen_runtime::Str>,
     /// storagePolicyID is the storage Policy Based Management (SPBM) profile ID associated with the StoragePolicyName.
     #[serde(
         rename = "storagePolicyID",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub storage_policy_id: Option<String>,
+    pub storage_policy_id: Option<::kubegen_runtime::Str>,
     /// storagePolicyName is the storage Policy Based Management (SPBM) profile name.
     #[serde(
         rename = "storagePolicyName",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub storage_policy_name: Option<String>,
+    pub storage_policy_name: Option<::kubegen_runtime::Str>,
     /// volumePath is the path that identifies vSphere volume vmdk
     #[serde(rename = "volumePath", default)]
-    pub volume_path: String,
+    pub volume_path: ::kubegen_runtime::Str,
 }

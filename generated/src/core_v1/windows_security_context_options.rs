@@ -11,14 +11,14 @@ pub struct WindowsSecurityContextOptions {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub gmsa_credential_spec: Option<String>,
+    pub gmsa_credential_spec: Option<::kubegen_runtime::Str>,
     /// GMSACredentialSpecName is the name of the GMSA credential spec to use.
     #[serde(
         rename = "gmsaCredentialSpecName",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub gmsa_credential_spec_name: Option<String>,
+    pub gmsa_credential_spec_name: Option<::kubegen_runtime::Str>,
     /// HostProcess determines if a container should be run as a 'Host Process' container. All of a Pod's containers must have the same effective HostProcess value (it is not allowed to have a mix of HostProcess containers and non-HostProcess containers). In addition, if HostProcess is true then HostNetwork must also be set to true.
     #[serde(
         rename = "hostProcess",
@@ -32,5 +32,5 @@ pub struct WindowsSecurityContextOptions {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub run_as_user_name: Option<String>,
+    pub run_as_user_name: Option<::kubegen_runtime::Str>,
 }

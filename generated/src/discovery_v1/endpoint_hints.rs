@@ -9,6 +9,7 @@ pub struct EndpointHints {
     #[serde(
         rename = "forNodes",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub for_nodes: Option<Vec<crate::discovery_v1::ForNode>>,
@@ -16,6 +17,7 @@ pub struct EndpointHints {
     #[serde(
         rename = "forZones",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub for_zones: Option<Vec<crate::discovery_v1::ForZone>>,

@@ -9,7 +9,7 @@ pub struct EndpointSliceList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<EndpointSliceList>,
     /// items is the list of endpoint slices
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::discovery_v1::EndpointSlice>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

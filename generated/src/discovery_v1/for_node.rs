@@ -7,5 +7,5 @@
 pub struct ForNode {
     /// name represents the name of the node.
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
 }

@@ -7,5 +7,5 @@
 pub struct ForZone {
     /// name represents the name of the zone.
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
 }

@@ -7,7 +7,7 @@
 pub struct Event {
     /// action is what action was taken/failed regarding to the regarding object. It is machine-readable. This field cannot be empty for new Events and it can have at most 128 characters.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub action: Option<String>,
+    pub action: Option<::kubegen_runtime::Str>,
     /// `apiVersion`: always this type's API version; set by the type.
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<Event>,
@@ -38,7 +38,7 @@ pub struct Event {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub deprecated_source: Option<crate::core_v1::EventSource>,
+    pub deprecated_source: Option<Box<crate::core_v1::EventSource>>,
     /// eventTime is the time when this Event was first observed. It is required.
     #[serde(
         rename = "eventTime",
@@ -54,30 +54,30 @@ pub struct Event {
     pub metadata: ::kubegen_runtime::ObjectMeta,
     /// note is a human-readable description of the status of this operation. Maximal length of the note is 1kB, but libraries should be prepared to handle values up to 64kB.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub note: Option<String>,
+    pub note: Option<::kubegen_runtime::Str>,
     /// reason is why the action was taken. It is human-readable. This field cannot be empty for new Events and it can have at most 128 characters.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<::kubegen_runtime::Str>,
     /// regarding contains the object this Event is about. In most cases it's an Object reporting controller implements, e.g. ReplicaSetController implements ReplicaSets and this event is emitted because it acts on some changes in a ReplicaSet object.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub regarding: Option<crate::core_v1::ObjectReference>,
+    pub regarding: Option<Box<crate::core_v1::ObjectReference>>,
     /// related is the optional secondary object for more complex actions. E.g. when regarding object triggers a creation or deletion of related object.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub related: Option<crate::core_v1::ObjectReference>,
+    pub related: Option<Box<crate::core_v1::ObjectReference>>,
     /// reportingController is the name of the controller that emitted this Event, e.g. `kubernetes.io/kubelet`. This field cannot be empty for new Events.
     #[serde(
         rename = "reportingController",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub reporting_controller: Option<String>,
+    pub reporting_controller: Option<::kubegen_runtime::Str>,
     /// reportingInstance is the ID of the controller instance, e.g. `kubelet-xyzf`. This field cannot be empty for new Events and it can have at most 128 characters.
     #[serde(
         rename = "reportingInstance",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub reporting_instance: Option<String>,
+    pub reporting_instance: Option<::kubegen_runtime::Str>,
     /// series is data about the Event series this event represents or nil if it's a singleton Event.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub series: Option<crate::events_v1::EventSeries>,
@@ -87,7 +87,7 @@ pub struct Event {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub type_: Option<String>,
+    pub type_: Option<::kubegen_runtime::Str>,
 }
 impl ::kubegen_runtime::ApiType for Event {
     const GROUP: &'static str = "events.k8s.io";

@@ -9,7 +9,7 @@ pub struct EventList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<EventList>,
     /// items is a list of schema objects.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::events_v1::Event>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

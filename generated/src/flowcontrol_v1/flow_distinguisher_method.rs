@@ -7,5 +7,5 @@
 pub struct FlowDistinguisherMethod {
     /// `type` is the type of flow distinguisher method The supported types are "ByUser" and "ByNamespace". Required.
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: ::kubegen_runtime::Str,
 }

@@ -14,18 +14,18 @@ pub struct FlowSchemaCondition {
     pub last_transition_time: Option<::kubegen_runtime::Time>,
     /// `message` is a human-readable message indicating details about last transition.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<::kubegen_runtime::Str>,
     /// `reason` is a unique, one-word, CamelCase reason for the condition's last transition.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<::kubegen_runtime::Str>,
     /// `status` is the status of the condition. Can be True, False, Unknown. Required.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<::kubegen_runtime::Str>,
     /// `type` is the type of the condition. Required.
     #[serde(
         rename = "type",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub type_: Option<String>,
+    pub type_: Option<::kubegen_runtime::Str>,
 }

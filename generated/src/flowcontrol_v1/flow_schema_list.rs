@@ -9,7 +9,7 @@ pub struct FlowSchemaList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<FlowSchemaList>,
     /// `items` is a list of FlowSchemas.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::flowcontrol_v1::FlowSchema>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

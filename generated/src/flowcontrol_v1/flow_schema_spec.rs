@@ -23,6 +23,10 @@ pub struct FlowSchemaSpec {
     #[serde(rename = "priorityLevelConfiguration", default)]
     pub priority_level_configuration: crate::flowcontrol_v1::PriorityLevelConfigurationReference,
     /// `rules` describes which requests will match this flow schema. This FlowSchema matches a request if and only if at least one member of rules matches the request. if it is an empty slice, there will be no requests matching the FlowSchema.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub rules: Option<Vec<crate::flowcontrol_v1::PolicyRulesWithSubjects>>,
 }

@@ -12,9 +12,13 @@ pub struct NonResourcePolicyRule {
     ///   - "/hea/*" also matches nothing
     ///   - "/healthz/*" matches all per-component health checks.
     /// "*" matches all non-resource urls. if it is present, it must be the only entry. Required.
-    #[serde(rename = "nonResourceURLs", default)]
-    pub non_resource_urls: Vec<String>,
+    #[serde(
+        rename = "nonResourceURLs",
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::vec"
+    )]
+    pub non_resource_urls: Vec<::kubegen_runtime::Str>,
     /// `verbs` is a list of matching verbs and may not be empty. "*" matches all verbs. If it is present, it must be the only entry. Required.
-    #[serde(default)]
-    pub verbs: Vec<String>,
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
+    pub verbs: Vec<::kubegen_runtime::Str>,
 }

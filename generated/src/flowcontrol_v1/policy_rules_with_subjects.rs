@@ -9,6 +9,7 @@ pub struct PolicyRulesWithSubjects {
     #[serde(
         rename = "nonResourceRules",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub non_resource_rules: Option<Vec<crate::flowcontrol_v1::NonResourcePolicyRule>>,
@@ -16,10 +17,11 @@ pub struct PolicyRulesWithSubjects {
     #[serde(
         rename = "resourceRules",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub resource_rules: Option<Vec<crate::flowcontrol_v1::ResourcePolicyRule>>,
     /// subjects is the list of normal user, serviceaccount, or group that this rule cares about. There must be at least one member in this slice. A slice that includes both the system:authenticated and system:unauthenticated user groups matches every request. Required.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub subjects: Vec<crate::flowcontrol_v1::Subject>,
 }

@@ -9,7 +9,7 @@ pub struct PriorityLevelConfigurationList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<PriorityLevelConfigurationList>,
     /// `items` is a list of request-priorities.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::flowcontrol_v1::PriorityLevelConfiguration>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

@@ -7,5 +7,5 @@
 pub struct PriorityLevelConfigurationReference {
     /// `name` is the name of the priority level configuration being referenced Required.
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
 }

@@ -10,8 +10,8 @@ pub struct PriorityLevelConfigurationSpec {
     pub exempt: Option<crate::flowcontrol_v1::ExemptPriorityLevelConfiguration>,
     /// `limited` specifies how requests are handled for a Limited priority level. This field must be non-empty if and only if `type` is `"Limited"`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub limited: Option<crate::flowcontrol_v1::LimitedPriorityLevelConfiguration>,
+    pub limited: Option<Box<crate::flowcontrol_v1::LimitedPriorityLevelConfiguration>>,
     /// `type` indicates whether this priority level is subject to limitation on request execution.  A value of `"Exempt"` means that requests of this priority level are not subject to a limit (and thus are never queued) and do not detract from the capacity made available to other priority levels.  A value of `"Limited"` means that (a) requests of this priority level _are_ subject to limits and (b) some of the server's limited capacity is made available exclusively to this priority level. Required.
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: ::kubegen_runtime::Str,
 }

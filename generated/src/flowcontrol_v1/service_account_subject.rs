@@ -7,8 +7,8 @@
 pub struct ServiceAccountSubject {
     /// `name` is the name of matching ServiceAccount objects, or "*" to match regardless of name. Required.
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
     /// `namespace` is the namespace of matching ServiceAccount objects. Required.
     #[serde(default)]
-    pub namespace: String,
+    pub namespace: ::kubegen_runtime::Str,
 }

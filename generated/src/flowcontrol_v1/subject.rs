@@ -10,14 +10,14 @@ pub struct Subject {
     pub group: Option<crate::flowcontrol_v1::GroupSubject>,
     /// `kind` indicates which one of the other fields is non-empty. Required
     #[serde(default)]
-    pub kind: String,
+    pub kind: ::kubegen_runtime::Str,
     /// `serviceAccount` matches ServiceAccounts.
     #[serde(
         rename = "serviceAccount",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub service_account: Option<crate::flowcontrol_v1::ServiceAccountSubject>,
+    pub service_account: Option<Box<crate::flowcontrol_v1::ServiceAccountSubject>>,
     /// `user` matches based on username.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub user: Option<crate::flowcontrol_v1::UserSubject>,

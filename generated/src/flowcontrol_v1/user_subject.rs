@@ -7,5 +7,5 @@
 pub struct UserSubject {
     /// `name` is the username that matches, or "*" to match all usernames. Required.
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
 }

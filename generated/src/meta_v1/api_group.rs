@@ -13,25 +13,26 @@ pub struct APIGroup {
     pub kind: ::kubegen_runtime::Kind<APIGroup>,
     /// name is the name of the group.
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
     /// preferredVersion is the version preferred by the API server, which probably is the storage version.
     #[serde(
         rename = "preferredVersion",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub preferred_version: Option<crate::meta_v1::GroupVersionForDiscovery>,
+    pub preferred_version: Option<Box<crate::meta_v1::GroupVersionForDiscovery>>,
     /// a map of client CIDR to server address that is serving this group. This is to help clients reach servers in the most network-efficient way possible. Clients can use the appropriate server address as per the CIDR that they match. In case of multiple matches, clients should use the longest matching CIDR. The server returns only those CIDRs that it thinks that the client can match. For example: the master will return an internal IP CIDR only, if the client reaches the server using an internal IP. Server looks at X-Forwarded-For header or X-Real-Ip header or request.RemoteAddr (in that order) to get the client IP.
     #[serde(
         rename = "serverAddressByClientCIDRs",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub server_address_by_client_cidrs: Option<
         Vec<crate::meta_v1::ServerAddressByClientCIDR>,
     >,
     /// versions are the versions supported in this group.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub versions: Vec<crate::meta_v1::GroupVersionForDiscovery>,
 }
 impl ::kubegen_runtime::ApiType for APIGroup {

@@ -9,7 +9,7 @@ pub struct APIGroupList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<APIGroupList>,
     /// groups is a list of APIGroup.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub groups: Vec<crate::meta_v1::APIGroup>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

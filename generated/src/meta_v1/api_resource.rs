@@ -6,17 +6,21 @@
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct APIResource {
     /// categories is a list of the grouped resources this resource belongs to (e.g. 'all')
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub categories: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub categories: Option<Vec<::kubegen_runtime::Str>>,
     /// group is the preferred group of the resource.  Empty implies the group of the containing resource list. For subresources, this may have a different value, for example: Scale".
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub group: Option<String>,
+    pub group: Option<::kubegen_runtime::Str>,
     /// kind is the kind for the resource (e.g. 'Foo' is the kind for a resource 'foo')
     #[serde(default)]
-    pub kind: String,
+    pub kind: ::kubegen_runtime::Str,
     /// name is the plural name of the resource.
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
     /// namespaced indicates if a resource is namespaced or not.
     #[serde(default)]
     pub namespaced: bool,
@@ -24,23 +28,24 @@ pub struct APIResource {
     #[serde(
         rename = "shortNames",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub short_names: Option<Vec<String>>,
+    pub short_names: Option<Vec<::kubegen_runtime::Str>>,
     /// singularName is the singular name of the resource.  This allows clients to handle plural and singular opaquely. The singularName is more correct for reporting status on a single item and both singular and plural are allowed from the kubectl CLI interface.
     #[serde(rename = "singularName", default)]
-    pub singular_name: String,
+    pub singular_name: ::kubegen_runtime::Str,
     /// The hash value of the storage version, the version this resource is converted to when written to the data store. Value must be treated as opaque by clients. Only equality comparison on the value is valid. This is an alpha feature and may change or be removed in the future. The field is populated by the apiserver only if the StorageVersionHash feature gate is enabled. This field will remain optional even if it graduates.
     #[serde(
         rename = "storageVersionHash",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub storage_version_hash: Option<String>,
+    pub storage_version_hash: Option<::kubegen_runtime::Str>,
     /// verbs is a list of supported kube verbs (this includes get, list, watch, create, update, patch, delete, deletecollection, and proxy)
-    #[serde(default)]
-    pub verbs: Vec<String>,
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
+    pub verbs: Vec<::kubegen_runtime::Str>,
     /// version is the preferred version of the resource.  Empty implies the version of the containing resource list For subresources, this may have a different value, for example: v1 (while inside a v1beta1 version of the core resource's group)".
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub version: Option<String>,
+    pub version: Option<::kubegen_runtime::Str>,
 }

@@ -10,12 +10,12 @@ pub struct APIResourceList {
     pub api_version: ::kubegen_runtime::ApiVersion<APIResourceList>,
     /// groupVersion is the group and version this APIResourceList is for.
     #[serde(rename = "groupVersion", default)]
-    pub group_version: String,
+    pub group_version: ::kubegen_runtime::Str,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]
     pub kind: ::kubegen_runtime::Kind<APIResourceList>,
     /// resources contains the name of the resources and if they are namespaced.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub resources: Vec<crate::meta_v1::APIResource>,
 }
 impl ::kubegen_runtime::ApiType for APIResourceList {

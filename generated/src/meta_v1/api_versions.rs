@@ -12,11 +12,15 @@ pub struct APIVersions {
     #[serde(default)]
     pub kind: ::kubegen_runtime::Kind<APIVersions>,
     /// a map of client CIDR to server address that is serving this group. This is to help clients reach servers in the most network-efficient way possible. Clients can use the appropriate server address as per the CIDR that they match. In case of multiple matches, clients should use the longest matching CIDR. The server returns only those CIDRs that it thinks that the client can match. For example: the master will return an internal IP CIDR only, if the client reaches the server using an internal IP. Server looks at X-Forwarded-For header or X-Real-Ip header or request.RemoteAddr (in that order) to get the client IP.
-    #[serde(rename = "serverAddressByClientCIDRs", default)]
+    #[serde(
+        rename = "serverAddressByClientCIDRs",
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::vec"
+    )]
     pub server_address_by_client_cidrs: Vec<crate::meta_v1::ServerAddressByClientCIDR>,
     /// versions are the api versions that are available.
-    #[serde(default)]
-    pub versions: Vec<String>,
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
+    pub versions: Vec<::kubegen_runtime::Str>,
 }
 impl ::kubegen_runtime::ApiType for APIVersions {
     const GROUP: &'static str = "";

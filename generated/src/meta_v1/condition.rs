@@ -10,7 +10,7 @@ pub struct Condition {
     pub last_transition_time: ::kubegen_runtime::Time,
     /// message is a human readable message indicating details about the transition. This may be an empty string.
     #[serde(default)]
-    pub message: String,
+    pub message: ::kubegen_runtime::Str,
     /// observedGeneration represents the .metadata.generation that the condition was set based upon. For instance, if .metadata.generation is currently 12, but the .status.conditions[x].observedGeneration is 9, the condition is out of date with respect to the current state of the instance.
     #[serde(
         rename = "observedGeneration",
@@ -20,11 +20,11 @@ pub struct Condition {
     pub observed_generation: Option<i64>,
     /// reason contains a programmatic identifier indicating the reason for the condition's last transition. Producers of specific condition types may define expected values and meanings for this field, and whether the values are considered a guaranteed API. The value should be a CamelCase string. This field may not be empty.
     #[serde(default)]
-    pub reason: String,
+    pub reason: ::kubegen_runtime::Str,
     /// status of the condition, one of True, False, Unknown.
     #[serde(default)]
-    pub status: String,
+    pub status: ::kubegen_runtime::Str,
     /// type of condition in CamelCase or in foo.example.com/CamelCase.
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: ::kubegen_runtime::Str,
 }

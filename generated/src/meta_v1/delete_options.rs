@@ -11,14 +11,15 @@ pub struct DeleteOptions {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub api_version: Option<String>,
+    pub api_version: Option<::kubegen_runtime::Str>,
     /// When present, indicates that modifications should not be persisted. An invalid or unrecognized dryRun directive will result in an error response and no further processing of the request. Valid values are: - All: all dry run stages will be processed
     #[serde(
         rename = "dryRun",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub dry_run: Option<Vec<String>>,
+    pub dry_run: Option<Vec<::kubegen_runtime::Str>>,
     /// The duration in seconds before the object should be deleted. Value must be non-negative integer. The value zero indicates delete immediately. If this value is nil, the default grace period for the specified type will be used. Defaults to a per object value if not specified. zero means delete immediately.
     #[serde(
         rename = "gracePeriodSeconds",
@@ -35,7 +36,7 @@ pub struct DeleteOptions {
     pub ignore_store_read_error_with_cluster_breaking_potential: Option<bool>,
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<::kubegen_runtime::Str>,
     /// Deprecated: please use the PropagationPolicy, this field will be deprecated in 1.7. Should the dependent objects be orphaned. If true/false, the "orphan" finalizer will be added to/removed from the object's finalizers list. Either this field or PropagationPolicy may be set, but not both.
     #[serde(
         rename = "orphanDependents",
@@ -45,12 +46,12 @@ pub struct DeleteOptions {
     pub orphan_dependents: Option<bool>,
     /// Must be fulfilled before a deletion is carried out. If not possible, a 409 Conflict status will be returned.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub preconditions: Option<crate::meta_v1::Preconditions>,
+    pub preconditions: Option<Box<crate::meta_v1::Preconditions>>,
     /// Whether and how garbage collection will be performed. Either this field or OrphanDependents may be set, but not both. The default policy is decided by the existing finalizer set in the metadata.finalizers and the resource-specific default policy. Acceptable values are: 'Orphan' - orphan the dependents; 'Background' - allow the garbage collector to delete the dependents in the background; 'Foreground' - a cascading policy that deletes all dependents in the foreground.
     #[serde(
         rename = "propagationPolicy",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub propagation_policy: Option<String>,
+    pub propagation_policy: Option<::kubegen_runtime::Str>,
 }

@@ -7,8 +7,8 @@
 pub struct GroupResource {
     /// `group` (no description in the spec).
     #[serde(default)]
-    pub group: String,
+    pub group: ::kubegen_runtime::Str,
     /// `resource` (no description in the spec).
     #[serde(default)]
-    pub resource: String,
+    pub resource: ::kubegen_runtime::Str,
 }

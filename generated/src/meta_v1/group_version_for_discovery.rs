@@ -7,8 +7,8 @@
 pub struct GroupVersionForDiscovery {
     /// groupVersion specifies the API group and version in the form "group/version"
     #[serde(rename = "groupVersion", default)]
-    pub group_version: String,
+    pub group_version: ::kubegen_runtime::Str,
     /// version specifies the version in the form of "version". This is to save the clients the trouble of splitting the GroupVersion.
     #[serde(default)]
-    pub version: String,
+    pub version: ::kubegen_runtime::Str,
 }

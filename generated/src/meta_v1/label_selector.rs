@@ -9,6 +9,7 @@ pub struct LabelSelector {
     #[serde(
         rename = "matchExpressions",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub match_expressions: Option<Vec<crate::meta_v1::LabelSelectorRequirement>>,
@@ -18,5 +19,5 @@ pub struct LabelSelector {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub match_labels: Option<::std::collections::BTreeMap<String, String>>,
+    pub match_labels: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
 }

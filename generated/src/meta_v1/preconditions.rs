@@ -11,8 +11,8 @@ pub struct Preconditions {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub resource_version: Option<String>,
+    pub resource_version: Option<::kubegen_runtime::Str>,
     /// Specifies the target UID.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub uid: Option<String>,
+    pub uid: Option<::kubegen_runtime::Str>,
 }

@@ -7,8 +7,8 @@
 pub struct ServerAddressByClientCIDR {
     /// The CIDR with which clients can match their IP to figure out the server address that they should use.
     #[serde(rename = "clientCIDR", default)]
-    pub client_cidr: String,
+    pub client_cidr: ::kubegen_runtime::Str,
     /// Address of this server, suitable for a client that matches the above CIDR. This can be a hostname, hostname:port, IP or IP:port.
     #[serde(rename = "serverAddress", default)]
-    pub server_address: String,
+    pub server_address: ::kubegen_runtime::Str,
 }

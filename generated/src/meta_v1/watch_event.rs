@@ -14,5 +14,5 @@ pub struct WatchEvent {
     pub object: ::kubegen_runtime::RawExtension,
     /// `type` (no description in the spec).
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: ::kubegen_runtime::Str,
 }

@@ -10,7 +10,7 @@ pub struct HTTPIngressPath {
     pub backend: crate::networking_v1::IngressBackend,
     /// path is matched against the path of an incoming request. Currently it can contain characters disallowed from the conventional "path" part of a URL as defined by RFC 3986. Paths must begin with a '/' and must be present when using PathType with value "Exact" or "Prefix".
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub path: Option<String>,
+    pub path: Option<::kubegen_runtime::Str>,
     /// pathType determines the interpretation of the path matching. PathType can be one of the following values: * Exact: Matches the URL path exactly. * Prefix: Matches based on a URL path prefix split by '/'. Matching is
     ///   done on a path element by element basis. A path element refers is the
     ///   list of labels in the path split by the '/' separator. A request is a
@@ -23,5 +23,5 @@ pub struct HTTPIngressPath {
     ///   or treat it identically to Prefix or Exact path types.
     /// Implementations are required to support all path types.
     #[serde(rename = "pathType", default)]
-    pub path_type: String,
+    pub path_type: ::kubegen_runtime::Str,
 }

@@ -7,8 +7,8 @@
 pub struct IngressBackend {
     /// resource is an ObjectRef to another Kubernetes resource in the namespace of the Ingress object. If resource is specified, a service.Name and service.Port must not be specified. This is a mutually exclusive setting with "Service".
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub resource: Option<crate::core_v1::TypedLocalObjectReference>,
+    pub resource: Option<Box<crate::core_v1::TypedLocalObjectReference>>,
     /// service references a service as a backend. This is a mutually exclusive setting with "Resource".
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub service: Option<crate::networking_v1::IngressServiceBackend>,
+    pub service: Option<Box<crate::networking_v1::IngressServiceBackend>>,
 }

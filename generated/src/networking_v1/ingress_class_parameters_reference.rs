@@ -11,17 +11,17 @@ pub struct IngressClassParametersReference {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub api_group: Option<String>,
+    pub api_group: Option<::kubegen_runtime::Str>,
     /// kind is the type of resource being referenced.
     #[serde(default)]
-    pub kind: String,
+    pub kind: ::kubegen_runtime::Str,
     /// name is the name of resource being referenced.
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
     /// namespace is the namespace of the resource being referenced. This field is required when scope is set to "Namespace" and must be unset when scope is set to "Cluster".
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub namespace: Option<String>,
+    pub namespace: Option<::kubegen_runtime::Str>,
     /// scope represents if this refers to a cluster or namespace scoped resource. This may be set to "Cluster" (default) or "Namespace".
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub scope: Option<String>,
+    pub scope: Option<::kubegen_runtime::Str>,
 }

@@ -7,8 +7,8 @@
 pub struct IngressClassSpec {
     /// controller refers to the name of the controller that should handle this class. This allows for different "flavors" that are controlled by the same controller. For example, you may have different parameters for the same implementing controller. This should be specified as a domain-prefixed path no more than 250 characters in length, e.g. "acme.io/ingress-controller". This field is immutable.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub controller: Option<String>,
+    pub controller: Option<::kubegen_runtime::Str>,
     /// parameters is a link to a custom resource containing additional configuration for the controller. This is optional if the controller does not require extra parameters.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub parameters: Option<crate::networking_v1::IngressClassParametersReference>,
+    pub parameters: Option<Box<crate::networking_v1::IngressClassParametersReference>>,
 }

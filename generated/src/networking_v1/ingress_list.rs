@@ -9,7 +9,7 @@ pub struct IngressList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<IngressList>,
     /// items is the list of Ingress.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::networking_v1::Ingress>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

@@ -7,11 +7,15 @@
 pub struct IngressLoadBalancerIngress {
     /// hostname is set for load-balancer ingress points that are DNS based.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub hostname: Option<String>,
+    pub hostname: Option<::kubegen_runtime::Str>,
     /// ip is set for load-balancer ingress points that are IP based.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub ip: Option<String>,
+    pub ip: Option<::kubegen_runtime::Str>,
     /// ports provides information about the ports exposed by this LoadBalancer.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub ports: Option<Vec<crate::networking_v1::IngressPortStatus>>,
 }

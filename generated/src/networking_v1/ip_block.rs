@@ -7,8 +7,12 @@
 pub struct IPBlock {
     /// cidr is a string representing the IPBlock Valid examples are "192.168.1.0/24" or "2001:db8::/64"
     #[serde(default)]
-    pub cidr: String,
+    pub cidr: ::kubegen_runtime::Str,
     /// except is a slice of CIDRs that should not be included within an IPBlock Valid examples are "192.168.1.0/24" or "2001:db8::/64" Except values will be rejected if they are outside the cidr range
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub except: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub except: Option<Vec<::kubegen_runtime::Str>>,
 }

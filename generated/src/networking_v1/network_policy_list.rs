@@ -9,7 +9,7 @@ pub struct NetworkPolicyList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<NetworkPolicyList>,
     /// items is a list of schema objects.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::networking_v1::NetworkPolicy>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

@@ -11,7 +11,7 @@ pub struct NetworkPolicyPeer {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub ip_block: Option<crate::networking_v1::IPBlock>,
+    pub ip_block: Option<Box<crate::networking_v1::IPBlock>>,
     /// namespaceSelector selects namespaces using cluster-scoped labels. This field follows standard label selector semantics; if present but empty, it selects all namespaces.
     ///
     /// If podSelector is also set, then the NetworkPolicyPeer as a whole selects the pods matching podSelector in the namespaces selected by namespaceSelector. Otherwise it selects all pods in the namespaces selected by namespaceSelector.
@@ -20,7 +20,7 @@ pub struct NetworkPolicyPeer {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub namespace_selector: Option<crate::meta_v1::LabelSelector>,
+    pub namespace_selector: Option<Box<crate::meta_v1::LabelSelector>>,
     /// podSelector is a label selector which selects pods. This field follows standard label selector semantics; if present but empty, it selects all pods.
     ///
     /// If namespaceSelector is also set, then the NetworkPolicyPeer as a whole selects the pods matching podSelector in the Namespaces selected by NamespaceSelector. Otherwise it selects the pods matching podSelector in the policy's own namespace.
@@ -29,5 +29,5 @@ pub struct NetworkPolicyPeer {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub pod_selector: Option<crate::meta_v1::LabelSelector>,
+    pub pod_selector: Option<Box<crate::meta_v1::LabelSelector>>,
 }

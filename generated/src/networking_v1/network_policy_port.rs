@@ -17,5 +17,5 @@ pub struct NetworkPolicyPort {
     pub port: Option<::kubegen_runtime::IntOrString>,
     /// protocol represents the protocol (TCP, UDP, or SCTP) which traffic must match. If not specified, this field defaults to TCP.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub protocol: Option<String>,
+    pub protocol: Option<::kubegen_runtime::Str>,
 }

@@ -7,14 +7,14 @@
 pub struct ParentReference {
     /// Group is the group of the object being referenced.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub group: Option<String>,
+    pub group: Option<::kubegen_runtime::Str>,
     /// Name is the name of the object being referenced.
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
     /// Namespace is the namespace of the object being referenced.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub namespace: Option<String>,
+    pub namespace: Option<::kubegen_runtime::Str>,
     /// Resource is the resource of the object being referenced.
     #[serde(default)]
-    pub resource: String,
+    pub resource: ::kubegen_runtime::Str,
 }

@@ -9,7 +9,7 @@ pub struct ServiceCIDRList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<ServiceCIDRList>,
     /// items is the list of ServiceCIDRs.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::networking_v1::ServiceCIDR>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

@@ -11,7 +11,5 @@ pub struct Overhead {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub pod_fixed: Option<
-        ::std::collections::BTreeMap<String, ::kubegen_runtime::Quantity>,
-    >,
+    pub pod_fixed: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
 }

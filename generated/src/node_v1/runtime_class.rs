@@ -10,7 +10,7 @@ pub struct RuntimeClass {
     pub api_version: ::kubegen_runtime::ApiVersion<RuntimeClass>,
     /// handler specifies the underlying runtime and configuration that the CRI implementation will use to handle pods of this class. The possible values are specific to the node & CRI configuration.  It is assumed that all handlers are available on every node, and handlers of the same name are equivalent on every node. For example, a handler called "runc" might specify that the runc OCI runtime (using native Linux containers) will be used to run the containers in a pod. The Handler must be lowercase, conform to the DNS Label (RFC 1123) requirements, and is immutable.
     #[serde(default)]
-    pub handler: String,
+    pub handler: ::kubegen_runtime::Str,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]
     pub kind: ::kubegen_runtime::Kind<RuntimeClass>,
@@ -23,7 +23,7 @@ pub struct RuntimeClass {
     pub overhead: Option<crate::node_v1::Overhead>,
     /// scheduling holds the scheduling constraints to ensure that pods running with this RuntimeClass are scheduled to nodes that support it. If scheduling is nil, this RuntimeClass is assumed to be supported by all nodes.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub scheduling: Option<crate::node_v1::Scheduling>,
+    pub scheduling: Option<Box<crate::node_v1::Scheduling>>,
 }
 impl ::kubegen_runtime::ApiType for RuntimeClass {
     const GROUP: &'static str = "node.k8s.io";

@@ -9,7 +9,7 @@ pub struct RuntimeClassList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<RuntimeClassList>,
     /// items is a list of schema objects.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::node_v1::RuntimeClass>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

@@ -11,8 +11,12 @@ pub struct Scheduling {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub node_selector: Option<::std::collections::BTreeMap<String, String>>,
+    pub node_selector: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     /// tolerations are appended (excluding duplicates) to pods running with this RuntimeClass during admission, effectively unioning the set of nodes tolerated by the pod and the RuntimeClass.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub tolerations: Option<Vec<crate::core_v1::Toleration>>,
 }

@@ -14,7 +14,7 @@ pub struct Eviction {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub delete_options: Option<crate::meta_v1::DeleteOptions>,
+    pub delete_options: Option<Box<crate::meta_v1::DeleteOptions>>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]
     pub kind: ::kubegen_runtime::Kind<Eviction>,

@@ -9,7 +9,7 @@ pub struct PodDisruptionBudgetList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<PodDisruptionBudgetList>,
     /// Items is a list of PodDisruptionBudgets
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::policy_v1::PodDisruptionBudget>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

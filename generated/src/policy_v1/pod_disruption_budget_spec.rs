@@ -21,7 +21,7 @@ pub struct PodDisruptionBudgetSpec {
     pub min_available: Option<::kubegen_runtime::IntOrString>,
     /// Label query over pods whose evictions are managed by the disruption budget. A null selector will match no pods, while an empty ({}) selector will select all pods within the namespace.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub selector: Option<crate::meta_v1::LabelSelector>,
+    pub selector: Option<Box<crate::meta_v1::LabelSelector>>,
     /// UnhealthyPodEvictionPolicy defines the criteria for when unhealthy pods should be considered for eviction. Current implementation considers healthy pods, as pods that have status.conditions item with type="Ready",status="True".
     ///
     /// Valid policies are IfHealthyBudget and AlwaysAllow. If no policy is specified, the default behavior will be used, which corresponds to the IfHealthyBudget policy.
@@ -36,5 +36,5 @@ pub struct PodDisruptionBudgetSpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub unhealthy_pod_eviction_policy: Option<String>,
+    pub unhealthy_pod_eviction_policy: Option<::kubegen_runtime::Str>,
 }

@@ -14,7 +14,11 @@ pub struct PodDisruptionBudgetStatus {
     /// - SufficientPods: There are more pods than required by the PodDisruptionBudget.
     ///                   The condition will be True, and the number of allowed
     ///                   disruptions are provided by the disruptionsAllowed property.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub conditions: Option<Vec<crate::meta_v1::Condition>>,
     /// current number of healthy pods
     #[serde(rename = "currentHealthy", default)]
@@ -28,9 +32,7 @@ pub struct PodDisruptionBudgetStatus {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub disrupted_pods: Option<
-        ::std::collections::BTreeMap<String, ::kubegen_runtime::Time>,
-    >,
+    pub disrupted_pods: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Time>>,
     /// Number of pod disruptions that are currently allowed.
     #[serde(rename = "disruptionsAllowed", default)]
     pub disruptions_allowed: i32,

@@ -9,6 +9,7 @@ pub struct AggregationRule {
     #[serde(
         rename = "clusterRoleSelectors",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub cluster_role_selectors: Option<Vec<crate::meta_v1::LabelSelector>>,

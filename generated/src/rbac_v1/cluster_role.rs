@@ -22,7 +22,11 @@ pub struct ClusterRole {
     #[serde(default)]
     pub metadata: ::kubegen_runtime::ObjectMeta,
     /// Rules holds all the PolicyRules for this ClusterRole
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub rules: Option<Vec<crate::rbac_v1::PolicyRule>>,
 }
 impl ::kubegen_runtime::ApiType for ClusterRole {

@@ -18,7 +18,11 @@ pub struct ClusterRoleBinding {
     #[serde(rename = "roleRef", default)]
     pub role_ref: crate::rbac_v1::RoleRef,
     /// Subjects holds references to the objects the role applies to.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub subjects: Option<Vec<crate::rbac_v1::Subject>>,
 }
 impl ::kubegen_runtime::ApiType for ClusterRoleBinding {

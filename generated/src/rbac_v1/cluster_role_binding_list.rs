@@ -9,7 +9,7 @@ pub struct ClusterRoleBindingList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<ClusterRoleBindingList>,
     /// Items is a list of ClusterRoleBindings
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::rbac_v1::ClusterRoleBinding>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

@@ -9,7 +9,7 @@ pub struct ClusterRoleList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<ClusterRoleList>,
     /// Items is a list of ClusterRoles
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::rbac_v1::ClusterRole>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

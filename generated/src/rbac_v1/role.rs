@@ -15,7 +15,11 @@ pub struct Role {
     #[serde(default)]
     pub metadata: ::kubegen_runtime::ObjectMeta,
     /// Rules holds all the PolicyRules for this Role
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub rules: Option<Vec<crate::rbac_v1::PolicyRule>>,
 }
 impl ::kubegen_runtime::ApiType for Role {

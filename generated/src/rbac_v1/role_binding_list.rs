@@ -9,7 +9,7 @@ pub struct RoleBindingList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<RoleBindingList>,
     /// Items is a list of RoleBindings
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::rbac_v1::RoleBinding>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

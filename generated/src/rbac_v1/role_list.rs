@@ -9,7 +9,7 @@ pub struct RoleList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<RoleList>,
     /// Items is a list of Roles
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::rbac_v1::Role>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

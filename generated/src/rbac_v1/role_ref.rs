@@ -7,11 +7,11 @@
 pub struct RoleRef {
     /// APIGroup is the group for the resource being referenced
     #[serde(rename = "apiGroup", default)]
-    pub api_group: String,
+    pub api_group: ::kubegen_runtime::Str,
     /// Kind is the type of resource being referenced
     #[serde(default)]
-    pub kind: String,
+    pub kind: ::kubegen_runtime::Str,
     /// Name is the name of resource being referenced
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
 }

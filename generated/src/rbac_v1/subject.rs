@@ -11,14 +11,14 @@ pub struct Subject {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub api_group: Option<String>,
+    pub api_group: Option<::kubegen_runtime::Str>,
     /// Kind of object being referenced. Values defined by this API group are "User", "Group", and "ServiceAccount". If the Authorizer does not recognized the kind value, the Authorizer should report an error.
     #[serde(default)]
-    pub kind: String,
+    pub kind: ::kubegen_runtime::Str,
     /// Name of the object being referenced.
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
     /// Namespace of the referenced object.  If the object kind is non-namespace, such as "User" or "Group", and this value is not empty the Authorizer should report an error.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub namespace: Option<String>,
+    pub namespace: Option<::kubegen_runtime::Str>,
 }

@@ -16,7 +16,7 @@ pub struct AllocationResult {
     pub allocation_timestamp: Option<::kubegen_runtime::Time>,
     /// Devices is the result of allocating devices.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub devices: Option<crate::resource_v1::DeviceAllocationResult>,
+    pub devices: Option<Box<crate::resource_v1::DeviceAllocationResult>>,
     /// NodeSelector defines where the allocated resources are available. If unset, they are available everywhere.
     #[serde(
         rename = "nodeSelector",

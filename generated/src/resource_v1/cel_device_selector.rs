@@ -37,5 +37,5 @@ pub struct CELDeviceSelector {
     ///
     /// The length of the expression must be smaller or equal to 10 Ki. The cost of evaluating it is also limited based on the estimated number of logical steps.
     #[serde(default)]
-    pub expression: String,
+    pub expression: ::kubegen_runtime::Str,
 }

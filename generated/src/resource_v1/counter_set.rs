@@ -11,8 +11,8 @@ pub struct CounterSet {
     ///
     /// The maximum number of counters is 32.
     #[serde(default)]
-    pub counters: ::std::collections::BTreeMap<String, crate::resource_v1::Counter>,
+    pub counters: ::kubegen_runtime::StringMap<crate::resource_v1::Counter>,
     /// Name defines the name of the counter set. It must be a DNS label.
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
 }

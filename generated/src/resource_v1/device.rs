@@ -28,7 +28,7 @@ pub struct Device {
     /// The maximum number of attributes and capacities combined is 32.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub attributes: Option<
-        ::std::collections::BTreeMap<String, crate::resource_v1::DeviceAttribute>,
+        ::kubegen_runtime::StringMap<crate::resource_v1::DeviceAttribute>,
     >,
     /// BindingConditions defines the conditions for proceeding with binding. All of these conditions must be set in the per-device status conditions with a value of True to proceed with binding the pod to the node while scheduling the pod.
     ///
@@ -40,9 +40,10 @@ pub struct Device {
     #[serde(
         rename = "bindingConditions",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub binding_conditions: Option<Vec<String>>,
+    pub binding_conditions: Option<Vec<::kubegen_runtime::Str>>,
     /// BindingFailureConditions defines the conditions for binding failure. They may be set in the per-device status conditions. If any is set to "True", a binding failure occurred.
     ///
     /// The maximum number of binding failure conditions is 4.
@@ -53,9 +54,10 @@ pub struct Device {
     #[serde(
         rename = "bindingFailureConditions",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub binding_failure_conditions: Option<Vec<String>>,
+    pub binding_failure_conditions: Option<Vec<::kubegen_runtime::Str>>,
     /// BindsToNode indicates if the usage of an allocation involving this device has to be limited to exactly the node that was chosen when allocating the claim. If set to true, the scheduler will set the ResourceClaim.Status.Allocation.NodeSelector to match the node where the allocation was made.
     ///
     /// This is an alpha field and requires enabling the DRADeviceBindingConditions and DRAResourceClaimDeviceStatus feature gates.
@@ -70,7 +72,7 @@ pub struct Device {
     /// The maximum number of attributes and capacities combined is 32.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub capacity: Option<
-        ::std::collections::BTreeMap<String, crate::resource_v1::DeviceCapacity>,
+        ::kubegen_runtime::StringMap<crate::resource_v1::DeviceCapacity>,
     >,
     /// ConsumesCounters defines a list of references to sharedCounters and the set of counters that the device will consume from those counter sets.
     ///
@@ -80,12 +82,13 @@ pub struct Device {
     #[serde(
         rename = "consumesCounters",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub consumes_counters: Option<Vec<crate::resource_v1::DeviceCounterConsumption>>,
     /// Name is unique identifier among all devices managed by the driver in the pool. It must be a DNS label.
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
     /// NodeName identifies the node where the device is available.
     ///
     /// Must only be set if Spec.PerDeviceNodeSelection is set to true. At most one of NodeName, NodeSelector and AllNodes can be set.
@@ -94,7 +97,7 @@ pub struct Device {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub node_name: Option<String>,
+    pub node_name: Option<::kubegen_runtime::Str>,
     /// NodeSelector defines the nodes where the device is available.
     ///
     /// Must use exactly one term.
@@ -111,6 +114,10 @@ pub struct Device {
     /// The maximum number of taints is 16. If taints are set for any device in a ResourceSlice, then the maximum number of allowed devices per ResourceSlice is 64 instead of 128.
     ///
     /// This is an alpha field and requires enabling the DRADeviceTaints feature gate.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub taints: Option<Vec<crate::resource_v1::DeviceTaint>>,
 }

@@ -7,13 +7,17 @@
 pub struct DeviceAllocationConfiguration {
     /// Opaque provides driver-specific configuration parameters.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub opaque: Option<crate::resource_v1::OpaqueDeviceConfiguration>,
+    pub opaque: Option<Box<crate::resource_v1::OpaqueDeviceConfiguration>>,
     /// Requests lists the names of requests where the configuration applies. If empty, its applies to all requests.
     ///
     /// References to subrequests must include the name of the main request and may include the subrequest using the format <main request>[/<subrequest>]. If just the main request is given, the configuration applies to all subrequests.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub requests: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub requests: Option<Vec<::kubegen_runtime::Str>>,
     /// Source records whether the configuration comes from a class and thus is not something that a normal user would have been able to set or from a claim.
     #[serde(default)]
-    pub source: String,
+    pub source: ::kubegen_runtime::Str,
 }

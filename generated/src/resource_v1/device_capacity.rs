@@ -15,7 +15,7 @@ pub struct DeviceCapacity {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub request_policy: Option<crate::resource_v1::CapacityRequestPolicy>,
+    pub request_policy: Option<Box<crate::resource_v1::CapacityRequestPolicy>>,
     /// Value defines how much of a certain capacity that device has.
     ///
     /// This field reflects the fixed total capacity and does not change. The consumed amount is tracked separately by scheduler and does not affect this value.

@@ -9,10 +9,10 @@ pub struct DeviceTaint {
     ///
     /// Valid effects are None, NoSchedule and NoExecute. PreferNoSchedule as used for nodes is not valid here. More effects may get added in the future. Consumers must treat unknown effects like None.
     #[serde(default)]
-    pub effect: String,
+    pub effect: ::kubegen_runtime::Str,
     /// The taint key to be applied to a device. Must be a label name.
     #[serde(default)]
-    pub key: String,
+    pub key: ::kubegen_runtime::Str,
     /// TimeAdded represents the time at which the taint was added. Added automatically during create or update if not set.
     #[serde(
         rename = "timeAdded",
@@ -22,5 +22,5 @@ pub struct DeviceTaint {
     pub time_added: Option<::kubegen_runtime::Time>,
     /// The taint value corresponding to the taint key. Must be a label value.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<::kubegen_runtime::Str>,
 }

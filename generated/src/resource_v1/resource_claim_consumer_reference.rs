@@ -11,14 +11,14 @@ pub struct ResourceClaimConsumerReference {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub api_group: Option<String>,
+    pub api_group: Option<::kubegen_runtime::Str>,
     /// Name is the name of resource being referenced.
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
     /// Resource is the type of resource being referenced, for example "pods".
     #[serde(default)]
-    pub resource: String,
+    pub resource: ::kubegen_runtime::Str,
     /// UID identifies exactly one incarnation of the resource.
     #[serde(default)]
-    pub uid: String,
+    pub uid: ::kubegen_runtime::Str,
 }

@@ -7,9 +7,13 @@
 pub struct ResourceClaimStatus {
     /// Allocation is set once the claim has been allocated successfully.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub allocation: Option<crate::resource_v1::AllocationResult>,
+    pub allocation: Option<Box<crate::resource_v1::AllocationResult>>,
     /// Devices contains the status of each device allocated for this claim, as reported by the driver. This can include driver-specific information. Entries are owned by their respective drivers.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub devices: Option<Vec<crate::resource_v1::AllocatedDeviceStatus>>,
     /// ReservedFor indicates which entities are currently allowed to use the claim. A Pod which references a ResourceClaim which is not reserved for that Pod will not be started. A claim that is in use or might be in use because it has been reserved must not get deallocated.
     ///
@@ -21,6 +25,7 @@ pub struct ResourceClaimStatus {
     #[serde(
         rename = "reservedFor",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub reserved_for: Option<Vec<crate::resource_v1::ResourceClaimConsumerReference>>,

@@ -9,7 +9,7 @@ pub struct DeviceTaintRuleList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<DeviceTaintRuleList>,
     /// Items is the list of DeviceTaintRules.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::resource_v1alpha3::DeviceTaintRule>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

@@ -11,7 +11,7 @@ pub struct DeviceTaintRuleSpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub device_selector: Option<crate::resource_v1alpha3::DeviceTaintSelector>,
+    pub device_selector: Option<Box<crate::resource_v1alpha3::DeviceTaintSelector>>,
     /// The taint that gets applied to matching devices.
     #[serde(default)]
     pub taint: crate::resource_v1alpha3::DeviceTaint,

@@ -9,13 +9,13 @@ pub struct DeviceTaintSelector {
     ///
     /// Setting also driver and pool may be required to avoid ambiguity, but is not required.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub device: Option<String>,
+    pub device: Option<::kubegen_runtime::Str>,
     /// If driver is set, only devices from that driver are selected. This fields corresponds to slice.spec.driver.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub driver: Option<String>,
+    pub driver: Option<::kubegen_runtime::Str>,
     /// If pool is set, only devices in that pool are selected.
     ///
     /// Also setting the driver name may be useful to avoid ambiguity when different drivers use the same pool name, but this is not required because selecting pools from different drivers may also be useful, for example when drivers with node-local devices use the node name as their pool name.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub pool: Option<String>,
+    pub pool: Option<::kubegen_runtime::Str>,
 }

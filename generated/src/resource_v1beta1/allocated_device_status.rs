@@ -10,7 +10,11 @@ pub struct AllocatedDeviceStatus {
     /// Conditions contains the latest observation of the device's state. If the device has been configured according to the class and claim config references, the `Ready` condition should be True.
     ///
     /// Must not contain more than 8 entries.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub conditions: Option<Vec<crate::meta_v1::Condition>>,
     /// Data contains arbitrary driver-specific data.
     ///
@@ -19,29 +23,29 @@ pub struct AllocatedDeviceStatus {
     pub data: Option<::kubegen_runtime::RawExtension>,
     /// Device references one device instance via its name in the driver's resource pool. It must be a DNS label.
     #[serde(default)]
-    pub device: String,
+    pub device: ::kubegen_runtime::Str,
     /// Driver specifies the name of the DRA driver whose kubelet plugin should be invoked to process the allocation once the claim is needed on a node.
     ///
     /// Must be a DNS subdomain and should end with a DNS domain owned by the vendor of the driver. It should use only lower case characters.
     #[serde(default)]
-    pub driver: String,
+    pub driver: ::kubegen_runtime::Str,
     /// NetworkData contains network-related information specific to the device.
     #[serde(
         rename = "networkData",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub network_data: Option<crate::resource_v1beta1::NetworkDeviceData>,
+    pub network_data: Option<Box<crate::resource_v1beta1::NetworkDeviceData>>,
     /// This name together with the driver name and the device name field identify which device was allocated (`<driver name>/<pool name>/<device name>`).
     ///
     /// Must not be longer than 253 characters and may contain one or more DNS sub-domains separated by slashes.
     #[serde(default)]
-    pub pool: String,
+    pub pool: ::kubegen_runtime::Str,
     /// ShareID uniquely identifies an individual allocation share of the device.
     #[serde(
         rename = "shareID",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub share_id: Option<String>,
+    pub share_id: Option<::kubegen_runtime::Str>,
 }

@@ -28,7 +28,7 @@ pub struct BasicDevice {
     /// The maximum number of attributes and capacities combined is 32.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub attributes: Option<
-        ::std::collections::BTreeMap<String, crate::resource_v1beta1::DeviceAttribute>,
+        ::kubegen_runtime::StringMap<crate::resource_v1beta1::DeviceAttribute>,
     >,
     /// BindingConditions defines the conditions for proceeding with binding. All of these conditions must be set in the per-device status conditions with a value of True to proceed with binding the pod to the node while scheduling the pod.
     ///
@@ -40,9 +40,10 @@ pub struct BasicDevice {
     #[serde(
         rename = "bindingConditions",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub binding_conditions: Option<Vec<String>>,
+    pub binding_conditions: Option<Vec<::kubegen_runtime::Str>>,
     /// BindingFailureConditions defines the conditions for binding failure. They may be set in the per-device status conditions. If any is true, a binding failure occurred.
     ///
     /// The maximum number of binding failure conditions is 4.
@@ -53,9 +54,10 @@ pub struct BasicDevice {
     #[serde(
         rename = "bindingFailureConditions",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub binding_failure_conditions: Option<Vec<String>>,
+    pub binding_failure_conditions: Option<Vec<::kubegen_runtime::Str>>,
     /// BindsToNode indicates if the usage of an allocation involving this device has to be limited to exactly the node that was chosen when allocating the claim. If set to true, the scheduler will set the ResourceClaim.Status.Allocation.NodeSelector to match the node where the allocation was made.
     ///
     /// This is an alpha field and requires enabling the DRADeviceBindingConditions and DRAResourceClaimDeviceStatus feature gates.
@@ -70,7 +72,7 @@ pub struct BasicDevice {
     /// The maximum number of attributes and capacities combined is 32.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub capacity: Option<
-        ::std::collections::BTreeMap<String, crate::resource_v1beta1::DeviceCapacity>,
+        ::kubegen_runtime::StringMap<crate::resource_v1beta1::DeviceCapacity>,
     >,
     /// ConsumesCounters defines a list of references to sharedCounters and the set of counters that the device will consume from those counter sets.
     ///
@@ -80,6 +82,7 @@ pub struct BasicDevice {
     #[serde(
         rename = "consumesCounters",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub consumes_counters: Option<
@@ -93,7 +96,7 @@ pub struct BasicDevice {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub node_name: Option<String>,
+    pub node_name: Option<::kubegen_runtime::Str>,
     /// NodeSelector defines the nodes where the device is available.
     ///
     /// Must use exactly one term.
@@ -110,6 +113,10 @@ pub struct BasicDevice {
     /// The maximum number of taints is 16. If taints are set for any device in a ResourceSlice, then the maximum number of allowed devices per ResourceSlice is 64 instead of 128.
     ///
     /// This is an alpha field and requires enabling the DRADeviceTaints feature gate.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub taints: Option<Vec<crate::resource_v1beta1::DeviceTaint>>,
 }

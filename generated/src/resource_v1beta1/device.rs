@@ -7,8 +7,8 @@
 pub struct Device {
     /// Basic defines one device instance.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub basic: Option<crate::resource_v1beta1::BasicDevice>,
+    pub basic: Option<Box<crate::resource_v1beta1::BasicDevice>>,
     /// Name is unique identifier among all devices managed by the driver in the pool. It must be a DNS label.
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
 }

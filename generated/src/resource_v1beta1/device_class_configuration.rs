@@ -7,5 +7,5 @@
 pub struct DeviceClassConfiguration {
     /// Opaque provides driver-specific configuration parameters.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub opaque: Option<crate::resource_v1beta1::OpaqueDeviceConfiguration>,
+    pub opaque: Option<Box<crate::resource_v1beta1::OpaqueDeviceConfiguration>>,
 }

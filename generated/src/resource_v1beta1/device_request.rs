@@ -37,7 +37,7 @@ pub struct DeviceRequest {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub allocation_mode: Option<String>,
+    pub allocation_mode: Option<::kubegen_runtime::Str>,
     /// Capacity define resource requirements against each capacity.
     ///
     /// If this field is unset and the device supports multiple allocations, the default value will be applied to each capacity according to requestPolicy. For the capacity that has no requestPolicy, default is the full capacity value.
@@ -60,7 +60,7 @@ pub struct DeviceRequest {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub device_class_name: Option<String>,
+    pub device_class_name: Option<::kubegen_runtime::Str>,
     /// FirstAvailable contains subrequests, of which exactly one will be satisfied by the scheduler to satisfy this request. It tries to satisfy them in the order in which they are listed here. So if there are two entries in the list, the scheduler will only check the second one if it determines that the first one cannot be used.
     ///
     /// This field may only be set in the entries of DeviceClaim.Requests.
@@ -69,6 +69,7 @@ pub struct DeviceRequest {
     #[serde(
         rename = "firstAvailable",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub first_available: Option<Vec<crate::resource_v1beta1::DeviceSubRequest>>,
@@ -76,11 +77,15 @@ pub struct DeviceRequest {
     ///
     /// Must be a DNS label and unique among all DeviceRequests in a ResourceClaim.
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
     /// Selectors define criteria which must be satisfied by a specific device in order for that device to be considered for this request. All selectors must be satisfied for a device to be considered.
     ///
     /// This field can only be set when deviceClassName is set and no subrequests are specified in the firstAvailable list.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub selectors: Option<Vec<crate::resource_v1beta1::DeviceSelector>>,
     /// If specified, the request's tolerations.
     ///
@@ -93,6 +98,10 @@ pub struct DeviceRequest {
     /// This field can only be set when deviceClassName is set and no subrequests are specified in the firstAvailable list.
     ///
     /// This is an alpha field and requires enabling the DRADeviceTaints feature gate.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub tolerations: Option<Vec<crate::resource_v1beta1::DeviceToleration>>,
 }

@@ -20,18 +20,20 @@ pub struct DeviceRequestAllocationResult {
     #[serde(
         rename = "bindingConditions",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub binding_conditions: Option<Vec<String>>,
+    pub binding_conditions: Option<Vec<::kubegen_runtime::Str>>,
     /// BindingFailureConditions contains a copy of the BindingFailureConditions from the corresponding ResourceSlice at the time of allocation.
     ///
     /// This is an alpha field and requires enabling the DRADeviceBindingConditions and DRAResourceClaimDeviceStatus feature gates.
     #[serde(
         rename = "bindingFailureConditions",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub binding_failure_conditions: Option<Vec<String>>,
+    pub binding_failure_conditions: Option<Vec<::kubegen_runtime::Str>>,
     /// ConsumedCapacity tracks the amount of capacity consumed per device as part of the claim request. The consumed amount may differ from the requested amount: it is rounded up to the nearest valid value based on the device’s requestPolicy if applicable (i.e., may not be less than the requested amount).
     ///
     /// The total consumed capacity for each device must not exceed the DeviceCapacity's Value.
@@ -43,38 +45,42 @@ pub struct DeviceRequestAllocationResult {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub consumed_capacity: Option<
-        ::std::collections::BTreeMap<String, ::kubegen_runtime::Quantity>,
+        ::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>,
     >,
     /// Device references one device instance via its name in the driver's resource pool. It must be a DNS label.
     #[serde(default)]
-    pub device: String,
+    pub device: ::kubegen_runtime::Str,
     /// Driver specifies the name of the DRA driver whose kubelet plugin should be invoked to process the allocation once the claim is needed on a node.
     ///
     /// Must be a DNS subdomain and should end with a DNS domain owned by the vendor of the driver. It should use only lower case characters.
     #[serde(default)]
-    pub driver: String,
+    pub driver: ::kubegen_runtime::Str,
     /// This name together with the driver name and the device name field identify which device was allocated (`<driver name>/<pool name>/<device name>`).
     ///
     /// Must not be longer than 253 characters and may contain one or more DNS sub-domains separated by slashes.
     #[serde(default)]
-    pub pool: String,
+    pub pool: ::kubegen_runtime::Str,
     /// Request is the name of the request in the claim which caused this device to be allocated. If it references a subrequest in the firstAvailable list on a DeviceRequest, this field must include both the name of the main request and the subrequest using the format <main request>/<subrequest>.
     ///
     /// Multiple devices may have been allocated per request.
     #[serde(default)]
-    pub request: String,
+    pub request: ::kubegen_runtime::Str,
     /// ShareID uniquely identifies an individual allocation share of the device, used when the device supports multiple simultaneous allocations. It serves as an additional map key to differentiate concurrent shares of the same device.
     #[serde(
         rename = "shareID",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub share_id: Option<String>,
+    pub share_id: Option<::kubegen_runtime::Str>,
     /// A copy of all tolerations specified in the request at the time when the device got allocated.
     ///
     /// The maximum number of tolerations is 16.
     ///
     /// This is an alpha field and requires enabling the DRADeviceTaints feature gate.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub tolerations: Option<Vec<crate::resource_v1beta1::DeviceToleration>>,
 }

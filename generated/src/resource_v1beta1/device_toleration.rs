@@ -7,13 +7,13 @@
 pub struct DeviceToleration {
     /// Effect indicates the taint effect to match. Empty means match all taint effects. When specified, allowed values are NoSchedule and NoExecute.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub effect: Option<String>,
+    pub effect: Option<::kubegen_runtime::Str>,
     /// Key is the taint key that the toleration applies to. Empty means match all taint keys. If the key is empty, operator must be Exists; this combination means to match all values and all keys. Must be a label name.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub key: Option<String>,
+    pub key: Option<::kubegen_runtime::Str>,
     /// Operator represents a key's relationship to the value. Valid operators are Exists and Equal. Defaults to Equal. Exists is equivalent to wildcard for value, so that a ResourceClaim can tolerate all taints of a particular category.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub operator: Option<String>,
+    pub operator: Option<::kubegen_runtime::Str>,
     /// TolerationSeconds represents the period of time the toleration (which must be of effect NoExecute, otherwise this field is ignored) tolerates the taint. By default, it is not set, which means tolerate the taint forever (do not evict). Zero and negative values will be treated as 0 (evict immediately) by the system. If larger than zero, the time when the pod needs to be evicted is calculated as <time when taint was adedd> + <toleration seconds>.
     #[serde(
         rename = "tolerationSeconds",
@@ -23,5 +23,5 @@ pub struct DeviceToleration {
     pub toleration_seconds: Option<i64>,
     /// Value is the taint value the toleration matches to. If the operator is Exists, the value must be empty, otherwise just a regular string. Must be a label value.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<::kubegen_runtime::Str>,
 }

@@ -13,7 +13,7 @@ pub struct NetworkDeviceData {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub hardware_address: Option<String>,
+    pub hardware_address: Option<::kubegen_runtime::Str>,
     /// InterfaceName specifies the name of the network interface associated with the allocated device. This might be the name of a physical or virtual network interface being configured in the pod.
     ///
     /// Must not be longer than 256 characters.
@@ -22,10 +22,14 @@ pub struct NetworkDeviceData {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub interface_name: Option<String>,
+    pub interface_name: Option<::kubegen_runtime::Str>,
     /// IPs lists the network addresses assigned to the device's network interface. This can include both IPv4 and IPv6 addresses. The IPs are in the CIDR notation, which includes both the address and the associated subnet mask. e.g.: "192.0.2.5/24" for IPv4 and "2001:db8::5/64" for IPv6.
     ///
     /// Must not contain more than 16 entries.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub ips: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub ips: Option<Vec<::kubegen_runtime::Str>>,
 }

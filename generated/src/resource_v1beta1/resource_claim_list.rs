@@ -9,7 +9,7 @@ pub struct ResourceClaimList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<ResourceClaimList>,
     /// Items is the list of resource claims.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::resource_v1beta1::ResourceClaim>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

@@ -7,5 +7,5 @@
 pub struct ResourceClaimSpec {
     /// Devices defines how to request devices.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub devices: Option<crate::resource_v1beta1::DeviceClaim>,
+    pub devices: Option<Box<crate::resource_v1beta1::DeviceClaim>>,
 }

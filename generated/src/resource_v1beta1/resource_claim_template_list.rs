@@ -9,7 +9,7 @@ pub struct ResourceClaimTemplateList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<ResourceClaimTemplateList>,
     /// Items is the list of resource claim templates.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::resource_v1beta1::ResourceClaimTemplate>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

@@ -22,7 +22,7 @@ pub struct CapacityRequestPolicy {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub valid_range: Option<crate::resource_v1beta2::CapacityRequestPolicyRange>,
+    pub valid_range: Option<Box<crate::resource_v1beta2::CapacityRequestPolicyRange>>,
     /// ValidValues defines a set of acceptable quantity values in consuming requests.
     ///
     /// Must not contain more than 10 entries. Must be sorted in ascending order.
@@ -35,6 +35,7 @@ pub struct CapacityRequestPolicy {
     #[serde(
         rename = "validValues",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub valid_values: Option<Vec<::kubegen_runtime::Quantity>>,

@@ -17,7 +17,5 @@ pub struct CapacityRequirements {
     ///
     /// If the device allows multiple allocation, the aggregated amount across all requests must not exceed the capacity value. The consumed capacity, which may be adjusted based on the requestPolicy if defined, is recorded in the resource claim’s status.devices[*].consumedCapacity field.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub requests: Option<
-        ::std::collections::BTreeMap<String, ::kubegen_runtime::Quantity>,
-    >,
+    pub requests: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
 }

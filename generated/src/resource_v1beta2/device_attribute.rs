@@ -13,8 +13,8 @@ pub struct DeviceAttribute {
     pub int: Option<i64>,
     /// StringValue is a string. Must not be longer than 64 characters.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub string: Option<String>,
+    pub string: Option<::kubegen_runtime::Str>,
     /// VersionValue is a semantic version according to semver.org spec 2.0.0. Must not be longer than 64 characters.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub version: Option<String>,
+    pub version: Option<::kubegen_runtime::Str>,
 }

@@ -9,7 +9,7 @@ pub struct DeviceClassList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<DeviceClassList>,
     /// Items is the list of resource classes.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::resource_v1beta2::DeviceClass>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

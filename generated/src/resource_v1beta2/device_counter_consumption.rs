@@ -7,10 +7,10 @@
 pub struct DeviceCounterConsumption {
     /// CounterSet is the name of the set from which the counters defined will be consumed.
     #[serde(rename = "counterSet", default)]
-    pub counter_set: String,
+    pub counter_set: ::kubegen_runtime::Str,
     /// Counters defines the counters that will be consumed by the device.
     ///
     /// The maximum number of counters is 32.
     #[serde(default)]
-    pub counters: ::std::collections::BTreeMap<String, crate::resource_v1beta2::Counter>,
+    pub counters: ::kubegen_runtime::StringMap<crate::resource_v1beta2::Counter>,
 }

@@ -9,13 +9,14 @@ pub struct DeviceRequest {
     ///
     /// One of Exactly or FirstAvailable must be set.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub exactly: Option<crate::resource_v1beta2::ExactDeviceRequest>,
+    pub exactly: Option<Box<crate::resource_v1beta2::ExactDeviceRequest>>,
     /// FirstAvailable contains subrequests, of which exactly one will be selected by the scheduler. It tries to satisfy them in the order in which they are listed here. So if there are two entries in the list, the scheduler will only check the second one if it determines that the first one can not be used.
     ///
     /// DRA does not yet implement scoring, so the scheduler will select the first set of devices that satisfies all the requests in the claim. And if the requirements can be satisfied on more than one node, other scheduling features will determine which node is chosen. This means that the set of devices allocated to a claim might not be the optimal set available to the cluster. Scoring will be implemented later.
     #[serde(
         rename = "firstAvailable",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub first_available: Option<Vec<crate::resource_v1beta2::DeviceSubRequest>>,
@@ -25,5 +26,5 @@ pub struct DeviceRequest {
     ///
     /// Must be a DNS label.
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
 }

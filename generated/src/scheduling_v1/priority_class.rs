@@ -10,7 +10,7 @@ pub struct PriorityClass {
     pub api_version: ::kubegen_runtime::ApiVersion<PriorityClass>,
     /// description is an arbitrary string that usually provides guidelines on when this priority class should be used.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<::kubegen_runtime::Str>,
     /// globalDefault specifies whether this PriorityClass should be considered as the default priority for pods that do not have any priority class. Only one PriorityClass can be marked as `globalDefault`. However, if more than one PriorityClasses exists with their `globalDefault` field set to true, the smallest value of such global default PriorityClasses will be used as the default priority.
     #[serde(
         rename = "globalDefault",
@@ -30,7 +30,7 @@ pub struct PriorityClass {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub preemption_policy: Option<String>,
+    pub preemption_policy: Option<::kubegen_runtime::Str>,
     /// value represents the integer value of this priority class. This is the actual priority that pods receive when they have the name of this class in their pod spec.
     #[serde(default)]
     pub value: i32,

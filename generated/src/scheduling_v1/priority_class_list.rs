@@ -9,7 +9,7 @@ pub struct PriorityClassList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<PriorityClassList>,
     /// items is the list of PriorityClasses
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::scheduling_v1::PriorityClass>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

@@ -7,7 +7,7 @@
 pub struct PodGroup {
     /// Name is a unique identifier for the PodGroup within the Workload. It must be a DNS label. This field is immutable.
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
     /// Policy defines the scheduling policy for this PodGroup.
     #[serde(default)]
     pub policy: crate::scheduling_v1alpha1::PodGroupPolicy,

@@ -11,11 +11,11 @@ pub struct TypedLocalObjectReference {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub api_group: Option<String>,
+    pub api_group: Option<::kubegen_runtime::Str>,
     /// Kind is the type of resource being referenced. It must be a path segment name.
     #[serde(default)]
-    pub kind: String,
+    pub kind: ::kubegen_runtime::Str,
     /// Name is the name of resource being referenced. It must be a path segment name.
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
 }

@@ -9,7 +9,7 @@ pub struct WorkloadList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<WorkloadList>,
     /// Items is the list of Workloads.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::scheduling_v1alpha1::Workload>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

@@ -11,8 +11,14 @@ pub struct WorkloadSpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub controller_ref: Option<crate::scheduling_v1alpha1::TypedLocalObjectReference>,
+    pub controller_ref: Option<
+        Box<crate::scheduling_v1alpha1::TypedLocalObjectReference>,
+    >,
     /// PodGroups is the list of pod groups that make up the Workload. The maximum number of pod groups is 8. This field is immutable.
-    #[serde(rename = "podGroups", default)]
+    #[serde(
+        rename = "podGroups",
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::vec"
+    )]
     pub pod_groups: Vec<crate::scheduling_v1alpha1::PodGroup>,
 }

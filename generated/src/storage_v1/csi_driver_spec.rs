@@ -24,7 +24,7 @@ pub struct CSIDriverSpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub fs_group_policy: Option<String>,
+    pub fs_group_policy: Option<::kubegen_runtime::Str>,
     /// nodeAllocatableUpdatePeriodSeconds specifies the interval between periodic updates of the CSINode allocatable capacity for this driver. When set, both periodic updates and updates triggered by capacity-related failures are enabled. If not set, no updates occur (neither periodic nor upon detecting capacity-related failures), and the allocatable.count remains static. The minimum allowed value for this field is 10 seconds.
     ///
     /// This is a beta feature and requires the MutableCSINodeAllocatableCount feature gate to be enabled.
@@ -114,6 +114,7 @@ pub struct CSIDriverSpec {
     #[serde(
         rename = "tokenRequests",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub token_requests: Option<Vec<crate::storage_v1::TokenRequest>>,
@@ -127,7 +128,8 @@ pub struct CSIDriverSpec {
     #[serde(
         rename = "volumeLifecycleModes",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub volume_lifecycle_modes: Option<Vec<String>>,
+    pub volume_lifecycle_modes: Option<Vec<::kubegen_runtime::Str>>,
 }

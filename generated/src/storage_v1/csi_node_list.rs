@@ -9,7 +9,7 @@ pub struct CSINodeList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<CSINodeList>,
     /// items is the list of CSINode
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::storage_v1::CSINode>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

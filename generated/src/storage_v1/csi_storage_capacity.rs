@@ -46,10 +46,10 @@ pub struct CSIStorageCapacity {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub node_topology: Option<crate::meta_v1::LabelSelector>,
+    pub node_topology: Option<Box<crate::meta_v1::LabelSelector>>,
     /// storageClassName represents the name of the StorageClass that the reported capacity applies to. It must meet the same requirements as the name of a StorageClass object (non-empty, DNS subdomain). If that object no longer exists, the CSIStorageCapacity object is obsolete and should be removed by its creator. This field is immutable.
     #[serde(rename = "storageClassName", default)]
-    pub storage_class_name: String,
+    pub storage_class_name: ::kubegen_runtime::Str,
 }
 impl ::kubegen_runtime::ApiType for CSIStorageCapacity {
     const GROUP: &'static str = "storage.k8s.io";

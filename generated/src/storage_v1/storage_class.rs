@@ -18,6 +18,7 @@ pub struct StorageClass {
     #[serde(
         rename = "allowedTopologies",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub allowed_topologies: Option<Vec<crate::core_v1::TopologySelectorTerm>>,
@@ -34,29 +35,30 @@ pub struct StorageClass {
     #[serde(
         rename = "mountOptions",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub mount_options: Option<Vec<String>>,
+    pub mount_options: Option<Vec<::kubegen_runtime::Str>>,
     /// parameters holds the parameters for the provisioner that should create volumes of this storage class.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub parameters: Option<::std::collections::BTreeMap<String, String>>,
+    pub parameters: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     /// provisioner indicates the type of the provisioner.
     #[serde(default)]
-    pub provisioner: String,
+    pub provisioner: ::kubegen_runtime::Str,
     /// reclaimPolicy controls the reclaimPolicy for dynamically provisioned PersistentVolumes of this storage class. Defaults to Delete.
     #[serde(
         rename = "reclaimPolicy",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub reclaim_policy: Option<String>,
+    pub reclaim_policy: Option<::kubegen_runtime::Str>,
     /// volumeBindingMode indicates how PersistentVolumeClaims should be provisioned and bound.  When unset, VolumeBindingImmediate is used. This field is only honored by servers that enable the VolumeScheduling feature.
     #[serde(
         rename = "volumeBindingMode",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub volume_binding_mode: Option<String>,
+    pub volume_binding_mode: Option<::kubegen_runtime::Str>,
 }
 impl ::kubegen_runtime::ApiType for StorageClass {
     const GROUP: &'static str = "storage.k8s.io";

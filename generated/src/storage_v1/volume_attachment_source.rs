@@ -11,12 +11,12 @@ pub struct VolumeAttachmentSource {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub inline_volume_spec: Option<crate::core_v1::PersistentVolumeSpec>,
+    pub inline_volume_spec: Option<Box<crate::core_v1::PersistentVolumeSpec>>,
     /// persistentVolumeName represents the name of the persistent volume to attach.
     #[serde(
         rename = "persistentVolumeName",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub persistent_volume_name: Option<String>,
+    pub persistent_volume_name: Option<::kubegen_runtime::Str>,
 }

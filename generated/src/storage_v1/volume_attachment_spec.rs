@@ -7,10 +7,10 @@
 pub struct VolumeAttachmentSpec {
     /// attacher indicates the name of the volume driver that MUST handle this request. This is the name returned by GetPluginName().
     #[serde(default)]
-    pub attacher: String,
+    pub attacher: ::kubegen_runtime::Str,
     /// nodeName represents the node that the volume should be attached to.
     #[serde(rename = "nodeName", default)]
-    pub node_name: String,
+    pub node_name: ::kubegen_runtime::Str,
     /// source represents the volume that should be attached.
     #[serde(default)]
     pub source: crate::storage_v1::VolumeAttachmentSource,

@@ -11,7 +11,7 @@ pub struct VolumeAttachmentStatus {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub attach_error: Option<crate::storage_v1::VolumeError>,
+    pub attach_error: Option<Box<crate::storage_v1::VolumeError>>,
     /// attached indicates the volume is successfully attached. This field must only be set by the entity completing the attach operation, i.e. the external-attacher.
     #[serde(default)]
     pub attached: bool,
@@ -21,12 +21,14 @@ pub struct VolumeAttachmentStatus {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub attachment_metadata: Option<::std::collections::BTreeMap<String, String>>,
+    pub attachment_metadata: Option<
+        ::kubegen_runtime::StringMap<::kubegen_runtime::Str>,
+    >,
     /// detachError represents the last error encountered during detach operation, if any. This field must only be set by the entity completing the detach operation, i.e. the external-attacher.
     #[serde(
         rename = "detachError",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub detach_error: Option<crate::storage_v1::VolumeError>,
+    pub detach_error: Option<Box<crate::storage_v1::VolumeError>>,
 }

@@ -9,7 +9,7 @@ pub struct VolumeAttributesClassList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<VolumeAttributesClassList>,
     /// items is the list of VolumeAttributesClass objects.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::storage_v1::VolumeAttributesClass>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

@@ -10,7 +10,7 @@ pub struct VolumeAttributesClass {
     pub api_version: ::kubegen_runtime::ApiVersion<VolumeAttributesClass>,
     /// Name of the CSI driver This field is immutable.
     #[serde(rename = "driverName", default)]
-    pub driver_name: String,
+    pub driver_name: ::kubegen_runtime::Str,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]
     pub kind: ::kubegen_runtime::Kind<VolumeAttributesClass>,
@@ -21,7 +21,7 @@ pub struct VolumeAttributesClass {
     ///
     /// This field is required and must contain at least one key/value pair. The keys cannot be empty, and the maximum number of parameters is 512, with a cumulative max size of 256K. If the CSI driver rejects invalid parameters, the target PersistentVolumeClaim will be set to an "Infeasible" state in the modifyVolumeStatus field.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub parameters: Option<::std::collections::BTreeMap<String, String>>,
+    pub parameters: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
 }
 impl ::kubegen_runtime::ApiType for VolumeAttributesClass {
     const GROUP: &'static str = "storage.k8s.io";

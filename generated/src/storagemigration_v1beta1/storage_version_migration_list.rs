@@ -9,7 +9,7 @@ pub struct StorageVersionMigrationList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<StorageVersionMigrationList>,
     /// Items is the list of StorageVersionMigration
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::storagemigration_v1beta1::StorageVersionMigration>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]

@@ -6,7 +6,11 @@
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StorageVersionMigrationStatus {
     /// The latest available observations of the migration's current state.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub conditions: Option<Vec<crate::meta_v1::Condition>>,
     /// ResourceVersion to compare with the GC cache for performing the migration. This is the current resource version of given group, version and resource when kube-controller-manager first observes this StorageVersionMigration resource.
     #[serde(
@@ -14,5 +18,5 @@ pub struct StorageVersionMigrationStatus {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub resource_version: Option<String>,
+    pub resource_version: Option<::kubegen_runtime::Str>,
 }

@@ -7,57 +7,57 @@
 pub struct Info {
     /// `buildDate` (no description in the spec).
     #[serde(rename = "buildDate", default)]
-    pub build_date: String,
+    pub build_date: ::kubegen_runtime::Str,
     /// `compiler` (no description in the spec).
     #[serde(default)]
-    pub compiler: String,
+    pub compiler: ::kubegen_runtime::Str,
     /// EmulationMajor is the major version of the emulation version
     #[serde(
         rename = "emulationMajor",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub emulation_major: Option<String>,
+    pub emulation_major: Option<::kubegen_runtime::Str>,
     /// EmulationMinor is the minor version of the emulation version
     #[serde(
         rename = "emulationMinor",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub emulation_minor: Option<String>,
+    pub emulation_minor: Option<::kubegen_runtime::Str>,
     /// `gitCommit` (no description in the spec).
     #[serde(rename = "gitCommit", default)]
-    pub git_commit: String,
+    pub git_commit: ::kubegen_runtime::Str,
     /// `gitTreeState` (no description in the spec).
     #[serde(rename = "gitTreeState", default)]
-    pub git_tree_state: String,
+    pub git_tree_state: ::kubegen_runtime::Str,
     /// `gitVersion` (no description in the spec).
     #[serde(rename = "gitVersion", default)]
-    pub git_version: String,
+    pub git_version: ::kubegen_runtime::Str,
     /// `goVersion` (no description in the spec).
     #[serde(rename = "goVersion", default)]
-    pub go_version: String,
+    pub go_version: ::kubegen_runtime::Str,
     /// Major is the major version of the binary version
     #[serde(default)]
-    pub major: String,
+    pub major: ::kubegen_runtime::Str,
     /// MinCompatibilityMajor is the major version of the minimum compatibility version
     #[serde(
         rename = "minCompatibilityMajor",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub min_compatibility_major: Option<String>,
+    pub min_compatibility_major: Option<::kubegen_runtime::Str>,
     /// MinCompatibilityMinor is the minor version of the minimum compatibility version
     #[serde(
         rename = "minCompatibilityMinor",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub min_compatibility_minor: Option<String>,
+    pub min_compatibility_minor: Option<::kubegen_runtime::Str>,
     /// Minor is the minor version of the binary version
     #[serde(default)]
-    pub minor: String,
+    pub minor: ::kubegen_runtime::Str,
     /// `platform` (no description in the spec).
     #[serde(default)]
-    pub platform: String,
+    pub platform: ::kubegen_runtime::Str,
 }

@@ -6,12 +6,12 @@ pub struct IssuerSpec {
     /// ACME configures this issuer to communicate with a RFC8555 (ACME) server
     /// to obtain signed x509 certificates.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub acme: Option<crate::cert_manager_io_v1::IssuerSpecAcme>,
+    pub acme: Option<Box<crate::cert_manager_io_v1::IssuerSpecAcme>>,
     /// CA configures this issuer to sign certificates using a signing CA keypair
     /// stored in a Secret resource.
     /// This is used to build internal PKIs that are managed by cert-manager.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub ca: Option<crate::cert_manager_io_v1::IssuerSpecCa>,
+    pub ca: Option<Box<crate::cert_manager_io_v1::IssuerSpecCa>>,
     /// SelfSigned configures this issuer to 'self sign' certificates using the
     /// private key used to create the CertificateRequest object.
     #[serde(
@@ -23,11 +23,11 @@ pub struct IssuerSpec {
     /// Vault configures this issuer to sign certificates using a HashiCorp Vault
     /// PKI backend.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub vault: Option<crate::cert_manager_io_v1::IssuerSpecVault>,
+    pub vault: Option<Box<crate::cert_manager_io_v1::IssuerSpecVault>>,
     /// Venafi configures this issuer to sign certificates using a CyberArk Certificate Manager Self-Hosted
     /// or SaaS policy zone.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub venafi: Option<crate::cert_manager_io_v1::IssuerSpecVenafi>,
+    pub venafi: Option<Box<crate::cert_manager_io_v1::IssuerSpecVenafi>>,
 }
 /// ACME configures this issuer to communicate with a RFC8555 (ACME) server
 /// to obtain signed x509 certificates.
@@ -63,7 +63,7 @@ pub struct IssuerSpecAcme {
     /// certificates, including expiry notification emails.
     /// This field may be updated after the account is initially registered.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub email: Option<String>,
+    pub email: Option<::kubegen_runtime::Str>,
     /// Enables requesting a Not After date on certificates that matches the
     /// duration of the certificate. This is not supported by all ACME servers
     /// like Let's Encrypt. If set to true when the ACME server does not support
@@ -85,7 +85,7 @@ pub struct IssuerSpecAcme {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub external_account_binding: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmeExternalAccountBinding,
+        Box<crate::cert_manager_io_v1::IssuerSpecAcmeExternalAccountBinding>,
     >,
     /// PreferredChain is the chain to use if the ACME server outputs multiple.
     /// PreferredChain is no guarantee that this one gets delivered by the ACME
@@ -100,7 +100,7 @@ pub struct IssuerSpecAcme {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub preferred_chain: Option<String>,
+    pub preferred_chain: Option<::kubegen_runtime::Str>,
     /// PrivateKey is the name of a Kubernetes Secret resource that will be used to
     /// store the automatically generated ACME account private key.
     /// Optionally, a `key` may be specified to select a specific entry within
@@ -111,13 +111,13 @@ pub struct IssuerSpecAcme {
     /// Profile allows requesting a certificate profile from the ACME server.
     /// Supported profiles are listed by the server's ACME directory URL.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub profile: Option<String>,
+    pub profile: Option<::kubegen_runtime::Str>,
     /// Server is the URL used to access the ACME server's 'directory' endpoint.
     /// For example, for Let's Encrypt's staging endpoint, you would use:
     /// "https://acme-staging-v02.api.letsencrypt.org/directory".
     /// Only ACME v2 endpoints (i.e. RFC 8555) are supported.
     #[serde(default)]
-    pub server: String,
+    pub server: ::kubegen_runtime::Str,
     /// INSECURE: Enables or disables validation of the ACME server TLS certificate.
     /// If true, requests to the ACME server will not have the TLS certificate chain
     /// validated.
@@ -138,7 +138,11 @@ pub struct IssuerSpecAcme {
     /// Solver configurations must be provided in order to obtain certificates
     /// from an ACME server.
     /// For more information, see: https://cert-manager.io/docs/configuration/acme/
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub solvers: Option<Vec<crate::cert_manager_io_v1::IssuerSpecAcmeSolver>>,
 }
 /// ExternalAccountBinding is a reference to a CA external account of the ACME
@@ -160,7 +164,7 @@ pub struct IssuerSpecAcmeExternalAccountBinding {
     >,
     /// keyID is the ID of the CA key that the External Account is bound to.
     #[serde(rename = "keyID", default)]
-    pub key_id: String,
+    pub key_id: ::kubegen_runtime::Str,
     /// keySecretRef is a Secret Key Selector referencing a data item in a Kubernetes
     /// Secret which holds the symmetric MAC key of the External Account Binding.
     /// The `key` is the index string that is paired with the key data in the
@@ -200,11 +204,11 @@ pub struct IssuerSpecAcmePrivateKeySecretRef {
     /// Some instances of this field may be defaulted, in others it may be
     /// required.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub key: Option<String>,
+    pub key: Option<::kubegen_runtime::Str>,
     /// Name of the resource being referred to.
     /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
 }
 /// An ACMEChallengeSolver describes how to solve ACME challenges for the issuer it is part of.
 /// A selector may be provided to use different solving strategies for different DNS names.
@@ -214,20 +218,20 @@ pub struct IssuerSpecAcmeSolver {
     /// Configures cert-manager to attempt to complete authorizations by
     /// performing the DNS01 challenge flow.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub dns01: Option<crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01>,
+    pub dns01: Option<Box<crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01>>,
     /// Configures cert-manager to attempt to complete authorizations by
     /// performing the HTTP01 challenge flow.
     /// It is not possible to obtain certificates for wildcard domain names
     /// (e.g., `*.example.com`) using the HTTP01 challenge mechanism.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub http01: Option<crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01>,
+    pub http01: Option<Box<crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01>>,
     /// Selector selects a set of DNSNames on the Certificate resource that
     /// should be solved using this challenge solver.
     /// If not specified, the solver will be treated as the 'default' solver
     /// with the lowest priority, i.e. if any other solver has a more specific
     /// match, it will be used instead.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub selector: Option<crate::cert_manager_io_v1::IssuerSpecAcmeSolverSelector>,
+    pub selector: Option<Box<crate::cert_manager_io_v1::IssuerSpecAcmeSolverSelector>>,
     /// WaitInsteadOfSelfCheck, if set, skips cert-manager's self-check and
     /// instead waits this long after presentation before asking the ACME server
     /// to validate the challenge.
@@ -248,7 +252,7 @@ pub struct IssuerSpecAcmeSolver {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub wait_instead_of_self_check: Option<String>,
+    pub wait_instead_of_self_check: Option<::kubegen_runtime::Str>,
 }
 /// Configures cert-manager to attempt to complete authorizations by
 /// performing the DNS01 challenge flow.
@@ -261,28 +265,34 @@ pub struct IssuerSpecAcmeSolverDns01 {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub acme_dns: Option<crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AcmeDNS>,
+    pub acme_dns: Option<
+        Box<crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AcmeDNS>,
+    >,
     /// Use the Akamai DNS zone management API to manage DNS01 challenge records.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub akamai: Option<crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Akamai>,
+    pub akamai: Option<Box<crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Akamai>>,
     /// Use the Microsoft Azure DNS API to manage DNS01 challenge records.
     #[serde(
         rename = "azureDNS",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub azure_dns: Option<crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AzureDNS>,
+    pub azure_dns: Option<
+        Box<crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AzureDNS>,
+    >,
     /// Use the Google Cloud DNS API to manage DNS01 challenge records.
     #[serde(
         rename = "cloudDNS",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub cloud_dns: Option<crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01CloudDNS>,
+    pub cloud_dns: Option<
+        Box<crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01CloudDNS>,
+    >,
     /// Use the Cloudflare API to manage DNS01 challenge records.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub cloudflare: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Cloudflare,
+        Box<crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Cloudflare>,
     >,
     /// CNAMEStrategy configures how the DNS01 provider should handle CNAME
     /// records when found in DNS zones.
@@ -297,19 +307,25 @@ pub struct IssuerSpecAcmeSolverDns01 {
     /// Use the DigitalOcean DNS API to manage DNS01 challenge records.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub digitalocean: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Digitalocean,
+        Box<crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Digitalocean>,
     >,
     /// Use RFC2136 ("Dynamic Updates in the Domain Name System") (https://datatracker.ietf.org/doc/rfc2136/)
     /// to manage DNS01 challenge records.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub rfc2136: Option<crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Rfc2136>,
+    pub rfc2136: Option<
+        Box<crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Rfc2136>,
+    >,
     /// Use the AWS Route53 API to manage DNS01 challenge records.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub route53: Option<crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Route53>,
+    pub route53: Option<
+        Box<crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Route53>,
+    >,
     /// Configure an external webhook based DNS01 challenge solver to manage
     /// DNS01 challenge records.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub webhook: Option<crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Webhook>,
+    pub webhook: Option<
+        Box<crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Webhook>,
+    >,
 }
 /// Use the 'ACME DNS' (https://github.com/joohoi/acme-dns) API to manage
 /// DNS01 challenge records.
@@ -321,7 +337,7 @@ pub struct IssuerSpecAcmeSolverDns01AcmeDNS {
     pub account_secret_ref: crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef,
     /// `host` (no description in the spec).
     #[serde(default)]
-    pub host: String,
+    pub host: ::kubegen_runtime::Str,
 }
 /// Use the Akamai DNS zone management API to manage DNS01 challenge records.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -340,7 +356,7 @@ pub struct IssuerSpecAcmeSolverDns01Akamai {
     pub client_token_secret_ref: crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef,
     /// `serviceConsumerDomain` (no description in the spec).
     #[serde(rename = "serviceConsumerDomain", default)]
-    pub service_consumer_domain: String,
+    pub service_consumer_domain: ::kubegen_runtime::Str,
 }
 /// Use the Microsoft Azure DNS API to manage DNS01 challenge records.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -353,7 +369,7 @@ pub struct IssuerSpecAcmeSolverDns01AzureDNS {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub client_id: Option<String>,
+    pub client_id: Option<::kubegen_runtime::Str>,
     /// Auth: Azure Service Principal:
     /// A reference to a Secret containing the password associated with the Service Principal.
     /// If set, ClientID and TenantID must also be set.
@@ -363,7 +379,7 @@ pub struct IssuerSpecAcmeSolverDns01AzureDNS {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub client_secret_secret_ref: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef,
+        Box<crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef>,
     >,
     /// name of the Azure environment (default AzurePublicCloud)
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -376,7 +392,7 @@ pub struct IssuerSpecAcmeSolverDns01AzureDNS {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub hosted_zone_name: Option<String>,
+    pub hosted_zone_name: Option<::kubegen_runtime::Str>,
     /// Auth: Azure Workload Identity or Azure Managed Service Identity:
     /// Settings to enable Azure Workload Identity or Azure Managed Service Identity
     /// If set, ClientID, ClientSecret and TenantID must not be set.
@@ -386,14 +402,14 @@ pub struct IssuerSpecAcmeSolverDns01AzureDNS {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub managed_identity: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AzureDNSManagedIdentity,
+        Box<crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AzureDNSManagedIdentity>,
     >,
     /// resource group the DNS zone is located in
     #[serde(rename = "resourceGroupName", default)]
-    pub resource_group_name: String,
+    pub resource_group_name: ::kubegen_runtime::Str,
     /// ID of the Azure subscription
     #[serde(rename = "subscriptionID", default)]
-    pub subscription_id: String,
+    pub subscription_id: ::kubegen_runtime::Str,
     /// Auth: Azure Service Principal:
     /// The TenantID of the Azure Service Principal used to authenticate with Azure DNS.
     /// If set, ClientID and ClientSecret must also be set.
@@ -402,7 +418,7 @@ pub struct IssuerSpecAcmeSolverDns01AzureDNS {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub tenant_id: Option<String>,
+    pub tenant_id: Option<::kubegen_runtime::Str>,
     /// ZoneType determines which type of Azure DNS zone to use.
     ///
     /// Valid values are:
@@ -452,7 +468,7 @@ pub struct IssuerSpecAcmeSolverDns01AzureDNSManagedIdentity {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub client_id: Option<String>,
+    pub client_id: Option<::kubegen_runtime::Str>,
     /// resource ID of the managed identity, cannot be used at the same time as clientID
     /// Cannot be used for Azure Managed Service Identity
     #[serde(
@@ -460,14 +476,14 @@ pub struct IssuerSpecAcmeSolverDns01AzureDNSManagedIdentity {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub resource_id: Option<String>,
+    pub resource_id: Option<::kubegen_runtime::Str>,
     /// tenant ID of the managed identity, cannot be used at the same time as resourceID
     #[serde(
         rename = "tenantID",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub tenant_id: Option<String>,
+    pub tenant_id: Option<::kubegen_runtime::Str>,
 }
 /// ZoneType determines which type of Azure DNS zone to use.
 ///
@@ -503,10 +519,10 @@ pub struct IssuerSpecAcmeSolverDns01CloudDNS {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub hosted_zone_name: Option<String>,
+    pub hosted_zone_name: Option<::kubegen_runtime::Str>,
     /// `project` (no description in the spec).
     #[serde(default)]
-    pub project: String,
+    pub project: ::kubegen_runtime::Str,
     /// A reference to a specific 'key' within a Secret resource.
     /// In some instances, `key` is a required field.
     #[serde(
@@ -515,7 +531,7 @@ pub struct IssuerSpecAcmeSolverDns01CloudDNS {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub service_account_secret_ref: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef,
+        Box<crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef>,
     >,
 }
 /// Use the Cloudflare API to manage DNS01 challenge records.
@@ -530,7 +546,7 @@ pub struct IssuerSpecAcmeSolverDns01Cloudflare {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub api_key_secret_ref: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef,
+        Box<crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef>,
     >,
     /// API token used to authenticate with Cloudflare.
     #[serde(
@@ -539,11 +555,11 @@ pub struct IssuerSpecAcmeSolverDns01Cloudflare {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub api_token_secret_ref: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef,
+        Box<crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef>,
     >,
     /// Email of the account, only required when using API key based authentication.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub email: Option<String>,
+    pub email: Option<::kubegen_runtime::Str>,
 }
 /// CNAMEStrategy configures how the DNS01 provider should handle CNAME
 /// records when found in DNS zones.
@@ -577,7 +593,7 @@ pub struct IssuerSpecAcmeSolverDns01Rfc2136 {
     /// enclosed in square brackets (e.g [2001:db8::1]); port is optional.
     /// This field is required.
     #[serde(default)]
-    pub nameserver: String,
+    pub nameserver: ::kubegen_runtime::Str,
     /// Protocol to use for dynamic DNS update queries. Valid values are (case-sensitive) ``TCP`` and ``UDP``; ``UDP`` (default).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub protocol: Option<
@@ -592,7 +608,7 @@ pub struct IssuerSpecAcmeSolverDns01Rfc2136 {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub tsig_algorithm: Option<String>,
+    pub tsig_algorithm: Option<::kubegen_runtime::Str>,
     /// The TSIG Key name configured in the DNS.
     /// If ``tsigSecretSecretRef`` is defined, this field is required.
     #[serde(
@@ -600,7 +616,7 @@ pub struct IssuerSpecAcmeSolverDns01Rfc2136 {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub tsig_key_name: Option<String>,
+    pub tsig_key_name: Option<::kubegen_runtime::Str>,
     /// The name of the secret containing the TSIG value.
     /// If ``tsigKeyName`` is defined, this field is required.
     #[serde(
@@ -609,7 +625,7 @@ pub struct IssuerSpecAcmeSolverDns01Rfc2136 {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub tsig_secret_secret_ref: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef,
+        Box<crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef>,
     >,
 }
 /// Protocol to use for dynamic DNS update queries. Valid values are (case-sensitive) ``TCP`` and ``UDP``; ``UDP`` (default).
@@ -638,7 +654,7 @@ pub struct IssuerSpecAcmeSolverDns01Route53 {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub access_key_id: Option<String>,
+    pub access_key_id: Option<::kubegen_runtime::Str>,
     /// The SecretAccessKey is used for authentication. If set, pull the AWS
     /// access key ID from a key within a Kubernetes Secret.
     /// Cannot be set when AccessKeyID is set.
@@ -651,18 +667,20 @@ pub struct IssuerSpecAcmeSolverDns01Route53 {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub access_key_id_secret_ref: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef,
+        Box<crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef>,
     >,
     /// Auth configures how cert-manager authenticates.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub auth: Option<crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Route53Auth>,
+    pub auth: Option<
+        Box<crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Route53Auth>,
+    >,
     /// If set, the provider will manage only this zone in Route53 and will not do a lookup using the route53:ListHostedZonesByName api call.
     #[serde(
         rename = "hostedZoneID",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub hosted_zone_id: Option<String>,
+    pub hosted_zone_id: Option<::kubegen_runtime::Str>,
     /// Override the AWS region.
     ///
     /// Route53 is a global service and does not have regional endpoints but the
@@ -686,11 +704,11 @@ pub struct IssuerSpecAcmeSolverDns01Route53 {
     /// [Amazon EKS Pod Identity Agent](https://github.com/aws/eks-pod-identity-agent),
     /// In this case this `region` field value is ignored.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub region: Option<String>,
+    pub region: Option<::kubegen_runtime::Str>,
     /// Role is a Role ARN which the Route53 provider will assume using either the explicit credentials AccessKeyID/SecretAccessKey
     /// or the inferred credentials from environment variables, shared credentials file or AWS Instance metadata
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub role: Option<String>,
+    pub role: Option<::kubegen_runtime::Str>,
     /// The SecretAccessKey is used for authentication.
     /// If neither the Access Key nor Key ID are set, we fall back to using env
     /// vars, shared credentials file, or AWS Instance metadata,
@@ -701,7 +719,7 @@ pub struct IssuerSpecAcmeSolverDns01Route53 {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub secret_access_key_secret_ref: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef,
+        Box<crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef>,
     >,
 }
 /// Auth configures how cert-manager authenticates.
@@ -741,12 +759,12 @@ pub struct IssuerSpecAcmeSolverDns01Webhook {
     /// This should be the same as the GroupName specified in the webhook
     /// provider implementation.
     #[serde(rename = "groupName", default)]
-    pub group_name: String,
+    pub group_name: ::kubegen_runtime::Str,
     /// The name of the solver to use, as defined in the webhook provider
     /// implementation.
     /// This will typically be the name of the provider, e.g., 'cloudflare'.
     #[serde(rename = "solverName", default)]
-    pub solver_name: String,
+    pub solver_name: ::kubegen_runtime::Str,
 }
 /// Configures cert-manager to attempt to complete authorizations by
 /// performing the HTTP01 challenge flow.
@@ -764,14 +782,16 @@ pub struct IssuerSpecAcmeSolverHttp01 {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub gateway_http_route: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoute,
+        Box<crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoute>,
     >,
     /// The ingress based HTTP01 challenge solver will solve challenges by
     /// creating or modifying Ingress resources in order to route requests for
     /// '/.well-known/acme-challenge/XYZ' to 'challenge solver' pods that are
     /// provisioned by cert-manager for each Challenge to be completed.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub ingress: Option<crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01Ingress>,
+    pub ingress: Option<
+        Box<crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01Ingress>,
+    >,
 }
 /// The Gateway API is a sig-network community API that models service networking
 /// in Kubernetes (https://gateway-api.sigs.k8s.io/). The Gateway solver will
@@ -782,7 +802,7 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoute {
     /// Custom labels that will be applied to HTTPRoutes created by cert-manager
     /// while solving HTTP-01 challenges.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub labels: Option<::std::collections::BTreeMap<String, String>>,
+    pub labels: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     /// When solving an HTTP-01 challenge, cert-manager creates an HTTPRoute.
     /// cert-manager needs to know which parentRefs should be used when creating
     /// the HTTPRoute. Usually, the parentRef references a Gateway. See:
@@ -790,6 +810,7 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoute {
     #[serde(
         rename = "parentRefs",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub parent_refs: Option<
@@ -805,7 +826,9 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoute {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub pod_template: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplate,
+        Box<
+            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplate,
+        >,
     >,
     /// Optional service type for Kubernetes solver service. Supported values
     /// are NodePort or ClusterIP. If unset, defaults to NodePort.
@@ -814,7 +837,7 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoute {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub service_type: Option<String>,
+    pub service_type: Option<::kubegen_runtime::Str>,
 }
 /// ParentReference identifies an API object (usually a Gateway) that can be considered
 /// a parent of this resource (usually a route). There are two kinds of parent resources
@@ -837,7 +860,7 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRef {
     ///
     /// Support: Core
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub group: Option<String>,
+    pub group: Option<::kubegen_runtime::Str>,
     /// Kind is kind of the referent.
     ///
     /// There are two kinds of parent resources with "Core" support:
@@ -847,12 +870,12 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRef {
     ///
     /// Support for other resources is Implementation-Specific.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<::kubegen_runtime::Str>,
     /// Name is the name of the referent.
     ///
     /// Support: Core
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
     /// Namespace is the namespace of the referent. When unspecified, this refers
     /// to the local namespace of the Route.
     ///
@@ -876,7 +899,7 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRef {
     ///
     /// Support: Core
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub namespace: Option<String>,
+    pub namespace: Option<::kubegen_runtime::Str>,
     /// Port is the network port this Route targets. It can be interpreted
     /// differently based on the type of parent resource.
     ///
@@ -938,7 +961,7 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRef {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub section_name: Option<String>,
+    pub section_name: Option<::kubegen_runtime::Str>,
 }
 /// Optional pod template used to configure the ACME challenge solver pods
 /// used for HTTP01 challenges.
@@ -950,7 +973,9 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplate {
     /// will override the in-built values.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub metadata: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateMetadata,
+        Box<
+            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateMetadata,
+        >,
     >,
     /// PodSpec defines overrides for the HTTP01 challenge solver pod.
     /// Check ACMEChallengeSolverHTTP01IngressPodSpec to find out currently supported fields.
@@ -968,10 +993,10 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplate {
 pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateMetadata {
     /// Annotations that should be added to the created ACME HTTP01 solver pods.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub annotations: Option<::std::collections::BTreeMap<String, String>>,
+    pub annotations: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     /// Labels that should be added to the created ACME HTTP01 solver pods.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub labels: Option<::std::collections::BTreeMap<String, String>>,
+    pub labels: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
 }
 /// PodSpec defines overrides for the HTTP01 challenge solver pod.
 /// Check ACMEChallengeSolverHTTP01IngressPodSpec to find out currently supported fields.
@@ -981,12 +1006,15 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpec {
     /// If specified, the pod's scheduling constraints
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub affinity: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinity,
+        Box<
+            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinity,
+        >,
     >,
     /// If specified, the pod's imagePullSecrets
     #[serde(
         rename = "imagePullSecrets",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub image_pull_secrets: Option<
@@ -1002,14 +1030,14 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub node_selector: Option<::std::collections::BTreeMap<String, String>>,
+    pub node_selector: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     /// If specified, the pod's priorityClassName.
     #[serde(
         rename = "priorityClassName",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub priority_class_name: Option<String>,
+    pub priority_class_name: Option<::kubegen_runtime::Str>,
     /// If specified, the pod's resource requirements.
     /// These values override the global resource configuration flags.
     /// Note that when only specifying resource limits, ensure they are greater than or equal
@@ -1018,7 +1046,9 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpec {
     /// Kubernetes will reject pod creation if limits are lower than requests, causing challenge failures.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub resources: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecResources,
+        Box<
+            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecResources,
+        >,
     >,
     /// If specified, the pod's security context
     #[serde(
@@ -1027,7 +1057,9 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpec {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub security_context: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContext,
+        Box<
+            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContext,
+        >,
     >,
     /// If specified, the pod's service account
     #[serde(
@@ -1035,9 +1067,13 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub service_account_name: Option<String>,
+    pub service_account_name: Option<::kubegen_runtime::Str>,
     /// If specified, the pod's tolerations.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub tolerations: Option<
         Vec<
             crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecToleration,
@@ -1054,7 +1090,9 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinity {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub node_affinity: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinity,
+        Box<
+            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinity,
+        >,
     >,
     /// Describes pod affinity scheduling rules (e.g. co-locate this pod in the same node, zone, etc. as some other pod(s)).
     #[serde(
@@ -1063,7 +1101,9 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinity {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub pod_affinity: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinity,
+        Box<
+            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinity,
+        >,
     >,
     /// Describes pod anti-affinity scheduling rules (e.g. avoid putting this pod in the same node, zone, etc. as some other pod(s)).
     #[serde(
@@ -1072,7 +1112,9 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinity {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub pod_anti_affinity: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinity,
+        Box<
+            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinity,
+        >,
     >,
 }
 /// Describes node affinity scheduling rules for the pod.
@@ -1090,6 +1132,7 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNode
     #[serde(
         rename = "preferredDuringSchedulingIgnoredDuringExecution",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub preferred_during_scheduling_ignored_during_execution: Option<
@@ -1129,6 +1172,7 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNode
     #[serde(
         rename = "matchExpressions",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub match_expressions: Option<
@@ -1140,6 +1184,7 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNode
     #[serde(
         rename = "matchFields",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub match_fields: Option<
@@ -1154,18 +1199,22 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNode
 pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpression {
     /// The label key that the selector applies to.
     #[serde(default)]
-    pub key: String,
+    pub key: ::kubegen_runtime::Str,
     /// Represents a key's relationship to a set of values.
     /// Valid operators are In, NotIn, Exists, DoesNotExist. Gt, and Lt.
     #[serde(default)]
-    pub operator: String,
+    pub operator: ::kubegen_runtime::Str,
     /// An array of string values. If the operator is In or NotIn,
     /// the values array must be non-empty. If the operator is Exists or DoesNotExist,
     /// the values array must be empty. If the operator is Gt or Lt, the values
     /// array must have a single element, which will be interpreted as an integer.
     /// This array is replaced during a strategic merge patch.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub values: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub values: Option<Vec<::kubegen_runtime::Str>>,
 }
 /// If the affinity requirements specified by this field are not met at
 /// scheduling time, the pod will not be scheduled onto the node.
@@ -1175,7 +1224,11 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNode
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution {
     /// Required. A list of node selector terms. The terms are ORed.
-    #[serde(rename = "nodeSelectorTerms", default)]
+    #[serde(
+        rename = "nodeSelectorTerms",
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::vec"
+    )]
     pub node_selector_terms: Vec<
         crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference,
     >,
@@ -1195,6 +1248,7 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodA
     #[serde(
         rename = "preferredDuringSchedulingIgnoredDuringExecution",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub preferred_during_scheduling_ignored_during_execution: Option<
@@ -1212,6 +1266,7 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodA
     #[serde(
         rename = "requiredDuringSchedulingIgnoredDuringExecution",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub required_during_scheduling_ignored_during_execution: Option<
@@ -1247,7 +1302,9 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodA
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub label_selector: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector,
+        Box<
+            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector,
+        >,
     >,
     /// MatchLabelKeys is a set of pod label keys to select which pods will
     /// be taken into consideration. The keys are used to lookup values from the
@@ -1260,9 +1317,10 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodA
     #[serde(
         rename = "matchLabelKeys",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub match_label_keys: Option<Vec<String>>,
+    pub match_label_keys: Option<Vec<::kubegen_runtime::Str>>,
     /// MismatchLabelKeys is a set of pod label keys to select which pods will
     /// be taken into consideration. The keys are used to lookup values from the
     /// incoming pod labels, those key-value labels are merged with `labelSelector` as `key notin (value)`
@@ -1274,9 +1332,10 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodA
     #[serde(
         rename = "mismatchLabelKeys",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub mismatch_label_keys: Option<Vec<String>>,
+    pub mismatch_label_keys: Option<Vec<::kubegen_runtime::Str>>,
     /// A label query over the set of namespaces that the term applies to.
     /// The term is applied to the union of the namespaces selected by this field
     /// and the ones listed in the namespaces field.
@@ -1288,21 +1347,27 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodA
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub namespace_selector: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector,
+        Box<
+            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector,
+        >,
     >,
     /// namespaces specifies a static list of namespace names that the term applies to.
     /// The term is applied to the union of the namespaces listed in this field
     /// and the ones selected by namespaceSelector.
     /// null or empty namespaces list and null namespaceSelector means "this pod's namespace".
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub namespaces: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub namespaces: Option<Vec<::kubegen_runtime::Str>>,
     /// This pod should be co-located (affinity) or not co-located (anti-affinity) with the pods matching
     /// the labelSelector in the specified namespaces, where co-located is defined as running on a node
     /// whose value of the label with key topologyKey matches that of any node on which any of the
     /// selected pods is running.
     /// Empty topologyKey is not allowed.
     #[serde(rename = "topologyKey", default)]
-    pub topology_key: String,
+    pub topology_key: ::kubegen_runtime::Str,
 }
 /// A label query over a set of resources, in this case pods.
 /// If it's null, this PodAffinityTerm matches with no Pods.
@@ -1312,6 +1377,7 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodA
     #[serde(
         rename = "matchExpressions",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub match_expressions: Option<
@@ -1327,7 +1393,7 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodA
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub match_labels: Option<::std::collections::BTreeMap<String, String>>,
+    pub match_labels: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
 }
 /// LocalObjectReference contains enough information to let you locate the
 /// referenced object inside the same namespace.
@@ -1339,7 +1405,7 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecImagePullSec
     /// almost certainly wrong.
     /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<::kubegen_runtime::Str>,
 }
 /// If specified, the pod's resource requirements.
 /// These values override the global resource configuration flags.
@@ -1352,17 +1418,13 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecResources {
     /// Limits describes the maximum amount of compute resources allowed.
     /// More info: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub limits: Option<
-        ::std::collections::BTreeMap<String, ::kubegen_runtime::IntOrString>,
-    >,
+    pub limits: Option<::kubegen_runtime::StringMap<::kubegen_runtime::IntOrString>>,
     /// Requests describes the minimum amount of compute resources required.
     /// If Requests is omitted for a container, it defaults to Limits if that is explicitly specified,
     /// otherwise to the global values configured via controller flags. Requests cannot exceed Limits.
     /// More info: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub requests: Option<
-        ::std::collections::BTreeMap<String, ::kubegen_runtime::IntOrString>,
-    >,
+    pub requests: Option<::kubegen_runtime::StringMap<::kubegen_runtime::IntOrString>>,
 }
 /// If specified, the pod's security context
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -1395,7 +1457,7 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityCont
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub fs_group_change_policy: Option<String>,
+    pub fs_group_change_policy: Option<::kubegen_runtime::Str>,
     /// The GID to run the entrypoint of the container process.
     /// Uses runtime default if unset.
     /// May also be set in SecurityContext.  If set in both SecurityContext and
@@ -1444,7 +1506,9 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityCont
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub se_linux_options: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeLinuxOptions,
+        Box<
+            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeLinuxOptions,
+        >,
     >,
     /// The seccomp options to use by the containers in this pod.
     /// Note that this field cannot be set when spec.os.name is windows.
@@ -1454,7 +1518,9 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityCont
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub seccomp_profile: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeccompProfile,
+        Box<
+            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeccompProfile,
+        >,
     >,
     /// A list of groups applied to the first process run in each container, in addition
     /// to the container's primary GID, the fsGroup (if specified), and group memberships
@@ -1466,13 +1532,18 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityCont
     #[serde(
         rename = "supplementalGroups",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub supplemental_groups: Option<Vec<i64>>,
     /// Sysctls hold a list of namespaced sysctls used for the pod. Pods with unsupported
     /// sysctls (by the container runtime) might fail to launch.
     /// Note that this field cannot be set when spec.os.name is windows.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub sysctls: Option<
         Vec<
             crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSysctl,
@@ -1489,20 +1560,20 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityCont
 pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeLinuxOptions {
     /// Level is SELinux level label that applies to the container.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub level: Option<String>,
+    pub level: Option<::kubegen_runtime::Str>,
     /// Role is a SELinux role label that applies to the container.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub role: Option<String>,
+    pub role: Option<::kubegen_runtime::Str>,
     /// Type is a SELinux type label that applies to the container.
     #[serde(
         rename = "type",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub type_: Option<String>,
+    pub type_: Option<::kubegen_runtime::Str>,
     /// User is a SELinux user label that applies to the container.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub user: Option<String>,
+    pub user: Option<::kubegen_runtime::Str>,
 }
 /// The seccomp options to use by the containers in this pod.
 /// Note that this field cannot be set when spec.os.name is windows.
@@ -1517,7 +1588,7 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityCont
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub localhost_profile: Option<String>,
+    pub localhost_profile: Option<::kubegen_runtime::Str>,
     /// type indicates which kind of seccomp profile will be applied.
     /// Valid options are:
     ///
@@ -1525,17 +1596,17 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityCont
     /// RuntimeDefault - the container runtime default profile should be used.
     /// Unconfined - no profile should be applied.
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: ::kubegen_runtime::Str,
 }
 /// Sysctl defines a kernel parameter to be set
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSysctl {
     /// Name of a property to set
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
     /// Value of a property to set
     #[serde(default)]
-    pub value: String,
+    pub value: ::kubegen_runtime::Str,
 }
 /// The pod this Toleration is attached to tolerates any taint that matches
 /// the triple <key,value,effect> using the matching operator <operator>.
@@ -1544,18 +1615,18 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecToleration {
     /// Effect indicates the taint effect to match. Empty means match all taint effects.
     /// When specified, allowed values are NoSchedule, PreferNoSchedule and NoExecute.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub effect: Option<String>,
+    pub effect: Option<::kubegen_runtime::Str>,
     /// Key is the taint key that the toleration applies to. Empty means match all taint keys.
     /// If the key is empty, operator must be Exists; this combination means to match all values and all keys.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub key: Option<String>,
+    pub key: Option<::kubegen_runtime::Str>,
     /// Operator represents a key's relationship to the value.
     /// Valid operators are Exists, Equal, Lt, and Gt. Defaults to Equal.
     /// Exists is equivalent to wildcard for value, so that a pod can
     /// tolerate all taints of a particular category.
     /// Lt and Gt perform numeric comparisons (requires feature gate TaintTolerationComparisonOperators).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub operator: Option<String>,
+    pub operator: Option<::kubegen_runtime::Str>,
     /// TolerationSeconds represents the period of time the toleration (which must be
     /// of effect NoExecute, otherwise this field is ignored) tolerates the taint. By default,
     /// it is not set, which means tolerate the taint forever (do not evict). Zero and
@@ -1569,7 +1640,7 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecToleration {
     /// Value is the taint value the toleration matches to.
     /// If the operator is Exists, the value should be empty, otherwise just a regular string.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<::kubegen_runtime::Str>,
 }
 /// The ingress based HTTP01 challenge solver will solve challenges by
 /// creating or modifying Ingress resources in order to route requests for
@@ -1582,7 +1653,7 @@ pub struct IssuerSpecAcmeSolverHttp01Ingress {
     /// challenge solver. Only one of `class`, `name` or `ingressClassName` may
     /// be specified.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub class: Option<String>,
+    pub class: Option<::kubegen_runtime::Str>,
     /// This field configures the field `ingressClassName` on the created Ingress
     /// resources used to solve ACME challenges that use this challenge solver.
     /// This is the recommended way of configuring the ingress class. Only one of
@@ -1592,7 +1663,7 @@ pub struct IssuerSpecAcmeSolverHttp01Ingress {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub ingress_class_name: Option<String>,
+    pub ingress_class_name: Option<::kubegen_runtime::Str>,
     /// Optional ingress template used to configure the ACME challenge solver
     /// ingress used for HTTP01 challenges.
     #[serde(
@@ -1601,7 +1672,7 @@ pub struct IssuerSpecAcmeSolverHttp01Ingress {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub ingress_template: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01IngressIngressTemplate,
+        Box<crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01IngressIngressTemplate>,
     >,
     /// The name of the ingress resource that should have ACME challenge solving
     /// routes inserted into it in order to solve HTTP01 challenges.
@@ -1610,7 +1681,7 @@ pub struct IssuerSpecAcmeSolverHttp01Ingress {
     /// ingress resources. Only one of `class`, `name` or `ingressClassName` may
     /// be specified.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<::kubegen_runtime::Str>,
     /// Optional pod template used to configure the ACME challenge solver pods
     /// used for HTTP01 challenges.
     #[serde(
@@ -1619,7 +1690,9 @@ pub struct IssuerSpecAcmeSolverHttp01Ingress {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub pod_template: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplate,
+        Box<
+            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplate,
+        >,
     >,
     /// Optional service type for Kubernetes solver service. Supported values
     /// are NodePort or ClusterIP. If unset, defaults to NodePort.
@@ -1628,7 +1701,7 @@ pub struct IssuerSpecAcmeSolverHttp01Ingress {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub service_type: Option<String>,
+    pub service_type: Option<::kubegen_runtime::Str>,
 }
 /// Optional ingress template used to configure the ACME challenge solver
 /// ingress used for HTTP01 challenges.
@@ -1640,7 +1713,9 @@ pub struct IssuerSpecAcmeSolverHttp01IngressIngressTemplate {
     /// will override the in-built values.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub metadata: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateMetadata,
+        Box<
+            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateMetadata,
+        >,
     >,
 }
 /// Selector selects a set of DNSNames on the Certificate resource that
@@ -1660,9 +1735,10 @@ pub struct IssuerSpecAcmeSolverSelector {
     #[serde(
         rename = "dnsNames",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub dns_names: Option<Vec<String>>,
+    pub dns_names: Option<Vec<::kubegen_runtime::Str>>,
     /// List of DNSZones that this solver will be used to solve.
     /// The most specific DNS zone match specified here will take precedence
     /// over other DNS zone matches, so a solver specifying sys.example.com
@@ -1675,9 +1751,10 @@ pub struct IssuerSpecAcmeSolverSelector {
     #[serde(
         rename = "dnsZones",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub dns_zones: Option<Vec<String>>,
+    pub dns_zones: Option<Vec<::kubegen_runtime::Str>>,
     /// A label selector that is used to refine the set of certificate's that
     /// this challenge solver will apply to.
     #[serde(
@@ -1685,7 +1762,7 @@ pub struct IssuerSpecAcmeSolverSelector {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub match_labels: Option<::std::collections::BTreeMap<String, String>>,
+    pub match_labels: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
 }
 /// CA configures this issuer to sign certificates using a signing CA keypair
 /// stored in a Secret resource.
@@ -1698,18 +1775,20 @@ pub struct IssuerSpecCa {
     #[serde(
         rename = "crlDistributionPoints",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub crl_distribution_points: Option<Vec<String>>,
+    pub crl_distribution_points: Option<Vec<::kubegen_runtime::Str>>,
     /// IssuingCertificateURLs is a list of URLs which this issuer should embed into certificates
     /// it creates. See https://www.rfc-editor.org/rfc/rfc5280#section-4.2.2.1 for more details.
     /// As an example, such a URL might be "http://ca.domain.com/ca.crt".
     #[serde(
         rename = "issuingCertificateURLs",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub issuing_certificate_urls: Option<Vec<String>>,
+    pub issuing_certificate_urls: Option<Vec<::kubegen_runtime::Str>>,
     /// The OCSP server list is an X.509 v3 extension that defines a list of
     /// URLs of OCSP responders. The OCSP responders can be queried for the
     /// revocation status of an issued certificate. If not set, the
@@ -1718,13 +1797,14 @@ pub struct IssuerSpecCa {
     #[serde(
         rename = "ocspServers",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub ocsp_servers: Option<Vec<String>>,
+    pub ocsp_servers: Option<Vec<::kubegen_runtime::Str>>,
     /// SecretName is the name of the secret used to sign Certificates issued
     /// by this Issuer.
     #[serde(rename = "secretName", default)]
-    pub secret_name: String,
+    pub secret_name: ::kubegen_runtime::Str,
 }
 /// SelfSigned configures this issuer to 'self sign' certificates using the
 /// private key used to create the CertificateRequest object.
@@ -1736,9 +1816,10 @@ pub struct IssuerSpecSelfSigned {
     #[serde(
         rename = "crlDistributionPoints",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub crl_distribution_points: Option<Vec<String>>,
+    pub crl_distribution_points: Option<Vec<::kubegen_runtime::Str>>,
 }
 /// Vault configures this issuer to sign certificates using a HashiCorp Vault
 /// PKI backend.
@@ -1771,7 +1852,7 @@ pub struct IssuerSpecVault {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub ca_bundle_secret_ref: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef,
+        Box<crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef>,
     >,
     /// Reference to a Secret containing a PEM-encoded Client Certificate to use when the
     /// Vault server requires mTLS.
@@ -1781,7 +1862,7 @@ pub struct IssuerSpecVault {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub client_cert_secret_ref: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef,
+        Box<crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef>,
     >,
     /// Reference to a Secret containing a PEM-encoded Client Private Key to use when the
     /// Vault server requires mTLS.
@@ -1791,19 +1872,19 @@ pub struct IssuerSpecVault {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub client_key_secret_ref: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef,
+        Box<crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef>,
     >,
     /// Name of the vault namespace. Namespaces is a set of features within Vault Enterprise that allows Vault environments to support Secure Multi-tenancy. e.g: "ns1"
     /// More about namespaces can be found here https://www.vaultproject.io/docs/enterprise/namespaces
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub namespace: Option<String>,
+    pub namespace: Option<::kubegen_runtime::Str>,
     /// Path is the mount path of the Vault PKI backend's `sign` endpoint, e.g:
     /// "my_pki_mount/sign/my-role-name".
     #[serde(default)]
-    pub path: String,
+    pub path: ::kubegen_runtime::Str,
     /// Server is the connection address for the Vault server, e.g: "https://vault.example.com:8200".
     #[serde(default)]
-    pub server: String,
+    pub server: ::kubegen_runtime::Str,
     /// ServerName is used to verify the hostname on the returned certificates
     /// by the Vault server.
     #[serde(
@@ -1811,7 +1892,7 @@ pub struct IssuerSpecVault {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub server_name: Option<String>,
+    pub server_name: Option<::kubegen_runtime::Str>,
 }
 /// Auth configures how cert-manager authenticates with the Vault server.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -1823,12 +1904,12 @@ pub struct IssuerSpecVaultAuth {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub app_role: Option<crate::cert_manager_io_v1::IssuerSpecVaultAuthAppRole>,
+    pub app_role: Option<Box<crate::cert_manager_io_v1::IssuerSpecVaultAuthAppRole>>,
     /// AWS authenticates with Vault using AWS IAM authentication.
     /// This allows authentication using IAM roles for service accounts (IRSA),
     /// EKS Pod Identity (PIA), or ambient credentials (EC2 instance profiles, ECS task role).
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub aws: Option<crate::cert_manager_io_v1::IssuerSpecVaultAuthAws>,
+    pub aws: Option<Box<crate::cert_manager_io_v1::IssuerSpecVaultAuthAws>>,
     /// ClientCertificate authenticates with Vault by presenting a client
     /// certificate during the request's TLS handshake.
     /// Works only when using HTTPS protocol.
@@ -1838,12 +1919,14 @@ pub struct IssuerSpecVaultAuth {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub client_certificate: Option<
-        crate::cert_manager_io_v1::IssuerSpecVaultAuthClientCertificate,
+        Box<crate::cert_manager_io_v1::IssuerSpecVaultAuthClientCertificate>,
     >,
     /// Kubernetes authenticates with Vault by passing the ServiceAccount
     /// token stored in the named Secret resource to the Vault server.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub kubernetes: Option<crate::cert_manager_io_v1::IssuerSpecVaultAuthKubernetes>,
+    pub kubernetes: Option<
+        Box<crate::cert_manager_io_v1::IssuerSpecVaultAuthKubernetes>,
+    >,
     /// TokenSecretRef authenticates with Vault by presenting a token.
     #[serde(
         rename = "tokenSecretRef",
@@ -1851,7 +1934,7 @@ pub struct IssuerSpecVaultAuth {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub token_secret_ref: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef,
+        Box<crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef>,
     >,
 }
 /// AppRole authenticates with Vault using the App Role auth mechanism,
@@ -1861,11 +1944,11 @@ pub struct IssuerSpecVaultAuthAppRole {
     /// Path where the App Role authentication backend is mounted in Vault, e.g:
     /// "approle"
     #[serde(default)]
-    pub path: String,
+    pub path: ::kubegen_runtime::Str,
     /// RoleID configured in the App Role authentication backend when setting
     /// up the authentication backend in Vault.
     #[serde(rename = "roleId", default)]
-    pub role_id: String,
+    pub role_id: ::kubegen_runtime::Str,
     /// Reference to a key in a Secret that contains the App Role secret used
     /// to authenticate with Vault.
     /// The `key` field must be specified and denotes which entry within the Secret
@@ -1886,7 +1969,7 @@ pub struct IssuerSpecVaultAuthAws {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub iam_role_arn: Option<String>,
+    pub iam_role_arn: Option<::kubegen_runtime::Str>,
     /// The Vault mountPath here is the mount path to use when authenticating with
     /// Vault. For example, setting a value to `/v1/auth/foo`, will use the path
     /// `/v1/auth/foo/login` to authenticate with Vault. If unspecified, the
@@ -1896,15 +1979,15 @@ pub struct IssuerSpecVaultAuthAws {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub mount_path: Option<String>,
+    pub mount_path: Option<::kubegen_runtime::Str>,
     /// The AWS region to use for authentication. If not specified, the region
     /// will be determined from AWS_REGION or AWS_DEFAULT_REGION environment
     /// variables, falling back to "us-east-1" if not set.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub region: Option<String>,
+    pub region: Option<::kubegen_runtime::Str>,
     /// A required field containing the Vault Role to assume when authenticating.
     #[serde(default)]
-    pub role: String,
+    pub role: ::kubegen_runtime::Str,
     /// A reference to a service account that will be used to request a web identity
     /// token for IRSA (IAM Roles for Service Accounts) authentication.
     #[serde(
@@ -1913,7 +1996,7 @@ pub struct IssuerSpecVaultAuthAws {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub service_account_ref: Option<
-        crate::cert_manager_io_v1::IssuerSpecVaultAuthAwsServiceAccountRef,
+        Box<crate::cert_manager_io_v1::IssuerSpecVaultAuthAwsServiceAccountRef>,
     >,
     /// The Vault header value to include in the STS signing request.
     /// This is used to prevent replay attacks.
@@ -1922,7 +2005,7 @@ pub struct IssuerSpecVaultAuthAws {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub vault_header_value: Option<String>,
+    pub vault_header_value: Option<::kubegen_runtime::Str>,
 }
 /// A reference to a service account that will be used to request a web identity
 /// token for IRSA (IAM Roles for Service Accounts) authentication.
@@ -1930,11 +2013,15 @@ pub struct IssuerSpecVaultAuthAws {
 pub struct IssuerSpecVaultAuthAwsServiceAccountRef {
     /// TokenAudiences is an optional list of extra audiences to include in the token passed to Vault.
     /// The default audiences are always included in the token.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub audiences: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub audiences: Option<Vec<::kubegen_runtime::Str>>,
     /// Name of the ServiceAccount used to request a token.
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
 }
 /// ClientCertificate authenticates with Vault by presenting a client
 /// certificate during the request's TLS handshake.
@@ -1950,11 +2037,11 @@ pub struct IssuerSpecVaultAuthClientCertificate {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub mount_path: Option<String>,
+    pub mount_path: Option<::kubegen_runtime::Str>,
     /// Name of the certificate role to authenticate against.
     /// If not set, matching any certificate role, if available.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<::kubegen_runtime::Str>,
     /// Reference to Kubernetes Secret of type "kubernetes.io/tls" (hence containing
     /// tls.crt and tls.key) used to authenticate to Vault using TLS client
     /// authentication.
@@ -1963,7 +2050,7 @@ pub struct IssuerSpecVaultAuthClientCertificate {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub secret_name: Option<String>,
+    pub secret_name: Option<::kubegen_runtime::Str>,
 }
 /// Kubernetes authenticates with Vault by passing the ServiceAccount
 /// token stored in the named Secret resource to the Vault server.
@@ -1978,11 +2065,11 @@ pub struct IssuerSpecVaultAuthKubernetes {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub mount_path: Option<String>,
+    pub mount_path: Option<::kubegen_runtime::Str>,
     /// A required field containing the Vault Role to assume. A Role binds a
     /// Kubernetes ServiceAccount with a set of Vault policies.
     #[serde(default)]
-    pub role: String,
+    pub role: ::kubegen_runtime::Str,
     /// The required Secret field containing a Kubernetes ServiceAccount JWT used
     /// for authenticating with Vault. Use of 'ambient credentials' is not
     /// supported.
@@ -1991,7 +2078,9 @@ pub struct IssuerSpecVaultAuthKubernetes {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub secret_ref: Option<crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef>,
+    pub secret_ref: Option<
+        Box<crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef>,
+    >,
     /// A reference to a service account that will be used to request a bound
     /// token (also known as "projected token"). Compared to using "secretRef",
     /// using this field means that you don't rely on statically bound tokens. To
@@ -2003,7 +2092,7 @@ pub struct IssuerSpecVaultAuthKubernetes {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub service_account_ref: Option<
-        crate::cert_manager_io_v1::IssuerSpecVaultAuthAwsServiceAccountRef,
+        Box<crate::cert_manager_io_v1::IssuerSpecVaultAuthAwsServiceAccountRef>,
     >,
 }
 /// Venafi configures this issuer to sign certificates using a CyberArk Certificate Manager Self-Hosted
@@ -2013,21 +2102,21 @@ pub struct IssuerSpecVenafi {
     /// Cloud specifies the CyberArk Certificate Manager SaaS configuration settings.
     /// Only one of CyberArk Certificate Manager may be specified.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub cloud: Option<crate::cert_manager_io_v1::IssuerSpecVenafiCloud>,
+    pub cloud: Option<Box<crate::cert_manager_io_v1::IssuerSpecVenafiCloud>>,
     /// NGTS specifies Palo Alto Networks Next Generation Trust Services (NGTS) configuration
     /// using OAuth 2.0 Client Credentials. Only one of tpp, cloud, or ngts may be specified.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub ngts: Option<crate::cert_manager_io_v1::IssuerSpecVenafiNgts>,
+    pub ngts: Option<Box<crate::cert_manager_io_v1::IssuerSpecVenafiNgts>>,
     /// TPP specifies CyberArk Certificate Manager Self-Hosted configuration settings.
     /// Only one of CyberArk Certificate Manager may be specified.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub tpp: Option<crate::cert_manager_io_v1::IssuerSpecVenafiTpp>,
+    pub tpp: Option<Box<crate::cert_manager_io_v1::IssuerSpecVenafiTpp>>,
     /// Zone is the Certificate Manager Policy Zone to use for this issuer.
     /// All requests made to the Certificate Manager platform will be restricted by the named
     /// zone policy.
     /// This field is required.
     #[serde(default)]
-    pub zone: String,
+    pub zone: ::kubegen_runtime::Str,
 }
 /// Cloud specifies the CyberArk Certificate Manager SaaS configuration settings.
 /// Only one of CyberArk Certificate Manager may be specified.
@@ -2039,7 +2128,7 @@ pub struct IssuerSpecVenafiCloud {
     /// URL is the base URL for CyberArk Certificate Manager SaaS.
     /// Defaults to "https://api.venafi.cloud/".
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub url: Option<String>,
+    pub url: Option<::kubegen_runtime::Str>,
 }
 /// NGTS specifies Palo Alto Networks Next Generation Trust Services (NGTS) configuration
 /// using OAuth 2.0 Client Credentials. Only one of tpp, cloud, or ngts may be specified.
@@ -2058,16 +2147,16 @@ pub struct IssuerSpecVenafiNgts {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub token_endpoint: Option<String>,
+    pub token_endpoint: Option<::kubegen_runtime::Str>,
     /// TSGID is the Tenant Service Group ID used to scope the OAuth 2.0 access token,
     /// for example "1234567890". The tsg_id: prefix is added automatically.
     /// This field is required.
     #[serde(rename = "tsgID", default)]
-    pub tsg_id: String,
+    pub tsg_id: ::kubegen_runtime::Str,
     /// URL is the base URL for the NGTS API endpoint.
     /// Defaults to "https://api.strata.paloaltonetworks.com/ngts" if not set.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub url: Option<String>,
+    pub url: Option<::kubegen_runtime::Str>,
 }
 /// CredentialsRef is a reference to a Kubernetes Secret containing the OAuth 2.0
 /// Client ID and Client Secret. The secret must contain the keys 'client-id' and
@@ -2077,7 +2166,7 @@ pub struct IssuerSpecVenafiNgtsCredentialsRef {
     /// Name of the resource being referred to.
     /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
 }
 /// TPP specifies CyberArk Certificate Manager Self-Hosted configuration settings.
 /// Only one of CyberArk Certificate Manager may be specified.
@@ -2104,7 +2193,7 @@ pub struct IssuerSpecVenafiTpp {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub ca_bundle_secret_ref: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef,
+        Box<crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef>,
     >,
     /// CredentialsRef is a reference to a Secret containing the CyberArk Certificate Manager Self-Hosted API credentials.
     /// The secret must contain the key 'access-token' for the Access Token Authentication,
@@ -2114,7 +2203,7 @@ pub struct IssuerSpecVenafiTpp {
     /// URL is the base URL for the vedsdk endpoint of the CyberArk Certificate Manager Self-Hosted instance,
     /// for example: "https://tpp.example.com/vedsdk".
     #[serde(default)]
-    pub url: String,
+    pub url: ::kubegen_runtime::Str,
 }
 /// Status of the Issuer. This is set and managed automatically.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -2123,10 +2212,14 @@ pub struct IssuerStatus {
     /// This field should only be set if the Issuer is configured to use an ACME
     /// server to issue certificates.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub acme: Option<crate::cert_manager_io_v1::IssuerStatusAcme>,
+    pub acme: Option<Box<crate::cert_manager_io_v1::IssuerStatusAcme>>,
     /// List of status conditions to indicate the status of a CertificateRequest.
     /// Known condition types are `Ready`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub conditions: Option<Vec<crate::cert_manager_io_v1::IssuerStatusCondition>>,
 }
 /// ACME specific status options.
@@ -2142,7 +2235,7 @@ pub struct IssuerStatusAcme {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub last_private_key_hash: Option<String>,
+    pub last_private_key_hash: Option<::kubegen_runtime::Str>,
     /// LastRegisteredEmail is the email associated with the latest registered
     /// ACME account, in order to track changes made to registered account
     /// associated with the  Issuer
@@ -2151,11 +2244,11 @@ pub struct IssuerStatusAcme {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub last_registered_email: Option<String>,
+    pub last_registered_email: Option<::kubegen_runtime::Str>,
     /// URI is the unique account identifier, which can also be used to retrieve
     /// account details from the CA
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub uri: Option<String>,
+    pub uri: Option<::kubegen_runtime::Str>,
 }
 /// IssuerCondition contains condition information for an Issuer.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -2171,7 +2264,7 @@ pub struct IssuerStatusCondition {
     /// Message is a human readable description of the details of the last
     /// transition, complementing reason.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<::kubegen_runtime::Str>,
     /// If set, this represents the .metadata.generation that the condition was
     /// set based upon.
     /// For instance, if .metadata.generation is currently 12, but the
@@ -2186,13 +2279,13 @@ pub struct IssuerStatusCondition {
     /// Reason is a brief machine readable explanation for the condition's last
     /// transition.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<::kubegen_runtime::Str>,
     /// Status of the condition, one of (`True`, `False`, `Unknown`).
     #[serde(default)]
     pub status: crate::cert_manager_io_v1::IssuerStatusConditionStatus,
     /// Type of the condition, known values are (`Ready`).
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: ::kubegen_runtime::Str,
 }
 /// Status of the condition, one of (`True`, `False`, `Unknown`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

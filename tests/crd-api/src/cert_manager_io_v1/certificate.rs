@@ -9,6 +9,7 @@ pub struct CertificateSpec {
     #[serde(
         rename = "additionalOutputFormats",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub additional_output_formats: Option<
@@ -26,14 +27,15 @@ pub struct CertificateSpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub common_name: Option<String>,
+    pub common_name: Option<::kubegen_runtime::Str>,
     /// Requested DNS subject alternative names.
     #[serde(
         rename = "dnsNames",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub dns_names: Option<Vec<String>>,
+    pub dns_names: Option<Vec<::kubegen_runtime::Str>>,
     /// Requested 'duration' (i.e. lifetime) of the Certificate. Note that the
     /// issuer may choose to ignore the requested duration, just like any other
     /// requested attribute.
@@ -42,14 +44,15 @@ pub struct CertificateSpec {
     /// Minimum accepted duration is 1 hour.
     /// Value must be in units accepted by Go time.ParseDuration https://golang.org/pkg/time/#ParseDuration.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub duration: Option<String>,
+    pub duration: Option<::kubegen_runtime::Str>,
     /// Requested email subject alternative names.
     #[serde(
         rename = "emailAddresses",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub email_addresses: Option<Vec<String>>,
+    pub email_addresses: Option<Vec<::kubegen_runtime::Str>>,
     /// Whether the KeyUsage and ExtKeyUsage extensions should be set in the encoded CSR.
     ///
     /// This option defaults to true, and should only be disabled if the target
@@ -64,9 +67,10 @@ pub struct CertificateSpec {
     #[serde(
         rename = "ipAddresses",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub ip_addresses: Option<Vec<String>>,
+    pub ip_addresses: Option<Vec<::kubegen_runtime::Str>>,
     /// Requested basic constraints isCA value.
     /// The isCA value is used to set the `isCA` field on the created CertificateRequest
     /// resources. Note that the issuer may choose to ignore the requested isCA value, just
@@ -90,7 +94,7 @@ pub struct CertificateSpec {
     pub issuer_ref: crate::cert_manager_io_v1::CertificateSpecIssuerRef,
     /// Additional keystore output formats to be stored in the Certificate's Secret.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub keystores: Option<crate::cert_manager_io_v1::CertificateSpecKeystores>,
+    pub keystores: Option<Box<crate::cert_manager_io_v1::CertificateSpecKeystores>>,
     /// Requested X.509 certificate subject, represented using the LDAP "String
     /// Representation of a Distinguished Name" [1].
     /// Important: the LDAP string format also specifies the order of the attributes
@@ -106,7 +110,7 @@ pub struct CertificateSpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub literal_subject: Option<String>,
+    pub literal_subject: Option<::kubegen_runtime::Str>,
     /// x.509 certificate NameConstraint extension which MUST NOT be used in a non-CA certificate.
     /// More Info: https://datatracker.ietf.org/doc/html/rfc5280#section-4.2.1.10
     ///
@@ -119,7 +123,7 @@ pub struct CertificateSpec {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub name_constraints: Option<
-        crate::cert_manager_io_v1::CertificateSpecNameConstraints,
+        Box<crate::cert_manager_io_v1::CertificateSpecNameConstraints>,
     >,
     /// `otherNames` is an escape hatch for SAN that allows any type. We currently restrict the support to string like otherNames, cf RFC 5280 p 37
     /// Any UTF8 String valued otherName can be passed with by setting the keys oid: x.x.x.x and UTF8Value: somevalue for `otherName`.
@@ -128,6 +132,7 @@ pub struct CertificateSpec {
     #[serde(
         rename = "otherNames",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub other_names: Option<Vec<crate::cert_manager_io_v1::CertificateSpecOtherName>>,
@@ -138,7 +143,7 @@ pub struct CertificateSpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub private_key: Option<crate::cert_manager_io_v1::CertificateSpecPrivateKey>,
+    pub private_key: Option<Box<crate::cert_manager_io_v1::CertificateSpecPrivateKey>>,
     /// How long before the currently issued certificate's expiry cert-manager should
     /// renew the certificate. For example, if a certificate is valid for 60 minutes,
     /// and `renewBefore=10m`, cert-manager will begin to attempt to renew the certificate
@@ -158,7 +163,7 @@ pub struct CertificateSpec {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub renew_before: Option<String>,
+    pub renew_before: Option<::kubegen_runtime::Str>,
     /// `renewBeforePercentage` is like `renewBefore`, except it is a relative percentage
     /// rather than an absolute duration. For example, if a certificate is valid for 60
     /// minutes, and  `renewBeforePercentage=25`, cert-manager will begin to attempt to
@@ -182,7 +187,7 @@ pub struct CertificateSpec {
     /// `renewal` allows configuration of how your certificate is renewed. If the policy mentioned is
     /// `RenewBefore` then the controller respects `renewBefore` and `renewBeforePercentage`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub renewal: Option<crate::cert_manager_io_v1::CertificateSpecRenewal>,
+    pub renewal: Option<Box<crate::cert_manager_io_v1::CertificateSpecRenewal>>,
     /// The maximum number of CertificateRequest revisions that are maintained in
     /// the Certificate's history. Each revision represents a single `CertificateRequest`
     /// created by this Certificate, either when it was created, renewed, or Spec
@@ -202,7 +207,7 @@ pub struct CertificateSpec {
     /// private key and certificate, signed by the denoted issuer. The Secret
     /// resource lives in the same namespace as the Certificate resource.
     #[serde(rename = "secretName", default)]
-    pub secret_name: String,
+    pub secret_name: ::kubegen_runtime::Str,
     /// Defines annotations and labels to be copied to the Certificate's Secret.
     /// Labels and annotations on the Secret will be changed as they appear on the
     /// SecretTemplate when added or removed. SecretTemplate annotations are added
@@ -214,7 +219,7 @@ pub struct CertificateSpec {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub secret_template: Option<
-        crate::cert_manager_io_v1::CertificateSpecSecretTemplate,
+        Box<crate::cert_manager_io_v1::CertificateSpecSecretTemplate>,
     >,
     /// Signature algorithm to use.
     /// Allowed values for RSA keys: SHA256WithRSA, SHA384WithRSA, SHA512WithRSA.
@@ -234,17 +239,25 @@ pub struct CertificateSpec {
     /// The common name attribute is specified separately in the `commonName` field.
     /// Cannot be set if the `literalSubject` field is set.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub subject: Option<crate::cert_manager_io_v1::CertificateSpecSubject>,
+    pub subject: Option<Box<crate::cert_manager_io_v1::CertificateSpecSubject>>,
     /// Requested URI subject alternative names.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub uris: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub uris: Option<Vec<::kubegen_runtime::Str>>,
     /// Requested key usages and extended key usages.
     /// These usages are used to set the `usages` field on the created CertificateRequest
     /// resources. If `encodeUsagesInRequest` is unset or set to `true`, the usages
     /// will additionally be encoded in the `request` field which contains the CSR blob.
     ///
     /// If unset, defaults to `digital signature` and `key encipherment`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub usages: Option<Vec<crate::cert_manager_io_v1::CertificateSpecUsage>>,
 }
 /// CertificateAdditionalOutputFormat defines an additional output format of a
@@ -283,14 +296,14 @@ pub struct CertificateSpecIssuerRef {
     /// Group of the issuer being referred to.
     /// Defaults to 'cert-manager.io'.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub group: Option<String>,
+    pub group: Option<::kubegen_runtime::Str>,
     /// Kind of the issuer being referred to.
     /// Defaults to 'Issuer'.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<::kubegen_runtime::Str>,
     /// Name of the issuer being referred to.
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
 }
 /// Additional keystore output formats to be stored in the Certificate's Secret.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -298,11 +311,11 @@ pub struct CertificateSpecKeystores {
     /// JKS configures options for storing a JKS keystore in the
     /// `spec.secretName` Secret resource.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub jks: Option<crate::cert_manager_io_v1::CertificateSpecKeystoresJks>,
+    pub jks: Option<Box<crate::cert_manager_io_v1::CertificateSpecKeystoresJks>>,
     /// PKCS12 configures options for storing a PKCS12 keystore in the
     /// `spec.secretName` Secret resource.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub pkcs12: Option<crate::cert_manager_io_v1::CertificateSpecKeystoresPkcs12>,
+    pub pkcs12: Option<Box<crate::cert_manager_io_v1::CertificateSpecKeystoresPkcs12>>,
 }
 /// JKS configures options for storing a JKS keystore in the
 /// `spec.secretName` Secret resource.
@@ -311,7 +324,7 @@ pub struct CertificateSpecKeystoresJks {
     /// Alias specifies the alias of the key in the keystore, required by the JKS format.
     /// If not provided, the default alias `certificate` will be used.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub alias: Option<String>,
+    pub alias: Option<::kubegen_runtime::Str>,
     /// Create enables JKS keystore creation for the Certificate.
     /// If true, a file named `keystore.jks` will be created in the target
     /// Secret resource, encrypted using the password stored in
@@ -327,7 +340,7 @@ pub struct CertificateSpecKeystoresJks {
     /// Mutually exclusive with passwordSecretRef.
     /// One of password or passwordSecretRef must provide a password with a non-zero length.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub password: Option<String>,
+    pub password: Option<::kubegen_runtime::Str>,
     /// PasswordSecretRef is a reference to a non-empty key in a Secret resource
     /// containing the password used to encrypt the JKS keystore.
     /// Mutually exclusive with password.
@@ -338,7 +351,7 @@ pub struct CertificateSpecKeystoresJks {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub password_secret_ref: Option<
-        crate::cert_manager_io_v1::CertificateSpecKeystoresJksPasswordSecretRef,
+        Box<crate::cert_manager_io_v1::CertificateSpecKeystoresJksPasswordSecretRef>,
     >,
 }
 /// PasswordSecretRef is a reference to a non-empty key in a Secret resource
@@ -351,11 +364,11 @@ pub struct CertificateSpecKeystoresJksPasswordSecretRef {
     /// Some instances of this field may be defaulted, in others it may be
     /// required.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub key: Option<String>,
+    pub key: Option<::kubegen_runtime::Str>,
     /// Name of the resource being referred to.
     /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
     #[serde(default)]
-    pub name: String,
+    pub name: ::kubegen_runtime::Str,
 }
 /// PKCS12 configures options for storing a PKCS12 keystore in the
 /// `spec.secretName` Secret resource.
@@ -376,7 +389,7 @@ pub struct CertificateSpecKeystoresPkcs12 {
     /// Mutually exclusive with passwordSecretRef.
     /// One of password or passwordSecretRef must provide a password with a non-zero length.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub password: Option<String>,
+    pub password: Option<::kubegen_runtime::Str>,
     /// PasswordSecretRef is a reference to a non-empty key in a Secret resource
     /// containing the password used to encrypt the PKCS#12 keystore.
     /// Mutually exclusive with password.
@@ -387,7 +400,7 @@ pub struct CertificateSpecKeystoresPkcs12 {
         skip_serializing_if = "::std::option::Option::is_none"
     )]
     pub password_secret_ref: Option<
-        crate::cert_manager_io_v1::CertificateSpecKeystoresJksPasswordSecretRef,
+        Box<crate::cert_manager_io_v1::CertificateSpecKeystoresJksPasswordSecretRef>,
     >,
     /// Profile specifies the key and certificate encryption algorithms and the HMAC algorithm
     /// used to create the PKCS12 keystore. Default value is `LegacyRC2` for backward compatibility.
@@ -455,12 +468,12 @@ pub struct CertificateSpecNameConstraints {
     /// of information appearing in the permitted
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub excluded: Option<
-        crate::cert_manager_io_v1::CertificateSpecNameConstraintsExcluded,
+        Box<crate::cert_manager_io_v1::CertificateSpecNameConstraintsExcluded>,
     >,
     /// Permitted contains the constraints in which the names must be located.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub permitted: Option<
-        crate::cert_manager_io_v1::CertificateSpecNameConstraintsExcluded,
+        Box<crate::cert_manager_io_v1::CertificateSpecNameConstraintsExcluded>,
     >,
 }
 /// Excluded contains the constraints which must be disallowed. Any name matching a
@@ -472,31 +485,35 @@ pub struct CertificateSpecNameConstraintsExcluded {
     #[serde(
         rename = "dnsDomains",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub dns_domains: Option<Vec<String>>,
+    pub dns_domains: Option<Vec<::kubegen_runtime::Str>>,
     /// EmailAddresses is a list of Email Addresses that are permitted or excluded.
     #[serde(
         rename = "emailAddresses",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub email_addresses: Option<Vec<String>>,
+    pub email_addresses: Option<Vec<::kubegen_runtime::Str>>,
     /// IPRanges is a list of IP Ranges that are permitted or excluded.
     /// This should be a valid CIDR notation.
     #[serde(
         rename = "ipRanges",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub ip_ranges: Option<Vec<String>>,
+    pub ip_ranges: Option<Vec<::kubegen_runtime::Str>>,
     /// URIDomains is a list of URI domains that are permitted or excluded.
     #[serde(
         rename = "uriDomains",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub uri_domains: Option<Vec<String>>,
+    pub uri_domains: Option<Vec<::kubegen_runtime::Str>>,
 }
 /// `CertificateSpecOtherName`: a nested object of this schema.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -505,7 +522,7 @@ pub struct CertificateSpecOtherName {
     /// The object identifier must be expressed as a dotted string, for
     /// example, "1.2.840.113556.1.4.221".
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub oid: Option<String>,
+    pub oid: Option<::kubegen_runtime::Str>,
     /// utf8Value is the string value of the otherName SAN.
     /// The utf8Value accepts any valid UTF8 string to set as value for the otherName SAN.
     #[serde(
@@ -513,7 +530,7 @@ pub struct CertificateSpecOtherName {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub utf8_value: Option<String>,
+    pub utf8_value: Option<::kubegen_runtime::Str>,
 }
 /// Private key options. These include the key algorithm and size, the used
 /// encoding and the rotation policy.
@@ -640,7 +657,11 @@ pub struct CertificateSpecRenewal {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub policy: Option<crate::cert_manager_io_v1::CertificateSpecRenewalPolicy>,
     /// `windows` mentions the behavior of when the renewal must happen.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub windows: Option<Vec<crate::cert_manager_io_v1::CertificateSpecRenewalWindow>>,
 }
 /// `policy` must be one of `Disabled`, `RenewBefore`.
@@ -669,15 +690,15 @@ pub struct CertificateSpecRenewalWindow {
     /// | hour (0–23)
     /// minute (0–59)
     #[serde(default)]
-    pub cron: String,
+    pub cron: ::kubegen_runtime::Str,
     /// `timezone` is IANA compliant timezone. For example America/Denver.
     /// If this field is not set, timezone is treated as UTC.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub timezone: Option<String>,
+    pub timezone: Option<::kubegen_runtime::Str>,
     /// `windowDuration` is how long the cron definition is active for.
     /// Value must be in units accepted by Go time.ParseDuration https://golang.org/pkg/time/#ParseDuration.
     #[serde(rename = "windowDuration", default)]
-    pub window_duration: String,
+    pub window_duration: ::kubegen_runtime::Str,
 }
 /// Defines annotations and labels to be copied to the Certificate's Secret.
 /// Labels and annotations on the Secret will be changed as they appear on the
@@ -688,10 +709,10 @@ pub struct CertificateSpecRenewalWindow {
 pub struct CertificateSpecSecretTemplate {
     /// Annotations is a key value map to be copied to the target Kubernetes Secret.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub annotations: Option<::std::collections::BTreeMap<String, String>>,
+    pub annotations: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     /// Labels is a key value map to be copied to the target Kubernetes Secret.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub labels: Option<::std::collections::BTreeMap<String, String>>,
+    pub labels: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
 }
 /// Signature algorithm to use.
 /// Allowed values for RSA keys: SHA256WithRSA, SHA384WithRSA, SHA512WithRSA.
@@ -730,45 +751,64 @@ pub enum CertificateSpecSignatureAlgorithm {
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CertificateSpecSubject {
     /// Countries to be used on the Certificate.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub countries: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub countries: Option<Vec<::kubegen_runtime::Str>>,
     /// Cities to be used on the Certificate.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub localities: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub localities: Option<Vec<::kubegen_runtime::Str>>,
     /// Organizational Units to be used on the Certificate.
     #[serde(
         rename = "organizationalUnits",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub organizational_units: Option<Vec<String>>,
+    pub organizational_units: Option<Vec<::kubegen_runtime::Str>>,
     /// Organizations to be used on the Certificate.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub organizations: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub organizations: Option<Vec<::kubegen_runtime::Str>>,
     /// Postal codes to be used on the Certificate.
     #[serde(
         rename = "postalCodes",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub postal_codes: Option<Vec<String>>,
+    pub postal_codes: Option<Vec<::kubegen_runtime::Str>>,
     /// State/Provinces to be used on the Certificate.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub provinces: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub provinces: Option<Vec<::kubegen_runtime::Str>>,
     /// Serial number to be used on the Certificate.
     #[serde(
         rename = "serialNumber",
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub serial_number: Option<String>,
+    pub serial_number: Option<::kubegen_runtime::Str>,
     /// Street addresses to be used on the Certificate.
     #[serde(
         rename = "streetAddresses",
         default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub street_addresses: Option<Vec<String>>,
+    pub street_addresses: Option<Vec<::kubegen_runtime::Str>>,
 }
 /// KeyUsage specifies valid usage contexts for keys.
 /// See:
@@ -869,10 +909,14 @@ pub enum CertificateSpecUsage {
 pub struct CertificateStatus {
     /// ACME stores information that is fetched from the ACME CA server.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub acme: Option<crate::cert_manager_io_v1::CertificateStatusAcme>,
+    pub acme: Option<Box<crate::cert_manager_io_v1::CertificateStatusAcme>>,
     /// List of status conditions to indicate the status of certificates.
     /// Known condition types are `Ready` and `Issuing`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub conditions: Option<Vec<crate::cert_manager_io_v1::CertificateStatusCondition>>,
     /// The number of continuous failed issuance attempts up till now. This
     /// field gets removed (if set) on a successful issuance and gets set to
@@ -907,7 +951,7 @@ pub struct CertificateStatus {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub next_private_key_secret_name: Option<String>,
+    pub next_private_key_secret_name: Option<::kubegen_runtime::Str>,
     /// The expiration time of the certificate stored in the secret named
     /// by this resource in `spec.secretName`.
     #[serde(
@@ -956,7 +1000,7 @@ pub struct CertificateStatusAcme {
     /// ARI stores the ACME Renewal Information that is fetched from the ACME server
     /// in accordance with RFC 9773. This is only populated if the ARI feature gate is enabled.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub ari: Option<crate::cert_manager_io_v1::CertificateStatusAcmeAri>,
+    pub ari: Option<Box<crate::cert_manager_io_v1::CertificateStatusAcmeAri>>,
 }
 /// ARI stores the ACME Renewal Information that is fetched from the ACME server
 /// in accordance with RFC 9773. This is only populated if the ARI feature gate is enabled.
@@ -969,7 +1013,7 @@ pub struct CertificateStatusAcmeAri {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub explanation_url: Option<String>,
+    pub explanation_url: Option<::kubegen_runtime::Str>,
     /// LastChecked is the time at which the ACME server was last checked for renewal information.
     #[serde(
         rename = "lastChecked",
@@ -983,7 +1027,7 @@ pub struct CertificateStatusAcmeAri {
         default,
         skip_serializing_if = "::std::option::Option::is_none"
     )]
-    pub last_error: Option<String>,
+    pub last_error: Option<::kubegen_runtime::Str>,
     /// NextCheck is the time at which the ACME server will next be checked for renewal information.
     #[serde(
         rename = "nextCheck",
@@ -1025,7 +1069,7 @@ pub struct CertificateStatusCondition {
     /// Message is a human readable description of the details of the last
     /// transition, complementing reason.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<::kubegen_runtime::Str>,
     /// If set, this represents the .metadata.generation that the condition was
     /// set based upon.
     /// For instance, if .metadata.generation is currently 12, but the
@@ -1040,13 +1084,13 @@ pub struct CertificateStatusCondition {
     /// Reason is a brief machine readable explanation for the condition's last
     /// transition.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<::kubegen_runtime::Str>,
     /// Status of the condition, one of (`True`, `False`, `Unknown`).
     #[serde(default)]
     pub status: crate::cert_manager_io_v1::CertificateStatusConditionStatus,
     /// Type of the condition, known values are (`Ready`, `Issuing`).
     #[serde(rename = "type", default)]
-    pub type_: String,
+    pub type_: ::kubegen_runtime::Str,
 }
 /// Status of the condition, one of (`True`, `False`, `Unknown`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -9,7 +9,7 @@ pub struct IssuerList {
     #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<IssuerList>,
     /// List of issuers. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md
-    #[serde(default)]
+    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::cert_manager_io_v1::Issuer>,
     /// `kind`: always this type's kind; set by the type.
     #[serde(default)]
