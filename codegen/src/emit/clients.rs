@@ -74,11 +74,13 @@ pub fn module_client(model: &Model, module: &Module, resources: &[&Resource]) ->
             );
             quote! {
                 #[doc = #doc]
+                #[inline]
                 pub fn #method(&self, namespace: &str) -> ::kubegen_runtime::Api<#type_name> {
                     ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
                 }
 
                 #[doc = #all_doc]
+                #[inline]
                 pub fn #all(&self) -> ::kubegen_runtime::Api<#type_name> {
                     ::kubegen_runtime::Api::all(self.client.clone())
                 }
@@ -87,6 +89,7 @@ pub fn module_client(model: &Model, module: &Module, resources: &[&Resource]) ->
             let doc = format!(" `{kind}` objects (`{}`, cluster-scoped).", resource.plural);
             quote! {
                 #[doc = #doc]
+                #[inline]
                 pub fn #method(&self) -> ::kubegen_runtime::Api<#type_name> {
                     ::kubegen_runtime::Api::all(self.client.clone())
                 }

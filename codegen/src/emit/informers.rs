@@ -47,8 +47,11 @@ pub fn module_informers(model: &Model, module: &Module, resources: &[&Resource])
             " The shared informer of `{}` objects (`{}`): one per factory, however often asked for.",
             resource.group_version_kind.kind, resource.plural
         );
+        // `#[inline]`: the informer machinery is generic over the kind; inline accessors are
+        // compiled where they are called, so this crate does not build it for every kind.
         quote! {
             #[doc = #doc]
+            #[inline]
             pub fn #method(&self) -> ::kubegen_runtime::cache::SharedIndexInformer<#type_path> {
                 self.factory.informer()
             }

@@ -11,6 +11,7 @@ impl AdmissionregistrationV1Client {
         Self { client }
     }
     /// `MutatingWebhookConfiguration` objects (`mutatingwebhookconfigurations`, cluster-scoped).
+    #[inline]
     pub fn mutating_webhook_configurations(
         &self,
     ) -> ::kubegen_runtime::Api<
@@ -19,6 +20,7 @@ impl AdmissionregistrationV1Client {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `ValidatingAdmissionPolicy` objects (`validatingadmissionpolicies`, cluster-scoped).
+    #[inline]
     pub fn validating_admission_policies(
         &self,
     ) -> ::kubegen_runtime::Api<
@@ -27,6 +29,7 @@ impl AdmissionregistrationV1Client {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `ValidatingAdmissionPolicyBinding` objects (`validatingadmissionpolicybindings`, cluster-scoped).
+    #[inline]
     pub fn validating_admission_policy_bindings(
         &self,
     ) -> ::kubegen_runtime::Api<
@@ -35,6 +38,7 @@ impl AdmissionregistrationV1Client {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `ValidatingWebhookConfiguration` objects (`validatingwebhookconfigurations`, cluster-scoped).
+    #[inline]
     pub fn validating_webhook_configurations(
         &self,
     ) -> ::kubegen_runtime::Api<

@@ -11,6 +11,7 @@ impl AdmissionregistrationV1Informers {
         Self { factory }
     }
     /// The shared informer of `MutatingWebhookConfiguration` objects (`mutatingwebhookconfigurations`): one per factory, however often asked for.
+    #[inline]
     pub fn mutating_webhook_configurations(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<
@@ -19,6 +20,7 @@ impl AdmissionregistrationV1Informers {
         self.factory.informer()
     }
     /// The shared informer of `ValidatingAdmissionPolicy` objects (`validatingadmissionpolicies`): one per factory, however often asked for.
+    #[inline]
     pub fn validating_admission_policies(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<
@@ -27,6 +29,7 @@ impl AdmissionregistrationV1Informers {
         self.factory.informer()
     }
     /// The shared informer of `ValidatingAdmissionPolicyBinding` objects (`validatingadmissionpolicybindings`): one per factory, however often asked for.
+    #[inline]
     pub fn validating_admission_policy_bindings(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<
@@ -35,6 +38,7 @@ impl AdmissionregistrationV1Informers {
         self.factory.informer()
     }
     /// The shared informer of `ValidatingWebhookConfiguration` objects (`validatingwebhookconfigurations`): one per factory, however often asked for.
+    #[inline]
     pub fn validating_webhook_configurations(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<

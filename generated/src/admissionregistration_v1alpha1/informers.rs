@@ -11,6 +11,7 @@ impl AdmissionregistrationV1alpha1Informers {
         Self { factory }
     }
     /// The shared informer of `MutatingAdmissionPolicy` objects (`mutatingadmissionpolicies`): one per factory, however often asked for.
+    #[inline]
     pub fn mutating_admission_policies(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<
@@ -19,6 +20,7 @@ impl AdmissionregistrationV1alpha1Informers {
         self.factory.informer()
     }
     /// The shared informer of `MutatingAdmissionPolicyBinding` objects (`mutatingadmissionpolicybindings`): one per factory, however often asked for.
+    #[inline]
     pub fn mutating_admission_policy_bindings(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<

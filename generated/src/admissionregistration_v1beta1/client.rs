@@ -11,6 +11,7 @@ impl AdmissionregistrationV1beta1Client {
         Self { client }
     }
     /// `MutatingAdmissionPolicy` objects (`mutatingadmissionpolicies`, cluster-scoped).
+    #[inline]
     pub fn mutating_admission_policies(
         &self,
     ) -> ::kubegen_runtime::Api<
@@ -19,6 +20,7 @@ impl AdmissionregistrationV1beta1Client {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `MutatingAdmissionPolicyBinding` objects (`mutatingadmissionpolicybindings`, cluster-scoped).
+    #[inline]
     pub fn mutating_admission_policy_bindings(
         &self,
     ) -> ::kubegen_runtime::Api<

@@ -11,6 +11,7 @@ impl ApiextensionsV1Client {
         Self { client }
     }
     /// `CustomResourceDefinition` objects (`customresourcedefinitions`, cluster-scoped).
+    #[inline]
     pub fn custom_resource_definitions(
         &self,
     ) -> ::kubegen_runtime::Api<crate::apiextensions_v1::CustomResourceDefinition> {

@@ -11,6 +11,7 @@ impl ApiextensionsV1Informers {
         Self { factory }
     }
     /// The shared informer of `CustomResourceDefinition` objects (`customresourcedefinitions`): one per factory, however often asked for.
+    #[inline]
     pub fn custom_resource_definitions(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<

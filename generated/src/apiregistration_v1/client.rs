@@ -11,6 +11,7 @@ impl ApiregistrationV1Client {
         Self { client }
     }
     /// `APIService` objects (`apiservices`, cluster-scoped).
+    #[inline]
     pub fn api_services(
         &self,
     ) -> ::kubegen_runtime::Api<crate::apiregistration_v1::APIService> {

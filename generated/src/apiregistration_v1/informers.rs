@@ -11,6 +11,7 @@ impl ApiregistrationV1Informers {
         Self { factory }
     }
     /// The shared informer of `APIService` objects (`apiservices`): one per factory, however often asked for.
+    #[inline]
     pub fn api_services(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<

@@ -11,6 +11,7 @@ impl ApiserverinternalV1alpha1Client {
         Self { client }
     }
     /// `StorageVersion` objects (`storageversions`, cluster-scoped).
+    #[inline]
     pub fn storage_versions(
         &self,
     ) -> ::kubegen_runtime::Api<crate::apiserverinternal_v1alpha1::StorageVersion> {

@@ -11,6 +11,7 @@ impl ApiserverinternalV1alpha1Informers {
         Self { factory }
     }
     /// The shared informer of `StorageVersion` objects (`storageversions`): one per factory, however often asked for.
+    #[inline]
     pub fn storage_versions(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<

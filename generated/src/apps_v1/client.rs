@@ -11,6 +11,7 @@ impl AppsV1Client {
         Self { client }
     }
     /// `ControllerRevision` objects (`controllerrevisions`) in `namespace`.
+    #[inline]
     pub fn controller_revisions(
         &self,
         namespace: &str,
@@ -18,12 +19,14 @@ impl AppsV1Client {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `ControllerRevision` objects (`controllerrevisions`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn controller_revisions_all_namespaces(
         &self,
     ) -> ::kubegen_runtime::Api<crate::apps_v1::ControllerRevision> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `DaemonSet` objects (`daemonsets`) in `namespace`.
+    #[inline]
     pub fn daemon_sets(
         &self,
         namespace: &str,
@@ -31,12 +34,14 @@ impl AppsV1Client {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `DaemonSet` objects (`daemonsets`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn daemon_sets_all_namespaces(
         &self,
     ) -> ::kubegen_runtime::Api<crate::apps_v1::DaemonSet> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `Deployment` objects (`deployments`) in `namespace`.
+    #[inline]
     pub fn deployments(
         &self,
         namespace: &str,
@@ -44,12 +49,14 @@ impl AppsV1Client {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `Deployment` objects (`deployments`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn deployments_all_namespaces(
         &self,
     ) -> ::kubegen_runtime::Api<crate::apps_v1::Deployment> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `ReplicaSet` objects (`replicasets`) in `namespace`.
+    #[inline]
     pub fn replica_sets(
         &self,
         namespace: &str,
@@ -57,12 +64,14 @@ impl AppsV1Client {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `ReplicaSet` objects (`replicasets`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn replica_sets_all_namespaces(
         &self,
     ) -> ::kubegen_runtime::Api<crate::apps_v1::ReplicaSet> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `StatefulSet` objects (`statefulsets`) in `namespace`.
+    #[inline]
     pub fn stateful_sets(
         &self,
         namespace: &str,
@@ -70,6 +79,7 @@ impl AppsV1Client {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `StatefulSet` objects (`statefulsets`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn stateful_sets_all_namespaces(
         &self,
     ) -> ::kubegen_runtime::Api<crate::apps_v1::StatefulSet> {

@@ -11,6 +11,7 @@ impl AppsV1Informers {
         Self { factory }
     }
     /// The shared informer of `ControllerRevision` objects (`controllerrevisions`): one per factory, however often asked for.
+    #[inline]
     pub fn controller_revisions(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<
@@ -19,24 +20,28 @@ impl AppsV1Informers {
         self.factory.informer()
     }
     /// The shared informer of `DaemonSet` objects (`daemonsets`): one per factory, however often asked for.
+    #[inline]
     pub fn daemon_sets(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<crate::apps_v1::DaemonSet> {
         self.factory.informer()
     }
     /// The shared informer of `Deployment` objects (`deployments`): one per factory, however often asked for.
+    #[inline]
     pub fn deployments(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<crate::apps_v1::Deployment> {
         self.factory.informer()
     }
     /// The shared informer of `ReplicaSet` objects (`replicasets`): one per factory, however often asked for.
+    #[inline]
     pub fn replica_sets(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<crate::apps_v1::ReplicaSet> {
         self.factory.informer()
     }
     /// The shared informer of `StatefulSet` objects (`statefulsets`): one per factory, however often asked for.
+    #[inline]
     pub fn stateful_sets(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<crate::apps_v1::StatefulSet> {

@@ -11,12 +11,14 @@ impl AuthenticationV1Client {
         Self { client }
     }
     /// `SelfSubjectReview` objects (`selfsubjectreviews`, cluster-scoped).
+    #[inline]
     pub fn self_subject_reviews(
         &self,
     ) -> ::kubegen_runtime::Api<crate::authentication_v1::SelfSubjectReview> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `TokenReview` objects (`tokenreviews`, cluster-scoped).
+    #[inline]
     pub fn token_reviews(
         &self,
     ) -> ::kubegen_runtime::Api<crate::authentication_v1::TokenReview> {

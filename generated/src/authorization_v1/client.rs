@@ -11,6 +11,7 @@ impl AuthorizationV1Client {
         Self { client }
     }
     /// `LocalSubjectAccessReview` objects (`localsubjectaccessreviews`) in `namespace`.
+    #[inline]
     pub fn local_subject_access_reviews(
         &self,
         namespace: &str,
@@ -18,24 +19,28 @@ impl AuthorizationV1Client {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `LocalSubjectAccessReview` objects (`localsubjectaccessreviews`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn local_subject_access_reviews_all_namespaces(
         &self,
     ) -> ::kubegen_runtime::Api<crate::authorization_v1::LocalSubjectAccessReview> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `SelfSubjectAccessReview` objects (`selfsubjectaccessreviews`, cluster-scoped).
+    #[inline]
     pub fn self_subject_access_reviews(
         &self,
     ) -> ::kubegen_runtime::Api<crate::authorization_v1::SelfSubjectAccessReview> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `SelfSubjectRulesReview` objects (`selfsubjectrulesreviews`, cluster-scoped).
+    #[inline]
     pub fn self_subject_rules_reviews(
         &self,
     ) -> ::kubegen_runtime::Api<crate::authorization_v1::SelfSubjectRulesReview> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `SubjectAccessReview` objects (`subjectaccessreviews`, cluster-scoped).
+    #[inline]
     pub fn subject_access_reviews(
         &self,
     ) -> ::kubegen_runtime::Api<crate::authorization_v1::SubjectAccessReview> {

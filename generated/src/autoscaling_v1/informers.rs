@@ -11,6 +11,7 @@ impl AutoscalingV1Informers {
         Self { factory }
     }
     /// The shared informer of `HorizontalPodAutoscaler` objects (`horizontalpodautoscalers`): one per factory, however often asked for.
+    #[inline]
     pub fn horizontal_pod_autoscalers(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<

@@ -11,6 +11,7 @@ impl AutoscalingV2Client {
         Self { client }
     }
     /// `HorizontalPodAutoscaler` objects (`horizontalpodautoscalers`) in `namespace`.
+    #[inline]
     pub fn horizontal_pod_autoscalers(
         &self,
         namespace: &str,
@@ -18,6 +19,7 @@ impl AutoscalingV2Client {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `HorizontalPodAutoscaler` objects (`horizontalpodautoscalers`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn horizontal_pod_autoscalers_all_namespaces(
         &self,
     ) -> ::kubegen_runtime::Api<crate::autoscaling_v2::HorizontalPodAutoscaler> {

@@ -11,6 +11,7 @@ impl BatchV1Client {
         Self { client }
     }
     /// `CronJob` objects (`cronjobs`) in `namespace`.
+    #[inline]
     pub fn cron_jobs(
         &self,
         namespace: &str,
@@ -18,16 +19,19 @@ impl BatchV1Client {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `CronJob` objects (`cronjobs`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn cron_jobs_all_namespaces(
         &self,
     ) -> ::kubegen_runtime::Api<crate::batch_v1::CronJob> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `Job` objects (`jobs`) in `namespace`.
+    #[inline]
     pub fn jobs(&self, namespace: &str) -> ::kubegen_runtime::Api<crate::batch_v1::Job> {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `Job` objects (`jobs`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn jobs_all_namespaces(&self) -> ::kubegen_runtime::Api<crate::batch_v1::Job> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }

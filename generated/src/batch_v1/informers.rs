@@ -11,12 +11,14 @@ impl BatchV1Informers {
         Self { factory }
     }
     /// The shared informer of `CronJob` objects (`cronjobs`): one per factory, however often asked for.
+    #[inline]
     pub fn cron_jobs(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<crate::batch_v1::CronJob> {
         self.factory.informer()
     }
     /// The shared informer of `Job` objects (`jobs`): one per factory, however often asked for.
+    #[inline]
     pub fn jobs(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<crate::batch_v1::Job> {

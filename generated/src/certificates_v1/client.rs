@@ -11,6 +11,7 @@ impl CertificatesV1Client {
         Self { client }
     }
     /// `CertificateSigningRequest` objects (`certificatesigningrequests`, cluster-scoped).
+    #[inline]
     pub fn certificate_signing_requests(
         &self,
     ) -> ::kubegen_runtime::Api<crate::certificates_v1::CertificateSigningRequest> {

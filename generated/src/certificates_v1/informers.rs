@@ -11,6 +11,7 @@ impl CertificatesV1Informers {
         Self { factory }
     }
     /// The shared informer of `CertificateSigningRequest` objects (`certificatesigningrequests`): one per factory, however often asked for.
+    #[inline]
     pub fn certificate_signing_requests(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<

@@ -11,6 +11,7 @@ impl CertificatesV1alpha1Client {
         Self { client }
     }
     /// `ClusterTrustBundle` objects (`clustertrustbundles`, cluster-scoped).
+    #[inline]
     pub fn cluster_trust_bundles(
         &self,
     ) -> ::kubegen_runtime::Api<crate::certificates_v1alpha1::ClusterTrustBundle> {

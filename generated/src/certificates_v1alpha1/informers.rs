@@ -11,6 +11,7 @@ impl CertificatesV1alpha1Informers {
         Self { factory }
     }
     /// The shared informer of `ClusterTrustBundle` objects (`clustertrustbundles`): one per factory, however often asked for.
+    #[inline]
     pub fn cluster_trust_bundles(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<

@@ -11,12 +11,14 @@ impl CertificatesV1beta1Client {
         Self { client }
     }
     /// `ClusterTrustBundle` objects (`clustertrustbundles`, cluster-scoped).
+    #[inline]
     pub fn cluster_trust_bundles(
         &self,
     ) -> ::kubegen_runtime::Api<crate::certificates_v1beta1::ClusterTrustBundle> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `PodCertificateRequest` objects (`podcertificaterequests`) in `namespace`.
+    #[inline]
     pub fn pod_certificate_requests(
         &self,
         namespace: &str,
@@ -24,6 +26,7 @@ impl CertificatesV1beta1Client {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `PodCertificateRequest` objects (`podcertificaterequests`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn pod_certificate_requests_all_namespaces(
         &self,
     ) -> ::kubegen_runtime::Api<crate::certificates_v1beta1::PodCertificateRequest> {

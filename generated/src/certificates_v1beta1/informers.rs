@@ -11,6 +11,7 @@ impl CertificatesV1beta1Informers {
         Self { factory }
     }
     /// The shared informer of `ClusterTrustBundle` objects (`clustertrustbundles`): one per factory, however often asked for.
+    #[inline]
     pub fn cluster_trust_bundles(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<
@@ -19,6 +20,7 @@ impl CertificatesV1beta1Informers {
         self.factory.informer()
     }
     /// The shared informer of `PodCertificateRequest` objects (`podcertificaterequests`): one per factory, however often asked for.
+    #[inline]
     pub fn pod_certificate_requests(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<

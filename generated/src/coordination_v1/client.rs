@@ -11,6 +11,7 @@ impl CoordinationV1Client {
         Self { client }
     }
     /// `Lease` objects (`leases`) in `namespace`.
+    #[inline]
     pub fn leases(
         &self,
         namespace: &str,
@@ -18,6 +19,7 @@ impl CoordinationV1Client {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `Lease` objects (`leases`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn leases_all_namespaces(
         &self,
     ) -> ::kubegen_runtime::Api<crate::coordination_v1::Lease> {

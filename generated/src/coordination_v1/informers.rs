@@ -11,6 +11,7 @@ impl CoordinationV1Informers {
         Self { factory }
     }
     /// The shared informer of `Lease` objects (`leases`): one per factory, however often asked for.
+    #[inline]
     pub fn leases(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<crate::coordination_v1::Lease> {

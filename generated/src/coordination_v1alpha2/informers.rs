@@ -11,6 +11,7 @@ impl CoordinationV1alpha2Informers {
         Self { factory }
     }
     /// The shared informer of `LeaseCandidate` objects (`leasecandidates`): one per factory, however often asked for.
+    #[inline]
     pub fn lease_candidates(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<

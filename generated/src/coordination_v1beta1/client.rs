@@ -11,6 +11,7 @@ impl CoordinationV1beta1Client {
         Self { client }
     }
     /// `LeaseCandidate` objects (`leasecandidates`) in `namespace`.
+    #[inline]
     pub fn lease_candidates(
         &self,
         namespace: &str,
@@ -18,6 +19,7 @@ impl CoordinationV1beta1Client {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `LeaseCandidate` objects (`leasecandidates`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn lease_candidates_all_namespaces(
         &self,
     ) -> ::kubegen_runtime::Api<crate::coordination_v1beta1::LeaseCandidate> {

@@ -11,6 +11,7 @@ impl CoreV1Client {
         Self { client }
     }
     /// `Binding` objects (`bindings`) in `namespace`.
+    #[inline]
     pub fn bindings(
         &self,
         namespace: &str,
@@ -18,18 +19,21 @@ impl CoreV1Client {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `Binding` objects (`bindings`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn bindings_all_namespaces(
         &self,
     ) -> ::kubegen_runtime::Api<crate::core_v1::Binding> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `ComponentStatus` objects (`componentstatuses`, cluster-scoped).
+    #[inline]
     pub fn component_statuses(
         &self,
     ) -> ::kubegen_runtime::Api<crate::core_v1::ComponentStatus> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `ConfigMap` objects (`configmaps`) in `namespace`.
+    #[inline]
     pub fn config_maps(
         &self,
         namespace: &str,
@@ -37,12 +41,14 @@ impl CoreV1Client {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `ConfigMap` objects (`configmaps`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn config_maps_all_namespaces(
         &self,
     ) -> ::kubegen_runtime::Api<crate::core_v1::ConfigMap> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `Endpoints` objects (`endpoints`) in `namespace`.
+    #[inline]
     pub fn endpoints(
         &self,
         namespace: &str,
@@ -50,12 +56,14 @@ impl CoreV1Client {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `Endpoints` objects (`endpoints`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn endpoints_all_namespaces(
         &self,
     ) -> ::kubegen_runtime::Api<crate::core_v1::Endpoints> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `Event` objects (`events`) in `namespace`.
+    #[inline]
     pub fn events(
         &self,
         namespace: &str,
@@ -63,12 +71,14 @@ impl CoreV1Client {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `Event` objects (`events`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn events_all_namespaces(
         &self,
     ) -> ::kubegen_runtime::Api<crate::core_v1::Event> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `LimitRange` objects (`limitranges`) in `namespace`.
+    #[inline]
     pub fn limit_ranges(
         &self,
         namespace: &str,
@@ -76,26 +86,31 @@ impl CoreV1Client {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `LimitRange` objects (`limitranges`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn limit_ranges_all_namespaces(
         &self,
     ) -> ::kubegen_runtime::Api<crate::core_v1::LimitRange> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `Namespace` objects (`namespaces`, cluster-scoped).
+    #[inline]
     pub fn namespaces(&self) -> ::kubegen_runtime::Api<crate::core_v1::Namespace> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `Node` objects (`nodes`, cluster-scoped).
+    #[inline]
     pub fn nodes(&self) -> ::kubegen_runtime::Api<crate::core_v1::Node> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `PersistentVolume` objects (`persistentvolumes`, cluster-scoped).
+    #[inline]
     pub fn persistent_volumes(
         &self,
     ) -> ::kubegen_runtime::Api<crate::core_v1::PersistentVolume> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `PersistentVolumeClaim` objects (`persistentvolumeclaims`) in `namespace`.
+    #[inline]
     pub fn persistent_volume_claims(
         &self,
         namespace: &str,
@@ -103,20 +118,24 @@ impl CoreV1Client {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `PersistentVolumeClaim` objects (`persistentvolumeclaims`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn persistent_volume_claims_all_namespaces(
         &self,
     ) -> ::kubegen_runtime::Api<crate::core_v1::PersistentVolumeClaim> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `Pod` objects (`pods`) in `namespace`.
+    #[inline]
     pub fn pods(&self, namespace: &str) -> ::kubegen_runtime::Api<crate::core_v1::Pod> {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `Pod` objects (`pods`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn pods_all_namespaces(&self) -> ::kubegen_runtime::Api<crate::core_v1::Pod> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `PodTemplate` objects (`podtemplates`) in `namespace`.
+    #[inline]
     pub fn pod_templates(
         &self,
         namespace: &str,
@@ -124,12 +143,14 @@ impl CoreV1Client {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `PodTemplate` objects (`podtemplates`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn pod_templates_all_namespaces(
         &self,
     ) -> ::kubegen_runtime::Api<crate::core_v1::PodTemplate> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `ReplicationController` objects (`replicationcontrollers`) in `namespace`.
+    #[inline]
     pub fn replication_controllers(
         &self,
         namespace: &str,
@@ -137,12 +158,14 @@ impl CoreV1Client {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `ReplicationController` objects (`replicationcontrollers`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn replication_controllers_all_namespaces(
         &self,
     ) -> ::kubegen_runtime::Api<crate::core_v1::ReplicationController> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `ResourceQuota` objects (`resourcequotas`) in `namespace`.
+    #[inline]
     pub fn resource_quotas(
         &self,
         namespace: &str,
@@ -150,12 +173,14 @@ impl CoreV1Client {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `ResourceQuota` objects (`resourcequotas`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn resource_quotas_all_namespaces(
         &self,
     ) -> ::kubegen_runtime::Api<crate::core_v1::ResourceQuota> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `Secret` objects (`secrets`) in `namespace`.
+    #[inline]
     pub fn secrets(
         &self,
         namespace: &str,
@@ -163,12 +188,14 @@ impl CoreV1Client {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `Secret` objects (`secrets`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn secrets_all_namespaces(
         &self,
     ) -> ::kubegen_runtime::Api<crate::core_v1::Secret> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `Service` objects (`services`) in `namespace`.
+    #[inline]
     pub fn services(
         &self,
         namespace: &str,
@@ -176,12 +203,14 @@ impl CoreV1Client {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `Service` objects (`services`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn services_all_namespaces(
         &self,
     ) -> ::kubegen_runtime::Api<crate::core_v1::Service> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `ServiceAccount` objects (`serviceaccounts`) in `namespace`.
+    #[inline]
     pub fn service_accounts(
         &self,
         namespace: &str,
@@ -189,6 +218,7 @@ impl CoreV1Client {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `ServiceAccount` objects (`serviceaccounts`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn service_accounts_all_namespaces(
         &self,
     ) -> ::kubegen_runtime::Api<crate::core_v1::ServiceAccount> {

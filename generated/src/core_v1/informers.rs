@@ -11,42 +11,49 @@ impl CoreV1Informers {
         Self { factory }
     }
     /// The shared informer of `ConfigMap` objects (`configmaps`): one per factory, however often asked for.
+    #[inline]
     pub fn config_maps(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<crate::core_v1::ConfigMap> {
         self.factory.informer()
     }
     /// The shared informer of `Endpoints` objects (`endpoints`): one per factory, however often asked for.
+    #[inline]
     pub fn endpoints(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<crate::core_v1::Endpoints> {
         self.factory.informer()
     }
     /// The shared informer of `Event` objects (`events`): one per factory, however often asked for.
+    #[inline]
     pub fn events(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<crate::core_v1::Event> {
         self.factory.informer()
     }
     /// The shared informer of `LimitRange` objects (`limitranges`): one per factory, however often asked for.
+    #[inline]
     pub fn limit_ranges(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<crate::core_v1::LimitRange> {
         self.factory.informer()
     }
     /// The shared informer of `Namespace` objects (`namespaces`): one per factory, however often asked for.
+    #[inline]
     pub fn namespaces(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<crate::core_v1::Namespace> {
         self.factory.informer()
     }
     /// The shared informer of `Node` objects (`nodes`): one per factory, however often asked for.
+    #[inline]
     pub fn nodes(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<crate::core_v1::Node> {
         self.factory.informer()
     }
     /// The shared informer of `PersistentVolume` objects (`persistentvolumes`): one per factory, however often asked for.
+    #[inline]
     pub fn persistent_volumes(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<
@@ -55,6 +62,7 @@ impl CoreV1Informers {
         self.factory.informer()
     }
     /// The shared informer of `PersistentVolumeClaim` objects (`persistentvolumeclaims`): one per factory, however often asked for.
+    #[inline]
     pub fn persistent_volume_claims(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<
@@ -63,18 +71,21 @@ impl CoreV1Informers {
         self.factory.informer()
     }
     /// The shared informer of `Pod` objects (`pods`): one per factory, however often asked for.
+    #[inline]
     pub fn pods(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<crate::core_v1::Pod> {
         self.factory.informer()
     }
     /// The shared informer of `PodTemplate` objects (`podtemplates`): one per factory, however often asked for.
+    #[inline]
     pub fn pod_templates(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<crate::core_v1::PodTemplate> {
         self.factory.informer()
     }
     /// The shared informer of `ReplicationController` objects (`replicationcontrollers`): one per factory, however often asked for.
+    #[inline]
     pub fn replication_controllers(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<
@@ -83,24 +94,28 @@ impl CoreV1Informers {
         self.factory.informer()
     }
     /// The shared informer of `ResourceQuota` objects (`resourcequotas`): one per factory, however often asked for.
+    #[inline]
     pub fn resource_quotas(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<crate::core_v1::ResourceQuota> {
         self.factory.informer()
     }
     /// The shared informer of `Secret` objects (`secrets`): one per factory, however often asked for.
+    #[inline]
     pub fn secrets(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<crate::core_v1::Secret> {
         self.factory.informer()
     }
     /// The shared informer of `Service` objects (`services`): one per factory, however often asked for.
+    #[inline]
     pub fn services(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<crate::core_v1::Service> {
         self.factory.informer()
     }
     /// The shared informer of `ServiceAccount` objects (`serviceaccounts`): one per factory, however often asked for.
+    #[inline]
     pub fn service_accounts(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<crate::core_v1::ServiceAccount> {

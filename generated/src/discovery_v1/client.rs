@@ -11,6 +11,7 @@ impl DiscoveryV1Client {
         Self { client }
     }
     /// `EndpointSlice` objects (`endpointslices`) in `namespace`.
+    #[inline]
     pub fn endpoint_slices(
         &self,
         namespace: &str,
@@ -18,6 +19,7 @@ impl DiscoveryV1Client {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `EndpointSlice` objects (`endpointslices`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn endpoint_slices_all_namespaces(
         &self,
     ) -> ::kubegen_runtime::Api<crate::discovery_v1::EndpointSlice> {

@@ -11,6 +11,7 @@ impl DiscoveryV1Informers {
         Self { factory }
     }
     /// The shared informer of `EndpointSlice` objects (`endpointslices`): one per factory, however often asked for.
+    #[inline]
     pub fn endpoint_slices(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<

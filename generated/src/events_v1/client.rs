@@ -11,6 +11,7 @@ impl EventsV1Client {
         Self { client }
     }
     /// `Event` objects (`events`) in `namespace`.
+    #[inline]
     pub fn events(
         &self,
         namespace: &str,
@@ -18,6 +19,7 @@ impl EventsV1Client {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `Event` objects (`events`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn events_all_namespaces(
         &self,
     ) -> ::kubegen_runtime::Api<crate::events_v1::Event> {

@@ -11,6 +11,7 @@ impl EventsV1Informers {
         Self { factory }
     }
     /// The shared informer of `Event` objects (`events`): one per factory, however often asked for.
+    #[inline]
     pub fn events(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<crate::events_v1::Event> {

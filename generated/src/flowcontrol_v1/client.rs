@@ -11,12 +11,14 @@ impl FlowcontrolV1Client {
         Self { client }
     }
     /// `FlowSchema` objects (`flowschemas`, cluster-scoped).
+    #[inline]
     pub fn flow_schemas(
         &self,
     ) -> ::kubegen_runtime::Api<crate::flowcontrol_v1::FlowSchema> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `PriorityLevelConfiguration` objects (`prioritylevelconfigurations`, cluster-scoped).
+    #[inline]
     pub fn priority_level_configurations(
         &self,
     ) -> ::kubegen_runtime::Api<crate::flowcontrol_v1::PriorityLevelConfiguration> {

@@ -11,6 +11,7 @@ impl FlowcontrolV1Informers {
         Self { factory }
     }
     /// The shared informer of `FlowSchema` objects (`flowschemas`): one per factory, however often asked for.
+    #[inline]
     pub fn flow_schemas(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<
@@ -19,6 +20,7 @@ impl FlowcontrolV1Informers {
         self.factory.informer()
     }
     /// The shared informer of `PriorityLevelConfiguration` objects (`prioritylevelconfigurations`): one per factory, however often asked for.
+    #[inline]
     pub fn priority_level_configurations(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<

@@ -11,12 +11,14 @@ impl NetworkingV1Client {
         Self { client }
     }
     /// `IPAddress` objects (`ipaddresses`, cluster-scoped).
+    #[inline]
     pub fn ip_addresses(
         &self,
     ) -> ::kubegen_runtime::Api<crate::networking_v1::IPAddress> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `Ingress` objects (`ingresses`) in `namespace`.
+    #[inline]
     pub fn ingresses(
         &self,
         namespace: &str,
@@ -24,18 +26,21 @@ impl NetworkingV1Client {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `Ingress` objects (`ingresses`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn ingresses_all_namespaces(
         &self,
     ) -> ::kubegen_runtime::Api<crate::networking_v1::Ingress> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `IngressClass` objects (`ingressclasses`, cluster-scoped).
+    #[inline]
     pub fn ingress_classes(
         &self,
     ) -> ::kubegen_runtime::Api<crate::networking_v1::IngressClass> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `NetworkPolicy` objects (`networkpolicies`) in `namespace`.
+    #[inline]
     pub fn network_policies(
         &self,
         namespace: &str,
@@ -43,12 +48,14 @@ impl NetworkingV1Client {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `NetworkPolicy` objects (`networkpolicies`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn network_policies_all_namespaces(
         &self,
     ) -> ::kubegen_runtime::Api<crate::networking_v1::NetworkPolicy> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `ServiceCIDR` objects (`servicecidrs`, cluster-scoped).
+    #[inline]
     pub fn service_cidrs(
         &self,
     ) -> ::kubegen_runtime::Api<crate::networking_v1::ServiceCIDR> {

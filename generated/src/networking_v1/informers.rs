@@ -11,18 +11,21 @@ impl NetworkingV1Informers {
         Self { factory }
     }
     /// The shared informer of `IPAddress` objects (`ipaddresses`): one per factory, however often asked for.
+    #[inline]
     pub fn ip_addresses(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<crate::networking_v1::IPAddress> {
         self.factory.informer()
     }
     /// The shared informer of `Ingress` objects (`ingresses`): one per factory, however often asked for.
+    #[inline]
     pub fn ingresses(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<crate::networking_v1::Ingress> {
         self.factory.informer()
     }
     /// The shared informer of `IngressClass` objects (`ingressclasses`): one per factory, however often asked for.
+    #[inline]
     pub fn ingress_classes(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<
@@ -31,6 +34,7 @@ impl NetworkingV1Informers {
         self.factory.informer()
     }
     /// The shared informer of `NetworkPolicy` objects (`networkpolicies`): one per factory, however often asked for.
+    #[inline]
     pub fn network_policies(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<
@@ -39,6 +43,7 @@ impl NetworkingV1Informers {
         self.factory.informer()
     }
     /// The shared informer of `ServiceCIDR` objects (`servicecidrs`): one per factory, however often asked for.
+    #[inline]
     pub fn service_cidrs(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<

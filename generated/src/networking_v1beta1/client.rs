@@ -11,12 +11,14 @@ impl NetworkingV1beta1Client {
         Self { client }
     }
     /// `IPAddress` objects (`ipaddresses`, cluster-scoped).
+    #[inline]
     pub fn ip_addresses(
         &self,
     ) -> ::kubegen_runtime::Api<crate::networking_v1beta1::IPAddress> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `ServiceCIDR` objects (`servicecidrs`, cluster-scoped).
+    #[inline]
     pub fn service_cidrs(
         &self,
     ) -> ::kubegen_runtime::Api<crate::networking_v1beta1::ServiceCIDR> {

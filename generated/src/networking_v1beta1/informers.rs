@@ -11,6 +11,7 @@ impl NetworkingV1beta1Informers {
         Self { factory }
     }
     /// The shared informer of `IPAddress` objects (`ipaddresses`): one per factory, however often asked for.
+    #[inline]
     pub fn ip_addresses(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<
@@ -19,6 +20,7 @@ impl NetworkingV1beta1Informers {
         self.factory.informer()
     }
     /// The shared informer of `ServiceCIDR` objects (`servicecidrs`): one per factory, however often asked for.
+    #[inline]
     pub fn service_cidrs(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<

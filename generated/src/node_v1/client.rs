@@ -11,6 +11,7 @@ impl NodeV1Client {
         Self { client }
     }
     /// `RuntimeClass` objects (`runtimeclasses`, cluster-scoped).
+    #[inline]
     pub fn runtime_classes(
         &self,
     ) -> ::kubegen_runtime::Api<crate::node_v1::RuntimeClass> {

@@ -11,6 +11,7 @@ impl NodeV1Informers {
         Self { factory }
     }
     /// The shared informer of `RuntimeClass` objects (`runtimeclasses`): one per factory, however often asked for.
+    #[inline]
     pub fn runtime_classes(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<crate::node_v1::RuntimeClass> {

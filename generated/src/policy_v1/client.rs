@@ -11,6 +11,7 @@ impl PolicyV1Client {
         Self { client }
     }
     /// `PodDisruptionBudget` objects (`poddisruptionbudgets`) in `namespace`.
+    #[inline]
     pub fn pod_disruption_budgets(
         &self,
         namespace: &str,
@@ -18,6 +19,7 @@ impl PolicyV1Client {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `PodDisruptionBudget` objects (`poddisruptionbudgets`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn pod_disruption_budgets_all_namespaces(
         &self,
     ) -> ::kubegen_runtime::Api<crate::policy_v1::PodDisruptionBudget> {

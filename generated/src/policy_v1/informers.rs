@@ -11,6 +11,7 @@ impl PolicyV1Informers {
         Self { factory }
     }
     /// The shared informer of `PodDisruptionBudget` objects (`poddisruptionbudgets`): one per factory, however often asked for.
+    #[inline]
     pub fn pod_disruption_budgets(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<

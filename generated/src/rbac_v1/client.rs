@@ -11,16 +11,19 @@ impl RbacV1Client {
         Self { client }
     }
     /// `ClusterRole` objects (`clusterroles`, cluster-scoped).
+    #[inline]
     pub fn cluster_roles(&self) -> ::kubegen_runtime::Api<crate::rbac_v1::ClusterRole> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `ClusterRoleBinding` objects (`clusterrolebindings`, cluster-scoped).
+    #[inline]
     pub fn cluster_role_bindings(
         &self,
     ) -> ::kubegen_runtime::Api<crate::rbac_v1::ClusterRoleBinding> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `Role` objects (`roles`) in `namespace`.
+    #[inline]
     pub fn roles(
         &self,
         namespace: &str,
@@ -28,10 +31,12 @@ impl RbacV1Client {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `Role` objects (`roles`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn roles_all_namespaces(&self) -> ::kubegen_runtime::Api<crate::rbac_v1::Role> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `RoleBinding` objects (`rolebindings`) in `namespace`.
+    #[inline]
     pub fn role_bindings(
         &self,
         namespace: &str,
@@ -39,6 +44,7 @@ impl RbacV1Client {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `RoleBinding` objects (`rolebindings`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn role_bindings_all_namespaces(
         &self,
     ) -> ::kubegen_runtime::Api<crate::rbac_v1::RoleBinding> {

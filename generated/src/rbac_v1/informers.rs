@@ -11,12 +11,14 @@ impl RbacV1Informers {
         Self { factory }
     }
     /// The shared informer of `ClusterRole` objects (`clusterroles`): one per factory, however often asked for.
+    #[inline]
     pub fn cluster_roles(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<crate::rbac_v1::ClusterRole> {
         self.factory.informer()
     }
     /// The shared informer of `ClusterRoleBinding` objects (`clusterrolebindings`): one per factory, however often asked for.
+    #[inline]
     pub fn cluster_role_bindings(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<
@@ -25,12 +27,14 @@ impl RbacV1Informers {
         self.factory.informer()
     }
     /// The shared informer of `Role` objects (`roles`): one per factory, however often asked for.
+    #[inline]
     pub fn roles(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<crate::rbac_v1::Role> {
         self.factory.informer()
     }
     /// The shared informer of `RoleBinding` objects (`rolebindings`): one per factory, however often asked for.
+    #[inline]
     pub fn role_bindings(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<crate::rbac_v1::RoleBinding> {

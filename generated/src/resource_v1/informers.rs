@@ -11,12 +11,14 @@ impl ResourceV1Informers {
         Self { factory }
     }
     /// The shared informer of `DeviceClass` objects (`deviceclasses`): one per factory, however often asked for.
+    #[inline]
     pub fn device_classes(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<crate::resource_v1::DeviceClass> {
         self.factory.informer()
     }
     /// The shared informer of `ResourceClaim` objects (`resourceclaims`): one per factory, however often asked for.
+    #[inline]
     pub fn resource_claims(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<
@@ -25,6 +27,7 @@ impl ResourceV1Informers {
         self.factory.informer()
     }
     /// The shared informer of `ResourceClaimTemplate` objects (`resourceclaimtemplates`): one per factory, however often asked for.
+    #[inline]
     pub fn resource_claim_templates(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<
@@ -33,6 +36,7 @@ impl ResourceV1Informers {
         self.factory.informer()
     }
     /// The shared informer of `ResourceSlice` objects (`resourceslices`): one per factory, however often asked for.
+    #[inline]
     pub fn resource_slices(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<

@@ -11,6 +11,7 @@ impl ResourceV1alpha3Client {
         Self { client }
     }
     /// `DeviceTaintRule` objects (`devicetaintrules`, cluster-scoped).
+    #[inline]
     pub fn device_taint_rules(
         &self,
     ) -> ::kubegen_runtime::Api<crate::resource_v1alpha3::DeviceTaintRule> {

@@ -11,6 +11,7 @@ impl ResourceV1alpha3Informers {
         Self { factory }
     }
     /// The shared informer of `DeviceTaintRule` objects (`devicetaintrules`): one per factory, however often asked for.
+    #[inline]
     pub fn device_taint_rules(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<

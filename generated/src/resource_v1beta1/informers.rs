@@ -11,6 +11,7 @@ impl ResourceV1beta1Informers {
         Self { factory }
     }
     /// The shared informer of `DeviceClass` objects (`deviceclasses`): one per factory, however often asked for.
+    #[inline]
     pub fn device_classes(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<
@@ -19,6 +20,7 @@ impl ResourceV1beta1Informers {
         self.factory.informer()
     }
     /// The shared informer of `ResourceClaim` objects (`resourceclaims`): one per factory, however often asked for.
+    #[inline]
     pub fn resource_claims(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<
@@ -27,6 +29,7 @@ impl ResourceV1beta1Informers {
         self.factory.informer()
     }
     /// The shared informer of `ResourceClaimTemplate` objects (`resourceclaimtemplates`): one per factory, however often asked for.
+    #[inline]
     pub fn resource_claim_templates(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<
@@ -35,6 +38,7 @@ impl ResourceV1beta1Informers {
         self.factory.informer()
     }
     /// The shared informer of `ResourceSlice` objects (`resourceslices`): one per factory, however often asked for.
+    #[inline]
     pub fn resource_slices(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<

@@ -11,12 +11,14 @@ impl ResourceV1beta2Client {
         Self { client }
     }
     /// `DeviceClass` objects (`deviceclasses`, cluster-scoped).
+    #[inline]
     pub fn device_classes(
         &self,
     ) -> ::kubegen_runtime::Api<crate::resource_v1beta2::DeviceClass> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `ResourceClaim` objects (`resourceclaims`) in `namespace`.
+    #[inline]
     pub fn resource_claims(
         &self,
         namespace: &str,
@@ -24,12 +26,14 @@ impl ResourceV1beta2Client {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `ResourceClaim` objects (`resourceclaims`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn resource_claims_all_namespaces(
         &self,
     ) -> ::kubegen_runtime::Api<crate::resource_v1beta2::ResourceClaim> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `ResourceClaimTemplate` objects (`resourceclaimtemplates`) in `namespace`.
+    #[inline]
     pub fn resource_claim_templates(
         &self,
         namespace: &str,
@@ -37,12 +41,14 @@ impl ResourceV1beta2Client {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `ResourceClaimTemplate` objects (`resourceclaimtemplates`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn resource_claim_templates_all_namespaces(
         &self,
     ) -> ::kubegen_runtime::Api<crate::resource_v1beta2::ResourceClaimTemplate> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `ResourceSlice` objects (`resourceslices`, cluster-scoped).
+    #[inline]
     pub fn resource_slices(
         &self,
     ) -> ::kubegen_runtime::Api<crate::resource_v1beta2::ResourceSlice> {

@@ -11,6 +11,7 @@ impl SchedulingV1Client {
         Self { client }
     }
     /// `PriorityClass` objects (`priorityclasses`, cluster-scoped).
+    #[inline]
     pub fn priority_classes(
         &self,
     ) -> ::kubegen_runtime::Api<crate::scheduling_v1::PriorityClass> {

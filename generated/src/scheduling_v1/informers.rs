@@ -11,6 +11,7 @@ impl SchedulingV1Informers {
         Self { factory }
     }
     /// The shared informer of `PriorityClass` objects (`priorityclasses`): one per factory, however often asked for.
+    #[inline]
     pub fn priority_classes(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<

@@ -11,6 +11,7 @@ impl SchedulingV1alpha1Client {
         Self { client }
     }
     /// `Workload` objects (`workloads`) in `namespace`.
+    #[inline]
     pub fn workloads(
         &self,
         namespace: &str,
@@ -18,6 +19,7 @@ impl SchedulingV1alpha1Client {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `Workload` objects (`workloads`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn workloads_all_namespaces(
         &self,
     ) -> ::kubegen_runtime::Api<crate::scheduling_v1alpha1::Workload> {

@@ -11,6 +11,7 @@ impl SchedulingV1alpha1Informers {
         Self { factory }
     }
     /// The shared informer of `Workload` objects (`workloads`): one per factory, however often asked for.
+    #[inline]
     pub fn workloads(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<

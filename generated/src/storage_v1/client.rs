@@ -11,14 +11,17 @@ impl StorageV1Client {
         Self { client }
     }
     /// `CSIDriver` objects (`csidrivers`, cluster-scoped).
+    #[inline]
     pub fn csi_drivers(&self) -> ::kubegen_runtime::Api<crate::storage_v1::CSIDriver> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `CSINode` objects (`csinodes`, cluster-scoped).
+    #[inline]
     pub fn csi_nodes(&self) -> ::kubegen_runtime::Api<crate::storage_v1::CSINode> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `CSIStorageCapacity` objects (`csistoragecapacities`) in `namespace`.
+    #[inline]
     pub fn csi_storage_capacities(
         &self,
         namespace: &str,
@@ -26,24 +29,28 @@ impl StorageV1Client {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `CSIStorageCapacity` objects (`csistoragecapacities`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn csi_storage_capacities_all_namespaces(
         &self,
     ) -> ::kubegen_runtime::Api<crate::storage_v1::CSIStorageCapacity> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `StorageClass` objects (`storageclasses`, cluster-scoped).
+    #[inline]
     pub fn storage_classes(
         &self,
     ) -> ::kubegen_runtime::Api<crate::storage_v1::StorageClass> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `VolumeAttachment` objects (`volumeattachments`, cluster-scoped).
+    #[inline]
     pub fn volume_attachments(
         &self,
     ) -> ::kubegen_runtime::Api<crate::storage_v1::VolumeAttachment> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `VolumeAttributesClass` objects (`volumeattributesclasses`, cluster-scoped).
+    #[inline]
     pub fn volume_attributes_classes(
         &self,
     ) -> ::kubegen_runtime::Api<crate::storage_v1::VolumeAttributesClass> {

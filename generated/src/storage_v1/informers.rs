@@ -11,18 +11,21 @@ impl StorageV1Informers {
         Self { factory }
     }
     /// The shared informer of `CSIDriver` objects (`csidrivers`): one per factory, however often asked for.
+    #[inline]
     pub fn csi_drivers(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<crate::storage_v1::CSIDriver> {
         self.factory.informer()
     }
     /// The shared informer of `CSINode` objects (`csinodes`): one per factory, however often asked for.
+    #[inline]
     pub fn csi_nodes(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<crate::storage_v1::CSINode> {
         self.factory.informer()
     }
     /// The shared informer of `CSIStorageCapacity` objects (`csistoragecapacities`): one per factory, however often asked for.
+    #[inline]
     pub fn csi_storage_capacities(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<
@@ -31,12 +34,14 @@ impl StorageV1Informers {
         self.factory.informer()
     }
     /// The shared informer of `StorageClass` objects (`storageclasses`): one per factory, however often asked for.
+    #[inline]
     pub fn storage_classes(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<crate::storage_v1::StorageClass> {
         self.factory.informer()
     }
     /// The shared informer of `VolumeAttachment` objects (`volumeattachments`): one per factory, however often asked for.
+    #[inline]
     pub fn volume_attachments(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<
@@ -45,6 +50,7 @@ impl StorageV1Informers {
         self.factory.informer()
     }
     /// The shared informer of `VolumeAttributesClass` objects (`volumeattributesclasses`): one per factory, however often asked for.
+    #[inline]
     pub fn volume_attributes_classes(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<

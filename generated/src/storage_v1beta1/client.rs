@@ -11,6 +11,7 @@ impl StorageV1beta1Client {
         Self { client }
     }
     /// `VolumeAttributesClass` objects (`volumeattributesclasses`, cluster-scoped).
+    #[inline]
     pub fn volume_attributes_classes(
         &self,
     ) -> ::kubegen_runtime::Api<crate::storage_v1beta1::VolumeAttributesClass> {

@@ -11,6 +11,7 @@ impl StorageV1beta1Informers {
         Self { factory }
     }
     /// The shared informer of `VolumeAttributesClass` objects (`volumeattributesclasses`): one per factory, however often asked for.
+    #[inline]
     pub fn volume_attributes_classes(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<

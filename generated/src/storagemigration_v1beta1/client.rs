@@ -11,6 +11,7 @@ impl StoragemigrationV1beta1Client {
         Self { client }
     }
     /// `StorageVersionMigration` objects (`storageversionmigrations`, cluster-scoped).
+    #[inline]
     pub fn storage_version_migrations(
         &self,
     ) -> ::kubegen_runtime::Api<

@@ -11,6 +11,7 @@ impl StoragemigrationV1beta1Informers {
         Self { factory }
     }
     /// The shared informer of `StorageVersionMigration` objects (`storageversionmigrations`): one per factory, however often asked for.
+    #[inline]
     pub fn storage_version_migrations(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<
