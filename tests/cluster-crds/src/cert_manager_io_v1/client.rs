@@ -11,6 +11,7 @@ impl CertManagerIoV1Client {
         Self { client }
     }
     /// `Certificate` objects (`certificates`) in `namespace`.
+    #[inline]
     pub fn certificates(
         &self,
         namespace: &str,
@@ -18,12 +19,14 @@ impl CertManagerIoV1Client {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `Certificate` objects (`certificates`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn certificates_all_namespaces(
         &self,
     ) -> ::kubegen_runtime::Api<crate::cert_manager_io_v1::Certificate> {
         ::kubegen_runtime::Api::all(self.client.clone())
     }
     /// `Issuer` objects (`issuers`) in `namespace`.
+    #[inline]
     pub fn issuers(
         &self,
         namespace: &str,
@@ -31,6 +34,7 @@ impl CertManagerIoV1Client {
         ::kubegen_runtime::Api::namespaced(self.client.clone(), namespace)
     }
     /// `Issuer` objects (`issuers`) across all namespaces, for list, watch and delete-collection.
+    #[inline]
     pub fn issuers_all_namespaces(
         &self,
     ) -> ::kubegen_runtime::Api<crate::cert_manager_io_v1::Issuer> {

@@ -11,6 +11,7 @@ impl CertManagerIoV1Informers {
         Self { factory }
     }
     /// The shared informer of `Certificate` objects (`certificates`): one per factory, however often asked for.
+    #[inline]
     pub fn certificates(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<
@@ -19,6 +20,7 @@ impl CertManagerIoV1Informers {
         self.factory.informer()
     }
     /// The shared informer of `Issuer` objects (`issuers`): one per factory, however often asked for.
+    #[inline]
     pub fn issuers(
         &self,
     ) -> ::kubegen_runtime::cache::SharedIndexInformer<
