@@ -1,0 +1,138 @@
+//! Workload 4: build time of `kubegen-api` (all features, and `core_v1` alone) beside
+//! `k8s-openapi` (feature `v1_35`), dev and release. Each crate is the one dependency of a
+//! scratch project under the bench cache (all sharing one target directory and the bench's
+//! Cargo.lock, so dependency versions match); the project is built once to warm its
+//! dependencies, then `cargo clean -p <crate>` and a timed `cargo build` rebuild that crate
+//! alone (and the empty scratch library on top), `repeats` times; the figure is the median.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+
+use crate::results::{Better, Record};
+use crate::stats;
+
+/// One scratch project: the crate it builds and how it depends on it.
+struct Case {
+    /// Directory name and package name suffix.
+    name: &'static str,
+    /// The package `cargo clean -p` removes.
+    package: &'static str,
+    /// The `[dependencies]` line.
+    dependency: String,
+    /// The library column and the metric suffix this case fills.
+    library: &'static str,
+    features: &'static str,
+}
+
+/// Measures every case in dev and release.
+pub fn run(repo: &Path, scratch: &Path, bench_lock: &Path, repeats: usize) -> anyhow::Result<Vec<Record>> {
+    let generated = repo.join("generated");
+    let generated = generated.display();
+    let cases = [
+        Case {
+            name: "kubegen-api-all",
+            package: "kubegen-api",
+            dependency: format!("kubegen-api = {{ path = \"{generated}\" }}"),
+            library: "kubegen",
+            features: "all features",
+        },
+        Case {
+            name: "kubegen-api-core-v1",
+            package: "kubegen-api",
+            dependency: format!(
+                "kubegen-api = {{ path = \"{generated}\", default-features = false, features = [\"core_v1\"] }}"
+            ),
+            library: "kubegen",
+            features: "core_v1 only",
+        },
+        Case {
+            name: "k8s-openapi",
+            package: "k8s-openapi",
+            dependency: "k8s-openapi = { version = \"0.29\", features = [\"v1_35\"] }".to_owned(),
+            library: "kube-rs",
+            features: "all features",
+        },
+    ];
+    let target = scratch.join("target");
+    let mut records = Vec::new();
+    for case in &cases {
+        let project = write_project(scratch, case, bench_lock)?;
+        for release in [false, true] {
+            let profile = if release { "release" } else { "dev" };
+            cargo(&project, &target, &["build"], release).with_context(|| format!("warming {}", case.name))?;
+            let mut samples = Vec::with_capacity(repeats);
+            for _ in 0..repeats {
+                cargo(&project, &target, &["clean", "-p", case.package], release)?;
+                samples.push(cargo(&project, &target, &["build"], release)?);
+            }
+            let median = stats::median(&samples);
+            eprintln!("build: {} {profile}: median {median:?} of {samples:?}", case.name);
+            let metric = format!("{profile}, {}", case.features);
+            records.push(Record::new("build", &metric, "s", case.library, median.as_secs_f64(), Better::Lower));
+            if case.package == "k8s-openapi" {
+                // k8s-openapi has no per-group features: the whole crate is what a user of
+                // core/v1 alone compiles too.
+                let metric = format!("{profile}, core_v1 only");
+                let record = Record::new("build", &metric, "s", case.library, median.as_secs_f64(), Better::Lower)
+                    .with_note("k8s-openapi cannot build one group alone: the whole crate");
+                records.push(record);
+            }
+        }
+    }
+    Ok(records)
+}
+
+/// Writes the scratch project of `case` and returns its directory.
+fn write_project(scratch: &Path, case: &Case, bench_lock: &Path) -> anyhow::Result<PathBuf> {
+    let project = scratch.join(case.name);
+    let src = project.join("src");
+    std::fs::create_dir_all(&src).with_context(|| format!("creating {}", src.display()))?;
+    let manifest = format!(
+        "# Written by kubegen-bench (build-time workload); rewritten on every run.\n\
+         [package]\nname = \"scratch-{}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
+         [dependencies]\n{}\n\n[workspace]\n",
+        case.name, case.dependency
+    );
+    write_if_changed(&project.join("Cargo.toml"), manifest.as_bytes())?;
+    write_if_changed(&src.join("lib.rs"), b"//! Empty: only the dependency's build is measured.\n")?;
+    let lock = project.join("Cargo.lock");
+    if !lock.exists() {
+        std::fs::copy(bench_lock, &lock)
+            .with_context(|| format!("copying {} to {}", bench_lock.display(), lock.display()))?;
+    }
+    Ok(project)
+}
+
+fn write_if_changed(path: &Path, content: &[u8]) -> anyhow::Result<()> {
+    if std::fs::read(path).ok().as_deref() == Some(content) {
+        return Ok(());
+    }
+    std::fs::write(path, content).with_context(|| format!("writing {}", path.display()))
+}
+
+/// Runs `cargo <args> [--release]` in `project` with `target` as the target directory and
+/// returns its wall time; its output goes to `cargo.log` in the project.
+fn cargo(project: &Path, target: &Path, args: &[&str], release: bool) -> anyhow::Result<Duration> {
+    let log_path = project.join("cargo.log");
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)
+        .with_context(|| format!("opening {}", log_path.display()))?;
+    let stderr = log.try_clone().with_context(|| format!("duplicating {}", log_path.display()))?;
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command.args(args).current_dir(project).env("CARGO_TARGET_DIR", target).env("CARGO_TERM_COLOR", "never");
+    if release {
+        command.arg("--release");
+    }
+    let started = Instant::now();
+    let status = command.stdout(log).stderr(stderr).status().with_context(|| format!("running cargo {args:?}"))?;
+    let elapsed = started.elapsed();
+    if !status.success() {
+        bail!("cargo {args:?} in {} failed ({status}); see {}", project.display(), log_path.display());
+    }
+    Ok(elapsed)
+}

@@ -1,0 +1,64 @@
+//! The measuring child processes of the Rust libraries: `kubegen-bench informer-child` and
+//! `kubegen-bench requests-child`. Each runs one library's measurement in a fresh process (so
+//! its peak RSS is its own) and reports through [`protocol`](super::protocol) lines.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+
+use super::probe::{InformerParams, Probe};
+use super::protocol::{Message, Outcome};
+use super::requests::RequestParams;
+use super::{kube_rs, kubegen};
+
+/// The longest a child measurement may take.
+const CHILD_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// A Rust library under test.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum RustLibrary {
+    /// `kubegen-runtime` + `kubegen-api`.
+    Kubegen,
+    /// `kube` + `k8s-openapi`.
+    KubeRs,
+}
+
+/// Runs one library's informer measurement.
+pub async fn informer(library: RustLibrary, params: InformerParams) -> anyhow::Result<()> {
+    let probe = Probe::new(params);
+    let measured = async {
+        match library {
+            RustLibrary::Kubegen => kubegen::informer(&probe).await,
+            RustLibrary::KubeRs => kube_rs::informer(&probe).await,
+        }
+    };
+    let outcome = tokio::time::timeout(CHILD_TIMEOUT, measured)
+        .await
+        .with_context(|| format!("the {library:?} informer measurement took over {CHILD_TIMEOUT:?}"))??;
+    match outcome {
+        Outcome::Measured(()) => probe.done(),
+        Outcome::Pending(reason) => Message { note: Some(reason.to_owned()), ..Message::new("pending") }.send(),
+    }
+}
+
+/// Runs one library's requests measurement.
+pub async fn requests(library: RustLibrary, params: RequestParams) -> anyhow::Result<()> {
+    let measured = async {
+        match library {
+            RustLibrary::Kubegen => kubegen::requests(&params).await,
+            RustLibrary::KubeRs => kube_rs::requests(&params).await,
+        }
+    };
+    let outcome = tokio::time::timeout(CHILD_TIMEOUT, measured)
+        .await
+        .with_context(|| format!("the {library:?} requests measurement took over {CHILD_TIMEOUT:?}"))??;
+    match outcome {
+        Outcome::Measured(figures) => Message {
+            gets_per_second: Some(figures.gets_per_second),
+            lists_per_second: Some(figures.lists_per_second),
+            ..Message::new("requests")
+        }
+        .send(),
+        Outcome::Pending(reason) => Message { note: Some(reason.to_owned()), ..Message::new("pending") }.send(),
+    }
+}

@@ -1,0 +1,76 @@
+//! kubegen's side of the cluster workloads.
+//!
+//! - [`informer`]: a `SharedInformerFactory` (namespaced, no resync, default options) with a
+//!   ConfigMap informer whose `on_update` handler reports to the [`Probe`]. The contract of
+//!   the slot: build the informer from `probe.params()`, call `probe.on_update(<bench-rev>)`
+//!   from the handler, `probe.synced(<objects in the store>)` after the cache sync, then await
+//!   `probe.all_updates_seen()`; return `Outcome::Pending(reason)` instead to report
+//!   "pending".
+//! - [`requests`] times `kubegen_runtime::Api<ConfigMap>` GET and LIST, with the client's
+//!   default rate limit turned off (as kube-rs has none and the Go side disables client-go's).
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use kubegen_api::core_v1::ConfigMap;
+use kubegen_runtime::cache::factory::SharedInformerFactory;
+use kubegen_runtime::cache::handler::HandlerFns;
+use kubegen_runtime::client::params::ListParams;
+use kubegen_runtime::config::{Config, Kubeconfig, KubeconfigOptions};
+use kubegen_runtime::{Api, Client};
+
+use super::probe::{Probe, REVISION_KEY};
+use super::protocol::Outcome;
+use super::requests::{self, PAGE, RequestFigures, RequestParams};
+
+/// kubegen's informer: sync time, peak RSS, updates reaching a handler.
+pub async fn informer(probe: &Probe) -> anyhow::Result<Outcome<()>> {
+    let params = probe.params();
+    let factory = SharedInformerFactory::namespaced(client(&params.kubeconfig)?, &params.namespace, Duration::ZERO);
+    let informer = factory.informer::<ConfigMap>();
+    let handler_probe = probe.clone();
+    informer.add_event_handler(HandlerFns::<ConfigMap>::new().on_update(move |_old, new| {
+        handler_probe.on_update(new.data.as_ref().and_then(|data| data.get(REVISION_KEY)).map(|value| &**value));
+    }));
+    factory.start();
+    factory.wait_for_cache_sync().await.context("kubegen informer cache sync")?;
+    probe.synced(informer.store().len())?;
+    probe.all_updates_seen().await;
+    factory.shutdown().await;
+    Ok(Outcome::Measured(()))
+}
+
+fn client(kubeconfig: &std::path::Path) -> anyhow::Result<Client> {
+    let kubeconfig =
+        Kubeconfig::read(kubeconfig).with_context(|| format!("reading kubeconfig {}", kubeconfig.display()))?;
+    let mut config = Config::from_custom_kubeconfig(&kubeconfig, &KubeconfigOptions::default())
+        .context("building the kubegen config")?;
+    config.rate_limit = None;
+    Client::new(config).context("building the kubegen client")
+}
+
+/// GETs and LISTs of 500 with `Api<ConfigMap>`.
+pub async fn requests(params: &RequestParams) -> anyhow::Result<Outcome<RequestFigures>> {
+    let api: Api<ConfigMap> = Api::namespaced(client(&params.kubeconfig)?, &params.namespace);
+    let list_params = ListParams::default().limit(PAGE);
+    let figures = requests::measure(
+        params,
+        || async {
+            let list = api.list(&list_params).await.context("kubegen LIST")?;
+            Ok(list
+                .items
+                .iter()
+                .filter_map(|config_map| config_map.metadata.name.as_deref().map(str::to_owned))
+                .collect())
+        },
+        |name| {
+            let api = api.clone();
+            async move {
+                api.get(&name).await.context("kubegen GET")?;
+                Ok(())
+            }
+        },
+    )
+    .await?;
+    Ok(Outcome::Measured(figures))
+}

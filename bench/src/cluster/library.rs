@@ -1,0 +1,78 @@
+//! The libraries of the cluster workloads and how to start each one's measuring process:
+//! this binary's `informer-child` / `requests-child` for the Rust libraries, the Go binary's
+//! `informer` / `requests` for client-go. Adding a library is a variant here and a function in
+//! its own module.
+
+use std::path::Path;
+use std::process::Stdio;
+
+use tokio::process::Command;
+
+use super::child::RustLibrary;
+
+/// A library under test.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Library {
+    /// kubegen.
+    Kubegen,
+    /// kube-rs.
+    KubeRs,
+    /// client-go.
+    ClientGo,
+}
+
+/// In the order of the report's columns.
+pub const ALL: [Library; 3] = [Library::Kubegen, Library::KubeRs, Library::ClientGo];
+
+/// A workload a child process runs.
+#[derive(Clone, Copy, Debug)]
+pub enum Workload {
+    /// Informer sync and update delivery.
+    Informer,
+    /// GET and LIST throughput.
+    Requests,
+}
+
+impl Library {
+    /// The name in the results.
+    pub fn name(self) -> &'static str {
+        match self {
+            Library::Kubegen => "kubegen",
+            Library::KubeRs => "kube-rs",
+            Library::ClientGo => "client-go",
+        }
+    }
+
+    /// The command that runs `workload` for this library (arguments follow); stdout piped for
+    /// the protocol, stderr passed through, killed if dropped.
+    pub fn command(self, workload: Workload, go_bin: &Path) -> anyhow::Result<Command> {
+        let rust = |library: RustLibrary| -> anyhow::Result<Command> {
+            let exe = std::env::current_exe()?;
+            let mut command = Command::new(exe);
+            let subcommand = match workload {
+                Workload::Informer => "informer-child",
+                Workload::Requests => "requests-child",
+            };
+            let library = match library {
+                RustLibrary::Kubegen => "kubegen",
+                RustLibrary::KubeRs => "kube-rs",
+            };
+            command.args([subcommand, "--library", library]);
+            Ok(command)
+        };
+        let mut command = match self {
+            Library::Kubegen => rust(RustLibrary::Kubegen)?,
+            Library::KubeRs => rust(RustLibrary::KubeRs)?,
+            Library::ClientGo => {
+                let mut command = Command::new(go_bin);
+                command.arg(match workload {
+                    Workload::Informer => "informer",
+                    Workload::Requests => "requests",
+                });
+                command
+            }
+        };
+        command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::inherit()).kill_on_drop(true);
+        Ok(command)
+    }
+}

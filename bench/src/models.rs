@@ -1,0 +1,141 @@
+//! The two Rust model crates under test, behind one trait, so that every workload is written
+//! once and instantiated per library: [`Kubegen`] (`kubegen-api` + `kubegen-runtime`) and
+//! [`KubeRs`] (`k8s-openapi` + `kube`).
+
+use serde::de::DeserializeOwned;
+
+use kubegen_api::core_v1 as kg;
+use kubegen_runtime::watch::WatchEvent as KgEvent;
+
+use k8s_openapi::api::core::v1 as ko;
+use kube::core::WatchEvent as KubeEvent;
+
+/// One library's types for the Pod and ConfigMap workloads.
+pub trait Models {
+    /// The library's name in the results.
+    const LIBRARY: &'static str;
+    /// A Pod.
+    type Pod: Object;
+    /// A ConfigMap.
+    type ConfigMap: Object;
+    /// A PodList as the API server returns it.
+    type PodList: DeserializeOwned + Items<Self::Pod>;
+    /// A watch event carrying a Pod.
+    type PodEvent: DeserializeOwned + IntoObject<Self::Pod>;
+    /// A watch event carrying a ConfigMap.
+    type ConfigMapEvent: DeserializeOwned + IntoObject<Self::ConfigMap>;
+}
+
+/// What the workloads need of an object: its cache key and its share of the fixture checksum.
+pub trait Object: DeserializeOwned + Send + Sync + 'static {
+    /// `namespace/name`.
+    fn key(&self) -> String;
+    /// Containers of a Pod, data keys of a ConfigMap.
+    fn checksum(&self) -> usize;
+}
+
+/// The items of a list.
+pub trait Items<T> {
+    /// The items.
+    fn items(&self) -> &[T];
+}
+
+/// The object of an ADDED/MODIFIED/DELETED watch event.
+pub trait IntoObject<T> {
+    /// The object, or `None` for bookmarks and errors.
+    fn into_object(self) -> Option<T>;
+}
+
+/// kubegen: `kubegen-api` models, `kubegen-runtime` watch events.
+pub struct Kubegen;
+
+impl Models for Kubegen {
+    const LIBRARY: &'static str = "kubegen";
+    type Pod = kg::Pod;
+    type ConfigMap = kg::ConfigMap;
+    type PodList = kg::PodList;
+    type PodEvent = KgEvent<kg::Pod>;
+    type ConfigMapEvent = KgEvent<kg::ConfigMap>;
+}
+
+/// kube-rs: `k8s-openapi` models, `kube-core` watch events (what kube-runtime's watcher decodes).
+pub struct KubeRs;
+
+impl Models for KubeRs {
+    const LIBRARY: &'static str = "kube-rs";
+    type Pod = ko::Pod;
+    type ConfigMap = ko::ConfigMap;
+    type PodList = k8s_openapi::List<ko::Pod>;
+    type PodEvent = KubeEvent<ko::Pod>;
+    type ConfigMapEvent = KubeEvent<ko::ConfigMap>;
+}
+
+fn key(namespace: Option<&str>, name: Option<&str>) -> String {
+    format!("{}/{}", namespace.unwrap_or_default(), name.unwrap_or_default())
+}
+
+impl Object for kg::Pod {
+    fn key(&self) -> String {
+        key(self.metadata.namespace.as_deref(), self.metadata.name.as_deref())
+    }
+    fn checksum(&self) -> usize {
+        self.spec.as_ref().map_or(0, |spec| spec.containers.len())
+    }
+}
+
+impl Object for kg::ConfigMap {
+    fn key(&self) -> String {
+        key(self.metadata.namespace.as_deref(), self.metadata.name.as_deref())
+    }
+    fn checksum(&self) -> usize {
+        self.data.as_ref().map_or(0, |data| data.len())
+    }
+}
+
+impl Object for ko::Pod {
+    fn key(&self) -> String {
+        key(self.metadata.namespace.as_deref(), self.metadata.name.as_deref())
+    }
+    fn checksum(&self) -> usize {
+        self.spec.as_ref().map_or(0, |spec| spec.containers.len())
+    }
+}
+
+impl Object for ko::ConfigMap {
+    fn key(&self) -> String {
+        key(self.metadata.namespace.as_deref(), self.metadata.name.as_deref())
+    }
+    fn checksum(&self) -> usize {
+        self.data.as_ref().map_or(0, |data| data.len())
+    }
+}
+
+impl Items<kg::Pod> for kg::PodList {
+    fn items(&self) -> &[kg::Pod] {
+        &self.items
+    }
+}
+
+impl<T: k8s_openapi::ListableResource> Items<T> for k8s_openapi::List<T> {
+    fn items(&self) -> &[T] {
+        &self.items
+    }
+}
+
+impl<T> IntoObject<T> for KgEvent<T> {
+    fn into_object(self) -> Option<T> {
+        match self {
+            KgEvent::Added(object) | KgEvent::Modified(object) | KgEvent::Deleted(object) => Some(object),
+            KgEvent::Bookmark(_) | KgEvent::Error(_) => None,
+        }
+    }
+}
+
+impl<T> IntoObject<T> for KubeEvent<T> {
+    fn into_object(self) -> Option<T> {
+        match self {
+            KubeEvent::Added(object) | KubeEvent::Modified(object) | KubeEvent::Deleted(object) => Some(object),
+            KubeEvent::Bookmark(_) | KubeEvent::Error(_) => None,
+        }
+    }
+}

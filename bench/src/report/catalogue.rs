@@ -1,0 +1,93 @@
+//! The report's sections, in order: each workload id with its title and what it measures.
+//! Records of a workload not listed here still appear, after these, titled by their id.
+
+/// One section of the report.
+pub struct Section {
+    /// The workload id of its records.
+    pub id: &'static str,
+    /// The heading.
+    pub title: &'static str,
+    /// What is measured and how, for the reader.
+    pub about: &'static str,
+}
+
+/// The sections.
+pub const SECTIONS: &[Section] = &[
+    Section {
+        id: "decode-pod-list",
+        title: "1a. Decoding a 10,000-Pod list",
+        about: "`serde_json::from_slice` of the PodList fixture (10,000 Pods, ~3.8 KB of JSON each) into \
+                `kubegen_api::core_v1::PodList` and `k8s_openapi::List<Pod>`; Go: `encoding/json` into \
+                `corev1.PodList`, and, as `client-go (codec)`, client-go's own JSON decoder \
+                (`scheme.Codecs.UniversalDeserializer()`, which is what a typed client runs). Median of \
+                the timed runs after a warm-up; every run checks the decoded container count.",
+    },
+    Section {
+        id: "decode-pod-watch",
+        title: "1b. Decoding a watch stream of 10,000 Pod events",
+        about: "One `{\"type\":\"MODIFIED\",\"object\":{...}}` line per Pod, decoded event by event and dropped: \
+                kubegen with `kubegen_runtime::watch::WatchEvent<Pod>` (the runtime's decoder), kube-rs with \
+                `kube::core::WatchEvent<Pod>` (what kube-runtime's watcher decodes), Go with `encoding/json` \
+                into `{Type string; Object corev1.Pod}` and, as `client-go (codec)`, `metav1.WatchEvent` then \
+                the object through the codec, as client-go's watch decoder does.",
+    },
+    Section {
+        id: "heap-pods",
+        title: "2a. Heap retained per cached Pod",
+        about: "Each Pod of the watch fixture decoded and kept as `Arc<Pod>` (Go: `*corev1.Pod`) in a map \
+                keyed by `namespace/name`; heap growth over the fixture bytes already loaded, divided by \
+                10,000 (map and keys included). Rust: a counting global allocator (requested bytes); Go: \
+                `runtime.ReadMemStats().HeapAlloc` after `runtime.GC()` (size-class rounded). The ratio is to \
+                the Pod's compact JSON size. A reference figure measured elsewhere for k8s-openapi: \
+                ~29 KB per Pod, 7.7× its JSON.",
+    },
+    Section {
+        id: "heap-configmaps",
+        title: "2b. Heap retained per cached ConfigMap",
+        about: "As 2a, for the 10,000 ConfigMaps of ~1 KB.",
+    },
+    Section {
+        id: "type-sizes",
+        title: "2c. Diagnostic: inline size of the main types",
+        about: "`std::mem::size_of` (Go: `unsafe.Sizeof`) of each type. Every `Option<T>` field costs the \
+                inline size of `T` whether it is set or not, so a large inline struct inside a mostly-empty \
+                optional field shows up directly in the heap figures above.",
+    },
+    Section {
+        id: "generate",
+        title: "3. Generation time of the bundled spec",
+        about: "`kubegen generate --out <fresh dir>` with the release binary (`cargo build --release -p kubegen`), \
+                Kubernetes v1.35 spec; median wall time. k8s-openapi and client-go ship pre-generated code, so \
+                they have no counterpart here.",
+    },
+    Section {
+        id: "build",
+        title: "4. Build time of the model crate",
+        about: "Each crate as the single dependency of a scratch project (under the bench cache, default \
+                profiles, 2 jobs, shared target directory, the bench's Cargo.lock): built once to warm its \
+                dependencies, then `cargo clean -p <crate>` and a timed `cargo build` that rebuilds it alone; \
+                median. kube-rs's column is `k8s-openapi` 0.29 with feature `v1_35`, which has no per-group \
+                features (its `core_v1 only` rows repeat the whole crate).",
+    },
+    Section {
+        id: "informer",
+        title: "5a. Informer against a real kube-apiserver: sync, memory, update delivery",
+        about: "A kube-apiserver + etcd from the repository's harness (`kubegen_tests::ControlPlane`, default \
+                flags) with 10,000 ConfigMaps in one namespace, then (second round) 50,000. Each library runs in a fresh process: \
+                kube-rs with kube-runtime's `reflector` over `watcher` (default config: paged initial list of \
+                500, then watch), client-go with a `SharedInformerFactory` ConfigMap informer and \
+                `WaitForCacheSync` (rate limits off). Sync time runs from process start (client construction \
+                included) to a synced cache; RSS is the process's (`VmRSS`, peak `VmHWM`). Then the \
+                orchestrator sends 10,000 merge patches (16 in flight, with the harness's plain HTTP client) \
+                and times until the library's handler has seen all of them; the update rate is bound by the \
+                API server on this machine, so the lag after the last acknowledged write shows how well the \
+                client keeps up.",
+    },
+    Section {
+        id: "requests",
+        title: "5b. Client request rates",
+        about: "Sequential requests from a fresh process: 2,000 GETs of single ConfigMaps, then 100 LISTs with \
+                `limit=500`, JSON, client-side rate limits off (kubegen's default 50 QPS and client-go's 5 QPS \
+                would otherwise decide the figure).",
+    },
+];
