@@ -36,7 +36,8 @@ pub async fn informer(library: RustLibrary, params: InformerParams) -> anyhow::R
         .await
         .with_context(|| format!("the {library:?} informer measurement took over {CHILD_TIMEOUT:?}"))??;
     match outcome {
-        Outcome::Measured(()) => probe.done(),
+        // `done` was sent when the handler had seen every update.
+        Outcome::Measured(()) => Ok(()),
         Outcome::Pending(reason) => Message { note: Some(reason.to_owned()), ..Message::new("pending") }.send(),
     }
 }

@@ -35,7 +35,7 @@ pub async fn informer(probe: &Probe) -> anyhow::Result<Outcome<()>> {
     }));
     store.wait_until_ready().await.context("the reflector's writer was dropped before the store was ready")?;
     probe.synced(store.len())?;
-    probe.all_updates_seen().await;
+    probe.all_updates_seen().await?;
     handler.abort();
     Ok(Outcome::Measured(()))
 }

@@ -35,7 +35,7 @@ pub async fn informer(probe: &Probe) -> anyhow::Result<Outcome<()>> {
     factory.start();
     factory.wait_for_cache_sync().await.context("kubegen informer cache sync")?;
     probe.synced(informer.store().len())?;
-    probe.all_updates_seen().await;
+    probe.all_updates_seen().await?;
     factory.shutdown().await;
     Ok(Outcome::Measured(()))
 }

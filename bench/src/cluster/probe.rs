@@ -91,15 +91,17 @@ impl Probe {
             .send()
     }
 
-    /// Resolves once the handler has seen every update.
-    pub async fn all_updates_seen(&self) {
+    /// Resolves once the handler has seen every update, and reports it (`done`) at once, so
+    /// that no library's teardown counts in the delivery time.
+    pub async fn all_updates_seen(&self) -> anyhow::Result<()> {
         if self.inner.seen.load(Ordering::Relaxed) < self.inner.params.updates {
             self.inner.all_seen.notified().await;
         }
+        self.done()
     }
 
     /// Reports the end of the measurement with the process's peak RSS.
-    pub fn done(&self) -> anyhow::Result<()> {
+    fn done(&self) -> anyhow::Result<()> {
         let (_, peak) = rss_mb()?;
         let seen = self.inner.seen.load(Ordering::Relaxed);
         Message { peak_rss_mb: Some(peak), updates_seen: Some(seen), ..Message::new("done") }.send()
