@@ -21,10 +21,6 @@ mod time;
 mod type_tag;
 
 pub use byte_string::ByteString;
-
-/// The string type of models: a `CompactString`, which keeps strings of up to 24 bytes (most
-/// names, namespaces, keys, values and versions) inline, without an allocation.
-pub type Str = compact_str::CompactString;
 pub use int_or_string::IntOrString;
 pub use list_meta::ListMeta;
 pub use object_meta::{FieldsV1, ManagedFieldsEntry, ObjectMeta, OwnerReference};
@@ -34,3 +30,7 @@ pub use status::{Status, StatusCause, StatusDetails};
 pub use string_map::StringMap;
 pub use time::{MicroTime, Time};
 pub use type_tag::{ApiVersion, Kind};
+
+/// The string type of models: a `CompactString`, which keeps strings of up to 24 bytes (most
+/// names, namespaces, keys, values and versions) inline, without an allocation.
+pub type Str = compact_str::CompactString;
