@@ -31,6 +31,7 @@ use tokio::process::ChildStdout;
 use self::library::{Library, Workload};
 use self::protocol::Message;
 use crate::fixtures::Manifest;
+use crate::report::format::thousands;
 use crate::results::{Better, Record};
 
 /// The namespace of the ConfigMaps.
@@ -127,7 +128,7 @@ async fn informer(
     let mut child = command.spawn().with_context(|| format!("starting the {name} informer process"))?;
     let mut lines = BufReader::new(child.stdout.take().context("the child's stdout")?).lines();
     let synced = next_message(&mut lines).await?;
-    let objects = thousands(names.len());
+    let objects = thousands(i64::try_from(names.len()).unwrap_or(i64::MAX));
     let record = |metric: &str, unit: &str, value: f64, better: Better| {
         Record::new("informer", &format!("{metric}, {objects} objects"), unit, name, value, better)
     };
@@ -186,19 +187,6 @@ async fn informer(
         bail!("the {name} informer process failed ({status})");
     }
     Ok(records)
-}
-
-/// `50000` as `50,000`.
-fn thousands(number: usize) -> String {
-    let digits = number.to_string();
-    let mut out = String::new();
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
 }
 
 const INFORMER_METRICS: [(&str, &str, Better); 6] = [

@@ -21,7 +21,8 @@ pub fn ratio(value: f64) -> String {
     if value >= 10.0 { format!("{value:.1}×") } else { format!("{value:.2}×") }
 }
 
-fn thousands(value: i64) -> String {
+/// An integer with thousands separators: `50,000`.
+pub fn thousands(value: i64) -> String {
     let digits = value.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, digit) in digits.chars().enumerate() {

@@ -4,7 +4,7 @@
 //! only from the records.
 
 mod catalogue;
-mod format;
+pub mod format;
 mod table;
 
 use std::fmt::Write as _;
