@@ -39,6 +39,8 @@ pub use types::{
 #[doc(hidden)]
 pub mod __private {
     pub use crate::types::exact_vec;
+    pub use crate::types::struct_decode as decode;
+    pub use crate::types::struct_encode as encode;
     pub use compact_str;
     pub use serde;
     pub use serde_json;

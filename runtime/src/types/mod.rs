@@ -17,6 +17,8 @@ mod raw_extension;
 mod status;
 mod string_enum;
 mod string_map;
+pub mod struct_decode;
+pub mod struct_encode;
 mod time;
 mod type_tag;
 
