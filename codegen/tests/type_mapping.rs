@@ -50,7 +50,11 @@ fn required_fields_are_plain_and_the_rest_optional() {
     assert_eq!(field_shape(&model, T, "b"), (Shape::String, false));
     let file = emit_file(&model, "src/example_io_v1/thing.rs");
     assert!(file.contains("pub a: ::kubegen_runtime::Str,"), "{file}");
-    assert!(file.contains("skip_serializing_if = \"::std::option::Option::is_none\""), "{file}");
+    // Required fields are always written; unset optional ones are left out.
+    assert!(file.contains(".field(\"a\", &self.a)"), "{file}");
+    assert!(file.contains(".optional(\"b\", &self.b)"), "{file}");
+    assert!(file.contains("decode::required(map, &mut self.a)"), "{file}");
+    assert!(file.contains("decode::optional(map, &mut self.b)"), "{file}");
     assert!(file.contains("pub b: Option<::kubegen_runtime::Str>,"), "{file}");
 }
 
@@ -154,7 +158,8 @@ fn properties_with_preserved_unknown_fields_keep_the_rest_in_a_map() {
     let extra = body(&model, &nested).extra.as_ref().expect("a catch-all");
     assert_eq!(extra.value, Shape::Json);
     let file = emit_file(&model, "src/example_io_v1/thing.rs");
-    assert!(file.contains("#[serde(flatten)]"), "{file}");
+    assert!(file.contains("const KEEPS_UNKNOWN: bool = true;"), "{file}");
+    assert!(file.contains(".properties(&self.extra_fields)"), "{file}");
 }
 
 #[test]
@@ -287,8 +292,10 @@ fn names_become_valid_identifiers_with_renames() {
         ]
     );
     let file = emit_file(&model, "src/example_io_v1/thing.rs");
-    assert!(file.contains("rename = \"$ref\""), "{file}");
-    assert!(file.contains("rename = \"foo_bar\""), "{file}");
+    // Encoded and decoded under their JSON names.
+    assert!(file.contains(".optional(\"$ref\", &self.ref_)"), "{file}");
+    assert!(file.contains(".optional(\"foo_bar\", &self.foo_bar_2)"), "{file}");
+    assert!(file.contains("\"foo_bar\" => ::std::option::Option::Some(5)"), "{file}");
     assert!(file.contains("pub type_: Option<::kubegen_runtime::Str>"), "{file}");
 }
 

@@ -11,6 +11,7 @@ mod features;
 mod informers;
 mod paths;
 mod resource;
+mod struct_serde;
 mod types;
 
 use std::collections::BTreeMap;

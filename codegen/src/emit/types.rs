@@ -5,7 +5,8 @@ use quote::{format_ident, quote};
 
 use super::docs::doc_attributes;
 use super::paths::{Std, shape_type};
-use crate::ir::{Enum, Field, FieldRole, Model, Shape, Struct, TypeDef, TypeKind, UnionVariant};
+use super::struct_serde;
+use crate::ir::{Enum, Field, FieldRole, Model, Struct, TypeDef, TypeKind, UnionVariant};
 
 /// The items of one type (without resource impls).
 pub fn type_items(model: &Model, ty: &TypeDef, std: Std) -> TokenStream {
@@ -60,47 +61,34 @@ fn struct_item(model: &Model, ty: &TypeDef, body: &Struct, doc: &TokenStream, st
         let value = std.map(shape_type(model, &extra.value, std));
         quote! {
             /// Properties the schema does not list, kept as they are.
-            #[serde(flatten)]
             pub #ident: #value,
         }
     });
+    let serde_impls = struct_serde::serde_impls(&name, body);
     quote! {
         #doc
-        #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        #[derive(Clone, Debug, Default, PartialEq)]
         pub struct #name {
             #(#fields)*
             #extra
         }
+        #serde_impls
     }
 }
 
 fn struct_field(model: &Model, owner: &str, field: &Field, std: Std) -> TokenStream {
     let ident = format_ident!("{}", field.rust_name);
     let json = &field.json_name;
-    let rename = (field.rust_name != *json).then(|| quote!(rename = #json,));
     let owner = format_ident!("{owner}");
-    let (ty, serde) = match field.role {
-        FieldRole::ApiVersionTag => (quote!(::kubegen_runtime::ApiVersion<#owner>), quote!(#[serde(#rename default)])),
-        FieldRole::KindTag => (quote!(::kubegen_runtime::Kind<#owner>), quote!(#[serde(#rename default)])),
+    let ty = match field.role {
+        FieldRole::ApiVersionTag => quote!(::kubegen_runtime::ApiVersion<#owner>),
+        FieldRole::KindTag => quote!(::kubegen_runtime::Kind<#owner>),
         FieldRole::Data => {
             let mut ty = shape_type(model, &field.shape, std);
             if field.boxed {
                 ty = std.boxed(ty);
             }
-            // Arrays decode without spare capacity (see the runtime's `exact_vec`).
-            let is_array = matches!(field.shape, Shape::Array(_)) && !field.boxed;
-            if field.required {
-                let exact =
-                    is_array.then(|| quote!(, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec"));
-                (ty, quote!(#[serde(#rename default #exact)]))
-            } else {
-                let exact = is_array
-                    .then(|| quote!(, deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec"));
-                (
-                    std.option(ty),
-                    quote!(#[serde(#rename default #exact, skip_serializing_if = "::std::option::Option::is_none")]),
-                )
-            }
+            if field.required { ty } else { std.option(ty) }
         }
     };
     let doc = match (&field.doc, field.role) {
@@ -113,7 +101,6 @@ fn struct_field(model: &Model, owner: &str, field: &Field, std: Std) -> TokenStr
     };
     quote! {
         #doc
-        #serde
         pub #ident: #ty,
     }
 }

@@ -3,12 +3,56 @@
 /// ExpressionWarning is a warning information that targets a specific expression.
 ///
 /// From the definition `io.k8s.api.admissionregistration.v1.ExpressionWarning`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExpressionWarning {
     /// The path to the field that refers the expression. For example, the reference to the expression of the first item of validations is "spec.validations[0].expression"
-    #[serde(rename = "fieldRef", default)]
     pub field_ref: ::kubegen_runtime::Str,
     /// The content of type checking information in a human-readable form. Each line of the warning contains the type that the expression is checked against, followed by the type check error from the compiler.
-    #[serde(default)]
     pub warning: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for ExpressionWarning {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ExpressionWarning",
+                encode::count(2, &[]),
+            )
+            .field("fieldRef", &self.field_ref)
+            .field("warning", &self.warning)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ExpressionWarning {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ExpressionWarning {
+    const EXPECTING: &'static str = "struct ExpressionWarning";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "fieldRef" => ::std::option::Option::Some(0),
+            "warning" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.field_ref),
+            1 => decode::required(map, &mut self.warning),
+            _ => decode::skip(map),
+        }
+    }
 }

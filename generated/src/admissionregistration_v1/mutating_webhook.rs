@@ -3,24 +3,13 @@
 /// MutatingWebhook describes an admission webhook and the resources and operations it applies to.
 ///
 /// From the definition `io.k8s.api.admissionregistration.v1.MutatingWebhook`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct MutatingWebhook {
     /// AdmissionReviewVersions is an ordered list of preferred `AdmissionReview` versions the Webhook expects. API server will try to use first version in the list which it supports. If none of the versions specified in this list supported by API server, validation will fail for this object. If a persisted webhook configuration specifies allowed versions and does not include any versions known to the API Server, calls to the webhook will fail and be subject to the failure policy.
-    #[serde(
-        rename = "admissionReviewVersions",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::vec"
-    )]
     pub admission_review_versions: Vec<::kubegen_runtime::Str>,
     /// ClientConfig defines how to communicate with the hook. Required
-    #[serde(rename = "clientConfig", default)]
     pub client_config: crate::admissionregistration_v1::WebhookClientConfig,
     /// FailurePolicy defines how unrecognized errors from the admission endpoint are handled - allowed values are Ignore or Fail. Defaults to Fail.
-    #[serde(
-        rename = "failurePolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub failure_policy: Option<::kubegen_runtime::Str>,
     /// MatchConditions is a list of conditions that must be met for a request to be sent to this webhook. Match conditions filter requests that have already been matched by the rules, namespaceSelector, and objectSelector. An empty list of matchConditions matches all requests. There are a maximum of 64 match conditions allowed.
     ///
@@ -30,12 +19,6 @@ pub struct MutatingWebhook {
     ///   3. If any matchCondition evaluates to an error (but none are FALSE):
     ///      - If failurePolicy=Fail, reject the request
     ///      - If failurePolicy=Ignore, the error is ignored and the webhook is skipped
-    #[serde(
-        rename = "matchConditions",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub match_conditions: Option<Vec<crate::admissionregistration_v1::MatchCondition>>,
     /// matchPolicy defines how the "rules" list is used to match incoming requests. Allowed values are "Exact" or "Equivalent".
     ///
@@ -44,14 +27,8 @@ pub struct MutatingWebhook {
     /// - Equivalent: match a request if modifies a resource listed in rules, even via another API group or version. For example, if deployments can be modified via apps/v1, apps/v1beta1, and extensions/v1beta1, and "rules" only included `apiGroups:["apps"], apiVersions:["v1"], resources: ["deployments"]`, a request to apps/v1beta1 or extensions/v1beta1 would be converted to apps/v1 and sent to the webhook.
     ///
     /// Defaults to "Equivalent"
-    #[serde(
-        rename = "matchPolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub match_policy: Option<::kubegen_runtime::Str>,
     /// The name of the admission webhook. Name should be fully qualified, e.g., imagepolicy.kubernetes.io, where "imagepolicy" is the name of the webhook, and kubernetes.io is the name of the organization. Required.
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
     /// NamespaceSelector decides whether to run the webhook on an object based on whether the namespace for that object matches the selector. If the object itself is a namespace, the matching is performed on object.metadata.labels. If the object is another cluster scoped resource, it never skips the webhook.
     ///
@@ -84,18 +61,8 @@ pub struct MutatingWebhook {
     /// See https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/ for more examples of label selectors.
     ///
     /// Default to the empty LabelSelector, which matches everything.
-    #[serde(
-        rename = "namespaceSelector",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub namespace_selector: Option<Box<crate::meta_v1::LabelSelector>>,
     /// ObjectSelector decides whether to run the webhook based on if the object has matching labels. objectSelector is evaluated against both the oldObject and newObject that would be sent to the webhook, and is considered to match if either object matches the selector. A null object (oldObject in the case of create, or newObject in the case of delete) or an object that cannot have labels (like a DeploymentRollback or a PodProxyOptions object) is not considered to match. Use the object selector only if the webhook is opt-in, because end users may skip the admission webhook by setting the labels. Default to the empty LabelSelector, which matches everything.
-    #[serde(
-        rename = "objectSelector",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub object_selector: Option<Box<crate::meta_v1::LabelSelector>>,
     /// reinvocationPolicy indicates whether this webhook should be called multiple times as part of a single admission evaluation. Allowed values are "Never" and "IfNeeded".
     ///
@@ -104,27 +71,99 @@ pub struct MutatingWebhook {
     /// IfNeeded: the webhook will be called at least one additional time as part of the admission evaluation if the object being admitted is modified by other admission plugins after the initial webhook call. Webhooks that specify this option *must* be idempotent, able to process objects they previously admitted. Note: * the number of additional invocations is not guaranteed to be exactly one. * if additional invocations result in further modifications to the object, webhooks are not guaranteed to be invoked again. * webhooks that use this option may be reordered to minimize the number of additional invocations. * to validate an object after all mutations are guaranteed complete, use a validating admission webhook instead.
     ///
     /// Defaults to "Never".
-    #[serde(
-        rename = "reinvocationPolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub reinvocation_policy: Option<::kubegen_runtime::Str>,
     /// Rules describes what operations on what resources/subresources the webhook cares about. The webhook cares about an operation if it matches _any_ Rule. However, in order to prevent ValidatingAdmissionWebhooks and MutatingAdmissionWebhooks from putting the cluster in a state which cannot be recovered from without completely disabling the plugin, ValidatingAdmissionWebhooks and MutatingAdmissionWebhooks are never called on admission requests for ValidatingWebhookConfiguration and MutatingWebhookConfiguration objects.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub rules: Option<Vec<crate::admissionregistration_v1::RuleWithOperations>>,
     /// SideEffects states whether this webhook has side effects. Acceptable values are: None, NoneOnDryRun (webhooks created via v1beta1 may also specify Some or Unknown). Webhooks with side effects MUST implement a reconciliation system, since a request may be rejected by a future step in the admission chain and the side effects therefore need to be undone. Requests with the dryRun attribute will be auto-rejected if they match a webhook with sideEffects == Unknown or Some.
-    #[serde(rename = "sideEffects", default)]
     pub side_effects: ::kubegen_runtime::Str,
     /// TimeoutSeconds specifies the timeout for this webhook. After the timeout passes, the webhook call will be ignored or the API call will fail based on the failure policy. The timeout value must be between 1 and 30 seconds. Default to 10 seconds.
-    #[serde(
-        rename = "timeoutSeconds",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub timeout_seconds: Option<i32>,
+}
+impl ::serde::Serialize for MutatingWebhook {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "MutatingWebhook",
+                encode::count(
+                    4,
+                    &[
+                        self.failure_policy.is_some(),
+                        self.match_conditions.is_some(),
+                        self.match_policy.is_some(),
+                        self.namespace_selector.is_some(),
+                        self.object_selector.is_some(),
+                        self.reinvocation_policy.is_some(),
+                        self.rules.is_some(),
+                        self.timeout_seconds.is_some(),
+                    ],
+                ),
+            )
+            .field("admissionReviewVersions", &self.admission_review_versions)
+            .field("clientConfig", &self.client_config)
+            .optional("failurePolicy", &self.failure_policy)
+            .optional("matchConditions", &self.match_conditions)
+            .optional("matchPolicy", &self.match_policy)
+            .field("name", &self.name)
+            .optional("namespaceSelector", &self.namespace_selector)
+            .optional("objectSelector", &self.object_selector)
+            .optional("reinvocationPolicy", &self.reinvocation_policy)
+            .optional("rules", &self.rules)
+            .field("sideEffects", &self.side_effects)
+            .optional("timeoutSeconds", &self.timeout_seconds)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for MutatingWebhook {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for MutatingWebhook {
+    const EXPECTING: &'static str = "struct MutatingWebhook";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "admissionReviewVersions" => ::std::option::Option::Some(0),
+            "clientConfig" => ::std::option::Option::Some(1),
+            "failurePolicy" => ::std::option::Option::Some(2),
+            "matchConditions" => ::std::option::Option::Some(3),
+            "matchPolicy" => ::std::option::Option::Some(4),
+            "name" => ::std::option::Option::Some(5),
+            "namespaceSelector" => ::std::option::Option::Some(6),
+            "objectSelector" => ::std::option::Option::Some(7),
+            "reinvocationPolicy" => ::std::option::Option::Some(8),
+            "rules" => ::std::option::Option::Some(9),
+            "sideEffects" => ::std::option::Option::Some(10),
+            "timeoutSeconds" => ::std::option::Option::Some(11),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required_vec(map, &mut self.admission_review_versions),
+            1 => decode::required(map, &mut self.client_config),
+            2 => decode::optional(map, &mut self.failure_policy),
+            3 => decode::optional_vec(map, &mut self.match_conditions),
+            4 => decode::optional(map, &mut self.match_policy),
+            5 => decode::required(map, &mut self.name),
+            6 => decode::optional(map, &mut self.namespace_selector),
+            7 => decode::optional(map, &mut self.object_selector),
+            8 => decode::optional(map, &mut self.reinvocation_policy),
+            9 => decode::optional_vec(map, &mut self.rules),
+            10 => decode::required(map, &mut self.side_effects),
+            11 => decode::optional(map, &mut self.timeout_seconds),
+            _ => decode::skip(map),
+        }
+    }
 }

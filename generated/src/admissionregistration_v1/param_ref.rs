@@ -3,14 +3,13 @@
 /// ParamRef describes how to locate the params to be used as input to expressions of rules applied by a policy binding.
 ///
 /// From the definition `io.k8s.api.admissionregistration.v1.ParamRef`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ParamRef {
     /// name is the name of the resource being referenced.
     ///
     /// One of `name` or `selector` must be set, but `name` and `selector` are mutually exclusive properties. If one is set, the other must be unset.
     ///
     /// A single parameter used for all admission requests can be configured by setting the `name` field, leaving `selector` blank, and setting namespace if `paramKind` is namespace-scoped.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: Option<::kubegen_runtime::Str>,
     /// namespace is the namespace of the referenced resource. Allows limiting the search for params to a specific namespace. Applies to both `name` and `selector` fields.
     ///
@@ -19,24 +18,77 @@ pub struct ParamRef {
     /// - If `paramKind` is cluster-scoped, this field MUST be unset. Setting this field results in a configuration error.
     ///
     /// - If `paramKind` is namespace-scoped, the namespace of the object being evaluated for admission will be used when this field is left unset. Take care that if this is left empty the binding must not match any cluster-scoped resources, which will result in an error.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub namespace: Option<::kubegen_runtime::Str>,
     /// `parameterNotFoundAction` controls the behavior of the binding when the resource exists, and name or selector is valid, but there are no parameters matched by the binding. If the value is set to `Allow`, then no matched parameters will be treated as successful validation by the binding. If set to `Deny`, then no matched parameters will be subject to the `failurePolicy` of the policy.
     ///
     /// Allowed values are `Allow` or `Deny`
     ///
     /// Required
-    #[serde(
-        rename = "parameterNotFoundAction",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub parameter_not_found_action: Option<::kubegen_runtime::Str>,
     /// selector can be used to match multiple param objects based on their labels. Supply selector: {} to match all resources of the ParamKind.
     ///
     /// If multiple params are found, they are all evaluated with the policy expressions and the results are ANDed together.
     ///
     /// One of `name` or `selector` must be set, but `name` and `selector` are mutually exclusive properties. If one is set, the other must be unset.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub selector: Option<Box<crate::meta_v1::LabelSelector>>,
+}
+impl ::serde::Serialize for ParamRef {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ParamRef",
+                encode::count(
+                    0,
+                    &[
+                        self.name.is_some(),
+                        self.namespace.is_some(),
+                        self.parameter_not_found_action.is_some(),
+                        self.selector.is_some(),
+                    ],
+                ),
+            )
+            .optional("name", &self.name)
+            .optional("namespace", &self.namespace)
+            .optional("parameterNotFoundAction", &self.parameter_not_found_action)
+            .optional("selector", &self.selector)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ParamRef {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ParamRef {
+    const EXPECTING: &'static str = "struct ParamRef";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "name" => ::std::option::Option::Some(0),
+            "namespace" => ::std::option::Option::Some(1),
+            "parameterNotFoundAction" => ::std::option::Option::Some(2),
+            "selector" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.name),
+            1 => decode::optional(map, &mut self.namespace),
+            2 => decode::optional(map, &mut self.parameter_not_found_action),
+            3 => decode::optional(map, &mut self.selector),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,18 +3,66 @@
 /// ServiceReference holds a reference to Service.legacy.k8s.io
 ///
 /// From the definition `io.k8s.api.admissionregistration.v1.ServiceReference`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceReference {
     /// `name` is the name of the service. Required
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
     /// `namespace` is the namespace of the service. Required
-    #[serde(default)]
     pub namespace: ::kubegen_runtime::Str,
     /// `path` is an optional URL path which will be sent in any request to this service.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub path: Option<::kubegen_runtime::Str>,
     /// If specified, the port on the service that hosting webhook. Default to 443 for backward compatibility. `port` should be a valid port number (1-65535, inclusive).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub port: Option<i32>,
+}
+impl ::serde::Serialize for ServiceReference {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ServiceReference",
+                encode::count(2, &[self.path.is_some(), self.port.is_some()]),
+            )
+            .field("name", &self.name)
+            .field("namespace", &self.namespace)
+            .optional("path", &self.path)
+            .optional("port", &self.port)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ServiceReference {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceReference {
+    const EXPECTING: &'static str = "struct ServiceReference";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "name" => ::std::option::Option::Some(0),
+            "namespace" => ::std::option::Option::Some(1),
+            "path" => ::std::option::Option::Some(2),
+            "port" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.name),
+            1 => decode::required(map, &mut self.namespace),
+            2 => decode::optional(map, &mut self.path),
+            3 => decode::optional(map, &mut self.port),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,16 +3,53 @@
 /// TypeChecking contains results of type checking the expressions in the ValidatingAdmissionPolicy
 ///
 /// From the definition `io.k8s.api.admissionregistration.v1.TypeChecking`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct TypeChecking {
     /// The type checking warnings for each expression.
-    #[serde(
-        rename = "expressionWarnings",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub expression_warnings: Option<
         Vec<crate::admissionregistration_v1::ExpressionWarning>,
     >,
+}
+impl ::serde::Serialize for TypeChecking {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "TypeChecking",
+                encode::count(0, &[self.expression_warnings.is_some()]),
+            )
+            .optional("expressionWarnings", &self.expression_warnings)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for TypeChecking {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for TypeChecking {
+    const EXPECTING: &'static str = "struct TypeChecking";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "expressionWarnings" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.expression_warnings),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,28 +3,13 @@
 /// ValidatingAdmissionPolicyBindingSpec is the specification of the ValidatingAdmissionPolicyBinding.
 ///
 /// From the definition `io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyBindingSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ValidatingAdmissionPolicyBindingSpec {
     /// MatchResources declares what resources match this binding and will be validated by it. Note that this is intersected with the policy's matchConstraints, so only requests that are matched by the policy can be selected by this. If this is unset, all resources matched by the policy are validated by this binding When resourceRules is unset, it does not constrain resource matching. If a resource is matched by the other fields of this object, it will be validated. Note that this is differs from ValidatingAdmissionPolicy matchConstraints, where resourceRules are required.
-    #[serde(
-        rename = "matchResources",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub match_resources: Option<Box<crate::admissionregistration_v1::MatchResources>>,
     /// paramRef specifies the parameter resource used to configure the admission control policy. It should point to a resource of the type specified in ParamKind of the bound ValidatingAdmissionPolicy. If the policy specifies a ParamKind and the resource referred to by ParamRef does not exist, this binding is considered mis-configured and the FailurePolicy of the ValidatingAdmissionPolicy applied. If the policy does not specify a ParamKind then this field is ignored, and the rules are evaluated without a param.
-    #[serde(
-        rename = "paramRef",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub param_ref: Option<Box<crate::admissionregistration_v1::ParamRef>>,
     /// PolicyName references a ValidatingAdmissionPolicy name which the ValidatingAdmissionPolicyBinding binds to. If the referenced resource does not exist, this binding is considered invalid and will be ignored Required.
-    #[serde(
-        rename = "policyName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub policy_name: Option<::kubegen_runtime::Str>,
     /// validationActions declares how Validations of the referenced ValidatingAdmissionPolicy are enforced. If a validation evaluates to false it is always enforced according to these actions.
     ///
@@ -45,11 +30,66 @@ pub struct ValidatingAdmissionPolicyBindingSpec {
     /// "Deny" and "Warn" may not be used together since this combination needlessly duplicates the validation failure both in the API response body and the HTTP warning headers.
     ///
     /// Required.
-    #[serde(
-        rename = "validationActions",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub validation_actions: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::serde::Serialize for ValidatingAdmissionPolicyBindingSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ValidatingAdmissionPolicyBindingSpec",
+                encode::count(
+                    0,
+                    &[
+                        self.match_resources.is_some(),
+                        self.param_ref.is_some(),
+                        self.policy_name.is_some(),
+                        self.validation_actions.is_some(),
+                    ],
+                ),
+            )
+            .optional("matchResources", &self.match_resources)
+            .optional("paramRef", &self.param_ref)
+            .optional("policyName", &self.policy_name)
+            .optional("validationActions", &self.validation_actions)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ValidatingAdmissionPolicyBindingSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for ValidatingAdmissionPolicyBindingSpec {
+    const EXPECTING: &'static str = "struct ValidatingAdmissionPolicyBindingSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "matchResources" => ::std::option::Option::Some(0),
+            "paramRef" => ::std::option::Option::Some(1),
+            "policyName" => ::std::option::Option::Some(2),
+            "validationActions" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.match_resources),
+            1 => decode::optional(map, &mut self.param_ref),
+            2 => decode::optional(map, &mut self.policy_name),
+            3 => decode::optional_vec(map, &mut self.validation_actions),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,15 +3,9 @@
 /// ValidatingAdmissionPolicySpec is the specification of the desired behavior of the AdmissionPolicy.
 ///
 /// From the definition `io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicySpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ValidatingAdmissionPolicySpec {
     /// auditAnnotations contains CEL expressions which are used to produce audit annotations for the audit event of the API request. validations and auditAnnotations may not both be empty; a least one of validations or auditAnnotations is required.
-    #[serde(
-        rename = "auditAnnotations",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub audit_annotations: Option<Vec<crate::admissionregistration_v1::AuditAnnotation>>,
     /// failurePolicy defines how to handle failures for the admission policy. Failures can occur from CEL expression parse errors, type check errors, runtime errors and invalid or mis-configured policy definitions or bindings.
     ///
@@ -22,11 +16,6 @@ pub struct ValidatingAdmissionPolicySpec {
     /// When failurePolicy is set to Fail, ValidatingAdmissionPolicyBinding validationActions define how failures are enforced.
     ///
     /// Allowed values are Ignore or Fail. Defaults to Fail.
-    #[serde(
-        rename = "failurePolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub failure_policy: Option<::kubegen_runtime::Str>,
     /// MatchConditions is a list of conditions that must be met for a request to be validated. Match conditions filter requests that have already been matched by the rules, namespaceSelector, and objectSelector. An empty list of matchConditions matches all requests. There are a maximum of 64 match conditions allowed.
     ///
@@ -38,41 +27,88 @@ pub struct ValidatingAdmissionPolicySpec {
     ///   3. If any matchCondition evaluates to an error (but none are FALSE):
     ///      - If failurePolicy=Fail, reject the request
     ///      - If failurePolicy=Ignore, the policy is skipped
-    #[serde(
-        rename = "matchConditions",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub match_conditions: Option<Vec<crate::admissionregistration_v1::MatchCondition>>,
     /// MatchConstraints specifies what resources this policy is designed to validate. The AdmissionPolicy cares about a request if it matches _all_ Constraints. However, in order to prevent clusters from being put into an unstable state that cannot be recovered from via the API ValidatingAdmissionPolicy cannot match ValidatingAdmissionPolicy and ValidatingAdmissionPolicyBinding. Required.
-    #[serde(
-        rename = "matchConstraints",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub match_constraints: Option<Box<crate::admissionregistration_v1::MatchResources>>,
     /// ParamKind specifies the kind of resources used to parameterize this policy. If absent, there are no parameters for this policy and the param CEL variable will not be provided to validation expressions. If ParamKind refers to a non-existent kind, this policy definition is mis-configured and the FailurePolicy is applied. If paramKind is specified but paramRef is unset in ValidatingAdmissionPolicyBinding, the params variable will be null.
-    #[serde(
-        rename = "paramKind",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub param_kind: Option<Box<crate::admissionregistration_v1::ParamKind>>,
     /// Validations contain CEL expressions which is used to apply the validation. Validations and AuditAnnotations may not both be empty; a minimum of one Validations or AuditAnnotations is required.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub validations: Option<Vec<crate::admissionregistration_v1::Validation>>,
     /// Variables contain definitions of variables that can be used in composition of other expressions. Each variable is defined as a named CEL expression. The variables defined here will be available under `variables` in other expressions of the policy except MatchConditions because MatchConditions are evaluated before the rest of the policy.
     ///
     /// The expression of a variable can refer to other variables defined earlier in the list but not those after. Thus, Variables must be sorted by the order of first appearance and acyclic.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub variables: Option<Vec<crate::admissionregistration_v1::Variable>>,
+}
+impl ::serde::Serialize for ValidatingAdmissionPolicySpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ValidatingAdmissionPolicySpec",
+                encode::count(
+                    0,
+                    &[
+                        self.audit_annotations.is_some(),
+                        self.failure_policy.is_some(),
+                        self.match_conditions.is_some(),
+                        self.match_constraints.is_some(),
+                        self.param_kind.is_some(),
+                        self.validations.is_some(),
+                        self.variables.is_some(),
+                    ],
+                ),
+            )
+            .optional("auditAnnotations", &self.audit_annotations)
+            .optional("failurePolicy", &self.failure_policy)
+            .optional("matchConditions", &self.match_conditions)
+            .optional("matchConstraints", &self.match_constraints)
+            .optional("paramKind", &self.param_kind)
+            .optional("validations", &self.validations)
+            .optional("variables", &self.variables)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ValidatingAdmissionPolicySpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for ValidatingAdmissionPolicySpec {
+    const EXPECTING: &'static str = "struct ValidatingAdmissionPolicySpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "auditAnnotations" => ::std::option::Option::Some(0),
+            "failurePolicy" => ::std::option::Option::Some(1),
+            "matchConditions" => ::std::option::Option::Some(2),
+            "matchConstraints" => ::std::option::Option::Some(3),
+            "paramKind" => ::std::option::Option::Some(4),
+            "validations" => ::std::option::Option::Some(5),
+            "variables" => ::std::option::Option::Some(6),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.audit_annotations),
+            1 => decode::optional(map, &mut self.failure_policy),
+            2 => decode::optional_vec(map, &mut self.match_conditions),
+            3 => decode::optional(map, &mut self.match_constraints),
+            4 => decode::optional(map, &mut self.param_kind),
+            5 => decode::optional_vec(map, &mut self.validations),
+            6 => decode::optional_vec(map, &mut self.variables),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,27 +3,69 @@
 /// ValidatingAdmissionPolicyStatus represents the status of an admission validation policy.
 ///
 /// From the definition `io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ValidatingAdmissionPolicyStatus {
     /// The conditions represent the latest available observations of a policy's current state.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub conditions: Option<Vec<crate::meta_v1::Condition>>,
     /// The generation observed by the controller.
-    #[serde(
-        rename = "observedGeneration",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub observed_generation: Option<i64>,
     /// The results of type checking for each expression. Presence of this field indicates the completion of the type checking.
-    #[serde(
-        rename = "typeChecking",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub type_checking: Option<crate::admissionregistration_v1::TypeChecking>,
+}
+impl ::serde::Serialize for ValidatingAdmissionPolicyStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ValidatingAdmissionPolicyStatus",
+                encode::count(
+                    0,
+                    &[
+                        self.conditions.is_some(),
+                        self.observed_generation.is_some(),
+                        self.type_checking.is_some(),
+                    ],
+                ),
+            )
+            .optional("conditions", &self.conditions)
+            .optional("observedGeneration", &self.observed_generation)
+            .optional("typeChecking", &self.type_checking)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ValidatingAdmissionPolicyStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for ValidatingAdmissionPolicyStatus {
+    const EXPECTING: &'static str = "struct ValidatingAdmissionPolicyStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "conditions" => ::std::option::Option::Some(0),
+            "observedGeneration" => ::std::option::Option::Some(1),
+            "typeChecking" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.conditions),
+            1 => decode::optional(map, &mut self.observed_generation),
+            2 => decode::optional(map, &mut self.type_checking),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,7 +3,7 @@
 /// Validation specifies the CEL expression which is used to apply the validation.
 ///
 /// From the definition `io.k8s.api.admissionregistration.v1.Validation`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Validation {
     /// Expression represents the expression which will be evaluated by CEL. ref: https://github.com/google/cel-spec CEL expressions have access to the contents of the API request/response, organized into CEL variables as well as some other useful variables:
     ///
@@ -31,19 +31,70 @@ pub struct Validation {
     ///     are overwritten by values in `Y` when the key sets of `X` and `Y` intersect. Elements in `Y` with
     ///     non-intersecting keys are appended, retaining their partial order.
     /// Required.
-    #[serde(default)]
     pub expression: ::kubegen_runtime::Str,
     /// Message represents the message displayed when validation fails. The message is required if the Expression contains line breaks. The message must not contain line breaks. If unset, the message is "failed rule: {Rule}". e.g. "must be a URL with the host matching spec.host" If the Expression contains line breaks. Message is required. The message must not contain line breaks. If unset, the message is "failed Expression: {Expression}".
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub message: Option<::kubegen_runtime::Str>,
     /// messageExpression declares a CEL expression that evaluates to the validation failure message that is returned when this rule fails. Since messageExpression is used as a failure message, it must evaluate to a string. If both message and messageExpression are present on a validation, then messageExpression will be used if validation fails. If messageExpression results in a runtime error, the runtime error is logged, and the validation failure message is produced as if the messageExpression field were unset. If messageExpression evaluates to an empty string, a string with only spaces, or a string that contains line breaks, then the validation failure message will also be produced as if the messageExpression field were unset, and the fact that messageExpression produced an empty string/string with only spaces/string with line breaks will be logged. messageExpression has access to all the same variables as the `expression` except for 'authorizer' and 'authorizer.requestResource'. Example: "object.x must be less than max ("+string(params.max)+")"
-    #[serde(
-        rename = "messageExpression",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub message_expression: Option<::kubegen_runtime::Str>,
     /// Reason represents a machine-readable description of why this validation failed. If this is the first validation in the list to fail, this reason, as well as the corresponding HTTP response code, are used in the HTTP response to the client. The currently supported reasons are: "Unauthorized", "Forbidden", "Invalid", "RequestEntityTooLarge". If not set, StatusReasonInvalid is used in the response to the client.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reason: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for Validation {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "Validation",
+                encode::count(
+                    1,
+                    &[
+                        self.message.is_some(),
+                        self.message_expression.is_some(),
+                        self.reason.is_some(),
+                    ],
+                ),
+            )
+            .field("expression", &self.expression)
+            .optional("message", &self.message)
+            .optional("messageExpression", &self.message_expression)
+            .optional("reason", &self.reason)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Validation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for Validation {
+    const EXPECTING: &'static str = "struct Validation";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "expression" => ::std::option::Option::Some(0),
+            "message" => ::std::option::Option::Some(1),
+            "messageExpression" => ::std::option::Option::Some(2),
+            "reason" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.expression),
+            1 => decode::optional(map, &mut self.message),
+            2 => decode::optional(map, &mut self.message_expression),
+            3 => decode::optional(map, &mut self.reason),
+            _ => decode::skip(map),
+        }
+    }
 }

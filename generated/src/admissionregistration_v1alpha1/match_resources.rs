@@ -3,15 +3,9 @@
 /// MatchResources decides whether to run the admission control policy on an object based on whether it meets the match criteria. The exclude rules take precedence over include rules (if a resource matches both, it is excluded)
 ///
 /// From the definition `io.k8s.api.admissionregistration.v1alpha1.MatchResources`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct MatchResources {
     /// ExcludeResourceRules describes what operations on what resources/subresources the policy should not care about. The exclude rules take precedence over include rules (if a resource matches both, it is excluded)
-    #[serde(
-        rename = "excludeResourceRules",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub exclude_resource_rules: Option<
         Vec<crate::admissionregistration_v1alpha1::NamedRuleWithOperations>,
     >,
@@ -22,11 +16,6 @@ pub struct MatchResources {
     /// - Equivalent: match a request if modifies a resource listed in rules, even via another API group or version. For example, if deployments can be modified via apps/v1, apps/v1beta1, and extensions/v1beta1, and "rules" only included `apiGroups:["apps"], apiVersions:["v1"], resources: ["deployments"]`, the admission policy **does** consider requests made to apps/v1beta1 or extensions/v1beta1 API groups. The API server translates the request to a matched resource API if necessary.
     ///
     /// Defaults to "Equivalent"
-    #[serde(
-        rename = "matchPolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub match_policy: Option<::kubegen_runtime::Str>,
     /// NamespaceSelector decides whether to run the admission control policy on an object based on whether the namespace for that object matches the selector. If the object itself is a namespace, the matching is performed on object.metadata.labels. If the object is another cluster scoped resource, it never skips the policy.
     ///
@@ -59,27 +48,75 @@ pub struct MatchResources {
     /// See https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/ for more examples of label selectors.
     ///
     /// Default to the empty LabelSelector, which matches everything.
-    #[serde(
-        rename = "namespaceSelector",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub namespace_selector: Option<Box<crate::meta_v1::LabelSelector>>,
     /// ObjectSelector decides whether to run the policy based on if the object has matching labels. objectSelector is evaluated against both the oldObject and newObject that would be sent to the policy's expression (CEL), and is considered to match if either object matches the selector. A null object (oldObject in the case of create, or newObject in the case of delete) or an object that cannot have labels (like a DeploymentRollback or a PodProxyOptions object) is not considered to match. Use the object selector only if the webhook is opt-in, because end users may skip the admission webhook by setting the labels. Default to the empty LabelSelector, which matches everything.
-    #[serde(
-        rename = "objectSelector",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub object_selector: Option<Box<crate::meta_v1::LabelSelector>>,
     /// ResourceRules describes what operations on what resources/subresources the admission policy matches. The policy cares about an operation if it matches _any_ Rule.
-    #[serde(
-        rename = "resourceRules",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub resource_rules: Option<
         Vec<crate::admissionregistration_v1alpha1::NamedRuleWithOperations>,
     >,
+}
+impl ::serde::Serialize for MatchResources {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "MatchResources",
+                encode::count(
+                    0,
+                    &[
+                        self.exclude_resource_rules.is_some(),
+                        self.match_policy.is_some(),
+                        self.namespace_selector.is_some(),
+                        self.object_selector.is_some(),
+                        self.resource_rules.is_some(),
+                    ],
+                ),
+            )
+            .optional("excludeResourceRules", &self.exclude_resource_rules)
+            .optional("matchPolicy", &self.match_policy)
+            .optional("namespaceSelector", &self.namespace_selector)
+            .optional("objectSelector", &self.object_selector)
+            .optional("resourceRules", &self.resource_rules)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for MatchResources {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for MatchResources {
+    const EXPECTING: &'static str = "struct MatchResources";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "excludeResourceRules" => ::std::option::Option::Some(0),
+            "matchPolicy" => ::std::option::Option::Some(1),
+            "namespaceSelector" => ::std::option::Option::Some(2),
+            "objectSelector" => ::std::option::Option::Some(3),
+            "resourceRules" => ::std::option::Option::Some(4),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.exclude_resource_rules),
+            1 => decode::optional(map, &mut self.match_policy),
+            2 => decode::optional(map, &mut self.namespace_selector),
+            3 => decode::optional(map, &mut self.object_selector),
+            4 => decode::optional_vec(map, &mut self.resource_rules),
+            _ => decode::skip(map),
+        }
+    }
 }

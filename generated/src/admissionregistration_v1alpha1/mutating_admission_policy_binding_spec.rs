@@ -3,29 +3,71 @@
 /// MutatingAdmissionPolicyBindingSpec is the specification of the MutatingAdmissionPolicyBinding.
 ///
 /// From the definition `io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicyBindingSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct MutatingAdmissionPolicyBindingSpec {
     /// matchResources limits what resources match this binding and may be mutated by it. Note that if matchResources matches a resource, the resource must also match a policy's matchConstraints and matchConditions before the resource may be mutated. When matchResources is unset, it does not constrain resource matching, and only the policy's matchConstraints and matchConditions must match for the resource to be mutated. Additionally, matchResources.resourceRules are optional and do not constraint matching when unset. Note that this is differs from MutatingAdmissionPolicy matchConstraints, where resourceRules are required. The CREATE, UPDATE and CONNECT operations are allowed.  The DELETE operation may not be matched. '*' matches CREATE, UPDATE and CONNECT.
-    #[serde(
-        rename = "matchResources",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub match_resources: Option<
         Box<crate::admissionregistration_v1alpha1::MatchResources>,
     >,
     /// paramRef specifies the parameter resource used to configure the admission control policy. It should point to a resource of the type specified in spec.ParamKind of the bound MutatingAdmissionPolicy. If the policy specifies a ParamKind and the resource referred to by ParamRef does not exist, this binding is considered mis-configured and the FailurePolicy of the MutatingAdmissionPolicy applied. If the policy does not specify a ParamKind then this field is ignored, and the rules are evaluated without a param.
-    #[serde(
-        rename = "paramRef",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub param_ref: Option<Box<crate::admissionregistration_v1alpha1::ParamRef>>,
     /// policyName references a MutatingAdmissionPolicy name which the MutatingAdmissionPolicyBinding binds to. If the referenced resource does not exist, this binding is considered invalid and will be ignored Required.
-    #[serde(
-        rename = "policyName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub policy_name: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for MutatingAdmissionPolicyBindingSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "MutatingAdmissionPolicyBindingSpec",
+                encode::count(
+                    0,
+                    &[
+                        self.match_resources.is_some(),
+                        self.param_ref.is_some(),
+                        self.policy_name.is_some(),
+                    ],
+                ),
+            )
+            .optional("matchResources", &self.match_resources)
+            .optional("paramRef", &self.param_ref)
+            .optional("policyName", &self.policy_name)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for MutatingAdmissionPolicyBindingSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for MutatingAdmissionPolicyBindingSpec {
+    const EXPECTING: &'static str = "struct MutatingAdmissionPolicyBindingSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "matchResources" => ::std::option::Option::Some(0),
+            "paramRef" => ::std::option::Option::Some(1),
+            "policyName" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.match_resources),
+            1 => decode::optional(map, &mut self.param_ref),
+            2 => decode::optional(map, &mut self.policy_name),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,38 +3,15 @@
 /// NamedRuleWithOperations is a tuple of Operations and Resources with ResourceNames.
 ///
 /// From the definition `io.k8s.api.admissionregistration.v1alpha1.NamedRuleWithOperations`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NamedRuleWithOperations {
     /// APIGroups is the API groups the resources belong to. '*' is all groups. If '*' is present, the length of the slice must be one. Required.
-    #[serde(
-        rename = "apiGroups",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub api_groups: Option<Vec<::kubegen_runtime::Str>>,
     /// APIVersions is the API versions the resources belong to. '*' is all versions. If '*' is present, the length of the slice must be one. Required.
-    #[serde(
-        rename = "apiVersions",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub api_versions: Option<Vec<::kubegen_runtime::Str>>,
     /// Operations is the operations the admission hook cares about - CREATE, UPDATE, DELETE, CONNECT or * for all of those operations and any future admission operations that are added. If '*' is present, the length of the slice must be one. Required.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub operations: Option<Vec<::kubegen_runtime::Str>>,
     /// ResourceNames is an optional white list of names that the rule applies to.  An empty set means that everything is allowed.
-    #[serde(
-        rename = "resourceNames",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub resource_names: Option<Vec<::kubegen_runtime::Str>>,
     /// Resources is a list of resources this rule applies to.
     ///
@@ -43,13 +20,75 @@ pub struct NamedRuleWithOperations {
     /// If wildcard is present, the validation rule will ensure resources do not overlap with each other.
     ///
     /// Depending on the enclosing object, subresources might not be allowed. Required.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub resources: Option<Vec<::kubegen_runtime::Str>>,
     /// scope specifies the scope of this rule. Valid values are "Cluster", "Namespaced", and "*" "Cluster" means that only cluster-scoped resources will match this rule. Namespace API objects are cluster-scoped. "Namespaced" means that only namespaced resources will match this rule. "*" means that there are no scope restrictions. Subresources match the scope of their parent resource. Default is "*".
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub scope: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for NamedRuleWithOperations {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "NamedRuleWithOperations",
+                encode::count(
+                    0,
+                    &[
+                        self.api_groups.is_some(),
+                        self.api_versions.is_some(),
+                        self.operations.is_some(),
+                        self.resource_names.is_some(),
+                        self.resources.is_some(),
+                        self.scope.is_some(),
+                    ],
+                ),
+            )
+            .optional("apiGroups", &self.api_groups)
+            .optional("apiVersions", &self.api_versions)
+            .optional("operations", &self.operations)
+            .optional("resourceNames", &self.resource_names)
+            .optional("resources", &self.resources)
+            .optional("scope", &self.scope)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for NamedRuleWithOperations {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for NamedRuleWithOperations {
+    const EXPECTING: &'static str = "struct NamedRuleWithOperations";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "apiGroups" => ::std::option::Option::Some(0),
+            "apiVersions" => ::std::option::Option::Some(1),
+            "operations" => ::std::option::Option::Some(2),
+            "resourceNames" => ::std::option::Option::Some(3),
+            "resources" => ::std::option::Option::Some(4),
+            "scope" => ::std::option::Option::Some(5),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.api_groups),
+            1 => decode::optional_vec(map, &mut self.api_versions),
+            2 => decode::optional_vec(map, &mut self.operations),
+            3 => decode::optional_vec(map, &mut self.resource_names),
+            4 => decode::optional_vec(map, &mut self.resources),
+            5 => decode::optional(map, &mut self.scope),
+            _ => decode::skip(map),
+        }
+    }
 }

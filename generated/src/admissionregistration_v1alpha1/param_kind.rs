@@ -3,16 +3,56 @@
 /// ParamKind is a tuple of Group Kind and Version.
 ///
 /// From the definition `io.k8s.api.admissionregistration.v1alpha1.ParamKind`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ParamKind {
     /// APIVersion is the API group version the resources belong to. In format of "group/version". Required.
-    #[serde(
-        rename = "apiVersion",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub api_version: Option<::kubegen_runtime::Str>,
     /// Kind is the API kind the resources belong to. Required.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub kind: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for ParamKind {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ParamKind",
+                encode::count(0, &[self.api_version.is_some(), self.kind.is_some()]),
+            )
+            .optional("apiVersion", &self.api_version)
+            .optional("kind", &self.kind)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ParamKind {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ParamKind {
+    const EXPECTING: &'static str = "struct ParamKind";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "apiVersion" => ::std::option::Option::Some(0),
+            "kind" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.api_version),
+            1 => decode::optional(map, &mut self.kind),
+            _ => decode::skip(map),
+        }
+    }
 }

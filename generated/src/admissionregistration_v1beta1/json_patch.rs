@@ -3,7 +3,7 @@
 /// JSONPatch defines a JSON Patch.
 ///
 /// From the definition `io.k8s.api.admissionregistration.v1beta1.JSONPatch`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct JSONPatch {
     /// expression will be evaluated by CEL to create a [JSON patch](https://jsonpatch.com/). ref: https://github.com/google/cel-spec
     ///
@@ -59,6 +59,48 @@ pub struct JSONPatch {
     /// - 'jsonpatch.escapeKey' - Performs JSONPatch key escaping. '~' and  '/' are escaped as '~0' and `~1' respectively).
     ///
     /// Only property names of the form `[a-zA-Z_.-/][a-zA-Z0-9_.-/]*` are accessible. Required.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub expression: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for JSONPatch {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "JSONPatch",
+                encode::count(0, &[self.expression.is_some()]),
+            )
+            .optional("expression", &self.expression)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for JSONPatch {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for JSONPatch {
+    const EXPECTING: &'static str = "struct JSONPatch";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "expression" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.expression),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,7 +3,7 @@
 /// MutatingAdmissionPolicySpec is the specification of the desired behavior of the admission policy.
 ///
 /// From the definition `io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicySpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct MutatingAdmissionPolicySpec {
     /// failurePolicy defines how to handle failures for the admission policy. Failures can occur from CEL expression parse errors, type check errors, runtime errors and invalid or mis-configured policy definitions or bindings.
     ///
@@ -12,11 +12,6 @@ pub struct MutatingAdmissionPolicySpec {
     /// failurePolicy does not define how validations that evaluate to false are handled.
     ///
     /// Allowed values are Ignore or Fail. Defaults to Fail.
-    #[serde(
-        rename = "failurePolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub failure_policy: Option<::kubegen_runtime::Str>,
     /// matchConditions is a list of conditions that must be met for a request to be validated. Match conditions filter requests that have already been matched by the matchConstraints. An empty list of matchConditions matches all requests. There are a maximum of 64 match conditions allowed.
     ///
@@ -28,56 +23,97 @@ pub struct MutatingAdmissionPolicySpec {
     ///   3. If any matchCondition evaluates to an error (but none are FALSE):
     ///      - If failurePolicy=Fail, reject the request
     ///      - If failurePolicy=Ignore, the policy is skipped
-    #[serde(
-        rename = "matchConditions",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub match_conditions: Option<
         Vec<crate::admissionregistration_v1beta1::MatchCondition>,
     >,
     /// matchConstraints specifies what resources this policy is designed to validate. The MutatingAdmissionPolicy cares about a request if it matches _all_ Constraints. However, in order to prevent clusters from being put into an unstable state that cannot be recovered from via the API MutatingAdmissionPolicy cannot match MutatingAdmissionPolicy and MutatingAdmissionPolicyBinding. The CREATE, UPDATE and CONNECT operations are allowed.  The DELETE operation may not be matched. '*' matches CREATE, UPDATE and CONNECT. Required.
-    #[serde(
-        rename = "matchConstraints",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub match_constraints: Option<
         Box<crate::admissionregistration_v1beta1::MatchResources>,
     >,
     /// mutations contain operations to perform on matching objects. mutations may not be empty; a minimum of one mutation is required. mutations are evaluated in order, and are reinvoked according to the reinvocationPolicy. The mutations of a policy are invoked for each binding of this policy and reinvocation of mutations occurs on a per binding basis.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub mutations: Option<Vec<crate::admissionregistration_v1beta1::Mutation>>,
     /// paramKind specifies the kind of resources used to parameterize this policy. If absent, there are no parameters for this policy and the param CEL variable will not be provided to validation expressions. If paramKind refers to a non-existent kind, this policy definition is mis-configured and the FailurePolicy is applied. If paramKind is specified but paramRef is unset in MutatingAdmissionPolicyBinding, the params variable will be null.
-    #[serde(
-        rename = "paramKind",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub param_kind: Option<Box<crate::admissionregistration_v1beta1::ParamKind>>,
     /// reinvocationPolicy indicates whether mutations may be called multiple times per MutatingAdmissionPolicyBinding as part of a single admission evaluation. Allowed values are "Never" and "IfNeeded".
     ///
     /// Never: These mutations will not be called more than once per binding in a single admission evaluation.
     ///
     /// IfNeeded: These mutations may be invoked more than once per binding for a single admission request and there is no guarantee of order with respect to other admission plugins, admission webhooks, bindings of this policy and admission policies.  Mutations are only reinvoked when mutations change the object after this mutation is invoked. Required.
-    #[serde(
-        rename = "reinvocationPolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub reinvocation_policy: Option<::kubegen_runtime::Str>,
     /// variables contain definitions of variables that can be used in composition of other expressions. Each variable is defined as a named CEL expression. The variables defined here will be available under `variables` in other expressions of the policy except matchConditions because matchConditions are evaluated before the rest of the policy.
     ///
     /// The expression of a variable can refer to other variables defined earlier in the list but not those after. Thus, variables must be sorted by the order of first appearance and acyclic.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub variables: Option<Vec<crate::admissionregistration_v1beta1::Variable>>,
+}
+impl ::serde::Serialize for MutatingAdmissionPolicySpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "MutatingAdmissionPolicySpec",
+                encode::count(
+                    0,
+                    &[
+                        self.failure_policy.is_some(),
+                        self.match_conditions.is_some(),
+                        self.match_constraints.is_some(),
+                        self.mutations.is_some(),
+                        self.param_kind.is_some(),
+                        self.reinvocation_policy.is_some(),
+                        self.variables.is_some(),
+                    ],
+                ),
+            )
+            .optional("failurePolicy", &self.failure_policy)
+            .optional("matchConditions", &self.match_conditions)
+            .optional("matchConstraints", &self.match_constraints)
+            .optional("mutations", &self.mutations)
+            .optional("paramKind", &self.param_kind)
+            .optional("reinvocationPolicy", &self.reinvocation_policy)
+            .optional("variables", &self.variables)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for MutatingAdmissionPolicySpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for MutatingAdmissionPolicySpec {
+    const EXPECTING: &'static str = "struct MutatingAdmissionPolicySpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "failurePolicy" => ::std::option::Option::Some(0),
+            "matchConditions" => ::std::option::Option::Some(1),
+            "matchConstraints" => ::std::option::Option::Some(2),
+            "mutations" => ::std::option::Option::Some(3),
+            "paramKind" => ::std::option::Option::Some(4),
+            "reinvocationPolicy" => ::std::option::Option::Some(5),
+            "variables" => ::std::option::Option::Some(6),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.failure_policy),
+            1 => decode::optional_vec(map, &mut self.match_conditions),
+            2 => decode::optional(map, &mut self.match_constraints),
+            3 => decode::optional_vec(map, &mut self.mutations),
+            4 => decode::optional(map, &mut self.param_kind),
+            5 => decode::optional(map, &mut self.reinvocation_policy),
+            6 => decode::optional_vec(map, &mut self.variables),
+            _ => decode::skip(map),
+        }
+    }
 }

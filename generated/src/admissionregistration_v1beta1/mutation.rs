@@ -3,25 +3,66 @@
 /// Mutation specifies the CEL expression which is used to apply the Mutation.
 ///
 /// From the definition `io.k8s.api.admissionregistration.v1beta1.Mutation`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Mutation {
     /// applyConfiguration defines the desired configuration values of an object. The configuration is applied to the admission object using [structured merge diff](https://github.com/kubernetes-sigs/structured-merge-diff). A CEL expression is used to create apply configuration.
-    #[serde(
-        rename = "applyConfiguration",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub apply_configuration: Option<
         crate::admissionregistration_v1beta1::ApplyConfiguration,
     >,
     /// jsonPatch defines a [JSON patch](https://jsonpatch.com/) operation to perform a mutation to the object. A CEL expression is used to create the JSON patch.
-    #[serde(
-        rename = "jsonPatch",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub json_patch: Option<crate::admissionregistration_v1beta1::JSONPatch>,
     /// patchType indicates the patch strategy used. Allowed values are "ApplyConfiguration" and "JSONPatch". Required.
-    #[serde(rename = "patchType", default)]
     pub patch_type: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for Mutation {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "Mutation",
+                encode::count(
+                    1,
+                    &[self.apply_configuration.is_some(), self.json_patch.is_some()],
+                ),
+            )
+            .optional("applyConfiguration", &self.apply_configuration)
+            .optional("jsonPatch", &self.json_patch)
+            .field("patchType", &self.patch_type)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Mutation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for Mutation {
+    const EXPECTING: &'static str = "struct Mutation";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "applyConfiguration" => ::std::option::Option::Some(0),
+            "jsonPatch" => ::std::option::Option::Some(1),
+            "patchType" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.apply_configuration),
+            1 => decode::optional(map, &mut self.json_patch),
+            2 => decode::required(map, &mut self.patch_type),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,24 +3,84 @@
 /// CustomResourceColumnDefinition specifies a column for server side printing.
 ///
 /// From the definition `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceColumnDefinition`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CustomResourceColumnDefinition {
     /// description is a human readable description of this column.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: Option<::kubegen_runtime::Str>,
     /// format is an optional OpenAPI type definition for this column. The 'name' format is applied to the primary identifier column to assist in clients identifying column is the resource name. See https://github.com/OAI/OpenAPI-Specification/blob/master/versions/2.0.md#data-types for details.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub format: Option<::kubegen_runtime::Str>,
     /// jsonPath is a simple JSON path (i.e. with array notation) which is evaluated against each custom resource to produce the value for this column.
-    #[serde(rename = "jsonPath", default)]
     pub json_path: ::kubegen_runtime::Str,
     /// name is a human readable name for the column.
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
     /// priority is an integer defining the relative importance of this column compared to others. Lower numbers are considered higher priority. Columns that may be omitted in limited space scenarios should be given a priority greater than 0.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub priority: Option<i32>,
     /// type is an OpenAPI type definition for this column. See https://github.com/OAI/OpenAPI-Specification/blob/master/versions/2.0.md#data-types for details.
-    #[serde(rename = "type", default)]
     pub type_: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for CustomResourceColumnDefinition {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CustomResourceColumnDefinition",
+                encode::count(
+                    3,
+                    &[
+                        self.description.is_some(),
+                        self.format.is_some(),
+                        self.priority.is_some(),
+                    ],
+                ),
+            )
+            .optional("description", &self.description)
+            .optional("format", &self.format)
+            .field("jsonPath", &self.json_path)
+            .field("name", &self.name)
+            .optional("priority", &self.priority)
+            .field("type", &self.type_)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CustomResourceColumnDefinition {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for CustomResourceColumnDefinition {
+    const EXPECTING: &'static str = "struct CustomResourceColumnDefinition";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "description" => ::std::option::Option::Some(0),
+            "format" => ::std::option::Option::Some(1),
+            "jsonPath" => ::std::option::Option::Some(2),
+            "name" => ::std::option::Option::Some(3),
+            "priority" => ::std::option::Option::Some(4),
+            "type" => ::std::option::Option::Some(5),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.description),
+            1 => decode::optional(map, &mut self.format),
+            2 => decode::required(map, &mut self.json_path),
+            3 => decode::required(map, &mut self.name),
+            4 => decode::optional(map, &mut self.priority),
+            5 => decode::required(map, &mut self.type_),
+            _ => decode::skip(map),
+        }
+    }
 }

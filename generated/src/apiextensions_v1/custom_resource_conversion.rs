@@ -3,13 +3,57 @@
 /// CustomResourceConversion describes how to convert different versions of a CR.
 ///
 /// From the definition `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceConversion`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CustomResourceConversion {
     /// strategy specifies how custom resources are converted between versions. Allowed values are: - `"None"`: The converter only change the apiVersion and would not touch any other field in the custom resource. - `"Webhook"`: API Server will call to an external webhook to do the conversion. Additional information
     ///   is needed for this option. This requires spec.preserveUnknownFields to be false, and spec.conversion.webhook to be set.
-    #[serde(default)]
     pub strategy: ::kubegen_runtime::Str,
     /// webhook describes how to call the conversion webhook. Required when `strategy` is set to `"Webhook"`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub webhook: Option<Box<crate::apiextensions_v1::WebhookConversion>>,
+}
+impl ::serde::Serialize for CustomResourceConversion {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CustomResourceConversion",
+                encode::count(1, &[self.webhook.is_some()]),
+            )
+            .field("strategy", &self.strategy)
+            .optional("webhook", &self.webhook)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CustomResourceConversion {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for CustomResourceConversion {
+    const EXPECTING: &'static str = "struct CustomResourceConversion";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "strategy" => ::std::option::Option::Some(0),
+            "webhook" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.strategy),
+            1 => decode::optional(map, &mut self.webhook),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,32 +3,85 @@
 /// CustomResourceDefinitionCondition contains details for the current condition of this pod.
 ///
 /// From the definition `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionCondition`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CustomResourceDefinitionCondition {
     /// lastTransitionTime last time the condition transitioned from one status to another.
-    #[serde(
-        rename = "lastTransitionTime",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub last_transition_time: Option<::kubegen_runtime::Time>,
     /// message is a human-readable message indicating details about last transition.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub message: Option<::kubegen_runtime::Str>,
     /// observedGeneration represents the .metadata.generation that the condition was set based upon. For instance, if .metadata.generation is currently 12, but the .status.conditions[x].observedGeneration is 9, the condition is out of date with respect to the current state of the instance.
-    #[serde(
-        rename = "observedGeneration",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub observed_generation: Option<i64>,
     /// reason is a unique, one-word, CamelCase reason for the condition's last transition.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reason: Option<::kubegen_runtime::Str>,
     /// status is the status of the condition. Can be True, False, Unknown.
-    #[serde(default)]
     pub status: ::kubegen_runtime::Str,
     /// type is the type of the condition. Types include Established, NamesAccepted and Terminating.
-    #[serde(rename = "type", default)]
     pub type_: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for CustomResourceDefinitionCondition {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CustomResourceDefinitionCondition",
+                encode::count(
+                    2,
+                    &[
+                        self.last_transition_time.is_some(),
+                        self.message.is_some(),
+                        self.observed_generation.is_some(),
+                        self.reason.is_some(),
+                    ],
+                ),
+            )
+            .optional("lastTransitionTime", &self.last_transition_time)
+            .optional("message", &self.message)
+            .optional("observedGeneration", &self.observed_generation)
+            .optional("reason", &self.reason)
+            .field("status", &self.status)
+            .field("type", &self.type_)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CustomResourceDefinitionCondition {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for CustomResourceDefinitionCondition {
+    const EXPECTING: &'static str = "struct CustomResourceDefinitionCondition";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "lastTransitionTime" => ::std::option::Option::Some(0),
+            "message" => ::std::option::Option::Some(1),
+            "observedGeneration" => ::std::option::Option::Some(2),
+            "reason" => ::std::option::Option::Some(3),
+            "status" => ::std::option::Option::Some(4),
+            "type" => ::std::option::Option::Some(5),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.last_transition_time),
+            1 => decode::optional(map, &mut self.message),
+            2 => decode::optional(map, &mut self.observed_generation),
+            3 => decode::optional(map, &mut self.reason),
+            4 => decode::required(map, &mut self.status),
+            5 => decode::required(map, &mut self.type_),
+            _ => decode::skip(map),
+        }
+    }
 }

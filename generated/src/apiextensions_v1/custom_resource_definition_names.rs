@@ -3,37 +3,85 @@
 /// CustomResourceDefinitionNames indicates the names to serve this CustomResourceDefinition
 ///
 /// From the definition `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionNames`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CustomResourceDefinitionNames {
     /// categories is a list of grouped resources this custom resource belongs to (e.g. 'all'). This is published in API discovery documents, and used by clients to support invocations like `kubectl get all`.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub categories: Option<Vec<::kubegen_runtime::Str>>,
     /// kind is the serialized kind of the resource. It is normally CamelCase and singular. Custom resource instances will use this value as the `kind` attribute in API calls.
-    #[serde(default)]
     pub kind: ::kubegen_runtime::Str,
     /// listKind is the serialized kind of the list for this resource. Defaults to "`kind`List".
-    #[serde(
-        rename = "listKind",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub list_kind: Option<::kubegen_runtime::Str>,
     /// plural is the plural name of the resource to serve. The custom resources are served under `/apis/<group>/<version>/.../<plural>`. Must match the name of the CustomResourceDefinition (in the form `<names.plural>.<group>`). Must be all lowercase.
-    #[serde(default)]
     pub plural: ::kubegen_runtime::Str,
     /// shortNames are short names for the resource, exposed in API discovery documents, and used by clients to support invocations like `kubectl get <shortname>`. It must be all lowercase.
-    #[serde(
-        rename = "shortNames",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub short_names: Option<Vec<::kubegen_runtime::Str>>,
     /// singular is the singular name of the resource. It must be all lowercase. Defaults to lowercased `kind`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub singular: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for CustomResourceDefinitionNames {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CustomResourceDefinitionNames",
+                encode::count(
+                    2,
+                    &[
+                        self.categories.is_some(),
+                        self.list_kind.is_some(),
+                        self.short_names.is_some(),
+                        self.singular.is_some(),
+                    ],
+                ),
+            )
+            .optional("categories", &self.categories)
+            .field("kind", &self.kind)
+            .optional("listKind", &self.list_kind)
+            .field("plural", &self.plural)
+            .optional("shortNames", &self.short_names)
+            .optional("singular", &self.singular)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CustomResourceDefinitionNames {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for CustomResourceDefinitionNames {
+    const EXPECTING: &'static str = "struct CustomResourceDefinitionNames";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "categories" => ::std::option::Option::Some(0),
+            "kind" => ::std::option::Option::Some(1),
+            "listKind" => ::std::option::Option::Some(2),
+            "plural" => ::std::option::Option::Some(3),
+            "shortNames" => ::std::option::Option::Some(4),
+            "singular" => ::std::option::Option::Some(5),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.categories),
+            1 => decode::required(map, &mut self.kind),
+            2 => decode::optional(map, &mut self.list_kind),
+            3 => decode::required(map, &mut self.plural),
+            4 => decode::optional_vec(map, &mut self.short_names),
+            5 => decode::optional(map, &mut self.singular),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,28 +3,80 @@
 /// CustomResourceDefinitionSpec describes how a user wants their resource to appear
 ///
 /// From the definition `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CustomResourceDefinitionSpec {
     /// conversion defines conversion settings for the CRD.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub conversion: Option<Box<crate::apiextensions_v1::CustomResourceConversion>>,
     /// group is the API group of the defined custom resource. The custom resources are served under `/apis/<group>/...`. Must match the name of the CustomResourceDefinition (in the form `<names.plural>.<group>`).
-    #[serde(default)]
     pub group: ::kubegen_runtime::Str,
     /// names specify the resource and kind names for the custom resource.
-    #[serde(default)]
     pub names: crate::apiextensions_v1::CustomResourceDefinitionNames,
     /// preserveUnknownFields indicates that object fields which are not specified in the OpenAPI schema should be preserved when persisting to storage. apiVersion, kind, metadata and known fields inside metadata are always preserved. This field is deprecated in favor of setting `x-preserve-unknown-fields` to true in `spec.versions[*].schema.openAPIV3Schema`. See https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definitions/#field-pruning for details.
-    #[serde(
-        rename = "preserveUnknownFields",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub preserve_unknown_fields: Option<bool>,
     /// scope indicates whether the defined custom resource is cluster- or namespace-scoped. Allowed values are `Cluster` and `Namespaced`.
-    #[serde(default)]
     pub scope: ::kubegen_runtime::Str,
     /// versions is the list of all API versions of the defined custom resource. Version names are used to compute the order in which served versions are listed in API discovery. If the version string is "kube-like", it will sort above non "kube-like" version strings, which are ordered lexicographically. "Kube-like" versions start with a "v", then are followed by a number (the major version), then optionally the string "alpha" or "beta" and another number (the minor version). These are sorted first by GA > beta > alpha (where GA is a version with no suffix such as beta or alpha), and then by comparing major version, then minor version. An example sorted list of versions: v10, v2, v1, v11beta2, v10beta3, v3beta1, v12alpha1, v11alpha2, foo1, foo10.
-    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub versions: Vec<crate::apiextensions_v1::CustomResourceDefinitionVersion>,
+}
+impl ::serde::Serialize for CustomResourceDefinitionSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CustomResourceDefinitionSpec",
+                encode::count(
+                    4,
+                    &[self.conversion.is_some(), self.preserve_unknown_fields.is_some()],
+                ),
+            )
+            .optional("conversion", &self.conversion)
+            .field("group", &self.group)
+            .field("names", &self.names)
+            .optional("preserveUnknownFields", &self.preserve_unknown_fields)
+            .field("scope", &self.scope)
+            .field("versions", &self.versions)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CustomResourceDefinitionSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for CustomResourceDefinitionSpec {
+    const EXPECTING: &'static str = "struct CustomResourceDefinitionSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "conversion" => ::std::option::Option::Some(0),
+            "group" => ::std::option::Option::Some(1),
+            "names" => ::std::option::Option::Some(2),
+            "preserveUnknownFields" => ::std::option::Option::Some(3),
+            "scope" => ::std::option::Option::Some(4),
+            "versions" => ::std::option::Option::Some(5),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.conversion),
+            1 => decode::required(map, &mut self.group),
+            2 => decode::required(map, &mut self.names),
+            3 => decode::optional(map, &mut self.preserve_unknown_fields),
+            4 => decode::required(map, &mut self.scope),
+            5 => decode::required_vec(map, &mut self.versions),
+            _ => decode::skip(map),
+        }
+    }
 }

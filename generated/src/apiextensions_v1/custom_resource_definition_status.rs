@@ -3,39 +3,79 @@
 /// CustomResourceDefinitionStatus indicates the state of the CustomResourceDefinition
 ///
 /// From the definition `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CustomResourceDefinitionStatus {
     /// acceptedNames are the names that are actually being used to serve discovery. They may be different than the names in spec.
-    #[serde(
-        rename = "acceptedNames",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub accepted_names: Option<
         Box<crate::apiextensions_v1::CustomResourceDefinitionNames>,
     >,
     /// conditions indicate state for particular aspects of a CustomResourceDefinition
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub conditions: Option<
         Vec<crate::apiextensions_v1::CustomResourceDefinitionCondition>,
     >,
     /// The generation observed by the CRD controller.
-    #[serde(
-        rename = "observedGeneration",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub observed_generation: Option<i64>,
     /// storedVersions lists all versions of CustomResources that were ever persisted. Tracking these versions allows a migration path for stored versions in etcd. The field is mutable so a migration controller can finish a migration to another version (ensuring no old objects are left in storage), and then remove the rest of the versions from this list. Versions may not be removed from `spec.versions` while they exist in this list.
-    #[serde(
-        rename = "storedVersions",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub stored_versions: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::serde::Serialize for CustomResourceDefinitionStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CustomResourceDefinitionStatus",
+                encode::count(
+                    0,
+                    &[
+                        self.accepted_names.is_some(),
+                        self.conditions.is_some(),
+                        self.observed_generation.is_some(),
+                        self.stored_versions.is_some(),
+                    ],
+                ),
+            )
+            .optional("acceptedNames", &self.accepted_names)
+            .optional("conditions", &self.conditions)
+            .optional("observedGeneration", &self.observed_generation)
+            .optional("storedVersions", &self.stored_versions)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CustomResourceDefinitionStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for CustomResourceDefinitionStatus {
+    const EXPECTING: &'static str = "struct CustomResourceDefinitionStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "acceptedNames" => ::std::option::Option::Some(0),
+            "conditions" => ::std::option::Option::Some(1),
+            "observedGeneration" => ::std::option::Option::Some(2),
+            "storedVersions" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.accepted_names),
+            1 => decode::optional_vec(map, &mut self.conditions),
+            2 => decode::optional(map, &mut self.observed_generation),
+            3 => decode::optional_vec(map, &mut self.stored_versions),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,49 +3,104 @@
 /// CustomResourceDefinitionVersion describes a version for CRD.
 ///
 /// From the definition `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionVersion`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CustomResourceDefinitionVersion {
     /// additionalPrinterColumns specifies additional columns returned in Table output. See https://kubernetes.io/docs/reference/using-api/api-concepts/#receiving-resources-as-tables for details. If no columns are specified, a single column displaying the age of the custom resource is used.
-    #[serde(
-        rename = "additionalPrinterColumns",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub additional_printer_columns: Option<
         Vec<crate::apiextensions_v1::CustomResourceColumnDefinition>,
     >,
     /// deprecated indicates this version of the custom resource API is deprecated. When set to true, API requests to this version receive a warning header in the server response. Defaults to false.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub deprecated: Option<bool>,
     /// deprecationWarning overrides the default warning returned to API clients. May only be set when `deprecated` is true. The default warning indicates this version is deprecated and recommends use of the newest served version of equal or greater stability, if one exists.
-    #[serde(
-        rename = "deprecationWarning",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub deprecation_warning: Option<::kubegen_runtime::Str>,
     /// name is the version name, e.g. “v1”, “v2beta1”, etc. The custom resources are served under this version at `/apis/<group>/<version>/...` if `served` is true.
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
     /// schema describes the schema used for validation, pruning, and defaulting of this version of the custom resource.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub schema: Option<Box<crate::apiextensions_v1::CustomResourceValidation>>,
     /// selectableFields specifies paths to fields that may be used as field selectors. A maximum of 8 selectable fields are allowed. See https://kubernetes.io/docs/concepts/overview/working-with-objects/field-selectors
-    #[serde(
-        rename = "selectableFields",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub selectable_fields: Option<Vec<crate::apiextensions_v1::SelectableField>>,
     /// served is a flag enabling/disabling this version from being served via REST APIs
-    #[serde(default)]
     pub served: bool,
     /// storage indicates this version should be used when persisting custom resources to storage. There must be exactly one version with storage=true.
-    #[serde(default)]
     pub storage: bool,
     /// subresources specify what subresources this version of the defined custom resource have.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub subresources: Option<Box<crate::apiextensions_v1::CustomResourceSubresources>>,
+}
+impl ::serde::Serialize for CustomResourceDefinitionVersion {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CustomResourceDefinitionVersion",
+                encode::count(
+                    3,
+                    &[
+                        self.additional_printer_columns.is_some(),
+                        self.deprecated.is_some(),
+                        self.deprecation_warning.is_some(),
+                        self.schema.is_some(),
+                        self.selectable_fields.is_some(),
+                        self.subresources.is_some(),
+                    ],
+                ),
+            )
+            .optional("additionalPrinterColumns", &self.additional_printer_columns)
+            .optional("deprecated", &self.deprecated)
+            .optional("deprecationWarning", &self.deprecation_warning)
+            .field("name", &self.name)
+            .optional("schema", &self.schema)
+            .optional("selectableFields", &self.selectable_fields)
+            .field("served", &self.served)
+            .field("storage", &self.storage)
+            .optional("subresources", &self.subresources)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CustomResourceDefinitionVersion {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for CustomResourceDefinitionVersion {
+    const EXPECTING: &'static str = "struct CustomResourceDefinitionVersion";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "additionalPrinterColumns" => ::std::option::Option::Some(0),
+            "deprecated" => ::std::option::Option::Some(1),
+            "deprecationWarning" => ::std::option::Option::Some(2),
+            "name" => ::std::option::Option::Some(3),
+            "schema" => ::std::option::Option::Some(4),
+            "selectableFields" => ::std::option::Option::Some(5),
+            "served" => ::std::option::Option::Some(6),
+            "storage" => ::std::option::Option::Some(7),
+            "subresources" => ::std::option::Option::Some(8),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.additional_printer_columns),
+            1 => decode::optional(map, &mut self.deprecated),
+            2 => decode::optional(map, &mut self.deprecation_warning),
+            3 => decode::required(map, &mut self.name),
+            4 => decode::optional(map, &mut self.schema),
+            5 => decode::optional_vec(map, &mut self.selectable_fields),
+            6 => decode::required(map, &mut self.served),
+            7 => decode::required(map, &mut self.storage),
+            8 => decode::optional(map, &mut self.subresources),
+            _ => decode::skip(map),
+        }
+    }
 }

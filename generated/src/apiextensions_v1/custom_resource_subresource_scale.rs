@@ -3,19 +3,62 @@
 /// CustomResourceSubresourceScale defines how to serve the scale subresource for CustomResources.
 ///
 /// From the definition `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceSubresourceScale`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CustomResourceSubresourceScale {
     /// labelSelectorPath defines the JSON path inside of a custom resource that corresponds to Scale `status.selector`. Only JSON paths without the array notation are allowed. Must be a JSON Path under `.status` or `.spec`. Must be set to work with HorizontalPodAutoscaler. The field pointed by this JSON path must be a string field (not a complex selector struct) which contains a serialized label selector in string form. More info: https://kubernetes.io/docs/tasks/access-kubernetes-api/custom-resources/custom-resource-definitions#scale-subresource If there is no value under the given path in the custom resource, the `status.selector` value in the `/scale` subresource will default to the empty string.
-    #[serde(
-        rename = "labelSelectorPath",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub label_selector_path: Option<::kubegen_runtime::Str>,
     /// specReplicasPath defines the JSON path inside of a custom resource that corresponds to Scale `spec.replicas`. Only JSON paths without the array notation are allowed. Must be a JSON Path under `.spec`. If there is no value under the given path in the custom resource, the `/scale` subresource will return an error on GET.
-    #[serde(rename = "specReplicasPath", default)]
     pub spec_replicas_path: ::kubegen_runtime::Str,
     /// statusReplicasPath defines the JSON path inside of a custom resource that corresponds to Scale `status.replicas`. Only JSON paths without the array notation are allowed. Must be a JSON Path under `.status`. If there is no value under the given path in the custom resource, the `status.replicas` value in the `/scale` subresource will default to 0.
-    #[serde(rename = "statusReplicasPath", default)]
     pub status_replicas_path: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for CustomResourceSubresourceScale {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CustomResourceSubresourceScale",
+                encode::count(2, &[self.label_selector_path.is_some()]),
+            )
+            .optional("labelSelectorPath", &self.label_selector_path)
+            .field("specReplicasPath", &self.spec_replicas_path)
+            .field("statusReplicasPath", &self.status_replicas_path)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CustomResourceSubresourceScale {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for CustomResourceSubresourceScale {
+    const EXPECTING: &'static str = "struct CustomResourceSubresourceScale";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "labelSelectorPath" => ::std::option::Option::Some(0),
+            "specReplicasPath" => ::std::option::Option::Some(1),
+            "statusReplicasPath" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.label_selector_path),
+            1 => decode::required(map, &mut self.spec_replicas_path),
+            2 => decode::required(map, &mut self.status_replicas_path),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,12 +3,56 @@
 /// CustomResourceSubresources defines the status and scale subresources for CustomResources.
 ///
 /// From the definition `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceSubresources`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CustomResourceSubresources {
     /// scale indicates the custom resource should serve a `/scale` subresource that returns an `autoscaling/v1` Scale object.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub scale: Option<Box<crate::apiextensions_v1::CustomResourceSubresourceScale>>,
     /// status indicates the custom resource should serve a `/status` subresource. When enabled: 1. requests to the custom resource primary endpoint ignore changes to the `status` stanza of the object. 2. requests to the custom resource `/status` subresource ignore changes to anything other than the `status` stanza of the object.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub status: Option<crate::apiextensions_v1::CustomResourceSubresourceStatus>,
+}
+impl ::serde::Serialize for CustomResourceSubresources {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CustomResourceSubresources",
+                encode::count(0, &[self.scale.is_some(), self.status.is_some()]),
+            )
+            .optional("scale", &self.scale)
+            .optional("status", &self.status)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CustomResourceSubresources {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for CustomResourceSubresources {
+    const EXPECTING: &'static str = "struct CustomResourceSubresources";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "scale" => ::std::option::Option::Some(0),
+            "status" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.scale),
+            1 => decode::optional(map, &mut self.status),
+            _ => decode::skip(map),
+        }
+    }
 }

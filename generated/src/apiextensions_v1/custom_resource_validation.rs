@@ -3,13 +3,51 @@
 /// CustomResourceValidation is a list of validation methods for CustomResources.
 ///
 /// From the definition `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceValidation`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CustomResourceValidation {
     /// openAPIV3Schema is the OpenAPI v3 schema to use for validation and pruning.
-    #[serde(
-        rename = "openAPIV3Schema",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub open_apiv3_schema: Option<Box<crate::apiextensions_v1::JSONSchemaProps>>,
+}
+impl ::serde::Serialize for CustomResourceValidation {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CustomResourceValidation",
+                encode::count(0, &[self.open_apiv3_schema.is_some()]),
+            )
+            .optional("openAPIV3Schema", &self.open_apiv3_schema)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CustomResourceValidation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for CustomResourceValidation {
+    const EXPECTING: &'static str = "struct CustomResourceValidation";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "openAPIV3Schema" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.open_apiv3_schema),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,12 +3,56 @@
 /// ExternalDocumentation allows referencing an external resource for extended documentation.
 ///
 /// From the definition `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ExternalDocumentation`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExternalDocumentation {
     /// `description` (no description in the spec).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: Option<::kubegen_runtime::Str>,
     /// `url` (no description in the spec).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub url: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for ExternalDocumentation {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ExternalDocumentation",
+                encode::count(0, &[self.description.is_some(), self.url.is_some()]),
+            )
+            .optional("description", &self.description)
+            .optional("url", &self.url)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ExternalDocumentation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ExternalDocumentation {
+    const EXPECTING: &'static str = "struct ExternalDocumentation";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "description" => ::std::option::Option::Some(0),
+            "url" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.description),
+            1 => decode::optional(map, &mut self.url),
+            _ => decode::skip(map),
+        }
+    }
 }

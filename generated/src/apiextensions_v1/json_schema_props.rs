@@ -3,231 +3,97 @@
 /// JSONSchemaProps is a JSON-Schema following Specification Draft 4 (http://json-schema.org/).
 ///
 /// From the definition `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct JSONSchemaProps {
     /// `$ref` (no description in the spec).
-    #[serde(
-        rename = "$ref",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub ref_: Option<::kubegen_runtime::Str>,
     /// `$schema` (no description in the spec).
-    #[serde(
-        rename = "$schema",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub schema: Option<::kubegen_runtime::Str>,
     /// `additionalItems` (no description in the spec).
-    #[serde(
-        rename = "additionalItems",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub additional_items: Option<Box<crate::apiextensions_v1::JSONSchemaPropsOrBool>>,
     /// `additionalProperties` (no description in the spec).
-    #[serde(
-        rename = "additionalProperties",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub additional_properties: Option<
         Box<crate::apiextensions_v1::JSONSchemaPropsOrBool>,
     >,
     /// `allOf` (no description in the spec).
-    #[serde(
-        rename = "allOf",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub all_of: Option<Vec<crate::apiextensions_v1::JSONSchemaProps>>,
     /// `anyOf` (no description in the spec).
-    #[serde(
-        rename = "anyOf",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub any_of: Option<Vec<crate::apiextensions_v1::JSONSchemaProps>>,
     /// default is a default value for undefined object fields. Defaulting is a beta feature under the CustomResourceDefaulting feature gate. Defaulting requires spec.preserveUnknownFields to be false.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub default: Option<crate::apiextensions_v1::JSON>,
     /// `definitions` (no description in the spec).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub definitions: Option<
         ::kubegen_runtime::StringMap<crate::apiextensions_v1::JSONSchemaProps>,
     >,
     /// `dependencies` (no description in the spec).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub dependencies: Option<
         ::kubegen_runtime::StringMap<
             crate::apiextensions_v1::JSONSchemaPropsOrStringArray,
         >,
     >,
     /// `description` (no description in the spec).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: Option<::kubegen_runtime::Str>,
     /// `enum` (no description in the spec).
-    #[serde(
-        rename = "enum",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub enum_: Option<Vec<crate::apiextensions_v1::JSON>>,
     /// `example` (no description in the spec).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub example: Option<crate::apiextensions_v1::JSON>,
     /// `exclusiveMaximum` (no description in the spec).
-    #[serde(
-        rename = "exclusiveMaximum",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub exclusive_maximum: Option<bool>,
     /// `exclusiveMinimum` (no description in the spec).
-    #[serde(
-        rename = "exclusiveMinimum",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub exclusive_minimum: Option<bool>,
     /// `externalDocs` (no description in the spec).
-    #[serde(
-        rename = "externalDocs",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub external_docs: Option<Box<crate::apiextensions_v1::ExternalDocumentation>>,
     /// format is an OpenAPI v3 format string. Unknown formats are ignored. The following formats are validated:
     ///
     /// - bsonobjectid: a bson object ID, i.e. a 24 characters hex string - uri: an URI as parsed by Golang net/url.ParseRequestURI - email: an email address as parsed by Golang net/mail.ParseAddress - hostname: a valid representation for an Internet host name, as defined by RFC 1034, section 3.1 [RFC1034]. - ipv4: an IPv4 IP as parsed by Golang net.ParseIP - ipv6: an IPv6 IP as parsed by Golang net.ParseIP - cidr: a CIDR as parsed by Golang net.ParseCIDR - mac: a MAC address as parsed by Golang net.ParseMAC - uuid: an UUID that allows uppercase defined by the regex (?i)^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$ - uuid3: an UUID3 that allows uppercase defined by the regex (?i)^[0-9a-f]{8}-?[0-9a-f]{4}-?3[0-9a-f]{3}-?[0-9a-f]{4}-?[0-9a-f]{12}$ - uuid4: an UUID4 that allows uppercase defined by the regex (?i)^[0-9a-f]{8}-?[0-9a-f]{4}-?4[0-9a-f]{3}-?[89ab][0-9a-f]{3}-?[0-9a-f]{12}$ - uuid5: an UUID5 that allows uppercase defined by the regex (?i)^[0-9a-f]{8}-?[0-9a-f]{4}-?5[0-9a-f]{3}-?[89ab][0-9a-f]{3}-?[0-9a-f]{12}$ - isbn: an ISBN10 or ISBN13 number string like "0321751043" or "978-0321751041" - isbn10: an ISBN10 number string like "0321751043" - isbn13: an ISBN13 number string like "978-0321751041" - creditcard: a credit card number defined by the regex ^(?:4[0-9]{12}(?:[0-9]{3})?|5[1-5][0-9]{14}|6(?:011|5[0-9][0-9])[0-9]{12}|3[47][0-9]{13}|3(?:0[0-5]|[68][0-9])[0-9]{11}|(?:2131|1800|35\\d{3})\\d{11})$ with any non digit characters mixed in - ssn: a U.S. social security number following the regex ^\\d{3}[- ]?\\d{2}[- ]?\\d{4}$ - hexcolor: an hexadecimal color code like "#FFFFFF: following the regex ^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$ - rgbcolor: an RGB color code like rgb like "rgb(255,255,2559" - byte: base64 encoded binary data - password: any kind of string - date: a date string like "2006-01-02" as defined by full-date in RFC3339 - duration: a duration string like "22 ns" as parsed by Golang time.ParseDuration or compatible with Scala duration format - datetime: a date time string like "2014-12-15T19:30:20.000Z" as defined by date-time in RFC3339.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub format: Option<::kubegen_runtime::Str>,
     /// `id` (no description in the spec).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub id: Option<::kubegen_runtime::Str>,
     /// `items` (no description in the spec).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub items: Option<Box<crate::apiextensions_v1::JSONSchemaPropsOrArray>>,
     /// `maxItems` (no description in the spec).
-    #[serde(
-        rename = "maxItems",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub max_items: Option<i64>,
     /// `maxLength` (no description in the spec).
-    #[serde(
-        rename = "maxLength",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub max_length: Option<i64>,
     /// `maxProperties` (no description in the spec).
-    #[serde(
-        rename = "maxProperties",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub max_properties: Option<i64>,
     /// `maximum` (no description in the spec).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub maximum: Option<f64>,
     /// `minItems` (no description in the spec).
-    #[serde(
-        rename = "minItems",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub min_items: Option<i64>,
     /// `minLength` (no description in the spec).
-    #[serde(
-        rename = "minLength",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub min_length: Option<i64>,
     /// `minProperties` (no description in the spec).
-    #[serde(
-        rename = "minProperties",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub min_properties: Option<i64>,
     /// `minimum` (no description in the spec).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub minimum: Option<f64>,
     /// `multipleOf` (no description in the spec).
-    #[serde(
-        rename = "multipleOf",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub multiple_of: Option<f64>,
     /// `not` (no description in the spec).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub not: Option<Box<crate::apiextensions_v1::JSONSchemaProps>>,
     /// `nullable` (no description in the spec).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub nullable: Option<bool>,
     /// `oneOf` (no description in the spec).
-    #[serde(
-        rename = "oneOf",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub one_of: Option<Vec<crate::apiextensions_v1::JSONSchemaProps>>,
     /// `pattern` (no description in the spec).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub pattern: Option<::kubegen_runtime::Str>,
     /// `patternProperties` (no description in the spec).
-    #[serde(
-        rename = "patternProperties",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub pattern_properties: Option<
         ::kubegen_runtime::StringMap<crate::apiextensions_v1::JSONSchemaProps>,
     >,
     /// `properties` (no description in the spec).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub properties: Option<
         ::kubegen_runtime::StringMap<crate::apiextensions_v1::JSONSchemaProps>,
     >,
     /// `required` (no description in the spec).
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub required: Option<Vec<::kubegen_runtime::Str>>,
     /// `title` (no description in the spec).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: Option<::kubegen_runtime::Str>,
     /// `type` (no description in the spec).
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub type_: Option<::kubegen_runtime::Str>,
     /// `uniqueItems` (no description in the spec).
-    #[serde(
-        rename = "uniqueItems",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub unique_items: Option<bool>,
     /// x-kubernetes-embedded-resource defines that the value is an embedded Kubernetes runtime.Object, with TypeMeta and ObjectMeta. The type must be object. It is allowed to further restrict the embedded object. kind, apiVersion and metadata are validated automatically. x-kubernetes-preserve-unknown-fields is allowed to be true, but does not have to be if the object is fully specified (up to kind, apiVersion, metadata).
-    #[serde(
-        rename = "x-kubernetes-embedded-resource",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub x_kubernetes_embedded_resource: Option<bool>,
     /// x-kubernetes-int-or-string specifies that this value is either an integer or a string. If this is true, an empty type is allowed and type as child of anyOf is permitted if following one of the following patterns:
     ///
@@ -239,23 +105,12 @@ pub struct JSONSchemaProps {
     ///      - type: integer
     ///      - type: string
     ///    - ... zero or more
-    #[serde(
-        rename = "x-kubernetes-int-or-string",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub x_kubernetes_int_or_string: Option<bool>,
     /// x-kubernetes-list-map-keys annotates an array with the x-kubernetes-list-type `map` by specifying the keys used as the index of the map.
     ///
     /// This tag MUST only be used on lists that have the "x-kubernetes-list-type" extension set to "map". Also, the values specified for this attribute must be a scalar typed field of the child structure (no nesting is supported).
     ///
     /// The properties specified must either be required or have a default value, to ensure those properties are present for all list items.
-    #[serde(
-        rename = "x-kubernetes-list-map-keys",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub x_kubernetes_list_map_keys: Option<Vec<::kubegen_runtime::Str>>,
     /// x-kubernetes-list-type annotates an array to further describe its topology. This extension must only be used on lists and may have 3 possible values:
     ///
@@ -271,11 +126,6 @@ pub struct JSONSchemaProps {
     ///      used to identify them. Order is preserved upon merge. The map tag
     ///      must only be used on a list with elements of type object.
     /// Defaults to atomic for arrays.
-    #[serde(
-        rename = "x-kubernetes-list-type",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub x_kubernetes_list_type: Option<::kubegen_runtime::Str>,
     /// x-kubernetes-map-type annotates an object to further describe its topology. This extension must only be used when type is object and may have 2 possible values:
     ///
@@ -285,25 +135,235 @@ pub struct JSONSchemaProps {
     ///      the default behaviour for all maps.
     /// 2) `atomic`: the list is treated as a single entity, like a scalar.
     ///      Atomic maps will be entirely replaced when updated.
-    #[serde(
-        rename = "x-kubernetes-map-type",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub x_kubernetes_map_type: Option<::kubegen_runtime::Str>,
     /// x-kubernetes-preserve-unknown-fields stops the API server decoding step from pruning fields which are not specified in the validation schema. This affects fields recursively, but switches back to normal pruning behaviour if nested properties or additionalProperties are specified in the schema. This can either be true or undefined. False is forbidden.
-    #[serde(
-        rename = "x-kubernetes-preserve-unknown-fields",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub x_kubernetes_preserve_unknown_fields: Option<bool>,
     /// x-kubernetes-validations describes a list of validation rules written in the CEL expression language.
-    #[serde(
-        rename = "x-kubernetes-validations",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub x_kubernetes_validations: Option<Vec<crate::apiextensions_v1::ValidationRule>>,
+}
+impl ::serde::Serialize for JSONSchemaProps {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "JSONSchemaProps",
+                encode::count(
+                    0,
+                    &[
+                        self.ref_.is_some(),
+                        self.schema.is_some(),
+                        self.additional_items.is_some(),
+                        self.additional_properties.is_some(),
+                        self.all_of.is_some(),
+                        self.any_of.is_some(),
+                        self.default.is_some(),
+                        self.definitions.is_some(),
+                        self.dependencies.is_some(),
+                        self.description.is_some(),
+                        self.enum_.is_some(),
+                        self.example.is_some(),
+                        self.exclusive_maximum.is_some(),
+                        self.exclusive_minimum.is_some(),
+                        self.external_docs.is_some(),
+                        self.format.is_some(),
+                        self.id.is_some(),
+                        self.items.is_some(),
+                        self.max_items.is_some(),
+                        self.max_length.is_some(),
+                        self.max_properties.is_some(),
+                        self.maximum.is_some(),
+                        self.min_items.is_some(),
+                        self.min_length.is_some(),
+                        self.min_properties.is_some(),
+                        self.minimum.is_some(),
+                        self.multiple_of.is_some(),
+                        self.not.is_some(),
+                        self.nullable.is_some(),
+                        self.one_of.is_some(),
+                        self.pattern.is_some(),
+                        self.pattern_properties.is_some(),
+                        self.properties.is_some(),
+                        self.required.is_some(),
+                        self.title.is_some(),
+                        self.type_.is_some(),
+                        self.unique_items.is_some(),
+                        self.x_kubernetes_embedded_resource.is_some(),
+                        self.x_kubernetes_int_or_string.is_some(),
+                        self.x_kubernetes_list_map_keys.is_some(),
+                        self.x_kubernetes_list_type.is_some(),
+                        self.x_kubernetes_map_type.is_some(),
+                        self.x_kubernetes_preserve_unknown_fields.is_some(),
+                        self.x_kubernetes_validations.is_some(),
+                    ],
+                ),
+            )
+            .optional("$ref", &self.ref_)
+            .optional("$schema", &self.schema)
+            .optional("additionalItems", &self.additional_items)
+            .optional("additionalProperties", &self.additional_properties)
+            .optional("allOf", &self.all_of)
+            .optional("anyOf", &self.any_of)
+            .optional("default", &self.default)
+            .optional("definitions", &self.definitions)
+            .optional("dependencies", &self.dependencies)
+            .optional("description", &self.description)
+            .optional("enum", &self.enum_)
+            .optional("example", &self.example)
+            .optional("exclusiveMaximum", &self.exclusive_maximum)
+            .optional("exclusiveMinimum", &self.exclusive_minimum)
+            .optional("externalDocs", &self.external_docs)
+            .optional("format", &self.format)
+            .optional("id", &self.id)
+            .optional("items", &self.items)
+            .optional("maxItems", &self.max_items)
+            .optional("maxLength", &self.max_length)
+            .optional("maxProperties", &self.max_properties)
+            .optional("maximum", &self.maximum)
+            .optional("minItems", &self.min_items)
+            .optional("minLength", &self.min_length)
+            .optional("minProperties", &self.min_properties)
+            .optional("minimum", &self.minimum)
+            .optional("multipleOf", &self.multiple_of)
+            .optional("not", &self.not)
+            .optional("nullable", &self.nullable)
+            .optional("oneOf", &self.one_of)
+            .optional("pattern", &self.pattern)
+            .optional("patternProperties", &self.pattern_properties)
+            .optional("properties", &self.properties)
+            .optional("required", &self.required)
+            .optional("title", &self.title)
+            .optional("type", &self.type_)
+            .optional("uniqueItems", &self.unique_items)
+            .optional(
+                "x-kubernetes-embedded-resource",
+                &self.x_kubernetes_embedded_resource,
+            )
+            .optional("x-kubernetes-int-or-string", &self.x_kubernetes_int_or_string)
+            .optional("x-kubernetes-list-map-keys", &self.x_kubernetes_list_map_keys)
+            .optional("x-kubernetes-list-type", &self.x_kubernetes_list_type)
+            .optional("x-kubernetes-map-type", &self.x_kubernetes_map_type)
+            .optional(
+                "x-kubernetes-preserve-unknown-fields",
+                &self.x_kubernetes_preserve_unknown_fields,
+            )
+            .optional("x-kubernetes-validations", &self.x_kubernetes_validations)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for JSONSchemaProps {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for JSONSchemaProps {
+    const EXPECTING: &'static str = "struct JSONSchemaProps";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "$ref" => ::std::option::Option::Some(0),
+            "$schema" => ::std::option::Option::Some(1),
+            "additionalItems" => ::std::option::Option::Some(2),
+            "additionalProperties" => ::std::option::Option::Some(3),
+            "allOf" => ::std::option::Option::Some(4),
+            "anyOf" => ::std::option::Option::Some(5),
+            "default" => ::std::option::Option::Some(6),
+            "definitions" => ::std::option::Option::Some(7),
+            "dependencies" => ::std::option::Option::Some(8),
+            "description" => ::std::option::Option::Some(9),
+            "enum" => ::std::option::Option::Some(10),
+            "example" => ::std::option::Option::Some(11),
+            "exclusiveMaximum" => ::std::option::Option::Some(12),
+            "exclusiveMinimum" => ::std::option::Option::Some(13),
+            "externalDocs" => ::std::option::Option::Some(14),
+            "format" => ::std::option::Option::Some(15),
+            "id" => ::std::option::Option::Some(16),
+            "items" => ::std::option::Option::Some(17),
+            "maxItems" => ::std::option::Option::Some(18),
+            "maxLength" => ::std::option::Option::Some(19),
+            "maxProperties" => ::std::option::Option::Some(20),
+            "maximum" => ::std::option::Option::Some(21),
+            "minItems" => ::std::option::Option::Some(22),
+            "minLength" => ::std::option::Option::Some(23),
+            "minProperties" => ::std::option::Option::Some(24),
+            "minimum" => ::std::option::Option::Some(25),
+            "multipleOf" => ::std::option::Option::Some(26),
+            "not" => ::std::option::Option::Some(27),
+            "nullable" => ::std::option::Option::Some(28),
+            "oneOf" => ::std::option::Option::Some(29),
+            "pattern" => ::std::option::Option::Some(30),
+            "patternProperties" => ::std::option::Option::Some(31),
+            "properties" => ::std::option::Option::Some(32),
+            "required" => ::std::option::Option::Some(33),
+            "title" => ::std::option::Option::Some(34),
+            "type" => ::std::option::Option::Some(35),
+            "uniqueItems" => ::std::option::Option::Some(36),
+            "x-kubernetes-embedded-resource" => ::std::option::Option::Some(37),
+            "x-kubernetes-int-or-string" => ::std::option::Option::Some(38),
+            "x-kubernetes-list-map-keys" => ::std::option::Option::Some(39),
+            "x-kubernetes-list-type" => ::std::option::Option::Some(40),
+            "x-kubernetes-map-type" => ::std::option::Option::Some(41),
+            "x-kubernetes-preserve-unknown-fields" => ::std::option::Option::Some(42),
+            "x-kubernetes-validations" => ::std::option::Option::Some(43),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.ref_),
+            1 => decode::optional(map, &mut self.schema),
+            2 => decode::optional(map, &mut self.additional_items),
+            3 => decode::optional(map, &mut self.additional_properties),
+            4 => decode::optional_vec(map, &mut self.all_of),
+            5 => decode::optional_vec(map, &mut self.any_of),
+            6 => decode::optional(map, &mut self.default),
+            7 => decode::optional(map, &mut self.definitions),
+            8 => decode::optional(map, &mut self.dependencies),
+            9 => decode::optional(map, &mut self.description),
+            10 => decode::optional_vec(map, &mut self.enum_),
+            11 => decode::optional(map, &mut self.example),
+            12 => decode::optional(map, &mut self.exclusive_maximum),
+            13 => decode::optional(map, &mut self.exclusive_minimum),
+            14 => decode::optional(map, &mut self.external_docs),
+            15 => decode::optional(map, &mut self.format),
+            16 => decode::optional(map, &mut self.id),
+            17 => decode::optional(map, &mut self.items),
+            18 => decode::optional(map, &mut self.max_items),
+            19 => decode::optional(map, &mut self.max_length),
+            20 => decode::optional(map, &mut self.max_properties),
+            21 => decode::optional(map, &mut self.maximum),
+            22 => decode::optional(map, &mut self.min_items),
+            23 => decode::optional(map, &mut self.min_length),
+            24 => decode::optional(map, &mut self.min_properties),
+            25 => decode::optional(map, &mut self.minimum),
+            26 => decode::optional(map, &mut self.multiple_of),
+            27 => decode::optional(map, &mut self.not),
+            28 => decode::optional(map, &mut self.nullable),
+            29 => decode::optional_vec(map, &mut self.one_of),
+            30 => decode::optional(map, &mut self.pattern),
+            31 => decode::optional(map, &mut self.pattern_properties),
+            32 => decode::optional(map, &mut self.properties),
+            33 => decode::optional_vec(map, &mut self.required),
+            34 => decode::optional(map, &mut self.title),
+            35 => decode::optional(map, &mut self.type_),
+            36 => decode::optional(map, &mut self.unique_items),
+            37 => decode::optional(map, &mut self.x_kubernetes_embedded_resource),
+            38 => decode::optional(map, &mut self.x_kubernetes_int_or_string),
+            39 => decode::optional_vec(map, &mut self.x_kubernetes_list_map_keys),
+            40 => decode::optional(map, &mut self.x_kubernetes_list_type),
+            41 => decode::optional(map, &mut self.x_kubernetes_map_type),
+            42 => decode::optional(map, &mut self.x_kubernetes_preserve_unknown_fields),
+            43 => decode::optional_vec(map, &mut self.x_kubernetes_validations),
+            _ => decode::skip(map),
+        }
+    }
 }

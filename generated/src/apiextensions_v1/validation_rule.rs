@@ -3,24 +3,13 @@
 /// ValidationRule describes a validation rule written in the CEL expression language.
 ///
 /// From the definition `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ValidationRule`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ValidationRule {
     /// fieldPath represents the field path returned when the validation fails. It must be a relative JSON path (i.e. with array notation) scoped to the location of this x-kubernetes-validations extension in the schema and refer to an existing field. e.g. when validation checks if a specific attribute `foo` under a map `testMap`, the fieldPath could be set to `.testMap.foo` If the validation checks two lists must have unique attributes, the fieldPath could be set to either of the list: e.g. `.testList` It does not support list numeric index. It supports child operation to refer to an existing field currently. Refer to [JSONPath support in Kubernetes](https://kubernetes.io/docs/reference/kubectl/jsonpath/) for more info. Numeric index of array is not supported. For field name which contains special characters, use `['specialName']` to refer the field name. e.g. for attribute `foo.34$` appears in a list `testList`, the fieldPath could be set to `.testList['foo.34$']`
-    #[serde(
-        rename = "fieldPath",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub field_path: Option<::kubegen_runtime::Str>,
     /// Message represents the message displayed when validation fails. The message is required if the Rule contains line breaks. The message must not contain line breaks. If unset, the message is "failed rule: {Rule}". e.g. "must be a URL with the host matching spec.host"
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub message: Option<::kubegen_runtime::Str>,
     /// MessageExpression declares a CEL expression that evaluates to the validation failure message that is returned when this rule fails. Since messageExpression is used as a failure message, it must evaluate to a string. If both message and messageExpression are present on a rule, then messageExpression will be used if validation fails. If messageExpression results in a runtime error, the runtime error is logged, and the validation failure message is produced as if the messageExpression field were unset. If messageExpression evaluates to an empty string, a string with only spaces, or a string that contains line breaks, then the validation failure message will also be produced as if the messageExpression field were unset, and the fact that messageExpression produced an empty string/string with only spaces/string with line breaks will be logged. messageExpression has access to all the same variables as the rule; the only difference is the return type. Example: "x must be less than max ("+string(self.max)+")"
-    #[serde(
-        rename = "messageExpression",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub message_expression: Option<::kubegen_runtime::Str>,
     /// optionalOldSelf is used to opt a transition rule into evaluation even when the object is first created, or if the old object is missing the value.
     ///
@@ -29,14 +18,8 @@ pub struct ValidationRule {
     /// You may check for presence of oldSelf using `oldSelf.hasValue()` and unwrap it after checking using `oldSelf.value()`. Check the CEL documentation for Optional types for more information: https://pkg.go.dev/github.com/google/cel-go/cel#OptionalTypes
     ///
     /// May not be set unless `oldSelf` is used in `rule`.
-    #[serde(
-        rename = "optionalOldSelf",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub optional_old_self: Option<bool>,
     /// reason provides a machine-readable validation failure reason that is returned to the caller when a request fails this validation rule. The HTTP status code returned to the caller will match the reason of the reason of the first failed validation rule. The currently supported reasons are: "FieldValueInvalid", "FieldValueForbidden", "FieldValueRequired", "FieldValueDuplicate". If not set, default to use "FieldValueInvalid". All future added reasons must be accepted by clients when reading this value and unknown reasons should be treated as FieldValueInvalid.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reason: Option<::kubegen_runtime::Str>,
     /// Rule represents the expression which will be evaluated by CEL. ref: https://github.com/google/cel-spec The Rule is scoped to the location of the x-kubernetes-validations extension in the schema. The `self` variable in the CEL expression is bound to the scoped value. Example: - Rule scoped to the root of a resource with a status subresource: {"rule": "self.status.actual <= self.spec.maxDesired"}
     ///
@@ -71,6 +54,72 @@ pub struct ValidationRule {
     /// See the documentation for the `optionalOldSelf` field for details.
     ///
     /// Transition rules by default are applied only on UPDATE requests and are skipped if an old value could not be found. You can opt a transition rule into unconditional evaluation by setting `optionalOldSelf` to true.
-    #[serde(default)]
     pub rule: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for ValidationRule {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ValidationRule",
+                encode::count(
+                    1,
+                    &[
+                        self.field_path.is_some(),
+                        self.message.is_some(),
+                        self.message_expression.is_some(),
+                        self.optional_old_self.is_some(),
+                        self.reason.is_some(),
+                    ],
+                ),
+            )
+            .optional("fieldPath", &self.field_path)
+            .optional("message", &self.message)
+            .optional("messageExpression", &self.message_expression)
+            .optional("optionalOldSelf", &self.optional_old_self)
+            .optional("reason", &self.reason)
+            .field("rule", &self.rule)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ValidationRule {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ValidationRule {
+    const EXPECTING: &'static str = "struct ValidationRule";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "fieldPath" => ::std::option::Option::Some(0),
+            "message" => ::std::option::Option::Some(1),
+            "messageExpression" => ::std::option::Option::Some(2),
+            "optionalOldSelf" => ::std::option::Option::Some(3),
+            "reason" => ::std::option::Option::Some(4),
+            "rule" => ::std::option::Option::Some(5),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.field_path),
+            1 => decode::optional(map, &mut self.message),
+            2 => decode::optional(map, &mut self.message_expression),
+            3 => decode::optional(map, &mut self.optional_old_self),
+            4 => decode::optional(map, &mut self.reason),
+            5 => decode::required(map, &mut self.rule),
+            _ => decode::skip(map),
+        }
+    }
 }

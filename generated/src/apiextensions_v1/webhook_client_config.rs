@@ -3,19 +3,13 @@
 /// WebhookClientConfig contains the information to make a TLS connection with the webhook.
 ///
 /// From the definition `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.WebhookClientConfig`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebhookClientConfig {
     /// caBundle is a PEM encoded CA bundle which will be used to validate the webhook's server certificate. If unspecified, system trust roots on the apiserver are used.
-    #[serde(
-        rename = "caBundle",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub ca_bundle: Option<::kubegen_runtime::ByteString>,
     /// service is a reference to the service for this webhook. Either service or url must be specified.
     ///
     /// If the webhook is running within the cluster, then you should use `service`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub service: Option<Box<crate::apiextensions_v1::ServiceReference>>,
     /// url gives the location of the webhook, in standard URL form (`scheme://host:port/path`). Exactly one of `url` or `service` must be specified.
     ///
@@ -28,6 +22,61 @@ pub struct WebhookClientConfig {
     /// A path is optional, and if present may be any string permissible in a URL. You may use the path to pass an arbitrary string to the webhook, for example, a cluster identifier.
     ///
     /// Attempting to use a user or basic auth e.g. "user:password@" is not allowed. Fragments ("#...") and query parameters ("?...") are not allowed, either.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub url: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for WebhookClientConfig {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "WebhookClientConfig",
+                encode::count(
+                    0,
+                    &[
+                        self.ca_bundle.is_some(),
+                        self.service.is_some(),
+                        self.url.is_some(),
+                    ],
+                ),
+            )
+            .optional("caBundle", &self.ca_bundle)
+            .optional("service", &self.service)
+            .optional("url", &self.url)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for WebhookClientConfig {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for WebhookClientConfig {
+    const EXPECTING: &'static str = "struct WebhookClientConfig";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "caBundle" => ::std::option::Option::Some(0),
+            "service" => ::std::option::Option::Some(1),
+            "url" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.ca_bundle),
+            1 => decode::optional(map, &mut self.service),
+            2 => decode::optional(map, &mut self.url),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,20 +3,56 @@
 /// WebhookConversion describes how to call a conversion webhook
 ///
 /// From the definition `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.WebhookConversion`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebhookConversion {
     /// clientConfig is the instructions for how to call the webhook if strategy is `Webhook`.
-    #[serde(
-        rename = "clientConfig",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub client_config: Option<Box<crate::apiextensions_v1::WebhookClientConfig>>,
     /// conversionReviewVersions is an ordered list of preferred `ConversionReview` versions the Webhook expects. The API server will use the first version in the list which it supports. If none of the versions specified in this list are supported by API server, conversion will fail for the custom resource. If a persisted Webhook configuration specifies allowed versions and does not include any versions known to the API Server, calls to the webhook will fail.
-    #[serde(
-        rename = "conversionReviewVersions",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::vec"
-    )]
     pub conversion_review_versions: Vec<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for WebhookConversion {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "WebhookConversion",
+                encode::count(1, &[self.client_config.is_some()]),
+            )
+            .optional("clientConfig", &self.client_config)
+            .field("conversionReviewVersions", &self.conversion_review_versions)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for WebhookConversion {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for WebhookConversion {
+    const EXPECTING: &'static str = "struct WebhookConversion";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "clientConfig" => ::std::option::Option::Some(0),
+            "conversionReviewVersions" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.client_config),
+            1 => decode::required_vec(map, &mut self.conversion_review_versions),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,35 +3,90 @@
 /// APIServiceSpec contains information for locating and communicating with a server. Only https is supported, though you are able to disable certificate verification.
 ///
 /// From the definition `io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct APIServiceSpec {
     /// CABundle is a PEM encoded CA bundle which will be used to validate an API server's serving certificate. If unspecified, system trust roots on the apiserver are used.
-    #[serde(
-        rename = "caBundle",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub ca_bundle: Option<::kubegen_runtime::ByteString>,
     /// Group is the API group name this server hosts
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub group: Option<::kubegen_runtime::Str>,
     /// GroupPriorityMinimum is the priority this group should have at least. Higher priority means that the group is preferred by clients over lower priority ones. Note that other versions of this group might specify even higher GroupPriorityMinimum values such that the whole group gets a higher priority. The primary sort is based on GroupPriorityMinimum, ordered highest number to lowest (20 before 10). The secondary sort is based on the alphabetical comparison of the name of the object.  (v1.bar before v1.foo) We'd recommend something like: *.k8s.io (except extensions) at 18000 and PaaSes (OpenShift, Deis) are recommended to be in the 2000s
-    #[serde(rename = "groupPriorityMinimum", default)]
     pub group_priority_minimum: i32,
     /// InsecureSkipTLSVerify disables TLS certificate verification when communicating with this server. This is strongly discouraged.  You should use the CABundle instead.
-    #[serde(
-        rename = "insecureSkipTLSVerify",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub insecure_skip_tls_verify: Option<bool>,
     /// Service is a reference to the service for this API server.  It must communicate on port 443. If the Service is nil, that means the handling for the API groupversion is handled locally on this server. The call will simply delegate to the normal handler chain to be fulfilled.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub service: Option<Box<crate::apiregistration_v1::ServiceReference>>,
     /// Version is the API version this server hosts.  For example, "v1"
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub version: Option<::kubegen_runtime::Str>,
     /// VersionPriority controls the ordering of this API version inside of its group.  Must be greater than zero. The primary sort is based on VersionPriority, ordered highest to lowest (20 before 10). Since it's inside of a group, the number can be small, probably in the 10s. In case of equal version priorities, the version string will be used to compute the order inside a group. If the version string is "kube-like", it will sort above non "kube-like" version strings, which are ordered lexicographically. "Kube-like" versions start with a "v", then are followed by a number (the major version), then optionally the string "alpha" or "beta" and another number (the minor version). These are sorted first by GA > beta > alpha (where GA is a version with no suffix such as beta or alpha), and then by comparing major version, then minor version. An example sorted list of versions: v10, v2, v1, v11beta2, v10beta3, v3beta1, v12alpha1, v11alpha2, foo1, foo10.
-    #[serde(rename = "versionPriority", default)]
     pub version_priority: i32,
+}
+impl ::serde::Serialize for APIServiceSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "APIServiceSpec",
+                encode::count(
+                    2,
+                    &[
+                        self.ca_bundle.is_some(),
+                        self.group.is_some(),
+                        self.insecure_skip_tls_verify.is_some(),
+                        self.service.is_some(),
+                        self.version.is_some(),
+                    ],
+                ),
+            )
+            .optional("caBundle", &self.ca_bundle)
+            .optional("group", &self.group)
+            .field("groupPriorityMinimum", &self.group_priority_minimum)
+            .optional("insecureSkipTLSVerify", &self.insecure_skip_tls_verify)
+            .optional("service", &self.service)
+            .optional("version", &self.version)
+            .field("versionPriority", &self.version_priority)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for APIServiceSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for APIServiceSpec {
+    const EXPECTING: &'static str = "struct APIServiceSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "caBundle" => ::std::option::Option::Some(0),
+            "group" => ::std::option::Option::Some(1),
+            "groupPriorityMinimum" => ::std::option::Option::Some(2),
+            "insecureSkipTLSVerify" => ::std::option::Option::Some(3),
+            "service" => ::std::option::Option::Some(4),
+            "version" => ::std::option::Option::Some(5),
+            "versionPriority" => ::std::option::Option::Some(6),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.ca_bundle),
+            1 => decode::optional(map, &mut self.group),
+            2 => decode::required(map, &mut self.group_priority_minimum),
+            3 => decode::optional(map, &mut self.insecure_skip_tls_verify),
+            4 => decode::optional(map, &mut self.service),
+            5 => decode::optional(map, &mut self.version),
+            6 => decode::required(map, &mut self.version_priority),
+            _ => decode::skip(map),
+        }
+    }
 }

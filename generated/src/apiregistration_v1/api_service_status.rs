@@ -3,13 +3,51 @@
 /// APIServiceStatus contains derived information about an API server
 ///
 /// From the definition `io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct APIServiceStatus {
     /// Current service state of apiService.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub conditions: Option<Vec<crate::apiregistration_v1::APIServiceCondition>>,
+}
+impl ::serde::Serialize for APIServiceStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "APIServiceStatus",
+                encode::count(0, &[self.conditions.is_some()]),
+            )
+            .optional("conditions", &self.conditions)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for APIServiceStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for APIServiceStatus {
+    const EXPECTING: &'static str = "struct APIServiceStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "conditions" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.conditions),
+            _ => decode::skip(map),
+        }
+    }
 }

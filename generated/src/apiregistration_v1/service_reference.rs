@@ -3,15 +3,64 @@
 /// ServiceReference holds a reference to Service.legacy.k8s.io
 ///
 /// From the definition `io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.ServiceReference`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceReference {
     /// Name is the name of the service
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: Option<::kubegen_runtime::Str>,
     /// Namespace is the namespace of the service
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub namespace: Option<::kubegen_runtime::Str>,
     /// If specified, the port on the service that hosting webhook. Default to 443 for backward compatibility. `port` should be a valid port number (1-65535, inclusive).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub port: Option<i32>,
+}
+impl ::serde::Serialize for ServiceReference {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ServiceReference",
+                encode::count(
+                    0,
+                    &[self.name.is_some(), self.namespace.is_some(), self.port.is_some()],
+                ),
+            )
+            .optional("name", &self.name)
+            .optional("namespace", &self.namespace)
+            .optional("port", &self.port)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ServiceReference {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceReference {
+    const EXPECTING: &'static str = "struct ServiceReference";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "name" => ::std::option::Option::Some(0),
+            "namespace" => ::std::option::Option::Some(1),
+            "port" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.name),
+            1 => decode::optional(map, &mut self.namespace),
+            2 => decode::optional(map, &mut self.port),
+            _ => decode::skip(map),
+        }
+    }
 }

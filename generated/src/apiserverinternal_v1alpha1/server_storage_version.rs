@@ -3,36 +3,74 @@
 /// An API server instance reports the version it can decode and the version it encodes objects to when persisting objects in the backend.
 ///
 /// From the definition `io.k8s.api.apiserverinternal.v1alpha1.ServerStorageVersion`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServerStorageVersion {
     /// The ID of the reporting API server.
-    #[serde(
-        rename = "apiServerID",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub api_server_id: Option<::kubegen_runtime::Str>,
     /// The API server can decode objects encoded in these versions. The encodingVersion must be included in the decodableVersions.
-    #[serde(
-        rename = "decodableVersions",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub decodable_versions: Option<Vec<::kubegen_runtime::Str>>,
     /// The API server encodes the object to this version when persisting it in the backend (e.g., etcd).
-    #[serde(
-        rename = "encodingVersion",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub encoding_version: Option<::kubegen_runtime::Str>,
     /// The API server can serve these versions. DecodableVersions must include all ServedVersions.
-    #[serde(
-        rename = "servedVersions",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub served_versions: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::serde::Serialize for ServerStorageVersion {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ServerStorageVersion",
+                encode::count(
+                    0,
+                    &[
+                        self.api_server_id.is_some(),
+                        self.decodable_versions.is_some(),
+                        self.encoding_version.is_some(),
+                        self.served_versions.is_some(),
+                    ],
+                ),
+            )
+            .optional("apiServerID", &self.api_server_id)
+            .optional("decodableVersions", &self.decodable_versions)
+            .optional("encodingVersion", &self.encoding_version)
+            .optional("servedVersions", &self.served_versions)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ServerStorageVersion {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ServerStorageVersion {
+    const EXPECTING: &'static str = "struct ServerStorageVersion";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "apiServerID" => ::std::option::Option::Some(0),
+            "decodableVersions" => ::std::option::Option::Some(1),
+            "encodingVersion" => ::std::option::Option::Some(2),
+            "servedVersions" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.api_server_id),
+            1 => decode::optional_vec(map, &mut self.decodable_versions),
+            2 => decode::optional(map, &mut self.encoding_version),
+            3 => decode::optional_vec(map, &mut self.served_versions),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,23 +3,69 @@
 /// Storage version of a specific resource.
 ///
 /// From the definition `io.k8s.api.apiserverinternal.v1alpha1.StorageVersion`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct StorageVersion {
     /// `apiVersion`: always this type's API version; set by the type.
-    #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<StorageVersion>,
     /// `kind`: always this type's kind; set by the type.
-    #[serde(default)]
     pub kind: ::kubegen_runtime::Kind<StorageVersion>,
     /// The name is <group>.<resource>.
-    #[serde(default)]
     pub metadata: ::kubegen_runtime::ObjectMeta,
     /// Spec is an empty spec. It is here to comply with Kubernetes API style.
-    #[serde(default)]
     pub spec: crate::apiserverinternal_v1alpha1::StorageVersionSpec,
     /// API server instances report the version they can decode and the version they encode objects to when persisting objects in the backend.
-    #[serde(default)]
     pub status: crate::apiserverinternal_v1alpha1::StorageVersionStatus,
+}
+impl ::serde::Serialize for StorageVersion {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(serializer, "StorageVersion", encode::count(5, &[]))
+            .field("apiVersion", &self.api_version)
+            .field("kind", &self.kind)
+            .field("metadata", &self.metadata)
+            .field("spec", &self.spec)
+            .field("status", &self.status)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for StorageVersion {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for StorageVersion {
+    const EXPECTING: &'static str = "struct StorageVersion";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "apiVersion" => ::std::option::Option::Some(0),
+            "kind" => ::std::option::Option::Some(1),
+            "metadata" => ::std::option::Option::Some(2),
+            "spec" => ::std::option::Option::Some(3),
+            "status" => ::std::option::Option::Some(4),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::skip(map),
+            1 => decode::skip(map),
+            2 => decode::required(map, &mut self.metadata),
+            3 => decode::required(map, &mut self.spec),
+            4 => decode::required(map, &mut self.status),
+            _ => decode::skip(map),
+        }
+    }
 }
 impl ::kubegen_runtime::ApiType for StorageVersion {
     const GROUP: &'static str = "internal.apiserver.k8s.io";

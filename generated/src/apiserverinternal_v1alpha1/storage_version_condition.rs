@@ -3,32 +3,82 @@
 /// Describes the state of the storageVersion at a certain point.
 ///
 /// From the definition `io.k8s.api.apiserverinternal.v1alpha1.StorageVersionCondition`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct StorageVersionCondition {
     /// Last time the condition transitioned from one status to another.
-    #[serde(
-        rename = "lastTransitionTime",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub last_transition_time: Option<::kubegen_runtime::Time>,
     /// A human readable message indicating details about the transition.
-    #[serde(default)]
     pub message: ::kubegen_runtime::Str,
     /// If set, this represents the .metadata.generation that the condition was set based upon.
-    #[serde(
-        rename = "observedGeneration",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub observed_generation: Option<i64>,
     /// The reason for the condition's last transition.
-    #[serde(default)]
     pub reason: ::kubegen_runtime::Str,
     /// Status of the condition, one of True, False, Unknown.
-    #[serde(default)]
     pub status: ::kubegen_runtime::Str,
     /// Type of the condition.
-    #[serde(rename = "type", default)]
     pub type_: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for StorageVersionCondition {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "StorageVersionCondition",
+                encode::count(
+                    4,
+                    &[
+                        self.last_transition_time.is_some(),
+                        self.observed_generation.is_some(),
+                    ],
+                ),
+            )
+            .optional("lastTransitionTime", &self.last_transition_time)
+            .field("message", &self.message)
+            .optional("observedGeneration", &self.observed_generation)
+            .field("reason", &self.reason)
+            .field("status", &self.status)
+            .field("type", &self.type_)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for StorageVersionCondition {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for StorageVersionCondition {
+    const EXPECTING: &'static str = "struct StorageVersionCondition";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "lastTransitionTime" => ::std::option::Option::Some(0),
+            "message" => ::std::option::Option::Some(1),
+            "observedGeneration" => ::std::option::Option::Some(2),
+            "reason" => ::std::option::Option::Some(3),
+            "status" => ::std::option::Option::Some(4),
+            "type" => ::std::option::Option::Some(5),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.last_transition_time),
+            1 => decode::required(map, &mut self.message),
+            2 => decode::optional(map, &mut self.observed_generation),
+            3 => decode::required(map, &mut self.reason),
+            4 => decode::required(map, &mut self.status),
+            5 => decode::required(map, &mut self.type_),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,32 +3,72 @@
 /// API server instances report the versions they can decode and the version they encode objects to when persisting objects in the backend.
 ///
 /// From the definition `io.k8s.api.apiserverinternal.v1alpha1.StorageVersionStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct StorageVersionStatus {
     /// If all API server instances agree on the same encoding storage version, then this field is set to that version. Otherwise this field is left empty. API servers should finish updating its storageVersionStatus entry before serving write operations, so that this field will be in sync with the reality.
-    #[serde(
-        rename = "commonEncodingVersion",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub common_encoding_version: Option<::kubegen_runtime::Str>,
     /// The latest available observations of the storageVersion's state.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub conditions: Option<
         Vec<crate::apiserverinternal_v1alpha1::StorageVersionCondition>,
     >,
     /// The reported versions per API server instance.
-    #[serde(
-        rename = "storageVersions",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub storage_versions: Option<
         Vec<crate::apiserverinternal_v1alpha1::ServerStorageVersion>,
     >,
+}
+impl ::serde::Serialize for StorageVersionStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "StorageVersionStatus",
+                encode::count(
+                    0,
+                    &[
+                        self.common_encoding_version.is_some(),
+                        self.conditions.is_some(),
+                        self.storage_versions.is_some(),
+                    ],
+                ),
+            )
+            .optional("commonEncodingVersion", &self.common_encoding_version)
+            .optional("conditions", &self.conditions)
+            .optional("storageVersions", &self.storage_versions)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for StorageVersionStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for StorageVersionStatus {
+    const EXPECTING: &'static str = "struct StorageVersionStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "commonEncodingVersion" => ::std::option::Option::Some(0),
+            "conditions" => ::std::option::Option::Some(1),
+            "storageVersions" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.common_encoding_version),
+            1 => decode::optional_vec(map, &mut self.conditions),
+            2 => decode::optional_vec(map, &mut self.storage_versions),
+            _ => decode::skip(map),
+        }
+    }
 }

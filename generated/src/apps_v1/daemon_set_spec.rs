@@ -3,33 +3,78 @@
 /// DaemonSetSpec is the specification of a daemon set.
 ///
 /// From the definition `io.k8s.api.apps.v1.DaemonSetSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DaemonSetSpec {
     /// The minimum number of seconds for which a newly created DaemonSet pod should be ready without any of its container crashing, for it to be considered available. Defaults to 0 (pod will be considered available as soon as it is ready).
-    #[serde(
-        rename = "minReadySeconds",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub min_ready_seconds: Option<i32>,
     /// The number of old history to retain to allow rollback. This is a pointer to distinguish between explicit zero and not specified. Defaults to 10.
-    #[serde(
-        rename = "revisionHistoryLimit",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub revision_history_limit: Option<i32>,
     /// A label query over pods that are managed by the daemon set. Must match in order to be controlled. It must match the pod template's labels. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors
-    #[serde(default)]
     pub selector: crate::meta_v1::LabelSelector,
     /// An object that describes the pod that will be created. The DaemonSet will create exactly one copy of this pod on every node that matches the template's node selector (or on every node if no node selector is specified). The only allowed template.spec.restartPolicy value is "Always". More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller#pod-template
-    #[serde(default)]
     pub template: crate::core_v1::PodTemplateSpec,
     /// An update strategy to replace existing DaemonSet pods with new pods.
-    #[serde(
-        rename = "updateStrategy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub update_strategy: Option<Box<crate::apps_v1::DaemonSetUpdateStrategy>>,
+}
+impl ::serde::Serialize for DaemonSetSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "DaemonSetSpec",
+                encode::count(
+                    2,
+                    &[
+                        self.min_ready_seconds.is_some(),
+                        self.revision_history_limit.is_some(),
+                        self.update_strategy.is_some(),
+                    ],
+                ),
+            )
+            .optional("minReadySeconds", &self.min_ready_seconds)
+            .optional("revisionHistoryLimit", &self.revision_history_limit)
+            .field("selector", &self.selector)
+            .field("template", &self.template)
+            .optional("updateStrategy", &self.update_strategy)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DaemonSetSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for DaemonSetSpec {
+    const EXPECTING: &'static str = "struct DaemonSetSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "minReadySeconds" => ::std::option::Option::Some(0),
+            "revisionHistoryLimit" => ::std::option::Option::Some(1),
+            "selector" => ::std::option::Option::Some(2),
+            "template" => ::std::option::Option::Some(3),
+            "updateStrategy" => ::std::option::Option::Some(4),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.min_ready_seconds),
+            1 => decode::optional(map, &mut self.revision_history_limit),
+            2 => decode::required(map, &mut self.selector),
+            3 => decode::required(map, &mut self.template),
+            4 => decode::optional(map, &mut self.update_strategy),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,60 +3,106 @@
 /// DaemonSetStatus represents the current status of a daemon set.
 ///
 /// From the definition `io.k8s.api.apps.v1.DaemonSetStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DaemonSetStatus {
     /// Count of hash collisions for the DaemonSet. The DaemonSet controller uses this field as a collision avoidance mechanism when it needs to create the name for the newest ControllerRevision.
-    #[serde(
-        rename = "collisionCount",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub collision_count: Option<i32>,
     /// Represents the latest available observations of a DaemonSet's current state.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub conditions: Option<Vec<crate::apps_v1::DaemonSetCondition>>,
     /// The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod. More info: https://kubernetes.io/docs/concepts/workloads/controllers/daemonset/
-    #[serde(rename = "currentNumberScheduled", default)]
     pub current_number_scheduled: i32,
     /// The total number of nodes that should be running the daemon pod (including nodes correctly running the daemon pod). More info: https://kubernetes.io/docs/concepts/workloads/controllers/daemonset/
-    #[serde(rename = "desiredNumberScheduled", default)]
     pub desired_number_scheduled: i32,
     /// The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)
-    #[serde(
-        rename = "numberAvailable",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub number_available: Option<i32>,
     /// The number of nodes that are running the daemon pod, but are not supposed to run the daemon pod. More info: https://kubernetes.io/docs/concepts/workloads/controllers/daemonset/
-    #[serde(rename = "numberMisscheduled", default)]
     pub number_misscheduled: i32,
     /// numberReady is the number of nodes that should be running the daemon pod and have one or more of the daemon pod running with a Ready Condition.
-    #[serde(rename = "numberReady", default)]
     pub number_ready: i32,
     /// The number of nodes that should be running the daemon pod and have none of the daemon pod running and available (ready for at least spec.minReadySeconds)
-    #[serde(
-        rename = "numberUnavailable",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub number_unavailable: Option<i32>,
     /// The most recent generation observed by the daemon set controller.
-    #[serde(
-        rename = "observedGeneration",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub observed_generation: Option<i64>,
     /// The total number of nodes that are running updated daemon pod
-    #[serde(
-        rename = "updatedNumberScheduled",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub updated_number_scheduled: Option<i32>,
+}
+impl ::serde::Serialize for DaemonSetStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "DaemonSetStatus",
+                encode::count(
+                    4,
+                    &[
+                        self.collision_count.is_some(),
+                        self.conditions.is_some(),
+                        self.number_available.is_some(),
+                        self.number_unavailable.is_some(),
+                        self.observed_generation.is_some(),
+                        self.updated_number_scheduled.is_some(),
+                    ],
+                ),
+            )
+            .optional("collisionCount", &self.collision_count)
+            .optional("conditions", &self.conditions)
+            .field("currentNumberScheduled", &self.current_number_scheduled)
+            .field("desiredNumberScheduled", &self.desired_number_scheduled)
+            .optional("numberAvailable", &self.number_available)
+            .field("numberMisscheduled", &self.number_misscheduled)
+            .field("numberReady", &self.number_ready)
+            .optional("numberUnavailable", &self.number_unavailable)
+            .optional("observedGeneration", &self.observed_generation)
+            .optional("updatedNumberScheduled", &self.updated_number_scheduled)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DaemonSetStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for DaemonSetStatus {
+    const EXPECTING: &'static str = "struct DaemonSetStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "collisionCount" => ::std::option::Option::Some(0),
+            "conditions" => ::std::option::Option::Some(1),
+            "currentNumberScheduled" => ::std::option::Option::Some(2),
+            "desiredNumberScheduled" => ::std::option::Option::Some(3),
+            "numberAvailable" => ::std::option::Option::Some(4),
+            "numberMisscheduled" => ::std::option::Option::Some(5),
+            "numberReady" => ::std::option::Option::Some(6),
+            "numberUnavailable" => ::std::option::Option::Some(7),
+            "observedGeneration" => ::std::option::Option::Some(8),
+            "updatedNumberScheduled" => ::std::option::Option::Some(9),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.collision_count),
+            1 => decode::optional_vec(map, &mut self.conditions),
+            2 => decode::required(map, &mut self.current_number_scheduled),
+            3 => decode::required(map, &mut self.desired_number_scheduled),
+            4 => decode::optional(map, &mut self.number_available),
+            5 => decode::required(map, &mut self.number_misscheduled),
+            6 => decode::required(map, &mut self.number_ready),
+            7 => decode::optional(map, &mut self.number_unavailable),
+            8 => decode::optional(map, &mut self.observed_generation),
+            9 => decode::optional(map, &mut self.updated_number_scheduled),
+            _ => decode::skip(map),
+        }
+    }
 }

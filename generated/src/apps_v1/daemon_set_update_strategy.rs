@@ -3,20 +3,56 @@
 /// DaemonSetUpdateStrategy is a struct used to control the update strategy for a DaemonSet.
 ///
 /// From the definition `io.k8s.api.apps.v1.DaemonSetUpdateStrategy`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DaemonSetUpdateStrategy {
     /// Rolling update config params. Present only if type = "RollingUpdate".
-    #[serde(
-        rename = "rollingUpdate",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub rolling_update: Option<Box<crate::apps_v1::RollingUpdateDaemonSet>>,
     /// Type of daemon set update. Can be "RollingUpdate" or "OnDelete". Default is RollingUpdate.
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for DaemonSetUpdateStrategy {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "DaemonSetUpdateStrategy",
+                encode::count(0, &[self.rolling_update.is_some(), self.type_.is_some()]),
+            )
+            .optional("rollingUpdate", &self.rolling_update)
+            .optional("type", &self.type_)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DaemonSetUpdateStrategy {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for DaemonSetUpdateStrategy {
+    const EXPECTING: &'static str = "struct DaemonSetUpdateStrategy";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "rollingUpdate" => ::std::option::Option::Some(0),
+            "type" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.rolling_update),
+            1 => decode::optional(map, &mut self.type_),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,32 +3,84 @@
 /// DeploymentCondition describes the state of a deployment at a certain point.
 ///
 /// From the definition `io.k8s.api.apps.v1.DeploymentCondition`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeploymentCondition {
     /// Last time the condition transitioned from one status to another.
-    #[serde(
-        rename = "lastTransitionTime",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub last_transition_time: Option<::kubegen_runtime::Time>,
     /// The last time this condition was updated.
-    #[serde(
-        rename = "lastUpdateTime",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub last_update_time: Option<::kubegen_runtime::Time>,
     /// A human readable message indicating details about the transition.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub message: Option<::kubegen_runtime::Str>,
     /// The reason for the condition's last transition.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reason: Option<::kubegen_runtime::Str>,
     /// Status of the condition, one of True, False, Unknown.
-    #[serde(default)]
     pub status: ::kubegen_runtime::Str,
     /// Type of deployment condition.
-    #[serde(rename = "type", default)]
     pub type_: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for DeploymentCondition {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "DeploymentCondition",
+                encode::count(
+                    2,
+                    &[
+                        self.last_transition_time.is_some(),
+                        self.last_update_time.is_some(),
+                        self.message.is_some(),
+                        self.reason.is_some(),
+                    ],
+                ),
+            )
+            .optional("lastTransitionTime", &self.last_transition_time)
+            .optional("lastUpdateTime", &self.last_update_time)
+            .optional("message", &self.message)
+            .optional("reason", &self.reason)
+            .field("status", &self.status)
+            .field("type", &self.type_)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DeploymentCondition {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for DeploymentCondition {
+    const EXPECTING: &'static str = "struct DeploymentCondition";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "lastTransitionTime" => ::std::option::Option::Some(0),
+            "lastUpdateTime" => ::std::option::Option::Some(1),
+            "message" => ::std::option::Option::Some(2),
+            "reason" => ::std::option::Option::Some(3),
+            "status" => ::std::option::Option::Some(4),
+            "type" => ::std::option::Option::Some(5),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.last_transition_time),
+            1 => decode::optional(map, &mut self.last_update_time),
+            2 => decode::optional(map, &mut self.message),
+            3 => decode::optional(map, &mut self.reason),
+            4 => decode::required(map, &mut self.status),
+            5 => decode::required(map, &mut self.type_),
+            _ => decode::skip(map),
+        }
+    }
 }

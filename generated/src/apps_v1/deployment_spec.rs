@@ -3,42 +3,96 @@
 /// DeploymentSpec is the specification of the desired behavior of the Deployment.
 ///
 /// From the definition `io.k8s.api.apps.v1.DeploymentSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeploymentSpec {
     /// Minimum number of seconds for which a newly created pod should be ready without any of its container crashing, for it to be considered available. Defaults to 0 (pod will be considered available as soon as it is ready)
-    #[serde(
-        rename = "minReadySeconds",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub min_ready_seconds: Option<i32>,
     /// Indicates that the deployment is paused.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub paused: Option<bool>,
     /// The maximum time in seconds for a deployment to make progress before it is considered to be failed. The deployment controller will continue to process failed deployments and a condition with a ProgressDeadlineExceeded reason will be surfaced in the deployment status. Note that progress will not be estimated during the time a deployment is paused. Defaults to 600s.
-    #[serde(
-        rename = "progressDeadlineSeconds",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub progress_deadline_seconds: Option<i32>,
     /// Number of desired pods. This is a pointer to distinguish between explicit zero and not specified. Defaults to 1.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub replicas: Option<i32>,
     /// The number of old ReplicaSets to retain to allow rollback. This is a pointer to distinguish between explicit zero and not specified. Defaults to 10.
-    #[serde(
-        rename = "revisionHistoryLimit",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub revision_history_limit: Option<i32>,
     /// Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment. It must match the pod template's labels.
-    #[serde(default)]
     pub selector: crate::meta_v1::LabelSelector,
     /// The deployment strategy to use to replace existing pods with new ones.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub strategy: Option<Box<crate::apps_v1::DeploymentStrategy>>,
     /// Template describes the pods that will be created. The only allowed template.spec.restartPolicy value is "Always".
-    #[serde(default)]
     pub template: crate::core_v1::PodTemplateSpec,
+}
+impl ::serde::Serialize for DeploymentSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "DeploymentSpec",
+                encode::count(
+                    2,
+                    &[
+                        self.min_ready_seconds.is_some(),
+                        self.paused.is_some(),
+                        self.progress_deadline_seconds.is_some(),
+                        self.replicas.is_some(),
+                        self.revision_history_limit.is_some(),
+                        self.strategy.is_some(),
+                    ],
+                ),
+            )
+            .optional("minReadySeconds", &self.min_ready_seconds)
+            .optional("paused", &self.paused)
+            .optional("progressDeadlineSeconds", &self.progress_deadline_seconds)
+            .optional("replicas", &self.replicas)
+            .optional("revisionHistoryLimit", &self.revision_history_limit)
+            .field("selector", &self.selector)
+            .optional("strategy", &self.strategy)
+            .field("template", &self.template)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DeploymentSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for DeploymentSpec {
+    const EXPECTING: &'static str = "struct DeploymentSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "minReadySeconds" => ::std::option::Option::Some(0),
+            "paused" => ::std::option::Option::Some(1),
+            "progressDeadlineSeconds" => ::std::option::Option::Some(2),
+            "replicas" => ::std::option::Option::Some(3),
+            "revisionHistoryLimit" => ::std::option::Option::Some(4),
+            "selector" => ::std::option::Option::Some(5),
+            "strategy" => ::std::option::Option::Some(6),
+            "template" => ::std::option::Option::Some(7),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.min_ready_seconds),
+            1 => decode::optional(map, &mut self.paused),
+            2 => decode::optional(map, &mut self.progress_deadline_seconds),
+            3 => decode::optional(map, &mut self.replicas),
+            4 => decode::optional(map, &mut self.revision_history_limit),
+            5 => decode::required(map, &mut self.selector),
+            6 => decode::optional(map, &mut self.strategy),
+            7 => decode::required(map, &mut self.template),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,67 +3,106 @@
 /// DeploymentStatus is the most recently observed status of the Deployment.
 ///
 /// From the definition `io.k8s.api.apps.v1.DeploymentStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeploymentStatus {
     /// Total number of available non-terminating pods (ready for at least minReadySeconds) targeted by this deployment.
-    #[serde(
-        rename = "availableReplicas",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub available_replicas: Option<i32>,
     /// Count of hash collisions for the Deployment. The Deployment controller uses this field as a collision avoidance mechanism when it needs to create the name for the newest ReplicaSet.
-    #[serde(
-        rename = "collisionCount",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub collision_count: Option<i32>,
     /// Represents the latest available observations of a deployment's current state.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub conditions: Option<Vec<crate::apps_v1::DeploymentCondition>>,
     /// The generation observed by the deployment controller.
-    #[serde(
-        rename = "observedGeneration",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub observed_generation: Option<i64>,
     /// Total number of non-terminating pods targeted by this Deployment with a Ready Condition.
-    #[serde(
-        rename = "readyReplicas",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub ready_replicas: Option<i32>,
     /// Total number of non-terminating pods targeted by this deployment (their labels match the selector).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub replicas: Option<i32>,
     /// Total number of terminating pods targeted by this deployment. Terminating pods have a non-null .metadata.deletionTimestamp and have not yet reached the Failed or Succeeded .status.phase.
     ///
     /// This is a beta field and requires enabling DeploymentReplicaSetTerminatingReplicas feature (enabled by default).
-    #[serde(
-        rename = "terminatingReplicas",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub terminating_replicas: Option<i32>,
     /// Total number of unavailable pods targeted by this deployment. This is the total number of pods that are still required for the deployment to have 100% available capacity. They may either be pods that are running but not yet available or pods that still have not been created.
-    #[serde(
-        rename = "unavailableReplicas",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub unavailable_replicas: Option<i32>,
     /// Total number of non-terminating pods targeted by this deployment that have the desired template spec.
-    #[serde(
-        rename = "updatedReplicas",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub updated_replicas: Option<i32>,
+}
+impl ::serde::Serialize for DeploymentStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "DeploymentStatus",
+                encode::count(
+                    0,
+                    &[
+                        self.available_replicas.is_some(),
+                        self.collision_count.is_some(),
+                        self.conditions.is_some(),
+                        self.observed_generation.is_some(),
+                        self.ready_replicas.is_some(),
+                        self.replicas.is_some(),
+                        self.terminating_replicas.is_some(),
+                        self.unavailable_replicas.is_some(),
+                        self.updated_replicas.is_some(),
+                    ],
+                ),
+            )
+            .optional("availableReplicas", &self.available_replicas)
+            .optional("collisionCount", &self.collision_count)
+            .optional("conditions", &self.conditions)
+            .optional("observedGeneration", &self.observed_generation)
+            .optional("readyReplicas", &self.ready_replicas)
+            .optional("replicas", &self.replicas)
+            .optional("terminatingReplicas", &self.terminating_replicas)
+            .optional("unavailableReplicas", &self.unavailable_replicas)
+            .optional("updatedReplicas", &self.updated_replicas)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DeploymentStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for DeploymentStatus {
+    const EXPECTING: &'static str = "struct DeploymentStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "availableReplicas" => ::std::option::Option::Some(0),
+            "collisionCount" => ::std::option::Option::Some(1),
+            "conditions" => ::std::option::Option::Some(2),
+            "observedGeneration" => ::std::option::Option::Some(3),
+            "readyReplicas" => ::std::option::Option::Some(4),
+            "replicas" => ::std::option::Option::Some(5),
+            "terminatingReplicas" => ::std::option::Option::Some(6),
+            "unavailableReplicas" => ::std::option::Option::Some(7),
+            "updatedReplicas" => ::std::option::Option::Some(8),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.available_replicas),
+            1 => decode::optional(map, &mut self.collision_count),
+            2 => decode::optional_vec(map, &mut self.conditions),
+            3 => decode::optional(map, &mut self.observed_generation),
+            4 => decode::optional(map, &mut self.ready_replicas),
+            5 => decode::optional(map, &mut self.replicas),
+            6 => decode::optional(map, &mut self.terminating_replicas),
+            7 => decode::optional(map, &mut self.unavailable_replicas),
+            8 => decode::optional(map, &mut self.updated_replicas),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,20 +3,56 @@
 /// DeploymentStrategy describes how to replace existing pods with new ones.
 ///
 /// From the definition `io.k8s.api.apps.v1.DeploymentStrategy`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeploymentStrategy {
     /// Rolling update config params. Present only if DeploymentStrategyType = RollingUpdate.
-    #[serde(
-        rename = "rollingUpdate",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub rolling_update: Option<Box<crate::apps_v1::RollingUpdateDeployment>>,
     /// Type of deployment. Can be "Recreate" or "RollingUpdate". Default is RollingUpdate.
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for DeploymentStrategy {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "DeploymentStrategy",
+                encode::count(0, &[self.rolling_update.is_some(), self.type_.is_some()]),
+            )
+            .optional("rollingUpdate", &self.rolling_update)
+            .optional("type", &self.type_)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DeploymentStrategy {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for DeploymentStrategy {
+    const EXPECTING: &'static str = "struct DeploymentStrategy";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "rollingUpdate" => ::std::option::Option::Some(0),
+            "type" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.rolling_update),
+            1 => decode::optional(map, &mut self.type_),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,22 +3,73 @@
 /// ReplicaSetSpec is the specification of a ReplicaSet.
 ///
 /// From the definition `io.k8s.api.apps.v1.ReplicaSetSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReplicaSetSpec {
     /// Minimum number of seconds for which a newly created pod should be ready without any of its container crashing, for it to be considered available. Defaults to 0 (pod will be considered available as soon as it is ready)
-    #[serde(
-        rename = "minReadySeconds",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub min_ready_seconds: Option<i32>,
     /// Replicas is the number of desired pods. This is a pointer to distinguish between explicit zero and unspecified. Defaults to 1. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicaset
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub replicas: Option<i32>,
     /// Selector is a label query over pods that should match the replica count. Label keys and values that must match in order to be controlled by this replica set. It must match the pod template's labels. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors
-    #[serde(default)]
     pub selector: crate::meta_v1::LabelSelector,
     /// Template is the object that describes the pod that will be created if insufficient replicas are detected. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicaset/#pod-template
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub template: Option<Box<crate::core_v1::PodTemplateSpec>>,
+}
+impl ::serde::Serialize for ReplicaSetSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ReplicaSetSpec",
+                encode::count(
+                    1,
+                    &[
+                        self.min_ready_seconds.is_some(),
+                        self.replicas.is_some(),
+                        self.template.is_some(),
+                    ],
+                ),
+            )
+            .optional("minReadySeconds", &self.min_ready_seconds)
+            .optional("replicas", &self.replicas)
+            .field("selector", &self.selector)
+            .optional("template", &self.template)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ReplicaSetSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ReplicaSetSpec {
+    const EXPECTING: &'static str = "struct ReplicaSetSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "minReadySeconds" => ::std::option::Option::Some(0),
+            "replicas" => ::std::option::Option::Some(1),
+            "selector" => ::std::option::Option::Some(2),
+            "template" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.min_ready_seconds),
+            1 => decode::optional(map, &mut self.replicas),
+            2 => decode::required(map, &mut self.selector),
+            3 => decode::optional(map, &mut self.template),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,53 +3,93 @@
 /// ReplicaSetStatus represents the current status of a ReplicaSet.
 ///
 /// From the definition `io.k8s.api.apps.v1.ReplicaSetStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReplicaSetStatus {
     /// The number of available non-terminating pods (ready for at least minReadySeconds) for this replica set.
-    #[serde(
-        rename = "availableReplicas",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub available_replicas: Option<i32>,
     /// Represents the latest available observations of a replica set's current state.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub conditions: Option<Vec<crate::apps_v1::ReplicaSetCondition>>,
     /// The number of non-terminating pods that have labels matching the labels of the pod template of the replicaset.
-    #[serde(
-        rename = "fullyLabeledReplicas",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub fully_labeled_replicas: Option<i32>,
     /// ObservedGeneration reflects the generation of the most recently observed ReplicaSet.
-    #[serde(
-        rename = "observedGeneration",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub observed_generation: Option<i64>,
     /// The number of non-terminating pods targeted by this ReplicaSet with a Ready Condition.
-    #[serde(
-        rename = "readyReplicas",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub ready_replicas: Option<i32>,
     /// Replicas is the most recently observed number of non-terminating pods. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicaset
-    #[serde(default)]
     pub replicas: i32,
     /// The number of terminating pods for this replica set. Terminating pods have a non-null .metadata.deletionTimestamp and have not yet reached the Failed or Succeeded .status.phase.
     ///
     /// This is a beta field and requires enabling DeploymentReplicaSetTerminatingReplicas feature (enabled by default).
-    #[serde(
-        rename = "terminatingReplicas",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub terminating_replicas: Option<i32>,
+}
+impl ::serde::Serialize for ReplicaSetStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ReplicaSetStatus",
+                encode::count(
+                    1,
+                    &[
+                        self.available_replicas.is_some(),
+                        self.conditions.is_some(),
+                        self.fully_labeled_replicas.is_some(),
+                        self.observed_generation.is_some(),
+                        self.ready_replicas.is_some(),
+                        self.terminating_replicas.is_some(),
+                    ],
+                ),
+            )
+            .optional("availableReplicas", &self.available_replicas)
+            .optional("conditions", &self.conditions)
+            .optional("fullyLabeledReplicas", &self.fully_labeled_replicas)
+            .optional("observedGeneration", &self.observed_generation)
+            .optional("readyReplicas", &self.ready_replicas)
+            .field("replicas", &self.replicas)
+            .optional("terminatingReplicas", &self.terminating_replicas)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ReplicaSetStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ReplicaSetStatus {
+    const EXPECTING: &'static str = "struct ReplicaSetStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "availableReplicas" => ::std::option::Option::Some(0),
+            "conditions" => ::std::option::Option::Some(1),
+            "fullyLabeledReplicas" => ::std::option::Option::Some(2),
+            "observedGeneration" => ::std::option::Option::Some(3),
+            "readyReplicas" => ::std::option::Option::Some(4),
+            "replicas" => ::std::option::Option::Some(5),
+            "terminatingReplicas" => ::std::option::Option::Some(6),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.available_replicas),
+            1 => decode::optional_vec(map, &mut self.conditions),
+            2 => decode::optional(map, &mut self.fully_labeled_replicas),
+            3 => decode::optional(map, &mut self.observed_generation),
+            4 => decode::optional(map, &mut self.ready_replicas),
+            5 => decode::required(map, &mut self.replicas),
+            6 => decode::optional(map, &mut self.terminating_replicas),
+            _ => decode::skip(map),
+        }
+    }
 }

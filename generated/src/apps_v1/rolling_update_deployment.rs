@@ -3,20 +3,59 @@
 /// Spec to control the desired behavior of rolling update.
 ///
 /// From the definition `io.k8s.api.apps.v1.RollingUpdateDeployment`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct RollingUpdateDeployment {
     /// The maximum number of pods that can be scheduled above the desired number of pods. Value can be an absolute number (ex: 5) or a percentage of desired pods (ex: 10%). This can not be 0 if MaxUnavailable is 0. Absolute number is calculated from percentage by rounding up. Defaults to 25%. Example: when this is set to 30%, the new ReplicaSet can be scaled up immediately when the rolling update starts, such that the total number of old and new pods do not exceed 130% of desired pods. Once old pods have been killed, new ReplicaSet can be scaled up further, ensuring that total number of pods running at any time during the update is at most 130% of desired pods.
-    #[serde(
-        rename = "maxSurge",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub max_surge: Option<::kubegen_runtime::IntOrString>,
     /// The maximum number of pods that can be unavailable during the update. Value can be an absolute number (ex: 5) or a percentage of desired pods (ex: 10%). Absolute number is calculated from percentage by rounding down. This can not be 0 if MaxSurge is 0. Defaults to 25%. Example: when this is set to 30%, the old ReplicaSet can be scaled down to 70% of desired pods immediately when the rolling update starts. Once new pods are ready, old ReplicaSet can be scaled down further, followed by scaling up the new ReplicaSet, ensuring that the total number of pods available at all times during the update is at least 70% of desired pods.
-    #[serde(
-        rename = "maxUnavailable",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub max_unavailable: Option<::kubegen_runtime::IntOrString>,
+}
+impl ::serde::Serialize for RollingUpdateDeployment {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "RollingUpdateDeployment",
+                encode::count(
+                    0,
+                    &[self.max_surge.is_some(), self.max_unavailable.is_some()],
+                ),
+            )
+            .optional("maxSurge", &self.max_surge)
+            .optional("maxUnavailable", &self.max_unavailable)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for RollingUpdateDeployment {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for RollingUpdateDeployment {
+    const EXPECTING: &'static str = "struct RollingUpdateDeployment";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "maxSurge" => ::std::option::Option::Some(0),
+            "maxUnavailable" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.max_surge),
+            1 => decode::optional(map, &mut self.max_unavailable),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,16 +3,60 @@
 /// RollingUpdateStatefulSetStrategy is used to communicate parameter for RollingUpdateStatefulSetStrategyType.
 ///
 /// From the definition `io.k8s.api.apps.v1.RollingUpdateStatefulSetStrategy`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct RollingUpdateStatefulSetStrategy {
     /// The maximum number of pods that can be unavailable during the update. Value can be an absolute number (ex: 5) or a percentage of desired pods (ex: 10%). Absolute number is calculated from percentage by rounding up. This can not be 0. Defaults to 1. This field is beta-level and is enabled by default. The field applies to all pods in the range 0 to Replicas-1. That means if there is any unavailable pod in the range 0 to Replicas-1, it will be counted towards MaxUnavailable. This setting might not be effective for the OrderedReady podManagementPolicy. That policy ensures pods are created and become ready one at a time.
-    #[serde(
-        rename = "maxUnavailable",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub max_unavailable: Option<::kubegen_runtime::IntOrString>,
     /// Partition indicates the ordinal at which the StatefulSet should be partitioned for updates. During a rolling update, all pods from ordinal Replicas-1 to Partition are updated. All pods from ordinal Partition-1 to 0 remain untouched. This is helpful in being able to do a canary based deployment. The default value is 0.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub partition: Option<i32>,
+}
+impl ::serde::Serialize for RollingUpdateStatefulSetStrategy {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "RollingUpdateStatefulSetStrategy",
+                encode::count(
+                    0,
+                    &[self.max_unavailable.is_some(), self.partition.is_some()],
+                ),
+            )
+            .optional("maxUnavailable", &self.max_unavailable)
+            .optional("partition", &self.partition)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for RollingUpdateStatefulSetStrategy {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for RollingUpdateStatefulSetStrategy {
+    const EXPECTING: &'static str = "struct RollingUpdateStatefulSetStrategy";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "maxUnavailable" => ::std::option::Option::Some(0),
+            "partition" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.max_unavailable),
+            1 => decode::optional(map, &mut self.partition),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,12 +3,54 @@
 /// StatefulSetOrdinals describes the policy used for replica ordinal assignment in this StatefulSet.
 ///
 /// From the definition `io.k8s.api.apps.v1.StatefulSetOrdinals`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct StatefulSetOrdinals {
     /// start is the number representing the first replica's index. It may be used to number replicas from an alternate index (eg: 1-indexed) over the default 0-indexed names, or to orchestrate progressive movement of replicas from one StatefulSet to another. If set, replica indices will be in the range:
     ///   [.spec.ordinals.start, .spec.ordinals.start + .spec.replicas).
     /// If unset, defaults to 0. Replica indices will be in the range:
     ///   [0, .spec.replicas).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub start: Option<i32>,
+}
+impl ::serde::Serialize for StatefulSetOrdinals {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "StatefulSetOrdinals",
+                encode::count(0, &[self.start.is_some()]),
+            )
+            .optional("start", &self.start)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for StatefulSetOrdinals {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for StatefulSetOrdinals {
+    const EXPECTING: &'static str = "struct StatefulSetOrdinals";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "start" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.start),
+            _ => decode::skip(map),
+        }
+    }
 }

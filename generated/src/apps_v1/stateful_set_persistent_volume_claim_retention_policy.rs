@@ -3,20 +3,60 @@
 /// StatefulSetPersistentVolumeClaimRetentionPolicy describes the policy used for PVCs created from the StatefulSet VolumeClaimTemplates.
 ///
 /// From the definition `io.k8s.api.apps.v1.StatefulSetPersistentVolumeClaimRetentionPolicy`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct StatefulSetPersistentVolumeClaimRetentionPolicy {
     /// WhenDeleted specifies what happens to PVCs created from StatefulSet VolumeClaimTemplates when the StatefulSet is deleted. The default policy of `Retain` causes PVCs to not be affected by StatefulSet deletion. The `Delete` policy causes those PVCs to be deleted.
-    #[serde(
-        rename = "whenDeleted",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub when_deleted: Option<::kubegen_runtime::Str>,
     /// WhenScaled specifies what happens to PVCs created from StatefulSet VolumeClaimTemplates when the StatefulSet is scaled down. The default policy of `Retain` causes PVCs to not be affected by a scaledown. The `Delete` policy causes the associated PVCs for any excess pods above the replica count to be deleted.
-    #[serde(
-        rename = "whenScaled",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub when_scaled: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for StatefulSetPersistentVolumeClaimRetentionPolicy {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "StatefulSetPersistentVolumeClaimRetentionPolicy",
+                encode::count(
+                    0,
+                    &[self.when_deleted.is_some(), self.when_scaled.is_some()],
+                ),
+            )
+            .optional("whenDeleted", &self.when_deleted)
+            .optional("whenScaled", &self.when_scaled)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for StatefulSetPersistentVolumeClaimRetentionPolicy {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for StatefulSetPersistentVolumeClaimRetentionPolicy {
+    const EXPECTING: &'static str = "struct StatefulSetPersistentVolumeClaimRetentionPolicy";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "whenDeleted" => ::std::option::Option::Some(0),
+            "whenScaled" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.when_deleted),
+            1 => decode::optional(map, &mut self.when_scaled),
+            _ => decode::skip(map),
+        }
+    }
 }

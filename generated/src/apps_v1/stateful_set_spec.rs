@@ -3,70 +3,121 @@
 /// A StatefulSetSpec is the specification of a StatefulSet.
 ///
 /// From the definition `io.k8s.api.apps.v1.StatefulSetSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct StatefulSetSpec {
     /// Minimum number of seconds for which a newly created pod should be ready without any of its container crashing for it to be considered available. Defaults to 0 (pod will be considered available as soon as it is ready)
-    #[serde(
-        rename = "minReadySeconds",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub min_ready_seconds: Option<i32>,
     /// ordinals controls the numbering of replica indices in a StatefulSet. The default ordinals behavior assigns a "0" index to the first replica and increments the index by one for each additional replica requested.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub ordinals: Option<crate::apps_v1::StatefulSetOrdinals>,
     /// persistentVolumeClaimRetentionPolicy describes the lifecycle of persistent volume claims created from volumeClaimTemplates. By default, all persistent volume claims are created as needed and retained until manually deleted. This policy allows the lifecycle to be altered, for example by deleting persistent volume claims when their stateful set is deleted, or when their pod is scaled down.
-    #[serde(
-        rename = "persistentVolumeClaimRetentionPolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub persistent_volume_claim_retention_policy: Option<
         Box<crate::apps_v1::StatefulSetPersistentVolumeClaimRetentionPolicy>,
     >,
     /// podManagementPolicy controls how pods are created during initial scale up, when replacing pods on nodes, or when scaling down. The default policy is `OrderedReady`, where pods are created in increasing order (pod-0, then pod-1, etc) and the controller will wait until each pod is ready before continuing. When scaling down, the pods are removed in the opposite order. The alternative policy is `Parallel` which will create pods in parallel to match the desired scale without waiting, and on scale down will delete all pods at once.
-    #[serde(
-        rename = "podManagementPolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub pod_management_policy: Option<::kubegen_runtime::Str>,
     /// replicas is the desired number of replicas of the given Template. These are replicas in the sense that they are instantiations of the same Template, but individual replicas also have a consistent identity. If unspecified, defaults to 1.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub replicas: Option<i32>,
     /// revisionHistoryLimit is the maximum number of revisions that will be maintained in the StatefulSet's revision history. The revision history consists of all revisions not represented by a currently applied StatefulSetSpec version. The default value is 10.
-    #[serde(
-        rename = "revisionHistoryLimit",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub revision_history_limit: Option<i32>,
     /// selector is a label query over pods that should match the replica count. It must match the pod template's labels. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors
-    #[serde(default)]
     pub selector: crate::meta_v1::LabelSelector,
     /// serviceName is the name of the service that governs this StatefulSet. This service must exist before the StatefulSet, and is responsible for the network identity of the set. Pods get DNS/hostnames that follow the pattern: pod-specific-string.serviceName.default.svc.cluster.local where "pod-specific-string" is managed by the StatefulSet controller.
-    #[serde(
-        rename = "serviceName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub service_name: Option<::kubegen_runtime::Str>,
     /// template is the object that describes the pod that will be created if insufficient replicas are detected. Each pod stamped out by the StatefulSet will fulfill this Template, but have a unique identity from the rest of the StatefulSet. Each pod will be named with the format <statefulsetname>-<podindex>. For example, a pod in a StatefulSet named "web" with index number "3" would be named "web-3". The only allowed template.spec.restartPolicy value is "Always".
-    #[serde(default)]
     pub template: crate::core_v1::PodTemplateSpec,
     /// updateStrategy indicates the StatefulSetUpdateStrategy that will be employed to update Pods in the StatefulSet when a revision is made to Template.
-    #[serde(
-        rename = "updateStrategy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub update_strategy: Option<Box<crate::apps_v1::StatefulSetUpdateStrategy>>,
     /// volumeClaimTemplates is a list of claims that pods are allowed to reference. The StatefulSet controller is responsible for mapping network identities to claims in a way that maintains the identity of a pod. Every claim in this list must have at least one matching (by name) volumeMount in one container in the template. A claim in this list takes precedence over any volumes in the template, with the same name.
-    #[serde(
-        rename = "volumeClaimTemplates",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub volume_claim_templates: Option<Vec<crate::core_v1::PersistentVolumeClaim>>,
+}
+impl ::serde::Serialize for StatefulSetSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "StatefulSetSpec",
+                encode::count(
+                    2,
+                    &[
+                        self.min_ready_seconds.is_some(),
+                        self.ordinals.is_some(),
+                        self.persistent_volume_claim_retention_policy.is_some(),
+                        self.pod_management_policy.is_some(),
+                        self.replicas.is_some(),
+                        self.revision_history_limit.is_some(),
+                        self.service_name.is_some(),
+                        self.update_strategy.is_some(),
+                        self.volume_claim_templates.is_some(),
+                    ],
+                ),
+            )
+            .optional("minReadySeconds", &self.min_ready_seconds)
+            .optional("ordinals", &self.ordinals)
+            .optional(
+                "persistentVolumeClaimRetentionPolicy",
+                &self.persistent_volume_claim_retention_policy,
+            )
+            .optional("podManagementPolicy", &self.pod_management_policy)
+            .optional("replicas", &self.replicas)
+            .optional("revisionHistoryLimit", &self.revision_history_limit)
+            .field("selector", &self.selector)
+            .optional("serviceName", &self.service_name)
+            .field("template", &self.template)
+            .optional("updateStrategy", &self.update_strategy)
+            .optional("volumeClaimTemplates", &self.volume_claim_templates)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for StatefulSetSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for StatefulSetSpec {
+    const EXPECTING: &'static str = "struct StatefulSetSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "minReadySeconds" => ::std::option::Option::Some(0),
+            "ordinals" => ::std::option::Option::Some(1),
+            "persistentVolumeClaimRetentionPolicy" => ::std::option::Option::Some(2),
+            "podManagementPolicy" => ::std::option::Option::Some(3),
+            "replicas" => ::std::option::Option::Some(4),
+            "revisionHistoryLimit" => ::std::option::Option::Some(5),
+            "selector" => ::std::option::Option::Some(6),
+            "serviceName" => ::std::option::Option::Some(7),
+            "template" => ::std::option::Option::Some(8),
+            "updateStrategy" => ::std::option::Option::Some(9),
+            "volumeClaimTemplates" => ::std::option::Option::Some(10),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.min_ready_seconds),
+            1 => decode::optional(map, &mut self.ordinals),
+            2 => {
+                decode::optional(map, &mut self.persistent_volume_claim_retention_policy)
+            }
+            3 => decode::optional(map, &mut self.pod_management_policy),
+            4 => decode::optional(map, &mut self.replicas),
+            5 => decode::optional(map, &mut self.revision_history_limit),
+            6 => decode::required(map, &mut self.selector),
+            7 => decode::optional(map, &mut self.service_name),
+            8 => decode::required(map, &mut self.template),
+            9 => decode::optional(map, &mut self.update_strategy),
+            10 => decode::optional_vec(map, &mut self.volume_claim_templates),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,72 +3,109 @@
 /// StatefulSetStatus represents the current state of a StatefulSet.
 ///
 /// From the definition `io.k8s.api.apps.v1.StatefulSetStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct StatefulSetStatus {
     /// Total number of available pods (ready for at least minReadySeconds) targeted by this statefulset.
-    #[serde(
-        rename = "availableReplicas",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub available_replicas: Option<i32>,
     /// collisionCount is the count of hash collisions for the StatefulSet. The StatefulSet controller uses this field as a collision avoidance mechanism when it needs to create the name for the newest ControllerRevision.
-    #[serde(
-        rename = "collisionCount",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub collision_count: Option<i32>,
     /// Represents the latest available observations of a statefulset's current state.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub conditions: Option<Vec<crate::apps_v1::StatefulSetCondition>>,
     /// currentReplicas is the number of Pods created by the StatefulSet controller from the StatefulSet version indicated by currentRevision.
-    #[serde(
-        rename = "currentReplicas",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub current_replicas: Option<i32>,
     /// currentRevision, if not empty, indicates the version of the StatefulSet used to generate Pods in the sequence [0,currentReplicas).
-    #[serde(
-        rename = "currentRevision",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub current_revision: Option<::kubegen_runtime::Str>,
     /// observedGeneration is the most recent generation observed for this StatefulSet. It corresponds to the StatefulSet's generation, which is updated on mutation by the API Server.
-    #[serde(
-        rename = "observedGeneration",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub observed_generation: Option<i64>,
     /// readyReplicas is the number of pods created for this StatefulSet with a Ready Condition.
-    #[serde(
-        rename = "readyReplicas",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub ready_replicas: Option<i32>,
     /// replicas is the number of Pods created by the StatefulSet controller.
-    #[serde(default)]
     pub replicas: i32,
     /// updateRevision, if not empty, indicates the version of the StatefulSet used to generate Pods in the sequence [replicas-updatedReplicas,replicas)
-    #[serde(
-        rename = "updateRevision",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub update_revision: Option<::kubegen_runtime::Str>,
     /// updatedReplicas is the number of Pods created by the StatefulSet controller from the StatefulSet version indicated by updateRevision.
-    #[serde(
-        rename = "updatedReplicas",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub updated_replicas: Option<i32>,
+}
+impl ::serde::Serialize for StatefulSetStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "StatefulSetStatus",
+                encode::count(
+                    1,
+                    &[
+                        self.available_replicas.is_some(),
+                        self.collision_count.is_some(),
+                        self.conditions.is_some(),
+                        self.current_replicas.is_some(),
+                        self.current_revision.is_some(),
+                        self.observed_generation.is_some(),
+                        self.ready_replicas.is_some(),
+                        self.update_revision.is_some(),
+                        self.updated_replicas.is_some(),
+                    ],
+                ),
+            )
+            .optional("availableReplicas", &self.available_replicas)
+            .optional("collisionCount", &self.collision_count)
+            .optional("conditions", &self.conditions)
+            .optional("currentReplicas", &self.current_replicas)
+            .optional("currentRevision", &self.current_revision)
+            .optional("observedGeneration", &self.observed_generation)
+            .optional("readyReplicas", &self.ready_replicas)
+            .field("replicas", &self.replicas)
+            .optional("updateRevision", &self.update_revision)
+            .optional("updatedReplicas", &self.updated_replicas)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for StatefulSetStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for StatefulSetStatus {
+    const EXPECTING: &'static str = "struct StatefulSetStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "availableReplicas" => ::std::option::Option::Some(0),
+            "collisionCount" => ::std::option::Option::Some(1),
+            "conditions" => ::std::option::Option::Some(2),
+            "currentReplicas" => ::std::option::Option::Some(3),
+            "currentRevision" => ::std::option::Option::Some(4),
+            "observedGeneration" => ::std::option::Option::Some(5),
+            "readyReplicas" => ::std::option::Option::Some(6),
+            "replicas" => ::std::option::Option::Some(7),
+            "updateRevision" => ::std::option::Option::Some(8),
+            "updatedReplicas" => ::std::option::Option::Some(9),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.available_replicas),
+            1 => decode::optional(map, &mut self.collision_count),
+            2 => decode::optional_vec(map, &mut self.conditions),
+            3 => decode::optional(map, &mut self.current_replicas),
+            4 => decode::optional(map, &mut self.current_revision),
+            5 => decode::optional(map, &mut self.observed_generation),
+            6 => decode::optional(map, &mut self.ready_replicas),
+            7 => decode::required(map, &mut self.replicas),
+            8 => decode::optional(map, &mut self.update_revision),
+            9 => decode::optional(map, &mut self.updated_replicas),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,20 +3,56 @@
 /// StatefulSetUpdateStrategy indicates the strategy that the StatefulSet controller will use to perform updates. It includes any additional parameters necessary to perform the update for the indicated strategy.
 ///
 /// From the definition `io.k8s.api.apps.v1.StatefulSetUpdateStrategy`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct StatefulSetUpdateStrategy {
     /// RollingUpdate is used to communicate parameters when Type is RollingUpdateStatefulSetStrategyType.
-    #[serde(
-        rename = "rollingUpdate",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub rolling_update: Option<crate::apps_v1::RollingUpdateStatefulSetStrategy>,
     /// Type indicates the type of the StatefulSetUpdateStrategy. Default is RollingUpdate.
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for StatefulSetUpdateStrategy {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "StatefulSetUpdateStrategy",
+                encode::count(0, &[self.rolling_update.is_some(), self.type_.is_some()]),
+            )
+            .optional("rollingUpdate", &self.rolling_update)
+            .optional("type", &self.type_)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for StatefulSetUpdateStrategy {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for StatefulSetUpdateStrategy {
+    const EXPECTING: &'static str = "struct StatefulSetUpdateStrategy";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "rollingUpdate" => ::std::option::Option::Some(0),
+            "type" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.rolling_update),
+            1 => decode::optional(map, &mut self.type_),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,22 +3,74 @@
 /// BoundObjectReference is a reference to an object that a token is bound to.
 ///
 /// From the definition `io.k8s.api.authentication.v1.BoundObjectReference`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct BoundObjectReference {
     /// API version of the referent.
-    #[serde(
-        rename = "apiVersion",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub api_version: Option<::kubegen_runtime::Str>,
     /// Kind of the referent. Valid kinds are 'Pod' and 'Secret'.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub kind: Option<::kubegen_runtime::Str>,
     /// Name of the referent.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: Option<::kubegen_runtime::Str>,
     /// UID of the referent.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub uid: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for BoundObjectReference {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "BoundObjectReference",
+                encode::count(
+                    0,
+                    &[
+                        self.api_version.is_some(),
+                        self.kind.is_some(),
+                        self.name.is_some(),
+                        self.uid.is_some(),
+                    ],
+                ),
+            )
+            .optional("apiVersion", &self.api_version)
+            .optional("kind", &self.kind)
+            .optional("name", &self.name)
+            .optional("uid", &self.uid)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for BoundObjectReference {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for BoundObjectReference {
+    const EXPECTING: &'static str = "struct BoundObjectReference";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "apiVersion" => ::std::option::Option::Some(0),
+            "kind" => ::std::option::Option::Some(1),
+            "name" => ::std::option::Option::Some(2),
+            "uid" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.api_version),
+            1 => decode::optional(map, &mut self.kind),
+            2 => decode::optional(map, &mut self.name),
+            3 => decode::optional(map, &mut self.uid),
+            _ => decode::skip(map),
+        }
+    }
 }

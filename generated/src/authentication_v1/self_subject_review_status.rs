@@ -3,13 +3,51 @@
 /// SelfSubjectReviewStatus is filled by the kube-apiserver and sent back to a user.
 ///
 /// From the definition `io.k8s.api.authentication.v1.SelfSubjectReviewStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SelfSubjectReviewStatus {
     /// User attributes of the user making this request.
-    #[serde(
-        rename = "userInfo",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub user_info: Option<Box<crate::authentication_v1::UserInfo>>,
+}
+impl ::serde::Serialize for SelfSubjectReviewStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "SelfSubjectReviewStatus",
+                encode::count(0, &[self.user_info.is_some()]),
+            )
+            .optional("userInfo", &self.user_info)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SelfSubjectReviewStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for SelfSubjectReviewStatus {
+    const EXPECTING: &'static str = "struct SelfSubjectReviewStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "userInfo" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.user_info),
+            _ => decode::skip(map),
+        }
+    }
 }

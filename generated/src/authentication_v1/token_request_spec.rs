@@ -3,23 +3,64 @@
 /// TokenRequestSpec contains client provided parameters of a token request.
 ///
 /// From the definition `io.k8s.api.authentication.v1.TokenRequestSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct TokenRequestSpec {
     /// Audiences are the intendend audiences of the token. A recipient of a token must identify themself with an identifier in the list of audiences of the token, and otherwise should reject the token. A token issued for multiple audiences may be used to authenticate against any of the audiences listed but implies a high degree of trust between the target audiences.
-    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub audiences: Vec<::kubegen_runtime::Str>,
     /// BoundObjectRef is a reference to an object that the token will be bound to. The token will only be valid for as long as the bound object exists. NOTE: The API server's TokenReview endpoint will validate the BoundObjectRef, but other audiences may not. Keep ExpirationSeconds small if you want prompt revocation.
-    #[serde(
-        rename = "boundObjectRef",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub bound_object_ref: Option<Box<crate::authentication_v1::BoundObjectReference>>,
     /// ExpirationSeconds is the requested duration of validity of the request. The token issuer may return a token with a different validity duration so a client needs to check the 'expiration' field in a response.
-    #[serde(
-        rename = "expirationSeconds",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub expiration_seconds: Option<i64>,
+}
+impl ::serde::Serialize for TokenRequestSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "TokenRequestSpec",
+                encode::count(
+                    1,
+                    &[self.bound_object_ref.is_some(), self.expiration_seconds.is_some()],
+                ),
+            )
+            .field("audiences", &self.audiences)
+            .optional("boundObjectRef", &self.bound_object_ref)
+            .optional("expirationSeconds", &self.expiration_seconds)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for TokenRequestSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for TokenRequestSpec {
+    const EXPECTING: &'static str = "struct TokenRequestSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "audiences" => ::std::option::Option::Some(0),
+            "boundObjectRef" => ::std::option::Option::Some(1),
+            "expirationSeconds" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required_vec(map, &mut self.audiences),
+            1 => decode::optional(map, &mut self.bound_object_ref),
+            2 => decode::optional(map, &mut self.expiration_seconds),
+            _ => decode::skip(map),
+        }
+    }
 }

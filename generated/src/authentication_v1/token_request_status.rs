@@ -3,12 +3,56 @@
 /// TokenRequestStatus is the result of a token request.
 ///
 /// From the definition `io.k8s.api.authentication.v1.TokenRequestStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct TokenRequestStatus {
     /// ExpirationTimestamp is the time of expiration of the returned token.
-    #[serde(rename = "expirationTimestamp", default)]
     pub expiration_timestamp: ::kubegen_runtime::Time,
     /// Token is the opaque bearer token.
-    #[serde(default)]
     pub token: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for TokenRequestStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "TokenRequestStatus",
+                encode::count(2, &[]),
+            )
+            .field("expirationTimestamp", &self.expiration_timestamp)
+            .field("token", &self.token)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for TokenRequestStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for TokenRequestStatus {
+    const EXPECTING: &'static str = "struct TokenRequestStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "expirationTimestamp" => ::std::option::Option::Some(0),
+            "token" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.expiration_timestamp),
+            1 => decode::required(map, &mut self.token),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,16 +3,56 @@
 /// TokenReviewSpec is a description of the token authentication request.
 ///
 /// From the definition `io.k8s.api.authentication.v1.TokenReviewSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct TokenReviewSpec {
     /// Audiences is a list of the identifiers that the resource server presented with the token identifies as. Audience-aware token authenticators will verify that the token was intended for at least one of the audiences in this list. If no audiences are provided, the audience will default to the audience of the Kubernetes apiserver.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub audiences: Option<Vec<::kubegen_runtime::Str>>,
     /// Token is the opaque bearer token.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub token: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for TokenReviewSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "TokenReviewSpec",
+                encode::count(0, &[self.audiences.is_some(), self.token.is_some()]),
+            )
+            .optional("audiences", &self.audiences)
+            .optional("token", &self.token)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for TokenReviewSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for TokenReviewSpec {
+    const EXPECTING: &'static str = "struct TokenReviewSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "audiences" => ::std::option::Option::Some(0),
+            "token" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.audiences),
+            1 => decode::optional(map, &mut self.token),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,22 +3,74 @@
 /// TokenReviewStatus is the result of the token authentication request.
 ///
 /// From the definition `io.k8s.api.authentication.v1.TokenReviewStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct TokenReviewStatus {
     /// Audiences are audience identifiers chosen by the authenticator that are compatible with both the TokenReview and token. An identifier is any identifier in the intersection of the TokenReviewSpec audiences and the token's audiences. A client of the TokenReview API that sets the spec.audiences field should validate that a compatible audience identifier is returned in the status.audiences field to ensure that the TokenReview server is audience aware. If a TokenReview returns an empty status.audience field where status.authenticated is "true", the token is valid against the audience of the Kubernetes API server.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub audiences: Option<Vec<::kubegen_runtime::Str>>,
     /// Authenticated indicates that the token was associated with a known user.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub authenticated: Option<bool>,
     /// Error indicates that the token couldn't be checked
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub error: Option<::kubegen_runtime::Str>,
     /// User is the UserInfo associated with the provided token.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub user: Option<Box<crate::authentication_v1::UserInfo>>,
+}
+impl ::serde::Serialize for TokenReviewStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "TokenReviewStatus",
+                encode::count(
+                    0,
+                    &[
+                        self.audiences.is_some(),
+                        self.authenticated.is_some(),
+                        self.error.is_some(),
+                        self.user.is_some(),
+                    ],
+                ),
+            )
+            .optional("audiences", &self.audiences)
+            .optional("authenticated", &self.authenticated)
+            .optional("error", &self.error)
+            .optional("user", &self.user)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for TokenReviewStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for TokenReviewStatus {
+    const EXPECTING: &'static str = "struct TokenReviewStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "audiences" => ::std::option::Option::Some(0),
+            "authenticated" => ::std::option::Option::Some(1),
+            "error" => ::std::option::Option::Some(2),
+            "user" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.audiences),
+            1 => decode::optional(map, &mut self.authenticated),
+            2 => decode::optional(map, &mut self.error),
+            3 => decode::optional(map, &mut self.user),
+            _ => decode::skip(map),
+        }
+    }
 }

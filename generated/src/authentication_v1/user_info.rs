@@ -3,22 +3,74 @@
 /// UserInfo holds the information about the user needed to implement the user.Info interface.
 ///
 /// From the definition `io.k8s.api.authentication.v1.UserInfo`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UserInfo {
     /// Any additional information provided by the authenticator.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub extra: Option<::kubegen_runtime::StringMap<Vec<::kubegen_runtime::Str>>>,
     /// The names of groups this user is a part of.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub groups: Option<Vec<::kubegen_runtime::Str>>,
     /// A unique value that identifies this user across time. If this user is deleted and another user by the same name is added, they will have different UIDs.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub uid: Option<::kubegen_runtime::Str>,
     /// The name that uniquely identifies this user among all active users.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub username: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for UserInfo {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "UserInfo",
+                encode::count(
+                    0,
+                    &[
+                        self.extra.is_some(),
+                        self.groups.is_some(),
+                        self.uid.is_some(),
+                        self.username.is_some(),
+                    ],
+                ),
+            )
+            .optional("extra", &self.extra)
+            .optional("groups", &self.groups)
+            .optional("uid", &self.uid)
+            .optional("username", &self.username)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for UserInfo {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for UserInfo {
+    const EXPECTING: &'static str = "struct UserInfo";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "extra" => ::std::option::Option::Some(0),
+            "groups" => ::std::option::Option::Some(1),
+            "uid" => ::std::option::Option::Some(2),
+            "username" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.extra),
+            1 => decode::optional_vec(map, &mut self.groups),
+            2 => decode::optional(map, &mut self.uid),
+            3 => decode::optional(map, &mut self.username),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,20 +3,59 @@
 /// FieldSelectorAttributes indicates a field limited access. Webhook authors are encouraged to * ensure rawSelector and requirements are not both set * consider the requirements field if set * not try to parse or consider the rawSelector field if set. This is to avoid another CVE-2022-2880 (i.e. getting different systems to agree on how exactly to parse a query is not something we want), see https://www.oxeye.io/resources/golang-parameter-smuggling-attack for more details. For the *SubjectAccessReview endpoints of the kube-apiserver: * If rawSelector is empty and requirements are empty, the request is not limited. * If rawSelector is present and requirements are empty, the rawSelector will be parsed and limited if the parsing succeeds. * If rawSelector is empty and requirements are present, the requirements should be honored * If rawSelector is present and requirements are present, the request is invalid.
 ///
 /// From the definition `io.k8s.api.authorization.v1.FieldSelectorAttributes`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct FieldSelectorAttributes {
     /// rawSelector is the serialization of a field selector that would be included in a query parameter. Webhook implementations are encouraged to ignore rawSelector. The kube-apiserver's *SubjectAccessReview will parse the rawSelector as long as the requirements are not present.
-    #[serde(
-        rename = "rawSelector",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub raw_selector: Option<::kubegen_runtime::Str>,
     /// requirements is the parsed interpretation of a field selector. All requirements must be met for a resource instance to match the selector. Webhook implementations should handle requirements, but how to handle them is up to the webhook. Since requirements can only limit the request, it is safe to authorize as unlimited request if the requirements are not understood.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub requirements: Option<Vec<crate::meta_v1::FieldSelectorRequirement>>,
+}
+impl ::serde::Serialize for FieldSelectorAttributes {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "FieldSelectorAttributes",
+                encode::count(
+                    0,
+                    &[self.raw_selector.is_some(), self.requirements.is_some()],
+                ),
+            )
+            .optional("rawSelector", &self.raw_selector)
+            .optional("requirements", &self.requirements)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for FieldSelectorAttributes {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for FieldSelectorAttributes {
+    const EXPECTING: &'static str = "struct FieldSelectorAttributes";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "rawSelector" => ::std::option::Option::Some(0),
+            "requirements" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.raw_selector),
+            1 => decode::optional_vec(map, &mut self.requirements),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,12 +3,56 @@
 /// NonResourceAttributes includes the authorization attributes available for non-resource requests to the Authorizer interface
 ///
 /// From the definition `io.k8s.api.authorization.v1.NonResourceAttributes`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NonResourceAttributes {
     /// Path is the URL path of the request
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub path: Option<::kubegen_runtime::Str>,
     /// Verb is the standard HTTP verb
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub verb: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for NonResourceAttributes {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "NonResourceAttributes",
+                encode::count(0, &[self.path.is_some(), self.verb.is_some()]),
+            )
+            .optional("path", &self.path)
+            .optional("verb", &self.verb)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for NonResourceAttributes {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for NonResourceAttributes {
+    const EXPECTING: &'static str = "struct NonResourceAttributes";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "path" => ::std::option::Option::Some(0),
+            "verb" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.path),
+            1 => decode::optional(map, &mut self.verb),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,17 +3,56 @@
 /// NonResourceRule holds information that describes a rule for the non-resource
 ///
 /// From the definition `io.k8s.api.authorization.v1.NonResourceRule`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NonResourceRule {
     /// NonResourceURLs is a set of partial urls that a user should have access to.  *s are allowed, but only as the full, final step in the path.  "*" means all.
-    #[serde(
-        rename = "nonResourceURLs",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub non_resource_urls: Option<Vec<::kubegen_runtime::Str>>,
     /// Verb is a list of kubernetes non-resource API verbs, like: get, post, put, delete, patch, head, options.  "*" means all.
-    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub verbs: Vec<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for NonResourceRule {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "NonResourceRule",
+                encode::count(1, &[self.non_resource_urls.is_some()]),
+            )
+            .optional("nonResourceURLs", &self.non_resource_urls)
+            .field("verbs", &self.verbs)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for NonResourceRule {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for NonResourceRule {
+    const EXPECTING: &'static str = "struct NonResourceRule";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "nonResourceURLs" => ::std::option::Option::Some(0),
+            "verbs" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.non_resource_urls),
+            1 => decode::required_vec(map, &mut self.verbs),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,41 +3,104 @@
 /// ResourceAttributes includes the authorization attributes available for resource requests to the Authorizer interface
 ///
 /// From the definition `io.k8s.api.authorization.v1.ResourceAttributes`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceAttributes {
     /// fieldSelector describes the limitation on access based on field.  It can only limit access, not broaden it.
-    #[serde(
-        rename = "fieldSelector",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub field_selector: Option<Box<crate::authorization_v1::FieldSelectorAttributes>>,
     /// Group is the API Group of the Resource.  "*" means all.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub group: Option<::kubegen_runtime::Str>,
     /// labelSelector describes the limitation on access based on labels.  It can only limit access, not broaden it.
-    #[serde(
-        rename = "labelSelector",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub label_selector: Option<Box<crate::authorization_v1::LabelSelectorAttributes>>,
     /// Name is the name of the resource being requested for a "get" or deleted for a "delete". "" (empty) means all.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: Option<::kubegen_runtime::Str>,
     /// Namespace is the namespace of the action being requested.  Currently, there is no distinction between no namespace and all namespaces "" (empty) is defaulted for LocalSubjectAccessReviews "" (empty) is empty for cluster-scoped resources "" (empty) means "all" for namespace scoped resources from a SubjectAccessReview or SelfSubjectAccessReview
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub namespace: Option<::kubegen_runtime::Str>,
     /// Resource is one of the existing resource types.  "*" means all.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub resource: Option<::kubegen_runtime::Str>,
     /// Subresource is one of the existing resource types.  "" means none.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub subresource: Option<::kubegen_runtime::Str>,
     /// Verb is a kubernetes resource API verb, like: get, list, watch, create, update, delete, proxy.  "*" means all.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub verb: Option<::kubegen_runtime::Str>,
     /// Version is the API Version of the Resource.  "*" means all.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub version: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for ResourceAttributes {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ResourceAttributes",
+                encode::count(
+                    0,
+                    &[
+                        self.field_selector.is_some(),
+                        self.group.is_some(),
+                        self.label_selector.is_some(),
+                        self.name.is_some(),
+                        self.namespace.is_some(),
+                        self.resource.is_some(),
+                        self.subresource.is_some(),
+                        self.verb.is_some(),
+                        self.version.is_some(),
+                    ],
+                ),
+            )
+            .optional("fieldSelector", &self.field_selector)
+            .optional("group", &self.group)
+            .optional("labelSelector", &self.label_selector)
+            .optional("name", &self.name)
+            .optional("namespace", &self.namespace)
+            .optional("resource", &self.resource)
+            .optional("subresource", &self.subresource)
+            .optional("verb", &self.verb)
+            .optional("version", &self.version)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ResourceAttributes {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceAttributes {
+    const EXPECTING: &'static str = "struct ResourceAttributes";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "fieldSelector" => ::std::option::Option::Some(0),
+            "group" => ::std::option::Option::Some(1),
+            "labelSelector" => ::std::option::Option::Some(2),
+            "name" => ::std::option::Option::Some(3),
+            "namespace" => ::std::option::Option::Some(4),
+            "resource" => ::std::option::Option::Some(5),
+            "subresource" => ::std::option::Option::Some(6),
+            "verb" => ::std::option::Option::Some(7),
+            "version" => ::std::option::Option::Some(8),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.field_selector),
+            1 => decode::optional(map, &mut self.group),
+            2 => decode::optional(map, &mut self.label_selector),
+            3 => decode::optional(map, &mut self.name),
+            4 => decode::optional(map, &mut self.namespace),
+            5 => decode::optional(map, &mut self.resource),
+            6 => decode::optional(map, &mut self.subresource),
+            7 => decode::optional(map, &mut self.verb),
+            8 => decode::optional(map, &mut self.version),
+            _ => decode::skip(map),
+        }
+    }
 }

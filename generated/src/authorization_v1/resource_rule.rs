@@ -3,33 +3,74 @@
 /// ResourceRule is the list of actions the subject is allowed to perform on resources. The list ordering isn't significant, may contain duplicates, and possibly be incomplete.
 ///
 /// From the definition `io.k8s.api.authorization.v1.ResourceRule`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceRule {
     /// APIGroups is the name of the APIGroup that contains the resources.  If multiple API groups are specified, any action requested against one of the enumerated resources in any API group will be allowed.  "*" means all.
-    #[serde(
-        rename = "apiGroups",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub api_groups: Option<Vec<::kubegen_runtime::Str>>,
     /// ResourceNames is an optional white list of names that the rule applies to.  An empty set means that everything is allowed.  "*" means all.
-    #[serde(
-        rename = "resourceNames",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub resource_names: Option<Vec<::kubegen_runtime::Str>>,
     /// Resources is a list of resources this rule applies to.  "*" means all in the specified apiGroups.
     ///  "*/foo" represents the subresource 'foo' for all resources in the specified apiGroups.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub resources: Option<Vec<::kubegen_runtime::Str>>,
     /// Verb is a list of kubernetes resource API verbs, like: get, list, watch, create, update, delete, proxy.  "*" means all.
-    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub verbs: Vec<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for ResourceRule {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ResourceRule",
+                encode::count(
+                    1,
+                    &[
+                        self.api_groups.is_some(),
+                        self.resource_names.is_some(),
+                        self.resources.is_some(),
+                    ],
+                ),
+            )
+            .optional("apiGroups", &self.api_groups)
+            .optional("resourceNames", &self.resource_names)
+            .optional("resources", &self.resources)
+            .field("verbs", &self.verbs)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ResourceRule {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceRule {
+    const EXPECTING: &'static str = "struct ResourceRule";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "apiGroups" => ::std::option::Option::Some(0),
+            "resourceNames" => ::std::option::Option::Some(1),
+            "resources" => ::std::option::Option::Some(2),
+            "verbs" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.api_groups),
+            1 => decode::optional_vec(map, &mut self.resource_names),
+            2 => decode::optional_vec(map, &mut self.resources),
+            3 => decode::required_vec(map, &mut self.verbs),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,22 +3,64 @@
 /// SelfSubjectAccessReviewSpec is a description of the access request.  Exactly one of ResourceAuthorizationAttributes and NonResourceAuthorizationAttributes must be set
 ///
 /// From the definition `io.k8s.api.authorization.v1.SelfSubjectAccessReviewSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SelfSubjectAccessReviewSpec {
     /// NonResourceAttributes describes information for a non-resource access request
-    #[serde(
-        rename = "nonResourceAttributes",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub non_resource_attributes: Option<
         Box<crate::authorization_v1::NonResourceAttributes>,
     >,
     /// ResourceAuthorizationAttributes describes information for a resource access request
-    #[serde(
-        rename = "resourceAttributes",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub resource_attributes: Option<Box<crate::authorization_v1::ResourceAttributes>>,
+}
+impl ::serde::Serialize for SelfSubjectAccessReviewSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "SelfSubjectAccessReviewSpec",
+                encode::count(
+                    0,
+                    &[
+                        self.non_resource_attributes.is_some(),
+                        self.resource_attributes.is_some(),
+                    ],
+                ),
+            )
+            .optional("nonResourceAttributes", &self.non_resource_attributes)
+            .optional("resourceAttributes", &self.resource_attributes)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SelfSubjectAccessReviewSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for SelfSubjectAccessReviewSpec {
+    const EXPECTING: &'static str = "struct SelfSubjectAccessReviewSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "nonResourceAttributes" => ::std::option::Option::Some(0),
+            "resourceAttributes" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.non_resource_attributes),
+            1 => decode::optional(map, &mut self.resource_attributes),
+            _ => decode::skip(map),
+        }
+    }
 }

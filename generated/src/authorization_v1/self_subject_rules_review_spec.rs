@@ -3,9 +3,51 @@
 /// SelfSubjectRulesReviewSpec defines the specification for SelfSubjectRulesReview.
 ///
 /// From the definition `io.k8s.api.authorization.v1.SelfSubjectRulesReviewSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SelfSubjectRulesReviewSpec {
     /// Namespace to evaluate rules for. Required.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub namespace: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for SelfSubjectRulesReviewSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "SelfSubjectRulesReviewSpec",
+                encode::count(0, &[self.namespace.is_some()]),
+            )
+            .optional("namespace", &self.namespace)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SelfSubjectRulesReviewSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for SelfSubjectRulesReviewSpec {
+    const EXPECTING: &'static str = "struct SelfSubjectRulesReviewSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "namespace" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.namespace),
+            _ => decode::skip(map),
+        }
+    }
 }

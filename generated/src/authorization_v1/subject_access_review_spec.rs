@@ -3,38 +3,88 @@
 /// SubjectAccessReviewSpec is a description of the access request.  Exactly one of ResourceAuthorizationAttributes and NonResourceAuthorizationAttributes must be set
 ///
 /// From the definition `io.k8s.api.authorization.v1.SubjectAccessReviewSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SubjectAccessReviewSpec {
     /// Extra corresponds to the user.Info.GetExtra() method from the authenticator.  Since that is input to the authorizer it needs a reflection here.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub extra: Option<::kubegen_runtime::StringMap<Vec<::kubegen_runtime::Str>>>,
     /// Groups is the groups you're testing for.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub groups: Option<Vec<::kubegen_runtime::Str>>,
     /// NonResourceAttributes describes information for a non-resource access request
-    #[serde(
-        rename = "nonResourceAttributes",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub non_resource_attributes: Option<
         Box<crate::authorization_v1::NonResourceAttributes>,
     >,
     /// ResourceAuthorizationAttributes describes information for a resource access request
-    #[serde(
-        rename = "resourceAttributes",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub resource_attributes: Option<Box<crate::authorization_v1::ResourceAttributes>>,
     /// UID information about the requesting user.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub uid: Option<::kubegen_runtime::Str>,
     /// User is the user you're testing for. If you specify "User" but not "Groups", then is it interpreted as "What if User were not a member of any groups
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub user: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for SubjectAccessReviewSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "SubjectAccessReviewSpec",
+                encode::count(
+                    0,
+                    &[
+                        self.extra.is_some(),
+                        self.groups.is_some(),
+                        self.non_resource_attributes.is_some(),
+                        self.resource_attributes.is_some(),
+                        self.uid.is_some(),
+                        self.user.is_some(),
+                    ],
+                ),
+            )
+            .optional("extra", &self.extra)
+            .optional("groups", &self.groups)
+            .optional("nonResourceAttributes", &self.non_resource_attributes)
+            .optional("resourceAttributes", &self.resource_attributes)
+            .optional("uid", &self.uid)
+            .optional("user", &self.user)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SubjectAccessReviewSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for SubjectAccessReviewSpec {
+    const EXPECTING: &'static str = "struct SubjectAccessReviewSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "extra" => ::std::option::Option::Some(0),
+            "groups" => ::std::option::Option::Some(1),
+            "nonResourceAttributes" => ::std::option::Option::Some(2),
+            "resourceAttributes" => ::std::option::Option::Some(3),
+            "uid" => ::std::option::Option::Some(4),
+            "user" => ::std::option::Option::Some(5),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.extra),
+            1 => decode::optional_vec(map, &mut self.groups),
+            2 => decode::optional(map, &mut self.non_resource_attributes),
+            3 => decode::optional(map, &mut self.resource_attributes),
+            4 => decode::optional(map, &mut self.uid),
+            5 => decode::optional(map, &mut self.user),
+            _ => decode::skip(map),
+        }
+    }
 }

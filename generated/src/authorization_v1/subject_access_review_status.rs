@@ -3,22 +3,73 @@
 /// SubjectAccessReviewStatus
 ///
 /// From the definition `io.k8s.api.authorization.v1.SubjectAccessReviewStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SubjectAccessReviewStatus {
     /// Allowed is required. True if the action would be allowed, false otherwise.
-    #[serde(default)]
     pub allowed: bool,
     /// Denied is optional. True if the action would be denied, otherwise false. If both allowed is false and denied is false, then the authorizer has no opinion on whether to authorize the action. Denied may not be true if Allowed is true.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub denied: Option<bool>,
     /// EvaluationError is an indication that some error occurred during the authorization check. It is entirely possible to get an error and be able to continue determine authorization status in spite of it. For instance, RBAC can be missing a role, but enough roles are still present and bound to reason about the request.
-    #[serde(
-        rename = "evaluationError",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub evaluation_error: Option<::kubegen_runtime::Str>,
     /// Reason is optional.  It indicates why a request was allowed or denied.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reason: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for SubjectAccessReviewStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "SubjectAccessReviewStatus",
+                encode::count(
+                    1,
+                    &[
+                        self.denied.is_some(),
+                        self.evaluation_error.is_some(),
+                        self.reason.is_some(),
+                    ],
+                ),
+            )
+            .field("allowed", &self.allowed)
+            .optional("denied", &self.denied)
+            .optional("evaluationError", &self.evaluation_error)
+            .optional("reason", &self.reason)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SubjectAccessReviewStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for SubjectAccessReviewStatus {
+    const EXPECTING: &'static str = "struct SubjectAccessReviewStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "allowed" => ::std::option::Option::Some(0),
+            "denied" => ::std::option::Option::Some(1),
+            "evaluationError" => ::std::option::Option::Some(2),
+            "reason" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.allowed),
+            1 => decode::optional(map, &mut self.denied),
+            2 => decode::optional(map, &mut self.evaluation_error),
+            3 => decode::optional(map, &mut self.reason),
+            _ => decode::skip(map),
+        }
+    }
 }

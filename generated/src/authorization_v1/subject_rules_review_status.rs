@@ -3,30 +3,66 @@
 /// SubjectRulesReviewStatus contains the result of a rules check. This check can be incomplete depending on the set of authorizers the server is configured with and any errors experienced during evaluation. Because authorization rules are additive, if a rule appears in a list it's safe to assume the subject has that permission, even if that list is incomplete.
 ///
 /// From the definition `io.k8s.api.authorization.v1.SubjectRulesReviewStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SubjectRulesReviewStatus {
     /// EvaluationError can appear in combination with Rules. It indicates an error occurred during rule evaluation, such as an authorizer that doesn't support rule evaluation, and that ResourceRules and/or NonResourceRules may be incomplete.
-    #[serde(
-        rename = "evaluationError",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub evaluation_error: Option<::kubegen_runtime::Str>,
     /// Incomplete is true when the rules returned by this call are incomplete. This is most commonly encountered when an authorizer, such as an external authorizer, doesn't support rules evaluation.
-    #[serde(default)]
     pub incomplete: bool,
     /// NonResourceRules is the list of actions the subject is allowed to perform on non-resources. The list ordering isn't significant, may contain duplicates, and possibly be incomplete.
-    #[serde(
-        rename = "nonResourceRules",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::vec"
-    )]
     pub non_resource_rules: Vec<crate::authorization_v1::NonResourceRule>,
     /// ResourceRules is the list of actions the subject is allowed to perform on resources. The list ordering isn't significant, may contain duplicates, and possibly be incomplete.
-    #[serde(
-        rename = "resourceRules",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::vec"
-    )]
     pub resource_rules: Vec<crate::authorization_v1::ResourceRule>,
+}
+impl ::serde::Serialize for SubjectRulesReviewStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "SubjectRulesReviewStatus",
+                encode::count(3, &[self.evaluation_error.is_some()]),
+            )
+            .optional("evaluationError", &self.evaluation_error)
+            .field("incomplete", &self.incomplete)
+            .field("nonResourceRules", &self.non_resource_rules)
+            .field("resourceRules", &self.resource_rules)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SubjectRulesReviewStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for SubjectRulesReviewStatus {
+    const EXPECTING: &'static str = "struct SubjectRulesReviewStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "evaluationError" => ::std::option::Option::Some(0),
+            "incomplete" => ::std::option::Option::Some(1),
+            "nonResourceRules" => ::std::option::Option::Some(2),
+            "resourceRules" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.evaluation_error),
+            1 => decode::required(map, &mut self.incomplete),
+            2 => decode::required_vec(map, &mut self.non_resource_rules),
+            3 => decode::required_vec(map, &mut self.resource_rules),
+            _ => decode::skip(map),
+        }
+    }
 }

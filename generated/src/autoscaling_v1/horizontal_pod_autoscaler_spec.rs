@@ -3,26 +3,75 @@
 /// specification of a horizontal pod autoscaler.
 ///
 /// From the definition `io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HorizontalPodAutoscalerSpec {
     /// maxReplicas is the upper limit for the number of pods that can be set by the autoscaler; cannot be smaller than MinReplicas.
-    #[serde(rename = "maxReplicas", default)]
     pub max_replicas: i32,
     /// minReplicas is the lower limit for the number of replicas to which the autoscaler can scale down.  It defaults to 1 pod.  minReplicas is allowed to be 0 if the alpha feature gate HPAScaleToZero is enabled and at least one Object or External metric is configured.  Scaling is active as long as at least one metric value is available.
-    #[serde(
-        rename = "minReplicas",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub min_replicas: Option<i32>,
     /// reference to scaled resource; horizontal pod autoscaler will learn the current resource consumption and will set the desired number of pods by using its Scale subresource.
-    #[serde(rename = "scaleTargetRef", default)]
     pub scale_target_ref: crate::autoscaling_v1::CrossVersionObjectReference,
     /// targetCPUUtilizationPercentage is the target average CPU utilization (represented as a percentage of requested CPU) over all the pods; if not specified the default autoscaling policy will be used.
-    #[serde(
-        rename = "targetCPUUtilizationPercentage",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub target_cpu_utilization_percentage: Option<i32>,
+}
+impl ::serde::Serialize for HorizontalPodAutoscalerSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "HorizontalPodAutoscalerSpec",
+                encode::count(
+                    2,
+                    &[
+                        self.min_replicas.is_some(),
+                        self.target_cpu_utilization_percentage.is_some(),
+                    ],
+                ),
+            )
+            .field("maxReplicas", &self.max_replicas)
+            .optional("minReplicas", &self.min_replicas)
+            .field("scaleTargetRef", &self.scale_target_ref)
+            .optional(
+                "targetCPUUtilizationPercentage",
+                &self.target_cpu_utilization_percentage,
+            )
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for HorizontalPodAutoscalerSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for HorizontalPodAutoscalerSpec {
+    const EXPECTING: &'static str = "struct HorizontalPodAutoscalerSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "maxReplicas" => ::std::option::Option::Some(0),
+            "minReplicas" => ::std::option::Option::Some(1),
+            "scaleTargetRef" => ::std::option::Option::Some(2),
+            "targetCPUUtilizationPercentage" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.max_replicas),
+            1 => decode::optional(map, &mut self.min_replicas),
+            2 => decode::required(map, &mut self.scale_target_ref),
+            3 => decode::optional(map, &mut self.target_cpu_utilization_percentage),
+            _ => decode::skip(map),
+        }
+    }
 }

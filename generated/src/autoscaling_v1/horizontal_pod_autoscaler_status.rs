@@ -3,33 +3,82 @@
 /// current status of a horizontal pod autoscaler
 ///
 /// From the definition `io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HorizontalPodAutoscalerStatus {
     /// currentCPUUtilizationPercentage is the current average CPU utilization over all pods, represented as a percentage of requested CPU, e.g. 70 means that an average pod is using now 70% of its requested CPU.
-    #[serde(
-        rename = "currentCPUUtilizationPercentage",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub current_cpu_utilization_percentage: Option<i32>,
     /// currentReplicas is the current number of replicas of pods managed by this autoscaler.
-    #[serde(rename = "currentReplicas", default)]
     pub current_replicas: i32,
     /// desiredReplicas is the  desired number of replicas of pods managed by this autoscaler.
-    #[serde(rename = "desiredReplicas", default)]
     pub desired_replicas: i32,
     /// lastScaleTime is the last time the HorizontalPodAutoscaler scaled the number of pods; used by the autoscaler to control how often the number of pods is changed.
-    #[serde(
-        rename = "lastScaleTime",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub last_scale_time: Option<::kubegen_runtime::Time>,
     /// observedGeneration is the most recent generation observed by this autoscaler.
-    #[serde(
-        rename = "observedGeneration",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub observed_generation: Option<i64>,
+}
+impl ::serde::Serialize for HorizontalPodAutoscalerStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "HorizontalPodAutoscalerStatus",
+                encode::count(
+                    2,
+                    &[
+                        self.current_cpu_utilization_percentage.is_some(),
+                        self.last_scale_time.is_some(),
+                        self.observed_generation.is_some(),
+                    ],
+                ),
+            )
+            .optional(
+                "currentCPUUtilizationPercentage",
+                &self.current_cpu_utilization_percentage,
+            )
+            .field("currentReplicas", &self.current_replicas)
+            .field("desiredReplicas", &self.desired_replicas)
+            .optional("lastScaleTime", &self.last_scale_time)
+            .optional("observedGeneration", &self.observed_generation)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for HorizontalPodAutoscalerStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for HorizontalPodAutoscalerStatus {
+    const EXPECTING: &'static str = "struct HorizontalPodAutoscalerStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "currentCPUUtilizationPercentage" => ::std::option::Option::Some(0),
+            "currentReplicas" => ::std::option::Option::Some(1),
+            "desiredReplicas" => ::std::option::Option::Some(2),
+            "lastScaleTime" => ::std::option::Option::Some(3),
+            "observedGeneration" => ::std::option::Option::Some(4),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.current_cpu_utilization_percentage),
+            1 => decode::required(map, &mut self.current_replicas),
+            2 => decode::required(map, &mut self.desired_replicas),
+            3 => decode::optional(map, &mut self.last_scale_time),
+            4 => decode::optional(map, &mut self.observed_generation),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,9 +3,51 @@
 /// ScaleSpec describes the attributes of a scale subresource.
 ///
 /// From the definition `io.k8s.api.autoscaling.v1.ScaleSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ScaleSpec {
     /// replicas is the desired number of instances for the scaled object.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub replicas: Option<i32>,
+}
+impl ::serde::Serialize for ScaleSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ScaleSpec",
+                encode::count(0, &[self.replicas.is_some()]),
+            )
+            .optional("replicas", &self.replicas)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ScaleSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ScaleSpec {
+    const EXPECTING: &'static str = "struct ScaleSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "replicas" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.replicas),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,12 +3,56 @@
 /// ScaleStatus represents the current status of a scale subresource.
 ///
 /// From the definition `io.k8s.api.autoscaling.v1.ScaleStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ScaleStatus {
     /// replicas is the actual number of observed instances of the scaled object.
-    #[serde(default)]
     pub replicas: i32,
     /// selector is the label query over pods that should match the replicas count. This is same as the label selector but in the string format to avoid introspection by clients. The string will be in the same format as the query-param syntax. More info about label selectors: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub selector: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for ScaleStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ScaleStatus",
+                encode::count(1, &[self.selector.is_some()]),
+            )
+            .field("replicas", &self.replicas)
+            .optional("selector", &self.selector)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ScaleStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ScaleStatus {
+    const EXPECTING: &'static str = "struct ScaleStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "replicas" => ::std::option::Option::Some(0),
+            "selector" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.replicas),
+            1 => decode::optional(map, &mut self.selector),
+            _ => decode::skip(map),
+        }
+    }
 }

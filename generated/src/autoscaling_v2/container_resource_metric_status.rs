@@ -3,15 +3,62 @@
 /// ContainerResourceMetricStatus indicates the current value of a resource metric known to Kubernetes, as specified in requests and limits, describing a single container in each pod in the current scale target (e.g. CPU or memory).  Such metrics are built in to Kubernetes, and have special scaling options on top of those available to normal per-pod metrics using the "pods" source.
 ///
 /// From the definition `io.k8s.api.autoscaling.v2.ContainerResourceMetricStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ContainerResourceMetricStatus {
     /// container is the name of the container in the pods of the scaling target
-    #[serde(default)]
     pub container: ::kubegen_runtime::Str,
     /// current contains the current value for the given metric
-    #[serde(default)]
     pub current: crate::autoscaling_v2::MetricValueStatus,
     /// name is the name of the resource in question.
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for ContainerResourceMetricStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ContainerResourceMetricStatus",
+                encode::count(3, &[]),
+            )
+            .field("container", &self.container)
+            .field("current", &self.current)
+            .field("name", &self.name)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ContainerResourceMetricStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for ContainerResourceMetricStatus {
+    const EXPECTING: &'static str = "struct ContainerResourceMetricStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "container" => ::std::option::Option::Some(0),
+            "current" => ::std::option::Option::Some(1),
+            "name" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.container),
+            1 => decode::required(map, &mut self.current),
+            2 => decode::required(map, &mut self.name),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,19 +3,61 @@
 /// CrossVersionObjectReference contains enough information to let you identify the referred resource.
 ///
 /// From the definition `io.k8s.api.autoscaling.v2.CrossVersionObjectReference`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CrossVersionObjectReference {
     /// apiVersion is the API version of the referent
-    #[serde(
-        rename = "apiVersion",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub api_version: Option<::kubegen_runtime::Str>,
     /// kind is the kind of the referent; More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
-    #[serde(default)]
     pub kind: ::kubegen_runtime::Str,
     /// name is the name of the referent; More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for CrossVersionObjectReference {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CrossVersionObjectReference",
+                encode::count(2, &[self.api_version.is_some()]),
+            )
+            .optional("apiVersion", &self.api_version)
+            .field("kind", &self.kind)
+            .field("name", &self.name)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CrossVersionObjectReference {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for CrossVersionObjectReference {
+    const EXPECTING: &'static str = "struct CrossVersionObjectReference";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "apiVersion" => ::std::option::Option::Some(0),
+            "kind" => ::std::option::Option::Some(1),
+            "name" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.api_version),
+            1 => decode::required(map, &mut self.kind),
+            2 => decode::required(map, &mut self.name),
+            _ => decode::skip(map),
+        }
+    }
 }

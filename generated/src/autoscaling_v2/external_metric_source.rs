@@ -3,12 +3,56 @@
 /// ExternalMetricSource indicates how to scale on a metric not associated with any Kubernetes object (for example length of queue in cloud messaging service, or QPS from loadbalancer running outside of cluster).
 ///
 /// From the definition `io.k8s.api.autoscaling.v2.ExternalMetricSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExternalMetricSource {
     /// metric identifies the target metric by name and selector
-    #[serde(default)]
     pub metric: crate::autoscaling_v2::MetricIdentifier,
     /// target specifies the target value for the given metric
-    #[serde(default)]
     pub target: crate::autoscaling_v2::MetricTarget,
+}
+impl ::serde::Serialize for ExternalMetricSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ExternalMetricSource",
+                encode::count(2, &[]),
+            )
+            .field("metric", &self.metric)
+            .field("target", &self.target)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ExternalMetricSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ExternalMetricSource {
+    const EXPECTING: &'static str = "struct ExternalMetricSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "metric" => ::std::option::Option::Some(0),
+            "target" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.metric),
+            1 => decode::required(map, &mut self.target),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,23 +3,60 @@
 /// HorizontalPodAutoscalerBehavior configures the scaling behavior of the target in both Up and Down directions (scaleUp and scaleDown fields respectively).
 ///
 /// From the definition `io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerBehavior`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HorizontalPodAutoscalerBehavior {
     /// scaleDown is scaling policy for scaling Down. If not set, the default value is to allow to scale down to minReplicas pods, with a 300 second stabilization window (i.e., the highest recommendation for the last 300sec is used).
-    #[serde(
-        rename = "scaleDown",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub scale_down: Option<Box<crate::autoscaling_v2::HPAScalingRules>>,
     /// scaleUp is scaling policy for scaling Up. If not set, the default value is the higher of:
     ///   * increase no more than 4 pods per 60 seconds
     ///   * double the number of pods per 60 seconds
     /// No stabilization is used.
-    #[serde(
-        rename = "scaleUp",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub scale_up: Option<Box<crate::autoscaling_v2::HPAScalingRules>>,
+}
+impl ::serde::Serialize for HorizontalPodAutoscalerBehavior {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "HorizontalPodAutoscalerBehavior",
+                encode::count(0, &[self.scale_down.is_some(), self.scale_up.is_some()]),
+            )
+            .optional("scaleDown", &self.scale_down)
+            .optional("scaleUp", &self.scale_up)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for HorizontalPodAutoscalerBehavior {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for HorizontalPodAutoscalerBehavior {
+    const EXPECTING: &'static str = "struct HorizontalPodAutoscalerBehavior";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "scaleDown" => ::std::option::Option::Some(0),
+            "scaleUp" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.scale_down),
+            1 => decode::optional(map, &mut self.scale_up),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,29 +3,78 @@
 /// HorizontalPodAutoscalerSpec describes the desired functionality of the HorizontalPodAutoscaler.
 ///
 /// From the definition `io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HorizontalPodAutoscalerSpec {
     /// behavior configures the scaling behavior of the target in both Up and Down directions (scaleUp and scaleDown fields respectively). If not set, the default HPAScalingRules for scale up and scale down are used.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub behavior: Option<Box<crate::autoscaling_v2::HorizontalPodAutoscalerBehavior>>,
     /// maxReplicas is the upper limit for the number of replicas to which the autoscaler can scale up. It cannot be less that minReplicas.
-    #[serde(rename = "maxReplicas", default)]
     pub max_replicas: i32,
     /// metrics contains the specifications for which to use to calculate the desired replica count (the maximum replica count across all metrics will be used).  The desired replica count is calculated multiplying the ratio between the target value and the current value by the current number of pods.  Ergo, metrics used must decrease as the pod count is increased, and vice-versa.  See the individual metric source types for more information about how each type of metric must respond. If not set, the default metric will be set to 80% average CPU utilization.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub metrics: Option<Vec<crate::autoscaling_v2::MetricSpec>>,
     /// minReplicas is the lower limit for the number of replicas to which the autoscaler can scale down.  It defaults to 1 pod.  minReplicas is allowed to be 0 if the alpha feature gate HPAScaleToZero is enabled and at least one Object or External metric is configured.  Scaling is active as long as at least one metric value is available.
-    #[serde(
-        rename = "minReplicas",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub min_replicas: Option<i32>,
     /// scaleTargetRef points to the target resource to scale, and is used to the pods for which metrics should be collected, as well as to actually change the replica count.
-    #[serde(rename = "scaleTargetRef", default)]
     pub scale_target_ref: crate::autoscaling_v2::CrossVersionObjectReference,
+}
+impl ::serde::Serialize for HorizontalPodAutoscalerSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "HorizontalPodAutoscalerSpec",
+                encode::count(
+                    2,
+                    &[
+                        self.behavior.is_some(),
+                        self.metrics.is_some(),
+                        self.min_replicas.is_some(),
+                    ],
+                ),
+            )
+            .optional("behavior", &self.behavior)
+            .field("maxReplicas", &self.max_replicas)
+            .optional("metrics", &self.metrics)
+            .optional("minReplicas", &self.min_replicas)
+            .field("scaleTargetRef", &self.scale_target_ref)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for HorizontalPodAutoscalerSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for HorizontalPodAutoscalerSpec {
+    const EXPECTING: &'static str = "struct HorizontalPodAutoscalerSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "behavior" => ::std::option::Option::Some(0),
+            "maxReplicas" => ::std::option::Option::Some(1),
+            "metrics" => ::std::option::Option::Some(2),
+            "minReplicas" => ::std::option::Option::Some(3),
+            "scaleTargetRef" => ::std::option::Option::Some(4),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.behavior),
+            1 => decode::required(map, &mut self.max_replicas),
+            2 => decode::optional_vec(map, &mut self.metrics),
+            3 => decode::optional(map, &mut self.min_replicas),
+            4 => decode::required(map, &mut self.scale_target_ref),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,45 +3,86 @@
 /// HorizontalPodAutoscalerStatus describes the current status of a horizontal pod autoscaler.
 ///
 /// From the definition `io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HorizontalPodAutoscalerStatus {
     /// conditions is the set of conditions required for this autoscaler to scale its target, and indicates whether or not those conditions are met.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub conditions: Option<Vec<crate::autoscaling_v2::HorizontalPodAutoscalerCondition>>,
     /// currentMetrics is the last read state of the metrics used by this autoscaler.
-    #[serde(
-        rename = "currentMetrics",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub current_metrics: Option<Vec<crate::autoscaling_v2::MetricStatus>>,
     /// currentReplicas is current number of replicas of pods managed by this autoscaler, as last seen by the autoscaler.
-    #[serde(
-        rename = "currentReplicas",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub current_replicas: Option<i32>,
     /// desiredReplicas is the desired number of replicas of pods managed by this autoscaler, as last calculated by the autoscaler.
-    #[serde(rename = "desiredReplicas", default)]
     pub desired_replicas: i32,
     /// lastScaleTime is the last time the HorizontalPodAutoscaler scaled the number of pods, used by the autoscaler to control how often the number of pods is changed.
-    #[serde(
-        rename = "lastScaleTime",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub last_scale_time: Option<::kubegen_runtime::Time>,
     /// observedGeneration is the most recent generation observed by this autoscaler.
-    #[serde(
-        rename = "observedGeneration",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub observed_generation: Option<i64>,
+}
+impl ::serde::Serialize for HorizontalPodAutoscalerStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "HorizontalPodAutoscalerStatus",
+                encode::count(
+                    1,
+                    &[
+                        self.conditions.is_some(),
+                        self.current_metrics.is_some(),
+                        self.current_replicas.is_some(),
+                        self.last_scale_time.is_some(),
+                        self.observed_generation.is_some(),
+                    ],
+                ),
+            )
+            .optional("conditions", &self.conditions)
+            .optional("currentMetrics", &self.current_metrics)
+            .optional("currentReplicas", &self.current_replicas)
+            .field("desiredReplicas", &self.desired_replicas)
+            .optional("lastScaleTime", &self.last_scale_time)
+            .optional("observedGeneration", &self.observed_generation)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for HorizontalPodAutoscalerStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for HorizontalPodAutoscalerStatus {
+    const EXPECTING: &'static str = "struct HorizontalPodAutoscalerStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "conditions" => ::std::option::Option::Some(0),
+            "currentMetrics" => ::std::option::Option::Some(1),
+            "currentReplicas" => ::std::option::Option::Some(2),
+            "desiredReplicas" => ::std::option::Option::Some(3),
+            "lastScaleTime" => ::std::option::Option::Some(4),
+            "observedGeneration" => ::std::option::Option::Some(5),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.conditions),
+            1 => decode::optional_vec(map, &mut self.current_metrics),
+            2 => decode::optional(map, &mut self.current_replicas),
+            3 => decode::required(map, &mut self.desired_replicas),
+            4 => decode::optional(map, &mut self.last_scale_time),
+            5 => decode::optional(map, &mut self.observed_generation),
+            _ => decode::skip(map),
+        }
+    }
 }

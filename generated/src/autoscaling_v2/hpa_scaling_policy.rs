@@ -3,15 +3,57 @@
 /// HPAScalingPolicy is a single policy which must hold true for a specified past interval.
 ///
 /// From the definition `io.k8s.api.autoscaling.v2.HPAScalingPolicy`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HPAScalingPolicy {
     /// periodSeconds specifies the window of time for which the policy should hold true. PeriodSeconds must be greater than zero and less than or equal to 1800 (30 min).
-    #[serde(rename = "periodSeconds", default)]
     pub period_seconds: i32,
     /// type is used to specify the scaling policy.
-    #[serde(rename = "type", default)]
     pub type_: ::kubegen_runtime::Str,
     /// value contains the amount of change which is permitted by the policy. It must be greater than zero
-    #[serde(default)]
     pub value: i32,
+}
+impl ::serde::Serialize for HPAScalingPolicy {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(serializer, "HPAScalingPolicy", encode::count(3, &[]))
+            .field("periodSeconds", &self.period_seconds)
+            .field("type", &self.type_)
+            .field("value", &self.value)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for HPAScalingPolicy {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for HPAScalingPolicy {
+    const EXPECTING: &'static str = "struct HPAScalingPolicy";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "periodSeconds" => ::std::option::Option::Some(0),
+            "type" => ::std::option::Option::Some(1),
+            "value" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.period_seconds),
+            1 => decode::required(map, &mut self.type_),
+            2 => decode::required(map, &mut self.value),
+            _ => decode::skip(map),
+        }
+    }
 }

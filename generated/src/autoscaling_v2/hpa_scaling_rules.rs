@@ -7,34 +7,78 @@
 /// The tolerance is applied to the metric values and prevents scaling too eagerly for small metric variations. (Note that setting a tolerance requires the beta HPAConfigurableTolerance feature gate to be enabled.)
 ///
 /// From the definition `io.k8s.api.autoscaling.v2.HPAScalingRules`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HPAScalingRules {
     /// policies is a list of potential scaling polices which can be used during scaling. If not set, use the default values: - For scale up: allow doubling the number of pods, or an absolute change of 4 pods in a 15s window. - For scale down: allow all pods to be removed in a 15s window.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub policies: Option<Vec<crate::autoscaling_v2::HPAScalingPolicy>>,
     /// selectPolicy is used to specify which policy should be used. If not set, the default value Max is used.
-    #[serde(
-        rename = "selectPolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub select_policy: Option<::kubegen_runtime::Str>,
     /// stabilizationWindowSeconds is the number of seconds for which past recommendations should be considered while scaling up or scaling down. StabilizationWindowSeconds must be greater than or equal to zero and less than or equal to 3600 (one hour). If not set, use the default values: - For scale up: 0 (i.e. no stabilization is done). - For scale down: 300 (i.e. the stabilization window is 300 seconds long).
-    #[serde(
-        rename = "stabilizationWindowSeconds",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub stabilization_window_seconds: Option<i32>,
     /// tolerance is the tolerance on the ratio between the current and desired metric value under which no updates are made to the desired number of replicas (e.g. 0.01 for 1%). Must be greater than or equal to zero. If not set, the default cluster-wide tolerance is applied (by default 10%).
     ///
     /// For example, if autoscaling is configured with a memory consumption target of 100Mi, and scale-down and scale-up tolerances of 5% and 1% respectively, scaling will be triggered when the actual consumption falls below 95Mi or exceeds 101Mi.
     ///
     /// This is an beta field and requires the HPAConfigurableTolerance feature gate to be enabled.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub tolerance: Option<::kubegen_runtime::Quantity>,
+}
+impl ::serde::Serialize for HPAScalingRules {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "HPAScalingRules",
+                encode::count(
+                    0,
+                    &[
+                        self.policies.is_some(),
+                        self.select_policy.is_some(),
+                        self.stabilization_window_seconds.is_some(),
+                        self.tolerance.is_some(),
+                    ],
+                ),
+            )
+            .optional("policies", &self.policies)
+            .optional("selectPolicy", &self.select_policy)
+            .optional("stabilizationWindowSeconds", &self.stabilization_window_seconds)
+            .optional("tolerance", &self.tolerance)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for HPAScalingRules {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for HPAScalingRules {
+    const EXPECTING: &'static str = "struct HPAScalingRules";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "policies" => ::std::option::Option::Some(0),
+            "selectPolicy" => ::std::option::Option::Some(1),
+            "stabilizationWindowSeconds" => ::std::option::Option::Some(2),
+            "tolerance" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.policies),
+            1 => decode::optional(map, &mut self.select_policy),
+            2 => decode::optional(map, &mut self.stabilization_window_seconds),
+            3 => decode::optional(map, &mut self.tolerance),
+            _ => decode::skip(map),
+        }
+    }
 }

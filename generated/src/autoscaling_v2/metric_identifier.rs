@@ -3,12 +3,56 @@
 /// MetricIdentifier defines the name and optionally selector for a metric
 ///
 /// From the definition `io.k8s.api.autoscaling.v2.MetricIdentifier`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct MetricIdentifier {
     /// name is the name of the given metric
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
     /// selector is the string-encoded form of a standard kubernetes label selector for the given metric When set, it is passed as an additional parameter to the metrics server for more specific metrics scoping. When unset, just the metricName will be used to gather metrics.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub selector: Option<Box<crate::meta_v1::LabelSelector>>,
+}
+impl ::serde::Serialize for MetricIdentifier {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "MetricIdentifier",
+                encode::count(1, &[self.selector.is_some()]),
+            )
+            .field("name", &self.name)
+            .optional("selector", &self.selector)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for MetricIdentifier {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for MetricIdentifier {
+    const EXPECTING: &'static str = "struct MetricIdentifier";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "name" => ::std::option::Option::Some(0),
+            "selector" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.name),
+            1 => decode::optional(map, &mut self.selector),
+            _ => decode::skip(map),
+        }
+    }
 }

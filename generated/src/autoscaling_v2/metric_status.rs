@@ -3,30 +3,87 @@
 /// MetricStatus describes the last-read state of a single metric.
 ///
 /// From the definition `io.k8s.api.autoscaling.v2.MetricStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct MetricStatus {
     /// container resource refers to a resource metric (such as those specified in requests and limits) known to Kubernetes describing a single container in each pod in the current scale target (e.g. CPU or memory). Such metrics are built in to Kubernetes, and have special scaling options on top of those available to normal per-pod metrics using the "pods" source.
-    #[serde(
-        rename = "containerResource",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub container_resource: Option<
         Box<crate::autoscaling_v2::ContainerResourceMetricStatus>,
     >,
     /// external refers to a global metric that is not associated with any Kubernetes object. It allows autoscaling based on information coming from components running outside of cluster (for example length of queue in cloud messaging service, or QPS from loadbalancer running outside of cluster).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub external: Option<Box<crate::autoscaling_v2::ExternalMetricStatus>>,
     /// object refers to a metric describing a single kubernetes object (for example, hits-per-second on an Ingress object).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub object: Option<Box<crate::autoscaling_v2::ObjectMetricStatus>>,
     /// pods refers to a metric describing each pod in the current scale target (for example, transactions-processed-per-second).  The values will be averaged together before being compared to the target value.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub pods: Option<Box<crate::autoscaling_v2::PodsMetricStatus>>,
     /// resource refers to a resource metric (such as those specified in requests and limits) known to Kubernetes describing each pod in the current scale target (e.g. CPU or memory). Such metrics are built in to Kubernetes, and have special scaling options on top of those available to normal per-pod metrics using the "pods" source.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub resource: Option<Box<crate::autoscaling_v2::ResourceMetricStatus>>,
     /// type is the type of metric source.  It will be one of "ContainerResource", "External", "Object", "Pods" or "Resource", each corresponds to a matching field in the object.
-    #[serde(rename = "type", default)]
     pub type_: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for MetricStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "MetricStatus",
+                encode::count(
+                    1,
+                    &[
+                        self.container_resource.is_some(),
+                        self.external.is_some(),
+                        self.object.is_some(),
+                        self.pods.is_some(),
+                        self.resource.is_some(),
+                    ],
+                ),
+            )
+            .optional("containerResource", &self.container_resource)
+            .optional("external", &self.external)
+            .optional("object", &self.object)
+            .optional("pods", &self.pods)
+            .optional("resource", &self.resource)
+            .field("type", &self.type_)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for MetricStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for MetricStatus {
+    const EXPECTING: &'static str = "struct MetricStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "containerResource" => ::std::option::Option::Some(0),
+            "external" => ::std::option::Option::Some(1),
+            "object" => ::std::option::Option::Some(2),
+            "pods" => ::std::option::Option::Some(3),
+            "resource" => ::std::option::Option::Some(4),
+            "type" => ::std::option::Option::Some(5),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.container_resource),
+            1 => decode::optional(map, &mut self.external),
+            2 => decode::optional(map, &mut self.object),
+            3 => decode::optional(map, &mut self.pods),
+            4 => decode::optional(map, &mut self.resource),
+            5 => decode::required(map, &mut self.type_),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,26 +3,73 @@
 /// MetricTarget defines the target value, average value, or average utilization of a specific metric
 ///
 /// From the definition `io.k8s.api.autoscaling.v2.MetricTarget`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct MetricTarget {
     /// averageUtilization is the target value of the average of the resource metric across all relevant pods, represented as a percentage of the requested value of the resource for the pods. Currently only valid for Resource metric source type
-    #[serde(
-        rename = "averageUtilization",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub average_utilization: Option<i32>,
     /// averageValue is the target value of the average of the metric across all relevant pods (as a quantity)
-    #[serde(
-        rename = "averageValue",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub average_value: Option<::kubegen_runtime::Quantity>,
     /// type represents whether the metric type is Utilization, Value, or AverageValue
-    #[serde(rename = "type", default)]
     pub type_: ::kubegen_runtime::Str,
     /// value is the target value of the metric (as a quantity).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub value: Option<::kubegen_runtime::Quantity>,
+}
+impl ::serde::Serialize for MetricTarget {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "MetricTarget",
+                encode::count(
+                    1,
+                    &[
+                        self.average_utilization.is_some(),
+                        self.average_value.is_some(),
+                        self.value.is_some(),
+                    ],
+                ),
+            )
+            .optional("averageUtilization", &self.average_utilization)
+            .optional("averageValue", &self.average_value)
+            .field("type", &self.type_)
+            .optional("value", &self.value)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for MetricTarget {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for MetricTarget {
+    const EXPECTING: &'static str = "struct MetricTarget";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "averageUtilization" => ::std::option::Option::Some(0),
+            "averageValue" => ::std::option::Option::Some(1),
+            "type" => ::std::option::Option::Some(2),
+            "value" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.average_utilization),
+            1 => decode::optional(map, &mut self.average_value),
+            2 => decode::required(map, &mut self.type_),
+            3 => decode::optional(map, &mut self.value),
+            _ => decode::skip(map),
+        }
+    }
 }

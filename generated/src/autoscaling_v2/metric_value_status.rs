@@ -3,23 +3,68 @@
 /// MetricValueStatus holds the current value for a metric
 ///
 /// From the definition `io.k8s.api.autoscaling.v2.MetricValueStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct MetricValueStatus {
     /// currentAverageUtilization is the current value of the average of the resource metric across all relevant pods, represented as a percentage of the requested value of the resource for the pods.
-    #[serde(
-        rename = "averageUtilization",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub average_utilization: Option<i32>,
     /// averageValue is the current value of the average of the metric across all relevant pods (as a quantity)
-    #[serde(
-        rename = "averageValue",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub average_value: Option<::kubegen_runtime::Quantity>,
     /// value is the current value of the metric (as a quantity).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub value: Option<::kubegen_runtime::Quantity>,
+}
+impl ::serde::Serialize for MetricValueStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "MetricValueStatus",
+                encode::count(
+                    0,
+                    &[
+                        self.average_utilization.is_some(),
+                        self.average_value.is_some(),
+                        self.value.is_some(),
+                    ],
+                ),
+            )
+            .optional("averageUtilization", &self.average_utilization)
+            .optional("averageValue", &self.average_value)
+            .optional("value", &self.value)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for MetricValueStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for MetricValueStatus {
+    const EXPECTING: &'static str = "struct MetricValueStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "averageUtilization" => ::std::option::Option::Some(0),
+            "averageValue" => ::std::option::Option::Some(1),
+            "value" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.average_utilization),
+            1 => decode::optional(map, &mut self.average_value),
+            2 => decode::optional(map, &mut self.value),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,15 +3,61 @@
 /// ObjectMetricSource indicates how to scale on a metric describing a kubernetes object (for example, hits-per-second on an Ingress object).
 ///
 /// From the definition `io.k8s.api.autoscaling.v2.ObjectMetricSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ObjectMetricSource {
     /// describedObject specifies the descriptions of a object,such as kind,name apiVersion
-    #[serde(rename = "describedObject", default)]
     pub described_object: crate::autoscaling_v2::CrossVersionObjectReference,
     /// metric identifies the target metric by name and selector
-    #[serde(default)]
     pub metric: crate::autoscaling_v2::MetricIdentifier,
     /// target specifies the target value for the given metric
-    #[serde(default)]
     pub target: crate::autoscaling_v2::MetricTarget,
+}
+impl ::serde::Serialize for ObjectMetricSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ObjectMetricSource",
+                encode::count(3, &[]),
+            )
+            .field("describedObject", &self.described_object)
+            .field("metric", &self.metric)
+            .field("target", &self.target)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ObjectMetricSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ObjectMetricSource {
+    const EXPECTING: &'static str = "struct ObjectMetricSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "describedObject" => ::std::option::Option::Some(0),
+            "metric" => ::std::option::Option::Some(1),
+            "target" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.described_object),
+            1 => decode::required(map, &mut self.metric),
+            2 => decode::required(map, &mut self.target),
+            _ => decode::skip(map),
+        }
+    }
 }

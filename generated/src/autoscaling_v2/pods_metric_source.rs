@@ -3,12 +3,52 @@
 /// PodsMetricSource indicates how to scale on a metric describing each pod in the current scale target (for example, transactions-processed-per-second). The values will be averaged together before being compared to the target value.
 ///
 /// From the definition `io.k8s.api.autoscaling.v2.PodsMetricSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodsMetricSource {
     /// metric identifies the target metric by name and selector
-    #[serde(default)]
     pub metric: crate::autoscaling_v2::MetricIdentifier,
     /// target specifies the target value for the given metric
-    #[serde(default)]
     pub target: crate::autoscaling_v2::MetricTarget,
+}
+impl ::serde::Serialize for PodsMetricSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(serializer, "PodsMetricSource", encode::count(2, &[]))
+            .field("metric", &self.metric)
+            .field("target", &self.target)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PodsMetricSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for PodsMetricSource {
+    const EXPECTING: &'static str = "struct PodsMetricSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "metric" => ::std::option::Option::Some(0),
+            "target" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.metric),
+            1 => decode::required(map, &mut self.target),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,12 +3,52 @@
 /// PodsMetricStatus indicates the current value of a metric describing each pod in the current scale target (for example, transactions-processed-per-second).
 ///
 /// From the definition `io.k8s.api.autoscaling.v2.PodsMetricStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodsMetricStatus {
     /// current contains the current value for the given metric
-    #[serde(default)]
     pub current: crate::autoscaling_v2::MetricValueStatus,
     /// metric identifies the target metric by name and selector
-    #[serde(default)]
     pub metric: crate::autoscaling_v2::MetricIdentifier,
+}
+impl ::serde::Serialize for PodsMetricStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(serializer, "PodsMetricStatus", encode::count(2, &[]))
+            .field("current", &self.current)
+            .field("metric", &self.metric)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PodsMetricStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for PodsMetricStatus {
+    const EXPECTING: &'static str = "struct PodsMetricStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "current" => ::std::option::Option::Some(0),
+            "metric" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.current),
+            1 => decode::required(map, &mut self.metric),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,12 +3,56 @@
 /// ResourceMetricSource indicates how to scale on a resource metric known to Kubernetes, as specified in requests and limits, describing each pod in the current scale target (e.g. CPU or memory).  The values will be averaged together before being compared to the target.  Such metrics are built in to Kubernetes, and have special scaling options on top of those available to normal per-pod metrics using the "pods" source.  Only one "target" type should be set.
 ///
 /// From the definition `io.k8s.api.autoscaling.v2.ResourceMetricSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceMetricSource {
     /// name is the name of the resource in question.
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
     /// target specifies the target value for the given metric
-    #[serde(default)]
     pub target: crate::autoscaling_v2::MetricTarget,
+}
+impl ::serde::Serialize for ResourceMetricSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ResourceMetricSource",
+                encode::count(2, &[]),
+            )
+            .field("name", &self.name)
+            .field("target", &self.target)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ResourceMetricSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceMetricSource {
+    const EXPECTING: &'static str = "struct ResourceMetricSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "name" => ::std::option::Option::Some(0),
+            "target" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.name),
+            1 => decode::required(map, &mut self.target),
+            _ => decode::skip(map),
+        }
+    }
 }

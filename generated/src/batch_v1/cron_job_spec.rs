@@ -3,52 +3,98 @@
 /// CronJobSpec describes how the job execution will look like and when it will actually run.
 ///
 /// From the definition `io.k8s.api.batch.v1.CronJobSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CronJobSpec {
     /// Specifies how to treat concurrent executions of a Job. Valid values are:
     ///
     /// - "Allow" (default): allows CronJobs to run concurrently; - "Forbid": forbids concurrent runs, skipping next run if previous run hasn't finished yet; - "Replace": cancels currently running job and replaces it with a new one
-    #[serde(
-        rename = "concurrencyPolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub concurrency_policy: Option<::kubegen_runtime::Str>,
     /// The number of failed finished jobs to retain. Value must be non-negative integer. Defaults to 1.
-    #[serde(
-        rename = "failedJobsHistoryLimit",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub failed_jobs_history_limit: Option<i32>,
     /// Specifies the job that will be created when executing a CronJob.
-    #[serde(rename = "jobTemplate", default)]
     pub job_template: crate::batch_v1::JobTemplateSpec,
     /// The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.
-    #[serde(default)]
     pub schedule: ::kubegen_runtime::Str,
     /// Optional deadline in seconds for starting the job if it misses scheduled time for any reason.  Missed jobs executions will be counted as failed ones.
-    #[serde(
-        rename = "startingDeadlineSeconds",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub starting_deadline_seconds: Option<i64>,
     /// The number of successful finished jobs to retain. Value must be non-negative integer. Defaults to 3.
-    #[serde(
-        rename = "successfulJobsHistoryLimit",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub successful_jobs_history_limit: Option<i32>,
     /// This flag tells the controller to suspend subsequent executions, it does not apply to already started executions.  Defaults to false.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub suspend: Option<bool>,
     /// The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones. If not specified, this will default to the time zone of the kube-controller-manager process. The set of valid time zone names and the time zone offset is loaded from the system-wide time zone database by the API server during CronJob validation and the controller manager during execution. If no system-wide time zone database can be found a bundled version of the database is used instead. If the time zone name becomes invalid during the lifetime of a CronJob or due to a change in host configuration, the controller will stop creating new new Jobs and will create a system event with the reason UnknownTimeZone. More information can be found in https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/#time-zones
-    #[serde(
-        rename = "timeZone",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub time_zone: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for CronJobSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CronJobSpec",
+                encode::count(
+                    2,
+                    &[
+                        self.concurrency_policy.is_some(),
+                        self.failed_jobs_history_limit.is_some(),
+                        self.starting_deadline_seconds.is_some(),
+                        self.successful_jobs_history_limit.is_some(),
+                        self.suspend.is_some(),
+                        self.time_zone.is_some(),
+                    ],
+                ),
+            )
+            .optional("concurrencyPolicy", &self.concurrency_policy)
+            .optional("failedJobsHistoryLimit", &self.failed_jobs_history_limit)
+            .field("jobTemplate", &self.job_template)
+            .field("schedule", &self.schedule)
+            .optional("startingDeadlineSeconds", &self.starting_deadline_seconds)
+            .optional("successfulJobsHistoryLimit", &self.successful_jobs_history_limit)
+            .optional("suspend", &self.suspend)
+            .optional("timeZone", &self.time_zone)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CronJobSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for CronJobSpec {
+    const EXPECTING: &'static str = "struct CronJobSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "concurrencyPolicy" => ::std::option::Option::Some(0),
+            "failedJobsHistoryLimit" => ::std::option::Option::Some(1),
+            "jobTemplate" => ::std::option::Option::Some(2),
+            "schedule" => ::std::option::Option::Some(3),
+            "startingDeadlineSeconds" => ::std::option::Option::Some(4),
+            "successfulJobsHistoryLimit" => ::std::option::Option::Some(5),
+            "suspend" => ::std::option::Option::Some(6),
+            "timeZone" => ::std::option::Option::Some(7),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.concurrency_policy),
+            1 => decode::optional(map, &mut self.failed_jobs_history_limit),
+            2 => decode::required(map, &mut self.job_template),
+            3 => decode::required(map, &mut self.schedule),
+            4 => decode::optional(map, &mut self.starting_deadline_seconds),
+            5 => decode::optional(map, &mut self.successful_jobs_history_limit),
+            6 => decode::optional(map, &mut self.suspend),
+            7 => decode::optional(map, &mut self.time_zone),
+            _ => decode::skip(map),
+        }
+    }
 }

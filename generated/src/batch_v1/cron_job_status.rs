@@ -3,27 +3,68 @@
 /// CronJobStatus represents the current state of a cron job.
 ///
 /// From the definition `io.k8s.api.batch.v1.CronJobStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CronJobStatus {
     /// A list of pointers to currently running jobs.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub active: Option<Vec<crate::core_v1::ObjectReference>>,
     /// Information when was the last time the job was successfully scheduled.
-    #[serde(
-        rename = "lastScheduleTime",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub last_schedule_time: Option<::kubegen_runtime::Time>,
     /// Information when was the last time the job successfully completed.
-    #[serde(
-        rename = "lastSuccessfulTime",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub last_successful_time: Option<::kubegen_runtime::Time>,
+}
+impl ::serde::Serialize for CronJobStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CronJobStatus",
+                encode::count(
+                    0,
+                    &[
+                        self.active.is_some(),
+                        self.last_schedule_time.is_some(),
+                        self.last_successful_time.is_some(),
+                    ],
+                ),
+            )
+            .optional("active", &self.active)
+            .optional("lastScheduleTime", &self.last_schedule_time)
+            .optional("lastSuccessfulTime", &self.last_successful_time)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CronJobStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for CronJobStatus {
+    const EXPECTING: &'static str = "struct CronJobStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "active" => ::std::option::Option::Some(0),
+            "lastScheduleTime" => ::std::option::Option::Some(1),
+            "lastSuccessfulTime" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.active),
+            1 => decode::optional(map, &mut self.last_schedule_time),
+            2 => decode::optional(map, &mut self.last_successful_time),
+            _ => decode::skip(map),
+        }
+    }
 }

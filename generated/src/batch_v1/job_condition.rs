@@ -3,32 +3,84 @@
 /// JobCondition describes current state of a job.
 ///
 /// From the definition `io.k8s.api.batch.v1.JobCondition`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct JobCondition {
     /// Last time the condition was checked.
-    #[serde(
-        rename = "lastProbeTime",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub last_probe_time: Option<::kubegen_runtime::Time>,
     /// Last time the condition transit from one status to another.
-    #[serde(
-        rename = "lastTransitionTime",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub last_transition_time: Option<::kubegen_runtime::Time>,
     /// Human readable message indicating details about last transition.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub message: Option<::kubegen_runtime::Str>,
     /// (brief) reason for the condition's last transition.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reason: Option<::kubegen_runtime::Str>,
     /// Status of the condition, one of True, False, Unknown.
-    #[serde(default)]
     pub status: ::kubegen_runtime::Str,
     /// Type of job condition, Complete or Failed.
-    #[serde(rename = "type", default)]
     pub type_: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for JobCondition {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "JobCondition",
+                encode::count(
+                    2,
+                    &[
+                        self.last_probe_time.is_some(),
+                        self.last_transition_time.is_some(),
+                        self.message.is_some(),
+                        self.reason.is_some(),
+                    ],
+                ),
+            )
+            .optional("lastProbeTime", &self.last_probe_time)
+            .optional("lastTransitionTime", &self.last_transition_time)
+            .optional("message", &self.message)
+            .optional("reason", &self.reason)
+            .field("status", &self.status)
+            .field("type", &self.type_)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for JobCondition {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for JobCondition {
+    const EXPECTING: &'static str = "struct JobCondition";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "lastProbeTime" => ::std::option::Option::Some(0),
+            "lastTransitionTime" => ::std::option::Option::Some(1),
+            "message" => ::std::option::Option::Some(2),
+            "reason" => ::std::option::Option::Some(3),
+            "status" => ::std::option::Option::Some(4),
+            "type" => ::std::option::Option::Some(5),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.last_probe_time),
+            1 => decode::optional(map, &mut self.last_transition_time),
+            2 => decode::optional(map, &mut self.message),
+            3 => decode::optional(map, &mut self.reason),
+            4 => decode::required(map, &mut self.status),
+            5 => decode::required(map, &mut self.type_),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,28 +3,13 @@
 /// JobSpec describes how the job execution will look like.
 ///
 /// From the definition `io.k8s.api.batch.v1.JobSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct JobSpec {
     /// Specifies the duration in seconds relative to the startTime that the job may be continuously active before the system tries to terminate it; value must be positive integer. If a Job is suspended (at creation or through an update), this timer will effectively be stopped and reset when the Job is resumed again.
-    #[serde(
-        rename = "activeDeadlineSeconds",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub active_deadline_seconds: Option<i64>,
     /// Specifies the number of retries before marking this job failed. Defaults to 6, unless backoffLimitPerIndex (only Indexed Job) is specified. When backoffLimitPerIndex is specified, backoffLimit defaults to 2147483647.
-    #[serde(
-        rename = "backoffLimit",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub backoff_limit: Option<i32>,
     /// Specifies the limit for the number of retries within an index before marking this index as failed. When enabled the number of failures per index is kept in the pod's batch.kubernetes.io/job-index-failure-count annotation. It can only be set when Job's completionMode=Indexed, and the Pod's restart policy is Never. The field is immutable.
-    #[serde(
-        rename = "backoffLimitPerIndex",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub backoff_limit_per_index: Option<i32>,
     /// completionMode specifies how Pod completions are tracked. It can be `NonIndexed` (default) or `Indexed`.
     ///
@@ -33,45 +18,18 @@ pub struct JobSpec {
     /// `Indexed` means that the Pods of a Job get an associated completion index from 0 to (.spec.completions - 1), available in the annotation batch.kubernetes.io/job-completion-index. The Job is considered complete when there is one successfully completed Pod for each index. When value is `Indexed`, .spec.completions must be specified and `.spec.parallelism` must be less than or equal to 10^5. In addition, The Pod name takes the form `$(job-name)-$(index)-$(random-string)`, the Pod hostname takes the form `$(job-name)-$(index)`.
     ///
     /// More completion modes can be added in the future. If the Job controller observes a mode that it doesn't recognize, which is possible during upgrades due to version skew, the controller skips updates for the Job.
-    #[serde(
-        rename = "completionMode",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub completion_mode: Option<::kubegen_runtime::Str>,
     /// Specifies the desired number of successfully finished pods the job should be run with.  Setting to null means that the success of any pod signals the success of all pods, and allows parallelism to have any positive value.  Setting to 1 means that parallelism is limited to 1 and the success of that pod signals the success of the job. More info: https://kubernetes.io/docs/concepts/workloads/controllers/jobs-run-to-completion/
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub completions: Option<i32>,
     /// ManagedBy field indicates the controller that manages a Job. The k8s Job controller reconciles jobs which don't have this field at all or the field value is the reserved string `kubernetes.io/job-controller`, but skips reconciling Jobs with a custom value for this field. The value must be a valid domain-prefixed path (e.g. acme.io/foo) - all characters before the first "/" must be a valid subdomain as defined by RFC 1123. All characters trailing the first "/" must be valid HTTP Path characters as defined by RFC 3986. The value cannot exceed 63 characters. This field is immutable.
-    #[serde(
-        rename = "managedBy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub managed_by: Option<::kubegen_runtime::Str>,
     /// manualSelector controls generation of pod labels and pod selectors. Leave `manualSelector` unset unless you are certain what you are doing. When false or unset, the system pick labels unique to this job and appends those labels to the pod template.  When true, the user is responsible for picking unique labels and specifying the selector.  Failure to pick a unique label may cause this and other jobs to not function correctly.  However, You may see `manualSelector=true` in jobs that were created with the old `extensions/v1beta1` API. More info: https://kubernetes.io/docs/concepts/workloads/controllers/jobs-run-to-completion/#specifying-your-own-pod-selector
-    #[serde(
-        rename = "manualSelector",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub manual_selector: Option<bool>,
     /// Specifies the maximal number of failed indexes before marking the Job as failed, when backoffLimitPerIndex is set. Once the number of failed indexes exceeds this number the entire Job is marked as Failed and its execution is terminated. When left as null the job continues execution of all of its indexes and is marked with the `Complete` Job condition. It can only be specified when backoffLimitPerIndex is set. It can be null or up to completions. It is required and must be less than or equal to 10^4 when is completions greater than 10^5.
-    #[serde(
-        rename = "maxFailedIndexes",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub max_failed_indexes: Option<i32>,
     /// Specifies the maximum desired number of pods the job should run at any given time. The actual number of pods running in steady state will be less than this number when ((.spec.completions - .status.successful) < .spec.parallelism), i.e. when the work left to do is less than max parallelism. More info: https://kubernetes.io/docs/concepts/workloads/controllers/jobs-run-to-completion/
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub parallelism: Option<i32>,
     /// Specifies the policy of handling failed pods. In particular, it allows to specify the set of actions and conditions which need to be satisfied to take the associated action. If empty, the default behaviour applies - the counter of failed pods, represented by the jobs's .status.failed field, is incremented and it is checked against the backoffLimit. This field cannot be used in combination with restartPolicy=OnFailure.
-    #[serde(
-        rename = "podFailurePolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub pod_failure_policy: Option<crate::batch_v1::PodFailurePolicy>,
     /// podReplacementPolicy specifies when to create replacement Pods. Possible values are: - TerminatingOrFailed means that we recreate pods
     ///   when they are terminating (has a metadata.deletionTimestamp) or failed.
@@ -79,33 +37,122 @@ pub struct JobSpec {
     ///   Failed or Succeeded) before creating a replacement Pod.
     ///
     /// When using podFailurePolicy, Failed is the the only allowed value. TerminatingOrFailed and Failed are allowed values when podFailurePolicy is not in use.
-    #[serde(
-        rename = "podReplacementPolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub pod_replacement_policy: Option<::kubegen_runtime::Str>,
     /// A label query over pods that should match the pod count. Normally, the system sets this field for you. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub selector: Option<Box<crate::meta_v1::LabelSelector>>,
     /// successPolicy specifies the policy when the Job can be declared as succeeded. If empty, the default behavior applies - the Job is declared as succeeded only when the number of succeeded pods equals to the completions. When the field is specified, it must be immutable and works only for the Indexed Jobs. Once the Job meets the SuccessPolicy, the lingering pods are terminated.
-    #[serde(
-        rename = "successPolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub success_policy: Option<crate::batch_v1::SuccessPolicy>,
     /// suspend specifies whether the Job controller should create Pods or not. If a Job is created with suspend set to true, no Pods are created by the Job controller. If a Job is suspended after creation (i.e. the flag goes from false to true), the Job controller will delete all active Pods associated with this Job. Users must design their workload to gracefully handle this. Suspending a Job will reset the StartTime field of the Job, effectively resetting the ActiveDeadlineSeconds timer too. Defaults to false.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub suspend: Option<bool>,
     /// Describes the pod that will be created when executing a job. The only allowed template.spec.restartPolicy values are "Never" or "OnFailure". More info: https://kubernetes.io/docs/concepts/workloads/controllers/jobs-run-to-completion/
-    #[serde(default)]
     pub template: crate::core_v1::PodTemplateSpec,
     /// ttlSecondsAfterFinished limits the lifetime of a Job that has finished execution (either Complete or Failed). If this field is set, ttlSecondsAfterFinished after the Job finishes, it is eligible to be automatically deleted. When the Job is being deleted, its lifecycle guarantees (e.g. finalizers) will be honored. If this field is unset, the Job won't be automatically deleted. If this field is set to zero, the Job becomes eligible to be deleted immediately after it finishes.
-    #[serde(
-        rename = "ttlSecondsAfterFinished",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub ttl_seconds_after_finished: Option<i32>,
+}
+impl ::serde::Serialize for JobSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "JobSpec",
+                encode::count(
+                    1,
+                    &[
+                        self.active_deadline_seconds.is_some(),
+                        self.backoff_limit.is_some(),
+                        self.backoff_limit_per_index.is_some(),
+                        self.completion_mode.is_some(),
+                        self.completions.is_some(),
+                        self.managed_by.is_some(),
+                        self.manual_selector.is_some(),
+                        self.max_failed_indexes.is_some(),
+                        self.parallelism.is_some(),
+                        self.pod_failure_policy.is_some(),
+                        self.pod_replacement_policy.is_some(),
+                        self.selector.is_some(),
+                        self.success_policy.is_some(),
+                        self.suspend.is_some(),
+                        self.ttl_seconds_after_finished.is_some(),
+                    ],
+                ),
+            )
+            .optional("activeDeadlineSeconds", &self.active_deadline_seconds)
+            .optional("backoffLimit", &self.backoff_limit)
+            .optional("backoffLimitPerIndex", &self.backoff_limit_per_index)
+            .optional("completionMode", &self.completion_mode)
+            .optional("completions", &self.completions)
+            .optional("managedBy", &self.managed_by)
+            .optional("manualSelector", &self.manual_selector)
+            .optional("maxFailedIndexes", &self.max_failed_indexes)
+            .optional("parallelism", &self.parallelism)
+            .optional("podFailurePolicy", &self.pod_failure_policy)
+            .optional("podReplacementPolicy", &self.pod_replacement_policy)
+            .optional("selector", &self.selector)
+            .optional("successPolicy", &self.success_policy)
+            .optional("suspend", &self.suspend)
+            .field("template", &self.template)
+            .optional("ttlSecondsAfterFinished", &self.ttl_seconds_after_finished)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for JobSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for JobSpec {
+    const EXPECTING: &'static str = "struct JobSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "activeDeadlineSeconds" => ::std::option::Option::Some(0),
+            "backoffLimit" => ::std::option::Option::Some(1),
+            "backoffLimitPerIndex" => ::std::option::Option::Some(2),
+            "completionMode" => ::std::option::Option::Some(3),
+            "completions" => ::std::option::Option::Some(4),
+            "managedBy" => ::std::option::Option::Some(5),
+            "manualSelector" => ::std::option::Option::Some(6),
+            "maxFailedIndexes" => ::std::option::Option::Some(7),
+            "parallelism" => ::std::option::Option::Some(8),
+            "podFailurePolicy" => ::std::option::Option::Some(9),
+            "podReplacementPolicy" => ::std::option::Option::Some(10),
+            "selector" => ::std::option::Option::Some(11),
+            "successPolicy" => ::std::option::Option::Some(12),
+            "suspend" => ::std::option::Option::Some(13),
+            "template" => ::std::option::Option::Some(14),
+            "ttlSecondsAfterFinished" => ::std::option::Option::Some(15),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.active_deadline_seconds),
+            1 => decode::optional(map, &mut self.backoff_limit),
+            2 => decode::optional(map, &mut self.backoff_limit_per_index),
+            3 => decode::optional(map, &mut self.completion_mode),
+            4 => decode::optional(map, &mut self.completions),
+            5 => decode::optional(map, &mut self.managed_by),
+            6 => decode::optional(map, &mut self.manual_selector),
+            7 => decode::optional(map, &mut self.max_failed_indexes),
+            8 => decode::optional(map, &mut self.parallelism),
+            9 => decode::optional(map, &mut self.pod_failure_policy),
+            10 => decode::optional(map, &mut self.pod_replacement_policy),
+            11 => decode::optional(map, &mut self.selector),
+            12 => decode::optional(map, &mut self.success_policy),
+            13 => decode::optional(map, &mut self.suspend),
+            14 => decode::required(map, &mut self.template),
+            15 => decode::optional(map, &mut self.ttl_seconds_after_finished),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,65 +3,35 @@
 /// JobStatus represents the current state of a Job.
 ///
 /// From the definition `io.k8s.api.batch.v1.JobStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct JobStatus {
     /// The number of pending and running pods which are not terminating (without a deletionTimestamp). The value is zero for finished jobs.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub active: Option<i32>,
     /// completedIndexes holds the completed indexes when .spec.completionMode = "Indexed" in a text format. The indexes are represented as decimal integers separated by commas. The numbers are listed in increasing order. Three or more consecutive numbers are compressed and represented by the first and last element of the series, separated by a hyphen. For example, if the completed indexes are 1, 3, 4, 5 and 7, they are represented as "1,3-5,7".
-    #[serde(
-        rename = "completedIndexes",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub completed_indexes: Option<::kubegen_runtime::Str>,
     /// Represents time when the job was completed. It is not guaranteed to be set in happens-before order across separate operations. It is represented in RFC3339 form and is in UTC. The completion time is set when the job finishes successfully, and only then. The value cannot be updated or removed. The value indicates the same or later point in time as the startTime field.
-    #[serde(
-        rename = "completionTime",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub completion_time: Option<::kubegen_runtime::Time>,
     /// The latest available observations of an object's current state. When a Job fails, one of the conditions will have type "Failed" and status true. When a Job is suspended, one of the conditions will have type "Suspended" and status true; when the Job is resumed, the status of this condition will become false. When a Job is completed, one of the conditions will have type "Complete" and status true.
     ///
     /// A job is considered finished when it is in a terminal condition, either "Complete" or "Failed". A Job cannot have both the "Complete" and "Failed" conditions. Additionally, it cannot be in the "Complete" and "FailureTarget" conditions. The "Complete", "Failed" and "FailureTarget" conditions cannot be disabled.
     ///
     /// More info: https://kubernetes.io/docs/concepts/workloads/controllers/jobs-run-to-completion/
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub conditions: Option<Vec<crate::batch_v1::JobCondition>>,
     /// The number of pods which reached phase Failed. The value increases monotonically.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub failed: Option<i32>,
     /// FailedIndexes holds the failed indexes when spec.backoffLimitPerIndex is set. The indexes are represented in the text format analogous as for the `completedIndexes` field, ie. they are kept as decimal integers separated by commas. The numbers are listed in increasing order. Three or more consecutive numbers are compressed and represented by the first and last element of the series, separated by a hyphen. For example, if the failed indexes are 1, 3, 4, 5 and 7, they are represented as "1,3-5,7". The set of failed indexes cannot overlap with the set of completed indexes.
-    #[serde(
-        rename = "failedIndexes",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub failed_indexes: Option<::kubegen_runtime::Str>,
     /// The number of active pods which have a Ready condition and are not terminating (without a deletionTimestamp).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub ready: Option<i32>,
     /// Represents time when the job controller started processing a job. When a Job is created in the suspended state, this field is not set until the first time it is resumed. This field is reset every time a Job is resumed from suspension. It is represented in RFC3339 form and is in UTC.
     ///
     /// Once set, the field can only be removed when the job is suspended. The field cannot be modified while the job is unsuspended or finished.
-    #[serde(
-        rename = "startTime",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub start_time: Option<::kubegen_runtime::Time>,
     /// The number of pods which reached phase Succeeded. The value increases monotonically for a given spec. However, it may decrease in reaction to scale down of elastic indexed jobs.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub succeeded: Option<i32>,
     /// The number of pods which are terminating (in phase Pending or Running and have a deletionTimestamp).
     ///
     /// This field is beta-level. The job controller populates the field when the feature gate JobPodReplacementPolicy is enabled (enabled by default).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub terminating: Option<i32>,
     /// uncountedTerminatedPods holds the UIDs of Pods that have terminated but the job controller hasn't yet accounted for in the status counters.
     ///
@@ -71,10 +41,93 @@ pub struct JobStatus {
     ///     counter.
     ///
     /// Old jobs might not be tracked using this field, in which case the field remains null. The structure is empty for finished jobs.
-    #[serde(
-        rename = "uncountedTerminatedPods",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub uncounted_terminated_pods: Option<Box<crate::batch_v1::UncountedTerminatedPods>>,
+}
+impl ::serde::Serialize for JobStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "JobStatus",
+                encode::count(
+                    0,
+                    &[
+                        self.active.is_some(),
+                        self.completed_indexes.is_some(),
+                        self.completion_time.is_some(),
+                        self.conditions.is_some(),
+                        self.failed.is_some(),
+                        self.failed_indexes.is_some(),
+                        self.ready.is_some(),
+                        self.start_time.is_some(),
+                        self.succeeded.is_some(),
+                        self.terminating.is_some(),
+                        self.uncounted_terminated_pods.is_some(),
+                    ],
+                ),
+            )
+            .optional("active", &self.active)
+            .optional("completedIndexes", &self.completed_indexes)
+            .optional("completionTime", &self.completion_time)
+            .optional("conditions", &self.conditions)
+            .optional("failed", &self.failed)
+            .optional("failedIndexes", &self.failed_indexes)
+            .optional("ready", &self.ready)
+            .optional("startTime", &self.start_time)
+            .optional("succeeded", &self.succeeded)
+            .optional("terminating", &self.terminating)
+            .optional("uncountedTerminatedPods", &self.uncounted_terminated_pods)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for JobStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for JobStatus {
+    const EXPECTING: &'static str = "struct JobStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "active" => ::std::option::Option::Some(0),
+            "completedIndexes" => ::std::option::Option::Some(1),
+            "completionTime" => ::std::option::Option::Some(2),
+            "conditions" => ::std::option::Option::Some(3),
+            "failed" => ::std::option::Option::Some(4),
+            "failedIndexes" => ::std::option::Option::Some(5),
+            "ready" => ::std::option::Option::Some(6),
+            "startTime" => ::std::option::Option::Some(7),
+            "succeeded" => ::std::option::Option::Some(8),
+            "terminating" => ::std::option::Option::Some(9),
+            "uncountedTerminatedPods" => ::std::option::Option::Some(10),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.active),
+            1 => decode::optional(map, &mut self.completed_indexes),
+            2 => decode::optional(map, &mut self.completion_time),
+            3 => decode::optional_vec(map, &mut self.conditions),
+            4 => decode::optional(map, &mut self.failed),
+            5 => decode::optional(map, &mut self.failed_indexes),
+            6 => decode::optional(map, &mut self.ready),
+            7 => decode::optional(map, &mut self.start_time),
+            8 => decode::optional(map, &mut self.succeeded),
+            9 => decode::optional(map, &mut self.terminating),
+            10 => decode::optional(map, &mut self.uncounted_terminated_pods),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,9 +3,47 @@
 /// PodFailurePolicy describes how failed pods influence the backoffLimit.
 ///
 /// From the definition `io.k8s.api.batch.v1.PodFailurePolicy`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodFailurePolicy {
     /// A list of pod failure policy rules. The rules are evaluated in order. Once a rule matches a Pod failure, the remaining of the rules are ignored. When no rule matches the Pod failure, the default handling applies - the counter of pod failures is incremented and it is checked against the backoffLimit. At most 20 elements are allowed.
-    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub rules: Vec<crate::batch_v1::PodFailurePolicyRule>,
+}
+impl ::serde::Serialize for PodFailurePolicy {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(serializer, "PodFailurePolicy", encode::count(1, &[]))
+            .field("rules", &self.rules)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PodFailurePolicy {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for PodFailurePolicy {
+    const EXPECTING: &'static str = "struct PodFailurePolicy";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "rules" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required_vec(map, &mut self.rules),
+            _ => decode::skip(map),
+        }
+    }
 }

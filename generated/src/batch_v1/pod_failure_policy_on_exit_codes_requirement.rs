@@ -3,14 +3,9 @@
 /// PodFailurePolicyOnExitCodesRequirement describes the requirement for handling a failed pod based on its container exit codes. In particular, it lookups the .state.terminated.exitCode for each app container and init container status, represented by the .status.containerStatuses and .status.initContainerStatuses fields in the Pod status, respectively. Containers completed with success (exit code 0) are excluded from the requirement check.
 ///
 /// From the definition `io.k8s.api.batch.v1.PodFailurePolicyOnExitCodesRequirement`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodFailurePolicyOnExitCodesRequirement {
     /// Restricts the check for exit codes to the container with the specified name. When null, the rule applies to all containers. When specified, it should match one the container or initContainer names in the pod template.
-    #[serde(
-        rename = "containerName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub container_name: Option<::kubegen_runtime::Str>,
     /// Represents the relationship between the container exit code(s) and the specified values. Containers completed with success (exit code 0) are excluded from the requirement check. Possible values are:
     ///
@@ -21,9 +16,57 @@ pub struct PodFailurePolicyOnExitCodesRequirement {
     ///   (might be multiple if there are multiple containers not restricted
     ///   by the 'containerName' field) is not in the set of specified values.
     /// Additional values are considered to be added in the future. Clients should react to an unknown operator by assuming the requirement is not satisfied.
-    #[serde(default)]
     pub operator: ::kubegen_runtime::Str,
     /// Specifies the set of values. Each returned container exit code (might be multiple in case of multiple containers) is checked against this set of values with respect to the operator. The list of values must be ordered and must not contain duplicates. Value '0' cannot be used for the In operator. At least one element is required. At most 255 elements are allowed.
-    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub values: Vec<i32>,
+}
+impl ::serde::Serialize for PodFailurePolicyOnExitCodesRequirement {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PodFailurePolicyOnExitCodesRequirement",
+                encode::count(2, &[self.container_name.is_some()]),
+            )
+            .optional("containerName", &self.container_name)
+            .field("operator", &self.operator)
+            .field("values", &self.values)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PodFailurePolicyOnExitCodesRequirement {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for PodFailurePolicyOnExitCodesRequirement {
+    const EXPECTING: &'static str = "struct PodFailurePolicyOnExitCodesRequirement";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "containerName" => ::std::option::Option::Some(0),
+            "operator" => ::std::option::Option::Some(1),
+            "values" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.container_name),
+            1 => decode::required(map, &mut self.operator),
+            2 => decode::required_vec(map, &mut self.values),
+            _ => decode::skip(map),
+        }
+    }
 }

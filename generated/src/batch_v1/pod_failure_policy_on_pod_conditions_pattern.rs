@@ -3,12 +3,57 @@
 /// PodFailurePolicyOnPodConditionsPattern describes a pattern for matching an actual pod condition type.
 ///
 /// From the definition `io.k8s.api.batch.v1.PodFailurePolicyOnPodConditionsPattern`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodFailurePolicyOnPodConditionsPattern {
     /// Specifies the required Pod condition status. To match a pod condition it is required that the specified status equals the pod condition status. Defaults to True.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub status: Option<::kubegen_runtime::Str>,
     /// Specifies the required Pod condition type. To match a pod condition it is required that specified type equals the pod condition type.
-    #[serde(rename = "type", default)]
     pub type_: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for PodFailurePolicyOnPodConditionsPattern {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PodFailurePolicyOnPodConditionsPattern",
+                encode::count(1, &[self.status.is_some()]),
+            )
+            .optional("status", &self.status)
+            .field("type", &self.type_)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PodFailurePolicyOnPodConditionsPattern {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for PodFailurePolicyOnPodConditionsPattern {
+    const EXPECTING: &'static str = "struct PodFailurePolicyOnPodConditionsPattern";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "status" => ::std::option::Option::Some(0),
+            "type" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.status),
+            1 => decode::required(map, &mut self.type_),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,7 +3,7 @@
 /// PodFailurePolicyRule describes how a pod failure is handled when the requirements are met. One of onExitCodes and onPodConditions, but not both, can be used in each rule.
 ///
 /// From the definition `io.k8s.api.batch.v1.PodFailurePolicyRule`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodFailurePolicyRule {
     /// Specifies the action taken on a pod failure when the requirements are satisfied. Possible values are:
     ///
@@ -16,25 +16,65 @@ pub struct PodFailurePolicyRule {
     /// - Count: indicates that the pod is handled in the default way - the
     ///   counter towards the .backoffLimit is incremented.
     /// Additional values are considered to be added in the future. Clients should react to an unknown action by skipping the rule.
-    #[serde(default)]
     pub action: ::kubegen_runtime::Str,
     /// Represents the requirement on the container exit codes.
-    #[serde(
-        rename = "onExitCodes",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub on_exit_codes: Option<
         Box<crate::batch_v1::PodFailurePolicyOnExitCodesRequirement>,
     >,
     /// Represents the requirement on the pod conditions. The requirement is represented as a list of pod condition patterns. The requirement is satisfied if at least one pattern matches an actual pod condition. At most 20 elements are allowed.
-    #[serde(
-        rename = "onPodConditions",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub on_pod_conditions: Option<
         Vec<crate::batch_v1::PodFailurePolicyOnPodConditionsPattern>,
     >,
+}
+impl ::serde::Serialize for PodFailurePolicyRule {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PodFailurePolicyRule",
+                encode::count(
+                    1,
+                    &[self.on_exit_codes.is_some(), self.on_pod_conditions.is_some()],
+                ),
+            )
+            .field("action", &self.action)
+            .optional("onExitCodes", &self.on_exit_codes)
+            .optional("onPodConditions", &self.on_pod_conditions)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PodFailurePolicyRule {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for PodFailurePolicyRule {
+    const EXPECTING: &'static str = "struct PodFailurePolicyRule";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "action" => ::std::option::Option::Some(0),
+            "onExitCodes" => ::std::option::Option::Some(1),
+            "onPodConditions" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.action),
+            1 => decode::optional(map, &mut self.on_exit_codes),
+            2 => decode::optional_vec(map, &mut self.on_pod_conditions),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,9 +3,47 @@
 /// SuccessPolicy describes when a Job can be declared as succeeded based on the success of some indexes.
 ///
 /// From the definition `io.k8s.api.batch.v1.SuccessPolicy`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SuccessPolicy {
     /// rules represents the list of alternative rules for the declaring the Jobs as successful before `.status.succeeded >= .spec.completions`. Once any of the rules are met, the "SuccessCriteriaMet" condition is added, and the lingering pods are removed. The terminal state for such a Job has the "Complete" condition. Additionally, these rules are evaluated in order; Once the Job meets one of the rules, other rules are ignored. At most 20 elements are allowed.
-    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub rules: Vec<crate::batch_v1::SuccessPolicyRule>,
+}
+impl ::serde::Serialize for SuccessPolicy {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(serializer, "SuccessPolicy", encode::count(1, &[]))
+            .field("rules", &self.rules)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SuccessPolicy {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for SuccessPolicy {
+    const EXPECTING: &'static str = "struct SuccessPolicy";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "rules" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required_vec(map, &mut self.rules),
+            _ => decode::skip(map),
+        }
+    }
 }

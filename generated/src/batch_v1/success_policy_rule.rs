@@ -3,20 +3,59 @@
 /// SuccessPolicyRule describes rule for declaring a Job as succeeded. Each rule must have at least one of the "succeededIndexes" or "succeededCount" specified.
 ///
 /// From the definition `io.k8s.api.batch.v1.SuccessPolicyRule`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SuccessPolicyRule {
     /// succeededCount specifies the minimal required size of the actual set of the succeeded indexes for the Job. When succeededCount is used along with succeededIndexes, the check is constrained only to the set of indexes specified by succeededIndexes. For example, given that succeededIndexes is "1-4", succeededCount is "3", and completed indexes are "1", "3", and "5", the Job isn't declared as succeeded because only "1" and "3" indexes are considered in that rules. When this field is null, this doesn't default to any value and is never evaluated at any time. When specified it needs to be a positive integer.
-    #[serde(
-        rename = "succeededCount",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub succeeded_count: Option<i32>,
     /// succeededIndexes specifies the set of indexes which need to be contained in the actual set of the succeeded indexes for the Job. The list of indexes must be within 0 to ".spec.completions-1" and must not contain duplicates. At least one element is required. The indexes are represented as intervals separated by commas. The intervals can be a decimal integer or a pair of decimal integers separated by a hyphen. The number are listed in represented by the first and last element of the series, separated by a hyphen. For example, if the completed indexes are 1, 3, 4, 5 and 7, they are represented as "1,3-5,7". When this field is null, this field doesn't default to any value and is never evaluated at any time.
-    #[serde(
-        rename = "succeededIndexes",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub succeeded_indexes: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for SuccessPolicyRule {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "SuccessPolicyRule",
+                encode::count(
+                    0,
+                    &[self.succeeded_count.is_some(), self.succeeded_indexes.is_some()],
+                ),
+            )
+            .optional("succeededCount", &self.succeeded_count)
+            .optional("succeededIndexes", &self.succeeded_indexes)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SuccessPolicyRule {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for SuccessPolicyRule {
+    const EXPECTING: &'static str = "struct SuccessPolicyRule";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "succeededCount" => ::std::option::Option::Some(0),
+            "succeededIndexes" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.succeeded_count),
+            1 => decode::optional(map, &mut self.succeeded_indexes),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,20 +3,56 @@
 /// UncountedTerminatedPods holds UIDs of Pods that have terminated but haven't been accounted in Job status counters.
 ///
 /// From the definition `io.k8s.api.batch.v1.UncountedTerminatedPods`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UncountedTerminatedPods {
     /// failed holds UIDs of failed Pods.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub failed: Option<Vec<::kubegen_runtime::Str>>,
     /// succeeded holds UIDs of succeeded Pods.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub succeeded: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::serde::Serialize for UncountedTerminatedPods {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "UncountedTerminatedPods",
+                encode::count(0, &[self.failed.is_some(), self.succeeded.is_some()]),
+            )
+            .optional("failed", &self.failed)
+            .optional("succeeded", &self.succeeded)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for UncountedTerminatedPods {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for UncountedTerminatedPods {
+    const EXPECTING: &'static str = "struct UncountedTerminatedPods";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "failed" => ::std::option::Option::Some(0),
+            "succeeded" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.failed),
+            1 => decode::optional_vec(map, &mut self.succeeded),
+            _ => decode::skip(map),
+        }
+    }
 }

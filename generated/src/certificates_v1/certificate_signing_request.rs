@@ -9,23 +9,73 @@
 /// This API can be used to request client certificates to authenticate to kube-apiserver (with the "kubernetes.io/kube-apiserver-client" signerName), or to obtain certificates from custom non-Kubernetes signers.
 ///
 /// From the definition `io.k8s.api.certificates.v1.CertificateSigningRequest`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CertificateSigningRequest {
     /// `apiVersion`: always this type's API version; set by the type.
-    #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<CertificateSigningRequest>,
     /// `kind`: always this type's kind; set by the type.
-    #[serde(default)]
     pub kind: ::kubegen_runtime::Kind<CertificateSigningRequest>,
     /// `metadata` (no description in the spec).
-    #[serde(default)]
     pub metadata: ::kubegen_runtime::ObjectMeta,
     /// spec contains the certificate request, and is immutable after creation. Only the request, signerName, expirationSeconds, and usages fields can be set on creation. Other fields are derived by Kubernetes and cannot be modified by users.
-    #[serde(default)]
     pub spec: crate::certificates_v1::CertificateSigningRequestSpec,
     /// status contains information about whether the request is approved or denied, and the certificate issued by the signer, or the failure condition indicating signer failure.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub status: Option<crate::certificates_v1::CertificateSigningRequestStatus>,
+}
+impl ::serde::Serialize for CertificateSigningRequest {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CertificateSigningRequest",
+                encode::count(4, &[self.status.is_some()]),
+            )
+            .field("apiVersion", &self.api_version)
+            .field("kind", &self.kind)
+            .field("metadata", &self.metadata)
+            .field("spec", &self.spec)
+            .optional("status", &self.status)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CertificateSigningRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateSigningRequest {
+    const EXPECTING: &'static str = "struct CertificateSigningRequest";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "apiVersion" => ::std::option::Option::Some(0),
+            "kind" => ::std::option::Option::Some(1),
+            "metadata" => ::std::option::Option::Some(2),
+            "spec" => ::std::option::Option::Some(3),
+            "status" => ::std::option::Option::Some(4),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::skip(map),
+            1 => decode::skip(map),
+            2 => decode::required(map, &mut self.metadata),
+            3 => decode::required(map, &mut self.spec),
+            4 => decode::optional(map, &mut self.status),
+            _ => decode::skip(map),
+        }
+    }
 }
 impl ::kubegen_runtime::ApiType for CertificateSigningRequest {
     const GROUP: &'static str = "certificates.k8s.io";

@@ -3,7 +3,7 @@
 /// CertificateSigningRequestSpec contains the certificate request.
 ///
 /// From the definition `io.k8s.api.certificates.v1.CertificateSigningRequestSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CertificateSigningRequestSpec {
     /// expirationSeconds is the requested duration of validity of the issued certificate. The certificate signer may issue a certificate with a different validity duration so a client must check the delta between the notBefore and and notAfter fields in the issued certificate to determine the actual duration.
     ///
@@ -17,24 +17,12 @@ pub struct CertificateSigningRequestSpec {
     ///   3. Signer whose configured minimum is longer than the requested duration
     ///
     /// The minimum valid value for expirationSeconds is 600, i.e. 10 minutes.
-    #[serde(
-        rename = "expirationSeconds",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub expiration_seconds: Option<i32>,
     /// extra contains extra attributes of the user that created the CertificateSigningRequest. Populated by the API server on creation and immutable.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub extra: Option<::kubegen_runtime::StringMap<Vec<::kubegen_runtime::Str>>>,
     /// groups contains group membership of the user that created the CertificateSigningRequest. Populated by the API server on creation and immutable.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub groups: Option<Vec<::kubegen_runtime::Str>>,
     /// request contains an x509 certificate signing request encoded in a "CERTIFICATE REQUEST" PEM block. When serialized as JSON or YAML, the data is additionally base64-encoded.
-    #[serde(default)]
     pub request: ::kubegen_runtime::ByteString,
     /// signerName indicates the requested signer, and is a qualified name.
     ///
@@ -57,10 +45,8 @@ pub struct CertificateSigningRequestSpec {
     ///  4. Required, permitted, or forbidden key usages / extended key usages.
     ///  5. Expiration/certificate lifetime: whether it is fixed by the signer, configurable by the admin.
     ///  6. Whether or not requests for CA certificates are allowed.
-    #[serde(rename = "signerName", default)]
     pub signer_name: ::kubegen_runtime::Str,
     /// uid contains the uid of the user that created the CertificateSigningRequest. Populated by the API server on creation and immutable.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub uid: Option<::kubegen_runtime::Str>,
     /// usages specifies a set of key usages requested in the issued certificate.
     ///
@@ -76,13 +62,82 @@ pub struct CertificateSigningRequestSpec {
     ///  "code signing", "email protection", "s/mime",
     ///  "ipsec end system", "ipsec tunnel", "ipsec user",
     ///  "timestamping", "ocsp signing", "microsoft sgc", "netscape sgc"
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub usages: Option<Vec<::kubegen_runtime::Str>>,
     /// username contains the name of the user that created the CertificateSigningRequest. Populated by the API server on creation and immutable.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub username: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for CertificateSigningRequestSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CertificateSigningRequestSpec",
+                encode::count(
+                    2,
+                    &[
+                        self.expiration_seconds.is_some(),
+                        self.extra.is_some(),
+                        self.groups.is_some(),
+                        self.uid.is_some(),
+                        self.usages.is_some(),
+                        self.username.is_some(),
+                    ],
+                ),
+            )
+            .optional("expirationSeconds", &self.expiration_seconds)
+            .optional("extra", &self.extra)
+            .optional("groups", &self.groups)
+            .field("request", &self.request)
+            .field("signerName", &self.signer_name)
+            .optional("uid", &self.uid)
+            .optional("usages", &self.usages)
+            .optional("username", &self.username)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CertificateSigningRequestSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for CertificateSigningRequestSpec {
+    const EXPECTING: &'static str = "struct CertificateSigningRequestSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "expirationSeconds" => ::std::option::Option::Some(0),
+            "extra" => ::std::option::Option::Some(1),
+            "groups" => ::std::option::Option::Some(2),
+            "request" => ::std::option::Option::Some(3),
+            "signerName" => ::std::option::Option::Some(4),
+            "uid" => ::std::option::Option::Some(5),
+            "usages" => ::std::option::Option::Some(6),
+            "username" => ::std::option::Option::Some(7),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.expiration_seconds),
+            1 => decode::optional(map, &mut self.extra),
+            2 => decode::optional_vec(map, &mut self.groups),
+            3 => decode::required(map, &mut self.request),
+            4 => decode::required(map, &mut self.signer_name),
+            5 => decode::optional(map, &mut self.uid),
+            6 => decode::optional_vec(map, &mut self.usages),
+            7 => decode::optional(map, &mut self.username),
+            _ => decode::skip(map),
+        }
+    }
 }

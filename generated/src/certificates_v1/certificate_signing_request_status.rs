@@ -3,7 +3,7 @@
 /// CertificateSigningRequestStatus contains conditions used to indicate approved/denied/failed status of the request, and the issued certificate.
 ///
 /// From the definition `io.k8s.api.certificates.v1.CertificateSigningRequestStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CertificateSigningRequestStatus {
     /// certificate is populated with an issued certificate by the signer after an Approved condition is present. This field is set via the /status subresource. Once populated, this field is immutable.
     ///
@@ -27,15 +27,59 @@ pub struct CertificateSigningRequestStatus {
     ///     ...
     ///     -----END CERTIFICATE-----
     ///     )
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub certificate: Option<::kubegen_runtime::ByteString>,
     /// conditions applied to the request. Known conditions are "Approved", "Denied", and "Failed".
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub conditions: Option<
         Vec<crate::certificates_v1::CertificateSigningRequestCondition>,
     >,
+}
+impl ::serde::Serialize for CertificateSigningRequestStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CertificateSigningRequestStatus",
+                encode::count(
+                    0,
+                    &[self.certificate.is_some(), self.conditions.is_some()],
+                ),
+            )
+            .optional("certificate", &self.certificate)
+            .optional("conditions", &self.conditions)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CertificateSigningRequestStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for CertificateSigningRequestStatus {
+    const EXPECTING: &'static str = "struct CertificateSigningRequestStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "certificate" => ::std::option::Option::Some(0),
+            "conditions" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.certificate),
+            1 => decode::optional_vec(map, &mut self.conditions),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,7 +3,7 @@
 /// ClusterTrustBundleSpec contains the signer and trust anchors.
 ///
 /// From the definition `io.k8s.api.certificates.v1alpha1.ClusterTrustBundleSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClusterTrustBundleSpec {
     /// signerName indicates the associated signer, if any.
     ///
@@ -14,17 +14,57 @@ pub struct ClusterTrustBundleSpec {
     /// If signerName is empty, then the ClusterTrustBundle object's name must not have such a prefix.
     ///
     /// List/watch requests for ClusterTrustBundles can filter on this field using a `spec.signerName=NAME` field selector.
-    #[serde(
-        rename = "signerName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub signer_name: Option<::kubegen_runtime::Str>,
     /// trustBundle contains the individual X.509 trust anchors for this bundle, as PEM bundle of PEM-wrapped, DER-formatted X.509 certificates.
     ///
     /// The data must consist only of PEM certificate blocks that parse as valid X.509 certificates.  Each certificate must include a basic constraints extension with the CA bit set.  The API server will reject objects that contain duplicate certificates, or that use PEM block headers.
     ///
     /// Users of ClusterTrustBundles, including Kubelet, are free to reorder and deduplicate certificate blocks in this file according to their own logic, as well as to drop PEM block headers and inter-block data.
-    #[serde(rename = "trustBundle", default)]
     pub trust_bundle: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for ClusterTrustBundleSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ClusterTrustBundleSpec",
+                encode::count(1, &[self.signer_name.is_some()]),
+            )
+            .optional("signerName", &self.signer_name)
+            .field("trustBundle", &self.trust_bundle)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ClusterTrustBundleSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ClusterTrustBundleSpec {
+    const EXPECTING: &'static str = "struct ClusterTrustBundleSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "signerName" => ::std::option::Option::Some(0),
+            "trustBundle" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.signer_name),
+            1 => decode::required(map, &mut self.trust_bundle),
+            _ => decode::skip(map),
+        }
+    }
 }

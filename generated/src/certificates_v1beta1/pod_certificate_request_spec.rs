@@ -3,37 +3,27 @@
 /// PodCertificateRequestSpec describes the certificate request.  All fields are immutable after creation.
 ///
 /// From the definition `io.k8s.api.certificates.v1beta1.PodCertificateRequestSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodCertificateRequestSpec {
     /// maxExpirationSeconds is the maximum lifetime permitted for the certificate.
     ///
     /// If omitted, kube-apiserver will set it to 86400(24 hours). kube-apiserver will reject values shorter than 3600 (1 hour).  The maximum allowable value is 7862400 (91 days).
     ///
     /// The signer implementation is then free to issue a certificate with any lifetime *shorter* than MaxExpirationSeconds, but no shorter than 3600 seconds (1 hour).  This constraint is enforced by kube-apiserver. `kubernetes.io` signers will never issue certificates with a lifetime longer than 24 hours.
-    #[serde(
-        rename = "maxExpirationSeconds",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub max_expiration_seconds: Option<i32>,
     /// nodeName is the name of the node the pod is assigned to.
-    #[serde(rename = "nodeName", default)]
     pub node_name: ::kubegen_runtime::Str,
     /// nodeUID is the UID of the node the pod is assigned to.
-    #[serde(rename = "nodeUID", default)]
     pub node_uid: ::kubegen_runtime::Str,
     /// pkixPublicKey is the PKIX-serialized public key the signer will issue the certificate to.
     ///
     /// The key must be one of RSA3072, RSA4096, ECDSAP256, ECDSAP384, ECDSAP521, or ED25519. Note that this list may be expanded in the future.
     ///
     /// Signer implementations do not need to support all key types supported by kube-apiserver and kubelet.  If a signer does not support the key type used for a given PodCertificateRequest, it must deny the request by setting a status.conditions entry with a type of "Denied" and a reason of "UnsupportedKeyType". It may also suggest a key type that it does support in the message field.
-    #[serde(rename = "pkixPublicKey", default)]
     pub pkix_public_key: ::kubegen_runtime::ByteString,
     /// podName is the name of the pod into which the certificate will be mounted.
-    #[serde(rename = "podName", default)]
     pub pod_name: ::kubegen_runtime::Str,
     /// podUID is the UID of the pod into which the certificate will be mounted.
-    #[serde(rename = "podUID", default)]
     pub pod_uid: ::kubegen_runtime::Str,
     /// proofOfPossession proves that the requesting kubelet holds the private key corresponding to pkixPublicKey.
     ///
@@ -46,30 +36,100 @@ pub struct PodCertificateRequestSpec {
     /// If the key is an ECDSA key, then the signature is as described by [SEC 1, Version 2.0](https://www.secg.org/sec1-v2.pdf) (as implemented by the golang library function crypto/ecdsa.SignASN1)
     ///
     /// If the key is an ED25519 key, the the signature is as described by the [ED25519 Specification](https://ed25519.cr.yp.to/) (as implemented by the golang library crypto/ed25519.Sign).
-    #[serde(rename = "proofOfPossession", default)]
     pub proof_of_possession: ::kubegen_runtime::ByteString,
     /// serviceAccountName is the name of the service account the pod is running as.
-    #[serde(rename = "serviceAccountName", default)]
     pub service_account_name: ::kubegen_runtime::Str,
     /// serviceAccountUID is the UID of the service account the pod is running as.
-    #[serde(rename = "serviceAccountUID", default)]
     pub service_account_uid: ::kubegen_runtime::Str,
     /// signerName indicates the requested signer.
     ///
     /// All signer names beginning with `kubernetes.io` are reserved for use by the Kubernetes project.  There is currently one well-known signer documented by the Kubernetes project, `kubernetes.io/kube-apiserver-client-pod`, which will issue client certificates understood by kube-apiserver.  It is currently unimplemented.
-    #[serde(rename = "signerName", default)]
     pub signer_name: ::kubegen_runtime::Str,
     /// unverifiedUserAnnotations allow pod authors to pass additional information to the signer implementation.  Kubernetes does not restrict or validate this metadata in any way.
     ///
     /// Entries are subject to the same validation as object metadata annotations, with the addition that all keys must be domain-prefixed. No restrictions are placed on values, except an overall size limitation on the entire field.
     ///
     /// Signers should document the keys and values they support.  Signers should deny requests that contain keys they do not recognize.
-    #[serde(
-        rename = "unverifiedUserAnnotations",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub unverified_user_annotations: Option<
         ::kubegen_runtime::StringMap<::kubegen_runtime::Str>,
     >,
+}
+impl ::serde::Serialize for PodCertificateRequestSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PodCertificateRequestSpec",
+                encode::count(
+                    9,
+                    &[
+                        self.max_expiration_seconds.is_some(),
+                        self.unverified_user_annotations.is_some(),
+                    ],
+                ),
+            )
+            .optional("maxExpirationSeconds", &self.max_expiration_seconds)
+            .field("nodeName", &self.node_name)
+            .field("nodeUID", &self.node_uid)
+            .field("pkixPublicKey", &self.pkix_public_key)
+            .field("podName", &self.pod_name)
+            .field("podUID", &self.pod_uid)
+            .field("proofOfPossession", &self.proof_of_possession)
+            .field("serviceAccountName", &self.service_account_name)
+            .field("serviceAccountUID", &self.service_account_uid)
+            .field("signerName", &self.signer_name)
+            .optional("unverifiedUserAnnotations", &self.unverified_user_annotations)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PodCertificateRequestSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for PodCertificateRequestSpec {
+    const EXPECTING: &'static str = "struct PodCertificateRequestSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "maxExpirationSeconds" => ::std::option::Option::Some(0),
+            "nodeName" => ::std::option::Option::Some(1),
+            "nodeUID" => ::std::option::Option::Some(2),
+            "pkixPublicKey" => ::std::option::Option::Some(3),
+            "podName" => ::std::option::Option::Some(4),
+            "podUID" => ::std::option::Option::Some(5),
+            "proofOfPossession" => ::std::option::Option::Some(6),
+            "serviceAccountName" => ::std::option::Option::Some(7),
+            "serviceAccountUID" => ::std::option::Option::Some(8),
+            "signerName" => ::std::option::Option::Some(9),
+            "unverifiedUserAnnotations" => ::std::option::Option::Some(10),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.max_expiration_seconds),
+            1 => decode::required(map, &mut self.node_name),
+            2 => decode::required(map, &mut self.node_uid),
+            3 => decode::required(map, &mut self.pkix_public_key),
+            4 => decode::required(map, &mut self.pod_name),
+            5 => decode::required(map, &mut self.pod_uid),
+            6 => decode::required(map, &mut self.proof_of_possession),
+            7 => decode::required(map, &mut self.service_account_name),
+            8 => decode::required(map, &mut self.service_account_uid),
+            9 => decode::required(map, &mut self.signer_name),
+            10 => decode::optional(map, &mut self.unverified_user_annotations),
+            _ => decode::skip(map),
+        }
+    }
 }

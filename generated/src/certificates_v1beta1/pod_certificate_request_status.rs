@@ -3,16 +3,11 @@
 /// PodCertificateRequestStatus describes the status of the request, and holds the certificate data if the request is issued.
 ///
 /// From the definition `io.k8s.api.certificates.v1beta1.PodCertificateRequestStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodCertificateRequestStatus {
     /// beginRefreshAt is the time at which the kubelet should begin trying to refresh the certificate.  This field is set via the /status subresource, and must be set at the same time as certificateChain.  Once populated, this field is immutable.
     ///
     /// This field is only a hint.  Kubelet may start refreshing before or after this time if necessary.
-    #[serde(
-        rename = "beginRefreshAt",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub begin_refresh_at: Option<::kubegen_runtime::Time>,
     /// certificateChain is populated with an issued certificate by the signer. This field is set via the /status subresource. Once populated, this field is immutable.
     ///
@@ -24,35 +19,79 @@ pub struct PodCertificateRequestStatus {
     ///     described in section 4 of RFC5280.
     ///
     /// If more than one block is present, and the definition of the requested spec.signerName does not indicate otherwise, the first block is the issued certificate, and subsequent blocks should be treated as intermediate certificates and presented in TLS handshakes.  When projecting the chain into a pod volume, kubelet will drop any data in-between the PEM blocks, as well as any PEM block headers.
-    #[serde(
-        rename = "certificateChain",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub certificate_chain: Option<::kubegen_runtime::Str>,
     /// conditions applied to the request.
     ///
     /// The types "Issued", "Denied", and "Failed" have special handling.  At most one of these conditions may be present, and they must have status "True".
     ///
     /// If the request is denied with `Reason=UnsupportedKeyType`, the signer may suggest a key type that will work in the message field.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub conditions: Option<Vec<crate::meta_v1::Condition>>,
     /// notAfter is the time at which the certificate expires.  The value must be the same as the notAfter value in the leaf certificate in certificateChain.  This field is set via the /status subresource.  Once populated, it is immutable.  The signer must set this field at the same time it sets certificateChain.
-    #[serde(
-        rename = "notAfter",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub not_after: Option<::kubegen_runtime::Time>,
     /// notBefore is the time at which the certificate becomes valid.  The value must be the same as the notBefore value in the leaf certificate in certificateChain.  This field is set via the /status subresource.  Once populated, it is immutable. The signer must set this field at the same time it sets certificateChain.
-    #[serde(
-        rename = "notBefore",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub not_before: Option<::kubegen_runtime::Time>,
+}
+impl ::serde::Serialize for PodCertificateRequestStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PodCertificateRequestStatus",
+                encode::count(
+                    0,
+                    &[
+                        self.begin_refresh_at.is_some(),
+                        self.certificate_chain.is_some(),
+                        self.conditions.is_some(),
+                        self.not_after.is_some(),
+                        self.not_before.is_some(),
+                    ],
+                ),
+            )
+            .optional("beginRefreshAt", &self.begin_refresh_at)
+            .optional("certificateChain", &self.certificate_chain)
+            .optional("conditions", &self.conditions)
+            .optional("notAfter", &self.not_after)
+            .optional("notBefore", &self.not_before)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PodCertificateRequestStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for PodCertificateRequestStatus {
+    const EXPECTING: &'static str = "struct PodCertificateRequestStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "beginRefreshAt" => ::std::option::Option::Some(0),
+            "certificateChain" => ::std::option::Option::Some(1),
+            "conditions" => ::std::option::Option::Some(2),
+            "notAfter" => ::std::option::Option::Some(3),
+            "notBefore" => ::std::option::Option::Some(4),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.begin_refresh_at),
+            1 => decode::optional(map, &mut self.certificate_chain),
+            2 => decode::optional_vec(map, &mut self.conditions),
+            3 => decode::optional(map, &mut self.not_after),
+            4 => decode::optional(map, &mut self.not_before),
+            _ => decode::skip(map),
+        }
+    }
 }

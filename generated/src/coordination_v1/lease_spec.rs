@@ -3,51 +3,92 @@
 /// LeaseSpec is a specification of a Lease.
 ///
 /// From the definition `io.k8s.api.coordination.v1.LeaseSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LeaseSpec {
     /// acquireTime is a time when the current lease was acquired.
-    #[serde(
-        rename = "acquireTime",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub acquire_time: Option<::kubegen_runtime::MicroTime>,
     /// holderIdentity contains the identity of the holder of a current lease. If Coordinated Leader Election is used, the holder identity must be equal to the elected LeaseCandidate.metadata.name field.
-    #[serde(
-        rename = "holderIdentity",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub holder_identity: Option<::kubegen_runtime::Str>,
     /// leaseDurationSeconds is a duration that candidates for a lease need to wait to force acquire it. This is measured against the time of last observed renewTime.
-    #[serde(
-        rename = "leaseDurationSeconds",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub lease_duration_seconds: Option<i32>,
     /// leaseTransitions is the number of transitions of a lease between holders.
-    #[serde(
-        rename = "leaseTransitions",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub lease_transitions: Option<i32>,
     /// PreferredHolder signals to a lease holder that the lease has a more optimal holder and should be given up. This field can only be set if Strategy is also set.
-    #[serde(
-        rename = "preferredHolder",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub preferred_holder: Option<::kubegen_runtime::Str>,
     /// renewTime is a time when the current holder of a lease has last updated the lease.
-    #[serde(
-        rename = "renewTime",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub renew_time: Option<::kubegen_runtime::MicroTime>,
     /// Strategy indicates the strategy for picking the leader for coordinated leader election. If the field is not specified, there is no active coordination for this lease. (Alpha) Using this field requires the CoordinatedLeaderElection feature gate to be enabled.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub strategy: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for LeaseSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "LeaseSpec",
+                encode::count(
+                    0,
+                    &[
+                        self.acquire_time.is_some(),
+                        self.holder_identity.is_some(),
+                        self.lease_duration_seconds.is_some(),
+                        self.lease_transitions.is_some(),
+                        self.preferred_holder.is_some(),
+                        self.renew_time.is_some(),
+                        self.strategy.is_some(),
+                    ],
+                ),
+            )
+            .optional("acquireTime", &self.acquire_time)
+            .optional("holderIdentity", &self.holder_identity)
+            .optional("leaseDurationSeconds", &self.lease_duration_seconds)
+            .optional("leaseTransitions", &self.lease_transitions)
+            .optional("preferredHolder", &self.preferred_holder)
+            .optional("renewTime", &self.renew_time)
+            .optional("strategy", &self.strategy)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for LeaseSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for LeaseSpec {
+    const EXPECTING: &'static str = "struct LeaseSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "acquireTime" => ::std::option::Option::Some(0),
+            "holderIdentity" => ::std::option::Option::Some(1),
+            "leaseDurationSeconds" => ::std::option::Option::Some(2),
+            "leaseTransitions" => ::std::option::Option::Some(3),
+            "preferredHolder" => ::std::option::Option::Some(4),
+            "renewTime" => ::std::option::Option::Some(5),
+            "strategy" => ::std::option::Option::Some(6),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.acquire_time),
+            1 => decode::optional(map, &mut self.holder_identity),
+            2 => decode::optional(map, &mut self.lease_duration_seconds),
+            3 => decode::optional(map, &mut self.lease_transitions),
+            4 => decode::optional(map, &mut self.preferred_holder),
+            5 => decode::optional(map, &mut self.renew_time),
+            6 => decode::optional(map, &mut self.strategy),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,36 +3,83 @@
 /// LeaseCandidateSpec is a specification of a Lease.
 ///
 /// From the definition `io.k8s.api.coordination.v1alpha2.LeaseCandidateSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LeaseCandidateSpec {
     /// BinaryVersion is the binary version. It must be in a semver format without leading `v`. This field is required.
-    #[serde(rename = "binaryVersion", default)]
     pub binary_version: ::kubegen_runtime::Str,
     /// EmulationVersion is the emulation version. It must be in a semver format without leading `v`. EmulationVersion must be less than or equal to BinaryVersion. This field is required when strategy is "OldestEmulationVersion"
-    #[serde(
-        rename = "emulationVersion",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub emulation_version: Option<::kubegen_runtime::Str>,
     /// LeaseName is the name of the lease for which this candidate is contending. This field is immutable.
-    #[serde(rename = "leaseName", default)]
     pub lease_name: ::kubegen_runtime::Str,
     /// PingTime is the last time that the server has requested the LeaseCandidate to renew. It is only done during leader election to check if any LeaseCandidates have become ineligible. When PingTime is updated, the LeaseCandidate will respond by updating RenewTime.
-    #[serde(
-        rename = "pingTime",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub ping_time: Option<::kubegen_runtime::MicroTime>,
     /// RenewTime is the time that the LeaseCandidate was last updated. Any time a Lease needs to do leader election, the PingTime field is updated to signal to the LeaseCandidate that they should update the RenewTime. Old LeaseCandidate objects are also garbage collected if it has been hours since the last renew. The PingTime field is updated regularly to prevent garbage collection for still active LeaseCandidates.
-    #[serde(
-        rename = "renewTime",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub renew_time: Option<::kubegen_runtime::MicroTime>,
     /// Strategy is the strategy that coordinated leader election will use for picking the leader. If multiple candidates for the same Lease return different strategies, the strategy provided by the candidate with the latest BinaryVersion will be used. If there is still conflict, this is a user error and coordinated leader election will not operate the Lease until resolved.
-    #[serde(default)]
     pub strategy: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for LeaseCandidateSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "LeaseCandidateSpec",
+                encode::count(
+                    3,
+                    &[
+                        self.emulation_version.is_some(),
+                        self.ping_time.is_some(),
+                        self.renew_time.is_some(),
+                    ],
+                ),
+            )
+            .field("binaryVersion", &self.binary_version)
+            .optional("emulationVersion", &self.emulation_version)
+            .field("leaseName", &self.lease_name)
+            .optional("pingTime", &self.ping_time)
+            .optional("renewTime", &self.renew_time)
+            .field("strategy", &self.strategy)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for LeaseCandidateSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for LeaseCandidateSpec {
+    const EXPECTING: &'static str = "struct LeaseCandidateSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "binaryVersion" => ::std::option::Option::Some(0),
+            "emulationVersion" => ::std::option::Option::Some(1),
+            "leaseName" => ::std::option::Option::Some(2),
+            "pingTime" => ::std::option::Option::Some(3),
+            "renewTime" => ::std::option::Option::Some(4),
+            "strategy" => ::std::option::Option::Some(5),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.binary_version),
+            1 => decode::optional(map, &mut self.emulation_version),
+            2 => decode::required(map, &mut self.lease_name),
+            3 => decode::optional(map, &mut self.ping_time),
+            4 => decode::optional(map, &mut self.renew_time),
+            5 => decode::required(map, &mut self.strategy),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,27 +3,68 @@
 /// Affinity is a group of affinity scheduling rules.
 ///
 /// From the definition `io.k8s.api.core.v1.Affinity`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Affinity {
     /// Describes node affinity scheduling rules for the pod.
-    #[serde(
-        rename = "nodeAffinity",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub node_affinity: Option<Box<crate::core_v1::NodeAffinity>>,
     /// Describes pod affinity scheduling rules (e.g. co-locate this pod in the same node, zone, etc. as some other pod(s)).
-    #[serde(
-        rename = "podAffinity",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub pod_affinity: Option<Box<crate::core_v1::PodAffinity>>,
     /// Describes pod anti-affinity scheduling rules (e.g. avoid putting this pod in the same node, zone, etc. as some other pod(s)).
-    #[serde(
-        rename = "podAntiAffinity",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub pod_anti_affinity: Option<Box<crate::core_v1::PodAntiAffinity>>,
+}
+impl ::serde::Serialize for Affinity {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "Affinity",
+                encode::count(
+                    0,
+                    &[
+                        self.node_affinity.is_some(),
+                        self.pod_affinity.is_some(),
+                        self.pod_anti_affinity.is_some(),
+                    ],
+                ),
+            )
+            .optional("nodeAffinity", &self.node_affinity)
+            .optional("podAffinity", &self.pod_affinity)
+            .optional("podAntiAffinity", &self.pod_anti_affinity)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Affinity {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for Affinity {
+    const EXPECTING: &'static str = "struct Affinity";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "nodeAffinity" => ::std::option::Option::Some(0),
+            "podAffinity" => ::std::option::Option::Some(1),
+            "podAntiAffinity" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.node_affinity),
+            1 => decode::optional(map, &mut self.pod_affinity),
+            2 => decode::optional(map, &mut self.pod_anti_affinity),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,19 +3,59 @@
 /// AppArmorProfile defines a pod or container's AppArmor settings.
 ///
 /// From the definition `io.k8s.api.core.v1.AppArmorProfile`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AppArmorProfile {
     /// localhostProfile indicates a profile loaded on the node that should be used. The profile must be preconfigured on the node to work. Must match the loaded name of the profile. Must be set if and only if type is "Localhost".
-    #[serde(
-        rename = "localhostProfile",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub localhost_profile: Option<::kubegen_runtime::Str>,
     /// type indicates which kind of AppArmor profile will be applied. Valid options are:
     ///   Localhost - a profile pre-loaded on the node.
     ///   RuntimeDefault - the container runtime's default profile.
     ///   Unconfined - no AppArmor enforcement.
-    #[serde(rename = "type", default)]
     pub type_: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for AppArmorProfile {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "AppArmorProfile",
+                encode::count(1, &[self.localhost_profile.is_some()]),
+            )
+            .optional("localhostProfile", &self.localhost_profile)
+            .field("type", &self.type_)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for AppArmorProfile {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for AppArmorProfile {
+    const EXPECTING: &'static str = "struct AppArmorProfile";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "localhostProfile" => ::std::option::Option::Some(0),
+            "type" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.localhost_profile),
+            1 => decode::required(map, &mut self.type_),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,12 +3,52 @@
 /// AttachedVolume describes a volume attached to a node
 ///
 /// From the definition `io.k8s.api.core.v1.AttachedVolume`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AttachedVolume {
     /// DevicePath represents the device path where the volume should be available
-    #[serde(rename = "devicePath", default)]
     pub device_path: ::kubegen_runtime::Str,
     /// Name of the attached volume
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for AttachedVolume {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(serializer, "AttachedVolume", encode::count(2, &[]))
+            .field("devicePath", &self.device_path)
+            .field("name", &self.name)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for AttachedVolume {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for AttachedVolume {
+    const EXPECTING: &'static str = "struct AttachedVolume";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "devicePath" => ::std::option::Option::Some(0),
+            "name" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.device_path),
+            1 => decode::required(map, &mut self.name),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,36 +3,84 @@
 /// AzureDisk represents an Azure Data Disk mount on the host and bind mount to the pod.
 ///
 /// From the definition `io.k8s.api.core.v1.AzureDiskVolumeSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AzureDiskVolumeSource {
     /// cachingMode is the Host Caching mode: None, Read Only, Read Write.
-    #[serde(
-        rename = "cachingMode",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub caching_mode: Option<::kubegen_runtime::Str>,
     /// diskName is the Name of the data disk in the blob storage
-    #[serde(rename = "diskName", default)]
     pub disk_name: ::kubegen_runtime::Str,
     /// diskURI is the URI of data disk in the blob storage
-    #[serde(rename = "diskURI", default)]
     pub disk_uri: ::kubegen_runtime::Str,
     /// fsType is Filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified.
-    #[serde(
-        rename = "fsType",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub fs_type: Option<::kubegen_runtime::Str>,
     /// kind expected values are Shared: multiple blob disks per storage account  Dedicated: single blob disk per storage account  Managed: azure managed data disk (only in managed availability set). defaults to shared
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub kind: Option<::kubegen_runtime::Str>,
     /// readOnly Defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
-    #[serde(
-        rename = "readOnly",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub read_only: Option<bool>,
+}
+impl ::serde::Serialize for AzureDiskVolumeSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "AzureDiskVolumeSource",
+                encode::count(
+                    2,
+                    &[
+                        self.caching_mode.is_some(),
+                        self.fs_type.is_some(),
+                        self.kind.is_some(),
+                        self.read_only.is_some(),
+                    ],
+                ),
+            )
+            .optional("cachingMode", &self.caching_mode)
+            .field("diskName", &self.disk_name)
+            .field("diskURI", &self.disk_uri)
+            .optional("fsType", &self.fs_type)
+            .optional("kind", &self.kind)
+            .optional("readOnly", &self.read_only)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for AzureDiskVolumeSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for AzureDiskVolumeSource {
+    const EXPECTING: &'static str = "struct AzureDiskVolumeSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "cachingMode" => ::std::option::Option::Some(0),
+            "diskName" => ::std::option::Option::Some(1),
+            "diskURI" => ::std::option::Option::Some(2),
+            "fsType" => ::std::option::Option::Some(3),
+            "kind" => ::std::option::Option::Some(4),
+            "readOnly" => ::std::option::Option::Some(5),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.caching_mode),
+            1 => decode::required(map, &mut self.disk_name),
+            2 => decode::required(map, &mut self.disk_uri),
+            3 => decode::optional(map, &mut self.fs_type),
+            4 => decode::optional(map, &mut self.kind),
+            5 => decode::optional(map, &mut self.read_only),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,26 +3,70 @@
 /// AzureFile represents an Azure File Service mount on the host and bind mount to the pod.
 ///
 /// From the definition `io.k8s.api.core.v1.AzureFilePersistentVolumeSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AzureFilePersistentVolumeSource {
     /// readOnly defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
-    #[serde(
-        rename = "readOnly",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub read_only: Option<bool>,
     /// secretName is the name of secret that contains Azure Storage Account Name and Key
-    #[serde(rename = "secretName", default)]
     pub secret_name: ::kubegen_runtime::Str,
     /// secretNamespace is the namespace of the secret that contains Azure Storage Account Name and Key default is the same as the Pod
-    #[serde(
-        rename = "secretNamespace",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub secret_namespace: Option<::kubegen_runtime::Str>,
     /// shareName is the azure Share Name
-    #[serde(rename = "shareName", default)]
     pub share_name: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for AzureFilePersistentVolumeSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "AzureFilePersistentVolumeSource",
+                encode::count(
+                    2,
+                    &[self.read_only.is_some(), self.secret_namespace.is_some()],
+                ),
+            )
+            .optional("readOnly", &self.read_only)
+            .field("secretName", &self.secret_name)
+            .optional("secretNamespace", &self.secret_namespace)
+            .field("shareName", &self.share_name)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for AzureFilePersistentVolumeSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for AzureFilePersistentVolumeSource {
+    const EXPECTING: &'static str = "struct AzureFilePersistentVolumeSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "readOnly" => ::std::option::Option::Some(0),
+            "secretName" => ::std::option::Option::Some(1),
+            "secretNamespace" => ::std::option::Option::Some(2),
+            "shareName" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.read_only),
+            1 => decode::required(map, &mut self.secret_name),
+            2 => decode::optional(map, &mut self.secret_namespace),
+            3 => decode::required(map, &mut self.share_name),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,19 +3,61 @@
 /// AzureFile represents an Azure File Service mount on the host and bind mount to the pod.
 ///
 /// From the definition `io.k8s.api.core.v1.AzureFileVolumeSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AzureFileVolumeSource {
     /// readOnly defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
-    #[serde(
-        rename = "readOnly",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub read_only: Option<bool>,
     /// secretName is the  name of secret that contains Azure Storage Account Name and Key
-    #[serde(rename = "secretName", default)]
     pub secret_name: ::kubegen_runtime::Str,
     /// shareName is the azure share Name
-    #[serde(rename = "shareName", default)]
     pub share_name: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for AzureFileVolumeSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "AzureFileVolumeSource",
+                encode::count(2, &[self.read_only.is_some()]),
+            )
+            .optional("readOnly", &self.read_only)
+            .field("secretName", &self.secret_name)
+            .field("shareName", &self.share_name)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for AzureFileVolumeSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for AzureFileVolumeSource {
+    const EXPECTING: &'static str = "struct AzureFileVolumeSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "readOnly" => ::std::option::Option::Some(0),
+            "secretName" => ::std::option::Option::Some(1),
+            "shareName" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.read_only),
+            1 => decode::required(map, &mut self.secret_name),
+            2 => decode::required(map, &mut self.share_name),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,20 +3,56 @@
 /// Adds and removes POSIX capabilities from running containers.
 ///
 /// From the definition `io.k8s.api.core.v1.Capabilities`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Capabilities {
     /// Added capabilities
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub add: Option<Vec<::kubegen_runtime::Str>>,
     /// Removed capabilities
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub drop: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::serde::Serialize for Capabilities {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "Capabilities",
+                encode::count(0, &[self.add.is_some(), self.drop.is_some()]),
+            )
+            .optional("add", &self.add)
+            .optional("drop", &self.drop)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Capabilities {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for Capabilities {
+    const EXPECTING: &'static str = "struct Capabilities";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "add" => ::std::option::Option::Some(0),
+            "drop" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.add),
+            1 => decode::optional_vec(map, &mut self.drop),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,36 +3,85 @@
 /// Represents a Ceph Filesystem mount that lasts the lifetime of a pod Cephfs volumes do not support ownership management or SELinux relabeling.
 ///
 /// From the definition `io.k8s.api.core.v1.CephFSVolumeSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CephFSVolumeSource {
     /// monitors is Required: Monitors is a collection of Ceph monitors More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it
-    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub monitors: Vec<::kubegen_runtime::Str>,
     /// path is Optional: Used as the mounted root, rather than the full Ceph tree, default is /
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub path: Option<::kubegen_runtime::Str>,
     /// readOnly is Optional: Defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts. More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it
-    #[serde(
-        rename = "readOnly",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub read_only: Option<bool>,
     /// secretFile is Optional: SecretFile is the path to key ring for User, default is /etc/ceph/user.secret More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it
-    #[serde(
-        rename = "secretFile",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub secret_file: Option<::kubegen_runtime::Str>,
     /// secretRef is Optional: SecretRef is reference to the authentication secret for User, default is empty. More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it
-    #[serde(
-        rename = "secretRef",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub secret_ref: Option<crate::core_v1::LocalObjectReference>,
     /// user is optional: User is the rados user name, default is admin More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub user: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for CephFSVolumeSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CephFSVolumeSource",
+                encode::count(
+                    1,
+                    &[
+                        self.path.is_some(),
+                        self.read_only.is_some(),
+                        self.secret_file.is_some(),
+                        self.secret_ref.is_some(),
+                        self.user.is_some(),
+                    ],
+                ),
+            )
+            .field("monitors", &self.monitors)
+            .optional("path", &self.path)
+            .optional("readOnly", &self.read_only)
+            .optional("secretFile", &self.secret_file)
+            .optional("secretRef", &self.secret_ref)
+            .optional("user", &self.user)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CephFSVolumeSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for CephFSVolumeSource {
+    const EXPECTING: &'static str = "struct CephFSVolumeSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "monitors" => ::std::option::Option::Some(0),
+            "path" => ::std::option::Option::Some(1),
+            "readOnly" => ::std::option::Option::Some(2),
+            "secretFile" => ::std::option::Option::Some(3),
+            "secretRef" => ::std::option::Option::Some(4),
+            "user" => ::std::option::Option::Some(5),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required_vec(map, &mut self.monitors),
+            1 => decode::optional(map, &mut self.path),
+            2 => decode::optional(map, &mut self.read_only),
+            3 => decode::optional(map, &mut self.secret_file),
+            4 => decode::optional(map, &mut self.secret_ref),
+            5 => decode::optional(map, &mut self.user),
+            _ => decode::skip(map),
+        }
+    }
 }

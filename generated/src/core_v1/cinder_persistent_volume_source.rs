@@ -3,30 +3,74 @@
 /// Represents a cinder volume resource in Openstack. A Cinder volume must exist before mounting to a container. The volume must also be in the same region as the kubelet. Cinder volumes support ownership management and SELinux relabeling.
 ///
 /// From the definition `io.k8s.api.core.v1.CinderPersistentVolumeSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CinderPersistentVolumeSource {
     /// fsType Filesystem type to mount. Must be a filesystem type supported by the host operating system. Examples: "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. More info: https://examples.k8s.io/mysql-cinder-pd/README.md
-    #[serde(
-        rename = "fsType",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub fs_type: Option<::kubegen_runtime::Str>,
     /// readOnly is Optional: Defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts. More info: https://examples.k8s.io/mysql-cinder-pd/README.md
-    #[serde(
-        rename = "readOnly",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub read_only: Option<bool>,
     /// secretRef is Optional: points to a secret object containing parameters used to connect to OpenStack.
-    #[serde(
-        rename = "secretRef",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub secret_ref: Option<Box<crate::core_v1::SecretReference>>,
     /// volumeID used to identify the volume in cinder. More info: https://examples.k8s.io/mysql-cinder-pd/README.md
-    #[serde(rename = "volumeID", default)]
     pub volume_id: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for CinderPersistentVolumeSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CinderPersistentVolumeSource",
+                encode::count(
+                    1,
+                    &[
+                        self.fs_type.is_some(),
+                        self.read_only.is_some(),
+                        self.secret_ref.is_some(),
+                    ],
+                ),
+            )
+            .optional("fsType", &self.fs_type)
+            .optional("readOnly", &self.read_only)
+            .optional("secretRef", &self.secret_ref)
+            .field("volumeID", &self.volume_id)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CinderPersistentVolumeSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for CinderPersistentVolumeSource {
+    const EXPECTING: &'static str = "struct CinderPersistentVolumeSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "fsType" => ::std::option::Option::Some(0),
+            "readOnly" => ::std::option::Option::Some(1),
+            "secretRef" => ::std::option::Option::Some(2),
+            "volumeID" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.fs_type),
+            1 => decode::optional(map, &mut self.read_only),
+            2 => decode::optional(map, &mut self.secret_ref),
+            3 => decode::required(map, &mut self.volume_id),
+            _ => decode::skip(map),
+        }
+    }
 }

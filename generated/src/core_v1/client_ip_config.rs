@@ -3,13 +3,51 @@
 /// ClientIPConfig represents the configurations of Client IP based session affinity.
 ///
 /// From the definition `io.k8s.api.core.v1.ClientIPConfig`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClientIPConfig {
     /// timeoutSeconds specifies the seconds of ClientIP type session sticky time. The value must be >0 && <=86400(for 1 day) if ServiceAffinity == "ClientIP". Default value is 10800(for 3 hours).
-    #[serde(
-        rename = "timeoutSeconds",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub timeout_seconds: Option<i32>,
+}
+impl ::serde::Serialize for ClientIPConfig {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ClientIPConfig",
+                encode::count(0, &[self.timeout_seconds.is_some()]),
+            )
+            .optional("timeoutSeconds", &self.timeout_seconds)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ClientIPConfig {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ClientIPConfig {
+    const EXPECTING: &'static str = "struct ClientIPConfig";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "timeoutSeconds" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.timeout_seconds),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,29 +3,80 @@
 /// ClusterTrustBundleProjection describes how to select a set of ClusterTrustBundle objects and project their contents into the pod filesystem.
 ///
 /// From the definition `io.k8s.api.core.v1.ClusterTrustBundleProjection`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClusterTrustBundleProjection {
     /// Select all ClusterTrustBundles that match this label selector.  Only has effect if signerName is set.  Mutually-exclusive with name.  If unset, interpreted as "match nothing".  If set but empty, interpreted as "match everything".
-    #[serde(
-        rename = "labelSelector",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub label_selector: Option<Box<crate::meta_v1::LabelSelector>>,
     /// Select a single ClusterTrustBundle by object name.  Mutually-exclusive with signerName and labelSelector.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: Option<::kubegen_runtime::Str>,
     /// If true, don't block pod startup if the referenced ClusterTrustBundle(s) aren't available.  If using name, then the named ClusterTrustBundle is allowed not to exist.  If using signerName, then the combination of signerName and labelSelector is allowed to match zero ClusterTrustBundles.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub optional: Option<bool>,
     /// Relative path from the volume root to write the bundle.
-    #[serde(default)]
     pub path: ::kubegen_runtime::Str,
     /// Select all ClusterTrustBundles that match this signer name. Mutually-exclusive with name.  The contents of all selected ClusterTrustBundles will be unified and deduplicated.
-    #[serde(
-        rename = "signerName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub signer_name: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for ClusterTrustBundleProjection {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ClusterTrustBundleProjection",
+                encode::count(
+                    1,
+                    &[
+                        self.label_selector.is_some(),
+                        self.name.is_some(),
+                        self.optional.is_some(),
+                        self.signer_name.is_some(),
+                    ],
+                ),
+            )
+            .optional("labelSelector", &self.label_selector)
+            .optional("name", &self.name)
+            .optional("optional", &self.optional)
+            .field("path", &self.path)
+            .optional("signerName", &self.signer_name)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ClusterTrustBundleProjection {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for ClusterTrustBundleProjection {
+    const EXPECTING: &'static str = "struct ClusterTrustBundleProjection";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "labelSelector" => ::std::option::Option::Some(0),
+            "name" => ::std::option::Option::Some(1),
+            "optional" => ::std::option::Option::Some(2),
+            "path" => ::std::option::Option::Some(3),
+            "signerName" => ::std::option::Option::Some(4),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.label_selector),
+            1 => decode::optional(map, &mut self.name),
+            2 => decode::optional(map, &mut self.optional),
+            3 => decode::required(map, &mut self.path),
+            4 => decode::optional(map, &mut self.signer_name),
+            _ => decode::skip(map),
+        }
+    }
 }

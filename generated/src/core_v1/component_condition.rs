@@ -3,18 +3,66 @@
 /// Information about the condition of a component.
 ///
 /// From the definition `io.k8s.api.core.v1.ComponentCondition`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ComponentCondition {
     /// Condition error code for a component. For example, a health check error code.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub error: Option<::kubegen_runtime::Str>,
     /// Message about the condition for a component. For example, information about a health check.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub message: Option<::kubegen_runtime::Str>,
     /// Status of the condition for a component. Valid values for "Healthy": "True", "False", or "Unknown".
-    #[serde(default)]
     pub status: ::kubegen_runtime::Str,
     /// Type of condition for a component. Valid value: "Healthy"
-    #[serde(rename = "type", default)]
     pub type_: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for ComponentCondition {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ComponentCondition",
+                encode::count(2, &[self.error.is_some(), self.message.is_some()]),
+            )
+            .optional("error", &self.error)
+            .optional("message", &self.message)
+            .field("status", &self.status)
+            .field("type", &self.type_)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ComponentCondition {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ComponentCondition {
+    const EXPECTING: &'static str = "struct ComponentCondition";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "error" => ::std::option::Option::Some(0),
+            "message" => ::std::option::Option::Some(1),
+            "status" => ::std::option::Option::Some(2),
+            "type" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.error),
+            1 => decode::optional(map, &mut self.message),
+            2 => decode::required(map, &mut self.status),
+            3 => decode::required(map, &mut self.type_),
+            _ => decode::skip(map),
+        }
+    }
 }

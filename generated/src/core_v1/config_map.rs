@@ -3,30 +3,85 @@
 /// ConfigMap holds configuration data for pods to consume.
 ///
 /// From the definition `io.k8s.api.core.v1.ConfigMap`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConfigMap {
     /// `apiVersion`: always this type's API version; set by the type.
-    #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<ConfigMap>,
     /// BinaryData contains the binary data. Each key must consist of alphanumeric characters, '-', '_' or '.'. BinaryData can contain byte sequences that are not in the UTF-8 range. The keys stored in BinaryData must not overlap with the ones in the Data field, this is enforced during validation process. Using this field will require 1.10+ apiserver and kubelet.
-    #[serde(
-        rename = "binaryData",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub binary_data: Option<::kubegen_runtime::StringMap<::kubegen_runtime::ByteString>>,
     /// Data contains the configuration data. Each key must consist of alphanumeric characters, '-', '_' or '.'. Values with non-UTF-8 byte sequences must use the BinaryData field. The keys stored in Data must not overlap with the keys in the BinaryData field, this is enforced during validation process.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub data: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     /// Immutable, if set to true, ensures that data stored in the ConfigMap cannot be updated (only object metadata can be modified). If not set to true, the field can be modified at any time. Defaulted to nil.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub immutable: Option<bool>,
     /// `kind`: always this type's kind; set by the type.
-    #[serde(default)]
     pub kind: ::kubegen_runtime::Kind<ConfigMap>,
     /// Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
-    #[serde(default)]
     pub metadata: ::kubegen_runtime::ObjectMeta,
+}
+impl ::serde::Serialize for ConfigMap {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ConfigMap",
+                encode::count(
+                    3,
+                    &[
+                        self.binary_data.is_some(),
+                        self.data.is_some(),
+                        self.immutable.is_some(),
+                    ],
+                ),
+            )
+            .field("apiVersion", &self.api_version)
+            .optional("binaryData", &self.binary_data)
+            .optional("data", &self.data)
+            .optional("immutable", &self.immutable)
+            .field("kind", &self.kind)
+            .field("metadata", &self.metadata)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ConfigMap {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ConfigMap {
+    const EXPECTING: &'static str = "struct ConfigMap";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "apiVersion" => ::std::option::Option::Some(0),
+            "binaryData" => ::std::option::Option::Some(1),
+            "data" => ::std::option::Option::Some(2),
+            "immutable" => ::std::option::Option::Some(3),
+            "kind" => ::std::option::Option::Some(4),
+            "metadata" => ::std::option::Option::Some(5),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::skip(map),
+            1 => decode::optional(map, &mut self.binary_data),
+            2 => decode::optional(map, &mut self.data),
+            3 => decode::optional(map, &mut self.immutable),
+            4 => decode::skip(map),
+            5 => decode::required(map, &mut self.metadata),
+            _ => decode::skip(map),
+        }
+    }
 }
 impl ::kubegen_runtime::ApiType for ConfigMap {
     const GROUP: &'static str = "";

@@ -3,25 +3,71 @@
 /// ConfigMapNodeConfigSource contains the information to reference a ConfigMap as a config source for the Node. This API is deprecated since 1.22: https://git.k8s.io/enhancements/keps/sig-node/281-dynamic-kubelet-configuration
 ///
 /// From the definition `io.k8s.api.core.v1.ConfigMapNodeConfigSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConfigMapNodeConfigSource {
     /// KubeletConfigKey declares which key of the referenced ConfigMap corresponds to the KubeletConfiguration structure This field is required in all cases.
-    #[serde(rename = "kubeletConfigKey", default)]
     pub kubelet_config_key: ::kubegen_runtime::Str,
     /// Name is the metadata.name of the referenced ConfigMap. This field is required in all cases.
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
     /// Namespace is the metadata.namespace of the referenced ConfigMap. This field is required in all cases.
-    #[serde(default)]
     pub namespace: ::kubegen_runtime::Str,
     /// ResourceVersion is the metadata.ResourceVersion of the referenced ConfigMap. This field is forbidden in Node.Spec, and required in Node.Status.
-    #[serde(
-        rename = "resourceVersion",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub resource_version: Option<::kubegen_runtime::Str>,
     /// UID is the metadata.UID of the referenced ConfigMap. This field is forbidden in Node.Spec, and required in Node.Status.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub uid: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for ConfigMapNodeConfigSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ConfigMapNodeConfigSource",
+                encode::count(3, &[self.resource_version.is_some(), self.uid.is_some()]),
+            )
+            .field("kubeletConfigKey", &self.kubelet_config_key)
+            .field("name", &self.name)
+            .field("namespace", &self.namespace)
+            .optional("resourceVersion", &self.resource_version)
+            .optional("uid", &self.uid)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ConfigMapNodeConfigSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ConfigMapNodeConfigSource {
+    const EXPECTING: &'static str = "struct ConfigMapNodeConfigSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "kubeletConfigKey" => ::std::option::Option::Some(0),
+            "name" => ::std::option::Option::Some(1),
+            "namespace" => ::std::option::Option::Some(2),
+            "resourceVersion" => ::std::option::Option::Some(3),
+            "uid" => ::std::option::Option::Some(4),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.kubelet_config_key),
+            1 => decode::required(map, &mut self.name),
+            2 => decode::required(map, &mut self.namespace),
+            3 => decode::optional(map, &mut self.resource_version),
+            4 => decode::optional(map, &mut self.uid),
+            _ => decode::skip(map),
+        }
+    }
 }

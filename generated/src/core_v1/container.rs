@@ -3,162 +3,199 @@
 /// A single application container that you want to run within a pod.
 ///
 /// From the definition `io.k8s.api.core.v1.Container`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Container {
     /// Arguments to the entrypoint. The container image's CMD is used if this is not provided. Variable references $(VAR_NAME) are expanded using the container's environment. If a variable cannot be resolved, the reference in the input string will be unchanged. Double $$ are reduced to a single $, which allows for escaping the $(VAR_NAME) syntax: i.e. "$$(VAR_NAME)" will produce the string literal "$(VAR_NAME)". Escaped references will never be expanded, regardless of whether the variable exists or not. Cannot be updated. More info: https://kubernetes.io/docs/tasks/inject-data-application/define-command-argument-container/#running-a-command-in-a-shell
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub args: Option<Vec<::kubegen_runtime::Str>>,
     /// Entrypoint array. Not executed within a shell. The container image's ENTRYPOINT is used if this is not provided. Variable references $(VAR_NAME) are expanded using the container's environment. If a variable cannot be resolved, the reference in the input string will be unchanged. Double $$ are reduced to a single $, which allows for escaping the $(VAR_NAME) syntax: i.e. "$$(VAR_NAME)" will produce the string literal "$(VAR_NAME)". Escaped references will never be expanded, regardless of whether the variable exists or not. Cannot be updated. More info: https://kubernetes.io/docs/tasks/inject-data-application/define-command-argument-container/#running-a-command-in-a-shell
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub command: Option<Vec<::kubegen_runtime::Str>>,
     /// List of environment variables to set in the container. Cannot be updated.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub env: Option<Vec<crate::core_v1::EnvVar>>,
     /// List of sources to populate environment variables in the container. The keys defined within a source may consist of any printable ASCII characters except '='. When a key exists in multiple sources, the value associated with the last source will take precedence. Values defined by an Env with a duplicate key will take precedence. Cannot be updated.
-    #[serde(
-        rename = "envFrom",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub env_from: Option<Vec<crate::core_v1::EnvFromSource>>,
     /// Container image name. More info: https://kubernetes.io/docs/concepts/containers/images This field is optional to allow higher level config management to default or override container images in workload controllers like Deployments and StatefulSets.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub image: Option<::kubegen_runtime::Str>,
     /// Image pull policy. One of Always, Never, IfNotPresent. Defaults to Always if :latest tag is specified, or IfNotPresent otherwise. Cannot be updated. More info: https://kubernetes.io/docs/concepts/containers/images#updating-images
-    #[serde(
-        rename = "imagePullPolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub image_pull_policy: Option<::kubegen_runtime::Str>,
     /// Actions that the management system should take in response to container lifecycle events. Cannot be updated.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub lifecycle: Option<Box<crate::core_v1::Lifecycle>>,
     /// Periodic probe of container liveness. Container will be restarted if the probe fails. Cannot be updated. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#container-probes
-    #[serde(
-        rename = "livenessProbe",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub liveness_probe: Option<Box<crate::core_v1::Probe>>,
     /// Name of the container specified as a DNS_LABEL. Each container in a pod must have a unique name (DNS_LABEL). Cannot be updated.
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
     /// List of ports to expose from the container. Not specifying a port here DOES NOT prevent that port from being exposed. Any port which is listening on the default "0.0.0.0" address inside a container will be accessible from the network. Modifying this array with strategic merge patch may corrupt the data. For more information See https://github.com/kubernetes/kubernetes/issues/108255. Cannot be updated.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub ports: Option<Vec<crate::core_v1::ContainerPort>>,
     /// Periodic probe of container service readiness. Container will be removed from service endpoints if the probe fails. Cannot be updated. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#container-probes
-    #[serde(
-        rename = "readinessProbe",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub readiness_probe: Option<Box<crate::core_v1::Probe>>,
     /// Resources resize policy for the container. This field cannot be set on ephemeral containers.
-    #[serde(
-        rename = "resizePolicy",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub resize_policy: Option<Vec<crate::core_v1::ContainerResizePolicy>>,
     /// Compute Resources required by this container. Cannot be updated. More info: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub resources: Option<Box<crate::core_v1::ResourceRequirements>>,
     /// RestartPolicy defines the restart behavior of individual containers in a pod. This overrides the pod-level restart policy. When this field is not specified, the restart behavior is defined by the Pod's restart policy and the container type. Additionally, setting the RestartPolicy as "Always" for the init container will have the following effect: this init container will be continually restarted on exit until all regular containers have terminated. Once all regular containers have completed, all init containers with restartPolicy "Always" will be shut down. This lifecycle differs from normal init containers and is often referred to as a "sidecar" container. Although this init container still starts in the init container sequence, it does not wait for the container to complete before proceeding to the next init container. Instead, the next init container starts immediately after this init container is started, or after any startupProbe has successfully completed.
-    #[serde(
-        rename = "restartPolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub restart_policy: Option<::kubegen_runtime::Str>,
     /// Represents a list of rules to be checked to determine if the container should be restarted on exit. The rules are evaluated in order. Once a rule matches a container exit condition, the remaining rules are ignored. If no rule matches the container exit condition, the Container-level restart policy determines the whether the container is restarted or not. Constraints on the rules: - At most 20 rules are allowed. - Rules can have the same action. - Identical rules are not forbidden in validations. When rules are specified, container MUST set RestartPolicy explicitly even it if matches the Pod's RestartPolicy.
-    #[serde(
-        rename = "restartPolicyRules",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub restart_policy_rules: Option<Vec<crate::core_v1::ContainerRestartRule>>,
     /// SecurityContext defines the security options the container should be run with. If set, the fields of SecurityContext override the equivalent fields of PodSecurityContext. More info: https://kubernetes.io/docs/tasks/configure-pod-container/security-context/
-    #[serde(
-        rename = "securityContext",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub security_context: Option<Box<crate::core_v1::SecurityContext>>,
     /// StartupProbe indicates that the Pod has successfully initialized. If specified, no other probes are executed until this completes successfully. If this probe fails, the Pod will be restarted, just as if the livenessProbe failed. This can be used to provide different probe parameters at the beginning of a Pod's lifecycle, when it might take a long time to load data or warm a cache, than during steady-state operation. This cannot be updated. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#container-probes
-    #[serde(
-        rename = "startupProbe",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub startup_probe: Option<Box<crate::core_v1::Probe>>,
     /// Whether this container should allocate a buffer for stdin in the container runtime. If this is not set, reads from stdin in the container will always result in EOF. Default is false.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub stdin: Option<bool>,
     /// Whether the container runtime should close the stdin channel after it has been opened by a single attach. When stdin is true the stdin stream will remain open across multiple attach sessions. If stdinOnce is set to true, stdin is opened on container start, is empty until the first client attaches to stdin, and then remains open and accepts data until the client disconnects, at which time stdin is closed and remains closed until the container is restarted. If this flag is false, a container processes that reads from stdin will never receive an EOF. Default is false
-    #[serde(
-        rename = "stdinOnce",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub stdin_once: Option<bool>,
     /// Optional: Path at which the file to which the container's termination message will be written is mounted into the container's filesystem. Message written is intended to be brief final status, such as an assertion failure message. Will be truncated by the node if greater than 4096 bytes. The total message length across all containers will be limited to 12kb. Defaults to /dev/termination-log. Cannot be updated.
-    #[serde(
-        rename = "terminationMessagePath",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub termination_message_path: Option<::kubegen_runtime::Str>,
     /// Indicate how the termination message should be populated. File will use the contents of terminationMessagePath to populate the container status message on both success and failure. FallbackToLogsOnError will use the last chunk of container log output if the termination message file is empty and the container exited with an error. The log output is limited to 2048 bytes or 80 lines, whichever is smaller. Defaults to File. Cannot be updated.
-    #[serde(
-        rename = "terminationMessagePolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub termination_message_policy: Option<::kubegen_runtime::Str>,
     /// Whether this container should allocate a TTY for itself, also requires 'stdin' to be true. Default is false.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub tty: Option<bool>,
     /// volumeDevices is the list of block devices to be used by the container.
-    #[serde(
-        rename = "volumeDevices",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub volume_devices: Option<Vec<crate::core_v1::VolumeDevice>>,
     /// Pod volumes to mount into the container's filesystem. Cannot be updated.
-    #[serde(
-        rename = "volumeMounts",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub volume_mounts: Option<Vec<crate::core_v1::VolumeMount>>,
     /// Container's working directory. If not specified, the container runtime's default will be used, which might be configured in the container image. Cannot be updated.
-    #[serde(
-        rename = "workingDir",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub working_dir: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for Container {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "Container",
+                encode::count(
+                    1,
+                    &[
+                        self.args.is_some(),
+                        self.command.is_some(),
+                        self.env.is_some(),
+                        self.env_from.is_some(),
+                        self.image.is_some(),
+                        self.image_pull_policy.is_some(),
+                        self.lifecycle.is_some(),
+                        self.liveness_probe.is_some(),
+                        self.ports.is_some(),
+                        self.readiness_probe.is_some(),
+                        self.resize_policy.is_some(),
+                        self.resources.is_some(),
+                        self.restart_policy.is_some(),
+                        self.restart_policy_rules.is_some(),
+                        self.security_context.is_some(),
+                        self.startup_probe.is_some(),
+                        self.stdin.is_some(),
+                        self.stdin_once.is_some(),
+                        self.termination_message_path.is_some(),
+                        self.termination_message_policy.is_some(),
+                        self.tty.is_some(),
+                        self.volume_devices.is_some(),
+                        self.volume_mounts.is_some(),
+                        self.working_dir.is_some(),
+                    ],
+                ),
+            )
+            .optional("args", &self.args)
+            .optional("command", &self.command)
+            .optional("env", &self.env)
+            .optional("envFrom", &self.env_from)
+            .optional("image", &self.image)
+            .optional("imagePullPolicy", &self.image_pull_policy)
+            .optional("lifecycle", &self.lifecycle)
+            .optional("livenessProbe", &self.liveness_probe)
+            .field("name", &self.name)
+            .optional("ports", &self.ports)
+            .optional("readinessProbe", &self.readiness_probe)
+            .optional("resizePolicy", &self.resize_policy)
+            .optional("resources", &self.resources)
+            .optional("restartPolicy", &self.restart_policy)
+            .optional("restartPolicyRules", &self.restart_policy_rules)
+            .optional("securityContext", &self.security_context)
+            .optional("startupProbe", &self.startup_probe)
+            .optional("stdin", &self.stdin)
+            .optional("stdinOnce", &self.stdin_once)
+            .optional("terminationMessagePath", &self.termination_message_path)
+            .optional("terminationMessagePolicy", &self.termination_message_policy)
+            .optional("tty", &self.tty)
+            .optional("volumeDevices", &self.volume_devices)
+            .optional("volumeMounts", &self.volume_mounts)
+            .optional("workingDir", &self.working_dir)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Container {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for Container {
+    const EXPECTING: &'static str = "struct Container";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "args" => ::std::option::Option::Some(0),
+            "command" => ::std::option::Option::Some(1),
+            "env" => ::std::option::Option::Some(2),
+            "envFrom" => ::std::option::Option::Some(3),
+            "image" => ::std::option::Option::Some(4),
+            "imagePullPolicy" => ::std::option::Option::Some(5),
+            "lifecycle" => ::std::option::Option::Some(6),
+            "livenessProbe" => ::std::option::Option::Some(7),
+            "name" => ::std::option::Option::Some(8),
+            "ports" => ::std::option::Option::Some(9),
+            "readinessProbe" => ::std::option::Option::Some(10),
+            "resizePolicy" => ::std::option::Option::Some(11),
+            "resources" => ::std::option::Option::Some(12),
+            "restartPolicy" => ::std::option::Option::Some(13),
+            "restartPolicyRules" => ::std::option::Option::Some(14),
+            "securityContext" => ::std::option::Option::Some(15),
+            "startupProbe" => ::std::option::Option::Some(16),
+            "stdin" => ::std::option::Option::Some(17),
+            "stdinOnce" => ::std::option::Option::Some(18),
+            "terminationMessagePath" => ::std::option::Option::Some(19),
+            "terminationMessagePolicy" => ::std::option::Option::Some(20),
+            "tty" => ::std::option::Option::Some(21),
+            "volumeDevices" => ::std::option::Option::Some(22),
+            "volumeMounts" => ::std::option::Option::Some(23),
+            "workingDir" => ::std::option::Option::Some(24),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.args),
+            1 => decode::optional_vec(map, &mut self.command),
+            2 => decode::optional_vec(map, &mut self.env),
+            3 => decode::optional_vec(map, &mut self.env_from),
+            4 => decode::optional(map, &mut self.image),
+            5 => decode::optional(map, &mut self.image_pull_policy),
+            6 => decode::optional(map, &mut self.lifecycle),
+            7 => decode::optional(map, &mut self.liveness_probe),
+            8 => decode::required(map, &mut self.name),
+            9 => decode::optional_vec(map, &mut self.ports),
+            10 => decode::optional(map, &mut self.readiness_probe),
+            11 => decode::optional_vec(map, &mut self.resize_policy),
+            12 => decode::optional(map, &mut self.resources),
+            13 => decode::optional(map, &mut self.restart_policy),
+            14 => decode::optional_vec(map, &mut self.restart_policy_rules),
+            15 => decode::optional(map, &mut self.security_context),
+            16 => decode::optional(map, &mut self.startup_probe),
+            17 => decode::optional(map, &mut self.stdin),
+            18 => decode::optional(map, &mut self.stdin_once),
+            19 => decode::optional(map, &mut self.termination_message_path),
+            20 => decode::optional(map, &mut self.termination_message_policy),
+            21 => decode::optional(map, &mut self.tty),
+            22 => decode::optional_vec(map, &mut self.volume_devices),
+            23 => decode::optional_vec(map, &mut self.volume_mounts),
+            24 => decode::optional(map, &mut self.working_dir),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,15 +3,62 @@
 /// ContainerExtendedResourceRequest has the mapping of container name, extended resource name to the device request name.
 ///
 /// From the definition `io.k8s.api.core.v1.ContainerExtendedResourceRequest`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ContainerExtendedResourceRequest {
     /// The name of the container requesting resources.
-    #[serde(rename = "containerName", default)]
     pub container_name: ::kubegen_runtime::Str,
     /// The name of the request in the special ResourceClaim which corresponds to the extended resource.
-    #[serde(rename = "requestName", default)]
     pub request_name: ::kubegen_runtime::Str,
     /// The name of the extended resource in that container which gets backed by DRA.
-    #[serde(rename = "resourceName", default)]
     pub resource_name: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for ContainerExtendedResourceRequest {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ContainerExtendedResourceRequest",
+                encode::count(3, &[]),
+            )
+            .field("containerName", &self.container_name)
+            .field("requestName", &self.request_name)
+            .field("resourceName", &self.resource_name)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ContainerExtendedResourceRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for ContainerExtendedResourceRequest {
+    const EXPECTING: &'static str = "struct ContainerExtendedResourceRequest";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "containerName" => ::std::option::Option::Some(0),
+            "requestName" => ::std::option::Option::Some(1),
+            "resourceName" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.container_name),
+            1 => decode::required(map, &mut self.request_name),
+            2 => decode::required(map, &mut self.resource_name),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,20 +3,56 @@
 /// Describe a container image
 ///
 /// From the definition `io.k8s.api.core.v1.ContainerImage`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ContainerImage {
     /// Names by which this image is known. e.g. ["kubernetes.example/hyperkube:v1.0.7", "cloud-vendor.registry.example/cloud-vendor/hyperkube:v1.0.7"]
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub names: Option<Vec<::kubegen_runtime::Str>>,
     /// The size of the image in bytes.
-    #[serde(
-        rename = "sizeBytes",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub size_bytes: Option<i64>,
+}
+impl ::serde::Serialize for ContainerImage {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ContainerImage",
+                encode::count(0, &[self.names.is_some(), self.size_bytes.is_some()]),
+            )
+            .optional("names", &self.names)
+            .optional("sizeBytes", &self.size_bytes)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ContainerImage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerImage {
+    const EXPECTING: &'static str = "struct ContainerImage";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "names" => ::std::option::Option::Some(0),
+            "sizeBytes" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.names),
+            1 => decode::optional(map, &mut self.size_bytes),
+            _ => decode::skip(map),
+        }
+    }
 }

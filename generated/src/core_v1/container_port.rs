@@ -3,29 +3,79 @@
 /// ContainerPort represents a network port in a single container.
 ///
 /// From the definition `io.k8s.api.core.v1.ContainerPort`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ContainerPort {
     /// Number of port to expose on the pod's IP address. This must be a valid port number, 0 < x < 65536.
-    #[serde(rename = "containerPort", default)]
     pub container_port: i32,
     /// What host IP to bind the external port to.
-    #[serde(
-        rename = "hostIP",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub host_ip: Option<::kubegen_runtime::Str>,
     /// Number of port to expose on the host. If specified, this must be a valid port number, 0 < x < 65536. If HostNetwork is specified, this must match ContainerPort. Most containers do not need this.
-    #[serde(
-        rename = "hostPort",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub host_port: Option<i32>,
     /// If specified, this must be an IANA_SVC_NAME and unique within the pod. Each named port in a pod must have a unique name. Name for the port that can be referred to by services.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: Option<::kubegen_runtime::Str>,
     /// Protocol for port. Must be UDP, TCP, or SCTP. Defaults to "TCP".
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub protocol: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for ContainerPort {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ContainerPort",
+                encode::count(
+                    1,
+                    &[
+                        self.host_ip.is_some(),
+                        self.host_port.is_some(),
+                        self.name.is_some(),
+                        self.protocol.is_some(),
+                    ],
+                ),
+            )
+            .field("containerPort", &self.container_port)
+            .optional("hostIP", &self.host_ip)
+            .optional("hostPort", &self.host_port)
+            .optional("name", &self.name)
+            .optional("protocol", &self.protocol)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ContainerPort {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerPort {
+    const EXPECTING: &'static str = "struct ContainerPort";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "containerPort" => ::std::option::Option::Some(0),
+            "hostIP" => ::std::option::Option::Some(1),
+            "hostPort" => ::std::option::Option::Some(2),
+            "name" => ::std::option::Option::Some(3),
+            "protocol" => ::std::option::Option::Some(4),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.container_port),
+            1 => decode::optional(map, &mut self.host_ip),
+            2 => decode::optional(map, &mut self.host_port),
+            3 => decode::optional(map, &mut self.name),
+            4 => decode::optional(map, &mut self.protocol),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,12 +3,56 @@
 /// ContainerResizePolicy represents resource resize policy for the container.
 ///
 /// From the definition `io.k8s.api.core.v1.ContainerResizePolicy`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ContainerResizePolicy {
     /// Name of the resource to which this resource resize policy applies. Supported values: cpu, memory.
-    #[serde(rename = "resourceName", default)]
     pub resource_name: ::kubegen_runtime::Str,
     /// Restart policy to apply when specified resource is resized. If not specified, it defaults to NotRequired.
-    #[serde(rename = "restartPolicy", default)]
     pub restart_policy: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for ContainerResizePolicy {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ContainerResizePolicy",
+                encode::count(2, &[]),
+            )
+            .field("resourceName", &self.resource_name)
+            .field("restartPolicy", &self.restart_policy)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ContainerResizePolicy {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerResizePolicy {
+    const EXPECTING: &'static str = "struct ContainerResizePolicy";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "resourceName" => ::std::option::Option::Some(0),
+            "restartPolicy" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.resource_name),
+            1 => decode::required(map, &mut self.restart_policy),
+            _ => decode::skip(map),
+        }
+    }
 }

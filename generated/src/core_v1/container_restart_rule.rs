@@ -3,16 +3,56 @@
 /// ContainerRestartRule describes how a container exit is handled.
 ///
 /// From the definition `io.k8s.api.core.v1.ContainerRestartRule`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ContainerRestartRule {
     /// Specifies the action taken on a container exit if the requirements are satisfied. The only possible value is "Restart" to restart the container.
-    #[serde(default)]
     pub action: ::kubegen_runtime::Str,
     /// Represents the exit codes to check on container exits.
-    #[serde(
-        rename = "exitCodes",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub exit_codes: Option<Box<crate::core_v1::ContainerRestartRuleOnExitCodes>>,
+}
+impl ::serde::Serialize for ContainerRestartRule {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ContainerRestartRule",
+                encode::count(1, &[self.exit_codes.is_some()]),
+            )
+            .field("action", &self.action)
+            .optional("exitCodes", &self.exit_codes)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ContainerRestartRule {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerRestartRule {
+    const EXPECTING: &'static str = "struct ContainerRestartRule";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "action" => ::std::option::Option::Some(0),
+            "exitCodes" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.action),
+            1 => decode::optional(map, &mut self.exit_codes),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,19 +3,60 @@
 /// ContainerRestartRuleOnExitCodes describes the condition for handling an exited container based on its exit codes.
 ///
 /// From the definition `io.k8s.api.core.v1.ContainerRestartRuleOnExitCodes`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ContainerRestartRuleOnExitCodes {
     /// Represents the relationship between the container exit code(s) and the specified values. Possible values are: - In: the requirement is satisfied if the container exit code is in the
     ///   set of specified values.
     /// - NotIn: the requirement is satisfied if the container exit code is
     ///   not in the set of specified values.
-    #[serde(default)]
     pub operator: ::kubegen_runtime::Str,
     /// Specifies the set of values to check for container exit codes. At most 255 elements are allowed.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub values: Option<Vec<i32>>,
+}
+impl ::serde::Serialize for ContainerRestartRuleOnExitCodes {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ContainerRestartRuleOnExitCodes",
+                encode::count(1, &[self.values.is_some()]),
+            )
+            .field("operator", &self.operator)
+            .optional("values", &self.values)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ContainerRestartRuleOnExitCodes {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for ContainerRestartRuleOnExitCodes {
+    const EXPECTING: &'static str = "struct ContainerRestartRuleOnExitCodes";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "operator" => ::std::option::Option::Some(0),
+            "values" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.operator),
+            1 => decode::optional_vec(map, &mut self.values),
+            _ => decode::skip(map),
+        }
+    }
 }

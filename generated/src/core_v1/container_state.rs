@@ -3,15 +3,68 @@
 /// ContainerState holds a possible state of container. Only one of its members may be specified. If none of them is specified, the default one is ContainerStateWaiting.
 ///
 /// From the definition `io.k8s.api.core.v1.ContainerState`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ContainerState {
     /// Details about a running container
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub running: Option<crate::core_v1::ContainerStateRunning>,
     /// Details about a terminated container
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub terminated: Option<Box<crate::core_v1::ContainerStateTerminated>>,
     /// Details about a waiting container
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub waiting: Option<Box<crate::core_v1::ContainerStateWaiting>>,
+}
+impl ::serde::Serialize for ContainerState {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ContainerState",
+                encode::count(
+                    0,
+                    &[
+                        self.running.is_some(),
+                        self.terminated.is_some(),
+                        self.waiting.is_some(),
+                    ],
+                ),
+            )
+            .optional("running", &self.running)
+            .optional("terminated", &self.terminated)
+            .optional("waiting", &self.waiting)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ContainerState {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerState {
+    const EXPECTING: &'static str = "struct ContainerState";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "running" => ::std::option::Option::Some(0),
+            "terminated" => ::std::option::Option::Some(1),
+            "waiting" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.running),
+            1 => decode::optional(map, &mut self.terminated),
+            2 => decode::optional(map, &mut self.waiting),
+            _ => decode::skip(map),
+        }
+    }
 }

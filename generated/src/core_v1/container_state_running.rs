@@ -3,13 +3,51 @@
 /// ContainerStateRunning is a running state of a container.
 ///
 /// From the definition `io.k8s.api.core.v1.ContainerStateRunning`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ContainerStateRunning {
     /// Time at which the container was last (re-)started
-    #[serde(
-        rename = "startedAt",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub started_at: Option<::kubegen_runtime::Time>,
+}
+impl ::serde::Serialize for ContainerStateRunning {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ContainerStateRunning",
+                encode::count(0, &[self.started_at.is_some()]),
+            )
+            .optional("startedAt", &self.started_at)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ContainerStateRunning {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerStateRunning {
+    const EXPECTING: &'static str = "struct ContainerStateRunning";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "startedAt" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.started_at),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,39 +3,91 @@
 /// ContainerStateTerminated is a terminated state of a container.
 ///
 /// From the definition `io.k8s.api.core.v1.ContainerStateTerminated`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ContainerStateTerminated {
     /// Container's ID in the format '<type>://<container_id>'
-    #[serde(
-        rename = "containerID",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub container_id: Option<::kubegen_runtime::Str>,
     /// Exit status from the last termination of the container
-    #[serde(rename = "exitCode", default)]
     pub exit_code: i32,
     /// Time at which the container last terminated
-    #[serde(
-        rename = "finishedAt",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub finished_at: Option<::kubegen_runtime::Time>,
     /// Message regarding the last termination of the container
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub message: Option<::kubegen_runtime::Str>,
     /// (brief) reason from the last termination of the container
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reason: Option<::kubegen_runtime::Str>,
     /// Signal from the last termination of the container
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub signal: Option<i32>,
     /// Time at which previous execution of the container started
-    #[serde(
-        rename = "startedAt",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub started_at: Option<::kubegen_runtime::Time>,
+}
+impl ::serde::Serialize for ContainerStateTerminated {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ContainerStateTerminated",
+                encode::count(
+                    1,
+                    &[
+                        self.container_id.is_some(),
+                        self.finished_at.is_some(),
+                        self.message.is_some(),
+                        self.reason.is_some(),
+                        self.signal.is_some(),
+                        self.started_at.is_some(),
+                    ],
+                ),
+            )
+            .optional("containerID", &self.container_id)
+            .field("exitCode", &self.exit_code)
+            .optional("finishedAt", &self.finished_at)
+            .optional("message", &self.message)
+            .optional("reason", &self.reason)
+            .optional("signal", &self.signal)
+            .optional("startedAt", &self.started_at)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ContainerStateTerminated {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerStateTerminated {
+    const EXPECTING: &'static str = "struct ContainerStateTerminated";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "containerID" => ::std::option::Option::Some(0),
+            "exitCode" => ::std::option::Option::Some(1),
+            "finishedAt" => ::std::option::Option::Some(2),
+            "message" => ::std::option::Option::Some(3),
+            "reason" => ::std::option::Option::Some(4),
+            "signal" => ::std::option::Option::Some(5),
+            "startedAt" => ::std::option::Option::Some(6),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.container_id),
+            1 => decode::required(map, &mut self.exit_code),
+            2 => decode::optional(map, &mut self.finished_at),
+            3 => decode::optional(map, &mut self.message),
+            4 => decode::optional(map, &mut self.reason),
+            5 => decode::optional(map, &mut self.signal),
+            6 => decode::optional(map, &mut self.started_at),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,12 +3,56 @@
 /// ContainerStateWaiting is a waiting state of a container.
 ///
 /// From the definition `io.k8s.api.core.v1.ContainerStateWaiting`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ContainerStateWaiting {
     /// Message regarding why the container is not yet running.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub message: Option<::kubegen_runtime::Str>,
     /// (brief) reason the container is not yet running.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reason: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for ContainerStateWaiting {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ContainerStateWaiting",
+                encode::count(0, &[self.message.is_some(), self.reason.is_some()]),
+            )
+            .optional("message", &self.message)
+            .optional("reason", &self.reason)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ContainerStateWaiting {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerStateWaiting {
+    const EXPECTING: &'static str = "struct ContainerStateWaiting";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "message" => ::std::option::Option::Some(0),
+            "reason" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.message),
+            1 => decode::optional(map, &mut self.reason),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,81 +3,139 @@
 /// ContainerStatus contains details for the current status of this container.
 ///
 /// From the definition `io.k8s.api.core.v1.ContainerStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ContainerStatus {
     /// AllocatedResources represents the compute resources allocated for this container by the node. Kubelet sets this value to Container.Resources.Requests upon successful pod admission and after successfully admitting desired pod resize.
-    #[serde(
-        rename = "allocatedResources",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub allocated_resources: Option<
         ::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>,
     >,
     /// AllocatedResourcesStatus represents the status of various resources allocated for this Pod.
-    #[serde(
-        rename = "allocatedResourcesStatus",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub allocated_resources_status: Option<Vec<crate::core_v1::ResourceStatus>>,
     /// ContainerID is the ID of the container in the format '<type>://<container_id>'. Where type is a container runtime identifier, returned from Version call of CRI API (for example "containerd").
-    #[serde(
-        rename = "containerID",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub container_id: Option<::kubegen_runtime::Str>,
     /// Image is the name of container image that the container is running. The container image may not match the image used in the PodSpec, as it may have been resolved by the runtime. More info: https://kubernetes.io/docs/concepts/containers/images.
-    #[serde(default)]
     pub image: ::kubegen_runtime::Str,
     /// ImageID is the image ID of the container's image. The image ID may not match the image ID of the image used in the PodSpec, as it may have been resolved by the runtime.
-    #[serde(rename = "imageID", default)]
     pub image_id: ::kubegen_runtime::Str,
     /// LastTerminationState holds the last termination state of the container to help debug container crashes and restarts. This field is not populated if the container is still running and RestartCount is 0.
-    #[serde(
-        rename = "lastState",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub last_state: Option<Box<crate::core_v1::ContainerState>>,
     /// Name is a DNS_LABEL representing the unique name of the container. Each container in a pod must have a unique name across all container types. Cannot be updated.
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
     /// Ready specifies whether the container is currently passing its readiness check. The value will change as readiness probes keep executing. If no readiness probes are specified, this field defaults to true once the container is fully started (see Started field).
     ///
     /// The value is typically used to determine whether a container is ready to accept traffic.
-    #[serde(default)]
     pub ready: bool,
     /// Resources represents the compute resource requests and limits that have been successfully enacted on the running container after it has been started or has been successfully resized.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub resources: Option<Box<crate::core_v1::ResourceRequirements>>,
     /// RestartCount holds the number of times the container has been restarted. Kubelet makes an effort to always increment the value, but there are cases when the state may be lost due to node restarts and then the value may be reset to 0. The value is never negative.
-    #[serde(rename = "restartCount", default)]
     pub restart_count: i32,
     /// Started indicates whether the container has finished its postStart lifecycle hook and passed its startup probe. Initialized as false, becomes true after startupProbe is considered successful. Resets to false when the container is restarted, or if kubelet loses state temporarily. In both cases, startup probes will run again. Is always true when no startupProbe is defined and container is running and has passed the postStart lifecycle hook. The null value must be treated the same as false.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub started: Option<bool>,
     /// State holds details about the container's current condition.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub state: Option<Box<crate::core_v1::ContainerState>>,
     /// StopSignal reports the effective stop signal for this container
-    #[serde(
-        rename = "stopSignal",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub stop_signal: Option<::kubegen_runtime::Str>,
     /// User represents user identity information initially attached to the first process of the container
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub user: Option<Box<crate::core_v1::ContainerUser>>,
     /// Status of volume mounts.
-    #[serde(
-        rename = "volumeMounts",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub volume_mounts: Option<Vec<crate::core_v1::VolumeMountStatus>>,
+}
+impl ::serde::Serialize for ContainerStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ContainerStatus",
+                encode::count(
+                    5,
+                    &[
+                        self.allocated_resources.is_some(),
+                        self.allocated_resources_status.is_some(),
+                        self.container_id.is_some(),
+                        self.last_state.is_some(),
+                        self.resources.is_some(),
+                        self.started.is_some(),
+                        self.state.is_some(),
+                        self.stop_signal.is_some(),
+                        self.user.is_some(),
+                        self.volume_mounts.is_some(),
+                    ],
+                ),
+            )
+            .optional("allocatedResources", &self.allocated_resources)
+            .optional("allocatedResourcesStatus", &self.allocated_resources_status)
+            .optional("containerID", &self.container_id)
+            .field("image", &self.image)
+            .field("imageID", &self.image_id)
+            .optional("lastState", &self.last_state)
+            .field("name", &self.name)
+            .field("ready", &self.ready)
+            .optional("resources", &self.resources)
+            .field("restartCount", &self.restart_count)
+            .optional("started", &self.started)
+            .optional("state", &self.state)
+            .optional("stopSignal", &self.stop_signal)
+            .optional("user", &self.user)
+            .optional("volumeMounts", &self.volume_mounts)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ContainerStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerStatus {
+    const EXPECTING: &'static str = "struct ContainerStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "allocatedResources" => ::std::option::Option::Some(0),
+            "allocatedResourcesStatus" => ::std::option::Option::Some(1),
+            "containerID" => ::std::option::Option::Some(2),
+            "image" => ::std::option::Option::Some(3),
+            "imageID" => ::std::option::Option::Some(4),
+            "lastState" => ::std::option::Option::Some(5),
+            "name" => ::std::option::Option::Some(6),
+            "ready" => ::std::option::Option::Some(7),
+            "resources" => ::std::option::Option::Some(8),
+            "restartCount" => ::std::option::Option::Some(9),
+            "started" => ::std::option::Option::Some(10),
+            "state" => ::std::option::Option::Some(11),
+            "stopSignal" => ::std::option::Option::Some(12),
+            "user" => ::std::option::Option::Some(13),
+            "volumeMounts" => ::std::option::Option::Some(14),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.allocated_resources),
+            1 => decode::optional_vec(map, &mut self.allocated_resources_status),
+            2 => decode::optional(map, &mut self.container_id),
+            3 => decode::required(map, &mut self.image),
+            4 => decode::required(map, &mut self.image_id),
+            5 => decode::optional(map, &mut self.last_state),
+            6 => decode::required(map, &mut self.name),
+            7 => decode::required(map, &mut self.ready),
+            8 => decode::optional(map, &mut self.resources),
+            9 => decode::required(map, &mut self.restart_count),
+            10 => decode::optional(map, &mut self.started),
+            11 => decode::optional(map, &mut self.state),
+            12 => decode::optional(map, &mut self.stop_signal),
+            13 => decode::optional(map, &mut self.user),
+            14 => decode::optional_vec(map, &mut self.volume_mounts),
+            _ => decode::skip(map),
+        }
+    }
 }

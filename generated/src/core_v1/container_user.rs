@@ -3,9 +3,51 @@
 /// ContainerUser represents user identity information
 ///
 /// From the definition `io.k8s.api.core.v1.ContainerUser`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ContainerUser {
     /// Linux holds user identity information initially attached to the first process of the containers in Linux. Note that the actual running identity can be changed if the process has enough privilege to do so.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub linux: Option<Box<crate::core_v1::LinuxContainerUser>>,
+}
+impl ::serde::Serialize for ContainerUser {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ContainerUser",
+                encode::count(0, &[self.linux.is_some()]),
+            )
+            .optional("linux", &self.linux)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ContainerUser {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerUser {
+    const EXPECTING: &'static str = "struct ContainerUser";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "linux" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.linux),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,68 +3,108 @@
 /// Represents storage that is managed by an external CSI volume driver
 ///
 /// From the definition `io.k8s.api.core.v1.CSIPersistentVolumeSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CSIPersistentVolumeSource {
     /// controllerExpandSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI ControllerExpandVolume call. This field is optional, and may be empty if no secret is required. If the secret object contains more than one secret, all secrets are passed.
-    #[serde(
-        rename = "controllerExpandSecretRef",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub controller_expand_secret_ref: Option<Box<crate::core_v1::SecretReference>>,
     /// controllerPublishSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI ControllerPublishVolume and ControllerUnpublishVolume calls. This field is optional, and may be empty if no secret is required. If the secret object contains more than one secret, all secrets are passed.
-    #[serde(
-        rename = "controllerPublishSecretRef",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub controller_publish_secret_ref: Option<Box<crate::core_v1::SecretReference>>,
     /// driver is the name of the driver to use for this volume. Required.
-    #[serde(default)]
     pub driver: ::kubegen_runtime::Str,
     /// fsType to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs".
-    #[serde(
-        rename = "fsType",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub fs_type: Option<::kubegen_runtime::Str>,
     /// nodeExpandSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI NodeExpandVolume call. This field is optional, may be omitted if no secret is required. If the secret object contains more than one secret, all secrets are passed.
-    #[serde(
-        rename = "nodeExpandSecretRef",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub node_expand_secret_ref: Option<Box<crate::core_v1::SecretReference>>,
     /// nodePublishSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI NodePublishVolume and NodeUnpublishVolume calls. This field is optional, and may be empty if no secret is required. If the secret object contains more than one secret, all secrets are passed.
-    #[serde(
-        rename = "nodePublishSecretRef",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub node_publish_secret_ref: Option<Box<crate::core_v1::SecretReference>>,
     /// nodeStageSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI NodeStageVolume and NodeStageVolume and NodeUnstageVolume calls. This field is optional, and may be empty if no secret is required. If the secret object contains more than one secret, all secrets are passed.
-    #[serde(
-        rename = "nodeStageSecretRef",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub node_stage_secret_ref: Option<Box<crate::core_v1::SecretReference>>,
     /// readOnly value to pass to ControllerPublishVolumeRequest. Defaults to false (read/write).
-    #[serde(
-        rename = "readOnly",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub read_only: Option<bool>,
     /// volumeAttributes of the volume to publish.
-    #[serde(
-        rename = "volumeAttributes",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub volume_attributes: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     /// volumeHandle is the unique volume name returned by the CSI volume plugin’s CreateVolume to refer to the volume on all subsequent calls. Required.
-    #[serde(rename = "volumeHandle", default)]
     pub volume_handle: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for CSIPersistentVolumeSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CSIPersistentVolumeSource",
+                encode::count(
+                    2,
+                    &[
+                        self.controller_expand_secret_ref.is_some(),
+                        self.controller_publish_secret_ref.is_some(),
+                        self.fs_type.is_some(),
+                        self.node_expand_secret_ref.is_some(),
+                        self.node_publish_secret_ref.is_some(),
+                        self.node_stage_secret_ref.is_some(),
+                        self.read_only.is_some(),
+                        self.volume_attributes.is_some(),
+                    ],
+                ),
+            )
+            .optional("controllerExpandSecretRef", &self.controller_expand_secret_ref)
+            .optional("controllerPublishSecretRef", &self.controller_publish_secret_ref)
+            .field("driver", &self.driver)
+            .optional("fsType", &self.fs_type)
+            .optional("nodeExpandSecretRef", &self.node_expand_secret_ref)
+            .optional("nodePublishSecretRef", &self.node_publish_secret_ref)
+            .optional("nodeStageSecretRef", &self.node_stage_secret_ref)
+            .optional("readOnly", &self.read_only)
+            .optional("volumeAttributes", &self.volume_attributes)
+            .field("volumeHandle", &self.volume_handle)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CSIPersistentVolumeSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for CSIPersistentVolumeSource {
+    const EXPECTING: &'static str = "struct CSIPersistentVolumeSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "controllerExpandSecretRef" => ::std::option::Option::Some(0),
+            "controllerPublishSecretRef" => ::std::option::Option::Some(1),
+            "driver" => ::std::option::Option::Some(2),
+            "fsType" => ::std::option::Option::Some(3),
+            "nodeExpandSecretRef" => ::std::option::Option::Some(4),
+            "nodePublishSecretRef" => ::std::option::Option::Some(5),
+            "nodeStageSecretRef" => ::std::option::Option::Some(6),
+            "readOnly" => ::std::option::Option::Some(7),
+            "volumeAttributes" => ::std::option::Option::Some(8),
+            "volumeHandle" => ::std::option::Option::Some(9),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.controller_expand_secret_ref),
+            1 => decode::optional(map, &mut self.controller_publish_secret_ref),
+            2 => decode::required(map, &mut self.driver),
+            3 => decode::optional(map, &mut self.fs_type),
+            4 => decode::optional(map, &mut self.node_expand_secret_ref),
+            5 => decode::optional(map, &mut self.node_publish_secret_ref),
+            6 => decode::optional(map, &mut self.node_stage_secret_ref),
+            7 => decode::optional(map, &mut self.read_only),
+            8 => decode::optional(map, &mut self.volume_attributes),
+            9 => decode::required(map, &mut self.volume_handle),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,37 +3,79 @@
 /// Represents a source location of a volume to mount, managed by an external CSI driver
 ///
 /// From the definition `io.k8s.api.core.v1.CSIVolumeSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CSIVolumeSource {
     /// driver is the name of the CSI driver that handles this volume. Consult with your admin for the correct name as registered in the cluster.
-    #[serde(default)]
     pub driver: ::kubegen_runtime::Str,
     /// fsType to mount. Ex. "ext4", "xfs", "ntfs". If not provided, the empty value is passed to the associated CSI driver which will determine the default filesystem to apply.
-    #[serde(
-        rename = "fsType",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub fs_type: Option<::kubegen_runtime::Str>,
     /// nodePublishSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI NodePublishVolume and NodeUnpublishVolume calls. This field is optional, and  may be empty if no secret is required. If the secret object contains more than one secret, all secret references are passed.
-    #[serde(
-        rename = "nodePublishSecretRef",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub node_publish_secret_ref: Option<crate::core_v1::LocalObjectReference>,
     /// readOnly specifies a read-only configuration for the volume. Defaults to false (read/write).
-    #[serde(
-        rename = "readOnly",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub read_only: Option<bool>,
     /// volumeAttributes stores driver-specific properties that are passed to the CSI driver. Consult your driver's documentation for supported values.
-    #[serde(
-        rename = "volumeAttributes",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub volume_attributes: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
+}
+impl ::serde::Serialize for CSIVolumeSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CSIVolumeSource",
+                encode::count(
+                    1,
+                    &[
+                        self.fs_type.is_some(),
+                        self.node_publish_secret_ref.is_some(),
+                        self.read_only.is_some(),
+                        self.volume_attributes.is_some(),
+                    ],
+                ),
+            )
+            .field("driver", &self.driver)
+            .optional("fsType", &self.fs_type)
+            .optional("nodePublishSecretRef", &self.node_publish_secret_ref)
+            .optional("readOnly", &self.read_only)
+            .optional("volumeAttributes", &self.volume_attributes)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CSIVolumeSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for CSIVolumeSource {
+    const EXPECTING: &'static str = "struct CSIVolumeSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "driver" => ::std::option::Option::Some(0),
+            "fsType" => ::std::option::Option::Some(1),
+            "nodePublishSecretRef" => ::std::option::Option::Some(2),
+            "readOnly" => ::std::option::Option::Some(3),
+            "volumeAttributes" => ::std::option::Option::Some(4),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.driver),
+            1 => decode::optional(map, &mut self.fs_type),
+            2 => decode::optional(map, &mut self.node_publish_secret_ref),
+            3 => decode::optional(map, &mut self.read_only),
+            4 => decode::optional(map, &mut self.volume_attributes),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,9 +3,47 @@
 /// DaemonEndpoint contains information about a single Daemon endpoint.
 ///
 /// From the definition `io.k8s.api.core.v1.DaemonEndpoint`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DaemonEndpoint {
     /// Port number of the given endpoint.
-    #[serde(rename = "Port", default)]
     pub port: i32,
+}
+impl ::serde::Serialize for DaemonEndpoint {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(serializer, "DaemonEndpoint", encode::count(1, &[]))
+            .field("Port", &self.port)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DaemonEndpoint {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for DaemonEndpoint {
+    const EXPECTING: &'static str = "struct DaemonEndpoint";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "Port" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.port),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,26 +3,73 @@
 /// DownwardAPIVolumeFile represents information to create the file containing the pod field
 ///
 /// From the definition `io.k8s.api.core.v1.DownwardAPIVolumeFile`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DownwardAPIVolumeFile {
     /// Required: Selects a field of the pod: only annotations, labels, name, namespace and uid are supported.
-    #[serde(
-        rename = "fieldRef",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub field_ref: Option<Box<crate::core_v1::ObjectFieldSelector>>,
     /// Optional: mode bits used to set permissions on this file, must be an octal value between 0000 and 0777 or a decimal value between 0 and 511. YAML accepts both octal and decimal values, JSON requires decimal values for mode bits. If not specified, the volume defaultMode will be used. This might be in conflict with other options that affect the file mode, like fsGroup, and the result can be other mode bits set.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub mode: Option<i32>,
     /// Required: Path is  the relative path name of the file to be created. Must not be absolute or contain the '..' path. Must be utf-8 encoded. The first item of the relative path must not start with '..'
-    #[serde(default)]
     pub path: ::kubegen_runtime::Str,
     /// Selects a resource of the container: only resources limits and requests (limits.cpu, limits.memory, requests.cpu and requests.memory) are currently supported.
-    #[serde(
-        rename = "resourceFieldRef",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub resource_field_ref: Option<Box<crate::core_v1::ResourceFieldSelector>>,
+}
+impl ::serde::Serialize for DownwardAPIVolumeFile {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "DownwardAPIVolumeFile",
+                encode::count(
+                    1,
+                    &[
+                        self.field_ref.is_some(),
+                        self.mode.is_some(),
+                        self.resource_field_ref.is_some(),
+                    ],
+                ),
+            )
+            .optional("fieldRef", &self.field_ref)
+            .optional("mode", &self.mode)
+            .field("path", &self.path)
+            .optional("resourceFieldRef", &self.resource_field_ref)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DownwardAPIVolumeFile {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for DownwardAPIVolumeFile {
+    const EXPECTING: &'static str = "struct DownwardAPIVolumeFile";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "fieldRef" => ::std::option::Option::Some(0),
+            "mode" => ::std::option::Option::Some(1),
+            "path" => ::std::option::Option::Some(2),
+            "resourceFieldRef" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.field_ref),
+            1 => decode::optional(map, &mut self.mode),
+            2 => decode::required(map, &mut self.path),
+            3 => decode::optional(map, &mut self.resource_field_ref),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,20 +3,56 @@
 /// DownwardAPIVolumeSource represents a volume containing downward API info. Downward API volumes support ownership management and SELinux relabeling.
 ///
 /// From the definition `io.k8s.api.core.v1.DownwardAPIVolumeSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DownwardAPIVolumeSource {
     /// Optional: mode bits to use on created files by default. Must be a Optional: mode bits used to set permissions on created files by default. Must be an octal value between 0000 and 0777 or a decimal value between 0 and 511. YAML accepts both octal and decimal values, JSON requires decimal values for mode bits. Defaults to 0644. Directories within the path are not affected by this setting. This might be in conflict with other options that affect the file mode, like fsGroup, and the result can be other mode bits set.
-    #[serde(
-        rename = "defaultMode",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub default_mode: Option<i32>,
     /// Items is a list of downward API volume file
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub items: Option<Vec<crate::core_v1::DownwardAPIVolumeFile>>,
+}
+impl ::serde::Serialize for DownwardAPIVolumeSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "DownwardAPIVolumeSource",
+                encode::count(0, &[self.default_mode.is_some(), self.items.is_some()]),
+            )
+            .optional("defaultMode", &self.default_mode)
+            .optional("items", &self.items)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DownwardAPIVolumeSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for DownwardAPIVolumeSource {
+    const EXPECTING: &'static str = "struct DownwardAPIVolumeSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "defaultMode" => ::std::option::Option::Some(0),
+            "items" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.default_mode),
+            1 => decode::optional_vec(map, &mut self.items),
+            _ => decode::skip(map),
+        }
+    }
 }

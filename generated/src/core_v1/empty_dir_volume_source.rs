@@ -3,16 +3,56 @@
 /// Represents an empty directory for a pod. Empty directory volumes support ownership management and SELinux relabeling.
 ///
 /// From the definition `io.k8s.api.core.v1.EmptyDirVolumeSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EmptyDirVolumeSource {
     /// medium represents what type of storage medium should back this directory. The default is "" which means to use the node's default medium. Must be an empty string (default) or Memory. More info: https://kubernetes.io/docs/concepts/storage/volumes#emptydir
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub medium: Option<::kubegen_runtime::Str>,
     /// sizeLimit is the total amount of local storage required for this EmptyDir volume. The size limit is also applicable for memory medium. The maximum usage on memory medium EmptyDir would be the minimum value between the SizeLimit specified here and the sum of memory limits of all containers in a pod. The default is nil which means that the limit is undefined. More info: https://kubernetes.io/docs/concepts/storage/volumes#emptydir
-    #[serde(
-        rename = "sizeLimit",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub size_limit: Option<::kubegen_runtime::Quantity>,
+}
+impl ::serde::Serialize for EmptyDirVolumeSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "EmptyDirVolumeSource",
+                encode::count(0, &[self.medium.is_some(), self.size_limit.is_some()]),
+            )
+            .optional("medium", &self.medium)
+            .optional("sizeLimit", &self.size_limit)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for EmptyDirVolumeSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for EmptyDirVolumeSource {
+    const EXPECTING: &'static str = "struct EmptyDirVolumeSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "medium" => ::std::option::Option::Some(0),
+            "sizeLimit" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.medium),
+            1 => decode::optional(map, &mut self.size_limit),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,26 +3,73 @@
 /// EndpointAddress is a tuple that describes single IP address. Deprecated: This API is deprecated in v1.33+.
 ///
 /// From the definition `io.k8s.api.core.v1.EndpointAddress`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EndpointAddress {
     /// The Hostname of this endpoint
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub hostname: Option<::kubegen_runtime::Str>,
     /// The IP of this endpoint. May not be loopback (127.0.0.0/8 or ::1), link-local (169.254.0.0/16 or fe80::/10), or link-local multicast (224.0.0.0/24 or ff02::/16).
-    #[serde(default)]
     pub ip: ::kubegen_runtime::Str,
     /// Optional: Node hosting this endpoint. This can be used to determine endpoints local to a node.
-    #[serde(
-        rename = "nodeName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub node_name: Option<::kubegen_runtime::Str>,
     /// Reference to object providing the endpoint.
-    #[serde(
-        rename = "targetRef",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub target_ref: Option<Box<crate::core_v1::ObjectReference>>,
+}
+impl ::serde::Serialize for EndpointAddress {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "EndpointAddress",
+                encode::count(
+                    1,
+                    &[
+                        self.hostname.is_some(),
+                        self.node_name.is_some(),
+                        self.target_ref.is_some(),
+                    ],
+                ),
+            )
+            .optional("hostname", &self.hostname)
+            .field("ip", &self.ip)
+            .optional("nodeName", &self.node_name)
+            .optional("targetRef", &self.target_ref)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for EndpointAddress {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointAddress {
+    const EXPECTING: &'static str = "struct EndpointAddress";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "hostname" => ::std::option::Option::Some(0),
+            "ip" => ::std::option::Option::Some(1),
+            "nodeName" => ::std::option::Option::Some(2),
+            "targetRef" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.hostname),
+            1 => decode::required(map, &mut self.ip),
+            2 => decode::optional(map, &mut self.node_name),
+            3 => decode::optional(map, &mut self.target_ref),
+            _ => decode::skip(map),
+        }
+    }
 }

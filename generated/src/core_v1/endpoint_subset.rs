@@ -15,28 +15,68 @@
 /// Deprecated: This API is deprecated in v1.33+.
 ///
 /// From the definition `io.k8s.api.core.v1.EndpointSubset`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EndpointSubset {
     /// IP addresses which offer the related ports that are marked as ready. These endpoints should be considered safe for load balancers and clients to utilize.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub addresses: Option<Vec<crate::core_v1::EndpointAddress>>,
     /// IP addresses which offer the related ports but are not currently marked as ready because they have not yet finished starting, have recently failed a readiness check, or have recently failed a liveness check.
-    #[serde(
-        rename = "notReadyAddresses",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub not_ready_addresses: Option<Vec<crate::core_v1::EndpointAddress>>,
     /// Port numbers available on the related IP addresses.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub ports: Option<Vec<crate::core_v1::EndpointPort>>,
+}
+impl ::serde::Serialize for EndpointSubset {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "EndpointSubset",
+                encode::count(
+                    0,
+                    &[
+                        self.addresses.is_some(),
+                        self.not_ready_addresses.is_some(),
+                        self.ports.is_some(),
+                    ],
+                ),
+            )
+            .optional("addresses", &self.addresses)
+            .optional("notReadyAddresses", &self.not_ready_addresses)
+            .optional("ports", &self.ports)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for EndpointSubset {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointSubset {
+    const EXPECTING: &'static str = "struct EndpointSubset";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "addresses" => ::std::option::Option::Some(0),
+            "notReadyAddresses" => ::std::option::Option::Some(1),
+            "ports" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.addresses),
+            1 => decode::optional_vec(map, &mut self.not_ready_addresses),
+            2 => decode::optional_vec(map, &mut self.ports),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,23 +3,68 @@
 /// EnvFromSource represents the source of a set of ConfigMaps or Secrets
 ///
 /// From the definition `io.k8s.api.core.v1.EnvFromSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EnvFromSource {
     /// The ConfigMap to select from
-    #[serde(
-        rename = "configMapRef",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub config_map_ref: Option<crate::core_v1::ConfigMapEnvSource>,
     /// Optional text to prepend to the name of each environment variable. May consist of any printable ASCII characters except '='.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub prefix: Option<::kubegen_runtime::Str>,
     /// The Secret to select from
-    #[serde(
-        rename = "secretRef",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub secret_ref: Option<crate::core_v1::SecretEnvSource>,
+}
+impl ::serde::Serialize for EnvFromSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "EnvFromSource",
+                encode::count(
+                    0,
+                    &[
+                        self.config_map_ref.is_some(),
+                        self.prefix.is_some(),
+                        self.secret_ref.is_some(),
+                    ],
+                ),
+            )
+            .optional("configMapRef", &self.config_map_ref)
+            .optional("prefix", &self.prefix)
+            .optional("secretRef", &self.secret_ref)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for EnvFromSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for EnvFromSource {
+    const EXPECTING: &'static str = "struct EnvFromSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "configMapRef" => ::std::option::Option::Some(0),
+            "prefix" => ::std::option::Option::Some(1),
+            "secretRef" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.config_map_ref),
+            1 => decode::optional(map, &mut self.prefix),
+            2 => decode::optional(map, &mut self.secret_ref),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,19 +3,61 @@
 /// EnvVar represents an environment variable present in a Container.
 ///
 /// From the definition `io.k8s.api.core.v1.EnvVar`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EnvVar {
     /// Name of the environment variable. May consist of any printable ASCII characters except '='.
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
     /// Variable references $(VAR_NAME) are expanded using the previously defined environment variables in the container and any service environment variables. If a variable cannot be resolved, the reference in the input string will be unchanged. Double $$ are reduced to a single $, which allows for escaping the $(VAR_NAME) syntax: i.e. "$$(VAR_NAME)" will produce the string literal "$(VAR_NAME)". Escaped references will never be expanded, regardless of whether the variable exists or not. Defaults to "".
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub value: Option<::kubegen_runtime::Str>,
     /// Source for the environment variable's value. Cannot be used if value is not empty.
-    #[serde(
-        rename = "valueFrom",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub value_from: Option<Box<crate::core_v1::EnvVarSource>>,
+}
+impl ::serde::Serialize for EnvVar {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "EnvVar",
+                encode::count(1, &[self.value.is_some(), self.value_from.is_some()]),
+            )
+            .field("name", &self.name)
+            .optional("value", &self.value)
+            .optional("valueFrom", &self.value_from)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for EnvVar {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for EnvVar {
+    const EXPECTING: &'static str = "struct EnvVar";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "name" => ::std::option::Option::Some(0),
+            "value" => ::std::option::Option::Some(1),
+            "valueFrom" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.name),
+            1 => decode::optional(map, &mut self.value),
+            2 => decode::optional(map, &mut self.value_from),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,41 +3,80 @@
 /// EnvVarSource represents a source for the value of an EnvVar.
 ///
 /// From the definition `io.k8s.api.core.v1.EnvVarSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EnvVarSource {
     /// Selects a key of a ConfigMap.
-    #[serde(
-        rename = "configMapKeyRef",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub config_map_key_ref: Option<Box<crate::core_v1::ConfigMapKeySelector>>,
     /// Selects a field of the pod: supports metadata.name, metadata.namespace, `metadata.labels['<KEY>']`, `metadata.annotations['<KEY>']`, spec.nodeName, spec.serviceAccountName, status.hostIP, status.podIP, status.podIPs.
-    #[serde(
-        rename = "fieldRef",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub field_ref: Option<Box<crate::core_v1::ObjectFieldSelector>>,
     /// FileKeyRef selects a key of the env file. Requires the EnvFiles feature gate to be enabled.
-    #[serde(
-        rename = "fileKeyRef",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub file_key_ref: Option<Box<crate::core_v1::FileKeySelector>>,
     /// Selects a resource of the container: only resources limits and requests (limits.cpu, limits.memory, limits.ephemeral-storage, requests.cpu, requests.memory and requests.ephemeral-storage) are currently supported.
-    #[serde(
-        rename = "resourceFieldRef",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub resource_field_ref: Option<Box<crate::core_v1::ResourceFieldSelector>>,
     /// Selects a key of a secret in the pod's namespace
-    #[serde(
-        rename = "secretKeyRef",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub secret_key_ref: Option<Box<crate::core_v1::SecretKeySelector>>,
+}
+impl ::serde::Serialize for EnvVarSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "EnvVarSource",
+                encode::count(
+                    0,
+                    &[
+                        self.config_map_key_ref.is_some(),
+                        self.field_ref.is_some(),
+                        self.file_key_ref.is_some(),
+                        self.resource_field_ref.is_some(),
+                        self.secret_key_ref.is_some(),
+                    ],
+                ),
+            )
+            .optional("configMapKeyRef", &self.config_map_key_ref)
+            .optional("fieldRef", &self.field_ref)
+            .optional("fileKeyRef", &self.file_key_ref)
+            .optional("resourceFieldRef", &self.resource_field_ref)
+            .optional("secretKeyRef", &self.secret_key_ref)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for EnvVarSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for EnvVarSource {
+    const EXPECTING: &'static str = "struct EnvVarSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "configMapKeyRef" => ::std::option::Option::Some(0),
+            "fieldRef" => ::std::option::Option::Some(1),
+            "fileKeyRef" => ::std::option::Option::Some(2),
+            "resourceFieldRef" => ::std::option::Option::Some(3),
+            "secretKeyRef" => ::std::option::Option::Some(4),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.config_map_key_ref),
+            1 => decode::optional(map, &mut self.field_ref),
+            2 => decode::optional(map, &mut self.file_key_ref),
+            3 => decode::optional(map, &mut self.resource_field_ref),
+            4 => decode::optional(map, &mut self.secret_key_ref),
+            _ => decode::skip(map),
+        }
+    }
 }

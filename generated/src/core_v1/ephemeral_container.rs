@@ -5,171 +5,207 @@
 /// To add an ephemeral container, use the ephemeralcontainers subresource of an existing Pod. Ephemeral containers may not be removed or restarted.
 ///
 /// From the definition `io.k8s.api.core.v1.EphemeralContainer`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EphemeralContainer {
     /// Arguments to the entrypoint. The image's CMD is used if this is not provided. Variable references $(VAR_NAME) are expanded using the container's environment. If a variable cannot be resolved, the reference in the input string will be unchanged. Double $$ are reduced to a single $, which allows for escaping the $(VAR_NAME) syntax: i.e. "$$(VAR_NAME)" will produce the string literal "$(VAR_NAME)". Escaped references will never be expanded, regardless of whether the variable exists or not. Cannot be updated. More info: https://kubernetes.io/docs/tasks/inject-data-application/define-command-argument-container/#running-a-command-in-a-shell
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub args: Option<Vec<::kubegen_runtime::Str>>,
     /// Entrypoint array. Not executed within a shell. The image's ENTRYPOINT is used if this is not provided. Variable references $(VAR_NAME) are expanded using the container's environment. If a variable cannot be resolved, the reference in the input string will be unchanged. Double $$ are reduced to a single $, which allows for escaping the $(VAR_NAME) syntax: i.e. "$$(VAR_NAME)" will produce the string literal "$(VAR_NAME)". Escaped references will never be expanded, regardless of whether the variable exists or not. Cannot be updated. More info: https://kubernetes.io/docs/tasks/inject-data-application/define-command-argument-container/#running-a-command-in-a-shell
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub command: Option<Vec<::kubegen_runtime::Str>>,
     /// List of environment variables to set in the container. Cannot be updated.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub env: Option<Vec<crate::core_v1::EnvVar>>,
     /// List of sources to populate environment variables in the container. The keys defined within a source may consist of any printable ASCII characters except '='. When a key exists in multiple sources, the value associated with the last source will take precedence. Values defined by an Env with a duplicate key will take precedence. Cannot be updated.
-    #[serde(
-        rename = "envFrom",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub env_from: Option<Vec<crate::core_v1::EnvFromSource>>,
     /// Container image name. More info: https://kubernetes.io/docs/concepts/containers/images
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub image: Option<::kubegen_runtime::Str>,
     /// Image pull policy. One of Always, Never, IfNotPresent. Defaults to Always if :latest tag is specified, or IfNotPresent otherwise. Cannot be updated. More info: https://kubernetes.io/docs/concepts/containers/images#updating-images
-    #[serde(
-        rename = "imagePullPolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub image_pull_policy: Option<::kubegen_runtime::Str>,
     /// Lifecycle is not allowed for ephemeral containers.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub lifecycle: Option<Box<crate::core_v1::Lifecycle>>,
     /// Probes are not allowed for ephemeral containers.
-    #[serde(
-        rename = "livenessProbe",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub liveness_probe: Option<Box<crate::core_v1::Probe>>,
     /// Name of the ephemeral container specified as a DNS_LABEL. This name must be unique among all containers, init containers and ephemeral containers.
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
     /// Ports are not allowed for ephemeral containers.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub ports: Option<Vec<crate::core_v1::ContainerPort>>,
     /// Probes are not allowed for ephemeral containers.
-    #[serde(
-        rename = "readinessProbe",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub readiness_probe: Option<Box<crate::core_v1::Probe>>,
     /// Resources resize policy for the container.
-    #[serde(
-        rename = "resizePolicy",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub resize_policy: Option<Vec<crate::core_v1::ContainerResizePolicy>>,
     /// Resources are not allowed for ephemeral containers. Ephemeral containers use spare resources already allocated to the pod.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub resources: Option<Box<crate::core_v1::ResourceRequirements>>,
     /// Restart policy for the container to manage the restart behavior of each container within a pod. You cannot set this field on ephemeral containers.
-    #[serde(
-        rename = "restartPolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub restart_policy: Option<::kubegen_runtime::Str>,
     /// Represents a list of rules to be checked to determine if the container should be restarted on exit. You cannot set this field on ephemeral containers.
-    #[serde(
-        rename = "restartPolicyRules",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub restart_policy_rules: Option<Vec<crate::core_v1::ContainerRestartRule>>,
     /// Optional: SecurityContext defines the security options the ephemeral container should be run with. If set, the fields of SecurityContext override the equivalent fields of PodSecurityContext.
-    #[serde(
-        rename = "securityContext",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub security_context: Option<Box<crate::core_v1::SecurityContext>>,
     /// Probes are not allowed for ephemeral containers.
-    #[serde(
-        rename = "startupProbe",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub startup_probe: Option<Box<crate::core_v1::Probe>>,
     /// Whether this container should allocate a buffer for stdin in the container runtime. If this is not set, reads from stdin in the container will always result in EOF. Default is false.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub stdin: Option<bool>,
     /// Whether the container runtime should close the stdin channel after it has been opened by a single attach. When stdin is true the stdin stream will remain open across multiple attach sessions. If stdinOnce is set to true, stdin is opened on container start, is empty until the first client attaches to stdin, and then remains open and accepts data until the client disconnects, at which time stdin is closed and remains closed until the container is restarted. If this flag is false, a container processes that reads from stdin will never receive an EOF. Default is false
-    #[serde(
-        rename = "stdinOnce",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub stdin_once: Option<bool>,
     /// If set, the name of the container from PodSpec that this ephemeral container targets. The ephemeral container will be run in the namespaces (IPC, PID, etc) of this container. If not set then the ephemeral container uses the namespaces configured in the Pod spec.
     ///
     /// The container runtime must implement support for this feature. If the runtime does not support namespace targeting then the result of setting this field is undefined.
-    #[serde(
-        rename = "targetContainerName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub target_container_name: Option<::kubegen_runtime::Str>,
     /// Optional: Path at which the file to which the container's termination message will be written is mounted into the container's filesystem. Message written is intended to be brief final status, such as an assertion failure message. Will be truncated by the node if greater than 4096 bytes. The total message length across all containers will be limited to 12kb. Defaults to /dev/termination-log. Cannot be updated.
-    #[serde(
-        rename = "terminationMessagePath",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub termination_message_path: Option<::kubegen_runtime::Str>,
     /// Indicate how the termination message should be populated. File will use the contents of terminationMessagePath to populate the container status message on both success and failure. FallbackToLogsOnError will use the last chunk of container log output if the termination message file is empty and the container exited with an error. The log output is limited to 2048 bytes or 80 lines, whichever is smaller. Defaults to File. Cannot be updated.
-    #[serde(
-        rename = "terminationMessagePolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub termination_message_policy: Option<::kubegen_runtime::Str>,
     /// Whether this container should allocate a TTY for itself, also requires 'stdin' to be true. Default is false.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub tty: Option<bool>,
     /// volumeDevices is the list of block devices to be used by the container.
-    #[serde(
-        rename = "volumeDevices",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub volume_devices: Option<Vec<crate::core_v1::VolumeDevice>>,
     /// Pod volumes to mount into the container's filesystem. Subpath mounts are not allowed for ephemeral containers. Cannot be updated.
-    #[serde(
-        rename = "volumeMounts",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub volume_mounts: Option<Vec<crate::core_v1::VolumeMount>>,
     /// Container's working directory. If not specified, the container runtime's default will be used, which might be configured in the container image. Cannot be updated.
-    #[serde(
-        rename = "workingDir",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub working_dir: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for EphemeralContainer {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "EphemeralContainer",
+                encode::count(
+                    1,
+                    &[
+                        self.args.is_some(),
+                        self.command.is_some(),
+                        self.env.is_some(),
+                        self.env_from.is_some(),
+                        self.image.is_some(),
+                        self.image_pull_policy.is_some(),
+                        self.lifecycle.is_some(),
+                        self.liveness_probe.is_some(),
+                        self.ports.is_some(),
+                        self.readiness_probe.is_some(),
+                        self.resize_policy.is_some(),
+                        self.resources.is_some(),
+                        self.restart_policy.is_some(),
+                        self.restart_policy_rules.is_some(),
+                        self.security_context.is_some(),
+                        self.startup_probe.is_some(),
+                        self.stdin.is_some(),
+                        self.stdin_once.is_some(),
+                        self.target_container_name.is_some(),
+                        self.termination_message_path.is_some(),
+                        self.termination_message_policy.is_some(),
+                        self.tty.is_some(),
+                        self.volume_devices.is_some(),
+                        self.volume_mounts.is_some(),
+                        self.working_dir.is_some(),
+                    ],
+                ),
+            )
+            .optional("args", &self.args)
+            .optional("command", &self.command)
+            .optional("env", &self.env)
+            .optional("envFrom", &self.env_from)
+            .optional("image", &self.image)
+            .optional("imagePullPolicy", &self.image_pull_policy)
+            .optional("lifecycle", &self.lifecycle)
+            .optional("livenessProbe", &self.liveness_probe)
+            .field("name", &self.name)
+            .optional("ports", &self.ports)
+            .optional("readinessProbe", &self.readiness_probe)
+            .optional("resizePolicy", &self.resize_policy)
+            .optional("resources", &self.resources)
+            .optional("restartPolicy", &self.restart_policy)
+            .optional("restartPolicyRules", &self.restart_policy_rules)
+            .optional("securityContext", &self.security_context)
+            .optional("startupProbe", &self.startup_probe)
+            .optional("stdin", &self.stdin)
+            .optional("stdinOnce", &self.stdin_once)
+            .optional("targetContainerName", &self.target_container_name)
+            .optional("terminationMessagePath", &self.termination_message_path)
+            .optional("terminationMessagePolicy", &self.termination_message_policy)
+            .optional("tty", &self.tty)
+            .optional("volumeDevices", &self.volume_devices)
+            .optional("volumeMounts", &self.volume_mounts)
+            .optional("workingDir", &self.working_dir)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for EphemeralContainer {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for EphemeralContainer {
+    const EXPECTING: &'static str = "struct EphemeralContainer";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "args" => ::std::option::Option::Some(0),
+            "command" => ::std::option::Option::Some(1),
+            "env" => ::std::option::Option::Some(2),
+            "envFrom" => ::std::option::Option::Some(3),
+            "image" => ::std::option::Option::Some(4),
+            "imagePullPolicy" => ::std::option::Option::Some(5),
+            "lifecycle" => ::std::option::Option::Some(6),
+            "livenessProbe" => ::std::option::Option::Some(7),
+            "name" => ::std::option::Option::Some(8),
+            "ports" => ::std::option::Option::Some(9),
+            "readinessProbe" => ::std::option::Option::Some(10),
+            "resizePolicy" => ::std::option::Option::Some(11),
+            "resources" => ::std::option::Option::Some(12),
+            "restartPolicy" => ::std::option::Option::Some(13),
+            "restartPolicyRules" => ::std::option::Option::Some(14),
+            "securityContext" => ::std::option::Option::Some(15),
+            "startupProbe" => ::std::option::Option::Some(16),
+            "stdin" => ::std::option::Option::Some(17),
+            "stdinOnce" => ::std::option::Option::Some(18),
+            "targetContainerName" => ::std::option::Option::Some(19),
+            "terminationMessagePath" => ::std::option::Option::Some(20),
+            "terminationMessagePolicy" => ::std::option::Option::Some(21),
+            "tty" => ::std::option::Option::Some(22),
+            "volumeDevices" => ::std::option::Option::Some(23),
+            "volumeMounts" => ::std::option::Option::Some(24),
+            "workingDir" => ::std::option::Option::Some(25),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.args),
+            1 => decode::optional_vec(map, &mut self.command),
+            2 => decode::optional_vec(map, &mut self.env),
+            3 => decode::optional_vec(map, &mut self.env_from),
+            4 => decode::optional(map, &mut self.image),
+            5 => decode::optional(map, &mut self.image_pull_policy),
+            6 => decode::optional(map, &mut self.lifecycle),
+            7 => decode::optional(map, &mut self.liveness_probe),
+            8 => decode::required(map, &mut self.name),
+            9 => decode::optional_vec(map, &mut self.ports),
+            10 => decode::optional(map, &mut self.readiness_probe),
+            11 => decode::optional_vec(map, &mut self.resize_policy),
+            12 => decode::optional(map, &mut self.resources),
+            13 => decode::optional(map, &mut self.restart_policy),
+            14 => decode::optional_vec(map, &mut self.restart_policy_rules),
+            15 => decode::optional(map, &mut self.security_context),
+            16 => decode::optional(map, &mut self.startup_probe),
+            17 => decode::optional(map, &mut self.stdin),
+            18 => decode::optional(map, &mut self.stdin_once),
+            19 => decode::optional(map, &mut self.target_container_name),
+            20 => decode::optional(map, &mut self.termination_message_path),
+            21 => decode::optional(map, &mut self.termination_message_policy),
+            22 => decode::optional(map, &mut self.tty),
+            23 => decode::optional_vec(map, &mut self.volume_devices),
+            24 => decode::optional_vec(map, &mut self.volume_mounts),
+            25 => decode::optional(map, &mut self.working_dir),
+            _ => decode::skip(map),
+        }
+    }
 }

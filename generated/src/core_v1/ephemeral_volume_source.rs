@@ -3,7 +3,7 @@
 /// Represents an ephemeral volume that is handled by a normal storage driver.
 ///
 /// From the definition `io.k8s.api.core.v1.EphemeralVolumeSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EphemeralVolumeSource {
     /// Will be used to create a stand-alone PVC to provision the volume. The pod in which this EphemeralVolumeSource is embedded will be the owner of the PVC, i.e. the PVC will be deleted together with the pod.  The name of the PVC will be `<pod name>-<volume name>` where `<volume name>` is the name from the `PodSpec.Volumes` array entry. Pod validation will reject the pod if the concatenated name is not valid for a PVC (for example, too long).
     ///
@@ -12,12 +12,50 @@ pub struct EphemeralVolumeSource {
     /// This field is read-only and no changes will be made by Kubernetes to the PVC after it has been created.
     ///
     /// Required, must not be nil.
-    #[serde(
-        rename = "volumeClaimTemplate",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub volume_claim_template: Option<
         Box<crate::core_v1::PersistentVolumeClaimTemplate>,
     >,
+}
+impl ::serde::Serialize for EphemeralVolumeSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "EphemeralVolumeSource",
+                encode::count(0, &[self.volume_claim_template.is_some()]),
+            )
+            .optional("volumeClaimTemplate", &self.volume_claim_template)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for EphemeralVolumeSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for EphemeralVolumeSource {
+    const EXPECTING: &'static str = "struct EphemeralVolumeSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "volumeClaimTemplate" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.volume_claim_template),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,83 +3,150 @@
 /// Event is a report of an event somewhere in the cluster.  Events have a limited retention time and triggers and messages may evolve with time.  Event consumers should not rely on the timing of an event with a given Reason reflecting a consistent underlying trigger, or the continued existence of events with that Reason.  Events should be treated as informative, best-effort, supplemental data.
 ///
 /// From the definition `io.k8s.api.core.v1.Event`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Event {
     /// What action was taken/failed regarding to the Regarding object.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub action: Option<::kubegen_runtime::Str>,
     /// `apiVersion`: always this type's API version; set by the type.
-    #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<Event>,
     /// The number of times this event has occurred.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub count: Option<i32>,
     /// Time when this Event was first observed.
-    #[serde(
-        rename = "eventTime",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub event_time: Option<::kubegen_runtime::MicroTime>,
     /// The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)
-    #[serde(
-        rename = "firstTimestamp",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub first_timestamp: Option<::kubegen_runtime::Time>,
     /// The object that this event is about.
-    #[serde(rename = "involvedObject", default)]
     pub involved_object: crate::core_v1::ObjectReference,
     /// `kind`: always this type's kind; set by the type.
-    #[serde(default)]
     pub kind: ::kubegen_runtime::Kind<Event>,
     /// The time at which the most recent occurrence of this event was recorded.
-    #[serde(
-        rename = "lastTimestamp",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub last_timestamp: Option<::kubegen_runtime::Time>,
     /// A human-readable description of the status of this operation.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub message: Option<::kubegen_runtime::Str>,
     /// Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
-    #[serde(default)]
     pub metadata: ::kubegen_runtime::ObjectMeta,
     /// This should be a short, machine understandable string that gives the reason for the transition into the object's current status.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reason: Option<::kubegen_runtime::Str>,
     /// Optional secondary object for more complex actions.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub related: Option<Box<crate::core_v1::ObjectReference>>,
     /// Name of the controller that emitted this Event, e.g. `kubernetes.io/kubelet`.
-    #[serde(
-        rename = "reportingComponent",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub reporting_component: Option<::kubegen_runtime::Str>,
     /// ID of the controller instance, e.g. `kubelet-xyzf`.
-    #[serde(
-        rename = "reportingInstance",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub reporting_instance: Option<::kubegen_runtime::Str>,
     /// Data about the Event series this event represents or nil if it's a singleton Event.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub series: Option<crate::core_v1::EventSeries>,
     /// The component reporting this event. Should be a short machine understandable string.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub source: Option<Box<crate::core_v1::EventSource>>,
     /// Type of this event (Normal, Warning), new types could be added in the future
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for Event {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "Event",
+                encode::count(
+                    4,
+                    &[
+                        self.action.is_some(),
+                        self.count.is_some(),
+                        self.event_time.is_some(),
+                        self.first_timestamp.is_some(),
+                        self.last_timestamp.is_some(),
+                        self.message.is_some(),
+                        self.reason.is_some(),
+                        self.related.is_some(),
+                        self.reporting_component.is_some(),
+                        self.reporting_instance.is_some(),
+                        self.series.is_some(),
+                        self.source.is_some(),
+                        self.type_.is_some(),
+                    ],
+                ),
+            )
+            .optional("action", &self.action)
+            .field("apiVersion", &self.api_version)
+            .optional("count", &self.count)
+            .optional("eventTime", &self.event_time)
+            .optional("firstTimestamp", &self.first_timestamp)
+            .field("involvedObject", &self.involved_object)
+            .field("kind", &self.kind)
+            .optional("lastTimestamp", &self.last_timestamp)
+            .optional("message", &self.message)
+            .field("metadata", &self.metadata)
+            .optional("reason", &self.reason)
+            .optional("related", &self.related)
+            .optional("reportingComponent", &self.reporting_component)
+            .optional("reportingInstance", &self.reporting_instance)
+            .optional("series", &self.series)
+            .optional("source", &self.source)
+            .optional("type", &self.type_)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Event {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for Event {
+    const EXPECTING: &'static str = "struct Event";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "action" => ::std::option::Option::Some(0),
+            "apiVersion" => ::std::option::Option::Some(1),
+            "count" => ::std::option::Option::Some(2),
+            "eventTime" => ::std::option::Option::Some(3),
+            "firstTimestamp" => ::std::option::Option::Some(4),
+            "involvedObject" => ::std::option::Option::Some(5),
+            "kind" => ::std::option::Option::Some(6),
+            "lastTimestamp" => ::std::option::Option::Some(7),
+            "message" => ::std::option::Option::Some(8),
+            "metadata" => ::std::option::Option::Some(9),
+            "reason" => ::std::option::Option::Some(10),
+            "related" => ::std::option::Option::Some(11),
+            "reportingComponent" => ::std::option::Option::Some(12),
+            "reportingInstance" => ::std::option::Option::Some(13),
+            "series" => ::std::option::Option::Some(14),
+            "source" => ::std::option::Option::Some(15),
+            "type" => ::std::option::Option::Some(16),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.action),
+            1 => decode::skip(map),
+            2 => decode::optional(map, &mut self.count),
+            3 => decode::optional(map, &mut self.event_time),
+            4 => decode::optional(map, &mut self.first_timestamp),
+            5 => decode::required(map, &mut self.involved_object),
+            6 => decode::skip(map),
+            7 => decode::optional(map, &mut self.last_timestamp),
+            8 => decode::optional(map, &mut self.message),
+            9 => decode::required(map, &mut self.metadata),
+            10 => decode::optional(map, &mut self.reason),
+            11 => decode::optional(map, &mut self.related),
+            12 => decode::optional(map, &mut self.reporting_component),
+            13 => decode::optional(map, &mut self.reporting_instance),
+            14 => decode::optional(map, &mut self.series),
+            15 => decode::optional(map, &mut self.source),
+            16 => decode::optional(map, &mut self.type_),
+            _ => decode::skip(map),
+        }
+    }
 }
 impl ::kubegen_runtime::ApiType for Event {
     const GROUP: &'static str = "";

@@ -3,16 +3,59 @@
 /// EventSeries contain information on series of events, i.e. thing that was/is happening continuously for some time.
 ///
 /// From the definition `io.k8s.api.core.v1.EventSeries`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventSeries {
     /// Number of occurrences in this series up to the last heartbeat time
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub count: Option<i32>,
     /// Time of the last occurrence observed
-    #[serde(
-        rename = "lastObservedTime",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub last_observed_time: Option<::kubegen_runtime::MicroTime>,
+}
+impl ::serde::Serialize for EventSeries {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "EventSeries",
+                encode::count(
+                    0,
+                    &[self.count.is_some(), self.last_observed_time.is_some()],
+                ),
+            )
+            .optional("count", &self.count)
+            .optional("lastObservedTime", &self.last_observed_time)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for EventSeries {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for EventSeries {
+    const EXPECTING: &'static str = "struct EventSeries";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "count" => ::std::option::Option::Some(0),
+            "lastObservedTime" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.count),
+            1 => decode::optional(map, &mut self.last_observed_time),
+            _ => decode::skip(map),
+        }
+    }
 }

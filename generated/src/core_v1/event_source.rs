@@ -3,12 +3,56 @@
 /// EventSource contains information for an event.
 ///
 /// From the definition `io.k8s.api.core.v1.EventSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventSource {
     /// Component from which the event is generated.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub component: Option<::kubegen_runtime::Str>,
     /// Node name on which the event is generated.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub host: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for EventSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "EventSource",
+                encode::count(0, &[self.component.is_some(), self.host.is_some()]),
+            )
+            .optional("component", &self.component)
+            .optional("host", &self.host)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for EventSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for EventSource {
+    const EXPECTING: &'static str = "struct EventSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "component" => ::std::option::Option::Some(0),
+            "host" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.component),
+            1 => decode::optional(map, &mut self.host),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,38 +3,80 @@
 /// Represents a Fibre Channel volume. Fibre Channel volumes can only be mounted as read/write once. Fibre Channel volumes support ownership management and SELinux relabeling.
 ///
 /// From the definition `io.k8s.api.core.v1.FCVolumeSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct FCVolumeSource {
     /// fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified.
-    #[serde(
-        rename = "fsType",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub fs_type: Option<::kubegen_runtime::Str>,
     /// lun is Optional: FC target lun number
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub lun: Option<i32>,
     /// readOnly is Optional: Defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
-    #[serde(
-        rename = "readOnly",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub read_only: Option<bool>,
     /// targetWWNs is Optional: FC target worldwide names (WWNs)
-    #[serde(
-        rename = "targetWWNs",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub target_wwns: Option<Vec<::kubegen_runtime::Str>>,
     /// wwids Optional: FC volume world wide identifiers (wwids) Either wwids or combination of targetWWNs and lun must be set, but not both simultaneously.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub wwids: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::serde::Serialize for FCVolumeSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "FCVolumeSource",
+                encode::count(
+                    0,
+                    &[
+                        self.fs_type.is_some(),
+                        self.lun.is_some(),
+                        self.read_only.is_some(),
+                        self.target_wwns.is_some(),
+                        self.wwids.is_some(),
+                    ],
+                ),
+            )
+            .optional("fsType", &self.fs_type)
+            .optional("lun", &self.lun)
+            .optional("readOnly", &self.read_only)
+            .optional("targetWWNs", &self.target_wwns)
+            .optional("wwids", &self.wwids)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for FCVolumeSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for FCVolumeSource {
+    const EXPECTING: &'static str = "struct FCVolumeSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "fsType" => ::std::option::Option::Some(0),
+            "lun" => ::std::option::Option::Some(1),
+            "readOnly" => ::std::option::Option::Some(2),
+            "targetWWNs" => ::std::option::Option::Some(3),
+            "wwids" => ::std::option::Option::Some(4),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.fs_type),
+            1 => decode::optional(map, &mut self.lun),
+            2 => decode::optional(map, &mut self.read_only),
+            3 => decode::optional_vec(map, &mut self.target_wwns),
+            4 => decode::optional_vec(map, &mut self.wwids),
+            _ => decode::skip(map),
+        }
+    }
 }

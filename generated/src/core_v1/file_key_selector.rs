@@ -3,20 +3,68 @@
 /// FileKeySelector selects a key of the env file.
 ///
 /// From the definition `io.k8s.api.core.v1.FileKeySelector`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct FileKeySelector {
     /// The key within the env file. An invalid key will prevent the pod from starting. The keys defined within a source may consist of any printable ASCII characters except '='. During Alpha stage of the EnvFiles feature gate, the key size is limited to 128 characters.
-    #[serde(default)]
     pub key: ::kubegen_runtime::Str,
     /// Specify whether the file or its key must be defined. If the file or key does not exist, then the env var is not published. If optional is set to true and the specified key does not exist, the environment variable will not be set in the Pod's containers.
     ///
     /// If optional is set to false and the specified key does not exist, an error will be returned during Pod creation.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub optional: Option<bool>,
     /// The path within the volume from which to select the file. Must be relative and may not contain the '..' path or start with '..'.
-    #[serde(default)]
     pub path: ::kubegen_runtime::Str,
     /// The name of the volume mount containing the env file.
-    #[serde(rename = "volumeName", default)]
     pub volume_name: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for FileKeySelector {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "FileKeySelector",
+                encode::count(3, &[self.optional.is_some()]),
+            )
+            .field("key", &self.key)
+            .optional("optional", &self.optional)
+            .field("path", &self.path)
+            .field("volumeName", &self.volume_name)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for FileKeySelector {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for FileKeySelector {
+    const EXPECTING: &'static str = "struct FileKeySelector";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "key" => ::std::option::Option::Some(0),
+            "optional" => ::std::option::Option::Some(1),
+            "path" => ::std::option::Option::Some(2),
+            "volumeName" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.key),
+            1 => decode::optional(map, &mut self.optional),
+            2 => decode::required(map, &mut self.path),
+            3 => decode::required(map, &mut self.volume_name),
+            _ => decode::skip(map),
+        }
+    }
 }

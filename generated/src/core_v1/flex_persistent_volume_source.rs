@@ -3,33 +3,79 @@
 /// FlexPersistentVolumeSource represents a generic persistent volume resource that is provisioned/attached using an exec based plugin.
 ///
 /// From the definition `io.k8s.api.core.v1.FlexPersistentVolumeSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct FlexPersistentVolumeSource {
     /// driver is the name of the driver to use for this volume.
-    #[serde(default)]
     pub driver: ::kubegen_runtime::Str,
     /// fsType is the Filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". The default filesystem depends on FlexVolume script.
-    #[serde(
-        rename = "fsType",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub fs_type: Option<::kubegen_runtime::Str>,
     /// options is Optional: this field holds extra command options if any.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub options: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     /// readOnly is Optional: defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
-    #[serde(
-        rename = "readOnly",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub read_only: Option<bool>,
     /// secretRef is Optional: SecretRef is reference to the secret object containing sensitive information to pass to the plugin scripts. This may be empty if no secret object is specified. If the secret object contains more than one secret, all secrets are passed to the plugin scripts.
-    #[serde(
-        rename = "secretRef",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub secret_ref: Option<Box<crate::core_v1::SecretReference>>,
+}
+impl ::serde::Serialize for FlexPersistentVolumeSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "FlexPersistentVolumeSource",
+                encode::count(
+                    1,
+                    &[
+                        self.fs_type.is_some(),
+                        self.options.is_some(),
+                        self.read_only.is_some(),
+                        self.secret_ref.is_some(),
+                    ],
+                ),
+            )
+            .field("driver", &self.driver)
+            .optional("fsType", &self.fs_type)
+            .optional("options", &self.options)
+            .optional("readOnly", &self.read_only)
+            .optional("secretRef", &self.secret_ref)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for FlexPersistentVolumeSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for FlexPersistentVolumeSource {
+    const EXPECTING: &'static str = "struct FlexPersistentVolumeSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "driver" => ::std::option::Option::Some(0),
+            "fsType" => ::std::option::Option::Some(1),
+            "options" => ::std::option::Option::Some(2),
+            "readOnly" => ::std::option::Option::Some(3),
+            "secretRef" => ::std::option::Option::Some(4),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.driver),
+            1 => decode::optional(map, &mut self.fs_type),
+            2 => decode::optional(map, &mut self.options),
+            3 => decode::optional(map, &mut self.read_only),
+            4 => decode::optional(map, &mut self.secret_ref),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,20 +3,59 @@
 /// Represents a Flocker volume mounted by the Flocker agent. One and only one of datasetName and datasetUUID should be set. Flocker volumes do not support ownership management or SELinux relabeling.
 ///
 /// From the definition `io.k8s.api.core.v1.FlockerVolumeSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct FlockerVolumeSource {
     /// datasetName is Name of the dataset stored as metadata -> name on the dataset for Flocker should be considered as deprecated
-    #[serde(
-        rename = "datasetName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub dataset_name: Option<::kubegen_runtime::Str>,
     /// datasetUUID is the UUID of the dataset. This is unique identifier of a Flocker dataset
-    #[serde(
-        rename = "datasetUUID",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub dataset_uuid: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for FlockerVolumeSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "FlockerVolumeSource",
+                encode::count(
+                    0,
+                    &[self.dataset_name.is_some(), self.dataset_uuid.is_some()],
+                ),
+            )
+            .optional("datasetName", &self.dataset_name)
+            .optional("datasetUUID", &self.dataset_uuid)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for FlockerVolumeSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for FlockerVolumeSource {
+    const EXPECTING: &'static str = "struct FlockerVolumeSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "datasetName" => ::std::option::Option::Some(0),
+            "datasetUUID" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.dataset_name),
+            1 => decode::optional(map, &mut self.dataset_uuid),
+            _ => decode::skip(map),
+        }
+    }
 }

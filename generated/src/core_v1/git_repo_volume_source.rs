@@ -5,15 +5,61 @@
 /// DEPRECATED: GitRepo is deprecated. To provision a container with a git repo, mount an EmptyDir into an InitContainer that clones the repo using git, then mount the EmptyDir into the Pod's container.
 ///
 /// From the definition `io.k8s.api.core.v1.GitRepoVolumeSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct GitRepoVolumeSource {
     /// directory is the target directory name. Must not contain or start with '..'.  If '.' is supplied, the volume directory will be the git repository.  Otherwise, if specified, the volume will contain the git repository in the subdirectory with the given name.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub directory: Option<::kubegen_runtime::Str>,
     /// repository is the URL
-    #[serde(default)]
     pub repository: ::kubegen_runtime::Str,
     /// revision is the commit hash for the specified revision.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub revision: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for GitRepoVolumeSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "GitRepoVolumeSource",
+                encode::count(1, &[self.directory.is_some(), self.revision.is_some()]),
+            )
+            .optional("directory", &self.directory)
+            .field("repository", &self.repository)
+            .optional("revision", &self.revision)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for GitRepoVolumeSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for GitRepoVolumeSource {
+    const EXPECTING: &'static str = "struct GitRepoVolumeSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "directory" => ::std::option::Option::Some(0),
+            "repository" => ::std::option::Option::Some(1),
+            "revision" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.directory),
+            1 => decode::required(map, &mut self.repository),
+            2 => decode::optional(map, &mut self.revision),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,26 +3,70 @@
 /// Represents a Glusterfs mount that lasts the lifetime of a pod. Glusterfs volumes do not support ownership management or SELinux relabeling.
 ///
 /// From the definition `io.k8s.api.core.v1.GlusterfsPersistentVolumeSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct GlusterfsPersistentVolumeSource {
     /// endpoints is the endpoint name that details Glusterfs topology. More info: https://examples.k8s.io/volumes/glusterfs/README.md#create-a-pod
-    #[serde(default)]
     pub endpoints: ::kubegen_runtime::Str,
     /// endpointsNamespace is the namespace that contains Glusterfs endpoint. If this field is empty, the EndpointNamespace defaults to the same namespace as the bound PVC. More info: https://examples.k8s.io/volumes/glusterfs/README.md#create-a-pod
-    #[serde(
-        rename = "endpointsNamespace",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub endpoints_namespace: Option<::kubegen_runtime::Str>,
     /// path is the Glusterfs volume path. More info: https://examples.k8s.io/volumes/glusterfs/README.md#create-a-pod
-    #[serde(default)]
     pub path: ::kubegen_runtime::Str,
     /// readOnly here will force the Glusterfs volume to be mounted with read-only permissions. Defaults to false. More info: https://examples.k8s.io/volumes/glusterfs/README.md#create-a-pod
-    #[serde(
-        rename = "readOnly",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub read_only: Option<bool>,
+}
+impl ::serde::Serialize for GlusterfsPersistentVolumeSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "GlusterfsPersistentVolumeSource",
+                encode::count(
+                    2,
+                    &[self.endpoints_namespace.is_some(), self.read_only.is_some()],
+                ),
+            )
+            .field("endpoints", &self.endpoints)
+            .optional("endpointsNamespace", &self.endpoints_namespace)
+            .field("path", &self.path)
+            .optional("readOnly", &self.read_only)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for GlusterfsPersistentVolumeSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for GlusterfsPersistentVolumeSource {
+    const EXPECTING: &'static str = "struct GlusterfsPersistentVolumeSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "endpoints" => ::std::option::Option::Some(0),
+            "endpointsNamespace" => ::std::option::Option::Some(1),
+            "path" => ::std::option::Option::Some(2),
+            "readOnly" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.endpoints),
+            1 => decode::optional(map, &mut self.endpoints_namespace),
+            2 => decode::required(map, &mut self.path),
+            3 => decode::optional(map, &mut self.read_only),
+            _ => decode::skip(map),
+        }
+    }
 }

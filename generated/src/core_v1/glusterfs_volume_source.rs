@@ -3,19 +3,61 @@
 /// Represents a Glusterfs mount that lasts the lifetime of a pod. Glusterfs volumes do not support ownership management or SELinux relabeling.
 ///
 /// From the definition `io.k8s.api.core.v1.GlusterfsVolumeSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct GlusterfsVolumeSource {
     /// endpoints is the endpoint name that details Glusterfs topology.
-    #[serde(default)]
     pub endpoints: ::kubegen_runtime::Str,
     /// path is the Glusterfs volume path. More info: https://examples.k8s.io/volumes/glusterfs/README.md#create-a-pod
-    #[serde(default)]
     pub path: ::kubegen_runtime::Str,
     /// readOnly here will force the Glusterfs volume to be mounted with read-only permissions. Defaults to false. More info: https://examples.k8s.io/volumes/glusterfs/README.md#create-a-pod
-    #[serde(
-        rename = "readOnly",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub read_only: Option<bool>,
+}
+impl ::serde::Serialize for GlusterfsVolumeSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "GlusterfsVolumeSource",
+                encode::count(2, &[self.read_only.is_some()]),
+            )
+            .field("endpoints", &self.endpoints)
+            .field("path", &self.path)
+            .optional("readOnly", &self.read_only)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for GlusterfsVolumeSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for GlusterfsVolumeSource {
+    const EXPECTING: &'static str = "struct GlusterfsVolumeSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "endpoints" => ::std::option::Option::Some(0),
+            "path" => ::std::option::Option::Some(1),
+            "readOnly" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.endpoints),
+            1 => decode::required(map, &mut self.path),
+            2 => decode::optional(map, &mut self.read_only),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,14 +3,58 @@
 /// GRPCAction specifies an action involving a GRPC service.
 ///
 /// From the definition `io.k8s.api.core.v1.GRPCAction`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct GRPCAction {
     /// Port number of the gRPC service. Number must be in the range 1 to 65535.
-    #[serde(default)]
     pub port: i32,
     /// Service is the name of the service to place in the gRPC HealthCheckRequest (see https://github.com/grpc/grpc/blob/master/doc/health-checking.md).
     ///
     /// If this is not specified, the default behavior is defined by gRPC.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub service: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for GRPCAction {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "GRPCAction",
+                encode::count(1, &[self.service.is_some()]),
+            )
+            .field("port", &self.port)
+            .optional("service", &self.service)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for GRPCAction {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for GRPCAction {
+    const EXPECTING: &'static str = "struct GRPCAction";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "port" => ::std::option::Option::Some(0),
+            "service" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.port),
+            1 => decode::optional(map, &mut self.service),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,16 +3,56 @@
 /// HostAlias holds the mapping between IP and hostnames that will be injected as an entry in the pod's hosts file.
 ///
 /// From the definition `io.k8s.api.core.v1.HostAlias`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HostAlias {
     /// Hostnames for the above IP address.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub hostnames: Option<Vec<::kubegen_runtime::Str>>,
     /// IP address of the host file entry.
-    #[serde(default)]
     pub ip: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for HostAlias {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "HostAlias",
+                encode::count(1, &[self.hostnames.is_some()]),
+            )
+            .optional("hostnames", &self.hostnames)
+            .field("ip", &self.ip)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for HostAlias {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for HostAlias {
+    const EXPECTING: &'static str = "struct HostAlias";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "hostnames" => ::std::option::Option::Some(0),
+            "ip" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.hostnames),
+            1 => decode::required(map, &mut self.ip),
+            _ => decode::skip(map),
+        }
+    }
 }

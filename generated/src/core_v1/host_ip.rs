@@ -3,9 +3,47 @@
 /// HostIP represents a single IP address allocated to the host.
 ///
 /// From the definition `io.k8s.api.core.v1.HostIP`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HostIP {
     /// IP is the IP address assigned to the host
-    #[serde(default)]
     pub ip: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for HostIP {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(serializer, "HostIP", encode::count(1, &[]))
+            .field("ip", &self.ip)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for HostIP {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for HostIP {
+    const EXPECTING: &'static str = "struct HostIP";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "ip" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.ip),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,26 +3,79 @@
 /// HTTPGetAction describes an action based on HTTP Get requests.
 ///
 /// From the definition `io.k8s.api.core.v1.HTTPGetAction`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HTTPGetAction {
     /// Host name to connect to, defaults to the pod IP. You probably want to set "Host" in httpHeaders instead.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub host: Option<::kubegen_runtime::Str>,
     /// Custom headers to set in the request. HTTP allows repeated headers.
-    #[serde(
-        rename = "httpHeaders",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub http_headers: Option<Vec<crate::core_v1::HTTPHeader>>,
     /// Path to access on the HTTP server.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub path: Option<::kubegen_runtime::Str>,
     /// Name or number of the port to access on the container. Number must be in the range 1 to 65535. Name must be an IANA_SVC_NAME.
-    #[serde(default)]
     pub port: ::kubegen_runtime::IntOrString,
     /// Scheme to use for connecting to the host. Defaults to HTTP.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub scheme: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for HTTPGetAction {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "HTTPGetAction",
+                encode::count(
+                    1,
+                    &[
+                        self.host.is_some(),
+                        self.http_headers.is_some(),
+                        self.path.is_some(),
+                        self.scheme.is_some(),
+                    ],
+                ),
+            )
+            .optional("host", &self.host)
+            .optional("httpHeaders", &self.http_headers)
+            .optional("path", &self.path)
+            .field("port", &self.port)
+            .optional("scheme", &self.scheme)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for HTTPGetAction {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for HTTPGetAction {
+    const EXPECTING: &'static str = "struct HTTPGetAction";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "host" => ::std::option::Option::Some(0),
+            "httpHeaders" => ::std::option::Option::Some(1),
+            "path" => ::std::option::Option::Some(2),
+            "port" => ::std::option::Option::Some(3),
+            "scheme" => ::std::option::Option::Some(4),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.host),
+            1 => decode::optional_vec(map, &mut self.http_headers),
+            2 => decode::optional(map, &mut self.path),
+            3 => decode::required(map, &mut self.port),
+            4 => decode::optional(map, &mut self.scheme),
+            _ => decode::skip(map),
+        }
+    }
 }

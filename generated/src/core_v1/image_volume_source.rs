@@ -3,16 +3,56 @@
 /// ImageVolumeSource represents a image volume resource.
 ///
 /// From the definition `io.k8s.api.core.v1.ImageVolumeSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ImageVolumeSource {
     /// Policy for pulling OCI objects. Possible values are: Always: the kubelet always attempts to pull the reference. Container creation will fail If the pull fails. Never: the kubelet never pulls the reference and only uses a local image or artifact. Container creation will fail if the reference isn't present. IfNotPresent: the kubelet pulls if the reference isn't already present on disk. Container creation will fail if the reference isn't present and the pull fails. Defaults to Always if :latest tag is specified, or IfNotPresent otherwise.
-    #[serde(
-        rename = "pullPolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub pull_policy: Option<::kubegen_runtime::Str>,
     /// Required: Image or artifact reference to be used. Behaves in the same way as pod.spec.containers[*].image. Pull secrets will be assembled in the same way as for the container image by looking up node credentials, SA image pull secrets, and pod spec image pull secrets. More info: https://kubernetes.io/docs/concepts/containers/images This field is optional to allow higher level config management to default or override container images in workload controllers like Deployments and StatefulSets.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reference: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for ImageVolumeSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ImageVolumeSource",
+                encode::count(0, &[self.pull_policy.is_some(), self.reference.is_some()]),
+            )
+            .optional("pullPolicy", &self.pull_policy)
+            .optional("reference", &self.reference)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ImageVolumeSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ImageVolumeSource {
+    const EXPECTING: &'static str = "struct ImageVolumeSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "pullPolicy" => ::std::option::Option::Some(0),
+            "reference" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.pull_policy),
+            1 => decode::optional(map, &mut self.reference),
+            _ => decode::skip(map),
+        }
+    }
 }

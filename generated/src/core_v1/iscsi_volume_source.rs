@@ -3,71 +3,113 @@
 /// Represents an ISCSI disk. ISCSI volumes can only be mounted as read/write once. ISCSI volumes support ownership management and SELinux relabeling.
 ///
 /// From the definition `io.k8s.api.core.v1.ISCSIVolumeSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ISCSIVolumeSource {
     /// chapAuthDiscovery defines whether support iSCSI Discovery CHAP authentication
-    #[serde(
-        rename = "chapAuthDiscovery",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub chap_auth_discovery: Option<bool>,
     /// chapAuthSession defines whether support iSCSI Session CHAP authentication
-    #[serde(
-        rename = "chapAuthSession",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub chap_auth_session: Option<bool>,
     /// fsType is the filesystem type of the volume that you want to mount. Tip: Ensure that the filesystem type is supported by the host operating system. Examples: "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. More info: https://kubernetes.io/docs/concepts/storage/volumes#iscsi
-    #[serde(
-        rename = "fsType",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub fs_type: Option<::kubegen_runtime::Str>,
     /// initiatorName is the custom iSCSI Initiator Name. If initiatorName is specified with iscsiInterface simultaneously, new iSCSI interface <target portal>:<volume name> will be created for the connection.
-    #[serde(
-        rename = "initiatorName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub initiator_name: Option<::kubegen_runtime::Str>,
     /// iqn is the target iSCSI Qualified Name.
-    #[serde(default)]
     pub iqn: ::kubegen_runtime::Str,
     /// iscsiInterface is the interface Name that uses an iSCSI transport. Defaults to 'default' (tcp).
-    #[serde(
-        rename = "iscsiInterface",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub iscsi_interface: Option<::kubegen_runtime::Str>,
     /// lun represents iSCSI Target Lun number.
-    #[serde(default)]
     pub lun: i32,
     /// portals is the iSCSI Target Portal List. The portal is either an IP or ip_addr:port if the port is other than default (typically TCP ports 860 and 3260).
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub portals: Option<Vec<::kubegen_runtime::Str>>,
     /// readOnly here will force the ReadOnly setting in VolumeMounts. Defaults to false.
-    #[serde(
-        rename = "readOnly",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub read_only: Option<bool>,
     /// secretRef is the CHAP Secret for iSCSI target and initiator authentication
-    #[serde(
-        rename = "secretRef",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub secret_ref: Option<crate::core_v1::LocalObjectReference>,
     /// targetPortal is iSCSI Target Portal. The Portal is either an IP or ip_addr:port if the port is other than default (typically TCP ports 860 and 3260).
-    #[serde(rename = "targetPortal", default)]
     pub target_portal: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for ISCSIVolumeSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ISCSIVolumeSource",
+                encode::count(
+                    3,
+                    &[
+                        self.chap_auth_discovery.is_some(),
+                        self.chap_auth_session.is_some(),
+                        self.fs_type.is_some(),
+                        self.initiator_name.is_some(),
+                        self.iscsi_interface.is_some(),
+                        self.portals.is_some(),
+                        self.read_only.is_some(),
+                        self.secret_ref.is_some(),
+                    ],
+                ),
+            )
+            .optional("chapAuthDiscovery", &self.chap_auth_discovery)
+            .optional("chapAuthSession", &self.chap_auth_session)
+            .optional("fsType", &self.fs_type)
+            .optional("initiatorName", &self.initiator_name)
+            .field("iqn", &self.iqn)
+            .optional("iscsiInterface", &self.iscsi_interface)
+            .field("lun", &self.lun)
+            .optional("portals", &self.portals)
+            .optional("readOnly", &self.read_only)
+            .optional("secretRef", &self.secret_ref)
+            .field("targetPortal", &self.target_portal)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ISCSIVolumeSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ISCSIVolumeSource {
+    const EXPECTING: &'static str = "struct ISCSIVolumeSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "chapAuthDiscovery" => ::std::option::Option::Some(0),
+            "chapAuthSession" => ::std::option::Option::Some(1),
+            "fsType" => ::std::option::Option::Some(2),
+            "initiatorName" => ::std::option::Option::Some(3),
+            "iqn" => ::std::option::Option::Some(4),
+            "iscsiInterface" => ::std::option::Option::Some(5),
+            "lun" => ::std::option::Option::Some(6),
+            "portals" => ::std::option::Option::Some(7),
+            "readOnly" => ::std::option::Option::Some(8),
+            "secretRef" => ::std::option::Option::Some(9),
+            "targetPortal" => ::std::option::Option::Some(10),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.chap_auth_discovery),
+            1 => decode::optional(map, &mut self.chap_auth_session),
+            2 => decode::optional(map, &mut self.fs_type),
+            3 => decode::optional(map, &mut self.initiator_name),
+            4 => decode::required(map, &mut self.iqn),
+            5 => decode::optional(map, &mut self.iscsi_interface),
+            6 => decode::required(map, &mut self.lun),
+            7 => decode::optional_vec(map, &mut self.portals),
+            8 => decode::optional(map, &mut self.read_only),
+            9 => decode::optional(map, &mut self.secret_ref),
+            10 => decode::required(map, &mut self.target_portal),
+            _ => decode::skip(map),
+        }
+    }
 }

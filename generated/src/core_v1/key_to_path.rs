@@ -3,15 +3,61 @@
 /// Maps a string key to a path within a volume.
 ///
 /// From the definition `io.k8s.api.core.v1.KeyToPath`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct KeyToPath {
     /// key is the key to project.
-    #[serde(default)]
     pub key: ::kubegen_runtime::Str,
     /// mode is Optional: mode bits used to set permissions on this file. Must be an octal value between 0000 and 0777 or a decimal value between 0 and 511. YAML accepts both octal and decimal values, JSON requires decimal values for mode bits. If not specified, the volume defaultMode will be used. This might be in conflict with other options that affect the file mode, like fsGroup, and the result can be other mode bits set.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub mode: Option<i32>,
     /// path is the relative path of the file to map the key to. May not be an absolute path. May not contain the path element '..'. May not start with the string '..'.
-    #[serde(default)]
     pub path: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for KeyToPath {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "KeyToPath",
+                encode::count(2, &[self.mode.is_some()]),
+            )
+            .field("key", &self.key)
+            .optional("mode", &self.mode)
+            .field("path", &self.path)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for KeyToPath {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for KeyToPath {
+    const EXPECTING: &'static str = "struct KeyToPath";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "key" => ::std::option::Option::Some(0),
+            "mode" => ::std::option::Option::Some(1),
+            "path" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.key),
+            1 => decode::optional(map, &mut self.mode),
+            2 => decode::required(map, &mut self.path),
+            _ => decode::skip(map),
+        }
+    }
 }

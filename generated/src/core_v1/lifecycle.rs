@@ -3,27 +3,68 @@
 /// Lifecycle describes actions that the management system should take in response to container lifecycle events. For the PostStart and PreStop lifecycle handlers, management of the container blocks until the action is complete, unless the container process fails, in which case the handler is aborted.
 ///
 /// From the definition `io.k8s.api.core.v1.Lifecycle`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Lifecycle {
     /// PostStart is called immediately after a container is created. If the handler fails, the container is terminated and restarted according to its restart policy. Other management of the container blocks until the hook completes. More info: https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/#container-hooks
-    #[serde(
-        rename = "postStart",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub post_start: Option<Box<crate::core_v1::LifecycleHandler>>,
     /// PreStop is called immediately before a container is terminated due to an API request or management event such as liveness/startup probe failure, preemption, resource contention, etc. The handler is not called if the container crashes or exits. The Pod's termination grace period countdown begins before the PreStop hook is executed. Regardless of the outcome of the handler, the container will eventually terminate within the Pod's termination grace period (unless delayed by finalizers). Other management of the container blocks until the hook completes or until the termination grace period is reached. More info: https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/#container-hooks
-    #[serde(
-        rename = "preStop",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub pre_stop: Option<Box<crate::core_v1::LifecycleHandler>>,
     /// StopSignal defines which signal will be sent to a container when it is being stopped. If not specified, the default is defined by the container runtime in use. StopSignal can only be set for Pods with a non-empty .spec.os.name
-    #[serde(
-        rename = "stopSignal",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub stop_signal: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for Lifecycle {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "Lifecycle",
+                encode::count(
+                    0,
+                    &[
+                        self.post_start.is_some(),
+                        self.pre_stop.is_some(),
+                        self.stop_signal.is_some(),
+                    ],
+                ),
+            )
+            .optional("postStart", &self.post_start)
+            .optional("preStop", &self.pre_stop)
+            .optional("stopSignal", &self.stop_signal)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Lifecycle {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for Lifecycle {
+    const EXPECTING: &'static str = "struct Lifecycle";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "postStart" => ::std::option::Option::Some(0),
+            "preStop" => ::std::option::Option::Some(1),
+            "stopSignal" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.post_start),
+            1 => decode::optional(map, &mut self.pre_stop),
+            2 => decode::optional(map, &mut self.stop_signal),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,26 +3,74 @@
 /// LifecycleHandler defines a specific action that should be taken in a lifecycle hook. One and only one of the fields, except TCPSocket must be specified.
 ///
 /// From the definition `io.k8s.api.core.v1.LifecycleHandler`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LifecycleHandler {
     /// Exec specifies a command to execute in the container.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub exec: Option<crate::core_v1::ExecAction>,
     /// HTTPGet specifies an HTTP GET request to perform.
-    #[serde(
-        rename = "httpGet",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub http_get: Option<Box<crate::core_v1::HTTPGetAction>>,
     /// Sleep represents a duration that the container should sleep.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub sleep: Option<crate::core_v1::SleepAction>,
     /// Deprecated. TCPSocket is NOT supported as a LifecycleHandler and kept for backward compatibility. There is no validation of this field and lifecycle hooks will fail at runtime when it is specified.
-    #[serde(
-        rename = "tcpSocket",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub tcp_socket: Option<Box<crate::core_v1::TCPSocketAction>>,
+}
+impl ::serde::Serialize for LifecycleHandler {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "LifecycleHandler",
+                encode::count(
+                    0,
+                    &[
+                        self.exec.is_some(),
+                        self.http_get.is_some(),
+                        self.sleep.is_some(),
+                        self.tcp_socket.is_some(),
+                    ],
+                ),
+            )
+            .optional("exec", &self.exec)
+            .optional("httpGet", &self.http_get)
+            .optional("sleep", &self.sleep)
+            .optional("tcpSocket", &self.tcp_socket)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for LifecycleHandler {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for LifecycleHandler {
+    const EXPECTING: &'static str = "struct LifecycleHandler";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "exec" => ::std::option::Option::Some(0),
+            "httpGet" => ::std::option::Option::Some(1),
+            "sleep" => ::std::option::Option::Some(2),
+            "tcpSocket" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.exec),
+            1 => decode::optional(map, &mut self.http_get),
+            2 => decode::optional(map, &mut self.sleep),
+            3 => decode::optional(map, &mut self.tcp_socket),
+            _ => decode::skip(map),
+        }
+    }
 }

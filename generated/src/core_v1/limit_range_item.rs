@@ -3,36 +3,89 @@
 /// LimitRangeItem defines a min/max usage limit for any resource that matches on kind.
 ///
 /// From the definition `io.k8s.api.core.v1.LimitRangeItem`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LimitRangeItem {
     /// Default resource requirement limit value by resource name if resource limit is omitted.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub default: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
     /// DefaultRequest is the default resource requirement request value by resource name if resource request is omitted.
-    #[serde(
-        rename = "defaultRequest",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub default_request: Option<
         ::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>,
     >,
     /// Max usage constraints on this kind by resource name.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub max: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
     /// MaxLimitRequestRatio if specified, the named resource must have a request and limit that are both non-zero where limit divided by request is less than or equal to the enumerated value; this represents the max burst for the named resource.
-    #[serde(
-        rename = "maxLimitRequestRatio",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub max_limit_request_ratio: Option<
         ::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>,
     >,
     /// Min usage constraints on this kind by resource name.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub min: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
     /// Type of resource that this limit applies to.
-    #[serde(rename = "type", default)]
     pub type_: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for LimitRangeItem {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "LimitRangeItem",
+                encode::count(
+                    1,
+                    &[
+                        self.default.is_some(),
+                        self.default_request.is_some(),
+                        self.max.is_some(),
+                        self.max_limit_request_ratio.is_some(),
+                        self.min.is_some(),
+                    ],
+                ),
+            )
+            .optional("default", &self.default)
+            .optional("defaultRequest", &self.default_request)
+            .optional("max", &self.max)
+            .optional("maxLimitRequestRatio", &self.max_limit_request_ratio)
+            .optional("min", &self.min)
+            .field("type", &self.type_)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for LimitRangeItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for LimitRangeItem {
+    const EXPECTING: &'static str = "struct LimitRangeItem";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "default" => ::std::option::Option::Some(0),
+            "defaultRequest" => ::std::option::Option::Some(1),
+            "max" => ::std::option::Option::Some(2),
+            "maxLimitRequestRatio" => ::std::option::Option::Some(3),
+            "min" => ::std::option::Option::Some(4),
+            "type" => ::std::option::Option::Some(5),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.default),
+            1 => decode::optional(map, &mut self.default_request),
+            2 => decode::optional(map, &mut self.max),
+            3 => decode::optional(map, &mut self.max_limit_request_ratio),
+            4 => decode::optional(map, &mut self.min),
+            5 => decode::required(map, &mut self.type_),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,9 +3,47 @@
 /// LimitRangeSpec defines a min/max usage limit for resources that match on kind.
 ///
 /// From the definition `io.k8s.api.core.v1.LimitRangeSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LimitRangeSpec {
     /// Limits is the list of LimitRangeItem objects that are enforced.
-    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub limits: Vec<crate::core_v1::LimitRangeItem>,
+}
+impl ::serde::Serialize for LimitRangeSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(serializer, "LimitRangeSpec", encode::count(1, &[]))
+            .field("limits", &self.limits)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for LimitRangeSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for LimitRangeSpec {
+    const EXPECTING: &'static str = "struct LimitRangeSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "limits" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required_vec(map, &mut self.limits),
+            _ => decode::skip(map),
+        }
+    }
 }

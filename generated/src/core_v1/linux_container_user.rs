@@ -3,20 +3,61 @@
 /// LinuxContainerUser represents user identity information in Linux containers
 ///
 /// From the definition `io.k8s.api.core.v1.LinuxContainerUser`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LinuxContainerUser {
     /// GID is the primary gid initially attached to the first process in the container
-    #[serde(default)]
     pub gid: i64,
     /// SupplementalGroups are the supplemental groups initially attached to the first process in the container
-    #[serde(
-        rename = "supplementalGroups",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub supplemental_groups: Option<Vec<i64>>,
     /// UID is the primary uid initially attached to the first process in the container
-    #[serde(default)]
     pub uid: i64,
+}
+impl ::serde::Serialize for LinuxContainerUser {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "LinuxContainerUser",
+                encode::count(2, &[self.supplemental_groups.is_some()]),
+            )
+            .field("gid", &self.gid)
+            .optional("supplementalGroups", &self.supplemental_groups)
+            .field("uid", &self.uid)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for LinuxContainerUser {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for LinuxContainerUser {
+    const EXPECTING: &'static str = "struct LinuxContainerUser";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "gid" => ::std::option::Option::Some(0),
+            "supplementalGroups" => ::std::option::Option::Some(1),
+            "uid" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.gid),
+            1 => decode::optional_vec(map, &mut self.supplemental_groups),
+            2 => decode::required(map, &mut self.uid),
+            _ => decode::skip(map),
+        }
+    }
 }

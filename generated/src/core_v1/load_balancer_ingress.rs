@@ -3,26 +3,74 @@
 /// LoadBalancerIngress represents the status of a load-balancer ingress point: traffic intended for the service should be sent to an ingress point.
 ///
 /// From the definition `io.k8s.api.core.v1.LoadBalancerIngress`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LoadBalancerIngress {
     /// Hostname is set for load-balancer ingress points that are DNS based (typically AWS load-balancers)
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub hostname: Option<::kubegen_runtime::Str>,
     /// IP is set for load-balancer ingress points that are IP based (typically GCE or OpenStack load-balancers)
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub ip: Option<::kubegen_runtime::Str>,
     /// IPMode specifies how the load-balancer IP behaves, and may only be specified when the ip field is specified. Setting this to "VIP" indicates that traffic is delivered to the node with the destination set to the load-balancer's IP and port. Setting this to "Proxy" indicates that traffic is delivered to the node or pod with the destination set to the node's IP and node port or the pod's IP and port. Service implementations may use this information to adjust traffic routing.
-    #[serde(
-        rename = "ipMode",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub ip_mode: Option<::kubegen_runtime::Str>,
     /// Ports is a list of records of service ports If used, every port defined in the service should have an entry in it
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub ports: Option<Vec<crate::core_v1::PortStatus>>,
+}
+impl ::serde::Serialize for LoadBalancerIngress {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "LoadBalancerIngress",
+                encode::count(
+                    0,
+                    &[
+                        self.hostname.is_some(),
+                        self.ip.is_some(),
+                        self.ip_mode.is_some(),
+                        self.ports.is_some(),
+                    ],
+                ),
+            )
+            .optional("hostname", &self.hostname)
+            .optional("ip", &self.ip)
+            .optional("ipMode", &self.ip_mode)
+            .optional("ports", &self.ports)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for LoadBalancerIngress {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for LoadBalancerIngress {
+    const EXPECTING: &'static str = "struct LoadBalancerIngress";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "hostname" => ::std::option::Option::Some(0),
+            "ip" => ::std::option::Option::Some(1),
+            "ipMode" => ::std::option::Option::Some(2),
+            "ports" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.hostname),
+            1 => decode::optional(map, &mut self.ip),
+            2 => decode::optional(map, &mut self.ip_mode),
+            3 => decode::optional_vec(map, &mut self.ports),
+            _ => decode::skip(map),
+        }
+    }
 }

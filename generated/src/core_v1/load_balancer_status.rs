@@ -3,13 +3,51 @@
 /// LoadBalancerStatus represents the status of a load-balancer.
 ///
 /// From the definition `io.k8s.api.core.v1.LoadBalancerStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LoadBalancerStatus {
     /// Ingress is a list containing ingress points for the load-balancer. Traffic intended for the service should be sent to these ingress points.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub ingress: Option<Vec<crate::core_v1::LoadBalancerIngress>>,
+}
+impl ::serde::Serialize for LoadBalancerStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "LoadBalancerStatus",
+                encode::count(0, &[self.ingress.is_some()]),
+            )
+            .optional("ingress", &self.ingress)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for LoadBalancerStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for LoadBalancerStatus {
+    const EXPECTING: &'static str = "struct LoadBalancerStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "ingress" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.ingress),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,9 +3,51 @@
 /// LocalObjectReference contains enough information to let you locate the referenced object inside the same namespace.
 ///
 /// From the definition `io.k8s.api.core.v1.LocalObjectReference`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LocalObjectReference {
     /// Name of the referent. This field is effectively required, but due to backwards compatibility is allowed to be empty. Instances of this type with an empty value here are almost certainly wrong. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for LocalObjectReference {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "LocalObjectReference",
+                encode::count(0, &[self.name.is_some()]),
+            )
+            .optional("name", &self.name)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for LocalObjectReference {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for LocalObjectReference {
+    const EXPECTING: &'static str = "struct LocalObjectReference";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "name" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.name),
+            _ => decode::skip(map),
+        }
+    }
 }

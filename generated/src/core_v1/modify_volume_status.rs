@@ -3,7 +3,7 @@
 /// ModifyVolumeStatus represents the status object of ControllerModifyVolume operation
 ///
 /// From the definition `io.k8s.api.core.v1.ModifyVolumeStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ModifyVolumeStatus {
     /// status is the status of the ControllerModifyVolume operation. It can be in any of following states:
     ///  - Pending
@@ -15,13 +15,56 @@ pub struct ModifyVolumeStatus {
     ///   Infeasible indicates that the request has been rejected as invalid by the CSI driver. To
     ///       resolve the error, a valid VolumeAttributesClass needs to be specified.
     /// Note: New statuses can be added in the future. Consumers should check for unknown statuses and fail appropriately.
-    #[serde(default)]
     pub status: ::kubegen_runtime::Str,
     /// targetVolumeAttributesClassName is the name of the VolumeAttributesClass the PVC currently being reconciled
-    #[serde(
-        rename = "targetVolumeAttributesClassName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub target_volume_attributes_class_name: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for ModifyVolumeStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ModifyVolumeStatus",
+                encode::count(1, &[self.target_volume_attributes_class_name.is_some()]),
+            )
+            .field("status", &self.status)
+            .optional(
+                "targetVolumeAttributesClassName",
+                &self.target_volume_attributes_class_name,
+            )
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ModifyVolumeStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ModifyVolumeStatus {
+    const EXPECTING: &'static str = "struct ModifyVolumeStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "status" => ::std::option::Option::Some(0),
+            "targetVolumeAttributesClassName" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.status),
+            1 => decode::optional(map, &mut self.target_volume_attributes_class_name),
+            _ => decode::skip(map),
+        }
+    }
 }

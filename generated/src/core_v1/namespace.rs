@@ -3,23 +3,73 @@
 /// Namespace provides a scope for Names. Use of multiple namespaces is optional.
 ///
 /// From the definition `io.k8s.api.core.v1.Namespace`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Namespace {
     /// `apiVersion`: always this type's API version; set by the type.
-    #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<Namespace>,
     /// `kind`: always this type's kind; set by the type.
-    #[serde(default)]
     pub kind: ::kubegen_runtime::Kind<Namespace>,
     /// Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
-    #[serde(default)]
     pub metadata: ::kubegen_runtime::ObjectMeta,
     /// Spec defines the behavior of the Namespace. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub spec: Option<crate::core_v1::NamespaceSpec>,
     /// Status describes the current status of a Namespace. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub status: Option<crate::core_v1::NamespaceStatus>,
+}
+impl ::serde::Serialize for Namespace {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "Namespace",
+                encode::count(3, &[self.spec.is_some(), self.status.is_some()]),
+            )
+            .field("apiVersion", &self.api_version)
+            .field("kind", &self.kind)
+            .field("metadata", &self.metadata)
+            .optional("spec", &self.spec)
+            .optional("status", &self.status)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Namespace {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for Namespace {
+    const EXPECTING: &'static str = "struct Namespace";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "apiVersion" => ::std::option::Option::Some(0),
+            "kind" => ::std::option::Option::Some(1),
+            "metadata" => ::std::option::Option::Some(2),
+            "spec" => ::std::option::Option::Some(3),
+            "status" => ::std::option::Option::Some(4),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::skip(map),
+            1 => decode::skip(map),
+            2 => decode::required(map, &mut self.metadata),
+            3 => decode::optional(map, &mut self.spec),
+            4 => decode::optional(map, &mut self.status),
+            _ => decode::skip(map),
+        }
+    }
 }
 impl ::kubegen_runtime::ApiType for Namespace {
     const GROUP: &'static str = "";

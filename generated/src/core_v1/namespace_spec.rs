@@ -3,13 +3,51 @@
 /// NamespaceSpec describes the attributes on a Namespace.
 ///
 /// From the definition `io.k8s.api.core.v1.NamespaceSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NamespaceSpec {
     /// Finalizers is an opaque list of values that must be empty to permanently remove object from storage. More info: https://kubernetes.io/docs/tasks/administer-cluster/namespaces/
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub finalizers: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::serde::Serialize for NamespaceSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "NamespaceSpec",
+                encode::count(0, &[self.finalizers.is_some()]),
+            )
+            .optional("finalizers", &self.finalizers)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for NamespaceSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for NamespaceSpec {
+    const EXPECTING: &'static str = "struct NamespaceSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "finalizers" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.finalizers),
+            _ => decode::skip(map),
+        }
+    }
 }

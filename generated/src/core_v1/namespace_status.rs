@@ -3,16 +3,56 @@
 /// NamespaceStatus is information about the current status of a Namespace.
 ///
 /// From the definition `io.k8s.api.core.v1.NamespaceStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NamespaceStatus {
     /// Represents the latest available observations of a namespace's current state.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub conditions: Option<Vec<crate::core_v1::NamespaceCondition>>,
     /// Phase is the current lifecycle phase of the namespace. More info: https://kubernetes.io/docs/tasks/administer-cluster/namespaces/
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub phase: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for NamespaceStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "NamespaceStatus",
+                encode::count(0, &[self.conditions.is_some(), self.phase.is_some()]),
+            )
+            .optional("conditions", &self.conditions)
+            .optional("phase", &self.phase)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for NamespaceStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for NamespaceStatus {
+    const EXPECTING: &'static str = "struct NamespaceStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "conditions" => ::std::option::Option::Some(0),
+            "phase" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.conditions),
+            1 => decode::optional(map, &mut self.phase),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,12 +3,52 @@
 /// NodeAddress contains information for the node's address.
 ///
 /// From the definition `io.k8s.api.core.v1.NodeAddress`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NodeAddress {
     /// The node address.
-    #[serde(default)]
     pub address: ::kubegen_runtime::Str,
     /// Node address type, one of Hostname, ExternalIP or InternalIP.
-    #[serde(rename = "type", default)]
     pub type_: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for NodeAddress {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(serializer, "NodeAddress", encode::count(2, &[]))
+            .field("address", &self.address)
+            .field("type", &self.type_)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for NodeAddress {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for NodeAddress {
+    const EXPECTING: &'static str = "struct NodeAddress";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "address" => ::std::option::Option::Some(0),
+            "type" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.address),
+            1 => decode::required(map, &mut self.type_),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,13 +3,51 @@
 /// NodeConfigSource specifies a source of node configuration. Exactly one subfield (excluding metadata) must be non-nil. This API is deprecated since 1.22
 ///
 /// From the definition `io.k8s.api.core.v1.NodeConfigSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NodeConfigSource {
     /// ConfigMap is a reference to a Node's ConfigMap
-    #[serde(
-        rename = "configMap",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub config_map: Option<Box<crate::core_v1::ConfigMapNodeConfigSource>>,
+}
+impl ::serde::Serialize for NodeConfigSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "NodeConfigSource",
+                encode::count(0, &[self.config_map.is_some()]),
+            )
+            .optional("configMap", &self.config_map)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for NodeConfigSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for NodeConfigSource {
+    const EXPECTING: &'static str = "struct NodeConfigSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "configMap" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.config_map),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,22 +3,74 @@
 /// NodeConfigStatus describes the status of the config assigned by Node.Spec.ConfigSource.
 ///
 /// From the definition `io.k8s.api.core.v1.NodeConfigStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NodeConfigStatus {
     /// Active reports the checkpointed config the node is actively using. Active will represent either the current version of the Assigned config, or the current LastKnownGood config, depending on whether attempting to use the Assigned config results in an error.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub active: Option<Box<crate::core_v1::NodeConfigSource>>,
     /// Assigned reports the checkpointed config the node will try to use. When Node.Spec.ConfigSource is updated, the node checkpoints the associated config payload to local disk, along with a record indicating intended config. The node refers to this record to choose its config checkpoint, and reports this record in Assigned. Assigned only updates in the status after the record has been checkpointed to disk. When the Kubelet is restarted, it tries to make the Assigned config the Active config by loading and validating the checkpointed payload identified by Assigned.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub assigned: Option<Box<crate::core_v1::NodeConfigSource>>,
     /// Error describes any problems reconciling the Spec.ConfigSource to the Active config. Errors may occur, for example, attempting to checkpoint Spec.ConfigSource to the local Assigned record, attempting to checkpoint the payload associated with Spec.ConfigSource, attempting to load or validate the Assigned config, etc. Errors may occur at different points while syncing config. Earlier errors (e.g. download or checkpointing errors) will not result in a rollback to LastKnownGood, and may resolve across Kubelet retries. Later errors (e.g. loading or validating a checkpointed config) will result in a rollback to LastKnownGood. In the latter case, it is usually possible to resolve the error by fixing the config assigned in Spec.ConfigSource. You can find additional information for debugging by searching the error message in the Kubelet log. Error is a human-readable description of the error state; machines can check whether or not Error is empty, but should not rely on the stability of the Error text across Kubelet versions.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub error: Option<::kubegen_runtime::Str>,
     /// LastKnownGood reports the checkpointed config the node will fall back to when it encounters an error attempting to use the Assigned config. The Assigned config becomes the LastKnownGood config when the node determines that the Assigned config is stable and correct. This is currently implemented as a 10-minute soak period starting when the local record of Assigned config is updated. If the Assigned config is Active at the end of this period, it becomes the LastKnownGood. Note that if Spec.ConfigSource is reset to nil (use local defaults), the LastKnownGood is also immediately reset to nil, because the local default config is always assumed good. You should not make assumptions about the node's method of determining config stability and correctness, as this may change or become configurable in the future.
-    #[serde(
-        rename = "lastKnownGood",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub last_known_good: Option<Box<crate::core_v1::NodeConfigSource>>,
+}
+impl ::serde::Serialize for NodeConfigStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "NodeConfigStatus",
+                encode::count(
+                    0,
+                    &[
+                        self.active.is_some(),
+                        self.assigned.is_some(),
+                        self.error.is_some(),
+                        self.last_known_good.is_some(),
+                    ],
+                ),
+            )
+            .optional("active", &self.active)
+            .optional("assigned", &self.assigned)
+            .optional("error", &self.error)
+            .optional("lastKnownGood", &self.last_known_good)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for NodeConfigStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for NodeConfigStatus {
+    const EXPECTING: &'static str = "struct NodeConfigStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "active" => ::std::option::Option::Some(0),
+            "assigned" => ::std::option::Option::Some(1),
+            "error" => ::std::option::Option::Some(2),
+            "lastKnownGood" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.active),
+            1 => decode::optional(map, &mut self.assigned),
+            2 => decode::optional(map, &mut self.error),
+            3 => decode::optional(map, &mut self.last_known_good),
+            _ => decode::skip(map),
+        }
+    }
 }

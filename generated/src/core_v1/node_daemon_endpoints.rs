@@ -3,13 +3,51 @@
 /// NodeDaemonEndpoints lists ports opened by daemons running on the Node.
 ///
 /// From the definition `io.k8s.api.core.v1.NodeDaemonEndpoints`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NodeDaemonEndpoints {
     /// Endpoint on which Kubelet is listening.
-    #[serde(
-        rename = "kubeletEndpoint",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub kubelet_endpoint: Option<crate::core_v1::DaemonEndpoint>,
+}
+impl ::serde::Serialize for NodeDaemonEndpoints {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "NodeDaemonEndpoints",
+                encode::count(0, &[self.kubelet_endpoint.is_some()]),
+            )
+            .optional("kubeletEndpoint", &self.kubelet_endpoint)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for NodeDaemonEndpoints {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for NodeDaemonEndpoints {
+    const EXPECTING: &'static str = "struct NodeDaemonEndpoints";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "kubeletEndpoint" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.kubelet_endpoint),
+            _ => decode::skip(map),
+        }
+    }
 }

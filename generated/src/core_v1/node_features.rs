@@ -3,13 +3,51 @@
 /// NodeFeatures describes the set of features implemented by the CRI implementation. The features contained in the NodeFeatures should depend only on the cri implementation independent of runtime handlers.
 ///
 /// From the definition `io.k8s.api.core.v1.NodeFeatures`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NodeFeatures {
     /// SupplementalGroupsPolicy is set to true if the runtime supports SupplementalGroupsPolicy and ContainerUser.
-    #[serde(
-        rename = "supplementalGroupsPolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub supplemental_groups_policy: Option<bool>,
+}
+impl ::serde::Serialize for NodeFeatures {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "NodeFeatures",
+                encode::count(0, &[self.supplemental_groups_policy.is_some()]),
+            )
+            .optional("supplementalGroupsPolicy", &self.supplemental_groups_policy)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for NodeFeatures {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for NodeFeatures {
+    const EXPECTING: &'static str = "struct NodeFeatures";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "supplementalGroupsPolicy" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.supplemental_groups_policy),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,12 +3,56 @@
 /// NodeRuntimeHandler is a set of runtime handler information.
 ///
 /// From the definition `io.k8s.api.core.v1.NodeRuntimeHandler`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NodeRuntimeHandler {
     /// Supported features.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub features: Option<crate::core_v1::NodeRuntimeHandlerFeatures>,
     /// Runtime handler name. Empty for the default runtime handler.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for NodeRuntimeHandler {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "NodeRuntimeHandler",
+                encode::count(0, &[self.features.is_some(), self.name.is_some()]),
+            )
+            .optional("features", &self.features)
+            .optional("name", &self.name)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for NodeRuntimeHandler {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for NodeRuntimeHandler {
+    const EXPECTING: &'static str = "struct NodeRuntimeHandler";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "features" => ::std::option::Option::Some(0),
+            "name" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.features),
+            1 => decode::optional(map, &mut self.name),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,20 +3,62 @@
 /// NodeRuntimeHandlerFeatures is a set of features implemented by the runtime handler.
 ///
 /// From the definition `io.k8s.api.core.v1.NodeRuntimeHandlerFeatures`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NodeRuntimeHandlerFeatures {
     /// RecursiveReadOnlyMounts is set to true if the runtime handler supports RecursiveReadOnlyMounts.
-    #[serde(
-        rename = "recursiveReadOnlyMounts",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub recursive_read_only_mounts: Option<bool>,
     /// UserNamespaces is set to true if the runtime handler supports UserNamespaces, including for volumes.
-    #[serde(
-        rename = "userNamespaces",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub user_namespaces: Option<bool>,
+}
+impl ::serde::Serialize for NodeRuntimeHandlerFeatures {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "NodeRuntimeHandlerFeatures",
+                encode::count(
+                    0,
+                    &[
+                        self.recursive_read_only_mounts.is_some(),
+                        self.user_namespaces.is_some(),
+                    ],
+                ),
+            )
+            .optional("recursiveReadOnlyMounts", &self.recursive_read_only_mounts)
+            .optional("userNamespaces", &self.user_namespaces)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for NodeRuntimeHandlerFeatures {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for NodeRuntimeHandlerFeatures {
+    const EXPECTING: &'static str = "struct NodeRuntimeHandlerFeatures";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "recursiveReadOnlyMounts" => ::std::option::Option::Some(0),
+            "userNamespaces" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.recursive_read_only_mounts),
+            1 => decode::optional(map, &mut self.user_namespaces),
+            _ => decode::skip(map),
+        }
+    }
 }

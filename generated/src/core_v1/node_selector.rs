@@ -3,13 +3,47 @@
 /// A node selector represents the union of the results of one or more label queries over a set of nodes; that is, it represents the OR of the selectors represented by the node selector terms.
 ///
 /// From the definition `io.k8s.api.core.v1.NodeSelector`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NodeSelector {
     /// Required. A list of node selector terms. The terms are ORed.
-    #[serde(
-        rename = "nodeSelectorTerms",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::vec"
-    )]
     pub node_selector_terms: Vec<crate::core_v1::NodeSelectorTerm>,
+}
+impl ::serde::Serialize for NodeSelector {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(serializer, "NodeSelector", encode::count(1, &[]))
+            .field("nodeSelectorTerms", &self.node_selector_terms)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for NodeSelector {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for NodeSelector {
+    const EXPECTING: &'static str = "struct NodeSelector";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "nodeSelectorTerms" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required_vec(map, &mut self.node_selector_terms),
+            _ => decode::skip(map),
+        }
+    }
 }

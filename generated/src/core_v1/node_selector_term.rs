@@ -3,22 +3,59 @@
 /// A null or empty node selector term matches no objects. The requirements of them are ANDed. The TopologySelectorTerm type implements a subset of the NodeSelectorTerm.
 ///
 /// From the definition `io.k8s.api.core.v1.NodeSelectorTerm`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NodeSelectorTerm {
     /// A list of node selector requirements by node's labels.
-    #[serde(
-        rename = "matchExpressions",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub match_expressions: Option<Vec<crate::core_v1::NodeSelectorRequirement>>,
     /// A list of node selector requirements by node's fields.
-    #[serde(
-        rename = "matchFields",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub match_fields: Option<Vec<crate::core_v1::NodeSelectorRequirement>>,
+}
+impl ::serde::Serialize for NodeSelectorTerm {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "NodeSelectorTerm",
+                encode::count(
+                    0,
+                    &[self.match_expressions.is_some(), self.match_fields.is_some()],
+                ),
+            )
+            .optional("matchExpressions", &self.match_expressions)
+            .optional("matchFields", &self.match_fields)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for NodeSelectorTerm {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for NodeSelectorTerm {
+    const EXPECTING: &'static str = "struct NodeSelectorTerm";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "matchExpressions" => ::std::option::Option::Some(0),
+            "matchFields" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.match_expressions),
+            1 => decode::optional_vec(map, &mut self.match_fields),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,52 +3,92 @@
 /// NodeSpec describes the attributes that a node is created with.
 ///
 /// From the definition `io.k8s.api.core.v1.NodeSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NodeSpec {
     /// Deprecated: Previously used to specify the source of the node's configuration for the DynamicKubeletConfig feature. This feature is removed.
-    #[serde(
-        rename = "configSource",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub config_source: Option<Box<crate::core_v1::NodeConfigSource>>,
     /// Deprecated. Not all kubelets will set this field. Remove field after 1.13. see: https://issues.k8s.io/61966
-    #[serde(
-        rename = "externalID",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub external_id: Option<::kubegen_runtime::Str>,
     /// PodCIDR represents the pod IP range assigned to the node.
-    #[serde(
-        rename = "podCIDR",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub pod_cidr: Option<::kubegen_runtime::Str>,
     /// podCIDRs represents the IP ranges assigned to the node for usage by Pods on that node. If this field is specified, the 0th entry must match the podCIDR field. It may contain at most 1 value for each of IPv4 and IPv6.
-    #[serde(
-        rename = "podCIDRs",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub pod_cidrs: Option<Vec<::kubegen_runtime::Str>>,
     /// ID of the node assigned by the cloud provider in the format: <ProviderName>://<ProviderSpecificNodeID>
-    #[serde(
-        rename = "providerID",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub provider_id: Option<::kubegen_runtime::Str>,
     /// If specified, the node's taints.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub taints: Option<Vec<crate::core_v1::Taint>>,
     /// Unschedulable controls node schedulability of new pods. By default, node is schedulable. More info: https://kubernetes.io/docs/concepts/nodes/node/#manual-node-administration
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub unschedulable: Option<bool>,
+}
+impl ::serde::Serialize for NodeSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "NodeSpec",
+                encode::count(
+                    0,
+                    &[
+                        self.config_source.is_some(),
+                        self.external_id.is_some(),
+                        self.pod_cidr.is_some(),
+                        self.pod_cidrs.is_some(),
+                        self.provider_id.is_some(),
+                        self.taints.is_some(),
+                        self.unschedulable.is_some(),
+                    ],
+                ),
+            )
+            .optional("configSource", &self.config_source)
+            .optional("externalID", &self.external_id)
+            .optional("podCIDR", &self.pod_cidr)
+            .optional("podCIDRs", &self.pod_cidrs)
+            .optional("providerID", &self.provider_id)
+            .optional("taints", &self.taints)
+            .optional("unschedulable", &self.unschedulable)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for NodeSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for NodeSpec {
+    const EXPECTING: &'static str = "struct NodeSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "configSource" => ::std::option::Option::Some(0),
+            "externalID" => ::std::option::Option::Some(1),
+            "podCIDR" => ::std::option::Option::Some(2),
+            "podCIDRs" => ::std::option::Option::Some(3),
+            "providerID" => ::std::option::Option::Some(4),
+            "taints" => ::std::option::Option::Some(5),
+            "unschedulable" => ::std::option::Option::Some(6),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.config_source),
+            1 => decode::optional(map, &mut self.external_id),
+            2 => decode::optional(map, &mut self.pod_cidr),
+            3 => decode::optional_vec(map, &mut self.pod_cidrs),
+            4 => decode::optional(map, &mut self.provider_id),
+            5 => decode::optional_vec(map, &mut self.taints),
+            6 => decode::optional(map, &mut self.unschedulable),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,88 +3,134 @@
 /// NodeStatus is information about the current status of a node.
 ///
 /// From the definition `io.k8s.api.core.v1.NodeStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NodeStatus {
     /// List of addresses reachable to the node. Queried from cloud provider, if available. More info: https://kubernetes.io/docs/reference/node/node-status/#addresses Note: This field is declared as mergeable, but the merge key is not sufficiently unique, which can cause data corruption when it is merged. Callers should instead use a full-replacement patch. See https://pr.k8s.io/79391 for an example. Consumers should assume that addresses can change during the lifetime of a Node. However, there are some exceptions where this may not be possible, such as Pods that inherit a Node's address in its own status or consumers of the downward API (status.hostIP).
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub addresses: Option<Vec<crate::core_v1::NodeAddress>>,
     /// Allocatable represents the resources of a node that are available for scheduling. Defaults to Capacity.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub allocatable: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
     /// Capacity represents the total resources of a node. More info: https://kubernetes.io/docs/reference/node/node-status/#capacity
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub capacity: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
     /// Conditions is an array of current observed node conditions. More info: https://kubernetes.io/docs/reference/node/node-status/#condition
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub conditions: Option<Vec<crate::core_v1::NodeCondition>>,
     /// Status of the config assigned to the node via the dynamic Kubelet config feature.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub config: Option<Box<crate::core_v1::NodeConfigStatus>>,
     /// Endpoints of daemons running on the Node.
-    #[serde(
-        rename = "daemonEndpoints",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub daemon_endpoints: Option<crate::core_v1::NodeDaemonEndpoints>,
     /// DeclaredFeatures represents the features related to feature gates that are declared by the node.
-    #[serde(
-        rename = "declaredFeatures",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub declared_features: Option<Vec<::kubegen_runtime::Str>>,
     /// Features describes the set of features implemented by the CRI implementation.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub features: Option<crate::core_v1::NodeFeatures>,
     /// List of container images on this node
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub images: Option<Vec<crate::core_v1::ContainerImage>>,
     /// Set of ids/uuids to uniquely identify the node. More info: https://kubernetes.io/docs/reference/node/node-status/#info
-    #[serde(
-        rename = "nodeInfo",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub node_info: Option<Box<crate::core_v1::NodeSystemInfo>>,
     /// NodePhase is the recently observed lifecycle phase of the node. More info: https://kubernetes.io/docs/concepts/nodes/node/#phase The field is never populated, and now is deprecated.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub phase: Option<::kubegen_runtime::Str>,
     /// The available runtime handlers.
-    #[serde(
-        rename = "runtimeHandlers",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub runtime_handlers: Option<Vec<crate::core_v1::NodeRuntimeHandler>>,
     /// List of volumes that are attached to the node.
-    #[serde(
-        rename = "volumesAttached",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub volumes_attached: Option<Vec<crate::core_v1::AttachedVolume>>,
     /// List of attachable volumes in use (mounted) by the node.
-    #[serde(
-        rename = "volumesInUse",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub volumes_in_use: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::serde::Serialize for NodeStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "NodeStatus",
+                encode::count(
+                    0,
+                    &[
+                        self.addresses.is_some(),
+                        self.allocatable.is_some(),
+                        self.capacity.is_some(),
+                        self.conditions.is_some(),
+                        self.config.is_some(),
+                        self.daemon_endpoints.is_some(),
+                        self.declared_features.is_some(),
+                        self.features.is_some(),
+                        self.images.is_some(),
+                        self.node_info.is_some(),
+                        self.phase.is_some(),
+                        self.runtime_handlers.is_some(),
+                        self.volumes_attached.is_some(),
+                        self.volumes_in_use.is_some(),
+                    ],
+                ),
+            )
+            .optional("addresses", &self.addresses)
+            .optional("allocatable", &self.allocatable)
+            .optional("capacity", &self.capacity)
+            .optional("conditions", &self.conditions)
+            .optional("config", &self.config)
+            .optional("daemonEndpoints", &self.daemon_endpoints)
+            .optional("declaredFeatures", &self.declared_features)
+            .optional("features", &self.features)
+            .optional("images", &self.images)
+            .optional("nodeInfo", &self.node_info)
+            .optional("phase", &self.phase)
+            .optional("runtimeHandlers", &self.runtime_handlers)
+            .optional("volumesAttached", &self.volumes_attached)
+            .optional("volumesInUse", &self.volumes_in_use)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for NodeStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for NodeStatus {
+    const EXPECTING: &'static str = "struct NodeStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "addresses" => ::std::option::Option::Some(0),
+            "allocatable" => ::std::option::Option::Some(1),
+            "capacity" => ::std::option::Option::Some(2),
+            "conditions" => ::std::option::Option::Some(3),
+            "config" => ::std::option::Option::Some(4),
+            "daemonEndpoints" => ::std::option::Option::Some(5),
+            "declaredFeatures" => ::std::option::Option::Some(6),
+            "features" => ::std::option::Option::Some(7),
+            "images" => ::std::option::Option::Some(8),
+            "nodeInfo" => ::std::option::Option::Some(9),
+            "phase" => ::std::option::Option::Some(10),
+            "runtimeHandlers" => ::std::option::Option::Some(11),
+            "volumesAttached" => ::std::option::Option::Some(12),
+            "volumesInUse" => ::std::option::Option::Some(13),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.addresses),
+            1 => decode::optional(map, &mut self.allocatable),
+            2 => decode::optional(map, &mut self.capacity),
+            3 => decode::optional_vec(map, &mut self.conditions),
+            4 => decode::optional(map, &mut self.config),
+            5 => decode::optional(map, &mut self.daemon_endpoints),
+            6 => decode::optional_vec(map, &mut self.declared_features),
+            7 => decode::optional(map, &mut self.features),
+            8 => decode::optional_vec(map, &mut self.images),
+            9 => decode::optional(map, &mut self.node_info),
+            10 => decode::optional(map, &mut self.phase),
+            11 => decode::optional_vec(map, &mut self.runtime_handlers),
+            12 => decode::optional_vec(map, &mut self.volumes_attached),
+            13 => decode::optional_vec(map, &mut self.volumes_in_use),
+            _ => decode::skip(map),
+        }
+    }
 }

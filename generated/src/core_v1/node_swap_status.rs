@@ -3,9 +3,51 @@
 /// NodeSwapStatus represents swap memory information.
 ///
 /// From the definition `io.k8s.api.core.v1.NodeSwapStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NodeSwapStatus {
     /// Total amount of swap memory in bytes.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub capacity: Option<i64>,
+}
+impl ::serde::Serialize for NodeSwapStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "NodeSwapStatus",
+                encode::count(0, &[self.capacity.is_some()]),
+            )
+            .optional("capacity", &self.capacity)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for NodeSwapStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for NodeSwapStatus {
+    const EXPECTING: &'static str = "struct NodeSwapStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "capacity" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.capacity),
+            _ => decode::skip(map),
+        }
+    }
 }

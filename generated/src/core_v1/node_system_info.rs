@@ -3,39 +3,101 @@
 /// NodeSystemInfo is a set of ids/uuids to uniquely identify the node.
 ///
 /// From the definition `io.k8s.api.core.v1.NodeSystemInfo`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NodeSystemInfo {
     /// The Architecture reported by the node
-    #[serde(default)]
     pub architecture: ::kubegen_runtime::Str,
     /// Boot ID reported by the node.
-    #[serde(rename = "bootID", default)]
     pub boot_id: ::kubegen_runtime::Str,
     /// ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).
-    #[serde(rename = "containerRuntimeVersion", default)]
     pub container_runtime_version: ::kubegen_runtime::Str,
     /// Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).
-    #[serde(rename = "kernelVersion", default)]
     pub kernel_version: ::kubegen_runtime::Str,
     /// Deprecated: KubeProxy Version reported by the node.
-    #[serde(rename = "kubeProxyVersion", default)]
     pub kube_proxy_version: ::kubegen_runtime::Str,
     /// Kubelet Version reported by the node.
-    #[serde(rename = "kubeletVersion", default)]
     pub kubelet_version: ::kubegen_runtime::Str,
     /// MachineID reported by the node. For unique machine identification in the cluster this field is preferred. Learn more from man(5) machine-id: http://man7.org/linux/man-pages/man5/machine-id.5.html
-    #[serde(rename = "machineID", default)]
     pub machine_id: ::kubegen_runtime::Str,
     /// The Operating System reported by the node
-    #[serde(rename = "operatingSystem", default)]
     pub operating_system: ::kubegen_runtime::Str,
     /// OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).
-    #[serde(rename = "osImage", default)]
     pub os_image: ::kubegen_runtime::Str,
     /// Swap Info reported by the node.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub swap: Option<crate::core_v1::NodeSwapStatus>,
     /// SystemUUID reported by the node. For unique machine identification MachineID is preferred. This field is specific to Red Hat hosts https://access.redhat.com/documentation/en-us/red_hat_subscription_management/1/html/rhsm/uuid
-    #[serde(rename = "systemUUID", default)]
     pub system_uuid: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for NodeSystemInfo {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "NodeSystemInfo",
+                encode::count(10, &[self.swap.is_some()]),
+            )
+            .field("architecture", &self.architecture)
+            .field("bootID", &self.boot_id)
+            .field("containerRuntimeVersion", &self.container_runtime_version)
+            .field("kernelVersion", &self.kernel_version)
+            .field("kubeProxyVersion", &self.kube_proxy_version)
+            .field("kubeletVersion", &self.kubelet_version)
+            .field("machineID", &self.machine_id)
+            .field("operatingSystem", &self.operating_system)
+            .field("osImage", &self.os_image)
+            .optional("swap", &self.swap)
+            .field("systemUUID", &self.system_uuid)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for NodeSystemInfo {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for NodeSystemInfo {
+    const EXPECTING: &'static str = "struct NodeSystemInfo";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "architecture" => ::std::option::Option::Some(0),
+            "bootID" => ::std::option::Option::Some(1),
+            "containerRuntimeVersion" => ::std::option::Option::Some(2),
+            "kernelVersion" => ::std::option::Option::Some(3),
+            "kubeProxyVersion" => ::std::option::Option::Some(4),
+            "kubeletVersion" => ::std::option::Option::Some(5),
+            "machineID" => ::std::option::Option::Some(6),
+            "operatingSystem" => ::std::option::Option::Some(7),
+            "osImage" => ::std::option::Option::Some(8),
+            "swap" => ::std::option::Option::Some(9),
+            "systemUUID" => ::std::option::Option::Some(10),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.architecture),
+            1 => decode::required(map, &mut self.boot_id),
+            2 => decode::required(map, &mut self.container_runtime_version),
+            3 => decode::required(map, &mut self.kernel_version),
+            4 => decode::required(map, &mut self.kube_proxy_version),
+            5 => decode::required(map, &mut self.kubelet_version),
+            6 => decode::required(map, &mut self.machine_id),
+            7 => decode::required(map, &mut self.operating_system),
+            8 => decode::required(map, &mut self.os_image),
+            9 => decode::optional(map, &mut self.swap),
+            10 => decode::required(map, &mut self.system_uuid),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,16 +3,56 @@
 /// ObjectFieldSelector selects an APIVersioned field of an object.
 ///
 /// From the definition `io.k8s.api.core.v1.ObjectFieldSelector`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ObjectFieldSelector {
     /// Version of the schema the FieldPath is written in terms of, defaults to "v1".
-    #[serde(
-        rename = "apiVersion",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub api_version: Option<::kubegen_runtime::Str>,
     /// Path of the field to select in the specified API version.
-    #[serde(rename = "fieldPath", default)]
     pub field_path: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for ObjectFieldSelector {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ObjectFieldSelector",
+                encode::count(1, &[self.api_version.is_some()]),
+            )
+            .optional("apiVersion", &self.api_version)
+            .field("fieldPath", &self.field_path)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ObjectFieldSelector {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ObjectFieldSelector {
+    const EXPECTING: &'static str = "struct ObjectFieldSelector";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "apiVersion" => ::std::option::Option::Some(0),
+            "fieldPath" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.api_version),
+            1 => decode::required(map, &mut self.field_path),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,39 +3,92 @@
 /// ObjectReference contains enough information to let you inspect or modify the referred object.
 ///
 /// From the definition `io.k8s.api.core.v1.ObjectReference`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ObjectReference {
     /// API version of the referent.
-    #[serde(
-        rename = "apiVersion",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub api_version: Option<::kubegen_runtime::Str>,
     /// If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement, such as desiredState.manifest.containers[2]. For example, if the object reference is to a container within a pod, this would take on a value like: "spec.containers{name}" (where "name" refers to the name of the container that triggered the event) or if no container name is specified "spec.containers[2]" (container with index 2 in this pod). This syntax is chosen only to have some well-defined way of referencing a part of an object.
-    #[serde(
-        rename = "fieldPath",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub field_path: Option<::kubegen_runtime::Str>,
     /// Kind of the referent. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub kind: Option<::kubegen_runtime::Str>,
     /// Name of the referent. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: Option<::kubegen_runtime::Str>,
     /// Namespace of the referent. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub namespace: Option<::kubegen_runtime::Str>,
     /// Specific resourceVersion to which this reference is made, if any. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#concurrency-control-and-consistency
-    #[serde(
-        rename = "resourceVersion",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub resource_version: Option<::kubegen_runtime::Str>,
     /// UID of the referent. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#uids
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub uid: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for ObjectReference {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ObjectReference",
+                encode::count(
+                    0,
+                    &[
+                        self.api_version.is_some(),
+                        self.field_path.is_some(),
+                        self.kind.is_some(),
+                        self.name.is_some(),
+                        self.namespace.is_some(),
+                        self.resource_version.is_some(),
+                        self.uid.is_some(),
+                    ],
+                ),
+            )
+            .optional("apiVersion", &self.api_version)
+            .optional("fieldPath", &self.field_path)
+            .optional("kind", &self.kind)
+            .optional("name", &self.name)
+            .optional("namespace", &self.namespace)
+            .optional("resourceVersion", &self.resource_version)
+            .optional("uid", &self.uid)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ObjectReference {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ObjectReference {
+    const EXPECTING: &'static str = "struct ObjectReference";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "apiVersion" => ::std::option::Option::Some(0),
+            "fieldPath" => ::std::option::Option::Some(1),
+            "kind" => ::std::option::Option::Some(2),
+            "name" => ::std::option::Option::Some(3),
+            "namespace" => ::std::option::Option::Some(4),
+            "resourceVersion" => ::std::option::Option::Some(5),
+            "uid" => ::std::option::Option::Some(6),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.api_version),
+            1 => decode::optional(map, &mut self.field_path),
+            2 => decode::optional(map, &mut self.kind),
+            3 => decode::optional(map, &mut self.name),
+            4 => decode::optional(map, &mut self.namespace),
+            5 => decode::optional(map, &mut self.resource_version),
+            6 => decode::optional(map, &mut self.uid),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,20 +3,68 @@
 /// PersistentVolumeClaimList is a list of PersistentVolumeClaim items.
 ///
 /// From the definition `io.k8s.api.core.v1.PersistentVolumeClaimList`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PersistentVolumeClaimList {
     /// `apiVersion`: always this type's API version; set by the type.
-    #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<PersistentVolumeClaimList>,
     /// items is a list of persistent volume claims. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#persistentvolumeclaims
-    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::core_v1::PersistentVolumeClaim>,
     /// `kind`: always this type's kind; set by the type.
-    #[serde(default)]
     pub kind: ::kubegen_runtime::Kind<PersistentVolumeClaimList>,
     /// Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub metadata: Option<::kubegen_runtime::ListMeta>,
+}
+impl ::serde::Serialize for PersistentVolumeClaimList {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PersistentVolumeClaimList",
+                encode::count(3, &[self.metadata.is_some()]),
+            )
+            .field("apiVersion", &self.api_version)
+            .field("items", &self.items)
+            .field("kind", &self.kind)
+            .optional("metadata", &self.metadata)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PersistentVolumeClaimList {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for PersistentVolumeClaimList {
+    const EXPECTING: &'static str = "struct PersistentVolumeClaimList";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "apiVersion" => ::std::option::Option::Some(0),
+            "items" => ::std::option::Option::Some(1),
+            "kind" => ::std::option::Option::Some(2),
+            "metadata" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::skip(map),
+            1 => decode::required_vec(map, &mut self.items),
+            2 => decode::skip(map),
+            3 => decode::optional(map, &mut self.metadata),
+            _ => decode::skip(map),
+        }
+    }
 }
 impl ::kubegen_runtime::ApiType for PersistentVolumeClaimList {
     const GROUP: &'static str = "";

@@ -3,22 +3,11 @@
 /// PersistentVolumeClaimSpec describes the common attributes of storage devices and allows a Source for provider-specific attributes
 ///
 /// From the definition `io.k8s.api.core.v1.PersistentVolumeClaimSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PersistentVolumeClaimSpec {
     /// accessModes contains the desired access modes the volume should have. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes-1
-    #[serde(
-        rename = "accessModes",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub access_modes: Option<Vec<::kubegen_runtime::Str>>,
     /// dataSource field can be used to specify either: * An existing VolumeSnapshot object (snapshot.storage.k8s.io/VolumeSnapshot) * An existing PVC (PersistentVolumeClaim) If the provisioner or an external controller can support the specified data source, it will create a new volume based on the contents of the specified data source. When the AnyVolumeDataSource feature gate is enabled, dataSource contents will be copied to dataSourceRef, and dataSourceRef contents will be copied to dataSource when dataSourceRef.namespace is not specified. If the namespace is specified, then dataSourceRef will not be copied to dataSource.
-    #[serde(
-        rename = "dataSource",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub data_source: Option<Box<crate::core_v1::TypedLocalObjectReference>>,
     /// dataSourceRef specifies the object from which to populate the volume with data, if a non-empty volume is desired. This may be any object from a non-empty API group (non core object) or a PersistentVolumeClaim object. When this field is specified, volume binding will only succeed if the type of the specified object matches some installed volume populator or dynamic provisioner. This field will replace the functionality of the dataSource field and as such if both fields are non-empty, they must have the same value. For backwards compatibility, when namespace isn't specified in dataSourceRef, both fields (dataSource and dataSourceRef) will be set to the same value automatically if one of them is empty and the other is non-empty. When namespace is specified in dataSourceRef, dataSource isn't set to the same value and must be empty. There are three important differences between dataSource and dataSourceRef: * While dataSource only allows two specific types of objects, dataSourceRef
     ///   allows any non-core object, as well as PersistentVolumeClaim objects.
@@ -28,44 +17,97 @@ pub struct PersistentVolumeClaimSpec {
     /// * While dataSource only allows local objects, dataSourceRef allows objects
     ///   in any namespaces.
     /// (Beta) Using this field requires the AnyVolumeDataSource feature gate to be enabled. (Alpha) Using the namespace field of dataSourceRef requires the CrossNamespaceVolumeDataSource feature gate to be enabled.
-    #[serde(
-        rename = "dataSourceRef",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub data_source_ref: Option<Box<crate::core_v1::TypedObjectReference>>,
     /// resources represents the minimum resources the volume should have. Users are allowed to specify resource requirements that are lower than previous value but must still be higher than capacity recorded in the status field of the claim. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#resources
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub resources: Option<Box<crate::core_v1::VolumeResourceRequirements>>,
     /// selector is a label query over volumes to consider for binding.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub selector: Option<Box<crate::meta_v1::LabelSelector>>,
     /// storageClassName is the name of the StorageClass required by the claim. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#class-1
-    #[serde(
-        rename = "storageClassName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub storage_class_name: Option<::kubegen_runtime::Str>,
     /// volumeAttributesClassName may be used to set the VolumeAttributesClass used by this claim. If specified, the CSI driver will create or update the volume with the attributes defined in the corresponding VolumeAttributesClass. This has a different purpose than storageClassName, it can be changed after the claim is created. An empty string or nil value indicates that no VolumeAttributesClass will be applied to the claim. If the claim enters an Infeasible error state, this field can be reset to its previous value (including nil) to cancel the modification. If the resource referred to by volumeAttributesClass does not exist, this PersistentVolumeClaim will be set to a Pending state, as reflected by the modifyVolumeStatus field, until such as a resource exists. More info: https://kubernetes.io/docs/concepts/storage/volume-attributes-classes/
-    #[serde(
-        rename = "volumeAttributesClassName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub volume_attributes_class_name: Option<::kubegen_runtime::Str>,
     /// volumeMode defines what type of volume is required by the claim. Value of Filesystem is implied when not included in claim spec.
-    #[serde(
-        rename = "volumeMode",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub volume_mode: Option<::kubegen_runtime::Str>,
     /// volumeName is the binding reference to the PersistentVolume backing this claim.
-    #[serde(
-        rename = "volumeName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub volume_name: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for PersistentVolumeClaimSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PersistentVolumeClaimSpec",
+                encode::count(
+                    0,
+                    &[
+                        self.access_modes.is_some(),
+                        self.data_source.is_some(),
+                        self.data_source_ref.is_some(),
+                        self.resources.is_some(),
+                        self.selector.is_some(),
+                        self.storage_class_name.is_some(),
+                        self.volume_attributes_class_name.is_some(),
+                        self.volume_mode.is_some(),
+                        self.volume_name.is_some(),
+                    ],
+                ),
+            )
+            .optional("accessModes", &self.access_modes)
+            .optional("dataSource", &self.data_source)
+            .optional("dataSourceRef", &self.data_source_ref)
+            .optional("resources", &self.resources)
+            .optional("selector", &self.selector)
+            .optional("storageClassName", &self.storage_class_name)
+            .optional("volumeAttributesClassName", &self.volume_attributes_class_name)
+            .optional("volumeMode", &self.volume_mode)
+            .optional("volumeName", &self.volume_name)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PersistentVolumeClaimSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for PersistentVolumeClaimSpec {
+    const EXPECTING: &'static str = "struct PersistentVolumeClaimSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "accessModes" => ::std::option::Option::Some(0),
+            "dataSource" => ::std::option::Option::Some(1),
+            "dataSourceRef" => ::std::option::Option::Some(2),
+            "resources" => ::std::option::Option::Some(3),
+            "selector" => ::std::option::Option::Some(4),
+            "storageClassName" => ::std::option::Option::Some(5),
+            "volumeAttributesClassName" => ::std::option::Option::Some(6),
+            "volumeMode" => ::std::option::Option::Some(7),
+            "volumeName" => ::std::option::Option::Some(8),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.access_modes),
+            1 => decode::optional(map, &mut self.data_source),
+            2 => decode::optional(map, &mut self.data_source_ref),
+            3 => decode::optional(map, &mut self.resources),
+            4 => decode::optional(map, &mut self.selector),
+            5 => decode::optional(map, &mut self.storage_class_name),
+            6 => decode::optional(map, &mut self.volume_attributes_class_name),
+            7 => decode::optional(map, &mut self.volume_mode),
+            8 => decode::optional(map, &mut self.volume_name),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,15 +3,9 @@
 /// PersistentVolumeClaimStatus is the current status of a persistent volume claim.
 ///
 /// From the definition `io.k8s.api.core.v1.PersistentVolumeClaimStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PersistentVolumeClaimStatus {
     /// accessModes contains the actual access modes the volume backing the PVC has. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes-1
-    #[serde(
-        rename = "accessModes",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub access_modes: Option<Vec<::kubegen_runtime::Str>>,
     /// allocatedResourceStatuses stores status of resource being resized for the given PVC. Key names follow standard Kubernetes label syntax. Valid values are either:
     ///     * Un-prefixed keys:
@@ -41,11 +35,6 @@ pub struct PersistentVolumeClaimStatus {
     /// When this field is not set, it means that no resize operation is in progress for the given PVC.
     ///
     /// A controller that receives PVC update with previously unknown resourceName or ClaimResourceStatus should ignore the update for the purpose it was designed. For example - a controller that only is responsible for resizing capacity of the volume, should ignore PVC updates that change other valid resources associated with PVC.
-    #[serde(
-        rename = "allocatedResourceStatuses",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub allocated_resource_statuses: Option<
         ::kubegen_runtime::StringMap<::kubegen_runtime::Str>,
     >,
@@ -58,39 +47,96 @@ pub struct PersistentVolumeClaimStatus {
     /// Capacity reported here may be larger than the actual capacity when a volume expansion operation is requested. For storage quota, the larger value from allocatedResources and PVC.spec.resources is used. If allocatedResources is not set, PVC.spec.resources alone is used for quota calculation. If a volume expansion capacity request is lowered, allocatedResources is only lowered if there are no expansion operations in progress and if the actual volume capacity is equal or lower than the requested capacity.
     ///
     /// A controller that receives PVC update with previously unknown resourceName should ignore the update for the purpose it was designed. For example - a controller that only is responsible for resizing capacity of the volume, should ignore PVC updates that change other valid resources associated with PVC.
-    #[serde(
-        rename = "allocatedResources",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub allocated_resources: Option<
         ::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>,
     >,
     /// capacity represents the actual resources of the underlying volume.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub capacity: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
     /// conditions is the current Condition of persistent volume claim. If underlying persistent volume is being resized then the Condition will be set to 'Resizing'.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub conditions: Option<Vec<crate::core_v1::PersistentVolumeClaimCondition>>,
     /// currentVolumeAttributesClassName is the current name of the VolumeAttributesClass the PVC is using. When unset, there is no VolumeAttributeClass applied to this PersistentVolumeClaim
-    #[serde(
-        rename = "currentVolumeAttributesClassName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub current_volume_attributes_class_name: Option<::kubegen_runtime::Str>,
     /// ModifyVolumeStatus represents the status object of ControllerModifyVolume operation. When this is unset, there is no ModifyVolume operation being attempted.
-    #[serde(
-        rename = "modifyVolumeStatus",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub modify_volume_status: Option<Box<crate::core_v1::ModifyVolumeStatus>>,
     /// phase represents the current phase of PersistentVolumeClaim.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub phase: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for PersistentVolumeClaimStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PersistentVolumeClaimStatus",
+                encode::count(
+                    0,
+                    &[
+                        self.access_modes.is_some(),
+                        self.allocated_resource_statuses.is_some(),
+                        self.allocated_resources.is_some(),
+                        self.capacity.is_some(),
+                        self.conditions.is_some(),
+                        self.current_volume_attributes_class_name.is_some(),
+                        self.modify_volume_status.is_some(),
+                        self.phase.is_some(),
+                    ],
+                ),
+            )
+            .optional("accessModes", &self.access_modes)
+            .optional("allocatedResourceStatuses", &self.allocated_resource_statuses)
+            .optional("allocatedResources", &self.allocated_resources)
+            .optional("capacity", &self.capacity)
+            .optional("conditions", &self.conditions)
+            .optional(
+                "currentVolumeAttributesClassName",
+                &self.current_volume_attributes_class_name,
+            )
+            .optional("modifyVolumeStatus", &self.modify_volume_status)
+            .optional("phase", &self.phase)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PersistentVolumeClaimStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for PersistentVolumeClaimStatus {
+    const EXPECTING: &'static str = "struct PersistentVolumeClaimStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "accessModes" => ::std::option::Option::Some(0),
+            "allocatedResourceStatuses" => ::std::option::Option::Some(1),
+            "allocatedResources" => ::std::option::Option::Some(2),
+            "capacity" => ::std::option::Option::Some(3),
+            "conditions" => ::std::option::Option::Some(4),
+            "currentVolumeAttributesClassName" => ::std::option::Option::Some(5),
+            "modifyVolumeStatus" => ::std::option::Option::Some(6),
+            "phase" => ::std::option::Option::Some(7),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.access_modes),
+            1 => decode::optional(map, &mut self.allocated_resource_statuses),
+            2 => decode::optional(map, &mut self.allocated_resources),
+            3 => decode::optional(map, &mut self.capacity),
+            4 => decode::optional_vec(map, &mut self.conditions),
+            5 => decode::optional(map, &mut self.current_volume_attributes_class_name),
+            6 => decode::optional(map, &mut self.modify_volume_status),
+            7 => decode::optional(map, &mut self.phase),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,12 +3,57 @@
 /// PersistentVolumeClaimTemplate is used to produce PersistentVolumeClaim objects as part of an EphemeralVolumeSource.
 ///
 /// From the definition `io.k8s.api.core.v1.PersistentVolumeClaimTemplate`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PersistentVolumeClaimTemplate {
     /// May contain labels and annotations that will be copied into the PVC when creating it. No other fields are allowed and will be rejected during validation.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     /// The specification for the PersistentVolumeClaim. The entire content is copied unchanged into the PVC that gets created from this template. The same fields as in a PersistentVolumeClaim are also valid here.
-    #[serde(default)]
     pub spec: crate::core_v1::PersistentVolumeClaimSpec,
+}
+impl ::serde::Serialize for PersistentVolumeClaimTemplate {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PersistentVolumeClaimTemplate",
+                encode::count(1, &[self.metadata.is_some()]),
+            )
+            .optional("metadata", &self.metadata)
+            .field("spec", &self.spec)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PersistentVolumeClaimTemplate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for PersistentVolumeClaimTemplate {
+    const EXPECTING: &'static str = "struct PersistentVolumeClaimTemplate";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "metadata" => ::std::option::Option::Some(0),
+            "spec" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.metadata),
+            1 => decode::required(map, &mut self.spec),
+            _ => decode::skip(map),
+        }
+    }
 }

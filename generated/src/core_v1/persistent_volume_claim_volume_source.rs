@@ -3,16 +3,57 @@
 /// PersistentVolumeClaimVolumeSource references the user's PVC in the same namespace. This volume finds the bound PV and mounts that volume for the pod. A PersistentVolumeClaimVolumeSource is, essentially, a wrapper around another type of volume that is owned by someone else (the system).
 ///
 /// From the definition `io.k8s.api.core.v1.PersistentVolumeClaimVolumeSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PersistentVolumeClaimVolumeSource {
     /// claimName is the name of a PersistentVolumeClaim in the same namespace as the pod using this volume. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#persistentvolumeclaims
-    #[serde(rename = "claimName", default)]
     pub claim_name: ::kubegen_runtime::Str,
     /// readOnly Will force the ReadOnly setting in VolumeMounts. Default false.
-    #[serde(
-        rename = "readOnly",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub read_only: Option<bool>,
+}
+impl ::serde::Serialize for PersistentVolumeClaimVolumeSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PersistentVolumeClaimVolumeSource",
+                encode::count(1, &[self.read_only.is_some()]),
+            )
+            .field("claimName", &self.claim_name)
+            .optional("readOnly", &self.read_only)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PersistentVolumeClaimVolumeSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for PersistentVolumeClaimVolumeSource {
+    const EXPECTING: &'static str = "struct PersistentVolumeClaimVolumeSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "claimName" => ::std::option::Option::Some(0),
+            "readOnly" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.claim_name),
+            1 => decode::optional(map, &mut self.read_only),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,177 +3,243 @@
 /// PersistentVolumeSpec is the specification of a persistent volume.
 ///
 /// From the definition `io.k8s.api.core.v1.PersistentVolumeSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PersistentVolumeSpec {
     /// accessModes contains all ways the volume can be mounted. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes
-    #[serde(
-        rename = "accessModes",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub access_modes: Option<Vec<::kubegen_runtime::Str>>,
     /// awsElasticBlockStore represents an AWS Disk resource that is attached to a kubelet's host machine and then exposed to the pod. Deprecated: AWSElasticBlockStore is deprecated. All operations for the in-tree awsElasticBlockStore type are redirected to the ebs.csi.aws.com CSI driver. More info: https://kubernetes.io/docs/concepts/storage/volumes#awselasticblockstore
-    #[serde(
-        rename = "awsElasticBlockStore",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub aws_elastic_block_store: Option<
         Box<crate::core_v1::AWSElasticBlockStoreVolumeSource>,
     >,
     /// azureDisk represents an Azure Data Disk mount on the host and bind mount to the pod. Deprecated: AzureDisk is deprecated. All operations for the in-tree azureDisk type are redirected to the disk.csi.azure.com CSI driver.
-    #[serde(
-        rename = "azureDisk",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub azure_disk: Option<Box<crate::core_v1::AzureDiskVolumeSource>>,
     /// azureFile represents an Azure File Service mount on the host and bind mount to the pod. Deprecated: AzureFile is deprecated. All operations for the in-tree azureFile type are redirected to the file.csi.azure.com CSI driver.
-    #[serde(
-        rename = "azureFile",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub azure_file: Option<Box<crate::core_v1::AzureFilePersistentVolumeSource>>,
     /// capacity is the description of the persistent volume's resources and capacity. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#capacity
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub capacity: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
     /// cephFS represents a Ceph FS mount on the host that shares a pod's lifetime. Deprecated: CephFS is deprecated and the in-tree cephfs type is no longer supported.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub cephfs: Option<Box<crate::core_v1::CephFSPersistentVolumeSource>>,
     /// cinder represents a cinder volume attached and mounted on kubelets host machine. Deprecated: Cinder is deprecated. All operations for the in-tree cinder type are redirected to the cinder.csi.openstack.org CSI driver. More info: https://examples.k8s.io/mysql-cinder-pd/README.md
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub cinder: Option<Box<crate::core_v1::CinderPersistentVolumeSource>>,
     /// claimRef is part of a bi-directional binding between PersistentVolume and PersistentVolumeClaim. Expected to be non-nil when bound. claim.VolumeName is the authoritative bind between PV and PVC. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#binding
-    #[serde(
-        rename = "claimRef",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub claim_ref: Option<Box<crate::core_v1::ObjectReference>>,
     /// csi represents storage that is handled by an external CSI driver.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub csi: Option<Box<crate::core_v1::CSIPersistentVolumeSource>>,
     /// fc represents a Fibre Channel resource that is attached to a kubelet's host machine and then exposed to the pod.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub fc: Option<Box<crate::core_v1::FCVolumeSource>>,
     /// flexVolume represents a generic volume resource that is provisioned/attached using an exec based plugin. Deprecated: FlexVolume is deprecated. Consider using a CSIDriver instead.
-    #[serde(
-        rename = "flexVolume",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub flex_volume: Option<Box<crate::core_v1::FlexPersistentVolumeSource>>,
     /// flocker represents a Flocker volume attached to a kubelet's host machine and exposed to the pod for its usage. This depends on the Flocker control service being running. Deprecated: Flocker is deprecated and the in-tree flocker type is no longer supported.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub flocker: Option<Box<crate::core_v1::FlockerVolumeSource>>,
     /// gcePersistentDisk represents a GCE Disk resource that is attached to a kubelet's host machine and then exposed to the pod. Provisioned by an admin. Deprecated: GCEPersistentDisk is deprecated. All operations for the in-tree gcePersistentDisk type are redirected to the pd.csi.storage.gke.io CSI driver. More info: https://kubernetes.io/docs/concepts/storage/volumes#gcepersistentdisk
-    #[serde(
-        rename = "gcePersistentDisk",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub gce_persistent_disk: Option<Box<crate::core_v1::GCEPersistentDiskVolumeSource>>,
     /// glusterfs represents a Glusterfs volume that is attached to a host and exposed to the pod. Provisioned by an admin. Deprecated: Glusterfs is deprecated and the in-tree glusterfs type is no longer supported. More info: https://examples.k8s.io/volumes/glusterfs/README.md
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub glusterfs: Option<Box<crate::core_v1::GlusterfsPersistentVolumeSource>>,
     /// hostPath represents a directory on the host. Provisioned by a developer or tester. This is useful for single-node development and testing only! On-host storage is not supported in any way and WILL NOT WORK in a multi-node cluster. More info: https://kubernetes.io/docs/concepts/storage/volumes#hostpath
-    #[serde(
-        rename = "hostPath",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub host_path: Option<Box<crate::core_v1::HostPathVolumeSource>>,
     /// iscsi represents an ISCSI Disk resource that is attached to a kubelet's host machine and then exposed to the pod. Provisioned by an admin.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub iscsi: Option<Box<crate::core_v1::ISCSIPersistentVolumeSource>>,
     /// local represents directly-attached storage with node affinity
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub local: Option<Box<crate::core_v1::LocalVolumeSource>>,
     /// mountOptions is the list of mount options, e.g. ["ro", "soft"]. Not validated - mount will simply fail if one is invalid. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes/#mount-options
-    #[serde(
-        rename = "mountOptions",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub mount_options: Option<Vec<::kubegen_runtime::Str>>,
     /// nfs represents an NFS mount on the host. Provisioned by an admin. More info: https://kubernetes.io/docs/concepts/storage/volumes#nfs
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub nfs: Option<Box<crate::core_v1::NFSVolumeSource>>,
     /// nodeAffinity defines constraints that limit what nodes this volume can be accessed from. This field influences the scheduling of pods that use this volume. This field is mutable if MutablePVNodeAffinity feature gate is enabled.
-    #[serde(
-        rename = "nodeAffinity",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub node_affinity: Option<crate::core_v1::VolumeNodeAffinity>,
     /// persistentVolumeReclaimPolicy defines what happens to a persistent volume when released from its claim. Valid options are Retain (default for manually created PersistentVolumes), Delete (default for dynamically provisioned PersistentVolumes), and Recycle (deprecated). Recycle must be supported by the volume plugin underlying this PersistentVolume. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#reclaiming
-    #[serde(
-        rename = "persistentVolumeReclaimPolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub persistent_volume_reclaim_policy: Option<::kubegen_runtime::Str>,
     /// photonPersistentDisk represents a PhotonController persistent disk attached and mounted on kubelets host machine. Deprecated: PhotonPersistentDisk is deprecated and the in-tree photonPersistentDisk type is no longer supported.
-    #[serde(
-        rename = "photonPersistentDisk",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub photon_persistent_disk: Option<
         Box<crate::core_v1::PhotonPersistentDiskVolumeSource>,
     >,
     /// portworxVolume represents a portworx volume attached and mounted on kubelets host machine. Deprecated: PortworxVolume is deprecated. All operations for the in-tree portworxVolume type are redirected to the pxd.portworx.com CSI driver when the CSIMigrationPortworx feature-gate is on.
-    #[serde(
-        rename = "portworxVolume",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub portworx_volume: Option<Box<crate::core_v1::PortworxVolumeSource>>,
     /// quobyte represents a Quobyte mount on the host that shares a pod's lifetime. Deprecated: Quobyte is deprecated and the in-tree quobyte type is no longer supported.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub quobyte: Option<Box<crate::core_v1::QuobyteVolumeSource>>,
     /// rbd represents a Rados Block Device mount on the host that shares a pod's lifetime. Deprecated: RBD is deprecated and the in-tree rbd type is no longer supported. More info: https://examples.k8s.io/volumes/rbd/README.md
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub rbd: Option<Box<crate::core_v1::RBDPersistentVolumeSource>>,
     /// scaleIO represents a ScaleIO persistent volume attached and mounted on Kubernetes nodes. Deprecated: ScaleIO is deprecated and the in-tree scaleIO type is no longer supported.
-    #[serde(
-        rename = "scaleIO",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub scale_io: Option<Box<crate::core_v1::ScaleIOPersistentVolumeSource>>,
     /// storageClassName is the name of StorageClass to which this persistent volume belongs. Empty value means that this volume does not belong to any StorageClass.
-    #[serde(
-        rename = "storageClassName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub storage_class_name: Option<::kubegen_runtime::Str>,
     /// storageOS represents a StorageOS volume that is attached to the kubelet's host machine and mounted into the pod. Deprecated: StorageOS is deprecated and the in-tree storageos type is no longer supported. More info: https://examples.k8s.io/volumes/storageos/README.md
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub storageos: Option<Box<crate::core_v1::StorageOSPersistentVolumeSource>>,
     /// Name of VolumeAttributesClass to which this persistent volume belongs. Empty value is not allowed. When this field is not set, it indicates that this volume does not belong to any VolumeAttributesClass. This field is mutable and can be changed by the CSI driver after a volume has been updated successfully to a new class. For an unbound PersistentVolume, the volumeAttributesClassName will be matched with unbound PersistentVolumeClaims during the binding process.
-    #[serde(
-        rename = "volumeAttributesClassName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub volume_attributes_class_name: Option<::kubegen_runtime::Str>,
     /// volumeMode defines if a volume is intended to be used with a formatted filesystem or to remain in raw block state. Value of Filesystem is implied when not included in spec.
-    #[serde(
-        rename = "volumeMode",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub volume_mode: Option<::kubegen_runtime::Str>,
     /// vsphereVolume represents a vSphere volume attached and mounted on kubelets host machine. Deprecated: VsphereVolume is deprecated. All operations for the in-tree vsphereVolume type are redirected to the csi.vsphere.vmware.com CSI driver.
-    #[serde(
-        rename = "vsphereVolume",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub vsphere_volume: Option<Box<crate::core_v1::VsphereVirtualDiskVolumeSource>>,
+}
+impl ::serde::Serialize for PersistentVolumeSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PersistentVolumeSpec",
+                encode::count(
+                    0,
+                    &[
+                        self.access_modes.is_some(),
+                        self.aws_elastic_block_store.is_some(),
+                        self.azure_disk.is_some(),
+                        self.azure_file.is_some(),
+                        self.capacity.is_some(),
+                        self.cephfs.is_some(),
+                        self.cinder.is_some(),
+                        self.claim_ref.is_some(),
+                        self.csi.is_some(),
+                        self.fc.is_some(),
+                        self.flex_volume.is_some(),
+                        self.flocker.is_some(),
+                        self.gce_persistent_disk.is_some(),
+                        self.glusterfs.is_some(),
+                        self.host_path.is_some(),
+                        self.iscsi.is_some(),
+                        self.local.is_some(),
+                        self.mount_options.is_some(),
+                        self.nfs.is_some(),
+                        self.node_affinity.is_some(),
+                        self.persistent_volume_reclaim_policy.is_some(),
+                        self.photon_persistent_disk.is_some(),
+                        self.portworx_volume.is_some(),
+                        self.quobyte.is_some(),
+                        self.rbd.is_some(),
+                        self.scale_io.is_some(),
+                        self.storage_class_name.is_some(),
+                        self.storageos.is_some(),
+                        self.volume_attributes_class_name.is_some(),
+                        self.volume_mode.is_some(),
+                        self.vsphere_volume.is_some(),
+                    ],
+                ),
+            )
+            .optional("accessModes", &self.access_modes)
+            .optional("awsElasticBlockStore", &self.aws_elastic_block_store)
+            .optional("azureDisk", &self.azure_disk)
+            .optional("azureFile", &self.azure_file)
+            .optional("capacity", &self.capacity)
+            .optional("cephfs", &self.cephfs)
+            .optional("cinder", &self.cinder)
+            .optional("claimRef", &self.claim_ref)
+            .optional("csi", &self.csi)
+            .optional("fc", &self.fc)
+            .optional("flexVolume", &self.flex_volume)
+            .optional("flocker", &self.flocker)
+            .optional("gcePersistentDisk", &self.gce_persistent_disk)
+            .optional("glusterfs", &self.glusterfs)
+            .optional("hostPath", &self.host_path)
+            .optional("iscsi", &self.iscsi)
+            .optional("local", &self.local)
+            .optional("mountOptions", &self.mount_options)
+            .optional("nfs", &self.nfs)
+            .optional("nodeAffinity", &self.node_affinity)
+            .optional(
+                "persistentVolumeReclaimPolicy",
+                &self.persistent_volume_reclaim_policy,
+            )
+            .optional("photonPersistentDisk", &self.photon_persistent_disk)
+            .optional("portworxVolume", &self.portworx_volume)
+            .optional("quobyte", &self.quobyte)
+            .optional("rbd", &self.rbd)
+            .optional("scaleIO", &self.scale_io)
+            .optional("storageClassName", &self.storage_class_name)
+            .optional("storageos", &self.storageos)
+            .optional("volumeAttributesClassName", &self.volume_attributes_class_name)
+            .optional("volumeMode", &self.volume_mode)
+            .optional("vsphereVolume", &self.vsphere_volume)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PersistentVolumeSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for PersistentVolumeSpec {
+    const EXPECTING: &'static str = "struct PersistentVolumeSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "accessModes" => ::std::option::Option::Some(0),
+            "awsElasticBlockStore" => ::std::option::Option::Some(1),
+            "azureDisk" => ::std::option::Option::Some(2),
+            "azureFile" => ::std::option::Option::Some(3),
+            "capacity" => ::std::option::Option::Some(4),
+            "cephfs" => ::std::option::Option::Some(5),
+            "cinder" => ::std::option::Option::Some(6),
+            "claimRef" => ::std::option::Option::Some(7),
+            "csi" => ::std::option::Option::Some(8),
+            "fc" => ::std::option::Option::Some(9),
+            "flexVolume" => ::std::option::Option::Some(10),
+            "flocker" => ::std::option::Option::Some(11),
+            "gcePersistentDisk" => ::std::option::Option::Some(12),
+            "glusterfs" => ::std::option::Option::Some(13),
+            "hostPath" => ::std::option::Option::Some(14),
+            "iscsi" => ::std::option::Option::Some(15),
+            "local" => ::std::option::Option::Some(16),
+            "mountOptions" => ::std::option::Option::Some(17),
+            "nfs" => ::std::option::Option::Some(18),
+            "nodeAffinity" => ::std::option::Option::Some(19),
+            "persistentVolumeReclaimPolicy" => ::std::option::Option::Some(20),
+            "photonPersistentDisk" => ::std::option::Option::Some(21),
+            "portworxVolume" => ::std::option::Option::Some(22),
+            "quobyte" => ::std::option::Option::Some(23),
+            "rbd" => ::std::option::Option::Some(24),
+            "scaleIO" => ::std::option::Option::Some(25),
+            "storageClassName" => ::std::option::Option::Some(26),
+            "storageos" => ::std::option::Option::Some(27),
+            "volumeAttributesClassName" => ::std::option::Option::Some(28),
+            "volumeMode" => ::std::option::Option::Some(29),
+            "vsphereVolume" => ::std::option::Option::Some(30),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.access_modes),
+            1 => decode::optional(map, &mut self.aws_elastic_block_store),
+            2 => decode::optional(map, &mut self.azure_disk),
+            3 => decode::optional(map, &mut self.azure_file),
+            4 => decode::optional(map, &mut self.capacity),
+            5 => decode::optional(map, &mut self.cephfs),
+            6 => decode::optional(map, &mut self.cinder),
+            7 => decode::optional(map, &mut self.claim_ref),
+            8 => decode::optional(map, &mut self.csi),
+            9 => decode::optional(map, &mut self.fc),
+            10 => decode::optional(map, &mut self.flex_volume),
+            11 => decode::optional(map, &mut self.flocker),
+            12 => decode::optional(map, &mut self.gce_persistent_disk),
+            13 => decode::optional(map, &mut self.glusterfs),
+            14 => decode::optional(map, &mut self.host_path),
+            15 => decode::optional(map, &mut self.iscsi),
+            16 => decode::optional(map, &mut self.local),
+            17 => decode::optional_vec(map, &mut self.mount_options),
+            18 => decode::optional(map, &mut self.nfs),
+            19 => decode::optional(map, &mut self.node_affinity),
+            20 => decode::optional(map, &mut self.persistent_volume_reclaim_policy),
+            21 => decode::optional(map, &mut self.photon_persistent_disk),
+            22 => decode::optional(map, &mut self.portworx_volume),
+            23 => decode::optional(map, &mut self.quobyte),
+            24 => decode::optional(map, &mut self.rbd),
+            25 => decode::optional(map, &mut self.scale_io),
+            26 => decode::optional(map, &mut self.storage_class_name),
+            27 => decode::optional(map, &mut self.storageos),
+            28 => decode::optional(map, &mut self.volume_attributes_class_name),
+            29 => decode::optional(map, &mut self.volume_mode),
+            30 => decode::optional(map, &mut self.vsphere_volume),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,22 +3,74 @@
 /// PersistentVolumeStatus is the current status of a persistent volume.
 ///
 /// From the definition `io.k8s.api.core.v1.PersistentVolumeStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PersistentVolumeStatus {
     /// lastPhaseTransitionTime is the time the phase transitioned from one to another and automatically resets to current time everytime a volume phase transitions.
-    #[serde(
-        rename = "lastPhaseTransitionTime",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub last_phase_transition_time: Option<::kubegen_runtime::Time>,
     /// message is a human-readable message indicating details about why the volume is in this state.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub message: Option<::kubegen_runtime::Str>,
     /// phase indicates if a volume is available, bound to a claim, or released by a claim. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#phase
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub phase: Option<::kubegen_runtime::Str>,
     /// reason is a brief CamelCase string that describes any failure and is meant for machine parsing and tidy display in the CLI.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reason: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for PersistentVolumeStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PersistentVolumeStatus",
+                encode::count(
+                    0,
+                    &[
+                        self.last_phase_transition_time.is_some(),
+                        self.message.is_some(),
+                        self.phase.is_some(),
+                        self.reason.is_some(),
+                    ],
+                ),
+            )
+            .optional("lastPhaseTransitionTime", &self.last_phase_transition_time)
+            .optional("message", &self.message)
+            .optional("phase", &self.phase)
+            .optional("reason", &self.reason)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PersistentVolumeStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for PersistentVolumeStatus {
+    const EXPECTING: &'static str = "struct PersistentVolumeStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "lastPhaseTransitionTime" => ::std::option::Option::Some(0),
+            "message" => ::std::option::Option::Some(1),
+            "phase" => ::std::option::Option::Some(2),
+            "reason" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.last_phase_transition_time),
+            1 => decode::optional(map, &mut self.message),
+            2 => decode::optional(map, &mut self.phase),
+            3 => decode::optional(map, &mut self.reason),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,16 +3,57 @@
 /// Represents a Photon Controller persistent disk resource.
 ///
 /// From the definition `io.k8s.api.core.v1.PhotonPersistentDiskVolumeSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PhotonPersistentDiskVolumeSource {
     /// fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified.
-    #[serde(
-        rename = "fsType",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub fs_type: Option<::kubegen_runtime::Str>,
     /// pdID is the ID that identifies Photon Controller persistent disk
-    #[serde(rename = "pdID", default)]
     pub pd_id: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for PhotonPersistentDiskVolumeSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PhotonPersistentDiskVolumeSource",
+                encode::count(1, &[self.fs_type.is_some()]),
+            )
+            .optional("fsType", &self.fs_type)
+            .field("pdID", &self.pd_id)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PhotonPersistentDiskVolumeSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for PhotonPersistentDiskVolumeSource {
+    const EXPECTING: &'static str = "struct PhotonPersistentDiskVolumeSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "fsType" => ::std::option::Option::Some(0),
+            "pdID" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.fs_type),
+            1 => decode::required(map, &mut self.pd_id),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,46 +3,85 @@
 /// Defines a set of pods (namely those matching the labelSelector relative to the given namespace(s)) that this pod should be co-located (affinity) or not co-located (anti-affinity) with, where co-located is defined as running on a node whose value of the label with key <topologyKey> matches that of any node on which a pod of the set of pods is running
 ///
 /// From the definition `io.k8s.api.core.v1.PodAffinityTerm`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodAffinityTerm {
     /// A label query over a set of resources, in this case pods. If it's null, this PodAffinityTerm matches with no Pods.
-    #[serde(
-        rename = "labelSelector",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub label_selector: Option<Box<crate::meta_v1::LabelSelector>>,
     /// MatchLabelKeys is a set of pod label keys to select which pods will be taken into consideration. The keys are used to lookup values from the incoming pod labels, those key-value labels are merged with `labelSelector` as `key in (value)` to select the group of existing pods which pods will be taken into consideration for the incoming pod's pod (anti) affinity. Keys that don't exist in the incoming pod labels will be ignored. The default value is empty. The same key is forbidden to exist in both matchLabelKeys and labelSelector. Also, matchLabelKeys cannot be set when labelSelector isn't set.
-    #[serde(
-        rename = "matchLabelKeys",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub match_label_keys: Option<Vec<::kubegen_runtime::Str>>,
     /// MismatchLabelKeys is a set of pod label keys to select which pods will be taken into consideration. The keys are used to lookup values from the incoming pod labels, those key-value labels are merged with `labelSelector` as `key notin (value)` to select the group of existing pods which pods will be taken into consideration for the incoming pod's pod (anti) affinity. Keys that don't exist in the incoming pod labels will be ignored. The default value is empty. The same key is forbidden to exist in both mismatchLabelKeys and labelSelector. Also, mismatchLabelKeys cannot be set when labelSelector isn't set.
-    #[serde(
-        rename = "mismatchLabelKeys",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub mismatch_label_keys: Option<Vec<::kubegen_runtime::Str>>,
     /// A label query over the set of namespaces that the term applies to. The term is applied to the union of the namespaces selected by this field and the ones listed in the namespaces field. null selector and null or empty namespaces list means "this pod's namespace". An empty selector ({}) matches all namespaces.
-    #[serde(
-        rename = "namespaceSelector",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub namespace_selector: Option<Box<crate::meta_v1::LabelSelector>>,
     /// namespaces specifies a static list of namespace names that the term applies to. The term is applied to the union of the namespaces listed in this field and the ones selected by namespaceSelector. null or empty namespaces list and null namespaceSelector means "this pod's namespace".
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub namespaces: Option<Vec<::kubegen_runtime::Str>>,
     /// This pod should be co-located (affinity) or not co-located (anti-affinity) with the pods matching the labelSelector in the specified namespaces, where co-located is defined as running on a node whose value of the label with key topologyKey matches that of any node on which any of the selected pods is running. Empty topologyKey is not allowed.
-    #[serde(rename = "topologyKey", default)]
     pub topology_key: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for PodAffinityTerm {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PodAffinityTerm",
+                encode::count(
+                    1,
+                    &[
+                        self.label_selector.is_some(),
+                        self.match_label_keys.is_some(),
+                        self.mismatch_label_keys.is_some(),
+                        self.namespace_selector.is_some(),
+                        self.namespaces.is_some(),
+                    ],
+                ),
+            )
+            .optional("labelSelector", &self.label_selector)
+            .optional("matchLabelKeys", &self.match_label_keys)
+            .optional("mismatchLabelKeys", &self.mismatch_label_keys)
+            .optional("namespaceSelector", &self.namespace_selector)
+            .optional("namespaces", &self.namespaces)
+            .field("topologyKey", &self.topology_key)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PodAffinityTerm {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for PodAffinityTerm {
+    const EXPECTING: &'static str = "struct PodAffinityTerm";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "labelSelector" => ::std::option::Option::Some(0),
+            "matchLabelKeys" => ::std::option::Option::Some(1),
+            "mismatchLabelKeys" => ::std::option::Option::Some(2),
+            "namespaceSelector" => ::std::option::Option::Some(3),
+            "namespaces" => ::std::option::Option::Some(4),
+            "topologyKey" => ::std::option::Option::Some(5),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.label_selector),
+            1 => decode::optional_vec(map, &mut self.match_label_keys),
+            2 => decode::optional_vec(map, &mut self.mismatch_label_keys),
+            3 => decode::optional(map, &mut self.namespace_selector),
+            4 => decode::optional_vec(map, &mut self.namespaces),
+            5 => decode::required(map, &mut self.topology_key),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,26 +3,90 @@
 /// Pod anti affinity is a group of inter pod anti affinity scheduling rules.
 ///
 /// From the definition `io.k8s.api.core.v1.PodAntiAffinity`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodAntiAffinity {
     /// The scheduler will prefer to schedule pods to nodes that satisfy the anti-affinity expressions specified by this field, but it may choose a node that violates one or more of the expressions. The node that is most preferred is the one with the greatest sum of weights, i.e. for each node that meets all of the scheduling requirements (resource request, requiredDuringScheduling anti-affinity expressions, etc.), compute a sum by iterating through the elements of this field and subtracting "weight" from the sum if the node has pods which matches the corresponding podAffinityTerm; the node(s) with the highest sum are the most preferred.
-    #[serde(
-        rename = "preferredDuringSchedulingIgnoredDuringExecution",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub preferred_during_scheduling_ignored_during_execution: Option<
         Vec<crate::core_v1::WeightedPodAffinityTerm>,
     >,
     /// If the anti-affinity requirements specified by this field are not met at scheduling time, the pod will not be scheduled onto the node. If the anti-affinity requirements specified by this field cease to be met at some point during pod execution (e.g. due to a pod label update), the system may or may not try to eventually evict the pod from its node. When there are multiple elements, the lists of nodes corresponding to each podAffinityTerm are intersected, i.e. all terms must be satisfied.
-    #[serde(
-        rename = "requiredDuringSchedulingIgnoredDuringExecution",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub required_during_scheduling_ignored_during_execution: Option<
         Vec<crate::core_v1::PodAffinityTerm>,
     >,
+}
+impl ::serde::Serialize for PodAntiAffinity {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PodAntiAffinity",
+                encode::count(
+                    0,
+                    &[
+                        self
+                            .preferred_during_scheduling_ignored_during_execution
+                            .is_some(),
+                        self
+                            .required_during_scheduling_ignored_during_execution
+                            .is_some(),
+                    ],
+                ),
+            )
+            .optional(
+                "preferredDuringSchedulingIgnoredDuringExecution",
+                &self.preferred_during_scheduling_ignored_during_execution,
+            )
+            .optional(
+                "requiredDuringSchedulingIgnoredDuringExecution",
+                &self.required_during_scheduling_ignored_during_execution,
+            )
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PodAntiAffinity {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for PodAntiAffinity {
+    const EXPECTING: &'static str = "struct PodAntiAffinity";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "preferredDuringSchedulingIgnoredDuringExecution" => {
+                ::std::option::Option::Some(0)
+            }
+            "requiredDuringSchedulingIgnoredDuringExecution" => {
+                ::std::option::Option::Some(1)
+            }
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => {
+                decode::optional_vec(
+                    map,
+                    &mut self.preferred_during_scheduling_ignored_during_execution,
+                )
+            }
+            1 => {
+                decode::optional_vec(
+                    map,
+                    &mut self.required_during_scheduling_ignored_during_execution,
+                )
+            }
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,16 +3,11 @@
 /// PodCertificateProjection provides a private key and X.509 certificate in the pod filesystem.
 ///
 /// From the definition `io.k8s.api.core.v1.PodCertificateProjection`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodCertificateProjection {
     /// Write the certificate chain at this path in the projected volume.
     ///
     /// Most applications should use credentialBundlePath.  When using keyPath and certificateChainPath, your application needs to check that the key and leaf certificate are consistent, because it is possible to read the files mid-rotation.
-    #[serde(
-        rename = "certificateChainPath",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub certificate_chain_path: Option<::kubegen_runtime::Str>,
     /// Write the credential bundle at this path in the projected volume.
     ///
@@ -21,25 +16,14 @@ pub struct PodCertificateProjection {
     /// The remaining blocks are CERTIFICATE blocks, containing the issued certificate chain from the signer (leaf and any intermediates).
     ///
     /// Using credentialBundlePath lets your Pod's application code make a single atomic read that retrieves a consistent key and certificate chain.  If you project them to separate files, your application code will need to additionally check that the leaf certificate was issued to the key.
-    #[serde(
-        rename = "credentialBundlePath",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub credential_bundle_path: Option<::kubegen_runtime::Str>,
     /// Write the key at this path in the projected volume.
     ///
     /// Most applications should use credentialBundlePath.  When using keyPath and certificateChainPath, your application needs to check that the key and leaf certificate are consistent, because it is possible to read the files mid-rotation.
-    #[serde(
-        rename = "keyPath",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub key_path: Option<::kubegen_runtime::Str>,
     /// The type of keypair Kubelet will generate for the pod.
     ///
     /// Valid values are "RSA3072", "RSA4096", "ECDSAP256", "ECDSAP384", "ECDSAP521", and "ED25519".
-    #[serde(rename = "keyType", default)]
     pub key_type: ::kubegen_runtime::Str,
     /// maxExpirationSeconds is the maximum lifetime permitted for the certificate.
     ///
@@ -48,14 +32,8 @@ pub struct PodCertificateProjection {
     /// If omitted, kube-apiserver will set it to 86400(24 hours). kube-apiserver will reject values shorter than 3600 (1 hour).  The maximum allowable value is 7862400 (91 days).
     ///
     /// The signer implementation is then free to issue a certificate with any lifetime *shorter* than MaxExpirationSeconds, but no shorter than 3600 seconds (1 hour).  This constraint is enforced by kube-apiserver. `kubernetes.io` signers will never issue certificates with a lifetime longer than 24 hours.
-    #[serde(
-        rename = "maxExpirationSeconds",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub max_expiration_seconds: Option<i32>,
     /// Kubelet's generated CSRs will be addressed to this signer.
-    #[serde(rename = "signerName", default)]
     pub signer_name: ::kubegen_runtime::Str,
     /// userAnnotations allow pod authors to pass additional information to the signer implementation.  Kubernetes does not restrict or validate this metadata in any way.
     ///
@@ -64,10 +42,75 @@ pub struct PodCertificateProjection {
     /// Entries are subject to the same validation as object metadata annotations, with the addition that all keys must be domain-prefixed. No restrictions are placed on values, except an overall size limitation on the entire field.
     ///
     /// Signers should document the keys and values they support. Signers should deny requests that contain keys they do not recognize.
-    #[serde(
-        rename = "userAnnotations",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub user_annotations: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
+}
+impl ::serde::Serialize for PodCertificateProjection {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PodCertificateProjection",
+                encode::count(
+                    2,
+                    &[
+                        self.certificate_chain_path.is_some(),
+                        self.credential_bundle_path.is_some(),
+                        self.key_path.is_some(),
+                        self.max_expiration_seconds.is_some(),
+                        self.user_annotations.is_some(),
+                    ],
+                ),
+            )
+            .optional("certificateChainPath", &self.certificate_chain_path)
+            .optional("credentialBundlePath", &self.credential_bundle_path)
+            .optional("keyPath", &self.key_path)
+            .field("keyType", &self.key_type)
+            .optional("maxExpirationSeconds", &self.max_expiration_seconds)
+            .field("signerName", &self.signer_name)
+            .optional("userAnnotations", &self.user_annotations)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PodCertificateProjection {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for PodCertificateProjection {
+    const EXPECTING: &'static str = "struct PodCertificateProjection";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "certificateChainPath" => ::std::option::Option::Some(0),
+            "credentialBundlePath" => ::std::option::Option::Some(1),
+            "keyPath" => ::std::option::Option::Some(2),
+            "keyType" => ::std::option::Option::Some(3),
+            "maxExpirationSeconds" => ::std::option::Option::Some(4),
+            "signerName" => ::std::option::Option::Some(5),
+            "userAnnotations" => ::std::option::Option::Some(6),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.certificate_chain_path),
+            1 => decode::optional(map, &mut self.credential_bundle_path),
+            2 => decode::optional(map, &mut self.key_path),
+            3 => decode::required(map, &mut self.key_type),
+            4 => decode::optional(map, &mut self.max_expiration_seconds),
+            5 => decode::required(map, &mut self.signer_name),
+            6 => decode::optional(map, &mut self.user_annotations),
+            _ => decode::skip(map),
+        }
+    }
 }

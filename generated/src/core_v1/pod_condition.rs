@@ -3,39 +3,90 @@
 /// PodCondition contains details for the current condition of this pod.
 ///
 /// From the definition `io.k8s.api.core.v1.PodCondition`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodCondition {
     /// Last time we probed the condition.
-    #[serde(
-        rename = "lastProbeTime",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub last_probe_time: Option<::kubegen_runtime::Time>,
     /// Last time the condition transitioned from one status to another.
-    #[serde(
-        rename = "lastTransitionTime",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub last_transition_time: Option<::kubegen_runtime::Time>,
     /// Human-readable message indicating details about last transition.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub message: Option<::kubegen_runtime::Str>,
     /// If set, this represents the .metadata.generation that the pod condition was set based upon. The PodObservedGenerationTracking feature gate must be enabled to use this field.
-    #[serde(
-        rename = "observedGeneration",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub observed_generation: Option<i64>,
     /// Unique, one-word, CamelCase reason for the condition's last transition.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reason: Option<::kubegen_runtime::Str>,
     /// Status is the status of the condition. Can be True, False, Unknown. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#pod-conditions
-    #[serde(default)]
     pub status: ::kubegen_runtime::Str,
     /// Type is the type of the condition. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#pod-conditions
-    #[serde(rename = "type", default)]
     pub type_: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for PodCondition {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PodCondition",
+                encode::count(
+                    2,
+                    &[
+                        self.last_probe_time.is_some(),
+                        self.last_transition_time.is_some(),
+                        self.message.is_some(),
+                        self.observed_generation.is_some(),
+                        self.reason.is_some(),
+                    ],
+                ),
+            )
+            .optional("lastProbeTime", &self.last_probe_time)
+            .optional("lastTransitionTime", &self.last_transition_time)
+            .optional("message", &self.message)
+            .optional("observedGeneration", &self.observed_generation)
+            .optional("reason", &self.reason)
+            .field("status", &self.status)
+            .field("type", &self.type_)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PodCondition {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for PodCondition {
+    const EXPECTING: &'static str = "struct PodCondition";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "lastProbeTime" => ::std::option::Option::Some(0),
+            "lastTransitionTime" => ::std::option::Option::Some(1),
+            "message" => ::std::option::Option::Some(2),
+            "observedGeneration" => ::std::option::Option::Some(3),
+            "reason" => ::std::option::Option::Some(4),
+            "status" => ::std::option::Option::Some(5),
+            "type" => ::std::option::Option::Some(6),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.last_probe_time),
+            1 => decode::optional(map, &mut self.last_transition_time),
+            2 => decode::optional(map, &mut self.message),
+            3 => decode::optional(map, &mut self.observed_generation),
+            4 => decode::optional(map, &mut self.reason),
+            5 => decode::required(map, &mut self.status),
+            6 => decode::required(map, &mut self.type_),
+            _ => decode::skip(map),
+        }
+    }
 }

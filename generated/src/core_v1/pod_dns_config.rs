@@ -3,27 +3,68 @@
 /// PodDNSConfig defines the DNS parameters of a pod in addition to those generated from DNSPolicy.
 ///
 /// From the definition `io.k8s.api.core.v1.PodDNSConfig`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodDNSConfig {
     /// A list of DNS name server IP addresses. This will be appended to the base nameservers generated from DNSPolicy. Duplicated nameservers will be removed.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub nameservers: Option<Vec<::kubegen_runtime::Str>>,
     /// A list of DNS resolver options. This will be merged with the base options generated from DNSPolicy. Duplicated entries will be removed. Resolution options given in Options will override those that appear in the base DNSPolicy.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub options: Option<Vec<crate::core_v1::PodDNSConfigOption>>,
     /// A list of DNS search domains for host-name lookup. This will be appended to the base search paths generated from DNSPolicy. Duplicated search paths will be removed.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub searches: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::serde::Serialize for PodDNSConfig {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PodDNSConfig",
+                encode::count(
+                    0,
+                    &[
+                        self.nameservers.is_some(),
+                        self.options.is_some(),
+                        self.searches.is_some(),
+                    ],
+                ),
+            )
+            .optional("nameservers", &self.nameservers)
+            .optional("options", &self.options)
+            .optional("searches", &self.searches)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PodDNSConfig {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for PodDNSConfig {
+    const EXPECTING: &'static str = "struct PodDNSConfig";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "nameservers" => ::std::option::Option::Some(0),
+            "options" => ::std::option::Option::Some(1),
+            "searches" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.nameservers),
+            1 => decode::optional_vec(map, &mut self.options),
+            2 => decode::optional_vec(map, &mut self.searches),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,12 +3,56 @@
 /// PodDNSConfigOption defines DNS resolver options of a pod.
 ///
 /// From the definition `io.k8s.api.core.v1.PodDNSConfigOption`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodDNSConfigOption {
     /// Name is this DNS resolver option's name. Required.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: Option<::kubegen_runtime::Str>,
     /// Value is this DNS resolver option's value.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub value: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for PodDNSConfigOption {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PodDNSConfigOption",
+                encode::count(0, &[self.name.is_some(), self.value.is_some()]),
+            )
+            .optional("name", &self.name)
+            .optional("value", &self.value)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PodDNSConfigOption {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for PodDNSConfigOption {
+    const EXPECTING: &'static str = "struct PodDNSConfigOption";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "name" => ::std::option::Option::Some(0),
+            "value" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.name),
+            1 => decode::optional(map, &mut self.value),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,16 +3,57 @@
 /// PodExtendedResourceClaimStatus is stored in the PodStatus for the extended resource requests backed by DRA. It stores the generated name for the corresponding special ResourceClaim created by the scheduler.
 ///
 /// From the definition `io.k8s.api.core.v1.PodExtendedResourceClaimStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodExtendedResourceClaimStatus {
     /// RequestMappings identifies the mapping of <container, extended resource backed by DRA> to  device request in the generated ResourceClaim.
-    #[serde(
-        rename = "requestMappings",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::vec"
-    )]
     pub request_mappings: Vec<crate::core_v1::ContainerExtendedResourceRequest>,
     /// ResourceClaimName is the name of the ResourceClaim that was generated for the Pod in the namespace of the Pod.
-    #[serde(rename = "resourceClaimName", default)]
     pub resource_claim_name: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for PodExtendedResourceClaimStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PodExtendedResourceClaimStatus",
+                encode::count(2, &[]),
+            )
+            .field("requestMappings", &self.request_mappings)
+            .field("resourceClaimName", &self.resource_claim_name)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PodExtendedResourceClaimStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for PodExtendedResourceClaimStatus {
+    const EXPECTING: &'static str = "struct PodExtendedResourceClaimStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "requestMappings" => ::std::option::Option::Some(0),
+            "resourceClaimName" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required_vec(map, &mut self.request_mappings),
+            1 => decode::required(map, &mut self.resource_claim_name),
+            _ => decode::skip(map),
+        }
+    }
 }

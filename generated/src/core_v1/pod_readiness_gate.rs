@@ -3,9 +3,47 @@
 /// PodReadinessGate contains the reference to a pod condition
 ///
 /// From the definition `io.k8s.api.core.v1.PodReadinessGate`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodReadinessGate {
     /// ConditionType refers to a condition in the pod's condition list with matching type.
-    #[serde(rename = "conditionType", default)]
     pub condition_type: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for PodReadinessGate {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(serializer, "PodReadinessGate", encode::count(1, &[]))
+            .field("conditionType", &self.condition_type)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PodReadinessGate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for PodReadinessGate {
+    const EXPECTING: &'static str = "struct PodReadinessGate";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "conditionType" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.condition_type),
+            _ => decode::skip(map),
+        }
+    }
 }

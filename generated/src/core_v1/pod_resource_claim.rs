@@ -5,19 +5,13 @@
 /// It adds a name to it that uniquely identifies the ResourceClaim inside the Pod. Containers that need access to the ResourceClaim reference it with this name.
 ///
 /// From the definition `io.k8s.api.core.v1.PodResourceClaim`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodResourceClaim {
     /// Name uniquely identifies this resource claim inside the pod. This must be a DNS_LABEL.
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
     /// ResourceClaimName is the name of a ResourceClaim object in the same namespace as this pod.
     ///
     /// Exactly one of ResourceClaimName and ResourceClaimTemplateName must be set.
-    #[serde(
-        rename = "resourceClaimName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub resource_claim_name: Option<::kubegen_runtime::Str>,
     /// ResourceClaimTemplateName is the name of a ResourceClaimTemplate object in the same namespace as this pod.
     ///
@@ -26,10 +20,60 @@ pub struct PodResourceClaim {
     /// This field is immutable and no changes will be made to the corresponding ResourceClaim by the control plane after creating the ResourceClaim.
     ///
     /// Exactly one of ResourceClaimName and ResourceClaimTemplateName must be set.
-    #[serde(
-        rename = "resourceClaimTemplateName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub resource_claim_template_name: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for PodResourceClaim {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PodResourceClaim",
+                encode::count(
+                    1,
+                    &[
+                        self.resource_claim_name.is_some(),
+                        self.resource_claim_template_name.is_some(),
+                    ],
+                ),
+            )
+            .field("name", &self.name)
+            .optional("resourceClaimName", &self.resource_claim_name)
+            .optional("resourceClaimTemplateName", &self.resource_claim_template_name)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PodResourceClaim {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for PodResourceClaim {
+    const EXPECTING: &'static str = "struct PodResourceClaim";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "name" => ::std::option::Option::Some(0),
+            "resourceClaimName" => ::std::option::Option::Some(1),
+            "resourceClaimTemplateName" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.name),
+            1 => decode::optional(map, &mut self.resource_claim_name),
+            2 => decode::optional(map, &mut self.resource_claim_template_name),
+            _ => decode::skip(map),
+        }
+    }
 }

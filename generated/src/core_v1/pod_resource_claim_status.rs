@@ -3,16 +3,56 @@
 /// PodResourceClaimStatus is stored in the PodStatus for each PodResourceClaim which references a ResourceClaimTemplate. It stores the generated name for the corresponding ResourceClaim.
 ///
 /// From the definition `io.k8s.api.core.v1.PodResourceClaimStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodResourceClaimStatus {
     /// Name uniquely identifies this resource claim inside the pod. This must match the name of an entry in pod.spec.resourceClaims, which implies that the string must be a DNS_LABEL.
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
     /// ResourceClaimName is the name of the ResourceClaim that was generated for the Pod in the namespace of the Pod. If this is unset, then generating a ResourceClaim was not necessary. The pod.spec.resourceClaims entry can be ignored in this case.
-    #[serde(
-        rename = "resourceClaimName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub resource_claim_name: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for PodResourceClaimStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PodResourceClaimStatus",
+                encode::count(1, &[self.resource_claim_name.is_some()]),
+            )
+            .field("name", &self.name)
+            .optional("resourceClaimName", &self.resource_claim_name)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PodResourceClaimStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for PodResourceClaimStatus {
+    const EXPECTING: &'static str = "struct PodResourceClaimStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "name" => ::std::option::Option::Some(0),
+            "resourceClaimName" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.name),
+            1 => decode::optional(map, &mut self.resource_claim_name),
+            _ => decode::skip(map),
+        }
+    }
 }

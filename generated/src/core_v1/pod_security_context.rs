@@ -3,53 +3,23 @@
 /// PodSecurityContext holds pod-level security attributes and common container settings. Some fields are also present in container.securityContext.  Field values of container.securityContext take precedence over field values of PodSecurityContext.
 ///
 /// From the definition `io.k8s.api.core.v1.PodSecurityContext`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodSecurityContext {
     /// appArmorProfile is the AppArmor options to use by the containers in this pod. Note that this field cannot be set when spec.os.name is windows.
-    #[serde(
-        rename = "appArmorProfile",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub app_armor_profile: Option<Box<crate::core_v1::AppArmorProfile>>,
     /// A special supplemental group that applies to all containers in a pod. Some volume types allow the Kubelet to change the ownership of that volume to be owned by the pod:
     ///
     /// 1. The owning GID will be the FSGroup 2. The setgid bit is set (new files created in the volume will be owned by FSGroup) 3. The permission bits are OR'd with rw-rw----
     ///
     /// If unset, the Kubelet will not modify the ownership and permissions of any volume. Note that this field cannot be set when spec.os.name is windows.
-    #[serde(
-        rename = "fsGroup",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub fs_group: Option<i64>,
     /// fsGroupChangePolicy defines behavior of changing ownership and permission of the volume before being exposed inside Pod. This field will only apply to volume types which support fsGroup based ownership(and permissions). It will have no effect on ephemeral volume types such as: secret, configmaps and emptydir. Valid values are "OnRootMismatch" and "Always". If not specified, "Always" is used. Note that this field cannot be set when spec.os.name is windows.
-    #[serde(
-        rename = "fsGroupChangePolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub fs_group_change_policy: Option<::kubegen_runtime::Str>,
     /// The GID to run the entrypoint of the container process. Uses runtime default if unset. May also be set in SecurityContext.  If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence for that container. Note that this field cannot be set when spec.os.name is windows.
-    #[serde(
-        rename = "runAsGroup",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub run_as_group: Option<i64>,
     /// Indicates that the container must run as a non-root user. If true, the Kubelet will validate the image at runtime to ensure that it does not run as UID 0 (root) and fail to start the container if it does. If unset or false, no such validation will be performed. May also be set in SecurityContext.  If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence.
-    #[serde(
-        rename = "runAsNonRoot",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub run_as_non_root: Option<bool>,
     /// The UID to run the entrypoint of the container process. Defaults to user specified in image metadata if unspecified. May also be set in SecurityContext.  If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence for that container. Note that this field cannot be set when spec.os.name is windows.
-    #[serde(
-        rename = "runAsUser",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub run_as_user: Option<i64>,
     /// seLinuxChangePolicy defines how the container's SELinux label is applied to all volumes used by the Pod. It has no effect on nodes that do not support SELinux or to volumes does not support SELinux. Valid values are "MountOption" and "Recursive".
     ///
@@ -62,53 +32,113 @@ pub struct PodSecurityContext {
     /// This field affects only Pods that have SELinux label set, either in PodSecurityContext or in SecurityContext of all containers.
     ///
     /// All Pods that use the same volume should use the same seLinuxChangePolicy, otherwise some pods can get stuck in ContainerCreating state. Note that this field cannot be set when spec.os.name is windows.
-    #[serde(
-        rename = "seLinuxChangePolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub se_linux_change_policy: Option<::kubegen_runtime::Str>,
     /// The SELinux context to be applied to all containers. If unspecified, the container runtime will allocate a random SELinux context for each container.  May also be set in SecurityContext.  If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence for that container. Note that this field cannot be set when spec.os.name is windows.
-    #[serde(
-        rename = "seLinuxOptions",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub se_linux_options: Option<Box<crate::core_v1::SELinuxOptions>>,
     /// The seccomp options to use by the containers in this pod. Note that this field cannot be set when spec.os.name is windows.
-    #[serde(
-        rename = "seccompProfile",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub seccomp_profile: Option<Box<crate::core_v1::SeccompProfile>>,
     /// A list of groups applied to the first process run in each container, in addition to the container's primary GID and fsGroup (if specified).  If the SupplementalGroupsPolicy feature is enabled, the supplementalGroupsPolicy field determines whether these are in addition to or instead of any group memberships defined in the container image. If unspecified, no additional groups are added, though group memberships defined in the container image may still be used, depending on the supplementalGroupsPolicy field. Note that this field cannot be set when spec.os.name is windows.
-    #[serde(
-        rename = "supplementalGroups",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub supplemental_groups: Option<Vec<i64>>,
     /// Defines how supplemental groups of the first container processes are calculated. Valid values are "Merge" and "Strict". If not specified, "Merge" is used. (Alpha) Using the field requires the SupplementalGroupsPolicy feature gate to be enabled and the container runtime must implement support for this feature. Note that this field cannot be set when spec.os.name is windows.
-    #[serde(
-        rename = "supplementalGroupsPolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub supplemental_groups_policy: Option<::kubegen_runtime::Str>,
     /// Sysctls hold a list of namespaced sysctls used for the pod. Pods with unsupported sysctls (by the container runtime) might fail to launch. Note that this field cannot be set when spec.os.name is windows.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub sysctls: Option<Vec<crate::core_v1::Sysctl>>,
     /// The Windows specific settings applied to all containers. If unspecified, the options within a container's SecurityContext will be used. If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence. Note that this field cannot be set when spec.os.name is linux.
-    #[serde(
-        rename = "windowsOptions",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub windows_options: Option<Box<crate::core_v1::WindowsSecurityContextOptions>>,
+}
+impl ::serde::Serialize for PodSecurityContext {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PodSecurityContext",
+                encode::count(
+                    0,
+                    &[
+                        self.app_armor_profile.is_some(),
+                        self.fs_group.is_some(),
+                        self.fs_group_change_policy.is_some(),
+                        self.run_as_group.is_some(),
+                        self.run_as_non_root.is_some(),
+                        self.run_as_user.is_some(),
+                        self.se_linux_change_policy.is_some(),
+                        self.se_linux_options.is_some(),
+                        self.seccomp_profile.is_some(),
+                        self.supplemental_groups.is_some(),
+                        self.supplemental_groups_policy.is_some(),
+                        self.sysctls.is_some(),
+                        self.windows_options.is_some(),
+                    ],
+                ),
+            )
+            .optional("appArmorProfile", &self.app_armor_profile)
+            .optional("fsGroup", &self.fs_group)
+            .optional("fsGroupChangePolicy", &self.fs_group_change_policy)
+            .optional("runAsGroup", &self.run_as_group)
+            .optional("runAsNonRoot", &self.run_as_non_root)
+            .optional("runAsUser", &self.run_as_user)
+            .optional("seLinuxChangePolicy", &self.se_linux_change_policy)
+            .optional("seLinuxOptions", &self.se_linux_options)
+            .optional("seccompProfile", &self.seccomp_profile)
+            .optional("supplementalGroups", &self.supplemental_groups)
+            .optional("supplementalGroupsPolicy", &self.supplemental_groups_policy)
+            .optional("sysctls", &self.sysctls)
+            .optional("windowsOptions", &self.windows_options)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PodSecurityContext {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for PodSecurityContext {
+    const EXPECTING: &'static str = "struct PodSecurityContext";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "appArmorProfile" => ::std::option::Option::Some(0),
+            "fsGroup" => ::std::option::Option::Some(1),
+            "fsGroupChangePolicy" => ::std::option::Option::Some(2),
+            "runAsGroup" => ::std::option::Option::Some(3),
+            "runAsNonRoot" => ::std::option::Option::Some(4),
+            "runAsUser" => ::std::option::Option::Some(5),
+            "seLinuxChangePolicy" => ::std::option::Option::Some(6),
+            "seLinuxOptions" => ::std::option::Option::Some(7),
+            "seccompProfile" => ::std::option::Option::Some(8),
+            "supplementalGroups" => ::std::option::Option::Some(9),
+            "supplementalGroupsPolicy" => ::std::option::Option::Some(10),
+            "sysctls" => ::std::option::Option::Some(11),
+            "windowsOptions" => ::std::option::Option::Some(12),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.app_armor_profile),
+            1 => decode::optional(map, &mut self.fs_group),
+            2 => decode::optional(map, &mut self.fs_group_change_policy),
+            3 => decode::optional(map, &mut self.run_as_group),
+            4 => decode::optional(map, &mut self.run_as_non_root),
+            5 => decode::optional(map, &mut self.run_as_user),
+            6 => decode::optional(map, &mut self.se_linux_change_policy),
+            7 => decode::optional(map, &mut self.se_linux_options),
+            8 => decode::optional(map, &mut self.seccomp_profile),
+            9 => decode::optional_vec(map, &mut self.supplemental_groups),
+            10 => decode::optional(map, &mut self.supplemental_groups_policy),
+            11 => decode::optional_vec(map, &mut self.sysctls),
+            12 => decode::optional(map, &mut self.windows_options),
+            _ => decode::skip(map),
+        }
+    }
 }

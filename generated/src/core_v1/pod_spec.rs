@@ -3,294 +3,325 @@
 /// PodSpec is a description of a pod.
 ///
 /// From the definition `io.k8s.api.core.v1.PodSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodSpec {
     /// Optional duration in seconds the pod may be active on the node relative to StartTime before the system will actively try to mark it failed and kill associated containers. Value must be a positive integer.
-    #[serde(
-        rename = "activeDeadlineSeconds",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub active_deadline_seconds: Option<i64>,
     /// If specified, the pod's scheduling constraints
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub affinity: Option<Box<crate::core_v1::Affinity>>,
     /// AutomountServiceAccountToken indicates whether a service account token should be automatically mounted.
-    #[serde(
-        rename = "automountServiceAccountToken",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub automount_service_account_token: Option<bool>,
     /// List of containers belonging to the pod. Containers cannot currently be added or removed. There must be at least one container in a Pod. Cannot be updated.
-    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub containers: Vec<crate::core_v1::Container>,
     /// Specifies the DNS parameters of a pod. Parameters specified here will be merged to the generated DNS configuration based on DNSPolicy.
-    #[serde(
-        rename = "dnsConfig",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub dns_config: Option<Box<crate::core_v1::PodDNSConfig>>,
     /// Set DNS policy for the pod. Defaults to "ClusterFirst". Valid values are 'ClusterFirstWithHostNet', 'ClusterFirst', 'Default' or 'None'. DNS parameters given in DNSConfig will be merged with the policy selected with DNSPolicy. To have DNS options set along with hostNetwork, you have to specify DNS policy explicitly to 'ClusterFirstWithHostNet'.
-    #[serde(
-        rename = "dnsPolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub dns_policy: Option<::kubegen_runtime::Str>,
     /// EnableServiceLinks indicates whether information about services should be injected into pod's environment variables, matching the syntax of Docker links. Optional: Defaults to true.
-    #[serde(
-        rename = "enableServiceLinks",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub enable_service_links: Option<bool>,
     /// List of ephemeral containers run in this pod. Ephemeral containers may be run in an existing pod to perform user-initiated actions such as debugging. This list cannot be specified when creating a pod, and it cannot be modified by updating the pod spec. In order to add an ephemeral container to an existing pod, use the pod's ephemeralcontainers subresource.
-    #[serde(
-        rename = "ephemeralContainers",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub ephemeral_containers: Option<Vec<crate::core_v1::EphemeralContainer>>,
     /// HostAliases is an optional list of hosts and IPs that will be injected into the pod's hosts file if specified.
-    #[serde(
-        rename = "hostAliases",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub host_aliases: Option<Vec<crate::core_v1::HostAlias>>,
     /// Use the host's ipc namespace. Optional: Default to false.
-    #[serde(
-        rename = "hostIPC",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub host_ipc: Option<bool>,
     /// Host networking requested for this pod. Use the host's network namespace. When using HostNetwork you should specify ports so the scheduler is aware. When `hostNetwork` is true, specified `hostPort` fields in port definitions must match `containerPort`, and unspecified `hostPort` fields in port definitions are defaulted to match `containerPort`. Default to false.
-    #[serde(
-        rename = "hostNetwork",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub host_network: Option<bool>,
     /// Use the host's pid namespace. Optional: Default to false.
-    #[serde(
-        rename = "hostPID",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub host_pid: Option<bool>,
     /// Use the host's user namespace. Optional: Default to true. If set to true or not present, the pod will be run in the host user namespace, useful for when the pod needs a feature only available to the host user namespace, such as loading a kernel module with CAP_SYS_MODULE. When set to false, a new userns is created for the pod. Setting false is useful for mitigating container breakout vulnerabilities even allowing users to run their containers as root without actually having root privileges on the host. This field is alpha-level and is only honored by servers that enable the UserNamespacesSupport feature.
-    #[serde(
-        rename = "hostUsers",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub host_users: Option<bool>,
     /// Specifies the hostname of the Pod If not specified, the pod's hostname will be set to a system-defined value.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub hostname: Option<::kubegen_runtime::Str>,
     /// HostnameOverride specifies an explicit override for the pod's hostname as perceived by the pod. This field only specifies the pod's hostname and does not affect its DNS records. When this field is set to a non-empty string: - It takes precedence over the values set in `hostname` and `subdomain`. - The Pod's hostname will be set to this value. - `setHostnameAsFQDN` must be nil or set to false. - `hostNetwork` must be set to false.
     ///
     /// This field must be a valid DNS subdomain as defined in RFC 1123 and contain at most 64 characters. Requires the HostnameOverride feature gate to be enabled.
-    #[serde(
-        rename = "hostnameOverride",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub hostname_override: Option<::kubegen_runtime::Str>,
     /// ImagePullSecrets is an optional list of references to secrets in the same namespace to use for pulling any of the images used by this PodSpec. If specified, these secrets will be passed to individual puller implementations for them to use. More info: https://kubernetes.io/docs/concepts/containers/images#specifying-imagepullsecrets-on-a-pod
-    #[serde(
-        rename = "imagePullSecrets",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub image_pull_secrets: Option<Vec<crate::core_v1::LocalObjectReference>>,
     /// List of initialization containers belonging to the pod. Init containers are executed in order prior to containers being started. If any init container fails, the pod is considered to have failed and is handled according to its restartPolicy. The name for an init container or normal container must be unique among all containers. Init containers may not have Lifecycle actions, Readiness probes, Liveness probes, or Startup probes. The resourceRequirements of an init container are taken into account during scheduling by finding the highest request/limit for each resource type, and then using the max of that value or the sum of the normal containers. Limits are applied to init containers in a similar fashion. Init containers cannot currently be added or removed. Cannot be updated. More info: https://kubernetes.io/docs/concepts/workloads/pods/init-containers/
-    #[serde(
-        rename = "initContainers",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub init_containers: Option<Vec<crate::core_v1::Container>>,
     /// NodeName indicates in which node this pod is scheduled. If empty, this pod is a candidate for scheduling by the scheduler defined in schedulerName. Once this field is set, the kubelet for this node becomes responsible for the lifecycle of this pod. This field should not be used to express a desire for the pod to be scheduled on a specific node. https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#nodename
-    #[serde(
-        rename = "nodeName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub node_name: Option<::kubegen_runtime::Str>,
     /// NodeSelector is a selector which must be true for the pod to fit on a node. Selector which must match a node's labels for the pod to be scheduled on that node. More info: https://kubernetes.io/docs/concepts/configuration/assign-pod-node/
-    #[serde(
-        rename = "nodeSelector",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub node_selector: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     /// Specifies the OS of the containers in the pod. Some pod and container fields are restricted if this is set.
     ///
     /// If the OS field is set to linux, the following fields must be unset: -securityContext.windowsOptions
     ///
     /// If the OS field is set to windows, following fields must be unset: - spec.hostPID - spec.hostIPC - spec.hostUsers - spec.resources - spec.securityContext.appArmorProfile - spec.securityContext.seLinuxOptions - spec.securityContext.seccompProfile - spec.securityContext.fsGroup - spec.securityContext.fsGroupChangePolicy - spec.securityContext.sysctls - spec.shareProcessNamespace - spec.securityContext.runAsUser - spec.securityContext.runAsGroup - spec.securityContext.supplementalGroups - spec.securityContext.supplementalGroupsPolicy - spec.containers[*].securityContext.appArmorProfile - spec.containers[*].securityContext.seLinuxOptions - spec.containers[*].securityContext.seccompProfile - spec.containers[*].securityContext.capabilities - spec.containers[*].securityContext.readOnlyRootFilesystem - spec.containers[*].securityContext.privileged - spec.containers[*].securityContext.allowPrivilegeEscalation - spec.containers[*].securityContext.procMount - spec.containers[*].securityContext.runAsUser - spec.containers[*].securityContext.runAsGroup
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub os: Option<crate::core_v1::PodOS>,
     /// Overhead represents the resource overhead associated with running a pod for a given RuntimeClass. This field will be autopopulated at admission time by the RuntimeClass admission controller. If the RuntimeClass admission controller is enabled, overhead must not be set in Pod create requests. The RuntimeClass admission controller will reject Pod create requests which have the overhead already set. If RuntimeClass is configured and selected in the PodSpec, Overhead will be set to the value defined in the corresponding RuntimeClass, otherwise it will remain unset and treated as zero. More info: https://git.k8s.io/enhancements/keps/sig-node/688-pod-overhead/README.md
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub overhead: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
     /// PreemptionPolicy is the Policy for preempting pods with lower priority. One of Never, PreemptLowerPriority. Defaults to PreemptLowerPriority if unset.
-    #[serde(
-        rename = "preemptionPolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub preemption_policy: Option<::kubegen_runtime::Str>,
     /// The priority value. Various system components use this field to find the priority of the pod. When Priority Admission Controller is enabled, it prevents users from setting this field. The admission controller populates this field from PriorityClassName. The higher the value, the higher the priority.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub priority: Option<i32>,
     /// If specified, indicates the pod's priority. "system-node-critical" and "system-cluster-critical" are two special keywords which indicate the highest priorities with the former being the highest priority. Any other name must be defined by creating a PriorityClass object with that name. If not specified, the pod priority will be default or zero if there is no default.
-    #[serde(
-        rename = "priorityClassName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub priority_class_name: Option<::kubegen_runtime::Str>,
     /// If specified, all readiness gates will be evaluated for pod readiness. A pod is ready when all its containers are ready AND all conditions specified in the readiness gates have status equal to "True" More info: https://git.k8s.io/enhancements/keps/sig-network/580-pod-readiness-gates
-    #[serde(
-        rename = "readinessGates",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub readiness_gates: Option<Vec<crate::core_v1::PodReadinessGate>>,
     /// ResourceClaims defines which ResourceClaims must be allocated and reserved before the Pod is allowed to start. The resources will be made available to those containers which consume them by name.
     ///
     /// This is a stable field but requires that the DynamicResourceAllocation feature gate is enabled.
     ///
     /// This field is immutable.
-    #[serde(
-        rename = "resourceClaims",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub resource_claims: Option<Vec<crate::core_v1::PodResourceClaim>>,
     /// Resources is the total amount of CPU and Memory resources required by all containers in the pod. It supports specifying Requests and Limits for "cpu", "memory" and "hugepages-" resource names only. ResourceClaims are not supported.
     ///
     /// This field enables fine-grained control over resource allocation for the entire pod, allowing resource sharing among containers in a pod.
     ///
     /// This is an alpha field and requires enabling the PodLevelResources feature gate.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub resources: Option<Box<crate::core_v1::ResourceRequirements>>,
     /// Restart policy for all containers within the pod. One of Always, OnFailure, Never. In some contexts, only a subset of those values may be permitted. Default to Always. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#restart-policy
-    #[serde(
-        rename = "restartPolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub restart_policy: Option<::kubegen_runtime::Str>,
     /// RuntimeClassName refers to a RuntimeClass object in the node.k8s.io group, which should be used to run this pod.  If no RuntimeClass resource matches the named class, the pod will not be run. If unset or empty, the "legacy" RuntimeClass will be used, which is an implicit class with an empty definition that uses the default runtime handler. More info: https://git.k8s.io/enhancements/keps/sig-node/585-runtime-class
-    #[serde(
-        rename = "runtimeClassName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub runtime_class_name: Option<::kubegen_runtime::Str>,
     /// If specified, the pod will be dispatched by specified scheduler. If not specified, the pod will be dispatched by default scheduler.
-    #[serde(
-        rename = "schedulerName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub scheduler_name: Option<::kubegen_runtime::Str>,
     /// SchedulingGates is an opaque list of values that if specified will block scheduling the pod. If schedulingGates is not empty, the pod will stay in the SchedulingGated state and the scheduler will not attempt to schedule the pod.
     ///
     /// SchedulingGates can only be set at pod creation time, and be removed only afterwards.
-    #[serde(
-        rename = "schedulingGates",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub scheduling_gates: Option<Vec<crate::core_v1::PodSchedulingGate>>,
     /// SecurityContext holds pod-level security attributes and common container settings. Optional: Defaults to empty.  See type description for default values of each field.
-    #[serde(
-        rename = "securityContext",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub security_context: Option<Box<crate::core_v1::PodSecurityContext>>,
     /// DeprecatedServiceAccount is a deprecated alias for ServiceAccountName. Deprecated: Use serviceAccountName instead.
-    #[serde(
-        rename = "serviceAccount",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub service_account: Option<::kubegen_runtime::Str>,
     /// ServiceAccountName is the name of the ServiceAccount to use to run this pod. More info: https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/
-    #[serde(
-        rename = "serviceAccountName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub service_account_name: Option<::kubegen_runtime::Str>,
     /// If true the pod's hostname will be configured as the pod's FQDN, rather than the leaf name (the default). In Linux containers, this means setting the FQDN in the hostname field of the kernel (the nodename field of struct utsname). In Windows containers, this means setting the registry value of hostname for the registry key HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters to FQDN. If a pod does not have FQDN, this has no effect. Default to false.
-    #[serde(
-        rename = "setHostnameAsFQDN",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub set_hostname_as_fqdn: Option<bool>,
     /// Share a single process namespace between all of the containers in a pod. When this is set containers will be able to view and signal processes from other containers in the same pod, and the first process in each container will not be assigned PID 1. HostPID and ShareProcessNamespace cannot both be set. Optional: Default to false.
-    #[serde(
-        rename = "shareProcessNamespace",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub share_process_namespace: Option<bool>,
     /// If specified, the fully qualified Pod hostname will be "<hostname>.<subdomain>.<pod namespace>.svc.<cluster domain>". If not specified, the pod will not have a domainname at all.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub subdomain: Option<::kubegen_runtime::Str>,
     /// Optional duration in seconds the pod needs to terminate gracefully. May be decreased in delete request. Value must be non-negative integer. The value zero indicates stop immediately via the kill signal (no opportunity to shut down). If this value is nil, the default grace period will be used instead. The grace period is the duration in seconds after the processes running in the pod are sent a termination signal and the time when the processes are forcibly halted with a kill signal. Set this value longer than the expected cleanup time for your process. Defaults to 30 seconds.
-    #[serde(
-        rename = "terminationGracePeriodSeconds",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub termination_grace_period_seconds: Option<i64>,
     /// If specified, the pod's tolerations.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub tolerations: Option<Vec<crate::core_v1::Toleration>>,
     /// TopologySpreadConstraints describes how a group of pods ought to spread across topology domains. Scheduler will schedule pods in a way which abides by the constraints. All topologySpreadConstraints are ANDed.
-    #[serde(
-        rename = "topologySpreadConstraints",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub topology_spread_constraints: Option<
         Vec<crate::core_v1::TopologySpreadConstraint>,
     >,
     /// List of volumes that can be mounted by containers belonging to the pod. More info: https://kubernetes.io/docs/concepts/storage/volumes
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub volumes: Option<Vec<crate::core_v1::Volume>>,
     /// WorkloadRef provides a reference to the Workload object that this Pod belongs to. This field is used by the scheduler to identify the PodGroup and apply the correct group scheduling policies. The Workload object referenced by this field may not exist at the time the Pod is created. This field is immutable, but a Workload object with the same name may be recreated with different policies. Doing this during pod scheduling may result in the placement not conforming to the expected policies.
-    #[serde(
-        rename = "workloadRef",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub workload_ref: Option<Box<crate::core_v1::WorkloadReference>>,
+}
+impl ::serde::Serialize for PodSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PodSpec",
+                encode::count(
+                    1,
+                    &[
+                        self.active_deadline_seconds.is_some(),
+                        self.affinity.is_some(),
+                        self.automount_service_account_token.is_some(),
+                        self.dns_config.is_some(),
+                        self.dns_policy.is_some(),
+                        self.enable_service_links.is_some(),
+                        self.ephemeral_containers.is_some(),
+                        self.host_aliases.is_some(),
+                        self.host_ipc.is_some(),
+                        self.host_network.is_some(),
+                        self.host_pid.is_some(),
+                        self.host_users.is_some(),
+                        self.hostname.is_some(),
+                        self.hostname_override.is_some(),
+                        self.image_pull_secrets.is_some(),
+                        self.init_containers.is_some(),
+                        self.node_name.is_some(),
+                        self.node_selector.is_some(),
+                        self.os.is_some(),
+                        self.overhead.is_some(),
+                        self.preemption_policy.is_some(),
+                        self.priority.is_some(),
+                        self.priority_class_name.is_some(),
+                        self.readiness_gates.is_some(),
+                        self.resource_claims.is_some(),
+                        self.resources.is_some(),
+                        self.restart_policy.is_some(),
+                        self.runtime_class_name.is_some(),
+                        self.scheduler_name.is_some(),
+                        self.scheduling_gates.is_some(),
+                        self.security_context.is_some(),
+                        self.service_account.is_some(),
+                        self.service_account_name.is_some(),
+                        self.set_hostname_as_fqdn.is_some(),
+                        self.share_process_namespace.is_some(),
+                        self.subdomain.is_some(),
+                        self.termination_grace_period_seconds.is_some(),
+                        self.tolerations.is_some(),
+                        self.topology_spread_constraints.is_some(),
+                        self.volumes.is_some(),
+                        self.workload_ref.is_some(),
+                    ],
+                ),
+            )
+            .optional("activeDeadlineSeconds", &self.active_deadline_seconds)
+            .optional("affinity", &self.affinity)
+            .optional(
+                "automountServiceAccountToken",
+                &self.automount_service_account_token,
+            )
+            .field("containers", &self.containers)
+            .optional("dnsConfig", &self.dns_config)
+            .optional("dnsPolicy", &self.dns_policy)
+            .optional("enableServiceLinks", &self.enable_service_links)
+            .optional("ephemeralContainers", &self.ephemeral_containers)
+            .optional("hostAliases", &self.host_aliases)
+            .optional("hostIPC", &self.host_ipc)
+            .optional("hostNetwork", &self.host_network)
+            .optional("hostPID", &self.host_pid)
+            .optional("hostUsers", &self.host_users)
+            .optional("hostname", &self.hostname)
+            .optional("hostnameOverride", &self.hostname_override)
+            .optional("imagePullSecrets", &self.image_pull_secrets)
+            .optional("initContainers", &self.init_containers)
+            .optional("nodeName", &self.node_name)
+            .optional("nodeSelector", &self.node_selector)
+            .optional("os", &self.os)
+            .optional("overhead", &self.overhead)
+            .optional("preemptionPolicy", &self.preemption_policy)
+            .optional("priority", &self.priority)
+            .optional("priorityClassName", &self.priority_class_name)
+            .optional("readinessGates", &self.readiness_gates)
+            .optional("resourceClaims", &self.resource_claims)
+            .optional("resources", &self.resources)
+            .optional("restartPolicy", &self.restart_policy)
+            .optional("runtimeClassName", &self.runtime_class_name)
+            .optional("schedulerName", &self.scheduler_name)
+            .optional("schedulingGates", &self.scheduling_gates)
+            .optional("securityContext", &self.security_context)
+            .optional("serviceAccount", &self.service_account)
+            .optional("serviceAccountName", &self.service_account_name)
+            .optional("setHostnameAsFQDN", &self.set_hostname_as_fqdn)
+            .optional("shareProcessNamespace", &self.share_process_namespace)
+            .optional("subdomain", &self.subdomain)
+            .optional(
+                "terminationGracePeriodSeconds",
+                &self.termination_grace_period_seconds,
+            )
+            .optional("tolerations", &self.tolerations)
+            .optional("topologySpreadConstraints", &self.topology_spread_constraints)
+            .optional("volumes", &self.volumes)
+            .optional("workloadRef", &self.workload_ref)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PodSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for PodSpec {
+    const EXPECTING: &'static str = "struct PodSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "activeDeadlineSeconds" => ::std::option::Option::Some(0),
+            "affinity" => ::std::option::Option::Some(1),
+            "automountServiceAccountToken" => ::std::option::Option::Some(2),
+            "containers" => ::std::option::Option::Some(3),
+            "dnsConfig" => ::std::option::Option::Some(4),
+            "dnsPolicy" => ::std::option::Option::Some(5),
+            "enableServiceLinks" => ::std::option::Option::Some(6),
+            "ephemeralContainers" => ::std::option::Option::Some(7),
+            "hostAliases" => ::std::option::Option::Some(8),
+            "hostIPC" => ::std::option::Option::Some(9),
+            "hostNetwork" => ::std::option::Option::Some(10),
+            "hostPID" => ::std::option::Option::Some(11),
+            "hostUsers" => ::std::option::Option::Some(12),
+            "hostname" => ::std::option::Option::Some(13),
+            "hostnameOverride" => ::std::option::Option::Some(14),
+            "imagePullSecrets" => ::std::option::Option::Some(15),
+            "initContainers" => ::std::option::Option::Some(16),
+            "nodeName" => ::std::option::Option::Some(17),
+            "nodeSelector" => ::std::option::Option::Some(18),
+            "os" => ::std::option::Option::Some(19),
+            "overhead" => ::std::option::Option::Some(20),
+            "preemptionPolicy" => ::std::option::Option::Some(21),
+            "priority" => ::std::option::Option::Some(22),
+            "priorityClassName" => ::std::option::Option::Some(23),
+            "readinessGates" => ::std::option::Option::Some(24),
+            "resourceClaims" => ::std::option::Option::Some(25),
+            "resources" => ::std::option::Option::Some(26),
+            "restartPolicy" => ::std::option::Option::Some(27),
+            "runtimeClassName" => ::std::option::Option::Some(28),
+            "schedulerName" => ::std::option::Option::Some(29),
+            "schedulingGates" => ::std::option::Option::Some(30),
+            "securityContext" => ::std::option::Option::Some(31),
+            "serviceAccount" => ::std::option::Option::Some(32),
+            "serviceAccountName" => ::std::option::Option::Some(33),
+            "setHostnameAsFQDN" => ::std::option::Option::Some(34),
+            "shareProcessNamespace" => ::std::option::Option::Some(35),
+            "subdomain" => ::std::option::Option::Some(36),
+            "terminationGracePeriodSeconds" => ::std::option::Option::Some(37),
+            "tolerations" => ::std::option::Option::Some(38),
+            "topologySpreadConstraints" => ::std::option::Option::Some(39),
+            "volumes" => ::std::option::Option::Some(40),
+            "workloadRef" => ::std::option::Option::Some(41),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.active_deadline_seconds),
+            1 => decode::optional(map, &mut self.affinity),
+            2 => decode::optional(map, &mut self.automount_service_account_token),
+            3 => decode::required_vec(map, &mut self.containers),
+            4 => decode::optional(map, &mut self.dns_config),
+            5 => decode::optional(map, &mut self.dns_policy),
+            6 => decode::optional(map, &mut self.enable_service_links),
+            7 => decode::optional_vec(map, &mut self.ephemeral_containers),
+            8 => decode::optional_vec(map, &mut self.host_aliases),
+            9 => decode::optional(map, &mut self.host_ipc),
+            10 => decode::optional(map, &mut self.host_network),
+            11 => decode::optional(map, &mut self.host_pid),
+            12 => decode::optional(map, &mut self.host_users),
+            13 => decode::optional(map, &mut self.hostname),
+            14 => decode::optional(map, &mut self.hostname_override),
+            15 => decode::optional_vec(map, &mut self.image_pull_secrets),
+            16 => decode::optional_vec(map, &mut self.init_containers),
+            17 => decode::optional(map, &mut self.node_name),
+            18 => decode::optional(map, &mut self.node_selector),
+            19 => decode::optional(map, &mut self.os),
+            20 => decode::optional(map, &mut self.overhead),
+            21 => decode::optional(map, &mut self.preemption_policy),
+            22 => decode::optional(map, &mut self.priority),
+            23 => decode::optional(map, &mut self.priority_class_name),
+            24 => decode::optional_vec(map, &mut self.readiness_gates),
+            25 => decode::optional_vec(map, &mut self.resource_claims),
+            26 => decode::optional(map, &mut self.resources),
+            27 => decode::optional(map, &mut self.restart_policy),
+            28 => decode::optional(map, &mut self.runtime_class_name),
+            29 => decode::optional(map, &mut self.scheduler_name),
+            30 => decode::optional_vec(map, &mut self.scheduling_gates),
+            31 => decode::optional(map, &mut self.security_context),
+            32 => decode::optional(map, &mut self.service_account),
+            33 => decode::optional(map, &mut self.service_account_name),
+            34 => decode::optional(map, &mut self.set_hostname_as_fqdn),
+            35 => decode::optional(map, &mut self.share_process_namespace),
+            36 => decode::optional(map, &mut self.subdomain),
+            37 => decode::optional(map, &mut self.termination_grace_period_seconds),
+            38 => decode::optional_vec(map, &mut self.tolerations),
+            39 => decode::optional_vec(map, &mut self.topology_spread_constraints),
+            40 => decode::optional_vec(map, &mut self.volumes),
+            41 => decode::optional(map, &mut self.workload_ref),
+            _ => decode::skip(map),
+        }
+    }
 }

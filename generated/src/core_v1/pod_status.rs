@@ -3,140 +3,181 @@
 /// PodStatus represents information about the status of a pod. Status may trail the actual state of a system, especially if the node that hosts the pod cannot contact the control plane.
 ///
 /// From the definition `io.k8s.api.core.v1.PodStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodStatus {
     /// AllocatedResources is the total requests allocated for this pod by the node. If pod-level requests are not set, this will be the total requests aggregated across containers in the pod.
-    #[serde(
-        rename = "allocatedResources",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub allocated_resources: Option<
         ::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>,
     >,
     /// Current service state of pod. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#pod-conditions
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub conditions: Option<Vec<crate::core_v1::PodCondition>>,
     /// Statuses of containers in this pod. Each container in the pod should have at most one status in this list, and all statuses should be for containers in the pod. However this is not enforced. If a status for a non-existent container is present in the list, or the list has duplicate names, the behavior of various Kubernetes components is not defined and those statuses might be ignored. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#pod-and-container-status
-    #[serde(
-        rename = "containerStatuses",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub container_statuses: Option<Vec<crate::core_v1::ContainerStatus>>,
     /// Statuses for any ephemeral containers that have run in this pod. Each ephemeral container in the pod should have at most one status in this list, and all statuses should be for containers in the pod. However this is not enforced. If a status for a non-existent container is present in the list, or the list has duplicate names, the behavior of various Kubernetes components is not defined and those statuses might be ignored. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#pod-and-container-status
-    #[serde(
-        rename = "ephemeralContainerStatuses",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub ephemeral_container_statuses: Option<Vec<crate::core_v1::ContainerStatus>>,
     /// Status of extended resource claim backed by DRA.
-    #[serde(
-        rename = "extendedResourceClaimStatus",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub extended_resource_claim_status: Option<
         Box<crate::core_v1::PodExtendedResourceClaimStatus>,
     >,
     /// hostIP holds the IP address of the host to which the pod is assigned. Empty if the pod has not started yet. A pod can be assigned to a node that has a problem in kubelet which in turns mean that HostIP will not be updated even if there is a node is assigned to pod
-    #[serde(
-        rename = "hostIP",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub host_ip: Option<::kubegen_runtime::Str>,
     /// hostIPs holds the IP addresses allocated to the host. If this field is specified, the first entry must match the hostIP field. This list is empty if the pod has not started yet. A pod can be assigned to a node that has a problem in kubelet which in turns means that HostIPs will not be updated even if there is a node is assigned to this pod.
-    #[serde(
-        rename = "hostIPs",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub host_ips: Option<Vec<crate::core_v1::HostIP>>,
     /// Statuses of init containers in this pod. The most recent successful non-restartable init container will have ready = true, the most recently started container will have startTime set. Each init container in the pod should have at most one status in this list, and all statuses should be for containers in the pod. However this is not enforced. If a status for a non-existent container is present in the list, or the list has duplicate names, the behavior of various Kubernetes components is not defined and those statuses might be ignored. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-and-container-status
-    #[serde(
-        rename = "initContainerStatuses",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub init_container_statuses: Option<Vec<crate::core_v1::ContainerStatus>>,
     /// A human readable message indicating details about why the pod is in this condition.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub message: Option<::kubegen_runtime::Str>,
     /// nominatedNodeName is set only when this pod preempts other pods on the node, but it cannot be scheduled right away as preemption victims receive their graceful termination periods. This field does not guarantee that the pod will be scheduled on this node. Scheduler may decide to place the pod elsewhere if other nodes become available sooner. Scheduler may also decide to give the resources on this node to a higher priority pod that is created after preemption. As a result, this field may be different than PodSpec.nodeName when the pod is scheduled.
-    #[serde(
-        rename = "nominatedNodeName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub nominated_node_name: Option<::kubegen_runtime::Str>,
     /// If set, this represents the .metadata.generation that the pod status was set based upon. The PodObservedGenerationTracking feature gate must be enabled to use this field.
-    #[serde(
-        rename = "observedGeneration",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub observed_generation: Option<i64>,
     /// The phase of a Pod is a simple, high-level summary of where the Pod is in its lifecycle. The conditions array, the reason and message fields, and the individual container status arrays contain more detail about the pod's status. There are five possible phase values:
     ///
     /// Pending: The pod has been accepted by the Kubernetes system, but one or more of the container images has not been created. This includes time before being scheduled as well as time spent downloading images over the network, which could take a while. Running: The pod has been bound to a node, and all of the containers have been created. At least one container is still running, or is in the process of starting or restarting. Succeeded: All containers in the pod have terminated in success, and will not be restarted. Failed: All containers in the pod have terminated, and at least one container has terminated in failure. The container either exited with non-zero status or was terminated by the system. Unknown: For some reason the state of the pod could not be obtained, typically due to an error in communicating with the host of the pod.
     ///
     /// More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#pod-phase
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub phase: Option<::kubegen_runtime::Str>,
     /// podIP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.
-    #[serde(
-        rename = "podIP",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub pod_ip: Option<::kubegen_runtime::Str>,
     /// podIPs holds the IP addresses allocated to the pod. If this field is specified, the 0th entry must match the podIP field. Pods may be allocated at most 1 value for each of IPv4 and IPv6. This list is empty if no IPs have been allocated yet.
-    #[serde(
-        rename = "podIPs",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub pod_ips: Option<Vec<crate::core_v1::PodIP>>,
     /// The Quality of Service (QOS) classification assigned to the pod based on resource requirements See PodQOSClass type for available QOS classes More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-qos/#quality-of-service-classes
-    #[serde(
-        rename = "qosClass",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub qos_class: Option<::kubegen_runtime::Str>,
     /// A brief CamelCase message indicating details about why the pod is in this state. e.g. 'Evicted'
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reason: Option<::kubegen_runtime::Str>,
     /// Status of resources resize desired for pod's containers. It is empty if no resources resize is pending. Any changes to container resources will automatically set this to "Proposed" Deprecated: Resize status is moved to two pod conditions PodResizePending and PodResizeInProgress. PodResizePending will track states where the spec has been resized, but the Kubelet has not yet allocated the resources. PodResizeInProgress will track in-progress resizes, and should be present whenever allocated resources != acknowledged resources.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub resize: Option<::kubegen_runtime::Str>,
     /// Status of resource claims.
-    #[serde(
-        rename = "resourceClaimStatuses",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub resource_claim_statuses: Option<Vec<crate::core_v1::PodResourceClaimStatus>>,
     /// Resources represents the compute resource requests and limits that have been applied at the pod level if pod-level requests or limits are set in PodSpec.Resources
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub resources: Option<Box<crate::core_v1::ResourceRequirements>>,
     /// RFC 3339 date and time at which the object was acknowledged by the Kubelet. This is before the Kubelet pulled the container image(s) for the pod.
-    #[serde(
-        rename = "startTime",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub start_time: Option<::kubegen_runtime::Time>,
+}
+impl ::serde::Serialize for PodStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PodStatus",
+                encode::count(
+                    0,
+                    &[
+                        self.allocated_resources.is_some(),
+                        self.conditions.is_some(),
+                        self.container_statuses.is_some(),
+                        self.ephemeral_container_statuses.is_some(),
+                        self.extended_resource_claim_status.is_some(),
+                        self.host_ip.is_some(),
+                        self.host_ips.is_some(),
+                        self.init_container_statuses.is_some(),
+                        self.message.is_some(),
+                        self.nominated_node_name.is_some(),
+                        self.observed_generation.is_some(),
+                        self.phase.is_some(),
+                        self.pod_ip.is_some(),
+                        self.pod_ips.is_some(),
+                        self.qos_class.is_some(),
+                        self.reason.is_some(),
+                        self.resize.is_some(),
+                        self.resource_claim_statuses.is_some(),
+                        self.resources.is_some(),
+                        self.start_time.is_some(),
+                    ],
+                ),
+            )
+            .optional("allocatedResources", &self.allocated_resources)
+            .optional("conditions", &self.conditions)
+            .optional("containerStatuses", &self.container_statuses)
+            .optional("ephemeralContainerStatuses", &self.ephemeral_container_statuses)
+            .optional(
+                "extendedResourceClaimStatus",
+                &self.extended_resource_claim_status,
+            )
+            .optional("hostIP", &self.host_ip)
+            .optional("hostIPs", &self.host_ips)
+            .optional("initContainerStatuses", &self.init_container_statuses)
+            .optional("message", &self.message)
+            .optional("nominatedNodeName", &self.nominated_node_name)
+            .optional("observedGeneration", &self.observed_generation)
+            .optional("phase", &self.phase)
+            .optional("podIP", &self.pod_ip)
+            .optional("podIPs", &self.pod_ips)
+            .optional("qosClass", &self.qos_class)
+            .optional("reason", &self.reason)
+            .optional("resize", &self.resize)
+            .optional("resourceClaimStatuses", &self.resource_claim_statuses)
+            .optional("resources", &self.resources)
+            .optional("startTime", &self.start_time)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PodStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for PodStatus {
+    const EXPECTING: &'static str = "struct PodStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "allocatedResources" => ::std::option::Option::Some(0),
+            "conditions" => ::std::option::Option::Some(1),
+            "containerStatuses" => ::std::option::Option::Some(2),
+            "ephemeralContainerStatuses" => ::std::option::Option::Some(3),
+            "extendedResourceClaimStatus" => ::std::option::Option::Some(4),
+            "hostIP" => ::std::option::Option::Some(5),
+            "hostIPs" => ::std::option::Option::Some(6),
+            "initContainerStatuses" => ::std::option::Option::Some(7),
+            "message" => ::std::option::Option::Some(8),
+            "nominatedNodeName" => ::std::option::Option::Some(9),
+            "observedGeneration" => ::std::option::Option::Some(10),
+            "phase" => ::std::option::Option::Some(11),
+            "podIP" => ::std::option::Option::Some(12),
+            "podIPs" => ::std::option::Option::Some(13),
+            "qosClass" => ::std::option::Option::Some(14),
+            "reason" => ::std::option::Option::Some(15),
+            "resize" => ::std::option::Option::Some(16),
+            "resourceClaimStatuses" => ::std::option::Option::Some(17),
+            "resources" => ::std::option::Option::Some(18),
+            "startTime" => ::std::option::Option::Some(19),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.allocated_resources),
+            1 => decode::optional_vec(map, &mut self.conditions),
+            2 => decode::optional_vec(map, &mut self.container_statuses),
+            3 => decode::optional_vec(map, &mut self.ephemeral_container_statuses),
+            4 => decode::optional(map, &mut self.extended_resource_claim_status),
+            5 => decode::optional(map, &mut self.host_ip),
+            6 => decode::optional_vec(map, &mut self.host_ips),
+            7 => decode::optional_vec(map, &mut self.init_container_statuses),
+            8 => decode::optional(map, &mut self.message),
+            9 => decode::optional(map, &mut self.nominated_node_name),
+            10 => decode::optional(map, &mut self.observed_generation),
+            11 => decode::optional(map, &mut self.phase),
+            12 => decode::optional(map, &mut self.pod_ip),
+            13 => decode::optional_vec(map, &mut self.pod_ips),
+            14 => decode::optional(map, &mut self.qos_class),
+            15 => decode::optional(map, &mut self.reason),
+            16 => decode::optional(map, &mut self.resize),
+            17 => decode::optional_vec(map, &mut self.resource_claim_statuses),
+            18 => decode::optional(map, &mut self.resources),
+            19 => decode::optional(map, &mut self.start_time),
+            _ => decode::skip(map),
+        }
+    }
 }

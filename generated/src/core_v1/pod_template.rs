@@ -3,20 +3,68 @@
 /// PodTemplate describes a template for creating copies of a predefined pod.
 ///
 /// From the definition `io.k8s.api.core.v1.PodTemplate`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodTemplate {
     /// `apiVersion`: always this type's API version; set by the type.
-    #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<PodTemplate>,
     /// `kind`: always this type's kind; set by the type.
-    #[serde(default)]
     pub kind: ::kubegen_runtime::Kind<PodTemplate>,
     /// Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
-    #[serde(default)]
     pub metadata: ::kubegen_runtime::ObjectMeta,
     /// Template defines the pods that will be created from this pod template. https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub template: Option<Box<crate::core_v1::PodTemplateSpec>>,
+}
+impl ::serde::Serialize for PodTemplate {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PodTemplate",
+                encode::count(3, &[self.template.is_some()]),
+            )
+            .field("apiVersion", &self.api_version)
+            .field("kind", &self.kind)
+            .field("metadata", &self.metadata)
+            .optional("template", &self.template)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PodTemplate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for PodTemplate {
+    const EXPECTING: &'static str = "struct PodTemplate";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "apiVersion" => ::std::option::Option::Some(0),
+            "kind" => ::std::option::Option::Some(1),
+            "metadata" => ::std::option::Option::Some(2),
+            "template" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::skip(map),
+            1 => decode::skip(map),
+            2 => decode::required(map, &mut self.metadata),
+            3 => decode::optional(map, &mut self.template),
+            _ => decode::skip(map),
+        }
+    }
 }
 impl ::kubegen_runtime::ApiType for PodTemplate {
     const GROUP: &'static str = "";

@@ -3,12 +3,56 @@
 /// PodTemplateSpec describes the data a pod should have when created from a template
 ///
 /// From the definition `io.k8s.api.core.v1.PodTemplateSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodTemplateSpec {
     /// Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     /// Specification of the desired behavior of the pod. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub spec: Option<crate::core_v1::PodSpec>,
+}
+impl ::serde::Serialize for PodTemplateSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PodTemplateSpec",
+                encode::count(0, &[self.metadata.is_some(), self.spec.is_some()]),
+            )
+            .optional("metadata", &self.metadata)
+            .optional("spec", &self.spec)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PodTemplateSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for PodTemplateSpec {
+    const EXPECTING: &'static str = "struct PodTemplateSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "metadata" => ::std::option::Option::Some(0),
+            "spec" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.metadata),
+            1 => decode::optional(map, &mut self.spec),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,23 +3,61 @@
 /// PortworxVolumeSource represents a Portworx volume resource.
 ///
 /// From the definition `io.k8s.api.core.v1.PortworxVolumeSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PortworxVolumeSource {
     /// fSType represents the filesystem type to mount Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs". Implicitly inferred to be "ext4" if unspecified.
-    #[serde(
-        rename = "fsType",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub fs_type: Option<::kubegen_runtime::Str>,
     /// readOnly defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
-    #[serde(
-        rename = "readOnly",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub read_only: Option<bool>,
     /// volumeID uniquely identifies a Portworx volume
-    #[serde(rename = "volumeID", default)]
     pub volume_id: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for PortworxVolumeSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PortworxVolumeSource",
+                encode::count(1, &[self.fs_type.is_some(), self.read_only.is_some()]),
+            )
+            .optional("fsType", &self.fs_type)
+            .optional("readOnly", &self.read_only)
+            .field("volumeID", &self.volume_id)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PortworxVolumeSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for PortworxVolumeSource {
+    const EXPECTING: &'static str = "struct PortworxVolumeSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "fsType" => ::std::option::Option::Some(0),
+            "readOnly" => ::std::option::Option::Some(1),
+            "volumeID" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.fs_type),
+            1 => decode::optional(map, &mut self.read_only),
+            2 => decode::required(map, &mut self.volume_id),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,12 +3,56 @@
 /// An empty preferred scheduling term matches all objects with implicit weight 0 (i.e. it's a no-op). A null preferred scheduling term matches no objects (i.e. is also a no-op).
 ///
 /// From the definition `io.k8s.api.core.v1.PreferredSchedulingTerm`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PreferredSchedulingTerm {
     /// A node selector term, associated with the corresponding weight.
-    #[serde(default)]
     pub preference: crate::core_v1::NodeSelectorTerm,
     /// Weight associated with matching the corresponding nodeSelectorTerm, in the range 1-100.
-    #[serde(default)]
     pub weight: i32,
+}
+impl ::serde::Serialize for PreferredSchedulingTerm {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PreferredSchedulingTerm",
+                encode::count(2, &[]),
+            )
+            .field("preference", &self.preference)
+            .field("weight", &self.weight)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PreferredSchedulingTerm {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for PreferredSchedulingTerm {
+    const EXPECTING: &'static str = "struct PreferredSchedulingTerm";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "preference" => ::std::option::Option::Some(0),
+            "weight" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.preference),
+            1 => decode::required(map, &mut self.weight),
+            _ => decode::skip(map),
+        }
+    }
 }

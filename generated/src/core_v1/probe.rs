@@ -3,68 +3,113 @@
 /// Probe describes a health check to be performed against a container to determine whether it is alive or ready to receive traffic.
 ///
 /// From the definition `io.k8s.api.core.v1.Probe`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Probe {
     /// Exec specifies a command to execute in the container.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub exec: Option<crate::core_v1::ExecAction>,
     /// Minimum consecutive failures for the probe to be considered failed after having succeeded. Defaults to 3. Minimum value is 1.
-    #[serde(
-        rename = "failureThreshold",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub failure_threshold: Option<i32>,
     /// GRPC specifies a GRPC HealthCheckRequest.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub grpc: Option<crate::core_v1::GRPCAction>,
     /// HTTPGet specifies an HTTP GET request to perform.
-    #[serde(
-        rename = "httpGet",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub http_get: Option<Box<crate::core_v1::HTTPGetAction>>,
     /// Number of seconds after the container has started before liveness probes are initiated. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#container-probes
-    #[serde(
-        rename = "initialDelaySeconds",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub initial_delay_seconds: Option<i32>,
     /// How often (in seconds) to perform the probe. Default to 10 seconds. Minimum value is 1.
-    #[serde(
-        rename = "periodSeconds",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub period_seconds: Option<i32>,
     /// Minimum consecutive successes for the probe to be considered successful after having failed. Defaults to 1. Must be 1 for liveness and startup. Minimum value is 1.
-    #[serde(
-        rename = "successThreshold",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub success_threshold: Option<i32>,
     /// TCPSocket specifies a connection to a TCP port.
-    #[serde(
-        rename = "tcpSocket",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub tcp_socket: Option<Box<crate::core_v1::TCPSocketAction>>,
     /// Optional duration in seconds the pod needs to terminate gracefully upon probe failure. The grace period is the duration in seconds after the processes running in the pod are sent a termination signal and the time when the processes are forcibly halted with a kill signal. Set this value longer than the expected cleanup time for your process. If this value is nil, the pod's terminationGracePeriodSeconds will be used. Otherwise, this value overrides the value provided by the pod spec. Value must be non-negative integer. The value zero indicates stop immediately via the kill signal (no opportunity to shut down). This is a beta field and requires enabling ProbeTerminationGracePeriod feature gate. Minimum value is 1. spec.terminationGracePeriodSeconds is used if unset.
-    #[serde(
-        rename = "terminationGracePeriodSeconds",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub termination_grace_period_seconds: Option<i64>,
     /// Number of seconds after which the probe times out. Defaults to 1 second. Minimum value is 1. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#container-probes
-    #[serde(
-        rename = "timeoutSeconds",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub timeout_seconds: Option<i32>,
+}
+impl ::serde::Serialize for Probe {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "Probe",
+                encode::count(
+                    0,
+                    &[
+                        self.exec.is_some(),
+                        self.failure_threshold.is_some(),
+                        self.grpc.is_some(),
+                        self.http_get.is_some(),
+                        self.initial_delay_seconds.is_some(),
+                        self.period_seconds.is_some(),
+                        self.success_threshold.is_some(),
+                        self.tcp_socket.is_some(),
+                        self.termination_grace_period_seconds.is_some(),
+                        self.timeout_seconds.is_some(),
+                    ],
+                ),
+            )
+            .optional("exec", &self.exec)
+            .optional("failureThreshold", &self.failure_threshold)
+            .optional("grpc", &self.grpc)
+            .optional("httpGet", &self.http_get)
+            .optional("initialDelaySeconds", &self.initial_delay_seconds)
+            .optional("periodSeconds", &self.period_seconds)
+            .optional("successThreshold", &self.success_threshold)
+            .optional("tcpSocket", &self.tcp_socket)
+            .optional(
+                "terminationGracePeriodSeconds",
+                &self.termination_grace_period_seconds,
+            )
+            .optional("timeoutSeconds", &self.timeout_seconds)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Probe {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for Probe {
+    const EXPECTING: &'static str = "struct Probe";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "exec" => ::std::option::Option::Some(0),
+            "failureThreshold" => ::std::option::Option::Some(1),
+            "grpc" => ::std::option::Option::Some(2),
+            "httpGet" => ::std::option::Option::Some(3),
+            "initialDelaySeconds" => ::std::option::Option::Some(4),
+            "periodSeconds" => ::std::option::Option::Some(5),
+            "successThreshold" => ::std::option::Option::Some(6),
+            "tcpSocket" => ::std::option::Option::Some(7),
+            "terminationGracePeriodSeconds" => ::std::option::Option::Some(8),
+            "timeoutSeconds" => ::std::option::Option::Some(9),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.exec),
+            1 => decode::optional(map, &mut self.failure_threshold),
+            2 => decode::optional(map, &mut self.grpc),
+            3 => decode::optional(map, &mut self.http_get),
+            4 => decode::optional(map, &mut self.initial_delay_seconds),
+            5 => decode::optional(map, &mut self.period_seconds),
+            6 => decode::optional(map, &mut self.success_threshold),
+            7 => decode::optional(map, &mut self.tcp_socket),
+            8 => decode::optional(map, &mut self.termination_grace_period_seconds),
+            9 => decode::optional(map, &mut self.timeout_seconds),
+            _ => decode::skip(map),
+        }
+    }
 }

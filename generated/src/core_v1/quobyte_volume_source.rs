@@ -3,28 +3,84 @@
 /// Represents a Quobyte mount that lasts the lifetime of a pod. Quobyte volumes do not support ownership management or SELinux relabeling.
 ///
 /// From the definition `io.k8s.api.core.v1.QuobyteVolumeSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QuobyteVolumeSource {
     /// group to map volume access to Default is no group
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub group: Option<::kubegen_runtime::Str>,
     /// readOnly here will force the Quobyte volume to be mounted with read-only permissions. Defaults to false.
-    #[serde(
-        rename = "readOnly",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub read_only: Option<bool>,
     /// registry represents a single or multiple Quobyte Registry services specified as a string as host:port pair (multiple entries are separated with commas) which acts as the central registry for volumes
-    #[serde(default)]
     pub registry: ::kubegen_runtime::Str,
     /// tenant owning the given Quobyte volume in the Backend Used with dynamically provisioned Quobyte volumes, value is set by the plugin
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub tenant: Option<::kubegen_runtime::Str>,
     /// user to map volume access to Defaults to serivceaccount user
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub user: Option<::kubegen_runtime::Str>,
     /// volume is a string that references an already created Quobyte volume by name.
-    #[serde(default)]
     pub volume: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for QuobyteVolumeSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "QuobyteVolumeSource",
+                encode::count(
+                    2,
+                    &[
+                        self.group.is_some(),
+                        self.read_only.is_some(),
+                        self.tenant.is_some(),
+                        self.user.is_some(),
+                    ],
+                ),
+            )
+            .optional("group", &self.group)
+            .optional("readOnly", &self.read_only)
+            .field("registry", &self.registry)
+            .optional("tenant", &self.tenant)
+            .optional("user", &self.user)
+            .field("volume", &self.volume)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for QuobyteVolumeSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for QuobyteVolumeSource {
+    const EXPECTING: &'static str = "struct QuobyteVolumeSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "group" => ::std::option::Option::Some(0),
+            "readOnly" => ::std::option::Option::Some(1),
+            "registry" => ::std::option::Option::Some(2),
+            "tenant" => ::std::option::Option::Some(3),
+            "user" => ::std::option::Option::Some(4),
+            "volume" => ::std::option::Option::Some(5),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.group),
+            1 => decode::optional(map, &mut self.read_only),
+            2 => decode::required(map, &mut self.registry),
+            3 => decode::optional(map, &mut self.tenant),
+            4 => decode::optional(map, &mut self.user),
+            5 => decode::required(map, &mut self.volume),
+            _ => decode::skip(map),
+        }
+    }
 }

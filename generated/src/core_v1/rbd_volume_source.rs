@@ -3,42 +3,96 @@
 /// Represents a Rados Block Device mount that lasts the lifetime of a pod. RBD volumes support ownership management and SELinux relabeling.
 ///
 /// From the definition `io.k8s.api.core.v1.RBDVolumeSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct RBDVolumeSource {
     /// fsType is the filesystem type of the volume that you want to mount. Tip: Ensure that the filesystem type is supported by the host operating system. Examples: "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. More info: https://kubernetes.io/docs/concepts/storage/volumes#rbd
-    #[serde(
-        rename = "fsType",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub fs_type: Option<::kubegen_runtime::Str>,
     /// image is the rados image name. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it
-    #[serde(default)]
     pub image: ::kubegen_runtime::Str,
     /// keyring is the path to key ring for RBDUser. Default is /etc/ceph/keyring. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub keyring: Option<::kubegen_runtime::Str>,
     /// monitors is a collection of Ceph monitors. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it
-    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub monitors: Vec<::kubegen_runtime::Str>,
     /// pool is the rados pool name. Default is rbd. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub pool: Option<::kubegen_runtime::Str>,
     /// readOnly here will force the ReadOnly setting in VolumeMounts. Defaults to false. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it
-    #[serde(
-        rename = "readOnly",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub read_only: Option<bool>,
     /// secretRef is name of the authentication secret for RBDUser. If provided overrides keyring. Default is nil. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it
-    #[serde(
-        rename = "secretRef",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub secret_ref: Option<crate::core_v1::LocalObjectReference>,
     /// user is the rados user name. Default is admin. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub user: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for RBDVolumeSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "RBDVolumeSource",
+                encode::count(
+                    2,
+                    &[
+                        self.fs_type.is_some(),
+                        self.keyring.is_some(),
+                        self.pool.is_some(),
+                        self.read_only.is_some(),
+                        self.secret_ref.is_some(),
+                        self.user.is_some(),
+                    ],
+                ),
+            )
+            .optional("fsType", &self.fs_type)
+            .field("image", &self.image)
+            .optional("keyring", &self.keyring)
+            .field("monitors", &self.monitors)
+            .optional("pool", &self.pool)
+            .optional("readOnly", &self.read_only)
+            .optional("secretRef", &self.secret_ref)
+            .optional("user", &self.user)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for RBDVolumeSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for RBDVolumeSource {
+    const EXPECTING: &'static str = "struct RBDVolumeSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "fsType" => ::std::option::Option::Some(0),
+            "image" => ::std::option::Option::Some(1),
+            "keyring" => ::std::option::Option::Some(2),
+            "monitors" => ::std::option::Option::Some(3),
+            "pool" => ::std::option::Option::Some(4),
+            "readOnly" => ::std::option::Option::Some(5),
+            "secretRef" => ::std::option::Option::Some(6),
+            "user" => ::std::option::Option::Some(7),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.fs_type),
+            1 => decode::required(map, &mut self.image),
+            2 => decode::optional(map, &mut self.keyring),
+            3 => decode::required_vec(map, &mut self.monitors),
+            4 => decode::optional(map, &mut self.pool),
+            5 => decode::optional(map, &mut self.read_only),
+            6 => decode::optional(map, &mut self.secret_ref),
+            7 => decode::optional(map, &mut self.user),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,22 +3,74 @@
 /// ReplicationControllerSpec is the specification of a replication controller.
 ///
 /// From the definition `io.k8s.api.core.v1.ReplicationControllerSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReplicationControllerSpec {
     /// Minimum number of seconds for which a newly created pod should be ready without any of its container crashing, for it to be considered available. Defaults to 0 (pod will be considered available as soon as it is ready)
-    #[serde(
-        rename = "minReadySeconds",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub min_ready_seconds: Option<i32>,
     /// Replicas is the number of desired replicas. This is a pointer to distinguish between explicit zero and unspecified. Defaults to 1. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller#what-is-a-replicationcontroller
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub replicas: Option<i32>,
     /// Selector is a label query over pods that should match the Replicas count. If Selector is empty, it is defaulted to the labels present on the Pod template. Label keys and values that must match in order to be controlled by this replication controller, if empty defaulted to labels on Pod template. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub selector: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     /// Template is the object that describes the pod that will be created if insufficient replicas are detected. This takes precedence over a TemplateRef. The only allowed template.spec.restartPolicy value is "Always". More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller#pod-template
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub template: Option<Box<crate::core_v1::PodTemplateSpec>>,
+}
+impl ::serde::Serialize for ReplicationControllerSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ReplicationControllerSpec",
+                encode::count(
+                    0,
+                    &[
+                        self.min_ready_seconds.is_some(),
+                        self.replicas.is_some(),
+                        self.selector.is_some(),
+                        self.template.is_some(),
+                    ],
+                ),
+            )
+            .optional("minReadySeconds", &self.min_ready_seconds)
+            .optional("replicas", &self.replicas)
+            .optional("selector", &self.selector)
+            .optional("template", &self.template)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ReplicationControllerSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ReplicationControllerSpec {
+    const EXPECTING: &'static str = "struct ReplicationControllerSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "minReadySeconds" => ::std::option::Option::Some(0),
+            "replicas" => ::std::option::Option::Some(1),
+            "selector" => ::std::option::Option::Some(2),
+            "template" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.min_ready_seconds),
+            1 => decode::optional(map, &mut self.replicas),
+            2 => decode::optional(map, &mut self.selector),
+            3 => decode::optional(map, &mut self.template),
+            _ => decode::skip(map),
+        }
+    }
 }

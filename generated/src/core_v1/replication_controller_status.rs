@@ -3,44 +3,85 @@
 /// ReplicationControllerStatus represents the current status of a replication controller.
 ///
 /// From the definition `io.k8s.api.core.v1.ReplicationControllerStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReplicationControllerStatus {
     /// The number of available replicas (ready for at least minReadySeconds) for this replication controller.
-    #[serde(
-        rename = "availableReplicas",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub available_replicas: Option<i32>,
     /// Represents the latest available observations of a replication controller's current state.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub conditions: Option<Vec<crate::core_v1::ReplicationControllerCondition>>,
     /// The number of pods that have labels matching the labels of the pod template of the replication controller.
-    #[serde(
-        rename = "fullyLabeledReplicas",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub fully_labeled_replicas: Option<i32>,
     /// ObservedGeneration reflects the generation of the most recently observed replication controller.
-    #[serde(
-        rename = "observedGeneration",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub observed_generation: Option<i64>,
     /// The number of ready replicas for this replication controller.
-    #[serde(
-        rename = "readyReplicas",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub ready_replicas: Option<i32>,
     /// Replicas is the most recently observed number of replicas. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller#what-is-a-replicationcontroller
-    #[serde(default)]
     pub replicas: i32,
+}
+impl ::serde::Serialize for ReplicationControllerStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ReplicationControllerStatus",
+                encode::count(
+                    1,
+                    &[
+                        self.available_replicas.is_some(),
+                        self.conditions.is_some(),
+                        self.fully_labeled_replicas.is_some(),
+                        self.observed_generation.is_some(),
+                        self.ready_replicas.is_some(),
+                    ],
+                ),
+            )
+            .optional("availableReplicas", &self.available_replicas)
+            .optional("conditions", &self.conditions)
+            .optional("fullyLabeledReplicas", &self.fully_labeled_replicas)
+            .optional("observedGeneration", &self.observed_generation)
+            .optional("readyReplicas", &self.ready_replicas)
+            .field("replicas", &self.replicas)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ReplicationControllerStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ReplicationControllerStatus {
+    const EXPECTING: &'static str = "struct ReplicationControllerStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "availableReplicas" => ::std::option::Option::Some(0),
+            "conditions" => ::std::option::Option::Some(1),
+            "fullyLabeledReplicas" => ::std::option::Option::Some(2),
+            "observedGeneration" => ::std::option::Option::Some(3),
+            "readyReplicas" => ::std::option::Option::Some(4),
+            "replicas" => ::std::option::Option::Some(5),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.available_replicas),
+            1 => decode::optional_vec(map, &mut self.conditions),
+            2 => decode::optional(map, &mut self.fully_labeled_replicas),
+            3 => decode::optional(map, &mut self.observed_generation),
+            4 => decode::optional(map, &mut self.ready_replicas),
+            5 => decode::required(map, &mut self.replicas),
+            _ => decode::skip(map),
+        }
+    }
 }

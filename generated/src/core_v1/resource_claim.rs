@@ -3,12 +3,56 @@
 /// ResourceClaim references one entry in PodSpec.ResourceClaims.
 ///
 /// From the definition `io.k8s.api.core.v1.ResourceClaim`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceClaim {
     /// Name must match the name of one entry in pod.spec.resourceClaims of the Pod where this field is used. It makes that resource available inside a container.
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
     /// Request is the name chosen for a request in the referenced claim. If empty, everything from the claim is made available, otherwise only the result of this request.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub request: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for ResourceClaim {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ResourceClaim",
+                encode::count(1, &[self.request.is_some()]),
+            )
+            .field("name", &self.name)
+            .optional("request", &self.request)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ResourceClaim {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceClaim {
+    const EXPECTING: &'static str = "struct ResourceClaim";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "name" => ::std::option::Option::Some(0),
+            "request" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.name),
+            1 => decode::optional(map, &mut self.request),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,19 +3,64 @@
 /// ResourceFieldSelector represents container resources (cpu, memory) and their output format
 ///
 /// From the definition `io.k8s.api.core.v1.ResourceFieldSelector`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceFieldSelector {
     /// Container name: required for volumes, optional for env vars
-    #[serde(
-        rename = "containerName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub container_name: Option<::kubegen_runtime::Str>,
     /// Specifies the output format of the exposed resources, defaults to "1"
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub divisor: Option<::kubegen_runtime::Quantity>,
     /// Required: resource to select
-    #[serde(default)]
     pub resource: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for ResourceFieldSelector {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ResourceFieldSelector",
+                encode::count(
+                    1,
+                    &[self.container_name.is_some(), self.divisor.is_some()],
+                ),
+            )
+            .optional("containerName", &self.container_name)
+            .optional("divisor", &self.divisor)
+            .field("resource", &self.resource)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ResourceFieldSelector {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceFieldSelector {
+    const EXPECTING: &'static str = "struct ResourceFieldSelector";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "containerName" => ::std::option::Option::Some(0),
+            "divisor" => ::std::option::Option::Some(1),
+            "resource" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.container_name),
+            1 => decode::optional(map, &mut self.divisor),
+            2 => decode::required(map, &mut self.resource),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,7 +3,7 @@
 /// ResourceHealth represents the health of a resource. It has the latest device health information. This is a part of KEP https://kep.k8s.io/4680.
 ///
 /// From the definition `io.k8s.api.core.v1.ResourceHealth`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceHealth {
     /// Health of the resource. can be one of:
     ///  - Healthy: operates as normal
@@ -14,9 +14,53 @@ pub struct ResourceHealth {
     ///             For example, Device Plugin got unregistered and hasn't been re-registered since.
     ///
     /// In future we may want to introduce the PermanentlyUnhealthy Status.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub health: Option<::kubegen_runtime::Str>,
     /// ResourceID is the unique identifier of the resource. See the ResourceID type for more information.
-    #[serde(rename = "resourceID", default)]
     pub resource_id: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for ResourceHealth {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ResourceHealth",
+                encode::count(1, &[self.health.is_some()]),
+            )
+            .optional("health", &self.health)
+            .field("resourceID", &self.resource_id)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ResourceHealth {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceHealth {
+    const EXPECTING: &'static str = "struct ResourceHealth";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "health" => ::std::option::Option::Some(0),
+            "resourceID" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.health),
+            1 => decode::required(map, &mut self.resource_id),
+            _ => decode::skip(map),
+        }
+    }
 }

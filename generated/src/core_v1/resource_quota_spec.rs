@@ -3,23 +3,68 @@
 /// ResourceQuotaSpec defines the desired hard limits to enforce for Quota.
 ///
 /// From the definition `io.k8s.api.core.v1.ResourceQuotaSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceQuotaSpec {
     /// hard is the set of desired hard limits for each named resource. More info: https://kubernetes.io/docs/concepts/policy/resource-quotas/
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub hard: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
     /// scopeSelector is also a collection of filters like scopes that must match each object tracked by a quota but expressed using ScopeSelectorOperator in combination with possible values. For a resource to match, both scopes AND scopeSelector (if specified in spec), must be matched.
-    #[serde(
-        rename = "scopeSelector",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub scope_selector: Option<crate::core_v1::ScopeSelector>,
     /// A collection of filters that must match each object tracked by a quota. If not specified, the quota matches all objects.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub scopes: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::serde::Serialize for ResourceQuotaSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ResourceQuotaSpec",
+                encode::count(
+                    0,
+                    &[
+                        self.hard.is_some(),
+                        self.scope_selector.is_some(),
+                        self.scopes.is_some(),
+                    ],
+                ),
+            )
+            .optional("hard", &self.hard)
+            .optional("scopeSelector", &self.scope_selector)
+            .optional("scopes", &self.scopes)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ResourceQuotaSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceQuotaSpec {
+    const EXPECTING: &'static str = "struct ResourceQuotaSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "hard" => ::std::option::Option::Some(0),
+            "scopeSelector" => ::std::option::Option::Some(1),
+            "scopes" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.hard),
+            1 => decode::optional(map, &mut self.scope_selector),
+            2 => decode::optional_vec(map, &mut self.scopes),
+            _ => decode::skip(map),
+        }
+    }
 }

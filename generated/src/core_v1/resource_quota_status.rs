@@ -3,12 +3,56 @@
 /// ResourceQuotaStatus defines the enforced hard limits and observed use.
 ///
 /// From the definition `io.k8s.api.core.v1.ResourceQuotaStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceQuotaStatus {
     /// Hard is the set of enforced hard limits for each named resource. More info: https://kubernetes.io/docs/concepts/policy/resource-quotas/
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub hard: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
     /// Used is the current observed total usage of the resource in the namespace.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub used: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
+}
+impl ::serde::Serialize for ResourceQuotaStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ResourceQuotaStatus",
+                encode::count(0, &[self.hard.is_some(), self.used.is_some()]),
+            )
+            .optional("hard", &self.hard)
+            .optional("used", &self.used)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ResourceQuotaStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceQuotaStatus {
+    const EXPECTING: &'static str = "struct ResourceQuotaStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "hard" => ::std::option::Option::Some(0),
+            "used" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.hard),
+            1 => decode::optional(map, &mut self.used),
+            _ => decode::skip(map),
+        }
+    }
 }

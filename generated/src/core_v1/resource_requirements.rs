@@ -3,23 +3,72 @@
 /// ResourceRequirements describes the compute resource requirements.
 ///
 /// From the definition `io.k8s.api.core.v1.ResourceRequirements`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceRequirements {
     /// Claims lists the names of resources, defined in spec.resourceClaims, that are used by this container.
     ///
     /// This field depends on the DynamicResourceAllocation feature gate.
     ///
     /// This field is immutable. It can only be set for containers.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub claims: Option<Vec<crate::core_v1::ResourceClaim>>,
     /// Limits describes the maximum amount of compute resources allowed. More info: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub limits: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
     /// Requests describes the minimum amount of compute resources required. If Requests is omitted for a container, it defaults to Limits if that is explicitly specified, otherwise to an implementation-defined value. Requests cannot exceed Limits. More info: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub requests: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
+}
+impl ::serde::Serialize for ResourceRequirements {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ResourceRequirements",
+                encode::count(
+                    0,
+                    &[
+                        self.claims.is_some(),
+                        self.limits.is_some(),
+                        self.requests.is_some(),
+                    ],
+                ),
+            )
+            .optional("claims", &self.claims)
+            .optional("limits", &self.limits)
+            .optional("requests", &self.requests)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ResourceRequirements {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceRequirements {
+    const EXPECTING: &'static str = "struct ResourceRequirements";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "claims" => ::std::option::Option::Some(0),
+            "limits" => ::std::option::Option::Some(1),
+            "requests" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.claims),
+            1 => decode::optional(map, &mut self.limits),
+            2 => decode::optional(map, &mut self.requests),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,16 +3,56 @@
 /// ResourceStatus represents the status of a single resource allocated to a Pod.
 ///
 /// From the definition `io.k8s.api.core.v1.ResourceStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceStatus {
     /// Name of the resource. Must be unique within the pod and in case of non-DRA resource, match one of the resources from the pod spec. For DRA resources, the value must be "claim:<claim_name>/<request>". When this status is reported about a container, the "claim_name" and "request" must match one of the claims of this container.
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
     /// List of unique resources health. Each element in the list contains an unique resource ID and its health. At a minimum, for the lifetime of a Pod, resource ID must uniquely identify the resource allocated to the Pod on the Node. If other Pod on the same Node reports the status with the same resource ID, it must be the same resource they share. See ResourceID type definition for a specific format it has in various use cases.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub resources: Option<Vec<crate::core_v1::ResourceHealth>>,
+}
+impl ::serde::Serialize for ResourceStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ResourceStatus",
+                encode::count(1, &[self.resources.is_some()]),
+            )
+            .field("name", &self.name)
+            .optional("resources", &self.resources)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ResourceStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceStatus {
+    const EXPECTING: &'static str = "struct ResourceStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "name" => ::std::option::Option::Some(0),
+            "resources" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.name),
+            1 => decode::optional_vec(map, &mut self.resources),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,64 +3,107 @@
 /// ScaleIOVolumeSource represents a persistent ScaleIO volume
 ///
 /// From the definition `io.k8s.api.core.v1.ScaleIOVolumeSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ScaleIOVolumeSource {
     /// fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Default is "xfs".
-    #[serde(
-        rename = "fsType",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub fs_type: Option<::kubegen_runtime::Str>,
     /// gateway is the host address of the ScaleIO API Gateway.
-    #[serde(default)]
     pub gateway: ::kubegen_runtime::Str,
     /// protectionDomain is the name of the ScaleIO Protection Domain for the configured storage.
-    #[serde(
-        rename = "protectionDomain",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub protection_domain: Option<::kubegen_runtime::Str>,
     /// readOnly Defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
-    #[serde(
-        rename = "readOnly",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub read_only: Option<bool>,
     /// secretRef references to the secret for ScaleIO user and other sensitive information. If this is not provided, Login operation will fail.
-    #[serde(rename = "secretRef", default)]
     pub secret_ref: crate::core_v1::LocalObjectReference,
     /// sslEnabled Flag enable/disable SSL communication with Gateway, default false
-    #[serde(
-        rename = "sslEnabled",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub ssl_enabled: Option<bool>,
     /// storageMode indicates whether the storage for a volume should be ThickProvisioned or ThinProvisioned. Default is ThinProvisioned.
-    #[serde(
-        rename = "storageMode",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub storage_mode: Option<::kubegen_runtime::Str>,
     /// storagePool is the ScaleIO Storage Pool associated with the protection domain.
-    #[serde(
-        rename = "storagePool",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub storage_pool: Option<::kubegen_runtime::Str>,
     /// system is the name of the storage system as configured in ScaleIO.
-    #[serde(default)]
     pub system: ::kubegen_runtime::Str,
     /// volumeName is the name of a volume already created in the ScaleIO system that is associated with this volume source.
-    #[serde(
-        rename = "volumeName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub volume_name: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for ScaleIOVolumeSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ScaleIOVolumeSource",
+                encode::count(
+                    3,
+                    &[
+                        self.fs_type.is_some(),
+                        self.protection_domain.is_some(),
+                        self.read_only.is_some(),
+                        self.ssl_enabled.is_some(),
+                        self.storage_mode.is_some(),
+                        self.storage_pool.is_some(),
+                        self.volume_name.is_some(),
+                    ],
+                ),
+            )
+            .optional("fsType", &self.fs_type)
+            .field("gateway", &self.gateway)
+            .optional("protectionDomain", &self.protection_domain)
+            .optional("readOnly", &self.read_only)
+            .field("secretRef", &self.secret_ref)
+            .optional("sslEnabled", &self.ssl_enabled)
+            .optional("storageMode", &self.storage_mode)
+            .optional("storagePool", &self.storage_pool)
+            .field("system", &self.system)
+            .optional("volumeName", &self.volume_name)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ScaleIOVolumeSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ScaleIOVolumeSource {
+    const EXPECTING: &'static str = "struct ScaleIOVolumeSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "fsType" => ::std::option::Option::Some(0),
+            "gateway" => ::std::option::Option::Some(1),
+            "protectionDomain" => ::std::option::Option::Some(2),
+            "readOnly" => ::std::option::Option::Some(3),
+            "secretRef" => ::std::option::Option::Some(4),
+            "sslEnabled" => ::std::option::Option::Some(5),
+            "storageMode" => ::std::option::Option::Some(6),
+            "storagePool" => ::std::option::Option::Some(7),
+            "system" => ::std::option::Option::Some(8),
+            "volumeName" => ::std::option::Option::Some(9),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.fs_type),
+            1 => decode::required(map, &mut self.gateway),
+            2 => decode::optional(map, &mut self.protection_domain),
+            3 => decode::optional(map, &mut self.read_only),
+            4 => decode::required(map, &mut self.secret_ref),
+            5 => decode::optional(map, &mut self.ssl_enabled),
+            6 => decode::optional(map, &mut self.storage_mode),
+            7 => decode::optional(map, &mut self.storage_pool),
+            8 => decode::required(map, &mut self.system),
+            9 => decode::optional(map, &mut self.volume_name),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,16 +3,53 @@
 /// A scope selector represents the AND of the selectors represented by the scoped-resource selector requirements.
 ///
 /// From the definition `io.k8s.api.core.v1.ScopeSelector`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ScopeSelector {
     /// A list of scope selector requirements by scope of the resources.
-    #[serde(
-        rename = "matchExpressions",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub match_expressions: Option<
         Vec<crate::core_v1::ScopedResourceSelectorRequirement>,
     >,
+}
+impl ::serde::Serialize for ScopeSelector {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ScopeSelector",
+                encode::count(0, &[self.match_expressions.is_some()]),
+            )
+            .optional("matchExpressions", &self.match_expressions)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ScopeSelector {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ScopeSelector {
+    const EXPECTING: &'static str = "struct ScopeSelector";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "matchExpressions" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.match_expressions),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,22 +3,74 @@
 /// SELinuxOptions are the labels to be applied to the container
 ///
 /// From the definition `io.k8s.api.core.v1.SELinuxOptions`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SELinuxOptions {
     /// Level is SELinux level label that applies to the container.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub level: Option<::kubegen_runtime::Str>,
     /// Role is a SELinux role label that applies to the container.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub role: Option<::kubegen_runtime::Str>,
     /// Type is a SELinux type label that applies to the container.
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub type_: Option<::kubegen_runtime::Str>,
     /// User is a SELinux user label that applies to the container.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub user: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for SELinuxOptions {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "SELinuxOptions",
+                encode::count(
+                    0,
+                    &[
+                        self.level.is_some(),
+                        self.role.is_some(),
+                        self.type_.is_some(),
+                        self.user.is_some(),
+                    ],
+                ),
+            )
+            .optional("level", &self.level)
+            .optional("role", &self.role)
+            .optional("type", &self.type_)
+            .optional("user", &self.user)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SELinuxOptions {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for SELinuxOptions {
+    const EXPECTING: &'static str = "struct SELinuxOptions";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "level" => ::std::option::Option::Some(0),
+            "role" => ::std::option::Option::Some(1),
+            "type" => ::std::option::Option::Some(2),
+            "user" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.level),
+            1 => decode::optional(map, &mut self.role),
+            2 => decode::optional(map, &mut self.type_),
+            3 => decode::optional(map, &mut self.user),
+            _ => decode::skip(map),
+        }
+    }
 }

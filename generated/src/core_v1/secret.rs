@@ -3,37 +3,91 @@
 /// Secret holds secret data of a certain type. The total bytes of the values in the Data field must be less than MaxSecretSize bytes.
 ///
 /// From the definition `io.k8s.api.core.v1.Secret`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Secret {
     /// `apiVersion`: always this type's API version; set by the type.
-    #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<Secret>,
     /// Data contains the secret data. Each key must consist of alphanumeric characters, '-', '_' or '.'. The serialized form of the secret data is a base64 encoded string, representing the arbitrary (possibly non-string) data value here. Described in https://tools.ietf.org/html/rfc4648#section-4
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub data: Option<::kubegen_runtime::StringMap<::kubegen_runtime::ByteString>>,
     /// Immutable, if set to true, ensures that data stored in the Secret cannot be updated (only object metadata can be modified). If not set to true, the field can be modified at any time. Defaulted to nil.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub immutable: Option<bool>,
     /// `kind`: always this type's kind; set by the type.
-    #[serde(default)]
     pub kind: ::kubegen_runtime::Kind<Secret>,
     /// Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
-    #[serde(default)]
     pub metadata: ::kubegen_runtime::ObjectMeta,
     /// stringData allows specifying non-binary secret data in string form. It is provided as a write-only input field for convenience. All keys and values are merged into the data field on write, overwriting any existing values. The stringData field is never output when reading from the API.
-    #[serde(
-        rename = "stringData",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub string_data: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     /// Used to facilitate programmatic handling of secret data. More info: https://kubernetes.io/docs/concepts/configuration/secret/#secret-types
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for Secret {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "Secret",
+                encode::count(
+                    3,
+                    &[
+                        self.data.is_some(),
+                        self.immutable.is_some(),
+                        self.string_data.is_some(),
+                        self.type_.is_some(),
+                    ],
+                ),
+            )
+            .field("apiVersion", &self.api_version)
+            .optional("data", &self.data)
+            .optional("immutable", &self.immutable)
+            .field("kind", &self.kind)
+            .field("metadata", &self.metadata)
+            .optional("stringData", &self.string_data)
+            .optional("type", &self.type_)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Secret {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for Secret {
+    const EXPECTING: &'static str = "struct Secret";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "apiVersion" => ::std::option::Option::Some(0),
+            "data" => ::std::option::Option::Some(1),
+            "immutable" => ::std::option::Option::Some(2),
+            "kind" => ::std::option::Option::Some(3),
+            "metadata" => ::std::option::Option::Some(4),
+            "stringData" => ::std::option::Option::Some(5),
+            "type" => ::std::option::Option::Some(6),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::skip(map),
+            1 => decode::optional(map, &mut self.data),
+            2 => decode::optional(map, &mut self.immutable),
+            3 => decode::skip(map),
+            4 => decode::required(map, &mut self.metadata),
+            5 => decode::optional(map, &mut self.string_data),
+            6 => decode::optional(map, &mut self.type_),
+            _ => decode::skip(map),
+        }
+    }
 }
 impl ::kubegen_runtime::ApiType for Secret {
     const GROUP: &'static str = "";

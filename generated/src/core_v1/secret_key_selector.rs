@@ -3,15 +3,61 @@
 /// SecretKeySelector selects a key of a Secret.
 ///
 /// From the definition `io.k8s.api.core.v1.SecretKeySelector`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SecretKeySelector {
     /// The key of the secret to select from.  Must be a valid secret key.
-    #[serde(default)]
     pub key: ::kubegen_runtime::Str,
     /// Name of the referent. This field is effectively required, but due to backwards compatibility is allowed to be empty. Instances of this type with an empty value here are almost certainly wrong. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: Option<::kubegen_runtime::Str>,
     /// Specify whether the Secret or its key must be defined
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub optional: Option<bool>,
+}
+impl ::serde::Serialize for SecretKeySelector {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "SecretKeySelector",
+                encode::count(1, &[self.name.is_some(), self.optional.is_some()]),
+            )
+            .field("key", &self.key)
+            .optional("name", &self.name)
+            .optional("optional", &self.optional)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SecretKeySelector {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for SecretKeySelector {
+    const EXPECTING: &'static str = "struct SecretKeySelector";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "key" => ::std::option::Option::Some(0),
+            "name" => ::std::option::Option::Some(1),
+            "optional" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.key),
+            1 => decode::optional(map, &mut self.name),
+            2 => decode::optional(map, &mut self.optional),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -5,19 +5,64 @@
 /// The contents of the target Secret's Data field will be presented in a projected volume as files using the keys in the Data field as the file names. Note that this is identical to a secret volume source without the default mode.
 ///
 /// From the definition `io.k8s.api.core.v1.SecretProjection`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SecretProjection {
     /// items if unspecified, each key-value pair in the Data field of the referenced Secret will be projected into the volume as a file whose name is the key and content is the value. If specified, the listed keys will be projected into the specified paths, and unlisted keys will not be present. If a key is specified which is not present in the Secret, the volume setup will error unless it is marked optional. Paths must be relative and may not contain the '..' path or start with '..'.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub items: Option<Vec<crate::core_v1::KeyToPath>>,
     /// Name of the referent. This field is effectively required, but due to backwards compatibility is allowed to be empty. Instances of this type with an empty value here are almost certainly wrong. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: Option<::kubegen_runtime::Str>,
     /// optional field specify whether the Secret or its key must be defined
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub optional: Option<bool>,
+}
+impl ::serde::Serialize for SecretProjection {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "SecretProjection",
+                encode::count(
+                    0,
+                    &[self.items.is_some(), self.name.is_some(), self.optional.is_some()],
+                ),
+            )
+            .optional("items", &self.items)
+            .optional("name", &self.name)
+            .optional("optional", &self.optional)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SecretProjection {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for SecretProjection {
+    const EXPECTING: &'static str = "struct SecretProjection";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "items" => ::std::option::Option::Some(0),
+            "name" => ::std::option::Option::Some(1),
+            "optional" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.items),
+            1 => decode::optional(map, &mut self.name),
+            2 => decode::optional(map, &mut self.optional),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,12 +3,56 @@
 /// SecretReference represents a Secret Reference. It has enough information to retrieve secret in any namespace
 ///
 /// From the definition `io.k8s.api.core.v1.SecretReference`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SecretReference {
     /// name is unique within a namespace to reference a secret resource.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: Option<::kubegen_runtime::Str>,
     /// namespace defines the space within which the secret name must be unique.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub namespace: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for SecretReference {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "SecretReference",
+                encode::count(0, &[self.name.is_some(), self.namespace.is_some()]),
+            )
+            .optional("name", &self.name)
+            .optional("namespace", &self.namespace)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SecretReference {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for SecretReference {
+    const EXPECTING: &'static str = "struct SecretReference";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "name" => ::std::option::Option::Some(0),
+            "namespace" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.name),
+            1 => decode::optional(map, &mut self.namespace),
+            _ => decode::skip(map),
+        }
+    }
 }

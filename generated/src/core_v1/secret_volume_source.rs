@@ -5,30 +5,74 @@
 /// The contents of the target Secret's Data field will be presented in a volume as files using the keys in the Data field as the file names. Secret volumes support ownership management and SELinux relabeling.
 ///
 /// From the definition `io.k8s.api.core.v1.SecretVolumeSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SecretVolumeSource {
     /// defaultMode is Optional: mode bits used to set permissions on created files by default. Must be an octal value between 0000 and 0777 or a decimal value between 0 and 511. YAML accepts both octal and decimal values, JSON requires decimal values for mode bits. Defaults to 0644. Directories within the path are not affected by this setting. This might be in conflict with other options that affect the file mode, like fsGroup, and the result can be other mode bits set.
-    #[serde(
-        rename = "defaultMode",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub default_mode: Option<i32>,
     /// items If unspecified, each key-value pair in the Data field of the referenced Secret will be projected into the volume as a file whose name is the key and content is the value. If specified, the listed keys will be projected into the specified paths, and unlisted keys will not be present. If a key is specified which is not present in the Secret, the volume setup will error unless it is marked optional. Paths must be relative and may not contain the '..' path or start with '..'.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub items: Option<Vec<crate::core_v1::KeyToPath>>,
     /// optional field specify whether the Secret or its keys must be defined
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub optional: Option<bool>,
     /// secretName is the name of the secret in the pod's namespace to use. More info: https://kubernetes.io/docs/concepts/storage/volumes#secret
-    #[serde(
-        rename = "secretName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub secret_name: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for SecretVolumeSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "SecretVolumeSource",
+                encode::count(
+                    0,
+                    &[
+                        self.default_mode.is_some(),
+                        self.items.is_some(),
+                        self.optional.is_some(),
+                        self.secret_name.is_some(),
+                    ],
+                ),
+            )
+            .optional("defaultMode", &self.default_mode)
+            .optional("items", &self.items)
+            .optional("optional", &self.optional)
+            .optional("secretName", &self.secret_name)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SecretVolumeSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for SecretVolumeSource {
+    const EXPECTING: &'static str = "struct SecretVolumeSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "defaultMode" => ::std::option::Option::Some(0),
+            "items" => ::std::option::Option::Some(1),
+            "optional" => ::std::option::Option::Some(2),
+            "secretName" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.default_mode),
+            1 => decode::optional_vec(map, &mut self.items),
+            2 => decode::optional(map, &mut self.optional),
+            3 => decode::optional(map, &mut self.secret_name),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,82 +3,122 @@
 /// SecurityContext holds security configuration that will be applied to a container. Some fields are present in both SecurityContext and PodSecurityContext.  When both are set, the values in SecurityContext take precedence.
 ///
 /// From the definition `io.k8s.api.core.v1.SecurityContext`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SecurityContext {
     /// AllowPrivilegeEscalation controls whether a process can gain more privileges than its parent process. This bool directly controls if the no_new_privs flag will be set on the container process. AllowPrivilegeEscalation is true always when the container is: 1) run as Privileged 2) has CAP_SYS_ADMIN Note that this field cannot be set when spec.os.name is windows.
-    #[serde(
-        rename = "allowPrivilegeEscalation",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub allow_privilege_escalation: Option<bool>,
     /// appArmorProfile is the AppArmor options to use by this container. If set, this profile overrides the pod's appArmorProfile. Note that this field cannot be set when spec.os.name is windows.
-    #[serde(
-        rename = "appArmorProfile",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub app_armor_profile: Option<Box<crate::core_v1::AppArmorProfile>>,
     /// The capabilities to add/drop when running containers. Defaults to the default set of capabilities granted by the container runtime. Note that this field cannot be set when spec.os.name is windows.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub capabilities: Option<Box<crate::core_v1::Capabilities>>,
     /// Run container in privileged mode. Processes in privileged containers are essentially equivalent to root on the host. Defaults to false. Note that this field cannot be set when spec.os.name is windows.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub privileged: Option<bool>,
     /// procMount denotes the type of proc mount to use for the containers. The default value is Default which uses the container runtime defaults for readonly paths and masked paths. This requires the ProcMountType feature flag to be enabled. Note that this field cannot be set when spec.os.name is windows.
-    #[serde(
-        rename = "procMount",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub proc_mount: Option<::kubegen_runtime::Str>,
     /// Whether this container has a read-only root filesystem. Default is false. Note that this field cannot be set when spec.os.name is windows.
-    #[serde(
-        rename = "readOnlyRootFilesystem",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub read_only_root_filesystem: Option<bool>,
     /// The GID to run the entrypoint of the container process. Uses runtime default if unset. May also be set in PodSecurityContext.  If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence. Note that this field cannot be set when spec.os.name is windows.
-    #[serde(
-        rename = "runAsGroup",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub run_as_group: Option<i64>,
     /// Indicates that the container must run as a non-root user. If true, the Kubelet will validate the image at runtime to ensure that it does not run as UID 0 (root) and fail to start the container if it does. If unset or false, no such validation will be performed. May also be set in PodSecurityContext.  If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence.
-    #[serde(
-        rename = "runAsNonRoot",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub run_as_non_root: Option<bool>,
     /// The UID to run the entrypoint of the container process. Defaults to user specified in image metadata if unspecified. May also be set in PodSecurityContext.  If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence. Note that this field cannot be set when spec.os.name is windows.
-    #[serde(
-        rename = "runAsUser",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub run_as_user: Option<i64>,
     /// The SELinux context to be applied to the container. If unspecified, the container runtime will allocate a random SELinux context for each container.  May also be set in PodSecurityContext.  If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence. Note that this field cannot be set when spec.os.name is windows.
-    #[serde(
-        rename = "seLinuxOptions",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub se_linux_options: Option<Box<crate::core_v1::SELinuxOptions>>,
     /// The seccomp options to use by this container. If seccomp options are provided at both the pod & container level, the container options override the pod options. Note that this field cannot be set when spec.os.name is windows.
-    #[serde(
-        rename = "seccompProfile",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub seccomp_profile: Option<Box<crate::core_v1::SeccompProfile>>,
     /// The Windows specific settings applied to all containers. If unspecified, the options from the PodSecurityContext will be used. If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence. Note that this field cannot be set when spec.os.name is linux.
-    #[serde(
-        rename = "windowsOptions",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub windows_options: Option<Box<crate::core_v1::WindowsSecurityContextOptions>>,
+}
+impl ::serde::Serialize for SecurityContext {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "SecurityContext",
+                encode::count(
+                    0,
+                    &[
+                        self.allow_privilege_escalation.is_some(),
+                        self.app_armor_profile.is_some(),
+                        self.capabilities.is_some(),
+                        self.privileged.is_some(),
+                        self.proc_mount.is_some(),
+                        self.read_only_root_filesystem.is_some(),
+                        self.run_as_group.is_some(),
+                        self.run_as_non_root.is_some(),
+                        self.run_as_user.is_some(),
+                        self.se_linux_options.is_some(),
+                        self.seccomp_profile.is_some(),
+                        self.windows_options.is_some(),
+                    ],
+                ),
+            )
+            .optional("allowPrivilegeEscalation", &self.allow_privilege_escalation)
+            .optional("appArmorProfile", &self.app_armor_profile)
+            .optional("capabilities", &self.capabilities)
+            .optional("privileged", &self.privileged)
+            .optional("procMount", &self.proc_mount)
+            .optional("readOnlyRootFilesystem", &self.read_only_root_filesystem)
+            .optional("runAsGroup", &self.run_as_group)
+            .optional("runAsNonRoot", &self.run_as_non_root)
+            .optional("runAsUser", &self.run_as_user)
+            .optional("seLinuxOptions", &self.se_linux_options)
+            .optional("seccompProfile", &self.seccomp_profile)
+            .optional("windowsOptions", &self.windows_options)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SecurityContext {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for SecurityContext {
+    const EXPECTING: &'static str = "struct SecurityContext";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "allowPrivilegeEscalation" => ::std::option::Option::Some(0),
+            "appArmorProfile" => ::std::option::Option::Some(1),
+            "capabilities" => ::std::option::Option::Some(2),
+            "privileged" => ::std::option::Option::Some(3),
+            "procMount" => ::std::option::Option::Some(4),
+            "readOnlyRootFilesystem" => ::std::option::Option::Some(5),
+            "runAsGroup" => ::std::option::Option::Some(6),
+            "runAsNonRoot" => ::std::option::Option::Some(7),
+            "runAsUser" => ::std::option::Option::Some(8),
+            "seLinuxOptions" => ::std::option::Option::Some(9),
+            "seccompProfile" => ::std::option::Option::Some(10),
+            "windowsOptions" => ::std::option::Option::Some(11),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.allow_privilege_escalation),
+            1 => decode::optional(map, &mut self.app_armor_profile),
+            2 => decode::optional(map, &mut self.capabilities),
+            3 => decode::optional(map, &mut self.privileged),
+            4 => decode::optional(map, &mut self.proc_mount),
+            5 => decode::optional(map, &mut self.read_only_root_filesystem),
+            6 => decode::optional(map, &mut self.run_as_group),
+            7 => decode::optional(map, &mut self.run_as_non_root),
+            8 => decode::optional(map, &mut self.run_as_user),
+            9 => decode::optional(map, &mut self.se_linux_options),
+            10 => decode::optional(map, &mut self.seccomp_profile),
+            11 => decode::optional(map, &mut self.windows_options),
+            _ => decode::skip(map),
+        }
+    }
 }

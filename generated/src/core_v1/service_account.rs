@@ -3,39 +3,88 @@
 /// ServiceAccount binds together: * a name, understood by users, and perhaps by peripheral systems, for an identity * a principal that can be authenticated and authorized * a set of secrets
 ///
 /// From the definition `io.k8s.api.core.v1.ServiceAccount`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceAccount {
     /// `apiVersion`: always this type's API version; set by the type.
-    #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<ServiceAccount>,
     /// AutomountServiceAccountToken indicates whether pods running as this service account should have an API token automatically mounted. Can be overridden at the pod level.
-    #[serde(
-        rename = "automountServiceAccountToken",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub automount_service_account_token: Option<bool>,
     /// ImagePullSecrets is a list of references to secrets in the same namespace to use for pulling any images in pods that reference this ServiceAccount. ImagePullSecrets are distinct from Secrets because Secrets can be mounted in the pod, but ImagePullSecrets are only accessed by the kubelet. More info: https://kubernetes.io/docs/concepts/containers/images/#specifying-imagepullsecrets-on-a-pod
-    #[serde(
-        rename = "imagePullSecrets",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub image_pull_secrets: Option<Vec<crate::core_v1::LocalObjectReference>>,
     /// `kind`: always this type's kind; set by the type.
-    #[serde(default)]
     pub kind: ::kubegen_runtime::Kind<ServiceAccount>,
     /// Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
-    #[serde(default)]
     pub metadata: ::kubegen_runtime::ObjectMeta,
     /// Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use. Pods are only limited to this list if this service account has a "kubernetes.io/enforce-mountable-secrets" annotation set to "true". The "kubernetes.io/enforce-mountable-secrets" annotation is deprecated since v1.32. Prefer separate namespaces to isolate access to mounted secrets. This field should not be used to find auto-generated service account token secrets for use outside of pods. Instead, tokens can be requested directly using the TokenRequest API, or service account token secrets can be manually created. More info: https://kubernetes.io/docs/concepts/configuration/secret
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub secrets: Option<Vec<crate::core_v1::ObjectReference>>,
+}
+impl ::serde::Serialize for ServiceAccount {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ServiceAccount",
+                encode::count(
+                    3,
+                    &[
+                        self.automount_service_account_token.is_some(),
+                        self.image_pull_secrets.is_some(),
+                        self.secrets.is_some(),
+                    ],
+                ),
+            )
+            .field("apiVersion", &self.api_version)
+            .optional(
+                "automountServiceAccountToken",
+                &self.automount_service_account_token,
+            )
+            .optional("imagePullSecrets", &self.image_pull_secrets)
+            .field("kind", &self.kind)
+            .field("metadata", &self.metadata)
+            .optional("secrets", &self.secrets)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ServiceAccount {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceAccount {
+    const EXPECTING: &'static str = "struct ServiceAccount";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "apiVersion" => ::std::option::Option::Some(0),
+            "automountServiceAccountToken" => ::std::option::Option::Some(1),
+            "imagePullSecrets" => ::std::option::Option::Some(2),
+            "kind" => ::std::option::Option::Some(3),
+            "metadata" => ::std::option::Option::Some(4),
+            "secrets" => ::std::option::Option::Some(5),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::skip(map),
+            1 => decode::optional(map, &mut self.automount_service_account_token),
+            2 => decode::optional_vec(map, &mut self.image_pull_secrets),
+            3 => decode::skip(map),
+            4 => decode::required(map, &mut self.metadata),
+            5 => decode::optional_vec(map, &mut self.secrets),
+            _ => decode::skip(map),
+        }
+    }
 }
 impl ::kubegen_runtime::ApiType for ServiceAccount {
     const GROUP: &'static str = "";

@@ -3,19 +3,65 @@
 /// ServiceAccountTokenProjection represents a projected service account token volume. This projection can be used to insert a service account token into the pods runtime filesystem for use against APIs (Kubernetes API Server or otherwise).
 ///
 /// From the definition `io.k8s.api.core.v1.ServiceAccountTokenProjection`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceAccountTokenProjection {
     /// audience is the intended audience of the token. A recipient of a token must identify itself with an identifier specified in the audience of the token, and otherwise should reject the token. The audience defaults to the identifier of the apiserver.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub audience: Option<::kubegen_runtime::Str>,
     /// expirationSeconds is the requested duration of validity of the service account token. As the token approaches expiration, the kubelet volume plugin will proactively rotate the service account token. The kubelet will start trying to rotate the token if the token is older than 80 percent of its time to live or if the token is older than 24 hours.Defaults to 1 hour and must be at least 10 minutes.
-    #[serde(
-        rename = "expirationSeconds",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub expiration_seconds: Option<i64>,
     /// path is the path relative to the mount point of the file to project the token into.
-    #[serde(default)]
     pub path: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for ServiceAccountTokenProjection {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ServiceAccountTokenProjection",
+                encode::count(
+                    1,
+                    &[self.audience.is_some(), self.expiration_seconds.is_some()],
+                ),
+            )
+            .optional("audience", &self.audience)
+            .optional("expirationSeconds", &self.expiration_seconds)
+            .field("path", &self.path)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ServiceAccountTokenProjection {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for ServiceAccountTokenProjection {
+    const EXPECTING: &'static str = "struct ServiceAccountTokenProjection";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "audience" => ::std::option::Option::Some(0),
+            "expirationSeconds" => ::std::option::Option::Some(1),
+            "path" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.audience),
+            1 => decode::optional(map, &mut self.expiration_seconds),
+            2 => decode::required(map, &mut self.path),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,7 +3,7 @@
 /// ServicePort contains information on service's port.
 ///
 /// From the definition `io.k8s.api.core.v1.ServicePort`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServicePort {
     /// The application protocol for this port. This is used as a hint for implementations to offer richer behavior for protocols that they understand. This field follows standard Kubernetes label syntax. Valid values are either:
     ///
@@ -15,33 +15,82 @@ pub struct ServicePort {
     ///   * 'kubernetes.io/wss' - WebSocket over TLS as described in https://www.rfc-editor.org/rfc/rfc6455
     ///
     /// * Other protocols should use implementation-defined prefixed names such as mycompany.com/my-custom-protocol.
-    #[serde(
-        rename = "appProtocol",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub app_protocol: Option<::kubegen_runtime::Str>,
     /// The name of this port within the service. This must be a DNS_LABEL. All ports within a ServiceSpec must have unique names. When considering the endpoints for a Service, this must match the 'name' field in the EndpointPort. Optional if only one ServicePort is defined on this service.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: Option<::kubegen_runtime::Str>,
     /// The port on each node on which this service is exposed when type is NodePort or LoadBalancer.  Usually assigned by the system. If a value is specified, in-range, and not in use it will be used, otherwise the operation will fail.  If not specified, a port will be allocated if this Service requires one.  If this field is specified when creating a Service which does not need it, creation will fail. This field will be wiped when updating a Service to no longer need it (e.g. changing type from NodePort to ClusterIP). More info: https://kubernetes.io/docs/concepts/services-networking/service/#type-nodeport
-    #[serde(
-        rename = "nodePort",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub node_port: Option<i32>,
     /// The port that will be exposed by this service.
-    #[serde(default)]
     pub port: i32,
     /// The IP protocol for this port. Supports "TCP", "UDP", and "SCTP". Default is TCP.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub protocol: Option<::kubegen_runtime::Str>,
     /// Number or name of the port to access on the pods targeted by the service. Number must be in the range 1 to 65535. Name must be an IANA_SVC_NAME. If this is a string, it will be looked up as a named port in the target Pod's container ports. If this is not specified, the value of the 'port' field is used (an identity map). This field is ignored for services with clusterIP=None, and should be omitted or set equal to the 'port' field. More info: https://kubernetes.io/docs/concepts/services-networking/service/#defining-a-service
-    #[serde(
-        rename = "targetPort",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub target_port: Option<::kubegen_runtime::IntOrString>,
+}
+impl ::serde::Serialize for ServicePort {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ServicePort",
+                encode::count(
+                    1,
+                    &[
+                        self.app_protocol.is_some(),
+                        self.name.is_some(),
+                        self.node_port.is_some(),
+                        self.protocol.is_some(),
+                        self.target_port.is_some(),
+                    ],
+                ),
+            )
+            .optional("appProtocol", &self.app_protocol)
+            .optional("name", &self.name)
+            .optional("nodePort", &self.node_port)
+            .field("port", &self.port)
+            .optional("protocol", &self.protocol)
+            .optional("targetPort", &self.target_port)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ServicePort {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ServicePort {
+    const EXPECTING: &'static str = "struct ServicePort";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "appProtocol" => ::std::option::Option::Some(0),
+            "name" => ::std::option::Option::Some(1),
+            "nodePort" => ::std::option::Option::Some(2),
+            "port" => ::std::option::Option::Some(3),
+            "protocol" => ::std::option::Option::Some(4),
+            "targetPort" => ::std::option::Option::Some(5),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.app_protocol),
+            1 => decode::optional(map, &mut self.name),
+            2 => decode::optional(map, &mut self.node_port),
+            3 => decode::required(map, &mut self.port),
+            4 => decode::optional(map, &mut self.protocol),
+            5 => decode::optional(map, &mut self.target_port),
+            _ => decode::skip(map),
+        }
+    }
 }

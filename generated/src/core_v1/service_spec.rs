@@ -3,150 +3,177 @@
 /// ServiceSpec describes the attributes that a user creates on a service.
 ///
 /// From the definition `io.k8s.api.core.v1.ServiceSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceSpec {
     /// allocateLoadBalancerNodePorts defines if NodePorts will be automatically allocated for services with type LoadBalancer.  Default is "true". It may be set to "false" if the cluster load-balancer does not rely on NodePorts.  If the caller requests specific NodePorts (by specifying a value), those requests will be respected, regardless of this field. This field may only be set for services with type LoadBalancer and will be cleared if the type is changed to any other type.
-    #[serde(
-        rename = "allocateLoadBalancerNodePorts",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub allocate_load_balancer_node_ports: Option<bool>,
     /// clusterIP is the IP address of the service and is usually assigned randomly. If an address is specified manually, is in-range (as per system configuration), and is not in use, it will be allocated to the service; otherwise creation of the service will fail. This field may not be changed through updates unless the type field is also being changed to ExternalName (which requires this field to be blank) or the type field is being changed from ExternalName (in which case this field may optionally be specified, as describe above).  Valid values are "None", empty string (""), or a valid IP address. Setting this to "None" makes a "headless service" (no virtual IP), which is useful when direct endpoint connections are preferred and proxying is not required.  Only applies to types ClusterIP, NodePort, and LoadBalancer. If this field is specified when creating a Service of type ExternalName, creation will fail. This field will be wiped when updating a Service to type ExternalName. More info: https://kubernetes.io/docs/concepts/services-networking/service/#virtual-ips-and-service-proxies
-    #[serde(
-        rename = "clusterIP",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub cluster_ip: Option<::kubegen_runtime::Str>,
     /// ClusterIPs is a list of IP addresses assigned to this service, and are usually assigned randomly.  If an address is specified manually, is in-range (as per system configuration), and is not in use, it will be allocated to the service; otherwise creation of the service will fail. This field may not be changed through updates unless the type field is also being changed to ExternalName (which requires this field to be empty) or the type field is being changed from ExternalName (in which case this field may optionally be specified, as describe above).  Valid values are "None", empty string (""), or a valid IP address.  Setting this to "None" makes a "headless service" (no virtual IP), which is useful when direct endpoint connections are preferred and proxying is not required.  Only applies to types ClusterIP, NodePort, and LoadBalancer. If this field is specified when creating a Service of type ExternalName, creation will fail. This field will be wiped when updating a Service to type ExternalName.  If this field is not specified, it will be initialized from the clusterIP field.  If this field is specified, clients must ensure that clusterIPs[0] and clusterIP have the same value.
     ///
     /// This field may hold a maximum of two entries (dual-stack IPs, in either order). These IPs must correspond to the values of the ipFamilies field. Both clusterIPs and ipFamilies are governed by the ipFamilyPolicy field. More info: https://kubernetes.io/docs/concepts/services-networking/service/#virtual-ips-and-service-proxies
-    #[serde(
-        rename = "clusterIPs",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub cluster_ips: Option<Vec<::kubegen_runtime::Str>>,
     /// externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.  These IPs are not managed by Kubernetes.  The user is responsible for ensuring that traffic arrives at a node with this IP.  A common example is external load-balancers that are not part of the Kubernetes system.
-    #[serde(
-        rename = "externalIPs",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub external_ips: Option<Vec<::kubegen_runtime::Str>>,
     /// externalName is the external reference that discovery mechanisms will return as an alias for this service (e.g. a DNS CNAME record). No proxying will be involved.  Must be a lowercase RFC-1123 hostname (https://tools.ietf.org/html/rfc1123) and requires `type` to be "ExternalName".
-    #[serde(
-        rename = "externalName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub external_name: Option<::kubegen_runtime::Str>,
     /// externalTrafficPolicy describes how nodes distribute service traffic they receive on one of the Service's "externally-facing" addresses (NodePorts, ExternalIPs, and LoadBalancer IPs). If set to "Local", the proxy will configure the service in a way that assumes that external load balancers will take care of balancing the service traffic between nodes, and so each node will deliver traffic only to the node-local endpoints of the service, without masquerading the client source IP. (Traffic mistakenly sent to a node with no endpoints will be dropped.) The default value, "Cluster", uses the standard behavior of routing to all endpoints evenly (possibly modified by topology and other features). Note that traffic sent to an External IP or LoadBalancer IP from within the cluster will always get "Cluster" semantics, but clients sending to a NodePort from within the cluster may need to take traffic policy into account when picking a node.
-    #[serde(
-        rename = "externalTrafficPolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub external_traffic_policy: Option<::kubegen_runtime::Str>,
     /// healthCheckNodePort specifies the healthcheck nodePort for the service. This only applies when type is set to LoadBalancer and externalTrafficPolicy is set to Local. If a value is specified, is in-range, and is not in use, it will be used.  If not specified, a value will be automatically allocated.  External systems (e.g. load-balancers) can use this port to determine if a given node holds endpoints for this service or not.  If this field is specified when creating a Service which does not need it, creation will fail. This field will be wiped when updating a Service to no longer need it (e.g. changing type). This field cannot be updated once set.
-    #[serde(
-        rename = "healthCheckNodePort",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub health_check_node_port: Option<i32>,
     /// InternalTrafficPolicy describes how nodes distribute service traffic they receive on the ClusterIP. If set to "Local", the proxy will assume that pods only want to talk to endpoints of the service on the same node as the pod, dropping the traffic if there are no local endpoints. The default value, "Cluster", uses the standard behavior of routing to all endpoints evenly (possibly modified by topology and other features).
-    #[serde(
-        rename = "internalTrafficPolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub internal_traffic_policy: Option<::kubegen_runtime::Str>,
     /// IPFamilies is a list of IP families (e.g. IPv4, IPv6) assigned to this service. This field is usually assigned automatically based on cluster configuration and the ipFamilyPolicy field. If this field is specified manually, the requested family is available in the cluster, and ipFamilyPolicy allows it, it will be used; otherwise creation of the service will fail. This field is conditionally mutable: it allows for adding or removing a secondary IP family, but it does not allow changing the primary IP family of the Service. Valid values are "IPv4" and "IPv6".  This field only applies to Services of types ClusterIP, NodePort, and LoadBalancer, and does apply to "headless" services. This field will be wiped when updating a Service to type ExternalName.
     ///
     /// This field may hold a maximum of two entries (dual-stack families, in either order).  These families must correspond to the values of the clusterIPs field, if specified. Both clusterIPs and ipFamilies are governed by the ipFamilyPolicy field.
-    #[serde(
-        rename = "ipFamilies",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub ip_families: Option<Vec<::kubegen_runtime::Str>>,
     /// IPFamilyPolicy represents the dual-stack-ness requested or required by this Service. If there is no value provided, then this field will be set to SingleStack. Services can be "SingleStack" (a single IP family), "PreferDualStack" (two IP families on dual-stack configured clusters or a single IP family on single-stack clusters), or "RequireDualStack" (two IP families on dual-stack configured clusters, otherwise fail). The ipFamilies and clusterIPs fields depend on the value of this field. This field will be wiped when updating a service to type ExternalName.
-    #[serde(
-        rename = "ipFamilyPolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub ip_family_policy: Option<::kubegen_runtime::Str>,
     /// loadBalancerClass is the class of the load balancer implementation this Service belongs to. If specified, the value of this field must be a label-style identifier, with an optional prefix, e.g. "internal-vip" or "example.com/internal-vip". Unprefixed names are reserved for end-users. This field can only be set when the Service type is 'LoadBalancer'. If not set, the default load balancer implementation is used, today this is typically done through the cloud provider integration, but should apply for any default implementation. If set, it is assumed that a load balancer implementation is watching for Services with a matching class. Any default load balancer implementation (e.g. cloud providers) should ignore Services that set this field. This field can only be set when creating or updating a Service to type 'LoadBalancer'. Once set, it can not be changed. This field will be wiped when a service is updated to a non 'LoadBalancer' type.
-    #[serde(
-        rename = "loadBalancerClass",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub load_balancer_class: Option<::kubegen_runtime::Str>,
     /// Only applies to Service Type: LoadBalancer. This feature depends on whether the underlying cloud-provider supports specifying the loadBalancerIP when a load balancer is created. This field will be ignored if the cloud-provider does not support the feature. Deprecated: This field was under-specified and its meaning varies across implementations. Using it is non-portable and it may not support dual-stack. Users are encouraged to use implementation-specific annotations when available.
-    #[serde(
-        rename = "loadBalancerIP",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub load_balancer_ip: Option<::kubegen_runtime::Str>,
     /// If specified and supported by the platform, this will restrict traffic through the cloud-provider load-balancer will be restricted to the specified client IPs. This field will be ignored if the cloud-provider does not support the feature." More info: https://kubernetes.io/docs/tasks/access-application-cluster/create-external-load-balancer/
-    #[serde(
-        rename = "loadBalancerSourceRanges",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub load_balancer_source_ranges: Option<Vec<::kubegen_runtime::Str>>,
     /// The list of ports that are exposed by this service. More info: https://kubernetes.io/docs/concepts/services-networking/service/#virtual-ips-and-service-proxies
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub ports: Option<Vec<crate::core_v1::ServicePort>>,
     /// publishNotReadyAddresses indicates that any agent which deals with endpoints for this Service should disregard any indications of ready/not-ready. The primary use case for setting this field is for a StatefulSet's Headless Service to propagate SRV DNS records for its Pods for the purpose of peer discovery. The Kubernetes controllers that generate Endpoints and EndpointSlice resources for Services interpret this to mean that all endpoints are considered "ready" even if the Pods themselves are not. Agents which consume only Kubernetes generated endpoints through the Endpoints or EndpointSlice resources can safely assume this behavior.
-    #[serde(
-        rename = "publishNotReadyAddresses",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub publish_not_ready_addresses: Option<bool>,
     /// Route service traffic to pods with label keys and values matching this selector. If empty or not present, the service is assumed to have an external process managing its endpoints, which Kubernetes will not modify. Only applies to types ClusterIP, NodePort, and LoadBalancer. Ignored if type is ExternalName. More info: https://kubernetes.io/docs/concepts/services-networking/service/
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub selector: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     /// Supports "ClientIP" and "None". Used to maintain session affinity. Enable client IP based session affinity. Must be ClientIP or None. Defaults to None. More info: https://kubernetes.io/docs/concepts/services-networking/service/#virtual-ips-and-service-proxies
-    #[serde(
-        rename = "sessionAffinity",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub session_affinity: Option<::kubegen_runtime::Str>,
     /// sessionAffinityConfig contains the configurations of session affinity.
-    #[serde(
-        rename = "sessionAffinityConfig",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub session_affinity_config: Option<crate::core_v1::SessionAffinityConfig>,
     /// TrafficDistribution offers a way to express preferences for how traffic is distributed to Service endpoints. Implementations can use this field as a hint, but are not required to guarantee strict adherence. If the field is not set, the implementation will apply its default routing strategy. If set to "PreferClose", implementations should prioritize endpoints that are in the same zone.
-    #[serde(
-        rename = "trafficDistribution",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub traffic_distribution: Option<::kubegen_runtime::Str>,
     /// type determines how the Service is exposed. Defaults to ClusterIP. Valid options are ExternalName, ClusterIP, NodePort, and LoadBalancer. "ClusterIP" allocates a cluster-internal IP address for load-balancing to endpoints. Endpoints are determined by the selector or if that is not specified, by manual construction of an Endpoints object or EndpointSlice objects. If clusterIP is "None", no virtual IP is allocated and the endpoints are published as a set of endpoints rather than a virtual IP. "NodePort" builds on ClusterIP and allocates a port on every node which routes to the same endpoints as the clusterIP. "LoadBalancer" builds on NodePort and creates an external load-balancer (if supported in the current cloud) which routes to the same endpoints as the clusterIP. "ExternalName" aliases this service to the specified externalName. Several other fields do not apply to ExternalName services. More info: https://kubernetes.io/docs/concepts/services-networking/service/#publishing-services-service-types
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for ServiceSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ServiceSpec",
+                encode::count(
+                    0,
+                    &[
+                        self.allocate_load_balancer_node_ports.is_some(),
+                        self.cluster_ip.is_some(),
+                        self.cluster_ips.is_some(),
+                        self.external_ips.is_some(),
+                        self.external_name.is_some(),
+                        self.external_traffic_policy.is_some(),
+                        self.health_check_node_port.is_some(),
+                        self.internal_traffic_policy.is_some(),
+                        self.ip_families.is_some(),
+                        self.ip_family_policy.is_some(),
+                        self.load_balancer_class.is_some(),
+                        self.load_balancer_ip.is_some(),
+                        self.load_balancer_source_ranges.is_some(),
+                        self.ports.is_some(),
+                        self.publish_not_ready_addresses.is_some(),
+                        self.selector.is_some(),
+                        self.session_affinity.is_some(),
+                        self.session_affinity_config.is_some(),
+                        self.traffic_distribution.is_some(),
+                        self.type_.is_some(),
+                    ],
+                ),
+            )
+            .optional(
+                "allocateLoadBalancerNodePorts",
+                &self.allocate_load_balancer_node_ports,
+            )
+            .optional("clusterIP", &self.cluster_ip)
+            .optional("clusterIPs", &self.cluster_ips)
+            .optional("externalIPs", &self.external_ips)
+            .optional("externalName", &self.external_name)
+            .optional("externalTrafficPolicy", &self.external_traffic_policy)
+            .optional("healthCheckNodePort", &self.health_check_node_port)
+            .optional("internalTrafficPolicy", &self.internal_traffic_policy)
+            .optional("ipFamilies", &self.ip_families)
+            .optional("ipFamilyPolicy", &self.ip_family_policy)
+            .optional("loadBalancerClass", &self.load_balancer_class)
+            .optional("loadBalancerIP", &self.load_balancer_ip)
+            .optional("loadBalancerSourceRanges", &self.load_balancer_source_ranges)
+            .optional("ports", &self.ports)
+            .optional("publishNotReadyAddresses", &self.publish_not_ready_addresses)
+            .optional("selector", &self.selector)
+            .optional("sessionAffinity", &self.session_affinity)
+            .optional("sessionAffinityConfig", &self.session_affinity_config)
+            .optional("trafficDistribution", &self.traffic_distribution)
+            .optional("type", &self.type_)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ServiceSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceSpec {
+    const EXPECTING: &'static str = "struct ServiceSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "allocateLoadBalancerNodePorts" => ::std::option::Option::Some(0),
+            "clusterIP" => ::std::option::Option::Some(1),
+            "clusterIPs" => ::std::option::Option::Some(2),
+            "externalIPs" => ::std::option::Option::Some(3),
+            "externalName" => ::std::option::Option::Some(4),
+            "externalTrafficPolicy" => ::std::option::Option::Some(5),
+            "healthCheckNodePort" => ::std::option::Option::Some(6),
+            "internalTrafficPolicy" => ::std::option::Option::Some(7),
+            "ipFamilies" => ::std::option::Option::Some(8),
+            "ipFamilyPolicy" => ::std::option::Option::Some(9),
+            "loadBalancerClass" => ::std::option::Option::Some(10),
+            "loadBalancerIP" => ::std::option::Option::Some(11),
+            "loadBalancerSourceRanges" => ::std::option::Option::Some(12),
+            "ports" => ::std::option::Option::Some(13),
+            "publishNotReadyAddresses" => ::std::option::Option::Some(14),
+            "selector" => ::std::option::Option::Some(15),
+            "sessionAffinity" => ::std::option::Option::Some(16),
+            "sessionAffinityConfig" => ::std::option::Option::Some(17),
+            "trafficDistribution" => ::std::option::Option::Some(18),
+            "type" => ::std::option::Option::Some(19),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.allocate_load_balancer_node_ports),
+            1 => decode::optional(map, &mut self.cluster_ip),
+            2 => decode::optional_vec(map, &mut self.cluster_ips),
+            3 => decode::optional_vec(map, &mut self.external_ips),
+            4 => decode::optional(map, &mut self.external_name),
+            5 => decode::optional(map, &mut self.external_traffic_policy),
+            6 => decode::optional(map, &mut self.health_check_node_port),
+            7 => decode::optional(map, &mut self.internal_traffic_policy),
+            8 => decode::optional_vec(map, &mut self.ip_families),
+            9 => decode::optional(map, &mut self.ip_family_policy),
+            10 => decode::optional(map, &mut self.load_balancer_class),
+            11 => decode::optional(map, &mut self.load_balancer_ip),
+            12 => decode::optional_vec(map, &mut self.load_balancer_source_ranges),
+            13 => decode::optional_vec(map, &mut self.ports),
+            14 => decode::optional(map, &mut self.publish_not_ready_addresses),
+            15 => decode::optional(map, &mut self.selector),
+            16 => decode::optional(map, &mut self.session_affinity),
+            17 => decode::optional(map, &mut self.session_affinity_config),
+            18 => decode::optional(map, &mut self.traffic_distribution),
+            19 => decode::optional(map, &mut self.type_),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,20 +3,59 @@
 /// ServiceStatus represents the current status of a service.
 ///
 /// From the definition `io.k8s.api.core.v1.ServiceStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceStatus {
     /// Current service state
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub conditions: Option<Vec<crate::meta_v1::Condition>>,
     /// LoadBalancer contains the current status of the load-balancer, if one is present.
-    #[serde(
-        rename = "loadBalancer",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub load_balancer: Option<crate::core_v1::LoadBalancerStatus>,
+}
+impl ::serde::Serialize for ServiceStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ServiceStatus",
+                encode::count(
+                    0,
+                    &[self.conditions.is_some(), self.load_balancer.is_some()],
+                ),
+            )
+            .optional("conditions", &self.conditions)
+            .optional("loadBalancer", &self.load_balancer)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ServiceStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceStatus {
+    const EXPECTING: &'static str = "struct ServiceStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "conditions" => ::std::option::Option::Some(0),
+            "loadBalancer" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.conditions),
+            1 => decode::optional(map, &mut self.load_balancer),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,13 +3,51 @@
 /// SessionAffinityConfig represents the configurations of session affinity.
 ///
 /// From the definition `io.k8s.api.core.v1.SessionAffinityConfig`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SessionAffinityConfig {
     /// clientIP contains the configurations of Client IP based session affinity.
-    #[serde(
-        rename = "clientIP",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub client_ip: Option<crate::core_v1::ClientIPConfig>,
+}
+impl ::serde::Serialize for SessionAffinityConfig {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "SessionAffinityConfig",
+                encode::count(0, &[self.client_ip.is_some()]),
+            )
+            .optional("clientIP", &self.client_ip)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SessionAffinityConfig {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for SessionAffinityConfig {
+    const EXPECTING: &'static str = "struct SessionAffinityConfig";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "clientIP" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.client_ip),
+            _ => decode::skip(map),
+        }
+    }
 }

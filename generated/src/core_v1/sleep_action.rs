@@ -3,9 +3,47 @@
 /// SleepAction describes a "sleep" action.
 ///
 /// From the definition `io.k8s.api.core.v1.SleepAction`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SleepAction {
     /// Seconds is the number of seconds to sleep.
-    #[serde(default)]
     pub seconds: i64,
+}
+impl ::serde::Serialize for SleepAction {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(serializer, "SleepAction", encode::count(1, &[]))
+            .field("seconds", &self.seconds)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SleepAction {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for SleepAction {
+    const EXPECTING: &'static str = "struct SleepAction";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "seconds" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.seconds),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,41 +3,80 @@
 /// Represents a StorageOS persistent volume resource.
 ///
 /// From the definition `io.k8s.api.core.v1.StorageOSVolumeSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct StorageOSVolumeSource {
     /// fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified.
-    #[serde(
-        rename = "fsType",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub fs_type: Option<::kubegen_runtime::Str>,
     /// readOnly defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
-    #[serde(
-        rename = "readOnly",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub read_only: Option<bool>,
     /// secretRef specifies the secret to use for obtaining the StorageOS API credentials.  If not specified, default values will be attempted.
-    #[serde(
-        rename = "secretRef",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub secret_ref: Option<crate::core_v1::LocalObjectReference>,
     /// volumeName is the human-readable name of the StorageOS volume.  Volume names are only unique within a namespace.
-    #[serde(
-        rename = "volumeName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub volume_name: Option<::kubegen_runtime::Str>,
     /// volumeNamespace specifies the scope of the volume within StorageOS.  If no namespace is specified then the Pod's namespace will be used.  This allows the Kubernetes name scoping to be mirrored within StorageOS for tighter integration. Set VolumeName to any name to override the default behaviour. Set to "default" if you are not using namespaces within StorageOS. Namespaces that do not pre-exist within StorageOS will be created.
-    #[serde(
-        rename = "volumeNamespace",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub volume_namespace: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for StorageOSVolumeSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "StorageOSVolumeSource",
+                encode::count(
+                    0,
+                    &[
+                        self.fs_type.is_some(),
+                        self.read_only.is_some(),
+                        self.secret_ref.is_some(),
+                        self.volume_name.is_some(),
+                        self.volume_namespace.is_some(),
+                    ],
+                ),
+            )
+            .optional("fsType", &self.fs_type)
+            .optional("readOnly", &self.read_only)
+            .optional("secretRef", &self.secret_ref)
+            .optional("volumeName", &self.volume_name)
+            .optional("volumeNamespace", &self.volume_namespace)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for StorageOSVolumeSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for StorageOSVolumeSource {
+    const EXPECTING: &'static str = "struct StorageOSVolumeSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "fsType" => ::std::option::Option::Some(0),
+            "readOnly" => ::std::option::Option::Some(1),
+            "secretRef" => ::std::option::Option::Some(2),
+            "volumeName" => ::std::option::Option::Some(3),
+            "volumeNamespace" => ::std::option::Option::Some(4),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.fs_type),
+            1 => decode::optional(map, &mut self.read_only),
+            2 => decode::optional(map, &mut self.secret_ref),
+            3 => decode::optional(map, &mut self.volume_name),
+            4 => decode::optional(map, &mut self.volume_namespace),
+            _ => decode::skip(map),
+        }
+    }
 }

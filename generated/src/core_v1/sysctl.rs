@@ -3,12 +3,52 @@
 /// Sysctl defines a kernel parameter to be set
 ///
 /// From the definition `io.k8s.api.core.v1.Sysctl`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Sysctl {
     /// Name of a property to set
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
     /// Value of a property to set
-    #[serde(default)]
     pub value: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for Sysctl {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(serializer, "Sysctl", encode::count(2, &[]))
+            .field("name", &self.name)
+            .field("value", &self.value)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Sysctl {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for Sysctl {
+    const EXPECTING: &'static str = "struct Sysctl";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "name" => ::std::option::Option::Some(0),
+            "value" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.name),
+            1 => decode::required(map, &mut self.value),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,22 +3,66 @@
 /// The node this Taint is attached to has the "effect" on any pod that does not tolerate the Taint.
 ///
 /// From the definition `io.k8s.api.core.v1.Taint`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Taint {
     /// Required. The effect of the taint on pods that do not tolerate the taint. Valid effects are NoSchedule, PreferNoSchedule and NoExecute.
-    #[serde(default)]
     pub effect: ::kubegen_runtime::Str,
     /// Required. The taint key to be applied to a node.
-    #[serde(default)]
     pub key: ::kubegen_runtime::Str,
     /// TimeAdded represents the time at which the taint was added.
-    #[serde(
-        rename = "timeAdded",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub time_added: Option<::kubegen_runtime::Time>,
     /// The taint value corresponding to the taint key.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub value: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for Taint {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "Taint",
+                encode::count(2, &[self.time_added.is_some(), self.value.is_some()]),
+            )
+            .field("effect", &self.effect)
+            .field("key", &self.key)
+            .optional("timeAdded", &self.time_added)
+            .optional("value", &self.value)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Taint {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for Taint {
+    const EXPECTING: &'static str = "struct Taint";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "effect" => ::std::option::Option::Some(0),
+            "key" => ::std::option::Option::Some(1),
+            "timeAdded" => ::std::option::Option::Some(2),
+            "value" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.effect),
+            1 => decode::required(map, &mut self.key),
+            2 => decode::optional(map, &mut self.time_added),
+            3 => decode::optional(map, &mut self.value),
+            _ => decode::skip(map),
+        }
+    }
 }

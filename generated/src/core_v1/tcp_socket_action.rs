@@ -3,12 +3,56 @@
 /// TCPSocketAction describes an action based on opening a socket
 ///
 /// From the definition `io.k8s.api.core.v1.TCPSocketAction`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct TCPSocketAction {
     /// Optional: Host name to connect to, defaults to the pod IP.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub host: Option<::kubegen_runtime::Str>,
     /// Number or name of the port to access on the container. Number must be in the range 1 to 65535. Name must be an IANA_SVC_NAME.
-    #[serde(default)]
     pub port: ::kubegen_runtime::IntOrString,
+}
+impl ::serde::Serialize for TCPSocketAction {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "TCPSocketAction",
+                encode::count(1, &[self.host.is_some()]),
+            )
+            .optional("host", &self.host)
+            .field("port", &self.port)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for TCPSocketAction {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for TCPSocketAction {
+    const EXPECTING: &'static str = "struct TCPSocketAction";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "host" => ::std::option::Option::Some(0),
+            "port" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.host),
+            1 => decode::required(map, &mut self.port),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,12 +3,57 @@
 /// A topology selector requirement is a selector that matches given label. This is an alpha feature and may change in the future.
 ///
 /// From the definition `io.k8s.api.core.v1.TopologySelectorLabelRequirement`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct TopologySelectorLabelRequirement {
     /// The label key that the selector applies to.
-    #[serde(default)]
     pub key: ::kubegen_runtime::Str,
     /// An array of string values. One value must match the label to be selected. Each entry in Values is ORed.
-    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub values: Vec<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for TopologySelectorLabelRequirement {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "TopologySelectorLabelRequirement",
+                encode::count(2, &[]),
+            )
+            .field("key", &self.key)
+            .field("values", &self.values)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for TopologySelectorLabelRequirement {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for TopologySelectorLabelRequirement {
+    const EXPECTING: &'static str = "struct TopologySelectorLabelRequirement";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "key" => ::std::option::Option::Some(0),
+            "values" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.key),
+            1 => decode::required_vec(map, &mut self.values),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,16 +3,53 @@
 /// A topology selector term represents the result of label queries. A null or empty topology selector term matches no objects. The requirements of them are ANDed. It provides a subset of functionality as NodeSelectorTerm. This is an alpha feature and may change in the future.
 ///
 /// From the definition `io.k8s.api.core.v1.TopologySelectorTerm`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct TopologySelectorTerm {
     /// A list of topology selector requirements by labels.
-    #[serde(
-        rename = "matchLabelExpressions",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub match_label_expressions: Option<
         Vec<crate::core_v1::TopologySelectorLabelRequirement>,
     >,
+}
+impl ::serde::Serialize for TopologySelectorTerm {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "TopologySelectorTerm",
+                encode::count(0, &[self.match_label_expressions.is_some()]),
+            )
+            .optional("matchLabelExpressions", &self.match_label_expressions)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for TopologySelectorTerm {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for TopologySelectorTerm {
+    const EXPECTING: &'static str = "struct TopologySelectorTerm";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "matchLabelExpressions" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.match_label_expressions),
+            _ => decode::skip(map),
+        }
+    }
 }

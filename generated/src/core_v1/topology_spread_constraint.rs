@@ -3,62 +3,106 @@
 /// TopologySpreadConstraint specifies how to spread matching pods among the given topology.
 ///
 /// From the definition `io.k8s.api.core.v1.TopologySpreadConstraint`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct TopologySpreadConstraint {
     /// LabelSelector is used to find matching pods. Pods that match this label selector are counted to determine the number of pods in their corresponding topology domain.
-    #[serde(
-        rename = "labelSelector",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub label_selector: Option<Box<crate::meta_v1::LabelSelector>>,
     /// MatchLabelKeys is a set of pod label keys to select the pods over which spreading will be calculated. The keys are used to lookup values from the incoming pod labels, those key-value labels are ANDed with labelSelector to select the group of existing pods over which spreading will be calculated for the incoming pod. The same key is forbidden to exist in both MatchLabelKeys and LabelSelector. MatchLabelKeys cannot be set when LabelSelector isn't set. Keys that don't exist in the incoming pod labels will be ignored. A null or empty list means only match against labelSelector.
     ///
     /// This is a beta field and requires the MatchLabelKeysInPodTopologySpread feature gate to be enabled (enabled by default).
-    #[serde(
-        rename = "matchLabelKeys",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub match_label_keys: Option<Vec<::kubegen_runtime::Str>>,
     /// MaxSkew describes the degree to which pods may be unevenly distributed. When `whenUnsatisfiable=DoNotSchedule`, it is the maximum permitted difference between the number of matching pods in the target topology and the global minimum. The global minimum is the minimum number of matching pods in an eligible domain or zero if the number of eligible domains is less than MinDomains. For example, in a 3-zone cluster, MaxSkew is set to 1, and pods with the same labelSelector spread as 2/2/1: In this case, the global minimum is 1. | zone1 | zone2 | zone3 | |  P P  |  P P  |   P   | - if MaxSkew is 1, incoming pod can only be scheduled to zone3 to become 2/2/2; scheduling it onto zone1(zone2) would make the ActualSkew(3-1) on zone1(zone2) violate MaxSkew(1). - if MaxSkew is 2, incoming pod can be scheduled onto any zone. When `whenUnsatisfiable=ScheduleAnyway`, it is used to give higher precedence to topologies that satisfy it. It's a required field. Default value is 1 and 0 is not allowed.
-    #[serde(rename = "maxSkew", default)]
     pub max_skew: i32,
     /// MinDomains indicates a minimum number of eligible domains. When the number of eligible domains with matching topology keys is less than minDomains, Pod Topology Spread treats "global minimum" as 0, and then the calculation of Skew is performed. And when the number of eligible domains with matching topology keys equals or greater than minDomains, this value has no effect on scheduling. As a result, when the number of eligible domains is less than minDomains, scheduler won't schedule more than maxSkew Pods to those domains. If value is nil, the constraint behaves as if MinDomains is equal to 1. Valid values are integers greater than 0. When value is not nil, WhenUnsatisfiable must be DoNotSchedule.
     ///
     /// For example, in a 3-zone cluster, MaxSkew is set to 2, MinDomains is set to 5 and pods with the same labelSelector spread as 2/2/2: | zone1 | zone2 | zone3 | |  P P  |  P P  |  P P  | The number of domains is less than 5(MinDomains), so "global minimum" is treated as 0. In this situation, new pod with the same labelSelector cannot be scheduled, because computed skew will be 3(3 - 0) if new Pod is scheduled to any of the three zones, it will violate MaxSkew.
-    #[serde(
-        rename = "minDomains",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub min_domains: Option<i32>,
     /// NodeAffinityPolicy indicates how we will treat Pod's nodeAffinity/nodeSelector when calculating pod topology spread skew. Options are: - Honor: only nodes matching nodeAffinity/nodeSelector are included in the calculations. - Ignore: nodeAffinity/nodeSelector are ignored. All nodes are included in the calculations.
     ///
     /// If this value is nil, the behavior is equivalent to the Honor policy.
-    #[serde(
-        rename = "nodeAffinityPolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub node_affinity_policy: Option<::kubegen_runtime::Str>,
     /// NodeTaintsPolicy indicates how we will treat node taints when calculating pod topology spread skew. Options are: - Honor: nodes without taints, along with tainted nodes for which the incoming pod has a toleration, are included. - Ignore: node taints are ignored. All nodes are included.
     ///
     /// If this value is nil, the behavior is equivalent to the Ignore policy.
-    #[serde(
-        rename = "nodeTaintsPolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub node_taints_policy: Option<::kubegen_runtime::Str>,
     /// TopologyKey is the key of node labels. Nodes that have a label with this key and identical values are considered to be in the same topology. We consider each <key, value> as a "bucket", and try to put balanced number of pods into each bucket. We define a domain as a particular instance of a topology. Also, we define an eligible domain as a domain whose nodes meet the requirements of nodeAffinityPolicy and nodeTaintsPolicy. e.g. If TopologyKey is "kubernetes.io/hostname", each Node is a domain of that topology. And, if TopologyKey is "topology.kubernetes.io/zone", each zone is a domain of that topology. It's a required field.
-    #[serde(rename = "topologyKey", default)]
     pub topology_key: ::kubegen_runtime::Str,
     /// WhenUnsatisfiable indicates how to deal with a pod if it doesn't satisfy the spread constraint. - DoNotSchedule (default) tells the scheduler not to schedule it. - ScheduleAnyway tells the scheduler to schedule the pod in any location,
     ///   but giving higher precedence to topologies that would help reduce the
     ///   skew.
     /// A constraint is considered "Unsatisfiable" for an incoming pod if and only if every possible node assignment for that pod would violate "MaxSkew" on some topology. For example, in a 3-zone cluster, MaxSkew is set to 1, and pods with the same labelSelector spread as 3/1/1: | zone1 | zone2 | zone3 | | P P P |   P   |   P   | If WhenUnsatisfiable is set to DoNotSchedule, incoming pod can only be scheduled to zone2(zone3) to become 3/2/1(3/1/2) as ActualSkew(2-1) on zone2(zone3) satisfies MaxSkew(1). In other words, the cluster can still be imbalanced, but scheduler won't make it *more* imbalanced. It's a required field.
-    #[serde(rename = "whenUnsatisfiable", default)]
     pub when_unsatisfiable: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for TopologySpreadConstraint {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "TopologySpreadConstraint",
+                encode::count(
+                    3,
+                    &[
+                        self.label_selector.is_some(),
+                        self.match_label_keys.is_some(),
+                        self.min_domains.is_some(),
+                        self.node_affinity_policy.is_some(),
+                        self.node_taints_policy.is_some(),
+                    ],
+                ),
+            )
+            .optional("labelSelector", &self.label_selector)
+            .optional("matchLabelKeys", &self.match_label_keys)
+            .field("maxSkew", &self.max_skew)
+            .optional("minDomains", &self.min_domains)
+            .optional("nodeAffinityPolicy", &self.node_affinity_policy)
+            .optional("nodeTaintsPolicy", &self.node_taints_policy)
+            .field("topologyKey", &self.topology_key)
+            .field("whenUnsatisfiable", &self.when_unsatisfiable)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for TopologySpreadConstraint {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for TopologySpreadConstraint {
+    const EXPECTING: &'static str = "struct TopologySpreadConstraint";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "labelSelector" => ::std::option::Option::Some(0),
+            "matchLabelKeys" => ::std::option::Option::Some(1),
+            "maxSkew" => ::std::option::Option::Some(2),
+            "minDomains" => ::std::option::Option::Some(3),
+            "nodeAffinityPolicy" => ::std::option::Option::Some(4),
+            "nodeTaintsPolicy" => ::std::option::Option::Some(5),
+            "topologyKey" => ::std::option::Option::Some(6),
+            "whenUnsatisfiable" => ::std::option::Option::Some(7),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.label_selector),
+            1 => decode::optional_vec(map, &mut self.match_label_keys),
+            2 => decode::required(map, &mut self.max_skew),
+            3 => decode::optional(map, &mut self.min_domains),
+            4 => decode::optional(map, &mut self.node_affinity_policy),
+            5 => decode::optional(map, &mut self.node_taints_policy),
+            6 => decode::required(map, &mut self.topology_key),
+            7 => decode::required(map, &mut self.when_unsatisfiable),
+            _ => decode::skip(map),
+        }
+    }
 }

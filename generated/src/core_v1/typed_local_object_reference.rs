@@ -3,19 +3,61 @@
 /// TypedLocalObjectReference contains enough information to let you locate the typed referenced object inside the same namespace.
 ///
 /// From the definition `io.k8s.api.core.v1.TypedLocalObjectReference`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct TypedLocalObjectReference {
     /// APIGroup is the group for the resource being referenced. If APIGroup is not specified, the specified Kind must be in the core API group. For any other third-party types, APIGroup is required.
-    #[serde(
-        rename = "apiGroup",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub api_group: Option<::kubegen_runtime::Str>,
     /// Kind is the type of resource being referenced
-    #[serde(default)]
     pub kind: ::kubegen_runtime::Str,
     /// Name is the name of resource being referenced
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for TypedLocalObjectReference {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "TypedLocalObjectReference",
+                encode::count(2, &[self.api_group.is_some()]),
+            )
+            .optional("apiGroup", &self.api_group)
+            .field("kind", &self.kind)
+            .field("name", &self.name)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for TypedLocalObjectReference {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for TypedLocalObjectReference {
+    const EXPECTING: &'static str = "struct TypedLocalObjectReference";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "apiGroup" => ::std::option::Option::Some(0),
+            "kind" => ::std::option::Option::Some(1),
+            "name" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.api_group),
+            1 => decode::required(map, &mut self.kind),
+            2 => decode::required(map, &mut self.name),
+            _ => decode::skip(map),
+        }
+    }
 }

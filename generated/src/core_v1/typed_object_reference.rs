@@ -3,22 +3,66 @@
 /// TypedObjectReference contains enough information to let you locate the typed referenced object
 ///
 /// From the definition `io.k8s.api.core.v1.TypedObjectReference`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct TypedObjectReference {
     /// APIGroup is the group for the resource being referenced. If APIGroup is not specified, the specified Kind must be in the core API group. For any other third-party types, APIGroup is required.
-    #[serde(
-        rename = "apiGroup",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub api_group: Option<::kubegen_runtime::Str>,
     /// Kind is the type of resource being referenced
-    #[serde(default)]
     pub kind: ::kubegen_runtime::Str,
     /// Name is the name of resource being referenced
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
     /// Namespace is the namespace of resource being referenced Note that when a namespace is specified, a gateway.networking.k8s.io/ReferenceGrant object is required in the referent namespace to allow that namespace's owner to accept the reference. See the ReferenceGrant documentation for details. (Alpha) This field requires the CrossNamespaceVolumeDataSource feature gate to be enabled.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub namespace: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for TypedObjectReference {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "TypedObjectReference",
+                encode::count(2, &[self.api_group.is_some(), self.namespace.is_some()]),
+            )
+            .optional("apiGroup", &self.api_group)
+            .field("kind", &self.kind)
+            .field("name", &self.name)
+            .optional("namespace", &self.namespace)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for TypedObjectReference {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for TypedObjectReference {
+    const EXPECTING: &'static str = "struct TypedObjectReference";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "apiGroup" => ::std::option::Option::Some(0),
+            "kind" => ::std::option::Option::Some(1),
+            "name" => ::std::option::Option::Some(2),
+            "namespace" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.api_group),
+            1 => decode::required(map, &mut self.kind),
+            2 => decode::required(map, &mut self.name),
+            3 => decode::optional(map, &mut self.namespace),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,60 +3,27 @@
 /// Volume represents a named volume in a pod that may be accessed by any container in the pod.
 ///
 /// From the definition `io.k8s.api.core.v1.Volume`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Volume {
     /// awsElasticBlockStore represents an AWS Disk resource that is attached to a kubelet's host machine and then exposed to the pod. Deprecated: AWSElasticBlockStore is deprecated. All operations for the in-tree awsElasticBlockStore type are redirected to the ebs.csi.aws.com CSI driver. More info: https://kubernetes.io/docs/concepts/storage/volumes#awselasticblockstore
-    #[serde(
-        rename = "awsElasticBlockStore",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub aws_elastic_block_store: Option<
         Box<crate::core_v1::AWSElasticBlockStoreVolumeSource>,
     >,
     /// azureDisk represents an Azure Data Disk mount on the host and bind mount to the pod. Deprecated: AzureDisk is deprecated. All operations for the in-tree azureDisk type are redirected to the disk.csi.azure.com CSI driver.
-    #[serde(
-        rename = "azureDisk",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub azure_disk: Option<Box<crate::core_v1::AzureDiskVolumeSource>>,
     /// azureFile represents an Azure File Service mount on the host and bind mount to the pod. Deprecated: AzureFile is deprecated. All operations for the in-tree azureFile type are redirected to the file.csi.azure.com CSI driver.
-    #[serde(
-        rename = "azureFile",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub azure_file: Option<Box<crate::core_v1::AzureFileVolumeSource>>,
     /// cephFS represents a Ceph FS mount on the host that shares a pod's lifetime. Deprecated: CephFS is deprecated and the in-tree cephfs type is no longer supported.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub cephfs: Option<Box<crate::core_v1::CephFSVolumeSource>>,
     /// cinder represents a cinder volume attached and mounted on kubelets host machine. Deprecated: Cinder is deprecated. All operations for the in-tree cinder type are redirected to the cinder.csi.openstack.org CSI driver. More info: https://examples.k8s.io/mysql-cinder-pd/README.md
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub cinder: Option<Box<crate::core_v1::CinderVolumeSource>>,
     /// configMap represents a configMap that should populate this volume
-    #[serde(
-        rename = "configMap",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub config_map: Option<Box<crate::core_v1::ConfigMapVolumeSource>>,
     /// csi (Container Storage Interface) represents ephemeral storage that is handled by certain external CSI drivers.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub csi: Option<Box<crate::core_v1::CSIVolumeSource>>,
     /// downwardAPI represents downward API about the pod that should populate this volume
-    #[serde(
-        rename = "downwardAPI",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub downward_api: Option<crate::core_v1::DownwardAPIVolumeSource>,
     /// emptyDir represents a temporary directory that shares a pod's lifetime. More info: https://kubernetes.io/docs/concepts/storage/volumes#emptydir
-    #[serde(
-        rename = "emptyDir",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub empty_dir: Option<Box<crate::core_v1::EmptyDirVolumeSource>>,
     /// ephemeral represents a volume that is handled by a cluster storage driver. The volume's lifecycle is tied to the pod that defines it - it will be created before the pod starts, and deleted when the pod is removed.
     ///
@@ -72,113 +39,222 @@ pub struct Volume {
     /// Use CSI for light-weight local ephemeral volumes if the CSI driver is meant to be used that way - see the documentation of the driver for more information.
     ///
     /// A pod can use both types of ephemeral volumes and persistent volumes at the same time.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub ephemeral: Option<Box<crate::core_v1::EphemeralVolumeSource>>,
     /// fc represents a Fibre Channel resource that is attached to a kubelet's host machine and then exposed to the pod.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub fc: Option<Box<crate::core_v1::FCVolumeSource>>,
     /// flexVolume represents a generic volume resource that is provisioned/attached using an exec based plugin. Deprecated: FlexVolume is deprecated. Consider using a CSIDriver instead.
-    #[serde(
-        rename = "flexVolume",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub flex_volume: Option<Box<crate::core_v1::FlexVolumeSource>>,
     /// flocker represents a Flocker volume attached to a kubelet's host machine. This depends on the Flocker control service being running. Deprecated: Flocker is deprecated and the in-tree flocker type is no longer supported.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub flocker: Option<Box<crate::core_v1::FlockerVolumeSource>>,
     /// gcePersistentDisk represents a GCE Disk resource that is attached to a kubelet's host machine and then exposed to the pod. Deprecated: GCEPersistentDisk is deprecated. All operations for the in-tree gcePersistentDisk type are redirected to the pd.csi.storage.gke.io CSI driver. More info: https://kubernetes.io/docs/concepts/storage/volumes#gcepersistentdisk
-    #[serde(
-        rename = "gcePersistentDisk",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub gce_persistent_disk: Option<Box<crate::core_v1::GCEPersistentDiskVolumeSource>>,
     /// gitRepo represents a git repository at a particular revision. Deprecated: GitRepo is deprecated. To provision a container with a git repo, mount an EmptyDir into an InitContainer that clones the repo using git, then mount the EmptyDir into the Pod's container.
-    #[serde(
-        rename = "gitRepo",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub git_repo: Option<Box<crate::core_v1::GitRepoVolumeSource>>,
     /// glusterfs represents a Glusterfs mount on the host that shares a pod's lifetime. Deprecated: Glusterfs is deprecated and the in-tree glusterfs type is no longer supported.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub glusterfs: Option<Box<crate::core_v1::GlusterfsVolumeSource>>,
     /// hostPath represents a pre-existing file or directory on the host machine that is directly exposed to the container. This is generally used for system agents or other privileged things that are allowed to see the host machine. Most containers will NOT need this. More info: https://kubernetes.io/docs/concepts/storage/volumes#hostpath
-    #[serde(
-        rename = "hostPath",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub host_path: Option<Box<crate::core_v1::HostPathVolumeSource>>,
     /// image represents an OCI object (a container image or artifact) pulled and mounted on the kubelet's host machine. The volume is resolved at pod startup depending on which PullPolicy value is provided:
     ///
     /// - Always: the kubelet always attempts to pull the reference. Container creation will fail If the pull fails. - Never: the kubelet never pulls the reference and only uses a local image or artifact. Container creation will fail if the reference isn't present. - IfNotPresent: the kubelet pulls if the reference isn't already present on disk. Container creation will fail if the reference isn't present and the pull fails.
     ///
     /// The volume gets re-resolved if the pod gets deleted and recreated, which means that new remote content will become available on pod recreation. A failure to resolve or pull the image during pod startup will block containers from starting and may add significant latency. Failures will be retried using normal volume backoff and will be reported on the pod reason and message. The types of objects that may be mounted by this volume are defined by the container runtime implementation on a host machine and at minimum must include all valid types supported by the container image field. The OCI object gets mounted in a single directory (spec.containers[*].volumeMounts.mountPath) by merging the manifest layers in the same way as for container images. The volume will be mounted read-only (ro) and non-executable files (noexec). Sub path mounts for containers are not supported (spec.containers[*].volumeMounts.subpath) before 1.33. The field spec.securityContext.fsGroupChangePolicy has no effect on this volume type.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub image: Option<Box<crate::core_v1::ImageVolumeSource>>,
     /// iscsi represents an ISCSI Disk resource that is attached to a kubelet's host machine and then exposed to the pod. More info: https://kubernetes.io/docs/concepts/storage/volumes/#iscsi
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub iscsi: Option<Box<crate::core_v1::ISCSIVolumeSource>>,
     /// name of the volume. Must be a DNS_LABEL and unique within the pod. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
     /// nfs represents an NFS mount on the host that shares a pod's lifetime More info: https://kubernetes.io/docs/concepts/storage/volumes#nfs
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub nfs: Option<Box<crate::core_v1::NFSVolumeSource>>,
     /// persistentVolumeClaimVolumeSource represents a reference to a PersistentVolumeClaim in the same namespace. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#persistentvolumeclaims
-    #[serde(
-        rename = "persistentVolumeClaim",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub persistent_volume_claim: Option<
         crate::core_v1::PersistentVolumeClaimVolumeSource,
     >,
     /// photonPersistentDisk represents a PhotonController persistent disk attached and mounted on kubelets host machine. Deprecated: PhotonPersistentDisk is deprecated and the in-tree photonPersistentDisk type is no longer supported.
-    #[serde(
-        rename = "photonPersistentDisk",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub photon_persistent_disk: Option<
         Box<crate::core_v1::PhotonPersistentDiskVolumeSource>,
     >,
     /// portworxVolume represents a portworx volume attached and mounted on kubelets host machine. Deprecated: PortworxVolume is deprecated. All operations for the in-tree portworxVolume type are redirected to the pxd.portworx.com CSI driver when the CSIMigrationPortworx feature-gate is on.
-    #[serde(
-        rename = "portworxVolume",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub portworx_volume: Option<Box<crate::core_v1::PortworxVolumeSource>>,
     /// projected items for all in one resources secrets, configmaps, and downward API
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub projected: Option<crate::core_v1::ProjectedVolumeSource>,
     /// quobyte represents a Quobyte mount on the host that shares a pod's lifetime. Deprecated: Quobyte is deprecated and the in-tree quobyte type is no longer supported.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub quobyte: Option<Box<crate::core_v1::QuobyteVolumeSource>>,
     /// rbd represents a Rados Block Device mount on the host that shares a pod's lifetime. Deprecated: RBD is deprecated and the in-tree rbd type is no longer supported.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub rbd: Option<Box<crate::core_v1::RBDVolumeSource>>,
     /// scaleIO represents a ScaleIO persistent volume attached and mounted on Kubernetes nodes. Deprecated: ScaleIO is deprecated and the in-tree scaleIO type is no longer supported.
-    #[serde(
-        rename = "scaleIO",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub scale_io: Option<Box<crate::core_v1::ScaleIOVolumeSource>>,
     /// secret represents a secret that should populate this volume. More info: https://kubernetes.io/docs/concepts/storage/volumes#secret
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub secret: Option<Box<crate::core_v1::SecretVolumeSource>>,
     /// storageOS represents a StorageOS volume attached and mounted on Kubernetes nodes. Deprecated: StorageOS is deprecated and the in-tree storageos type is no longer supported.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub storageos: Option<Box<crate::core_v1::StorageOSVolumeSource>>,
     /// vsphereVolume represents a vSphere volume attached and mounted on kubelets host machine. Deprecated: VsphereVolume is deprecated. All operations for the in-tree vsphereVolume type are redirected to the csi.vsphere.vmware.com CSI driver.
-    #[serde(
-        rename = "vsphereVolume",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub vsphere_volume: Option<Box<crate::core_v1::VsphereVirtualDiskVolumeSource>>,
+}
+impl ::serde::Serialize for Volume {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "Volume",
+                encode::count(
+                    1,
+                    &[
+                        self.aws_elastic_block_store.is_some(),
+                        self.azure_disk.is_some(),
+                        self.azure_file.is_some(),
+                        self.cephfs.is_some(),
+                        self.cinder.is_some(),
+                        self.config_map.is_some(),
+                        self.csi.is_some(),
+                        self.downward_api.is_some(),
+                        self.empty_dir.is_some(),
+                        self.ephemeral.is_some(),
+                        self.fc.is_some(),
+                        self.flex_volume.is_some(),
+                        self.flocker.is_some(),
+                        self.gce_persistent_disk.is_some(),
+                        self.git_repo.is_some(),
+                        self.glusterfs.is_some(),
+                        self.host_path.is_some(),
+                        self.image.is_some(),
+                        self.iscsi.is_some(),
+                        self.nfs.is_some(),
+                        self.persistent_volume_claim.is_some(),
+                        self.photon_persistent_disk.is_some(),
+                        self.portworx_volume.is_some(),
+                        self.projected.is_some(),
+                        self.quobyte.is_some(),
+                        self.rbd.is_some(),
+                        self.scale_io.is_some(),
+                        self.secret.is_some(),
+                        self.storageos.is_some(),
+                        self.vsphere_volume.is_some(),
+                    ],
+                ),
+            )
+            .optional("awsElasticBlockStore", &self.aws_elastic_block_store)
+            .optional("azureDisk", &self.azure_disk)
+            .optional("azureFile", &self.azure_file)
+            .optional("cephfs", &self.cephfs)
+            .optional("cinder", &self.cinder)
+            .optional("configMap", &self.config_map)
+            .optional("csi", &self.csi)
+            .optional("downwardAPI", &self.downward_api)
+            .optional("emptyDir", &self.empty_dir)
+            .optional("ephemeral", &self.ephemeral)
+            .optional("fc", &self.fc)
+            .optional("flexVolume", &self.flex_volume)
+            .optional("flocker", &self.flocker)
+            .optional("gcePersistentDisk", &self.gce_persistent_disk)
+            .optional("gitRepo", &self.git_repo)
+            .optional("glusterfs", &self.glusterfs)
+            .optional("hostPath", &self.host_path)
+            .optional("image", &self.image)
+            .optional("iscsi", &self.iscsi)
+            .field("name", &self.name)
+            .optional("nfs", &self.nfs)
+            .optional("persistentVolumeClaim", &self.persistent_volume_claim)
+            .optional("photonPersistentDisk", &self.photon_persistent_disk)
+            .optional("portworxVolume", &self.portworx_volume)
+            .optional("projected", &self.projected)
+            .optional("quobyte", &self.quobyte)
+            .optional("rbd", &self.rbd)
+            .optional("scaleIO", &self.scale_io)
+            .optional("secret", &self.secret)
+            .optional("storageos", &self.storageos)
+            .optional("vsphereVolume", &self.vsphere_volume)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Volume {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for Volume {
+    const EXPECTING: &'static str = "struct Volume";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "awsElasticBlockStore" => ::std::option::Option::Some(0),
+            "azureDisk" => ::std::option::Option::Some(1),
+            "azureFile" => ::std::option::Option::Some(2),
+            "cephfs" => ::std::option::Option::Some(3),
+            "cinder" => ::std::option::Option::Some(4),
+            "configMap" => ::std::option::Option::Some(5),
+            "csi" => ::std::option::Option::Some(6),
+            "downwardAPI" => ::std::option::Option::Some(7),
+            "emptyDir" => ::std::option::Option::Some(8),
+            "ephemeral" => ::std::option::Option::Some(9),
+            "fc" => ::std::option::Option::Some(10),
+            "flexVolume" => ::std::option::Option::Some(11),
+            "flocker" => ::std::option::Option::Some(12),
+            "gcePersistentDisk" => ::std::option::Option::Some(13),
+            "gitRepo" => ::std::option::Option::Some(14),
+            "glusterfs" => ::std::option::Option::Some(15),
+            "hostPath" => ::std::option::Option::Some(16),
+            "image" => ::std::option::Option::Some(17),
+            "iscsi" => ::std::option::Option::Some(18),
+            "name" => ::std::option::Option::Some(19),
+            "nfs" => ::std::option::Option::Some(20),
+            "persistentVolumeClaim" => ::std::option::Option::Some(21),
+            "photonPersistentDisk" => ::std::option::Option::Some(22),
+            "portworxVolume" => ::std::option::Option::Some(23),
+            "projected" => ::std::option::Option::Some(24),
+            "quobyte" => ::std::option::Option::Some(25),
+            "rbd" => ::std::option::Option::Some(26),
+            "scaleIO" => ::std::option::Option::Some(27),
+            "secret" => ::std::option::Option::Some(28),
+            "storageos" => ::std::option::Option::Some(29),
+            "vsphereVolume" => ::std::option::Option::Some(30),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.aws_elastic_block_store),
+            1 => decode::optional(map, &mut self.azure_disk),
+            2 => decode::optional(map, &mut self.azure_file),
+            3 => decode::optional(map, &mut self.cephfs),
+            4 => decode::optional(map, &mut self.cinder),
+            5 => decode::optional(map, &mut self.config_map),
+            6 => decode::optional(map, &mut self.csi),
+            7 => decode::optional(map, &mut self.downward_api),
+            8 => decode::optional(map, &mut self.empty_dir),
+            9 => decode::optional(map, &mut self.ephemeral),
+            10 => decode::optional(map, &mut self.fc),
+            11 => decode::optional(map, &mut self.flex_volume),
+            12 => decode::optional(map, &mut self.flocker),
+            13 => decode::optional(map, &mut self.gce_persistent_disk),
+            14 => decode::optional(map, &mut self.git_repo),
+            15 => decode::optional(map, &mut self.glusterfs),
+            16 => decode::optional(map, &mut self.host_path),
+            17 => decode::optional(map, &mut self.image),
+            18 => decode::optional(map, &mut self.iscsi),
+            19 => decode::required(map, &mut self.name),
+            20 => decode::optional(map, &mut self.nfs),
+            21 => decode::optional(map, &mut self.persistent_volume_claim),
+            22 => decode::optional(map, &mut self.photon_persistent_disk),
+            23 => decode::optional(map, &mut self.portworx_volume),
+            24 => decode::optional(map, &mut self.projected),
+            25 => decode::optional(map, &mut self.quobyte),
+            26 => decode::optional(map, &mut self.rbd),
+            27 => decode::optional(map, &mut self.scale_io),
+            28 => decode::optional(map, &mut self.secret),
+            29 => decode::optional(map, &mut self.storageos),
+            30 => decode::optional(map, &mut self.vsphere_volume),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,12 +3,52 @@
 /// volumeDevice describes a mapping of a raw block device within a container.
 ///
 /// From the definition `io.k8s.api.core.v1.VolumeDevice`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct VolumeDevice {
     /// devicePath is the path inside of the container that the device will be mapped to.
-    #[serde(rename = "devicePath", default)]
     pub device_path: ::kubegen_runtime::Str,
     /// name must match the name of a persistentVolumeClaim in the pod
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for VolumeDevice {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(serializer, "VolumeDevice", encode::count(2, &[]))
+            .field("devicePath", &self.device_path)
+            .field("name", &self.name)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for VolumeDevice {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeDevice {
+    const EXPECTING: &'static str = "struct VolumeDevice";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "devicePath" => ::std::option::Option::Some(0),
+            "name" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.device_path),
+            1 => decode::required(map, &mut self.name),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,27 +3,15 @@
 /// VolumeMount describes a mounting of a Volume within a container.
 ///
 /// From the definition `io.k8s.api.core.v1.VolumeMount`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct VolumeMount {
     /// Path within the container at which the volume should be mounted.  Must not contain ':'.
-    #[serde(rename = "mountPath", default)]
     pub mount_path: ::kubegen_runtime::Str,
     /// mountPropagation determines how mounts are propagated from the host to container and the other way around. When not set, MountPropagationNone is used. This field is beta in 1.10. When RecursiveReadOnly is set to IfPossible or to Enabled, MountPropagation must be None or unspecified (which defaults to None).
-    #[serde(
-        rename = "mountPropagation",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub mount_propagation: Option<::kubegen_runtime::Str>,
     /// This must match the Name of a Volume.
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
     /// Mounted read-only if true, read-write otherwise (false or unspecified). Defaults to false.
-    #[serde(
-        rename = "readOnly",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub read_only: Option<bool>,
     /// RecursiveReadOnly specifies whether read-only mounts should be handled recursively.
     ///
@@ -34,24 +22,79 @@ pub struct VolumeMount {
     /// If this field is set to IfPossible or Enabled, MountPropagation must be set to None (or be unspecified, which defaults to None).
     ///
     /// If this field is not specified, it is treated as an equivalent of Disabled.
-    #[serde(
-        rename = "recursiveReadOnly",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub recursive_read_only: Option<::kubegen_runtime::Str>,
     /// Path within the volume from which the container's volume should be mounted. Defaults to "" (volume's root).
-    #[serde(
-        rename = "subPath",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub sub_path: Option<::kubegen_runtime::Str>,
     /// Expanded path within the volume from which the container's volume should be mounted. Behaves similarly to SubPath but environment variable references $(VAR_NAME) are expanded using the container's environment. Defaults to "" (volume's root). SubPathExpr and SubPath are mutually exclusive.
-    #[serde(
-        rename = "subPathExpr",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub sub_path_expr: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for VolumeMount {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "VolumeMount",
+                encode::count(
+                    2,
+                    &[
+                        self.mount_propagation.is_some(),
+                        self.read_only.is_some(),
+                        self.recursive_read_only.is_some(),
+                        self.sub_path.is_some(),
+                        self.sub_path_expr.is_some(),
+                    ],
+                ),
+            )
+            .field("mountPath", &self.mount_path)
+            .optional("mountPropagation", &self.mount_propagation)
+            .field("name", &self.name)
+            .optional("readOnly", &self.read_only)
+            .optional("recursiveReadOnly", &self.recursive_read_only)
+            .optional("subPath", &self.sub_path)
+            .optional("subPathExpr", &self.sub_path_expr)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for VolumeMount {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeMount {
+    const EXPECTING: &'static str = "struct VolumeMount";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "mountPath" => ::std::option::Option::Some(0),
+            "mountPropagation" => ::std::option::Option::Some(1),
+            "name" => ::std::option::Option::Some(2),
+            "readOnly" => ::std::option::Option::Some(3),
+            "recursiveReadOnly" => ::std::option::Option::Some(4),
+            "subPath" => ::std::option::Option::Some(5),
+            "subPathExpr" => ::std::option::Option::Some(6),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.mount_path),
+            1 => decode::optional(map, &mut self.mount_propagation),
+            2 => decode::required(map, &mut self.name),
+            3 => decode::optional(map, &mut self.read_only),
+            4 => decode::optional(map, &mut self.recursive_read_only),
+            5 => decode::optional(map, &mut self.sub_path),
+            6 => decode::optional(map, &mut self.sub_path_expr),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,26 +3,69 @@
 /// VolumeMountStatus shows status of volume mounts.
 ///
 /// From the definition `io.k8s.api.core.v1.VolumeMountStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct VolumeMountStatus {
     /// MountPath corresponds to the original VolumeMount.
-    #[serde(rename = "mountPath", default)]
     pub mount_path: ::kubegen_runtime::Str,
     /// Name corresponds to the name of the original VolumeMount.
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
     /// ReadOnly corresponds to the original VolumeMount.
-    #[serde(
-        rename = "readOnly",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub read_only: Option<bool>,
     /// RecursiveReadOnly must be set to Disabled, Enabled, or unspecified (for non-readonly mounts). An IfPossible value in the original VolumeMount must be translated to Disabled or Enabled, depending on the mount result.
-    #[serde(
-        rename = "recursiveReadOnly",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub recursive_read_only: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for VolumeMountStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "VolumeMountStatus",
+                encode::count(
+                    2,
+                    &[self.read_only.is_some(), self.recursive_read_only.is_some()],
+                ),
+            )
+            .field("mountPath", &self.mount_path)
+            .field("name", &self.name)
+            .optional("readOnly", &self.read_only)
+            .optional("recursiveReadOnly", &self.recursive_read_only)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for VolumeMountStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeMountStatus {
+    const EXPECTING: &'static str = "struct VolumeMountStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "mountPath" => ::std::option::Option::Some(0),
+            "name" => ::std::option::Option::Some(1),
+            "readOnly" => ::std::option::Option::Some(2),
+            "recursiveReadOnly" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.mount_path),
+            1 => decode::required(map, &mut self.name),
+            2 => decode::optional(map, &mut self.read_only),
+            3 => decode::optional(map, &mut self.recursive_read_only),
+            _ => decode::skip(map),
+        }
+    }
 }

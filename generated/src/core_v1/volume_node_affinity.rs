@@ -3,9 +3,51 @@
 /// VolumeNodeAffinity defines constraints that limit what nodes this volume can be accessed from.
 ///
 /// From the definition `io.k8s.api.core.v1.VolumeNodeAffinity`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct VolumeNodeAffinity {
     /// required specifies hard node constraints that must be met.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub required: Option<crate::core_v1::NodeSelector>,
+}
+impl ::serde::Serialize for VolumeNodeAffinity {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "VolumeNodeAffinity",
+                encode::count(0, &[self.required.is_some()]),
+            )
+            .optional("required", &self.required)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for VolumeNodeAffinity {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeNodeAffinity {
+    const EXPECTING: &'static str = "struct VolumeNodeAffinity";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "required" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.required),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,7 +3,7 @@
 /// Projection that may be projected along with other supported volume types. Exactly one of these fields must be set.
 ///
 /// From the definition `io.k8s.api.core.v1.VolumeProjection`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct VolumeProjection {
     /// ClusterTrustBundle allows a pod to access the `.spec.trustBundle` field of ClusterTrustBundle objects in an auto-updating file.
     ///
@@ -12,25 +12,10 @@ pub struct VolumeProjection {
     /// ClusterTrustBundle objects can either be selected by name, or by the combination of signer name and a label selector.
     ///
     /// Kubelet performs aggressive normalization of the PEM contents written into the pod filesystem.  Esoteric PEM features such as inter-block comments and block headers are stripped.  Certificates are deduplicated. The ordering of certificates within the file is arbitrary, and Kubelet may change the order over time.
-    #[serde(
-        rename = "clusterTrustBundle",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub cluster_trust_bundle: Option<Box<crate::core_v1::ClusterTrustBundleProjection>>,
     /// configMap information about the configMap data to project
-    #[serde(
-        rename = "configMap",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub config_map: Option<Box<crate::core_v1::ConfigMapProjection>>,
     /// downwardAPI information about the downwardAPI data to project
-    #[serde(
-        rename = "downwardAPI",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub downward_api: Option<crate::core_v1::DownwardAPIProjection>,
     /// Projects an auto-rotating credential bundle (private key and certificate chain) that the pod can use either as a TLS client or server.
     ///
@@ -45,22 +30,79 @@ pub struct VolumeProjection {
     /// Prefer using the credential bundle format, since your application code can read it atomically.  If you use keyPath and certificateChainPath, your application must make two separate file reads. If these coincide with a certificate rotation, it is possible that the private key and leaf certificate you read may not correspond to each other.  Your application will need to check for this condition, and re-read until they are consistent.
     ///
     /// The named signer controls chooses the format of the certificate it issues; consult the signer implementation's documentation to learn how to use the certificates it issues.
-    #[serde(
-        rename = "podCertificate",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub pod_certificate: Option<Box<crate::core_v1::PodCertificateProjection>>,
     /// secret information about the secret data to project
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub secret: Option<Box<crate::core_v1::SecretProjection>>,
     /// serviceAccountToken is information about the serviceAccountToken data to project
-    #[serde(
-        rename = "serviceAccountToken",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub service_account_token: Option<
         Box<crate::core_v1::ServiceAccountTokenProjection>,
     >,
+}
+impl ::serde::Serialize for VolumeProjection {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "VolumeProjection",
+                encode::count(
+                    0,
+                    &[
+                        self.cluster_trust_bundle.is_some(),
+                        self.config_map.is_some(),
+                        self.downward_api.is_some(),
+                        self.pod_certificate.is_some(),
+                        self.secret.is_some(),
+                        self.service_account_token.is_some(),
+                    ],
+                ),
+            )
+            .optional("clusterTrustBundle", &self.cluster_trust_bundle)
+            .optional("configMap", &self.config_map)
+            .optional("downwardAPI", &self.downward_api)
+            .optional("podCertificate", &self.pod_certificate)
+            .optional("secret", &self.secret)
+            .optional("serviceAccountToken", &self.service_account_token)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for VolumeProjection {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeProjection {
+    const EXPECTING: &'static str = "struct VolumeProjection";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "clusterTrustBundle" => ::std::option::Option::Some(0),
+            "configMap" => ::std::option::Option::Some(1),
+            "downwardAPI" => ::std::option::Option::Some(2),
+            "podCertificate" => ::std::option::Option::Some(3),
+            "secret" => ::std::option::Option::Some(4),
+            "serviceAccountToken" => ::std::option::Option::Some(5),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.cluster_trust_bundle),
+            1 => decode::optional(map, &mut self.config_map),
+            2 => decode::optional(map, &mut self.downward_api),
+            3 => decode::optional(map, &mut self.pod_certificate),
+            4 => decode::optional(map, &mut self.secret),
+            5 => decode::optional(map, &mut self.service_account_token),
+            _ => decode::skip(map),
+        }
+    }
 }

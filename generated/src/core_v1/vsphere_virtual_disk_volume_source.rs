@@ -3,30 +3,74 @@
 /// Represents a vSphere volume resource.
 ///
 /// From the definition `io.k8s.api.core.v1.VsphereVirtualDiskVolumeSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct VsphereVirtualDiskVolumeSource {
     /// fsType is filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified.
-    #[serde(
-        rename = "fsType",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub fs_type: Option<::kubegen_runtime::Str>,
     /// storagePolicyID is the storage Policy Based Management (SPBM) profile ID associated with the StoragePolicyName.
-    #[serde(
-        rename = "storagePolicyID",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub storage_policy_id: Option<::kubegen_runtime::Str>,
     /// storagePolicyName is the storage Policy Based Management (SPBM) profile name.
-    #[serde(
-        rename = "storagePolicyName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub storage_policy_name: Option<::kubegen_runtime::Str>,
     /// volumePath is the path that identifies vSphere volume vmdk
-    #[serde(rename = "volumePath", default)]
     pub volume_path: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for VsphereVirtualDiskVolumeSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "VsphereVirtualDiskVolumeSource",
+                encode::count(
+                    1,
+                    &[
+                        self.fs_type.is_some(),
+                        self.storage_policy_id.is_some(),
+                        self.storage_policy_name.is_some(),
+                    ],
+                ),
+            )
+            .optional("fsType", &self.fs_type)
+            .optional("storagePolicyID", &self.storage_policy_id)
+            .optional("storagePolicyName", &self.storage_policy_name)
+            .field("volumePath", &self.volume_path)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for VsphereVirtualDiskVolumeSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for VsphereVirtualDiskVolumeSource {
+    const EXPECTING: &'static str = "struct VsphereVirtualDiskVolumeSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "fsType" => ::std::option::Option::Some(0),
+            "storagePolicyID" => ::std::option::Option::Some(1),
+            "storagePolicyName" => ::std::option::Option::Some(2),
+            "volumePath" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.fs_type),
+            1 => decode::optional(map, &mut self.storage_policy_id),
+            2 => decode::optional(map, &mut self.storage_policy_name),
+            3 => decode::required(map, &mut self.volume_path),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,12 +3,56 @@
 /// The weights of all of the matched WeightedPodAffinityTerm fields are added per-node to find the most preferred node(s)
 ///
 /// From the definition `io.k8s.api.core.v1.WeightedPodAffinityTerm`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WeightedPodAffinityTerm {
     /// Required. A pod affinity term, associated with the corresponding weight.
-    #[serde(rename = "podAffinityTerm", default)]
     pub pod_affinity_term: crate::core_v1::PodAffinityTerm,
     /// weight associated with matching the corresponding podAffinityTerm, in the range 1-100.
-    #[serde(default)]
     pub weight: i32,
+}
+impl ::serde::Serialize for WeightedPodAffinityTerm {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "WeightedPodAffinityTerm",
+                encode::count(2, &[]),
+            )
+            .field("podAffinityTerm", &self.pod_affinity_term)
+            .field("weight", &self.weight)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for WeightedPodAffinityTerm {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for WeightedPodAffinityTerm {
+    const EXPECTING: &'static str = "struct WeightedPodAffinityTerm";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "podAffinityTerm" => ::std::option::Option::Some(0),
+            "weight" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.pod_affinity_term),
+            1 => decode::required(map, &mut self.weight),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,34 +3,75 @@
 /// WindowsSecurityContextOptions contain Windows-specific options and credentials.
 ///
 /// From the definition `io.k8s.api.core.v1.WindowsSecurityContextOptions`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WindowsSecurityContextOptions {
     /// GMSACredentialSpec is where the GMSA admission webhook (https://github.com/kubernetes-sigs/windows-gmsa) inlines the contents of the GMSA credential spec named by the GMSACredentialSpecName field.
-    #[serde(
-        rename = "gmsaCredentialSpec",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub gmsa_credential_spec: Option<::kubegen_runtime::Str>,
     /// GMSACredentialSpecName is the name of the GMSA credential spec to use.
-    #[serde(
-        rename = "gmsaCredentialSpecName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub gmsa_credential_spec_name: Option<::kubegen_runtime::Str>,
     /// HostProcess determines if a container should be run as a 'Host Process' container. All of a Pod's containers must have the same effective HostProcess value (it is not allowed to have a mix of HostProcess containers and non-HostProcess containers). In addition, if HostProcess is true then HostNetwork must also be set to true.
-    #[serde(
-        rename = "hostProcess",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub host_process: Option<bool>,
     /// The UserName in Windows to run the entrypoint of the container process. Defaults to the user specified in image metadata if unspecified. May also be set in PodSecurityContext. If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence.
-    #[serde(
-        rename = "runAsUserName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub run_as_user_name: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for WindowsSecurityContextOptions {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "WindowsSecurityContextOptions",
+                encode::count(
+                    0,
+                    &[
+                        self.gmsa_credential_spec.is_some(),
+                        self.gmsa_credential_spec_name.is_some(),
+                        self.host_process.is_some(),
+                        self.run_as_user_name.is_some(),
+                    ],
+                ),
+            )
+            .optional("gmsaCredentialSpec", &self.gmsa_credential_spec)
+            .optional("gmsaCredentialSpecName", &self.gmsa_credential_spec_name)
+            .optional("hostProcess", &self.host_process)
+            .optional("runAsUserName", &self.run_as_user_name)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for WindowsSecurityContextOptions {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for WindowsSecurityContextOptions {
+    const EXPECTING: &'static str = "struct WindowsSecurityContextOptions";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "gmsaCredentialSpec" => ::std::option::Option::Some(0),
+            "gmsaCredentialSpecName" => ::std::option::Option::Some(1),
+            "hostProcess" => ::std::option::Option::Some(2),
+            "runAsUserName" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.gmsa_credential_spec),
+            1 => decode::optional(map, &mut self.gmsa_credential_spec_name),
+            2 => decode::optional(map, &mut self.host_process),
+            3 => decode::optional(map, &mut self.run_as_user_name),
+            _ => decode::skip(map),
+        }
+    }
 }

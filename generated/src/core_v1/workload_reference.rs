@@ -3,19 +3,61 @@
 /// WorkloadReference identifies the Workload object and PodGroup membership that a Pod belongs to. The scheduler uses this information to apply workload-aware scheduling semantics.
 ///
 /// From the definition `io.k8s.api.core.v1.WorkloadReference`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WorkloadReference {
     /// Name defines the name of the Workload object this Pod belongs to. Workload must be in the same namespace as the Pod. If it doesn't match any existing Workload, the Pod will remain unschedulable until a Workload object is created and observed by the kube-scheduler. It must be a DNS subdomain.
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
     /// PodGroup is the name of the PodGroup within the Workload that this Pod belongs to. If it doesn't match any existing PodGroup within the Workload, the Pod will remain unschedulable until the Workload object is recreated and observed by the kube-scheduler. It must be a DNS label.
-    #[serde(rename = "podGroup", default)]
     pub pod_group: ::kubegen_runtime::Str,
     /// PodGroupReplicaKey specifies the replica key of the PodGroup to which this Pod belongs. It is used to distinguish pods belonging to different replicas of the same pod group. The pod group policy is applied separately to each replica. When set, it must be a DNS label.
-    #[serde(
-        rename = "podGroupReplicaKey",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub pod_group_replica_key: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for WorkloadReference {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "WorkloadReference",
+                encode::count(2, &[self.pod_group_replica_key.is_some()]),
+            )
+            .field("name", &self.name)
+            .field("podGroup", &self.pod_group)
+            .optional("podGroupReplicaKey", &self.pod_group_replica_key)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for WorkloadReference {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for WorkloadReference {
+    const EXPECTING: &'static str = "struct WorkloadReference";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "name" => ::std::option::Option::Some(0),
+            "podGroup" => ::std::option::Option::Some(1),
+            "podGroupReplicaKey" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.name),
+            1 => decode::required(map, &mut self.pod_group),
+            2 => decode::optional(map, &mut self.pod_group_replica_key),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,15 +3,68 @@
 /// EndpointConditions represents the current condition of an endpoint.
 ///
 /// From the definition `io.k8s.api.discovery.v1.EndpointConditions`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EndpointConditions {
     /// ready indicates that this endpoint is ready to receive traffic, according to whatever system is managing the endpoint. A nil value should be interpreted as "true". In general, an endpoint should be marked ready if it is serving and not terminating, though this can be overridden in some cases, such as when the associated Service has set the publishNotReadyAddresses flag.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub ready: Option<bool>,
     /// serving indicates that this endpoint is able to receive traffic, according to whatever system is managing the endpoint. For endpoints backed by pods, the EndpointSlice controller will mark the endpoint as serving if the pod's Ready condition is True. A nil value should be interpreted as "true".
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub serving: Option<bool>,
     /// terminating indicates that this endpoint is terminating. A nil value should be interpreted as "false".
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub terminating: Option<bool>,
+}
+impl ::serde::Serialize for EndpointConditions {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "EndpointConditions",
+                encode::count(
+                    0,
+                    &[
+                        self.ready.is_some(),
+                        self.serving.is_some(),
+                        self.terminating.is_some(),
+                    ],
+                ),
+            )
+            .optional("ready", &self.ready)
+            .optional("serving", &self.serving)
+            .optional("terminating", &self.terminating)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for EndpointConditions {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointConditions {
+    const EXPECTING: &'static str = "struct EndpointConditions";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "ready" => ::std::option::Option::Some(0),
+            "serving" => ::std::option::Option::Some(1),
+            "terminating" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.ready),
+            1 => decode::optional(map, &mut self.serving),
+            2 => decode::optional(map, &mut self.terminating),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,22 +3,56 @@
 /// EndpointHints provides hints describing how an endpoint should be consumed.
 ///
 /// From the definition `io.k8s.api.discovery.v1.EndpointHints`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EndpointHints {
     /// forNodes indicates the node(s) this endpoint should be consumed by when using topology aware routing. May contain a maximum of 8 entries.
-    #[serde(
-        rename = "forNodes",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub for_nodes: Option<Vec<crate::discovery_v1::ForNode>>,
     /// forZones indicates the zone(s) this endpoint should be consumed by when using topology aware routing. May contain a maximum of 8 entries.
-    #[serde(
-        rename = "forZones",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub for_zones: Option<Vec<crate::discovery_v1::ForZone>>,
+}
+impl ::serde::Serialize for EndpointHints {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "EndpointHints",
+                encode::count(0, &[self.for_nodes.is_some(), self.for_zones.is_some()]),
+            )
+            .optional("forNodes", &self.for_nodes)
+            .optional("forZones", &self.for_zones)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for EndpointHints {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointHints {
+    const EXPECTING: &'static str = "struct EndpointHints";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "forNodes" => ::std::option::Option::Some(0),
+            "forZones" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.for_nodes),
+            1 => decode::optional_vec(map, &mut self.for_zones),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,7 +3,7 @@
 /// EndpointPort represents a Port used by an EndpointSlice
 ///
 /// From the definition `io.k8s.api.discovery.v1.EndpointPort`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EndpointPort {
     /// The application protocol for this port. This is used as a hint for implementations to offer richer behavior for protocols that they understand. This field follows standard Kubernetes label syntax. Valid values are either:
     ///
@@ -15,19 +15,71 @@ pub struct EndpointPort {
     ///   * 'kubernetes.io/wss' - WebSocket over TLS as described in https://www.rfc-editor.org/rfc/rfc6455
     ///
     /// * Other protocols should use implementation-defined prefixed names such as mycompany.com/my-custom-protocol.
-    #[serde(
-        rename = "appProtocol",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub app_protocol: Option<::kubegen_runtime::Str>,
     /// name represents the name of this port. All ports in an EndpointSlice must have a unique name. If the EndpointSlice is derived from a Kubernetes service, this corresponds to the Service.ports[].name. Name must either be an empty string or pass DNS_LABEL validation: * must be no more than 63 characters long. * must consist of lower case alphanumeric characters or '-'. * must start and end with an alphanumeric character. Default is empty string.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: Option<::kubegen_runtime::Str>,
     /// port represents the port number of the endpoint. If the EndpointSlice is derived from a Kubernetes service, this must be set to the service's target port. EndpointSlices used for other purposes may have a nil port.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub port: Option<i32>,
     /// protocol represents the IP protocol for this port. Must be UDP, TCP, or SCTP. Default is TCP.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub protocol: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for EndpointPort {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "EndpointPort",
+                encode::count(
+                    0,
+                    &[
+                        self.app_protocol.is_some(),
+                        self.name.is_some(),
+                        self.port.is_some(),
+                        self.protocol.is_some(),
+                    ],
+                ),
+            )
+            .optional("appProtocol", &self.app_protocol)
+            .optional("name", &self.name)
+            .optional("port", &self.port)
+            .optional("protocol", &self.protocol)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for EndpointPort {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointPort {
+    const EXPECTING: &'static str = "struct EndpointPort";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "appProtocol" => ::std::option::Option::Some(0),
+            "name" => ::std::option::Option::Some(1),
+            "port" => ::std::option::Option::Some(2),
+            "protocol" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.app_protocol),
+            1 => decode::optional(map, &mut self.name),
+            2 => decode::optional(map, &mut self.port),
+            3 => decode::optional(map, &mut self.protocol),
+            _ => decode::skip(map),
+        }
+    }
 }

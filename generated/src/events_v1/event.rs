@@ -3,91 +3,151 @@
 /// Event is a report of an event somewhere in the cluster. It generally denotes some state change in the system. Events have a limited retention time and triggers and messages may evolve with time.  Event consumers should not rely on the timing of an event with a given Reason reflecting a consistent underlying trigger, or the continued existence of events with that Reason.  Events should be treated as informative, best-effort, supplemental data.
 ///
 /// From the definition `io.k8s.api.events.v1.Event`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Event {
     /// action is what action was taken/failed regarding to the regarding object. It is machine-readable. This field cannot be empty for new Events and it can have at most 128 characters.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub action: Option<::kubegen_runtime::Str>,
     /// `apiVersion`: always this type's API version; set by the type.
-    #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<Event>,
     /// deprecatedCount is the deprecated field assuring backward compatibility with core.v1 Event type.
-    #[serde(
-        rename = "deprecatedCount",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub deprecated_count: Option<i32>,
     /// deprecatedFirstTimestamp is the deprecated field assuring backward compatibility with core.v1 Event type.
-    #[serde(
-        rename = "deprecatedFirstTimestamp",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub deprecated_first_timestamp: Option<::kubegen_runtime::Time>,
     /// deprecatedLastTimestamp is the deprecated field assuring backward compatibility with core.v1 Event type.
-    #[serde(
-        rename = "deprecatedLastTimestamp",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub deprecated_last_timestamp: Option<::kubegen_runtime::Time>,
     /// deprecatedSource is the deprecated field assuring backward compatibility with core.v1 Event type.
-    #[serde(
-        rename = "deprecatedSource",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub deprecated_source: Option<Box<crate::core_v1::EventSource>>,
     /// eventTime is the time when this Event was first observed. It is required.
-    #[serde(
-        rename = "eventTime",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub event_time: Option<::kubegen_runtime::MicroTime>,
     /// `kind`: always this type's kind; set by the type.
-    #[serde(default)]
     pub kind: ::kubegen_runtime::Kind<Event>,
     /// Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
-    #[serde(default)]
     pub metadata: ::kubegen_runtime::ObjectMeta,
     /// note is a human-readable description of the status of this operation. Maximal length of the note is 1kB, but libraries should be prepared to handle values up to 64kB.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub note: Option<::kubegen_runtime::Str>,
     /// reason is why the action was taken. It is human-readable. This field cannot be empty for new Events and it can have at most 128 characters.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reason: Option<::kubegen_runtime::Str>,
     /// regarding contains the object this Event is about. In most cases it's an Object reporting controller implements, e.g. ReplicaSetController implements ReplicaSets and this event is emitted because it acts on some changes in a ReplicaSet object.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub regarding: Option<Box<crate::core_v1::ObjectReference>>,
     /// related is the optional secondary object for more complex actions. E.g. when regarding object triggers a creation or deletion of related object.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub related: Option<Box<crate::core_v1::ObjectReference>>,
     /// reportingController is the name of the controller that emitted this Event, e.g. `kubernetes.io/kubelet`. This field cannot be empty for new Events.
-    #[serde(
-        rename = "reportingController",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub reporting_controller: Option<::kubegen_runtime::Str>,
     /// reportingInstance is the ID of the controller instance, e.g. `kubelet-xyzf`. This field cannot be empty for new Events and it can have at most 128 characters.
-    #[serde(
-        rename = "reportingInstance",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub reporting_instance: Option<::kubegen_runtime::Str>,
     /// series is data about the Event series this event represents or nil if it's a singleton Event.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub series: Option<crate::events_v1::EventSeries>,
     /// type is the type of this event (Normal, Warning), new types could be added in the future. It is machine-readable. This field cannot be empty for new Events.
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for Event {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "Event",
+                encode::count(
+                    3,
+                    &[
+                        self.action.is_some(),
+                        self.deprecated_count.is_some(),
+                        self.deprecated_first_timestamp.is_some(),
+                        self.deprecated_last_timestamp.is_some(),
+                        self.deprecated_source.is_some(),
+                        self.event_time.is_some(),
+                        self.note.is_some(),
+                        self.reason.is_some(),
+                        self.regarding.is_some(),
+                        self.related.is_some(),
+                        self.reporting_controller.is_some(),
+                        self.reporting_instance.is_some(),
+                        self.series.is_some(),
+                        self.type_.is_some(),
+                    ],
+                ),
+            )
+            .optional("action", &self.action)
+            .field("apiVersion", &self.api_version)
+            .optional("deprecatedCount", &self.deprecated_count)
+            .optional("deprecatedFirstTimestamp", &self.deprecated_first_timestamp)
+            .optional("deprecatedLastTimestamp", &self.deprecated_last_timestamp)
+            .optional("deprecatedSource", &self.deprecated_source)
+            .optional("eventTime", &self.event_time)
+            .field("kind", &self.kind)
+            .field("metadata", &self.metadata)
+            .optional("note", &self.note)
+            .optional("reason", &self.reason)
+            .optional("regarding", &self.regarding)
+            .optional("related", &self.related)
+            .optional("reportingController", &self.reporting_controller)
+            .optional("reportingInstance", &self.reporting_instance)
+            .optional("series", &self.series)
+            .optional("type", &self.type_)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Event {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for Event {
+    const EXPECTING: &'static str = "struct Event";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "action" => ::std::option::Option::Some(0),
+            "apiVersion" => ::std::option::Option::Some(1),
+            "deprecatedCount" => ::std::option::Option::Some(2),
+            "deprecatedFirstTimestamp" => ::std::option::Option::Some(3),
+            "deprecatedLastTimestamp" => ::std::option::Option::Some(4),
+            "deprecatedSource" => ::std::option::Option::Some(5),
+            "eventTime" => ::std::option::Option::Some(6),
+            "kind" => ::std::option::Option::Some(7),
+            "metadata" => ::std::option::Option::Some(8),
+            "note" => ::std::option::Option::Some(9),
+            "reason" => ::std::option::Option::Some(10),
+            "regarding" => ::std::option::Option::Some(11),
+            "related" => ::std::option::Option::Some(12),
+            "reportingController" => ::std::option::Option::Some(13),
+            "reportingInstance" => ::std::option::Option::Some(14),
+            "series" => ::std::option::Option::Some(15),
+            "type" => ::std::option::Option::Some(16),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.action),
+            1 => decode::skip(map),
+            2 => decode::optional(map, &mut self.deprecated_count),
+            3 => decode::optional(map, &mut self.deprecated_first_timestamp),
+            4 => decode::optional(map, &mut self.deprecated_last_timestamp),
+            5 => decode::optional(map, &mut self.deprecated_source),
+            6 => decode::optional(map, &mut self.event_time),
+            7 => decode::skip(map),
+            8 => decode::required(map, &mut self.metadata),
+            9 => decode::optional(map, &mut self.note),
+            10 => decode::optional(map, &mut self.reason),
+            11 => decode::optional(map, &mut self.regarding),
+            12 => decode::optional(map, &mut self.related),
+            13 => decode::optional(map, &mut self.reporting_controller),
+            14 => decode::optional(map, &mut self.reporting_instance),
+            15 => decode::optional(map, &mut self.series),
+            16 => decode::optional(map, &mut self.type_),
+            _ => decode::skip(map),
+        }
+    }
 }
 impl ::kubegen_runtime::ApiType for Event {
     const GROUP: &'static str = "events.k8s.io";

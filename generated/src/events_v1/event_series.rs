@@ -3,12 +3,52 @@
 /// EventSeries contain information on series of events, i.e. thing that was/is happening continuously for some time. How often to update the EventSeries is up to the event reporters. The default event reporter in "k8s.io/client-go/tools/events/event_broadcaster.go" shows how this struct is updated on heartbeats and can guide customized reporter implementations.
 ///
 /// From the definition `io.k8s.api.events.v1.EventSeries`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventSeries {
     /// count is the number of occurrences in this series up to the last heartbeat time.
-    #[serde(default)]
     pub count: i32,
     /// lastObservedTime is the time when last Event from the series was seen before last heartbeat.
-    #[serde(rename = "lastObservedTime", default)]
     pub last_observed_time: ::kubegen_runtime::MicroTime,
+}
+impl ::serde::Serialize for EventSeries {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(serializer, "EventSeries", encode::count(2, &[]))
+            .field("count", &self.count)
+            .field("lastObservedTime", &self.last_observed_time)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for EventSeries {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for EventSeries {
+    const EXPECTING: &'static str = "struct EventSeries";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "count" => ::std::option::Option::Some(0),
+            "lastObservedTime" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.count),
+            1 => decode::required(map, &mut self.last_observed_time),
+            _ => decode::skip(map),
+        }
+    }
 }

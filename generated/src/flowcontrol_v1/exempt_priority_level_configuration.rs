@@ -3,26 +3,69 @@
 /// ExemptPriorityLevelConfiguration describes the configurable aspects of the handling of exempt requests. In the mandatory exempt configuration object the values in the fields here can be modified by authorized users, unlike the rest of the `spec`.
 ///
 /// From the definition `io.k8s.api.flowcontrol.v1.ExemptPriorityLevelConfiguration`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExemptPriorityLevelConfiguration {
     /// `lendablePercent` prescribes the fraction of the level's NominalCL that can be borrowed by other priority levels.  This value of this field must be between 0 and 100, inclusive, and it defaults to 0. The number of seats that other levels can borrow from this level, known as this level's LendableConcurrencyLimit (LendableCL), is defined as follows.
     ///
     /// LendableCL(i) = round( NominalCL(i) * lendablePercent(i)/100.0 )
-    #[serde(
-        rename = "lendablePercent",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub lendable_percent: Option<i32>,
     /// `nominalConcurrencyShares` (NCS) contributes to the computation of the NominalConcurrencyLimit (NominalCL) of this level. This is the number of execution seats nominally reserved for this priority level. This DOES NOT limit the dispatching from this priority level but affects the other priority levels through the borrowing mechanism. The server's concurrency limit (ServerCL) is divided among all the priority levels in proportion to their NCS values:
     ///
     /// NominalCL(i)  = ceil( ServerCL * NCS(i) / sum_ncs ) sum_ncs = sum[priority level k] NCS(k)
     ///
     /// Bigger numbers mean a larger nominal concurrency limit, at the expense of every other priority level. This field has a default value of zero.
-    #[serde(
-        rename = "nominalConcurrencyShares",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub nominal_concurrency_shares: Option<i32>,
+}
+impl ::serde::Serialize for ExemptPriorityLevelConfiguration {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ExemptPriorityLevelConfiguration",
+                encode::count(
+                    0,
+                    &[
+                        self.lendable_percent.is_some(),
+                        self.nominal_concurrency_shares.is_some(),
+                    ],
+                ),
+            )
+            .optional("lendablePercent", &self.lendable_percent)
+            .optional("nominalConcurrencyShares", &self.nominal_concurrency_shares)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ExemptPriorityLevelConfiguration {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for ExemptPriorityLevelConfiguration {
+    const EXPECTING: &'static str = "struct ExemptPriorityLevelConfiguration";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "lendablePercent" => ::std::option::Option::Some(0),
+            "nominalConcurrencyShares" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.lendable_percent),
+            1 => decode::optional(map, &mut self.nominal_concurrency_shares),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,30 +3,73 @@
 /// FlowSchemaSpec describes how the FlowSchema's specification looks like.
 ///
 /// From the definition `io.k8s.api.flowcontrol.v1.FlowSchemaSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct FlowSchemaSpec {
     /// `distinguisherMethod` defines how to compute the flow distinguisher for requests that match this schema. `nil` specifies that the distinguisher is disabled and thus will always be the empty string.
-    #[serde(
-        rename = "distinguisherMethod",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub distinguisher_method: Option<crate::flowcontrol_v1::FlowDistinguisherMethod>,
     /// `matchingPrecedence` is used to choose among the FlowSchemas that match a given request. The chosen FlowSchema is among those with the numerically lowest (which we take to be logically highest) MatchingPrecedence.  Each MatchingPrecedence value must be ranged in [1,10000]. Note that if the precedence is not specified, it will be set to 1000 as default.
-    #[serde(
-        rename = "matchingPrecedence",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub matching_precedence: Option<i32>,
     /// `priorityLevelConfiguration` should reference a PriorityLevelConfiguration in the cluster. If the reference cannot be resolved, the FlowSchema will be ignored and marked as invalid in its status. Required.
-    #[serde(rename = "priorityLevelConfiguration", default)]
     pub priority_level_configuration: crate::flowcontrol_v1::PriorityLevelConfigurationReference,
     /// `rules` describes which requests will match this flow schema. This FlowSchema matches a request if and only if at least one member of rules matches the request. if it is an empty slice, there will be no requests matching the FlowSchema.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub rules: Option<Vec<crate::flowcontrol_v1::PolicyRulesWithSubjects>>,
+}
+impl ::serde::Serialize for FlowSchemaSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "FlowSchemaSpec",
+                encode::count(
+                    1,
+                    &[
+                        self.distinguisher_method.is_some(),
+                        self.matching_precedence.is_some(),
+                        self.rules.is_some(),
+                    ],
+                ),
+            )
+            .optional("distinguisherMethod", &self.distinguisher_method)
+            .optional("matchingPrecedence", &self.matching_precedence)
+            .field("priorityLevelConfiguration", &self.priority_level_configuration)
+            .optional("rules", &self.rules)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for FlowSchemaSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for FlowSchemaSpec {
+    const EXPECTING: &'static str = "struct FlowSchemaSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "distinguisherMethod" => ::std::option::Option::Some(0),
+            "matchingPrecedence" => ::std::option::Option::Some(1),
+            "priorityLevelConfiguration" => ::std::option::Option::Some(2),
+            "rules" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.distinguisher_method),
+            1 => decode::optional(map, &mut self.matching_precedence),
+            2 => decode::required(map, &mut self.priority_level_configuration),
+            3 => decode::optional_vec(map, &mut self.rules),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -5,34 +5,19 @@
 ///   - What should be done with requests that exceed the limit?
 ///
 /// From the definition `io.k8s.api.flowcontrol.v1.LimitedPriorityLevelConfiguration`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LimitedPriorityLevelConfiguration {
     /// `borrowingLimitPercent`, if present, configures a limit on how many seats this priority level can borrow from other priority levels. The limit is known as this level's BorrowingConcurrencyLimit (BorrowingCL) and is a limit on the total number of seats that this level may borrow at any one time. This field holds the ratio of that limit to the level's nominal concurrency limit. When this field is non-nil, it must hold a non-negative integer and the limit is calculated as follows.
     ///
     /// BorrowingCL(i) = round( NominalCL(i) * borrowingLimitPercent(i)/100.0 )
     ///
     /// The value of this field can be more than 100, implying that this priority level can borrow a number of seats that is greater than its own nominal concurrency limit (NominalCL). When this field is left `nil`, the limit is effectively infinite.
-    #[serde(
-        rename = "borrowingLimitPercent",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub borrowing_limit_percent: Option<i32>,
     /// `lendablePercent` prescribes the fraction of the level's NominalCL that can be borrowed by other priority levels. The value of this field must be between 0 and 100, inclusive, and it defaults to 0. The number of seats that other levels can borrow from this level, known as this level's LendableConcurrencyLimit (LendableCL), is defined as follows.
     ///
     /// LendableCL(i) = round( NominalCL(i) * lendablePercent(i)/100.0 )
-    #[serde(
-        rename = "lendablePercent",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub lendable_percent: Option<i32>,
     /// `limitResponse` indicates what to do with requests that can not be executed right now
-    #[serde(
-        rename = "limitResponse",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub limit_response: Option<Box<crate::flowcontrol_v1::LimitResponse>>,
     /// `nominalConcurrencyShares` (NCS) contributes to the computation of the NominalConcurrencyLimit (NominalCL) of this level. This is the number of execution seats available at this priority level. This is used both for requests dispatched from this priority level as well as requests dispatched from other priority levels borrowing seats from this level. The server's concurrency limit (ServerCL) is divided among the Limited priority levels in proportion to their NCS values:
     ///
@@ -43,10 +28,66 @@ pub struct LimitedPriorityLevelConfiguration {
     /// If not specified, this field defaults to a value of 30.
     ///
     /// Setting this field to zero supports the construction of a "jail" for this priority level that is used to hold some request(s)
-    #[serde(
-        rename = "nominalConcurrencyShares",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub nominal_concurrency_shares: Option<i32>,
+}
+impl ::serde::Serialize for LimitedPriorityLevelConfiguration {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "LimitedPriorityLevelConfiguration",
+                encode::count(
+                    0,
+                    &[
+                        self.borrowing_limit_percent.is_some(),
+                        self.lendable_percent.is_some(),
+                        self.limit_response.is_some(),
+                        self.nominal_concurrency_shares.is_some(),
+                    ],
+                ),
+            )
+            .optional("borrowingLimitPercent", &self.borrowing_limit_percent)
+            .optional("lendablePercent", &self.lendable_percent)
+            .optional("limitResponse", &self.limit_response)
+            .optional("nominalConcurrencyShares", &self.nominal_concurrency_shares)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for LimitedPriorityLevelConfiguration {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for LimitedPriorityLevelConfiguration {
+    const EXPECTING: &'static str = "struct LimitedPriorityLevelConfiguration";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "borrowingLimitPercent" => ::std::option::Option::Some(0),
+            "lendablePercent" => ::std::option::Option::Some(1),
+            "limitResponse" => ::std::option::Option::Some(2),
+            "nominalConcurrencyShares" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.borrowing_limit_percent),
+            1 => decode::optional(map, &mut self.lendable_percent),
+            2 => decode::optional(map, &mut self.limit_response),
+            3 => decode::optional(map, &mut self.nominal_concurrency_shares),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,7 +3,7 @@
 /// NonResourcePolicyRule is a predicate that matches non-resource requests according to their verb and the target non-resource URL. A NonResourcePolicyRule matches a request if and only if both (a) at least one member of verbs matches the request and (b) at least one member of nonResourceURLs matches the request.
 ///
 /// From the definition `io.k8s.api.flowcontrol.v1.NonResourcePolicyRule`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NonResourcePolicyRule {
     /// `nonResourceURLs` is a set of url prefixes that a user should have access to and may not be empty. For example:
     ///   - "/healthz" is legal
@@ -12,13 +12,53 @@ pub struct NonResourcePolicyRule {
     ///   - "/hea/*" also matches nothing
     ///   - "/healthz/*" matches all per-component health checks.
     /// "*" matches all non-resource urls. if it is present, it must be the only entry. Required.
-    #[serde(
-        rename = "nonResourceURLs",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::vec"
-    )]
     pub non_resource_urls: Vec<::kubegen_runtime::Str>,
     /// `verbs` is a list of matching verbs and may not be empty. "*" matches all verbs. If it is present, it must be the only entry. Required.
-    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub verbs: Vec<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for NonResourcePolicyRule {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "NonResourcePolicyRule",
+                encode::count(2, &[]),
+            )
+            .field("nonResourceURLs", &self.non_resource_urls)
+            .field("verbs", &self.verbs)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for NonResourcePolicyRule {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for NonResourcePolicyRule {
+    const EXPECTING: &'static str = "struct NonResourcePolicyRule";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "nonResourceURLs" => ::std::option::Option::Some(0),
+            "verbs" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required_vec(map, &mut self.non_resource_urls),
+            1 => decode::required_vec(map, &mut self.verbs),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,25 +3,64 @@
 /// PolicyRulesWithSubjects prescribes a test that applies to a request to an apiserver. The test considers the subject making the request, the verb being requested, and the resource to be acted upon. This PolicyRulesWithSubjects matches a request if and only if both (a) at least one member of subjects matches the request and (b) at least one member of resourceRules or nonResourceRules matches the request.
 ///
 /// From the definition `io.k8s.api.flowcontrol.v1.PolicyRulesWithSubjects`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PolicyRulesWithSubjects {
     /// `nonResourceRules` is a list of NonResourcePolicyRules that identify matching requests according to their verb and the target non-resource URL.
-    #[serde(
-        rename = "nonResourceRules",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub non_resource_rules: Option<Vec<crate::flowcontrol_v1::NonResourcePolicyRule>>,
     /// `resourceRules` is a slice of ResourcePolicyRules that identify matching requests according to their verb and the target resource. At least one of `resourceRules` and `nonResourceRules` has to be non-empty.
-    #[serde(
-        rename = "resourceRules",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub resource_rules: Option<Vec<crate::flowcontrol_v1::ResourcePolicyRule>>,
     /// subjects is the list of normal user, serviceaccount, or group that this rule cares about. There must be at least one member in this slice. A slice that includes both the system:authenticated and system:unauthenticated user groups matches every request. Required.
-    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub subjects: Vec<crate::flowcontrol_v1::Subject>,
+}
+impl ::serde::Serialize for PolicyRulesWithSubjects {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PolicyRulesWithSubjects",
+                encode::count(
+                    1,
+                    &[self.non_resource_rules.is_some(), self.resource_rules.is_some()],
+                ),
+            )
+            .optional("nonResourceRules", &self.non_resource_rules)
+            .optional("resourceRules", &self.resource_rules)
+            .field("subjects", &self.subjects)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PolicyRulesWithSubjects {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for PolicyRulesWithSubjects {
+    const EXPECTING: &'static str = "struct PolicyRulesWithSubjects";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "nonResourceRules" => ::std::option::Option::Some(0),
+            "resourceRules" => ::std::option::Option::Some(1),
+            "subjects" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.non_resource_rules),
+            1 => decode::optional_vec(map, &mut self.resource_rules),
+            2 => decode::required_vec(map, &mut self.subjects),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,29 +3,81 @@
 /// PriorityLevelConfigurationCondition defines the condition of priority level.
 ///
 /// From the definition `io.k8s.api.flowcontrol.v1.PriorityLevelConfigurationCondition`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PriorityLevelConfigurationCondition {
     /// `lastTransitionTime` is the last time the condition transitioned from one status to another.
-    #[serde(
-        rename = "lastTransitionTime",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub last_transition_time: Option<::kubegen_runtime::Time>,
     /// `message` is a human-readable message indicating details about last transition.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub message: Option<::kubegen_runtime::Str>,
     /// `reason` is a unique, one-word, CamelCase reason for the condition's last transition.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reason: Option<::kubegen_runtime::Str>,
     /// `status` is the status of the condition. Can be True, False, Unknown. Required.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub status: Option<::kubegen_runtime::Str>,
     /// `type` is the type of the condition. Required.
-    #[serde(
-        rename = "type",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for PriorityLevelConfigurationCondition {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PriorityLevelConfigurationCondition",
+                encode::count(
+                    0,
+                    &[
+                        self.last_transition_time.is_some(),
+                        self.message.is_some(),
+                        self.reason.is_some(),
+                        self.status.is_some(),
+                        self.type_.is_some(),
+                    ],
+                ),
+            )
+            .optional("lastTransitionTime", &self.last_transition_time)
+            .optional("message", &self.message)
+            .optional("reason", &self.reason)
+            .optional("status", &self.status)
+            .optional("type", &self.type_)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PriorityLevelConfigurationCondition {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for PriorityLevelConfigurationCondition {
+    const EXPECTING: &'static str = "struct PriorityLevelConfigurationCondition";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "lastTransitionTime" => ::std::option::Option::Some(0),
+            "message" => ::std::option::Option::Some(1),
+            "reason" => ::std::option::Option::Some(2),
+            "status" => ::std::option::Option::Some(3),
+            "type" => ::std::option::Option::Some(4),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.last_transition_time),
+            1 => decode::optional(map, &mut self.message),
+            2 => decode::optional(map, &mut self.reason),
+            3 => decode::optional(map, &mut self.status),
+            4 => decode::optional(map, &mut self.type_),
+            _ => decode::skip(map),
+        }
+    }
 }

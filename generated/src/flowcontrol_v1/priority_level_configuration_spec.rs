@@ -3,15 +3,62 @@
 /// PriorityLevelConfigurationSpec specifies the configuration of a priority level.
 ///
 /// From the definition `io.k8s.api.flowcontrol.v1.PriorityLevelConfigurationSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PriorityLevelConfigurationSpec {
     /// `exempt` specifies how requests are handled for an exempt priority level. This field MUST be empty if `type` is `"Limited"`. This field MAY be non-empty if `type` is `"Exempt"`. If empty and `type` is `"Exempt"` then the default values for `ExemptPriorityLevelConfiguration` apply.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub exempt: Option<crate::flowcontrol_v1::ExemptPriorityLevelConfiguration>,
     /// `limited` specifies how requests are handled for a Limited priority level. This field must be non-empty if and only if `type` is `"Limited"`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub limited: Option<Box<crate::flowcontrol_v1::LimitedPriorityLevelConfiguration>>,
     /// `type` indicates whether this priority level is subject to limitation on request execution.  A value of `"Exempt"` means that requests of this priority level are not subject to a limit (and thus are never queued) and do not detract from the capacity made available to other priority levels.  A value of `"Limited"` means that (a) requests of this priority level _are_ subject to limits and (b) some of the server's limited capacity is made available exclusively to this priority level. Required.
-    #[serde(rename = "type", default)]
     pub type_: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for PriorityLevelConfigurationSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PriorityLevelConfigurationSpec",
+                encode::count(1, &[self.exempt.is_some(), self.limited.is_some()]),
+            )
+            .optional("exempt", &self.exempt)
+            .optional("limited", &self.limited)
+            .field("type", &self.type_)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PriorityLevelConfigurationSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for PriorityLevelConfigurationSpec {
+    const EXPECTING: &'static str = "struct PriorityLevelConfigurationSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "exempt" => ::std::option::Option::Some(0),
+            "limited" => ::std::option::Option::Some(1),
+            "type" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.exempt),
+            1 => decode::optional(map, &mut self.limited),
+            2 => decode::required(map, &mut self.type_),
+            _ => decode::skip(map),
+        }
+    }
 }

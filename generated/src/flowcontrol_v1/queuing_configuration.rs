@@ -3,23 +3,68 @@
 /// QueuingConfiguration holds the configuration parameters for queuing
 ///
 /// From the definition `io.k8s.api.flowcontrol.v1.QueuingConfiguration`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueuingConfiguration {
     /// `handSize` is a small positive number that configures the shuffle sharding of requests into queues.  When enqueuing a request at this priority level the request's flow identifier (a string pair) is hashed and the hash value is used to shuffle the list of queues and deal a hand of the size specified here.  The request is put into one of the shortest queues in that hand. `handSize` must be no larger than `queues`, and should be significantly smaller (so that a few heavy flows do not saturate most of the queues).  See the user-facing documentation for more extensive guidance on setting this field.  This field has a default value of 8.
-    #[serde(
-        rename = "handSize",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub hand_size: Option<i32>,
     /// `queueLengthLimit` is the maximum number of requests allowed to be waiting in a given queue of this priority level at a time; excess requests are rejected.  This value must be positive.  If not specified, it will be defaulted to 50.
-    #[serde(
-        rename = "queueLengthLimit",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub queue_length_limit: Option<i32>,
     /// `queues` is the number of queues for this priority level. The queues exist independently at each apiserver. The value must be positive.  Setting it to 1 effectively precludes shufflesharding and thus makes the distinguisher method of associated flow schemas irrelevant.  This field has a default value of 64.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub queues: Option<i32>,
+}
+impl ::serde::Serialize for QueuingConfiguration {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "QueuingConfiguration",
+                encode::count(
+                    0,
+                    &[
+                        self.hand_size.is_some(),
+                        self.queue_length_limit.is_some(),
+                        self.queues.is_some(),
+                    ],
+                ),
+            )
+            .optional("handSize", &self.hand_size)
+            .optional("queueLengthLimit", &self.queue_length_limit)
+            .optional("queues", &self.queues)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for QueuingConfiguration {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for QueuingConfiguration {
+    const EXPECTING: &'static str = "struct QueuingConfiguration";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "handSize" => ::std::option::Option::Some(0),
+            "queueLengthLimit" => ::std::option::Option::Some(1),
+            "queues" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.hand_size),
+            1 => decode::optional(map, &mut self.queue_length_limit),
+            2 => decode::optional(map, &mut self.queues),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,33 +3,74 @@
 /// ResourcePolicyRule is a predicate that matches some resource requests, testing the request's verb and the target resource. A ResourcePolicyRule matches a resource request if and only if: (a) at least one member of verbs matches the request, (b) at least one member of apiGroups matches the request, (c) at least one member of resources matches the request, and (d) either (d1) the request does not specify a namespace (i.e., `Namespace==""`) and clusterScope is true or (d2) the request specifies a namespace and least one member of namespaces matches the request's namespace.
 ///
 /// From the definition `io.k8s.api.flowcontrol.v1.ResourcePolicyRule`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourcePolicyRule {
     /// `apiGroups` is a list of matching API groups and may not be empty. "*" matches all API groups and, if present, must be the only entry. Required.
-    #[serde(
-        rename = "apiGroups",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::vec"
-    )]
     pub api_groups: Vec<::kubegen_runtime::Str>,
     /// `clusterScope` indicates whether to match requests that do not specify a namespace (which happens either because the resource is not namespaced or the request targets all namespaces). If this field is omitted or false then the `namespaces` field must contain a non-empty list.
-    #[serde(
-        rename = "clusterScope",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub cluster_scope: Option<bool>,
     /// `namespaces` is a list of target namespaces that restricts matches.  A request that specifies a target namespace matches only if either (a) this list contains that target namespace or (b) this list contains "*".  Note that "*" matches any specified namespace but does not match a request that _does not specify_ a namespace (see the `clusterScope` field for that). This list may be empty, but only if `clusterScope` is true.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub namespaces: Option<Vec<::kubegen_runtime::Str>>,
     /// `resources` is a list of matching resources (i.e., lowercase and plural) with, if desired, subresource.  For example, [ "services", "nodes/status" ].  This list may not be empty. "*" matches all resources and, if present, must be the only entry. Required.
-    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub resources: Vec<::kubegen_runtime::Str>,
     /// `verbs` is a list of matching verbs and may not be empty. "*" matches all verbs and, if present, must be the only entry. Required.
-    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub verbs: Vec<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for ResourcePolicyRule {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ResourcePolicyRule",
+                encode::count(
+                    3,
+                    &[self.cluster_scope.is_some(), self.namespaces.is_some()],
+                ),
+            )
+            .field("apiGroups", &self.api_groups)
+            .optional("clusterScope", &self.cluster_scope)
+            .optional("namespaces", &self.namespaces)
+            .field("resources", &self.resources)
+            .field("verbs", &self.verbs)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ResourcePolicyRule {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ResourcePolicyRule {
+    const EXPECTING: &'static str = "struct ResourcePolicyRule";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "apiGroups" => ::std::option::Option::Some(0),
+            "clusterScope" => ::std::option::Option::Some(1),
+            "namespaces" => ::std::option::Option::Some(2),
+            "resources" => ::std::option::Option::Some(3),
+            "verbs" => ::std::option::Option::Some(4),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required_vec(map, &mut self.api_groups),
+            1 => decode::optional(map, &mut self.cluster_scope),
+            2 => decode::optional_vec(map, &mut self.namespaces),
+            3 => decode::required_vec(map, &mut self.resources),
+            4 => decode::required_vec(map, &mut self.verbs),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,12 +3,56 @@
 /// ServiceAccountSubject holds detailed information for service-account-kind subject.
 ///
 /// From the definition `io.k8s.api.flowcontrol.v1.ServiceAccountSubject`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceAccountSubject {
     /// `name` is the name of matching ServiceAccount objects, or "*" to match regardless of name. Required.
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
     /// `namespace` is the namespace of matching ServiceAccount objects. Required.
-    #[serde(default)]
     pub namespace: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for ServiceAccountSubject {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ServiceAccountSubject",
+                encode::count(2, &[]),
+            )
+            .field("name", &self.name)
+            .field("namespace", &self.namespace)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ServiceAccountSubject {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceAccountSubject {
+    const EXPECTING: &'static str = "struct ServiceAccountSubject";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "name" => ::std::option::Option::Some(0),
+            "namespace" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.name),
+            1 => decode::required(map, &mut self.namespace),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,22 +3,73 @@
 /// Subject matches the originator of a request, as identified by the request authentication system. There are three ways of matching an originator; by user, group, or service account.
 ///
 /// From the definition `io.k8s.api.flowcontrol.v1.Subject`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Subject {
     /// `group` matches based on user group name.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub group: Option<crate::flowcontrol_v1::GroupSubject>,
     /// `kind` indicates which one of the other fields is non-empty. Required
-    #[serde(default)]
     pub kind: ::kubegen_runtime::Str,
     /// `serviceAccount` matches ServiceAccounts.
-    #[serde(
-        rename = "serviceAccount",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub service_account: Option<Box<crate::flowcontrol_v1::ServiceAccountSubject>>,
     /// `user` matches based on username.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub user: Option<crate::flowcontrol_v1::UserSubject>,
+}
+impl ::serde::Serialize for Subject {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "Subject",
+                encode::count(
+                    1,
+                    &[
+                        self.group.is_some(),
+                        self.service_account.is_some(),
+                        self.user.is_some(),
+                    ],
+                ),
+            )
+            .optional("group", &self.group)
+            .field("kind", &self.kind)
+            .optional("serviceAccount", &self.service_account)
+            .optional("user", &self.user)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Subject {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for Subject {
+    const EXPECTING: &'static str = "struct Subject";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "group" => ::std::option::Option::Some(0),
+            "kind" => ::std::option::Option::Some(1),
+            "serviceAccount" => ::std::option::Option::Some(2),
+            "user" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.group),
+            1 => decode::required(map, &mut self.kind),
+            2 => decode::optional(map, &mut self.service_account),
+            3 => decode::optional(map, &mut self.user),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,37 +3,86 @@
 /// APIGroup contains the name, the supported versions, and the preferred version of a group.
 ///
 /// From the definition `io.k8s.apimachinery.pkg.apis.meta.v1.APIGroup`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct APIGroup {
     /// `apiVersion`: always this type's API version; set by the type.
-    #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<APIGroup>,
     /// `kind`: always this type's kind; set by the type.
-    #[serde(default)]
     pub kind: ::kubegen_runtime::Kind<APIGroup>,
     /// name is the name of the group.
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
     /// preferredVersion is the version preferred by the API server, which probably is the storage version.
-    #[serde(
-        rename = "preferredVersion",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub preferred_version: Option<Box<crate::meta_v1::GroupVersionForDiscovery>>,
     /// a map of client CIDR to server address that is serving this group. This is to help clients reach servers in the most network-efficient way possible. Clients can use the appropriate server address as per the CIDR that they match. In case of multiple matches, clients should use the longest matching CIDR. The server returns only those CIDRs that it thinks that the client can match. For example: the master will return an internal IP CIDR only, if the client reaches the server using an internal IP. Server looks at X-Forwarded-For header or X-Real-Ip header or request.RemoteAddr (in that order) to get the client IP.
-    #[serde(
-        rename = "serverAddressByClientCIDRs",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub server_address_by_client_cidrs: Option<
         Vec<crate::meta_v1::ServerAddressByClientCIDR>,
     >,
     /// versions are the versions supported in this group.
-    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub versions: Vec<crate::meta_v1::GroupVersionForDiscovery>,
+}
+impl ::serde::Serialize for APIGroup {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "APIGroup",
+                encode::count(
+                    4,
+                    &[
+                        self.preferred_version.is_some(),
+                        self.server_address_by_client_cidrs.is_some(),
+                    ],
+                ),
+            )
+            .field("apiVersion", &self.api_version)
+            .field("kind", &self.kind)
+            .field("name", &self.name)
+            .optional("preferredVersion", &self.preferred_version)
+            .optional("serverAddressByClientCIDRs", &self.server_address_by_client_cidrs)
+            .field("versions", &self.versions)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for APIGroup {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for APIGroup {
+    const EXPECTING: &'static str = "struct APIGroup";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "apiVersion" => ::std::option::Option::Some(0),
+            "kind" => ::std::option::Option::Some(1),
+            "name" => ::std::option::Option::Some(2),
+            "preferredVersion" => ::std::option::Option::Some(3),
+            "serverAddressByClientCIDRs" => ::std::option::Option::Some(4),
+            "versions" => ::std::option::Option::Some(5),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::skip(map),
+            1 => decode::skip(map),
+            2 => decode::required(map, &mut self.name),
+            3 => decode::optional(map, &mut self.preferred_version),
+            4 => decode::optional_vec(map, &mut self.server_address_by_client_cidrs),
+            5 => decode::required_vec(map, &mut self.versions),
+            _ => decode::skip(map),
+        }
+    }
 }
 impl ::kubegen_runtime::ApiType for APIGroup {
     const GROUP: &'static str = "";

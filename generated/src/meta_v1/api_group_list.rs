@@ -3,17 +3,59 @@
 /// APIGroupList is a list of APIGroup, to allow clients to discover the API at /apis.
 ///
 /// From the definition `io.k8s.apimachinery.pkg.apis.meta.v1.APIGroupList`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct APIGroupList {
     /// `apiVersion`: always this type's API version; set by the type.
-    #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<APIGroupList>,
     /// groups is a list of APIGroup.
-    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub groups: Vec<crate::meta_v1::APIGroup>,
     /// `kind`: always this type's kind; set by the type.
-    #[serde(default)]
     pub kind: ::kubegen_runtime::Kind<APIGroupList>,
+}
+impl ::serde::Serialize for APIGroupList {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(serializer, "APIGroupList", encode::count(3, &[]))
+            .field("apiVersion", &self.api_version)
+            .field("groups", &self.groups)
+            .field("kind", &self.kind)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for APIGroupList {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for APIGroupList {
+    const EXPECTING: &'static str = "struct APIGroupList";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "apiVersion" => ::std::option::Option::Some(0),
+            "groups" => ::std::option::Option::Some(1),
+            "kind" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::skip(map),
+            1 => decode::required_vec(map, &mut self.groups),
+            2 => decode::skip(map),
+            _ => decode::skip(map),
+        }
+    }
 }
 impl ::kubegen_runtime::ApiType for APIGroupList {
     const GROUP: &'static str = "";

@@ -3,49 +3,105 @@
 /// APIResource specifies the name of a resource and whether it is namespaced.
 ///
 /// From the definition `io.k8s.apimachinery.pkg.apis.meta.v1.APIResource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct APIResource {
     /// categories is a list of the grouped resources this resource belongs to (e.g. 'all')
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub categories: Option<Vec<::kubegen_runtime::Str>>,
     /// group is the preferred group of the resource.  Empty implies the group of the containing resource list. For subresources, this may have a different value, for example: Scale".
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub group: Option<::kubegen_runtime::Str>,
     /// kind is the kind for the resource (e.g. 'Foo' is the kind for a resource 'foo')
-    #[serde(default)]
     pub kind: ::kubegen_runtime::Str,
     /// name is the plural name of the resource.
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
     /// namespaced indicates if a resource is namespaced or not.
-    #[serde(default)]
     pub namespaced: bool,
     /// shortNames is a list of suggested short names of the resource.
-    #[serde(
-        rename = "shortNames",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub short_names: Option<Vec<::kubegen_runtime::Str>>,
     /// singularName is the singular name of the resource.  This allows clients to handle plural and singular opaquely. The singularName is more correct for reporting status on a single item and both singular and plural are allowed from the kubectl CLI interface.
-    #[serde(rename = "singularName", default)]
     pub singular_name: ::kubegen_runtime::Str,
     /// The hash value of the storage version, the version this resource is converted to when written to the data store. Value must be treated as opaque by clients. Only equality comparison on the value is valid. This is an alpha feature and may change or be removed in the future. The field is populated by the apiserver only if the StorageVersionHash feature gate is enabled. This field will remain optional even if it graduates.
-    #[serde(
-        rename = "storageVersionHash",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub storage_version_hash: Option<::kubegen_runtime::Str>,
     /// verbs is a list of supported kube verbs (this includes get, list, watch, create, update, patch, delete, deletecollection, and proxy)
-    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub verbs: Vec<::kubegen_runtime::Str>,
     /// version is the preferred version of the resource.  Empty implies the version of the containing resource list For subresources, this may have a different value, for example: v1 (while inside a v1beta1 version of the core resource's group)".
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub version: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for APIResource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "APIResource",
+                encode::count(
+                    5,
+                    &[
+                        self.categories.is_some(),
+                        self.group.is_some(),
+                        self.short_names.is_some(),
+                        self.storage_version_hash.is_some(),
+                        self.version.is_some(),
+                    ],
+                ),
+            )
+            .optional("categories", &self.categories)
+            .optional("group", &self.group)
+            .field("kind", &self.kind)
+            .field("name", &self.name)
+            .field("namespaced", &self.namespaced)
+            .optional("shortNames", &self.short_names)
+            .field("singularName", &self.singular_name)
+            .optional("storageVersionHash", &self.storage_version_hash)
+            .field("verbs", &self.verbs)
+            .optional("version", &self.version)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for APIResource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for APIResource {
+    const EXPECTING: &'static str = "struct APIResource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "categories" => ::std::option::Option::Some(0),
+            "group" => ::std::option::Option::Some(1),
+            "kind" => ::std::option::Option::Some(2),
+            "name" => ::std::option::Option::Some(3),
+            "namespaced" => ::std::option::Option::Some(4),
+            "shortNames" => ::std::option::Option::Some(5),
+            "singularName" => ::std::option::Option::Some(6),
+            "storageVersionHash" => ::std::option::Option::Some(7),
+            "verbs" => ::std::option::Option::Some(8),
+            "version" => ::std::option::Option::Some(9),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.categories),
+            1 => decode::optional(map, &mut self.group),
+            2 => decode::required(map, &mut self.kind),
+            3 => decode::required(map, &mut self.name),
+            4 => decode::required(map, &mut self.namespaced),
+            5 => decode::optional_vec(map, &mut self.short_names),
+            6 => decode::required(map, &mut self.singular_name),
+            7 => decode::optional(map, &mut self.storage_version_hash),
+            8 => decode::required_vec(map, &mut self.verbs),
+            9 => decode::optional(map, &mut self.version),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,20 +3,64 @@
 /// APIResourceList is a list of APIResource, it is used to expose the name of the resources supported in a specific group and version, and if the resource is namespaced.
 ///
 /// From the definition `io.k8s.apimachinery.pkg.apis.meta.v1.APIResourceList`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct APIResourceList {
     /// `apiVersion`: always this type's API version; set by the type.
-    #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<APIResourceList>,
     /// groupVersion is the group and version this APIResourceList is for.
-    #[serde(rename = "groupVersion", default)]
     pub group_version: ::kubegen_runtime::Str,
     /// `kind`: always this type's kind; set by the type.
-    #[serde(default)]
     pub kind: ::kubegen_runtime::Kind<APIResourceList>,
     /// resources contains the name of the resources and if they are namespaced.
-    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub resources: Vec<crate::meta_v1::APIResource>,
+}
+impl ::serde::Serialize for APIResourceList {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(serializer, "APIResourceList", encode::count(4, &[]))
+            .field("apiVersion", &self.api_version)
+            .field("groupVersion", &self.group_version)
+            .field("kind", &self.kind)
+            .field("resources", &self.resources)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for APIResourceList {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for APIResourceList {
+    const EXPECTING: &'static str = "struct APIResourceList";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "apiVersion" => ::std::option::Option::Some(0),
+            "groupVersion" => ::std::option::Option::Some(1),
+            "kind" => ::std::option::Option::Some(2),
+            "resources" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::skip(map),
+            1 => decode::required(map, &mut self.group_version),
+            2 => decode::skip(map),
+            3 => decode::required_vec(map, &mut self.resources),
+            _ => decode::skip(map),
+        }
+    }
 }
 impl ::kubegen_runtime::ApiType for APIResourceList {
     const GROUP: &'static str = "";

@@ -3,55 +3,110 @@
 /// DeleteOptions may be provided when deleting an API object.
 ///
 /// From the definition `io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeleteOptions {
     /// APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources
-    #[serde(
-        rename = "apiVersion",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub api_version: Option<::kubegen_runtime::Str>,
     /// When present, indicates that modifications should not be persisted. An invalid or unrecognized dryRun directive will result in an error response and no further processing of the request. Valid values are: - All: all dry run stages will be processed
-    #[serde(
-        rename = "dryRun",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub dry_run: Option<Vec<::kubegen_runtime::Str>>,
     /// The duration in seconds before the object should be deleted. Value must be non-negative integer. The value zero indicates delete immediately. If this value is nil, the default grace period for the specified type will be used. Defaults to a per object value if not specified. zero means delete immediately.
-    #[serde(
-        rename = "gracePeriodSeconds",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub grace_period_seconds: Option<i64>,
     /// if set to true, it will trigger an unsafe deletion of the resource in case the normal deletion flow fails with a corrupt object error. A resource is considered corrupt if it can not be retrieved from the underlying storage successfully because of a) its data can not be transformed e.g. decryption failure, or b) it fails to decode into an object. NOTE: unsafe deletion ignores finalizer constraints, skips precondition checks, and removes the object from the storage. WARNING: This may potentially break the cluster if the workload associated with the resource being unsafe-deleted relies on normal deletion flow. Use only if you REALLY know what you are doing. The default value is false, and the user must opt in to enable it
-    #[serde(
-        rename = "ignoreStoreReadErrorWithClusterBreakingPotential",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub ignore_store_read_error_with_cluster_breaking_potential: Option<bool>,
     /// Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub kind: Option<::kubegen_runtime::Str>,
     /// Deprecated: please use the PropagationPolicy, this field will be deprecated in 1.7. Should the dependent objects be orphaned. If true/false, the "orphan" finalizer will be added to/removed from the object's finalizers list. Either this field or PropagationPolicy may be set, but not both.
-    #[serde(
-        rename = "orphanDependents",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub orphan_dependents: Option<bool>,
     /// Must be fulfilled before a deletion is carried out. If not possible, a 409 Conflict status will be returned.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub preconditions: Option<Box<crate::meta_v1::Preconditions>>,
     /// Whether and how garbage collection will be performed. Either this field or OrphanDependents may be set, but not both. The default policy is decided by the existing finalizer set in the metadata.finalizers and the resource-specific default policy. Acceptable values are: 'Orphan' - orphan the dependents; 'Background' - allow the garbage collector to delete the dependents in the background; 'Foreground' - a cascading policy that deletes all dependents in the foreground.
-    #[serde(
-        rename = "propagationPolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub propagation_policy: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for DeleteOptions {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "DeleteOptions",
+                encode::count(
+                    0,
+                    &[
+                        self.api_version.is_some(),
+                        self.dry_run.is_some(),
+                        self.grace_period_seconds.is_some(),
+                        self
+                            .ignore_store_read_error_with_cluster_breaking_potential
+                            .is_some(),
+                        self.kind.is_some(),
+                        self.orphan_dependents.is_some(),
+                        self.preconditions.is_some(),
+                        self.propagation_policy.is_some(),
+                    ],
+                ),
+            )
+            .optional("apiVersion", &self.api_version)
+            .optional("dryRun", &self.dry_run)
+            .optional("gracePeriodSeconds", &self.grace_period_seconds)
+            .optional(
+                "ignoreStoreReadErrorWithClusterBreakingPotential",
+                &self.ignore_store_read_error_with_cluster_breaking_potential,
+            )
+            .optional("kind", &self.kind)
+            .optional("orphanDependents", &self.orphan_dependents)
+            .optional("preconditions", &self.preconditions)
+            .optional("propagationPolicy", &self.propagation_policy)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DeleteOptions {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for DeleteOptions {
+    const EXPECTING: &'static str = "struct DeleteOptions";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "apiVersion" => ::std::option::Option::Some(0),
+            "dryRun" => ::std::option::Option::Some(1),
+            "gracePeriodSeconds" => ::std::option::Option::Some(2),
+            "ignoreStoreReadErrorWithClusterBreakingPotential" => {
+                ::std::option::Option::Some(3)
+            }
+            "kind" => ::std::option::Option::Some(4),
+            "orphanDependents" => ::std::option::Option::Some(5),
+            "preconditions" => ::std::option::Option::Some(6),
+            "propagationPolicy" => ::std::option::Option::Some(7),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.api_version),
+            1 => decode::optional_vec(map, &mut self.dry_run),
+            2 => decode::optional(map, &mut self.grace_period_seconds),
+            3 => {
+                decode::optional(
+                    map,
+                    &mut self.ignore_store_read_error_with_cluster_breaking_potential,
+                )
+            }
+            4 => decode::optional(map, &mut self.kind),
+            5 => decode::optional(map, &mut self.orphan_dependents),
+            6 => decode::optional(map, &mut self.preconditions),
+            7 => decode::optional(map, &mut self.propagation_policy),
+            _ => decode::skip(map),
+        }
+    }
 }

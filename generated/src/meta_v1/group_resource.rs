@@ -3,12 +3,52 @@
 /// GroupResource specifies a Group and a Resource, but does not force a version.  This is useful for identifying concepts during lookup stages without having partially valid types
 ///
 /// From the definition `io.k8s.apimachinery.pkg.apis.meta.v1.GroupResource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct GroupResource {
     /// `group` (no description in the spec).
-    #[serde(default)]
     pub group: ::kubegen_runtime::Str,
     /// `resource` (no description in the spec).
-    #[serde(default)]
     pub resource: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for GroupResource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(serializer, "GroupResource", encode::count(2, &[]))
+            .field("group", &self.group)
+            .field("resource", &self.resource)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for GroupResource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for GroupResource {
+    const EXPECTING: &'static str = "struct GroupResource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "group" => ::std::option::Option::Some(0),
+            "resource" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.group),
+            1 => decode::required(map, &mut self.resource),
+            _ => decode::skip(map),
+        }
+    }
 }

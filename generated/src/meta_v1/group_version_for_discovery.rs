@@ -3,12 +3,56 @@
 /// GroupVersion contains the "group/version" and "version" string of a version. It is made a struct to keep extensibility.
 ///
 /// From the definition `io.k8s.apimachinery.pkg.apis.meta.v1.GroupVersionForDiscovery`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct GroupVersionForDiscovery {
     /// groupVersion specifies the API group and version in the form "group/version"
-    #[serde(rename = "groupVersion", default)]
     pub group_version: ::kubegen_runtime::Str,
     /// version specifies the version in the form of "version". This is to save the clients the trouble of splitting the GroupVersion.
-    #[serde(default)]
     pub version: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for GroupVersionForDiscovery {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "GroupVersionForDiscovery",
+                encode::count(2, &[]),
+            )
+            .field("groupVersion", &self.group_version)
+            .field("version", &self.version)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for GroupVersionForDiscovery {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for GroupVersionForDiscovery {
+    const EXPECTING: &'static str = "struct GroupVersionForDiscovery";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "groupVersion" => ::std::option::Option::Some(0),
+            "version" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.group_version),
+            1 => decode::required(map, &mut self.version),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,21 +3,59 @@
 /// A label selector is a label query over a set of resources. The result of matchLabels and matchExpressions are ANDed. An empty label selector matches all objects. A null label selector matches no objects.
 ///
 /// From the definition `io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LabelSelector {
     /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
-    #[serde(
-        rename = "matchExpressions",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub match_expressions: Option<Vec<crate::meta_v1::LabelSelectorRequirement>>,
     /// matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels map is equivalent to an element of matchExpressions, whose key field is "key", the operator is "In", and the values array contains only "value". The requirements are ANDed.
-    #[serde(
-        rename = "matchLabels",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub match_labels: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
+}
+impl ::serde::Serialize for LabelSelector {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "LabelSelector",
+                encode::count(
+                    0,
+                    &[self.match_expressions.is_some(), self.match_labels.is_some()],
+                ),
+            )
+            .optional("matchExpressions", &self.match_expressions)
+            .optional("matchLabels", &self.match_labels)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for LabelSelector {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for LabelSelector {
+    const EXPECTING: &'static str = "struct LabelSelector";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "matchExpressions" => ::std::option::Option::Some(0),
+            "matchLabels" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.match_expressions),
+            1 => decode::optional(map, &mut self.match_labels),
+            _ => decode::skip(map),
+        }
+    }
 }

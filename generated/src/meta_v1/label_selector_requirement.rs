@@ -3,19 +3,61 @@
 /// A label selector requirement is a selector that contains values, a key, and an operator that relates the key and values.
 ///
 /// From the definition `io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LabelSelectorRequirement {
     /// key is the label key that the selector applies to.
-    #[serde(default)]
     pub key: ::kubegen_runtime::Str,
     /// operator represents a key's relationship to a set of values. Valid operators are In, NotIn, Exists and DoesNotExist.
-    #[serde(default)]
     pub operator: ::kubegen_runtime::Str,
     /// values is an array of string values. If the operator is In or NotIn, the values array must be non-empty. If the operator is Exists or DoesNotExist, the values array must be empty. This array is replaced during a strategic merge patch.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub values: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::serde::Serialize for LabelSelectorRequirement {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "LabelSelectorRequirement",
+                encode::count(2, &[self.values.is_some()]),
+            )
+            .field("key", &self.key)
+            .field("operator", &self.operator)
+            .optional("values", &self.values)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for LabelSelectorRequirement {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for LabelSelectorRequirement {
+    const EXPECTING: &'static str = "struct LabelSelectorRequirement";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "key" => ::std::option::Option::Some(0),
+            "operator" => ::std::option::Option::Some(1),
+            "values" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.key),
+            1 => decode::required(map, &mut self.operator),
+            2 => decode::optional_vec(map, &mut self.values),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,16 +3,56 @@
 /// Preconditions must be fulfilled before an operation (update, delete, etc.) is carried out.
 ///
 /// From the definition `io.k8s.apimachinery.pkg.apis.meta.v1.Preconditions`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Preconditions {
     /// Specifies the target ResourceVersion
-    #[serde(
-        rename = "resourceVersion",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub resource_version: Option<::kubegen_runtime::Str>,
     /// Specifies the target UID.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub uid: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for Preconditions {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "Preconditions",
+                encode::count(0, &[self.resource_version.is_some(), self.uid.is_some()]),
+            )
+            .optional("resourceVersion", &self.resource_version)
+            .optional("uid", &self.uid)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Preconditions {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for Preconditions {
+    const EXPECTING: &'static str = "struct Preconditions";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "resourceVersion" => ::std::option::Option::Some(0),
+            "uid" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.resource_version),
+            1 => decode::optional(map, &mut self.uid),
+            _ => decode::skip(map),
+        }
+    }
 }

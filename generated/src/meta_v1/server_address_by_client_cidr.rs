@@ -3,12 +3,56 @@
 /// ServerAddressByClientCIDR helps the client to determine the server address that they should use, depending on the clientCIDR that they match.
 ///
 /// From the definition `io.k8s.apimachinery.pkg.apis.meta.v1.ServerAddressByClientCIDR`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServerAddressByClientCIDR {
     /// The CIDR with which clients can match their IP to figure out the server address that they should use.
-    #[serde(rename = "clientCIDR", default)]
     pub client_cidr: ::kubegen_runtime::Str,
     /// Address of this server, suitable for a client that matches the above CIDR. This can be a hostname, hostname:port, IP or IP:port.
-    #[serde(rename = "serverAddress", default)]
     pub server_address: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for ServerAddressByClientCIDR {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ServerAddressByClientCIDR",
+                encode::count(2, &[]),
+            )
+            .field("clientCIDR", &self.client_cidr)
+            .field("serverAddress", &self.server_address)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ServerAddressByClientCIDR {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ServerAddressByClientCIDR {
+    const EXPECTING: &'static str = "struct ServerAddressByClientCIDR";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "clientCIDR" => ::std::option::Option::Some(0),
+            "serverAddress" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.client_cidr),
+            1 => decode::required(map, &mut self.server_address),
+            _ => decode::skip(map),
+        }
+    }
 }

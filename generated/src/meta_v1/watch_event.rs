@@ -3,16 +3,56 @@
 /// Event represents a single event to a watched resource.
 ///
 /// From the definition `io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WatchEvent {
     /// Object is:
     ///  * If Type is Added or Modified: the new state of the object.
     ///  * If Type is Deleted: the state of the object immediately before deletion.
     ///  * If Type is Error: *Status is recommended; other types may make sense
     ///    depending on context.
-    #[serde(default)]
     pub object: ::kubegen_runtime::RawExtension,
     /// `type` (no description in the spec).
-    #[serde(rename = "type", default)]
     pub type_: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for WatchEvent {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(serializer, "WatchEvent", encode::count(2, &[]))
+            .field("object", &self.object)
+            .field("type", &self.type_)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for WatchEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for WatchEvent {
+    const EXPECTING: &'static str = "struct WatchEvent";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "object" => ::std::option::Option::Some(0),
+            "type" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.object),
+            1 => decode::required(map, &mut self.type_),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,13 +3,11 @@
 /// HTTPIngressPath associates a path with a backend. Incoming urls matching the path are forwarded to the backend.
 ///
 /// From the definition `io.k8s.api.networking.v1.HTTPIngressPath`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HTTPIngressPath {
     /// backend defines the referenced service endpoint to which the traffic will be forwarded to.
-    #[serde(default)]
     pub backend: crate::networking_v1::IngressBackend,
     /// path is matched against the path of an incoming request. Currently it can contain characters disallowed from the conventional "path" part of a URL as defined by RFC 3986. Paths must begin with a '/' and must be present when using PathType with value "Exact" or "Prefix".
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub path: Option<::kubegen_runtime::Str>,
     /// pathType determines the interpretation of the path matching. PathType can be one of the following values: * Exact: Matches the URL path exactly. * Prefix: Matches based on a URL path prefix split by '/'. Matching is
     ///   done on a path element by element basis. A path element refers is the
@@ -22,6 +20,54 @@ pub struct HTTPIngressPath {
     ///   the IngressClass. Implementations can treat this as a separate PathType
     ///   or treat it identically to Prefix or Exact path types.
     /// Implementations are required to support all path types.
-    #[serde(rename = "pathType", default)]
     pub path_type: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for HTTPIngressPath {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "HTTPIngressPath",
+                encode::count(2, &[self.path.is_some()]),
+            )
+            .field("backend", &self.backend)
+            .optional("path", &self.path)
+            .field("pathType", &self.path_type)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for HTTPIngressPath {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for HTTPIngressPath {
+    const EXPECTING: &'static str = "struct HTTPIngressPath";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "backend" => ::std::option::Option::Some(0),
+            "path" => ::std::option::Option::Some(1),
+            "pathType" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.backend),
+            1 => decode::optional(map, &mut self.path),
+            2 => decode::required(map, &mut self.path_type),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,9 +3,51 @@
 /// HTTPIngressRuleValue is a list of http selectors pointing to backends. In the example: http://<host>/<path>?<searchpart> -> backend where where parts of the url correspond to RFC 3986, this resource will be used to match against everything after the last '/' and before the first '?' or '#'.
 ///
 /// From the definition `io.k8s.api.networking.v1.HTTPIngressRuleValue`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HTTPIngressRuleValue {
     /// paths is a collection of paths that map requests to backends.
-    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub paths: Vec<crate::networking_v1::HTTPIngressPath>,
+}
+impl ::serde::Serialize for HTTPIngressRuleValue {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "HTTPIngressRuleValue",
+                encode::count(1, &[]),
+            )
+            .field("paths", &self.paths)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for HTTPIngressRuleValue {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for HTTPIngressRuleValue {
+    const EXPECTING: &'static str = "struct HTTPIngressRuleValue";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "paths" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required_vec(map, &mut self.paths),
+            _ => decode::skip(map),
+        }
+    }
 }

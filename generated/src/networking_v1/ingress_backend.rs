@@ -3,12 +3,56 @@
 /// IngressBackend describes all endpoints for a given service and port.
 ///
 /// From the definition `io.k8s.api.networking.v1.IngressBackend`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct IngressBackend {
     /// resource is an ObjectRef to another Kubernetes resource in the namespace of the Ingress object. If resource is specified, a service.Name and service.Port must not be specified. This is a mutually exclusive setting with "Service".
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub resource: Option<Box<crate::core_v1::TypedLocalObjectReference>>,
     /// service references a service as a backend. This is a mutually exclusive setting with "Resource".
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub service: Option<Box<crate::networking_v1::IngressServiceBackend>>,
+}
+impl ::serde::Serialize for IngressBackend {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IngressBackend",
+                encode::count(0, &[self.resource.is_some(), self.service.is_some()]),
+            )
+            .optional("resource", &self.resource)
+            .optional("service", &self.service)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for IngressBackend {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for IngressBackend {
+    const EXPECTING: &'static str = "struct IngressBackend";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "resource" => ::std::option::Option::Some(0),
+            "service" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.resource),
+            1 => decode::optional(map, &mut self.service),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,25 +3,79 @@
 /// IngressClassParametersReference identifies an API object. This can be used to specify a cluster or namespace-scoped resource.
 ///
 /// From the definition `io.k8s.api.networking.v1.IngressClassParametersReference`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct IngressClassParametersReference {
     /// apiGroup is the group for the resource being referenced. If APIGroup is not specified, the specified Kind must be in the core API group. For any other third-party types, APIGroup is required.
-    #[serde(
-        rename = "apiGroup",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub api_group: Option<::kubegen_runtime::Str>,
     /// kind is the type of resource being referenced.
-    #[serde(default)]
     pub kind: ::kubegen_runtime::Str,
     /// name is the name of resource being referenced.
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
     /// namespace is the namespace of the resource being referenced. This field is required when scope is set to "Namespace" and must be unset when scope is set to "Cluster".
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub namespace: Option<::kubegen_runtime::Str>,
     /// scope represents if this refers to a cluster or namespace scoped resource. This may be set to "Cluster" (default) or "Namespace".
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub scope: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for IngressClassParametersReference {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IngressClassParametersReference",
+                encode::count(
+                    2,
+                    &[
+                        self.api_group.is_some(),
+                        self.namespace.is_some(),
+                        self.scope.is_some(),
+                    ],
+                ),
+            )
+            .optional("apiGroup", &self.api_group)
+            .field("kind", &self.kind)
+            .field("name", &self.name)
+            .optional("namespace", &self.namespace)
+            .optional("scope", &self.scope)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for IngressClassParametersReference {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IngressClassParametersReference {
+    const EXPECTING: &'static str = "struct IngressClassParametersReference";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "apiGroup" => ::std::option::Option::Some(0),
+            "kind" => ::std::option::Option::Some(1),
+            "name" => ::std::option::Option::Some(2),
+            "namespace" => ::std::option::Option::Some(3),
+            "scope" => ::std::option::Option::Some(4),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.api_group),
+            1 => decode::required(map, &mut self.kind),
+            2 => decode::required(map, &mut self.name),
+            3 => decode::optional(map, &mut self.namespace),
+            4 => decode::optional(map, &mut self.scope),
+            _ => decode::skip(map),
+        }
+    }
 }

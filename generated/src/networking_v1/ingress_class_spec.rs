@@ -3,12 +3,56 @@
 /// IngressClassSpec provides information about the class of an Ingress.
 ///
 /// From the definition `io.k8s.api.networking.v1.IngressClassSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct IngressClassSpec {
     /// controller refers to the name of the controller that should handle this class. This allows for different "flavors" that are controlled by the same controller. For example, you may have different parameters for the same implementing controller. This should be specified as a domain-prefixed path no more than 250 characters in length, e.g. "acme.io/ingress-controller". This field is immutable.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub controller: Option<::kubegen_runtime::Str>,
     /// parameters is a link to a custom resource containing additional configuration for the controller. This is optional if the controller does not require extra parameters.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub parameters: Option<Box<crate::networking_v1::IngressClassParametersReference>>,
+}
+impl ::serde::Serialize for IngressClassSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IngressClassSpec",
+                encode::count(0, &[self.controller.is_some(), self.parameters.is_some()]),
+            )
+            .optional("controller", &self.controller)
+            .optional("parameters", &self.parameters)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for IngressClassSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for IngressClassSpec {
+    const EXPECTING: &'static str = "struct IngressClassSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "controller" => ::std::option::Option::Some(0),
+            "parameters" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.controller),
+            1 => decode::optional(map, &mut self.parameters),
+            _ => decode::skip(map),
+        }
+    }
 }

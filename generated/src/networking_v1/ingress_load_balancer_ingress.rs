@@ -3,19 +3,64 @@
 /// IngressLoadBalancerIngress represents the status of a load-balancer ingress point.
 ///
 /// From the definition `io.k8s.api.networking.v1.IngressLoadBalancerIngress`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct IngressLoadBalancerIngress {
     /// hostname is set for load-balancer ingress points that are DNS based.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub hostname: Option<::kubegen_runtime::Str>,
     /// ip is set for load-balancer ingress points that are IP based.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub ip: Option<::kubegen_runtime::Str>,
     /// ports provides information about the ports exposed by this LoadBalancer.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub ports: Option<Vec<crate::networking_v1::IngressPortStatus>>,
+}
+impl ::serde::Serialize for IngressLoadBalancerIngress {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IngressLoadBalancerIngress",
+                encode::count(
+                    0,
+                    &[self.hostname.is_some(), self.ip.is_some(), self.ports.is_some()],
+                ),
+            )
+            .optional("hostname", &self.hostname)
+            .optional("ip", &self.ip)
+            .optional("ports", &self.ports)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for IngressLoadBalancerIngress {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for IngressLoadBalancerIngress {
+    const EXPECTING: &'static str = "struct IngressLoadBalancerIngress";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "hostname" => ::std::option::Option::Some(0),
+            "ip" => ::std::option::Option::Some(1),
+            "ports" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.hostname),
+            1 => decode::optional(map, &mut self.ip),
+            2 => decode::optional_vec(map, &mut self.ports),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,13 +3,51 @@
 /// IngressLoadBalancerStatus represents the status of a load-balancer.
 ///
 /// From the definition `io.k8s.api.networking.v1.IngressLoadBalancerStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct IngressLoadBalancerStatus {
     /// ingress is a list containing ingress points for the load-balancer.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub ingress: Option<Vec<crate::networking_v1::IngressLoadBalancerIngress>>,
+}
+impl ::serde::Serialize for IngressLoadBalancerStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IngressLoadBalancerStatus",
+                encode::count(0, &[self.ingress.is_some()]),
+            )
+            .optional("ingress", &self.ingress)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for IngressLoadBalancerStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for IngressLoadBalancerStatus {
+    const EXPECTING: &'static str = "struct IngressLoadBalancerStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "ingress" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.ingress),
+            _ => decode::skip(map),
+        }
+    }
 }

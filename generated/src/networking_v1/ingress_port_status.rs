@@ -3,18 +3,64 @@
 /// IngressPortStatus represents the error condition of a service port
 ///
 /// From the definition `io.k8s.api.networking.v1.IngressPortStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct IngressPortStatus {
     /// error is to record the problem with the service port The format of the error shall comply with the following rules: - built-in error values shall be specified in this file and those shall use
     ///   CamelCase names
     /// - cloud provider specific error values must have names that comply with the
     ///   format foo.example.com/CamelCase.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub error: Option<::kubegen_runtime::Str>,
     /// port is the port number of the ingress port.
-    #[serde(default)]
     pub port: i32,
     /// protocol is the protocol of the ingress port. The supported values are: "TCP", "UDP", "SCTP"
-    #[serde(default)]
     pub protocol: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for IngressPortStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IngressPortStatus",
+                encode::count(2, &[self.error.is_some()]),
+            )
+            .optional("error", &self.error)
+            .field("port", &self.port)
+            .field("protocol", &self.protocol)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for IngressPortStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for IngressPortStatus {
+    const EXPECTING: &'static str = "struct IngressPortStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "error" => ::std::option::Option::Some(0),
+            "port" => ::std::option::Option::Some(1),
+            "protocol" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.error),
+            1 => decode::required(map, &mut self.port),
+            2 => decode::required(map, &mut self.protocol),
+            _ => decode::skip(map),
+        }
+    }
 }

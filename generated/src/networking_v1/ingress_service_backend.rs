@@ -3,12 +3,56 @@
 /// IngressServiceBackend references a Kubernetes Service as a Backend.
 ///
 /// From the definition `io.k8s.api.networking.v1.IngressServiceBackend`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct IngressServiceBackend {
     /// name is the referenced service. The service must exist in the same namespace as the Ingress object.
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
     /// port of the referenced service. A port name or port number is required for a IngressServiceBackend.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub port: Option<crate::networking_v1::ServiceBackendPort>,
+}
+impl ::serde::Serialize for IngressServiceBackend {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IngressServiceBackend",
+                encode::count(1, &[self.port.is_some()]),
+            )
+            .field("name", &self.name)
+            .optional("port", &self.port)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for IngressServiceBackend {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for IngressServiceBackend {
+    const EXPECTING: &'static str = "struct IngressServiceBackend";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "name" => ::std::option::Option::Some(0),
+            "port" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.name),
+            1 => decode::optional(map, &mut self.port),
+            _ => decode::skip(map),
+        }
+    }
 }

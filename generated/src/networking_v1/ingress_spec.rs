@@ -3,34 +3,74 @@
 /// IngressSpec describes the Ingress the user wishes to exist.
 ///
 /// From the definition `io.k8s.api.networking.v1.IngressSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct IngressSpec {
     /// defaultBackend is the backend that should handle requests that don't match any rule. If Rules are not specified, DefaultBackend must be specified. If DefaultBackend is not set, the handling of requests that do not match any of the rules will be up to the Ingress controller.
-    #[serde(
-        rename = "defaultBackend",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub default_backend: Option<Box<crate::networking_v1::IngressBackend>>,
     /// ingressClassName is the name of an IngressClass cluster resource. Ingress controller implementations use this field to know whether they should be serving this Ingress resource, by a transitive connection (controller -> IngressClass -> Ingress resource). Although the `kubernetes.io/ingress.class` annotation (simple constant name) was never formally defined, it was widely supported by Ingress controllers to create a direct binding between Ingress controller and Ingress resources. Newly created Ingress resources should prefer using the field. However, even though the annotation is officially deprecated, for backwards compatibility reasons, ingress controllers should still honor that annotation if present.
-    #[serde(
-        rename = "ingressClassName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub ingress_class_name: Option<::kubegen_runtime::Str>,
     /// rules is a list of host rules used to configure the Ingress. If unspecified, or no rule matches, all traffic is sent to the default backend.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub rules: Option<Vec<crate::networking_v1::IngressRule>>,
     /// tls represents the TLS configuration. Currently the Ingress only supports a single TLS port, 443. If multiple members of this list specify different hosts, they will be multiplexed on the same port according to the hostname specified through the SNI TLS extension, if the ingress controller fulfilling the ingress supports SNI.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub tls: Option<Vec<crate::networking_v1::IngressTLS>>,
+}
+impl ::serde::Serialize for IngressSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IngressSpec",
+                encode::count(
+                    0,
+                    &[
+                        self.default_backend.is_some(),
+                        self.ingress_class_name.is_some(),
+                        self.rules.is_some(),
+                        self.tls.is_some(),
+                    ],
+                ),
+            )
+            .optional("defaultBackend", &self.default_backend)
+            .optional("ingressClassName", &self.ingress_class_name)
+            .optional("rules", &self.rules)
+            .optional("tls", &self.tls)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for IngressSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for IngressSpec {
+    const EXPECTING: &'static str = "struct IngressSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "defaultBackend" => ::std::option::Option::Some(0),
+            "ingressClassName" => ::std::option::Option::Some(1),
+            "rules" => ::std::option::Option::Some(2),
+            "tls" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.default_backend),
+            1 => decode::optional(map, &mut self.ingress_class_name),
+            2 => decode::optional_vec(map, &mut self.rules),
+            3 => decode::optional_vec(map, &mut self.tls),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,13 +3,51 @@
 /// IngressStatus describe the current state of the Ingress.
 ///
 /// From the definition `io.k8s.api.networking.v1.IngressStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct IngressStatus {
     /// loadBalancer contains the current status of the load-balancer.
-    #[serde(
-        rename = "loadBalancer",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub load_balancer: Option<crate::networking_v1::IngressLoadBalancerStatus>,
+}
+impl ::serde::Serialize for IngressStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IngressStatus",
+                encode::count(0, &[self.load_balancer.is_some()]),
+            )
+            .optional("loadBalancer", &self.load_balancer)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for IngressStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for IngressStatus {
+    const EXPECTING: &'static str = "struct IngressStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "loadBalancer" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.load_balancer),
+            _ => decode::skip(map),
+        }
+    }
 }

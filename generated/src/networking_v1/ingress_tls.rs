@@ -3,20 +3,56 @@
 /// IngressTLS describes the transport layer security associated with an ingress.
 ///
 /// From the definition `io.k8s.api.networking.v1.IngressTLS`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct IngressTLS {
     /// hosts is a list of hosts included in the TLS certificate. The values in this list must match the name/s used in the tlsSecret. Defaults to the wildcard host setting for the loadbalancer controller fulfilling this Ingress, if left unspecified.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub hosts: Option<Vec<::kubegen_runtime::Str>>,
     /// secretName is the name of the secret used to terminate TLS traffic on port 443. Field is left optional to allow TLS routing based on SNI hostname alone. If the SNI host in a listener conflicts with the "Host" header field used by an IngressRule, the SNI host is used for termination and value of the "Host" header is used for routing.
-    #[serde(
-        rename = "secretName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub secret_name: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for IngressTLS {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IngressTLS",
+                encode::count(0, &[self.hosts.is_some(), self.secret_name.is_some()]),
+            )
+            .optional("hosts", &self.hosts)
+            .optional("secretName", &self.secret_name)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for IngressTLS {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for IngressTLS {
+    const EXPECTING: &'static str = "struct IngressTLS";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "hosts" => ::std::option::Option::Some(0),
+            "secretName" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.hosts),
+            1 => decode::optional(map, &mut self.secret_name),
+            _ => decode::skip(map),
+        }
+    }
 }

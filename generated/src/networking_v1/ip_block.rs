@@ -3,16 +3,56 @@
 /// IPBlock describes a particular CIDR (Ex. "192.168.1.0/24","2001:db8::/64") that is allowed to the pods matched by a NetworkPolicySpec's podSelector. The except entry describes CIDRs that should not be included within this rule.
 ///
 /// From the definition `io.k8s.api.networking.v1.IPBlock`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct IPBlock {
     /// cidr is a string representing the IPBlock Valid examples are "192.168.1.0/24" or "2001:db8::/64"
-    #[serde(default)]
     pub cidr: ::kubegen_runtime::Str,
     /// except is a slice of CIDRs that should not be included within an IPBlock Valid examples are "192.168.1.0/24" or "2001:db8::/64" Except values will be rejected if they are outside the cidr range
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub except: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::serde::Serialize for IPBlock {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IPBlock",
+                encode::count(1, &[self.except.is_some()]),
+            )
+            .field("cidr", &self.cidr)
+            .optional("except", &self.except)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for IPBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for IPBlock {
+    const EXPECTING: &'static str = "struct IPBlock";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "cidr" => ::std::option::Option::Some(0),
+            "except" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.cidr),
+            1 => decode::optional_vec(map, &mut self.except),
+            _ => decode::skip(map),
+        }
+    }
 }

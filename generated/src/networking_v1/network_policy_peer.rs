@@ -3,31 +3,72 @@
 /// NetworkPolicyPeer describes a peer to allow traffic to/from. Only certain combinations of fields are allowed
 ///
 /// From the definition `io.k8s.api.networking.v1.NetworkPolicyPeer`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkPolicyPeer {
     /// ipBlock defines policy on a particular IPBlock. If this field is set then neither of the other fields can be.
-    #[serde(
-        rename = "ipBlock",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub ip_block: Option<Box<crate::networking_v1::IPBlock>>,
     /// namespaceSelector selects namespaces using cluster-scoped labels. This field follows standard label selector semantics; if present but empty, it selects all namespaces.
     ///
     /// If podSelector is also set, then the NetworkPolicyPeer as a whole selects the pods matching podSelector in the namespaces selected by namespaceSelector. Otherwise it selects all pods in the namespaces selected by namespaceSelector.
-    #[serde(
-        rename = "namespaceSelector",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub namespace_selector: Option<Box<crate::meta_v1::LabelSelector>>,
     /// podSelector is a label selector which selects pods. This field follows standard label selector semantics; if present but empty, it selects all pods.
     ///
     /// If namespaceSelector is also set, then the NetworkPolicyPeer as a whole selects the pods matching podSelector in the Namespaces selected by NamespaceSelector. Otherwise it selects the pods matching podSelector in the policy's own namespace.
-    #[serde(
-        rename = "podSelector",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub pod_selector: Option<Box<crate::meta_v1::LabelSelector>>,
+}
+impl ::serde::Serialize for NetworkPolicyPeer {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "NetworkPolicyPeer",
+                encode::count(
+                    0,
+                    &[
+                        self.ip_block.is_some(),
+                        self.namespace_selector.is_some(),
+                        self.pod_selector.is_some(),
+                    ],
+                ),
+            )
+            .optional("ipBlock", &self.ip_block)
+            .optional("namespaceSelector", &self.namespace_selector)
+            .optional("podSelector", &self.pod_selector)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for NetworkPolicyPeer {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for NetworkPolicyPeer {
+    const EXPECTING: &'static str = "struct NetworkPolicyPeer";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "ipBlock" => ::std::option::Option::Some(0),
+            "namespaceSelector" => ::std::option::Option::Some(1),
+            "podSelector" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.ip_block),
+            1 => decode::optional(map, &mut self.namespace_selector),
+            2 => decode::optional(map, &mut self.pod_selector),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,19 +3,68 @@
 /// NetworkPolicyPort describes a port to allow traffic on
 ///
 /// From the definition `io.k8s.api.networking.v1.NetworkPolicyPort`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkPolicyPort {
     /// endPort indicates that the range of ports from port to endPort if set, inclusive, should be allowed by the policy. This field cannot be defined if the port field is not defined or if the port field is defined as a named (string) port. The endPort must be equal or greater than port.
-    #[serde(
-        rename = "endPort",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub end_port: Option<i32>,
     /// port represents the port on the given protocol. This can either be a numerical or named port on a pod. If this field is not provided, this matches all port names and numbers. If present, only traffic on the specified protocol AND port will be matched.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub port: Option<::kubegen_runtime::IntOrString>,
     /// protocol represents the protocol (TCP, UDP, or SCTP) which traffic must match. If not specified, this field defaults to TCP.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub protocol: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for NetworkPolicyPort {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "NetworkPolicyPort",
+                encode::count(
+                    0,
+                    &[
+                        self.end_port.is_some(),
+                        self.port.is_some(),
+                        self.protocol.is_some(),
+                    ],
+                ),
+            )
+            .optional("endPort", &self.end_port)
+            .optional("port", &self.port)
+            .optional("protocol", &self.protocol)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for NetworkPolicyPort {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for NetworkPolicyPort {
+    const EXPECTING: &'static str = "struct NetworkPolicyPort";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "endPort" => ::std::option::Option::Some(0),
+            "port" => ::std::option::Option::Some(1),
+            "protocol" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.end_port),
+            1 => decode::optional(map, &mut self.port),
+            2 => decode::optional(map, &mut self.protocol),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,35 +3,74 @@
 /// NetworkPolicySpec provides the specification of a NetworkPolicy
 ///
 /// From the definition `io.k8s.api.networking.v1.NetworkPolicySpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkPolicySpec {
     /// egress is a list of egress rules to be applied to the selected pods. Outgoing traffic is allowed if there are no NetworkPolicies selecting the pod (and cluster policy otherwise allows the traffic), OR if the traffic matches at least one egress rule across all of the NetworkPolicy objects whose podSelector matches the pod. If this field is empty then this NetworkPolicy limits all outgoing traffic (and serves solely to ensure that the pods it selects are isolated by default). This field is beta-level in 1.8
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub egress: Option<Vec<crate::networking_v1::NetworkPolicyEgressRule>>,
     /// ingress is a list of ingress rules to be applied to the selected pods. Traffic is allowed to a pod if there are no NetworkPolicies selecting the pod (and cluster policy otherwise allows the traffic), OR if the traffic source is the pod's local node, OR if the traffic matches at least one ingress rule across all of the NetworkPolicy objects whose podSelector matches the pod. If this field is empty then this NetworkPolicy does not allow any traffic (and serves solely to ensure that the pods it selects are isolated by default)
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub ingress: Option<Vec<crate::networking_v1::NetworkPolicyIngressRule>>,
     /// podSelector selects the pods to which this NetworkPolicy object applies. The array of rules is applied to any pods selected by this field. An empty selector matches all pods in the policy's namespace. Multiple network policies can select the same set of pods. In this case, the ingress rules for each are combined additively. This field is optional. If it is not specified, it defaults to an empty selector.
-    #[serde(
-        rename = "podSelector",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub pod_selector: Option<Box<crate::meta_v1::LabelSelector>>,
     /// policyTypes is a list of rule types that the NetworkPolicy relates to. Valid options are ["Ingress"], ["Egress"], or ["Ingress", "Egress"]. If this field is not specified, it will default based on the existence of ingress or egress rules; policies that contain an egress section are assumed to affect egress, and all policies (whether or not they contain an ingress section) are assumed to affect ingress. If you want to write an egress-only policy, you must explicitly specify policyTypes [ "Egress" ]. Likewise, if you want to write a policy that specifies that no egress is allowed, you must specify a policyTypes value that include "Egress" (since such a policy would not include an egress section and would otherwise default to just [ "Ingress" ]). This field is beta-level in 1.8
-    #[serde(
-        rename = "policyTypes",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub policy_types: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::serde::Serialize for NetworkPolicySpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "NetworkPolicySpec",
+                encode::count(
+                    0,
+                    &[
+                        self.egress.is_some(),
+                        self.ingress.is_some(),
+                        self.pod_selector.is_some(),
+                        self.policy_types.is_some(),
+                    ],
+                ),
+            )
+            .optional("egress", &self.egress)
+            .optional("ingress", &self.ingress)
+            .optional("podSelector", &self.pod_selector)
+            .optional("policyTypes", &self.policy_types)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for NetworkPolicySpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for NetworkPolicySpec {
+    const EXPECTING: &'static str = "struct NetworkPolicySpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "egress" => ::std::option::Option::Some(0),
+            "ingress" => ::std::option::Option::Some(1),
+            "podSelector" => ::std::option::Option::Some(2),
+            "policyTypes" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.egress),
+            1 => decode::optional_vec(map, &mut self.ingress),
+            2 => decode::optional(map, &mut self.pod_selector),
+            3 => decode::optional_vec(map, &mut self.policy_types),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,18 +3,66 @@
 /// ParentReference describes a reference to a parent object.
 ///
 /// From the definition `io.k8s.api.networking.v1.ParentReference`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ParentReference {
     /// Group is the group of the object being referenced.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub group: Option<::kubegen_runtime::Str>,
     /// Name is the name of the object being referenced.
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
     /// Namespace is the namespace of the object being referenced.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub namespace: Option<::kubegen_runtime::Str>,
     /// Resource is the resource of the object being referenced.
-    #[serde(default)]
     pub resource: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for ParentReference {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ParentReference",
+                encode::count(2, &[self.group.is_some(), self.namespace.is_some()]),
+            )
+            .optional("group", &self.group)
+            .field("name", &self.name)
+            .optional("namespace", &self.namespace)
+            .field("resource", &self.resource)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ParentReference {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ParentReference {
+    const EXPECTING: &'static str = "struct ParentReference";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "group" => ::std::option::Option::Some(0),
+            "name" => ::std::option::Option::Some(1),
+            "namespace" => ::std::option::Option::Some(2),
+            "resource" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.group),
+            1 => decode::required(map, &mut self.name),
+            2 => decode::optional(map, &mut self.namespace),
+            3 => decode::required(map, &mut self.resource),
+            _ => decode::skip(map),
+        }
+    }
 }

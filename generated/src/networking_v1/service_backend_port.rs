@@ -3,12 +3,56 @@
 /// ServiceBackendPort is the service port being referenced.
 ///
 /// From the definition `io.k8s.api.networking.v1.ServiceBackendPort`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceBackendPort {
     /// name is the name of the port on the Service. This is a mutually exclusive setting with "Number".
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: Option<::kubegen_runtime::Str>,
     /// number is the numerical port number (e.g. 80) on the Service. This is a mutually exclusive setting with "Name".
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub number: Option<i32>,
+}
+impl ::serde::Serialize for ServiceBackendPort {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ServiceBackendPort",
+                encode::count(0, &[self.name.is_some(), self.number.is_some()]),
+            )
+            .optional("name", &self.name)
+            .optional("number", &self.number)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ServiceBackendPort {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceBackendPort {
+    const EXPECTING: &'static str = "struct ServiceBackendPort";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "name" => ::std::option::Option::Some(0),
+            "number" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.name),
+            1 => decode::optional(map, &mut self.number),
+            _ => decode::skip(map),
+        }
+    }
 }

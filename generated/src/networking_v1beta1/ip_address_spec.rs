@@ -3,9 +3,47 @@
 /// IPAddressSpec describe the attributes in an IP Address.
 ///
 /// From the definition `io.k8s.api.networking.v1beta1.IPAddressSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct IPAddressSpec {
     /// ParentRef references the resource that an IPAddress is attached to. An IPAddress must reference a parent object.
-    #[serde(rename = "parentRef", default)]
     pub parent_ref: crate::networking_v1beta1::ParentReference,
+}
+impl ::serde::Serialize for IPAddressSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(serializer, "IPAddressSpec", encode::count(1, &[]))
+            .field("parentRef", &self.parent_ref)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for IPAddressSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for IPAddressSpec {
+    const EXPECTING: &'static str = "struct IPAddressSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "parentRef" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.parent_ref),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,13 +3,51 @@
 /// Overhead structure represents the resource overhead associated with running a pod.
 ///
 /// From the definition `io.k8s.api.node.v1.Overhead`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Overhead {
     /// podFixed represents the fixed resource overhead associated with running a pod.
-    #[serde(
-        rename = "podFixed",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub pod_fixed: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
+}
+impl ::serde::Serialize for Overhead {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "Overhead",
+                encode::count(0, &[self.pod_fixed.is_some()]),
+            )
+            .optional("podFixed", &self.pod_fixed)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Overhead {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for Overhead {
+    const EXPECTING: &'static str = "struct Overhead";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "podFixed" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.pod_fixed),
+            _ => decode::skip(map),
+        }
+    }
 }

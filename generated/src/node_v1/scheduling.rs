@@ -3,20 +3,59 @@
 /// Scheduling specifies the scheduling constraints for nodes supporting a RuntimeClass.
 ///
 /// From the definition `io.k8s.api.node.v1.Scheduling`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Scheduling {
     /// nodeSelector lists labels that must be present on nodes that support this RuntimeClass. Pods using this RuntimeClass can only be scheduled to a node matched by this selector. The RuntimeClass nodeSelector is merged with a pod's existing nodeSelector. Any conflicts will cause the pod to be rejected in admission.
-    #[serde(
-        rename = "nodeSelector",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub node_selector: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     /// tolerations are appended (excluding duplicates) to pods running with this RuntimeClass during admission, effectively unioning the set of nodes tolerated by the pod and the RuntimeClass.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub tolerations: Option<Vec<crate::core_v1::Toleration>>,
+}
+impl ::serde::Serialize for Scheduling {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "Scheduling",
+                encode::count(
+                    0,
+                    &[self.node_selector.is_some(), self.tolerations.is_some()],
+                ),
+            )
+            .optional("nodeSelector", &self.node_selector)
+            .optional("tolerations", &self.tolerations)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Scheduling {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for Scheduling {
+    const EXPECTING: &'static str = "struct Scheduling";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "nodeSelector" => ::std::option::Option::Some(0),
+            "tolerations" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.node_selector),
+            1 => decode::optional_vec(map, &mut self.tolerations),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,24 +3,71 @@
 /// Eviction evicts a pod from its node subject to certain policies and safety constraints. This is a subresource of Pod.  A request to cause such an eviction is created by POSTing to .../pods/<pod name>/evictions.
 ///
 /// From the definition `io.k8s.api.policy.v1.Eviction`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Eviction {
     /// `apiVersion`: always this type's API version; set by the type.
-    #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<Eviction>,
     /// DeleteOptions may be provided
-    #[serde(
-        rename = "deleteOptions",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub delete_options: Option<Box<crate::meta_v1::DeleteOptions>>,
     /// `kind`: always this type's kind; set by the type.
-    #[serde(default)]
     pub kind: ::kubegen_runtime::Kind<Eviction>,
     /// ObjectMeta describes the pod that is being evicted.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
+}
+impl ::serde::Serialize for Eviction {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "Eviction",
+                encode::count(
+                    2,
+                    &[self.delete_options.is_some(), self.metadata.is_some()],
+                ),
+            )
+            .field("apiVersion", &self.api_version)
+            .optional("deleteOptions", &self.delete_options)
+            .field("kind", &self.kind)
+            .optional("metadata", &self.metadata)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Eviction {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for Eviction {
+    const EXPECTING: &'static str = "struct Eviction";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "apiVersion" => ::std::option::Option::Some(0),
+            "deleteOptions" => ::std::option::Option::Some(1),
+            "kind" => ::std::option::Option::Some(2),
+            "metadata" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::skip(map),
+            1 => decode::optional(map, &mut self.delete_options),
+            2 => decode::skip(map),
+            3 => decode::optional(map, &mut self.metadata),
+            _ => decode::skip(map),
+        }
+    }
 }
 impl ::kubegen_runtime::ApiType for Eviction {
     const GROUP: &'static str = "policy";

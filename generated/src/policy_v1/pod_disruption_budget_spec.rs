@@ -3,24 +3,13 @@
 /// PodDisruptionBudgetSpec is a description of a PodDisruptionBudget.
 ///
 /// From the definition `io.k8s.api.policy.v1.PodDisruptionBudgetSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodDisruptionBudgetSpec {
     /// An eviction is allowed if at most "maxUnavailable" pods selected by "selector" are unavailable after the eviction, i.e. even in absence of the evicted pod. For example, one can prevent all voluntary evictions by specifying 0. This is a mutually exclusive setting with "minAvailable".
-    #[serde(
-        rename = "maxUnavailable",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub max_unavailable: Option<::kubegen_runtime::IntOrString>,
     /// An eviction is allowed if at least "minAvailable" pods selected by "selector" will still be available after the eviction, i.e. even in the absence of the evicted pod.  So for example you can prevent all voluntary evictions by specifying "100%".
-    #[serde(
-        rename = "minAvailable",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub min_available: Option<::kubegen_runtime::IntOrString>,
     /// Label query over pods whose evictions are managed by the disruption budget. A null selector will match no pods, while an empty ({}) selector will select all pods within the namespace.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub selector: Option<Box<crate::meta_v1::LabelSelector>>,
     /// UnhealthyPodEvictionPolicy defines the criteria for when unhealthy pods should be considered for eviction. Current implementation considers healthy pods, as pods that have status.conditions item with type="Ready",status="True".
     ///
@@ -31,10 +20,65 @@ pub struct PodDisruptionBudgetSpec {
     /// AlwaysAllow policy means that all running pods (status.phase="Running"), but not yet healthy are considered disrupted and can be evicted regardless of whether the criteria in a PDB is met. This means perspective running pods of a disrupted application might not get a chance to become healthy. Healthy pods will be subject to the PDB for eviction.
     ///
     /// Additional policies may be added in the future. Clients making eviction decisions should disallow eviction of unhealthy pods if they encounter an unrecognized policy in this field.
-    #[serde(
-        rename = "unhealthyPodEvictionPolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub unhealthy_pod_eviction_policy: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for PodDisruptionBudgetSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PodDisruptionBudgetSpec",
+                encode::count(
+                    0,
+                    &[
+                        self.max_unavailable.is_some(),
+                        self.min_available.is_some(),
+                        self.selector.is_some(),
+                        self.unhealthy_pod_eviction_policy.is_some(),
+                    ],
+                ),
+            )
+            .optional("maxUnavailable", &self.max_unavailable)
+            .optional("minAvailable", &self.min_available)
+            .optional("selector", &self.selector)
+            .optional("unhealthyPodEvictionPolicy", &self.unhealthy_pod_eviction_policy)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PodDisruptionBudgetSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for PodDisruptionBudgetSpec {
+    const EXPECTING: &'static str = "struct PodDisruptionBudgetSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "maxUnavailable" => ::std::option::Option::Some(0),
+            "minAvailable" => ::std::option::Option::Some(1),
+            "selector" => ::std::option::Option::Some(2),
+            "unhealthyPodEvictionPolicy" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.max_unavailable),
+            1 => decode::optional(map, &mut self.min_available),
+            2 => decode::optional(map, &mut self.selector),
+            3 => decode::optional(map, &mut self.unhealthy_pod_eviction_policy),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,7 +3,7 @@
 /// PodDisruptionBudgetStatus represents information about the status of a PodDisruptionBudget. Status may trail the actual state of a system.
 ///
 /// From the definition `io.k8s.api.policy.v1.PodDisruptionBudgetStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodDisruptionBudgetStatus {
     /// Conditions contain conditions for PDB. The disruption controller sets the DisruptionAllowed condition. The following are known values for the reason field (additional reasons could be added in the future): - SyncFailed: The controller encountered an error and wasn't able to compute
     ///               the number of allowed disruptions. Therefore no disruptions are
@@ -14,36 +14,85 @@ pub struct PodDisruptionBudgetStatus {
     /// - SufficientPods: There are more pods than required by the PodDisruptionBudget.
     ///                   The condition will be True, and the number of allowed
     ///                   disruptions are provided by the disruptionsAllowed property.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub conditions: Option<Vec<crate::meta_v1::Condition>>,
     /// current number of healthy pods
-    #[serde(rename = "currentHealthy", default)]
     pub current_healthy: i32,
     /// minimum desired number of healthy pods
-    #[serde(rename = "desiredHealthy", default)]
     pub desired_healthy: i32,
     /// DisruptedPods contains information about pods whose eviction was processed by the API server eviction subresource handler but has not yet been observed by the PodDisruptionBudget controller. A pod will be in this map from the time when the API server processed the eviction request to the time when the pod is seen by PDB controller as having been marked for deletion (or after a timeout). The key in the map is the name of the pod and the value is the time when the API server processed the eviction request. If the deletion didn't occur and a pod is still there it will be removed from the list automatically by PodDisruptionBudget controller after some time. If everything goes smooth this map should be empty for the most of the time. Large number of entries in the map may indicate problems with pod deletions.
-    #[serde(
-        rename = "disruptedPods",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub disrupted_pods: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Time>>,
     /// Number of pod disruptions that are currently allowed.
-    #[serde(rename = "disruptionsAllowed", default)]
     pub disruptions_allowed: i32,
     /// total number of pods counted by this disruption budget
-    #[serde(rename = "expectedPods", default)]
     pub expected_pods: i32,
     /// Most recent generation observed when updating this PDB status. DisruptionsAllowed and other status information is valid only if observedGeneration equals to PDB's object generation.
-    #[serde(
-        rename = "observedGeneration",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub observed_generation: Option<i64>,
+}
+impl ::serde::Serialize for PodDisruptionBudgetStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PodDisruptionBudgetStatus",
+                encode::count(
+                    4,
+                    &[
+                        self.conditions.is_some(),
+                        self.disrupted_pods.is_some(),
+                        self.observed_generation.is_some(),
+                    ],
+                ),
+            )
+            .optional("conditions", &self.conditions)
+            .field("currentHealthy", &self.current_healthy)
+            .field("desiredHealthy", &self.desired_healthy)
+            .optional("disruptedPods", &self.disrupted_pods)
+            .field("disruptionsAllowed", &self.disruptions_allowed)
+            .field("expectedPods", &self.expected_pods)
+            .optional("observedGeneration", &self.observed_generation)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PodDisruptionBudgetStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for PodDisruptionBudgetStatus {
+    const EXPECTING: &'static str = "struct PodDisruptionBudgetStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "conditions" => ::std::option::Option::Some(0),
+            "currentHealthy" => ::std::option::Option::Some(1),
+            "desiredHealthy" => ::std::option::Option::Some(2),
+            "disruptedPods" => ::std::option::Option::Some(3),
+            "disruptionsAllowed" => ::std::option::Option::Some(4),
+            "expectedPods" => ::std::option::Option::Some(5),
+            "observedGeneration" => ::std::option::Option::Some(6),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.conditions),
+            1 => decode::required(map, &mut self.current_healthy),
+            2 => decode::required(map, &mut self.desired_healthy),
+            3 => decode::optional(map, &mut self.disrupted_pods),
+            4 => decode::required(map, &mut self.disruptions_allowed),
+            5 => decode::required(map, &mut self.expected_pods),
+            6 => decode::optional(map, &mut self.observed_generation),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,14 +3,51 @@
 /// AggregationRule describes how to locate ClusterRoles to aggregate into the ClusterRole
 ///
 /// From the definition `io.k8s.api.rbac.v1.AggregationRule`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AggregationRule {
     /// ClusterRoleSelectors holds a list of selectors which will be used to find ClusterRoles and create the rules. If any of the selectors match, then the ClusterRole's permissions will be added
-    #[serde(
-        rename = "clusterRoleSelectors",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub cluster_role_selectors: Option<Vec<crate::meta_v1::LabelSelector>>,
+}
+impl ::serde::Serialize for AggregationRule {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "AggregationRule",
+                encode::count(0, &[self.cluster_role_selectors.is_some()]),
+            )
+            .optional("clusterRoleSelectors", &self.cluster_role_selectors)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for AggregationRule {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for AggregationRule {
+    const EXPECTING: &'static str = "struct AggregationRule";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "clusterRoleSelectors" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.cluster_role_selectors),
+            _ => decode::skip(map),
+        }
+    }
 }

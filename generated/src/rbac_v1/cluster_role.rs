@@ -3,31 +3,76 @@
 /// ClusterRole is a cluster level, logical grouping of PolicyRules that can be referenced as a unit by a RoleBinding or ClusterRoleBinding.
 ///
 /// From the definition `io.k8s.api.rbac.v1.ClusterRole`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClusterRole {
     /// AggregationRule is an optional field that describes how to build the Rules for this ClusterRole. If AggregationRule is set, then the Rules are controller managed and direct changes to Rules will be stomped by the controller.
-    #[serde(
-        rename = "aggregationRule",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub aggregation_rule: Option<crate::rbac_v1::AggregationRule>,
     /// `apiVersion`: always this type's API version; set by the type.
-    #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<ClusterRole>,
     /// `kind`: always this type's kind; set by the type.
-    #[serde(default)]
     pub kind: ::kubegen_runtime::Kind<ClusterRole>,
     /// Standard object's metadata.
-    #[serde(default)]
     pub metadata: ::kubegen_runtime::ObjectMeta,
     /// Rules holds all the PolicyRules for this ClusterRole
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub rules: Option<Vec<crate::rbac_v1::PolicyRule>>,
+}
+impl ::serde::Serialize for ClusterRole {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ClusterRole",
+                encode::count(
+                    3,
+                    &[self.aggregation_rule.is_some(), self.rules.is_some()],
+                ),
+            )
+            .optional("aggregationRule", &self.aggregation_rule)
+            .field("apiVersion", &self.api_version)
+            .field("kind", &self.kind)
+            .field("metadata", &self.metadata)
+            .optional("rules", &self.rules)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ClusterRole {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ClusterRole {
+    const EXPECTING: &'static str = "struct ClusterRole";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "aggregationRule" => ::std::option::Option::Some(0),
+            "apiVersion" => ::std::option::Option::Some(1),
+            "kind" => ::std::option::Option::Some(2),
+            "metadata" => ::std::option::Option::Some(3),
+            "rules" => ::std::option::Option::Some(4),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.aggregation_rule),
+            1 => decode::skip(map),
+            2 => decode::skip(map),
+            3 => decode::required(map, &mut self.metadata),
+            4 => decode::optional_vec(map, &mut self.rules),
+            _ => decode::skip(map),
+        }
+    }
 }
 impl ::kubegen_runtime::ApiType for ClusterRole {
     const GROUP: &'static str = "rbac.authorization.k8s.io";

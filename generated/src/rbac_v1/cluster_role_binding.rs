@@ -3,27 +3,73 @@
 /// ClusterRoleBinding references a ClusterRole, but not contain it.  It can reference a ClusterRole in the global namespace, and adds who information via Subject.
 ///
 /// From the definition `io.k8s.api.rbac.v1.ClusterRoleBinding`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClusterRoleBinding {
     /// `apiVersion`: always this type's API version; set by the type.
-    #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<ClusterRoleBinding>,
     /// `kind`: always this type's kind; set by the type.
-    #[serde(default)]
     pub kind: ::kubegen_runtime::Kind<ClusterRoleBinding>,
     /// Standard object's metadata.
-    #[serde(default)]
     pub metadata: ::kubegen_runtime::ObjectMeta,
     /// RoleRef can only reference a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error. This field is immutable.
-    #[serde(rename = "roleRef", default)]
     pub role_ref: crate::rbac_v1::RoleRef,
     /// Subjects holds references to the objects the role applies to.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub subjects: Option<Vec<crate::rbac_v1::Subject>>,
+}
+impl ::serde::Serialize for ClusterRoleBinding {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ClusterRoleBinding",
+                encode::count(4, &[self.subjects.is_some()]),
+            )
+            .field("apiVersion", &self.api_version)
+            .field("kind", &self.kind)
+            .field("metadata", &self.metadata)
+            .field("roleRef", &self.role_ref)
+            .optional("subjects", &self.subjects)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ClusterRoleBinding {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ClusterRoleBinding {
+    const EXPECTING: &'static str = "struct ClusterRoleBinding";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "apiVersion" => ::std::option::Option::Some(0),
+            "kind" => ::std::option::Option::Some(1),
+            "metadata" => ::std::option::Option::Some(2),
+            "roleRef" => ::std::option::Option::Some(3),
+            "subjects" => ::std::option::Option::Some(4),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::skip(map),
+            1 => decode::skip(map),
+            2 => decode::required(map, &mut self.metadata),
+            3 => decode::required(map, &mut self.role_ref),
+            4 => decode::optional_vec(map, &mut self.subjects),
+            _ => decode::skip(map),
+        }
+    }
 }
 impl ::kubegen_runtime::ApiType for ClusterRoleBinding {
     const GROUP: &'static str = "rbac.authorization.k8s.io";

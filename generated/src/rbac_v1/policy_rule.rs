@@ -3,40 +3,79 @@
 /// PolicyRule holds information that describes a policy rule, but does not contain information about who the rule applies to or which namespace the rule applies to.
 ///
 /// From the definition `io.k8s.api.rbac.v1.PolicyRule`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PolicyRule {
     /// APIGroups is the name of the APIGroup that contains the resources.  If multiple API groups are specified, any action requested against one of the enumerated resources in any API group will be allowed. "" represents the core API group and "*" represents all API groups.
-    #[serde(
-        rename = "apiGroups",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub api_groups: Option<Vec<::kubegen_runtime::Str>>,
     /// NonResourceURLs is a set of partial urls that a user should have access to.  *s are allowed, but only as the full, final step in the path Since non-resource URLs are not namespaced, this field is only applicable for ClusterRoles referenced from a ClusterRoleBinding. Rules can either apply to API resources (such as "pods" or "secrets") or non-resource URL paths (such as "/api"),  but not both.
-    #[serde(
-        rename = "nonResourceURLs",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub non_resource_urls: Option<Vec<::kubegen_runtime::Str>>,
     /// ResourceNames is an optional white list of names that the rule applies to.  An empty set means that everything is allowed.
-    #[serde(
-        rename = "resourceNames",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub resource_names: Option<Vec<::kubegen_runtime::Str>>,
     /// Resources is a list of resources this rule applies to. '*' represents all resources.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub resources: Option<Vec<::kubegen_runtime::Str>>,
     /// Verbs is a list of Verbs that apply to ALL the ResourceKinds contained in this rule. '*' represents all verbs.
-    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub verbs: Vec<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for PolicyRule {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PolicyRule",
+                encode::count(
+                    1,
+                    &[
+                        self.api_groups.is_some(),
+                        self.non_resource_urls.is_some(),
+                        self.resource_names.is_some(),
+                        self.resources.is_some(),
+                    ],
+                ),
+            )
+            .optional("apiGroups", &self.api_groups)
+            .optional("nonResourceURLs", &self.non_resource_urls)
+            .optional("resourceNames", &self.resource_names)
+            .optional("resources", &self.resources)
+            .field("verbs", &self.verbs)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PolicyRule {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for PolicyRule {
+    const EXPECTING: &'static str = "struct PolicyRule";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "apiGroups" => ::std::option::Option::Some(0),
+            "nonResourceURLs" => ::std::option::Option::Some(1),
+            "resourceNames" => ::std::option::Option::Some(2),
+            "resources" => ::std::option::Option::Some(3),
+            "verbs" => ::std::option::Option::Some(4),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.api_groups),
+            1 => decode::optional_vec(map, &mut self.non_resource_urls),
+            2 => decode::optional_vec(map, &mut self.resource_names),
+            3 => decode::optional_vec(map, &mut self.resources),
+            4 => decode::required_vec(map, &mut self.verbs),
+            _ => decode::skip(map),
+        }
+    }
 }

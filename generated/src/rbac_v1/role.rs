@@ -3,24 +3,68 @@
 /// Role is a namespaced, logical grouping of PolicyRules that can be referenced as a unit by a RoleBinding.
 ///
 /// From the definition `io.k8s.api.rbac.v1.Role`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Role {
     /// `apiVersion`: always this type's API version; set by the type.
-    #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<Role>,
     /// `kind`: always this type's kind; set by the type.
-    #[serde(default)]
     pub kind: ::kubegen_runtime::Kind<Role>,
     /// Standard object's metadata.
-    #[serde(default)]
     pub metadata: ::kubegen_runtime::ObjectMeta,
     /// Rules holds all the PolicyRules for this Role
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub rules: Option<Vec<crate::rbac_v1::PolicyRule>>,
+}
+impl ::serde::Serialize for Role {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "Role",
+                encode::count(3, &[self.rules.is_some()]),
+            )
+            .field("apiVersion", &self.api_version)
+            .field("kind", &self.kind)
+            .field("metadata", &self.metadata)
+            .optional("rules", &self.rules)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Role {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for Role {
+    const EXPECTING: &'static str = "struct Role";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "apiVersion" => ::std::option::Option::Some(0),
+            "kind" => ::std::option::Option::Some(1),
+            "metadata" => ::std::option::Option::Some(2),
+            "rules" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::skip(map),
+            1 => decode::skip(map),
+            2 => decode::required(map, &mut self.metadata),
+            3 => decode::optional_vec(map, &mut self.rules),
+            _ => decode::skip(map),
+        }
+    }
 }
 impl ::kubegen_runtime::ApiType for Role {
     const GROUP: &'static str = "rbac.authorization.k8s.io";

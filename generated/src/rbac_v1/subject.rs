@@ -3,22 +3,66 @@
 /// Subject contains a reference to the object or user identities a role binding applies to.  This can either hold a direct API object reference, or a value for non-objects such as user and group names.
 ///
 /// From the definition `io.k8s.api.rbac.v1.Subject`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Subject {
     /// APIGroup holds the API group of the referenced subject. Defaults to "" for ServiceAccount subjects. Defaults to "rbac.authorization.k8s.io" for User and Group subjects.
-    #[serde(
-        rename = "apiGroup",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub api_group: Option<::kubegen_runtime::Str>,
     /// Kind of object being referenced. Values defined by this API group are "User", "Group", and "ServiceAccount". If the Authorizer does not recognized the kind value, the Authorizer should report an error.
-    #[serde(default)]
     pub kind: ::kubegen_runtime::Str,
     /// Name of the object being referenced.
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
     /// Namespace of the referenced object.  If the object kind is non-namespace, such as "User" or "Group", and this value is not empty the Authorizer should report an error.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub namespace: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for Subject {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "Subject",
+                encode::count(2, &[self.api_group.is_some(), self.namespace.is_some()]),
+            )
+            .optional("apiGroup", &self.api_group)
+            .field("kind", &self.kind)
+            .field("name", &self.name)
+            .optional("namespace", &self.namespace)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Subject {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for Subject {
+    const EXPECTING: &'static str = "struct Subject";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "apiGroup" => ::std::option::Option::Some(0),
+            "kind" => ::std::option::Option::Some(1),
+            "name" => ::std::option::Option::Some(2),
+            "namespace" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.api_group),
+            1 => decode::required(map, &mut self.kind),
+            2 => decode::required(map, &mut self.name),
+            3 => decode::optional(map, &mut self.namespace),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -10,21 +10,67 @@
 ///     and the device cannot be allocated.
 ///
 /// From the definition `io.k8s.api.resource.v1.CapacityRequestPolicyRange`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CapacityRequestPolicyRange {
     /// Max defines the upper limit for capacity that can be requested.
     ///
     /// Max must be less than or equal to the capacity value. Min and requestPolicy.default must be less than or equal to the maximum.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub max: Option<::kubegen_runtime::Quantity>,
     /// Min specifies the minimum capacity allowed for a consumption request.
     ///
     /// Min must be greater than or equal to zero, and less than or equal to the capacity value. requestPolicy.default must be more than or equal to the minimum.
-    #[serde(default)]
     pub min: ::kubegen_runtime::Quantity,
     /// Step defines the step size between valid capacity amounts within the range.
     ///
     /// Max (if set) and requestPolicy.default must be a multiple of Step. Min + Step must be less than or equal to the capacity value.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub step: Option<::kubegen_runtime::Quantity>,
+}
+impl ::serde::Serialize for CapacityRequestPolicyRange {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CapacityRequestPolicyRange",
+                encode::count(1, &[self.max.is_some(), self.step.is_some()]),
+            )
+            .optional("max", &self.max)
+            .field("min", &self.min)
+            .optional("step", &self.step)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CapacityRequestPolicyRange {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for CapacityRequestPolicyRange {
+    const EXPECTING: &'static str = "struct CapacityRequestPolicyRange";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "max" => ::std::option::Option::Some(0),
+            "min" => ::std::option::Option::Some(1),
+            "step" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.max),
+            1 => decode::required(map, &mut self.min),
+            2 => decode::optional(map, &mut self.step),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,9 +3,47 @@
 /// Counter describes a quantity associated with a device.
 ///
 /// From the definition `io.k8s.api.resource.v1.Counter`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Counter {
     /// Value defines how much of a certain device counter is available.
-    #[serde(default)]
     pub value: ::kubegen_runtime::Quantity,
+}
+impl ::serde::Serialize for Counter {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(serializer, "Counter", encode::count(1, &[]))
+            .field("value", &self.value)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Counter {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for Counter {
+    const EXPECTING: &'static str = "struct Counter";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "value" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.value),
+            _ => decode::skip(map),
+        }
+    }
 }

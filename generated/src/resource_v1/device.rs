@@ -3,30 +3,19 @@
 /// Device represents one individual hardware instance that can be selected based on its attributes. Besides the name, exactly one field must be set.
 ///
 /// From the definition `io.k8s.api.resource.v1.Device`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Device {
     /// AllNodes indicates that all nodes have access to the device.
     ///
     /// Must only be set if Spec.PerDeviceNodeSelection is set to true. At most one of NodeName, NodeSelector and AllNodes can be set.
-    #[serde(
-        rename = "allNodes",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub all_nodes: Option<bool>,
     /// AllowMultipleAllocations marks whether the device is allowed to be allocated to multiple DeviceRequests.
     ///
     /// If AllowMultipleAllocations is set to true, the device can be allocated more than once, and all of its capacity is consumable, regardless of whether the requestPolicy is defined or not.
-    #[serde(
-        rename = "allowMultipleAllocations",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub allow_multiple_allocations: Option<bool>,
     /// Attributes defines the set of attributes for this device. The name of each attribute must be unique in that set.
     ///
     /// The maximum number of attributes and capacities combined is 32.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub attributes: Option<
         ::kubegen_runtime::StringMap<crate::resource_v1::DeviceAttribute>,
     >,
@@ -37,12 +26,6 @@ pub struct Device {
     /// The conditions must be a valid condition type string.
     ///
     /// This is an alpha field and requires enabling the DRADeviceBindingConditions and DRAResourceClaimDeviceStatus feature gates.
-    #[serde(
-        rename = "bindingConditions",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub binding_conditions: Option<Vec<::kubegen_runtime::Str>>,
     /// BindingFailureConditions defines the conditions for binding failure. They may be set in the per-device status conditions. If any is set to "True", a binding failure occurred.
     ///
@@ -51,26 +34,14 @@ pub struct Device {
     /// The conditions must be a valid condition type string.
     ///
     /// This is an alpha field and requires enabling the DRADeviceBindingConditions and DRAResourceClaimDeviceStatus feature gates.
-    #[serde(
-        rename = "bindingFailureConditions",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub binding_failure_conditions: Option<Vec<::kubegen_runtime::Str>>,
     /// BindsToNode indicates if the usage of an allocation involving this device has to be limited to exactly the node that was chosen when allocating the claim. If set to true, the scheduler will set the ResourceClaim.Status.Allocation.NodeSelector to match the node where the allocation was made.
     ///
     /// This is an alpha field and requires enabling the DRADeviceBindingConditions and DRAResourceClaimDeviceStatus feature gates.
-    #[serde(
-        rename = "bindsToNode",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub binds_to_node: Option<bool>,
     /// Capacity defines the set of capacities for this device. The name of each capacity must be unique in that set.
     ///
     /// The maximum number of attributes and capacities combined is 32.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub capacity: Option<
         ::kubegen_runtime::StringMap<crate::resource_v1::DeviceCapacity>,
     >,
@@ -79,45 +50,114 @@ pub struct Device {
     /// There can only be a single entry per counterSet.
     ///
     /// The maximum number of device counter consumptions per device is 2.
-    #[serde(
-        rename = "consumesCounters",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub consumes_counters: Option<Vec<crate::resource_v1::DeviceCounterConsumption>>,
     /// Name is unique identifier among all devices managed by the driver in the pool. It must be a DNS label.
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
     /// NodeName identifies the node where the device is available.
     ///
     /// Must only be set if Spec.PerDeviceNodeSelection is set to true. At most one of NodeName, NodeSelector and AllNodes can be set.
-    #[serde(
-        rename = "nodeName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub node_name: Option<::kubegen_runtime::Str>,
     /// NodeSelector defines the nodes where the device is available.
     ///
     /// Must use exactly one term.
     ///
     /// Must only be set if Spec.PerDeviceNodeSelection is set to true. At most one of NodeName, NodeSelector and AllNodes can be set.
-    #[serde(
-        rename = "nodeSelector",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub node_selector: Option<crate::core_v1::NodeSelector>,
     /// If specified, these are the driver-defined taints.
     ///
     /// The maximum number of taints is 16. If taints are set for any device in a ResourceSlice, then the maximum number of allowed devices per ResourceSlice is 64 instead of 128.
     ///
     /// This is an alpha field and requires enabling the DRADeviceTaints feature gate.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub taints: Option<Vec<crate::resource_v1::DeviceTaint>>,
+}
+impl ::serde::Serialize for Device {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "Device",
+                encode::count(
+                    1,
+                    &[
+                        self.all_nodes.is_some(),
+                        self.allow_multiple_allocations.is_some(),
+                        self.attributes.is_some(),
+                        self.binding_conditions.is_some(),
+                        self.binding_failure_conditions.is_some(),
+                        self.binds_to_node.is_some(),
+                        self.capacity.is_some(),
+                        self.consumes_counters.is_some(),
+                        self.node_name.is_some(),
+                        self.node_selector.is_some(),
+                        self.taints.is_some(),
+                    ],
+                ),
+            )
+            .optional("allNodes", &self.all_nodes)
+            .optional("allowMultipleAllocations", &self.allow_multiple_allocations)
+            .optional("attributes", &self.attributes)
+            .optional("bindingConditions", &self.binding_conditions)
+            .optional("bindingFailureConditions", &self.binding_failure_conditions)
+            .optional("bindsToNode", &self.binds_to_node)
+            .optional("capacity", &self.capacity)
+            .optional("consumesCounters", &self.consumes_counters)
+            .field("name", &self.name)
+            .optional("nodeName", &self.node_name)
+            .optional("nodeSelector", &self.node_selector)
+            .optional("taints", &self.taints)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Device {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for Device {
+    const EXPECTING: &'static str = "struct Device";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "allNodes" => ::std::option::Option::Some(0),
+            "allowMultipleAllocations" => ::std::option::Option::Some(1),
+            "attributes" => ::std::option::Option::Some(2),
+            "bindingConditions" => ::std::option::Option::Some(3),
+            "bindingFailureConditions" => ::std::option::Option::Some(4),
+            "bindsToNode" => ::std::option::Option::Some(5),
+            "capacity" => ::std::option::Option::Some(6),
+            "consumesCounters" => ::std::option::Option::Some(7),
+            "name" => ::std::option::Option::Some(8),
+            "nodeName" => ::std::option::Option::Some(9),
+            "nodeSelector" => ::std::option::Option::Some(10),
+            "taints" => ::std::option::Option::Some(11),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.all_nodes),
+            1 => decode::optional(map, &mut self.allow_multiple_allocations),
+            2 => decode::optional(map, &mut self.attributes),
+            3 => decode::optional_vec(map, &mut self.binding_conditions),
+            4 => decode::optional_vec(map, &mut self.binding_failure_conditions),
+            5 => decode::optional(map, &mut self.binds_to_node),
+            6 => decode::optional(map, &mut self.capacity),
+            7 => decode::optional_vec(map, &mut self.consumes_counters),
+            8 => decode::required(map, &mut self.name),
+            9 => decode::optional(map, &mut self.node_name),
+            10 => decode::optional(map, &mut self.node_selector),
+            11 => decode::optional_vec(map, &mut self.taints),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,21 +3,64 @@
 /// DeviceAllocationConfiguration gets embedded in an AllocationResult.
 ///
 /// From the definition `io.k8s.api.resource.v1.DeviceAllocationConfiguration`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeviceAllocationConfiguration {
     /// Opaque provides driver-specific configuration parameters.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub opaque: Option<Box<crate::resource_v1::OpaqueDeviceConfiguration>>,
     /// Requests lists the names of requests where the configuration applies. If empty, its applies to all requests.
     ///
     /// References to subrequests must include the name of the main request and may include the subrequest using the format <main request>[/<subrequest>]. If just the main request is given, the configuration applies to all subrequests.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub requests: Option<Vec<::kubegen_runtime::Str>>,
     /// Source records whether the configuration comes from a class and thus is not something that a normal user would have been able to set or from a claim.
-    #[serde(default)]
     pub source: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for DeviceAllocationConfiguration {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "DeviceAllocationConfiguration",
+                encode::count(1, &[self.opaque.is_some(), self.requests.is_some()]),
+            )
+            .optional("opaque", &self.opaque)
+            .optional("requests", &self.requests)
+            .field("source", &self.source)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DeviceAllocationConfiguration {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for DeviceAllocationConfiguration {
+    const EXPECTING: &'static str = "struct DeviceAllocationConfiguration";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "opaque" => ::std::option::Option::Some(0),
+            "requests" => ::std::option::Option::Some(1),
+            "source" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.opaque),
+            1 => decode::optional_vec(map, &mut self.requests),
+            2 => decode::required(map, &mut self.source),
+            _ => decode::skip(map),
+        }
+    }
 }

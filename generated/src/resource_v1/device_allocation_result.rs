@@ -3,22 +3,58 @@
 /// DeviceAllocationResult is the result of allocating devices.
 ///
 /// From the definition `io.k8s.api.resource.v1.DeviceAllocationResult`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeviceAllocationResult {
     /// This field is a combination of all the claim and class configuration parameters. Drivers can distinguish between those based on a flag.
     ///
     /// This includes configuration parameters for drivers which have no allocated devices in the result because it is up to the drivers which configuration parameters they support. They can silently ignore unknown configuration parameters.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub config: Option<Vec<crate::resource_v1::DeviceAllocationConfiguration>>,
     /// Results lists all allocated devices.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub results: Option<Vec<crate::resource_v1::DeviceRequestAllocationResult>>,
+}
+impl ::serde::Serialize for DeviceAllocationResult {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "DeviceAllocationResult",
+                encode::count(0, &[self.config.is_some(), self.results.is_some()]),
+            )
+            .optional("config", &self.config)
+            .optional("results", &self.results)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DeviceAllocationResult {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceAllocationResult {
+    const EXPECTING: &'static str = "struct DeviceAllocationResult";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "config" => ::std::option::Option::Some(0),
+            "results" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.config),
+            1 => decode::optional_vec(map, &mut self.results),
+            _ => decode::skip(map),
+        }
+    }
 }

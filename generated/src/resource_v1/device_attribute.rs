@@ -3,18 +3,74 @@
 /// DeviceAttribute must have exactly one field set.
 ///
 /// From the definition `io.k8s.api.resource.v1.DeviceAttribute`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeviceAttribute {
     /// BoolValue is a true/false value.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub bool: Option<bool>,
     /// IntValue is a number.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub int: Option<i64>,
     /// StringValue is a string. Must not be longer than 64 characters.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub string: Option<::kubegen_runtime::Str>,
     /// VersionValue is a semantic version according to semver.org spec 2.0.0. Must not be longer than 64 characters.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub version: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for DeviceAttribute {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "DeviceAttribute",
+                encode::count(
+                    0,
+                    &[
+                        self.bool.is_some(),
+                        self.int.is_some(),
+                        self.string.is_some(),
+                        self.version.is_some(),
+                    ],
+                ),
+            )
+            .optional("bool", &self.bool)
+            .optional("int", &self.int)
+            .optional("string", &self.string)
+            .optional("version", &self.version)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DeviceAttribute {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceAttribute {
+    const EXPECTING: &'static str = "struct DeviceAttribute";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "bool" => ::std::option::Option::Some(0),
+            "int" => ::std::option::Option::Some(1),
+            "string" => ::std::option::Option::Some(2),
+            "version" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.bool),
+            1 => decode::optional(map, &mut self.int),
+            2 => decode::optional(map, &mut self.string),
+            3 => decode::optional(map, &mut self.version),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,22 +3,62 @@
 /// DeviceCapacity describes a quantity associated with a device.
 ///
 /// From the definition `io.k8s.api.resource.v1.DeviceCapacity`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeviceCapacity {
     /// RequestPolicy defines how this DeviceCapacity must be consumed when the device is allowed to be shared by multiple allocations.
     ///
     /// The Device must have allowMultipleAllocations set to true in order to set a requestPolicy.
     ///
     /// If unset, capacity requests are unconstrained: requests can consume any amount of capacity, as long as the total consumed across all allocations does not exceed the device's defined capacity. If request is also unset, default is the full capacity value.
-    #[serde(
-        rename = "requestPolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub request_policy: Option<Box<crate::resource_v1::CapacityRequestPolicy>>,
     /// Value defines how much of a certain capacity that device has.
     ///
     /// This field reflects the fixed total capacity and does not change. The consumed amount is tracked separately by scheduler and does not affect this value.
-    #[serde(default)]
     pub value: ::kubegen_runtime::Quantity,
+}
+impl ::serde::Serialize for DeviceCapacity {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "DeviceCapacity",
+                encode::count(1, &[self.request_policy.is_some()]),
+            )
+            .optional("requestPolicy", &self.request_policy)
+            .field("value", &self.value)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DeviceCapacity {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceCapacity {
+    const EXPECTING: &'static str = "struct DeviceCapacity";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "requestPolicy" => ::std::option::Option::Some(0),
+            "value" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.request_policy),
+            1 => decode::required(map, &mut self.value),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,31 +3,72 @@
 /// DeviceClassSpec is used in a [DeviceClass] to define what can be allocated and how to configure it.
 ///
 /// From the definition `io.k8s.api.resource.v1.DeviceClassSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeviceClassSpec {
     /// Config defines configuration parameters that apply to each device that is claimed via this class. Some classses may potentially be satisfied by multiple drivers, so each instance of a vendor configuration applies to exactly one driver.
     ///
     /// They are passed to the driver, but are not considered while allocating the claim.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub config: Option<Vec<crate::resource_v1::DeviceClassConfiguration>>,
     /// ExtendedResourceName is the extended resource name for the devices of this class. The devices of this class can be used to satisfy a pod's extended resource requests. It has the same format as the name of a pod's extended resource. It should be unique among all the device classes in a cluster. If two device classes have the same name, then the class created later is picked to satisfy a pod's extended resource requests. If two classes are created at the same time, then the name of the class lexicographically sorted first is picked.
     ///
     /// This is an alpha field.
-    #[serde(
-        rename = "extendedResourceName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub extended_resource_name: Option<::kubegen_runtime::Str>,
     /// Each selector must be satisfied by a device which is claimed via this class.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub selectors: Option<Vec<crate::resource_v1::DeviceSelector>>,
+}
+impl ::serde::Serialize for DeviceClassSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "DeviceClassSpec",
+                encode::count(
+                    0,
+                    &[
+                        self.config.is_some(),
+                        self.extended_resource_name.is_some(),
+                        self.selectors.is_some(),
+                    ],
+                ),
+            )
+            .optional("config", &self.config)
+            .optional("extendedResourceName", &self.extended_resource_name)
+            .optional("selectors", &self.selectors)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DeviceClassSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceClassSpec {
+    const EXPECTING: &'static str = "struct DeviceClassSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "config" => ::std::option::Option::Some(0),
+            "extendedResourceName" => ::std::option::Option::Some(1),
+            "selectors" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.config),
+            1 => decode::optional(map, &mut self.extended_resource_name),
+            2 => decode::optional_vec(map, &mut self.selectors),
+            _ => decode::skip(map),
+        }
+    }
 }

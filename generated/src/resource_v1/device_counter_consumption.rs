@@ -3,14 +3,58 @@
 /// DeviceCounterConsumption defines a set of counters that a device will consume from a CounterSet.
 ///
 /// From the definition `io.k8s.api.resource.v1.DeviceCounterConsumption`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeviceCounterConsumption {
     /// CounterSet is the name of the set from which the counters defined will be consumed.
-    #[serde(rename = "counterSet", default)]
     pub counter_set: ::kubegen_runtime::Str,
     /// Counters defines the counters that will be consumed by the device.
     ///
     /// The maximum number of counters is 32.
-    #[serde(default)]
     pub counters: ::kubegen_runtime::StringMap<crate::resource_v1::Counter>,
+}
+impl ::serde::Serialize for DeviceCounterConsumption {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "DeviceCounterConsumption",
+                encode::count(2, &[]),
+            )
+            .field("counterSet", &self.counter_set)
+            .field("counters", &self.counters)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DeviceCounterConsumption {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceCounterConsumption {
+    const EXPECTING: &'static str = "struct DeviceCounterConsumption";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "counterSet" => ::std::option::Option::Some(0),
+            "counters" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.counter_set),
+            1 => decode::required(map, &mut self.counters),
+            _ => decode::skip(map),
+        }
+    }
 }

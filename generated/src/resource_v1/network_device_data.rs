@@ -3,31 +3,72 @@
 /// NetworkDeviceData provides network-related details for the allocated device. This information may be filled by drivers or other components to configure or identify the device within a network context.
 ///
 /// From the definition `io.k8s.api.resource.v1.NetworkDeviceData`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkDeviceData {
     /// HardwareAddress represents the hardware address (e.g. MAC Address) of the device's network interface.
     ///
     /// Must not be longer than 128 characters.
-    #[serde(
-        rename = "hardwareAddress",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub hardware_address: Option<::kubegen_runtime::Str>,
     /// InterfaceName specifies the name of the network interface associated with the allocated device. This might be the name of a physical or virtual network interface being configured in the pod.
     ///
     /// Must not be longer than 256 characters.
-    #[serde(
-        rename = "interfaceName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub interface_name: Option<::kubegen_runtime::Str>,
     /// IPs lists the network addresses assigned to the device's network interface. This can include both IPv4 and IPv6 addresses. The IPs are in the CIDR notation, which includes both the address and the associated subnet mask. e.g.: "192.0.2.5/24" for IPv4 and "2001:db8::5/64" for IPv6.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub ips: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::serde::Serialize for NetworkDeviceData {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "NetworkDeviceData",
+                encode::count(
+                    0,
+                    &[
+                        self.hardware_address.is_some(),
+                        self.interface_name.is_some(),
+                        self.ips.is_some(),
+                    ],
+                ),
+            )
+            .optional("hardwareAddress", &self.hardware_address)
+            .optional("interfaceName", &self.interface_name)
+            .optional("ips", &self.ips)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for NetworkDeviceData {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for NetworkDeviceData {
+    const EXPECTING: &'static str = "struct NetworkDeviceData";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "hardwareAddress" => ::std::option::Option::Some(0),
+            "interfaceName" => ::std::option::Option::Some(1),
+            "ips" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.hardware_address),
+            1 => decode::optional(map, &mut self.interface_name),
+            2 => decode::optional_vec(map, &mut self.ips),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,21 +3,63 @@
 /// ResourcePool describes the pool that ResourceSlices belong to.
 ///
 /// From the definition `io.k8s.api.resource.v1.ResourcePool`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourcePool {
     /// Generation tracks the change in a pool over time. Whenever a driver changes something about one or more of the resources in a pool, it must change the generation in all ResourceSlices which are part of that pool. Consumers of ResourceSlices should only consider resources from the pool with the highest generation number. The generation may be reset by drivers, which should be fine for consumers, assuming that all ResourceSlices in a pool are updated to match or deleted.
     ///
     /// Combined with ResourceSliceCount, this mechanism enables consumers to detect pools which are comprised of multiple ResourceSlices and are in an incomplete state.
-    #[serde(default)]
     pub generation: i64,
     /// Name is used to identify the pool. For node-local devices, this is often the node name, but this is not required.
     ///
     /// It must not be longer than 253 characters and must consist of one or more DNS sub-domains separated by slashes. This field is immutable.
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
     /// ResourceSliceCount is the total number of ResourceSlices in the pool at this generation number. Must be greater than zero.
     ///
     /// Consumers can use this to check whether they have seen all ResourceSlices belonging to the same pool.
-    #[serde(rename = "resourceSliceCount", default)]
     pub resource_slice_count: i64,
+}
+impl ::serde::Serialize for ResourcePool {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(serializer, "ResourcePool", encode::count(3, &[]))
+            .field("generation", &self.generation)
+            .field("name", &self.name)
+            .field("resourceSliceCount", &self.resource_slice_count)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ResourcePool {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ResourcePool {
+    const EXPECTING: &'static str = "struct ResourcePool";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "generation" => ::std::option::Option::Some(0),
+            "name" => ::std::option::Option::Some(1),
+            "resourceSliceCount" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.generation),
+            1 => decode::required(map, &mut self.name),
+            2 => decode::required(map, &mut self.resource_slice_count),
+            _ => decode::skip(map),
+        }
+    }
 }

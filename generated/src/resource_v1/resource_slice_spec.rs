@@ -3,66 +3,39 @@
 /// ResourceSliceSpec contains the information published by the driver in one ResourceSlice.
 ///
 /// From the definition `io.k8s.api.resource.v1.ResourceSliceSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceSliceSpec {
     /// AllNodes indicates that all nodes have access to the resources in the pool.
     ///
     /// Exactly one of NodeName, NodeSelector, AllNodes, and PerDeviceNodeSelection must be set.
-    #[serde(
-        rename = "allNodes",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub all_nodes: Option<bool>,
     /// Devices lists some or all of the devices in this pool.
     ///
     /// Must not have more than 128 entries. If any device uses taints or consumes counters the limit is 64.
     ///
     /// Only one of Devices and SharedCounters can be set in a ResourceSlice.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub devices: Option<Vec<crate::resource_v1::Device>>,
     /// Driver identifies the DRA driver providing the capacity information. A field selector can be used to list only ResourceSlice objects with a certain driver name.
     ///
     /// Must be a DNS subdomain and should end with a DNS domain owned by the vendor of the driver. It should use only lower case characters. This field is immutable.
-    #[serde(default)]
     pub driver: ::kubegen_runtime::Str,
     /// NodeName identifies the node which provides the resources in this pool. A field selector can be used to list only ResourceSlice objects belonging to a certain node.
     ///
     /// This field can be used to limit access from nodes to ResourceSlices with the same node name. It also indicates to autoscalers that adding new nodes of the same type as some old node might also make new resources available.
     ///
     /// Exactly one of NodeName, NodeSelector, AllNodes, and PerDeviceNodeSelection must be set. This field is immutable.
-    #[serde(
-        rename = "nodeName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub node_name: Option<::kubegen_runtime::Str>,
     /// NodeSelector defines which nodes have access to the resources in the pool, when that pool is not limited to a single node.
     ///
     /// Must use exactly one term.
     ///
     /// Exactly one of NodeName, NodeSelector, AllNodes, and PerDeviceNodeSelection must be set.
-    #[serde(
-        rename = "nodeSelector",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub node_selector: Option<crate::core_v1::NodeSelector>,
     /// PerDeviceNodeSelection defines whether the access from nodes to resources in the pool is set on the ResourceSlice level or on each device. If it is set to true, every device defined the ResourceSlice must specify this individually.
     ///
     /// Exactly one of NodeName, NodeSelector, AllNodes, and PerDeviceNodeSelection must be set.
-    #[serde(
-        rename = "perDeviceNodeSelection",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub per_device_node_selection: Option<bool>,
     /// Pool describes the pool that this ResourceSlice belongs to.
-    #[serde(default)]
     pub pool: crate::resource_v1::ResourcePool,
     /// SharedCounters defines a list of counter sets, each of which has a name and a list of counters available.
     ///
@@ -71,11 +44,79 @@ pub struct ResourceSliceSpec {
     /// Only one of Devices and SharedCounters can be set in a ResourceSlice.
     ///
     /// The maximum number of counter sets is 8.
-    #[serde(
-        rename = "sharedCounters",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub shared_counters: Option<Vec<crate::resource_v1::CounterSet>>,
+}
+impl ::serde::Serialize for ResourceSliceSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ResourceSliceSpec",
+                encode::count(
+                    2,
+                    &[
+                        self.all_nodes.is_some(),
+                        self.devices.is_some(),
+                        self.node_name.is_some(),
+                        self.node_selector.is_some(),
+                        self.per_device_node_selection.is_some(),
+                        self.shared_counters.is_some(),
+                    ],
+                ),
+            )
+            .optional("allNodes", &self.all_nodes)
+            .optional("devices", &self.devices)
+            .field("driver", &self.driver)
+            .optional("nodeName", &self.node_name)
+            .optional("nodeSelector", &self.node_selector)
+            .optional("perDeviceNodeSelection", &self.per_device_node_selection)
+            .field("pool", &self.pool)
+            .optional("sharedCounters", &self.shared_counters)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ResourceSliceSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceSliceSpec {
+    const EXPECTING: &'static str = "struct ResourceSliceSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "allNodes" => ::std::option::Option::Some(0),
+            "devices" => ::std::option::Option::Some(1),
+            "driver" => ::std::option::Option::Some(2),
+            "nodeName" => ::std::option::Option::Some(3),
+            "nodeSelector" => ::std::option::Option::Some(4),
+            "perDeviceNodeSelection" => ::std::option::Option::Some(5),
+            "pool" => ::std::option::Option::Some(6),
+            "sharedCounters" => ::std::option::Option::Some(7),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.all_nodes),
+            1 => decode::optional_vec(map, &mut self.devices),
+            2 => decode::required(map, &mut self.driver),
+            3 => decode::optional(map, &mut self.node_name),
+            4 => decode::optional(map, &mut self.node_selector),
+            5 => decode::optional(map, &mut self.per_device_node_selection),
+            6 => decode::required(map, &mut self.pool),
+            7 => decode::optional_vec(map, &mut self.shared_counters),
+            _ => decode::skip(map),
+        }
+    }
 }

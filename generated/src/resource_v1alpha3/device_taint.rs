@@ -3,24 +3,68 @@
 /// The device this taint is attached to has the "effect" on any claim which does not tolerate the taint and, through the claim, to pods using the claim.
 ///
 /// From the definition `io.k8s.api.resource.v1alpha3.DeviceTaint`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeviceTaint {
     /// The effect of the taint on claims that do not tolerate the taint and through such claims on the pods using them.
     ///
     /// Valid effects are None, NoSchedule and NoExecute. PreferNoSchedule as used for nodes is not valid here. More effects may get added in the future. Consumers must treat unknown effects like None.
-    #[serde(default)]
     pub effect: ::kubegen_runtime::Str,
     /// The taint key to be applied to a device. Must be a label name.
-    #[serde(default)]
     pub key: ::kubegen_runtime::Str,
     /// TimeAdded represents the time at which the taint was added. Added automatically during create or update if not set.
-    #[serde(
-        rename = "timeAdded",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub time_added: Option<::kubegen_runtime::Time>,
     /// The taint value corresponding to the taint key. Must be a label value.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub value: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for DeviceTaint {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "DeviceTaint",
+                encode::count(2, &[self.time_added.is_some(), self.value.is_some()]),
+            )
+            .field("effect", &self.effect)
+            .field("key", &self.key)
+            .optional("timeAdded", &self.time_added)
+            .optional("value", &self.value)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DeviceTaint {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceTaint {
+    const EXPECTING: &'static str = "struct DeviceTaint";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "effect" => ::std::option::Option::Some(0),
+            "key" => ::std::option::Option::Some(1),
+            "timeAdded" => ::std::option::Option::Some(2),
+            "value" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.effect),
+            1 => decode::required(map, &mut self.key),
+            2 => decode::optional(map, &mut self.time_added),
+            3 => decode::optional(map, &mut self.value),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,16 +3,56 @@
 /// DeviceTaintRuleSpec specifies the selector and one taint.
 ///
 /// From the definition `io.k8s.api.resource.v1alpha3.DeviceTaintRuleSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeviceTaintRuleSpec {
     /// DeviceSelector defines which device(s) the taint is applied to. All selector criteria must be satisfied for a device to match. The empty selector matches all devices. Without a selector, no devices are matches.
-    #[serde(
-        rename = "deviceSelector",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub device_selector: Option<Box<crate::resource_v1alpha3::DeviceTaintSelector>>,
     /// The taint that gets applied to matching devices.
-    #[serde(default)]
     pub taint: crate::resource_v1alpha3::DeviceTaint,
+}
+impl ::serde::Serialize for DeviceTaintRuleSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "DeviceTaintRuleSpec",
+                encode::count(1, &[self.device_selector.is_some()]),
+            )
+            .optional("deviceSelector", &self.device_selector)
+            .field("taint", &self.taint)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DeviceTaintRuleSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceTaintRuleSpec {
+    const EXPECTING: &'static str = "struct DeviceTaintRuleSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "deviceSelector" => ::std::option::Option::Some(0),
+            "taint" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.device_selector),
+            1 => decode::required(map, &mut self.taint),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,19 +3,68 @@
 /// DeviceTaintSelector defines which device(s) a DeviceTaintRule applies to. The empty selector matches all devices. Without a selector, no devices are matched.
 ///
 /// From the definition `io.k8s.api.resource.v1alpha3.DeviceTaintSelector`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeviceTaintSelector {
     /// If device is set, only devices with that name are selected. This field corresponds to slice.spec.devices[].name.
     ///
     /// Setting also driver and pool may be required to avoid ambiguity, but is not required.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub device: Option<::kubegen_runtime::Str>,
     /// If driver is set, only devices from that driver are selected. This fields corresponds to slice.spec.driver.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub driver: Option<::kubegen_runtime::Str>,
     /// If pool is set, only devices in that pool are selected.
     ///
     /// Also setting the driver name may be useful to avoid ambiguity when different drivers use the same pool name, but this is not required because selecting pools from different drivers may also be useful, for example when drivers with node-local devices use the node name as their pool name.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub pool: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for DeviceTaintSelector {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "DeviceTaintSelector",
+                encode::count(
+                    0,
+                    &[self.device.is_some(), self.driver.is_some(), self.pool.is_some()],
+                ),
+            )
+            .optional("device", &self.device)
+            .optional("driver", &self.driver)
+            .optional("pool", &self.pool)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DeviceTaintSelector {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceTaintSelector {
+    const EXPECTING: &'static str = "struct DeviceTaintSelector";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "device" => ::std::option::Option::Some(0),
+            "driver" => ::std::option::Option::Some(1),
+            "pool" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.device),
+            1 => decode::optional(map, &mut self.driver),
+            2 => decode::optional(map, &mut self.pool),
+            _ => decode::skip(map),
+        }
+    }
 }

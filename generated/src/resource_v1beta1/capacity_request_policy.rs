@@ -5,10 +5,9 @@
 /// Must not set more than one ValidRequestValues.
 ///
 /// From the definition `io.k8s.api.resource.v1beta1.CapacityRequestPolicy`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CapacityRequestPolicy {
     /// Default specifies how much of this capacity is consumed by a request that does not contain an entry for it in DeviceRequest's Capacity.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub default: Option<::kubegen_runtime::Quantity>,
     /// ValidRange defines an acceptable quantity value range in consuming requests.
     ///
@@ -17,11 +16,6 @@ pub struct CapacityRequestPolicy {
     /// If the requested amount does not fall within the defined range, the request violates the policy, and this device cannot be allocated.
     ///
     /// If the request doesn't contain this capacity entry, Default value is used.
-    #[serde(
-        rename = "validRange",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub valid_range: Option<Box<crate::resource_v1beta1::CapacityRequestPolicyRange>>,
     /// ValidValues defines a set of acceptable quantity values in consuming requests.
     ///
@@ -32,11 +26,61 @@ pub struct CapacityRequestPolicy {
     /// If the requested amount does not match any valid value but smaller than some valid values, the scheduler calculates the smallest valid value that is greater than or equal to the request. That is: min(ceil(requestedValue) ∈ validValues), where requestedValue ≤ max(validValues).
     ///
     /// If the requested amount exceeds all valid values, the request violates the policy, and this device cannot be allocated.
-    #[serde(
-        rename = "validValues",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub valid_values: Option<Vec<::kubegen_runtime::Quantity>>,
+}
+impl ::serde::Serialize for CapacityRequestPolicy {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CapacityRequestPolicy",
+                encode::count(
+                    0,
+                    &[
+                        self.default.is_some(),
+                        self.valid_range.is_some(),
+                        self.valid_values.is_some(),
+                    ],
+                ),
+            )
+            .optional("default", &self.default)
+            .optional("validRange", &self.valid_range)
+            .optional("validValues", &self.valid_values)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CapacityRequestPolicy {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for CapacityRequestPolicy {
+    const EXPECTING: &'static str = "struct CapacityRequestPolicy";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "default" => ::std::option::Option::Some(0),
+            "validRange" => ::std::option::Option::Some(1),
+            "validValues" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.default),
+            1 => decode::optional(map, &mut self.valid_range),
+            2 => decode::optional_vec(map, &mut self.valid_values),
+            _ => decode::skip(map),
+        }
+    }
 }

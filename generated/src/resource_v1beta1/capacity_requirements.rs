@@ -3,7 +3,7 @@
 /// CapacityRequirements defines the capacity requirements for a specific device request.
 ///
 /// From the definition `io.k8s.api.resource.v1beta1.CapacityRequirements`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CapacityRequirements {
     /// Requests represent individual device resource requests for distinct resources, all of which must be provided by the device.
     ///
@@ -16,6 +16,48 @@ pub struct CapacityRequirements {
     /// - If a requestPolicy is set, the default consumed capacity is determined according to that policy.
     ///
     /// If the device allows multiple allocation, the aggregated amount across all requests must not exceed the capacity value. The consumed capacity, which may be adjusted based on the requestPolicy if defined, is recorded in the resource claim’s status.devices[*].consumedCapacity field.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub requests: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
+}
+impl ::serde::Serialize for CapacityRequirements {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CapacityRequirements",
+                encode::count(0, &[self.requests.is_some()]),
+            )
+            .optional("requests", &self.requests)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CapacityRequirements {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for CapacityRequirements {
+    const EXPECTING: &'static str = "struct CapacityRequirements";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "requests" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.requests),
+            _ => decode::skip(map),
+        }
+    }
 }

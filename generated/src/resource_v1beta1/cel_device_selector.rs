@@ -3,7 +3,7 @@
 /// CELDeviceSelector contains a CEL expression for selecting a device.
 ///
 /// From the definition `io.k8s.api.resource.v1beta1.CELDeviceSelector`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CELDeviceSelector {
     /// Expression is a CEL expression which evaluates a single device. It must evaluate to true when the device under consideration satisfies the desired criteria, and false when it does not. Any other result is an error and causes allocation of devices to abort.
     ///
@@ -36,6 +36,48 @@ pub struct CELDeviceSelector {
     ///     cel.bind(dra, device.attributes["dra.example.com"], dra.someBool && dra.anotherBool)
     ///
     /// The length of the expression must be smaller or equal to 10 Ki. The cost of evaluating it is also limited based on the estimated number of logical steps.
-    #[serde(default)]
     pub expression: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for CELDeviceSelector {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CELDeviceSelector",
+                encode::count(1, &[]),
+            )
+            .field("expression", &self.expression)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CELDeviceSelector {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for CELDeviceSelector {
+    const EXPECTING: &'static str = "struct CELDeviceSelector";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "expression" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.expression),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,12 +3,56 @@
 /// Device represents one individual hardware instance that can be selected based on its attributes. Besides the name, exactly one field must be set.
 ///
 /// From the definition `io.k8s.api.resource.v1beta1.Device`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Device {
     /// Basic defines one device instance.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub basic: Option<Box<crate::resource_v1beta1::BasicDevice>>,
     /// Name is unique identifier among all devices managed by the driver in the pool. It must be a DNS label.
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for Device {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "Device",
+                encode::count(1, &[self.basic.is_some()]),
+            )
+            .optional("basic", &self.basic)
+            .field("name", &self.name)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Device {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for Device {
+    const EXPECTING: &'static str = "struct Device";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "basic" => ::std::option::Option::Some(0),
+            "name" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.basic),
+            1 => decode::required(map, &mut self.name),
+            _ => decode::skip(map),
+        }
+    }
 }

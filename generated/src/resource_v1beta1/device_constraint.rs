@@ -3,7 +3,7 @@
 /// DeviceConstraint must have exactly one field set besides Requests.
 ///
 /// From the definition `io.k8s.api.resource.v1beta1.DeviceConstraint`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeviceConstraint {
     /// DistinctAttribute requires that all devices in question have this attribute and that its type and value are unique across those devices.
     ///
@@ -12,30 +12,71 @@ pub struct DeviceConstraint {
     /// This constraint is used to avoid allocating multiple requests to the same device by ensuring attribute-level differentiation.
     ///
     /// This is useful for scenarios where resource requests must be fulfilled by separate physical devices. For example, a container requests two network interfaces that must be allocated from two different physical NICs.
-    #[serde(
-        rename = "distinctAttribute",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub distinct_attribute: Option<::kubegen_runtime::Str>,
     /// MatchAttribute requires that all devices in question have this attribute and that its type and value are the same across those devices.
     ///
     /// For example, if you specified "dra.example.com/numa" (a hypothetical example!), then only devices in the same NUMA node will be chosen. A device which does not have that attribute will not be chosen. All devices should use a value of the same type for this attribute because that is part of its specification, but if one device doesn't, then it also will not be chosen.
     ///
     /// Must include the domain qualifier.
-    #[serde(
-        rename = "matchAttribute",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub match_attribute: Option<::kubegen_runtime::Str>,
     /// Requests is a list of the one or more requests in this claim which must co-satisfy this constraint. If a request is fulfilled by multiple devices, then all of the devices must satisfy the constraint. If this is not specified, this constraint applies to all requests in this claim.
     ///
     /// References to subrequests must include the name of the main request and may include the subrequest using the format <main request>[/<subrequest>]. If just the main request is given, the constraint applies to all subrequests.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub requests: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::serde::Serialize for DeviceConstraint {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "DeviceConstraint",
+                encode::count(
+                    0,
+                    &[
+                        self.distinct_attribute.is_some(),
+                        self.match_attribute.is_some(),
+                        self.requests.is_some(),
+                    ],
+                ),
+            )
+            .optional("distinctAttribute", &self.distinct_attribute)
+            .optional("matchAttribute", &self.match_attribute)
+            .optional("requests", &self.requests)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DeviceConstraint {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceConstraint {
+    const EXPECTING: &'static str = "struct DeviceConstraint";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "distinctAttribute" => ::std::option::Option::Some(0),
+            "matchAttribute" => ::std::option::Option::Some(1),
+            "requests" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.distinct_attribute),
+            1 => decode::optional(map, &mut self.match_attribute),
+            2 => decode::optional_vec(map, &mut self.requests),
+            _ => decode::skip(map),
+        }
+    }
 }

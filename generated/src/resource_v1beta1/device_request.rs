@@ -3,18 +3,13 @@
 /// DeviceRequest is a request for devices required for a claim. This is typically a request for a single resource like a device, but can also ask for several identical devices.
 ///
 /// From the definition `io.k8s.api.resource.v1beta1.DeviceRequest`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeviceRequest {
     /// AdminAccess indicates that this is a claim for administrative access to the device(s). Claims with AdminAccess are expected to be used for monitoring or other management services for a device.  They ignore all ordinary claims to the device with respect to access modes and any resource allocations.
     ///
     /// This field can only be set when deviceClassName is set and no subrequests are specified in the firstAvailable list.
     ///
     /// This is an alpha field and requires enabling the DRAAdminAccess feature gate. Admin access is disabled if this field is unset or set to false, otherwise it is enabled.
-    #[serde(
-        rename = "adminAccess",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub admin_access: Option<bool>,
     /// AllocationMode and its related fields define how devices are allocated to satisfy this request. Supported values are:
     ///
@@ -32,60 +27,36 @@ pub struct DeviceRequest {
     /// This field can only be set when deviceClassName is set and no subrequests are specified in the firstAvailable list.
     ///
     /// More modes may get added in the future. Clients must refuse to handle requests with unknown modes.
-    #[serde(
-        rename = "allocationMode",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub allocation_mode: Option<::kubegen_runtime::Str>,
     /// Capacity define resource requirements against each capacity.
     ///
     /// If this field is unset and the device supports multiple allocations, the default value will be applied to each capacity according to requestPolicy. For the capacity that has no requestPolicy, default is the full capacity value.
     ///
     /// Applies to each device allocation. If Count > 1, the request fails if there aren't enough devices that meet the requirements. If AllocationMode is set to All, the request fails if there are devices that otherwise match the request, and have this capacity, with a value >= the requested amount, but which cannot be allocated to this request.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub capacity: Option<crate::resource_v1beta1::CapacityRequirements>,
     /// Count is used only when the count mode is "ExactCount". Must be greater than zero. If AllocationMode is ExactCount and this field is not specified, the default is one.
     ///
     /// This field can only be set when deviceClassName is set and no subrequests are specified in the firstAvailable list.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub count: Option<i64>,
     /// DeviceClassName references a specific DeviceClass, which can define additional configuration and selectors to be inherited by this request.
     ///
     /// A class is required if no subrequests are specified in the firstAvailable list and no class can be set if subrequests are specified in the firstAvailable list. Which classes are available depends on the cluster.
     ///
     /// Administrators may use this to restrict which devices may get requested by only installing classes with selectors for permitted devices. If users are free to request anything without restrictions, then administrators can create an empty DeviceClass for users to reference.
-    #[serde(
-        rename = "deviceClassName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub device_class_name: Option<::kubegen_runtime::Str>,
     /// FirstAvailable contains subrequests, of which exactly one will be satisfied by the scheduler to satisfy this request. It tries to satisfy them in the order in which they are listed here. So if there are two entries in the list, the scheduler will only check the second one if it determines that the first one cannot be used.
     ///
     /// This field may only be set in the entries of DeviceClaim.Requests.
     ///
     /// DRA does not yet implement scoring, so the scheduler will select the first set of devices that satisfies all the requests in the claim. And if the requirements can be satisfied on more than one node, other scheduling features will determine which node is chosen. This means that the set of devices allocated to a claim might not be the optimal set available to the cluster. Scoring will be implemented later.
-    #[serde(
-        rename = "firstAvailable",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub first_available: Option<Vec<crate::resource_v1beta1::DeviceSubRequest>>,
     /// Name can be used to reference this request in a pod.spec.containers[].resources.claims entry and in a constraint of the claim.
     ///
     /// Must be a DNS label and unique among all DeviceRequests in a ResourceClaim.
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
     /// Selectors define criteria which must be satisfied by a specific device in order for that device to be considered for this request. All selectors must be satisfied for a device to be considered.
     ///
     /// This field can only be set when deviceClassName is set and no subrequests are specified in the firstAvailable list.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub selectors: Option<Vec<crate::resource_v1beta1::DeviceSelector>>,
     /// If specified, the request's tolerations.
     ///
@@ -98,10 +69,84 @@ pub struct DeviceRequest {
     /// This field can only be set when deviceClassName is set and no subrequests are specified in the firstAvailable list.
     ///
     /// This is an alpha field and requires enabling the DRADeviceTaints feature gate.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub tolerations: Option<Vec<crate::resource_v1beta1::DeviceToleration>>,
+}
+impl ::serde::Serialize for DeviceRequest {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "DeviceRequest",
+                encode::count(
+                    1,
+                    &[
+                        self.admin_access.is_some(),
+                        self.allocation_mode.is_some(),
+                        self.capacity.is_some(),
+                        self.count.is_some(),
+                        self.device_class_name.is_some(),
+                        self.first_available.is_some(),
+                        self.selectors.is_some(),
+                        self.tolerations.is_some(),
+                    ],
+                ),
+            )
+            .optional("adminAccess", &self.admin_access)
+            .optional("allocationMode", &self.allocation_mode)
+            .optional("capacity", &self.capacity)
+            .optional("count", &self.count)
+            .optional("deviceClassName", &self.device_class_name)
+            .optional("firstAvailable", &self.first_available)
+            .field("name", &self.name)
+            .optional("selectors", &self.selectors)
+            .optional("tolerations", &self.tolerations)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DeviceRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceRequest {
+    const EXPECTING: &'static str = "struct DeviceRequest";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "adminAccess" => ::std::option::Option::Some(0),
+            "allocationMode" => ::std::option::Option::Some(1),
+            "capacity" => ::std::option::Option::Some(2),
+            "count" => ::std::option::Option::Some(3),
+            "deviceClassName" => ::std::option::Option::Some(4),
+            "firstAvailable" => ::std::option::Option::Some(5),
+            "name" => ::std::option::Option::Some(6),
+            "selectors" => ::std::option::Option::Some(7),
+            "tolerations" => ::std::option::Option::Some(8),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.admin_access),
+            1 => decode::optional(map, &mut self.allocation_mode),
+            2 => decode::optional(map, &mut self.capacity),
+            3 => decode::optional(map, &mut self.count),
+            4 => decode::optional(map, &mut self.device_class_name),
+            5 => decode::optional_vec(map, &mut self.first_available),
+            6 => decode::required(map, &mut self.name),
+            7 => decode::optional_vec(map, &mut self.selectors),
+            8 => decode::optional_vec(map, &mut self.tolerations),
+            _ => decode::skip(map),
+        }
+    }
 }

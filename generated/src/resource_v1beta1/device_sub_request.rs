@@ -5,7 +5,7 @@
 /// DeviceSubRequest is similar to Request, but doesn't expose the AdminAccess or FirstAvailable fields, as those can only be set on the top-level request. AdminAccess is not supported for requests with a prioritized list, and recursive FirstAvailable fields are not supported.
 ///
 /// From the definition `io.k8s.api.resource.v1beta1.DeviceSubRequest`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeviceSubRequest {
     /// AllocationMode and its related fields define how devices are allocated to satisfy this subrequest. Supported values are:
     ///
@@ -20,40 +20,26 @@ pub struct DeviceSubRequest {
     /// If AllocationMode is not specified, the default mode is ExactCount. If the mode is ExactCount and count is not specified, the default count is one. Any other subrequests must specify this field.
     ///
     /// More modes may get added in the future. Clients must refuse to handle requests with unknown modes.
-    #[serde(
-        rename = "allocationMode",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub allocation_mode: Option<::kubegen_runtime::Str>,
     /// Capacity define resource requirements against each capacity.
     ///
     /// If this field is unset and the device supports multiple allocations, the default value will be applied to each capacity according to requestPolicy. For the capacity that has no requestPolicy, default is the full capacity value.
     ///
     /// Applies to each device allocation. If Count > 1, the request fails if there aren't enough devices that meet the requirements. If AllocationMode is set to All, the request fails if there are devices that otherwise match the request, and have this capacity, with a value >= the requested amount, but which cannot be allocated to this request.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub capacity: Option<crate::resource_v1beta1::CapacityRequirements>,
     /// Count is used only when the count mode is "ExactCount". Must be greater than zero. If AllocationMode is ExactCount and this field is not specified, the default is one.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub count: Option<i64>,
     /// DeviceClassName references a specific DeviceClass, which can define additional configuration and selectors to be inherited by this subrequest.
     ///
     /// A class is required. Which classes are available depends on the cluster.
     ///
     /// Administrators may use this to restrict which devices may get requested by only installing classes with selectors for permitted devices. If users are free to request anything without restrictions, then administrators can create an empty DeviceClass for users to reference.
-    #[serde(rename = "deviceClassName", default)]
     pub device_class_name: ::kubegen_runtime::Str,
     /// Name can be used to reference this subrequest in the list of constraints or the list of configurations for the claim. References must use the format <main request>/<subrequest>.
     ///
     /// Must be a DNS label.
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
     /// Selectors define criteria which must be satisfied by a specific device in order for that device to be considered for this subrequest. All selectors must be satisfied for a device to be considered.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub selectors: Option<Vec<crate::resource_v1beta1::DeviceSelector>>,
     /// If specified, the request's tolerations.
     ///
@@ -64,10 +50,75 @@ pub struct DeviceSubRequest {
     /// The maximum number of tolerations is 16.
     ///
     /// This is an alpha field and requires enabling the DRADeviceTaints feature gate.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub tolerations: Option<Vec<crate::resource_v1beta1::DeviceToleration>>,
+}
+impl ::serde::Serialize for DeviceSubRequest {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "DeviceSubRequest",
+                encode::count(
+                    2,
+                    &[
+                        self.allocation_mode.is_some(),
+                        self.capacity.is_some(),
+                        self.count.is_some(),
+                        self.selectors.is_some(),
+                        self.tolerations.is_some(),
+                    ],
+                ),
+            )
+            .optional("allocationMode", &self.allocation_mode)
+            .optional("capacity", &self.capacity)
+            .optional("count", &self.count)
+            .field("deviceClassName", &self.device_class_name)
+            .field("name", &self.name)
+            .optional("selectors", &self.selectors)
+            .optional("tolerations", &self.tolerations)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DeviceSubRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceSubRequest {
+    const EXPECTING: &'static str = "struct DeviceSubRequest";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "allocationMode" => ::std::option::Option::Some(0),
+            "capacity" => ::std::option::Option::Some(1),
+            "count" => ::std::option::Option::Some(2),
+            "deviceClassName" => ::std::option::Option::Some(3),
+            "name" => ::std::option::Option::Some(4),
+            "selectors" => ::std::option::Option::Some(5),
+            "tolerations" => ::std::option::Option::Some(6),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.allocation_mode),
+            1 => decode::optional(map, &mut self.capacity),
+            2 => decode::optional(map, &mut self.count),
+            3 => decode::required(map, &mut self.device_class_name),
+            4 => decode::required(map, &mut self.name),
+            5 => decode::optional_vec(map, &mut self.selectors),
+            6 => decode::optional_vec(map, &mut self.tolerations),
+            _ => decode::skip(map),
+        }
+    }
 }

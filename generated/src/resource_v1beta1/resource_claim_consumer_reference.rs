@@ -3,22 +3,67 @@
 /// ResourceClaimConsumerReference contains enough information to let you locate the consumer of a ResourceClaim. The user must be a resource in the same namespace as the ResourceClaim.
 ///
 /// From the definition `io.k8s.api.resource.v1beta1.ResourceClaimConsumerReference`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceClaimConsumerReference {
     /// APIGroup is the group for the resource being referenced. It is empty for the core API. This matches the group in the APIVersion that is used when creating the resources.
-    #[serde(
-        rename = "apiGroup",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub api_group: Option<::kubegen_runtime::Str>,
     /// Name is the name of resource being referenced.
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
     /// Resource is the type of resource being referenced, for example "pods".
-    #[serde(default)]
     pub resource: ::kubegen_runtime::Str,
     /// UID identifies exactly one incarnation of the resource.
-    #[serde(default)]
     pub uid: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for ResourceClaimConsumerReference {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ResourceClaimConsumerReference",
+                encode::count(3, &[self.api_group.is_some()]),
+            )
+            .optional("apiGroup", &self.api_group)
+            .field("name", &self.name)
+            .field("resource", &self.resource)
+            .field("uid", &self.uid)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ResourceClaimConsumerReference {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for ResourceClaimConsumerReference {
+    const EXPECTING: &'static str = "struct ResourceClaimConsumerReference";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "apiGroup" => ::std::option::Option::Some(0),
+            "name" => ::std::option::Option::Some(1),
+            "resource" => ::std::option::Option::Some(2),
+            "uid" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.api_group),
+            1 => decode::required(map, &mut self.name),
+            2 => decode::required(map, &mut self.resource),
+            3 => decode::required(map, &mut self.uid),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,9 +3,51 @@
 /// ResourceClaimSpec defines what is being requested in a ResourceClaim and how to configure it.
 ///
 /// From the definition `io.k8s.api.resource.v1beta1.ResourceClaimSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceClaimSpec {
     /// Devices defines how to request devices.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub devices: Option<Box<crate::resource_v1beta1::DeviceClaim>>,
+}
+impl ::serde::Serialize for ResourceClaimSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ResourceClaimSpec",
+                encode::count(0, &[self.devices.is_some()]),
+            )
+            .optional("devices", &self.devices)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ResourceClaimSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceClaimSpec {
+    const EXPECTING: &'static str = "struct ResourceClaimSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "devices" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.devices),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,17 +3,11 @@
 /// ResourceClaimStatus tracks whether the resource has been allocated and what the result of that was.
 ///
 /// From the definition `io.k8s.api.resource.v1beta1.ResourceClaimStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceClaimStatus {
     /// Allocation is set once the claim has been allocated successfully.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub allocation: Option<Box<crate::resource_v1beta1::AllocationResult>>,
     /// Devices contains the status of each device allocated for this claim, as reported by the driver. This can include driver-specific information. Entries are owned by their respective drivers.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub devices: Option<Vec<crate::resource_v1beta1::AllocatedDeviceStatus>>,
     /// ReservedFor indicates which entities are currently allowed to use the claim. A Pod which references a ResourceClaim which is not reserved for that Pod will not be started. A claim that is in use or might be in use because it has been reserved must not get deallocated.
     ///
@@ -22,13 +16,63 @@ pub struct ResourceClaimStatus {
     /// Both schedulers try to add their pod to the claim.status.reservedFor field, but only the update that reaches the API server first gets stored. The other one fails with an error and the scheduler which issued it knows that it must put the pod back into the queue, waiting for the ResourceClaim to become usable again.
     ///
     /// There can be at most 256 such reservations. This may get increased in the future, but not reduced.
-    #[serde(
-        rename = "reservedFor",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub reserved_for: Option<
         Vec<crate::resource_v1beta1::ResourceClaimConsumerReference>,
     >,
+}
+impl ::serde::Serialize for ResourceClaimStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ResourceClaimStatus",
+                encode::count(
+                    0,
+                    &[
+                        self.allocation.is_some(),
+                        self.devices.is_some(),
+                        self.reserved_for.is_some(),
+                    ],
+                ),
+            )
+            .optional("allocation", &self.allocation)
+            .optional("devices", &self.devices)
+            .optional("reservedFor", &self.reserved_for)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ResourceClaimStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceClaimStatus {
+    const EXPECTING: &'static str = "struct ResourceClaimStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "allocation" => ::std::option::Option::Some(0),
+            "devices" => ::std::option::Option::Some(1),
+            "reservedFor" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.allocation),
+            1 => decode::optional_vec(map, &mut self.devices),
+            2 => decode::optional_vec(map, &mut self.reserved_for),
+            _ => decode::skip(map),
+        }
+    }
 }

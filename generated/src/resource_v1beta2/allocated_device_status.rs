@@ -5,47 +5,97 @@
 /// The combination of Driver, Pool, Device, and ShareID must match the corresponding key in Status.Allocation.Devices.
 ///
 /// From the definition `io.k8s.api.resource.v1beta2.AllocatedDeviceStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AllocatedDeviceStatus {
     /// Conditions contains the latest observation of the device's state. If the device has been configured according to the class and claim config references, the `Ready` condition should be True.
     ///
     /// Must not contain more than 8 entries.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub conditions: Option<Vec<crate::meta_v1::Condition>>,
     /// Data contains arbitrary driver-specific data.
     ///
     /// The length of the raw data must be smaller or equal to 10 Ki.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub data: Option<::kubegen_runtime::RawExtension>,
     /// Device references one device instance via its name in the driver's resource pool. It must be a DNS label.
-    #[serde(default)]
     pub device: ::kubegen_runtime::Str,
     /// Driver specifies the name of the DRA driver whose kubelet plugin should be invoked to process the allocation once the claim is needed on a node.
     ///
     /// Must be a DNS subdomain and should end with a DNS domain owned by the vendor of the driver. It should use only lower case characters.
-    #[serde(default)]
     pub driver: ::kubegen_runtime::Str,
     /// NetworkData contains network-related information specific to the device.
-    #[serde(
-        rename = "networkData",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub network_data: Option<Box<crate::resource_v1beta2::NetworkDeviceData>>,
     /// This name together with the driver name and the device name field identify which device was allocated (`<driver name>/<pool name>/<device name>`).
     ///
     /// Must not be longer than 253 characters and may contain one or more DNS sub-domains separated by slashes.
-    #[serde(default)]
     pub pool: ::kubegen_runtime::Str,
     /// ShareID uniquely identifies an individual allocation share of the device.
-    #[serde(
-        rename = "shareID",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub share_id: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for AllocatedDeviceStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "AllocatedDeviceStatus",
+                encode::count(
+                    3,
+                    &[
+                        self.conditions.is_some(),
+                        self.data.is_some(),
+                        self.network_data.is_some(),
+                        self.share_id.is_some(),
+                    ],
+                ),
+            )
+            .optional("conditions", &self.conditions)
+            .optional("data", &self.data)
+            .field("device", &self.device)
+            .field("driver", &self.driver)
+            .optional("networkData", &self.network_data)
+            .field("pool", &self.pool)
+            .optional("shareID", &self.share_id)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for AllocatedDeviceStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for AllocatedDeviceStatus {
+    const EXPECTING: &'static str = "struct AllocatedDeviceStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "conditions" => ::std::option::Option::Some(0),
+            "data" => ::std::option::Option::Some(1),
+            "device" => ::std::option::Option::Some(2),
+            "driver" => ::std::option::Option::Some(3),
+            "networkData" => ::std::option::Option::Some(4),
+            "pool" => ::std::option::Option::Some(5),
+            "shareID" => ::std::option::Option::Some(6),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.conditions),
+            1 => decode::optional(map, &mut self.data),
+            2 => decode::required(map, &mut self.device),
+            3 => decode::required(map, &mut self.driver),
+            4 => decode::optional(map, &mut self.network_data),
+            5 => decode::required(map, &mut self.pool),
+            6 => decode::optional(map, &mut self.share_id),
+            _ => decode::skip(map),
+        }
+    }
 }

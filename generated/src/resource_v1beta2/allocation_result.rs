@@ -3,25 +3,70 @@
 /// AllocationResult contains attributes of an allocated resource.
 ///
 /// From the definition `io.k8s.api.resource.v1beta2.AllocationResult`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AllocationResult {
     /// AllocationTimestamp stores the time when the resources were allocated. This field is not guaranteed to be set, in which case that time is unknown.
     ///
     /// This is an alpha field and requires enabling the DRADeviceBindingConditions and DRAResourceClaimDeviceStatus feature gate.
-    #[serde(
-        rename = "allocationTimestamp",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub allocation_timestamp: Option<::kubegen_runtime::Time>,
     /// Devices is the result of allocating devices.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub devices: Option<Box<crate::resource_v1beta2::DeviceAllocationResult>>,
     /// NodeSelector defines where the allocated resources are available. If unset, they are available everywhere.
-    #[serde(
-        rename = "nodeSelector",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub node_selector: Option<crate::core_v1::NodeSelector>,
+}
+impl ::serde::Serialize for AllocationResult {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "AllocationResult",
+                encode::count(
+                    0,
+                    &[
+                        self.allocation_timestamp.is_some(),
+                        self.devices.is_some(),
+                        self.node_selector.is_some(),
+                    ],
+                ),
+            )
+            .optional("allocationTimestamp", &self.allocation_timestamp)
+            .optional("devices", &self.devices)
+            .optional("nodeSelector", &self.node_selector)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for AllocationResult {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for AllocationResult {
+    const EXPECTING: &'static str = "struct AllocationResult";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "allocationTimestamp" => ::std::option::Option::Some(0),
+            "devices" => ::std::option::Option::Some(1),
+            "nodeSelector" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.allocation_timestamp),
+            1 => decode::optional(map, &mut self.devices),
+            2 => decode::optional(map, &mut self.node_selector),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,27 +3,68 @@
 /// DeviceClaim defines how to request devices with a ResourceClaim.
 ///
 /// From the definition `io.k8s.api.resource.v1beta2.DeviceClaim`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeviceClaim {
     /// This field holds configuration for multiple potential drivers which could satisfy requests in this claim. It is ignored while allocating the claim.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub config: Option<Vec<crate::resource_v1beta2::DeviceClaimConfiguration>>,
     /// These constraints must be satisfied by the set of devices that get allocated for the claim.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub constraints: Option<Vec<crate::resource_v1beta2::DeviceConstraint>>,
     /// Requests represent individual requests for distinct devices which must all be satisfied. If empty, nothing needs to be allocated.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub requests: Option<Vec<crate::resource_v1beta2::DeviceRequest>>,
+}
+impl ::serde::Serialize for DeviceClaim {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "DeviceClaim",
+                encode::count(
+                    0,
+                    &[
+                        self.config.is_some(),
+                        self.constraints.is_some(),
+                        self.requests.is_some(),
+                    ],
+                ),
+            )
+            .optional("config", &self.config)
+            .optional("constraints", &self.constraints)
+            .optional("requests", &self.requests)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DeviceClaim {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceClaim {
+    const EXPECTING: &'static str = "struct DeviceClaim";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "config" => ::std::option::Option::Some(0),
+            "constraints" => ::std::option::Option::Some(1),
+            "requests" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.config),
+            1 => decode::optional_vec(map, &mut self.constraints),
+            2 => decode::optional_vec(map, &mut self.requests),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,18 +3,58 @@
 /// DeviceClaimConfiguration is used for configuration parameters in DeviceClaim.
 ///
 /// From the definition `io.k8s.api.resource.v1beta2.DeviceClaimConfiguration`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeviceClaimConfiguration {
     /// Opaque provides driver-specific configuration parameters.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub opaque: Option<Box<crate::resource_v1beta2::OpaqueDeviceConfiguration>>,
     /// Requests lists the names of requests where the configuration applies. If empty, it applies to all requests.
     ///
     /// References to subrequests must include the name of the main request and may include the subrequest using the format <main request>[/<subrequest>]. If just the main request is given, the configuration applies to all subrequests.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub requests: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::serde::Serialize for DeviceClaimConfiguration {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "DeviceClaimConfiguration",
+                encode::count(0, &[self.opaque.is_some(), self.requests.is_some()]),
+            )
+            .optional("opaque", &self.opaque)
+            .optional("requests", &self.requests)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DeviceClaimConfiguration {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceClaimConfiguration {
+    const EXPECTING: &'static str = "struct DeviceClaimConfiguration";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "opaque" => ::std::option::Option::Some(0),
+            "requests" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.opaque),
+            1 => decode::optional_vec(map, &mut self.requests),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,9 +3,51 @@
 /// DeviceClassConfiguration is used in DeviceClass.
 ///
 /// From the definition `io.k8s.api.resource.v1beta2.DeviceClassConfiguration`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeviceClassConfiguration {
     /// Opaque provides driver-specific configuration parameters.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub opaque: Option<Box<crate::resource_v1beta2::OpaqueDeviceConfiguration>>,
+}
+impl ::serde::Serialize for DeviceClassConfiguration {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "DeviceClassConfiguration",
+                encode::count(0, &[self.opaque.is_some()]),
+            )
+            .optional("opaque", &self.opaque)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DeviceClassConfiguration {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceClassConfiguration {
+    const EXPECTING: &'static str = "struct DeviceClassConfiguration";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "opaque" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.opaque),
+            _ => decode::skip(map),
+        }
+    }
 }

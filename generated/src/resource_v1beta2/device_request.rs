@@ -3,28 +3,72 @@
 /// DeviceRequest is a request for devices required for a claim. This is typically a request for a single resource like a device, but can also ask for several identical devices. With FirstAvailable it is also possible to provide a prioritized list of requests.
 ///
 /// From the definition `io.k8s.api.resource.v1beta2.DeviceRequest`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeviceRequest {
     /// Exactly specifies the details for a single request that must be met exactly for the request to be satisfied.
     ///
     /// One of Exactly or FirstAvailable must be set.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub exactly: Option<Box<crate::resource_v1beta2::ExactDeviceRequest>>,
     /// FirstAvailable contains subrequests, of which exactly one will be selected by the scheduler. It tries to satisfy them in the order in which they are listed here. So if there are two entries in the list, the scheduler will only check the second one if it determines that the first one can not be used.
     ///
     /// DRA does not yet implement scoring, so the scheduler will select the first set of devices that satisfies all the requests in the claim. And if the requirements can be satisfied on more than one node, other scheduling features will determine which node is chosen. This means that the set of devices allocated to a claim might not be the optimal set available to the cluster. Scoring will be implemented later.
-    #[serde(
-        rename = "firstAvailable",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub first_available: Option<Vec<crate::resource_v1beta2::DeviceSubRequest>>,
     /// Name can be used to reference this request in a pod.spec.containers[].resources.claims entry and in a constraint of the claim.
     ///
     /// References using the name in the DeviceRequest will uniquely identify a request when the Exactly field is set. When the FirstAvailable field is set, a reference to the name of the DeviceRequest will match whatever subrequest is chosen by the scheduler.
     ///
     /// Must be a DNS label.
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for DeviceRequest {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "DeviceRequest",
+                encode::count(
+                    1,
+                    &[self.exactly.is_some(), self.first_available.is_some()],
+                ),
+            )
+            .optional("exactly", &self.exactly)
+            .optional("firstAvailable", &self.first_available)
+            .field("name", &self.name)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DeviceRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceRequest {
+    const EXPECTING: &'static str = "struct DeviceRequest";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "exactly" => ::std::option::Option::Some(0),
+            "firstAvailable" => ::std::option::Option::Some(1),
+            "name" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.exactly),
+            1 => decode::optional_vec(map, &mut self.first_available),
+            2 => decode::required(map, &mut self.name),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,84 +3,129 @@
 /// DeviceRequestAllocationResult contains the allocation result for one request.
 ///
 /// From the definition `io.k8s.api.resource.v1beta2.DeviceRequestAllocationResult`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeviceRequestAllocationResult {
     /// AdminAccess indicates that this device was allocated for administrative access. See the corresponding request field for a definition of mode.
     ///
     /// This is an alpha field and requires enabling the DRAAdminAccess feature gate. Admin access is disabled if this field is unset or set to false, otherwise it is enabled.
-    #[serde(
-        rename = "adminAccess",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub admin_access: Option<bool>,
     /// BindingConditions contains a copy of the BindingConditions from the corresponding ResourceSlice at the time of allocation.
     ///
     /// This is an alpha field and requires enabling the DRADeviceBindingConditions and DRAResourceClaimDeviceStatus feature gates.
-    #[serde(
-        rename = "bindingConditions",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub binding_conditions: Option<Vec<::kubegen_runtime::Str>>,
     /// BindingFailureConditions contains a copy of the BindingFailureConditions from the corresponding ResourceSlice at the time of allocation.
     ///
     /// This is an alpha field and requires enabling the DRADeviceBindingConditions and DRAResourceClaimDeviceStatus feature gates.
-    #[serde(
-        rename = "bindingFailureConditions",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub binding_failure_conditions: Option<Vec<::kubegen_runtime::Str>>,
     /// ConsumedCapacity tracks the amount of capacity consumed per device as part of the claim request. The consumed amount may differ from the requested amount: it is rounded up to the nearest valid value based on the device’s requestPolicy if applicable (i.e., may not be less than the requested amount).
     ///
     /// The total consumed capacity for each device must not exceed the DeviceCapacity's Value.
     ///
     /// This field is populated only for devices that allow multiple allocations. All capacity entries are included, even if the consumed amount is zero.
-    #[serde(
-        rename = "consumedCapacity",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub consumed_capacity: Option<
         ::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>,
     >,
     /// Device references one device instance via its name in the driver's resource pool. It must be a DNS label.
-    #[serde(default)]
     pub device: ::kubegen_runtime::Str,
     /// Driver specifies the name of the DRA driver whose kubelet plugin should be invoked to process the allocation once the claim is needed on a node.
     ///
     /// Must be a DNS subdomain and should end with a DNS domain owned by the vendor of the driver. It should use only lower case characters.
-    #[serde(default)]
     pub driver: ::kubegen_runtime::Str,
     /// This name together with the driver name and the device name field identify which device was allocated (`<driver name>/<pool name>/<device name>`).
     ///
     /// Must not be longer than 253 characters and may contain one or more DNS sub-domains separated by slashes.
-    #[serde(default)]
     pub pool: ::kubegen_runtime::Str,
     /// Request is the name of the request in the claim which caused this device to be allocated. If it references a subrequest in the firstAvailable list on a DeviceRequest, this field must include both the name of the main request and the subrequest using the format <main request>/<subrequest>.
     ///
     /// Multiple devices may have been allocated per request.
-    #[serde(default)]
     pub request: ::kubegen_runtime::Str,
     /// ShareID uniquely identifies an individual allocation share of the device, used when the device supports multiple simultaneous allocations. It serves as an additional map key to differentiate concurrent shares of the same device.
-    #[serde(
-        rename = "shareID",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub share_id: Option<::kubegen_runtime::Str>,
     /// A copy of all tolerations specified in the request at the time when the device got allocated.
     ///
     /// The maximum number of tolerations is 16.
     ///
     /// This is an alpha field and requires enabling the DRADeviceTaints feature gate.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub tolerations: Option<Vec<crate::resource_v1beta2::DeviceToleration>>,
+}
+impl ::serde::Serialize for DeviceRequestAllocationResult {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "DeviceRequestAllocationResult",
+                encode::count(
+                    4,
+                    &[
+                        self.admin_access.is_some(),
+                        self.binding_conditions.is_some(),
+                        self.binding_failure_conditions.is_some(),
+                        self.consumed_capacity.is_some(),
+                        self.share_id.is_some(),
+                        self.tolerations.is_some(),
+                    ],
+                ),
+            )
+            .optional("adminAccess", &self.admin_access)
+            .optional("bindingConditions", &self.binding_conditions)
+            .optional("bindingFailureConditions", &self.binding_failure_conditions)
+            .optional("consumedCapacity", &self.consumed_capacity)
+            .field("device", &self.device)
+            .field("driver", &self.driver)
+            .field("pool", &self.pool)
+            .field("request", &self.request)
+            .optional("shareID", &self.share_id)
+            .optional("tolerations", &self.tolerations)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DeviceRequestAllocationResult {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for DeviceRequestAllocationResult {
+    const EXPECTING: &'static str = "struct DeviceRequestAllocationResult";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "adminAccess" => ::std::option::Option::Some(0),
+            "bindingConditions" => ::std::option::Option::Some(1),
+            "bindingFailureConditions" => ::std::option::Option::Some(2),
+            "consumedCapacity" => ::std::option::Option::Some(3),
+            "device" => ::std::option::Option::Some(4),
+            "driver" => ::std::option::Option::Some(5),
+            "pool" => ::std::option::Option::Some(6),
+            "request" => ::std::option::Option::Some(7),
+            "shareID" => ::std::option::Option::Some(8),
+            "tolerations" => ::std::option::Option::Some(9),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.admin_access),
+            1 => decode::optional_vec(map, &mut self.binding_conditions),
+            2 => decode::optional_vec(map, &mut self.binding_failure_conditions),
+            3 => decode::optional(map, &mut self.consumed_capacity),
+            4 => decode::required(map, &mut self.device),
+            5 => decode::required(map, &mut self.driver),
+            6 => decode::required(map, &mut self.pool),
+            7 => decode::required(map, &mut self.request),
+            8 => decode::optional(map, &mut self.share_id),
+            9 => decode::optional_vec(map, &mut self.tolerations),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,9 +3,51 @@
 /// DeviceSelector must have exactly one field set.
 ///
 /// From the definition `io.k8s.api.resource.v1beta2.DeviceSelector`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeviceSelector {
     /// CEL contains a CEL expression for selecting a device.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub cel: Option<crate::resource_v1beta2::CELDeviceSelector>,
+}
+impl ::serde::Serialize for DeviceSelector {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "DeviceSelector",
+                encode::count(0, &[self.cel.is_some()]),
+            )
+            .optional("cel", &self.cel)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DeviceSelector {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceSelector {
+    const EXPECTING: &'static str = "struct DeviceSelector";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "cel" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.cel),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,25 +3,80 @@
 /// The ResourceClaim this DeviceToleration is attached to tolerates any taint that matches the triple <key,value,effect> using the matching operator <operator>.
 ///
 /// From the definition `io.k8s.api.resource.v1beta2.DeviceToleration`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeviceToleration {
     /// Effect indicates the taint effect to match. Empty means match all taint effects. When specified, allowed values are NoSchedule and NoExecute.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub effect: Option<::kubegen_runtime::Str>,
     /// Key is the taint key that the toleration applies to. Empty means match all taint keys. If the key is empty, operator must be Exists; this combination means to match all values and all keys. Must be a label name.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub key: Option<::kubegen_runtime::Str>,
     /// Operator represents a key's relationship to the value. Valid operators are Exists and Equal. Defaults to Equal. Exists is equivalent to wildcard for value, so that a ResourceClaim can tolerate all taints of a particular category.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub operator: Option<::kubegen_runtime::Str>,
     /// TolerationSeconds represents the period of time the toleration (which must be of effect NoExecute, otherwise this field is ignored) tolerates the taint. By default, it is not set, which means tolerate the taint forever (do not evict). Zero and negative values will be treated as 0 (evict immediately) by the system. If larger than zero, the time when the pod needs to be evicted is calculated as <time when taint was adedd> + <toleration seconds>.
-    #[serde(
-        rename = "tolerationSeconds",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub toleration_seconds: Option<i64>,
     /// Value is the taint value the toleration matches to. If the operator is Exists, the value must be empty, otherwise just a regular string. Must be a label value.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub value: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for DeviceToleration {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "DeviceToleration",
+                encode::count(
+                    0,
+                    &[
+                        self.effect.is_some(),
+                        self.key.is_some(),
+                        self.operator.is_some(),
+                        self.toleration_seconds.is_some(),
+                        self.value.is_some(),
+                    ],
+                ),
+            )
+            .optional("effect", &self.effect)
+            .optional("key", &self.key)
+            .optional("operator", &self.operator)
+            .optional("tolerationSeconds", &self.toleration_seconds)
+            .optional("value", &self.value)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DeviceToleration {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceToleration {
+    const EXPECTING: &'static str = "struct DeviceToleration";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "effect" => ::std::option::Option::Some(0),
+            "key" => ::std::option::Option::Some(1),
+            "operator" => ::std::option::Option::Some(2),
+            "tolerationSeconds" => ::std::option::Option::Some(3),
+            "value" => ::std::option::Option::Some(4),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.effect),
+            1 => decode::optional(map, &mut self.key),
+            2 => decode::optional(map, &mut self.operator),
+            3 => decode::optional(map, &mut self.toleration_seconds),
+            4 => decode::optional(map, &mut self.value),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,16 +3,11 @@
 /// ExactDeviceRequest is a request for one or more identical devices.
 ///
 /// From the definition `io.k8s.api.resource.v1beta2.ExactDeviceRequest`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExactDeviceRequest {
     /// AdminAccess indicates that this is a claim for administrative access to the device(s). Claims with AdminAccess are expected to be used for monitoring or other management services for a device.  They ignore all ordinary claims to the device with respect to access modes and any resource allocations.
     ///
     /// This is an alpha field and requires enabling the DRAAdminAccess feature gate. Admin access is disabled if this field is unset or set to false, otherwise it is enabled.
-    #[serde(
-        rename = "adminAccess",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub admin_access: Option<bool>,
     /// AllocationMode and its related fields define how devices are allocated to satisfy this request. Supported values are:
     ///
@@ -28,35 +23,22 @@ pub struct ExactDeviceRequest {
     /// If AllocationMode is not specified, the default mode is ExactCount. If the mode is ExactCount and count is not specified, the default count is one. Any other requests must specify this field.
     ///
     /// More modes may get added in the future. Clients must refuse to handle requests with unknown modes.
-    #[serde(
-        rename = "allocationMode",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub allocation_mode: Option<::kubegen_runtime::Str>,
     /// Capacity define resource requirements against each capacity.
     ///
     /// If this field is unset and the device supports multiple allocations, the default value will be applied to each capacity according to requestPolicy. For the capacity that has no requestPolicy, default is the full capacity value.
     ///
     /// Applies to each device allocation. If Count > 1, the request fails if there aren't enough devices that meet the requirements. If AllocationMode is set to All, the request fails if there are devices that otherwise match the request, and have this capacity, with a value >= the requested amount, but which cannot be allocated to this request.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub capacity: Option<crate::resource_v1beta2::CapacityRequirements>,
     /// Count is used only when the count mode is "ExactCount". Must be greater than zero. If AllocationMode is ExactCount and this field is not specified, the default is one.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub count: Option<i64>,
     /// DeviceClassName references a specific DeviceClass, which can define additional configuration and selectors to be inherited by this request.
     ///
     /// A DeviceClassName is required.
     ///
     /// Administrators may use this to restrict which devices may get requested by only installing classes with selectors for permitted devices. If users are free to request anything without restrictions, then administrators can create an empty DeviceClass for users to reference.
-    #[serde(rename = "deviceClassName", default)]
     pub device_class_name: ::kubegen_runtime::Str,
     /// Selectors define criteria which must be satisfied by a specific device in order for that device to be considered for this request. All selectors must be satisfied for a device to be considered.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub selectors: Option<Vec<crate::resource_v1beta2::DeviceSelector>>,
     /// If specified, the request's tolerations.
     ///
@@ -67,10 +49,76 @@ pub struct ExactDeviceRequest {
     /// The maximum number of tolerations is 16.
     ///
     /// This is an alpha field and requires enabling the DRADeviceTaints feature gate.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub tolerations: Option<Vec<crate::resource_v1beta2::DeviceToleration>>,
+}
+impl ::serde::Serialize for ExactDeviceRequest {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ExactDeviceRequest",
+                encode::count(
+                    1,
+                    &[
+                        self.admin_access.is_some(),
+                        self.allocation_mode.is_some(),
+                        self.capacity.is_some(),
+                        self.count.is_some(),
+                        self.selectors.is_some(),
+                        self.tolerations.is_some(),
+                    ],
+                ),
+            )
+            .optional("adminAccess", &self.admin_access)
+            .optional("allocationMode", &self.allocation_mode)
+            .optional("capacity", &self.capacity)
+            .optional("count", &self.count)
+            .field("deviceClassName", &self.device_class_name)
+            .optional("selectors", &self.selectors)
+            .optional("tolerations", &self.tolerations)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ExactDeviceRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ExactDeviceRequest {
+    const EXPECTING: &'static str = "struct ExactDeviceRequest";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "adminAccess" => ::std::option::Option::Some(0),
+            "allocationMode" => ::std::option::Option::Some(1),
+            "capacity" => ::std::option::Option::Some(2),
+            "count" => ::std::option::Option::Some(3),
+            "deviceClassName" => ::std::option::Option::Some(4),
+            "selectors" => ::std::option::Option::Some(5),
+            "tolerations" => ::std::option::Option::Some(6),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.admin_access),
+            1 => decode::optional(map, &mut self.allocation_mode),
+            2 => decode::optional(map, &mut self.capacity),
+            3 => decode::optional(map, &mut self.count),
+            4 => decode::required(map, &mut self.device_class_name),
+            5 => decode::optional_vec(map, &mut self.selectors),
+            6 => decode::optional_vec(map, &mut self.tolerations),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,18 +3,62 @@
 /// OpaqueDeviceConfiguration contains configuration parameters for a driver in a format defined by the driver vendor.
 ///
 /// From the definition `io.k8s.api.resource.v1beta2.OpaqueDeviceConfiguration`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct OpaqueDeviceConfiguration {
     /// Driver is used to determine which kubelet plugin needs to be passed these configuration parameters.
     ///
     /// An admission policy provided by the driver developer could use this to decide whether it needs to validate them.
     ///
     /// Must be a DNS subdomain and should end with a DNS domain owned by the vendor of the driver. It should use only lower case characters.
-    #[serde(default)]
     pub driver: ::kubegen_runtime::Str,
     /// Parameters can contain arbitrary data. It is the responsibility of the driver developer to handle validation and versioning. Typically this includes self-identification and a version ("kind" + "apiVersion" for Kubernetes types), with conversion between different versions.
     ///
     /// The length of the raw data must be smaller or equal to 10 Ki.
-    #[serde(default)]
     pub parameters: ::kubegen_runtime::RawExtension,
+}
+impl ::serde::Serialize for OpaqueDeviceConfiguration {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "OpaqueDeviceConfiguration",
+                encode::count(2, &[]),
+            )
+            .field("driver", &self.driver)
+            .field("parameters", &self.parameters)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for OpaqueDeviceConfiguration {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for OpaqueDeviceConfiguration {
+    const EXPECTING: &'static str = "struct OpaqueDeviceConfiguration";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "driver" => ::std::option::Option::Some(0),
+            "parameters" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.driver),
+            1 => decode::required(map, &mut self.parameters),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,20 +3,68 @@
 /// ResourceClaimList is a collection of claims.
 ///
 /// From the definition `io.k8s.api.resource.v1beta2.ResourceClaimList`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceClaimList {
     /// `apiVersion`: always this type's API version; set by the type.
-    #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<ResourceClaimList>,
     /// Items is the list of resource claims.
-    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub items: Vec<crate::resource_v1beta2::ResourceClaim>,
     /// `kind`: always this type's kind; set by the type.
-    #[serde(default)]
     pub kind: ::kubegen_runtime::Kind<ResourceClaimList>,
     /// Standard list metadata
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub metadata: Option<::kubegen_runtime::ListMeta>,
+}
+impl ::serde::Serialize for ResourceClaimList {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ResourceClaimList",
+                encode::count(3, &[self.metadata.is_some()]),
+            )
+            .field("apiVersion", &self.api_version)
+            .field("items", &self.items)
+            .field("kind", &self.kind)
+            .optional("metadata", &self.metadata)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ResourceClaimList {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceClaimList {
+    const EXPECTING: &'static str = "struct ResourceClaimList";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "apiVersion" => ::std::option::Option::Some(0),
+            "items" => ::std::option::Option::Some(1),
+            "kind" => ::std::option::Option::Some(2),
+            "metadata" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::skip(map),
+            1 => decode::required_vec(map, &mut self.items),
+            2 => decode::skip(map),
+            3 => decode::optional(map, &mut self.metadata),
+            _ => decode::skip(map),
+        }
+    }
 }
 impl ::kubegen_runtime::ApiType for ResourceClaimList {
     const GROUP: &'static str = "resource.k8s.io";

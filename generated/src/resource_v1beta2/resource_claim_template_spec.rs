@@ -3,12 +3,56 @@
 /// ResourceClaimTemplateSpec contains the metadata and fields for a ResourceClaim.
 ///
 /// From the definition `io.k8s.api.resource.v1beta2.ResourceClaimTemplateSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceClaimTemplateSpec {
     /// ObjectMeta may contain labels and annotations that will be copied into the ResourceClaim when creating it. No other fields are allowed and will be rejected during validation.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     /// Spec for the ResourceClaim. The entire content is copied unchanged into the ResourceClaim that gets created from this template. The same fields as in a ResourceClaim are also valid here.
-    #[serde(default)]
     pub spec: crate::resource_v1beta2::ResourceClaimSpec,
+}
+impl ::serde::Serialize for ResourceClaimTemplateSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "ResourceClaimTemplateSpec",
+                encode::count(1, &[self.metadata.is_some()]),
+            )
+            .optional("metadata", &self.metadata)
+            .field("spec", &self.spec)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ResourceClaimTemplateSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceClaimTemplateSpec {
+    const EXPECTING: &'static str = "struct ResourceClaimTemplateSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "metadata" => ::std::option::Option::Some(0),
+            "spec" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.metadata),
+            1 => decode::required(map, &mut self.spec),
+            _ => decode::skip(map),
+        }
+    }
 }

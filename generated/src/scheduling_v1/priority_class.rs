@@ -3,37 +3,90 @@
 /// PriorityClass defines mapping from a priority class name to the priority integer value. The value can be any valid integer.
 ///
 /// From the definition `io.k8s.api.scheduling.v1.PriorityClass`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PriorityClass {
     /// `apiVersion`: always this type's API version; set by the type.
-    #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<PriorityClass>,
     /// description is an arbitrary string that usually provides guidelines on when this priority class should be used.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: Option<::kubegen_runtime::Str>,
     /// globalDefault specifies whether this PriorityClass should be considered as the default priority for pods that do not have any priority class. Only one PriorityClass can be marked as `globalDefault`. However, if more than one PriorityClasses exists with their `globalDefault` field set to true, the smallest value of such global default PriorityClasses will be used as the default priority.
-    #[serde(
-        rename = "globalDefault",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub global_default: Option<bool>,
     /// `kind`: always this type's kind; set by the type.
-    #[serde(default)]
     pub kind: ::kubegen_runtime::Kind<PriorityClass>,
     /// Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
-    #[serde(default)]
     pub metadata: ::kubegen_runtime::ObjectMeta,
     /// preemptionPolicy is the Policy for preempting pods with lower priority. One of Never, PreemptLowerPriority. Defaults to PreemptLowerPriority if unset.
-    #[serde(
-        rename = "preemptionPolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub preemption_policy: Option<::kubegen_runtime::Str>,
     /// value represents the integer value of this priority class. This is the actual priority that pods receive when they have the name of this class in their pod spec.
-    #[serde(default)]
     pub value: i32,
+}
+impl ::serde::Serialize for PriorityClass {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PriorityClass",
+                encode::count(
+                    4,
+                    &[
+                        self.description.is_some(),
+                        self.global_default.is_some(),
+                        self.preemption_policy.is_some(),
+                    ],
+                ),
+            )
+            .field("apiVersion", &self.api_version)
+            .optional("description", &self.description)
+            .optional("globalDefault", &self.global_default)
+            .field("kind", &self.kind)
+            .field("metadata", &self.metadata)
+            .optional("preemptionPolicy", &self.preemption_policy)
+            .field("value", &self.value)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PriorityClass {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for PriorityClass {
+    const EXPECTING: &'static str = "struct PriorityClass";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "apiVersion" => ::std::option::Option::Some(0),
+            "description" => ::std::option::Option::Some(1),
+            "globalDefault" => ::std::option::Option::Some(2),
+            "kind" => ::std::option::Option::Some(3),
+            "metadata" => ::std::option::Option::Some(4),
+            "preemptionPolicy" => ::std::option::Option::Some(5),
+            "value" => ::std::option::Option::Some(6),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::skip(map),
+            1 => decode::optional(map, &mut self.description),
+            2 => decode::optional(map, &mut self.global_default),
+            3 => decode::skip(map),
+            4 => decode::required(map, &mut self.metadata),
+            5 => decode::optional(map, &mut self.preemption_policy),
+            6 => decode::required(map, &mut self.value),
+            _ => decode::skip(map),
+        }
+    }
 }
 impl ::kubegen_runtime::ApiType for PriorityClass {
     const GROUP: &'static str = "scheduling.k8s.io";

@@ -3,9 +3,51 @@
 /// GangSchedulingPolicy defines the parameters for gang scheduling.
 ///
 /// From the definition `io.k8s.api.scheduling.v1alpha1.GangSchedulingPolicy`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct GangSchedulingPolicy {
     /// MinCount is the minimum number of pods that must be schedulable or scheduled at the same time for the scheduler to admit the entire group. It must be a positive integer.
-    #[serde(rename = "minCount", default)]
     pub min_count: i32,
+}
+impl ::serde::Serialize for GangSchedulingPolicy {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "GangSchedulingPolicy",
+                encode::count(1, &[]),
+            )
+            .field("minCount", &self.min_count)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for GangSchedulingPolicy {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for GangSchedulingPolicy {
+    const EXPECTING: &'static str = "struct GangSchedulingPolicy";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "minCount" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.min_count),
+            _ => decode::skip(map),
+        }
+    }
 }

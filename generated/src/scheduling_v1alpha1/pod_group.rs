@@ -3,12 +3,52 @@
 /// PodGroup represents a set of pods with a common scheduling policy.
 ///
 /// From the definition `io.k8s.api.scheduling.v1alpha1.PodGroup`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodGroup {
     /// Name is a unique identifier for the PodGroup within the Workload. It must be a DNS label. This field is immutable.
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
     /// Policy defines the scheduling policy for this PodGroup.
-    #[serde(default)]
     pub policy: crate::scheduling_v1alpha1::PodGroupPolicy,
+}
+impl ::serde::Serialize for PodGroup {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(serializer, "PodGroup", encode::count(2, &[]))
+            .field("name", &self.name)
+            .field("policy", &self.policy)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PodGroup {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for PodGroup {
+    const EXPECTING: &'static str = "struct PodGroup";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "name" => ::std::option::Option::Some(0),
+            "policy" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.name),
+            1 => decode::required(map, &mut self.policy),
+            _ => decode::skip(map),
+        }
+    }
 }

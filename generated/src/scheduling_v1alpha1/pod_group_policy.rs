@@ -3,12 +3,56 @@
 /// PodGroupPolicy defines the scheduling configuration for a PodGroup.
 ///
 /// From the definition `io.k8s.api.scheduling.v1alpha1.PodGroupPolicy`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodGroupPolicy {
     /// Basic specifies that the pods in this group should be scheduled using standard Kubernetes scheduling behavior.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub basic: Option<crate::scheduling_v1alpha1::BasicSchedulingPolicy>,
     /// Gang specifies that the pods in this group should be scheduled using all-or-nothing semantics.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub gang: Option<crate::scheduling_v1alpha1::GangSchedulingPolicy>,
+}
+impl ::serde::Serialize for PodGroupPolicy {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "PodGroupPolicy",
+                encode::count(0, &[self.basic.is_some(), self.gang.is_some()]),
+            )
+            .optional("basic", &self.basic)
+            .optional("gang", &self.gang)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for PodGroupPolicy {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for PodGroupPolicy {
+    const EXPECTING: &'static str = "struct PodGroupPolicy";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "basic" => ::std::option::Option::Some(0),
+            "gang" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.basic),
+            1 => decode::optional(map, &mut self.gang),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,22 +3,58 @@
 /// WorkloadSpec defines the desired state of a Workload.
 ///
 /// From the definition `io.k8s.api.scheduling.v1alpha1.WorkloadSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct WorkloadSpec {
     /// ControllerRef is an optional reference to the controlling object, such as a Deployment or Job. This field is intended for use by tools like CLIs to provide a link back to the original workload definition. When set, it cannot be changed.
-    #[serde(
-        rename = "controllerRef",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub controller_ref: Option<
         Box<crate::scheduling_v1alpha1::TypedLocalObjectReference>,
     >,
     /// PodGroups is the list of pod groups that make up the Workload. The maximum number of pod groups is 8. This field is immutable.
-    #[serde(
-        rename = "podGroups",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::vec"
-    )]
     pub pod_groups: Vec<crate::scheduling_v1alpha1::PodGroup>,
+}
+impl ::serde::Serialize for WorkloadSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "WorkloadSpec",
+                encode::count(1, &[self.controller_ref.is_some()]),
+            )
+            .optional("controllerRef", &self.controller_ref)
+            .field("podGroups", &self.pod_groups)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for WorkloadSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for WorkloadSpec {
+    const EXPECTING: &'static str = "struct WorkloadSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "controllerRef" => ::std::option::Option::Some(0),
+            "podGroups" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.controller_ref),
+            1 => decode::required_vec(map, &mut self.pod_groups),
+            _ => decode::skip(map),
+        }
+    }
 }

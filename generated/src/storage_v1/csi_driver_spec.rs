@@ -3,38 +3,23 @@
 /// CSIDriverSpec is the specification of a CSIDriver.
 ///
 /// From the definition `io.k8s.api.storage.v1.CSIDriverSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CSIDriverSpec {
     /// attachRequired indicates this CSI volume driver requires an attach operation (because it implements the CSI ControllerPublishVolume() method), and that the Kubernetes attach detach controller should call the attach volume interface which checks the volumeattachment status and waits until the volume is attached before proceeding to mounting. The CSI external-attacher coordinates with CSI volume driver and updates the volumeattachment status when the attach operation is complete. If the value is specified to false, the attach operation will be skipped. Otherwise the attach operation will be called.
     ///
     /// This field is immutable.
-    #[serde(
-        rename = "attachRequired",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub attach_required: Option<bool>,
     /// fsGroupPolicy defines if the underlying volume supports changing ownership and permission of the volume before being mounted. Refer to the specific FSGroupPolicy values for additional details.
     ///
     /// This field was immutable in Kubernetes < 1.29 and now is mutable.
     ///
     /// Defaults to ReadWriteOnceWithFSType, which will examine each volume to determine if Kubernetes should modify ownership and permissions of the volume. With the default policy the defined fsGroup will only be applied if a fstype is defined and the volume's access mode contains ReadWriteOnce.
-    #[serde(
-        rename = "fsGroupPolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub fs_group_policy: Option<::kubegen_runtime::Str>,
     /// nodeAllocatableUpdatePeriodSeconds specifies the interval between periodic updates of the CSINode allocatable capacity for this driver. When set, both periodic updates and updates triggered by capacity-related failures are enabled. If not set, no updates occur (neither periodic nor upon detecting capacity-related failures), and the allocatable.count remains static. The minimum allowed value for this field is 10 seconds.
     ///
     /// This is a beta feature and requires the MutableCSINodeAllocatableCount feature gate to be enabled.
     ///
     /// This field is mutable.
-    #[serde(
-        rename = "nodeAllocatableUpdatePeriodSeconds",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub node_allocatable_update_period_seconds: Option<i64>,
     /// podInfoOnMount indicates this CSI volume driver requires additional pod information (like podName, podUID, etc.) during mount operations, if set to true. If set to false, pod information will not be passed on mount. Default is false.
     ///
@@ -46,20 +31,10 @@ pub struct CSIDriverSpec {
     /// "csi.storage.k8s.io/ephemeral" is a new feature in Kubernetes 1.16. It is only required for drivers which support both the "Persistent" and "Ephemeral" VolumeLifecycleMode. Other drivers can leave pod info disabled and/or ignore this field. As Kubernetes 1.15 doesn't support this field, drivers can only support one mode when deployed on such a cluster and the deployment determines which mode that is, for example via a command line parameter of the driver.
     ///
     /// This field was immutable in Kubernetes < 1.29 and now is mutable.
-    #[serde(
-        rename = "podInfoOnMount",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub pod_info_on_mount: Option<bool>,
     /// requiresRepublish indicates the CSI driver wants `NodePublishVolume` being periodically called to reflect any possible change in the mounted volume. This field defaults to false.
     ///
     /// Note: After a successful initial NodePublishVolume call, subsequent calls to NodePublishVolume should only update the contents of the volume. New mount points will not be seen by a running container.
-    #[serde(
-        rename = "requiresRepublish",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub requires_republish: Option<bool>,
     /// seLinuxMount specifies if the CSI driver supports "-o context" mount option.
     ///
@@ -68,11 +43,6 @@ pub struct CSIDriverSpec {
     /// When "false", Kubernetes won't pass any special SELinux mount options to the driver. This is typical for volumes that represent subdirectories of a bigger shared filesystem.
     ///
     /// Default is "false".
-    #[serde(
-        rename = "seLinuxMount",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub se_linux_mount: Option<bool>,
     /// serviceAccountTokenInSecrets is an opt-in for CSI drivers to indicate that service account tokens should be passed via the Secrets field in NodePublishVolumeRequest instead of the VolumeContext field. The CSI specification provides a dedicated Secrets field for sensitive information like tokens, which is the appropriate mechanism for handling credentials. This addresses security concerns where sensitive tokens were being logged as part of volume context.
     ///
@@ -83,11 +53,6 @@ pub struct CSIDriverSpec {
     /// This field can only be set when TokenRequests is configured. The API server will reject CSIDriver specs that set this field without TokenRequests.
     ///
     /// Default behavior if unset is to pass tokens in the VolumeContext field.
-    #[serde(
-        rename = "serviceAccountTokenInSecrets",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub service_account_token_in_secrets: Option<bool>,
     /// storageCapacity indicates that the CSI volume driver wants pod scheduling to consider the storage capacity that the driver deployment will report by creating CSIStorageCapacity objects with capacity information, if set to true.
     ///
@@ -96,11 +61,6 @@ pub struct CSIDriverSpec {
     /// Alternatively, the driver can be deployed with the field unset or false and it can be flipped later when storage capacity information has been published.
     ///
     /// This field was immutable in Kubernetes <= 1.22 and now is mutable.
-    #[serde(
-        rename = "storageCapacity",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub storage_capacity: Option<bool>,
     /// tokenRequests indicates the CSI driver needs pods' service account tokens it is mounting volume for to do necessary authentication. Kubelet will pass the tokens in VolumeContext in the CSI NodePublishVolume calls. The CSI driver should parse and validate the following VolumeContext: "csi.storage.k8s.io/serviceAccount.tokens": {
     ///   "<audience>": {
@@ -111,12 +71,6 @@ pub struct CSIDriverSpec {
     /// }
     ///
     /// Note: Audience in each TokenRequest should be different and at most one token is empty string. To receive a new token after expiry, RequiresRepublish can be used to trigger NodePublishVolume periodically.
-    #[serde(
-        rename = "tokenRequests",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub token_requests: Option<Vec<crate::storage_v1::TokenRequest>>,
     /// volumeLifecycleModes defines what kind of volumes this CSI volume driver supports. The default if the list is empty is "Persistent", which is the usage defined by the CSI specification and implemented in Kubernetes via the usual PV/PVC mechanism.
     ///
@@ -125,11 +79,95 @@ pub struct CSIDriverSpec {
     /// For more information about implementing this mode, see https://kubernetes-csi.github.io/docs/ephemeral-local-volumes.html A driver can support one or more of these modes and more modes may be added in the future.
     ///
     /// This field is beta. This field is immutable.
-    #[serde(
-        rename = "volumeLifecycleModes",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub volume_lifecycle_modes: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::serde::Serialize for CSIDriverSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CSIDriverSpec",
+                encode::count(
+                    0,
+                    &[
+                        self.attach_required.is_some(),
+                        self.fs_group_policy.is_some(),
+                        self.node_allocatable_update_period_seconds.is_some(),
+                        self.pod_info_on_mount.is_some(),
+                        self.requires_republish.is_some(),
+                        self.se_linux_mount.is_some(),
+                        self.service_account_token_in_secrets.is_some(),
+                        self.storage_capacity.is_some(),
+                        self.token_requests.is_some(),
+                        self.volume_lifecycle_modes.is_some(),
+                    ],
+                ),
+            )
+            .optional("attachRequired", &self.attach_required)
+            .optional("fsGroupPolicy", &self.fs_group_policy)
+            .optional(
+                "nodeAllocatableUpdatePeriodSeconds",
+                &self.node_allocatable_update_period_seconds,
+            )
+            .optional("podInfoOnMount", &self.pod_info_on_mount)
+            .optional("requiresRepublish", &self.requires_republish)
+            .optional("seLinuxMount", &self.se_linux_mount)
+            .optional(
+                "serviceAccountTokenInSecrets",
+                &self.service_account_token_in_secrets,
+            )
+            .optional("storageCapacity", &self.storage_capacity)
+            .optional("tokenRequests", &self.token_requests)
+            .optional("volumeLifecycleModes", &self.volume_lifecycle_modes)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CSIDriverSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for CSIDriverSpec {
+    const EXPECTING: &'static str = "struct CSIDriverSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "attachRequired" => ::std::option::Option::Some(0),
+            "fsGroupPolicy" => ::std::option::Option::Some(1),
+            "nodeAllocatableUpdatePeriodSeconds" => ::std::option::Option::Some(2),
+            "podInfoOnMount" => ::std::option::Option::Some(3),
+            "requiresRepublish" => ::std::option::Option::Some(4),
+            "seLinuxMount" => ::std::option::Option::Some(5),
+            "serviceAccountTokenInSecrets" => ::std::option::Option::Some(6),
+            "storageCapacity" => ::std::option::Option::Some(7),
+            "tokenRequests" => ::std::option::Option::Some(8),
+            "volumeLifecycleModes" => ::std::option::Option::Some(9),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.attach_required),
+            1 => decode::optional(map, &mut self.fs_group_policy),
+            2 => decode::optional(map, &mut self.node_allocatable_update_period_seconds),
+            3 => decode::optional(map, &mut self.pod_info_on_mount),
+            4 => decode::optional(map, &mut self.requires_republish),
+            5 => decode::optional(map, &mut self.se_linux_mount),
+            6 => decode::optional(map, &mut self.service_account_token_in_secrets),
+            7 => decode::optional(map, &mut self.storage_capacity),
+            8 => decode::optional_vec(map, &mut self.token_requests),
+            9 => decode::optional_vec(map, &mut self.volume_lifecycle_modes),
+            _ => decode::skip(map),
+        }
+    }
 }

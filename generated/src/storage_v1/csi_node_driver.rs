@@ -3,23 +3,69 @@
 /// CSINodeDriver holds information about the specification of one CSI driver installed on a node
 ///
 /// From the definition `io.k8s.api.storage.v1.CSINodeDriver`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CSINodeDriver {
     /// allocatable represents the volume resources of a node that are available for scheduling. This field is beta.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub allocatable: Option<crate::storage_v1::VolumeNodeResources>,
     /// name represents the name of the CSI driver that this object refers to. This MUST be the same name returned by the CSI GetPluginName() call for that driver.
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
     /// nodeID of the node from the driver point of view. This field enables Kubernetes to communicate with storage systems that do not share the same nomenclature for nodes. For example, Kubernetes may refer to a given node as "node1", but the storage system may refer to the same node as "nodeA". When Kubernetes issues a command to the storage system to attach a volume to a specific node, it can use this field to refer to the node name using the ID that the storage system will understand, e.g. "nodeA" instead of "node1". This field is required.
-    #[serde(rename = "nodeID", default)]
     pub node_id: ::kubegen_runtime::Str,
     /// topologyKeys is the list of keys supported by the driver. When a driver is initialized on a cluster, it provides a set of topology keys that it understands (e.g. "company.com/zone", "company.com/region"). When a driver is initialized on a node, it provides the same topology keys along with values. Kubelet will expose these topology keys as labels on its own node object. When Kubernetes does topology aware provisioning, it can use this list to determine which labels it should retrieve from the node object and pass back to the driver. It is possible for different nodes to use different topology keys. This can be empty if driver does not support topology.
-    #[serde(
-        rename = "topologyKeys",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub topology_keys: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::serde::Serialize for CSINodeDriver {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CSINodeDriver",
+                encode::count(
+                    2,
+                    &[self.allocatable.is_some(), self.topology_keys.is_some()],
+                ),
+            )
+            .optional("allocatable", &self.allocatable)
+            .field("name", &self.name)
+            .field("nodeID", &self.node_id)
+            .optional("topologyKeys", &self.topology_keys)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CSINodeDriver {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for CSINodeDriver {
+    const EXPECTING: &'static str = "struct CSINodeDriver";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "allocatable" => ::std::option::Option::Some(0),
+            "name" => ::std::option::Option::Some(1),
+            "nodeID" => ::std::option::Option::Some(2),
+            "topologyKeys" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.allocatable),
+            1 => decode::required(map, &mut self.name),
+            2 => decode::required(map, &mut self.node_id),
+            3 => decode::optional_vec(map, &mut self.topology_keys),
+            _ => decode::skip(map),
+        }
+    }
 }

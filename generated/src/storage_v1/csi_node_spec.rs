@@ -3,9 +3,47 @@
 /// CSINodeSpec holds information about the specification of all CSI drivers installed on a node
 ///
 /// From the definition `io.k8s.api.storage.v1.CSINodeSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CSINodeSpec {
     /// drivers is a list of information of all CSI Drivers existing on a node. If all drivers in the list are uninstalled, this can become empty.
-    #[serde(default, deserialize_with = "::kubegen_runtime::__private::exact_vec::vec")]
     pub drivers: Vec<crate::storage_v1::CSINodeDriver>,
+}
+impl ::serde::Serialize for CSINodeSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(serializer, "CSINodeSpec", encode::count(1, &[]))
+            .field("drivers", &self.drivers)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CSINodeSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for CSINodeSpec {
+    const EXPECTING: &'static str = "struct CSINodeSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "drivers" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required_vec(map, &mut self.drivers),
+            _ => decode::skip(map),
+        }
+    }
 }

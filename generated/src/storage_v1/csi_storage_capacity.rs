@@ -11,45 +11,98 @@
 /// They are consumed by the kube-scheduler when a CSI driver opts into capacity-aware scheduling with CSIDriverSpec.StorageCapacity. The scheduler compares the MaximumVolumeSize against the requested size of pending volumes to filter out unsuitable nodes. If MaximumVolumeSize is unset, it falls back to a comparison against the less precise Capacity. If that is also unset, the scheduler assumes that capacity is insufficient and tries some other node.
 ///
 /// From the definition `io.k8s.api.storage.v1.CSIStorageCapacity`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CSIStorageCapacity {
     /// `apiVersion`: always this type's API version; set by the type.
-    #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<CSIStorageCapacity>,
     /// capacity is the value reported by the CSI driver in its GetCapacityResponse for a GetCapacityRequest with topology and parameters that match the previous fields.
     ///
     /// The semantic is currently (CSI spec 1.2) defined as: The available capacity, in bytes, of the storage that can be used to provision volumes. If not set, that information is currently unavailable.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub capacity: Option<::kubegen_runtime::Quantity>,
     /// `kind`: always this type's kind; set by the type.
-    #[serde(default)]
     pub kind: ::kubegen_runtime::Kind<CSIStorageCapacity>,
     /// maximumVolumeSize is the value reported by the CSI driver in its GetCapacityResponse for a GetCapacityRequest with topology and parameters that match the previous fields.
     ///
     /// This is defined since CSI spec 1.4.0 as the largest size that may be used in a CreateVolumeRequest.capacity_range.required_bytes field to create a volume with the same parameters as those in GetCapacityRequest. The corresponding value in the Kubernetes API is ResourceRequirements.Requests in a volume claim.
-    #[serde(
-        rename = "maximumVolumeSize",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub maximum_volume_size: Option<::kubegen_runtime::Quantity>,
     /// Standard object's metadata. The name has no particular meaning. It must be a DNS subdomain (dots allowed, 253 characters). To ensure that there are no conflicts with other CSI drivers on the cluster, the recommendation is to use csisc-<uuid>, a generated name, or a reverse-domain name which ends with the unique CSI driver name.
     ///
     /// Objects are namespaced.
     ///
     /// More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
-    #[serde(default)]
     pub metadata: ::kubegen_runtime::ObjectMeta,
     /// nodeTopology defines which nodes have access to the storage for which capacity was reported. If not set, the storage is not accessible from any node in the cluster. If empty, the storage is accessible from all nodes. This field is immutable.
-    #[serde(
-        rename = "nodeTopology",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub node_topology: Option<Box<crate::meta_v1::LabelSelector>>,
     /// storageClassName represents the name of the StorageClass that the reported capacity applies to. It must meet the same requirements as the name of a StorageClass object (non-empty, DNS subdomain). If that object no longer exists, the CSIStorageCapacity object is obsolete and should be removed by its creator. This field is immutable.
-    #[serde(rename = "storageClassName", default)]
     pub storage_class_name: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for CSIStorageCapacity {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CSIStorageCapacity",
+                encode::count(
+                    4,
+                    &[
+                        self.capacity.is_some(),
+                        self.maximum_volume_size.is_some(),
+                        self.node_topology.is_some(),
+                    ],
+                ),
+            )
+            .field("apiVersion", &self.api_version)
+            .optional("capacity", &self.capacity)
+            .field("kind", &self.kind)
+            .optional("maximumVolumeSize", &self.maximum_volume_size)
+            .field("metadata", &self.metadata)
+            .optional("nodeTopology", &self.node_topology)
+            .field("storageClassName", &self.storage_class_name)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CSIStorageCapacity {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for CSIStorageCapacity {
+    const EXPECTING: &'static str = "struct CSIStorageCapacity";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "apiVersion" => ::std::option::Option::Some(0),
+            "capacity" => ::std::option::Option::Some(1),
+            "kind" => ::std::option::Option::Some(2),
+            "maximumVolumeSize" => ::std::option::Option::Some(3),
+            "metadata" => ::std::option::Option::Some(4),
+            "nodeTopology" => ::std::option::Option::Some(5),
+            "storageClassName" => ::std::option::Option::Some(6),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::skip(map),
+            1 => decode::optional(map, &mut self.capacity),
+            2 => decode::skip(map),
+            3 => decode::optional(map, &mut self.maximum_volume_size),
+            4 => decode::required(map, &mut self.metadata),
+            5 => decode::optional(map, &mut self.node_topology),
+            6 => decode::required(map, &mut self.storage_class_name),
+            _ => decode::skip(map),
+        }
+    }
 }
 impl ::kubegen_runtime::ApiType for CSIStorageCapacity {
     const GROUP: &'static str = "storage.k8s.io";

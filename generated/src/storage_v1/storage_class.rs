@@ -5,60 +5,108 @@
 /// StorageClasses are non-namespaced; the name of the storage class according to etcd is in ObjectMeta.Name.
 ///
 /// From the definition `io.k8s.api.storage.v1.StorageClass`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct StorageClass {
     /// allowVolumeExpansion shows whether the storage class allow volume expand.
-    #[serde(
-        rename = "allowVolumeExpansion",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub allow_volume_expansion: Option<bool>,
     /// allowedTopologies restrict the node topologies where volumes can be dynamically provisioned. Each volume plugin defines its own supported topology specifications. An empty TopologySelectorTerm list means there is no topology restriction. This field is only honored by servers that enable the VolumeScheduling feature.
-    #[serde(
-        rename = "allowedTopologies",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub allowed_topologies: Option<Vec<crate::core_v1::TopologySelectorTerm>>,
     /// `apiVersion`: always this type's API version; set by the type.
-    #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<StorageClass>,
     /// `kind`: always this type's kind; set by the type.
-    #[serde(default)]
     pub kind: ::kubegen_runtime::Kind<StorageClass>,
     /// Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
-    #[serde(default)]
     pub metadata: ::kubegen_runtime::ObjectMeta,
     /// mountOptions controls the mountOptions for dynamically provisioned PersistentVolumes of this storage class. e.g. ["ro", "soft"]. Not validated - mount of the PVs will simply fail if one is invalid.
-    #[serde(
-        rename = "mountOptions",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub mount_options: Option<Vec<::kubegen_runtime::Str>>,
     /// parameters holds the parameters for the provisioner that should create volumes of this storage class.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub parameters: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     /// provisioner indicates the type of the provisioner.
-    #[serde(default)]
     pub provisioner: ::kubegen_runtime::Str,
     /// reclaimPolicy controls the reclaimPolicy for dynamically provisioned PersistentVolumes of this storage class. Defaults to Delete.
-    #[serde(
-        rename = "reclaimPolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub reclaim_policy: Option<::kubegen_runtime::Str>,
     /// volumeBindingMode indicates how PersistentVolumeClaims should be provisioned and bound.  When unset, VolumeBindingImmediate is used. This field is only honored by servers that enable the VolumeScheduling feature.
-    #[serde(
-        rename = "volumeBindingMode",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub volume_binding_mode: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for StorageClass {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "StorageClass",
+                encode::count(
+                    4,
+                    &[
+                        self.allow_volume_expansion.is_some(),
+                        self.allowed_topologies.is_some(),
+                        self.mount_options.is_some(),
+                        self.parameters.is_some(),
+                        self.reclaim_policy.is_some(),
+                        self.volume_binding_mode.is_some(),
+                    ],
+                ),
+            )
+            .optional("allowVolumeExpansion", &self.allow_volume_expansion)
+            .optional("allowedTopologies", &self.allowed_topologies)
+            .field("apiVersion", &self.api_version)
+            .field("kind", &self.kind)
+            .field("metadata", &self.metadata)
+            .optional("mountOptions", &self.mount_options)
+            .optional("parameters", &self.parameters)
+            .field("provisioner", &self.provisioner)
+            .optional("reclaimPolicy", &self.reclaim_policy)
+            .optional("volumeBindingMode", &self.volume_binding_mode)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for StorageClass {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for StorageClass {
+    const EXPECTING: &'static str = "struct StorageClass";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "allowVolumeExpansion" => ::std::option::Option::Some(0),
+            "allowedTopologies" => ::std::option::Option::Some(1),
+            "apiVersion" => ::std::option::Option::Some(2),
+            "kind" => ::std::option::Option::Some(3),
+            "metadata" => ::std::option::Option::Some(4),
+            "mountOptions" => ::std::option::Option::Some(5),
+            "parameters" => ::std::option::Option::Some(6),
+            "provisioner" => ::std::option::Option::Some(7),
+            "reclaimPolicy" => ::std::option::Option::Some(8),
+            "volumeBindingMode" => ::std::option::Option::Some(9),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.allow_volume_expansion),
+            1 => decode::optional_vec(map, &mut self.allowed_topologies),
+            2 => decode::skip(map),
+            3 => decode::skip(map),
+            4 => decode::required(map, &mut self.metadata),
+            5 => decode::optional_vec(map, &mut self.mount_options),
+            6 => decode::optional(map, &mut self.parameters),
+            7 => decode::required(map, &mut self.provisioner),
+            8 => decode::optional(map, &mut self.reclaim_policy),
+            9 => decode::optional(map, &mut self.volume_binding_mode),
+            _ => decode::skip(map),
+        }
+    }
 }
 impl ::kubegen_runtime::ApiType for StorageClass {
     const GROUP: &'static str = "storage.k8s.io";

@@ -3,16 +3,56 @@
 /// TokenRequest contains parameters of a service account token.
 ///
 /// From the definition `io.k8s.api.storage.v1.TokenRequest`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct TokenRequest {
     /// audience is the intended audience of the token in "TokenRequestSpec". It will default to the audiences of kube apiserver.
-    #[serde(default)]
     pub audience: ::kubegen_runtime::Str,
     /// expirationSeconds is the duration of validity of the token in "TokenRequestSpec". It has the same default value of "ExpirationSeconds" in "TokenRequestSpec".
-    #[serde(
-        rename = "expirationSeconds",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub expiration_seconds: Option<i64>,
+}
+impl ::serde::Serialize for TokenRequest {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "TokenRequest",
+                encode::count(1, &[self.expiration_seconds.is_some()]),
+            )
+            .field("audience", &self.audience)
+            .optional("expirationSeconds", &self.expiration_seconds)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for TokenRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for TokenRequest {
+    const EXPECTING: &'static str = "struct TokenRequest";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "audience" => ::std::option::Option::Some(0),
+            "expirationSeconds" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.audience),
+            1 => decode::optional(map, &mut self.expiration_seconds),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,20 +3,62 @@
 /// VolumeAttachmentSource represents a volume that should be attached. Right now only PersistentVolumes can be attached via external attacher, in the future we may allow also inline volumes in pods. Exactly one member can be set.
 ///
 /// From the definition `io.k8s.api.storage.v1.VolumeAttachmentSource`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct VolumeAttachmentSource {
     /// inlineVolumeSpec contains all the information necessary to attach a persistent volume defined by a pod's inline VolumeSource. This field is populated only for the CSIMigration feature. It contains translated fields from a pod's inline VolumeSource to a PersistentVolumeSpec. This field is beta-level and is only honored by servers that enabled the CSIMigration feature.
-    #[serde(
-        rename = "inlineVolumeSpec",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub inline_volume_spec: Option<Box<crate::core_v1::PersistentVolumeSpec>>,
     /// persistentVolumeName represents the name of the persistent volume to attach.
-    #[serde(
-        rename = "persistentVolumeName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub persistent_volume_name: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for VolumeAttachmentSource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "VolumeAttachmentSource",
+                encode::count(
+                    0,
+                    &[
+                        self.inline_volume_spec.is_some(),
+                        self.persistent_volume_name.is_some(),
+                    ],
+                ),
+            )
+            .optional("inlineVolumeSpec", &self.inline_volume_spec)
+            .optional("persistentVolumeName", &self.persistent_volume_name)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for VolumeAttachmentSource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeAttachmentSource {
+    const EXPECTING: &'static str = "struct VolumeAttachmentSource";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "inlineVolumeSpec" => ::std::option::Option::Some(0),
+            "persistentVolumeName" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.inline_volume_spec),
+            1 => decode::optional(map, &mut self.persistent_volume_name),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,15 +3,61 @@
 /// VolumeAttachmentSpec is the specification of a VolumeAttachment request.
 ///
 /// From the definition `io.k8s.api.storage.v1.VolumeAttachmentSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct VolumeAttachmentSpec {
     /// attacher indicates the name of the volume driver that MUST handle this request. This is the name returned by GetPluginName().
-    #[serde(default)]
     pub attacher: ::kubegen_runtime::Str,
     /// nodeName represents the node that the volume should be attached to.
-    #[serde(rename = "nodeName", default)]
     pub node_name: ::kubegen_runtime::Str,
     /// source represents the volume that should be attached.
-    #[serde(default)]
     pub source: crate::storage_v1::VolumeAttachmentSource,
+}
+impl ::serde::Serialize for VolumeAttachmentSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "VolumeAttachmentSpec",
+                encode::count(3, &[]),
+            )
+            .field("attacher", &self.attacher)
+            .field("nodeName", &self.node_name)
+            .field("source", &self.source)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for VolumeAttachmentSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeAttachmentSpec {
+    const EXPECTING: &'static str = "struct VolumeAttachmentSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "attacher" => ::std::option::Option::Some(0),
+            "nodeName" => ::std::option::Option::Some(1),
+            "source" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.attacher),
+            1 => decode::required(map, &mut self.node_name),
+            2 => decode::required(map, &mut self.source),
+            _ => decode::skip(map),
+        }
+    }
 }

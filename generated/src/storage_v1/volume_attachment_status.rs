@@ -3,32 +3,75 @@
 /// VolumeAttachmentStatus is the status of a VolumeAttachment request.
 ///
 /// From the definition `io.k8s.api.storage.v1.VolumeAttachmentStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct VolumeAttachmentStatus {
     /// attachError represents the last error encountered during attach operation, if any. This field must only be set by the entity completing the attach operation, i.e. the external-attacher.
-    #[serde(
-        rename = "attachError",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub attach_error: Option<Box<crate::storage_v1::VolumeError>>,
     /// attached indicates the volume is successfully attached. This field must only be set by the entity completing the attach operation, i.e. the external-attacher.
-    #[serde(default)]
     pub attached: bool,
     /// attachmentMetadata is populated with any information returned by the attach operation, upon successful attach, that must be passed into subsequent WaitForAttach or Mount calls. This field must only be set by the entity completing the attach operation, i.e. the external-attacher.
-    #[serde(
-        rename = "attachmentMetadata",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub attachment_metadata: Option<
         ::kubegen_runtime::StringMap<::kubegen_runtime::Str>,
     >,
     /// detachError represents the last error encountered during detach operation, if any. This field must only be set by the entity completing the detach operation, i.e. the external-attacher.
-    #[serde(
-        rename = "detachError",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub detach_error: Option<Box<crate::storage_v1::VolumeError>>,
+}
+impl ::serde::Serialize for VolumeAttachmentStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "VolumeAttachmentStatus",
+                encode::count(
+                    1,
+                    &[
+                        self.attach_error.is_some(),
+                        self.attachment_metadata.is_some(),
+                        self.detach_error.is_some(),
+                    ],
+                ),
+            )
+            .optional("attachError", &self.attach_error)
+            .field("attached", &self.attached)
+            .optional("attachmentMetadata", &self.attachment_metadata)
+            .optional("detachError", &self.detach_error)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for VolumeAttachmentStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeAttachmentStatus {
+    const EXPECTING: &'static str = "struct VolumeAttachmentStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "attachError" => ::std::option::Option::Some(0),
+            "attached" => ::std::option::Option::Some(1),
+            "attachmentMetadata" => ::std::option::Option::Some(2),
+            "detachError" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.attach_error),
+            1 => decode::required(map, &mut self.attached),
+            2 => decode::optional(map, &mut self.attachment_metadata),
+            3 => decode::optional(map, &mut self.detach_error),
+            _ => decode::skip(map),
+        }
+    }
 }

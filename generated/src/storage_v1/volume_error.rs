@@ -3,21 +3,70 @@
 /// VolumeError captures an error encountered during a volume operation.
 ///
 /// From the definition `io.k8s.api.storage.v1.VolumeError`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct VolumeError {
     /// errorCode is a numeric gRPC code representing the error encountered during Attach or Detach operations.
     ///
     /// This is an optional, beta field that requires the MutableCSINodeAllocatableCount feature gate being enabled to be set.
-    #[serde(
-        rename = "errorCode",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub error_code: Option<i32>,
     /// message represents the error encountered during Attach or Detach operation. This string may be logged, so it should not contain sensitive information.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub message: Option<::kubegen_runtime::Str>,
     /// time represents the time the error was encountered.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub time: Option<::kubegen_runtime::Time>,
+}
+impl ::serde::Serialize for VolumeError {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "VolumeError",
+                encode::count(
+                    0,
+                    &[
+                        self.error_code.is_some(),
+                        self.message.is_some(),
+                        self.time.is_some(),
+                    ],
+                ),
+            )
+            .optional("errorCode", &self.error_code)
+            .optional("message", &self.message)
+            .optional("time", &self.time)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for VolumeError {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeError {
+    const EXPECTING: &'static str = "struct VolumeError";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "errorCode" => ::std::option::Option::Some(0),
+            "message" => ::std::option::Option::Some(1),
+            "time" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.error_code),
+            1 => decode::optional(map, &mut self.message),
+            2 => decode::optional(map, &mut self.time),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,9 +3,51 @@
 /// VolumeNodeResources is a set of resource limits for scheduling of volumes.
 ///
 /// From the definition `io.k8s.api.storage.v1.VolumeNodeResources`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct VolumeNodeResources {
     /// count indicates the maximum number of unique volumes managed by the CSI driver that can be used on a node. A volume that is both attached and mounted on a node is considered to be used once, not twice. The same rule applies for a unique volume that is shared among multiple pods on the same node. If this field is not specified, then the supported number of volumes on this node is unbounded.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub count: Option<i32>,
+}
+impl ::serde::Serialize for VolumeNodeResources {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "VolumeNodeResources",
+                encode::count(0, &[self.count.is_some()]),
+            )
+            .optional("count", &self.count)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for VolumeNodeResources {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeNodeResources {
+    const EXPECTING: &'static str = "struct VolumeNodeResources";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "count" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.count),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -3,25 +3,75 @@
 /// VolumeAttributesClass represents a specification of mutable volume attributes defined by the CSI driver. The class can be specified during dynamic provisioning of PersistentVolumeClaims, and changed in the PersistentVolumeClaim spec after provisioning.
 ///
 /// From the definition `io.k8s.api.storage.v1beta1.VolumeAttributesClass`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct VolumeAttributesClass {
     /// `apiVersion`: always this type's API version; set by the type.
-    #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<VolumeAttributesClass>,
     /// Name of the CSI driver This field is immutable.
-    #[serde(rename = "driverName", default)]
     pub driver_name: ::kubegen_runtime::Str,
     /// `kind`: always this type's kind; set by the type.
-    #[serde(default)]
     pub kind: ::kubegen_runtime::Kind<VolumeAttributesClass>,
     /// Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
-    #[serde(default)]
     pub metadata: ::kubegen_runtime::ObjectMeta,
     /// parameters hold volume attributes defined by the CSI driver. These values are opaque to the Kubernetes and are passed directly to the CSI driver. The underlying storage provider supports changing these attributes on an existing volume, however the parameters field itself is immutable. To invoke a volume update, a new VolumeAttributesClass should be created with new parameters, and the PersistentVolumeClaim should be updated to reference the new VolumeAttributesClass.
     ///
     /// This field is required and must contain at least one key/value pair. The keys cannot be empty, and the maximum number of parameters is 512, with a cumulative max size of 256K. If the CSI driver rejects invalid parameters, the target PersistentVolumeClaim will be set to an "Infeasible" state in the modifyVolumeStatus field.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub parameters: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
+}
+impl ::serde::Serialize for VolumeAttributesClass {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "VolumeAttributesClass",
+                encode::count(4, &[self.parameters.is_some()]),
+            )
+            .field("apiVersion", &self.api_version)
+            .field("driverName", &self.driver_name)
+            .field("kind", &self.kind)
+            .field("metadata", &self.metadata)
+            .optional("parameters", &self.parameters)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for VolumeAttributesClass {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeAttributesClass {
+    const EXPECTING: &'static str = "struct VolumeAttributesClass";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "apiVersion" => ::std::option::Option::Some(0),
+            "driverName" => ::std::option::Option::Some(1),
+            "kind" => ::std::option::Option::Some(2),
+            "metadata" => ::std::option::Option::Some(3),
+            "parameters" => ::std::option::Option::Some(4),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::skip(map),
+            1 => decode::required(map, &mut self.driver_name),
+            2 => decode::skip(map),
+            3 => decode::required(map, &mut self.metadata),
+            4 => decode::optional(map, &mut self.parameters),
+            _ => decode::skip(map),
+        }
+    }
 }
 impl ::kubegen_runtime::ApiType for VolumeAttributesClass {
     const GROUP: &'static str = "storage.k8s.io";

@@ -3,23 +3,73 @@
 /// StorageVersionMigration represents a migration of stored data to the latest storage version.
 ///
 /// From the definition `io.k8s.api.storagemigration.v1beta1.StorageVersionMigration`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct StorageVersionMigration {
     /// `apiVersion`: always this type's API version; set by the type.
-    #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<StorageVersionMigration>,
     /// `kind`: always this type's kind; set by the type.
-    #[serde(default)]
     pub kind: ::kubegen_runtime::Kind<StorageVersionMigration>,
     /// Standard object metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
-    #[serde(default)]
     pub metadata: ::kubegen_runtime::ObjectMeta,
     /// Specification of the migration.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub spec: Option<crate::storagemigration_v1beta1::StorageVersionMigrationSpec>,
     /// Status of the migration.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub status: Option<crate::storagemigration_v1beta1::StorageVersionMigrationStatus>,
+}
+impl ::serde::Serialize for StorageVersionMigration {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "StorageVersionMigration",
+                encode::count(3, &[self.spec.is_some(), self.status.is_some()]),
+            )
+            .field("apiVersion", &self.api_version)
+            .field("kind", &self.kind)
+            .field("metadata", &self.metadata)
+            .optional("spec", &self.spec)
+            .optional("status", &self.status)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for StorageVersionMigration {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for StorageVersionMigration {
+    const EXPECTING: &'static str = "struct StorageVersionMigration";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "apiVersion" => ::std::option::Option::Some(0),
+            "kind" => ::std::option::Option::Some(1),
+            "metadata" => ::std::option::Option::Some(2),
+            "spec" => ::std::option::Option::Some(3),
+            "status" => ::std::option::Option::Some(4),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::skip(map),
+            1 => decode::skip(map),
+            2 => decode::required(map, &mut self.metadata),
+            3 => decode::optional(map, &mut self.spec),
+            4 => decode::optional(map, &mut self.status),
+            _ => decode::skip(map),
+        }
+    }
 }
 impl ::kubegen_runtime::ApiType for StorageVersionMigration {
     const GROUP: &'static str = "storagemigration.k8s.io";

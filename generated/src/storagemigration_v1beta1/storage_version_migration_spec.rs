@@ -3,9 +3,51 @@
 /// Spec of the storage version migration.
 ///
 /// From the definition `io.k8s.api.storagemigration.v1beta1.StorageVersionMigrationSpec`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct StorageVersionMigrationSpec {
     /// The resource that is being migrated. The migrator sends requests to the endpoint serving the resource. Immutable.
-    #[serde(default)]
     pub resource: crate::meta_v1::GroupResource,
+}
+impl ::serde::Serialize for StorageVersionMigrationSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "StorageVersionMigrationSpec",
+                encode::count(1, &[]),
+            )
+            .field("resource", &self.resource)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for StorageVersionMigrationSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for StorageVersionMigrationSpec {
+    const EXPECTING: &'static str = "struct StorageVersionMigrationSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "resource" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.resource),
+            _ => decode::skip(map),
+        }
+    }
 }

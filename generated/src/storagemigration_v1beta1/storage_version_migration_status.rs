@@ -3,20 +3,60 @@
 /// Status of the storage version migration.
 ///
 /// From the definition `io.k8s.api.storagemigration.v1beta1.StorageVersionMigrationStatus`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct StorageVersionMigrationStatus {
     /// The latest available observations of the migration's current state.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub conditions: Option<Vec<crate::meta_v1::Condition>>,
     /// ResourceVersion to compare with the GC cache for performing the migration. This is the current resource version of given group, version and resource when kube-controller-manager first observes this StorageVersionMigration resource.
-    #[serde(
-        rename = "resourceVersion",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub resource_version: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for StorageVersionMigrationStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "StorageVersionMigrationStatus",
+                encode::count(
+                    0,
+                    &[self.conditions.is_some(), self.resource_version.is_some()],
+                ),
+            )
+            .optional("conditions", &self.conditions)
+            .optional("resourceVersion", &self.resource_version)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for StorageVersionMigrationStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for StorageVersionMigrationStatus {
+    const EXPECTING: &'static str = "struct StorageVersionMigrationStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "conditions" => ::std::option::Option::Some(0),
+            "resourceVersion" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.conditions),
+            1 => decode::optional(map, &mut self.resource_version),
+            _ => decode::skip(map),
+        }
+    }
 }

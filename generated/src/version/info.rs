@@ -3,61 +3,119 @@
 /// Info contains versioning information. how we'll want to distribute that information.
 ///
 /// From the definition `io.k8s.apimachinery.pkg.version.Info`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Info {
     /// `buildDate` (no description in the spec).
-    #[serde(rename = "buildDate", default)]
     pub build_date: ::kubegen_runtime::Str,
     /// `compiler` (no description in the spec).
-    #[serde(default)]
     pub compiler: ::kubegen_runtime::Str,
     /// EmulationMajor is the major version of the emulation version
-    #[serde(
-        rename = "emulationMajor",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub emulation_major: Option<::kubegen_runtime::Str>,
     /// EmulationMinor is the minor version of the emulation version
-    #[serde(
-        rename = "emulationMinor",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub emulation_minor: Option<::kubegen_runtime::Str>,
     /// `gitCommit` (no description in the spec).
-    #[serde(rename = "gitCommit", default)]
     pub git_commit: ::kubegen_runtime::Str,
     /// `gitTreeState` (no description in the spec).
-    #[serde(rename = "gitTreeState", default)]
     pub git_tree_state: ::kubegen_runtime::Str,
     /// `gitVersion` (no description in the spec).
-    #[serde(rename = "gitVersion", default)]
     pub git_version: ::kubegen_runtime::Str,
     /// `goVersion` (no description in the spec).
-    #[serde(rename = "goVersion", default)]
     pub go_version: ::kubegen_runtime::Str,
     /// Major is the major version of the binary version
-    #[serde(default)]
     pub major: ::kubegen_runtime::Str,
     /// MinCompatibilityMajor is the major version of the minimum compatibility version
-    #[serde(
-        rename = "minCompatibilityMajor",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub min_compatibility_major: Option<::kubegen_runtime::Str>,
     /// MinCompatibilityMinor is the minor version of the minimum compatibility version
-    #[serde(
-        rename = "minCompatibilityMinor",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub min_compatibility_minor: Option<::kubegen_runtime::Str>,
     /// Minor is the minor version of the binary version
-    #[serde(default)]
     pub minor: ::kubegen_runtime::Str,
     /// `platform` (no description in the spec).
-    #[serde(default)]
     pub platform: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for Info {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "Info",
+                encode::count(
+                    9,
+                    &[
+                        self.emulation_major.is_some(),
+                        self.emulation_minor.is_some(),
+                        self.min_compatibility_major.is_some(),
+                        self.min_compatibility_minor.is_some(),
+                    ],
+                ),
+            )
+            .field("buildDate", &self.build_date)
+            .field("compiler", &self.compiler)
+            .optional("emulationMajor", &self.emulation_major)
+            .optional("emulationMinor", &self.emulation_minor)
+            .field("gitCommit", &self.git_commit)
+            .field("gitTreeState", &self.git_tree_state)
+            .field("gitVersion", &self.git_version)
+            .field("goVersion", &self.go_version)
+            .field("major", &self.major)
+            .optional("minCompatibilityMajor", &self.min_compatibility_major)
+            .optional("minCompatibilityMinor", &self.min_compatibility_minor)
+            .field("minor", &self.minor)
+            .field("platform", &self.platform)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Info {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for Info {
+    const EXPECTING: &'static str = "struct Info";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "buildDate" => ::std::option::Option::Some(0),
+            "compiler" => ::std::option::Option::Some(1),
+            "emulationMajor" => ::std::option::Option::Some(2),
+            "emulationMinor" => ::std::option::Option::Some(3),
+            "gitCommit" => ::std::option::Option::Some(4),
+            "gitTreeState" => ::std::option::Option::Some(5),
+            "gitVersion" => ::std::option::Option::Some(6),
+            "goVersion" => ::std::option::Option::Some(7),
+            "major" => ::std::option::Option::Some(8),
+            "minCompatibilityMajor" => ::std::option::Option::Some(9),
+            "minCompatibilityMinor" => ::std::option::Option::Some(10),
+            "minor" => ::std::option::Option::Some(11),
+            "platform" => ::std::option::Option::Some(12),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.build_date),
+            1 => decode::required(map, &mut self.compiler),
+            2 => decode::optional(map, &mut self.emulation_major),
+            3 => decode::optional(map, &mut self.emulation_minor),
+            4 => decode::required(map, &mut self.git_commit),
+            5 => decode::required(map, &mut self.git_tree_state),
+            6 => decode::required(map, &mut self.git_version),
+            7 => decode::required(map, &mut self.go_version),
+            8 => decode::required(map, &mut self.major),
+            9 => decode::optional(map, &mut self.min_compatibility_major),
+            10 => decode::optional(map, &mut self.min_compatibility_minor),
+            11 => decode::required(map, &mut self.minor),
+            12 => decode::required(map, &mut self.platform),
+            _ => decode::skip(map),
+        }
+    }
 }

@@ -2,16 +2,10 @@
 
 /// Specification of the desired state of the Certificate resource.
 /// https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CertificateSpec {
     /// Defines extra output formats of the private key and signed certificate chain
     /// to be written to this Certificate's target Secret.
-    #[serde(
-        rename = "additionalOutputFormats",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub additional_output_formats: Option<
         Vec<crate::cert_manager_io_v1::CertificateSpecAdditionalOutputFormat>,
     >,
@@ -22,19 +16,8 @@ pub struct CertificateSpec {
     ///
     /// Should have a length of 64 characters or fewer to avoid generating invalid CSRs.
     /// Cannot be set if the `literalSubject` field is set.
-    #[serde(
-        rename = "commonName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub common_name: Option<::kubegen_runtime::Str>,
     /// Requested DNS subject alternative names.
-    #[serde(
-        rename = "dnsNames",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub dns_names: Option<Vec<::kubegen_runtime::Str>>,
     /// Requested 'duration' (i.e. lifetime) of the Certificate. Note that the
     /// issuer may choose to ignore the requested duration, just like any other
@@ -43,33 +26,15 @@ pub struct CertificateSpec {
     /// If unset, this defaults to 90 days.
     /// Minimum accepted duration is 1 hour.
     /// Value must be in units accepted by Go time.ParseDuration https://golang.org/pkg/time/#ParseDuration.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub duration: Option<::kubegen_runtime::Str>,
     /// Requested email subject alternative names.
-    #[serde(
-        rename = "emailAddresses",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub email_addresses: Option<Vec<::kubegen_runtime::Str>>,
     /// Whether the KeyUsage and ExtKeyUsage extensions should be set in the encoded CSR.
     ///
     /// This option defaults to true, and should only be disabled if the target
     /// issuer does not support CSRs with these X509 KeyUsage/ ExtKeyUsage extensions.
-    #[serde(
-        rename = "encodeUsagesInRequest",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub encode_usages_in_request: Option<bool>,
     /// Requested IP address subject alternative names.
-    #[serde(
-        rename = "ipAddresses",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub ip_addresses: Option<Vec<::kubegen_runtime::Str>>,
     /// Requested basic constraints isCA value.
     /// The isCA value is used to set the `isCA` field on the created CertificateRequest
@@ -78,11 +43,6 @@ pub struct CertificateSpec {
     ///
     /// If true, this will automatically add the `cert sign` usage to the list
     /// of requested `usages`.
-    #[serde(
-        rename = "isCA",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub is_ca: Option<bool>,
     /// Reference to the issuer responsible for issuing the certificate.
     /// If the issuer is namespace-scoped, it must be in the same namespace
@@ -90,10 +50,8 @@ pub struct CertificateSpec {
     /// from any namespace.
     ///
     /// The `name` field of the reference must always be specified.
-    #[serde(rename = "issuerRef", default)]
     pub issuer_ref: crate::cert_manager_io_v1::CertificateSpecIssuerRef,
     /// Additional keystore output formats to be stored in the Certificate's Secret.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub keystores: Option<Box<crate::cert_manager_io_v1::CertificateSpecKeystores>>,
     /// Requested X.509 certificate subject, represented using the LDAP "String
     /// Representation of a Distinguished Name" [1].
@@ -105,11 +63,6 @@ pub struct CertificateSpec {
     /// More info: https://github.com/cert-manager/cert-manager/issues/4424
     ///
     /// Cannot be set if the `subject` or `commonName` field is set.
-    #[serde(
-        rename = "literalSubject",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub literal_subject: Option<::kubegen_runtime::Str>,
     /// x.509 certificate NameConstraint extension which MUST NOT be used in a non-CA certificate.
     /// More Info: https://datatracker.ietf.org/doc/html/rfc5280#section-4.2.1.10
@@ -117,11 +70,6 @@ pub struct CertificateSpec {
     /// This is an Alpha Feature and is only enabled with the
     /// `--feature-gates=NameConstraints=true` option set on both
     /// the controller and webhook components.
-    #[serde(
-        rename = "nameConstraints",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub name_constraints: Option<
         Box<crate::cert_manager_io_v1::CertificateSpecNameConstraints>,
     >,
@@ -129,20 +77,9 @@ pub struct CertificateSpec {
     /// Any UTF8 String valued otherName can be passed with by setting the keys oid: x.x.x.x and UTF8Value: somevalue for `otherName`.
     /// Most commonly this would be UPN set with oid: 1.3.6.1.4.1.311.20.2.3
     /// You should ensure that any OID passed is valid for the UTF8String type as we do not explicitly validate this.
-    #[serde(
-        rename = "otherNames",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub other_names: Option<Vec<crate::cert_manager_io_v1::CertificateSpecOtherName>>,
     /// Private key options. These include the key algorithm and size, the used
     /// encoding and the rotation policy.
-    #[serde(
-        rename = "privateKey",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub private_key: Option<Box<crate::cert_manager_io_v1::CertificateSpecPrivateKey>>,
     /// How long before the currently issued certificate's expiry cert-manager should
     /// renew the certificate. For example, if a certificate is valid for 60 minutes,
@@ -158,11 +95,6 @@ pub struct CertificateSpec {
     /// Minimum accepted value is 5 minutes.
     /// Value must be in units accepted by Go time.ParseDuration https://golang.org/pkg/time/#ParseDuration.
     /// Cannot be set if the `renewBeforePercentage` field is set.
-    #[serde(
-        rename = "renewBefore",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub renew_before: Option<::kubegen_runtime::Str>,
     /// `renewBeforePercentage` is like `renewBefore`, except it is a relative percentage
     /// rather than an absolute duration. For example, if a certificate is valid for 60
@@ -178,15 +110,9 @@ pub struct CertificateSpec {
     /// `renewBefore` derived from the `renewBeforePercentage` and `duration` fields is 5
     /// minutes.
     /// Cannot be set if the `renewBefore` field is set.
-    #[serde(
-        rename = "renewBeforePercentage",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub renew_before_percentage: Option<i32>,
     /// `renewal` allows configuration of how your certificate is renewed. If the policy mentioned is
     /// `RenewBefore` then the controller respects `renewBefore` and `renewBeforePercentage`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub renewal: Option<Box<crate::cert_manager_io_v1::CertificateSpecRenewal>>,
     /// The maximum number of CertificateRequest revisions that are maintained in
     /// the Certificate's history. Each revision represents a single `CertificateRequest`
@@ -196,28 +122,17 @@ pub struct CertificateSpec {
     ///
     /// If set, revisionHistoryLimit must be a value of `1` or greater.
     /// Default value is `1`.
-    #[serde(
-        rename = "revisionHistoryLimit",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub revision_history_limit: Option<i32>,
     /// Name of the Secret resource that will be automatically created and
     /// managed by this Certificate resource. It will be populated with a
     /// private key and certificate, signed by the denoted issuer. The Secret
     /// resource lives in the same namespace as the Certificate resource.
-    #[serde(rename = "secretName", default)]
     pub secret_name: ::kubegen_runtime::Str,
     /// Defines annotations and labels to be copied to the Certificate's Secret.
     /// Labels and annotations on the Secret will be changed as they appear on the
     /// SecretTemplate when added or removed. SecretTemplate annotations are added
     /// in conjunction with, and cannot overwrite, the base set of annotations
     /// cert-manager sets on the Certificate's Secret.
-    #[serde(
-        rename = "secretTemplate",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub secret_template: Option<
         Box<crate::cert_manager_io_v1::CertificateSpecSecretTemplate>,
     >,
@@ -225,11 +140,6 @@ pub struct CertificateSpec {
     /// Allowed values for RSA keys: SHA256WithRSA, SHA384WithRSA, SHA512WithRSA.
     /// Allowed values for ECDSA keys: ECDSAWithSHA256, ECDSAWithSHA384, ECDSAWithSHA512.
     /// Allowed values for Ed25519 keys: PureEd25519.
-    #[serde(
-        rename = "signatureAlgorithm",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub signature_algorithm: Option<
         crate::cert_manager_io_v1::CertificateSpecSignatureAlgorithm,
     >,
@@ -238,14 +148,8 @@ pub struct CertificateSpec {
     ///
     /// The common name attribute is specified separately in the `commonName` field.
     /// Cannot be set if the `literalSubject` field is set.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub subject: Option<Box<crate::cert_manager_io_v1::CertificateSpecSubject>>,
     /// Requested URI subject alternative names.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub uris: Option<Vec<::kubegen_runtime::Str>>,
     /// Requested key usages and extended key usages.
     /// These usages are used to set the `usages` field on the created CertificateRequest
@@ -253,22 +157,198 @@ pub struct CertificateSpec {
     /// will additionally be encoded in the `request` field which contains the CSR blob.
     ///
     /// If unset, defaults to `digital signature` and `key encipherment`.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub usages: Option<Vec<crate::cert_manager_io_v1::CertificateSpecUsage>>,
+}
+impl ::serde::Serialize for CertificateSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CertificateSpec",
+                encode::count(
+                    2,
+                    &[
+                        self.additional_output_formats.is_some(),
+                        self.common_name.is_some(),
+                        self.dns_names.is_some(),
+                        self.duration.is_some(),
+                        self.email_addresses.is_some(),
+                        self.encode_usages_in_request.is_some(),
+                        self.ip_addresses.is_some(),
+                        self.is_ca.is_some(),
+                        self.keystores.is_some(),
+                        self.literal_subject.is_some(),
+                        self.name_constraints.is_some(),
+                        self.other_names.is_some(),
+                        self.private_key.is_some(),
+                        self.renew_before.is_some(),
+                        self.renew_before_percentage.is_some(),
+                        self.renewal.is_some(),
+                        self.revision_history_limit.is_some(),
+                        self.secret_template.is_some(),
+                        self.signature_algorithm.is_some(),
+                        self.subject.is_some(),
+                        self.uris.is_some(),
+                        self.usages.is_some(),
+                    ],
+                ),
+            )
+            .optional("additionalOutputFormats", &self.additional_output_formats)
+            .optional("commonName", &self.common_name)
+            .optional("dnsNames", &self.dns_names)
+            .optional("duration", &self.duration)
+            .optional("emailAddresses", &self.email_addresses)
+            .optional("encodeUsagesInRequest", &self.encode_usages_in_request)
+            .optional("ipAddresses", &self.ip_addresses)
+            .optional("isCA", &self.is_ca)
+            .field("issuerRef", &self.issuer_ref)
+            .optional("keystores", &self.keystores)
+            .optional("literalSubject", &self.literal_subject)
+            .optional("nameConstraints", &self.name_constraints)
+            .optional("otherNames", &self.other_names)
+            .optional("privateKey", &self.private_key)
+            .optional("renewBefore", &self.renew_before)
+            .optional("renewBeforePercentage", &self.renew_before_percentage)
+            .optional("renewal", &self.renewal)
+            .optional("revisionHistoryLimit", &self.revision_history_limit)
+            .field("secretName", &self.secret_name)
+            .optional("secretTemplate", &self.secret_template)
+            .optional("signatureAlgorithm", &self.signature_algorithm)
+            .optional("subject", &self.subject)
+            .optional("uris", &self.uris)
+            .optional("usages", &self.usages)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CertificateSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateSpec {
+    const EXPECTING: &'static str = "struct CertificateSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "additionalOutputFormats" => ::std::option::Option::Some(0),
+            "commonName" => ::std::option::Option::Some(1),
+            "dnsNames" => ::std::option::Option::Some(2),
+            "duration" => ::std::option::Option::Some(3),
+            "emailAddresses" => ::std::option::Option::Some(4),
+            "encodeUsagesInRequest" => ::std::option::Option::Some(5),
+            "ipAddresses" => ::std::option::Option::Some(6),
+            "isCA" => ::std::option::Option::Some(7),
+            "issuerRef" => ::std::option::Option::Some(8),
+            "keystores" => ::std::option::Option::Some(9),
+            "literalSubject" => ::std::option::Option::Some(10),
+            "nameConstraints" => ::std::option::Option::Some(11),
+            "otherNames" => ::std::option::Option::Some(12),
+            "privateKey" => ::std::option::Option::Some(13),
+            "renewBefore" => ::std::option::Option::Some(14),
+            "renewBeforePercentage" => ::std::option::Option::Some(15),
+            "renewal" => ::std::option::Option::Some(16),
+            "revisionHistoryLimit" => ::std::option::Option::Some(17),
+            "secretName" => ::std::option::Option::Some(18),
+            "secretTemplate" => ::std::option::Option::Some(19),
+            "signatureAlgorithm" => ::std::option::Option::Some(20),
+            "subject" => ::std::option::Option::Some(21),
+            "uris" => ::std::option::Option::Some(22),
+            "usages" => ::std::option::Option::Some(23),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.additional_output_formats),
+            1 => decode::optional(map, &mut self.common_name),
+            2 => decode::optional_vec(map, &mut self.dns_names),
+            3 => decode::optional(map, &mut self.duration),
+            4 => decode::optional_vec(map, &mut self.email_addresses),
+            5 => decode::optional(map, &mut self.encode_usages_in_request),
+            6 => decode::optional_vec(map, &mut self.ip_addresses),
+            7 => decode::optional(map, &mut self.is_ca),
+            8 => decode::required(map, &mut self.issuer_ref),
+            9 => decode::optional(map, &mut self.keystores),
+            10 => decode::optional(map, &mut self.literal_subject),
+            11 => decode::optional(map, &mut self.name_constraints),
+            12 => decode::optional_vec(map, &mut self.other_names),
+            13 => decode::optional(map, &mut self.private_key),
+            14 => decode::optional(map, &mut self.renew_before),
+            15 => decode::optional(map, &mut self.renew_before_percentage),
+            16 => decode::optional(map, &mut self.renewal),
+            17 => decode::optional(map, &mut self.revision_history_limit),
+            18 => decode::required(map, &mut self.secret_name),
+            19 => decode::optional(map, &mut self.secret_template),
+            20 => decode::optional(map, &mut self.signature_algorithm),
+            21 => decode::optional(map, &mut self.subject),
+            22 => decode::optional_vec(map, &mut self.uris),
+            23 => decode::optional_vec(map, &mut self.usages),
+            _ => decode::skip(map),
+        }
+    }
 }
 /// CertificateAdditionalOutputFormat defines an additional output format of a
 /// Certificate resource. These contain supplementary data formats of the signed
 /// certificate chain and paired private key.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CertificateSpecAdditionalOutputFormat {
     /// Type is the name of the format type that should be written to the
     /// Certificate's target Secret.
-    #[serde(rename = "type", default)]
     pub type_: crate::cert_manager_io_v1::CertificateSpecAdditionalOutputFormatType,
+}
+impl ::serde::Serialize for CertificateSpecAdditionalOutputFormat {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CertificateSpecAdditionalOutputFormat",
+                encode::count(1, &[]),
+            )
+            .field("type", &self.type_)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CertificateSpecAdditionalOutputFormat {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for CertificateSpecAdditionalOutputFormat {
+    const EXPECTING: &'static str = "struct CertificateSpecAdditionalOutputFormat";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "type" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.type_),
+            _ => decode::skip(map),
+        }
+    }
 }
 /// Type is the name of the format type that should be written to the
 /// Certificate's target Secret.
@@ -291,39 +371,128 @@ pub enum CertificateSpecAdditionalOutputFormatType {
 /// from any namespace.
 ///
 /// The `name` field of the reference must always be specified.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CertificateSpecIssuerRef {
     /// Group of the issuer being referred to.
     /// Defaults to 'cert-manager.io'.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub group: Option<::kubegen_runtime::Str>,
     /// Kind of the issuer being referred to.
     /// Defaults to 'Issuer'.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub kind: Option<::kubegen_runtime::Str>,
     /// Name of the issuer being referred to.
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
 }
+impl ::serde::Serialize for CertificateSpecIssuerRef {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CertificateSpecIssuerRef",
+                encode::count(1, &[self.group.is_some(), self.kind.is_some()]),
+            )
+            .optional("group", &self.group)
+            .optional("kind", &self.kind)
+            .field("name", &self.name)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CertificateSpecIssuerRef {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateSpecIssuerRef {
+    const EXPECTING: &'static str = "struct CertificateSpecIssuerRef";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "group" => ::std::option::Option::Some(0),
+            "kind" => ::std::option::Option::Some(1),
+            "name" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.group),
+            1 => decode::optional(map, &mut self.kind),
+            2 => decode::required(map, &mut self.name),
+            _ => decode::skip(map),
+        }
+    }
+}
 /// Additional keystore output formats to be stored in the Certificate's Secret.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CertificateSpecKeystores {
     /// JKS configures options for storing a JKS keystore in the
     /// `spec.secretName` Secret resource.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub jks: Option<Box<crate::cert_manager_io_v1::CertificateSpecKeystoresJks>>,
     /// PKCS12 configures options for storing a PKCS12 keystore in the
     /// `spec.secretName` Secret resource.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub pkcs12: Option<Box<crate::cert_manager_io_v1::CertificateSpecKeystoresPkcs12>>,
+}
+impl ::serde::Serialize for CertificateSpecKeystores {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CertificateSpecKeystores",
+                encode::count(0, &[self.jks.is_some(), self.pkcs12.is_some()]),
+            )
+            .optional("jks", &self.jks)
+            .optional("pkcs12", &self.pkcs12)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CertificateSpecKeystores {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateSpecKeystores {
+    const EXPECTING: &'static str = "struct CertificateSpecKeystores";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "jks" => ::std::option::Option::Some(0),
+            "pkcs12" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.jks),
+            1 => decode::optional(map, &mut self.pkcs12),
+            _ => decode::skip(map),
+        }
+    }
 }
 /// JKS configures options for storing a JKS keystore in the
 /// `spec.secretName` Secret resource.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CertificateSpecKeystoresJks {
     /// Alias specifies the alias of the key in the keystore, required by the JKS format.
     /// If not provided, the default alias `certificate` will be used.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub alias: Option<::kubegen_runtime::Str>,
     /// Create enables JKS keystore creation for the Certificate.
     /// If true, a file named `keystore.jks` will be created in the target
@@ -334,45 +503,142 @@ pub struct CertificateSpecKeystoresJks {
     /// will also be created in the target Secret resource, encrypted using the
     /// password stored in `passwordSecretRef`
     /// containing the issuing Certificate Authority
-    #[serde(default)]
     pub create: bool,
     /// Password provides a literal password used to encrypt the JKS keystore.
     /// Mutually exclusive with passwordSecretRef.
     /// One of password or passwordSecretRef must provide a password with a non-zero length.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub password: Option<::kubegen_runtime::Str>,
     /// PasswordSecretRef is a reference to a non-empty key in a Secret resource
     /// containing the password used to encrypt the JKS keystore.
     /// Mutually exclusive with password.
     /// One of password or passwordSecretRef must provide a password with a non-zero length.
-    #[serde(
-        rename = "passwordSecretRef",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub password_secret_ref: Option<
         Box<crate::cert_manager_io_v1::CertificateSpecKeystoresJksPasswordSecretRef>,
     >,
+}
+impl ::serde::Serialize for CertificateSpecKeystoresJks {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CertificateSpecKeystoresJks",
+                encode::count(
+                    1,
+                    &[
+                        self.alias.is_some(),
+                        self.password.is_some(),
+                        self.password_secret_ref.is_some(),
+                    ],
+                ),
+            )
+            .optional("alias", &self.alias)
+            .field("create", &self.create)
+            .optional("password", &self.password)
+            .optional("passwordSecretRef", &self.password_secret_ref)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CertificateSpecKeystoresJks {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateSpecKeystoresJks {
+    const EXPECTING: &'static str = "struct CertificateSpecKeystoresJks";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "alias" => ::std::option::Option::Some(0),
+            "create" => ::std::option::Option::Some(1),
+            "password" => ::std::option::Option::Some(2),
+            "passwordSecretRef" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.alias),
+            1 => decode::required(map, &mut self.create),
+            2 => decode::optional(map, &mut self.password),
+            3 => decode::optional(map, &mut self.password_secret_ref),
+            _ => decode::skip(map),
+        }
+    }
 }
 /// PasswordSecretRef is a reference to a non-empty key in a Secret resource
 /// containing the password used to encrypt the JKS keystore.
 /// Mutually exclusive with password.
 /// One of password or passwordSecretRef must provide a password with a non-zero length.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CertificateSpecKeystoresJksPasswordSecretRef {
     /// The key of the entry in the Secret resource's `data` field to be used.
     /// Some instances of this field may be defaulted, in others it may be
     /// required.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub key: Option<::kubegen_runtime::Str>,
     /// Name of the resource being referred to.
     /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
-    #[serde(default)]
     pub name: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for CertificateSpecKeystoresJksPasswordSecretRef {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CertificateSpecKeystoresJksPasswordSecretRef",
+                encode::count(1, &[self.key.is_some()]),
+            )
+            .optional("key", &self.key)
+            .field("name", &self.name)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CertificateSpecKeystoresJksPasswordSecretRef {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for CertificateSpecKeystoresJksPasswordSecretRef {
+    const EXPECTING: &'static str = "struct CertificateSpecKeystoresJksPasswordSecretRef";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "key" => ::std::option::Option::Some(0),
+            "name" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.key),
+            1 => decode::required(map, &mut self.name),
+            _ => decode::skip(map),
+        }
+    }
 }
 /// PKCS12 configures options for storing a PKCS12 keystore in the
 /// `spec.secretName` Secret resource.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CertificateSpecKeystoresPkcs12 {
     /// Create enables PKCS12 keystore creation for the Certificate.
     /// If true, a file named `keystore.p12` will be created in the target
@@ -383,22 +649,15 @@ pub struct CertificateSpecKeystoresPkcs12 {
     /// also be created in the target Secret resource, encrypted using the
     /// password stored in `passwordSecretRef` containing the issuing Certificate
     /// Authority
-    #[serde(default)]
     pub create: bool,
     /// Password provides a literal password used to encrypt the PKCS#12 keystore.
     /// Mutually exclusive with passwordSecretRef.
     /// One of password or passwordSecretRef must provide a password with a non-zero length.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub password: Option<::kubegen_runtime::Str>,
     /// PasswordSecretRef is a reference to a non-empty key in a Secret resource
     /// containing the password used to encrypt the PKCS#12 keystore.
     /// Mutually exclusive with password.
     /// One of password or passwordSecretRef must provide a password with a non-zero length.
-    #[serde(
-        rename = "passwordSecretRef",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub password_secret_ref: Option<
         Box<crate::cert_manager_io_v1::CertificateSpecKeystoresJksPasswordSecretRef>,
     >,
@@ -416,10 +675,69 @@ pub struct CertificateSpecKeystoresPkcs12 {
     /// The MAC algorithm is PBMAC1 with PBKDF2-HMAC-SHA-256 and HMAC-SHA256.
     /// Files produced with this profile can be read by OpenSSL 3.4.0 and higher, Java 26 and higher,
     /// or with Java using compatible versions of Bouncy Castle. Meets FIPS 140-3 requirements.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub profile: Option<
         crate::cert_manager_io_v1::CertificateSpecKeystoresPkcs12Profile,
     >,
+}
+impl ::serde::Serialize for CertificateSpecKeystoresPkcs12 {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CertificateSpecKeystoresPkcs12",
+                encode::count(
+                    1,
+                    &[
+                        self.password.is_some(),
+                        self.password_secret_ref.is_some(),
+                        self.profile.is_some(),
+                    ],
+                ),
+            )
+            .field("create", &self.create)
+            .optional("password", &self.password)
+            .optional("passwordSecretRef", &self.password_secret_ref)
+            .optional("profile", &self.profile)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CertificateSpecKeystoresPkcs12 {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for CertificateSpecKeystoresPkcs12 {
+    const EXPECTING: &'static str = "struct CertificateSpecKeystoresPkcs12";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "create" => ::std::option::Option::Some(0),
+            "password" => ::std::option::Option::Some(1),
+            "passwordSecretRef" => ::std::option::Option::Some(2),
+            "profile" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.create),
+            1 => decode::optional(map, &mut self.password),
+            2 => decode::optional(map, &mut self.password_secret_ref),
+            3 => decode::optional(map, &mut self.profile),
+            _ => decode::skip(map),
+        }
+    }
 }
 /// Profile specifies the key and certificate encryption algorithms and the HMAC algorithm
 /// used to create the PKCS12 keystore. Default value is `LegacyRC2` for backward compatibility.
@@ -458,83 +776,214 @@ pub enum CertificateSpecKeystoresPkcs12Profile {
 /// This is an Alpha Feature and is only enabled with the
 /// `--feature-gates=NameConstraints=true` option set on both
 /// the controller and webhook components.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CertificateSpecNameConstraints {
     /// if true then the name constraints are marked critical.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub critical: Option<bool>,
     /// Excluded contains the constraints which must be disallowed. Any name matching a
     /// restriction in the excluded field is invalid regardless
     /// of information appearing in the permitted
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub excluded: Option<
         Box<crate::cert_manager_io_v1::CertificateSpecNameConstraintsExcluded>,
     >,
     /// Permitted contains the constraints in which the names must be located.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub permitted: Option<
         Box<crate::cert_manager_io_v1::CertificateSpecNameConstraintsExcluded>,
     >,
 }
+impl ::serde::Serialize for CertificateSpecNameConstraints {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CertificateSpecNameConstraints",
+                encode::count(
+                    0,
+                    &[
+                        self.critical.is_some(),
+                        self.excluded.is_some(),
+                        self.permitted.is_some(),
+                    ],
+                ),
+            )
+            .optional("critical", &self.critical)
+            .optional("excluded", &self.excluded)
+            .optional("permitted", &self.permitted)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CertificateSpecNameConstraints {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for CertificateSpecNameConstraints {
+    const EXPECTING: &'static str = "struct CertificateSpecNameConstraints";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "critical" => ::std::option::Option::Some(0),
+            "excluded" => ::std::option::Option::Some(1),
+            "permitted" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.critical),
+            1 => decode::optional(map, &mut self.excluded),
+            2 => decode::optional(map, &mut self.permitted),
+            _ => decode::skip(map),
+        }
+    }
+}
 /// Excluded contains the constraints which must be disallowed. Any name matching a
 /// restriction in the excluded field is invalid regardless
 /// of information appearing in the permitted
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CertificateSpecNameConstraintsExcluded {
     /// DNSDomains is a list of DNS domains that are permitted or excluded.
-    #[serde(
-        rename = "dnsDomains",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub dns_domains: Option<Vec<::kubegen_runtime::Str>>,
     /// EmailAddresses is a list of Email Addresses that are permitted or excluded.
-    #[serde(
-        rename = "emailAddresses",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub email_addresses: Option<Vec<::kubegen_runtime::Str>>,
     /// IPRanges is a list of IP Ranges that are permitted or excluded.
     /// This should be a valid CIDR notation.
-    #[serde(
-        rename = "ipRanges",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub ip_ranges: Option<Vec<::kubegen_runtime::Str>>,
     /// URIDomains is a list of URI domains that are permitted or excluded.
-    #[serde(
-        rename = "uriDomains",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub uri_domains: Option<Vec<::kubegen_runtime::Str>>,
 }
+impl ::serde::Serialize for CertificateSpecNameConstraintsExcluded {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CertificateSpecNameConstraintsExcluded",
+                encode::count(
+                    0,
+                    &[
+                        self.dns_domains.is_some(),
+                        self.email_addresses.is_some(),
+                        self.ip_ranges.is_some(),
+                        self.uri_domains.is_some(),
+                    ],
+                ),
+            )
+            .optional("dnsDomains", &self.dns_domains)
+            .optional("emailAddresses", &self.email_addresses)
+            .optional("ipRanges", &self.ip_ranges)
+            .optional("uriDomains", &self.uri_domains)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CertificateSpecNameConstraintsExcluded {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for CertificateSpecNameConstraintsExcluded {
+    const EXPECTING: &'static str = "struct CertificateSpecNameConstraintsExcluded";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "dnsDomains" => ::std::option::Option::Some(0),
+            "emailAddresses" => ::std::option::Option::Some(1),
+            "ipRanges" => ::std::option::Option::Some(2),
+            "uriDomains" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.dns_domains),
+            1 => decode::optional_vec(map, &mut self.email_addresses),
+            2 => decode::optional_vec(map, &mut self.ip_ranges),
+            3 => decode::optional_vec(map, &mut self.uri_domains),
+            _ => decode::skip(map),
+        }
+    }
+}
 /// `CertificateSpecOtherName`: a nested object of this schema.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CertificateSpecOtherName {
     /// OID is the object identifier for the otherName SAN.
     /// The object identifier must be expressed as a dotted string, for
     /// example, "1.2.840.113556.1.4.221".
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub oid: Option<::kubegen_runtime::Str>,
     /// utf8Value is the string value of the otherName SAN.
     /// The utf8Value accepts any valid UTF8 string to set as value for the otherName SAN.
-    #[serde(
-        rename = "utf8Value",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub utf8_value: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for CertificateSpecOtherName {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CertificateSpecOtherName",
+                encode::count(0, &[self.oid.is_some(), self.utf8_value.is_some()]),
+            )
+            .optional("oid", &self.oid)
+            .optional("utf8Value", &self.utf8_value)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CertificateSpecOtherName {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateSpecOtherName {
+    const EXPECTING: &'static str = "struct CertificateSpecOtherName";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "oid" => ::std::option::Option::Some(0),
+            "utf8Value" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.oid),
+            1 => decode::optional(map, &mut self.utf8_value),
+            _ => decode::skip(map),
+        }
+    }
 }
 /// Private key options. These include the key algorithm and size, the used
 /// encoding and the rotation policy.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CertificateSpecPrivateKey {
     /// Algorithm is the private key algorithm of the corresponding private key
     /// for this certificate.
@@ -544,7 +993,6 @@ pub struct CertificateSpecPrivateKey {
     /// key size of 2048 will be used for `RSA` key algorithm and
     /// key size of 256 will be used for `ECDSA` key algorithm.
     /// key size is ignored when using the `Ed25519` key algorithm.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub algorithm: Option<crate::cert_manager_io_v1::CertificateSpecPrivateKeyAlgorithm>,
     /// The private key cryptography standards (PKCS) encoding for this
     /// certificate's private key to be encoded in.
@@ -552,7 +1000,6 @@ pub struct CertificateSpecPrivateKey {
     /// If provided, allowed values are `PKCS1` and `PKCS8` standing for PKCS#1
     /// and PKCS#8, respectively.
     /// Defaults to `PKCS1` if not specified.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub encoding: Option<crate::cert_manager_io_v1::CertificateSpecPrivateKeyEncoding>,
     /// RotationPolicy controls how private keys should be regenerated when a
     /// re-issuance is being processed.
@@ -565,11 +1012,6 @@ pub struct CertificateSpecPrivateKey {
     /// will be generated whenever a re-issuance occurs.
     /// Default is `Always`.
     /// The default was changed from `Never` to `Always` in cert-manager >=v1.18.0.
-    #[serde(
-        rename = "rotationPolicy",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub rotation_policy: Option<
         crate::cert_manager_io_v1::CertificateSpecPrivateKeyRotationPolicy,
     >,
@@ -581,8 +1023,67 @@ pub struct CertificateSpecPrivateKey {
     /// and will default to `256` if not specified.
     /// If `algorithm` is set to `Ed25519`, Size is ignored.
     /// No other values are allowed.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub size: Option<i64>,
+}
+impl ::serde::Serialize for CertificateSpecPrivateKey {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CertificateSpecPrivateKey",
+                encode::count(
+                    0,
+                    &[
+                        self.algorithm.is_some(),
+                        self.encoding.is_some(),
+                        self.rotation_policy.is_some(),
+                        self.size.is_some(),
+                    ],
+                ),
+            )
+            .optional("algorithm", &self.algorithm)
+            .optional("encoding", &self.encoding)
+            .optional("rotationPolicy", &self.rotation_policy)
+            .optional("size", &self.size)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CertificateSpecPrivateKey {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateSpecPrivateKey {
+    const EXPECTING: &'static str = "struct CertificateSpecPrivateKey";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "algorithm" => ::std::option::Option::Some(0),
+            "encoding" => ::std::option::Option::Some(1),
+            "rotationPolicy" => ::std::option::Option::Some(2),
+            "size" => ::std::option::Option::Some(3),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.algorithm),
+            1 => decode::optional(map, &mut self.encoding),
+            2 => decode::optional(map, &mut self.rotation_policy),
+            3 => decode::optional(map, &mut self.size),
+            _ => decode::skip(map),
+        }
+    }
 }
 /// Algorithm is the private key algorithm of the corresponding private key
 /// for this certificate.
@@ -651,18 +1152,58 @@ pub enum CertificateSpecPrivateKeyRotationPolicy {
 );
 /// `renewal` allows configuration of how your certificate is renewed. If the policy mentioned is
 /// `RenewBefore` then the controller respects `renewBefore` and `renewBeforePercentage`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CertificateSpecRenewal {
     /// `policy` must be one of `Disabled`, `RenewBefore`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub policy: Option<crate::cert_manager_io_v1::CertificateSpecRenewalPolicy>,
     /// `windows` mentions the behavior of when the renewal must happen.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub windows: Option<Vec<crate::cert_manager_io_v1::CertificateSpecRenewalWindow>>,
+}
+impl ::serde::Serialize for CertificateSpecRenewal {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CertificateSpecRenewal",
+                encode::count(0, &[self.policy.is_some(), self.windows.is_some()]),
+            )
+            .optional("policy", &self.policy)
+            .optional("windows", &self.windows)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CertificateSpecRenewal {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateSpecRenewal {
+    const EXPECTING: &'static str = "struct CertificateSpecRenewal";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "policy" => ::std::option::Option::Some(0),
+            "windows" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.policy),
+            1 => decode::optional_vec(map, &mut self.windows),
+            _ => decode::skip(map),
+        }
+    }
 }
 /// `policy` must be one of `Disabled`, `RenewBefore`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -679,7 +1220,7 @@ pub enum CertificateSpecRenewalPolicy {
     other Other
 );
 /// CertificateRenewalWindows is the definition for renewal windows
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CertificateSpecRenewalWindow {
     /// `cron` is a cron compliant string to allow when the renewal should be allowed. Format is as shown below:
     /// * * * * *
@@ -689,30 +1230,122 @@ pub struct CertificateSpecRenewalWindow {
     /// | | day of the month (1–31)
     /// | hour (0–23)
     /// minute (0–59)
-    #[serde(default)]
     pub cron: ::kubegen_runtime::Str,
     /// `timezone` is IANA compliant timezone. For example America/Denver.
     /// If this field is not set, timezone is treated as UTC.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub timezone: Option<::kubegen_runtime::Str>,
     /// `windowDuration` is how long the cron definition is active for.
     /// Value must be in units accepted by Go time.ParseDuration https://golang.org/pkg/time/#ParseDuration.
-    #[serde(rename = "windowDuration", default)]
     pub window_duration: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for CertificateSpecRenewalWindow {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CertificateSpecRenewalWindow",
+                encode::count(2, &[self.timezone.is_some()]),
+            )
+            .field("cron", &self.cron)
+            .optional("timezone", &self.timezone)
+            .field("windowDuration", &self.window_duration)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CertificateSpecRenewalWindow {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for CertificateSpecRenewalWindow {
+    const EXPECTING: &'static str = "struct CertificateSpecRenewalWindow";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "cron" => ::std::option::Option::Some(0),
+            "timezone" => ::std::option::Option::Some(1),
+            "windowDuration" => ::std::option::Option::Some(2),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.cron),
+            1 => decode::optional(map, &mut self.timezone),
+            2 => decode::required(map, &mut self.window_duration),
+            _ => decode::skip(map),
+        }
+    }
 }
 /// Defines annotations and labels to be copied to the Certificate's Secret.
 /// Labels and annotations on the Secret will be changed as they appear on the
 /// SecretTemplate when added or removed. SecretTemplate annotations are added
 /// in conjunction with, and cannot overwrite, the base set of annotations
 /// cert-manager sets on the Certificate's Secret.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CertificateSpecSecretTemplate {
     /// Annotations is a key value map to be copied to the target Kubernetes Secret.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub annotations: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     /// Labels is a key value map to be copied to the target Kubernetes Secret.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub labels: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
+}
+impl ::serde::Serialize for CertificateSpecSecretTemplate {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CertificateSpecSecretTemplate",
+                encode::count(0, &[self.annotations.is_some(), self.labels.is_some()]),
+            )
+            .optional("annotations", &self.annotations)
+            .optional("labels", &self.labels)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CertificateSpecSecretTemplate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for CertificateSpecSecretTemplate {
+    const EXPECTING: &'static str = "struct CertificateSpecSecretTemplate";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "annotations" => ::std::option::Option::Some(0),
+            "labels" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.annotations),
+            1 => decode::optional(map, &mut self.labels),
+            _ => decode::skip(map),
+        }
+    }
 }
 /// Signature algorithm to use.
 /// Allowed values for RSA keys: SHA256WithRSA, SHA384WithRSA, SHA512WithRSA.
@@ -748,67 +1381,100 @@ pub enum CertificateSpecSignatureAlgorithm {
 ///
 /// The common name attribute is specified separately in the `commonName` field.
 /// Cannot be set if the `literalSubject` field is set.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CertificateSpecSubject {
     /// Countries to be used on the Certificate.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub countries: Option<Vec<::kubegen_runtime::Str>>,
     /// Cities to be used on the Certificate.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub localities: Option<Vec<::kubegen_runtime::Str>>,
     /// Organizational Units to be used on the Certificate.
-    #[serde(
-        rename = "organizationalUnits",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub organizational_units: Option<Vec<::kubegen_runtime::Str>>,
     /// Organizations to be used on the Certificate.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub organizations: Option<Vec<::kubegen_runtime::Str>>,
     /// Postal codes to be used on the Certificate.
-    #[serde(
-        rename = "postalCodes",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub postal_codes: Option<Vec<::kubegen_runtime::Str>>,
     /// State/Provinces to be used on the Certificate.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub provinces: Option<Vec<::kubegen_runtime::Str>>,
     /// Serial number to be used on the Certificate.
-    #[serde(
-        rename = "serialNumber",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub serial_number: Option<::kubegen_runtime::Str>,
     /// Street addresses to be used on the Certificate.
-    #[serde(
-        rename = "streetAddresses",
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub street_addresses: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::serde::Serialize for CertificateSpecSubject {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CertificateSpecSubject",
+                encode::count(
+                    0,
+                    &[
+                        self.countries.is_some(),
+                        self.localities.is_some(),
+                        self.organizational_units.is_some(),
+                        self.organizations.is_some(),
+                        self.postal_codes.is_some(),
+                        self.provinces.is_some(),
+                        self.serial_number.is_some(),
+                        self.street_addresses.is_some(),
+                    ],
+                ),
+            )
+            .optional("countries", &self.countries)
+            .optional("localities", &self.localities)
+            .optional("organizationalUnits", &self.organizational_units)
+            .optional("organizations", &self.organizations)
+            .optional("postalCodes", &self.postal_codes)
+            .optional("provinces", &self.provinces)
+            .optional("serialNumber", &self.serial_number)
+            .optional("streetAddresses", &self.street_addresses)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CertificateSpecSubject {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateSpecSubject {
+    const EXPECTING: &'static str = "struct CertificateSpecSubject";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "countries" => ::std::option::Option::Some(0),
+            "localities" => ::std::option::Option::Some(1),
+            "organizationalUnits" => ::std::option::Option::Some(2),
+            "organizations" => ::std::option::Option::Some(3),
+            "postalCodes" => ::std::option::Option::Some(4),
+            "provinces" => ::std::option::Option::Some(5),
+            "serialNumber" => ::std::option::Option::Some(6),
+            "streetAddresses" => ::std::option::Option::Some(7),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.countries),
+            1 => decode::optional_vec(map, &mut self.localities),
+            2 => decode::optional_vec(map, &mut self.organizational_units),
+            3 => decode::optional_vec(map, &mut self.organizations),
+            4 => decode::optional_vec(map, &mut self.postal_codes),
+            5 => decode::optional_vec(map, &mut self.provinces),
+            6 => decode::optional(map, &mut self.serial_number),
+            7 => decode::optional_vec(map, &mut self.street_addresses),
+            _ => decode::skip(map),
+        }
+    }
 }
 /// KeyUsage specifies valid usage contexts for keys.
 /// See:
@@ -905,40 +1571,24 @@ pub enum CertificateSpecUsage {
 /// This is set and managed automatically.
 /// Read-only.
 /// More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CertificateStatus {
     /// ACME stores information that is fetched from the ACME CA server.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub acme: Option<Box<crate::cert_manager_io_v1::CertificateStatusAcme>>,
     /// List of status conditions to indicate the status of certificates.
     /// Known condition types are `Ready` and `Issuing`.
-    #[serde(
-        default,
-        deserialize_with = "::kubegen_runtime::__private::exact_vec::option_vec",
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub conditions: Option<Vec<crate::cert_manager_io_v1::CertificateStatusCondition>>,
     /// The number of continuous failed issuance attempts up till now. This
     /// field gets removed (if set) on a successful issuance and gets set to
     /// 1 if unset and an issuance has failed. If an issuance has failed, the
     /// delay till the next issuance will be calculated using formula
     /// time.Hour * 2 ^ (failedIssuanceAttempts - 1).
-    #[serde(
-        rename = "failedIssuanceAttempts",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub failed_issuance_attempts: Option<i64>,
     /// LastFailureTime is set only if the latest issuance for this
     /// Certificate failed and contains the time of the failure. If an
     /// issuance has failed, the delay till the next issuance will be
     /// calculated using formula time.Hour * 2 ^ (failedIssuanceAttempts -
     /// 1). If the latest issuance has succeeded this field will be unset.
-    #[serde(
-        rename = "lastFailureTime",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub last_failure_time: Option<::kubegen_runtime::Time>,
     /// The name of the Secret resource containing the private key to be used
     /// for the next certificate iteration.
@@ -946,36 +1596,16 @@ pub struct CertificateStatus {
     /// `Issuing` condition is set to `True`.
     /// It will automatically unset this field when the Issuing condition is
     /// not set or False.
-    #[serde(
-        rename = "nextPrivateKeySecretName",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub next_private_key_secret_name: Option<::kubegen_runtime::Str>,
     /// The expiration time of the certificate stored in the secret named
     /// by this resource in `spec.secretName`.
-    #[serde(
-        rename = "notAfter",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub not_after: Option<::kubegen_runtime::Time>,
     /// The time after which the certificate stored in the secret named
     /// by this resource in `spec.secretName` is valid.
-    #[serde(
-        rename = "notBefore",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub not_before: Option<::kubegen_runtime::Time>,
     /// RenewalTime is the time at which the certificate will be next
     /// renewed.
     /// If not set, no upcoming renewal is scheduled.
-    #[serde(
-        rename = "renewalTime",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub renewal_time: Option<::kubegen_runtime::Time>,
     /// The current 'revision' of the certificate as issued.
     ///
@@ -991,106 +1621,363 @@ pub struct CertificateStatus {
     /// issuance or if it is part of the ongoing revision's issuance by
     /// checking if the revision value in the annotation is greater than this
     /// field.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub revision: Option<i64>,
 }
+impl ::serde::Serialize for CertificateStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CertificateStatus",
+                encode::count(
+                    0,
+                    &[
+                        self.acme.is_some(),
+                        self.conditions.is_some(),
+                        self.failed_issuance_attempts.is_some(),
+                        self.last_failure_time.is_some(),
+                        self.next_private_key_secret_name.is_some(),
+                        self.not_after.is_some(),
+                        self.not_before.is_some(),
+                        self.renewal_time.is_some(),
+                        self.revision.is_some(),
+                    ],
+                ),
+            )
+            .optional("acme", &self.acme)
+            .optional("conditions", &self.conditions)
+            .optional("failedIssuanceAttempts", &self.failed_issuance_attempts)
+            .optional("lastFailureTime", &self.last_failure_time)
+            .optional("nextPrivateKeySecretName", &self.next_private_key_secret_name)
+            .optional("notAfter", &self.not_after)
+            .optional("notBefore", &self.not_before)
+            .optional("renewalTime", &self.renewal_time)
+            .optional("revision", &self.revision)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CertificateStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateStatus {
+    const EXPECTING: &'static str = "struct CertificateStatus";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "acme" => ::std::option::Option::Some(0),
+            "conditions" => ::std::option::Option::Some(1),
+            "failedIssuanceAttempts" => ::std::option::Option::Some(2),
+            "lastFailureTime" => ::std::option::Option::Some(3),
+            "nextPrivateKeySecretName" => ::std::option::Option::Some(4),
+            "notAfter" => ::std::option::Option::Some(5),
+            "notBefore" => ::std::option::Option::Some(6),
+            "renewalTime" => ::std::option::Option::Some(7),
+            "revision" => ::std::option::Option::Some(8),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.acme),
+            1 => decode::optional_vec(map, &mut self.conditions),
+            2 => decode::optional(map, &mut self.failed_issuance_attempts),
+            3 => decode::optional(map, &mut self.last_failure_time),
+            4 => decode::optional(map, &mut self.next_private_key_secret_name),
+            5 => decode::optional(map, &mut self.not_after),
+            6 => decode::optional(map, &mut self.not_before),
+            7 => decode::optional(map, &mut self.renewal_time),
+            8 => decode::optional(map, &mut self.revision),
+            _ => decode::skip(map),
+        }
+    }
+}
 /// ACME stores information that is fetched from the ACME CA server.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CertificateStatusAcme {
     /// ARI stores the ACME Renewal Information that is fetched from the ACME server
     /// in accordance with RFC 9773. This is only populated if the ARI feature gate is enabled.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub ari: Option<Box<crate::cert_manager_io_v1::CertificateStatusAcmeAri>>,
+}
+impl ::serde::Serialize for CertificateStatusAcme {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CertificateStatusAcme",
+                encode::count(0, &[self.ari.is_some()]),
+            )
+            .optional("ari", &self.ari)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CertificateStatusAcme {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateStatusAcme {
+    const EXPECTING: &'static str = "struct CertificateStatusAcme";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "ari" => ::std::option::Option::Some(0),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.ari),
+            _ => decode::skip(map),
+        }
+    }
 }
 /// ARI stores the ACME Renewal Information that is fetched from the ACME server
 /// in accordance with RFC 9773. This is only populated if the ARI feature gate is enabled.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CertificateStatusAcmeAri {
     /// ExplanationURL is a human-readable URL that may explain why the suggested window
     /// has its current value.
-    #[serde(
-        rename = "explanationURL",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub explanation_url: Option<::kubegen_runtime::Str>,
     /// LastChecked is the time at which the ACME server was last checked for renewal information.
-    #[serde(
-        rename = "lastChecked",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub last_checked: Option<::kubegen_runtime::Time>,
     /// LastError is the last error encountered when checking the ACME server for renewal information, if any.
-    #[serde(
-        rename = "lastError",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub last_error: Option<::kubegen_runtime::Str>,
     /// NextCheck is the time at which the ACME server will next be checked for renewal information.
-    #[serde(
-        rename = "nextCheck",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub next_check: Option<::kubegen_runtime::Time>,
     /// SuggestedWindow is the suggested renewal window as returned by the ACME server in accordance with RFC 9773.
-    #[serde(
-        rename = "suggestedWindow",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub suggested_window: Option<
         crate::cert_manager_io_v1::CertificateStatusAcmeAriSuggestedWindow,
     >,
 }
+impl ::serde::Serialize for CertificateStatusAcmeAri {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CertificateStatusAcmeAri",
+                encode::count(
+                    0,
+                    &[
+                        self.explanation_url.is_some(),
+                        self.last_checked.is_some(),
+                        self.last_error.is_some(),
+                        self.next_check.is_some(),
+                        self.suggested_window.is_some(),
+                    ],
+                ),
+            )
+            .optional("explanationURL", &self.explanation_url)
+            .optional("lastChecked", &self.last_checked)
+            .optional("lastError", &self.last_error)
+            .optional("nextCheck", &self.next_check)
+            .optional("suggestedWindow", &self.suggested_window)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CertificateStatusAcmeAri {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateStatusAcmeAri {
+    const EXPECTING: &'static str = "struct CertificateStatusAcmeAri";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "explanationURL" => ::std::option::Option::Some(0),
+            "lastChecked" => ::std::option::Option::Some(1),
+            "lastError" => ::std::option::Option::Some(2),
+            "nextCheck" => ::std::option::Option::Some(3),
+            "suggestedWindow" => ::std::option::Option::Some(4),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.explanation_url),
+            1 => decode::optional(map, &mut self.last_checked),
+            2 => decode::optional(map, &mut self.last_error),
+            3 => decode::optional(map, &mut self.next_check),
+            4 => decode::optional(map, &mut self.suggested_window),
+            _ => decode::skip(map),
+        }
+    }
+}
 /// SuggestedWindow is the suggested renewal window as returned by the ACME server in accordance with RFC 9773.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CertificateStatusAcmeAriSuggestedWindow {
     /// End is the end of the suggested renewal window.
-    #[serde(default)]
     pub end: ::kubegen_runtime::Time,
     /// Start is the start of the suggested renewal window.
-    #[serde(default)]
     pub start: ::kubegen_runtime::Time,
 }
+impl ::serde::Serialize for CertificateStatusAcmeAriSuggestedWindow {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CertificateStatusAcmeAriSuggestedWindow",
+                encode::count(2, &[]),
+            )
+            .field("end", &self.end)
+            .field("start", &self.start)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CertificateStatusAcmeAriSuggestedWindow {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for CertificateStatusAcmeAriSuggestedWindow {
+    const EXPECTING: &'static str = "struct CertificateStatusAcmeAriSuggestedWindow";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "end" => ::std::option::Option::Some(0),
+            "start" => ::std::option::Option::Some(1),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.end),
+            1 => decode::required(map, &mut self.start),
+            _ => decode::skip(map),
+        }
+    }
+}
 /// CertificateCondition contains condition information for a Certificate.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CertificateStatusCondition {
     /// LastTransitionTime is the timestamp corresponding to the last status
     /// change of this condition.
-    #[serde(
-        rename = "lastTransitionTime",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub last_transition_time: Option<::kubegen_runtime::Time>,
     /// Message is a human readable description of the details of the last
     /// transition, complementing reason.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub message: Option<::kubegen_runtime::Str>,
     /// If set, this represents the .metadata.generation that the condition was
     /// set based upon.
     /// For instance, if .metadata.generation is currently 12, but the
     /// .status.condition[x].observedGeneration is 9, the condition is out of date
     /// with respect to the current state of the Certificate.
-    #[serde(
-        rename = "observedGeneration",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub observed_generation: Option<i64>,
     /// Reason is a brief machine readable explanation for the condition's last
     /// transition.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reason: Option<::kubegen_runtime::Str>,
     /// Status of the condition, one of (`True`, `False`, `Unknown`).
-    #[serde(default)]
     pub status: crate::cert_manager_io_v1::CertificateStatusConditionStatus,
     /// Type of the condition, known values are (`Ready`, `Issuing`).
-    #[serde(rename = "type", default)]
     pub type_: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for CertificateStatusCondition {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "CertificateStatusCondition",
+                encode::count(
+                    2,
+                    &[
+                        self.last_transition_time.is_some(),
+                        self.message.is_some(),
+                        self.observed_generation.is_some(),
+                        self.reason.is_some(),
+                    ],
+                ),
+            )
+            .optional("lastTransitionTime", &self.last_transition_time)
+            .optional("message", &self.message)
+            .optional("observedGeneration", &self.observed_generation)
+            .optional("reason", &self.reason)
+            .field("status", &self.status)
+            .field("type", &self.type_)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CertificateStatusCondition {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateStatusCondition {
+    const EXPECTING: &'static str = "struct CertificateStatusCondition";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "lastTransitionTime" => ::std::option::Option::Some(0),
+            "message" => ::std::option::Option::Some(1),
+            "observedGeneration" => ::std::option::Option::Some(2),
+            "reason" => ::std::option::Option::Some(3),
+            "status" => ::std::option::Option::Some(4),
+            "type" => ::std::option::Option::Some(5),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.last_transition_time),
+            1 => decode::optional(map, &mut self.message),
+            2 => decode::optional(map, &mut self.observed_generation),
+            3 => decode::optional(map, &mut self.reason),
+            4 => decode::required(map, &mut self.status),
+            5 => decode::required(map, &mut self.type_),
+            _ => decode::skip(map),
+        }
+    }
 }
 /// Status of the condition, one of (`True`, `False`, `Unknown`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1114,27 +2001,77 @@ pub enum CertificateStatusConditionStatus {
 /// The stored certificate will be renewed before it expires (as configured by `spec.renewBefore`).
 ///
 /// From the definition `io.cert-manager.v1.Certificate`.
-#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Certificate {
     /// `apiVersion`: always this type's API version; set by the type.
-    #[serde(rename = "apiVersion", default)]
     pub api_version: ::kubegen_runtime::ApiVersion<Certificate>,
     /// `kind`: always this type's kind; set by the type.
-    #[serde(default)]
     pub kind: ::kubegen_runtime::Kind<Certificate>,
     /// Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
-    #[serde(default)]
     pub metadata: ::kubegen_runtime::ObjectMeta,
     /// Specification of the desired state of the Certificate resource.
     /// https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub spec: Option<crate::cert_manager_io_v1::CertificateSpec>,
     /// Status of the Certificate.
     /// This is set and managed automatically.
     /// Read-only.
     /// More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub status: Option<crate::cert_manager_io_v1::CertificateStatus>,
+}
+impl ::serde::Serialize for Certificate {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "Certificate",
+                encode::count(3, &[self.spec.is_some(), self.status.is_some()]),
+            )
+            .field("apiVersion", &self.api_version)
+            .field("kind", &self.kind)
+            .field("metadata", &self.metadata)
+            .optional("spec", &self.spec)
+            .optional("status", &self.status)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Certificate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for Certificate {
+    const EXPECTING: &'static str = "struct Certificate";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        match key {
+            "apiVersion" => ::std::option::Option::Some(0),
+            "kind" => ::std::option::Option::Some(1),
+            "metadata" => ::std::option::Option::Some(2),
+            "spec" => ::std::option::Option::Some(3),
+            "status" => ::std::option::Option::Some(4),
+            _ => ::std::option::Option::None,
+        }
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::skip(map),
+            1 => decode::skip(map),
+            2 => decode::required(map, &mut self.metadata),
+            3 => decode::optional(map, &mut self.spec),
+            4 => decode::optional(map, &mut self.status),
+            _ => decode::skip(map),
+        }
+    }
 }
 impl ::kubegen_runtime::ApiType for Certificate {
     const GROUP: &'static str = "cert-manager.io";
