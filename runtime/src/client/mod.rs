@@ -237,10 +237,23 @@ impl Client {
     }
 }
 
-/// Decodes a JSON body into `T`. On failure the response is decoded again to find the path
-/// of the offending value, so the error says where, at no cost when decoding succeeds.
+/// Parses a JSON response body or watch line into `T`, as the client does for every response.
+///
+/// The bytes are checked to be UTF-8 once, then parsed as text: `serde_json::from_slice`
+/// would check every string it meets again, which cost about a sixth of a Pod list's decode
+/// time; the one pass over the whole body is several times cheaper.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, serde_json::Error> {
+    let text = std::str::from_utf8(bytes).map_err(|error| {
+        <serde_json::Error as serde::de::Error>::custom(format_args!("the body is not UTF-8: {error}"))
+    })?;
+    serde_json::from_str(text)
+}
+
+/// Decodes a JSON body into `T` ([`parse_json`]). On failure the response is decoded again to
+/// find the path of the offending value, so the error says where, at no cost when decoding
+/// succeeds.
 pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8], method: &str, url: &str) -> Result<T, Error> {
-    serde_json::from_slice(bytes).map_err(|error| {
+    parse_json(bytes).map_err(|error| {
         let mut deserializer = serde_json::Deserializer::from_slice(bytes);
         let message = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
             Err(located) => format!("at {}: {}", located.path(), located.inner()),
@@ -309,4 +322,25 @@ async fn api_error(request: &Request, url: &str, response: reqwest::Response) ->
         code: code.as_u16(),
         status,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_that_are_not_utf8_fail_with_the_path_of_the_bad_string() {
+        let body = b"{\"code\":500,\"message\":\"caf\xe9\"}";
+        let error = parse_json::<crate::Status>(body).expect_err("not UTF-8");
+        assert!(error.to_string().contains("not UTF-8"), "{error}");
+        let error = decode::<crate::Status>(body, "GET", "https://x/api").expect_err("not UTF-8");
+        let text = error.to_string();
+        assert!(text.contains("at message") && text.contains("https://x/api"), "{text}");
+    }
+
+    #[test]
+    fn bodies_parse_as_text() {
+        let status: crate::Status = parse_json(br#"{"code":404,"reason":"NotFound"}"#).expect("parses");
+        assert_eq!(status.code, Some(404));
+    }
 }

@@ -99,7 +99,7 @@ impl EventType {
 impl<K: DeserializeOwned> WatchEvent<K> {
     /// Decodes one event from its JSON.
     pub fn from_slice(json: &[u8]) -> Result<Self, serde_json::Error> {
-        serde_json::from_slice(json)
+        crate::client::parse_json(json)
     }
 
     fn decode_object<'de, A: MapAccess<'de>>(kind: EventType, map: &mut A) -> Result<Self, A::Error> {
