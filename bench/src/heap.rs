@@ -69,8 +69,8 @@ fn fill<M: Models, K: Kind<M>>(bytes: &[u8], set: &KindSet) -> anyhow::Result<us
     alloc::enable();
     let mut cache: HashMap<String, Arc<K::Object>> = HashMap::new();
     for (number, line) in fixtures::lines(bytes).enumerate() {
-        let event: K::Event = serde_json::from_slice(line)
-            .with_context(|| format!("decoding event {} of {}", number + 1, set.watch_file))?;
+        let event: K::Event =
+            M::parse(line).with_context(|| format!("decoding event {} of {}", number + 1, set.watch_file))?;
         if let Some(object) = event.into_object() {
             cache.insert(object.key(), Arc::new(object));
         }

@@ -24,6 +24,9 @@ pub trait Models {
     type PodEvent: DeserializeOwned + IntoObject<Self::Pod>;
     /// A watch event carrying a ConfigMap.
     type ConfigMapEvent: DeserializeOwned + IntoObject<Self::ConfigMap>;
+
+    /// Parses a response body or a watch line the way the library's client does.
+    fn parse<T: DeserializeOwned>(bytes: &[u8]) -> serde_json::Result<T>;
 }
 
 /// What the workloads need of an object: its cache key and its share of the fixture checksum.
@@ -56,6 +59,12 @@ impl Models for Kubegen {
     type PodList = kg::PodList;
     type PodEvent = KgEvent<kg::Pod>;
     type ConfigMapEvent = KgEvent<kg::ConfigMap>;
+
+    /// The runtime's own function, which its client runs on every body and watch line: one
+    /// UTF-8 check of the whole input, then `serde_json::from_str`.
+    fn parse<T: DeserializeOwned>(bytes: &[u8]) -> serde_json::Result<T> {
+        kubegen_runtime::client::parse_json(bytes)
+    }
 }
 
 /// kube-rs: `k8s-openapi` models, `kube-core` watch events (what kube-runtime's watcher decodes).
@@ -68,6 +77,15 @@ impl Models for KubeRs {
     type PodList = k8s_openapi::List<ko::Pod>;
     type PodEvent = KubeEvent<ko::Pod>;
     type ConfigMapEvent = KubeEvent<ko::ConfigMap>;
+
+    /// What kube-client 5.0 does: `Client::request` takes the body as a `String`
+    /// (`String::from_utf8(body.to_vec())` in `request_text`) and runs `serde_json::from_str`;
+    /// watch lines arrive as `String`s from `tokio_util`'s `LinesCodec` (a UTF-8 check and a
+    /// copy) and go through `serde_json::from_str` too (kube-client `src/client/mod.rs`).
+    fn parse<T: DeserializeOwned>(bytes: &[u8]) -> serde_json::Result<T> {
+        let text = String::from_utf8(bytes.to_vec()).map_err(<serde_json::Error as serde::de::Error>::custom)?;
+        serde_json::from_str(&text)
+    }
 }
 
 fn key(namespace: Option<&str>, name: Option<&str>) -> String {

@@ -16,8 +16,10 @@ pub const SECTIONS: &[Section] = &[
     Section {
         id: "decode-pod-list",
         title: "1a. Decoding a 10,000-Pod list",
-        about: "`serde_json::from_slice` of the PodList fixture (10,000 Pods, ~3.8 KB of JSON each) into \
-                `kubegen_api::core_v1::PodList` and `k8s_openapi::List<Pod>`; Go: `encoding/json` into \
+        about: "The PodList fixture (10,000 Pods, ~3.8 KB of JSON each) parsed the way each client parses a \
+                response body, into `kubegen_api::core_v1::PodList` and `k8s_openapi::List<Pod>`: kubegen with \
+                `kubegen_runtime::client::parse_json` (one UTF-8 check of the body, then `serde_json::from_str`), \
+                kube-rs as kube-client 5.0 does (`String::from_utf8(body.to_vec())`, then `serde_json::from_str`); Go: `encoding/json` into \
                 `corev1.PodList`, and, as `client-go (codec)`, client-go's own JSON decoder \
                 (`scheme.Codecs.UniversalDeserializer()`, which is what a typed client runs). Median of \
                 the timed runs after a warm-up; every run checks the decoded container count.",
@@ -25,7 +27,8 @@ pub const SECTIONS: &[Section] = &[
     Section {
         id: "decode-pod-watch",
         title: "1b. Decoding a watch stream of 10,000 Pod events",
-        about: "One `{\"type\":\"MODIFIED\",\"object\":{...}}` line per Pod, decoded event by event and dropped: \
+        about: "One `{\"type\":\"MODIFIED\",\"object\":{...}}` line per Pod, decoded event by event (each line \
+                parsed as in 1a) and dropped: \
                 kubegen with `kubegen_runtime::watch::WatchEvent<Pod>` (the runtime's decoder), kube-rs with \
                 `kube::core::WatchEvent<Pod>` (what kube-runtime's watcher decodes), Go with `encoding/json` \
                 into `{Type string; Object corev1.Pod}` and, as `client-go (codec)`, `metav1.WatchEvent` then \
