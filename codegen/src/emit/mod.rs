@@ -9,6 +9,7 @@ mod clients;
 mod docs;
 mod features;
 mod informers;
+mod parallel;
 mod paths;
 mod resource;
 mod struct_serde;
@@ -90,9 +91,13 @@ pub fn emit(model: &Model, settings: &CrateSettings) -> Result<Files> {
         }
     }
 
-    for ((module, file), types) in &by_file {
+    let type_files: Vec<_> = by_file.iter().collect();
+    let rendered = parallel::map(&type_files, |((module, file), types)| {
         let path = format!("src/{module}/{file}.rs");
-        let content = render(&path, type_file(model, types))?;
+        render(&path, type_file(model, types)).map(|content| (path, content))
+    });
+    for file in rendered {
+        let (path, content) = file?;
         files.insert(path, content);
     }
 

@@ -73,7 +73,7 @@ fn deserialize_impl(name: &Ident, body: &Struct) -> TokenStream {
     let keys = body.fields.iter().enumerate().map(|(index, field)| {
         let json = &field.json_name;
         let index = index_literal(index);
-        quote!(#json => ::std::option::Option::Some(#index),)
+        quote!(#json => #index,)
     });
     let decoders = body.fields.iter().enumerate().map(|(index, field)| {
         let ident = format_ident!("{}", field.rust_name);
@@ -121,10 +121,10 @@ fn deserialize_impl(name: &Ident, body: &Struct) -> TokenStream {
             #unknown
 
             fn field_index(key: &str) -> ::std::option::Option<u16> {
-                match key {
+                ::std::option::Option::Some(match key {
                     #(#keys)*
-                    _ => ::std::option::Option::None,
-                }
+                    _ => return ::std::option::Option::None,
+                })
             }
 
             fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(

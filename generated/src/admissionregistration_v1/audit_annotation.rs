@@ -43,11 +43,13 @@ impl<'de> ::serde::Deserialize<'de> for AuditAnnotation {
 impl ::kubegen_runtime::__private::decode::DecodeFields for AuditAnnotation {
     const EXPECTING: &'static str = "struct AuditAnnotation";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "key" => ::std::option::Option::Some(0),
-            "valueExpression" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "key" => 0,
+                "valueExpression" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

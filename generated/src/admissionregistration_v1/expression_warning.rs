@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for ExpressionWarning {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ExpressionWarning {
     const EXPECTING: &'static str = "struct ExpressionWarning";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "fieldRef" => ::std::option::Option::Some(0),
-            "warning" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "fieldRef" => 0,
+                "warning" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

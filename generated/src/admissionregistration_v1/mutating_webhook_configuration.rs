@@ -44,13 +44,15 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for MutatingWebhookConfiguration {
     const EXPECTING: &'static str = "struct MutatingWebhookConfiguration";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "apiVersion" => ::std::option::Option::Some(0),
-            "kind" => ::std::option::Option::Some(1),
-            "metadata" => ::std::option::Option::Some(2),
-            "webhooks" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "apiVersion" => 0,
+                "kind" => 1,
+                "metadata" => 2,
+                "webhooks" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

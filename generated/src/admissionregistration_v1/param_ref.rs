@@ -69,13 +69,15 @@ impl<'de> ::serde::Deserialize<'de> for ParamRef {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ParamRef {
     const EXPECTING: &'static str = "struct ParamRef";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "name" => ::std::option::Option::Some(0),
-            "namespace" => ::std::option::Option::Some(1),
-            "parameterNotFoundAction" => ::std::option::Option::Some(2),
-            "selector" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "name" => 0,
+                "namespace" => 1,
+                "parameterNotFoundAction" => 2,
+                "selector" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

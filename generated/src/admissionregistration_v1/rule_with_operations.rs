@@ -61,14 +61,16 @@ impl<'de> ::serde::Deserialize<'de> for RuleWithOperations {
 impl ::kubegen_runtime::__private::decode::DecodeFields for RuleWithOperations {
     const EXPECTING: &'static str = "struct RuleWithOperations";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "apiGroups" => ::std::option::Option::Some(0),
-            "apiVersions" => ::std::option::Option::Some(1),
-            "operations" => ::std::option::Option::Some(2),
-            "resources" => ::std::option::Option::Some(3),
-            "scope" => ::std::option::Option::Some(4),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "apiGroups" => 0,
+                "apiVersions" => 1,
+                "operations" => 2,
+                "resources" => 3,
+                "scope" => 4,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -83,16 +83,18 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for ValidatingAdmissionPolicySpec {
     const EXPECTING: &'static str = "struct ValidatingAdmissionPolicySpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "auditAnnotations" => ::std::option::Option::Some(0),
-            "failurePolicy" => ::std::option::Option::Some(1),
-            "matchConditions" => ::std::option::Option::Some(2),
-            "matchConstraints" => ::std::option::Option::Some(3),
-            "paramKind" => ::std::option::Option::Some(4),
-            "validations" => ::std::option::Option::Some(5),
-            "variables" => ::std::option::Option::Some(6),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "auditAnnotations" => 0,
+                "failurePolicy" => 1,
+                "matchConditions" => 2,
+                "matchConstraints" => 3,
+                "paramKind" => 4,
+                "validations" => 5,
+                "variables" => 6,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

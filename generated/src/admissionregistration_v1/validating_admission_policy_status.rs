@@ -48,12 +48,14 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for ValidatingAdmissionPolicyStatus {
     const EXPECTING: &'static str = "struct ValidatingAdmissionPolicyStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "conditions" => ::std::option::Option::Some(0),
-            "observedGeneration" => ::std::option::Option::Some(1),
-            "typeChecking" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "conditions" => 0,
+                "observedGeneration" => 1,
+                "typeChecking" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -118,20 +118,22 @@ impl<'de> ::serde::Deserialize<'de> for ValidatingWebhook {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ValidatingWebhook {
     const EXPECTING: &'static str = "struct ValidatingWebhook";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "admissionReviewVersions" => ::std::option::Option::Some(0),
-            "clientConfig" => ::std::option::Option::Some(1),
-            "failurePolicy" => ::std::option::Option::Some(2),
-            "matchConditions" => ::std::option::Option::Some(3),
-            "matchPolicy" => ::std::option::Option::Some(4),
-            "name" => ::std::option::Option::Some(5),
-            "namespaceSelector" => ::std::option::Option::Some(6),
-            "objectSelector" => ::std::option::Option::Some(7),
-            "rules" => ::std::option::Option::Some(8),
-            "sideEffects" => ::std::option::Option::Some(9),
-            "timeoutSeconds" => ::std::option::Option::Some(10),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "admissionReviewVersions" => 0,
+                "clientConfig" => 1,
+                "failurePolicy" => 2,
+                "matchConditions" => 3,
+                "matchPolicy" => 4,
+                "name" => 5,
+                "namespaceSelector" => 6,
+                "objectSelector" => 7,
+                "rules" => 8,
+                "sideEffects" => 9,
+                "timeoutSeconds" => 10,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

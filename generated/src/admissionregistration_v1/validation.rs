@@ -75,13 +75,15 @@ impl<'de> ::serde::Deserialize<'de> for Validation {
 impl ::kubegen_runtime::__private::decode::DecodeFields for Validation {
     const EXPECTING: &'static str = "struct Validation";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "expression" => ::std::option::Option::Some(0),
-            "message" => ::std::option::Option::Some(1),
-            "messageExpression" => ::std::option::Option::Some(2),
-            "reason" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "expression" => 0,
+                "message" => 1,
+                "messageExpression" => 2,
+                "reason" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -43,11 +43,13 @@ impl<'de> ::serde::Deserialize<'de> for MatchCondition {
 impl ::kubegen_runtime::__private::decode::DecodeFields for MatchCondition {
     const EXPECTING: &'static str = "struct MatchCondition";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "expression" => ::std::option::Option::Some(0),
-            "name" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "expression" => 0,
+                "name" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

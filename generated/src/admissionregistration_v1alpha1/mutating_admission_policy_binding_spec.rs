@@ -50,12 +50,14 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for MutatingAdmissionPolicyBindingSpec {
     const EXPECTING: &'static str = "struct MutatingAdmissionPolicyBindingSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "matchResources" => ::std::option::Option::Some(0),
-            "paramRef" => ::std::option::Option::Some(1),
-            "policyName" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "matchResources" => 0,
+                "paramRef" => 1,
+                "policyName" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

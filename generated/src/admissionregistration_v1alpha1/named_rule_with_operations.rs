@@ -65,15 +65,17 @@ impl<'de> ::serde::Deserialize<'de> for NamedRuleWithOperations {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NamedRuleWithOperations {
     const EXPECTING: &'static str = "struct NamedRuleWithOperations";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "apiGroups" => ::std::option::Option::Some(0),
-            "apiVersions" => ::std::option::Option::Some(1),
-            "operations" => ::std::option::Option::Some(2),
-            "resourceNames" => ::std::option::Option::Some(3),
-            "resources" => ::std::option::Option::Some(4),
-            "scope" => ::std::option::Option::Some(5),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "apiGroups" => 0,
+                "apiVersions" => 1,
+                "operations" => 2,
+                "resourceNames" => 3,
+                "resources" => 4,
+                "scope" => 5,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

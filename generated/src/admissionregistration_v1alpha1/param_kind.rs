@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for ParamKind {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ParamKind {
     const EXPECTING: &'static str = "struct ParamKind";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "apiVersion" => ::std::option::Option::Some(0),
-            "kind" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "apiVersion" => 0,
+                "kind" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

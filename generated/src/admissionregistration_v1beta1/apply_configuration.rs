@@ -61,10 +61,12 @@ impl<'de> ::serde::Deserialize<'de> for ApplyConfiguration {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ApplyConfiguration {
     const EXPECTING: &'static str = "struct ApplyConfiguration";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "expression" => ::std::option::Option::Some(0),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "expression" => 0,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

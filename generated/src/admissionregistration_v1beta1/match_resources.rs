@@ -95,14 +95,16 @@ impl<'de> ::serde::Deserialize<'de> for MatchResources {
 impl ::kubegen_runtime::__private::decode::DecodeFields for MatchResources {
     const EXPECTING: &'static str = "struct MatchResources";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "excludeResourceRules" => ::std::option::Option::Some(0),
-            "matchPolicy" => ::std::option::Option::Some(1),
-            "namespaceSelector" => ::std::option::Option::Some(2),
-            "objectSelector" => ::std::option::Option::Some(3),
-            "resourceRules" => ::std::option::Option::Some(4),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "excludeResourceRules" => 0,
+                "matchPolicy" => 1,
+                "namespaceSelector" => 2,
+                "objectSelector" => 3,
+                "resourceRules" => 4,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

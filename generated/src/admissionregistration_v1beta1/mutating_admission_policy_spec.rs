@@ -88,16 +88,18 @@ impl<'de> ::serde::Deserialize<'de> for MutatingAdmissionPolicySpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for MutatingAdmissionPolicySpec {
     const EXPECTING: &'static str = "struct MutatingAdmissionPolicySpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "failurePolicy" => ::std::option::Option::Some(0),
-            "matchConditions" => ::std::option::Option::Some(1),
-            "matchConstraints" => ::std::option::Option::Some(2),
-            "mutations" => ::std::option::Option::Some(3),
-            "paramKind" => ::std::option::Option::Some(4),
-            "reinvocationPolicy" => ::std::option::Option::Some(5),
-            "variables" => ::std::option::Option::Some(6),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "failurePolicy" => 0,
+                "matchConditions" => 1,
+                "matchConstraints" => 2,
+                "mutations" => 3,
+                "paramKind" => 4,
+                "reinvocationPolicy" => 5,
+                "variables" => 6,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -45,12 +45,14 @@ impl<'de> ::serde::Deserialize<'de> for Mutation {
 impl ::kubegen_runtime::__private::decode::DecodeFields for Mutation {
     const EXPECTING: &'static str = "struct Mutation";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "applyConfiguration" => ::std::option::Option::Some(0),
-            "jsonPatch" => ::std::option::Option::Some(1),
-            "patchType" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "applyConfiguration" => 0,
+                "jsonPatch" => 1,
+                "patchType" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

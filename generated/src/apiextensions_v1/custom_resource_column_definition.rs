@@ -57,15 +57,17 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CustomResourceColumnDefinition {
     const EXPECTING: &'static str = "struct CustomResourceColumnDefinition";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "description" => ::std::option::Option::Some(0),
-            "format" => ::std::option::Option::Some(1),
-            "jsonPath" => ::std::option::Option::Some(2),
-            "name" => ::std::option::Option::Some(3),
-            "priority" => ::std::option::Option::Some(4),
-            "type" => ::std::option::Option::Some(5),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "description" => 0,
+                "format" => 1,
+                "jsonPath" => 2,
+                "name" => 3,
+                "priority" => 4,
+                "type" => 5,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -38,11 +38,13 @@ impl<'de> ::serde::Deserialize<'de> for CustomResourceConversion {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CustomResourceConversion {
     const EXPECTING: &'static str = "struct CustomResourceConversion";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "strategy" => ::std::option::Option::Some(0),
-            "webhook" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "strategy" => 0,
+                "webhook" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -58,15 +58,17 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CustomResourceDefinitionNames {
     const EXPECTING: &'static str = "struct CustomResourceDefinitionNames";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "categories" => ::std::option::Option::Some(0),
-            "kind" => ::std::option::Option::Some(1),
-            "listKind" => ::std::option::Option::Some(2),
-            "plural" => ::std::option::Option::Some(3),
-            "shortNames" => ::std::option::Option::Some(4),
-            "singular" => ::std::option::Option::Some(5),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "categories" => 0,
+                "kind" => 1,
+                "listKind" => 2,
+                "plural" => 3,
+                "shortNames" => 4,
+                "singular" => 5,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

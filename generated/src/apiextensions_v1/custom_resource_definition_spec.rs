@@ -53,15 +53,17 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CustomResourceDefinitionSpec {
     const EXPECTING: &'static str = "struct CustomResourceDefinitionSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "conversion" => ::std::option::Option::Some(0),
-            "group" => ::std::option::Option::Some(1),
-            "names" => ::std::option::Option::Some(2),
-            "preserveUnknownFields" => ::std::option::Option::Some(3),
-            "scope" => ::std::option::Option::Some(4),
-            "versions" => ::std::option::Option::Some(5),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "conversion" => 0,
+                "group" => 1,
+                "names" => 2,
+                "preserveUnknownFields" => 3,
+                "scope" => 4,
+                "versions" => 5,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -56,13 +56,15 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CustomResourceDefinitionStatus {
     const EXPECTING: &'static str = "struct CustomResourceDefinitionStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "acceptedNames" => ::std::option::Option::Some(0),
-            "conditions" => ::std::option::Option::Some(1),
-            "observedGeneration" => ::std::option::Option::Some(2),
-            "storedVersions" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "acceptedNames" => 0,
+                "conditions" => 1,
+                "observedGeneration" => 2,
+                "storedVersions" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -71,18 +71,20 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CustomResourceDefinitionVersion {
     const EXPECTING: &'static str = "struct CustomResourceDefinitionVersion";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "additionalPrinterColumns" => ::std::option::Option::Some(0),
-            "deprecated" => ::std::option::Option::Some(1),
-            "deprecationWarning" => ::std::option::Option::Some(2),
-            "name" => ::std::option::Option::Some(3),
-            "schema" => ::std::option::Option::Some(4),
-            "selectableFields" => ::std::option::Option::Some(5),
-            "served" => ::std::option::Option::Some(6),
-            "storage" => ::std::option::Option::Some(7),
-            "subresources" => ::std::option::Option::Some(8),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "additionalPrinterColumns" => 0,
+                "deprecated" => 1,
+                "deprecationWarning" => 2,
+                "name" => 3,
+                "schema" => 4,
+                "selectableFields" => 5,
+                "served" => 6,
+                "storage" => 7,
+                "subresources" => 8,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

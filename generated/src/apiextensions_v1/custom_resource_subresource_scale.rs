@@ -41,12 +41,14 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CustomResourceSubresourceScale {
     const EXPECTING: &'static str = "struct CustomResourceSubresourceScale";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "labelSelectorPath" => ::std::option::Option::Some(0),
-            "specReplicasPath" => ::std::option::Option::Some(1),
-            "statusReplicasPath" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "labelSelectorPath" => 0,
+                "specReplicasPath" => 1,
+                "statusReplicasPath" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

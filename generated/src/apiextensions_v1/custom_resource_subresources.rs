@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for CustomResourceSubresources {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CustomResourceSubresources {
     const EXPECTING: &'static str = "struct CustomResourceSubresources";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "scale" => ::std::option::Option::Some(0),
-            "status" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "scale" => 0,
+                "status" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

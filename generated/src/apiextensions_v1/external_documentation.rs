@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for ExternalDocumentation {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ExternalDocumentation {
     const EXPECTING: &'static str = "struct ExternalDocumentation";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "description" => ::std::option::Option::Some(0),
-            "url" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "description" => 0,
+                "url" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -30,10 +30,12 @@ impl<'de> ::serde::Deserialize<'de> for SelectableField {
 impl ::kubegen_runtime::__private::decode::DecodeFields for SelectableField {
     const EXPECTING: &'static str = "struct SelectableField";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "jsonPath" => ::std::option::Option::Some(0),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "jsonPath" => 0,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

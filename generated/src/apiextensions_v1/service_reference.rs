@@ -43,13 +43,15 @@ impl<'de> ::serde::Deserialize<'de> for ServiceReference {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceReference {
     const EXPECTING: &'static str = "struct ServiceReference";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "name" => ::std::option::Option::Some(0),
-            "namespace" => ::std::option::Option::Some(1),
-            "path" => ::std::option::Option::Some(2),
-            "port" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "name" => 0,
+                "namespace" => 1,
+                "path" => 2,
+                "port" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -96,15 +96,17 @@ impl<'de> ::serde::Deserialize<'de> for ValidationRule {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ValidationRule {
     const EXPECTING: &'static str = "struct ValidationRule";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "fieldPath" => ::std::option::Option::Some(0),
-            "message" => ::std::option::Option::Some(1),
-            "messageExpression" => ::std::option::Option::Some(2),
-            "optionalOldSelf" => ::std::option::Option::Some(3),
-            "reason" => ::std::option::Option::Some(4),
-            "rule" => ::std::option::Option::Some(5),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "fieldPath" => 0,
+                "message" => 1,
+                "messageExpression" => 2,
+                "optionalOldSelf" => 3,
+                "reason" => 4,
+                "rule" => 5,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

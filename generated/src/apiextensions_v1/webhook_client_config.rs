@@ -59,12 +59,14 @@ impl<'de> ::serde::Deserialize<'de> for WebhookClientConfig {
 impl ::kubegen_runtime::__private::decode::DecodeFields for WebhookClientConfig {
     const EXPECTING: &'static str = "struct WebhookClientConfig";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "caBundle" => ::std::option::Option::Some(0),
-            "service" => ::std::option::Option::Some(1),
-            "url" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "caBundle" => 0,
+                "service" => 1,
+                "url" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for WebhookConversion {
 impl ::kubegen_runtime::__private::decode::DecodeFields for WebhookConversion {
     const EXPECTING: &'static str = "struct WebhookConversion";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "clientConfig" => ::std::option::Option::Some(0),
-            "conversionReviewVersions" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "clientConfig" => 0,
+                "conversionReviewVersions" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

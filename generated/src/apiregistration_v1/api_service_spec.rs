@@ -61,16 +61,18 @@ impl<'de> ::serde::Deserialize<'de> for APIServiceSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for APIServiceSpec {
     const EXPECTING: &'static str = "struct APIServiceSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "caBundle" => ::std::option::Option::Some(0),
-            "group" => ::std::option::Option::Some(1),
-            "groupPriorityMinimum" => ::std::option::Option::Some(2),
-            "insecureSkipTLSVerify" => ::std::option::Option::Some(3),
-            "service" => ::std::option::Option::Some(4),
-            "version" => ::std::option::Option::Some(5),
-            "versionPriority" => ::std::option::Option::Some(6),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "caBundle" => 0,
+                "group" => 1,
+                "groupPriorityMinimum" => 2,
+                "insecureSkipTLSVerify" => 3,
+                "service" => 4,
+                "version" => 5,
+                "versionPriority" => 6,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

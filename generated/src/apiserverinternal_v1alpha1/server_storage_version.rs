@@ -51,13 +51,15 @@ impl<'de> ::serde::Deserialize<'de> for ServerStorageVersion {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServerStorageVersion {
     const EXPECTING: &'static str = "struct ServerStorageVersion";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "apiServerID" => ::std::option::Option::Some(0),
-            "decodableVersions" => ::std::option::Option::Some(1),
-            "encodingVersion" => ::std::option::Option::Some(2),
-            "servedVersions" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "apiServerID" => 0,
+                "decodableVersions" => 1,
+                "encodingVersion" => 2,
+                "servedVersions" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

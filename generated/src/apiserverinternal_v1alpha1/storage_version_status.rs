@@ -51,12 +51,14 @@ impl<'de> ::serde::Deserialize<'de> for StorageVersionStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields for StorageVersionStatus {
     const EXPECTING: &'static str = "struct StorageVersionStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "commonEncodingVersion" => ::std::option::Option::Some(0),
-            "conditions" => ::std::option::Option::Some(1),
-            "storageVersions" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "commonEncodingVersion" => 0,
+                "conditions" => 1,
+                "storageVersions" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -46,14 +46,16 @@ impl<'de> ::serde::Deserialize<'de> for ControllerRevision {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ControllerRevision {
     const EXPECTING: &'static str = "struct ControllerRevision";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "apiVersion" => ::std::option::Option::Some(0),
-            "data" => ::std::option::Option::Some(1),
-            "kind" => ::std::option::Option::Some(2),
-            "metadata" => ::std::option::Option::Some(3),
-            "revision" => ::std::option::Option::Some(4),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "apiVersion" => 0,
+                "data" => 1,
+                "kind" => 2,
+                "metadata" => 3,
+                "revision" => 4,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -53,14 +53,16 @@ impl<'de> ::serde::Deserialize<'de> for DaemonSetCondition {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DaemonSetCondition {
     const EXPECTING: &'static str = "struct DaemonSetCondition";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "lastTransitionTime" => ::std::option::Option::Some(0),
-            "message" => ::std::option::Option::Some(1),
-            "reason" => ::std::option::Option::Some(2),
-            "status" => ::std::option::Option::Some(3),
-            "type" => ::std::option::Option::Some(4),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "lastTransitionTime" => 0,
+                "message" => 1,
+                "reason" => 2,
+                "status" => 3,
+                "type" => 4,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -53,14 +53,16 @@ impl<'de> ::serde::Deserialize<'de> for DaemonSetSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DaemonSetSpec {
     const EXPECTING: &'static str = "struct DaemonSetSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "minReadySeconds" => ::std::option::Option::Some(0),
-            "revisionHistoryLimit" => ::std::option::Option::Some(1),
-            "selector" => ::std::option::Option::Some(2),
-            "template" => ::std::option::Option::Some(3),
-            "updateStrategy" => ::std::option::Option::Some(4),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "minReadySeconds" => 0,
+                "revisionHistoryLimit" => 1,
+                "selector" => 2,
+                "template" => 3,
+                "updateStrategy" => 4,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -71,19 +71,21 @@ impl<'de> ::serde::Deserialize<'de> for DaemonSetStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DaemonSetStatus {
     const EXPECTING: &'static str = "struct DaemonSetStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "collisionCount" => ::std::option::Option::Some(0),
-            "conditions" => ::std::option::Option::Some(1),
-            "currentNumberScheduled" => ::std::option::Option::Some(2),
-            "desiredNumberScheduled" => ::std::option::Option::Some(3),
-            "numberAvailable" => ::std::option::Option::Some(4),
-            "numberMisscheduled" => ::std::option::Option::Some(5),
-            "numberReady" => ::std::option::Option::Some(6),
-            "numberUnavailable" => ::std::option::Option::Some(7),
-            "observedGeneration" => ::std::option::Option::Some(8),
-            "updatedNumberScheduled" => ::std::option::Option::Some(9),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "collisionCount" => 0,
+                "conditions" => 1,
+                "currentNumberScheduled" => 2,
+                "desiredNumberScheduled" => 3,
+                "numberAvailable" => 4,
+                "numberMisscheduled" => 5,
+                "numberReady" => 6,
+                "numberUnavailable" => 7,
+                "observedGeneration" => 8,
+                "updatedNumberScheduled" => 9,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for DaemonSetUpdateStrategy {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DaemonSetUpdateStrategy {
     const EXPECTING: &'static str = "struct DaemonSetUpdateStrategy";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "rollingUpdate" => ::std::option::Option::Some(0),
-            "type" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "rollingUpdate" => 0,
+                "type" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

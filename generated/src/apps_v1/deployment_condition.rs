@@ -57,15 +57,17 @@ impl<'de> ::serde::Deserialize<'de> for DeploymentCondition {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeploymentCondition {
     const EXPECTING: &'static str = "struct DeploymentCondition";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "lastTransitionTime" => ::std::option::Option::Some(0),
-            "lastUpdateTime" => ::std::option::Option::Some(1),
-            "message" => ::std::option::Option::Some(2),
-            "reason" => ::std::option::Option::Some(3),
-            "status" => ::std::option::Option::Some(4),
-            "type" => ::std::option::Option::Some(5),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "lastTransitionTime" => 0,
+                "lastUpdateTime" => 1,
+                "message" => 2,
+                "reason" => 3,
+                "status" => 4,
+                "type" => 5,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

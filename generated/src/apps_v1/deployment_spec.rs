@@ -65,17 +65,19 @@ impl<'de> ::serde::Deserialize<'de> for DeploymentSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeploymentSpec {
     const EXPECTING: &'static str = "struct DeploymentSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "minReadySeconds" => ::std::option::Option::Some(0),
-            "paused" => ::std::option::Option::Some(1),
-            "progressDeadlineSeconds" => ::std::option::Option::Some(2),
-            "replicas" => ::std::option::Option::Some(3),
-            "revisionHistoryLimit" => ::std::option::Option::Some(4),
-            "selector" => ::std::option::Option::Some(5),
-            "strategy" => ::std::option::Option::Some(6),
-            "template" => ::std::option::Option::Some(7),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "minReadySeconds" => 0,
+                "paused" => 1,
+                "progressDeadlineSeconds" => 2,
+                "replicas" => 3,
+                "revisionHistoryLimit" => 4,
+                "selector" => 5,
+                "strategy" => 6,
+                "template" => 7,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -73,18 +73,20 @@ impl<'de> ::serde::Deserialize<'de> for DeploymentStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeploymentStatus {
     const EXPECTING: &'static str = "struct DeploymentStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "availableReplicas" => ::std::option::Option::Some(0),
-            "collisionCount" => ::std::option::Option::Some(1),
-            "conditions" => ::std::option::Option::Some(2),
-            "observedGeneration" => ::std::option::Option::Some(3),
-            "readyReplicas" => ::std::option::Option::Some(4),
-            "replicas" => ::std::option::Option::Some(5),
-            "terminatingReplicas" => ::std::option::Option::Some(6),
-            "unavailableReplicas" => ::std::option::Option::Some(7),
-            "updatedReplicas" => ::std::option::Option::Some(8),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "availableReplicas" => 0,
+                "collisionCount" => 1,
+                "conditions" => 2,
+                "observedGeneration" => 3,
+                "readyReplicas" => 4,
+                "replicas" => 5,
+                "terminatingReplicas" => 6,
+                "unavailableReplicas" => 7,
+                "updatedReplicas" => 8,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

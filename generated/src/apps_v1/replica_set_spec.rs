@@ -50,13 +50,15 @@ impl<'de> ::serde::Deserialize<'de> for ReplicaSetSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ReplicaSetSpec {
     const EXPECTING: &'static str = "struct ReplicaSetSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "minReadySeconds" => ::std::option::Option::Some(0),
-            "replicas" => ::std::option::Option::Some(1),
-            "selector" => ::std::option::Option::Some(2),
-            "template" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "minReadySeconds" => 0,
+                "replicas" => 1,
+                "selector" => 2,
+                "template" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -64,16 +64,18 @@ impl<'de> ::serde::Deserialize<'de> for ReplicaSetStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ReplicaSetStatus {
     const EXPECTING: &'static str = "struct ReplicaSetStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "availableReplicas" => ::std::option::Option::Some(0),
-            "conditions" => ::std::option::Option::Some(1),
-            "fullyLabeledReplicas" => ::std::option::Option::Some(2),
-            "observedGeneration" => ::std::option::Option::Some(3),
-            "readyReplicas" => ::std::option::Option::Some(4),
-            "replicas" => ::std::option::Option::Some(5),
-            "terminatingReplicas" => ::std::option::Option::Some(6),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "availableReplicas" => 0,
+                "conditions" => 1,
+                "fullyLabeledReplicas" => 2,
+                "observedGeneration" => 3,
+                "readyReplicas" => 4,
+                "replicas" => 5,
+                "terminatingReplicas" => 6,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

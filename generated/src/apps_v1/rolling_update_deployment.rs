@@ -40,11 +40,13 @@ impl<'de> ::serde::Deserialize<'de> for RollingUpdateDeployment {
 impl ::kubegen_runtime::__private::decode::DecodeFields for RollingUpdateDeployment {
     const EXPECTING: &'static str = "struct RollingUpdateDeployment";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "maxSurge" => ::std::option::Option::Some(0),
-            "maxUnavailable" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "maxSurge" => 0,
+                "maxUnavailable" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -41,11 +41,13 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for RollingUpdateStatefulSetStrategy {
     const EXPECTING: &'static str = "struct RollingUpdateStatefulSetStrategy";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "maxUnavailable" => ::std::option::Option::Some(0),
-            "partition" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "maxUnavailable" => 0,
+                "partition" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -37,10 +37,12 @@ impl<'de> ::serde::Deserialize<'de> for StatefulSetOrdinals {
 impl ::kubegen_runtime::__private::decode::DecodeFields for StatefulSetOrdinals {
     const EXPECTING: &'static str = "struct StatefulSetOrdinals";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "start" => ::std::option::Option::Some(0),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "start" => 0,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -41,11 +41,13 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for StatefulSetPersistentVolumeClaimRetentionPolicy {
     const EXPECTING: &'static str = "struct StatefulSetPersistentVolumeClaimRetentionPolicy";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "whenDeleted" => ::std::option::Option::Some(0),
-            "whenScaled" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "whenDeleted" => 0,
+                "whenScaled" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

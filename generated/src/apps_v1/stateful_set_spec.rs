@@ -82,20 +82,22 @@ impl<'de> ::serde::Deserialize<'de> for StatefulSetSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for StatefulSetSpec {
     const EXPECTING: &'static str = "struct StatefulSetSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "minReadySeconds" => ::std::option::Option::Some(0),
-            "ordinals" => ::std::option::Option::Some(1),
-            "persistentVolumeClaimRetentionPolicy" => ::std::option::Option::Some(2),
-            "podManagementPolicy" => ::std::option::Option::Some(3),
-            "replicas" => ::std::option::Option::Some(4),
-            "revisionHistoryLimit" => ::std::option::Option::Some(5),
-            "selector" => ::std::option::Option::Some(6),
-            "serviceName" => ::std::option::Option::Some(7),
-            "template" => ::std::option::Option::Some(8),
-            "updateStrategy" => ::std::option::Option::Some(9),
-            "volumeClaimTemplates" => ::std::option::Option::Some(10),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "minReadySeconds" => 0,
+                "ordinals" => 1,
+                "persistentVolumeClaimRetentionPolicy" => 2,
+                "podManagementPolicy" => 3,
+                "replicas" => 4,
+                "revisionHistoryLimit" => 5,
+                "selector" => 6,
+                "serviceName" => 7,
+                "template" => 8,
+                "updateStrategy" => 9,
+                "volumeClaimTemplates" => 10,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

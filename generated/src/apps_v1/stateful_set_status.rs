@@ -74,19 +74,21 @@ impl<'de> ::serde::Deserialize<'de> for StatefulSetStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields for StatefulSetStatus {
     const EXPECTING: &'static str = "struct StatefulSetStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "availableReplicas" => ::std::option::Option::Some(0),
-            "collisionCount" => ::std::option::Option::Some(1),
-            "conditions" => ::std::option::Option::Some(2),
-            "currentReplicas" => ::std::option::Option::Some(3),
-            "currentRevision" => ::std::option::Option::Some(4),
-            "observedGeneration" => ::std::option::Option::Some(5),
-            "readyReplicas" => ::std::option::Option::Some(6),
-            "replicas" => ::std::option::Option::Some(7),
-            "updateRevision" => ::std::option::Option::Some(8),
-            "updatedReplicas" => ::std::option::Option::Some(9),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "availableReplicas" => 0,
+                "collisionCount" => 1,
+                "conditions" => 2,
+                "currentReplicas" => 3,
+                "currentRevision" => 4,
+                "observedGeneration" => 5,
+                "readyReplicas" => 6,
+                "replicas" => 7,
+                "updateRevision" => 8,
+                "updatedReplicas" => 9,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -46,14 +46,16 @@ impl<'de> ::serde::Deserialize<'de> for TokenRequest {
 impl ::kubegen_runtime::__private::decode::DecodeFields for TokenRequest {
     const EXPECTING: &'static str = "struct TokenRequest";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "apiVersion" => ::std::option::Option::Some(0),
-            "kind" => ::std::option::Option::Some(1),
-            "metadata" => ::std::option::Option::Some(2),
-            "spec" => ::std::option::Option::Some(3),
-            "status" => ::std::option::Option::Some(4),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "apiVersion" => 0,
+                "kind" => 1,
+                "metadata" => 2,
+                "spec" => 3,
+                "status" => 4,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -43,12 +43,14 @@ impl<'de> ::serde::Deserialize<'de> for TokenRequestSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for TokenRequestSpec {
     const EXPECTING: &'static str = "struct TokenRequestSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "audiences" => ::std::option::Option::Some(0),
-            "boundObjectRef" => ::std::option::Option::Some(1),
-            "expirationSeconds" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "audiences" => 0,
+                "boundObjectRef" => 1,
+                "expirationSeconds" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

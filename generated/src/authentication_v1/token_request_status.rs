@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for TokenRequestStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields for TokenRequestStatus {
     const EXPECTING: &'static str = "struct TokenRequestStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "expirationTimestamp" => ::std::option::Option::Some(0),
-            "token" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "expirationTimestamp" => 0,
+                "token" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for TokenReviewSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for TokenReviewSpec {
     const EXPECTING: &'static str = "struct TokenReviewSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "audiences" => ::std::option::Option::Some(0),
-            "token" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "audiences" => 0,
+                "token" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

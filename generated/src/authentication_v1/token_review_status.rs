@@ -51,13 +51,15 @@ impl<'de> ::serde::Deserialize<'de> for TokenReviewStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields for TokenReviewStatus {
     const EXPECTING: &'static str = "struct TokenReviewStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "audiences" => ::std::option::Option::Some(0),
-            "authenticated" => ::std::option::Option::Some(1),
-            "error" => ::std::option::Option::Some(2),
-            "user" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "audiences" => 0,
+                "authenticated" => 1,
+                "error" => 2,
+                "user" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -51,13 +51,15 @@ impl<'de> ::serde::Deserialize<'de> for UserInfo {
 impl ::kubegen_runtime::__private::decode::DecodeFields for UserInfo {
     const EXPECTING: &'static str = "struct UserInfo";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "extra" => ::std::option::Option::Some(0),
-            "groups" => ::std::option::Option::Some(1),
-            "uid" => ::std::option::Option::Some(2),
-            "username" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "extra" => 0,
+                "groups" => 1,
+                "uid" => 2,
+                "username" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

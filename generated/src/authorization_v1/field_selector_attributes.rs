@@ -40,11 +40,13 @@ impl<'de> ::serde::Deserialize<'de> for FieldSelectorAttributes {
 impl ::kubegen_runtime::__private::decode::DecodeFields for FieldSelectorAttributes {
     const EXPECTING: &'static str = "struct FieldSelectorAttributes";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "rawSelector" => ::std::option::Option::Some(0),
-            "requirements" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "rawSelector" => 0,
+                "requirements" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for NonResourceAttributes {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NonResourceAttributes {
     const EXPECTING: &'static str = "struct NonResourceAttributes";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "path" => ::std::option::Option::Some(0),
-            "verb" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "path" => 0,
+                "verb" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for NonResourceRule {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NonResourceRule {
     const EXPECTING: &'static str = "struct NonResourceRule";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "nonResourceURLs" => ::std::option::Option::Some(0),
-            "verbs" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "nonResourceURLs" => 0,
+                "verbs" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

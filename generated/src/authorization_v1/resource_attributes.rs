@@ -71,18 +71,20 @@ impl<'de> ::serde::Deserialize<'de> for ResourceAttributes {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceAttributes {
     const EXPECTING: &'static str = "struct ResourceAttributes";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "fieldSelector" => ::std::option::Option::Some(0),
-            "group" => ::std::option::Option::Some(1),
-            "labelSelector" => ::std::option::Option::Some(2),
-            "name" => ::std::option::Option::Some(3),
-            "namespace" => ::std::option::Option::Some(4),
-            "resource" => ::std::option::Option::Some(5),
-            "subresource" => ::std::option::Option::Some(6),
-            "verb" => ::std::option::Option::Some(7),
-            "version" => ::std::option::Option::Some(8),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "fieldSelector" => 0,
+                "group" => 1,
+                "labelSelector" => 2,
+                "name" => 3,
+                "namespace" => 4,
+                "resource" => 5,
+                "subresource" => 6,
+                "verb" => 7,
+                "version" => 8,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

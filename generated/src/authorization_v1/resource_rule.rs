@@ -51,13 +51,15 @@ impl<'de> ::serde::Deserialize<'de> for ResourceRule {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceRule {
     const EXPECTING: &'static str = "struct ResourceRule";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "apiGroups" => ::std::option::Option::Some(0),
-            "resourceNames" => ::std::option::Option::Some(1),
-            "resources" => ::std::option::Option::Some(2),
-            "verbs" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "apiGroups" => 0,
+                "resourceNames" => 1,
+                "resources" => 2,
+                "verbs" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -45,11 +45,13 @@ impl<'de> ::serde::Deserialize<'de> for SelfSubjectAccessReviewSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for SelfSubjectAccessReviewSpec {
     const EXPECTING: &'static str = "struct SelfSubjectAccessReviewSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "nonResourceAttributes" => ::std::option::Option::Some(0),
-            "resourceAttributes" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "nonResourceAttributes" => 0,
+                "resourceAttributes" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

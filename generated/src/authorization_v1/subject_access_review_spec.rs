@@ -61,15 +61,17 @@ impl<'de> ::serde::Deserialize<'de> for SubjectAccessReviewSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for SubjectAccessReviewSpec {
     const EXPECTING: &'static str = "struct SubjectAccessReviewSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "extra" => ::std::option::Option::Some(0),
-            "groups" => ::std::option::Option::Some(1),
-            "nonResourceAttributes" => ::std::option::Option::Some(2),
-            "resourceAttributes" => ::std::option::Option::Some(3),
-            "uid" => ::std::option::Option::Some(4),
-            "user" => ::std::option::Option::Some(5),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "extra" => 0,
+                "groups" => 1,
+                "nonResourceAttributes" => 2,
+                "resourceAttributes" => 3,
+                "uid" => 4,
+                "user" => 5,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

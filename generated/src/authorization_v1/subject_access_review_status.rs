@@ -50,13 +50,15 @@ impl<'de> ::serde::Deserialize<'de> for SubjectAccessReviewStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields for SubjectAccessReviewStatus {
     const EXPECTING: &'static str = "struct SubjectAccessReviewStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "allowed" => ::std::option::Option::Some(0),
-            "denied" => ::std::option::Option::Some(1),
-            "evaluationError" => ::std::option::Option::Some(2),
-            "reason" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "allowed" => 0,
+                "denied" => 1,
+                "evaluationError" => 2,
+                "reason" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

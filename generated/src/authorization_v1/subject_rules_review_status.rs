@@ -43,13 +43,15 @@ impl<'de> ::serde::Deserialize<'de> for SubjectRulesReviewStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields for SubjectRulesReviewStatus {
     const EXPECTING: &'static str = "struct SubjectRulesReviewStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "evaluationError" => ::std::option::Option::Some(0),
-            "incomplete" => ::std::option::Option::Some(1),
-            "nonResourceRules" => ::std::option::Option::Some(2),
-            "resourceRules" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "evaluationError" => 0,
+                "incomplete" => 1,
+                "nonResourceRules" => 2,
+                "resourceRules" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -52,13 +52,15 @@ impl<'de> ::serde::Deserialize<'de> for HorizontalPodAutoscalerSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for HorizontalPodAutoscalerSpec {
     const EXPECTING: &'static str = "struct HorizontalPodAutoscalerSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "maxReplicas" => ::std::option::Option::Some(0),
-            "minReplicas" => ::std::option::Option::Some(1),
-            "scaleTargetRef" => ::std::option::Option::Some(2),
-            "targetCPUUtilizationPercentage" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "maxReplicas" => 0,
+                "minReplicas" => 1,
+                "scaleTargetRef" => 2,
+                "targetCPUUtilizationPercentage" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -57,14 +57,16 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for HorizontalPodAutoscalerStatus {
     const EXPECTING: &'static str = "struct HorizontalPodAutoscalerStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "currentCPUUtilizationPercentage" => ::std::option::Option::Some(0),
-            "currentReplicas" => ::std::option::Option::Some(1),
-            "desiredReplicas" => ::std::option::Option::Some(2),
-            "lastScaleTime" => ::std::option::Option::Some(3),
-            "observedGeneration" => ::std::option::Option::Some(4),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "currentCPUUtilizationPercentage" => 0,
+                "currentReplicas" => 1,
+                "desiredReplicas" => 2,
+                "lastScaleTime" => 3,
+                "observedGeneration" => 4,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

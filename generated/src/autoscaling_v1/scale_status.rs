@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for ScaleStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ScaleStatus {
     const EXPECTING: &'static str = "struct ScaleStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "replicas" => ::std::option::Option::Some(0),
-            "selector" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "replicas" => 0,
+                "selector" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -41,12 +41,14 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for ContainerResourceMetricSource {
     const EXPECTING: &'static str = "struct ContainerResourceMetricSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "container" => ::std::option::Option::Some(0),
-            "name" => ::std::option::Option::Some(1),
-            "target" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "container" => 0,
+                "name" => 1,
+                "target" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -41,12 +41,14 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for ContainerResourceMetricStatus {
     const EXPECTING: &'static str = "struct ContainerResourceMetricStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "container" => ::std::option::Option::Some(0),
-            "current" => ::std::option::Option::Some(1),
-            "name" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "container" => 0,
+                "current" => 1,
+                "name" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

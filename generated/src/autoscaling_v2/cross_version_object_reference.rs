@@ -40,12 +40,14 @@ impl<'de> ::serde::Deserialize<'de> for CrossVersionObjectReference {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CrossVersionObjectReference {
     const EXPECTING: &'static str = "struct CrossVersionObjectReference";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "apiVersion" => ::std::option::Option::Some(0),
-            "kind" => ::std::option::Option::Some(1),
-            "name" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "apiVersion" => 0,
+                "kind" => 1,
+                "name" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

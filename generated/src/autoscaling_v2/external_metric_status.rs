@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for ExternalMetricStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ExternalMetricStatus {
     const EXPECTING: &'static str = "struct ExternalMetricStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "current" => ::std::option::Option::Some(0),
-            "metric" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "current" => 0,
+                "metric" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

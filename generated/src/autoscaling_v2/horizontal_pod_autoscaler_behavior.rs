@@ -41,11 +41,13 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for HorizontalPodAutoscalerBehavior {
     const EXPECTING: &'static str = "struct HorizontalPodAutoscalerBehavior";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "scaleDown" => ::std::option::Option::Some(0),
-            "scaleUp" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "scaleDown" => 0,
+                "scaleUp" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -53,14 +53,16 @@ impl<'de> ::serde::Deserialize<'de> for HorizontalPodAutoscalerSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for HorizontalPodAutoscalerSpec {
     const EXPECTING: &'static str = "struct HorizontalPodAutoscalerSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "behavior" => ::std::option::Option::Some(0),
-            "maxReplicas" => ::std::option::Option::Some(1),
-            "metrics" => ::std::option::Option::Some(2),
-            "minReplicas" => ::std::option::Option::Some(3),
-            "scaleTargetRef" => ::std::option::Option::Some(4),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "behavior" => 0,
+                "maxReplicas" => 1,
+                "metrics" => 2,
+                "minReplicas" => 3,
+                "scaleTargetRef" => 4,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -59,15 +59,17 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for HorizontalPodAutoscalerStatus {
     const EXPECTING: &'static str = "struct HorizontalPodAutoscalerStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "conditions" => ::std::option::Option::Some(0),
-            "currentMetrics" => ::std::option::Option::Some(1),
-            "currentReplicas" => ::std::option::Option::Some(2),
-            "desiredReplicas" => ::std::option::Option::Some(3),
-            "lastScaleTime" => ::std::option::Option::Some(4),
-            "observedGeneration" => ::std::option::Option::Some(5),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "conditions" => 0,
+                "currentMetrics" => 1,
+                "currentReplicas" => 2,
+                "desiredReplicas" => 3,
+                "lastScaleTime" => 4,
+                "observedGeneration" => 5,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -36,12 +36,14 @@ impl<'de> ::serde::Deserialize<'de> for HPAScalingPolicy {
 impl ::kubegen_runtime::__private::decode::DecodeFields for HPAScalingPolicy {
     const EXPECTING: &'static str = "struct HPAScalingPolicy";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "periodSeconds" => ::std::option::Option::Some(0),
-            "type" => ::std::option::Option::Some(1),
-            "value" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "periodSeconds" => 0,
+                "type" => 1,
+                "value" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -59,13 +59,15 @@ impl<'de> ::serde::Deserialize<'de> for HPAScalingRules {
 impl ::kubegen_runtime::__private::decode::DecodeFields for HPAScalingRules {
     const EXPECTING: &'static str = "struct HPAScalingRules";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "policies" => ::std::option::Option::Some(0),
-            "selectPolicy" => ::std::option::Option::Some(1),
-            "stabilizationWindowSeconds" => ::std::option::Option::Some(2),
-            "tolerance" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "policies" => 0,
+                "selectPolicy" => 1,
+                "stabilizationWindowSeconds" => 2,
+                "tolerance" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

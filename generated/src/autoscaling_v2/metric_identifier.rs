@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for MetricIdentifier {
 impl ::kubegen_runtime::__private::decode::DecodeFields for MetricIdentifier {
     const EXPECTING: &'static str = "struct MetricIdentifier";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "name" => ::std::option::Option::Some(0),
-            "selector" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "name" => 0,
+                "selector" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

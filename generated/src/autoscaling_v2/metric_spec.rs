@@ -60,15 +60,17 @@ impl<'de> ::serde::Deserialize<'de> for MetricSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for MetricSpec {
     const EXPECTING: &'static str = "struct MetricSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "containerResource" => ::std::option::Option::Some(0),
-            "external" => ::std::option::Option::Some(1),
-            "object" => ::std::option::Option::Some(2),
-            "pods" => ::std::option::Option::Some(3),
-            "resource" => ::std::option::Option::Some(4),
-            "type" => ::std::option::Option::Some(5),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "containerResource" => 0,
+                "external" => 1,
+                "object" => 2,
+                "pods" => 3,
+                "resource" => 4,
+                "type" => 5,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

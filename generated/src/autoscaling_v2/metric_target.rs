@@ -50,13 +50,15 @@ impl<'de> ::serde::Deserialize<'de> for MetricTarget {
 impl ::kubegen_runtime::__private::decode::DecodeFields for MetricTarget {
     const EXPECTING: &'static str = "struct MetricTarget";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "averageUtilization" => ::std::option::Option::Some(0),
-            "averageValue" => ::std::option::Option::Some(1),
-            "type" => ::std::option::Option::Some(2),
-            "value" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "averageUtilization" => 0,
+                "averageValue" => 1,
+                "type" => 2,
+                "value" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -47,12 +47,14 @@ impl<'de> ::serde::Deserialize<'de> for MetricValueStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields for MetricValueStatus {
     const EXPECTING: &'static str = "struct MetricValueStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "averageUtilization" => ::std::option::Option::Some(0),
-            "averageValue" => ::std::option::Option::Some(1),
-            "value" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "averageUtilization" => 0,
+                "averageValue" => 1,
+                "value" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

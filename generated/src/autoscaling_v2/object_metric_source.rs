@@ -40,12 +40,14 @@ impl<'de> ::serde::Deserialize<'de> for ObjectMetricSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ObjectMetricSource {
     const EXPECTING: &'static str = "struct ObjectMetricSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "describedObject" => ::std::option::Option::Some(0),
-            "metric" => ::std::option::Option::Some(1),
-            "target" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "describedObject" => 0,
+                "metric" => 1,
+                "target" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -40,12 +40,14 @@ impl<'de> ::serde::Deserialize<'de> for ObjectMetricStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ObjectMetricStatus {
     const EXPECTING: &'static str = "struct ObjectMetricStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "current" => ::std::option::Option::Some(0),
-            "describedObject" => ::std::option::Option::Some(1),
-            "metric" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "current" => 0,
+                "describedObject" => 1,
+                "metric" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

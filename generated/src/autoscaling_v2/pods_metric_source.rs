@@ -33,11 +33,13 @@ impl<'de> ::serde::Deserialize<'de> for PodsMetricSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodsMetricSource {
     const EXPECTING: &'static str = "struct PodsMetricSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "metric" => ::std::option::Option::Some(0),
-            "target" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "metric" => 0,
+                "target" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

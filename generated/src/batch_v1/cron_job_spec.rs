@@ -67,17 +67,19 @@ impl<'de> ::serde::Deserialize<'de> for CronJobSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CronJobSpec {
     const EXPECTING: &'static str = "struct CronJobSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "concurrencyPolicy" => ::std::option::Option::Some(0),
-            "failedJobsHistoryLimit" => ::std::option::Option::Some(1),
-            "jobTemplate" => ::std::option::Option::Some(2),
-            "schedule" => ::std::option::Option::Some(3),
-            "startingDeadlineSeconds" => ::std::option::Option::Some(4),
-            "successfulJobsHistoryLimit" => ::std::option::Option::Some(5),
-            "suspend" => ::std::option::Option::Some(6),
-            "timeZone" => ::std::option::Option::Some(7),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "concurrencyPolicy" => 0,
+                "failedJobsHistoryLimit" => 1,
+                "jobTemplate" => 2,
+                "schedule" => 3,
+                "startingDeadlineSeconds" => 4,
+                "successfulJobsHistoryLimit" => 5,
+                "suspend" => 6,
+                "timeZone" => 7,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -47,12 +47,14 @@ impl<'de> ::serde::Deserialize<'de> for CronJobStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CronJobStatus {
     const EXPECTING: &'static str = "struct CronJobStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "active" => ::std::option::Option::Some(0),
-            "lastScheduleTime" => ::std::option::Option::Some(1),
-            "lastSuccessfulTime" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "active" => 0,
+                "lastScheduleTime" => 1,
+                "lastSuccessfulTime" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -109,25 +109,27 @@ impl<'de> ::serde::Deserialize<'de> for JobSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for JobSpec {
     const EXPECTING: &'static str = "struct JobSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "activeDeadlineSeconds" => ::std::option::Option::Some(0),
-            "backoffLimit" => ::std::option::Option::Some(1),
-            "backoffLimitPerIndex" => ::std::option::Option::Some(2),
-            "completionMode" => ::std::option::Option::Some(3),
-            "completions" => ::std::option::Option::Some(4),
-            "managedBy" => ::std::option::Option::Some(5),
-            "manualSelector" => ::std::option::Option::Some(6),
-            "maxFailedIndexes" => ::std::option::Option::Some(7),
-            "parallelism" => ::std::option::Option::Some(8),
-            "podFailurePolicy" => ::std::option::Option::Some(9),
-            "podReplacementPolicy" => ::std::option::Option::Some(10),
-            "selector" => ::std::option::Option::Some(11),
-            "successPolicy" => ::std::option::Option::Some(12),
-            "suspend" => ::std::option::Option::Some(13),
-            "template" => ::std::option::Option::Some(14),
-            "ttlSecondsAfterFinished" => ::std::option::Option::Some(15),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "activeDeadlineSeconds" => 0,
+                "backoffLimit" => 1,
+                "backoffLimitPerIndex" => 2,
+                "completionMode" => 3,
+                "completions" => 4,
+                "managedBy" => 5,
+                "manualSelector" => 6,
+                "maxFailedIndexes" => 7,
+                "parallelism" => 8,
+                "podFailurePolicy" => 9,
+                "podReplacementPolicy" => 10,
+                "selector" => 11,
+                "successPolicy" => 12,
+                "suspend" => 13,
+                "template" => 14,
+                "ttlSecondsAfterFinished" => 15,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -94,20 +94,22 @@ impl<'de> ::serde::Deserialize<'de> for JobStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields for JobStatus {
     const EXPECTING: &'static str = "struct JobStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "active" => ::std::option::Option::Some(0),
-            "completedIndexes" => ::std::option::Option::Some(1),
-            "completionTime" => ::std::option::Option::Some(2),
-            "conditions" => ::std::option::Option::Some(3),
-            "failed" => ::std::option::Option::Some(4),
-            "failedIndexes" => ::std::option::Option::Some(5),
-            "ready" => ::std::option::Option::Some(6),
-            "startTime" => ::std::option::Option::Some(7),
-            "succeeded" => ::std::option::Option::Some(8),
-            "terminating" => ::std::option::Option::Some(9),
-            "uncountedTerminatedPods" => ::std::option::Option::Some(10),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "active" => 0,
+                "completedIndexes" => 1,
+                "completionTime" => 2,
+                "conditions" => 3,
+                "failed" => 4,
+                "failedIndexes" => 5,
+                "ready" => 6,
+                "startTime" => 7,
+                "succeeded" => 8,
+                "terminating" => 9,
+                "uncountedTerminatedPods" => 10,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

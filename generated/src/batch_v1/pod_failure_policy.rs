@@ -30,10 +30,12 @@ impl<'de> ::serde::Deserialize<'de> for PodFailurePolicy {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodFailurePolicy {
     const EXPECTING: &'static str = "struct PodFailurePolicy";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "rules" => ::std::option::Option::Some(0),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "rules" => 0,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -49,12 +49,14 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for PodFailurePolicyOnExitCodesRequirement {
     const EXPECTING: &'static str = "struct PodFailurePolicyOnExitCodesRequirement";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "containerName" => ::std::option::Option::Some(0),
-            "operator" => ::std::option::Option::Some(1),
-            "values" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "containerName" => 0,
+                "operator" => 1,
+                "values" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -38,11 +38,13 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for PodFailurePolicyOnPodConditionsPattern {
     const EXPECTING: &'static str = "struct PodFailurePolicyOnPodConditionsPattern";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "status" => ::std::option::Option::Some(0),
-            "type" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "status" => 0,
+                "type" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -57,12 +57,14 @@ impl<'de> ::serde::Deserialize<'de> for PodFailurePolicyRule {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodFailurePolicyRule {
     const EXPECTING: &'static str = "struct PodFailurePolicyRule";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "action" => ::std::option::Option::Some(0),
-            "onExitCodes" => ::std::option::Option::Some(1),
-            "onPodConditions" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "action" => 0,
+                "onExitCodes" => 1,
+                "onPodConditions" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -40,11 +40,13 @@ impl<'de> ::serde::Deserialize<'de> for SuccessPolicyRule {
 impl ::kubegen_runtime::__private::decode::DecodeFields for SuccessPolicyRule {
     const EXPECTING: &'static str = "struct SuccessPolicyRule";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "succeededCount" => ::std::option::Option::Some(0),
-            "succeededIndexes" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "succeededCount" => 0,
+                "succeededIndexes" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for UncountedTerminatedPods {
 impl ::kubegen_runtime::__private::decode::DecodeFields for UncountedTerminatedPods {
     const EXPECTING: &'static str = "struct UncountedTerminatedPods";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "failed" => ::std::option::Option::Some(0),
-            "succeeded" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "failed" => 0,
+                "succeeded" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

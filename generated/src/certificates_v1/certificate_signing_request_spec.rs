@@ -110,17 +110,19 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSigningRequestSpec {
     const EXPECTING: &'static str = "struct CertificateSigningRequestSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "expirationSeconds" => ::std::option::Option::Some(0),
-            "extra" => ::std::option::Option::Some(1),
-            "groups" => ::std::option::Option::Some(2),
-            "request" => ::std::option::Option::Some(3),
-            "signerName" => ::std::option::Option::Some(4),
-            "uid" => ::std::option::Option::Some(5),
-            "usages" => ::std::option::Option::Some(6),
-            "username" => ::std::option::Option::Some(7),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "expirationSeconds" => 0,
+                "extra" => 1,
+                "groups" => 2,
+                "request" => 3,
+                "signerName" => 4,
+                "uid" => 5,
+                "usages" => 6,
+                "username" => 7,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

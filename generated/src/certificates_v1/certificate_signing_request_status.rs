@@ -64,11 +64,13 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSigningRequestStatus {
     const EXPECTING: &'static str = "struct CertificateSigningRequestStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "certificate" => ::std::option::Option::Some(0),
-            "conditions" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "certificate" => 0,
+                "conditions" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -49,11 +49,13 @@ impl<'de> ::serde::Deserialize<'de> for ClusterTrustBundleSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ClusterTrustBundleSpec {
     const EXPECTING: &'static str = "struct ClusterTrustBundleSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "signerName" => ::std::option::Option::Some(0),
-            "trustBundle" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "signerName" => 0,
+                "trustBundle" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

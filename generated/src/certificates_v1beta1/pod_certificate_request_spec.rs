@@ -96,20 +96,22 @@ impl<'de> ::serde::Deserialize<'de> for PodCertificateRequestSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodCertificateRequestSpec {
     const EXPECTING: &'static str = "struct PodCertificateRequestSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "maxExpirationSeconds" => ::std::option::Option::Some(0),
-            "nodeName" => ::std::option::Option::Some(1),
-            "nodeUID" => ::std::option::Option::Some(2),
-            "pkixPublicKey" => ::std::option::Option::Some(3),
-            "podName" => ::std::option::Option::Some(4),
-            "podUID" => ::std::option::Option::Some(5),
-            "proofOfPossession" => ::std::option::Option::Some(6),
-            "serviceAccountName" => ::std::option::Option::Some(7),
-            "serviceAccountUID" => ::std::option::Option::Some(8),
-            "signerName" => ::std::option::Option::Some(9),
-            "unverifiedUserAnnotations" => ::std::option::Option::Some(10),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "maxExpirationSeconds" => 0,
+                "nodeName" => 1,
+                "nodeUID" => 2,
+                "pkixPublicKey" => 3,
+                "podName" => 4,
+                "podUID" => 5,
+                "proofOfPossession" => 6,
+                "serviceAccountName" => 7,
+                "serviceAccountUID" => 8,
+                "signerName" => 9,
+                "unverifiedUserAnnotations" => 10,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

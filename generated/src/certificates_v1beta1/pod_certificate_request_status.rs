@@ -70,14 +70,16 @@ impl<'de> ::serde::Deserialize<'de> for PodCertificateRequestStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodCertificateRequestStatus {
     const EXPECTING: &'static str = "struct PodCertificateRequestStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "beginRefreshAt" => ::std::option::Option::Some(0),
-            "certificateChain" => ::std::option::Option::Some(1),
-            "conditions" => ::std::option::Option::Some(2),
-            "notAfter" => ::std::option::Option::Some(3),
-            "notBefore" => ::std::option::Option::Some(4),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "beginRefreshAt" => 0,
+                "certificateChain" => 1,
+                "conditions" => 2,
+                "notAfter" => 3,
+                "notBefore" => 4,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -63,16 +63,18 @@ impl<'de> ::serde::Deserialize<'de> for LeaseSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for LeaseSpec {
     const EXPECTING: &'static str = "struct LeaseSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "acquireTime" => ::std::option::Option::Some(0),
-            "holderIdentity" => ::std::option::Option::Some(1),
-            "leaseDurationSeconds" => ::std::option::Option::Some(2),
-            "leaseTransitions" => ::std::option::Option::Some(3),
-            "preferredHolder" => ::std::option::Option::Some(4),
-            "renewTime" => ::std::option::Option::Some(5),
-            "strategy" => ::std::option::Option::Some(6),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "acquireTime" => 0,
+                "holderIdentity" => 1,
+                "leaseDurationSeconds" => 2,
+                "leaseTransitions" => 3,
+                "preferredHolder" => 4,
+                "renewTime" => 5,
+                "strategy" => 6,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

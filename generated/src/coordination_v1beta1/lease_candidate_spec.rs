@@ -56,15 +56,17 @@ impl<'de> ::serde::Deserialize<'de> for LeaseCandidateSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for LeaseCandidateSpec {
     const EXPECTING: &'static str = "struct LeaseCandidateSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "binaryVersion" => ::std::option::Option::Some(0),
-            "emulationVersion" => ::std::option::Option::Some(1),
-            "leaseName" => ::std::option::Option::Some(2),
-            "pingTime" => ::std::option::Option::Some(3),
-            "renewTime" => ::std::option::Option::Some(4),
-            "strategy" => ::std::option::Option::Some(5),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "binaryVersion" => 0,
+                "emulationVersion" => 1,
+                "leaseName" => 2,
+                "pingTime" => 3,
+                "renewTime" => 4,
+                "strategy" => 5,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

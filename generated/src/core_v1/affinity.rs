@@ -47,12 +47,14 @@ impl<'de> ::serde::Deserialize<'de> for Affinity {
 impl ::kubegen_runtime::__private::decode::DecodeFields for Affinity {
     const EXPECTING: &'static str = "struct Affinity";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "nodeAffinity" => ::std::option::Option::Some(0),
-            "podAffinity" => ::std::option::Option::Some(1),
-            "podAntiAffinity" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "nodeAffinity" => 0,
+                "podAffinity" => 1,
+                "podAntiAffinity" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -40,11 +40,13 @@ impl<'de> ::serde::Deserialize<'de> for AppArmorProfile {
 impl ::kubegen_runtime::__private::decode::DecodeFields for AppArmorProfile {
     const EXPECTING: &'static str = "struct AppArmorProfile";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "localhostProfile" => ::std::option::Option::Some(0),
-            "type" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "localhostProfile" => 0,
+                "type" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -53,13 +53,15 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for AWSElasticBlockStoreVolumeSource {
     const EXPECTING: &'static str = "struct AWSElasticBlockStoreVolumeSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "fsType" => ::std::option::Option::Some(0),
-            "partition" => ::std::option::Option::Some(1),
-            "readOnly" => ::std::option::Option::Some(2),
-            "volumeID" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "fsType" => 0,
+                "partition" => 1,
+                "readOnly" => 2,
+                "volumeID" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

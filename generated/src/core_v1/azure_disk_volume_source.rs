@@ -57,15 +57,17 @@ impl<'de> ::serde::Deserialize<'de> for AzureDiskVolumeSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields for AzureDiskVolumeSource {
     const EXPECTING: &'static str = "struct AzureDiskVolumeSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "cachingMode" => ::std::option::Option::Some(0),
-            "diskName" => ::std::option::Option::Some(1),
-            "diskURI" => ::std::option::Option::Some(2),
-            "fsType" => ::std::option::Option::Some(3),
-            "kind" => ::std::option::Option::Some(4),
-            "readOnly" => ::std::option::Option::Some(5),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "cachingMode" => 0,
+                "diskName" => 1,
+                "diskURI" => 2,
+                "fsType" => 3,
+                "kind" => 4,
+                "readOnly" => 5,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -47,13 +47,15 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for AzureFilePersistentVolumeSource {
     const EXPECTING: &'static str = "struct AzureFilePersistentVolumeSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "readOnly" => ::std::option::Option::Some(0),
-            "secretName" => ::std::option::Option::Some(1),
-            "secretNamespace" => ::std::option::Option::Some(2),
-            "shareName" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "readOnly" => 0,
+                "secretName" => 1,
+                "secretNamespace" => 2,
+                "shareName" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -40,12 +40,14 @@ impl<'de> ::serde::Deserialize<'de> for AzureFileVolumeSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields for AzureFileVolumeSource {
     const EXPECTING: &'static str = "struct AzureFileVolumeSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "readOnly" => ::std::option::Option::Some(0),
-            "secretName" => ::std::option::Option::Some(1),
-            "shareName" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "readOnly" => 0,
+                "secretName" => 1,
+                "shareName" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

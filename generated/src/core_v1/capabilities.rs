@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for Capabilities {
 impl ::kubegen_runtime::__private::decode::DecodeFields for Capabilities {
     const EXPECTING: &'static str = "struct Capabilities";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "add" => ::std::option::Option::Some(0),
-            "drop" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "add" => 0,
+                "drop" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -58,15 +58,17 @@ impl<'de> ::serde::Deserialize<'de> for CephFSVolumeSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CephFSVolumeSource {
     const EXPECTING: &'static str = "struct CephFSVolumeSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "monitors" => ::std::option::Option::Some(0),
-            "path" => ::std::option::Option::Some(1),
-            "readOnly" => ::std::option::Option::Some(2),
-            "secretFile" => ::std::option::Option::Some(3),
-            "secretRef" => ::std::option::Option::Some(4),
-            "user" => ::std::option::Option::Some(5),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "monitors" => 0,
+                "path" => 1,
+                "readOnly" => 2,
+                "secretFile" => 3,
+                "secretRef" => 4,
+                "user" => 5,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -50,13 +50,15 @@ impl<'de> ::serde::Deserialize<'de> for CinderVolumeSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CinderVolumeSource {
     const EXPECTING: &'static str = "struct CinderVolumeSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "fsType" => ::std::option::Option::Some(0),
-            "readOnly" => ::std::option::Option::Some(1),
-            "secretRef" => ::std::option::Option::Some(2),
-            "volumeID" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "fsType" => 0,
+                "readOnly" => 1,
+                "secretRef" => 2,
+                "volumeID" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

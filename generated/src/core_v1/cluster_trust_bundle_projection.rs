@@ -55,14 +55,16 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for ClusterTrustBundleProjection {
     const EXPECTING: &'static str = "struct ClusterTrustBundleProjection";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "labelSelector" => ::std::option::Option::Some(0),
-            "name" => ::std::option::Option::Some(1),
-            "optional" => ::std::option::Option::Some(2),
-            "path" => ::std::option::Option::Some(3),
-            "signerName" => ::std::option::Option::Some(4),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "labelSelector" => 0,
+                "name" => 1,
+                "optional" => 2,
+                "path" => 3,
+                "signerName" => 4,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -43,13 +43,15 @@ impl<'de> ::serde::Deserialize<'de> for ComponentCondition {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ComponentCondition {
     const EXPECTING: &'static str = "struct ComponentCondition";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "error" => ::std::option::Option::Some(0),
-            "message" => ::std::option::Option::Some(1),
-            "status" => ::std::option::Option::Some(2),
-            "type" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "error" => 0,
+                "message" => 1,
+                "status" => 2,
+                "type" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -56,15 +56,17 @@ impl<'de> ::serde::Deserialize<'de> for ConfigMap {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ConfigMap {
     const EXPECTING: &'static str = "struct ConfigMap";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "apiVersion" => ::std::option::Option::Some(0),
-            "binaryData" => ::std::option::Option::Some(1),
-            "data" => ::std::option::Option::Some(2),
-            "immutable" => ::std::option::Option::Some(3),
-            "kind" => ::std::option::Option::Some(4),
-            "metadata" => ::std::option::Option::Some(5),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "apiVersion" => 0,
+                "binaryData" => 1,
+                "data" => 2,
+                "immutable" => 3,
+                "kind" => 4,
+                "metadata" => 5,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

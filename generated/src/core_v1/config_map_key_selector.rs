@@ -40,12 +40,14 @@ impl<'de> ::serde::Deserialize<'de> for ConfigMapKeySelector {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ConfigMapKeySelector {
     const EXPECTING: &'static str = "struct ConfigMapKeySelector";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "key" => ::std::option::Option::Some(0),
-            "name" => ::std::option::Option::Some(1),
-            "optional" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "key" => 0,
+                "name" => 1,
+                "optional" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -46,14 +46,16 @@ impl<'de> ::serde::Deserialize<'de> for ConfigMapNodeConfigSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ConfigMapNodeConfigSource {
     const EXPECTING: &'static str = "struct ConfigMapNodeConfigSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "kubeletConfigKey" => ::std::option::Option::Some(0),
-            "name" => ::std::option::Option::Some(1),
-            "namespace" => ::std::option::Option::Some(2),
-            "resourceVersion" => ::std::option::Option::Some(3),
-            "uid" => ::std::option::Option::Some(4),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "kubeletConfigKey" => 0,
+                "name" => 1,
+                "namespace" => 2,
+                "resourceVersion" => 3,
+                "uid" => 4,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

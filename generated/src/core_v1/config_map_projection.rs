@@ -45,12 +45,14 @@ impl<'de> ::serde::Deserialize<'de> for ConfigMapProjection {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ConfigMapProjection {
     const EXPECTING: &'static str = "struct ConfigMapProjection";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "items" => ::std::option::Option::Some(0),
-            "name" => ::std::option::Option::Some(1),
-            "optional" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "items" => 0,
+                "name" => 1,
+                "optional" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

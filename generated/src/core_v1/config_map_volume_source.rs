@@ -53,13 +53,15 @@ impl<'de> ::serde::Deserialize<'de> for ConfigMapVolumeSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ConfigMapVolumeSource {
     const EXPECTING: &'static str = "struct ConfigMapVolumeSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "defaultMode" => ::std::option::Option::Some(0),
-            "items" => ::std::option::Option::Some(1),
-            "name" => ::std::option::Option::Some(2),
-            "optional" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "defaultMode" => 0,
+                "items" => 1,
+                "name" => 2,
+                "optional" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

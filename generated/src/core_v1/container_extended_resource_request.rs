@@ -41,12 +41,14 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for ContainerExtendedResourceRequest {
     const EXPECTING: &'static str = "struct ContainerExtendedResourceRequest";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "containerName" => ::std::option::Option::Some(0),
-            "requestName" => ::std::option::Option::Some(1),
-            "resourceName" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "containerName" => 0,
+                "requestName" => 1,
+                "resourceName" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

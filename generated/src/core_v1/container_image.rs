@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for ContainerImage {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerImage {
     const EXPECTING: &'static str = "struct ContainerImage";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "names" => ::std::option::Option::Some(0),
-            "sizeBytes" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "names" => 0,
+                "sizeBytes" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -54,14 +54,16 @@ impl<'de> ::serde::Deserialize<'de> for ContainerPort {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerPort {
     const EXPECTING: &'static str = "struct ContainerPort";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "containerPort" => ::std::option::Option::Some(0),
-            "hostIP" => ::std::option::Option::Some(1),
-            "hostPort" => ::std::option::Option::Some(2),
-            "name" => ::std::option::Option::Some(3),
-            "protocol" => ::std::option::Option::Some(4),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "containerPort" => 0,
+                "hostIP" => 1,
+                "hostPort" => 2,
+                "name" => 3,
+                "protocol" => 4,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for ContainerResizePolicy {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerResizePolicy {
     const EXPECTING: &'static str = "struct ContainerResizePolicy";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "resourceName" => ::std::option::Option::Some(0),
-            "restartPolicy" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "resourceName" => 0,
+                "restartPolicy" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

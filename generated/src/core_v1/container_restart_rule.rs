@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for ContainerRestartRule {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerRestartRule {
     const EXPECTING: &'static str = "struct ContainerRestartRule";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "action" => ::std::option::Option::Some(0),
-            "exitCodes" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "action" => 0,
+                "exitCodes" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -41,11 +41,13 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for ContainerRestartRuleOnExitCodes {
     const EXPECTING: &'static str = "struct ContainerRestartRuleOnExitCodes";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "operator" => ::std::option::Option::Some(0),
-            "values" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "operator" => 0,
+                "values" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

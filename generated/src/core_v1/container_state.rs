@@ -47,12 +47,14 @@ impl<'de> ::serde::Deserialize<'de> for ContainerState {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerState {
     const EXPECTING: &'static str = "struct ContainerState";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "running" => ::std::option::Option::Some(0),
-            "terminated" => ::std::option::Option::Some(1),
-            "waiting" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "running" => 0,
+                "terminated" => 1,
+                "waiting" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -62,16 +62,18 @@ impl<'de> ::serde::Deserialize<'de> for ContainerStateTerminated {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerStateTerminated {
     const EXPECTING: &'static str = "struct ContainerStateTerminated";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "containerID" => ::std::option::Option::Some(0),
-            "exitCode" => ::std::option::Option::Some(1),
-            "finishedAt" => ::std::option::Option::Some(2),
-            "message" => ::std::option::Option::Some(3),
-            "reason" => ::std::option::Option::Some(4),
-            "signal" => ::std::option::Option::Some(5),
-            "startedAt" => ::std::option::Option::Some(6),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "containerID" => 0,
+                "exitCode" => 1,
+                "finishedAt" => 2,
+                "message" => 3,
+                "reason" => 4,
+                "signal" => 5,
+                "startedAt" => 6,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for ContainerStateWaiting {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerStateWaiting {
     const EXPECTING: &'static str = "struct ContainerStateWaiting";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "message" => ::std::option::Option::Some(0),
-            "reason" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "message" => 0,
+                "reason" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -94,24 +94,26 @@ impl<'de> ::serde::Deserialize<'de> for ContainerStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerStatus {
     const EXPECTING: &'static str = "struct ContainerStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "allocatedResources" => ::std::option::Option::Some(0),
-            "allocatedResourcesStatus" => ::std::option::Option::Some(1),
-            "containerID" => ::std::option::Option::Some(2),
-            "image" => ::std::option::Option::Some(3),
-            "imageID" => ::std::option::Option::Some(4),
-            "lastState" => ::std::option::Option::Some(5),
-            "name" => ::std::option::Option::Some(6),
-            "ready" => ::std::option::Option::Some(7),
-            "resources" => ::std::option::Option::Some(8),
-            "restartCount" => ::std::option::Option::Some(9),
-            "started" => ::std::option::Option::Some(10),
-            "state" => ::std::option::Option::Some(11),
-            "stopSignal" => ::std::option::Option::Some(12),
-            "user" => ::std::option::Option::Some(13),
-            "volumeMounts" => ::std::option::Option::Some(14),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "allocatedResources" => 0,
+                "allocatedResourcesStatus" => 1,
+                "containerID" => 2,
+                "image" => 3,
+                "imageID" => 4,
+                "lastState" => 5,
+                "name" => 6,
+                "ready" => 7,
+                "resources" => 8,
+                "restartCount" => 9,
+                "started" => 10,
+                "state" => 11,
+                "stopSignal" => 12,
+                "user" => 13,
+                "volumeMounts" => 14,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -73,19 +73,21 @@ impl<'de> ::serde::Deserialize<'de> for CSIPersistentVolumeSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CSIPersistentVolumeSource {
     const EXPECTING: &'static str = "struct CSIPersistentVolumeSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "controllerExpandSecretRef" => ::std::option::Option::Some(0),
-            "controllerPublishSecretRef" => ::std::option::Option::Some(1),
-            "driver" => ::std::option::Option::Some(2),
-            "fsType" => ::std::option::Option::Some(3),
-            "nodeExpandSecretRef" => ::std::option::Option::Some(4),
-            "nodePublishSecretRef" => ::std::option::Option::Some(5),
-            "nodeStageSecretRef" => ::std::option::Option::Some(6),
-            "readOnly" => ::std::option::Option::Some(7),
-            "volumeAttributes" => ::std::option::Option::Some(8),
-            "volumeHandle" => ::std::option::Option::Some(9),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "controllerExpandSecretRef" => 0,
+                "controllerPublishSecretRef" => 1,
+                "driver" => 2,
+                "fsType" => 3,
+                "nodeExpandSecretRef" => 4,
+                "nodePublishSecretRef" => 5,
+                "nodeStageSecretRef" => 6,
+                "readOnly" => 7,
+                "volumeAttributes" => 8,
+                "volumeHandle" => 9,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

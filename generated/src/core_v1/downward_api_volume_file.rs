@@ -50,13 +50,15 @@ impl<'de> ::serde::Deserialize<'de> for DownwardAPIVolumeFile {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DownwardAPIVolumeFile {
     const EXPECTING: &'static str = "struct DownwardAPIVolumeFile";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "fieldRef" => ::std::option::Option::Some(0),
-            "mode" => ::std::option::Option::Some(1),
-            "path" => ::std::option::Option::Some(2),
-            "resourceFieldRef" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "fieldRef" => 0,
+                "mode" => 1,
+                "path" => 2,
+                "resourceFieldRef" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

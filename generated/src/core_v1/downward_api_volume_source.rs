@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for DownwardAPIVolumeSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DownwardAPIVolumeSource {
     const EXPECTING: &'static str = "struct DownwardAPIVolumeSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "defaultMode" => ::std::option::Option::Some(0),
-            "items" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "defaultMode" => 0,
+                "items" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

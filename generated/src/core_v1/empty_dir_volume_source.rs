@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for EmptyDirVolumeSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields for EmptyDirVolumeSource {
     const EXPECTING: &'static str = "struct EmptyDirVolumeSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "medium" => ::std::option::Option::Some(0),
-            "sizeLimit" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "medium" => 0,
+                "sizeLimit" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

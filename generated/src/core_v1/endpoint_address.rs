@@ -50,13 +50,15 @@ impl<'de> ::serde::Deserialize<'de> for EndpointAddress {
 impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointAddress {
     const EXPECTING: &'static str = "struct EndpointAddress";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "hostname" => ::std::option::Option::Some(0),
-            "ip" => ::std::option::Option::Some(1),
-            "nodeName" => ::std::option::Option::Some(2),
-            "targetRef" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "hostname" => 0,
+                "ip" => 1,
+                "nodeName" => 2,
+                "targetRef" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -59,12 +59,14 @@ impl<'de> ::serde::Deserialize<'de> for EndpointSubset {
 impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointSubset {
     const EXPECTING: &'static str = "struct EndpointSubset";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "addresses" => ::std::option::Option::Some(0),
-            "notReadyAddresses" => ::std::option::Option::Some(1),
-            "ports" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "addresses" => 0,
+                "notReadyAddresses" => 1,
+                "ports" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

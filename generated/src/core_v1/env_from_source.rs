@@ -47,12 +47,14 @@ impl<'de> ::serde::Deserialize<'de> for EnvFromSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields for EnvFromSource {
     const EXPECTING: &'static str = "struct EnvFromSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "configMapRef" => ::std::option::Option::Some(0),
-            "prefix" => ::std::option::Option::Some(1),
-            "secretRef" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "configMapRef" => 0,
+                "prefix" => 1,
+                "secretRef" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

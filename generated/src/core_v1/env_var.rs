@@ -40,12 +40,14 @@ impl<'de> ::serde::Deserialize<'de> for EnvVar {
 impl ::kubegen_runtime::__private::decode::DecodeFields for EnvVar {
     const EXPECTING: &'static str = "struct EnvVar";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "name" => ::std::option::Option::Some(0),
-            "value" => ::std::option::Option::Some(1),
-            "valueFrom" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "name" => 0,
+                "value" => 1,
+                "valueFrom" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -55,14 +55,16 @@ impl<'de> ::serde::Deserialize<'de> for EnvVarSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields for EnvVarSource {
     const EXPECTING: &'static str = "struct EnvVarSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "configMapKeyRef" => ::std::option::Option::Some(0),
-            "fieldRef" => ::std::option::Option::Some(1),
-            "fileKeyRef" => ::std::option::Option::Some(2),
-            "resourceFieldRef" => ::std::option::Option::Some(3),
-            "secretKeyRef" => ::std::option::Option::Some(4),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "configMapKeyRef" => 0,
+                "fieldRef" => 1,
+                "fileKeyRef" => 2,
+                "resourceFieldRef" => 3,
+                "secretKeyRef" => 4,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

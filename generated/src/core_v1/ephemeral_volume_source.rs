@@ -42,10 +42,12 @@ impl<'de> ::serde::Deserialize<'de> for EphemeralVolumeSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields for EphemeralVolumeSource {
     const EXPECTING: &'static str = "struct EphemeralVolumeSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "volumeClaimTemplate" => ::std::option::Option::Some(0),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "volumeClaimTemplate" => 0,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

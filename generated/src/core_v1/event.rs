@@ -99,26 +99,28 @@ impl<'de> ::serde::Deserialize<'de> for Event {
 impl ::kubegen_runtime::__private::decode::DecodeFields for Event {
     const EXPECTING: &'static str = "struct Event";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "action" => ::std::option::Option::Some(0),
-            "apiVersion" => ::std::option::Option::Some(1),
-            "count" => ::std::option::Option::Some(2),
-            "eventTime" => ::std::option::Option::Some(3),
-            "firstTimestamp" => ::std::option::Option::Some(4),
-            "involvedObject" => ::std::option::Option::Some(5),
-            "kind" => ::std::option::Option::Some(6),
-            "lastTimestamp" => ::std::option::Option::Some(7),
-            "message" => ::std::option::Option::Some(8),
-            "metadata" => ::std::option::Option::Some(9),
-            "reason" => ::std::option::Option::Some(10),
-            "related" => ::std::option::Option::Some(11),
-            "reportingComponent" => ::std::option::Option::Some(12),
-            "reportingInstance" => ::std::option::Option::Some(13),
-            "series" => ::std::option::Option::Some(14),
-            "source" => ::std::option::Option::Some(15),
-            "type" => ::std::option::Option::Some(16),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "action" => 0,
+                "apiVersion" => 1,
+                "count" => 2,
+                "eventTime" => 3,
+                "firstTimestamp" => 4,
+                "involvedObject" => 5,
+                "kind" => 6,
+                "lastTimestamp" => 7,
+                "message" => 8,
+                "metadata" => 9,
+                "reason" => 10,
+                "related" => 11,
+                "reportingComponent" => 12,
+                "reportingInstance" => 13,
+                "series" => 14,
+                "source" => 15,
+                "type" => 16,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for EventSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields for EventSource {
     const EXPECTING: &'static str = "struct EventSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "component" => ::std::option::Option::Some(0),
-            "host" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "component" => 0,
+                "host" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

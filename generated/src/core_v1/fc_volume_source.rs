@@ -55,14 +55,16 @@ impl<'de> ::serde::Deserialize<'de> for FCVolumeSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields for FCVolumeSource {
     const EXPECTING: &'static str = "struct FCVolumeSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "fsType" => ::std::option::Option::Some(0),
-            "lun" => ::std::option::Option::Some(1),
-            "readOnly" => ::std::option::Option::Some(2),
-            "targetWWNs" => ::std::option::Option::Some(3),
-            "wwids" => ::std::option::Option::Some(4),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "fsType" => 0,
+                "lun" => 1,
+                "readOnly" => 2,
+                "targetWWNs" => 3,
+                "wwids" => 4,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -45,13 +45,15 @@ impl<'de> ::serde::Deserialize<'de> for FileKeySelector {
 impl ::kubegen_runtime::__private::decode::DecodeFields for FileKeySelector {
     const EXPECTING: &'static str = "struct FileKeySelector";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "key" => ::std::option::Option::Some(0),
-            "optional" => ::std::option::Option::Some(1),
-            "path" => ::std::option::Option::Some(2),
-            "volumeName" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "key" => 0,
+                "optional" => 1,
+                "path" => 2,
+                "volumeName" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

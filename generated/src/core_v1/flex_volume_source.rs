@@ -54,14 +54,16 @@ impl<'de> ::serde::Deserialize<'de> for FlexVolumeSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields for FlexVolumeSource {
     const EXPECTING: &'static str = "struct FlexVolumeSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "driver" => ::std::option::Option::Some(0),
-            "fsType" => ::std::option::Option::Some(1),
-            "options" => ::std::option::Option::Some(2),
-            "readOnly" => ::std::option::Option::Some(3),
-            "secretRef" => ::std::option::Option::Some(4),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "driver" => 0,
+                "fsType" => 1,
+                "options" => 2,
+                "readOnly" => 3,
+                "secretRef" => 4,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

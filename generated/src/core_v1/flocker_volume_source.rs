@@ -40,11 +40,13 @@ impl<'de> ::serde::Deserialize<'de> for FlockerVolumeSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields for FlockerVolumeSource {
     const EXPECTING: &'static str = "struct FlockerVolumeSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "datasetName" => ::std::option::Option::Some(0),
-            "datasetUUID" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "datasetName" => 0,
+                "datasetUUID" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -42,12 +42,14 @@ impl<'de> ::serde::Deserialize<'de> for GitRepoVolumeSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields for GitRepoVolumeSource {
     const EXPECTING: &'static str = "struct GitRepoVolumeSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "directory" => ::std::option::Option::Some(0),
-            "repository" => ::std::option::Option::Some(1),
-            "revision" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "directory" => 0,
+                "repository" => 1,
+                "revision" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -47,13 +47,15 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for GlusterfsPersistentVolumeSource {
     const EXPECTING: &'static str = "struct GlusterfsPersistentVolumeSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "endpoints" => ::std::option::Option::Some(0),
-            "endpointsNamespace" => ::std::option::Option::Some(1),
-            "path" => ::std::option::Option::Some(2),
-            "readOnly" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "endpoints" => 0,
+                "endpointsNamespace" => 1,
+                "path" => 2,
+                "readOnly" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

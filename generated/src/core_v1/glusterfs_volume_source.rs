@@ -40,12 +40,14 @@ impl<'de> ::serde::Deserialize<'de> for GlusterfsVolumeSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields for GlusterfsVolumeSource {
     const EXPECTING: &'static str = "struct GlusterfsVolumeSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "endpoints" => ::std::option::Option::Some(0),
-            "path" => ::std::option::Option::Some(1),
-            "readOnly" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "endpoints" => 0,
+                "path" => 1,
+                "readOnly" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for HostAlias {
 impl ::kubegen_runtime::__private::decode::DecodeFields for HostAlias {
     const EXPECTING: &'static str = "struct HostAlias";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "hostnames" => ::std::option::Option::Some(0),
-            "ip" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "hostnames" => 0,
+                "ip" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -30,10 +30,12 @@ impl<'de> ::serde::Deserialize<'de> for HostIP {
 impl ::kubegen_runtime::__private::decode::DecodeFields for HostIP {
     const EXPECTING: &'static str = "struct HostIP";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "ip" => ::std::option::Option::Some(0),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "ip" => 0,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

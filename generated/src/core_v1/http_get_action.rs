@@ -54,14 +54,16 @@ impl<'de> ::serde::Deserialize<'de> for HTTPGetAction {
 impl ::kubegen_runtime::__private::decode::DecodeFields for HTTPGetAction {
     const EXPECTING: &'static str = "struct HTTPGetAction";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "host" => ::std::option::Option::Some(0),
-            "httpHeaders" => ::std::option::Option::Some(1),
-            "path" => ::std::option::Option::Some(2),
-            "port" => ::std::option::Option::Some(3),
-            "scheme" => ::std::option::Option::Some(4),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "host" => 0,
+                "httpHeaders" => 1,
+                "path" => 2,
+                "port" => 3,
+                "scheme" => 4,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for ImageVolumeSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ImageVolumeSource {
     const EXPECTING: &'static str = "struct ImageVolumeSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "pullPolicy" => ::std::option::Option::Some(0),
-            "reference" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "pullPolicy" => 0,
+                "reference" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -76,20 +76,22 @@ impl<'de> ::serde::Deserialize<'de> for ISCSIPersistentVolumeSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ISCSIPersistentVolumeSource {
     const EXPECTING: &'static str = "struct ISCSIPersistentVolumeSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "chapAuthDiscovery" => ::std::option::Option::Some(0),
-            "chapAuthSession" => ::std::option::Option::Some(1),
-            "fsType" => ::std::option::Option::Some(2),
-            "initiatorName" => ::std::option::Option::Some(3),
-            "iqn" => ::std::option::Option::Some(4),
-            "iscsiInterface" => ::std::option::Option::Some(5),
-            "lun" => ::std::option::Option::Some(6),
-            "portals" => ::std::option::Option::Some(7),
-            "readOnly" => ::std::option::Option::Some(8),
-            "secretRef" => ::std::option::Option::Some(9),
-            "targetPortal" => ::std::option::Option::Some(10),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "chapAuthDiscovery" => 0,
+                "chapAuthSession" => 1,
+                "fsType" => 2,
+                "initiatorName" => 3,
+                "iqn" => 4,
+                "iscsiInterface" => 5,
+                "lun" => 6,
+                "portals" => 7,
+                "readOnly" => 8,
+                "secretRef" => 9,
+                "targetPortal" => 10,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

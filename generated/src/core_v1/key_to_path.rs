@@ -40,12 +40,14 @@ impl<'de> ::serde::Deserialize<'de> for KeyToPath {
 impl ::kubegen_runtime::__private::decode::DecodeFields for KeyToPath {
     const EXPECTING: &'static str = "struct KeyToPath";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "key" => ::std::option::Option::Some(0),
-            "mode" => ::std::option::Option::Some(1),
-            "path" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "key" => 0,
+                "mode" => 1,
+                "path" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -47,12 +47,14 @@ impl<'de> ::serde::Deserialize<'de> for Lifecycle {
 impl ::kubegen_runtime::__private::decode::DecodeFields for Lifecycle {
     const EXPECTING: &'static str = "struct Lifecycle";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "postStart" => ::std::option::Option::Some(0),
-            "preStop" => ::std::option::Option::Some(1),
-            "stopSignal" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "postStart" => 0,
+                "preStop" => 1,
+                "stopSignal" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -51,13 +51,15 @@ impl<'de> ::serde::Deserialize<'de> for LifecycleHandler {
 impl ::kubegen_runtime::__private::decode::DecodeFields for LifecycleHandler {
     const EXPECTING: &'static str = "struct LifecycleHandler";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "exec" => ::std::option::Option::Some(0),
-            "httpGet" => ::std::option::Option::Some(1),
-            "sleep" => ::std::option::Option::Some(2),
-            "tcpSocket" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "exec" => 0,
+                "httpGet" => 1,
+                "sleep" => 2,
+                "tcpSocket" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -62,15 +62,17 @@ impl<'de> ::serde::Deserialize<'de> for LimitRangeItem {
 impl ::kubegen_runtime::__private::decode::DecodeFields for LimitRangeItem {
     const EXPECTING: &'static str = "struct LimitRangeItem";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "default" => ::std::option::Option::Some(0),
-            "defaultRequest" => ::std::option::Option::Some(1),
-            "max" => ::std::option::Option::Some(2),
-            "maxLimitRequestRatio" => ::std::option::Option::Some(3),
-            "min" => ::std::option::Option::Some(4),
-            "type" => ::std::option::Option::Some(5),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "default" => 0,
+                "defaultRequest" => 1,
+                "max" => 2,
+                "maxLimitRequestRatio" => 3,
+                "min" => 4,
+                "type" => 5,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -40,12 +40,14 @@ impl<'de> ::serde::Deserialize<'de> for LinuxContainerUser {
 impl ::kubegen_runtime::__private::decode::DecodeFields for LinuxContainerUser {
     const EXPECTING: &'static str = "struct LinuxContainerUser";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "gid" => ::std::option::Option::Some(0),
-            "supplementalGroups" => ::std::option::Option::Some(1),
-            "uid" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "gid" => 0,
+                "supplementalGroups" => 1,
+                "uid" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -51,13 +51,15 @@ impl<'de> ::serde::Deserialize<'de> for LoadBalancerIngress {
 impl ::kubegen_runtime::__private::decode::DecodeFields for LoadBalancerIngress {
     const EXPECTING: &'static str = "struct LoadBalancerIngress";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "hostname" => ::std::option::Option::Some(0),
-            "ip" => ::std::option::Option::Some(1),
-            "ipMode" => ::std::option::Option::Some(2),
-            "ports" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "hostname" => 0,
+                "ip" => 1,
+                "ipMode" => 2,
+                "ports" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

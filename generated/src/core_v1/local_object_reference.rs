@@ -34,10 +34,12 @@ impl<'de> ::serde::Deserialize<'de> for LocalObjectReference {
 impl ::kubegen_runtime::__private::decode::DecodeFields for LocalObjectReference {
     const EXPECTING: &'static str = "struct LocalObjectReference";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "name" => ::std::option::Option::Some(0),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "name" => 0,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

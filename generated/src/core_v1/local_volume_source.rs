@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for LocalVolumeSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields for LocalVolumeSource {
     const EXPECTING: &'static str = "struct LocalVolumeSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "fsType" => ::std::option::Option::Some(0),
-            "path" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "fsType" => 0,
+                "path" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

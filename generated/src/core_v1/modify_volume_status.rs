@@ -49,11 +49,13 @@ impl<'de> ::serde::Deserialize<'de> for ModifyVolumeStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ModifyVolumeStatus {
     const EXPECTING: &'static str = "struct ModifyVolumeStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "status" => ::std::option::Option::Some(0),
-            "targetVolumeAttributesClassName" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "status" => 0,
+                "targetVolumeAttributesClassName" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for NamespaceStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NamespaceStatus {
     const EXPECTING: &'static str = "struct NamespaceStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "conditions" => ::std::option::Option::Some(0),
-            "phase" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "conditions" => 0,
+                "phase" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -40,12 +40,14 @@ impl<'de> ::serde::Deserialize<'de> for NFSVolumeSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NFSVolumeSource {
     const EXPECTING: &'static str = "struct NFSVolumeSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "path" => ::std::option::Option::Some(0),
-            "readOnly" => ::std::option::Option::Some(1),
-            "server" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "path" => 0,
+                "readOnly" => 1,
+                "server" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

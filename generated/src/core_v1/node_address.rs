@@ -33,11 +33,13 @@ impl<'de> ::serde::Deserialize<'de> for NodeAddress {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeAddress {
     const EXPECTING: &'static str = "struct NodeAddress";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "address" => ::std::option::Option::Some(0),
-            "type" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "address" => 0,
+                "type" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -57,15 +57,17 @@ impl<'de> ::serde::Deserialize<'de> for NodeCondition {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeCondition {
     const EXPECTING: &'static str = "struct NodeCondition";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "lastHeartbeatTime" => ::std::option::Option::Some(0),
-            "lastTransitionTime" => ::std::option::Option::Some(1),
-            "message" => ::std::option::Option::Some(2),
-            "reason" => ::std::option::Option::Some(3),
-            "status" => ::std::option::Option::Some(4),
-            "type" => ::std::option::Option::Some(5),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "lastHeartbeatTime" => 0,
+                "lastTransitionTime" => 1,
+                "message" => 2,
+                "reason" => 3,
+                "status" => 4,
+                "type" => 5,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -51,13 +51,15 @@ impl<'de> ::serde::Deserialize<'de> for NodeConfigStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeConfigStatus {
     const EXPECTING: &'static str = "struct NodeConfigStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "active" => ::std::option::Option::Some(0),
-            "assigned" => ::std::option::Option::Some(1),
-            "error" => ::std::option::Option::Some(2),
-            "lastKnownGood" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "active" => 0,
+                "assigned" => 1,
+                "error" => 2,
+                "lastKnownGood" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

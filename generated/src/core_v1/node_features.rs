@@ -34,10 +34,12 @@ impl<'de> ::serde::Deserialize<'de> for NodeFeatures {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeFeatures {
     const EXPECTING: &'static str = "struct NodeFeatures";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "supplementalGroupsPolicy" => ::std::option::Option::Some(0),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "supplementalGroupsPolicy" => 0,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

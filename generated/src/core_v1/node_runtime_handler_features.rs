@@ -43,11 +43,13 @@ impl<'de> ::serde::Deserialize<'de> for NodeRuntimeHandlerFeatures {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeRuntimeHandlerFeatures {
     const EXPECTING: &'static str = "struct NodeRuntimeHandlerFeatures";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "recursiveReadOnlyMounts" => ::std::option::Option::Some(0),
-            "userNamespaces" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "recursiveReadOnlyMounts" => 0,
+                "userNamespaces" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -40,11 +40,13 @@ impl<'de> ::serde::Deserialize<'de> for NodeSelectorTerm {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeSelectorTerm {
     const EXPECTING: &'static str = "struct NodeSelectorTerm";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "matchExpressions" => ::std::option::Option::Some(0),
-            "matchFields" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "matchExpressions" => 0,
+                "matchFields" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -63,16 +63,18 @@ impl<'de> ::serde::Deserialize<'de> for NodeSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeSpec {
     const EXPECTING: &'static str = "struct NodeSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "configSource" => ::std::option::Option::Some(0),
-            "externalID" => ::std::option::Option::Some(1),
-            "podCIDR" => ::std::option::Option::Some(2),
-            "podCIDRs" => ::std::option::Option::Some(3),
-            "providerID" => ::std::option::Option::Some(4),
-            "taints" => ::std::option::Option::Some(5),
-            "unschedulable" => ::std::option::Option::Some(6),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "configSource" => 0,
+                "externalID" => 1,
+                "podCIDR" => 2,
+                "podCIDRs" => 3,
+                "providerID" => 4,
+                "taints" => 5,
+                "unschedulable" => 6,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

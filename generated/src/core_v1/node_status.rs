@@ -91,23 +91,25 @@ impl<'de> ::serde::Deserialize<'de> for NodeStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeStatus {
     const EXPECTING: &'static str = "struct NodeStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "addresses" => ::std::option::Option::Some(0),
-            "allocatable" => ::std::option::Option::Some(1),
-            "capacity" => ::std::option::Option::Some(2),
-            "conditions" => ::std::option::Option::Some(3),
-            "config" => ::std::option::Option::Some(4),
-            "daemonEndpoints" => ::std::option::Option::Some(5),
-            "declaredFeatures" => ::std::option::Option::Some(6),
-            "features" => ::std::option::Option::Some(7),
-            "images" => ::std::option::Option::Some(8),
-            "nodeInfo" => ::std::option::Option::Some(9),
-            "phase" => ::std::option::Option::Some(10),
-            "runtimeHandlers" => ::std::option::Option::Some(11),
-            "volumesAttached" => ::std::option::Option::Some(12),
-            "volumesInUse" => ::std::option::Option::Some(13),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "addresses" => 0,
+                "allocatable" => 1,
+                "capacity" => 2,
+                "conditions" => 3,
+                "config" => 4,
+                "daemonEndpoints" => 5,
+                "declaredFeatures" => 6,
+                "features" => 7,
+                "images" => 8,
+                "nodeInfo" => 9,
+                "phase" => 10,
+                "runtimeHandlers" => 11,
+                "volumesAttached" => 12,
+                "volumesInUse" => 13,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

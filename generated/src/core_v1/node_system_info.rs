@@ -64,20 +64,22 @@ impl<'de> ::serde::Deserialize<'de> for NodeSystemInfo {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeSystemInfo {
     const EXPECTING: &'static str = "struct NodeSystemInfo";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "architecture" => ::std::option::Option::Some(0),
-            "bootID" => ::std::option::Option::Some(1),
-            "containerRuntimeVersion" => ::std::option::Option::Some(2),
-            "kernelVersion" => ::std::option::Option::Some(3),
-            "kubeProxyVersion" => ::std::option::Option::Some(4),
-            "kubeletVersion" => ::std::option::Option::Some(5),
-            "machineID" => ::std::option::Option::Some(6),
-            "operatingSystem" => ::std::option::Option::Some(7),
-            "osImage" => ::std::option::Option::Some(8),
-            "swap" => ::std::option::Option::Some(9),
-            "systemUUID" => ::std::option::Option::Some(10),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "architecture" => 0,
+                "bootID" => 1,
+                "containerRuntimeVersion" => 2,
+                "kernelVersion" => 3,
+                "kubeProxyVersion" => 4,
+                "kubeletVersion" => 5,
+                "machineID" => 6,
+                "operatingSystem" => 7,
+                "osImage" => 8,
+                "swap" => 9,
+                "systemUUID" => 10,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for ObjectFieldSelector {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ObjectFieldSelector {
     const EXPECTING: &'static str = "struct ObjectFieldSelector";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "apiVersion" => ::std::option::Option::Some(0),
-            "fieldPath" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "apiVersion" => 0,
+                "fieldPath" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

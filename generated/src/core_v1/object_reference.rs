@@ -63,16 +63,18 @@ impl<'de> ::serde::Deserialize<'de> for ObjectReference {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ObjectReference {
     const EXPECTING: &'static str = "struct ObjectReference";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "apiVersion" => ::std::option::Option::Some(0),
-            "fieldPath" => ::std::option::Option::Some(1),
-            "kind" => ::std::option::Option::Some(2),
-            "name" => ::std::option::Option::Some(3),
-            "namespace" => ::std::option::Option::Some(4),
-            "resourceVersion" => ::std::option::Option::Some(5),
-            "uid" => ::std::option::Option::Some(6),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "apiVersion" => 0,
+                "fieldPath" => 1,
+                "kind" => 2,
+                "name" => 3,
+                "namespace" => 4,
+                "resourceVersion" => 5,
+                "uid" => 6,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

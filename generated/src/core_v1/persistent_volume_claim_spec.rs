@@ -78,18 +78,20 @@ impl<'de> ::serde::Deserialize<'de> for PersistentVolumeClaimSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PersistentVolumeClaimSpec {
     const EXPECTING: &'static str = "struct PersistentVolumeClaimSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "accessModes" => ::std::option::Option::Some(0),
-            "dataSource" => ::std::option::Option::Some(1),
-            "dataSourceRef" => ::std::option::Option::Some(2),
-            "resources" => ::std::option::Option::Some(3),
-            "selector" => ::std::option::Option::Some(4),
-            "storageClassName" => ::std::option::Option::Some(5),
-            "volumeAttributesClassName" => ::std::option::Option::Some(6),
-            "volumeMode" => ::std::option::Option::Some(7),
-            "volumeName" => ::std::option::Option::Some(8),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "accessModes" => 0,
+                "dataSource" => 1,
+                "dataSourceRef" => 2,
+                "resources" => 3,
+                "selector" => 4,
+                "storageClassName" => 5,
+                "volumeAttributesClassName" => 6,
+                "volumeMode" => 7,
+                "volumeName" => 8,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

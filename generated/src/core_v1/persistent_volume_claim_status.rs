@@ -109,17 +109,19 @@ impl<'de> ::serde::Deserialize<'de> for PersistentVolumeClaimStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PersistentVolumeClaimStatus {
     const EXPECTING: &'static str = "struct PersistentVolumeClaimStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "accessModes" => ::std::option::Option::Some(0),
-            "allocatedResourceStatuses" => ::std::option::Option::Some(1),
-            "allocatedResources" => ::std::option::Option::Some(2),
-            "capacity" => ::std::option::Option::Some(3),
-            "conditions" => ::std::option::Option::Some(4),
-            "currentVolumeAttributesClassName" => ::std::option::Option::Some(5),
-            "modifyVolumeStatus" => ::std::option::Option::Some(6),
-            "phase" => ::std::option::Option::Some(7),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "accessModes" => 0,
+                "allocatedResourceStatuses" => 1,
+                "allocatedResources" => 2,
+                "capacity" => 3,
+                "conditions" => 4,
+                "currentVolumeAttributesClassName" => 5,
+                "modifyVolumeStatus" => 6,
+                "phase" => 7,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -38,11 +38,13 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for PersistentVolumeClaimVolumeSource {
     const EXPECTING: &'static str = "struct PersistentVolumeClaimVolumeSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "claimName" => ::std::option::Option::Some(0),
-            "readOnly" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "claimName" => 0,
+                "readOnly" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

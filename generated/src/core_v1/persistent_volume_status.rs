@@ -51,13 +51,15 @@ impl<'de> ::serde::Deserialize<'de> for PersistentVolumeStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PersistentVolumeStatus {
     const EXPECTING: &'static str = "struct PersistentVolumeStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "lastPhaseTransitionTime" => ::std::option::Option::Some(0),
-            "message" => ::std::option::Option::Some(1),
-            "phase" => ::std::option::Option::Some(2),
-            "reason" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "lastPhaseTransitionTime" => 0,
+                "message" => 1,
+                "phase" => 2,
+                "reason" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -38,11 +38,13 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for PhotonPersistentDiskVolumeSource {
     const EXPECTING: &'static str = "struct PhotonPersistentDiskVolumeSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "fsType" => ::std::option::Option::Some(0),
-            "pdID" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "fsType" => 0,
+                "pdID" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -57,15 +57,13 @@ impl<'de> ::serde::Deserialize<'de> for PodAffinity {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodAffinity {
     const EXPECTING: &'static str = "struct PodAffinity";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "preferredDuringSchedulingIgnoredDuringExecution" => {
-                ::std::option::Option::Some(0)
-            }
-            "requiredDuringSchedulingIgnoredDuringExecution" => {
-                ::std::option::Option::Some(1)
-            }
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "preferredDuringSchedulingIgnoredDuringExecution" => 0,
+                "requiredDuringSchedulingIgnoredDuringExecution" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

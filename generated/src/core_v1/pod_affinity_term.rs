@@ -58,15 +58,17 @@ impl<'de> ::serde::Deserialize<'de> for PodAffinityTerm {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodAffinityTerm {
     const EXPECTING: &'static str = "struct PodAffinityTerm";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "labelSelector" => ::std::option::Option::Some(0),
-            "matchLabelKeys" => ::std::option::Option::Some(1),
-            "mismatchLabelKeys" => ::std::option::Option::Some(2),
-            "namespaceSelector" => ::std::option::Option::Some(3),
-            "namespaces" => ::std::option::Option::Some(4),
-            "topologyKey" => ::std::option::Option::Some(5),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "labelSelector" => 0,
+                "matchLabelKeys" => 1,
+                "mismatchLabelKeys" => 2,
+                "namespaceSelector" => 3,
+                "namespaces" => 4,
+                "topologyKey" => 5,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

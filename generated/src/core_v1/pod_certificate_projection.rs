@@ -85,16 +85,18 @@ impl<'de> ::serde::Deserialize<'de> for PodCertificateProjection {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodCertificateProjection {
     const EXPECTING: &'static str = "struct PodCertificateProjection";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "certificateChainPath" => ::std::option::Option::Some(0),
-            "credentialBundlePath" => ::std::option::Option::Some(1),
-            "keyPath" => ::std::option::Option::Some(2),
-            "keyType" => ::std::option::Option::Some(3),
-            "maxExpirationSeconds" => ::std::option::Option::Some(4),
-            "signerName" => ::std::option::Option::Some(5),
-            "userAnnotations" => ::std::option::Option::Some(6),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "certificateChainPath" => 0,
+                "credentialBundlePath" => 1,
+                "keyPath" => 2,
+                "keyType" => 3,
+                "maxExpirationSeconds" => 4,
+                "signerName" => 5,
+                "userAnnotations" => 6,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -61,16 +61,18 @@ impl<'de> ::serde::Deserialize<'de> for PodCondition {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodCondition {
     const EXPECTING: &'static str = "struct PodCondition";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "lastProbeTime" => ::std::option::Option::Some(0),
-            "lastTransitionTime" => ::std::option::Option::Some(1),
-            "message" => ::std::option::Option::Some(2),
-            "observedGeneration" => ::std::option::Option::Some(3),
-            "reason" => ::std::option::Option::Some(4),
-            "status" => ::std::option::Option::Some(5),
-            "type" => ::std::option::Option::Some(6),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "lastProbeTime" => 0,
+                "lastTransitionTime" => 1,
+                "message" => 2,
+                "observedGeneration" => 3,
+                "reason" => 4,
+                "status" => 5,
+                "type" => 6,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -47,12 +47,14 @@ impl<'de> ::serde::Deserialize<'de> for PodDNSConfig {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodDNSConfig {
     const EXPECTING: &'static str = "struct PodDNSConfig";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "nameservers" => ::std::option::Option::Some(0),
-            "options" => ::std::option::Option::Some(1),
-            "searches" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "nameservers" => 0,
+                "options" => 1,
+                "searches" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for PodDNSConfigOption {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodDNSConfigOption {
     const EXPECTING: &'static str = "struct PodDNSConfigOption";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "name" => ::std::option::Option::Some(0),
-            "value" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "name" => 0,
+                "value" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -38,11 +38,13 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for PodExtendedResourceClaimStatus {
     const EXPECTING: &'static str = "struct PodExtendedResourceClaimStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "requestMappings" => ::std::option::Option::Some(0),
-            "resourceClaimName" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "requestMappings" => 0,
+                "resourceClaimName" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -30,10 +30,12 @@ impl<'de> ::serde::Deserialize<'de> for PodReadinessGate {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodReadinessGate {
     const EXPECTING: &'static str = "struct PodReadinessGate";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "conditionType" => ::std::option::Option::Some(0),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "conditionType" => 0,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

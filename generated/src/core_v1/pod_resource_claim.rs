@@ -56,12 +56,14 @@ impl<'de> ::serde::Deserialize<'de> for PodResourceClaim {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodResourceClaim {
     const EXPECTING: &'static str = "struct PodResourceClaim";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "name" => ::std::option::Option::Some(0),
-            "resourceClaimName" => ::std::option::Option::Some(1),
-            "resourceClaimTemplateName" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "name" => 0,
+                "resourceClaimName" => 1,
+                "resourceClaimTemplateName" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

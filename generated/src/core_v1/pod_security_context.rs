@@ -101,22 +101,24 @@ impl<'de> ::serde::Deserialize<'de> for PodSecurityContext {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodSecurityContext {
     const EXPECTING: &'static str = "struct PodSecurityContext";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "appArmorProfile" => ::std::option::Option::Some(0),
-            "fsGroup" => ::std::option::Option::Some(1),
-            "fsGroupChangePolicy" => ::std::option::Option::Some(2),
-            "runAsGroup" => ::std::option::Option::Some(3),
-            "runAsNonRoot" => ::std::option::Option::Some(4),
-            "runAsUser" => ::std::option::Option::Some(5),
-            "seLinuxChangePolicy" => ::std::option::Option::Some(6),
-            "seLinuxOptions" => ::std::option::Option::Some(7),
-            "seccompProfile" => ::std::option::Option::Some(8),
-            "supplementalGroups" => ::std::option::Option::Some(9),
-            "supplementalGroupsPolicy" => ::std::option::Option::Some(10),
-            "sysctls" => ::std::option::Option::Some(11),
-            "windowsOptions" => ::std::option::Option::Some(12),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "appArmorProfile" => 0,
+                "fsGroup" => 1,
+                "fsGroupChangePolicy" => 2,
+                "runAsGroup" => 3,
+                "runAsNonRoot" => 4,
+                "runAsUser" => 5,
+                "seLinuxChangePolicy" => 6,
+                "seLinuxOptions" => 7,
+                "seccompProfile" => 8,
+                "supplementalGroups" => 9,
+                "supplementalGroupsPolicy" => 10,
+                "sysctls" => 11,
+                "windowsOptions" => 12,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -126,29 +126,31 @@ impl<'de> ::serde::Deserialize<'de> for PodStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodStatus {
     const EXPECTING: &'static str = "struct PodStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "allocatedResources" => ::std::option::Option::Some(0),
-            "conditions" => ::std::option::Option::Some(1),
-            "containerStatuses" => ::std::option::Option::Some(2),
-            "ephemeralContainerStatuses" => ::std::option::Option::Some(3),
-            "extendedResourceClaimStatus" => ::std::option::Option::Some(4),
-            "hostIP" => ::std::option::Option::Some(5),
-            "hostIPs" => ::std::option::Option::Some(6),
-            "initContainerStatuses" => ::std::option::Option::Some(7),
-            "message" => ::std::option::Option::Some(8),
-            "nominatedNodeName" => ::std::option::Option::Some(9),
-            "observedGeneration" => ::std::option::Option::Some(10),
-            "phase" => ::std::option::Option::Some(11),
-            "podIP" => ::std::option::Option::Some(12),
-            "podIPs" => ::std::option::Option::Some(13),
-            "qosClass" => ::std::option::Option::Some(14),
-            "reason" => ::std::option::Option::Some(15),
-            "resize" => ::std::option::Option::Some(16),
-            "resourceClaimStatuses" => ::std::option::Option::Some(17),
-            "resources" => ::std::option::Option::Some(18),
-            "startTime" => ::std::option::Option::Some(19),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "allocatedResources" => 0,
+                "conditions" => 1,
+                "containerStatuses" => 2,
+                "ephemeralContainerStatuses" => 3,
+                "extendedResourceClaimStatus" => 4,
+                "hostIP" => 5,
+                "hostIPs" => 6,
+                "initContainerStatuses" => 7,
+                "message" => 8,
+                "nominatedNodeName" => 9,
+                "observedGeneration" => 10,
+                "phase" => 11,
+                "podIP" => 12,
+                "podIPs" => 13,
+                "qosClass" => 14,
+                "reason" => 15,
+                "resize" => 16,
+                "resourceClaimStatuses" => 17,
+                "resources" => 18,
+                "startTime" => 19,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for PodTemplateSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodTemplateSpec {
     const EXPECTING: &'static str = "struct PodTemplateSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "metadata" => ::std::option::Option::Some(0),
-            "spec" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "metadata" => 0,
+                "spec" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -40,12 +40,14 @@ impl<'de> ::serde::Deserialize<'de> for PortworxVolumeSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PortworxVolumeSource {
     const EXPECTING: &'static str = "struct PortworxVolumeSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "fsType" => ::std::option::Option::Some(0),
-            "readOnly" => ::std::option::Option::Some(1),
-            "volumeID" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "fsType" => 0,
+                "readOnly" => 1,
+                "volumeID" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

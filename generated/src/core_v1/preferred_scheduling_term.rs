@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for PreferredSchedulingTerm {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PreferredSchedulingTerm {
     const EXPECTING: &'static str = "struct PreferredSchedulingTerm";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "preference" => ::std::option::Option::Some(0),
-            "weight" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "preference" => 0,
+                "weight" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

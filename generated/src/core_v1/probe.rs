@@ -78,19 +78,21 @@ impl<'de> ::serde::Deserialize<'de> for Probe {
 impl ::kubegen_runtime::__private::decode::DecodeFields for Probe {
     const EXPECTING: &'static str = "struct Probe";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "exec" => ::std::option::Option::Some(0),
-            "failureThreshold" => ::std::option::Option::Some(1),
-            "grpc" => ::std::option::Option::Some(2),
-            "httpGet" => ::std::option::Option::Some(3),
-            "initialDelaySeconds" => ::std::option::Option::Some(4),
-            "periodSeconds" => ::std::option::Option::Some(5),
-            "successThreshold" => ::std::option::Option::Some(6),
-            "tcpSocket" => ::std::option::Option::Some(7),
-            "terminationGracePeriodSeconds" => ::std::option::Option::Some(8),
-            "timeoutSeconds" => ::std::option::Option::Some(9),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "exec" => 0,
+                "failureThreshold" => 1,
+                "grpc" => 2,
+                "httpGet" => 3,
+                "initialDelaySeconds" => 4,
+                "periodSeconds" => 5,
+                "successThreshold" => 6,
+                "tcpSocket" => 7,
+                "terminationGracePeriodSeconds" => 8,
+                "timeoutSeconds" => 9,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

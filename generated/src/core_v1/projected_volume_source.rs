@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for ProjectedVolumeSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ProjectedVolumeSource {
     const EXPECTING: &'static str = "struct ProjectedVolumeSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "defaultMode" => ::std::option::Option::Some(0),
-            "sources" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "defaultMode" => 0,
+                "sources" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

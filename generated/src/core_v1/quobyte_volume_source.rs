@@ -57,15 +57,17 @@ impl<'de> ::serde::Deserialize<'de> for QuobyteVolumeSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields for QuobyteVolumeSource {
     const EXPECTING: &'static str = "struct QuobyteVolumeSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "group" => ::std::option::Option::Some(0),
-            "readOnly" => ::std::option::Option::Some(1),
-            "registry" => ::std::option::Option::Some(2),
-            "tenant" => ::std::option::Option::Some(3),
-            "user" => ::std::option::Option::Some(4),
-            "volume" => ::std::option::Option::Some(5),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "group" => 0,
+                "readOnly" => 1,
+                "registry" => 2,
+                "tenant" => 3,
+                "user" => 4,
+                "volume" => 5,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -65,17 +65,19 @@ impl<'de> ::serde::Deserialize<'de> for RBDVolumeSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields for RBDVolumeSource {
     const EXPECTING: &'static str = "struct RBDVolumeSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "fsType" => ::std::option::Option::Some(0),
-            "image" => ::std::option::Option::Some(1),
-            "keyring" => ::std::option::Option::Some(2),
-            "monitors" => ::std::option::Option::Some(3),
-            "pool" => ::std::option::Option::Some(4),
-            "readOnly" => ::std::option::Option::Some(5),
-            "secretRef" => ::std::option::Option::Some(6),
-            "user" => ::std::option::Option::Some(7),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "fsType" => 0,
+                "image" => 1,
+                "keyring" => 2,
+                "monitors" => 3,
+                "pool" => 4,
+                "readOnly" => 5,
+                "secretRef" => 6,
+                "user" => 7,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

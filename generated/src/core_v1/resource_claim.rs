@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for ResourceClaim {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceClaim {
     const EXPECTING: &'static str = "struct ResourceClaim";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "name" => ::std::option::Option::Some(0),
-            "request" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "name" => 0,
+                "request" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -43,12 +43,14 @@ impl<'de> ::serde::Deserialize<'de> for ResourceFieldSelector {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceFieldSelector {
     const EXPECTING: &'static str = "struct ResourceFieldSelector";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "containerName" => ::std::option::Option::Some(0),
-            "divisor" => ::std::option::Option::Some(1),
-            "resource" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "containerName" => 0,
+                "divisor" => 1,
+                "resource" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -45,11 +45,13 @@ impl<'de> ::serde::Deserialize<'de> for ResourceHealth {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceHealth {
     const EXPECTING: &'static str = "struct ResourceHealth";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "health" => ::std::option::Option::Some(0),
-            "resourceID" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "health" => 0,
+                "resourceID" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -47,12 +47,14 @@ impl<'de> ::serde::Deserialize<'de> for ResourceQuotaSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceQuotaSpec {
     const EXPECTING: &'static str = "struct ResourceQuotaSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "hard" => ::std::option::Option::Some(0),
-            "scopeSelector" => ::std::option::Option::Some(1),
-            "scopes" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "hard" => 0,
+                "scopeSelector" => 1,
+                "scopes" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

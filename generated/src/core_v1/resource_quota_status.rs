@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for ResourceQuotaStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceQuotaStatus {
     const EXPECTING: &'static str = "struct ResourceQuotaStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "hard" => ::std::option::Option::Some(0),
-            "used" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "hard" => 0,
+                "used" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -51,12 +51,14 @@ impl<'de> ::serde::Deserialize<'de> for ResourceRequirements {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceRequirements {
     const EXPECTING: &'static str = "struct ResourceRequirements";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "claims" => ::std::option::Option::Some(0),
-            "limits" => ::std::option::Option::Some(1),
-            "requests" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "claims" => 0,
+                "limits" => 1,
+                "requests" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -73,19 +73,21 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for ScaleIOPersistentVolumeSource {
     const EXPECTING: &'static str = "struct ScaleIOPersistentVolumeSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "fsType" => ::std::option::Option::Some(0),
-            "gateway" => ::std::option::Option::Some(1),
-            "protectionDomain" => ::std::option::Option::Some(2),
-            "readOnly" => ::std::option::Option::Some(3),
-            "secretRef" => ::std::option::Option::Some(4),
-            "sslEnabled" => ::std::option::Option::Some(5),
-            "storageMode" => ::std::option::Option::Some(6),
-            "storagePool" => ::std::option::Option::Some(7),
-            "system" => ::std::option::Option::Some(8),
-            "volumeName" => ::std::option::Option::Some(9),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "fsType" => 0,
+                "gateway" => 1,
+                "protectionDomain" => 2,
+                "readOnly" => 3,
+                "secretRef" => 4,
+                "sslEnabled" => 5,
+                "storageMode" => 6,
+                "storagePool" => 7,
+                "system" => 8,
+                "volumeName" => 9,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

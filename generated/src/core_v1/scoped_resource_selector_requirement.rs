@@ -41,12 +41,14 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for ScopedResourceSelectorRequirement {
     const EXPECTING: &'static str = "struct ScopedResourceSelectorRequirement";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "operator" => ::std::option::Option::Some(0),
-            "scopeName" => ::std::option::Option::Some(1),
-            "values" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "operator" => 0,
+                "scopeName" => 1,
+                "values" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

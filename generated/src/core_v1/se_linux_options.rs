@@ -51,13 +51,15 @@ impl<'de> ::serde::Deserialize<'de> for SELinuxOptions {
 impl ::kubegen_runtime::__private::decode::DecodeFields for SELinuxOptions {
     const EXPECTING: &'static str = "struct SELinuxOptions";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "level" => ::std::option::Option::Some(0),
-            "role" => ::std::option::Option::Some(1),
-            "type" => ::std::option::Option::Some(2),
-            "user" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "level" => 0,
+                "role" => 1,
+                "type" => 2,
+                "user" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

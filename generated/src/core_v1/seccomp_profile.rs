@@ -39,11 +39,13 @@ impl<'de> ::serde::Deserialize<'de> for SeccompProfile {
 impl ::kubegen_runtime::__private::decode::DecodeFields for SeccompProfile {
     const EXPECTING: &'static str = "struct SeccompProfile";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "localhostProfile" => ::std::option::Option::Some(0),
-            "type" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "localhostProfile" => 0,
+                "type" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

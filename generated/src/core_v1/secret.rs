@@ -60,16 +60,18 @@ impl<'de> ::serde::Deserialize<'de> for Secret {
 impl ::kubegen_runtime::__private::decode::DecodeFields for Secret {
     const EXPECTING: &'static str = "struct Secret";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "apiVersion" => ::std::option::Option::Some(0),
-            "data" => ::std::option::Option::Some(1),
-            "immutable" => ::std::option::Option::Some(2),
-            "kind" => ::std::option::Option::Some(3),
-            "metadata" => ::std::option::Option::Some(4),
-            "stringData" => ::std::option::Option::Some(5),
-            "type" => ::std::option::Option::Some(6),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "apiVersion" => 0,
+                "data" => 1,
+                "immutable" => 2,
+                "kind" => 3,
+                "metadata" => 4,
+                "stringData" => 5,
+                "type" => 6,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -39,11 +39,13 @@ impl<'de> ::serde::Deserialize<'de> for SecretEnvSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields for SecretEnvSource {
     const EXPECTING: &'static str = "struct SecretEnvSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "name" => ::std::option::Option::Some(0),
-            "optional" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "name" => 0,
+                "optional" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -53,13 +53,15 @@ impl<'de> ::serde::Deserialize<'de> for SecretVolumeSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields for SecretVolumeSource {
     const EXPECTING: &'static str = "struct SecretVolumeSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "defaultMode" => ::std::option::Option::Some(0),
-            "items" => ::std::option::Option::Some(1),
-            "optional" => ::std::option::Option::Some(2),
-            "secretName" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "defaultMode" => 0,
+                "items" => 1,
+                "optional" => 2,
+                "secretName" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

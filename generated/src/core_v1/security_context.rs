@@ -83,21 +83,23 @@ impl<'de> ::serde::Deserialize<'de> for SecurityContext {
 impl ::kubegen_runtime::__private::decode::DecodeFields for SecurityContext {
     const EXPECTING: &'static str = "struct SecurityContext";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "allowPrivilegeEscalation" => ::std::option::Option::Some(0),
-            "appArmorProfile" => ::std::option::Option::Some(1),
-            "capabilities" => ::std::option::Option::Some(2),
-            "privileged" => ::std::option::Option::Some(3),
-            "procMount" => ::std::option::Option::Some(4),
-            "readOnlyRootFilesystem" => ::std::option::Option::Some(5),
-            "runAsGroup" => ::std::option::Option::Some(6),
-            "runAsNonRoot" => ::std::option::Option::Some(7),
-            "runAsUser" => ::std::option::Option::Some(8),
-            "seLinuxOptions" => ::std::option::Option::Some(9),
-            "seccompProfile" => ::std::option::Option::Some(10),
-            "windowsOptions" => ::std::option::Option::Some(11),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "allowPrivilegeEscalation" => 0,
+                "appArmorProfile" => 1,
+                "capabilities" => 2,
+                "privileged" => 3,
+                "procMount" => 4,
+                "readOnlyRootFilesystem" => 5,
+                "runAsGroup" => 6,
+                "runAsNonRoot" => 7,
+                "runAsUser" => 8,
+                "seLinuxOptions" => 9,
+                "seccompProfile" => 10,
+                "windowsOptions" => 11,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

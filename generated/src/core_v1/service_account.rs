@@ -59,15 +59,17 @@ impl<'de> ::serde::Deserialize<'de> for ServiceAccount {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceAccount {
     const EXPECTING: &'static str = "struct ServiceAccount";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "apiVersion" => ::std::option::Option::Some(0),
-            "automountServiceAccountToken" => ::std::option::Option::Some(1),
-            "imagePullSecrets" => ::std::option::Option::Some(2),
-            "kind" => ::std::option::Option::Some(3),
-            "metadata" => ::std::option::Option::Some(4),
-            "secrets" => ::std::option::Option::Some(5),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "apiVersion" => 0,
+                "automountServiceAccountToken" => 1,
+                "imagePullSecrets" => 2,
+                "kind" => 3,
+                "metadata" => 4,
+                "secrets" => 5,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -44,12 +44,14 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for ServiceAccountTokenProjection {
     const EXPECTING: &'static str = "struct ServiceAccountTokenProjection";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "audience" => ::std::option::Option::Some(0),
-            "expirationSeconds" => ::std::option::Option::Some(1),
-            "path" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "audience" => 0,
+                "expirationSeconds" => 1,
+                "path" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

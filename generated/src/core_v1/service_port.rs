@@ -67,15 +67,17 @@ impl<'de> ::serde::Deserialize<'de> for ServicePort {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServicePort {
     const EXPECTING: &'static str = "struct ServicePort";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "appProtocol" => ::std::option::Option::Some(0),
-            "name" => ::std::option::Option::Some(1),
-            "nodePort" => ::std::option::Option::Some(2),
-            "port" => ::std::option::Option::Some(3),
-            "protocol" => ::std::option::Option::Some(4),
-            "targetPort" => ::std::option::Option::Some(5),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "appProtocol" => 0,
+                "name" => 1,
+                "nodePort" => 2,
+                "port" => 3,
+                "protocol" => 4,
+                "targetPort" => 5,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

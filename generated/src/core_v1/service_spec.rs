@@ -122,29 +122,31 @@ impl<'de> ::serde::Deserialize<'de> for ServiceSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceSpec {
     const EXPECTING: &'static str = "struct ServiceSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "allocateLoadBalancerNodePorts" => ::std::option::Option::Some(0),
-            "clusterIP" => ::std::option::Option::Some(1),
-            "clusterIPs" => ::std::option::Option::Some(2),
-            "externalIPs" => ::std::option::Option::Some(3),
-            "externalName" => ::std::option::Option::Some(4),
-            "externalTrafficPolicy" => ::std::option::Option::Some(5),
-            "healthCheckNodePort" => ::std::option::Option::Some(6),
-            "internalTrafficPolicy" => ::std::option::Option::Some(7),
-            "ipFamilies" => ::std::option::Option::Some(8),
-            "ipFamilyPolicy" => ::std::option::Option::Some(9),
-            "loadBalancerClass" => ::std::option::Option::Some(10),
-            "loadBalancerIP" => ::std::option::Option::Some(11),
-            "loadBalancerSourceRanges" => ::std::option::Option::Some(12),
-            "ports" => ::std::option::Option::Some(13),
-            "publishNotReadyAddresses" => ::std::option::Option::Some(14),
-            "selector" => ::std::option::Option::Some(15),
-            "sessionAffinity" => ::std::option::Option::Some(16),
-            "sessionAffinityConfig" => ::std::option::Option::Some(17),
-            "trafficDistribution" => ::std::option::Option::Some(18),
-            "type" => ::std::option::Option::Some(19),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "allocateLoadBalancerNodePorts" => 0,
+                "clusterIP" => 1,
+                "clusterIPs" => 2,
+                "externalIPs" => 3,
+                "externalName" => 4,
+                "externalTrafficPolicy" => 5,
+                "healthCheckNodePort" => 6,
+                "internalTrafficPolicy" => 7,
+                "ipFamilies" => 8,
+                "ipFamilyPolicy" => 9,
+                "loadBalancerClass" => 10,
+                "loadBalancerIP" => 11,
+                "loadBalancerSourceRanges" => 12,
+                "ports" => 13,
+                "publishNotReadyAddresses" => 14,
+                "selector" => 15,
+                "sessionAffinity" => 16,
+                "sessionAffinityConfig" => 17,
+                "trafficDistribution" => 18,
+                "type" => 19,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -40,11 +40,13 @@ impl<'de> ::serde::Deserialize<'de> for ServiceStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceStatus {
     const EXPECTING: &'static str = "struct ServiceStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "conditions" => ::std::option::Option::Some(0),
-            "loadBalancer" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "conditions" => 0,
+                "loadBalancer" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -56,14 +56,16 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for StorageOSPersistentVolumeSource {
     const EXPECTING: &'static str = "struct StorageOSPersistentVolumeSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "fsType" => ::std::option::Option::Some(0),
-            "readOnly" => ::std::option::Option::Some(1),
-            "secretRef" => ::std::option::Option::Some(2),
-            "volumeName" => ::std::option::Option::Some(3),
-            "volumeNamespace" => ::std::option::Option::Some(4),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "fsType" => 0,
+                "readOnly" => 1,
+                "secretRef" => 2,
+                "volumeName" => 3,
+                "volumeNamespace" => 4,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

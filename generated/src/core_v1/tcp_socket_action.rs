@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for TCPSocketAction {
 impl ::kubegen_runtime::__private::decode::DecodeFields for TCPSocketAction {
     const EXPECTING: &'static str = "struct TCPSocketAction";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "host" => ::std::option::Option::Some(0),
-            "port" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "host" => 0,
+                "port" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

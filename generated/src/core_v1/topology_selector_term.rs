@@ -36,10 +36,12 @@ impl<'de> ::serde::Deserialize<'de> for TopologySelectorTerm {
 impl ::kubegen_runtime::__private::decode::DecodeFields for TopologySelectorTerm {
     const EXPECTING: &'static str = "struct TopologySelectorTerm";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "matchLabelExpressions" => ::std::option::Option::Some(0),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "matchLabelExpressions" => 0,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -75,17 +75,19 @@ impl<'de> ::serde::Deserialize<'de> for TopologySpreadConstraint {
 impl ::kubegen_runtime::__private::decode::DecodeFields for TopologySpreadConstraint {
     const EXPECTING: &'static str = "struct TopologySpreadConstraint";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "labelSelector" => ::std::option::Option::Some(0),
-            "matchLabelKeys" => ::std::option::Option::Some(1),
-            "maxSkew" => ::std::option::Option::Some(2),
-            "minDomains" => ::std::option::Option::Some(3),
-            "nodeAffinityPolicy" => ::std::option::Option::Some(4),
-            "nodeTaintsPolicy" => ::std::option::Option::Some(5),
-            "topologyKey" => ::std::option::Option::Some(6),
-            "whenUnsatisfiable" => ::std::option::Option::Some(7),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "labelSelector" => 0,
+                "matchLabelKeys" => 1,
+                "maxSkew" => 2,
+                "minDomains" => 3,
+                "nodeAffinityPolicy" => 4,
+                "nodeTaintsPolicy" => 5,
+                "topologyKey" => 6,
+                "whenUnsatisfiable" => 7,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -43,13 +43,15 @@ impl<'de> ::serde::Deserialize<'de> for TypedObjectReference {
 impl ::kubegen_runtime::__private::decode::DecodeFields for TypedObjectReference {
     const EXPECTING: &'static str = "struct TypedObjectReference";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "apiGroup" => ::std::option::Option::Some(0),
-            "kind" => ::std::option::Option::Some(1),
-            "name" => ::std::option::Option::Some(2),
-            "namespace" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "apiGroup" => 0,
+                "kind" => 1,
+                "name" => 2,
+                "namespace" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -69,16 +69,18 @@ impl<'de> ::serde::Deserialize<'de> for VolumeMount {
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeMount {
     const EXPECTING: &'static str = "struct VolumeMount";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "mountPath" => ::std::option::Option::Some(0),
-            "mountPropagation" => ::std::option::Option::Some(1),
-            "name" => ::std::option::Option::Some(2),
-            "readOnly" => ::std::option::Option::Some(3),
-            "recursiveReadOnly" => ::std::option::Option::Some(4),
-            "subPath" => ::std::option::Option::Some(5),
-            "subPathExpr" => ::std::option::Option::Some(6),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "mountPath" => 0,
+                "mountPropagation" => 1,
+                "name" => 2,
+                "readOnly" => 3,
+                "recursiveReadOnly" => 4,
+                "subPath" => 5,
+                "subPathExpr" => 6,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

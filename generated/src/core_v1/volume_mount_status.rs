@@ -46,13 +46,15 @@ impl<'de> ::serde::Deserialize<'de> for VolumeMountStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeMountStatus {
     const EXPECTING: &'static str = "struct VolumeMountStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "mountPath" => ::std::option::Option::Some(0),
-            "name" => ::std::option::Option::Some(1),
-            "readOnly" => ::std::option::Option::Some(2),
-            "recursiveReadOnly" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "mountPath" => 0,
+                "name" => 1,
+                "readOnly" => 2,
+                "recursiveReadOnly" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -79,15 +79,17 @@ impl<'de> ::serde::Deserialize<'de> for VolumeProjection {
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeProjection {
     const EXPECTING: &'static str = "struct VolumeProjection";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "clusterTrustBundle" => ::std::option::Option::Some(0),
-            "configMap" => ::std::option::Option::Some(1),
-            "downwardAPI" => ::std::option::Option::Some(2),
-            "podCertificate" => ::std::option::Option::Some(3),
-            "secret" => ::std::option::Option::Some(4),
-            "serviceAccountToken" => ::std::option::Option::Some(5),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "clusterTrustBundle" => 0,
+                "configMap" => 1,
+                "downwardAPI" => 2,
+                "podCertificate" => 3,
+                "secret" => 4,
+                "serviceAccountToken" => 5,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for VolumeResourceRequirements {
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeResourceRequirements {
     const EXPECTING: &'static str = "struct VolumeResourceRequirements";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "limits" => ::std::option::Option::Some(0),
-            "requests" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "limits" => 0,
+                "requests" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

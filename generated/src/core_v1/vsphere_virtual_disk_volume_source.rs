@@ -51,13 +51,15 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for VsphereVirtualDiskVolumeSource {
     const EXPECTING: &'static str = "struct VsphereVirtualDiskVolumeSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "fsType" => ::std::option::Option::Some(0),
-            "storagePolicyID" => ::std::option::Option::Some(1),
-            "storagePolicyName" => ::std::option::Option::Some(2),
-            "volumePath" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "fsType" => 0,
+                "storagePolicyID" => 1,
+                "storagePolicyName" => 2,
+                "volumePath" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for WeightedPodAffinityTerm {
 impl ::kubegen_runtime::__private::decode::DecodeFields for WeightedPodAffinityTerm {
     const EXPECTING: &'static str = "struct WeightedPodAffinityTerm";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "podAffinityTerm" => ::std::option::Option::Some(0),
-            "weight" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "podAffinityTerm" => 0,
+                "weight" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -52,13 +52,15 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for WindowsSecurityContextOptions {
     const EXPECTING: &'static str = "struct WindowsSecurityContextOptions";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "gmsaCredentialSpec" => ::std::option::Option::Some(0),
-            "gmsaCredentialSpecName" => ::std::option::Option::Some(1),
-            "hostProcess" => ::std::option::Option::Some(2),
-            "runAsUserName" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "gmsaCredentialSpec" => 0,
+                "gmsaCredentialSpecName" => 1,
+                "hostProcess" => 2,
+                "runAsUserName" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

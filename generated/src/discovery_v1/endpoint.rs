@@ -68,17 +68,19 @@ impl<'de> ::serde::Deserialize<'de> for Endpoint {
 impl ::kubegen_runtime::__private::decode::DecodeFields for Endpoint {
     const EXPECTING: &'static str = "struct Endpoint";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "addresses" => ::std::option::Option::Some(0),
-            "conditions" => ::std::option::Option::Some(1),
-            "deprecatedTopology" => ::std::option::Option::Some(2),
-            "hints" => ::std::option::Option::Some(3),
-            "hostname" => ::std::option::Option::Some(4),
-            "nodeName" => ::std::option::Option::Some(5),
-            "targetRef" => ::std::option::Option::Some(6),
-            "zone" => ::std::option::Option::Some(7),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "addresses" => 0,
+                "conditions" => 1,
+                "deprecatedTopology" => 2,
+                "hints" => 3,
+                "hostname" => 4,
+                "nodeName" => 5,
+                "targetRef" => 6,
+                "zone" => 7,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

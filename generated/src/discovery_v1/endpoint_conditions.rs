@@ -47,12 +47,14 @@ impl<'de> ::serde::Deserialize<'de> for EndpointConditions {
 impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointConditions {
     const EXPECTING: &'static str = "struct EndpointConditions";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "ready" => ::std::option::Option::Some(0),
-            "serving" => ::std::option::Option::Some(1),
-            "terminating" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "ready" => 0,
+                "serving" => 1,
+                "terminating" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

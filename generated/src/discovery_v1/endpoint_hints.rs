@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for EndpointHints {
 impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointHints {
     const EXPECTING: &'static str = "struct EndpointHints";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "forNodes" => ::std::option::Option::Some(0),
-            "forZones" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "forNodes" => 0,
+                "forZones" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -60,13 +60,15 @@ impl<'de> ::serde::Deserialize<'de> for EndpointPort {
 impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointPort {
     const EXPECTING: &'static str = "struct EndpointPort";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "appProtocol" => ::std::option::Option::Some(0),
-            "name" => ::std::option::Option::Some(1),
-            "port" => ::std::option::Option::Some(2),
-            "protocol" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "appProtocol" => 0,
+                "name" => 1,
+                "port" => 2,
+                "protocol" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -49,15 +49,17 @@ impl<'de> ::serde::Deserialize<'de> for EndpointSlice {
 impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointSlice {
     const EXPECTING: &'static str = "struct EndpointSlice";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "addressType" => ::std::option::Option::Some(0),
-            "apiVersion" => ::std::option::Option::Some(1),
-            "endpoints" => ::std::option::Option::Some(2),
-            "kind" => ::std::option::Option::Some(3),
-            "metadata" => ::std::option::Option::Some(4),
-            "ports" => ::std::option::Option::Some(5),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "addressType" => 0,
+                "apiVersion" => 1,
+                "endpoints" => 2,
+                "kind" => 3,
+                "metadata" => 4,
+                "ports" => 5,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -100,26 +100,28 @@ impl<'de> ::serde::Deserialize<'de> for Event {
 impl ::kubegen_runtime::__private::decode::DecodeFields for Event {
     const EXPECTING: &'static str = "struct Event";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "action" => ::std::option::Option::Some(0),
-            "apiVersion" => ::std::option::Option::Some(1),
-            "deprecatedCount" => ::std::option::Option::Some(2),
-            "deprecatedFirstTimestamp" => ::std::option::Option::Some(3),
-            "deprecatedLastTimestamp" => ::std::option::Option::Some(4),
-            "deprecatedSource" => ::std::option::Option::Some(5),
-            "eventTime" => ::std::option::Option::Some(6),
-            "kind" => ::std::option::Option::Some(7),
-            "metadata" => ::std::option::Option::Some(8),
-            "note" => ::std::option::Option::Some(9),
-            "reason" => ::std::option::Option::Some(10),
-            "regarding" => ::std::option::Option::Some(11),
-            "related" => ::std::option::Option::Some(12),
-            "reportingController" => ::std::option::Option::Some(13),
-            "reportingInstance" => ::std::option::Option::Some(14),
-            "series" => ::std::option::Option::Some(15),
-            "type" => ::std::option::Option::Some(16),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "action" => 0,
+                "apiVersion" => 1,
+                "deprecatedCount" => 2,
+                "deprecatedFirstTimestamp" => 3,
+                "deprecatedLastTimestamp" => 4,
+                "deprecatedSource" => 5,
+                "eventTime" => 6,
+                "kind" => 7,
+                "metadata" => 8,
+                "note" => 9,
+                "reason" => 10,
+                "regarding" => 11,
+                "related" => 12,
+                "reportingController" => 13,
+                "reportingInstance" => 14,
+                "series" => 15,
+                "type" => 16,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

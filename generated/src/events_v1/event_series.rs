@@ -33,11 +33,13 @@ impl<'de> ::serde::Deserialize<'de> for EventSeries {
 impl ::kubegen_runtime::__private::decode::DecodeFields for EventSeries {
     const EXPECTING: &'static str = "struct EventSeries";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "count" => ::std::option::Option::Some(0),
-            "lastObservedTime" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "count" => 0,
+                "lastObservedTime" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

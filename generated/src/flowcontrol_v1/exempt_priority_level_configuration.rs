@@ -50,11 +50,13 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for ExemptPriorityLevelConfiguration {
     const EXPECTING: &'static str = "struct ExemptPriorityLevelConfiguration";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "lendablePercent" => ::std::option::Option::Some(0),
-            "nominalConcurrencyShares" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "lendablePercent" => 0,
+                "nominalConcurrencyShares" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

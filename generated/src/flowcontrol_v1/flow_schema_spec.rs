@@ -50,13 +50,15 @@ impl<'de> ::serde::Deserialize<'de> for FlowSchemaSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for FlowSchemaSpec {
     const EXPECTING: &'static str = "struct FlowSchemaSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "distinguisherMethod" => ::std::option::Option::Some(0),
-            "matchingPrecedence" => ::std::option::Option::Some(1),
-            "priorityLevelConfiguration" => ::std::option::Option::Some(2),
-            "rules" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "distinguisherMethod" => 0,
+                "matchingPrecedence" => 1,
+                "priorityLevelConfiguration" => 2,
+                "rules" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

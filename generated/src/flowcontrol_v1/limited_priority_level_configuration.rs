@@ -68,13 +68,15 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for LimitedPriorityLevelConfiguration {
     const EXPECTING: &'static str = "struct LimitedPriorityLevelConfiguration";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "borrowingLimitPercent" => ::std::option::Option::Some(0),
-            "lendablePercent" => ::std::option::Option::Some(1),
-            "limitResponse" => ::std::option::Option::Some(2),
-            "nominalConcurrencyShares" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "borrowingLimitPercent" => 0,
+                "lendablePercent" => 1,
+                "limitResponse" => 2,
+                "nominalConcurrencyShares" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -43,12 +43,14 @@ impl<'de> ::serde::Deserialize<'de> for PolicyRulesWithSubjects {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PolicyRulesWithSubjects {
     const EXPECTING: &'static str = "struct PolicyRulesWithSubjects";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "nonResourceRules" => ::std::option::Option::Some(0),
-            "resourceRules" => ::std::option::Option::Some(1),
-            "subjects" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "nonResourceRules" => 0,
+                "resourceRules" => 1,
+                "subjects" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

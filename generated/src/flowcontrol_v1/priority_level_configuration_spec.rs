@@ -41,12 +41,14 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for PriorityLevelConfigurationSpec {
     const EXPECTING: &'static str = "struct PriorityLevelConfigurationSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "exempt" => ::std::option::Option::Some(0),
-            "limited" => ::std::option::Option::Some(1),
-            "type" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "exempt" => 0,
+                "limited" => 1,
+                "type" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -47,12 +47,14 @@ impl<'de> ::serde::Deserialize<'de> for QueuingConfiguration {
 impl ::kubegen_runtime::__private::decode::DecodeFields for QueuingConfiguration {
     const EXPECTING: &'static str = "struct QueuingConfiguration";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "handSize" => ::std::option::Option::Some(0),
-            "queueLengthLimit" => ::std::option::Option::Some(1),
-            "queues" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "handSize" => 0,
+                "queueLengthLimit" => 1,
+                "queues" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -49,14 +49,16 @@ impl<'de> ::serde::Deserialize<'de> for ResourcePolicyRule {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourcePolicyRule {
     const EXPECTING: &'static str = "struct ResourcePolicyRule";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "apiGroups" => ::std::option::Option::Some(0),
-            "clusterScope" => ::std::option::Option::Some(1),
-            "namespaces" => ::std::option::Option::Some(2),
-            "resources" => ::std::option::Option::Some(3),
-            "verbs" => ::std::option::Option::Some(4),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "apiGroups" => 0,
+                "clusterScope" => 1,
+                "namespaces" => 2,
+                "resources" => 3,
+                "verbs" => 4,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

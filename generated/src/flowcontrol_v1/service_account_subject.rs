@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for ServiceAccountSubject {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceAccountSubject {
     const EXPECTING: &'static str = "struct ServiceAccountSubject";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "name" => ::std::option::Option::Some(0),
-            "namespace" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "name" => 0,
+                "namespace" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -50,13 +50,15 @@ impl<'de> ::serde::Deserialize<'de> for Subject {
 impl ::kubegen_runtime::__private::decode::DecodeFields for Subject {
     const EXPECTING: &'static str = "struct Subject";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "group" => ::std::option::Option::Some(0),
-            "kind" => ::std::option::Option::Some(1),
-            "serviceAccount" => ::std::option::Option::Some(2),
-            "user" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "group" => 0,
+                "kind" => 1,
+                "serviceAccount" => 2,
+                "user" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -57,15 +57,17 @@ impl<'de> ::serde::Deserialize<'de> for APIGroup {
 impl ::kubegen_runtime::__private::decode::DecodeFields for APIGroup {
     const EXPECTING: &'static str = "struct APIGroup";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "apiVersion" => ::std::option::Option::Some(0),
-            "kind" => ::std::option::Option::Some(1),
-            "name" => ::std::option::Option::Some(2),
-            "preferredVersion" => ::std::option::Option::Some(3),
-            "serverAddressByClientCIDRs" => ::std::option::Option::Some(4),
-            "versions" => ::std::option::Option::Some(5),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "apiVersion" => 0,
+                "kind" => 1,
+                "name" => 2,
+                "preferredVersion" => 3,
+                "serverAddressByClientCIDRs" => 4,
+                "versions" => 5,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

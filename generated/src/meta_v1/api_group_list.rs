@@ -36,12 +36,14 @@ impl<'de> ::serde::Deserialize<'de> for APIGroupList {
 impl ::kubegen_runtime::__private::decode::DecodeFields for APIGroupList {
     const EXPECTING: &'static str = "struct APIGroupList";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "apiVersion" => ::std::option::Option::Some(0),
-            "groups" => ::std::option::Option::Some(1),
-            "kind" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "apiVersion" => 0,
+                "groups" => 1,
+                "kind" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

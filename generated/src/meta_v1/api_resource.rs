@@ -70,19 +70,21 @@ impl<'de> ::serde::Deserialize<'de> for APIResource {
 impl ::kubegen_runtime::__private::decode::DecodeFields for APIResource {
     const EXPECTING: &'static str = "struct APIResource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "categories" => ::std::option::Option::Some(0),
-            "group" => ::std::option::Option::Some(1),
-            "kind" => ::std::option::Option::Some(2),
-            "name" => ::std::option::Option::Some(3),
-            "namespaced" => ::std::option::Option::Some(4),
-            "shortNames" => ::std::option::Option::Some(5),
-            "singularName" => ::std::option::Option::Some(6),
-            "storageVersionHash" => ::std::option::Option::Some(7),
-            "verbs" => ::std::option::Option::Some(8),
-            "version" => ::std::option::Option::Some(9),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "categories" => 0,
+                "group" => 1,
+                "kind" => 2,
+                "name" => 3,
+                "namespaced" => 4,
+                "shortNames" => 5,
+                "singularName" => 6,
+                "storageVersionHash" => 7,
+                "verbs" => 8,
+                "version" => 9,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -39,13 +39,15 @@ impl<'de> ::serde::Deserialize<'de> for APIResourceList {
 impl ::kubegen_runtime::__private::decode::DecodeFields for APIResourceList {
     const EXPECTING: &'static str = "struct APIResourceList";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "apiVersion" => ::std::option::Option::Some(0),
-            "groupVersion" => ::std::option::Option::Some(1),
-            "kind" => ::std::option::Option::Some(2),
-            "resources" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "apiVersion" => 0,
+                "groupVersion" => 1,
+                "kind" => 2,
+                "resources" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -39,13 +39,15 @@ impl<'de> ::serde::Deserialize<'de> for APIVersions {
 impl ::kubegen_runtime::__private::decode::DecodeFields for APIVersions {
     const EXPECTING: &'static str = "struct APIVersions";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "apiVersion" => ::std::option::Option::Some(0),
-            "kind" => ::std::option::Option::Some(1),
-            "serverAddressByClientCIDRs" => ::std::option::Option::Some(2),
-            "versions" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "apiVersion" => 0,
+                "kind" => 1,
+                "serverAddressByClientCIDRs" => 2,
+                "versions" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

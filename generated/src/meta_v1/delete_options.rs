@@ -72,19 +72,19 @@ impl<'de> ::serde::Deserialize<'de> for DeleteOptions {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeleteOptions {
     const EXPECTING: &'static str = "struct DeleteOptions";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "apiVersion" => ::std::option::Option::Some(0),
-            "dryRun" => ::std::option::Option::Some(1),
-            "gracePeriodSeconds" => ::std::option::Option::Some(2),
-            "ignoreStoreReadErrorWithClusterBreakingPotential" => {
-                ::std::option::Option::Some(3)
-            }
-            "kind" => ::std::option::Option::Some(4),
-            "orphanDependents" => ::std::option::Option::Some(5),
-            "preconditions" => ::std::option::Option::Some(6),
-            "propagationPolicy" => ::std::option::Option::Some(7),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "apiVersion" => 0,
+                "dryRun" => 1,
+                "gracePeriodSeconds" => 2,
+                "ignoreStoreReadErrorWithClusterBreakingPotential" => 3,
+                "kind" => 4,
+                "orphanDependents" => 5,
+                "preconditions" => 6,
+                "propagationPolicy" => 7,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

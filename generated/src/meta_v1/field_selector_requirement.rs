@@ -40,12 +40,14 @@ impl<'de> ::serde::Deserialize<'de> for FieldSelectorRequirement {
 impl ::kubegen_runtime::__private::decode::DecodeFields for FieldSelectorRequirement {
     const EXPECTING: &'static str = "struct FieldSelectorRequirement";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "key" => ::std::option::Option::Some(0),
-            "operator" => ::std::option::Option::Some(1),
-            "values" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "key" => 0,
+                "operator" => 1,
+                "values" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

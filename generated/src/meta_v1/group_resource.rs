@@ -33,11 +33,13 @@ impl<'de> ::serde::Deserialize<'de> for GroupResource {
 impl ::kubegen_runtime::__private::decode::DecodeFields for GroupResource {
     const EXPECTING: &'static str = "struct GroupResource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "group" => ::std::option::Option::Some(0),
-            "resource" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "group" => 0,
+                "resource" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for GroupVersionForDiscovery {
 impl ::kubegen_runtime::__private::decode::DecodeFields for GroupVersionForDiscovery {
     const EXPECTING: &'static str = "struct GroupVersionForDiscovery";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "groupVersion" => ::std::option::Option::Some(0),
-            "version" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "groupVersion" => 0,
+                "version" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for Preconditions {
 impl ::kubegen_runtime::__private::decode::DecodeFields for Preconditions {
     const EXPECTING: &'static str = "struct Preconditions";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "resourceVersion" => ::std::option::Option::Some(0),
-            "uid" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "resourceVersion" => 0,
+                "uid" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

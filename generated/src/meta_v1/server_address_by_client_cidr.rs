@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for ServerAddressByClientCIDR {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServerAddressByClientCIDR {
     const EXPECTING: &'static str = "struct ServerAddressByClientCIDR";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "clientCIDR" => ::std::option::Option::Some(0),
-            "serverAddress" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "clientCIDR" => 0,
+                "serverAddress" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -50,12 +50,14 @@ impl<'de> ::serde::Deserialize<'de> for HTTPIngressPath {
 impl ::kubegen_runtime::__private::decode::DecodeFields for HTTPIngressPath {
     const EXPECTING: &'static str = "struct HTTPIngressPath";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "backend" => ::std::option::Option::Some(0),
-            "path" => ::std::option::Option::Some(1),
-            "pathType" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "backend" => 0,
+                "path" => 1,
+                "pathType" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for IngressBackend {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IngressBackend {
     const EXPECTING: &'static str = "struct IngressBackend";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "resource" => ::std::option::Option::Some(0),
-            "service" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "resource" => 0,
+                "service" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

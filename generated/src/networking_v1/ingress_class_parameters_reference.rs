@@ -54,14 +54,16 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IngressClassParametersReference {
     const EXPECTING: &'static str = "struct IngressClassParametersReference";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "apiGroup" => ::std::option::Option::Some(0),
-            "kind" => ::std::option::Option::Some(1),
-            "name" => ::std::option::Option::Some(2),
-            "namespace" => ::std::option::Option::Some(3),
-            "scope" => ::std::option::Option::Some(4),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "apiGroup" => 0,
+                "kind" => 1,
+                "name" => 2,
+                "namespace" => 3,
+                "scope" => 4,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for IngressClassSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IngressClassSpec {
     const EXPECTING: &'static str = "struct IngressClassSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "controller" => ::std::option::Option::Some(0),
-            "parameters" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "controller" => 0,
+                "parameters" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

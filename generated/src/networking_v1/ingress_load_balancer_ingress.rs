@@ -43,12 +43,14 @@ impl<'de> ::serde::Deserialize<'de> for IngressLoadBalancerIngress {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IngressLoadBalancerIngress {
     const EXPECTING: &'static str = "struct IngressLoadBalancerIngress";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "hostname" => ::std::option::Option::Some(0),
-            "ip" => ::std::option::Option::Some(1),
-            "ports" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "hostname" => 0,
+                "ip" => 1,
+                "ports" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -44,11 +44,13 @@ impl<'de> ::serde::Deserialize<'de> for IngressRule {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IngressRule {
     const EXPECTING: &'static str = "struct IngressRule";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "host" => ::std::option::Option::Some(0),
-            "http" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "host" => 0,
+                "http" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

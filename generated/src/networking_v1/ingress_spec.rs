@@ -51,13 +51,15 @@ impl<'de> ::serde::Deserialize<'de> for IngressSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IngressSpec {
     const EXPECTING: &'static str = "struct IngressSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "defaultBackend" => ::std::option::Option::Some(0),
-            "ingressClassName" => ::std::option::Option::Some(1),
-            "rules" => ::std::option::Option::Some(2),
-            "tls" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "defaultBackend" => 0,
+                "ingressClassName" => 1,
+                "rules" => 2,
+                "tls" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for IngressTLS {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IngressTLS {
     const EXPECTING: &'static str = "struct IngressTLS";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "hosts" => ::std::option::Option::Some(0),
-            "secretName" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "hosts" => 0,
+                "secretName" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

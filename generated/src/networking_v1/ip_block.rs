@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for IPBlock {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IPBlock {
     const EXPECTING: &'static str = "struct IPBlock";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "cidr" => ::std::option::Option::Some(0),
-            "except" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "cidr" => 0,
+                "except" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for NetworkPolicyEgressRule {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NetworkPolicyEgressRule {
     const EXPECTING: &'static str = "struct NetworkPolicyEgressRule";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "ports" => ::std::option::Option::Some(0),
-            "to" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "ports" => 0,
+                "to" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for NetworkPolicyIngressRule {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NetworkPolicyIngressRule {
     const EXPECTING: &'static str = "struct NetworkPolicyIngressRule";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "from" => ::std::option::Option::Some(0),
-            "ports" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "from" => 0,
+                "ports" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -51,12 +51,14 @@ impl<'de> ::serde::Deserialize<'de> for NetworkPolicyPeer {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NetworkPolicyPeer {
     const EXPECTING: &'static str = "struct NetworkPolicyPeer";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "ipBlock" => ::std::option::Option::Some(0),
-            "namespaceSelector" => ::std::option::Option::Some(1),
-            "podSelector" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "ipBlock" => 0,
+                "namespaceSelector" => 1,
+                "podSelector" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -47,12 +47,14 @@ impl<'de> ::serde::Deserialize<'de> for NetworkPolicyPort {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NetworkPolicyPort {
     const EXPECTING: &'static str = "struct NetworkPolicyPort";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "endPort" => ::std::option::Option::Some(0),
-            "port" => ::std::option::Option::Some(1),
-            "protocol" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "endPort" => 0,
+                "port" => 1,
+                "protocol" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -51,13 +51,15 @@ impl<'de> ::serde::Deserialize<'de> for NetworkPolicySpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NetworkPolicySpec {
     const EXPECTING: &'static str = "struct NetworkPolicySpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "egress" => ::std::option::Option::Some(0),
-            "ingress" => ::std::option::Option::Some(1),
-            "podSelector" => ::std::option::Option::Some(2),
-            "policyTypes" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "egress" => 0,
+                "ingress" => 1,
+                "podSelector" => 2,
+                "policyTypes" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -43,13 +43,15 @@ impl<'de> ::serde::Deserialize<'de> for ParentReference {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ParentReference {
     const EXPECTING: &'static str = "struct ParentReference";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "group" => ::std::option::Option::Some(0),
-            "name" => ::std::option::Option::Some(1),
-            "namespace" => ::std::option::Option::Some(2),
-            "resource" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "group" => 0,
+                "name" => 1,
+                "namespace" => 2,
+                "resource" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

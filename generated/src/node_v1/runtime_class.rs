@@ -50,15 +50,17 @@ impl<'de> ::serde::Deserialize<'de> for RuntimeClass {
 impl ::kubegen_runtime::__private::decode::DecodeFields for RuntimeClass {
     const EXPECTING: &'static str = "struct RuntimeClass";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "apiVersion" => ::std::option::Option::Some(0),
-            "handler" => ::std::option::Option::Some(1),
-            "kind" => ::std::option::Option::Some(2),
-            "metadata" => ::std::option::Option::Some(3),
-            "overhead" => ::std::option::Option::Some(4),
-            "scheduling" => ::std::option::Option::Some(5),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "apiVersion" => 0,
+                "handler" => 1,
+                "kind" => 2,
+                "metadata" => 3,
+                "overhead" => 4,
+                "scheduling" => 5,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

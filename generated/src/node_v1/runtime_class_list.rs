@@ -43,13 +43,15 @@ impl<'de> ::serde::Deserialize<'de> for RuntimeClassList {
 impl ::kubegen_runtime::__private::decode::DecodeFields for RuntimeClassList {
     const EXPECTING: &'static str = "struct RuntimeClassList";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "apiVersion" => ::std::option::Option::Some(0),
-            "items" => ::std::option::Option::Some(1),
-            "kind" => ::std::option::Option::Some(2),
-            "metadata" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "apiVersion" => 0,
+                "items" => 1,
+                "kind" => 2,
+                "metadata" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -40,11 +40,13 @@ impl<'de> ::serde::Deserialize<'de> for Scheduling {
 impl ::kubegen_runtime::__private::decode::DecodeFields for Scheduling {
     const EXPECTING: &'static str = "struct Scheduling";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "nodeSelector" => ::std::option::Option::Some(0),
-            "tolerations" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "nodeSelector" => 0,
+                "tolerations" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -59,13 +59,15 @@ impl<'de> ::serde::Deserialize<'de> for PodDisruptionBudgetSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodDisruptionBudgetSpec {
     const EXPECTING: &'static str = "struct PodDisruptionBudgetSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "maxUnavailable" => ::std::option::Option::Some(0),
-            "minAvailable" => ::std::option::Option::Some(1),
-            "selector" => ::std::option::Option::Some(2),
-            "unhealthyPodEvictionPolicy" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "maxUnavailable" => 0,
+                "minAvailable" => 1,
+                "selector" => 2,
+                "unhealthyPodEvictionPolicy" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -67,16 +67,18 @@ impl<'de> ::serde::Deserialize<'de> for PodDisruptionBudgetStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodDisruptionBudgetStatus {
     const EXPECTING: &'static str = "struct PodDisruptionBudgetStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "conditions" => ::std::option::Option::Some(0),
-            "currentHealthy" => ::std::option::Option::Some(1),
-            "desiredHealthy" => ::std::option::Option::Some(2),
-            "disruptedPods" => ::std::option::Option::Some(3),
-            "disruptionsAllowed" => ::std::option::Option::Some(4),
-            "expectedPods" => ::std::option::Option::Some(5),
-            "observedGeneration" => ::std::option::Option::Some(6),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "conditions" => 0,
+                "currentHealthy" => 1,
+                "desiredHealthy" => 2,
+                "disruptedPods" => 3,
+                "disruptionsAllowed" => 4,
+                "expectedPods" => 5,
+                "observedGeneration" => 6,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

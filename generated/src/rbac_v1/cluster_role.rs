@@ -49,14 +49,16 @@ impl<'de> ::serde::Deserialize<'de> for ClusterRole {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ClusterRole {
     const EXPECTING: &'static str = "struct ClusterRole";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "aggregationRule" => ::std::option::Option::Some(0),
-            "apiVersion" => ::std::option::Option::Some(1),
-            "kind" => ::std::option::Option::Some(2),
-            "metadata" => ::std::option::Option::Some(3),
-            "rules" => ::std::option::Option::Some(4),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "aggregationRule" => 0,
+                "apiVersion" => 1,
+                "kind" => 2,
+                "metadata" => 3,
+                "rules" => 4,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -54,14 +54,16 @@ impl<'de> ::serde::Deserialize<'de> for PolicyRule {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PolicyRule {
     const EXPECTING: &'static str = "struct PolicyRule";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "apiGroups" => ::std::option::Option::Some(0),
-            "nonResourceURLs" => ::std::option::Option::Some(1),
-            "resourceNames" => ::std::option::Option::Some(2),
-            "resources" => ::std::option::Option::Some(3),
-            "verbs" => ::std::option::Option::Some(4),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "apiGroups" => 0,
+                "nonResourceURLs" => 1,
+                "resourceNames" => 2,
+                "resources" => 3,
+                "verbs" => 4,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

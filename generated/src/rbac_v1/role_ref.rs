@@ -36,12 +36,14 @@ impl<'de> ::serde::Deserialize<'de> for RoleRef {
 impl ::kubegen_runtime::__private::decode::DecodeFields for RoleRef {
     const EXPECTING: &'static str = "struct RoleRef";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "apiGroup" => ::std::option::Option::Some(0),
-            "kind" => ::std::option::Option::Some(1),
-            "name" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "apiGroup" => 0,
+                "kind" => 1,
+                "name" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -63,12 +63,14 @@ impl<'de> ::serde::Deserialize<'de> for CapacityRequestPolicy {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CapacityRequestPolicy {
     const EXPECTING: &'static str = "struct CapacityRequestPolicy";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "default" => ::std::option::Option::Some(0),
-            "validRange" => ::std::option::Option::Some(1),
-            "validValues" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "default" => 0,
+                "validRange" => 1,
+                "validValues" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -53,12 +53,14 @@ impl<'de> ::serde::Deserialize<'de> for CapacityRequestPolicyRange {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CapacityRequestPolicyRange {
     const EXPECTING: &'static str = "struct CapacityRequestPolicyRange";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "max" => ::std::option::Option::Some(0),
-            "min" => ::std::option::Option::Some(1),
-            "step" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "max" => 0,
+                "min" => 1,
+                "step" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

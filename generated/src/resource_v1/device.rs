@@ -122,21 +122,23 @@ impl<'de> ::serde::Deserialize<'de> for Device {
 impl ::kubegen_runtime::__private::decode::DecodeFields for Device {
     const EXPECTING: &'static str = "struct Device";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "allNodes" => ::std::option::Option::Some(0),
-            "allowMultipleAllocations" => ::std::option::Option::Some(1),
-            "attributes" => ::std::option::Option::Some(2),
-            "bindingConditions" => ::std::option::Option::Some(3),
-            "bindingFailureConditions" => ::std::option::Option::Some(4),
-            "bindsToNode" => ::std::option::Option::Some(5),
-            "capacity" => ::std::option::Option::Some(6),
-            "consumesCounters" => ::std::option::Option::Some(7),
-            "name" => ::std::option::Option::Some(8),
-            "nodeName" => ::std::option::Option::Some(9),
-            "nodeSelector" => ::std::option::Option::Some(10),
-            "taints" => ::std::option::Option::Some(11),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "allNodes" => 0,
+                "allowMultipleAllocations" => 1,
+                "attributes" => 2,
+                "bindingConditions" => 3,
+                "bindingFailureConditions" => 4,
+                "bindsToNode" => 5,
+                "capacity" => 6,
+                "consumesCounters" => 7,
+                "name" => 8,
+                "nodeName" => 9,
+                "nodeSelector" => 10,
+                "taints" => 11,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

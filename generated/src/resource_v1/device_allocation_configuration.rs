@@ -43,12 +43,14 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for DeviceAllocationConfiguration {
     const EXPECTING: &'static str = "struct DeviceAllocationConfiguration";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "opaque" => ::std::option::Option::Some(0),
-            "requests" => ::std::option::Option::Some(1),
-            "source" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "opaque" => 0,
+                "requests" => 1,
+                "source" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

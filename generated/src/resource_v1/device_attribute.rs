@@ -51,13 +51,15 @@ impl<'de> ::serde::Deserialize<'de> for DeviceAttribute {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceAttribute {
     const EXPECTING: &'static str = "struct DeviceAttribute";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "bool" => ::std::option::Option::Some(0),
-            "int" => ::std::option::Option::Some(1),
-            "string" => ::std::option::Option::Some(2),
-            "version" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "bool" => 0,
+                "int" => 1,
+                "string" => 2,
+                "version" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -43,11 +43,13 @@ impl<'de> ::serde::Deserialize<'de> for DeviceCapacity {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceCapacity {
     const EXPECTING: &'static str = "struct DeviceCapacity";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "requestPolicy" => ::std::option::Option::Some(0),
-            "value" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "requestPolicy" => 0,
+                "value" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -47,12 +47,14 @@ impl<'de> ::serde::Deserialize<'de> for DeviceClaim {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceClaim {
     const EXPECTING: &'static str = "struct DeviceClaim";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "config" => ::std::option::Option::Some(0),
-            "constraints" => ::std::option::Option::Some(1),
-            "requests" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "config" => 0,
+                "constraints" => 1,
+                "requests" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

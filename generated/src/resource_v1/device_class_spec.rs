@@ -51,12 +51,14 @@ impl<'de> ::serde::Deserialize<'de> for DeviceClassSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceClassSpec {
     const EXPECTING: &'static str = "struct DeviceClassSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "config" => ::std::option::Option::Some(0),
-            "extendedResourceName" => ::std::option::Option::Some(1),
-            "selectors" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "config" => 0,
+                "extendedResourceName" => 1,
+                "selectors" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

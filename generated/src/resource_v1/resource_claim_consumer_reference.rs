@@ -44,13 +44,15 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for ResourceClaimConsumerReference {
     const EXPECTING: &'static str = "struct ResourceClaimConsumerReference";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "apiGroup" => ::std::option::Option::Some(0),
-            "name" => ::std::option::Option::Some(1),
-            "resource" => ::std::option::Option::Some(2),
-            "uid" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "apiGroup" => 0,
+                "name" => 1,
+                "resource" => 2,
+                "uid" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

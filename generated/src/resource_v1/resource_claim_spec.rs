@@ -34,10 +34,12 @@ impl<'de> ::serde::Deserialize<'de> for ResourceClaimSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceClaimSpec {
     const EXPECTING: &'static str = "struct ResourceClaimSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "devices" => ::std::option::Option::Some(0),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "devices" => 0,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for DeviceTaintRuleSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceTaintRuleSpec {
     const EXPECTING: &'static str = "struct DeviceTaintRuleSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "deviceSelector" => ::std::option::Option::Some(0),
-            "taint" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "deviceSelector" => 0,
+                "taint" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

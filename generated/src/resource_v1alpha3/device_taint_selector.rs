@@ -47,12 +47,14 @@ impl<'de> ::serde::Deserialize<'de> for DeviceTaintSelector {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceTaintSelector {
     const EXPECTING: &'static str = "struct DeviceTaintSelector";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "device" => ::std::option::Option::Some(0),
-            "driver" => ::std::option::Option::Some(1),
-            "pool" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "device" => 0,
+                "driver" => 1,
+                "pool" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

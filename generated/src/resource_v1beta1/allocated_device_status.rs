@@ -70,16 +70,18 @@ impl<'de> ::serde::Deserialize<'de> for AllocatedDeviceStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields for AllocatedDeviceStatus {
     const EXPECTING: &'static str = "struct AllocatedDeviceStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "conditions" => ::std::option::Option::Some(0),
-            "data" => ::std::option::Option::Some(1),
-            "device" => ::std::option::Option::Some(2),
-            "driver" => ::std::option::Option::Some(3),
-            "networkData" => ::std::option::Option::Some(4),
-            "pool" => ::std::option::Option::Some(5),
-            "shareID" => ::std::option::Option::Some(6),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "conditions" => 0,
+                "data" => 1,
+                "device" => 2,
+                "driver" => 3,
+                "networkData" => 4,
+                "pool" => 5,
+                "shareID" => 6,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

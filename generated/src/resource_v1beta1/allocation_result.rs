@@ -49,12 +49,14 @@ impl<'de> ::serde::Deserialize<'de> for AllocationResult {
 impl ::kubegen_runtime::__private::decode::DecodeFields for AllocationResult {
     const EXPECTING: &'static str = "struct AllocationResult";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "allocationTimestamp" => ::std::option::Option::Some(0),
-            "devices" => ::std::option::Option::Some(1),
-            "nodeSelector" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "allocationTimestamp" => 0,
+                "devices" => 1,
+                "nodeSelector" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for Device {
 impl ::kubegen_runtime::__private::decode::DecodeFields for Device {
     const EXPECTING: &'static str = "struct Device";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "basic" => ::std::option::Option::Some(0),
-            "name" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "basic" => 0,
+                "name" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -39,11 +39,13 @@ impl<'de> ::serde::Deserialize<'de> for DeviceClaimConfiguration {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceClaimConfiguration {
     const EXPECTING: &'static str = "struct DeviceClaimConfiguration";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "opaque" => ::std::option::Option::Some(0),
-            "requests" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "opaque" => 0,
+                "requests" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -59,12 +59,14 @@ impl<'de> ::serde::Deserialize<'de> for DeviceConstraint {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceConstraint {
     const EXPECTING: &'static str = "struct DeviceConstraint";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "distinctAttribute" => ::std::option::Option::Some(0),
-            "matchAttribute" => ::std::option::Option::Some(1),
-            "requests" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "distinctAttribute" => 0,
+                "matchAttribute" => 1,
+                "requests" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -117,18 +117,20 @@ impl<'de> ::serde::Deserialize<'de> for DeviceRequest {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceRequest {
     const EXPECTING: &'static str = "struct DeviceRequest";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "adminAccess" => ::std::option::Option::Some(0),
-            "allocationMode" => ::std::option::Option::Some(1),
-            "capacity" => ::std::option::Option::Some(2),
-            "count" => ::std::option::Option::Some(3),
-            "deviceClassName" => ::std::option::Option::Some(4),
-            "firstAvailable" => ::std::option::Option::Some(5),
-            "name" => ::std::option::Option::Some(6),
-            "selectors" => ::std::option::Option::Some(7),
-            "tolerations" => ::std::option::Option::Some(8),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "adminAccess" => 0,
+                "allocationMode" => 1,
+                "capacity" => 2,
+                "count" => 3,
+                "deviceClassName" => 4,
+                "firstAvailable" => 5,
+                "name" => 6,
+                "selectors" => 7,
+                "tolerations" => 8,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -94,19 +94,21 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for DeviceRequestAllocationResult {
     const EXPECTING: &'static str = "struct DeviceRequestAllocationResult";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "adminAccess" => ::std::option::Option::Some(0),
-            "bindingConditions" => ::std::option::Option::Some(1),
-            "bindingFailureConditions" => ::std::option::Option::Some(2),
-            "consumedCapacity" => ::std::option::Option::Some(3),
-            "device" => ::std::option::Option::Some(4),
-            "driver" => ::std::option::Option::Some(5),
-            "pool" => ::std::option::Option::Some(6),
-            "request" => ::std::option::Option::Some(7),
-            "shareID" => ::std::option::Option::Some(8),
-            "tolerations" => ::std::option::Option::Some(9),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "adminAccess" => 0,
+                "bindingConditions" => 1,
+                "bindingFailureConditions" => 2,
+                "consumedCapacity" => 3,
+                "device" => 4,
+                "driver" => 5,
+                "pool" => 6,
+                "request" => 7,
+                "shareID" => 8,
+                "tolerations" => 9,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

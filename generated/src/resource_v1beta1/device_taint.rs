@@ -45,13 +45,15 @@ impl<'de> ::serde::Deserialize<'de> for DeviceTaint {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceTaint {
     const EXPECTING: &'static str = "struct DeviceTaint";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "effect" => ::std::option::Option::Some(0),
-            "key" => ::std::option::Option::Some(1),
-            "timeAdded" => ::std::option::Option::Some(2),
-            "value" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "effect" => 0,
+                "key" => 1,
+                "timeAdded" => 2,
+                "value" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

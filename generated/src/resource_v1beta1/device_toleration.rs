@@ -55,14 +55,16 @@ impl<'de> ::serde::Deserialize<'de> for DeviceToleration {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceToleration {
     const EXPECTING: &'static str = "struct DeviceToleration";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "effect" => ::std::option::Option::Some(0),
-            "key" => ::std::option::Option::Some(1),
-            "operator" => ::std::option::Option::Some(2),
-            "tolerationSeconds" => ::std::option::Option::Some(3),
-            "value" => ::std::option::Option::Some(4),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "effect" => 0,
+                "key" => 1,
+                "operator" => 2,
+                "tolerationSeconds" => 3,
+                "value" => 4,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

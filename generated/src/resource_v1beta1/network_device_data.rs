@@ -53,12 +53,14 @@ impl<'de> ::serde::Deserialize<'de> for NetworkDeviceData {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NetworkDeviceData {
     const EXPECTING: &'static str = "struct NetworkDeviceData";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "hardwareAddress" => ::std::option::Option::Some(0),
-            "interfaceName" => ::std::option::Option::Some(1),
-            "ips" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "hardwareAddress" => 0,
+                "interfaceName" => 1,
+                "ips" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -89,17 +89,19 @@ impl<'de> ::serde::Deserialize<'de> for ResourceSliceSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceSliceSpec {
     const EXPECTING: &'static str = "struct ResourceSliceSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "allNodes" => ::std::option::Option::Some(0),
-            "devices" => ::std::option::Option::Some(1),
-            "driver" => ::std::option::Option::Some(2),
-            "nodeName" => ::std::option::Option::Some(3),
-            "nodeSelector" => ::std::option::Option::Some(4),
-            "perDeviceNodeSelection" => ::std::option::Option::Some(5),
-            "pool" => ::std::option::Option::Some(6),
-            "sharedCounters" => ::std::option::Option::Some(7),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "allNodes" => 0,
+                "devices" => 1,
+                "driver" => 2,
+                "nodeName" => 3,
+                "nodeSelector" => 4,
+                "perDeviceNodeSelection" => 5,
+                "pool" => 6,
+                "sharedCounters" => 7,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

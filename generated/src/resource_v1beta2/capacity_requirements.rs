@@ -44,10 +44,12 @@ impl<'de> ::serde::Deserialize<'de> for CapacityRequirements {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CapacityRequirements {
     const EXPECTING: &'static str = "struct CapacityRequirements";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "requests" => ::std::option::Option::Some(0),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "requests" => 0,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

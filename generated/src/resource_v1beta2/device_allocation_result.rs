@@ -39,11 +39,13 @@ impl<'de> ::serde::Deserialize<'de> for DeviceAllocationResult {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceAllocationResult {
     const EXPECTING: &'static str = "struct DeviceAllocationResult";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "config" => ::std::option::Option::Some(0),
-            "results" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "config" => 0,
+                "results" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

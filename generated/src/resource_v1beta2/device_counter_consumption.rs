@@ -39,11 +39,13 @@ impl<'de> ::serde::Deserialize<'de> for DeviceCounterConsumption {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceCounterConsumption {
     const EXPECTING: &'static str = "struct DeviceCounterConsumption";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "counterSet" => ::std::option::Option::Some(0),
-            "counters" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "counterSet" => 0,
+                "counters" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -51,12 +51,14 @@ impl<'de> ::serde::Deserialize<'de> for DeviceRequest {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceRequest {
     const EXPECTING: &'static str = "struct DeviceRequest";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "exactly" => ::std::option::Option::Some(0),
-            "firstAvailable" => ::std::option::Option::Some(1),
-            "name" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "exactly" => 0,
+                "firstAvailable" => 1,
+                "name" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -34,10 +34,12 @@ impl<'de> ::serde::Deserialize<'de> for DeviceSelector {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceSelector {
     const EXPECTING: &'static str = "struct DeviceSelector";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "cel" => ::std::option::Option::Some(0),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "cel" => 0,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -93,16 +93,18 @@ impl<'de> ::serde::Deserialize<'de> for DeviceSubRequest {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceSubRequest {
     const EXPECTING: &'static str = "struct DeviceSubRequest";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "allocationMode" => ::std::option::Option::Some(0),
-            "capacity" => ::std::option::Option::Some(1),
-            "count" => ::std::option::Option::Some(2),
-            "deviceClassName" => ::std::option::Option::Some(3),
-            "name" => ::std::option::Option::Some(4),
-            "selectors" => ::std::option::Option::Some(5),
-            "tolerations" => ::std::option::Option::Some(6),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "allocationMode" => 0,
+                "capacity" => 1,
+                "count" => 2,
+                "deviceClassName" => 3,
+                "name" => 4,
+                "selectors" => 5,
+                "tolerations" => 6,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -93,16 +93,18 @@ impl<'de> ::serde::Deserialize<'de> for ExactDeviceRequest {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ExactDeviceRequest {
     const EXPECTING: &'static str = "struct ExactDeviceRequest";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "adminAccess" => ::std::option::Option::Some(0),
-            "allocationMode" => ::std::option::Option::Some(1),
-            "capacity" => ::std::option::Option::Some(2),
-            "count" => ::std::option::Option::Some(3),
-            "deviceClassName" => ::std::option::Option::Some(4),
-            "selectors" => ::std::option::Option::Some(5),
-            "tolerations" => ::std::option::Option::Some(6),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "adminAccess" => 0,
+                "allocationMode" => 1,
+                "capacity" => 2,
+                "count" => 3,
+                "deviceClassName" => 4,
+                "selectors" => 5,
+                "tolerations" => 6,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

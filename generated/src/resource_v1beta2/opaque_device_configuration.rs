@@ -43,11 +43,13 @@ impl<'de> ::serde::Deserialize<'de> for OpaqueDeviceConfiguration {
 impl ::kubegen_runtime::__private::decode::DecodeFields for OpaqueDeviceConfiguration {
     const EXPECTING: &'static str = "struct OpaqueDeviceConfiguration";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "driver" => ::std::option::Option::Some(0),
-            "parameters" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "driver" => 0,
+                "parameters" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

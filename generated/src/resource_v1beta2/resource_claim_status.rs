@@ -55,12 +55,14 @@ impl<'de> ::serde::Deserialize<'de> for ResourceClaimStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceClaimStatus {
     const EXPECTING: &'static str = "struct ResourceClaimStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "allocation" => ::std::option::Option::Some(0),
-            "devices" => ::std::option::Option::Some(1),
-            "reservedFor" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "allocation" => 0,
+                "devices" => 1,
+                "reservedFor" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

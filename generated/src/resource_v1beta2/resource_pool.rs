@@ -42,12 +42,14 @@ impl<'de> ::serde::Deserialize<'de> for ResourcePool {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourcePool {
     const EXPECTING: &'static str = "struct ResourcePool";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "generation" => ::std::option::Option::Some(0),
-            "name" => ::std::option::Option::Some(1),
-            "resourceSliceCount" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "generation" => 0,
+                "name" => 1,
+                "resourceSliceCount" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

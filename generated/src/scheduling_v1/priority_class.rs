@@ -59,16 +59,18 @@ impl<'de> ::serde::Deserialize<'de> for PriorityClass {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PriorityClass {
     const EXPECTING: &'static str = "struct PriorityClass";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "apiVersion" => ::std::option::Option::Some(0),
-            "description" => ::std::option::Option::Some(1),
-            "globalDefault" => ::std::option::Option::Some(2),
-            "kind" => ::std::option::Option::Some(3),
-            "metadata" => ::std::option::Option::Some(4),
-            "preemptionPolicy" => ::std::option::Option::Some(5),
-            "value" => ::std::option::Option::Some(6),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "apiVersion" => 0,
+                "description" => 1,
+                "globalDefault" => 2,
+                "kind" => 3,
+                "metadata" => 4,
+                "preemptionPolicy" => 5,
+                "value" => 6,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for PodGroupPolicy {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodGroupPolicy {
     const EXPECTING: &'static str = "struct PodGroupPolicy";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "basic" => ::std::option::Option::Some(0),
-            "gang" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "basic" => 0,
+                "gang" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

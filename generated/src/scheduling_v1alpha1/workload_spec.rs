@@ -39,11 +39,13 @@ impl<'de> ::serde::Deserialize<'de> for WorkloadSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for WorkloadSpec {
     const EXPECTING: &'static str = "struct WorkloadSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "controllerRef" => ::std::option::Option::Some(0),
-            "podGroups" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "controllerRef" => 0,
+                "podGroups" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

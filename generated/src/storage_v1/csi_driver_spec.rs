@@ -136,19 +136,21 @@ impl<'de> ::serde::Deserialize<'de> for CSIDriverSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CSIDriverSpec {
     const EXPECTING: &'static str = "struct CSIDriverSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "attachRequired" => ::std::option::Option::Some(0),
-            "fsGroupPolicy" => ::std::option::Option::Some(1),
-            "nodeAllocatableUpdatePeriodSeconds" => ::std::option::Option::Some(2),
-            "podInfoOnMount" => ::std::option::Option::Some(3),
-            "requiresRepublish" => ::std::option::Option::Some(4),
-            "seLinuxMount" => ::std::option::Option::Some(5),
-            "serviceAccountTokenInSecrets" => ::std::option::Option::Some(6),
-            "storageCapacity" => ::std::option::Option::Some(7),
-            "tokenRequests" => ::std::option::Option::Some(8),
-            "volumeLifecycleModes" => ::std::option::Option::Some(9),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "attachRequired" => 0,
+                "fsGroupPolicy" => 1,
+                "nodeAllocatableUpdatePeriodSeconds" => 2,
+                "podInfoOnMount" => 3,
+                "requiresRepublish" => 4,
+                "seLinuxMount" => 5,
+                "serviceAccountTokenInSecrets" => 6,
+                "storageCapacity" => 7,
+                "tokenRequests" => 8,
+                "volumeLifecycleModes" => 9,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -46,13 +46,15 @@ impl<'de> ::serde::Deserialize<'de> for CSINodeDriver {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CSINodeDriver {
     const EXPECTING: &'static str = "struct CSINodeDriver";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "allocatable" => ::std::option::Option::Some(0),
-            "name" => ::std::option::Option::Some(1),
-            "nodeID" => ::std::option::Option::Some(2),
-            "topologyKeys" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "allocatable" => 0,
+                "name" => 1,
+                "nodeID" => 2,
+                "topologyKeys" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

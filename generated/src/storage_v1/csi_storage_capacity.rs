@@ -75,16 +75,18 @@ impl<'de> ::serde::Deserialize<'de> for CSIStorageCapacity {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CSIStorageCapacity {
     const EXPECTING: &'static str = "struct CSIStorageCapacity";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "apiVersion" => ::std::option::Option::Some(0),
-            "capacity" => ::std::option::Option::Some(1),
-            "kind" => ::std::option::Option::Some(2),
-            "maximumVolumeSize" => ::std::option::Option::Some(3),
-            "metadata" => ::std::option::Option::Some(4),
-            "nodeTopology" => ::std::option::Option::Some(5),
-            "storageClassName" => ::std::option::Option::Some(6),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "apiVersion" => 0,
+                "capacity" => 1,
+                "kind" => 2,
+                "maximumVolumeSize" => 3,
+                "metadata" => 4,
+                "nodeTopology" => 5,
+                "storageClassName" => 6,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -73,19 +73,21 @@ impl<'de> ::serde::Deserialize<'de> for StorageClass {
 impl ::kubegen_runtime::__private::decode::DecodeFields for StorageClass {
     const EXPECTING: &'static str = "struct StorageClass";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "allowVolumeExpansion" => ::std::option::Option::Some(0),
-            "allowedTopologies" => ::std::option::Option::Some(1),
-            "apiVersion" => ::std::option::Option::Some(2),
-            "kind" => ::std::option::Option::Some(3),
-            "metadata" => ::std::option::Option::Some(4),
-            "mountOptions" => ::std::option::Option::Some(5),
-            "parameters" => ::std::option::Option::Some(6),
-            "provisioner" => ::std::option::Option::Some(7),
-            "reclaimPolicy" => ::std::option::Option::Some(8),
-            "volumeBindingMode" => ::std::option::Option::Some(9),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "allowVolumeExpansion" => 0,
+                "allowedTopologies" => 1,
+                "apiVersion" => 2,
+                "kind" => 3,
+                "metadata" => 4,
+                "mountOptions" => 5,
+                "parameters" => 6,
+                "provisioner" => 7,
+                "reclaimPolicy" => 8,
+                "volumeBindingMode" => 9,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -37,11 +37,13 @@ impl<'de> ::serde::Deserialize<'de> for TokenRequest {
 impl ::kubegen_runtime::__private::decode::DecodeFields for TokenRequest {
     const EXPECTING: &'static str = "struct TokenRequest";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "audience" => ::std::option::Option::Some(0),
-            "expirationSeconds" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "audience" => 0,
+                "expirationSeconds" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

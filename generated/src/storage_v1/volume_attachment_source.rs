@@ -43,11 +43,13 @@ impl<'de> ::serde::Deserialize<'de> for VolumeAttachmentSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeAttachmentSource {
     const EXPECTING: &'static str = "struct VolumeAttachmentSource";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "inlineVolumeSpec" => ::std::option::Option::Some(0),
-            "persistentVolumeName" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "inlineVolumeSpec" => 0,
+                "persistentVolumeName" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

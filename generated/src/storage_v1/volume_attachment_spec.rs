@@ -40,12 +40,14 @@ impl<'de> ::serde::Deserialize<'de> for VolumeAttachmentSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeAttachmentSpec {
     const EXPECTING: &'static str = "struct VolumeAttachmentSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "attacher" => ::std::option::Option::Some(0),
-            "nodeName" => ::std::option::Option::Some(1),
-            "source" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "attacher" => 0,
+                "nodeName" => 1,
+                "source" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -52,13 +52,15 @@ impl<'de> ::serde::Deserialize<'de> for VolumeAttachmentStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeAttachmentStatus {
     const EXPECTING: &'static str = "struct VolumeAttachmentStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "attachError" => ::std::option::Option::Some(0),
-            "attached" => ::std::option::Option::Some(1),
-            "attachmentMetadata" => ::std::option::Option::Some(2),
-            "detachError" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "attachError" => 0,
+                "attached" => 1,
+                "attachmentMetadata" => 2,
+                "detachError" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

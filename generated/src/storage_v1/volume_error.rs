@@ -49,12 +49,14 @@ impl<'de> ::serde::Deserialize<'de> for VolumeError {
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeError {
     const EXPECTING: &'static str = "struct VolumeError";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "errorCode" => ::std::option::Option::Some(0),
-            "message" => ::std::option::Option::Some(1),
-            "time" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "errorCode" => 0,
+                "message" => 1,
+                "time" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -48,14 +48,16 @@ impl<'de> ::serde::Deserialize<'de> for VolumeAttributesClass {
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeAttributesClass {
     const EXPECTING: &'static str = "struct VolumeAttributesClass";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "apiVersion" => ::std::option::Option::Some(0),
-            "driverName" => ::std::option::Option::Some(1),
-            "kind" => ::std::option::Option::Some(2),
-            "metadata" => ::std::option::Option::Some(3),
-            "parameters" => ::std::option::Option::Some(4),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "apiVersion" => 0,
+                "driverName" => 1,
+                "kind" => 2,
+                "metadata" => 3,
+                "parameters" => 4,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

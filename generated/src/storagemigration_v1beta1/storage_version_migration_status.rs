@@ -41,11 +41,13 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for StorageVersionMigrationStatus {
     const EXPECTING: &'static str = "struct StorageVersionMigrationStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "conditions" => ::std::option::Option::Some(0),
-            "resourceVersion" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "conditions" => 0,
+                "resourceVersion" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -78,22 +78,24 @@ impl<'de> ::serde::Deserialize<'de> for Info {
 impl ::kubegen_runtime::__private::decode::DecodeFields for Info {
     const EXPECTING: &'static str = "struct Info";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "buildDate" => ::std::option::Option::Some(0),
-            "compiler" => ::std::option::Option::Some(1),
-            "emulationMajor" => ::std::option::Option::Some(2),
-            "emulationMinor" => ::std::option::Option::Some(3),
-            "gitCommit" => ::std::option::Option::Some(4),
-            "gitTreeState" => ::std::option::Option::Some(5),
-            "gitVersion" => ::std::option::Option::Some(6),
-            "goVersion" => ::std::option::Option::Some(7),
-            "major" => ::std::option::Option::Some(8),
-            "minCompatibilityMajor" => ::std::option::Option::Some(9),
-            "minCompatibilityMinor" => ::std::option::Option::Some(10),
-            "minor" => ::std::option::Option::Some(11),
-            "platform" => ::std::option::Option::Some(12),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "buildDate" => 0,
+                "compiler" => 1,
+                "emulationMajor" => 2,
+                "emulationMinor" => 3,
+                "gitCommit" => 4,
+                "gitTreeState" => 5,
+                "gitVersion" => 6,
+                "goVersion" => 7,
+                "major" => 8,
+                "minCompatibilityMajor" => 9,
+                "minCompatibilityMinor" => 10,
+                "minor" => 11,
+                "platform" => 12,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

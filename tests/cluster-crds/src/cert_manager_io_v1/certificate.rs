@@ -234,33 +234,35 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateSpec {
     const EXPECTING: &'static str = "struct CertificateSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "additionalOutputFormats" => ::std::option::Option::Some(0),
-            "commonName" => ::std::option::Option::Some(1),
-            "dnsNames" => ::std::option::Option::Some(2),
-            "duration" => ::std::option::Option::Some(3),
-            "emailAddresses" => ::std::option::Option::Some(4),
-            "encodeUsagesInRequest" => ::std::option::Option::Some(5),
-            "ipAddresses" => ::std::option::Option::Some(6),
-            "isCA" => ::std::option::Option::Some(7),
-            "issuerRef" => ::std::option::Option::Some(8),
-            "keystores" => ::std::option::Option::Some(9),
-            "literalSubject" => ::std::option::Option::Some(10),
-            "nameConstraints" => ::std::option::Option::Some(11),
-            "otherNames" => ::std::option::Option::Some(12),
-            "privateKey" => ::std::option::Option::Some(13),
-            "renewBefore" => ::std::option::Option::Some(14),
-            "renewBeforePercentage" => ::std::option::Option::Some(15),
-            "renewal" => ::std::option::Option::Some(16),
-            "revisionHistoryLimit" => ::std::option::Option::Some(17),
-            "secretName" => ::std::option::Option::Some(18),
-            "secretTemplate" => ::std::option::Option::Some(19),
-            "signatureAlgorithm" => ::std::option::Option::Some(20),
-            "subject" => ::std::option::Option::Some(21),
-            "uris" => ::std::option::Option::Some(22),
-            "usages" => ::std::option::Option::Some(23),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "additionalOutputFormats" => 0,
+                "commonName" => 1,
+                "dnsNames" => 2,
+                "duration" => 3,
+                "emailAddresses" => 4,
+                "encodeUsagesInRequest" => 5,
+                "ipAddresses" => 6,
+                "isCA" => 7,
+                "issuerRef" => 8,
+                "keystores" => 9,
+                "literalSubject" => 10,
+                "nameConstraints" => 11,
+                "otherNames" => 12,
+                "privateKey" => 13,
+                "renewBefore" => 14,
+                "renewBeforePercentage" => 15,
+                "renewal" => 16,
+                "revisionHistoryLimit" => 17,
+                "secretName" => 18,
+                "secretTemplate" => 19,
+                "signatureAlgorithm" => 20,
+                "subject" => 21,
+                "uris" => 22,
+                "usages" => 23,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -333,10 +335,12 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecAdditionalOutputFormat {
     const EXPECTING: &'static str = "struct CertificateSpecAdditionalOutputFormat";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "type" => ::std::option::Option::Some(0),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "type" => 0,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -410,12 +414,14 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecIssuerRef {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateSpecIssuerRef {
     const EXPECTING: &'static str = "struct CertificateSpecIssuerRef";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "group" => ::std::option::Option::Some(0),
-            "kind" => ::std::option::Option::Some(1),
-            "name" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "group" => 0,
+                "kind" => 1,
+                "name" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -468,11 +474,13 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecKeystores {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateSpecKeystores {
     const EXPECTING: &'static str = "struct CertificateSpecKeystores";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "jks" => ::std::option::Option::Some(0),
-            "pkcs12" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "jks" => 0,
+                "pkcs12" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -552,13 +560,15 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecKeystoresJks {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateSpecKeystoresJks {
     const EXPECTING: &'static str = "struct CertificateSpecKeystoresJks";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "alias" => ::std::option::Option::Some(0),
-            "create" => ::std::option::Option::Some(1),
-            "password" => ::std::option::Option::Some(2),
-            "passwordSecretRef" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "alias" => 0,
+                "create" => 1,
+                "password" => 2,
+                "passwordSecretRef" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -617,11 +627,13 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecKeystoresJksPasswordSecretRef {
     const EXPECTING: &'static str = "struct CertificateSpecKeystoresJksPasswordSecretRef";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "key" => ::std::option::Option::Some(0),
-            "name" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "key" => 0,
+                "name" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -716,13 +728,15 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecKeystoresPkcs12 {
     const EXPECTING: &'static str = "struct CertificateSpecKeystoresPkcs12";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "create" => ::std::option::Option::Some(0),
-            "password" => ::std::option::Option::Some(1),
-            "passwordSecretRef" => ::std::option::Option::Some(2),
-            "profile" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "create" => 0,
+                "password" => 1,
+                "passwordSecretRef" => 2,
+                "profile" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -827,12 +841,14 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecNameConstraints {
     const EXPECTING: &'static str = "struct CertificateSpecNameConstraints";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "critical" => ::std::option::Option::Some(0),
-            "excluded" => ::std::option::Option::Some(1),
-            "permitted" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "critical" => 0,
+                "excluded" => 1,
+                "permitted" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -901,13 +917,15 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecNameConstraintsExcluded {
     const EXPECTING: &'static str = "struct CertificateSpecNameConstraintsExcluded";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "dnsDomains" => ::std::option::Option::Some(0),
-            "emailAddresses" => ::std::option::Option::Some(1),
-            "ipRanges" => ::std::option::Option::Some(2),
-            "uriDomains" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "dnsDomains" => 0,
+                "emailAddresses" => 1,
+                "ipRanges" => 2,
+                "uriDomains" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -962,11 +980,13 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecOtherName {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateSpecOtherName {
     const EXPECTING: &'static str = "struct CertificateSpecOtherName";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "oid" => ::std::option::Option::Some(0),
-            "utf8Value" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "oid" => 0,
+                "utf8Value" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -1062,13 +1082,15 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecPrivateKey {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateSpecPrivateKey {
     const EXPECTING: &'static str = "struct CertificateSpecPrivateKey";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "algorithm" => ::std::option::Option::Some(0),
-            "encoding" => ::std::option::Option::Some(1),
-            "rotationPolicy" => ::std::option::Option::Some(2),
-            "size" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "algorithm" => 0,
+                "encoding" => 1,
+                "rotationPolicy" => 2,
+                "size" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -1186,11 +1208,13 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecRenewal {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateSpecRenewal {
     const EXPECTING: &'static str = "struct CertificateSpecRenewal";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "policy" => ::std::option::Option::Some(0),
-            "windows" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "policy" => 0,
+                "windows" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -1267,12 +1291,14 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecRenewalWindow {
     const EXPECTING: &'static str = "struct CertificateSpecRenewalWindow";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "cron" => ::std::option::Option::Some(0),
-            "timezone" => ::std::option::Option::Some(1),
-            "windowDuration" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "cron" => 0,
+                "timezone" => 1,
+                "windowDuration" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -1328,11 +1354,13 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecSecretTemplate {
     const EXPECTING: &'static str = "struct CertificateSpecSecretTemplate";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "annotations" => ::std::option::Option::Some(0),
-            "labels" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "annotations" => 0,
+                "labels" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -1445,17 +1473,19 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecSubject {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateSpecSubject {
     const EXPECTING: &'static str = "struct CertificateSpecSubject";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "countries" => ::std::option::Option::Some(0),
-            "localities" => ::std::option::Option::Some(1),
-            "organizationalUnits" => ::std::option::Option::Some(2),
-            "organizations" => ::std::option::Option::Some(3),
-            "postalCodes" => ::std::option::Option::Some(4),
-            "provinces" => ::std::option::Option::Some(5),
-            "serialNumber" => ::std::option::Option::Some(6),
-            "streetAddresses" => ::std::option::Option::Some(7),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "countries" => 0,
+                "localities" => 1,
+                "organizationalUnits" => 2,
+                "organizations" => 3,
+                "postalCodes" => 4,
+                "provinces" => 5,
+                "serialNumber" => 6,
+                "streetAddresses" => 7,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -1670,18 +1700,20 @@ impl<'de> ::serde::Deserialize<'de> for CertificateStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateStatus {
     const EXPECTING: &'static str = "struct CertificateStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "acme" => ::std::option::Option::Some(0),
-            "conditions" => ::std::option::Option::Some(1),
-            "failedIssuanceAttempts" => ::std::option::Option::Some(2),
-            "lastFailureTime" => ::std::option::Option::Some(3),
-            "nextPrivateKeySecretName" => ::std::option::Option::Some(4),
-            "notAfter" => ::std::option::Option::Some(5),
-            "notBefore" => ::std::option::Option::Some(6),
-            "renewalTime" => ::std::option::Option::Some(7),
-            "revision" => ::std::option::Option::Some(8),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "acme" => 0,
+                "conditions" => 1,
+                "failedIssuanceAttempts" => 2,
+                "lastFailureTime" => 3,
+                "nextPrivateKeySecretName" => 4,
+                "notAfter" => 5,
+                "notBefore" => 6,
+                "renewalTime" => 7,
+                "revision" => 8,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -1736,10 +1768,12 @@ impl<'de> ::serde::Deserialize<'de> for CertificateStatusAcme {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateStatusAcme {
     const EXPECTING: &'static str = "struct CertificateStatusAcme";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "ari" => ::std::option::Option::Some(0),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "ari" => 0,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -1810,14 +1844,16 @@ impl<'de> ::serde::Deserialize<'de> for CertificateStatusAcmeAri {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateStatusAcmeAri {
     const EXPECTING: &'static str = "struct CertificateStatusAcmeAri";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "explanationURL" => ::std::option::Option::Some(0),
-            "lastChecked" => ::std::option::Option::Some(1),
-            "lastError" => ::std::option::Option::Some(2),
-            "nextCheck" => ::std::option::Option::Some(3),
-            "suggestedWindow" => ::std::option::Option::Some(4),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "explanationURL" => 0,
+                "lastChecked" => 1,
+                "lastError" => 2,
+                "nextCheck" => 3,
+                "suggestedWindow" => 4,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -1871,11 +1907,13 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateStatusAcmeAriSuggestedWindow {
     const EXPECTING: &'static str = "struct CertificateStatusAcmeAriSuggestedWindow";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "end" => ::std::option::Option::Some(0),
-            "start" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "end" => 0,
+                "start" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -1952,15 +1990,17 @@ impl<'de> ::serde::Deserialize<'de> for CertificateStatusCondition {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateStatusCondition {
     const EXPECTING: &'static str = "struct CertificateStatusCondition";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "lastTransitionTime" => ::std::option::Option::Some(0),
-            "message" => ::std::option::Option::Some(1),
-            "observedGeneration" => ::std::option::Option::Some(2),
-            "reason" => ::std::option::Option::Some(3),
-            "status" => ::std::option::Option::Some(4),
-            "type" => ::std::option::Option::Some(5),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "lastTransitionTime" => 0,
+                "message" => 1,
+                "observedGeneration" => 2,
+                "reason" => 3,
+                "status" => 4,
+                "type" => 5,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -2048,14 +2088,16 @@ impl<'de> ::serde::Deserialize<'de> for Certificate {
 impl ::kubegen_runtime::__private::decode::DecodeFields for Certificate {
     const EXPECTING: &'static str = "struct Certificate";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "apiVersion" => ::std::option::Option::Some(0),
-            "kind" => ::std::option::Option::Some(1),
-            "metadata" => ::std::option::Option::Some(2),
-            "spec" => ::std::option::Option::Some(3),
-            "status" => ::std::option::Option::Some(4),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "apiVersion" => 0,
+                "kind" => 1,
+                "metadata" => 2,
+                "spec" => 3,
+                "status" => 4,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,

@@ -59,14 +59,16 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpec {
     const EXPECTING: &'static str = "struct IssuerSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "acme" => ::std::option::Option::Some(0),
-            "ca" => ::std::option::Option::Some(1),
-            "selfSigned" => ::std::option::Option::Some(2),
-            "vault" => ::std::option::Option::Some(3),
-            "venafi" => ::std::option::Option::Some(4),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "acme" => 0,
+                "ca" => 1,
+                "selfSigned" => 2,
+                "vault" => 3,
+                "venafi" => 4,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -213,20 +215,22 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcme {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecAcme {
     const EXPECTING: &'static str = "struct IssuerSpecAcme";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "caBundle" => ::std::option::Option::Some(0),
-            "disableAccountKeyGeneration" => ::std::option::Option::Some(1),
-            "email" => ::std::option::Option::Some(2),
-            "enableDurationFeature" => ::std::option::Option::Some(3),
-            "externalAccountBinding" => ::std::option::Option::Some(4),
-            "preferredChain" => ::std::option::Option::Some(5),
-            "privateKeySecretRef" => ::std::option::Option::Some(6),
-            "profile" => ::std::option::Option::Some(7),
-            "server" => ::std::option::Option::Some(8),
-            "skipTLSVerify" => ::std::option::Option::Some(9),
-            "solvers" => ::std::option::Option::Some(10),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "caBundle" => 0,
+                "disableAccountKeyGeneration" => 1,
+                "email" => 2,
+                "enableDurationFeature" => 3,
+                "externalAccountBinding" => 4,
+                "preferredChain" => 5,
+                "privateKeySecretRef" => 6,
+                "profile" => 7,
+                "server" => 8,
+                "skipTLSVerify" => 9,
+                "solvers" => 10,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -302,12 +306,14 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeExternalAccountBinding {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeExternalAccountBinding";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "keyAlgorithm" => ::std::option::Option::Some(0),
-            "keyID" => ::std::option::Option::Some(1),
-            "keySecretRef" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "keyAlgorithm" => 0,
+                "keyID" => 1,
+                "keySecretRef" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -384,11 +390,13 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmePrivateKeySecretRef {
     const EXPECTING: &'static str = "struct IssuerSpecAcmePrivateKeySecretRef";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "key" => ::std::option::Option::Some(0),
-            "name" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "key" => 0,
+                "name" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -476,13 +484,15 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolver {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecAcmeSolver {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolver";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "dns01" => ::std::option::Option::Some(0),
-            "http01" => ::std::option::Option::Some(1),
-            "selector" => ::std::option::Option::Some(2),
-            "waitInsteadOfSelfCheck" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "dns01" => 0,
+                "http01" => 1,
+                "selector" => 2,
+                "waitInsteadOfSelfCheck" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -595,19 +605,21 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverDns01 {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecAcmeSolverDns01 {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "acmeDNS" => ::std::option::Option::Some(0),
-            "akamai" => ::std::option::Option::Some(1),
-            "azureDNS" => ::std::option::Option::Some(2),
-            "cloudDNS" => ::std::option::Option::Some(3),
-            "cloudflare" => ::std::option::Option::Some(4),
-            "cnameStrategy" => ::std::option::Option::Some(5),
-            "digitalocean" => ::std::option::Option::Some(6),
-            "rfc2136" => ::std::option::Option::Some(7),
-            "route53" => ::std::option::Option::Some(8),
-            "webhook" => ::std::option::Option::Some(9),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "acmeDNS" => 0,
+                "akamai" => 1,
+                "azureDNS" => 2,
+                "cloudDNS" => 3,
+                "cloudflare" => 4,
+                "cnameStrategy" => 5,
+                "digitalocean" => 6,
+                "rfc2136" => 7,
+                "route53" => 8,
+                "webhook" => 9,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -668,11 +680,13 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01AcmeDNS {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01AcmeDNS";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "accountSecretRef" => ::std::option::Option::Some(0),
-            "host" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "accountSecretRef" => 0,
+                "host" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -732,13 +746,15 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01Akamai {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01Akamai";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "accessTokenSecretRef" => ::std::option::Option::Some(0),
-            "clientSecretSecretRef" => ::std::option::Option::Some(1),
-            "clientTokenSecretRef" => ::std::option::Option::Some(2),
-            "serviceConsumerDomain" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "accessTokenSecretRef" => 0,
+                "clientSecretSecretRef" => 1,
+                "clientTokenSecretRef" => 2,
+                "serviceConsumerDomain" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -848,18 +864,20 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01AzureDNS {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01AzureDNS";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "clientID" => ::std::option::Option::Some(0),
-            "clientSecretSecretRef" => ::std::option::Option::Some(1),
-            "environment" => ::std::option::Option::Some(2),
-            "hostedZoneName" => ::std::option::Option::Some(3),
-            "managedIdentity" => ::std::option::Option::Some(4),
-            "resourceGroupName" => ::std::option::Option::Some(5),
-            "subscriptionID" => ::std::option::Option::Some(6),
-            "tenantID" => ::std::option::Option::Some(7),
-            "zoneType" => ::std::option::Option::Some(8),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "clientID" => 0,
+                "clientSecretSecretRef" => 1,
+                "environment" => 2,
+                "hostedZoneName" => 3,
+                "managedIdentity" => 4,
+                "resourceGroupName" => 5,
+                "subscriptionID" => 6,
+                "tenantID" => 7,
+                "zoneType" => 8,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -950,12 +968,14 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01AzureDNSManagedIdentity {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01AzureDNSManagedIdentity";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "clientID" => ::std::option::Option::Some(0),
-            "resourceID" => ::std::option::Option::Some(1),
-            "tenantID" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "clientID" => 0,
+                "resourceID" => 1,
+                "tenantID" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -1044,12 +1064,14 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01CloudDNS {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01CloudDNS";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "hostedZoneName" => ::std::option::Option::Some(0),
-            "project" => ::std::option::Option::Some(1),
-            "serviceAccountSecretRef" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "hostedZoneName" => 0,
+                "project" => 1,
+                "serviceAccountSecretRef" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -1117,12 +1139,14 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01Cloudflare {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01Cloudflare";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "apiKeySecretRef" => ::std::option::Option::Some(0),
-            "apiTokenSecretRef" => ::std::option::Option::Some(1),
-            "email" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "apiKeySecretRef" => 0,
+                "apiTokenSecretRef" => 1,
+                "email" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -1187,10 +1211,12 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01Digitalocean {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01Digitalocean";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "tokenSecretRef" => ::std::option::Option::Some(0),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "tokenSecretRef" => 0,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -1270,14 +1296,16 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01Rfc2136 {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01Rfc2136";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "nameserver" => ::std::option::Option::Some(0),
-            "protocol" => ::std::option::Option::Some(1),
-            "tsigAlgorithm" => ::std::option::Option::Some(2),
-            "tsigKeyName" => ::std::option::Option::Some(3),
-            "tsigSecretSecretRef" => ::std::option::Option::Some(4),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "nameserver" => 0,
+                "protocol" => 1,
+                "tsigAlgorithm" => 2,
+                "tsigKeyName" => 3,
+                "tsigSecretSecretRef" => 4,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -1410,16 +1438,18 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01Route53 {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01Route53";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "accessKeyID" => ::std::option::Option::Some(0),
-            "accessKeyIDSecretRef" => ::std::option::Option::Some(1),
-            "auth" => ::std::option::Option::Some(2),
-            "hostedZoneID" => ::std::option::Option::Some(3),
-            "region" => ::std::option::Option::Some(4),
-            "role" => ::std::option::Option::Some(5),
-            "secretAccessKeySecretRef" => ::std::option::Option::Some(6),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "accessKeyID" => 0,
+                "accessKeyIDSecretRef" => 1,
+                "auth" => 2,
+                "hostedZoneID" => 3,
+                "region" => 4,
+                "role" => 5,
+                "secretAccessKeySecretRef" => 6,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -1473,10 +1503,12 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01Route53Auth {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01Route53Auth";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "kubernetes" => ::std::option::Option::Some(0),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "kubernetes" => 0,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -1526,10 +1558,12 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01Route53AuthKubernetes {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01Route53AuthKubernetes";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "serviceAccountRef" => ::std::option::Option::Some(0),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "serviceAccountRef" => 0,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -1595,12 +1629,14 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01Webhook {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01Webhook";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "config" => ::std::option::Option::Some(0),
-            "groupName" => ::std::option::Option::Some(1),
-            "solverName" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "config" => 0,
+                "groupName" => 1,
+                "solverName" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -1667,11 +1703,13 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverHttp01 {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecAcmeSolverHttp01 {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "gatewayHTTPRoute" => ::std::option::Option::Some(0),
-            "ingress" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "gatewayHTTPRoute" => 0,
+                "ingress" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -1753,13 +1791,15 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01GatewayHTTPRoute {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoute";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "labels" => ::std::option::Option::Some(0),
-            "parentRefs" => ::std::option::Option::Some(1),
-            "podTemplate" => ::std::option::Option::Some(2),
-            "serviceType" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "labels" => 0,
+                "parentRefs" => 1,
+                "podTemplate" => 2,
+                "serviceType" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -1932,15 +1972,17 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRef {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRef";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "group" => ::std::option::Option::Some(0),
-            "kind" => ::std::option::Option::Some(1),
-            "name" => ::std::option::Option::Some(2),
-            "namespace" => ::std::option::Option::Some(3),
-            "port" => ::std::option::Option::Some(4),
-            "sectionName" => ::std::option::Option::Some(5),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "group" => 0,
+                "kind" => 1,
+                "name" => 2,
+                "namespace" => 3,
+                "port" => 4,
+                "sectionName" => 5,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -2008,11 +2050,13 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplate {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplate";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "metadata" => ::std::option::Option::Some(0),
-            "spec" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "metadata" => 0,
+                "spec" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -2068,11 +2112,13 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateMetadata {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateMetadata";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "annotations" => ::std::option::Option::Some(0),
-            "labels" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "annotations" => 0,
+                "labels" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -2183,17 +2229,19 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpec {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpec";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "affinity" => ::std::option::Option::Some(0),
-            "imagePullSecrets" => ::std::option::Option::Some(1),
-            "nodeSelector" => ::std::option::Option::Some(2),
-            "priorityClassName" => ::std::option::Option::Some(3),
-            "resources" => ::std::option::Option::Some(4),
-            "securityContext" => ::std::option::Option::Some(5),
-            "serviceAccountName" => ::std::option::Option::Some(6),
-            "tolerations" => ::std::option::Option::Some(7),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "affinity" => 0,
+                "imagePullSecrets" => 1,
+                "nodeSelector" => 2,
+                "priorityClassName" => 3,
+                "resources" => 4,
+                "securityContext" => 5,
+                "serviceAccountName" => 6,
+                "tolerations" => 7,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -2274,12 +2322,14 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinity {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinity";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "nodeAffinity" => ::std::option::Option::Some(0),
-            "podAffinity" => ::std::option::Option::Some(1),
-            "podAntiAffinity" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "nodeAffinity" => 0,
+                "podAffinity" => 1,
+                "podAntiAffinity" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -2367,15 +2417,13 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinity {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinity";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "preferredDuringSchedulingIgnoredDuringExecution" => {
-                ::std::option::Option::Some(0)
-            }
-            "requiredDuringSchedulingIgnoredDuringExecution" => {
-                ::std::option::Option::Some(1)
-            }
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "preferredDuringSchedulingIgnoredDuringExecution" => 0,
+                "requiredDuringSchedulingIgnoredDuringExecution" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -2439,11 +2487,13 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "preference" => ::std::option::Option::Some(0),
-            "weight" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "preference" => 0,
+                "weight" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -2507,11 +2557,13 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "matchExpressions" => ::std::option::Option::Some(0),
-            "matchFields" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "matchExpressions" => 0,
+                "matchFields" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -2573,12 +2625,14 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpression {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpression";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "key" => ::std::option::Option::Some(0),
-            "operator" => ::std::option::Option::Some(1),
-            "values" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "key" => 0,
+                "operator" => 1,
+                "values" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -2635,10 +2689,12 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "nodeSelectorTerms" => ::std::option::Option::Some(0),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "nodeSelectorTerms" => 0,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -2728,15 +2784,13 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinity {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinity";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "preferredDuringSchedulingIgnoredDuringExecution" => {
-                ::std::option::Option::Some(0)
-            }
-            "requiredDuringSchedulingIgnoredDuringExecution" => {
-                ::std::option::Option::Some(1)
-            }
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "preferredDuringSchedulingIgnoredDuringExecution" => 0,
+                "requiredDuringSchedulingIgnoredDuringExecution" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -2800,11 +2854,13 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "podAffinityTerm" => ::std::option::Option::Some(0),
-            "weight" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "podAffinityTerm" => 0,
+                "weight" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -2917,15 +2973,17 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "labelSelector" => ::std::option::Option::Some(0),
-            "matchLabelKeys" => ::std::option::Option::Some(1),
-            "mismatchLabelKeys" => ::std::option::Option::Some(2),
-            "namespaceSelector" => ::std::option::Option::Some(3),
-            "namespaces" => ::std::option::Option::Some(4),
-            "topologyKey" => ::std::option::Option::Some(5),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "labelSelector" => 0,
+                "matchLabelKeys" => 1,
+                "mismatchLabelKeys" => 2,
+                "namespaceSelector" => 3,
+                "namespaces" => 4,
+                "topologyKey" => 5,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -2992,11 +3050,13 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "matchExpressions" => ::std::option::Option::Some(0),
-            "matchLabels" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "matchExpressions" => 0,
+                "matchLabels" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -3051,10 +3111,12 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecImagePullSecret {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecImagePullSecret";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "name" => ::std::option::Option::Some(0),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "name" => 0,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -3115,11 +3177,13 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecResources {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecResources";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "limits" => ::std::option::Option::Some(0),
-            "requests" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "limits" => 0,
+                "requests" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -3262,18 +3326,20 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContext {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContext";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "fsGroup" => ::std::option::Option::Some(0),
-            "fsGroupChangePolicy" => ::std::option::Option::Some(1),
-            "runAsGroup" => ::std::option::Option::Some(2),
-            "runAsNonRoot" => ::std::option::Option::Some(3),
-            "runAsUser" => ::std::option::Option::Some(4),
-            "seLinuxOptions" => ::std::option::Option::Some(5),
-            "seccompProfile" => ::std::option::Option::Some(6),
-            "supplementalGroups" => ::std::option::Option::Some(7),
-            "sysctls" => ::std::option::Option::Some(8),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "fsGroup" => 0,
+                "fsGroupChangePolicy" => 1,
+                "runAsGroup" => 2,
+                "runAsNonRoot" => 3,
+                "runAsUser" => 4,
+                "seLinuxOptions" => 5,
+                "seccompProfile" => 6,
+                "supplementalGroups" => 7,
+                "sysctls" => 8,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -3352,13 +3418,15 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeLinuxOptions {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeLinuxOptions";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "level" => ::std::option::Option::Some(0),
-            "role" => ::std::option::Option::Some(1),
-            "type" => ::std::option::Option::Some(2),
-            "user" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "level" => 0,
+                "role" => 1,
+                "type" => 2,
+                "user" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -3422,11 +3490,13 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeccompProfile {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeccompProfile";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "localhostProfile" => ::std::option::Option::Some(0),
-            "type" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "localhostProfile" => 0,
+                "type" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -3479,11 +3549,13 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSysctl {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSysctl";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "name" => ::std::option::Option::Some(0),
-            "value" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "name" => 0,
+                "value" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -3565,14 +3637,16 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecToleration {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecToleration";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "effect" => ::std::option::Option::Some(0),
-            "key" => ::std::option::Option::Some(1),
-            "operator" => ::std::option::Option::Some(2),
-            "tolerationSeconds" => ::std::option::Option::Some(3),
-            "value" => ::std::option::Option::Some(4),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "effect" => 0,
+                "key" => 1,
+                "operator" => 2,
+                "tolerationSeconds" => 3,
+                "value" => 4,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -3671,15 +3745,17 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01Ingress {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01Ingress";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "class" => ::std::option::Option::Some(0),
-            "ingressClassName" => ::std::option::Option::Some(1),
-            "ingressTemplate" => ::std::option::Option::Some(2),
-            "name" => ::std::option::Option::Some(3),
-            "podTemplate" => ::std::option::Option::Some(4),
-            "serviceType" => ::std::option::Option::Some(5),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "class" => 0,
+                "ingressClassName" => 1,
+                "ingressTemplate" => 2,
+                "name" => 3,
+                "podTemplate" => 4,
+                "serviceType" => 5,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -3740,10 +3816,12 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01IngressIngressTemplate {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01IngressIngressTemplate";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "metadata" => ::std::option::Option::Some(0),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "metadata" => 0,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -3822,12 +3900,14 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverSelector {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverSelector";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "dnsNames" => ::std::option::Option::Some(0),
-            "dnsZones" => ::std::option::Option::Some(1),
-            "matchLabels" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "dnsNames" => 0,
+                "dnsZones" => 1,
+                "matchLabels" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -3902,13 +3982,15 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecCa {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecCa {
     const EXPECTING: &'static str = "struct IssuerSpecCa";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "crlDistributionPoints" => ::std::option::Option::Some(0),
-            "issuingCertificateURLs" => ::std::option::Option::Some(1),
-            "ocspServers" => ::std::option::Option::Some(2),
-            "secretName" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "crlDistributionPoints" => 0,
+                "issuingCertificateURLs" => 1,
+                "ocspServers" => 2,
+                "secretName" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -3960,10 +4042,12 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecSelfSigned {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecSelfSigned {
     const EXPECTING: &'static str = "struct IssuerSpecSelfSigned";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "crlDistributionPoints" => ::std::option::Option::Some(0),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "crlDistributionPoints" => 0,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -4065,18 +4149,20 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVault {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecVault {
     const EXPECTING: &'static str = "struct IssuerSpecVault";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "auth" => ::std::option::Option::Some(0),
-            "caBundle" => ::std::option::Option::Some(1),
-            "caBundleSecretRef" => ::std::option::Option::Some(2),
-            "clientCertSecretRef" => ::std::option::Option::Some(3),
-            "clientKeySecretRef" => ::std::option::Option::Some(4),
-            "namespace" => ::std::option::Option::Some(5),
-            "path" => ::std::option::Option::Some(6),
-            "server" => ::std::option::Option::Some(7),
-            "serverName" => ::std::option::Option::Some(8),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "auth" => 0,
+                "caBundle" => 1,
+                "caBundleSecretRef" => 2,
+                "clientCertSecretRef" => 3,
+                "clientKeySecretRef" => 4,
+                "namespace" => 5,
+                "path" => 6,
+                "server" => 7,
+                "serverName" => 8,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -4163,14 +4249,16 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVaultAuth {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecVaultAuth {
     const EXPECTING: &'static str = "struct IssuerSpecVaultAuth";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "appRole" => ::std::option::Option::Some(0),
-            "aws" => ::std::option::Option::Some(1),
-            "clientCertificate" => ::std::option::Option::Some(2),
-            "kubernetes" => ::std::option::Option::Some(3),
-            "tokenSecretRef" => ::std::option::Option::Some(4),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "appRole" => 0,
+                "aws" => 1,
+                "clientCertificate" => 2,
+                "kubernetes" => 3,
+                "tokenSecretRef" => 4,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -4232,12 +4320,14 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVaultAuthAppRole {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecVaultAuthAppRole {
     const EXPECTING: &'static str = "struct IssuerSpecVaultAuthAppRole";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "path" => ::std::option::Option::Some(0),
-            "roleId" => ::std::option::Option::Some(1),
-            "secretRef" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "path" => 0,
+                "roleId" => 1,
+                "secretRef" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -4322,15 +4412,17 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVaultAuthAws {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecVaultAuthAws {
     const EXPECTING: &'static str = "struct IssuerSpecVaultAuthAws";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "iamRoleArn" => ::std::option::Option::Some(0),
-            "mountPath" => ::std::option::Option::Some(1),
-            "region" => ::std::option::Option::Some(2),
-            "role" => ::std::option::Option::Some(3),
-            "serviceAccountRef" => ::std::option::Option::Some(4),
-            "vaultHeaderValue" => ::std::option::Option::Some(5),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "iamRoleArn" => 0,
+                "mountPath" => 1,
+                "region" => 2,
+                "role" => 3,
+                "serviceAccountRef" => 4,
+                "vaultHeaderValue" => 5,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -4387,11 +4479,13 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecVaultAuthAwsServiceAccountRef {
     const EXPECTING: &'static str = "struct IssuerSpecVaultAuthAwsServiceAccountRef";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "audiences" => ::std::option::Option::Some(0),
-            "name" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "audiences" => 0,
+                "name" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -4460,12 +4554,14 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecVaultAuthClientCertificate {
     const EXPECTING: &'static str = "struct IssuerSpecVaultAuthClientCertificate";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "mountPath" => ::std::option::Option::Some(0),
-            "name" => ::std::option::Option::Some(1),
-            "secretName" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "mountPath" => 0,
+                "name" => 1,
+                "secretName" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -4545,13 +4641,15 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecVaultAuthKubernetes {
     const EXPECTING: &'static str = "struct IssuerSpecVaultAuthKubernetes";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "mountPath" => ::std::option::Option::Some(0),
-            "role" => ::std::option::Option::Some(1),
-            "secretRef" => ::std::option::Option::Some(2),
-            "serviceAccountRef" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "mountPath" => 0,
+                "role" => 1,
+                "secretRef" => 2,
+                "serviceAccountRef" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -4619,13 +4717,15 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVenafi {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecVenafi {
     const EXPECTING: &'static str = "struct IssuerSpecVenafi";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "cloud" => ::std::option::Option::Some(0),
-            "ngts" => ::std::option::Option::Some(1),
-            "tpp" => ::std::option::Option::Some(2),
-            "zone" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "cloud" => 0,
+                "ngts" => 1,
+                "tpp" => 2,
+                "zone" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -4679,11 +4779,13 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVenafiCloud {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecVenafiCloud {
     const EXPECTING: &'static str = "struct IssuerSpecVenafiCloud";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "apiTokenSecretRef" => ::std::option::Option::Some(0),
-            "url" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "apiTokenSecretRef" => 0,
+                "url" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -4747,13 +4849,15 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVenafiNgts {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecVenafiNgts {
     const EXPECTING: &'static str = "struct IssuerSpecVenafiNgts";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "credentialsRef" => ::std::option::Option::Some(0),
-            "tokenEndpoint" => ::std::option::Option::Some(1),
-            "tsgID" => ::std::option::Option::Some(2),
-            "url" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "credentialsRef" => 0,
+                "tokenEndpoint" => 1,
+                "tsgID" => 2,
+                "url" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -4806,10 +4910,12 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecVenafiNgtsCredentialsRef {
     const EXPECTING: &'static str = "struct IssuerSpecVenafiNgtsCredentialsRef";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "name" => ::std::option::Option::Some(0),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "name" => 0,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -4880,13 +4986,15 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVenafiTpp {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecVenafiTpp {
     const EXPECTING: &'static str = "struct IssuerSpecVenafiTpp";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "caBundle" => ::std::option::Option::Some(0),
-            "caBundleSecretRef" => ::std::option::Option::Some(1),
-            "credentialsRef" => ::std::option::Option::Some(2),
-            "url" => ::std::option::Option::Some(3),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "caBundle" => 0,
+                "caBundleSecretRef" => 1,
+                "credentialsRef" => 2,
+                "url" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -4941,11 +5049,13 @@ impl<'de> ::serde::Deserialize<'de> for IssuerStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerStatus {
     const EXPECTING: &'static str = "struct IssuerStatus";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "acme" => ::std::option::Option::Some(0),
-            "conditions" => ::std::option::Option::Some(1),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "acme" => 0,
+                "conditions" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -5012,12 +5122,14 @@ impl<'de> ::serde::Deserialize<'de> for IssuerStatusAcme {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerStatusAcme {
     const EXPECTING: &'static str = "struct IssuerStatusAcme";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "lastPrivateKeyHash" => ::std::option::Option::Some(0),
-            "lastRegisteredEmail" => ::std::option::Option::Some(1),
-            "uri" => ::std::option::Option::Some(2),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "lastPrivateKeyHash" => 0,
+                "lastRegisteredEmail" => 1,
+                "uri" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -5095,15 +5207,17 @@ impl<'de> ::serde::Deserialize<'de> for IssuerStatusCondition {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerStatusCondition {
     const EXPECTING: &'static str = "struct IssuerStatusCondition";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "lastTransitionTime" => ::std::option::Option::Some(0),
-            "message" => ::std::option::Option::Some(1),
-            "observedGeneration" => ::std::option::Option::Some(2),
-            "reason" => ::std::option::Option::Some(3),
-            "status" => ::std::option::Option::Some(4),
-            "type" => ::std::option::Option::Some(5),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "lastTransitionTime" => 0,
+                "message" => 1,
+                "observedGeneration" => 2,
+                "reason" => 3,
+                "status" => 4,
+                "type" => 5,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
@@ -5187,14 +5301,16 @@ impl<'de> ::serde::Deserialize<'de> for Issuer {
 impl ::kubegen_runtime::__private::decode::DecodeFields for Issuer {
     const EXPECTING: &'static str = "struct Issuer";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        match key {
-            "apiVersion" => ::std::option::Option::Some(0),
-            "kind" => ::std::option::Option::Some(1),
-            "metadata" => ::std::option::Option::Some(2),
-            "spec" => ::std::option::Option::Some(3),
-            "status" => ::std::option::Option::Some(4),
-            _ => ::std::option::Option::None,
-        }
+        ::std::option::Option::Some(
+            match key {
+                "apiVersion" => 0,
+                "kind" => 1,
+                "metadata" => 2,
+                "spec" => 3,
+                "status" => 4,
+                _ => return ::std::option::Option::None,
+            },
+        )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
         &mut self,
