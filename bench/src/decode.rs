@@ -15,23 +15,49 @@ use crate::models::{IntoObject, Items, KubeRs, Kubegen, Models, Object};
 use crate::results::{Better, Record};
 use crate::stats;
 
-/// Measures both libraries.
+/// Measures both libraries. Their runs alternate (kubegen, kube-rs, kubegen, ...), so a change
+/// in the machine's load during the workload hits both alike and the ratio stays fair.
 pub fn run(dir: &Path, manifest: &Manifest, iterations: usize) -> anyhow::Result<Vec<Record>> {
     let list = manifest.pods.read_list(dir)?;
     let watch = manifest.pods.read_watch(dir)?;
-    let mut records = measure::<Kubegen>(&list, &watch, &manifest.pods, iterations)?;
-    records.extend(measure::<KubeRs>(&list, &watch, &manifest.pods, iterations)?);
+    let set = &manifest.pods;
+    let [kubegen_list, kube_rs_list] = alternating(
+        iterations,
+        [&mut || decode_list::<Kubegen>(&list, set), &mut || decode_list::<KubeRs>(&list, set)],
+    )?;
+    let [kubegen_watch, kube_rs_watch] = alternating(
+        iterations,
+        [&mut || decode_watch::<Kubegen>(&watch, set), &mut || decode_watch::<KubeRs>(&watch, set)],
+    )?;
+    let mut records = report::<Kubegen>(kubegen_list, kubegen_watch, set);
+    records.extend(report::<KubeRs>(kube_rs_list, kube_rs_watch, set));
     Ok(records)
 }
 
-fn measure<M: Models>(list: &[u8], watch: &[u8], set: &KindSet, iterations: usize) -> anyhow::Result<Vec<Record>> {
+/// A timed closure.
+type Timed<'a> = &'a mut dyn FnMut() -> anyhow::Result<Duration>;
+
+/// Runs each closure once to warm up, then `iterations` rounds of each in turn; the median of
+/// each closure's samples.
+fn alternating<const N: usize>(iterations: usize, mut runs: [Timed<'_>; N]) -> anyhow::Result<[Duration; N]> {
+    let mut samples: [Vec<Duration>; N] = std::array::from_fn(|_| Vec::with_capacity(iterations));
+    for run in &mut runs {
+        run()?;
+    }
+    for _ in 0..iterations {
+        for (run, samples) in runs.iter_mut().zip(&mut samples) {
+            samples.push(run()?);
+        }
+    }
+    Ok(samples.map(|samples| stats::median(&samples)))
+}
+
+fn report<M: Models>(list_time: Duration, watch_time: Duration, set: &KindSet) -> Vec<Record> {
     let library = M::LIBRARY;
-    let list_time = stats::median_of(iterations, || decode_list::<M>(list, set))?;
-    let watch_time = stats::median_of(iterations, || decode_watch::<M>(watch, set))?;
     eprintln!("decode: {library}: list {list_time:?}, watch {watch_time:?}");
     let count = set.count as f64;
     let mb = |bytes: usize, time: Duration| stats::per_second(bytes as f64 / 1e6, time);
-    Ok(vec![
+    vec![
         Record::new("decode-pod-list", "throughput", "MB/s", library, mb(set.list_bytes, list_time), Better::Higher),
         Record::new(
             "decode-pod-list",
@@ -51,7 +77,7 @@ fn measure<M: Models>(list: &[u8], watch: &[u8], set: &KindSet, iterations: usiz
             Better::Higher,
         ),
         Record::new("decode-pod-watch", "throughput", "MB/s", library, mb(set.watch_bytes, watch_time), Better::Higher),
-    ])
+    ]
 }
 
 fn decode_list<M: Models>(bytes: &[u8], set: &KindSet) -> anyhow::Result<Duration> {

@@ -22,7 +22,8 @@ pub const SECTIONS: &[Section] = &[
                 kube-rs as kube-client 5.0 does (`String::from_utf8(body.to_vec())`, then `serde_json::from_str`); Go: `encoding/json` into \
                 `corev1.PodList`, and, as `client-go (codec)`, client-go's own JSON decoder \
                 (`scheme.Codecs.UniversalDeserializer()`, which is what a typed client runs). Median of \
-                the timed runs after a warm-up; every run checks the decoded container count.",
+                the timed runs after a warm-up; the two Rust libraries' runs alternate, so that a change in \
+                the machine's load hits both alike; every run checks the decoded container count.",
     },
     Section {
         id: "decode-pod-watch",
