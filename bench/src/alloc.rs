@@ -71,3 +71,13 @@ unsafe impl GlobalAlloc for Counting {
         moved
     }
 }
+
+/// Makes the allocator merge the small blocks freed so far, so that a timed run does not pay
+/// for the frees of the run before it: glibc defers that merging until the next large
+/// allocation, which would charge one library's drop to whichever library decodes next. A
+/// 1 MiB allocation is such a large request; unlike `malloc_trim`, it gives no memory back to
+/// the system, so the next run does not have to fault its pages in again.
+pub fn settle() {
+    let block = std::hint::black_box(Vec::<u8>::with_capacity(1 << 20));
+    drop(block);
+}

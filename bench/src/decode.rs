@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 
+use crate::alloc;
 use crate::fixtures::{self, KindSet, Manifest};
 use crate::models::{IntoObject, Items, KubeRs, Kubegen, Models, Object};
 use crate::results::{Better, Record};
@@ -37,16 +38,18 @@ pub fn run(dir: &Path, manifest: &Manifest, iterations: usize) -> anyhow::Result
 /// A timed closure.
 type Timed<'a> = &'a mut dyn FnMut() -> anyhow::Result<Duration>;
 
-/// Runs each closure once to warm up, then `iterations` rounds of each in turn; the median of
-/// each closure's samples.
+/// Runs each closure once to warm up, then `iterations` rounds of each in turn, with the
+/// allocator settled after every run (outside the clock); the median of each closure's samples.
 fn alternating<const N: usize>(iterations: usize, mut runs: [Timed<'_>; N]) -> anyhow::Result<[Duration; N]> {
     let mut samples: [Vec<Duration>; N] = std::array::from_fn(|_| Vec::with_capacity(iterations));
     for run in &mut runs {
         run()?;
+        alloc::settle();
     }
     for _ in 0..iterations {
         for (run, samples) in runs.iter_mut().zip(&mut samples) {
             samples.push(run()?);
+            alloc::settle();
         }
     }
     Ok(samples.map(|samples| stats::median(&samples)))
