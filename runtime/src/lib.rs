@@ -38,7 +38,6 @@ pub use types::{
 /// Not part of the public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::types::exact_vec;
     pub use crate::types::struct_decode as decode;
     pub use crate::types::struct_encode as encode;
     pub use compact_str;

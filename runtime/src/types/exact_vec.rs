@@ -2,10 +2,14 @@
 //!
 //! serde_json gives no length hint, so a decoded `Vec` grows by doubling from four elements and
 //! keeps the slack: a Pod's one `Container` sits in room for four, 1.3 KB of nothing per cached
-//! Pod. Generated models decode every array field through these functions (with
-//! `deserialize_with`), which shrink the vector once it is complete: one `realloc` that glibc
-//! does in place, and the field stays a plain `Vec<T>` for users.
+//! Pod. Generated models decode every array field through these functions (through
+//! [`OptionVecSeed`] in `struct_decode`; the runtime's own types with `deserialize_with`), which
+//! shrink the vector once it is complete: one `realloc` that glibc does in place, and the field
+//! stays a plain `Vec<T>` for users.
 
+use std::marker::PhantomData;
+
+use serde::de::DeserializeSeed;
 use serde::{Deserialize, Deserializer};
 
 /// Decodes a `Vec<T>` and drops its spare capacity.
@@ -22,6 +26,23 @@ pub fn option_vec<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: 
         items.shrink_to_fit();
     }
     Ok(items)
+}
+
+/// [`option_vec`] as a seed, for `MapAccess::next_value_seed`.
+pub(crate) struct OptionVecSeed<T>(PhantomData<fn() -> T>);
+
+impl<T> OptionVecSeed<T> {
+    pub(crate) const fn new() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for OptionVecSeed<T> {
+    type Value = Option<Vec<T>>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        option_vec(deserializer)
+    }
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ use serde::Deserialize;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use super::Str;
+use super::exact_vec::OptionVecSeed;
 
 /// A struct that decodes from a map of named fields. Implemented by generated code.
 pub trait DecodeFields: Default {
@@ -73,9 +74,7 @@ pub fn required_vec<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
     map: &mut A,
     field: &mut Vec<T>,
 ) -> Result<(), A::Error> {
-    let mut items = map.next_value::<Option<Vec<T>>>()?.unwrap_or_default();
-    items.shrink_to_fit();
-    *field = items;
+    *field = map.next_value_seed(OptionVecSeed::new())?.unwrap_or_default();
     Ok(())
 }
 
@@ -84,11 +83,7 @@ pub fn optional_vec<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
     map: &mut A,
     field: &mut Option<Vec<T>>,
 ) -> Result<(), A::Error> {
-    let mut items = map.next_value::<Option<Vec<T>>>()?;
-    if let Some(items) = &mut items {
-        items.shrink_to_fit();
-    }
-    *field = items;
+    *field = map.next_value_seed(OptionVecSeed::new())?;
     Ok(())
 }
 
