@@ -14,6 +14,7 @@ mod list_meta;
 mod object_meta;
 mod quantity;
 mod raw_extension;
+mod rfc3339;
 mod status;
 mod string_enum;
 mod string_map;

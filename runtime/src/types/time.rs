@@ -47,7 +47,10 @@ macro_rules! timestamp_type {
             type Err = jiff::Error;
 
             fn from_str(text: &str) -> Result<Self, Self::Err> {
-                text.parse().map(Self)
+                match super::rfc3339::parse_utc(text) {
+                    Some(timestamp) => Ok(Self(timestamp)),
+                    None => text.parse().map(Self),
+                }
             }
         }
 
