@@ -184,7 +184,7 @@ impl<K: Object> Api<K> {
     {
         let mut query = PathBuilder::new(self.path.collection());
         params.populate(&mut query);
-        self.client.request(Request::new(Method::GET, query.build())).await
+        self.client.request_list(Request::new(Method::GET, query.build())).await
     }
 
     /// Lists every object, page by page (`params.limit` per page, 500 by default), as a

@@ -8,6 +8,7 @@ mod api;
 mod auth;
 mod error;
 mod list;
+mod list_stream;
 pub mod params;
 mod rate_limit;
 mod request;
@@ -30,6 +31,7 @@ pub use request::{Request, RequestKind};
 pub use subresources::{Deleted, LogParams};
 
 use self::auth::Authenticator;
+use self::list_stream::{ListSplitter, SplitError};
 use self::rate_limit::RateLimiter;
 use crate::config::{Config, ExecCredential};
 use crate::types::Status;
@@ -228,6 +230,41 @@ impl Client {
         decode(&bytes, &method, &url)
     }
 
+    /// Sends a list request and decodes the response while it arrives: each element of
+    /// `items` is decoded as soon as its last byte is in (see `list_stream`), so decoding
+    /// overlaps the server's encoding and the undecoded JSON held is about one chunk, not the
+    /// whole body.
+    pub async fn request_list<K: DeserializeOwned>(&self, request: Request) -> Result<ObjectList<K>, Error> {
+        let method = request.method.to_string();
+        let url = format!("{}{}", self.inner.base, request.path);
+        let mut response = self.send(request).await?;
+        let mut splitter = ListSplitter::new();
+        let mut items = Vec::new();
+        loop {
+            let chunk = response.chunk().await.map_err(|source| Error::Transport {
+                method: method.clone(),
+                url: url.clone(),
+                message: error::chain(&source),
+                source,
+            })?;
+            let Some(chunk) = chunk else { break };
+            splitter
+                .push(&chunk, |item| {
+                    items.push(decode_item::<K>(item, items.len(), &method, &url)?);
+                    Ok::<(), ListError>(())
+                })
+                .map_err(|error| error.into_error::<K>(&method, &url))?;
+        }
+        let envelope = splitter.finish().map_err(|error| ListError::Split(error).into_error::<K>(&method, &url))?;
+        let mut list: ObjectList<K> = decode(&envelope, &method, &url)?;
+        // `items` is in the envelope only when it was not an array (`null`): keep serde's
+        // reading of it then.
+        if list.items.is_empty() {
+            list.items = items;
+        }
+        Ok(list)
+    }
+
     /// Sends a request and returns the response body as text.
     pub async fn request_text(&self, request: Request) -> Result<String, Error> {
         let method = request.method.to_string();
@@ -279,6 +316,51 @@ pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8], method: &str, url: &str)
         };
         Error::Decode { method: method.to_owned(), url: url.to_owned(), what: std::any::type_name::<T>(), message }
     })
+}
+
+/// Decodes one element of a list's `items`; an error names its index and the path inside it.
+fn decode_item<K: DeserializeOwned>(bytes: &[u8], index: usize, method: &str, url: &str) -> Result<K, Error> {
+    decode::<K>(bytes, method, url).map_err(|error| match error {
+        Error::Decode { method, url, message, .. } => Error::Decode {
+            method,
+            url,
+            what: std::any::type_name::<ObjectList<K>>(),
+            message: format!("in items[{index}]: {message}"),
+        },
+        other => other,
+    })
+}
+
+/// Why a streamed list failed: its structure, or an item (already an [`Error`]).
+enum ListError {
+    Split(SplitError),
+    Item(Error),
+}
+
+impl ListError {
+    fn into_error<K>(self, method: &str, url: &str) -> Error {
+        match self {
+            ListError::Split(error) => Error::Decode {
+                method: method.to_owned(),
+                url: url.to_owned(),
+                what: std::any::type_name::<ObjectList<K>>(),
+                message: error.to_string(),
+            },
+            ListError::Item(error) => error,
+        }
+    }
+}
+
+impl From<SplitError> for ListError {
+    fn from(error: SplitError) -> Self {
+        ListError::Split(error)
+    }
+}
+
+impl From<Error> for ListError {
+    fn from(error: Error) -> Self {
+        ListError::Item(error)
+    }
 }
 
 fn build_http(config: &Config, identity: Option<(&[u8], &[u8])>) -> Result<reqwest::Client, Error> {
