@@ -27,11 +27,11 @@ pub use api::{Api, ResourcePath};
 pub(crate) use error::chain as error_chain;
 pub use error::{ApiError, Error, Reason};
 pub use list::ObjectList;
+pub use list_stream::{ListDecodeError, ListDecoder};
 pub use request::{Request, RequestKind};
 pub use subresources::{Deleted, LogParams};
 
 use self::auth::Authenticator;
-use self::list_stream::{ListSplitter, SplitError};
 use self::rate_limit::RateLimiter;
 use crate::config::{Config, ExecCredential};
 use crate::types::Status;
@@ -238,8 +238,13 @@ impl Client {
         let method = request.method.to_string();
         let url = format!("{}{}", self.inner.base, request.path);
         let mut response = self.send(request).await?;
-        let mut splitter = ListSplitter::new();
-        let mut items = Vec::new();
+        let decode_error = |error: ListDecodeError| Error::Decode {
+            method: method.clone(),
+            url: url.clone(),
+            what: std::any::type_name::<ObjectList<K>>(),
+            message: error.to_string(),
+        };
+        let mut decoder = ListDecoder::<K>::new();
         loop {
             let chunk = response.chunk().await.map_err(|source| Error::Transport {
                 method: method.clone(),
@@ -248,21 +253,9 @@ impl Client {
                 source,
             })?;
             let Some(chunk) = chunk else { break };
-            splitter
-                .push(&chunk, |item| {
-                    items.push(decode_item::<K>(item, items.len(), &method, &url)?);
-                    Ok::<(), ListError>(())
-                })
-                .map_err(|error| error.into_error::<K>(&method, &url))?;
+            decoder.push(&chunk).map_err(decode_error)?;
         }
-        let envelope = splitter.finish().map_err(|error| ListError::Split(error).into_error::<K>(&method, &url))?;
-        let mut list: ObjectList<K> = decode(&envelope, &method, &url)?;
-        // `items` is in the envelope only when it was not an array (`null`): keep serde's
-        // reading of it then.
-        if list.items.is_empty() {
-            list.items = items;
-        }
-        Ok(list)
+        decoder.finish().map_err(decode_error)
     }
 
     /// Sends a request and returns the response body as text.
@@ -308,59 +301,12 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, serde_json::Er
 /// find the path of the offending value, so the error says where, at no cost when decoding
 /// succeeds.
 pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8], method: &str, url: &str) -> Result<T, Error> {
-    parse_json(bytes).map_err(|error| {
-        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-        let message = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-            Err(located) => format!("at {}: {}", located.path(), located.inner()),
-            Ok(_) => error.to_string(),
-        };
-        Error::Decode { method: method.to_owned(), url: url.to_owned(), what: std::any::type_name::<T>(), message }
+    list_stream::parse_located(bytes).map_err(|message| Error::Decode {
+        method: method.to_owned(),
+        url: url.to_owned(),
+        what: std::any::type_name::<T>(),
+        message,
     })
-}
-
-/// Decodes one element of a list's `items`; an error names its index and the path inside it.
-fn decode_item<K: DeserializeOwned>(bytes: &[u8], index: usize, method: &str, url: &str) -> Result<K, Error> {
-    decode::<K>(bytes, method, url).map_err(|error| match error {
-        Error::Decode { method, url, message, .. } => Error::Decode {
-            method,
-            url,
-            what: std::any::type_name::<ObjectList<K>>(),
-            message: format!("in items[{index}]: {message}"),
-        },
-        other => other,
-    })
-}
-
-/// Why a streamed list failed: its structure, or an item (already an [`Error`]).
-enum ListError {
-    Split(SplitError),
-    Item(Error),
-}
-
-impl ListError {
-    fn into_error<K>(self, method: &str, url: &str) -> Error {
-        match self {
-            ListError::Split(error) => Error::Decode {
-                method: method.to_owned(),
-                url: url.to_owned(),
-                what: std::any::type_name::<ObjectList<K>>(),
-                message: error.to_string(),
-            },
-            ListError::Item(error) => error,
-        }
-    }
-}
-
-impl From<SplitError> for ListError {
-    fn from(error: SplitError) -> Self {
-        ListError::Split(error)
-    }
-}
-
-impl From<Error> for ListError {
-    fn from(error: Error) -> Self {
-        ListError::Item(error)
-    }
 }
 
 fn build_http(config: &Config, identity: Option<(&[u8], &[u8])>) -> Result<reqwest::Client, Error> {
