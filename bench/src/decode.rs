@@ -88,7 +88,7 @@ fn report<M: Models>(list_time: Duration, watch_time: Duration, set: &KindSet) -
 
 fn decode_list<M: Models>(bytes: &[u8], set: &KindSet) -> anyhow::Result<Duration> {
     let started = Instant::now();
-    let list: M::PodList = M::parse(bytes).with_context(|| format!("{}: decoding {}", M::LIBRARY, set.list_file))?;
+    let list = M::parse_pod_list(bytes).with_context(|| format!("{}: decoding {}", M::LIBRARY, set.list_file))?;
     let elapsed = started.elapsed();
     let items = list.items();
     let checksum: usize = items.iter().map(Object::checksum).sum();

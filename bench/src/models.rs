@@ -5,6 +5,7 @@
 use serde::de::DeserializeOwned;
 
 use kubegen_api::core_v1 as kg;
+use kubegen_runtime::client::{ListDecoder, ObjectList};
 use kubegen_runtime::watch::WatchEvent as KgEvent;
 
 use k8s_openapi::api::core::v1 as ko;
@@ -18,8 +19,8 @@ pub trait Models {
     type Pod: Object;
     /// A ConfigMap.
     type ConfigMap: Object;
-    /// A PodList as the API server returns it.
-    type PodList: DeserializeOwned + Items<Self::Pod>;
+    /// A PodList as the library's client returns it.
+    type PodList: Items<Self::Pod>;
     /// A watch event carrying a Pod.
     type PodEvent: DeserializeOwned + IntoObject<Self::Pod>;
     /// A watch event carrying a ConfigMap.
@@ -27,7 +28,14 @@ pub trait Models {
 
     /// Parses a response body or a watch line the way the library's client does.
     fn parse<T: DeserializeOwned>(bytes: &[u8]) -> serde_json::Result<T>;
+
+    /// Decodes a Pod list body the way the library's client decodes a list response.
+    fn parse_pod_list(bytes: &[u8]) -> anyhow::Result<Self::PodList>;
 }
+
+/// The size of the chunks a list body is handed over in: HTTP/2's default frame size, the
+/// most that one DATA frame (and so one chunk from the client) carries.
+const CHUNK: usize = 16 * 1024;
 
 /// What the workloads need of an object: its cache key and its share of the fixture checksum.
 pub trait Object: DeserializeOwned + Send + Sync + 'static {
@@ -56,7 +64,7 @@ impl Models for Kubegen {
     const LIBRARY: &'static str = "kubegen";
     type Pod = kg::Pod;
     type ConfigMap = kg::ConfigMap;
-    type PodList = kg::PodList;
+    type PodList = ObjectList<kg::Pod>;
     type PodEvent = KgEvent<kg::Pod>;
     type ConfigMapEvent = KgEvent<kg::ConfigMap>;
 
@@ -64,6 +72,16 @@ impl Models for Kubegen {
     /// UTF-8 check of the whole input, then `serde_json::from_str`.
     fn parse<T: DeserializeOwned>(bytes: &[u8]) -> serde_json::Result<T> {
         kubegen_runtime::client::parse_json(bytes)
+    }
+
+    /// `Api::list` decodes the body while it arrives: each element of `items` as soon as it
+    /// is complete (`ListDecoder`), here fed in 16 KiB chunks.
+    fn parse_pod_list(bytes: &[u8]) -> anyhow::Result<Self::PodList> {
+        let mut decoder = ListDecoder::new();
+        for chunk in bytes.chunks(CHUNK) {
+            decoder.push(chunk)?;
+        }
+        Ok(decoder.finish()?)
     }
 }
 
@@ -85,6 +103,10 @@ impl Models for KubeRs {
     fn parse<T: DeserializeOwned>(bytes: &[u8]) -> serde_json::Result<T> {
         let text = String::from_utf8(bytes.to_vec()).map_err(<serde_json::Error as serde::de::Error>::custom)?;
         serde_json::from_str(&text)
+    }
+    /// `Api::list` reads the whole body, then parses it as above.
+    fn parse_pod_list(bytes: &[u8]) -> anyhow::Result<Self::PodList> {
+        Ok(Self::parse(bytes)?)
     }
 }
 
@@ -128,7 +150,7 @@ impl Object for ko::ConfigMap {
     }
 }
 
-impl Items<kg::Pod> for kg::PodList {
+impl Items<kg::Pod> for ObjectList<kg::Pod> {
     fn items(&self) -> &[kg::Pod] {
         &self.items
     }

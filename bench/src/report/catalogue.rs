@@ -16,9 +16,10 @@ pub const SECTIONS: &[Section] = &[
     Section {
         id: "decode-pod-list",
         title: "1a. Decoding a 10,000-Pod list",
-        about: "The PodList fixture (10,000 Pods, ~3.8 KB of JSON each) parsed the way each client parses a \
-                response body, into `kubegen_api::core_v1::PodList` and `k8s_openapi::List<Pod>`: kubegen with \
-                `kubegen_runtime::client::parse_json` (one UTF-8 check of the body, then `serde_json::from_str`), \
+        about: "The PodList fixture (10,000 Pods, ~3.8 KB of JSON each) decoded the way each client decodes a \
+                list response, into `kubegen_runtime::client::ObjectList<Pod>` and `k8s_openapi::List<Pod>`: \
+                kubegen as `Api::list` does, with `ListDecoder` fed 16 KiB chunks (each element of `items` \
+                split off as it completes, then `parse_json`: one UTF-8 check, then `serde_json::from_str`), \
                 kube-rs as kube-client 5.0 does (`String::from_utf8(body.to_vec())`, then `serde_json::from_str`); Go: `encoding/json` into \
                 `corev1.PodList`, and, as `client-go (codec)`, client-go's own JSON decoder \
                 (`scheme.Codecs.UniversalDeserializer()`, which is what a typed client runs). Median of \
