@@ -25,9 +25,13 @@ pub fn run(dir: &Path, manifest: &Manifest, iterations: usize) -> anyhow::Result
     let watch = manifest.pods.read_watch(dir)?;
     let watch: Vec<&[u8]> = fixtures::lines(&watch).collect();
     let set = &manifest.pods;
-    let [kubegen_list, kube_rs_list] = alternating(
+    let [kubegen_list, kubegen_whole_body, kube_rs_list] = alternating(
         iterations,
-        [&mut || decode_list::<Kubegen>(&list, set), &mut || decode_list::<KubeRs>(&list, set)],
+        [
+            &mut || decode_list::<Kubegen>(&list, set, Kubegen::parse_pod_list),
+            &mut || decode_list::<Kubegen>(&list, set, |bytes| Ok(Kubegen::parse(bytes)?)),
+            &mut || decode_list::<KubeRs>(&list, set, KubeRs::parse_pod_list),
+        ],
     )?;
     let [kubegen_watch, kube_rs_watch] = alternating(
         iterations,
@@ -35,6 +39,10 @@ pub fn run(dir: &Path, manifest: &Manifest, iterations: usize) -> anyhow::Result
     )?;
     let mut records = report::<Kubegen>(kubegen_list, kubegen_watch, set);
     records.extend(report::<KubeRs>(kube_rs_list, kube_rs_watch, set));
+    // The models' decode speed without the streaming split: `parse_json` over the whole body,
+    // as `Client::request` decodes any other response.
+    eprintln!("decode: {WHOLE_BODY}: list {kubegen_whole_body:?}");
+    records.extend(list_records(WHOLE_BODY, kubegen_whole_body, set));
     Ok(records)
 }
 
@@ -58,11 +66,11 @@ fn alternating<const N: usize>(iterations: usize, mut runs: [Timed<'_>; N]) -> a
     Ok(samples.map(|samples| stats::median(&samples)))
 }
 
-fn report<M: Models>(list_time: Duration, watch_time: Duration, set: &KindSet) -> Vec<Record> {
-    let library = M::LIBRARY;
-    eprintln!("decode: {library}: list {list_time:?}, watch {watch_time:?}");
+/// The library name of kubegen's whole-body list decode.
+const WHOLE_BODY: &str = "kubegen (whole body)";
+
+fn list_records(library: &str, list_time: Duration, set: &KindSet) -> Vec<Record> {
     let count = set.count as f64;
-    let mb = |bytes: usize, time: Duration| stats::per_second(bytes as f64 / 1e6, time);
     vec![
         Record::new("decode-pod-list", "throughput", "MB/s", library, mb(set.list_bytes, list_time), Better::Higher),
         Record::new(
@@ -74,6 +82,19 @@ fn report<M: Models>(list_time: Duration, watch_time: Duration, set: &KindSet) -
             Better::Higher,
         ),
         Record::new("decode-pod-list", "time per list", "ms", library, list_time.as_secs_f64() * 1e3, Better::Lower),
+    ]
+}
+
+fn mb(bytes: usize, time: Duration) -> f64 {
+    stats::per_second(bytes as f64 / 1e6, time)
+}
+
+fn report<M: Models>(list_time: Duration, watch_time: Duration, set: &KindSet) -> Vec<Record> {
+    let library = M::LIBRARY;
+    eprintln!("decode: {library}: list {list_time:?}, watch {watch_time:?}");
+    let count = set.count as f64;
+    let mut records = list_records(library, list_time, set);
+    records.extend([
         Record::new(
             "decode-pod-watch",
             "events",
@@ -83,12 +104,17 @@ fn report<M: Models>(list_time: Duration, watch_time: Duration, set: &KindSet) -
             Better::Higher,
         ),
         Record::new("decode-pod-watch", "throughput", "MB/s", library, mb(set.watch_bytes, watch_time), Better::Higher),
-    ]
+    ]);
+    records
 }
 
-fn decode_list<M: Models>(bytes: &[u8], set: &KindSet) -> anyhow::Result<Duration> {
+fn decode_list<M: Models>(
+    bytes: &[u8],
+    set: &KindSet,
+    parse: fn(&[u8]) -> anyhow::Result<M::PodList>,
+) -> anyhow::Result<Duration> {
     let started = Instant::now();
-    let list = M::parse_pod_list(bytes).with_context(|| format!("{}: decoding {}", M::LIBRARY, set.list_file))?;
+    let list = parse(bytes).with_context(|| format!("{}: decoding {}", M::LIBRARY, set.list_file))?;
     let elapsed = started.elapsed();
     let items = list.items();
     let checksum: usize = items.iter().map(Object::checksum).sum();

@@ -19,7 +19,9 @@ pub const SECTIONS: &[Section] = &[
         about: "The PodList fixture (10,000 Pods, ~3.8 KB of JSON each) decoded the way each client decodes a \
                 list response, into `kubegen_runtime::client::ObjectList<Pod>` and `k8s_openapi::List<Pod>`: \
                 kubegen as `Api::list` does, with `ListDecoder` fed 16 KiB chunks (each element of `items` \
-                split off as it completes, then `parse_json`: one UTF-8 check, then `serde_json::from_str`), \
+                split off as it completes, then `parse_json`: one UTF-8 check, then `serde_json::from_str`) and, \
+                as `kubegen (whole body)`, with `parse_json` over the whole body (the models alone, without \
+                the split that lets `Api::list` decode while the body arrives), \
                 kube-rs as kube-client 5.0 does (`String::from_utf8(body.to_vec())`, then `serde_json::from_str`); Go: `encoding/json` into \
                 `corev1.PodList`, and, as `client-go (codec)`, client-go's own JSON decoder \
                 (`scheme.Codecs.UniversalDeserializer()`, which is what a typed client runs). Median of \
