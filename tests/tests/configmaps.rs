@@ -91,7 +91,7 @@ async fn create_get_list_and_page() {
     assert_round_trip::<ConfigMap>(&raw);
 }
 
-/// `Api::list` decodes items while the body arrives (`list_stream`); a list from the watch
+/// `Api::list` decodes items while the body arrives (`ListDecoder`); a list from the watch
 /// cache (`resourceVersion=0`, one response of several hundred chunks) gives the same objects
 /// and metadata as decoding the whole body at once.
 #[tokio::test]

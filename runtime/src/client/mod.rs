@@ -8,7 +8,8 @@ mod api;
 mod auth;
 mod error;
 mod list;
-mod list_stream;
+mod list_decoder;
+mod list_splitter;
 pub mod params;
 mod rate_limit;
 mod request;
@@ -27,7 +28,7 @@ pub use api::{Api, ResourcePath};
 pub(crate) use error::chain as error_chain;
 pub use error::{ApiError, Error, Reason};
 pub use list::ObjectList;
-pub use list_stream::{ListDecodeError, ListDecoder};
+pub use list_decoder::{ListDecodeError, ListDecoder};
 pub use request::{Request, RequestKind};
 pub use subresources::{Deleted, LogParams};
 
@@ -231,7 +232,7 @@ impl Client {
     }
 
     /// Sends a list request and decodes the response while it arrives: each element of
-    /// `items` is decoded as soon as its last byte is in (see `list_stream`), so decoding
+    /// `items` is decoded as soon as its last byte is in ([`ListDecoder`]), so decoding
     /// overlaps the server's encoding and the undecoded JSON held is about one chunk, not the
     /// whole body.
     pub async fn request_list<K: DeserializeOwned>(&self, request: Request) -> Result<ObjectList<K>, Error> {
@@ -297,11 +298,23 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, serde_json::Er
     serde_json::from_str(text)
 }
 
+/// Parses JSON with [`parse_json`]; on failure parses it again to find the path of the
+/// offending value, at no cost when parsing succeeds.
+pub(crate) fn parse_located<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+    parse_json(bytes).map_err(|error| {
+        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+        match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+            Err(located) => format!("at {}: {}", located.path(), located.inner()),
+            Ok(_) => error.to_string(),
+        }
+    })
+}
+
 /// Decodes a JSON body into `T` ([`parse_json`]). On failure the response is decoded again to
 /// find the path of the offending value, so the error says where, at no cost when decoding
 /// succeeds.
 pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8], method: &str, url: &str) -> Result<T, Error> {
-    list_stream::parse_located(bytes).map_err(|message| Error::Decode {
+    parse_located(bytes).map_err(|message| Error::Decode {
         method: method.to_owned(),
         url: url.to_owned(),
         what: std::any::type_name::<T>(),

@@ -1,109 +1,23 @@
-//! Splitting a list response into its items while it arrives.
+//! Finding the elements of a list response's `items` while the response arrives.
 //!
 //! A list served from the API server's watch cache is one response however large (the cache
 //! ignores `limit` for `resourceVersion=0`): 11 MB for 10,000 ConfigMaps, which the server
 //! encodes and sends over some 300 ms on a 2-core machine. Decoding it after its last byte
 //! adds the whole decode to an informer's time to sync. [`ListSplitter`] finds each element of
 //! the top-level `items` array as soon as the element's last byte arrives, so the client
-//! decodes items while the server is still encoding the rest, and the undecoded JSON it holds
-//! is about one chunk rather than the whole body. Every other member of the top-level object
-//! (`kind`, `apiVersion`, `metadata`) is kept as raw JSON text, the "envelope", decoded at
-//! the end.
-//!
-//! [`ListDecoder`] puts the splitter and the decoder together: chunks in, an [`ObjectList`] out.
+//! decodes items while the server is still encoding the rest (see `list_decoder.rs`), and the
+//! undecoded JSON it holds is about one chunk rather than the whole body. Every other member of
+//! the top-level object (`kind`, `apiVersion`, `metadata`) is kept as raw JSON text, the
+//! "envelope", decoded at the end.
 //!
 //! The splitter only finds boundaries: strings and their escapes, and nesting. It does not
 //! validate; each item and the envelope are parsed by serde_json afterwards, which rejects
 //! anything malformed. Structure the splitter cannot follow (a body that is not an object, a
 //! stray byte between members, a body that ends inside a value) is an error with the byte
-//! offset.
+//! offset. It scans each byte once more than the decoder does (about the speed of serde's
+//! `IgnoredAny`): the price of decoding while the body arrives.
 
 use std::fmt;
-
-use serde::de::DeserializeOwned;
-
-use super::ObjectList;
-
-/// Decodes a list response from its chunks, each element of `items` as soon as it is complete
-/// (what [`Api::list`](super::Api::list) does with the body as it arrives).
-///
-/// ```
-/// use kubegen_runtime::client::ListDecoder;
-///
-/// let body = br#"{"metadata":{"resourceVersion":"7"},"items":[{"a":1},{"a":2}]}"#;
-/// let mut decoder = ListDecoder::<serde_json::Value>::new();
-/// for chunk in body.chunks(10) {
-///     decoder.push(chunk)?;
-/// }
-/// let list = decoder.finish()?;
-/// assert_eq!(list.items.len(), 2);
-/// assert_eq!(list.resource_version(), Some("7"));
-/// # Ok::<(), kubegen_runtime::client::ListDecodeError>(())
-/// ```
-pub struct ListDecoder<K> {
-    splitter: ListSplitter,
-    items: Vec<K>,
-}
-
-/// Why a list body could not be decoded: where, and what serde_json or the splitter said.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct ListDecodeError(String);
-
-impl From<SplitError> for ListDecodeError {
-    fn from(error: SplitError) -> Self {
-        ListDecodeError(error.to_string())
-    }
-}
-
-impl<K: DeserializeOwned> Default for ListDecoder<K> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl<K: DeserializeOwned> ListDecoder<K> {
-    /// A decoder at the start of a body.
-    pub fn new() -> Self {
-        ListDecoder { splitter: ListSplitter::new(), items: Vec::new() }
-    }
-
-    /// Takes the next chunk of the body and decodes the items it completes.
-    pub fn push(&mut self, chunk: &[u8]) -> Result<(), ListDecodeError> {
-        let items = &mut self.items;
-        self.splitter.push(chunk, |item| {
-            let index = items.len();
-            items.push(
-                parse_located::<K>(item).map_err(|message| ListDecodeError(format!("in items[{index}]: {message}")))?,
-            );
-            Ok(())
-        })
-    }
-
-    /// Checks that the body is complete and decodes the rest of the list object.
-    pub fn finish(self) -> Result<ObjectList<K>, ListDecodeError> {
-        let envelope = self.splitter.finish()?;
-        let mut list: ObjectList<K> = parse_located(&envelope).map_err(ListDecodeError)?;
-        // `items` is in the envelope only when it was not an array (`null`): keep serde's
-        // reading of it then.
-        if list.items.is_empty() {
-            list.items = self.items;
-        }
-        Ok(list)
-    }
-}
-
-/// Parses JSON with [`super::parse_json`]; on failure parses it again to find the path of the
-/// offending value, at no cost when parsing succeeds.
-pub(crate) fn parse_located<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
-    super::parse_json(bytes).map_err(|error| {
-        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-        match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-            Err(located) => format!("at {}: {}", located.path(), located.inner()),
-            Ok(_) => error.to_string(),
-        }
-    })
-}
 
 /// Where the splitter is in the top-level object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -501,39 +415,6 @@ mod tests {
                 assert_eq!(split(body, size), Err(SplitError { offset, problem }), "{body:?} in chunks of {size}");
             }
         }
-    }
-
-    #[derive(Debug, PartialEq, serde::Deserialize)]
-    struct Sample {
-        a: u32,
-    }
-
-    #[test]
-    fn the_decoder_gives_items_and_metadata() {
-        let mut decoder = ListDecoder::<Sample>::new();
-        for chunk in br#"{"metadata":{"continue":"t"},"items":[{"a":1},{"a":2}],"kind":"SampleList"}"#.chunks(5) {
-            decoder.push(chunk).expect("decodes");
-        }
-        let list = decoder.finish().expect("complete");
-        assert_eq!(list.items, [Sample { a: 1 }, Sample { a: 2 }]);
-        assert_eq!(list.continue_token(), Some("t"));
-    }
-
-    #[test]
-    fn decoder_errors_name_the_item_and_the_path() {
-        let mut decoder = ListDecoder::<Sample>::new();
-        let error = decoder.push(br#"{"items":[{"a":1},{"a":"x"}]}"#).expect_err("a string for a number");
-        assert!(error.to_string().starts_with("in items[1]: at a: invalid type: string"), "{error}");
-        let mut decoder = ListDecoder::<Sample>::new();
-        decoder.push(br#"{"metadata":{"resourceVersion":7},"items":[]}"#).expect("splits");
-        let error = decoder.finish().expect_err("a number for a string");
-        assert!(error.to_string().starts_with("at metadata.resourceVersion: invalid type"), "{error}");
-        let mut decoder = ListDecoder::<Sample>::new();
-        decoder.push(br#"{"items":[{"a":1}"#).expect("splits");
-        assert_eq!(
-            decoder.finish().expect_err("truncated").to_string(),
-            "at byte 17: the list body ended before its closing `}`"
-        );
     }
 
     #[test]
