@@ -1,5 +1,7 @@
 //! Workload 1: typed decode throughput of the 10,000-Pod list and of a 10,000-event watch
-//! stream, for each Rust library, parsed the way its client parses a body (`Models::parse`).
+//! stream, for each Rust library, decoded the way its client decodes a list response
+//! (`Models::parse_pod_list`) or a watch line (`Models::parse`); kubegen's list also over the
+//! whole body, as `kubegen (whole body)`.
 //! Each figure is the median of `iterations` timed runs after one warm-up. The list's time
 //! covers parsing only (dropping the result is outside the clock); the watch stream's covers
 //! decoding and dropping each event in turn, as a consumer of a watch does; the stream is cut
@@ -18,8 +20,9 @@ use crate::models::{IntoObject, Items, KubeRs, Kubegen, Models, Object};
 use crate::results::{Better, Record};
 use crate::stats;
 
-/// Measures both libraries. Their runs alternate (kubegen, kube-rs, kubegen, ...), so a change
-/// in the machine's load during the workload hits both alike and the ratio stays fair.
+/// Measures both libraries. Their runs alternate (kubegen, [kubegen whole body,] kube-rs,
+/// kubegen, ...), so a change in the machine's load during the workload hits all alike and the
+/// ratios stay fair.
 pub fn run(dir: &Path, manifest: &Manifest, iterations: usize) -> anyhow::Result<Vec<Record>> {
     let list = manifest.pods.read_list(dir)?;
     let watch = manifest.pods.read_watch(dir)?;
