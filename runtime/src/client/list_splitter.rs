@@ -69,7 +69,8 @@ pub(crate) struct ListSplitter {
     /// Start in `buffer` of the key, value or item being scanned.
     start: usize,
     phase: Phase,
-    /// Nesting depth, the top-level object counting 1 and the `items` array 2.
+    /// Brackets open inside the value or item being scanned (0 between values: a value's
+    /// scan ends at its own depth 0).
     depth: u32,
     in_string: bool,
     /// The previous byte in a string was an unescaped backslash.
@@ -131,28 +132,22 @@ impl ListSplitter {
                     }
                 }
                 Phase::Value => {
-                    if let Some(delimiter) = self.scan_nested(1) {
+                    if let Some(delimiter) = self.scan_nested() {
                         self.end_member();
                         self.phase = match delimiter {
                             b',' => Phase::BeforeKey,
-                            b'}' => {
-                                self.depth = 0;
-                                Phase::End
-                            }
+                            b'}' => Phase::End,
                             _ => return Err(self.error("`]` closes the list object").into()),
                         };
                         self.position += 1;
                     }
                 }
                 Phase::Item => {
-                    if let Some(delimiter) = self.scan_nested(2) {
+                    if let Some(delimiter) = self.scan_nested() {
                         on_item(&self.buffer[self.start..self.position])?;
                         self.phase = match delimiter {
                             b',' => Phase::BeforeItem,
-                            b']' => {
-                                self.depth = 1;
-                                Phase::AfterItems
-                            }
+                            b']' => Phase::AfterItems,
                             _ => return Err(self.error("`}` closes the `items` array").into()),
                         };
                         self.position += 1;
@@ -187,35 +182,23 @@ impl ListSplitter {
             return Ok(());
         }
         let next = match (self.phase, byte) {
-            (Phase::Start, b'{') => {
-                self.depth = 1;
-                Phase::BeforeKey
-            }
+            (Phase::Start, b'{') => Phase::BeforeKey,
             (Phase::BeforeKey, b'"') => {
                 self.start = self.position;
                 self.in_string = true;
                 Phase::Key
             }
-            (Phase::BeforeKey | Phase::AfterItems, b'}') if self.depth == 1 => {
-                self.depth = 0;
-                Phase::End
-            }
+            (Phase::BeforeKey | Phase::AfterItems, b'}') => Phase::End,
             (Phase::AfterItems, b',') => Phase::BeforeKey,
             (Phase::Colon, b':') => Phase::BeforeValue,
-            (Phase::BeforeValue, b'[') if self.key == ITEMS_KEY => {
-                self.depth = 2;
-                Phase::BeforeItem
-            }
+            (Phase::BeforeValue, b'[') if self.key == ITEMS_KEY => Phase::BeforeItem,
             (Phase::BeforeValue, _) => {
                 // The value's first byte is scanned again in `Value`.
                 self.start = self.position;
                 self.phase = Phase::Value;
                 return Ok(());
             }
-            (Phase::BeforeItem, b']') => {
-                self.depth = 1;
-                Phase::AfterItems
-            }
+            (Phase::BeforeItem, b']') => Phase::AfterItems,
             (Phase::BeforeItem, _) => {
                 self.start = self.position;
                 self.phase = Phase::Item;
@@ -256,10 +239,9 @@ impl ListSplitter {
         false
     }
 
-    /// Scans a value nested at `base` (1 for a member's value, 2 for an item) up to the `,`
-    /// or closing bracket at that depth that ends it, leaving `position` on it; `None` if the
-    /// buffer ends first.
-    fn scan_nested(&mut self, base: u32) -> Option<u8> {
+    /// Scans a member's value or an item up to the `,` or closing bracket of its container
+    /// that ends it, leaving `position` on it; `None` if the buffer ends first.
+    fn scan_nested(&mut self) -> Option<u8> {
         loop {
             if self.in_string && !self.scan_string() {
                 return None;
@@ -278,9 +260,9 @@ impl ListSplitter {
                     continue;
                 }
                 b'{' | b'[' => self.depth += 1,
-                b'}' | b']' if self.depth == base => return Some(byte),
+                b'}' | b']' if self.depth == 0 => return Some(byte),
                 b'}' | b']' => self.depth -= 1,
-                _ if self.depth == base => return Some(byte),
+                _ if self.depth == 0 => return Some(byte),
                 _ => {}
             }
             self.position += 1;
