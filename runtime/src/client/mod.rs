@@ -181,7 +181,7 @@ impl Client {
         {
             builder = builder.timeout(timeout);
         }
-        builder.send().await.map_err(|source| transport_error(request, url, source))
+        builder.send().await.map_err(|source| transport_error(request.method.as_str(), url, source))
     }
 
     /// The HTTP client to use, rebuilt first if an exec credential brings a new client
@@ -222,12 +222,7 @@ impl Client {
         let method = request.method.to_string();
         let url = format!("{}{}", self.inner.base, request.path);
         let response = self.send(request).await?;
-        let bytes = read_body(response).await.map_err(|source| Error::Transport {
-            method: method.clone(),
-            url: url.clone(),
-            message: error::chain(&source),
-            source,
-        })?;
+        let bytes = read_body(response).await.map_err(|source| transport_error(&method, &url, source))?;
         decode(&bytes, &method, &url)
     }
 
@@ -247,12 +242,7 @@ impl Client {
         };
         let mut decoder = ListDecoder::<K>::new();
         loop {
-            let chunk = response.chunk().await.map_err(|source| Error::Transport {
-                method: method.clone(),
-                url: url.clone(),
-                message: error::chain(&source),
-                source,
-            })?;
+            let chunk = response.chunk().await.map_err(|source| transport_error(&method, &url, source))?;
             let Some(chunk) = chunk else { break };
             decoder.push(&chunk).map_err(decode_error)?;
         }
@@ -264,7 +254,7 @@ impl Client {
         let method = request.method.to_string();
         let url = format!("{}{}", self.inner.base, request.path);
         let response = self.send(request).await?;
-        response.text().await.map_err(|source| Error::Transport { method, url, message: error::chain(&source), source })
+        response.text().await.map_err(|source| transport_error(&method, &url, source))
     }
 }
 
@@ -344,14 +334,15 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     Some(Duration::from_secs(seconds).min(MAX_RETRY_AFTER))
 }
 
-fn transport_error(request: &Request, url: &str, source: reqwest::Error) -> Error {
+/// The error for a request that failed in transport, sending it or reading its body.
+fn transport_error(method: &str, url: &str, source: reqwest::Error) -> Error {
     let mut message = error::chain(&source);
     if source.is_connect() {
         message = format!("cannot connect: {message}");
     } else if source.is_timeout() {
         message = format!("timed out: {message}");
     }
-    Error::Transport { method: request.method.to_string(), url: url.to_owned(), message, source }
+    Error::Transport { method: method.to_owned(), url: url.to_owned(), message, source }
 }
 
 /// The error for a non-success response: its `Status` if the body is one, else a `Status`
