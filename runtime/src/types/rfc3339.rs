@@ -4,11 +4,14 @@
 //! `YYYY-MM-DDTHH:MM:SS.ffffffZ` (Go's `time.RFC3339` and `RFC3339Micro` in UTC). A Pod carries a
 //! dozen of them, and jiff's general RFC 3339 parser (offsets, lower-case separators, leap
 //! seconds, error messages) took ~3% of decoding a Pod watch event. [`parse_utc`] reads that
-//! shape with a few digit checks and the civil-to-days arithmetic; anything else (an offset, a
-//! field out of range, a year jiff cannot hold) returns `None` and the caller parses the text
-//! with jiff, so the fast path never accepts a text jiff would reject or read it differently.
+//! shape with a few digit checks and builds the timestamp with jiff's own civil constructors
+//! (which check the ranges); anything else (an offset, a field out of range, a year jiff cannot
+//! hold) returns `None` and the caller parses the text with jiff, so the fast path never
+//! accepts a text jiff would reject or read it differently.
 
 use jiff::Timestamp;
+use jiff::civil::DateTime;
+use jiff::tz::Offset;
 
 /// Parses `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z`; `None` for anything else.
 pub(crate) fn parse_utc(text: &str) -> Option<Timestamp> {
@@ -21,22 +24,12 @@ pub(crate) fn parse_utc(text: &str) -> Option<Timestamp> {
     if !separators_match {
         return None;
     }
-    let year = digits(&bytes[0..4])?;
-    let month = digits(&bytes[5..7])?;
-    let day = digits(&bytes[8..10])?;
-    let hour = digits(&bytes[11..13])?;
-    let minute = digits(&bytes[14..16])?;
-    let second = digits(&bytes[17..19])?;
+    let field = |range: std::ops::Range<usize>| digits(&bytes[range]).and_then(|value| i8::try_from(value).ok());
+    let year = i16::try_from(digits(&bytes[0..4])?).ok()?;
     let nanos = fraction(&bytes[19..bytes.len() - 1])?;
-    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
-        return None;
-    }
-    if hour > 23 || minute > 59 || second > 59 {
-        return None;
-    }
-    let days = days_from_civil(i64::from(year), month, day);
-    let seconds = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second);
-    Timestamp::new(seconds, nanos).ok()
+    let datetime =
+        DateTime::new(year, field(5..7)?, field(8..10)?, field(11..13)?, field(14..16)?, field(17..19)?, nanos).ok()?;
+    Offset::UTC.to_timestamp(datetime).ok()
 }
 
 /// The value of ASCII digits; `None` if any byte is not one.
@@ -58,27 +51,6 @@ fn fraction(bytes: &[u8]) -> Option<i32> {
     let value = digits(digits_text)?;
     let scale = 10u32.pow(9 - digits_text.len() as u32);
     i32::try_from(value * scale).ok()
-}
-
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days from 1970-01-01 to a proleptic Gregorian date (the era arithmetic of Howard Hinnant's
-/// "chrono-Compatible Low-Level Date Algorithms").
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month_from_march = i64::from((month + 9) % 12);
-    let day_of_year = (153 * month_from_march + 2) / 5 + i64::from(day) - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
 }
 
 #[cfg(test)]
