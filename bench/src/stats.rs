@@ -13,6 +13,17 @@ pub fn median(samples: &[Duration]) -> Duration {
     }
 }
 
+/// [`median`] of plain figures, with the same rule for an even count; zero when empty.
+pub fn median_value(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    match sorted.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
+}
+
 /// Runs `f` once untimed (warm-up), then `iterations` times timed; returns the median.
 /// `f` returns its own elapsed time, so it can leave set-up and tear-down out of it.
 pub fn median_of<F>(iterations: usize, mut f: F) -> anyhow::Result<Duration>

@@ -298,8 +298,8 @@ fn median_records(rounds: Vec<Vec<Record>>) -> Vec<Record> {
             if record.value.is_none() || values.len() < 2 {
                 return record;
             }
+            let median = crate::stats::median_value(&values);
             values.sort_by(f64::total_cmp);
-            let median = values[values.len() / 2];
             let listed = values.iter().map(|value| format!("{value:.0}")).collect::<Vec<_>>().join(", ");
             Record { value: Some(median), ..record }.with_note(format!("median of rounds: {listed}"))
         })
