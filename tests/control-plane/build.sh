@@ -4,7 +4,7 @@
 #
 #   tests/control-plane/build.sh            # build what is missing, print the bin dir
 #
-# Cache: ${KUBEGEN_CACHE:-$HOME/.cache/kubegen}/control-plane/<name>-<version>-<go.sum hash>/
+# Cache: ${KUBEGEN_CACHE:-$HOME/.cache/kubegen}/control-plane/<name>-<version>-<go.mod+go.sum content hash>/
 # A binary is reused when present; a failed build names the module and leaves no
 # half-written binary behind (it is built to a temporary name and renamed).
 set -euo pipefail
@@ -27,7 +27,9 @@ module_version() {
 build() {
   local name=$1 dir=$2 pkg=$3 version=$4 ldflags=$5
   local sum key out log start
-  sum=$(sha256sum "$dir/go.mod" "$dir/go.sum" | sha256sum | cut -c1-12)
+  # The key hashes the files' contents only: sha256sum's listing would add their absolute
+  # paths, and every checkout location (each CI clone) would build and keep its own copy.
+  sum=$(cat "$dir/go.mod" "$dir/go.sum" | sha256sum | cut -c1-12)
   key=$name-$version-$sum
   out=$cache_root/$key/$name
   if [[ ! -x $out ]]; then
