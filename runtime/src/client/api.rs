@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::params::{DeleteParams, GetParams, ListParams, Patch, PatchParams, PostParams, WatchParams};
 use super::request::{PathBuilder, Request, RequestKind};
+use super::segment::segment;
 use super::{Client, Deleted, Error, ObjectList};
 use crate::resource::{NamespaceScoped, Object, Resource, Scope, verbs};
 use crate::watch::{WatchEvent, decode_events};
@@ -45,39 +46,43 @@ impl ResourcePath {
         }
     }
 
-    /// `/api/v1` or `/apis/<group>/<version>`.
-    pub fn prefix(&self) -> String {
-        if self.group.is_empty() {
-            format!("/api/{}", self.version)
+    /// `/api/v1` or `/apis/<group>/<version>`. Each part is checked as a path segment (see
+    /// [`segment`](super::segment)): a group or version from a hostile discovery document
+    /// cannot climb out of its place.
+    pub fn prefix(&self) -> Result<String, Error> {
+        let version = segment("version", &self.version)?;
+        Ok(if self.group.is_empty() {
+            format!("/api/{version}")
         } else {
-            format!("/apis/{}/{}", self.group, self.version)
-        }
+            format!("/apis/{}/{version}", segment("group", &self.group)?)
+        })
     }
 
     /// The collection: `<prefix>[/namespaces/<namespace>]/<plural>`.
-    pub fn collection(&self) -> String {
-        match &self.namespace {
-            Some(namespace) => format!("{}/namespaces/{namespace}/{}", self.prefix(), self.plural),
-            None => format!("{}/{}", self.prefix(), self.plural),
-        }
+    pub fn collection(&self) -> Result<String, Error> {
+        let prefix = self.prefix()?;
+        let plural = segment("resource", &self.plural)?;
+        Ok(match &self.namespace {
+            Some(namespace) => format!("{prefix}/namespaces/{}/{plural}", segment("namespace", namespace)?),
+            None => format!("{prefix}/{plural}"),
+        })
     }
 
     /// One object: `<collection>/<name>`.
     pub fn item(&self, name: &str) -> Result<String, Error> {
-        if name.is_empty() {
-            return Err(Error::InvalidRequest(format!("an object of {} needs a name", self.plural)));
-        }
         if self.namespaced && self.namespace.is_none() {
             return Err(Error::InvalidRequest(format!(
                 "{} is namespaced: use a namespaced Api to address one object",
                 self.plural
             )));
         }
-        Ok(format!("{}/{name}", self.collection()))
+        let name = segment("name", name)?;
+        Ok(format!("{}/{name}", self.collection()?))
     }
 
     /// A subresource of one object: `<item>/<subresource>`.
     pub fn subresource(&self, name: &str, subresource: &str) -> Result<String, Error> {
+        let subresource = segment("subresource", subresource)?;
         Ok(format!("{}/{subresource}", self.item(name)?))
     }
 }
@@ -182,7 +187,7 @@ impl<K: Object> Api<K> {
     where
         K: verbs::List,
     {
-        let mut query = PathBuilder::new(self.path.collection());
+        let mut query = PathBuilder::new(self.path.collection()?);
         params.populate(&mut query);
         self.client.request_list(Request::new(Method::GET, query.build())).await
     }
@@ -224,10 +229,10 @@ impl<K: Object> Api<K> {
     where
         K: verbs::Watch,
     {
-        let mut query = PathBuilder::new(self.path.collection());
+        let mut query = PathBuilder::new(self.path.collection()?);
         params.populate(&mut query, resource_version);
         let path = query.build();
-        let url = format!("{}{}", self.client.cluster_url().as_str().trim_end_matches('/'), path);
+        let url = self.client.display_url(&path);
         let response = self.client.send(Request::new(Method::GET, path).kind(RequestKind::Watch)).await?;
         Ok(decode_events(Box::pin(response.bytes_stream()), url))
     }
@@ -237,7 +242,7 @@ impl<K: Object> Api<K> {
     where
         K: verbs::Create,
     {
-        let mut query = PathBuilder::new(self.path.collection());
+        let mut query = PathBuilder::new(self.path.collection()?);
         params.populate(&mut query);
         let body = serde_json::to_vec(object).map_err(Error::Encode)?;
         self.client.request(Request::new(Method::POST, query.build()).json(body)).await
@@ -309,7 +314,7 @@ impl<K: Object> Api<K> {
     where
         K: verbs::DeleteCollection,
     {
-        let mut query = PathBuilder::new(self.path.collection());
+        let mut query = PathBuilder::new(self.path.collection()?);
         list.populate(&mut query);
         let body = serde_json::to_vec(params).map_err(Error::Encode)?;
         let path = query.build();

@@ -70,6 +70,32 @@ pub enum Error {
     /// The request was invalid before it was sent (an empty name, a bad selector).
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+
+    /// A name, namespace or other part of a request path is one the API server would refuse,
+    /// or one that would address another resource (`..`, `/`, `%`): nothing was sent.
+    #[error("invalid {what} {value:?}: {reason}")]
+    InvalidPathSegment {
+        /// What the segment is: `name`, `namespace`, `subresource`, `request path`...
+        what: &'static str,
+        /// The value given.
+        value: String,
+        /// Why it is refused.
+        reason: &'static str,
+    },
+
+    /// The server answered with a redirect. API requests do not follow redirects (as
+    /// client-go's): a redirect to another host would carry the credentials there.
+    #[error("{method} {url}: the server redirected ({code}) to {location:?}; API requests do not follow redirects")]
+    Redirect {
+        /// The request's method.
+        method: String,
+        /// The request's URL.
+        url: String,
+        /// The HTTP status code (301, 302, 303, 307 or 308).
+        code: u16,
+        /// The `Location` header, if any.
+        location: String,
+    },
 }
 
 /// An error response: the HTTP status and the server's `Status` object.
@@ -89,11 +115,30 @@ pub struct ApiError {
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}: {}", self.method, self.url, self.code)?;
+        // The server's words go into logs: control characters are escaped so that a message
+        // cannot forge log lines or terminal sequences.
         if let Some(reason) = self.status.reason.as_deref().filter(|reason| !reason.is_empty()) {
-            write!(f, " {reason}")?;
+            write!(f, " {}", Escaped(reason))?;
         }
         if let Some(message) = self.status.message.as_deref().filter(|message| !message.is_empty()) {
-            write!(f, ": {message}")?;
+            write!(f, ": {}", Escaped(message))?;
+        }
+        Ok(())
+    }
+}
+
+/// Text from the network, displayed with its control characters escaped (`\n`, `\u{1b}`)
+/// and everything else as is.
+pub(crate) struct Escaped<'a>(pub &'a str);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in self.0.chars() {
+            if c.is_control() {
+                write!(f, "{}", c.escape_debug())?;
+            } else {
+                fmt::Write::write_char(f, c)?;
+            }
         }
         Ok(())
     }
@@ -271,6 +316,26 @@ mod tests {
         assert_eq!(
             api_error(404, Some("NotFound")).to_string(),
             "GET https://x/api/v1/namespaces/a/pods/b: 404 NotFound: pods \"b\" not found"
+        );
+    }
+
+    #[test]
+    fn the_servers_words_cannot_forge_log_lines() {
+        let error = Error::Api(Box::new(ApiError {
+            method: "GET".into(),
+            url: "https://x/api".into(),
+            code: 500,
+            status: Status {
+                reason: Some("Bad\rReason".into()),
+                message: Some("line one\n2026-01-01 INFO forged line \u{1b}[31m".into()),
+                ..Status::default()
+            },
+        }));
+        let text = error.to_string();
+        assert!(!text.chars().any(char::is_control), "{text:?}");
+        assert!(
+            text.contains("line one\\n2026") && text.contains("\\u{1b}[31m") && text.contains("Bad\\rReason"),
+            "{text}"
         );
     }
 }

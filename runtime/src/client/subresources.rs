@@ -210,7 +210,7 @@ impl<K: subresource::Log> Api<K> {
         let mut query = PathBuilder::new(self.path.subresource(name, "log")?);
         params.populate(&mut query);
         let path = query.build();
-        let url = format!("{}{}", self.client.cluster_url().as_str().trim_end_matches('/'), path);
+        let url = self.client.display_url(&path);
         let response = self.client.send(Request::new(Method::GET, path).kind(RequestKind::Stream)).await?;
         Ok(response.bytes_stream().map_err(move |source| Error::Transport {
             method: "GET".to_owned(),

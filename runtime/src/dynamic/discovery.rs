@@ -128,7 +128,7 @@ impl Discovery {
             if !content_type.contains("as=APIGroupDiscoveryList") {
                 return Ok(None);
             }
-            let url = format!("{}{path}", client.cluster_url().as_str().trim_end_matches('/'));
+            let url = client.display_url(path);
             let bytes = response.bytes().await.map_err(|source| Error::Transport {
                 method: "GET".into(),
                 url: url.clone(),
@@ -144,8 +144,31 @@ impl Discovery {
     async fn classic(client: &Client) -> Result<Self, DiscoveryError> {
         let core: classic::Versions = client.request(Request::new(Method::GET, "/api".to_owned())).await?;
         let groups: classic::GroupList = client.request(Request::new(Method::GET, "/apis".to_owned())).await?;
-        let mut wanted: Vec<(String, String, String)> =
-            core.versions.iter().map(|version| (String::new(), version.clone(), format!("/api/{version}"))).collect();
+        // Group and version names come from the server: each is checked as a path segment
+        // (`ResourcePath::prefix`), and one that is not valid is reported as a failed group.
+        let mut failed = Vec::new();
+        let mut wanted: Vec<(String, String, String)> = Vec::new();
+        let mut want = |group: &str, version: &str| {
+            let path = crate::client::ResourcePath {
+                group: group.to_owned(),
+                version: version.to_owned(),
+                plural: String::new(),
+                namespaced: false,
+                namespace: None,
+            }
+            .prefix();
+            match path {
+                Ok(path) => wanted.push((group.to_owned(), version.to_owned(), path)),
+                Err(error) => {
+                    let api_version = if group.is_empty() { version.to_owned() } else { format!("{group}/{version}") };
+                    tracing::warn!("discovery of {api_version:?} skipped: {error}");
+                    failed.push((api_version, error.to_string()));
+                }
+            }
+        };
+        for version in &core.versions {
+            want("", version);
+        }
         let mut order: Vec<(String, Vec<String>)> = vec![(String::new(), core.versions.clone())];
         for group in &groups.groups {
             let mut versions: Vec<String> = group.versions.iter().map(|version| version.version.clone()).collect();
@@ -153,7 +176,7 @@ impl Discovery {
                 versions.sort_by_key(|version| *version != preferred.version);
             }
             for version in &versions {
-                wanted.push((group.name.clone(), version.clone(), format!("/apis/{}/{version}", group.name)));
+                want(&group.name, version);
             }
             order.push((group.name.clone(), versions));
         }
@@ -167,7 +190,6 @@ impl Discovery {
             .collect()
             .await;
         let mut by_group: BTreeMap<String, Vec<ApiResource>> = BTreeMap::new();
-        let mut failed = Vec::new();
         for (group, version, result) in fetched {
             match result {
                 Ok(list) => by_group.entry(group.clone()).or_default().extend(list.into_resources(&group, &version)),
