@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::ConfigError;
+use super::{ConfigError, redact};
 
 /// A kubeconfig document (`kind: Config`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -40,8 +40,8 @@ pub struct NamedCluster {
     pub cluster: Cluster,
 }
 
-/// How to reach a cluster.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// How to reach a cluster. `Debug` leaves out passwords in the server and proxy URLs.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct Cluster {
     /// The API server's URL, for example `https://127.0.0.1:6443`.
@@ -74,8 +74,8 @@ pub struct NamedAuthInfo {
     pub user: AuthInfo,
 }
 
-/// Credentials.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// Credentials. `Debug` shows which are set, never their values.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct AuthInfo {
     /// File with the client certificate (PEM).
@@ -132,13 +132,15 @@ pub struct ExecConfig {
     /// Pass the cluster's details to the plugin in `KUBERNETES_EXEC_INFO`.
     #[serde(default)]
     pub provide_cluster_info: bool,
-    /// `Never`, `IfAvailable` or `Always`; this client never has a terminal to offer.
+    /// `Never`, `IfAvailable` (the default) or `Always`: whether the plugin may use the
+    /// terminal (standard input) to ask the user something, such as a sign-in code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interactive_mode: Option<String>,
 }
 
-/// An environment variable for an exec plugin.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// An environment variable for an exec plugin (plugins take secrets this way: `Debug` shows
+/// the name only).
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ExecEnvVar {
     /// Name.
     pub name: String,
@@ -168,6 +170,45 @@ pub struct Context {
     /// The default namespace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+}
+
+impl std::fmt::Debug for Cluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cluster")
+            .field("server", &redact::url_text(&self.server))
+            .field("insecure_skip_tls_verify", &self.insecure_skip_tls_verify)
+            .field("certificate_authority", &self.certificate_authority)
+            .field("certificate_authority_data", &self.certificate_authority_data.as_ref().map(String::len))
+            .field("tls_server_name", &self.tls_server_name)
+            .field("proxy_url", &self.proxy_url.as_deref().map(redact::url_text))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for AuthInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthInfo")
+            .field("client_certificate", &self.client_certificate)
+            .field("client_certificate_data", &self.client_certificate_data.as_ref().map(String::len))
+            .field("client_key", &self.client_key)
+            .field("client_key_data", &redact::optional(&self.client_key_data))
+            .field("token", &redact::optional(&self.token))
+            .field("token_file", &self.token_file)
+            .field("username", &redact::optional(&self.username))
+            .field("password", &redact::optional(&self.password))
+            .field("exec", &self.exec)
+            .field(
+                "auth_provider",
+                &self.auth_provider.as_ref().map(|provider| provider.get("name").and_then(|name| name.as_str())),
+            )
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for ExecEnvVar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExecEnvVar").field("name", &self.name).field("value", &redact::REDACTED).finish()
+    }
 }
 
 fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>

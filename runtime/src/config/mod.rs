@@ -4,6 +4,7 @@
 mod exec;
 mod incluster;
 pub mod kubeconfig;
+pub mod redact;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -15,7 +16,9 @@ pub use exec::{ExecCredential, ExecError, ExecProvider};
 pub use kubeconfig::{ExecConfig, Kubeconfig};
 
 /// Everything a [`Client`](crate::Client) needs to reach an API server.
-#[derive(Clone, Debug)]
+///
+/// Its `Debug` output leaves out every secret (see [`redact`]).
+#[derive(Clone)]
 pub struct Config {
     /// The API server's URL, for example `https://127.0.0.1:6443`.
     pub cluster_url: reqwest::Url,
@@ -31,7 +34,8 @@ pub struct Config {
     pub client_certificate: Option<ClientCertificate>,
     /// How requests authenticate, besides a client certificate.
     pub auth: Auth,
-    /// A proxy for every request.
+    /// A proxy for every request: `http`, `https`, `socks5` or `socks5h` (names resolved by
+    /// the proxy). Credentials in its userinfo are sent to the proxy.
     pub proxy_url: Option<reqwest::Url>,
     /// Timeout of a whole request, except watches and streams (default 295 s, as kubectl's
     /// server-side timeout is 5 minutes).
@@ -48,6 +52,26 @@ pub struct Config {
     /// What to do with `Warning` headers (deprecated APIs, unknown fields with
     /// `fieldValidation=Warn`, ...); by default they are logged at warn level.
     pub warnings: WarningHandler,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("cluster_url", &redact::url(&self.cluster_url))
+            .field("default_namespace", &self.default_namespace)
+            .field("root_certificates", &self.root_certificates.as_ref().map(Vec::len))
+            .field("accept_invalid_certificates", &self.accept_invalid_certificates)
+            .field("tls_server_name", &self.tls_server_name)
+            .field("client_certificate", &self.client_certificate)
+            .field("auth", &self.auth)
+            .field("proxy_url", &self.proxy_url.as_ref().map(redact::url))
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("rate_limit", &self.rate_limit)
+            .field("max_retries", &self.max_retries)
+            .field("user_agent", &self.user_agent)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Receives the server's `Warning` headers.
@@ -122,7 +146,7 @@ impl std::fmt::Debug for Auth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Auth::None => f.write_str("None"),
-            Auth::Basic { username, .. } => write!(f, "Basic({username}, <redacted>)"),
+            Auth::Basic { .. } => f.write_str("Basic(<redacted>)"),
             Auth::Token(_) => f.write_str("Token(<redacted>)"),
             Auth::TokenFile(path) => write!(f, "TokenFile({})", path.display()),
             Auth::Exec(provider) => write!(f, "Exec({})", provider.command()),
@@ -269,9 +293,15 @@ impl Config {
         config.root_certificates =
             data_or_file("certificate-authority", &cluster.certificate_authority_data, &cluster.certificate_authority)?;
         config.accept_invalid_certificates = cluster.insecure_skip_tls_verify;
+        if config.accept_invalid_certificates && config.root_certificates.is_some() {
+            return Err(ConfigError::Invalid {
+                what: "cluster".into(),
+                message: crate::client::INSECURE_WITH_CA.to_owned(),
+            });
+        }
         config.tls_server_name = cluster.tls_server_name.clone().filter(|name| !name.is_empty());
         config.proxy_url = match &cluster.proxy_url {
-            Some(proxy) if !proxy.is_empty() => Some(parse_url("proxy-url", proxy)?),
+            Some(proxy) if !proxy.is_empty() => Some(parse_proxy_url(proxy)?),
             _ => None,
         };
         let certificate = data_or_file("client-certificate", &user.client_certificate_data, &user.client_certificate)?;
@@ -316,8 +346,31 @@ impl Config {
 }
 
 fn parse_url(what: &str, text: &str) -> Result<reqwest::Url, ConfigError> {
-    reqwest::Url::parse(text)
-        .map_err(|error| ConfigError::Invalid { what: what.to_owned(), message: format!("{text:?}: {error}") })
+    reqwest::Url::parse(text).map_err(|error| ConfigError::Invalid {
+        what: what.to_owned(),
+        message: format!("{:?}: {error}", redact::url_text(text)),
+    })
+}
+
+/// The schemes a proxy may have: the client speaks to HTTP(S) proxies and, through reqwest's
+/// `socks` feature, to SOCKS5 ones. Anything else is refused here, when the kubeconfig is
+/// loaded, instead of failing every request.
+const PROXY_SCHEMES: [&str; 4] = ["http", "https", "socks5", "socks5h"];
+
+fn parse_proxy_url(text: &str) -> Result<reqwest::Url, ConfigError> {
+    let url = parse_url("proxy-url", text)?;
+    if !PROXY_SCHEMES.contains(&url.scheme()) {
+        return Err(ConfigError::Invalid {
+            what: "proxy-url".into(),
+            message: format!(
+                "{:?}: the scheme {:?} is not supported (use one of {})",
+                redact::url_text(text),
+                url.scheme(),
+                PROXY_SCHEMES.join(", ")
+            ),
+        });
+    }
+    Ok(url)
 }
 
 /// `*-data` (base64 in the kubeconfig) if set, else the file's content.
