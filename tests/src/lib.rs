@@ -24,6 +24,7 @@
 //! - `process`, `supervisor`: running children that cannot outlive the test binary;
 //! - `pki`, `kubeconfig`, `user`: certificates, kubeconfig files, extra users;
 //! - [`proxy`]: a TCP proxy a test can cut, to partition one client from the server;
+//!   [`socks`]: a SOCKS5 proxy, for clients configured with one;
 //! - [`typed`]: kubegen clients for the plane's users; [`round_trip`]: checks that objects the
 //!   server returns survive decoding into the generated types and encoding back;
 //! - [`http`], [`watch`]: plain HTTP and watch access, to see what the server sends as it is;
@@ -43,6 +44,7 @@ mod ports;
 mod process;
 pub mod proxy;
 pub mod round_trip;
+pub mod socks;
 mod supervisor;
 pub mod typed;
 mod user;

@@ -31,7 +31,7 @@ pub enum Authenticator {
         cached: Mutex<Option<(HeaderValue, Instant)>>,
     },
     /// A credential from an exec plugin.
-    Exec(ExecProvider),
+    Exec(Box<ExecProvider>),
 }
 
 impl Authenticator {
@@ -45,7 +45,7 @@ impl Authenticator {
             }
             Auth::Token(token) => Authenticator::Fixed(sensitive(&format!("Bearer {token}"))?),
             Auth::TokenFile(path) => Authenticator::TokenFile { path: path.clone(), cached: Mutex::new(None) },
-            Auth::Exec(provider) => Authenticator::Exec((**provider).clone()),
+            Auth::Exec(provider) => Authenticator::Exec(provider.clone()),
         })
     }
 

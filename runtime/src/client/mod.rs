@@ -13,6 +13,8 @@ mod list_splitter;
 pub mod params;
 mod rate_limit;
 mod request;
+pub mod segment;
+mod server_name;
 mod subresources;
 mod tls;
 
@@ -31,6 +33,7 @@ pub use list::ObjectList;
 pub use list_decoder::{ListDecodeError, ListDecoder};
 pub use request::{Request, RequestKind};
 pub use subresources::{Deleted, LogParams};
+pub(crate) use tls::INSECURE_WITH_CA;
 
 use self::auth::Authenticator;
 use self::rate_limit::RateLimiter;
@@ -49,8 +52,11 @@ pub struct Client {
 
 struct Inner {
     config: Config,
-    /// The server's URL without a trailing slash; request paths are appended to it.
+    /// The server's URL without userinfo and without a trailing slash, as errors show it.
     base: String,
+    /// The URL requests go to: `base`, or with `tls-server-name` as its host so that the name
+    /// is sent as SNI (the name then resolves to the configured host; see `server_name`).
+    wire_base: reqwest::Url,
     http: RwLock<Http>,
     auth: Authenticator,
     limiter: Option<RateLimiter>,
@@ -60,6 +66,7 @@ struct Inner {
 struct Http {
     client: reqwest::Client,
     exec_certificate: Option<Vec<u8>>,
+    server_name: Option<server_name::ServerName>,
 }
 
 impl std::fmt::Debug for Client {
@@ -84,20 +91,36 @@ impl Client {
     }
 
     /// A client for `config`.
+    ///
+    /// A password or token in the server URL's userinfo is taken out of the URL (so it never
+    /// appears in an error or a log) and used for HTTP basic auth unless `config.auth` sets
+    /// other credentials, as Go's HTTP client does.
     pub fn new(config: Config) -> Result<Self, Error> {
+        let (wire_base, userinfo) = without_userinfo(&config.cluster_url);
+        let base = wire_base.as_str().trim_end_matches('/').to_owned();
+        if config.accept_invalid_certificates {
+            tls::warn_insecure_once(&base);
+        }
         let identity = config
             .client_certificate
             .as_ref()
             .map(|certificate| (certificate.certificate_pem.as_slice(), certificate.key_pem.as_slice()));
-        let client = build_http(&config, identity)?;
-        let auth = Authenticator::new(&config.auth)?;
+        let server_name = server_name::ServerName::for_config(&config, &wire_base);
+        let wire_base = server_name.as_ref().map_or(wire_base, |name| name.wire_url().clone());
+        let client = build_http(&config, identity, server_name.as_ref())?;
+        let auth = match (&config.auth, userinfo) {
+            (crate::config::Auth::None, Some((username, password))) => {
+                Authenticator::new(&crate::config::Auth::Basic { username, password })?
+            }
+            (auth, _) => Authenticator::new(auth)?,
+        };
         let limiter = config.rate_limit.map(RateLimiter::new);
-        let base = config.cluster_url.as_str().trim_end_matches('/').to_owned();
         Ok(Client {
             inner: Arc::new(Inner {
                 config,
                 base,
-                http: RwLock::new(Http { client, exec_certificate: None }),
+                wire_base,
+                http: RwLock::new(Http { client, exec_certificate: None, server_name }),
                 auth,
                 limiter,
             }),
@@ -109,9 +132,32 @@ impl Client {
         &self.inner.config.default_namespace
     }
 
-    /// The API server's URL.
-    pub fn cluster_url(&self) -> &reqwest::Url {
-        &self.inner.config.cluster_url
+    /// The API server's URL, without userinfo.
+    pub fn cluster_url(&self) -> reqwest::Url {
+        without_userinfo(&self.inner.config.cluster_url).0
+    }
+
+    /// The URL of `path` as errors and logs show it (the server's URL without userinfo, then
+    /// the path).
+    pub fn display_url(&self, path: &str) -> String {
+        format!("{}{path}", self.inner.base)
+    }
+
+    /// The URL a request for `path` (a path with its query, starting with `/`) goes to. The
+    /// path is checked first (see [`segment::check_request_path`]) and joined to the
+    /// server's URL as a path, never pasted into it, so it cannot change the host.
+    pub fn request_url(&self, path: &str) -> Result<reqwest::Url, Error> {
+        segment::check_request_path(path)?;
+        let (path_only, query) = match path.split_once('?') {
+            Some((path_only, query)) => (path_only, Some(query)),
+            None => (path, None),
+        };
+        let mut url = self.inner.wire_base.clone();
+        let joined = format!("{}{path_only}", url.path().trim_end_matches('/'));
+        url.set_path(&joined);
+        url.set_query(query);
+        url.set_fragment(None);
+        Ok(url)
     }
 
     /// The configuration this client was made from.
@@ -125,8 +171,9 @@ impl Client {
     /// A 401 makes the client refresh exec or token-file credentials and try once more; a
     /// 429 or 5xx with `Retry-After` is retried after that delay, up to `max_retries` times.
     pub async fn send(&self, request: Request) -> Result<reqwest::Response, Error> {
-        let url = format!("{}{}", self.inner.base, request.path);
-        let span = tracing::debug_span!("request", method = %request.method, path = %request.path, status = tracing::field::Empty);
+        let target = self.request_url(&request.path)?;
+        let url = self.display_url(&request.path);
+        let span = tracing::debug_span!("request", method = %request.method, path = %target.path(), status = tracing::field::Empty);
         async {
             let mut attempt = 0;
             let mut refreshed_credentials = false;
@@ -136,7 +183,7 @@ impl Client {
                 {
                     limiter.acquire().await;
                 }
-                let response = self.attempt(&request, &url).await?;
+                let response = self.attempt(&request, &target, &url).await?;
                 let status = response.status();
                 tracing::Span::current().record("status", status.as_u16());
                 self.report_warnings(response.headers());
@@ -157,6 +204,21 @@ impl Client {
                 if status.is_success() {
                     return Ok(response);
                 }
+                if status.is_redirection() {
+                    let location = response
+                        .headers()
+                        .get(reqwest::header::LOCATION)
+                        .map(|value| {
+                            crate::config::redact::url_text(&String::from_utf8_lossy(value.as_bytes())).into_owned()
+                        })
+                        .unwrap_or_default();
+                    return Err(Error::Redirect {
+                        method: request.method.to_string(),
+                        url,
+                        code: status.as_u16(),
+                        location,
+                    });
+                }
                 return Err(api_error(&request, &url, response).await);
             }
         }
@@ -164,11 +226,12 @@ impl Client {
         .await
     }
 
-    async fn attempt(&self, request: &Request, url: &str) -> Result<reqwest::Response, Error> {
+    async fn attempt(&self, request: &Request, target: &reqwest::Url, url: &str) -> Result<reqwest::Response, Error> {
         let (authorization, credential) = self.inner.auth.header().await?;
         let http = self.http_client(credential.as_ref())?;
-        let mut builder =
-            http.request(request.method.clone(), url).header(ACCEPT, request.accept.unwrap_or("application/json"));
+        let mut builder = http
+            .request(request.method.clone(), target.clone())
+            .header(ACCEPT, request.accept.unwrap_or("application/json"));
         if let Some(value) = authorization {
             builder = builder.header(AUTHORIZATION, value);
         }
@@ -201,9 +264,10 @@ impl Client {
             return Ok(http.client.clone());
         };
         tracing::debug!("exec plugin returned a new client certificate; rebuilding TLS");
-        let client = build_http(&self.inner.config, Some((certificate, key)))?;
         let mut http = self.inner.http.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-        *http = Http { client: client.clone(), exec_certificate: Some(certificate.to_vec()) };
+        let client = build_http(&self.inner.config, Some((certificate, key)), http.server_name.as_ref())?;
+        http.client = client.clone();
+        http.exec_certificate = Some(certificate.to_vec());
         Ok(client)
     }
 
@@ -220,7 +284,7 @@ impl Client {
     /// Sends a request and decodes the JSON response.
     pub async fn request<T: DeserializeOwned>(&self, request: Request) -> Result<T, Error> {
         let method = request.method.to_string();
-        let url = format!("{}{}", self.inner.base, request.path);
+        let url = self.display_url(&request.path);
         let response = self.send(request).await?;
         let bytes = read_body(response).await.map_err(|source| transport_error(&method, &url, source))?;
         decode(&bytes, &method, &url)
@@ -232,7 +296,7 @@ impl Client {
     /// whole body.
     pub async fn request_list<K: DeserializeOwned>(&self, request: Request) -> Result<ObjectList<K>, Error> {
         let method = request.method.to_string();
-        let url = format!("{}{}", self.inner.base, request.path);
+        let url = self.display_url(&request.path);
         let mut response = self.send(request).await?;
         let decode_error = |error: ListDecodeError| Error::Decode {
             method: method.clone(),
@@ -252,7 +316,7 @@ impl Client {
     /// Sends a request and returns the response body as text.
     pub async fn request_text(&self, request: Request) -> Result<String, Error> {
         let method = request.method.to_string();
-        let url = format!("{}{}", self.inner.base, request.path);
+        let url = self.display_url(&request.path);
         let response = self.send(request).await?;
         response.text().await.map_err(|source| transport_error(&method, &url, source))
     }
@@ -312,21 +376,66 @@ pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8], method: &str, url: &str)
     })
 }
 
-fn build_http(config: &Config, identity: Option<(&[u8], &[u8])>) -> Result<reqwest::Client, Error> {
+fn build_http(
+    config: &Config,
+    identity: Option<(&[u8], &[u8])>,
+    server_name: Option<&server_name::ServerName>,
+) -> Result<reqwest::Client, Error> {
     let tls = tls::client_config(config, identity)?;
     let mut builder = reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
         .connect_timeout(config.connect_timeout)
         .user_agent(config.user_agent.clone())
+        // A redirect would carry the credentials to wherever it points; client-go does not
+        // follow redirects of API requests either. `send` turns a 3xx into an error.
+        .redirect(reqwest::redirect::Policy::none())
         .tcp_keepalive(Duration::from_secs(30))
         .pool_idle_timeout(Duration::from_secs(90));
+    if let Some(server_name) = server_name {
+        builder = builder.dns_resolver(Arc::new(server_name.resolver()));
+    }
     builder = match &config.proxy_url {
         Some(proxy) => builder.proxy(
-            reqwest::Proxy::all(proxy.as_str()).map_err(|error| Error::Tls(format!("proxy-url {proxy}: {error}")))?,
+            reqwest::Proxy::all(proxy.as_str())
+                .map_err(|error| Error::Tls(format!("proxy-url {}: {error}", crate::config::redact::url(proxy))))?,
         ),
         None => builder.no_proxy(),
     };
     builder.build().map_err(|error| Error::Tls(error::chain(&error)))
+}
+
+/// The URL without its userinfo, and the userinfo (percent-decoded) if it had a password or
+/// a user name.
+fn without_userinfo(url: &reqwest::Url) -> (reqwest::Url, Option<(String, String)>) {
+    if url.username().is_empty() && url.password().is_none() {
+        return (url.clone(), None);
+    }
+    let userinfo = (percent_decode(url.username()), percent_decode(url.password().unwrap_or_default()));
+    let mut stripped = url.clone();
+    // Setting the user name and password of an http(s) URL cannot fail.
+    let _ = stripped.set_username("");
+    let _ = stripped.set_password(None);
+    (stripped, Some(userinfo))
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let hex = |offset: usize| bytes.get(index + offset).and_then(|byte| char::from(*byte).to_digit(16));
+        match (bytes[index], hex(1), hex(2)) {
+            (b'%', Some(high), Some(low)) => {
+                decoded.push((high * 16 + low) as u8);
+                index += 3;
+            }
+            (byte, _, _) => {
+                decoded.push(byte);
+                index += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
 }
 
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
@@ -345,11 +454,27 @@ fn transport_error(method: &str, url: &str, source: reqwest::Error) -> Error {
     Error::Transport { method: method.to_owned(), url: url.to_owned(), message, source }
 }
 
+/// The most of an error response's body that is read: a `Status` is a few hundred bytes, and
+/// a hostile or broken server must not make the client hold gigabytes to report an error.
+const MAX_ERROR_BODY: usize = 1 << 20;
+
+async fn read_error_body(mut response: reqwest::Response) -> Vec<u8> {
+    let mut body = Vec::new();
+    while let Ok(Some(chunk)) = response.chunk().await {
+        let room = MAX_ERROR_BODY - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() == MAX_ERROR_BODY {
+            break;
+        }
+    }
+    body
+}
+
 /// The error for a non-success response: its `Status` if the body is one, else a `Status`
 /// made from the code and the body's text.
 async fn api_error(request: &Request, url: &str, response: reqwest::Response) -> Error {
     let code = response.status();
-    let body = response.bytes().await.unwrap_or_default();
+    let body = read_error_body(response).await;
     let status = match serde_json::from_slice::<Status>(&body) {
         Ok(status) if status.message.is_some() || status.reason.is_some() => status,
         _ => {

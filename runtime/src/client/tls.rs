@@ -19,6 +19,9 @@ use crate::config::Config;
 /// A rustls configuration for `config`, with `identity` (certificate and key, PEM) as the
 /// client certificate if given.
 pub fn client_config(config: &Config, identity: Option<(&[u8], &[u8])>) -> Result<ClientConfig, Error> {
+    if config.accept_invalid_certificates && config.root_certificates.is_some() {
+        return Err(Error::Tls(INSECURE_WITH_CA.to_owned()));
+    }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
@@ -58,6 +61,24 @@ pub fn client_config(config: &Config, identity: Option<(&[u8], &[u8])>) -> Resul
     };
     tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(tls)
+}
+
+/// kubectl's refusal of a CA beside `insecure-skip-tls-verify`: the CA would be ignored,
+/// which is never what the author of such a configuration meant.
+pub(crate) const INSECURE_WITH_CA: &str =
+    "insecure-skip-tls-verify cannot be combined with a certificate authority: the CA would be ignored";
+
+/// Logs, once per server, that its certificate is not verified.
+pub fn warn_insecure_once(server: &str) {
+    static WARNED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut warned = WARNED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !warned.iter().any(|seen| seen == server) {
+        warned.push(server.to_owned());
+        tracing::warn!(
+            "insecure-skip-tls-verify: the certificate of {server} is not verified; anyone between this client and \
+             the server can read and change its requests"
+        );
+    }
 }
 
 fn root_store(pem: Option<&[u8]>) -> Result<RootCertStore, Error> {
