@@ -8,7 +8,9 @@ use std::time::Duration;
 use futures::{StreamExt, TryStreamExt};
 use kubegen_api::Clientset;
 use kubegen_api::core_v1::ConfigMap;
-use kubegen_runtime::client::params::{DeleteParams, ListParams, Patch, PatchParams, PostParams, WatchParams};
+use kubegen_runtime::client::params::{
+    DeleteParams, ListParams, Patch, PatchParams, PostParams, VersionMatch, WatchParams,
+};
 use kubegen_runtime::client::{Deleted, ObjectList, Reason, Request};
 use kubegen_runtime::watch::WatchEvent;
 use kubegen_runtime::{Api, ObjectMeta, Str, StringMap};
@@ -92,30 +94,45 @@ async fn create_get_list_and_page() {
 }
 
 /// `Api::list` decodes items while the body arrives (`ListDecoder`); a list from the watch
-/// cache (`resourceVersion=0`, one response of several hundred chunks) gives the same objects
+/// cache (one response of several hundred chunks) gives the same objects
 /// and metadata as decoding the whole body at once.
 #[tokio::test]
 async fn a_large_list_decoded_while_it_arrives_matches_the_whole_body() {
     let (ns, api) = setup("cm-stream").await;
     let payload = "v\"{[,]}\\".repeat(400);
-    futures::stream::iter(0..300)
+    let versions: Vec<u64> = futures::stream::iter(0..300)
         .map(|i| {
             let api = api.clone();
             let mut object = configmap(&format!("big-{i:03}"), "stream");
             object.data =
                 Some(StringMap::from([("payload", payload.as_str().into()), ("index", i.to_string().into())]));
-            async move { api.create(&PostParams::default(), &object).await.map(drop) }
+            async move {
+                let created = api.create(&PostParams::default(), &object).await?;
+                Ok::<u64, kubegen_runtime::Error>(
+                    created.metadata.resource_version().and_then(|version| version.parse().ok()).unwrap_or(0),
+                )
+            }
         })
         .buffer_unordered(8)
-        .try_collect::<Vec<()>>()
+        .try_collect()
         .await
         .expect("create");
+    let newest = versions.iter().max().copied().unwrap_or(0).to_string();
 
-    let any_version = ListParams { resource_version: Some("0".to_owned()), ..ListParams::default() };
-    let streamed = api.list(&any_version).await.expect("streamed list");
+    // From the watch cache, in one response, but not older than the last create: a list at
+    // resourceVersion "0" may be served before the cache has seen the last writes.
+    let fresh_from_cache = ListParams {
+        resource_version: Some(newest.clone()),
+        version_match: Some(VersionMatch::NotOlderThan),
+        ..ListParams::default()
+    };
+    let streamed = api.list(&fresh_from_cache).await.expect("streamed list");
     let whole: ObjectList<ConfigMap> = api
         .client()
-        .request(Request::new(reqwest::Method::GET, format!("/api/v1/namespaces/{ns}/configmaps?resourceVersion=0")))
+        .request(Request::new(
+            reqwest::Method::GET,
+            format!("/api/v1/namespaces/{ns}/configmaps?resourceVersion={newest}&resourceVersionMatch=NotOlderThan"),
+        ))
         .await
         .expect("whole-body list");
     assert_eq!(streamed.items.len(), 300);
