@@ -11,10 +11,6 @@ pub enum DeltaType {
     Updated,
     /// A watch DELETED event, or an object a relist no longer has.
     Deleted,
-    /// The object as a relist found it.
-    Replaced,
-    /// A periodic resync of the cached object.
-    Sync,
 }
 
 /// One change to one object.

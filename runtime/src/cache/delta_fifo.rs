@@ -1,19 +1,24 @@
 //! DeltaFIFO: the queue between the reflector and the informer's store.
 //!
-//! The reflector adds deltas (Added, Updated, Deleted from watch events; Sync from resyncs);
-//! the informer pops them and applies them to the store before notifying handlers. Deltas are
-//! queued per object key and keys are popped in the order they were first queued, so one pop
-//! hands over everything that happened to one object since it was last popped.
+//! The reflector adds deltas (Added, Updated, Deleted from watch events), relist batches and
+//! progress marks; the resync timer adds resync marks. The informer pops items one at a time
+//! and applies them to the store before notifying handlers. Deltas are queued per object key
+//! and keys are popped in the order they were first queued, so one pop hands over everything
+//! that happened to one object since it was last popped.
+//!
+//! The queue's lock covers the queue only: popping takes an item out and releases the lock,
+//! and the consumer applies it (a relist's diff against 50,000 cached objects, the store swap,
+//! the fan-out to handlers) without it. The reflector's `add` never waits for that work.
 //!
 //! # Bounded per key
 //!
 //! While the consumer is slow, a churning object must not grow memory without end. Runs of
-//! updates (Updated, Replaced, Sync) collapse into their newest, two consecutive deletions
-//! merge (keeping the one that is not a tombstone), and a key with more than
-//! [`MAX_DELTAS_PER_KEY`] deltas keeps only its newest. The informer turns each delta into
-//! add, update or delete by looking at the store, so the newest delta alone still ends at the
-//! object's current state: handlers miss intermediate states, never the final one (the
-//! contract of client-go's informers, which are level-based).
+//! updates collapse into their newest, two consecutive deletions merge (keeping the one that is
+//! not a tombstone), and a key with more than [`MAX_DELTAS_PER_KEY`] deltas keeps only its
+//! newest. The informer turns each delta into add, update or delete by looking at the store,
+//! so the newest delta alone still ends at the object's current state: handlers miss
+//! intermediate states, never the final one (the contract of client-go's informers, which are
+//! level-based).
 //!
 //! # Relists are atomic
 //!
@@ -24,19 +29,39 @@
 //! one step, and only then notifies handlers. No handler sees a half-replaced cache. Deltas
 //! that arrive after the relist go to a new segment behind the batch, so they are never
 //! applied before it.
+//!
+//! # Progress
+//!
+//! Every event's resourceVersion, and every bookmark's, follows its delta into the queue as a
+//! progress mark at the tail (consecutive marks collapse into the newest). A mark is popped
+//! only after every key queued before it, so when the consumer reaches a mark, every event at
+//! or below its resourceVersion has been delivered: the informer's last synced resourceVersion
+//! comes from marks and relist batches only, never runs ahead of its handlers and never goes
+//! back.
+//!
+//! # Resyncs replay the store, not the past
+//!
+//! A resync is one mark, not a Sync delta per object holding the object as it was cached when
+//! the timer fired. When the consumer reaches it, it replays the store's objects as they are
+//! then, skips keys that still have deltas queued (those reach handlers anyway, newer), and
+//! sends the replay only to the handlers whose resync period was due. A relist that is
+//! waiting in the queue when the timer fires is applied before the mark, so a resync can never
+//! bring back an object the relist removed, nor an older version of one it changed.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::Notify;
 
 use super::delta::{Delta, DeltaObject, DeltaType};
 use super::key::object_key;
-use super::store::Store;
 use crate::resource::Object;
 
 /// The most deltas one key keeps while it waits to be popped.
 pub const MAX_DELTAS_PER_KEY: usize = 8;
+
+/// The handlers (by listener id) a resync round is for.
+pub type ResyncRound = Arc<HashSet<u64>>;
 
 /// What the consumer pops.
 #[derive(Debug)]
@@ -50,6 +75,10 @@ pub enum Popped<K> {
     },
     /// A relist: the complete set of objects at a resourceVersion.
     Replace(ReplaceBatch<K>),
+    /// Every event up to this resourceVersion has been popped.
+    Progress(String),
+    /// Replay the store to the handlers of this round.
+    Resync(ResyncRound),
 }
 
 /// The objects a list returned.
@@ -61,10 +90,18 @@ pub struct ReplaceBatch<K> {
     pub resource_version: String,
 }
 
-/// A stretch of the queue: keys in order with their deltas, then, once closed by a relist,
-/// that relist's batch.
+/// One place in a segment's order.
+#[derive(Debug)]
+enum Entry {
+    Key(String),
+    Progress(String),
+    Resync(ResyncRound),
+}
+
+/// A stretch of the queue: keys and marks in order, then, once closed by a relist, that
+/// relist's batch.
 struct Segment<K> {
-    order: VecDeque<String>,
+    order: VecDeque<Entry>,
     deltas: HashMap<String, Vec<Delta<K>>>,
     replace: Option<ReplaceBatch<K>>,
 }
@@ -80,8 +117,6 @@ struct State<K> {
     /// For each queued key, in how many segments it waits.
     queued: HashMap<String, usize>,
     closed: bool,
-    /// A relist batch has been popped: the consumer has seen the whole initial state.
-    populated: bool,
 }
 
 /// A queue of deltas per object key. See the module documentation.
@@ -99,12 +134,7 @@ impl<K> std::fmt::Debug for DeltaFifo<K> {
 impl<K> Default for DeltaFifo<K> {
     fn default() -> Self {
         Self {
-            state: Mutex::new(State {
-                segments: VecDeque::new(),
-                queued: HashMap::new(),
-                closed: false,
-                populated: false,
-            }),
+            state: Mutex::new(State { segments: VecDeque::new(), queued: HashMap::new(), closed: false }),
             ready: Notify::new(),
         }
     }
@@ -120,20 +150,20 @@ impl<K> DeltaFifo<K> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Whether the consumer has popped the first relist.
-    pub fn has_synced(&self) -> bool {
-        self.lock().populated
-    }
-
     /// The number of keys waiting (a key waiting on both sides of a relist counts twice).
     pub fn len(&self) -> usize {
         self.lock().queued.values().sum()
     }
 
-    /// Whether nothing is waiting (relist batches included).
+    /// Whether nothing is waiting (relist batches and marks included).
     pub fn is_empty(&self) -> bool {
         let state = self.lock();
         state.segments.iter().all(|segment| segment.order.is_empty() && segment.replace.is_none())
+    }
+
+    /// Whether `key` has deltas waiting.
+    pub fn is_queued(&self, key: &str) -> bool {
+        self.lock().queued.contains_key(key)
     }
 
     /// Ends the queue: `pop` returns `None` once it is empty.
@@ -142,28 +172,17 @@ impl<K> DeltaFifo<K> {
         self.ready.notify_waiters();
     }
 
-    /// Runs `action` while no delta is being processed: the consumer processes each pop under
-    /// the same lock, so `action` sees the store between two deltas, never in the middle of
-    /// one (client-go's `blockDeltas`).
-    pub fn paused<R>(&self, action: impl FnOnce() -> R) -> R {
-        let _state = self.lock();
-        action()
-    }
-
-    /// Pops the next key's deltas or relist batch and runs `process` on it under the queue's
-    /// lock, waiting while the queue is empty; `None` once the queue is closed and empty.
-    pub async fn pop<R>(&self, process: impl FnOnce(Popped<K>) -> R) -> Option<R> {
-        let mut process = Some(process);
+    /// Pops the next item, waiting while the queue is empty; `None` once the queue is closed
+    /// and empty. The lock is held only to take the item out.
+    pub async fn pop(&self) -> Option<Popped<K>> {
         loop {
             let notified = self.ready.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
             {
                 let mut state = self.lock();
-                if let Some(popped) = state.take_next()
-                    && let Some(process) = process.take()
-                {
-                    return Some(process(popped));
+                if let Some(popped) = state.take_next() {
+                    return Some(popped);
                 }
                 if state.closed {
                     return None;
@@ -171,6 +190,22 @@ impl<K> DeltaFifo<K> {
             }
             notified.await;
         }
+    }
+
+    /// Queues a progress mark: every event up to `resource_version` has been queued (a
+    /// bookmark's resourceVersion).
+    pub fn progress(&self, resource_version: String) {
+        if resource_version.is_empty() {
+            return;
+        }
+        self.lock().open_segment().mark_progress(resource_version);
+        self.ready.notify_one();
+    }
+
+    /// Queues a resync mark for the handlers of `round`.
+    pub fn resync(&self, round: ResyncRound) {
+        self.lock().open_segment().order.push_back(Entry::Resync(round));
+        self.ready.notify_one();
     }
 }
 
@@ -192,7 +227,14 @@ impl<K: Object> DeltaFifo<K> {
 
     fn queue(&self, kind: DeltaType, object: DeltaObject<K>) {
         let key = object_key(object.object().as_ref());
-        self.lock().push(key, Delta { kind, object });
+        let version = object.object().metadata().resource_version().map(str::to_owned);
+        {
+            let mut state = self.lock();
+            state.push(key, Delta { kind, object });
+            if let Some(version) = version {
+                state.open_segment().mark_progress(version);
+            }
+        }
         self.ready.notify_one();
     }
 
@@ -204,30 +246,20 @@ impl<K: Object> DeltaFifo<K> {
         drop(state);
         self.ready.notify_one();
     }
+}
 
-    /// Queues a Sync delta, with the cached object, for every object of `store` that is not
-    /// waiting already (a waiting key will reach handlers anyway, and a Sync with the cached
-    /// object would resurrect a state older than the queued one).
-    pub fn resync(&self, store: &Store<K>) {
-        let mut state = self.lock();
-        let mut added = false;
-        for object in store.list() {
-            let key = object_key(object.as_ref());
-            if state.queued.contains_key(&key) {
-                continue;
-            }
-            state.push(key, Delta { kind: DeltaType::Sync, object: DeltaObject::Object(object) });
-            added = true;
-        }
-        drop(state);
-        if added {
-            self.ready.notify_one();
+impl<K> Segment<K> {
+    /// Appends a progress mark, or moves the one at the tail forward.
+    fn mark_progress(&mut self, resource_version: String) {
+        match self.order.back_mut() {
+            Some(Entry::Progress(last)) => *last = resource_version,
+            _ => self.order.push_back(Entry::Progress(resource_version)),
         }
     }
 }
 
 impl<K> State<K> {
-    /// The segment new deltas go to: the last one, unless a relist closed it.
+    /// The segment new items go to: the last one, unless a relist closed it.
     fn open_segment(&mut self) -> &mut Segment<K> {
         if self.segments.back().is_none_or(|segment| segment.replace.is_some()) {
             self.segments.push_back(Segment::new());
@@ -244,7 +276,7 @@ impl<K> State<K> {
                 compress(deltas);
             }
             None => {
-                segment.order.push_back(key.clone());
+                segment.order.push_back(Entry::Key(key.clone()));
                 segment.deltas.insert(key.clone(), vec![delta]);
                 *self.queued.entry(key).or_default() += 1;
             }
@@ -254,34 +286,38 @@ impl<K> State<K> {
     fn take_next(&mut self) -> Option<Popped<K>> {
         loop {
             let segment = self.segments.front_mut()?;
-            if let Some(key) = segment.order.pop_front() {
-                let deltas = segment.deltas.remove(&key).unwrap_or_default();
-                if let Some(count) = self.queued.get_mut(&key) {
-                    *count -= 1;
-                    if *count == 0 {
-                        self.queued.remove(&key);
+            match segment.order.pop_front() {
+                Some(Entry::Key(key)) => {
+                    let deltas = segment.deltas.remove(&key).unwrap_or_default();
+                    if let Some(count) = self.queued.get_mut(&key) {
+                        *count -= 1;
+                        if *count == 0 {
+                            self.queued.remove(&key);
+                        }
                     }
+                    return Some(Popped::Deltas { key, deltas });
                 }
-                return Some(Popped::Deltas { key, deltas });
+                Some(Entry::Progress(version)) => return Some(Popped::Progress(version)),
+                Some(Entry::Resync(round)) => return Some(Popped::Resync(round)),
+                None => {}
             }
             let batch = segment.replace.take();
+            let open_and_empty = batch.is_none() && self.segments.len() == 1;
+            if open_and_empty {
+                return None;
+            }
             self.segments.pop_front();
             if let Some(batch) = batch {
-                self.populated = true;
                 return Some(Popped::Replace(batch));
             }
         }
     }
 }
 
-fn is_update_like(kind: DeltaType) -> bool {
-    matches!(kind, DeltaType::Updated | DeltaType::Replaced | DeltaType::Sync)
-}
-
 /// Keeps a key's deltas bounded; see the module documentation.
 fn compress<K>(deltas: &mut Vec<Delta<K>>) {
     if let [.., older, newer] = deltas.as_slice() {
-        if is_update_like(older.kind) && is_update_like(newer.kind) {
+        if older.kind == DeltaType::Updated && newer.kind == DeltaType::Updated {
             let newest = deltas.remove(deltas.len() - 1);
             let last = deltas.len() - 1;
             deltas[last] = newest;
@@ -302,21 +338,39 @@ fn compress<K>(deltas: &mut Vec<Delta<K>>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cache::index::default_indexers;
     use crate::cache::testing::{Thing, thing};
 
-    fn popped_kinds(popped: Popped<Thing>) -> (String, Vec<(DeltaType, String)>) {
+    fn describe(popped: Popped<Thing>) -> (String, Vec<(DeltaType, String)>) {
         match popped {
             Popped::Deltas { key, deltas } => {
                 let kinds = deltas.into_iter().map(|delta| (delta.kind, delta.object.object().value.clone())).collect();
                 (key, kinds)
             }
             Popped::Replace(batch) => (format!("replace@{}", batch.resource_version), Vec::new()),
+            Popped::Progress(version) => (format!("progress@{version}"), Vec::new()),
+            Popped::Resync(round) => (format!("resync{:?}", round.iter().collect::<Vec<_>>()), Vec::new()),
         }
     }
 
+    /// Pops the next item that is not a progress mark.
     async fn pop(fifo: &DeltaFifo<Thing>) -> (String, Vec<(DeltaType, String)>) {
-        fifo.pop(popped_kinds).await.expect("an item")
+        loop {
+            let popped = describe(fifo.pop().await.expect("an item"));
+            if !popped.0.starts_with("progress@") {
+                return popped;
+            }
+        }
+    }
+
+    /// Pops everything queued, marks included.
+    async fn drain(fifo: &DeltaFifo<Thing>) -> Vec<String> {
+        let mut seen = Vec::new();
+        while !fifo.is_empty() {
+            let (what, deltas) = describe(fifo.pop().await.expect("an item"));
+            let values: Vec<String> = deltas.into_iter().map(|(_, value)| value).collect();
+            seen.push(if values.is_empty() { what } else { format!("{what}:{}", values.join(",")) });
+        }
+        seen
     }
 
     #[tokio::test]
@@ -331,7 +385,7 @@ mod tests {
             ("ns/a".into(), vec![(DeltaType::Added, "a1".into()), (DeltaType::Deleted, "a1".into())])
         );
         assert_eq!(pop(&fifo).await, ("ns/b".into(), vec![(DeltaType::Added, "b1".into())]));
-        assert!(fifo.is_empty());
+        assert_eq!(drain(&fifo).await, ["progress@3"]);
     }
 
     #[tokio::test]
@@ -367,6 +421,7 @@ mod tests {
         assert_eq!(key, "ns/churn");
         assert!(deltas.len() <= MAX_DELTAS_PER_KEY, "{} deltas", deltas.len());
         assert_eq!(deltas.last(), Some(&(DeltaType::Deleted, "v99".into())), "the newest delta survives");
+        assert_eq!(drain(&fifo).await, ["progress@199"], "one mark for the whole run");
     }
 
     #[tokio::test]
@@ -375,36 +430,29 @@ mod tests {
         fifo.add(Arc::new(thing("ns", "a", 1, "a1")));
         fifo.replace(vec![Arc::new(thing("ns", "a", 1, "a1")), Arc::new(thing("ns", "b", 2, "b1"))], "2".into());
         fifo.update(Arc::new(thing("ns", "a", 3, "a3")));
-        assert_eq!(pop(&fifo).await.0, "ns/a", "queued before the relist");
-        let batch = fifo.pop(|popped| match popped {
-            Popped::Replace(batch) => batch,
-            Popped::Deltas { key, .. } => panic!("expected the relist, got {key}"),
-        });
-        let batch = batch.await.expect("batch");
-        assert_eq!(batch.resource_version, "2");
-        assert_eq!(batch.objects.len(), 2);
-        assert!(fifo.has_synced());
-        assert_eq!(pop(&fifo).await, ("ns/a".into(), vec![(DeltaType::Updated, "a3".into())]), "after the relist");
+        assert_eq!(drain(&fifo).await, ["ns/a:a1", "progress@1", "replace@2", "ns/a:a3", "progress@3"]);
     }
 
     #[tokio::test]
-    async fn resync_queues_cached_objects_that_are_not_waiting() {
+    async fn progress_marks_follow_every_key_queued_before_them() {
         let fifo = DeltaFifo::new();
-        let store = Store::new(default_indexers::<Thing>());
-        store.insert("ns/a".into(), Arc::new(thing("ns", "a", 1, "cached-a")));
-        store.insert("ns/b".into(), Arc::new(thing("ns", "b", 1, "cached-b")));
-        fifo.update(Arc::new(thing("ns", "b", 2, "queued-b")));
-        fifo.resync(&store);
-        let mut popped = vec![pop(&fifo).await, pop(&fifo).await];
-        popped.sort();
-        assert_eq!(
-            popped,
-            [
-                ("ns/a".into(), vec![(DeltaType::Sync, "cached-a".into())]),
-                ("ns/b".into(), vec![(DeltaType::Updated, "queued-b".into())]),
-            ],
-            "b is waiting with a newer state; resyncing it would resurrect the cached one"
-        );
+        fifo.add(Arc::new(thing("ns", "a", 10, "a1")));
+        fifo.add(Arc::new(thing("ns", "b", 11, "b1")));
+        // a's newer delta joins a's entry, ahead of b; the mark for 12 stays behind b.
+        fifo.update(Arc::new(thing("ns", "a", 12, "a2")));
+        fifo.progress("13".into());
+        assert_eq!(drain(&fifo).await, ["ns/a:a1,a2", "progress@10", "ns/b:b1", "progress@13"]);
+    }
+
+    #[tokio::test]
+    async fn a_resync_is_one_mark_in_queue_order() {
+        let fifo = DeltaFifo::new();
+        fifo.add(Arc::new(thing("ns", "a", 1, "a1")));
+        fifo.replace(vec![Arc::new(thing("ns", "b", 2, "b1"))], "2".into());
+        fifo.resync(Arc::new(HashSet::from([7])));
+        assert!(fifo.is_queued("ns/a"));
+        assert_eq!(drain(&fifo).await, ["ns/a:a1", "progress@1", "replace@2", "resync[7]"]);
+        assert!(!fifo.is_queued("ns/a"));
     }
 
     #[tokio::test]
@@ -412,12 +460,13 @@ mod tests {
         let fifo = Arc::new(DeltaFifo::<Thing>::new());
         let waiter = {
             let fifo = fifo.clone();
-            tokio::spawn(async move { fifo.pop(popped_kinds).await })
+            tokio::spawn(async move { fifo.pop().await.map(describe) })
         };
         tokio::task::yield_now().await;
         fifo.add(Arc::new(thing("", "node", 1, "n")));
         assert_eq!(waiter.await.expect("joins").map(|(key, _)| key), Some("node".into()));
         fifo.close();
-        assert!(fifo.pop(popped_kinds).await.is_none());
+        assert_eq!(fifo.pop().await.map(describe).map(|(what, _)| what), Some("progress@1".into()));
+        assert!(fifo.pop().await.is_none());
     }
 }

@@ -188,6 +188,7 @@ impl SharedInformerFactory {
                 transform,
                 indexers: Default::default(),
                 default_resync: options.default_resync,
+                ..InformerOptions::default()
             },
         )
     }

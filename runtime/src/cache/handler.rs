@@ -1,9 +1,12 @@
 //! Event handlers: what an informer tells its users.
 //!
 //! A handler implements [`EventHandler`] (or is made of closures with [`HandlerFns`]). Its
-//! methods are called on a thread of its own, one notification at a time, in the order the
-//! informer saw them; a slow handler delays only itself. Handlers receive shared references to
-//! the cached objects: they must not change them (clone first).
+//! methods are called on the process's handler threads, one notification at a time, in the
+//! order the informer saw them; a slow handler delays only itself (see
+//! [`handler_pool`](super::handler_pool)). Async code registers an async handler or
+//! subscribes to a stream instead (`SharedIndexInformer::add_async_event_handler`,
+//! `subscribe`). Handlers receive shared references to the cached objects: they must not
+//! change them (clone first).
 
 use std::sync::Arc;
 
@@ -163,6 +166,23 @@ impl<K> Clone for Notification<K> {
             Notification::Add { object, initial } => Notification::Add { object: object.clone(), initial: *initial },
             Notification::Update { old, new } => Notification::Update { old: old.clone(), new: new.clone() },
             Notification::Delete(deleted) => Notification::Delete(deleted.clone()),
+        }
+    }
+}
+
+impl<K> Notification<K> {
+    /// Whether this is an add of the informer's first list (or of the cache, for a handler
+    /// added late).
+    pub fn is_initial(&self) -> bool {
+        matches!(self, Notification::Add { initial: true, .. })
+    }
+
+    /// The object the notification is about (for a deletion, its last known state).
+    pub fn object(&self) -> &Arc<K> {
+        match self {
+            Notification::Add { object, .. } => object,
+            Notification::Update { new, .. } => new,
+            Notification::Delete(deleted) => deleted.object(),
         }
     }
 }

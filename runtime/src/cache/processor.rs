@@ -1,176 +1,102 @@
-//! The processor: fans an informer's notifications out to its handlers.
+//! The processor: fans an informer's notifications out to its listeners.
 //!
-//! Each handler gets a listener: an unbounded queue and a thread that calls the handler, one
-//! notification at a time. Distributing only appends to queues, so the informer never waits
-//! for a handler; a slow handler's backlog is its own queue's memory and delays nobody else
-//! (client-go's `processorListener`, with a thread where Go has goroutines).
+//! Distributing only appends to each listener's queue (see [`listener`](super::listener)), so
+//! the informer never waits for a handler, and a slow handler's backlog is its own queue's
+//! memory. Resyncs go only to the listeners whose period was due when the round was made.
 
-use std::collections::{HashSet, VecDeque};
-use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, RwLock};
-use std::thread::JoinHandle;
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
+use super::delta_fifo::ResyncRound;
 use super::handler::{EventHandler, Notification};
+use super::listener::{AsyncHandlerFn, AsyncListener, Listener, ListenerCore, SyncListener};
+use super::subscription::SubscriberListener;
 
 /// The shortest resync period a handler can ask for (client-go's `minimumResyncPeriod`).
 pub const MINIMUM_RESYNC_PERIOD: Duration = Duration::from_secs(1);
 
-/// One handler's queue and thread.
-pub struct Listener<K> {
-    id: u64,
-    queue: Mutex<Queue<K>>,
-    wake: Condvar,
-    resync_period: Option<Duration>,
-    next_resync: Mutex<Instant>,
-    /// Initial-list notifications queued but not yet handled.
-    pending_initial: AtomicUsize,
-    thread: Mutex<Option<JoinHandle<()>>>,
-}
-
-struct Queue<K> {
-    items: VecDeque<Notification<K>>,
-    closed: bool,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-impl<K: Send + Sync + 'static> Listener<K> {
-    /// A listener calling `handler` on a thread named `name`.
-    fn start(id: u64, name: &str, handler: Arc<dyn EventHandler<K>>, resync_period: Option<Duration>) -> Arc<Self> {
-        let listener = Arc::new(Listener {
-            id,
-            queue: Mutex::new(Queue { items: VecDeque::new(), closed: false }),
-            wake: Condvar::new(),
-            resync_period,
-            next_resync: Mutex::new(Instant::now() + resync_period.unwrap_or_default()),
-            pending_initial: AtomicUsize::new(0),
-            thread: Mutex::new(None),
-        });
-        let runner = listener.clone();
-        let spawned = std::thread::Builder::new()
-            .name(format!("handler-{name}-{id}"))
-            .spawn(move || runner.run(handler.as_ref()));
-        match spawned {
-            Ok(thread) => *lock(&listener.thread) = Some(thread),
-            Err(error) => tracing::error!("cannot start the thread of handler {id} of {name}: {error}"),
-        }
-        listener
-    }
-
-    fn run(&self, handler: &dyn EventHandler<K>) {
-        loop {
-            let notification = {
-                let mut queue = lock(&self.queue);
-                loop {
-                    if queue.closed {
-                        return;
-                    }
-                    if let Some(notification) = queue.items.pop_front() {
-                        break notification;
-                    }
-                    queue = self.wake.wait(queue).unwrap_or_else(PoisonError::into_inner);
-                }
-            };
-            let delivered = std::panic::catch_unwind(AssertUnwindSafe(|| notification.deliver(handler)));
-            if let Err(panic) = delivered {
-                let message = panic
-                    .downcast_ref::<&str>()
-                    .map(|text| (*text).to_owned())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
-                tracing::error!(handler = self.id, "an event handler panicked: {message}");
-            }
-            if matches!(notification, Notification::Add { initial: true, .. }) {
-                self.pending_initial.fetch_sub(1, Ordering::AcqRel);
-            }
-        }
-    }
-
-    /// Appends a notification; never waits.
-    pub fn push(&self, notification: Notification<K>) {
-        if matches!(notification, Notification::Add { initial: true, .. }) {
-            self.pending_initial.fetch_add(1, Ordering::AcqRel);
-        }
-        lock(&self.queue).items.push_back(notification);
-        self.wake.notify_one();
-    }
-
-    /// Stops the thread after the notification it is handling; what is queued is dropped.
-    fn close(&self) {
-        lock(&self.queue).closed = true;
-        self.wake.notify_all();
-    }
-
-    fn join(&self) {
-        if let Some(thread) = lock(&self.thread).take()
-            && thread.thread().id() != std::thread::current().id()
-        {
-            let _ = thread.join();
-        }
-    }
-
-    /// Notifications waiting for the handler.
-    pub fn backlog(&self) -> usize {
-        lock(&self.queue).items.len()
-    }
-
-    /// Whether every initial-list notification has been handled.
-    pub fn initial_list_handled(&self) -> bool {
-        self.pending_initial.load(Ordering::Acquire) == 0
-    }
-
-    /// The listener's id.
-    pub fn id(&self) -> u64 {
-        self.id
-    }
-}
-
 /// The listeners of one informer.
 pub struct Processor<K> {
     name: String,
-    listeners: RwLock<Vec<Arc<Listener<K>>>>,
+    listeners: RwLock<Vec<Arc<dyn Listener<K>>>>,
     next_id: AtomicU64,
-    /// Listeners due for resync in the current round: only they get Sync updates.
-    resyncing: Mutex<HashSet<u64>>,
+}
+
+impl<K> std::fmt::Debug for Processor<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Processor").field("name", &self.name).finish_non_exhaustive()
+    }
 }
 
 impl<K: Send + Sync + 'static> Processor<K> {
-    /// A processor without listeners; `name` names the handler threads.
+    /// A processor without listeners; `name` names the informer in logs.
     pub fn new(name: &str) -> Self {
-        Self {
-            name: name.replace('/', "-"),
-            listeners: RwLock::new(Vec::new()),
-            next_id: AtomicU64::new(1),
-            resyncing: Mutex::new(HashSet::new()),
-        }
+        Self { name: name.to_owned(), listeners: RwLock::new(Vec::new()), next_id: AtomicU64::new(1) }
     }
 
-    /// Starts a listener for `handler`, fed first with `initial` notifications, and adds it.
+    fn read(&self) -> RwLockReadGuard<'_, Vec<Arc<dyn Listener<K>>>> {
+        self.listeners.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Vec<Arc<dyn Listener<K>>>> {
+        self.listeners.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn core(&self, resync_period: Option<Duration>) -> ListenerCore {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let period = resync_period.filter(|period| !period.is_zero()).map(|period| period.max(MINIMUM_RESYNC_PERIOD));
+        ListenerCore::new(id, period)
+    }
+
+    fn register(&self, listener: Arc<dyn Listener<K>>, initial: Vec<Notification<K>>) -> Arc<dyn Listener<K>> {
+        for notification in initial {
+            listener.push(notification);
+        }
+        self.write().push(listener.clone());
+        listener
+    }
+
+    /// Adds a synchronous handler, fed first with `initial` notifications.
     pub fn add(
         &self,
         handler: Arc<dyn EventHandler<K>>,
         resync_period: Option<Duration>,
         initial: Vec<Notification<K>>,
-    ) -> Arc<Listener<K>> {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let resync_period = resync_period.filter(|period| !period.is_zero()).map(|p| p.max(MINIMUM_RESYNC_PERIOD));
-        let listener = Listener::start(id, &self.name, handler, resync_period);
-        for notification in initial {
-            listener.push(notification);
-        }
-        self.listeners.write().unwrap_or_else(PoisonError::into_inner).push(listener.clone());
+    ) -> Arc<dyn Listener<K>> {
+        let listener = SyncListener::new(self.core(resync_period), &self.name, handler);
+        self.register(listener, initial)
+    }
+
+    /// Adds an async handler, run on `runtime`, fed first with `initial` notifications.
+    pub fn add_async(
+        &self,
+        handler: AsyncHandlerFn<K>,
+        resync_period: Option<Duration>,
+        initial: Vec<Notification<K>>,
+        runtime: &tokio::runtime::Handle,
+    ) -> Arc<dyn Listener<K>> {
+        let listener = AsyncListener::start(self.core(resync_period), &self.name, handler, runtime);
+        self.register(listener, initial)
+    }
+
+    /// Adds a subscriber's buffer (capped at `capacity` if given), fed first with `initial`.
+    pub(crate) fn add_subscriber(
+        &self,
+        capacity: Option<usize>,
+        initial: Vec<Notification<K>>,
+    ) -> Arc<SubscriberListener<K>> {
+        let listener = SubscriberListener::new(self.core(None), capacity);
+        self.register(listener.clone(), initial);
         listener
     }
 
-    /// Removes and stops a listener; true if it was there.
+    /// Removes and closes a listener; true if it was there.
     pub fn remove(&self, id: u64) -> bool {
         let removed = {
-            let mut listeners = self.listeners.write().unwrap_or_else(PoisonError::into_inner);
-            let position = listeners.iter().position(|listener| listener.id == id);
+            let mut listeners = self.write();
+            let position = listeners.iter().position(|listener| listener.core().id() == id);
             position.map(|position| listeners.remove(position))
         };
         match removed {
@@ -182,46 +108,41 @@ impl<K: Send + Sync + 'static> Processor<K> {
         }
     }
 
-    /// Hands a notification to every listener (for a sync, only to those due for resync).
-    pub fn distribute(&self, notification: &Notification<K>, sync: bool) {
-        let listeners = self.listeners.read().unwrap_or_else(PoisonError::into_inner);
-        if sync {
-            let resyncing = lock(&self.resyncing);
-            for listener in listeners.iter().filter(|listener| resyncing.contains(&listener.id)) {
-                listener.push(notification.clone());
-            }
-        } else {
-            for listener in listeners.iter() {
+    /// Hands a change to every listener, or a resync to the listeners of `round`.
+    pub fn distribute(&self, notification: &Notification<K>, round: Option<&ResyncRound>) {
+        let listeners = self.read();
+        for listener in listeners.iter() {
+            if round.is_none_or(|round| round.contains(&listener.core().id())) {
                 listener.push(notification.clone());
             }
         }
     }
 
-    /// Marks the listeners whose resync period has elapsed at `now` as due; true if any is.
-    pub fn should_resync(&self, now: Instant) -> bool {
-        let listeners = self.listeners.read().unwrap_or_else(PoisonError::into_inner);
-        let mut resyncing = lock(&self.resyncing);
-        resyncing.clear();
-        for listener in listeners.iter() {
-            let Some(period) = listener.resync_period else { continue };
-            let mut next = lock(&listener.next_resync);
-            if now >= *next {
-                resyncing.insert(listener.id);
-                *next = now + period;
-            }
-        }
-        !resyncing.is_empty()
+    /// The listeners whose resync period has elapsed at `now` (their next one is scheduled),
+    /// or `None` if there are none.
+    pub fn due_for_resync(&self, now: Instant) -> Option<ResyncRound> {
+        let due: HashSet<u64> = self
+            .read()
+            .iter()
+            .filter(|listener| listener.core().take_resync_if_due(now))
+            .map(|listener| listener.core().id())
+            .collect();
+        (!due.is_empty()).then(|| Arc::new(due))
     }
 
     /// The shortest resync period of any listener.
     pub fn shortest_resync_period(&self) -> Option<Duration> {
-        let listeners = self.listeners.read().unwrap_or_else(PoisonError::into_inner);
-        listeners.iter().filter_map(|listener| listener.resync_period).min()
+        self.read().iter().filter_map(|listener| listener.core().resync_period()).min()
+    }
+
+    /// Notifications waiting for every listener, summed.
+    pub fn backlog(&self) -> usize {
+        self.read().iter().map(|listener| listener.backlog()).sum()
     }
 
     /// The number of listeners.
     pub fn len(&self) -> usize {
-        self.listeners.read().unwrap_or_else(PoisonError::into_inner).len()
+        self.read().len()
     }
 
     /// Whether there is no listener.
@@ -229,14 +150,25 @@ impl<K: Send + Sync + 'static> Processor<K> {
         self.len() == 0
     }
 
-    /// Stops every listener and waits for their threads.
-    pub fn stop(&self) {
-        let listeners: Vec<_> = self.listeners.write().unwrap_or_else(PoisonError::into_inner).drain(..).collect();
+    /// Closes every listener, then waits until none is handling a notification, at most
+    /// `grace`; true if all finished. A handler still running after that keeps its thread or
+    /// task until it returns; nothing waits for it.
+    pub async fn stop(&self, grace: Duration) -> bool {
+        let listeners: Vec<_> = self.write().drain(..).collect();
         for listener in &listeners {
             listener.close();
         }
-        for listener in &listeners {
-            listener.join();
+        let deadline = Instant::now() + grace;
+        loop {
+            let busy = listeners.iter().filter(|listener| listener.backlog() > 0).count();
+            if busy == 0 {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                tracing::warn!(informer = %self.name, "{busy} handler(s) still running {grace:?} after shutdown; not waiting for them");
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
 }

@@ -21,8 +21,18 @@
 //!   are not in version order). A server that refuses the request makes the reflector fall
 //!   back to list and watch.
 //! - **Errors** back off: 0.8 s doubling to 30 s with jitter, reset after two minutes of
-//!   health. Connection refused and 429 while opening a watch back off and watch again
-//!   without relisting.
+//!   health. An unreachable server (connection refused or closed before a response) and 429
+//!   while opening a watch, and a watch the server closes at once without an event (a server
+//!   shutting down does), back off and watch again from the same resourceVersion without
+//!   relisting; once the server is back, the watch goes on or gets a 410 and relists.
+//! - **A silent watch** (no event, no bookmark for [`ReflectorOptions::watch_idle_timeout`],
+//!   2.5 minutes by default; the API server sends a bookmark about every minute) is ended and
+//!   reopened from the last resourceVersion: over HTTP/1.1 nothing else notices a connection
+//!   that died without a FIN or RST (over HTTP/2 the client's keep-alive pings do).
+//!
+//! What the reflector learns goes to a [`ReflectorSink`]: the informer's [`DeltaFifo`] (the
+//! reflector holds no store: bookmarks travel through the FIFO as progress marks), or the
+//! channel behind [`watcher`](super::watcher).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -33,7 +43,6 @@ use tokio_util::sync::CancellationToken;
 use super::backoff::{Backoff, BackoffSettings};
 use super::delta_fifo::DeltaFifo;
 use super::listwatch::{EventStream, ListerWatcher};
-use super::store::Store;
 use crate::client::params::{ListParams, VersionMatch, WatchParams};
 use crate::client::{ApiError, Error};
 use crate::resource::Object;
@@ -53,9 +62,16 @@ pub struct ReflectorOptions {
     pub streaming_list: bool,
     /// Watches last a random time between this and twice this (default 5 minutes).
     pub min_watch_timeout: Duration,
+    /// A watch that brings neither an event nor a bookmark for this long is ended and
+    /// reopened from the last resourceVersion (default 150 s; `None`: never).
+    pub watch_idle_timeout: Option<Duration>,
     /// Backoff after errors.
     pub backoff: BackoffSettings,
 }
+
+/// The default [`ReflectorOptions::watch_idle_timeout`]: two and a half times the API
+/// server's bookmark interval (one minute, `cacher.go`'s `defaultBookmarkFrequency`).
+pub const DEFAULT_WATCH_IDLE_TIMEOUT: Duration = Duration::from_secs(150);
 
 impl Default for ReflectorOptions {
     fn default() -> Self {
@@ -63,8 +79,55 @@ impl Default for ReflectorOptions {
             page_size: 500,
             streaming_list: false,
             min_watch_timeout: Duration::from_secs(300),
+            watch_idle_timeout: Some(DEFAULT_WATCH_IDLE_TIMEOUT),
             backoff: BackoffSettings::default(),
         }
+    }
+}
+
+/// Where a reflector puts what it learns. Each method returns false once the receiver is
+/// gone, which stops the reflector.
+pub trait ReflectorSink<K>: Send + Sync + 'static {
+    /// An ADDED event.
+    fn added(&self, object: Arc<K>) -> impl std::future::Future<Output = bool> + Send;
+    /// A MODIFIED event.
+    fn modified(&self, object: Arc<K>) -> impl std::future::Future<Output = bool> + Send;
+    /// A DELETED event.
+    fn deleted(&self, object: Arc<K>) -> impl std::future::Future<Output = bool> + Send;
+    /// A list (or a streaming list's initial events): every object at `resource_version`.
+    fn replaced(
+        &self,
+        objects: Vec<Arc<K>>,
+        resource_version: String,
+    ) -> impl std::future::Future<Output = bool> + Send;
+    /// A bookmark: every event up to `resource_version` has been sent.
+    fn progressed(&self, resource_version: String) -> impl std::future::Future<Output = bool> + Send;
+}
+
+impl<K: Object> ReflectorSink<K> for DeltaFifo<K> {
+    async fn added(&self, object: Arc<K>) -> bool {
+        self.add(object);
+        true
+    }
+
+    async fn modified(&self, object: Arc<K>) -> bool {
+        self.update(object);
+        true
+    }
+
+    async fn deleted(&self, object: Arc<K>) -> bool {
+        self.delete(object);
+        true
+    }
+
+    async fn replaced(&self, objects: Vec<Arc<K>>, resource_version: String) -> bool {
+        self.replace(objects, resource_version);
+        true
+    }
+
+    async fn progressed(&self, resource_version: String) -> bool {
+        self.progress(resource_version);
+        true
     }
 }
 
@@ -82,6 +145,22 @@ pub enum ReflectorEvent<'a> {
     Progressed {
         /// The resourceVersion reached.
         resource_version: &'a str,
+    },
+    /// The last resourceVersion is gone (410 Gone or Expired, from a watch or a list): the
+    /// reflector relists.
+    Expired {
+        /// The resourceVersion that expired.
+        resource_version: &'a str,
+    },
+    /// A watch was opened.
+    WatchStarted {
+        /// The resourceVersion it starts from.
+        resource_version: &'a str,
+    },
+    /// A watch ended (closed by the server, silent too long, failed or expired).
+    WatchEnded {
+        /// Events it brought (bookmarks included).
+        events: usize,
     },
     /// A request failed; the reflector backs off and retries.
     Failed {
@@ -120,34 +199,32 @@ impl State {
     }
 }
 
+/// Watches in a row that close at once without an event before the reflector relists.
+const MAX_EMPTY_WATCHES: u32 = 5;
+
 /// Why a list-and-watch cycle ended.
 enum Ended {
     /// The last resourceVersion is too old: relist at once (with `""` if that fails too).
     Expired,
     /// A failure: back off, then relist.
     Failed(Error),
+    /// The sink's receiver is gone.
+    Stopped,
 }
 
-/// Keeps a FIFO in step with the server. See the module documentation.
-pub struct Reflector<K> {
+/// Keeps a sink (a FIFO) in step with the server. See the module documentation.
+pub struct Reflector<K, S = DeltaFifo<K>> {
     lister_watcher: Arc<dyn ListerWatcher<K>>,
-    fifo: Arc<DeltaFifo<K>>,
-    store: Arc<Store<K>>,
+    sink: Arc<S>,
     transform: Option<Transform<K>>,
     options: ReflectorOptions,
     observer: Option<ReflectorObserver>,
 }
 
-impl<K: Object> Reflector<K> {
-    /// A reflector filling `fifo`; `store` is the cache the FIFO feeds (bookmarks record their
-    /// resourceVersion there).
-    pub fn new(
-        lister_watcher: Arc<dyn ListerWatcher<K>>,
-        fifo: Arc<DeltaFifo<K>>,
-        store: Arc<Store<K>>,
-        options: ReflectorOptions,
-    ) -> Self {
-        Self { lister_watcher, fifo, store, transform: None, options, observer: None }
+impl<K: Object, S: ReflectorSink<K>> Reflector<K, S> {
+    /// A reflector filling `sink` (an informer's [`DeltaFifo`]).
+    pub fn new(lister_watcher: Arc<dyn ListerWatcher<K>>, sink: Arc<S>, options: ReflectorOptions) -> Self {
+        Self { lister_watcher, sink, transform: None, options, observer: None }
     }
 
     /// Applies `transform` to every object before it is queued.
@@ -189,8 +266,10 @@ impl<K: Object> Reflector<K> {
             let error = match ended {
                 Ended::Expired => {
                     tracing::debug!("{what}: resourceVersion {} expired; relisting", state.version);
+                    self.report(ReflectorEvent::Expired { resource_version: &state.version });
                     continue;
                 }
+                Ended::Stopped => return,
                 Ended::Failed(error) => error,
             };
             self.report(ReflectorEvent::Failed { error: &error, before_first_list: !state.listed });
@@ -221,14 +300,15 @@ impl<K: Object> Reflector<K> {
                 Err(error) => return Ended::Failed(error),
             }
         }
-        if let Err(error) = self.list(state).await {
-            return Ended::Failed(error);
+        match self.list(state).await {
+            Ok(true) => self.watch_loop(state, backoff, None).await,
+            Ok(false) => Ended::Stopped,
+            Err(error) => Ended::Failed(error),
         }
-        self.watch_loop(state, backoff, None).await
     }
 
-    /// Lists every page and replaces the FIFO's content.
-    async fn list(&self, state: &mut State) -> Result<(), Error> {
+    /// Lists every page and replaces the sink's content; false if the sink is gone.
+    async fn list(&self, state: &mut State) -> Result<bool, Error> {
         let mut version = state.list_version();
         'list: loop {
             let mut objects = Vec::new();
@@ -246,6 +326,9 @@ impl<K: Object> Reflector<K> {
                     {
                         // The version (or the continue token's) is gone: list the newest state.
                         tracing::debug!("{}: {error}; listing again from etcd", self.lister_watcher.describe());
+                        if is_expired(&error) {
+                            self.report(ReflectorEvent::Expired { resource_version: &version });
+                        }
                         state.version_unavailable = true;
                         version = String::new();
                         continue 'list;
@@ -265,12 +348,14 @@ impl<K: Object> Reflector<K> {
                     }
                     None => {
                         let count = objects.len();
-                        self.fifo.replace(objects, list_version.clone());
+                        if !self.sink.replaced(objects, list_version.clone()).await {
+                            return Ok(false);
+                        }
                         state.version = list_version;
                         state.version_unavailable = false;
                         state.listed = true;
                         self.report(ReflectorEvent::Listed { count, resource_version: &state.version });
-                        return Ok(());
+                        return Ok(true);
                     }
                 }
             }
@@ -293,15 +378,28 @@ impl<K: Object> Reflector<K> {
     /// `initial` is an open streaming-list watch whose initial events are still to come.
     async fn watch_loop(&self, state: &mut State, backoff: &mut Backoff, initial: Option<EventStream<K>>) -> Ended {
         let mut streaming = initial;
+        let mut empty_closes = 0;
         loop {
             let (stream, collecting) = match streaming.take() {
                 Some(stream) => (stream, true),
                 None => {
                     let params = WatchParams { timeout_seconds: Some(self.watch_timeout()), ..WatchParams::default() };
-                    match self.lister_watcher.watch(params, state.version.clone()).await {
+                    // Opening a watch waits for the response's headers, which a dead
+                    // connection never sends: the idle bound covers that wait too.
+                    let opening = self.lister_watcher.watch(params, state.version.clone());
+                    let opened = match self.options.watch_idle_timeout {
+                        Some(idle) => tokio::time::timeout(idle, opening).await.unwrap_or_else(|_| {
+                            Err(Error::InvalidRequest(format!(
+                                "opening the watch of {} got no answer in {idle:?}",
+                                self.lister_watcher.describe()
+                            )))
+                        }),
+                        None => opening.await,
+                    };
+                    match opened {
                         Ok(stream) => (stream, false),
                         Err(error) if is_expired(&error) => return Ended::Expired,
-                        Err(error) if is_connection_refused(&error) || error.code() == Some(429) => {
+                        Err(error) if is_unreachable(&error) || error.code() == Some(429) => {
                             let delay = backoff.next_delay(Instant::now());
                             tracing::info!(
                                 "{}: {error}; watching again in {delay:.1?}",
@@ -315,47 +413,109 @@ impl<K: Object> Reflector<K> {
                 }
             };
             let started = Instant::now();
+            self.report(ReflectorEvent::WatchStarted { resource_version: &state.version });
             match self.consume(stream, state, collecting).await {
-                Consumed::Closed { events } => {
-                    if events == 0 && started.elapsed() < Duration::from_secs(1) {
-                        return Ended::Failed(Error::InvalidRequest(format!(
-                            "the watch of {} closed at once without an event",
-                            self.lister_watcher.describe()
-                        )));
+                Consumed::Closed { events } if events == 0 && started.elapsed() < Duration::from_secs(1) => {
+                    // A server shutting down (or a broken one) closes watches at once. Back off
+                    // and watch again from the same resourceVersion: when the server is back,
+                    // the watch either goes on or gets a 410 and relists. Only a server that
+                    // keeps doing it makes the reflector relist.
+                    let error = Error::InvalidRequest(format!(
+                        "the watch of {} closed at once without an event",
+                        self.lister_watcher.describe()
+                    ));
+                    empty_closes += 1;
+                    if empty_closes >= MAX_EMPTY_WATCHES {
+                        return Ended::Failed(error);
                     }
+                    self.report(ReflectorEvent::Failed { error: &error, before_first_list: !state.listed });
+                    let delay = backoff.next_delay(Instant::now());
+                    tracing::info!("{error}; watching again in {delay:.1?}");
+                    tokio::time::sleep(delay).await;
                 }
+                Consumed::Closed { .. } => empty_closes = 0,
                 Consumed::Ended(ended) => return ended,
             }
         }
     }
 
-    async fn consume(&self, mut stream: EventStream<K>, state: &mut State, mut collecting: bool) -> Consumed {
+    async fn consume(&self, stream: EventStream<K>, state: &mut State, collecting: bool) -> Consumed {
         let mut events = 0usize;
+        let consumed = self.consume_counting(stream, state, collecting, &mut events).await;
+        self.report(ReflectorEvent::WatchEnded { events });
+        consumed
+    }
+
+    async fn consume_counting(
+        &self,
+        mut stream: EventStream<K>,
+        state: &mut State,
+        mut collecting: bool,
+        events: &mut usize,
+    ) -> Consumed {
         let mut initial: Vec<Arc<K>> = Vec::new();
-        while let Some(event) = stream.next().await {
+        loop {
+            let next = match self.options.watch_idle_timeout {
+                Some(idle) => match tokio::time::timeout(idle, stream.next()).await {
+                    Ok(next) => next,
+                    Err(_) => {
+                        tracing::info!(
+                            "{}: no event or bookmark for {idle:?}; reopening the watch from {}",
+                            self.lister_watcher.describe(),
+                            state.version
+                        );
+                        if collecting {
+                            return Consumed::Ended(Ended::Failed(Error::InvalidRequest(format!(
+                                "the streaming list of {} sent nothing for {idle:?}",
+                                self.lister_watcher.describe()
+                            ))));
+                        }
+                        return Consumed::Closed { events: (*events).max(1) };
+                    }
+                },
+                None => stream.next().await,
+            };
+            let Some(event) = next else { break };
             let event = match event {
                 Ok(event) => event,
                 Err(error) => return Consumed::Ended(Ended::Failed(error)),
             };
-            events += 1;
-            match event {
-                WatchEvent::Added(object) if collecting => initial.push(self.prepare(object)),
-                WatchEvent::Added(object) => self.apply(state, object, |fifo, object| fifo.add(object)),
-                WatchEvent::Modified(object) => self.apply(state, object, |fifo, object| fifo.update(object)),
-                WatchEvent::Deleted(object) => self.apply(state, object, |fifo, object| fifo.delete(object)),
+            *events += 1;
+            let delivered = match event {
+                WatchEvent::Added(object) if collecting => {
+                    initial.push(self.prepare(object));
+                    true
+                }
+                WatchEvent::Added(object) => {
+                    let object = self.advance(state, object);
+                    self.sink.added(object).await
+                }
+                WatchEvent::Modified(object) => {
+                    let object = self.advance(state, object);
+                    self.sink.modified(object).await
+                }
+                WatchEvent::Deleted(object) => {
+                    let object = self.advance(state, object);
+                    self.sink.deleted(object).await
+                }
                 WatchEvent::Bookmark(bookmark) => {
                     if collecting && bookmark.is_initial_events_end() {
                         collecting = false;
                         let count = initial.len();
-                        self.fifo.replace(std::mem::take(&mut initial), bookmark.resource_version.clone());
+                        if !self.sink.replaced(std::mem::take(&mut initial), bookmark.resource_version.clone()).await {
+                            return Consumed::Ended(Ended::Stopped);
+                        }
                         state.listed = true;
                         state.version_unavailable = false;
                         state.version = bookmark.resource_version;
                         self.report(ReflectorEvent::Listed { count, resource_version: &state.version });
+                        true
                     } else if !collecting && !bookmark.resource_version.is_empty() {
-                        self.store.set_resource_version(&bookmark.resource_version);
-                        state.version = bookmark.resource_version;
+                        state.version = bookmark.resource_version.clone();
                         self.report(ReflectorEvent::Progressed { resource_version: &state.version });
+                        self.sink.progressed(bookmark.resource_version).await
+                    } else {
+                        true
                     }
                 }
                 WatchEvent::Error(status) => {
@@ -370,6 +530,9 @@ impl<K: Object> Reflector<K> {
                         status: *status,
                     }))));
                 }
+            };
+            if !delivered {
+                return Consumed::Ended(Ended::Stopped);
             }
         }
         if collecting {
@@ -378,15 +541,16 @@ impl<K: Object> Reflector<K> {
                 self.lister_watcher.describe()
             ))));
         }
-        Consumed::Closed { events }
+        Consumed::Closed { events: *events }
     }
 
-    fn apply(&self, state: &mut State, object: K, queue: impl FnOnce(&DeltaFifo<K>, Arc<K>)) {
+    /// Prepares an event's object and advances the resourceVersion to it.
+    fn advance(&self, state: &mut State, object: K) -> Arc<K> {
         let object = self.prepare(object);
         if let Some(version) = object.metadata().resource_version() {
             state.version = version.to_owned();
         }
-        queue(&self.fifo, object);
+        object
     }
 }
 
@@ -418,8 +582,13 @@ fn is_too_large(error: &Error) -> bool {
         || api.status.message.as_deref().is_some_and(|message| message.contains("Too large resource version"))
 }
 
-fn is_connection_refused(error: &Error) -> bool {
-    matches!(error, Error::Transport { message, .. } if message.to_lowercase().contains("connection refused"))
+/// The server could not be reached at all (connection refused, or closed before a response,
+/// as a proxy or load balancer in front of a server that is down does): nothing was learned,
+/// so the watch is tried again from the same resourceVersion after a backoff, without a
+/// relist.
+fn is_unreachable(error: &Error) -> bool {
+    matches!(error, Error::Transport { message, .. }
+        if message.starts_with("cannot connect") || message.to_lowercase().contains("connection refused"))
 }
 
 /// The server does not do streaming lists: the request itself is rejected as invalid.
@@ -431,7 +600,6 @@ fn refuses_streaming(error: &Error) -> bool {
 mod tests {
     use super::*;
     use crate::cache::delta_fifo::Popped;
-    use crate::cache::index::default_indexers;
     use crate::cache::testing::{Call, End, Scripted, Thing, api_error, bookmark, expired_event, list, thing};
 
     fn list_call(version: Option<&str>) -> Call {
@@ -444,18 +612,18 @@ mod tests {
 
     fn start(script: &Scripted, options: ReflectorOptions) -> (Arc<DeltaFifo<Thing>>, CancellationToken) {
         let fifo = Arc::new(DeltaFifo::new());
-        let store = Arc::new(Store::new(default_indexers::<Thing>()));
-        let reflector = Reflector::new(Arc::new(script.clone()), fifo.clone(), store, options);
+        let reflector = Reflector::new(Arc::new(script.clone()), fifo.clone(), options);
         let shutdown = CancellationToken::new();
         tokio::spawn(reflector.run(shutdown.clone()));
         (fifo, shutdown)
     }
 
-    /// Pops everything queued: `replace@<version>:<names>` or `<key>:<kind>:<value>` lines.
-    async fn drain(fifo: &DeltaFifo<Thing>) -> Vec<String> {
+    /// Pops everything queued: `replace@<version>:<names>`, `<key>:<kind>:<value>` or
+    /// `progress@<version>` lines.
+    async fn drain_all(fifo: &DeltaFifo<Thing>) -> Vec<String> {
         let mut seen = Vec::new();
         while !fifo.is_empty() {
-            let item = fifo.pop(|popped| match popped {
+            let item = match fifo.pop().await.expect("an item") {
                 Popped::Replace(batch) => {
                     let names: Vec<&str> = batch.objects.iter().map(|o| o.metadata.name()).collect();
                     vec![format!("replace@{}:{}", batch.resource_version, names.join(","))]
@@ -464,10 +632,17 @@ mod tests {
                     .iter()
                     .map(|delta| format!("{key}:{:?}:{}", delta.kind, delta.object.object().value))
                     .collect(),
-            });
-            seen.extend(item.await.expect("an item"));
+                Popped::Progress(version) => vec![format!("progress@{version}")],
+                Popped::Resync(_) => vec!["resync".to_owned()],
+            };
+            seen.extend(item);
         }
         seen
+    }
+
+    /// [`drain_all`] without progress marks.
+    async fn drain(fifo: &DeltaFifo<Thing>) -> Vec<String> {
+        drain_all(fifo).await.into_iter().filter(|line| !line.starts_with("progress@")).collect()
     }
 
     #[tokio::test(start_paused = true)]
@@ -485,7 +660,11 @@ mod tests {
         let (fifo, shutdown) = start(&script, ReflectorOptions::default());
         script.wait_for_calls(3).await;
         assert_eq!(script.calls(), [list_call(Some("0")), watch_call("10"), watch_call("13")]);
-        assert_eq!(drain(&fifo).await, ["replace@10:a,b", "ns/a:Updated:a1", "ns/b:Deleted:b0"]);
+        assert_eq!(
+            drain_all(&fifo).await,
+            ["replace@10:a,b", "ns/a:Updated:a1", "progress@12", "ns/b:Deleted:b0", "progress@13"],
+            "the bookmark at 12 moved a's mark forward; b's deletion queued another"
+        );
         shutdown.cancel();
     }
 
@@ -556,19 +735,53 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_watch_that_closes_at_once_counts_as_an_error() {
+    async fn a_watch_that_closes_at_once_backs_off_then_relists_if_it_keeps_doing_so() {
         let script = Scripted::default();
         script.list(Ok(list(10, vec![], None)));
-        script.watch(vec![], End::Close);
+        for _ in 0..MAX_EMPTY_WATCHES {
+            script.watch(vec![], End::Close);
+        }
         script.list(Ok(list(11, vec![], None)));
         let (_fifo, shutdown) = start(&script, ReflectorOptions::default());
-        script.wait_for_calls(4).await;
+        let watches = MAX_EMPTY_WATCHES as usize;
+        script.wait_for_calls(watches + 3).await;
+        let calls = script.calls();
+        assert!(calls[1..=watches].iter().all(|call| *call == watch_call("10")), "{calls:?}");
         assert_eq!(
-            script.calls()[2],
+            calls[watches + 1],
             Call::List { version: Some("10".into()), limit: Some(500), continue_token: None }
         );
         let times = script.call_times();
-        assert!(times[2] - times[1] >= Duration::from_millis(800), "backed off before relisting");
+        for pair in times[1..=watches + 1].windows(2) {
+            assert!(pair[1] - pair[0] >= Duration::from_millis(800), "backed off: {times:?}");
+        }
+        shutdown.cancel();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn after_a_server_closed_watches_at_once_a_410_relists() {
+        // A server shutting down closes the watch; once restarted, its fresh watch cache no
+        // longer has the version.
+        let script = Scripted::default();
+        script.list(Ok(list(10, vec![thing("ns", "a", 5, "a0")], None)));
+        script.watch(vec![WatchEvent::Modified(thing("ns", "a", 11, "a1"))], End::Close);
+        script.watch(vec![], End::Close);
+        script.watch(vec![expired_event()], End::Hang);
+        script.list(Ok(list(30, vec![thing("ns", "a", 25, "a2")], None)));
+        let (fifo, shutdown) = start(&script, ReflectorOptions::default());
+        script.wait_for_calls(6).await;
+        assert_eq!(
+            script.calls(),
+            [
+                list_call(Some("0")),
+                watch_call("10"),
+                watch_call("11"),
+                watch_call("11"),
+                Call::List { version: Some("11".into()), limit: Some(500), continue_token: None },
+                watch_call("30"),
+            ]
+        );
+        assert_eq!(drain(&fifo).await, ["replace@10:a", "ns/a:Updated:a1", "replace@30:a"]);
         shutdown.cancel();
     }
 
@@ -624,25 +837,40 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_silent_watch_is_reopened_from_the_last_version_without_relisting() {
+        let script = Scripted::default();
+        script.list(Ok(list(10, vec![], None)));
+        // The first watch brings one event, then nothing: the connection died silently.
+        script.watch(vec![WatchEvent::Added(thing("ns", "a", 11, "a0"))], End::Hang);
+        let options =
+            ReflectorOptions { watch_idle_timeout: Some(Duration::from_secs(60)), ..ReflectorOptions::default() };
+        let (_fifo, shutdown) = start(&script, options);
+        script.wait_for_calls(3).await;
+        assert_eq!(script.calls(), [list_call(Some("0")), watch_call("10"), watch_call("11")]);
+        let times = script.call_times();
+        assert_eq!(times[2] - times[1], Duration::from_secs(60), "reopened after the idle bound, without backoff");
+        shutdown.cancel();
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn transforms_apply_before_objects_are_queued() {
         let script = Scripted::default();
         script.list(Ok(list(10, vec![thing("ns", "a", 5, "secret")], None)));
         let fifo = Arc::new(DeltaFifo::new());
-        let store = Arc::new(Store::new(default_indexers::<Thing>()));
         let transform: Transform<Thing> = Arc::new(|mut thing: Thing| {
             thing.value = "redacted".into();
             thing
         });
-        let reflector = Reflector::new(Arc::new(script.clone()), fifo.clone(), store, ReflectorOptions::default())
+        let reflector = Reflector::new(Arc::new(script.clone()), fifo.clone(), ReflectorOptions::default())
             .with_transform(Some(transform));
         let shutdown = CancellationToken::new();
         tokio::spawn(reflector.run(shutdown.clone()));
         script.wait_for_calls(2).await;
-        let batch = fifo.pop(|popped| match popped {
-            Popped::Replace(batch) => batch.objects[0].value.clone(),
-            Popped::Deltas { .. } => String::new(),
-        });
-        assert_eq!(batch.await.as_deref(), Some("redacted"));
+        let value = match fifo.pop().await {
+            Some(Popped::Replace(batch)) => batch.objects[0].value.clone(),
+            _ => String::new(),
+        };
+        assert_eq!(value, "redacted");
         shutdown.cancel();
     }
 }

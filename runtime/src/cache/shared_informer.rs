@@ -1,24 +1,32 @@
 //! `SharedIndexInformer`: one reflector and one cache shared by any number of handlers.
 //!
 //! Three kinds of tasks run once started: the reflector (list and watch into the
-//! [`DeltaFifo`]), the consumer (pops deltas, applies them to the [`Store`], hands
-//! notifications to the [`Processor`]) and, with resync periods, a resync timer. Each handler
-//! has its own thread and queue (see [`processor`](super::processor)).
+//! [`DeltaFifo`]), the consumer (pops items, applies them to the [`Store`], hands
+//! notifications to the [`Processor`]) and, with resync periods, a resync timer. Handlers run
+//! on the process's handler threads (synchronous ones) or on tokio tasks (async ones), each
+//! with its own queue; subscribers poll a stream with its own buffer (see
+//! [`listener`](super::listener)).
 //!
-//! The consumer applies a popped key's deltas to the store and distributes the notifications
-//! while holding the FIFO's lock. Adding a handler takes the same lock, snapshots the store
-//! and queues it to the new handler as initial adds: a late handler sees exactly the cache at
-//! that moment, then every change after it, with nothing missed or doubled.
+//! The consumer pops an item (the FIFO's lock is held only to take it out), then applies it
+//! and distributes the notifications under the informer's own processing lock. Adding a
+//! handler or a subscriber takes the same lock, snapshots the store and queues it to the new
+//! listener as initial adds: a late handler sees exactly the cache at that moment, then every
+//! change after it, with nothing missed or doubled. The reflector never waits for either lock.
 //!
 //! Contract (as client-go's): the cache converges to the server's state; each object's
 //! notifications arrive in order, but intermediate states may be skipped (a churning object
-//! reaches handlers as its newest state), and there is no order across objects. An update
-//! whose old and new resourceVersions are equal is a resync and goes only to handlers that
-//! asked for resyncs and are due.
+//! reaches handlers as its newest state), and there is no order across objects. A relist
+//! notifies only what changed. Resyncs replay the cache as it is when the resync is reached in
+//! the queue, to the handlers that asked for resyncs and are due (see
+//! [`delta_fifo`](super::delta_fifo)). [`last_sync_resource_version`] only moves forward and
+//! is never ahead of what the handlers were given.
+//!
+//! [`last_sync_resource_version`]: SharedIndexInformer::last_sync_resource_version
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
@@ -26,15 +34,18 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::delta::{Delta, DeltaObject, DeltaType, Tombstone};
-use super::delta_fifo::{DeltaFifo, Popped, ReplaceBatch};
+use super::delta_fifo::{DeltaFifo, Popped, ReplaceBatch, ResyncRound};
 use super::handler::{DeletedObject, EventHandler, Notification};
 use super::index::{Indexers, default_indexers};
 use super::key::object_key;
+use super::listener::{AsyncHandlerFn, Listener};
 use super::lister::Lister;
 use super::listwatch::ListerWatcher;
-use super::processor::{Listener, Processor};
+use super::processor::Processor;
 use super::reflector::{Reflector, ReflectorEvent, ReflectorOptions, Transform};
+use super::stats::{InformerStats, StatCounters};
 use super::store::{IndexError, Store};
+use super::subscription::Subscription;
 use crate::client::Error;
 use crate::resource::Object;
 
@@ -91,27 +102,39 @@ impl SyncError {
     }
 }
 
-/// A handler's registration: its sync state, and the key to remove it.
-#[derive(Clone)]
+/// A handler's registration: its sync state, its backlog, and the key to remove it.
 pub struct HandlerRegistration<K> {
-    listener: Arc<Listener<K>>,
+    listener: Arc<dyn Listener<K>>,
     informer_synced: Arc<AtomicBool>,
+}
+
+impl<K> Clone for HandlerRegistration<K> {
+    fn clone(&self) -> Self {
+        Self { listener: self.listener.clone(), informer_synced: self.informer_synced.clone() }
+    }
+}
+
+impl<K> std::fmt::Debug for HandlerRegistration<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HandlerRegistration").field("id", &self.listener.core().id()).finish_non_exhaustive()
+    }
 }
 
 impl<K: Send + Sync + 'static> HandlerRegistration<K> {
     /// Whether the informer has synced and this handler has handled its initial list.
     pub fn has_synced(&self) -> bool {
-        self.informer_synced.load(Ordering::Acquire) && self.listener.initial_list_handled()
+        self.informer_synced.load(Ordering::Acquire) && self.listener.core().initial_list_handled()
     }
 
-    /// Notifications waiting for this handler.
+    /// Notifications waiting for this handler, plus the one it is handling: zero means the
+    /// handler has handled everything it was given.
     pub fn backlog(&self) -> usize {
         self.listener.backlog()
     }
 }
 
 /// Options of an informer.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct InformerOptions<K> {
     /// How the reflector lists and watches.
     pub reflector: ReflectorOptions,
@@ -121,6 +144,20 @@ pub struct InformerOptions<K> {
     pub indexers: Indexers<K>,
     /// Resync period of handlers added without their own (zero: none).
     pub default_resync: Duration,
+    /// How long shutdown waits for handlers that are in the middle of a notification.
+    pub shutdown_grace: Duration,
+}
+
+impl<K> Default for InformerOptions<K> {
+    fn default() -> Self {
+        Self {
+            reflector: ReflectorOptions::default(),
+            transform: None,
+            indexers: Indexers::default(),
+            default_resync: Duration::ZERO,
+            shutdown_grace: Duration::from_secs(5),
+        }
+    }
 }
 
 /// Called with each list or watch error.
@@ -131,11 +168,14 @@ struct Inner<K> {
     lister_watcher: Arc<dyn ListerWatcher<K>>,
     store: Arc<Store<K>>,
     fifo: Arc<DeltaFifo<K>>,
-    processor: Processor<K>,
+    processor: Arc<Processor<K>>,
+    /// Held while a popped item is applied and distributed, and while a listener is added.
+    processing: Mutex<()>,
     options: Mutex<InformerOptions<K>>,
     watch_error_handler: Mutex<Option<WatchErrorHandler>>,
     synced: Arc<AtomicBool>,
     sync_state: watch::Sender<SyncState>,
+    stats: StatCounters,
     started: AtomicBool,
     shutdown: CancellationToken,
     tasks: Mutex<Vec<JoinHandle<()>>>,
@@ -158,6 +198,10 @@ impl<K> std::fmt::Debug for SharedIndexInformer<K> {
     }
 }
 
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 impl<K: Object> SharedIndexInformer<K> {
     /// An informer of what `lister_watcher` lists, not started.
     pub fn new(lister_watcher: Arc<dyn ListerWatcher<K>>, options: InformerOptions<K>) -> Self {
@@ -167,15 +211,17 @@ impl<K: Object> SharedIndexInformer<K> {
         let (sync_state, _) = watch::channel(SyncState::Pending);
         Self {
             inner: Arc::new(Inner {
-                processor: Processor::new(&name),
+                processor: Arc::new(Processor::new(&name)),
                 name,
                 lister_watcher,
                 store: Arc::new(Store::new(indexers)),
                 fifo: Arc::new(DeltaFifo::new()),
+                processing: Mutex::new(()),
                 options: Mutex::new(options),
                 watch_error_handler: Mutex::new(None),
                 synced: Arc::new(AtomicBool::new(false)),
                 sync_state,
+                stats: StatCounters::default(),
                 started: AtomicBool::new(false),
                 shutdown: CancellationToken::new(),
                 tasks: Mutex::new(Vec::new()),
@@ -203,29 +249,52 @@ impl<K: Object> SharedIndexInformer<K> {
         self.inner.store.add_indexers(indexers)
     }
 
+    fn before_start(&self, what: &str) -> Result<(), Error> {
+        if self.inner.started.load(Ordering::Acquire) {
+            return Err(Error::InvalidRequest(format!("the informer of {} has started: {what}", self.inner.name)));
+        }
+        Ok(())
+    }
+
     /// Sets the transform applied to every object before it is cached. Only before start:
     /// objects already cached would not have it applied.
     pub fn set_transform(&self, transform: impl Fn(K) -> K + Send + Sync + 'static) -> Result<(), Error> {
-        if self.inner.started.load(Ordering::Acquire) {
-            return Err(Error::InvalidRequest(format!("the informer of {} has started", self.inner.name)));
-        }
-        self.lock_options().transform = Some(Arc::new(transform));
+        self.before_start("a transform must be set before")?;
+        lock(&self.inner.options).transform = Some(Arc::new(transform));
+        Ok(())
+    }
+
+    /// Sets how this informer's reflector lists and watches (page size, streaming lists,
+    /// watch timeouts, backoff). Only before start.
+    pub fn set_reflector_options(&self, options: ReflectorOptions) -> Result<(), Error> {
+        self.before_start("reflector options must be set before")?;
+        lock(&self.inner.options).reflector = options;
         Ok(())
     }
 
     /// Sets a function called with every list and watch error (they are also logged).
     pub fn set_watch_error_handler(&self, handler: impl Fn(&Error) + Send + Sync + 'static) {
-        *self.inner.watch_error_handler.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(handler));
+        *lock(&self.inner.watch_error_handler) = Some(Arc::new(handler));
     }
 
-    fn lock_options(&self) -> std::sync::MutexGuard<'_, InformerOptions<K>> {
-        self.inner.options.lock().unwrap_or_else(PoisonError::into_inner)
+    /// The cache as initial adds, if the informer has synced (before, the first list will
+    /// reach a new listener as initial adds). Call under the processing lock.
+    fn initial_notifications(&self) -> Vec<Notification<K>> {
+        if self.inner.synced.load(Ordering::Acquire) {
+            self.inner.store.list().into_iter().map(|object| Notification::Add { object, initial: true }).collect()
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn registration(&self, listener: Arc<dyn Listener<K>>) -> HandlerRegistration<K> {
+        HandlerRegistration { listener, informer_synced: self.inner.synced.clone() }
     }
 
     /// Adds a handler with the informer's default resync period. Added after the informer
-    /// started, the handler first receives every cached object as an initial add.
+    /// synced, the handler first receives every cached object as an initial add.
     pub fn add_event_handler(&self, handler: impl EventHandler<K>) -> HandlerRegistration<K> {
-        let period = self.lock_options().default_resync;
+        let period = lock(&self.inner.options).default_resync;
         self.add_event_handler_with_resync(handler, period)
     }
 
@@ -238,21 +307,62 @@ impl<K: Object> SharedIndexInformer<K> {
         resync: Duration,
     ) -> HandlerRegistration<K> {
         let handler: Arc<dyn EventHandler<K>> = Arc::new(handler);
-        let listener = self.inner.fifo.paused(|| {
-            let initial: Vec<Notification<K>> = if self.inner.synced.load(Ordering::Acquire) {
-                self.inner.store.list().into_iter().map(|object| Notification::Add { object, initial: true }).collect()
-            } else {
-                // Not synced: the first list will reach this handler as initial adds.
-                Vec::new()
-            };
-            self.inner.processor.add(handler, Some(resync), initial)
-        });
-        HandlerRegistration { listener, informer_synced: self.inner.synced.clone() }
+        let _processing = lock(&self.inner.processing);
+        let listener = self.inner.processor.add(handler, Some(resync), self.initial_notifications());
+        self.registration(listener)
     }
 
-    /// Removes a handler; its thread stops and its queued notifications are dropped.
+    /// Adds an async handler: `handler` is called with each notification and its future is
+    /// awaited before the next one, on a task of the current tokio runtime. A panic in the
+    /// future is caught and logged. Errors only when called outside a tokio runtime.
+    pub fn add_async_event_handler<F, Fut>(&self, handler: F) -> Result<HandlerRegistration<K>, Error>
+    where
+        F: Fn(Notification<K>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let period = lock(&self.inner.options).default_resync;
+        self.add_async_event_handler_with_resync(handler, period)
+    }
+
+    /// [`add_async_event_handler`](Self::add_async_event_handler) with a resync period.
+    pub fn add_async_event_handler_with_resync<F, Fut>(
+        &self,
+        handler: F,
+        resync: Duration,
+    ) -> Result<HandlerRegistration<K>, Error>
+    where
+        F: Fn(Notification<K>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+            Error::InvalidRequest(format!(
+                "an async handler of {} must be added inside a tokio runtime",
+                self.inner.name
+            ))
+        })?;
+        let handler: AsyncHandlerFn<K> = Arc::new(move |notification| Box::pin(handler(notification)));
+        let _processing = lock(&self.inner.processing);
+        let listener = self.inner.processor.add_async(handler, Some(resync), self.initial_notifications(), &runtime);
+        Ok(self.registration(listener))
+    }
+
+    /// The informer's notifications as a stream with a buffer of its own, unbounded. After
+    /// the informer synced, the stream starts with the cache as initial adds.
+    pub fn subscribe(&self) -> Subscription<K> {
+        self.subscribe_with_capacity(None)
+    }
+
+    /// [`subscribe`](Self::subscribe) with a capped buffer: when `capacity` notifications are
+    /// waiting and another comes, the subscription ends (see [`Subscription::overflowed`]).
+    pub fn subscribe_with_capacity(&self, capacity: Option<usize>) -> Subscription<K> {
+        let _processing = lock(&self.inner.processing);
+        let listener = self.inner.processor.add_subscriber(capacity, self.initial_notifications());
+        Subscription::new(listener, Arc::downgrade(&self.inner.processor))
+    }
+
+    /// Removes a handler: its queued notifications are dropped; one it is handling finishes.
     pub fn remove_event_handler(&self, registration: &HandlerRegistration<K>) -> bool {
-        self.inner.processor.remove(registration.listener.id())
+        self.inner.processor.remove(registration.listener.core().id())
     }
 
     /// Whether the cache holds the whole first list.
@@ -260,9 +370,21 @@ impl<K: Object> SharedIndexInformer<K> {
         self.inner.synced.load(Ordering::Acquire)
     }
 
-    /// The resourceVersion the cache has reached.
+    /// The resourceVersion the cache has reached: every change up to it is in the cache and
+    /// was handed to the handlers. It only moves forward.
     pub fn last_sync_resource_version(&self) -> String {
         self.inner.store.resource_version()
+    }
+
+    /// What the reflector has done so far: lists, 410s, failures, watches, events.
+    pub fn stats(&self) -> InformerStats {
+        self.inner.stats.snapshot()
+    }
+
+    /// Notifications waiting for handlers and subscribers, summed (each listener's backlog
+    /// counts the notification it is handling).
+    pub fn handler_backlog(&self) -> usize {
+        self.inner.processor.backlog()
     }
 
     /// The current sync state.
@@ -281,19 +403,15 @@ impl<K: Object> SharedIndexInformer<K> {
         if self.inner.started.swap(true, Ordering::AcqRel) {
             return;
         }
-        let options = self.lock_options().clone();
-        let mut tasks = self.inner.tasks.lock().unwrap_or_else(PoisonError::into_inner);
+        let options = lock(&self.inner.options).clone();
+        let mut tasks = lock(&self.inner.tasks);
 
         let inner = self.inner.clone();
         let observer = Arc::new(move |event: ReflectorEvent<'_>| inner.observe(event));
-        let reflector = Reflector::new(
-            self.inner.lister_watcher.clone(),
-            self.inner.fifo.clone(),
-            self.inner.store.clone(),
-            options.reflector.clone(),
-        )
-        .with_transform(options.transform.clone())
-        .with_observer(observer);
+        let reflector =
+            Reflector::new(self.inner.lister_watcher.clone(), self.inner.fifo.clone(), options.reflector.clone())
+                .with_transform(options.transform.clone())
+                .with_observer(observer);
         tasks.push(tokio::spawn(reflector.run(self.inner.shutdown.clone())));
 
         let inner = self.inner.clone();
@@ -339,17 +457,19 @@ impl<K: Object> SharedIndexInformer<K> {
         }
     }
 
-    /// Stops every task and handler thread and waits for them to end.
+    /// Stops the reflector, the consumer and the timer, and every handler: queued
+    /// notifications are dropped, and handlers in the middle of one get the informer's
+    /// shutdown grace (5 s by default) to finish. Returns within about that grace even when a
+    /// handler blocks.
     pub async fn shutdown(&self) {
         self.inner.shutdown.cancel();
         self.inner.fifo.close();
-        let tasks: Vec<JoinHandle<()>> =
-            self.inner.tasks.lock().unwrap_or_else(PoisonError::into_inner).drain(..).collect();
+        let tasks: Vec<JoinHandle<()>> = lock(&self.inner.tasks).drain(..).collect();
         for task in tasks {
             let _ = task.await;
         }
-        let inner = self.inner.clone();
-        let _ = tokio::task::spawn_blocking(move || inner.processor.stop()).await;
+        let grace = lock(&self.inner.options).shutdown_grace;
+        self.inner.processor.stop(grace).await;
         self.inner.sync_state.send_if_modified(|state| match state {
             SyncState::Synced => false,
             _ => {
@@ -367,20 +487,24 @@ fn is_permanent(error: &Error) -> bool {
 
 impl<K: Object> Inner<K> {
     fn observe(&self, event: ReflectorEvent<'_>) {
+        self.stats.record(&event);
         if let ReflectorEvent::Failed { error, before_first_list } = event {
-            if let Some(handler) = self.watch_error_handler.lock().unwrap_or_else(PoisonError::into_inner).clone() {
+            if let Some(handler) = lock(&self.watch_error_handler).clone() {
                 handler(error);
             }
             if before_first_list && !self.synced.load(Ordering::Acquire) {
-                let error = Arc::new(clone_error(error));
+                let error = Arc::new(error.summary());
                 self.sync_state.send_replace(SyncState::Failing(error));
             }
         }
     }
 
-    /// Pops the FIFO until it is closed.
+    /// Pops the FIFO until it is closed, applying each item outside the FIFO's lock.
     async fn consume(&self) {
-        while let Some(()) = self.fifo.pop(|popped| self.process(popped)).await {}
+        while let Some(popped) = self.fifo.pop().await {
+            let _processing = lock(&self.processing);
+            self.process(popped);
+        }
     }
 
     fn process(&self, popped: Popped<K>) {
@@ -391,19 +515,18 @@ impl<K: Object> Inner<K> {
                 }
             }
             Popped::Replace(batch) => self.replace(batch),
+            Popped::Progress(version) => self.store.advance_resource_version(&version),
+            Popped::Resync(round) => self.resync(&round),
         }
     }
 
     fn apply(&self, key: &str, delta: Delta<K>) {
         match delta.kind {
-            DeltaType::Added | DeltaType::Updated | DeltaType::Replaced | DeltaType::Sync => {
+            DeltaType::Added | DeltaType::Updated => {
                 let object = delta.object.object().clone();
                 match self.store.insert(key.to_owned(), object.clone()) {
-                    Some(old) => {
-                        let sync = delta.kind == DeltaType::Sync || same_version(old.as_ref(), object.as_ref());
-                        self.processor.distribute(&Notification::Update { old, new: object }, sync);
-                    }
-                    None => self.processor.distribute(&Notification::Add { object, initial: false }, false),
+                    Some(old) => self.processor.distribute(&Notification::Update { old, new: object }, None),
+                    None => self.processor.distribute(&Notification::Add { object, initial: false }, None),
                 }
             }
             DeltaType::Deleted => {
@@ -413,26 +536,25 @@ impl<K: Object> Inner<K> {
                         DeltaObject::Object(object) => DeletedObject::Object(object),
                         DeltaObject::Tombstone(tombstone) => DeletedObject::Tombstone(tombstone),
                     };
-                    self.processor.distribute(&Notification::Delete(deleted), false);
+                    self.processor.distribute(&Notification::Delete(deleted), None);
                 }
             }
         }
     }
 
     /// A relist: diff against the cache, swap the cache's content, then notify (deletions
-    /// first, as client-go's atomic FIFO does).
+    /// first, as client-go's atomic FIFO does). Objects the relist found unchanged are news to
+    /// nobody.
     fn replace(&self, batch: ReplaceBatch<K>) {
         let initial = !self.synced.load(Ordering::Acquire);
         let mut items: HashMap<String, Arc<K>> = HashMap::with_capacity(batch.objects.len());
-        let mut notifications = Vec::with_capacity(batch.objects.len());
+        let mut notifications = Vec::with_capacity(if initial { batch.objects.len() } else { 0 });
         for object in batch.objects {
             let key = object_key(object.as_ref());
             match self.store.get(&key) {
-                Some(old) => {
-                    let sync = same_version(old.as_ref(), object.as_ref());
-                    notifications.push((Notification::Update { old, new: object.clone() }, sync));
-                }
-                None => notifications.push((Notification::Add { object: object.clone(), initial }, false)),
+                Some(old) if same_version(old.as_ref(), object.as_ref()) => {}
+                Some(old) => notifications.push(Notification::Update { old, new: object.clone() }),
+                None => notifications.push(Notification::Add { object: object.clone(), initial }),
             }
             items.insert(key, object);
         }
@@ -445,11 +567,8 @@ impl<K: Object> Inner<K> {
             }
         }
         self.store.replace(items, &batch.resource_version);
-        for deletion in &deletions {
-            self.processor.distribute(deletion, false);
-        }
-        for (notification, sync) in &notifications {
-            self.processor.distribute(notification, *sync);
+        for notification in deletions.iter().chain(&notifications) {
+            self.processor.distribute(notification, None);
         }
         if initial {
             self.synced.store(true, Ordering::Release);
@@ -458,9 +577,20 @@ impl<K: Object> Inner<K> {
         }
     }
 
-    /// Every `resync check period`, queues a Sync of the cache for handlers that are due.
+    /// Replays the cache as it is now to the handlers of `round`, except objects with deltas
+    /// still queued (those reach every handler anyway, newer).
+    fn resync(&self, round: &ResyncRound) {
+        for object in self.store.list() {
+            if self.fifo.is_queued(&object_key(object.as_ref())) {
+                continue;
+            }
+            self.processor.distribute(&Notification::Update { old: object.clone(), new: object }, Some(round));
+        }
+    }
+
+    /// Every `resync check period`, queues a resync for the handlers that are due.
     async fn resync_timer(&self) {
-        let check = self.options.lock().unwrap_or_else(PoisonError::into_inner).default_resync;
+        let check = lock(&self.options).default_resync;
         loop {
             let period = match (self.processor.shortest_resync_period(), check) {
                 (Some(period), _) => period,
@@ -471,8 +601,10 @@ impl<K: Object> Inner<K> {
                 () = self.shutdown.cancelled() => return,
                 () = tokio::time::sleep(period) => {}
             }
-            if self.synced.load(Ordering::Acquire) && self.processor.should_resync(Instant::now()) {
-                self.fifo.resync(&self.store);
+            if self.synced.load(Ordering::Acquire)
+                && let Some(round) = self.processor.due_for_resync(Instant::now())
+            {
+                self.fifo.resync(round);
             }
         }
     }
@@ -482,20 +614,6 @@ fn same_version<K: Object>(old: &K, new: &K) -> bool {
     match (old.metadata().resource_version(), new.metadata().resource_version()) {
         (Some(old), Some(new)) => old == new,
         _ => false,
-    }
-}
-
-/// A copy of an error for the sync state (client errors hold a `reqwest::Error`, which is
-/// not `Clone`): server errors keep their `Status`, others their message.
-fn clone_error(error: &Error) -> Error {
-    match error.api() {
-        Some(api) => Error::Api(Box::new(crate::client::ApiError {
-            method: api.method.clone(),
-            url: api.url.clone(),
-            code: api.code,
-            status: api.status.clone(),
-        })),
-        None => Error::InvalidRequest(error.to_string()),
     }
 }
 
@@ -717,5 +835,257 @@ mod tests {
         }
         assert_eq!(*added.lock().expect("lock"), ["a0"]);
         informer.shutdown().await;
+    }
+
+    /// Waits (real time) until `condition` holds, at most 20 s.
+    async fn eventually(what: &str, condition: impl Fn() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !condition() {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// One run of the resync race of the informer-faults issue: a resync timer firing while a
+    /// relist waits in the queue behind slow work. Returns the wrong keys: cached keys or
+    /// versions that differ from the relist, and objects the relist deleted that a handler was
+    /// told about again afterwards.
+    async fn resync_race_run() -> Vec<String> {
+        let script = Scripted::default();
+        let initial: Vec<Thing> = (0..20).map(|i| thing("ns", &format!("k{i:02}"), i + 1, "v1")).collect();
+        script.list(Ok(list(100, initial, None)));
+        let mut changes: Vec<WatchEvent<Thing>> =
+            (0..20).map(|i| WatchEvent::Modified(thing("ns", &format!("k{i:02}"), 101 + i, "v2"))).collect();
+        changes.push(expired_event());
+        script.watch(changes, End::Hang);
+        // The relist: k00..k03 are gone, the others changed again.
+        let relisted: Vec<Thing> = (4..20).map(|i| thing("ns", &format!("k{i:02}"), 150 + i, "v3")).collect();
+        script.list(Ok(list(200, relisted, None)));
+        let informer = SharedIndexInformer::new(
+            Arc::new(script.clone()),
+            InformerOptions {
+                indexers: Indexers::from([(
+                    "slow".to_owned(),
+                    crate::cache::index::index_fn(|thing: &Thing| {
+                        std::thread::sleep(Duration::from_millis(25));
+                        vec![thing.value.clone()]
+                    }),
+                )]),
+                ..InformerOptions::default()
+            },
+        );
+        let resyncing = Recorder::default();
+        let plain = Recorder::default();
+        informer.add_event_handler_with_resync(resyncing.clone(), Duration::from_secs(1));
+        informer.add_event_handler(plain.clone());
+        informer.start();
+        // The relist is applied; let two more resync rounds run after it.
+        eventually("the relist", || informer.last_sync_resource_version() == "200").await;
+        tokio::time::sleep(Duration::from_millis(2200)).await;
+        informer.shutdown().await;
+
+        let mut wrong = Vec::new();
+        let mut keys = informer.store().keys();
+        keys.sort();
+        let expected: Vec<String> = (4..20).map(|i| format!("ns/k{i:02}")).collect();
+        if keys != expected {
+            wrong.push(format!("keys {keys:?}"));
+        }
+        for object in informer.store().list() {
+            let version: u64 = object.metadata.resource_version().and_then(|v| v.parse().ok()).unwrap_or(0);
+            if object.value != "v3" || version < 150 {
+                wrong.push(format!("{} at {version} = {}", object.metadata.name(), object.value));
+            }
+        }
+        for recorder in [&resyncing, &plain] {
+            let seen = recorder.seen();
+            for gone in ["k00", "k01", "k02", "k03"] {
+                let deleted_at = seen.iter().position(|line| line.starts_with(&format!("delete {gone}")));
+                let told_again = deleted_at.is_some_and(|at| {
+                    seen[at..].iter().any(|line| line.contains(&format!(" {gone}")) && !line.starts_with("delete"))
+                });
+                if deleted_at.is_none() || told_again {
+                    wrong.push(format!("{gone}: {seen:?}"));
+                }
+            }
+        }
+        if plain.seen().iter().any(|line| line.starts_with("update") && line.ends_with("v3->v3")) {
+            wrong.push("a resync reached a handler without a resync period".into());
+        }
+        if !resyncing.seen().iter().any(|line| line.ends_with("v3->v3")) {
+            wrong.push("no resync reached the handler that asked for them".into());
+        }
+        wrong
+    }
+
+    /// The informer-faults issue's resync race, 100 times (in parallel: each run waits on
+    /// timers, and a run's slow index blocks one runtime thread of its own).
+    #[test]
+    fn a_resync_during_a_pending_relist_neither_resurrects_nor_reverts() {
+        let runs: Vec<Vec<String>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..100)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let runtime = tokio::runtime::Builder::new_multi_thread()
+                            .worker_threads(2)
+                            .enable_all()
+                            .build()
+                            .expect("runtime");
+                        runtime.block_on(resync_race_run())
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|handle| handle.join().expect("joins")).collect()
+        });
+        let failed: Vec<&Vec<String>> = runs.iter().filter(|wrong| !wrong.is_empty()).collect();
+        assert!(failed.is_empty(), "{} of 100 runs had wrong keys; first: {:?}", failed.len(), failed.first());
+    }
+
+    #[tokio::test]
+    async fn last_sync_resource_version_never_goes_back_nor_runs_ahead_of_the_cache() {
+        let script = Scripted::default();
+        script.list(Ok(list(10, vec![], None)));
+        let mut events = Vec::new();
+        for i in 0..60u64 {
+            events.push(WatchEvent::Added(thing("ns", &format!("k{}", i % 20), 11 + i, &format!("v{}", 11 + i))));
+            if i % 10 == 9 {
+                events.push(crate::cache::testing::bookmark(11 + i, false));
+            }
+        }
+        script.watch(events, End::Hang);
+        let informer = SharedIndexInformer::new(
+            Arc::new(script.clone()),
+            InformerOptions {
+                indexers: Indexers::from([(
+                    "slow".to_owned(),
+                    crate::cache::index::index_fn(|thing: &Thing| {
+                        std::thread::sleep(Duration::from_millis(2));
+                        vec![thing.value.clone()]
+                    }),
+                )]),
+                ..InformerOptions::default()
+            },
+        );
+        informer.start();
+        let mut last = 0u64;
+        loop {
+            let version: u64 = informer.last_sync_resource_version().parse().unwrap_or(0);
+            assert!(version >= last, "went back from {last} to {version}");
+            last = version;
+            // Every event up to `version` must be in the cache already.
+            for i in 0..60u64.min(version.saturating_sub(10)) {
+                let key = format!("ns/k{}", i % 20);
+                let cached: u64 = informer
+                    .store()
+                    .get(&key)
+                    .and_then(|thing| thing.metadata.resource_version().and_then(|v| v.parse().ok()))
+                    .unwrap_or(0);
+                assert!(cached >= 11 + i, "at {version}, {key} is at {cached}, older than event {}", 11 + i);
+            }
+            if version == 70 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        informer.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn subscriptions_stream_the_cache_then_changes_and_capped_ones_end_when_full() {
+        use futures::StreamExt;
+        let script = Scripted::default();
+        script.list(Ok(list(10, vec![thing("ns", "a", 5, "a0")], None)));
+        script.watch(vec![WatchEvent::Modified(thing("ns", "a", 11, "a1"))], End::Hang);
+        let informer = informer(&script);
+        let mut early = informer.subscribe();
+        informer.start();
+        informer.wait_for_sync().await.expect("syncs");
+        let describe = |notification: Notification<Thing>| match notification {
+            Notification::Add { object, initial } => format!("add {} {initial}", object.value),
+            Notification::Update { old, new } => format!("update {}->{}", old.value, new.value),
+            Notification::Delete(deleted) => format!("delete {}", deleted.object().value),
+        };
+        let first: Vec<String> = (&mut early).take(2).map(describe).collect().await;
+        assert_eq!(first, ["add a0 true", "update a0->a1"]);
+        assert_eq!(early.backlog(), 0);
+        assert!(early.initial_list_handled());
+
+        eventually("the update", || informer.store().get("ns/a").is_some_and(|a| a.value == "a1")).await;
+        let late = informer.subscribe();
+        let first: Vec<String> = late.take(1).map(describe).collect().await;
+        assert_eq!(first, ["add a1 true"], "a late subscriber starts from the cache");
+
+        // A capped subscription that nobody polls ends instead of growing.
+        let capped = informer.subscribe_with_capacity(Some(1));
+        assert_eq!(capped.backlog(), 1);
+        informer.inner.processor.distribute(
+            &Notification::Update {
+                old: Arc::new(thing("ns", "a", 11, "a1")),
+                new: Arc::new(thing("ns", "a", 11, "a1")),
+            },
+            None,
+        );
+        assert!(capped.overflowed());
+        assert_eq!(capped.collect::<Vec<_>>().await.len(), 0, "an overflowed subscription ends");
+        let listeners = informer.inner.processor.len();
+        drop(early);
+        assert_eq!(informer.inner.processor.len(), listeners - 1, "dropping a subscription unregisters it");
+        informer.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn async_handlers_run_in_order_and_a_panic_is_contained() {
+        let script = Scripted::default();
+        script.list(Ok(list(10, vec![thing("ns", "a", 5, "a0"), thing("ns", "b", 6, "b0")], None)));
+        script.watch(vec![WatchEvent::Modified(thing("ns", "a", 11, "a1"))], End::Hang);
+        let informer = informer(&script);
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = seen.clone();
+        let registration = informer
+            .add_async_event_handler(move |notification: Notification<Thing>| {
+                let sink = sink.clone();
+                async move {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    let value = notification.object().value.clone();
+                    if value == "b0" {
+                        panic!("the handler fails on b0");
+                    }
+                    sink.lock().expect("lock").push(value);
+                }
+            })
+            .expect("in a runtime");
+        informer.start();
+        eventually("three notifications", || registration.backlog() == 0 && seen.lock().expect("lock").len() == 2)
+            .await;
+        let mut seen = seen.lock().expect("lock").clone();
+        seen.sort();
+        assert_eq!(seen, ["a0", "a1"], "b0 panicked; the handler went on");
+        assert!(registration.has_synced());
+        informer.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn a_blocked_handler_stalls_no_other_and_shutdown_still_returns() {
+        let script = Scripted::default();
+        let things: Vec<Thing> = (0..10).map(|i| thing("ns", &format!("t{i}"), i + 1, "")).collect();
+        script.list(Ok(list(100, things, None)));
+        let informer = SharedIndexInformer::new(
+            Arc::new(script.clone()),
+            InformerOptions { shutdown_grace: Duration::from_millis(300), ..InformerOptions::default() },
+        );
+        let (_release, blocked) = std::sync::mpsc::channel::<()>();
+        let blocked = Mutex::new(blocked);
+        informer.add_event_handler(HandlerFns::new().on_add(move |_: &Arc<Thing>, _| {
+            let _ = blocked.lock().expect("lock").recv_timeout(Duration::from_secs(30));
+        }));
+        informer.add_event_handler(HandlerFns::new().on_add(|_: &Arc<Thing>, _| panic!("always fails")));
+        let healthy = Recorder::default();
+        let registration = informer.add_event_handler(healthy.clone());
+        informer.start();
+        healthy.wait_for(10).await;
+        assert!(registration.has_synced());
+        let started = Instant::now();
+        informer.shutdown().await;
+        assert!(started.elapsed() < Duration::from_secs(2), "shutdown took {:?}", started.elapsed());
     }
 }

@@ -33,7 +33,8 @@ struct State<K> {
     indexers: Indexers<K>,
     /// index name -> index value -> keys.
     indices: HashMap<String, HashMap<String, HashSet<String>>>,
-    /// The resourceVersion of the last list or event applied.
+    /// The resourceVersion the cache has reached: of the last list applied, or of the last
+    /// progress mark (every event up to it applied and handed to handlers).
     resource_version: String,
 }
 
@@ -89,7 +90,8 @@ impl<K: Object> Store<K> {
         self.read().items.is_empty()
     }
 
-    /// The resourceVersion of the last list or event applied.
+    /// The resourceVersion the cache has reached: every change up to it is applied and was
+    /// handed to the handlers. It never goes back.
     pub fn resource_version(&self) -> String {
         self.read().resource_version.clone()
     }
@@ -151,9 +153,6 @@ impl<K: Object> Store<K> {
         let mut state = self.write();
         let old = state.items.insert(key.clone(), object.clone());
         state.reindex(&key, old.as_deref(), Some(&object));
-        if let Some(version) = object.metadata().resource_version() {
-            state.resource_version = version.to_owned();
-        }
         old
     }
 
@@ -179,16 +178,31 @@ impl<K: Object> Store<K> {
         }
         state.items = items;
         state.indices = indices;
-        state.resource_version = resource_version.to_owned();
+        state.advance(resource_version);
     }
 
-    /// Records the resourceVersion a bookmark reached.
-    pub(crate) fn set_resource_version(&self, resource_version: &str) {
-        self.write().resource_version = resource_version.to_owned();
+    /// Records that every change up to `resource_version` is applied.
+    pub(crate) fn advance_resource_version(&self, resource_version: &str) {
+        self.write().advance(resource_version);
     }
 }
 
 impl<K> State<K> {
+    /// Moves the resourceVersion forward. resourceVersions are opaque to clients, but every
+    /// API server backed by etcd hands out integers; those are never moved back.
+    fn advance(&mut self, resource_version: &str) {
+        if resource_version.is_empty() {
+            return;
+        }
+        let older = match (self.resource_version.parse::<u64>(), resource_version.parse::<u64>()) {
+            (Ok(current), Ok(new)) => new < current,
+            _ => false,
+        };
+        if !older {
+            self.resource_version = resource_version.to_owned();
+        }
+    }
+
     fn reindex(&mut self, key: &str, old: Option<&K>, new: Option<&K>) {
         let State { indexers, indices, .. } = self;
         for (name, function) in indexers.iter() {
@@ -246,6 +260,9 @@ mod tests {
         assert_eq!(sorted_names(store.by_index("value", "blue").expect("index")), ["x", "y"]);
 
         store.remove("b/z");
+        assert_eq!(store.resource_version(), "", "writes do not move the resourceVersion; marks do");
+        store.advance_resource_version("4");
+        store.advance_resource_version("3");
         let mut values = store.list_index_values("value").expect("index");
         values.sort();
         assert_eq!(values, ["blue"], "an emptied value disappears");

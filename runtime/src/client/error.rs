@@ -219,6 +219,21 @@ impl ApiError {
 }
 
 impl Error {
+    /// A copy of the error, for places that keep or share it (a transport error holds a
+    /// `reqwest::Error`, which cannot be cloned): a server error keeps its `Status`, any other
+    /// error becomes its message.
+    pub fn summary(&self) -> Error {
+        match self.api() {
+            Some(api) => Error::Api(Box::new(ApiError {
+                method: api.method.clone(),
+                url: api.url.clone(),
+                code: api.code,
+                status: api.status.clone(),
+            })),
+            None => Error::InvalidRequest(self.to_string()),
+        }
+    }
+
     /// The server's error, if the server answered with one.
     pub fn api(&self) -> Option<&ApiError> {
         match self {
