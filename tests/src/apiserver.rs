@@ -82,6 +82,10 @@ impl ApiServerConfig {
             "--allow-privileged=true".to_string(),
             "--endpoint-reconciler-type=none".to_string(),
             "--profiling=false".to_string(),
+            // On SIGTERM, close open watches after this grace instead of waiting for them to
+            // end on their own (minutes): the server then exits in a few seconds, which lets
+            // the harness stop it gracefully (`ControlPlane::restart_apiserver`).
+            "--shutdown-watch-termination-grace-period=2s".to_string(),
         ];
         args.extend(self.extra_args.iter().cloned());
         args

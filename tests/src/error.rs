@@ -189,6 +189,15 @@ pub enum Error {
     /// The thread that spawns the control plane's processes is gone.
     #[error("the control-plane supervisor thread is gone")]
     SupervisorGone,
+
+    /// A process did not exit within its grace after SIGTERM and was killed.
+    #[error("{process} did not exit within {grace:?} of SIGTERM and was killed")]
+    NotGraceful {
+        /// The process.
+        process: &'static str,
+        /// The grace it had.
+        grace: std::time::Duration,
+    },
 }
 
 impl std::fmt::Debug for Error {

@@ -57,10 +57,11 @@ impl ChildProcess {
         Err(Error::Exited { process: self.name, status, log: self.log.clone(), tail: tail(&self.log, TAIL_LINES) })
     }
 
-    /// Stops the process: SIGTERM, then SIGKILL if it is still running after `grace`.
-    pub(crate) async fn stop(mut self, grace: Duration) {
+    /// Stops the process: SIGTERM, then SIGKILL if it is still running after `grace`. True if
+    /// it exited within the grace.
+    pub(crate) async fn stop(mut self, grace: Duration) -> bool {
         if self.check_alive().is_err() {
-            return;
+            return true;
         }
         if let Err(e) = supervisor::terminate(&self.child) {
             tracing::warn!(process = self.name, error = %e, "SIGTERM failed");
@@ -69,12 +70,19 @@ impl ChildProcess {
         while Instant::now() < deadline {
             if self.check_alive().is_err() {
                 tracing::debug!(process = self.name, "stopped");
-                return;
+                return true;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         tracing::warn!(process = self.name, ?grace, "did not stop after SIGTERM; killing it");
         // Drop sends SIGKILL and reaps.
+        false
+    }
+
+    /// Kills the process (SIGKILL) at once and reaps it: a crash, for fault tests.
+    pub(crate) fn kill(self) {
+        // Drop sends SIGKILL and reaps.
+        drop(self);
     }
 }
 

@@ -253,14 +253,9 @@ async fn converges_through_restarts_compaction_and_a_partition() {
     create_many(&api, (0..300).map(|i| format!("cm-{i:04}")).collect(), &written).await;
 
     // The informer reaches the server through a proxy the test can cut.
-    let server: std::net::SocketAddr = cp.server_url().trim_start_matches("https://").parse().expect("address");
-    let proxy = PartitionProxy::start(server).await.expect("proxy");
-    let mut config = Config::from_custom_kubeconfig(
-        &Kubeconfig::read(cp.kubeconfig_path()).expect("kubeconfig"),
-        &Default::default(),
-    )
-    .expect("config");
-    config.cluster_url = proxy.url().parse().expect("url");
+    let proxy = PartitionProxy::start(server_address(&cp)).await.expect("proxy");
+    let mut config = admin_config(&cp);
+    config.connect_through(proxy.address());
     let reflector = ReflectorOptions {
         backoff: kubegen_runtime::cache::backoff::BackoffSettings { max: Duration::from_secs(4), ..Default::default() },
         ..ReflectorOptions::default()
@@ -272,18 +267,28 @@ async fn converges_through_restarts_compaction_and_a_partition() {
     let informer = factory.core_v1().config_maps();
     let ledger = Ledger::default();
     informer.add_event_handler(ledger.clone());
+    // A handler that also gets the cache replayed every second, through relists and 410s:
+    // a resync must never bring back a deleted object or an older state.
+    let resyncing = Ledger::default();
+    informer.add_event_handler_with_resync(resyncing.clone(), Duration::from_secs(1));
     factory.start();
     factory.wait_for_cache_sync().await.expect("syncs");
 
-    // Churn, restart the API server, churn, compact etcd, churn, restart again.
+    // Churn; stop the API server gracefully (it closes the watches) and start it again; churn;
+    // compact etcd; churn; kill it (connections reset) and start it again; churn.
     churn(&api, 300, 400, 11, &written).await;
-    cp.restart_apiserver().await.expect("restart");
+    cp.restart_apiserver().await.expect("graceful restart");
     churn(&api, 300, 400, 12, &written).await;
     cp.compact_etcd().await.expect("compact");
     churn(&api, 300, 400, 13, &written).await;
-    cp.restart_apiserver().await.expect("restart");
+    cp.kill_and_restart_apiserver().await.expect("killed and restarted");
     churn(&api, 200, 400, 14, &written).await;
-    assert_converges(&api, &informer, &[&ledger]).await;
+    assert_converges(&api, &informer, &[&ledger, &resyncing]).await;
+    // The fresh watch cache of a restarted server does not have the informer's last
+    // resourceVersion: the watch gets a 410, and the informer relists.
+    let stats = informer.stats();
+    assert!(stats.expired >= 1, "no 410 observed: {stats:?}");
+    assert!(stats.lists >= 2, "no relist: {stats:?}");
 
     // Partition the informer, delete objects it cannot see go, make its resourceVersion
     // unavailable (a restart starts a fresh watch cache; compaction removes the history), heal.
@@ -296,13 +301,134 @@ async fn converges_through_restarts_compaction_and_a_partition() {
     cp.restart_apiserver().await.expect("restart");
     cp.compact_etcd().await.expect("compact");
     proxy.heal();
-    assert_converges(&api, &informer, &[&ledger]).await;
+    assert_converges(&api, &informer, &[&ledger, &resyncing]).await;
     let tombstones = ledger.state.lock().expect("ledger").tombstones.clone();
     for name in &doomed {
         assert!(tombstones.contains(name), "{name} was deleted while partitioned and must arrive as a tombstone");
     }
     assert_nothing_invented(&ledger, &written);
+    assert_nothing_invented(&resyncing, &written);
     factory.shutdown().await;
+}
+
+fn server_address(cp: &ControlPlane) -> std::net::SocketAddr {
+    cp.server_url().trim_start_matches("https://").parse().expect("address")
+}
+
+fn admin_config(cp: &ControlPlane) -> Config {
+    Config::from_custom_kubeconfig(&Kubeconfig::read(cp.kubeconfig_path()).expect("kubeconfig"), &Default::default())
+        .expect("config")
+}
+
+fn version_of(text: &str) -> u64 {
+    text.parse().unwrap_or(0)
+}
+
+/// The informer-faults issue: during churn, every connection of the informers' clients is
+/// stalled for 90 s without being closed (no FIN, no RST: what a NAT or a load balancer in
+/// between does to a flow). With default settings (HTTP/2 pings every 30 s, 15 s to answer)
+/// the informer resumes within 60 s; over HTTP/1.1, the watch idle bound does the same;
+/// with pings and the idle bound off, the informer shows the stall, which proves the test
+/// can fail. After the stall all three converge to a fresh list.
+#[tokio::test]
+async fn a_silently_dead_connection_is_noticed_and_the_informers_resume() {
+    kubegen_tests::init_tracing();
+    let cp = ControlPlane::shared().expect("shared control plane");
+    let ns = cp.fresh_namespace("informer-stall").await.expect("namespace");
+    let admin = cp.kube_client().expect("client");
+    let api: Api<ConfigMap> = Api::namespaced(admin, &ns);
+    let written = Arc::new(Written::default());
+    create_many(&api, (0..200).map(|i| format!("cm-{i:04}")).collect(), &written).await;
+    let proxy = PartitionProxy::start(server_address(cp)).await.expect("proxy");
+
+    let informer_with = |configure: &dyn Fn(&mut Config, &mut ReflectorOptions)| {
+        let mut config = admin_config(cp);
+        config.connect_through(proxy.address());
+        let mut reflector = ReflectorOptions::default();
+        configure(&mut config, &mut reflector);
+        let factory = SharedInformerFactory::with_options(
+            Client::new(config).expect("client"),
+            FactoryOptions { namespace: Some(ns.clone()), reflector, ..FactoryOptions::default() },
+        );
+        let informer = factory.core_v1().config_maps();
+        let ledger = Ledger::default();
+        informer.add_event_handler(ledger.clone());
+        factory.start();
+        (factory, informer, ledger)
+    };
+    let defaults = informer_with(&|_, _| {});
+    let http1 = informer_with(&|config, reflector| {
+        config.http1_only = true;
+        reflector.watch_idle_timeout = Some(Duration::from_secs(20));
+    });
+    let blind = informer_with(&|config, reflector| {
+        config.keep_alive = None;
+        reflector.watch_idle_timeout = None;
+    });
+    for (factory, _, _) in [&defaults, &http1, &blind] {
+        factory.wait_for_cache_sync().await.expect("syncs");
+    }
+
+    // Churn through the admin client (not through the proxy) for the whole test.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let churning = {
+        let (api, written, stop) = (api.clone(), written.clone(), stop.clone());
+        tokio::spawn(async move {
+            for round in 0u64.. {
+                if stop.load(std::sync::atomic::Ordering::Acquire) {
+                    return;
+                }
+                churn(&api, 4, 200, 1000 + round, &written).await;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+    };
+    // Everything written up to here is known to all three before the stall.
+    let before = api.create(&PostParams::default(), &configmap("before-stall", "x")).await.expect("create");
+    written.note("before-stall", "x");
+    let before = version_of(before.metadata.resource_version().expect("rv"));
+    for (_, informer, _) in [&defaults, &http1, &blind] {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while version_of(&informer.last_sync_resource_version()) < before {
+            assert!(Instant::now() < deadline, "{} did not catch up before the stall", informer.name());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    let stalled_at = Instant::now();
+    proxy.stall();
+    let stall_version = version_of(
+        &api.list(&ListParams::default()).await.expect("list").metadata.resource_version.clone().unwrap_or_default(),
+    );
+
+    let recovered =
+        |informer: &SharedIndexInformer<ConfigMap>| version_of(&informer.last_sync_resource_version()) > stall_version;
+    let mut recovery: [Option<Duration>; 2] = [None, None];
+    while stalled_at.elapsed() < Duration::from_secs(80) {
+        for (slot, (_, informer, _)) in recovery.iter_mut().zip([&defaults, &http1]) {
+            if slot.is_none() && recovered(informer) {
+                *slot = Some(stalled_at.elapsed());
+                tracing::info!("{} resumed {:.1?} after the stall began", informer.name(), stalled_at.elapsed());
+            }
+        }
+        assert!(!recovered(&blind.1), "without pings or an idle bound nothing can notice the stall");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    eprintln!(
+        "resumed after a silent stall: HTTP/2 with default pings {:?}, HTTP/1.1 with a 20 s idle bound {:?}",
+        recovery[0], recovery[1]
+    );
+    let [Some(http2), Some(http1_recovery)] = recovery else { panic!("did not resume within 80 s: {recovery:?}") };
+    assert!(http2 < Duration::from_secs(60), "default settings resumed after {http2:?}");
+    assert!(http1_recovery < Duration::from_secs(60), "HTTP/1.1 resumed after {http1_recovery:?}");
+    tokio::time::sleep(Duration::from_secs(90).saturating_sub(stalled_at.elapsed())).await;
+    proxy.heal();
+    stop.store(true, std::sync::atomic::Ordering::Release);
+    churning.await.expect("churn");
+    for (factory, informer, ledger) in [&defaults, &http1, &blind] {
+        assert_converges(&api, informer, &[ledger]).await;
+        assert_nothing_invented(ledger, &written);
+        factory.shutdown().await;
+    }
 }
 
 #[tokio::test]

@@ -391,6 +391,15 @@ fn build_http(
         .redirect(reqwest::redirect::Policy::none())
         .tcp_keepalive(Duration::from_secs(30))
         .pool_idle_timeout(Duration::from_secs(90));
+    if let Some(keep_alive) = config.keep_alive {
+        builder = builder
+            .http2_keep_alive_interval(keep_alive.interval)
+            .http2_keep_alive_timeout(keep_alive.timeout)
+            .http2_keep_alive_while_idle(true);
+    }
+    if config.http1_only {
+        builder = builder.http1_only();
+    }
     if let Some(server_name) = server_name {
         builder = builder.dns_resolver(Arc::new(server_name.resolver()));
     }
@@ -450,6 +459,8 @@ fn transport_error(method: &str, url: &str, source: reqwest::Error) -> Error {
         message = format!("cannot connect: {message}");
     } else if source.is_timeout() {
         message = format!("timed out: {message}");
+    } else if message.contains("keep-alive timed out") {
+        message = format!("timed out (the connection did not answer keep-alive pings): {message}");
     }
     Error::Transport { method: method.to_owned(), url: url.to_owned(), message, source }
 }

@@ -42,6 +42,17 @@ pub struct Config {
     pub timeout: Option<Duration>,
     /// Timeout of connecting (default 30 s).
     pub connect_timeout: Duration,
+    /// HTTP/2 keep-alive pings: a connection that does not answer a ping within the timeout is
+    /// closed, and the requests on it fail with a timeout error, so that informers reconnect
+    /// instead of waiting on a connection that died without a FIN or RST (a NAT, a load
+    /// balancer or a restarted node in between). Default: a ping every 30 s, answered within
+    /// 15 s, also while idle (client-go's read-idle 30 s and ping timeout 15 s); `None` turns
+    /// them off.
+    pub keep_alive: Option<KeepAlive>,
+    /// Speak HTTP/1.1 only (for proxies that do not speak HTTP/2). Each watch then has a
+    /// connection of its own; informers notice a dead one by its silence (see
+    /// `ReflectorOptions::watch_idle_timeout`).
+    pub http1_only: bool,
     /// Client-side rate limit; `None` turns it off (default 50 requests/s, burst 100).
     pub rate_limit: Option<RateLimit>,
     /// Retries of a request the server answered with 429 or 5xx and a `Retry-After` header
@@ -67,6 +78,8 @@ impl std::fmt::Debug for Config {
             .field("proxy_url", &self.proxy_url.as_ref().map(redact::url))
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
+            .field("keep_alive", &self.keep_alive)
+            .field("http1_only", &self.http1_only)
             .field("rate_limit", &self.rate_limit)
             .field("max_retries", &self.max_retries)
             .field("user_agent", &self.user_agent)
@@ -94,6 +107,21 @@ impl Default for WarningHandler {
 impl std::fmt::Debug for WarningHandler {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("WarningHandler")
+    }
+}
+
+/// HTTP/2 keep-alive pings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeepAlive {
+    /// How often a ping is sent.
+    pub interval: Duration,
+    /// How long an unanswered ping is waited for before the connection is closed.
+    pub timeout: Duration,
+}
+
+impl Default for KeepAlive {
+    fn default() -> Self {
+        Self { interval: Duration::from_secs(30), timeout: Duration::from_secs(15) }
     }
 }
 
@@ -234,11 +262,28 @@ impl Config {
             proxy_url: None,
             timeout: Some(Duration::from_secs(295)),
             connect_timeout: Duration::from_secs(30),
+            keep_alive: Some(KeepAlive::default()),
+            http1_only: false,
             rate_limit: Some(RateLimit { qps: 50.0, burst: 100 }),
             max_retries: 10,
             user_agent: format!("kubegen/{}", env!("CARGO_PKG_VERSION")),
             warnings: WarningHandler::default(),
         }
+    }
+
+    /// Sends requests to `address` (a proxy, a tunnel, a port-forward in front of the API
+    /// server) while still verifying the server's certificate for the configured host: the
+    /// host becomes the `tls-server-name` unless one is set, and the URL's host and port
+    /// become `address`. The path of the URL is kept.
+    pub fn connect_through(&mut self, address: std::net::SocketAddr) {
+        if self.tls_server_name.is_none()
+            && let Some(host) = self.cluster_url.host_str()
+        {
+            self.tls_server_name = Some(host.trim_start_matches('[').trim_end_matches(']').to_owned());
+        }
+        // An http(s) URL takes any IP address and port.
+        let _ = self.cluster_url.set_ip_host(address.ip());
+        let _ = self.cluster_url.set_port(Some(address.port()));
     }
 
     /// The kubeconfig configuration if there is one, else the in-cluster one; the error says
