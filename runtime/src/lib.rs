@@ -12,7 +12,9 @@
 //! - [`watch`]: typed watch events, decoded as they arrive.
 //! - [`dynamic`]: objects of any kind ([`dynamic::DynamicObject`]) and discovery.
 //! - [`cache`]: informers: reflector, DeltaFIFO, indexed store, shared informers with
-//!   handlers, listers and the informer factory.
+//!   handlers and subscriptions, listers, the informer factory, and `watcher` streams.
+//! - [`controller`]: the workqueue, the [`Controller`](controller::Controller) reconcile
+//!   runner, finalizers and owner references.
 //! - [`types`]: the apimachinery types the runtime itself depends on ([`ObjectMeta`],
 //!   [`Status`], [`Time`], [`Quantity`], [`IntOrString`], ...). Generated crates re-export
 //!   them instead of generating them, and `kubegen` checks at generation time that the
@@ -21,6 +23,7 @@
 pub mod cache;
 pub mod client;
 pub mod config;
+pub mod controller;
 pub mod dynamic;
 pub mod resource;
 pub mod types;

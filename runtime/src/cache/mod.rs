@@ -35,7 +35,7 @@ pub mod stats;
 pub mod store;
 pub mod subscription;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 pub mod watcher;
 
 pub use delta::{Delta, DeltaObject, DeltaType, Tombstone};

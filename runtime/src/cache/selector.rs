@@ -55,6 +55,45 @@ impl LabelSelector {
         Ok(Self { requirements })
     }
 
+    /// The selector of an API `LabelSelector` (`matchLabels` and `matchExpressions`), of any
+    /// type that serializes as one: the generated `meta/v1` type, or a CRD's own copy of it.
+    /// An unknown operator, or `In`/`NotIn` without values, is an error, as the API server's
+    /// `LabelSelectorAsSelector` makes it; an empty selector matches everything.
+    pub fn from_api<T: serde::Serialize>(selector: &T) -> Result<Self, SelectorError> {
+        let value = serde_json::to_value(selector)
+            .map_err(|error| SelectorError { selector: String::from("<LabelSelector>"), message: error.to_string() })?;
+        let error = |message: String| SelectorError { selector: value.to_string(), message };
+        let mut requirements = Vec::new();
+        if let Some(labels) = value.get("matchLabels").and_then(serde_json::Value::as_object) {
+            for (key, label) in labels {
+                let label = label.as_str().ok_or_else(|| error(format!("matchLabels[{key:?}] is not a string")))?;
+                requirements.push(Requirement::Equals(key.clone(), label.to_owned()));
+            }
+        }
+        for expression in value.get("matchExpressions").and_then(serde_json::Value::as_array).into_iter().flatten() {
+            let key = expression.get("key").and_then(serde_json::Value::as_str).unwrap_or_default().to_owned();
+            let values: Vec<String> = expression
+                .get("values")
+                .and_then(serde_json::Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|value| value.as_str().map(str::to_owned))
+                .collect();
+            let operator = expression.get("operator").and_then(serde_json::Value::as_str).unwrap_or_default();
+            requirements.push(match operator {
+                "In" | "NotIn" if values.is_empty() => {
+                    return Err(error(format!("{operator} on {key:?} needs values")));
+                }
+                "In" => Requirement::In(key, values),
+                "NotIn" => Requirement::NotIn(key, values),
+                "Exists" => Requirement::Exists(key),
+                "DoesNotExist" => Requirement::DoesNotExist(key),
+                other => return Err(error(format!("unknown operator {other:?} on {key:?}"))),
+            });
+        }
+        Ok(Self { requirements })
+    }
+
     /// Whether `labels` satisfy every requirement.
     pub fn matches(&self, labels: Option<&StringMap<Str>>) -> bool {
         let get = |key: &str| labels.and_then(|labels| labels.get(key)).map(Str::as_str);
@@ -151,6 +190,27 @@ fn valid_key(key: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn api_label_selectors_convert() {
+        let api = serde_json::json!({
+            "matchLabels": {"app": "web"},
+            "matchExpressions": [
+                {"key": "tier", "operator": "In", "values": ["front", "edge"]},
+                {"key": "legacy", "operator": "DoesNotExist"}
+            ]
+        });
+        let selector = LabelSelector::from_api(&api).expect("converts");
+        let labels = |pairs: &[(&str, &str)]| StringMap::from_iter(pairs.iter().map(|(k, v)| (*k, Str::from(*v))));
+        assert!(selector.matches(Some(&labels(&[("app", "web"), ("tier", "edge")]))));
+        assert!(!selector.matches(Some(&labels(&[("app", "web"), ("tier", "back")]))));
+        assert!(!selector.matches(Some(&labels(&[("app", "web"), ("tier", "edge"), ("legacy", "1")]))));
+        assert!(LabelSelector::from_api(&serde_json::json!({})).expect("empty").is_empty());
+        let bad = serde_json::json!({"matchExpressions": [{"key": "a", "operator": "Near", "values": ["b"]}]});
+        assert!(LabelSelector::from_api(&bad).expect_err("unknown operator").to_string().contains("Near"));
+        let empty_in = serde_json::json!({"matchExpressions": [{"key": "a", "operator": "In"}]});
+        assert!(LabelSelector::from_api(&empty_in).is_err());
+    }
 
     fn labels(pairs: &[(&str, &str)]) -> StringMap<Str> {
         pairs.iter().map(|(k, v)| (*k, Str::from(*v))).collect()

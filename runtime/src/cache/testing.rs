@@ -32,6 +32,19 @@ impl Object for Thing {
     }
 }
 
+impl crate::resource::ApiType for Thing {
+    const GROUP: &'static str = "example.com";
+    const VERSION: &'static str = "v1";
+    const KIND: &'static str = "Thing";
+    const API_VERSION: &'static str = "example.com/v1";
+}
+
+impl crate::resource::Resource for Thing {
+    const PLURAL: &'static str = "things";
+    const LIST_KIND: &'static str = "ThingList";
+    type Scope = crate::resource::NamespaceScoped;
+}
+
 /// A `Thing` in namespace `ns` at resourceVersion `version`.
 pub fn thing(namespace: &str, name: &str, version: u64, value: &str) -> Thing {
     Thing {

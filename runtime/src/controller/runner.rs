@@ -1,0 +1,614 @@
+//! [`Controller`]: informers in, reconciles out.
+//!
+//! A controller watches a primary resource through its informer, and optionally children it
+//! [`owns`](Controller::owns) (mapped to their owner through the ownerReference marked
+//! `controller: true`) and anything else it [`watches`](Controller::watches) with a mapping
+//! function. Every change puts the affected primary's [`ObjectRef`] into a [`WorkQueue`];
+//! N workers take keys and reconcile the primary object **as the cache holds it now**
+//! (level-based: many changes between two reconciles are one reconcile; a deleted object is
+//! reconciled once more, as gone). The queue guarantees that one key is never reconciled by
+//! two workers at once.
+//!
+//! After a reconcile, [`Action::requeue`] brings the key back after a while and
+//! [`Action::await_change`] waits for the next change; a failed reconcile is retried with
+//! per-key exponential backoff (the queue's rate limiter: 5 ms doubling to 1000 s, under a
+//! 10 qps bucket), reset by the next success. The informers are those of a shared factory, so
+//! several controllers (and anything else) share caches and watches.
+//!
+//! [`Controller::run`] waits for the caches to sync, runs the workers until `shutdown`
+//! resolves, then stops taking keys and waits for the reconciles in flight to finish.
+
+use std::collections::HashMap;
+use std::fmt::Display;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use tokio_util::sync::CancellationToken;
+
+use super::action::Action;
+use super::object_ref::{ObjectRef, controller_owner_of};
+use super::rate_limiter::{RateLimiter, default_rate_limiter};
+use super::workqueue::{NoMetrics, QueueMetrics, WorkQueue};
+use crate::cache::{HandlerFns, SharedIndexInformer, SyncError};
+use crate::resource::{Object, Resource};
+
+/// What a controller does with each object. [`Controller::run`] takes a closure instead for
+/// the common case; implement this for deletions and your own retry policy.
+pub trait Reconciler<K>: Send + Sync + 'static {
+    /// Why a reconcile failed.
+    type Error: Display + Send + 'static;
+
+    /// Makes the world match `object`, the cache's current state of it.
+    fn reconcile(&self, object: Arc<K>) -> impl Future<Output = Result<Action, Self::Error>> + Send;
+
+    /// The object was deleted; `last_known` is its last state. Called once per deletion. By
+    /// default nothing happens (use a finalizer for cleanup that must not be missed).
+    fn deleted(&self, last_known: Arc<K>) -> impl Future<Output = Result<Action, Self::Error>> + Send {
+        let _ = last_known;
+        async { Ok(Action::await_change()) }
+    }
+
+    /// When to retry after `error` (the `retries`th failure in a row), or `None` for the
+    /// queue's backoff (the default).
+    fn retry_after(&self, object: &ObjectRef, error: &Self::Error, retries: u32) -> Option<Duration> {
+        let _ = (object, error, retries);
+        None
+    }
+}
+
+/// A [`Reconciler`] made of a closure and a context.
+struct FnReconciler<F, Ctx> {
+    reconcile: F,
+    context: Arc<Ctx>,
+}
+
+impl<K, F, Fut, E, Ctx> Reconciler<K> for FnReconciler<F, Ctx>
+where
+    K: Send + Sync + 'static,
+    F: Fn(Arc<K>, Arc<Ctx>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Action, E>> + Send,
+    E: Display + Send + 'static,
+    Ctx: Send + Sync + 'static,
+{
+    type Error = E;
+
+    fn reconcile(&self, object: Arc<K>) -> impl Future<Output = Result<Action, E>> + Send {
+        (self.reconcile)(object, self.context.clone())
+    }
+}
+
+/// Unregisters a handler.
+type Disconnect = Box<dyn FnOnce() + Send>;
+
+/// Registers the handler that feeds the queue.
+type Connect = Box<dyn FnOnce(WorkQueue<ObjectRef>) -> Disconnect + Send>;
+
+/// Gone primaries by key, with their last state.
+type GoneObjects<K> = Arc<Mutex<HashMap<ObjectRef, Arc<K>>>>;
+
+/// An informer the controller watches, type-erased.
+struct Source {
+    name: String,
+    start: Box<dyn Fn() + Send + Sync>,
+    wait: Box<dyn Fn() -> BoxFuture<'static, Result<(), SyncError>> + Send + Sync>,
+    connect: Connect,
+}
+
+fn source<C: Object>(
+    informer: SharedIndexInformer<C>,
+    map: impl Fn(&C) -> Vec<ObjectRef> + Send + Sync + 'static,
+) -> Source {
+    let (starting, waiting) = (informer.clone(), informer.clone());
+    Source {
+        name: informer.name().to_owned(),
+        start: Box::new(move || starting.start()),
+        wait: Box::new(move || {
+            let informer = waiting.clone();
+            Box::pin(async move { informer.wait_for_sync().await })
+        }),
+        connect: Box::new(move |queue| {
+            let map = Arc::new(map);
+            let enqueue = move |queue: &WorkQueue<ObjectRef>, object: &C| {
+                for key in map(object) {
+                    queue.add(key);
+                }
+            };
+            let (on_add, on_update, on_delete) = (enqueue.clone(), enqueue.clone(), enqueue);
+            let (add_queue, update_queue, delete_queue) = (queue.clone(), queue.clone(), queue);
+            let registration = informer.add_event_handler(
+                HandlerFns::new()
+                    .on_add(move |object: &Arc<C>, _| on_add(&add_queue, object))
+                    .on_update(move |old: &Arc<C>, new: &Arc<C>| {
+                        on_update(&update_queue, old);
+                        on_update(&update_queue, new);
+                    })
+                    .on_delete(move |deleted| on_delete(&delete_queue, deleted.object())),
+            );
+            Box::new(move || {
+                informer.remove_event_handler(&registration);
+            })
+        }),
+    }
+}
+
+/// A controller of `K` objects. See the module documentation.
+pub struct Controller<K: Resource> {
+    primary: SharedIndexInformer<K>,
+    sources: Vec<Source>,
+    workers: usize,
+    rate_limiter: Option<Box<dyn RateLimiter<ObjectRef>>>,
+    metrics: Arc<dyn QueueMetrics>,
+    resync: Duration,
+}
+
+impl<K: Resource> std::fmt::Debug for Controller<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Controller")
+            .field("primary", &self.primary.name())
+            .field("sources", &self.sources.iter().map(|source| source.name.as_str()).collect::<Vec<_>>())
+            .field("workers", &self.workers)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<K: Resource> Controller<K> {
+    /// A controller of the objects `primary` caches, with one worker.
+    pub fn new(primary: SharedIndexInformer<K>) -> Self {
+        Self {
+            primary,
+            sources: Vec::new(),
+            workers: 1,
+            rate_limiter: None,
+            metrics: Arc::new(NoMetrics),
+            resync: Duration::ZERO,
+        }
+    }
+
+    /// Also reconciles the owner of every `C` object that `children` caches: the owner
+    /// reference marked `controller: true` whose kind is `K`.
+    pub fn owns<C: Object>(mut self, children: SharedIndexInformer<C>) -> Self {
+        self.sources.push(source(children, |child: &C| controller_owner_of::<K, C>(child).into_iter().collect()));
+        self
+    }
+
+    /// Also reconciles the primaries that `map` names for every change of an object `other`
+    /// caches.
+    pub fn watches<C: Object>(
+        mut self,
+        other: SharedIndexInformer<C>,
+        map: impl Fn(&C) -> Vec<ObjectRef> + Send + Sync + 'static,
+    ) -> Self {
+        self.sources.push(source(other, map));
+        self
+    }
+
+    /// Runs `workers` reconciles at once (at least one); one key is never reconciled by two.
+    pub fn workers(mut self, workers: usize) -> Self {
+        self.workers = workers.max(1);
+        self
+    }
+
+    /// Waits between retries of a failing key as `limiter` says (default: client-go's).
+    pub fn rate_limiter(mut self, limiter: Box<dyn RateLimiter<ObjectRef>>) -> Self {
+        self.rate_limiter = Some(limiter);
+        self
+    }
+
+    /// Sends the workqueue's measurements to `metrics`.
+    pub fn queue_metrics(mut self, metrics: Arc<dyn QueueMetrics>) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    /// Reconciles every cached primary every `period` too (zero: never).
+    pub fn resync(mut self, period: Duration) -> Self {
+        self.resync = period;
+        self
+    }
+
+    /// Runs `reconcile` with `context` until `shutdown` resolves. See the module documentation.
+    pub async fn run<Ctx, E, F, Fut>(
+        self,
+        reconcile: F,
+        context: Arc<Ctx>,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> Result<(), SyncError>
+    where
+        Ctx: Send + Sync + 'static,
+        E: Display + Send + 'static,
+        F: Fn(Arc<K>, Arc<Ctx>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Action, E>> + Send,
+    {
+        self.run_reconciler(FnReconciler { reconcile, context }, shutdown).await
+    }
+
+    /// Runs `reconciler` until `shutdown` resolves.
+    pub async fn run_reconciler<R: Reconciler<K>>(
+        self,
+        reconciler: R,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> Result<(), SyncError> {
+        let stop = CancellationToken::new();
+        let stopper = stop.clone();
+        let watcher = async move {
+            shutdown.await;
+            stopper.cancel();
+        };
+        let (result, ()) = futures::future::join(self.run_until(reconciler, stop.clone()), watcher).await;
+        result
+    }
+
+    /// Runs `reconciler` until `stop` is cancelled (what leader election uses).
+    pub async fn run_until<R: Reconciler<K>>(self, reconciler: R, stop: CancellationToken) -> Result<(), SyncError> {
+        let queue = WorkQueue::with_parts(
+            self.rate_limiter.unwrap_or_else(|| Box::new(default_rate_limiter())),
+            self.metrics.clone(),
+        );
+        let gone: GoneObjects<K> = Arc::new(Mutex::new(HashMap::new()));
+        let mut disconnects = Vec::new();
+        let primary = primary_source(self.primary.clone(), gone.clone(), self.resync);
+        let sources: Vec<Source> = std::iter::once(primary).chain(self.sources).collect();
+        let mut waits = Vec::new();
+        for source in sources {
+            let wait = (source.wait)();
+            (source.start)();
+            disconnects.push((source.connect)(queue.clone()));
+            waits.push(wait);
+        }
+        let synced = tokio::select! {
+            synced = futures::future::try_join_all(waits) => synced.map(drop),
+            () = stop.cancelled() => Ok(()),
+        };
+        if let Err(error) = synced {
+            for disconnect in disconnects {
+                disconnect();
+            }
+            return Err(error);
+        }
+        tracing::info!(controller = %self.primary.name(), workers = self.workers, "caches synced; reconciling");
+        let reconciler = Arc::new(reconciler);
+        let workers: Vec<_> = (0..self.workers)
+            .map(|_| {
+                let worker = Worker {
+                    primary: self.primary.clone(),
+                    queue: queue.clone(),
+                    gone: gone.clone(),
+                    reconciler: reconciler.clone(),
+                    stop: stop.clone(),
+                };
+                tokio::spawn(worker.run())
+            })
+            .collect();
+        stop.cancelled().await;
+        for disconnect in disconnects {
+            disconnect();
+        }
+        // Workers finish the reconcile they are in and take no more keys.
+        for worker in workers {
+            let _ = worker.await;
+        }
+        queue.shut_down();
+        Ok(())
+    }
+}
+
+/// The primary informer as a source: every change enqueues the object itself; a deletion
+/// also remembers the last state, for the reconcile of the gone object.
+fn primary_source<K: Resource>(informer: SharedIndexInformer<K>, gone: GoneObjects<K>, resync: Duration) -> Source {
+    let (starting, waiting) = (informer.clone(), informer.clone());
+    Source {
+        name: informer.name().to_owned(),
+        start: Box::new(move || starting.start()),
+        wait: Box::new(move || {
+            let informer = waiting.clone();
+            Box::pin(async move { informer.wait_for_sync().await })
+        }),
+        connect: Box::new(move |queue| {
+            let (add_queue, update_queue, delete_queue) = (queue.clone(), queue.clone(), queue);
+            let handler = HandlerFns::new()
+                .on_add(move |object: &Arc<K>, _| add_queue.add(ObjectRef::from_object(object.as_ref())))
+                .on_update(move |_, new: &Arc<K>| update_queue.add(ObjectRef::from_object(new.as_ref())))
+                .on_delete(move |deleted| {
+                    let key = ObjectRef::from_object(deleted.object().as_ref());
+                    gone.lock().unwrap_or_else(PoisonError::into_inner).insert(key.clone(), deleted.object().clone());
+                    delete_queue.add(key);
+                });
+            let registration = informer.add_event_handler_with_resync(handler, resync);
+            Box::new(move || {
+                informer.remove_event_handler(&registration);
+            })
+        }),
+    }
+}
+
+struct Worker<K, R> {
+    primary: SharedIndexInformer<K>,
+    queue: WorkQueue<ObjectRef>,
+    gone: GoneObjects<K>,
+    reconciler: Arc<R>,
+    stop: CancellationToken,
+}
+
+impl<K: Resource, R: Reconciler<K>> Worker<K, R> {
+    async fn run(self) {
+        loop {
+            let key = tokio::select! {
+                biased;
+                () = self.stop.cancelled() => return,
+                key = self.queue.get() => match key {
+                    Some(key) => key,
+                    None => return,
+                },
+            };
+            self.process(&key).await;
+            self.queue.done(&key);
+        }
+    }
+
+    async fn process(&self, key: &ObjectRef) {
+        let cached = self.primary.store().get(&key.cache_key());
+        let outcome = match cached {
+            Some(object) => AssertUnwindSafe(self.reconciler.reconcile(object)).catch_unwind().await,
+            None => {
+                let last_known = self.gone.lock().unwrap_or_else(PoisonError::into_inner).remove(key);
+                match last_known {
+                    Some(last_known) => AssertUnwindSafe(self.reconciler.deleted(last_known)).catch_unwind().await,
+                    // Deleted and already reconciled as gone (or never seen): nothing to do.
+                    None => {
+                        self.queue.forget(key);
+                        return;
+                    }
+                }
+            }
+        };
+        match outcome {
+            Ok(Ok(action)) => {
+                self.queue.forget(key);
+                if let Some(after) = action.requeue_after() {
+                    self.queue.add_after(key.clone(), after);
+                }
+            }
+            Ok(Err(error)) => {
+                let retries = self.queue.num_requeues(key);
+                tracing::warn!(object = %key, retries, "reconcile failed: {error}");
+                match self.reconciler.retry_after(key, &error, retries) {
+                    Some(after) => self.queue.add_after(key.clone(), after),
+                    None => self.queue.add_rate_limited(key.clone()),
+                }
+            }
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|text| (*text).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                tracing::error!(object = %key, "reconcile panicked: {message}");
+                self.queue.add_rate_limited(key.clone());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Instant;
+
+    use super::*;
+    use crate::cache::InformerOptions;
+    use crate::cache::testing::{End, Scripted, Thing, list, thing};
+    use crate::controller::rate_limiter::ItemExponential;
+    use crate::watch::WatchEvent;
+
+    fn informer(script: &Scripted) -> SharedIndexInformer<Thing> {
+        SharedIndexInformer::new(Arc::new(script.clone()), InformerOptions::default())
+    }
+
+    async fn eventually(what: &str, condition: impl Fn() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !condition() {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// Records every reconcile: (name, value, when), and the largest number of concurrent
+    /// reconciles of one key.
+    #[derive(Default)]
+    struct Log {
+        calls: Mutex<Vec<(String, String, Instant)>>,
+        running: Mutex<HashSet<String>>,
+        overlaps: AtomicUsize,
+    }
+
+    impl Log {
+        fn calls(&self) -> Vec<(String, String, Instant)> {
+            self.calls.lock().expect("lock").clone()
+        }
+
+        fn count(&self, name: &str) -> usize {
+            self.calls().iter().filter(|(called, _, _)| called == name).count()
+        }
+
+        async fn reconcile(&self, object: &Thing, hold: Duration) {
+            let name = object.metadata.name().to_owned();
+            if !self.running.lock().expect("lock").insert(name.clone()) {
+                self.overlaps.fetch_add(1, Ordering::AcqRel);
+            }
+            self.calls.lock().expect("lock").push((name.clone(), object.value.clone(), Instant::now()));
+            tokio::time::sleep(hold).await;
+            self.running.lock().expect("lock").remove(&name);
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_key_is_never_reconciled_twice_at_once_and_the_newest_state_wins() {
+        let script = Scripted::default();
+        script.list(Ok(list(10, (0..4).map(|i| thing("ns", &format!("t{i}"), i + 1, "v0")).collect(), None)));
+        let mut changes = Vec::new();
+        for round in 1..=30u64 {
+            for i in 0..4u64 {
+                changes.push(WatchEvent::Modified(thing(
+                    "ns",
+                    &format!("t{i}"),
+                    10 + round * 4 + i,
+                    &format!("v{round}"),
+                )));
+            }
+        }
+        script.watch(changes, End::Hang);
+        let log = Arc::new(Log::default());
+        let stop = CancellationToken::new();
+        let running = {
+            let (log, stop) = (log.clone(), stop.clone());
+            tokio::spawn(async move {
+                Controller::new(informer(&script))
+                    .workers(4)
+                    .run(
+                        |object: Arc<Thing>, log: Arc<Log>| async move {
+                            log.reconcile(&object, Duration::from_millis(20)).await;
+                            Ok::<_, std::convert::Infallible>(Action::await_change())
+                        },
+                        log,
+                        stop.cancelled_owned(),
+                    )
+                    .await
+            })
+        };
+        eventually("the newest states", || {
+            let calls = log.calls();
+            (0..4).all(|i| calls.iter().any(|(name, value, _)| *name == format!("t{i}") && value == "v30"))
+        })
+        .await;
+        stop.cancel();
+        running.await.expect("joins").expect("synced");
+        assert_eq!(log.overlaps.load(Ordering::Acquire), 0, "a key was reconciled twice at once");
+        assert!(log.calls().len() < 4 * 31, "changes that waited together were one reconcile: {}", log.calls().len());
+    }
+
+    struct Flaky {
+        log: Log,
+        failures: AtomicUsize,
+    }
+
+    impl Reconciler<Thing> for Flaky {
+        type Error = String;
+
+        async fn reconcile(&self, object: Arc<Thing>) -> Result<Action, String> {
+            self.log.reconcile(&object, Duration::ZERO).await;
+            if self.failures.fetch_add(1, Ordering::AcqRel) < 3 {
+                return Err("not yet".into());
+            }
+            Ok(Action::requeue(Duration::from_millis(300)))
+        }
+
+        async fn deleted(&self, last_known: Arc<Thing>) -> Result<Action, String> {
+            self.log.calls.lock().expect("lock").push((
+                format!("gone {}", last_known.metadata.name()),
+                last_known.value.clone(),
+                Instant::now(),
+            ));
+            Ok(Action::await_change())
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn failures_back_off_per_key_and_successes_requeue() {
+        let script = Scripted::default();
+        script.list(Ok(list(10, vec![thing("ns", "a", 5, "a0")], None)));
+        let reconciler = Arc::new(Flaky { log: Log::default(), failures: AtomicUsize::new(0) });
+        let stop = CancellationToken::new();
+        let controller = Controller::new(informer(&script))
+            .rate_limiter(Box::new(ItemExponential::new(Duration::from_millis(100), Duration::from_secs(10))));
+        struct Shared(Arc<Flaky>);
+        impl Reconciler<Thing> for Shared {
+            type Error = String;
+            async fn reconcile(&self, object: Arc<Thing>) -> Result<Action, String> {
+                self.0.reconcile(object).await
+            }
+            async fn deleted(&self, last_known: Arc<Thing>) -> Result<Action, String> {
+                self.0.deleted(last_known).await
+            }
+        }
+        let running = tokio::spawn(controller.run_until(Shared(reconciler.clone()), stop.clone()));
+        // Three failures (backoff 100, 200, 400 ms), a success, then requeues every 300 ms.
+        eventually("a success and two requeues", || reconciler.log.count("a") >= 6).await;
+        let times: Vec<Instant> = reconciler.log.calls().iter().map(|(_, _, at)| *at).collect();
+        let gaps: Vec<u128> = times.windows(2).map(|pair| (pair[1] - pair[0]).as_millis()).collect();
+        // Lower bounds only: a busy machine may make any wait longer, never shorter.
+        for (gap, at_least) in gaps.iter().zip([100, 200, 400, 300, 300]) {
+            assert!(*gap >= at_least, "gaps {gaps:?}");
+        }
+        assert!(gaps[2] > gaps[0], "the backoff grew: {gaps:?}");
+        stop.cancel();
+        running.await.expect("joins").expect("synced");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_deleted_object_is_reconciled_once_as_gone() {
+        let script = Scripted::default();
+        script.list(Ok(list(10, vec![thing("ns", "a", 5, "a0"), thing("ns", "b", 6, "b0")], None)));
+        script.watch(vec![WatchEvent::Deleted(thing("ns", "b", 11, "b-final"))], End::Hang);
+        let reconciler = Arc::new(Flaky { log: Log::default(), failures: AtomicUsize::new(100) });
+        struct Shared(Arc<Flaky>);
+        impl Reconciler<Thing> for Shared {
+            type Error = String;
+            async fn reconcile(&self, object: Arc<Thing>) -> Result<Action, String> {
+                self.0.log.reconcile(&object, Duration::ZERO).await;
+                Ok(Action::await_change())
+            }
+            async fn deleted(&self, last_known: Arc<Thing>) -> Result<Action, String> {
+                self.0.deleted(last_known).await
+            }
+        }
+        let stop = CancellationToken::new();
+        let running =
+            tokio::spawn(Controller::new(informer(&script)).run_until(Shared(reconciler.clone()), stop.clone()));
+        eventually("the deletion", || reconciler.log.count("gone b") == 1).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(reconciler.log.count("gone b"), 1);
+        let gone = reconciler.log.calls().into_iter().find(|(name, _, _)| name == "gone b").expect("gone");
+        assert_eq!(gone.1, "b-final", "with its last state");
+        assert_eq!(reconciler.log.count("a"), 1);
+        stop.cancel();
+        running.await.expect("joins").expect("synced");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn shutdown_waits_for_reconciles_in_flight() {
+        let script = Scripted::default();
+        script.list(Ok(list(10, vec![thing("ns", "a", 5, "a0")], None)));
+        let finished = Arc::new(AtomicUsize::new(0));
+        let started = Arc::new(AtomicUsize::new(0));
+        let stop = CancellationToken::new();
+        let running = {
+            let (finished, started, stop) = (finished.clone(), started.clone(), stop.clone());
+            tokio::spawn(async move {
+                Controller::new(informer(&script))
+                    .run(
+                        move |_: Arc<Thing>, finished: Arc<AtomicUsize>| {
+                            let started = started.clone();
+                            async move {
+                                started.fetch_add(1, Ordering::AcqRel);
+                                tokio::time::sleep(Duration::from_millis(300)).await;
+                                finished.fetch_add(1, Ordering::AcqRel);
+                                Ok::<_, std::convert::Infallible>(Action::await_change())
+                            }
+                        },
+                        finished,
+                        stop.cancelled_owned(),
+                    )
+                    .await
+            })
+        };
+        eventually("a reconcile in flight", || started.load(Ordering::Acquire) == 1).await;
+        stop.cancel();
+        running.await.expect("joins").expect("synced");
+        assert_eq!(finished.load(Ordering::Acquire), 1, "the reconcile in flight finished before run returned");
+    }
+}
