@@ -58,7 +58,8 @@ impl ControlPlane {
         let dir = self.dir().join("kubelets").join(NEXT.fetch_add(1, Ordering::Relaxed).to_string());
         std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating", &dir, e))?;
         let serving = self.pki().kubelet_serving_cert("fake-kubelet")?;
-        let files = [("serving.crt", &serving.cert_pem), ("serving.key", &serving.key_pem), ("ca.crt", &self.pki().ca_pem)];
+        let files =
+            [("serving.crt", &serving.cert_pem), ("serving.key", &serving.key_pem), ("ca.crt", &self.pki().ca_pem)];
         for (name, pem) in files {
             let path = dir.join(name);
             std::fs::write(&path, pem).map_err(|e| Error::io("writing", &path, e))?;
@@ -96,10 +97,8 @@ impl ControlPlane {
             }
         }
         let text = std::fs::read(&ready_file).map_err(|e| Error::io("reading", &ready_file, e))?;
-        let ready: Ready = serde_json::from_slice(&text).map_err(|source| Error::Decode {
-            url: ready_file.display().to_string(),
-            source,
-        })?;
+        let ready: Ready = serde_json::from_slice(&text)
+            .map_err(|source| Error::Decode { url: ready_file.display().to_string(), source })?;
         let node = register_node(&self.http()?, ready.port).await?;
         tracing::info!(node, port = ready.port, log = %log.display(), "fake kubelet ready");
         Ok(Kubelet { node, port: ready.port, echo_port: ready.echo_port, log, process: Mutex::new(Some(child)) })
@@ -147,7 +146,13 @@ impl Kubelet {
     }
 
     /// Creates [`pod_manifest`](Self::pod_manifest)`(name, containers)` in `namespace`.
-    pub async fn create_pod(&self, http: &Http, namespace: &str, name: &str, containers: &[&str]) -> Result<Value, Error> {
+    pub async fn create_pod(
+        &self,
+        http: &Http,
+        namespace: &str,
+        name: &str,
+        containers: &[&str],
+    ) -> Result<Value, Error> {
         http.post(&format!("/api/v1/namespaces/{namespace}/pods"), &self.pod_manifest(name, containers)).await
     }
 

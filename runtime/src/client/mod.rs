@@ -10,8 +10,11 @@ mod error;
 mod list;
 mod list_decoder;
 mod list_splitter;
+mod log_lines;
 pub mod params;
+mod proxy;
 mod rate_limit;
+mod remote;
 mod request;
 mod subresources;
 mod tls;
@@ -29,6 +32,12 @@ pub(crate) use error::chain as error_chain;
 pub use error::{ApiError, Error, Reason};
 pub use list::ObjectList;
 pub use list_decoder::{ListDecodeError, ListDecoder};
+pub use log_lines::MAX_LOG_LINE;
+pub use proxy::ProxyRequest;
+pub use remote::{
+    AttachParams, AttachedProcess, ChannelProtocol, ChannelReader, ChannelWriter, ExitStatus, Keepalive, LocalForward,
+    MAX_PORTS, Output, PortForwarder, PortStream, TerminalResizer, TerminalSize,
+};
 pub use request::{Request, RequestKind};
 pub use subresources::{Deleted, LogParams};
 
@@ -54,6 +63,8 @@ struct Inner {
     http: RwLock<Http>,
     auth: Authenticator,
     limiter: Option<RateLimiter>,
+    /// The HTTP/1.1 client of websocket upgrades (exec, attach, port-forward).
+    upgrade_http: remote::UpgradeHttp,
 }
 
 /// The HTTP client, rebuilt when an exec plugin hands out a new client certificate.
@@ -100,6 +111,7 @@ impl Client {
                 http: RwLock::new(Http { client, exec_certificate: None }),
                 auth,
                 limiter,
+                upgrade_http: remote::UpgradeHttp::default(),
             }),
         })
     }
