@@ -71,6 +71,7 @@ pub async fn streams(params: &StreamParams) -> anyhow::Result<Outcome<StreamFigu
     let stream = forwarder.take_stream(params.port).context("the forwarded port's stream")?;
     let forward_mb_per_second = streams::throughput(stream, params.forward_bytes).await?;
     forwarder.abort();
+    eprintln!("streams: kube-rs: port-forward {forward_mb_per_second:.0} MB/s each way");
 
     let exec_ms = streams::exec_round_trips(params.execs, || async {
         let mut attached =
@@ -90,6 +91,7 @@ pub async fn streams(params: &StreamParams) -> anyhow::Result<Outcome<StreamFigu
         Ok(out)
     })
     .await?;
+    eprintln!("streams: kube-rs: exec round trip {exec_ms:.1} ms");
 
     let mut attached =
         pods.exec(&params.pod, ["cat"], &AttachParams::default().stdin(true)).await.context("kube-rs exec cat")?;

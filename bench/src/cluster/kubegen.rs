@@ -86,6 +86,7 @@ pub async fn streams(params: &StreamParams) -> anyhow::Result<Outcome<StreamFigu
     let stream = forwarder.take_stream(params.port).context("the forwarded port's stream")?;
     let forward_mb_per_second = streams::throughput(stream, params.forward_bytes).await?;
     forwarder.abort();
+    eprintln!("streams: kubegen: port-forward {forward_mb_per_second:.0} MB/s each way");
 
     let exec_ms = streams::exec_round_trips(params.execs, || async {
         let process = pods.exec(&params.pod, ["echo", "hi"], &AttachParams::default()).await.context("kubegen exec")?;
@@ -96,6 +97,7 @@ pub async fn streams(params: &StreamParams) -> anyhow::Result<Outcome<StreamFigu
         Ok(output.stdout)
     })
     .await?;
+    eprintln!("streams: kubegen: exec round trip {exec_ms:.1} ms");
 
     let mut process =
         pods.exec(&params.pod, ["cat"], &AttachParams::default().stdin(true)).await.context("kubegen exec cat")?;

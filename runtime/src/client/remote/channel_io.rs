@@ -3,7 +3,7 @@
 
 use std::io;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll, ready};
 
 use bytes::{Buf, Bytes};
@@ -17,8 +17,13 @@ use super::session::Session;
 /// The most one write sends in one message; larger writes are split.
 pub(crate) const MAX_WRITE: usize = 64 * 1024;
 
-/// One item of a channel's incoming queue: data, or why the channel broke.
+/// One item of a channel's incoming queue: data, or an error the server reported for the
+/// channel.
 pub(crate) type Incoming = io::Result<Bytes>;
+
+/// Why a session broke, set before its queues close: a reader that finds its queue closed
+/// reports this instead of an end of file (a queue may be too full to take the error itself).
+pub(crate) type Failure = Arc<OnceLock<String>>;
 
 /// Reads one channel (stdout, stderr, a forwarded port). End of file when the session ends
 /// normally; an error when it broke (so a truncated output is never mistaken for a whole one)
@@ -27,12 +32,13 @@ pub(crate) type Incoming = io::Result<Bytes>;
 pub struct ChannelReader {
     queue: mpsc::Receiver<Incoming>,
     chunk: Bytes,
+    failure: Failure,
     _session: Arc<Session>,
 }
 
 impl ChannelReader {
-    pub(crate) fn new(queue: mpsc::Receiver<Incoming>, session: Arc<Session>) -> Self {
-        ChannelReader { queue, chunk: Bytes::new(), _session: session }
+    pub(crate) fn new(queue: mpsc::Receiver<Incoming>, failure: Failure, session: Arc<Session>) -> Self {
+        ChannelReader { queue, chunk: Bytes::new(), failure, _session: session }
     }
 }
 
@@ -48,7 +54,12 @@ impl AsyncRead for ChannelReader {
             match ready!(self.queue.poll_recv(cx)) {
                 Some(Ok(chunk)) => self.chunk = chunk,
                 Some(Err(error)) => return Poll::Ready(Err(error)),
-                None => return Poll::Ready(Ok(())),
+                None => {
+                    return Poll::Ready(match self.failure.get() {
+                        Some(failure) => Err(io::Error::new(io::ErrorKind::ConnectionAborted, failure.clone())),
+                        None => Ok(()),
+                    });
+                }
             }
         }
     }

@@ -17,7 +17,7 @@ use bytes::{Buf, Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::{mpsc, oneshot};
 
-use super::channel_io::{ChannelReader, ChannelWriter, Incoming, OnClose};
+use super::channel_io::{ChannelReader, ChannelWriter, Failure, Incoming, OnClose};
 use super::connect::Connection;
 use super::session::{self, Demux, INCOMING_QUEUE, Keepalive, Session};
 use crate::client::Error;
@@ -76,7 +76,8 @@ impl PortForwarder {
             });
         }
         let (done_sender, done) = oneshot::channel();
-        let demux = PortDemux { ports: targets, done: done_sender };
+        let failure = Failure::default();
+        let demux = PortDemux { ports: targets, done: done_sender, failure: failure.clone() };
         let (session, outgoing) = session::start(ws, demux, keepalive, context.clone());
         let streams = ports
             .iter()
@@ -87,7 +88,7 @@ impl PortForwarder {
                 let channel = u8::try_from(2 * index).unwrap_or(u8::MAX);
                 Some(PortStream {
                     port,
-                    reader: ChannelReader::new(receiver, session.clone()),
+                    reader: ChannelReader::new(receiver, failure.clone(), session.clone()),
                     writer: ChannelWriter::new(channel, outgoing.clone(), OnClose::Silent, session.clone()),
                 })
             })
@@ -208,6 +209,7 @@ struct PortTarget {
 struct PortDemux {
     ports: Vec<PortTarget>,
     done: oneshot::Sender<Result<(), Error>>,
+    failure: Failure,
 }
 
 impl Demux for PortDemux {
@@ -244,14 +246,14 @@ impl Demux for PortDemux {
     }
 
     fn finish(self, end: Result<(), Error>) {
-        let PortDemux { ports, done } = self;
+        let PortDemux { mut ports, done, failure } = self;
         let mut result = end;
-        for target in &ports {
-            if let Err(failure) = &result
-                && let Some(sender) = &target.data
-            {
-                let _ = sender.try_send(Err(io::Error::new(io::ErrorKind::ConnectionAborted, failure.to_string())));
-            }
+        if let Err(broken) = &result {
+            // Set before the queues close (below): readers report it instead of an end of file.
+            let _ = failure.set(broken.to_string());
+        }
+        for target in &mut ports {
+            target.data = None;
         }
         if result.is_ok()
             && let Some(target) = ports.iter().find(|target| !target.error.is_empty())

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use tokio::io::AsyncReadExt;
 use tokio::sync::{mpsc, oneshot};
 
-use super::channel_io::{ChannelReader, ChannelWriter, Incoming, OnClose};
+use super::channel_io::{ChannelReader, ChannelWriter, Failure, Incoming, OnClose};
 use super::connect::Connection;
 use super::protocol::{self, ChannelProtocol};
 use super::session::{self, Demux, INCOMING_QUEUE, Keepalive, Session};
@@ -182,7 +182,11 @@ impl TerminalResizer {
         self.queue
             .send(protocol::resize_frame(size.width, size.height))
             .await
-            .map_err(|_| Error::InvalidRequest("the session is over: cannot resize its terminal".into()))
+            .map_err(|_| Error::Stream {
+                context: "resizing the terminal".into(),
+                message: "the session is over".into(),
+                source: None,
+            })
     }
 }
 
@@ -222,11 +226,13 @@ impl AttachedProcess {
         let (stdout_queue, stdout) = optional_queue(params.stdout);
         let (stderr_queue, stderr) = optional_queue(params.stderr);
         let (status_sender, status) = oneshot::channel();
+        let failure = Failure::default();
         let demux = ProcessDemux {
             stdout: stdout_queue,
             stderr: stderr_queue,
             error: Vec::new(),
             status: status_sender,
+            failure: failure.clone(),
             context: context.clone(),
         };
         let (session, outgoing) = session::start(ws, demux, params.keepalive, context.clone());
@@ -235,8 +241,8 @@ impl AttachedProcess {
             stdin: params
                 .stdin
                 .then(|| ChannelWriter::new(protocol::STDIN, outgoing.clone(), on_close, session.clone())),
-            stdout: stdout.map(|queue| ChannelReader::new(queue, session.clone())),
-            stderr: stderr.map(|queue| ChannelReader::new(queue, session.clone())),
+            stdout: stdout.map(|queue| ChannelReader::new(queue, failure.clone(), session.clone())),
+            stderr: stderr.map(|queue| ChannelReader::new(queue, failure.clone(), session.clone())),
             resizer: params.tty.then(|| TerminalResizer { queue: outgoing.clone(), _session: session.clone() }),
             status,
             protocol,
@@ -330,6 +336,7 @@ struct ProcessDemux {
     stderr: Option<mpsc::Sender<Incoming>>,
     error: Vec<u8>,
     status: oneshot::Sender<Result<ExitStatus, Error>>,
+    failure: Failure,
     context: String,
 }
 
@@ -364,17 +371,14 @@ impl Demux for ProcessDemux {
     }
 
     fn finish(self, end: Result<(), Error>) {
-        let ProcessDemux { stdout, stderr, error, status, context } = self;
-        let result = exit_status(&error, end, &context);
-        if let Err(failure) = &result
-            && !matches!(failure, Error::Api(_))
-        {
-            // The connection broke: the outputs may be cut short; say so to their readers.
-            for queue in [stdout, stderr].into_iter().flatten() {
-                let _ = queue.try_send(Err(io::Error::new(io::ErrorKind::ConnectionAborted, failure.to_string())));
-            }
+        let ProcessDemux { stdout, stderr, error, status, failure, context } = self;
+        if let Err(broken) = &end {
+            // The outputs may be cut short: their readers report this instead of an end of
+            // file (set before the queues close, below).
+            let _ = failure.set(broken.to_string());
         }
-        let _ = status.send(result);
+        drop((stdout, stderr));
+        let _ = status.send(exit_status(&error, end, &context));
     }
 }
 
