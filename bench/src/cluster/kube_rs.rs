@@ -6,9 +6,10 @@ use anyhow::{Context as _, bail};
 use futures::TryStreamExt as _;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod};
 use kube::api::{AttachParams, ListParams};
-use tokio::io::AsyncReadExt as _;
 use kube::runtime::{WatchStreamExt as _, reflector, watcher};
 use kube::{Api, Client, Config};
+use tokio::io::AsyncReadExt as _;
+use tokio::io::AsyncWriteExt as _;
 
 use super::probe::{Probe, REVISION_KEY};
 use super::protocol::Outcome;
@@ -99,7 +100,7 @@ pub async fn streams(params: &StreamParams) -> anyhow::Result<Outcome<StreamFigu
     let stdout = attached.stdout().context("stdout")?;
     let status = attached.take_status().context("status")?;
     let echo_us = streams::echo_round_trips(&mut stdin, stdout, params.echoes).await?;
-    drop(stdin);
+    stdin.shutdown().await.context("closing stdin")?;
     let status = status.await.context("cat's exit status")?;
     if status.status.as_deref() != Some("Success") {
         bail!("cat ended with {status:?}");

@@ -15,12 +15,13 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use kubegen_api::core_v1::{ConfigMap, Pod};
-use kubegen_runtime::client::AttachParams;
 use kubegen_runtime::cache::factory::SharedInformerFactory;
 use kubegen_runtime::cache::handler::HandlerFns;
+use kubegen_runtime::client::AttachParams;
 use kubegen_runtime::client::params::ListParams;
 use kubegen_runtime::config::{Config, Kubeconfig, KubeconfigOptions};
 use kubegen_runtime::{Api, Client};
+use tokio::io::AsyncWriteExt as _;
 
 use super::probe::{Probe, REVISION_KEY};
 use super::protocol::Outcome;
@@ -104,7 +105,7 @@ pub async fn streams(params: &StreamParams) -> anyhow::Result<Outcome<StreamFigu
     let mut stdin = process.stdin().context("stdin")?;
     let stdout = process.stdout().context("stdout")?;
     let echo_us = streams::echo_round_trips(&mut stdin, stdout, params.echoes).await?;
-    drop(stdin);
+    stdin.shutdown().await.context("closing stdin")?;
     let status = process.status().await.context("cat's exit status")?;
     if !status.success() {
         bail!("cat ended with {status:?}");

@@ -16,6 +16,7 @@ use anyhow::{Context as _, bail};
 use kubegen_tests::ControlPlane;
 use tokio::io::{AsyncBufReadExt as _, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 
+use super::child::RustLibrary;
 use super::library::{Library, Workload};
 use super::{median_records, next_message};
 use crate::results::{Better, Record};
@@ -44,6 +45,9 @@ pub struct StreamOptions {
     /// Rounds; each runs every library once, starting with a different one.
     #[arg(long, default_value_t = 3)]
     pub rounds: usize,
+    /// Only these libraries (repeatable; default both).
+    #[arg(long = "library", value_enum)]
+    pub libraries: Vec<RustLibrary>,
 }
 
 /// What a streams child measures.
@@ -96,7 +100,15 @@ pub async fn run(options: &StreamOptions) -> anyhow::Result<Vec<Record>> {
         .context("creating the namespace")?;
     kubelet.create_pod(&http, NAMESPACE, POD, &["app"]).await.context("creating the Pod")?;
     eprintln!("streams: control plane at {}, kubelet on node {}", plane.server_url(), kubelet.node_name());
-    let libraries = [Library::Kubegen, Library::KubeRs];
+    let mut libraries = vec![Library::Kubegen, Library::KubeRs];
+    if !options.libraries.is_empty() {
+        libraries.retain(|library| {
+            options.libraries.iter().any(|wanted| match wanted {
+                RustLibrary::Kubegen => *library == Library::Kubegen,
+                RustLibrary::KubeRs => *library == Library::KubeRs,
+            })
+        });
+    }
     let mut rounds = Vec::new();
     for round in 0..options.rounds.max(1) {
         for offset in 0..libraries.len() {
@@ -111,7 +123,12 @@ pub async fn run(options: &StreamOptions) -> anyhow::Result<Vec<Record>> {
     Ok(median_records(rounds))
 }
 
-async fn child(plane: &ControlPlane, port: u16, library: Library, options: &StreamOptions) -> anyhow::Result<Vec<Record>> {
+async fn child(
+    plane: &ControlPlane,
+    port: u16,
+    library: Library,
+    options: &StreamOptions,
+) -> anyhow::Result<Vec<Record>> {
     let name = library.name();
     let mut command = library.command(Workload::Streams, std::path::Path::new(""))?;
     command.arg("--kubeconfig").arg(plane.kubeconfig_path()).args([
@@ -139,7 +156,10 @@ async fn child(plane: &ControlPlane, port: u16, library: Library, options: &Stre
     let records = match message.event.as_str() {
         "pending" => {
             let why = message.note.as_deref().unwrap_or("pending");
-            metrics.iter().map(|(metric, unit, better)| Record::pending("streams", metric, unit, name, *better, why)).collect()
+            metrics
+                .iter()
+                .map(|(metric, unit, better)| Record::pending("streams", metric, unit, name, *better, why))
+                .collect()
         }
         "streams" => {
             eprintln!("streams: {name}: {message:?}");
