@@ -179,14 +179,11 @@ pub struct TerminalResizer {
 impl TerminalResizer {
     /// Tells the process its terminal is now `size`.
     pub async fn resize(&self, size: TerminalSize) -> Result<(), Error> {
-        self.queue
-            .send(protocol::resize_frame(size.width, size.height))
-            .await
-            .map_err(|_| Error::Stream {
-                context: "resizing the terminal".into(),
-                message: "the session is over".into(),
-                source: None,
-            })
+        self.queue.send(protocol::resize_frame(size.width, size.height)).await.map_err(|_| Error::Stream {
+            context: "resizing the terminal".into(),
+            message: "the session is over".into(),
+            source: None,
+        })
     }
 }
 
