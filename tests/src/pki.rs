@@ -3,8 +3,8 @@
 //! One CA signs everything: the serving certificate (SANs `127.0.0.1` and `localhost`), the
 //! admin client certificate (CN `admin`, O `system:masters`), the certificate kube-apiserver
 //! presents to kubelets (CN `kube-apiserver-kubelet-client`), the serving certificates of fake
-//! kubelets and any user minted later. The same
-//! CA verifies the server (`certificate-authority-data`) and clients (`--client-ca-file`). A
+//! kubelets and any user minted later. The same CA verifies the server
+//! (`certificate-authority-data`) and clients (`--client-ca-file`). A
 //! separate P-256 key signs service-account tokens (`--service-account-signing-key-file`, PKCS#8)
 //! and verifies them (`--service-account-key-file`, as a PKIX public key: kube-apiserver v1.35
 //! rejects a PKCS#8 private key there with "data does not contain any valid RSA or ECDSA public
