@@ -109,7 +109,7 @@ if wants streams; then
   KUBEGEN_CONTROL_PLANE_BIN=$("$repo/tests/control-plane/build.sh")
   export KUBEGEN_CONTROL_PLANE_BIN
   stage streams
-  run "$bench" streams --out "$results/streams.json"
+  run "$bench" streams --out "$results/streams.json" --go-bin "$go_bin"
 fi
 
 printf '# done in %s s\n' "$(($(date +%s) - started))" >>"$commands"

@@ -31,7 +31,7 @@ pub enum Workload {
     Informer,
     /// GET and LIST throughput.
     Requests,
-    /// Port-forward and exec through kube-apiserver to a kubelet (Rust libraries only).
+    /// Port-forward and exec through kube-apiserver to a kubelet.
     Streams,
 }
 
@@ -71,7 +71,7 @@ impl Library {
                 command.arg(match workload {
                     Workload::Informer => "informer",
                     Workload::Requests => "requests",
-                    Workload::Streams => anyhow::bail!("the Go bench has no streams workload"),
+                    Workload::Streams => "streams",
                 });
                 command
             }

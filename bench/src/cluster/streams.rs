@@ -4,9 +4,10 @@
 //! behind port-forwards).
 //!
 //! The orchestrator ([`run`]) starts a private control plane and a kubelet with one Pod, then
-//! runs each Rust library's `streams-child` process in rounds that rotate which library goes
-//! first, and keeps each figure's median. The timing helpers here are shared by both
-//! libraries' slots (`kubegen.rs`, `kube_rs.rs`), so both do the same reads and writes.
+//! runs each library's measuring process (`streams-child`, the Go binary's `streams`) in
+//! rounds that rotate which library goes first, and keeps each figure's median. The timing
+//! helpers here are shared by the Rust libraries' slots (`kubegen.rs`, `kube_rs.rs`), so both
+//! do the same reads and writes; `go/streams.go` does the same in Go.
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -16,7 +17,6 @@ use anyhow::{Context as _, bail};
 use kubegen_tests::ControlPlane;
 use tokio::io::{AsyncBufReadExt as _, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 
-use super::child::RustLibrary;
 use super::library::{Library, Workload};
 use super::{median_records, next_message};
 use crate::results::{Better, Record};
@@ -33,6 +33,9 @@ const ECHO_MESSAGE: &[u8] = b"0123456789abcdef0123456789abcdef0123456789abcdef01
 /// What the streams workload does.
 #[derive(Clone, Debug, clap::Args)]
 pub struct StreamOptions {
+    /// The Go bench binary (client-go's slot).
+    #[arg(long)]
+    pub go_bin: PathBuf,
     /// Bytes sent (and echoed back) through the port-forward, per child.
     #[arg(long, default_value_t = 256 << 20)]
     pub forward_bytes: usize,
@@ -45,9 +48,9 @@ pub struct StreamOptions {
     /// Rounds; each runs every library once, starting with a different one.
     #[arg(long, default_value_t = 3)]
     pub rounds: usize,
-    /// Only these libraries (repeatable; default both).
-    #[arg(long = "library", value_enum)]
-    pub libraries: Vec<RustLibrary>,
+    /// Only these libraries (repeatable: kubegen, kube-rs, client-go; default all).
+    #[arg(long = "library")]
+    pub libraries: Vec<String>,
 }
 
 /// What a streams child measures.
@@ -87,7 +90,7 @@ pub struct StreamFigures {
     pub echo_us: f64,
 }
 
-/// Runs the workload for the Rust libraries.
+/// Runs the workload for every library.
 pub async fn run(options: &StreamOptions) -> anyhow::Result<Vec<Record>> {
     let plane = tokio::task::spawn_blocking(|| ControlPlane::builder().start())
         .await
@@ -100,14 +103,9 @@ pub async fn run(options: &StreamOptions) -> anyhow::Result<Vec<Record>> {
         .context("creating the namespace")?;
     kubelet.create_pod(&http, NAMESPACE, POD, &["app"]).await.context("creating the Pod")?;
     eprintln!("streams: control plane at {}, kubelet on node {}", plane.server_url(), kubelet.node_name());
-    let mut libraries = vec![Library::Kubegen, Library::KubeRs];
+    let mut libraries = super::library::ALL.to_vec();
     if !options.libraries.is_empty() {
-        libraries.retain(|library| {
-            options.libraries.iter().any(|wanted| match wanted {
-                RustLibrary::Kubegen => *library == Library::Kubegen,
-                RustLibrary::KubeRs => *library == Library::KubeRs,
-            })
-        });
+        libraries.retain(|library| options.libraries.iter().any(|wanted| wanted == library.name()));
     }
     let mut rounds = Vec::new();
     for round in 0..options.rounds.max(1) {
@@ -130,7 +128,7 @@ async fn child(
     options: &StreamOptions,
 ) -> anyhow::Result<Vec<Record>> {
     let name = library.name();
-    let mut command = library.command(Workload::Streams, std::path::Path::new(""))?;
+    let mut command = library.command(Workload::Streams, &options.go_bin)?;
     command.arg("--kubeconfig").arg(plane.kubeconfig_path()).args([
         "--namespace",
         NAMESPACE,
