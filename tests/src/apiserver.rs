@@ -6,8 +6,8 @@
 //! (no controller-manager creates default service accounts); `--endpoint-reconciler-type=none`
 //! (no `kubernetes` Endpoints churn); the client certificate it presents to kubelets, the CA
 //! their serving certificates must chain to, and `InternalIP` as the only node address type
-//! (fake kubelets register `127.0.0.1`; see `kubelet`). Extra flags from the builder come last: for a flag given
-//! twice, kube-apiserver keeps the last value, so they override the defaults.
+//! (fake kubelets register `127.0.0.1`; see `kubelet`). Extra flags from the builder come last:
+//! for a flag given twice, kube-apiserver keeps the last value, so they override the defaults.
 //!
 //! Ready means: `GET /readyz` is 200 *with the admin client certificate* (anonymous requests may
 //! be 403 while RBAC bootstraps), then namespace `default` exists (created by the bootstrap
