@@ -1,6 +1,7 @@
 //! The measuring child processes of the Rust libraries: `kubegen-bench informer-child`,
-//! `kubegen-bench requests-child` and `kubegen-bench streams-child`. Each runs one library's measurement in a fresh process (so
-//! its peak RSS is its own) and reports through [`protocol`](super::protocol) lines.
+//! `kubegen-bench requests-child` and `kubegen-bench streams-child`. Each runs one library's
+//! measurement in a fresh process (so its peak RSS is its own) and reports through
+//! [`protocol`](super::protocol) lines.
 
 use std::time::Duration;
 
