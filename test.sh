@@ -3,7 +3,7 @@
 #
 #   ./test.sh
 #
-# Builds kube-apiserver and etcd from Go modules the first time (cached under
+# Builds kube-apiserver, etcd and a fake kubelet from Go modules the first time (cached under
 # ~/.cache/kubegen, about 10 minutes cold on two cores), then checks formatting, that
 # generated/ matches the generator, clippy, every test (unit, golden, end-to-end against the
 # real API server), and that the generated crate builds feature by feature.
@@ -17,7 +17,7 @@ step "toolchains"
 cargo --version
 go version
 
-step "control plane: kube-apiserver and etcd from Go modules (cached)"
+step "control plane: kube-apiserver, etcd and the fake kubelet from Go modules (cached)"
 KUBEGEN_CONTROL_PLANE_BIN=$(tests/control-plane/build.sh)
 export KUBEGEN_CONTROL_PLANE_BIN
 

@@ -3,7 +3,7 @@
 # at the repository root. Not part of ./test.sh: these are measurements, not tests.
 #
 #   bench/run.sh                     # every workload
-#   bench/run.sh decode heap         # some: fixtures decode heap sizes generate build cluster
+#   bench/run.sh decode heap         # some: fixtures decode heap sizes generate build cluster streams
 #                                    # (the report keeps earlier results of the others)
 #
 # Environment:
@@ -28,7 +28,7 @@ bench=$target/release/kubegen-bench
 go_bin=$cache/bin/kubegen-bench-go
 export GOTOOLCHAIN=local CGO_ENABLED=0
 
-all=(decode heap sizes generate build cluster)
+all=(decode heap sizes generate build cluster streams)
 if (($# == 0)); then workloads=("${all[@]}"); else workloads=("$@"); fi
 for workload in "${workloads[@]}"; do
   case " fixtures ${all[*]} " in
@@ -103,6 +103,13 @@ if wants cluster; then
   export KUBEGEN_CONTROL_PLANE_BIN
   stage cluster
   run "$bench" cluster --fixtures "$fixtures" --out "$results/cluster.json" --go-bin "$go_bin"
+fi
+
+if wants streams; then
+  KUBEGEN_CONTROL_PLANE_BIN=$("$repo/tests/control-plane/build.sh")
+  export KUBEGEN_CONTROL_PLANE_BIN
+  stage streams
+  run "$bench" streams --out "$results/streams.json" --go-bin "$go_bin"
 fi
 
 printf '# done in %s s\n' "$(($(date +%s) - started))" >>"$commands"

@@ -7,6 +7,7 @@
 //	kubegen-bench-go sizes    --out FILE
 //	kubegen-bench-go informer --kubeconfig F --namespace NS --expect N --updates N --token T
 //	kubegen-bench-go requests --kubeconfig F --namespace NS --gets N --lists N
+//	kubegen-bench-go streams  --kubeconfig F --namespace NS --pod P --port N --forward-bytes N --execs N --echoes N
 package main
 
 import (
@@ -16,7 +17,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: kubegen-bench-go decode|heap|sizes|informer|requests [flags]")
+		fmt.Fprintln(os.Stderr, "usage: kubegen-bench-go decode|heap|sizes|informer|requests|streams [flags]")
 		os.Exit(2)
 	}
 	commands := map[string]func([]string) error{
@@ -25,6 +26,7 @@ func main() {
 		"sizes":    runSizes,
 		"informer": runInformer,
 		"requests": runRequests,
+		"streams":  runStreams,
 	}
 	command, ok := commands[os.Args[1]]
 	if !ok {

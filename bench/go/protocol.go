@@ -18,7 +18,11 @@ type Message struct {
 	UpdatesSeen    *int     `json:"updates_seen,omitempty"`
 	GetsPerSecond  *float64 `json:"gets_per_second,omitempty"`
 	ListsPerSecond *float64 `json:"lists_per_second,omitempty"`
-	Note           string   `json:"note,omitempty"`
+	// streams: port-forward MB/s each way, exec round trip ms, stdin round trip µs.
+	ForwardMBPerSecond *float64 `json:"forward_mb_per_second,omitempty"`
+	ExecMS             *float64 `json:"exec_ms,omitempty"`
+	EchoUS             *float64 `json:"echo_us,omitempty"`
+	Note               string   `json:"note,omitempty"`
 }
 
 func (m Message) send() error {

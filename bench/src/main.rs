@@ -111,6 +111,22 @@ enum Command {
         #[command(flatten)]
         options: cluster::ClusterOptions,
     },
+    /// Workload 6: port-forward and exec through kube-apiserver to a fake kubelet.
+    Streams {
+        /// The results file.
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        options: cluster::streams::StreamOptions,
+    },
+    /// (Internal) one Rust library's streams measurement, started by `streams`.
+    StreamsChild {
+        /// The library.
+        #[arg(long, value_enum)]
+        library: RustLibrary,
+        #[command(flatten)]
+        params: cluster::streams::StreamParams,
+    },
     /// (Internal) one Rust library's informer measurement, started by `cluster`.
     InformerChild {
         /// The library.
@@ -198,6 +214,11 @@ fn main() -> anyhow::Result<()> {
         }
         Command::InformerChild { library, params } => runtime()?.block_on(cluster::child::informer(library, params)),
         Command::RequestsChild { library, params } => runtime()?.block_on(cluster::child::requests(library, params)),
+        Command::Streams { out, options } => {
+            let records = runtime()?.block_on(cluster::streams::run(&options))?;
+            results::write(&out, &records)
+        }
+        Command::StreamsChild { library, params } => runtime()?.block_on(cluster::child::streams(library, params)),
         Command::Env { repo, commit, out } => {
             let json = serde_json::to_vec_pretty(&env::collect(&repo, &commit)).context("encoding the environment")?;
             std::fs::write(&out, json).with_context(|| format!("writing {}", out.display()))

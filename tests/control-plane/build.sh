@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Builds kube-apiserver and etcd from the Go module proxy, once per version,
-# into a cache outside the work tree, and prints the directory that holds them.
+# Builds kube-apiserver, etcd and the fake kubelet from the Go module proxy, once per
+# version, into a cache outside the work tree, and prints the directory that holds them.
 #
 #   tests/control-plane/build.sh            # build what is missing, print the bin dir
 #
-# Cache: ${KUBEGEN_CACHE:-$HOME/.cache/kubegen}/control-plane/<name>-<version>-<go.mod+go.sum content hash>/
+# Cache: ${KUBEGEN_CACHE:-$HOME/.cache/kubegen}/control-plane/<name>-<version>-<content hash>/,
+# the hash of go.mod and go.sum (and, for the fake kubelet, of its Go files).
 # A binary is reused when present; a failed build names the module and leaves no
 # half-written binary behind (it is built to a temporary name and renamed).
 set -euo pipefail
@@ -21,15 +22,16 @@ module_version() {
   (cd "$1" && go list -m -f '{{.Version}}' "$2")
 }
 
-# build NAME DIR PACKAGE VERSION LDFLAGS: build PACKAGE from module DIR into the
-# cache unless a binary for this version and go.sum is already there, then link
-# it into $bin_dir/NAME.
+# build NAME DIR PACKAGE VERSION LDFLAGS [SOURCES...]: build PACKAGE from module DIR
+# into the cache unless a binary for this version, go.sum and SOURCES (the package's own
+# files, when it is in DIR) is already there, then link it into $bin_dir/NAME.
 build() {
   local name=$1 dir=$2 pkg=$3 version=$4 ldflags=$5
+  shift 5
   local sum key out log start
   # The key hashes the files' contents only: sha256sum's listing would add their absolute
   # paths, and every checkout location (each CI clone) would build and keep its own copy.
-  sum=$(cat "$dir/go.mod" "$dir/go.sum" | sha256sum | cut -c1-12)
+  sum=$(cat "$dir/go.mod" "$dir/go.sum" "$@" | sha256sum | cut -c1-12)
   key=$name-$version-$sum
   out=$cache_root/$key/$name
   if [[ ! -x $out ]]; then
@@ -60,5 +62,13 @@ build kube-apiserver "$here/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
 
 etcd_version=$(module_version "$here/etcd" go.etcd.io/etcd/server/v3)
 build etcd "$here/etcd" . "$etcd_version" "-s -w"
+
+# The fake kubelet lives in the kube-apiserver module, so it is built from the same module
+# set (no download of its own) and mostly from packages that build already compiled.
+# -mod=readonly: with -mod=mod, go would rewrite go.mod to list the packages it imports as
+# direct requirements, which would change kube-apiserver's cache key.
+kubelet_version=$(module_version "$here/kube-apiserver" k8s.io/kubelet)
+kubelet_sources=("$here"/kube-apiserver/fakekubelet/*.go)
+GOFLAGS=-mod=readonly build fakekubelet "$here/kube-apiserver" ./fakekubelet "$kubelet_version" "-s -w" "${kubelet_sources[@]}"
 
 echo "$bin_dir"

@@ -4,8 +4,10 @@
 //! (so it does not self-sign into `/var/run/kubernetes`); the harness's CA as `--client-ca-file`;
 //! RBAC; one P-256 key for service-account tokens; `--disable-admission-plugins=ServiceAccount`
 //! (no controller-manager creates default service accounts); `--endpoint-reconciler-type=none`
-//! (no `kubernetes` Endpoints churn). Extra flags from the builder come last: for a flag given
-//! twice, kube-apiserver keeps the last value, so they override the defaults.
+//! (no `kubernetes` Endpoints churn); the client certificate it presents to kubelets, the CA
+//! their serving certificates must chain to, and `InternalIP` as the only node address type
+//! (fake kubelets register `127.0.0.1`; see `kubelet`). Extra flags from the builder come last:
+//! for a flag given twice, kube-apiserver keeps the last value, so they override the defaults.
 //!
 //! Ready means: `GET /readyz` is 200 *with the admin client certificate* (anonymous requests may
 //! be 403 while RBAC bootstraps), then namespace `default` exists (created by the bootstrap
@@ -29,6 +31,8 @@ pub(crate) struct ApiServerConfig {
     pub(crate) serving_key: PathBuf,
     pub(crate) service_account_key: PathBuf,
     pub(crate) service_account_public_key: PathBuf,
+    pub(crate) kubelet_client_cert: PathBuf,
+    pub(crate) kubelet_client_key: PathBuf,
     pub(crate) cert_dir: PathBuf,
     pub(crate) log: PathBuf,
     pub(crate) extra_args: Vec<String>,
@@ -51,6 +55,8 @@ impl ApiServerConfig {
             serving_key: pki.serving_key.clone(),
             service_account_key: pki.service_account_key.clone(),
             service_account_public_key: pki.service_account_public_key.clone(),
+            kubelet_client_cert: pki.kubelet_client_cert.clone(),
+            kubelet_client_key: pki.kubelet_client_key.clone(),
             cert_dir: dir.join("certs"),
             log: dir.join("kube-apiserver.log"),
             extra_args,
@@ -86,6 +92,10 @@ impl ApiServerConfig {
             // end on their own (minutes): the server then exits in a few seconds, which lets
             // the harness stop it gracefully (`ControlPlane::restart_apiserver`).
             "--shutdown-watch-termination-grace-period=2s".to_string(),
+            format!("--kubelet-client-certificate={}", path(&self.kubelet_client_cert)),
+            format!("--kubelet-client-key={}", path(&self.kubelet_client_key)),
+            format!("--kubelet-certificate-authority={}", path(&self.ca_cert)),
+            "--kubelet-preferred-address-types=InternalIP".to_string(),
         ];
         args.extend(self.extra_args.iter().cloned());
         args

@@ -1,4 +1,5 @@
-//! Finding the etcd and kube-apiserver executables, building them when they are missing.
+//! Finding the etcd, kube-apiserver and fake kubelet executables, building them when they are
+//! missing.
 //!
 //! Order: `$KUBEGEN_CONTROL_PLANE_BIN` when set (used as is, never built into); otherwise
 //! `${KUBEGEN_CACHE:-$HOME/.cache/kubegen}/control-plane/bin`, and when a binary is missing
@@ -20,6 +21,7 @@ pub const CACHE_ENV: &str = "KUBEGEN_CACHE";
 
 const ETCD: &str = "etcd";
 const KUBE_APISERVER: &str = "kube-apiserver";
+const FAKE_KUBELET: &str = "fakekubelet";
 
 /// The two executables a control plane runs.
 #[derive(Debug, Clone)]
@@ -51,6 +53,38 @@ pub(crate) fn locate(explicit: Option<&Path>) -> Result<Binaries, Error> {
     }
     let built = build()?;
     in_dir(&built, "the directory printed by tests/control-plane/build.sh")
+}
+
+/// Finds the fake kubelet beside `kube_apiserver` (the control plane's binary), building it
+/// when that is the cache's directory and it is missing there (a checkout older than the fake
+/// kubelet built the cache).
+pub(crate) fn locate_kubelet(kube_apiserver: &Path) -> Result<PathBuf, Error> {
+    let dir = kube_apiserver.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let binary = dir.join(FAKE_KUBELET);
+    if binary.is_file() {
+        return Ok(binary);
+    }
+    if default_bin_dir().ok().as_deref() != Some(dir.as_path()) {
+        return Err(Error::BinaryMissing {
+            name: FAKE_KUBELET,
+            dir,
+            reason: "it is built beside kube-apiserver by tests/control-plane/build.sh; run that".to_owned(),
+        });
+    }
+    let _guard = BUILD.lock().unwrap_or_else(PoisonError::into_inner);
+    if binary.is_file() {
+        return Ok(binary);
+    }
+    let built = build()?.join(FAKE_KUBELET);
+    if built.is_file() {
+        Ok(built)
+    } else {
+        Err(Error::BinaryMissing {
+            name: FAKE_KUBELET,
+            dir,
+            reason: format!("tests/control-plane/build.sh did not make {}", built.display()),
+        })
+    }
 }
 
 fn default_bin_dir() -> Result<PathBuf, Error> {

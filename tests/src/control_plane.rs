@@ -186,6 +186,21 @@ impl ControlPlane {
         self.dir.path()
     }
 
+    /// The certificates (for fake kubelets, `kubelet.rs`).
+    pub(crate) fn pki(&self) -> &Pki {
+        &self.pki
+    }
+
+    /// The kube-apiserver executable (fake kubelets are found beside it).
+    pub(crate) fn apiserver_binary(&self) -> &Path {
+        &self.apiserver_config.binary
+    }
+
+    /// How long a start or a readiness wait may take.
+    pub(crate) fn start_timeout(&self) -> Duration {
+        self.start_timeout
+    }
+
     /// How long [`start`](Self::start) took until ready (after finding the binaries).
     pub fn started_in(&self) -> Duration {
         self.started_in

@@ -16,7 +16,7 @@ pub enum Error {
     /// A control-plane binary is missing and could not be built.
     #[error("control-plane binary `{name}` is missing from {dir}: {reason}")]
     BinaryMissing {
-        /// `etcd` or `kube-apiserver`.
+        /// `etcd`, `kube-apiserver` or `fakekubelet`.
         name: &'static str,
         /// The directory it was looked for in.
         dir: PathBuf,

@@ -25,6 +25,8 @@
 //! - `pki`, `kubeconfig`, `user`: certificates, kubeconfig files, extra users;
 //! - [`proxy`]: a TCP proxy a test can cut, to partition one client from the server;
 //!   [`socks`]: a SOCKS5 proxy, for clients configured with one;
+//! - [`kubelet`]: [`Kubelet`], a fake node serving exec, attach, port-forward and logs of its
+//!   Pods with the kubelet's own streaming handlers ([`ControlPlane::start_kubelet`]);
 //! - [`typed`]: kubegen clients for the plane's users; [`round_trip`]: checks that objects the
 //!   server returns survive decoding into the generated types and encoding back;
 //! - [`http`], [`watch`]: plain HTTP and watch access, to see what the server sends as it is;
@@ -39,6 +41,7 @@ mod error;
 mod etcd;
 pub mod http;
 mod kubeconfig;
+pub mod kubelet;
 mod pki;
 mod ports;
 mod process;
@@ -58,6 +61,7 @@ pub use control_plane::ControlPlane;
 pub use error::Error;
 pub use http::{Http, PatchType, query};
 pub use kubeconfig::CONTEXT as KUBECONFIG_CONTEXT;
+pub use kubelet::Kubelet;
 pub use user::User;
 pub use watch::{WatchEvent, WatchStream};
 

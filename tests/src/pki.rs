@@ -1,8 +1,10 @@
 //! Certificates and keys for one control plane, made with rcgen (ECDSA P-256 throughout).
 //!
 //! One CA signs everything: the serving certificate (SANs `127.0.0.1` and `localhost`), the
-//! admin client certificate (CN `admin`, O `system:masters`) and any user minted later. The same
-//! CA verifies the server (`certificate-authority-data`) and clients (`--client-ca-file`). A
+//! admin client certificate (CN `admin`, O `system:masters`), the certificate kube-apiserver
+//! presents to kubelets (CN `kube-apiserver-kubelet-client`), the serving certificates of fake
+//! kubelets and any user minted later. The same CA verifies the server
+//! (`certificate-authority-data`) and clients (`--client-ca-file`). A
 //! separate P-256 key signs service-account tokens (`--service-account-signing-key-file`, PKCS#8)
 //! and verifies them (`--service-account-key-file`, as a PKIX public key: kube-apiserver v1.35
 //! rejects a PKCS#8 private key there with "data does not contain any valid RSA or ECDSA public
@@ -17,6 +19,10 @@ use rcgen::{
 };
 
 use crate::Error;
+
+/// The common name of the certificate kube-apiserver presents to kubelets; the fake kubelet
+/// accepts no other client.
+pub(crate) const KUBELET_CLIENT_CN: &str = "kube-apiserver-kubelet-client";
 
 /// The object identifier of X.509 `organizationName` (O).
 const ORGANIZATION_OID: [u64; 4] = [2, 5, 4, 10];
@@ -35,6 +41,8 @@ pub(crate) struct PkiFiles {
     pub(crate) serving_key: PathBuf,
     pub(crate) service_account_key: PathBuf,
     pub(crate) service_account_public_key: PathBuf,
+    pub(crate) kubelet_client_cert: PathBuf,
+    pub(crate) kubelet_client_key: PathBuf,
 }
 
 pub(crate) struct Pki {
@@ -42,6 +50,8 @@ pub(crate) struct Pki {
     pub(crate) ca_pem: String,
     pub(crate) serving: CertPair,
     pub(crate) admin: CertPair,
+    /// What kube-apiserver presents to kubelets (`--kubelet-client-certificate`).
+    pub(crate) kubelet_client: CertPair,
     pub(crate) service_account_key_pem: String,
     /// kube-apiserver's `--service-account-key-file` wants public keys (PKIX PEM).
     pub(crate) service_account_public_key_pem: String,
@@ -58,26 +68,26 @@ impl Pki {
         let ca_pem = ca_params.self_signed(&ca_key)?.pem();
         let ca = Issuer::new(ca_params, ca_key);
 
-        let serving_key = KeyPair::generate()?;
-        let mut serving = CertificateParams::new(vec!["localhost".into(), "127.0.0.1".into()])?;
-        serving.distinguished_name = name("localhost", &[])?;
-        serving.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
-        serving.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-        serving.use_authority_key_identifier_extension = true;
-        let serving =
-            CertPair { cert_pem: serving.signed_by(&serving_key, &ca)?.pem(), key_pem: serving_key.serialize_pem() };
-
+        let serving = serving_cert(&ca, "localhost")?;
         let service_account = KeyPair::generate()?;
+        let empty = CertPair { cert_pem: String::new(), key_pem: String::new() };
         let mut pki = Pki {
             ca,
             ca_pem,
             serving,
-            admin: CertPair { cert_pem: String::new(), key_pem: String::new() },
+            admin: empty.clone(),
+            kubelet_client: empty,
             service_account_key_pem: service_account.serialize_pem(),
             service_account_public_key_pem: service_account.public_key_pem(),
         };
         pki.admin = pki.client_cert("admin", &["system:masters"])?;
+        pki.kubelet_client = pki.client_cert(KUBELET_CLIENT_CN, &[])?;
         Ok(pki)
+    }
+
+    /// A serving certificate for a fake kubelet on loopback (SANs `127.0.0.1`, `localhost`).
+    pub(crate) fn kubelet_serving_cert(&self, node: &str) -> Result<CertPair, Error> {
+        serving_cert(&self.ca, node)
     }
 
     /// A client certificate for `user` in `groups` (kube-apiserver reads CN as the user name and
@@ -102,6 +112,8 @@ impl Pki {
             serving_key: dir.join("serving.key"),
             service_account_key: dir.join("service-account.key"),
             service_account_public_key: dir.join("service-account.pub"),
+            kubelet_client_cert: dir.join("kubelet-client.crt"),
+            kubelet_client_key: dir.join("kubelet-client.key"),
         };
         for (path, pem) in [
             (&files.ca_cert, &self.ca_pem),
@@ -109,11 +121,24 @@ impl Pki {
             (&files.serving_key, &self.serving.key_pem),
             (&files.service_account_key, &self.service_account_key_pem),
             (&files.service_account_public_key, &self.service_account_public_key_pem),
+            (&files.kubelet_client_cert, &self.kubelet_client.cert_pem),
+            (&files.kubelet_client_key, &self.kubelet_client.key_pem),
         ] {
             std::fs::write(path, pem).map_err(|e| Error::io("writing", path, e))?;
         }
         Ok(files)
     }
+}
+
+/// A serving certificate named `common_name` for `localhost` and `127.0.0.1`, signed by `ca`.
+fn serving_cert(ca: &Issuer<'static, KeyPair>, common_name: &str) -> Result<CertPair, Error> {
+    let key = KeyPair::generate()?;
+    let mut params = CertificateParams::new(vec!["localhost".into(), "127.0.0.1".into()])?;
+    params.distinguished_name = name(common_name, &[])?;
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    params.use_authority_key_identifier_extension = true;
+    Ok(CertPair { cert_pem: params.signed_by(&key, ca)?.pem(), key_pem: key.serialize_pem() })
 }
 
 fn name(common_name: &str, organizations: &[&str]) -> Result<DistinguishedName, Error> {

@@ -46,6 +46,16 @@ impl ChildProcess {
         self.child.id()
     }
 
+    /// Sends `signal` to the process (SIGSTOP to freeze it, SIGCONT to let it go on).
+    pub(crate) fn signal(&self, signal: libc::c_int) -> std::io::Result<()> {
+        supervisor::signal(&self.child, signal)
+    }
+
+    /// The process's log file.
+    pub(crate) fn log(&self) -> &Path {
+        &self.log
+    }
+
     /// `Ok` while the process runs; an [`Error::Exited`] with its log tail once it has exited.
     pub(crate) fn check_alive(&mut self) -> Result<(), Error> {
         let status = match self.child.try_wait() {

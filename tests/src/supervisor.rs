@@ -37,10 +37,15 @@ pub(crate) fn spawn(command: Command) -> Result<io::Result<Child>, Error> {
 /// Sends SIGTERM to a child that has not been waited for yet (so its pid cannot have been
 /// reused).
 pub(crate) fn terminate(child: &Child) -> io::Result<()> {
+    signal(child, libc::SIGTERM)
+}
+
+/// Sends `signal` (SIGTERM, SIGSTOP, SIGCONT...) to a child that has not been waited for yet.
+pub(crate) fn signal(child: &Child, signal: libc::c_int) -> io::Result<()> {
     let pid = libc::pid_t::try_from(child.id()).map_err(io::Error::other)?;
     // SAFETY: kill(2) has no memory-safety preconditions. The pid belongs to our own unreaped
     // child (a zombie at worst), so it cannot name an unrelated process.
-    if unsafe { libc::kill(pid, libc::SIGTERM) } == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+    if unsafe { libc::kill(pid, signal) } == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
 }
 
 fn supervisor() -> Result<Sender<SpawnRequest>, Error> {

@@ -1,6 +1,7 @@
-//! The measuring child processes of the Rust libraries: `kubegen-bench informer-child` and
-//! `kubegen-bench requests-child`. Each runs one library's measurement in a fresh process (so
-//! its peak RSS is its own) and reports through [`protocol`](super::protocol) lines.
+//! The measuring child processes of the Rust libraries: `kubegen-bench informer-child`,
+//! `kubegen-bench requests-child` and `kubegen-bench streams-child`. Each runs one library's
+//! measurement in a fresh process (so its peak RSS is its own) and reports through
+//! [`protocol`](super::protocol) lines.
 
 use std::time::Duration;
 
@@ -9,6 +10,7 @@ use anyhow::Context as _;
 use super::probe::{InformerParams, Probe};
 use super::protocol::{Message, Outcome};
 use super::requests::RequestParams;
+use super::streams::StreamParams;
 use super::{kube_rs, kubegen};
 
 /// The longest a child measurement may take.
@@ -58,6 +60,29 @@ pub async fn requests(library: RustLibrary, params: RequestParams) -> anyhow::Re
             gets_per_second: Some(figures.gets_per_second),
             lists_per_second: Some(figures.lists_per_second),
             ..Message::new("requests")
+        }
+        .send(),
+        Outcome::Pending(reason) => Message { note: Some(reason.to_owned()), ..Message::new("pending") }.send(),
+    }
+}
+
+/// Runs one library's streams measurement.
+pub async fn streams(library: RustLibrary, params: StreamParams) -> anyhow::Result<()> {
+    let measured = async {
+        match library {
+            RustLibrary::Kubegen => kubegen::streams(&params).await,
+            RustLibrary::KubeRs => kube_rs::streams(&params).await,
+        }
+    };
+    let outcome = tokio::time::timeout(CHILD_TIMEOUT, measured)
+        .await
+        .with_context(|| format!("the {library:?} streams measurement took over {CHILD_TIMEOUT:?}"))??;
+    match outcome {
+        Outcome::Measured(figures) => Message {
+            forward_mb_per_second: Some(figures.forward_mb_per_second),
+            exec_ms: Some(figures.exec_ms),
+            echo_us: Some(figures.echo_us),
+            ..Message::new("streams")
         }
         .send(),
         Outcome::Pending(reason) => Message { note: Some(reason.to_owned()), ..Message::new("pending") }.send(),

@@ -1,17 +1,20 @@
 //! kube-rs's side of the cluster workloads: kube-runtime's `reflector` over a `watcher` (the
-//! default configuration: paged initial list of 500, then a watch), and `Api<ConfigMap>` GET
-//! and LIST.
+//! default configuration: paged initial list of 500, then a watch), `Api<ConfigMap>` GET and
+//! LIST, and (`ws` feature) `Api<Pod>` port-forward and exec.
 
-use anyhow::Context as _;
+use anyhow::{Context as _, bail};
 use futures::TryStreamExt as _;
-use k8s_openapi::api::core::v1::ConfigMap;
-use kube::api::ListParams;
+use k8s_openapi::api::core::v1::{ConfigMap, Pod};
+use kube::api::{AttachParams, ListParams};
 use kube::runtime::{WatchStreamExt as _, reflector, watcher};
 use kube::{Api, Client, Config};
+use tokio::io::AsyncReadExt as _;
+use tokio::io::AsyncWriteExt as _;
 
 use super::probe::{Probe, REVISION_KEY};
 use super::protocol::Outcome;
 use super::requests::{self, PAGE, RequestFigures, RequestParams};
+use super::streams::{self, StreamFigures, StreamParams};
 
 async fn client(kubeconfig: &std::path::Path) -> anyhow::Result<Client> {
     let kubeconfig = kube::config::Kubeconfig::read_from(kubeconfig)
@@ -60,4 +63,47 @@ pub async fn requests(params: &RequestParams) -> anyhow::Result<Outcome<RequestF
     )
     .await?;
     Ok(Outcome::Measured(figures))
+}
+
+/// Port-forward throughput, exec round trips and stdin round trips with `Api<Pod>`.
+pub async fn streams(params: &StreamParams) -> anyhow::Result<Outcome<StreamFigures>> {
+    let pods: Api<Pod> = Api::namespaced(client(&params.kubeconfig).await?, &params.namespace);
+    let mut forwarder = pods.portforward(&params.pod, &[params.port]).await.context("kube-rs port-forward")?;
+    let stream = forwarder.take_stream(params.port).context("the forwarded port's stream")?;
+    let forward_mb_per_second = streams::throughput(stream, params.forward_bytes).await?;
+    forwarder.abort();
+    eprintln!("streams: kube-rs: port-forward {forward_mb_per_second:.0} MB/s each way");
+
+    let exec_ms = streams::exec_round_trips(params.execs, || async {
+        let mut attached =
+            pods.exec(&params.pod, ["echo", "hi"], &AttachParams::default()).await.context("kube-rs exec")?;
+        let mut stdout = attached.stdout().context("stdout")?;
+        let mut stderr = attached.stderr().context("stderr")?;
+        let status = attached.take_status().context("status")?;
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let (read_out, read_err) = tokio::join!(stdout.read_to_end(&mut out), stderr.read_to_end(&mut err));
+        read_out.context("reading stdout")?;
+        read_err.context("reading stderr")?;
+        let status = status.await.context("no exit status")?;
+        if status.status.as_deref() != Some("Success") {
+            bail!("exec echo ended with {status:?}");
+        }
+        attached.join().await.context("kube-rs exec join")?;
+        Ok(out)
+    })
+    .await?;
+    eprintln!("streams: kube-rs: exec round trip {exec_ms:.1} ms");
+
+    let mut attached =
+        pods.exec(&params.pod, ["cat"], &AttachParams::default().stdin(true)).await.context("kube-rs exec cat")?;
+    let mut stdin = attached.stdin().context("stdin")?;
+    let stdout = attached.stdout().context("stdout")?;
+    let status = attached.take_status().context("status")?;
+    let echo_us = streams::echo_round_trips(&mut stdin, stdout, params.echoes).await?;
+    stdin.shutdown().await.context("closing stdin")?;
+    let status = status.await.context("cat's exit status")?;
+    if status.status.as_deref() != Some("Success") {
+        bail!("cat ended with {status:?}");
+    }
+    Ok(Outcome::Measured(StreamFigures { forward_mb_per_second, exec_ms, echo_us }))
 }

@@ -8,20 +8,25 @@
 //!   "pending".
 //! - [`requests`] times `kubegen_runtime::Api<ConfigMap>` GET and LIST, with the client's
 //!   default rate limit turned off (as kube-rs has none and the Go side disables client-go's).
+//! - [`streams`]: `Api<Pod>::portforward`, `exec` with `output`, and `exec` of `cat` with stdin,
+//!   through the shared timing helpers of `streams.rs`.
 
 use std::time::Duration;
 
-use anyhow::Context as _;
-use kubegen_api::core_v1::ConfigMap;
+use anyhow::{Context as _, bail};
+use kubegen_api::core_v1::{ConfigMap, Pod};
 use kubegen_runtime::cache::factory::SharedInformerFactory;
 use kubegen_runtime::cache::handler::HandlerFns;
+use kubegen_runtime::client::AttachParams;
 use kubegen_runtime::client::params::ListParams;
 use kubegen_runtime::config::{Config, Kubeconfig, KubeconfigOptions};
 use kubegen_runtime::{Api, Client};
+use tokio::io::AsyncWriteExt as _;
 
 use super::probe::{Probe, REVISION_KEY};
 use super::protocol::Outcome;
 use super::requests::{self, PAGE, RequestFigures, RequestParams};
+use super::streams::{self, StreamFigures, StreamParams};
 
 /// kubegen's informer: sync time, peak RSS, updates reaching a handler.
 pub async fn informer(probe: &Probe) -> anyhow::Result<Outcome<()>> {
@@ -73,4 +78,37 @@ pub async fn requests(params: &RequestParams) -> anyhow::Result<Outcome<RequestF
     )
     .await?;
     Ok(Outcome::Measured(figures))
+}
+
+/// Port-forward throughput, exec round trips and stdin round trips with `Api<Pod>`.
+pub async fn streams(params: &StreamParams) -> anyhow::Result<Outcome<StreamFigures>> {
+    let pods: Api<Pod> = Api::namespaced(client(&params.kubeconfig)?, &params.namespace);
+    let mut forwarder = pods.portforward(&params.pod, &[params.port]).await.context("kubegen port-forward")?;
+    let stream = forwarder.take_stream(params.port).context("the forwarded port's stream")?;
+    let forward_mb_per_second = streams::throughput(stream, params.forward_bytes).await?;
+    forwarder.abort();
+    eprintln!("streams: kubegen: port-forward {forward_mb_per_second:.0} MB/s each way");
+
+    let exec_ms = streams::exec_round_trips(params.execs, || async {
+        let process = pods.exec(&params.pod, ["echo", "hi"], &AttachParams::default()).await.context("kubegen exec")?;
+        let output = process.output().await.context("kubegen exec output")?;
+        if !output.status.success() {
+            bail!("exec echo ended with {:?}", output.status);
+        }
+        Ok(output.stdout)
+    })
+    .await?;
+    eprintln!("streams: kubegen: exec round trip {exec_ms:.1} ms");
+
+    let mut process =
+        pods.exec(&params.pod, ["cat"], &AttachParams::default().stdin(true)).await.context("kubegen exec cat")?;
+    let mut stdin = process.stdin().context("stdin")?;
+    let stdout = process.stdout().context("stdout")?;
+    let echo_us = streams::echo_round_trips(&mut stdin, stdout, params.echoes).await?;
+    stdin.shutdown().await.context("closing stdin")?;
+    let status = process.status().await.context("cat's exit status")?;
+    if !status.success() {
+        bail!("cat ended with {status:?}");
+    }
+    Ok(Outcome::Measured(StreamFigures { forward_mb_per_second, exec_ms, echo_us }))
 }

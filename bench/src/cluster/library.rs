@@ -31,6 +31,8 @@ pub enum Workload {
     Informer,
     /// GET and LIST throughput.
     Requests,
+    /// Port-forward and exec through kube-apiserver to a kubelet.
+    Streams,
 }
 
 impl Library {
@@ -52,6 +54,7 @@ impl Library {
             let subcommand = match workload {
                 Workload::Informer => "informer-child",
                 Workload::Requests => "requests-child",
+                Workload::Streams => "streams-child",
             };
             let library = match library {
                 RustLibrary::Kubegen => "kubegen",
@@ -68,6 +71,7 @@ impl Library {
                 command.arg(match workload {
                     Workload::Informer => "informer",
                     Workload::Requests => "requests",
+                    Workload::Streams => "streams",
                 });
                 command
             }

@@ -19,6 +19,7 @@ mod protocol;
 pub mod requests;
 mod rss;
 mod seed;
+pub mod streams;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

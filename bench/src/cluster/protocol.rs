@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 /// One line of a child's stdout.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Message {
-    /// `synced`, `done`, `requests` or `pending`.
+    /// `synced`, `done`, `requests`, `streams` or `pending`.
     pub event: String,
     /// `synced`: objects in the cache.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -34,6 +34,15 @@ pub struct Message {
     /// `requests`: LISTs of 500 ConfigMaps per second, sequential.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lists_per_second: Option<f64>,
+    /// `streams`: port-forward throughput through an echo, MB/s each way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forward_mb_per_second: Option<f64>,
+    /// `streams`: median of a whole `exec echo`, ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exec_ms: Option<f64>,
+    /// `streams`: median stdin-to-stdout round trip through `cat`, µs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub echo_us: Option<f64>,
     /// `pending`: why; otherwise anything the report should say about the figures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,

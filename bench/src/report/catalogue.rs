@@ -100,4 +100,23 @@ pub const SECTIONS: &[Section] = &[
                 (the first process after the informer workload meets a busier server); each figure is the \
                 library's median, its rounds listed below the table.",
     },
+    Section {
+        id: "streams",
+        title: "6. Streams through kube-apiserver to a kubelet: port-forward, exec",
+        about: "A private kube-apiserver + etcd and the harness's fake kubelet (`kubegen_tests::Kubelet`: the \
+                kubelet's own streaming handlers from `k8s.io/kubelet`, and a loopback echo server behind \
+                port-forwards), one Pod; each library in a fresh process, kubegen with `Api<Pod>`, kube-rs \
+                (kube 5, `ws` feature) with `Api<Pod>`, both over websockets, and client-go as kubectl 1.35 \
+                talks (exec: `NewWebSocketExecutor`, `v5.channel.k8s.io`; port-forward: SPDY tunnelled in a \
+                websocket, `NewSPDYOverWebsocketDialer`, one data stream made as its `PortForwarder` makes \
+                them). Port-forward: one forwarded \
+                connection to the echo server, 256 MiB written in 1 MiB writes while reading the echo back \
+                (after 1 MiB untimed), MB/s each way; the path is client → kube-apiserver (which passes the \
+                websocket through to the kubelet, or for client-go's tunnel, turns it into SPDY) → kubelet → \
+                echo and back. exec: 100 sequential `exec echo hi` (upgrade, \
+                output, exit status; `v5.channel.k8s.io`, which kube-apiserver translates to SPDY for the \
+                kubelet), median. stdin round trip: one `exec cat` with stdin, a 64-byte line written and \
+                read back 2,000 times, median. Three rounds, each starting with another library; each \
+                figure is the library's median, its rounds listed below the table.",
+    },
 ];

@@ -28,6 +28,20 @@ pub enum Error {
         source: reqwest::Error,
     },
 
+    /// A streaming connection (exec, attach, port-forward) failed after the request: it broke,
+    /// timed out, closed without a result, or the server broke the protocol.
+    #[error("{context}: {message}")]
+    Stream {
+        /// The request (`GET <url>`, without the query: a command line may hold secrets) or
+        /// what was being done.
+        context: String,
+        /// What went wrong.
+        message: String,
+        /// The underlying error, if any.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+
     /// The response could not be decoded into the expected type.
     #[error("{method} {url}: cannot decode the response as {what}: {message}")]
     Decode {

@@ -10,8 +10,11 @@ mod error;
 mod list;
 mod list_decoder;
 mod list_splitter;
+mod log_lines;
 pub mod params;
+mod proxy;
 mod rate_limit;
+mod remote;
 mod request;
 pub mod segment;
 mod server_name;
@@ -31,6 +34,12 @@ pub(crate) use error::chain as error_chain;
 pub use error::{ApiError, Error, Reason};
 pub use list::ObjectList;
 pub use list_decoder::{ListDecodeError, ListDecoder};
+pub use log_lines::MAX_LOG_LINE;
+pub use proxy::ProxyRequest;
+pub use remote::{
+    AttachParams, AttachedProcess, ChannelProtocol, ChannelReader, ChannelWriter, ExitStatus, Keepalive, LocalForward,
+    MAX_PORTS, Output, PortForwarder, PortStream, TerminalResizer, TerminalSize,
+};
 pub use request::{Request, RequestKind};
 pub use subresources::{Deleted, LogParams};
 pub(crate) use tls::INSECURE_WITH_CA;
@@ -60,6 +69,8 @@ struct Inner {
     http: RwLock<Http>,
     auth: Authenticator,
     limiter: Option<RateLimiter>,
+    /// The HTTP/1.1 client of websocket upgrades (exec, attach, port-forward).
+    upgrade_http: remote::UpgradeHttp,
 }
 
 /// The HTTP client, rebuilt when an exec plugin hands out a new client certificate.
@@ -123,6 +134,7 @@ impl Client {
                 http: RwLock::new(Http { client, exec_certificate: None, server_name }),
                 auth,
                 limiter,
+                upgrade_http: remote::UpgradeHttp::default(),
             }),
         })
     }
@@ -135,6 +147,11 @@ impl Client {
     /// The API server's URL, without userinfo.
     pub fn cluster_url(&self) -> reqwest::Url {
         without_userinfo(&self.inner.config.cluster_url).0
+    }
+
+    /// The `tls-server-name` sent as SNI, if any (see `server_name`).
+    pub(crate) fn server_name(&self) -> Option<server_name::ServerName> {
+        self.inner.http.read().unwrap_or_else(std::sync::PoisonError::into_inner).server_name.clone()
     }
 
     /// The URL of `path` as errors and logs show it (the server's URL without userinfo, then
@@ -376,12 +393,35 @@ pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8], method: &str, url: &str)
     })
 }
 
+/// What an HTTP client is for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HttpFlavor {
+    /// API requests and watches (HTTP/2 unless `http1_only`).
+    Api,
+    /// Websocket upgrades (exec, attach, port-forward): HTTP/1.1 only, no Nagle delay.
+    Upgrade,
+}
+
 fn build_http(
     config: &Config,
     identity: Option<(&[u8], &[u8])>,
     server_name: Option<&server_name::ServerName>,
 ) -> Result<reqwest::Client, Error> {
-    let tls = tls::client_config(config, identity)?;
+    build_http_for(config, identity, server_name, HttpFlavor::Api)
+}
+
+/// An HTTP client set up from `config`: TLS, timeouts, proxy, no redirects, keep-alive.
+pub(crate) fn build_http_for(
+    config: &Config,
+    identity: Option<(&[u8], &[u8])>,
+    server_name: Option<&server_name::ServerName>,
+    flavor: HttpFlavor,
+) -> Result<reqwest::Client, Error> {
+    let mut tls = tls::client_config(config, identity)?;
+    let http1_only = config.http1_only || flavor == HttpFlavor::Upgrade;
+    if http1_only {
+        tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+    }
     let mut builder = reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
         .connect_timeout(config.connect_timeout)
@@ -391,17 +431,22 @@ fn build_http(
         .redirect(reqwest::redirect::Policy::none())
         .tcp_keepalive(Duration::from_secs(30))
         .pool_idle_timeout(Duration::from_secs(90));
-    if let Some(keep_alive) = config.keep_alive {
-        builder = builder
-            .http2_keep_alive_interval(keep_alive.interval)
-            .http2_keep_alive_timeout(keep_alive.timeout)
-            .http2_keep_alive_while_idle(true);
-    }
-    if config.http1_only {
-        builder = builder.http1_only();
-    }
     if let Some(server_name) = server_name {
         builder = builder.dns_resolver(Arc::new(server_name.resolver()));
+    }
+    match flavor {
+        HttpFlavor::Upgrade => builder = builder.http1_only().tcp_nodelay(true),
+        HttpFlavor::Api => {
+            if let Some(keep_alive) = config.keep_alive {
+                builder = builder
+                    .http2_keep_alive_interval(keep_alive.interval)
+                    .http2_keep_alive_timeout(keep_alive.timeout)
+                    .http2_keep_alive_while_idle(true);
+            }
+            if http1_only {
+                builder = builder.http1_only();
+            }
+        }
     }
     builder = match &config.proxy_url {
         Some(proxy) => builder.proxy(

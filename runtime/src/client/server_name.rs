@@ -17,7 +17,7 @@ use crate::config::Config;
 
 /// The server name to send, and where the configured host really is.
 #[derive(Clone, Debug)]
-pub(super) struct ServerName {
+pub(crate) struct ServerName {
     name: String,
     /// The configured host (an IP address without brackets, or a DNS name).
     host: String,
@@ -27,7 +27,7 @@ pub(super) struct ServerName {
 impl ServerName {
     /// The server name of `config` if it must be sent as SNI: set, a DNS name, different from
     /// the URL's host, and no proxy in between.
-    pub(super) fn for_config(config: &Config, base: &reqwest::Url) -> Option<Self> {
+    pub(crate) fn for_config(config: &Config, base: &reqwest::Url) -> Option<Self> {
         let name = config.tls_server_name.as_deref()?.trim_end_matches('.');
         let host = base.host_str()?.trim_start_matches('[').trim_end_matches(']');
         if name.is_empty() || name.parse::<IpAddr>().is_ok() || name.eq_ignore_ascii_case(host) {
@@ -42,18 +42,18 @@ impl ServerName {
     }
 
     /// The server URL with the server name as its host.
-    pub(super) fn wire_url(&self) -> &reqwest::Url {
+    pub(crate) fn wire_url(&self) -> &reqwest::Url {
         &self.wire_url
     }
 
     /// A resolver that sends the server name to the configured host.
-    pub(super) fn resolver(&self) -> ServerNameResolver {
+    pub(crate) fn resolver(&self) -> ServerNameResolver {
         ServerNameResolver { name: self.name.clone(), host: self.host.clone() }
     }
 }
 
 /// Resolves the server name to the configured host, and every other name as usual.
-pub(super) struct ServerNameResolver {
+pub(crate) struct ServerNameResolver {
     name: String,
     host: String,
 }

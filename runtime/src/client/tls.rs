@@ -59,8 +59,7 @@ pub fn client_config(config: &Config, identity: Option<(&[u8], &[u8])>) -> Resul
         }
         None => builder.with_no_client_auth(),
     };
-    tls.alpn_protocols =
-        if config.http1_only { vec![b"http/1.1".to_vec()] } else { vec![b"h2".to_vec(), b"http/1.1".to_vec()] };
+    tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(tls)
 }
 
