@@ -22,7 +22,7 @@ KUBEGEN_CONTROL_PLANE_BIN=$(tests/control-plane/build.sh)
 export KUBEGEN_CONTROL_PLANE_BIN
 
 step "formatting"
-cargo fmt -p kubegen -p kubegen-runtime -p kubegen-tests -- --check
+cargo fmt -p kubegen -p kubegen-runtime -p kubegen-tests -p configset-controller -- --check
 
 step "generated crates are what the generator makes (kubegen generate --check)"
 scripts/regenerate.sh --check
