@@ -15,6 +15,7 @@
 //!   handlers and subscriptions, listers, the informer factory, and `watcher` streams.
 //! - [`controller`]: the workqueue, the [`Controller`](controller::Controller) reconcile
 //!   runner, finalizers and owner references.
+//! - [`leader_election`]: one active replica among several, on a Lease.
 //! - [`types`]: the apimachinery types the runtime itself depends on ([`ObjectMeta`],
 //!   [`Status`], [`Time`], [`Quantity`], [`IntOrString`], ...). Generated crates re-export
 //!   them instead of generating them, and `kubegen` checks at generation time that the
@@ -25,6 +26,7 @@ pub mod client;
 pub mod config;
 pub mod controller;
 pub mod dynamic;
+pub mod leader_election;
 pub mod resource;
 pub mod types;
 pub mod watch;

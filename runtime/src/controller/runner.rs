@@ -84,8 +84,11 @@ where
 /// Unregisters a handler.
 type Disconnect = Box<dyn FnOnce() + Send>;
 
-/// Registers the handler that feeds the queue.
-type Connect = Box<dyn FnOnce(WorkQueue<ObjectRef>) -> Disconnect + Send>;
+/// Registers the handler that feeds the queue (once per run, or per term of leadership).
+type Connect = Box<dyn Fn(WorkQueue<ObjectRef>) -> Disconnect + Send + Sync>;
+
+/// Makes the rate limiter of a run's queue.
+type LimiterFactory = Arc<dyn Fn() -> Box<dyn RateLimiter<ObjectRef>> + Send + Sync>;
 
 /// Gone primaries by key, with their last state.
 type GoneObjects<K> = Arc<Mutex<HashMap<ObjectRef, Arc<K>>>>;
@@ -110,28 +113,31 @@ fn source<C: Object>(
             let informer = waiting.clone();
             Box::pin(async move { informer.wait_for_sync().await })
         }),
-        connect: Box::new(move |queue| {
+        connect: {
             let map = Arc::new(map);
-            let enqueue = move |queue: &WorkQueue<ObjectRef>, object: &C| {
-                for key in map(object) {
-                    queue.add(key);
-                }
-            };
-            let (on_add, on_update, on_delete) = (enqueue.clone(), enqueue.clone(), enqueue);
-            let (add_queue, update_queue, delete_queue) = (queue.clone(), queue.clone(), queue);
-            let registration = informer.add_event_handler(
-                HandlerFns::new()
-                    .on_add(move |object: &Arc<C>, _| on_add(&add_queue, object))
-                    .on_update(move |old: &Arc<C>, new: &Arc<C>| {
-                        on_update(&update_queue, old);
-                        on_update(&update_queue, new);
-                    })
-                    .on_delete(move |deleted| on_delete(&delete_queue, deleted.object())),
-            );
-            Box::new(move || {
-                informer.remove_event_handler(&registration);
+            Box::new(move |queue| {
+                let (on_add, on_update, on_delete) = (map.clone(), map.clone(), map.clone());
+                let (add_queue, update_queue, delete_queue) = (queue.clone(), queue.clone(), queue);
+                let enqueue = |queue: &WorkQueue<ObjectRef>, keys: Vec<ObjectRef>| {
+                    for key in keys {
+                        queue.add(key);
+                    }
+                };
+                let registration = informer.add_event_handler(
+                    HandlerFns::new()
+                        .on_add(move |object: &Arc<C>, _| enqueue(&add_queue, on_add(object)))
+                        .on_update(move |old: &Arc<C>, new: &Arc<C>| {
+                            enqueue(&update_queue, on_update(old));
+                            enqueue(&update_queue, on_update(new));
+                        })
+                        .on_delete(move |deleted| enqueue(&delete_queue, on_delete(deleted.object()))),
+                );
+                let informer = informer.clone();
+                Box::new(move || {
+                    informer.remove_event_handler(&registration);
+                })
             })
-        }),
+        },
     }
 }
 
@@ -140,7 +146,7 @@ pub struct Controller<K: Resource> {
     primary: SharedIndexInformer<K>,
     sources: Vec<Source>,
     workers: usize,
-    rate_limiter: Option<Box<dyn RateLimiter<ObjectRef>>>,
+    rate_limiter: Option<LimiterFactory>,
     metrics: Arc<dyn QueueMetrics>,
     resync: Duration,
 }
@@ -192,9 +198,10 @@ impl<K: Resource> Controller<K> {
         self
     }
 
-    /// Waits between retries of a failing key as `limiter` says (default: client-go's).
-    pub fn rate_limiter(mut self, limiter: Box<dyn RateLimiter<ObjectRef>>) -> Self {
-        self.rate_limiter = Some(limiter);
+    /// Waits between retries of a failing key as the limiters `make` makes say (default:
+    /// client-go's). A limiter is made for each run (each term of leadership).
+    pub fn rate_limiter(mut self, make: impl Fn() -> Box<dyn RateLimiter<ObjectRef>> + Send + Sync + 'static) -> Self {
+        self.rate_limiter = Some(Arc::new(make));
         self
     }
 
@@ -238,22 +245,63 @@ impl<K: Resource> Controller<K> {
             shutdown.await;
             stopper.cancel();
         };
-        let (result, ()) = futures::future::join(self.run_until(reconciler, stop.clone()), watcher).await;
+        let (result, ()) = futures::future::join(self.run_until(Arc::new(reconciler), stop.clone()), watcher).await;
         result
     }
 
-    /// Runs `reconciler` until `stop` is cancelled (what leader election uses).
-    pub async fn run_until<R: Reconciler<K>>(self, reconciler: R, stop: CancellationToken) -> Result<(), SyncError> {
-        let queue = WorkQueue::with_parts(
-            self.rate_limiter.unwrap_or_else(|| Box::new(default_rate_limiter())),
-            self.metrics.clone(),
-        );
+    /// Runs the workers only while `elector` leads: the candidate competes for its Lease until
+    /// `shutdown` resolves; each time it leads, the controller runs (every cached object is
+    /// reconciled as the term starts) until leadership ends. Informers keep their caches
+    /// between terms.
+    pub async fn run_with_leader_election<L, R>(
+        self,
+        elector: crate::leader_election::LeaderElector<L>,
+        reconciler: R,
+        shutdown: impl Future<Output = ()> + Send,
+    ) where
+        L: Resource<Scope = crate::resource::NamespaceScoped>
+            + crate::resource::verbs::Get
+            + crate::resource::verbs::Create
+            + crate::resource::verbs::Update,
+        R: Reconciler<K>,
+    {
+        let this = Arc::new(self);
+        let reconciler = Arc::new(reconciler);
+        let cancel = CancellationToken::new();
+        let canceller = cancel.clone();
+        let watcher = async move {
+            shutdown.await;
+            canceller.cancel();
+        };
+        let name = this.primary.name().to_owned();
+        let work = move |term: CancellationToken| {
+            let (this, reconciler) = (this.clone(), reconciler.clone());
+            async move {
+                if let Err(error) = this.run_until(reconciler, term).await {
+                    tracing::error!("the controller of {} did not sync: {error}", this.primary.name());
+                }
+            }
+        };
+        let on_event = move |event| tracing::debug!(controller = %name, ?event, "leader election");
+        futures::future::join(elector.run(work, on_event, cancel), watcher).await;
+    }
+
+    /// Runs `reconciler` until `stop` is cancelled (one run, or one term of leadership).
+    pub async fn run_until<R: Reconciler<K>>(
+        &self,
+        reconciler: Arc<R>,
+        stop: CancellationToken,
+    ) -> Result<(), SyncError> {
+        let limiter = match &self.rate_limiter {
+            Some(make) => make(),
+            None => Box::new(default_rate_limiter()),
+        };
+        let queue = WorkQueue::with_parts(limiter, self.metrics.clone());
         let gone: GoneObjects<K> = Arc::new(Mutex::new(HashMap::new()));
         let mut disconnects = Vec::new();
         let primary = primary_source(self.primary.clone(), gone.clone(), self.resync);
-        let sources: Vec<Source> = std::iter::once(primary).chain(self.sources).collect();
         let mut waits = Vec::new();
-        for source in sources {
+        for source in std::iter::once(&primary).chain(&self.sources) {
             let wait = (source.wait)();
             (source.start)();
             disconnects.push((source.connect)(queue.clone()));
@@ -270,7 +318,6 @@ impl<K: Resource> Controller<K> {
             return Err(error);
         }
         tracing::info!(controller = %self.primary.name(), workers = self.workers, "caches synced; reconciling");
-        let reconciler = Arc::new(reconciler);
         let workers: Vec<_> = (0..self.workers)
             .map(|_| {
                 let worker = Worker {
@@ -309,6 +356,7 @@ fn primary_source<K: Resource>(informer: SharedIndexInformer<K>, gone: GoneObjec
         }),
         connect: Box::new(move |queue| {
             let (add_queue, update_queue, delete_queue) = (queue.clone(), queue.clone(), queue);
+            let gone = gone.clone();
             let handler = HandlerFns::new()
                 .on_add(move |object: &Arc<K>, _| add_queue.add(ObjectRef::from_object(object.as_ref())))
                 .on_update(move |_, new: &Arc<K>| update_queue.add(ObjectRef::from_object(new.as_ref())))
@@ -318,6 +366,7 @@ fn primary_source<K: Resource>(informer: SharedIndexInformer<K>, gone: GoneObjec
                     delete_queue.add(key);
                 });
             let registration = informer.add_event_handler_with_resync(handler, resync);
+            let informer = informer.clone();
             Box::new(move || {
                 informer.remove_event_handler(&registration);
             })
@@ -522,9 +571,10 @@ mod tests {
         let script = Scripted::default();
         script.list(Ok(list(10, vec![thing("ns", "a", 5, "a0")], None)));
         let reconciler = Arc::new(Flaky { log: Log::default(), failures: AtomicUsize::new(0) });
+        let reconciler_for_run = reconciler.clone();
         let stop = CancellationToken::new();
         let controller = Controller::new(informer(&script))
-            .rate_limiter(Box::new(ItemExponential::new(Duration::from_millis(100), Duration::from_secs(10))));
+            .rate_limiter(|| Box::new(ItemExponential::new(Duration::from_millis(100), Duration::from_secs(10))));
         struct Shared(Arc<Flaky>);
         impl Reconciler<Thing> for Shared {
             type Error = String;
@@ -535,7 +585,10 @@ mod tests {
                 self.0.deleted(last_known).await
             }
         }
-        let running = tokio::spawn(controller.run_until(Shared(reconciler.clone()), stop.clone()));
+        let running = {
+            let stop = stop.clone();
+            tokio::spawn(async move { controller.run_until(Arc::new(Shared(reconciler_for_run)), stop).await })
+        };
         // Three failures (backoff 100, 200, 400 ms), a success, then requeues every 300 ms.
         eventually("a success and two requeues", || reconciler.log.count("a") >= 6).await;
         let times: Vec<Instant> = reconciler.log.calls().iter().map(|(_, _, at)| *at).collect();
@@ -567,8 +620,10 @@ mod tests {
             }
         }
         let stop = CancellationToken::new();
-        let running =
-            tokio::spawn(Controller::new(informer(&script)).run_until(Shared(reconciler.clone()), stop.clone()));
+        let running = tokio::spawn({
+            let (reconciler, stop) = (reconciler.clone(), stop.clone());
+            async move { Controller::new(informer(&script)).run_until(Arc::new(Shared(reconciler)), stop).await }
+        });
         eventually("the deletion", || reconciler.log.count("gone b") == 1).await;
         tokio::time::sleep(Duration::from_millis(100)).await;
         assert_eq!(reconciler.log.count("gone b"), 1);

@@ -1,8 +1,10 @@
 //! `Time` and `MicroTime`: RFC 3339 timestamps in UTC.
 //!
 //! `Time` prints whole seconds, as the API server does, and keeps any fractional seconds it
-//! was given; `MicroTime` always prints six fractional digits, as Go's `metav1.MicroTime`
-//! does (and nine where the value has sub-microsecond precision, so nothing is lost).
+//! was given (Go's RFC 3339 parser accepts them); `MicroTime` always prints exactly six
+//! fractional digits, as Go's `metav1.MicroTime` does: the API server parses it with a fixed
+//! six-digit layout and rejects anything else, so finer precision is truncated. `now()` gives
+//! each type's own precision, as the server would store it.
 
 use std::fmt;
 use std::str::FromStr;
@@ -18,9 +20,9 @@ macro_rules! timestamp_type {
         pub struct $name(pub Timestamp);
 
         impl $name {
-            /// The current time.
+            /// The current time, at this type's precision.
             pub fn now() -> Self {
-                Self(Timestamp::now())
+                Self::truncated(Timestamp::now())
             }
         }
 
@@ -97,6 +99,18 @@ timestamp_type!(
     "an RFC 3339 timestamp with microseconds"
 );
 
+impl Time {
+    fn truncated(timestamp: Timestamp) -> Self {
+        Self(Timestamp::from_second(timestamp.as_second()).unwrap_or(timestamp))
+    }
+}
+
+impl MicroTime {
+    fn truncated(timestamp: Timestamp) -> Self {
+        Self(Timestamp::from_microsecond(timestamp.as_microsecond()).unwrap_or(timestamp))
+    }
+}
+
 impl fmt::Display for Time {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // jiff prints fractional seconds only when there are any.
@@ -106,7 +120,7 @@ impl fmt::Display for Time {
 
 impl fmt::Display for MicroTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.subsec_nanosecond() % 1_000 == 0 { write!(f, "{:.6}", self.0) } else { write!(f, "{:.9}", self.0) }
+        write!(f, "{:.6}", Self::truncated(self.0).0)
     }
 }
 
@@ -136,8 +150,18 @@ mod tests {
         assert_eq!(round_trip::<MicroTime>(r#""2024-05-06T07:08:09.123456Z""#), r#""2024-05-06T07:08:09.123456Z""#);
         assert_eq!(
             round_trip::<MicroTime>(r#""2024-05-06T07:08:09.123456789Z""#),
-            r#""2024-05-06T07:08:09.123456789Z""#
+            r#""2024-05-06T07:08:09.123456Z""#,
+            "the API server takes exactly six digits"
         );
+    }
+
+    #[test]
+    fn now_has_the_precision_the_server_stores() {
+        assert_eq!(Time::now().0.subsec_nanosecond(), 0);
+        assert_eq!(MicroTime::now().0.subsec_nanosecond() % 1_000, 0);
+        let text = MicroTime::now().to_string();
+        let fraction = text.split('.').nth(1).expect("a fraction");
+        assert_eq!(fraction.len(), "123456Z".len(), "{text}");
     }
 
     #[test]
