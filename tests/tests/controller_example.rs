@@ -10,11 +10,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use configset_api::example_kubegen_dev_v1::{ConfigSet, ConfigSetSpec};
+use kubegen_api::coordination_v1::Lease;
 use kubegen_api::core_v1::ConfigMap;
 use kubegen_runtime::cache::SharedInformerFactory;
 use kubegen_runtime::client::params::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
-use kubegen_runtime::{Api, ObjectMeta, Str, StringMap};
+use kubegen_runtime::leader_election::{LeaderElectionConfig, LeaderElector};
+use kubegen_runtime::{Api, Client, ObjectMeta, Str, StringMap};
 use kubegen_tests::ControlPlane;
+use tokio::runtime::Runtime;
 
 const AUDIT_POLICY: &str = r#"apiVersion: audit.k8s.io/v1
 kind: Policy
@@ -183,6 +186,95 @@ async fn the_example_controller_keeps_config_sets_through_faults() {
     assert_eq!(
         successes,
         BTreeMap::from([("web-0", 1), ("web-1", 2), ("web-2", 2), ("web-3", 2), ("web-4", 1)]),
+        "creates per ConfigMap: {creates:?}"
+    );
+    let duplicates: Vec<_> = creates.iter().filter(|(_, codes)| codes.iter().any(|code| *code != 201)).collect();
+    assert!(duplicates.is_empty(), "creates that did not succeed: {duplicates:?}");
+}
+
+/// One replica of the example controller with leader election, on a runtime of its own, so
+/// that shutting the runtime down ends it the way a crash would: its tasks and connections
+/// are gone, and its Lease is not released.
+fn replica(cp: &ControlPlane, namespace: &str, identity: &str) -> Runtime {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name(identity)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let client = cp.kube_client().expect("client");
+    let election = LeaderElectionConfig::new(namespace, "configset-controller", identity).timings(
+        Duration::from_secs(3),
+        Duration::from_secs(2),
+        Duration::from_millis(500),
+    );
+    let namespace = namespace.to_owned();
+    runtime.spawn(async move {
+        let elector = LeaderElector::<Lease>::new(client.clone(), election).expect("elector");
+        let factory = SharedInformerFactory::namespaced(client.clone(), &namespace, Duration::ZERO);
+        configset_controller::run_replica(client, factory, 2, elector, std::future::pending()).await;
+    });
+    runtime
+}
+
+/// The identity holding the replicas' Lease, once one does.
+async fn leader(client: &Client, namespace: &str) -> String {
+    let leases: Api<Lease> = Api::namespaced(client.clone(), namespace);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let holder = leases.get_opt("configset-controller").await.expect("get the lease");
+        let holder = holder.and_then(|lease| lease.spec.and_then(|spec| spec.holder_identity));
+        if let Some(holder) = holder.filter(|holder| !holder.is_empty()) {
+            return holder.to_string();
+        }
+        assert!(Instant::now() < deadline, "no replica took the lease");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn two_replicas_hand_over_when_the_leader_dies_and_lose_no_reconcile() {
+    kubegen_tests::init_tracing();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (cp, audit_log) = audited_plane(dir.path());
+    cp.install_crds(&[workspace().join("examples/configset/crd.yaml")]).await.expect("CRD");
+    let ns = cp.fresh_namespace("configset-ha").await.expect("namespace");
+    let client = cp.kube_client().expect("client");
+    let sets: Api<ConfigSet> = Api::namespaced(client.clone(), &ns);
+    let config_maps: Api<ConfigMap> = Api::namespaced(client.clone(), &ns);
+
+    let mut replicas = BTreeMap::from([
+        ("replica-a".to_owned(), replica(&cp, &ns, "replica-a")),
+        ("replica-b".to_owned(), replica(&cp, &ns, "replica-b")),
+    ]);
+    sets.create(&PostParams::default(), &config_set("web", 3, "v1")).await.expect("create");
+    converged(&sets, &config_maps, "web", &["web-0", "web-1", "web-2"], "v1").await;
+
+    // The leader dies without releasing the lease; what changes meanwhile waits for the other
+    // replica, which takes over once the lease expires.
+    let first = leader(&client, &ns).await;
+    replicas.remove(&first).expect("the leader is a replica").shutdown_background();
+    scale(&sets, "web", 5).await;
+    let patch = serde_json::json!({"spec": {"data": {"value": "v2"}}});
+    sets.patch("web", &PatchParams::default(), &Patch::Merge(patch)).await.expect("new data");
+    config_maps.delete("web-0", &DeleteParams::default()).await.expect("delete a child");
+    converged(&sets, &config_maps, "web", &["web-0", "web-1", "web-2", "web-3", "web-4"], "v2").await;
+    let second = leader(&client, &ns).await;
+    assert_ne!(first, second, "the surviving replica leads");
+
+    for (_, runtime) in replicas {
+        runtime.shutdown_background();
+    }
+    // Each ConfigMap was created once per lifetime (web-0 twice: deleted by hand), and no
+    // create found its name taken: the new leader trusted neither a stale cache nor guesses.
+    let creates = audited_creates(&audit_log, &ns);
+    let successes: BTreeMap<&str, usize> = creates
+        .iter()
+        .map(|(name, codes)| (name.as_str(), codes.iter().filter(|code| **code == 201).count()))
+        .collect();
+    assert_eq!(
+        successes,
+        BTreeMap::from([("web-0", 2), ("web-1", 1), ("web-2", 1), ("web-3", 1), ("web-4", 1)]),
         "creates per ConfigMap: {creates:?}"
     );
     let duplicates: Vec<_> = creates.iter().filter(|(_, codes)| codes.iter().any(|code| *code != 201)).collect();

@@ -11,8 +11,9 @@
 //!   client-go's ReplicaSet controller does), so a reconcile that runs before the cache caught
 //!   up never creates one twice.
 //!
-//! [`run`] is the whole controller; `src/main.rs` runs it against the cluster of the current
-//! kubeconfig. The test suite runs it against a real API server
+//! [`run`] is the whole controller; [`run_replica`] is the same with leader election, for
+//! several replicas of which one reconciles; `src/main.rs` runs it against the cluster of the
+//! current kubeconfig. The test suite runs it against a real API server
 //! (`tests/tests/controller_example.rs`).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -20,12 +21,14 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use configset_api::example_kubegen_dev_v1::{ConfigSet, ConfigSetStatus};
+use kubegen_api::coordination_v1::Lease;
 use kubegen_api::core_v1::ConfigMap;
 use kubegen_runtime::cache::{LabelSelector, SharedIndexInformer, SharedInformerFactory};
 use kubegen_runtime::client::params::{DeleteParams, Patch, PatchParams, PostParams};
 use kubegen_runtime::controller::{
-    Action, Controller, FinalizerError, FinalizerEvent, ObjectRef, controller_owner_ref, finalizer,
+    Action, Controller, FinalizerError, FinalizerEvent, ObjectRef, controller_owner_ref, finalizer, reconciler_fn,
 };
+use kubegen_runtime::leader_election::LeaderElector;
 use kubegen_runtime::{Api, Client, ObjectMeta, Str, StringMap};
 
 /// The finalizer this controller holds on every ConfigSet.
@@ -98,6 +101,25 @@ pub async fn run(
     let config_maps = kubegen_api::SharedInformerFactory::from(factory).core_v1().config_maps();
     let context = Arc::new(Context { client, config_maps: config_maps.clone(), expectations: Expectations::default() });
     Controller::new(sets).owns(config_maps).workers(workers).run(reconcile, context, shutdown).await
+}
+
+/// Runs the controller as one of several replicas: it reconciles only while `elector` leads
+/// (its Lease names the replicas' election), until `shutdown` resolves.
+pub async fn run_replica(
+    client: Client,
+    factory: SharedInformerFactory,
+    workers: usize,
+    elector: LeaderElector<Lease>,
+    shutdown: impl std::future::Future<Output = ()> + Send,
+) {
+    let sets = configset_api::SharedInformerFactory::from(factory.clone()).example_kubegen_dev_v1().config_sets();
+    let config_maps = kubegen_api::SharedInformerFactory::from(factory).core_v1().config_maps();
+    let context = Arc::new(Context { client, config_maps: config_maps.clone(), expectations: Expectations::default() });
+    Controller::new(sets)
+        .owns(config_maps)
+        .workers(workers)
+        .run_with_leader_election(elector, reconciler_fn(reconcile, context), shutdown)
+        .await;
 }
 
 /// One reconcile of one ConfigSet, behind the finalizer.

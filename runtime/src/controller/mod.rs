@@ -20,5 +20,5 @@ pub use action::Action;
 pub use finalizer::{FinalizerError, FinalizerEvent, finalizer};
 pub use object_ref::{ObjectRef, controller_owner_of, controller_owner_ref, owner_references_of};
 pub use rate_limiter::{ItemExponential, MaxOf, RateLimiter, TokenBucket, default_rate_limiter};
-pub use runner::{Controller, Reconciler};
+pub use runner::{Controller, Reconciler, reconciler_fn};
 pub use workqueue::{NoMetrics, QueueMetrics, WorkQueue};

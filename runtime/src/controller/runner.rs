@@ -93,6 +93,19 @@ type LimiterFactory = Arc<dyn Fn() -> Box<dyn RateLimiter<ObjectRef>> + Send + S
 /// Gone primaries by key, with their last state.
 type GoneObjects<K> = Arc<Mutex<HashMap<ObjectRef, Arc<K>>>>;
 
+/// A [`Reconciler`] from a reconcile closure and its context (what [`Controller::run`] uses),
+/// for [`Controller::run_reconciler`] and [`Controller::run_with_leader_election`].
+pub fn reconciler_fn<K, F, Fut, E, Ctx>(reconcile: F, context: Arc<Ctx>) -> impl Reconciler<K>
+where
+    K: Send + Sync + 'static,
+    F: Fn(Arc<K>, Arc<Ctx>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Action, E>> + Send,
+    E: Display + Send + 'static,
+    Ctx: Send + Sync + 'static,
+{
+    FnReconciler { reconcile, context }
+}
+
 /// An informer the controller watches, type-erased.
 struct Source {
     name: String,
