@@ -16,6 +16,7 @@
 //! - [`controller`]: the workqueue, the [`Controller`](controller::Controller) reconcile
 //!   runner, finalizers and owner references.
 //! - [`leader_election`]: one active replica among several, on a Lease.
+//! - [`events`]: an event recorder on `events.k8s.io/v1` (series, spam filter, never blocks).
 //! - [`types`]: the apimachinery types the runtime itself depends on ([`ObjectMeta`],
 //!   [`Status`], [`Time`], [`Quantity`], [`IntOrString`], ...). Generated crates re-export
 //!   them instead of generating them, and `kubegen` checks at generation time that the
@@ -26,6 +27,7 @@ pub mod client;
 pub mod config;
 pub mod controller;
 pub mod dynamic;
+pub mod events;
 pub mod leader_election;
 pub mod resource;
 pub mod types;
