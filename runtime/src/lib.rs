@@ -16,6 +16,8 @@
 //! - [`controller`]: the workqueue, the [`Controller`](controller::Controller) reconcile
 //!   runner, finalizers and owner references.
 //! - [`leader_election`]: one active replica among several, on a Lease.
+//! - [`metrics`]: metrics of the client, informers and workqueues (Prometheus with the
+//!   `prometheus` feature).
 //! - [`events`]: an event recorder on `events.k8s.io/v1` (series, spam filter, never blocks).
 //! - [`types`]: the apimachinery types the runtime itself depends on ([`ObjectMeta`],
 //!   [`Status`], [`Time`], [`Quantity`], [`IntOrString`], ...). Generated crates re-export
@@ -29,6 +31,7 @@ pub mod controller;
 pub mod dynamic;
 pub mod events;
 pub mod leader_election;
+pub mod metrics;
 pub mod resource;
 pub mod types;
 pub mod watch;

@@ -47,6 +47,7 @@ pub(crate) use tls::INSECURE_WITH_CA;
 use self::auth::Authenticator;
 use self::rate_limit::RateLimiter;
 use crate::config::{Config, ExecCredential};
+use crate::metrics::ClientMetrics;
 use crate::types::Status;
 
 /// The longest a `Retry-After` is honoured; longer requests are retried after this.
@@ -71,6 +72,8 @@ struct Inner {
     limiter: Option<RateLimiter>,
     /// The HTTP/1.1 client of websocket upgrades (exec, attach, port-forward).
     upgrade_http: remote::UpgradeHttp,
+    /// Where request measurements go, if anywhere.
+    metrics: Option<Arc<dyn ClientMetrics>>,
 }
 
 /// The HTTP client, rebuilt when an exec plugin hands out a new client certificate.
@@ -107,6 +110,16 @@ impl Client {
     /// appears in an error or a log) and used for HTTP basic auth unless `config.auth` sets
     /// other credentials, as Go's HTTP client does.
     pub fn new(config: Config) -> Result<Self, Error> {
+        Self::build(config, None)
+    }
+
+    /// A client for `config` that reports every request attempt and rate-limiter wait to
+    /// `metrics`.
+    pub fn with_metrics(config: Config, metrics: Arc<dyn ClientMetrics>) -> Result<Self, Error> {
+        Self::build(config, Some(metrics))
+    }
+
+    fn build(config: Config, metrics: Option<Arc<dyn ClientMetrics>>) -> Result<Self, Error> {
         let (wire_base, userinfo) = without_userinfo(&config.cluster_url);
         let base = wire_base.as_str().trim_end_matches('/').to_owned();
         if config.accept_invalid_certificates {
@@ -135,6 +148,7 @@ impl Client {
                 auth,
                 limiter,
                 upgrade_http: remote::UpgradeHttp::default(),
+                metrics,
             }),
         })
     }
@@ -198,9 +212,19 @@ impl Client {
                 if let Some(limiter) = &self.inner.limiter
                     && (request.kind != RequestKind::Watch || attempt > 0)
                 {
+                    let waiting = std::time::Instant::now();
                     limiter.acquire().await;
+                    if let Some(metrics) = &self.inner.metrics {
+                        metrics.rate_limiter_wait(waiting.elapsed());
+                    }
                 }
-                let response = self.attempt(&request, &target, &url).await?;
+                let started = std::time::Instant::now();
+                let response = self.attempt(&request, &target, &url).await;
+                if let Some(metrics) = &self.inner.metrics {
+                    let code = response.as_ref().ok().map(|response| response.status().as_u16());
+                    metrics.request(request.method.as_str(), code, started.elapsed());
+                }
+                let response = response?;
                 let status = response.status();
                 tracing::Span::current().record("status", status.as_u16());
                 self.report_warnings(response.headers());
