@@ -4,7 +4,7 @@
 //! runs its cleanup. The server's audit log counts every create of a ConfigMap: each one was
 //! created once per lifetime, and the controller never tried to create one that existed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use configset_api::example_kubegen_dev_v1::{ConfigSet, ConfigSetSpec};
 use kubegen_api::coordination_v1::Lease;
 use kubegen_api::core_v1::ConfigMap;
+use kubegen_api::events_v1::Event;
 use kubegen_runtime::cache::SharedInformerFactory;
 use kubegen_runtime::client::params::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kubegen_runtime::leader_election::{LeaderElectionConfig, LeaderElector};
@@ -109,6 +110,33 @@ async fn converged(sets: &Api<ConfigSet>, config_maps: &Api<ConfigMap>, set: &st
     }
 }
 
+/// Waits until the controller told, through Events on the set, that it created `names`.
+async fn created_events(client: &Client, namespace: &str, set: &str, names: &[&str]) {
+    let events: Api<Event> = Api::namespaced(client.clone(), namespace);
+    let wanted: BTreeSet<String> = names.iter().map(|name| (*name).to_owned()).collect();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let told: BTreeSet<String> = events
+            .list(&ListParams::default())
+            .await
+            .expect("list events")
+            .items
+            .into_iter()
+            .filter(|event| {
+                event.reason.as_deref() == Some("Created")
+                    && event.reporting_controller.as_deref() == Some(configset_controller::REPORTING_CONTROLLER)
+                    && event.regarding.as_ref().and_then(|about| about.name.as_deref()) == Some(set)
+            })
+            .filter_map(|event| event.related.and_then(|related| related.name).map(|name| name.to_string()))
+            .collect();
+        if wanted.is_subset(&told) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "Created events for {wanted:?}: only {told:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn scale(sets: &Api<ConfigSet>, set: &str, replicas: i32) {
     let patch = serde_json::json!({"spec": {"replicas": replicas}});
     sets.patch(set, &PatchParams::default(), &Patch::Merge(patch)).await.expect("scale");
@@ -135,6 +163,7 @@ async fn the_example_controller_keeps_config_sets_through_faults() {
     // Create, with the finalizer added by the controller.
     sets.create(&PostParams::default(), &config_set("web", 3, "v1")).await.expect("create");
     converged(&sets, &config_maps, "web", &["web-0", "web-1", "web-2"], "v1").await;
+    created_events(&client, &ns, "web", &["web-0", "web-1", "web-2"]).await;
     let web = sets.get("web").await.expect("get");
     assert!(web.metadata.finalizers.iter().flatten().any(|f| f == configset_controller::FINALIZER));
     let owner = &web.metadata.uid;

@@ -10,6 +10,8 @@
 //! - remembers the ConfigMaps it created until its cache shows them ("expectations", as
 //!   client-go's ReplicaSet controller does), so a reconcile that runs before the cache caught
 //!   up never creates one twice.
+//! - **Events**: each ConfigMap it creates is told on the ConfigSet as a `Created` Event
+//!   (events.k8s.io/v1, through the runtime's recorder, which never blocks a reconcile).
 //!
 //! [`run`] is the whole controller; [`run_replica`] is the same with leader election, for
 //! several replicas of which one reconciles; `src/main.rs` runs it against the cluster of the
@@ -23,11 +25,13 @@ use std::time::Duration;
 use configset_api::example_kubegen_dev_v1::{ConfigSet, ConfigSetStatus};
 use kubegen_api::coordination_v1::Lease;
 use kubegen_api::core_v1::ConfigMap;
+use kubegen_api::events_v1::Event;
 use kubegen_runtime::cache::{LabelSelector, SharedIndexInformer, SharedInformerFactory};
 use kubegen_runtime::client::params::{DeleteParams, Patch, PatchParams, PostParams};
 use kubegen_runtime::controller::{
     Action, Controller, FinalizerError, FinalizerEvent, ObjectRef, controller_owner_ref, finalizer, reconciler_fn,
 };
+use kubegen_runtime::events::{EventRecord, EventRecorder, EventRecorderConfig, EventReference};
 use kubegen_runtime::leader_election::LeaderElector;
 use kubegen_runtime::{Api, Client, ObjectMeta, Str, StringMap};
 
@@ -77,11 +81,24 @@ impl Expectations {
     }
 }
 
+/// The controller's name in the Events it records.
+pub const REPORTING_CONTROLLER: &str = "example.kubegen.dev/configset-controller";
+
 /// What every reconcile shares.
 pub struct Context {
     client: Client,
     config_maps: SharedIndexInformer<ConfigMap>,
     expectations: Expectations,
+    events: EventRecorder<Event>,
+}
+
+impl Context {
+    fn new(client: Client, config_maps: SharedIndexInformer<ConfigMap>) -> Arc<Self> {
+        // This replica's name: its Pod's, when it runs in one.
+        let instance = std::env::var("HOSTNAME").unwrap_or_else(|_| "configset-controller".to_owned());
+        let events = EventRecorder::new(client.clone(), EventRecorderConfig::new(REPORTING_CONTROLLER, instance));
+        Arc::new(Self { client, config_maps, expectations: Expectations::default(), events })
+    }
 }
 
 /// The ConfigMap names a set of `replicas` wants.
@@ -99,7 +116,7 @@ pub async fn run(
 ) -> Result<(), kubegen_runtime::cache::SyncError> {
     let sets = configset_api::SharedInformerFactory::from(factory.clone()).example_kubegen_dev_v1().config_sets();
     let config_maps = kubegen_api::SharedInformerFactory::from(factory).core_v1().config_maps();
-    let context = Arc::new(Context { client, config_maps: config_maps.clone(), expectations: Expectations::default() });
+    let context = Context::new(client, config_maps.clone());
     Controller::new(sets).owns(config_maps).workers(workers).run(reconcile, context, shutdown).await
 }
 
@@ -114,7 +131,7 @@ pub async fn run_replica(
 ) {
     let sets = configset_api::SharedInformerFactory::from(factory.clone()).example_kubegen_dev_v1().config_sets();
     let config_maps = kubegen_api::SharedInformerFactory::from(factory).core_v1().config_maps();
-    let context = Arc::new(Context { client, config_maps: config_maps.clone(), expectations: Expectations::default() });
+    let context = Context::new(client, config_maps.clone());
     Controller::new(sets)
         .owns(config_maps)
         .workers(workers)
@@ -184,7 +201,16 @@ async fn apply(set: &ConfigSet, context: &Context) -> Result<Action, ReconcileEr
                 };
                 context.expectations.expect(&key, name.clone());
                 match config_maps.create(&PostParams::default(), &child).await {
-                    Ok(_) => ready += 1,
+                    Ok(created) => {
+                        ready += 1;
+                        let record = EventRecord::normal(
+                            EventReference::from_resource(set),
+                            "Created",
+                            "Create",
+                            format!("created ConfigMap {name}"),
+                        );
+                        context.events.publish(record.related(EventReference::from_resource(&created)));
+                    }
                     // Someone (an earlier life of this controller) made it: the cache will
                     // bring it, and the next reconcile checks its data.
                     Err(error) if error.is_already_exists() => {}
