@@ -45,6 +45,7 @@ pub fn lower(spec: &RawSpec) -> Result<Lowered> {
         modules: BTreeMap::new(),
         placements: BTreeMap::new(),
         names: BTreeMap::new(),
+        owners: BTreeMap::new(),
         stems: BTreeMap::new(),
         nested_by_schema: BTreeMap::new(),
         queue: VecDeque::new(),
@@ -84,6 +85,8 @@ struct Lowerer<'a> {
     placements: BTreeMap<String, Placement>,
     /// Type names taken in each module.
     names: BTreeMap<String, BTreeSet<String>>,
+    /// The definition that named each type, by module and type name, to name both in errors.
+    owners: BTreeMap<(String, String), String>,
     /// File stems taken in each module.
     stems: BTreeMap<String, BTreeSet<String>>,
     /// Nested types already made, by CRD unit and schema, to share identical ones.
@@ -134,12 +137,29 @@ impl<'a> Lowerer<'a> {
                 );
             }
         }
-        if !self.names.entry(module.clone()).or_default().insert(type_name.clone()) {
+        let taken = self.names.entry(module.clone()).or_insert_with(|| names::crate_items(&module));
+        let mut type_name = type_name;
+        if let Some(other) = self.owners.get(&(module.clone(), type_name.clone())) {
             return Err(Error::spec(
                 location,
-                format!("definition `{definition}` would be a second type `{type_name}` in module `{module}`"),
+                format!(
+                    "definitions `{other}` and `{definition}` would both be type `{type_name}` in module `{module}`"
+                ),
             ));
         }
+        if taken.contains(&type_name) {
+            // The module's client or informers struct has this name: the definition yields,
+            // deterministically, as nested types do.
+            let wanted = type_name.clone();
+            let mut counter = 2;
+            while taken.contains(&type_name) {
+                type_name = format!("{wanted}{counter}");
+                counter += 1;
+            }
+            tracing::warn!("definition `{definition}` is type `{type_name}`: module `{module}` uses `{wanted}` for its own item");
+        }
+        taken.insert(type_name.clone());
+        self.owners.insert((module.clone(), type_name.clone()), definition.to_owned());
         let file = self.unique_stem(&module, &type_name);
         Ok(Placement { module, name: type_name, file })
     }
@@ -157,7 +177,7 @@ impl<'a> Lowerer<'a> {
     }
 
     fn unique_type_name(&mut self, module: &str, wanted: &str) -> String {
-        let taken = self.names.entry(module.to_owned()).or_default();
+        let taken = self.names.entry(module.to_owned()).or_insert_with(|| names::crate_items(module));
         let mut name = wanted.to_owned();
         let mut counter = 2;
         while !taken.insert(name.clone()) {
@@ -404,7 +424,13 @@ impl<'a> Lowerer<'a> {
             return id.clone();
         }
         let module = &context.placement.module;
-        let wanted = format!("{}{}", context.parent, names::type_name(context.property));
+        // A keyword's escape (`Self_`) is not needed after the parent's name.
+        let suffix = if context.property.is_empty() {
+            String::new()
+        } else {
+            names::type_name(context.property).trim_end_matches('_').to_owned()
+        };
+        let wanted = format!("{}{suffix}", context.parent.trim_end_matches('_'));
         let name = self.unique_type_name(module, &wanted);
         let id = format!("{module}::{name}");
         self.nested_by_schema.insert(key, id.clone());
