@@ -67,10 +67,11 @@ pub fn accessors(resources: &[&Resource]) -> BTreeMap<String, String> {
         let mut name = wanted.clone();
         let mut counter = 2;
         let free = |name: &str, taken: &BTreeSet<String>| {
-            !taken.contains(name) && !(resource.namespaced && taken.contains(&format!("{name}_all_namespaces")))
+            let twin_taken = resource.namespaced && taken.contains(&format!("{name}_all_namespaces"));
+            !(taken.contains(name) || twin_taken)
         };
         while !free(&name, &taken) {
-            name = format!("{wanted}_{counter}");
+            name = format!("{}_{counter}", wanted.trim_end_matches('_'));
             counter += 1;
         }
         taken.insert(name.clone());
@@ -162,7 +163,8 @@ pub fn clientset(modules_with_resources: &[&Module]) -> TokenStream {
         let client = format_ident!("{}", client_struct(&module.name));
         let feature = &module.name;
         let gate = (!module.always_on).then(|| quote!(#[cfg(feature = #feature)]));
-        let doc = docs::line(&format!(" The resources of `{}`.", module.api_version.as_deref().unwrap_or(&module.name)));
+        let doc =
+            docs::line(&format!(" The resources of `{}`.", module.api_version.as_deref().unwrap_or(&module.name)));
         quote! {
             #gate
             #[doc = #doc]

@@ -89,7 +89,8 @@ pub fn factory(modules: &[&Module]) -> TokenStream {
         let informers = format_ident!("{}", informers_struct(&module.name));
         let feature = &module.name;
         let gate = (!module.always_on).then(|| quote!(#[cfg(feature = #feature)]));
-        let doc = docs::line(&format!(" The informers of `{}`.", module.api_version.as_deref().unwrap_or(&module.name)));
+        let doc =
+            docs::line(&format!(" The informers of `{}`.", module.api_version.as_deref().unwrap_or(&module.name)));
         quote! {
             #gate
             #[doc = #doc]

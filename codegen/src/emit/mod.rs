@@ -74,7 +74,10 @@ pub const MARKER: &str = "Do not edit: regenerate with `kubegen generate`";
 pub fn is_generated(content: &[u8]) -> bool {
     const LINES: usize = 12;
     let marker = MARKER.as_bytes();
-    content.split(|byte| *byte == b'\n').take(LINES).any(|line| line.windows(marker.len()).any(|window| window == marker))
+    content
+        .split(|byte| *byte == b'\n')
+        .take(LINES)
+        .any(|line| line.windows(marker.len()).any(|window| window == marker))
 }
 
 /// Renders every file of the crate.
@@ -337,7 +340,9 @@ fn check_package_name(name: &str, option: &str) -> Result<()> {
     if valid {
         return Ok(());
     }
-    Err(Error::Usage { message: format!("{option} {name:?} is not a valid package name (ASCII letters, digits, `-`, `_`)") })
+    Err(Error::Usage {
+        message: format!("{option} {name:?} is not a valid package name (ASCII letters, digits, `-`, `_`)"),
+    })
 }
 
 /// A package version is written into `Cargo.toml` quoted: only semver's characters.

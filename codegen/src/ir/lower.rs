@@ -156,7 +156,9 @@ impl<'a> Lowerer<'a> {
                 type_name = format!("{wanted}{counter}");
                 counter += 1;
             }
-            tracing::warn!("definition `{definition}` is type `{type_name}`: module `{module}` uses `{wanted}` for its own item");
+            tracing::warn!(
+                "definition `{definition}` is type `{type_name}`: module `{module}` uses `{wanted}` for its own item"
+            );
         }
         taken.insert(type_name.clone());
         self.owners.insert((module.clone(), type_name.clone()), definition.to_owned());
@@ -487,7 +489,8 @@ fn unique_ident(taken: &mut BTreeSet<String>, wanted: &str) -> String {
     let mut ident = wanted.to_owned();
     let mut counter = 2;
     while !taken.insert(ident.clone()) {
-        ident = format!("{wanted}_{counter}");
+        // `self_` and `self` give `self_2`, not `self__2` (snake case has no double `_`).
+        ident = format!("{}_{counter}", wanted.trim_end_matches('_'));
         counter += 1;
     }
     ident

@@ -10,11 +10,10 @@ use std::collections::BTreeSet;
 /// `self`, `super` and `crate` cannot even be raw identifiers, so every rule here escapes a
 /// keyword with a trailing `_` instead of `r#`.
 const KEYWORDS: &[&str] = &[
-    "Self",
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do", "dyn", "else",
-    "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro", "match", "mod",
-    "move", "mut", "override", "priv", "pub", "ref", "return", "self", "static", "struct", "super", "trait", "true",
-    "try", "type", "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+    "Self", "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do", "dyn",
+    "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro",
+    "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return", "self", "static", "struct", "super",
+    "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
 /// Splits a JSON name into words: at separators (anything not alphanumeric), before an
@@ -263,18 +262,8 @@ fn module_word(text: &str) -> String {
 /// `default` feature (every module is a feature), the methods of `Clientset` and
 /// `SharedInformerFactory` that are not module accessors (generated code names crates by
 /// absolute paths, `::std::..`, so a module `std` is harmless).
-pub const RESERVED_MODULES: &[&str] = &[
-    "clientset",
-    "informers",
-    "default",
-    "new",
-    "client",
-    "with_options",
-    "from",
-    "deref",
-    "clone",
-    "fmt",
-];
+pub const RESERVED_MODULES: &[&str] =
+    &["clientset", "informers", "default", "new", "client", "with_options", "from", "deref", "clone", "fmt"];
 
 /// A file stem (and module name) for a type: snake case, never a keyword, `mod` or a name the
 /// generator reserves for its own files.
