@@ -67,6 +67,45 @@ pub fn finish_unknown<V>(unknown: &mut StringMap<V>) {
     unknown.restore_order();
 }
 
+/// `Deserialize` through [`DecodeFields`] for the runtime's own structs, as generated code
+/// does it, so that they follow the same rules (a repeated key's last value wins; `null` is
+/// the default) rather than serde derive's (a repeated key is an error).
+///
+/// `impl_decode_fields!(Name { 0 "json" => field: decoder, ... })`, where `decoder` is one of
+/// [`required`], [`optional`], [`required_vec`], [`optional_vec`].
+macro_rules! impl_decode_fields {
+    ($name:ident { $($index:literal $json:literal => $field:ident: $decoder:ident),* $(,)? }) => {
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                $crate::types::struct_decode::deserialize(deserializer)
+            }
+        }
+
+        impl $crate::types::struct_decode::DecodeFields for $name {
+            const EXPECTING: &'static str = concat!("struct ", stringify!($name));
+
+            fn field_index(key: &str) -> Option<u16> {
+                match key {
+                    $($json => Some($index),)*
+                    _ => None,
+                }
+            }
+
+            fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+                &mut self,
+                index: u16,
+                map: &mut A,
+            ) -> Result<(), A::Error> {
+                match index {
+                    $($index => $crate::types::struct_decode::$decoder(map, &mut self.$field),)*
+                    _ => $crate::types::struct_decode::skip(map),
+                }
+            }
+        }
+    };
+}
+pub(crate) use impl_decode_fields;
+
 /// Decodes a `T` from a map; the body of generated `Deserialize` impls.
 pub fn deserialize<'de, T: DecodeFields, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
     deserializer.deserialize_map(FieldsVisitor(PhantomData))
