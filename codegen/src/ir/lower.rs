@@ -7,6 +7,7 @@
 //! | `boolean`, `integer` (`int32` / other), `number` | `bool`, `i32` / `i64`, `f64` |
 //! | `string` / `byte` / `date-time` | `String` / `ByteString` (base64) / `Time` |
 //! | `x-kubernetes-int-or-string`, `format: int-or-string` | `IntOrString` |
+//! | `type` arrays (other generators): with `null` / `[integer, string]` / `[number, string]`, `[integer, number, string]` / other mixes | optional / `IntOrString` / `Quantity` / `serde_json::Value` |
 //! | `string` with `enum` | a string enum with a catch-all variant (custom resources; Kubernetes' own types keep `String`, see [`typed_enums`]) |
 //! | `array` | `Vec` |
 //! | `object` with `additionalProperties` | `BTreeMap<String, _>` |
@@ -283,6 +284,8 @@ impl<'a> Lowerer<'a> {
 
     /// The body of a named type: a struct, an enum, or an alias of a shape.
     fn lower_body(&mut self, schema: &Schema, context: &Context<'_>) -> Result<TypeKind> {
+        let resolved = resolve_type_array(schema, &context.location)?;
+        let schema = resolved.as_ref();
         let merged = merge_branches(schema);
         let schema = match &merged {
             Merged::Unchanged => schema,
@@ -318,7 +321,8 @@ impl<'a> Lowerer<'a> {
             } else {
                 self.lower_shape(property, &child)?
             };
-            let required = schema.required.iter().any(|name| name == json_name) && property.nullable != Some(true);
+            let nullable = property.nullable == Some(true) || type_array_has_null(property);
+            let required = schema.required.iter().any(|name| name == json_name) && !nullable;
             fields.push(Field {
                 json_name: json_name.clone(),
                 rust_name: unique_ident(&mut idents, &names::field_ident(json_name)),
@@ -345,6 +349,11 @@ impl<'a> Lowerer<'a> {
     /// The shape of a property, its items or its values; nested object and enum schemas
     /// become named types.
     fn lower_shape(&mut self, schema: &Schema, context: &Context<'_>) -> Result<Shape> {
+        if let Some(reference) = &schema.reference {
+            return self.resolve(reference, &context.location);
+        }
+        let resolved = resolve_type_array(schema, &context.location)?;
+        let schema = resolved.as_ref();
         if let Some(reference) = &schema.reference {
             return self.resolve(reference, &context.location);
         }
@@ -658,4 +667,50 @@ fn shape_key(schema: &Schema) -> String {
         (None, Some(ty)) => format!("{ty}:{}", schema.format.as_deref().unwrap_or_default()),
         (None, None) => "untyped".to_owned(),
     }
+}
+
+/// Whether `type` is an array with `null` in it.
+fn type_array_has_null(schema: &Schema) -> bool {
+    schema.ty.as_deref().is_some_and(|ty| ty.contains('|') && ty.split('|').any(|part| part == "null"))
+}
+
+/// JSON Schema's array form of `type` (kept joined with `|`), as the single type it means:
+/// `null` makes the value optional; `integer` and `string` are int-or-string; `number` and
+/// `string` (with or without `integer`) are a quantity; `integer` and `number` a number; any
+/// other mix is free-form JSON, which keeps every value. A member JSON Schema does not have
+/// is an error at `location`.
+fn resolve_type_array<'s>(schema: &'s Schema, location: &Location) -> Result<std::borrow::Cow<'s, Schema>> {
+    const TYPES: &[&str] = &["string", "integer", "number", "boolean", "array", "object", "null"];
+    let Some(ty) = schema.ty.as_deref().filter(|ty| ty.contains('|') || ty.is_empty()) else {
+        return Ok(std::borrow::Cow::Borrowed(schema));
+    };
+    let mut members: Vec<&str> = ty.split('|').filter(|part| !part.is_empty()).collect();
+    if let Some(unknown) = members.iter().find(|member| !TYPES.contains(member)) {
+        return Err(Error::spec(
+            &location.join("type"),
+            format!(
+                "unknown schema type {unknown:?} in {:?}; expected {}",
+                ty.split('|').collect::<Vec<_>>(),
+                TYPES.join(", ")
+            ),
+        ));
+    }
+    members.retain(|member| *member != "null");
+    members.sort_unstable();
+    members.dedup();
+    let mut resolved = schema.clone();
+    resolved.ty = None;
+    if type_array_has_null(schema) {
+        resolved.nullable = Some(true);
+    }
+    match members.as_slice() {
+        [single] => resolved.ty = Some((*single).to_owned()),
+        ["integer", "string"] => resolved.int_or_string = true,
+        ["number", "string"] | ["integer", "number", "string"] => {
+            resolved.reference = Some(provided::QUANTITY.to_owned());
+        }
+        ["integer", "number"] => resolved.ty = Some("number".to_owned()),
+        _ => {}
+    }
+    Ok(std::borrow::Cow::Owned(resolved))
 }
