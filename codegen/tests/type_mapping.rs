@@ -412,3 +412,28 @@ fn type_arrays_map_to_the_type_they_mean() {
     let error = build_model(spec, StalePolicy::Fail).expect_err("an unknown member");
     assert!(error.to_string().contains("/properties/a/type") && error.to_string().contains("\"strin\""), "{error}");
 }
+
+/// Definitions named after Go import paths (`k8s.io.api.core.v1.Pod`) land in the modules of
+/// the published names and use the runtime's types.
+#[test]
+fn go_import_path_names_are_kubernetes_names() {
+    let model = build(swagger(serde_json::json!({
+        "k8s.io.api.example.v1.Widget": {
+            "type": "object",
+            "properties": {
+                "metadata": { "$ref": "#/definitions/k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta" },
+                "size": { "$ref": "#/definitions/k8s.io.apimachinery.pkg.api.resource.Quantity" },
+            },
+        },
+        "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta": { "type": "object", "properties": { "name": { "type": "string" } } },
+        "k8s.io.apimachinery.pkg.api.resource.Quantity": { "type": "string" },
+    })));
+    let widget = &model.types["io.k8s.api.example.v1.Widget"];
+    assert_eq!((widget.module.as_str(), widget.name.as_str()), ("example_v1", "Widget"));
+    assert!(matches!(model.types["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"].kind, TypeKind::Provided(_)));
+    assert_eq!(
+        field_shape(&model, "io.k8s.api.example.v1.Widget", "size").0,
+        Shape::Ref("io.k8s.apimachinery.pkg.api.resource.Quantity".to_owned())
+    );
+    assert!(matches!(model.types["io.k8s.apimachinery.pkg.api.resource.Quantity"].kind, TypeKind::Provided(_)));
+}
