@@ -66,6 +66,21 @@ pub enum Error {
         files: Vec<String>,
     },
 
+    /// `--out` holds files kubegen did not write where it would write or remove one: nothing
+    /// was written.
+    #[error("refusing to replace or remove files kubegen did not write (no kubegen header):\n{}\nmove them away or choose another --out", files.iter().map(|f| format!("  {}", f.display())).collect::<Vec<_>>().join("\n"))]
+    NotGenerated {
+        /// Each such file.
+        files: Vec<PathBuf>,
+    },
+
+    /// An option's value cannot be used (a crate name that is not a package name, ...).
+    #[error("{message}")]
+    Usage {
+        /// What is wrong, naming the option.
+        message: String,
+    },
+
     /// Rendering the generated code failed; this is a bug in kubegen.
     #[error("internal error while rendering {what}: {message}")]
     Render {

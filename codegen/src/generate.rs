@@ -174,8 +174,11 @@ pub fn generate(options: &Options) -> Result<Report> {
 
     let started = Instant::now();
     let inputs = spec.documents.clone();
-    // A live cluster's patch level is not ours to choose: fixed upstream errors only warn.
-    let policy = if options.from_cluster.is_some() { StalePolicy::Warn } else { StalePolicy::Fail };
+    // A fixup that is no longer needed fails only where kubegen chose the spec (the bundled
+    // one) and in `--check`; a user's spec or a live cluster may be newer than the fixup
+    // list, so it only warns there.
+    let bundled = options.specs.is_empty() && options.from_cluster.is_none();
+    let policy = if bundled || options.check { StalePolicy::Fail } else { StalePolicy::Warn };
     let mut model = build_model(spec, policy)?;
     let extern_crate = options
         .extern_types

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::emit::Files;
+use crate::emit::{Files, is_generated};
 use crate::error::{Error, Result};
 
 /// What a write did.
@@ -59,6 +59,7 @@ fn is_current(path: &Path, content: &str) -> bool {
 pub fn write(dir: &Path, files: &Files) -> Result<WriteReport> {
     let mut report = WriteReport::default();
     let existing = owned_files(dir)?;
+    refuse_foreign_files(dir, files, &existing)?;
     for (relative, content) in files {
         let path = dir.join(relative);
         if is_current(&path, content) {
@@ -83,6 +84,25 @@ pub fn write(dir: &Path, files: &Files) -> Result<WriteReport> {
         }
     }
     Ok(report)
+}
+
+/// Fails, naming them, if any file that would be replaced or removed lacks kubegen's header:
+/// `--out` pointed at a hand-written crate must not lose a single file. Checked before
+/// anything is written.
+fn refuse_foreign_files(dir: &Path, files: &Files, existing: &BTreeSet<String>) -> Result<()> {
+    let replaced = files.iter().filter(|(relative, content)| !is_current(&dir.join(relative), content));
+    let removed = existing.iter().filter(|relative| !files.contains_key(*relative));
+    let mut foreign = Vec::new();
+    for relative in replaced.map(|(relative, _)| relative).chain(removed) {
+        let path = dir.join(relative);
+        match std::fs::read(&path) {
+            Ok(content) if !is_generated(&content) => foreign.push(path),
+            Ok(_) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => return Err(Error::io(&path, error)),
+        }
+    }
+    if foreign.is_empty() { Ok(()) } else { Err(Error::NotGenerated { files: foreign }) }
 }
 
 fn temporary_name(path: &Path) -> PathBuf {
@@ -112,9 +132,45 @@ pub fn check(dir: &Path, files: &Files) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::emit::{HEADER, MARKER};
 
     fn files(entries: &[(&str, &str)]) -> Files {
-        entries.iter().map(|(path, content)| ((*path).to_owned(), (*content).to_owned())).collect()
+        entries.iter().map(|(path, content)| ((*path).to_owned(), format!("{HEADER}{content}"))).collect()
+    }
+
+    #[test]
+    fn never_replaces_or_removes_a_file_kubegen_did_not_write() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(dir.path(), &files(&[("Cargo.toml", "a"), ("src/lib.rs", "b")])).expect("writes");
+        // Hand-written files where kubegen writes or removes: a lib.rs, a module file, a
+        // Cargo.toml and a README, with and without something that looks like a header later.
+        let hand_written: &[(&str, &str)] = &[
+            ("src/lib.rs", "fn main() {}\n"),
+            ("src/main.rs", "fn main() {}\n"),
+            ("src/m/x.rs", ""),
+            ("Cargo.toml", "[package]\nname = \"mine\"\n"),
+            ("README.md", "# Mine\n"),
+            ("src/deep.rs", &format!("{}// {MARKER}\n", "\n".repeat(20))),
+        ];
+        for (relative, content) in hand_written {
+            let path = dir.path().join(relative);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("dir");
+            std::fs::write(&path, content).expect("writes");
+            let error = write(dir.path(), &files(&[("Cargo.toml", "a"), ("src/lib.rs", "c")]))
+                .expect_err("refuses")
+                .to_string();
+            assert!(error.contains(relative), "{relative}: {error}");
+            assert_eq!(std::fs::read_to_string(&path).expect("still there"), *content, "{relative}");
+            std::fs::remove_file(&path).expect("removes");
+            if *relative == "src/lib.rs" || *relative == "Cargo.toml" {
+                write(dir.path(), &files(&[("Cargo.toml", "a"), ("src/lib.rs", "b")])).expect("restores");
+            }
+        }
+        // Unchanged foreign content is not touched, so it needs no header.
+        std::fs::write(dir.path().join("src/lib.rs"), "same").expect("writes");
+        let same: Files = [("src/lib.rs".to_owned(), "same".to_owned())].into_iter().collect();
+        std::fs::remove_file(dir.path().join("Cargo.toml")).expect("removes");
+        write(dir.path(), &same).expect("nothing to replace");
     }
 
     #[test]

@@ -229,3 +229,48 @@ fn a_broken_cluster_document_names_its_url_and_leaves_no_output() {
     );
     assert!(!out.exists(), "no output directory");
 }
+
+/// A user's spec newer than a fixup (its target already right) still generates, with a
+/// warning; `--check` fails on it, as generation from the bundled spec would.
+#[test]
+fn a_stale_fixup_only_warns_for_a_users_spec() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spec = dir.path().join("newer.json");
+    let event = serde_json::json!({
+        "swagger": "2.0",
+        "info": { "title": "newer", "version": "v1" },
+        "paths": {},
+        "definitions": {
+            "io.k8s.api.events.v1.Event": {
+                "type": "object",
+                "properties": { "eventTime": { "type": "string" }, "note": { "type": "string" } },
+            },
+        },
+    });
+    std::fs::write(&spec, event.to_string()).expect("writes the spec");
+    let spec = spec.to_str().expect("utf-8 path");
+    let out = dir.path().join("api");
+    let out = out.to_str().expect("utf-8 path");
+    let output = kubegen(&["generate", "--spec", spec, "--out", out]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("events-v1-event-time-optional"), "the warning names the fixup: {stderr}");
+    expect_error(&["generate", "--spec", spec, "--out", out, "--check"], &["events-v1-event-time-optional"]);
+}
+
+/// `--out` on a directory with files kubegen did not write: refused, naming them, and
+/// nothing changes.
+#[test]
+fn out_never_replaces_a_hand_written_crate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("mine");
+    std::fs::create_dir_all(out.join("src/core_v1")).expect("creates the crate");
+    std::fs::write(out.join("Cargo.toml"), "[package]\nname = \"mine\"\n").expect("writes");
+    std::fs::write(out.join("src/main.rs"), "fn main() {}\n").expect("writes");
+    let before = read_tree(&out);
+    expect_error(
+        &["generate", "--out", out.to_str().expect("utf-8 path")],
+        &["kubegen did not write", "Cargo.toml", "src/main.rs"],
+    );
+    assert_eq!(read_tree(&out), before, "nothing changed");
+}

@@ -383,3 +383,57 @@ fn emit_file(model: &Model, path: &str) -> String {
     let files = kubegen::emit::emit(model, &settings).expect("emits");
     files.get(path).cloned().unwrap_or_else(|| panic!("no file {path}; have {:?}", files.keys().collect::<Vec<_>>()))
 }
+
+/// JSON Schema's array form of `type`, as other generators write it, maps to the type it
+/// means; `null` in it makes a required property optional.
+#[test]
+fn type_arrays_map_to_the_type_they_mean() {
+    let quantity = Shape::Ref("io.k8s.apimachinery.pkg.api.resource.Quantity".to_owned());
+    let cases = [
+        (serde_json::json!(["string", "null"]), Shape::String, false),
+        (serde_json::json!(["null", "integer"]), Shape::I64, false),
+        (serde_json::json!(["string"]), Shape::String, true),
+        (serde_json::json!(["string", "integer"]), Shape::IntOrString, true),
+        (serde_json::json!(["integer", "string", "null"]), Shape::IntOrString, false),
+        (serde_json::json!(["string", "number"]), quantity.clone(), true),
+        (serde_json::json!(["string", "integer", "number"]), quantity, true),
+        (serde_json::json!(["integer", "number"]), Shape::F64, true),
+        (serde_json::json!(["boolean", "string"]), Shape::Json, true),
+        (serde_json::json!([]), Shape::Json, true),
+    ];
+    for (ty, shape, required) in cases {
+        let model = thing(serde_json::json!({ "a": { "type": ty } }), &["a"]);
+        assert_eq!(field_shape(&model, T, "a"), (shape, required), "{ty}");
+    }
+    let model = thing(serde_json::json!({ "a": { "type": ["array", "null"], "items": { "type": "string" } } }), &[]);
+    assert_eq!(field_shape(&model, T, "a"), (Shape::Array(Box::new(Shape::String)), false));
+    let spec =
+        swagger(serde_json::json!({ T: { "type": "object", "properties": { "a": { "type": ["strin", "null"] } } } }));
+    let error = build_model(spec, StalePolicy::Fail).expect_err("an unknown member");
+    assert!(error.to_string().contains("/properties/a/type") && error.to_string().contains("\"strin\""), "{error}");
+}
+
+/// Definitions named after Go import paths (`k8s.io.api.core.v1.Pod`) land in the modules of
+/// the published names and use the runtime's types.
+#[test]
+fn go_import_path_names_are_kubernetes_names() {
+    let model = build(swagger(serde_json::json!({
+        "k8s.io.api.example.v1.Widget": {
+            "type": "object",
+            "properties": {
+                "metadata": { "$ref": "#/definitions/k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta" },
+                "size": { "$ref": "#/definitions/k8s.io.apimachinery.pkg.api.resource.Quantity" },
+            },
+        },
+        "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta": { "type": "object", "properties": { "name": { "type": "string" } } },
+        "k8s.io.apimachinery.pkg.api.resource.Quantity": { "type": "string" },
+    })));
+    let widget = &model.types["io.k8s.api.example.v1.Widget"];
+    assert_eq!((widget.module.as_str(), widget.name.as_str()), ("example_v1", "Widget"));
+    assert!(matches!(model.types["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"].kind, TypeKind::Provided(_)));
+    assert_eq!(
+        field_shape(&model, "io.k8s.api.example.v1.Widget", "size").0,
+        Shape::Ref("io.k8s.apimachinery.pkg.api.resource.Quantity".to_owned())
+    );
+    assert!(matches!(model.types["io.k8s.apimachinery.pkg.api.resource.Quantity"].kind, TypeKind::Provided(_)));
+}

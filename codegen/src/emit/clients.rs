@@ -7,9 +7,12 @@
 //! let nodes = clientset.core_v1().nodes();                            // Api<Node>
 //! ```
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+use super::docs;
 use super::paths::type_path;
 use crate::ir::names::{self, is_keyword};
 use crate::ir::{Model, Module, Resource};
@@ -40,12 +43,49 @@ pub fn accessor_name(kind: &str, plural: &str) -> String {
 
 fn escape(name: String) -> String {
     let name: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+    let mut name = name.split('_').filter(|part| !part.is_empty()).collect::<Vec<_>>().join("_").to_ascii_lowercase();
+    if name.is_empty() {
+        name = "resources".to_owned();
+    }
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert(0, '_');
+    }
     if is_keyword(&name) { format!("{name}_") } else { name }
+}
+
+/// Methods every module's client and informers struct has besides the accessors.
+const RESERVED_METHODS: &[&str] = &["new", "clone", "fmt"];
+
+/// The accessor of each resource of a module, by type id: [`accessor_name`], made unique in
+/// the module (its `_all_namespaces` twin included) by a counter in resource order, and never
+/// one of the structs' own methods. Clients and informers use the same names.
+pub fn accessors(resources: &[&Resource]) -> BTreeMap<String, String> {
+    let mut taken: BTreeSet<String> = RESERVED_METHODS.iter().map(|name| (*name).to_owned()).collect();
+    let mut result = BTreeMap::new();
+    for resource in resources {
+        let wanted = accessor_name(&resource.group_version_kind.kind, &resource.plural);
+        let mut name = wanted.clone();
+        let mut counter = 2;
+        let free = |name: &str, taken: &BTreeSet<String>| {
+            let twin_taken = resource.namespaced && taken.contains(&format!("{name}_all_namespaces"));
+            !(taken.contains(name) || twin_taken)
+        };
+        while !free(&name, &taken) {
+            name = format!("{}_{counter}", wanted.trim_end_matches('_'));
+            counter += 1;
+        }
+        taken.insert(name.clone());
+        if resource.namespaced {
+            taken.insert(format!("{name}_all_namespaces"));
+        }
+        result.insert(resource.type_id.clone(), name);
+    }
+    result
 }
 
 /// The client struct name of a module: `core_v1` is `CoreV1Client`.
 pub fn client_struct(module: &str) -> String {
-    format!("{}Client", names::type_name(&module.replace('_', "-")))
+    names::client_struct(module)
 }
 
 /// `src/<module>/client.rs`, if the module has resources.
@@ -54,24 +94,25 @@ pub fn module_client(model: &Model, module: &Module, resources: &[&Resource]) ->
         return None;
     }
     let name = format_ident!("{}", client_struct(&module.name));
-    let doc = format!(
+    let doc = docs::line(&format!(
         " Typed clients of the resources of `{}`{}.",
         module.name,
         module.api_version.as_ref().map(|version| format!(" (`{version}`)")).unwrap_or_default()
-    );
+    ));
+    let accessors = accessors(resources);
     let methods = resources.iter().filter_map(|resource| {
         model.types.get(&resource.type_id)?;
         let type_name = type_path(model, &resource.type_id);
-        let accessor = accessor_name(&resource.group_version_kind.kind, &resource.plural);
+        let accessor = accessors.get(&resource.type_id)?;
         let method = format_ident!("{accessor}");
         let kind = &resource.group_version_kind.kind;
         Some(if resource.namespaced {
             let all = format_ident!("{accessor}_all_namespaces");
-            let doc = format!(" `{kind}` objects (`{}`) in `namespace`.", resource.plural);
-            let all_doc = format!(
+            let doc = docs::line(&format!(" `{kind}` objects (`{}`) in `namespace`.", resource.plural));
+            let all_doc = docs::line(&format!(
                 " `{kind}` objects (`{}`) across all namespaces, for list, watch and delete-collection.",
                 resource.plural
-            );
+            ));
             quote! {
                 #[doc = #doc]
                 #[inline]
@@ -86,7 +127,7 @@ pub fn module_client(model: &Model, module: &Module, resources: &[&Resource]) ->
                 }
             }
         } else {
-            let doc = format!(" `{kind}` objects (`{}`, cluster-scoped).", resource.plural);
+            let doc = docs::line(&format!(" `{kind}` objects (`{}`, cluster-scoped).", resource.plural));
             quote! {
                 #[doc = #doc]
                 #[inline]
@@ -122,7 +163,8 @@ pub fn clientset(modules_with_resources: &[&Module]) -> TokenStream {
         let client = format_ident!("{}", client_struct(&module.name));
         let feature = &module.name;
         let gate = (!module.always_on).then(|| quote!(#[cfg(feature = #feature)]));
-        let doc = format!(" The resources of `{}`.", module.api_version.as_deref().unwrap_or(&module.name));
+        let doc =
+            docs::line(&format!(" The resources of `{}`.", module.api_version.as_deref().unwrap_or(&module.name)));
         quote! {
             #gate
             #[doc = #doc]

@@ -61,7 +61,7 @@ fn shapes(kind: &TypeKind) -> Vec<&Shape> {
             body.fields.iter().map(|field| &field.shape).chain(body.extra.as_ref().map(|extra| &extra.value)).collect()
         }
         TypeKind::Union(variants) => variants.iter().map(|variant| &variant.shape).collect(),
-        TypeKind::Alias(shape) => vec![shape],
+        TypeKind::Alias(shape) | TypeKind::Newtype(shape) => vec![shape],
         TypeKind::Enum(_) | TypeKind::Provided(_) => Vec::new(),
     }
 }

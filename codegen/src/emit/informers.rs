@@ -13,14 +13,15 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::clients::accessor_name;
+use super::clients::accessors;
+use super::docs;
 use super::paths::type_path;
 use crate::ir::names;
 use crate::ir::{Model, Module, Resource, Verb};
 
 /// The informers struct name of a module: `core_v1` is `CoreV1Informers`.
 pub fn informers_struct(module: &str) -> String {
-    format!("{}Informers", names::type_name(&module.replace('_', "-")))
+    names::informers_struct(module)
 }
 
 /// The resources that get informers: those that can be listed and watched.
@@ -33,29 +34,34 @@ pub fn informable<'m>(resources: &[&'m Resource]) -> Vec<&'m Resource> {
 }
 
 /// `src/<module>/informers.rs`, if the module has resources with informers.
-pub fn module_informers(model: &Model, module: &Module, resources: &[&Resource]) -> Option<TokenStream> {
+pub fn module_informers(model: &Model, module: &Module, all_resources: &[&Resource]) -> Option<TokenStream> {
+    let resources = informable(all_resources);
     if resources.is_empty() {
         return None;
     }
+    // Named over all the module's resources, as the client's methods are.
+    let accessors = accessors(all_resources);
     let name = format_ident!("{}", informers_struct(&module.name));
-    let doc =
-        format!(" Shared informers of the resources of `{}`.", module.api_version.as_deref().unwrap_or(&module.name));
-    let methods = resources.iter().map(|resource| {
+    let doc = docs::line(&format!(
+        " Shared informers of the resources of `{}`.",
+        module.api_version.as_deref().unwrap_or(&module.name)
+    ));
+    let methods = resources.iter().filter_map(|resource| {
         let type_path = type_path(model, &resource.type_id);
-        let method = format_ident!("{}", accessor_name(&resource.group_version_kind.kind, &resource.plural));
-        let doc = format!(
+        let method = format_ident!("{}", accessors.get(&resource.type_id)?);
+        let doc = docs::line(&format!(
             " The shared informer of `{}` objects (`{}`): one per factory, however often asked for.",
             resource.group_version_kind.kind, resource.plural
-        );
+        ));
         // `#[inline]`: the informer machinery is generic over the kind; inline accessors are
         // compiled where they are called, so this crate does not build it for every kind.
-        quote! {
+        Some(quote! {
             #[doc = #doc]
             #[inline]
             pub fn #method(&self) -> ::kubegen_runtime::cache::SharedIndexInformer<#type_path> {
                 self.factory.informer()
             }
-        }
+        })
     });
     Some(quote! {
         #[doc = #doc]
@@ -83,7 +89,8 @@ pub fn factory(modules: &[&Module]) -> TokenStream {
         let informers = format_ident!("{}", informers_struct(&module.name));
         let feature = &module.name;
         let gate = (!module.always_on).then(|| quote!(#[cfg(feature = #feature)]));
-        let doc = format!(" The informers of `{}`.", module.api_version.as_deref().unwrap_or(&module.name));
+        let doc =
+            docs::line(&format!(" The informers of `{}`.", module.api_version.as_deref().unwrap_or(&module.name)));
         quote! {
             #gate
             #[doc = #doc]

@@ -103,8 +103,11 @@ fn deserialize_impl(name: &Ident, body: &Struct) -> TokenStream {
                 key: ::kubegen_runtime::Str,
                 map: &mut A,
             ) -> ::std::result::Result<(), A::Error> {
-                self.#ident.insert(key, map.next_value()?);
-                ::std::result::Result::Ok(())
+                ::kubegen_runtime::__private::decode::unknown(map, key, &mut self.#ident)
+            }
+
+            fn finish(&mut self) {
+                ::kubegen_runtime::__private::decode::finish_unknown(&mut self.#ident);
             }
         }
     });

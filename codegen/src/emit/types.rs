@@ -3,10 +3,10 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::docs::doc_attributes;
+use super::docs::{self, doc_attributes};
 use super::paths::{Std, shape_type};
 use super::struct_serde;
-use crate::ir::{Enum, Field, FieldRole, Model, Struct, TypeDef, TypeKind, UnionVariant};
+use crate::ir::{Enum, Field, FieldRole, Model, Shape, Struct, TypeDef, TypeKind, UnionVariant};
 
 /// The items of one type (without resource impls).
 pub fn type_items(model: &Model, ty: &TypeDef, std: Std) -> TokenStream {
@@ -23,6 +23,7 @@ pub fn type_items(model: &Model, ty: &TypeDef, std: Std) -> TokenStream {
                 pub type #name = #target;
             }
         }
+        TypeKind::Newtype(shape) => newtype_item(model, &name, shape, &doc, std),
         TypeKind::Provided(_) => TokenStream::new(),
     };
     let api_type = ty.group_version_kind.as_ref().map(|gvk| {
@@ -47,9 +48,10 @@ fn type_doc(ty: &TypeDef) -> TokenStream {
     let text = match (&ty.doc, ty.id.contains("::")) {
         (Some(doc), _) if !doc.trim().is_empty() => doc.clone(),
         (_, true) => format!("`{}`: a nested object of this schema.", ty.name),
-        (_, false) => format!("`{}` (no description in the spec).", ty.id),
+        (_, false) => format!("`{}` (no description in the spec).", docs::line(&ty.id)),
     };
-    let source = if ty.id.contains("::") { String::new() } else { format!("\n\nFrom the definition `{}`.", ty.id) };
+    let source =
+        if ty.id.contains("::") { String::new() } else { format!("\n\nFrom the definition `{}`.", docs::line(&ty.id)) };
     doc_attributes(&format!("{text}{source}"))
 }
 
@@ -97,7 +99,7 @@ fn struct_field(model: &Model, owner: &str, field: &Field, std: Std) -> TokenStr
         }
         (_, FieldRole::KindTag) => doc_attributes("`kind`: always this type's kind; set by the type."),
         (Some(doc), _) if !doc.trim().is_empty() => doc_attributes(doc),
-        _ => doc_attributes(&format!("`{json}` (no description in the spec).")),
+        _ => doc_attributes(&format!("`{}` (no description in the spec).", docs::line(json))),
     };
     quote! {
         #doc
@@ -108,7 +110,7 @@ fn struct_field(model: &Model, owner: &str, field: &Field, std: Std) -> TokenStr
 fn enum_item(name: &proc_macro2::Ident, body: &Enum, doc: &TokenStream) -> TokenStream {
     let variants = body.variants.iter().map(|(variant, value)| {
         let ident = format_ident!("{variant}");
-        let variant_doc = format!(" `{value:?}`");
+        let variant_doc = docs::line(&format!(" `{value:?}`"));
         quote! {
             #[doc = #variant_doc]
             #ident,
@@ -144,7 +146,7 @@ fn union_item(
         if variant.boxed {
             ty = std.boxed(ty);
         }
-        let variant_doc = format!(" The value as {}.", variant.name.to_lowercase());
+        let variant_doc = docs::line(&format!(" The value as {}.", variant.name.to_lowercase()));
         quote! {
             #[doc = #variant_doc]
             #ident(#ty),
@@ -168,5 +170,30 @@ fn union_item(
             #(#items)*
         }
         #default
+    }
+}
+
+/// A tuple struct for a recursive alias, (de)serialized as its inner value.
+fn newtype_item(model: &Model, name: &proc_macro2::Ident, shape: &Shape, doc: &TokenStream, std: Std) -> TokenStream {
+    let mut inner = shape_type(model, shape, std);
+    if shape.by_value().is_some() {
+        inner = std.boxed(inner);
+    }
+    quote! {
+        #doc
+        #[derive(Clone, Debug, Default, PartialEq)]
+        pub struct #name(pub #inner);
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                ::serde::Serialize::serialize(&self.0, serializer)
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                ::serde::Deserialize::deserialize(deserializer).map(Self)
+            }
+        }
     }
 }

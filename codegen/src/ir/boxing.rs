@@ -60,12 +60,14 @@ fn by_value_targets_in_order(ty: &TypeDef) -> Box<dyn Iterator<Item = Option<&st
         TypeKind::Struct(body) => Box::new(body.fields.iter().map(|field| field.shape.by_value())),
         TypeKind::Union(variants) => Box::new(variants.iter().map(|variant| variant.shape.by_value())),
         TypeKind::Alias(shape) => Box::new(std::iter::once(shape.by_value())),
+        // A newtype boxes a by-value reference itself.
+        TypeKind::Newtype(_) => Box::new(std::iter::once(None)),
         _ => Box::new(std::iter::empty()),
     }
 }
 
 /// Tarjan's algorithm, iteratively: the component number of each node.
-fn strongly_connected_components(edges: &[Vec<usize>]) -> Vec<usize> {
+pub(super) fn strongly_connected_components(edges: &[Vec<usize>]) -> Vec<usize> {
     const UNVISITED: usize = usize::MAX;
     let count = edges.len();
     let mut index = vec![UNVISITED; count];

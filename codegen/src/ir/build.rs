@@ -1,6 +1,6 @@
 //! Building the [`Model`] from a loaded spec.
 
-use super::{FieldRole, Model, Shape, TypeKind, boxing, layout, lower, provided, resources};
+use super::{FieldRole, Model, Shape, TypeKind, aliases, boxing, layout, lower, provided, resources, validate};
 use crate::error::{Error, Result};
 use crate::spec::RawSpec;
 
@@ -48,7 +48,9 @@ pub fn build(spec: &RawSpec) -> Result<Model> {
             module.api_version.get_or_insert_with(|| resource.group_version_kind.api_version());
         }
     }
+    aliases::break_cycles(&mut model.types);
     boxing::box_cycles(&mut model.types);
     layout::box_large_optionals(&mut model.types);
+    validate::validate(&model)?;
     Ok(model)
 }

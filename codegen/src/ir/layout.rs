@@ -83,6 +83,13 @@ impl Sizes {
             Some(TypeKind::Enum(_)) => 24,
             Some(TypeKind::Union(_)) => 32,
             Some(TypeKind::Alias(shape)) => self.of_shape(types, shape),
+            Some(TypeKind::Newtype(shape)) => {
+                if shape.by_value().is_some() {
+                    8
+                } else {
+                    self.of_shape(types, shape)
+                }
+            }
             Some(TypeKind::Provided(provided)) => match provided.runtime_path {
                 "ObjectMeta" => 360,
                 "Time" | "MicroTime" | "FieldsV1" => 16,

@@ -7,6 +7,7 @@
 //! | `boolean`, `integer` (`int32` / other), `number` | `bool`, `i32` / `i64`, `f64` |
 //! | `string` / `byte` / `date-time` | `String` / `ByteString` (base64) / `Time` |
 //! | `x-kubernetes-int-or-string`, `format: int-or-string` | `IntOrString` |
+//! | `type` arrays (other generators): with `null` / `[integer, string]` / `[number, string]`, `[integer, number, string]` / other mixes | optional / `IntOrString` / `Quantity` / `serde_json::Value` |
 //! | `string` with `enum` | a string enum with a catch-all variant (custom resources; Kubernetes' own types keep `String`, see [`typed_enums`]) |
 //! | `array` | `Vec` |
 //! | `object` with `additionalProperties` | `BTreeMap<String, _>` |
@@ -45,6 +46,7 @@ pub fn lower(spec: &RawSpec) -> Result<Lowered> {
         modules: BTreeMap::new(),
         placements: BTreeMap::new(),
         names: BTreeMap::new(),
+        owners: BTreeMap::new(),
         stems: BTreeMap::new(),
         nested_by_schema: BTreeMap::new(),
         queue: VecDeque::new(),
@@ -84,6 +86,8 @@ struct Lowerer<'a> {
     placements: BTreeMap<String, Placement>,
     /// Type names taken in each module.
     names: BTreeMap<String, BTreeSet<String>>,
+    /// The definition that named each type, by module and type name, to name both in errors.
+    owners: BTreeMap<(String, String), String>,
     /// File stems taken in each module.
     stems: BTreeMap<String, BTreeSet<String>>,
     /// Nested types already made, by CRD unit and schema, to share identical ones.
@@ -134,12 +138,31 @@ impl<'a> Lowerer<'a> {
                 );
             }
         }
-        if !self.names.entry(module.clone()).or_default().insert(type_name.clone()) {
+        let taken = self.names.entry(module.clone()).or_insert_with(|| names::crate_items(&module));
+        let mut type_name = type_name;
+        if let Some(other) = self.owners.get(&(module.clone(), type_name.clone())) {
             return Err(Error::spec(
                 location,
-                format!("definition `{definition}` would be a second type `{type_name}` in module `{module}`"),
+                format!(
+                    "definitions `{other}` and `{definition}` would both be type `{type_name}` in module `{module}`"
+                ),
             ));
         }
+        if taken.contains(&type_name) {
+            // The module's client or informers struct has this name: the definition yields,
+            // deterministically, as nested types do.
+            let wanted = type_name.clone();
+            let mut counter = 2;
+            while taken.contains(&type_name) {
+                type_name = format!("{wanted}{counter}");
+                counter += 1;
+            }
+            tracing::warn!(
+                "definition `{definition}` is type `{type_name}`: module `{module}` uses `{wanted}` for its own item"
+            );
+        }
+        taken.insert(type_name.clone());
+        self.owners.insert((module.clone(), type_name.clone()), definition.to_owned());
         let file = self.unique_stem(&module, &type_name);
         Ok(Placement { module, name: type_name, file })
     }
@@ -157,7 +180,7 @@ impl<'a> Lowerer<'a> {
     }
 
     fn unique_type_name(&mut self, module: &str, wanted: &str) -> String {
-        let taken = self.names.entry(module.to_owned()).or_default();
+        let taken = self.names.entry(module.to_owned()).or_insert_with(|| names::crate_items(module));
         let mut name = wanted.to_owned();
         let mut counter = 2;
         while !taken.insert(name.clone()) {
@@ -261,6 +284,8 @@ impl<'a> Lowerer<'a> {
 
     /// The body of a named type: a struct, an enum, or an alias of a shape.
     fn lower_body(&mut self, schema: &Schema, context: &Context<'_>) -> Result<TypeKind> {
+        let resolved = resolve_type_array(schema, &context.location)?;
+        let schema = resolved.as_ref();
         let merged = merge_branches(schema);
         let schema = match &merged {
             Merged::Unchanged => schema,
@@ -296,7 +321,8 @@ impl<'a> Lowerer<'a> {
             } else {
                 self.lower_shape(property, &child)?
             };
-            let required = schema.required.iter().any(|name| name == json_name) && property.nullable != Some(true);
+            let nullable = property.nullable == Some(true) || type_array_has_null(property);
+            let required = schema.required.iter().any(|name| name == json_name) && !nullable;
             fields.push(Field {
                 json_name: json_name.clone(),
                 rust_name: unique_ident(&mut idents, &names::field_ident(json_name)),
@@ -323,6 +349,11 @@ impl<'a> Lowerer<'a> {
     /// The shape of a property, its items or its values; nested object and enum schemas
     /// become named types.
     fn lower_shape(&mut self, schema: &Schema, context: &Context<'_>) -> Result<Shape> {
+        if let Some(reference) = &schema.reference {
+            return self.resolve(reference, &context.location);
+        }
+        let resolved = resolve_type_array(schema, &context.location)?;
+        let schema = resolved.as_ref();
         if let Some(reference) = &schema.reference {
             return self.resolve(reference, &context.location);
         }
@@ -404,7 +435,13 @@ impl<'a> Lowerer<'a> {
             return id.clone();
         }
         let module = &context.placement.module;
-        let wanted = format!("{}{}", context.parent, names::type_name(context.property));
+        // A keyword's escape (`Self_`) is not needed after the parent's name.
+        let suffix = if context.property.is_empty() {
+            String::new()
+        } else {
+            names::type_name(context.property).trim_end_matches('_').to_owned()
+        };
+        let wanted = format!("{}{suffix}", context.parent.trim_end_matches('_'));
         let name = self.unique_type_name(module, &wanted);
         let id = format!("{module}::{name}");
         self.nested_by_schema.insert(key, id.clone());
@@ -461,7 +498,8 @@ fn unique_ident(taken: &mut BTreeSet<String>, wanted: &str) -> String {
     let mut ident = wanted.to_owned();
     let mut counter = 2;
     while !taken.insert(ident.clone()) {
-        ident = format!("{wanted}_{counter}");
+        // `self_` and `self` give `self_2`, not `self__2` (snake case has no double `_`).
+        ident = format!("{}_{counter}", wanted.trim_end_matches('_'));
         counter += 1;
     }
     ident
@@ -629,4 +667,50 @@ fn shape_key(schema: &Schema) -> String {
         (None, Some(ty)) => format!("{ty}:{}", schema.format.as_deref().unwrap_or_default()),
         (None, None) => "untyped".to_owned(),
     }
+}
+
+/// Whether `type` is an array with `null` in it.
+fn type_array_has_null(schema: &Schema) -> bool {
+    schema.ty.as_deref().is_some_and(|ty| ty.contains('|') && ty.split('|').any(|part| part == "null"))
+}
+
+/// JSON Schema's array form of `type` (kept joined with `|`), as the single type it means:
+/// `null` makes the value optional; `integer` and `string` are int-or-string; `number` and
+/// `string` (with or without `integer`) are a quantity; `integer` and `number` a number; any
+/// other mix is free-form JSON, which keeps every value. A member JSON Schema does not have
+/// is an error at `location`.
+fn resolve_type_array<'s>(schema: &'s Schema, location: &Location) -> Result<std::borrow::Cow<'s, Schema>> {
+    const TYPES: &[&str] = &["string", "integer", "number", "boolean", "array", "object", "null"];
+    let Some(ty) = schema.ty.as_deref().filter(|ty| ty.contains('|') || ty.is_empty()) else {
+        return Ok(std::borrow::Cow::Borrowed(schema));
+    };
+    let mut members: Vec<&str> = ty.split('|').filter(|part| !part.is_empty()).collect();
+    if let Some(unknown) = members.iter().find(|member| !TYPES.contains(member)) {
+        return Err(Error::spec(
+            &location.join("type"),
+            format!(
+                "unknown schema type {unknown:?} in {:?}; expected {}",
+                ty.split('|').collect::<Vec<_>>(),
+                TYPES.join(", ")
+            ),
+        ));
+    }
+    members.retain(|member| *member != "null");
+    members.sort_unstable();
+    members.dedup();
+    let mut resolved = schema.clone();
+    resolved.ty = None;
+    if type_array_has_null(schema) {
+        resolved.nullable = Some(true);
+    }
+    match members.as_slice() {
+        [single] => resolved.ty = Some((*single).to_owned()),
+        ["integer", "string"] => resolved.int_or_string = true,
+        ["number", "string"] | ["integer", "number", "string"] => {
+            resolved.reference = Some(provided::QUANTITY.to_owned());
+        }
+        ["integer", "number"] => resolved.ty = Some("number".to_owned()),
+        _ => {}
+    }
+    Ok(std::borrow::Cow::Owned(resolved))
 }

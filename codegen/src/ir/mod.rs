@@ -5,6 +5,7 @@
 //! [`Resource`] with its scope, verbs and subresources. Building it is where all decisions
 //! are made; emission only prints.
 
+pub mod aliases;
 pub mod boxing;
 pub mod build;
 pub mod layout;
@@ -12,6 +13,7 @@ pub mod lower;
 pub mod names;
 pub mod provided;
 pub mod resources;
+pub mod validate;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -79,6 +81,10 @@ pub enum TypeKind {
     Union(Vec<UnionVariant>),
     /// A name for another shape, for definitions that are scalars, arrays, maps or free-form.
     Alias(Shape),
+    /// A tuple struct around a shape that refers back to the type through aliases
+    /// (`Tree = array of Tree`), which a type alias cannot express; a by-value reference
+    /// inside is boxed. Its JSON is the shape's.
+    Newtype(Shape),
     /// Provided by `kubegen-runtime` and re-exported.
     Provided(&'static provided::Provided),
 }

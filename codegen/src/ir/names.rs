@@ -1,14 +1,19 @@
 //! Naming rules: JSON names to Rust identifiers, definitions to modules and types.
 //!
 //! These rules decide the public API of every generated crate, so they are deterministic,
-//! tested one by one, and never changed silently.
+//! tested one by one, and never changed silently. Every name they make is a valid Rust
+//! identifier whatever the spec holds (`ir::validate` checks it again before emission).
 
-/// Rust keywords (strict, reserved and 2024-edition), which cannot be field names.
+use std::collections::BTreeSet;
+
+/// Rust keywords (strict, reserved and 2024-edition), which cannot be identifiers. `Self`,
+/// `self`, `super` and `crate` cannot even be raw identifiers, so every rule here escapes a
+/// keyword with a trailing `_` instead of `r#`.
 const KEYWORDS: &[&str] = &[
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do", "dyn", "else",
-    "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro", "match", "mod",
-    "move", "mut", "override", "priv", "pub", "ref", "return", "self", "static", "struct", "super", "trait", "true",
-    "try", "type", "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+    "Self", "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do", "dyn",
+    "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro",
+    "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return", "self", "static", "struct", "super",
+    "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
 /// Splits a JSON name into words: at separators (anything not alphanumeric), before an
@@ -99,10 +104,43 @@ pub fn type_name(name: &str) -> String {
             result.extend(chars);
         }
     }
+    if result.is_empty() {
+        // A name made only of symbols (or non-ASCII letters) has no word to keep.
+        result = format!("Type{}", short_hash(name));
+    }
     if result.starts_with(|c: char| c.is_ascii_digit()) {
         result.insert(0, 'T');
     }
+    if is_keyword(&result) {
+        result.push('_');
+    }
     result
+}
+
+/// A short, stable hash of `text` (FNV-1a, 32 bits, in hex): it makes names that had to be
+/// invented or shortened unique and the same on every run.
+pub fn short_hash(text: &str) -> String {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in text.bytes() {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    format!("{hash:08x}")
+}
+
+/// The longest module name or file stem; longer ones are cut and end in a hash of the whole
+/// name. Module names are directory names and stems file names, and file systems refuse
+/// names above 255 bytes (the stem also gets `.rs` and, while written, `.kubegen-tmp`).
+pub const MAX_PATH_WORD: usize = 96;
+
+/// `word` if it fits [`MAX_PATH_WORD`], else its start and a hash of all of it.
+fn shorten(word: String) -> String {
+    if word.len() <= MAX_PATH_WORD {
+        return word;
+    }
+    let hash = short_hash(&word);
+    let keep = MAX_PATH_WORD - hash.len() - 1;
+    format!("{}_{hash}", word[..keep].trim_end_matches('_'))
 }
 
 /// The singular of a plural property name, for the type of its items: `conditions` is
@@ -148,6 +186,9 @@ pub fn variant_name(value: &str) -> String {
     if result.starts_with(|c: char| c.is_ascii_digit()) {
         result.insert(0, 'V');
     }
+    if is_keyword(&result) {
+        result.push('_');
+    }
     result
 }
 
@@ -182,9 +223,7 @@ pub fn module_and_type(definition: &str) -> (String, String) {
     let segments: Vec<&str> = package.split('.').filter(|s| !s.is_empty()).collect();
     let module = if package.starts_with("io.k8s.api.") || package.contains(".pkg.") {
         match segments.as_slice() {
-            [.., name, version] if is_version(version) => {
-                format!("{}_{version}", module_word(name))
-            }
+            [.., name, version] if is_version(version) => module_word(&format!("{name}_{version}")),
             [.., name] => module_word(name),
             [] => "types".to_owned(),
         }
@@ -192,7 +231,7 @@ pub fn module_and_type(definition: &str) -> (String, String) {
         match segments.as_slice() {
             [group @ .., version] if is_version(version) && !group.is_empty() => {
                 let group: Vec<&str> = group.iter().rev().copied().collect();
-                format!("{}_{version}", module_word(&group.join(".")))
+                module_word(&format!("{}_{version}", group.join(".")))
             }
             [] => "types".to_owned(),
             all => module_word(&all.join(".")),
@@ -201,10 +240,30 @@ pub fn module_and_type(definition: &str) -> (String, String) {
     (module, type_name(last))
 }
 
+/// A module name: snake case, never empty, never starting with a digit (`9lives.example.com`
+/// is `_9lives_example_com`), never a keyword or a name the crate root already uses
+/// ([`RESERVED_MODULES`]), and short enough for a directory name.
 fn module_word(text: &str) -> String {
-    let word = snake_case(&text.replace(['.', '-'], "_"));
-    if is_keyword(&word) { format!("{word}_") } else { word }
+    let mut word = snake_case(&text.replace(['.', '-'], "_"));
+    if word.is_empty() {
+        word = format!("group_{}", short_hash(text));
+    }
+    if word.starts_with(|c: char| c.is_ascii_digit()) {
+        word.insert(0, '_');
+    }
+    let mut word = shorten(word);
+    if is_keyword(&word) || RESERVED_MODULES.contains(&word.as_str()) {
+        word.push('_');
+    }
+    word
 }
+
+/// Names a module cannot have: the crate root's own modules (`clientset`, `informers`), the
+/// `default` feature (every module is a feature), the methods of `Clientset` and
+/// `SharedInformerFactory` that are not module accessors (generated code names crates by
+/// absolute paths, `::std::..`, so a module `std` is harmless).
+pub const RESERVED_MODULES: &[&str] =
+    &["clientset", "informers", "default", "new", "client", "with_options", "from", "deref", "clone", "fmt"];
 
 /// A file stem (and module name) for a type: snake case, never a keyword, `mod` or a name the
 /// generator reserves for its own files.
@@ -216,10 +275,27 @@ pub fn file_stem(type_name: &str) -> String {
     if stem.starts_with(|c: char| c.is_ascii_digit()) {
         stem.insert(0, 't');
     }
+    let mut stem = shorten(stem);
     if is_keyword(&stem) || RESERVED_STEMS.contains(&stem.as_str()) {
         stem.push('_');
     }
     stem
+}
+
+/// The struct of a module's typed clients: `core_v1` has `CoreV1Client`.
+pub fn client_struct(module: &str) -> String {
+    format!("{}Client", type_name(&module.replace('_', "-")))
+}
+
+/// The struct of a module's informers: `core_v1` has `CoreV1Informers`.
+pub fn informers_struct(module: &str) -> String {
+    format!("{}Informers", type_name(&module.replace('_', "-")))
+}
+
+/// The type names a module's own items take (its client and informers structs), which no
+/// type of the spec may have.
+pub fn crate_items(module: &str) -> BTreeSet<String> {
+    [client_struct(module), informers_struct(module)].into_iter().collect()
 }
 
 /// Stems of files the generator writes beside the type files of a module.

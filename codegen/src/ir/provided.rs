@@ -109,6 +109,8 @@ pub fn lookup(definition: &str) -> Option<&'static Provided> {
 
 /// `ObjectMeta`'s definition name.
 pub const OBJECT_META: &str = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
+/// The `Quantity` definition: also what a `type` of `string` and `number` means.
+pub const QUANTITY: &str = "io.k8s.apimachinery.pkg.api.resource.Quantity";
 
 #[cfg(test)]
 mod tests {

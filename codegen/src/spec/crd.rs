@@ -189,14 +189,31 @@ fn add_crd(name: &str, crd: CrdSpec, location: &Location, spec: &mut RawSpec) ->
         let list_gvk = GroupVersionKind { kind: list_kind.clone(), ..gvk.clone() };
         let list = list_schema(&definition, &crd.names.kind, &crd.names.plural, &list_gvk);
         spec.list_kinds.insert(gvk.clone(), list_kind.clone());
-        spec.definitions.insert(
+        insert_definition(
+            spec,
             format!("{package}.{}.{list_kind}", version.name),
             Definition { schema: list, location: schema_location.clone(), from_crd: false },
-        );
-        spec.definitions.insert(definition, Definition { schema, location: schema_location, from_crd: true });
+        )?;
+        insert_definition(spec, definition, Definition { schema, location: schema_location, from_crd: true })?;
         add_operations(&gvk, &crd.names.plural, namespaced, &version.subresources, &version_location, spec);
     }
     Ok(())
+}
+
+/// Adds a definition; one that is already there (a kind `FooList` beside kind `Foo`'s list,
+/// or the same CRD twice with different schemas) is an error naming both places.
+fn insert_definition(spec: &mut RawSpec, name: String, definition: Definition) -> Result<()> {
+    match spec.definitions.get(&name) {
+        Some(existing) if existing.schema != definition.schema => Err(Error::spec(
+            &definition.location,
+            format!("definition `{name}` is also made, differently, by {}", existing.location),
+        )),
+        Some(_) => Ok(()),
+        None => {
+            spec.definitions.insert(name, definition);
+            Ok(())
+        }
+    }
 }
 
 /// `cert-manager.io` becomes `io.cert-manager`, the prefix the API server gives CRD schemas.

@@ -115,6 +115,7 @@ pub fn load_bytes(bytes: &[u8], name: &str) -> Result<(Dialect, RawSpec)> {
         normalize(&mut schema, &location, prefix)?;
         spec.definitions.insert(name, Definition { schema, location, from_crd: false });
     }
+    super::normalize::go_package_names(&mut spec.definitions);
     let shared_parameters: BTreeMap<String, ParameterObject> = parsed
         .parameters
         .into_iter()

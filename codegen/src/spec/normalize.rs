@@ -1,5 +1,8 @@
 //! Normalizing a loaded schema tree: bare `$ref` names and unwrapped `allOf` wrappers.
 
+use std::collections::BTreeMap;
+
+use super::raw::Definition;
 use super::schema::Schema;
 use crate::error::{Error, Result};
 use crate::location::Location;
@@ -42,6 +45,44 @@ pub fn normalize(schema: &mut Schema, location: &Location, prefix: &str) -> Resu
         normalize(child, &child_location, prefix)?;
     }
     Ok(())
+}
+
+/// The prefix of definitions named after Go import paths (`k8s.io.api.core.v1.Pod`, from
+/// `k8s.io/api/core/v1`), as some generators name Kubernetes' own types.
+const GO_PATH_PREFIX: &str = "k8s.io.";
+
+/// Renames definitions named after Go import paths to the names Kubernetes publishes
+/// (`k8s.io.api.core.v1.Pod` is `io.k8s.api.core.v1.Pod`), with every `$ref` to them, so
+/// they land in the same modules and the runtime's types (`ObjectMeta`, `Quantity`, ...) are
+/// used for them. A name whose published form is also defined is left as it is.
+pub fn go_package_names(definitions: &mut BTreeMap<String, Definition>) {
+    let renames: BTreeMap<String, String> = definitions
+        .keys()
+        .filter_map(|name| {
+            let renamed = format!("io.k8s.{}", name.strip_prefix(GO_PATH_PREFIX)?);
+            (!definitions.contains_key(&renamed)).then(|| (name.clone(), renamed))
+        })
+        .collect();
+    if renames.is_empty() {
+        return;
+    }
+    for (old, new) in &renames {
+        if let Some(definition) = definitions.remove(old) {
+            definitions.insert(new.clone(), definition);
+        }
+    }
+    for definition in definitions.values_mut() {
+        rename_references(&mut definition.schema, &renames);
+    }
+}
+
+fn rename_references(schema: &mut Schema, renames: &BTreeMap<String, String>) {
+    if let Some(new) = schema.reference.as_ref().and_then(|reference| renames.get(reference)) {
+        schema.reference = Some(new.clone());
+    }
+    for (_, child) in schema.children_mut() {
+        rename_references(child, renames);
+    }
 }
 
 #[cfg(test)]

@@ -19,8 +19,10 @@ pub struct Schema {
     /// Human-readable description, becomes the doc comment.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// `type`, kept as text so an unknown type is reported with its location.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    /// `type`, kept as text so an unknown type is reported with its location. JSON Schema's
+    /// array form (`["string", "null"]`, written by generators other than Kubernetes') is
+    /// kept joined with `|` (`string|null`); lowering reads it (`ir::lower`).
+    #[serde(rename = "type", deserialize_with = "type_or_types", skip_serializing_if = "Option::is_none")]
     pub ty: Option<String>,
     /// `format`, for example `int32`, `byte`, `date-time`, `int-or-string`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -164,4 +166,19 @@ impl Schema {
         }
         children
     }
+}
+
+/// `type` as a string, or an array of strings joined with `|`.
+fn type_or_types<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum TypeField {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match Option::<TypeField>::deserialize(deserializer)? {
+        None => None,
+        Some(TypeField::One(ty)) => Some(ty),
+        Some(TypeField::Many(types)) => Some(types.join("|")),
+    })
 }

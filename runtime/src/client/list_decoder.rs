@@ -80,7 +80,7 @@ impl<K: DeserializeOwned> ListDecoder<K> {
 mod tests {
     use super::*;
 
-    #[derive(Debug, PartialEq, serde::Deserialize)]
+    #[derive(Debug, PartialEq, serde::Deserialize, serde::Serialize)]
     struct Sample {
         a: u32,
     }
@@ -94,6 +94,45 @@ mod tests {
         let list = decoder.finish().expect("complete");
         assert_eq!(list.items, [Sample { a: 1 }, Sample { a: 2 }]);
         assert_eq!(list.continue_token(), Some("t"));
+    }
+
+    /// One set of JSON rules: the decoder accepts exactly the bodies `parse_json` accepts,
+    /// whatever the chunk size.
+    #[test]
+    fn the_decoder_rejects_what_parse_json_rejects() {
+        let bodies = [
+            (r#"{"items":[{"a":1},{"a":2}]}"#, true),
+            (r#"{"items":[],"metadata":{}}"#, true),
+            (r#" {"kind":"L" , "items" : [ {"a":1} ] } "#, true),
+            (r#"{"items":null}"#, true),
+            (r#"{"items":[{"a":1}]}"#, true),
+            (r#"{"items":[{"a":1},]}"#, false),
+            (r#"{"items":[{"a":1}],}"#, false),
+            (r#"{"metadata":{},}"#, false),
+            (r#"{"items":[,]}"#, false),
+            (r#"{"items":[{"a":1}],"items":[{"a":2}]}"#, false),
+            (r#"{"items":[{"a":1}],"items":null}"#, false),
+            (r#"{"items":null,"items":[{"a":2}]}"#, false),
+            (r#"{"items":[{"a":1}],"items":[{"a":2}]}"#, false),
+            (r#"{"metadata":{},"metadata":{}}"#, false),
+            (r#"{"items":[{"a":1,}]}"#, false),
+            (r#"{"items":[{"a":1}]"#, false),
+            (r#"{"items":[{"a":1}]}x"#, false),
+            (r#"{,"items":[]}"#, false),
+        ];
+        for (body, valid) in bodies {
+            assert_eq!(
+                super::super::parse_json::<ObjectList<Sample>>(body.as_bytes()).is_ok(),
+                valid,
+                "parse_json on {body}"
+            );
+            for size in [1, 2, 3, 7, body.len()] {
+                let mut decoder = ListDecoder::<Sample>::new();
+                let result = body.as_bytes().chunks(size).try_for_each(|chunk| decoder.push(chunk));
+                let result = result.and_then(|()| decoder.finish());
+                assert_eq!(result.is_ok(), valid, "ListDecoder in chunks of {size} on {body}: {result:?}");
+            }
+        }
     }
 
     #[test]

@@ -24,8 +24,11 @@ use std::fmt;
 enum Phase {
     /// Before the opening `{`.
     Start,
-    /// Before a member's key (or the closing `}` of an empty object).
+    /// Before the first member's key (or the closing `}` of an empty object).
     BeforeKey,
+    /// After a `,` between members, before the next key (a `}` here is a trailing comma,
+    /// which JSON and `parse_json` reject).
+    BeforeNextKey,
     /// Inside a member's key; `start` is its opening quote.
     Key,
     /// After a key, before its `:`.
@@ -34,8 +37,10 @@ enum Phase {
     BeforeValue,
     /// Inside a member's value other than `items`; `start` is its first byte.
     Value,
-    /// Inside the `items` array, before an element (or the closing `]`).
+    /// Inside the `items` array, before the first element (or the closing `]`).
     BeforeItem,
+    /// After a `,` in the `items` array, before the next element (no `]`: a trailing comma).
+    BeforeNextItem,
     /// Inside an element of `items`; `start` is its first byte.
     Item,
     /// After the `items` array, before `,` or `}`.
@@ -79,6 +84,8 @@ pub(crate) struct ListSplitter {
     key: Vec<u8>,
     /// `{` and every member but `items`, as raw JSON.
     envelope: Vec<u8>,
+    /// An `items` member was seen: a second one is an error, as `parse_json` makes it.
+    seen_items: bool,
 }
 
 /// The key whose array is streamed.
@@ -110,6 +117,7 @@ impl ListSplitter {
             escaped: false,
             key: Vec::new(),
             envelope: b"{".to_vec(),
+            seen_items: false,
         }
     }
 
@@ -128,6 +136,12 @@ impl ListSplitter {
                     if self.scan_string() {
                         self.key.clear();
                         self.key.extend_from_slice(&self.buffer[self.start..self.position]);
+                        if is_items_key(&self.key) {
+                            if self.seen_items {
+                                return Err(self.error("the list object repeats `items`").into());
+                            }
+                            self.seen_items = true;
+                        }
                         self.phase = Phase::Colon;
                     }
                 }
@@ -135,7 +149,7 @@ impl ListSplitter {
                     if let Some(delimiter) = self.scan_nested() {
                         self.end_member();
                         self.phase = match delimiter {
-                            b',' => Phase::BeforeKey,
+                            b',' => Phase::BeforeNextKey,
                             b'}' => Phase::End,
                             _ => return Err(self.error("`]` closes the list object").into()),
                         };
@@ -146,7 +160,7 @@ impl ListSplitter {
                     if let Some(delimiter) = self.scan_nested() {
                         on_item(&self.buffer[self.start..self.position])?;
                         self.phase = match delimiter {
-                            b',' => Phase::BeforeItem,
+                            b',' => Phase::BeforeNextItem,
                             b']' => Phase::AfterItems,
                             _ => return Err(self.error("`}` closes the `items` array").into()),
                         };
@@ -183,15 +197,15 @@ impl ListSplitter {
         }
         let next = match (self.phase, byte) {
             (Phase::Start, b'{') => Phase::BeforeKey,
-            (Phase::BeforeKey, b'"') => {
+            (Phase::BeforeKey | Phase::BeforeNextKey, b'"') => {
                 self.start = self.position;
                 self.in_string = true;
                 Phase::Key
             }
             (Phase::BeforeKey | Phase::AfterItems, b'}') => Phase::End,
-            (Phase::AfterItems, b',') => Phase::BeforeKey,
+            (Phase::AfterItems, b',') => Phase::BeforeNextKey,
             (Phase::Colon, b':') => Phase::BeforeValue,
-            (Phase::BeforeValue, b'[') if self.key == ITEMS_KEY => Phase::BeforeItem,
+            (Phase::BeforeValue, b'[') if is_items_key(&self.key) => Phase::BeforeItem,
             (Phase::BeforeValue, _) => {
                 // The value's first byte is scanned again in `Value`.
                 self.start = self.position;
@@ -199,7 +213,7 @@ impl ListSplitter {
                 return Ok(());
             }
             (Phase::BeforeItem, b']') => Phase::AfterItems,
-            (Phase::BeforeItem, _) => {
+            (Phase::BeforeItem | Phase::BeforeNextItem, b) if b != b']' => {
                 self.start = self.position;
                 self.phase = Phase::Item;
                 return Ok(());
@@ -300,10 +314,18 @@ impl ListSplitter {
     }
 }
 
+/// Whether a raw key (quotes included) is `items`, also when spelled with escapes, as serde
+/// reads it.
+fn is_items_key(raw: &[u8]) -> bool {
+    raw == ITEMS_KEY || (raw.contains(&b'\\') && serde_json::from_slice::<String>(raw).is_ok_and(|key| key == "items"))
+}
+
 fn unexpected(phase: Phase) -> &'static str {
     match phase {
         Phase::Start => "a list body must be a JSON object",
         Phase::BeforeKey => "expected a key or `}` in the list object",
+        Phase::BeforeNextKey => "expected a key after `,` in the list object (a trailing comma?)",
+        Phase::BeforeNextItem => "expected an element after `,` in `items` (a trailing comma?)",
         Phase::Colon => "expected `:` after a key of the list object",
         Phase::AfterItems => "expected `,` or `}` after `items`",
         Phase::End => "unexpected data after the list object",

@@ -5,11 +5,12 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
+use super::struct_decode::impl_decode_fields;
 use super::{Str, StringMap, Time};
 
 /// Metadata every persisted object has: name, namespace, labels, resourceVersion, owners, ...
 /// (`meta/v1` `ObjectMeta`).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectMeta {
     /// Unstructured key/value data set by external tools.
@@ -59,6 +60,45 @@ pub struct ObjectMeta {
     pub uid: Option<Str>,
 }
 
+// Decoded as generated types are: a repeated key's last value wins (as in Go), where serde's
+// derive would fail the whole object.
+impl_decode_fields!(ObjectMeta {
+    0 "annotations" => annotations: optional,
+    1 "creationTimestamp" => creation_timestamp: optional,
+    2 "deletionGracePeriodSeconds" => deletion_grace_period_seconds: optional,
+    3 "deletionTimestamp" => deletion_timestamp: optional,
+    4 "finalizers" => finalizers: optional_vec,
+    5 "generateName" => generate_name: optional,
+    6 "generation" => generation: optional,
+    7 "labels" => labels: optional,
+    8 "managedFields" => managed_fields: optional_vec,
+    9 "name" => name: optional,
+    10 "namespace" => namespace: optional,
+    11 "ownerReferences" => owner_references: optional_vec,
+    12 "resourceVersion" => resource_version: optional,
+    13 "selfLink" => self_link: optional,
+    14 "uid" => uid: optional,
+});
+
+impl_decode_fields!(OwnerReference {
+    0 "apiVersion" => api_version: required,
+    1 "blockOwnerDeletion" => block_owner_deletion: optional,
+    2 "controller" => controller: optional,
+    3 "kind" => kind: required,
+    4 "name" => name: required,
+    5 "uid" => uid: required,
+});
+
+impl_decode_fields!(ManagedFieldsEntry {
+    0 "apiVersion" => api_version: optional,
+    1 "fieldsType" => fields_type: optional,
+    2 "fieldsV1" => fields_v1: optional,
+    3 "manager" => manager: optional,
+    4 "operation" => operation: optional,
+    5 "subresource" => subresource: optional,
+    6 "time" => time: optional,
+});
+
 impl ObjectMeta {
     /// The object's name, or `""` when it has none yet.
     pub fn name(&self) -> &str {
@@ -87,7 +127,7 @@ impl ObjectMeta {
 }
 
 /// A reference to an object that owns this one (`meta/v1` `OwnerReference`).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OwnerReference {
     /// API version of the owner.
@@ -112,7 +152,7 @@ pub struct OwnerReference {
 }
 
 /// One field manager's ownership of fields (`meta/v1` `ManagedFieldsEntry`).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ManagedFieldsEntry {
     /// API version of the fields' schema.
@@ -201,6 +241,25 @@ impl<'de> Deserialize<'de> for FieldsV1 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The rule of every generated type: a repeated key's last value wins, also inside
+    /// `ObjectMeta` and the types it holds.
+    #[test]
+    fn a_repeated_key_takes_its_last_value() {
+        let meta: ObjectMeta = serde_json::from_str(
+            r#"{"name":"a","labels":{"x":"1"},"name":"b","ownerReferences":[{"kind":"K","kind":"L"}],"labels":{"y":"2"},"uid":null}"#,
+        )
+        .expect("decodes");
+        assert_eq!(meta.name(), "b");
+        assert_eq!(meta.label("y"), Some("2"));
+        assert_eq!(meta.label("x"), None);
+        assert_eq!(meta.owner_references.as_deref().map(|owners| owners[0].kind.as_str()), Some("L"));
+        let list: crate::ListMeta =
+            serde_json::from_str(r#"{"resourceVersion":"1","resourceVersion":"2"}"#).expect("decodes");
+        assert_eq!(list.resource_version.as_deref(), Some("2"));
+        let error = serde_json::from_str::<ObjectMeta>(r#"{"name":7}"#).expect_err("a number for a name");
+        assert!(error.to_string().contains("invalid type"), "{error}");
+    }
 
     #[test]
     fn fields_v1_round_trips_verbatim() {

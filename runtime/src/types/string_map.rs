@@ -131,21 +131,37 @@ impl<V> StringMap<V> {
 
     /// Sorts and deduplicates entries pushed in any order; the last value of a key wins, as in
     /// a JSON object.
-    fn from_unsorted(mut entries: Vec<(Str, V)>) -> Self {
-        if !entries.windows(2).all(|pair| pair[0].0 < pair[1].0) {
-            // A stable sort keeps equal keys in input order; then the last of each run wins.
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            let mut deduplicated: Vec<(Str, V)> = Vec::with_capacity(entries.len());
-            for entry in entries {
-                match deduplicated.last_mut() {
-                    Some(last) if last.0 == entry.0 => *last = entry,
-                    _ => deduplicated.push(entry),
-                }
-            }
-            entries = deduplicated;
+    fn from_unsorted(entries: Vec<(Str, V)>) -> Self {
+        let mut map = Self { entries };
+        map.restore_order();
+        map.entries.shrink_to_fit();
+        map
+    }
+
+    /// Appends an entry without keeping the order: for decoders, which call
+    /// [`StringMap::restore_order`] once at the end (inserting each key in place is quadratic
+    /// in the number of keys). Until then lookups are wrong.
+    pub(crate) fn push_unordered(&mut self, key: Str, value: V) {
+        self.entries.push((key, value));
+    }
+
+    /// Sorts and deduplicates the entries, in O(n log n): a stable sort keeps equal keys in
+    /// the order they came, and the last of each run wins, as for a repeated JSON key (and as
+    /// [`StringMap::insert`] would have done).
+    pub(crate) fn restore_order(&mut self) {
+        if self.entries.windows(2).all(|pair| pair[0].0 < pair[1].0) {
+            return;
         }
-        entries.shrink_to_fit();
-        Self { entries }
+        self.entries.sort_by(|a, b| a.0.cmp(&b.0));
+        let entries = std::mem::take(&mut self.entries);
+        let mut deduplicated: Vec<(Str, V)> = Vec::with_capacity(entries.len());
+        for entry in entries {
+            match deduplicated.last_mut() {
+                Some(last) if last.0 == entry.0 => *last = entry,
+                _ => deduplicated.push(entry),
+            }
+        }
+        self.entries = deduplicated;
     }
 }
 
@@ -174,10 +190,11 @@ impl<V> From<StringMap<V>> for std::collections::BTreeMap<String, V> {
 }
 
 impl<V, K: Into<Str>> Extend<(K, V)> for StringMap<V> {
+    /// Appends, then sorts once: linear in practice, never quadratic as one `insert` per
+    /// entry would be. A key already present takes the new value, as with `insert`.
     fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, iter: I) {
-        for (key, value) in iter {
-            self.insert(key, value);
-        }
+        self.entries.extend(iter.into_iter().map(|(key, value)| (key.into(), value)));
+        self.restore_order();
     }
 }
 
@@ -263,6 +280,18 @@ mod tests {
         assert_eq!(map.remove("b"), Some(3));
         assert!(!map.contains_key("b"));
         assert_eq!(map.keys().collect::<Vec<_>>(), ["a", "c"]);
+    }
+
+    #[test]
+    fn extend_sorts_once_and_the_last_value_wins() {
+        let mut map = StringMap::from([("b", 1), ("d", 2)]);
+        map.extend([("c", 3), ("b", 4), ("a", 5), ("c", 6)]);
+        let entries: Vec<(&str, i32)> = map.iter().map(|(key, value)| (key.as_str(), *value)).collect();
+        assert_eq!(entries, [("a", 5), ("b", 4), ("c", 6), ("d", 2)]);
+        let mut many = StringMap::new();
+        many.extend((0..80_000).rev().map(|index| (format!("{index:06}"), index)));
+        assert_eq!(many.len(), 80_000);
+        assert_eq!(many.get("000007"), Some(&7));
     }
 
     #[test]
