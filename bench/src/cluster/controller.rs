@@ -43,7 +43,8 @@ pub struct ControllerOptions {
     /// Requests in flight while creating and updating.
     #[arg(long, default_value_t = 16)]
     pub concurrency: usize,
-    /// Only these libraries (repeatable: kubegen, kube-rs; default both).
+    /// Only these libraries, in this order (repeatable: kubegen, kube-rs; default both, kubegen
+    /// first).
     #[arg(long = "library")]
     pub libraries: Vec<String>,
     /// Extra kube-apiserver flags (repeatable).
@@ -63,10 +64,20 @@ pub async fn run(fixtures: PathBuf, manifest: &Manifest, options: &ControllerOpt
     let started = Instant::now();
     let names = seed::create(&http, NAMESPACE, &fixtures, manifest, 0, options.objects, options.concurrency).await?;
     eprintln!("controller: created {} ConfigMaps in {:?}", names.len(), started.elapsed());
-    let mut libraries = LIBRARIES.to_vec();
-    if !options.libraries.is_empty() {
-        libraries.retain(|library| options.libraries.iter().any(|wanted| wanted == library.name()));
-    }
+    let libraries = if options.libraries.is_empty() {
+        LIBRARIES.to_vec()
+    } else {
+        options
+            .libraries
+            .iter()
+            .map(|wanted| {
+                LIBRARIES
+                    .into_iter()
+                    .find(|library| library.name() == wanted)
+                    .with_context(|| format!("no controller slot for library {wanted:?} (known: kubegen, kube-rs)"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?
+    };
     let mut records = Vec::new();
     for library in libraries {
         records.extend(
@@ -126,6 +137,8 @@ async fn child(
     let objects = names.len() as f64;
     let initial = reconciled.reconcile_seconds.context("`reconciled` without reconcile_seconds")?;
     let updates = (delivered - updates_started).as_secs_f64();
+    let initial_cpu = reconciled.cpu_seconds.context("`reconciled` without cpu_seconds")?;
+    let update_cpu = done.cpu_seconds.context("`done` without cpu_seconds")? - initial_cpu;
     let count = thousands(i64::try_from(names.len()).unwrap_or(i64::MAX));
     let record = |metric: String, unit: &str, value: f64, better: Better| {
         Record::new("controller", &metric, unit, name, value, better)
@@ -160,6 +173,19 @@ async fn child(
             Better::Lower,
         ),
         record("peak RSS".to_owned(), "MB", done.peak_rss_mb.context("`done` without peak_rss_mb")?, Better::Lower),
+        record(
+            "CPU time of the process, initial phase (from process start)".to_owned(),
+            "s",
+            initial_cpu,
+            Better::Lower,
+        ),
+        record("CPU time of the process, update phase".to_owned(), "s", update_cpu, Better::Lower),
+        record(
+            "reconciles per CPU second over both phases".to_owned(),
+            "reconciles/s",
+            2.0 * objects / (initial_cpu + update_cpu),
+            Better::Higher,
+        ),
         record("reconciles run (diagnostic)".to_owned(), "reconciles", reconciles(&done), Better::Lower),
         record(
             "writes acknowledged (updater, context)".to_owned(),

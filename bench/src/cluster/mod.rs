@@ -12,6 +12,7 @@
 
 pub mod child;
 pub mod controller;
+mod cpu;
 mod kube_rs;
 mod kubegen;
 mod library;

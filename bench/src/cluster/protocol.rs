@@ -27,6 +27,9 @@ pub struct Message {
     /// `reconciled`, `done` (controllers): reconciles run so far.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reconciles: Option<usize>,
+    /// `reconciled`, `done` (controllers): CPU seconds (user + system) of the process so far.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_seconds: Option<f64>,
     /// `synced`, `reconciled`: resident set size then, MB.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rss_mb: Option<f64>,

@@ -16,6 +16,7 @@ use std::time::Instant;
 
 use tokio::sync::Notify;
 
+use super::cpu::cpu_seconds;
 use super::protocol::Message;
 use super::rss::rss_mb;
 
@@ -107,7 +108,7 @@ impl Tally {
     }
 
     /// Resolves once every object was reconciled, and reports it (`reconciled`, with the time
-    /// since the tally's creation and the RSS) at once.
+    /// since the tally's creation, the RSS and the CPU time) at once.
     pub async fn all_reconciled(&self) -> anyhow::Result<()> {
         if self.count_seen() < self.inner.params.expect {
             self.inner.all_seen.notified().await;
@@ -117,6 +118,7 @@ impl Tally {
         Message {
             reconcile_seconds: Some(seconds),
             rss_mb: Some(rss),
+            cpu_seconds: Some(cpu_seconds()?),
             reconciles: Some(self.inner.reconciles.load(Ordering::Relaxed)),
             ..Message::new("reconciled")
         }
@@ -124,7 +126,7 @@ impl Tally {
     }
 
     /// Resolves once every object was reconciled at its updated version, and reports it
-    /// (`done`, with the peak RSS) at once, so that no library's teardown counts.
+    /// (`done`, with the peak RSS and the CPU time) at once, so that no library's teardown counts.
     pub async fn all_updates_reconciled(&self) -> anyhow::Result<()> {
         if self.count_updated() < self.inner.params.expect {
             self.inner.all_updated.notified().await;
@@ -133,6 +135,7 @@ impl Tally {
         Message {
             peak_rss_mb: Some(peak),
             updates_seen: Some(self.count_updated()),
+            cpu_seconds: Some(cpu_seconds()?),
             reconciles: Some(self.inner.reconciles.load(Ordering::Relaxed)),
             ..Message::new("done")
         }
