@@ -139,6 +139,8 @@ async fn child(
     let updates = (delivered - updates_started).as_secs_f64();
     let initial_cpu = reconciled.cpu_seconds.context("`reconciled` without cpu_seconds")?;
     let update_cpu = done.cpu_seconds.context("`done` without cpu_seconds")? - initial_cpu;
+    let switches = |message: &super::protocol::Message| message.context_switches.map_or(0.0, |count| count as f64);
+    let switches_per_update = (switches(&done) - switches(&reconciled)) / objects;
     let count = thousands(i64::try_from(names.len()).unwrap_or(i64::MAX));
     let record = |metric: String, unit: &str, value: f64, better: Better| {
         Record::new("controller", &metric, unit, name, value, better)
@@ -185,6 +187,12 @@ async fn child(
             "reconciles/s",
             2.0 * objects / (initial_cpu + update_cpu),
             Better::Higher,
+        ),
+        record(
+            "context switches per update reconciled (diagnostic)".to_owned(),
+            "switches",
+            switches_per_update,
+            Better::Lower,
         ),
         record("reconciles run (diagnostic)".to_owned(), "reconciles", reconciles(&done), Better::Lower),
         record(

@@ -1,5 +1,6 @@
-//! CPU time of this process, from /proc/self/stat: what a controller spent on a phase,
-//! whatever the API server's pace (the update phase's wall time is bound by its write rate).
+//! CPU time and context switches of this process, from /proc: what a controller spent on a
+//! phase, whatever the API server's pace (the update phase's wall time is bound by its write
+//! rate), and how often its threads slept and woke for it.
 
 use anyhow::Context as _;
 
@@ -19,6 +20,27 @@ pub fn cpu_seconds() -> anyhow::Result<f64> {
         field.parse::<f64>().with_context(|| format!("parsing {name} {field:?} of /proc/self/stat"))
     };
     Ok((ticks(11, "utime")? + ticks(12, "stime")?) / TICKS_PER_SECOND)
+}
+
+/// Context switches (voluntary and not) of the threads of this process alive now.
+pub fn context_switches() -> anyhow::Result<u64> {
+    let mut total = 0;
+    let tasks = std::fs::read_dir("/proc/self/task").context("listing /proc/self/task")?;
+    for task in tasks {
+        let path = task.context("listing /proc/self/task")?.path().join("status");
+        // A thread that exited meanwhile has no status any more; its switches are lost.
+        let Ok(status) = std::fs::read_to_string(&path) else { continue };
+        for line in status.lines() {
+            if let Some(value) = line
+                .strip_prefix("voluntary_ctxt_switches:")
+                .or_else(|| line.strip_prefix("nonvoluntary_ctxt_switches:"))
+            {
+                total +=
+                    value.trim().parse::<u64>().with_context(|| format!("parsing {line:?} of {}", path.display()))?;
+            }
+        }
+    }
+    Ok(total)
 }
 
 #[cfg(test)]

@@ -30,6 +30,9 @@ pub struct Message {
     /// `reconciled`, `done` (controllers): CPU seconds (user + system) of the process so far.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_seconds: Option<f64>,
+    /// `reconciled`, `done` (controllers): context switches of the process's threads so far.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_switches: Option<u64>,
     /// `synced`, `reconciled`: resident set size then, MB.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rss_mb: Option<f64>,

@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use tokio::sync::Notify;
 
-use super::cpu::cpu_seconds;
+use super::cpu::{context_switches, cpu_seconds};
 use super::protocol::Message;
 use super::rss::rss_mb;
 
@@ -119,6 +119,7 @@ impl Tally {
             reconcile_seconds: Some(seconds),
             rss_mb: Some(rss),
             cpu_seconds: Some(cpu_seconds()?),
+            context_switches: Some(context_switches()?),
             reconciles: Some(self.inner.reconciles.load(Ordering::Relaxed)),
             ..Message::new("reconciled")
         }
@@ -136,6 +137,7 @@ impl Tally {
             peak_rss_mb: Some(peak),
             updates_seen: Some(self.count_updated()),
             cpu_seconds: Some(cpu_seconds()?),
+            context_switches: Some(context_switches()?),
             reconciles: Some(self.inner.reconciles.load(Ordering::Relaxed)),
             ..Message::new("done")
         }
