@@ -4,6 +4,7 @@
 #
 #   bench/run.sh                     # every workload
 #   bench/run.sh decode heap         # some: fixtures decode heap sizes generate build cluster streams
+#                                    # controller
 #                                    # (the report keeps earlier results of the others)
 #
 # Environment:
@@ -28,7 +29,7 @@ bench=$target/release/kubegen-bench
 go_bin=$cache/bin/kubegen-bench-go
 export GOTOOLCHAIN=local CGO_ENABLED=0
 
-all=(decode heap sizes generate build cluster streams)
+all=(decode heap sizes generate build cluster streams controller)
 if (($# == 0)); then workloads=("${all[@]}"); else workloads=("$@"); fi
 for workload in "${workloads[@]}"; do
   case " fixtures ${all[*]} " in
@@ -110,6 +111,13 @@ if wants streams; then
   export KUBEGEN_CONTROL_PLANE_BIN
   stage streams
   run "$bench" streams --out "$results/streams.json" --go-bin "$go_bin"
+fi
+
+if wants controller; then
+  KUBEGEN_CONTROL_PLANE_BIN=$("$repo/tests/control-plane/build.sh")
+  export KUBEGEN_CONTROL_PLANE_BIN
+  stage controller
+  run "$bench" controller --fixtures "$fixtures" --out "$results/controller.json"
 fi
 
 printf '# done in %s s\n' "$(($(date +%s) - started))" >>"$commands"

@@ -5,7 +5,8 @@
 //! Module map, one concept each: [`fixtures`] (the seeded objects), [`models`] (the two Rust
 //! libraries behind one trait), [`decode`], [`heap`] (with the counting allocator in
 //! [`alloc`]), [`sizes`], [`generation`], [`build_time`], [`cluster`] (control plane,
-//! informers, requests; kubegen's slots in `cluster/kubegen.rs`), [`env`], [`report`].
+//! informers, requests, streams, controllers; kubegen's slots in `cluster/kubegen.rs`), [`env`],
+//! [`report`].
 
 mod alloc;
 mod build_time;
@@ -119,6 +120,21 @@ enum Command {
         #[command(flatten)]
         options: cluster::streams::StreamOptions,
     },
+    /// Workload 7: a controller reconciling 10,000 ConfigMaps, then their updates.
+    Controller {
+        #[command(flatten)]
+        io: FixtureIo,
+        #[command(flatten)]
+        options: cluster::controller::ControllerOptions,
+    },
+    /// (Internal) one Rust library's controller measurement, started by `controller`.
+    ControllerChild {
+        /// The library.
+        #[arg(long, value_enum)]
+        library: RustLibrary,
+        #[command(flatten)]
+        params: cluster::tally::ControllerParams,
+    },
     /// (Internal) one Rust library's streams measurement, started by `streams`.
     StreamsChild {
         /// The library.
@@ -219,6 +235,14 @@ fn main() -> anyhow::Result<()> {
             results::write(&out, &records)
         }
         Command::StreamsChild { library, params } => runtime()?.block_on(cluster::child::streams(library, params)),
+        Command::Controller { io, options } => {
+            let manifest = fixtures::Manifest::read(&io.fixtures)?;
+            let records = runtime()?.block_on(cluster::controller::run(io.fixtures.clone(), &manifest, &options))?;
+            results::write(&io.out, &records)
+        }
+        Command::ControllerChild { library, params } => {
+            runtime()?.block_on(cluster::child::controller(library, params))
+        }
         Command::Env { repo, commit, out } => {
             let json = serde_json::to_vec_pretty(&env::collect(&repo, &commit)).context("encoding the environment")?;
             std::fs::write(&out, json).with_context(|| format!("writing {}", out.display()))

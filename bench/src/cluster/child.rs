@@ -1,5 +1,6 @@
 //! The measuring child processes of the Rust libraries: `kubegen-bench informer-child`,
-//! `kubegen-bench requests-child` and `kubegen-bench streams-child`. Each runs one library's
+//! `kubegen-bench requests-child`, `kubegen-bench streams-child` and
+//! `kubegen-bench controller-child`. Each runs one library's
 //! measurement in a fresh process (so its peak RSS is its own) and reports through
 //! [`protocol`](super::protocol) lines.
 
@@ -11,6 +12,7 @@ use super::probe::{InformerParams, Probe};
 use super::protocol::{Message, Outcome};
 use super::requests::RequestParams;
 use super::streams::StreamParams;
+use super::tally::{ControllerParams, Tally};
 use super::{kube_rs, kubegen};
 
 /// The longest a child measurement may take.
@@ -39,6 +41,25 @@ pub async fn informer(library: RustLibrary, params: InformerParams) -> anyhow::R
         .with_context(|| format!("the {library:?} informer measurement took over {CHILD_TIMEOUT:?}"))??;
     match outcome {
         // `done` was sent when the handler had seen every update.
+        Outcome::Measured(()) => Ok(()),
+        Outcome::Pending(reason) => Message { note: Some(reason.to_owned()), ..Message::new("pending") }.send(),
+    }
+}
+
+/// Runs one library's controller measurement.
+pub async fn controller(library: RustLibrary, params: ControllerParams) -> anyhow::Result<()> {
+    let tally = Tally::new(params);
+    let measured = async {
+        match library {
+            RustLibrary::Kubegen => kubegen::controller(&tally).await,
+            RustLibrary::KubeRs => kube_rs::controller(&tally).await,
+        }
+    };
+    let outcome = tokio::time::timeout(CHILD_TIMEOUT, measured)
+        .await
+        .with_context(|| format!("the {library:?} controller measurement took over {CHILD_TIMEOUT:?}"))??;
+    match outcome {
+        // `reconciled` and `done` were sent by the tally.
         Outcome::Measured(()) => Ok(()),
         Outcome::Pending(reason) => Message { note: Some(reason.to_owned()), ..Message::new("pending") }.send(),
     }

@@ -1,11 +1,16 @@
 //! kube-rs's side of the cluster workloads: kube-runtime's `reflector` over a `watcher` (the
-//! default configuration: paged initial list of 500, then a watch), `Api<ConfigMap>` GET and
-//! LIST, and (`ws` feature) `Api<Pod>` port-forward and exec.
+//! default configuration: paged initial list of 500, then a watch), kube-runtime's
+//! `Controller` (same watcher configuration, `concurrency` reconciles at once), `Api<ConfigMap>`
+//! GET and LIST, and (`ws` feature) `Api<Pod>` port-forward and exec.
 
 use anyhow::{Context as _, bail};
-use futures::TryStreamExt as _;
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use futures::{StreamExt as _, TryStreamExt as _};
 use k8s_openapi::api::core::v1::{ConfigMap, Pod};
 use kube::api::{AttachParams, ListParams};
+use kube::runtime::controller::{self, Action, Controller};
 use kube::runtime::{WatchStreamExt as _, reflector, watcher};
 use kube::{Api, Client, Config};
 use tokio::io::AsyncReadExt as _;
@@ -15,6 +20,7 @@ use super::probe::{Probe, REVISION_KEY};
 use super::protocol::Outcome;
 use super::requests::{self, PAGE, RequestFigures, RequestParams};
 use super::streams::{self, StreamFigures, StreamParams};
+use super::tally::Tally;
 
 async fn client(kubeconfig: &std::path::Path) -> anyhow::Result<Client> {
     let kubeconfig = kube::config::Kubeconfig::read_from(kubeconfig)
@@ -40,6 +46,35 @@ pub async fn informer(probe: &Probe) -> anyhow::Result<Outcome<()>> {
     probe.synced(store.len())?;
     probe.all_updates_seen().await?;
     handler.abort();
+    Ok(Outcome::Measured(()))
+}
+
+/// kube-runtime's controller: every object reconciled once, then again after its update.
+pub async fn controller(tally: &Tally) -> anyhow::Result<Outcome<()>> {
+    let params = tally.params();
+    let api: Api<ConfigMap> = Api::namespaced(client(&params.kubeconfig).await?, &params.namespace);
+    let config = controller::Config::default().concurrency(params.workers);
+    let running = tokio::spawn(
+        Controller::new(api, watcher::Config::default())
+            .with_config(config)
+            .run(
+                |config_map: Arc<ConfigMap>, tally: Arc<Tally>| async move {
+                    let metadata = &config_map.metadata;
+                    tally.on_reconcile(
+                        metadata.name.as_deref().unwrap_or_default(),
+                        metadata.resource_version.as_deref().unwrap_or_default(),
+                        config_map.data.as_ref().and_then(|data| data.get(REVISION_KEY)).map(String::as_str),
+                    );
+                    Ok::<_, Infallible>(Action::await_change())
+                },
+                |_, error: &Infallible, _| match *error {},
+                Arc::new(tally.clone()),
+            )
+            .for_each(|_| futures::future::ready(())),
+    );
+    tally.all_reconciled().await?;
+    tally.all_updates_reconciled().await?;
+    running.abort();
     Ok(Outcome::Measured(()))
 }
 

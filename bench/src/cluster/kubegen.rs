@@ -6,11 +6,15 @@
 //!   from the handler, `probe.synced(<objects in the store>)` after the cache sync, then await
 //!   `probe.all_updates_seen()`; return `Outcome::Pending(reason)` instead to report
 //!   "pending".
+//! - [`controller`]: `kubegen_runtime::controller::Controller` on the factory's ConfigMap
+//!   informer, `workers` reconciles at once, whose reconcile reports to the [`Tally`].
 //! - [`requests`] times `kubegen_runtime::Api<ConfigMap>` GET and LIST, with the client's
 //!   default rate limit turned off (as kube-rs has none and the Go side disables client-go's).
 //! - [`streams`]: `Api<Pod>::portforward`, `exec` with `output`, and `exec` of `cat` with stdin,
 //!   through the shared timing helpers of `streams.rs`.
 
+use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
@@ -20,6 +24,7 @@ use kubegen_runtime::cache::handler::HandlerFns;
 use kubegen_runtime::client::AttachParams;
 use kubegen_runtime::client::params::ListParams;
 use kubegen_runtime::config::{Config, Kubeconfig, KubeconfigOptions};
+use kubegen_runtime::controller::{Action, Controller};
 use kubegen_runtime::{Api, Client};
 use tokio::io::AsyncWriteExt as _;
 
@@ -27,6 +32,7 @@ use super::probe::{Probe, REVISION_KEY};
 use super::protocol::Outcome;
 use super::requests::{self, PAGE, RequestFigures, RequestParams};
 use super::streams::{self, StreamFigures, StreamParams};
+use super::tally::Tally;
 
 /// kubegen's informer: sync time, peak RSS, updates reaching a handler.
 pub async fn informer(probe: &Probe) -> anyhow::Result<Outcome<()>> {
@@ -41,6 +47,35 @@ pub async fn informer(probe: &Probe) -> anyhow::Result<Outcome<()>> {
     factory.wait_for_cache_sync().await.context("kubegen informer cache sync")?;
     probe.synced(informer.store().len())?;
     probe.all_updates_seen().await?;
+    factory.shutdown().await;
+    Ok(Outcome::Measured(()))
+}
+
+/// kubegen's controller: every object reconciled once, then again after its update.
+pub async fn controller(tally: &Tally) -> anyhow::Result<Outcome<()>> {
+    let params = tally.params();
+    let factory = SharedInformerFactory::namespaced(client(&params.kubeconfig)?, &params.namespace, Duration::ZERO);
+    let controller = Controller::new(factory.informer::<ConfigMap>()).workers(usize::from(params.workers));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(controller.run(
+        |config_map: Arc<ConfigMap>, tally: Arc<Tally>| async move {
+            let metadata = &config_map.metadata;
+            tally.on_reconcile(
+                metadata.name.as_deref().unwrap_or_default(),
+                metadata.resource_version.as_deref().unwrap_or_default(),
+                config_map.data.as_ref().and_then(|data| data.get(REVISION_KEY)).map(|value| &**value),
+            );
+            Ok::<_, Infallible>(Action::await_change())
+        },
+        Arc::new(tally.clone()),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    tally.all_reconciled().await?;
+    tally.all_updates_reconciled().await?;
+    let _ = stop.send(());
+    running.await.context("the kubegen controller task")?.context("the kubegen controller's caches")?;
     factory.shutdown().await;
     Ok(Outcome::Measured(()))
 }

@@ -33,6 +33,8 @@ pub enum Workload {
     Requests,
     /// Port-forward and exec through kube-apiserver to a kubelet.
     Streams,
+    /// A controller reconciling every object, then every update (Rust libraries only).
+    Controller,
 }
 
 impl Library {
@@ -55,6 +57,7 @@ impl Library {
                 Workload::Informer => "informer-child",
                 Workload::Requests => "requests-child",
                 Workload::Streams => "streams-child",
+                Workload::Controller => "controller-child",
             };
             let library = match library {
                 RustLibrary::Kubegen => "kubegen",
@@ -72,6 +75,7 @@ impl Library {
                     Workload::Informer => "informer",
                     Workload::Requests => "requests",
                     Workload::Streams => "streams",
+                    Workload::Controller => "controller",
                 });
                 command
             }

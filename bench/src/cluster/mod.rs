@@ -8,9 +8,11 @@
 //! once the child says `synced`, and times until the child says `done`.
 //!
 //! Where each library's code lives: [`kube_rs`], [`kubegen`] (slots), and `go/informer.go`,
-//! `go/requests.go`.
+//! `go/requests.go`. The controller workload is [`controller`], on its own control plane.
 
 pub mod child;
+pub mod controller;
+mod cpu;
 mod kube_rs;
 mod kubegen;
 mod library;
@@ -20,6 +22,7 @@ pub mod requests;
 mod rss;
 mod seed;
 pub mod streams;
+pub mod tally;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

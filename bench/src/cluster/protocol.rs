@@ -4,14 +4,15 @@
 //! Informer children: `synced` once the cache holds every object (the orchestrator then
 //! starts the updates), then `done` once the handler has seen every update. Request
 //! children: `requests`. Either kind may answer `pending` instead: the library has no such
-//! feature yet.
+//! feature yet. Controller children: `reconciled` once every object was reconciled, then `done`
+//! once every object was reconciled again at its updated version.
 
 use serde::{Deserialize, Serialize};
 
 /// One line of a child's stdout.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Message {
-    /// `synced`, `done`, `requests`, `streams` or `pending`.
+    /// `synced`, `reconciled`, `done`, `requests`, `streams` or `pending`.
     pub event: String,
     /// `synced`: objects in the cache.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -19,13 +20,26 @@ pub struct Message {
     /// `synced`: seconds from process start (before the client is built) to a synced cache.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sync_seconds: Option<f64>,
-    /// `synced`: resident set size then, MB.
+    /// `reconciled`: seconds from process start (before the client is built) until every
+    /// object was reconciled once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reconcile_seconds: Option<f64>,
+    /// `reconciled`, `done` (controllers): reconciles run so far.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reconciles: Option<usize>,
+    /// `reconciled`, `done` (controllers): CPU seconds (user + system) of the process so far.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_seconds: Option<f64>,
+    /// `reconciled`, `done` (controllers): context switches of the process's threads so far.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_switches: Option<u64>,
+    /// `synced`, `reconciled`: resident set size then, MB.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rss_mb: Option<f64>,
     /// `done`: peak resident set size of the process (VmHWM), MB.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peak_rss_mb: Option<f64>,
-    /// `done`: updates the handler saw.
+    /// `done`: updates the handler saw (controllers: objects reconciled at their update).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updates_seen: Option<usize>,
     /// `requests`: GETs of one ConfigMap per second, sequential.

@@ -64,7 +64,7 @@ fn document(env: &Environment, loads: &[LoadSample], commands: &str, records: &[
     let _ = writeln!(
         out,
         "`bench/run.sh` runs everything and writes this file; `bench/run.sh decode heap` runs some \
-         workloads only (fixtures, decode, heap, sizes, generate, build, cluster) and renders the \
+         workloads only (fixtures, decode, heap, sizes, generate, build, cluster, streams, controller) and renders the \
          report from these and the earlier results in the bench cache. What this run executed:\n"
     );
     let _ = writeln!(out, "```\n{}\n```\n", commands.trim_end());

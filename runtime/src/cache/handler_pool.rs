@@ -50,7 +50,7 @@ struct Shared {
     state: Mutex<State>,
     /// Signalled when a job is ready.
     work: Condvar,
-    /// Signalled when a worker starts a job (wakes the monitor).
+    /// Signalled when a worker starts a job while the monitor is parked (wakes it).
     busy: Condvar,
 }
 
@@ -63,6 +63,9 @@ struct State {
     running: HashMap<u64, Instant>,
     next_worker: u64,
     monitor: bool,
+    /// The monitor waits for a worker to start a job (none was running); only then does a
+    /// job's start wake it, so that a busy pool does not wake it once per notification.
+    monitor_parked: bool,
 }
 
 impl HandlerPool {
@@ -149,7 +152,9 @@ impl Shared {
                 }
             };
             state.running.insert(id, Instant::now());
-            self.busy.notify_one();
+            if state.monitor_parked {
+                self.busy.notify_one();
+            }
             drop(state);
             let more = job.run();
             state = self.lock();
@@ -165,10 +170,14 @@ impl Shared {
         let mut state = self.lock();
         loop {
             while state.running.is_empty() {
+                state.monitor_parked = true;
                 state = self.busy.wait(state).unwrap_or_else(PoisonError::into_inner);
+                state.monitor_parked = false;
             }
-            let (guard, _) = self.busy.wait_timeout(state, MONITOR_TICK).unwrap_or_else(PoisonError::into_inner);
-            state = guard;
+            // A tick without the lock: jobs that start meanwhile need not wake the monitor.
+            drop(state);
+            std::thread::sleep(MONITOR_TICK);
+            state = self.lock();
             let stuck = state.running.values().any(|started| started.elapsed() >= STUCK_AFTER);
             if !state.ready.is_empty() && state.idle == 0 && stuck && state.workers < MAX_WORKERS {
                 tracing::debug!(workers = state.workers + 1, "a handler is slow or blocked; adding a handler thread");
