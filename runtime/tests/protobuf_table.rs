@@ -92,3 +92,105 @@ fn inline_structs_and_special_types_are_recorded() {
     let stdin = stdin.unwrap_or_else(|| panic!("Container has no stdin"));
     assert_eq!((stdin["number"].as_u64(), stdin["wire"].as_str()), (Some(16), Some("varint")));
 }
+
+/// A protobuf field with `number` and `wire` type 0 (varint) or 2 (length-delimited).
+fn encode_field(number: u64, value: &Encoded) -> Vec<u8> {
+    fn varint(out: &mut Vec<u8>, mut value: u64) {
+        while value >= 0x80 {
+            out.push((value as u8) | 0x80);
+            value >>= 7;
+        }
+        out.push(value as u8);
+    }
+    let mut out = Vec::new();
+    match value {
+        Encoded::Varint(value) => {
+            varint(&mut out, number << 3);
+            varint(&mut out, *value);
+        }
+        Encoded::Bytes(bytes) => {
+            varint(&mut out, number << 3 | 2);
+            varint(&mut out, bytes.len() as u64);
+            out.extend_from_slice(bytes);
+        }
+    }
+    out
+}
+
+enum Encoded {
+    Varint(u64),
+    Bytes(Vec<u8>),
+}
+
+/// Decodes `input` as the metav1 type `name` with the runtime's decoder, as its JSON form.
+fn decode_as_json(name: &str, input: &[u8]) -> Value {
+    use kubegen_runtime::proto::decode_message;
+    use kubegen_runtime::types::{ManagedFieldsEntry, OwnerReference, StatusCause, StatusDetails};
+    use kubegen_runtime::{ListMeta, ObjectMeta, Status};
+    let value = match name {
+        "ObjectMeta" => decode_message::<ObjectMeta>(input, 0).map(|v| serde_json::to_value(v)),
+        "ListMeta" => decode_message::<ListMeta>(input, 0).map(|v| serde_json::to_value(v)),
+        "Status" => decode_message::<Status>(input, 0).map(|v| serde_json::to_value(v)),
+        "StatusDetails" => decode_message::<StatusDetails>(input, 0).map(|v| serde_json::to_value(v)),
+        "StatusCause" => decode_message::<StatusCause>(input, 0).map(|v| serde_json::to_value(v)),
+        "OwnerReference" => decode_message::<OwnerReference>(input, 0).map(|v| serde_json::to_value(v)),
+        "ManagedFieldsEntry" => decode_message::<ManagedFieldsEntry>(input, 0).map(|v| serde_json::to_value(v)),
+        other => panic!("no decoder for {other}"),
+    };
+    value.unwrap_or_else(|e| panic!("{name}: {e}")).unwrap_or_else(|e| panic!("{name} as JSON: {e}"))
+}
+
+/// The runtime's hand-written metav1 decoders agree with the table: each field, set at the
+/// table's number with the table's type, appears under its JSON name; a scalar at its zero
+/// value appears only when Go makes it a pointer or not omitempty (gogo writes zero values
+/// that JSON leaves out).
+#[test]
+fn hand_written_meta_decoders_match_the_table() {
+    let table = read(TABLE);
+    let mut checked = 0;
+    for name in
+        ["ObjectMeta", "ListMeta", "Status", "StatusDetails", "StatusCause", "OwnerReference", "ManagedFieldsEntry"]
+    {
+        let definition = &table["definitions"][format!("io.k8s.apimachinery.pkg.apis.meta.v1.{name}")];
+        for field in definition["fields"].as_array().unwrap_or_else(|| panic!("{name} has no fields")) {
+            let json = field["json"].as_str().unwrap_or_else(|| panic!("{name}: a field without a JSON name"));
+            let number = field["number"].as_u64().unwrap_or_else(|| panic!("{name}.{json}: no number"));
+            let reference = field["ref"].as_str().unwrap_or_default();
+            let (sample, zero) = match (field["type"].as_str(), reference.rsplit('.').next()) {
+                (Some("string"), _) => (Encoded::Bytes(b"x".to_vec()), Some(Encoded::Bytes(Vec::new()))),
+                (Some("int64" | "int32"), _) => (Encoded::Varint(7), Some(Encoded::Varint(0))),
+                (Some("bool"), _) => (Encoded::Varint(1), Some(Encoded::Varint(0))),
+                (Some("message"), _) if field["map"].is_object() => {
+                    let entry = [
+                        encode_field(1, &Encoded::Bytes(b"k".to_vec())),
+                        encode_field(2, &Encoded::Bytes(b"v".to_vec())),
+                    ];
+                    (Encoded::Bytes(entry.concat()), None)
+                }
+                (Some("message"), Some("Time")) => (Encoded::Bytes(encode_field(1, &Encoded::Varint(1))), None),
+                (Some("message"), Some("FieldsV1")) => {
+                    (Encoded::Bytes(encode_field(1, &Encoded::Bytes(b"{}".to_vec()))), None)
+                }
+                // Any other message: an empty one still makes the field present.
+                (Some("message"), _) => (Encoded::Bytes(Vec::new()), None),
+                (other, _) => panic!("{name}.{json}: unexpected type {other:?}"),
+            };
+            let decoded = decode_as_json(name, &encode_field(number, &sample));
+            assert!(decoded.get(json).is_some(), "{name}.{json} (field {number}) not decoded: {decoded}");
+            // An element of a repeated field is present whatever its value.
+            let repeated = field["repeated"].as_bool().unwrap_or(false);
+            if let Some(zero) = zero.filter(|_| !repeated) {
+                let decoded = decode_as_json(name, &encode_field(number, &zero));
+                let pointer = field["pointer"].as_bool().unwrap_or(false);
+                let omitempty = field["omitempty"].as_bool().unwrap_or(false);
+                assert_eq!(
+                    decoded.get(json).is_some(),
+                    pointer || !omitempty,
+                    "{name}.{json} (field {number}) at its zero value: {decoded}"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 47, "fields checked");
+}
