@@ -128,13 +128,13 @@ fn decode_as_json(name: &str, input: &[u8]) -> Value {
     use kubegen_runtime::types::{ManagedFieldsEntry, OwnerReference, StatusCause, StatusDetails};
     use kubegen_runtime::{ListMeta, ObjectMeta, Status};
     let value = match name {
-        "ObjectMeta" => decode_message::<ObjectMeta>(input, 0).map(|v| serde_json::to_value(v)),
-        "ListMeta" => decode_message::<ListMeta>(input, 0).map(|v| serde_json::to_value(v)),
-        "Status" => decode_message::<Status>(input, 0).map(|v| serde_json::to_value(v)),
-        "StatusDetails" => decode_message::<StatusDetails>(input, 0).map(|v| serde_json::to_value(v)),
-        "StatusCause" => decode_message::<StatusCause>(input, 0).map(|v| serde_json::to_value(v)),
-        "OwnerReference" => decode_message::<OwnerReference>(input, 0).map(|v| serde_json::to_value(v)),
-        "ManagedFieldsEntry" => decode_message::<ManagedFieldsEntry>(input, 0).map(|v| serde_json::to_value(v)),
+        "ObjectMeta" => decode_message::<ObjectMeta>(input, 0).map(serde_json::to_value),
+        "ListMeta" => decode_message::<ListMeta>(input, 0).map(serde_json::to_value),
+        "Status" => decode_message::<Status>(input, 0).map(serde_json::to_value),
+        "StatusDetails" => decode_message::<StatusDetails>(input, 0).map(serde_json::to_value),
+        "StatusCause" => decode_message::<StatusCause>(input, 0).map(serde_json::to_value),
+        "OwnerReference" => decode_message::<OwnerReference>(input, 0).map(serde_json::to_value),
+        "ManagedFieldsEntry" => decode_message::<ManagedFieldsEntry>(input, 0).map(serde_json::to_value),
         other => panic!("no decoder for {other}"),
     };
     value.unwrap_or_else(|e| panic!("{name}: {e}")).unwrap_or_else(|e| panic!("{name} as JSON: {e}"))
