@@ -211,6 +211,43 @@ impl<'a> Field<'a> {
         self.varint(name).map(|value| value != 0)
     }
 
+    /// A `double` (`JSONSchemaProps.maximum`).
+    pub fn double(&self, name: &'static str) -> Result<f64, DecodeError> {
+        match self.value {
+            WireValue::Fixed64(bits) => Ok(f64::from_bits(bits)),
+            _ => Err(self.wrong("fixed64", name)),
+        }
+    }
+
+    /// Appends the `int64` values of a repeated field: one value unpacked (what gogo writes
+    /// for proto2), or a packed run of varints (which parsers must accept too).
+    pub fn repeated_int64(&self, values: &mut Vec<i64>, name: &'static str) -> Result<(), DecodeError> {
+        match self.value {
+            WireValue::Varint(value) => values.push(value as i64),
+            WireValue::Len(bytes) => {
+                let mut reader = Reader::new(bytes);
+                while !reader.is_empty() {
+                    let value = reader.varint().map_err(|kind| DecodeError::new(kind).within(name))?;
+                    values.push(value as i64);
+                }
+            }
+            _ => return Err(self.wrong("varint or packed varints", name)),
+        }
+        Ok(())
+    }
+
+    /// Appends the `int32` values of a repeated field, unpacked or packed.
+    pub fn repeated_int32(&self, values: &mut Vec<i32>, name: &'static str) -> Result<(), DecodeError> {
+        let mut wide = Vec::new();
+        self.repeated_int64(&mut wide, name)?;
+        for value in wide {
+            values.push(
+                i32::try_from(value).map_err(|_| DecodeError::new(DecodeErrorKind::OutOfRange(value)).within(name))?,
+            );
+        }
+        Ok(())
+    }
+
     /// A nested message, one level deeper.
     pub fn message<M: Message>(&self, name: &'static str) -> Result<M, DecodeError> {
         decode_message(self.bytes(name)?, self.depth + 1).map_err(|error| error.within(name))
@@ -253,6 +290,26 @@ mod tests {
                 (4, WireValue::Fixed32(2)),
             ]
         );
+    }
+
+    #[test]
+    fn repeated_scalars_decode_packed_and_unpacked() {
+        let mut values = Vec::new();
+        let unpacked = Field { number: 1, value: WireValue::Varint(u64::MAX), depth: 0 };
+        unpacked.repeated_int64(&mut values, "groups").expect("unpacked");
+        let packed = Field { number: 1, value: WireValue::Len(&[0x01, 0x96, 0x01]), depth: 0 };
+        packed.repeated_int64(&mut values, "groups").expect("packed");
+        assert_eq!(values, [-1, 1, 150]);
+        let truncated = Field { number: 1, value: WireValue::Len(&[0x96]), depth: 0 };
+        let error = truncated.repeated_int64(&mut values, "groups").expect_err("truncated");
+        assert_eq!((error.path(), error.kind()), ("groups".to_owned(), &DecodeErrorKind::Truncated));
+        let mut narrow = Vec::new();
+        let error = unpacked.repeated_int32(&mut narrow, "ports").err();
+        assert_eq!(error.map(|error| error.kind().clone()), None, "-1 sign-extended is an int32");
+        let wide = Field { number: 1, value: WireValue::Varint(1 << 40), depth: 0 };
+        assert!(wide.repeated_int32(&mut narrow, "ports").is_err());
+        let double = Field { number: 1, value: WireValue::Fixed64(2.5f64.to_bits()), depth: 0 };
+        assert_eq!(double.double("maximum"), Ok(2.5));
     }
 
     #[test]
