@@ -71,8 +71,11 @@ type Field struct {
 	// the embedding object's, its protobuf message a nested field.
 	Inline bool `json:"inline,omitempty"`
 	// TagWire is the wire type the struct tag states, when it differs from Wire (gogo's tags
-	// say "bytes" for some pointers to scalars that it encodes as varints).
+	// say "bytes" for some scalars that it encodes as varints).
 	TagWire string `json:"tagWire,omitempty"`
+	// TagLabel is the tag's "rep" on a field that is not repeated in Go or in the
+	// generated.proto (SubjectRulesReviewStatus.incomplete).
+	TagLabel string `json:"tagLabel,omitempty"`
 }
 
 // MapEntry describes a map field's key and value.
@@ -265,11 +268,15 @@ func (w *walker) visit(t reflect.Type) string {
 			kt, _, _ := w.elemType(ft.Key(), where+" key")
 			vt, vw, vref := w.elemType(ft.Elem(), where+" value")
 			field.Map = &MapEntry{Key: kt, Value: vt, ValueRef: vref, ValueWire: vw}
-			field.Type, field.Wire = "message", "bytes"
+			field.Type, field.Wire, field.Repeated = "message", "bytes", true
 		case ft.Kind() == reflect.Slice && ft.Elem().Kind() != reflect.Uint8 && (ft.Name() == "" || field.Repeated):
 			field.Type, field.Wire, field.Ref = w.elemType(ft.Elem(), where)
 			field.Repeated = true
 		default:
+			// Repeated or not is the Go type's say: a few tags say "rep" on a scalar.
+			if field.Repeated {
+				field.Repeated, field.TagLabel = false, "rep"
+			}
 			field.Type, field.Wire, field.Ref = w.elemType(ft, where)
 		}
 		if parts[0] != field.Wire {
