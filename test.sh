@@ -27,6 +27,9 @@ cargo fmt -p kubegen -p kubegen-runtime -p kubegen-tests -p configset-controller
 step "generated crates are what the generator makes (kubegen generate --check)"
 scripts/regenerate.sh --check
 
+step "the protobuf field table is what the Go types give (scripts/protofields.sh --check)"
+scripts/protofields.sh --check
+
 step "clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 

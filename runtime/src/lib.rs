@@ -32,6 +32,7 @@ pub mod dynamic;
 pub mod events;
 pub mod leader_election;
 pub mod metrics;
+pub mod proto;
 pub mod resource;
 pub mod types;
 pub mod watch;

@@ -1,0 +1,110 @@
+//! Map fields: protobuf writes a Go map as repeated `{key=1, value=2}` entry messages.
+
+use super::error::DecodeError;
+use super::reader::{Field, Message, Reader};
+use crate::types::{ByteString, Str, StringMap};
+
+/// One `map<string, string>` entry.
+#[derive(Default)]
+struct StringEntry {
+    key: Str,
+    value: Str,
+}
+
+impl Message for StringEntry {
+    const NAME: &'static str = "entry";
+
+    fn merge_field(&mut self, field: Field<'_>) -> Result<(), DecodeError> {
+        match field.number {
+            1 => self.key = field.string("key")?,
+            2 => self.value = field.string("value")?,
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// Adds one entry of a `map<string, string>` field to `map`, creating it on the first entry
+/// (an empty map is never written, and JSON leaves it out too).
+pub fn merge_string_entry(
+    map: &mut Option<StringMap<Str>>,
+    field: &Field<'_>,
+    name: &'static str,
+) -> Result<(), DecodeError> {
+    let entry: StringEntry = field.message(name)?;
+    map.get_or_insert_with(StringMap::new).insert(entry.key, entry.value);
+    Ok(())
+}
+
+/// Adds one entry of a `map<string, V>` field to `map`; `value` decodes the entry's field 2
+/// (a `Quantity` for `ResourceList`, bytes for `Secret.data`, a message). An entry without a
+/// value gets `missing()`, the Go zero value.
+pub fn merge_entry<V>(
+    map: &mut Option<StringMap<V>>,
+    field: &Field<'_>,
+    name: &'static str,
+    value: impl Fn(&Field<'_>) -> Result<V, DecodeError>,
+    missing: impl FnOnce() -> V,
+) -> Result<(), DecodeError> {
+    let wrap = |error: DecodeError| error.within("entry").within(name);
+    if field.depth() + 1 > super::MAX_DEPTH {
+        return Err(wrap(super::DecodeErrorKind::TooDeep(super::MAX_DEPTH).into()));
+    }
+    let mut reader = Reader::new(field.bytes(name)?);
+    let (mut key, mut decoded) = (Str::default(), None);
+    while let Some(inner) = reader.field(field.depth() + 1).map_err(|kind| wrap(kind.into()))? {
+        match inner.number {
+            1 => key = inner.string("key").map_err(wrap)?,
+            2 => decoded = Some(value(&inner).map_err(wrap)?),
+            _ => {}
+        }
+    }
+    map.get_or_insert_with(StringMap::new).insert(key, decoded.unwrap_or_else(missing));
+    Ok(())
+}
+
+/// The value of a `map<string, bytes>` entry (`Secret.data`, `ConfigMap.binaryData`).
+pub fn byte_string(field: &Field<'_>) -> Result<ByteString, DecodeError> {
+    field.bytes("value").map(|bytes| ByteString(bytes.to_vec()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::quantity;
+    use crate::types::Quantity;
+
+    /// A length-delimited field `number` holding `bytes`, as a key and a value.
+    fn len(number: u8, bytes: &[u8]) -> Vec<u8> {
+        [&[number << 3 | 2, bytes.len() as u8][..], bytes].concat()
+    }
+
+    fn field(bytes: &[u8]) -> Field<'_> {
+        let mut reader = Reader::new(bytes);
+        reader.field(0).ok().flatten().unwrap_or_else(|| panic!("a field in {bytes:?}"))
+    }
+
+    #[test]
+    fn maps_of_quantities_and_bytes_decode() {
+        let mut limits = None;
+        let entry = len(1, &[len(1, b"cpu"), len(2, &len(1, b"500m"))].concat());
+        merge_entry(&mut limits, &field(&entry), "limits", |value| quantity(value, "value"), Quantity::default)
+            .expect("quantity entry");
+        let entry = len(1, &len(1, b"memory"));
+        merge_entry(&mut limits, &field(&entry), "limits", |value| quantity(value, "value"), Quantity::default)
+            .expect("entry without a value");
+        let limits = limits.expect("map");
+        assert_eq!(limits.get("cpu").map(Quantity::as_str), Some("500m"));
+        assert_eq!(limits.get("memory"), Some(&Quantity::default()));
+
+        let mut data = None;
+        let entry = len(1, &[len(1, b"key"), len(2, &[0, 255])].concat());
+        merge_entry(&mut data, &field(&entry), "data", byte_string, ByteString::default).expect("bytes entry");
+        assert_eq!(data.and_then(|data| data.get("key").cloned()), Some(ByteString(vec![0, 255])));
+
+        let entry = [1 << 3 | 2, 2, 2 << 3, 1];
+        let error = merge_entry(&mut None, &field(&entry), "data", byte_string, ByteString::default)
+            .expect_err("a varint value");
+        assert_eq!(error.path(), "data.entry.value");
+    }
+}

@@ -1,0 +1,322 @@
+//! The protobuf wire format: varints, length-delimited fields, fixed-width fields, and the
+//! loop that hands each field of a message to its decoder, skipping unknown ones.
+//!
+//! Every read is bounds-checked and returns [`DecodeErrorKind::Truncated`] rather than
+//! panicking; lengths are checked against the remaining input before anything is allocated,
+//! so an oversized length prefix cannot make the decoder reserve memory.
+
+use super::error::{DecodeError, DecodeErrorKind};
+use crate::types::Str;
+
+/// How deeply messages may nest before decoding fails (protobuf's own default limit), so that
+/// hostile input cannot exhaust the stack.
+pub const MAX_DEPTH: u32 = 100;
+
+/// The value of one field as the wire has it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WireValue<'a> {
+    /// Wire type 0.
+    Varint(u64),
+    /// Wire type 1.
+    Fixed64(u64),
+    /// Wire type 2: strings, bytes, messages, packed repeated scalars.
+    Len(&'a [u8]),
+    /// Wire type 5.
+    Fixed32(u32),
+}
+
+impl WireValue<'_> {
+    fn wire_name(&self) -> &'static str {
+        match self {
+            WireValue::Varint(_) => "varint",
+            WireValue::Fixed64(_) => "fixed64",
+            WireValue::Len(_) => "length-delimited",
+            WireValue::Fixed32(_) => "fixed32",
+        }
+    }
+}
+
+/// One field of a message: its number and value, and the nesting depth of its message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field<'a> {
+    /// The field number.
+    pub number: u32,
+    /// The value.
+    pub value: WireValue<'a>,
+    depth: u32,
+}
+
+/// Reads fields from a message's bytes.
+#[derive(Debug, Clone)]
+pub struct Reader<'a> {
+    input: &'a [u8],
+    position: usize,
+}
+
+impl<'a> Reader<'a> {
+    /// A reader at the start of `input`.
+    pub fn new(input: &'a [u8]) -> Self {
+        Self { input, position: 0 }
+    }
+
+    /// Whether all input has been read.
+    pub fn is_empty(&self) -> bool {
+        self.position >= self.input.len()
+    }
+
+    /// A base-128 varint.
+    pub fn varint(&mut self) -> Result<u64, DecodeErrorKind> {
+        let mut value = 0u64;
+        for index in 0..10 {
+            let Some(&byte) = self.input.get(self.position) else {
+                return Err(DecodeErrorKind::Truncated);
+            };
+            self.position += 1;
+            // The tenth byte may only carry the 64th bit.
+            if index == 9 && byte > 1 {
+                return Err(DecodeErrorKind::VarintOverflow);
+            }
+            value |= u64::from(byte & 0x7f) << (7 * index);
+            if byte < 0x80 {
+                return Ok(value);
+            }
+        }
+        Err(DecodeErrorKind::VarintOverflow)
+    }
+
+    /// `count` bytes.
+    pub fn bytes(&mut self, count: u64) -> Result<&'a [u8], DecodeErrorKind> {
+        let remaining = self.input.len() - self.position.min(self.input.len());
+        let count = usize::try_from(count).ok().filter(|&count| count <= remaining);
+        let count = count.ok_or(DecodeErrorKind::LengthOutOfBounds(count_or_max(count)))?;
+        let bytes = &self.input[self.position..self.position + count];
+        self.position += count;
+        Ok(bytes)
+    }
+
+    /// A length prefix and that many bytes.
+    pub fn length_delimited(&mut self) -> Result<&'a [u8], DecodeErrorKind> {
+        let length = self.varint()?;
+        self.bytes(length).map_err(|error| match error {
+            DecodeErrorKind::LengthOutOfBounds(_) => DecodeErrorKind::LengthOutOfBounds(length),
+            other => other,
+        })
+    }
+
+    fn fixed<const N: usize>(&mut self) -> Result<[u8; N], DecodeErrorKind> {
+        let bytes = self.bytes(N as u64).map_err(|_| DecodeErrorKind::Truncated)?;
+        let mut out = [0; N];
+        out.copy_from_slice(bytes);
+        Ok(out)
+    }
+
+    /// The next field, or `None` at the end of the input.
+    pub fn field(&mut self, depth: u32) -> Result<Option<Field<'a>>, DecodeErrorKind> {
+        if self.is_empty() {
+            return Ok(None);
+        }
+        let key = self.varint()?;
+        let number = key >> 3;
+        if number == 0 || number > (1 << 29) - 1 {
+            return Err(DecodeErrorKind::InvalidFieldNumber(number));
+        }
+        let value = match key & 7 {
+            0 => WireValue::Varint(self.varint()?),
+            1 => WireValue::Fixed64(u64::from_le_bytes(self.fixed()?)),
+            2 => WireValue::Len(self.length_delimited()?),
+            5 => WireValue::Fixed32(u32::from_le_bytes(self.fixed()?)),
+            other => return Err(DecodeErrorKind::UnsupportedWireType(other as u8)),
+        };
+        // Checked above: the number fits in 29 bits.
+        Ok(Some(Field { number: number as u32, value, depth }))
+    }
+}
+
+fn count_or_max(count: Option<usize>) -> u64 {
+    count.map_or(u64::MAX, |count| count as u64)
+}
+
+/// A protobuf message decoded into one of the runtime's types.
+pub trait Message: Default {
+    /// The message's name in errors (`ObjectMeta`).
+    const NAME: &'static str;
+
+    /// Takes one field; unknown numbers are ignored (skipped), as protobuf requires. Errors
+    /// should be made [`DecodeError::within`] the field's name.
+    fn merge_field(&mut self, field: Field<'_>) -> Result<(), DecodeError>;
+}
+
+/// Decodes a whole message at nesting depth `depth`.
+pub fn decode_message<M: Message>(input: &[u8], depth: u32) -> Result<M, DecodeError> {
+    let wrap = |error: DecodeError| error.within(M::NAME);
+    if depth > MAX_DEPTH {
+        return Err(wrap(DecodeErrorKind::TooDeep(MAX_DEPTH).into()));
+    }
+    let mut message = M::default();
+    let mut reader = Reader::new(input);
+    while let Some(field) = reader.field(depth).map_err(|kind| wrap(kind.into()))? {
+        message.merge_field(field).map_err(wrap)?;
+    }
+    Ok(message)
+}
+
+/// Typed reads of a field's value; each error names the field.
+impl<'a> Field<'a> {
+    fn wrong(&self, expected: &'static str, name: &'static str) -> DecodeError {
+        DecodeError::new(DecodeErrorKind::WrongWireType { expected, found: self.value.wire_name() }).within(name)
+    }
+
+    /// The bytes of a length-delimited field.
+    pub fn bytes(&self, name: &'static str) -> Result<&'a [u8], DecodeError> {
+        match self.value {
+            WireValue::Len(bytes) => Ok(bytes),
+            _ => Err(self.wrong("length-delimited", name)),
+        }
+    }
+
+    /// A string. Invalid UTF-8 is replaced with U+FFFD, as Go's JSON encoder does, so that a
+    /// protobuf and a JSON read of the same object agree.
+    pub fn string(&self, name: &'static str) -> Result<Str, DecodeError> {
+        Ok(Str::from(String::from_utf8_lossy(self.bytes(name)?)))
+    }
+
+    /// A string, `None` when empty: for Go `string` fields with `omitempty`, which gogo
+    /// writes even when empty but JSON leaves out.
+    pub fn non_empty_string(&self, name: &'static str) -> Result<Option<Str>, DecodeError> {
+        self.string(name).map(|text| Some(text).filter(|text| !text.is_empty()))
+    }
+
+    /// The raw varint.
+    pub fn varint(&self, name: &'static str) -> Result<u64, DecodeError> {
+        match self.value {
+            WireValue::Varint(value) => Ok(value),
+            _ => Err(self.wrong("varint", name)),
+        }
+    }
+
+    /// An `int64` (two's complement in the varint).
+    pub fn int64(&self, name: &'static str) -> Result<i64, DecodeError> {
+        self.varint(name).map(|value| value as i64)
+    }
+
+    /// An `int32`: Go writes negative values sign-extended to 64 bits; anything else out of
+    /// range is an error.
+    pub fn int32(&self, name: &'static str) -> Result<i32, DecodeError> {
+        let value = self.int64(name)?;
+        i32::try_from(value).map_err(|_| DecodeError::new(DecodeErrorKind::OutOfRange(value)).within(name))
+    }
+
+    /// A `bool`.
+    pub fn bool(&self, name: &'static str) -> Result<bool, DecodeError> {
+        self.varint(name).map(|value| value != 0)
+    }
+
+    /// A `double` (`JSONSchemaProps.maximum`).
+    pub fn double(&self, name: &'static str) -> Result<f64, DecodeError> {
+        match self.value {
+            WireValue::Fixed64(bits) => Ok(f64::from_bits(bits)),
+            _ => Err(self.wrong("fixed64", name)),
+        }
+    }
+
+    /// Appends the `int64` values of a repeated field: one value unpacked (what gogo writes
+    /// for proto2), or a packed run of varints (which parsers must accept too).
+    pub fn repeated_int64(&self, values: &mut Vec<i64>, name: &'static str) -> Result<(), DecodeError> {
+        match self.value {
+            WireValue::Varint(value) => values.push(value as i64),
+            WireValue::Len(bytes) => {
+                let mut reader = Reader::new(bytes);
+                while !reader.is_empty() {
+                    let value = reader.varint().map_err(|kind| DecodeError::new(kind).within(name))?;
+                    values.push(value as i64);
+                }
+            }
+            _ => return Err(self.wrong("varint or packed varints", name)),
+        }
+        Ok(())
+    }
+
+    /// Appends the `int32` values of a repeated field, unpacked or packed.
+    pub fn repeated_int32(&self, values: &mut Vec<i32>, name: &'static str) -> Result<(), DecodeError> {
+        let mut wide = Vec::new();
+        self.repeated_int64(&mut wide, name)?;
+        for value in wide {
+            values.push(
+                i32::try_from(value).map_err(|_| DecodeError::new(DecodeErrorKind::OutOfRange(value)).within(name))?,
+            );
+        }
+        Ok(())
+    }
+
+    /// A nested message, one level deeper.
+    pub fn message<M: Message>(&self, name: &'static str) -> Result<M, DecodeError> {
+        decode_message(self.bytes(name)?, self.depth + 1).map_err(|error| error.within(name))
+    }
+
+    /// The nesting depth of the message this field belongs to.
+    pub fn depth(&self) -> u32 {
+        self.depth
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn varints_decode_and_overflow_fails() {
+        assert_eq!(Reader::new(&[0x96, 0x01]).varint(), Ok(150));
+        let max = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01];
+        assert_eq!(Reader::new(&max).varint(), Ok(u64::MAX));
+        let over = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02];
+        assert_eq!(Reader::new(&over).varint(), Err(DecodeErrorKind::VarintOverflow));
+        assert_eq!(Reader::new(&[0x80]).varint(), Err(DecodeErrorKind::Truncated));
+    }
+
+    #[test]
+    fn fields_of_every_wire_type_are_read() {
+        let input = [0x08, 0x2a, 0x11, 1, 0, 0, 0, 0, 0, 0, 0, 0x1a, 0x02, b'h', b'i', 0x25, 2, 0, 0, 0];
+        let mut reader = Reader::new(&input);
+        let mut values = Vec::new();
+        while let Some(field) = reader.field(0).expect("valid input") {
+            values.push((field.number, field.value));
+        }
+        assert_eq!(
+            values,
+            [
+                (1, WireValue::Varint(42)),
+                (2, WireValue::Fixed64(1)),
+                (3, WireValue::Len(b"hi")),
+                (4, WireValue::Fixed32(2)),
+            ]
+        );
+    }
+
+    #[test]
+    fn repeated_scalars_decode_packed_and_unpacked() {
+        let mut values = Vec::new();
+        let unpacked = Field { number: 1, value: WireValue::Varint(u64::MAX), depth: 0 };
+        unpacked.repeated_int64(&mut values, "groups").expect("unpacked");
+        let packed = Field { number: 1, value: WireValue::Len(&[0x01, 0x96, 0x01]), depth: 0 };
+        packed.repeated_int64(&mut values, "groups").expect("packed");
+        assert_eq!(values, [-1, 1, 150]);
+        let truncated = Field { number: 1, value: WireValue::Len(&[0x96]), depth: 0 };
+        let error = truncated.repeated_int64(&mut values, "groups").expect_err("truncated");
+        assert_eq!((error.path(), error.kind()), ("groups".to_owned(), &DecodeErrorKind::Truncated));
+        let mut narrow = Vec::new();
+        let error = unpacked.repeated_int32(&mut narrow, "ports").err();
+        assert_eq!(error.map(|error| error.kind().clone()), None, "-1 sign-extended is an int32");
+        let wide = Field { number: 1, value: WireValue::Varint(1 << 40), depth: 0 };
+        assert!(wide.repeated_int32(&mut narrow, "ports").is_err());
+        let double = Field { number: 1, value: WireValue::Fixed64(2.5f64.to_bits()), depth: 0 };
+        assert_eq!(double.double("maximum"), Ok(2.5));
+    }
+
+    #[test]
+    fn oversized_lengths_and_groups_fail_without_allocating() {
+        let huge = [0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f];
+        assert_eq!(Reader::new(&huge).field(0), Err(DecodeErrorKind::LengthOutOfBounds(0xffff_ffff)));
+        assert_eq!(Reader::new(&[0x0b]).field(0), Err(DecodeErrorKind::UnsupportedWireType(3)));
+        assert_eq!(Reader::new(&[0x00]).field(0), Err(DecodeErrorKind::InvalidFieldNumber(0)));
+    }
+}

@@ -1,0 +1,334 @@
+//! Tests over bodies built as the API server writes them, and mutations of them.
+
+use super::*;
+use crate::types::{IntOrString, ListMeta, ObjectMeta, Quantity, Status, Str, Time};
+
+/// A minimal protobuf writer for building test bodies.
+#[derive(Default, Clone)]
+struct Writer(Vec<u8>);
+
+impl Writer {
+    fn varint(mut self, mut value: u64) -> Self {
+        while value >= 0x80 {
+            self.0.push((value as u8) | 0x80);
+            value >>= 7;
+        }
+        self.0.push(value as u8);
+        self
+    }
+    fn key(self, number: u64, wire: u64) -> Self {
+        self.varint(number << 3 | wire)
+    }
+    fn int(self, number: u64, value: i64) -> Self {
+        self.key(number, 0).varint(value as u64)
+    }
+    fn bytes(self, number: u64, value: &[u8]) -> Self {
+        let mut this = self.key(number, 2).varint(value.len() as u64);
+        this.0.extend_from_slice(value);
+        this
+    }
+    fn string(self, number: u64, value: &str) -> Self {
+        self.bytes(number, value.as_bytes())
+    }
+    fn message(self, number: u64, value: Writer) -> Self {
+        self.bytes(number, &value.0)
+    }
+    fn entry(self, number: u64, key: &str, value: &str) -> Self {
+        self.message(number, Writer::default().string(1, key).string(2, value))
+    }
+}
+
+fn envelope(api_version: &str, kind: &str, raw: Writer) -> Vec<u8> {
+    let unknown = Writer::default()
+        .message(1, Writer::default().string(1, api_version).string(2, kind))
+        .message(2, raw)
+        .string(3, "")
+        .string(4, "");
+    [MAGIC.as_slice(), &unknown.0].concat()
+}
+
+/// ObjectMeta as gogo writes it: every non-pointer field, even empty ones.
+fn object_meta() -> Writer {
+    let owner = Writer::default()
+        .string(1, "ReplicaSet")
+        .string(3, "web-abc")
+        .string(4, "uid-owner")
+        .string(5, "apps/v1")
+        .int(6, 1)
+        .int(7, 0);
+    let managed = Writer::default()
+        .string(1, "kubectl")
+        .string(2, "Update")
+        .string(3, "v1")
+        .message(4, Writer::default().int(1, 1_700_000_100))
+        .string(6, "FieldsV1")
+        .message(7, Writer::default().string(1, r#"{"f:metadata":{"f:labels":{}}}"#))
+        .string(8, "");
+    Writer::default()
+        .string(1, "web-abc-1")
+        .string(2, "")
+        .string(3, "default")
+        .string(4, "")
+        .string(5, "uid-1")
+        .string(6, "42")
+        .int(7, 0)
+        .message(8, Writer::default().int(1, 1_700_000_000))
+        .int(10, 0)
+        .entry(11, "app", "web")
+        .entry(11, "tier", "front")
+        .entry(12, "note", "x")
+        .message(13, owner)
+        .string(14, "example.com/finalizer")
+        .message(17, managed)
+        // An unknown field of every wire type, skipped.
+        .int(99, 7)
+        .string(100, "future")
+}
+
+fn pod_body() -> Vec<u8> {
+    let spec = Writer::default().string(2, "ignored-by-metadata-decoding");
+    envelope("v1", "Pod", Writer::default().message(1, object_meta()).message(2, spec))
+}
+
+#[test]
+fn object_meta_decodes_as_json_would() {
+    let body = pod_body();
+    let unknown = decode_envelope(&body).expect("envelope");
+    assert_eq!((unknown.api_version.as_str(), unknown.kind.as_str()), ("v1", "Pod"));
+    let meta = unknown.decode::<ObjectHead>().expect("metadata").metadata;
+    let json: ObjectMeta = serde_json::from_value(serde_json::json!({
+        "name": "web-abc-1",
+        "namespace": "default",
+        "uid": "uid-1",
+        "resourceVersion": "42",
+        "creationTimestamp": "2023-11-14T22:13:20Z",
+        "deletionGracePeriodSeconds": 0,
+        "labels": {"app": "web", "tier": "front"},
+        "annotations": {"note": "x"},
+        "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-abc", "uid": "uid-owner",
+            "controller": true, "blockOwnerDeletion": false}],
+        "finalizers": ["example.com/finalizer"],
+        "managedFields": [{"manager": "kubectl", "operation": "Update", "apiVersion": "v1",
+            "time": "2023-11-14T22:15:00Z", "fieldsType": "FieldsV1", "fieldsV1": {"f:metadata": {"f:labels": {}}}}]
+    }))
+    .expect("JSON metadata");
+    assert_eq!(meta, json);
+}
+
+#[test]
+fn list_meta_and_items_decode() {
+    let item = Writer::default().message(1, Writer::default().string(1, "a"));
+    let list = Writer::default()
+        .message(1, Writer::default().string(1, "").string(2, "77").string(3, "token").int(4, 5))
+        .message(2, item.clone())
+        .message(2, item);
+    let body = envelope("v1", "PodList", list);
+    let unknown = decode_envelope(&body).expect("envelope");
+    let list = RawList::decode(unknown.raw).expect("list");
+    let expected = ListMeta {
+        continue_: Some("token".into()),
+        remaining_item_count: Some(5),
+        resource_version: Some("77".into()),
+        self_link: None,
+    };
+    assert_eq!(list.metadata, expected);
+    assert_eq!(list.items.len(), 2);
+    let head: ObjectHead = decode_message(list.items[0], 2).expect("item");
+    assert_eq!(head.metadata.name(), "a");
+}
+
+#[test]
+fn status_decodes() {
+    let details = Writer::default()
+        .string(1, "missing")
+        .string(2, "")
+        .string(3, "pods")
+        .message(4, Writer::default().string(1, "FieldValueRequired").string(2, "required").string(3, "spec"))
+        .int(5, 0)
+        .string(6, "");
+    let status = Writer::default()
+        .message(1, Writer::default().string(1, "").string(2, ""))
+        .string(2, "Failure")
+        .string(3, "pods \"missing\" not found")
+        .string(4, "NotFound")
+        .message(5, details)
+        .int(6, 404);
+    let body = envelope("v1", "Status", status);
+    let unknown = decode_envelope(&body).expect("envelope");
+    assert!(unknown.is_status());
+    let status = unknown.decode_status().expect("status");
+    let json: Status = serde_json::from_str(
+        r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"pods \"missing\" not found",
+        "reason":"NotFound","details":{"name":"missing","kind":"pods","causes":[{"reason":"FieldValueRequired",
+        "message":"required","field":"spec"}]},"code":404}"#,
+    )
+    .expect("JSON status");
+    assert_eq!(status, json);
+}
+
+/// A message holding one special-type field at number 1.
+#[derive(Default)]
+struct Specials {
+    time: Option<Time>,
+    micro: Option<crate::types::MicroTime>,
+    quantity: Option<Quantity>,
+    int_or_string: Option<IntOrString>,
+    raw: Option<crate::types::RawExtension>,
+}
+
+impl Message for Specials {
+    const NAME: &'static str = "Specials";
+
+    fn merge_field(&mut self, field: Field<'_>) -> Result<(), DecodeError> {
+        match field.number {
+            1 => self.time = time(&field, "time")?,
+            2 => self.micro = micro_time(&field, "micro")?,
+            3 => self.quantity = Some(quantity(&field, "quantity")?),
+            4 => self.int_or_string = Some(int_or_string(&field, "intOrString")?),
+            5 => self.raw = Some(raw_extension(&field, "raw")?),
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn special_types_decode() {
+    let input = Writer::default()
+        .message(1, Writer::default().int(1, 1_700_000_000).int(2, 999))
+        .message(2, Writer::default().int(1, 1_700_000_000).int(2, 123_456_789))
+        .message(3, Writer::default().string(1, "500m"))
+        .message(4, Writer::default().int(1, 1).int(2, 0).string(3, "http"))
+        .message(5, Writer::default().string(1, r#"{"a":1}"#));
+    let decoded: Specials = decode_message(&input.0, 0).expect("specials");
+    assert_eq!(decoded.time.map(|time| time.to_string()).as_deref(), Some("2023-11-14T22:13:20Z"));
+    assert_eq!(decoded.micro.map(|time| time.to_string()).as_deref(), Some("2023-11-14T22:13:20.123456Z"));
+    assert_eq!(decoded.quantity, Some(Quantity(Str::from("500m"))));
+    assert_eq!(decoded.int_or_string, Some(IntOrString::String("http".into())));
+    assert_eq!(decoded.raw.map(|raw| raw.0), Some(serde_json::json!({"a": 1})));
+
+    // An empty Time is Go's zero time, left out as JSON leaves it out; an int IntOrString.
+    let input = Writer::default().bytes(1, &[]).message(4, Writer::default().int(1, 0).int(2, -8));
+    let decoded: Specials = decode_message(&input.0, 0).expect("specials");
+    assert_eq!(decoded.time, None);
+    assert_eq!(decoded.int_or_string, Some(IntOrString::Int(-8)));
+}
+
+#[test]
+fn errors_name_the_type_and_field() {
+    // ownerReferences[0].uid with a varint where a string is declared.
+    let meta = Writer::default().message(13, Writer::default().int(4, 1));
+    let body = envelope("v1", "Pod", Writer::default().message(1, meta));
+    let unknown = decode_envelope(&body).expect("envelope");
+    let error = unknown.decode::<ObjectHead>().expect_err("wrong wire type");
+    assert_eq!(error.path(), "PartialObjectMetadata.metadata.ObjectMeta.ownerReferences.OwnerReference.uid");
+    assert_eq!(
+        error.to_string(),
+        "decoding protobuf PartialObjectMetadata.metadata.ObjectMeta.ownerReferences.OwnerReference.uid: \
+         wire type varint where length-delimited was expected"
+    );
+    let error = decode_envelope(b"{\"kind\":\"Status\"}").expect_err("JSON is not protobuf");
+    assert_eq!(error.kind(), &DecodeErrorKind::MissingMagic);
+}
+
+#[test]
+fn deep_nesting_fails_instead_of_overflowing_the_stack() {
+    /// A message whose field 1 is itself.
+    #[derive(Default)]
+    struct Nested;
+    impl Message for Nested {
+        const NAME: &'static str = "Nested";
+        fn merge_field(&mut self, field: Field<'_>) -> Result<(), DecodeError> {
+            if field.number == 1 {
+                field.message::<Nested>("inner")?;
+            }
+            Ok(())
+        }
+    }
+    let mut input = Writer::default();
+    for _ in 0..(MAX_DEPTH + 10) {
+        input = Writer::default().message(1, input);
+    }
+    let error = decode_message::<Nested>(&input.0, 0).err().expect("too deep");
+    assert_eq!(error.kind(), &DecodeErrorKind::TooDeep(MAX_DEPTH));
+}
+
+#[test]
+fn watch_frames_split_across_reads() {
+    let event = Writer::default().string(1, "ADDED").message(2, Writer::default().bytes(1, &pod_body()));
+    let mut stream = Vec::new();
+    for _ in 0..3 {
+        stream.extend_from_slice(&(event.0.len() as u32).to_be_bytes());
+        stream.extend_from_slice(&event.0);
+    }
+    let mut decoder = FrameDecoder::default();
+    let mut events = 0;
+    // One byte at a time: a frame is returned only once it has fully arrived.
+    for byte in &stream {
+        decoder.push(std::slice::from_ref(byte));
+        while let Some(frame) = decoder.next_frame().expect("frame") {
+            let event = decode_watch_event(&frame).expect("event");
+            assert_eq!(event.event_type, "ADDED");
+            assert_eq!(event.object.kind, "Pod");
+            let head: ObjectHead = event.object.decode().expect("metadata");
+            assert_eq!(head.metadata.name(), "web-abc-1");
+            events += 1;
+        }
+    }
+    assert_eq!((events, decoder.pending()), (3, 0));
+
+    let mut decoder = FrameDecoder::new(1024);
+    decoder.push(&2048u32.to_be_bytes());
+    assert_eq!(decoder.next_frame().expect_err("too large").kind(), &DecodeErrorKind::FrameTooLarge(2048));
+}
+
+/// Decodes a body as far as the client would: envelope, metadata, list, status, event.
+fn decode_everything(body: &[u8]) {
+    if let Ok(unknown) = decode_envelope(body) {
+        let _ = unknown.decode::<ObjectHead>();
+        let _ = unknown.decode_status();
+        if let Ok(list) = RawList::decode(unknown.raw) {
+            for item in list.items {
+                let _ = decode_message::<ObjectHead>(item, 2);
+            }
+        }
+    }
+    let _ = decode_watch_event(body);
+    let _ = decode_message::<Specials>(body, 0);
+}
+
+/// Truncations at every byte, every byte flipped in several ways, and random rewrites: every
+/// result is an error or a value, never a panic.
+#[test]
+fn mutated_bodies_never_panic() {
+    let item = Writer::default().message(1, object_meta());
+    let list =
+        envelope("v1", "PodList", Writer::default().message(1, Writer::default().string(2, "9")).message(2, item));
+    let event = Writer::default().string(1, "MODIFIED").message(2, Writer::default().bytes(1, &pod_body()));
+    let mut mutations = 0usize;
+    for body in [pod_body(), list, event.0] {
+        for end in 0..=body.len() {
+            decode_everything(&body[..end]);
+            mutations += 1;
+        }
+        for index in 0..body.len() {
+            for replacement in [0x00, 0xff, 0x80, 0x7f, body[index] ^ 0x01, body[index].wrapping_add(1)] {
+                let mut mutated = body.clone();
+                mutated[index] = replacement;
+                decode_everything(&mutated);
+                mutations += 1;
+            }
+        }
+        let mut rng = fastrand::Rng::with_seed(15);
+        for _ in 0..2000 {
+            let mut mutated = body.clone();
+            for _ in 0..rng.usize(1..5) {
+                let index = rng.usize(..mutated.len());
+                mutated[index] = rng.u8(..);
+            }
+            decode_everything(&mutated);
+            mutations += 1;
+        }
+    }
+    assert!(mutations > 10_000, "{mutations} mutations");
+}
