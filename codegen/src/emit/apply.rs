@@ -174,13 +174,13 @@ fn setter(model: &Model, field: &Field, std: Std) -> TokenStream {
     let (param, value) = match &field.shape {
         Shape::Array(inner) => {
             let item = apply_shape(model, inner, std);
-            (quote!(impl IntoIterator<Item = #item>), wrap(quote!(value.into_iter().collect())))
+            (quote!(impl IntoIterator<Item = impl Into<#item>>), wrap(quote!(value.into_iter().map(Into::into).collect())))
         }
         Shape::Map(inner) => {
             let item = apply_shape(model, inner, std);
             (
-                quote!(impl IntoIterator<Item = (impl Into<::kubegen_runtime::Str>, #item)>),
-                wrap(quote!(value.into_iter().collect())),
+                quote!(impl IntoIterator<Item = (impl Into<::kubegen_runtime::Str>, impl Into<#item>)>),
+                wrap(quote!(value.into_iter().map(|(key, value)| (key.into(), value.into())).collect())),
             )
         }
         shape => {

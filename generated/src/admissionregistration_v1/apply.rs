@@ -311,10 +311,12 @@ impl MatchResourcesApply {
     pub fn exclude_resource_rules(
         mut self,
         value: impl IntoIterator<
-            Item = crate::admissionregistration_v1::apply::NamedRuleWithOperationsApply,
+            Item = impl Into<
+                crate::admissionregistration_v1::apply::NamedRuleWithOperationsApply,
+            >,
         >,
     ) -> Self {
-        self.exclude_resource_rules = Some(value.into_iter().collect());
+        self.exclude_resource_rules = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `matchPolicy`.
@@ -342,10 +344,12 @@ impl MatchResourcesApply {
     pub fn resource_rules(
         mut self,
         value: impl IntoIterator<
-            Item = crate::admissionregistration_v1::apply::NamedRuleWithOperationsApply,
+            Item = impl Into<
+                crate::admissionregistration_v1::apply::NamedRuleWithOperationsApply,
+            >,
         >,
     ) -> Self {
-        self.resource_rules = Some(value.into_iter().collect());
+        self.resource_rules = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -478,9 +482,11 @@ impl MutatingWebhookApply {
     /// Sets `admissionReviewVersions`.
     pub fn admission_review_versions(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.admission_review_versions = Some(value.into_iter().collect());
+        self.admission_review_versions = Some(
+            value.into_iter().map(Into::into).collect(),
+        );
         self
     }
     /// Sets `clientConfig`.
@@ -502,10 +508,10 @@ impl MutatingWebhookApply {
     pub fn match_conditions(
         mut self,
         value: impl IntoIterator<
-            Item = crate::admissionregistration_v1::apply::MatchConditionApply,
+            Item = impl Into<crate::admissionregistration_v1::apply::MatchConditionApply>,
         >,
     ) -> Self {
-        self.match_conditions = Some(value.into_iter().collect());
+        self.match_conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `matchPolicy`.
@@ -546,10 +552,12 @@ impl MutatingWebhookApply {
     pub fn rules(
         mut self,
         value: impl IntoIterator<
-            Item = crate::admissionregistration_v1::apply::RuleWithOperationsApply,
+            Item = impl Into<
+                crate::admissionregistration_v1::apply::RuleWithOperationsApply,
+            >,
         >,
     ) -> Self {
-        self.rules = Some(value.into_iter().collect());
+        self.rules = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `sideEffects`.
@@ -676,10 +684,12 @@ impl MutatingWebhookConfigurationApply {
     pub fn webhooks(
         mut self,
         value: impl IntoIterator<
-            Item = crate::admissionregistration_v1::apply::MutatingWebhookApply,
+            Item = impl Into<
+                crate::admissionregistration_v1::apply::MutatingWebhookApply,
+            >,
         >,
     ) -> Self {
-        self.webhooks = Some(value.into_iter().collect());
+        self.webhooks = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -785,10 +795,12 @@ impl MutatingWebhookConfigurationListApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::admissionregistration_v1::apply::MutatingWebhookConfigurationApply,
+            Item = impl Into<
+                crate::admissionregistration_v1::apply::MutatingWebhookConfigurationApply,
+            >,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -891,41 +903,41 @@ impl NamedRuleWithOperationsApply {
     /// Sets `apiGroups`.
     pub fn api_groups(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.api_groups = Some(value.into_iter().collect());
+        self.api_groups = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `apiVersions`.
     pub fn api_versions(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.api_versions = Some(value.into_iter().collect());
+        self.api_versions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `operations`.
     pub fn operations(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.operations = Some(value.into_iter().collect());
+        self.operations = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `resourceNames`.
     pub fn resource_names(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.resource_names = Some(value.into_iter().collect());
+        self.resource_names = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `resources`.
     pub fn resources(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.resources = Some(value.into_iter().collect());
+        self.resources = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `scope`.
@@ -1204,33 +1216,33 @@ impl RuleWithOperationsApply {
     /// Sets `apiGroups`.
     pub fn api_groups(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.api_groups = Some(value.into_iter().collect());
+        self.api_groups = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `apiVersions`.
     pub fn api_versions(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.api_versions = Some(value.into_iter().collect());
+        self.api_versions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `operations`.
     pub fn operations(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.operations = Some(value.into_iter().collect());
+        self.operations = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `resources`.
     pub fn resources(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.resources = Some(value.into_iter().collect());
+        self.resources = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `scope`.
@@ -1406,10 +1418,12 @@ impl TypeCheckingApply {
     pub fn expression_warnings(
         mut self,
         value: impl IntoIterator<
-            Item = crate::admissionregistration_v1::apply::ExpressionWarningApply,
+            Item = impl Into<
+                crate::admissionregistration_v1::apply::ExpressionWarningApply,
+            >,
         >,
     ) -> Self {
-        self.expression_warnings = Some(value.into_iter().collect());
+        self.expression_warnings = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1763,10 +1777,12 @@ impl ValidatingAdmissionPolicyBindingListApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::admissionregistration_v1::apply::ValidatingAdmissionPolicyBindingApply,
+            Item = impl Into<
+                crate::admissionregistration_v1::apply::ValidatingAdmissionPolicyBindingApply,
+            >,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -1882,9 +1898,9 @@ impl ValidatingAdmissionPolicyBindingSpecApply {
     /// Sets `validationActions`.
     pub fn validation_actions(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.validation_actions = Some(value.into_iter().collect());
+        self.validation_actions = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1973,10 +1989,12 @@ impl ValidatingAdmissionPolicyListApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::admissionregistration_v1::apply::ValidatingAdmissionPolicyApply,
+            Item = impl Into<
+                crate::admissionregistration_v1::apply::ValidatingAdmissionPolicyApply,
+            >,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -2093,10 +2111,12 @@ impl ValidatingAdmissionPolicySpecApply {
     pub fn audit_annotations(
         mut self,
         value: impl IntoIterator<
-            Item = crate::admissionregistration_v1::apply::AuditAnnotationApply,
+            Item = impl Into<
+                crate::admissionregistration_v1::apply::AuditAnnotationApply,
+            >,
         >,
     ) -> Self {
-        self.audit_annotations = Some(value.into_iter().collect());
+        self.audit_annotations = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `failurePolicy`.
@@ -2108,10 +2128,10 @@ impl ValidatingAdmissionPolicySpecApply {
     pub fn match_conditions(
         mut self,
         value: impl IntoIterator<
-            Item = crate::admissionregistration_v1::apply::MatchConditionApply,
+            Item = impl Into<crate::admissionregistration_v1::apply::MatchConditionApply>,
         >,
     ) -> Self {
-        self.match_conditions = Some(value.into_iter().collect());
+        self.match_conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `matchConstraints`.
@@ -2134,20 +2154,20 @@ impl ValidatingAdmissionPolicySpecApply {
     pub fn validations(
         mut self,
         value: impl IntoIterator<
-            Item = crate::admissionregistration_v1::apply::ValidationApply,
+            Item = impl Into<crate::admissionregistration_v1::apply::ValidationApply>,
         >,
     ) -> Self {
-        self.validations = Some(value.into_iter().collect());
+        self.validations = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `variables`.
     pub fn variables(
         mut self,
         value: impl IntoIterator<
-            Item = crate::admissionregistration_v1::apply::VariableApply,
+            Item = impl Into<crate::admissionregistration_v1::apply::VariableApply>,
         >,
     ) -> Self {
-        self.variables = Some(value.into_iter().collect());
+        self.variables = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -2243,9 +2263,9 @@ impl ValidatingAdmissionPolicyStatusApply {
     /// Sets `conditions`.
     pub fn conditions(
         mut self,
-        value: impl IntoIterator<Item = crate::meta_v1::apply::ConditionApply>,
+        value: impl IntoIterator<Item = impl Into<crate::meta_v1::apply::ConditionApply>>,
     ) -> Self {
-        self.conditions = Some(value.into_iter().collect());
+        self.conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `observedGeneration`.
@@ -2404,9 +2424,11 @@ impl ValidatingWebhookApply {
     /// Sets `admissionReviewVersions`.
     pub fn admission_review_versions(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.admission_review_versions = Some(value.into_iter().collect());
+        self.admission_review_versions = Some(
+            value.into_iter().map(Into::into).collect(),
+        );
         self
     }
     /// Sets `clientConfig`.
@@ -2428,10 +2450,10 @@ impl ValidatingWebhookApply {
     pub fn match_conditions(
         mut self,
         value: impl IntoIterator<
-            Item = crate::admissionregistration_v1::apply::MatchConditionApply,
+            Item = impl Into<crate::admissionregistration_v1::apply::MatchConditionApply>,
         >,
     ) -> Self {
-        self.match_conditions = Some(value.into_iter().collect());
+        self.match_conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `matchPolicy`.
@@ -2464,10 +2486,12 @@ impl ValidatingWebhookApply {
     pub fn rules(
         mut self,
         value: impl IntoIterator<
-            Item = crate::admissionregistration_v1::apply::RuleWithOperationsApply,
+            Item = impl Into<
+                crate::admissionregistration_v1::apply::RuleWithOperationsApply,
+            >,
         >,
     ) -> Self {
-        self.rules = Some(value.into_iter().collect());
+        self.rules = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `sideEffects`.
@@ -2594,10 +2618,12 @@ impl ValidatingWebhookConfigurationApply {
     pub fn webhooks(
         mut self,
         value: impl IntoIterator<
-            Item = crate::admissionregistration_v1::apply::ValidatingWebhookApply,
+            Item = impl Into<
+                crate::admissionregistration_v1::apply::ValidatingWebhookApply,
+            >,
         >,
     ) -> Self {
-        self.webhooks = Some(value.into_iter().collect());
+        self.webhooks = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -2703,10 +2729,12 @@ impl ValidatingWebhookConfigurationListApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::admissionregistration_v1::apply::ValidatingWebhookConfigurationApply,
+            Item = impl Into<
+                crate::admissionregistration_v1::apply::ValidatingWebhookConfigurationApply,
+            >,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.

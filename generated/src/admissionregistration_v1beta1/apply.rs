@@ -293,10 +293,12 @@ impl MatchResourcesApply {
     pub fn exclude_resource_rules(
         mut self,
         value: impl IntoIterator<
-            Item = crate::admissionregistration_v1beta1::apply::NamedRuleWithOperationsApply,
+            Item = impl Into<
+                crate::admissionregistration_v1beta1::apply::NamedRuleWithOperationsApply,
+            >,
         >,
     ) -> Self {
-        self.exclude_resource_rules = Some(value.into_iter().collect());
+        self.exclude_resource_rules = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `matchPolicy`.
@@ -324,10 +326,12 @@ impl MatchResourcesApply {
     pub fn resource_rules(
         mut self,
         value: impl IntoIterator<
-            Item = crate::admissionregistration_v1beta1::apply::NamedRuleWithOperationsApply,
+            Item = impl Into<
+                crate::admissionregistration_v1beta1::apply::NamedRuleWithOperationsApply,
+            >,
         >,
     ) -> Self {
-        self.resource_rules = Some(value.into_iter().collect());
+        self.resource_rules = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -652,10 +656,12 @@ impl MutatingAdmissionPolicyBindingListApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::admissionregistration_v1beta1::apply::MutatingAdmissionPolicyBindingApply,
+            Item = impl Into<
+                crate::admissionregistration_v1beta1::apply::MutatingAdmissionPolicyBindingApply,
+            >,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -853,10 +859,12 @@ impl MutatingAdmissionPolicyListApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::admissionregistration_v1beta1::apply::MutatingAdmissionPolicyApply,
+            Item = impl Into<
+                crate::admissionregistration_v1beta1::apply::MutatingAdmissionPolicyApply,
+            >,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -980,10 +988,12 @@ impl MutatingAdmissionPolicySpecApply {
     pub fn match_conditions(
         mut self,
         value: impl IntoIterator<
-            Item = crate::admissionregistration_v1beta1::apply::MatchConditionApply,
+            Item = impl Into<
+                crate::admissionregistration_v1beta1::apply::MatchConditionApply,
+            >,
         >,
     ) -> Self {
-        self.match_conditions = Some(value.into_iter().collect());
+        self.match_conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `matchConstraints`.
@@ -1000,10 +1010,10 @@ impl MutatingAdmissionPolicySpecApply {
     pub fn mutations(
         mut self,
         value: impl IntoIterator<
-            Item = crate::admissionregistration_v1beta1::apply::MutationApply,
+            Item = impl Into<crate::admissionregistration_v1beta1::apply::MutationApply>,
         >,
     ) -> Self {
-        self.mutations = Some(value.into_iter().collect());
+        self.mutations = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `paramKind`.
@@ -1026,10 +1036,10 @@ impl MutatingAdmissionPolicySpecApply {
     pub fn variables(
         mut self,
         value: impl IntoIterator<
-            Item = crate::admissionregistration_v1beta1::apply::VariableApply,
+            Item = impl Into<crate::admissionregistration_v1beta1::apply::VariableApply>,
         >,
     ) -> Self {
-        self.variables = Some(value.into_iter().collect());
+        self.variables = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1255,41 +1265,41 @@ impl NamedRuleWithOperationsApply {
     /// Sets `apiGroups`.
     pub fn api_groups(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.api_groups = Some(value.into_iter().collect());
+        self.api_groups = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `apiVersions`.
     pub fn api_versions(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.api_versions = Some(value.into_iter().collect());
+        self.api_versions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `operations`.
     pub fn operations(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.operations = Some(value.into_iter().collect());
+        self.operations = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `resourceNames`.
     pub fn resource_names(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.resource_names = Some(value.into_iter().collect());
+        self.resource_names = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `resources`.
     pub fn resources(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.resources = Some(value.into_iter().collect());
+        self.resources = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `scope`.

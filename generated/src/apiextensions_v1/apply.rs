@@ -554,10 +554,12 @@ impl CustomResourceDefinitionListApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::apiextensions_v1::apply::CustomResourceDefinitionApply,
+            Item = impl Into<
+                crate::apiextensions_v1::apply::CustomResourceDefinitionApply,
+            >,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -660,9 +662,9 @@ impl CustomResourceDefinitionNamesApply {
     /// Sets `categories`.
     pub fn categories(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.categories = Some(value.into_iter().collect());
+        self.categories = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `kind`.
@@ -683,9 +685,9 @@ impl CustomResourceDefinitionNamesApply {
     /// Sets `shortNames`.
     pub fn short_names(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.short_names = Some(value.into_iter().collect());
+        self.short_names = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `singular`.
@@ -828,10 +830,12 @@ impl CustomResourceDefinitionSpecApply {
     pub fn versions(
         mut self,
         value: impl IntoIterator<
-            Item = crate::apiextensions_v1::apply::CustomResourceDefinitionVersionApply,
+            Item = impl Into<
+                crate::apiextensions_v1::apply::CustomResourceDefinitionVersionApply,
+            >,
         >,
     ) -> Self {
-        self.versions = Some(value.into_iter().collect());
+        self.versions = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -949,10 +953,12 @@ impl CustomResourceDefinitionStatusApply {
     pub fn conditions(
         mut self,
         value: impl IntoIterator<
-            Item = crate::apiextensions_v1::apply::CustomResourceDefinitionConditionApply,
+            Item = impl Into<
+                crate::apiextensions_v1::apply::CustomResourceDefinitionConditionApply,
+            >,
         >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().collect());
+        self.conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `observedGeneration`.
@@ -963,9 +969,9 @@ impl CustomResourceDefinitionStatusApply {
     /// Sets `storedVersions`.
     pub fn stored_versions(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.stored_versions = Some(value.into_iter().collect());
+        self.stored_versions = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1105,10 +1111,14 @@ impl CustomResourceDefinitionVersionApply {
     pub fn additional_printer_columns(
         mut self,
         value: impl IntoIterator<
-            Item = crate::apiextensions_v1::apply::CustomResourceColumnDefinitionApply,
+            Item = impl Into<
+                crate::apiextensions_v1::apply::CustomResourceColumnDefinitionApply,
+            >,
         >,
     ) -> Self {
-        self.additional_printer_columns = Some(value.into_iter().collect());
+        self.additional_printer_columns = Some(
+            value.into_iter().map(Into::into).collect(),
+        );
         self
     }
     /// Sets `deprecated`.
@@ -1141,10 +1151,10 @@ impl CustomResourceDefinitionVersionApply {
     pub fn selectable_fields(
         mut self,
         value: impl IntoIterator<
-            Item = crate::apiextensions_v1::apply::SelectableFieldApply,
+            Item = impl Into<crate::apiextensions_v1::apply::SelectableFieldApply>,
         >,
     ) -> Self {
-        self.selectable_fields = Some(value.into_iter().collect());
+        self.selectable_fields = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `served`.
@@ -1871,20 +1881,20 @@ impl JSONSchemaPropsApply {
     pub fn all_of(
         mut self,
         value: impl IntoIterator<
-            Item = crate::apiextensions_v1::apply::JSONSchemaPropsApply,
+            Item = impl Into<crate::apiextensions_v1::apply::JSONSchemaPropsApply>,
         >,
     ) -> Self {
-        self.all_of = Some(value.into_iter().collect());
+        self.all_of = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `anyOf`.
     pub fn any_of(
         mut self,
         value: impl IntoIterator<
-            Item = crate::apiextensions_v1::apply::JSONSchemaPropsApply,
+            Item = impl Into<crate::apiextensions_v1::apply::JSONSchemaPropsApply>,
         >,
     ) -> Self {
-        self.any_of = Some(value.into_iter().collect());
+        self.any_of = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `default`.
@@ -1898,11 +1908,13 @@ impl JSONSchemaPropsApply {
         value: impl IntoIterator<
             Item = (
                 impl Into<::kubegen_runtime::Str>,
-                crate::apiextensions_v1::apply::JSONSchemaPropsApply,
+                impl Into<crate::apiextensions_v1::apply::JSONSchemaPropsApply>,
             ),
         >,
     ) -> Self {
-        self.definitions = Some(value.into_iter().collect());
+        self.definitions = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `dependencies`.
@@ -1911,11 +1923,13 @@ impl JSONSchemaPropsApply {
         value: impl IntoIterator<
             Item = (
                 impl Into<::kubegen_runtime::Str>,
-                crate::apiextensions_v1::JSONSchemaPropsOrStringArray,
+                impl Into<crate::apiextensions_v1::JSONSchemaPropsOrStringArray>,
             ),
         >,
     ) -> Self {
-        self.dependencies = Some(value.into_iter().collect());
+        self.dependencies = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `description`.
@@ -1926,9 +1940,9 @@ impl JSONSchemaPropsApply {
     /// Sets `enum`.
     pub fn enum_(
         mut self,
-        value: impl IntoIterator<Item = crate::apiextensions_v1::JSON>,
+        value: impl IntoIterator<Item = impl Into<crate::apiextensions_v1::JSON>>,
     ) -> Self {
-        self.enum_ = Some(value.into_iter().collect());
+        self.enum_ = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `example`.
@@ -2034,10 +2048,10 @@ impl JSONSchemaPropsApply {
     pub fn one_of(
         mut self,
         value: impl IntoIterator<
-            Item = crate::apiextensions_v1::apply::JSONSchemaPropsApply,
+            Item = impl Into<crate::apiextensions_v1::apply::JSONSchemaPropsApply>,
         >,
     ) -> Self {
-        self.one_of = Some(value.into_iter().collect());
+        self.one_of = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `pattern`.
@@ -2051,11 +2065,13 @@ impl JSONSchemaPropsApply {
         value: impl IntoIterator<
             Item = (
                 impl Into<::kubegen_runtime::Str>,
-                crate::apiextensions_v1::apply::JSONSchemaPropsApply,
+                impl Into<crate::apiextensions_v1::apply::JSONSchemaPropsApply>,
             ),
         >,
     ) -> Self {
-        self.pattern_properties = Some(value.into_iter().collect());
+        self.pattern_properties = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `properties`.
@@ -2064,19 +2080,21 @@ impl JSONSchemaPropsApply {
         value: impl IntoIterator<
             Item = (
                 impl Into<::kubegen_runtime::Str>,
-                crate::apiextensions_v1::apply::JSONSchemaPropsApply,
+                impl Into<crate::apiextensions_v1::apply::JSONSchemaPropsApply>,
             ),
         >,
     ) -> Self {
-        self.properties = Some(value.into_iter().collect());
+        self.properties = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `required`.
     pub fn required(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.required = Some(value.into_iter().collect());
+        self.required = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `title`.
@@ -2107,9 +2125,11 @@ impl JSONSchemaPropsApply {
     /// Sets `x-kubernetes-list-map-keys`.
     pub fn x_kubernetes_list_map_keys(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.x_kubernetes_list_map_keys = Some(value.into_iter().collect());
+        self.x_kubernetes_list_map_keys = Some(
+            value.into_iter().map(Into::into).collect(),
+        );
         self
     }
     /// Sets `x-kubernetes-list-type`.
@@ -2140,10 +2160,12 @@ impl JSONSchemaPropsApply {
     pub fn x_kubernetes_validations(
         mut self,
         value: impl IntoIterator<
-            Item = crate::apiextensions_v1::apply::ValidationRuleApply,
+            Item = impl Into<crate::apiextensions_v1::apply::ValidationRuleApply>,
         >,
     ) -> Self {
-        self.x_kubernetes_validations = Some(value.into_iter().collect());
+        self.x_kubernetes_validations = Some(
+            value.into_iter().map(Into::into).collect(),
+        );
         self
     }
 }
@@ -2673,9 +2695,11 @@ impl WebhookConversionApply {
     /// Sets `conversionReviewVersions`.
     pub fn conversion_review_versions(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.conversion_review_versions = Some(value.into_iter().collect());
+        self.conversion_review_versions = Some(
+            value.into_iter().map(Into::into).collect(),
+        );
         self
     }
 }

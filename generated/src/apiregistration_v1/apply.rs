@@ -321,10 +321,10 @@ impl APIServiceListApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::apiregistration_v1::apply::APIServiceApply,
+            Item = impl Into<crate::apiregistration_v1::apply::APIServiceApply>,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -542,10 +542,10 @@ impl APIServiceStatusApply {
     pub fn conditions(
         mut self,
         value: impl IntoIterator<
-            Item = crate::apiregistration_v1::apply::APIServiceConditionApply,
+            Item = impl Into<crate::apiregistration_v1::apply::APIServiceConditionApply>,
         >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().collect());
+        self.conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }

@@ -81,9 +81,9 @@ impl ServerStorageVersionApply {
     /// Sets `decodableVersions`.
     pub fn decodable_versions(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.decodable_versions = Some(value.into_iter().collect());
+        self.decodable_versions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `encodingVersion`.
@@ -94,9 +94,9 @@ impl ServerStorageVersionApply {
     /// Sets `servedVersions`.
     pub fn served_versions(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.served_versions = Some(value.into_iter().collect());
+        self.served_versions = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -443,10 +443,12 @@ impl StorageVersionListApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::apiserverinternal_v1alpha1::apply::StorageVersionApply,
+            Item = impl Into<
+                crate::apiserverinternal_v1alpha1::apply::StorageVersionApply,
+            >,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -546,20 +548,24 @@ impl StorageVersionStatusApply {
     pub fn conditions(
         mut self,
         value: impl IntoIterator<
-            Item = crate::apiserverinternal_v1alpha1::apply::StorageVersionConditionApply,
+            Item = impl Into<
+                crate::apiserverinternal_v1alpha1::apply::StorageVersionConditionApply,
+            >,
         >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().collect());
+        self.conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `storageVersions`.
     pub fn storage_versions(
         mut self,
         value: impl IntoIterator<
-            Item = crate::apiserverinternal_v1alpha1::apply::ServerStorageVersionApply,
+            Item = impl Into<
+                crate::apiserverinternal_v1alpha1::apply::ServerStorageVersionApply,
+            >,
         >,
     ) -> Self {
-        self.storage_versions = Some(value.into_iter().collect());
+        self.storage_versions = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }

@@ -191,9 +191,11 @@ impl ControllerRevisionListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::apps_v1::apply::ControllerRevisionApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::apps_v1::apply::ControllerRevisionApply>,
+        >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -530,9 +532,9 @@ impl DaemonSetListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::apps_v1::apply::DaemonSetApply>,
+        value: impl IntoIterator<Item = impl Into<crate::apps_v1::apply::DaemonSetApply>>,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -796,9 +798,11 @@ impl DaemonSetStatusApply {
     /// Sets `conditions`.
     pub fn conditions(
         mut self,
-        value: impl IntoIterator<Item = crate::apps_v1::apply::DaemonSetConditionApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::apps_v1::apply::DaemonSetConditionApply>,
+        >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().collect());
+        self.conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `currentNumberScheduled`.
@@ -1283,9 +1287,11 @@ impl DeploymentListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::apps_v1::apply::DeploymentApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::apps_v1::apply::DeploymentApply>,
+        >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -1577,9 +1583,11 @@ impl DeploymentStatusApply {
     /// Sets `conditions`.
     pub fn conditions(
         mut self,
-        value: impl IntoIterator<Item = crate::apps_v1::apply::DeploymentConditionApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::apps_v1::apply::DeploymentConditionApply>,
+        >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().collect());
+        self.conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `observedGeneration`.
@@ -2040,9 +2048,11 @@ impl ReplicaSetListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::apps_v1::apply::ReplicaSetApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::apps_v1::apply::ReplicaSetApply>,
+        >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -2270,9 +2280,11 @@ impl ReplicaSetStatusApply {
     /// Sets `conditions`.
     pub fn conditions(
         mut self,
-        value: impl IntoIterator<Item = crate::apps_v1::apply::ReplicaSetConditionApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::apps_v1::apply::ReplicaSetConditionApply>,
+        >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().collect());
+        self.conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `fullyLabeledReplicas`.
@@ -2892,9 +2904,11 @@ impl StatefulSetListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::apps_v1::apply::StatefulSetApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::apps_v1::apply::StatefulSetApply>,
+        >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -3249,10 +3263,10 @@ impl StatefulSetSpecApply {
     pub fn volume_claim_templates(
         mut self,
         value: impl IntoIterator<
-            Item = crate::core_v1::apply::PersistentVolumeClaimApply,
+            Item = impl Into<crate::core_v1::apply::PersistentVolumeClaimApply>,
         >,
     ) -> Self {
-        self.volume_claim_templates = Some(value.into_iter().collect());
+        self.volume_claim_templates = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -3406,9 +3420,11 @@ impl StatefulSetStatusApply {
     /// Sets `conditions`.
     pub fn conditions(
         mut self,
-        value: impl IntoIterator<Item = crate::apps_v1::apply::StatefulSetConditionApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::apps_v1::apply::StatefulSetConditionApply>,
+        >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().collect());
+        self.conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `currentReplicas`.

@@ -487,9 +487,9 @@ impl TokenRequestSpecApply {
     /// Sets `audiences`.
     pub fn audiences(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.audiences = Some(value.into_iter().collect());
+        self.audiences = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `boundObjectRef`.
@@ -799,9 +799,9 @@ impl TokenReviewSpecApply {
     /// Sets `audiences`.
     pub fn audiences(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.audiences = Some(value.into_iter().collect());
+        self.audiences = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `token`.
@@ -893,9 +893,9 @@ impl TokenReviewStatusApply {
     /// Sets `audiences`.
     pub fn audiences(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.audiences = Some(value.into_iter().collect());
+        self.audiences = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `authenticated`.
@@ -1010,18 +1010,23 @@ impl UserInfoApply {
     pub fn extra(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, Vec<::kubegen_runtime::Str>),
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<Vec<::kubegen_runtime::Str>>,
+            ),
         >,
     ) -> Self {
-        self.extra = Some(value.into_iter().collect());
+        self.extra = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `groups`.
     pub fn groups(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.groups = Some(value.into_iter().collect());
+        self.groups = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `uid`.

@@ -70,10 +70,10 @@ impl FieldSelectorAttributesApply {
     pub fn requirements(
         mut self,
         value: impl IntoIterator<
-            Item = crate::meta_v1::apply::FieldSelectorRequirementApply,
+            Item = impl Into<crate::meta_v1::apply::FieldSelectorRequirementApply>,
         >,
     ) -> Self {
-        self.requirements = Some(value.into_iter().collect());
+        self.requirements = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -154,10 +154,10 @@ impl LabelSelectorAttributesApply {
     pub fn requirements(
         mut self,
         value: impl IntoIterator<
-            Item = crate::meta_v1::apply::LabelSelectorRequirementApply,
+            Item = impl Into<crate::meta_v1::apply::LabelSelectorRequirementApply>,
         >,
     ) -> Self {
-        self.requirements = Some(value.into_iter().collect());
+        self.requirements = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -448,17 +448,17 @@ impl NonResourceRuleApply {
     /// Sets `nonResourceURLs`.
     pub fn non_resource_urls(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.non_resource_urls = Some(value.into_iter().collect());
+        self.non_resource_urls = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `verbs`.
     pub fn verbs(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.verbs = Some(value.into_iter().collect());
+        self.verbs = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -721,33 +721,33 @@ impl ResourceRuleApply {
     /// Sets `apiGroups`.
     pub fn api_groups(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.api_groups = Some(value.into_iter().collect());
+        self.api_groups = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `resourceNames`.
     pub fn resource_names(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.resource_names = Some(value.into_iter().collect());
+        self.resource_names = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `resources`.
     pub fn resources(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.resources = Some(value.into_iter().collect());
+        self.resources = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `verbs`.
     pub fn verbs(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.verbs = Some(value.into_iter().collect());
+        self.verbs = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1435,18 +1435,23 @@ impl SubjectAccessReviewSpecApply {
     pub fn extra(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, Vec<::kubegen_runtime::Str>),
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<Vec<::kubegen_runtime::Str>>,
+            ),
         >,
     ) -> Self {
-        self.extra = Some(value.into_iter().collect());
+        self.extra = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `groups`.
     pub fn groups(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.groups = Some(value.into_iter().collect());
+        self.groups = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `nonResourceAttributes`.
@@ -1691,20 +1696,20 @@ impl SubjectRulesReviewStatusApply {
     pub fn non_resource_rules(
         mut self,
         value: impl IntoIterator<
-            Item = crate::authorization_v1::apply::NonResourceRuleApply,
+            Item = impl Into<crate::authorization_v1::apply::NonResourceRuleApply>,
         >,
     ) -> Self {
-        self.non_resource_rules = Some(value.into_iter().collect());
+        self.non_resource_rules = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `resourceRules`.
     pub fn resource_rules(
         mut self,
         value: impl IntoIterator<
-            Item = crate::authorization_v1::apply::ResourceRuleApply,
+            Item = impl Into<crate::authorization_v1::apply::ResourceRuleApply>,
         >,
     ) -> Self {
-        self.resource_rules = Some(value.into_iter().collect());
+        self.resource_rules = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }

@@ -310,10 +310,10 @@ impl HorizontalPodAutoscalerListApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::autoscaling_v1::apply::HorizontalPodAutoscalerApply,
+            Item = impl Into<crate::autoscaling_v1::apply::HorizontalPodAutoscalerApply>,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.

@@ -922,10 +922,10 @@ impl HorizontalPodAutoscalerListApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::autoscaling_v2::apply::HorizontalPodAutoscalerApply,
+            Item = impl Into<crate::autoscaling_v2::apply::HorizontalPodAutoscalerApply>,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -1042,9 +1042,11 @@ impl HorizontalPodAutoscalerSpecApply {
     /// Sets `metrics`.
     pub fn metrics(
         mut self,
-        value: impl IntoIterator<Item = crate::autoscaling_v2::apply::MetricSpecApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::autoscaling_v2::apply::MetricSpecApply>,
+        >,
     ) -> Self {
-        self.metrics = Some(value.into_iter().collect());
+        self.metrics = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `minReplicas`.
@@ -1173,18 +1175,22 @@ impl HorizontalPodAutoscalerStatusApply {
     pub fn conditions(
         mut self,
         value: impl IntoIterator<
-            Item = crate::autoscaling_v2::apply::HorizontalPodAutoscalerConditionApply,
+            Item = impl Into<
+                crate::autoscaling_v2::apply::HorizontalPodAutoscalerConditionApply,
+            >,
         >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().collect());
+        self.conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `currentMetrics`.
     pub fn current_metrics(
         mut self,
-        value: impl IntoIterator<Item = crate::autoscaling_v2::apply::MetricStatusApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::autoscaling_v2::apply::MetricStatusApply>,
+        >,
     ) -> Self {
-        self.current_metrics = Some(value.into_iter().collect());
+        self.current_metrics = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `currentReplicas`.
@@ -1395,10 +1401,10 @@ impl HPAScalingRulesApply {
     pub fn policies(
         mut self,
         value: impl IntoIterator<
-            Item = crate::autoscaling_v2::apply::HPAScalingPolicyApply,
+            Item = impl Into<crate::autoscaling_v2::apply::HPAScalingPolicyApply>,
         >,
     ) -> Self {
-        self.policies = Some(value.into_iter().collect());
+        self.policies = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `selectPolicy`.

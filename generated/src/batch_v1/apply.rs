@@ -207,9 +207,9 @@ impl CronJobListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::batch_v1::apply::CronJobApply>,
+        value: impl IntoIterator<Item = impl Into<crate::batch_v1::apply::CronJobApply>>,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -452,9 +452,11 @@ impl CronJobStatusApply {
     /// Sets `active`.
     pub fn active(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::ObjectReferenceApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::ObjectReferenceApply>,
+        >,
     ) -> Self {
-        self.active = Some(value.into_iter().collect());
+        self.active = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `lastScheduleTime`.
@@ -812,9 +814,9 @@ impl JobListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::batch_v1::apply::JobApply>,
+        value: impl IntoIterator<Item = impl Into<crate::batch_v1::apply::JobApply>>,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -1218,9 +1220,11 @@ impl JobStatusApply {
     /// Sets `conditions`.
     pub fn conditions(
         mut self,
-        value: impl IntoIterator<Item = crate::batch_v1::apply::JobConditionApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::batch_v1::apply::JobConditionApply>,
+        >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().collect());
+        self.conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `failed`.
@@ -1423,10 +1427,10 @@ impl PodFailurePolicyApply {
     pub fn rules(
         mut self,
         value: impl IntoIterator<
-            Item = crate::batch_v1::apply::PodFailurePolicyRuleApply,
+            Item = impl Into<crate::batch_v1::apply::PodFailurePolicyRuleApply>,
         >,
     ) -> Self {
-        self.rules = Some(value.into_iter().collect());
+        self.rules = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1517,8 +1521,8 @@ impl PodFailurePolicyOnExitCodesRequirementApply {
         self
     }
     /// Sets `values`.
-    pub fn values(mut self, value: impl IntoIterator<Item = i32>) -> Self {
-        self.values = Some(value.into_iter().collect());
+    pub fn values(mut self, value: impl IntoIterator<Item = impl Into<i32>>) -> Self {
+        self.values = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1698,10 +1702,12 @@ impl PodFailurePolicyRuleApply {
     pub fn on_pod_conditions(
         mut self,
         value: impl IntoIterator<
-            Item = crate::batch_v1::apply::PodFailurePolicyOnPodConditionsPatternApply,
+            Item = impl Into<
+                crate::batch_v1::apply::PodFailurePolicyOnPodConditionsPatternApply,
+            >,
         >,
     ) -> Self {
-        self.on_pod_conditions = Some(value.into_iter().collect());
+        self.on_pod_conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1777,9 +1783,11 @@ impl SuccessPolicyApply {
     /// Sets `rules`.
     pub fn rules(
         mut self,
-        value: impl IntoIterator<Item = crate::batch_v1::apply::SuccessPolicyRuleApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::batch_v1::apply::SuccessPolicyRuleApply>,
+        >,
     ) -> Self {
-        self.rules = Some(value.into_iter().collect());
+        self.rules = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1932,17 +1940,17 @@ impl UncountedTerminatedPodsApply {
     /// Sets `failed`.
     pub fn failed(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.failed = Some(value.into_iter().collect());
+        self.failed = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `succeeded`.
     pub fn succeeded(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.succeeded = Some(value.into_iter().collect());
+        self.succeeded = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }

@@ -347,10 +347,12 @@ impl CertificateSigningRequestListApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::certificates_v1::apply::CertificateSigningRequestApply,
+            Item = impl Into<
+                crate::certificates_v1::apply::CertificateSigningRequestApply,
+            >,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -469,18 +471,23 @@ impl CertificateSigningRequestSpecApply {
     pub fn extra(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, Vec<::kubegen_runtime::Str>),
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<Vec<::kubegen_runtime::Str>>,
+            ),
         >,
     ) -> Self {
-        self.extra = Some(value.into_iter().collect());
+        self.extra = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `groups`.
     pub fn groups(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.groups = Some(value.into_iter().collect());
+        self.groups = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `request`.
@@ -501,9 +508,9 @@ impl CertificateSigningRequestSpecApply {
     /// Sets `usages`.
     pub fn usages(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.usages = Some(value.into_iter().collect());
+        self.usages = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `username`.
@@ -596,10 +603,12 @@ impl CertificateSigningRequestStatusApply {
     pub fn conditions(
         mut self,
         value: impl IntoIterator<
-            Item = crate::certificates_v1::apply::CertificateSigningRequestConditionApply,
+            Item = impl Into<
+                crate::certificates_v1::apply::CertificateSigningRequestConditionApply,
+            >,
         >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().collect());
+        self.conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }

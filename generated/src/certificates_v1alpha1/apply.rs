@@ -186,10 +186,12 @@ impl ClusterTrustBundleListApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::certificates_v1alpha1::apply::ClusterTrustBundleApply,
+            Item = impl Into<
+                crate::certificates_v1alpha1::apply::ClusterTrustBundleApply,
+            >,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.

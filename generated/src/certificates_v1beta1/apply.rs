@@ -184,10 +184,10 @@ impl ClusterTrustBundleListApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::certificates_v1beta1::apply::ClusterTrustBundleApply,
+            Item = impl Into<crate::certificates_v1beta1::apply::ClusterTrustBundleApply>,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -506,10 +506,12 @@ impl PodCertificateRequestListApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::certificates_v1beta1::apply::PodCertificateRequestApply,
+            Item = impl Into<
+                crate::certificates_v1beta1::apply::PodCertificateRequestApply,
+            >,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -702,10 +704,12 @@ impl PodCertificateRequestSpecApply {
     pub fn unverified_user_annotations(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Str),
+            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.unverified_user_annotations = Some(value.into_iter().collect());
+        self.unverified_user_annotations = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
 }
@@ -816,9 +820,9 @@ impl PodCertificateRequestStatusApply {
     /// Sets `conditions`.
     pub fn conditions(
         mut self,
-        value: impl IntoIterator<Item = crate::meta_v1::apply::ConditionApply>,
+        value: impl IntoIterator<Item = impl Into<crate::meta_v1::apply::ConditionApply>>,
     ) -> Self {
-        self.conditions = Some(value.into_iter().collect());
+        self.conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `notAfter`.

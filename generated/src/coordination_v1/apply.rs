@@ -182,9 +182,11 @@ impl LeaseListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::coordination_v1::apply::LeaseApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::coordination_v1::apply::LeaseApply>,
+        >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.

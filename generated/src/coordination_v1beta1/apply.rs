@@ -187,10 +187,10 @@ impl LeaseCandidateListApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::coordination_v1beta1::apply::LeaseCandidateApply,
+            Item = impl Into<crate::coordination_v1beta1::apply::LeaseCandidateApply>,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.

@@ -861,17 +861,17 @@ impl CapabilitiesApply {
     /// Sets `add`.
     pub fn add(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.add = Some(value.into_iter().collect());
+        self.add = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `drop`.
     pub fn drop(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.drop = Some(value.into_iter().collect());
+        self.drop = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -969,9 +969,9 @@ impl CephFSPersistentVolumeSourceApply {
     /// Sets `monitors`.
     pub fn monitors(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.monitors = Some(value.into_iter().collect());
+        self.monitors = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `path`.
@@ -1096,9 +1096,9 @@ impl CephFSVolumeSourceApply {
     /// Sets `monitors`.
     pub fn monitors(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.monitors = Some(value.into_iter().collect());
+        self.monitors = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `path`.
@@ -1703,9 +1703,11 @@ impl ComponentStatusApply {
     /// Sets `conditions`.
     pub fn conditions(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::ComponentConditionApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::ComponentConditionApply>,
+        >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().collect());
+        self.conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -1808,9 +1810,11 @@ impl ComponentStatusListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::ComponentStatusApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::ComponentStatusApply>,
+        >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -1923,20 +1927,27 @@ impl ConfigMapApply {
     pub fn binary_data(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::ByteString),
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<::kubegen_runtime::ByteString>,
+            ),
         >,
     ) -> Self {
-        self.binary_data = Some(value.into_iter().collect());
+        self.binary_data = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `data`.
     pub fn data(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Str),
+            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.data = Some(value.into_iter().collect());
+        self.data = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `immutable`.
@@ -2199,9 +2210,9 @@ impl ConfigMapListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::ConfigMapApply>,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::ConfigMapApply>>,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -2399,9 +2410,9 @@ impl ConfigMapProjectionApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::KeyToPathApply>,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::KeyToPathApply>>,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `name`.
@@ -2503,9 +2514,9 @@ impl ConfigMapVolumeSourceApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::KeyToPathApply>,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::KeyToPathApply>>,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `name`.
@@ -2709,33 +2720,35 @@ impl ContainerApply {
     /// Sets `args`.
     pub fn args(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.args = Some(value.into_iter().collect());
+        self.args = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `command`.
     pub fn command(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.command = Some(value.into_iter().collect());
+        self.command = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `env`.
     pub fn env(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::EnvVarApply>,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::EnvVarApply>>,
     ) -> Self {
-        self.env = Some(value.into_iter().collect());
+        self.env = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `envFrom`.
     pub fn env_from(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::EnvFromSourceApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::EnvFromSourceApply>,
+        >,
     ) -> Self {
-        self.env_from = Some(value.into_iter().collect());
+        self.env_from = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `image`.
@@ -2775,9 +2788,11 @@ impl ContainerApply {
     /// Sets `ports`.
     pub fn ports(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::ContainerPortApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::ContainerPortApply>,
+        >,
     ) -> Self {
-        self.ports = Some(value.into_iter().collect());
+        self.ports = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `readinessProbe`.
@@ -2792,10 +2807,10 @@ impl ContainerApply {
     pub fn resize_policy(
         mut self,
         value: impl IntoIterator<
-            Item = crate::core_v1::apply::ContainerResizePolicyApply,
+            Item = impl Into<crate::core_v1::apply::ContainerResizePolicyApply>,
         >,
     ) -> Self {
-        self.resize_policy = Some(value.into_iter().collect());
+        self.resize_policy = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `resources`.
@@ -2814,9 +2829,11 @@ impl ContainerApply {
     /// Sets `restartPolicyRules`.
     pub fn restart_policy_rules(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::ContainerRestartRuleApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::ContainerRestartRuleApply>,
+        >,
     ) -> Self {
-        self.restart_policy_rules = Some(value.into_iter().collect());
+        self.restart_policy_rules = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `securityContext`.
@@ -2869,17 +2886,21 @@ impl ContainerApply {
     /// Sets `volumeDevices`.
     pub fn volume_devices(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::VolumeDeviceApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::VolumeDeviceApply>,
+        >,
     ) -> Self {
-        self.volume_devices = Some(value.into_iter().collect());
+        self.volume_devices = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `volumeMounts`.
     pub fn volume_mounts(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::VolumeMountApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::VolumeMountApply>,
+        >,
     ) -> Self {
-        self.volume_mounts = Some(value.into_iter().collect());
+        self.volume_mounts = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `workingDir`.
@@ -3116,9 +3137,9 @@ impl ContainerImageApply {
     /// Sets `names`.
     pub fn names(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.names = Some(value.into_iter().collect());
+        self.names = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `sizeBytes`.
@@ -3476,8 +3497,8 @@ impl ContainerRestartRuleOnExitCodesApply {
         self
     }
     /// Sets `values`.
-    pub fn values(mut self, value: impl IntoIterator<Item = i32>) -> Self {
-        self.values = Some(value.into_iter().collect());
+    pub fn values(mut self, value: impl IntoIterator<Item = impl Into<i32>>) -> Self {
+        self.values = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -4020,18 +4041,27 @@ impl ContainerStatusApply {
     pub fn allocated_resources(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Quantity),
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<::kubegen_runtime::Quantity>,
+            ),
         >,
     ) -> Self {
-        self.allocated_resources = Some(value.into_iter().collect());
+        self.allocated_resources = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `allocatedResourcesStatus`.
     pub fn allocated_resources_status(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::ResourceStatusApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::ResourceStatusApply>,
+        >,
     ) -> Self {
-        self.allocated_resources_status = Some(value.into_iter().collect());
+        self.allocated_resources_status = Some(
+            value.into_iter().map(Into::into).collect(),
+        );
         self
     }
     /// Sets `containerID`.
@@ -4109,9 +4139,11 @@ impl ContainerStatusApply {
     /// Sets `volumeMounts`.
     pub fn volume_mounts(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::VolumeMountStatusApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::VolumeMountStatusApply>,
+        >,
     ) -> Self {
-        self.volume_mounts = Some(value.into_iter().collect());
+        self.volume_mounts = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -4415,10 +4447,12 @@ impl CSIPersistentVolumeSourceApply {
     pub fn volume_attributes(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Str),
+            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.volume_attributes = Some(value.into_iter().collect());
+        self.volume_attributes = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `volumeHandle`.
@@ -4543,10 +4577,12 @@ impl CSIVolumeSourceApply {
     pub fn volume_attributes(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Str),
+            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.volume_attributes = Some(value.into_iter().collect());
+        self.volume_attributes = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
 }
@@ -4682,10 +4718,10 @@ impl DownwardAPIProjectionApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::core_v1::apply::DownwardAPIVolumeFileApply,
+            Item = impl Into<crate::core_v1::apply::DownwardAPIVolumeFileApply>,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -4872,10 +4908,10 @@ impl DownwardAPIVolumeSourceApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::core_v1::apply::DownwardAPIVolumeFileApply,
+            Item = impl Into<crate::core_v1::apply::DownwardAPIVolumeFileApply>,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -5237,25 +5273,31 @@ impl EndpointSubsetApply {
     /// Sets `addresses`.
     pub fn addresses(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::EndpointAddressApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::EndpointAddressApply>,
+        >,
     ) -> Self {
-        self.addresses = Some(value.into_iter().collect());
+        self.addresses = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `notReadyAddresses`.
     pub fn not_ready_addresses(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::EndpointAddressApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::EndpointAddressApply>,
+        >,
     ) -> Self {
-        self.not_ready_addresses = Some(value.into_iter().collect());
+        self.not_ready_addresses = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `ports`.
     pub fn ports(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::EndpointPortApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::EndpointPortApply>,
+        >,
     ) -> Self {
-        self.ports = Some(value.into_iter().collect());
+        self.ports = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -5351,9 +5393,11 @@ impl EndpointsApply {
     /// Sets `subsets`.
     pub fn subsets(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::EndpointSubsetApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::EndpointSubsetApply>,
+        >,
     ) -> Self {
-        self.subsets = Some(value.into_iter().collect());
+        self.subsets = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -5442,9 +5486,9 @@ impl EndpointsListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::EndpointsApply>,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::EndpointsApply>>,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -5993,33 +6037,35 @@ impl EphemeralContainerApply {
     /// Sets `args`.
     pub fn args(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.args = Some(value.into_iter().collect());
+        self.args = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `command`.
     pub fn command(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.command = Some(value.into_iter().collect());
+        self.command = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `env`.
     pub fn env(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::EnvVarApply>,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::EnvVarApply>>,
     ) -> Self {
-        self.env = Some(value.into_iter().collect());
+        self.env = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `envFrom`.
     pub fn env_from(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::EnvFromSourceApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::EnvFromSourceApply>,
+        >,
     ) -> Self {
-        self.env_from = Some(value.into_iter().collect());
+        self.env_from = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `image`.
@@ -6059,9 +6105,11 @@ impl EphemeralContainerApply {
     /// Sets `ports`.
     pub fn ports(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::ContainerPortApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::ContainerPortApply>,
+        >,
     ) -> Self {
-        self.ports = Some(value.into_iter().collect());
+        self.ports = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `readinessProbe`.
@@ -6076,10 +6124,10 @@ impl EphemeralContainerApply {
     pub fn resize_policy(
         mut self,
         value: impl IntoIterator<
-            Item = crate::core_v1::apply::ContainerResizePolicyApply,
+            Item = impl Into<crate::core_v1::apply::ContainerResizePolicyApply>,
         >,
     ) -> Self {
-        self.resize_policy = Some(value.into_iter().collect());
+        self.resize_policy = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `resources`.
@@ -6098,9 +6146,11 @@ impl EphemeralContainerApply {
     /// Sets `restartPolicyRules`.
     pub fn restart_policy_rules(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::ContainerRestartRuleApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::ContainerRestartRuleApply>,
+        >,
     ) -> Self {
-        self.restart_policy_rules = Some(value.into_iter().collect());
+        self.restart_policy_rules = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `securityContext`.
@@ -6161,17 +6211,21 @@ impl EphemeralContainerApply {
     /// Sets `volumeDevices`.
     pub fn volume_devices(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::VolumeDeviceApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::VolumeDeviceApply>,
+        >,
     ) -> Self {
-        self.volume_devices = Some(value.into_iter().collect());
+        self.volume_devices = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `volumeMounts`.
     pub fn volume_mounts(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::VolumeMountApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::VolumeMountApply>,
+        >,
     ) -> Self {
-        self.volume_mounts = Some(value.into_iter().collect());
+        self.volume_mounts = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `workingDir`.
@@ -6675,9 +6729,9 @@ impl EventListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::EventApply>,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::EventApply>>,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -6905,9 +6959,9 @@ impl ExecActionApply {
     /// Sets `command`.
     pub fn command(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.command = Some(value.into_iter().collect());
+        self.command = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -7014,17 +7068,17 @@ impl FCVolumeSourceApply {
     /// Sets `targetWWNs`.
     pub fn target_wwns(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.target_wwns = Some(value.into_iter().collect());
+        self.target_wwns = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `wwids`.
     pub fn wwids(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.wwids = Some(value.into_iter().collect());
+        self.wwids = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -7229,10 +7283,12 @@ impl FlexPersistentVolumeSourceApply {
     pub fn options(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Str),
+            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.options = Some(value.into_iter().collect());
+        self.options = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `readOnly`.
@@ -7350,10 +7406,12 @@ impl FlexVolumeSourceApply {
     pub fn options(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Str),
+            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.options = Some(value.into_iter().collect());
+        self.options = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `readOnly`.
@@ -7981,9 +8039,9 @@ impl HostAliasApply {
     /// Sets `hostnames`.
     pub fn hostnames(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.hostnames = Some(value.into_iter().collect());
+        self.hostnames = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `ip`.
@@ -8226,9 +8284,11 @@ impl HTTPGetActionApply {
     /// Sets `httpHeaders`.
     pub fn http_headers(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::HTTPHeaderApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::HTTPHeaderApply>,
+        >,
     ) -> Self {
-        self.http_headers = Some(value.into_iter().collect());
+        self.http_headers = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `path`.
@@ -8551,9 +8611,9 @@ impl ISCSIPersistentVolumeSourceApply {
     /// Sets `portals`.
     pub fn portals(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.portals = Some(value.into_iter().collect());
+        self.portals = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `readOnly`.
@@ -8728,9 +8788,9 @@ impl ISCSIVolumeSourceApply {
     /// Sets `portals`.
     pub fn portals(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.portals = Some(value.into_iter().collect());
+        self.portals = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `readOnly`.
@@ -9303,50 +9363,75 @@ impl LimitRangeItemApply {
     pub fn default(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Quantity),
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<::kubegen_runtime::Quantity>,
+            ),
         >,
     ) -> Self {
-        self.default = Some(value.into_iter().collect());
+        self.default = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `defaultRequest`.
     pub fn default_request(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Quantity),
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<::kubegen_runtime::Quantity>,
+            ),
         >,
     ) -> Self {
-        self.default_request = Some(value.into_iter().collect());
+        self.default_request = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `max`.
     pub fn max(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Quantity),
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<::kubegen_runtime::Quantity>,
+            ),
         >,
     ) -> Self {
-        self.max = Some(value.into_iter().collect());
+        self.max = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `maxLimitRequestRatio`.
     pub fn max_limit_request_ratio(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Quantity),
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<::kubegen_runtime::Quantity>,
+            ),
         >,
     ) -> Self {
-        self.max_limit_request_ratio = Some(value.into_iter().collect());
+        self.max_limit_request_ratio = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `min`.
     pub fn min(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Quantity),
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<::kubegen_runtime::Quantity>,
+            ),
         >,
     ) -> Self {
-        self.min = Some(value.into_iter().collect());
+        self.min = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `type`.
@@ -9438,9 +9523,11 @@ impl LimitRangeListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::LimitRangeApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::LimitRangeApply>,
+        >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -9512,9 +9599,11 @@ impl LimitRangeSpecApply {
     /// Sets `limits`.
     pub fn limits(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::LimitRangeItemApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::LimitRangeItemApply>,
+        >,
     ) -> Self {
-        self.limits = Some(value.into_iter().collect());
+        self.limits = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -9599,8 +9688,11 @@ impl LinuxContainerUserApply {
         self
     }
     /// Sets `supplementalGroups`.
-    pub fn supplemental_groups(mut self, value: impl IntoIterator<Item = i64>) -> Self {
-        self.supplemental_groups = Some(value.into_iter().collect());
+    pub fn supplemental_groups(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.supplemental_groups = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `uid`.
@@ -9707,9 +9799,11 @@ impl LoadBalancerIngressApply {
     /// Sets `ports`.
     pub fn ports(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::PortStatusApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::PortStatusApply>,
+        >,
     ) -> Self {
-        self.ports = Some(value.into_iter().collect());
+        self.ports = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -9776,9 +9870,11 @@ impl LoadBalancerStatusApply {
     /// Sets `ingress`.
     pub fn ingress(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::LoadBalancerIngressApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::LoadBalancerIngressApply>,
+        >,
     ) -> Self {
-        self.ingress = Some(value.into_iter().collect());
+        self.ingress = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -10333,9 +10429,9 @@ impl NamespaceListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::NamespaceApply>,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::NamespaceApply>>,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -10407,9 +10503,9 @@ impl NamespaceSpecApply {
     /// Sets `finalizers`.
     pub fn finalizers(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.finalizers = Some(value.into_iter().collect());
+        self.finalizers = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -10480,9 +10576,11 @@ impl NamespaceStatusApply {
     /// Sets `conditions`.
     pub fn conditions(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::NamespaceConditionApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::NamespaceConditionApply>,
+        >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().collect());
+        self.conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `phase`.
@@ -10901,11 +10999,11 @@ impl NodeAffinityApply {
     pub fn preferred_during_scheduling_ignored_during_execution(
         mut self,
         value: impl IntoIterator<
-            Item = crate::core_v1::apply::PreferredSchedulingTermApply,
+            Item = impl Into<crate::core_v1::apply::PreferredSchedulingTermApply>,
         >,
     ) -> Self {
         self.preferred_during_scheduling_ignored_during_execution = Some(
-            value.into_iter().collect(),
+            value.into_iter().map(Into::into).collect(),
         );
         self
     }
@@ -11473,9 +11571,9 @@ impl NodeListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::NodeApply>,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::NodeApply>>,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -11716,9 +11814,11 @@ impl NodeSelectorApply {
     /// Sets `nodeSelectorTerms`.
     pub fn node_selector_terms(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::NodeSelectorTermApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::NodeSelectorTermApply>,
+        >,
     ) -> Self {
-        self.node_selector_terms = Some(value.into_iter().collect());
+        self.node_selector_terms = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -11807,9 +11907,9 @@ impl NodeSelectorRequirementApply {
     /// Sets `values`.
     pub fn values(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.values = Some(value.into_iter().collect());
+        self.values = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -11886,20 +11986,20 @@ impl NodeSelectorTermApply {
     pub fn match_expressions(
         mut self,
         value: impl IntoIterator<
-            Item = crate::core_v1::apply::NodeSelectorRequirementApply,
+            Item = impl Into<crate::core_v1::apply::NodeSelectorRequirementApply>,
         >,
     ) -> Self {
-        self.match_expressions = Some(value.into_iter().collect());
+        self.match_expressions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `matchFields`.
     pub fn match_fields(
         mut self,
         value: impl IntoIterator<
-            Item = crate::core_v1::apply::NodeSelectorRequirementApply,
+            Item = impl Into<crate::core_v1::apply::NodeSelectorRequirementApply>,
         >,
     ) -> Self {
-        self.match_fields = Some(value.into_iter().collect());
+        self.match_fields = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -12019,9 +12119,9 @@ impl NodeSpecApply {
     /// Sets `podCIDRs`.
     pub fn pod_cidrs(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.pod_cidrs = Some(value.into_iter().collect());
+        self.pod_cidrs = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `providerID`.
@@ -12032,9 +12132,9 @@ impl NodeSpecApply {
     /// Sets `taints`.
     pub fn taints(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::TaintApply>,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::TaintApply>>,
     ) -> Self {
-        self.taints = Some(value.into_iter().collect());
+        self.taints = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `unschedulable`.
@@ -12186,37 +12286,51 @@ impl NodeStatusApply {
     /// Sets `addresses`.
     pub fn addresses(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::NodeAddressApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::NodeAddressApply>,
+        >,
     ) -> Self {
-        self.addresses = Some(value.into_iter().collect());
+        self.addresses = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `allocatable`.
     pub fn allocatable(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Quantity),
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<::kubegen_runtime::Quantity>,
+            ),
         >,
     ) -> Self {
-        self.allocatable = Some(value.into_iter().collect());
+        self.allocatable = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `capacity`.
     pub fn capacity(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Quantity),
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<::kubegen_runtime::Quantity>,
+            ),
         >,
     ) -> Self {
-        self.capacity = Some(value.into_iter().collect());
+        self.capacity = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `conditions`.
     pub fn conditions(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::NodeConditionApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::NodeConditionApply>,
+        >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().collect());
+        self.conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `config`.
@@ -12238,9 +12352,9 @@ impl NodeStatusApply {
     /// Sets `declaredFeatures`.
     pub fn declared_features(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.declared_features = Some(value.into_iter().collect());
+        self.declared_features = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `features`.
@@ -12254,9 +12368,11 @@ impl NodeStatusApply {
     /// Sets `images`.
     pub fn images(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::ContainerImageApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::ContainerImageApply>,
+        >,
     ) -> Self {
-        self.images = Some(value.into_iter().collect());
+        self.images = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `nodeInfo`.
@@ -12275,25 +12391,29 @@ impl NodeStatusApply {
     /// Sets `runtimeHandlers`.
     pub fn runtime_handlers(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::NodeRuntimeHandlerApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::NodeRuntimeHandlerApply>,
+        >,
     ) -> Self {
-        self.runtime_handlers = Some(value.into_iter().collect());
+        self.runtime_handlers = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `volumesAttached`.
     pub fn volumes_attached(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::AttachedVolumeApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::AttachedVolumeApply>,
+        >,
     ) -> Self {
-        self.volumes_attached = Some(value.into_iter().collect());
+        self.volumes_attached = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `volumesInUse`.
     pub fn volumes_in_use(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.volumes_in_use = Some(value.into_iter().collect());
+        self.volumes_in_use = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -13287,10 +13407,10 @@ impl PersistentVolumeClaimListApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::core_v1::apply::PersistentVolumeClaimApply,
+            Item = impl Into<crate::core_v1::apply::PersistentVolumeClaimApply>,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -13408,9 +13528,9 @@ impl PersistentVolumeClaimSpecApply {
     /// Sets `accessModes`.
     pub fn access_modes(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.access_modes = Some(value.into_iter().collect());
+        self.access_modes = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `dataSource`.
@@ -13602,49 +13722,61 @@ impl PersistentVolumeClaimStatusApply {
     /// Sets `accessModes`.
     pub fn access_modes(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.access_modes = Some(value.into_iter().collect());
+        self.access_modes = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `allocatedResourceStatuses`.
     pub fn allocated_resource_statuses(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Str),
+            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.allocated_resource_statuses = Some(value.into_iter().collect());
+        self.allocated_resource_statuses = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `allocatedResources`.
     pub fn allocated_resources(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Quantity),
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<::kubegen_runtime::Quantity>,
+            ),
         >,
     ) -> Self {
-        self.allocated_resources = Some(value.into_iter().collect());
+        self.allocated_resources = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `capacity`.
     pub fn capacity(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Quantity),
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<::kubegen_runtime::Quantity>,
+            ),
         >,
     ) -> Self {
-        self.capacity = Some(value.into_iter().collect());
+        self.capacity = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `conditions`.
     pub fn conditions(
         mut self,
         value: impl IntoIterator<
-            Item = crate::core_v1::apply::PersistentVolumeClaimConditionApply,
+            Item = impl Into<crate::core_v1::apply::PersistentVolumeClaimConditionApply>,
         >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().collect());
+        self.conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `currentVolumeAttributesClassName`.
@@ -13930,9 +14062,11 @@ impl PersistentVolumeListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::PersistentVolumeApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::PersistentVolumeApply>,
+        >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -14176,9 +14310,9 @@ impl PersistentVolumeSpecApply {
     /// Sets `accessModes`.
     pub fn access_modes(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.access_modes = Some(value.into_iter().collect());
+        self.access_modes = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `awsElasticBlockStore`.
@@ -14209,10 +14343,15 @@ impl PersistentVolumeSpecApply {
     pub fn capacity(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Quantity),
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<::kubegen_runtime::Quantity>,
+            ),
         >,
     ) -> Self {
-        self.capacity = Some(value.into_iter().collect());
+        self.capacity = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `cephfs`.
@@ -14314,9 +14453,9 @@ impl PersistentVolumeSpecApply {
     /// Sets `mountOptions`.
     pub fn mount_options(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.mount_options = Some(value.into_iter().collect());
+        self.mount_options = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `nfs`.
@@ -14978,21 +15117,23 @@ impl PodAffinityApply {
     pub fn preferred_during_scheduling_ignored_during_execution(
         mut self,
         value: impl IntoIterator<
-            Item = crate::core_v1::apply::WeightedPodAffinityTermApply,
+            Item = impl Into<crate::core_v1::apply::WeightedPodAffinityTermApply>,
         >,
     ) -> Self {
         self.preferred_during_scheduling_ignored_during_execution = Some(
-            value.into_iter().collect(),
+            value.into_iter().map(Into::into).collect(),
         );
         self
     }
     /// Sets `requiredDuringSchedulingIgnoredDuringExecution`.
     pub fn required_during_scheduling_ignored_during_execution(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::PodAffinityTermApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::PodAffinityTermApply>,
+        >,
     ) -> Self {
         self.required_during_scheduling_ignored_during_execution = Some(
-            value.into_iter().collect(),
+            value.into_iter().map(Into::into).collect(),
         );
         self
     }
@@ -15098,17 +15239,17 @@ impl PodAffinityTermApply {
     /// Sets `matchLabelKeys`.
     pub fn match_label_keys(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.match_label_keys = Some(value.into_iter().collect());
+        self.match_label_keys = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `mismatchLabelKeys`.
     pub fn mismatch_label_keys(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.mismatch_label_keys = Some(value.into_iter().collect());
+        self.mismatch_label_keys = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `namespaceSelector`.
@@ -15122,9 +15263,9 @@ impl PodAffinityTermApply {
     /// Sets `namespaces`.
     pub fn namespaces(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.namespaces = Some(value.into_iter().collect());
+        self.namespaces = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `topologyKey`.
@@ -15231,21 +15372,23 @@ impl PodAntiAffinityApply {
     pub fn preferred_during_scheduling_ignored_during_execution(
         mut self,
         value: impl IntoIterator<
-            Item = crate::core_v1::apply::WeightedPodAffinityTermApply,
+            Item = impl Into<crate::core_v1::apply::WeightedPodAffinityTermApply>,
         >,
     ) -> Self {
         self.preferred_during_scheduling_ignored_during_execution = Some(
-            value.into_iter().collect(),
+            value.into_iter().map(Into::into).collect(),
         );
         self
     }
     /// Sets `requiredDuringSchedulingIgnoredDuringExecution`.
     pub fn required_during_scheduling_ignored_during_execution(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::PodAffinityTermApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::PodAffinityTermApply>,
+        >,
     ) -> Self {
         self.required_during_scheduling_ignored_during_execution = Some(
-            value.into_iter().collect(),
+            value.into_iter().map(Into::into).collect(),
         );
         self
     }
@@ -15386,10 +15529,12 @@ impl PodCertificateProjectionApply {
     pub fn user_annotations(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Str),
+            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.user_annotations = Some(value.into_iter().collect());
+        self.user_annotations = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
 }
@@ -15607,25 +15752,27 @@ impl PodDNSConfigApply {
     /// Sets `nameservers`.
     pub fn nameservers(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.nameservers = Some(value.into_iter().collect());
+        self.nameservers = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `options`.
     pub fn options(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::PodDNSConfigOptionApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::PodDNSConfigOptionApply>,
+        >,
     ) -> Self {
-        self.options = Some(value.into_iter().collect());
+        self.options = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `searches`.
     pub fn searches(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.searches = Some(value.into_iter().collect());
+        self.searches = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -15781,10 +15928,12 @@ impl PodExtendedResourceClaimStatusApply {
     pub fn request_mappings(
         mut self,
         value: impl IntoIterator<
-            Item = crate::core_v1::apply::ContainerExtendedResourceRequestApply,
+            Item = impl Into<
+                crate::core_v1::apply::ContainerExtendedResourceRequestApply,
+            >,
         >,
     ) -> Self {
-        self.request_mappings = Some(value.into_iter().collect());
+        self.request_mappings = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `resourceClaimName`.
@@ -15937,9 +16086,9 @@ impl PodListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::PodApply>,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::PodApply>>,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -16512,8 +16661,11 @@ impl PodSecurityContextApply {
         self
     }
     /// Sets `supplementalGroups`.
-    pub fn supplemental_groups(mut self, value: impl IntoIterator<Item = i64>) -> Self {
-        self.supplemental_groups = Some(value.into_iter().collect());
+    pub fn supplemental_groups(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.supplemental_groups = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `supplementalGroupsPolicy`.
@@ -16527,9 +16679,9 @@ impl PodSecurityContextApply {
     /// Sets `sysctls`.
     pub fn sysctls(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::SysctlApply>,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::SysctlApply>>,
     ) -> Self {
-        self.sysctls = Some(value.into_iter().collect());
+        self.sysctls = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `windowsOptions`.
@@ -16871,9 +17023,9 @@ impl PodSpecApply {
     /// Sets `containers`.
     pub fn containers(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::ContainerApply>,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::ContainerApply>>,
     ) -> Self {
-        self.containers = Some(value.into_iter().collect());
+        self.containers = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `dnsConfig`.
@@ -16897,17 +17049,19 @@ impl PodSpecApply {
     /// Sets `ephemeralContainers`.
     pub fn ephemeral_containers(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::EphemeralContainerApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::EphemeralContainerApply>,
+        >,
     ) -> Self {
-        self.ephemeral_containers = Some(value.into_iter().collect());
+        self.ephemeral_containers = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `hostAliases`.
     pub fn host_aliases(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::HostAliasApply>,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::HostAliasApply>>,
     ) -> Self {
-        self.host_aliases = Some(value.into_iter().collect());
+        self.host_aliases = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `hostIPC`.
@@ -16946,17 +17100,19 @@ impl PodSpecApply {
     /// Sets `imagePullSecrets`.
     pub fn image_pull_secrets(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::LocalObjectReferenceApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::LocalObjectReferenceApply>,
+        >,
     ) -> Self {
-        self.image_pull_secrets = Some(value.into_iter().collect());
+        self.image_pull_secrets = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `initContainers`.
     pub fn init_containers(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::ContainerApply>,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::ContainerApply>>,
     ) -> Self {
-        self.init_containers = Some(value.into_iter().collect());
+        self.init_containers = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `nodeName`.
@@ -16968,10 +17124,12 @@ impl PodSpecApply {
     pub fn node_selector(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Str),
+            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.node_selector = Some(value.into_iter().collect());
+        self.node_selector = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `os`.
@@ -16983,10 +17141,15 @@ impl PodSpecApply {
     pub fn overhead(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Quantity),
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<::kubegen_runtime::Quantity>,
+            ),
         >,
     ) -> Self {
-        self.overhead = Some(value.into_iter().collect());
+        self.overhead = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `preemptionPolicy`.
@@ -17013,17 +17176,21 @@ impl PodSpecApply {
     /// Sets `readinessGates`.
     pub fn readiness_gates(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::PodReadinessGateApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::PodReadinessGateApply>,
+        >,
     ) -> Self {
-        self.readiness_gates = Some(value.into_iter().collect());
+        self.readiness_gates = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `resourceClaims`.
     pub fn resource_claims(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::PodResourceClaimApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::PodResourceClaimApply>,
+        >,
     ) -> Self {
-        self.resource_claims = Some(value.into_iter().collect());
+        self.resource_claims = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `resources`.
@@ -17055,9 +17222,11 @@ impl PodSpecApply {
     /// Sets `schedulingGates`.
     pub fn scheduling_gates(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::PodSchedulingGateApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::PodSchedulingGateApply>,
+        >,
     ) -> Self {
-        self.scheduling_gates = Some(value.into_iter().collect());
+        self.scheduling_gates = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `securityContext`.
@@ -17104,27 +17273,31 @@ impl PodSpecApply {
     /// Sets `tolerations`.
     pub fn tolerations(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::TolerationApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::TolerationApply>,
+        >,
     ) -> Self {
-        self.tolerations = Some(value.into_iter().collect());
+        self.tolerations = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `topologySpreadConstraints`.
     pub fn topology_spread_constraints(
         mut self,
         value: impl IntoIterator<
-            Item = crate::core_v1::apply::TopologySpreadConstraintApply,
+            Item = impl Into<crate::core_v1::apply::TopologySpreadConstraintApply>,
         >,
     ) -> Self {
-        self.topology_spread_constraints = Some(value.into_iter().collect());
+        self.topology_spread_constraints = Some(
+            value.into_iter().map(Into::into).collect(),
+        );
         self
     }
     /// Sets `volumes`.
     pub fn volumes(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::VolumeApply>,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::VolumeApply>>,
     ) -> Self {
-        self.volumes = Some(value.into_iter().collect());
+        self.volumes = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `workloadRef`.
@@ -17424,34 +17597,47 @@ impl PodStatusApply {
     pub fn allocated_resources(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Quantity),
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<::kubegen_runtime::Quantity>,
+            ),
         >,
     ) -> Self {
-        self.allocated_resources = Some(value.into_iter().collect());
+        self.allocated_resources = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `conditions`.
     pub fn conditions(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::PodConditionApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::PodConditionApply>,
+        >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().collect());
+        self.conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `containerStatuses`.
     pub fn container_statuses(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::ContainerStatusApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::ContainerStatusApply>,
+        >,
     ) -> Self {
-        self.container_statuses = Some(value.into_iter().collect());
+        self.container_statuses = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `ephemeralContainerStatuses`.
     pub fn ephemeral_container_statuses(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::ContainerStatusApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::ContainerStatusApply>,
+        >,
     ) -> Self {
-        self.ephemeral_container_statuses = Some(value.into_iter().collect());
+        self.ephemeral_container_statuses = Some(
+            value.into_iter().map(Into::into).collect(),
+        );
         self
     }
     /// Sets `extendedResourceClaimStatus`.
@@ -17470,17 +17656,19 @@ impl PodStatusApply {
     /// Sets `hostIPs`.
     pub fn host_ips(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::HostIPApply>,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::HostIPApply>>,
     ) -> Self {
-        self.host_ips = Some(value.into_iter().collect());
+        self.host_ips = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `initContainerStatuses`.
     pub fn init_container_statuses(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::ContainerStatusApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::ContainerStatusApply>,
+        >,
     ) -> Self {
-        self.init_container_statuses = Some(value.into_iter().collect());
+        self.init_container_statuses = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `message`.
@@ -17514,9 +17702,9 @@ impl PodStatusApply {
     /// Sets `podIPs`.
     pub fn pod_ips(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::PodIPApply>,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::PodIPApply>>,
     ) -> Self {
-        self.pod_ips = Some(value.into_iter().collect());
+        self.pod_ips = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `qosClass`.
@@ -17538,10 +17726,10 @@ impl PodStatusApply {
     pub fn resource_claim_statuses(
         mut self,
         value: impl IntoIterator<
-            Item = crate::core_v1::apply::PodResourceClaimStatusApply,
+            Item = impl Into<crate::core_v1::apply::PodResourceClaimStatusApply>,
         >,
     ) -> Self {
-        self.resource_claim_statuses = Some(value.into_iter().collect());
+        self.resource_claim_statuses = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `resources`.
@@ -17790,9 +17978,11 @@ impl PodTemplateListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::PodTemplateApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::PodTemplateApply>,
+        >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -18419,9 +18609,11 @@ impl ProjectedVolumeSourceApply {
     /// Sets `sources`.
     pub fn sources(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::VolumeProjectionApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::VolumeProjectionApply>,
+        >,
     ) -> Self {
-        self.sources = Some(value.into_iter().collect());
+        self.sources = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -18665,9 +18857,9 @@ impl RBDPersistentVolumeSourceApply {
     /// Sets `monitors`.
     pub fn monitors(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.monitors = Some(value.into_iter().collect());
+        self.monitors = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `pool`.
@@ -18812,9 +19004,9 @@ impl RBDVolumeSourceApply {
     /// Sets `monitors`.
     pub fn monitors(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.monitors = Some(value.into_iter().collect());
+        self.monitors = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `pool`.
@@ -19176,10 +19368,10 @@ impl ReplicationControllerListApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::core_v1::apply::ReplicationControllerApply,
+            Item = impl Into<crate::core_v1::apply::ReplicationControllerApply>,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -19283,10 +19475,12 @@ impl ReplicationControllerSpecApply {
     pub fn selector(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Str),
+            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.selector = Some(value.into_iter().collect());
+        self.selector = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `template`.
@@ -19409,10 +19603,10 @@ impl ReplicationControllerStatusApply {
     pub fn conditions(
         mut self,
         value: impl IntoIterator<
-            Item = crate::core_v1::apply::ReplicationControllerConditionApply,
+            Item = impl Into<crate::core_v1::apply::ReplicationControllerConditionApply>,
         >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().collect());
+        self.conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `fullyLabeledReplicas`.
@@ -19903,9 +20097,11 @@ impl ResourceQuotaListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::ResourceQuotaApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::ResourceQuotaApply>,
+        >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -19993,10 +20189,15 @@ impl ResourceQuotaSpecApply {
     pub fn hard(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Quantity),
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<::kubegen_runtime::Quantity>,
+            ),
         >,
     ) -> Self {
-        self.hard = Some(value.into_iter().collect());
+        self.hard = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `scopeSelector`.
@@ -20010,9 +20211,9 @@ impl ResourceQuotaSpecApply {
     /// Sets `scopes`.
     pub fn scopes(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.scopes = Some(value.into_iter().collect());
+        self.scopes = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -20086,20 +20287,30 @@ impl ResourceQuotaStatusApply {
     pub fn hard(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Quantity),
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<::kubegen_runtime::Quantity>,
+            ),
         >,
     ) -> Self {
-        self.hard = Some(value.into_iter().collect());
+        self.hard = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `used`.
     pub fn used(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Quantity),
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<::kubegen_runtime::Quantity>,
+            ),
         >,
     ) -> Self {
-        self.used = Some(value.into_iter().collect());
+        self.used = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
 }
@@ -20183,29 +20394,41 @@ impl ResourceRequirementsApply {
     /// Sets `claims`.
     pub fn claims(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::ResourceClaimApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::ResourceClaimApply>,
+        >,
     ) -> Self {
-        self.claims = Some(value.into_iter().collect());
+        self.claims = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `limits`.
     pub fn limits(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Quantity),
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<::kubegen_runtime::Quantity>,
+            ),
         >,
     ) -> Self {
-        self.limits = Some(value.into_iter().collect());
+        self.limits = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `requests`.
     pub fn requests(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Quantity),
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<::kubegen_runtime::Quantity>,
+            ),
         >,
     ) -> Self {
-        self.requests = Some(value.into_iter().collect());
+        self.requests = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
 }
@@ -20295,9 +20518,11 @@ impl ResourceStatusApply {
     /// Sets `resources`.
     pub fn resources(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::ResourceHealthApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::ResourceHealthApply>,
+        >,
     ) -> Self {
-        self.resources = Some(value.into_iter().collect());
+        self.resources = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -20714,10 +20939,12 @@ impl ScopeSelectorApply {
     pub fn match_expressions(
         mut self,
         value: impl IntoIterator<
-            Item = crate::core_v1::apply::ScopedResourceSelectorRequirementApply,
+            Item = impl Into<
+                crate::core_v1::apply::ScopedResourceSelectorRequirementApply,
+            >,
         >,
     ) -> Self {
-        self.match_expressions = Some(value.into_iter().collect());
+        self.match_expressions = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -20810,9 +21037,9 @@ impl ScopedResourceSelectorRequirementApply {
     /// Sets `values`.
     pub fn values(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.values = Some(value.into_iter().collect());
+        self.values = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -21107,10 +21334,15 @@ impl SecretApply {
     pub fn data(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::ByteString),
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<::kubegen_runtime::ByteString>,
+            ),
         >,
     ) -> Self {
-        self.data = Some(value.into_iter().collect());
+        self.data = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `immutable`.
@@ -21127,10 +21359,12 @@ impl SecretApply {
     pub fn string_data(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Str),
+            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.string_data = Some(value.into_iter().collect());
+        self.string_data = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `type`.
@@ -21388,9 +21622,9 @@ impl SecretListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::SecretApply>,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::SecretApply>>,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -21473,9 +21707,9 @@ impl SecretProjectionApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::KeyToPathApply>,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::KeyToPathApply>>,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `name`.
@@ -21652,9 +21886,9 @@ impl SecretVolumeSourceApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::KeyToPathApply>,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::KeyToPathApply>>,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `optional`.
@@ -22151,9 +22385,11 @@ impl ServiceAccountApply {
     /// Sets `imagePullSecrets`.
     pub fn image_pull_secrets(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::LocalObjectReferenceApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::LocalObjectReferenceApply>,
+        >,
     ) -> Self {
-        self.image_pull_secrets = Some(value.into_iter().collect());
+        self.image_pull_secrets = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -22164,9 +22400,11 @@ impl ServiceAccountApply {
     /// Sets `secrets`.
     pub fn secrets(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::ObjectReferenceApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::ObjectReferenceApply>,
+        >,
     ) -> Self {
-        self.secrets = Some(value.into_iter().collect());
+        self.secrets = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -22256,9 +22494,11 @@ impl ServiceAccountListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::ServiceAccountApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::ServiceAccountApply>,
+        >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -22434,9 +22674,9 @@ impl ServiceListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::ServiceApply>,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::ServiceApply>>,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -22747,17 +22987,17 @@ impl ServiceSpecApply {
     /// Sets `clusterIPs`.
     pub fn cluster_ips(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.cluster_ips = Some(value.into_iter().collect());
+        self.cluster_ips = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `externalIPs`.
     pub fn external_ips(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.external_ips = Some(value.into_iter().collect());
+        self.external_ips = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `externalName`.
@@ -22789,9 +23029,9 @@ impl ServiceSpecApply {
     /// Sets `ipFamilies`.
     pub fn ip_families(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.ip_families = Some(value.into_iter().collect());
+        self.ip_families = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `ipFamilyPolicy`.
@@ -22815,17 +23055,21 @@ impl ServiceSpecApply {
     /// Sets `loadBalancerSourceRanges`.
     pub fn load_balancer_source_ranges(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.load_balancer_source_ranges = Some(value.into_iter().collect());
+        self.load_balancer_source_ranges = Some(
+            value.into_iter().map(Into::into).collect(),
+        );
         self
     }
     /// Sets `ports`.
     pub fn ports(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::ServicePortApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::ServicePortApply>,
+        >,
     ) -> Self {
-        self.ports = Some(value.into_iter().collect());
+        self.ports = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `publishNotReadyAddresses`.
@@ -22837,10 +23081,12 @@ impl ServiceSpecApply {
     pub fn selector(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Str),
+            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.selector = Some(value.into_iter().collect());
+        self.selector = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `sessionAffinity`.
@@ -22958,9 +23204,9 @@ impl ServiceStatusApply {
     /// Sets `conditions`.
     pub fn conditions(
         mut self,
-        value: impl IntoIterator<Item = crate::meta_v1::apply::ConditionApply>,
+        value: impl IntoIterator<Item = impl Into<crate::meta_v1::apply::ConditionApply>>,
     ) -> Self {
-        self.conditions = Some(value.into_iter().collect());
+        self.conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `loadBalancer`.
@@ -23798,9 +24044,9 @@ impl TopologySelectorLabelRequirementApply {
     /// Sets `values`.
     pub fn values(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.values = Some(value.into_iter().collect());
+        self.values = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -23870,10 +24116,12 @@ impl TopologySelectorTermApply {
     pub fn match_label_expressions(
         mut self,
         value: impl IntoIterator<
-            Item = crate::core_v1::apply::TopologySelectorLabelRequirementApply,
+            Item = impl Into<
+                crate::core_v1::apply::TopologySelectorLabelRequirementApply,
+            >,
         >,
     ) -> Self {
-        self.match_label_expressions = Some(value.into_iter().collect());
+        self.match_label_expressions = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -23989,9 +24237,9 @@ impl TopologySpreadConstraintApply {
     /// Sets `matchLabelKeys`.
     pub fn match_label_keys(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.match_label_keys = Some(value.into_iter().collect());
+        self.match_label_keys = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `maxSkew`.
@@ -25515,20 +25763,30 @@ impl VolumeResourceRequirementsApply {
     pub fn limits(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Quantity),
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<::kubegen_runtime::Quantity>,
+            ),
         >,
     ) -> Self {
-        self.limits = Some(value.into_iter().collect());
+        self.limits = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `requests`.
     pub fn requests(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Quantity),
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<::kubegen_runtime::Quantity>,
+            ),
         >,
     ) -> Self {
-        self.requests = Some(value.into_iter().collect());
+        self.requests = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
 }

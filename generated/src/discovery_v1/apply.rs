@@ -98,9 +98,9 @@ impl EndpointApply {
     /// Sets `addresses`.
     pub fn addresses(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.addresses = Some(value.into_iter().collect());
+        self.addresses = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `conditions`.
@@ -115,10 +115,12 @@ impl EndpointApply {
     pub fn deprecated_topology(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Str),
+            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.deprecated_topology = Some(value.into_iter().collect());
+        self.deprecated_topology = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `hints`.
@@ -328,17 +330,21 @@ impl EndpointHintsApply {
     /// Sets `forNodes`.
     pub fn for_nodes(
         mut self,
-        value: impl IntoIterator<Item = crate::discovery_v1::apply::ForNodeApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::discovery_v1::apply::ForNodeApply>,
+        >,
     ) -> Self {
-        self.for_nodes = Some(value.into_iter().collect());
+        self.for_nodes = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `forZones`.
     pub fn for_zones(
         mut self,
-        value: impl IntoIterator<Item = crate::discovery_v1::apply::ForZoneApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::discovery_v1::apply::ForZoneApply>,
+        >,
     ) -> Self {
-        self.for_zones = Some(value.into_iter().collect());
+        self.for_zones = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -551,9 +557,11 @@ impl EndpointSliceApply {
     /// Sets `endpoints`.
     pub fn endpoints(
         mut self,
-        value: impl IntoIterator<Item = crate::discovery_v1::apply::EndpointApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::discovery_v1::apply::EndpointApply>,
+        >,
     ) -> Self {
-        self.endpoints = Some(value.into_iter().collect());
+        self.endpoints = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -564,9 +572,11 @@ impl EndpointSliceApply {
     /// Sets `ports`.
     pub fn ports(
         mut self,
-        value: impl IntoIterator<Item = crate::discovery_v1::apply::EndpointPortApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::discovery_v1::apply::EndpointPortApply>,
+        >,
     ) -> Self {
-        self.ports = Some(value.into_iter().collect());
+        self.ports = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -657,9 +667,11 @@ impl EndpointSliceListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::discovery_v1::apply::EndpointSliceApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::discovery_v1::apply::EndpointSliceApply>,
+        >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.

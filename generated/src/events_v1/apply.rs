@@ -345,9 +345,9 @@ impl EventListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::events_v1::apply::EventApply>,
+        value: impl IntoIterator<Item = impl Into<crate::events_v1::apply::EventApply>>,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.

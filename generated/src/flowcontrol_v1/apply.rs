@@ -467,9 +467,11 @@ impl FlowSchemaListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::flowcontrol_v1::apply::FlowSchemaApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::flowcontrol_v1::apply::FlowSchemaApply>,
+        >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -589,10 +591,10 @@ impl FlowSchemaSpecApply {
     pub fn rules(
         mut self,
         value: impl IntoIterator<
-            Item = crate::flowcontrol_v1::apply::PolicyRulesWithSubjectsApply,
+            Item = impl Into<crate::flowcontrol_v1::apply::PolicyRulesWithSubjectsApply>,
         >,
     ) -> Self {
-        self.rules = Some(value.into_iter().collect());
+        self.rules = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -675,10 +677,10 @@ impl FlowSchemaStatusApply {
     pub fn conditions(
         mut self,
         value: impl IntoIterator<
-            Item = crate::flowcontrol_v1::apply::FlowSchemaConditionApply,
+            Item = impl Into<crate::flowcontrol_v1::apply::FlowSchemaConditionApply>,
         >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().collect());
+        self.conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1031,17 +1033,17 @@ impl NonResourcePolicyRuleApply {
     /// Sets `nonResourceURLs`.
     pub fn non_resource_urls(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.non_resource_urls = Some(value.into_iter().collect());
+        self.non_resource_urls = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `verbs`.
     pub fn verbs(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.verbs = Some(value.into_iter().collect());
+        self.verbs = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1131,28 +1133,30 @@ impl PolicyRulesWithSubjectsApply {
     pub fn non_resource_rules(
         mut self,
         value: impl IntoIterator<
-            Item = crate::flowcontrol_v1::apply::NonResourcePolicyRuleApply,
+            Item = impl Into<crate::flowcontrol_v1::apply::NonResourcePolicyRuleApply>,
         >,
     ) -> Self {
-        self.non_resource_rules = Some(value.into_iter().collect());
+        self.non_resource_rules = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `resourceRules`.
     pub fn resource_rules(
         mut self,
         value: impl IntoIterator<
-            Item = crate::flowcontrol_v1::apply::ResourcePolicyRuleApply,
+            Item = impl Into<crate::flowcontrol_v1::apply::ResourcePolicyRuleApply>,
         >,
     ) -> Self {
-        self.resource_rules = Some(value.into_iter().collect());
+        self.resource_rules = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `subjects`.
     pub fn subjects(
         mut self,
-        value: impl IntoIterator<Item = crate::flowcontrol_v1::apply::SubjectApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::flowcontrol_v1::apply::SubjectApply>,
+        >,
     ) -> Self {
-        self.subjects = Some(value.into_iter().collect());
+        self.subjects = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1497,10 +1501,12 @@ impl PriorityLevelConfigurationListApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::flowcontrol_v1::apply::PriorityLevelConfigurationApply,
+            Item = impl Into<
+                crate::flowcontrol_v1::apply::PriorityLevelConfigurationApply,
+            >,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -1764,10 +1770,12 @@ impl PriorityLevelConfigurationStatusApply {
     pub fn conditions(
         mut self,
         value: impl IntoIterator<
-            Item = crate::flowcontrol_v1::apply::PriorityLevelConfigurationConditionApply,
+            Item = impl Into<
+                crate::flowcontrol_v1::apply::PriorityLevelConfigurationConditionApply,
+            >,
         >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().collect());
+        self.conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1962,9 +1970,9 @@ impl ResourcePolicyRuleApply {
     /// Sets `apiGroups`.
     pub fn api_groups(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.api_groups = Some(value.into_iter().collect());
+        self.api_groups = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `clusterScope`.
@@ -1975,25 +1983,25 @@ impl ResourcePolicyRuleApply {
     /// Sets `namespaces`.
     pub fn namespaces(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.namespaces = Some(value.into_iter().collect());
+        self.namespaces = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `resources`.
     pub fn resources(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.resources = Some(value.into_iter().collect());
+        self.resources = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `verbs`.
     pub fn verbs(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.verbs = Some(value.into_iter().collect());
+        self.verbs = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }

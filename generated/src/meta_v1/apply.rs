@@ -102,20 +102,22 @@ impl APIGroupApply {
     pub fn server_address_by_client_cidrs(
         mut self,
         value: impl IntoIterator<
-            Item = crate::meta_v1::apply::ServerAddressByClientCIDRApply,
+            Item = impl Into<crate::meta_v1::apply::ServerAddressByClientCIDRApply>,
         >,
     ) -> Self {
-        self.server_address_by_client_cidrs = Some(value.into_iter().collect());
+        self.server_address_by_client_cidrs = Some(
+            value.into_iter().map(Into::into).collect(),
+        );
         self
     }
     /// Sets `versions`.
     pub fn versions(
         mut self,
         value: impl IntoIterator<
-            Item = crate::meta_v1::apply::GroupVersionForDiscoveryApply,
+            Item = impl Into<crate::meta_v1::apply::GroupVersionForDiscoveryApply>,
         >,
     ) -> Self {
-        self.versions = Some(value.into_iter().collect());
+        self.versions = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -199,9 +201,9 @@ impl APIGroupListApply {
     /// Sets `groups`.
     pub fn groups(
         mut self,
-        value: impl IntoIterator<Item = crate::meta_v1::apply::APIGroupApply>,
+        value: impl IntoIterator<Item = impl Into<crate::meta_v1::apply::APIGroupApply>>,
     ) -> Self {
-        self.groups = Some(value.into_iter().collect());
+        self.groups = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -318,9 +320,9 @@ impl APIResourceApply {
     /// Sets `categories`.
     pub fn categories(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.categories = Some(value.into_iter().collect());
+        self.categories = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `group`.
@@ -346,9 +348,9 @@ impl APIResourceApply {
     /// Sets `shortNames`.
     pub fn short_names(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.short_names = Some(value.into_iter().collect());
+        self.short_names = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `singularName`.
@@ -367,9 +369,9 @@ impl APIResourceApply {
     /// Sets `verbs`.
     pub fn verbs(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.verbs = Some(value.into_iter().collect());
+        self.verbs = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `version`.
@@ -461,9 +463,11 @@ impl APIResourceListApply {
     /// Sets `resources`.
     pub fn resources(
         mut self,
-        value: impl IntoIterator<Item = crate::meta_v1::apply::APIResourceApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::meta_v1::apply::APIResourceApply>,
+        >,
     ) -> Self {
-        self.resources = Some(value.into_iter().collect());
+        self.resources = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -551,18 +555,20 @@ impl APIVersionsApply {
     pub fn server_address_by_client_cidrs(
         mut self,
         value: impl IntoIterator<
-            Item = crate::meta_v1::apply::ServerAddressByClientCIDRApply,
+            Item = impl Into<crate::meta_v1::apply::ServerAddressByClientCIDRApply>,
         >,
     ) -> Self {
-        self.server_address_by_client_cidrs = Some(value.into_iter().collect());
+        self.server_address_by_client_cidrs = Some(
+            value.into_iter().map(Into::into).collect(),
+        );
         self
     }
     /// Sets `versions`.
     pub fn versions(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.versions = Some(value.into_iter().collect());
+        self.versions = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -808,9 +814,9 @@ impl DeleteOptionsApply {
     /// Sets `dryRun`.
     pub fn dry_run(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.dry_run = Some(value.into_iter().collect());
+        self.dry_run = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `gracePeriodSeconds`.
@@ -949,9 +955,9 @@ impl FieldSelectorRequirementApply {
     /// Sets `values`.
     pub fn values(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.values = Some(value.into_iter().collect());
+        self.values = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1179,20 +1185,22 @@ impl LabelSelectorApply {
     pub fn match_expressions(
         mut self,
         value: impl IntoIterator<
-            Item = crate::meta_v1::apply::LabelSelectorRequirementApply,
+            Item = impl Into<crate::meta_v1::apply::LabelSelectorRequirementApply>,
         >,
     ) -> Self {
-        self.match_expressions = Some(value.into_iter().collect());
+        self.match_expressions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `matchLabels`.
     pub fn match_labels(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Str),
+            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.match_labels = Some(value.into_iter().collect());
+        self.match_labels = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
 }
@@ -1283,9 +1291,9 @@ impl LabelSelectorRequirementApply {
     /// Sets `values`.
     pub fn values(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.values = Some(value.into_iter().collect());
+        self.values = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }

@@ -160,10 +160,10 @@ impl HTTPIngressRuleValueApply {
     pub fn paths(
         mut self,
         value: impl IntoIterator<
-            Item = crate::networking_v1::apply::HTTPIngressPathApply,
+            Item = impl Into<crate::networking_v1::apply::HTTPIngressPathApply>,
         >,
     ) -> Self {
-        self.paths = Some(value.into_iter().collect());
+        self.paths = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -582,9 +582,11 @@ impl IngressClassListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::networking_v1::apply::IngressClassApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::networking_v1::apply::IngressClassApply>,
+        >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -871,9 +873,11 @@ impl IngressListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::networking_v1::apply::IngressApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::networking_v1::apply::IngressApply>,
+        >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -968,10 +972,10 @@ impl IngressLoadBalancerIngressApply {
     pub fn ports(
         mut self,
         value: impl IntoIterator<
-            Item = crate::networking_v1::apply::IngressPortStatusApply,
+            Item = impl Into<crate::networking_v1::apply::IngressPortStatusApply>,
         >,
     ) -> Self {
-        self.ports = Some(value.into_iter().collect());
+        self.ports = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1042,10 +1046,12 @@ impl IngressLoadBalancerStatusApply {
     pub fn ingress(
         mut self,
         value: impl IntoIterator<
-            Item = crate::networking_v1::apply::IngressLoadBalancerIngressApply,
+            Item = impl Into<
+                crate::networking_v1::apply::IngressLoadBalancerIngressApply,
+            >,
         >,
     ) -> Self {
-        self.ingress = Some(value.into_iter().collect());
+        self.ingress = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1400,17 +1406,21 @@ impl IngressSpecApply {
     /// Sets `rules`.
     pub fn rules(
         mut self,
-        value: impl IntoIterator<Item = crate::networking_v1::apply::IngressRuleApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::networking_v1::apply::IngressRuleApply>,
+        >,
     ) -> Self {
-        self.rules = Some(value.into_iter().collect());
+        self.rules = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `tls`.
     pub fn tls(
         mut self,
-        value: impl IntoIterator<Item = crate::networking_v1::apply::IngressTLSApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::networking_v1::apply::IngressTLSApply>,
+        >,
     ) -> Self {
-        self.tls = Some(value.into_iter().collect());
+        self.tls = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1570,9 +1580,9 @@ impl IngressTLSApply {
     /// Sets `hosts`.
     pub fn hosts(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.hosts = Some(value.into_iter().collect());
+        self.hosts = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `secretName`.
@@ -1765,9 +1775,11 @@ impl IPAddressListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::networking_v1::apply::IPAddressApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::networking_v1::apply::IPAddressApply>,
+        >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -1926,9 +1938,9 @@ impl IPBlockApply {
     /// Sets `except`.
     pub fn except(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.except = Some(value.into_iter().collect());
+        self.except = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -2115,20 +2127,20 @@ impl NetworkPolicyEgressRuleApply {
     pub fn ports(
         mut self,
         value: impl IntoIterator<
-            Item = crate::networking_v1::apply::NetworkPolicyPortApply,
+            Item = impl Into<crate::networking_v1::apply::NetworkPolicyPortApply>,
         >,
     ) -> Self {
-        self.ports = Some(value.into_iter().collect());
+        self.ports = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `to`.
     pub fn to(
         mut self,
         value: impl IntoIterator<
-            Item = crate::networking_v1::apply::NetworkPolicyPeerApply,
+            Item = impl Into<crate::networking_v1::apply::NetworkPolicyPeerApply>,
         >,
     ) -> Self {
-        self.to = Some(value.into_iter().collect());
+        self.to = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -2201,20 +2213,20 @@ impl NetworkPolicyIngressRuleApply {
     pub fn from(
         mut self,
         value: impl IntoIterator<
-            Item = crate::networking_v1::apply::NetworkPolicyPeerApply,
+            Item = impl Into<crate::networking_v1::apply::NetworkPolicyPeerApply>,
         >,
     ) -> Self {
-        self.from = Some(value.into_iter().collect());
+        self.from = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `ports`.
     pub fn ports(
         mut self,
         value: impl IntoIterator<
-            Item = crate::networking_v1::apply::NetworkPolicyPortApply,
+            Item = impl Into<crate::networking_v1::apply::NetworkPolicyPortApply>,
         >,
     ) -> Self {
-        self.ports = Some(value.into_iter().collect());
+        self.ports = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -2295,9 +2307,11 @@ impl NetworkPolicyListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::networking_v1::apply::NetworkPolicyApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::networking_v1::apply::NetworkPolicyApply>,
+        >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -2590,20 +2604,20 @@ impl NetworkPolicySpecApply {
     pub fn egress(
         mut self,
         value: impl IntoIterator<
-            Item = crate::networking_v1::apply::NetworkPolicyEgressRuleApply,
+            Item = impl Into<crate::networking_v1::apply::NetworkPolicyEgressRuleApply>,
         >,
     ) -> Self {
-        self.egress = Some(value.into_iter().collect());
+        self.egress = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `ingress`.
     pub fn ingress(
         mut self,
         value: impl IntoIterator<
-            Item = crate::networking_v1::apply::NetworkPolicyIngressRuleApply,
+            Item = impl Into<crate::networking_v1::apply::NetworkPolicyIngressRuleApply>,
         >,
     ) -> Self {
-        self.ingress = Some(value.into_iter().collect());
+        self.ingress = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `podSelector`.
@@ -2617,9 +2631,9 @@ impl NetworkPolicySpecApply {
     /// Sets `policyTypes`.
     pub fn policy_types(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.policy_types = Some(value.into_iter().collect());
+        self.policy_types = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -3010,9 +3024,11 @@ impl ServiceCIDRListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::networking_v1::apply::ServiceCIDRApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::networking_v1::apply::ServiceCIDRApply>,
+        >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -3084,9 +3100,9 @@ impl ServiceCIDRSpecApply {
     /// Sets `cidrs`.
     pub fn cidrs(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.cidrs = Some(value.into_iter().collect());
+        self.cidrs = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -3153,9 +3169,9 @@ impl ServiceCIDRStatusApply {
     /// Sets `conditions`.
     pub fn conditions(
         mut self,
-        value: impl IntoIterator<Item = crate::meta_v1::apply::ConditionApply>,
+        value: impl IntoIterator<Item = impl Into<crate::meta_v1::apply::ConditionApply>>,
     ) -> Self {
-        self.conditions = Some(value.into_iter().collect());
+        self.conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }

@@ -179,9 +179,11 @@ impl IPAddressListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::networking_v1beta1::apply::IPAddressApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::networking_v1beta1::apply::IPAddressApply>,
+        >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -583,10 +585,10 @@ impl ServiceCIDRListApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::networking_v1beta1::apply::ServiceCIDRApply,
+            Item = impl Into<crate::networking_v1beta1::apply::ServiceCIDRApply>,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -658,9 +660,9 @@ impl ServiceCIDRSpecApply {
     /// Sets `cidrs`.
     pub fn cidrs(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.cidrs = Some(value.into_iter().collect());
+        self.cidrs = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -727,9 +729,9 @@ impl ServiceCIDRStatusApply {
     /// Sets `conditions`.
     pub fn conditions(
         mut self,
-        value: impl IntoIterator<Item = crate::meta_v1::apply::ConditionApply>,
+        value: impl IntoIterator<Item = impl Into<crate::meta_v1::apply::ConditionApply>>,
     ) -> Self {
-        self.conditions = Some(value.into_iter().collect());
+        self.conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }

@@ -57,10 +57,15 @@ impl OverheadApply {
     pub fn pod_fixed(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Quantity),
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<::kubegen_runtime::Quantity>,
+            ),
         >,
     ) -> Self {
-        self.pod_fixed = Some(value.into_iter().collect());
+        self.pod_fixed = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
 }
@@ -285,9 +290,11 @@ impl RuntimeClassListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::node_v1::apply::RuntimeClassApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::node_v1::apply::RuntimeClassApply>,
+        >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -367,18 +374,22 @@ impl SchedulingApply {
     pub fn node_selector(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Str),
+            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.node_selector = Some(value.into_iter().collect());
+        self.node_selector = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `tolerations`.
     pub fn tolerations(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::TolerationApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::TolerationApply>,
+        >,
     ) -> Self {
-        self.tolerations = Some(value.into_iter().collect());
+        self.tolerations = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }

@@ -312,10 +312,10 @@ impl PodDisruptionBudgetListApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::policy_v1::apply::PodDisruptionBudgetApply,
+            Item = impl Into<crate::policy_v1::apply::PodDisruptionBudgetApply>,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -537,9 +537,9 @@ impl PodDisruptionBudgetStatusApply {
     /// Sets `conditions`.
     pub fn conditions(
         mut self,
-        value: impl IntoIterator<Item = crate::meta_v1::apply::ConditionApply>,
+        value: impl IntoIterator<Item = impl Into<crate::meta_v1::apply::ConditionApply>>,
     ) -> Self {
-        self.conditions = Some(value.into_iter().collect());
+        self.conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `currentHealthy`.
@@ -556,10 +556,15 @@ impl PodDisruptionBudgetStatusApply {
     pub fn disrupted_pods(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Time),
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<::kubegen_runtime::Time>,
+            ),
         >,
     ) -> Self {
-        self.disrupted_pods = Some(value.into_iter().collect());
+        self.disrupted_pods = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `disruptionsAllowed`.

@@ -56,9 +56,11 @@ impl AggregationRuleApply {
     /// Sets `clusterRoleSelectors`.
     pub fn cluster_role_selectors(
         mut self,
-        value: impl IntoIterator<Item = crate::meta_v1::apply::LabelSelectorApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::meta_v1::apply::LabelSelectorApply>,
+        >,
     ) -> Self {
-        self.cluster_role_selectors = Some(value.into_iter().collect());
+        self.cluster_role_selectors = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -168,9 +170,11 @@ impl ClusterRoleApply {
     /// Sets `rules`.
     pub fn rules(
         mut self,
-        value: impl IntoIterator<Item = crate::rbac_v1::apply::PolicyRuleApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::rbac_v1::apply::PolicyRuleApply>,
+        >,
     ) -> Self {
-        self.rules = Some(value.into_iter().collect());
+        self.rules = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -296,9 +300,9 @@ impl ClusterRoleBindingApply {
     /// Sets `subjects`.
     pub fn subjects(
         mut self,
-        value: impl IntoIterator<Item = crate::rbac_v1::apply::SubjectApply>,
+        value: impl IntoIterator<Item = impl Into<crate::rbac_v1::apply::SubjectApply>>,
     ) -> Self {
-        self.subjects = Some(value.into_iter().collect());
+        self.subjects = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -389,9 +393,11 @@ impl ClusterRoleBindingListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::rbac_v1::apply::ClusterRoleBindingApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::rbac_v1::apply::ClusterRoleBindingApply>,
+        >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -475,9 +481,11 @@ impl ClusterRoleListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::rbac_v1::apply::ClusterRoleApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::rbac_v1::apply::ClusterRoleApply>,
+        >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -574,41 +582,41 @@ impl PolicyRuleApply {
     /// Sets `apiGroups`.
     pub fn api_groups(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.api_groups = Some(value.into_iter().collect());
+        self.api_groups = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `nonResourceURLs`.
     pub fn non_resource_urls(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.non_resource_urls = Some(value.into_iter().collect());
+        self.non_resource_urls = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `resourceNames`.
     pub fn resource_names(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.resource_names = Some(value.into_iter().collect());
+        self.resource_names = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `resources`.
     pub fn resources(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.resources = Some(value.into_iter().collect());
+        self.resources = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `verbs`.
     pub fn verbs(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.verbs = Some(value.into_iter().collect());
+        self.verbs = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -704,9 +712,11 @@ impl RoleApply {
     /// Sets `rules`.
     pub fn rules(
         mut self,
-        value: impl IntoIterator<Item = crate::rbac_v1::apply::PolicyRuleApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::rbac_v1::apply::PolicyRuleApply>,
+        >,
     ) -> Self {
-        self.rules = Some(value.into_iter().collect());
+        self.rules = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -831,9 +841,9 @@ impl RoleBindingApply {
     /// Sets `subjects`.
     pub fn subjects(
         mut self,
-        value: impl IntoIterator<Item = crate::rbac_v1::apply::SubjectApply>,
+        value: impl IntoIterator<Item = impl Into<crate::rbac_v1::apply::SubjectApply>>,
     ) -> Self {
-        self.subjects = Some(value.into_iter().collect());
+        self.subjects = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -922,9 +932,11 @@ impl RoleBindingListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::rbac_v1::apply::RoleBindingApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::rbac_v1::apply::RoleBindingApply>,
+        >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -1008,9 +1020,9 @@ impl RoleListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::rbac_v1::apply::RoleApply>,
+        value: impl IntoIterator<Item = impl Into<crate::rbac_v1::apply::RoleApply>>,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.

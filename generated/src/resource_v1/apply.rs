@@ -91,9 +91,9 @@ impl AllocatedDeviceStatusApply {
     /// Sets `conditions`.
     pub fn conditions(
         mut self,
-        value: impl IntoIterator<Item = crate::meta_v1::apply::ConditionApply>,
+        value: impl IntoIterator<Item = impl Into<crate::meta_v1::apply::ConditionApply>>,
     ) -> Self {
-        self.conditions = Some(value.into_iter().collect());
+        self.conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `data`.
@@ -350,9 +350,9 @@ impl CapacityRequestPolicyApply {
     /// Sets `validValues`.
     pub fn valid_values(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Quantity>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Quantity>>,
     ) -> Self {
-        self.valid_values = Some(value.into_iter().collect());
+        self.valid_values = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -517,10 +517,15 @@ impl CapacityRequirementsApply {
     pub fn requests(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Quantity),
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<::kubegen_runtime::Quantity>,
+            ),
         >,
     ) -> Self {
-        self.requests = Some(value.into_iter().collect());
+        self.requests = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
 }
@@ -730,11 +735,13 @@ impl CounterSetApply {
         value: impl IntoIterator<
             Item = (
                 impl Into<::kubegen_runtime::Str>,
-                crate::resource_v1::apply::CounterApply,
+                impl Into<crate::resource_v1::apply::CounterApply>,
             ),
         >,
     ) -> Self {
-        self.counters = Some(value.into_iter().collect());
+        self.counters = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `name`.
@@ -896,27 +903,31 @@ impl DeviceApply {
         value: impl IntoIterator<
             Item = (
                 impl Into<::kubegen_runtime::Str>,
-                crate::resource_v1::apply::DeviceAttributeApply,
+                impl Into<crate::resource_v1::apply::DeviceAttributeApply>,
             ),
         >,
     ) -> Self {
-        self.attributes = Some(value.into_iter().collect());
+        self.attributes = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `bindingConditions`.
     pub fn binding_conditions(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.binding_conditions = Some(value.into_iter().collect());
+        self.binding_conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `bindingFailureConditions`.
     pub fn binding_failure_conditions(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.binding_failure_conditions = Some(value.into_iter().collect());
+        self.binding_failure_conditions = Some(
+            value.into_iter().map(Into::into).collect(),
+        );
         self
     }
     /// Sets `bindsToNode`.
@@ -930,21 +941,23 @@ impl DeviceApply {
         value: impl IntoIterator<
             Item = (
                 impl Into<::kubegen_runtime::Str>,
-                crate::resource_v1::apply::DeviceCapacityApply,
+                impl Into<crate::resource_v1::apply::DeviceCapacityApply>,
             ),
         >,
     ) -> Self {
-        self.capacity = Some(value.into_iter().collect());
+        self.capacity = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `consumesCounters`.
     pub fn consumes_counters(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1::apply::DeviceCounterConsumptionApply,
+            Item = impl Into<crate::resource_v1::apply::DeviceCounterConsumptionApply>,
         >,
     ) -> Self {
-        self.consumes_counters = Some(value.into_iter().collect());
+        self.consumes_counters = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `name`.
@@ -968,9 +981,11 @@ impl DeviceApply {
     /// Sets `taints`.
     pub fn taints(
         mut self,
-        value: impl IntoIterator<Item = crate::resource_v1::apply::DeviceTaintApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::resource_v1::apply::DeviceTaintApply>,
+        >,
     ) -> Self {
-        self.taints = Some(value.into_iter().collect());
+        self.taints = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1080,9 +1095,9 @@ impl DeviceAllocationConfigurationApply {
     /// Sets `requests`.
     pub fn requests(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.requests = Some(value.into_iter().collect());
+        self.requests = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `source`.
@@ -1172,20 +1187,24 @@ impl DeviceAllocationResultApply {
     pub fn config(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1::apply::DeviceAllocationConfigurationApply,
+            Item = impl Into<
+                crate::resource_v1::apply::DeviceAllocationConfigurationApply,
+            >,
         >,
     ) -> Self {
-        self.config = Some(value.into_iter().collect());
+        self.config = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `results`.
     pub fn results(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1::apply::DeviceRequestAllocationResultApply,
+            Item = impl Into<
+                crate::resource_v1::apply::DeviceRequestAllocationResultApply,
+            >,
         >,
     ) -> Self {
-        self.results = Some(value.into_iter().collect());
+        self.results = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1458,26 +1477,30 @@ impl DeviceClaimApply {
     pub fn config(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1::apply::DeviceClaimConfigurationApply,
+            Item = impl Into<crate::resource_v1::apply::DeviceClaimConfigurationApply>,
         >,
     ) -> Self {
-        self.config = Some(value.into_iter().collect());
+        self.config = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `constraints`.
     pub fn constraints(
         mut self,
-        value: impl IntoIterator<Item = crate::resource_v1::apply::DeviceConstraintApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::resource_v1::apply::DeviceConstraintApply>,
+        >,
     ) -> Self {
-        self.constraints = Some(value.into_iter().collect());
+        self.constraints = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `requests`.
     pub fn requests(
         mut self,
-        value: impl IntoIterator<Item = crate::resource_v1::apply::DeviceRequestApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::resource_v1::apply::DeviceRequestApply>,
+        >,
     ) -> Self {
-        self.requests = Some(value.into_iter().collect());
+        self.requests = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1557,9 +1580,9 @@ impl DeviceClaimConfigurationApply {
     /// Sets `requests`.
     pub fn requests(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.requests = Some(value.into_iter().collect());
+        self.requests = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1835,9 +1858,11 @@ impl DeviceClassListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::resource_v1::apply::DeviceClassApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::resource_v1::apply::DeviceClassApply>,
+        >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -1925,10 +1950,10 @@ impl DeviceClassSpecApply {
     pub fn config(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1::apply::DeviceClassConfigurationApply,
+            Item = impl Into<crate::resource_v1::apply::DeviceClassConfigurationApply>,
         >,
     ) -> Self {
-        self.config = Some(value.into_iter().collect());
+        self.config = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `extendedResourceName`.
@@ -1942,9 +1967,11 @@ impl DeviceClassSpecApply {
     /// Sets `selectors`.
     pub fn selectors(
         mut self,
-        value: impl IntoIterator<Item = crate::resource_v1::apply::DeviceSelectorApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::resource_v1::apply::DeviceSelectorApply>,
+        >,
     ) -> Self {
-        self.selectors = Some(value.into_iter().collect());
+        self.selectors = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -2039,9 +2066,9 @@ impl DeviceConstraintApply {
     /// Sets `requests`.
     pub fn requests(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.requests = Some(value.into_iter().collect());
+        self.requests = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -2123,11 +2150,13 @@ impl DeviceCounterConsumptionApply {
         value: impl IntoIterator<
             Item = (
                 impl Into<::kubegen_runtime::Str>,
-                crate::resource_v1::apply::CounterApply,
+                impl Into<crate::resource_v1::apply::CounterApply>,
             ),
         >,
     ) -> Self {
-        self.counters = Some(value.into_iter().collect());
+        self.counters = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
 }
@@ -2228,9 +2257,11 @@ impl DeviceRequestApply {
     /// Sets `firstAvailable`.
     pub fn first_available(
         mut self,
-        value: impl IntoIterator<Item = crate::resource_v1::apply::DeviceSubRequestApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::resource_v1::apply::DeviceSubRequestApply>,
+        >,
     ) -> Self {
-        self.first_available = Some(value.into_iter().collect());
+        self.first_available = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `name`.
@@ -2369,27 +2400,34 @@ impl DeviceRequestAllocationResultApply {
     /// Sets `bindingConditions`.
     pub fn binding_conditions(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.binding_conditions = Some(value.into_iter().collect());
+        self.binding_conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `bindingFailureConditions`.
     pub fn binding_failure_conditions(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.binding_failure_conditions = Some(value.into_iter().collect());
+        self.binding_failure_conditions = Some(
+            value.into_iter().map(Into::into).collect(),
+        );
         self
     }
     /// Sets `consumedCapacity`.
     pub fn consumed_capacity(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Quantity),
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<::kubegen_runtime::Quantity>,
+            ),
         >,
     ) -> Self {
-        self.consumed_capacity = Some(value.into_iter().collect());
+        self.consumed_capacity = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `device`.
@@ -2420,9 +2458,11 @@ impl DeviceRequestAllocationResultApply {
     /// Sets `tolerations`.
     pub fn tolerations(
         mut self,
-        value: impl IntoIterator<Item = crate::resource_v1::apply::DeviceTolerationApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::resource_v1::apply::DeviceTolerationApply>,
+        >,
     ) -> Self {
-        self.tolerations = Some(value.into_iter().collect());
+        self.tolerations = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -2635,17 +2675,21 @@ impl DeviceSubRequestApply {
     /// Sets `selectors`.
     pub fn selectors(
         mut self,
-        value: impl IntoIterator<Item = crate::resource_v1::apply::DeviceSelectorApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::resource_v1::apply::DeviceSelectorApply>,
+        >,
     ) -> Self {
-        self.selectors = Some(value.into_iter().collect());
+        self.selectors = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `tolerations`.
     pub fn tolerations(
         mut self,
-        value: impl IntoIterator<Item = crate::resource_v1::apply::DeviceTolerationApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::resource_v1::apply::DeviceTolerationApply>,
+        >,
     ) -> Self {
-        self.tolerations = Some(value.into_iter().collect());
+        self.tolerations = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -2999,17 +3043,21 @@ impl ExactDeviceRequestApply {
     /// Sets `selectors`.
     pub fn selectors(
         mut self,
-        value: impl IntoIterator<Item = crate::resource_v1::apply::DeviceSelectorApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::resource_v1::apply::DeviceSelectorApply>,
+        >,
     ) -> Self {
-        self.selectors = Some(value.into_iter().collect());
+        self.selectors = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `tolerations`.
     pub fn tolerations(
         mut self,
-        value: impl IntoIterator<Item = crate::resource_v1::apply::DeviceTolerationApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::resource_v1::apply::DeviceTolerationApply>,
+        >,
     ) -> Self {
-        self.tolerations = Some(value.into_iter().collect());
+        self.tolerations = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -3110,9 +3158,9 @@ impl NetworkDeviceDataApply {
     /// Sets `ips`.
     pub fn ips(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.ips = Some(value.into_iter().collect());
+        self.ips = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -3513,9 +3561,11 @@ impl ResourceClaimListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::resource_v1::apply::ResourceClaimApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::resource_v1::apply::ResourceClaimApply>,
+        >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -3691,20 +3741,22 @@ impl ResourceClaimStatusApply {
     pub fn devices(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1::apply::AllocatedDeviceStatusApply,
+            Item = impl Into<crate::resource_v1::apply::AllocatedDeviceStatusApply>,
         >,
     ) -> Self {
-        self.devices = Some(value.into_iter().collect());
+        self.devices = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `reservedFor`.
     pub fn reserved_for(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1::apply::ResourceClaimConsumerReferenceApply,
+            Item = impl Into<
+                crate::resource_v1::apply::ResourceClaimConsumerReferenceApply,
+            >,
         >,
     ) -> Self {
-        self.reserved_for = Some(value.into_iter().collect());
+        self.reserved_for = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -3930,10 +3982,10 @@ impl ResourceClaimTemplateListApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1::apply::ResourceClaimTemplateApply,
+            Item = impl Into<crate::resource_v1::apply::ResourceClaimTemplateApply>,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -4308,9 +4360,11 @@ impl ResourceSliceListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::resource_v1::apply::ResourceSliceApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::resource_v1::apply::ResourceSliceApply>,
+        >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -4427,9 +4481,11 @@ impl ResourceSliceSpecApply {
     /// Sets `devices`.
     pub fn devices(
         mut self,
-        value: impl IntoIterator<Item = crate::resource_v1::apply::DeviceApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::resource_v1::apply::DeviceApply>,
+        >,
     ) -> Self {
-        self.devices = Some(value.into_iter().collect());
+        self.devices = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `driver`.
@@ -4466,9 +4522,11 @@ impl ResourceSliceSpecApply {
     /// Sets `sharedCounters`.
     pub fn shared_counters(
         mut self,
-        value: impl IntoIterator<Item = crate::resource_v1::apply::CounterSetApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::resource_v1::apply::CounterSetApply>,
+        >,
     ) -> Self {
-        self.shared_counters = Some(value.into_iter().collect());
+        self.shared_counters = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }

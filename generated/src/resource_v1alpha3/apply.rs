@@ -308,10 +308,10 @@ impl DeviceTaintRuleListApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1alpha3::apply::DeviceTaintRuleApply,
+            Item = impl Into<crate::resource_v1alpha3::apply::DeviceTaintRuleApply>,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -481,9 +481,9 @@ impl DeviceTaintRuleStatusApply {
     /// Sets `conditions`.
     pub fn conditions(
         mut self,
-        value: impl IntoIterator<Item = crate::meta_v1::apply::ConditionApply>,
+        value: impl IntoIterator<Item = impl Into<crate::meta_v1::apply::ConditionApply>>,
     ) -> Self {
-        self.conditions = Some(value.into_iter().collect());
+        self.conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }

@@ -93,9 +93,9 @@ impl AllocatedDeviceStatusApply {
     /// Sets `conditions`.
     pub fn conditions(
         mut self,
-        value: impl IntoIterator<Item = crate::meta_v1::apply::ConditionApply>,
+        value: impl IntoIterator<Item = impl Into<crate::meta_v1::apply::ConditionApply>>,
     ) -> Self {
-        self.conditions = Some(value.into_iter().collect());
+        self.conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `data`.
@@ -400,27 +400,31 @@ impl BasicDeviceApply {
         value: impl IntoIterator<
             Item = (
                 impl Into<::kubegen_runtime::Str>,
-                crate::resource_v1beta1::apply::DeviceAttributeApply,
+                impl Into<crate::resource_v1beta1::apply::DeviceAttributeApply>,
             ),
         >,
     ) -> Self {
-        self.attributes = Some(value.into_iter().collect());
+        self.attributes = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `bindingConditions`.
     pub fn binding_conditions(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.binding_conditions = Some(value.into_iter().collect());
+        self.binding_conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `bindingFailureConditions`.
     pub fn binding_failure_conditions(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.binding_failure_conditions = Some(value.into_iter().collect());
+        self.binding_failure_conditions = Some(
+            value.into_iter().map(Into::into).collect(),
+        );
         self
     }
     /// Sets `bindsToNode`.
@@ -434,21 +438,25 @@ impl BasicDeviceApply {
         value: impl IntoIterator<
             Item = (
                 impl Into<::kubegen_runtime::Str>,
-                crate::resource_v1beta1::apply::DeviceCapacityApply,
+                impl Into<crate::resource_v1beta1::apply::DeviceCapacityApply>,
             ),
         >,
     ) -> Self {
-        self.capacity = Some(value.into_iter().collect());
+        self.capacity = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `consumesCounters`.
     pub fn consumes_counters(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta1::apply::DeviceCounterConsumptionApply,
+            Item = impl Into<
+                crate::resource_v1beta1::apply::DeviceCounterConsumptionApply,
+            >,
         >,
     ) -> Self {
-        self.consumes_counters = Some(value.into_iter().collect());
+        self.consumes_counters = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `nodeName`.
@@ -467,9 +475,11 @@ impl BasicDeviceApply {
     /// Sets `taints`.
     pub fn taints(
         mut self,
-        value: impl IntoIterator<Item = crate::resource_v1beta1::apply::DeviceTaintApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::resource_v1beta1::apply::DeviceTaintApply>,
+        >,
     ) -> Self {
-        self.taints = Some(value.into_iter().collect());
+        self.taints = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -585,9 +595,9 @@ impl CapacityRequestPolicyApply {
     /// Sets `validValues`.
     pub fn valid_values(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Quantity>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Quantity>>,
     ) -> Self {
-        self.valid_values = Some(value.into_iter().collect());
+        self.valid_values = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -752,10 +762,15 @@ impl CapacityRequirementsApply {
     pub fn requests(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Quantity),
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<::kubegen_runtime::Quantity>,
+            ),
         >,
     ) -> Self {
-        self.requests = Some(value.into_iter().collect());
+        self.requests = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
 }
@@ -965,11 +980,13 @@ impl CounterSetApply {
         value: impl IntoIterator<
             Item = (
                 impl Into<::kubegen_runtime::Str>,
-                crate::resource_v1beta1::apply::CounterApply,
+                impl Into<crate::resource_v1beta1::apply::CounterApply>,
             ),
         >,
     ) -> Self {
-        self.counters = Some(value.into_iter().collect());
+        self.counters = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `name`.
@@ -1165,9 +1182,9 @@ impl DeviceAllocationConfigurationApply {
     /// Sets `requests`.
     pub fn requests(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.requests = Some(value.into_iter().collect());
+        self.requests = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `source`.
@@ -1257,20 +1274,24 @@ impl DeviceAllocationResultApply {
     pub fn config(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta1::apply::DeviceAllocationConfigurationApply,
+            Item = impl Into<
+                crate::resource_v1beta1::apply::DeviceAllocationConfigurationApply,
+            >,
         >,
     ) -> Self {
-        self.config = Some(value.into_iter().collect());
+        self.config = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `results`.
     pub fn results(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta1::apply::DeviceRequestAllocationResultApply,
+            Item = impl Into<
+                crate::resource_v1beta1::apply::DeviceRequestAllocationResultApply,
+            >,
         >,
     ) -> Self {
-        self.results = Some(value.into_iter().collect());
+        self.results = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1545,30 +1566,32 @@ impl DeviceClaimApply {
     pub fn config(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta1::apply::DeviceClaimConfigurationApply,
+            Item = impl Into<
+                crate::resource_v1beta1::apply::DeviceClaimConfigurationApply,
+            >,
         >,
     ) -> Self {
-        self.config = Some(value.into_iter().collect());
+        self.config = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `constraints`.
     pub fn constraints(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta1::apply::DeviceConstraintApply,
+            Item = impl Into<crate::resource_v1beta1::apply::DeviceConstraintApply>,
         >,
     ) -> Self {
-        self.constraints = Some(value.into_iter().collect());
+        self.constraints = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `requests`.
     pub fn requests(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta1::apply::DeviceRequestApply,
+            Item = impl Into<crate::resource_v1beta1::apply::DeviceRequestApply>,
         >,
     ) -> Self {
-        self.requests = Some(value.into_iter().collect());
+        self.requests = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1650,9 +1673,9 @@ impl DeviceClaimConfigurationApply {
     /// Sets `requests`.
     pub fn requests(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.requests = Some(value.into_iter().collect());
+        self.requests = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1932,9 +1955,11 @@ impl DeviceClassListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::resource_v1beta1::apply::DeviceClassApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::resource_v1beta1::apply::DeviceClassApply>,
+        >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -2024,10 +2049,12 @@ impl DeviceClassSpecApply {
     pub fn config(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta1::apply::DeviceClassConfigurationApply,
+            Item = impl Into<
+                crate::resource_v1beta1::apply::DeviceClassConfigurationApply,
+            >,
         >,
     ) -> Self {
-        self.config = Some(value.into_iter().collect());
+        self.config = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `extendedResourceName`.
@@ -2042,10 +2069,10 @@ impl DeviceClassSpecApply {
     pub fn selectors(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta1::apply::DeviceSelectorApply,
+            Item = impl Into<crate::resource_v1beta1::apply::DeviceSelectorApply>,
         >,
     ) -> Self {
-        self.selectors = Some(value.into_iter().collect());
+        self.selectors = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -2140,9 +2167,9 @@ impl DeviceConstraintApply {
     /// Sets `requests`.
     pub fn requests(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.requests = Some(value.into_iter().collect());
+        self.requests = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -2224,11 +2251,13 @@ impl DeviceCounterConsumptionApply {
         value: impl IntoIterator<
             Item = (
                 impl Into<::kubegen_runtime::Str>,
-                crate::resource_v1beta1::apply::CounterApply,
+                impl Into<crate::resource_v1beta1::apply::CounterApply>,
             ),
         >,
     ) -> Self {
-        self.counters = Some(value.into_iter().collect());
+        self.counters = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
 }
@@ -2385,10 +2414,10 @@ impl DeviceRequestApply {
     pub fn first_available(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta1::apply::DeviceSubRequestApply,
+            Item = impl Into<crate::resource_v1beta1::apply::DeviceSubRequestApply>,
         >,
     ) -> Self {
-        self.first_available = Some(value.into_iter().collect());
+        self.first_available = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `name`.
@@ -2400,20 +2429,20 @@ impl DeviceRequestApply {
     pub fn selectors(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta1::apply::DeviceSelectorApply,
+            Item = impl Into<crate::resource_v1beta1::apply::DeviceSelectorApply>,
         >,
     ) -> Self {
-        self.selectors = Some(value.into_iter().collect());
+        self.selectors = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `tolerations`.
     pub fn tolerations(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta1::apply::DeviceTolerationApply,
+            Item = impl Into<crate::resource_v1beta1::apply::DeviceTolerationApply>,
         >,
     ) -> Self {
-        self.tolerations = Some(value.into_iter().collect());
+        self.tolerations = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -2547,27 +2576,34 @@ impl DeviceRequestAllocationResultApply {
     /// Sets `bindingConditions`.
     pub fn binding_conditions(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.binding_conditions = Some(value.into_iter().collect());
+        self.binding_conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `bindingFailureConditions`.
     pub fn binding_failure_conditions(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.binding_failure_conditions = Some(value.into_iter().collect());
+        self.binding_failure_conditions = Some(
+            value.into_iter().map(Into::into).collect(),
+        );
         self
     }
     /// Sets `consumedCapacity`.
     pub fn consumed_capacity(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Quantity),
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<::kubegen_runtime::Quantity>,
+            ),
         >,
     ) -> Self {
-        self.consumed_capacity = Some(value.into_iter().collect());
+        self.consumed_capacity = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `device`.
@@ -2599,10 +2635,10 @@ impl DeviceRequestAllocationResultApply {
     pub fn tolerations(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta1::apply::DeviceTolerationApply,
+            Item = impl Into<crate::resource_v1beta1::apply::DeviceTolerationApply>,
         >,
     ) -> Self {
-        self.tolerations = Some(value.into_iter().collect());
+        self.tolerations = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -2816,20 +2852,20 @@ impl DeviceSubRequestApply {
     pub fn selectors(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta1::apply::DeviceSelectorApply,
+            Item = impl Into<crate::resource_v1beta1::apply::DeviceSelectorApply>,
         >,
     ) -> Self {
-        self.selectors = Some(value.into_iter().collect());
+        self.selectors = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `tolerations`.
     pub fn tolerations(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta1::apply::DeviceTolerationApply,
+            Item = impl Into<crate::resource_v1beta1::apply::DeviceTolerationApply>,
         >,
     ) -> Self {
-        self.tolerations = Some(value.into_iter().collect());
+        self.tolerations = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -3142,9 +3178,9 @@ impl NetworkDeviceDataApply {
     /// Sets `ips`.
     pub fn ips(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.ips = Some(value.into_iter().collect());
+        self.ips = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -3548,10 +3584,10 @@ impl ResourceClaimListApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta1::apply::ResourceClaimApply,
+            Item = impl Into<crate::resource_v1beta1::apply::ResourceClaimApply>,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -3727,20 +3763,22 @@ impl ResourceClaimStatusApply {
     pub fn devices(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta1::apply::AllocatedDeviceStatusApply,
+            Item = impl Into<crate::resource_v1beta1::apply::AllocatedDeviceStatusApply>,
         >,
     ) -> Self {
-        self.devices = Some(value.into_iter().collect());
+        self.devices = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `reservedFor`.
     pub fn reserved_for(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta1::apply::ResourceClaimConsumerReferenceApply,
+            Item = impl Into<
+                crate::resource_v1beta1::apply::ResourceClaimConsumerReferenceApply,
+            >,
         >,
     ) -> Self {
-        self.reserved_for = Some(value.into_iter().collect());
+        self.reserved_for = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -3968,10 +4006,10 @@ impl ResourceClaimTemplateListApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta1::apply::ResourceClaimTemplateApply,
+            Item = impl Into<crate::resource_v1beta1::apply::ResourceClaimTemplateApply>,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -4349,10 +4387,10 @@ impl ResourceSliceListApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta1::apply::ResourceSliceApply,
+            Item = impl Into<crate::resource_v1beta1::apply::ResourceSliceApply>,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -4469,9 +4507,11 @@ impl ResourceSliceSpecApply {
     /// Sets `devices`.
     pub fn devices(
         mut self,
-        value: impl IntoIterator<Item = crate::resource_v1beta1::apply::DeviceApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::resource_v1beta1::apply::DeviceApply>,
+        >,
     ) -> Self {
-        self.devices = Some(value.into_iter().collect());
+        self.devices = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `driver`.
@@ -4508,9 +4548,11 @@ impl ResourceSliceSpecApply {
     /// Sets `sharedCounters`.
     pub fn shared_counters(
         mut self,
-        value: impl IntoIterator<Item = crate::resource_v1beta1::apply::CounterSetApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::resource_v1beta1::apply::CounterSetApply>,
+        >,
     ) -> Self {
-        self.shared_counters = Some(value.into_iter().collect());
+        self.shared_counters = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }

@@ -93,9 +93,9 @@ impl AllocatedDeviceStatusApply {
     /// Sets `conditions`.
     pub fn conditions(
         mut self,
-        value: impl IntoIterator<Item = crate::meta_v1::apply::ConditionApply>,
+        value: impl IntoIterator<Item = impl Into<crate::meta_v1::apply::ConditionApply>>,
     ) -> Self {
-        self.conditions = Some(value.into_iter().collect());
+        self.conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `data`.
@@ -354,9 +354,9 @@ impl CapacityRequestPolicyApply {
     /// Sets `validValues`.
     pub fn valid_values(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Quantity>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Quantity>>,
     ) -> Self {
-        self.valid_values = Some(value.into_iter().collect());
+        self.valid_values = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -521,10 +521,15 @@ impl CapacityRequirementsApply {
     pub fn requests(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Quantity),
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<::kubegen_runtime::Quantity>,
+            ),
         >,
     ) -> Self {
-        self.requests = Some(value.into_iter().collect());
+        self.requests = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
 }
@@ -734,11 +739,13 @@ impl CounterSetApply {
         value: impl IntoIterator<
             Item = (
                 impl Into<::kubegen_runtime::Str>,
-                crate::resource_v1beta2::apply::CounterApply,
+                impl Into<crate::resource_v1beta2::apply::CounterApply>,
             ),
         >,
     ) -> Self {
-        self.counters = Some(value.into_iter().collect());
+        self.counters = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `name`.
@@ -902,27 +909,31 @@ impl DeviceApply {
         value: impl IntoIterator<
             Item = (
                 impl Into<::kubegen_runtime::Str>,
-                crate::resource_v1beta2::apply::DeviceAttributeApply,
+                impl Into<crate::resource_v1beta2::apply::DeviceAttributeApply>,
             ),
         >,
     ) -> Self {
-        self.attributes = Some(value.into_iter().collect());
+        self.attributes = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `bindingConditions`.
     pub fn binding_conditions(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.binding_conditions = Some(value.into_iter().collect());
+        self.binding_conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `bindingFailureConditions`.
     pub fn binding_failure_conditions(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.binding_failure_conditions = Some(value.into_iter().collect());
+        self.binding_failure_conditions = Some(
+            value.into_iter().map(Into::into).collect(),
+        );
         self
     }
     /// Sets `bindsToNode`.
@@ -936,21 +947,25 @@ impl DeviceApply {
         value: impl IntoIterator<
             Item = (
                 impl Into<::kubegen_runtime::Str>,
-                crate::resource_v1beta2::apply::DeviceCapacityApply,
+                impl Into<crate::resource_v1beta2::apply::DeviceCapacityApply>,
             ),
         >,
     ) -> Self {
-        self.capacity = Some(value.into_iter().collect());
+        self.capacity = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `consumesCounters`.
     pub fn consumes_counters(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta2::apply::DeviceCounterConsumptionApply,
+            Item = impl Into<
+                crate::resource_v1beta2::apply::DeviceCounterConsumptionApply,
+            >,
         >,
     ) -> Self {
-        self.consumes_counters = Some(value.into_iter().collect());
+        self.consumes_counters = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `name`.
@@ -974,9 +989,11 @@ impl DeviceApply {
     /// Sets `taints`.
     pub fn taints(
         mut self,
-        value: impl IntoIterator<Item = crate::resource_v1beta2::apply::DeviceTaintApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::resource_v1beta2::apply::DeviceTaintApply>,
+        >,
     ) -> Self {
-        self.taints = Some(value.into_iter().collect());
+        self.taints = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1088,9 +1105,9 @@ impl DeviceAllocationConfigurationApply {
     /// Sets `requests`.
     pub fn requests(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.requests = Some(value.into_iter().collect());
+        self.requests = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `source`.
@@ -1180,20 +1197,24 @@ impl DeviceAllocationResultApply {
     pub fn config(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta2::apply::DeviceAllocationConfigurationApply,
+            Item = impl Into<
+                crate::resource_v1beta2::apply::DeviceAllocationConfigurationApply,
+            >,
         >,
     ) -> Self {
-        self.config = Some(value.into_iter().collect());
+        self.config = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `results`.
     pub fn results(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta2::apply::DeviceRequestAllocationResultApply,
+            Item = impl Into<
+                crate::resource_v1beta2::apply::DeviceRequestAllocationResultApply,
+            >,
         >,
     ) -> Self {
-        self.results = Some(value.into_iter().collect());
+        self.results = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1468,30 +1489,32 @@ impl DeviceClaimApply {
     pub fn config(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta2::apply::DeviceClaimConfigurationApply,
+            Item = impl Into<
+                crate::resource_v1beta2::apply::DeviceClaimConfigurationApply,
+            >,
         >,
     ) -> Self {
-        self.config = Some(value.into_iter().collect());
+        self.config = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `constraints`.
     pub fn constraints(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta2::apply::DeviceConstraintApply,
+            Item = impl Into<crate::resource_v1beta2::apply::DeviceConstraintApply>,
         >,
     ) -> Self {
-        self.constraints = Some(value.into_iter().collect());
+        self.constraints = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `requests`.
     pub fn requests(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta2::apply::DeviceRequestApply,
+            Item = impl Into<crate::resource_v1beta2::apply::DeviceRequestApply>,
         >,
     ) -> Self {
-        self.requests = Some(value.into_iter().collect());
+        self.requests = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1573,9 +1596,9 @@ impl DeviceClaimConfigurationApply {
     /// Sets `requests`.
     pub fn requests(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.requests = Some(value.into_iter().collect());
+        self.requests = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1855,9 +1878,11 @@ impl DeviceClassListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::resource_v1beta2::apply::DeviceClassApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::resource_v1beta2::apply::DeviceClassApply>,
+        >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -1947,10 +1972,12 @@ impl DeviceClassSpecApply {
     pub fn config(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta2::apply::DeviceClassConfigurationApply,
+            Item = impl Into<
+                crate::resource_v1beta2::apply::DeviceClassConfigurationApply,
+            >,
         >,
     ) -> Self {
-        self.config = Some(value.into_iter().collect());
+        self.config = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `extendedResourceName`.
@@ -1965,10 +1992,10 @@ impl DeviceClassSpecApply {
     pub fn selectors(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta2::apply::DeviceSelectorApply,
+            Item = impl Into<crate::resource_v1beta2::apply::DeviceSelectorApply>,
         >,
     ) -> Self {
-        self.selectors = Some(value.into_iter().collect());
+        self.selectors = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -2063,9 +2090,9 @@ impl DeviceConstraintApply {
     /// Sets `requests`.
     pub fn requests(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.requests = Some(value.into_iter().collect());
+        self.requests = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -2147,11 +2174,13 @@ impl DeviceCounterConsumptionApply {
         value: impl IntoIterator<
             Item = (
                 impl Into<::kubegen_runtime::Str>,
-                crate::resource_v1beta2::apply::CounterApply,
+                impl Into<crate::resource_v1beta2::apply::CounterApply>,
             ),
         >,
     ) -> Self {
-        self.counters = Some(value.into_iter().collect());
+        self.counters = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
 }
@@ -2255,10 +2284,10 @@ impl DeviceRequestApply {
     pub fn first_available(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta2::apply::DeviceSubRequestApply,
+            Item = impl Into<crate::resource_v1beta2::apply::DeviceSubRequestApply>,
         >,
     ) -> Self {
-        self.first_available = Some(value.into_iter().collect());
+        self.first_available = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `name`.
@@ -2397,27 +2426,34 @@ impl DeviceRequestAllocationResultApply {
     /// Sets `bindingConditions`.
     pub fn binding_conditions(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.binding_conditions = Some(value.into_iter().collect());
+        self.binding_conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `bindingFailureConditions`.
     pub fn binding_failure_conditions(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.binding_failure_conditions = Some(value.into_iter().collect());
+        self.binding_failure_conditions = Some(
+            value.into_iter().map(Into::into).collect(),
+        );
         self
     }
     /// Sets `consumedCapacity`.
     pub fn consumed_capacity(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Quantity),
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<::kubegen_runtime::Quantity>,
+            ),
         >,
     ) -> Self {
-        self.consumed_capacity = Some(value.into_iter().collect());
+        self.consumed_capacity = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `device`.
@@ -2449,10 +2485,10 @@ impl DeviceRequestAllocationResultApply {
     pub fn tolerations(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta2::apply::DeviceTolerationApply,
+            Item = impl Into<crate::resource_v1beta2::apply::DeviceTolerationApply>,
         >,
     ) -> Self {
-        self.tolerations = Some(value.into_iter().collect());
+        self.tolerations = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -2666,20 +2702,20 @@ impl DeviceSubRequestApply {
     pub fn selectors(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta2::apply::DeviceSelectorApply,
+            Item = impl Into<crate::resource_v1beta2::apply::DeviceSelectorApply>,
         >,
     ) -> Self {
-        self.selectors = Some(value.into_iter().collect());
+        self.selectors = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `tolerations`.
     pub fn tolerations(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta2::apply::DeviceTolerationApply,
+            Item = impl Into<crate::resource_v1beta2::apply::DeviceTolerationApply>,
         >,
     ) -> Self {
-        self.tolerations = Some(value.into_iter().collect());
+        self.tolerations = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -3034,20 +3070,20 @@ impl ExactDeviceRequestApply {
     pub fn selectors(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta2::apply::DeviceSelectorApply,
+            Item = impl Into<crate::resource_v1beta2::apply::DeviceSelectorApply>,
         >,
     ) -> Self {
-        self.selectors = Some(value.into_iter().collect());
+        self.selectors = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `tolerations`.
     pub fn tolerations(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta2::apply::DeviceTolerationApply,
+            Item = impl Into<crate::resource_v1beta2::apply::DeviceTolerationApply>,
         >,
     ) -> Self {
-        self.tolerations = Some(value.into_iter().collect());
+        self.tolerations = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -3148,9 +3184,9 @@ impl NetworkDeviceDataApply {
     /// Sets `ips`.
     pub fn ips(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.ips = Some(value.into_iter().collect());
+        self.ips = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -3554,10 +3590,10 @@ impl ResourceClaimListApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta2::apply::ResourceClaimApply,
+            Item = impl Into<crate::resource_v1beta2::apply::ResourceClaimApply>,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -3733,20 +3769,22 @@ impl ResourceClaimStatusApply {
     pub fn devices(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta2::apply::AllocatedDeviceStatusApply,
+            Item = impl Into<crate::resource_v1beta2::apply::AllocatedDeviceStatusApply>,
         >,
     ) -> Self {
-        self.devices = Some(value.into_iter().collect());
+        self.devices = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `reservedFor`.
     pub fn reserved_for(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta2::apply::ResourceClaimConsumerReferenceApply,
+            Item = impl Into<
+                crate::resource_v1beta2::apply::ResourceClaimConsumerReferenceApply,
+            >,
         >,
     ) -> Self {
-        self.reserved_for = Some(value.into_iter().collect());
+        self.reserved_for = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -3974,10 +4012,10 @@ impl ResourceClaimTemplateListApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta2::apply::ResourceClaimTemplateApply,
+            Item = impl Into<crate::resource_v1beta2::apply::ResourceClaimTemplateApply>,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -4355,10 +4393,10 @@ impl ResourceSliceListApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::resource_v1beta2::apply::ResourceSliceApply,
+            Item = impl Into<crate::resource_v1beta2::apply::ResourceSliceApply>,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -4475,9 +4513,11 @@ impl ResourceSliceSpecApply {
     /// Sets `devices`.
     pub fn devices(
         mut self,
-        value: impl IntoIterator<Item = crate::resource_v1beta2::apply::DeviceApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::resource_v1beta2::apply::DeviceApply>,
+        >,
     ) -> Self {
-        self.devices = Some(value.into_iter().collect());
+        self.devices = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `driver`.
@@ -4514,9 +4554,11 @@ impl ResourceSliceSpecApply {
     /// Sets `sharedCounters`.
     pub fn shared_counters(
         mut self,
-        value: impl IntoIterator<Item = crate::resource_v1beta2::apply::CounterSetApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::resource_v1beta2::apply::CounterSetApply>,
+        >,
     ) -> Self {
-        self.shared_counters = Some(value.into_iter().collect());
+        self.shared_counters = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }

@@ -209,9 +209,11 @@ impl PriorityClassListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::scheduling_v1::apply::PriorityClassApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::scheduling_v1::apply::PriorityClassApply>,
+        >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.

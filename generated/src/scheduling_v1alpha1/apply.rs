@@ -515,9 +515,11 @@ impl WorkloadListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::scheduling_v1alpha1::apply::WorkloadApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::scheduling_v1alpha1::apply::WorkloadApply>,
+        >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -608,9 +610,11 @@ impl WorkloadSpecApply {
     /// Sets `podGroups`.
     pub fn pod_groups(
         mut self,
-        value: impl IntoIterator<Item = crate::scheduling_v1alpha1::apply::PodGroupApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::scheduling_v1alpha1::apply::PodGroupApply>,
+        >,
     ) -> Self {
-        self.pod_groups = Some(value.into_iter().collect());
+        self.pod_groups = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }

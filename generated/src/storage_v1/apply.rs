@@ -177,9 +177,11 @@ impl CSIDriverListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::storage_v1::apply::CSIDriverApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::storage_v1::apply::CSIDriverApply>,
+        >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -350,17 +352,19 @@ impl CSIDriverSpecApply {
     /// Sets `tokenRequests`.
     pub fn token_requests(
         mut self,
-        value: impl IntoIterator<Item = crate::storage_v1::apply::TokenRequestApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::storage_v1::apply::TokenRequestApply>,
+        >,
     ) -> Self {
-        self.token_requests = Some(value.into_iter().collect());
+        self.token_requests = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `volumeLifecycleModes`.
     pub fn volume_lifecycle_modes(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.volume_lifecycle_modes = Some(value.into_iter().collect());
+        self.volume_lifecycle_modes = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -576,9 +580,9 @@ impl CSINodeDriverApply {
     /// Sets `topologyKeys`.
     pub fn topology_keys(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.topology_keys = Some(value.into_iter().collect());
+        self.topology_keys = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -666,9 +670,11 @@ impl CSINodeListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::storage_v1::apply::CSINodeApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::storage_v1::apply::CSINodeApply>,
+        >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -740,9 +746,11 @@ impl CSINodeSpecApply {
     /// Sets `drivers`.
     pub fn drivers(
         mut self,
-        value: impl IntoIterator<Item = crate::storage_v1::apply::CSINodeDriverApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::storage_v1::apply::CSINodeDriverApply>,
+        >,
     ) -> Self {
-        self.drivers = Some(value.into_iter().collect());
+        self.drivers = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -988,10 +996,10 @@ impl CSIStorageCapacityListApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::storage_v1::apply::CSIStorageCapacityApply,
+            Item = impl Into<crate::storage_v1::apply::CSIStorageCapacityApply>,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -1125,9 +1133,11 @@ impl StorageClassApply {
     /// Sets `allowedTopologies`.
     pub fn allowed_topologies(
         mut self,
-        value: impl IntoIterator<Item = crate::core_v1::apply::TopologySelectorTermApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::core_v1::apply::TopologySelectorTermApply>,
+        >,
     ) -> Self {
-        self.allowed_topologies = Some(value.into_iter().collect());
+        self.allowed_topologies = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -1138,19 +1148,21 @@ impl StorageClassApply {
     /// Sets `mountOptions`.
     pub fn mount_options(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.mount_options = Some(value.into_iter().collect());
+        self.mount_options = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `parameters`.
     pub fn parameters(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Str),
+            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.parameters = Some(value.into_iter().collect());
+        self.parameters = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `provisioner`.
@@ -1258,9 +1270,11 @@ impl StorageClassListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::storage_v1::apply::StorageClassApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::storage_v1::apply::StorageClassApply>,
+        >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -1558,9 +1572,11 @@ impl VolumeAttachmentListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::storage_v1::apply::VolumeAttachmentApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::storage_v1::apply::VolumeAttachmentApply>,
+        >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -1869,10 +1885,12 @@ impl VolumeAttachmentStatusApply {
     pub fn attachment_metadata(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Str),
+            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.attachment_metadata = Some(value.into_iter().collect());
+        self.attachment_metadata = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `detachError`.
@@ -2006,10 +2024,12 @@ impl VolumeAttributesClassApply {
     pub fn parameters(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Str),
+            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.parameters = Some(value.into_iter().collect());
+        self.parameters = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
 }
@@ -2103,10 +2123,10 @@ impl VolumeAttributesClassListApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::storage_v1::apply::VolumeAttributesClassApply,
+            Item = impl Into<crate::storage_v1::apply::VolumeAttributesClassApply>,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.

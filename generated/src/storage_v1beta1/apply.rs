@@ -99,10 +99,12 @@ impl VolumeAttributesClassApply {
     pub fn parameters(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Str),
+            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.parameters = Some(value.into_iter().collect());
+        self.parameters = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
 }
@@ -196,10 +198,10 @@ impl VolumeAttributesClassListApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::storage_v1beta1::apply::VolumeAttributesClassApply,
+            Item = impl Into<crate::storage_v1beta1::apply::VolumeAttributesClassApply>,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.

@@ -223,10 +223,12 @@ impl StorageVersionMigrationListApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::storagemigration_v1beta1::apply::StorageVersionMigrationApply,
+            Item = impl Into<
+                crate::storagemigration_v1beta1::apply::StorageVersionMigrationApply,
+            >,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -385,9 +387,9 @@ impl StorageVersionMigrationStatusApply {
     /// Sets `conditions`.
     pub fn conditions(
         mut self,
-        value: impl IntoIterator<Item = crate::meta_v1::apply::ConditionApply>,
+        value: impl IntoIterator<Item = impl Into<crate::meta_v1::apply::ConditionApply>>,
     ) -> Self {
-        self.conditions = Some(value.into_iter().collect());
+        self.conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `resourceVersion`.

@@ -197,10 +197,14 @@ impl CertificateSpecApply {
     pub fn additional_output_formats(
         mut self,
         value: impl IntoIterator<
-            Item = crate::cert_manager_io_v1::apply::CertificateSpecAdditionalOutputFormatApply,
+            Item = impl Into<
+                crate::cert_manager_io_v1::apply::CertificateSpecAdditionalOutputFormatApply,
+            >,
         >,
     ) -> Self {
-        self.additional_output_formats = Some(value.into_iter().collect());
+        self.additional_output_formats = Some(
+            value.into_iter().map(Into::into).collect(),
+        );
         self
     }
     /// Sets `commonName`.
@@ -211,9 +215,9 @@ impl CertificateSpecApply {
     /// Sets `dnsNames`.
     pub fn dns_names(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.dns_names = Some(value.into_iter().collect());
+        self.dns_names = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `duration`.
@@ -224,9 +228,9 @@ impl CertificateSpecApply {
     /// Sets `emailAddresses`.
     pub fn email_addresses(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.email_addresses = Some(value.into_iter().collect());
+        self.email_addresses = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `encodeUsagesInRequest`.
@@ -237,9 +241,9 @@ impl CertificateSpecApply {
     /// Sets `ipAddresses`.
     pub fn ip_addresses(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.ip_addresses = Some(value.into_iter().collect());
+        self.ip_addresses = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `isCA`.
@@ -282,10 +286,12 @@ impl CertificateSpecApply {
     pub fn other_names(
         mut self,
         value: impl IntoIterator<
-            Item = crate::cert_manager_io_v1::apply::CertificateSpecOtherNameApply,
+            Item = impl Into<
+                crate::cert_manager_io_v1::apply::CertificateSpecOtherNameApply,
+            >,
         >,
     ) -> Self {
-        self.other_names = Some(value.into_iter().collect());
+        self.other_names = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `privateKey`.
@@ -355,17 +361,19 @@ impl CertificateSpecApply {
     /// Sets `uris`.
     pub fn uris(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.uris = Some(value.into_iter().collect());
+        self.uris = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `usages`.
     pub fn usages(
         mut self,
-        value: impl IntoIterator<Item = crate::cert_manager_io_v1::CertificateSpecUsage>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::cert_manager_io_v1::CertificateSpecUsage>,
+        >,
     ) -> Self {
-        self.usages = Some(value.into_iter().collect());
+        self.usages = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1215,33 +1223,33 @@ impl CertificateSpecNameConstraintsExcludedApply {
     /// Sets `dnsDomains`.
     pub fn dns_domains(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.dns_domains = Some(value.into_iter().collect());
+        self.dns_domains = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `emailAddresses`.
     pub fn email_addresses(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.email_addresses = Some(value.into_iter().collect());
+        self.email_addresses = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `ipRanges`.
     pub fn ip_ranges(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.ip_ranges = Some(value.into_iter().collect());
+        self.ip_ranges = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `uriDomains`.
     pub fn uri_domains(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.uri_domains = Some(value.into_iter().collect());
+        self.uri_domains = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1514,10 +1522,12 @@ impl CertificateSpecRenewalApply {
     pub fn windows(
         mut self,
         value: impl IntoIterator<
-            Item = crate::cert_manager_io_v1::apply::CertificateSpecRenewalWindowApply,
+            Item = impl Into<
+                crate::cert_manager_io_v1::apply::CertificateSpecRenewalWindowApply,
+            >,
         >,
     ) -> Self {
-        self.windows = Some(value.into_iter().collect());
+        self.windows = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1682,20 +1692,24 @@ impl CertificateSpecSecretTemplateApply {
     pub fn annotations(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Str),
+            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.annotations = Some(value.into_iter().collect());
+        self.annotations = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `labels`.
     pub fn labels(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Str),
+            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.labels = Some(value.into_iter().collect());
+        self.labels = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
 }
@@ -1804,49 +1818,49 @@ impl CertificateSpecSubjectApply {
     /// Sets `countries`.
     pub fn countries(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.countries = Some(value.into_iter().collect());
+        self.countries = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `localities`.
     pub fn localities(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.localities = Some(value.into_iter().collect());
+        self.localities = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `organizationalUnits`.
     pub fn organizational_units(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.organizational_units = Some(value.into_iter().collect());
+        self.organizational_units = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `organizations`.
     pub fn organizations(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.organizations = Some(value.into_iter().collect());
+        self.organizations = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `postalCodes`.
     pub fn postal_codes(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.postal_codes = Some(value.into_iter().collect());
+        self.postal_codes = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `provinces`.
     pub fn provinces(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.provinces = Some(value.into_iter().collect());
+        self.provinces = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `serialNumber`.
@@ -1857,9 +1871,9 @@ impl CertificateSpecSubjectApply {
     /// Sets `streetAddresses`.
     pub fn street_addresses(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.street_addresses = Some(value.into_iter().collect());
+        self.street_addresses = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -1982,10 +1996,12 @@ impl CertificateStatusApply {
     pub fn conditions(
         mut self,
         value: impl IntoIterator<
-            Item = crate::cert_manager_io_v1::apply::CertificateStatusConditionApply,
+            Item = impl Into<
+                crate::cert_manager_io_v1::apply::CertificateStatusConditionApply,
+            >,
         >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().collect());
+        self.conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `failedIssuanceAttempts`.
@@ -2679,10 +2695,10 @@ impl CertificateListApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::cert_manager_io_v1::apply::CertificateApply,
+            Item = impl Into<crate::cert_manager_io_v1::apply::CertificateApply>,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
@@ -3038,10 +3054,10 @@ impl IssuerSpecAcmeApply {
     pub fn solvers(
         mut self,
         value: impl IntoIterator<
-            Item = crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverApply,
+            Item = impl Into<crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverApply>,
         >,
     ) -> Self {
-        self.solvers = Some(value.into_iter().collect());
+        self.solvers = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -5306,20 +5322,24 @@ impl IssuerSpecAcmeSolverHttp01GatewayHTTPRouteApply {
     pub fn labels(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Str),
+            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.labels = Some(value.into_iter().collect());
+        self.labels = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `parentRefs`.
     pub fn parent_refs(
         mut self,
         value: impl IntoIterator<
-            Item = crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRefApply,
+            Item = impl Into<
+                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRefApply,
+            >,
         >,
     ) -> Self {
-        self.parent_refs = Some(value.into_iter().collect());
+        self.parent_refs = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `podTemplate`.
@@ -5652,20 +5672,24 @@ impl IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateMetadataApply {
     pub fn annotations(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Str),
+            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.annotations = Some(value.into_iter().collect());
+        self.annotations = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `labels`.
     pub fn labels(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Str),
+            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.labels = Some(value.into_iter().collect());
+        self.labels = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
 }
@@ -5809,20 +5833,24 @@ impl IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecApply {
     pub fn image_pull_secrets(
         mut self,
         value: impl IntoIterator<
-            Item = crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecImagePullSecretApply,
+            Item = impl Into<
+                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecImagePullSecretApply,
+            >,
         >,
     ) -> Self {
-        self.image_pull_secrets = Some(value.into_iter().collect());
+        self.image_pull_secrets = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `nodeSelector`.
     pub fn node_selector(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Str),
+            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.node_selector = Some(value.into_iter().collect());
+        self.node_selector = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `priorityClassName`.
@@ -5865,10 +5893,12 @@ impl IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecApply {
     pub fn tolerations(
         mut self,
         value: impl IntoIterator<
-            Item = crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecTolerationApply,
+            Item = impl Into<
+                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecTolerationApply,
+            >,
         >,
     ) -> Self {
-        self.tolerations = Some(value.into_iter().collect());
+        self.tolerations = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -6143,11 +6173,13 @@ impl IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffini
     pub fn preferred_during_scheduling_ignored_during_execution(
         mut self,
         value: impl IntoIterator<
-            Item = crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply,
+            Item = impl Into<
+                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply,
+            >,
         >,
     ) -> Self {
         self.preferred_during_scheduling_ignored_during_execution = Some(
-            value.into_iter().collect(),
+            value.into_iter().map(Into::into).collect(),
         );
         self
     }
@@ -6333,20 +6365,24 @@ impl IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffini
     pub fn match_expressions(
         mut self,
         value: impl IntoIterator<
-            Item = crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressionApply,
+            Item = impl Into<
+                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressionApply,
+            >,
         >,
     ) -> Self {
-        self.match_expressions = Some(value.into_iter().collect());
+        self.match_expressions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `matchFields`.
     pub fn match_fields(
         mut self,
         value: impl IntoIterator<
-            Item = crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressionApply,
+            Item = impl Into<
+                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressionApply,
+            >,
         >,
     ) -> Self {
-        self.match_fields = Some(value.into_iter().collect());
+        self.match_fields = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -6439,9 +6475,9 @@ impl IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffini
     /// Sets `values`.
     pub fn values(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.values = Some(value.into_iter().collect());
+        self.values = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -6518,10 +6554,12 @@ impl IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffini
     pub fn node_selector_terms(
         mut self,
         value: impl IntoIterator<
-            Item = crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceApply,
+            Item = impl Into<
+                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceApply,
+            >,
         >,
     ) -> Self {
-        self.node_selector_terms = Some(value.into_iter().collect());
+        self.node_selector_terms = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -6632,11 +6670,13 @@ impl IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinit
     pub fn preferred_during_scheduling_ignored_during_execution(
         mut self,
         value: impl IntoIterator<
-            Item = crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply,
+            Item = impl Into<
+                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply,
+            >,
         >,
     ) -> Self {
         self.preferred_during_scheduling_ignored_during_execution = Some(
-            value.into_iter().collect(),
+            value.into_iter().map(Into::into).collect(),
         );
         self
     }
@@ -6644,11 +6684,13 @@ impl IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinit
     pub fn required_during_scheduling_ignored_during_execution(
         mut self,
         value: impl IntoIterator<
-            Item = crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply,
+            Item = impl Into<
+                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply,
+            >,
         >,
     ) -> Self {
         self.required_during_scheduling_ignored_during_execution = Some(
-            value.into_iter().collect(),
+            value.into_iter().map(Into::into).collect(),
         );
         self
     }
@@ -6868,17 +6910,17 @@ impl IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinit
     /// Sets `matchLabelKeys`.
     pub fn match_label_keys(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.match_label_keys = Some(value.into_iter().collect());
+        self.match_label_keys = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `mismatchLabelKeys`.
     pub fn mismatch_label_keys(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.mismatch_label_keys = Some(value.into_iter().collect());
+        self.mismatch_label_keys = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `namespaceSelector`.
@@ -6894,9 +6936,9 @@ impl IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinit
     /// Sets `namespaces`.
     pub fn namespaces(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.namespaces = Some(value.into_iter().collect());
+        self.namespaces = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `topologyKey`.
@@ -6985,20 +7027,24 @@ impl IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinit
     pub fn match_expressions(
         mut self,
         value: impl IntoIterator<
-            Item = crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressionApply,
+            Item = impl Into<
+                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressionApply,
+            >,
         >,
     ) -> Self {
-        self.match_expressions = Some(value.into_iter().collect());
+        self.match_expressions = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `matchLabels`.
     pub fn match_labels(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Str),
+            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.match_labels = Some(value.into_iter().collect());
+        self.match_labels = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
 }
@@ -7148,20 +7194,30 @@ impl IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecResourcesApply {
     pub fn limits(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::IntOrString),
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<::kubegen_runtime::IntOrString>,
+            ),
         >,
     ) -> Self {
-        self.limits = Some(value.into_iter().collect());
+        self.limits = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `requests`.
     pub fn requests(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::IntOrString),
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<::kubegen_runtime::IntOrString>,
+            ),
         >,
     ) -> Self {
-        self.requests = Some(value.into_iter().collect());
+        self.requests = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
 }
@@ -7338,18 +7394,23 @@ impl IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextApp
         self
     }
     /// Sets `supplementalGroups`.
-    pub fn supplemental_groups(mut self, value: impl IntoIterator<Item = i64>) -> Self {
-        self.supplemental_groups = Some(value.into_iter().collect());
+    pub fn supplemental_groups(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.supplemental_groups = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `sysctls`.
     pub fn sysctls(
         mut self,
         value: impl IntoIterator<
-            Item = crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSysctlApply,
+            Item = impl Into<
+                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSysctlApply,
+            >,
         >,
     ) -> Self {
-        self.sysctls = Some(value.into_iter().collect());
+        self.sysctls = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -8082,27 +8143,29 @@ impl IssuerSpecAcmeSolverSelectorApply {
     /// Sets `dnsNames`.
     pub fn dns_names(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.dns_names = Some(value.into_iter().collect());
+        self.dns_names = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `dnsZones`.
     pub fn dns_zones(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.dns_zones = Some(value.into_iter().collect());
+        self.dns_zones = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `matchLabels`.
     pub fn match_labels(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Str),
+            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.match_labels = Some(value.into_iter().collect());
+        self.match_labels = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
 }
@@ -8191,25 +8254,27 @@ impl IssuerSpecCaApply {
     /// Sets `crlDistributionPoints`.
     pub fn crl_distribution_points(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.crl_distribution_points = Some(value.into_iter().collect());
+        self.crl_distribution_points = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `issuingCertificateURLs`.
     pub fn issuing_certificate_urls(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.issuing_certificate_urls = Some(value.into_iter().collect());
+        self.issuing_certificate_urls = Some(
+            value.into_iter().map(Into::into).collect(),
+        );
         self
     }
     /// Sets `ocspServers`.
     pub fn ocsp_servers(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.ocsp_servers = Some(value.into_iter().collect());
+        self.ocsp_servers = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `secretName`.
@@ -8281,9 +8346,9 @@ impl IssuerSpecSelfSignedApply {
     /// Sets `crlDistributionPoints`.
     pub fn crl_distribution_points(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.crl_distribution_points = Some(value.into_iter().collect());
+        self.crl_distribution_points = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -8982,9 +9047,9 @@ impl IssuerSpecVaultAuthAwsServiceAccountRefApply {
     /// Sets `audiences`.
     pub fn audiences(
         mut self,
-        value: impl IntoIterator<Item = ::kubegen_runtime::Str>,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.audiences = Some(value.into_iter().collect());
+        self.audiences = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `name`.
@@ -9835,10 +9900,12 @@ impl IssuerStatusApply {
     pub fn conditions(
         mut self,
         value: impl IntoIterator<
-            Item = crate::cert_manager_io_v1::apply::IssuerStatusConditionApply,
+            Item = impl Into<
+                crate::cert_manager_io_v1::apply::IssuerStatusConditionApply,
+            >,
         >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().collect());
+        self.conditions = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }
@@ -10300,9 +10367,11 @@ impl IssuerListApply {
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = crate::cert_manager_io_v1::apply::IssuerApply>,
+        value: impl IntoIterator<
+            Item = impl Into<crate::cert_manager_io_v1::apply::IssuerApply>,
+        >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.

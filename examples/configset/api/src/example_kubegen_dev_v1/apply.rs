@@ -202,10 +202,12 @@ impl ConfigSetSpecApply {
     pub fn data(
         mut self,
         value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, ::kubegen_runtime::Str),
+            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.data = Some(value.into_iter().collect());
+        self.data = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
         self
     }
     /// Sets `replicas`.
@@ -372,10 +374,10 @@ impl ConfigSetListApply {
     pub fn items(
         mut self,
         value: impl IntoIterator<
-            Item = crate::example_kubegen_dev_v1::apply::ConfigSetApply,
+            Item = impl Into<crate::example_kubegen_dev_v1::apply::ConfigSetApply>,
         >,
     ) -> Self {
-        self.items = Some(value.into_iter().collect());
+        self.items = Some(value.into_iter().map(Into::into).collect());
         self
     }
     /// Sets `metadata`.
