@@ -126,12 +126,16 @@ fn extract_gives_each_manager_its_own_fields() {
         })
     );
     let bob = deployment.extract("bob").expect("extracts bob");
-    let expected = DeploymentApply::new("web", "default").spec(DeploymentSpecApply::default().template(
-        PodTemplateSpecApply::default().spec(PodSpecApply::default().containers([ContainerApply::default()
-            .name("app")
-            .image("web:2")
-            .env([EnvVarApply::default().name("MODE").value("fast")])])),
-    ));
+    let expected = DeploymentApply::new("web", "default").spec(
+        DeploymentSpecApply::default().template(
+            PodTemplateSpecApply::default().spec(
+                PodSpecApply::default().containers([ContainerApply::default()
+                    .name("app")
+                    .image("web:2")
+                    .env([EnvVarApply::default().name("MODE").value("fast")])]),
+            ),
+        ),
+    );
     assert_eq!(bob, expected);
 }
 

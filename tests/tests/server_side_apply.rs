@@ -13,11 +13,11 @@ use kubegen_api::meta_v1::apply::LabelSelectorApply;
 use kubegen_runtime::apply::HasApply;
 use kubegen_runtime::client::params::{Patch, PatchParams};
 use kubegen_runtime::{Api, Error, ObjectMeta};
-use kubegen_test_crds::cert_manager_io_v1::{Certificate, CertificateStatusConditionStatus};
 use kubegen_test_crds::cert_manager_io_v1::apply::{
     CertificateApply, CertificateSpecApply, CertificateSpecIssuerRefApply, CertificateStatusApply,
     CertificateStatusConditionApply,
 };
+use kubegen_test_crds::cert_manager_io_v1::{Certificate, CertificateStatusConditionStatus};
 use kubegen_tests::ControlPlane;
 
 /// The managers that own `path` (a FieldsV1 path such as `["f:spec", "f:replicas"]`).
@@ -46,16 +46,17 @@ fn assert_conflict_on(error: &Error, field: &str) {
 fn creator_deployment(name: &str, namespace: &str) -> DeploymentApply {
     let labels = [("app", name)];
     DeploymentApply::new(name, namespace).spec(
-        DeploymentSpecApply::default()
-            .selector(LabelSelectorApply::default().match_labels(labels.clone()))
-            .template(
-                PodTemplateSpecApply::default()
-                    .metadata(ObjectMeta { labels: Some(labels.into_iter().map(|(key, value)| (key, value.into())).collect()), ..ObjectMeta::default() })
-                    .spec(
-                        PodSpecApply::default()
-                            .containers([ContainerApply::default().name("app").image("registry.example.com/web:1")]),
-                    ),
-            ),
+        DeploymentSpecApply::default().selector(LabelSelectorApply::default().match_labels(labels)).template(
+            PodTemplateSpecApply::default()
+                .metadata(ObjectMeta {
+                    labels: Some(labels.into_iter().map(|(key, value)| (key, value.into())).collect()),
+                    ..ObjectMeta::default()
+                })
+                .spec(
+                    PodSpecApply::default()
+                        .containers([ContainerApply::default().name("app").image("registry.example.com/web:1")]),
+                ),
+        ),
     )
 }
 
@@ -119,9 +120,10 @@ async fn map_list_items_merge_by_key_across_managers() {
     let (ns, api) = deployments("ssa-merge").await;
     api.apply(&creator_deployment("web", &ns), &PatchParams::apply("creator")).await.expect("create");
     let with_container = |container: ContainerApply| {
-        DeploymentApply::new("web", &ns).spec(DeploymentSpecApply::default().template(
-            PodTemplateSpecApply::default().spec(PodSpecApply::default().containers([container])),
-        ))
+        DeploymentApply::new("web", &ns).spec(
+            DeploymentSpecApply::default()
+                .template(PodTemplateSpecApply::default().spec(PodSpecApply::default().containers([container]))),
+        )
     };
     let sidecar = with_container(ContainerApply::default().name("proxy").image("registry.example.com/proxy:1"));
     api.apply(&sidecar, &PatchParams::apply("injector")).await.expect("add a container");
@@ -158,7 +160,10 @@ async fn certificates(prefix: &str) -> (String, Api<Certificate>) {
     .await
     .expect("install CRDs");
     let ns = cp.fresh_namespace(prefix).await.expect("namespace");
-    (ns.clone(), kubegen_test_crds::Clientset::new(cp.kube_client().expect("client")).cert_manager_io_v1().certificates(&ns))
+    (
+        ns.clone(),
+        kubegen_test_crds::Clientset::new(cp.kube_client().expect("client")).cert_manager_io_v1().certificates(&ns),
+    )
 }
 
 #[tokio::test]
@@ -172,7 +177,8 @@ async fn the_same_flow_on_a_custom_resource() {
     );
     api.apply(&creator, &PatchParams::apply("creator")).await.expect("create");
 
-    let alice = CertificateApply::new("site", &ns).spec(CertificateSpecApply::default().common_name("alice.example.com"));
+    let alice =
+        CertificateApply::new("site", &ns).spec(CertificateSpecApply::default().common_name("alice.example.com"));
     let applied = api.apply(&alice, &PatchParams::apply("alice")).await.expect("partial apply");
     assert_eq!(owners(&applied, &["f:spec", "f:commonName"]), ["alice"]);
     assert_eq!(owners(&applied, &["f:spec", "f:secretName"]), ["creator"]);
@@ -191,9 +197,12 @@ async fn the_same_flow_on_a_custom_resource() {
 
     // Status conditions are a map list keyed by type: two managers' conditions both survive.
     let condition = |kind: &str| {
-        CertificateApply::new("site", &ns).status(CertificateStatusApply::default().conditions([
-            CertificateStatusConditionApply::default().type_(kind).status(CertificateStatusConditionStatus::True).reason("Test"),
-        ]))
+        CertificateApply::new("site", &ns).status(
+            CertificateStatusApply::default().conditions([CertificateStatusConditionApply::default()
+                .type_(kind)
+                .status(CertificateStatusConditionStatus::True)
+                .reason("Test")]),
+        )
     };
     api.patch_status("site", &PatchParams::apply("issuer"), &Patch::Apply(&condition("Ready")))
         .await

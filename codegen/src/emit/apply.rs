@@ -33,6 +33,8 @@ pub fn module_apply(model: &Model, types: &[&TypeDef]) -> Option<TokenStream> {
         return None;
     }
     Some(quote! {
+        // Setters are named after fields, and a field may be called `add` or `not`.
+        #![allow(clippy::should_implement_trait)]
         #[allow(unused_imports)]
         use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
         #(#items)*
@@ -70,7 +72,11 @@ fn struct_apply(model: &Model, ty: &TypeDef, body: &Struct) -> TokenStream {
     let std = Std::for_file(std::iter::empty());
     let model_path = type_path(model, &ty.id);
     let name = format_ident!("{}", apply_name(&ty.name));
-    let doc = format!(" The apply configuration of [`{}`]({}): every field optional, only set fields sent.", ty.name, model_path.to_string().replace(' ', ""));
+    let doc = format!(
+        " The apply configuration of [`{}`]({}): every field optional, only set fields sent.",
+        ty.name,
+        model_path.to_string().replace(' ', "")
+    );
     let fields = body.fields.iter().map(|field| {
         let ident = format_ident!("{}", field.rust_name);
         let ty = match field.role {
@@ -90,9 +96,10 @@ fn struct_apply(model: &Model, ty: &TypeDef, body: &Struct) -> TokenStream {
         ..body.clone()
     };
     let serde_impls = struct_serde::serde_impls(&name, &optional);
-    let setters = body.fields.iter().filter(|field| field.role == FieldRole::Data).map(|field| setter(model, field, std));
+    let setters =
+        body.fields.iter().filter(|field| field.role == FieldRole::Data).map(|field| setter(model, field, std));
     let resource = model.resources.get(&ty.id);
-    let constructor = resource.map(|resource| constructor(resource));
+    let constructor = resource.map(constructor);
     let apply_object = resource.map(|resource| apply_object(model, &name, resource));
     let members = body.fields.iter().filter_map(|field| field_member(model, field).map(|member| (field, member)));
     let members = members.map(|(field, member)| {
@@ -174,7 +181,10 @@ fn setter(model: &Model, field: &Field, std: Std) -> TokenStream {
     let (param, value) = match &field.shape {
         Shape::Array(inner) => {
             let item = apply_shape(model, inner, std);
-            (quote!(impl IntoIterator<Item = impl Into<#item>>), wrap(quote!(value.into_iter().map(Into::into).collect())))
+            (
+                quote!(impl IntoIterator<Item = impl Into<#item>>),
+                wrap(quote!(value.into_iter().map(Into::into).collect())),
+            )
         }
         Shape::Map(inner) => {
             let item = apply_shape(model, inner, std);

@@ -34,11 +34,7 @@ fn walk_struct(value: &Value, fields: &Map<String, Value>, schema: Option<&'stat
     walk_object(value, fields, |name| schema.map_or(&Member::Free, |schema| schema.member(name)))
 }
 
-fn walk_object(
-    value: &Value,
-    fields: &Map<String, Value>,
-    member_of: impl Fn(&str) -> &'static Member,
-) -> Value {
+fn walk_object(value: &Value, fields: &Map<String, Value>, member_of: impl Fn(&str) -> &'static Member) -> Value {
     let Some(object) = value.as_object() else { return value.clone() };
     let mut out = Map::new();
     for (path, children) in fields {
