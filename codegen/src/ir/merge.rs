@@ -51,3 +51,31 @@ pub fn of_property(schema: &Schema) -> Merge {
 pub fn atomic_struct(schema: &Schema) -> bool {
     schema.map_type.as_deref() == Some("atomic")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schema(json: serde_json::Value) -> Schema {
+        serde_json::from_value(json).expect("a schema")
+    }
+
+    #[test]
+    fn list_type_wins_then_patch_strategy_then_atomic() {
+        let map_list = schema(serde_json::json!({
+            "type": "array", "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["containerPort", "protocol"],
+            "x-kubernetes-patch-strategy": "merge", "x-kubernetes-patch-merge-key": "containerPort"
+        }));
+        assert_eq!(of_property(&map_list), Merge::MapList(vec!["containerPort".into(), "protocol".into()]));
+        let by_strategy = schema(serde_json::json!({
+            "type": "array", "x-kubernetes-patch-strategy": "merge,retainKeys", "x-kubernetes-patch-merge-key": "name"
+        }));
+        assert_eq!(of_property(&by_strategy), Merge::MapList(vec!["name".into()]));
+        let set = schema(serde_json::json!({"type": "array", "x-kubernetes-patch-strategy": "merge"}));
+        assert_eq!(of_property(&set), Merge::Set);
+        assert_eq!(of_property(&schema(serde_json::json!({"type": "array"}))), Merge::Default);
+        let atomic = schema(serde_json::json!({"type": "object", "x-kubernetes-map-type": "atomic"}));
+        assert_eq!(of_property(&atomic), Merge::Atomic);
+        assert!(atomic_struct(&atomic));
+    }
+}
