@@ -37,7 +37,7 @@ step "tests"
 cargo test --workspace
 
 step "the generated crate builds one group/version at a time"
-for feature in core_v1 apps_v1; do
+for feature in core_v1 apps_v1 core_v1,apply apps_v1,apply; do
   cargo check --quiet -p kubegen-api --no-default-features --features "$feature"
 done
 

@@ -1,4 +1,5 @@
-//! Workload 4: build time of `kubegen-api` (all features, and `core_v1` alone) beside
+//! Workload 4: build time of `kubegen-api` (all features, and `core_v1` alone, each with and
+//! without the `apply` feature's apply configurations) beside
 //! `k8s-openapi` (feature `v1_35`), dev and release. Each crate is the one dependency of a
 //! scratch project under the bench cache (all sharing one target directory and the bench's
 //! Cargo.lock, so dependency versions match); the project is built once to warm its
@@ -49,6 +50,22 @@ pub fn run(repo: &Path, scratch: &Path, bench_lock: &Path, repeats: usize) -> an
             features: "core_v1 only",
         },
         Case {
+            name: "kubegen-api-all-apply",
+            package: "kubegen-api",
+            dependency: format!("kubegen-api = {{ path = \"{generated}\", features = [\"apply\"] }}"),
+            library: "kubegen",
+            features: "all features + apply",
+        },
+        Case {
+            name: "kubegen-api-core-v1-apply",
+            package: "kubegen-api",
+            dependency: format!(
+                "kubegen-api = {{ path = \"{generated}\", default-features = false, features = [\"core_v1\", \"apply\"] }}"
+            ),
+            library: "kubegen",
+            features: "core_v1 + apply",
+        },
+        Case {
             name: "k8s-openapi",
             package: "k8s-openapi",
             dependency: "k8s-openapi = { version = \"0.29\", features = [\"v1_35\"] }".to_owned(),
@@ -79,6 +96,14 @@ pub fn run(repo: &Path, scratch: &Path, bench_lock: &Path, repeats: usize) -> an
                 let record = Record::new("build", &metric, "s", case.library, median.as_secs_f64(), Better::Lower)
                     .with_note("k8s-openapi cannot build one group alone: the whole crate");
                 records.push(record);
+                // Nor apply configurations (kube-rs has none): the same crate is the
+                // counterpart of the `apply` rows.
+                for features in ["all features + apply", "core_v1 + apply"] {
+                    let metric = format!("{profile}, {features}");
+                    let record = Record::new("build", &metric, "s", case.library, median.as_secs_f64(), Better::Lower)
+                        .with_note("k8s-openapi has no apply configurations: the whole crate");
+                    records.push(record);
+                }
             }
         }
     }

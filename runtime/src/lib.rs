@@ -19,11 +19,14 @@
 //! - [`metrics`]: metrics of the client, informers and workqueues (Prometheus with the
 //!   `prometheus` feature).
 //! - [`events`]: an event recorder on `events.k8s.io/v1` (series, spam filter, never blocks).
+//! - [`apply`]: typed server-side apply: the traits of generated apply configurations and
+//!   `extract` (what one field manager owns, from `managedFields`).
 //! - [`types`]: the apimachinery types the runtime itself depends on ([`ObjectMeta`],
 //!   [`Status`], [`Time`], [`Quantity`], [`IntOrString`], ...). Generated crates re-export
 //!   them instead of generating them, and `kubegen` checks at generation time that the
 //!   spec's versions of these types have no field the runtime's lack.
 
+pub mod apply;
 pub mod cache;
 pub mod client;
 pub mod config;

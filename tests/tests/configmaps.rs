@@ -271,7 +271,7 @@ async fn server_side_apply_conflicts_between_managers() {
     assert_eq!(api_error.code, 409);
     assert!(api_error.status.details.as_ref().and_then(|d| d.causes.as_ref()).is_some_and(|c| !c.is_empty()));
 
-    let forced = api.apply("applied", "bob", true, &theirs).await.expect("forced apply");
+    let forced = api.apply(&theirs, &PatchParams::apply("bob").force()).await.expect("forced apply");
     assert_eq!(forced.data.as_ref().and_then(|d| d.get("owner")).map(Str::as_str), Some("bob"));
     let missing_manager =
         api.patch("applied", &PatchParams::default(), &Patch::Apply(&theirs)).await.expect_err("apply needs a manager");

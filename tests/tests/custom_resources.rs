@@ -176,10 +176,10 @@ async fn status_subresource_and_apply() {
     // Server-side apply on a custom resource, with a conflict between managers.
     let mut desired = certificate("applied", "front");
     desired.spec.as_mut().expect("spec").common_name = Some("alice.example.com".into());
-    api.apply("applied", "alice", false, &desired).await.expect("apply");
+    api.apply(&desired, &PatchParams::apply("alice")).await.expect("apply");
     desired.spec.as_mut().expect("spec").common_name = Some("bob.example.com".into());
-    let conflict = api.apply("applied", "bob", false, &desired).await.expect_err("conflict");
+    let conflict = api.apply(&desired, &PatchParams::apply("bob")).await.expect_err("conflict");
     assert!(conflict.is_conflict(), "{conflict}");
-    let forced = api.apply("applied", "bob", true, &desired).await.expect("forced");
+    let forced = api.apply(&desired, &PatchParams::apply("bob").force()).await.expect("forced");
     assert_eq!(forced.spec.and_then(|spec| spec.common_name).as_deref(), Some("bob.example.com"));
 }

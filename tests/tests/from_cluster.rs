@@ -236,6 +236,7 @@ async fn adding_a_crd_adds_its_module_and_changes_nothing_else() {
         "src/clientset.rs",
         "src/informers.rs",
         "src/monitoring_coreos_com_v1/mod.rs",
+        "src/monitoring_coreos_com_v1/apply.rs",
         "src/monitoring_coreos_com_v1/client.rs",
         "src/monitoring_coreos_com_v1/informers.rs",
         "src/monitoring_coreos_com_v1/prometheus_rule.rs",

@@ -5,6 +5,7 @@
 //! file) and one `mod.rs` per module. `Cargo.toml`, `lib.rs` and the README come from
 //! Handlebars templates. Everything is sorted, so the same model gives the same bytes.
 
+mod apply;
 mod clients;
 mod docs;
 mod features;
@@ -160,7 +161,16 @@ pub fn emit(model: &Model, settings: &CrateSettings) -> Result<Files> {
             module.api_version.as_ref().map(|version| format!(" (`{version}`)")).unwrap_or_default(),
             module.package
         ));
-        files.insert(path, format!("//!{doc}\n{HEADER}\n{content}"));
+        let apply_types: Vec<&TypeDef> = module_files.iter().flat_map(|(_, types)| types.iter().copied()).collect();
+        let apply_module = match apply::module_apply(model, &apply_types) {
+            Some(tokens) => {
+                let apply_path = format!("src/{}/apply.rs", module.name);
+                files.insert(apply_path.clone(), render(&apply_path, tokens)?);
+                "#[cfg(feature = \"apply\")]\npub mod apply;\n"
+            }
+            None => "",
+        };
+        files.insert(path, format!("//!{doc}\n{HEADER}\n{content}{apply_module}"));
     }
     files.insert(
         "src/clientset.rs".to_owned(),
@@ -322,6 +332,11 @@ fn crate_files(model: &Model, settings: &CrateSettings, files: &mut Files) -> Re
         "resource_count": model.resources.len(),
         "feature_count": features.len(),
         "example_feature": example_feature,
+        "apply_needs": settings
+            .extern_crate
+            .as_ref()
+            .map(|extern_crate| format!("{:?}", format!("{}/apply", extern_crate.package)))
+            .unwrap_or_default(),
     });
     for (template, path) in [("Cargo.toml", "Cargo.toml"), ("lib.rs", "src/lib.rs"), ("README.md", "README.md")] {
         let content = templates

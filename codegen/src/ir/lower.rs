@@ -331,6 +331,7 @@ impl<'a> Lowerer<'a> {
                 shape,
                 boxed: false,
                 role: FieldRole::Data,
+                merge: super::merge::of_property(property),
             });
         }
         let extra_value = match (&schema.additional_properties, schema.preserve_unknown_fields) {
@@ -343,7 +344,7 @@ impl<'a> Lowerer<'a> {
         };
         let extra =
             extra_value.map(|value| ExtraFields { rust_name: unique_ident(&mut idents, "extra_fields"), value });
-        Ok(Struct { fields, extra })
+        Ok(Struct { fields, extra, atomic: super::merge::atomic_struct(schema) })
     }
 
     /// The shape of a property, its items or its values; nested object and enum schemas

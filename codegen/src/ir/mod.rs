@@ -10,6 +10,7 @@ pub mod boxing;
 pub mod build;
 pub mod layout;
 pub mod lower;
+pub mod merge;
 pub mod names;
 pub mod provided;
 pub mod resources;
@@ -97,6 +98,8 @@ pub struct Struct {
     /// Properties not in `fields` are kept here (`x-kubernetes-preserve-unknown-fields`, or
     /// `additionalProperties` beside `properties`).
     pub extra: Option<ExtraFields>,
+    /// Replaced as a whole by server-side apply (`x-kubernetes-map-type: atomic`).
+    pub atomic: bool,
 }
 
 /// The catch-all of a struct that keeps unlisted properties.
@@ -125,6 +128,8 @@ pub struct Field {
     pub boxed: bool,
     /// The field's role in the type.
     pub role: FieldRole,
+    /// How server-side apply merges it.
+    pub merge: merge::Merge,
 }
 
 /// What a field is for.

@@ -140,7 +140,44 @@ async fn fetch_v2(client: &kubegen_runtime::Client, started: Instant) -> Result<
     Ok(spec)
 }
 
+/// How many times a document's stale `?hash=` is followed to the current one.
+const MAX_OPENAPI_REDIRECTS: usize = 3;
+
+/// GETs `path`. When the OpenAPI v3 documents change between the index and a document's
+/// fetch (a CRD was added), the server answers the stale `?hash=` with a redirect to the
+/// current one; that redirect, and only that one (to `/openapi/v3/` on the same server), is
+/// followed: the client follows no redirect by itself.
 async fn get(
+    client: &kubegen_runtime::Client,
+    path: &str,
+) -> std::result::Result<bytes::Bytes, kubegen_runtime::Error> {
+    let mut path = path.to_owned();
+    for _ in 0..MAX_OPENAPI_REDIRECTS {
+        let result = get_once(client, &path).await;
+        let next = match &result {
+            Err(kubegen_runtime::Error::Redirect { location, .. }) => openapi_redirect(client, location),
+            _ => None,
+        };
+        match next {
+            Some(next) => {
+                tracing::debug!("{path} moved to {next} (the documents changed); following");
+                path = next;
+            }
+            None => return result,
+        }
+    }
+    get_once(client, &path).await
+}
+
+/// The path of a redirect's `location` if it stays under `/openapi/v3/` on the client's
+/// server (Go's `http.Redirect` sends a path; an absolute URL must name the same server).
+fn openapi_redirect(client: &kubegen_runtime::Client, location: &str) -> Option<String> {
+    let base = client.cluster_url().as_str().trim_end_matches('/').to_owned();
+    let path = location.strip_prefix(base.as_str()).unwrap_or(location);
+    (path.starts_with("/openapi/v3/") && !path.contains("..")).then(|| path.to_owned())
+}
+
+async fn get_once(
     client: &kubegen_runtime::Client,
     path: &str,
 ) -> std::result::Result<bytes::Bytes, kubegen_runtime::Error> {

@@ -57,3 +57,5 @@ mod client;
 pub use self::client::AdmissionregistrationV1Client;
 mod informers;
 pub use self::informers::AdmissionregistrationV1Informers;
+#[cfg(feature = "apply")]
+pub mod apply;

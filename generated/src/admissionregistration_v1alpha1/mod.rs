@@ -35,3 +35,5 @@ mod client;
 pub use self::client::AdmissionregistrationV1alpha1Client;
 mod informers;
 pub use self::informers::AdmissionregistrationV1alpha1Informers;
+#[cfg(feature = "apply")]
+pub mod apply;

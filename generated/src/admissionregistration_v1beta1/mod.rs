@@ -35,3 +35,5 @@ mod client;
 pub use self::client::AdmissionregistrationV1beta1Client;
 mod informers;
 pub use self::informers::AdmissionregistrationV1beta1Informers;
+#[cfg(feature = "apply")]
+pub mod apply;

@@ -53,3 +53,5 @@ mod client;
 pub use self::client::ApiextensionsV1Client;
 mod informers;
 pub use self::informers::ApiextensionsV1Informers;
+#[cfg(feature = "apply")]
+pub mod apply;

@@ -17,3 +17,5 @@ mod client;
 pub use self::client::ApiregistrationV1Client;
 mod informers;
 pub use self::informers::ApiregistrationV1Informers;
+#[cfg(feature = "apply")]
+pub mod apply;

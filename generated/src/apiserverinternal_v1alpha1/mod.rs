@@ -17,3 +17,5 @@ mod client;
 pub use self::client::ApiserverinternalV1alpha1Client;
 mod informers;
 pub use self::informers::ApiserverinternalV1alpha1Informers;
+#[cfg(feature = "apply")]
+pub mod apply;

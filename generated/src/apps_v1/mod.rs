@@ -65,3 +65,5 @@ mod client;
 pub use self::client::AppsV1Client;
 mod informers;
 pub use self::informers::AppsV1Informers;
+#[cfg(feature = "apply")]
+pub mod apply;

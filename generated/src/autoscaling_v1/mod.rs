@@ -21,3 +21,5 @@ mod client;
 pub use self::client::AutoscalingV1Client;
 mod informers;
 pub use self::informers::AutoscalingV1Informers;
+#[cfg(feature = "apply")]
+pub mod apply;

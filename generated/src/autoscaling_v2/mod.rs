@@ -53,3 +53,5 @@ mod client;
 pub use self::client::AutoscalingV2Client;
 mod informers;
 pub use self::informers::AutoscalingV2Informers;
+#[cfg(feature = "apply")]
+pub mod apply;

@@ -39,3 +39,5 @@ mod client;
 pub use self::client::BatchV1Client;
 mod informers;
 pub use self::informers::BatchV1Informers;
+#[cfg(feature = "apply")]
+pub mod apply;

@@ -15,3 +15,5 @@ mod client;
 pub use self::client::CertificatesV1Client;
 mod informers;
 pub use self::informers::CertificatesV1Informers;
+#[cfg(feature = "apply")]
+pub mod apply;

@@ -11,3 +11,5 @@ mod client;
 pub use self::client::CertificatesV1alpha1Client;
 mod informers;
 pub use self::informers::CertificatesV1alpha1Informers;
+#[cfg(feature = "apply")]
+pub mod apply;

@@ -19,3 +19,5 @@ mod client;
 pub use self::client::CertificatesV1beta1Client;
 mod informers;
 pub use self::informers::CertificatesV1beta1Informers;
+#[cfg(feature = "apply")]
+pub mod apply;

@@ -11,3 +11,5 @@ mod client;
 pub use self::client::CoordinationV1Client;
 mod informers;
 pub use self::informers::CoordinationV1Informers;
+#[cfg(feature = "apply")]
+pub mod apply;

@@ -11,3 +11,5 @@ mod client;
 pub use self::client::CoordinationV1alpha2Client;
 mod informers;
 pub use self::informers::CoordinationV1alpha2Informers;
+#[cfg(feature = "apply")]
+pub mod apply;

@@ -11,3 +11,5 @@ mod client;
 pub use self::client::CoordinationV1beta1Client;
 mod informers;
 pub use self::informers::CoordinationV1beta1Informers;
+#[cfg(feature = "apply")]
+pub mod apply;

@@ -443,3 +443,5 @@ mod client;
 pub use self::client::CoreV1Client;
 mod informers;
 pub use self::informers::CoreV1Informers;
+#[cfg(feature = "apply")]
+pub mod apply;

@@ -21,3 +21,5 @@ mod client;
 pub use self::client::DiscoveryV1Client;
 mod informers;
 pub use self::informers::DiscoveryV1Informers;
+#[cfg(feature = "apply")]
+pub mod apply;

@@ -11,3 +11,5 @@ mod client;
 pub use self::client::EventsV1Client;
 mod informers;
 pub use self::informers::EventsV1Informers;
+#[cfg(feature = "apply")]
+pub mod apply;

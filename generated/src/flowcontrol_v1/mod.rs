@@ -51,3 +51,5 @@ mod client;
 pub use self::client::FlowcontrolV1Client;
 mod informers;
 pub use self::informers::FlowcontrolV1Informers;
+#[cfg(feature = "apply")]
+pub mod apply;

@@ -43,3 +43,5 @@ pub use ::kubegen_runtime::Status;
 pub use ::kubegen_runtime::StatusCause;
 pub use ::kubegen_runtime::StatusDetails;
 pub use ::kubegen_runtime::Time;
+#[cfg(feature = "apply")]
+pub mod apply;

@@ -73,3 +73,5 @@ mod client;
 pub use self::client::NetworkingV1Client;
 mod informers;
 pub use self::informers::NetworkingV1Informers;
+#[cfg(feature = "apply")]
+pub mod apply;

@@ -21,3 +21,5 @@ mod client;
 pub use self::client::NetworkingV1beta1Client;
 mod informers;
 pub use self::informers::NetworkingV1beta1Informers;
+#[cfg(feature = "apply")]
+pub mod apply;

@@ -13,3 +13,5 @@ mod client;
 pub use self::client::NodeV1Client;
 mod informers;
 pub use self::informers::NodeV1Informers;
+#[cfg(feature = "apply")]
+pub mod apply;

@@ -15,3 +15,5 @@ mod client;
 pub use self::client::PolicyV1Client;
 mod informers;
 pub use self::informers::PolicyV1Informers;
+#[cfg(feature = "apply")]
+pub mod apply;

@@ -29,3 +29,5 @@ mod client;
 pub use self::client::RbacV1Client;
 mod informers;
 pub use self::informers::RbacV1Informers;
+#[cfg(feature = "apply")]
+pub mod apply;

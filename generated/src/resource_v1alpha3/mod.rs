@@ -17,3 +17,5 @@ mod client;
 pub use self::client::ResourceV1alpha3Client;
 mod informers;
 pub use self::informers::ResourceV1alpha3Informers;
+#[cfg(feature = "apply")]
+pub mod apply;

@@ -89,3 +89,5 @@ mod client;
 pub use self::client::ResourceV1beta1Client;
 mod informers;
 pub use self::informers::ResourceV1beta1Informers;
+#[cfg(feature = "apply")]
+pub mod apply;

@@ -89,3 +89,5 @@ mod client;
 pub use self::client::ResourceV1beta2Client;
 mod informers;
 pub use self::informers::ResourceV1beta2Informers;
+#[cfg(feature = "apply")]
+pub mod apply;

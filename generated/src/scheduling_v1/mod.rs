@@ -9,3 +9,5 @@ mod client;
 pub use self::client::SchedulingV1Client;
 mod informers;
 pub use self::informers::SchedulingV1Informers;
+#[cfg(feature = "apply")]
+pub mod apply;

@@ -21,3 +21,5 @@ mod client;
 pub use self::client::SchedulingV1alpha1Client;
 mod informers;
 pub use self::informers::SchedulingV1alpha1Informers;
+#[cfg(feature = "apply")]
+pub mod apply;

@@ -47,3 +47,5 @@ mod client;
 pub use self::client::StorageV1Client;
 mod informers;
 pub use self::informers::StorageV1Informers;
+#[cfg(feature = "apply")]
+pub mod apply;

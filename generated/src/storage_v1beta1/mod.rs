@@ -9,3 +9,5 @@ mod client;
 pub use self::client::StorageV1beta1Client;
 mod informers;
 pub use self::informers::StorageV1beta1Informers;
+#[cfg(feature = "apply")]
+pub mod apply;

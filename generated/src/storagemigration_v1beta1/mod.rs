@@ -13,3 +13,5 @@ mod client;
 pub use self::client::StoragemigrationV1beta1Client;
 mod informers;
 pub use self::informers::StoragemigrationV1beta1Informers;
+#[cfg(feature = "apply")]
+pub mod apply;

@@ -3,3 +3,5 @@
 
 mod info;
 pub use self::info::Info;
+#[cfg(feature = "apply")]
+pub mod apply;

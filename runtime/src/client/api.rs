@@ -323,14 +323,20 @@ impl<K: Object> Api<K> {
         Deleted::from_value(value, &path)
     }
 
-    /// Creates or updates an object with server-side apply as `manager`, taking over
-    /// conflicting fields if `force`.
-    pub async fn apply(&self, name: &str, manager: &str, force: bool, object: &K) -> Result<K, Error>
+    /// Creates or updates an object with server-side apply: the field manager (required)
+    /// and `force` come from `params` (`PatchParams::apply("manager")`). `object` is an
+    /// apply configuration (`DeploymentApply`, only its set fields are sent and owned) or a
+    /// full model (every field is sent, required ones at their defaults, and owned); its
+    /// metadata names the object.
+    pub async fn apply<A>(&self, object: &A, params: &PatchParams) -> Result<K, Error>
     where
         K: verbs::Patch,
+        A: crate::apply::ApplyObject<Resource = K>,
     {
-        let mut params = PatchParams::apply(manager);
-        params.force = force;
-        self.patch(name, &params, &Patch::Apply(object)).await
+        let name = object.apply_metadata().and_then(|metadata| metadata.name.as_deref()).unwrap_or_default();
+        if name.is_empty() {
+            return Err(Error::InvalidRequest("server-side apply needs the object's metadata.name".into()));
+        }
+        self.patch(name, params, &Patch::Apply(object)).await
     }
 }

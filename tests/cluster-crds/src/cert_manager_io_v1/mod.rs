@@ -71,3 +71,5 @@ mod client;
 pub use self::client::CertManagerIoV1Client;
 mod informers;
 pub use self::informers::CertManagerIoV1Informers;
+#[cfg(feature = "apply")]
+pub mod apply;

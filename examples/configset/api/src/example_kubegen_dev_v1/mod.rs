@@ -9,3 +9,5 @@ mod client;
 pub use self::client::ExampleKubegenDevV1Client;
 mod informers;
 pub use self::informers::ExampleKubegenDevV1Informers;
+#[cfg(feature = "apply")]
+pub mod apply;
