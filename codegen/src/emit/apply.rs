@@ -96,8 +96,12 @@ fn struct_apply(model: &Model, ty: &TypeDef, body: &Struct) -> TokenStream {
         ..body.clone()
     };
     let serde_impls = struct_serde::serde_impls(&name, &optional);
-    let setters =
-        body.fields.iter().filter(|field| field.role == FieldRole::Data).map(|field| setter(model, field, std));
+    let field_names: Vec<&str> = body.fields.iter().map(|field| field.rust_name.as_str()).collect();
+    let setters = body
+        .fields
+        .iter()
+        .filter(|field| field.role == FieldRole::Data)
+        .map(|field| setter(model, field, &setter_name(&field.rust_name, &field_names), std));
     let resource = model.resources.get(&ty.id);
     let constructor = resource.map(constructor);
     let apply_object = resource.map(|resource| apply_object(model, &name, resource));
@@ -173,9 +177,29 @@ fn apply_object(model: &Model, name: &proc_macro2::Ident, resource: &Resource) -
     }
 }
 
+/// Methods an apply configuration has or is called with that a setter must not shadow: the
+/// resource constructor and the derived traits' methods (an inherent `default(self, value)`
+/// would break `JSONSchemaPropsApply::default()`, an inherent `clone` every `.clone()`).
+const RESERVED_METHODS: &[&str] =
+    &["new", "default", "clone", "clone_from", "eq", "ne", "fmt", "serialize", "deserialize"];
+
+/// The setter's name for a field: the field's, or `set_<field>` (then `set_<field>_value`, ...)
+/// where that would shadow a method or another field's setter.
+fn setter_name(field: &str, fields: &[&str]) -> String {
+    if !RESERVED_METHODS.contains(&field) {
+        return field.to_owned();
+    }
+    let mut name = format!("set_{field}");
+    while fields.contains(&name.as_str()) {
+        name.push_str("_value");
+    }
+    name
+}
+
 /// The builder setter of a field: generic, so it costs nothing until used.
-fn setter(model: &Model, field: &Field, std: Std) -> TokenStream {
+fn setter(model: &Model, field: &Field, name: &str, std: Std) -> TokenStream {
     let ident = format_ident!("{}", field.rust_name);
+    let setter = format_ident!("{name}");
     let doc = format!(" Sets `{}`.", super::docs::line(&field.json_name));
     let wrap = |value: TokenStream| if field.boxed { quote!(Box::new(#value)) } else { value };
     let (param, value) = match &field.shape {
@@ -200,7 +224,7 @@ fn setter(model: &Model, field: &Field, std: Std) -> TokenStream {
     };
     quote! {
         #[doc = #doc]
-        pub fn #ident(mut self, value: #param) -> Self {
+        pub fn #setter(mut self, value: #param) -> Self {
             self.#ident = Some(#value);
             self
         }
@@ -245,5 +269,18 @@ fn struct_member(model: &Model, shape: &Shape) -> Option<TokenStream> {
             Some(quote!(M::Struct(<#path as ApplyType>::schema)))
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::setter_name;
+
+    #[test]
+    fn setters_never_shadow_the_constructor_or_derived_methods() {
+        assert_eq!(setter_name("replicas", &["replicas"]), "replicas");
+        assert_eq!(setter_name("default", &["default"]), "set_default");
+        assert_eq!(setter_name("new", &["new", "set_new"]), "set_new_value");
+        assert_eq!(setter_name("clone", &["clone", "set_clone", "set_clone_value"]), "set_clone_value_value");
     }
 }

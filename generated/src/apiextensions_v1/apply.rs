@@ -1899,7 +1899,10 @@ impl JSONSchemaPropsApply {
         self
     }
     /// Sets `default`.
-    pub fn default(mut self, value: impl Into<crate::apiextensions_v1::JSON>) -> Self {
+    pub fn set_default(
+        mut self,
+        value: impl Into<crate::apiextensions_v1::JSON>,
+    ) -> Self {
         self.default = Some(value.into());
         self
     }

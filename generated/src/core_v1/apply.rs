@@ -9361,7 +9361,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for LimitRangeItemApply 
 }
 impl LimitRangeItemApply {
     /// Sets `default`.
-    pub fn default(
+    pub fn set_default(
         mut self,
         value: impl IntoIterator<
             Item = (

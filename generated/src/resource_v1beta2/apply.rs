@@ -340,7 +340,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for CapacityRequestPolic
 }
 impl CapacityRequestPolicyApply {
     /// Sets `default`.
-    pub fn default(mut self, value: impl Into<::kubegen_runtime::Quantity>) -> Self {
+    pub fn set_default(mut self, value: impl Into<::kubegen_runtime::Quantity>) -> Self {
         self.default = Some(value.into());
         self
     }
