@@ -10,9 +10,14 @@ use crate::{ControlPlane, Error, User};
 /// A kubegen client from a kubeconfig file, through the same loading path a user's
 /// `~/.kube/config` takes.
 pub fn client_from_kubeconfig(path: &Path) -> Result<Client, Error> {
+    Ok(Client::new(config_from_kubeconfig(path)?)?)
+}
+
+/// A kubegen configuration from a kubeconfig file, for tests that change it (a proxy, a
+/// timeout, metrics) before building their client.
+pub fn config_from_kubeconfig(path: &Path) -> Result<Config, Error> {
     let kubeconfig = Kubeconfig::read(path)?;
-    let config = Config::from_custom_kubeconfig(&kubeconfig, &KubeconfigOptions::default())?;
-    Ok(Client::new(config)?)
+    Ok(Config::from_custom_kubeconfig(&kubeconfig, &KubeconfigOptions::default())?)
 }
 
 impl ControlPlane {
@@ -20,6 +25,11 @@ impl ControlPlane {
     /// connections belong to the tokio runtime that made them.
     pub fn kube_client(&self) -> Result<Client, Error> {
         client_from_kubeconfig(self.kubeconfig_path())
+    }
+
+    /// The admin's configuration, to adjust before building a client.
+    pub fn kube_config(&self) -> Result<Config, Error> {
+        config_from_kubeconfig(self.kubeconfig_path())
     }
 }
 

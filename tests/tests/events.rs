@@ -9,7 +9,6 @@ use std::time::Duration;
 use kubegen_api::core_v1::ConfigMap;
 use kubegen_api::events_v1::Event;
 use kubegen_runtime::client::params::{ListParams, PostParams};
-use kubegen_runtime::config::{Config, Kubeconfig};
 use kubegen_runtime::events::{EventRecord, EventRecorder, EventRecorderConfig, EventReference};
 use kubegen_runtime::{Api, Client, ObjectMeta};
 use kubegen_tests::ControlPlane;
@@ -89,11 +88,7 @@ async fn a_full_queue_drops_and_counts_instead_of_blocking() {
 
     let server = cp.server_url().trim_start_matches("https://").parse().expect("address");
     let proxy = PartitionProxy::start(server).await.expect("proxy");
-    let mut through_proxy = Config::from_custom_kubeconfig(
-        &Kubeconfig::read(cp.kubeconfig_path()).expect("kubeconfig"),
-        &Default::default(),
-    )
-    .expect("config");
+    let mut through_proxy = cp.kube_config().expect("config");
     through_proxy.connect_through(proxy.address());
     let proxied = Client::new(through_proxy).expect("client");
     // One request opens the (HTTP/2) connection the recorder will share; a stall freezes it.

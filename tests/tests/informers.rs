@@ -14,7 +14,7 @@ use kubegen_api::SharedInformerFactory;
 use kubegen_api::core_v1::ConfigMap;
 use kubegen_runtime::cache::{DeletedObject, EventHandler, FactoryOptions, ReflectorOptions, SharedIndexInformer};
 use kubegen_runtime::client::params::{DeleteParams, ListParams, PostParams};
-use kubegen_runtime::config::{Config, Kubeconfig};
+use kubegen_runtime::config::Config;
 use kubegen_runtime::{Api, Client, ObjectMeta, StringMap};
 use kubegen_tests::ControlPlane;
 use kubegen_tests::proxy::PartitionProxy;
@@ -254,7 +254,7 @@ async fn converges_through_restarts_compaction_and_a_partition() {
 
     // The informer reaches the server through a proxy the test can cut.
     let proxy = PartitionProxy::start(server_address(&cp)).await.expect("proxy");
-    let mut config = admin_config(&cp);
+    let mut config = cp.kube_config().expect("config");
     config.connect_through(proxy.address());
     let reflector = ReflectorOptions {
         backoff: kubegen_runtime::cache::backoff::BackoffSettings { max: Duration::from_secs(4), ..Default::default() },
@@ -315,11 +315,6 @@ fn server_address(cp: &ControlPlane) -> std::net::SocketAddr {
     cp.server_url().trim_start_matches("https://").parse().expect("address")
 }
 
-fn admin_config(cp: &ControlPlane) -> Config {
-    Config::from_custom_kubeconfig(&Kubeconfig::read(cp.kubeconfig_path()).expect("kubeconfig"), &Default::default())
-        .expect("config")
-}
-
 fn version_of(text: &str) -> u64 {
     text.parse().unwrap_or(0)
 }
@@ -342,7 +337,7 @@ async fn a_silently_dead_connection_is_noticed_and_the_informers_resume() {
     let proxy = PartitionProxy::start(server_address(cp)).await.expect("proxy");
 
     let informer_with = |configure: &dyn Fn(&mut Config, &mut ReflectorOptions)| {
-        let mut config = admin_config(cp);
+        let mut config = cp.kube_config().expect("config");
         config.connect_through(proxy.address());
         let mut reflector = ReflectorOptions::default();
         configure(&mut config, &mut reflector);

@@ -10,7 +10,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use kubegen_api::coordination_v1::Lease;
-use kubegen_runtime::config::{Config, Kubeconfig};
 use kubegen_runtime::leader_election::{LeaderElectionConfig, LeaderElector, LeaderEvent, LeaseRecord, StopReason};
 use kubegen_runtime::{Api, Client};
 use kubegen_tests::ControlPlane;
@@ -42,15 +41,10 @@ impl Candidate {
     }
 }
 
-fn admin_config(cp: &ControlPlane) -> Config {
-    Config::from_custom_kubeconfig(&Kubeconfig::read(cp.kubeconfig_path()).expect("kubeconfig"), &Default::default())
-        .expect("config")
-}
-
 async fn candidate(cp: &ControlPlane, namespace: &str, identity: &str, release_on_cancel: bool) -> Candidate {
     let server = cp.server_url().trim_start_matches("https://").parse().expect("address");
     let proxy = PartitionProxy::start(server).await.expect("proxy");
-    let mut config = admin_config(cp);
+    let mut config = cp.kube_config().expect("config");
     config.connect_through(proxy.address());
     // A request to a cut-off server must not outlive the renew deadline by much.
     config.timeout = Some(Duration::from_secs(2));

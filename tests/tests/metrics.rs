@@ -6,7 +6,6 @@ use kubegen_api::SharedInformerFactory;
 use kubegen_api::core_v1::ConfigMap;
 use kubegen_runtime::cache::FactoryOptions;
 use kubegen_runtime::client::params::PostParams;
-use kubegen_runtime::config::{Config, Kubeconfig};
 use kubegen_runtime::controller::{WorkQueue, default_rate_limiter};
 use kubegen_runtime::metrics::prometheus::KubegenMetrics;
 use kubegen_runtime::{Api, Client, ObjectMeta};
@@ -60,11 +59,7 @@ async fn client_informer_and_workqueue_metrics_are_scraped_in_prometheus_text_fo
     let ns = cp.fresh_namespace("metrics").await.expect("namespace");
     let mut registry = Registry::default();
     let metrics = KubegenMetrics::register(&mut registry);
-    let config = Config::from_custom_kubeconfig(
-        &Kubeconfig::read(cp.kubeconfig_path()).expect("kubeconfig"),
-        &Default::default(),
-    )
-    .expect("config");
+    let config = cp.kube_config().expect("config");
     let client = Client::with_metrics(config, metrics.client()).expect("client");
 
     let config_maps: Api<ConfigMap> = Api::namespaced(client.clone(), &ns);
