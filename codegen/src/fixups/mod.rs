@@ -234,6 +234,8 @@ mod tests {
             action: Some("list".into()),
             group_version_kind: None,
             query_parameters: query_parameters.iter().map(|name| (*name).to_owned()).collect(),
+            request_type: None,
+            response_type: None,
             location: Location::document("test"),
         });
         spec

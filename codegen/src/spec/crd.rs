@@ -314,6 +314,8 @@ fn add_operations(
             action: Some(action.to_owned()),
             group_version_kind: Some(kind.clone()),
             query_parameters: Vec::new(),
+            request_type: None,
+            response_type: None,
             location: location.clone(),
         });
     }

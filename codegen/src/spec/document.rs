@@ -53,6 +53,42 @@ struct ParameterObject {
     name: String,
     #[serde(rename = "in")]
     location: String,
+    /// Swagger 2.0's body parameter: the request's schema.
+    schema: Option<SchemaReference>,
+}
+
+/// A schema read only for its `$ref`: which definition a request or response is. Other
+/// generators publish no `x-kubernetes-group-version-kind`; the kinds of their paths are
+/// inferred from these (`spec::infer`).
+#[derive(Clone, Default, Deserialize)]
+struct SchemaReference {
+    #[serde(rename = "$ref")]
+    reference: Option<String>,
+}
+
+/// A response (Swagger 2.0: `schema`; OpenAPI 3: `content` by media type), or OpenAPI 3's
+/// `requestBody`.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Body {
+    schema: Option<SchemaReference>,
+    content: BTreeMap<String, MediaType>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct MediaType {
+    schema: Option<SchemaReference>,
+}
+
+impl Body {
+    /// The definition this body is, preferring JSON among OpenAPI 3's media types.
+    fn reference(&self) -> Option<&str> {
+        let direct = self.schema.as_ref().and_then(|schema| schema.reference.as_deref());
+        let json = || self.content.get("application/json").and_then(|media| media.schema.as_ref());
+        let any = || self.content.values().find_map(|media| media.schema.as_ref().filter(|s| s.reference.is_some()));
+        direct.or_else(|| json().or_else(any).and_then(|schema| schema.reference.as_deref()))
+    }
 }
 
 #[derive(Default, Deserialize)]
@@ -76,6 +112,16 @@ struct OperationObject {
     #[serde(rename = "x-kubernetes-group-version-kind")]
     group_version_kind: Option<GroupVersionKind>,
     parameters: Vec<Parameter>,
+    responses: BTreeMap<String, Body>,
+    #[serde(rename = "requestBody")]
+    request_body: Option<Body>,
+}
+
+impl OperationObject {
+    /// The definition of the first successful response that names one.
+    fn response_reference(&self) -> Option<&str> {
+        ["200", "201", "202"].iter().find_map(|code| self.responses.get(*code).and_then(Body::reference))
+    }
 }
 
 /// Which dialect a document is written in.
@@ -115,7 +161,6 @@ pub fn load_bytes(bytes: &[u8], name: &str) -> Result<(Dialect, RawSpec)> {
         normalize(&mut schema, &location, prefix)?;
         spec.definitions.insert(name, Definition { schema, location, from_crd: false });
     }
-    super::normalize::go_package_names(&mut spec.definitions);
     let shared_parameters: BTreeMap<String, ParameterObject> = parsed
         .parameters
         .into_iter()
@@ -132,6 +177,21 @@ pub fn load_bytes(bytes: &[u8], name: &str) -> Result<(Dialect, RawSpec)> {
             .filter(|parameter| parameter.location == "query")
             .map(|parameter| parameter.name.clone())
             .collect()
+    };
+    let body_reference = |parameters: &[Parameter]| -> Option<String> {
+        parameters.iter().find_map(|parameter| {
+            let parameter = match parameter {
+                Parameter::Inline(parameter) => parameter,
+                Parameter::Reference { reference } => shared_parameters.get(reference)?,
+            };
+            (parameter.location == "body").then_some(())?;
+            parameter.schema.as_ref()?.reference.clone()
+        })
+    };
+    // A reference outside the document's definitions says nothing about a kind: dropped.
+    let definition_name = |reference: Option<String>| -> Option<String> {
+        let name = reference?.strip_prefix(prefix)?.to_owned();
+        (!name.is_empty()).then_some(name)
     };
     let paths_location = document.join("paths");
     for (path, item) in parsed.paths {
@@ -150,16 +210,23 @@ pub fn load_bytes(bytes: &[u8], name: &str) -> Result<(Dialect, RawSpec)> {
             let Some(operation) = operation else { continue };
             let mut query_parameters = path_queries.clone();
             query_parameters.extend(query_names(&operation.parameters));
+            let request = operation.request_body.as_ref().and_then(|body| body.reference().map(str::to_owned));
+            let request = request.or_else(|| body_reference(&operation.parameters));
+            let response = operation.response_reference().map(str::to_owned);
             spec.operations.push(Operation {
                 path: path.clone(),
                 method: method.to_owned(),
                 action: operation.action,
                 group_version_kind: operation.group_version_kind,
                 query_parameters,
+                request_type: definition_name(request),
+                response_type: definition_name(response),
                 location: path_location.join(method),
             });
         }
     }
+    super::normalize::go_package_names(&mut spec);
+    super::infer::resources(&mut spec);
     Ok((dialect, spec))
 }
 

@@ -10,6 +10,7 @@ pub mod bundled;
 pub mod cluster;
 pub mod crd;
 pub mod document;
+pub mod infer;
 pub mod normalize;
 pub mod parse;
 pub mod raw;

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::raw::Definition;
+use super::raw::RawSpec;
 use super::schema::Schema;
 use crate::error::{Error, Result};
 use crate::location::Location;
@@ -55,24 +55,38 @@ const GO_PATH_PREFIX: &str = "k8s.io.";
 /// (`k8s.io.api.core.v1.Pod` is `io.k8s.api.core.v1.Pod`), with every `$ref` to them, so
 /// they land in the same modules and the runtime's types (`ObjectMeta`, `Quantity`, ...) are
 /// used for them. A name whose published form is also defined is left as it is.
-pub fn go_package_names(definitions: &mut BTreeMap<String, Definition>) {
-    let renames: BTreeMap<String, String> = definitions
+pub fn go_package_names(spec: &mut RawSpec) {
+    let renames: BTreeMap<String, String> = spec
+        .definitions
         .keys()
         .filter_map(|name| {
             let renamed = format!("io.k8s.{}", name.strip_prefix(GO_PATH_PREFIX)?);
-            (!definitions.contains_key(&renamed)).then(|| (name.clone(), renamed))
+            (!spec.definitions.contains_key(&renamed)).then(|| (name.clone(), renamed))
         })
         .collect();
+    rename_definitions(spec, &renames);
+}
+
+/// Renames definitions (`old` to `new`), with every `$ref` to them and every operation's
+/// request and response type.
+pub fn rename_definitions(spec: &mut RawSpec, renames: &BTreeMap<String, String>) {
     if renames.is_empty() {
         return;
     }
-    for (old, new) in &renames {
-        if let Some(definition) = definitions.remove(old) {
-            definitions.insert(new.clone(), definition);
+    for (old, new) in renames {
+        if let Some(definition) = spec.definitions.remove(old) {
+            spec.definitions.insert(new.clone(), definition);
         }
     }
-    for definition in definitions.values_mut() {
-        rename_references(&mut definition.schema, &renames);
+    for definition in spec.definitions.values_mut() {
+        rename_references(&mut definition.schema, renames);
+    }
+    for operation in &mut spec.operations {
+        for slot in [&mut operation.request_type, &mut operation.response_type] {
+            if let Some(new) = slot.as_ref().and_then(|name| renames.get(name)) {
+                *slot = Some(new.clone());
+            }
+        }
     }
 }
 

@@ -45,6 +45,10 @@ pub struct Operation {
     pub group_version_kind: Option<GroupVersionKind>,
     /// Names of its query parameters (a list that takes `watch` can also watch).
     pub query_parameters: Vec<String>,
+    /// The definition its request body is, when it is a `$ref` (bare name).
+    pub request_type: Option<String>,
+    /// The definition its successful response is, when it is a `$ref` (bare name).
+    pub response_type: Option<String>,
     /// Where the operation is in its document.
     pub location: Location,
 }

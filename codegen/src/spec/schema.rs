@@ -143,6 +143,18 @@ impl Schema {
         *self == bare
     }
 
+    /// The schemas directly nested in this one (properties, items, values, branches).
+    pub fn children(&self) -> Vec<&Schema> {
+        let mut children: Vec<&Schema> = self.properties.values().collect();
+        children.extend(self.items.as_deref());
+        if let Some(AdditionalProperties::Schema(schema)) = &self.additional_properties {
+            children.push(schema);
+        }
+        children.extend(self.all_of.iter().chain(&self.one_of).chain(&self.any_of));
+        children.extend(self.not.as_deref());
+        children
+    }
+
     /// Visits this schema and every schema nested in it, mutably, with JSON pointer tokens
     /// relative to this schema.
     pub fn children_mut(&mut self) -> Vec<(Vec<String>, &mut Schema)> {
