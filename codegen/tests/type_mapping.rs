@@ -361,8 +361,8 @@ spec:
         model.types.values().filter(|ty| ty.module == "example_com_v1").map(|ty| ty.name.as_str()).collect();
     assert_eq!(
         names,
-        ["Widget", "WidgetList", "WidgetSpec", "WidgetSpecLeft", "WidgetSpecMode", "WidgetStatus"],
-        "`right` shares `left`'s type"
+        ["Widget", "WidgetList", "WidgetSpec", "WidgetSpecLeftOrRight", "WidgetSpecMode", "WidgetStatus"],
+        "`right` and `left` share a type named after both"
     );
     let Shape::Ref(spec) = field_shape(&model, widget, "spec").0 else { panic!("spec") };
     assert_eq!(field_shape(&model, &spec, "left").0, field_shape(&model, &spec, "right").0);
@@ -436,4 +436,89 @@ fn go_import_path_names_are_kubernetes_names() {
         Shape::Ref("io.k8s.apimachinery.pkg.api.resource.Quantity".to_owned())
     );
     assert!(matches!(model.types["io.k8s.apimachinery.pkg.api.resource.Quantity"].kind, TypeKind::Provided(_)));
+}
+
+fn crd_with_spec(spec: &str) -> Model {
+    let manifest = format!(
+        r#"
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {{name: pipelines.example.com}}
+spec:
+  group: example.com
+  names: {{kind: Pipeline, plural: pipelines}}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+{spec}
+"#
+    );
+    build(crd::load_str(&manifest, "pipelines.yaml").expect("loads"))
+}
+
+/// The names of the types of the pipelines CRD, and the type of `spec.<path>` (through
+/// array items).
+fn pipeline_type(model: &Model, path: &[&str]) -> String {
+    let mut id = "com.example.v1.Pipeline".to_owned();
+    for property in ["spec"].iter().chain(path) {
+        let mut shape = field_shape(model, &id, property).0;
+        while let Shape::Array(inner) = shape {
+            shape = *inner;
+        }
+        let Shape::Ref(next) = shape else { panic!("{property} is not a named type") };
+        id = next;
+    }
+    model.types[&id].name.clone()
+}
+
+#[test]
+fn nested_types_used_at_several_places_are_named_after_all_of_them() {
+    let env = "{type: array, items: {type: object, properties: {name: {type: string}, value: {type: string}}}}";
+    let resources = "{type: object, properties: {cpu: {type: string}, memory: {type: string}}}";
+    let model = crd_with_spec(&format!(
+        r#"            type: object
+            properties:
+              steps:
+                type: array
+                items: {{type: object, properties: {{name: {{type: string}}, env: {env}, limits: {resources}}}}}
+              sidecars:
+                type: array
+                items: {{type: object, properties: {{image: {{type: string}}, env: {env}, requests: {resources}}}}}
+              template: {{type: object, properties: {{retries: {{type: integer}}, image: {{type: string}}}}}}
+              templateDefaults: {{type: object, properties: {{retries: {{type: integer}}, image: {{type: string}}}}}}"#
+    ));
+    // `steps[].env` and `sidecars[].env`: the type is named after what both places share,
+    // not after one of them (a `...SidecarEnv` for a step's env would read as a mistake).
+    assert_eq!(pipeline_type(&model, &["steps", "env"]), "PipelineSpecEnv");
+    assert_eq!(pipeline_type(&model, &["sidecars", "env"]), "PipelineSpecEnv");
+    // No common ending: both endings.
+    assert_eq!(pipeline_type(&model, &["steps", "limits"]), "PipelineSpecSidecarRequestsOrStepLimits");
+    // One place's name begins the other's: that one.
+    assert_eq!(pipeline_type(&model, &["templateDefaults"]), "PipelineSpecTemplate");
+    // Places with their own schema keep their own names.
+    assert_eq!(pipeline_type(&model, &["steps"]), "PipelineSpecStep");
+    assert_eq!(pipeline_type(&model, &["sidecars"]), "PipelineSpecSidecar");
+}
+
+#[test]
+fn a_shared_type_takes_the_ending_most_of_its_places_have() {
+    let volume = "{type: object, properties: {name: {type: string}, size: {type: string}}}";
+    let model = crd_with_spec(&format!(
+        r#"            type: object
+            properties:
+              volumes: {{type: array, items: {volume}}}
+              cache: {{type: object, properties: {{volumes: {{type: array, items: {volume}}}}}}}
+              workspace: {{type: object, properties: {{volumes: {{type: array, items: {volume}}}}}}}
+              persistentVolumeClaims: {{type: array, items: {volume}}}"#
+    ));
+    for path in [&["volumes"][..], &["cache", "volumes"], &["persistentVolumeClaims"]] {
+        assert_eq!(pipeline_type(&model, path), "PipelineSpecVolume", "{path:?}");
+    }
 }

@@ -49,15 +49,15 @@ pub fn lower(spec: &RawSpec) -> Result<Lowered> {
         owners: BTreeMap::new(),
         stems: BTreeMap::new(),
         nested_by_schema: BTreeMap::new(),
+        occurrences: BTreeMap::new(),
+        shared_names: BTreeMap::new(),
+        unit_types: Vec::new(),
         queue: VecDeque::new(),
         provided_references: BTreeSet::new(),
     };
     lowerer.assign_names()?;
     for (name, definition) in &spec.definitions {
-        let placement = lowerer.placements[name].clone();
-        let ty = lowerer.lower_definition(name, definition, &placement)?;
-        lowerer.types.insert(name.clone(), ty);
-        lowerer.drain_nested()?;
+        lowerer.lower_unit(name, definition)?;
     }
     lowerer.add_referenced_provided()?;
     Ok(Lowered { types: lowerer.types, modules: lowerer.modules })
@@ -92,6 +92,13 @@ struct Lowerer<'a> {
     stems: BTreeMap<String, BTreeSet<String>>,
     /// Nested types already made, by CRD unit and schema, to share identical ones.
     nested_by_schema: BTreeMap<(String, String), String>,
+    /// Every name a nested schema would get at each place it is used, by unit and schema.
+    occurrences: BTreeMap<(String, String), BTreeSet<String>>,
+    /// Names of nested types used at places that would name them differently, by unit and
+    /// schema (see [`shared_name`]).
+    shared_names: BTreeMap<(String, String), String>,
+    /// The nested types made for the unit being lowered (id, module, name), to undo them.
+    unit_types: Vec<(String, String, String)>,
     queue: VecDeque<Nested>,
     provided_references: BTreeSet<String>,
 }
@@ -252,6 +259,57 @@ impl<'a> Lowerer<'a> {
             ])),
             _ => None,
         }
+    }
+
+    /// Lowers a definition and its nested schemas. A nested type used at several places is
+    /// named after all of them: the unit is lowered once to find those places, and again
+    /// (until the names settle, at most [`MAX_NAMING_ROUNDS`] times) with the shared names.
+    fn lower_unit(&mut self, name: &str, definition: &crate::spec::Definition) -> Result<()> {
+        let placement = self.placements[name].clone();
+        for round in 1..=MAX_NAMING_ROUNDS {
+            self.unit_types.clear();
+            let ty = self.lower_definition(name, definition, &placement)?;
+            self.drain_nested()?;
+            let shared: BTreeMap<(String, String), String> = self
+                .occurrences
+                .iter()
+                .filter(|((unit, _), wanted)| unit == name && wanted.len() > 1)
+                .map(|(key, wanted)| {
+                    let shared = shared_name(wanted);
+                    tracing::debug!("nested type {shared} stands for {wanted:?}");
+                    (key.clone(), shared)
+                })
+                .collect();
+            let current: BTreeMap<(String, String), String> = self
+                .shared_names
+                .iter()
+                .filter(|((unit, _), _)| unit == name)
+                .map(|(key, shared)| (key.clone(), shared.clone()))
+                .collect();
+            if current == shared || round == MAX_NAMING_ROUNDS {
+                if current != shared {
+                    tracing::debug!("the names of `{name}`'s shared nested types did not settle in {round} rounds");
+                }
+                self.types.insert(name.to_owned(), ty);
+                return Ok(());
+            }
+            self.undo_unit(name);
+            self.shared_names.retain(|(unit, _), _| unit != name);
+            self.shared_names.extend(shared);
+        }
+        Ok(())
+    }
+
+    /// Forgets the nested types made for `unit`, so that it can be lowered again.
+    fn undo_unit(&mut self, unit: &str) {
+        for (id, module, name) in std::mem::take(&mut self.unit_types) {
+            self.types.remove(&id);
+            if let Some(taken) = self.names.get_mut(&module) {
+                taken.remove(&name);
+            }
+        }
+        self.nested_by_schema.retain(|(owner, _), _| owner != unit);
+        self.occurrences.retain(|(owner, _), _| owner != unit);
     }
 
     /// Lowers nested schemas queued while lowering a definition, breadth first.
@@ -432,10 +490,6 @@ impl<'a> Lowerer<'a> {
         let mut key_schema = schema.clone();
         strip_descriptions(&mut key_schema);
         let key = (context.unit.to_owned(), serde_json::to_string(&key_schema).unwrap_or_default());
-        if let Some(id) = self.nested_by_schema.get(&key) {
-            return id.clone();
-        }
-        let module = &context.placement.module;
         // A keyword's escape (`Self_`) is not needed after the parent's name.
         let suffix = if context.property.is_empty() {
             String::new()
@@ -443,8 +497,15 @@ impl<'a> Lowerer<'a> {
             names::type_name(context.property).trim_end_matches('_').to_owned()
         };
         let wanted = format!("{}{suffix}", context.parent.trim_end_matches('_'));
+        self.occurrences.entry(key.clone()).or_default().insert(wanted.clone());
+        if let Some(id) = self.nested_by_schema.get(&key) {
+            return id.clone();
+        }
+        let module = &context.placement.module;
+        let wanted = self.shared_names.get(&key).cloned().unwrap_or(wanted);
         let name = self.unique_type_name(module, &wanted);
         let id = format!("{module}::{name}");
+        self.unit_types.push((id.clone(), module.clone(), name.clone()));
         self.nested_by_schema.insert(key, id.clone());
         self.queue.push_back(Nested {
             id: id.clone(),
@@ -484,6 +545,69 @@ impl<'a> Lowerer<'a> {
         }
         Ok(())
     }
+}
+
+/// How many times a unit is lowered at most while the names of its shared nested types
+/// settle (a renamed type renames the types nested in it, which may be shared in turn).
+const MAX_NAMING_ROUNDS: usize = 6;
+
+/// The name of a nested type used at places that would each name it differently: the words
+/// all those names begin with, then the words they all end with (`PipelineSpecStepEnv` and
+/// `PipelineSpecSidecarEnv` share `PipelineSpecEnv`). Without a common ending, a few short
+/// endings are listed (`ResourcesLimits` and `ResourcesRequests` share
+/// `ResourcesLimitsOrRequests`); a place whose name begins all the others names it
+/// (`template` and `templateDefaults` share `...Template`); else the ending most of the places have names it (a volume
+/// used as `volumes[]` twice and as `persistentVolumeClaims[]` once is `...Volume`); else
+/// the common beginning and `Item`, which is true at every place, where naming it after one
+/// place would read as a mistake at the others.
+fn shared_name(wanted: &BTreeSet<String>) -> String {
+    /// The most endings listed, and the most words in each.
+    const MAX_ENDINGS: usize = 3;
+    const MAX_ENDING_WORDS: usize = 3;
+    let words: Vec<Vec<String>> = wanted.iter().map(|name| names::words(name)).collect();
+    let shortest = words.iter().map(Vec::len).min().unwrap_or(0);
+    let prefix = (0..shortest).take_while(|index| words.iter().all(|name| name[*index] == words[0][*index])).count();
+    let beginning: String = words[0][..prefix].concat();
+    let endings: Vec<&[String]> = words.iter().map(|name| &name[prefix..]).collect();
+    let suffix = common_suffix(&endings);
+    if suffix > 0 {
+        return format!("{beginning}{}", endings[0][endings[0].len() - suffix..].concat());
+    }
+    if endings.iter().any(|ending| ending.is_empty()) {
+        // One place's name is where all the others begin (`template` and `templateDefaults`):
+        // that name is the concept's.
+        return beginning;
+    }
+    let listable = endings.len() <= MAX_ENDINGS && endings.iter().all(|ending| ending.len() <= MAX_ENDING_WORDS);
+    if listable {
+        let endings: BTreeSet<String> = endings.iter().map(|ending| ending.concat()).collect();
+        return format!("{beginning}{}", endings.into_iter().collect::<Vec<_>>().join("Or"));
+    }
+    let mut by_last_word: BTreeMap<&str, Vec<&[String]>> = BTreeMap::new();
+    for ending in &endings {
+        if let Some(last) = ending.last() {
+            by_last_word.entry(last.as_str()).or_default().push(ending);
+        }
+    }
+    if let Some(majority) = by_last_word.values().find(|group| group.len() * 2 > endings.len()) {
+        let suffix = common_suffix(majority);
+        return format!("{beginning}{}", majority[0][majority[0].len() - suffix..].concat());
+    }
+    if beginning.is_empty() {
+        // Nothing in common at all: the first name, which at least is stable.
+        return wanted.iter().next().cloned().unwrap_or_default();
+    }
+    format!("{beginning}Item")
+}
+
+/// How many words all `endings` end with.
+fn common_suffix(endings: &[&[String]]) -> usize {
+    let shortest = endings.iter().map(|ending| ending.len()).min().unwrap_or(0);
+    (1..=shortest)
+        .take_while(|back| {
+            endings.iter().all(|ending| ending[ending.len() - back] == endings[0][endings[0].len() - back])
+        })
+        .count()
 }
 
 /// Removes every description in a schema tree: two schemas that differ only in their docs

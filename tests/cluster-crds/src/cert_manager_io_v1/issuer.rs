@@ -137,7 +137,7 @@ pub struct IssuerSpecAcme {
     /// Optionally, a `key` may be specified to select a specific entry within
     /// the named Secret resource.
     /// If `key` is not specified, a default of `tls.key` will be used.
-    pub private_key_secret_ref: crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef,
+    pub private_key_secret_ref: crate::cert_manager_io_v1::IssuerSpecSecretRef,
     /// Profile allows requesting a certificate profile from the ACME server.
     /// Supported profiles are listed by the server's ACME directory URL.
     pub profile: Option<::kubegen_runtime::Str>,
@@ -275,7 +275,7 @@ pub struct IssuerSpecAcmeExternalAccountBinding {
     /// the External Account Binding keyID above.
     /// The secret key stored in the Secret **must** be un-padded, base64 URL
     /// encoded data.
-    pub key_secret_ref: crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef,
+    pub key_secret_ref: crate::cert_manager_io_v1::IssuerSpecSecretRef,
 }
 impl ::serde::Serialize for IssuerSpecAcmeExternalAccountBinding {
     fn serialize<S: ::serde::Serializer>(
@@ -347,70 +347,6 @@ pub enum IssuerSpecAcmeExternalAccountBindingKeyAlgorithm {
     IssuerSpecAcmeExternalAccountBindingKeyAlgorithm { HS256 = "HS256", HS384 = "HS384",
     HS512 = "HS512" } other Other
 );
-/// PrivateKey is the name of a Kubernetes Secret resource that will be used to
-/// store the automatically generated ACME account private key.
-/// Optionally, a `key` may be specified to select a specific entry within
-/// the named Secret resource.
-/// If `key` is not specified, a default of `tls.key` will be used.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmePrivateKeySecretRef {
-    /// The key of the entry in the Secret resource's `data` field to be used.
-    /// Some instances of this field may be defaulted, in others it may be
-    /// required.
-    pub key: Option<::kubegen_runtime::Str>,
-    /// Name of the resource being referred to.
-    /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
-    pub name: ::kubegen_runtime::Str,
-}
-impl ::serde::Serialize for IssuerSpecAcmePrivateKeySecretRef {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmePrivateKeySecretRef",
-                encode::count(1, &[self.key.is_some()]),
-            )
-            .optional("key", &self.key)
-            .field("name", &self.name)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmePrivateKeySecretRef {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmePrivateKeySecretRef {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmePrivateKeySecretRef";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "key" => 0,
-                "name" => 1,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.key),
-            1 => decode::required(map, &mut self.name),
-            _ => decode::skip(map),
-        }
-    }
-}
 /// An ACMEChallengeSolver describes how to solve ACME challenges for the issuer it is part of.
 /// A selector may be provided to use different solving strategies for different DNS names.
 /// Only one of HTTP01 or DNS01 must be provided.
@@ -648,7 +584,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecAcmeSolver
 pub struct IssuerSpecAcmeSolverDns01AcmeDNS {
     /// A reference to a specific 'key' within a Secret resource.
     /// In some instances, `key` is a required field.
-    pub account_secret_ref: crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef,
+    pub account_secret_ref: crate::cert_manager_io_v1::IssuerSpecSecretRef,
     /// `host` (no description in the spec).
     pub host: ::kubegen_runtime::Str,
 }
@@ -706,13 +642,13 @@ for IssuerSpecAcmeSolverDns01AcmeDNS {
 pub struct IssuerSpecAcmeSolverDns01Akamai {
     /// A reference to a specific 'key' within a Secret resource.
     /// In some instances, `key` is a required field.
-    pub access_token_secret_ref: crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef,
+    pub access_token_secret_ref: crate::cert_manager_io_v1::IssuerSpecSecretRef,
     /// A reference to a specific 'key' within a Secret resource.
     /// In some instances, `key` is a required field.
-    pub client_secret_secret_ref: crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef,
+    pub client_secret_secret_ref: crate::cert_manager_io_v1::IssuerSpecSecretRef,
     /// A reference to a specific 'key' within a Secret resource.
     /// In some instances, `key` is a required field.
-    pub client_token_secret_ref: crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef,
+    pub client_token_secret_ref: crate::cert_manager_io_v1::IssuerSpecSecretRef,
     /// `serviceConsumerDomain` (no description in the spec).
     pub service_consumer_domain: ::kubegen_runtime::Str,
 }
@@ -782,7 +718,7 @@ pub struct IssuerSpecAcmeSolverDns01AzureDNS {
     /// A reference to a Secret containing the password associated with the Service Principal.
     /// If set, ClientID and TenantID must also be set.
     pub client_secret_secret_ref: Option<
-        Box<crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef>,
+        Box<crate::cert_manager_io_v1::IssuerSpecSecretRef>,
     >,
     /// name of the Azure environment (default AzurePublicCloud)
     pub environment: Option<
@@ -1026,7 +962,7 @@ pub struct IssuerSpecAcmeSolverDns01CloudDNS {
     /// A reference to a specific 'key' within a Secret resource.
     /// In some instances, `key` is a required field.
     pub service_account_secret_ref: Option<
-        Box<crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef>,
+        Box<crate::cert_manager_io_v1::IssuerSpecSecretRef>,
     >,
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverDns01CloudDNS {
@@ -1093,12 +1029,10 @@ pub struct IssuerSpecAcmeSolverDns01Cloudflare {
     /// API key to use to authenticate with Cloudflare.
     /// Note: using an API token to authenticate is now the recommended method
     /// as it allows greater control of permissions.
-    pub api_key_secret_ref: Option<
-        Box<crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef>,
-    >,
+    pub api_key_secret_ref: Option<Box<crate::cert_manager_io_v1::IssuerSpecSecretRef>>,
     /// API token used to authenticate with Cloudflare.
     pub api_token_secret_ref: Option<
-        Box<crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef>,
+        Box<crate::cert_manager_io_v1::IssuerSpecSecretRef>,
     >,
     /// Email of the account, only required when using API key based authentication.
     pub email: Option<::kubegen_runtime::Str>,
@@ -1182,7 +1116,7 @@ pub enum IssuerSpecAcmeSolverDns01CnameStrategy {
 pub struct IssuerSpecAcmeSolverDns01Digitalocean {
     /// A reference to a specific 'key' within a Secret resource.
     /// In some instances, `key` is a required field.
-    pub token_secret_ref: crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef,
+    pub token_secret_ref: crate::cert_manager_io_v1::IssuerSpecSecretRef,
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverDns01Digitalocean {
     fn serialize<S: ::serde::Serializer>(
@@ -1254,7 +1188,7 @@ pub struct IssuerSpecAcmeSolverDns01Rfc2136 {
     /// The name of the secret containing the TSIG value.
     /// If ``tsigKeyName`` is defined, this field is required.
     pub tsig_secret_secret_ref: Option<
-        Box<crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef>,
+        Box<crate::cert_manager_io_v1::IssuerSpecSecretRef>,
     >,
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverDns01Rfc2136 {
@@ -1352,7 +1286,7 @@ pub struct IssuerSpecAcmeSolverDns01Route53 {
     /// vars, shared credentials file, or AWS Instance metadata,
     /// see: https://docs.aws.amazon.com/sdk-for-go/v1/developer-guide/configuring-sdk.html#specifying-credentials
     pub access_key_id_secret_ref: Option<
-        Box<crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef>,
+        Box<crate::cert_manager_io_v1::IssuerSpecSecretRef>,
     >,
     /// Auth configures how cert-manager authenticates.
     pub auth: Option<
@@ -1391,7 +1325,7 @@ pub struct IssuerSpecAcmeSolverDns01Route53 {
     /// vars, shared credentials file, or AWS Instance metadata,
     /// see: https://docs.aws.amazon.com/sdk-for-go/v1/developer-guide/configuring-sdk.html#specifying-credentials
     pub secret_access_key_secret_ref: Option<
-        Box<crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef>,
+        Box<crate::cert_manager_io_v1::IssuerSpecSecretRef>,
     >,
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverDns01Route53 {
@@ -1529,7 +1463,7 @@ pub struct IssuerSpecAcmeSolverDns01Route53AuthKubernetes {
     /// A reference to a service account that will be used to request a bound
     /// token (also known as "projected token"). To use this field, you must
     /// configure an RBAC rule to let cert-manager request a token.
-    pub service_account_ref: crate::cert_manager_io_v1::IssuerSpecVaultAuthAwsServiceAccountRef,
+    pub service_account_ref: crate::cert_manager_io_v1::IssuerSpecServiceAccountRef,
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverDns01Route53AuthKubernetes {
     fn serialize<S: ::serde::Serializer>(
@@ -1745,9 +1679,7 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoute {
     /// Optional pod template used to configure the ACME challenge solver pods
     /// used for HTTP01 challenges.
     pub pod_template: Option<
-        Box<
-            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplate,
-        >,
+        Box<crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplate>,
     >,
     /// Optional service type for Kubernetes solver service. Supported values
     /// are NodePort or ClusterIP. If unset, defaults to NodePort.
@@ -2001,1669 +1933,6 @@ for IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRef {
         }
     }
 }
-/// Optional pod template used to configure the ACME challenge solver pods
-/// used for HTTP01 challenges.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplate {
-    /// ObjectMeta overrides for the pod used to solve HTTP01 challenges.
-    /// Only the 'labels' and 'annotations' fields may be set.
-    /// If labels or annotations overlap with in-built values, the values here
-    /// will override the in-built values.
-    pub metadata: Option<
-        Box<
-            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateMetadata,
-        >,
-    >,
-    /// PodSpec defines overrides for the HTTP01 challenge solver pod.
-    /// Check ACMEChallengeSolverHTTP01IngressPodSpec to find out currently supported fields.
-    /// All other fields will be ignored.
-    pub spec: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpec,
-    >,
-}
-impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplate {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplate",
-                encode::count(0, &[self.metadata.is_some(), self.spec.is_some()]),
-            )
-            .optional("metadata", &self.metadata)
-            .optional("spec", &self.spec)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplate {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplate {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplate";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "metadata" => 0,
-                "spec" => 1,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.metadata),
-            1 => decode::optional(map, &mut self.spec),
-            _ => decode::skip(map),
-        }
-    }
-}
-/// ObjectMeta overrides for the pod used to solve HTTP01 challenges.
-/// Only the 'labels' and 'annotations' fields may be set.
-/// If labels or annotations overlap with in-built values, the values here
-/// will override the in-built values.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateMetadata {
-    /// Annotations that should be added to the created ACME HTTP01 solver pods.
-    pub annotations: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
-    /// Labels that should be added to the created ACME HTTP01 solver pods.
-    pub labels: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateMetadata {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateMetadata",
-                encode::count(0, &[self.annotations.is_some(), self.labels.is_some()]),
-            )
-            .optional("annotations", &self.annotations)
-            .optional("labels", &self.labels)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateMetadata {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateMetadata {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateMetadata";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "annotations" => 0,
-                "labels" => 1,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.annotations),
-            1 => decode::optional(map, &mut self.labels),
-            _ => decode::skip(map),
-        }
-    }
-}
-/// PodSpec defines overrides for the HTTP01 challenge solver pod.
-/// Check ACMEChallengeSolverHTTP01IngressPodSpec to find out currently supported fields.
-/// All other fields will be ignored.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpec {
-    /// If specified, the pod's scheduling constraints
-    pub affinity: Option<
-        Box<
-            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinity,
-        >,
-    >,
-    /// If specified, the pod's imagePullSecrets
-    pub image_pull_secrets: Option<
-        Vec<
-            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecImagePullSecret,
-        >,
-    >,
-    /// NodeSelector is a selector which must be true for the pod to fit on a node.
-    /// Selector which must match a node's labels for the pod to be scheduled on that node.
-    /// More info: https://kubernetes.io/docs/concepts/configuration/assign-pod-node/
-    pub node_selector: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
-    /// If specified, the pod's priorityClassName.
-    pub priority_class_name: Option<::kubegen_runtime::Str>,
-    /// If specified, the pod's resource requirements.
-    /// These values override the global resource configuration flags.
-    /// Note that when only specifying resource limits, ensure they are greater than or equal
-    /// to the corresponding global resource requests configured via controller flags
-    /// (--acme-http01-solver-resource-request-cpu, --acme-http01-solver-resource-request-memory).
-    /// Kubernetes will reject pod creation if limits are lower than requests, causing challenge failures.
-    pub resources: Option<
-        Box<
-            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecResources,
-        >,
-    >,
-    /// If specified, the pod's security context
-    pub security_context: Option<
-        Box<
-            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContext,
-        >,
-    >,
-    /// If specified, the pod's service account
-    pub service_account_name: Option<::kubegen_runtime::Str>,
-    /// If specified, the pod's tolerations.
-    pub tolerations: Option<
-        Vec<
-            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecToleration,
-        >,
-    >,
-}
-impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpec {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpec",
-                encode::count(
-                    0,
-                    &[
-                        self.affinity.is_some(),
-                        self.image_pull_secrets.is_some(),
-                        self.node_selector.is_some(),
-                        self.priority_class_name.is_some(),
-                        self.resources.is_some(),
-                        self.security_context.is_some(),
-                        self.service_account_name.is_some(),
-                        self.tolerations.is_some(),
-                    ],
-                ),
-            )
-            .optional("affinity", &self.affinity)
-            .optional("imagePullSecrets", &self.image_pull_secrets)
-            .optional("nodeSelector", &self.node_selector)
-            .optional("priorityClassName", &self.priority_class_name)
-            .optional("resources", &self.resources)
-            .optional("securityContext", &self.security_context)
-            .optional("serviceAccountName", &self.service_account_name)
-            .optional("tolerations", &self.tolerations)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpec {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpec {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpec";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "affinity" => 0,
-                "imagePullSecrets" => 1,
-                "nodeSelector" => 2,
-                "priorityClassName" => 3,
-                "resources" => 4,
-                "securityContext" => 5,
-                "serviceAccountName" => 6,
-                "tolerations" => 7,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.affinity),
-            1 => decode::optional_vec(map, &mut self.image_pull_secrets),
-            2 => decode::optional(map, &mut self.node_selector),
-            3 => decode::optional(map, &mut self.priority_class_name),
-            4 => decode::optional(map, &mut self.resources),
-            5 => decode::optional(map, &mut self.security_context),
-            6 => decode::optional(map, &mut self.service_account_name),
-            7 => decode::optional_vec(map, &mut self.tolerations),
-            _ => decode::skip(map),
-        }
-    }
-}
-/// If specified, the pod's scheduling constraints
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinity {
-    /// Describes node affinity scheduling rules for the pod.
-    pub node_affinity: Option<
-        Box<
-            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinity,
-        >,
-    >,
-    /// Describes pod affinity scheduling rules (e.g. co-locate this pod in the same node, zone, etc. as some other pod(s)).
-    pub pod_affinity: Option<
-        Box<
-            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinity,
-        >,
-    >,
-    /// Describes pod anti-affinity scheduling rules (e.g. avoid putting this pod in the same node, zone, etc. as some other pod(s)).
-    pub pod_anti_affinity: Option<
-        Box<
-            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinity,
-        >,
-    >,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinity {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinity",
-                encode::count(
-                    0,
-                    &[
-                        self.node_affinity.is_some(),
-                        self.pod_affinity.is_some(),
-                        self.pod_anti_affinity.is_some(),
-                    ],
-                ),
-            )
-            .optional("nodeAffinity", &self.node_affinity)
-            .optional("podAffinity", &self.pod_affinity)
-            .optional("podAntiAffinity", &self.pod_anti_affinity)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinity {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinity {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinity";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "nodeAffinity" => 0,
-                "podAffinity" => 1,
-                "podAntiAffinity" => 2,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.node_affinity),
-            1 => decode::optional(map, &mut self.pod_affinity),
-            2 => decode::optional(map, &mut self.pod_anti_affinity),
-            _ => decode::skip(map),
-        }
-    }
-}
-/// Describes node affinity scheduling rules for the pod.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinity {
-    /// The scheduler will prefer to schedule pods to nodes that satisfy
-    /// the affinity expressions specified by this field, but it may choose
-    /// a node that violates one or more of the expressions. The node that is
-    /// most preferred is the one with the greatest sum of weights, i.e.
-    /// for each node that meets all of the scheduling requirements (resource
-    /// request, requiredDuringScheduling affinity expressions, etc.),
-    /// compute a sum by iterating through the elements of this field and adding
-    /// "weight" to the sum if the node matches the corresponding matchExpressions; the
-    /// node(s) with the highest sum are the most preferred.
-    pub preferred_during_scheduling_ignored_during_execution: Option<
-        Vec<
-            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution,
-        >,
-    >,
-    /// If the affinity requirements specified by this field are not met at
-    /// scheduling time, the pod will not be scheduled onto the node.
-    /// If the affinity requirements specified by this field cease to be met
-    /// at some point during pod execution (e.g. due to an update), the system
-    /// may or may not try to eventually evict the pod from its node.
-    pub required_during_scheduling_ignored_during_execution: Option<
-        crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution,
-    >,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinity {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinity",
-                encode::count(
-                    0,
-                    &[
-                        self
-                            .preferred_during_scheduling_ignored_during_execution
-                            .is_some(),
-                        self
-                            .required_during_scheduling_ignored_during_execution
-                            .is_some(),
-                    ],
-                ),
-            )
-            .optional(
-                "preferredDuringSchedulingIgnoredDuringExecution",
-                &self.preferred_during_scheduling_ignored_during_execution,
-            )
-            .optional(
-                "requiredDuringSchedulingIgnoredDuringExecution",
-                &self.required_during_scheduling_ignored_during_execution,
-            )
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinity {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinity {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinity";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "preferredDuringSchedulingIgnoredDuringExecution" => 0,
-                "requiredDuringSchedulingIgnoredDuringExecution" => 1,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => {
-                decode::optional_vec(
-                    map,
-                    &mut self.preferred_during_scheduling_ignored_during_execution,
-                )
-            }
-            1 => {
-                decode::optional(
-                    map,
-                    &mut self.required_during_scheduling_ignored_during_execution,
-                )
-            }
-            _ => decode::skip(map),
-        }
-    }
-}
-/// An empty preferred scheduling term matches all objects with implicit weight 0
-/// (i.e. it's a no-op). A null preferred scheduling term matches no objects (i.e. is also a no-op).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution {
-    /// A node selector term, associated with the corresponding weight.
-    pub preference: crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference,
-    /// Weight associated with matching the corresponding nodeSelectorTerm, in the range 1-100.
-    pub weight: i32,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution",
-                encode::count(2, &[]),
-            )
-            .field("preference", &self.preference)
-            .field("weight", &self.weight)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "preference" => 0,
-                "weight" => 1,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::required(map, &mut self.preference),
-            1 => decode::required(map, &mut self.weight),
-            _ => decode::skip(map),
-        }
-    }
-}
-/// A node selector term, associated with the corresponding weight.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference {
-    /// A list of node selector requirements by node's labels.
-    pub match_expressions: Option<
-        Vec<
-            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpression,
-        >,
-    >,
-    /// A list of node selector requirements by node's fields.
-    pub match_fields: Option<
-        Vec<
-            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpression,
-        >,
-    >,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference",
-                encode::count(
-                    0,
-                    &[self.match_expressions.is_some(), self.match_fields.is_some()],
-                ),
-            )
-            .optional("matchExpressions", &self.match_expressions)
-            .optional("matchFields", &self.match_fields)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "matchExpressions" => 0,
-                "matchFields" => 1,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional_vec(map, &mut self.match_expressions),
-            1 => decode::optional_vec(map, &mut self.match_fields),
-            _ => decode::skip(map),
-        }
-    }
-}
-/// A node selector requirement is a selector that contains values, a key, and an operator
-/// that relates the key and values.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpression {
-    /// The label key that the selector applies to.
-    pub key: ::kubegen_runtime::Str,
-    /// Represents a key's relationship to a set of values.
-    /// Valid operators are In, NotIn, Exists, DoesNotExist. Gt, and Lt.
-    pub operator: ::kubegen_runtime::Str,
-    /// An array of string values. If the operator is In or NotIn,
-    /// the values array must be non-empty. If the operator is Exists or DoesNotExist,
-    /// the values array must be empty. If the operator is Gt or Lt, the values
-    /// array must have a single element, which will be interpreted as an integer.
-    /// This array is replaced during a strategic merge patch.
-    pub values: Option<Vec<::kubegen_runtime::Str>>,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpression {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpression",
-                encode::count(2, &[self.values.is_some()]),
-            )
-            .field("key", &self.key)
-            .field("operator", &self.operator)
-            .optional("values", &self.values)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpression {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpression {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpression";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "key" => 0,
-                "operator" => 1,
-                "values" => 2,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::required(map, &mut self.key),
-            1 => decode::required(map, &mut self.operator),
-            2 => decode::optional_vec(map, &mut self.values),
-            _ => decode::skip(map),
-        }
-    }
-}
-/// If the affinity requirements specified by this field are not met at
-/// scheduling time, the pod will not be scheduled onto the node.
-/// If the affinity requirements specified by this field cease to be met
-/// at some point during pod execution (e.g. due to an update), the system
-/// may or may not try to eventually evict the pod from its node.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution {
-    /// Required. A list of node selector terms. The terms are ORed.
-    pub node_selector_terms: Vec<
-        crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference,
-    >,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution",
-                encode::count(1, &[]),
-            )
-            .field("nodeSelectorTerms", &self.node_selector_terms)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "nodeSelectorTerms" => 0,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::required_vec(map, &mut self.node_selector_terms),
-            _ => decode::skip(map),
-        }
-    }
-}
-/// Describes pod affinity scheduling rules (e.g. co-locate this pod in the same node, zone, etc. as some other pod(s)).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinity {
-    /// The scheduler will prefer to schedule pods to nodes that satisfy
-    /// the affinity expressions specified by this field, but it may choose
-    /// a node that violates one or more of the expressions. The node that is
-    /// most preferred is the one with the greatest sum of weights, i.e.
-    /// for each node that meets all of the scheduling requirements (resource
-    /// request, requiredDuringScheduling affinity expressions, etc.),
-    /// compute a sum by iterating through the elements of this field and adding
-    /// "weight" to the sum if the node has pods which matches the corresponding podAffinityTerm; the
-    /// node(s) with the highest sum are the most preferred.
-    pub preferred_during_scheduling_ignored_during_execution: Option<
-        Vec<
-            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution,
-        >,
-    >,
-    /// If the affinity requirements specified by this field are not met at
-    /// scheduling time, the pod will not be scheduled onto the node.
-    /// If the affinity requirements specified by this field cease to be met
-    /// at some point during pod execution (e.g. due to a pod label update), the
-    /// system may or may not try to eventually evict the pod from its node.
-    /// When there are multiple elements, the lists of nodes corresponding to each
-    /// podAffinityTerm are intersected, i.e. all terms must be satisfied.
-    pub required_during_scheduling_ignored_during_execution: Option<
-        Vec<
-            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution,
-        >,
-    >,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinity {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinity",
-                encode::count(
-                    0,
-                    &[
-                        self
-                            .preferred_during_scheduling_ignored_during_execution
-                            .is_some(),
-                        self
-                            .required_during_scheduling_ignored_during_execution
-                            .is_some(),
-                    ],
-                ),
-            )
-            .optional(
-                "preferredDuringSchedulingIgnoredDuringExecution",
-                &self.preferred_during_scheduling_ignored_during_execution,
-            )
-            .optional(
-                "requiredDuringSchedulingIgnoredDuringExecution",
-                &self.required_during_scheduling_ignored_during_execution,
-            )
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinity {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinity {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinity";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "preferredDuringSchedulingIgnoredDuringExecution" => 0,
-                "requiredDuringSchedulingIgnoredDuringExecution" => 1,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => {
-                decode::optional_vec(
-                    map,
-                    &mut self.preferred_during_scheduling_ignored_during_execution,
-                )
-            }
-            1 => {
-                decode::optional_vec(
-                    map,
-                    &mut self.required_during_scheduling_ignored_during_execution,
-                )
-            }
-            _ => decode::skip(map),
-        }
-    }
-}
-/// The weights of all of the matched WeightedPodAffinityTerm fields are added per-node to find the most preferred node(s)
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution {
-    /// Required. A pod affinity term, associated with the corresponding weight.
-    pub pod_affinity_term: crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution,
-    /// weight associated with matching the corresponding podAffinityTerm,
-    /// in the range 1-100.
-    pub weight: i32,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution",
-                encode::count(2, &[]),
-            )
-            .field("podAffinityTerm", &self.pod_affinity_term)
-            .field("weight", &self.weight)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "podAffinityTerm" => 0,
-                "weight" => 1,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::required(map, &mut self.pod_affinity_term),
-            1 => decode::required(map, &mut self.weight),
-            _ => decode::skip(map),
-        }
-    }
-}
-/// Defines a set of pods (namely those matching the labelSelector
-/// relative to the given namespace(s)) that this pod should be
-/// co-located (affinity) or not co-located (anti-affinity) with,
-/// where co-located is defined as running on a node whose value of
-/// the label with key <topologyKey> matches that of any node on which
-/// a pod of the set of pods is running
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution {
-    /// A label query over a set of resources, in this case pods.
-    /// If it's null, this PodAffinityTerm matches with no Pods.
-    pub label_selector: Option<
-        Box<
-            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector,
-        >,
-    >,
-    /// MatchLabelKeys is a set of pod label keys to select which pods will
-    /// be taken into consideration. The keys are used to lookup values from the
-    /// incoming pod labels, those key-value labels are merged with `labelSelector` as `key in (value)`
-    /// to select the group of existing pods which pods will be taken into consideration
-    /// for the incoming pod's pod (anti) affinity. Keys that don't exist in the incoming
-    /// pod labels will be ignored. The default value is empty.
-    /// The same key is forbidden to exist in both matchLabelKeys and labelSelector.
-    /// Also, matchLabelKeys cannot be set when labelSelector isn't set.
-    pub match_label_keys: Option<Vec<::kubegen_runtime::Str>>,
-    /// MismatchLabelKeys is a set of pod label keys to select which pods will
-    /// be taken into consideration. The keys are used to lookup values from the
-    /// incoming pod labels, those key-value labels are merged with `labelSelector` as `key notin (value)`
-    /// to select the group of existing pods which pods will be taken into consideration
-    /// for the incoming pod's pod (anti) affinity. Keys that don't exist in the incoming
-    /// pod labels will be ignored. The default value is empty.
-    /// The same key is forbidden to exist in both mismatchLabelKeys and labelSelector.
-    /// Also, mismatchLabelKeys cannot be set when labelSelector isn't set.
-    pub mismatch_label_keys: Option<Vec<::kubegen_runtime::Str>>,
-    /// A label query over the set of namespaces that the term applies to.
-    /// The term is applied to the union of the namespaces selected by this field
-    /// and the ones listed in the namespaces field.
-    /// null selector and null or empty namespaces list means "this pod's namespace".
-    /// An empty selector ({}) matches all namespaces.
-    pub namespace_selector: Option<
-        Box<
-            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector,
-        >,
-    >,
-    /// namespaces specifies a static list of namespace names that the term applies to.
-    /// The term is applied to the union of the namespaces listed in this field
-    /// and the ones selected by namespaceSelector.
-    /// null or empty namespaces list and null namespaceSelector means "this pod's namespace".
-    pub namespaces: Option<Vec<::kubegen_runtime::Str>>,
-    /// This pod should be co-located (affinity) or not co-located (anti-affinity) with the pods matching
-    /// the labelSelector in the specified namespaces, where co-located is defined as running on a node
-    /// whose value of the label with key topologyKey matches that of any node on which any of the
-    /// selected pods is running.
-    /// Empty topologyKey is not allowed.
-    pub topology_key: ::kubegen_runtime::Str,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution",
-                encode::count(
-                    1,
-                    &[
-                        self.label_selector.is_some(),
-                        self.match_label_keys.is_some(),
-                        self.mismatch_label_keys.is_some(),
-                        self.namespace_selector.is_some(),
-                        self.namespaces.is_some(),
-                    ],
-                ),
-            )
-            .optional("labelSelector", &self.label_selector)
-            .optional("matchLabelKeys", &self.match_label_keys)
-            .optional("mismatchLabelKeys", &self.mismatch_label_keys)
-            .optional("namespaceSelector", &self.namespace_selector)
-            .optional("namespaces", &self.namespaces)
-            .field("topologyKey", &self.topology_key)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "labelSelector" => 0,
-                "matchLabelKeys" => 1,
-                "mismatchLabelKeys" => 2,
-                "namespaceSelector" => 3,
-                "namespaces" => 4,
-                "topologyKey" => 5,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.label_selector),
-            1 => decode::optional_vec(map, &mut self.match_label_keys),
-            2 => decode::optional_vec(map, &mut self.mismatch_label_keys),
-            3 => decode::optional(map, &mut self.namespace_selector),
-            4 => decode::optional_vec(map, &mut self.namespaces),
-            5 => decode::required(map, &mut self.topology_key),
-            _ => decode::skip(map),
-        }
-    }
-}
-/// A label query over a set of resources, in this case pods.
-/// If it's null, this PodAffinityTerm matches with no Pods.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector {
-    /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
-    pub match_expressions: Option<
-        Vec<
-            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpression,
-        >,
-    >,
-    /// matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
-    /// map is equivalent to an element of matchExpressions, whose key field is "key", the
-    /// operator is "In", and the values array contains only "value". The requirements are ANDed.
-    pub match_labels: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector",
-                encode::count(
-                    0,
-                    &[self.match_expressions.is_some(), self.match_labels.is_some()],
-                ),
-            )
-            .optional("matchExpressions", &self.match_expressions)
-            .optional("matchLabels", &self.match_labels)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "matchExpressions" => 0,
-                "matchLabels" => 1,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional_vec(map, &mut self.match_expressions),
-            1 => decode::optional(map, &mut self.match_labels),
-            _ => decode::skip(map),
-        }
-    }
-}
-/// LocalObjectReference contains enough information to let you locate the
-/// referenced object inside the same namespace.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecImagePullSecret {
-    /// Name of the referent.
-    /// This field is effectively required, but due to backwards compatibility is
-    /// allowed to be empty. Instances of this type with an empty value here are
-    /// almost certainly wrong.
-    /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
-    pub name: Option<::kubegen_runtime::Str>,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecImagePullSecret {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecImagePullSecret",
-                encode::count(0, &[self.name.is_some()]),
-            )
-            .optional("name", &self.name)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecImagePullSecret {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecImagePullSecret {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecImagePullSecret";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.name),
-            _ => decode::skip(map),
-        }
-    }
-}
-/// If specified, the pod's resource requirements.
-/// These values override the global resource configuration flags.
-/// Note that when only specifying resource limits, ensure they are greater than or equal
-/// to the corresponding global resource requests configured via controller flags
-/// (--acme-http01-solver-resource-request-cpu, --acme-http01-solver-resource-request-memory).
-/// Kubernetes will reject pod creation if limits are lower than requests, causing challenge failures.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecResources {
-    /// Limits describes the maximum amount of compute resources allowed.
-    /// More info: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
-    pub limits: Option<::kubegen_runtime::StringMap<::kubegen_runtime::IntOrString>>,
-    /// Requests describes the minimum amount of compute resources required.
-    /// If Requests is omitted for a container, it defaults to Limits if that is explicitly specified,
-    /// otherwise to the global values configured via controller flags. Requests cannot exceed Limits.
-    /// More info: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
-    pub requests: Option<::kubegen_runtime::StringMap<::kubegen_runtime::IntOrString>>,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecResources {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecResources",
-                encode::count(0, &[self.limits.is_some(), self.requests.is_some()]),
-            )
-            .optional("limits", &self.limits)
-            .optional("requests", &self.requests)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecResources {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecResources {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecResources";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "limits" => 0,
-                "requests" => 1,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.limits),
-            1 => decode::optional(map, &mut self.requests),
-            _ => decode::skip(map),
-        }
-    }
-}
-/// If specified, the pod's security context
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContext {
-    /// A special supplemental group that applies to all containers in a pod.
-    /// Some volume types allow the Kubelet to change the ownership of that volume
-    /// to be owned by the pod:
-    ///
-    /// 1. The owning GID will be the FSGroup
-    /// 2. The setgid bit is set (new files created in the volume will be owned by FSGroup)
-    /// 3. The permission bits are OR'd with rw-rw----
-    ///
-    /// If unset, the Kubelet will not modify the ownership and permissions of any volume.
-    /// Note that this field cannot be set when spec.os.name is windows.
-    pub fs_group: Option<i64>,
-    /// fsGroupChangePolicy defines behavior of changing ownership and permission of the volume
-    /// before being exposed inside Pod. This field will only apply to
-    /// volume types which support fsGroup based ownership(and permissions).
-    /// It will have no effect on ephemeral volume types such as: secret, configmaps
-    /// and emptydir.
-    /// Valid values are "OnRootMismatch" and "Always". If not specified, "Always" is used.
-    /// Note that this field cannot be set when spec.os.name is windows.
-    pub fs_group_change_policy: Option<::kubegen_runtime::Str>,
-    /// The GID to run the entrypoint of the container process.
-    /// Uses runtime default if unset.
-    /// May also be set in SecurityContext.  If set in both SecurityContext and
-    /// PodSecurityContext, the value specified in SecurityContext takes precedence
-    /// for that container.
-    /// Note that this field cannot be set when spec.os.name is windows.
-    pub run_as_group: Option<i64>,
-    /// Indicates that the container must run as a non-root user.
-    /// If true, the Kubelet will validate the image at runtime to ensure that it
-    /// does not run as UID 0 (root) and fail to start the container if it does.
-    /// If unset or false, no such validation will be performed.
-    /// May also be set in SecurityContext.  If set in both SecurityContext and
-    /// PodSecurityContext, the value specified in SecurityContext takes precedence.
-    pub run_as_non_root: Option<bool>,
-    /// The UID to run the entrypoint of the container process.
-    /// Defaults to user specified in image metadata if unspecified.
-    /// May also be set in SecurityContext.  If set in both SecurityContext and
-    /// PodSecurityContext, the value specified in SecurityContext takes precedence
-    /// for that container.
-    /// Note that this field cannot be set when spec.os.name is windows.
-    pub run_as_user: Option<i64>,
-    /// The SELinux context to be applied to all containers.
-    /// If unspecified, the container runtime will allocate a random SELinux context for each
-    /// container.  May also be set in SecurityContext.  If set in
-    /// both SecurityContext and PodSecurityContext, the value specified in SecurityContext
-    /// takes precedence for that container.
-    /// Note that this field cannot be set when spec.os.name is windows.
-    pub se_linux_options: Option<
-        Box<
-            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeLinuxOptions,
-        >,
-    >,
-    /// The seccomp options to use by the containers in this pod.
-    /// Note that this field cannot be set when spec.os.name is windows.
-    pub seccomp_profile: Option<
-        Box<
-            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeccompProfile,
-        >,
-    >,
-    /// A list of groups applied to the first process run in each container, in addition
-    /// to the container's primary GID, the fsGroup (if specified), and group memberships
-    /// defined in the container image for the uid of the container process. If unspecified,
-    /// no additional groups are added to any container. Note that group memberships
-    /// defined in the container image for the uid of the container process are still effective,
-    /// even if they are not included in this list.
-    /// Note that this field cannot be set when spec.os.name is windows.
-    pub supplemental_groups: Option<Vec<i64>>,
-    /// Sysctls hold a list of namespaced sysctls used for the pod. Pods with unsupported
-    /// sysctls (by the container runtime) might fail to launch.
-    /// Note that this field cannot be set when spec.os.name is windows.
-    pub sysctls: Option<
-        Vec<
-            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSysctl,
-        >,
-    >,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContext {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContext",
-                encode::count(
-                    0,
-                    &[
-                        self.fs_group.is_some(),
-                        self.fs_group_change_policy.is_some(),
-                        self.run_as_group.is_some(),
-                        self.run_as_non_root.is_some(),
-                        self.run_as_user.is_some(),
-                        self.se_linux_options.is_some(),
-                        self.seccomp_profile.is_some(),
-                        self.supplemental_groups.is_some(),
-                        self.sysctls.is_some(),
-                    ],
-                ),
-            )
-            .optional("fsGroup", &self.fs_group)
-            .optional("fsGroupChangePolicy", &self.fs_group_change_policy)
-            .optional("runAsGroup", &self.run_as_group)
-            .optional("runAsNonRoot", &self.run_as_non_root)
-            .optional("runAsUser", &self.run_as_user)
-            .optional("seLinuxOptions", &self.se_linux_options)
-            .optional("seccompProfile", &self.seccomp_profile)
-            .optional("supplementalGroups", &self.supplemental_groups)
-            .optional("sysctls", &self.sysctls)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContext {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContext {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContext";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "fsGroup" => 0,
-                "fsGroupChangePolicy" => 1,
-                "runAsGroup" => 2,
-                "runAsNonRoot" => 3,
-                "runAsUser" => 4,
-                "seLinuxOptions" => 5,
-                "seccompProfile" => 6,
-                "supplementalGroups" => 7,
-                "sysctls" => 8,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.fs_group),
-            1 => decode::optional(map, &mut self.fs_group_change_policy),
-            2 => decode::optional(map, &mut self.run_as_group),
-            3 => decode::optional(map, &mut self.run_as_non_root),
-            4 => decode::optional(map, &mut self.run_as_user),
-            5 => decode::optional(map, &mut self.se_linux_options),
-            6 => decode::optional(map, &mut self.seccomp_profile),
-            7 => decode::optional_vec(map, &mut self.supplemental_groups),
-            8 => decode::optional_vec(map, &mut self.sysctls),
-            _ => decode::skip(map),
-        }
-    }
-}
-/// The SELinux context to be applied to all containers.
-/// If unspecified, the container runtime will allocate a random SELinux context for each
-/// container.  May also be set in SecurityContext.  If set in
-/// both SecurityContext and PodSecurityContext, the value specified in SecurityContext
-/// takes precedence for that container.
-/// Note that this field cannot be set when spec.os.name is windows.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeLinuxOptions {
-    /// Level is SELinux level label that applies to the container.
-    pub level: Option<::kubegen_runtime::Str>,
-    /// Role is a SELinux role label that applies to the container.
-    pub role: Option<::kubegen_runtime::Str>,
-    /// Type is a SELinux type label that applies to the container.
-    pub type_: Option<::kubegen_runtime::Str>,
-    /// User is a SELinux user label that applies to the container.
-    pub user: Option<::kubegen_runtime::Str>,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeLinuxOptions {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeLinuxOptions",
-                encode::count(
-                    0,
-                    &[
-                        self.level.is_some(),
-                        self.role.is_some(),
-                        self.type_.is_some(),
-                        self.user.is_some(),
-                    ],
-                ),
-            )
-            .optional("level", &self.level)
-            .optional("role", &self.role)
-            .optional("type", &self.type_)
-            .optional("user", &self.user)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeLinuxOptions {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeLinuxOptions {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeLinuxOptions";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "level" => 0,
-                "role" => 1,
-                "type" => 2,
-                "user" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.level),
-            1 => decode::optional(map, &mut self.role),
-            2 => decode::optional(map, &mut self.type_),
-            3 => decode::optional(map, &mut self.user),
-            _ => decode::skip(map),
-        }
-    }
-}
-/// The seccomp options to use by the containers in this pod.
-/// Note that this field cannot be set when spec.os.name is windows.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeccompProfile {
-    /// localhostProfile indicates a profile defined in a file on the node should be used.
-    /// The profile must be preconfigured on the node to work.
-    /// Must be a descending path, relative to the kubelet's configured seccomp profile location.
-    /// Must be set if type is "Localhost". Must NOT be set for any other type.
-    pub localhost_profile: Option<::kubegen_runtime::Str>,
-    /// type indicates which kind of seccomp profile will be applied.
-    /// Valid options are:
-    ///
-    /// Localhost - a profile defined in a file on the node should be used.
-    /// RuntimeDefault - the container runtime default profile should be used.
-    /// Unconfined - no profile should be applied.
-    pub type_: ::kubegen_runtime::Str,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeccompProfile {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeccompProfile",
-                encode::count(1, &[self.localhost_profile.is_some()]),
-            )
-            .optional("localhostProfile", &self.localhost_profile)
-            .field("type", &self.type_)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeccompProfile {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeccompProfile {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeccompProfile";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "localhostProfile" => 0,
-                "type" => 1,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.localhost_profile),
-            1 => decode::required(map, &mut self.type_),
-            _ => decode::skip(map),
-        }
-    }
-}
-/// Sysctl defines a kernel parameter to be set
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSysctl {
-    /// Name of a property to set
-    pub name: ::kubegen_runtime::Str,
-    /// Value of a property to set
-    pub value: ::kubegen_runtime::Str,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSysctl {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSysctl",
-                encode::count(2, &[]),
-            )
-            .field("name", &self.name)
-            .field("value", &self.value)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSysctl {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSysctl {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSysctl";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                "value" => 1,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::required(map, &mut self.name),
-            1 => decode::required(map, &mut self.value),
-            _ => decode::skip(map),
-        }
-    }
-}
-/// The pod this Toleration is attached to tolerates any taint that matches
-/// the triple <key,value,effect> using the matching operator <operator>.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecToleration {
-    /// Effect indicates the taint effect to match. Empty means match all taint effects.
-    /// When specified, allowed values are NoSchedule, PreferNoSchedule and NoExecute.
-    pub effect: Option<::kubegen_runtime::Str>,
-    /// Key is the taint key that the toleration applies to. Empty means match all taint keys.
-    /// If the key is empty, operator must be Exists; this combination means to match all values and all keys.
-    pub key: Option<::kubegen_runtime::Str>,
-    /// Operator represents a key's relationship to the value.
-    /// Valid operators are Exists, Equal, Lt, and Gt. Defaults to Equal.
-    /// Exists is equivalent to wildcard for value, so that a pod can
-    /// tolerate all taints of a particular category.
-    /// Lt and Gt perform numeric comparisons (requires feature gate TaintTolerationComparisonOperators).
-    pub operator: Option<::kubegen_runtime::Str>,
-    /// TolerationSeconds represents the period of time the toleration (which must be
-    /// of effect NoExecute, otherwise this field is ignored) tolerates the taint. By default,
-    /// it is not set, which means tolerate the taint forever (do not evict). Zero and
-    /// negative values will be treated as 0 (evict immediately) by the system.
-    pub toleration_seconds: Option<i64>,
-    /// Value is the taint value the toleration matches to.
-    /// If the operator is Exists, the value should be empty, otherwise just a regular string.
-    pub value: Option<::kubegen_runtime::Str>,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecToleration {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecToleration",
-                encode::count(
-                    0,
-                    &[
-                        self.effect.is_some(),
-                        self.key.is_some(),
-                        self.operator.is_some(),
-                        self.toleration_seconds.is_some(),
-                        self.value.is_some(),
-                    ],
-                ),
-            )
-            .optional("effect", &self.effect)
-            .optional("key", &self.key)
-            .optional("operator", &self.operator)
-            .optional("tolerationSeconds", &self.toleration_seconds)
-            .optional("value", &self.value)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecToleration {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecToleration {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecToleration";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "effect" => 0,
-                "key" => 1,
-                "operator" => 2,
-                "tolerationSeconds" => 3,
-                "value" => 4,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.effect),
-            1 => decode::optional(map, &mut self.key),
-            2 => decode::optional(map, &mut self.operator),
-            3 => decode::optional(map, &mut self.toleration_seconds),
-            4 => decode::optional(map, &mut self.value),
-            _ => decode::skip(map),
-        }
-    }
-}
 /// The ingress based HTTP01 challenge solver will solve challenges by
 /// creating or modifying Ingress resources in order to route requests for
 /// '/.well-known/acme-challenge/XYZ' to 'challenge solver' pods that are
@@ -3695,9 +1964,7 @@ pub struct IssuerSpecAcmeSolverHttp01Ingress {
     /// Optional pod template used to configure the ACME challenge solver pods
     /// used for HTTP01 challenges.
     pub pod_template: Option<
-        Box<
-            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplate,
-        >,
+        Box<crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplate>,
     >,
     /// Optional service type for Kubernetes solver service. Supported values
     /// are NodePort or ClusterIP. If unset, defaults to NodePort.
@@ -3783,9 +2050,7 @@ pub struct IssuerSpecAcmeSolverHttp01IngressIngressTemplate {
     /// If labels or annotations overlap with in-built values, the values here
     /// will override the in-built values.
     pub metadata: Option<
-        Box<
-            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateMetadata,
-        >,
+        Box<crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01TemplateMetadata>,
     >,
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01IngressIngressTemplate {
@@ -3831,6 +2096,1656 @@ for IssuerSpecAcmeSolverHttp01IngressIngressTemplate {
         use ::kubegen_runtime::__private::decode;
         match index {
             0 => decode::optional(map, &mut self.metadata),
+            _ => decode::skip(map),
+        }
+    }
+}
+/// Optional pod template used to configure the ACME challenge solver pods
+/// used for HTTP01 challenges.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplate {
+    /// ObjectMeta overrides for the pod used to solve HTTP01 challenges.
+    /// Only the 'labels' and 'annotations' fields may be set.
+    /// If labels or annotations overlap with in-built values, the values here
+    /// will override the in-built values.
+    pub metadata: Option<
+        Box<crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01TemplateMetadata>,
+    >,
+    /// PodSpec defines overrides for the HTTP01 challenge solver pod.
+    /// Check ACMEChallengeSolverHTTP01IngressPodSpec to find out currently supported fields.
+    /// All other fields will be ignored.
+    pub spec: Option<
+        crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpec,
+    >,
+}
+impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01PodTemplate {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplate",
+                encode::count(0, &[self.metadata.is_some(), self.spec.is_some()]),
+            )
+            .optional("metadata", &self.metadata)
+            .optional("spec", &self.spec)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverHttp01PodTemplate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplate {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplate";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "metadata" => 0,
+                "spec" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.metadata),
+            1 => decode::optional(map, &mut self.spec),
+            _ => decode::skip(map),
+        }
+    }
+}
+/// PodSpec defines overrides for the HTTP01 challenge solver pod.
+/// Check ACMEChallengeSolverHTTP01IngressPodSpec to find out currently supported fields.
+/// All other fields will be ignored.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpec {
+    /// If specified, the pod's scheduling constraints
+    pub affinity: Option<
+        Box<crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinity>,
+    >,
+    /// If specified, the pod's imagePullSecrets
+    pub image_pull_secrets: Option<
+        Vec<
+            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecret,
+        >,
+    >,
+    /// NodeSelector is a selector which must be true for the pod to fit on a node.
+    /// Selector which must match a node's labels for the pod to be scheduled on that node.
+    /// More info: https://kubernetes.io/docs/concepts/configuration/assign-pod-node/
+    pub node_selector: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
+    /// If specified, the pod's priorityClassName.
+    pub priority_class_name: Option<::kubegen_runtime::Str>,
+    /// If specified, the pod's resource requirements.
+    /// These values override the global resource configuration flags.
+    /// Note that when only specifying resource limits, ensure they are greater than or equal
+    /// to the corresponding global resource requests configured via controller flags
+    /// (--acme-http01-solver-resource-request-cpu, --acme-http01-solver-resource-request-memory).
+    /// Kubernetes will reject pod creation if limits are lower than requests, causing challenge failures.
+    pub resources: Option<
+        Box<
+            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecResources,
+        >,
+    >,
+    /// If specified, the pod's security context
+    pub security_context: Option<
+        Box<
+            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContext,
+        >,
+    >,
+    /// If specified, the pod's service account
+    pub service_account_name: Option<::kubegen_runtime::Str>,
+    /// If specified, the pod's tolerations.
+    pub tolerations: Option<
+        Vec<
+            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecToleration,
+        >,
+    >,
+}
+impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01PodTemplateSpec {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateSpec",
+                encode::count(
+                    0,
+                    &[
+                        self.affinity.is_some(),
+                        self.image_pull_secrets.is_some(),
+                        self.node_selector.is_some(),
+                        self.priority_class_name.is_some(),
+                        self.resources.is_some(),
+                        self.security_context.is_some(),
+                        self.service_account_name.is_some(),
+                        self.tolerations.is_some(),
+                    ],
+                ),
+            )
+            .optional("affinity", &self.affinity)
+            .optional("imagePullSecrets", &self.image_pull_secrets)
+            .optional("nodeSelector", &self.node_selector)
+            .optional("priorityClassName", &self.priority_class_name)
+            .optional("resources", &self.resources)
+            .optional("securityContext", &self.security_context)
+            .optional("serviceAccountName", &self.service_account_name)
+            .optional("tolerations", &self.tolerations)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverHttp01PodTemplateSpec {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateSpec {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpec";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "affinity" => 0,
+                "imagePullSecrets" => 1,
+                "nodeSelector" => 2,
+                "priorityClassName" => 3,
+                "resources" => 4,
+                "securityContext" => 5,
+                "serviceAccountName" => 6,
+                "tolerations" => 7,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.affinity),
+            1 => decode::optional_vec(map, &mut self.image_pull_secrets),
+            2 => decode::optional(map, &mut self.node_selector),
+            3 => decode::optional(map, &mut self.priority_class_name),
+            4 => decode::optional(map, &mut self.resources),
+            5 => decode::optional(map, &mut self.security_context),
+            6 => decode::optional(map, &mut self.service_account_name),
+            7 => decode::optional_vec(map, &mut self.tolerations),
+            _ => decode::skip(map),
+        }
+    }
+}
+/// If specified, the pod's scheduling constraints
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinity {
+    /// Describes node affinity scheduling rules for the pod.
+    pub node_affinity: Option<
+        Box<
+            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinity,
+        >,
+    >,
+    /// Describes pod affinity scheduling rules (e.g. co-locate this pod in the same node, zone, etc. as some other pod(s)).
+    pub pod_affinity: Option<
+        Box<
+            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinity,
+        >,
+    >,
+    /// Describes pod anti-affinity scheduling rules (e.g. avoid putting this pod in the same node, zone, etc. as some other pod(s)).
+    pub pod_anti_affinity: Option<
+        Box<
+            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinity,
+        >,
+    >,
+}
+impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinity {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinity",
+                encode::count(
+                    0,
+                    &[
+                        self.node_affinity.is_some(),
+                        self.pod_affinity.is_some(),
+                        self.pod_anti_affinity.is_some(),
+                    ],
+                ),
+            )
+            .optional("nodeAffinity", &self.node_affinity)
+            .optional("podAffinity", &self.pod_affinity)
+            .optional("podAntiAffinity", &self.pod_anti_affinity)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de>
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinity {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinity {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinity";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "nodeAffinity" => 0,
+                "podAffinity" => 1,
+                "podAntiAffinity" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.node_affinity),
+            1 => decode::optional(map, &mut self.pod_affinity),
+            2 => decode::optional(map, &mut self.pod_anti_affinity),
+            _ => decode::skip(map),
+        }
+    }
+}
+/// A node selector requirement is a selector that contains values, a key, and an operator
+/// that relates the key and values.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpression {
+    /// The label key that the selector applies to.
+    pub key: ::kubegen_runtime::Str,
+    /// Represents a key's relationship to a set of values.
+    /// Valid operators are In, NotIn, Exists, DoesNotExist. Gt, and Lt.
+    pub operator: ::kubegen_runtime::Str,
+    /// An array of string values. If the operator is In or NotIn,
+    /// the values array must be non-empty. If the operator is Exists or DoesNotExist,
+    /// the values array must be empty. If the operator is Gt or Lt, the values
+    /// array must have a single element, which will be interpreted as an integer.
+    /// This array is replaced during a strategic merge patch.
+    pub values: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::serde::Serialize
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpression {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpression",
+                encode::count(2, &[self.values.is_some()]),
+            )
+            .field("key", &self.key)
+            .field("operator", &self.operator)
+            .optional("values", &self.values)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de>
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpression {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpression {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpression";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "key" => 0,
+                "operator" => 1,
+                "values" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.key),
+            1 => decode::required(map, &mut self.operator),
+            2 => decode::optional_vec(map, &mut self.values),
+            _ => decode::skip(map),
+        }
+    }
+}
+/// Describes node affinity scheduling rules for the pod.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinity {
+    /// The scheduler will prefer to schedule pods to nodes that satisfy
+    /// the affinity expressions specified by this field, but it may choose
+    /// a node that violates one or more of the expressions. The node that is
+    /// most preferred is the one with the greatest sum of weights, i.e.
+    /// for each node that meets all of the scheduling requirements (resource
+    /// request, requiredDuringScheduling affinity expressions, etc.),
+    /// compute a sum by iterating through the elements of this field and adding
+    /// "weight" to the sum if the node matches the corresponding matchExpressions; the
+    /// node(s) with the highest sum are the most preferred.
+    pub preferred_during_scheduling_ignored_during_execution: Option<
+        Vec<
+            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution,
+        >,
+    >,
+    /// If the affinity requirements specified by this field are not met at
+    /// scheduling time, the pod will not be scheduled onto the node.
+    /// If the affinity requirements specified by this field cease to be met
+    /// at some point during pod execution (e.g. due to an update), the system
+    /// may or may not try to eventually evict the pod from its node.
+    pub required_during_scheduling_ignored_during_execution: Option<
+        crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution,
+    >,
+}
+impl ::serde::Serialize
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinity {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinity",
+                encode::count(
+                    0,
+                    &[
+                        self
+                            .preferred_during_scheduling_ignored_during_execution
+                            .is_some(),
+                        self
+                            .required_during_scheduling_ignored_during_execution
+                            .is_some(),
+                    ],
+                ),
+            )
+            .optional(
+                "preferredDuringSchedulingIgnoredDuringExecution",
+                &self.preferred_during_scheduling_ignored_during_execution,
+            )
+            .optional(
+                "requiredDuringSchedulingIgnoredDuringExecution",
+                &self.required_during_scheduling_ignored_during_execution,
+            )
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de>
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinity {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinity {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinity";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "preferredDuringSchedulingIgnoredDuringExecution" => 0,
+                "requiredDuringSchedulingIgnoredDuringExecution" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => {
+                decode::optional_vec(
+                    map,
+                    &mut self.preferred_during_scheduling_ignored_during_execution,
+                )
+            }
+            1 => {
+                decode::optional(
+                    map,
+                    &mut self.required_during_scheduling_ignored_during_execution,
+                )
+            }
+            _ => decode::skip(map),
+        }
+    }
+}
+/// A node selector term, associated with the corresponding weight.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItem {
+    /// A list of node selector requirements by node's labels.
+    pub match_expressions: Option<
+        Vec<
+            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpression,
+        >,
+    >,
+    /// A list of node selector requirements by node's fields.
+    pub match_fields: Option<
+        Vec<
+            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpression,
+        >,
+    >,
+}
+impl ::serde::Serialize
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItem {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItem",
+                encode::count(
+                    0,
+                    &[self.match_expressions.is_some(), self.match_fields.is_some()],
+                ),
+            )
+            .optional("matchExpressions", &self.match_expressions)
+            .optional("matchFields", &self.match_fields)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de>
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItem {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItem";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "matchExpressions" => 0,
+                "matchFields" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.match_expressions),
+            1 => decode::optional_vec(map, &mut self.match_fields),
+            _ => decode::skip(map),
+        }
+    }
+}
+/// An empty preferred scheduling term matches all objects with implicit weight 0
+/// (i.e. it's a no-op). A null preferred scheduling term matches no objects (i.e. is also a no-op).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution {
+    /// A node selector term, associated with the corresponding weight.
+    pub preference: crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItem,
+    /// Weight associated with matching the corresponding nodeSelectorTerm, in the range 1-100.
+    pub weight: i32,
+}
+impl ::serde::Serialize
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution",
+                encode::count(2, &[]),
+            )
+            .field("preference", &self.preference)
+            .field("weight", &self.weight)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de>
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "preference" => 0,
+                "weight" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.preference),
+            1 => decode::required(map, &mut self.weight),
+            _ => decode::skip(map),
+        }
+    }
+}
+/// If the affinity requirements specified by this field are not met at
+/// scheduling time, the pod will not be scheduled onto the node.
+/// If the affinity requirements specified by this field cease to be met
+/// at some point during pod execution (e.g. due to an update), the system
+/// may or may not try to eventually evict the pod from its node.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution {
+    /// Required. A list of node selector terms. The terms are ORed.
+    pub node_selector_terms: Vec<
+        crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItem,
+    >,
+}
+impl ::serde::Serialize
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution",
+                encode::count(1, &[]),
+            )
+            .field("nodeSelectorTerms", &self.node_selector_terms)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de>
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "nodeSelectorTerms" => 0,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required_vec(map, &mut self.node_selector_terms),
+            _ => decode::skip(map),
+        }
+    }
+}
+/// Describes pod affinity scheduling rules (e.g. co-locate this pod in the same node, zone, etc. as some other pod(s)).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinity {
+    /// The scheduler will prefer to schedule pods to nodes that satisfy
+    /// the affinity expressions specified by this field, but it may choose
+    /// a node that violates one or more of the expressions. The node that is
+    /// most preferred is the one with the greatest sum of weights, i.e.
+    /// for each node that meets all of the scheduling requirements (resource
+    /// request, requiredDuringScheduling affinity expressions, etc.),
+    /// compute a sum by iterating through the elements of this field and adding
+    /// "weight" to the sum if the node has pods which matches the corresponding podAffinityTerm; the
+    /// node(s) with the highest sum are the most preferred.
+    pub preferred_during_scheduling_ignored_during_execution: Option<
+        Vec<
+            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution,
+        >,
+    >,
+    /// If the affinity requirements specified by this field are not met at
+    /// scheduling time, the pod will not be scheduled onto the node.
+    /// If the affinity requirements specified by this field cease to be met
+    /// at some point during pod execution (e.g. due to a pod label update), the
+    /// system may or may not try to eventually evict the pod from its node.
+    /// When there are multiple elements, the lists of nodes corresponding to each
+    /// podAffinityTerm are intersected, i.e. all terms must be satisfied.
+    pub required_during_scheduling_ignored_during_execution: Option<
+        Vec<
+            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItem,
+        >,
+    >,
+}
+impl ::serde::Serialize
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinity {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinity",
+                encode::count(
+                    0,
+                    &[
+                        self
+                            .preferred_during_scheduling_ignored_during_execution
+                            .is_some(),
+                        self
+                            .required_during_scheduling_ignored_during_execution
+                            .is_some(),
+                    ],
+                ),
+            )
+            .optional(
+                "preferredDuringSchedulingIgnoredDuringExecution",
+                &self.preferred_during_scheduling_ignored_during_execution,
+            )
+            .optional(
+                "requiredDuringSchedulingIgnoredDuringExecution",
+                &self.required_during_scheduling_ignored_during_execution,
+            )
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de>
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinity {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinity {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinity";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "preferredDuringSchedulingIgnoredDuringExecution" => 0,
+                "requiredDuringSchedulingIgnoredDuringExecution" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => {
+                decode::optional_vec(
+                    map,
+                    &mut self.preferred_during_scheduling_ignored_during_execution,
+                )
+            }
+            1 => {
+                decode::optional_vec(
+                    map,
+                    &mut self.required_during_scheduling_ignored_during_execution,
+                )
+            }
+            _ => decode::skip(map),
+        }
+    }
+}
+/// Defines a set of pods (namely those matching the labelSelector
+/// relative to the given namespace(s)) that this pod should be
+/// co-located (affinity) or not co-located (anti-affinity) with,
+/// where co-located is defined as running on a node whose value of
+/// the label with key <topologyKey> matches that of any node on which
+/// a pod of the set of pods is running
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItem {
+    /// A label query over a set of resources, in this case pods.
+    /// If it's null, this PodAffinityTerm matches with no Pods.
+    pub label_selector: Option<
+        Box<
+            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelector,
+        >,
+    >,
+    /// MatchLabelKeys is a set of pod label keys to select which pods will
+    /// be taken into consideration. The keys are used to lookup values from the
+    /// incoming pod labels, those key-value labels are merged with `labelSelector` as `key in (value)`
+    /// to select the group of existing pods which pods will be taken into consideration
+    /// for the incoming pod's pod (anti) affinity. Keys that don't exist in the incoming
+    /// pod labels will be ignored. The default value is empty.
+    /// The same key is forbidden to exist in both matchLabelKeys and labelSelector.
+    /// Also, matchLabelKeys cannot be set when labelSelector isn't set.
+    pub match_label_keys: Option<Vec<::kubegen_runtime::Str>>,
+    /// MismatchLabelKeys is a set of pod label keys to select which pods will
+    /// be taken into consideration. The keys are used to lookup values from the
+    /// incoming pod labels, those key-value labels are merged with `labelSelector` as `key notin (value)`
+    /// to select the group of existing pods which pods will be taken into consideration
+    /// for the incoming pod's pod (anti) affinity. Keys that don't exist in the incoming
+    /// pod labels will be ignored. The default value is empty.
+    /// The same key is forbidden to exist in both mismatchLabelKeys and labelSelector.
+    /// Also, mismatchLabelKeys cannot be set when labelSelector isn't set.
+    pub mismatch_label_keys: Option<Vec<::kubegen_runtime::Str>>,
+    /// A label query over the set of namespaces that the term applies to.
+    /// The term is applied to the union of the namespaces selected by this field
+    /// and the ones listed in the namespaces field.
+    /// null selector and null or empty namespaces list means "this pod's namespace".
+    /// An empty selector ({}) matches all namespaces.
+    pub namespace_selector: Option<
+        Box<
+            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelector,
+        >,
+    >,
+    /// namespaces specifies a static list of namespace names that the term applies to.
+    /// The term is applied to the union of the namespaces listed in this field
+    /// and the ones selected by namespaceSelector.
+    /// null or empty namespaces list and null namespaceSelector means "this pod's namespace".
+    pub namespaces: Option<Vec<::kubegen_runtime::Str>>,
+    /// This pod should be co-located (affinity) or not co-located (anti-affinity) with the pods matching
+    /// the labelSelector in the specified namespaces, where co-located is defined as running on a node
+    /// whose value of the label with key topologyKey matches that of any node on which any of the
+    /// selected pods is running.
+    /// Empty topologyKey is not allowed.
+    pub topology_key: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItem {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItem",
+                encode::count(
+                    1,
+                    &[
+                        self.label_selector.is_some(),
+                        self.match_label_keys.is_some(),
+                        self.mismatch_label_keys.is_some(),
+                        self.namespace_selector.is_some(),
+                        self.namespaces.is_some(),
+                    ],
+                ),
+            )
+            .optional("labelSelector", &self.label_selector)
+            .optional("matchLabelKeys", &self.match_label_keys)
+            .optional("mismatchLabelKeys", &self.mismatch_label_keys)
+            .optional("namespaceSelector", &self.namespace_selector)
+            .optional("namespaces", &self.namespaces)
+            .field("topologyKey", &self.topology_key)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de>
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItem {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItem";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "labelSelector" => 0,
+                "matchLabelKeys" => 1,
+                "mismatchLabelKeys" => 2,
+                "namespaceSelector" => 3,
+                "namespaces" => 4,
+                "topologyKey" => 5,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.label_selector),
+            1 => decode::optional_vec(map, &mut self.match_label_keys),
+            2 => decode::optional_vec(map, &mut self.mismatch_label_keys),
+            3 => decode::optional(map, &mut self.namespace_selector),
+            4 => decode::optional_vec(map, &mut self.namespaces),
+            5 => decode::required(map, &mut self.topology_key),
+            _ => decode::skip(map),
+        }
+    }
+}
+/// A label query over a set of resources, in this case pods.
+/// If it's null, this PodAffinityTerm matches with no Pods.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelector {
+    /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
+    pub match_expressions: Option<
+        Vec<
+            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpression,
+        >,
+    >,
+    /// matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels
+    /// map is equivalent to an element of matchExpressions, whose key field is "key", the
+    /// operator is "In", and the values array contains only "value". The requirements are ANDed.
+    pub match_labels: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
+}
+impl ::serde::Serialize
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelector {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelector",
+                encode::count(
+                    0,
+                    &[self.match_expressions.is_some(), self.match_labels.is_some()],
+                ),
+            )
+            .optional("matchExpressions", &self.match_expressions)
+            .optional("matchLabels", &self.match_labels)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de>
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelector {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelector {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelector";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "matchExpressions" => 0,
+                "matchLabels" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.match_expressions),
+            1 => decode::optional(map, &mut self.match_labels),
+            _ => decode::skip(map),
+        }
+    }
+}
+/// The weights of all of the matched WeightedPodAffinityTerm fields are added per-node to find the most preferred node(s)
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution {
+    /// Required. A pod affinity term, associated with the corresponding weight.
+    pub pod_affinity_term: crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItem,
+    /// weight associated with matching the corresponding podAffinityTerm,
+    /// in the range 1-100.
+    pub weight: i32,
+}
+impl ::serde::Serialize
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution",
+                encode::count(2, &[]),
+            )
+            .field("podAffinityTerm", &self.pod_affinity_term)
+            .field("weight", &self.weight)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de>
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "podAffinityTerm" => 0,
+                "weight" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.pod_affinity_term),
+            1 => decode::required(map, &mut self.weight),
+            _ => decode::skip(map),
+        }
+    }
+}
+/// LocalObjectReference contains enough information to let you locate the
+/// referenced object inside the same namespace.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecret {
+    /// Name of the referent.
+    /// This field is effectively required, but due to backwards compatibility is
+    /// allowed to be empty. Instances of this type with an empty value here are
+    /// almost certainly wrong.
+    /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+    pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecret {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecret",
+                encode::count(0, &[self.name.is_some()]),
+            )
+            .optional("name", &self.name)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de>
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecret {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecret {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecret";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "name" => 0,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.name),
+            _ => decode::skip(map),
+        }
+    }
+}
+/// If specified, the pod's resource requirements.
+/// These values override the global resource configuration flags.
+/// Note that when only specifying resource limits, ensure they are greater than or equal
+/// to the corresponding global resource requests configured via controller flags
+/// (--acme-http01-solver-resource-request-cpu, --acme-http01-solver-resource-request-memory).
+/// Kubernetes will reject pod creation if limits are lower than requests, causing challenge failures.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecResources {
+    /// Limits describes the maximum amount of compute resources allowed.
+    /// More info: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
+    pub limits: Option<::kubegen_runtime::StringMap<::kubegen_runtime::IntOrString>>,
+    /// Requests describes the minimum amount of compute resources required.
+    /// If Requests is omitted for a container, it defaults to Limits if that is explicitly specified,
+    /// otherwise to the global values configured via controller flags. Requests cannot exceed Limits.
+    /// More info: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
+    pub requests: Option<::kubegen_runtime::StringMap<::kubegen_runtime::IntOrString>>,
+}
+impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01PodTemplateSpecResources {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateSpecResources",
+                encode::count(0, &[self.limits.is_some(), self.requests.is_some()]),
+            )
+            .optional("limits", &self.limits)
+            .optional("requests", &self.requests)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de>
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecResources {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecResources {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecResources";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "limits" => 0,
+                "requests" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.limits),
+            1 => decode::optional(map, &mut self.requests),
+            _ => decode::skip(map),
+        }
+    }
+}
+/// If specified, the pod's security context
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContext {
+    /// A special supplemental group that applies to all containers in a pod.
+    /// Some volume types allow the Kubelet to change the ownership of that volume
+    /// to be owned by the pod:
+    ///
+    /// 1. The owning GID will be the FSGroup
+    /// 2. The setgid bit is set (new files created in the volume will be owned by FSGroup)
+    /// 3. The permission bits are OR'd with rw-rw----
+    ///
+    /// If unset, the Kubelet will not modify the ownership and permissions of any volume.
+    /// Note that this field cannot be set when spec.os.name is windows.
+    pub fs_group: Option<i64>,
+    /// fsGroupChangePolicy defines behavior of changing ownership and permission of the volume
+    /// before being exposed inside Pod. This field will only apply to
+    /// volume types which support fsGroup based ownership(and permissions).
+    /// It will have no effect on ephemeral volume types such as: secret, configmaps
+    /// and emptydir.
+    /// Valid values are "OnRootMismatch" and "Always". If not specified, "Always" is used.
+    /// Note that this field cannot be set when spec.os.name is windows.
+    pub fs_group_change_policy: Option<::kubegen_runtime::Str>,
+    /// The GID to run the entrypoint of the container process.
+    /// Uses runtime default if unset.
+    /// May also be set in SecurityContext.  If set in both SecurityContext and
+    /// PodSecurityContext, the value specified in SecurityContext takes precedence
+    /// for that container.
+    /// Note that this field cannot be set when spec.os.name is windows.
+    pub run_as_group: Option<i64>,
+    /// Indicates that the container must run as a non-root user.
+    /// If true, the Kubelet will validate the image at runtime to ensure that it
+    /// does not run as UID 0 (root) and fail to start the container if it does.
+    /// If unset or false, no such validation will be performed.
+    /// May also be set in SecurityContext.  If set in both SecurityContext and
+    /// PodSecurityContext, the value specified in SecurityContext takes precedence.
+    pub run_as_non_root: Option<bool>,
+    /// The UID to run the entrypoint of the container process.
+    /// Defaults to user specified in image metadata if unspecified.
+    /// May also be set in SecurityContext.  If set in both SecurityContext and
+    /// PodSecurityContext, the value specified in SecurityContext takes precedence
+    /// for that container.
+    /// Note that this field cannot be set when spec.os.name is windows.
+    pub run_as_user: Option<i64>,
+    /// The SELinux context to be applied to all containers.
+    /// If unspecified, the container runtime will allocate a random SELinux context for each
+    /// container.  May also be set in SecurityContext.  If set in
+    /// both SecurityContext and PodSecurityContext, the value specified in SecurityContext
+    /// takes precedence for that container.
+    /// Note that this field cannot be set when spec.os.name is windows.
+    pub se_linux_options: Option<
+        Box<
+            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptions,
+        >,
+    >,
+    /// The seccomp options to use by the containers in this pod.
+    /// Note that this field cannot be set when spec.os.name is windows.
+    pub seccomp_profile: Option<
+        Box<
+            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfile,
+        >,
+    >,
+    /// A list of groups applied to the first process run in each container, in addition
+    /// to the container's primary GID, the fsGroup (if specified), and group memberships
+    /// defined in the container image for the uid of the container process. If unspecified,
+    /// no additional groups are added to any container. Note that group memberships
+    /// defined in the container image for the uid of the container process are still effective,
+    /// even if they are not included in this list.
+    /// Note that this field cannot be set when spec.os.name is windows.
+    pub supplemental_groups: Option<Vec<i64>>,
+    /// Sysctls hold a list of namespaced sysctls used for the pod. Pods with unsupported
+    /// sysctls (by the container runtime) might fail to launch.
+    /// Note that this field cannot be set when spec.os.name is windows.
+    pub sysctls: Option<
+        Vec<
+            crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctl,
+        >,
+    >,
+}
+impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContext {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContext",
+                encode::count(
+                    0,
+                    &[
+                        self.fs_group.is_some(),
+                        self.fs_group_change_policy.is_some(),
+                        self.run_as_group.is_some(),
+                        self.run_as_non_root.is_some(),
+                        self.run_as_user.is_some(),
+                        self.se_linux_options.is_some(),
+                        self.seccomp_profile.is_some(),
+                        self.supplemental_groups.is_some(),
+                        self.sysctls.is_some(),
+                    ],
+                ),
+            )
+            .optional("fsGroup", &self.fs_group)
+            .optional("fsGroupChangePolicy", &self.fs_group_change_policy)
+            .optional("runAsGroup", &self.run_as_group)
+            .optional("runAsNonRoot", &self.run_as_non_root)
+            .optional("runAsUser", &self.run_as_user)
+            .optional("seLinuxOptions", &self.se_linux_options)
+            .optional("seccompProfile", &self.seccomp_profile)
+            .optional("supplementalGroups", &self.supplemental_groups)
+            .optional("sysctls", &self.sysctls)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de>
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContext {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContext {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContext";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "fsGroup" => 0,
+                "fsGroupChangePolicy" => 1,
+                "runAsGroup" => 2,
+                "runAsNonRoot" => 3,
+                "runAsUser" => 4,
+                "seLinuxOptions" => 5,
+                "seccompProfile" => 6,
+                "supplementalGroups" => 7,
+                "sysctls" => 8,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.fs_group),
+            1 => decode::optional(map, &mut self.fs_group_change_policy),
+            2 => decode::optional(map, &mut self.run_as_group),
+            3 => decode::optional(map, &mut self.run_as_non_root),
+            4 => decode::optional(map, &mut self.run_as_user),
+            5 => decode::optional(map, &mut self.se_linux_options),
+            6 => decode::optional(map, &mut self.seccomp_profile),
+            7 => decode::optional_vec(map, &mut self.supplemental_groups),
+            8 => decode::optional_vec(map, &mut self.sysctls),
+            _ => decode::skip(map),
+        }
+    }
+}
+/// The SELinux context to be applied to all containers.
+/// If unspecified, the container runtime will allocate a random SELinux context for each
+/// container.  May also be set in SecurityContext.  If set in
+/// both SecurityContext and PodSecurityContext, the value specified in SecurityContext
+/// takes precedence for that container.
+/// Note that this field cannot be set when spec.os.name is windows.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptions {
+    /// Level is SELinux level label that applies to the container.
+    pub level: Option<::kubegen_runtime::Str>,
+    /// Role is a SELinux role label that applies to the container.
+    pub role: Option<::kubegen_runtime::Str>,
+    /// Type is a SELinux type label that applies to the container.
+    pub type_: Option<::kubegen_runtime::Str>,
+    /// User is a SELinux user label that applies to the container.
+    pub user: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptions {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptions",
+                encode::count(
+                    0,
+                    &[
+                        self.level.is_some(),
+                        self.role.is_some(),
+                        self.type_.is_some(),
+                        self.user.is_some(),
+                    ],
+                ),
+            )
+            .optional("level", &self.level)
+            .optional("role", &self.role)
+            .optional("type", &self.type_)
+            .optional("user", &self.user)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de>
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptions {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptions {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptions";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "level" => 0,
+                "role" => 1,
+                "type" => 2,
+                "user" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.level),
+            1 => decode::optional(map, &mut self.role),
+            2 => decode::optional(map, &mut self.type_),
+            3 => decode::optional(map, &mut self.user),
+            _ => decode::skip(map),
+        }
+    }
+}
+/// The seccomp options to use by the containers in this pod.
+/// Note that this field cannot be set when spec.os.name is windows.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfile {
+    /// localhostProfile indicates a profile defined in a file on the node should be used.
+    /// The profile must be preconfigured on the node to work.
+    /// Must be a descending path, relative to the kubelet's configured seccomp profile location.
+    /// Must be set if type is "Localhost". Must NOT be set for any other type.
+    pub localhost_profile: Option<::kubegen_runtime::Str>,
+    /// type indicates which kind of seccomp profile will be applied.
+    /// Valid options are:
+    ///
+    /// Localhost - a profile defined in a file on the node should be used.
+    /// RuntimeDefault - the container runtime default profile should be used.
+    /// Unconfined - no profile should be applied.
+    pub type_: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfile {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfile",
+                encode::count(1, &[self.localhost_profile.is_some()]),
+            )
+            .optional("localhostProfile", &self.localhost_profile)
+            .field("type", &self.type_)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de>
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfile {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfile {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfile";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "localhostProfile" => 0,
+                "type" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.localhost_profile),
+            1 => decode::required(map, &mut self.type_),
+            _ => decode::skip(map),
+        }
+    }
+}
+/// Sysctl defines a kernel parameter to be set
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctl {
+    /// Name of a property to set
+    pub name: ::kubegen_runtime::Str,
+    /// Value of a property to set
+    pub value: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctl {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctl",
+                encode::count(2, &[]),
+            )
+            .field("name", &self.name)
+            .field("value", &self.value)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de>
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctl {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctl {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctl";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "name" => 0,
+                "value" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.name),
+            1 => decode::required(map, &mut self.value),
+            _ => decode::skip(map),
+        }
+    }
+}
+/// The pod this Toleration is attached to tolerates any taint that matches
+/// the triple <key,value,effect> using the matching operator <operator>.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecToleration {
+    /// Effect indicates the taint effect to match. Empty means match all taint effects.
+    /// When specified, allowed values are NoSchedule, PreferNoSchedule and NoExecute.
+    pub effect: Option<::kubegen_runtime::Str>,
+    /// Key is the taint key that the toleration applies to. Empty means match all taint keys.
+    /// If the key is empty, operator must be Exists; this combination means to match all values and all keys.
+    pub key: Option<::kubegen_runtime::Str>,
+    /// Operator represents a key's relationship to the value.
+    /// Valid operators are Exists, Equal, Lt, and Gt. Defaults to Equal.
+    /// Exists is equivalent to wildcard for value, so that a pod can
+    /// tolerate all taints of a particular category.
+    /// Lt and Gt perform numeric comparisons (requires feature gate TaintTolerationComparisonOperators).
+    pub operator: Option<::kubegen_runtime::Str>,
+    /// TolerationSeconds represents the period of time the toleration (which must be
+    /// of effect NoExecute, otherwise this field is ignored) tolerates the taint. By default,
+    /// it is not set, which means tolerate the taint forever (do not evict). Zero and
+    /// negative values will be treated as 0 (evict immediately) by the system.
+    pub toleration_seconds: Option<i64>,
+    /// Value is the taint value the toleration matches to.
+    /// If the operator is Exists, the value should be empty, otherwise just a regular string.
+    pub value: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01PodTemplateSpecToleration {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateSpecToleration",
+                encode::count(
+                    0,
+                    &[
+                        self.effect.is_some(),
+                        self.key.is_some(),
+                        self.operator.is_some(),
+                        self.toleration_seconds.is_some(),
+                        self.value.is_some(),
+                    ],
+                ),
+            )
+            .optional("effect", &self.effect)
+            .optional("key", &self.key)
+            .optional("operator", &self.operator)
+            .optional("tolerationSeconds", &self.toleration_seconds)
+            .optional("value", &self.value)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de>
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecToleration {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecToleration {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecToleration";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "effect" => 0,
+                "key" => 1,
+                "operator" => 2,
+                "tolerationSeconds" => 3,
+                "value" => 4,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.effect),
+            1 => decode::optional(map, &mut self.key),
+            2 => decode::optional(map, &mut self.operator),
+            3 => decode::optional(map, &mut self.toleration_seconds),
+            4 => decode::optional(map, &mut self.value),
+            _ => decode::skip(map),
+        }
+    }
+}
+/// ObjectMeta overrides for the pod used to solve HTTP01 challenges.
+/// Only the 'labels' and 'annotations' fields may be set.
+/// If labels or annotations overlap with in-built values, the values here
+/// will override the in-built values.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01TemplateMetadata {
+    /// Annotations that should be added to the created ACME HTTP01 solver pods.
+    pub annotations: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
+    /// Labels that should be added to the created ACME HTTP01 solver pods.
+    pub labels: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
+}
+impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01TemplateMetadata {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01TemplateMetadata",
+                encode::count(0, &[self.annotations.is_some(), self.labels.is_some()]),
+            )
+            .optional("annotations", &self.annotations)
+            .optional("labels", &self.labels)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverHttp01TemplateMetadata {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01TemplateMetadata {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01TemplateMetadata";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "annotations" => 0,
+                "labels" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.annotations),
+            1 => decode::optional(map, &mut self.labels),
             _ => decode::skip(map),
         }
     }
@@ -4007,6 +3922,69 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecCa {
         }
     }
 }
+/// PrivateKey is the name of a Kubernetes Secret resource that will be used to
+/// store the automatically generated ACME account private key.
+/// Optionally, a `key` may be specified to select a specific entry within
+/// the named Secret resource.
+/// If `key` is not specified, a default of `tls.key` will be used.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecSecretRef {
+    /// The key of the entry in the Secret resource's `data` field to be used.
+    /// Some instances of this field may be defaulted, in others it may be
+    /// required.
+    pub key: Option<::kubegen_runtime::Str>,
+    /// Name of the resource being referred to.
+    /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+    pub name: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for IssuerSpecSecretRef {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecSecretRef",
+                encode::count(1, &[self.key.is_some()]),
+            )
+            .optional("key", &self.key)
+            .field("name", &self.name)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for IssuerSpecSecretRef {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecSecretRef {
+    const EXPECTING: &'static str = "struct IssuerSpecSecretRef";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "key" => 0,
+                "name" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.key),
+            1 => decode::required(map, &mut self.name),
+            _ => decode::skip(map),
+        }
+    }
+}
 /// SelfSigned configures this issuer to 'self sign' certificates using the
 /// private key used to create the CertificateRequest object.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -4061,6 +4039,64 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecSelfSigned
         }
     }
 }
+/// A reference to a service account that will be used to request a web identity
+/// token for IRSA (IAM Roles for Service Accounts) authentication.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecServiceAccountRef {
+    /// TokenAudiences is an optional list of extra audiences to include in the token passed to Vault.
+    /// The default audiences are always included in the token.
+    pub audiences: Option<Vec<::kubegen_runtime::Str>>,
+    /// Name of the ServiceAccount used to request a token.
+    pub name: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for IssuerSpecServiceAccountRef {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecServiceAccountRef",
+                encode::count(1, &[self.audiences.is_some()]),
+            )
+            .optional("audiences", &self.audiences)
+            .field("name", &self.name)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for IssuerSpecServiceAccountRef {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecServiceAccountRef {
+    const EXPECTING: &'static str = "struct IssuerSpecServiceAccountRef";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "audiences" => 0,
+                "name" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.audiences),
+            1 => decode::required(map, &mut self.name),
+            _ => decode::skip(map),
+        }
+    }
+}
 /// Vault configures this issuer to sign certificates using a HashiCorp Vault
 /// PKI backend.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -4081,17 +4117,17 @@ pub struct IssuerSpecVault {
     /// the cert-manager controller container is used to validate the TLS connection.
     /// If no key for the Secret is specified, cert-manager will default to 'ca.crt'.
     pub ca_bundle_secret_ref: Option<
-        Box<crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef>,
+        Box<crate::cert_manager_io_v1::IssuerSpecSecretRef>,
     >,
     /// Reference to a Secret containing a PEM-encoded Client Certificate to use when the
     /// Vault server requires mTLS.
     pub client_cert_secret_ref: Option<
-        Box<crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef>,
+        Box<crate::cert_manager_io_v1::IssuerSpecSecretRef>,
     >,
     /// Reference to a Secret containing a PEM-encoded Client Private Key to use when the
     /// Vault server requires mTLS.
     pub client_key_secret_ref: Option<
-        Box<crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef>,
+        Box<crate::cert_manager_io_v1::IssuerSpecSecretRef>,
     >,
     /// Name of the vault namespace. Namespaces is a set of features within Vault Enterprise that allows Vault environments to support Secure Multi-tenancy. e.g: "ns1"
     /// More about namespaces can be found here https://www.vaultproject.io/docs/enterprise/namespaces
@@ -4206,9 +4242,7 @@ pub struct IssuerSpecVaultAuth {
         Box<crate::cert_manager_io_v1::IssuerSpecVaultAuthKubernetes>,
     >,
     /// TokenSecretRef authenticates with Vault by presenting a token.
-    pub token_secret_ref: Option<
-        Box<crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef>,
-    >,
+    pub token_secret_ref: Option<Box<crate::cert_manager_io_v1::IssuerSpecSecretRef>>,
 }
 impl ::serde::Serialize for IssuerSpecVaultAuth {
     fn serialize<S: ::serde::Serializer>(
@@ -4290,7 +4324,7 @@ pub struct IssuerSpecVaultAuthAppRole {
     /// to authenticate with Vault.
     /// The `key` field must be specified and denotes which entry within the Secret
     /// resource is used as the app role secret.
-    pub secret_ref: crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef,
+    pub secret_ref: crate::cert_manager_io_v1::IssuerSpecSecretRef,
 }
 impl ::serde::Serialize for IssuerSpecVaultAuthAppRole {
     fn serialize<S: ::serde::Serializer>(
@@ -4366,7 +4400,7 @@ pub struct IssuerSpecVaultAuthAws {
     /// A reference to a service account that will be used to request a web identity
     /// token for IRSA (IAM Roles for Service Accounts) authentication.
     pub service_account_ref: Option<
-        Box<crate::cert_manager_io_v1::IssuerSpecVaultAuthAwsServiceAccountRef>,
+        Box<crate::cert_manager_io_v1::IssuerSpecServiceAccountRef>,
     >,
     /// The Vault header value to include in the STS signing request.
     /// This is used to prevent replay attacks.
@@ -4437,65 +4471,6 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecVaultAuthA
             3 => decode::required(map, &mut self.role),
             4 => decode::optional(map, &mut self.service_account_ref),
             5 => decode::optional(map, &mut self.vault_header_value),
-            _ => decode::skip(map),
-        }
-    }
-}
-/// A reference to a service account that will be used to request a web identity
-/// token for IRSA (IAM Roles for Service Accounts) authentication.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecVaultAuthAwsServiceAccountRef {
-    /// TokenAudiences is an optional list of extra audiences to include in the token passed to Vault.
-    /// The default audiences are always included in the token.
-    pub audiences: Option<Vec<::kubegen_runtime::Str>>,
-    /// Name of the ServiceAccount used to request a token.
-    pub name: ::kubegen_runtime::Str,
-}
-impl ::serde::Serialize for IssuerSpecVaultAuthAwsServiceAccountRef {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecVaultAuthAwsServiceAccountRef",
-                encode::count(1, &[self.audiences.is_some()]),
-            )
-            .optional("audiences", &self.audiences)
-            .field("name", &self.name)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IssuerSpecVaultAuthAwsServiceAccountRef {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecVaultAuthAwsServiceAccountRef {
-    const EXPECTING: &'static str = "struct IssuerSpecVaultAuthAwsServiceAccountRef";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "audiences" => 0,
-                "name" => 1,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional_vec(map, &mut self.audiences),
-            1 => decode::required(map, &mut self.name),
             _ => decode::skip(map),
         }
     }
@@ -4592,16 +4567,14 @@ pub struct IssuerSpecVaultAuthKubernetes {
     /// The required Secret field containing a Kubernetes ServiceAccount JWT used
     /// for authenticating with Vault. Use of 'ambient credentials' is not
     /// supported.
-    pub secret_ref: Option<
-        Box<crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef>,
-    >,
+    pub secret_ref: Option<Box<crate::cert_manager_io_v1::IssuerSpecSecretRef>>,
     /// A reference to a service account that will be used to request a bound
     /// token (also known as "projected token"). Compared to using "secretRef",
     /// using this field means that you don't rely on statically bound tokens. To
     /// use this field, you must configure an RBAC rule to let cert-manager
     /// request a token.
     pub service_account_ref: Option<
-        Box<crate::cert_manager_io_v1::IssuerSpecVaultAuthAwsServiceAccountRef>,
+        Box<crate::cert_manager_io_v1::IssuerSpecServiceAccountRef>,
     >,
 }
 impl ::serde::Serialize for IssuerSpecVaultAuthKubernetes {
@@ -4747,7 +4720,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecVenafi {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IssuerSpecVenafiCloud {
     /// APITokenSecretRef is a secret key selector for the CyberArk Certificate Manager SaaS API token.
-    pub api_token_secret_ref: crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef,
+    pub api_token_secret_ref: crate::cert_manager_io_v1::IssuerSpecSecretRef,
     /// URL is the base URL for CyberArk Certificate Manager SaaS.
     /// Defaults to "https://api.venafi.cloud/".
     pub url: Option<::kubegen_runtime::Str>,
@@ -4800,6 +4773,61 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecVenafiClou
         }
     }
 }
+/// CredentialsRef is a reference to a Kubernetes Secret containing the OAuth 2.0
+/// Client ID and Client Secret. The secret must contain the keys 'client-id' and
+/// 'client-secret'.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecVenafiCredentialsRef {
+    /// Name of the resource being referred to.
+    /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+    pub name: ::kubegen_runtime::Str,
+}
+impl ::serde::Serialize for IssuerSpecVenafiCredentialsRef {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecVenafiCredentialsRef",
+                encode::count(1, &[]),
+            )
+            .field("name", &self.name)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for IssuerSpecVenafiCredentialsRef {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecVenafiCredentialsRef {
+    const EXPECTING: &'static str = "struct IssuerSpecVenafiCredentialsRef";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "name" => 0,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::required(map, &mut self.name),
+            _ => decode::skip(map),
+        }
+    }
+}
 /// NGTS specifies Palo Alto Networks Next Generation Trust Services (NGTS) configuration
 /// using OAuth 2.0 Client Credentials. Only one of tpp, cloud, or ngts may be specified.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -4807,7 +4835,7 @@ pub struct IssuerSpecVenafiNgts {
     /// CredentialsRef is a reference to a Kubernetes Secret containing the OAuth 2.0
     /// Client ID and Client Secret. The secret must contain the keys 'client-id' and
     /// 'client-secret'.
-    pub credentials_ref: crate::cert_manager_io_v1::IssuerSpecVenafiNgtsCredentialsRef,
+    pub credentials_ref: crate::cert_manager_io_v1::IssuerSpecVenafiCredentialsRef,
     /// TokenEndpoint is the OAuth 2.0 token endpoint URL used to obtain access tokens,
     /// for example "https://auth.apps.paloaltonetworks.com/oauth2/access_token".
     /// Defaults to "https://auth.apps.paloaltonetworks.com/oauth2/access_token" if not set.
@@ -4874,61 +4902,6 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecVenafiNgts
         }
     }
 }
-/// CredentialsRef is a reference to a Kubernetes Secret containing the OAuth 2.0
-/// Client ID and Client Secret. The secret must contain the keys 'client-id' and
-/// 'client-secret'.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecVenafiNgtsCredentialsRef {
-    /// Name of the resource being referred to.
-    /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
-    pub name: ::kubegen_runtime::Str,
-}
-impl ::serde::Serialize for IssuerSpecVenafiNgtsCredentialsRef {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecVenafiNgtsCredentialsRef",
-                encode::count(1, &[]),
-            )
-            .field("name", &self.name)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IssuerSpecVenafiNgtsCredentialsRef {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecVenafiNgtsCredentialsRef {
-    const EXPECTING: &'static str = "struct IssuerSpecVenafiNgtsCredentialsRef";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::required(map, &mut self.name),
-            _ => decode::skip(map),
-        }
-    }
-}
 /// TPP specifies CyberArk Certificate Manager Self-Hosted configuration settings.
 /// Only one of CyberArk Certificate Manager may be specified.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -4944,12 +4917,12 @@ pub struct IssuerSpecVenafiTpp {
     /// If neither CABundle nor CABundleSecretRef is defined, the certificate bundle in
     /// the cert-manager controller container is used to validate the TLS connection.
     pub ca_bundle_secret_ref: Option<
-        Box<crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef>,
+        Box<crate::cert_manager_io_v1::IssuerSpecSecretRef>,
     >,
     /// CredentialsRef is a reference to a Secret containing the CyberArk Certificate Manager Self-Hosted API credentials.
     /// The secret must contain the key 'access-token' for the Access Token Authentication,
     /// or two keys, 'username' and 'password' for the API Keys Authentication.
-    pub credentials_ref: crate::cert_manager_io_v1::IssuerSpecVenafiNgtsCredentialsRef,
+    pub credentials_ref: crate::cert_manager_io_v1::IssuerSpecVenafiCredentialsRef,
     /// URL is the base URL for the vedsdk endpoint of the CyberArk Certificate Manager Self-Hosted instance,
     /// for example: "https://tpp.example.com/vedsdk".
     pub url: ::kubegen_runtime::Str,

@@ -707,7 +707,7 @@ pub struct CertificateSpecKeystoresJksApply {
     pub password: Option<::kubegen_runtime::Str>,
     pub password_secret_ref: Option<
         Box<
-            crate::cert_manager_io_v1::apply::CertificateSpecKeystoresJksPasswordSecretRefApply,
+            crate::cert_manager_io_v1::apply::CertificateSpecKeystoresPasswordSecretRefApply,
         >,
     >,
 }
@@ -794,7 +794,7 @@ impl CertificateSpecKeystoresJksApply {
     pub fn password_secret_ref(
         mut self,
         value: impl Into<
-            crate::cert_manager_io_v1::apply::CertificateSpecKeystoresJksPasswordSecretRefApply,
+            crate::cert_manager_io_v1::apply::CertificateSpecKeystoresPasswordSecretRefApply,
         >,
     ) -> Self {
         self.password_secret_ref = Some(Box::new(value.into()));
@@ -808,7 +808,7 @@ impl ApplyType for CertificateSpecKeystoresJksApply {
                 (
                     "passwordSecretRef",
                     M::Struct(
-                        <crate::cert_manager_io_v1::apply::CertificateSpecKeystoresJksPasswordSecretRefApply as ApplyType>::schema,
+                        <crate::cert_manager_io_v1::apply::CertificateSpecKeystoresPasswordSecretRefApply as ApplyType>::schema,
                     ),
                 ),
             ],
@@ -819,13 +819,13 @@ impl ApplyType for CertificateSpecKeystoresJksApply {
 impl HasApply for crate::cert_manager_io_v1::CertificateSpecKeystoresJks {
     type Apply = CertificateSpecKeystoresJksApply;
 }
-/// The apply configuration of [`CertificateSpecKeystoresJksPasswordSecretRef`](crate::cert_manager_io_v1::CertificateSpecKeystoresJksPasswordSecretRef): every field optional, only set fields sent.
+/// The apply configuration of [`CertificateSpecKeystoresPasswordSecretRef`](crate::cert_manager_io_v1::CertificateSpecKeystoresPasswordSecretRef): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct CertificateSpecKeystoresJksPasswordSecretRefApply {
+pub struct CertificateSpecKeystoresPasswordSecretRefApply {
     pub key: Option<::kubegen_runtime::Str>,
     pub name: Option<::kubegen_runtime::Str>,
 }
-impl ::serde::Serialize for CertificateSpecKeystoresJksPasswordSecretRefApply {
+impl ::serde::Serialize for CertificateSpecKeystoresPasswordSecretRefApply {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -833,7 +833,7 @@ impl ::serde::Serialize for CertificateSpecKeystoresJksPasswordSecretRefApply {
         use ::kubegen_runtime::__private::encode;
         encode::StructEncoder::new(
                 serializer,
-                "CertificateSpecKeystoresJksPasswordSecretRefApply",
+                "CertificateSpecKeystoresPasswordSecretRefApply",
                 encode::count(0, &[self.key.is_some(), self.name.is_some()]),
             )
             .optional("key", &self.key)
@@ -841,8 +841,7 @@ impl ::serde::Serialize for CertificateSpecKeystoresJksPasswordSecretRefApply {
             .end()
     }
 }
-impl<'de> ::serde::Deserialize<'de>
-for CertificateSpecKeystoresJksPasswordSecretRefApply {
+impl<'de> ::serde::Deserialize<'de> for CertificateSpecKeystoresPasswordSecretRefApply {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -851,8 +850,8 @@ for CertificateSpecKeystoresJksPasswordSecretRefApply {
 }
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields
-for CertificateSpecKeystoresJksPasswordSecretRefApply {
-    const EXPECTING: &'static str = "struct CertificateSpecKeystoresJksPasswordSecretRefApply";
+for CertificateSpecKeystoresPasswordSecretRefApply {
+    const EXPECTING: &'static str = "struct CertificateSpecKeystoresPasswordSecretRefApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -875,7 +874,7 @@ for CertificateSpecKeystoresJksPasswordSecretRefApply {
         }
     }
 }
-impl CertificateSpecKeystoresJksPasswordSecretRefApply {
+impl CertificateSpecKeystoresPasswordSecretRefApply {
     /// Sets `key`.
     pub fn key(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
         self.key = Some(value.into());
@@ -887,15 +886,14 @@ impl CertificateSpecKeystoresJksPasswordSecretRefApply {
         self
     }
 }
-impl ApplyType for CertificateSpecKeystoresJksPasswordSecretRefApply {
+impl ApplyType for CertificateSpecKeystoresPasswordSecretRefApply {
     fn schema() -> &'static Schema {
         static SCHEMA: Schema = Schema { fields: &[] };
         &SCHEMA
     }
 }
-impl HasApply
-for crate::cert_manager_io_v1::CertificateSpecKeystoresJksPasswordSecretRef {
-    type Apply = CertificateSpecKeystoresJksPasswordSecretRefApply;
+impl HasApply for crate::cert_manager_io_v1::CertificateSpecKeystoresPasswordSecretRef {
+    type Apply = CertificateSpecKeystoresPasswordSecretRefApply;
 }
 /// The apply configuration of [`CertificateSpecKeystoresPkcs12`](crate::cert_manager_io_v1::CertificateSpecKeystoresPkcs12): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -904,7 +902,7 @@ pub struct CertificateSpecKeystoresPkcs12Apply {
     pub password: Option<::kubegen_runtime::Str>,
     pub password_secret_ref: Option<
         Box<
-            crate::cert_manager_io_v1::apply::CertificateSpecKeystoresJksPasswordSecretRefApply,
+            crate::cert_manager_io_v1::apply::CertificateSpecKeystoresPasswordSecretRefApply,
         >,
     >,
     pub profile: Option<
@@ -989,7 +987,7 @@ impl CertificateSpecKeystoresPkcs12Apply {
     pub fn password_secret_ref(
         mut self,
         value: impl Into<
-            crate::cert_manager_io_v1::apply::CertificateSpecKeystoresJksPasswordSecretRefApply,
+            crate::cert_manager_io_v1::apply::CertificateSpecKeystoresPasswordSecretRefApply,
         >,
     ) -> Self {
         self.password_secret_ref = Some(Box::new(value.into()));
@@ -1013,7 +1011,7 @@ impl ApplyType for CertificateSpecKeystoresPkcs12Apply {
                 (
                     "passwordSecretRef",
                     M::Struct(
-                        <crate::cert_manager_io_v1::apply::CertificateSpecKeystoresJksPasswordSecretRefApply as ApplyType>::schema,
+                        <crate::cert_manager_io_v1::apply::CertificateSpecKeystoresPasswordSecretRefApply as ApplyType>::schema,
                     ),
                 ),
             ],
@@ -1030,12 +1028,12 @@ pub struct CertificateSpecNameConstraintsApply {
     pub critical: Option<bool>,
     pub excluded: Option<
         Box<
-            crate::cert_manager_io_v1::apply::CertificateSpecNameConstraintsExcludedApply,
+            crate::cert_manager_io_v1::apply::CertificateSpecNameConstraintsExcludedOrPermittedApply,
         >,
     >,
     pub permitted: Option<
         Box<
-            crate::cert_manager_io_v1::apply::CertificateSpecNameConstraintsExcludedApply,
+            crate::cert_manager_io_v1::apply::CertificateSpecNameConstraintsExcludedOrPermittedApply,
         >,
     >,
 }
@@ -1108,7 +1106,7 @@ impl CertificateSpecNameConstraintsApply {
     pub fn excluded(
         mut self,
         value: impl Into<
-            crate::cert_manager_io_v1::apply::CertificateSpecNameConstraintsExcludedApply,
+            crate::cert_manager_io_v1::apply::CertificateSpecNameConstraintsExcludedOrPermittedApply,
         >,
     ) -> Self {
         self.excluded = Some(Box::new(value.into()));
@@ -1118,7 +1116,7 @@ impl CertificateSpecNameConstraintsApply {
     pub fn permitted(
         mut self,
         value: impl Into<
-            crate::cert_manager_io_v1::apply::CertificateSpecNameConstraintsExcludedApply,
+            crate::cert_manager_io_v1::apply::CertificateSpecNameConstraintsExcludedOrPermittedApply,
         >,
     ) -> Self {
         self.permitted = Some(Box::new(value.into()));
@@ -1132,13 +1130,13 @@ impl ApplyType for CertificateSpecNameConstraintsApply {
                 (
                     "excluded",
                     M::Struct(
-                        <crate::cert_manager_io_v1::apply::CertificateSpecNameConstraintsExcludedApply as ApplyType>::schema,
+                        <crate::cert_manager_io_v1::apply::CertificateSpecNameConstraintsExcludedOrPermittedApply as ApplyType>::schema,
                     ),
                 ),
                 (
                     "permitted",
                     M::Struct(
-                        <crate::cert_manager_io_v1::apply::CertificateSpecNameConstraintsExcludedApply as ApplyType>::schema,
+                        <crate::cert_manager_io_v1::apply::CertificateSpecNameConstraintsExcludedOrPermittedApply as ApplyType>::schema,
                     ),
                 ),
             ],
@@ -1149,15 +1147,15 @@ impl ApplyType for CertificateSpecNameConstraintsApply {
 impl HasApply for crate::cert_manager_io_v1::CertificateSpecNameConstraints {
     type Apply = CertificateSpecNameConstraintsApply;
 }
-/// The apply configuration of [`CertificateSpecNameConstraintsExcluded`](crate::cert_manager_io_v1::CertificateSpecNameConstraintsExcluded): every field optional, only set fields sent.
+/// The apply configuration of [`CertificateSpecNameConstraintsExcludedOrPermitted`](crate::cert_manager_io_v1::CertificateSpecNameConstraintsExcludedOrPermitted): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct CertificateSpecNameConstraintsExcludedApply {
+pub struct CertificateSpecNameConstraintsExcludedOrPermittedApply {
     pub dns_domains: Option<Vec<::kubegen_runtime::Str>>,
     pub email_addresses: Option<Vec<::kubegen_runtime::Str>>,
     pub ip_ranges: Option<Vec<::kubegen_runtime::Str>>,
     pub uri_domains: Option<Vec<::kubegen_runtime::Str>>,
 }
-impl ::serde::Serialize for CertificateSpecNameConstraintsExcludedApply {
+impl ::serde::Serialize for CertificateSpecNameConstraintsExcludedOrPermittedApply {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -1165,7 +1163,7 @@ impl ::serde::Serialize for CertificateSpecNameConstraintsExcludedApply {
         use ::kubegen_runtime::__private::encode;
         encode::StructEncoder::new(
                 serializer,
-                "CertificateSpecNameConstraintsExcludedApply",
+                "CertificateSpecNameConstraintsExcludedOrPermittedApply",
                 encode::count(
                     0,
                     &[
@@ -1183,7 +1181,8 @@ impl ::serde::Serialize for CertificateSpecNameConstraintsExcludedApply {
             .end()
     }
 }
-impl<'de> ::serde::Deserialize<'de> for CertificateSpecNameConstraintsExcludedApply {
+impl<'de> ::serde::Deserialize<'de>
+for CertificateSpecNameConstraintsExcludedOrPermittedApply {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1192,8 +1191,8 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecNameConstraintsExcludedAp
 }
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields
-for CertificateSpecNameConstraintsExcludedApply {
-    const EXPECTING: &'static str = "struct CertificateSpecNameConstraintsExcludedApply";
+for CertificateSpecNameConstraintsExcludedOrPermittedApply {
+    const EXPECTING: &'static str = "struct CertificateSpecNameConstraintsExcludedOrPermittedApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -1220,7 +1219,7 @@ for CertificateSpecNameConstraintsExcludedApply {
         }
     }
 }
-impl CertificateSpecNameConstraintsExcludedApply {
+impl CertificateSpecNameConstraintsExcludedOrPermittedApply {
     /// Sets `dnsDomains`.
     pub fn dns_domains(
         mut self,
@@ -1254,14 +1253,15 @@ impl CertificateSpecNameConstraintsExcludedApply {
         self
     }
 }
-impl ApplyType for CertificateSpecNameConstraintsExcludedApply {
+impl ApplyType for CertificateSpecNameConstraintsExcludedOrPermittedApply {
     fn schema() -> &'static Schema {
         static SCHEMA: Schema = Schema { fields: &[] };
         &SCHEMA
     }
 }
-impl HasApply for crate::cert_manager_io_v1::CertificateSpecNameConstraintsExcluded {
-    type Apply = CertificateSpecNameConstraintsExcludedApply;
+impl HasApply
+for crate::cert_manager_io_v1::CertificateSpecNameConstraintsExcludedOrPermitted {
+    type Apply = CertificateSpecNameConstraintsExcludedOrPermittedApply;
 }
 /// The apply configuration of [`CertificateSpecOtherName`](crate::cert_manager_io_v1::CertificateSpecOtherName): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -2888,7 +2888,7 @@ pub struct IssuerSpecAcmeApply {
     >,
     pub preferred_chain: Option<::kubegen_runtime::Str>,
     pub private_key_secret_ref: Option<
-        crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply,
+        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
     >,
     pub profile: Option<::kubegen_runtime::Str>,
     pub server: Option<::kubegen_runtime::Str>,
@@ -3029,9 +3029,7 @@ impl IssuerSpecAcmeApply {
     /// Sets `privateKeySecretRef`.
     pub fn private_key_secret_ref(
         mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply,
-        >,
+        value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     ) -> Self {
         self.private_key_secret_ref = Some(value.into());
         self
@@ -3075,7 +3073,7 @@ impl ApplyType for IssuerSpecAcmeApply {
                 (
                     "privateKeySecretRef",
                     M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply as ApplyType>::schema,
+                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
                     ),
                 ),
             ],
@@ -3094,7 +3092,7 @@ pub struct IssuerSpecAcmeExternalAccountBindingApply {
     >,
     pub key_id: Option<::kubegen_runtime::Str>,
     pub key_secret_ref: Option<
-        crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply,
+        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
     >,
 }
 impl ::serde::Serialize for IssuerSpecAcmeExternalAccountBindingApply {
@@ -3175,9 +3173,7 @@ impl IssuerSpecAcmeExternalAccountBindingApply {
     /// Sets `keySecretRef`.
     pub fn key_secret_ref(
         mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply,
-        >,
+        value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     ) -> Self {
         self.key_secret_ref = Some(value.into());
         self
@@ -3190,7 +3186,7 @@ impl ApplyType for IssuerSpecAcmeExternalAccountBindingApply {
                 (
                     "keySecretRef",
                     M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply as ApplyType>::schema,
+                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
                     ),
                 ),
             ],
@@ -3200,82 +3196,6 @@ impl ApplyType for IssuerSpecAcmeExternalAccountBindingApply {
 }
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeExternalAccountBinding {
     type Apply = IssuerSpecAcmeExternalAccountBindingApply;
-}
-/// The apply configuration of [`IssuerSpecAcmePrivateKeySecretRef`](crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmePrivateKeySecretRefApply {
-    pub key: Option<::kubegen_runtime::Str>,
-    pub name: Option<::kubegen_runtime::Str>,
-}
-impl ::serde::Serialize for IssuerSpecAcmePrivateKeySecretRefApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmePrivateKeySecretRefApply",
-                encode::count(0, &[self.key.is_some(), self.name.is_some()]),
-            )
-            .optional("key", &self.key)
-            .optional("name", &self.name)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmePrivateKeySecretRefApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmePrivateKeySecretRefApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmePrivateKeySecretRefApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "key" => 0,
-                "name" => 1,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.key),
-            1 => decode::optional(map, &mut self.name),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmePrivateKeySecretRefApply {
-    /// Sets `key`.
-    pub fn key(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.key = Some(value.into());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-}
-impl ApplyType for IssuerSpecAcmePrivateKeySecretRefApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmePrivateKeySecretRef {
-    type Apply = IssuerSpecAcmePrivateKeySecretRefApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolver`](crate::cert_manager_io_v1::IssuerSpecAcmeSolver): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -3716,7 +3636,7 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01 {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IssuerSpecAcmeSolverDns01AcmeDNSApply {
     pub account_secret_ref: Option<
-        crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply,
+        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
     >,
     pub host: Option<::kubegen_runtime::Str>,
 }
@@ -3776,9 +3696,7 @@ impl IssuerSpecAcmeSolverDns01AcmeDNSApply {
     /// Sets `accountSecretRef`.
     pub fn account_secret_ref(
         mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply,
-        >,
+        value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     ) -> Self {
         self.account_secret_ref = Some(value.into());
         self
@@ -3796,7 +3714,7 @@ impl ApplyType for IssuerSpecAcmeSolverDns01AcmeDNSApply {
                 (
                     "accountSecretRef",
                     M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply as ApplyType>::schema,
+                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
                     ),
                 ),
             ],
@@ -3811,13 +3729,13 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AcmeDNS {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IssuerSpecAcmeSolverDns01AkamaiApply {
     pub access_token_secret_ref: Option<
-        crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply,
+        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
     >,
     pub client_secret_secret_ref: Option<
-        crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply,
+        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
     >,
     pub client_token_secret_ref: Option<
-        crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply,
+        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
     >,
     pub service_consumer_domain: Option<::kubegen_runtime::Str>,
 }
@@ -3888,9 +3806,7 @@ impl IssuerSpecAcmeSolverDns01AkamaiApply {
     /// Sets `accessTokenSecretRef`.
     pub fn access_token_secret_ref(
         mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply,
-        >,
+        value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     ) -> Self {
         self.access_token_secret_ref = Some(value.into());
         self
@@ -3898,9 +3814,7 @@ impl IssuerSpecAcmeSolverDns01AkamaiApply {
     /// Sets `clientSecretSecretRef`.
     pub fn client_secret_secret_ref(
         mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply,
-        >,
+        value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     ) -> Self {
         self.client_secret_secret_ref = Some(value.into());
         self
@@ -3908,9 +3822,7 @@ impl IssuerSpecAcmeSolverDns01AkamaiApply {
     /// Sets `clientTokenSecretRef`.
     pub fn client_token_secret_ref(
         mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply,
-        >,
+        value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     ) -> Self {
         self.client_token_secret_ref = Some(value.into());
         self
@@ -3931,19 +3843,19 @@ impl ApplyType for IssuerSpecAcmeSolverDns01AkamaiApply {
                 (
                     "accessTokenSecretRef",
                     M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply as ApplyType>::schema,
+                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
                     ),
                 ),
                 (
                     "clientSecretSecretRef",
                     M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply as ApplyType>::schema,
+                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
                     ),
                 ),
                 (
                     "clientTokenSecretRef",
                     M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply as ApplyType>::schema,
+                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
                     ),
                 ),
             ],
@@ -3959,7 +3871,7 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Akamai {
 pub struct IssuerSpecAcmeSolverDns01AzureDNSApply {
     pub client_id: Option<::kubegen_runtime::Str>,
     pub client_secret_secret_ref: Option<
-        Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply>,
+        Box<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     >,
     pub environment: Option<
         crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AzureDNSEnvironment,
@@ -4069,9 +3981,7 @@ impl IssuerSpecAcmeSolverDns01AzureDNSApply {
     /// Sets `clientSecretSecretRef`.
     pub fn client_secret_secret_ref(
         mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply,
-        >,
+        value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     ) -> Self {
         self.client_secret_secret_ref = Some(Box::new(value.into()));
         self
@@ -4137,7 +4047,7 @@ impl ApplyType for IssuerSpecAcmeSolverDns01AzureDNSApply {
                 (
                     "clientSecretSecretRef",
                     M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply as ApplyType>::schema,
+                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
                     ),
                 ),
                 (
@@ -4254,7 +4164,7 @@ pub struct IssuerSpecAcmeSolverDns01CloudDNSApply {
     pub hosted_zone_name: Option<::kubegen_runtime::Str>,
     pub project: Option<::kubegen_runtime::Str>,
     pub service_account_secret_ref: Option<
-        Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply>,
+        Box<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     >,
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverDns01CloudDNSApply {
@@ -4330,9 +4240,7 @@ impl IssuerSpecAcmeSolverDns01CloudDNSApply {
     /// Sets `serviceAccountSecretRef`.
     pub fn service_account_secret_ref(
         mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply,
-        >,
+        value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     ) -> Self {
         self.service_account_secret_ref = Some(Box::new(value.into()));
         self
@@ -4345,7 +4253,7 @@ impl ApplyType for IssuerSpecAcmeSolverDns01CloudDNSApply {
                 (
                     "serviceAccountSecretRef",
                     M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply as ApplyType>::schema,
+                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
                     ),
                 ),
             ],
@@ -4360,10 +4268,10 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01CloudDNS {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IssuerSpecAcmeSolverDns01CloudflareApply {
     pub api_key_secret_ref: Option<
-        Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply>,
+        Box<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     >,
     pub api_token_secret_ref: Option<
-        Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply>,
+        Box<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     >,
     pub email: Option<::kubegen_runtime::Str>,
 }
@@ -4430,9 +4338,7 @@ impl IssuerSpecAcmeSolverDns01CloudflareApply {
     /// Sets `apiKeySecretRef`.
     pub fn api_key_secret_ref(
         mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply,
-        >,
+        value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     ) -> Self {
         self.api_key_secret_ref = Some(Box::new(value.into()));
         self
@@ -4440,9 +4346,7 @@ impl IssuerSpecAcmeSolverDns01CloudflareApply {
     /// Sets `apiTokenSecretRef`.
     pub fn api_token_secret_ref(
         mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply,
-        >,
+        value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     ) -> Self {
         self.api_token_secret_ref = Some(Box::new(value.into()));
         self
@@ -4460,13 +4364,13 @@ impl ApplyType for IssuerSpecAcmeSolverDns01CloudflareApply {
                 (
                     "apiKeySecretRef",
                     M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply as ApplyType>::schema,
+                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
                     ),
                 ),
                 (
                     "apiTokenSecretRef",
                     M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply as ApplyType>::schema,
+                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
                     ),
                 ),
             ],
@@ -4481,7 +4385,7 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Cloudflare
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IssuerSpecAcmeSolverDns01DigitaloceanApply {
     pub token_secret_ref: Option<
-        crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply,
+        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
     >,
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverDns01DigitaloceanApply {
@@ -4534,9 +4438,7 @@ impl IssuerSpecAcmeSolverDns01DigitaloceanApply {
     /// Sets `tokenSecretRef`.
     pub fn token_secret_ref(
         mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply,
-        >,
+        value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     ) -> Self {
         self.token_secret_ref = Some(value.into());
         self
@@ -4549,7 +4451,7 @@ impl ApplyType for IssuerSpecAcmeSolverDns01DigitaloceanApply {
                 (
                     "tokenSecretRef",
                     M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply as ApplyType>::schema,
+                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
                     ),
                 ),
             ],
@@ -4570,7 +4472,7 @@ pub struct IssuerSpecAcmeSolverDns01Rfc2136Apply {
     pub tsig_algorithm: Option<::kubegen_runtime::Str>,
     pub tsig_key_name: Option<::kubegen_runtime::Str>,
     pub tsig_secret_secret_ref: Option<
-        Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply>,
+        Box<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     >,
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverDns01Rfc2136Apply {
@@ -4669,9 +4571,7 @@ impl IssuerSpecAcmeSolverDns01Rfc2136Apply {
     /// Sets `tsigSecretSecretRef`.
     pub fn tsig_secret_secret_ref(
         mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply,
-        >,
+        value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     ) -> Self {
         self.tsig_secret_secret_ref = Some(Box::new(value.into()));
         self
@@ -4684,7 +4584,7 @@ impl ApplyType for IssuerSpecAcmeSolverDns01Rfc2136Apply {
                 (
                     "tsigSecretSecretRef",
                     M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply as ApplyType>::schema,
+                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
                     ),
                 ),
             ],
@@ -4700,7 +4600,7 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Rfc2136 {
 pub struct IssuerSpecAcmeSolverDns01Route53Apply {
     pub access_key_id: Option<::kubegen_runtime::Str>,
     pub access_key_id_secret_ref: Option<
-        Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply>,
+        Box<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     >,
     pub auth: Option<
         Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01Route53AuthApply>,
@@ -4709,7 +4609,7 @@ pub struct IssuerSpecAcmeSolverDns01Route53Apply {
     pub region: Option<::kubegen_runtime::Str>,
     pub role: Option<::kubegen_runtime::Str>,
     pub secret_access_key_secret_ref: Option<
-        Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply>,
+        Box<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     >,
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverDns01Route53Apply {
@@ -4796,9 +4696,7 @@ impl IssuerSpecAcmeSolverDns01Route53Apply {
     /// Sets `accessKeyIDSecretRef`.
     pub fn access_key_id_secret_ref(
         mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply,
-        >,
+        value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     ) -> Self {
         self.access_key_id_secret_ref = Some(Box::new(value.into()));
         self
@@ -4831,9 +4729,7 @@ impl IssuerSpecAcmeSolverDns01Route53Apply {
     /// Sets `secretAccessKeySecretRef`.
     pub fn secret_access_key_secret_ref(
         mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply,
-        >,
+        value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     ) -> Self {
         self.secret_access_key_secret_ref = Some(Box::new(value.into()));
         self
@@ -4846,7 +4742,7 @@ impl ApplyType for IssuerSpecAcmeSolverDns01Route53Apply {
                 (
                     "accessKeyIDSecretRef",
                     M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply as ApplyType>::schema,
+                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
                     ),
                 ),
                 (
@@ -4858,7 +4754,7 @@ impl ApplyType for IssuerSpecAcmeSolverDns01Route53Apply {
                 (
                     "secretAccessKeySecretRef",
                     M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply as ApplyType>::schema,
+                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
                     ),
                 ),
             ],
@@ -4956,7 +4852,7 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Route53Aut
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IssuerSpecAcmeSolverDns01Route53AuthKubernetesApply {
     pub service_account_ref: Option<
-        crate::cert_manager_io_v1::apply::IssuerSpecVaultAuthAwsServiceAccountRefApply,
+        crate::cert_manager_io_v1::apply::IssuerSpecServiceAccountRefApply,
     >,
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverDns01Route53AuthKubernetesApply {
@@ -5011,7 +4907,7 @@ impl IssuerSpecAcmeSolverDns01Route53AuthKubernetesApply {
     pub fn service_account_ref(
         mut self,
         value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecVaultAuthAwsServiceAccountRefApply,
+            crate::cert_manager_io_v1::apply::IssuerSpecServiceAccountRefApply,
         >,
     ) -> Self {
         self.service_account_ref = Some(value.into());
@@ -5025,7 +4921,7 @@ impl ApplyType for IssuerSpecAcmeSolverDns01Route53AuthKubernetesApply {
                 (
                     "serviceAccountRef",
                     M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecVaultAuthAwsServiceAccountRefApply as ApplyType>::schema,
+                        <crate::cert_manager_io_v1::apply::IssuerSpecServiceAccountRefApply as ApplyType>::schema,
                     ),
                 ),
             ],
@@ -5249,9 +5145,7 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRouteApply {
         >,
     >,
     pub pod_template: Option<
-        Box<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateApply,
-        >,
+        Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateApply>,
     >,
     pub service_type: Option<::kubegen_runtime::Str>,
 }
@@ -5347,7 +5241,7 @@ impl IssuerSpecAcmeSolverHttp01GatewayHTTPRouteApply {
     pub fn pod_template(
         mut self,
         value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateApply,
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateApply,
         >,
     ) -> Self {
         self.pod_template = Some(Box::new(value.into()));
@@ -5367,7 +5261,7 @@ impl ApplyType for IssuerSpecAcmeSolverHttp01GatewayHTTPRouteApply {
                 (
                     "podTemplate",
                     M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateApply as ApplyType>::schema,
+                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateApply as ApplyType>::schema,
                     ),
                 ),
             ],
@@ -5502,2333 +5396,6 @@ impl HasApply
 for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRef {
     type Apply = IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRefApply;
 }
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplate`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplate): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateApply {
-    pub metadata: Option<
-        Box<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateMetadataApply,
-        >,
-    >,
-    pub spec: Option<
-        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecApply,
-    >,
-}
-impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateApply",
-                encode::count(0, &[self.metadata.is_some(), self.spec.is_some()]),
-            )
-            .optional("metadata", &self.metadata)
-            .optional("spec", &self.spec)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "metadata" => 0,
-                "spec" => 1,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.metadata),
-            1 => decode::optional(map, &mut self.spec),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateApply {
-    /// Sets `metadata`.
-    pub fn metadata(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateMetadataApply,
-        >,
-    ) -> Self {
-        self.metadata = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `spec`.
-    pub fn spec(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecApply,
-        >,
-    ) -> Self {
-        self.spec = Some(value.into());
-        self
-    }
-}
-impl ApplyType for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "metadata",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateMetadataApply as ApplyType>::schema,
-                    ),
-                ),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecApply as ApplyType>::schema,
-                    ),
-                ),
-            ],
-        };
-        &SCHEMA
-    }
-}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplate {
-    type Apply = IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateMetadata`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateMetadata): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateMetadataApply {
-    pub annotations: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
-    pub labels: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateMetadataApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateMetadataApply",
-                encode::count(0, &[self.annotations.is_some(), self.labels.is_some()]),
-            )
-            .optional("annotations", &self.annotations)
-            .optional("labels", &self.labels)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateMetadataApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateMetadataApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateMetadataApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "annotations" => 0,
-                "labels" => 1,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.annotations),
-            1 => decode::optional(map, &mut self.labels),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateMetadataApply {
-    /// Sets `annotations`.
-    pub fn annotations(
-        mut self,
-        value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
-        >,
-    ) -> Self {
-        self.annotations = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
-        self
-    }
-    /// Sets `labels`.
-    pub fn labels(
-        mut self,
-        value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
-        >,
-    ) -> Self {
-        self.labels = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
-        self
-    }
-}
-impl ApplyType for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateMetadataApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[("annotations", M::Map(&M::Free)), ("labels", M::Map(&M::Free))],
-        };
-        &SCHEMA
-    }
-}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateMetadata {
-    type Apply = IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateMetadataApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpec`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecApply {
-    pub affinity: Option<
-        Box<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityApply,
-        >,
-    >,
-    pub image_pull_secrets: Option<
-        Vec<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecImagePullSecretApply,
-        >,
-    >,
-    pub node_selector: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
-    pub priority_class_name: Option<::kubegen_runtime::Str>,
-    pub resources: Option<
-        Box<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecResourcesApply,
-        >,
-    >,
-    pub security_context: Option<
-        Box<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextApply,
-        >,
-    >,
-    pub service_account_name: Option<::kubegen_runtime::Str>,
-    pub tolerations: Option<
-        Vec<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecTolerationApply,
-        >,
-    >,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecApply",
-                encode::count(
-                    0,
-                    &[
-                        self.affinity.is_some(),
-                        self.image_pull_secrets.is_some(),
-                        self.node_selector.is_some(),
-                        self.priority_class_name.is_some(),
-                        self.resources.is_some(),
-                        self.security_context.is_some(),
-                        self.service_account_name.is_some(),
-                        self.tolerations.is_some(),
-                    ],
-                ),
-            )
-            .optional("affinity", &self.affinity)
-            .optional("imagePullSecrets", &self.image_pull_secrets)
-            .optional("nodeSelector", &self.node_selector)
-            .optional("priorityClassName", &self.priority_class_name)
-            .optional("resources", &self.resources)
-            .optional("securityContext", &self.security_context)
-            .optional("serviceAccountName", &self.service_account_name)
-            .optional("tolerations", &self.tolerations)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "affinity" => 0,
-                "imagePullSecrets" => 1,
-                "nodeSelector" => 2,
-                "priorityClassName" => 3,
-                "resources" => 4,
-                "securityContext" => 5,
-                "serviceAccountName" => 6,
-                "tolerations" => 7,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.affinity),
-            1 => decode::optional_vec(map, &mut self.image_pull_secrets),
-            2 => decode::optional(map, &mut self.node_selector),
-            3 => decode::optional(map, &mut self.priority_class_name),
-            4 => decode::optional(map, &mut self.resources),
-            5 => decode::optional(map, &mut self.security_context),
-            6 => decode::optional(map, &mut self.service_account_name),
-            7 => decode::optional_vec(map, &mut self.tolerations),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecApply {
-    /// Sets `affinity`.
-    pub fn affinity(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityApply,
-        >,
-    ) -> Self {
-        self.affinity = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `imagePullSecrets`.
-    pub fn image_pull_secrets(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecImagePullSecretApply,
-            >,
-        >,
-    ) -> Self {
-        self.image_pull_secrets = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `nodeSelector`.
-    pub fn node_selector(
-        mut self,
-        value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
-        >,
-    ) -> Self {
-        self.node_selector = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
-        self
-    }
-    /// Sets `priorityClassName`.
-    pub fn priority_class_name(
-        mut self,
-        value: impl Into<::kubegen_runtime::Str>,
-    ) -> Self {
-        self.priority_class_name = Some(value.into());
-        self
-    }
-    /// Sets `resources`.
-    pub fn resources(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecResourcesApply,
-        >,
-    ) -> Self {
-        self.resources = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `securityContext`.
-    pub fn security_context(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextApply,
-        >,
-    ) -> Self {
-        self.security_context = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `serviceAccountName`.
-    pub fn service_account_name(
-        mut self,
-        value: impl Into<::kubegen_runtime::Str>,
-    ) -> Self {
-        self.service_account_name = Some(value.into());
-        self
-    }
-    /// Sets `tolerations`.
-    pub fn tolerations(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecTolerationApply,
-            >,
-        >,
-    ) -> Self {
-        self.tolerations = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "affinity",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityApply as ApplyType>::schema,
-                    ),
-                ),
-                ("imagePullSecrets", M::MapList(&["name"], &M::Free)),
-                ("nodeSelector", M::Map(&M::Free)),
-                (
-                    "resources",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecResourcesApply as ApplyType>::schema,
-                    ),
-                ),
-                (
-                    "securityContext",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextApply as ApplyType>::schema,
-                    ),
-                ),
-            ],
-        };
-        &SCHEMA
-    }
-}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpec {
-    type Apply = IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinity`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinity): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityApply {
-    pub node_affinity: Option<
-        Box<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityApply,
-        >,
-    >,
-    pub pod_affinity: Option<
-        Box<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityApply,
-        >,
-    >,
-    pub pod_anti_affinity: Option<
-        Box<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityApply,
-        >,
-    >,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityApply",
-                encode::count(
-                    0,
-                    &[
-                        self.node_affinity.is_some(),
-                        self.pod_affinity.is_some(),
-                        self.pod_anti_affinity.is_some(),
-                    ],
-                ),
-            )
-            .optional("nodeAffinity", &self.node_affinity)
-            .optional("podAffinity", &self.pod_affinity)
-            .optional("podAntiAffinity", &self.pod_anti_affinity)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "nodeAffinity" => 0,
-                "podAffinity" => 1,
-                "podAntiAffinity" => 2,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.node_affinity),
-            1 => decode::optional(map, &mut self.pod_affinity),
-            2 => decode::optional(map, &mut self.pod_anti_affinity),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityApply {
-    /// Sets `nodeAffinity`.
-    pub fn node_affinity(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityApply,
-        >,
-    ) -> Self {
-        self.node_affinity = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `podAffinity`.
-    pub fn pod_affinity(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityApply,
-        >,
-    ) -> Self {
-        self.pod_affinity = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `podAntiAffinity`.
-    pub fn pod_anti_affinity(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityApply,
-        >,
-    ) -> Self {
-        self.pod_anti_affinity = Some(Box::new(value.into()));
-        self
-    }
-}
-impl ApplyType
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "nodeAffinity",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityApply as ApplyType>::schema,
-                    ),
-                ),
-                (
-                    "podAffinity",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityApply as ApplyType>::schema,
-                    ),
-                ),
-                (
-                    "podAntiAffinity",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityApply as ApplyType>::schema,
-                    ),
-                ),
-            ],
-        };
-        &SCHEMA
-    }
-}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinity {
-    type Apply = IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinity`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinity): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityApply {
-    pub preferred_during_scheduling_ignored_during_execution: Option<
-        Vec<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply,
-        >,
-    >,
-    pub required_during_scheduling_ignored_during_execution: Option<
-        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply,
-    >,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityApply",
-                encode::count(
-                    0,
-                    &[
-                        self
-                            .preferred_during_scheduling_ignored_during_execution
-                            .is_some(),
-                        self
-                            .required_during_scheduling_ignored_during_execution
-                            .is_some(),
-                    ],
-                ),
-            )
-            .optional(
-                "preferredDuringSchedulingIgnoredDuringExecution",
-                &self.preferred_during_scheduling_ignored_during_execution,
-            )
-            .optional(
-                "requiredDuringSchedulingIgnoredDuringExecution",
-                &self.required_during_scheduling_ignored_during_execution,
-            )
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "preferredDuringSchedulingIgnoredDuringExecution" => 0,
-                "requiredDuringSchedulingIgnoredDuringExecution" => 1,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => {
-                decode::optional_vec(
-                    map,
-                    &mut self.preferred_during_scheduling_ignored_during_execution,
-                )
-            }
-            1 => {
-                decode::optional(
-                    map,
-                    &mut self.required_during_scheduling_ignored_during_execution,
-                )
-            }
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityApply {
-    /// Sets `preferredDuringSchedulingIgnoredDuringExecution`.
-    pub fn preferred_during_scheduling_ignored_during_execution(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply,
-            >,
-        >,
-    ) -> Self {
-        self.preferred_during_scheduling_ignored_during_execution = Some(
-            value.into_iter().map(Into::into).collect(),
-        );
-        self
-    }
-    /// Sets `requiredDuringSchedulingIgnoredDuringExecution`.
-    pub fn required_during_scheduling_ignored_during_execution(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply,
-        >,
-    ) -> Self {
-        self.required_during_scheduling_ignored_during_execution = Some(value.into());
-        self
-    }
-}
-impl ApplyType
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinity {
-    type Apply = IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
-    pub preference: Option<
-        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceApply,
-    >,
-    pub weight: Option<i32>,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply",
-                encode::count(0, &[self.preference.is_some(), self.weight.is_some()]),
-            )
-            .optional("preference", &self.preference)
-            .optional("weight", &self.weight)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "preference" => 0,
-                "weight" => 1,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.preference),
-            1 => decode::optional(map, &mut self.weight),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
-    /// Sets `preference`.
-    pub fn preference(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceApply,
-        >,
-    ) -> Self {
-        self.preference = Some(value.into());
-        self
-    }
-    /// Sets `weight`.
-    pub fn weight(mut self, value: impl Into<i32>) -> Self {
-        self.weight = Some(value.into());
-        self
-    }
-}
-impl ApplyType
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution {
-    type Apply = IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceApply {
-    pub match_expressions: Option<
-        Vec<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressionApply,
-        >,
-    >,
-    pub match_fields: Option<
-        Vec<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressionApply,
-        >,
-    >,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceApply",
-                encode::count(
-                    0,
-                    &[self.match_expressions.is_some(), self.match_fields.is_some()],
-                ),
-            )
-            .optional("matchExpressions", &self.match_expressions)
-            .optional("matchFields", &self.match_fields)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "matchExpressions" => 0,
-                "matchFields" => 1,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional_vec(map, &mut self.match_expressions),
-            1 => decode::optional_vec(map, &mut self.match_fields),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceApply {
-    /// Sets `matchExpressions`.
-    pub fn match_expressions(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressionApply,
-            >,
-        >,
-    ) -> Self {
-        self.match_expressions = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `matchFields`.
-    pub fn match_fields(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressionApply,
-            >,
-        >,
-    ) -> Self {
-        self.match_fields = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreference {
-    type Apply = IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpression`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpression): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressionApply {
-    pub key: Option<::kubegen_runtime::Str>,
-    pub operator: Option<::kubegen_runtime::Str>,
-    pub values: Option<Vec<::kubegen_runtime::Str>>,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressionApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressionApply",
-                encode::count(
-                    0,
-                    &[self.key.is_some(), self.operator.is_some(), self.values.is_some()],
-                ),
-            )
-            .optional("key", &self.key)
-            .optional("operator", &self.operator)
-            .optional("values", &self.values)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressionApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressionApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressionApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "key" => 0,
-                "operator" => 1,
-                "values" => 2,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.key),
-            1 => decode::optional(map, &mut self.operator),
-            2 => decode::optional_vec(map, &mut self.values),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressionApply {
-    /// Sets `key`.
-    pub fn key(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.key = Some(value.into());
-        self
-    }
-    /// Sets `operator`.
-    pub fn operator(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.operator = Some(value.into());
-        self
-    }
-    /// Sets `values`.
-    pub fn values(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.values = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpression {
-    type Apply = IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressionApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply {
-    pub node_selector_terms: Option<
-        Vec<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceApply,
-        >,
-    >,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply",
-                encode::count(0, &[self.node_selector_terms.is_some()]),
-            )
-            .optional("nodeSelectorTerms", &self.node_selector_terms)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "nodeSelectorTerms" => 0,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional_vec(map, &mut self.node_selector_terms),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply {
-    /// Sets `nodeSelectorTerms`.
-    pub fn node_selector_terms(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceApply,
-            >,
-        >,
-    ) -> Self {
-        self.node_selector_terms = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution {
-    type Apply = IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinity`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinity): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityApply {
-    pub preferred_during_scheduling_ignored_during_execution: Option<
-        Vec<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply,
-        >,
-    >,
-    pub required_during_scheduling_ignored_during_execution: Option<
-        Vec<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply,
-        >,
-    >,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityApply",
-                encode::count(
-                    0,
-                    &[
-                        self
-                            .preferred_during_scheduling_ignored_during_execution
-                            .is_some(),
-                        self
-                            .required_during_scheduling_ignored_during_execution
-                            .is_some(),
-                    ],
-                ),
-            )
-            .optional(
-                "preferredDuringSchedulingIgnoredDuringExecution",
-                &self.preferred_during_scheduling_ignored_during_execution,
-            )
-            .optional(
-                "requiredDuringSchedulingIgnoredDuringExecution",
-                &self.required_during_scheduling_ignored_during_execution,
-            )
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "preferredDuringSchedulingIgnoredDuringExecution" => 0,
-                "requiredDuringSchedulingIgnoredDuringExecution" => 1,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => {
-                decode::optional_vec(
-                    map,
-                    &mut self.preferred_during_scheduling_ignored_during_execution,
-                )
-            }
-            1 => {
-                decode::optional_vec(
-                    map,
-                    &mut self.required_during_scheduling_ignored_during_execution,
-                )
-            }
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityApply {
-    /// Sets `preferredDuringSchedulingIgnoredDuringExecution`.
-    pub fn preferred_during_scheduling_ignored_during_execution(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply,
-            >,
-        >,
-    ) -> Self {
-        self.preferred_during_scheduling_ignored_during_execution = Some(
-            value.into_iter().map(Into::into).collect(),
-        );
-        self
-    }
-    /// Sets `requiredDuringSchedulingIgnoredDuringExecution`.
-    pub fn required_during_scheduling_ignored_during_execution(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply,
-            >,
-        >,
-    ) -> Self {
-        self.required_during_scheduling_ignored_during_execution = Some(
-            value.into_iter().map(Into::into).collect(),
-        );
-        self
-    }
-}
-impl ApplyType
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinity {
-    type Apply = IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
-    pub pod_affinity_term: Option<
-        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply,
-    >,
-    pub weight: Option<i32>,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply",
-                encode::count(
-                    0,
-                    &[self.pod_affinity_term.is_some(), self.weight.is_some()],
-                ),
-            )
-            .optional("podAffinityTerm", &self.pod_affinity_term)
-            .optional("weight", &self.weight)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "podAffinityTerm" => 0,
-                "weight" => 1,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.pod_affinity_term),
-            1 => decode::optional(map, &mut self.weight),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
-    /// Sets `podAffinityTerm`.
-    pub fn pod_affinity_term(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply,
-        >,
-    ) -> Self {
-        self.pod_affinity_term = Some(value.into());
-        self
-    }
-    /// Sets `weight`.
-    pub fn weight(mut self, value: impl Into<i32>) -> Self {
-        self.weight = Some(value.into());
-        self
-    }
-}
-impl ApplyType
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "podAffinityTerm",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply as ApplyType>::schema,
-                    ),
-                ),
-            ],
-        };
-        &SCHEMA
-    }
-}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution {
-    type Apply = IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply {
-    pub label_selector: Option<
-        Box<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelectorApply,
-        >,
-    >,
-    pub match_label_keys: Option<Vec<::kubegen_runtime::Str>>,
-    pub mismatch_label_keys: Option<Vec<::kubegen_runtime::Str>>,
-    pub namespace_selector: Option<
-        Box<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelectorApply,
-        >,
-    >,
-    pub namespaces: Option<Vec<::kubegen_runtime::Str>>,
-    pub topology_key: Option<::kubegen_runtime::Str>,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply",
-                encode::count(
-                    0,
-                    &[
-                        self.label_selector.is_some(),
-                        self.match_label_keys.is_some(),
-                        self.mismatch_label_keys.is_some(),
-                        self.namespace_selector.is_some(),
-                        self.namespaces.is_some(),
-                        self.topology_key.is_some(),
-                    ],
-                ),
-            )
-            .optional("labelSelector", &self.label_selector)
-            .optional("matchLabelKeys", &self.match_label_keys)
-            .optional("mismatchLabelKeys", &self.mismatch_label_keys)
-            .optional("namespaceSelector", &self.namespace_selector)
-            .optional("namespaces", &self.namespaces)
-            .optional("topologyKey", &self.topology_key)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "labelSelector" => 0,
-                "matchLabelKeys" => 1,
-                "mismatchLabelKeys" => 2,
-                "namespaceSelector" => 3,
-                "namespaces" => 4,
-                "topologyKey" => 5,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.label_selector),
-            1 => decode::optional_vec(map, &mut self.match_label_keys),
-            2 => decode::optional_vec(map, &mut self.mismatch_label_keys),
-            3 => decode::optional(map, &mut self.namespace_selector),
-            4 => decode::optional_vec(map, &mut self.namespaces),
-            5 => decode::optional(map, &mut self.topology_key),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply {
-    /// Sets `labelSelector`.
-    pub fn label_selector(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelectorApply,
-        >,
-    ) -> Self {
-        self.label_selector = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `matchLabelKeys`.
-    pub fn match_label_keys(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.match_label_keys = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `mismatchLabelKeys`.
-    pub fn mismatch_label_keys(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.mismatch_label_keys = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `namespaceSelector`.
-    pub fn namespace_selector(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelectorApply,
-        >,
-    ) -> Self {
-        self.namespace_selector = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `namespaces`.
-    pub fn namespaces(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.namespaces = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `topologyKey`.
-    pub fn topology_key(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.topology_key = Some(value.into());
-        self
-    }
-}
-impl ApplyType
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecution {
-    type Apply = IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelectorApply {
-    pub match_expressions: Option<
-        Vec<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressionApply,
-        >,
-    >,
-    pub match_labels: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelectorApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelectorApply",
-                encode::count(
-                    0,
-                    &[self.match_expressions.is_some(), self.match_labels.is_some()],
-                ),
-            )
-            .optional("matchExpressions", &self.match_expressions)
-            .optional("matchLabels", &self.match_labels)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelectorApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelectorApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelectorApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "matchExpressions" => 0,
-                "matchLabels" => 1,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional_vec(map, &mut self.match_expressions),
-            1 => decode::optional(map, &mut self.match_labels),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelectorApply {
-    /// Sets `matchExpressions`.
-    pub fn match_expressions(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionPreferenceMatchExpressionApply,
-            >,
-        >,
-    ) -> Self {
-        self.match_expressions = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `matchLabels`.
-    pub fn match_labels(
-        mut self,
-        value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
-        >,
-    ) -> Self {
-        self.match_labels = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
-        self
-    }
-}
-impl ApplyType
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelectorApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[("matchLabels", M::Map(&M::Free))],
-        };
-        &SCHEMA
-    }
-}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelector {
-    type Apply = IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecAffinityPodAffinityRequiredDuringSchedulingIgnoredDuringExecutionLabelSelectorApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecImagePullSecret`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecImagePullSecret): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecImagePullSecretApply {
-    pub name: Option<::kubegen_runtime::Str>,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecImagePullSecretApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecImagePullSecretApply",
-                encode::count(0, &[self.name.is_some()]),
-            )
-            .optional("name", &self.name)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecImagePullSecretApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecImagePullSecretApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecImagePullSecretApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.name),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecImagePullSecretApply {
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-}
-impl ApplyType
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecImagePullSecretApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecImagePullSecret {
-    type Apply = IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecImagePullSecretApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecResources`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecResources): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecResourcesApply {
-    pub limits: Option<::kubegen_runtime::StringMap<::kubegen_runtime::IntOrString>>,
-    pub requests: Option<::kubegen_runtime::StringMap<::kubegen_runtime::IntOrString>>,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecResourcesApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecResourcesApply",
-                encode::count(0, &[self.limits.is_some(), self.requests.is_some()]),
-            )
-            .optional("limits", &self.limits)
-            .optional("requests", &self.requests)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecResourcesApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecResourcesApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecResourcesApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "limits" => 0,
-                "requests" => 1,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.limits),
-            1 => decode::optional(map, &mut self.requests),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecResourcesApply {
-    /// Sets `limits`.
-    pub fn limits(
-        mut self,
-        value: impl IntoIterator<
-            Item = (
-                impl Into<::kubegen_runtime::Str>,
-                impl Into<::kubegen_runtime::IntOrString>,
-            ),
-        >,
-    ) -> Self {
-        self.limits = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
-        self
-    }
-    /// Sets `requests`.
-    pub fn requests(
-        mut self,
-        value: impl IntoIterator<
-            Item = (
-                impl Into<::kubegen_runtime::Str>,
-                impl Into<::kubegen_runtime::IntOrString>,
-            ),
-        >,
-    ) -> Self {
-        self.requests = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
-        self
-    }
-}
-impl ApplyType
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecResourcesApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[("limits", M::Map(&M::Free)), ("requests", M::Map(&M::Free))],
-        };
-        &SCHEMA
-    }
-}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecResources {
-    type Apply = IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecResourcesApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContext`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContext): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextApply {
-    pub fs_group: Option<i64>,
-    pub fs_group_change_policy: Option<::kubegen_runtime::Str>,
-    pub run_as_group: Option<i64>,
-    pub run_as_non_root: Option<bool>,
-    pub run_as_user: Option<i64>,
-    pub se_linux_options: Option<
-        Box<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeLinuxOptionsApply,
-        >,
-    >,
-    pub seccomp_profile: Option<
-        Box<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeccompProfileApply,
-        >,
-    >,
-    pub supplemental_groups: Option<Vec<i64>>,
-    pub sysctls: Option<
-        Vec<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSysctlApply,
-        >,
-    >,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextApply",
-                encode::count(
-                    0,
-                    &[
-                        self.fs_group.is_some(),
-                        self.fs_group_change_policy.is_some(),
-                        self.run_as_group.is_some(),
-                        self.run_as_non_root.is_some(),
-                        self.run_as_user.is_some(),
-                        self.se_linux_options.is_some(),
-                        self.seccomp_profile.is_some(),
-                        self.supplemental_groups.is_some(),
-                        self.sysctls.is_some(),
-                    ],
-                ),
-            )
-            .optional("fsGroup", &self.fs_group)
-            .optional("fsGroupChangePolicy", &self.fs_group_change_policy)
-            .optional("runAsGroup", &self.run_as_group)
-            .optional("runAsNonRoot", &self.run_as_non_root)
-            .optional("runAsUser", &self.run_as_user)
-            .optional("seLinuxOptions", &self.se_linux_options)
-            .optional("seccompProfile", &self.seccomp_profile)
-            .optional("supplementalGroups", &self.supplemental_groups)
-            .optional("sysctls", &self.sysctls)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "fsGroup" => 0,
-                "fsGroupChangePolicy" => 1,
-                "runAsGroup" => 2,
-                "runAsNonRoot" => 3,
-                "runAsUser" => 4,
-                "seLinuxOptions" => 5,
-                "seccompProfile" => 6,
-                "supplementalGroups" => 7,
-                "sysctls" => 8,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.fs_group),
-            1 => decode::optional(map, &mut self.fs_group_change_policy),
-            2 => decode::optional(map, &mut self.run_as_group),
-            3 => decode::optional(map, &mut self.run_as_non_root),
-            4 => decode::optional(map, &mut self.run_as_user),
-            5 => decode::optional(map, &mut self.se_linux_options),
-            6 => decode::optional(map, &mut self.seccomp_profile),
-            7 => decode::optional_vec(map, &mut self.supplemental_groups),
-            8 => decode::optional_vec(map, &mut self.sysctls),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextApply {
-    /// Sets `fsGroup`.
-    pub fn fs_group(mut self, value: impl Into<i64>) -> Self {
-        self.fs_group = Some(value.into());
-        self
-    }
-    /// Sets `fsGroupChangePolicy`.
-    pub fn fs_group_change_policy(
-        mut self,
-        value: impl Into<::kubegen_runtime::Str>,
-    ) -> Self {
-        self.fs_group_change_policy = Some(value.into());
-        self
-    }
-    /// Sets `runAsGroup`.
-    pub fn run_as_group(mut self, value: impl Into<i64>) -> Self {
-        self.run_as_group = Some(value.into());
-        self
-    }
-    /// Sets `runAsNonRoot`.
-    pub fn run_as_non_root(mut self, value: impl Into<bool>) -> Self {
-        self.run_as_non_root = Some(value.into());
-        self
-    }
-    /// Sets `runAsUser`.
-    pub fn run_as_user(mut self, value: impl Into<i64>) -> Self {
-        self.run_as_user = Some(value.into());
-        self
-    }
-    /// Sets `seLinuxOptions`.
-    pub fn se_linux_options(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeLinuxOptionsApply,
-        >,
-    ) -> Self {
-        self.se_linux_options = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `seccompProfile`.
-    pub fn seccomp_profile(
-        mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeccompProfileApply,
-        >,
-    ) -> Self {
-        self.seccomp_profile = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `supplementalGroups`.
-    pub fn supplemental_groups(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<i64>>,
-    ) -> Self {
-        self.supplemental_groups = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `sysctls`.
-    pub fn sysctls(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSysctlApply,
-            >,
-        >,
-    ) -> Self {
-        self.sysctls = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "seLinuxOptions",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeLinuxOptionsApply as ApplyType>::schema,
-                    ),
-                ),
-                (
-                    "seccompProfile",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeccompProfileApply as ApplyType>::schema,
-                    ),
-                ),
-            ],
-        };
-        &SCHEMA
-    }
-}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContext {
-    type Apply = IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeLinuxOptions`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeLinuxOptions): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeLinuxOptionsApply {
-    pub level: Option<::kubegen_runtime::Str>,
-    pub role: Option<::kubegen_runtime::Str>,
-    pub type_: Option<::kubegen_runtime::Str>,
-    pub user: Option<::kubegen_runtime::Str>,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeLinuxOptionsApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeLinuxOptionsApply",
-                encode::count(
-                    0,
-                    &[
-                        self.level.is_some(),
-                        self.role.is_some(),
-                        self.type_.is_some(),
-                        self.user.is_some(),
-                    ],
-                ),
-            )
-            .optional("level", &self.level)
-            .optional("role", &self.role)
-            .optional("type", &self.type_)
-            .optional("user", &self.user)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeLinuxOptionsApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeLinuxOptionsApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeLinuxOptionsApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "level" => 0,
-                "role" => 1,
-                "type" => 2,
-                "user" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.level),
-            1 => decode::optional(map, &mut self.role),
-            2 => decode::optional(map, &mut self.type_),
-            3 => decode::optional(map, &mut self.user),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeLinuxOptionsApply {
-    /// Sets `level`.
-    pub fn level(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.level = Some(value.into());
-        self
-    }
-    /// Sets `role`.
-    pub fn role(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.role = Some(value.into());
-        self
-    }
-    /// Sets `type`.
-    pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
-        self
-    }
-    /// Sets `user`.
-    pub fn user(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.user = Some(value.into());
-        self
-    }
-}
-impl ApplyType
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeLinuxOptionsApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeLinuxOptions {
-    type Apply = IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeLinuxOptionsApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeccompProfile`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeccompProfile): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeccompProfileApply {
-    pub localhost_profile: Option<::kubegen_runtime::Str>,
-    pub type_: Option<::kubegen_runtime::Str>,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeccompProfileApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeccompProfileApply",
-                encode::count(
-                    0,
-                    &[self.localhost_profile.is_some(), self.type_.is_some()],
-                ),
-            )
-            .optional("localhostProfile", &self.localhost_profile)
-            .optional("type", &self.type_)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeccompProfileApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeccompProfileApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeccompProfileApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "localhostProfile" => 0,
-                "type" => 1,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.localhost_profile),
-            1 => decode::optional(map, &mut self.type_),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeccompProfileApply {
-    /// Sets `localhostProfile`.
-    pub fn localhost_profile(
-        mut self,
-        value: impl Into<::kubegen_runtime::Str>,
-    ) -> Self {
-        self.localhost_profile = Some(value.into());
-        self
-    }
-    /// Sets `type`.
-    pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
-        self
-    }
-}
-impl ApplyType
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeccompProfileApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeccompProfile {
-    type Apply = IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSeccompProfileApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSysctl`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSysctl): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSysctlApply {
-    pub name: Option<::kubegen_runtime::Str>,
-    pub value: Option<::kubegen_runtime::Str>,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSysctlApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSysctlApply",
-                encode::count(0, &[self.name.is_some(), self.value.is_some()]),
-            )
-            .optional("name", &self.name)
-            .optional("value", &self.value)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSysctlApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSysctlApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSysctlApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                "value" => 1,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.name),
-            1 => decode::optional(map, &mut self.value),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSysctlApply {
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `value`.
-    pub fn value(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
-}
-impl ApplyType
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSysctlApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSysctl {
-    type Apply = IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecSecurityContextSysctlApply;
-}
-/// The apply configuration of [`IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecToleration`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecToleration): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecTolerationApply {
-    pub effect: Option<::kubegen_runtime::Str>,
-    pub key: Option<::kubegen_runtime::Str>,
-    pub operator: Option<::kubegen_runtime::Str>,
-    pub toleration_seconds: Option<i64>,
-    pub value: Option<::kubegen_runtime::Str>,
-}
-impl ::serde::Serialize
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecTolerationApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecTolerationApply",
-                encode::count(
-                    0,
-                    &[
-                        self.effect.is_some(),
-                        self.key.is_some(),
-                        self.operator.is_some(),
-                        self.toleration_seconds.is_some(),
-                        self.value.is_some(),
-                    ],
-                ),
-            )
-            .optional("effect", &self.effect)
-            .optional("key", &self.key)
-            .optional("operator", &self.operator)
-            .optional("tolerationSeconds", &self.toleration_seconds)
-            .optional("value", &self.value)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de>
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecTolerationApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecTolerationApply {
-    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecTolerationApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "effect" => 0,
-                "key" => 1,
-                "operator" => 2,
-                "tolerationSeconds" => 3,
-                "value" => 4,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.effect),
-            1 => decode::optional(map, &mut self.key),
-            2 => decode::optional(map, &mut self.operator),
-            3 => decode::optional(map, &mut self.toleration_seconds),
-            4 => decode::optional(map, &mut self.value),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecTolerationApply {
-    /// Sets `effect`.
-    pub fn effect(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.effect = Some(value.into());
-        self
-    }
-    /// Sets `key`.
-    pub fn key(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.key = Some(value.into());
-        self
-    }
-    /// Sets `operator`.
-    pub fn operator(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.operator = Some(value.into());
-        self
-    }
-    /// Sets `tolerationSeconds`.
-    pub fn toleration_seconds(mut self, value: impl Into<i64>) -> Self {
-        self.toleration_seconds = Some(value.into());
-        self
-    }
-    /// Sets `value`.
-    pub fn value(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
-}
-impl ApplyType
-for IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecTolerationApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply
-for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecToleration {
-    type Apply = IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateSpecTolerationApply;
-}
 /// The apply configuration of [`IssuerSpecAcmeSolverHttp01Ingress`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01Ingress): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IssuerSpecAcmeSolverHttp01IngressApply {
@@ -7841,9 +5408,7 @@ pub struct IssuerSpecAcmeSolverHttp01IngressApply {
     >,
     pub name: Option<::kubegen_runtime::Str>,
     pub pod_template: Option<
-        Box<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateApply,
-        >,
+        Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateApply>,
     >,
     pub service_type: Option<::kubegen_runtime::Str>,
 }
@@ -7951,7 +5516,7 @@ impl IssuerSpecAcmeSolverHttp01IngressApply {
     pub fn pod_template(
         mut self,
         value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateApply,
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateApply,
         >,
     ) -> Self {
         self.pod_template = Some(Box::new(value.into()));
@@ -7976,7 +5541,7 @@ impl ApplyType for IssuerSpecAcmeSolverHttp01IngressApply {
                 (
                     "podTemplate",
                     M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateApply as ApplyType>::schema,
+                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateApply as ApplyType>::schema,
                     ),
                 ),
             ],
@@ -7992,7 +5557,7 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01Ingress {
 pub struct IssuerSpecAcmeSolverHttp01IngressIngressTemplateApply {
     pub metadata: Option<
         Box<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateMetadataApply,
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01TemplateMetadataApply,
         >,
     >,
 }
@@ -8048,7 +5613,7 @@ impl IssuerSpecAcmeSolverHttp01IngressIngressTemplateApply {
     pub fn metadata(
         mut self,
         value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateMetadataApply,
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01TemplateMetadataApply,
         >,
     ) -> Self {
         self.metadata = Some(Box::new(value.into()));
@@ -8062,7 +5627,7 @@ impl ApplyType for IssuerSpecAcmeSolverHttp01IngressIngressTemplateApply {
                 (
                     "metadata",
                     M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRoutePodTemplateMetadataApply as ApplyType>::schema,
+                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01TemplateMetadataApply as ApplyType>::schema,
                     ),
                 ),
             ],
@@ -8073,6 +5638,2314 @@ impl ApplyType for IssuerSpecAcmeSolverHttp01IngressIngressTemplateApply {
 impl HasApply
 for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01IngressIngressTemplate {
     type Apply = IssuerSpecAcmeSolverHttp01IngressIngressTemplateApply;
+}
+/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplate`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplate): every field optional, only set fields sent.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateApply {
+    pub metadata: Option<
+        Box<
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01TemplateMetadataApply,
+        >,
+    >,
+    pub spec: Option<
+        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecApply,
+    >,
+}
+impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01PodTemplateApply {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateApply",
+                encode::count(0, &[self.metadata.is_some(), self.spec.is_some()]),
+            )
+            .optional("metadata", &self.metadata)
+            .optional("spec", &self.spec)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverHttp01PodTemplateApply {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateApply {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateApply";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "metadata" => 0,
+                "spec" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.metadata),
+            1 => decode::optional(map, &mut self.spec),
+            _ => decode::skip(map),
+        }
+    }
+}
+impl IssuerSpecAcmeSolverHttp01PodTemplateApply {
+    /// Sets `metadata`.
+    pub fn metadata(
+        mut self,
+        value: impl Into<
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01TemplateMetadataApply,
+        >,
+    ) -> Self {
+        self.metadata = Some(Box::new(value.into()));
+        self
+    }
+    /// Sets `spec`.
+    pub fn spec(
+        mut self,
+        value: impl Into<
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecApply,
+        >,
+    ) -> Self {
+        self.spec = Some(value.into());
+        self
+    }
+}
+impl ApplyType for IssuerSpecAcmeSolverHttp01PodTemplateApply {
+    fn schema() -> &'static Schema {
+        static SCHEMA: Schema = Schema {
+            fields: &[
+                (
+                    "metadata",
+                    M::Struct(
+                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01TemplateMetadataApply as ApplyType>::schema,
+                    ),
+                ),
+                (
+                    "spec",
+                    M::Struct(
+                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecApply as ApplyType>::schema,
+                    ),
+                ),
+            ],
+        };
+        &SCHEMA
+    }
+}
+impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplate {
+    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateApply;
+}
+/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpec`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpec): every field optional, only set fields sent.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecApply {
+    pub affinity: Option<
+        Box<
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply,
+        >,
+    >,
+    pub image_pull_secrets: Option<
+        Vec<
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply,
+        >,
+    >,
+    pub node_selector: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
+    pub priority_class_name: Option<::kubegen_runtime::Str>,
+    pub resources: Option<
+        Box<
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply,
+        >,
+    >,
+    pub security_context: Option<
+        Box<
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply,
+        >,
+    >,
+    pub service_account_name: Option<::kubegen_runtime::Str>,
+    pub tolerations: Option<
+        Vec<
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply,
+        >,
+    >,
+}
+impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01PodTemplateSpecApply {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateSpecApply",
+                encode::count(
+                    0,
+                    &[
+                        self.affinity.is_some(),
+                        self.image_pull_secrets.is_some(),
+                        self.node_selector.is_some(),
+                        self.priority_class_name.is_some(),
+                        self.resources.is_some(),
+                        self.security_context.is_some(),
+                        self.service_account_name.is_some(),
+                        self.tolerations.is_some(),
+                    ],
+                ),
+            )
+            .optional("affinity", &self.affinity)
+            .optional("imagePullSecrets", &self.image_pull_secrets)
+            .optional("nodeSelector", &self.node_selector)
+            .optional("priorityClassName", &self.priority_class_name)
+            .optional("resources", &self.resources)
+            .optional("securityContext", &self.security_context)
+            .optional("serviceAccountName", &self.service_account_name)
+            .optional("tolerations", &self.tolerations)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverHttp01PodTemplateSpecApply {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecApply {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecApply";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "affinity" => 0,
+                "imagePullSecrets" => 1,
+                "nodeSelector" => 2,
+                "priorityClassName" => 3,
+                "resources" => 4,
+                "securityContext" => 5,
+                "serviceAccountName" => 6,
+                "tolerations" => 7,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.affinity),
+            1 => decode::optional_vec(map, &mut self.image_pull_secrets),
+            2 => decode::optional(map, &mut self.node_selector),
+            3 => decode::optional(map, &mut self.priority_class_name),
+            4 => decode::optional(map, &mut self.resources),
+            5 => decode::optional(map, &mut self.security_context),
+            6 => decode::optional(map, &mut self.service_account_name),
+            7 => decode::optional_vec(map, &mut self.tolerations),
+            _ => decode::skip(map),
+        }
+    }
+}
+impl IssuerSpecAcmeSolverHttp01PodTemplateSpecApply {
+    /// Sets `affinity`.
+    pub fn affinity(
+        mut self,
+        value: impl Into<
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply,
+        >,
+    ) -> Self {
+        self.affinity = Some(Box::new(value.into()));
+        self
+    }
+    /// Sets `imagePullSecrets`.
+    pub fn image_pull_secrets(
+        mut self,
+        value: impl IntoIterator<
+            Item = impl Into<
+                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply,
+            >,
+        >,
+    ) -> Self {
+        self.image_pull_secrets = Some(value.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Sets `nodeSelector`.
+    pub fn node_selector(
+        mut self,
+        value: impl IntoIterator<
+            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
+        >,
+    ) -> Self {
+        self.node_selector = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
+        self
+    }
+    /// Sets `priorityClassName`.
+    pub fn priority_class_name(
+        mut self,
+        value: impl Into<::kubegen_runtime::Str>,
+    ) -> Self {
+        self.priority_class_name = Some(value.into());
+        self
+    }
+    /// Sets `resources`.
+    pub fn resources(
+        mut self,
+        value: impl Into<
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply,
+        >,
+    ) -> Self {
+        self.resources = Some(Box::new(value.into()));
+        self
+    }
+    /// Sets `securityContext`.
+    pub fn security_context(
+        mut self,
+        value: impl Into<
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply,
+        >,
+    ) -> Self {
+        self.security_context = Some(Box::new(value.into()));
+        self
+    }
+    /// Sets `serviceAccountName`.
+    pub fn service_account_name(
+        mut self,
+        value: impl Into<::kubegen_runtime::Str>,
+    ) -> Self {
+        self.service_account_name = Some(value.into());
+        self
+    }
+    /// Sets `tolerations`.
+    pub fn tolerations(
+        mut self,
+        value: impl IntoIterator<
+            Item = impl Into<
+                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply,
+            >,
+        >,
+    ) -> Self {
+        self.tolerations = Some(value.into_iter().map(Into::into).collect());
+        self
+    }
+}
+impl ApplyType for IssuerSpecAcmeSolverHttp01PodTemplateSpecApply {
+    fn schema() -> &'static Schema {
+        static SCHEMA: Schema = Schema {
+            fields: &[
+                (
+                    "affinity",
+                    M::Struct(
+                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply as ApplyType>::schema,
+                    ),
+                ),
+                ("imagePullSecrets", M::MapList(&["name"], &M::Free)),
+                ("nodeSelector", M::Map(&M::Free)),
+                (
+                    "resources",
+                    M::Struct(
+                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply as ApplyType>::schema,
+                    ),
+                ),
+                (
+                    "securityContext",
+                    M::Struct(
+                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply as ApplyType>::schema,
+                    ),
+                ),
+            ],
+        };
+        &SCHEMA
+    }
+}
+impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpec {
+    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecApply;
+}
+/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinity`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinity): every field optional, only set fields sent.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply {
+    pub node_affinity: Option<
+        Box<
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply,
+        >,
+    >,
+    pub pod_affinity: Option<
+        Box<
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply,
+        >,
+    >,
+    pub pod_anti_affinity: Option<
+        Box<
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply,
+        >,
+    >,
+}
+impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply",
+                encode::count(
+                    0,
+                    &[
+                        self.node_affinity.is_some(),
+                        self.pod_affinity.is_some(),
+                        self.pod_anti_affinity.is_some(),
+                    ],
+                ),
+            )
+            .optional("nodeAffinity", &self.node_affinity)
+            .optional("podAffinity", &self.pod_affinity)
+            .optional("podAntiAffinity", &self.pod_anti_affinity)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de>
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "nodeAffinity" => 0,
+                "podAffinity" => 1,
+                "podAntiAffinity" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.node_affinity),
+            1 => decode::optional(map, &mut self.pod_affinity),
+            2 => decode::optional(map, &mut self.pod_anti_affinity),
+            _ => decode::skip(map),
+        }
+    }
+}
+impl IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply {
+    /// Sets `nodeAffinity`.
+    pub fn node_affinity(
+        mut self,
+        value: impl Into<
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply,
+        >,
+    ) -> Self {
+        self.node_affinity = Some(Box::new(value.into()));
+        self
+    }
+    /// Sets `podAffinity`.
+    pub fn pod_affinity(
+        mut self,
+        value: impl Into<
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply,
+        >,
+    ) -> Self {
+        self.pod_affinity = Some(Box::new(value.into()));
+        self
+    }
+    /// Sets `podAntiAffinity`.
+    pub fn pod_anti_affinity(
+        mut self,
+        value: impl Into<
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply,
+        >,
+    ) -> Self {
+        self.pod_anti_affinity = Some(Box::new(value.into()));
+        self
+    }
+}
+impl ApplyType for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply {
+    fn schema() -> &'static Schema {
+        static SCHEMA: Schema = Schema {
+            fields: &[
+                (
+                    "nodeAffinity",
+                    M::Struct(
+                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply as ApplyType>::schema,
+                    ),
+                ),
+                (
+                    "podAffinity",
+                    M::Struct(
+                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply as ApplyType>::schema,
+                    ),
+                ),
+                (
+                    "podAntiAffinity",
+                    M::Struct(
+                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply as ApplyType>::schema,
+                    ),
+                ),
+            ],
+        };
+        &SCHEMA
+    }
+}
+impl HasApply
+for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinity {
+    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply;
+}
+/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpression`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpression): every field optional, only set fields sent.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply {
+    pub key: Option<::kubegen_runtime::Str>,
+    pub operator: Option<::kubegen_runtime::Str>,
+    pub values: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::serde::Serialize
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply",
+                encode::count(
+                    0,
+                    &[self.key.is_some(), self.operator.is_some(), self.values.is_some()],
+                ),
+            )
+            .optional("key", &self.key)
+            .optional("operator", &self.operator)
+            .optional("values", &self.values)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de>
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "key" => 0,
+                "operator" => 1,
+                "values" => 2,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.key),
+            1 => decode::optional(map, &mut self.operator),
+            2 => decode::optional_vec(map, &mut self.values),
+            _ => decode::skip(map),
+        }
+    }
+}
+impl IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply {
+    /// Sets `key`.
+    pub fn key(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
+        self.key = Some(value.into());
+        self
+    }
+    /// Sets `operator`.
+    pub fn operator(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
+        self.operator = Some(value.into());
+        self
+    }
+    /// Sets `values`.
+    pub fn values(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
+    ) -> Self {
+        self.values = Some(value.into_iter().map(Into::into).collect());
+        self
+    }
+}
+impl ApplyType
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply {
+    fn schema() -> &'static Schema {
+        static SCHEMA: Schema = Schema { fields: &[] };
+        &SCHEMA
+    }
+}
+impl HasApply
+for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpression {
+    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply;
+}
+/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinity`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinity): every field optional, only set fields sent.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply {
+    pub preferred_during_scheduling_ignored_during_execution: Option<
+        Vec<
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply,
+        >,
+    >,
+    pub required_during_scheduling_ignored_during_execution: Option<
+        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply,
+    >,
+}
+impl ::serde::Serialize
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply",
+                encode::count(
+                    0,
+                    &[
+                        self
+                            .preferred_during_scheduling_ignored_during_execution
+                            .is_some(),
+                        self
+                            .required_during_scheduling_ignored_during_execution
+                            .is_some(),
+                    ],
+                ),
+            )
+            .optional(
+                "preferredDuringSchedulingIgnoredDuringExecution",
+                &self.preferred_during_scheduling_ignored_during_execution,
+            )
+            .optional(
+                "requiredDuringSchedulingIgnoredDuringExecution",
+                &self.required_during_scheduling_ignored_during_execution,
+            )
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de>
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "preferredDuringSchedulingIgnoredDuringExecution" => 0,
+                "requiredDuringSchedulingIgnoredDuringExecution" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => {
+                decode::optional_vec(
+                    map,
+                    &mut self.preferred_during_scheduling_ignored_during_execution,
+                )
+            }
+            1 => {
+                decode::optional(
+                    map,
+                    &mut self.required_during_scheduling_ignored_during_execution,
+                )
+            }
+            _ => decode::skip(map),
+        }
+    }
+}
+impl IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply {
+    /// Sets `preferredDuringSchedulingIgnoredDuringExecution`.
+    pub fn preferred_during_scheduling_ignored_during_execution(
+        mut self,
+        value: impl IntoIterator<
+            Item = impl Into<
+                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply,
+            >,
+        >,
+    ) -> Self {
+        self.preferred_during_scheduling_ignored_during_execution = Some(
+            value.into_iter().map(Into::into).collect(),
+        );
+        self
+    }
+    /// Sets `requiredDuringSchedulingIgnoredDuringExecution`.
+    pub fn required_during_scheduling_ignored_during_execution(
+        mut self,
+        value: impl Into<
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply,
+        >,
+    ) -> Self {
+        self.required_during_scheduling_ignored_during_execution = Some(value.into());
+        self
+    }
+}
+impl ApplyType for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply {
+    fn schema() -> &'static Schema {
+        static SCHEMA: Schema = Schema { fields: &[] };
+        &SCHEMA
+    }
+}
+impl HasApply
+for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinity {
+    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply;
+}
+/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItem`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItem): every field optional, only set fields sent.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply {
+    pub match_expressions: Option<
+        Vec<
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply,
+        >,
+    >,
+    pub match_fields: Option<
+        Vec<
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply,
+        >,
+    >,
+}
+impl ::serde::Serialize
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply",
+                encode::count(
+                    0,
+                    &[self.match_expressions.is_some(), self.match_fields.is_some()],
+                ),
+            )
+            .optional("matchExpressions", &self.match_expressions)
+            .optional("matchFields", &self.match_fields)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de>
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "matchExpressions" => 0,
+                "matchFields" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.match_expressions),
+            1 => decode::optional_vec(map, &mut self.match_fields),
+            _ => decode::skip(map),
+        }
+    }
+}
+impl IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply {
+    /// Sets `matchExpressions`.
+    pub fn match_expressions(
+        mut self,
+        value: impl IntoIterator<
+            Item = impl Into<
+                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply,
+            >,
+        >,
+    ) -> Self {
+        self.match_expressions = Some(value.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Sets `matchFields`.
+    pub fn match_fields(
+        mut self,
+        value: impl IntoIterator<
+            Item = impl Into<
+                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply,
+            >,
+        >,
+    ) -> Self {
+        self.match_fields = Some(value.into_iter().map(Into::into).collect());
+        self
+    }
+}
+impl ApplyType
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply {
+    fn schema() -> &'static Schema {
+        static SCHEMA: Schema = Schema { fields: &[] };
+        &SCHEMA
+    }
+}
+impl HasApply
+for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItem {
+    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply;
+}
+/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution): every field optional, only set fields sent.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
+    pub preference: Option<
+        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply,
+    >,
+    pub weight: Option<i32>,
+}
+impl ::serde::Serialize
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply",
+                encode::count(0, &[self.preference.is_some(), self.weight.is_some()]),
+            )
+            .optional("preference", &self.preference)
+            .optional("weight", &self.weight)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de>
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "preference" => 0,
+                "weight" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.preference),
+            1 => decode::optional(map, &mut self.weight),
+            _ => decode::skip(map),
+        }
+    }
+}
+impl IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
+    /// Sets `preference`.
+    pub fn preference(
+        mut self,
+        value: impl Into<
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply,
+        >,
+    ) -> Self {
+        self.preference = Some(value.into());
+        self
+    }
+    /// Sets `weight`.
+    pub fn weight(mut self, value: impl Into<i32>) -> Self {
+        self.weight = Some(value.into());
+        self
+    }
+}
+impl ApplyType
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
+    fn schema() -> &'static Schema {
+        static SCHEMA: Schema = Schema { fields: &[] };
+        &SCHEMA
+    }
+}
+impl HasApply
+for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution {
+    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply;
+}
+/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution): every field optional, only set fields sent.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply {
+    pub node_selector_terms: Option<
+        Vec<
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply,
+        >,
+    >,
+}
+impl ::serde::Serialize
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply",
+                encode::count(0, &[self.node_selector_terms.is_some()]),
+            )
+            .optional("nodeSelectorTerms", &self.node_selector_terms)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de>
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "nodeSelectorTerms" => 0,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.node_selector_terms),
+            _ => decode::skip(map),
+        }
+    }
+}
+impl IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply {
+    /// Sets `nodeSelectorTerms`.
+    pub fn node_selector_terms(
+        mut self,
+        value: impl IntoIterator<
+            Item = impl Into<
+                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply,
+            >,
+        >,
+    ) -> Self {
+        self.node_selector_terms = Some(value.into_iter().map(Into::into).collect());
+        self
+    }
+}
+impl ApplyType
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply {
+    fn schema() -> &'static Schema {
+        static SCHEMA: Schema = Schema { fields: &[] };
+        &SCHEMA
+    }
+}
+impl HasApply
+for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution {
+    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply;
+}
+/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinity`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinity): every field optional, only set fields sent.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply {
+    pub preferred_during_scheduling_ignored_during_execution: Option<
+        Vec<
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply,
+        >,
+    >,
+    pub required_during_scheduling_ignored_during_execution: Option<
+        Vec<
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply,
+        >,
+    >,
+}
+impl ::serde::Serialize
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply",
+                encode::count(
+                    0,
+                    &[
+                        self
+                            .preferred_during_scheduling_ignored_during_execution
+                            .is_some(),
+                        self
+                            .required_during_scheduling_ignored_during_execution
+                            .is_some(),
+                    ],
+                ),
+            )
+            .optional(
+                "preferredDuringSchedulingIgnoredDuringExecution",
+                &self.preferred_during_scheduling_ignored_during_execution,
+            )
+            .optional(
+                "requiredDuringSchedulingIgnoredDuringExecution",
+                &self.required_during_scheduling_ignored_during_execution,
+            )
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de>
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "preferredDuringSchedulingIgnoredDuringExecution" => 0,
+                "requiredDuringSchedulingIgnoredDuringExecution" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => {
+                decode::optional_vec(
+                    map,
+                    &mut self.preferred_during_scheduling_ignored_during_execution,
+                )
+            }
+            1 => {
+                decode::optional_vec(
+                    map,
+                    &mut self.required_during_scheduling_ignored_during_execution,
+                )
+            }
+            _ => decode::skip(map),
+        }
+    }
+}
+impl IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply {
+    /// Sets `preferredDuringSchedulingIgnoredDuringExecution`.
+    pub fn preferred_during_scheduling_ignored_during_execution(
+        mut self,
+        value: impl IntoIterator<
+            Item = impl Into<
+                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply,
+            >,
+        >,
+    ) -> Self {
+        self.preferred_during_scheduling_ignored_during_execution = Some(
+            value.into_iter().map(Into::into).collect(),
+        );
+        self
+    }
+    /// Sets `requiredDuringSchedulingIgnoredDuringExecution`.
+    pub fn required_during_scheduling_ignored_during_execution(
+        mut self,
+        value: impl IntoIterator<
+            Item = impl Into<
+                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply,
+            >,
+        >,
+    ) -> Self {
+        self.required_during_scheduling_ignored_during_execution = Some(
+            value.into_iter().map(Into::into).collect(),
+        );
+        self
+    }
+}
+impl ApplyType for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply {
+    fn schema() -> &'static Schema {
+        static SCHEMA: Schema = Schema { fields: &[] };
+        &SCHEMA
+    }
+}
+impl HasApply
+for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinity {
+    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply;
+}
+/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItem`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItem): every field optional, only set fields sent.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply {
+    pub label_selector: Option<
+        Box<
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply,
+        >,
+    >,
+    pub match_label_keys: Option<Vec<::kubegen_runtime::Str>>,
+    pub mismatch_label_keys: Option<Vec<::kubegen_runtime::Str>>,
+    pub namespace_selector: Option<
+        Box<
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply,
+        >,
+    >,
+    pub namespaces: Option<Vec<::kubegen_runtime::Str>>,
+    pub topology_key: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply",
+                encode::count(
+                    0,
+                    &[
+                        self.label_selector.is_some(),
+                        self.match_label_keys.is_some(),
+                        self.mismatch_label_keys.is_some(),
+                        self.namespace_selector.is_some(),
+                        self.namespaces.is_some(),
+                        self.topology_key.is_some(),
+                    ],
+                ),
+            )
+            .optional("labelSelector", &self.label_selector)
+            .optional("matchLabelKeys", &self.match_label_keys)
+            .optional("mismatchLabelKeys", &self.mismatch_label_keys)
+            .optional("namespaceSelector", &self.namespace_selector)
+            .optional("namespaces", &self.namespaces)
+            .optional("topologyKey", &self.topology_key)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de>
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "labelSelector" => 0,
+                "matchLabelKeys" => 1,
+                "mismatchLabelKeys" => 2,
+                "namespaceSelector" => 3,
+                "namespaces" => 4,
+                "topologyKey" => 5,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.label_selector),
+            1 => decode::optional_vec(map, &mut self.match_label_keys),
+            2 => decode::optional_vec(map, &mut self.mismatch_label_keys),
+            3 => decode::optional(map, &mut self.namespace_selector),
+            4 => decode::optional_vec(map, &mut self.namespaces),
+            5 => decode::optional(map, &mut self.topology_key),
+            _ => decode::skip(map),
+        }
+    }
+}
+impl IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply {
+    /// Sets `labelSelector`.
+    pub fn label_selector(
+        mut self,
+        value: impl Into<
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply,
+        >,
+    ) -> Self {
+        self.label_selector = Some(Box::new(value.into()));
+        self
+    }
+    /// Sets `matchLabelKeys`.
+    pub fn match_label_keys(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
+    ) -> Self {
+        self.match_label_keys = Some(value.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Sets `mismatchLabelKeys`.
+    pub fn mismatch_label_keys(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
+    ) -> Self {
+        self.mismatch_label_keys = Some(value.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Sets `namespaceSelector`.
+    pub fn namespace_selector(
+        mut self,
+        value: impl Into<
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply,
+        >,
+    ) -> Self {
+        self.namespace_selector = Some(Box::new(value.into()));
+        self
+    }
+    /// Sets `namespaces`.
+    pub fn namespaces(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
+    ) -> Self {
+        self.namespaces = Some(value.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Sets `topologyKey`.
+    pub fn topology_key(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
+        self.topology_key = Some(value.into());
+        self
+    }
+}
+impl ApplyType
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply {
+    fn schema() -> &'static Schema {
+        static SCHEMA: Schema = Schema { fields: &[] };
+        &SCHEMA
+    }
+}
+impl HasApply
+for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItem {
+    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply;
+}
+/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelector`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelector): every field optional, only set fields sent.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply {
+    pub match_expressions: Option<
+        Vec<
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply,
+        >,
+    >,
+    pub match_labels: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
+}
+impl ::serde::Serialize
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply",
+                encode::count(
+                    0,
+                    &[self.match_expressions.is_some(), self.match_labels.is_some()],
+                ),
+            )
+            .optional("matchExpressions", &self.match_expressions)
+            .optional("matchLabels", &self.match_labels)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de>
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "matchExpressions" => 0,
+                "matchLabels" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.match_expressions),
+            1 => decode::optional(map, &mut self.match_labels),
+            _ => decode::skip(map),
+        }
+    }
+}
+impl IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply {
+    /// Sets `matchExpressions`.
+    pub fn match_expressions(
+        mut self,
+        value: impl IntoIterator<
+            Item = impl Into<
+                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply,
+            >,
+        >,
+    ) -> Self {
+        self.match_expressions = Some(value.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Sets `matchLabels`.
+    pub fn match_labels(
+        mut self,
+        value: impl IntoIterator<
+            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
+        >,
+    ) -> Self {
+        self.match_labels = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
+        self
+    }
+}
+impl ApplyType
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply {
+    fn schema() -> &'static Schema {
+        static SCHEMA: Schema = Schema {
+            fields: &[("matchLabels", M::Map(&M::Free))],
+        };
+        &SCHEMA
+    }
+}
+impl HasApply
+for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelector {
+    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply;
+}
+/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution): every field optional, only set fields sent.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
+    pub pod_affinity_term: Option<
+        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply,
+    >,
+    pub weight: Option<i32>,
+}
+impl ::serde::Serialize
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply",
+                encode::count(
+                    0,
+                    &[self.pod_affinity_term.is_some(), self.weight.is_some()],
+                ),
+            )
+            .optional("podAffinityTerm", &self.pod_affinity_term)
+            .optional("weight", &self.weight)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de>
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "podAffinityTerm" => 0,
+                "weight" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.pod_affinity_term),
+            1 => decode::optional(map, &mut self.weight),
+            _ => decode::skip(map),
+        }
+    }
+}
+impl IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
+    /// Sets `podAffinityTerm`.
+    pub fn pod_affinity_term(
+        mut self,
+        value: impl Into<
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply,
+        >,
+    ) -> Self {
+        self.pod_affinity_term = Some(value.into());
+        self
+    }
+    /// Sets `weight`.
+    pub fn weight(mut self, value: impl Into<i32>) -> Self {
+        self.weight = Some(value.into());
+        self
+    }
+}
+impl ApplyType
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
+    fn schema() -> &'static Schema {
+        static SCHEMA: Schema = Schema {
+            fields: &[
+                (
+                    "podAffinityTerm",
+                    M::Struct(
+                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply as ApplyType>::schema,
+                    ),
+                ),
+            ],
+        };
+        &SCHEMA
+    }
+}
+impl HasApply
+for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution {
+    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply;
+}
+/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecret`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecret): every field optional, only set fields sent.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply {
+    pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply",
+                encode::count(0, &[self.name.is_some()]),
+            )
+            .optional("name", &self.name)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de>
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "name" => 0,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.name),
+            _ => decode::skip(map),
+        }
+    }
+}
+impl IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply {
+    /// Sets `name`.
+    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+}
+impl ApplyType for IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply {
+    fn schema() -> &'static Schema {
+        static SCHEMA: Schema = Schema { fields: &[] };
+        &SCHEMA
+    }
+}
+impl HasApply
+for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecret {
+    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply;
+}
+/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecResources`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecResources): every field optional, only set fields sent.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply {
+    pub limits: Option<::kubegen_runtime::StringMap<::kubegen_runtime::IntOrString>>,
+    pub requests: Option<::kubegen_runtime::StringMap<::kubegen_runtime::IntOrString>>,
+}
+impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply",
+                encode::count(0, &[self.limits.is_some(), self.requests.is_some()]),
+            )
+            .optional("limits", &self.limits)
+            .optional("requests", &self.requests)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de>
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "limits" => 0,
+                "requests" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.limits),
+            1 => decode::optional(map, &mut self.requests),
+            _ => decode::skip(map),
+        }
+    }
+}
+impl IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply {
+    /// Sets `limits`.
+    pub fn limits(
+        mut self,
+        value: impl IntoIterator<
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<::kubegen_runtime::IntOrString>,
+            ),
+        >,
+    ) -> Self {
+        self.limits = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
+        self
+    }
+    /// Sets `requests`.
+    pub fn requests(
+        mut self,
+        value: impl IntoIterator<
+            Item = (
+                impl Into<::kubegen_runtime::Str>,
+                impl Into<::kubegen_runtime::IntOrString>,
+            ),
+        >,
+    ) -> Self {
+        self.requests = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
+        self
+    }
+}
+impl ApplyType for IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply {
+    fn schema() -> &'static Schema {
+        static SCHEMA: Schema = Schema {
+            fields: &[("limits", M::Map(&M::Free)), ("requests", M::Map(&M::Free))],
+        };
+        &SCHEMA
+    }
+}
+impl HasApply
+for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecResources {
+    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply;
+}
+/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContext`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContext): every field optional, only set fields sent.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply {
+    pub fs_group: Option<i64>,
+    pub fs_group_change_policy: Option<::kubegen_runtime::Str>,
+    pub run_as_group: Option<i64>,
+    pub run_as_non_root: Option<bool>,
+    pub run_as_user: Option<i64>,
+    pub se_linux_options: Option<
+        Box<
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply,
+        >,
+    >,
+    pub seccomp_profile: Option<
+        Box<
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply,
+        >,
+    >,
+    pub supplemental_groups: Option<Vec<i64>>,
+    pub sysctls: Option<
+        Vec<
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply,
+        >,
+    >,
+}
+impl ::serde::Serialize
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply",
+                encode::count(
+                    0,
+                    &[
+                        self.fs_group.is_some(),
+                        self.fs_group_change_policy.is_some(),
+                        self.run_as_group.is_some(),
+                        self.run_as_non_root.is_some(),
+                        self.run_as_user.is_some(),
+                        self.se_linux_options.is_some(),
+                        self.seccomp_profile.is_some(),
+                        self.supplemental_groups.is_some(),
+                        self.sysctls.is_some(),
+                    ],
+                ),
+            )
+            .optional("fsGroup", &self.fs_group)
+            .optional("fsGroupChangePolicy", &self.fs_group_change_policy)
+            .optional("runAsGroup", &self.run_as_group)
+            .optional("runAsNonRoot", &self.run_as_non_root)
+            .optional("runAsUser", &self.run_as_user)
+            .optional("seLinuxOptions", &self.se_linux_options)
+            .optional("seccompProfile", &self.seccomp_profile)
+            .optional("supplementalGroups", &self.supplemental_groups)
+            .optional("sysctls", &self.sysctls)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de>
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "fsGroup" => 0,
+                "fsGroupChangePolicy" => 1,
+                "runAsGroup" => 2,
+                "runAsNonRoot" => 3,
+                "runAsUser" => 4,
+                "seLinuxOptions" => 5,
+                "seccompProfile" => 6,
+                "supplementalGroups" => 7,
+                "sysctls" => 8,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.fs_group),
+            1 => decode::optional(map, &mut self.fs_group_change_policy),
+            2 => decode::optional(map, &mut self.run_as_group),
+            3 => decode::optional(map, &mut self.run_as_non_root),
+            4 => decode::optional(map, &mut self.run_as_user),
+            5 => decode::optional(map, &mut self.se_linux_options),
+            6 => decode::optional(map, &mut self.seccomp_profile),
+            7 => decode::optional_vec(map, &mut self.supplemental_groups),
+            8 => decode::optional_vec(map, &mut self.sysctls),
+            _ => decode::skip(map),
+        }
+    }
+}
+impl IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply {
+    /// Sets `fsGroup`.
+    pub fn fs_group(mut self, value: impl Into<i64>) -> Self {
+        self.fs_group = Some(value.into());
+        self
+    }
+    /// Sets `fsGroupChangePolicy`.
+    pub fn fs_group_change_policy(
+        mut self,
+        value: impl Into<::kubegen_runtime::Str>,
+    ) -> Self {
+        self.fs_group_change_policy = Some(value.into());
+        self
+    }
+    /// Sets `runAsGroup`.
+    pub fn run_as_group(mut self, value: impl Into<i64>) -> Self {
+        self.run_as_group = Some(value.into());
+        self
+    }
+    /// Sets `runAsNonRoot`.
+    pub fn run_as_non_root(mut self, value: impl Into<bool>) -> Self {
+        self.run_as_non_root = Some(value.into());
+        self
+    }
+    /// Sets `runAsUser`.
+    pub fn run_as_user(mut self, value: impl Into<i64>) -> Self {
+        self.run_as_user = Some(value.into());
+        self
+    }
+    /// Sets `seLinuxOptions`.
+    pub fn se_linux_options(
+        mut self,
+        value: impl Into<
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply,
+        >,
+    ) -> Self {
+        self.se_linux_options = Some(Box::new(value.into()));
+        self
+    }
+    /// Sets `seccompProfile`.
+    pub fn seccomp_profile(
+        mut self,
+        value: impl Into<
+            crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply,
+        >,
+    ) -> Self {
+        self.seccomp_profile = Some(Box::new(value.into()));
+        self
+    }
+    /// Sets `supplementalGroups`.
+    pub fn supplemental_groups(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<i64>>,
+    ) -> Self {
+        self.supplemental_groups = Some(value.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Sets `sysctls`.
+    pub fn sysctls(
+        mut self,
+        value: impl IntoIterator<
+            Item = impl Into<
+                crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply,
+            >,
+        >,
+    ) -> Self {
+        self.sysctls = Some(value.into_iter().map(Into::into).collect());
+        self
+    }
+}
+impl ApplyType for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply {
+    fn schema() -> &'static Schema {
+        static SCHEMA: Schema = Schema {
+            fields: &[
+                (
+                    "seLinuxOptions",
+                    M::Struct(
+                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply as ApplyType>::schema,
+                    ),
+                ),
+                (
+                    "seccompProfile",
+                    M::Struct(
+                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply as ApplyType>::schema,
+                    ),
+                ),
+            ],
+        };
+        &SCHEMA
+    }
+}
+impl HasApply
+for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContext {
+    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply;
+}
+/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptions`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptions): every field optional, only set fields sent.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply {
+    pub level: Option<::kubegen_runtime::Str>,
+    pub role: Option<::kubegen_runtime::Str>,
+    pub type_: Option<::kubegen_runtime::Str>,
+    pub user: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply",
+                encode::count(
+                    0,
+                    &[
+                        self.level.is_some(),
+                        self.role.is_some(),
+                        self.type_.is_some(),
+                        self.user.is_some(),
+                    ],
+                ),
+            )
+            .optional("level", &self.level)
+            .optional("role", &self.role)
+            .optional("type", &self.type_)
+            .optional("user", &self.user)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de>
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "level" => 0,
+                "role" => 1,
+                "type" => 2,
+                "user" => 3,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.level),
+            1 => decode::optional(map, &mut self.role),
+            2 => decode::optional(map, &mut self.type_),
+            3 => decode::optional(map, &mut self.user),
+            _ => decode::skip(map),
+        }
+    }
+}
+impl IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply {
+    /// Sets `level`.
+    pub fn level(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
+        self.level = Some(value.into());
+        self
+    }
+    /// Sets `role`.
+    pub fn role(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
+        self.role = Some(value.into());
+        self
+    }
+    /// Sets `type`.
+    pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `user`.
+    pub fn user(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
+        self.user = Some(value.into());
+        self
+    }
+}
+impl ApplyType
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply {
+    fn schema() -> &'static Schema {
+        static SCHEMA: Schema = Schema { fields: &[] };
+        &SCHEMA
+    }
+}
+impl HasApply
+for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptions {
+    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply;
+}
+/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfile`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfile): every field optional, only set fields sent.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply {
+    pub localhost_profile: Option<::kubegen_runtime::Str>,
+    pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply",
+                encode::count(
+                    0,
+                    &[self.localhost_profile.is_some(), self.type_.is_some()],
+                ),
+            )
+            .optional("localhostProfile", &self.localhost_profile)
+            .optional("type", &self.type_)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de>
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "localhostProfile" => 0,
+                "type" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.localhost_profile),
+            1 => decode::optional(map, &mut self.type_),
+            _ => decode::skip(map),
+        }
+    }
+}
+impl IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply {
+    /// Sets `localhostProfile`.
+    pub fn localhost_profile(
+        mut self,
+        value: impl Into<::kubegen_runtime::Str>,
+    ) -> Self {
+        self.localhost_profile = Some(value.into());
+        self
+    }
+    /// Sets `type`.
+    pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+}
+impl ApplyType
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply {
+    fn schema() -> &'static Schema {
+        static SCHEMA: Schema = Schema { fields: &[] };
+        &SCHEMA
+    }
+}
+impl HasApply
+for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfile {
+    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply;
+}
+/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctl`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctl): every field optional, only set fields sent.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply {
+    pub name: Option<::kubegen_runtime::Str>,
+    pub value: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply",
+                encode::count(0, &[self.name.is_some(), self.value.is_some()]),
+            )
+            .optional("name", &self.name)
+            .optional("value", &self.value)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de>
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "name" => 0,
+                "value" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.name),
+            1 => decode::optional(map, &mut self.value),
+            _ => decode::skip(map),
+        }
+    }
+}
+impl IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply {
+    /// Sets `name`.
+    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `value`.
+    pub fn value(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+}
+impl ApplyType for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply {
+    fn schema() -> &'static Schema {
+        static SCHEMA: Schema = Schema { fields: &[] };
+        &SCHEMA
+    }
+}
+impl HasApply
+for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctl {
+    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply;
+}
+/// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecToleration`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecToleration): every field optional, only set fields sent.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply {
+    pub effect: Option<::kubegen_runtime::Str>,
+    pub key: Option<::kubegen_runtime::Str>,
+    pub operator: Option<::kubegen_runtime::Str>,
+    pub toleration_seconds: Option<i64>,
+    pub value: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply",
+                encode::count(
+                    0,
+                    &[
+                        self.effect.is_some(),
+                        self.key.is_some(),
+                        self.operator.is_some(),
+                        self.toleration_seconds.is_some(),
+                        self.value.is_some(),
+                    ],
+                ),
+            )
+            .optional("effect", &self.effect)
+            .optional("key", &self.key)
+            .optional("operator", &self.operator)
+            .optional("tolerationSeconds", &self.toleration_seconds)
+            .optional("value", &self.value)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de>
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "effect" => 0,
+                "key" => 1,
+                "operator" => 2,
+                "tolerationSeconds" => 3,
+                "value" => 4,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.effect),
+            1 => decode::optional(map, &mut self.key),
+            2 => decode::optional(map, &mut self.operator),
+            3 => decode::optional(map, &mut self.toleration_seconds),
+            4 => decode::optional(map, &mut self.value),
+            _ => decode::skip(map),
+        }
+    }
+}
+impl IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply {
+    /// Sets `effect`.
+    pub fn effect(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
+        self.effect = Some(value.into());
+        self
+    }
+    /// Sets `key`.
+    pub fn key(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
+        self.key = Some(value.into());
+        self
+    }
+    /// Sets `operator`.
+    pub fn operator(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
+        self.operator = Some(value.into());
+        self
+    }
+    /// Sets `tolerationSeconds`.
+    pub fn toleration_seconds(mut self, value: impl Into<i64>) -> Self {
+        self.toleration_seconds = Some(value.into());
+        self
+    }
+    /// Sets `value`.
+    pub fn value(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+}
+impl ApplyType for IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply {
+    fn schema() -> &'static Schema {
+        static SCHEMA: Schema = Schema { fields: &[] };
+        &SCHEMA
+    }
+}
+impl HasApply
+for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecToleration {
+    type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply;
+}
+/// The apply configuration of [`IssuerSpecAcmeSolverHttp01TemplateMetadata`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01TemplateMetadata): every field optional, only set fields sent.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecAcmeSolverHttp01TemplateMetadataApply {
+    pub annotations: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
+    pub labels: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
+}
+impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01TemplateMetadataApply {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecAcmeSolverHttp01TemplateMetadataApply",
+                encode::count(0, &[self.annotations.is_some(), self.labels.is_some()]),
+            )
+            .optional("annotations", &self.annotations)
+            .optional("labels", &self.labels)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverHttp01TemplateMetadataApply {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecAcmeSolverHttp01TemplateMetadataApply {
+    const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01TemplateMetadataApply";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "annotations" => 0,
+                "labels" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.annotations),
+            1 => decode::optional(map, &mut self.labels),
+            _ => decode::skip(map),
+        }
+    }
+}
+impl IssuerSpecAcmeSolverHttp01TemplateMetadataApply {
+    /// Sets `annotations`.
+    pub fn annotations(
+        mut self,
+        value: impl IntoIterator<
+            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
+        >,
+    ) -> Self {
+        self.annotations = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
+        self
+    }
+    /// Sets `labels`.
+    pub fn labels(
+        mut self,
+        value: impl IntoIterator<
+            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
+        >,
+    ) -> Self {
+        self.labels = Some(
+            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        );
+        self
+    }
+}
+impl ApplyType for IssuerSpecAcmeSolverHttp01TemplateMetadataApply {
+    fn schema() -> &'static Schema {
+        static SCHEMA: Schema = Schema {
+            fields: &[("annotations", M::Map(&M::Free)), ("labels", M::Map(&M::Free))],
+        };
+        &SCHEMA
+    }
+}
+impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01TemplateMetadata {
+    type Apply = IssuerSpecAcmeSolverHttp01TemplateMetadataApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverSelector`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverSelector): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -8293,6 +8166,81 @@ impl ApplyType for IssuerSpecCaApply {
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecCa {
     type Apply = IssuerSpecCaApply;
 }
+/// The apply configuration of [`IssuerSpecSecretRef`](crate::cert_manager_io_v1::IssuerSpecSecretRef): every field optional, only set fields sent.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecSecretRefApply {
+    pub key: Option<::kubegen_runtime::Str>,
+    pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for IssuerSpecSecretRefApply {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecSecretRefApply",
+                encode::count(0, &[self.key.is_some(), self.name.is_some()]),
+            )
+            .optional("key", &self.key)
+            .optional("name", &self.name)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for IssuerSpecSecretRefApply {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecSecretRefApply {
+    const EXPECTING: &'static str = "struct IssuerSpecSecretRefApply";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "key" => 0,
+                "name" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.key),
+            1 => decode::optional(map, &mut self.name),
+            _ => decode::skip(map),
+        }
+    }
+}
+impl IssuerSpecSecretRefApply {
+    /// Sets `key`.
+    pub fn key(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
+        self.key = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+}
+impl ApplyType for IssuerSpecSecretRefApply {
+    fn schema() -> &'static Schema {
+        static SCHEMA: Schema = Schema { fields: &[] };
+        &SCHEMA
+    }
+}
+impl HasApply for crate::cert_manager_io_v1::IssuerSpecSecretRef {
+    type Apply = IssuerSpecSecretRefApply;
+}
 /// The apply configuration of [`IssuerSpecSelfSigned`](crate::cert_manager_io_v1::IssuerSpecSelfSigned): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IssuerSpecSelfSignedApply {
@@ -8362,19 +8310,98 @@ impl ApplyType for IssuerSpecSelfSignedApply {
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecSelfSigned {
     type Apply = IssuerSpecSelfSignedApply;
 }
+/// The apply configuration of [`IssuerSpecServiceAccountRef`](crate::cert_manager_io_v1::IssuerSpecServiceAccountRef): every field optional, only set fields sent.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecServiceAccountRefApply {
+    pub audiences: Option<Vec<::kubegen_runtime::Str>>,
+    pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for IssuerSpecServiceAccountRefApply {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecServiceAccountRefApply",
+                encode::count(0, &[self.audiences.is_some(), self.name.is_some()]),
+            )
+            .optional("audiences", &self.audiences)
+            .optional("name", &self.name)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for IssuerSpecServiceAccountRefApply {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecServiceAccountRefApply {
+    const EXPECTING: &'static str = "struct IssuerSpecServiceAccountRefApply";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "audiences" => 0,
+                "name" => 1,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional_vec(map, &mut self.audiences),
+            1 => decode::optional(map, &mut self.name),
+            _ => decode::skip(map),
+        }
+    }
+}
+impl IssuerSpecServiceAccountRefApply {
+    /// Sets `audiences`.
+    pub fn audiences(
+        mut self,
+        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
+    ) -> Self {
+        self.audiences = Some(value.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Sets `name`.
+    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+}
+impl ApplyType for IssuerSpecServiceAccountRefApply {
+    fn schema() -> &'static Schema {
+        static SCHEMA: Schema = Schema { fields: &[] };
+        &SCHEMA
+    }
+}
+impl HasApply for crate::cert_manager_io_v1::IssuerSpecServiceAccountRef {
+    type Apply = IssuerSpecServiceAccountRefApply;
+}
 /// The apply configuration of [`IssuerSpecVault`](crate::cert_manager_io_v1::IssuerSpecVault): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IssuerSpecVaultApply {
     pub auth: Option<crate::cert_manager_io_v1::apply::IssuerSpecVaultAuthApply>,
     pub ca_bundle: Option<::kubegen_runtime::ByteString>,
     pub ca_bundle_secret_ref: Option<
-        Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply>,
+        Box<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     >,
     pub client_cert_secret_ref: Option<
-        Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply>,
+        Box<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     >,
     pub client_key_secret_ref: Option<
-        Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply>,
+        Box<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     >,
     pub namespace: Option<::kubegen_runtime::Str>,
     pub path: Option<::kubegen_runtime::Str>,
@@ -8480,9 +8507,7 @@ impl IssuerSpecVaultApply {
     /// Sets `caBundleSecretRef`.
     pub fn ca_bundle_secret_ref(
         mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply,
-        >,
+        value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     ) -> Self {
         self.ca_bundle_secret_ref = Some(Box::new(value.into()));
         self
@@ -8490,9 +8515,7 @@ impl IssuerSpecVaultApply {
     /// Sets `clientCertSecretRef`.
     pub fn client_cert_secret_ref(
         mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply,
-        >,
+        value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     ) -> Self {
         self.client_cert_secret_ref = Some(Box::new(value.into()));
         self
@@ -8500,9 +8523,7 @@ impl IssuerSpecVaultApply {
     /// Sets `clientKeySecretRef`.
     pub fn client_key_secret_ref(
         mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply,
-        >,
+        value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     ) -> Self {
         self.client_key_secret_ref = Some(Box::new(value.into()));
         self
@@ -8541,19 +8562,19 @@ impl ApplyType for IssuerSpecVaultApply {
                 (
                     "caBundleSecretRef",
                     M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply as ApplyType>::schema,
+                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
                     ),
                 ),
                 (
                     "clientCertSecretRef",
                     M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply as ApplyType>::schema,
+                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
                     ),
                 ),
                 (
                     "clientKeySecretRef",
                     M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply as ApplyType>::schema,
+                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
                     ),
                 ),
             ],
@@ -8578,7 +8599,7 @@ pub struct IssuerSpecVaultAuthApply {
         Box<crate::cert_manager_io_v1::apply::IssuerSpecVaultAuthKubernetesApply>,
     >,
     pub token_secret_ref: Option<
-        Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply>,
+        Box<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     >,
 }
 impl ::serde::Serialize for IssuerSpecVaultAuthApply {
@@ -8689,9 +8710,7 @@ impl IssuerSpecVaultAuthApply {
     /// Sets `tokenSecretRef`.
     pub fn token_secret_ref(
         mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply,
-        >,
+        value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     ) -> Self {
         self.token_secret_ref = Some(Box::new(value.into()));
         self
@@ -8728,7 +8747,7 @@ impl ApplyType for IssuerSpecVaultAuthApply {
                 (
                     "tokenSecretRef",
                     M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply as ApplyType>::schema,
+                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
                     ),
                 ),
             ],
@@ -8744,9 +8763,7 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecVaultAuth {
 pub struct IssuerSpecVaultAuthAppRoleApply {
     pub path: Option<::kubegen_runtime::Str>,
     pub role_id: Option<::kubegen_runtime::Str>,
-    pub secret_ref: Option<
-        crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply,
-    >,
+    pub secret_ref: Option<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
 }
 impl ::serde::Serialize for IssuerSpecVaultAuthAppRoleApply {
     fn serialize<S: ::serde::Serializer>(
@@ -8821,9 +8838,7 @@ impl IssuerSpecVaultAuthAppRoleApply {
     /// Sets `secretRef`.
     pub fn secret_ref(
         mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply,
-        >,
+        value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     ) -> Self {
         self.secret_ref = Some(value.into());
         self
@@ -8836,7 +8851,7 @@ impl ApplyType for IssuerSpecVaultAuthAppRoleApply {
                 (
                     "secretRef",
                     M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply as ApplyType>::schema,
+                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
                     ),
                 ),
             ],
@@ -8855,9 +8870,7 @@ pub struct IssuerSpecVaultAuthAwsApply {
     pub region: Option<::kubegen_runtime::Str>,
     pub role: Option<::kubegen_runtime::Str>,
     pub service_account_ref: Option<
-        Box<
-            crate::cert_manager_io_v1::apply::IssuerSpecVaultAuthAwsServiceAccountRefApply,
-        >,
+        Box<crate::cert_manager_io_v1::apply::IssuerSpecServiceAccountRefApply>,
     >,
     pub vault_header_value: Option<::kubegen_runtime::Str>,
 }
@@ -8956,7 +8969,7 @@ impl IssuerSpecVaultAuthAwsApply {
     pub fn service_account_ref(
         mut self,
         value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecVaultAuthAwsServiceAccountRefApply,
+            crate::cert_manager_io_v1::apply::IssuerSpecServiceAccountRefApply,
         >,
     ) -> Self {
         self.service_account_ref = Some(Box::new(value.into()));
@@ -8978,7 +8991,7 @@ impl ApplyType for IssuerSpecVaultAuthAwsApply {
                 (
                     "serviceAccountRef",
                     M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecVaultAuthAwsServiceAccountRefApply as ApplyType>::schema,
+                        <crate::cert_manager_io_v1::apply::IssuerSpecServiceAccountRefApply as ApplyType>::schema,
                     ),
                 ),
             ],
@@ -8988,85 +9001,6 @@ impl ApplyType for IssuerSpecVaultAuthAwsApply {
 }
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecVaultAuthAws {
     type Apply = IssuerSpecVaultAuthAwsApply;
-}
-/// The apply configuration of [`IssuerSpecVaultAuthAwsServiceAccountRef`](crate::cert_manager_io_v1::IssuerSpecVaultAuthAwsServiceAccountRef): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecVaultAuthAwsServiceAccountRefApply {
-    pub audiences: Option<Vec<::kubegen_runtime::Str>>,
-    pub name: Option<::kubegen_runtime::Str>,
-}
-impl ::serde::Serialize for IssuerSpecVaultAuthAwsServiceAccountRefApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecVaultAuthAwsServiceAccountRefApply",
-                encode::count(0, &[self.audiences.is_some(), self.name.is_some()]),
-            )
-            .optional("audiences", &self.audiences)
-            .optional("name", &self.name)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IssuerSpecVaultAuthAwsServiceAccountRefApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecVaultAuthAwsServiceAccountRefApply {
-    const EXPECTING: &'static str = "struct IssuerSpecVaultAuthAwsServiceAccountRefApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "audiences" => 0,
-                "name" => 1,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional_vec(map, &mut self.audiences),
-            1 => decode::optional(map, &mut self.name),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecVaultAuthAwsServiceAccountRefApply {
-    /// Sets `audiences`.
-    pub fn audiences(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.audiences = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-}
-impl ApplyType for IssuerSpecVaultAuthAwsServiceAccountRefApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::cert_manager_io_v1::IssuerSpecVaultAuthAwsServiceAccountRef {
-    type Apply = IssuerSpecVaultAuthAwsServiceAccountRefApply;
 }
 /// The apply configuration of [`IssuerSpecVaultAuthClientCertificate`](crate::cert_manager_io_v1::IssuerSpecVaultAuthClientCertificate): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -9166,12 +9100,10 @@ pub struct IssuerSpecVaultAuthKubernetesApply {
     pub mount_path: Option<::kubegen_runtime::Str>,
     pub role: Option<::kubegen_runtime::Str>,
     pub secret_ref: Option<
-        Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply>,
+        Box<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     >,
     pub service_account_ref: Option<
-        Box<
-            crate::cert_manager_io_v1::apply::IssuerSpecVaultAuthAwsServiceAccountRefApply,
-        >,
+        Box<crate::cert_manager_io_v1::apply::IssuerSpecServiceAccountRefApply>,
     >,
 }
 impl ::serde::Serialize for IssuerSpecVaultAuthKubernetesApply {
@@ -9251,9 +9183,7 @@ impl IssuerSpecVaultAuthKubernetesApply {
     /// Sets `secretRef`.
     pub fn secret_ref(
         mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply,
-        >,
+        value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     ) -> Self {
         self.secret_ref = Some(Box::new(value.into()));
         self
@@ -9262,7 +9192,7 @@ impl IssuerSpecVaultAuthKubernetesApply {
     pub fn service_account_ref(
         mut self,
         value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecVaultAuthAwsServiceAccountRefApply,
+            crate::cert_manager_io_v1::apply::IssuerSpecServiceAccountRefApply,
         >,
     ) -> Self {
         self.service_account_ref = Some(Box::new(value.into()));
@@ -9276,13 +9206,13 @@ impl ApplyType for IssuerSpecVaultAuthKubernetesApply {
                 (
                     "secretRef",
                     M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply as ApplyType>::schema,
+                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
                     ),
                 ),
                 (
                     "serviceAccountRef",
                     M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecVaultAuthAwsServiceAccountRefApply as ApplyType>::schema,
+                        <crate::cert_manager_io_v1::apply::IssuerSpecServiceAccountRefApply as ApplyType>::schema,
                     ),
                 ),
             ],
@@ -9428,7 +9358,7 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecVenafi {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IssuerSpecVenafiCloudApply {
     pub api_token_secret_ref: Option<
-        crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply,
+        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
     >,
     pub url: Option<::kubegen_runtime::Str>,
 }
@@ -9487,9 +9417,7 @@ impl IssuerSpecVenafiCloudApply {
     /// Sets `apiTokenSecretRef`.
     pub fn api_token_secret_ref(
         mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply,
-        >,
+        value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     ) -> Self {
         self.api_token_secret_ref = Some(value.into());
         self
@@ -9507,7 +9435,7 @@ impl ApplyType for IssuerSpecVenafiCloudApply {
                 (
                     "apiTokenSecretRef",
                     M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply as ApplyType>::schema,
+                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
                     ),
                 ),
             ],
@@ -9518,11 +9446,78 @@ impl ApplyType for IssuerSpecVenafiCloudApply {
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecVenafiCloud {
     type Apply = IssuerSpecVenafiCloudApply;
 }
+/// The apply configuration of [`IssuerSpecVenafiCredentialsRef`](crate::cert_manager_io_v1::IssuerSpecVenafiCredentialsRef): every field optional, only set fields sent.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IssuerSpecVenafiCredentialsRefApply {
+    pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::serde::Serialize for IssuerSpecVenafiCredentialsRefApply {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::kubegen_runtime::__private::encode;
+        encode::StructEncoder::new(
+                serializer,
+                "IssuerSpecVenafiCredentialsRefApply",
+                encode::count(0, &[self.name.is_some()]),
+            )
+            .optional("name", &self.name)
+            .end()
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for IssuerSpecVenafiCredentialsRefApply {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::kubegen_runtime::__private::decode::deserialize(deserializer)
+    }
+}
+#[doc(hidden)]
+impl ::kubegen_runtime::__private::decode::DecodeFields
+for IssuerSpecVenafiCredentialsRefApply {
+    const EXPECTING: &'static str = "struct IssuerSpecVenafiCredentialsRefApply";
+    fn field_index(key: &str) -> ::std::option::Option<u16> {
+        ::std::option::Option::Some(
+            match key {
+                "name" => 0,
+                _ => return ::std::option::Option::None,
+            },
+        )
+    }
+    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
+        &mut self,
+        index: u16,
+        map: &mut A,
+    ) -> ::std::result::Result<(), A::Error> {
+        use ::kubegen_runtime::__private::decode;
+        match index {
+            0 => decode::optional(map, &mut self.name),
+            _ => decode::skip(map),
+        }
+    }
+}
+impl IssuerSpecVenafiCredentialsRefApply {
+    /// Sets `name`.
+    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+}
+impl ApplyType for IssuerSpecVenafiCredentialsRefApply {
+    fn schema() -> &'static Schema {
+        static SCHEMA: Schema = Schema { fields: &[] };
+        &SCHEMA
+    }
+}
+impl HasApply for crate::cert_manager_io_v1::IssuerSpecVenafiCredentialsRef {
+    type Apply = IssuerSpecVenafiCredentialsRefApply;
+}
 /// The apply configuration of [`IssuerSpecVenafiNgts`](crate::cert_manager_io_v1::IssuerSpecVenafiNgts): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IssuerSpecVenafiNgtsApply {
     pub credentials_ref: Option<
-        crate::cert_manager_io_v1::apply::IssuerSpecVenafiNgtsCredentialsRefApply,
+        crate::cert_manager_io_v1::apply::IssuerSpecVenafiCredentialsRefApply,
     >,
     pub token_endpoint: Option<::kubegen_runtime::Str>,
     pub tsg_id: Option<::kubegen_runtime::Str>,
@@ -9595,7 +9590,7 @@ impl IssuerSpecVenafiNgtsApply {
     pub fn credentials_ref(
         mut self,
         value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecVenafiNgtsCredentialsRefApply,
+            crate::cert_manager_io_v1::apply::IssuerSpecVenafiCredentialsRefApply,
         >,
     ) -> Self {
         self.credentials_ref = Some(value.into());
@@ -9624,7 +9619,7 @@ impl ApplyType for IssuerSpecVenafiNgtsApply {
                 (
                     "credentialsRef",
                     M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecVenafiNgtsCredentialsRefApply as ApplyType>::schema,
+                        <crate::cert_manager_io_v1::apply::IssuerSpecVenafiCredentialsRefApply as ApplyType>::schema,
                     ),
                 ),
             ],
@@ -9635,82 +9630,15 @@ impl ApplyType for IssuerSpecVenafiNgtsApply {
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecVenafiNgts {
     type Apply = IssuerSpecVenafiNgtsApply;
 }
-/// The apply configuration of [`IssuerSpecVenafiNgtsCredentialsRef`](crate::cert_manager_io_v1::IssuerSpecVenafiNgtsCredentialsRef): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerSpecVenafiNgtsCredentialsRefApply {
-    pub name: Option<::kubegen_runtime::Str>,
-}
-impl ::serde::Serialize for IssuerSpecVenafiNgtsCredentialsRefApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerSpecVenafiNgtsCredentialsRefApply",
-                encode::count(0, &[self.name.is_some()]),
-            )
-            .optional("name", &self.name)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IssuerSpecVenafiNgtsCredentialsRefApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IssuerSpecVenafiNgtsCredentialsRefApply {
-    const EXPECTING: &'static str = "struct IssuerSpecVenafiNgtsCredentialsRefApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.name),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerSpecVenafiNgtsCredentialsRefApply {
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-}
-impl ApplyType for IssuerSpecVenafiNgtsCredentialsRefApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::cert_manager_io_v1::IssuerSpecVenafiNgtsCredentialsRef {
-    type Apply = IssuerSpecVenafiNgtsCredentialsRefApply;
-}
 /// The apply configuration of [`IssuerSpecVenafiTpp`](crate::cert_manager_io_v1::IssuerSpecVenafiTpp): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IssuerSpecVenafiTppApply {
     pub ca_bundle: Option<::kubegen_runtime::ByteString>,
     pub ca_bundle_secret_ref: Option<
-        Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply>,
+        Box<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     >,
     pub credentials_ref: Option<
-        crate::cert_manager_io_v1::apply::IssuerSpecVenafiNgtsCredentialsRefApply,
+        crate::cert_manager_io_v1::apply::IssuerSpecVenafiCredentialsRefApply,
     >,
     pub url: Option<::kubegen_runtime::Str>,
 }
@@ -9785,9 +9713,7 @@ impl IssuerSpecVenafiTppApply {
     /// Sets `caBundleSecretRef`.
     pub fn ca_bundle_secret_ref(
         mut self,
-        value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply,
-        >,
+        value: impl Into<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     ) -> Self {
         self.ca_bundle_secret_ref = Some(Box::new(value.into()));
         self
@@ -9796,7 +9722,7 @@ impl IssuerSpecVenafiTppApply {
     pub fn credentials_ref(
         mut self,
         value: impl Into<
-            crate::cert_manager_io_v1::apply::IssuerSpecVenafiNgtsCredentialsRefApply,
+            crate::cert_manager_io_v1::apply::IssuerSpecVenafiCredentialsRefApply,
         >,
     ) -> Self {
         self.credentials_ref = Some(value.into());
@@ -9815,13 +9741,13 @@ impl ApplyType for IssuerSpecVenafiTppApply {
                 (
                     "caBundleSecretRef",
                     M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmePrivateKeySecretRefApply as ApplyType>::schema,
+                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
                     ),
                 ),
                 (
                     "credentialsRef",
                     M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecVenafiNgtsCredentialsRefApply as ApplyType>::schema,
+                        <crate::cert_manager_io_v1::apply::IssuerSpecVenafiCredentialsRefApply as ApplyType>::schema,
                     ),
                 ),
             ],

@@ -521,7 +521,7 @@ pub struct CertificateSpecKeystoresJks {
     /// Mutually exclusive with password.
     /// One of password or passwordSecretRef must provide a password with a non-zero length.
     pub password_secret_ref: Option<
-        Box<crate::cert_manager_io_v1::CertificateSpecKeystoresJksPasswordSecretRef>,
+        Box<crate::cert_manager_io_v1::CertificateSpecKeystoresPasswordSecretRef>,
     >,
 }
 impl ::serde::Serialize for CertificateSpecKeystoresJks {
@@ -590,7 +590,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateSpecKeyst
 /// Mutually exclusive with password.
 /// One of password or passwordSecretRef must provide a password with a non-zero length.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct CertificateSpecKeystoresJksPasswordSecretRef {
+pub struct CertificateSpecKeystoresPasswordSecretRef {
     /// The key of the entry in the Secret resource's `data` field to be used.
     /// Some instances of this field may be defaulted, in others it may be
     /// required.
@@ -599,7 +599,7 @@ pub struct CertificateSpecKeystoresJksPasswordSecretRef {
     /// More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
     pub name: ::kubegen_runtime::Str,
 }
-impl ::serde::Serialize for CertificateSpecKeystoresJksPasswordSecretRef {
+impl ::serde::Serialize for CertificateSpecKeystoresPasswordSecretRef {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -607,7 +607,7 @@ impl ::serde::Serialize for CertificateSpecKeystoresJksPasswordSecretRef {
         use ::kubegen_runtime::__private::encode;
         encode::StructEncoder::new(
                 serializer,
-                "CertificateSpecKeystoresJksPasswordSecretRef",
+                "CertificateSpecKeystoresPasswordSecretRef",
                 encode::count(1, &[self.key.is_some()]),
             )
             .optional("key", &self.key)
@@ -615,7 +615,7 @@ impl ::serde::Serialize for CertificateSpecKeystoresJksPasswordSecretRef {
             .end()
     }
 }
-impl<'de> ::serde::Deserialize<'de> for CertificateSpecKeystoresJksPasswordSecretRef {
+impl<'de> ::serde::Deserialize<'de> for CertificateSpecKeystoresPasswordSecretRef {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -624,8 +624,8 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecKeystoresJksPasswordSecre
 }
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields
-for CertificateSpecKeystoresJksPasswordSecretRef {
-    const EXPECTING: &'static str = "struct CertificateSpecKeystoresJksPasswordSecretRef";
+for CertificateSpecKeystoresPasswordSecretRef {
+    const EXPECTING: &'static str = "struct CertificateSpecKeystoresPasswordSecretRef";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -671,7 +671,7 @@ pub struct CertificateSpecKeystoresPkcs12 {
     /// Mutually exclusive with password.
     /// One of password or passwordSecretRef must provide a password with a non-zero length.
     pub password_secret_ref: Option<
-        Box<crate::cert_manager_io_v1::CertificateSpecKeystoresJksPasswordSecretRef>,
+        Box<crate::cert_manager_io_v1::CertificateSpecKeystoresPasswordSecretRef>,
     >,
     /// Profile specifies the key and certificate encryption algorithms and the HMAC algorithm
     /// used to create the PKCS12 keystore. Default value is `LegacyRC2` for backward compatibility.
@@ -798,11 +798,11 @@ pub struct CertificateSpecNameConstraints {
     /// restriction in the excluded field is invalid regardless
     /// of information appearing in the permitted
     pub excluded: Option<
-        Box<crate::cert_manager_io_v1::CertificateSpecNameConstraintsExcluded>,
+        Box<crate::cert_manager_io_v1::CertificateSpecNameConstraintsExcludedOrPermitted>,
     >,
     /// Permitted contains the constraints in which the names must be located.
     pub permitted: Option<
-        Box<crate::cert_manager_io_v1::CertificateSpecNameConstraintsExcluded>,
+        Box<crate::cert_manager_io_v1::CertificateSpecNameConstraintsExcludedOrPermitted>,
     >,
 }
 impl ::serde::Serialize for CertificateSpecNameConstraints {
@@ -868,7 +868,7 @@ for CertificateSpecNameConstraints {
 /// restriction in the excluded field is invalid regardless
 /// of information appearing in the permitted
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct CertificateSpecNameConstraintsExcluded {
+pub struct CertificateSpecNameConstraintsExcludedOrPermitted {
     /// DNSDomains is a list of DNS domains that are permitted or excluded.
     pub dns_domains: Option<Vec<::kubegen_runtime::Str>>,
     /// EmailAddresses is a list of Email Addresses that are permitted or excluded.
@@ -879,7 +879,7 @@ pub struct CertificateSpecNameConstraintsExcluded {
     /// URIDomains is a list of URI domains that are permitted or excluded.
     pub uri_domains: Option<Vec<::kubegen_runtime::Str>>,
 }
-impl ::serde::Serialize for CertificateSpecNameConstraintsExcluded {
+impl ::serde::Serialize for CertificateSpecNameConstraintsExcludedOrPermitted {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -887,7 +887,7 @@ impl ::serde::Serialize for CertificateSpecNameConstraintsExcluded {
         use ::kubegen_runtime::__private::encode;
         encode::StructEncoder::new(
                 serializer,
-                "CertificateSpecNameConstraintsExcluded",
+                "CertificateSpecNameConstraintsExcludedOrPermitted",
                 encode::count(
                     0,
                     &[
@@ -905,7 +905,8 @@ impl ::serde::Serialize for CertificateSpecNameConstraintsExcluded {
             .end()
     }
 }
-impl<'de> ::serde::Deserialize<'de> for CertificateSpecNameConstraintsExcluded {
+impl<'de> ::serde::Deserialize<'de>
+for CertificateSpecNameConstraintsExcludedOrPermitted {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -914,8 +915,8 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecNameConstraintsExcluded {
 }
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields
-for CertificateSpecNameConstraintsExcluded {
-    const EXPECTING: &'static str = "struct CertificateSpecNameConstraintsExcluded";
+for CertificateSpecNameConstraintsExcludedOrPermitted {
+    const EXPECTING: &'static str = "struct CertificateSpecNameConstraintsExcludedOrPermitted";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
