@@ -22,7 +22,8 @@ kubegen generate --out tests/crd-api --crate-name kubegen-test-crds \
   --crd specs/crds/cert-manager-v1.21.1-cert-manager.io_issuers.yaml \
   --extern-types kubegen-api --extern-path ../../generated "$@"
 kubegen generate --out tests/foreign-api --crate-name kubegen-foreign-api \
-  --spec tests/fixtures/foreign/widgets-swagger.json "$@"
+  --spec tests/fixtures/foreign/widgets-swagger.json \
+  --extern-types kubegen-api --extern-path ../../generated "$@"
 kubegen generate --out examples/configset/api --crate-name configset-api \
   --crd examples/configset/crd.yaml \
   --extern-types kubegen-api --extern-path ../../../generated "$@"

@@ -99,6 +99,8 @@ fn resources_are_inferred_from_paths_in_both_dialects() {
             let id = format!("io.k8s.apimachinery.pkg.apis.meta.v1.{adopted}");
             assert!(matches!(model.types[&id].kind, TypeKind::Provided(_)), "{dialect}: {id}");
         }
+        // `v1.Toleration` has exactly the properties of Kubernetes' own: it is that type.
+        assert_eq!(place("io.k8s.api.core.v1.Toleration"), ("core_v1", "Toleration"));
         assert!(model.types.keys().all(|id| !id.starts_with("v1.")), "{dialect}: {:?}", model.types.keys());
     }
 }

@@ -396,3 +396,58 @@ fn recursive_aliases_become_newtypes() {
     assert!(matches!(model.types["io.example.rec.v1.Holder"].kind, TypeKind::Struct(_)));
     eprintln!("recursive aliases: {count} recursive aliases in 5 cycles, each a newtype, no panic");
 }
+
+/// A spec in another generator's style (no extensions): the group, version and plural come
+/// from its paths and the kind from a definition's name, so each of them is tried hostile.
+fn foreign_spec(group: &str, version: &str, plural: &str, kind: &str) -> String {
+    let reference = |name: &str| json!({ "$ref": format!("#/definitions/{name}") });
+    let collection = format!("/apis/{group}/{version}/namespaces/{{namespace}}/{plural}");
+    json!({
+        "swagger": "2.0",
+        "paths": {
+            collection.clone(): {
+                "get": { "responses": { "200": { "schema": reference(&format!("v1.{kind}List")) } } },
+                "post": { "responses": { "201": { "schema": reference(&format!("v1.{kind}")) } } },
+            },
+            format!("{collection}/{{name}}/status"): {
+                "get": { "responses": { "200": { "schema": reference(&format!("v1.{kind}")) } } },
+            },
+        },
+        "definitions": {
+            format!("v1.{kind}"): { "type": "object", "properties": {
+                "apiVersion": { "type": "string" }, "kind": { "type": "string" },
+                "metadata": reference("v1.ObjectMeta"), "spec": reference("v1.Spec"),
+            } },
+            format!("v1.{kind}List"): { "type": "object", "properties": {
+                "items": { "type": "array", "items": reference(&format!("v1.{kind}")) },
+            } },
+            "v1.Spec": { "type": "object", "properties": { "size": { "type": ["integer", "null"] } } },
+            "v1.ObjectMeta": { "type": "object", "properties": {
+                "name": { "type": "string" }, "namespace": { "type": "string" },
+            } },
+        },
+    })
+    .to_string()
+}
+
+#[test]
+fn specs_without_extensions_take_names_from_paths_safely() {
+    let mut tried = 0;
+    let mut generated = 0;
+    for text in payloads().into_iter().chain(names()) {
+        let inputs = [
+            ("group", foreign_spec(&format!("x{text}.example.com"), "v1", "widgets", "Widget")),
+            ("version", foreign_spec("example.com", &format!("v1{text}"), "widgets", "Widget")),
+            ("plural", foreign_spec("example.com", "v1", &text, "Widget")),
+            ("kind", foreign_spec("example.com", "v1", "widgets", &text)),
+        ];
+        for (position, spec) in inputs {
+            tried += 1;
+            generated += usize::from(try_input(&format!("foreign {position} {text:?}"), || load_swagger(&spec)));
+        }
+    }
+    eprintln!(
+        "specs without extensions: {tried} hostile inputs ({generated} generated, the rest rejected naming the input), no panic"
+    );
+    assert!(tried >= 400, "{tried}");
+}

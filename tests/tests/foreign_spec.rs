@@ -1,7 +1,7 @@
 //! A spec written by another generator (`tests/fixtures/foreign/widgets-swagger.json`, in the
 //! style of swag and go-swagger: no `x-kubernetes-*` extensions, Go package names such as
 //! `v1.Widget` and `v1.ObjectMeta`, JSON Schema type arrays, and a group that serves only a
-//! subresource), through the crate kubegen generated from it (`tests/foreign-api`), against a
+//! subresource, and a `v1.Toleration` that is Kubernetes' own), through the crate kubegen generated from it (`tests/foreign-api`), against a
 //! real API server serving the same schemas from a CRD
 //! (`tests/fixtures/foreign/widgets-crd.yaml`): every verb the spec's paths declare, the
 //! status subresource, server-side apply, and an informer with its lister.
@@ -9,6 +9,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use kubegen_api::core_v1::Toleration;
 use kubegen_foreign_api::widgets_example_com_v1::apply::{WidgetApply, WidgetSpecApply};
 use kubegen_foreign_api::widgets_example_com_v1::{Condition, Step, Widget, WidgetSpec, WidgetSpecColor, WidgetStatus};
 use kubegen_foreign_api::{Clientset, SharedInformerFactory};
@@ -34,6 +35,12 @@ fn widget(name: &str, color: WidgetSpecColor) -> Widget {
             size: Quantity::from("2Gi"),
             color: Some(color),
             steps: Some(vec![Step { name: "build".into(), args: Some(vec!["--fast".into()]) }]),
+            // The spec's `v1.Toleration` is Kubernetes' own: kubegen-api's type.
+            tolerations: Some(vec![Toleration {
+                key: Some("dedicated".into()),
+                operator: Some("Exists".into()),
+                ..Toleration::default()
+            }]),
             ..WidgetSpec::default()
         }),
         ..Widget::default()
@@ -81,6 +88,7 @@ async fn a_crate_from_another_generators_spec_works_against_the_api_server() {
     assert_eq!(spec.size.0.as_str(), "2Gi");
     assert_eq!(spec.color, Some(WidgetSpecColor::Red));
     assert_eq!(spec.steps.as_ref().map(|steps| steps[0].name.as_str()), Some("build"));
+    assert_eq!(spec.tolerations.as_ref().and_then(|t| t[0].key.as_deref()), Some("dedicated"));
 
     let listed = widgets.list(&ListParams::default().labels("color=green")).await.expect("list");
     assert_eq!(listed.items.len(), 1);

@@ -8,6 +8,9 @@
 //!
 //! 1. Definitions named like apimachinery's types (`v1.ObjectMeta`, `resource.Quantity`) whose
 //!    properties the runtime's types have become those types ([`adopt_runtime_types`]).
+//!    So do those named like one of Kubernetes' own types with exactly its properties
+//!    (`v1.Toleration` is `io.k8s.api.core.v1.Toleration`), so that they land in its module,
+//!    or come from the crate of `--extern-types` ([`adopt_kubernetes_types`]).
 //! 2. Operations without an action or kind get them from their method, their path and the
 //!    definitions they take and return: a list's response names the list type, whose `items`
 //!    name the resource's type; its kind is that definition's name, its group and version
@@ -35,6 +38,7 @@ pub fn resources(spec: &mut RawSpec) {
         return;
     }
     adopt_runtime_types(spec);
+    adopt_kubernetes_types(spec);
     infer_kinds(spec);
     place_by_group(spec);
 }
@@ -76,6 +80,46 @@ pub fn adopt_runtime_types(spec: &mut RawSpec) {
         };
         if compatible {
             renames.insert(name.clone(), provided.definition.to_owned());
+        }
+    }
+    rename_definitions(spec, &renames);
+}
+
+/// Kubernetes' own definitions (from the bundled spec) by their last name segment, with
+/// their property names; built once, and only for documents from other generators.
+fn kubernetes_definitions() -> &'static BTreeMap<String, Vec<(String, BTreeSet<String>)>> {
+    static DEFINITIONS: std::sync::OnceLock<BTreeMap<String, Vec<(String, BTreeSet<String>)>>> =
+        std::sync::OnceLock::new();
+    DEFINITIONS.get_or_init(|| {
+        let mut by_name: BTreeMap<String, Vec<(String, BTreeSet<String>)>> = BTreeMap::new();
+        // The bundled spec is part of the binary and parsed by every test run; were it ever
+        // unreadable, nothing is adopted and the definitions are generated as they are.
+        let Ok(bundled) = super::bundled::load() else { return by_name };
+        for (name, definition) in bundled.definitions {
+            let properties = definition.schema.properties.keys().cloned().collect();
+            by_name.entry(split_name(&name).1.to_owned()).or_default().push((name, properties));
+        }
+        by_name
+    })
+}
+
+/// Renames ungrouped definitions that have the name and exactly the properties of one of
+/// Kubernetes' own definitions (a `v1.Toleration` of an operator's spec) to that definition,
+/// so that they land in its module and `--extern-types` takes them from the external crate.
+/// Names that match no definition, or several with those properties, stay as they are.
+pub fn adopt_kubernetes_types(spec: &mut RawSpec) {
+    let mut renames = BTreeMap::new();
+    for (name, definition) in &spec.definitions {
+        if !ungrouped(name) || definition.schema.properties.is_empty() {
+            continue;
+        }
+        let Some(candidates) = kubernetes_definitions().get(split_name(name).1) else { continue };
+        let properties: BTreeSet<String> = definition.schema.properties.keys().cloned().collect();
+        let mut same = candidates.iter().filter(|(_, known)| *known == properties);
+        if let (Some((kubernetes, _)), None) = (same.next(), same.next())
+            && !spec.definitions.contains_key(kubernetes)
+        {
+            renames.insert(name.clone(), kubernetes.clone());
         }
     }
     rename_definitions(spec, &renames);

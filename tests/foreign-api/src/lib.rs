@@ -20,9 +20,7 @@ mod informers;
 pub use clientset::Clientset;
 pub use informers::SharedInformerFactory;
 
-pub mod meta_v1;
 #[cfg(feature = "ops_example_com_v1")]
 pub mod ops_example_com_v1;
-pub mod resource;
 #[cfg(feature = "widgets_example_com_v1")]
 pub mod widgets_example_com_v1;

@@ -425,6 +425,7 @@ pub struct WidgetSpecApply {
     pub selector: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     pub size: Option<::kubegen_runtime::Quantity>,
     pub steps: Option<Vec<crate::widgets_example_com_v1::apply::StepApply>>,
+    pub tolerations: Option<Vec<::kubegen_api::core_v1::apply::TolerationApply>>,
 }
 impl ::serde::Serialize for WidgetSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -444,6 +445,7 @@ impl ::serde::Serialize for WidgetSpecApply {
                         self.selector.is_some(),
                         self.size.is_some(),
                         self.steps.is_some(),
+                        self.tolerations.is_some(),
                     ],
                 ),
             )
@@ -453,6 +455,7 @@ impl ::serde::Serialize for WidgetSpecApply {
             .optional("selector", &self.selector)
             .optional("size", &self.size)
             .optional("steps", &self.steps)
+            .optional("tolerations", &self.tolerations)
             .end()
     }
 }
@@ -475,6 +478,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for WidgetSpecApply {
                 "selector" => 3,
                 "size" => 4,
                 "steps" => 5,
+                "tolerations" => 6,
                 _ => return ::std::option::Option::None,
             },
         )
@@ -492,6 +496,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for WidgetSpecApply {
             3 => decode::optional(map, &mut self.selector),
             4 => decode::optional(map, &mut self.size),
             5 => decode::optional_vec(map, &mut self.steps),
+            6 => decode::optional_vec(map, &mut self.tolerations),
             _ => decode::skip(map),
         }
     }
@@ -540,6 +545,16 @@ impl WidgetSpecApply {
         >,
     ) -> Self {
         self.steps = Some(value.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Sets `tolerations`.
+    pub fn tolerations(
+        mut self,
+        value: impl IntoIterator<
+            Item = impl Into<::kubegen_api::core_v1::apply::TolerationApply>,
+        >,
+    ) -> Self {
+        self.tolerations = Some(value.into_iter().map(Into::into).collect());
         self
     }
 }

@@ -17,6 +17,8 @@ pub struct WidgetSpec {
     pub size: ::kubegen_runtime::Quantity,
     /// `steps` (no description in the spec).
     pub steps: Option<Vec<crate::widgets_example_com_v1::Step>>,
+    /// `tolerations` (no description in the spec).
+    pub tolerations: Option<Vec<::kubegen_api::core_v1::Toleration>>,
 }
 impl ::serde::Serialize for WidgetSpec {
     fn serialize<S: ::serde::Serializer>(
@@ -35,6 +37,7 @@ impl ::serde::Serialize for WidgetSpec {
                         self.replicas.is_some(),
                         self.selector.is_some(),
                         self.steps.is_some(),
+                        self.tolerations.is_some(),
                     ],
                 ),
             )
@@ -44,6 +47,7 @@ impl ::serde::Serialize for WidgetSpec {
             .optional("selector", &self.selector)
             .field("size", &self.size)
             .optional("steps", &self.steps)
+            .optional("tolerations", &self.tolerations)
             .end()
     }
 }
@@ -66,6 +70,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for WidgetSpec {
                 "selector" => 3,
                 "size" => 4,
                 "steps" => 5,
+                "tolerations" => 6,
                 _ => return ::std::option::Option::None,
             },
         )
@@ -83,6 +88,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for WidgetSpec {
             3 => decode::optional(map, &mut self.selector),
             4 => decode::required(map, &mut self.size),
             5 => decode::optional_vec(map, &mut self.steps),
+            6 => decode::optional_vec(map, &mut self.tolerations),
             _ => decode::skip(map),
         }
     }
