@@ -85,13 +85,15 @@ pub fn adopt_runtime_types(spec: &mut RawSpec) {
     rename_definitions(spec, &renames);
 }
 
+/// Definitions by their last name segment: full name and property names.
+type DefinitionsByName = BTreeMap<String, Vec<(String, BTreeSet<String>)>>;
+
 /// Kubernetes' own definitions (from the bundled spec) by their last name segment, with
 /// their property names; built once, and only for documents from other generators.
-fn kubernetes_definitions() -> &'static BTreeMap<String, Vec<(String, BTreeSet<String>)>> {
-    static DEFINITIONS: std::sync::OnceLock<BTreeMap<String, Vec<(String, BTreeSet<String>)>>> =
-        std::sync::OnceLock::new();
+fn kubernetes_definitions() -> &'static DefinitionsByName {
+    static DEFINITIONS: std::sync::OnceLock<DefinitionsByName> = std::sync::OnceLock::new();
     DEFINITIONS.get_or_init(|| {
-        let mut by_name: BTreeMap<String, Vec<(String, BTreeSet<String>)>> = BTreeMap::new();
+        let mut by_name = DefinitionsByName::new();
         // The bundled spec is part of the binary and parsed by every test run; were it ever
         // unreadable, nothing is adopted and the definitions are generated as they are.
         let Ok(bundled) = super::bundled::load() else { return by_name };
