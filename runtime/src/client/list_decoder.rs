@@ -119,6 +119,8 @@ mod tests {
             (r#"{"items":[{"a":1}]"#, false),
             (r#"{"items":[{"a":1}]}x"#, false),
             (r#"{,"items":[]}"#, false),
+            ("[]", false),
+            (r#"[{}, []]"#, false),
         ];
         for (body, valid) in bodies {
             assert_eq!(
