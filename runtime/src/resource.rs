@@ -37,6 +37,16 @@ pub trait Object: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
     fn metadata(&self) -> &ObjectMeta;
     /// The object's metadata, mutable.
     fn metadata_mut(&mut self) -> &mut ObjectMeta;
+
+    /// Whether [`Object::from_protobuf`] decodes this type: built-in types of a crate built
+    /// with its `protobuf` feature. The client then asks the server for protobuf.
+    const PROTOBUF: bool = false;
+
+    /// Decodes the object from its protobuf message (the `raw` of a `k8s\0` envelope).
+    fn from_protobuf(raw: &[u8]) -> Result<Self, crate::proto::DecodeError> {
+        let _ = raw;
+        Err(crate::proto::DecodeError::new(crate::proto::DecodeErrorKind::NoDecoder(std::any::type_name::<Self>())))
+    }
 }
 
 /// A resource the API server serves under a plural name, namespaced or cluster-wide.

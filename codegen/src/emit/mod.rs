@@ -12,6 +12,7 @@ mod features;
 mod informers;
 mod parallel;
 mod paths;
+mod proto;
 mod resource;
 mod struct_serde;
 mod types;
@@ -84,6 +85,8 @@ pub fn is_generated(content: &[u8]) -> bool {
 /// Renders every file of the crate.
 pub fn emit(model: &Model, settings: &CrateSettings) -> Result<Files> {
     let mut files = Files::new();
+    let table = crate::spec::protobuf::load()?;
+    let protobuf = proto::ProtoSupport::new(model, &table);
     let mut by_file: BTreeMap<(&str, &str), Vec<&TypeDef>> = BTreeMap::new();
     let mut provided_by_module: BTreeMap<&str, Vec<&TypeDef>> = BTreeMap::new();
     let external = |module: &str| model.modules.get(module).is_some_and(|module| module.external.is_some());
@@ -111,7 +114,7 @@ pub fn emit(model: &Model, settings: &CrateSettings) -> Result<Files> {
     let type_files: Vec<_> = by_file.iter().collect();
     let rendered = parallel::map(&type_files, |((module, file), types)| {
         let path = format!("src/{module}/{file}.rs");
-        render(&path, type_file(model, types)).map(|content| (path, content))
+        render(&path, type_file(model, &protobuf, types)).map(|content| (path, content))
     });
     for file in rendered {
         let (path, content) = file?;
@@ -170,7 +173,15 @@ pub fn emit(model: &Model, settings: &CrateSettings) -> Result<Files> {
             }
             None => "",
         };
-        files.insert(path, format!("//!{doc}\n{HEADER}\n{content}{apply_module}"));
+        let proto_module = match protobuf.module_file(model, &apply_types) {
+            Some(tokens) => {
+                let proto_path = format!("src/{}/proto.rs", module.name);
+                files.insert(proto_path.clone(), render(&proto_path, tokens)?);
+                "#[cfg(feature = \"protobuf\")]\nmod proto;\n"
+            }
+            None => "",
+        };
+        files.insert(path, format!("//!{doc}\n{HEADER}\n{content}{apply_module}{proto_module}"));
     }
     files.insert(
         "src/clientset.rs".to_owned(),
@@ -195,13 +206,16 @@ fn render_body(path: &str, tokens: TokenStream) -> Result<String> {
     Ok(prettyplease::unparse(&file))
 }
 
-fn type_file(model: &Model, types: &[&TypeDef]) -> TokenStream {
+fn type_file(model: &Model, protobuf: &proto::ProtoSupport<'_>, types: &[&TypeDef]) -> TokenStream {
     let std = Std::for_file(types.iter().map(|ty| ty.name.as_str()));
     types
         .iter()
         .map(|ty| {
             let items = types::type_items(model, ty, std);
-            let resource = model.resources.get(&ty.id).map(|resource| resource::resource_items(model, ty, resource));
+            let resource = model
+                .resources
+                .get(&ty.id)
+                .map(|resource| resource::resource_items(model, ty, resource, protobuf.has_decoder(&ty.id)));
             quote!(#items #resource)
         })
         .collect()
@@ -336,6 +350,11 @@ fn crate_files(model: &Model, settings: &CrateSettings, files: &mut Files) -> Re
             .extern_crate
             .as_ref()
             .map(|extern_crate| format!("{:?}", format!("{}/apply", extern_crate.package)))
+            .unwrap_or_default(),
+        "protobuf_needs": settings
+            .extern_crate
+            .as_ref()
+            .map(|extern_crate| format!("{:?}", format!("{}/protobuf", extern_crate.package)))
             .unwrap_or_default(),
     });
     for (template, path) in [("Cargo.toml", "Cargo.toml"), ("lib.rs", "src/lib.rs"), ("README.md", "README.md")] {

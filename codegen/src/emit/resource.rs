@@ -47,7 +47,8 @@ fn verb_trait(verb: Verb) -> Option<&'static str> {
 }
 
 /// The impls that make a type a resource.
-pub fn resource_items(model: &Model, ty: &TypeDef, resource: &Resource) -> TokenStream {
+/// `protobuf`: the type has a protobuf decoder (`proto.rs`, feature `protobuf`).
+pub fn resource_items(model: &Model, ty: &TypeDef, resource: &Resource, protobuf: bool) -> TokenStream {
     let name = format_ident!("{}", ty.name);
     let plural = &resource.plural;
     let list_kind = &resource.list_kind;
@@ -73,6 +74,17 @@ pub fn resource_items(model: &Model, ty: &TypeDef, resource: &Resource) -> Token
         };
         Some(quote!(impl ::kubegen_runtime::resource::subresource::#marker for #name #body))
     });
+    let protobuf = protobuf.then(|| {
+        quote! {
+            #[cfg(feature = "protobuf")]
+            const PROTOBUF: bool = true;
+
+            #[cfg(feature = "protobuf")]
+            fn from_protobuf(raw: &[u8]) -> ::std::result::Result<Self, ::kubegen_runtime::proto::DecodeError> {
+                ::kubegen_runtime::proto::decode_message(raw, 1)
+            }
+        }
+    });
     quote! {
         impl ::kubegen_runtime::Object for #name {
             fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
@@ -82,6 +94,8 @@ pub fn resource_items(model: &Model, ty: &TypeDef, resource: &Resource) -> Token
             fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
                 &mut self.metadata
             }
+
+            #protobuf
         }
 
         impl ::kubegen_runtime::Resource for #name {

@@ -13,6 +13,7 @@ pub mod document;
 pub mod infer;
 pub mod normalize;
 pub mod parse;
+pub mod protobuf;
 pub mod raw;
 pub mod schema;
 

@@ -59,3 +59,5 @@ mod informers;
 pub use self::informers::AdmissionregistrationV1Informers;
 #[cfg(feature = "apply")]
 pub mod apply;
+#[cfg(feature = "protobuf")]
+mod proto;

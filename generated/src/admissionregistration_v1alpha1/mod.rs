@@ -37,3 +37,5 @@ mod informers;
 pub use self::informers::AdmissionregistrationV1alpha1Informers;
 #[cfg(feature = "apply")]
 pub mod apply;
+#[cfg(feature = "protobuf")]
+mod proto;

@@ -55,3 +55,5 @@ mod informers;
 pub use self::informers::ApiextensionsV1Informers;
 #[cfg(feature = "apply")]
 pub mod apply;
+#[cfg(feature = "protobuf")]
+mod proto;

@@ -19,3 +19,5 @@ mod informers;
 pub use self::informers::ApiregistrationV1Informers;
 #[cfg(feature = "apply")]
 pub mod apply;
+#[cfg(feature = "protobuf")]
+mod proto;

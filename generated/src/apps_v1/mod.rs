@@ -67,3 +67,5 @@ mod informers;
 pub use self::informers::AppsV1Informers;
 #[cfg(feature = "apply")]
 pub mod apply;
+#[cfg(feature = "protobuf")]
+mod proto;

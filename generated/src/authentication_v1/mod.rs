@@ -25,3 +25,5 @@ mod client;
 pub use self::client::AuthenticationV1Client;
 #[cfg(feature = "apply")]
 pub mod apply;
+#[cfg(feature = "protobuf")]
+mod proto;

@@ -35,3 +35,5 @@ mod client;
 pub use self::client::AuthorizationV1Client;
 #[cfg(feature = "apply")]
 pub mod apply;
+#[cfg(feature = "protobuf")]
+mod proto;

@@ -23,3 +23,5 @@ mod informers;
 pub use self::informers::AutoscalingV1Informers;
 #[cfg(feature = "apply")]
 pub mod apply;
+#[cfg(feature = "protobuf")]
+mod proto;

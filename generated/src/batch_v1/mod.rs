@@ -41,3 +41,5 @@ mod informers;
 pub use self::informers::BatchV1Informers;
 #[cfg(feature = "apply")]
 pub mod apply;
+#[cfg(feature = "protobuf")]
+mod proto;

@@ -17,3 +17,5 @@ mod informers;
 pub use self::informers::CertificatesV1Informers;
 #[cfg(feature = "apply")]
 pub mod apply;
+#[cfg(feature = "protobuf")]
+mod proto;

@@ -21,3 +21,5 @@ mod informers;
 pub use self::informers::CertificatesV1beta1Informers;
 #[cfg(feature = "apply")]
 pub mod apply;
+#[cfg(feature = "protobuf")]
+mod proto;

@@ -13,3 +13,5 @@ mod informers;
 pub use self::informers::CoordinationV1alpha2Informers;
 #[cfg(feature = "apply")]
 pub mod apply;
+#[cfg(feature = "protobuf")]
+mod proto;

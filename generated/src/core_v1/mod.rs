@@ -445,3 +445,5 @@ mod informers;
 pub use self::informers::CoreV1Informers;
 #[cfg(feature = "apply")]
 pub mod apply;
+#[cfg(feature = "protobuf")]
+mod proto;

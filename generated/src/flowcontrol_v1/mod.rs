@@ -53,3 +53,5 @@ mod informers;
 pub use self::informers::FlowcontrolV1Informers;
 #[cfg(feature = "apply")]
 pub mod apply;
+#[cfg(feature = "protobuf")]
+mod proto;

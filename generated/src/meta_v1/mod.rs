@@ -45,3 +45,5 @@ pub use ::kubegen_runtime::StatusDetails;
 pub use ::kubegen_runtime::Time;
 #[cfg(feature = "apply")]
 pub mod apply;
+#[cfg(feature = "protobuf")]
+mod proto;

@@ -75,3 +75,5 @@ mod informers;
 pub use self::informers::NetworkingV1Informers;
 #[cfg(feature = "apply")]
 pub mod apply;
+#[cfg(feature = "protobuf")]
+mod proto;

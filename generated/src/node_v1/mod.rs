@@ -15,3 +15,5 @@ mod informers;
 pub use self::informers::NodeV1Informers;
 #[cfg(feature = "apply")]
 pub mod apply;
+#[cfg(feature = "protobuf")]
+mod proto;

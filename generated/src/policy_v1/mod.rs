@@ -17,3 +17,5 @@ mod informers;
 pub use self::informers::PolicyV1Informers;
 #[cfg(feature = "apply")]
 pub mod apply;
+#[cfg(feature = "protobuf")]
+mod proto;

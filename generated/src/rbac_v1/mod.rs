@@ -31,3 +31,5 @@ mod informers;
 pub use self::informers::RbacV1Informers;
 #[cfg(feature = "apply")]
 pub mod apply;
+#[cfg(feature = "protobuf")]
+mod proto;

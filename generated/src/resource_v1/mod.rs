@@ -91,3 +91,5 @@ mod informers;
 pub use self::informers::ResourceV1Informers;
 #[cfg(feature = "apply")]
 pub mod apply;
+#[cfg(feature = "protobuf")]
+mod proto;

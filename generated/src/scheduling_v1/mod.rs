@@ -11,3 +11,5 @@ mod informers;
 pub use self::informers::SchedulingV1Informers;
 #[cfg(feature = "apply")]
 pub mod apply;
+#[cfg(feature = "protobuf")]
+mod proto;

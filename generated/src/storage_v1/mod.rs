@@ -49,3 +49,5 @@ mod informers;
 pub use self::informers::StorageV1Informers;
 #[cfg(feature = "apply")]
 pub mod apply;
+#[cfg(feature = "protobuf")]
+mod proto;

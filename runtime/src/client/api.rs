@@ -179,7 +179,7 @@ impl<K: Object> Api<K> {
     {
         let mut query = PathBuilder::new(self.path.item(name)?);
         params.populate(&mut query);
-        self.client.request(Request::new(Method::GET, query.build())).await
+        self.client.request_object(Request::new(Method::GET, query.build())).await
     }
 
     /// Lists objects (one page if `params.limit` is set).
@@ -189,7 +189,7 @@ impl<K: Object> Api<K> {
     {
         let mut query = PathBuilder::new(self.path.collection()?);
         params.populate(&mut query);
-        self.client.request_list(Request::new(Method::GET, query.build())).await
+        self.client.request_object_list(Request::new(Method::GET, query.build())).await
     }
 
     /// Lists every object, page by page (`params.limit` per page, 500 by default), as a
@@ -233,8 +233,19 @@ impl<K: Object> Api<K> {
         params.populate(&mut query, resource_version);
         let path = query.build();
         let url = self.client.display_url(&path);
-        let response = self.client.send(Request::new(Method::GET, path).kind(RequestKind::Watch)).await?;
-        Ok(decode_events(Box::pin(response.bytes_stream()), url))
+        let mut request = Request::new(Method::GET, path).kind(RequestKind::Watch);
+        if self.client.asks_protobuf::<K>() {
+            // The server answers a watch in `;stream=watch` frames of the type it chose.
+            request = request.accept(super::protobuf::PROTOBUF_ACCEPT);
+        }
+        let response = self.client.send(request).await?;
+        let protobuf = super::protobuf::is_protobuf(&response);
+        let body = Box::pin(response.bytes_stream());
+        Ok(if protobuf {
+            futures::future::Either::Left(crate::watch::decode_proto_events(body, url))
+        } else {
+            futures::future::Either::Right(decode_events(body, url))
+        })
     }
 
     /// Creates an object.
@@ -245,7 +256,7 @@ impl<K: Object> Api<K> {
         let mut query = PathBuilder::new(self.path.collection()?);
         params.populate(&mut query);
         let body = serde_json::to_vec(object).map_err(Error::Encode)?;
-        self.client.request(Request::new(Method::POST, query.build()).json(body)).await
+        self.client.request_object(Request::new(Method::POST, query.build()).json(body)).await
     }
 
     /// Replaces an object (an update: its `metadata.resourceVersion` must be current, or the

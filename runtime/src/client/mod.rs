@@ -12,6 +12,7 @@ mod list_decoder;
 mod list_splitter;
 mod log_lines;
 pub mod params;
+mod protobuf;
 mod proxy;
 mod rate_limit;
 mod remote;
@@ -35,6 +36,7 @@ pub use error::{ApiError, Error, Reason};
 pub use list::ObjectList;
 pub use list_decoder::{ListDecodeError, ListDecoder};
 pub use log_lines::MAX_LOG_LINE;
+pub use protobuf::PROTOBUF_ACCEPT;
 pub use proxy::ProxyRequest;
 pub use remote::{
     AttachParams, AttachedProcess, ChannelProtocol, ChannelReader, ChannelWriter, ExitStatus, Keepalive, LocalForward,
@@ -554,9 +556,16 @@ async fn read_error_body(mut response: reqwest::Response) -> Vec<u8> {
 /// made from the code and the body's text.
 async fn api_error(request: &Request, url: &str, response: reqwest::Response) -> Error {
     let code = response.status();
+    let protobuf = protobuf::is_protobuf(&response);
     let body = read_error_body(response).await;
-    let status = match serde_json::from_slice::<Status>(&body) {
-        Ok(status) if status.message.is_some() || status.reason.is_some() => status,
+    // A request that accepted protobuf gets its Status in protobuf.
+    let decoded = if protobuf {
+        crate::proto::decode_envelope(&body).and_then(|envelope| envelope.decode_status()).ok()
+    } else {
+        serde_json::from_slice::<Status>(&body).ok()
+    };
+    let status = match decoded {
+        Some(status) if status.message.is_some() || status.reason.is_some() => status,
         _ => {
             let text = String::from_utf8_lossy(&body);
             Status {

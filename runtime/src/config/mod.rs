@@ -63,6 +63,10 @@ pub struct Config {
     /// What to do with `Warning` headers (deprecated APIs, unknown fields with
     /// `fieldValidation=Warn`, ...); by default they are logged at warn level.
     pub warnings: WarningHandler,
+    /// Ask for Kubernetes protobuf for the types that decode it (built-in types of a crate
+    /// built with its `protobuf` feature), as client-go's typed clients do; JSON otherwise,
+    /// and always when `false`. Default `true`.
+    pub protobuf: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -83,6 +87,7 @@ impl std::fmt::Debug for Config {
             .field("rate_limit", &self.rate_limit)
             .field("max_retries", &self.max_retries)
             .field("user_agent", &self.user_agent)
+            .field("protobuf", &self.protobuf)
             .finish_non_exhaustive()
     }
 }
@@ -268,6 +273,7 @@ impl Config {
             max_retries: 10,
             user_agent: format!("kubegen/{}", env!("CARGO_PKG_VERSION")),
             warnings: WarningHandler::default(),
+            protobuf: true,
         }
     }
 

@@ -41,6 +41,10 @@ pub enum DecodeErrorKind {
     /// An embedded raw value (RawExtension, FieldsV1) that is not JSON.
     #[error("embedded value is not JSON: {0}")]
     InvalidJson(String),
+    /// A type without a protobuf decoder (a custom resource, or a crate built without its
+    /// `protobuf` feature).
+    #[error("{0} has no protobuf decoder")]
+    NoDecoder(&'static str),
     /// A watch frame longer than the limit.
     #[error("watch frame of {0} bytes exceeds the limit")]
     FrameTooLarge(u64),

@@ -259,6 +259,39 @@ impl<'a> Field<'a> {
     }
 }
 
+/// Hands each field of the message in `field` to `merge`, one level deeper: a Go struct
+/// embedded inline in JSON (`Volume`'s `VolumeSource`) is a nested message in protobuf, whose
+/// fields belong to the enclosing type.
+pub fn merge_inline(
+    field: &Field<'_>,
+    name: &'static str,
+    mut merge: impl FnMut(Field<'_>) -> Result<(), DecodeError>,
+) -> Result<(), DecodeError> {
+    let wrap = |error: DecodeError| error.within(name);
+    let depth = field.depth + 1;
+    if depth > MAX_DEPTH {
+        return Err(wrap(DecodeErrorKind::TooDeep(MAX_DEPTH).into()));
+    }
+    let mut reader = Reader::new(field.bytes(name)?);
+    while let Some(inner) = reader.field(depth).map_err(|kind| wrap(kind.into()))? {
+        merge(inner).map_err(wrap)?;
+    }
+    Ok(())
+}
+
+/// A message that wraps a repeated string in field 1 (`ExtraValue`, `Verbs`: Go slices of
+/// strings used as map values, which protobuf cannot repeat directly).
+pub fn repeated_strings(field: &Field<'_>, name: &'static str) -> Result<Vec<Str>, DecodeError> {
+    let mut values = Vec::new();
+    merge_inline(field, name, |inner| {
+        if inner.number == 1 {
+            values.push(inner.string("items")?);
+        }
+        Ok(())
+    })?;
+    Ok(values)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,318 @@
+//! Protobuf decoders: for each built-in struct whose message the field table knows, an
+//! `impl kubegen_runtime::proto::Message` in its module's `proto.rs` (Cargo feature
+//! `protobuf`), decoding straight into the model (no second family of types).
+//!
+//! A struct gets a decoder only when every one of its properties has a protobuf field and every
+//! type it holds has a decoder; otherwise it (and every struct holding it) stays JSON-only, so
+//! a property the table lacks is never silently dropped. Zero values follow JSON: gogo writes
+//! a non-pointer field even at its zero value, where JSON's `omitempty` leaves it out, so such
+//! fields decode zero as unset.
+
+use std::collections::BTreeSet;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::paths::type_path;
+use crate::ir::{Field, FieldRole, Model, Shape, Struct, TypeDef, TypeKind};
+use crate::spec::protobuf::{ProtoField, ProtoMessage, ProtoTable};
+
+/// The runtime types that decode themselves (`impl Message` in `kubegen_runtime::proto`).
+const RUNTIME_MESSAGES: &[&str] =
+    &["ObjectMeta", "ListMeta", "OwnerReference", "ManagedFieldsEntry", "Status", "StatusDetails", "StatusCause"];
+
+/// Which structs of a model have protobuf decoders.
+pub struct ProtoSupport<'t> {
+    table: &'t ProtoTable,
+    supported: BTreeSet<String>,
+}
+
+impl<'t> ProtoSupport<'t> {
+    /// Finds the structs that can be decoded: those in the table, less any with a property
+    /// the table lacks or a field of a type that cannot be, until nothing changes.
+    pub fn new(model: &Model, table: &'t ProtoTable) -> Self {
+        let mut support = Self {
+            table,
+            supported: model
+                .types
+                .values()
+                .filter(|ty| matches!(ty.kind, TypeKind::Struct(_)))
+                .filter(|ty| table.definitions.get(&ty.id).is_some_and(|message| message.special.is_none()))
+                .map(|ty| ty.id.clone())
+                .collect(),
+        };
+        loop {
+            let failing: Vec<String> =
+                support.supported.iter().filter(|id| support.decoder(model, id).is_none()).cloned().collect();
+            if failing.is_empty() {
+                return support;
+            }
+            for id in failing {
+                support.supported.remove(&id);
+            }
+        }
+    }
+
+    /// Whether the type `id` has a decoder.
+    pub fn has_decoder(&self, id: &str) -> bool {
+        self.supported.contains(id)
+    }
+
+    /// The `proto.rs` of a module holding `types`, if any of them has a decoder.
+    pub fn module_file(&self, model: &Model, types: &[&TypeDef]) -> Option<TokenStream> {
+        let impls: Vec<TokenStream> = types.iter().filter_map(|ty| self.decoder(model, &ty.id)).collect();
+        if impls.is_empty() {
+            return None;
+        }
+        Some(quote! {
+            // Every decoder is one `match` on the field number, also for messages of one field
+            // (or none); a map value is decoded by the same expression as a field (`Ok(..?)`).
+            #![allow(clippy::single_match, clippy::match_single_binding, clippy::needless_question_mark)]
+            use ::kubegen_runtime::proto::{self as p, DecodeError, Field};
+            #(#impls)*
+        })
+    }
+
+    /// The decoder of a struct, if it has one.
+    fn decoder(&self, model: &Model, id: &str) -> Option<TokenStream> {
+        if !self.supported.contains(id) {
+            return None;
+        }
+        let ty = model.types.get(id)?;
+        let TypeKind::Struct(body) = &ty.kind else { return None };
+        let message = self.table.definitions.get(id)?;
+        if body.extra.is_some() {
+            return None;
+        }
+        let mut covered = BTreeSet::new();
+        let arms = self.arms(model, body, message, &mut covered)?;
+        let all_covered =
+            body.fields.iter().all(|field| field.role != FieldRole::Data || covered.contains(&field.json_name));
+        if !all_covered {
+            return None;
+        }
+        let path = type_path(model, id);
+        let name = message.message.rsplit('.').next().unwrap_or(&message.message);
+        Some(quote! {
+            impl p::Message for #path {
+                const NAME: &'static str = #name;
+
+                fn merge_field(&mut self, field: Field<'_>) -> ::std::result::Result<(), DecodeError> {
+                    match field.number {
+                        #(#arms)*
+                        _ => {}
+                    }
+                    Ok(())
+                }
+            }
+        })
+    }
+
+    /// The match arms of a message's fields, decoding into `body`'s fields; structs embedded
+    /// inline decode their own message into the same fields.
+    fn arms(
+        &self,
+        model: &Model,
+        body: &Struct,
+        message: &ProtoMessage,
+        covered: &mut BTreeSet<String>,
+    ) -> Option<Vec<TokenStream>> {
+        let mut arms = Vec::new();
+        for proto in &message.fields {
+            let number = proto.number;
+            if proto.inline {
+                let inner = self.table.definitions.get(proto.reference.as_ref()?)?;
+                let inner_arms = self.arms(model, body, inner, covered)?;
+                let name = proto.reference.as_deref().and_then(|name| name.rsplit('.').next()).unwrap_or("inline");
+                arms.push(quote! {
+                    #number => p::merge_inline(&field, #name, |field| {
+                        match field.number {
+                            #(#inner_arms)*
+                            _ => {}
+                        }
+                        Ok(())
+                    })?,
+                });
+                continue;
+            }
+            let Some(json) = &proto.json else { continue };
+            // A field the spec does not have (newer than the spec) is skipped as unknown.
+            let Some(field) = body.fields.iter().find(|field| &field.json_name == json) else { continue };
+            if field.role != FieldRole::Data {
+                continue;
+            }
+            arms.push(self.field_arm(model, field, proto)?);
+            covered.insert(json.clone());
+        }
+        Some(arms)
+    }
+
+    fn field_arm(&self, model: &Model, field: &Field, proto: &ProtoField) -> Option<TokenStream> {
+        let number = proto.number;
+        let name = field.json_name.as_str();
+        let target = format_ident!("{}", field.rust_name);
+        let shape = resolve(model, &field.shape);
+        if let Some(map) = &proto.map {
+            let Shape::Map(value) = &shape else { return None };
+            if field.required {
+                return None;
+            }
+            let value = resolve(model, value);
+            let merge = match (map.value.as_str(), &value) {
+                ("string", Shape::String) => quote!(p::merge_string_entry(&mut self.#target, &field, #name)?),
+                ("bytes", Shape::Bytes) => {
+                    quote!(p::merge_entry(&mut self.#target, &field, #name, p::byte_string, Default::default)?)
+                }
+                ("message", _) => {
+                    let reference = map.value_reference.as_deref()?;
+                    let decode = self.element(model, &value, reference, name)?;
+                    quote! {
+                        p::merge_entry(&mut self.#target, &field, #name, |field: &Field<'_>| {
+                            let field = *field;
+                            Ok(#decode)
+                        }, Default::default)?
+                    }
+                }
+                _ => return None,
+            };
+            return Some(quote!(#number => #merge,));
+        }
+        if proto.repeated {
+            let Shape::Array(inner) = &shape else { return None };
+            let list = if field.required { quote!(self.#target) } else { quote!(self.#target.get_or_insert_default()) };
+            let list_mut = if field.required { quote!(&mut self.#target) } else { list.clone() };
+            let inner = resolve(model, inner);
+            let statement = match (&inner, proto.ty.as_str()) {
+                (Shape::I32, "int32") => quote!(field.repeated_int32(#list_mut, #name)?),
+                (Shape::I64, "int64") => quote!(field.repeated_int64(#list_mut, #name)?),
+                (Shape::String, "string") => quote!(#list.push(field.string(#name)?)),
+                (_, "message") => {
+                    let decode = self.element(model, &inner, proto.reference.as_deref()?, name)?;
+                    quote!(#list.push(#decode))
+                }
+                _ => return None,
+            };
+            return Some(quote!(#number => #statement,));
+        }
+        let (value, kind) = self.value(model, &shape, proto, name)?;
+        let boxed = |value: TokenStream| if field.boxed { quote!(::std::boxed::Box::new(#value)) } else { value };
+        let assignment = match kind {
+            ValueKind::Optional if field.required => {
+                let value = boxed(quote!(#value.unwrap_or_default()));
+                quote!(self.#target = #value)
+            }
+            ValueKind::Optional if field.boxed => quote!(self.#target = #value.map(::std::boxed::Box::new)),
+            ValueKind::Optional => quote!(self.#target = #value),
+            _ if field.required => {
+                let value = boxed(value);
+                quote!(self.#target = #value)
+            }
+            // JSON leaves a non-pointer zero value out (`omitempty`); gogo writes it.
+            ValueKind::Scalar(nonzero) if proto.omitempty && !proto.pointer => {
+                quote!(self.#target = ::std::option::Option::Some(#value).filter(#nonzero))
+            }
+            ValueKind::Text if proto.omitempty && !proto.pointer => {
+                quote!(self.#target = field.non_empty_string(#name)?)
+            }
+            _ => {
+                let value = boxed(value);
+                quote!(self.#target = ::std::option::Option::Some(#value))
+            }
+        };
+        Some(quote!(#number => #assignment,))
+    }
+
+    /// A single value of `shape` from `field`.
+    fn value(&self, model: &Model, shape: &Shape, proto: &ProtoField, name: &str) -> Option<(TokenStream, ValueKind)> {
+        Some(match (shape, proto.ty.as_str()) {
+            (Shape::String, "string") => (quote!(field.string(#name)?), ValueKind::Text),
+            (Shape::I32, "int32") => (quote!(field.int32(#name)?), ValueKind::Scalar(quote!(|value| *value != 0))),
+            (Shape::I64, "int64") => (quote!(field.int64(#name)?), ValueKind::Scalar(quote!(|value| *value != 0))),
+            (Shape::Bool, "bool") => (quote!(field.bool(#name)?), ValueKind::Scalar(quote!(|value| *value))),
+            (Shape::F64, "double") => (quote!(field.double(#name)?), ValueKind::Scalar(quote!(|value| *value != 0.0))),
+            (Shape::Bytes, "bytes") => {
+                (quote!(p::byte_string(&field)?), ValueKind::Scalar(quote!(|value| !value.0.is_empty())))
+            }
+            (_, "message") => {
+                let reference = proto.reference.as_deref()?;
+                match self.special(model, shape, reference, name)? {
+                    Special::Optional(decode) => (decode, ValueKind::Optional),
+                    Special::Value(decode) => (decode, ValueKind::Message),
+                }
+            }
+            _ => return None,
+        })
+    }
+
+    /// One element of a repeated field or a map value: a message.
+    fn element(&self, model: &Model, shape: &Shape, reference: &str, name: &str) -> Option<TokenStream> {
+        match self.special(model, shape, reference, name)? {
+            Special::Value(decode) => Some(decode),
+            // A zero time in a map (`disruptedPods`) is still an entry.
+            Special::Optional(decode) => Some(quote!(#decode.unwrap_or_default())),
+        }
+    }
+
+    /// The decode of a message field: the runtime's special types, the runtime's own structs,
+    /// and generated structs with decoders.
+    fn special(&self, model: &Model, shape: &Shape, reference: &str, name: &str) -> Option<Special> {
+        if let Some(special) = self.table.definitions.get(reference).and_then(|message| message.special.as_deref()) {
+            return Some(match (special, shape) {
+                ("time", _) => Special::Optional(quote!(p::time(&field, #name)?)),
+                ("microTime", _) => Special::Optional(quote!(p::micro_time(&field, #name)?)),
+                ("quantity", _) => Special::Value(quote!(p::quantity(&field, #name)?)),
+                ("intOrString", _) => Special::Value(quote!(p::int_or_string(&field, #name)?)),
+                ("rawExtension", _) => Special::Value(quote!(p::raw_extension(&field, #name)?)),
+                ("fieldsV1", _) => Special::Value(quote!(p::fields_v1(&field, #name)?)),
+                ("repeatedWrapper", Shape::Array(inner)) if resolve(model, inner) == Shape::String => {
+                    Special::Value(quote!(p::repeated_strings(&field, #name)?))
+                }
+                _ => return None,
+            });
+        }
+        let Shape::Ref(id) = shape else { return None };
+        let ty = model.types.get(id)?;
+        let decodes = match &ty.kind {
+            TypeKind::Provided(provided) => RUNTIME_MESSAGES.contains(&provided.runtime_path),
+            TypeKind::Struct(_) => self.supported.contains(id),
+            _ => false,
+        };
+        if !decodes || ty.id != reference {
+            return None;
+        }
+        Some(Special::Value(quote!(field.message(#name)?)))
+    }
+}
+
+/// How a decoded value is assigned.
+enum ValueKind {
+    /// A string: empty is JSON's "left out" for `omitempty` fields.
+    Text,
+    /// A number, bool or bytes, with its non-zero test.
+    Scalar(TokenStream),
+    /// A message, always present when written.
+    Message,
+    /// Already an `Option` (`Time`: a zero time is unset).
+    Optional,
+}
+
+/// A message field's decode expression.
+enum Special {
+    /// Gives the value.
+    Value(TokenStream),
+    /// Gives an `Option` of it.
+    Optional(TokenStream),
+}
+
+/// A shape with aliases followed to what they name.
+fn resolve(model: &Model, shape: &Shape) -> Shape {
+    let mut shape = shape.clone();
+    for _ in 0..16 {
+        let Shape::Ref(id) = &shape else { break };
+        match model.types.get(id).map(|ty| &ty.kind) {
+            Some(TypeKind::Alias(inner)) => shape = inner.clone(),
+            _ => break,
+        }
+    }
+    shape
+}

@@ -1,0 +1,98 @@
+//! Requests answered in Kubernetes protobuf, for the types that decode it.
+//!
+//! A type decodes protobuf when [`Object::PROTOBUF`] says so (built-in types of a crate built
+//! with its `protobuf` feature) and the client allows it ([`Config::protobuf`], on by
+//! default). Such requests accept protobuf first and JSON second; the response's
+//! `Content-Type` says which came back, so a server (or an aggregated API) that cannot encode
+//! protobuf still answers, in JSON. Request bodies stay JSON, which every server reads.
+//!
+//! [`Config::protobuf`]: crate::config::Config::protobuf
+
+use reqwest::header::CONTENT_TYPE;
+
+use super::{Client, Error, ObjectList, Request, decode, read_body, transport_error};
+use crate::proto::{self, RawList};
+use crate::resource::Object;
+
+/// The `Accept` header of requests for types that decode protobuf.
+pub const PROTOBUF_ACCEPT: &str = "application/vnd.kubernetes.protobuf, application/json";
+
+/// Whether a response's `Content-Type` is Kubernetes protobuf (not a watch stream).
+pub(crate) fn is_protobuf(response: &reqwest::Response) -> bool {
+    response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.split(';').next().is_some_and(|media| media.trim() == proto::CONTENT_TYPE))
+}
+
+fn decode_error<T>(method: &str, url: &str, error: &proto::DecodeError) -> Error {
+    Error::Decode {
+        method: method.to_owned(),
+        url: url.to_owned(),
+        what: std::any::type_name::<T>(),
+        message: format!("protobuf: {error}"),
+    }
+}
+
+/// Decodes one object from a protobuf body (`k8s\0`, envelope, the object's message).
+pub(crate) fn decode_object<K: Object>(bytes: &[u8], method: &str, url: &str) -> Result<K, Error> {
+    let envelope = proto::decode_envelope(bytes).map_err(|error| decode_error::<K>(method, url, &error))?;
+    K::from_protobuf(envelope.raw).map_err(|error| decode_error::<K>(method, url, &error))
+}
+
+/// Decodes a list from a protobuf body: its metadata, then each item's message.
+pub(crate) fn decode_list<K: Object>(bytes: &[u8], method: &str, url: &str) -> Result<ObjectList<K>, Error> {
+    let envelope = proto::decode_envelope(bytes).map_err(|error| decode_error::<ObjectList<K>>(method, url, &error))?;
+    let list = RawList::decode(envelope.raw).map_err(|error| decode_error::<ObjectList<K>>(method, url, &error))?;
+    let items = list
+        .items
+        .iter()
+        .enumerate()
+        .map(|(index, raw)| {
+            K::from_protobuf(raw).map_err(|error| Error::Decode {
+                method: method.to_owned(),
+                url: url.to_owned(),
+                what: std::any::type_name::<ObjectList<K>>(),
+                message: format!("protobuf: items[{index}]: {error}"),
+            })
+        })
+        .collect::<Result<Vec<K>, Error>>()?;
+    Ok(ObjectList { metadata: list.metadata, items })
+}
+
+impl Client {
+    /// Whether requests for `K` ask for protobuf.
+    pub fn asks_protobuf<K: Object>(&self) -> bool {
+        K::PROTOBUF && self.inner.config.protobuf
+    }
+
+    /// Sends a request whose answer is one `K`: in protobuf when `K` decodes it and the
+    /// server agrees, else JSON.
+    pub async fn request_object<K: Object>(&self, request: Request) -> Result<K, Error> {
+        if !self.asks_protobuf::<K>() {
+            return self.request(request).await;
+        }
+        let method = request.method.to_string();
+        let url = self.display_url(&request.path);
+        let response = self.send(request.accept(PROTOBUF_ACCEPT)).await?;
+        let protobuf = is_protobuf(&response);
+        let bytes = read_body(response).await.map_err(|source| transport_error(&method, &url, source))?;
+        if protobuf { decode_object(&bytes, &method, &url) } else { decode(&bytes, &method, &url) }
+    }
+
+    /// Sends a list request for `K`: in protobuf when `K` decodes it and the server agrees
+    /// (the whole body, then each item), else JSON decoded as it arrives
+    /// ([`Client::request_list`]).
+    pub async fn request_object_list<K: Object>(&self, request: Request) -> Result<ObjectList<K>, Error> {
+        if !self.asks_protobuf::<K>() {
+            return self.request_list(request).await;
+        }
+        let method = request.method.to_string();
+        let url = self.display_url(&request.path);
+        let response = self.send(request.accept(PROTOBUF_ACCEPT)).await?;
+        let protobuf = is_protobuf(&response);
+        let bytes = read_body(response).await.map_err(|source| transport_error(&method, &url, source))?;
+        if protobuf { decode_list(&bytes, &method, &url) } else { decode(&bytes, &method, &url) }
+    }
+}
