@@ -6,8 +6,9 @@
 use std::time::Duration;
 
 use futures::StreamExt;
+use kubegen_api::core_v1::{ConfigMap, Pod};
 use kubegen_runtime::proto::{self, FrameDecoder, ObjectHead, RawList};
-use kubegen_runtime::{ListMeta, ObjectMeta, Status};
+use kubegen_runtime::{ListMeta, Object, ObjectMeta, Status};
 use kubegen_tests::{ControlPlane, Http};
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
@@ -66,18 +67,27 @@ async fn setup(http: &Http, count: usize) -> String {
     ns
 }
 
-/// Decodes a body as the client would, ignoring the results: only panics matter.
+/// Decodes a body as the client would, ignoring the results: only panics matter. Objects and
+/// list items go through the generated decoders of `Pod` and `ConfigMap` too.
 fn decode_everything(body: &[u8]) {
+    let typed = |raw: &[u8]| {
+        let _ = Pod::from_protobuf(raw);
+        let _ = ConfigMap::from_protobuf(raw);
+    };
     if let Ok(unknown) = proto::decode_envelope(body) {
         let _ = unknown.decode::<ObjectHead>();
         let _ = unknown.decode_status();
+        typed(unknown.raw);
         if let Ok(list) = RawList::decode(unknown.raw) {
             for item in list.items {
                 let _ = proto::decode_message::<ObjectHead>(item, 2);
+                typed(item);
             }
         }
     }
-    let _ = proto::decode_watch_event(body);
+    if let Ok(event) = proto::decode_watch_event(body) {
+        typed(event.object.raw);
+    }
 }
 
 /// Every truncation, every byte replaced four ways, and seeded random rewrites.
@@ -186,6 +196,15 @@ async fn object_list_and_status_decode_as_their_json() {
     assert_eq!((unknown.api_version.as_str(), unknown.kind.as_str()), ("meta.k8s.io/v1", "PartialObjectMetadataList"));
     let list = RawList::decode(unknown.raw).expect("metadata list");
     assert!(list.metadata.resource_version.is_some() && list.items.is_empty(), "{list:?}");
+
+    // The typed decoder names the type and field where a body breaks: the Pod cut inside
+    // its spec.
+    let unknown = proto::decode_envelope(&pod_body).expect("envelope");
+    let whole = Pod::from_protobuf(unknown.raw).expect("the whole Pod decodes");
+    assert_eq!(whole.metadata.name.as_deref(), Some("web"));
+    let error = Pod::from_protobuf(&unknown.raw[..unknown.raw.len() - 3]).expect_err("a cut Pod fails");
+    assert!(error.to_string().contains("protobuf Pod"), "the error names the type: {error}");
+    tracing::info!(%error, "a cut Pod");
 
     // The real bodies, mutated: no panic.
     let mutations: usize = [&pod_body, &list_body, &status_body].iter().map(|body| mutate_without_panic(body)).sum();

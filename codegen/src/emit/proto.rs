@@ -141,7 +141,11 @@ impl<'t> ProtoSupport<'t> {
             if field.role != FieldRole::Data {
                 continue;
             }
-            arms.push(self.field_arm(model, field, proto)?);
+            let Some(arm) = self.field_arm(model, field, proto) else {
+                tracing::trace!("protobuf: field `{json}` of message {} cannot be decoded", message.message);
+                return None;
+            };
+            arms.push(arm);
             covered.insert(json.clone());
         }
         Some(arms)
@@ -154,20 +158,20 @@ impl<'t> ProtoSupport<'t> {
         let shape = resolve(model, &field.shape);
         if let Some(map) = &proto.map {
             let Shape::Map(value) = &shape else { return None };
-            if field.required {
-                return None;
-            }
             let value = resolve(model, value);
+            // The runtime merges entries into an `Option` of a map; a required map is
+            // taken out into one and put back.
+            let map_slot = if field.required { quote!(&mut entries) } else { quote!(&mut self.#target) };
             let merge = match (map.value.as_str(), &value) {
-                ("string", Shape::String) => quote!(p::merge_string_entry(&mut self.#target, &field, #name)?),
+                ("string", Shape::String) => quote!(p::merge_string_entry(#map_slot, &field, #name)?),
                 ("bytes", Shape::Bytes) => {
-                    quote!(p::merge_entry(&mut self.#target, &field, #name, p::byte_string, Default::default)?)
+                    quote!(p::merge_entry(#map_slot, &field, #name, p::byte_string, Default::default)?)
                 }
                 ("message", _) => {
                     let reference = map.value_reference.as_deref()?;
                     let decode = self.element(model, &value, reference, name)?;
                     quote! {
-                        p::merge_entry(&mut self.#target, &field, #name, |field: &Field<'_>| {
+                        p::merge_entry(#map_slot, &field, #name, |field: &Field<'_>| {
                             let field = *field;
                             Ok(#decode)
                         }, Default::default)?
@@ -175,6 +179,15 @@ impl<'t> ProtoSupport<'t> {
                 }
                 _ => return None,
             };
+            if field.required {
+                return Some(quote! {
+                    #number => {
+                        let mut entries = ::std::option::Option::Some(::std::mem::take(&mut self.#target));
+                        #merge;
+                        self.#target = entries.unwrap_or_default();
+                    }
+                });
+            }
             return Some(quote!(#number => #merge,));
         }
         if proto.repeated {
@@ -269,6 +282,13 @@ impl<'t> ProtoSupport<'t> {
                 }
                 _ => return None,
             });
+        }
+        if *shape == Shape::Json && self.table.definitions.get(reference).is_some_and(|m| m.fields.is_empty()) {
+            // An empty Go struct (`StorageVersionSpec`) is a free-form `{}` in the model.
+            return Some(Special::Value(quote!({
+                field.bytes(#name)?;
+                ::serde_json::Value::Object(::serde_json::Map::new())
+            })));
         }
         let Shape::Ref(id) = shape else { return None };
         let ty = model.types.get(id)?;

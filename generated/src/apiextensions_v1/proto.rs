@@ -144,6 +144,29 @@ impl p::Message for crate::apiextensions_v1::CustomResourceSubresourceScale {
         Ok(())
     }
 }
+impl p::Message for crate::apiextensions_v1::CustomResourceSubresources {
+    const NAME: &'static str = "CustomResourceSubresources";
+    fn merge_field(
+        &mut self,
+        field: Field<'_>,
+    ) -> ::std::result::Result<(), DecodeError> {
+        match field.number {
+            1u32 => {
+                self.status = ::std::option::Option::Some({
+                    field.bytes("status")?;
+                    ::serde_json::Value::Object(::serde_json::Map::new())
+                });
+            }
+            2u32 => {
+                self.scale = ::std::option::Option::Some(
+                    ::std::boxed::Box::new(field.message("scale")?),
+                );
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
 impl p::Message for crate::apiextensions_v1::ExternalDocumentation {
     const NAME: &'static str = "ExternalDocumentation";
     fn merge_field(

@@ -30,6 +30,26 @@ impl p::Message for crate::apiserverinternal_v1alpha1::ServerStorageVersion {
         Ok(())
     }
 }
+impl p::Message for crate::apiserverinternal_v1alpha1::StorageVersion {
+    const NAME: &'static str = "StorageVersion";
+    fn merge_field(
+        &mut self,
+        field: Field<'_>,
+    ) -> ::std::result::Result<(), DecodeError> {
+        match field.number {
+            1u32 => self.metadata = field.message("metadata")?,
+            2u32 => {
+                self.spec = {
+                    field.bytes("spec")?;
+                    ::serde_json::Value::Object(::serde_json::Map::new())
+                };
+            }
+            3u32 => self.status = field.message("status")?,
+            _ => {}
+        }
+        Ok(())
+    }
+}
 impl p::Message for crate::apiserverinternal_v1alpha1::StorageVersionCondition {
     const NAME: &'static str = "StorageVersionCondition";
     fn merge_field(
@@ -48,6 +68,22 @@ impl p::Message for crate::apiserverinternal_v1alpha1::StorageVersionCondition {
             4u32 => self.last_transition_time = p::time(&field, "lastTransitionTime")?,
             5u32 => self.reason = field.string("reason")?,
             6u32 => self.message = field.string("message")?,
+            _ => {}
+        }
+        Ok(())
+    }
+}
+impl p::Message for crate::apiserverinternal_v1alpha1::StorageVersionList {
+    const NAME: &'static str = "StorageVersionList";
+    fn merge_field(
+        &mut self,
+        field: Field<'_>,
+    ) -> ::std::result::Result<(), DecodeError> {
+        match field.number {
+            1u32 => {
+                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+            }
+            2u32 => self.items.push(field.message("items")?),
             _ => {}
         }
         Ok(())

@@ -60,6 +60,77 @@ impl p::Message for crate::resource_v1beta1::AllocationResult {
         Ok(())
     }
 }
+impl p::Message for crate::resource_v1beta1::BasicDevice {
+    const NAME: &'static str = "BasicDevice";
+    fn merge_field(
+        &mut self,
+        field: Field<'_>,
+    ) -> ::std::result::Result<(), DecodeError> {
+        match field.number {
+            1u32 => {
+                p::merge_entry(
+                    &mut self.attributes,
+                    &field,
+                    "attributes",
+                    |field: &Field<'_>| {
+                        let field = *field;
+                        Ok(field.message("attributes")?)
+                    },
+                    Default::default,
+                )?
+            }
+            2u32 => {
+                p::merge_entry(
+                    &mut self.capacity,
+                    &field,
+                    "capacity",
+                    |field: &Field<'_>| {
+                        let field = *field;
+                        Ok(field.message("capacity")?)
+                    },
+                    Default::default,
+                )?
+            }
+            3u32 => {
+                self.consumes_counters
+                    .get_or_insert_default()
+                    .push(field.message("consumesCounters")?)
+            }
+            4u32 => {
+                self.node_name = ::std::option::Option::Some(field.string("nodeName")?);
+            }
+            5u32 => {
+                self.node_selector = ::std::option::Option::Some(
+                    field.message("nodeSelector")?,
+                );
+            }
+            6u32 => self.all_nodes = ::std::option::Option::Some(field.bool("allNodes")?),
+            7u32 => self.taints.get_or_insert_default().push(field.message("taints")?),
+            8u32 => {
+                self.binds_to_node = ::std::option::Option::Some(
+                    field.bool("bindsToNode")?,
+                );
+            }
+            9u32 => {
+                self.binding_conditions
+                    .get_or_insert_default()
+                    .push(field.string("bindingConditions")?)
+            }
+            10u32 => {
+                self.binding_failure_conditions
+                    .get_or_insert_default()
+                    .push(field.string("bindingFailureConditions")?)
+            }
+            11u32 => {
+                self.allow_multiple_allocations = ::std::option::Option::Some(
+                    field.bool("allowMultipleAllocations")?,
+                );
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
 impl p::Message for crate::resource_v1beta1::CapacityRequestPolicy {
     const NAME: &'static str = "CapacityRequestPolicy";
     fn merge_field(
@@ -147,6 +218,53 @@ impl p::Message for crate::resource_v1beta1::Counter {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.value = p::quantity(&field, "value")?,
+            _ => {}
+        }
+        Ok(())
+    }
+}
+impl p::Message for crate::resource_v1beta1::CounterSet {
+    const NAME: &'static str = "CounterSet";
+    fn merge_field(
+        &mut self,
+        field: Field<'_>,
+    ) -> ::std::result::Result<(), DecodeError> {
+        match field.number {
+            1u32 => self.name = field.string("name")?,
+            2u32 => {
+                let mut entries = ::std::option::Option::Some(
+                    ::std::mem::take(&mut self.counters),
+                );
+                p::merge_entry(
+                    &mut entries,
+                    &field,
+                    "counters",
+                    |field: &Field<'_>| {
+                        let field = *field;
+                        Ok(field.message("counters")?)
+                    },
+                    Default::default,
+                )?;
+                self.counters = entries.unwrap_or_default();
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+impl p::Message for crate::resource_v1beta1::Device {
+    const NAME: &'static str = "Device";
+    fn merge_field(
+        &mut self,
+        field: Field<'_>,
+    ) -> ::std::result::Result<(), DecodeError> {
+        match field.number {
+            1u32 => self.name = field.string("name")?,
+            2u32 => {
+                self.basic = ::std::option::Option::Some(
+                    ::std::boxed::Box::new(field.message("basic")?),
+                );
+            }
             _ => {}
         }
         Ok(())
@@ -379,6 +497,35 @@ impl p::Message for crate::resource_v1beta1::DeviceConstraint {
                 self.distinct_attribute = ::std::option::Option::Some(
                     field.string("distinctAttribute")?,
                 );
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+impl p::Message for crate::resource_v1beta1::DeviceCounterConsumption {
+    const NAME: &'static str = "DeviceCounterConsumption";
+    fn merge_field(
+        &mut self,
+        field: Field<'_>,
+    ) -> ::std::result::Result<(), DecodeError> {
+        match field.number {
+            1u32 => self.counter_set = field.string("counterSet")?,
+            2u32 => {
+                let mut entries = ::std::option::Option::Some(
+                    ::std::mem::take(&mut self.counters),
+                );
+                p::merge_entry(
+                    &mut entries,
+                    &field,
+                    "counters",
+                    |field: &Field<'_>| {
+                        let field = *field;
+                        Ok(field.message("counters")?)
+                    },
+                    Default::default,
+                )?;
+                self.counters = entries.unwrap_or_default();
             }
             _ => {}
         }
@@ -730,6 +877,71 @@ impl p::Message for crate::resource_v1beta1::ResourcePool {
             1u32 => self.name = field.string("name")?,
             2u32 => self.generation = field.int64("generation")?,
             3u32 => self.resource_slice_count = field.int64("resourceSliceCount")?,
+            _ => {}
+        }
+        Ok(())
+    }
+}
+impl p::Message for crate::resource_v1beta1::ResourceSlice {
+    const NAME: &'static str = "ResourceSlice";
+    fn merge_field(
+        &mut self,
+        field: Field<'_>,
+    ) -> ::std::result::Result<(), DecodeError> {
+        match field.number {
+            1u32 => self.metadata = field.message("metadata")?,
+            2u32 => self.spec = field.message("spec")?,
+            _ => {}
+        }
+        Ok(())
+    }
+}
+impl p::Message for crate::resource_v1beta1::ResourceSliceList {
+    const NAME: &'static str = "ResourceSliceList";
+    fn merge_field(
+        &mut self,
+        field: Field<'_>,
+    ) -> ::std::result::Result<(), DecodeError> {
+        match field.number {
+            1u32 => {
+                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+            }
+            2u32 => self.items.push(field.message("items")?),
+            _ => {}
+        }
+        Ok(())
+    }
+}
+impl p::Message for crate::resource_v1beta1::ResourceSliceSpec {
+    const NAME: &'static str = "ResourceSliceSpec";
+    fn merge_field(
+        &mut self,
+        field: Field<'_>,
+    ) -> ::std::result::Result<(), DecodeError> {
+        match field.number {
+            1u32 => self.driver = field.string("driver")?,
+            2u32 => self.pool = field.message("pool")?,
+            3u32 => self.node_name = field.non_empty_string("nodeName")?,
+            4u32 => {
+                self.node_selector = ::std::option::Option::Some(
+                    field.message("nodeSelector")?,
+                );
+            }
+            5u32 => {
+                self.all_nodes = ::std::option::Option::Some(field.bool("allNodes")?)
+                    .filter(|value| *value);
+            }
+            6u32 => self.devices.get_or_insert_default().push(field.message("devices")?),
+            7u32 => {
+                self.per_device_node_selection = ::std::option::Option::Some(
+                    field.bool("perDeviceNodeSelection")?,
+                );
+            }
+            8u32 => {
+                self.shared_counters
+                    .get_or_insert_default()
+                    .push(field.message("sharedCounters")?)
+            }
             _ => {}
         }
         Ok(())

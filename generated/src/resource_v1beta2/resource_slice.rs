@@ -89,6 +89,14 @@ impl ::kubegen_runtime::Object for ResourceSlice {
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }
+    #[cfg(feature = "protobuf")]
+    const PROTOBUF: bool = true;
+    #[cfg(feature = "protobuf")]
+    fn from_protobuf(
+        raw: &[u8],
+    ) -> ::std::result::Result<Self, ::kubegen_runtime::proto::DecodeError> {
+        ::kubegen_runtime::proto::decode_message(raw, 1)
+    }
 }
 impl ::kubegen_runtime::Resource for ResourceSlice {
     const PLURAL: &'static str = "resourceslices";

@@ -19,6 +19,39 @@ impl p::Message for crate::scheduling_v1alpha1::GangSchedulingPolicy {
         Ok(())
     }
 }
+impl p::Message for crate::scheduling_v1alpha1::PodGroup {
+    const NAME: &'static str = "PodGroup";
+    fn merge_field(
+        &mut self,
+        field: Field<'_>,
+    ) -> ::std::result::Result<(), DecodeError> {
+        match field.number {
+            1u32 => self.name = field.string("name")?,
+            3u32 => self.policy = field.message("policy")?,
+            _ => {}
+        }
+        Ok(())
+    }
+}
+impl p::Message for crate::scheduling_v1alpha1::PodGroupPolicy {
+    const NAME: &'static str = "PodGroupPolicy";
+    fn merge_field(
+        &mut self,
+        field: Field<'_>,
+    ) -> ::std::result::Result<(), DecodeError> {
+        match field.number {
+            2u32 => {
+                self.basic = ::std::option::Option::Some({
+                    field.bytes("basic")?;
+                    ::serde_json::Value::Object(::serde_json::Map::new())
+                });
+            }
+            3u32 => self.gang = ::std::option::Option::Some(field.message("gang")?),
+            _ => {}
+        }
+        Ok(())
+    }
+}
 impl p::Message for crate::scheduling_v1alpha1::TypedLocalObjectReference {
     const NAME: &'static str = "TypedLocalObjectReference";
     fn merge_field(
@@ -29,6 +62,54 @@ impl p::Message for crate::scheduling_v1alpha1::TypedLocalObjectReference {
             1u32 => self.api_group = field.non_empty_string("apiGroup")?,
             2u32 => self.kind = field.string("kind")?,
             3u32 => self.name = field.string("name")?,
+            _ => {}
+        }
+        Ok(())
+    }
+}
+impl p::Message for crate::scheduling_v1alpha1::Workload {
+    const NAME: &'static str = "Workload";
+    fn merge_field(
+        &mut self,
+        field: Field<'_>,
+    ) -> ::std::result::Result<(), DecodeError> {
+        match field.number {
+            1u32 => self.metadata = field.message("metadata")?,
+            2u32 => self.spec = field.message("spec")?,
+            _ => {}
+        }
+        Ok(())
+    }
+}
+impl p::Message for crate::scheduling_v1alpha1::WorkloadList {
+    const NAME: &'static str = "WorkloadList";
+    fn merge_field(
+        &mut self,
+        field: Field<'_>,
+    ) -> ::std::result::Result<(), DecodeError> {
+        match field.number {
+            1u32 => {
+                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+            }
+            2u32 => self.items.push(field.message("items")?),
+            _ => {}
+        }
+        Ok(())
+    }
+}
+impl p::Message for crate::scheduling_v1alpha1::WorkloadSpec {
+    const NAME: &'static str = "WorkloadSpec";
+    fn merge_field(
+        &mut self,
+        field: Field<'_>,
+    ) -> ::std::result::Result<(), DecodeError> {
+        match field.number {
+            1u32 => {
+                self.controller_ref = ::std::option::Option::Some(
+                    ::std::boxed::Box::new(field.message("controllerRef")?),
+                );
+            }
+            2u32 => self.pod_groups.push(field.message("podGroups")?),
             _ => {}
         }
         Ok(())
