@@ -76,6 +76,7 @@ run "$bench" fixtures --dir "$fixtures"
 
 if wants decode; then
   stage decode
+  run "$go_bin" protofixtures --fixtures "$fixtures"
   run "$bench" decode --fixtures "$fixtures" --out "$results/decode-rust.json"
   run "$go_bin" decode --fixtures "$fixtures" --out "$results/decode-go.json"
 fi

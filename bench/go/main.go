@@ -17,16 +17,17 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: kubegen-bench-go decode|heap|sizes|informer|requests|streams [flags]")
+		fmt.Fprintln(os.Stderr, "usage: kubegen-bench-go decode|protofixtures|heap|sizes|informer|requests|streams [flags]")
 		os.Exit(2)
 	}
 	commands := map[string]func([]string) error{
-		"decode":   runDecode,
-		"heap":     runHeap,
-		"sizes":    runSizes,
-		"informer": runInformer,
-		"requests": runRequests,
-		"streams":  runStreams,
+		"decode":        runDecode,
+		"protofixtures": runProtobufFixtures,
+		"heap":          runHeap,
+		"sizes":         runSizes,
+		"informer":      runInformer,
+		"requests":      runRequests,
+		"streams":       runStreams,
 	}
 	command, ok := commands[os.Args[1]]
 	if !ok {

@@ -14,11 +14,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 
-use crate::alloc;
 use crate::fixtures::{self, KindSet, Manifest};
 use crate::models::{IntoObject, Items, KubeRs, Kubegen, Models, Object};
 use crate::results::{Better, Record};
 use crate::stats;
+use crate::{alloc, decode_protobuf};
 
 /// Measures both libraries. Their runs alternate (kubegen, [kubegen whole body,] kube-rs,
 /// kubegen, ...), so a change in the machine's load during the workload hits all alike and the
@@ -28,17 +28,22 @@ pub fn run(dir: &Path, manifest: &Manifest, iterations: usize) -> anyhow::Result
     let watch = manifest.pods.read_watch(dir)?;
     let watch: Vec<&[u8]> = fixtures::lines(&watch).collect();
     let set = &manifest.pods;
-    let [kubegen_list, kubegen_whole_body, kube_rs_list] = alternating(
+    let protobuf = decode_protobuf::Fixtures::read(dir)?;
+    let frames = protobuf.frames()?;
+    let [kubegen_list, kubegen_whole_body, kube_rs_list, protobuf_list] = alternating(
         iterations,
         [
             &mut || decode_list::<Kubegen>(&list, set, Kubegen::parse_pod_list),
             &mut || decode_list::<Kubegen>(&list, set, |bytes| Ok(Kubegen::parse(bytes)?)),
             &mut || decode_list::<KubeRs>(&list, set, KubeRs::parse_pod_list),
+            &mut || decode_protobuf::decode_list(&protobuf.list, set),
         ],
     )?;
-    let [kubegen_watch, kube_rs_watch] = alternating(
+    let [kubegen_watch, kube_rs_watch, protobuf_watch] = alternating(
         iterations,
-        [&mut || decode_watch::<Kubegen>(&watch, set), &mut || decode_watch::<KubeRs>(&watch, set)],
+        [&mut || decode_watch::<Kubegen>(&watch, set), &mut || decode_watch::<KubeRs>(&watch, set), &mut || {
+            decode_protobuf::decode_watch(&frames, set)
+        }],
     )?;
     let mut records = report::<Kubegen>(kubegen_list, kubegen_watch, set);
     records.extend(report::<KubeRs>(kube_rs_list, kube_rs_watch, set));
@@ -46,6 +51,7 @@ pub fn run(dir: &Path, manifest: &Manifest, iterations: usize) -> anyhow::Result
     // as `Client::request` decodes any other response.
     eprintln!("decode: {WHOLE_BODY}: list {kubegen_whole_body:?}");
     records.extend(list_records(WHOLE_BODY, kubegen_whole_body, set));
+    records.extend(decode_protobuf::records(protobuf_list, protobuf_watch, &protobuf, set));
     Ok(records)
 }
 

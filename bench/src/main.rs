@@ -12,6 +12,7 @@ mod alloc;
 mod build_time;
 mod cluster;
 mod decode;
+mod decode_protobuf;
 mod env;
 mod fixtures;
 mod generation;

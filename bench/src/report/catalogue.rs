@@ -26,7 +26,12 @@ pub const SECTIONS: &[Section] = &[
                 `corev1.PodList`, and, as `client-go (codec)`, client-go's own JSON decoder \
                 (`scheme.Codecs.UniversalDeserializer()`, which is what a typed client runs). Median of \
                 the timed runs after a warm-up; the two Rust libraries' runs alternate, so that a change in \
-                the machine's load hits both alike; every run checks the decoded container count.",
+                the machine's load hits both alike; every run checks the decoded container count. \
+                Protobuf: the same list as kube-apiserver writes it (`k8s\\0` envelope; written from the JSON \
+                fixture by client-go's serializer, `kubegen-bench-go protofixtures`), about half the bytes; \
+                `kubegen (protobuf)` decodes it as `Api::list` does (the generated `Pod` decoder, crate \
+                feature `protobuf`), `client-go (protobuf)` as a typed client-go client does (the codec); \
+                their throughput is over the protobuf bytes.",
     },
     Section {
         id: "decode-pod-watch",
@@ -37,7 +42,10 @@ pub const SECTIONS: &[Section] = &[
                 kubegen with `kubegen_runtime::watch::WatchEvent<Pod>` (the runtime's decoder), kube-rs with \
                 `kube::core::WatchEvent<Pod>` (what kube-runtime's watcher decodes), Go with `encoding/json` \
                 into `{Type string; Object corev1.Pod}` and, as `client-go (codec)`, `metav1.WatchEvent` then \
-                the object through the codec, as client-go's watch decoder does.",
+                the object through the codec, as client-go's watch decoder does. Protobuf: the same events \
+                as `;stream=watch` frames (4-byte length, `WatchEvent`, the object's envelope), split before \
+                the clock; `kubegen (protobuf)` as its watch stream decodes them, `client-go (protobuf)` \
+                with `WatchEvent.Unmarshal` then the codec.",
     },
     Section {
         id: "heap-pods",

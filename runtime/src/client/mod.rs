@@ -340,16 +340,26 @@ impl Client {
     pub async fn request_list<K: DeserializeOwned>(&self, request: Request) -> Result<ObjectList<K>, Error> {
         let method = request.method.to_string();
         let url = self.display_url(&request.path);
-        let mut response = self.send(request).await?;
+        let response = self.send(request).await?;
+        self.decode_list_response(response, &method, &url).await
+    }
+
+    /// Decodes a JSON list response as it arrives ([`ListDecoder`]).
+    pub(crate) async fn decode_list_response<K: DeserializeOwned>(
+        &self,
+        mut response: reqwest::Response,
+        method: &str,
+        url: &str,
+    ) -> Result<ObjectList<K>, Error> {
         let decode_error = |error: ListDecodeError| Error::Decode {
-            method: method.clone(),
-            url: url.clone(),
+            method: method.to_owned(),
+            url: url.to_owned(),
             what: std::any::type_name::<ObjectList<K>>(),
             message: error.to_string(),
         };
         let mut decoder = ListDecoder::<K>::new();
         loop {
-            let chunk = response.chunk().await.map_err(|source| transport_error(&method, &url, source))?;
+            let chunk = response.chunk().await.map_err(|source| transport_error(method, url, source))?;
             let Some(chunk) = chunk else { break };
             decoder.push(&chunk).map_err(decode_error)?;
         }

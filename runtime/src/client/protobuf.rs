@@ -11,7 +11,7 @@
 use reqwest::header::CONTENT_TYPE;
 
 use super::{Client, Error, ObjectList, Request, decode, read_body, transport_error};
-use crate::proto::{self, RawList};
+use crate::proto::{self, ListStreamDecoder};
 use crate::resource::Object;
 
 /// The `Accept` header of requests for types that decode protobuf.
@@ -41,26 +41,6 @@ pub(crate) fn decode_object<K: Object>(bytes: &[u8], method: &str, url: &str) ->
     K::from_protobuf(envelope.raw).map_err(|error| decode_error::<K>(method, url, &error))
 }
 
-/// Decodes a list from a protobuf body: its metadata, then each item's message.
-pub(crate) fn decode_list<K: Object>(bytes: &[u8], method: &str, url: &str) -> Result<ObjectList<K>, Error> {
-    let envelope = proto::decode_envelope(bytes).map_err(|error| decode_error::<ObjectList<K>>(method, url, &error))?;
-    let list = RawList::decode(envelope.raw).map_err(|error| decode_error::<ObjectList<K>>(method, url, &error))?;
-    let items = list
-        .items
-        .iter()
-        .enumerate()
-        .map(|(index, raw)| {
-            K::from_protobuf(raw).map_err(|error| Error::Decode {
-                method: method.to_owned(),
-                url: url.to_owned(),
-                what: std::any::type_name::<ObjectList<K>>(),
-                message: format!("protobuf: items[{index}]: {error}"),
-            })
-        })
-        .collect::<Result<Vec<K>, Error>>()?;
-    Ok(ObjectList { metadata: list.metadata, items })
-}
-
 impl Client {
     /// Whether requests for `K` ask for protobuf.
     pub fn asks_protobuf<K: Object>(&self) -> bool {
@@ -81,18 +61,25 @@ impl Client {
         if protobuf { decode_object(&bytes, &method, &url) } else { decode(&bytes, &method, &url) }
     }
 
-    /// Sends a list request for `K`: in protobuf when `K` decodes it and the server agrees
-    /// (the whole body, then each item), else JSON decoded as it arrives
-    /// ([`Client::request_list`]).
+    /// Sends a list request for `K`: in protobuf when `K` decodes it and the server agrees,
+    /// else JSON; either way each item is decoded as soon as it has arrived
+    /// ([`ListStreamDecoder`], [`Client::request_list`]'s `ListDecoder`).
     pub async fn request_object_list<K: Object>(&self, request: Request) -> Result<ObjectList<K>, Error> {
         if !self.asks_protobuf::<K>() {
             return self.request_list(request).await;
         }
         let method = request.method.to_string();
         let url = self.display_url(&request.path);
-        let response = self.send(request.accept(PROTOBUF_ACCEPT)).await?;
-        let protobuf = is_protobuf(&response);
-        let bytes = read_body(response).await.map_err(|source| transport_error(&method, &url, source))?;
-        if protobuf { decode_list(&bytes, &method, &url) } else { decode(&bytes, &method, &url) }
+        let mut response = self.send(request.accept(PROTOBUF_ACCEPT)).await?;
+        if !is_protobuf(&response) {
+            return self.decode_list_response(response, &method, &url).await;
+        }
+        let mut decoder = ListStreamDecoder::<K>::new();
+        loop {
+            let chunk = response.chunk().await.map_err(|source| transport_error(&method, &url, source))?;
+            let Some(chunk) = chunk else { break };
+            decoder.push(&chunk).map_err(|error| decode_error::<ObjectList<K>>(&method, &url, &error))?;
+        }
+        decoder.finish().map_err(|error| decode_error::<ObjectList<K>>(&method, &url, &error))
     }
 }

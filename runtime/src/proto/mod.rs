@@ -10,6 +10,7 @@
 mod envelope;
 mod error;
 mod list;
+mod list_stream;
 mod map_entry;
 mod meta;
 mod reader;
@@ -20,6 +21,7 @@ mod watch_frame;
 pub use envelope::{CONTENT_TYPE, MAGIC, Unknown, WATCH_CONTENT_TYPE, decode_envelope};
 pub use error::{DecodeError, DecodeErrorKind};
 pub use list::{ObjectHead, RawList};
+pub use list_stream::ListStreamDecoder;
 pub use map_entry::{byte_string, merge_entry, merge_string_entry};
 pub use reader::{Field, MAX_DEPTH, Message, Reader, WireValue, decode_message, merge_inline, repeated_strings};
 pub use special::{fields_v1, int_or_string, micro_time, quantity, raw_extension, time};

@@ -59,6 +59,11 @@ impl<'a> Reader<'a> {
         Self { input, position: 0 }
     }
 
+    /// How many bytes have been read.
+    pub fn position(&self) -> usize {
+        self.position
+    }
+
     /// Whether all input has been read.
     pub fn is_empty(&self) -> bool {
         self.position >= self.input.len()
@@ -177,7 +182,13 @@ impl<'a> Field<'a> {
     /// A string. Invalid UTF-8 is replaced with U+FFFD, as Go's JSON encoder does, so that a
     /// protobuf and a JSON read of the same object agree.
     pub fn string(&self, name: &'static str) -> Result<Str, DecodeError> {
-        Ok(Str::from(String::from_utf8_lossy(self.bytes(name)?)))
+        let bytes = self.bytes(name)?;
+        // Valid UTF-8 (all the server writes) becomes a `Str` directly: inline up to 24
+        // bytes, with no intermediate `String`.
+        Ok(match std::str::from_utf8(bytes) {
+            Ok(text) => Str::from(text),
+            Err(_) => Str::from(String::from_utf8_lossy(bytes).into_owned()),
+        })
     }
 
     /// A string, `None` when empty: for Go `string` fields with `omitempty`, which gogo
