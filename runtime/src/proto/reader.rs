@@ -1,6 +1,9 @@
 //! The protobuf wire format: varints, length-delimited fields, fixed-width fields, and the
 //! loop that hands each field of a message to its decoder, skipping unknown ones.
 //!
+//! The small reads are `#[inline]`: generated decoders in other crates call them for every
+//! field (without it, each varint and string read is a call across crates).
+//!
 //! Every read is bounds-checked and returns [`DecodeErrorKind::Truncated`] rather than
 //! panicking; lengths are checked against the remaining input before anything is allocated,
 //! so an oversized length prefix cannot make the decoder reserve memory.
@@ -55,6 +58,7 @@ pub struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     /// A reader at the start of `input`.
+    #[inline]
     pub fn new(input: &'a [u8]) -> Self {
         Self { input, position: 0 }
     }
@@ -65,12 +69,21 @@ impl<'a> Reader<'a> {
     }
 
     /// Whether all input has been read.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.position >= self.input.len()
     }
 
     /// A base-128 varint.
+    #[inline]
     pub fn varint(&mut self) -> Result<u64, DecodeErrorKind> {
+        // Most keys and lengths are one byte.
+        if let Some(&byte) = self.input.get(self.position)
+            && byte < 0x80
+        {
+            self.position += 1;
+            return Ok(u64::from(byte));
+        }
         let mut value = 0u64;
         for index in 0..10 {
             let Some(&byte) = self.input.get(self.position) else {
@@ -90,6 +103,7 @@ impl<'a> Reader<'a> {
     }
 
     /// `count` bytes.
+    #[inline]
     pub fn bytes(&mut self, count: u64) -> Result<&'a [u8], DecodeErrorKind> {
         let remaining = self.input.len() - self.position.min(self.input.len());
         let count = usize::try_from(count).ok().filter(|&count| count <= remaining);
@@ -100,6 +114,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A length prefix and that many bytes.
+    #[inline]
     pub fn length_delimited(&mut self) -> Result<&'a [u8], DecodeErrorKind> {
         let length = self.varint()?;
         self.bytes(length).map_err(|error| match error {
@@ -116,6 +131,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The next field, or `None` at the end of the input.
+    #[inline]
     pub fn field(&mut self, depth: u32) -> Result<Option<Field<'a>>, DecodeErrorKind> {
         if self.is_empty() {
             return Ok(None);
@@ -172,6 +188,7 @@ impl<'a> Field<'a> {
     }
 
     /// The bytes of a length-delimited field.
+    #[inline]
     pub fn bytes(&self, name: &'static str) -> Result<&'a [u8], DecodeError> {
         match self.value {
             WireValue::Len(bytes) => Ok(bytes),
@@ -181,6 +198,7 @@ impl<'a> Field<'a> {
 
     /// A string. Invalid UTF-8 is replaced with U+FFFD, as Go's JSON encoder does, so that a
     /// protobuf and a JSON read of the same object agree.
+    #[inline]
     pub fn string(&self, name: &'static str) -> Result<Str, DecodeError> {
         let bytes = self.bytes(name)?;
         // Valid UTF-8 (all the server writes) becomes a `Str` directly: inline up to 24
@@ -193,11 +211,13 @@ impl<'a> Field<'a> {
 
     /// A string, `None` when empty: for Go `string` fields with `omitempty`, which gogo
     /// writes even when empty but JSON leaves out.
+    #[inline]
     pub fn non_empty_string(&self, name: &'static str) -> Result<Option<Str>, DecodeError> {
         self.string(name).map(|text| Some(text).filter(|text| !text.is_empty()))
     }
 
     /// The raw varint.
+    #[inline]
     pub fn varint(&self, name: &'static str) -> Result<u64, DecodeError> {
         match self.value {
             WireValue::Varint(value) => Ok(value),
@@ -206,23 +226,27 @@ impl<'a> Field<'a> {
     }
 
     /// An `int64` (two's complement in the varint).
+    #[inline]
     pub fn int64(&self, name: &'static str) -> Result<i64, DecodeError> {
         self.varint(name).map(|value| value as i64)
     }
 
     /// An `int32`: Go writes negative values sign-extended to 64 bits; anything else out of
     /// range is an error.
+    #[inline]
     pub fn int32(&self, name: &'static str) -> Result<i32, DecodeError> {
         let value = self.int64(name)?;
         i32::try_from(value).map_err(|_| DecodeError::new(DecodeErrorKind::OutOfRange(value)).within(name))
     }
 
     /// A `bool`.
+    #[inline]
     pub fn bool(&self, name: &'static str) -> Result<bool, DecodeError> {
         self.varint(name).map(|value| value != 0)
     }
 
     /// A `double` (`JSONSchemaProps.maximum`).
+    #[inline]
     pub fn double(&self, name: &'static str) -> Result<f64, DecodeError> {
         match self.value {
             WireValue::Fixed64(bits) => Ok(f64::from_bits(bits)),
@@ -265,6 +289,7 @@ impl<'a> Field<'a> {
     }
 
     /// The nesting depth of the message this field belongs to.
+    #[inline]
     pub fn depth(&self) -> u32 {
         self.depth
     }
