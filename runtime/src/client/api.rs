@@ -265,7 +265,10 @@ impl<K: Object> Api<K> {
     where
         K: verbs::Update,
     {
-        self.put(self.path.item(name)?, params, object).await
+        let mut query = PathBuilder::new(self.path.item(name)?);
+        params.populate(&mut query);
+        let body = serde_json::to_vec(object).map_err(Error::Encode)?;
+        self.client.request_object(Request::new(Method::PUT, query.build()).json(body)).await
     }
 
     pub(super) async fn put<T: Serialize, R: serde::de::DeserializeOwned>(
