@@ -460,3 +460,63 @@ async fn watches_and_informers_decode_the_same_from_protobuf() {
     }
     factory.shutdown().await;
 }
+
+/// A 600-item list, whole and in pages of 250 (continue tokens through protobuf `ListMeta`),
+/// decodes the same from protobuf as from JSON.
+#[tokio::test]
+async fn a_six_hundred_item_list_decodes_the_same_from_protobuf() {
+    use futures::StreamExt;
+    use kubegen_runtime::client::params::PostParams;
+    use kubegen_runtime::{ObjectMeta, StringMap};
+
+    let cp = ControlPlane::shared().expect("shared control plane");
+    let ns = cp.fresh_namespace("protobuf-list").await.expect("namespace");
+    let protobuf = cp.kube_client().expect("client");
+    let mut config = cp.kube_config().expect("config");
+    config.protobuf = false;
+    let json = Client::new(config).expect("JSON client");
+    let (json_api, protobuf_api) =
+        (Api::<ConfigMap>::namespaced(json, &ns), Api::<ConfigMap>::namespaced(protobuf, &ns));
+    let creates = futures::stream::iter(0..600).map(|index| {
+        let api = protobuf_api.clone();
+        async move {
+            let object = ConfigMap {
+                metadata: ObjectMeta {
+                    name: Some(format!("cm-{index:03}").into()),
+                    labels: Some(StringMap::from([("index", index.to_string().into())])),
+                    ..ObjectMeta::default()
+                },
+                data: Some(StringMap::from([("value", "x".repeat(index % 50).into())])),
+                ..ConfigMap::default()
+            };
+            api.create(&PostParams::default(), &object).await.map(|_| ())
+        }
+    });
+    let created: Vec<_> = creates.buffer_unordered(16).collect().await;
+    assert!(created.iter().all(Result::is_ok), "creates: {:?}", created.iter().find(|result| result.is_err()));
+
+    let whole_json = json_api.list(&ListParams::default()).await.expect("JSON list");
+    let version = whole_json.metadata.resource_version.clone().expect("resourceVersion");
+    let at_version = ListParams {
+        resource_version: Some(version),
+        version_match: Some(kubegen_runtime::client::params::VersionMatch::Exact),
+        ..ListParams::default()
+    };
+    let whole_protobuf = protobuf_api.list(&at_version).await.expect("protobuf list");
+    assert_eq!(whole_json.items.len(), 600);
+    assert_same("600-item list", &whole_json.items, &whole_protobuf.items);
+
+    let (mut paged, mut token, mut pages) = (Vec::new(), None, 0);
+    loop {
+        let params = ListParams { limit: Some(250), continue_token: token.clone(), ..ListParams::default() };
+        let page = protobuf_api.list(&params).await.expect("protobuf page");
+        pages += 1;
+        token = page.continue_token().map(str::to_owned);
+        paged.extend(page.items);
+        if token.is_none() {
+            break;
+        }
+    }
+    assert_eq!(pages, 3);
+    assert_same("600 items in pages of 250", &whole_json.items, &paged);
+}
