@@ -42,6 +42,12 @@ pub trait Object: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
     /// with its `protobuf` feature. The client then asks the server for protobuf.
     const PROTOBUF: bool = false;
 
+    /// Whether this type is a metadata-only view of objects of any resource
+    /// ([`PartialObjectMetadata`](crate::dynamic::PartialObjectMetadata)): the client asks the
+    /// server to convert what it sends (`as=PartialObjectMetadata;g=meta.k8s.io;v=v1`, and
+    /// `PartialObjectMetadataList` for lists), so only metadata crosses the wire.
+    const METADATA_ONLY: bool = false;
+
     /// Decodes the object from its protobuf message (the `raw` of a `k8s\0` envelope).
     fn from_protobuf(raw: &[u8]) -> Result<Self, crate::proto::DecodeError> {
         let _ = raw;

@@ -16,7 +16,7 @@ use super::reflector::ReflectorOptions;
 use super::shared_informer::{InformerOptions, SharedIndexInformer, SyncError};
 use crate::client::params::ListParams;
 use crate::client::{Api, Client, ResourcePath};
-use crate::dynamic::{ApiResource, DynamicObject};
+use crate::dynamic::{ApiResource, DynamicObject, PartialObjectMetadata};
 use crate::resource::{Object, Resource, verbs};
 
 /// What the factory does with every informer it holds, whatever its type.
@@ -75,11 +75,13 @@ impl Default for FactoryOptions {
     }
 }
 
-/// Which informer an entry is: one per generated type, one per dynamic resource.
+/// Which informer an entry is: one per generated type, one per dynamic resource, one per
+/// metadata-only resource.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum InformerKey {
     Typed(TypeId),
     Dynamic { group: String, version: String, plural: String },
+    Metadata { group: String, version: String, plural: String },
 }
 
 struct Inner {
@@ -138,6 +140,20 @@ impl SharedInformerFactory {
     /// request and shared afterwards.
     pub fn dynamic_informer(&self, resource: &ApiResource) -> SharedIndexInformer<DynamicObject> {
         let key = InformerKey::Dynamic {
+            group: resource.group.clone(),
+            version: resource.version.clone(),
+            plural: resource.plural.clone(),
+        };
+        self.memoized(key, || resource.path(None))
+    }
+
+    /// The informer of the metadata of a resource's objects (found by discovery, or
+    /// [`ApiResource::of`] a generated type), made on first request and shared afterwards:
+    /// it lists and watches [`PartialObjectMetadata`], protobuf when the client allows it
+    /// (custom resources too), so its store holds metadata only, as client-go's
+    /// `metadatainformer` does.
+    pub fn metadata_informer(&self, resource: &ApiResource) -> SharedIndexInformer<PartialObjectMetadata> {
+        let key = InformerKey::Metadata {
             group: resource.group.clone(),
             version: resource.version.clone(),
             plural: resource.plural.clone(),

@@ -234,9 +234,9 @@ impl<K: Object> Api<K> {
         let path = query.build();
         let url = self.client.display_url(&path);
         let mut request = Request::new(Method::GET, path).kind(RequestKind::Watch);
-        if self.client.asks_protobuf::<K>() {
-            // The server answers a watch in `;stream=watch` frames of the type it chose.
-            request = request.accept(super::protobuf::PROTOBUF_ACCEPT);
+        // A protobuf answer comes in `;stream=watch` frames of the type the server chose.
+        if let Some(accept) = self.client.accept_for::<K>(super::protobuf::Answer::Object) {
+            request = request.accept(accept);
         }
         let response = self.client.send(request).await?;
         let protobuf = super::protobuf::is_protobuf(&response);
@@ -288,7 +288,8 @@ impl<K: Object> Api<K> {
     where
         K: verbs::Patch,
     {
-        self.send_patch(self.path.item(name)?, params, patch).await
+        let request = Self::patch_request(self.path.item(name)?, params, patch)?;
+        self.client.request_object(request).await
     }
 
     pub(super) async fn send_patch<P: Serialize, R: serde::de::DeserializeOwned>(
@@ -297,13 +298,17 @@ impl<K: Object> Api<K> {
         params: &PatchParams,
         patch: &Patch<P>,
     ) -> Result<R, Error> {
+        self.client.request(Self::patch_request(path, params, patch)?).await
+    }
+
+    fn patch_request<P: Serialize>(path: String, params: &PatchParams, patch: &Patch<P>) -> Result<Request, Error> {
         if patch.is_apply() && params.field_manager.is_none() {
             return Err(Error::InvalidRequest("server-side apply needs a field manager".into()));
         }
         let mut query = PathBuilder::new(path);
         params.populate(&mut query);
         let body = patch.to_body().map_err(Error::Encode)?;
-        self.client.request(Request::new(Method::PATCH, query.build()).body(body, patch.content_type())).await
+        Ok(Request::new(Method::PATCH, query.build()).body(body, patch.content_type()))
     }
 
     /// Deletes an object. The server returns the object while finalizers or graceful deletion

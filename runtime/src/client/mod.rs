@@ -36,7 +36,7 @@ pub use error::{ApiError, Error, Reason};
 pub use list::ObjectList;
 pub use list_decoder::{ListDecodeError, ListDecoder};
 pub use log_lines::MAX_LOG_LINE;
-pub use protobuf::PROTOBUF_ACCEPT;
+pub use protobuf::{Answer, PROTOBUF_ACCEPT};
 pub use proxy::ProxyRequest;
 pub use remote::{
     AttachParams, AttachedProcess, ChannelProtocol, ChannelReader, ChannelWriter, ExitStatus, Keepalive, LocalForward,

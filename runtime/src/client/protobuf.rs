@@ -1,8 +1,9 @@
 //! Requests answered in Kubernetes protobuf, for the types that decode it.
 //!
 //! A type decodes protobuf when [`Object::PROTOBUF`] says so (built-in types of a crate built
-//! with its `protobuf` feature) and the client allows it ([`Config::protobuf`], on by
-//! default). Such requests accept protobuf first and JSON second; the response's
+//! with its `protobuf` feature, and `PartialObjectMetadata`) and the client allows it
+//! ([`Config::protobuf`], on by default). Metadata-only types ([`Object::METADATA_ONLY`]) ask
+//! for the server's conversion, in protobuf or JSON. Such requests accept protobuf first and JSON second; the response's
 //! `Content-Type` says which came back, so a server (or an aggregated API) that cannot encode
 //! protobuf still answers, in JSON. Request bodies stay JSON, which every server reads.
 //!
@@ -16,6 +17,24 @@ use crate::resource::Object;
 
 /// The `Accept` header of requests for types that decode protobuf.
 pub const PROTOBUF_ACCEPT: &str = "application/vnd.kubernetes.protobuf, application/json";
+
+// Metadata-only requests ask for the conversion in protobuf, then in JSON, then the object as
+// it is (which an old server or an aggregated API may be left to send), as client-go's
+// metadata client does (`metadata/metadata.go`).
+const METADATA_PROTOBUF_ACCEPT: &str = "application/vnd.kubernetes.protobuf;as=PartialObjectMetadata;g=meta.k8s.io;v=v1, application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1, application/json";
+const METADATA_LIST_PROTOBUF_ACCEPT: &str = "application/vnd.kubernetes.protobuf;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1, application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1, application/json";
+const METADATA_JSON_ACCEPT: &str = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1, application/json";
+const METADATA_LIST_JSON_ACCEPT: &str =
+    "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1, application/json";
+
+/// What a request's answer is, for choosing its `Accept` header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// One object (get, create, replace, patch) or a watch's events.
+    Object,
+    /// A list.
+    List,
+}
 
 /// Whether a response's `Content-Type` is Kubernetes protobuf (not a watch stream).
 pub(crate) fn is_protobuf(response: &reqwest::Response) -> bool {
@@ -47,15 +66,30 @@ impl Client {
         K::PROTOBUF && self.inner.config.protobuf
     }
 
+    /// The `Accept` header of a request whose answer is `K` (or a list of `K`): protobuf
+    /// first when `K` decodes it, the metadata conversion for metadata-only types, `None` for
+    /// plain JSON.
+    pub fn accept_for<K: Object>(&self, answer: Answer) -> Option<&'static str> {
+        match (K::METADATA_ONLY, self.asks_protobuf::<K>(), answer) {
+            (false, false, _) => None,
+            (false, true, _) => Some(PROTOBUF_ACCEPT),
+            (true, true, Answer::Object) => Some(METADATA_PROTOBUF_ACCEPT),
+            (true, true, Answer::List) => Some(METADATA_LIST_PROTOBUF_ACCEPT),
+            (true, false, Answer::Object) => Some(METADATA_JSON_ACCEPT),
+            (true, false, Answer::List) => Some(METADATA_LIST_JSON_ACCEPT),
+        }
+    }
+
     /// Sends a request whose answer is one `K`: in protobuf when `K` decodes it and the
     /// server agrees, else JSON.
-    pub async fn request_object<K: Object>(&self, request: Request) -> Result<K, Error> {
-        if !self.asks_protobuf::<K>() {
+    pub async fn request_object<K: Object>(&self, mut request: Request) -> Result<K, Error> {
+        let Some(accept) = self.accept_for::<K>(Answer::Object) else {
             return self.request(request).await;
-        }
+        };
+        request = request.accept(accept);
         let method = request.method.to_string();
         let url = self.display_url(&request.path);
-        let response = self.send(request.accept(PROTOBUF_ACCEPT)).await?;
+        let response = self.send(request).await?;
         let protobuf = is_protobuf(&response);
         let bytes = read_body(response).await.map_err(|source| transport_error(&method, &url, source))?;
         if protobuf { decode_object(&bytes, &method, &url) } else { decode(&bytes, &method, &url) }
@@ -64,13 +98,14 @@ impl Client {
     /// Sends a list request for `K`: in protobuf when `K` decodes it and the server agrees,
     /// else JSON; either way each item is decoded as soon as it has arrived
     /// ([`ListStreamDecoder`], [`Client::request_list`]'s `ListDecoder`).
-    pub async fn request_object_list<K: Object>(&self, request: Request) -> Result<ObjectList<K>, Error> {
-        if !self.asks_protobuf::<K>() {
+    pub async fn request_object_list<K: Object>(&self, mut request: Request) -> Result<ObjectList<K>, Error> {
+        let Some(accept) = self.accept_for::<K>(Answer::List) else {
             return self.request_list(request).await;
-        }
+        };
+        request = request.accept(accept);
         let method = request.method.to_string();
         let url = self.display_url(&request.path);
-        let mut response = self.send(request.accept(PROTOBUF_ACCEPT)).await?;
+        let mut response = self.send(request).await?;
         if !is_protobuf(&response) {
             return self.decode_list_response(response, &method, &url).await;
         }
