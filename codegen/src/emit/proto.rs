@@ -199,15 +199,30 @@ impl<'t> ProtoSupport<'t> {
                 (Shape::I32, "int32") => quote!(field.repeated_int32(#list_mut, #name)?),
                 (Shape::I64, "int64") => quote!(field.repeated_int64(#list_mut, #name)?),
                 (Shape::String, "string") => quote!(#list.push(field.string(#name)?)),
-                (_, "message") => {
-                    let decode = self.element(model, &inner, proto.reference.as_deref()?, name)?;
-                    quote!(#list.push(#decode))
-                }
+                (_, "message") => match self.special(model, &inner, proto.reference.as_deref()?, name)? {
+                    // Decoded in its place at the end of the list, not built and moved.
+                    Special::Message => quote!(field.push_message(#list_mut, #name)?),
+                    _ => {
+                        let decode = self.element(model, &inner, proto.reference.as_deref()?, name)?;
+                        quote!(#list.push(#decode))
+                    }
+                },
                 _ => return None,
             };
             return Some(quote!(#number => #statement,));
         }
         let (value, kind) = self.value(model, &shape, proto, name)?;
+        if let ValueKind::InPlace = kind {
+            // A message merges into the field's value where it lives (protobuf's rule for a
+            // repeated occurrence), instead of a new value moved in.
+            let slot = match (field.required, field.boxed) {
+                (true, false) => quote!(&mut self.#target),
+                (true, true) => quote!(&mut *self.#target),
+                (false, false) => quote!(self.#target.get_or_insert_default()),
+                (false, true) => quote!(&mut **self.#target.get_or_insert_default()),
+            };
+            return Some(quote!(#number => field.merge_message(#slot, #name)?,));
+        }
         let boxed = |value: TokenStream| if field.boxed { quote!(::std::boxed::Box::new(#value)) } else { value };
         let assignment = match kind {
             ValueKind::Optional if field.required => {
@@ -251,6 +266,7 @@ impl<'t> ProtoSupport<'t> {
                 match self.special(model, shape, reference, name)? {
                     Special::Optional(decode) => (decode, ValueKind::Optional),
                     Special::Value(decode) => (decode, ValueKind::Message),
+                    Special::Message => (TokenStream::new(), ValueKind::InPlace),
                 }
             }
             _ => return None,
@@ -261,6 +277,7 @@ impl<'t> ProtoSupport<'t> {
     fn element(&self, model: &Model, shape: &Shape, reference: &str, name: &str) -> Option<TokenStream> {
         match self.special(model, shape, reference, name)? {
             Special::Value(decode) => Some(decode),
+            Special::Message => Some(quote!(field.message(#name)?)),
             // A zero time in a map (`disruptedPods`) is still an entry.
             Special::Optional(decode) => Some(quote!(#decode.unwrap_or_default())),
         }
@@ -300,7 +317,7 @@ impl<'t> ProtoSupport<'t> {
         if !decodes || ty.id != reference {
             return None;
         }
-        Some(Special::Value(quote!(field.message(#name)?)))
+        Some(Special::Message)
     }
 }
 
@@ -314,6 +331,8 @@ enum ValueKind {
     Message,
     /// Already an `Option` (`Time`: a zero time is unset).
     Optional,
+    /// A message with a decoder of its own, merged into the field in place.
+    InPlace,
 }
 
 /// A message field's decode expression.
@@ -322,6 +341,8 @@ enum Special {
     Value(TokenStream),
     /// Gives an `Option` of it.
     Optional(TokenStream),
+    /// A message with a decoder of its own (a generated struct, or one of the runtime's).
+    Message,
 }
 
 /// A shape with aliases followed to what they name.

@@ -56,24 +56,32 @@ impl p::Message for crate::admissionregistration_v1::MatchResources {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.namespace_selector = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("namespaceSelector")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.namespace_selector.get_or_insert_default(),
+                        "namespaceSelector",
+                    )?
             }
             2u32 => {
-                self.object_selector = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("objectSelector")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.object_selector.get_or_insert_default(),
+                        "objectSelector",
+                    )?
             }
             3u32 => {
-                self.resource_rules
-                    .get_or_insert_default()
-                    .push(field.message("resourceRules")?)
+                field
+                    .push_message(
+                        self.resource_rules.get_or_insert_default(),
+                        "resourceRules",
+                    )?
             }
             4u32 => {
-                self.exclude_resource_rules
-                    .get_or_insert_default()
-                    .push(field.message("excludeResourceRules")?)
+                field
+                    .push_message(
+                        self.exclude_resource_rules.get_or_insert_default(),
+                        "excludeResourceRules",
+                    )?
             }
             7u32 => {
                 self.match_policy = ::std::option::Option::Some(
@@ -93,17 +101,19 @@ impl p::Message for crate::admissionregistration_v1::MutatingWebhook {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.name = field.string("name")?,
-            2u32 => self.client_config = field.message("clientConfig")?,
-            3u32 => self.rules.get_or_insert_default().push(field.message("rules")?),
+            2u32 => field.merge_message(&mut self.client_config, "clientConfig")?,
+            3u32 => field.push_message(self.rules.get_or_insert_default(), "rules")?,
             4u32 => {
                 self.failure_policy = ::std::option::Option::Some(
                     field.string("failurePolicy")?,
                 );
             }
             5u32 => {
-                self.namespace_selector = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("namespaceSelector")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.namespace_selector.get_or_insert_default(),
+                        "namespaceSelector",
+                    )?
             }
             6u32 => self.side_effects = field.string("sideEffects")?,
             7u32 => {
@@ -126,14 +136,18 @@ impl p::Message for crate::admissionregistration_v1::MutatingWebhook {
                 );
             }
             11u32 => {
-                self.object_selector = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("objectSelector")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.object_selector.get_or_insert_default(),
+                        "objectSelector",
+                    )?
             }
             12u32 => {
-                self.match_conditions
-                    .get_or_insert_default()
-                    .push(field.message("matchConditions")?)
+                field
+                    .push_message(
+                        self.match_conditions.get_or_insert_default(),
+                        "matchConditions",
+                    )?
             }
             _ => {}
         }
@@ -147,9 +161,9 @@ impl p::Message for crate::admissionregistration_v1::MutatingWebhookConfiguratio
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
             2u32 => {
-                self.webhooks.get_or_insert_default().push(field.message("webhooks")?)
+                field.push_message(self.webhooks.get_or_insert_default(), "webhooks")?
             }
             _ => {}
         }
@@ -164,9 +178,9 @@ impl p::Message for crate::admissionregistration_v1::MutatingWebhookConfiguratio
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -262,9 +276,11 @@ impl p::Message for crate::admissionregistration_v1::ParamRef {
             1u32 => self.name = field.non_empty_string("name")?,
             2u32 => self.namespace = field.non_empty_string("namespace")?,
             3u32 => {
-                self.selector = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("selector")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.selector.get_or_insert_default(),
+                        "selector",
+                    )?
             }
             4u32 => {
                 self.parameter_not_found_action = ::std::option::Option::Some(
@@ -347,9 +363,11 @@ impl p::Message for crate::admissionregistration_v1::TypeChecking {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.expression_warnings
-                    .get_or_insert_default()
-                    .push(field.message("expressionWarnings")?)
+                field
+                    .push_message(
+                        self.expression_warnings.get_or_insert_default(),
+                        "expressionWarnings",
+                    )?
             }
             _ => {}
         }
@@ -363,9 +381,9 @@ impl p::Message for crate::admissionregistration_v1::ValidatingAdmissionPolicy {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = ::std::option::Option::Some(field.message("spec")?),
-            3u32 => self.status = ::std::option::Option::Some(field.message("status")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
             _ => {}
         }
         Ok(())
@@ -378,8 +396,8 @@ impl p::Message for crate::admissionregistration_v1::ValidatingAdmissionPolicyBi
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = ::std::option::Option::Some(field.message("spec")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
             _ => {}
         }
         Ok(())
@@ -394,9 +412,9 @@ for crate::admissionregistration_v1::ValidatingAdmissionPolicyBindingList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -412,14 +430,18 @@ for crate::admissionregistration_v1::ValidatingAdmissionPolicyBindingSpec {
         match field.number {
             1u32 => self.policy_name = field.non_empty_string("policyName")?,
             2u32 => {
-                self.param_ref = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("paramRef")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.param_ref.get_or_insert_default(),
+                        "paramRef",
+                    )?
             }
             3u32 => {
-                self.match_resources = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("matchResources")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.match_resources.get_or_insert_default(),
+                        "matchResources",
+                    )?
             }
             4u32 => {
                 self.validation_actions
@@ -439,9 +461,9 @@ impl p::Message for crate::admissionregistration_v1::ValidatingAdmissionPolicyLi
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -455,19 +477,25 @@ impl p::Message for crate::admissionregistration_v1::ValidatingAdmissionPolicySp
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.param_kind = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("paramKind")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.param_kind.get_or_insert_default(),
+                        "paramKind",
+                    )?
             }
             2u32 => {
-                self.match_constraints = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("matchConstraints")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.match_constraints.get_or_insert_default(),
+                        "matchConstraints",
+                    )?
             }
             3u32 => {
-                self.validations
-                    .get_or_insert_default()
-                    .push(field.message("validations")?)
+                field
+                    .push_message(
+                        self.validations.get_or_insert_default(),
+                        "validations",
+                    )?
             }
             4u32 => {
                 self.failure_policy = ::std::option::Option::Some(
@@ -475,17 +503,21 @@ impl p::Message for crate::admissionregistration_v1::ValidatingAdmissionPolicySp
                 );
             }
             5u32 => {
-                self.audit_annotations
-                    .get_or_insert_default()
-                    .push(field.message("auditAnnotations")?)
+                field
+                    .push_message(
+                        self.audit_annotations.get_or_insert_default(),
+                        "auditAnnotations",
+                    )?
             }
             6u32 => {
-                self.match_conditions
-                    .get_or_insert_default()
-                    .push(field.message("matchConditions")?)
+                field
+                    .push_message(
+                        self.match_conditions.get_or_insert_default(),
+                        "matchConditions",
+                    )?
             }
             7u32 => {
-                self.variables.get_or_insert_default().push(field.message("variables")?)
+                field.push_message(self.variables.get_or_insert_default(), "variables")?
             }
             _ => {}
         }
@@ -506,14 +538,15 @@ impl p::Message for crate::admissionregistration_v1::ValidatingAdmissionPolicySt
                     .filter(|value| *value != 0);
             }
             2u32 => {
-                self.type_checking = ::std::option::Option::Some(
-                    field.message("typeChecking")?,
-                );
+                field
+                    .merge_message(
+                        self.type_checking.get_or_insert_default(),
+                        "typeChecking",
+                    )?
             }
             3u32 => {
-                self.conditions
-                    .get_or_insert_default()
-                    .push(field.message("conditions")?)
+                field
+                    .push_message(self.conditions.get_or_insert_default(), "conditions")?
             }
             _ => {}
         }
@@ -528,17 +561,19 @@ impl p::Message for crate::admissionregistration_v1::ValidatingWebhook {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.name = field.string("name")?,
-            2u32 => self.client_config = field.message("clientConfig")?,
-            3u32 => self.rules.get_or_insert_default().push(field.message("rules")?),
+            2u32 => field.merge_message(&mut self.client_config, "clientConfig")?,
+            3u32 => field.push_message(self.rules.get_or_insert_default(), "rules")?,
             4u32 => {
                 self.failure_policy = ::std::option::Option::Some(
                     field.string("failurePolicy")?,
                 );
             }
             5u32 => {
-                self.namespace_selector = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("namespaceSelector")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.namespace_selector.get_or_insert_default(),
+                        "namespaceSelector",
+                    )?
             }
             6u32 => self.side_effects = field.string("sideEffects")?,
             7u32 => {
@@ -556,14 +591,18 @@ impl p::Message for crate::admissionregistration_v1::ValidatingWebhook {
                 );
             }
             10u32 => {
-                self.object_selector = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("objectSelector")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.object_selector.get_or_insert_default(),
+                        "objectSelector",
+                    )?
             }
             11u32 => {
-                self.match_conditions
-                    .get_or_insert_default()
-                    .push(field.message("matchConditions")?)
+                field
+                    .push_message(
+                        self.match_conditions.get_or_insert_default(),
+                        "matchConditions",
+                    )?
             }
             _ => {}
         }
@@ -577,9 +616,9 @@ impl p::Message for crate::admissionregistration_v1::ValidatingWebhookConfigurat
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
             2u32 => {
-                self.webhooks.get_or_insert_default().push(field.message("webhooks")?)
+                field.push_message(self.webhooks.get_or_insert_default(), "webhooks")?
             }
             _ => {}
         }
@@ -594,9 +633,9 @@ impl p::Message for crate::admissionregistration_v1::ValidatingWebhookConfigurat
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -642,9 +681,11 @@ impl p::Message for crate::admissionregistration_v1::WebhookClientConfig {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.service = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("service")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.service.get_or_insert_default(),
+                        "service",
+                    )?
             }
             2u32 => {
                 self.ca_bundle = ::std::option::Option::Some(p::byte_string(&field)?)

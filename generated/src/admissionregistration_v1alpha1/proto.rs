@@ -54,24 +54,32 @@ impl p::Message for crate::admissionregistration_v1alpha1::MatchResources {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.namespace_selector = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("namespaceSelector")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.namespace_selector.get_or_insert_default(),
+                        "namespaceSelector",
+                    )?
             }
             2u32 => {
-                self.object_selector = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("objectSelector")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.object_selector.get_or_insert_default(),
+                        "objectSelector",
+                    )?
             }
             3u32 => {
-                self.resource_rules
-                    .get_or_insert_default()
-                    .push(field.message("resourceRules")?)
+                field
+                    .push_message(
+                        self.resource_rules.get_or_insert_default(),
+                        "resourceRules",
+                    )?
             }
             4u32 => {
-                self.exclude_resource_rules
-                    .get_or_insert_default()
-                    .push(field.message("excludeResourceRules")?)
+                field
+                    .push_message(
+                        self.exclude_resource_rules.get_or_insert_default(),
+                        "excludeResourceRules",
+                    )?
             }
             7u32 => {
                 self.match_policy = ::std::option::Option::Some(
@@ -90,8 +98,8 @@ impl p::Message for crate::admissionregistration_v1alpha1::MutatingAdmissionPoli
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = ::std::option::Option::Some(field.message("spec")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
             _ => {}
         }
         Ok(())
@@ -105,8 +113,8 @@ for crate::admissionregistration_v1alpha1::MutatingAdmissionPolicyBinding {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = ::std::option::Option::Some(field.message("spec")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
             _ => {}
         }
         Ok(())
@@ -121,9 +129,9 @@ for crate::admissionregistration_v1alpha1::MutatingAdmissionPolicyBindingList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -139,14 +147,18 @@ for crate::admissionregistration_v1alpha1::MutatingAdmissionPolicyBindingSpec {
         match field.number {
             1u32 => self.policy_name = field.non_empty_string("policyName")?,
             2u32 => {
-                self.param_ref = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("paramRef")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.param_ref.get_or_insert_default(),
+                        "paramRef",
+                    )?
             }
             3u32 => {
-                self.match_resources = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("matchResources")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.match_resources.get_or_insert_default(),
+                        "matchResources",
+                    )?
             }
             _ => {}
         }
@@ -161,9 +173,9 @@ impl p::Message for crate::admissionregistration_v1alpha1::MutatingAdmissionPoli
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -177,20 +189,24 @@ impl p::Message for crate::admissionregistration_v1alpha1::MutatingAdmissionPoli
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.param_kind = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("paramKind")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.param_kind.get_or_insert_default(),
+                        "paramKind",
+                    )?
             }
             2u32 => {
-                self.match_constraints = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("matchConstraints")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.match_constraints.get_or_insert_default(),
+                        "matchConstraints",
+                    )?
             }
             3u32 => {
-                self.variables.get_or_insert_default().push(field.message("variables")?)
+                field.push_message(self.variables.get_or_insert_default(), "variables")?
             }
             4u32 => {
-                self.mutations.get_or_insert_default().push(field.message("mutations")?)
+                field.push_message(self.mutations.get_or_insert_default(), "mutations")?
             }
             5u32 => {
                 self.failure_policy = ::std::option::Option::Some(
@@ -198,9 +214,11 @@ impl p::Message for crate::admissionregistration_v1alpha1::MutatingAdmissionPoli
                 );
             }
             6u32 => {
-                self.match_conditions
-                    .get_or_insert_default()
-                    .push(field.message("matchConditions")?)
+                field
+                    .push_message(
+                        self.match_conditions.get_or_insert_default(),
+                        "matchConditions",
+                    )?
             }
             7u32 => {
                 self.reinvocation_policy = field.non_empty_string("reinvocationPolicy")?;
@@ -219,14 +237,15 @@ impl p::Message for crate::admissionregistration_v1alpha1::Mutation {
         match field.number {
             2u32 => self.patch_type = field.string("patchType")?,
             3u32 => {
-                self.apply_configuration = ::std::option::Option::Some(
-                    field.message("applyConfiguration")?,
-                );
+                field
+                    .merge_message(
+                        self.apply_configuration.get_or_insert_default(),
+                        "applyConfiguration",
+                    )?
             }
             4u32 => {
-                self.json_patch = ::std::option::Option::Some(
-                    field.message("jsonPatch")?,
-                );
+                field
+                    .merge_message(self.json_patch.get_or_insert_default(), "jsonPatch")?
             }
             _ => {}
         }
@@ -323,9 +342,11 @@ impl p::Message for crate::admissionregistration_v1alpha1::ParamRef {
             1u32 => self.name = field.non_empty_string("name")?,
             2u32 => self.namespace = field.non_empty_string("namespace")?,
             3u32 => {
-                self.selector = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("selector")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.selector.get_or_insert_default(),
+                        "selector",
+                    )?
             }
             4u32 => {
                 self.parameter_not_found_action = ::std::option::Option::Some(

@@ -36,9 +36,11 @@ impl p::Message for crate::apiextensions_v1::CustomResourceConversion {
         match field.number {
             1u32 => self.strategy = field.string("strategy")?,
             2u32 => {
-                self.webhook = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("webhook")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.webhook.get_or_insert_default(),
+                        "webhook",
+                    )?
             }
             _ => {}
         }
@@ -100,14 +102,15 @@ impl p::Message for crate::apiextensions_v1::CustomResourceDefinitionStatus {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.conditions
-                    .get_or_insert_default()
-                    .push(field.message("conditions")?)
+                field
+                    .push_message(self.conditions.get_or_insert_default(), "conditions")?
             }
             2u32 => {
-                self.accepted_names = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("acceptedNames")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.accepted_names.get_or_insert_default(),
+                        "acceptedNames",
+                    )?
             }
             3u32 => {
                 self.stored_versions
@@ -158,9 +161,7 @@ impl p::Message for crate::apiextensions_v1::CustomResourceSubresources {
                 });
             }
             2u32 => {
-                self.scale = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("scale")?),
-                );
+                field.merge_message(&mut **self.scale.get_or_insert_default(), "scale")?
             }
             _ => {}
         }
@@ -242,9 +243,11 @@ impl p::Message for crate::apiextensions_v1::WebhookClientConfig {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.service = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("service")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.service.get_or_insert_default(),
+                        "service",
+                    )?
             }
             2u32 => {
                 self.ca_bundle = ::std::option::Option::Some(p::byte_string(&field)?)
@@ -264,9 +267,11 @@ impl p::Message for crate::apiextensions_v1::WebhookConversion {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             2u32 => {
-                self.client_config = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("clientConfig")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.client_config.get_or_insert_default(),
+                        "clientConfig",
+                    )?
             }
             3u32 => {
                 self.conversion_review_versions

@@ -13,9 +13,9 @@ impl p::Message for crate::apiregistration_v1::APIService {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = ::std::option::Option::Some(field.message("spec")?),
-            3u32 => self.status = ::std::option::Option::Some(field.message("status")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
             _ => {}
         }
         Ok(())
@@ -46,9 +46,9 @@ impl p::Message for crate::apiregistration_v1::APIServiceList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -62,9 +62,11 @@ impl p::Message for crate::apiregistration_v1::APIServiceSpec {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.service = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("service")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.service.get_or_insert_default(),
+                        "service",
+                    )?
             }
             2u32 => self.group = field.non_empty_string("group")?,
             3u32 => self.version = field.non_empty_string("version")?,
@@ -93,9 +95,8 @@ impl p::Message for crate::apiregistration_v1::APIServiceStatus {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.conditions
-                    .get_or_insert_default()
-                    .push(field.message("conditions")?)
+                field
+                    .push_message(self.conditions.get_or_insert_default(), "conditions")?
             }
             _ => {}
         }

@@ -37,14 +37,14 @@ impl p::Message for crate::apiserverinternal_v1alpha1::StorageVersion {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
             2u32 => {
                 self.spec = {
                     field.bytes("spec")?;
                     ::serde_json::Value::Object(::serde_json::Map::new())
                 };
             }
-            3u32 => self.status = field.message("status")?,
+            3u32 => field.merge_message(&mut self.status, "status")?,
             _ => {}
         }
         Ok(())
@@ -81,9 +81,9 @@ impl p::Message for crate::apiserverinternal_v1alpha1::StorageVersionList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -97,9 +97,11 @@ impl p::Message for crate::apiserverinternal_v1alpha1::StorageVersionStatus {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.storage_versions
-                    .get_or_insert_default()
-                    .push(field.message("storageVersions")?)
+                field
+                    .push_message(
+                        self.storage_versions.get_or_insert_default(),
+                        "storageVersions",
+                    )?
             }
             2u32 => {
                 self.common_encoding_version = ::std::option::Option::Some(
@@ -107,9 +109,8 @@ impl p::Message for crate::apiserverinternal_v1alpha1::StorageVersionStatus {
                 );
             }
             3u32 => {
-                self.conditions
-                    .get_or_insert_default()
-                    .push(field.message("conditions")?)
+                field
+                    .push_message(self.conditions.get_or_insert_default(), "conditions")?
             }
             _ => {}
         }

@@ -13,7 +13,7 @@ impl p::Message for crate::apps_v1::ControllerRevision {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
             2u32 => {
                 self.data = ::std::option::Option::Some(
                     p::raw_extension(&field, "data")?,
@@ -33,9 +33,9 @@ impl p::Message for crate::apps_v1::ControllerRevisionList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -48,9 +48,9 @@ impl p::Message for crate::apps_v1::DaemonSet {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = ::std::option::Option::Some(field.message("spec")?),
-            3u32 => self.status = ::std::option::Option::Some(field.message("status")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
             _ => {}
         }
         Ok(())
@@ -81,9 +81,9 @@ impl p::Message for crate::apps_v1::DaemonSetList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -96,12 +96,14 @@ impl p::Message for crate::apps_v1::DaemonSetSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.selector = field.message("selector")?,
-            2u32 => self.template = field.message("template")?,
+            1u32 => field.merge_message(&mut self.selector, "selector")?,
+            2u32 => field.merge_message(&mut self.template, "template")?,
             3u32 => {
-                self.update_strategy = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("updateStrategy")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.update_strategy.get_or_insert_default(),
+                        "updateStrategy",
+                    )?
             }
             4u32 => {
                 self.min_ready_seconds = ::std::option::Option::Some(
@@ -164,9 +166,8 @@ impl p::Message for crate::apps_v1::DaemonSetStatus {
                 );
             }
             10u32 => {
-                self.conditions
-                    .get_or_insert_default()
-                    .push(field.message("conditions")?)
+                field
+                    .push_message(self.conditions.get_or_insert_default(), "conditions")?
             }
             _ => {}
         }
@@ -182,9 +183,11 @@ impl p::Message for crate::apps_v1::DaemonSetUpdateStrategy {
         match field.number {
             1u32 => self.type_ = field.non_empty_string("type")?,
             2u32 => {
-                self.rolling_update = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("rollingUpdate")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.rolling_update.get_or_insert_default(),
+                        "rollingUpdate",
+                    )?
             }
             _ => {}
         }
@@ -198,9 +201,9 @@ impl p::Message for crate::apps_v1::Deployment {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = ::std::option::Option::Some(field.message("spec")?),
-            3u32 => self.status = ::std::option::Option::Some(field.message("status")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
             _ => {}
         }
         Ok(())
@@ -232,9 +235,9 @@ impl p::Message for crate::apps_v1::DeploymentList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -248,12 +251,14 @@ impl p::Message for crate::apps_v1::DeploymentSpec {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.replicas = ::std::option::Option::Some(field.int32("replicas")?),
-            2u32 => self.selector = field.message("selector")?,
-            3u32 => self.template = field.message("template")?,
+            2u32 => field.merge_message(&mut self.selector, "selector")?,
+            3u32 => field.merge_message(&mut self.template, "template")?,
             4u32 => {
-                self.strategy = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("strategy")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.strategy.get_or_insert_default(),
+                        "strategy",
+                    )?
             }
             5u32 => {
                 self.min_ready_seconds = ::std::option::Option::Some(
@@ -316,9 +321,8 @@ impl p::Message for crate::apps_v1::DeploymentStatus {
                     .filter(|value| *value != 0);
             }
             6u32 => {
-                self.conditions
-                    .get_or_insert_default()
-                    .push(field.message("conditions")?)
+                field
+                    .push_message(self.conditions.get_or_insert_default(), "conditions")?
             }
             7u32 => {
                 self.ready_replicas = ::std::option::Option::Some(
@@ -350,9 +354,11 @@ impl p::Message for crate::apps_v1::DeploymentStrategy {
         match field.number {
             1u32 => self.type_ = field.non_empty_string("type")?,
             2u32 => {
-                self.rolling_update = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("rollingUpdate")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.rolling_update.get_or_insert_default(),
+                        "rollingUpdate",
+                    )?
             }
             _ => {}
         }
@@ -366,9 +372,9 @@ impl p::Message for crate::apps_v1::ReplicaSet {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = ::std::option::Option::Some(field.message("spec")?),
-            3u32 => self.status = ::std::option::Option::Some(field.message("status")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
             _ => {}
         }
         Ok(())
@@ -399,9 +405,9 @@ impl p::Message for crate::apps_v1::ReplicaSetList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -415,11 +421,13 @@ impl p::Message for crate::apps_v1::ReplicaSetSpec {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.replicas = ::std::option::Option::Some(field.int32("replicas")?),
-            2u32 => self.selector = field.message("selector")?,
+            2u32 => field.merge_message(&mut self.selector, "selector")?,
             3u32 => {
-                self.template = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("template")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.template.get_or_insert_default(),
+                        "template",
+                    )?
             }
             4u32 => {
                 self.min_ready_seconds = ::std::option::Option::Some(
@@ -465,9 +473,8 @@ impl p::Message for crate::apps_v1::ReplicaSetStatus {
                     .filter(|value| *value != 0);
             }
             6u32 => {
-                self.conditions
-                    .get_or_insert_default()
-                    .push(field.message("conditions")?)
+                field
+                    .push_message(self.conditions.get_or_insert_default(), "conditions")?
             }
             7u32 => {
                 self.terminating_replicas = ::std::option::Option::Some(
@@ -550,9 +557,9 @@ impl p::Message for crate::apps_v1::StatefulSet {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = ::std::option::Option::Some(field.message("spec")?),
-            3u32 => self.status = ::std::option::Option::Some(field.message("status")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
             _ => {}
         }
         Ok(())
@@ -583,9 +590,9 @@ impl p::Message for crate::apps_v1::StatefulSetList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -626,12 +633,14 @@ impl p::Message for crate::apps_v1::StatefulSetSpec {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.replicas = ::std::option::Option::Some(field.int32("replicas")?),
-            2u32 => self.selector = field.message("selector")?,
-            3u32 => self.template = field.message("template")?,
+            2u32 => field.merge_message(&mut self.selector, "selector")?,
+            3u32 => field.merge_message(&mut self.template, "template")?,
             4u32 => {
-                self.volume_claim_templates
-                    .get_or_insert_default()
-                    .push(field.message("volumeClaimTemplates")?)
+                field
+                    .push_message(
+                        self.volume_claim_templates.get_or_insert_default(),
+                        "volumeClaimTemplates",
+                    )?
             }
             5u32 => {
                 self.service_name = ::std::option::Option::Some(
@@ -643,9 +652,11 @@ impl p::Message for crate::apps_v1::StatefulSetSpec {
                     .non_empty_string("podManagementPolicy")?;
             }
             7u32 => {
-                self.update_strategy = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("updateStrategy")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.update_strategy.get_or_insert_default(),
+                        "updateStrategy",
+                    )?
             }
             8u32 => {
                 self.revision_history_limit = ::std::option::Option::Some(
@@ -659,14 +670,16 @@ impl p::Message for crate::apps_v1::StatefulSetSpec {
                     .filter(|value| *value != 0);
             }
             10u32 => {
-                self.persistent_volume_claim_retention_policy = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(
-                        field.message("persistentVolumeClaimRetentionPolicy")?,
-                    ),
-                );
+                field
+                    .merge_message(
+                        &mut **self
+                            .persistent_volume_claim_retention_policy
+                            .get_or_insert_default(),
+                        "persistentVolumeClaimRetentionPolicy",
+                    )?
             }
             11u32 => {
-                self.ordinals = ::std::option::Option::Some(field.message("ordinals")?);
+                field.merge_message(self.ordinals.get_or_insert_default(), "ordinals")?
             }
             _ => {}
         }
@@ -713,9 +726,8 @@ impl p::Message for crate::apps_v1::StatefulSetStatus {
                 );
             }
             10u32 => {
-                self.conditions
-                    .get_or_insert_default()
-                    .push(field.message("conditions")?)
+                field
+                    .push_message(self.conditions.get_or_insert_default(), "conditions")?
             }
             11u32 => {
                 self.available_replicas = ::std::option::Option::Some(
@@ -736,9 +748,11 @@ impl p::Message for crate::apps_v1::StatefulSetUpdateStrategy {
         match field.number {
             1u32 => self.type_ = field.non_empty_string("type")?,
             2u32 => {
-                self.rolling_update = ::std::option::Option::Some(
-                    field.message("rollingUpdate")?,
-                );
+                field
+                    .merge_message(
+                        self.rolling_update.get_or_insert_default(),
+                        "rollingUpdate",
+                    )?
             }
             _ => {}
         }

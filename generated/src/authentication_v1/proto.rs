@@ -29,8 +29,8 @@ impl p::Message for crate::authentication_v1::SelfSubjectReview {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.status = ::std::option::Option::Some(field.message("status")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
             _ => {}
         }
         Ok(())
@@ -44,9 +44,11 @@ impl p::Message for crate::authentication_v1::SelfSubjectReviewStatus {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.user_info = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("userInfo")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.user_info.get_or_insert_default(),
+                        "userInfo",
+                    )?
             }
             _ => {}
         }
@@ -61,10 +63,10 @@ impl p::Message for crate::authentication_v1::TokenRequest {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.spec = field.message("spec")?,
-            3u32 => self.status = ::std::option::Option::Some(field.message("status")?),
+            2u32 => field.merge_message(&mut self.spec, "spec")?,
+            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
             _ => {}
         }
         Ok(())
@@ -79,9 +81,11 @@ impl p::Message for crate::authentication_v1::TokenRequestSpec {
         match field.number {
             1u32 => self.audiences.push(field.string("audiences")?),
             3u32 => {
-                self.bound_object_ref = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("boundObjectRef")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.bound_object_ref.get_or_insert_default(),
+                        "boundObjectRef",
+                    )?
             }
             4u32 => {
                 self.expiration_seconds = ::std::option::Option::Some(
@@ -117,9 +121,9 @@ impl p::Message for crate::authentication_v1::TokenReview {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = field.message("spec")?,
-            3u32 => self.status = ::std::option::Option::Some(field.message("status")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(&mut self.spec, "spec")?,
+            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
             _ => {}
         }
         Ok(())
@@ -155,9 +159,7 @@ impl p::Message for crate::authentication_v1::TokenReviewStatus {
                     .filter(|value| *value);
             }
             2u32 => {
-                self.user = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("user")?),
-                );
+                field.merge_message(&mut **self.user.get_or_insert_default(), "user")?
             }
             3u32 => self.error = field.non_empty_string("error")?,
             4u32 => {

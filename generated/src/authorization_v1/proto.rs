@@ -15,9 +15,11 @@ impl p::Message for crate::authorization_v1::FieldSelectorAttributes {
         match field.number {
             1u32 => self.raw_selector = field.non_empty_string("rawSelector")?,
             2u32 => {
-                self.requirements
-                    .get_or_insert_default()
-                    .push(field.message("requirements")?)
+                field
+                    .push_message(
+                        self.requirements.get_or_insert_default(),
+                        "requirements",
+                    )?
             }
             _ => {}
         }
@@ -33,9 +35,11 @@ impl p::Message for crate::authorization_v1::LabelSelectorAttributes {
         match field.number {
             1u32 => self.raw_selector = field.non_empty_string("rawSelector")?,
             2u32 => {
-                self.requirements
-                    .get_or_insert_default()
-                    .push(field.message("requirements")?)
+                field
+                    .push_message(
+                        self.requirements.get_or_insert_default(),
+                        "requirements",
+                    )?
             }
             _ => {}
         }
@@ -49,9 +53,9 @@ impl p::Message for crate::authorization_v1::LocalSubjectAccessReview {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = field.message("spec")?,
-            3u32 => self.status = ::std::option::Option::Some(field.message("status")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(&mut self.spec, "spec")?,
+            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
             _ => {}
         }
         Ok(())
@@ -104,14 +108,18 @@ impl p::Message for crate::authorization_v1::ResourceAttributes {
             6u32 => self.subresource = field.non_empty_string("subresource")?,
             7u32 => self.name = field.non_empty_string("name")?,
             8u32 => {
-                self.field_selector = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("fieldSelector")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.field_selector.get_or_insert_default(),
+                        "fieldSelector",
+                    )?
             }
             9u32 => {
-                self.label_selector = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("labelSelector")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.label_selector.get_or_insert_default(),
+                        "labelSelector",
+                    )?
             }
             _ => {}
         }
@@ -149,9 +157,9 @@ impl p::Message for crate::authorization_v1::SelfSubjectAccessReview {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = field.message("spec")?,
-            3u32 => self.status = ::std::option::Option::Some(field.message("status")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(&mut self.spec, "spec")?,
+            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
             _ => {}
         }
         Ok(())
@@ -165,14 +173,18 @@ impl p::Message for crate::authorization_v1::SelfSubjectAccessReviewSpec {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.resource_attributes = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("resourceAttributes")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.resource_attributes.get_or_insert_default(),
+                        "resourceAttributes",
+                    )?
             }
             2u32 => {
-                self.non_resource_attributes = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("nonResourceAttributes")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.non_resource_attributes.get_or_insert_default(),
+                        "nonResourceAttributes",
+                    )?
             }
             _ => {}
         }
@@ -186,9 +198,9 @@ impl p::Message for crate::authorization_v1::SelfSubjectRulesReview {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = field.message("spec")?,
-            3u32 => self.status = ::std::option::Option::Some(field.message("status")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(&mut self.spec, "spec")?,
+            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
             _ => {}
         }
         Ok(())
@@ -214,9 +226,9 @@ impl p::Message for crate::authorization_v1::SubjectAccessReview {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = field.message("spec")?,
-            3u32 => self.status = ::std::option::Option::Some(field.message("status")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(&mut self.spec, "spec")?,
+            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
             _ => {}
         }
         Ok(())
@@ -230,14 +242,18 @@ impl p::Message for crate::authorization_v1::SubjectAccessReviewSpec {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.resource_attributes = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("resourceAttributes")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.resource_attributes.get_or_insert_default(),
+                        "resourceAttributes",
+                    )?
             }
             2u32 => {
-                self.non_resource_attributes = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("nonResourceAttributes")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.non_resource_attributes.get_or_insert_default(),
+                        "nonResourceAttributes",
+                    )?
             }
             3u32 => self.user = field.non_empty_string("user")?,
             4u32 => self.groups.get_or_insert_default().push(field.string("groups")?),
@@ -285,8 +301,8 @@ impl p::Message for crate::authorization_v1::SubjectRulesReviewStatus {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.resource_rules.push(field.message("resourceRules")?),
-            2u32 => self.non_resource_rules.push(field.message("nonResourceRules")?),
+            1u32 => field.push_message(&mut self.resource_rules, "resourceRules")?,
+            2u32 => field.push_message(&mut self.non_resource_rules, "nonResourceRules")?,
             3u32 => self.incomplete = field.bool("incomplete")?,
             4u32 => self.evaluation_error = field.non_empty_string("evaluationError")?,
             _ => {}

@@ -14,7 +14,7 @@ impl p::Message for crate::autoscaling_v2::ContainerResourceMetricSource {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.name = field.string("name")?,
-            2u32 => self.target = field.message("target")?,
+            2u32 => field.merge_message(&mut self.target, "target")?,
             3u32 => self.container = field.string("container")?,
             _ => {}
         }
@@ -29,7 +29,7 @@ impl p::Message for crate::autoscaling_v2::ContainerResourceMetricStatus {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.name = field.string("name")?,
-            2u32 => self.current = field.message("current")?,
+            2u32 => field.merge_message(&mut self.current, "current")?,
             3u32 => self.container = field.string("container")?,
             _ => {}
         }
@@ -58,8 +58,8 @@ impl p::Message for crate::autoscaling_v2::ExternalMetricSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metric = field.message("metric")?,
-            2u32 => self.target = field.message("target")?,
+            1u32 => field.merge_message(&mut self.metric, "metric")?,
+            2u32 => field.merge_message(&mut self.target, "target")?,
             _ => {}
         }
         Ok(())
@@ -72,8 +72,8 @@ impl p::Message for crate::autoscaling_v2::ExternalMetricStatus {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metric = field.message("metric")?,
-            2u32 => self.current = field.message("current")?,
+            1u32 => field.merge_message(&mut self.metric, "metric")?,
+            2u32 => field.merge_message(&mut self.current, "current")?,
             _ => {}
         }
         Ok(())
@@ -86,9 +86,9 @@ impl p::Message for crate::autoscaling_v2::HorizontalPodAutoscaler {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = ::std::option::Option::Some(field.message("spec")?),
-            3u32 => self.status = ::std::option::Option::Some(field.message("status")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
             _ => {}
         }
         Ok(())
@@ -102,14 +102,18 @@ impl p::Message for crate::autoscaling_v2::HorizontalPodAutoscalerBehavior {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.scale_up = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("scaleUp")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.scale_up.get_or_insert_default(),
+                        "scaleUp",
+                    )?
             }
             2u32 => {
-                self.scale_down = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("scaleDown")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.scale_down.get_or_insert_default(),
+                        "scaleDown",
+                    )?
             }
             _ => {}
         }
@@ -141,9 +145,9 @@ impl p::Message for crate::autoscaling_v2::HorizontalPodAutoscalerList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -156,18 +160,20 @@ impl p::Message for crate::autoscaling_v2::HorizontalPodAutoscalerSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.scale_target_ref = field.message("scaleTargetRef")?,
+            1u32 => field.merge_message(&mut self.scale_target_ref, "scaleTargetRef")?,
             2u32 => {
                 self.min_replicas = ::std::option::Option::Some(
                     field.int32("minReplicas")?,
                 );
             }
             3u32 => self.max_replicas = field.int32("maxReplicas")?,
-            4u32 => self.metrics.get_or_insert_default().push(field.message("metrics")?),
+            4u32 => field.push_message(self.metrics.get_or_insert_default(), "metrics")?,
             5u32 => {
-                self.behavior = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("behavior")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.behavior.get_or_insert_default(),
+                        "behavior",
+                    )?
             }
             _ => {}
         }
@@ -195,14 +201,15 @@ impl p::Message for crate::autoscaling_v2::HorizontalPodAutoscalerStatus {
             }
             4u32 => self.desired_replicas = field.int32("desiredReplicas")?,
             5u32 => {
-                self.current_metrics
-                    .get_or_insert_default()
-                    .push(field.message("currentMetrics")?)
+                field
+                    .push_message(
+                        self.current_metrics.get_or_insert_default(),
+                        "currentMetrics",
+                    )?
             }
             6u32 => {
-                self.conditions
-                    .get_or_insert_default()
-                    .push(field.message("conditions")?)
+                field
+                    .push_message(self.conditions.get_or_insert_default(), "conditions")?
             }
             _ => {}
         }
@@ -237,7 +244,7 @@ impl p::Message for crate::autoscaling_v2::HPAScalingRules {
                 );
             }
             2u32 => {
-                self.policies.get_or_insert_default().push(field.message("policies")?)
+                field.push_message(self.policies.get_or_insert_default(), "policies")?
             }
             3u32 => {
                 self.stabilization_window_seconds = ::std::option::Option::Some(
@@ -263,9 +270,11 @@ impl p::Message for crate::autoscaling_v2::MetricIdentifier {
         match field.number {
             1u32 => self.name = field.string("name")?,
             2u32 => {
-                self.selector = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("selector")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.selector.get_or_insert_default(),
+                        "selector",
+                    )?
             }
             _ => {}
         }
@@ -281,29 +290,32 @@ impl p::Message for crate::autoscaling_v2::MetricSpec {
         match field.number {
             1u32 => self.type_ = field.string("type")?,
             2u32 => {
-                self.object = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("object")?),
-                );
+                field
+                    .merge_message(&mut **self.object.get_or_insert_default(), "object")?
             }
             3u32 => {
-                self.pods = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("pods")?),
-                );
+                field.merge_message(&mut **self.pods.get_or_insert_default(), "pods")?
             }
             4u32 => {
-                self.resource = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("resource")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.resource.get_or_insert_default(),
+                        "resource",
+                    )?
             }
             5u32 => {
-                self.external = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("external")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.external.get_or_insert_default(),
+                        "external",
+                    )?
             }
             7u32 => {
-                self.container_resource = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("containerResource")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.container_resource.get_or_insert_default(),
+                        "containerResource",
+                    )?
             }
             _ => {}
         }
@@ -319,29 +331,32 @@ impl p::Message for crate::autoscaling_v2::MetricStatus {
         match field.number {
             1u32 => self.type_ = field.string("type")?,
             2u32 => {
-                self.object = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("object")?),
-                );
+                field
+                    .merge_message(&mut **self.object.get_or_insert_default(), "object")?
             }
             3u32 => {
-                self.pods = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("pods")?),
-                );
+                field.merge_message(&mut **self.pods.get_or_insert_default(), "pods")?
             }
             4u32 => {
-                self.resource = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("resource")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.resource.get_or_insert_default(),
+                        "resource",
+                    )?
             }
             5u32 => {
-                self.external = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("external")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.external.get_or_insert_default(),
+                        "external",
+                    )?
             }
             7u32 => {
-                self.container_resource = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("containerResource")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.container_resource.get_or_insert_default(),
+                        "containerResource",
+                    )?
             }
             _ => {}
         }
@@ -406,9 +421,9 @@ impl p::Message for crate::autoscaling_v2::ObjectMetricSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.described_object = field.message("describedObject")?,
-            2u32 => self.target = field.message("target")?,
-            3u32 => self.metric = field.message("metric")?,
+            1u32 => field.merge_message(&mut self.described_object, "describedObject")?,
+            2u32 => field.merge_message(&mut self.target, "target")?,
+            3u32 => field.merge_message(&mut self.metric, "metric")?,
             _ => {}
         }
         Ok(())
@@ -421,9 +436,9 @@ impl p::Message for crate::autoscaling_v2::ObjectMetricStatus {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metric = field.message("metric")?,
-            2u32 => self.current = field.message("current")?,
-            3u32 => self.described_object = field.message("describedObject")?,
+            1u32 => field.merge_message(&mut self.metric, "metric")?,
+            2u32 => field.merge_message(&mut self.current, "current")?,
+            3u32 => field.merge_message(&mut self.described_object, "describedObject")?,
             _ => {}
         }
         Ok(())
@@ -436,8 +451,8 @@ impl p::Message for crate::autoscaling_v2::PodsMetricSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metric = field.message("metric")?,
-            2u32 => self.target = field.message("target")?,
+            1u32 => field.merge_message(&mut self.metric, "metric")?,
+            2u32 => field.merge_message(&mut self.target, "target")?,
             _ => {}
         }
         Ok(())
@@ -450,8 +465,8 @@ impl p::Message for crate::autoscaling_v2::PodsMetricStatus {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metric = field.message("metric")?,
-            2u32 => self.current = field.message("current")?,
+            1u32 => field.merge_message(&mut self.metric, "metric")?,
+            2u32 => field.merge_message(&mut self.current, "current")?,
             _ => {}
         }
         Ok(())
@@ -465,7 +480,7 @@ impl p::Message for crate::autoscaling_v2::ResourceMetricSource {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.name = field.string("name")?,
-            2u32 => self.target = field.message("target")?,
+            2u32 => field.merge_message(&mut self.target, "target")?,
             _ => {}
         }
         Ok(())
@@ -479,7 +494,7 @@ impl p::Message for crate::autoscaling_v2::ResourceMetricStatus {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.name = field.string("name")?,
-            2u32 => self.current = field.message("current")?,
+            2u32 => field.merge_message(&mut self.current, "current")?,
             _ => {}
         }
         Ok(())

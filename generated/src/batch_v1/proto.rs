@@ -13,9 +13,9 @@ impl p::Message for crate::batch_v1::CronJob {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = ::std::option::Option::Some(field.message("spec")?),
-            3u32 => self.status = ::std::option::Option::Some(field.message("status")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
             _ => {}
         }
         Ok(())
@@ -29,9 +29,9 @@ impl p::Message for crate::batch_v1::CronJobList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -54,7 +54,7 @@ impl p::Message for crate::batch_v1::CronJobSpec {
                 self.concurrency_policy = field.non_empty_string("concurrencyPolicy")?;
             }
             4u32 => self.suspend = ::std::option::Option::Some(field.bool("suspend")?),
-            5u32 => self.job_template = field.message("jobTemplate")?,
+            5u32 => field.merge_message(&mut self.job_template, "jobTemplate")?,
             6u32 => {
                 self.successful_jobs_history_limit = ::std::option::Option::Some(
                     field.int32("successfulJobsHistoryLimit")?,
@@ -80,7 +80,7 @@ impl p::Message for crate::batch_v1::CronJobStatus {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.active.get_or_insert_default().push(field.message("active")?),
+            1u32 => field.push_message(self.active.get_or_insert_default(), "active")?,
             4u32 => self.last_schedule_time = p::time(&field, "lastScheduleTime")?,
             5u32 => self.last_successful_time = p::time(&field, "lastSuccessfulTime")?,
             _ => {}
@@ -95,9 +95,9 @@ impl p::Message for crate::batch_v1::Job {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = ::std::option::Option::Some(field.message("spec")?),
-            3u32 => self.status = ::std::option::Option::Some(field.message("status")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
             _ => {}
         }
         Ok(())
@@ -129,9 +129,9 @@ impl p::Message for crate::batch_v1::JobList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -160,16 +160,18 @@ impl p::Message for crate::batch_v1::JobSpec {
                 );
             }
             4u32 => {
-                self.selector = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("selector")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.selector.get_or_insert_default(),
+                        "selector",
+                    )?
             }
             5u32 => {
                 self.manual_selector = ::std::option::Option::Some(
                     field.bool("manualSelector")?,
                 );
             }
-            6u32 => self.template = field.message("template")?,
+            6u32 => field.merge_message(&mut self.template, "template")?,
             7u32 => {
                 self.backoff_limit = ::std::option::Option::Some(
                     field.int32("backoffLimit")?,
@@ -187,9 +189,11 @@ impl p::Message for crate::batch_v1::JobSpec {
             }
             10u32 => self.suspend = ::std::option::Option::Some(field.bool("suspend")?),
             11u32 => {
-                self.pod_failure_policy = ::std::option::Option::Some(
-                    field.message("podFailurePolicy")?,
-                );
+                field
+                    .merge_message(
+                        self.pod_failure_policy.get_or_insert_default(),
+                        "podFailurePolicy",
+                    )?
             }
             12u32 => {
                 self.backoff_limit_per_index = ::std::option::Option::Some(
@@ -210,9 +214,11 @@ impl p::Message for crate::batch_v1::JobSpec {
                 self.managed_by = ::std::option::Option::Some(field.string("managedBy")?);
             }
             16u32 => {
-                self.success_policy = ::std::option::Option::Some(
-                    field.message("successPolicy")?,
-                );
+                field
+                    .merge_message(
+                        self.success_policy.get_or_insert_default(),
+                        "successPolicy",
+                    )?
             }
             _ => {}
         }
@@ -227,9 +233,8 @@ impl p::Message for crate::batch_v1::JobStatus {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.conditions
-                    .get_or_insert_default()
-                    .push(field.message("conditions")?)
+                field
+                    .push_message(self.conditions.get_or_insert_default(), "conditions")?
             }
             2u32 => self.start_time = p::time(&field, "startTime")?,
             3u32 => self.completion_time = p::time(&field, "completionTime")?,
@@ -247,9 +252,11 @@ impl p::Message for crate::batch_v1::JobStatus {
             }
             7u32 => self.completed_indexes = field.non_empty_string("completedIndexes")?,
             8u32 => {
-                self.uncounted_terminated_pods = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("uncountedTerminatedPods")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.uncounted_terminated_pods.get_or_insert_default(),
+                        "uncountedTerminatedPods",
+                    )?
             }
             9u32 => self.ready = ::std::option::Option::Some(field.int32("ready")?),
             10u32 => {
@@ -275,9 +282,9 @@ impl p::Message for crate::batch_v1::JobTemplateSpec {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.spec = ::std::option::Option::Some(field.message("spec")?),
+            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
             _ => {}
         }
         Ok(())
@@ -290,7 +297,7 @@ impl p::Message for crate::batch_v1::PodFailurePolicy {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.rules.push(field.message("rules")?),
+            1u32 => field.push_message(&mut self.rules, "rules")?,
             _ => {}
         }
         Ok(())
@@ -338,14 +345,18 @@ impl p::Message for crate::batch_v1::PodFailurePolicyRule {
         match field.number {
             1u32 => self.action = field.string("action")?,
             2u32 => {
-                self.on_exit_codes = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("onExitCodes")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.on_exit_codes.get_or_insert_default(),
+                        "onExitCodes",
+                    )?
             }
             3u32 => {
-                self.on_pod_conditions
-                    .get_or_insert_default()
-                    .push(field.message("onPodConditions")?)
+                field
+                    .push_message(
+                        self.on_pod_conditions.get_or_insert_default(),
+                        "onPodConditions",
+                    )?
             }
             _ => {}
         }
@@ -359,7 +370,7 @@ impl p::Message for crate::batch_v1::SuccessPolicy {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.rules.push(field.message("rules")?),
+            1u32 => field.push_message(&mut self.rules, "rules")?,
             _ => {}
         }
         Ok(())

@@ -13,8 +13,8 @@ impl p::Message for crate::coordination_v1alpha2::LeaseCandidate {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = ::std::option::Option::Some(field.message("spec")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
             _ => {}
         }
         Ok(())
@@ -28,9 +28,9 @@ impl p::Message for crate::coordination_v1alpha2::LeaseCandidateList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())

@@ -14,19 +14,25 @@ impl p::Message for crate::core_v1::Affinity {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.node_affinity = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("nodeAffinity")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.node_affinity.get_or_insert_default(),
+                        "nodeAffinity",
+                    )?
             }
             2u32 => {
-                self.pod_affinity = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("podAffinity")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.pod_affinity.get_or_insert_default(),
+                        "podAffinity",
+                    )?
             }
             3u32 => {
-                self.pod_anti_affinity = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("podAntiAffinity")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.pod_anti_affinity.get_or_insert_default(),
+                        "podAntiAffinity",
+                    )?
             }
             _ => {}
         }
@@ -157,8 +163,8 @@ impl p::Message for crate::core_v1::Binding {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.target = field.message("target")?,
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(&mut self.target, "target")?,
             _ => {}
         }
         Ok(())
@@ -190,9 +196,11 @@ impl p::Message for crate::core_v1::CephFSPersistentVolumeSource {
             3u32 => self.user = field.non_empty_string("user")?,
             4u32 => self.secret_file = field.non_empty_string("secretFile")?,
             5u32 => {
-                self.secret_ref = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("secretRef")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.secret_ref.get_or_insert_default(),
+                        "secretRef",
+                    )?
             }
             6u32 => {
                 self.read_only = ::std::option::Option::Some(field.bool("readOnly")?)
@@ -215,9 +223,8 @@ impl p::Message for crate::core_v1::CephFSVolumeSource {
             3u32 => self.user = field.non_empty_string("user")?,
             4u32 => self.secret_file = field.non_empty_string("secretFile")?,
             5u32 => {
-                self.secret_ref = ::std::option::Option::Some(
-                    field.message("secretRef")?,
-                );
+                field
+                    .merge_message(self.secret_ref.get_or_insert_default(), "secretRef")?
             }
             6u32 => {
                 self.read_only = ::std::option::Option::Some(field.bool("readOnly")?)
@@ -242,9 +249,11 @@ impl p::Message for crate::core_v1::CinderPersistentVolumeSource {
                     .filter(|value| *value);
             }
             4u32 => {
-                self.secret_ref = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("secretRef")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.secret_ref.get_or_insert_default(),
+                        "secretRef",
+                    )?
             }
             _ => {}
         }
@@ -265,9 +274,8 @@ impl p::Message for crate::core_v1::CinderVolumeSource {
                     .filter(|value| *value);
             }
             4u32 => {
-                self.secret_ref = ::std::option::Option::Some(
-                    field.message("secretRef")?,
-                );
+                field
+                    .merge_message(self.secret_ref.get_or_insert_default(), "secretRef")?
             }
             _ => {}
         }
@@ -305,9 +313,11 @@ impl p::Message for crate::core_v1::ClusterTrustBundleProjection {
                 );
             }
             3u32 => {
-                self.label_selector = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("labelSelector")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.label_selector.get_or_insert_default(),
+                        "labelSelector",
+                    )?
             }
             4u32 => self.path = field.string("path")?,
             5u32 => self.optional = ::std::option::Option::Some(field.bool("optional")?),
@@ -339,11 +349,10 @@ impl p::Message for crate::core_v1::ComponentStatus {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
             2u32 => {
-                self.conditions
-                    .get_or_insert_default()
-                    .push(field.message("conditions")?)
+                field
+                    .push_message(self.conditions.get_or_insert_default(), "conditions")?
             }
             _ => {}
         }
@@ -358,9 +367,9 @@ impl p::Message for crate::core_v1::ComponentStatusList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -373,7 +382,7 @@ impl p::Message for crate::core_v1::ConfigMap {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
             2u32 => p::merge_string_entry(&mut self.data, &field, "data")?,
             3u32 => {
                 p::merge_entry(
@@ -453,9 +462,9 @@ impl p::Message for crate::core_v1::ConfigMapList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -498,7 +507,7 @@ impl p::Message for crate::core_v1::ConfigMapProjection {
                     },
                 )?
             }
-            2u32 => self.items.get_or_insert_default().push(field.message("items")?),
+            2u32 => field.push_message(self.items.get_or_insert_default(), "items")?,
             4u32 => self.optional = ::std::option::Option::Some(field.bool("optional")?),
             _ => {}
         }
@@ -525,7 +534,7 @@ impl p::Message for crate::core_v1::ConfigMapVolumeSource {
                     },
                 )?
             }
-            2u32 => self.items.get_or_insert_default().push(field.message("items")?),
+            2u32 => field.push_message(self.items.get_or_insert_default(), "items")?,
             3u32 => {
                 self.default_mode = ::std::option::Option::Some(
                     field.int32("defaultMode")?,
@@ -549,32 +558,42 @@ impl p::Message for crate::core_v1::Container {
             3u32 => self.command.get_or_insert_default().push(field.string("command")?),
             4u32 => self.args.get_or_insert_default().push(field.string("args")?),
             5u32 => self.working_dir = field.non_empty_string("workingDir")?,
-            6u32 => self.ports.get_or_insert_default().push(field.message("ports")?),
-            7u32 => self.env.get_or_insert_default().push(field.message("env")?),
+            6u32 => field.push_message(self.ports.get_or_insert_default(), "ports")?,
+            7u32 => field.push_message(self.env.get_or_insert_default(), "env")?,
             8u32 => {
-                self.resources = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("resources")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.resources.get_or_insert_default(),
+                        "resources",
+                    )?
             }
             9u32 => {
-                self.volume_mounts
-                    .get_or_insert_default()
-                    .push(field.message("volumeMounts")?)
+                field
+                    .push_message(
+                        self.volume_mounts.get_or_insert_default(),
+                        "volumeMounts",
+                    )?
             }
             10u32 => {
-                self.liveness_probe = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("livenessProbe")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.liveness_probe.get_or_insert_default(),
+                        "livenessProbe",
+                    )?
             }
             11u32 => {
-                self.readiness_probe = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("readinessProbe")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.readiness_probe.get_or_insert_default(),
+                        "readinessProbe",
+                    )?
             }
             12u32 => {
-                self.lifecycle = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("lifecycle")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.lifecycle.get_or_insert_default(),
+                        "lifecycle",
+                    )?
             }
             13u32 => {
                 self.termination_message_path = field
@@ -582,9 +601,11 @@ impl p::Message for crate::core_v1::Container {
             }
             14u32 => self.image_pull_policy = field.non_empty_string("imagePullPolicy")?,
             15u32 => {
-                self.security_context = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("securityContext")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.security_context.get_or_insert_default(),
+                        "securityContext",
+                    )?
             }
             16u32 => {
                 self.stdin = ::std::option::Option::Some(field.bool("stdin")?)
@@ -599,26 +620,32 @@ impl p::Message for crate::core_v1::Container {
                     .filter(|value| *value);
             }
             19u32 => {
-                self.env_from.get_or_insert_default().push(field.message("envFrom")?)
+                field.push_message(self.env_from.get_or_insert_default(), "envFrom")?
             }
             20u32 => {
                 self.termination_message_policy = field
                     .non_empty_string("terminationMessagePolicy")?;
             }
             21u32 => {
-                self.volume_devices
-                    .get_or_insert_default()
-                    .push(field.message("volumeDevices")?)
+                field
+                    .push_message(
+                        self.volume_devices.get_or_insert_default(),
+                        "volumeDevices",
+                    )?
             }
             22u32 => {
-                self.startup_probe = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("startupProbe")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.startup_probe.get_or_insert_default(),
+                        "startupProbe",
+                    )?
             }
             23u32 => {
-                self.resize_policy
-                    .get_or_insert_default()
-                    .push(field.message("resizePolicy")?)
+                field
+                    .push_message(
+                        self.resize_policy.get_or_insert_default(),
+                        "resizePolicy",
+                    )?
             }
             24u32 => {
                 self.restart_policy = ::std::option::Option::Some(
@@ -626,9 +653,11 @@ impl p::Message for crate::core_v1::Container {
                 );
             }
             25u32 => {
-                self.restart_policy_rules
-                    .get_or_insert_default()
-                    .push(field.message("restartPolicyRules")?)
+                field
+                    .push_message(
+                        self.restart_policy_rules.get_or_insert_default(),
+                        "restartPolicyRules",
+                    )?
             }
             _ => {}
         }
@@ -710,9 +739,11 @@ impl p::Message for crate::core_v1::ContainerRestartRule {
         match field.number {
             1u32 => self.action = field.string("action")?,
             2u32 => {
-                self.exit_codes = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("exitCodes")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.exit_codes.get_or_insert_default(),
+                        "exitCodes",
+                    )?
             }
             _ => {}
         }
@@ -741,15 +772,19 @@ impl p::Message for crate::core_v1::ContainerState {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.waiting = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("waiting")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.waiting.get_or_insert_default(),
+                        "waiting",
+                    )?
             }
-            2u32 => self.running = ::std::option::Option::Some(field.message("running")?),
+            2u32 => field.merge_message(self.running.get_or_insert_default(), "running")?,
             3u32 => {
-                self.terminated = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("terminated")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.terminated.get_or_insert_default(),
+                        "terminated",
+                    )?
             }
             _ => {}
         }
@@ -814,14 +849,14 @@ impl p::Message for crate::core_v1::ContainerStatus {
         match field.number {
             1u32 => self.name = field.string("name")?,
             2u32 => {
-                self.state = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("state")?),
-                );
+                field.merge_message(&mut **self.state.get_or_insert_default(), "state")?
             }
             3u32 => {
-                self.last_state = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("lastState")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.last_state.get_or_insert_default(),
+                        "lastState",
+                    )?
             }
             4u32 => self.ready = field.bool("ready")?,
             5u32 => self.restart_count = field.int32("restartCount")?,
@@ -842,24 +877,28 @@ impl p::Message for crate::core_v1::ContainerStatus {
                 )?
             }
             11u32 => {
-                self.resources = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("resources")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.resources.get_or_insert_default(),
+                        "resources",
+                    )?
             }
             12u32 => {
-                self.volume_mounts
-                    .get_or_insert_default()
-                    .push(field.message("volumeMounts")?)
+                field
+                    .push_message(
+                        self.volume_mounts.get_or_insert_default(),
+                        "volumeMounts",
+                    )?
             }
             13u32 => {
-                self.user = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("user")?),
-                );
+                field.merge_message(&mut **self.user.get_or_insert_default(), "user")?
             }
             14u32 => {
-                self.allocated_resources_status
-                    .get_or_insert_default()
-                    .push(field.message("allocatedResourcesStatus")?)
+                field
+                    .push_message(
+                        self.allocated_resources_status.get_or_insert_default(),
+                        "allocatedResourcesStatus",
+                    )?
             }
             15u32 => {
                 self.stop_signal = ::std::option::Option::Some(
@@ -879,9 +918,7 @@ impl p::Message for crate::core_v1::ContainerUser {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.linux = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("linux")?),
-                );
+                field.merge_message(&mut **self.linux.get_or_insert_default(), "linux")?
             }
             _ => {}
         }
@@ -910,29 +947,41 @@ impl p::Message for crate::core_v1::CSIPersistentVolumeSource {
                 )?
             }
             6u32 => {
-                self.controller_publish_secret_ref = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("controllerPublishSecretRef")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self
+                            .controller_publish_secret_ref
+                            .get_or_insert_default(),
+                        "controllerPublishSecretRef",
+                    )?
             }
             7u32 => {
-                self.node_stage_secret_ref = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("nodeStageSecretRef")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.node_stage_secret_ref.get_or_insert_default(),
+                        "nodeStageSecretRef",
+                    )?
             }
             8u32 => {
-                self.node_publish_secret_ref = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("nodePublishSecretRef")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.node_publish_secret_ref.get_or_insert_default(),
+                        "nodePublishSecretRef",
+                    )?
             }
             9u32 => {
-                self.controller_expand_secret_ref = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("controllerExpandSecretRef")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.controller_expand_secret_ref.get_or_insert_default(),
+                        "controllerExpandSecretRef",
+                    )?
             }
             10u32 => {
-                self.node_expand_secret_ref = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("nodeExpandSecretRef")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.node_expand_secret_ref.get_or_insert_default(),
+                        "nodeExpandSecretRef",
+                    )?
             }
             _ => {}
         }
@@ -957,9 +1006,11 @@ impl p::Message for crate::core_v1::CSIVolumeSource {
                 )?
             }
             5u32 => {
-                self.node_publish_secret_ref = ::std::option::Option::Some(
-                    field.message("nodePublishSecretRef")?,
-                );
+                field
+                    .merge_message(
+                        self.node_publish_secret_ref.get_or_insert_default(),
+                        "nodePublishSecretRef",
+                    )?
             }
             _ => {}
         }
@@ -986,7 +1037,7 @@ impl p::Message for crate::core_v1::DownwardAPIProjection {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.items.get_or_insert_default().push(field.message("items")?),
+            1u32 => field.push_message(self.items.get_or_insert_default(), "items")?,
             _ => {}
         }
         Ok(())
@@ -1001,14 +1052,18 @@ impl p::Message for crate::core_v1::DownwardAPIVolumeFile {
         match field.number {
             1u32 => self.path = field.string("path")?,
             2u32 => {
-                self.field_ref = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("fieldRef")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.field_ref.get_or_insert_default(),
+                        "fieldRef",
+                    )?
             }
             3u32 => {
-                self.resource_field_ref = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("resourceFieldRef")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.resource_field_ref.get_or_insert_default(),
+                        "resourceFieldRef",
+                    )?
             }
             4u32 => self.mode = ::std::option::Option::Some(field.int32("mode")?),
             _ => {}
@@ -1023,7 +1078,7 @@ impl p::Message for crate::core_v1::DownwardAPIVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.items.get_or_insert_default().push(field.message("items")?),
+            1u32 => field.push_message(self.items.get_or_insert_default(), "items")?,
             2u32 => {
                 self.default_mode = ::std::option::Option::Some(
                     field.int32("defaultMode")?,
@@ -1061,9 +1116,11 @@ impl p::Message for crate::core_v1::EndpointAddress {
         match field.number {
             1u32 => self.ip = field.string("ip")?,
             2u32 => {
-                self.target_ref = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("targetRef")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.target_ref.get_or_insert_default(),
+                        "targetRef",
+                    )?
             }
             3u32 => self.hostname = field.non_empty_string("hostname")?,
             4u32 => {
@@ -1102,14 +1159,16 @@ impl p::Message for crate::core_v1::EndpointSubset {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.addresses.get_or_insert_default().push(field.message("addresses")?)
+                field.push_message(self.addresses.get_or_insert_default(), "addresses")?
             }
             2u32 => {
-                self.not_ready_addresses
-                    .get_or_insert_default()
-                    .push(field.message("notReadyAddresses")?)
+                field
+                    .push_message(
+                        self.not_ready_addresses.get_or_insert_default(),
+                        "notReadyAddresses",
+                    )?
             }
-            3u32 => self.ports.get_or_insert_default().push(field.message("ports")?),
+            3u32 => field.push_message(self.ports.get_or_insert_default(), "ports")?,
             _ => {}
         }
         Ok(())
@@ -1122,8 +1181,8 @@ impl p::Message for crate::core_v1::Endpoints {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.subsets.get_or_insert_default().push(field.message("subsets")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.push_message(self.subsets.get_or_insert_default(), "subsets")?,
             _ => {}
         }
         Ok(())
@@ -1137,9 +1196,9 @@ impl p::Message for crate::core_v1::EndpointsList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -1154,14 +1213,15 @@ impl p::Message for crate::core_v1::EnvFromSource {
         match field.number {
             1u32 => self.prefix = field.non_empty_string("prefix")?,
             2u32 => {
-                self.config_map_ref = ::std::option::Option::Some(
-                    field.message("configMapRef")?,
-                );
+                field
+                    .merge_message(
+                        self.config_map_ref.get_or_insert_default(),
+                        "configMapRef",
+                    )?
             }
             3u32 => {
-                self.secret_ref = ::std::option::Option::Some(
-                    field.message("secretRef")?,
-                );
+                field
+                    .merge_message(self.secret_ref.get_or_insert_default(), "secretRef")?
             }
             _ => {}
         }
@@ -1178,9 +1238,11 @@ impl p::Message for crate::core_v1::EnvVar {
             1u32 => self.name = field.string("name")?,
             2u32 => self.value = field.non_empty_string("value")?,
             3u32 => {
-                self.value_from = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("valueFrom")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.value_from.get_or_insert_default(),
+                        "valueFrom",
+                    )?
             }
             _ => {}
         }
@@ -1195,29 +1257,39 @@ impl p::Message for crate::core_v1::EnvVarSource {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.field_ref = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("fieldRef")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.field_ref.get_or_insert_default(),
+                        "fieldRef",
+                    )?
             }
             2u32 => {
-                self.resource_field_ref = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("resourceFieldRef")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.resource_field_ref.get_or_insert_default(),
+                        "resourceFieldRef",
+                    )?
             }
             3u32 => {
-                self.config_map_key_ref = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("configMapKeyRef")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.config_map_key_ref.get_or_insert_default(),
+                        "configMapKeyRef",
+                    )?
             }
             4u32 => {
-                self.secret_key_ref = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("secretKeyRef")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.secret_key_ref.get_or_insert_default(),
+                        "secretKeyRef",
+                    )?
             }
             5u32 => {
-                self.file_key_ref = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("fileKeyRef")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.file_key_ref.get_or_insert_default(),
+                        "fileKeyRef",
+                    )?
             }
             _ => {}
         }
@@ -1253,37 +1325,46 @@ impl p::Message for crate::core_v1::EphemeralContainer {
                                 self.working_dir = field.non_empty_string("workingDir")?;
                             }
                             6u32 => {
-                                self.ports
-                                    .get_or_insert_default()
-                                    .push(field.message("ports")?)
+                                field
+                                    .push_message(self.ports.get_or_insert_default(), "ports")?
                             }
                             7u32 => {
-                                self.env.get_or_insert_default().push(field.message("env")?)
+                                field.push_message(self.env.get_or_insert_default(), "env")?
                             }
                             8u32 => {
-                                self.resources = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("resources")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.resources.get_or_insert_default(),
+                                        "resources",
+                                    )?
                             }
                             9u32 => {
-                                self.volume_mounts
-                                    .get_or_insert_default()
-                                    .push(field.message("volumeMounts")?)
+                                field
+                                    .push_message(
+                                        self.volume_mounts.get_or_insert_default(),
+                                        "volumeMounts",
+                                    )?
                             }
                             10u32 => {
-                                self.liveness_probe = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("livenessProbe")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.liveness_probe.get_or_insert_default(),
+                                        "livenessProbe",
+                                    )?
                             }
                             11u32 => {
-                                self.readiness_probe = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("readinessProbe")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.readiness_probe.get_or_insert_default(),
+                                        "readinessProbe",
+                                    )?
                             }
                             12u32 => {
-                                self.lifecycle = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("lifecycle")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.lifecycle.get_or_insert_default(),
+                                        "lifecycle",
+                                    )?
                             }
                             13u32 => {
                                 self.termination_message_path = field
@@ -1294,9 +1375,11 @@ impl p::Message for crate::core_v1::EphemeralContainer {
                                     .non_empty_string("imagePullPolicy")?;
                             }
                             15u32 => {
-                                self.security_context = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("securityContext")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.security_context.get_or_insert_default(),
+                                        "securityContext",
+                                    )?
                             }
                             16u32 => {
                                 self.stdin = ::std::option::Option::Some(
@@ -1315,28 +1398,36 @@ impl p::Message for crate::core_v1::EphemeralContainer {
                                     .filter(|value| *value);
                             }
                             19u32 => {
-                                self.env_from
-                                    .get_or_insert_default()
-                                    .push(field.message("envFrom")?)
+                                field
+                                    .push_message(
+                                        self.env_from.get_or_insert_default(),
+                                        "envFrom",
+                                    )?
                             }
                             20u32 => {
                                 self.termination_message_policy = field
                                     .non_empty_string("terminationMessagePolicy")?;
                             }
                             21u32 => {
-                                self.volume_devices
-                                    .get_or_insert_default()
-                                    .push(field.message("volumeDevices")?)
+                                field
+                                    .push_message(
+                                        self.volume_devices.get_or_insert_default(),
+                                        "volumeDevices",
+                                    )?
                             }
                             22u32 => {
-                                self.startup_probe = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("startupProbe")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.startup_probe.get_or_insert_default(),
+                                        "startupProbe",
+                                    )?
                             }
                             23u32 => {
-                                self.resize_policy
-                                    .get_or_insert_default()
-                                    .push(field.message("resizePolicy")?)
+                                field
+                                    .push_message(
+                                        self.resize_policy.get_or_insert_default(),
+                                        "resizePolicy",
+                                    )?
                             }
                             24u32 => {
                                 self.restart_policy = ::std::option::Option::Some(
@@ -1344,9 +1435,11 @@ impl p::Message for crate::core_v1::EphemeralContainer {
                                 );
                             }
                             25u32 => {
-                                self.restart_policy_rules
-                                    .get_or_insert_default()
-                                    .push(field.message("restartPolicyRules")?)
+                                field
+                                    .push_message(
+                                        self.restart_policy_rules.get_or_insert_default(),
+                                        "restartPolicyRules",
+                                    )?
                             }
                             _ => {}
                         }
@@ -1371,9 +1464,11 @@ impl p::Message for crate::core_v1::EphemeralVolumeSource {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.volume_claim_template = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("volumeClaimTemplate")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.volume_claim_template.get_or_insert_default(),
+                        "volumeClaimTemplate",
+                    )?
             }
             _ => {}
         }
@@ -1387,14 +1482,13 @@ impl p::Message for crate::core_v1::Event {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.involved_object = field.message("involvedObject")?,
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(&mut self.involved_object, "involvedObject")?,
             3u32 => self.reason = field.non_empty_string("reason")?,
             4u32 => self.message = field.non_empty_string("message")?,
             5u32 => {
-                self.source = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("source")?),
-                );
+                field
+                    .merge_message(&mut **self.source.get_or_insert_default(), "source")?
             }
             6u32 => self.first_timestamp = p::time(&field, "firstTimestamp")?,
             7u32 => self.last_timestamp = p::time(&field, "lastTimestamp")?,
@@ -1404,12 +1498,14 @@ impl p::Message for crate::core_v1::Event {
             }
             9u32 => self.type_ = field.non_empty_string("type")?,
             10u32 => self.event_time = p::micro_time(&field, "eventTime")?,
-            11u32 => self.series = ::std::option::Option::Some(field.message("series")?),
+            11u32 => field.merge_message(self.series.get_or_insert_default(), "series")?,
             12u32 => self.action = field.non_empty_string("action")?,
             13u32 => {
-                self.related = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("related")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.related.get_or_insert_default(),
+                        "related",
+                    )?
             }
             14u32 => {
                 self.reporting_component = ::std::option::Option::Some(
@@ -1434,9 +1530,9 @@ impl p::Message for crate::core_v1::EventList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -1536,9 +1632,11 @@ impl p::Message for crate::core_v1::FlexPersistentVolumeSource {
             1u32 => self.driver = field.string("driver")?,
             2u32 => self.fs_type = field.non_empty_string("fsType")?,
             3u32 => {
-                self.secret_ref = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("secretRef")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.secret_ref.get_or_insert_default(),
+                        "secretRef",
+                    )?
             }
             4u32 => {
                 self.read_only = ::std::option::Option::Some(field.bool("readOnly")?)
@@ -1560,9 +1658,8 @@ impl p::Message for crate::core_v1::FlexVolumeSource {
             1u32 => self.driver = field.string("driver")?,
             2u32 => self.fs_type = field.non_empty_string("fsType")?,
             3u32 => {
-                self.secret_ref = ::std::option::Option::Some(
-                    field.message("secretRef")?,
-                );
+                field
+                    .merge_message(self.secret_ref.get_or_insert_default(), "secretRef")?
             }
             4u32 => {
                 self.read_only = ::std::option::Option::Some(field.bool("readOnly")?)
@@ -1735,9 +1832,11 @@ impl p::Message for crate::core_v1::HTTPGetAction {
             3u32 => self.host = field.non_empty_string("host")?,
             4u32 => self.scheme = field.non_empty_string("scheme")?,
             5u32 => {
-                self.http_headers
-                    .get_or_insert_default()
-                    .push(field.message("httpHeaders")?)
+                field
+                    .push_message(
+                        self.http_headers.get_or_insert_default(),
+                        "httpHeaders",
+                    )?
             }
             _ => {}
         }
@@ -1796,9 +1895,11 @@ impl p::Message for crate::core_v1::ISCSIPersistentVolumeSource {
                     .filter(|value| *value);
             }
             10u32 => {
-                self.secret_ref = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("secretRef")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.secret_ref.get_or_insert_default(),
+                        "secretRef",
+                    )?
             }
             11u32 => {
                 self.chap_auth_session = ::std::option::Option::Some(
@@ -1840,9 +1941,8 @@ impl p::Message for crate::core_v1::ISCSIVolumeSource {
                     .filter(|value| *value);
             }
             10u32 => {
-                self.secret_ref = ::std::option::Option::Some(
-                    field.message("secretRef")?,
-                );
+                field
+                    .merge_message(self.secret_ref.get_or_insert_default(), "secretRef")?
             }
             11u32 => {
                 self.chap_auth_session = ::std::option::Option::Some(
@@ -1883,14 +1983,18 @@ impl p::Message for crate::core_v1::Lifecycle {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.post_start = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("postStart")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.post_start.get_or_insert_default(),
+                        "postStart",
+                    )?
             }
             2u32 => {
-                self.pre_stop = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("preStop")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.pre_stop.get_or_insert_default(),
+                        "preStop",
+                    )?
             }
             3u32 => {
                 self.stop_signal = ::std::option::Option::Some(
@@ -1909,18 +2013,22 @@ impl p::Message for crate::core_v1::LifecycleHandler {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.exec = ::std::option::Option::Some(field.message("exec")?),
+            1u32 => field.merge_message(self.exec.get_or_insert_default(), "exec")?,
             2u32 => {
-                self.http_get = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("httpGet")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.http_get.get_or_insert_default(),
+                        "httpGet",
+                    )?
             }
             3u32 => {
-                self.tcp_socket = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("tcpSocket")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.tcp_socket.get_or_insert_default(),
+                        "tcpSocket",
+                    )?
             }
-            4u32 => self.sleep = ::std::option::Option::Some(field.message("sleep")?),
+            4u32 => field.merge_message(self.sleep.get_or_insert_default(), "sleep")?,
             _ => {}
         }
         Ok(())
@@ -1933,8 +2041,8 @@ impl p::Message for crate::core_v1::LimitRange {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = ::std::option::Option::Some(field.message("spec")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
             _ => {}
         }
         Ok(())
@@ -2021,9 +2129,9 @@ impl p::Message for crate::core_v1::LimitRangeList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -2036,7 +2144,7 @@ impl p::Message for crate::core_v1::LimitRangeSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.limits.push(field.message("limits")?),
+            1u32 => field.push_message(&mut self.limits, "limits")?,
             _ => {}
         }
         Ok(())
@@ -2073,7 +2181,7 @@ impl p::Message for crate::core_v1::LoadBalancerIngress {
             1u32 => self.ip = field.non_empty_string("ip")?,
             2u32 => self.hostname = field.non_empty_string("hostname")?,
             3u32 => self.ip_mode = ::std::option::Option::Some(field.string("ipMode")?),
-            4u32 => self.ports.get_or_insert_default().push(field.message("ports")?),
+            4u32 => field.push_message(self.ports.get_or_insert_default(), "ports")?,
             _ => {}
         }
         Ok(())
@@ -2086,7 +2194,7 @@ impl p::Message for crate::core_v1::LoadBalancerStatus {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.ingress.get_or_insert_default().push(field.message("ingress")?),
+            1u32 => field.push_message(self.ingress.get_or_insert_default(), "ingress")?,
             _ => {}
         }
         Ok(())
@@ -2143,9 +2251,9 @@ impl p::Message for crate::core_v1::Namespace {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = ::std::option::Option::Some(field.message("spec")?),
-            3u32 => self.status = ::std::option::Option::Some(field.message("status")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
             _ => {}
         }
         Ok(())
@@ -2176,9 +2284,9 @@ impl p::Message for crate::core_v1::NamespaceList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -2208,9 +2316,8 @@ impl p::Message for crate::core_v1::NamespaceStatus {
         match field.number {
             1u32 => self.phase = field.non_empty_string("phase")?,
             2u32 => {
-                self.conditions
-                    .get_or_insert_default()
-                    .push(field.message("conditions")?)
+                field
+                    .push_message(self.conditions.get_or_insert_default(), "conditions")?
             }
             _ => {}
         }
@@ -2242,9 +2349,9 @@ impl p::Message for crate::core_v1::Node {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = ::std::option::Option::Some(field.message("spec")?),
-            3u32 => self.status = ::std::option::Option::Some(field.message("status")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
             _ => {}
         }
         Ok(())
@@ -2272,16 +2379,22 @@ impl p::Message for crate::core_v1::NodeAffinity {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.required_during_scheduling_ignored_during_execution = ::std::option::Option::Some(
-                    field.message("requiredDuringSchedulingIgnoredDuringExecution")?,
-                );
+                field
+                    .merge_message(
+                        self
+                            .required_during_scheduling_ignored_during_execution
+                            .get_or_insert_default(),
+                        "requiredDuringSchedulingIgnoredDuringExecution",
+                    )?
             }
             2u32 => {
-                self.preferred_during_scheduling_ignored_during_execution
-                    .get_or_insert_default()
-                    .push(
-                        field.message("preferredDuringSchedulingIgnoredDuringExecution")?,
-                    )
+                field
+                    .push_message(
+                        self
+                            .preferred_during_scheduling_ignored_during_execution
+                            .get_or_insert_default(),
+                        "preferredDuringSchedulingIgnoredDuringExecution",
+                    )?
             }
             _ => {}
         }
@@ -2314,9 +2427,11 @@ impl p::Message for crate::core_v1::NodeConfigSource {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             2u32 => {
-                self.config_map = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("configMap")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.config_map.get_or_insert_default(),
+                        "configMap",
+                    )?
             }
             _ => {}
         }
@@ -2331,19 +2446,22 @@ impl p::Message for crate::core_v1::NodeConfigStatus {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.assigned = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("assigned")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.assigned.get_or_insert_default(),
+                        "assigned",
+                    )?
             }
             2u32 => {
-                self.active = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("active")?),
-                );
+                field
+                    .merge_message(&mut **self.active.get_or_insert_default(), "active")?
             }
             3u32 => {
-                self.last_known_good = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("lastKnownGood")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.last_known_good.get_or_insert_default(),
+                        "lastKnownGood",
+                    )?
             }
             4u32 => self.error = field.non_empty_string("error")?,
             _ => {}
@@ -2359,9 +2477,11 @@ impl p::Message for crate::core_v1::NodeDaemonEndpoints {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.kubelet_endpoint = ::std::option::Option::Some(
-                    field.message("kubeletEndpoint")?,
-                );
+                field
+                    .merge_message(
+                        self.kubelet_endpoint.get_or_insert_default(),
+                        "kubeletEndpoint",
+                    )?
             }
             _ => {}
         }
@@ -2393,9 +2513,9 @@ impl p::Message for crate::core_v1::NodeList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -2410,7 +2530,7 @@ impl p::Message for crate::core_v1::NodeRuntimeHandler {
         match field.number {
             1u32 => self.name = ::std::option::Option::Some(field.string("name")?),
             2u32 => {
-                self.features = ::std::option::Option::Some(field.message("features")?);
+                field.merge_message(self.features.get_or_insert_default(), "features")?
             }
             _ => {}
         }
@@ -2446,7 +2566,9 @@ impl p::Message for crate::core_v1::NodeSelector {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.node_selector_terms.push(field.message("nodeSelectorTerms")?),
+            1u32 => {
+                field.push_message(&mut self.node_selector_terms, "nodeSelectorTerms")?
+            }
             _ => {}
         }
         Ok(())
@@ -2475,14 +2597,18 @@ impl p::Message for crate::core_v1::NodeSelectorTerm {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.match_expressions
-                    .get_or_insert_default()
-                    .push(field.message("matchExpressions")?)
+                field
+                    .push_message(
+                        self.match_expressions.get_or_insert_default(),
+                        "matchExpressions",
+                    )?
             }
             2u32 => {
-                self.match_fields
-                    .get_or_insert_default()
-                    .push(field.message("matchFields")?)
+                field
+                    .push_message(
+                        self.match_fields.get_or_insert_default(),
+                        "matchFields",
+                    )?
             }
             _ => {}
         }
@@ -2505,11 +2631,13 @@ impl p::Message for crate::core_v1::NodeSpec {
                     )
                     .filter(|value| *value);
             }
-            5u32 => self.taints.get_or_insert_default().push(field.message("taints")?),
+            5u32 => field.push_message(self.taints.get_or_insert_default(), "taints")?,
             6u32 => {
-                self.config_source = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("configSource")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.config_source.get_or_insert_default(),
+                        "configSource",
+                    )?
             }
             7u32 => {
                 self.pod_cidrs.get_or_insert_default().push(field.string("podCIDRs")?)
@@ -2552,46 +2680,52 @@ impl p::Message for crate::core_v1::NodeStatus {
             }
             3u32 => self.phase = field.non_empty_string("phase")?,
             4u32 => {
-                self.conditions
-                    .get_or_insert_default()
-                    .push(field.message("conditions")?)
+                field
+                    .push_message(self.conditions.get_or_insert_default(), "conditions")?
             }
             5u32 => {
-                self.addresses.get_or_insert_default().push(field.message("addresses")?)
+                field.push_message(self.addresses.get_or_insert_default(), "addresses")?
             }
             6u32 => {
-                self.daemon_endpoints = ::std::option::Option::Some(
-                    field.message("daemonEndpoints")?,
-                );
+                field
+                    .merge_message(
+                        self.daemon_endpoints.get_or_insert_default(),
+                        "daemonEndpoints",
+                    )?
             }
             7u32 => {
-                self.node_info = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("nodeInfo")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.node_info.get_or_insert_default(),
+                        "nodeInfo",
+                    )?
             }
-            8u32 => self.images.get_or_insert_default().push(field.message("images")?),
+            8u32 => field.push_message(self.images.get_or_insert_default(), "images")?,
             9u32 => {
                 self.volumes_in_use
                     .get_or_insert_default()
                     .push(field.string("volumesInUse")?)
             }
             10u32 => {
-                self.volumes_attached
-                    .get_or_insert_default()
-                    .push(field.message("volumesAttached")?)
+                field
+                    .push_message(
+                        self.volumes_attached.get_or_insert_default(),
+                        "volumesAttached",
+                    )?
             }
             11u32 => {
-                self.config = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("config")?),
-                );
+                field
+                    .merge_message(&mut **self.config.get_or_insert_default(), "config")?
             }
             12u32 => {
-                self.runtime_handlers
-                    .get_or_insert_default()
-                    .push(field.message("runtimeHandlers")?)
+                field
+                    .push_message(
+                        self.runtime_handlers.get_or_insert_default(),
+                        "runtimeHandlers",
+                    )?
             }
             13u32 => {
-                self.features = ::std::option::Option::Some(field.message("features")?);
+                field.merge_message(self.features.get_or_insert_default(), "features")?
             }
             14u32 => {
                 self.declared_features
@@ -2635,7 +2769,7 @@ impl p::Message for crate::core_v1::NodeSystemInfo {
             8u32 => self.kube_proxy_version = field.string("kubeProxyVersion")?,
             9u32 => self.operating_system = field.string("operatingSystem")?,
             10u32 => self.architecture = field.string("architecture")?,
-            11u32 => self.swap = ::std::option::Option::Some(field.message("swap")?),
+            11u32 => field.merge_message(self.swap.get_or_insert_default(), "swap")?,
             _ => {}
         }
         Ok(())
@@ -2681,9 +2815,9 @@ impl p::Message for crate::core_v1::PersistentVolume {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = ::std::option::Option::Some(field.message("spec")?),
-            3u32 => self.status = ::std::option::Option::Some(field.message("status")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
             _ => {}
         }
         Ok(())
@@ -2696,9 +2830,9 @@ impl p::Message for crate::core_v1::PersistentVolumeClaim {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = ::std::option::Option::Some(field.message("spec")?),
-            3u32 => self.status = ::std::option::Option::Some(field.message("status")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
             _ => {}
         }
         Ok(())
@@ -2730,9 +2864,9 @@ impl p::Message for crate::core_v1::PersistentVolumeClaimList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -2751,15 +2885,19 @@ impl p::Message for crate::core_v1::PersistentVolumeClaimSpec {
                     .push(field.string("accessModes")?)
             }
             2u32 => {
-                self.resources = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("resources")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.resources.get_or_insert_default(),
+                        "resources",
+                    )?
             }
             3u32 => self.volume_name = field.non_empty_string("volumeName")?,
             4u32 => {
-                self.selector = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("selector")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.selector.get_or_insert_default(),
+                        "selector",
+                    )?
             }
             5u32 => {
                 self.storage_class_name = ::std::option::Option::Some(
@@ -2772,14 +2910,18 @@ impl p::Message for crate::core_v1::PersistentVolumeClaimSpec {
                 );
             }
             7u32 => {
-                self.data_source = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("dataSource")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.data_source.get_or_insert_default(),
+                        "dataSource",
+                    )?
             }
             8u32 => {
-                self.data_source_ref = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("dataSourceRef")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.data_source_ref.get_or_insert_default(),
+                        "dataSourceRef",
+                    )?
             }
             9u32 => {
                 self.volume_attributes_class_name = ::std::option::Option::Some(
@@ -2817,9 +2959,8 @@ impl p::Message for crate::core_v1::PersistentVolumeClaimStatus {
                 )?
             }
             4u32 => {
-                self.conditions
-                    .get_or_insert_default()
-                    .push(field.message("conditions")?)
+                field
+                    .push_message(self.conditions.get_or_insert_default(), "conditions")?
             }
             5u32 => {
                 p::merge_entry(
@@ -2846,9 +2987,11 @@ impl p::Message for crate::core_v1::PersistentVolumeClaimStatus {
                 );
             }
             9u32 => {
-                self.modify_volume_status = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("modifyVolumeStatus")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.modify_volume_status.get_or_insert_default(),
+                        "modifyVolumeStatus",
+                    )?
             }
             _ => {}
         }
@@ -2863,9 +3006,9 @@ impl p::Message for crate::core_v1::PersistentVolumeClaimTemplate {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.spec = field.message("spec")?,
+            2u32 => field.merge_message(&mut self.spec, "spec")?,
             _ => {}
         }
         Ok(())
@@ -2896,9 +3039,9 @@ impl p::Message for crate::core_v1::PersistentVolumeList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -2930,118 +3073,158 @@ impl p::Message for crate::core_v1::PersistentVolumeSpec {
                     |field| {
                         match field.number {
                             1u32 => {
-                                self.gce_persistent_disk = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("gcePersistentDisk")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.gce_persistent_disk.get_or_insert_default(),
+                                        "gcePersistentDisk",
+                                    )?
                             }
                             2u32 => {
-                                self.aws_elastic_block_store = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(
-                                        field.message("awsElasticBlockStore")?,
-                                    ),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.aws_elastic_block_store.get_or_insert_default(),
+                                        "awsElasticBlockStore",
+                                    )?
                             }
                             3u32 => {
-                                self.host_path = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("hostPath")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.host_path.get_or_insert_default(),
+                                        "hostPath",
+                                    )?
                             }
                             4u32 => {
-                                self.glusterfs = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("glusterfs")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.glusterfs.get_or_insert_default(),
+                                        "glusterfs",
+                                    )?
                             }
                             5u32 => {
-                                self.nfs = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("nfs")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.nfs.get_or_insert_default(),
+                                        "nfs",
+                                    )?
                             }
                             6u32 => {
-                                self.rbd = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("rbd")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.rbd.get_or_insert_default(),
+                                        "rbd",
+                                    )?
                             }
                             7u32 => {
-                                self.iscsi = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("iscsi")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.iscsi.get_or_insert_default(),
+                                        "iscsi",
+                                    )?
                             }
                             8u32 => {
-                                self.cinder = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("cinder")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.cinder.get_or_insert_default(),
+                                        "cinder",
+                                    )?
                             }
                             9u32 => {
-                                self.cephfs = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("cephfs")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.cephfs.get_or_insert_default(),
+                                        "cephfs",
+                                    )?
                             }
                             10u32 => {
-                                self.fc = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("fc")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.fc.get_or_insert_default(),
+                                        "fc",
+                                    )?
                             }
                             11u32 => {
-                                self.flocker = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("flocker")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.flocker.get_or_insert_default(),
+                                        "flocker",
+                                    )?
                             }
                             12u32 => {
-                                self.flex_volume = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("flexVolume")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.flex_volume.get_or_insert_default(),
+                                        "flexVolume",
+                                    )?
                             }
                             13u32 => {
-                                self.azure_file = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("azureFile")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.azure_file.get_or_insert_default(),
+                                        "azureFile",
+                                    )?
                             }
                             14u32 => {
-                                self.vsphere_volume = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("vsphereVolume")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.vsphere_volume.get_or_insert_default(),
+                                        "vsphereVolume",
+                                    )?
                             }
                             15u32 => {
-                                self.quobyte = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("quobyte")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.quobyte.get_or_insert_default(),
+                                        "quobyte",
+                                    )?
                             }
                             16u32 => {
-                                self.azure_disk = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("azureDisk")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.azure_disk.get_or_insert_default(),
+                                        "azureDisk",
+                                    )?
                             }
                             17u32 => {
-                                self.photon_persistent_disk = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(
-                                        field.message("photonPersistentDisk")?,
-                                    ),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.photon_persistent_disk.get_or_insert_default(),
+                                        "photonPersistentDisk",
+                                    )?
                             }
                             18u32 => {
-                                self.portworx_volume = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("portworxVolume")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.portworx_volume.get_or_insert_default(),
+                                        "portworxVolume",
+                                    )?
                             }
                             19u32 => {
-                                self.scale_io = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("scaleIO")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.scale_io.get_or_insert_default(),
+                                        "scaleIO",
+                                    )?
                             }
                             20u32 => {
-                                self.local = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("local")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.local.get_or_insert_default(),
+                                        "local",
+                                    )?
                             }
                             21u32 => {
-                                self.storageos = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("storageos")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.storageos.get_or_insert_default(),
+                                        "storageos",
+                                    )?
                             }
                             22u32 => {
-                                self.csi = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("csi")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.csi.get_or_insert_default(),
+                                        "csi",
+                                    )?
                             }
                             _ => {}
                         }
@@ -3055,9 +3238,11 @@ impl p::Message for crate::core_v1::PersistentVolumeSpec {
                     .push(field.string("accessModes")?)
             }
             4u32 => {
-                self.claim_ref = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("claimRef")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.claim_ref.get_or_insert_default(),
+                        "claimRef",
+                    )?
             }
             5u32 => {
                 self.persistent_volume_reclaim_policy = field
@@ -3075,9 +3260,11 @@ impl p::Message for crate::core_v1::PersistentVolumeSpec {
                 );
             }
             9u32 => {
-                self.node_affinity = ::std::option::Option::Some(
-                    field.message("nodeAffinity")?,
-                );
+                field
+                    .merge_message(
+                        self.node_affinity.get_or_insert_default(),
+                        "nodeAffinity",
+                    )?
             }
             10u32 => {
                 self.volume_attributes_class_name = ::std::option::Option::Some(
@@ -3131,9 +3318,9 @@ impl p::Message for crate::core_v1::Pod {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = ::std::option::Option::Some(field.message("spec")?),
-            3u32 => self.status = ::std::option::Option::Some(field.message("status")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
             _ => {}
         }
         Ok(())
@@ -3147,18 +3334,22 @@ impl p::Message for crate::core_v1::PodAffinity {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.required_during_scheduling_ignored_during_execution
-                    .get_or_insert_default()
-                    .push(
-                        field.message("requiredDuringSchedulingIgnoredDuringExecution")?,
-                    )
+                field
+                    .push_message(
+                        self
+                            .required_during_scheduling_ignored_during_execution
+                            .get_or_insert_default(),
+                        "requiredDuringSchedulingIgnoredDuringExecution",
+                    )?
             }
             2u32 => {
-                self.preferred_during_scheduling_ignored_during_execution
-                    .get_or_insert_default()
-                    .push(
-                        field.message("preferredDuringSchedulingIgnoredDuringExecution")?,
-                    )
+                field
+                    .push_message(
+                        self
+                            .preferred_during_scheduling_ignored_during_execution
+                            .get_or_insert_default(),
+                        "preferredDuringSchedulingIgnoredDuringExecution",
+                    )?
             }
             _ => {}
         }
@@ -3173,18 +3364,22 @@ impl p::Message for crate::core_v1::PodAffinityTerm {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.label_selector = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("labelSelector")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.label_selector.get_or_insert_default(),
+                        "labelSelector",
+                    )?
             }
             2u32 => {
                 self.namespaces.get_or_insert_default().push(field.string("namespaces")?)
             }
             3u32 => self.topology_key = field.string("topologyKey")?,
             4u32 => {
-                self.namespace_selector = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("namespaceSelector")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.namespace_selector.get_or_insert_default(),
+                        "namespaceSelector",
+                    )?
             }
             5u32 => {
                 self.match_label_keys
@@ -3209,18 +3404,22 @@ impl p::Message for crate::core_v1::PodAntiAffinity {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.required_during_scheduling_ignored_during_execution
-                    .get_or_insert_default()
-                    .push(
-                        field.message("requiredDuringSchedulingIgnoredDuringExecution")?,
-                    )
+                field
+                    .push_message(
+                        self
+                            .required_during_scheduling_ignored_during_execution
+                            .get_or_insert_default(),
+                        "requiredDuringSchedulingIgnoredDuringExecution",
+                    )?
             }
             2u32 => {
-                self.preferred_during_scheduling_ignored_during_execution
-                    .get_or_insert_default()
-                    .push(
-                        field.message("preferredDuringSchedulingIgnoredDuringExecution")?,
-                    )
+                field
+                    .push_message(
+                        self
+                            .preferred_during_scheduling_ignored_during_execution
+                            .get_or_insert_default(),
+                        "preferredDuringSchedulingIgnoredDuringExecution",
+                    )?
             }
             _ => {}
         }
@@ -3299,7 +3498,7 @@ impl p::Message for crate::core_v1::PodDNSConfig {
                     .push(field.string("nameservers")?)
             }
             2u32 => self.searches.get_or_insert_default().push(field.string("searches")?),
-            3u32 => self.options.get_or_insert_default().push(field.message("options")?),
+            3u32 => field.push_message(self.options.get_or_insert_default(), "options")?,
             _ => {}
         }
         Ok(())
@@ -3326,7 +3525,7 @@ impl p::Message for crate::core_v1::PodExtendedResourceClaimStatus {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.request_mappings.push(field.message("requestMappings")?),
+            1u32 => field.push_message(&mut self.request_mappings, "requestMappings")?,
             2u32 => self.resource_claim_name = field.string("resourceClaimName")?,
             _ => {}
         }
@@ -3354,9 +3553,9 @@ impl p::Message for crate::core_v1::PodList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -3450,9 +3649,11 @@ impl p::Message for crate::core_v1::PodSecurityContext {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.se_linux_options = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("seLinuxOptions")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.se_linux_options.get_or_insert_default(),
+                        "seLinuxOptions",
+                    )?
             }
             2u32 => {
                 self.run_as_user = ::std::option::Option::Some(field.int64("runAsUser")?);
@@ -3475,11 +3676,13 @@ impl p::Message for crate::core_v1::PodSecurityContext {
                     field.int64("runAsGroup")?,
                 );
             }
-            7u32 => self.sysctls.get_or_insert_default().push(field.message("sysctls")?),
+            7u32 => field.push_message(self.sysctls.get_or_insert_default(), "sysctls")?,
             8u32 => {
-                self.windows_options = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("windowsOptions")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.windows_options.get_or_insert_default(),
+                        "windowsOptions",
+                    )?
             }
             9u32 => {
                 self.fs_group_change_policy = ::std::option::Option::Some(
@@ -3487,14 +3690,18 @@ impl p::Message for crate::core_v1::PodSecurityContext {
                 );
             }
             10u32 => {
-                self.seccomp_profile = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("seccompProfile")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.seccomp_profile.get_or_insert_default(),
+                        "seccompProfile",
+                    )?
             }
             11u32 => {
-                self.app_armor_profile = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("appArmorProfile")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.app_armor_profile.get_or_insert_default(),
+                        "appArmorProfile",
+                    )?
             }
             12u32 => {
                 self.supplemental_groups_policy = ::std::option::Option::Some(
@@ -3518,8 +3725,8 @@ impl p::Message for crate::core_v1::PodSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.volumes.get_or_insert_default().push(field.message("volumes")?),
-            2u32 => self.containers.push(field.message("containers")?),
+            1u32 => field.push_message(self.volumes.get_or_insert_default(), "volumes")?,
+            2u32 => field.push_message(&mut self.containers, "containers")?,
             3u32 => self.restart_policy = field.non_empty_string("restartPolicy")?,
             4u32 => {
                 self.termination_grace_period_seconds = ::std::option::Option::Some(
@@ -3555,27 +3762,35 @@ impl p::Message for crate::core_v1::PodSpec {
                     .filter(|value| *value);
             }
             14u32 => {
-                self.security_context = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("securityContext")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.security_context.get_or_insert_default(),
+                        "securityContext",
+                    )?
             }
             15u32 => {
-                self.image_pull_secrets
-                    .get_or_insert_default()
-                    .push(field.message("imagePullSecrets")?)
+                field
+                    .push_message(
+                        self.image_pull_secrets.get_or_insert_default(),
+                        "imagePullSecrets",
+                    )?
             }
             16u32 => self.hostname = field.non_empty_string("hostname")?,
             17u32 => self.subdomain = field.non_empty_string("subdomain")?,
             18u32 => {
-                self.affinity = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("affinity")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.affinity.get_or_insert_default(),
+                        "affinity",
+                    )?
             }
             19u32 => self.scheduler_name = field.non_empty_string("schedulerName")?,
             20u32 => {
-                self.init_containers
-                    .get_or_insert_default()
-                    .push(field.message("initContainers")?)
+                field
+                    .push_message(
+                        self.init_containers.get_or_insert_default(),
+                        "initContainers",
+                    )?
             }
             21u32 => {
                 self.automount_service_account_token = ::std::option::Option::Some(
@@ -3583,14 +3798,18 @@ impl p::Message for crate::core_v1::PodSpec {
                 );
             }
             22u32 => {
-                self.tolerations
-                    .get_or_insert_default()
-                    .push(field.message("tolerations")?)
+                field
+                    .push_message(
+                        self.tolerations.get_or_insert_default(),
+                        "tolerations",
+                    )?
             }
             23u32 => {
-                self.host_aliases
-                    .get_or_insert_default()
-                    .push(field.message("hostAliases")?)
+                field
+                    .push_message(
+                        self.host_aliases.get_or_insert_default(),
+                        "hostAliases",
+                    )?
             }
             24u32 => {
                 self.priority_class_name = field.non_empty_string("priorityClassName")?;
@@ -3599,9 +3818,11 @@ impl p::Message for crate::core_v1::PodSpec {
                 self.priority = ::std::option::Option::Some(field.int32("priority")?);
             }
             26u32 => {
-                self.dns_config = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("dnsConfig")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.dns_config.get_or_insert_default(),
+                        "dnsConfig",
+                    )?
             }
             27u32 => {
                 self.share_process_namespace = ::std::option::Option::Some(
@@ -3609,9 +3830,11 @@ impl p::Message for crate::core_v1::PodSpec {
                 );
             }
             28u32 => {
-                self.readiness_gates
-                    .get_or_insert_default()
-                    .push(field.message("readinessGates")?)
+                field
+                    .push_message(
+                        self.readiness_gates.get_or_insert_default(),
+                        "readinessGates",
+                    )?
             }
             29u32 => {
                 self.runtime_class_name = ::std::option::Option::Some(
@@ -3641,38 +3864,48 @@ impl p::Message for crate::core_v1::PodSpec {
                 )?
             }
             33u32 => {
-                self.topology_spread_constraints
-                    .get_or_insert_default()
-                    .push(field.message("topologySpreadConstraints")?)
+                field
+                    .push_message(
+                        self.topology_spread_constraints.get_or_insert_default(),
+                        "topologySpreadConstraints",
+                    )?
             }
             34u32 => {
-                self.ephemeral_containers
-                    .get_or_insert_default()
-                    .push(field.message("ephemeralContainers")?)
+                field
+                    .push_message(
+                        self.ephemeral_containers.get_or_insert_default(),
+                        "ephemeralContainers",
+                    )?
             }
             35u32 => {
                 self.set_hostname_as_fqdn = ::std::option::Option::Some(
                     field.bool("setHostnameAsFQDN")?,
                 );
             }
-            36u32 => self.os = ::std::option::Option::Some(field.message("os")?),
+            36u32 => field.merge_message(self.os.get_or_insert_default(), "os")?,
             37u32 => {
                 self.host_users = ::std::option::Option::Some(field.bool("hostUsers")?);
             }
             38u32 => {
-                self.scheduling_gates
-                    .get_or_insert_default()
-                    .push(field.message("schedulingGates")?)
+                field
+                    .push_message(
+                        self.scheduling_gates.get_or_insert_default(),
+                        "schedulingGates",
+                    )?
             }
             39u32 => {
-                self.resource_claims
-                    .get_or_insert_default()
-                    .push(field.message("resourceClaims")?)
+                field
+                    .push_message(
+                        self.resource_claims.get_or_insert_default(),
+                        "resourceClaims",
+                    )?
             }
             40u32 => {
-                self.resources = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("resources")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.resources.get_or_insert_default(),
+                        "resources",
+                    )?
             }
             41u32 => {
                 self.hostname_override = ::std::option::Option::Some(
@@ -3680,9 +3913,11 @@ impl p::Message for crate::core_v1::PodSpec {
                 );
             }
             42u32 => {
-                self.workload_ref = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("workloadRef")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.workload_ref.get_or_insert_default(),
+                        "workloadRef",
+                    )?
             }
             _ => {}
         }
@@ -3698,9 +3933,8 @@ impl p::Message for crate::core_v1::PodStatus {
         match field.number {
             1u32 => self.phase = field.non_empty_string("phase")?,
             2u32 => {
-                self.conditions
-                    .get_or_insert_default()
-                    .push(field.message("conditions")?)
+                field
+                    .push_message(self.conditions.get_or_insert_default(), "conditions")?
             }
             3u32 => self.message = field.non_empty_string("message")?,
             4u32 => self.reason = field.non_empty_string("reason")?,
@@ -3708,33 +3942,41 @@ impl p::Message for crate::core_v1::PodStatus {
             6u32 => self.pod_ip = field.non_empty_string("podIP")?,
             7u32 => self.start_time = p::time(&field, "startTime")?,
             8u32 => {
-                self.container_statuses
-                    .get_or_insert_default()
-                    .push(field.message("containerStatuses")?)
+                field
+                    .push_message(
+                        self.container_statuses.get_or_insert_default(),
+                        "containerStatuses",
+                    )?
             }
             9u32 => self.qos_class = field.non_empty_string("qosClass")?,
             10u32 => {
-                self.init_container_statuses
-                    .get_or_insert_default()
-                    .push(field.message("initContainerStatuses")?)
+                field
+                    .push_message(
+                        self.init_container_statuses.get_or_insert_default(),
+                        "initContainerStatuses",
+                    )?
             }
             11u32 => {
                 self.nominated_node_name = field.non_empty_string("nominatedNodeName")?;
             }
-            12u32 => self.pod_ips.get_or_insert_default().push(field.message("podIPs")?),
+            12u32 => field.push_message(self.pod_ips.get_or_insert_default(), "podIPs")?,
             13u32 => {
-                self.ephemeral_container_statuses
-                    .get_or_insert_default()
-                    .push(field.message("ephemeralContainerStatuses")?)
+                field
+                    .push_message(
+                        self.ephemeral_container_statuses.get_or_insert_default(),
+                        "ephemeralContainerStatuses",
+                    )?
             }
             14u32 => self.resize = field.non_empty_string("resize")?,
             15u32 => {
-                self.resource_claim_statuses
-                    .get_or_insert_default()
-                    .push(field.message("resourceClaimStatuses")?)
+                field
+                    .push_message(
+                        self.resource_claim_statuses.get_or_insert_default(),
+                        "resourceClaimStatuses",
+                    )?
             }
             16u32 => {
-                self.host_ips.get_or_insert_default().push(field.message("hostIPs")?)
+                field.push_message(self.host_ips.get_or_insert_default(), "hostIPs")?
             }
             17u32 => {
                 self.observed_generation = ::std::option::Option::Some(
@@ -3743,9 +3985,13 @@ impl p::Message for crate::core_v1::PodStatus {
                     .filter(|value| *value != 0);
             }
             18u32 => {
-                self.extended_resource_claim_status = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("extendedResourceClaimStatus")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self
+                            .extended_resource_claim_status
+                            .get_or_insert_default(),
+                        "extendedResourceClaimStatus",
+                    )?
             }
             19u32 => {
                 p::merge_entry(
@@ -3760,9 +4006,11 @@ impl p::Message for crate::core_v1::PodStatus {
                 )?
             }
             20u32 => {
-                self.resources = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("resources")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.resources.get_or_insert_default(),
+                        "resources",
+                    )?
             }
             _ => {}
         }
@@ -3776,11 +4024,13 @@ impl p::Message for crate::core_v1::PodTemplate {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
             2u32 => {
-                self.template = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("template")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.template.get_or_insert_default(),
+                        "template",
+                    )?
             }
             _ => {}
         }
@@ -3795,9 +4045,9 @@ impl p::Message for crate::core_v1::PodTemplateList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -3811,9 +4061,9 @@ impl p::Message for crate::core_v1::PodTemplateSpec {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.spec = ::std::option::Option::Some(field.message("spec")?),
+            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
             _ => {}
         }
         Ok(())
@@ -3860,7 +4110,7 @@ impl p::Message for crate::core_v1::PreferredSchedulingTerm {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.weight = field.int32("weight")?,
-            2u32 => self.preference = field.message("preference")?,
+            2u32 => field.merge_message(&mut self.preference, "preference")?,
             _ => {}
         }
         Ok(())
@@ -3880,24 +4130,26 @@ impl p::Message for crate::core_v1::Probe {
                     |field| {
                         match field.number {
                             1u32 => {
-                                self.exec = ::std::option::Option::Some(
-                                    field.message("exec")?,
-                                );
+                                field
+                                    .merge_message(self.exec.get_or_insert_default(), "exec")?
                             }
                             2u32 => {
-                                self.http_get = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("httpGet")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.http_get.get_or_insert_default(),
+                                        "httpGet",
+                                    )?
                             }
                             3u32 => {
-                                self.tcp_socket = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("tcpSocket")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.tcp_socket.get_or_insert_default(),
+                                        "tcpSocket",
+                                    )?
                             }
                             4u32 => {
-                                self.grpc = ::std::option::Option::Some(
-                                    field.message("grpc")?,
-                                );
+                                field
+                                    .merge_message(self.grpc.get_or_insert_default(), "grpc")?
                             }
                             _ => {}
                         }
@@ -3952,7 +4204,7 @@ impl p::Message for crate::core_v1::ProjectedVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.sources.get_or_insert_default().push(field.message("sources")?),
+            1u32 => field.push_message(self.sources.get_or_insert_default(), "sources")?,
             2u32 => {
                 self.default_mode = ::std::option::Option::Some(
                     field.int32("defaultMode")?,
@@ -3998,9 +4250,11 @@ impl p::Message for crate::core_v1::RBDPersistentVolumeSource {
             5u32 => self.user = field.non_empty_string("user")?,
             6u32 => self.keyring = field.non_empty_string("keyring")?,
             7u32 => {
-                self.secret_ref = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("secretRef")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.secret_ref.get_or_insert_default(),
+                        "secretRef",
+                    )?
             }
             8u32 => {
                 self.read_only = ::std::option::Option::Some(field.bool("readOnly")?)
@@ -4025,9 +4279,8 @@ impl p::Message for crate::core_v1::RBDVolumeSource {
             5u32 => self.user = field.non_empty_string("user")?,
             6u32 => self.keyring = field.non_empty_string("keyring")?,
             7u32 => {
-                self.secret_ref = ::std::option::Option::Some(
-                    field.message("secretRef")?,
-                );
+                field
+                    .merge_message(self.secret_ref.get_or_insert_default(), "secretRef")?
             }
             8u32 => {
                 self.read_only = ::std::option::Option::Some(field.bool("readOnly")?)
@@ -4045,9 +4298,9 @@ impl p::Message for crate::core_v1::ReplicationController {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = ::std::option::Option::Some(field.message("spec")?),
-            3u32 => self.status = ::std::option::Option::Some(field.message("status")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
             _ => {}
         }
         Ok(())
@@ -4078,9 +4331,9 @@ impl p::Message for crate::core_v1::ReplicationControllerList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -4096,9 +4349,11 @@ impl p::Message for crate::core_v1::ReplicationControllerSpec {
             1u32 => self.replicas = ::std::option::Option::Some(field.int32("replicas")?),
             2u32 => p::merge_string_entry(&mut self.selector, &field, "selector")?,
             3u32 => {
-                self.template = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("template")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.template.get_or_insert_default(),
+                        "template",
+                    )?
             }
             4u32 => {
                 self.min_ready_seconds = ::std::option::Option::Some(
@@ -4144,9 +4399,8 @@ impl p::Message for crate::core_v1::ReplicationControllerStatus {
                     .filter(|value| *value != 0);
             }
             6u32 => {
-                self.conditions
-                    .get_or_insert_default()
-                    .push(field.message("conditions")?)
+                field
+                    .push_message(self.conditions.get_or_insert_default(), "conditions")?
             }
             _ => {}
         }
@@ -4207,9 +4461,9 @@ impl p::Message for crate::core_v1::ResourceQuota {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = ::std::option::Option::Some(field.message("spec")?),
-            3u32 => self.status = ::std::option::Option::Some(field.message("status")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
             _ => {}
         }
         Ok(())
@@ -4223,9 +4477,9 @@ impl p::Message for crate::core_v1::ResourceQuotaList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -4252,9 +4506,11 @@ impl p::Message for crate::core_v1::ResourceQuotaSpec {
             }
             2u32 => self.scopes.get_or_insert_default().push(field.string("scopes")?),
             3u32 => {
-                self.scope_selector = ::std::option::Option::Some(
-                    field.message("scopeSelector")?,
-                );
+                field
+                    .merge_message(
+                        self.scope_selector.get_or_insert_default(),
+                        "scopeSelector",
+                    )?
             }
             _ => {}
         }
@@ -4328,7 +4584,7 @@ impl p::Message for crate::core_v1::ResourceRequirements {
                     Default::default,
                 )?
             }
-            3u32 => self.claims.get_or_insert_default().push(field.message("claims")?),
+            3u32 => field.push_message(self.claims.get_or_insert_default(), "claims")?,
             _ => {}
         }
         Ok(())
@@ -4343,7 +4599,7 @@ impl p::Message for crate::core_v1::ResourceStatus {
         match field.number {
             1u32 => self.name = field.string("name")?,
             2u32 => {
-                self.resources.get_or_insert_default().push(field.message("resources")?)
+                field.push_message(self.resources.get_or_insert_default(), "resources")?
             }
             _ => {}
         }
@@ -4359,7 +4615,7 @@ impl p::Message for crate::core_v1::ScaleIOPersistentVolumeSource {
         match field.number {
             1u32 => self.gateway = field.string("gateway")?,
             2u32 => self.system = field.string("system")?,
-            3u32 => self.secret_ref = field.message("secretRef")?,
+            3u32 => field.merge_message(&mut self.secret_ref, "secretRef")?,
             4u32 => {
                 self.ssl_enabled = ::std::option::Option::Some(field.bool("sslEnabled")?)
                     .filter(|value| *value);
@@ -4387,7 +4643,7 @@ impl p::Message for crate::core_v1::ScaleIOVolumeSource {
         match field.number {
             1u32 => self.gateway = field.string("gateway")?,
             2u32 => self.system = field.string("system")?,
-            3u32 => self.secret_ref = field.message("secretRef")?,
+            3u32 => field.merge_message(&mut self.secret_ref, "secretRef")?,
             4u32 => {
                 self.ssl_enabled = ::std::option::Option::Some(field.bool("sslEnabled")?)
                     .filter(|value| *value);
@@ -4414,9 +4670,11 @@ impl p::Message for crate::core_v1::ScopeSelector {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.match_expressions
-                    .get_or_insert_default()
-                    .push(field.message("matchExpressions")?)
+                field
+                    .push_message(
+                        self.match_expressions.get_or_insert_default(),
+                        "matchExpressions",
+                    )?
             }
             _ => {}
         }
@@ -4479,7 +4737,7 @@ impl p::Message for crate::core_v1::Secret {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
             2u32 => {
                 p::merge_entry(
                     &mut self.data,
@@ -4560,9 +4818,9 @@ impl p::Message for crate::core_v1::SecretList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -4588,7 +4846,7 @@ impl p::Message for crate::core_v1::SecretProjection {
                     },
                 )?
             }
-            2u32 => self.items.get_or_insert_default().push(field.message("items")?),
+            2u32 => field.push_message(self.items.get_or_insert_default(), "items")?,
             4u32 => self.optional = ::std::option::Option::Some(field.bool("optional")?),
             _ => {}
         }
@@ -4617,7 +4875,7 @@ impl p::Message for crate::core_v1::SecretVolumeSource {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.secret_name = field.non_empty_string("secretName")?,
-            2u32 => self.items.get_or_insert_default().push(field.message("items")?),
+            2u32 => field.push_message(self.items.get_or_insert_default(), "items")?,
             3u32 => {
                 self.default_mode = ::std::option::Option::Some(
                     field.int32("defaultMode")?,
@@ -4637,17 +4895,21 @@ impl p::Message for crate::core_v1::SecurityContext {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.capabilities = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("capabilities")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.capabilities.get_or_insert_default(),
+                        "capabilities",
+                    )?
             }
             2u32 => {
                 self.privileged = ::std::option::Option::Some(field.bool("privileged")?);
             }
             3u32 => {
-                self.se_linux_options = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("seLinuxOptions")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.se_linux_options.get_or_insert_default(),
+                        "seLinuxOptions",
+                    )?
             }
             4u32 => {
                 self.run_as_user = ::std::option::Option::Some(field.int64("runAsUser")?);
@@ -4676,19 +4938,25 @@ impl p::Message for crate::core_v1::SecurityContext {
                 self.proc_mount = ::std::option::Option::Some(field.string("procMount")?);
             }
             10u32 => {
-                self.windows_options = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("windowsOptions")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.windows_options.get_or_insert_default(),
+                        "windowsOptions",
+                    )?
             }
             11u32 => {
-                self.seccomp_profile = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("seccompProfile")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.seccomp_profile.get_or_insert_default(),
+                        "seccompProfile",
+                    )?
             }
             12u32 => {
-                self.app_armor_profile = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("appArmorProfile")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.app_armor_profile.get_or_insert_default(),
+                        "appArmorProfile",
+                    )?
             }
             _ => {}
         }
@@ -4702,9 +4970,9 @@ impl p::Message for crate::core_v1::Service {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = ::std::option::Option::Some(field.message("spec")?),
-            3u32 => self.status = ::std::option::Option::Some(field.message("status")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
             _ => {}
         }
         Ok(())
@@ -4717,12 +4985,14 @@ impl p::Message for crate::core_v1::ServiceAccount {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.secrets.get_or_insert_default().push(field.message("secrets")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.push_message(self.secrets.get_or_insert_default(), "secrets")?,
             3u32 => {
-                self.image_pull_secrets
-                    .get_or_insert_default()
-                    .push(field.message("imagePullSecrets")?)
+                field
+                    .push_message(
+                        self.image_pull_secrets.get_or_insert_default(),
+                        "imagePullSecrets",
+                    )?
             }
             4u32 => {
                 self.automount_service_account_token = ::std::option::Option::Some(
@@ -4742,9 +5012,9 @@ impl p::Message for crate::core_v1::ServiceAccountList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -4777,9 +5047,9 @@ impl p::Message for crate::core_v1::ServiceList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -4821,7 +5091,7 @@ impl p::Message for crate::core_v1::ServiceSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.ports.get_or_insert_default().push(field.message("ports")?),
+            1u32 => field.push_message(self.ports.get_or_insert_default(), "ports")?,
             2u32 => p::merge_string_entry(&mut self.selector, &field, "selector")?,
             3u32 => self.cluster_ip = field.non_empty_string("clusterIP")?,
             4u32 => self.type_ = field.non_empty_string("type")?,
@@ -4855,9 +5125,11 @@ impl p::Message for crate::core_v1::ServiceSpec {
                     .filter(|value| *value);
             }
             14u32 => {
-                self.session_affinity_config = ::std::option::Option::Some(
-                    field.message("sessionAffinityConfig")?,
-                );
+                field
+                    .merge_message(
+                        self.session_affinity_config.get_or_insert_default(),
+                        "sessionAffinityConfig",
+                    )?
             }
             17u32 => {
                 self.ip_family_policy = ::std::option::Option::Some(
@@ -4907,14 +5179,15 @@ impl p::Message for crate::core_v1::ServiceStatus {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.load_balancer = ::std::option::Option::Some(
-                    field.message("loadBalancer")?,
-                );
+                field
+                    .merge_message(
+                        self.load_balancer.get_or_insert_default(),
+                        "loadBalancer",
+                    )?
             }
             2u32 => {
-                self.conditions
-                    .get_or_insert_default()
-                    .push(field.message("conditions")?)
+                field
+                    .push_message(self.conditions.get_or_insert_default(), "conditions")?
             }
             _ => {}
         }
@@ -4929,7 +5202,7 @@ impl p::Message for crate::core_v1::SessionAffinityConfig {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.client_ip = ::std::option::Option::Some(field.message("clientIP")?);
+                field.merge_message(self.client_ip.get_or_insert_default(), "clientIP")?
             }
             _ => {}
         }
@@ -4964,9 +5237,11 @@ impl p::Message for crate::core_v1::StorageOSPersistentVolumeSource {
                     .filter(|value| *value);
             }
             5u32 => {
-                self.secret_ref = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("secretRef")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.secret_ref.get_or_insert_default(),
+                        "secretRef",
+                    )?
             }
             _ => {}
         }
@@ -4988,9 +5263,8 @@ impl p::Message for crate::core_v1::StorageOSVolumeSource {
                     .filter(|value| *value);
             }
             5u32 => {
-                self.secret_ref = ::std::option::Option::Some(
-                    field.message("secretRef")?,
-                );
+                field
+                    .merge_message(self.secret_ref.get_or_insert_default(), "secretRef")?
             }
             _ => {}
         }
@@ -5084,9 +5358,11 @@ impl p::Message for crate::core_v1::TopologySelectorTerm {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.match_label_expressions
-                    .get_or_insert_default()
-                    .push(field.message("matchLabelExpressions")?)
+                field
+                    .push_message(
+                        self.match_label_expressions.get_or_insert_default(),
+                        "matchLabelExpressions",
+                    )?
             }
             _ => {}
         }
@@ -5104,9 +5380,11 @@ impl p::Message for crate::core_v1::TopologySpreadConstraint {
             2u32 => self.topology_key = field.string("topologyKey")?,
             3u32 => self.when_unsatisfiable = field.string("whenUnsatisfiable")?,
             4u32 => {
-                self.label_selector = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("labelSelector")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.label_selector.get_or_insert_default(),
+                        "labelSelector",
+                    )?
             }
             5u32 => {
                 self.min_domains = ::std::option::Option::Some(
@@ -5185,158 +5463,214 @@ impl p::Message for crate::core_v1::Volume {
                     |field| {
                         match field.number {
                             1u32 => {
-                                self.host_path = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("hostPath")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.host_path.get_or_insert_default(),
+                                        "hostPath",
+                                    )?
                             }
                             2u32 => {
-                                self.empty_dir = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("emptyDir")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.empty_dir.get_or_insert_default(),
+                                        "emptyDir",
+                                    )?
                             }
                             3u32 => {
-                                self.gce_persistent_disk = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("gcePersistentDisk")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.gce_persistent_disk.get_or_insert_default(),
+                                        "gcePersistentDisk",
+                                    )?
                             }
                             4u32 => {
-                                self.aws_elastic_block_store = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(
-                                        field.message("awsElasticBlockStore")?,
-                                    ),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.aws_elastic_block_store.get_or_insert_default(),
+                                        "awsElasticBlockStore",
+                                    )?
                             }
                             5u32 => {
-                                self.git_repo = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("gitRepo")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.git_repo.get_or_insert_default(),
+                                        "gitRepo",
+                                    )?
                             }
                             6u32 => {
-                                self.secret = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("secret")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.secret.get_or_insert_default(),
+                                        "secret",
+                                    )?
                             }
                             7u32 => {
-                                self.nfs = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("nfs")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.nfs.get_or_insert_default(),
+                                        "nfs",
+                                    )?
                             }
                             8u32 => {
-                                self.iscsi = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("iscsi")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.iscsi.get_or_insert_default(),
+                                        "iscsi",
+                                    )?
                             }
                             9u32 => {
-                                self.glusterfs = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("glusterfs")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.glusterfs.get_or_insert_default(),
+                                        "glusterfs",
+                                    )?
                             }
                             10u32 => {
-                                self.persistent_volume_claim = ::std::option::Option::Some(
-                                    field.message("persistentVolumeClaim")?,
-                                );
+                                field
+                                    .merge_message(
+                                        self.persistent_volume_claim.get_or_insert_default(),
+                                        "persistentVolumeClaim",
+                                    )?
                             }
                             11u32 => {
-                                self.rbd = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("rbd")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.rbd.get_or_insert_default(),
+                                        "rbd",
+                                    )?
                             }
                             12u32 => {
-                                self.flex_volume = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("flexVolume")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.flex_volume.get_or_insert_default(),
+                                        "flexVolume",
+                                    )?
                             }
                             13u32 => {
-                                self.cinder = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("cinder")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.cinder.get_or_insert_default(),
+                                        "cinder",
+                                    )?
                             }
                             14u32 => {
-                                self.cephfs = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("cephfs")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.cephfs.get_or_insert_default(),
+                                        "cephfs",
+                                    )?
                             }
                             15u32 => {
-                                self.flocker = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("flocker")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.flocker.get_or_insert_default(),
+                                        "flocker",
+                                    )?
                             }
                             16u32 => {
-                                self.downward_api = ::std::option::Option::Some(
-                                    field.message("downwardAPI")?,
-                                );
+                                field
+                                    .merge_message(
+                                        self.downward_api.get_or_insert_default(),
+                                        "downwardAPI",
+                                    )?
                             }
                             17u32 => {
-                                self.fc = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("fc")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.fc.get_or_insert_default(),
+                                        "fc",
+                                    )?
                             }
                             18u32 => {
-                                self.azure_file = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("azureFile")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.azure_file.get_or_insert_default(),
+                                        "azureFile",
+                                    )?
                             }
                             19u32 => {
-                                self.config_map = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("configMap")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.config_map.get_or_insert_default(),
+                                        "configMap",
+                                    )?
                             }
                             20u32 => {
-                                self.vsphere_volume = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("vsphereVolume")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.vsphere_volume.get_or_insert_default(),
+                                        "vsphereVolume",
+                                    )?
                             }
                             21u32 => {
-                                self.quobyte = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("quobyte")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.quobyte.get_or_insert_default(),
+                                        "quobyte",
+                                    )?
                             }
                             22u32 => {
-                                self.azure_disk = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("azureDisk")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.azure_disk.get_or_insert_default(),
+                                        "azureDisk",
+                                    )?
                             }
                             23u32 => {
-                                self.photon_persistent_disk = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(
-                                        field.message("photonPersistentDisk")?,
-                                    ),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.photon_persistent_disk.get_or_insert_default(),
+                                        "photonPersistentDisk",
+                                    )?
                             }
                             24u32 => {
-                                self.portworx_volume = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("portworxVolume")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.portworx_volume.get_or_insert_default(),
+                                        "portworxVolume",
+                                    )?
                             }
                             25u32 => {
-                                self.scale_io = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("scaleIO")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.scale_io.get_or_insert_default(),
+                                        "scaleIO",
+                                    )?
                             }
                             26u32 => {
-                                self.projected = ::std::option::Option::Some(
-                                    field.message("projected")?,
-                                );
+                                field
+                                    .merge_message(
+                                        self.projected.get_or_insert_default(),
+                                        "projected",
+                                    )?
                             }
                             27u32 => {
-                                self.storageos = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("storageos")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.storageos.get_or_insert_default(),
+                                        "storageos",
+                                    )?
                             }
                             28u32 => {
-                                self.csi = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("csi")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.csi.get_or_insert_default(),
+                                        "csi",
+                                    )?
                             }
                             29u32 => {
-                                self.ephemeral = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("ephemeral")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.ephemeral.get_or_insert_default(),
+                                        "ephemeral",
+                                    )?
                             }
                             30u32 => {
-                                self.image = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("image")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.image.get_or_insert_default(),
+                                        "image",
+                                    )?
                             }
                             _ => {}
                         }
@@ -5424,7 +5758,7 @@ impl p::Message for crate::core_v1::VolumeNodeAffinity {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.required = ::std::option::Option::Some(field.message("required")?);
+                field.merge_message(self.required.get_or_insert_default(), "required")?
             }
             _ => {}
         }
@@ -5439,34 +5773,43 @@ impl p::Message for crate::core_v1::VolumeProjection {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.secret = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("secret")?),
-                );
+                field
+                    .merge_message(&mut **self.secret.get_or_insert_default(), "secret")?
             }
             2u32 => {
-                self.downward_api = ::std::option::Option::Some(
-                    field.message("downwardAPI")?,
-                );
+                field
+                    .merge_message(
+                        self.downward_api.get_or_insert_default(),
+                        "downwardAPI",
+                    )?
             }
             3u32 => {
-                self.config_map = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("configMap")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.config_map.get_or_insert_default(),
+                        "configMap",
+                    )?
             }
             4u32 => {
-                self.service_account_token = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("serviceAccountToken")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.service_account_token.get_or_insert_default(),
+                        "serviceAccountToken",
+                    )?
             }
             5u32 => {
-                self.cluster_trust_bundle = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("clusterTrustBundle")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.cluster_trust_bundle.get_or_insert_default(),
+                        "clusterTrustBundle",
+                    )?
             }
             6u32 => {
-                self.pod_certificate = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("podCertificate")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.pod_certificate.get_or_insert_default(),
+                        "podCertificate",
+                    )?
             }
             _ => {}
         }
@@ -5535,7 +5878,7 @@ impl p::Message for crate::core_v1::WeightedPodAffinityTerm {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.weight = field.int32("weight")?,
-            2u32 => self.pod_affinity_term = field.message("podAffinityTerm")?,
+            2u32 => field.merge_message(&mut self.pod_affinity_term, "podAffinityTerm")?,
             _ => {}
         }
         Ok(())

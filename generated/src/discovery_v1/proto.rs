@@ -15,17 +15,21 @@ impl p::Message for crate::discovery_v1::Endpoint {
         match field.number {
             1u32 => self.addresses.push(field.string("addresses")?),
             2u32 => {
-                self.conditions = ::std::option::Option::Some(
-                    field.message("conditions")?,
-                );
+                field
+                    .merge_message(
+                        self.conditions.get_or_insert_default(),
+                        "conditions",
+                    )?
             }
             3u32 => {
                 self.hostname = ::std::option::Option::Some(field.string("hostname")?);
             }
             4u32 => {
-                self.target_ref = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("targetRef")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.target_ref.get_or_insert_default(),
+                        "targetRef",
+                    )?
             }
             5u32 => {
                 p::merge_string_entry(
@@ -39,9 +43,7 @@ impl p::Message for crate::discovery_v1::Endpoint {
             }
             7u32 => self.zone = ::std::option::Option::Some(field.string("zone")?),
             8u32 => {
-                self.hints = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("hints")?),
-                );
+                field.merge_message(&mut **self.hints.get_or_insert_default(), "hints")?
             }
             _ => {}
         }
@@ -75,10 +77,10 @@ impl p::Message for crate::discovery_v1::EndpointHints {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.for_zones.get_or_insert_default().push(field.message("forZones")?)
+                field.push_message(self.for_zones.get_or_insert_default(), "forZones")?
             }
             2u32 => {
-                self.for_nodes.get_or_insert_default().push(field.message("forNodes")?)
+                field.push_message(self.for_nodes.get_or_insert_default(), "forNodes")?
             }
             _ => {}
         }
@@ -114,9 +116,9 @@ impl p::Message for crate::discovery_v1::EndpointSlice {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.endpoints.push(field.message("endpoints")?),
-            3u32 => self.ports.get_or_insert_default().push(field.message("ports")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.push_message(&mut self.endpoints, "endpoints")?,
+            3u32 => field.push_message(self.ports.get_or_insert_default(), "ports")?,
             4u32 => self.address_type = field.string("addressType")?,
             _ => {}
         }
@@ -131,9 +133,9 @@ impl p::Message for crate::discovery_v1::EndpointSliceList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())

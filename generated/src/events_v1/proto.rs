@@ -13,9 +13,9 @@ impl p::Message for crate::events_v1::Event {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
             2u32 => self.event_time = p::micro_time(&field, "eventTime")?,
-            3u32 => self.series = ::std::option::Option::Some(field.message("series")?),
+            3u32 => field.merge_message(self.series.get_or_insert_default(), "series")?,
             4u32 => {
                 self.reporting_controller = field
                     .non_empty_string("reportingController")?;
@@ -26,21 +26,27 @@ impl p::Message for crate::events_v1::Event {
             6u32 => self.action = field.non_empty_string("action")?,
             7u32 => self.reason = field.non_empty_string("reason")?,
             8u32 => {
-                self.regarding = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("regarding")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.regarding.get_or_insert_default(),
+                        "regarding",
+                    )?
             }
             9u32 => {
-                self.related = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("related")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.related.get_or_insert_default(),
+                        "related",
+                    )?
             }
             10u32 => self.note = field.non_empty_string("note")?,
             11u32 => self.type_ = field.non_empty_string("type")?,
             12u32 => {
-                self.deprecated_source = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("deprecatedSource")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.deprecated_source.get_or_insert_default(),
+                        "deprecatedSource",
+                    )?
             }
             13u32 => {
                 self.deprecated_first_timestamp = p::time(
@@ -73,9 +79,9 @@ impl p::Message for crate::events_v1::EventList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())

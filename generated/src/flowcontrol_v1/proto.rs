@@ -48,9 +48,9 @@ impl p::Message for crate::flowcontrol_v1::FlowSchema {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = ::std::option::Option::Some(field.message("spec")?),
-            3u32 => self.status = ::std::option::Option::Some(field.message("status")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
             _ => {}
         }
         Ok(())
@@ -81,9 +81,9 @@ impl p::Message for crate::flowcontrol_v1::FlowSchemaList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -97,8 +97,11 @@ impl p::Message for crate::flowcontrol_v1::FlowSchemaSpec {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.priority_level_configuration = field
-                    .message("priorityLevelConfiguration")?;
+                field
+                    .merge_message(
+                        &mut self.priority_level_configuration,
+                        "priorityLevelConfiguration",
+                    )?
             }
             2u32 => {
                 self.matching_precedence = ::std::option::Option::Some(
@@ -106,11 +109,13 @@ impl p::Message for crate::flowcontrol_v1::FlowSchemaSpec {
                 );
             }
             3u32 => {
-                self.distinguisher_method = ::std::option::Option::Some(
-                    field.message("distinguisherMethod")?,
-                );
+                field
+                    .merge_message(
+                        self.distinguisher_method.get_or_insert_default(),
+                        "distinguisherMethod",
+                    )?
             }
-            4u32 => self.rules.get_or_insert_default().push(field.message("rules")?),
+            4u32 => field.push_message(self.rules.get_or_insert_default(), "rules")?,
             _ => {}
         }
         Ok(())
@@ -124,9 +129,8 @@ impl p::Message for crate::flowcontrol_v1::FlowSchemaStatus {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.conditions
-                    .get_or_insert_default()
-                    .push(field.message("conditions")?)
+                field
+                    .push_message(self.conditions.get_or_insert_default(), "conditions")?
             }
             _ => {}
         }
@@ -154,7 +158,7 @@ impl p::Message for crate::flowcontrol_v1::LimitResponse {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.type_ = field.string("type")?,
-            2u32 => self.queuing = ::std::option::Option::Some(field.message("queuing")?),
+            2u32 => field.merge_message(self.queuing.get_or_insert_default(), "queuing")?,
             _ => {}
         }
         Ok(())
@@ -173,9 +177,11 @@ impl p::Message for crate::flowcontrol_v1::LimitedPriorityLevelConfiguration {
                 );
             }
             2u32 => {
-                self.limit_response = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("limitResponse")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.limit_response.get_or_insert_default(),
+                        "limitResponse",
+                    )?
             }
             3u32 => {
                 self.lendable_percent = ::std::option::Option::Some(
@@ -213,16 +219,20 @@ impl p::Message for crate::flowcontrol_v1::PolicyRulesWithSubjects {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.subjects.push(field.message("subjects")?),
+            1u32 => field.push_message(&mut self.subjects, "subjects")?,
             2u32 => {
-                self.resource_rules
-                    .get_or_insert_default()
-                    .push(field.message("resourceRules")?)
+                field
+                    .push_message(
+                        self.resource_rules.get_or_insert_default(),
+                        "resourceRules",
+                    )?
             }
             3u32 => {
-                self.non_resource_rules
-                    .get_or_insert_default()
-                    .push(field.message("nonResourceRules")?)
+                field
+                    .push_message(
+                        self.non_resource_rules.get_or_insert_default(),
+                        "nonResourceRules",
+                    )?
             }
             _ => {}
         }
@@ -236,9 +246,9 @@ impl p::Message for crate::flowcontrol_v1::PriorityLevelConfiguration {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = ::std::option::Option::Some(field.message("spec")?),
-            3u32 => self.status = ::std::option::Option::Some(field.message("status")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
             _ => {}
         }
         Ok(())
@@ -269,9 +279,9 @@ impl p::Message for crate::flowcontrol_v1::PriorityLevelConfigurationList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -299,11 +309,13 @@ impl p::Message for crate::flowcontrol_v1::PriorityLevelConfigurationSpec {
         match field.number {
             1u32 => self.type_ = field.string("type")?,
             2u32 => {
-                self.limited = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("limited")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.limited.get_or_insert_default(),
+                        "limited",
+                    )?
             }
-            3u32 => self.exempt = ::std::option::Option::Some(field.message("exempt")?),
+            3u32 => field.merge_message(self.exempt.get_or_insert_default(), "exempt")?,
             _ => {}
         }
         Ok(())
@@ -317,9 +329,8 @@ impl p::Message for crate::flowcontrol_v1::PriorityLevelConfigurationStatus {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.conditions
-                    .get_or_insert_default()
-                    .push(field.message("conditions")?)
+                field
+                    .push_message(self.conditions.get_or_insert_default(), "conditions")?
             }
             _ => {}
         }
@@ -393,12 +404,14 @@ impl p::Message for crate::flowcontrol_v1::Subject {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.kind = field.string("kind")?,
-            2u32 => self.user = ::std::option::Option::Some(field.message("user")?),
-            3u32 => self.group = ::std::option::Option::Some(field.message("group")?),
+            2u32 => field.merge_message(self.user.get_or_insert_default(), "user")?,
+            3u32 => field.merge_message(self.group.get_or_insert_default(), "group")?,
             4u32 => {
-                self.service_account = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("serviceAccount")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.service_account.get_or_insert_default(),
+                        "serviceAccount",
+                    )?
             }
             _ => {}
         }

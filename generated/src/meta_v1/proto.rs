@@ -14,16 +14,20 @@ impl p::Message for crate::meta_v1::APIGroup {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.name = field.string("name")?,
-            2u32 => self.versions.push(field.message("versions")?),
+            2u32 => field.push_message(&mut self.versions, "versions")?,
             3u32 => {
-                self.preferred_version = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("preferredVersion")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.preferred_version.get_or_insert_default(),
+                        "preferredVersion",
+                    )?
             }
             4u32 => {
-                self.server_address_by_client_cidrs
-                    .get_or_insert_default()
-                    .push(field.message("serverAddressByClientCIDRs")?)
+                field
+                    .push_message(
+                        self.server_address_by_client_cidrs.get_or_insert_default(),
+                        "serverAddressByClientCIDRs",
+                    )?
             }
             _ => {}
         }
@@ -37,7 +41,7 @@ impl p::Message for crate::meta_v1::APIGroupList {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.groups.push(field.message("groups")?),
+            1u32 => field.push_message(&mut self.groups, "groups")?,
             _ => {}
         }
         Ok(())
@@ -81,7 +85,7 @@ impl p::Message for crate::meta_v1::APIResourceList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.group_version = field.string("groupVersion")?,
-            2u32 => self.resources.push(field.message("resources")?),
+            2u32 => field.push_message(&mut self.resources, "resources")?,
             _ => {}
         }
         Ok(())
@@ -96,8 +100,11 @@ impl p::Message for crate::meta_v1::APIVersions {
         match field.number {
             1u32 => self.versions.push(field.string("versions")?),
             2u32 => {
-                self.server_address_by_client_cidrs
-                    .push(field.message("serverAddressByClientCIDRs")?)
+                field
+                    .push_message(
+                        &mut self.server_address_by_client_cidrs,
+                        "serverAddressByClientCIDRs",
+                    )?
             }
             _ => {}
         }
@@ -182,9 +189,11 @@ impl p::Message for crate::meta_v1::LabelSelector {
         match field.number {
             1u32 => p::merge_string_entry(&mut self.match_labels, &field, "matchLabels")?,
             2u32 => {
-                self.match_expressions
-                    .get_or_insert_default()
-                    .push(field.message("matchExpressions")?)
+                field
+                    .push_message(
+                        self.match_expressions.get_or_insert_default(),
+                        "matchExpressions",
+                    )?
             }
             _ => {}
         }

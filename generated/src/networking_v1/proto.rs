@@ -14,7 +14,7 @@ impl p::Message for crate::networking_v1::HTTPIngressPath {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.path = field.non_empty_string("path")?,
-            2u32 => self.backend = field.message("backend")?,
+            2u32 => field.merge_message(&mut self.backend, "backend")?,
             3u32 => self.path_type = field.string("pathType")?,
             _ => {}
         }
@@ -28,7 +28,7 @@ impl p::Message for crate::networking_v1::HTTPIngressRuleValue {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.paths.push(field.message("paths")?),
+            1u32 => field.push_message(&mut self.paths, "paths")?,
             _ => {}
         }
         Ok(())
@@ -41,9 +41,9 @@ impl p::Message for crate::networking_v1::Ingress {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = ::std::option::Option::Some(field.message("spec")?),
-            3u32 => self.status = ::std::option::Option::Some(field.message("status")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
             _ => {}
         }
         Ok(())
@@ -57,14 +57,18 @@ impl p::Message for crate::networking_v1::IngressBackend {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             3u32 => {
-                self.resource = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("resource")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.resource.get_or_insert_default(),
+                        "resource",
+                    )?
             }
             4u32 => {
-                self.service = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("service")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.service.get_or_insert_default(),
+                        "service",
+                    )?
             }
             _ => {}
         }
@@ -78,8 +82,8 @@ impl p::Message for crate::networking_v1::IngressClass {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = ::std::option::Option::Some(field.message("spec")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
             _ => {}
         }
         Ok(())
@@ -93,9 +97,9 @@ impl p::Message for crate::networking_v1::IngressClassList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -131,9 +135,11 @@ impl p::Message for crate::networking_v1::IngressClassSpec {
         match field.number {
             1u32 => self.controller = field.non_empty_string("controller")?,
             2u32 => {
-                self.parameters = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("parameters")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.parameters.get_or_insert_default(),
+                        "parameters",
+                    )?
             }
             _ => {}
         }
@@ -148,9 +154,9 @@ impl p::Message for crate::networking_v1::IngressList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -165,7 +171,7 @@ impl p::Message for crate::networking_v1::IngressLoadBalancerIngress {
         match field.number {
             1u32 => self.ip = field.non_empty_string("ip")?,
             2u32 => self.hostname = field.non_empty_string("hostname")?,
-            4u32 => self.ports.get_or_insert_default().push(field.message("ports")?),
+            4u32 => field.push_message(self.ports.get_or_insert_default(), "ports")?,
             _ => {}
         }
         Ok(())
@@ -178,7 +184,7 @@ impl p::Message for crate::networking_v1::IngressLoadBalancerStatus {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.ingress.get_or_insert_default().push(field.message("ingress")?),
+            1u32 => field.push_message(self.ingress.get_or_insert_default(), "ingress")?,
             _ => {}
         }
         Ok(())
@@ -214,9 +220,8 @@ impl p::Message for crate::networking_v1::IngressRule {
                     |field| {
                         match field.number {
                             1u32 => {
-                                self.http = ::std::option::Option::Some(
-                                    field.message("http")?,
-                                );
+                                field
+                                    .merge_message(self.http.get_or_insert_default(), "http")?
                             }
                             _ => {}
                         }
@@ -237,7 +242,7 @@ impl p::Message for crate::networking_v1::IngressServiceBackend {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.name = field.string("name")?,
-            2u32 => self.port = ::std::option::Option::Some(field.message("port")?),
+            2u32 => field.merge_message(self.port.get_or_insert_default(), "port")?,
             _ => {}
         }
         Ok(())
@@ -251,12 +256,14 @@ impl p::Message for crate::networking_v1::IngressSpec {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.default_backend = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("defaultBackend")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.default_backend.get_or_insert_default(),
+                        "defaultBackend",
+                    )?
             }
-            2u32 => self.tls.get_or_insert_default().push(field.message("tls")?),
-            3u32 => self.rules.get_or_insert_default().push(field.message("rules")?),
+            2u32 => field.push_message(self.tls.get_or_insert_default(), "tls")?,
+            3u32 => field.push_message(self.rules.get_or_insert_default(), "rules")?,
             4u32 => {
                 self.ingress_class_name = ::std::option::Option::Some(
                     field.string("ingressClassName")?,
@@ -275,9 +282,11 @@ impl p::Message for crate::networking_v1::IngressStatus {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.load_balancer = ::std::option::Option::Some(
-                    field.message("loadBalancer")?,
-                );
+                field
+                    .merge_message(
+                        self.load_balancer.get_or_insert_default(),
+                        "loadBalancer",
+                    )?
             }
             _ => {}
         }
@@ -305,8 +314,8 @@ impl p::Message for crate::networking_v1::IPAddress {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = ::std::option::Option::Some(field.message("spec")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
             _ => {}
         }
         Ok(())
@@ -320,9 +329,9 @@ impl p::Message for crate::networking_v1::IPAddressList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -335,7 +344,7 @@ impl p::Message for crate::networking_v1::IPAddressSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.parent_ref = field.message("parentRef")?,
+            1u32 => field.merge_message(&mut self.parent_ref, "parentRef")?,
             _ => {}
         }
         Ok(())
@@ -362,8 +371,8 @@ impl p::Message for crate::networking_v1::NetworkPolicy {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = ::std::option::Option::Some(field.message("spec")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
             _ => {}
         }
         Ok(())
@@ -376,8 +385,8 @@ impl p::Message for crate::networking_v1::NetworkPolicyEgressRule {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.ports.get_or_insert_default().push(field.message("ports")?),
-            2u32 => self.to.get_or_insert_default().push(field.message("to")?),
+            1u32 => field.push_message(self.ports.get_or_insert_default(), "ports")?,
+            2u32 => field.push_message(self.to.get_or_insert_default(), "to")?,
             _ => {}
         }
         Ok(())
@@ -390,8 +399,8 @@ impl p::Message for crate::networking_v1::NetworkPolicyIngressRule {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.ports.get_or_insert_default().push(field.message("ports")?),
-            2u32 => self.from.get_or_insert_default().push(field.message("from")?),
+            1u32 => field.push_message(self.ports.get_or_insert_default(), "ports")?,
+            2u32 => field.push_message(self.from.get_or_insert_default(), "from")?,
             _ => {}
         }
         Ok(())
@@ -405,9 +414,9 @@ impl p::Message for crate::networking_v1::NetworkPolicyList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -421,19 +430,25 @@ impl p::Message for crate::networking_v1::NetworkPolicyPeer {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.pod_selector = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("podSelector")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.pod_selector.get_or_insert_default(),
+                        "podSelector",
+                    )?
             }
             2u32 => {
-                self.namespace_selector = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("namespaceSelector")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.namespace_selector.get_or_insert_default(),
+                        "namespaceSelector",
+                    )?
             }
             3u32 => {
-                self.ip_block = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("ipBlock")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.ip_block.get_or_insert_default(),
+                        "ipBlock",
+                    )?
             }
             _ => {}
         }
@@ -469,12 +484,14 @@ impl p::Message for crate::networking_v1::NetworkPolicySpec {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.pod_selector = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("podSelector")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.pod_selector.get_or_insert_default(),
+                        "podSelector",
+                    )?
             }
-            2u32 => self.ingress.get_or_insert_default().push(field.message("ingress")?),
-            3u32 => self.egress.get_or_insert_default().push(field.message("egress")?),
+            2u32 => field.push_message(self.ingress.get_or_insert_default(), "ingress")?,
+            3u32 => field.push_message(self.egress.get_or_insert_default(), "egress")?,
             4u32 => {
                 self.policy_types
                     .get_or_insert_default()
@@ -525,9 +542,9 @@ impl p::Message for crate::networking_v1::ServiceCIDR {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = ::std::option::Option::Some(field.message("spec")?),
-            3u32 => self.status = ::std::option::Option::Some(field.message("status")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
             _ => {}
         }
         Ok(())
@@ -541,9 +558,9 @@ impl p::Message for crate::networking_v1::ServiceCIDRList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -570,9 +587,8 @@ impl p::Message for crate::networking_v1::ServiceCIDRStatus {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.conditions
-                    .get_or_insert_default()
-                    .push(field.message("conditions")?)
+                field
+                    .push_message(self.conditions.get_or_insert_default(), "conditions")?
             }
             _ => {}
         }

@@ -37,15 +37,17 @@ impl p::Message for crate::node_v1::RuntimeClass {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
             2u32 => self.handler = field.string("handler")?,
             3u32 => {
-                self.overhead = ::std::option::Option::Some(field.message("overhead")?);
+                field.merge_message(self.overhead.get_or_insert_default(), "overhead")?
             }
             4u32 => {
-                self.scheduling = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("scheduling")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.scheduling.get_or_insert_default(),
+                        "scheduling",
+                    )?
             }
             _ => {}
         }
@@ -60,9 +62,9 @@ impl p::Message for crate::node_v1::RuntimeClassList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -79,9 +81,11 @@ impl p::Message for crate::node_v1::Scheduling {
                 p::merge_string_entry(&mut self.node_selector, &field, "nodeSelector")?
             }
             2u32 => {
-                self.tolerations
-                    .get_or_insert_default()
-                    .push(field.message("tolerations")?)
+                field
+                    .push_message(
+                        self.tolerations.get_or_insert_default(),
+                        "tolerations",
+                    )?
             }
             _ => {}
         }

@@ -13,9 +13,9 @@ impl p::Message for crate::policy_v1::PodDisruptionBudget {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = ::std::option::Option::Some(field.message("spec")?),
-            3u32 => self.status = ::std::option::Option::Some(field.message("status")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
             _ => {}
         }
         Ok(())
@@ -29,9 +29,9 @@ impl p::Message for crate::policy_v1::PodDisruptionBudgetList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -50,9 +50,11 @@ impl p::Message for crate::policy_v1::PodDisruptionBudgetSpec {
                 );
             }
             2u32 => {
-                self.selector = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("selector")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.selector.get_or_insert_default(),
+                        "selector",
+                    )?
             }
             3u32 => {
                 self.max_unavailable = ::std::option::Option::Some(
@@ -99,9 +101,8 @@ impl p::Message for crate::policy_v1::PodDisruptionBudgetStatus {
             5u32 => self.desired_healthy = field.int32("desiredHealthy")?,
             6u32 => self.expected_pods = field.int32("expectedPods")?,
             7u32 => {
-                self.conditions
-                    .get_or_insert_default()
-                    .push(field.message("conditions")?)
+                field
+                    .push_message(self.conditions.get_or_insert_default(), "conditions")?
             }
             _ => {}
         }

@@ -14,9 +14,11 @@ impl p::Message for crate::rbac_v1::AggregationRule {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.cluster_role_selectors
-                    .get_or_insert_default()
-                    .push(field.message("clusterRoleSelectors")?)
+                field
+                    .push_message(
+                        self.cluster_role_selectors.get_or_insert_default(),
+                        "clusterRoleSelectors",
+                    )?
             }
             _ => {}
         }
@@ -30,12 +32,14 @@ impl p::Message for crate::rbac_v1::ClusterRole {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.rules.get_or_insert_default().push(field.message("rules")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.push_message(self.rules.get_or_insert_default(), "rules")?,
             3u32 => {
-                self.aggregation_rule = ::std::option::Option::Some(
-                    field.message("aggregationRule")?,
-                );
+                field
+                    .merge_message(
+                        self.aggregation_rule.get_or_insert_default(),
+                        "aggregationRule",
+                    )?
             }
             _ => {}
         }
@@ -49,11 +53,11 @@ impl p::Message for crate::rbac_v1::ClusterRoleBinding {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
             2u32 => {
-                self.subjects.get_or_insert_default().push(field.message("subjects")?)
+                field.push_message(self.subjects.get_or_insert_default(), "subjects")?
             }
-            3u32 => self.role_ref = field.message("roleRef")?,
+            3u32 => field.merge_message(&mut self.role_ref, "roleRef")?,
             _ => {}
         }
         Ok(())
@@ -67,9 +71,9 @@ impl p::Message for crate::rbac_v1::ClusterRoleBindingList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -83,9 +87,9 @@ impl p::Message for crate::rbac_v1::ClusterRoleList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -127,8 +131,8 @@ impl p::Message for crate::rbac_v1::Role {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.rules.get_or_insert_default().push(field.message("rules")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.push_message(self.rules.get_or_insert_default(), "rules")?,
             _ => {}
         }
         Ok(())
@@ -141,11 +145,11 @@ impl p::Message for crate::rbac_v1::RoleBinding {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
             2u32 => {
-                self.subjects.get_or_insert_default().push(field.message("subjects")?)
+                field.push_message(self.subjects.get_or_insert_default(), "subjects")?
             }
-            3u32 => self.role_ref = field.message("roleRef")?,
+            3u32 => field.merge_message(&mut self.role_ref, "roleRef")?,
             _ => {}
         }
         Ok(())
@@ -159,9 +163,9 @@ impl p::Message for crate::rbac_v1::RoleBindingList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -175,9 +179,9 @@ impl p::Message for crate::rbac_v1::RoleList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())

@@ -29,9 +29,9 @@ impl p::Message for crate::resource_v1alpha3::DeviceTaintRule {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = field.message("spec")?,
-            3u32 => self.status = ::std::option::Option::Some(field.message("status")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(&mut self.spec, "spec")?,
+            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
             _ => {}
         }
         Ok(())
@@ -45,9 +45,9 @@ impl p::Message for crate::resource_v1alpha3::DeviceTaintRuleList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -61,11 +61,13 @@ impl p::Message for crate::resource_v1alpha3::DeviceTaintRuleSpec {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.device_selector = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("deviceSelector")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.device_selector.get_or_insert_default(),
+                        "deviceSelector",
+                    )?
             }
-            2u32 => self.taint = field.message("taint")?,
+            2u32 => field.merge_message(&mut self.taint, "taint")?,
             _ => {}
         }
         Ok(())
@@ -79,9 +81,8 @@ impl p::Message for crate::resource_v1alpha3::DeviceTaintRuleStatus {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.conditions
-                    .get_or_insert_default()
-                    .push(field.message("conditions")?)
+                field
+                    .push_message(self.conditions.get_or_insert_default(), "conditions")?
             }
             _ => {}
         }

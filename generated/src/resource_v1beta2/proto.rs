@@ -17,9 +17,8 @@ impl p::Message for crate::resource_v1beta2::AllocatedDeviceStatus {
             2u32 => self.pool = field.string("pool")?,
             3u32 => self.device = field.string("device")?,
             4u32 => {
-                self.conditions
-                    .get_or_insert_default()
-                    .push(field.message("conditions")?)
+                field
+                    .push_message(self.conditions.get_or_insert_default(), "conditions")?
             }
             5u32 => {
                 self.data = ::std::option::Option::Some(
@@ -27,9 +26,11 @@ impl p::Message for crate::resource_v1beta2::AllocatedDeviceStatus {
                 );
             }
             6u32 => {
-                self.network_data = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("networkData")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.network_data.get_or_insert_default(),
+                        "networkData",
+                    )?
             }
             7u32 => self.share_id = ::std::option::Option::Some(field.string("shareID")?),
             _ => {}
@@ -45,14 +46,18 @@ impl p::Message for crate::resource_v1beta2::AllocationResult {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.devices = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("devices")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.devices.get_or_insert_default(),
+                        "devices",
+                    )?
             }
             3u32 => {
-                self.node_selector = ::std::option::Option::Some(
-                    field.message("nodeSelector")?,
-                );
+                field
+                    .merge_message(
+                        self.node_selector.get_or_insert_default(),
+                        "nodeSelector",
+                    )?
             }
             5u32 => self.allocation_timestamp = p::time(&field, "allocationTimestamp")?,
             _ => {}
@@ -78,9 +83,11 @@ impl p::Message for crate::resource_v1beta2::CapacityRequestPolicy {
                     .push(p::quantity(&field, "validValues")?)
             }
             4u32 => {
-                self.valid_range = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("validRange")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.valid_range.get_or_insert_default(),
+                        "validRange",
+                    )?
             }
             _ => {}
         }
@@ -214,20 +221,24 @@ impl p::Message for crate::resource_v1beta2::Device {
                 )?
             }
             4u32 => {
-                self.consumes_counters
-                    .get_or_insert_default()
-                    .push(field.message("consumesCounters")?)
+                field
+                    .push_message(
+                        self.consumes_counters.get_or_insert_default(),
+                        "consumesCounters",
+                    )?
             }
             5u32 => {
                 self.node_name = ::std::option::Option::Some(field.string("nodeName")?);
             }
             6u32 => {
-                self.node_selector = ::std::option::Option::Some(
-                    field.message("nodeSelector")?,
-                );
+                field
+                    .merge_message(
+                        self.node_selector.get_or_insert_default(),
+                        "nodeSelector",
+                    )?
             }
             7u32 => self.all_nodes = ::std::option::Option::Some(field.bool("allNodes")?),
-            8u32 => self.taints.get_or_insert_default().push(field.message("taints")?),
+            8u32 => field.push_message(self.taints.get_or_insert_default(), "taints")?,
             9u32 => {
                 self.binds_to_node = ::std::option::Option::Some(
                     field.bool("bindsToNode")?,
@@ -269,9 +280,11 @@ impl p::Message for crate::resource_v1beta2::DeviceAllocationConfiguration {
                     |field| {
                         match field.number {
                             1u32 => {
-                                self.opaque = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("opaque")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.opaque.get_or_insert_default(),
+                                        "opaque",
+                                    )?
                             }
                             _ => {}
                         }
@@ -291,8 +304,8 @@ impl p::Message for crate::resource_v1beta2::DeviceAllocationResult {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.results.get_or_insert_default().push(field.message("results")?),
-            2u32 => self.config.get_or_insert_default().push(field.message("config")?),
+            1u32 => field.push_message(self.results.get_or_insert_default(), "results")?,
+            2u32 => field.push_message(self.config.get_or_insert_default(), "config")?,
             _ => {}
         }
         Ok(())
@@ -323,9 +336,11 @@ impl p::Message for crate::resource_v1beta2::DeviceCapacity {
         match field.number {
             1u32 => self.value = p::quantity(&field, "value")?,
             2u32 => {
-                self.request_policy = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("requestPolicy")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.request_policy.get_or_insert_default(),
+                        "requestPolicy",
+                    )?
             }
             _ => {}
         }
@@ -340,14 +355,16 @@ impl p::Message for crate::resource_v1beta2::DeviceClaim {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.requests.get_or_insert_default().push(field.message("requests")?)
+                field.push_message(self.requests.get_or_insert_default(), "requests")?
             }
             2u32 => {
-                self.constraints
-                    .get_or_insert_default()
-                    .push(field.message("constraints")?)
+                field
+                    .push_message(
+                        self.constraints.get_or_insert_default(),
+                        "constraints",
+                    )?
             }
-            3u32 => self.config.get_or_insert_default().push(field.message("config")?),
+            3u32 => field.push_message(self.config.get_or_insert_default(), "config")?,
             _ => {}
         }
         Ok(())
@@ -368,9 +385,11 @@ impl p::Message for crate::resource_v1beta2::DeviceClaimConfiguration {
                     |field| {
                         match field.number {
                             1u32 => {
-                                self.opaque = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("opaque")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.opaque.get_or_insert_default(),
+                                        "opaque",
+                                    )?
                             }
                             _ => {}
                         }
@@ -390,8 +409,8 @@ impl p::Message for crate::resource_v1beta2::DeviceClass {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = field.message("spec")?,
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(&mut self.spec, "spec")?,
             _ => {}
         }
         Ok(())
@@ -411,9 +430,11 @@ impl p::Message for crate::resource_v1beta2::DeviceClassConfiguration {
                     |field| {
                         match field.number {
                             1u32 => {
-                                self.opaque = ::std::option::Option::Some(
-                                    ::std::boxed::Box::new(field.message("opaque")?),
-                                );
+                                field
+                                    .merge_message(
+                                        &mut **self.opaque.get_or_insert_default(),
+                                        "opaque",
+                                    )?
                             }
                             _ => {}
                         }
@@ -434,9 +455,9 @@ impl p::Message for crate::resource_v1beta2::DeviceClassList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -450,9 +471,9 @@ impl p::Message for crate::resource_v1beta2::DeviceClassSpec {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.selectors.get_or_insert_default().push(field.message("selectors")?)
+                field.push_message(self.selectors.get_or_insert_default(), "selectors")?
             }
-            2u32 => self.config.get_or_insert_default().push(field.message("config")?),
+            2u32 => field.push_message(self.config.get_or_insert_default(), "config")?,
             4u32 => {
                 self.extended_resource_name = ::std::option::Option::Some(
                     field.string("extendedResourceName")?,
@@ -524,14 +545,18 @@ impl p::Message for crate::resource_v1beta2::DeviceRequest {
         match field.number {
             1u32 => self.name = field.string("name")?,
             2u32 => {
-                self.exactly = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("exactly")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.exactly.get_or_insert_default(),
+                        "exactly",
+                    )?
             }
             3u32 => {
-                self.first_available
-                    .get_or_insert_default()
-                    .push(field.message("firstAvailable")?)
+                field
+                    .push_message(
+                        self.first_available.get_or_insert_default(),
+                        "firstAvailable",
+                    )?
             }
             _ => {}
         }
@@ -555,9 +580,11 @@ impl p::Message for crate::resource_v1beta2::DeviceRequestAllocationResult {
                 );
             }
             6u32 => {
-                self.tolerations
-                    .get_or_insert_default()
-                    .push(field.message("tolerations")?)
+                field
+                    .push_message(
+                        self.tolerations.get_or_insert_default(),
+                        "tolerations",
+                    )?
             }
             7u32 => {
                 self.binding_conditions
@@ -594,7 +621,7 @@ impl p::Message for crate::resource_v1beta2::DeviceSelector {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.cel = ::std::option::Option::Some(field.message("cel")?),
+            1u32 => field.merge_message(self.cel.get_or_insert_default(), "cel")?,
             _ => {}
         }
         Ok(())
@@ -610,7 +637,7 @@ impl p::Message for crate::resource_v1beta2::DeviceSubRequest {
             1u32 => self.name = field.string("name")?,
             2u32 => self.device_class_name = field.string("deviceClassName")?,
             3u32 => {
-                self.selectors.get_or_insert_default().push(field.message("selectors")?)
+                field.push_message(self.selectors.get_or_insert_default(), "selectors")?
             }
             4u32 => self.allocation_mode = field.non_empty_string("allocationMode")?,
             5u32 => {
@@ -618,12 +645,14 @@ impl p::Message for crate::resource_v1beta2::DeviceSubRequest {
                     .filter(|value| *value != 0);
             }
             6u32 => {
-                self.tolerations
-                    .get_or_insert_default()
-                    .push(field.message("tolerations")?)
+                field
+                    .push_message(
+                        self.tolerations.get_or_insert_default(),
+                        "tolerations",
+                    )?
             }
             7u32 => {
-                self.capacity = ::std::option::Option::Some(field.message("capacity")?);
+                field.merge_message(self.capacity.get_or_insert_default(), "capacity")?
             }
             _ => {}
         }
@@ -676,7 +705,7 @@ impl p::Message for crate::resource_v1beta2::ExactDeviceRequest {
         match field.number {
             1u32 => self.device_class_name = field.string("deviceClassName")?,
             2u32 => {
-                self.selectors.get_or_insert_default().push(field.message("selectors")?)
+                field.push_message(self.selectors.get_or_insert_default(), "selectors")?
             }
             3u32 => self.allocation_mode = field.non_empty_string("allocationMode")?,
             4u32 => {
@@ -689,12 +718,14 @@ impl p::Message for crate::resource_v1beta2::ExactDeviceRequest {
                 );
             }
             6u32 => {
-                self.tolerations
-                    .get_or_insert_default()
-                    .push(field.message("tolerations")?)
+                field
+                    .push_message(
+                        self.tolerations.get_or_insert_default(),
+                        "tolerations",
+                    )?
             }
             7u32 => {
-                self.capacity = ::std::option::Option::Some(field.message("capacity")?);
+                field.merge_message(self.capacity.get_or_insert_default(), "capacity")?
             }
             _ => {}
         }
@@ -737,9 +768,9 @@ impl p::Message for crate::resource_v1beta2::ResourceClaim {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = field.message("spec")?,
-            3u32 => self.status = ::std::option::Option::Some(field.message("status")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(&mut self.spec, "spec")?,
+            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
             _ => {}
         }
         Ok(())
@@ -769,9 +800,9 @@ impl p::Message for crate::resource_v1beta2::ResourceClaimList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -785,9 +816,11 @@ impl p::Message for crate::resource_v1beta2::ResourceClaimSpec {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.devices = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("devices")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.devices.get_or_insert_default(),
+                        "devices",
+                    )?
             }
             _ => {}
         }
@@ -802,16 +835,20 @@ impl p::Message for crate::resource_v1beta2::ResourceClaimStatus {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.allocation = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("allocation")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.allocation.get_or_insert_default(),
+                        "allocation",
+                    )?
             }
             2u32 => {
-                self.reserved_for
-                    .get_or_insert_default()
-                    .push(field.message("reservedFor")?)
+                field
+                    .push_message(
+                        self.reserved_for.get_or_insert_default(),
+                        "reservedFor",
+                    )?
             }
-            4u32 => self.devices.get_or_insert_default().push(field.message("devices")?),
+            4u32 => field.push_message(self.devices.get_or_insert_default(), "devices")?,
             _ => {}
         }
         Ok(())
@@ -824,8 +861,8 @@ impl p::Message for crate::resource_v1beta2::ResourceClaimTemplate {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = field.message("spec")?,
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(&mut self.spec, "spec")?,
             _ => {}
         }
         Ok(())
@@ -839,9 +876,9 @@ impl p::Message for crate::resource_v1beta2::ResourceClaimTemplateList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -855,9 +892,9 @@ impl p::Message for crate::resource_v1beta2::ResourceClaimTemplateSpec {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.spec = field.message("spec")?,
+            2u32 => field.merge_message(&mut self.spec, "spec")?,
             _ => {}
         }
         Ok(())
@@ -885,8 +922,8 @@ impl p::Message for crate::resource_v1beta2::ResourceSlice {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = field.message("spec")?,
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(&mut self.spec, "spec")?,
             _ => {}
         }
         Ok(())
@@ -900,9 +937,9 @@ impl p::Message for crate::resource_v1beta2::ResourceSliceList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -916,26 +953,30 @@ impl p::Message for crate::resource_v1beta2::ResourceSliceSpec {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.driver = field.string("driver")?,
-            2u32 => self.pool = field.message("pool")?,
+            2u32 => field.merge_message(&mut self.pool, "pool")?,
             3u32 => {
                 self.node_name = ::std::option::Option::Some(field.string("nodeName")?);
             }
             4u32 => {
-                self.node_selector = ::std::option::Option::Some(
-                    field.message("nodeSelector")?,
-                );
+                field
+                    .merge_message(
+                        self.node_selector.get_or_insert_default(),
+                        "nodeSelector",
+                    )?
             }
             5u32 => self.all_nodes = ::std::option::Option::Some(field.bool("allNodes")?),
-            6u32 => self.devices.get_or_insert_default().push(field.message("devices")?),
+            6u32 => field.push_message(self.devices.get_or_insert_default(), "devices")?,
             7u32 => {
                 self.per_device_node_selection = ::std::option::Option::Some(
                     field.bool("perDeviceNodeSelection")?,
                 );
             }
             8u32 => {
-                self.shared_counters
-                    .get_or_insert_default()
-                    .push(field.message("sharedCounters")?)
+                field
+                    .push_message(
+                        self.shared_counters.get_or_insert_default(),
+                        "sharedCounters",
+                    )?
             }
             _ => {}
         }

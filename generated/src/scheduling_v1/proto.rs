@@ -13,7 +13,7 @@ impl p::Message for crate::scheduling_v1::PriorityClass {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
             2u32 => self.value = field.int32("value")?,
             3u32 => {
                 self.global_default = ::std::option::Option::Some(
@@ -40,9 +40,9 @@ impl p::Message for crate::scheduling_v1::PriorityClassList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())

@@ -27,7 +27,7 @@ impl p::Message for crate::scheduling_v1alpha1::PodGroup {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.name = field.string("name")?,
-            3u32 => self.policy = field.message("policy")?,
+            3u32 => field.merge_message(&mut self.policy, "policy")?,
             _ => {}
         }
         Ok(())
@@ -46,7 +46,7 @@ impl p::Message for crate::scheduling_v1alpha1::PodGroupPolicy {
                     ::serde_json::Value::Object(::serde_json::Map::new())
                 });
             }
-            3u32 => self.gang = ::std::option::Option::Some(field.message("gang")?),
+            3u32 => field.merge_message(self.gang.get_or_insert_default(), "gang")?,
             _ => {}
         }
         Ok(())
@@ -74,8 +74,8 @@ impl p::Message for crate::scheduling_v1alpha1::Workload {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = field.message("spec")?,
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(&mut self.spec, "spec")?,
             _ => {}
         }
         Ok(())
@@ -89,9 +89,9 @@ impl p::Message for crate::scheduling_v1alpha1::WorkloadList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -105,11 +105,13 @@ impl p::Message for crate::scheduling_v1alpha1::WorkloadSpec {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.controller_ref = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("controllerRef")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.controller_ref.get_or_insert_default(),
+                        "controllerRef",
+                    )?
             }
-            2u32 => self.pod_groups.push(field.message("podGroups")?),
+            2u32 => field.push_message(&mut self.pod_groups, "podGroups")?,
             _ => {}
         }
         Ok(())

@@ -13,8 +13,8 @@ impl p::Message for crate::storage_v1::CSIDriver {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = field.message("spec")?,
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(&mut self.spec, "spec")?,
             _ => {}
         }
         Ok(())
@@ -28,9 +28,9 @@ impl p::Message for crate::storage_v1::CSIDriverList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -69,9 +69,11 @@ impl p::Message for crate::storage_v1::CSIDriverSpec {
                 );
             }
             6u32 => {
-                self.token_requests
-                    .get_or_insert_default()
-                    .push(field.message("tokenRequests")?)
+                field
+                    .push_message(
+                        self.token_requests.get_or_insert_default(),
+                        "tokenRequests",
+                    )?
             }
             7u32 => {
                 self.requires_republish = ::std::option::Option::Some(
@@ -105,8 +107,8 @@ impl p::Message for crate::storage_v1::CSINode {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = field.message("spec")?,
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(&mut self.spec, "spec")?,
             _ => {}
         }
         Ok(())
@@ -127,9 +129,11 @@ impl p::Message for crate::storage_v1::CSINodeDriver {
                     .push(field.string("topologyKeys")?)
             }
             4u32 => {
-                self.allocatable = ::std::option::Option::Some(
-                    field.message("allocatable")?,
-                );
+                field
+                    .merge_message(
+                        self.allocatable.get_or_insert_default(),
+                        "allocatable",
+                    )?
             }
             _ => {}
         }
@@ -144,9 +148,9 @@ impl p::Message for crate::storage_v1::CSINodeList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -159,7 +163,7 @@ impl p::Message for crate::storage_v1::CSINodeSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.drivers.push(field.message("drivers")?),
+            1u32 => field.push_message(&mut self.drivers, "drivers")?,
             _ => {}
         }
         Ok(())
@@ -172,11 +176,13 @@ impl p::Message for crate::storage_v1::CSIStorageCapacity {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
             2u32 => {
-                self.node_topology = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("nodeTopology")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.node_topology.get_or_insert_default(),
+                        "nodeTopology",
+                    )?
             }
             3u32 => self.storage_class_name = field.string("storageClassName")?,
             4u32 => {
@@ -202,9 +208,9 @@ impl p::Message for crate::storage_v1::CSIStorageCapacityList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -217,7 +223,7 @@ impl p::Message for crate::storage_v1::StorageClass {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
             2u32 => self.provisioner = field.string("provisioner")?,
             3u32 => p::merge_string_entry(&mut self.parameters, &field, "parameters")?,
             4u32 => {
@@ -241,9 +247,11 @@ impl p::Message for crate::storage_v1::StorageClass {
                 );
             }
             8u32 => {
-                self.allowed_topologies
-                    .get_or_insert_default()
-                    .push(field.message("allowedTopologies")?)
+                field
+                    .push_message(
+                        self.allowed_topologies.get_or_insert_default(),
+                        "allowedTopologies",
+                    )?
             }
             _ => {}
         }
@@ -258,9 +266,9 @@ impl p::Message for crate::storage_v1::StorageClassList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -291,9 +299,9 @@ impl p::Message for crate::storage_v1::VolumeAttachment {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = field.message("spec")?,
-            3u32 => self.status = ::std::option::Option::Some(field.message("status")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(&mut self.spec, "spec")?,
+            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
             _ => {}
         }
         Ok(())
@@ -307,9 +315,9 @@ impl p::Message for crate::storage_v1::VolumeAttachmentList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -328,9 +336,11 @@ impl p::Message for crate::storage_v1::VolumeAttachmentSource {
                 );
             }
             2u32 => {
-                self.inline_volume_spec = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("inlineVolumeSpec")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.inline_volume_spec.get_or_insert_default(),
+                        "inlineVolumeSpec",
+                    )?
             }
             _ => {}
         }
@@ -345,7 +355,7 @@ impl p::Message for crate::storage_v1::VolumeAttachmentSpec {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.attacher = field.string("attacher")?,
-            2u32 => self.source = field.message("source")?,
+            2u32 => field.merge_message(&mut self.source, "source")?,
             3u32 => self.node_name = field.string("nodeName")?,
             _ => {}
         }
@@ -368,14 +378,18 @@ impl p::Message for crate::storage_v1::VolumeAttachmentStatus {
                 )?
             }
             3u32 => {
-                self.attach_error = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("attachError")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.attach_error.get_or_insert_default(),
+                        "attachError",
+                    )?
             }
             4u32 => {
-                self.detach_error = ::std::option::Option::Some(
-                    ::std::boxed::Box::new(field.message("detachError")?),
-                );
+                field
+                    .merge_message(
+                        &mut **self.detach_error.get_or_insert_default(),
+                        "detachError",
+                    )?
             }
             _ => {}
         }
@@ -389,7 +403,7 @@ impl p::Message for crate::storage_v1::VolumeAttributesClass {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
             2u32 => self.driver_name = field.string("driverName")?,
             3u32 => p::merge_string_entry(&mut self.parameters, &field, "parameters")?,
             _ => {}
@@ -405,9 +419,9 @@ impl p::Message for crate::storage_v1::VolumeAttributesClassList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())

@@ -13,7 +13,7 @@ impl p::Message for crate::storage_v1beta1::VolumeAttributesClass {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
             2u32 => self.driver_name = field.string("driverName")?,
             3u32 => p::merge_string_entry(&mut self.parameters, &field, "parameters")?,
             _ => {}
@@ -29,9 +29,9 @@ impl p::Message for crate::storage_v1beta1::VolumeAttributesClassList {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())

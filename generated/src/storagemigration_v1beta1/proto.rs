@@ -13,9 +13,9 @@ impl p::Message for crate::storagemigration_v1beta1::StorageVersionMigration {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.metadata = field.message("metadata")?,
-            2u32 => self.spec = ::std::option::Option::Some(field.message("spec")?),
-            3u32 => self.status = ::std::option::Option::Some(field.message("status")?),
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(self.spec.get_or_insert_default(), "spec")?,
+            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
             _ => {}
         }
         Ok(())
@@ -29,9 +29,9 @@ impl p::Message for crate::storagemigration_v1beta1::StorageVersionMigrationList
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.metadata = ::std::option::Option::Some(field.message("metadata")?);
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
             }
-            2u32 => self.items.push(field.message("items")?),
+            2u32 => field.push_message(&mut self.items, "items")?,
             _ => {}
         }
         Ok(())
@@ -44,7 +44,7 @@ impl p::Message for crate::storagemigration_v1beta1::StorageVersionMigrationSpec
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.resource = field.message("resource")?,
+            1u32 => field.merge_message(&mut self.resource, "resource")?,
             _ => {}
         }
         Ok(())
@@ -58,9 +58,8 @@ impl p::Message for crate::storagemigration_v1beta1::StorageVersionMigrationStat
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.conditions
-                    .get_or_insert_default()
-                    .push(field.message("conditions")?)
+                field
+                    .push_message(self.conditions.get_or_insert_default(), "conditions")?
             }
             2u32 => self.resource_version = field.non_empty_string("resourceVersion")?,
             _ => {}

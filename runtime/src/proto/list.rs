@@ -44,7 +44,7 @@ impl Message for ObjectHead {
 
     fn merge_field(&mut self, field: Field<'_>) -> Result<(), DecodeError> {
         if field.number == 1 {
-            self.metadata = field.message("metadata")?;
+            field.merge_message(&mut self.metadata, "metadata")?;
         }
         Ok(())
     }

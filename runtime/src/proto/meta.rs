@@ -28,9 +28,9 @@ impl Message for ObjectMeta {
             10 => self.deletion_grace_period_seconds = Some(field.int64("deletionGracePeriodSeconds")?),
             11 => merge_string_entry(&mut self.labels, &field, "labels")?,
             12 => merge_string_entry(&mut self.annotations, &field, "annotations")?,
-            13 => self.owner_references.get_or_insert_default().push(field.message("ownerReferences")?),
+            13 => field.push_message(self.owner_references.get_or_insert_default(), "ownerReferences")?,
             14 => self.finalizers.get_or_insert_default().push(field.string("finalizers")?),
-            17 => self.managed_fields.get_or_insert_default().push(field.message("managedFields")?),
+            17 => field.push_message(self.managed_fields.get_or_insert_default(), "managedFields")?,
             _ => {}
         }
         Ok(())
