@@ -36,6 +36,17 @@ pub enum Error {
         message: String,
     },
 
+    /// Properties of built-in types have no field in the embedded protobuf field table: the
+    /// bundled spec and the table disagree (regenerate the table with
+    /// `scripts/protofields.sh`).
+    #[error("{table}: no protobuf field for {} propert{} of the spec (the types decode as JSON only):\n{}", fields.len(), if fields.len() == 1 { "y" } else { "ies" }, fields.iter().map(|f| format!("  {f}")).collect::<Vec<_>>().join("\n"))]
+    ProtobufDrift {
+        /// The table's name.
+        table: &'static str,
+        /// `definition/property` of each.
+        fields: Vec<String>,
+    },
+
     /// A fixup of an upstream spec error no longer applies: upstream fixed the spec, and the
     /// fixup should be removed.
     #[error("fixup `{id}` ({source_url}) no longer applies: {message}")]

@@ -158,6 +158,32 @@ pub fn build_model(mut spec: RawSpec, policy: StalePolicy) -> Result<Model> {
     ir::build(&spec)
 }
 
+/// Properties of built-in types the protobuf field table has no field for: their types (and
+/// every type holding them) decode as JSON only. An error where kubegen chose the spec (the
+/// bundled one, whose table must match it) and in `--check`; a warning naming each property for
+/// a user's spec or a cluster, which may be newer than the table.
+fn check_protobuf_table(model: &crate::ir::Model, policy: StalePolicy) -> Result<()> {
+    let table = crate::spec::protobuf::load()?;
+    let missing = crate::emit::missing_fields(model, &table);
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if policy == StalePolicy::Fail {
+        let fields =
+            missing.iter().map(|field| format!("{}/properties/{}", field.definition, field.property)).collect();
+        return Err(Error::ProtobufDrift { table: crate::spec::protobuf::NAME, fields });
+    }
+    for field in &missing {
+        tracing::warn!(
+            definition = %field.definition,
+            property = %field.property,
+            "no protobuf field in {} for this property: the type decodes as JSON only",
+            crate::spec::protobuf::NAME
+        );
+    }
+    Ok(())
+}
+
 /// Runs `kubegen generate`.
 pub fn generate(options: &Options) -> Result<Report> {
     let mut report = Report::default();
@@ -180,6 +206,7 @@ pub fn generate(options: &Options) -> Result<Report> {
     let bundled = options.specs.is_empty() && options.from_cluster.is_none();
     let policy = if bundled || options.check { StalePolicy::Fail } else { StalePolicy::Warn };
     let mut model = build_model(spec, policy)?;
+    check_protobuf_table(&model, policy)?;
     let extern_crate = options
         .extern_types
         .as_ref()

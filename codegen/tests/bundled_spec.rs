@@ -209,3 +209,61 @@ fn types_with_many_kinds_are_not_resources() {
     }
     assert_eq!(model.resources.len(), 90);
 }
+
+/// The protobuf field table matches the bundled spec: every property of every type the table
+/// knows has a field (a new Kubernetes version cannot drift silently; generation fails naming
+/// the property), and the structs left without a decoder are exactly the known ones.
+#[test]
+fn the_protobuf_table_covers_the_bundled_spec() {
+    let model = model();
+    let table = kubegen::spec::protobuf::load().expect("table");
+    assert_eq!(kubegen::emit::missing_fields(&model, &table), Vec::new());
+    let support = kubegen::emit::ProtoSupport::new(&model, &table);
+    let without: Vec<String> = support.without_decoder(&model);
+    let apiextensions = "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1";
+    let mut expected = vec![
+        // Request bodies: `apiVersion` and `kind` are properties of DeleteOptions, not
+        // protobuf fields; Eviction holds it. Neither is ever decoded from a response.
+        "io.k8s.api.policy.v1.Eviction".to_owned(),
+        "io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions".to_owned(),
+    ];
+    // JSONSchemaProps' unions (`JSONSchemaPropsOrArray`, ...) are free-form JSON in the model.
+    for name in [
+        "CustomResourceDefinition",
+        "CustomResourceDefinitionList",
+        "CustomResourceDefinitionSpec",
+        "CustomResourceDefinitionVersion",
+        "CustomResourceValidation",
+        "JSONSchemaProps",
+    ] {
+        expected.push(format!("{apiextensions}.{name}"));
+    }
+    expected.sort();
+    let mut without = without;
+    without.sort();
+    assert_eq!(without, expected);
+}
+
+/// A property the table lacks is named, with its definition.
+#[test]
+fn a_property_missing_from_the_protobuf_table_is_named() {
+    let mut model = model();
+    let pod_spec = model.types.get_mut("io.k8s.api.core.v1.PodSpec").expect("PodSpec");
+    let TypeKind::Struct(body) = &mut pod_spec.kind else { panic!("PodSpec is a struct") };
+    let mut added = body.fields[0].clone();
+    added.json_name = "fromKubernetes2".into();
+    added.rust_name = "from_kubernetes_2".into();
+    body.fields.push(added);
+    let table = kubegen::spec::protobuf::load().expect("table");
+    let missing = kubegen::emit::missing_fields(&model, &table);
+    assert_eq!(missing.len(), 1);
+    assert_eq!(
+        (missing[0].definition.as_str(), missing[0].property.as_str()),
+        ("io.k8s.api.core.v1.PodSpec", "fromKubernetes2")
+    );
+    let support = kubegen::emit::ProtoSupport::new(&model, &table);
+    let without = support.without_decoder(&model);
+    for holder in ["io.k8s.api.core.v1.PodSpec", "io.k8s.api.core.v1.Pod", "io.k8s.api.apps.v1.Deployment"] {
+        assert!(without.iter().any(|id| id == holder), "{holder} decodes as JSON only");
+    }
+}

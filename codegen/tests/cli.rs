@@ -258,6 +258,43 @@ fn a_stale_fixup_only_warns_for_a_users_spec() {
     expect_error(&["generate", "--spec", spec, "--out", out, "--check"], &["events-v1-event-time-optional"]);
 }
 
+/// A built-in type with a property the protobuf field table lacks (a newer Kubernetes):
+/// a warning naming it for a user's spec, an error naming it in `--check`.
+#[test]
+fn a_property_without_a_protobuf_field_is_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spec = dir.path().join("newer.json");
+    let config_map = serde_json::json!({
+        "swagger": "2.0",
+        "info": { "title": "newer", "version": "v1" },
+        "paths": {},
+        "definitions": {
+            "io.k8s.api.core.v1.ConfigMap": {
+                "type": "object",
+                "properties": {
+                    "data": { "type": "object", "additionalProperties": { "type": "string" } },
+                    "dataFromTheFuture": { "type": "string" },
+                },
+            },
+        },
+    });
+    std::fs::write(&spec, config_map.to_string()).expect("writes the spec");
+    let spec = spec.to_str().expect("utf-8 path");
+    let out = dir.path().join("api");
+    let out = out.to_str().expect("utf-8 path");
+    let output = kubegen(&["generate", "--spec", spec, "--out", out]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("io.k8s.api.core.v1.ConfigMap") && stderr.contains("dataFromTheFuture"),
+        "the warning names the property: {stderr}"
+    );
+    expect_error(
+        &["generate", "--spec", spec, "--out", out, "--check"],
+        &["no protobuf field", "io.k8s.api.core.v1.ConfigMap/properties/dataFromTheFuture"],
+    );
+}
+
 /// `--out` on a directory with files kubegen did not write: refused, naming them, and
 /// nothing changes.
 #[test]

@@ -27,6 +27,7 @@ use serde_json::json;
 use crate::error::{Error, Result};
 use crate::ir::{Model, Resource, TypeDef, TypeKind};
 use paths::Std;
+pub use proto::{MissingField, ProtoSupport, missing_fields};
 
 /// How the generated crate depends on `kubegen-runtime`.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -21,6 +21,54 @@ use crate::spec::protobuf::{ProtoField, ProtoMessage, ProtoTable};
 const RUNTIME_MESSAGES: &[&str] =
     &["ObjectMeta", "ListMeta", "OwnerReference", "ManagedFieldsEntry", "Status", "StatusDetails", "StatusCause"];
 
+/// A property of a struct the field table knows, without a protobuf field in the table: the
+/// spec is newer than the table (or the table is out of date). Its struct, and every struct
+/// holding it, decodes as JSON only.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct MissingField {
+    /// The definition (`io.k8s.api.core.v1.PodSpec`).
+    pub definition: String,
+    /// The JSON property (`hostUsers`).
+    pub property: String,
+}
+
+/// The properties of the model's own structs that the table's messages for them lack.
+pub fn missing_fields(model: &Model, table: &ProtoTable) -> Vec<MissingField> {
+    let mut missing = Vec::new();
+    for ty in model.types.values() {
+        let TypeKind::Struct(body) = &ty.kind else { continue };
+        if model.modules.get(&ty.module).is_some_and(|module| module.external.is_some()) {
+            continue;
+        }
+        let Some(message) = table.definitions.get(&ty.id).filter(|message| message.special.is_none()) else {
+            continue;
+        };
+        // TypeMeta is never a protobuf field: the envelope carries it, or nothing does
+        // (`DeleteOptions`, a request body).
+        let mut carried = BTreeSet::from(["apiVersion", "kind"]);
+        carried_properties(table, message, &mut carried, 0);
+        for field in body.fields.iter().filter(|field| field.role == FieldRole::Data) {
+            if !carried.contains(field.json_name.as_str()) {
+                missing.push(MissingField { definition: ty.id.clone(), property: field.json_name.clone() });
+            }
+        }
+    }
+    missing
+}
+
+/// The JSON properties a message carries, those of structs embedded inline included.
+fn carried_properties<'t>(table: &'t ProtoTable, message: &'t ProtoMessage, out: &mut BTreeSet<&'t str>, depth: u32) {
+    for field in &message.fields {
+        if let Some(json) = &field.json {
+            out.insert(json);
+        }
+        let inline = field.reference.as_ref().filter(|_| field.inline).and_then(|name| table.definitions.get(name));
+        if let Some(inner) = inline.filter(|_| depth < 8) {
+            carried_properties(table, inner, out, depth + 1);
+        }
+    }
+}
+
 /// Which structs of a model have protobuf decoders.
 pub struct ProtoSupport<'t> {
     table: &'t ProtoTable,
@@ -51,6 +99,19 @@ impl<'t> ProtoSupport<'t> {
                 support.supported.remove(&id);
             }
         }
+    }
+
+    /// The structs the table has a message for that get no decoder (a property the table
+    /// lacks, or a field of a type that cannot be decoded, theirs or a held type's).
+    pub fn without_decoder(&self, model: &Model) -> Vec<String> {
+        model
+            .types
+            .values()
+            .filter(|ty| matches!(ty.kind, TypeKind::Struct(_)))
+            .filter(|ty| self.table.definitions.get(&ty.id).is_some_and(|message| message.special.is_none()))
+            .filter(|ty| !self.supported.contains(&ty.id))
+            .map(|ty| ty.id.clone())
+            .collect()
     }
 
     /// Whether the type `id` has a decoder.
