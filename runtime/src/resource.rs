@@ -42,6 +42,12 @@ pub trait Object: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
     /// with its `protobuf` feature. The client then asks the server for protobuf.
     const PROTOBUF: bool = false;
 
+    /// The object as a protobuf request body (`k8s\0` envelope), for types with an encoder
+    /// (built-in types of a crate built with its `protobuf` feature); `None` sends JSON.
+    fn to_protobuf(&self) -> Option<Vec<u8>> {
+        None
+    }
+
     /// Whether this type is a metadata-only view of objects of any resource
     /// ([`PartialObjectMetadata`](crate::dynamic::PartialObjectMetadata)): the client asks the
     /// server to convert what it sends (`as=PartialObjectMetadata;g=meta.k8s.io;v=v1`, and

@@ -213,10 +213,15 @@ fn type_file(model: &Model, protobuf: &proto::ProtoSupport<'_>, types: &[&TypeDe
         .iter()
         .map(|ty| {
             let items = types::type_items(model, ty, std);
-            let resource = model
-                .resources
-                .get(&ty.id)
-                .map(|resource| resource::resource_items(model, ty, resource, protobuf.has_decoder(&ty.id)));
+            let resource = model.resources.get(&ty.id).map(|resource| {
+                resource::resource_items(
+                    model,
+                    ty,
+                    resource,
+                    protobuf.has_decoder(&ty.id),
+                    protobuf.has_encoder(&ty.id),
+                )
+            });
             quote!(#items #resource)
         })
         .collect()

@@ -69,10 +69,15 @@ fn carried_properties<'t>(table: &'t ProtoTable, message: &'t ProtoMessage, out:
     }
 }
 
+/// The runtime types that encode themselves (`impl EncodeMessage` in `kubegen_runtime::proto`).
+const RUNTIME_ENCODERS: &[&str] = &["ObjectMeta", "OwnerReference", "ManagedFieldsEntry"];
+
 /// Which structs of a model have protobuf decoders.
 pub struct ProtoSupport<'t> {
     table: &'t ProtoTable,
     supported: BTreeSet<String>,
+    /// The supported structs that also get an encoder (every message they hold has one).
+    encodable: BTreeSet<String>,
 }
 
 impl<'t> ProtoSupport<'t> {
@@ -88,17 +93,34 @@ impl<'t> ProtoSupport<'t> {
                 .filter(|ty| table.definitions.get(&ty.id).is_some_and(|message| message.special.is_none()))
                 .map(|ty| ty.id.clone())
                 .collect(),
+            encodable: BTreeSet::new(),
         };
         loop {
             let failing: Vec<String> =
                 support.supported.iter().filter(|id| support.decoder(model, id).is_none()).cloned().collect();
             if failing.is_empty() {
-                return support;
+                break;
             }
             for id in failing {
                 support.supported.remove(&id);
             }
         }
+        support.encodable = support.supported.clone();
+        loop {
+            let failing: Vec<String> =
+                support.encodable.iter().filter(|id| support.encoder(model, id).is_none()).cloned().collect();
+            if failing.is_empty() {
+                return support;
+            }
+            for id in failing {
+                support.encodable.remove(&id);
+            }
+        }
+    }
+
+    /// Whether the type `id` has an encoder.
+    pub fn has_encoder(&self, id: &str) -> bool {
+        self.encodable.contains(id)
     }
 
     /// The structs the table has a message for that get no decoder (a property the table
@@ -121,7 +143,8 @@ impl<'t> ProtoSupport<'t> {
 
     /// The `proto.rs` of a module holding `types`, if any of them has a decoder.
     pub fn module_file(&self, model: &Model, types: &[&TypeDef]) -> Option<TokenStream> {
-        let impls: Vec<TokenStream> = types.iter().filter_map(|ty| self.decoder(model, &ty.id)).collect();
+        let impls: Vec<TokenStream> =
+            types.iter().flat_map(|ty| [self.decoder(model, &ty.id), self.encoder(model, &ty.id)]).flatten().collect();
         if impls.is_empty() {
             return None;
         }
@@ -167,6 +190,137 @@ impl<'t> ProtoSupport<'t> {
                 }
             }
         })
+    }
+
+    /// The encoder of a struct, if it has one: the inverse of its decoder.
+    fn encoder(&self, model: &Model, id: &str) -> Option<TokenStream> {
+        if !self.encodable.contains(id) {
+            return None;
+        }
+        let ty = model.types.get(id)?;
+        let TypeKind::Struct(body) = &ty.kind else { return None };
+        let message = self.table.definitions.get(id)?;
+        let statements = self.encode_statements(model, body, message)?;
+        let path = type_path(model, id);
+        // `w` is unused in a message without fields (an empty Go struct).
+        Some(quote! {
+            impl p::EncodeMessage for #path {
+                #[allow(unused_variables)]
+                fn encode_fields(&self, w: &mut p::Writer) {
+                    #(#statements)*
+                }
+            }
+        })
+    }
+
+    /// The statements writing `body`'s fields as `message`'s; structs embedded inline are
+    /// written as their nested message.
+    fn encode_statements(&self, model: &Model, body: &Struct, message: &ProtoMessage) -> Option<Vec<TokenStream>> {
+        let mut statements = Vec::new();
+        for proto in &message.fields {
+            let number = proto.number;
+            if proto.inline {
+                let inner = self.table.definitions.get(proto.reference.as_ref()?)?;
+                let inner_statements = self.encode_statements(model, body, inner)?;
+                statements.push(quote!(w.nested(#number, |w| { #(#inner_statements)* });));
+                continue;
+            }
+            let Some(json) = &proto.json else { continue };
+            let Some(field) = body.fields.iter().find(|field| &field.json_name == json) else { continue };
+            if field.role != FieldRole::Data {
+                continue;
+            }
+            let statement = self.field_encode(model, field, proto)?;
+            let target = format_ident!("{}", field.rust_name);
+            statements.push(if field.required {
+                quote!({ let value = &self.#target; #statement })
+            } else {
+                quote!(if let ::std::option::Option::Some(value) = &self.#target { #statement })
+            });
+        }
+        Some(statements)
+    }
+
+    /// Writes `value` (a reference to the field's value, unwrapped from its `Option`) as
+    /// field `proto`.
+    fn field_encode(&self, model: &Model, field: &Field, proto: &ProtoField) -> Option<TokenStream> {
+        let number = proto.number;
+        let shape = resolve(model, &field.shape);
+        if let Some(map) = &proto.map {
+            let Shape::Map(value) = &shape else { return None };
+            let value = resolve(model, value);
+            return match (map.value.as_str(), &value) {
+                ("string", Shape::String) => Some(quote!(w.string_map(#number, value);)),
+                ("bytes", Shape::Bytes) => Some(quote!(w.map(#number, value, |w, value| w.bytes(2, &value.0));)),
+                ("message", _) => {
+                    let element = self.element_encode(model, &value, map.value_reference.as_deref()?, quote!(2))?;
+                    Some(quote!(w.map(#number, value, |w, value| { #element });))
+                }
+                _ => None,
+            };
+        }
+        if proto.repeated {
+            let Shape::Array(inner) = &shape else { return None };
+            let inner = resolve(model, inner);
+            let element = match (&inner, proto.ty.as_str()) {
+                (Shape::I32, "int32") => quote!(w.int32(#number, *value);),
+                (Shape::I64, "int64") => quote!(w.int64(#number, *value);),
+                (Shape::String, "string") => quote!(w.string(#number, value);),
+                (_, "message") => self.element_encode(model, &inner, proto.reference.as_deref()?, quote!(#number))?,
+                _ => return None,
+            };
+            return Some(quote!(for value in value.iter() { #element }));
+        }
+        let value = if field.boxed { quote!(let value = &**value;) } else { TokenStream::new() };
+        let write = match (&shape, proto.ty.as_str()) {
+            (Shape::String, "string") => quote!(w.string(#number, value);),
+            (Shape::I32, "int32") => quote!(w.int32(#number, *value);),
+            (Shape::I64, "int64") => quote!(w.int64(#number, *value);),
+            (Shape::Bool, "bool") => quote!(w.bool(#number, *value);),
+            (Shape::F64, "double") => quote!(w.double(#number, *value);),
+            (Shape::Bytes, "bytes") => quote!(w.bytes(#number, &value.0);),
+            (_, "message") => self.element_encode(model, &shape, proto.reference.as_deref()?, quote!(#number))?,
+            _ => return None,
+        };
+        Some(quote!(#value #write))
+    }
+
+    /// Writes `value` (a reference to a message's model value) as field `number`.
+    fn element_encode(
+        &self,
+        model: &Model,
+        shape: &Shape,
+        reference: &str,
+        number: TokenStream,
+    ) -> Option<TokenStream> {
+        if let Some(special) = self.table.definitions.get(reference).and_then(|message| message.special.as_deref()) {
+            return Some(match (special, shape) {
+                ("time", _) => quote!(w.time(#number, value);),
+                ("microTime", _) => quote!(w.micro_time(#number, value);),
+                ("quantity", _) => quote!(w.quantity(#number, value);),
+                ("intOrString", _) => quote!(w.int_or_string(#number, value);),
+                ("rawExtension", _) => quote!(w.raw_extension(#number, value);),
+                ("fieldsV1", _) => quote!(w.fields_v1(#number, value);),
+                ("repeatedWrapper", Shape::Array(inner)) if resolve(model, inner) == Shape::String => {
+                    quote!(w.repeated_strings(#number, value);)
+                }
+                _ => return None,
+            });
+        }
+        if *shape == Shape::Json && self.table.definitions.get(reference).is_some_and(|m| m.fields.is_empty()) {
+            return Some(quote!(w.nested(#number, |_| {});));
+        }
+        let Shape::Ref(id) = shape else { return None };
+        let ty = model.types.get(id)?;
+        let encodes = match &ty.kind {
+            TypeKind::Provided(provided) => RUNTIME_ENCODERS.contains(&provided.runtime_path),
+            TypeKind::Struct(_) => self.encodable.contains(id),
+            _ => false,
+        };
+        if !encodes || ty.id != reference {
+            return None;
+        }
+        Some(quote!(w.message(#number, value);))
     }
 
     /// The match arms of a message's fields, decoding into `body`'s fields; structs embedded

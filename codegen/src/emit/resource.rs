@@ -47,8 +47,15 @@ fn verb_trait(verb: Verb) -> Option<&'static str> {
 }
 
 /// The impls that make a type a resource.
-/// `protobuf`: the type has a protobuf decoder (`proto.rs`, feature `protobuf`).
-pub fn resource_items(model: &Model, ty: &TypeDef, resource: &Resource, protobuf: bool) -> TokenStream {
+/// `protobuf`: the type has a protobuf decoder (`proto.rs`, feature `protobuf`);
+/// `protobuf_encoder`: and an encoder, for request bodies.
+pub fn resource_items(
+    model: &Model,
+    ty: &TypeDef,
+    resource: &Resource,
+    protobuf: bool,
+    protobuf_encoder: bool,
+) -> TokenStream {
     let name = format_ident!("{}", ty.name);
     let plural = &resource.plural;
     let list_kind = &resource.list_kind;
@@ -74,6 +81,7 @@ pub fn resource_items(model: &Model, ty: &TypeDef, resource: &Resource, protobuf
         };
         Some(quote!(impl ::kubegen_runtime::resource::subresource::#marker for #name #body))
     });
+    let encoder = protobuf && protobuf_encoder;
     let protobuf = protobuf.then(|| {
         quote! {
             #[cfg(feature = "protobuf")]
@@ -82,6 +90,18 @@ pub fn resource_items(model: &Model, ty: &TypeDef, resource: &Resource, protobuf
             #[cfg(feature = "protobuf")]
             fn from_protobuf(raw: &[u8]) -> ::std::result::Result<Self, ::kubegen_runtime::proto::DecodeError> {
                 ::kubegen_runtime::proto::decode_message(raw, 1)
+            }
+        }
+    });
+    let encoder = encoder.then(|| {
+        quote! {
+            #[cfg(feature = "protobuf")]
+            fn to_protobuf(&self) -> ::std::option::Option<::std::vec::Vec<u8>> {
+                ::std::option::Option::Some(::kubegen_runtime::proto::encode_envelope(
+                    <Self as ::kubegen_runtime::ApiType>::API_VERSION,
+                    <Self as ::kubegen_runtime::ApiType>::KIND,
+                    self,
+                ))
             }
         }
     });
@@ -96,6 +116,7 @@ pub fn resource_items(model: &Model, ty: &TypeDef, resource: &Resource, protobuf
             }
 
             #protobuf
+            #encoder
         }
 
         impl ::kubegen_runtime::Resource for #name {

@@ -20,6 +20,19 @@ impl p::Message for crate::admissionregistration_v1::AuditAnnotation {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::admissionregistration_v1::AuditAnnotation {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.key;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.value_expression;
+            w.string(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::admissionregistration_v1::ExpressionWarning {
     const NAME: &'static str = "ExpressionWarning";
     fn merge_field(
@@ -34,6 +47,19 @@ impl p::Message for crate::admissionregistration_v1::ExpressionWarning {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::admissionregistration_v1::ExpressionWarning {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.field_ref;
+            w.string(2u32, value);
+        }
+        {
+            let value = &self.warning;
+            w.string(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::admissionregistration_v1::MatchCondition {
     const NAME: &'static str = "MatchCondition";
     fn merge_field(
@@ -46,6 +72,19 @@ impl p::Message for crate::admissionregistration_v1::MatchCondition {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::admissionregistration_v1::MatchCondition {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.expression;
+            w.string(2u32, value);
+        }
     }
 }
 impl p::Message for crate::admissionregistration_v1::MatchResources {
@@ -91,6 +130,32 @@ impl p::Message for crate::admissionregistration_v1::MatchResources {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::admissionregistration_v1::MatchResources {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.namespace_selector {
+            let value = &**value;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.object_selector {
+            let value = &**value;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.resource_rules {
+            for value in value.iter() {
+                w.message(3u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.exclude_resource_rules {
+            for value in value.iter() {
+                w.message(4u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.match_policy {
+            w.string(7u32, value);
+        }
     }
 }
 impl p::Message for crate::admissionregistration_v1::MutatingWebhook {
@@ -154,6 +219,59 @@ impl p::Message for crate::admissionregistration_v1::MutatingWebhook {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::admissionregistration_v1::MutatingWebhook {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.client_config;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.rules {
+            for value in value.iter() {
+                w.message(3u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.failure_policy {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.namespace_selector {
+            let value = &**value;
+            w.message(5u32, value);
+        }
+        {
+            let value = &self.side_effects;
+            w.string(6u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.timeout_seconds {
+            w.int32(7u32, *value);
+        }
+        {
+            let value = &self.admission_review_versions;
+            for value in value.iter() {
+                w.string(8u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.match_policy {
+            w.string(9u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.reinvocation_policy {
+            w.string(10u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.object_selector {
+            let value = &**value;
+            w.message(11u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.match_conditions {
+            for value in value.iter() {
+                w.message(12u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::admissionregistration_v1::MutatingWebhookConfiguration {
     const NAME: &'static str = "MutatingWebhookConfiguration";
     fn merge_field(
@@ -168,6 +286,20 @@ impl p::Message for crate::admissionregistration_v1::MutatingWebhookConfiguratio
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::admissionregistration_v1::MutatingWebhookConfiguration {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.webhooks {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::admissionregistration_v1::MutatingWebhookConfigurationList {
@@ -252,6 +384,49 @@ impl p::Message for crate::admissionregistration_v1::NamedRuleWithOperations {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::admissionregistration_v1::NamedRuleWithOperations {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.resource_names {
+            for value in value.iter() {
+                w.string(1u32, value);
+            }
+        }
+        w.nested(
+            2u32,
+            |w| {
+                if let ::std::option::Option::Some(value) = &self.operations {
+                    for value in value.iter() {
+                        w.string(1u32, value);
+                    }
+                }
+                w.nested(
+                    2u32,
+                    |w| {
+                        if let ::std::option::Option::Some(value) = &self.api_groups {
+                            for value in value.iter() {
+                                w.string(1u32, value);
+                            }
+                        }
+                        if let ::std::option::Option::Some(value) = &self.api_versions {
+                            for value in value.iter() {
+                                w.string(2u32, value);
+                            }
+                        }
+                        if let ::std::option::Option::Some(value) = &self.resources {
+                            for value in value.iter() {
+                                w.string(3u32, value);
+                            }
+                        }
+                        if let ::std::option::Option::Some(value) = &self.scope {
+                            w.string(4u32, value);
+                        }
+                    },
+                );
+            },
+        );
+    }
+}
 impl p::Message for crate::admissionregistration_v1::ParamKind {
     const NAME: &'static str = "ParamKind";
     fn merge_field(
@@ -264,6 +439,17 @@ impl p::Message for crate::admissionregistration_v1::ParamKind {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::admissionregistration_v1::ParamKind {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.api_version {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.kind {
+            w.string(2u32, value);
+        }
     }
 }
 impl p::Message for crate::admissionregistration_v1::ParamRef {
@@ -290,6 +476,24 @@ impl p::Message for crate::admissionregistration_v1::ParamRef {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::admissionregistration_v1::ParamRef {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.name {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.namespace {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.selector {
+            let value = &**value;
+            w.message(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.parameter_not_found_action {
+            w.string(4u32, value);
+        }
     }
 }
 impl p::Message for crate::admissionregistration_v1::RuleWithOperations {
@@ -339,6 +543,39 @@ impl p::Message for crate::admissionregistration_v1::RuleWithOperations {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::admissionregistration_v1::RuleWithOperations {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.operations {
+            for value in value.iter() {
+                w.string(1u32, value);
+            }
+        }
+        w.nested(
+            2u32,
+            |w| {
+                if let ::std::option::Option::Some(value) = &self.api_groups {
+                    for value in value.iter() {
+                        w.string(1u32, value);
+                    }
+                }
+                if let ::std::option::Option::Some(value) = &self.api_versions {
+                    for value in value.iter() {
+                        w.string(2u32, value);
+                    }
+                }
+                if let ::std::option::Option::Some(value) = &self.resources {
+                    for value in value.iter() {
+                        w.string(3u32, value);
+                    }
+                }
+                if let ::std::option::Option::Some(value) = &self.scope {
+                    w.string(4u32, value);
+                }
+            },
+        );
+    }
+}
 impl p::Message for crate::admissionregistration_v1::ServiceReference {
     const NAME: &'static str = "ServiceReference";
     fn merge_field(
@@ -353,6 +590,25 @@ impl p::Message for crate::admissionregistration_v1::ServiceReference {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::admissionregistration_v1::ServiceReference {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.namespace;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.name;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.path {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.port {
+            w.int32(4u32, *value);
+        }
     }
 }
 impl p::Message for crate::admissionregistration_v1::TypeChecking {
@@ -374,6 +630,16 @@ impl p::Message for crate::admissionregistration_v1::TypeChecking {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::admissionregistration_v1::TypeChecking {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.expression_warnings {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::admissionregistration_v1::ValidatingAdmissionPolicy {
     const NAME: &'static str = "ValidatingAdmissionPolicy";
     fn merge_field(
@@ -389,6 +655,21 @@ impl p::Message for crate::admissionregistration_v1::ValidatingAdmissionPolicy {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::admissionregistration_v1::ValidatingAdmissionPolicy {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::admissionregistration_v1::ValidatingAdmissionPolicyBinding {
     const NAME: &'static str = "ValidatingAdmissionPolicyBinding";
     fn merge_field(
@@ -401,6 +682,19 @@ impl p::Message for crate::admissionregistration_v1::ValidatingAdmissionPolicyBi
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage
+for crate::admissionregistration_v1::ValidatingAdmissionPolicyBinding {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
     }
 }
 impl p::Message
@@ -451,6 +745,28 @@ for crate::admissionregistration_v1::ValidatingAdmissionPolicyBindingSpec {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage
+for crate::admissionregistration_v1::ValidatingAdmissionPolicyBindingSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.policy_name {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.param_ref {
+            let value = &**value;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.match_resources {
+            let value = &**value;
+            w.message(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.validation_actions {
+            for value in value.iter() {
+                w.string(4u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::admissionregistration_v1::ValidatingAdmissionPolicyList {
@@ -524,6 +840,43 @@ impl p::Message for crate::admissionregistration_v1::ValidatingAdmissionPolicySp
         Ok(())
     }
 }
+impl p::EncodeMessage
+for crate::admissionregistration_v1::ValidatingAdmissionPolicySpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.param_kind {
+            let value = &**value;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.match_constraints {
+            let value = &**value;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.validations {
+            for value in value.iter() {
+                w.message(3u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.failure_policy {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.audit_annotations {
+            for value in value.iter() {
+                w.message(5u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.match_conditions {
+            for value in value.iter() {
+                w.message(6u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.variables {
+            for value in value.iter() {
+                w.message(7u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::admissionregistration_v1::ValidatingAdmissionPolicyStatus {
     const NAME: &'static str = "ValidatingAdmissionPolicyStatus";
     fn merge_field(
@@ -551,6 +904,23 @@ impl p::Message for crate::admissionregistration_v1::ValidatingAdmissionPolicySt
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage
+for crate::admissionregistration_v1::ValidatingAdmissionPolicyStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.observed_generation {
+            w.int64(1u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.type_checking {
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.conditions {
+            for value in value.iter() {
+                w.message(3u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::admissionregistration_v1::ValidatingWebhook {
@@ -609,6 +979,56 @@ impl p::Message for crate::admissionregistration_v1::ValidatingWebhook {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::admissionregistration_v1::ValidatingWebhook {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.client_config;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.rules {
+            for value in value.iter() {
+                w.message(3u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.failure_policy {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.namespace_selector {
+            let value = &**value;
+            w.message(5u32, value);
+        }
+        {
+            let value = &self.side_effects;
+            w.string(6u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.timeout_seconds {
+            w.int32(7u32, *value);
+        }
+        {
+            let value = &self.admission_review_versions;
+            for value in value.iter() {
+                w.string(8u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.match_policy {
+            w.string(9u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.object_selector {
+            let value = &**value;
+            w.message(10u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.match_conditions {
+            for value in value.iter() {
+                w.message(11u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::admissionregistration_v1::ValidatingWebhookConfiguration {
     const NAME: &'static str = "ValidatingWebhookConfiguration";
     fn merge_field(
@@ -623,6 +1043,21 @@ impl p::Message for crate::admissionregistration_v1::ValidatingWebhookConfigurat
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage
+for crate::admissionregistration_v1::ValidatingWebhookConfiguration {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.webhooks {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::admissionregistration_v1::ValidatingWebhookConfigurationList {
@@ -659,6 +1094,24 @@ impl p::Message for crate::admissionregistration_v1::Validation {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::admissionregistration_v1::Validation {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.expression;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.message {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.reason {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.message_expression {
+            w.string(4u32, value);
+        }
+    }
+}
 impl p::Message for crate::admissionregistration_v1::Variable {
     const NAME: &'static str = "Variable";
     fn merge_field(
@@ -671,6 +1124,19 @@ impl p::Message for crate::admissionregistration_v1::Variable {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::admissionregistration_v1::Variable {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.expression;
+            w.string(2u32, value);
+        }
     }
 }
 impl p::Message for crate::admissionregistration_v1::WebhookClientConfig {
@@ -695,5 +1161,20 @@ impl p::Message for crate::admissionregistration_v1::WebhookClientConfig {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::admissionregistration_v1::WebhookClientConfig {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.service {
+            let value = &**value;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.ca_bundle {
+            w.bytes(2u32, &value.0);
+        }
+        if let ::std::option::Option::Some(value) = &self.url {
+            w.string(3u32, value);
+        }
     }
 }

@@ -19,6 +19,14 @@ impl p::Message for crate::admissionregistration_v1beta1::ApplyConfiguration {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::admissionregistration_v1beta1::ApplyConfiguration {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.expression {
+            w.string(1u32, value);
+        }
+    }
+}
 impl p::Message for crate::admissionregistration_v1beta1::JSONPatch {
     const NAME: &'static str = "JSONPatch";
     fn merge_field(
@@ -30,6 +38,14 @@ impl p::Message for crate::admissionregistration_v1beta1::JSONPatch {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::admissionregistration_v1beta1::JSONPatch {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.expression {
+            w.string(1u32, value);
+        }
     }
 }
 impl p::Message for crate::admissionregistration_v1beta1::MatchCondition {
@@ -44,6 +60,19 @@ impl p::Message for crate::admissionregistration_v1beta1::MatchCondition {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::admissionregistration_v1beta1::MatchCondition {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.expression;
+            w.string(2u32, value);
+        }
     }
 }
 impl p::Message for crate::admissionregistration_v1beta1::MatchResources {
@@ -91,6 +120,32 @@ impl p::Message for crate::admissionregistration_v1beta1::MatchResources {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::admissionregistration_v1beta1::MatchResources {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.namespace_selector {
+            let value = &**value;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.object_selector {
+            let value = &**value;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.resource_rules {
+            for value in value.iter() {
+                w.message(3u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.exclude_resource_rules {
+            for value in value.iter() {
+                w.message(4u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.match_policy {
+            w.string(7u32, value);
+        }
+    }
+}
 impl p::Message for crate::admissionregistration_v1beta1::MutatingAdmissionPolicy {
     const NAME: &'static str = "MutatingAdmissionPolicy";
     fn merge_field(
@@ -103,6 +158,18 @@ impl p::Message for crate::admissionregistration_v1beta1::MutatingAdmissionPolic
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::admissionregistration_v1beta1::MutatingAdmissionPolicy {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
     }
 }
 impl p::Message
@@ -118,6 +185,19 @@ for crate::admissionregistration_v1beta1::MutatingAdmissionPolicyBinding {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage
+for crate::admissionregistration_v1beta1::MutatingAdmissionPolicyBinding {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
     }
 }
 impl p::Message
@@ -163,6 +243,23 @@ for crate::admissionregistration_v1beta1::MutatingAdmissionPolicyBindingSpec {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage
+for crate::admissionregistration_v1beta1::MutatingAdmissionPolicyBindingSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.policy_name {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.param_ref {
+            let value = &**value;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.match_resources {
+            let value = &**value;
+            w.message(3u32, value);
+        }
     }
 }
 impl p::Message for crate::admissionregistration_v1beta1::MutatingAdmissionPolicyList {
@@ -228,6 +325,41 @@ impl p::Message for crate::admissionregistration_v1beta1::MutatingAdmissionPolic
         Ok(())
     }
 }
+impl p::EncodeMessage
+for crate::admissionregistration_v1beta1::MutatingAdmissionPolicySpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.param_kind {
+            let value = &**value;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.match_constraints {
+            let value = &**value;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.variables {
+            for value in value.iter() {
+                w.message(3u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.mutations {
+            for value in value.iter() {
+                w.message(4u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.failure_policy {
+            w.string(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.match_conditions {
+            for value in value.iter() {
+                w.message(6u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.reinvocation_policy {
+            w.string(7u32, value);
+        }
+    }
+}
 impl p::Message for crate::admissionregistration_v1beta1::Mutation {
     const NAME: &'static str = "Mutation";
     fn merge_field(
@@ -250,6 +382,21 @@ impl p::Message for crate::admissionregistration_v1beta1::Mutation {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::admissionregistration_v1beta1::Mutation {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.patch_type;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.apply_configuration {
+            w.message(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.json_patch {
+            w.message(4u32, value);
+        }
     }
 }
 impl p::Message for crate::admissionregistration_v1beta1::NamedRuleWithOperations {
@@ -318,6 +465,49 @@ impl p::Message for crate::admissionregistration_v1beta1::NamedRuleWithOperation
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::admissionregistration_v1beta1::NamedRuleWithOperations {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.resource_names {
+            for value in value.iter() {
+                w.string(1u32, value);
+            }
+        }
+        w.nested(
+            2u32,
+            |w| {
+                if let ::std::option::Option::Some(value) = &self.operations {
+                    for value in value.iter() {
+                        w.string(1u32, value);
+                    }
+                }
+                w.nested(
+                    2u32,
+                    |w| {
+                        if let ::std::option::Option::Some(value) = &self.api_groups {
+                            for value in value.iter() {
+                                w.string(1u32, value);
+                            }
+                        }
+                        if let ::std::option::Option::Some(value) = &self.api_versions {
+                            for value in value.iter() {
+                                w.string(2u32, value);
+                            }
+                        }
+                        if let ::std::option::Option::Some(value) = &self.resources {
+                            for value in value.iter() {
+                                w.string(3u32, value);
+                            }
+                        }
+                        if let ::std::option::Option::Some(value) = &self.scope {
+                            w.string(4u32, value);
+                        }
+                    },
+                );
+            },
+        );
+    }
+}
 impl p::Message for crate::admissionregistration_v1beta1::ParamKind {
     const NAME: &'static str = "ParamKind";
     fn merge_field(
@@ -330,6 +520,17 @@ impl p::Message for crate::admissionregistration_v1beta1::ParamKind {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::admissionregistration_v1beta1::ParamKind {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.api_version {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.kind {
+            w.string(2u32, value);
+        }
     }
 }
 impl p::Message for crate::admissionregistration_v1beta1::ParamRef {
@@ -358,6 +559,24 @@ impl p::Message for crate::admissionregistration_v1beta1::ParamRef {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::admissionregistration_v1beta1::ParamRef {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.name {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.namespace {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.selector {
+            let value = &**value;
+            w.message(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.parameter_not_found_action {
+            w.string(4u32, value);
+        }
+    }
+}
 impl p::Message for crate::admissionregistration_v1beta1::Variable {
     const NAME: &'static str = "Variable";
     fn merge_field(
@@ -370,5 +589,18 @@ impl p::Message for crate::admissionregistration_v1beta1::Variable {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::admissionregistration_v1beta1::Variable {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.expression;
+            w.string(2u32, value);
+        }
     }
 }

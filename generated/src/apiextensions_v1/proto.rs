@@ -27,6 +27,32 @@ impl p::Message for crate::apiextensions_v1::CustomResourceColumnDefinition {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::apiextensions_v1::CustomResourceColumnDefinition {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.type_;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.format {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.description {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.priority {
+            w.int32(5u32, *value);
+        }
+        {
+            let value = &self.json_path;
+            w.string(6u32, value);
+        }
+    }
+}
 impl p::Message for crate::apiextensions_v1::CustomResourceConversion {
     const NAME: &'static str = "CustomResourceConversion";
     fn merge_field(
@@ -45,6 +71,19 @@ impl p::Message for crate::apiextensions_v1::CustomResourceConversion {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::apiextensions_v1::CustomResourceConversion {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.strategy;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.webhook {
+            let value = &**value;
+            w.message(2u32, value);
+        }
     }
 }
 impl p::Message for crate::apiextensions_v1::CustomResourceDefinitionCondition {
@@ -70,6 +109,31 @@ impl p::Message for crate::apiextensions_v1::CustomResourceDefinitionCondition {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::apiextensions_v1::CustomResourceDefinitionCondition {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.type_;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.status;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.last_transition_time {
+            w.time(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.reason {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.message {
+            w.string(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.observed_generation {
+            w.int64(6u32, *value);
+        }
+    }
+}
 impl p::Message for crate::apiextensions_v1::CustomResourceDefinitionNames {
     const NAME: &'static str = "CustomResourceDefinitionNames";
     fn merge_field(
@@ -92,6 +156,35 @@ impl p::Message for crate::apiextensions_v1::CustomResourceDefinitionNames {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::apiextensions_v1::CustomResourceDefinitionNames {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.plural;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.singular {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.short_names {
+            for value in value.iter() {
+                w.string(3u32, value);
+            }
+        }
+        {
+            let value = &self.kind;
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.list_kind {
+            w.string(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.categories {
+            for value in value.iter() {
+                w.string(6u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::apiextensions_v1::CustomResourceDefinitionStatus {
@@ -128,6 +221,28 @@ impl p::Message for crate::apiextensions_v1::CustomResourceDefinitionStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::apiextensions_v1::CustomResourceDefinitionStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.conditions {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.accepted_names {
+            let value = &**value;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.stored_versions {
+            for value in value.iter() {
+                w.string(3u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.observed_generation {
+            w.int64(4u32, *value);
+        }
+    }
+}
 impl p::Message for crate::apiextensions_v1::CustomResourceSubresourceScale {
     const NAME: &'static str = "CustomResourceSubresourceScale";
     fn merge_field(
@@ -145,6 +260,22 @@ impl p::Message for crate::apiextensions_v1::CustomResourceSubresourceScale {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::apiextensions_v1::CustomResourceSubresourceScale {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.spec_replicas_path;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.status_replicas_path;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.label_selector_path {
+            w.string(3u32, value);
+        }
     }
 }
 impl p::Message for crate::apiextensions_v1::CustomResourceSubresources {
@@ -168,6 +299,18 @@ impl p::Message for crate::apiextensions_v1::CustomResourceSubresources {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::apiextensions_v1::CustomResourceSubresources {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.nested(1u32, |_| {});
+        }
+        if let ::std::option::Option::Some(value) = &self.scale {
+            let value = &**value;
+            w.message(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::apiextensions_v1::ExternalDocumentation {
     const NAME: &'static str = "ExternalDocumentation";
     fn merge_field(
@@ -182,6 +325,17 @@ impl p::Message for crate::apiextensions_v1::ExternalDocumentation {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::apiextensions_v1::ExternalDocumentation {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.description {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.url {
+            w.string(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::apiextensions_v1::SelectableField {
     const NAME: &'static str = "SelectableField";
     fn merge_field(
@@ -193,6 +347,15 @@ impl p::Message for crate::apiextensions_v1::SelectableField {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::apiextensions_v1::SelectableField {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.json_path;
+            w.string(1u32, value);
+        }
     }
 }
 impl p::Message for crate::apiextensions_v1::ServiceReference {
@@ -209,6 +372,25 @@ impl p::Message for crate::apiextensions_v1::ServiceReference {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::apiextensions_v1::ServiceReference {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.namespace;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.name;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.path {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.port {
+            w.int32(4u32, *value);
+        }
     }
 }
 impl p::Message for crate::apiextensions_v1::ValidationRule {
@@ -235,6 +417,30 @@ impl p::Message for crate::apiextensions_v1::ValidationRule {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::apiextensions_v1::ValidationRule {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.rule;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.message {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.message_expression {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.reason {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.field_path {
+            w.string(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.optional_old_self {
+            w.bool(6u32, *value);
+        }
+    }
+}
 impl p::Message for crate::apiextensions_v1::WebhookClientConfig {
     const NAME: &'static str = "WebhookClientConfig";
     fn merge_field(
@@ -259,6 +465,21 @@ impl p::Message for crate::apiextensions_v1::WebhookClientConfig {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::apiextensions_v1::WebhookClientConfig {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.service {
+            let value = &**value;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.ca_bundle {
+            w.bytes(2u32, &value.0);
+        }
+        if let ::std::option::Option::Some(value) = &self.url {
+            w.string(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::apiextensions_v1::WebhookConversion {
     const NAME: &'static str = "WebhookConversion";
     fn merge_field(
@@ -280,5 +501,20 @@ impl p::Message for crate::apiextensions_v1::WebhookConversion {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::apiextensions_v1::WebhookConversion {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.client_config {
+            let value = &**value;
+            w.message(2u32, value);
+        }
+        {
+            let value = &self.conversion_review_versions;
+            for value in value.iter() {
+                w.string(3u32, value);
+            }
+        }
     }
 }

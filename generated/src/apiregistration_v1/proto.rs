@@ -21,6 +21,21 @@ impl p::Message for crate::apiregistration_v1::APIService {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::apiregistration_v1::APIService {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::apiregistration_v1::APIServiceCondition {
     const NAME: &'static str = "APIServiceCondition";
     fn merge_field(
@@ -36,6 +51,28 @@ impl p::Message for crate::apiregistration_v1::APIServiceCondition {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::apiregistration_v1::APIServiceCondition {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.type_;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.status;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.last_transition_time {
+            w.time(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.reason {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.message {
+            w.string(5u32, value);
+        }
     }
 }
 impl p::Message for crate::apiregistration_v1::APIServiceList {
@@ -87,6 +124,35 @@ impl p::Message for crate::apiregistration_v1::APIServiceSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::apiregistration_v1::APIServiceSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.service {
+            let value = &**value;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.group {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.version {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.insecure_skip_tls_verify {
+            w.bool(4u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.ca_bundle {
+            w.bytes(5u32, &value.0);
+        }
+        {
+            let value = &self.group_priority_minimum;
+            w.int32(7u32, *value);
+        }
+        {
+            let value = &self.version_priority;
+            w.int32(8u32, *value);
+        }
+    }
+}
 impl p::Message for crate::apiregistration_v1::APIServiceStatus {
     const NAME: &'static str = "APIServiceStatus";
     fn merge_field(
@@ -103,6 +169,16 @@ impl p::Message for crate::apiregistration_v1::APIServiceStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::apiregistration_v1::APIServiceStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.conditions {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::apiregistration_v1::ServiceReference {
     const NAME: &'static str = "ServiceReference";
     fn merge_field(
@@ -116,5 +192,19 @@ impl p::Message for crate::apiregistration_v1::ServiceReference {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::apiregistration_v1::ServiceReference {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.namespace {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.name {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.port {
+            w.int32(3u32, *value);
+        }
     }
 }

@@ -30,6 +30,27 @@ impl p::Message for crate::apiserverinternal_v1alpha1::ServerStorageVersion {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::apiserverinternal_v1alpha1::ServerStorageVersion {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.api_server_id {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.encoding_version {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.decodable_versions {
+            for value in value.iter() {
+                w.string(3u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.served_versions {
+            for value in value.iter() {
+                w.string(4u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::apiserverinternal_v1alpha1::StorageVersion {
     const NAME: &'static str = "StorageVersion";
     fn merge_field(
@@ -48,6 +69,23 @@ impl p::Message for crate::apiserverinternal_v1alpha1::StorageVersion {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::apiserverinternal_v1alpha1::StorageVersion {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.spec;
+            w.nested(2u32, |_| {});
+        }
+        {
+            let value = &self.status;
+            w.message(3u32, value);
+        }
     }
 }
 impl p::Message for crate::apiserverinternal_v1alpha1::StorageVersionCondition {
@@ -71,6 +109,33 @@ impl p::Message for crate::apiserverinternal_v1alpha1::StorageVersionCondition {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::apiserverinternal_v1alpha1::StorageVersionCondition {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.type_;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.status;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.observed_generation {
+            w.int64(3u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.last_transition_time {
+            w.time(4u32, value);
+        }
+        {
+            let value = &self.reason;
+            w.string(5u32, value);
+        }
+        {
+            let value = &self.message;
+            w.string(6u32, value);
+        }
     }
 }
 impl p::Message for crate::apiserverinternal_v1alpha1::StorageVersionList {
@@ -115,5 +180,23 @@ impl p::Message for crate::apiserverinternal_v1alpha1::StorageVersionStatus {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::apiserverinternal_v1alpha1::StorageVersionStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.storage_versions {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.common_encoding_version {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.conditions {
+            for value in value.iter() {
+                w.message(3u32, value);
+            }
+        }
     }
 }

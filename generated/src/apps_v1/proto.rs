@@ -25,6 +25,22 @@ impl p::Message for crate::apps_v1::ControllerRevision {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::apps_v1::ControllerRevision {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.data {
+            w.raw_extension(2u32, value);
+        }
+        {
+            let value = &self.revision;
+            w.int64(3u32, *value);
+        }
+    }
+}
 impl p::Message for crate::apps_v1::ControllerRevisionList {
     const NAME: &'static str = "ControllerRevisionList";
     fn merge_field(
@@ -56,6 +72,21 @@ impl p::Message for crate::apps_v1::DaemonSet {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::apps_v1::DaemonSet {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::apps_v1::DaemonSetCondition {
     const NAME: &'static str = "DaemonSetCondition";
     fn merge_field(
@@ -71,6 +102,28 @@ impl p::Message for crate::apps_v1::DaemonSetCondition {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::apps_v1::DaemonSetCondition {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.type_;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.status;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.last_transition_time {
+            w.time(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.reason {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.message {
+            w.string(5u32, value);
+        }
     }
 }
 impl p::Message for crate::apps_v1::DaemonSetList {
@@ -119,6 +172,29 @@ impl p::Message for crate::apps_v1::DaemonSetSpec {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::apps_v1::DaemonSetSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.selector;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.template;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.update_strategy {
+            let value = &**value;
+            w.message(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.min_ready_seconds {
+            w.int32(4u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.revision_history_limit {
+            w.int32(6u32, *value);
+        }
     }
 }
 impl p::Message for crate::apps_v1::DaemonSetStatus {
@@ -174,6 +250,47 @@ impl p::Message for crate::apps_v1::DaemonSetStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::apps_v1::DaemonSetStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.current_number_scheduled;
+            w.int32(1u32, *value);
+        }
+        {
+            let value = &self.number_misscheduled;
+            w.int32(2u32, *value);
+        }
+        {
+            let value = &self.desired_number_scheduled;
+            w.int32(3u32, *value);
+        }
+        {
+            let value = &self.number_ready;
+            w.int32(4u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.observed_generation {
+            w.int64(5u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.updated_number_scheduled {
+            w.int32(6u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.number_available {
+            w.int32(7u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.number_unavailable {
+            w.int32(8u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.collision_count {
+            w.int32(9u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.conditions {
+            for value in value.iter() {
+                w.message(10u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::apps_v1::DaemonSetUpdateStrategy {
     const NAME: &'static str = "DaemonSetUpdateStrategy";
     fn merge_field(
@@ -194,6 +311,18 @@ impl p::Message for crate::apps_v1::DaemonSetUpdateStrategy {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::apps_v1::DaemonSetUpdateStrategy {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.type_ {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.rolling_update {
+            let value = &**value;
+            w.message(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::apps_v1::Deployment {
     const NAME: &'static str = "Deployment";
     fn merge_field(
@@ -207,6 +336,21 @@ impl p::Message for crate::apps_v1::Deployment {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::apps_v1::Deployment {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
     }
 }
 impl p::Message for crate::apps_v1::DeploymentCondition {
@@ -225,6 +369,31 @@ impl p::Message for crate::apps_v1::DeploymentCondition {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::apps_v1::DeploymentCondition {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.type_;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.status;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.reason {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.message {
+            w.string(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.last_update_time {
+            w.time(6u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.last_transition_time {
+            w.time(7u32, value);
+        }
     }
 }
 impl p::Message for crate::apps_v1::DeploymentList {
@@ -283,6 +452,38 @@ impl p::Message for crate::apps_v1::DeploymentSpec {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::apps_v1::DeploymentSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.replicas {
+            w.int32(1u32, *value);
+        }
+        {
+            let value = &self.selector;
+            w.message(2u32, value);
+        }
+        {
+            let value = &self.template;
+            w.message(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.strategy {
+            let value = &**value;
+            w.message(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.min_ready_seconds {
+            w.int32(5u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.revision_history_limit {
+            w.int32(6u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.paused {
+            w.bool(7u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.progress_deadline_seconds {
+            w.int32(9u32, *value);
+        }
     }
 }
 impl p::Message for crate::apps_v1::DeploymentStatus {
@@ -345,6 +546,40 @@ impl p::Message for crate::apps_v1::DeploymentStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::apps_v1::DeploymentStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.observed_generation {
+            w.int64(1u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.replicas {
+            w.int32(2u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.updated_replicas {
+            w.int32(3u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.available_replicas {
+            w.int32(4u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.unavailable_replicas {
+            w.int32(5u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.conditions {
+            for value in value.iter() {
+                w.message(6u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.ready_replicas {
+            w.int32(7u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.collision_count {
+            w.int32(8u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.terminating_replicas {
+            w.int32(9u32, *value);
+        }
+    }
+}
 impl p::Message for crate::apps_v1::DeploymentStrategy {
     const NAME: &'static str = "DeploymentStrategy";
     fn merge_field(
@@ -365,6 +600,18 @@ impl p::Message for crate::apps_v1::DeploymentStrategy {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::apps_v1::DeploymentStrategy {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.type_ {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.rolling_update {
+            let value = &**value;
+            w.message(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::apps_v1::ReplicaSet {
     const NAME: &'static str = "ReplicaSet";
     fn merge_field(
@@ -378,6 +625,21 @@ impl p::Message for crate::apps_v1::ReplicaSet {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::apps_v1::ReplicaSet {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
     }
 }
 impl p::Message for crate::apps_v1::ReplicaSetCondition {
@@ -395,6 +657,28 @@ impl p::Message for crate::apps_v1::ReplicaSetCondition {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::apps_v1::ReplicaSetCondition {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.type_;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.status;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.last_transition_time {
+            w.time(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.reason {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.message {
+            w.string(5u32, value);
+        }
     }
 }
 impl p::Message for crate::apps_v1::ReplicaSetList {
@@ -438,6 +722,25 @@ impl p::Message for crate::apps_v1::ReplicaSetSpec {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::apps_v1::ReplicaSetSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.replicas {
+            w.int32(1u32, *value);
+        }
+        {
+            let value = &self.selector;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.template {
+            let value = &**value;
+            w.message(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.min_ready_seconds {
+            w.int32(4u32, *value);
+        }
     }
 }
 impl p::Message for crate::apps_v1::ReplicaSetStatus {
@@ -486,6 +789,35 @@ impl p::Message for crate::apps_v1::ReplicaSetStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::apps_v1::ReplicaSetStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.replicas;
+            w.int32(1u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.fully_labeled_replicas {
+            w.int32(2u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.observed_generation {
+            w.int64(3u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.ready_replicas {
+            w.int32(4u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.available_replicas {
+            w.int32(5u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.conditions {
+            for value in value.iter() {
+                w.message(6u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.terminating_replicas {
+            w.int32(7u32, *value);
+        }
+    }
+}
 impl p::Message for crate::apps_v1::RollingUpdateDaemonSet {
     const NAME: &'static str = "RollingUpdateDaemonSet";
     fn merge_field(
@@ -506,6 +838,17 @@ impl p::Message for crate::apps_v1::RollingUpdateDaemonSet {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::apps_v1::RollingUpdateDaemonSet {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.max_unavailable {
+            w.int_or_string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.max_surge {
+            w.int_or_string(2u32, value);
+        }
     }
 }
 impl p::Message for crate::apps_v1::RollingUpdateDeployment {
@@ -530,6 +873,17 @@ impl p::Message for crate::apps_v1::RollingUpdateDeployment {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::apps_v1::RollingUpdateDeployment {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.max_unavailable {
+            w.int_or_string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.max_surge {
+            w.int_or_string(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::apps_v1::RollingUpdateStatefulSetStrategy {
     const NAME: &'static str = "RollingUpdateStatefulSetStrategy";
     fn merge_field(
@@ -550,6 +904,17 @@ impl p::Message for crate::apps_v1::RollingUpdateStatefulSetStrategy {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::apps_v1::RollingUpdateStatefulSetStrategy {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.partition {
+            w.int32(1u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.max_unavailable {
+            w.int_or_string(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::apps_v1::StatefulSet {
     const NAME: &'static str = "StatefulSet";
     fn merge_field(
@@ -563,6 +928,21 @@ impl p::Message for crate::apps_v1::StatefulSet {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::apps_v1::StatefulSet {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
     }
 }
 impl p::Message for crate::apps_v1::StatefulSetCondition {
@@ -580,6 +960,28 @@ impl p::Message for crate::apps_v1::StatefulSetCondition {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::apps_v1::StatefulSetCondition {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.type_;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.status;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.last_transition_time {
+            w.time(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.reason {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.message {
+            w.string(5u32, value);
+        }
     }
 }
 impl p::Message for crate::apps_v1::StatefulSetList {
@@ -611,6 +1013,14 @@ impl p::Message for crate::apps_v1::StatefulSetOrdinals {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::apps_v1::StatefulSetOrdinals {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.start {
+            w.int32(1u32, *value);
+        }
+    }
+}
 impl p::Message for crate::apps_v1::StatefulSetPersistentVolumeClaimRetentionPolicy {
     const NAME: &'static str = "StatefulSetPersistentVolumeClaimRetentionPolicy";
     fn merge_field(
@@ -623,6 +1033,18 @@ impl p::Message for crate::apps_v1::StatefulSetPersistentVolumeClaimRetentionPol
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage
+for crate::apps_v1::StatefulSetPersistentVolumeClaimRetentionPolicy {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.when_deleted {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.when_scaled {
+            w.string(2u32, value);
+        }
     }
 }
 impl p::Message for crate::apps_v1::StatefulSetSpec {
@@ -686,6 +1108,52 @@ impl p::Message for crate::apps_v1::StatefulSetSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::apps_v1::StatefulSetSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.replicas {
+            w.int32(1u32, *value);
+        }
+        {
+            let value = &self.selector;
+            w.message(2u32, value);
+        }
+        {
+            let value = &self.template;
+            w.message(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.volume_claim_templates {
+            for value in value.iter() {
+                w.message(4u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.service_name {
+            w.string(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.pod_management_policy {
+            w.string(6u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.update_strategy {
+            let value = &**value;
+            w.message(7u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.revision_history_limit {
+            w.int32(8u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.min_ready_seconds {
+            w.int32(9u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self
+            .persistent_volume_claim_retention_policy
+        {
+            let value = &**value;
+            w.message(10u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.ordinals {
+            w.message(11u32, value);
+        }
+    }
+}
 impl p::Message for crate::apps_v1::StatefulSetStatus {
     const NAME: &'static str = "StatefulSetStatus";
     fn merge_field(
@@ -739,6 +1207,44 @@ impl p::Message for crate::apps_v1::StatefulSetStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::apps_v1::StatefulSetStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.observed_generation {
+            w.int64(1u32, *value);
+        }
+        {
+            let value = &self.replicas;
+            w.int32(2u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.ready_replicas {
+            w.int32(3u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.current_replicas {
+            w.int32(4u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.updated_replicas {
+            w.int32(5u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.current_revision {
+            w.string(6u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.update_revision {
+            w.string(7u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.collision_count {
+            w.int32(9u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.conditions {
+            for value in value.iter() {
+                w.message(10u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.available_replicas {
+            w.int32(11u32, *value);
+        }
+    }
+}
 impl p::Message for crate::apps_v1::StatefulSetUpdateStrategy {
     const NAME: &'static str = "StatefulSetUpdateStrategy";
     fn merge_field(
@@ -757,5 +1263,16 @@ impl p::Message for crate::apps_v1::StatefulSetUpdateStrategy {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::apps_v1::StatefulSetUpdateStrategy {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.type_ {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.rolling_update {
+            w.message(2u32, value);
+        }
     }
 }

@@ -22,6 +22,23 @@ impl p::Message for crate::authentication_v1::BoundObjectReference {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::authentication_v1::BoundObjectReference {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.kind {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.api_version {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.name {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.uid {
+            w.string(4u32, value);
+        }
+    }
+}
 impl p::Message for crate::authentication_v1::SelfSubjectReview {
     const NAME: &'static str = "SelfSubjectReview";
     fn merge_field(
@@ -34,6 +51,18 @@ impl p::Message for crate::authentication_v1::SelfSubjectReview {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::authentication_v1::SelfSubjectReview {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(2u32, value);
+        }
     }
 }
 impl p::Message for crate::authentication_v1::SelfSubjectReviewStatus {
@@ -55,6 +84,15 @@ impl p::Message for crate::authentication_v1::SelfSubjectReviewStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::authentication_v1::SelfSubjectReviewStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.user_info {
+            let value = &**value;
+            w.message(1u32, value);
+        }
+    }
+}
 impl p::Message for crate::authentication_v1::TokenRequest {
     const NAME: &'static str = "TokenRequest";
     fn merge_field(
@@ -70,6 +108,21 @@ impl p::Message for crate::authentication_v1::TokenRequest {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::authentication_v1::TokenRequest {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.metadata {
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.spec;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
     }
 }
 impl p::Message for crate::authentication_v1::TokenRequestSpec {
@@ -97,6 +150,24 @@ impl p::Message for crate::authentication_v1::TokenRequestSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::authentication_v1::TokenRequestSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.audiences;
+            for value in value.iter() {
+                w.string(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.bound_object_ref {
+            let value = &**value;
+            w.message(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.expiration_seconds {
+            w.int64(4u32, *value);
+        }
+    }
+}
 impl p::Message for crate::authentication_v1::TokenRequestStatus {
     const NAME: &'static str = "TokenRequestStatus";
     fn merge_field(
@@ -114,6 +185,19 @@ impl p::Message for crate::authentication_v1::TokenRequestStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::authentication_v1::TokenRequestStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.token;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.expiration_timestamp;
+            w.time(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::authentication_v1::TokenReview {
     const NAME: &'static str = "TokenReview";
     fn merge_field(
@@ -127,6 +211,22 @@ impl p::Message for crate::authentication_v1::TokenReview {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::authentication_v1::TokenReview {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.spec;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
     }
 }
 impl p::Message for crate::authentication_v1::TokenReviewSpec {
@@ -143,6 +243,19 @@ impl p::Message for crate::authentication_v1::TokenReviewSpec {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::authentication_v1::TokenReviewSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.token {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.audiences {
+            for value in value.iter() {
+                w.string(2u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::authentication_v1::TokenReviewStatus {
@@ -170,6 +283,26 @@ impl p::Message for crate::authentication_v1::TokenReviewStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::authentication_v1::TokenReviewStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.authenticated {
+            w.bool(1u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.user {
+            let value = &**value;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.error {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.audiences {
+            for value in value.iter() {
+                w.string(4u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::authentication_v1::UserInfo {
     const NAME: &'static str = "UserInfo";
     fn merge_field(
@@ -195,5 +328,30 @@ impl p::Message for crate::authentication_v1::UserInfo {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::authentication_v1::UserInfo {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.username {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.uid {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.groups {
+            for value in value.iter() {
+                w.string(3u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.extra {
+            w.map(
+                4u32,
+                value,
+                |w, value| {
+                    w.repeated_strings(2, value);
+                },
+            );
+        }
     }
 }

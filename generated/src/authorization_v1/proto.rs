@@ -26,6 +26,19 @@ impl p::Message for crate::authorization_v1::FieldSelectorAttributes {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::authorization_v1::FieldSelectorAttributes {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.raw_selector {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.requirements {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::authorization_v1::LabelSelectorAttributes {
     const NAME: &'static str = "LabelSelectorAttributes";
     fn merge_field(
@@ -46,6 +59,19 @@ impl p::Message for crate::authorization_v1::LabelSelectorAttributes {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::authorization_v1::LabelSelectorAttributes {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.raw_selector {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.requirements {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::authorization_v1::LocalSubjectAccessReview {
     const NAME: &'static str = "LocalSubjectAccessReview";
     fn merge_field(
@@ -61,6 +87,22 @@ impl p::Message for crate::authorization_v1::LocalSubjectAccessReview {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::authorization_v1::LocalSubjectAccessReview {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.spec;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::authorization_v1::NonResourceAttributes {
     const NAME: &'static str = "NonResourceAttributes";
     fn merge_field(
@@ -73,6 +115,17 @@ impl p::Message for crate::authorization_v1::NonResourceAttributes {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::authorization_v1::NonResourceAttributes {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.path {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.verb {
+            w.string(2u32, value);
+        }
     }
 }
 impl p::Message for crate::authorization_v1::NonResourceRule {
@@ -91,6 +144,22 @@ impl p::Message for crate::authorization_v1::NonResourceRule {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::authorization_v1::NonResourceRule {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.verbs;
+            for value in value.iter() {
+                w.string(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.non_resource_urls {
+            for value in value.iter() {
+                w.string(2u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::authorization_v1::ResourceAttributes {
@@ -126,6 +195,40 @@ impl p::Message for crate::authorization_v1::ResourceAttributes {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::authorization_v1::ResourceAttributes {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.namespace {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.verb {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.group {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.version {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.resource {
+            w.string(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.subresource {
+            w.string(6u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.name {
+            w.string(7u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.field_selector {
+            let value = &**value;
+            w.message(8u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.label_selector {
+            let value = &**value;
+            w.message(9u32, value);
+        }
+    }
+}
 impl p::Message for crate::authorization_v1::ResourceRule {
     const NAME: &'static str = "ResourceRule";
     fn merge_field(
@@ -150,6 +253,32 @@ impl p::Message for crate::authorization_v1::ResourceRule {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::authorization_v1::ResourceRule {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.verbs;
+            for value in value.iter() {
+                w.string(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.api_groups {
+            for value in value.iter() {
+                w.string(2u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.resources {
+            for value in value.iter() {
+                w.string(3u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.resource_names {
+            for value in value.iter() {
+                w.string(4u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::authorization_v1::SelfSubjectAccessReview {
     const NAME: &'static str = "SelfSubjectAccessReview";
     fn merge_field(
@@ -163,6 +292,22 @@ impl p::Message for crate::authorization_v1::SelfSubjectAccessReview {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::authorization_v1::SelfSubjectAccessReview {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.spec;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
     }
 }
 impl p::Message for crate::authorization_v1::SelfSubjectAccessReviewSpec {
@@ -191,6 +336,19 @@ impl p::Message for crate::authorization_v1::SelfSubjectAccessReviewSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::authorization_v1::SelfSubjectAccessReviewSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.resource_attributes {
+            let value = &**value;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.non_resource_attributes {
+            let value = &**value;
+            w.message(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::authorization_v1::SelfSubjectRulesReview {
     const NAME: &'static str = "SelfSubjectRulesReview";
     fn merge_field(
@@ -206,6 +364,22 @@ impl p::Message for crate::authorization_v1::SelfSubjectRulesReview {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::authorization_v1::SelfSubjectRulesReview {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.spec;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::authorization_v1::SelfSubjectRulesReviewSpec {
     const NAME: &'static str = "SelfSubjectRulesReviewSpec";
     fn merge_field(
@@ -217,6 +391,14 @@ impl p::Message for crate::authorization_v1::SelfSubjectRulesReviewSpec {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::authorization_v1::SelfSubjectRulesReviewSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.namespace {
+            w.string(1u32, value);
+        }
     }
 }
 impl p::Message for crate::authorization_v1::SubjectAccessReview {
@@ -232,6 +414,22 @@ impl p::Message for crate::authorization_v1::SubjectAccessReview {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::authorization_v1::SubjectAccessReview {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.spec;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
     }
 }
 impl p::Message for crate::authorization_v1::SubjectAccessReviewSpec {
@@ -275,6 +473,39 @@ impl p::Message for crate::authorization_v1::SubjectAccessReviewSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::authorization_v1::SubjectAccessReviewSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.resource_attributes {
+            let value = &**value;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.non_resource_attributes {
+            let value = &**value;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.user {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.groups {
+            for value in value.iter() {
+                w.string(4u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.extra {
+            w.map(
+                5u32,
+                value,
+                |w, value| {
+                    w.repeated_strings(2, value);
+                },
+            );
+        }
+        if let ::std::option::Option::Some(value) = &self.uid {
+            w.string(6u32, value);
+        }
+    }
+}
 impl p::Message for crate::authorization_v1::SubjectAccessReviewStatus {
     const NAME: &'static str = "SubjectAccessReviewStatus";
     fn merge_field(
@@ -294,6 +525,24 @@ impl p::Message for crate::authorization_v1::SubjectAccessReviewStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::authorization_v1::SubjectAccessReviewStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.allowed;
+            w.bool(1u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.reason {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.evaluation_error {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.denied {
+            w.bool(4u32, *value);
+        }
+    }
+}
 impl p::Message for crate::authorization_v1::SubjectRulesReviewStatus {
     const NAME: &'static str = "SubjectRulesReviewStatus";
     fn merge_field(
@@ -308,5 +557,29 @@ impl p::Message for crate::authorization_v1::SubjectRulesReviewStatus {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::authorization_v1::SubjectRulesReviewStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.resource_rules;
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
+        {
+            let value = &self.non_resource_rules;
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
+        {
+            let value = &self.incomplete;
+            w.bool(3u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.evaluation_error {
+            w.string(4u32, value);
+        }
     }
 }

@@ -21,6 +21,22 @@ impl p::Message for crate::autoscaling_v1::CrossVersionObjectReference {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::autoscaling_v1::CrossVersionObjectReference {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.kind;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.name;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.api_version {
+            w.string(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::autoscaling_v1::HorizontalPodAutoscaler {
     const NAME: &'static str = "HorizontalPodAutoscaler";
     fn merge_field(
@@ -34,6 +50,21 @@ impl p::Message for crate::autoscaling_v1::HorizontalPodAutoscaler {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::autoscaling_v1::HorizontalPodAutoscaler {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
     }
 }
 impl p::Message for crate::autoscaling_v1::HorizontalPodAutoscalerList {
@@ -76,6 +107,27 @@ impl p::Message for crate::autoscaling_v1::HorizontalPodAutoscalerSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::autoscaling_v1::HorizontalPodAutoscalerSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.scale_target_ref;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.min_replicas {
+            w.int32(2u32, *value);
+        }
+        {
+            let value = &self.max_replicas;
+            w.int32(3u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self
+            .target_cpu_utilization_percentage
+        {
+            w.int32(4u32, *value);
+        }
+    }
+}
 impl p::Message for crate::autoscaling_v1::HorizontalPodAutoscalerStatus {
     const NAME: &'static str = "HorizontalPodAutoscalerStatus";
     fn merge_field(
@@ -101,6 +153,30 @@ impl p::Message for crate::autoscaling_v1::HorizontalPodAutoscalerStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::autoscaling_v1::HorizontalPodAutoscalerStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.observed_generation {
+            w.int64(1u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.last_scale_time {
+            w.time(2u32, value);
+        }
+        {
+            let value = &self.current_replicas;
+            w.int32(3u32, *value);
+        }
+        {
+            let value = &self.desired_replicas;
+            w.int32(4u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self
+            .current_cpu_utilization_percentage
+        {
+            w.int32(5u32, *value);
+        }
+    }
+}
 impl p::Message for crate::autoscaling_v1::Scale {
     const NAME: &'static str = "Scale";
     fn merge_field(
@@ -116,6 +192,20 @@ impl p::Message for crate::autoscaling_v1::Scale {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::autoscaling_v1::Scale {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.metadata {
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
     }
 }
 impl p::Message for crate::autoscaling_v1::ScaleSpec {
@@ -134,6 +224,14 @@ impl p::Message for crate::autoscaling_v1::ScaleSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::autoscaling_v1::ScaleSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.replicas {
+            w.int32(1u32, *value);
+        }
+    }
+}
 impl p::Message for crate::autoscaling_v1::ScaleStatus {
     const NAME: &'static str = "ScaleStatus";
     fn merge_field(
@@ -146,5 +244,17 @@ impl p::Message for crate::autoscaling_v1::ScaleStatus {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::autoscaling_v1::ScaleStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.replicas;
+            w.int32(1u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.selector {
+            w.string(2u32, value);
+        }
     }
 }

@@ -21,6 +21,23 @@ impl p::Message for crate::autoscaling_v2::ContainerResourceMetricSource {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::autoscaling_v2::ContainerResourceMetricSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.target;
+            w.message(2u32, value);
+        }
+        {
+            let value = &self.container;
+            w.string(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::autoscaling_v2::ContainerResourceMetricStatus {
     const NAME: &'static str = "ContainerResourceMetricStatus";
     fn merge_field(
@@ -34,6 +51,23 @@ impl p::Message for crate::autoscaling_v2::ContainerResourceMetricStatus {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::autoscaling_v2::ContainerResourceMetricStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.current;
+            w.message(2u32, value);
+        }
+        {
+            let value = &self.container;
+            w.string(3u32, value);
+        }
     }
 }
 impl p::Message for crate::autoscaling_v2::CrossVersionObjectReference {
@@ -51,6 +85,22 @@ impl p::Message for crate::autoscaling_v2::CrossVersionObjectReference {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::autoscaling_v2::CrossVersionObjectReference {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.kind;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.name;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.api_version {
+            w.string(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::autoscaling_v2::ExternalMetricSource {
     const NAME: &'static str = "ExternalMetricSource";
     fn merge_field(
@@ -63,6 +113,19 @@ impl p::Message for crate::autoscaling_v2::ExternalMetricSource {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::autoscaling_v2::ExternalMetricSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metric;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.target;
+            w.message(2u32, value);
+        }
     }
 }
 impl p::Message for crate::autoscaling_v2::ExternalMetricStatus {
@@ -79,6 +142,19 @@ impl p::Message for crate::autoscaling_v2::ExternalMetricStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::autoscaling_v2::ExternalMetricStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metric;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.current;
+            w.message(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::autoscaling_v2::HorizontalPodAutoscaler {
     const NAME: &'static str = "HorizontalPodAutoscaler";
     fn merge_field(
@@ -92,6 +168,21 @@ impl p::Message for crate::autoscaling_v2::HorizontalPodAutoscaler {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::autoscaling_v2::HorizontalPodAutoscaler {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
     }
 }
 impl p::Message for crate::autoscaling_v2::HorizontalPodAutoscalerBehavior {
@@ -120,6 +211,19 @@ impl p::Message for crate::autoscaling_v2::HorizontalPodAutoscalerBehavior {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::autoscaling_v2::HorizontalPodAutoscalerBehavior {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.scale_up {
+            let value = &**value;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.scale_down {
+            let value = &**value;
+            w.message(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::autoscaling_v2::HorizontalPodAutoscalerCondition {
     const NAME: &'static str = "HorizontalPodAutoscalerCondition";
     fn merge_field(
@@ -135,6 +239,28 @@ impl p::Message for crate::autoscaling_v2::HorizontalPodAutoscalerCondition {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::autoscaling_v2::HorizontalPodAutoscalerCondition {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.type_;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.status;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.last_transition_time {
+            w.time(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.reason {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.message {
+            w.string(5u32, value);
+        }
     }
 }
 impl p::Message for crate::autoscaling_v2::HorizontalPodAutoscalerList {
@@ -180,6 +306,31 @@ impl p::Message for crate::autoscaling_v2::HorizontalPodAutoscalerSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::autoscaling_v2::HorizontalPodAutoscalerSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.scale_target_ref;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.min_replicas {
+            w.int32(2u32, *value);
+        }
+        {
+            let value = &self.max_replicas;
+            w.int32(3u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.metrics {
+            for value in value.iter() {
+                w.message(4u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.behavior {
+            let value = &**value;
+            w.message(5u32, value);
+        }
+    }
+}
 impl p::Message for crate::autoscaling_v2::HorizontalPodAutoscalerStatus {
     const NAME: &'static str = "HorizontalPodAutoscalerStatus";
     fn merge_field(
@@ -216,6 +367,34 @@ impl p::Message for crate::autoscaling_v2::HorizontalPodAutoscalerStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::autoscaling_v2::HorizontalPodAutoscalerStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.observed_generation {
+            w.int64(1u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.last_scale_time {
+            w.time(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.current_replicas {
+            w.int32(3u32, *value);
+        }
+        {
+            let value = &self.desired_replicas;
+            w.int32(4u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.current_metrics {
+            for value in value.iter() {
+                w.message(5u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.conditions {
+            for value in value.iter() {
+                w.message(6u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::autoscaling_v2::HPAScalingPolicy {
     const NAME: &'static str = "HPAScalingPolicy";
     fn merge_field(
@@ -229,6 +408,23 @@ impl p::Message for crate::autoscaling_v2::HPAScalingPolicy {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::autoscaling_v2::HPAScalingPolicy {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.type_;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.value;
+            w.int32(2u32, *value);
+        }
+        {
+            let value = &self.period_seconds;
+            w.int32(3u32, *value);
+        }
     }
 }
 impl p::Message for crate::autoscaling_v2::HPAScalingRules {
@@ -261,6 +457,25 @@ impl p::Message for crate::autoscaling_v2::HPAScalingRules {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::autoscaling_v2::HPAScalingRules {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.select_policy {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.policies {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.stabilization_window_seconds {
+            w.int32(3u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.tolerance {
+            w.quantity(4u32, value);
+        }
+    }
+}
 impl p::Message for crate::autoscaling_v2::MetricIdentifier {
     const NAME: &'static str = "MetricIdentifier";
     fn merge_field(
@@ -279,6 +494,19 @@ impl p::Message for crate::autoscaling_v2::MetricIdentifier {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::autoscaling_v2::MetricIdentifier {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.selector {
+            let value = &**value;
+            w.message(2u32, value);
+        }
     }
 }
 impl p::Message for crate::autoscaling_v2::MetricSpec {
@@ -322,6 +550,35 @@ impl p::Message for crate::autoscaling_v2::MetricSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::autoscaling_v2::MetricSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.type_;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.object {
+            let value = &**value;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.pods {
+            let value = &**value;
+            w.message(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.resource {
+            let value = &**value;
+            w.message(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.external {
+            let value = &**value;
+            w.message(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.container_resource {
+            let value = &**value;
+            w.message(7u32, value);
+        }
+    }
+}
 impl p::Message for crate::autoscaling_v2::MetricStatus {
     const NAME: &'static str = "MetricStatus";
     fn merge_field(
@@ -363,6 +620,35 @@ impl p::Message for crate::autoscaling_v2::MetricStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::autoscaling_v2::MetricStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.type_;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.object {
+            let value = &**value;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.pods {
+            let value = &**value;
+            w.message(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.resource {
+            let value = &**value;
+            w.message(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.external {
+            let value = &**value;
+            w.message(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.container_resource {
+            let value = &**value;
+            w.message(7u32, value);
+        }
+    }
+}
 impl p::Message for crate::autoscaling_v2::MetricTarget {
     const NAME: &'static str = "MetricTarget";
     fn merge_field(
@@ -387,6 +673,24 @@ impl p::Message for crate::autoscaling_v2::MetricTarget {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::autoscaling_v2::MetricTarget {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.type_;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.value {
+            w.quantity(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.average_value {
+            w.quantity(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.average_utilization {
+            w.int32(4u32, *value);
+        }
     }
 }
 impl p::Message for crate::autoscaling_v2::MetricValueStatus {
@@ -414,6 +718,20 @@ impl p::Message for crate::autoscaling_v2::MetricValueStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::autoscaling_v2::MetricValueStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.value {
+            w.quantity(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.average_value {
+            w.quantity(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.average_utilization {
+            w.int32(3u32, *value);
+        }
+    }
+}
 impl p::Message for crate::autoscaling_v2::ObjectMetricSource {
     const NAME: &'static str = "ObjectMetricSource";
     fn merge_field(
@@ -427,6 +745,23 @@ impl p::Message for crate::autoscaling_v2::ObjectMetricSource {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::autoscaling_v2::ObjectMetricSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.described_object;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.target;
+            w.message(2u32, value);
+        }
+        {
+            let value = &self.metric;
+            w.message(3u32, value);
+        }
     }
 }
 impl p::Message for crate::autoscaling_v2::ObjectMetricStatus {
@@ -444,6 +779,23 @@ impl p::Message for crate::autoscaling_v2::ObjectMetricStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::autoscaling_v2::ObjectMetricStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metric;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.current;
+            w.message(2u32, value);
+        }
+        {
+            let value = &self.described_object;
+            w.message(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::autoscaling_v2::PodsMetricSource {
     const NAME: &'static str = "PodsMetricSource";
     fn merge_field(
@@ -456,6 +808,19 @@ impl p::Message for crate::autoscaling_v2::PodsMetricSource {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::autoscaling_v2::PodsMetricSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metric;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.target;
+            w.message(2u32, value);
+        }
     }
 }
 impl p::Message for crate::autoscaling_v2::PodsMetricStatus {
@@ -472,6 +837,19 @@ impl p::Message for crate::autoscaling_v2::PodsMetricStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::autoscaling_v2::PodsMetricStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metric;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.current;
+            w.message(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::autoscaling_v2::ResourceMetricSource {
     const NAME: &'static str = "ResourceMetricSource";
     fn merge_field(
@@ -486,6 +864,19 @@ impl p::Message for crate::autoscaling_v2::ResourceMetricSource {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::autoscaling_v2::ResourceMetricSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.target;
+            w.message(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::autoscaling_v2::ResourceMetricStatus {
     const NAME: &'static str = "ResourceMetricStatus";
     fn merge_field(
@@ -498,5 +889,18 @@ impl p::Message for crate::autoscaling_v2::ResourceMetricStatus {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::autoscaling_v2::ResourceMetricStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.current;
+            w.message(2u32, value);
+        }
     }
 }

@@ -21,6 +21,21 @@ impl p::Message for crate::batch_v1::CronJob {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::batch_v1::CronJob {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::batch_v1::CronJobList {
     const NAME: &'static str = "CronJobList";
     fn merge_field(
@@ -73,6 +88,37 @@ impl p::Message for crate::batch_v1::CronJobSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::batch_v1::CronJobSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.schedule;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.starting_deadline_seconds {
+            w.int64(2u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.concurrency_policy {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.suspend {
+            w.bool(4u32, *value);
+        }
+        {
+            let value = &self.job_template;
+            w.message(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.successful_jobs_history_limit {
+            w.int32(6u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.failed_jobs_history_limit {
+            w.int32(7u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.time_zone {
+            w.string(8u32, value);
+        }
+    }
+}
 impl p::Message for crate::batch_v1::CronJobStatus {
     const NAME: &'static str = "CronJobStatus";
     fn merge_field(
@@ -88,6 +134,22 @@ impl p::Message for crate::batch_v1::CronJobStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::batch_v1::CronJobStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.active {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.last_schedule_time {
+            w.time(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.last_successful_time {
+            w.time(5u32, value);
+        }
+    }
+}
 impl p::Message for crate::batch_v1::Job {
     const NAME: &'static str = "Job";
     fn merge_field(
@@ -101,6 +163,21 @@ impl p::Message for crate::batch_v1::Job {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::batch_v1::Job {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
     }
 }
 impl p::Message for crate::batch_v1::JobCondition {
@@ -119,6 +196,31 @@ impl p::Message for crate::batch_v1::JobCondition {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::batch_v1::JobCondition {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.type_;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.status;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.last_probe_time {
+            w.time(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.last_transition_time {
+            w.time(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.reason {
+            w.string(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.message {
+            w.string(6u32, value);
+        }
     }
 }
 impl p::Message for crate::batch_v1::JobList {
@@ -225,6 +327,61 @@ impl p::Message for crate::batch_v1::JobSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::batch_v1::JobSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.parallelism {
+            w.int32(1u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.completions {
+            w.int32(2u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.active_deadline_seconds {
+            w.int64(3u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.selector {
+            let value = &**value;
+            w.message(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.manual_selector {
+            w.bool(5u32, *value);
+        }
+        {
+            let value = &self.template;
+            w.message(6u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.backoff_limit {
+            w.int32(7u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.ttl_seconds_after_finished {
+            w.int32(8u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.completion_mode {
+            w.string(9u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.suspend {
+            w.bool(10u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.pod_failure_policy {
+            w.message(11u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.backoff_limit_per_index {
+            w.int32(12u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.max_failed_indexes {
+            w.int32(13u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.pod_replacement_policy {
+            w.string(14u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.managed_by {
+            w.string(15u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.success_policy {
+            w.message(16u32, value);
+        }
+    }
+}
 impl p::Message for crate::batch_v1::JobStatus {
     const NAME: &'static str = "JobStatus";
     fn merge_field(
@@ -274,6 +431,47 @@ impl p::Message for crate::batch_v1::JobStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::batch_v1::JobStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.conditions {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.start_time {
+            w.time(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.completion_time {
+            w.time(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.active {
+            w.int32(4u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.succeeded {
+            w.int32(5u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.failed {
+            w.int32(6u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.completed_indexes {
+            w.string(7u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.uncounted_terminated_pods {
+            let value = &**value;
+            w.message(8u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.ready {
+            w.int32(9u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.failed_indexes {
+            w.string(10u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.terminating {
+            w.int32(11u32, *value);
+        }
+    }
+}
 impl p::Message for crate::batch_v1::JobTemplateSpec {
     const NAME: &'static str = "JobTemplateSpec";
     fn merge_field(
@@ -290,6 +488,17 @@ impl p::Message for crate::batch_v1::JobTemplateSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::batch_v1::JobTemplateSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.metadata {
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::batch_v1::PodFailurePolicy {
     const NAME: &'static str = "PodFailurePolicy";
     fn merge_field(
@@ -301,6 +510,17 @@ impl p::Message for crate::batch_v1::PodFailurePolicy {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::batch_v1::PodFailurePolicy {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.rules;
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::batch_v1::PodFailurePolicyOnExitCodesRequirement {
@@ -322,6 +542,24 @@ impl p::Message for crate::batch_v1::PodFailurePolicyOnExitCodesRequirement {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::batch_v1::PodFailurePolicyOnExitCodesRequirement {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.container_name {
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.operator;
+            w.string(2u32, value);
+        }
+        {
+            let value = &self.values;
+            for value in value.iter() {
+                w.int32(3u32, *value);
+            }
+        }
+    }
+}
 impl p::Message for crate::batch_v1::PodFailurePolicyOnPodConditionsPattern {
     const NAME: &'static str = "PodFailurePolicyOnPodConditionsPattern";
     fn merge_field(
@@ -334,6 +572,18 @@ impl p::Message for crate::batch_v1::PodFailurePolicyOnPodConditionsPattern {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::batch_v1::PodFailurePolicyOnPodConditionsPattern {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.type_;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.string(2u32, value);
+        }
     }
 }
 impl p::Message for crate::batch_v1::PodFailurePolicyRule {
@@ -363,6 +613,24 @@ impl p::Message for crate::batch_v1::PodFailurePolicyRule {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::batch_v1::PodFailurePolicyRule {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.action;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.on_exit_codes {
+            let value = &**value;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.on_pod_conditions {
+            for value in value.iter() {
+                w.message(3u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::batch_v1::SuccessPolicy {
     const NAME: &'static str = "SuccessPolicy";
     fn merge_field(
@@ -374,6 +642,17 @@ impl p::Message for crate::batch_v1::SuccessPolicy {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::batch_v1::SuccessPolicy {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.rules;
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::batch_v1::SuccessPolicyRule {
@@ -398,6 +677,17 @@ impl p::Message for crate::batch_v1::SuccessPolicyRule {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::batch_v1::SuccessPolicyRule {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.succeeded_indexes {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.succeeded_count {
+            w.int32(2u32, *value);
+        }
+    }
+}
 impl p::Message for crate::batch_v1::UncountedTerminatedPods {
     const NAME: &'static str = "UncountedTerminatedPods";
     fn merge_field(
@@ -412,5 +702,20 @@ impl p::Message for crate::batch_v1::UncountedTerminatedPods {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::batch_v1::UncountedTerminatedPods {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.succeeded {
+            for value in value.iter() {
+                w.string(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.failed {
+            for value in value.iter() {
+                w.string(2u32, value);
+            }
+        }
     }
 }

@@ -21,6 +21,22 @@ impl p::Message for crate::certificates_v1::CertificateSigningRequest {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::certificates_v1::CertificateSigningRequest {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.spec;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::certificates_v1::CertificateSigningRequestCondition {
     const NAME: &'static str = "CertificateSigningRequestCondition";
     fn merge_field(
@@ -37,6 +53,31 @@ impl p::Message for crate::certificates_v1::CertificateSigningRequestCondition {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::certificates_v1::CertificateSigningRequestCondition {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.type_;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.reason {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.message {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.last_update_time {
+            w.time(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.last_transition_time {
+            w.time(5u32, value);
+        }
+        {
+            let value = &self.status;
+            w.string(6u32, value);
+        }
     }
 }
 impl p::Message for crate::certificates_v1::CertificateSigningRequestList {
@@ -90,6 +131,47 @@ impl p::Message for crate::certificates_v1::CertificateSigningRequestSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::certificates_v1::CertificateSigningRequestSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.request;
+            w.bytes(1u32, &value.0);
+        }
+        if let ::std::option::Option::Some(value) = &self.username {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.uid {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.groups {
+            for value in value.iter() {
+                w.string(4u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.usages {
+            for value in value.iter() {
+                w.string(5u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.extra {
+            w.map(
+                6u32,
+                value,
+                |w, value| {
+                    w.repeated_strings(2, value);
+                },
+            );
+        }
+        {
+            let value = &self.signer_name;
+            w.string(7u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.expiration_seconds {
+            w.int32(8u32, *value);
+        }
+    }
+}
 impl p::Message for crate::certificates_v1::CertificateSigningRequestStatus {
     const NAME: &'static str = "CertificateSigningRequestStatus";
     fn merge_field(
@@ -108,5 +190,18 @@ impl p::Message for crate::certificates_v1::CertificateSigningRequestStatus {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::certificates_v1::CertificateSigningRequestStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.conditions {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.certificate {
+            w.bytes(2u32, &value.0);
+        }
     }
 }

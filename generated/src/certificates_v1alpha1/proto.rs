@@ -20,6 +20,19 @@ impl p::Message for crate::certificates_v1alpha1::ClusterTrustBundle {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::certificates_v1alpha1::ClusterTrustBundle {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.spec;
+            w.message(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::certificates_v1alpha1::ClusterTrustBundleList {
     const NAME: &'static str = "ClusterTrustBundleList";
     fn merge_field(
@@ -48,5 +61,17 @@ impl p::Message for crate::certificates_v1alpha1::ClusterTrustBundleSpec {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::certificates_v1alpha1::ClusterTrustBundleSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.signer_name {
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.trust_bundle;
+            w.string(2u32, value);
+        }
     }
 }

@@ -20,6 +20,19 @@ impl p::Message for crate::certificates_v1beta1::ClusterTrustBundle {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::certificates_v1beta1::ClusterTrustBundle {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.spec;
+            w.message(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::certificates_v1beta1::ClusterTrustBundleList {
     const NAME: &'static str = "ClusterTrustBundleList";
     fn merge_field(
@@ -50,6 +63,18 @@ impl p::Message for crate::certificates_v1beta1::ClusterTrustBundleSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::certificates_v1beta1::ClusterTrustBundleSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.signer_name {
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.trust_bundle;
+            w.string(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::certificates_v1beta1::PodCertificateRequest {
     const NAME: &'static str = "PodCertificateRequest";
     fn merge_field(
@@ -63,6 +88,22 @@ impl p::Message for crate::certificates_v1beta1::PodCertificateRequest {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::certificates_v1beta1::PodCertificateRequest {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.spec;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
     }
 }
 impl p::Message for crate::certificates_v1beta1::PodCertificateRequestList {
@@ -114,6 +155,53 @@ impl p::Message for crate::certificates_v1beta1::PodCertificateRequestSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::certificates_v1beta1::PodCertificateRequestSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.signer_name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.pod_name;
+            w.string(2u32, value);
+        }
+        {
+            let value = &self.pod_uid;
+            w.string(3u32, value);
+        }
+        {
+            let value = &self.service_account_name;
+            w.string(4u32, value);
+        }
+        {
+            let value = &self.service_account_uid;
+            w.string(5u32, value);
+        }
+        {
+            let value = &self.node_name;
+            w.string(6u32, value);
+        }
+        {
+            let value = &self.node_uid;
+            w.string(7u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.max_expiration_seconds {
+            w.int32(8u32, *value);
+        }
+        {
+            let value = &self.pkix_public_key;
+            w.bytes(9u32, &value.0);
+        }
+        {
+            let value = &self.proof_of_possession;
+            w.bytes(10u32, &value.0);
+        }
+        if let ::std::option::Option::Some(value) = &self.unverified_user_annotations {
+            w.string_map(11u32, value);
+        }
+    }
+}
 impl p::Message for crate::certificates_v1beta1::PodCertificateRequestStatus {
     const NAME: &'static str = "PodCertificateRequestStatus";
     fn merge_field(
@@ -132,5 +220,27 @@ impl p::Message for crate::certificates_v1beta1::PodCertificateRequestStatus {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::certificates_v1beta1::PodCertificateRequestStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.conditions {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.certificate_chain {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.not_before {
+            w.time(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.begin_refresh_at {
+            w.time(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.not_after {
+            w.time(6u32, value);
+        }
     }
 }

@@ -20,6 +20,18 @@ impl p::Message for crate::coordination_v1::Lease {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::coordination_v1::Lease {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::coordination_v1::LeaseList {
     const NAME: &'static str = "LeaseList";
     fn merge_field(
@@ -71,5 +83,31 @@ impl p::Message for crate::coordination_v1::LeaseSpec {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::coordination_v1::LeaseSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.holder_identity {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.lease_duration_seconds {
+            w.int32(2u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.acquire_time {
+            w.micro_time(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.renew_time {
+            w.micro_time(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.lease_transitions {
+            w.int32(5u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.strategy {
+            w.string(6u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.preferred_holder {
+            w.string(7u32, value);
+        }
     }
 }

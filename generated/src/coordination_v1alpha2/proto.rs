@@ -20,6 +20,18 @@ impl p::Message for crate::coordination_v1alpha2::LeaseCandidate {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::coordination_v1alpha2::LeaseCandidate {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::coordination_v1alpha2::LeaseCandidateList {
     const NAME: &'static str = "LeaseCandidateList";
     fn merge_field(
@@ -52,5 +64,31 @@ impl p::Message for crate::coordination_v1alpha2::LeaseCandidateSpec {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::coordination_v1alpha2::LeaseCandidateSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.lease_name;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.ping_time {
+            w.micro_time(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.renew_time {
+            w.micro_time(3u32, value);
+        }
+        {
+            let value = &self.binary_version;
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.emulation_version {
+            w.string(5u32, value);
+        }
+        {
+            let value = &self.strategy;
+            w.string(6u32, value);
+        }
     }
 }

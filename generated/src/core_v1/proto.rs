@@ -39,6 +39,23 @@ impl p::Message for crate::core_v1::Affinity {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::Affinity {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.node_affinity {
+            let value = &**value;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.pod_affinity {
+            let value = &**value;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.pod_anti_affinity {
+            let value = &**value;
+            w.message(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::AppArmorProfile {
     const NAME: &'static str = "AppArmorProfile";
     fn merge_field(
@@ -57,6 +74,18 @@ impl p::Message for crate::core_v1::AppArmorProfile {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::AppArmorProfile {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.type_;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.localhost_profile {
+            w.string(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::AttachedVolume {
     const NAME: &'static str = "AttachedVolume";
     fn merge_field(
@@ -69,6 +98,19 @@ impl p::Message for crate::core_v1::AttachedVolume {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::AttachedVolume {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.device_path;
+            w.string(2u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::AWSElasticBlockStoreVolumeSource {
@@ -93,6 +135,24 @@ impl p::Message for crate::core_v1::AWSElasticBlockStoreVolumeSource {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::AWSElasticBlockStoreVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.volume_id;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.fs_type {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.partition {
+            w.int32(3u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.read_only {
+            w.bool(4u32, *value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::AzureDiskVolumeSource {
     const NAME: &'static str = "AzureDiskVolumeSource";
     fn merge_field(
@@ -113,6 +173,31 @@ impl p::Message for crate::core_v1::AzureDiskVolumeSource {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::AzureDiskVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.disk_name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.disk_uri;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.caching_mode {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.fs_type {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.read_only {
+            w.bool(5u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.kind {
+            w.string(6u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::AzureFilePersistentVolumeSource {
@@ -138,6 +223,25 @@ impl p::Message for crate::core_v1::AzureFilePersistentVolumeSource {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::AzureFilePersistentVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.secret_name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.share_name;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.read_only {
+            w.bool(3u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.secret_namespace {
+            w.string(4u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::AzureFileVolumeSource {
     const NAME: &'static str = "AzureFileVolumeSource";
     fn merge_field(
@@ -156,6 +260,22 @@ impl p::Message for crate::core_v1::AzureFileVolumeSource {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::AzureFileVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.secret_name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.share_name;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.read_only {
+            w.bool(3u32, *value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::Binding {
     const NAME: &'static str = "Binding";
     fn merge_field(
@@ -170,6 +290,19 @@ impl p::Message for crate::core_v1::Binding {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::Binding {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.target;
+            w.message(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::Capabilities {
     const NAME: &'static str = "Capabilities";
     fn merge_field(
@@ -182,6 +315,21 @@ impl p::Message for crate::core_v1::Capabilities {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::Capabilities {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.add {
+            for value in value.iter() {
+                w.string(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.drop {
+            for value in value.iter() {
+                w.string(2u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::core_v1::CephFSPersistentVolumeSource {
@@ -211,6 +359,33 @@ impl p::Message for crate::core_v1::CephFSPersistentVolumeSource {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::CephFSPersistentVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.monitors;
+            for value in value.iter() {
+                w.string(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.path {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.user {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.secret_file {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.secret_ref {
+            let value = &**value;
+            w.message(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.read_only {
+            w.bool(6u32, *value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::CephFSVolumeSource {
     const NAME: &'static str = "CephFSVolumeSource";
     fn merge_field(
@@ -233,6 +408,32 @@ impl p::Message for crate::core_v1::CephFSVolumeSource {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::CephFSVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.monitors;
+            for value in value.iter() {
+                w.string(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.path {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.user {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.secret_file {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.secret_ref {
+            w.message(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.read_only {
+            w.bool(6u32, *value);
+        }
     }
 }
 impl p::Message for crate::core_v1::CinderPersistentVolumeSource {
@@ -260,6 +461,25 @@ impl p::Message for crate::core_v1::CinderPersistentVolumeSource {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::CinderPersistentVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.volume_id;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.fs_type {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.read_only {
+            w.bool(3u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.secret_ref {
+            let value = &**value;
+            w.message(4u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::CinderVolumeSource {
     const NAME: &'static str = "CinderVolumeSource";
     fn merge_field(
@@ -282,6 +502,24 @@ impl p::Message for crate::core_v1::CinderVolumeSource {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::CinderVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.volume_id;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.fs_type {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.read_only {
+            w.bool(3u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.secret_ref {
+            w.message(4u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::ClientIPConfig {
     const NAME: &'static str = "ClientIPConfig";
     fn merge_field(
@@ -297,6 +535,14 @@ impl p::Message for crate::core_v1::ClientIPConfig {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::ClientIPConfig {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.timeout_seconds {
+            w.int32(1u32, *value);
+        }
     }
 }
 impl p::Message for crate::core_v1::ClusterTrustBundleProjection {
@@ -326,6 +572,28 @@ impl p::Message for crate::core_v1::ClusterTrustBundleProjection {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::ClusterTrustBundleProjection {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.name {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.signer_name {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.label_selector {
+            let value = &**value;
+            w.message(3u32, value);
+        }
+        {
+            let value = &self.path;
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.optional {
+            w.bool(5u32, *value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::ComponentCondition {
     const NAME: &'static str = "ComponentCondition";
     fn merge_field(
@@ -340,6 +608,25 @@ impl p::Message for crate::core_v1::ComponentCondition {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::ComponentCondition {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.type_;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.status;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.message {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.error {
+            w.string(4u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::ComponentStatus {
@@ -357,6 +644,20 @@ impl p::Message for crate::core_v1::ComponentStatus {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::ComponentStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.conditions {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::core_v1::ComponentStatusList {
@@ -401,6 +702,24 @@ impl p::Message for crate::core_v1::ConfigMap {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::ConfigMap {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.data {
+            w.string_map(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.binary_data {
+            w.map(3u32, value, |w, value| w.bytes(2, &value.0));
+        }
+        if let ::std::option::Option::Some(value) = &self.immutable {
+            w.bool(4u32, *value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::ConfigMapEnvSource {
     const NAME: &'static str = "ConfigMapEnvSource";
     fn merge_field(
@@ -425,6 +744,22 @@ impl p::Message for crate::core_v1::ConfigMapEnvSource {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::ConfigMapEnvSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        w.nested(
+            1u32,
+            |w| {
+                if let ::std::option::Option::Some(value) = &self.name {
+                    w.string(1u32, value);
+                }
+            },
+        );
+        if let ::std::option::Option::Some(value) = &self.optional {
+            w.bool(2u32, *value);
+        }
     }
 }
 impl p::Message for crate::core_v1::ConfigMapKeySelector {
@@ -452,6 +787,26 @@ impl p::Message for crate::core_v1::ConfigMapKeySelector {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::ConfigMapKeySelector {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        w.nested(
+            1u32,
+            |w| {
+                if let ::std::option::Option::Some(value) = &self.name {
+                    w.string(1u32, value);
+                }
+            },
+        );
+        {
+            let value = &self.key;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.optional {
+            w.bool(3u32, *value);
+        }
     }
 }
 impl p::Message for crate::core_v1::ConfigMapList {
@@ -487,6 +842,29 @@ impl p::Message for crate::core_v1::ConfigMapNodeConfigSource {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::ConfigMapNodeConfigSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.namespace;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.name;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.uid {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.resource_version {
+            w.string(4u32, value);
+        }
+        {
+            let value = &self.kubelet_config_key;
+            w.string(5u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::ConfigMapProjection {
     const NAME: &'static str = "ConfigMapProjection";
     fn merge_field(
@@ -512,6 +890,27 @@ impl p::Message for crate::core_v1::ConfigMapProjection {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::ConfigMapProjection {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        w.nested(
+            1u32,
+            |w| {
+                if let ::std::option::Option::Some(value) = &self.name {
+                    w.string(1u32, value);
+                }
+            },
+        );
+        if let ::std::option::Option::Some(value) = &self.items {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.optional {
+            w.bool(4u32, *value);
+        }
     }
 }
 impl p::Message for crate::core_v1::ConfigMapVolumeSource {
@@ -544,6 +943,30 @@ impl p::Message for crate::core_v1::ConfigMapVolumeSource {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::ConfigMapVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        w.nested(
+            1u32,
+            |w| {
+                if let ::std::option::Option::Some(value) = &self.name {
+                    w.string(1u32, value);
+                }
+            },
+        );
+        if let ::std::option::Option::Some(value) = &self.items {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.default_mode {
+            w.int32(3u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.optional {
+            w.bool(4u32, *value);
+        }
     }
 }
 impl p::Message for crate::core_v1::Container {
@@ -664,6 +1087,111 @@ impl p::Message for crate::core_v1::Container {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::Container {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.image {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.command {
+            for value in value.iter() {
+                w.string(3u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.args {
+            for value in value.iter() {
+                w.string(4u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.working_dir {
+            w.string(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.ports {
+            for value in value.iter() {
+                w.message(6u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.env {
+            for value in value.iter() {
+                w.message(7u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.resources {
+            let value = &**value;
+            w.message(8u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.volume_mounts {
+            for value in value.iter() {
+                w.message(9u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.liveness_probe {
+            let value = &**value;
+            w.message(10u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.readiness_probe {
+            let value = &**value;
+            w.message(11u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.lifecycle {
+            let value = &**value;
+            w.message(12u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.termination_message_path {
+            w.string(13u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.image_pull_policy {
+            w.string(14u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.security_context {
+            let value = &**value;
+            w.message(15u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.stdin {
+            w.bool(16u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.stdin_once {
+            w.bool(17u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.tty {
+            w.bool(18u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.env_from {
+            for value in value.iter() {
+                w.message(19u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.termination_message_policy {
+            w.string(20u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.volume_devices {
+            for value in value.iter() {
+                w.message(21u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.startup_probe {
+            let value = &**value;
+            w.message(22u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.resize_policy {
+            for value in value.iter() {
+                w.message(23u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.restart_policy {
+            w.string(24u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.restart_policy_rules {
+            for value in value.iter() {
+                w.message(25u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::core_v1::ContainerExtendedResourceRequest {
     const NAME: &'static str = "ContainerExtendedResourceRequest";
     fn merge_field(
@@ -677,6 +1205,23 @@ impl p::Message for crate::core_v1::ContainerExtendedResourceRequest {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::ContainerExtendedResourceRequest {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.container_name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.resource_name;
+            w.string(2u32, value);
+        }
+        {
+            let value = &self.request_name;
+            w.string(3u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::ContainerImage {
@@ -694,6 +1239,19 @@ impl p::Message for crate::core_v1::ContainerImage {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::ContainerImage {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.names {
+            for value in value.iter() {
+                w.string(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.size_bytes {
+            w.int64(2u32, *value);
+        }
     }
 }
 impl p::Message for crate::core_v1::ContainerPort {
@@ -716,6 +1274,27 @@ impl p::Message for crate::core_v1::ContainerPort {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::ContainerPort {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.name {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.host_port {
+            w.int32(2u32, *value);
+        }
+        {
+            let value = &self.container_port;
+            w.int32(3u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.protocol {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.host_ip {
+            w.string(5u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::ContainerResizePolicy {
     const NAME: &'static str = "ContainerResizePolicy";
     fn merge_field(
@@ -728,6 +1307,19 @@ impl p::Message for crate::core_v1::ContainerResizePolicy {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::ContainerResizePolicy {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.resource_name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.restart_policy;
+            w.string(2u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::ContainerRestartRule {
@@ -750,6 +1342,19 @@ impl p::Message for crate::core_v1::ContainerRestartRule {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::ContainerRestartRule {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.action;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.exit_codes {
+            let value = &**value;
+            w.message(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::ContainerRestartRuleOnExitCodes {
     const NAME: &'static str = "ContainerRestartRuleOnExitCodes";
     fn merge_field(
@@ -762,6 +1367,20 @@ impl p::Message for crate::core_v1::ContainerRestartRuleOnExitCodes {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::ContainerRestartRuleOnExitCodes {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.operator;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.values {
+            for value in value.iter() {
+                w.int32(2u32, *value);
+            }
+        }
     }
 }
 impl p::Message for crate::core_v1::ContainerState {
@@ -791,6 +1410,22 @@ impl p::Message for crate::core_v1::ContainerState {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::ContainerState {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.waiting {
+            let value = &**value;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.running {
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.terminated {
+            let value = &**value;
+            w.message(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::ContainerStateRunning {
     const NAME: &'static str = "ContainerStateRunning";
     fn merge_field(
@@ -802,6 +1437,14 @@ impl p::Message for crate::core_v1::ContainerStateRunning {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::ContainerStateRunning {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.started_at {
+            w.time(1u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::ContainerStateTerminated {
@@ -826,6 +1469,33 @@ impl p::Message for crate::core_v1::ContainerStateTerminated {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::ContainerStateTerminated {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.exit_code;
+            w.int32(1u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.signal {
+            w.int32(2u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.reason {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.message {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.started_at {
+            w.time(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.finished_at {
+            w.time(6u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.container_id {
+            w.string(7u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::ContainerStateWaiting {
     const NAME: &'static str = "ContainerStateWaiting";
     fn merge_field(
@@ -838,6 +1508,17 @@ impl p::Message for crate::core_v1::ContainerStateWaiting {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::ContainerStateWaiting {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.reason {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.message {
+            w.string(2u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::ContainerStatus {
@@ -910,6 +1591,75 @@ impl p::Message for crate::core_v1::ContainerStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::ContainerStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.state {
+            let value = &**value;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.last_state {
+            let value = &**value;
+            w.message(3u32, value);
+        }
+        {
+            let value = &self.ready;
+            w.bool(4u32, *value);
+        }
+        {
+            let value = &self.restart_count;
+            w.int32(5u32, *value);
+        }
+        {
+            let value = &self.image;
+            w.string(6u32, value);
+        }
+        {
+            let value = &self.image_id;
+            w.string(7u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.container_id {
+            w.string(8u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.started {
+            w.bool(9u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.allocated_resources {
+            w.map(
+                10u32,
+                value,
+                |w, value| {
+                    w.quantity(2, value);
+                },
+            );
+        }
+        if let ::std::option::Option::Some(value) = &self.resources {
+            let value = &**value;
+            w.message(11u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.volume_mounts {
+            for value in value.iter() {
+                w.message(12u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.user {
+            let value = &**value;
+            w.message(13u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.allocated_resources_status {
+            for value in value.iter() {
+                w.message(14u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.stop_signal {
+            w.string(15u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::ContainerUser {
     const NAME: &'static str = "ContainerUser";
     fn merge_field(
@@ -923,6 +1673,15 @@ impl p::Message for crate::core_v1::ContainerUser {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::ContainerUser {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.linux {
+            let value = &**value;
+            w.message(1u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::CSIPersistentVolumeSource {
@@ -988,6 +1747,48 @@ impl p::Message for crate::core_v1::CSIPersistentVolumeSource {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::CSIPersistentVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.driver;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.volume_handle;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.read_only {
+            w.bool(3u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.fs_type {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.volume_attributes {
+            w.string_map(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.controller_publish_secret_ref {
+            let value = &**value;
+            w.message(6u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.node_stage_secret_ref {
+            let value = &**value;
+            w.message(7u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.node_publish_secret_ref {
+            let value = &**value;
+            w.message(8u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.controller_expand_secret_ref {
+            let value = &**value;
+            w.message(9u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.node_expand_secret_ref {
+            let value = &**value;
+            w.message(10u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::CSIVolumeSource {
     const NAME: &'static str = "CSIVolumeSource";
     fn merge_field(
@@ -1017,6 +1818,27 @@ impl p::Message for crate::core_v1::CSIVolumeSource {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::CSIVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.driver;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.read_only {
+            w.bool(2u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.fs_type {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.volume_attributes {
+            w.string_map(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.node_publish_secret_ref {
+            w.message(5u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::DaemonEndpoint {
     const NAME: &'static str = "DaemonEndpoint";
     fn merge_field(
@@ -1030,6 +1852,15 @@ impl p::Message for crate::core_v1::DaemonEndpoint {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::DaemonEndpoint {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.port;
+            w.int32(1u32, *value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::DownwardAPIProjection {
     const NAME: &'static str = "DownwardAPIProjection";
     fn merge_field(
@@ -1041,6 +1872,16 @@ impl p::Message for crate::core_v1::DownwardAPIProjection {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::DownwardAPIProjection {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.items {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::core_v1::DownwardAPIVolumeFile {
@@ -1071,6 +1912,26 @@ impl p::Message for crate::core_v1::DownwardAPIVolumeFile {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::DownwardAPIVolumeFile {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.path;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.field_ref {
+            let value = &**value;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.resource_field_ref {
+            let value = &**value;
+            w.message(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.mode {
+            w.int32(4u32, *value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::DownwardAPIVolumeSource {
     const NAME: &'static str = "DownwardAPIVolumeSource";
     fn merge_field(
@@ -1089,6 +1950,19 @@ impl p::Message for crate::core_v1::DownwardAPIVolumeSource {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::DownwardAPIVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.items {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.default_mode {
+            w.int32(2u32, *value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::EmptyDirVolumeSource {
     const NAME: &'static str = "EmptyDirVolumeSource";
     fn merge_field(
@@ -1105,6 +1979,17 @@ impl p::Message for crate::core_v1::EmptyDirVolumeSource {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::EmptyDirVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.medium {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.size_limit {
+            w.quantity(2u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::EndpointAddress {
@@ -1131,6 +2016,25 @@ impl p::Message for crate::core_v1::EndpointAddress {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::EndpointAddress {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.ip;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.target_ref {
+            let value = &**value;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.hostname {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.node_name {
+            w.string(4u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::EndpointPort {
     const NAME: &'static str = "EndpointPort";
     fn merge_field(
@@ -1149,6 +2053,24 @@ impl p::Message for crate::core_v1::EndpointPort {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::EndpointPort {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.name {
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.port;
+            w.int32(2u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.protocol {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.app_protocol {
+            w.string(4u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::EndpointSubset {
@@ -1174,6 +2096,26 @@ impl p::Message for crate::core_v1::EndpointSubset {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::EndpointSubset {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.addresses {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.not_ready_addresses {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.ports {
+            for value in value.iter() {
+                w.message(3u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::core_v1::Endpoints {
     const NAME: &'static str = "Endpoints";
     fn merge_field(
@@ -1186,6 +2128,20 @@ impl p::Message for crate::core_v1::Endpoints {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::Endpoints {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.subsets {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::core_v1::EndpointsList {
@@ -1228,6 +2184,20 @@ impl p::Message for crate::core_v1::EnvFromSource {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::EnvFromSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.prefix {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.config_map_ref {
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.secret_ref {
+            w.message(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::EnvVar {
     const NAME: &'static str = "EnvVar";
     fn merge_field(
@@ -1247,6 +2217,22 @@ impl p::Message for crate::core_v1::EnvVar {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::EnvVar {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.value {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.value_from {
+            let value = &**value;
+            w.message(3u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::EnvVarSource {
@@ -1294,6 +2280,31 @@ impl p::Message for crate::core_v1::EnvVarSource {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::EnvVarSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.field_ref {
+            let value = &**value;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.resource_field_ref {
+            let value = &**value;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.config_map_key_ref {
+            let value = &**value;
+            w.message(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.secret_key_ref {
+            let value = &**value;
+            w.message(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.file_key_ref {
+            let value = &**value;
+            w.message(5u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::EphemeralContainer {
@@ -1456,6 +2467,123 @@ impl p::Message for crate::core_v1::EphemeralContainer {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::EphemeralContainer {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        w.nested(
+            1u32,
+            |w| {
+                {
+                    let value = &self.name;
+                    w.string(1u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.image {
+                    w.string(2u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.command {
+                    for value in value.iter() {
+                        w.string(3u32, value);
+                    }
+                }
+                if let ::std::option::Option::Some(value) = &self.args {
+                    for value in value.iter() {
+                        w.string(4u32, value);
+                    }
+                }
+                if let ::std::option::Option::Some(value) = &self.working_dir {
+                    w.string(5u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.ports {
+                    for value in value.iter() {
+                        w.message(6u32, value);
+                    }
+                }
+                if let ::std::option::Option::Some(value) = &self.env {
+                    for value in value.iter() {
+                        w.message(7u32, value);
+                    }
+                }
+                if let ::std::option::Option::Some(value) = &self.resources {
+                    let value = &**value;
+                    w.message(8u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.volume_mounts {
+                    for value in value.iter() {
+                        w.message(9u32, value);
+                    }
+                }
+                if let ::std::option::Option::Some(value) = &self.liveness_probe {
+                    let value = &**value;
+                    w.message(10u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.readiness_probe {
+                    let value = &**value;
+                    w.message(11u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.lifecycle {
+                    let value = &**value;
+                    w.message(12u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self
+                    .termination_message_path
+                {
+                    w.string(13u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.image_pull_policy {
+                    w.string(14u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.security_context {
+                    let value = &**value;
+                    w.message(15u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.stdin {
+                    w.bool(16u32, *value);
+                }
+                if let ::std::option::Option::Some(value) = &self.stdin_once {
+                    w.bool(17u32, *value);
+                }
+                if let ::std::option::Option::Some(value) = &self.tty {
+                    w.bool(18u32, *value);
+                }
+                if let ::std::option::Option::Some(value) = &self.env_from {
+                    for value in value.iter() {
+                        w.message(19u32, value);
+                    }
+                }
+                if let ::std::option::Option::Some(value) = &self
+                    .termination_message_policy
+                {
+                    w.string(20u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.volume_devices {
+                    for value in value.iter() {
+                        w.message(21u32, value);
+                    }
+                }
+                if let ::std::option::Option::Some(value) = &self.startup_probe {
+                    let value = &**value;
+                    w.message(22u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.resize_policy {
+                    for value in value.iter() {
+                        w.message(23u32, value);
+                    }
+                }
+                if let ::std::option::Option::Some(value) = &self.restart_policy {
+                    w.string(24u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.restart_policy_rules {
+                    for value in value.iter() {
+                        w.message(25u32, value);
+                    }
+                }
+            },
+        );
+        if let ::std::option::Option::Some(value) = &self.target_container_name {
+            w.string(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::EphemeralVolumeSource {
     const NAME: &'static str = "EphemeralVolumeSource";
     fn merge_field(
@@ -1473,6 +2601,15 @@ impl p::Message for crate::core_v1::EphemeralVolumeSource {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::EphemeralVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.volume_claim_template {
+            let value = &**value;
+            w.message(1u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::Event {
@@ -1522,6 +2659,60 @@ impl p::Message for crate::core_v1::Event {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::Event {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.involved_object;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.reason {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.message {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.source {
+            let value = &**value;
+            w.message(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.first_timestamp {
+            w.time(6u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.last_timestamp {
+            w.time(7u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.count {
+            w.int32(8u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.type_ {
+            w.string(9u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.event_time {
+            w.micro_time(10u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.series {
+            w.message(11u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.action {
+            w.string(12u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.related {
+            let value = &**value;
+            w.message(13u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.reporting_component {
+            w.string(14u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.reporting_instance {
+            w.string(15u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::EventList {
     const NAME: &'static str = "EventList";
     fn merge_field(
@@ -1555,6 +2746,17 @@ impl p::Message for crate::core_v1::EventSeries {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::EventSeries {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.count {
+            w.int32(1u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.last_observed_time {
+            w.micro_time(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::EventSource {
     const NAME: &'static str = "EventSource";
     fn merge_field(
@@ -1569,6 +2771,17 @@ impl p::Message for crate::core_v1::EventSource {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::EventSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.component {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.host {
+            w.string(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::ExecAction {
     const NAME: &'static str = "ExecAction";
     fn merge_field(
@@ -1580,6 +2793,16 @@ impl p::Message for crate::core_v1::ExecAction {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::ExecAction {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.command {
+            for value in value.iter() {
+                w.string(1u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::core_v1::FCVolumeSource {
@@ -1606,6 +2829,30 @@ impl p::Message for crate::core_v1::FCVolumeSource {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::FCVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.target_wwns {
+            for value in value.iter() {
+                w.string(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.lun {
+            w.int32(2u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.fs_type {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.read_only {
+            w.bool(4u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.wwids {
+            for value in value.iter() {
+                w.string(5u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::core_v1::FileKeySelector {
     const NAME: &'static str = "FileKeySelector";
     fn merge_field(
@@ -1620,6 +2867,26 @@ impl p::Message for crate::core_v1::FileKeySelector {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::FileKeySelector {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.volume_name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.path;
+            w.string(2u32, value);
+        }
+        {
+            let value = &self.key;
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.optional {
+            w.bool(4u32, *value);
+        }
     }
 }
 impl p::Message for crate::core_v1::FlexPersistentVolumeSource {
@@ -1648,6 +2915,28 @@ impl p::Message for crate::core_v1::FlexPersistentVolumeSource {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::FlexPersistentVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.driver;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.fs_type {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.secret_ref {
+            let value = &**value;
+            w.message(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.read_only {
+            w.bool(4u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.options {
+            w.string_map(5u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::FlexVolumeSource {
     const NAME: &'static str = "FlexVolumeSource";
     fn merge_field(
@@ -1671,6 +2960,27 @@ impl p::Message for crate::core_v1::FlexVolumeSource {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::FlexVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.driver;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.fs_type {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.secret_ref {
+            w.message(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.read_only {
+            w.bool(4u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.options {
+            w.string_map(5u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::FlockerVolumeSource {
     const NAME: &'static str = "FlockerVolumeSource";
     fn merge_field(
@@ -1683,6 +2993,17 @@ impl p::Message for crate::core_v1::FlockerVolumeSource {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::FlockerVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.dataset_name {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.dataset_uuid {
+            w.string(2u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::GCEPersistentDiskVolumeSource {
@@ -1707,6 +3028,24 @@ impl p::Message for crate::core_v1::GCEPersistentDiskVolumeSource {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::GCEPersistentDiskVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.pd_name;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.fs_type {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.partition {
+            w.int32(3u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.read_only {
+            w.bool(4u32, *value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::GitRepoVolumeSource {
     const NAME: &'static str = "GitRepoVolumeSource";
     fn merge_field(
@@ -1720,6 +3059,21 @@ impl p::Message for crate::core_v1::GitRepoVolumeSource {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::GitRepoVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.repository;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.revision {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.directory {
+            w.string(3u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::GlusterfsPersistentVolumeSource {
@@ -1745,6 +3099,25 @@ impl p::Message for crate::core_v1::GlusterfsPersistentVolumeSource {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::GlusterfsPersistentVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.endpoints;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.path;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.read_only {
+            w.bool(3u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.endpoints_namespace {
+            w.string(4u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::GlusterfsVolumeSource {
     const NAME: &'static str = "GlusterfsVolumeSource";
     fn merge_field(
@@ -1763,6 +3136,22 @@ impl p::Message for crate::core_v1::GlusterfsVolumeSource {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::GlusterfsVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.endpoints;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.path;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.read_only {
+            w.bool(3u32, *value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::GRPCAction {
     const NAME: &'static str = "GRPCAction";
     fn merge_field(
@@ -1775,6 +3164,18 @@ impl p::Message for crate::core_v1::GRPCAction {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::GRPCAction {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.port;
+            w.int32(1u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.service {
+            w.string(2u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::HostAlias {
@@ -1793,6 +3194,20 @@ impl p::Message for crate::core_v1::HostAlias {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::HostAlias {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.ip;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.hostnames {
+            for value in value.iter() {
+                w.string(2u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::core_v1::HostIP {
     const NAME: &'static str = "HostIP";
     fn merge_field(
@@ -1804,6 +3219,15 @@ impl p::Message for crate::core_v1::HostIP {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::HostIP {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.ip;
+            w.string(1u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::HostPathVolumeSource {
@@ -1818,6 +3242,18 @@ impl p::Message for crate::core_v1::HostPathVolumeSource {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::HostPathVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.path;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.type_ {
+            w.string(2u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::HTTPGetAction {
@@ -1843,6 +3279,29 @@ impl p::Message for crate::core_v1::HTTPGetAction {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::HTTPGetAction {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.path {
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.port;
+            w.int_or_string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.host {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.scheme {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.http_headers {
+            for value in value.iter() {
+                w.message(5u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::core_v1::HTTPHeader {
     const NAME: &'static str = "HTTPHeader";
     fn merge_field(
@@ -1857,6 +3316,19 @@ impl p::Message for crate::core_v1::HTTPHeader {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::HTTPHeader {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.value;
+            w.string(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::ImageVolumeSource {
     const NAME: &'static str = "ImageVolumeSource";
     fn merge_field(
@@ -1869,6 +3341,17 @@ impl p::Message for crate::core_v1::ImageVolumeSource {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::ImageVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.reference {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.pull_policy {
+            w.string(2u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::ISCSIPersistentVolumeSource {
@@ -1917,6 +3400,50 @@ impl p::Message for crate::core_v1::ISCSIPersistentVolumeSource {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::ISCSIPersistentVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.target_portal;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.iqn;
+            w.string(2u32, value);
+        }
+        {
+            let value = &self.lun;
+            w.int32(3u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.iscsi_interface {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.fs_type {
+            w.string(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.read_only {
+            w.bool(6u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.portals {
+            for value in value.iter() {
+                w.string(7u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.chap_auth_discovery {
+            w.bool(8u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.secret_ref {
+            let value = &**value;
+            w.message(10u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.chap_auth_session {
+            w.bool(11u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.initiator_name {
+            w.string(12u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::ISCSIVolumeSource {
     const NAME: &'static str = "ISCSIVolumeSource";
     fn merge_field(
@@ -1960,6 +3487,49 @@ impl p::Message for crate::core_v1::ISCSIVolumeSource {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::ISCSIVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.target_portal;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.iqn;
+            w.string(2u32, value);
+        }
+        {
+            let value = &self.lun;
+            w.int32(3u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.iscsi_interface {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.fs_type {
+            w.string(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.read_only {
+            w.bool(6u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.portals {
+            for value in value.iter() {
+                w.string(7u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.chap_auth_discovery {
+            w.bool(8u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.secret_ref {
+            w.message(10u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.chap_auth_session {
+            w.bool(11u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.initiator_name {
+            w.string(12u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::KeyToPath {
     const NAME: &'static str = "KeyToPath";
     fn merge_field(
@@ -1973,6 +3543,22 @@ impl p::Message for crate::core_v1::KeyToPath {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::KeyToPath {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.key;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.path;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.mode {
+            w.int32(3u32, *value);
+        }
     }
 }
 impl p::Message for crate::core_v1::Lifecycle {
@@ -2006,6 +3592,22 @@ impl p::Message for crate::core_v1::Lifecycle {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::Lifecycle {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.post_start {
+            let value = &**value;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.pre_stop {
+            let value = &**value;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.stop_signal {
+            w.string(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::LifecycleHandler {
     const NAME: &'static str = "LifecycleHandler";
     fn merge_field(
@@ -2034,6 +3636,25 @@ impl p::Message for crate::core_v1::LifecycleHandler {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::LifecycleHandler {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.exec {
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.http_get {
+            let value = &**value;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.tcp_socket {
+            let value = &**value;
+            w.message(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.sleep {
+            w.message(4u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::LimitRange {
     const NAME: &'static str = "LimitRange";
     fn merge_field(
@@ -2046,6 +3667,18 @@ impl p::Message for crate::core_v1::LimitRange {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::LimitRange {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::LimitRangeItem {
@@ -2121,6 +3754,60 @@ impl p::Message for crate::core_v1::LimitRangeItem {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::LimitRangeItem {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.type_;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.max {
+            w.map(
+                2u32,
+                value,
+                |w, value| {
+                    w.quantity(2, value);
+                },
+            );
+        }
+        if let ::std::option::Option::Some(value) = &self.min {
+            w.map(
+                3u32,
+                value,
+                |w, value| {
+                    w.quantity(2, value);
+                },
+            );
+        }
+        if let ::std::option::Option::Some(value) = &self.default {
+            w.map(
+                4u32,
+                value,
+                |w, value| {
+                    w.quantity(2, value);
+                },
+            );
+        }
+        if let ::std::option::Option::Some(value) = &self.default_request {
+            w.map(
+                5u32,
+                value,
+                |w, value| {
+                    w.quantity(2, value);
+                },
+            );
+        }
+        if let ::std::option::Option::Some(value) = &self.max_limit_request_ratio {
+            w.map(
+                6u32,
+                value,
+                |w, value| {
+                    w.quantity(2, value);
+                },
+            );
+        }
+    }
+}
 impl p::Message for crate::core_v1::LimitRangeList {
     const NAME: &'static str = "LimitRangeList";
     fn merge_field(
@@ -2150,6 +3837,17 @@ impl p::Message for crate::core_v1::LimitRangeSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::LimitRangeSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.limits;
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::core_v1::LinuxContainerUser {
     const NAME: &'static str = "LinuxContainerUser";
     fn merge_field(
@@ -2171,6 +3869,24 @@ impl p::Message for crate::core_v1::LinuxContainerUser {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::LinuxContainerUser {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.uid;
+            w.int64(1u32, *value);
+        }
+        {
+            let value = &self.gid;
+            w.int64(2u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.supplemental_groups {
+            for value in value.iter() {
+                w.int64(3u32, *value);
+            }
+        }
+    }
+}
 impl p::Message for crate::core_v1::LoadBalancerIngress {
     const NAME: &'static str = "LoadBalancerIngress";
     fn merge_field(
@@ -2187,6 +3903,25 @@ impl p::Message for crate::core_v1::LoadBalancerIngress {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::LoadBalancerIngress {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.ip {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.hostname {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.ip_mode {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.ports {
+            for value in value.iter() {
+                w.message(4u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::core_v1::LoadBalancerStatus {
     const NAME: &'static str = "LoadBalancerStatus";
     fn merge_field(
@@ -2198,6 +3933,16 @@ impl p::Message for crate::core_v1::LoadBalancerStatus {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::LoadBalancerStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.ingress {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::core_v1::LocalObjectReference {
@@ -2213,6 +3958,14 @@ impl p::Message for crate::core_v1::LocalObjectReference {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::LocalObjectReference {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.name {
+            w.string(1u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::LocalVolumeSource {
     const NAME: &'static str = "LocalVolumeSource";
     fn merge_field(
@@ -2225,6 +3978,18 @@ impl p::Message for crate::core_v1::LocalVolumeSource {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::LocalVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.path;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.fs_type {
+            w.string(2u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::ModifyVolumeStatus {
@@ -2244,6 +4009,20 @@ impl p::Message for crate::core_v1::ModifyVolumeStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::ModifyVolumeStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self
+            .target_volume_attributes_class_name
+        {
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.status;
+            w.string(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::Namespace {
     const NAME: &'static str = "Namespace";
     fn merge_field(
@@ -2257,6 +4036,21 @@ impl p::Message for crate::core_v1::Namespace {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::Namespace {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::NamespaceCondition {
@@ -2274,6 +4068,28 @@ impl p::Message for crate::core_v1::NamespaceCondition {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::NamespaceCondition {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.type_;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.status;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.last_transition_time {
+            w.time(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.reason {
+            w.string(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.message {
+            w.string(6u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::NamespaceList {
@@ -2307,6 +4123,16 @@ impl p::Message for crate::core_v1::NamespaceSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::NamespaceSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.finalizers {
+            for value in value.iter() {
+                w.string(1u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::core_v1::NamespaceStatus {
     const NAME: &'static str = "NamespaceStatus";
     fn merge_field(
@@ -2322,6 +4148,19 @@ impl p::Message for crate::core_v1::NamespaceStatus {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::NamespaceStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.phase {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.conditions {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::core_v1::NFSVolumeSource {
@@ -2342,6 +4181,22 @@ impl p::Message for crate::core_v1::NFSVolumeSource {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::NFSVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.server;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.path;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.read_only {
+            w.bool(3u32, *value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::Node {
     const NAME: &'static str = "Node";
     fn merge_field(
@@ -2357,6 +4212,21 @@ impl p::Message for crate::core_v1::Node {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::Node {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::NodeAddress {
     const NAME: &'static str = "NodeAddress";
     fn merge_field(
@@ -2369,6 +4239,19 @@ impl p::Message for crate::core_v1::NodeAddress {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::NodeAddress {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.type_;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.address;
+            w.string(2u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::NodeAffinity {
@@ -2401,6 +4284,23 @@ impl p::Message for crate::core_v1::NodeAffinity {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::NodeAffinity {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self
+            .required_during_scheduling_ignored_during_execution
+        {
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self
+            .preferred_during_scheduling_ignored_during_execution
+        {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::core_v1::NodeCondition {
     const NAME: &'static str = "NodeCondition";
     fn merge_field(
@@ -2417,6 +4317,31 @@ impl p::Message for crate::core_v1::NodeCondition {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::NodeCondition {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.type_;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.status;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.last_heartbeat_time {
+            w.time(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.last_transition_time {
+            w.time(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.reason {
+            w.string(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.message {
+            w.string(6u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::NodeConfigSource {
@@ -2436,6 +4361,15 @@ impl p::Message for crate::core_v1::NodeConfigSource {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::NodeConfigSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.config_map {
+            let value = &**value;
+            w.message(2u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::NodeConfigStatus {
@@ -2469,6 +4403,26 @@ impl p::Message for crate::core_v1::NodeConfigStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::NodeConfigStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.assigned {
+            let value = &**value;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.active {
+            let value = &**value;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.last_known_good {
+            let value = &**value;
+            w.message(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.error {
+            w.string(4u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::NodeDaemonEndpoints {
     const NAME: &'static str = "NodeDaemonEndpoints";
     fn merge_field(
@@ -2488,6 +4442,14 @@ impl p::Message for crate::core_v1::NodeDaemonEndpoints {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::NodeDaemonEndpoints {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.kubelet_endpoint {
+            w.message(1u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::NodeFeatures {
     const NAME: &'static str = "NodeFeatures";
     fn merge_field(
@@ -2503,6 +4465,14 @@ impl p::Message for crate::core_v1::NodeFeatures {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::NodeFeatures {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.supplemental_groups_policy {
+            w.bool(1u32, *value);
+        }
     }
 }
 impl p::Message for crate::core_v1::NodeList {
@@ -2537,6 +4507,17 @@ impl p::Message for crate::core_v1::NodeRuntimeHandler {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::NodeRuntimeHandler {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.name {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.features {
+            w.message(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::NodeRuntimeHandlerFeatures {
     const NAME: &'static str = "NodeRuntimeHandlerFeatures";
     fn merge_field(
@@ -2559,6 +4540,17 @@ impl p::Message for crate::core_v1::NodeRuntimeHandlerFeatures {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::NodeRuntimeHandlerFeatures {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.recursive_read_only_mounts {
+            w.bool(1u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.user_namespaces {
+            w.bool(2u32, *value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::NodeSelector {
     const NAME: &'static str = "NodeSelector";
     fn merge_field(
@@ -2574,6 +4566,17 @@ impl p::Message for crate::core_v1::NodeSelector {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::NodeSelector {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.node_selector_terms;
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::core_v1::NodeSelectorRequirement {
     const NAME: &'static str = "NodeSelectorRequirement";
     fn merge_field(
@@ -2587,6 +4590,24 @@ impl p::Message for crate::core_v1::NodeSelectorRequirement {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::NodeSelectorRequirement {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.key;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.operator;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.values {
+            for value in value.iter() {
+                w.string(3u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::core_v1::NodeSelectorTerm {
@@ -2613,6 +4634,21 @@ impl p::Message for crate::core_v1::NodeSelectorTerm {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::NodeSelectorTerm {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.match_expressions {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.match_fields {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::core_v1::NodeSpec {
@@ -2645,6 +4681,37 @@ impl p::Message for crate::core_v1::NodeSpec {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::NodeSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.pod_cidr {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.external_id {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.provider_id {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.unschedulable {
+            w.bool(4u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.taints {
+            for value in value.iter() {
+                w.message(5u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.config_source {
+            let value = &**value;
+            w.message(6u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.pod_cidrs {
+            for value in value.iter() {
+                w.string(7u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::core_v1::NodeStatus {
@@ -2737,6 +4804,81 @@ impl p::Message for crate::core_v1::NodeStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::NodeStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.capacity {
+            w.map(
+                1u32,
+                value,
+                |w, value| {
+                    w.quantity(2, value);
+                },
+            );
+        }
+        if let ::std::option::Option::Some(value) = &self.allocatable {
+            w.map(
+                2u32,
+                value,
+                |w, value| {
+                    w.quantity(2, value);
+                },
+            );
+        }
+        if let ::std::option::Option::Some(value) = &self.phase {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.conditions {
+            for value in value.iter() {
+                w.message(4u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.addresses {
+            for value in value.iter() {
+                w.message(5u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.daemon_endpoints {
+            w.message(6u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.node_info {
+            let value = &**value;
+            w.message(7u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.images {
+            for value in value.iter() {
+                w.message(8u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.volumes_in_use {
+            for value in value.iter() {
+                w.string(9u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.volumes_attached {
+            for value in value.iter() {
+                w.message(10u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.config {
+            let value = &**value;
+            w.message(11u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.runtime_handlers {
+            for value in value.iter() {
+                w.message(12u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.features {
+            w.message(13u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.declared_features {
+            for value in value.iter() {
+                w.string(14u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::core_v1::NodeSwapStatus {
     const NAME: &'static str = "NodeSwapStatus";
     fn merge_field(
@@ -2748,6 +4890,14 @@ impl p::Message for crate::core_v1::NodeSwapStatus {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::NodeSwapStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.capacity {
+            w.int64(1u32, *value);
+        }
     }
 }
 impl p::Message for crate::core_v1::NodeSystemInfo {
@@ -2775,6 +4925,54 @@ impl p::Message for crate::core_v1::NodeSystemInfo {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::NodeSystemInfo {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.machine_id;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.system_uuid;
+            w.string(2u32, value);
+        }
+        {
+            let value = &self.boot_id;
+            w.string(3u32, value);
+        }
+        {
+            let value = &self.kernel_version;
+            w.string(4u32, value);
+        }
+        {
+            let value = &self.os_image;
+            w.string(5u32, value);
+        }
+        {
+            let value = &self.container_runtime_version;
+            w.string(6u32, value);
+        }
+        {
+            let value = &self.kubelet_version;
+            w.string(7u32, value);
+        }
+        {
+            let value = &self.kube_proxy_version;
+            w.string(8u32, value);
+        }
+        {
+            let value = &self.operating_system;
+            w.string(9u32, value);
+        }
+        {
+            let value = &self.architecture;
+            w.string(10u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.swap {
+            w.message(11u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::ObjectFieldSelector {
     const NAME: &'static str = "ObjectFieldSelector";
     fn merge_field(
@@ -2787,6 +4985,18 @@ impl p::Message for crate::core_v1::ObjectFieldSelector {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::ObjectFieldSelector {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.api_version {
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.field_path;
+            w.string(2u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::ObjectReference {
@@ -2808,6 +5018,32 @@ impl p::Message for crate::core_v1::ObjectReference {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::ObjectReference {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.kind {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.namespace {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.name {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.uid {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.api_version {
+            w.string(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.resource_version {
+            w.string(6u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.field_path {
+            w.string(7u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::PersistentVolume {
     const NAME: &'static str = "PersistentVolume";
     fn merge_field(
@@ -2823,6 +5059,21 @@ impl p::Message for crate::core_v1::PersistentVolume {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::PersistentVolume {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::PersistentVolumeClaim {
     const NAME: &'static str = "PersistentVolumeClaim";
     fn merge_field(
@@ -2836,6 +5087,21 @@ impl p::Message for crate::core_v1::PersistentVolumeClaim {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::PersistentVolumeClaim {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::PersistentVolumeClaimCondition {
@@ -2854,6 +5120,31 @@ impl p::Message for crate::core_v1::PersistentVolumeClaimCondition {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::PersistentVolumeClaimCondition {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.type_;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.status;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.last_probe_time {
+            w.time(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.last_transition_time {
+            w.time(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.reason {
+            w.string(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.message {
+            w.string(6u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::PersistentVolumeClaimList {
@@ -2933,6 +5224,44 @@ impl p::Message for crate::core_v1::PersistentVolumeClaimSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::PersistentVolumeClaimSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.access_modes {
+            for value in value.iter() {
+                w.string(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.resources {
+            let value = &**value;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.volume_name {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.selector {
+            let value = &**value;
+            w.message(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.storage_class_name {
+            w.string(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.volume_mode {
+            w.string(6u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.data_source {
+            let value = &**value;
+            w.message(7u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.data_source_ref {
+            let value = &**value;
+            w.message(8u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.volume_attributes_class_name {
+            w.string(9u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::PersistentVolumeClaimStatus {
     const NAME: &'static str = "PersistentVolumeClaimStatus";
     fn merge_field(
@@ -2998,6 +5327,54 @@ impl p::Message for crate::core_v1::PersistentVolumeClaimStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::PersistentVolumeClaimStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.phase {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.access_modes {
+            for value in value.iter() {
+                w.string(2u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.capacity {
+            w.map(
+                3u32,
+                value,
+                |w, value| {
+                    w.quantity(2, value);
+                },
+            );
+        }
+        if let ::std::option::Option::Some(value) = &self.conditions {
+            for value in value.iter() {
+                w.message(4u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.allocated_resources {
+            w.map(
+                5u32,
+                value,
+                |w, value| {
+                    w.quantity(2, value);
+                },
+            );
+        }
+        if let ::std::option::Option::Some(value) = &self.allocated_resource_statuses {
+            w.string_map(7u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self
+            .current_volume_attributes_class_name
+        {
+            w.string(8u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.modify_volume_status {
+            let value = &**value;
+            w.message(9u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::PersistentVolumeClaimTemplate {
     const NAME: &'static str = "PersistentVolumeClaimTemplate";
     fn merge_field(
@@ -3012,6 +5389,18 @@ impl p::Message for crate::core_v1::PersistentVolumeClaimTemplate {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::PersistentVolumeClaimTemplate {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.metadata {
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.spec;
+            w.message(2u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::PersistentVolumeClaimVolumeSource {
@@ -3029,6 +5418,18 @@ impl p::Message for crate::core_v1::PersistentVolumeClaimVolumeSource {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::PersistentVolumeClaimVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.claim_name;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.read_only {
+            w.bool(2u32, *value);
+        }
     }
 }
 impl p::Message for crate::core_v1::PersistentVolumeList {
@@ -3276,6 +5677,146 @@ impl p::Message for crate::core_v1::PersistentVolumeSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::PersistentVolumeSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.capacity {
+            w.map(
+                1u32,
+                value,
+                |w, value| {
+                    w.quantity(2, value);
+                },
+            );
+        }
+        w.nested(
+            2u32,
+            |w| {
+                if let ::std::option::Option::Some(value) = &self.gce_persistent_disk {
+                    let value = &**value;
+                    w.message(1u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.aws_elastic_block_store
+                {
+                    let value = &**value;
+                    w.message(2u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.host_path {
+                    let value = &**value;
+                    w.message(3u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.glusterfs {
+                    let value = &**value;
+                    w.message(4u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.nfs {
+                    let value = &**value;
+                    w.message(5u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.rbd {
+                    let value = &**value;
+                    w.message(6u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.iscsi {
+                    let value = &**value;
+                    w.message(7u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.cinder {
+                    let value = &**value;
+                    w.message(8u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.cephfs {
+                    let value = &**value;
+                    w.message(9u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.fc {
+                    let value = &**value;
+                    w.message(10u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.flocker {
+                    let value = &**value;
+                    w.message(11u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.flex_volume {
+                    let value = &**value;
+                    w.message(12u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.azure_file {
+                    let value = &**value;
+                    w.message(13u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.vsphere_volume {
+                    let value = &**value;
+                    w.message(14u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.quobyte {
+                    let value = &**value;
+                    w.message(15u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.azure_disk {
+                    let value = &**value;
+                    w.message(16u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.photon_persistent_disk
+                {
+                    let value = &**value;
+                    w.message(17u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.portworx_volume {
+                    let value = &**value;
+                    w.message(18u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.scale_io {
+                    let value = &**value;
+                    w.message(19u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.local {
+                    let value = &**value;
+                    w.message(20u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.storageos {
+                    let value = &**value;
+                    w.message(21u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.csi {
+                    let value = &**value;
+                    w.message(22u32, value);
+                }
+            },
+        );
+        if let ::std::option::Option::Some(value) = &self.access_modes {
+            for value in value.iter() {
+                w.string(3u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.claim_ref {
+            let value = &**value;
+            w.message(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self
+            .persistent_volume_reclaim_policy
+        {
+            w.string(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.storage_class_name {
+            w.string(6u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.mount_options {
+            for value in value.iter() {
+                w.string(7u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.volume_mode {
+            w.string(8u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.node_affinity {
+            w.message(9u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.volume_attributes_class_name {
+            w.string(10u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::PersistentVolumeStatus {
     const NAME: &'static str = "PersistentVolumeStatus";
     fn merge_field(
@@ -3297,6 +5838,23 @@ impl p::Message for crate::core_v1::PersistentVolumeStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::PersistentVolumeStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.phase {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.message {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.reason {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.last_phase_transition_time {
+            w.time(4u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::PhotonPersistentDiskVolumeSource {
     const NAME: &'static str = "PhotonPersistentDiskVolumeSource";
     fn merge_field(
@@ -3309,6 +5867,18 @@ impl p::Message for crate::core_v1::PhotonPersistentDiskVolumeSource {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::PhotonPersistentDiskVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.pd_id;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.fs_type {
+            w.string(2u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::Pod {
@@ -3324,6 +5894,21 @@ impl p::Message for crate::core_v1::Pod {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::Pod {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::PodAffinity {
@@ -3354,6 +5939,25 @@ impl p::Message for crate::core_v1::PodAffinity {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::PodAffinity {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self
+            .required_during_scheduling_ignored_during_execution
+        {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self
+            .preferred_during_scheduling_ignored_during_execution
+        {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::core_v1::PodAffinityTerm {
@@ -3396,6 +6000,38 @@ impl p::Message for crate::core_v1::PodAffinityTerm {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::PodAffinityTerm {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.label_selector {
+            let value = &**value;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.namespaces {
+            for value in value.iter() {
+                w.string(2u32, value);
+            }
+        }
+        {
+            let value = &self.topology_key;
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.namespace_selector {
+            let value = &**value;
+            w.message(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.match_label_keys {
+            for value in value.iter() {
+                w.string(5u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.mismatch_label_keys {
+            for value in value.iter() {
+                w.string(6u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::core_v1::PodAntiAffinity {
     const NAME: &'static str = "PodAntiAffinity";
     fn merge_field(
@@ -3424,6 +6060,25 @@ impl p::Message for crate::core_v1::PodAntiAffinity {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::PodAntiAffinity {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self
+            .required_during_scheduling_ignored_during_execution
+        {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self
+            .preferred_during_scheduling_ignored_during_execution
+        {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::core_v1::PodCertificateProjection {
@@ -3461,6 +6116,34 @@ impl p::Message for crate::core_v1::PodCertificateProjection {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::PodCertificateProjection {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.signer_name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.key_type;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.max_expiration_seconds {
+            w.int32(3u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.credential_bundle_path {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.key_path {
+            w.string(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.certificate_chain_path {
+            w.string(6u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.user_annotations {
+            w.string_map(7u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::PodCondition {
     const NAME: &'static str = "PodCondition";
     fn merge_field(
@@ -3485,6 +6168,34 @@ impl p::Message for crate::core_v1::PodCondition {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::PodCondition {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.type_;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.status;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.last_probe_time {
+            w.time(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.last_transition_time {
+            w.time(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.reason {
+            w.string(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.message {
+            w.string(6u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.observed_generation {
+            w.int64(7u32, *value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::PodDNSConfig {
     const NAME: &'static str = "PodDNSConfig";
     fn merge_field(
@@ -3504,6 +6215,26 @@ impl p::Message for crate::core_v1::PodDNSConfig {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::PodDNSConfig {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.nameservers {
+            for value in value.iter() {
+                w.string(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.searches {
+            for value in value.iter() {
+                w.string(2u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.options {
+            for value in value.iter() {
+                w.message(3u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::core_v1::PodDNSConfigOption {
     const NAME: &'static str = "PodDNSConfigOption";
     fn merge_field(
@@ -3516,6 +6247,17 @@ impl p::Message for crate::core_v1::PodDNSConfigOption {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::PodDNSConfigOption {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.name {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.value {
+            w.string(2u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::PodExtendedResourceClaimStatus {
@@ -3532,6 +6274,21 @@ impl p::Message for crate::core_v1::PodExtendedResourceClaimStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::PodExtendedResourceClaimStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.request_mappings;
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
+        {
+            let value = &self.resource_claim_name;
+            w.string(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::PodIP {
     const NAME: &'static str = "PodIP";
     fn merge_field(
@@ -3543,6 +6300,15 @@ impl p::Message for crate::core_v1::PodIP {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::PodIP {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.ip;
+            w.string(1u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::PodList {
@@ -3574,6 +6340,15 @@ impl p::Message for crate::core_v1::PodOS {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::PodOS {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::PodReadinessGate {
     const NAME: &'static str = "PodReadinessGate";
     fn merge_field(
@@ -3585,6 +6360,15 @@ impl p::Message for crate::core_v1::PodReadinessGate {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::PodReadinessGate {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.condition_type;
+            w.string(1u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::PodResourceClaim {
@@ -3610,6 +6394,21 @@ impl p::Message for crate::core_v1::PodResourceClaim {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::PodResourceClaim {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.resource_claim_name {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.resource_claim_template_name {
+            w.string(4u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::PodResourceClaimStatus {
     const NAME: &'static str = "PodResourceClaimStatus";
     fn merge_field(
@@ -3628,6 +6427,18 @@ impl p::Message for crate::core_v1::PodResourceClaimStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::PodResourceClaimStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.resource_claim_name {
+            w.string(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::PodSchedulingGate {
     const NAME: &'static str = "PodSchedulingGate";
     fn merge_field(
@@ -3639,6 +6450,15 @@ impl p::Message for crate::core_v1::PodSchedulingGate {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::PodSchedulingGate {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::PodSecurityContext {
@@ -3716,6 +6536,58 @@ impl p::Message for crate::core_v1::PodSecurityContext {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::PodSecurityContext {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.se_linux_options {
+            let value = &**value;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.run_as_user {
+            w.int64(2u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.run_as_non_root {
+            w.bool(3u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.supplemental_groups {
+            for value in value.iter() {
+                w.int64(4u32, *value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.fs_group {
+            w.int64(5u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.run_as_group {
+            w.int64(6u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.sysctls {
+            for value in value.iter() {
+                w.message(7u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.windows_options {
+            let value = &**value;
+            w.message(8u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.fs_group_change_policy {
+            w.string(9u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.seccomp_profile {
+            let value = &**value;
+            w.message(10u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.app_armor_profile {
+            let value = &**value;
+            w.message(11u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.supplemental_groups_policy {
+            w.string(12u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.se_linux_change_policy {
+            w.string(13u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::PodSpec {
@@ -3924,6 +6796,174 @@ impl p::Message for crate::core_v1::PodSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::PodSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.volumes {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
+        {
+            let value = &self.containers;
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.restart_policy {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self
+            .termination_grace_period_seconds
+        {
+            w.int64(4u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.active_deadline_seconds {
+            w.int64(5u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.dns_policy {
+            w.string(6u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.node_selector {
+            w.string_map(7u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.service_account_name {
+            w.string(8u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.service_account {
+            w.string(9u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.node_name {
+            w.string(10u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.host_network {
+            w.bool(11u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.host_pid {
+            w.bool(12u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.host_ipc {
+            w.bool(13u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.security_context {
+            let value = &**value;
+            w.message(14u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.image_pull_secrets {
+            for value in value.iter() {
+                w.message(15u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.hostname {
+            w.string(16u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.subdomain {
+            w.string(17u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.affinity {
+            let value = &**value;
+            w.message(18u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.scheduler_name {
+            w.string(19u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.init_containers {
+            for value in value.iter() {
+                w.message(20u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.automount_service_account_token
+        {
+            w.bool(21u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.tolerations {
+            for value in value.iter() {
+                w.message(22u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.host_aliases {
+            for value in value.iter() {
+                w.message(23u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.priority_class_name {
+            w.string(24u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.priority {
+            w.int32(25u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.dns_config {
+            let value = &**value;
+            w.message(26u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.share_process_namespace {
+            w.bool(27u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.readiness_gates {
+            for value in value.iter() {
+                w.message(28u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.runtime_class_name {
+            w.string(29u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.enable_service_links {
+            w.bool(30u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.preemption_policy {
+            w.string(31u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.overhead {
+            w.map(
+                32u32,
+                value,
+                |w, value| {
+                    w.quantity(2, value);
+                },
+            );
+        }
+        if let ::std::option::Option::Some(value) = &self.topology_spread_constraints {
+            for value in value.iter() {
+                w.message(33u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.ephemeral_containers {
+            for value in value.iter() {
+                w.message(34u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.set_hostname_as_fqdn {
+            w.bool(35u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.os {
+            w.message(36u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.host_users {
+            w.bool(37u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.scheduling_gates {
+            for value in value.iter() {
+                w.message(38u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.resource_claims {
+            for value in value.iter() {
+                w.message(39u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.resources {
+            let value = &**value;
+            w.message(40u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.hostname_override {
+            w.string(41u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.workload_ref {
+            let value = &**value;
+            w.message(42u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::PodStatus {
     const NAME: &'static str = "PodStatus";
     fn merge_field(
@@ -4017,6 +7057,94 @@ impl p::Message for crate::core_v1::PodStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::PodStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.phase {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.conditions {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.message {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.reason {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.host_ip {
+            w.string(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.pod_ip {
+            w.string(6u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.start_time {
+            w.time(7u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.container_statuses {
+            for value in value.iter() {
+                w.message(8u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.qos_class {
+            w.string(9u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.init_container_statuses {
+            for value in value.iter() {
+                w.message(10u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.nominated_node_name {
+            w.string(11u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.pod_ips {
+            for value in value.iter() {
+                w.message(12u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.ephemeral_container_statuses {
+            for value in value.iter() {
+                w.message(13u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.resize {
+            w.string(14u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.resource_claim_statuses {
+            for value in value.iter() {
+                w.message(15u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.host_ips {
+            for value in value.iter() {
+                w.message(16u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.observed_generation {
+            w.int64(17u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.extended_resource_claim_status
+        {
+            let value = &**value;
+            w.message(18u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.allocated_resources {
+            w.map(
+                19u32,
+                value,
+                |w, value| {
+                    w.quantity(2, value);
+                },
+            );
+        }
+        if let ::std::option::Option::Some(value) = &self.resources {
+            let value = &**value;
+            w.message(20u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::PodTemplate {
     const NAME: &'static str = "PodTemplate";
     fn merge_field(
@@ -4035,6 +7163,19 @@ impl p::Message for crate::core_v1::PodTemplate {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::PodTemplate {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.template {
+            let value = &**value;
+            w.message(2u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::PodTemplateList {
@@ -4069,6 +7210,17 @@ impl p::Message for crate::core_v1::PodTemplateSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::PodTemplateSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.metadata {
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::PortStatus {
     const NAME: &'static str = "PortStatus";
     fn merge_field(
@@ -4082,6 +7234,22 @@ impl p::Message for crate::core_v1::PortStatus {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::PortStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.port;
+            w.int32(1u32, *value);
+        }
+        {
+            let value = &self.protocol;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.error {
+            w.string(3u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::PortworxVolumeSource {
@@ -4102,6 +7270,21 @@ impl p::Message for crate::core_v1::PortworxVolumeSource {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::PortworxVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.volume_id;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.fs_type {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.read_only {
+            w.bool(3u32, *value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::PreferredSchedulingTerm {
     const NAME: &'static str = "PreferredSchedulingTerm";
     fn merge_field(
@@ -4114,6 +7297,19 @@ impl p::Message for crate::core_v1::PreferredSchedulingTerm {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::PreferredSchedulingTerm {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.weight;
+            w.int32(1u32, *value);
+        }
+        {
+            let value = &self.preference;
+            w.message(2u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::Probe {
@@ -4197,6 +7393,50 @@ impl p::Message for crate::core_v1::Probe {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::Probe {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        w.nested(
+            1u32,
+            |w| {
+                if let ::std::option::Option::Some(value) = &self.exec {
+                    w.message(1u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.http_get {
+                    let value = &**value;
+                    w.message(2u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.tcp_socket {
+                    let value = &**value;
+                    w.message(3u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.grpc {
+                    w.message(4u32, value);
+                }
+            },
+        );
+        if let ::std::option::Option::Some(value) = &self.initial_delay_seconds {
+            w.int32(2u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.timeout_seconds {
+            w.int32(3u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.period_seconds {
+            w.int32(4u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.success_threshold {
+            w.int32(5u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.failure_threshold {
+            w.int32(6u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self
+            .termination_grace_period_seconds
+        {
+            w.int64(7u32, *value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::ProjectedVolumeSource {
     const NAME: &'static str = "ProjectedVolumeSource";
     fn merge_field(
@@ -4213,6 +7453,19 @@ impl p::Message for crate::core_v1::ProjectedVolumeSource {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::ProjectedVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.sources {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.default_mode {
+            w.int32(2u32, *value);
+        }
     }
 }
 impl p::Message for crate::core_v1::QuobyteVolumeSource {
@@ -4234,6 +7487,31 @@ impl p::Message for crate::core_v1::QuobyteVolumeSource {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::QuobyteVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.registry;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.volume;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.read_only {
+            w.bool(3u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.user {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.group {
+            w.string(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.tenant {
+            w.string(6u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::RBDPersistentVolumeSource {
@@ -4265,6 +7543,40 @@ impl p::Message for crate::core_v1::RBDPersistentVolumeSource {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::RBDPersistentVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.monitors;
+            for value in value.iter() {
+                w.string(1u32, value);
+            }
+        }
+        {
+            let value = &self.image;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.fs_type {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.pool {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.user {
+            w.string(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.keyring {
+            w.string(6u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.secret_ref {
+            let value = &**value;
+            w.message(7u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.read_only {
+            w.bool(8u32, *value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::RBDVolumeSource {
     const NAME: &'static str = "RBDVolumeSource";
     fn merge_field(
@@ -4291,6 +7603,39 @@ impl p::Message for crate::core_v1::RBDVolumeSource {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::RBDVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.monitors;
+            for value in value.iter() {
+                w.string(1u32, value);
+            }
+        }
+        {
+            let value = &self.image;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.fs_type {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.pool {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.user {
+            w.string(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.keyring {
+            w.string(6u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.secret_ref {
+            w.message(7u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.read_only {
+            w.bool(8u32, *value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::ReplicationController {
     const NAME: &'static str = "ReplicationController";
     fn merge_field(
@@ -4304,6 +7649,21 @@ impl p::Message for crate::core_v1::ReplicationController {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::ReplicationController {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::ReplicationControllerCondition {
@@ -4321,6 +7681,28 @@ impl p::Message for crate::core_v1::ReplicationControllerCondition {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::ReplicationControllerCondition {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.type_;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.status;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.last_transition_time {
+            w.time(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.reason {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.message {
+            w.string(5u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::ReplicationControllerList {
@@ -4366,6 +7748,24 @@ impl p::Message for crate::core_v1::ReplicationControllerSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::ReplicationControllerSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.replicas {
+            w.int32(1u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.selector {
+            w.string_map(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.template {
+            let value = &**value;
+            w.message(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.min_ready_seconds {
+            w.int32(4u32, *value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::ReplicationControllerStatus {
     const NAME: &'static str = "ReplicationControllerStatus";
     fn merge_field(
@@ -4407,6 +7807,32 @@ impl p::Message for crate::core_v1::ReplicationControllerStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::ReplicationControllerStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.replicas;
+            w.int32(1u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.fully_labeled_replicas {
+            w.int32(2u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.observed_generation {
+            w.int64(3u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.ready_replicas {
+            w.int32(4u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.available_replicas {
+            w.int32(5u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.conditions {
+            for value in value.iter() {
+                w.message(6u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::core_v1::ResourceClaim {
     const NAME: &'static str = "ResourceClaim";
     fn merge_field(
@@ -4419,6 +7845,18 @@ impl p::Message for crate::core_v1::ResourceClaim {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::ResourceClaim {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.request {
+            w.string(2u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::ResourceFieldSelector {
@@ -4440,6 +7878,21 @@ impl p::Message for crate::core_v1::ResourceFieldSelector {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::ResourceFieldSelector {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.container_name {
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.resource;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.divisor {
+            w.quantity(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::ResourceHealth {
     const NAME: &'static str = "ResourceHealth";
     fn merge_field(
@@ -4452,6 +7905,18 @@ impl p::Message for crate::core_v1::ResourceHealth {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::ResourceHealth {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.resource_id;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.health {
+            w.string(2u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::ResourceQuota {
@@ -4467,6 +7932,21 @@ impl p::Message for crate::core_v1::ResourceQuota {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::ResourceQuota {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::ResourceQuotaList {
@@ -4517,6 +7997,28 @@ impl p::Message for crate::core_v1::ResourceQuotaSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::ResourceQuotaSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.hard {
+            w.map(
+                1u32,
+                value,
+                |w, value| {
+                    w.quantity(2, value);
+                },
+            );
+        }
+        if let ::std::option::Option::Some(value) = &self.scopes {
+            for value in value.iter() {
+                w.string(2u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.scope_selector {
+            w.message(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::ResourceQuotaStatus {
     const NAME: &'static str = "ResourceQuotaStatus";
     fn merge_field(
@@ -4551,6 +8053,29 @@ impl p::Message for crate::core_v1::ResourceQuotaStatus {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::ResourceQuotaStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.hard {
+            w.map(
+                1u32,
+                value,
+                |w, value| {
+                    w.quantity(2, value);
+                },
+            );
+        }
+        if let ::std::option::Option::Some(value) = &self.used {
+            w.map(
+                2u32,
+                value,
+                |w, value| {
+                    w.quantity(2, value);
+                },
+            );
+        }
     }
 }
 impl p::Message for crate::core_v1::ResourceRequirements {
@@ -4590,6 +8115,34 @@ impl p::Message for crate::core_v1::ResourceRequirements {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::ResourceRequirements {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.limits {
+            w.map(
+                1u32,
+                value,
+                |w, value| {
+                    w.quantity(2, value);
+                },
+            );
+        }
+        if let ::std::option::Option::Some(value) = &self.requests {
+            w.map(
+                2u32,
+                value,
+                |w, value| {
+                    w.quantity(2, value);
+                },
+            );
+        }
+        if let ::std::option::Option::Some(value) = &self.claims {
+            for value in value.iter() {
+                w.message(3u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::core_v1::ResourceStatus {
     const NAME: &'static str = "ResourceStatus";
     fn merge_field(
@@ -4604,6 +8157,20 @@ impl p::Message for crate::core_v1::ResourceStatus {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::ResourceStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.resources {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::core_v1::ScaleIOPersistentVolumeSource {
@@ -4634,6 +8201,44 @@ impl p::Message for crate::core_v1::ScaleIOPersistentVolumeSource {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::ScaleIOPersistentVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.gateway;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.system;
+            w.string(2u32, value);
+        }
+        {
+            let value = &self.secret_ref;
+            w.message(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.ssl_enabled {
+            w.bool(4u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.protection_domain {
+            w.string(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.storage_pool {
+            w.string(6u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.storage_mode {
+            w.string(7u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.volume_name {
+            w.string(8u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.fs_type {
+            w.string(9u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.read_only {
+            w.bool(10u32, *value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::ScaleIOVolumeSource {
     const NAME: &'static str = "ScaleIOVolumeSource";
     fn merge_field(
@@ -4662,6 +8267,44 @@ impl p::Message for crate::core_v1::ScaleIOVolumeSource {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::ScaleIOVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.gateway;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.system;
+            w.string(2u32, value);
+        }
+        {
+            let value = &self.secret_ref;
+            w.message(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.ssl_enabled {
+            w.bool(4u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.protection_domain {
+            w.string(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.storage_pool {
+            w.string(6u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.storage_mode {
+            w.string(7u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.volume_name {
+            w.string(8u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.fs_type {
+            w.string(9u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.read_only {
+            w.bool(10u32, *value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::ScopeSelector {
     const NAME: &'static str = "ScopeSelector";
     fn merge_field(
@@ -4681,6 +8324,16 @@ impl p::Message for crate::core_v1::ScopeSelector {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::ScopeSelector {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.match_expressions {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::core_v1::ScopedResourceSelectorRequirement {
     const NAME: &'static str = "ScopedResourceSelectorRequirement";
     fn merge_field(
@@ -4694,6 +8347,24 @@ impl p::Message for crate::core_v1::ScopedResourceSelectorRequirement {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::ScopedResourceSelectorRequirement {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.scope_name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.operator;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.values {
+            for value in value.iter() {
+                w.string(3u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::core_v1::SELinuxOptions {
@@ -4712,6 +8383,23 @@ impl p::Message for crate::core_v1::SELinuxOptions {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::SELinuxOptions {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.user {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.role {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.type_ {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.level {
+            w.string(4u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::SeccompProfile {
     const NAME: &'static str = "SeccompProfile";
     fn merge_field(
@@ -4728,6 +8416,18 @@ impl p::Message for crate::core_v1::SeccompProfile {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::SeccompProfile {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.type_;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.localhost_profile {
+            w.string(2u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::Secret {
@@ -4757,6 +8457,27 @@ impl p::Message for crate::core_v1::Secret {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::Secret {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.data {
+            w.map(2u32, value, |w, value| w.bytes(2, &value.0));
+        }
+        if let ::std::option::Option::Some(value) = &self.type_ {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.string_data {
+            w.string_map(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.immutable {
+            w.bool(5u32, *value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::SecretEnvSource {
     const NAME: &'static str = "SecretEnvSource";
     fn merge_field(
@@ -4781,6 +8502,22 @@ impl p::Message for crate::core_v1::SecretEnvSource {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::SecretEnvSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        w.nested(
+            1u32,
+            |w| {
+                if let ::std::option::Option::Some(value) = &self.name {
+                    w.string(1u32, value);
+                }
+            },
+        );
+        if let ::std::option::Option::Some(value) = &self.optional {
+            w.bool(2u32, *value);
+        }
     }
 }
 impl p::Message for crate::core_v1::SecretKeySelector {
@@ -4808,6 +8545,26 @@ impl p::Message for crate::core_v1::SecretKeySelector {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::SecretKeySelector {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        w.nested(
+            1u32,
+            |w| {
+                if let ::std::option::Option::Some(value) = &self.name {
+                    w.string(1u32, value);
+                }
+            },
+        );
+        {
+            let value = &self.key;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.optional {
+            w.bool(3u32, *value);
+        }
     }
 }
 impl p::Message for crate::core_v1::SecretList {
@@ -4853,6 +8610,27 @@ impl p::Message for crate::core_v1::SecretProjection {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::SecretProjection {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        w.nested(
+            1u32,
+            |w| {
+                if let ::std::option::Option::Some(value) = &self.name {
+                    w.string(1u32, value);
+                }
+            },
+        );
+        if let ::std::option::Option::Some(value) = &self.items {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.optional {
+            w.bool(4u32, *value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::SecretReference {
     const NAME: &'static str = "SecretReference";
     fn merge_field(
@@ -4865,6 +8643,17 @@ impl p::Message for crate::core_v1::SecretReference {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::SecretReference {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.name {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.namespace {
+            w.string(2u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::SecretVolumeSource {
@@ -4885,6 +8674,25 @@ impl p::Message for crate::core_v1::SecretVolumeSource {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::SecretVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.secret_name {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.items {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.default_mode {
+            w.int32(3u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.optional {
+            w.bool(4u32, *value);
+        }
     }
 }
 impl p::Message for crate::core_v1::SecurityContext {
@@ -4963,6 +8771,52 @@ impl p::Message for crate::core_v1::SecurityContext {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::SecurityContext {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.capabilities {
+            let value = &**value;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.privileged {
+            w.bool(2u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.se_linux_options {
+            let value = &**value;
+            w.message(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.run_as_user {
+            w.int64(4u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.run_as_non_root {
+            w.bool(5u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.read_only_root_filesystem {
+            w.bool(6u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.allow_privilege_escalation {
+            w.bool(7u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.run_as_group {
+            w.int64(8u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.proc_mount {
+            w.string(9u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.windows_options {
+            let value = &**value;
+            w.message(10u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.seccomp_profile {
+            let value = &**value;
+            w.message(11u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.app_armor_profile {
+            let value = &**value;
+            w.message(12u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::Service {
     const NAME: &'static str = "Service";
     fn merge_field(
@@ -4976,6 +8830,21 @@ impl p::Message for crate::core_v1::Service {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::Service {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::ServiceAccount {
@@ -5002,6 +8871,29 @@ impl p::Message for crate::core_v1::ServiceAccount {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::ServiceAccount {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.secrets {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.image_pull_secrets {
+            for value in value.iter() {
+                w.message(3u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.automount_service_account_token
+        {
+            w.bool(4u32, *value);
+        }
     }
 }
 impl p::Message for crate::core_v1::ServiceAccountList {
@@ -5037,6 +8929,21 @@ impl p::Message for crate::core_v1::ServiceAccountTokenProjection {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::ServiceAccountTokenProjection {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.audience {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.expiration_seconds {
+            w.int64(2u32, *value);
+        }
+        {
+            let value = &self.path;
+            w.string(3u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::ServiceList {
@@ -5082,6 +8989,30 @@ impl p::Message for crate::core_v1::ServicePort {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::ServicePort {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.name {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.protocol {
+            w.string(2u32, value);
+        }
+        {
+            let value = &self.port;
+            w.int32(3u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.target_port {
+            w.int_or_string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.node_port {
+            w.int32(5u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.app_protocol {
+            w.string(6u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::ServiceSpec {
@@ -5171,6 +9102,83 @@ impl p::Message for crate::core_v1::ServiceSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::ServiceSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.ports {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.selector {
+            w.string_map(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.cluster_ip {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.type_ {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.external_ips {
+            for value in value.iter() {
+                w.string(5u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.session_affinity {
+            w.string(7u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.load_balancer_ip {
+            w.string(8u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.load_balancer_source_ranges {
+            for value in value.iter() {
+                w.string(9u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.external_name {
+            w.string(10u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.external_traffic_policy {
+            w.string(11u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.health_check_node_port {
+            w.int32(12u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.publish_not_ready_addresses {
+            w.bool(13u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.session_affinity_config {
+            w.message(14u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.ip_family_policy {
+            w.string(17u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.cluster_ips {
+            for value in value.iter() {
+                w.string(18u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.ip_families {
+            for value in value.iter() {
+                w.string(19u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self
+            .allocate_load_balancer_node_ports
+        {
+            w.bool(20u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.load_balancer_class {
+            w.string(21u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.internal_traffic_policy {
+            w.string(22u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.traffic_distribution {
+            w.string(23u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::ServiceStatus {
     const NAME: &'static str = "ServiceStatus";
     fn merge_field(
@@ -5194,6 +9202,19 @@ impl p::Message for crate::core_v1::ServiceStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::ServiceStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.load_balancer {
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.conditions {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::core_v1::SessionAffinityConfig {
     const NAME: &'static str = "SessionAffinityConfig";
     fn merge_field(
@@ -5209,6 +9230,14 @@ impl p::Message for crate::core_v1::SessionAffinityConfig {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::SessionAffinityConfig {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.client_ip {
+            w.message(1u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::SleepAction {
     const NAME: &'static str = "SleepAction";
     fn merge_field(
@@ -5220,6 +9249,15 @@ impl p::Message for crate::core_v1::SleepAction {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::SleepAction {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.seconds;
+            w.int64(1u32, *value);
+        }
     }
 }
 impl p::Message for crate::core_v1::StorageOSPersistentVolumeSource {
@@ -5248,6 +9286,27 @@ impl p::Message for crate::core_v1::StorageOSPersistentVolumeSource {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::StorageOSPersistentVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.volume_name {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.volume_namespace {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.fs_type {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.read_only {
+            w.bool(4u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.secret_ref {
+            let value = &**value;
+            w.message(5u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::StorageOSVolumeSource {
     const NAME: &'static str = "StorageOSVolumeSource";
     fn merge_field(
@@ -5271,6 +9330,26 @@ impl p::Message for crate::core_v1::StorageOSVolumeSource {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::StorageOSVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.volume_name {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.volume_namespace {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.fs_type {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.read_only {
+            w.bool(4u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.secret_ref {
+            w.message(5u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::Sysctl {
     const NAME: &'static str = "Sysctl";
     fn merge_field(
@@ -5283,6 +9362,19 @@ impl p::Message for crate::core_v1::Sysctl {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::Sysctl {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.value;
+            w.string(2u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::Taint {
@@ -5301,6 +9393,25 @@ impl p::Message for crate::core_v1::Taint {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::Taint {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.key;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.value {
+            w.string(2u32, value);
+        }
+        {
+            let value = &self.effect;
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.time_added {
+            w.time(4u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::TCPSocketAction {
     const NAME: &'static str = "TCPSocketAction";
     fn merge_field(
@@ -5313,6 +9424,18 @@ impl p::Message for crate::core_v1::TCPSocketAction {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::TCPSocketAction {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.port;
+            w.int_or_string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.host {
+            w.string(2u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::Toleration {
@@ -5336,6 +9459,26 @@ impl p::Message for crate::core_v1::Toleration {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::Toleration {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.key {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.operator {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.value {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.effect {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.toleration_seconds {
+            w.int64(5u32, *value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::TopologySelectorLabelRequirement {
     const NAME: &'static str = "TopologySelectorLabelRequirement";
     fn merge_field(
@@ -5348,6 +9491,21 @@ impl p::Message for crate::core_v1::TopologySelectorLabelRequirement {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::TopologySelectorLabelRequirement {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.key;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.values;
+            for value in value.iter() {
+                w.string(2u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::core_v1::TopologySelectorTerm {
@@ -5367,6 +9525,16 @@ impl p::Message for crate::core_v1::TopologySelectorTerm {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::TopologySelectorTerm {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.match_label_expressions {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::core_v1::TopologySpreadConstraint {
@@ -5411,6 +9579,41 @@ impl p::Message for crate::core_v1::TopologySpreadConstraint {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::TopologySpreadConstraint {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.max_skew;
+            w.int32(1u32, *value);
+        }
+        {
+            let value = &self.topology_key;
+            w.string(2u32, value);
+        }
+        {
+            let value = &self.when_unsatisfiable;
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.label_selector {
+            let value = &**value;
+            w.message(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.min_domains {
+            w.int32(5u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.node_affinity_policy {
+            w.string(6u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.node_taints_policy {
+            w.string(7u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.match_label_keys {
+            for value in value.iter() {
+                w.string(8u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::core_v1::TypedLocalObjectReference {
     const NAME: &'static str = "TypedLocalObjectReference";
     fn merge_field(
@@ -5426,6 +9629,22 @@ impl p::Message for crate::core_v1::TypedLocalObjectReference {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::TypedLocalObjectReference {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.api_group {
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.kind;
+            w.string(2u32, value);
+        }
+        {
+            let value = &self.name;
+            w.string(3u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::TypedObjectReference {
@@ -5446,6 +9665,25 @@ impl p::Message for crate::core_v1::TypedObjectReference {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::TypedObjectReference {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.api_group {
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.kind;
+            w.string(2u32, value);
+        }
+        {
+            let value = &self.name;
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.namespace {
+            w.string(4u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::Volume {
@@ -5683,6 +9921,140 @@ impl p::Message for crate::core_v1::Volume {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::Volume {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        w.nested(
+            2u32,
+            |w| {
+                if let ::std::option::Option::Some(value) = &self.host_path {
+                    let value = &**value;
+                    w.message(1u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.empty_dir {
+                    let value = &**value;
+                    w.message(2u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.gce_persistent_disk {
+                    let value = &**value;
+                    w.message(3u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.aws_elastic_block_store
+                {
+                    let value = &**value;
+                    w.message(4u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.git_repo {
+                    let value = &**value;
+                    w.message(5u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.secret {
+                    let value = &**value;
+                    w.message(6u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.nfs {
+                    let value = &**value;
+                    w.message(7u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.iscsi {
+                    let value = &**value;
+                    w.message(8u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.glusterfs {
+                    let value = &**value;
+                    w.message(9u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.persistent_volume_claim
+                {
+                    w.message(10u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.rbd {
+                    let value = &**value;
+                    w.message(11u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.flex_volume {
+                    let value = &**value;
+                    w.message(12u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.cinder {
+                    let value = &**value;
+                    w.message(13u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.cephfs {
+                    let value = &**value;
+                    w.message(14u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.flocker {
+                    let value = &**value;
+                    w.message(15u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.downward_api {
+                    w.message(16u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.fc {
+                    let value = &**value;
+                    w.message(17u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.azure_file {
+                    let value = &**value;
+                    w.message(18u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.config_map {
+                    let value = &**value;
+                    w.message(19u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.vsphere_volume {
+                    let value = &**value;
+                    w.message(20u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.quobyte {
+                    let value = &**value;
+                    w.message(21u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.azure_disk {
+                    let value = &**value;
+                    w.message(22u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.photon_persistent_disk
+                {
+                    let value = &**value;
+                    w.message(23u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.portworx_volume {
+                    let value = &**value;
+                    w.message(24u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.scale_io {
+                    let value = &**value;
+                    w.message(25u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.projected {
+                    w.message(26u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.storageos {
+                    let value = &**value;
+                    w.message(27u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.csi {
+                    let value = &**value;
+                    w.message(28u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.ephemeral {
+                    let value = &**value;
+                    w.message(29u32, value);
+                }
+                if let ::std::option::Option::Some(value) = &self.image {
+                    let value = &**value;
+                    w.message(30u32, value);
+                }
+            },
+        );
+    }
+}
 impl p::Message for crate::core_v1::VolumeDevice {
     const NAME: &'static str = "VolumeDevice";
     fn merge_field(
@@ -5695,6 +10067,19 @@ impl p::Message for crate::core_v1::VolumeDevice {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::VolumeDevice {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.device_path;
+            w.string(2u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::VolumeMount {
@@ -5727,6 +10112,34 @@ impl p::Message for crate::core_v1::VolumeMount {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::VolumeMount {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.read_only {
+            w.bool(2u32, *value);
+        }
+        {
+            let value = &self.mount_path;
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.sub_path {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.mount_propagation {
+            w.string(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.sub_path_expr {
+            w.string(6u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.recursive_read_only {
+            w.string(7u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::VolumeMountStatus {
     const NAME: &'static str = "VolumeMountStatus";
     fn merge_field(
@@ -5750,6 +10163,25 @@ impl p::Message for crate::core_v1::VolumeMountStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::VolumeMountStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.mount_path;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.read_only {
+            w.bool(3u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.recursive_read_only {
+            w.string(4u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::VolumeNodeAffinity {
     const NAME: &'static str = "VolumeNodeAffinity";
     fn merge_field(
@@ -5763,6 +10195,14 @@ impl p::Message for crate::core_v1::VolumeNodeAffinity {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::VolumeNodeAffinity {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.required {
+            w.message(1u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::VolumeProjection {
@@ -5816,6 +10256,34 @@ impl p::Message for crate::core_v1::VolumeProjection {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::VolumeProjection {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.secret {
+            let value = &**value;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.downward_api {
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.config_map {
+            let value = &**value;
+            w.message(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.service_account_token {
+            let value = &**value;
+            w.message(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.cluster_trust_bundle {
+            let value = &**value;
+            w.message(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.pod_certificate {
+            let value = &**value;
+            w.message(6u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::VolumeResourceRequirements {
     const NAME: &'static str = "VolumeResourceRequirements";
     fn merge_field(
@@ -5852,6 +10320,29 @@ impl p::Message for crate::core_v1::VolumeResourceRequirements {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::VolumeResourceRequirements {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.limits {
+            w.map(
+                1u32,
+                value,
+                |w, value| {
+                    w.quantity(2, value);
+                },
+            );
+        }
+        if let ::std::option::Option::Some(value) = &self.requests {
+            w.map(
+                2u32,
+                value,
+                |w, value| {
+                    w.quantity(2, value);
+                },
+            );
+        }
+    }
+}
 impl p::Message for crate::core_v1::VsphereVirtualDiskVolumeSource {
     const NAME: &'static str = "VsphereVirtualDiskVolumeSource";
     fn merge_field(
@@ -5870,6 +10361,24 @@ impl p::Message for crate::core_v1::VsphereVirtualDiskVolumeSource {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::VsphereVirtualDiskVolumeSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.volume_path;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.fs_type {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.storage_policy_name {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.storage_policy_id {
+            w.string(4u32, value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::WeightedPodAffinityTerm {
     const NAME: &'static str = "WeightedPodAffinityTerm";
     fn merge_field(
@@ -5882,6 +10391,19 @@ impl p::Message for crate::core_v1::WeightedPodAffinityTerm {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::WeightedPodAffinityTerm {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.weight;
+            w.int32(1u32, *value);
+        }
+        {
+            let value = &self.pod_affinity_term;
+            w.message(2u32, value);
+        }
     }
 }
 impl p::Message for crate::core_v1::WindowsSecurityContextOptions {
@@ -5916,6 +10438,23 @@ impl p::Message for crate::core_v1::WindowsSecurityContextOptions {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::core_v1::WindowsSecurityContextOptions {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.gmsa_credential_spec_name {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.gmsa_credential_spec {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.run_as_user_name {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.host_process {
+            w.bool(4u32, *value);
+        }
+    }
+}
 impl p::Message for crate::core_v1::WorkloadReference {
     const NAME: &'static str = "WorkloadReference";
     fn merge_field(
@@ -5932,5 +10471,21 @@ impl p::Message for crate::core_v1::WorkloadReference {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::core_v1::WorkloadReference {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.pod_group;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.pod_group_replica_key {
+            w.string(3u32, value);
+        }
     }
 }

@@ -94,6 +94,16 @@ impl ::kubegen_runtime::Object for ReplicationController {
     ) -> ::std::result::Result<Self, ::kubegen_runtime::proto::DecodeError> {
         ::kubegen_runtime::proto::decode_message(raw, 1)
     }
+    #[cfg(feature = "protobuf")]
+    fn to_protobuf(&self) -> ::std::option::Option<::std::vec::Vec<u8>> {
+        ::std::option::Option::Some(
+            ::kubegen_runtime::proto::encode_envelope(
+                <Self as ::kubegen_runtime::ApiType>::API_VERSION,
+                <Self as ::kubegen_runtime::ApiType>::KIND,
+                self,
+            ),
+        )
+    }
 }
 impl ::kubegen_runtime::Resource for ReplicationController {
     const PLURAL: &'static str = "replicationcontrollers";

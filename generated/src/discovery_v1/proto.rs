@@ -50,6 +50,40 @@ impl p::Message for crate::discovery_v1::Endpoint {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::discovery_v1::Endpoint {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.addresses;
+            for value in value.iter() {
+                w.string(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.conditions {
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.hostname {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.target_ref {
+            let value = &**value;
+            w.message(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.deprecated_topology {
+            w.string_map(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.node_name {
+            w.string(6u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.zone {
+            w.string(7u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.hints {
+            let value = &**value;
+            w.message(8u32, value);
+        }
+    }
+}
 impl p::Message for crate::discovery_v1::EndpointConditions {
     const NAME: &'static str = "EndpointConditions";
     fn merge_field(
@@ -69,6 +103,20 @@ impl p::Message for crate::discovery_v1::EndpointConditions {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::discovery_v1::EndpointConditions {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.ready {
+            w.bool(1u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.serving {
+            w.bool(2u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.terminating {
+            w.bool(3u32, *value);
+        }
+    }
+}
 impl p::Message for crate::discovery_v1::EndpointHints {
     const NAME: &'static str = "EndpointHints";
     fn merge_field(
@@ -85,6 +133,21 @@ impl p::Message for crate::discovery_v1::EndpointHints {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::discovery_v1::EndpointHints {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.for_zones {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.for_nodes {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::discovery_v1::EndpointPort {
@@ -109,6 +172,23 @@ impl p::Message for crate::discovery_v1::EndpointPort {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::discovery_v1::EndpointPort {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.name {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.protocol {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.port {
+            w.int32(3u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.app_protocol {
+            w.string(4u32, value);
+        }
+    }
+}
 impl p::Message for crate::discovery_v1::EndpointSlice {
     const NAME: &'static str = "EndpointSlice";
     fn merge_field(
@@ -123,6 +203,30 @@ impl p::Message for crate::discovery_v1::EndpointSlice {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::discovery_v1::EndpointSlice {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.endpoints;
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.ports {
+            for value in value.iter() {
+                w.message(3u32, value);
+            }
+        }
+        {
+            let value = &self.address_type;
+            w.string(4u32, value);
+        }
     }
 }
 impl p::Message for crate::discovery_v1::EndpointSliceList {
@@ -154,6 +258,15 @@ impl p::Message for crate::discovery_v1::ForNode {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::discovery_v1::ForNode {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+    }
+}
 impl p::Message for crate::discovery_v1::ForZone {
     const NAME: &'static str = "ForZone";
     fn merge_field(
@@ -165,5 +278,14 @@ impl p::Message for crate::discovery_v1::ForZone {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::discovery_v1::ForZone {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
     }
 }

@@ -71,6 +71,60 @@ impl p::Message for crate::events_v1::Event {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::events_v1::Event {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.event_time {
+            w.micro_time(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.series {
+            w.message(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.reporting_controller {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.reporting_instance {
+            w.string(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.action {
+            w.string(6u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.reason {
+            w.string(7u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.regarding {
+            let value = &**value;
+            w.message(8u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.related {
+            let value = &**value;
+            w.message(9u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.note {
+            w.string(10u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.type_ {
+            w.string(11u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.deprecated_source {
+            let value = &**value;
+            w.message(12u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.deprecated_first_timestamp {
+            w.time(13u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.deprecated_last_timestamp {
+            w.time(14u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.deprecated_count {
+            w.int32(15u32, *value);
+        }
+    }
+}
 impl p::Message for crate::events_v1::EventList {
     const NAME: &'static str = "EventList";
     fn merge_field(
@@ -102,5 +156,18 @@ impl p::Message for crate::events_v1::EventSeries {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::events_v1::EventSeries {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.count;
+            w.int32(1u32, *value);
+        }
+        {
+            let value = &self.last_observed_time;
+            w.micro_time(2u32, value);
+        }
     }
 }

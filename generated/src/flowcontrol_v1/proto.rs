@@ -28,6 +28,17 @@ impl p::Message for crate::flowcontrol_v1::ExemptPriorityLevelConfiguration {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::flowcontrol_v1::ExemptPriorityLevelConfiguration {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.nominal_concurrency_shares {
+            w.int32(1u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.lendable_percent {
+            w.int32(2u32, *value);
+        }
+    }
+}
 impl p::Message for crate::flowcontrol_v1::FlowDistinguisherMethod {
     const NAME: &'static str = "FlowDistinguisherMethod";
     fn merge_field(
@@ -39,6 +50,15 @@ impl p::Message for crate::flowcontrol_v1::FlowDistinguisherMethod {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::flowcontrol_v1::FlowDistinguisherMethod {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.type_;
+            w.string(1u32, value);
+        }
     }
 }
 impl p::Message for crate::flowcontrol_v1::FlowSchema {
@@ -56,6 +76,21 @@ impl p::Message for crate::flowcontrol_v1::FlowSchema {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::flowcontrol_v1::FlowSchema {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::flowcontrol_v1::FlowSchemaCondition {
     const NAME: &'static str = "FlowSchemaCondition";
     fn merge_field(
@@ -71,6 +106,26 @@ impl p::Message for crate::flowcontrol_v1::FlowSchemaCondition {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::flowcontrol_v1::FlowSchemaCondition {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.type_ {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.last_transition_time {
+            w.time(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.reason {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.message {
+            w.string(5u32, value);
+        }
     }
 }
 impl p::Message for crate::flowcontrol_v1::FlowSchemaList {
@@ -121,6 +176,26 @@ impl p::Message for crate::flowcontrol_v1::FlowSchemaSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::flowcontrol_v1::FlowSchemaSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.priority_level_configuration;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.matching_precedence {
+            w.int32(2u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.distinguisher_method {
+            w.message(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.rules {
+            for value in value.iter() {
+                w.message(4u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::flowcontrol_v1::FlowSchemaStatus {
     const NAME: &'static str = "FlowSchemaStatus";
     fn merge_field(
@@ -137,6 +212,16 @@ impl p::Message for crate::flowcontrol_v1::FlowSchemaStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::flowcontrol_v1::FlowSchemaStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.conditions {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::flowcontrol_v1::GroupSubject {
     const NAME: &'static str = "GroupSubject";
     fn merge_field(
@@ -148,6 +233,15 @@ impl p::Message for crate::flowcontrol_v1::GroupSubject {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::flowcontrol_v1::GroupSubject {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
     }
 }
 impl p::Message for crate::flowcontrol_v1::LimitResponse {
@@ -162,6 +256,18 @@ impl p::Message for crate::flowcontrol_v1::LimitResponse {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::flowcontrol_v1::LimitResponse {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.type_;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.queuing {
+            w.message(2u32, value);
+        }
     }
 }
 impl p::Message for crate::flowcontrol_v1::LimitedPriorityLevelConfiguration {
@@ -198,6 +304,24 @@ impl p::Message for crate::flowcontrol_v1::LimitedPriorityLevelConfiguration {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::flowcontrol_v1::LimitedPriorityLevelConfiguration {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.nominal_concurrency_shares {
+            w.int32(1u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.limit_response {
+            let value = &**value;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.lendable_percent {
+            w.int32(3u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.borrowing_limit_percent {
+            w.int32(4u32, *value);
+        }
+    }
+}
 impl p::Message for crate::flowcontrol_v1::NonResourcePolicyRule {
     const NAME: &'static str = "NonResourcePolicyRule";
     fn merge_field(
@@ -210,6 +334,23 @@ impl p::Message for crate::flowcontrol_v1::NonResourcePolicyRule {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::flowcontrol_v1::NonResourcePolicyRule {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.verbs;
+            for value in value.iter() {
+                w.string(1u32, value);
+            }
+        }
+        {
+            let value = &self.non_resource_urls;
+            for value in value.iter() {
+                w.string(6u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::flowcontrol_v1::PolicyRulesWithSubjects {
@@ -239,6 +380,27 @@ impl p::Message for crate::flowcontrol_v1::PolicyRulesWithSubjects {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::flowcontrol_v1::PolicyRulesWithSubjects {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.subjects;
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.resource_rules {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.non_resource_rules {
+            for value in value.iter() {
+                w.message(3u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::flowcontrol_v1::PriorityLevelConfiguration {
     const NAME: &'static str = "PriorityLevelConfiguration";
     fn merge_field(
@@ -252,6 +414,21 @@ impl p::Message for crate::flowcontrol_v1::PriorityLevelConfiguration {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::flowcontrol_v1::PriorityLevelConfiguration {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
     }
 }
 impl p::Message for crate::flowcontrol_v1::PriorityLevelConfigurationCondition {
@@ -269,6 +446,26 @@ impl p::Message for crate::flowcontrol_v1::PriorityLevelConfigurationCondition {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::flowcontrol_v1::PriorityLevelConfigurationCondition {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.type_ {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.last_transition_time {
+            w.time(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.reason {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.message {
+            w.string(5u32, value);
+        }
     }
 }
 impl p::Message for crate::flowcontrol_v1::PriorityLevelConfigurationList {
@@ -300,6 +497,15 @@ impl p::Message for crate::flowcontrol_v1::PriorityLevelConfigurationReference {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::flowcontrol_v1::PriorityLevelConfigurationReference {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+    }
+}
 impl p::Message for crate::flowcontrol_v1::PriorityLevelConfigurationSpec {
     const NAME: &'static str = "PriorityLevelConfigurationSpec";
     fn merge_field(
@@ -321,6 +527,22 @@ impl p::Message for crate::flowcontrol_v1::PriorityLevelConfigurationSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::flowcontrol_v1::PriorityLevelConfigurationSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.type_;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.limited {
+            let value = &**value;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.exempt {
+            w.message(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::flowcontrol_v1::PriorityLevelConfigurationStatus {
     const NAME: &'static str = "PriorityLevelConfigurationStatus";
     fn merge_field(
@@ -335,6 +557,16 @@ impl p::Message for crate::flowcontrol_v1::PriorityLevelConfigurationStatus {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::flowcontrol_v1::PriorityLevelConfigurationStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.conditions {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::flowcontrol_v1::QueuingConfiguration {
@@ -356,6 +588,20 @@ impl p::Message for crate::flowcontrol_v1::QueuingConfiguration {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::flowcontrol_v1::QueuingConfiguration {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.queues {
+            w.int32(1u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.hand_size {
+            w.int32(2u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.queue_length_limit {
+            w.int32(3u32, *value);
+        }
     }
 }
 impl p::Message for crate::flowcontrol_v1::ResourcePolicyRule {
@@ -382,6 +628,37 @@ impl p::Message for crate::flowcontrol_v1::ResourcePolicyRule {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::flowcontrol_v1::ResourcePolicyRule {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.verbs;
+            for value in value.iter() {
+                w.string(1u32, value);
+            }
+        }
+        {
+            let value = &self.api_groups;
+            for value in value.iter() {
+                w.string(2u32, value);
+            }
+        }
+        {
+            let value = &self.resources;
+            for value in value.iter() {
+                w.string(3u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.cluster_scope {
+            w.bool(4u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.namespaces {
+            for value in value.iter() {
+                w.string(5u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::flowcontrol_v1::ServiceAccountSubject {
     const NAME: &'static str = "ServiceAccountSubject";
     fn merge_field(
@@ -394,6 +671,19 @@ impl p::Message for crate::flowcontrol_v1::ServiceAccountSubject {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::flowcontrol_v1::ServiceAccountSubject {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.namespace;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.name;
+            w.string(2u32, value);
+        }
     }
 }
 impl p::Message for crate::flowcontrol_v1::Subject {
@@ -418,6 +708,25 @@ impl p::Message for crate::flowcontrol_v1::Subject {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::flowcontrol_v1::Subject {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.kind;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.user {
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.group {
+            w.message(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.service_account {
+            let value = &**value;
+            w.message(4u32, value);
+        }
+    }
+}
 impl p::Message for crate::flowcontrol_v1::UserSubject {
     const NAME: &'static str = "UserSubject";
     fn merge_field(
@@ -429,5 +738,14 @@ impl p::Message for crate::flowcontrol_v1::UserSubject {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::flowcontrol_v1::UserSubject {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
     }
 }

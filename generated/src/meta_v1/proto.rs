@@ -34,6 +34,31 @@ impl p::Message for crate::meta_v1::APIGroup {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::meta_v1::APIGroup {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.versions;
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.preferred_version {
+            let value = &**value;
+            w.message(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.server_address_by_client_cidrs
+        {
+            for value in value.iter() {
+                w.message(4u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::meta_v1::APIGroupList {
     const NAME: &'static str = "APIGroupList";
     fn merge_field(
@@ -45,6 +70,17 @@ impl p::Message for crate::meta_v1::APIGroupList {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::meta_v1::APIGroupList {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.groups;
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::meta_v1::APIResource {
@@ -77,6 +113,50 @@ impl p::Message for crate::meta_v1::APIResource {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::meta_v1::APIResource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.namespaced;
+            w.bool(2u32, *value);
+        }
+        {
+            let value = &self.kind;
+            w.string(3u32, value);
+        }
+        {
+            let value = &self.verbs;
+            w.repeated_strings(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.short_names {
+            for value in value.iter() {
+                w.string(5u32, value);
+            }
+        }
+        {
+            let value = &self.singular_name;
+            w.string(6u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.categories {
+            for value in value.iter() {
+                w.string(7u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.group {
+            w.string(8u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.version {
+            w.string(9u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.storage_version_hash {
+            w.string(10u32, value);
+        }
+    }
+}
 impl p::Message for crate::meta_v1::APIResourceList {
     const NAME: &'static str = "APIResourceList";
     fn merge_field(
@@ -89,6 +169,21 @@ impl p::Message for crate::meta_v1::APIResourceList {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::meta_v1::APIResourceList {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.group_version;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.resources;
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::meta_v1::APIVersions {
@@ -109,6 +204,23 @@ impl p::Message for crate::meta_v1::APIVersions {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::meta_v1::APIVersions {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.versions;
+            for value in value.iter() {
+                w.string(1u32, value);
+            }
+        }
+        {
+            let value = &self.server_address_by_client_cidrs;
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::meta_v1::Condition {
@@ -137,6 +249,34 @@ impl p::Message for crate::meta_v1::Condition {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::meta_v1::Condition {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.type_;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.status;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.observed_generation {
+            w.int64(3u32, *value);
+        }
+        {
+            let value = &self.last_transition_time;
+            w.time(4u32, value);
+        }
+        {
+            let value = &self.reason;
+            w.string(5u32, value);
+        }
+        {
+            let value = &self.message;
+            w.string(6u32, value);
+        }
+    }
+}
 impl p::Message for crate::meta_v1::FieldSelectorRequirement {
     const NAME: &'static str = "FieldSelectorRequirement";
     fn merge_field(
@@ -150,6 +290,24 @@ impl p::Message for crate::meta_v1::FieldSelectorRequirement {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::meta_v1::FieldSelectorRequirement {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.key;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.operator;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.values {
+            for value in value.iter() {
+                w.string(3u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::meta_v1::GroupResource {
@@ -166,6 +324,19 @@ impl p::Message for crate::meta_v1::GroupResource {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::meta_v1::GroupResource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.group;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.resource;
+            w.string(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::meta_v1::GroupVersionForDiscovery {
     const NAME: &'static str = "GroupVersionForDiscovery";
     fn merge_field(
@@ -178,6 +349,19 @@ impl p::Message for crate::meta_v1::GroupVersionForDiscovery {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::meta_v1::GroupVersionForDiscovery {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.group_version;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.version;
+            w.string(2u32, value);
+        }
     }
 }
 impl p::Message for crate::meta_v1::LabelSelector {
@@ -200,6 +384,19 @@ impl p::Message for crate::meta_v1::LabelSelector {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::meta_v1::LabelSelector {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.match_labels {
+            w.string_map(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.match_expressions {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::meta_v1::LabelSelectorRequirement {
     const NAME: &'static str = "LabelSelectorRequirement";
     fn merge_field(
@@ -213,6 +410,24 @@ impl p::Message for crate::meta_v1::LabelSelectorRequirement {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::meta_v1::LabelSelectorRequirement {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.key;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.operator;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.values {
+            for value in value.iter() {
+                w.string(3u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::meta_v1::Preconditions {
@@ -233,6 +448,17 @@ impl p::Message for crate::meta_v1::Preconditions {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::meta_v1::Preconditions {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.uid {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.resource_version {
+            w.string(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::meta_v1::ServerAddressByClientCIDR {
     const NAME: &'static str = "ServerAddressByClientCIDR";
     fn merge_field(
@@ -247,6 +473,19 @@ impl p::Message for crate::meta_v1::ServerAddressByClientCIDR {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::meta_v1::ServerAddressByClientCIDR {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.client_cidr;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.server_address;
+            w.string(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::meta_v1::WatchEvent {
     const NAME: &'static str = "WatchEvent";
     fn merge_field(
@@ -259,5 +498,18 @@ impl p::Message for crate::meta_v1::WatchEvent {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::meta_v1::WatchEvent {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.type_;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.object;
+            w.raw_extension(2u32, value);
+        }
     }
 }

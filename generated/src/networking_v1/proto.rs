@@ -21,6 +21,22 @@ impl p::Message for crate::networking_v1::HTTPIngressPath {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::networking_v1::HTTPIngressPath {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.path {
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.backend;
+            w.message(2u32, value);
+        }
+        {
+            let value = &self.path_type;
+            w.string(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::networking_v1::HTTPIngressRuleValue {
     const NAME: &'static str = "HTTPIngressRuleValue";
     fn merge_field(
@@ -32,6 +48,17 @@ impl p::Message for crate::networking_v1::HTTPIngressRuleValue {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::networking_v1::HTTPIngressRuleValue {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.paths;
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::networking_v1::Ingress {
@@ -47,6 +74,21 @@ impl p::Message for crate::networking_v1::Ingress {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::networking_v1::Ingress {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
     }
 }
 impl p::Message for crate::networking_v1::IngressBackend {
@@ -75,6 +117,19 @@ impl p::Message for crate::networking_v1::IngressBackend {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::networking_v1::IngressBackend {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.resource {
+            let value = &**value;
+            w.message(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.service {
+            let value = &**value;
+            w.message(4u32, value);
+        }
+    }
+}
 impl p::Message for crate::networking_v1::IngressClass {
     const NAME: &'static str = "IngressClass";
     fn merge_field(
@@ -87,6 +142,18 @@ impl p::Message for crate::networking_v1::IngressClass {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::networking_v1::IngressClass {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
     }
 }
 impl p::Message for crate::networking_v1::IngressClassList {
@@ -126,6 +193,28 @@ impl p::Message for crate::networking_v1::IngressClassParametersReference {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::networking_v1::IngressClassParametersReference {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.api_group {
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.kind;
+            w.string(2u32, value);
+        }
+        {
+            let value = &self.name;
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.scope {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.namespace {
+            w.string(5u32, value);
+        }
+    }
+}
 impl p::Message for crate::networking_v1::IngressClassSpec {
     const NAME: &'static str = "IngressClassSpec";
     fn merge_field(
@@ -144,6 +233,18 @@ impl p::Message for crate::networking_v1::IngressClassSpec {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::networking_v1::IngressClassSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.controller {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.parameters {
+            let value = &**value;
+            w.message(2u32, value);
+        }
     }
 }
 impl p::Message for crate::networking_v1::IngressList {
@@ -177,6 +278,22 @@ impl p::Message for crate::networking_v1::IngressLoadBalancerIngress {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::networking_v1::IngressLoadBalancerIngress {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.ip {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.hostname {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.ports {
+            for value in value.iter() {
+                w.message(4u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::networking_v1::IngressLoadBalancerStatus {
     const NAME: &'static str = "IngressLoadBalancerStatus";
     fn merge_field(
@@ -188,6 +305,16 @@ impl p::Message for crate::networking_v1::IngressLoadBalancerStatus {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::networking_v1::IngressLoadBalancerStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.ingress {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::networking_v1::IngressPortStatus {
@@ -203,6 +330,22 @@ impl p::Message for crate::networking_v1::IngressPortStatus {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::networking_v1::IngressPortStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.port;
+            w.int32(1u32, *value);
+        }
+        {
+            let value = &self.protocol;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.error {
+            w.string(3u32, value);
+        }
     }
 }
 impl p::Message for crate::networking_v1::IngressRule {
@@ -234,6 +377,22 @@ impl p::Message for crate::networking_v1::IngressRule {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::networking_v1::IngressRule {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.host {
+            w.string(1u32, value);
+        }
+        w.nested(
+            2u32,
+            |w| {
+                if let ::std::option::Option::Some(value) = &self.http {
+                    w.message(1u32, value);
+                }
+            },
+        );
+    }
+}
 impl p::Message for crate::networking_v1::IngressServiceBackend {
     const NAME: &'static str = "IngressServiceBackend";
     fn merge_field(
@@ -246,6 +405,18 @@ impl p::Message for crate::networking_v1::IngressServiceBackend {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::networking_v1::IngressServiceBackend {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.port {
+            w.message(2u32, value);
+        }
     }
 }
 impl p::Message for crate::networking_v1::IngressSpec {
@@ -274,6 +445,28 @@ impl p::Message for crate::networking_v1::IngressSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::networking_v1::IngressSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.default_backend {
+            let value = &**value;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.tls {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.rules {
+            for value in value.iter() {
+                w.message(3u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.ingress_class_name {
+            w.string(4u32, value);
+        }
+    }
+}
 impl p::Message for crate::networking_v1::IngressStatus {
     const NAME: &'static str = "IngressStatus";
     fn merge_field(
@@ -293,6 +486,14 @@ impl p::Message for crate::networking_v1::IngressStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::networking_v1::IngressStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.load_balancer {
+            w.message(1u32, value);
+        }
+    }
+}
 impl p::Message for crate::networking_v1::IngressTLS {
     const NAME: &'static str = "IngressTLS";
     fn merge_field(
@@ -307,6 +508,19 @@ impl p::Message for crate::networking_v1::IngressTLS {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::networking_v1::IngressTLS {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.hosts {
+            for value in value.iter() {
+                w.string(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.secret_name {
+            w.string(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::networking_v1::IPAddress {
     const NAME: &'static str = "IPAddress";
     fn merge_field(
@@ -319,6 +533,18 @@ impl p::Message for crate::networking_v1::IPAddress {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::networking_v1::IPAddress {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
     }
 }
 impl p::Message for crate::networking_v1::IPAddressList {
@@ -350,6 +576,15 @@ impl p::Message for crate::networking_v1::IPAddressSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::networking_v1::IPAddressSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.parent_ref;
+            w.message(1u32, value);
+        }
+    }
+}
 impl p::Message for crate::networking_v1::IPBlock {
     const NAME: &'static str = "IPBlock";
     fn merge_field(
@@ -362,6 +597,20 @@ impl p::Message for crate::networking_v1::IPBlock {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::networking_v1::IPBlock {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.cidr;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.except {
+            for value in value.iter() {
+                w.string(2u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::networking_v1::NetworkPolicy {
@@ -378,6 +627,18 @@ impl p::Message for crate::networking_v1::NetworkPolicy {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::networking_v1::NetworkPolicy {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::networking_v1::NetworkPolicyEgressRule {
     const NAME: &'static str = "NetworkPolicyEgressRule";
     fn merge_field(
@@ -392,6 +653,21 @@ impl p::Message for crate::networking_v1::NetworkPolicyEgressRule {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::networking_v1::NetworkPolicyEgressRule {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.ports {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.to {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::networking_v1::NetworkPolicyIngressRule {
     const NAME: &'static str = "NetworkPolicyIngressRule";
     fn merge_field(
@@ -404,6 +680,21 @@ impl p::Message for crate::networking_v1::NetworkPolicyIngressRule {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::networking_v1::NetworkPolicyIngressRule {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.ports {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.from {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::networking_v1::NetworkPolicyList {
@@ -455,6 +746,23 @@ impl p::Message for crate::networking_v1::NetworkPolicyPeer {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::networking_v1::NetworkPolicyPeer {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.pod_selector {
+            let value = &**value;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.namespace_selector {
+            let value = &**value;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.ip_block {
+            let value = &**value;
+            w.message(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::networking_v1::NetworkPolicyPort {
     const NAME: &'static str = "NetworkPolicyPort";
     fn merge_field(
@@ -474,6 +782,20 @@ impl p::Message for crate::networking_v1::NetworkPolicyPort {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::networking_v1::NetworkPolicyPort {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.protocol {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.port {
+            w.int_or_string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.end_port {
+            w.int32(3u32, *value);
+        }
     }
 }
 impl p::Message for crate::networking_v1::NetworkPolicySpec {
@@ -502,6 +824,30 @@ impl p::Message for crate::networking_v1::NetworkPolicySpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::networking_v1::NetworkPolicySpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.pod_selector {
+            let value = &**value;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.ingress {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.egress {
+            for value in value.iter() {
+                w.message(3u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.policy_types {
+            for value in value.iter() {
+                w.string(4u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::networking_v1::ParentReference {
     const NAME: &'static str = "ParentReference";
     fn merge_field(
@@ -516,6 +862,25 @@ impl p::Message for crate::networking_v1::ParentReference {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::networking_v1::ParentReference {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.group {
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.resource;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.namespace {
+            w.string(3u32, value);
+        }
+        {
+            let value = &self.name;
+            w.string(4u32, value);
+        }
     }
 }
 impl p::Message for crate::networking_v1::ServiceBackendPort {
@@ -535,6 +900,17 @@ impl p::Message for crate::networking_v1::ServiceBackendPort {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::networking_v1::ServiceBackendPort {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.name {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.number {
+            w.int32(2u32, *value);
+        }
+    }
+}
 impl p::Message for crate::networking_v1::ServiceCIDR {
     const NAME: &'static str = "ServiceCIDR";
     fn merge_field(
@@ -548,6 +924,21 @@ impl p::Message for crate::networking_v1::ServiceCIDR {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::networking_v1::ServiceCIDR {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
     }
 }
 impl p::Message for crate::networking_v1::ServiceCIDRList {
@@ -579,6 +970,16 @@ impl p::Message for crate::networking_v1::ServiceCIDRSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::networking_v1::ServiceCIDRSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.cidrs {
+            for value in value.iter() {
+                w.string(1u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::networking_v1::ServiceCIDRStatus {
     const NAME: &'static str = "ServiceCIDRStatus";
     fn merge_field(
@@ -593,5 +994,15 @@ impl p::Message for crate::networking_v1::ServiceCIDRStatus {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::networking_v1::ServiceCIDRStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.conditions {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
     }
 }

@@ -20,6 +20,18 @@ impl p::Message for crate::networking_v1beta1::IPAddress {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::networking_v1beta1::IPAddress {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::networking_v1beta1::IPAddressList {
     const NAME: &'static str = "IPAddressList";
     fn merge_field(
@@ -49,6 +61,15 @@ impl p::Message for crate::networking_v1beta1::IPAddressSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::networking_v1beta1::IPAddressSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.parent_ref;
+            w.message(1u32, value);
+        }
+    }
+}
 impl p::Message for crate::networking_v1beta1::ParentReference {
     const NAME: &'static str = "ParentReference";
     fn merge_field(
@@ -65,6 +86,25 @@ impl p::Message for crate::networking_v1beta1::ParentReference {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::networking_v1beta1::ParentReference {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.group {
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.resource;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.namespace {
+            w.string(3u32, value);
+        }
+        {
+            let value = &self.name;
+            w.string(4u32, value);
+        }
+    }
+}
 impl p::Message for crate::networking_v1beta1::ServiceCIDR {
     const NAME: &'static str = "ServiceCIDR";
     fn merge_field(
@@ -78,6 +118,21 @@ impl p::Message for crate::networking_v1beta1::ServiceCIDR {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::networking_v1beta1::ServiceCIDR {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
     }
 }
 impl p::Message for crate::networking_v1beta1::ServiceCIDRList {
@@ -109,6 +164,16 @@ impl p::Message for crate::networking_v1beta1::ServiceCIDRSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::networking_v1beta1::ServiceCIDRSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.cidrs {
+            for value in value.iter() {
+                w.string(1u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::networking_v1beta1::ServiceCIDRStatus {
     const NAME: &'static str = "ServiceCIDRStatus";
     fn merge_field(
@@ -123,5 +188,15 @@ impl p::Message for crate::networking_v1beta1::ServiceCIDRStatus {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::networking_v1beta1::ServiceCIDRStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.conditions {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
     }
 }

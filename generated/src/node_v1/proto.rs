@@ -30,6 +30,20 @@ impl p::Message for crate::node_v1::Overhead {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::node_v1::Overhead {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.pod_fixed {
+            w.map(
+                1u32,
+                value,
+                |w, value| {
+                    w.quantity(2, value);
+                },
+            );
+        }
+    }
+}
 impl p::Message for crate::node_v1::RuntimeClass {
     const NAME: &'static str = "RuntimeClass";
     fn merge_field(
@@ -52,6 +66,26 @@ impl p::Message for crate::node_v1::RuntimeClass {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::node_v1::RuntimeClass {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.handler;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.overhead {
+            w.message(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.scheduling {
+            let value = &**value;
+            w.message(4u32, value);
+        }
     }
 }
 impl p::Message for crate::node_v1::RuntimeClassList {
@@ -90,5 +124,18 @@ impl p::Message for crate::node_v1::Scheduling {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::node_v1::Scheduling {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.node_selector {
+            w.string_map(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.tolerations {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
     }
 }

@@ -21,6 +21,21 @@ impl p::Message for crate::policy_v1::PodDisruptionBudget {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::policy_v1::PodDisruptionBudget {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::policy_v1::PodDisruptionBudgetList {
     const NAME: &'static str = "PodDisruptionBudgetList";
     fn merge_field(
@@ -71,6 +86,24 @@ impl p::Message for crate::policy_v1::PodDisruptionBudgetSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::policy_v1::PodDisruptionBudgetSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.min_available {
+            w.int_or_string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.selector {
+            let value = &**value;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.max_unavailable {
+            w.int_or_string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.unhealthy_pod_eviction_policy {
+            w.string(4u32, value);
+        }
+    }
+}
 impl p::Message for crate::policy_v1::PodDisruptionBudgetStatus {
     const NAME: &'static str = "PodDisruptionBudgetStatus";
     fn merge_field(
@@ -107,5 +140,43 @@ impl p::Message for crate::policy_v1::PodDisruptionBudgetStatus {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::policy_v1::PodDisruptionBudgetStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.observed_generation {
+            w.int64(1u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.disrupted_pods {
+            w.map(
+                2u32,
+                value,
+                |w, value| {
+                    w.time(2, value);
+                },
+            );
+        }
+        {
+            let value = &self.disruptions_allowed;
+            w.int32(3u32, *value);
+        }
+        {
+            let value = &self.current_healthy;
+            w.int32(4u32, *value);
+        }
+        {
+            let value = &self.desired_healthy;
+            w.int32(5u32, *value);
+        }
+        {
+            let value = &self.expected_pods;
+            w.int32(6u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.conditions {
+            for value in value.iter() {
+                w.message(7u32, value);
+            }
+        }
     }
 }

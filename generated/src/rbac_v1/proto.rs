@@ -25,6 +25,16 @@ impl p::Message for crate::rbac_v1::AggregationRule {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::rbac_v1::AggregationRule {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.cluster_role_selectors {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::rbac_v1::ClusterRole {
     const NAME: &'static str = "ClusterRole";
     fn merge_field(
@@ -46,6 +56,23 @@ impl p::Message for crate::rbac_v1::ClusterRole {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::rbac_v1::ClusterRole {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.rules {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.aggregation_rule {
+            w.message(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::rbac_v1::ClusterRoleBinding {
     const NAME: &'static str = "ClusterRoleBinding";
     fn merge_field(
@@ -61,6 +88,24 @@ impl p::Message for crate::rbac_v1::ClusterRoleBinding {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::rbac_v1::ClusterRoleBinding {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.subjects {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
+        {
+            let value = &self.role_ref;
+            w.message(3u32, value);
+        }
     }
 }
 impl p::Message for crate::rbac_v1::ClusterRoleBindingList {
@@ -124,6 +169,37 @@ impl p::Message for crate::rbac_v1::PolicyRule {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::rbac_v1::PolicyRule {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.verbs;
+            for value in value.iter() {
+                w.string(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.api_groups {
+            for value in value.iter() {
+                w.string(2u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.resources {
+            for value in value.iter() {
+                w.string(3u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.resource_names {
+            for value in value.iter() {
+                w.string(4u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.non_resource_urls {
+            for value in value.iter() {
+                w.string(5u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::rbac_v1::Role {
     const NAME: &'static str = "Role";
     fn merge_field(
@@ -136,6 +212,20 @@ impl p::Message for crate::rbac_v1::Role {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::rbac_v1::Role {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.rules {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::rbac_v1::RoleBinding {
@@ -153,6 +243,24 @@ impl p::Message for crate::rbac_v1::RoleBinding {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::rbac_v1::RoleBinding {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.subjects {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
+        {
+            let value = &self.role_ref;
+            w.message(3u32, value);
+        }
     }
 }
 impl p::Message for crate::rbac_v1::RoleBindingList {
@@ -202,6 +310,23 @@ impl p::Message for crate::rbac_v1::RoleRef {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::rbac_v1::RoleRef {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.api_group;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.kind;
+            w.string(2u32, value);
+        }
+        {
+            let value = &self.name;
+            w.string(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::rbac_v1::Subject {
     const NAME: &'static str = "Subject";
     fn merge_field(
@@ -216,5 +341,24 @@ impl p::Message for crate::rbac_v1::Subject {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::rbac_v1::Subject {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.kind;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.api_group {
+            w.string(2u32, value);
+        }
+        {
+            let value = &self.name;
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.namespace {
+            w.string(4u32, value);
+        }
     }
 }

@@ -22,6 +22,25 @@ impl p::Message for crate::resource_v1alpha3::DeviceTaint {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1alpha3::DeviceTaint {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.key;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.value {
+            w.string(2u32, value);
+        }
+        {
+            let value = &self.effect;
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.time_added {
+            w.time(4u32, value);
+        }
+    }
+}
 impl p::Message for crate::resource_v1alpha3::DeviceTaintRule {
     const NAME: &'static str = "DeviceTaintRule";
     fn merge_field(
@@ -35,6 +54,22 @@ impl p::Message for crate::resource_v1alpha3::DeviceTaintRule {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1alpha3::DeviceTaintRule {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.spec;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
     }
 }
 impl p::Message for crate::resource_v1alpha3::DeviceTaintRuleList {
@@ -73,6 +108,19 @@ impl p::Message for crate::resource_v1alpha3::DeviceTaintRuleSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1alpha3::DeviceTaintRuleSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.device_selector {
+            let value = &**value;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.taint;
+            w.message(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::resource_v1alpha3::DeviceTaintRuleStatus {
     const NAME: &'static str = "DeviceTaintRuleStatus";
     fn merge_field(
@@ -89,6 +137,16 @@ impl p::Message for crate::resource_v1alpha3::DeviceTaintRuleStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1alpha3::DeviceTaintRuleStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.conditions {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::resource_v1alpha3::DeviceTaintSelector {
     const NAME: &'static str = "DeviceTaintSelector";
     fn merge_field(
@@ -102,5 +160,19 @@ impl p::Message for crate::resource_v1alpha3::DeviceTaintSelector {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1alpha3::DeviceTaintSelector {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.driver {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.pool {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.device {
+            w.string(4u32, value);
+        }
     }
 }

@@ -38,6 +38,38 @@ impl p::Message for crate::resource_v1beta1::AllocatedDeviceStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1beta1::AllocatedDeviceStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.driver;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.pool;
+            w.string(2u32, value);
+        }
+        {
+            let value = &self.device;
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.conditions {
+            for value in value.iter() {
+                w.message(4u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.data {
+            w.raw_extension(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.network_data {
+            let value = &**value;
+            w.message(6u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.share_id {
+            w.string(7u32, value);
+        }
+    }
+}
 impl p::Message for crate::resource_v1beta1::AllocationResult {
     const NAME: &'static str = "AllocationResult";
     fn merge_field(
@@ -63,6 +95,21 @@ impl p::Message for crate::resource_v1beta1::AllocationResult {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta1::AllocationResult {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.devices {
+            let value = &**value;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.node_selector {
+            w.message(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.allocation_timestamp {
+            w.time(5u32, value);
+        }
     }
 }
 impl p::Message for crate::resource_v1beta1::BasicDevice {
@@ -140,6 +187,64 @@ impl p::Message for crate::resource_v1beta1::BasicDevice {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1beta1::BasicDevice {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.attributes {
+            w.map(
+                1u32,
+                value,
+                |w, value| {
+                    w.message(2, value);
+                },
+            );
+        }
+        if let ::std::option::Option::Some(value) = &self.capacity {
+            w.map(
+                2u32,
+                value,
+                |w, value| {
+                    w.message(2, value);
+                },
+            );
+        }
+        if let ::std::option::Option::Some(value) = &self.consumes_counters {
+            for value in value.iter() {
+                w.message(3u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.node_name {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.node_selector {
+            w.message(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.all_nodes {
+            w.bool(6u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.taints {
+            for value in value.iter() {
+                w.message(7u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.binds_to_node {
+            w.bool(8u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.binding_conditions {
+            for value in value.iter() {
+                w.string(9u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.binding_failure_conditions {
+            for value in value.iter() {
+                w.string(10u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.allow_multiple_allocations {
+            w.bool(11u32, *value);
+        }
+    }
+}
 impl p::Message for crate::resource_v1beta1::CapacityRequestPolicy {
     const NAME: &'static str = "CapacityRequestPolicy";
     fn merge_field(
@@ -169,6 +274,23 @@ impl p::Message for crate::resource_v1beta1::CapacityRequestPolicy {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1beta1::CapacityRequestPolicy {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.default {
+            w.quantity(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.valid_values {
+            for value in value.iter() {
+                w.quantity(3u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.valid_range {
+            let value = &**value;
+            w.message(4u32, value);
+        }
+    }
+}
 impl p::Message for crate::resource_v1beta1::CapacityRequestPolicyRange {
     const NAME: &'static str = "CapacityRequestPolicyRange";
     fn merge_field(
@@ -182,6 +304,21 @@ impl p::Message for crate::resource_v1beta1::CapacityRequestPolicyRange {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta1::CapacityRequestPolicyRange {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.min;
+            w.quantity(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.max {
+            w.quantity(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.step {
+            w.quantity(3u32, value);
+        }
     }
 }
 impl p::Message for crate::resource_v1beta1::CapacityRequirements {
@@ -208,6 +345,20 @@ impl p::Message for crate::resource_v1beta1::CapacityRequirements {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1beta1::CapacityRequirements {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.requests {
+            w.map(
+                1u32,
+                value,
+                |w, value| {
+                    w.quantity(2, value);
+                },
+            );
+        }
+    }
+}
 impl p::Message for crate::resource_v1beta1::CELDeviceSelector {
     const NAME: &'static str = "CELDeviceSelector";
     fn merge_field(
@@ -221,6 +372,15 @@ impl p::Message for crate::resource_v1beta1::CELDeviceSelector {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1beta1::CELDeviceSelector {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.expression;
+            w.string(1u32, value);
+        }
+    }
+}
 impl p::Message for crate::resource_v1beta1::Counter {
     const NAME: &'static str = "Counter";
     fn merge_field(
@@ -232,6 +392,15 @@ impl p::Message for crate::resource_v1beta1::Counter {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta1::Counter {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.value;
+            w.quantity(1u32, value);
+        }
     }
 }
 impl p::Message for crate::resource_v1beta1::CounterSet {
@@ -263,6 +432,25 @@ impl p::Message for crate::resource_v1beta1::CounterSet {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1beta1::CounterSet {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.counters;
+            w.map(
+                2u32,
+                value,
+                |w, value| {
+                    w.message(2, value);
+                },
+            );
+        }
+    }
+}
 impl p::Message for crate::resource_v1beta1::Device {
     const NAME: &'static str = "Device";
     fn merge_field(
@@ -277,6 +465,19 @@ impl p::Message for crate::resource_v1beta1::Device {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta1::Device {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.basic {
+            let value = &**value;
+            w.message(2u32, value);
+        }
     }
 }
 impl p::Message for crate::resource_v1beta1::DeviceAllocationConfiguration {
@@ -312,6 +513,29 @@ impl p::Message for crate::resource_v1beta1::DeviceAllocationConfiguration {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1beta1::DeviceAllocationConfiguration {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.source;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.requests {
+            for value in value.iter() {
+                w.string(2u32, value);
+            }
+        }
+        w.nested(
+            3u32,
+            |w| {
+                if let ::std::option::Option::Some(value) = &self.opaque {
+                    let value = &**value;
+                    w.message(1u32, value);
+                }
+            },
+        );
+    }
+}
 impl p::Message for crate::resource_v1beta1::DeviceAllocationResult {
     const NAME: &'static str = "DeviceAllocationResult";
     fn merge_field(
@@ -324,6 +548,21 @@ impl p::Message for crate::resource_v1beta1::DeviceAllocationResult {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta1::DeviceAllocationResult {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.results {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.config {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::resource_v1beta1::DeviceAttribute {
@@ -340,6 +579,23 @@ impl p::Message for crate::resource_v1beta1::DeviceAttribute {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta1::DeviceAttribute {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.int {
+            w.int64(2u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.bool {
+            w.bool(3u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.string {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.version {
+            w.string(5u32, value);
+        }
     }
 }
 impl p::Message for crate::resource_v1beta1::DeviceCapacity {
@@ -360,6 +616,19 @@ impl p::Message for crate::resource_v1beta1::DeviceCapacity {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta1::DeviceCapacity {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.value;
+            w.quantity(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.request_policy {
+            let value = &**value;
+            w.message(2u32, value);
+        }
     }
 }
 impl p::Message for crate::resource_v1beta1::DeviceClaim {
@@ -383,6 +652,26 @@ impl p::Message for crate::resource_v1beta1::DeviceClaim {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta1::DeviceClaim {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.requests {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.constraints {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.config {
+            for value in value.iter() {
+                w.message(3u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::resource_v1beta1::DeviceClaimConfiguration {
@@ -417,6 +706,25 @@ impl p::Message for crate::resource_v1beta1::DeviceClaimConfiguration {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1beta1::DeviceClaimConfiguration {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.requests {
+            for value in value.iter() {
+                w.string(1u32, value);
+            }
+        }
+        w.nested(
+            2u32,
+            |w| {
+                if let ::std::option::Option::Some(value) = &self.opaque {
+                    let value = &**value;
+                    w.message(1u32, value);
+                }
+            },
+        );
+    }
+}
 impl p::Message for crate::resource_v1beta1::DeviceClass {
     const NAME: &'static str = "DeviceClass";
     fn merge_field(
@@ -429,6 +737,19 @@ impl p::Message for crate::resource_v1beta1::DeviceClass {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta1::DeviceClass {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.spec;
+            w.message(2u32, value);
+        }
     }
 }
 impl p::Message for crate::resource_v1beta1::DeviceClassConfiguration {
@@ -460,6 +781,20 @@ impl p::Message for crate::resource_v1beta1::DeviceClassConfiguration {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta1::DeviceClassConfiguration {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        w.nested(
+            1u32,
+            |w| {
+                if let ::std::option::Option::Some(value) = &self.opaque {
+                    let value = &**value;
+                    w.message(1u32, value);
+                }
+            },
+        );
     }
 }
 impl p::Message for crate::resource_v1beta1::DeviceClassList {
@@ -499,6 +834,24 @@ impl p::Message for crate::resource_v1beta1::DeviceClassSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1beta1::DeviceClassSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.selectors {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.config {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.extended_resource_name {
+            w.string(4u32, value);
+        }
+    }
+}
 impl p::Message for crate::resource_v1beta1::DeviceConstraint {
     const NAME: &'static str = "DeviceConstraint";
     fn merge_field(
@@ -520,6 +873,22 @@ impl p::Message for crate::resource_v1beta1::DeviceConstraint {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta1::DeviceConstraint {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.requests {
+            for value in value.iter() {
+                w.string(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.match_attribute {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.distinct_attribute {
+            w.string(3u32, value);
+        }
     }
 }
 impl p::Message for crate::resource_v1beta1::DeviceCounterConsumption {
@@ -549,6 +918,25 @@ impl p::Message for crate::resource_v1beta1::DeviceCounterConsumption {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta1::DeviceCounterConsumption {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.counter_set;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.counters;
+            w.map(
+                2u32,
+                value,
+                |w, value| {
+                    w.message(2, value);
+                },
+            );
+        }
     }
 }
 impl p::Message for crate::resource_v1beta1::DeviceRequest {
@@ -597,6 +985,45 @@ impl p::Message for crate::resource_v1beta1::DeviceRequest {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta1::DeviceRequest {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.device_class_name {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.selectors {
+            for value in value.iter() {
+                w.message(3u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.allocation_mode {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.count {
+            w.int64(5u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.admin_access {
+            w.bool(6u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.first_available {
+            for value in value.iter() {
+                w.message(7u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.tolerations {
+            for value in value.iter() {
+                w.message(8u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.capacity {
+            w.message(9u32, value);
+        }
     }
 }
 impl p::Message for crate::resource_v1beta1::DeviceRequestAllocationResult {
@@ -650,6 +1077,57 @@ impl p::Message for crate::resource_v1beta1::DeviceRequestAllocationResult {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1beta1::DeviceRequestAllocationResult {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.request;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.driver;
+            w.string(2u32, value);
+        }
+        {
+            let value = &self.pool;
+            w.string(3u32, value);
+        }
+        {
+            let value = &self.device;
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.admin_access {
+            w.bool(5u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.tolerations {
+            for value in value.iter() {
+                w.message(6u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.binding_conditions {
+            for value in value.iter() {
+                w.string(7u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.binding_failure_conditions {
+            for value in value.iter() {
+                w.string(8u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.share_id {
+            w.string(9u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.consumed_capacity {
+            w.map(
+                10u32,
+                value,
+                |w, value| {
+                    w.quantity(2, value);
+                },
+            );
+        }
+    }
+}
 impl p::Message for crate::resource_v1beta1::DeviceSelector {
     const NAME: &'static str = "DeviceSelector";
     fn merge_field(
@@ -661,6 +1139,14 @@ impl p::Message for crate::resource_v1beta1::DeviceSelector {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta1::DeviceSelector {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.cel {
+            w.message(1u32, value);
+        }
     }
 }
 impl p::Message for crate::resource_v1beta1::DeviceSubRequest {
@@ -695,6 +1181,38 @@ impl p::Message for crate::resource_v1beta1::DeviceSubRequest {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1beta1::DeviceSubRequest {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.device_class_name;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.selectors {
+            for value in value.iter() {
+                w.message(3u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.allocation_mode {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.count {
+            w.int64(5u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.tolerations {
+            for value in value.iter() {
+                w.message(7u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.capacity {
+            w.message(8u32, value);
+        }
+    }
+}
 impl p::Message for crate::resource_v1beta1::DeviceTaint {
     const NAME: &'static str = "DeviceTaint";
     fn merge_field(
@@ -709,6 +1227,25 @@ impl p::Message for crate::resource_v1beta1::DeviceTaint {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta1::DeviceTaint {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.key;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.value {
+            w.string(2u32, value);
+        }
+        {
+            let value = &self.effect;
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.time_added {
+            w.time(4u32, value);
+        }
     }
 }
 impl p::Message for crate::resource_v1beta1::DeviceToleration {
@@ -732,6 +1269,26 @@ impl p::Message for crate::resource_v1beta1::DeviceToleration {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1beta1::DeviceToleration {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.key {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.operator {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.value {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.effect {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.toleration_seconds {
+            w.int64(5u32, *value);
+        }
+    }
+}
 impl p::Message for crate::resource_v1beta1::NetworkDeviceData {
     const NAME: &'static str = "NetworkDeviceData";
     fn merge_field(
@@ -747,6 +1304,22 @@ impl p::Message for crate::resource_v1beta1::NetworkDeviceData {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1beta1::NetworkDeviceData {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.interface_name {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.ips {
+            for value in value.iter() {
+                w.string(2u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.hardware_address {
+            w.string(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::resource_v1beta1::OpaqueDeviceConfiguration {
     const NAME: &'static str = "OpaqueDeviceConfiguration";
     fn merge_field(
@@ -759,6 +1332,19 @@ impl p::Message for crate::resource_v1beta1::OpaqueDeviceConfiguration {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta1::OpaqueDeviceConfiguration {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.driver;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.parameters;
+            w.raw_extension(2u32, value);
+        }
     }
 }
 impl p::Message for crate::resource_v1beta1::ResourceClaim {
@@ -776,6 +1362,22 @@ impl p::Message for crate::resource_v1beta1::ResourceClaim {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1beta1::ResourceClaim {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.spec;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::resource_v1beta1::ResourceClaimConsumerReference {
     const NAME: &'static str = "ResourceClaimConsumerReference";
     fn merge_field(
@@ -790,6 +1392,26 @@ impl p::Message for crate::resource_v1beta1::ResourceClaimConsumerReference {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta1::ResourceClaimConsumerReference {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.api_group {
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.resource;
+            w.string(3u32, value);
+        }
+        {
+            let value = &self.name;
+            w.string(4u32, value);
+        }
+        {
+            let value = &self.uid;
+            w.string(5u32, value);
+        }
     }
 }
 impl p::Message for crate::resource_v1beta1::ResourceClaimList {
@@ -827,6 +1449,15 @@ impl p::Message for crate::resource_v1beta1::ResourceClaimSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1beta1::ResourceClaimSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.devices {
+            let value = &**value;
+            w.message(1u32, value);
+        }
+    }
+}
 impl p::Message for crate::resource_v1beta1::ResourceClaimStatus {
     const NAME: &'static str = "ResourceClaimStatus";
     fn merge_field(
@@ -854,6 +1485,25 @@ impl p::Message for crate::resource_v1beta1::ResourceClaimStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1beta1::ResourceClaimStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.allocation {
+            let value = &**value;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.reserved_for {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.devices {
+            for value in value.iter() {
+                w.message(4u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::resource_v1beta1::ResourceClaimTemplate {
     const NAME: &'static str = "ResourceClaimTemplate";
     fn merge_field(
@@ -866,6 +1516,19 @@ impl p::Message for crate::resource_v1beta1::ResourceClaimTemplate {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta1::ResourceClaimTemplate {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.spec;
+            w.message(2u32, value);
+        }
     }
 }
 impl p::Message for crate::resource_v1beta1::ResourceClaimTemplateList {
@@ -900,6 +1563,18 @@ impl p::Message for crate::resource_v1beta1::ResourceClaimTemplateSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1beta1::ResourceClaimTemplateSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.metadata {
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.spec;
+            w.message(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::resource_v1beta1::ResourcePool {
     const NAME: &'static str = "ResourcePool";
     fn merge_field(
@@ -915,6 +1590,23 @@ impl p::Message for crate::resource_v1beta1::ResourcePool {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1beta1::ResourcePool {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.generation;
+            w.int64(2u32, *value);
+        }
+        {
+            let value = &self.resource_slice_count;
+            w.int64(3u32, *value);
+        }
+    }
+}
 impl p::Message for crate::resource_v1beta1::ResourceSlice {
     const NAME: &'static str = "ResourceSlice";
     fn merge_field(
@@ -927,6 +1619,19 @@ impl p::Message for crate::resource_v1beta1::ResourceSlice {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta1::ResourceSlice {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.spec;
+            w.message(2u32, value);
+        }
     }
 }
 impl p::Message for crate::resource_v1beta1::ResourceSliceList {
@@ -982,5 +1687,40 @@ impl p::Message for crate::resource_v1beta1::ResourceSliceSpec {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta1::ResourceSliceSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.driver;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.pool;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.node_name {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.node_selector {
+            w.message(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.all_nodes {
+            w.bool(5u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.devices {
+            for value in value.iter() {
+                w.message(6u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.per_device_node_selection {
+            w.bool(7u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.shared_counters {
+            for value in value.iter() {
+                w.message(8u32, value);
+            }
+        }
     }
 }

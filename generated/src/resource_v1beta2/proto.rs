@@ -38,6 +38,38 @@ impl p::Message for crate::resource_v1beta2::AllocatedDeviceStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1beta2::AllocatedDeviceStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.driver;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.pool;
+            w.string(2u32, value);
+        }
+        {
+            let value = &self.device;
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.conditions {
+            for value in value.iter() {
+                w.message(4u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.data {
+            w.raw_extension(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.network_data {
+            let value = &**value;
+            w.message(6u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.share_id {
+            w.string(7u32, value);
+        }
+    }
+}
 impl p::Message for crate::resource_v1beta2::AllocationResult {
     const NAME: &'static str = "AllocationResult";
     fn merge_field(
@@ -63,6 +95,21 @@ impl p::Message for crate::resource_v1beta2::AllocationResult {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta2::AllocationResult {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.devices {
+            let value = &**value;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.node_selector {
+            w.message(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.allocation_timestamp {
+            w.time(5u32, value);
+        }
     }
 }
 impl p::Message for crate::resource_v1beta2::CapacityRequestPolicy {
@@ -94,6 +141,23 @@ impl p::Message for crate::resource_v1beta2::CapacityRequestPolicy {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1beta2::CapacityRequestPolicy {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.default {
+            w.quantity(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.valid_values {
+            for value in value.iter() {
+                w.quantity(3u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.valid_range {
+            let value = &**value;
+            w.message(4u32, value);
+        }
+    }
+}
 impl p::Message for crate::resource_v1beta2::CapacityRequestPolicyRange {
     const NAME: &'static str = "CapacityRequestPolicyRange";
     fn merge_field(
@@ -107,6 +171,21 @@ impl p::Message for crate::resource_v1beta2::CapacityRequestPolicyRange {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta2::CapacityRequestPolicyRange {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.min;
+            w.quantity(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.max {
+            w.quantity(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.step {
+            w.quantity(3u32, value);
+        }
     }
 }
 impl p::Message for crate::resource_v1beta2::CapacityRequirements {
@@ -133,6 +212,20 @@ impl p::Message for crate::resource_v1beta2::CapacityRequirements {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1beta2::CapacityRequirements {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.requests {
+            w.map(
+                1u32,
+                value,
+                |w, value| {
+                    w.quantity(2, value);
+                },
+            );
+        }
+    }
+}
 impl p::Message for crate::resource_v1beta2::CELDeviceSelector {
     const NAME: &'static str = "CELDeviceSelector";
     fn merge_field(
@@ -146,6 +239,15 @@ impl p::Message for crate::resource_v1beta2::CELDeviceSelector {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1beta2::CELDeviceSelector {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.expression;
+            w.string(1u32, value);
+        }
+    }
+}
 impl p::Message for crate::resource_v1beta2::Counter {
     const NAME: &'static str = "Counter";
     fn merge_field(
@@ -157,6 +259,15 @@ impl p::Message for crate::resource_v1beta2::Counter {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta2::Counter {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.value;
+            w.quantity(1u32, value);
+        }
     }
 }
 impl p::Message for crate::resource_v1beta2::CounterSet {
@@ -186,6 +297,25 @@ impl p::Message for crate::resource_v1beta2::CounterSet {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta2::CounterSet {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.counters;
+            w.map(
+                2u32,
+                value,
+                |w, value| {
+                    w.message(2, value);
+                },
+            );
+        }
     }
 }
 impl p::Message for crate::resource_v1beta2::Device {
@@ -264,6 +394,68 @@ impl p::Message for crate::resource_v1beta2::Device {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1beta2::Device {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.attributes {
+            w.map(
+                2u32,
+                value,
+                |w, value| {
+                    w.message(2, value);
+                },
+            );
+        }
+        if let ::std::option::Option::Some(value) = &self.capacity {
+            w.map(
+                3u32,
+                value,
+                |w, value| {
+                    w.message(2, value);
+                },
+            );
+        }
+        if let ::std::option::Option::Some(value) = &self.consumes_counters {
+            for value in value.iter() {
+                w.message(4u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.node_name {
+            w.string(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.node_selector {
+            w.message(6u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.all_nodes {
+            w.bool(7u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.taints {
+            for value in value.iter() {
+                w.message(8u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.binds_to_node {
+            w.bool(9u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.binding_conditions {
+            for value in value.iter() {
+                w.string(10u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.binding_failure_conditions {
+            for value in value.iter() {
+                w.string(11u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.allow_multiple_allocations {
+            w.bool(12u32, *value);
+        }
+    }
+}
 impl p::Message for crate::resource_v1beta2::DeviceAllocationConfiguration {
     const NAME: &'static str = "DeviceAllocationConfiguration";
     fn merge_field(
@@ -297,6 +489,29 @@ impl p::Message for crate::resource_v1beta2::DeviceAllocationConfiguration {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1beta2::DeviceAllocationConfiguration {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.source;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.requests {
+            for value in value.iter() {
+                w.string(2u32, value);
+            }
+        }
+        w.nested(
+            3u32,
+            |w| {
+                if let ::std::option::Option::Some(value) = &self.opaque {
+                    let value = &**value;
+                    w.message(1u32, value);
+                }
+            },
+        );
+    }
+}
 impl p::Message for crate::resource_v1beta2::DeviceAllocationResult {
     const NAME: &'static str = "DeviceAllocationResult";
     fn merge_field(
@@ -309,6 +524,21 @@ impl p::Message for crate::resource_v1beta2::DeviceAllocationResult {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta2::DeviceAllocationResult {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.results {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.config {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::resource_v1beta2::DeviceAttribute {
@@ -325,6 +555,23 @@ impl p::Message for crate::resource_v1beta2::DeviceAttribute {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta2::DeviceAttribute {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.int {
+            w.int64(2u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.bool {
+            w.bool(3u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.string {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.version {
+            w.string(5u32, value);
+        }
     }
 }
 impl p::Message for crate::resource_v1beta2::DeviceCapacity {
@@ -345,6 +592,19 @@ impl p::Message for crate::resource_v1beta2::DeviceCapacity {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta2::DeviceCapacity {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.value;
+            w.quantity(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.request_policy {
+            let value = &**value;
+            w.message(2u32, value);
+        }
     }
 }
 impl p::Message for crate::resource_v1beta2::DeviceClaim {
@@ -368,6 +628,26 @@ impl p::Message for crate::resource_v1beta2::DeviceClaim {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta2::DeviceClaim {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.requests {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.constraints {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.config {
+            for value in value.iter() {
+                w.message(3u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::resource_v1beta2::DeviceClaimConfiguration {
@@ -402,6 +682,25 @@ impl p::Message for crate::resource_v1beta2::DeviceClaimConfiguration {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1beta2::DeviceClaimConfiguration {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.requests {
+            for value in value.iter() {
+                w.string(1u32, value);
+            }
+        }
+        w.nested(
+            2u32,
+            |w| {
+                if let ::std::option::Option::Some(value) = &self.opaque {
+                    let value = &**value;
+                    w.message(1u32, value);
+                }
+            },
+        );
+    }
+}
 impl p::Message for crate::resource_v1beta2::DeviceClass {
     const NAME: &'static str = "DeviceClass";
     fn merge_field(
@@ -414,6 +713,19 @@ impl p::Message for crate::resource_v1beta2::DeviceClass {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta2::DeviceClass {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.spec;
+            w.message(2u32, value);
+        }
     }
 }
 impl p::Message for crate::resource_v1beta2::DeviceClassConfiguration {
@@ -445,6 +757,20 @@ impl p::Message for crate::resource_v1beta2::DeviceClassConfiguration {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta2::DeviceClassConfiguration {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        w.nested(
+            1u32,
+            |w| {
+                if let ::std::option::Option::Some(value) = &self.opaque {
+                    let value = &**value;
+                    w.message(1u32, value);
+                }
+            },
+        );
     }
 }
 impl p::Message for crate::resource_v1beta2::DeviceClassList {
@@ -484,6 +810,24 @@ impl p::Message for crate::resource_v1beta2::DeviceClassSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1beta2::DeviceClassSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.selectors {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.config {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.extended_resource_name {
+            w.string(4u32, value);
+        }
+    }
+}
 impl p::Message for crate::resource_v1beta2::DeviceConstraint {
     const NAME: &'static str = "DeviceConstraint";
     fn merge_field(
@@ -505,6 +849,22 @@ impl p::Message for crate::resource_v1beta2::DeviceConstraint {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta2::DeviceConstraint {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.requests {
+            for value in value.iter() {
+                w.string(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.match_attribute {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.distinct_attribute {
+            w.string(3u32, value);
+        }
     }
 }
 impl p::Message for crate::resource_v1beta2::DeviceCounterConsumption {
@@ -536,6 +896,25 @@ impl p::Message for crate::resource_v1beta2::DeviceCounterConsumption {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1beta2::DeviceCounterConsumption {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.counter_set;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.counters;
+            w.map(
+                2u32,
+                value,
+                |w, value| {
+                    w.message(2, value);
+                },
+            );
+        }
+    }
+}
 impl p::Message for crate::resource_v1beta2::DeviceRequest {
     const NAME: &'static str = "DeviceRequest";
     fn merge_field(
@@ -561,6 +940,24 @@ impl p::Message for crate::resource_v1beta2::DeviceRequest {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta2::DeviceRequest {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.exactly {
+            let value = &**value;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.first_available {
+            for value in value.iter() {
+                w.message(3u32, value);
+            }
+        }
     }
 }
 impl p::Message for crate::resource_v1beta2::DeviceRequestAllocationResult {
@@ -614,6 +1011,57 @@ impl p::Message for crate::resource_v1beta2::DeviceRequestAllocationResult {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1beta2::DeviceRequestAllocationResult {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.request;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.driver;
+            w.string(2u32, value);
+        }
+        {
+            let value = &self.pool;
+            w.string(3u32, value);
+        }
+        {
+            let value = &self.device;
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.admin_access {
+            w.bool(5u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.tolerations {
+            for value in value.iter() {
+                w.message(6u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.binding_conditions {
+            for value in value.iter() {
+                w.string(7u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.binding_failure_conditions {
+            for value in value.iter() {
+                w.string(8u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.share_id {
+            w.string(9u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.consumed_capacity {
+            w.map(
+                10u32,
+                value,
+                |w, value| {
+                    w.quantity(2, value);
+                },
+            );
+        }
+    }
+}
 impl p::Message for crate::resource_v1beta2::DeviceSelector {
     const NAME: &'static str = "DeviceSelector";
     fn merge_field(
@@ -625,6 +1073,14 @@ impl p::Message for crate::resource_v1beta2::DeviceSelector {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta2::DeviceSelector {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.cel {
+            w.message(1u32, value);
+        }
     }
 }
 impl p::Message for crate::resource_v1beta2::DeviceSubRequest {
@@ -659,6 +1115,38 @@ impl p::Message for crate::resource_v1beta2::DeviceSubRequest {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1beta2::DeviceSubRequest {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.device_class_name;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.selectors {
+            for value in value.iter() {
+                w.message(3u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.allocation_mode {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.count {
+            w.int64(5u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.tolerations {
+            for value in value.iter() {
+                w.message(6u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.capacity {
+            w.message(7u32, value);
+        }
+    }
+}
 impl p::Message for crate::resource_v1beta2::DeviceTaint {
     const NAME: &'static str = "DeviceTaint";
     fn merge_field(
@@ -673,6 +1161,25 @@ impl p::Message for crate::resource_v1beta2::DeviceTaint {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta2::DeviceTaint {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.key;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.value {
+            w.string(2u32, value);
+        }
+        {
+            let value = &self.effect;
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.time_added {
+            w.time(4u32, value);
+        }
     }
 }
 impl p::Message for crate::resource_v1beta2::DeviceToleration {
@@ -694,6 +1201,26 @@ impl p::Message for crate::resource_v1beta2::DeviceToleration {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta2::DeviceToleration {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.key {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.operator {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.value {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.effect {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.toleration_seconds {
+            w.int64(5u32, *value);
+        }
     }
 }
 impl p::Message for crate::resource_v1beta2::ExactDeviceRequest {
@@ -732,6 +1259,37 @@ impl p::Message for crate::resource_v1beta2::ExactDeviceRequest {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1beta2::ExactDeviceRequest {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.device_class_name;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.selectors {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.allocation_mode {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.count {
+            w.int64(4u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.admin_access {
+            w.bool(5u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.tolerations {
+            for value in value.iter() {
+                w.message(6u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.capacity {
+            w.message(7u32, value);
+        }
+    }
+}
 impl p::Message for crate::resource_v1beta2::NetworkDeviceData {
     const NAME: &'static str = "NetworkDeviceData";
     fn merge_field(
@@ -747,6 +1305,22 @@ impl p::Message for crate::resource_v1beta2::NetworkDeviceData {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1beta2::NetworkDeviceData {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.interface_name {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.ips {
+            for value in value.iter() {
+                w.string(2u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.hardware_address {
+            w.string(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::resource_v1beta2::OpaqueDeviceConfiguration {
     const NAME: &'static str = "OpaqueDeviceConfiguration";
     fn merge_field(
@@ -759,6 +1333,19 @@ impl p::Message for crate::resource_v1beta2::OpaqueDeviceConfiguration {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta2::OpaqueDeviceConfiguration {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.driver;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.parameters;
+            w.raw_extension(2u32, value);
+        }
     }
 }
 impl p::Message for crate::resource_v1beta2::ResourceClaim {
@@ -776,6 +1363,22 @@ impl p::Message for crate::resource_v1beta2::ResourceClaim {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1beta2::ResourceClaim {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.spec;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::resource_v1beta2::ResourceClaimConsumerReference {
     const NAME: &'static str = "ResourceClaimConsumerReference";
     fn merge_field(
@@ -790,6 +1393,26 @@ impl p::Message for crate::resource_v1beta2::ResourceClaimConsumerReference {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta2::ResourceClaimConsumerReference {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.api_group {
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.resource;
+            w.string(3u32, value);
+        }
+        {
+            let value = &self.name;
+            w.string(4u32, value);
+        }
+        {
+            let value = &self.uid;
+            w.string(5u32, value);
+        }
     }
 }
 impl p::Message for crate::resource_v1beta2::ResourceClaimList {
@@ -827,6 +1450,15 @@ impl p::Message for crate::resource_v1beta2::ResourceClaimSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1beta2::ResourceClaimSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.devices {
+            let value = &**value;
+            w.message(1u32, value);
+        }
+    }
+}
 impl p::Message for crate::resource_v1beta2::ResourceClaimStatus {
     const NAME: &'static str = "ResourceClaimStatus";
     fn merge_field(
@@ -854,6 +1486,25 @@ impl p::Message for crate::resource_v1beta2::ResourceClaimStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1beta2::ResourceClaimStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.allocation {
+            let value = &**value;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.reserved_for {
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.devices {
+            for value in value.iter() {
+                w.message(4u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::resource_v1beta2::ResourceClaimTemplate {
     const NAME: &'static str = "ResourceClaimTemplate";
     fn merge_field(
@@ -866,6 +1517,19 @@ impl p::Message for crate::resource_v1beta2::ResourceClaimTemplate {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta2::ResourceClaimTemplate {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.spec;
+            w.message(2u32, value);
+        }
     }
 }
 impl p::Message for crate::resource_v1beta2::ResourceClaimTemplateList {
@@ -900,6 +1564,18 @@ impl p::Message for crate::resource_v1beta2::ResourceClaimTemplateSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1beta2::ResourceClaimTemplateSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.metadata {
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.spec;
+            w.message(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::resource_v1beta2::ResourcePool {
     const NAME: &'static str = "ResourcePool";
     fn merge_field(
@@ -915,6 +1591,23 @@ impl p::Message for crate::resource_v1beta2::ResourcePool {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::resource_v1beta2::ResourcePool {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.generation;
+            w.int64(2u32, *value);
+        }
+        {
+            let value = &self.resource_slice_count;
+            w.int64(3u32, *value);
+        }
+    }
+}
 impl p::Message for crate::resource_v1beta2::ResourceSlice {
     const NAME: &'static str = "ResourceSlice";
     fn merge_field(
@@ -927,6 +1620,19 @@ impl p::Message for crate::resource_v1beta2::ResourceSlice {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta2::ResourceSlice {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.spec;
+            w.message(2u32, value);
+        }
     }
 }
 impl p::Message for crate::resource_v1beta2::ResourceSliceList {
@@ -981,5 +1687,40 @@ impl p::Message for crate::resource_v1beta2::ResourceSliceSpec {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::resource_v1beta2::ResourceSliceSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.driver;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.pool;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.node_name {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.node_selector {
+            w.message(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.all_nodes {
+            w.bool(5u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.devices {
+            for value in value.iter() {
+                w.message(6u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.per_device_node_selection {
+            w.bool(7u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.shared_counters {
+            for value in value.iter() {
+                w.message(8u32, value);
+            }
+        }
     }
 }

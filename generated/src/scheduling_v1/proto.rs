@@ -32,6 +32,28 @@ impl p::Message for crate::scheduling_v1::PriorityClass {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::scheduling_v1::PriorityClass {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.value;
+            w.int32(2u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.global_default {
+            w.bool(3u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.description {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.preemption_policy {
+            w.string(5u32, value);
+        }
+    }
+}
 impl p::Message for crate::scheduling_v1::PriorityClassList {
     const NAME: &'static str = "PriorityClassList";
     fn merge_field(

@@ -19,6 +19,15 @@ impl p::Message for crate::scheduling_v1alpha1::GangSchedulingPolicy {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::scheduling_v1alpha1::GangSchedulingPolicy {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.min_count;
+            w.int32(1u32, *value);
+        }
+    }
+}
 impl p::Message for crate::scheduling_v1alpha1::PodGroup {
     const NAME: &'static str = "PodGroup";
     fn merge_field(
@@ -31,6 +40,19 @@ impl p::Message for crate::scheduling_v1alpha1::PodGroup {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::scheduling_v1alpha1::PodGroup {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.policy;
+            w.message(3u32, value);
+        }
     }
 }
 impl p::Message for crate::scheduling_v1alpha1::PodGroupPolicy {
@@ -52,6 +74,17 @@ impl p::Message for crate::scheduling_v1alpha1::PodGroupPolicy {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::scheduling_v1alpha1::PodGroupPolicy {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.basic {
+            w.nested(2u32, |_| {});
+        }
+        if let ::std::option::Option::Some(value) = &self.gang {
+            w.message(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::scheduling_v1alpha1::TypedLocalObjectReference {
     const NAME: &'static str = "TypedLocalObjectReference";
     fn merge_field(
@@ -67,6 +100,22 @@ impl p::Message for crate::scheduling_v1alpha1::TypedLocalObjectReference {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::scheduling_v1alpha1::TypedLocalObjectReference {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.api_group {
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.kind;
+            w.string(2u32, value);
+        }
+        {
+            let value = &self.name;
+            w.string(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::scheduling_v1alpha1::Workload {
     const NAME: &'static str = "Workload";
     fn merge_field(
@@ -79,6 +128,19 @@ impl p::Message for crate::scheduling_v1alpha1::Workload {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::scheduling_v1alpha1::Workload {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.spec;
+            w.message(2u32, value);
+        }
     }
 }
 impl p::Message for crate::scheduling_v1alpha1::WorkloadList {
@@ -115,5 +177,20 @@ impl p::Message for crate::scheduling_v1alpha1::WorkloadSpec {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::scheduling_v1alpha1::WorkloadSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.controller_ref {
+            let value = &**value;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.pod_groups;
+            for value in value.iter() {
+                w.message(2u32, value);
+            }
+        }
     }
 }

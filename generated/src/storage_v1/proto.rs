@@ -20,6 +20,19 @@ impl p::Message for crate::storage_v1::CSIDriver {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::storage_v1::CSIDriver {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.spec;
+            w.message(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::storage_v1::CSIDriverList {
     const NAME: &'static str = "CSIDriverList";
     fn merge_field(
@@ -100,6 +113,49 @@ impl p::Message for crate::storage_v1::CSIDriverSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::storage_v1::CSIDriverSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.attach_required {
+            w.bool(1u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.pod_info_on_mount {
+            w.bool(2u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.volume_lifecycle_modes {
+            for value in value.iter() {
+                w.string(3u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.storage_capacity {
+            w.bool(4u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.fs_group_policy {
+            w.string(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.token_requests {
+            for value in value.iter() {
+                w.message(6u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.requires_republish {
+            w.bool(7u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.se_linux_mount {
+            w.bool(8u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self
+            .node_allocatable_update_period_seconds
+        {
+            w.int64(9u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self
+            .service_account_token_in_secrets
+        {
+            w.bool(10u32, *value);
+        }
+    }
+}
 impl p::Message for crate::storage_v1::CSINode {
     const NAME: &'static str = "CSINode";
     fn merge_field(
@@ -112,6 +168,19 @@ impl p::Message for crate::storage_v1::CSINode {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::storage_v1::CSINode {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.spec;
+            w.message(2u32, value);
+        }
     }
 }
 impl p::Message for crate::storage_v1::CSINodeDriver {
@@ -138,6 +207,27 @@ impl p::Message for crate::storage_v1::CSINodeDriver {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::storage_v1::CSINodeDriver {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.node_id;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.topology_keys {
+            for value in value.iter() {
+                w.string(3u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.allocatable {
+            w.message(4u32, value);
+        }
     }
 }
 impl p::Message for crate::storage_v1::CSINodeList {
@@ -169,6 +259,17 @@ impl p::Message for crate::storage_v1::CSINodeSpec {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::storage_v1::CSINodeSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.drivers;
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::storage_v1::CSIStorageCapacity {
     const NAME: &'static str = "CSIStorageCapacity";
     fn merge_field(
@@ -198,6 +299,29 @@ impl p::Message for crate::storage_v1::CSIStorageCapacity {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::storage_v1::CSIStorageCapacity {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.node_topology {
+            let value = &**value;
+            w.message(2u32, value);
+        }
+        {
+            let value = &self.storage_class_name;
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.capacity {
+            w.quantity(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.maximum_volume_size {
+            w.quantity(5u32, value);
+        }
     }
 }
 impl p::Message for crate::storage_v1::CSIStorageCapacityList {
@@ -258,6 +382,41 @@ impl p::Message for crate::storage_v1::StorageClass {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::storage_v1::StorageClass {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.provisioner;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.parameters {
+            w.string_map(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.reclaim_policy {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.mount_options {
+            for value in value.iter() {
+                w.string(5u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.allow_volume_expansion {
+            w.bool(6u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.volume_binding_mode {
+            w.string(7u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.allowed_topologies {
+            for value in value.iter() {
+                w.message(8u32, value);
+            }
+        }
+    }
+}
 impl p::Message for crate::storage_v1::StorageClassList {
     const NAME: &'static str = "StorageClassList";
     fn merge_field(
@@ -292,6 +451,18 @@ impl p::Message for crate::storage_v1::TokenRequest {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::storage_v1::TokenRequest {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.audience;
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.expiration_seconds {
+            w.int64(2u32, *value);
+        }
+    }
+}
 impl p::Message for crate::storage_v1::VolumeAttachment {
     const NAME: &'static str = "VolumeAttachment";
     fn merge_field(
@@ -305,6 +476,22 @@ impl p::Message for crate::storage_v1::VolumeAttachment {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::storage_v1::VolumeAttachment {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.spec;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
     }
 }
 impl p::Message for crate::storage_v1::VolumeAttachmentList {
@@ -347,6 +534,18 @@ impl p::Message for crate::storage_v1::VolumeAttachmentSource {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::storage_v1::VolumeAttachmentSource {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.persistent_volume_name {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.inline_volume_spec {
+            let value = &**value;
+            w.message(2u32, value);
+        }
+    }
+}
 impl p::Message for crate::storage_v1::VolumeAttachmentSpec {
     const NAME: &'static str = "VolumeAttachmentSpec";
     fn merge_field(
@@ -360,6 +559,23 @@ impl p::Message for crate::storage_v1::VolumeAttachmentSpec {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::storage_v1::VolumeAttachmentSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.attacher;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.source;
+            w.message(2u32, value);
+        }
+        {
+            let value = &self.node_name;
+            w.string(3u32, value);
+        }
     }
 }
 impl p::Message for crate::storage_v1::VolumeAttachmentStatus {
@@ -396,6 +612,26 @@ impl p::Message for crate::storage_v1::VolumeAttachmentStatus {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::storage_v1::VolumeAttachmentStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.attached;
+            w.bool(1u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.attachment_metadata {
+            w.string_map(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.attach_error {
+            let value = &**value;
+            w.message(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.detach_error {
+            let value = &**value;
+            w.message(4u32, value);
+        }
+    }
+}
 impl p::Message for crate::storage_v1::VolumeAttributesClass {
     const NAME: &'static str = "VolumeAttributesClass";
     fn merge_field(
@@ -409,6 +645,22 @@ impl p::Message for crate::storage_v1::VolumeAttributesClass {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::storage_v1::VolumeAttributesClass {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.driver_name;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.parameters {
+            w.string_map(3u32, value);
+        }
     }
 }
 impl p::Message for crate::storage_v1::VolumeAttributesClassList {
@@ -444,6 +696,20 @@ impl p::Message for crate::storage_v1::VolumeError {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::storage_v1::VolumeError {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.time {
+            w.time(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.message {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.error_code {
+            w.int32(3u32, *value);
+        }
+    }
+}
 impl p::Message for crate::storage_v1::VolumeNodeResources {
     const NAME: &'static str = "VolumeNodeResources";
     fn merge_field(
@@ -455,5 +721,13 @@ impl p::Message for crate::storage_v1::VolumeNodeResources {
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage for crate::storage_v1::VolumeNodeResources {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.count {
+            w.int32(1u32, *value);
+        }
     }
 }

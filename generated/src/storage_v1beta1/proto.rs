@@ -21,6 +21,22 @@ impl p::Message for crate::storage_v1beta1::VolumeAttributesClass {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::storage_v1beta1::VolumeAttributesClass {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.driver_name;
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.parameters {
+            w.string_map(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::storage_v1beta1::VolumeAttributesClassList {
     const NAME: &'static str = "VolumeAttributesClassList";
     fn merge_field(

@@ -21,6 +21,21 @@ impl p::Message for crate::storagemigration_v1beta1::StorageVersionMigration {
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::storagemigration_v1beta1::StorageVersionMigration {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.spec {
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::storagemigration_v1beta1::StorageVersionMigrationList {
     const NAME: &'static str = "StorageVersionMigrationList";
     fn merge_field(
@@ -50,6 +65,15 @@ impl p::Message for crate::storagemigration_v1beta1::StorageVersionMigrationSpec
         Ok(())
     }
 }
+impl p::EncodeMessage for crate::storagemigration_v1beta1::StorageVersionMigrationSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.resource;
+            w.message(1u32, value);
+        }
+    }
+}
 impl p::Message for crate::storagemigration_v1beta1::StorageVersionMigrationStatus {
     const NAME: &'static str = "StorageVersionMigrationStatus";
     fn merge_field(
@@ -65,5 +89,19 @@ impl p::Message for crate::storagemigration_v1beta1::StorageVersionMigrationStat
             _ => {}
         }
         Ok(())
+    }
+}
+impl p::EncodeMessage
+for crate::storagemigration_v1beta1::StorageVersionMigrationStatus {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.conditions {
+            for value in value.iter() {
+                w.message(1u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.resource_version {
+            w.string(2u32, value);
+        }
     }
 }

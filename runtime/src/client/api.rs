@@ -255,8 +255,8 @@ impl<K: Object> Api<K> {
     {
         let mut query = PathBuilder::new(self.path.collection()?);
         params.populate(&mut query);
-        let body = serde_json::to_vec(object).map_err(Error::Encode)?;
-        self.client.request_object(Request::new(Method::POST, query.build()).json(body)).await
+        let request = self.client.with_object_body(Request::new(Method::POST, query.build()), object)?;
+        self.client.request_object(request).await
     }
 
     /// Replaces an object (an update: its `metadata.resourceVersion` must be current, or the
@@ -267,8 +267,8 @@ impl<K: Object> Api<K> {
     {
         let mut query = PathBuilder::new(self.path.item(name)?);
         params.populate(&mut query);
-        let body = serde_json::to_vec(object).map_err(Error::Encode)?;
-        self.client.request_object(Request::new(Method::PUT, query.build()).json(body)).await
+        let request = self.client.with_object_body(Request::new(Method::PUT, query.build()), object)?;
+        self.client.request_object(request).await
     }
 
     pub(super) async fn put<T: Serialize, R: serde::de::DeserializeOwned>(

@@ -66,6 +66,17 @@ impl Client {
         K::PROTOBUF && self.inner.config.protobuf
     }
 
+    /// `request` with `object` as its body (a create or replace): protobuf when `K` has an
+    /// encoder and requests for it ask for protobuf, else JSON.
+    pub(crate) fn with_object_body<K: Object>(&self, request: Request, object: &K) -> Result<Request, Error> {
+        if self.asks_protobuf::<K>()
+            && let Some(bytes) = object.to_protobuf()
+        {
+            return Ok(request.body(bytes, proto::CONTENT_TYPE));
+        }
+        Ok(request.json(serde_json::to_vec(object).map_err(Error::Encode)?))
+    }
+
     /// The `Accept` header of a request whose answer is `K` (or a list of `K`): protobuf
     /// first when `K` decodes it, the metadata conversion for metadata-only types, `None` for
     /// plain JSON.

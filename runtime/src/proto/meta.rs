@@ -9,7 +9,8 @@ use super::error::DecodeError;
 use super::map_entry::merge_string_entry;
 use super::reader::{Field, Message};
 use super::special;
-use crate::types::{ListMeta, ManagedFieldsEntry, ObjectMeta, OwnerReference};
+use super::writer::{EncodeMessage, Writer};
+use crate::types::{ListMeta, ManagedFieldsEntry, ObjectMeta, OwnerReference, Str};
 
 impl Message for ObjectMeta {
     const NAME: &'static str = "ObjectMeta";
@@ -85,5 +86,107 @@ impl Message for ListMeta {
             _ => {}
         }
         Ok(())
+    }
+}
+
+/// Writes `value` as string field `number` when it is set.
+fn optional_string(writer: &mut Writer, number: u32, value: &Option<Str>) {
+    if let Some(value) = value {
+        writer.string(number, value);
+    }
+}
+
+impl EncodeMessage for ObjectMeta {
+    fn encode_fields(&self, writer: &mut Writer) {
+        optional_string(writer, 1, &self.name);
+        optional_string(writer, 2, &self.generate_name);
+        optional_string(writer, 3, &self.namespace);
+        optional_string(writer, 4, &self.self_link);
+        optional_string(writer, 5, &self.uid);
+        optional_string(writer, 6, &self.resource_version);
+        if let Some(generation) = self.generation {
+            writer.int64(7, generation);
+        }
+        if let Some(time) = &self.creation_timestamp {
+            writer.time(8, time);
+        }
+        if let Some(time) = &self.deletion_timestamp {
+            writer.time(9, time);
+        }
+        if let Some(seconds) = self.deletion_grace_period_seconds {
+            writer.int64(10, seconds);
+        }
+        if let Some(labels) = &self.labels {
+            writer.string_map(11, labels);
+        }
+        if let Some(annotations) = &self.annotations {
+            writer.string_map(12, annotations);
+        }
+        for reference in self.owner_references.iter().flatten() {
+            writer.message(13, reference);
+        }
+        for finalizer in self.finalizers.iter().flatten() {
+            writer.string(14, finalizer);
+        }
+        for entry in self.managed_fields.iter().flatten() {
+            writer.message(17, entry);
+        }
+    }
+}
+
+impl EncodeMessage for OwnerReference {
+    fn encode_fields(&self, writer: &mut Writer) {
+        writer.string(1, &self.kind);
+        writer.string(3, &self.name);
+        writer.string(4, &self.uid);
+        writer.string(5, &self.api_version);
+        if let Some(controller) = self.controller {
+            writer.bool(6, controller);
+        }
+        if let Some(block) = self.block_owner_deletion {
+            writer.bool(7, block);
+        }
+    }
+}
+
+impl EncodeMessage for ManagedFieldsEntry {
+    fn encode_fields(&self, writer: &mut Writer) {
+        optional_string(writer, 1, &self.manager);
+        optional_string(writer, 2, &self.operation);
+        optional_string(writer, 3, &self.api_version);
+        if let Some(time) = &self.time {
+            writer.time(4, time);
+        }
+        optional_string(writer, 6, &self.fields_type);
+        if let Some(fields) = &self.fields_v1 {
+            writer.fields_v1(7, fields);
+        }
+        optional_string(writer, 8, &self.subresource);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::decode_message;
+    use crate::types::StringMap;
+
+    #[test]
+    fn object_meta_round_trips_through_protobuf() {
+        let meta: ObjectMeta = serde_json::from_value(serde_json::json!({
+            "name": "n", "namespace": "ns", "uid": "u", "resourceVersion": "42", "generation": 3,
+            "creationTimestamp": "2024-01-02T03:04:05Z", "deletionGracePeriodSeconds": 0,
+            "labels": {"a": "1", "b": ""}, "annotations": {"long": "x".repeat(300)},
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "r", "uid": "v", "controller": true}],
+            "finalizers": ["f/one", "f/two"],
+            "managedFields": [{"manager": "m", "operation": "Apply", "apiVersion": "v1", "time": "2024-01-02T03:04:05Z",
+                               "fieldsType": "FieldsV1", "fieldsV1": {"f:metadata": {"f:labels": {}}}}]
+        }))
+        .expect("metadata");
+        let mut writer = Writer::new();
+        meta.encode_fields(&mut writer);
+        let decoded: ObjectMeta = decode_message(&writer.into_bytes(), 0).expect("decodes");
+        assert_eq!(decoded, meta);
+        assert_eq!(decoded.labels, Some(StringMap::from([("a", "1".into()), ("b", "".into())])));
     }
 }

@@ -1,6 +1,7 @@
 //! Kubernetes protobuf: the wire format, the `k8s\0` envelope, watch framing, apimachinery's
 //! special types and the metadata types, decoded into the runtime's own types (no second
-//! family of protobuf types).
+//! family of protobuf types), and written from them ([`Writer`], [`EncodeMessage`]) for request
+//! bodies.
 //!
 //! This is the foundation of protobuf for built-in types: generated per-type decoders build on
 //! [`Message`] and [`Field`]'s typed reads; field numbers come from the committed table
@@ -17,6 +18,7 @@ mod reader;
 mod special;
 mod status;
 mod watch_frame;
+mod writer;
 
 pub use envelope::{CONTENT_TYPE, MAGIC, Unknown, WATCH_CONTENT_TYPE, decode_envelope};
 pub use error::{DecodeError, DecodeErrorKind};
@@ -28,6 +30,7 @@ pub use reader::{
 };
 pub use special::{fields_v1, int_or_string, micro_time, quantity, raw_extension, time};
 pub use watch_frame::{DEFAULT_MAX_FRAME, FrameDecoder, WatchEvent, decode_watch_event};
+pub use writer::{EncodeMessage, Writer, encode_envelope};
 
 #[cfg(test)]
 mod tests;
