@@ -7,6 +7,11 @@
 //! a property the table lacks is never silently dropped. Zero values follow JSON: gogo writes
 //! a non-pointer field even at its zero value, where JSON's `omitempty` leaves it out, so such
 //! fields decode zero as unset.
+//!
+//! Encoders (`impl kubegen_runtime::proto::EncodeMessage`, for create and replace bodies) are
+//! the decoders' inverse, for the structs with a decoder whose every held message encodes
+//! (lists do not: `ListMeta` has no encoder, and a list is never sent). Unset fields are left
+//! out, as JSON's `omitempty` leaves them out.
 
 use std::collections::BTreeSet;
 

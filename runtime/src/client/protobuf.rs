@@ -3,9 +3,11 @@
 //! A type decodes protobuf when [`Object::PROTOBUF`] says so (built-in types of a crate built
 //! with its `protobuf` feature, and `PartialObjectMetadata`) and the client allows it
 //! ([`Config::protobuf`], on by default). Metadata-only types ([`Object::METADATA_ONLY`]) ask
-//! for the server's conversion, in protobuf or JSON. Such requests accept protobuf first and JSON second; the response's
-//! `Content-Type` says which came back, so a server (or an aggregated API) that cannot encode
-//! protobuf still answers, in JSON. Request bodies stay JSON, which every server reads.
+//! for the server's conversion, in protobuf or JSON. Such requests accept protobuf first and
+//! JSON second; the response's `Content-Type` says which came back, so a server (or an
+//! aggregated API) that cannot encode protobuf still answers, in JSON. Creates and replaces
+//! of types with an encoder ([`Object::to_protobuf`]) send a protobuf body; patches stay
+//! JSON, as every patch format is.
 //!
 //! [`Config::protobuf`]: crate::config::Config::protobuf
 
