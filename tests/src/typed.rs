@@ -31,6 +31,14 @@ impl ControlPlane {
     pub fn kube_config(&self) -> Result<Config, Error> {
         config_from_kubeconfig(self.kubeconfig_path())
     }
+
+    /// A kubegen client as the admin that speaks JSON only (`Config::protobuf` off), to
+    /// compare with what [`kube_client`](Self::kube_client) reads in protobuf.
+    pub fn json_client(&self) -> Result<Client, Error> {
+        let mut config = self.kube_config()?;
+        config.protobuf = false;
+        Ok(Client::new(config)?)
+    }
 }
 
 impl User {

@@ -50,12 +50,6 @@ fn certificate(index: usize) -> Certificate {
     }
 }
 
-fn json_client(cp: &ControlPlane) -> Client {
-    let mut config = cp.kube_config().expect("config");
-    config.protobuf = false;
-    Client::new(config).expect("JSON client")
-}
-
 async fn installed_certificates(cp: &ControlPlane) {
     let crd = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../specs/crds/cert-manager-v1.21.1-cert-manager.io_certificates.yaml");
@@ -82,7 +76,9 @@ async fn reads_metadata_of<K: Resource + kubegen_runtime::resource::verbs::List>
     expected.sort_by(|a, b| a.name.cmp(&b.name));
     assert_eq!(expected.len(), OBJECTS, "{what}: objects made");
 
-    for (label, client) in [("protobuf", cp.kube_client().expect("client")), ("JSON", json_client(cp))] {
+    for (label, client) in
+        [("protobuf", cp.kube_client().expect("client")), ("JSON", cp.json_client().expect("JSON client"))]
+    {
         assert_eq!(client.asks_protobuf::<PartialObjectMetadata>(), label == "protobuf");
         let api = Api::<PartialObjectMetadata>::metadata_of::<K>(client.clone(), Some(ns));
         let list = api.list(&ListParams::default()).await.unwrap_or_else(|e| panic!("{what} {label}: list: {e}"));
@@ -155,7 +151,7 @@ async fn metadata_patch_and_delete_answer_metadata() {
         .await
         .expect("config map");
 
-    for (label, client) in [("protobuf", client.clone()), ("JSON", json_client(cp))] {
+    for (label, client) in [("protobuf", client.clone()), ("JSON", cp.json_client().expect("JSON client"))] {
         for (resource, name) in [(ApiResource::of::<Certificate>(), "cert-0"), (ApiResource::of::<ConfigMap>(), "cm-0")]
         {
             let api = Api::<PartialObjectMetadata>::metadata(client.clone(), &resource, Some(&ns));
@@ -192,7 +188,7 @@ async fn metadata_watches_and_informers_follow_custom_resources() {
     installed_certificates(cp).await;
     let ns = cp.fresh_namespace("metadata-watch").await.expect("namespace");
     let protobuf = cp.kube_client().expect("client");
-    let json = json_client(cp);
+    let json = cp.json_client().expect("JSON client");
     let resource = ApiResource::of::<Certificate>();
     let typed = Api::<Certificate>::namespaced(protobuf.clone(), &ns);
     let (protobuf_api, json_api) = (

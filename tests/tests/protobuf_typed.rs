@@ -322,9 +322,7 @@ async fn built_in_kinds_decode_the_same_from_protobuf_and_json() {
     let ns = cp.fresh_namespace("protobuf-typed").await.expect("namespace");
     create_objects(cp, &ns).await;
     let protobuf = cp.kube_client().expect("client");
-    let mut config = cp.kube_config().expect("config");
-    config.protobuf = false;
-    let json = Client::new(config).expect("JSON client");
+    let json = cp.json_client().expect("JSON client");
     let n = Some(ns.as_str());
 
     let mut compared = 0;
@@ -436,9 +434,7 @@ async fn creates_and_replaces_send_protobuf_bodies_the_server_reads_as_json() {
     let cp = ControlPlane::shared().expect("shared control plane");
     let ns = cp.fresh_namespace("protobuf-bodies").await.expect("namespace");
     let protobuf = cp.kube_client().expect("client");
-    let mut config = cp.kube_config().expect("config");
-    config.protobuf = false;
-    let json = Client::new(config).expect("JSON client");
+    let json = cp.json_client().expect("JSON client");
     let (namespaced, cluster) = intents(&ns);
     let intent = |intents: &Intents, plural: &str| -> Value {
         let suffix = if plural.starts_with('/') { plural.to_owned() } else { format!("/{plural}") };
@@ -512,9 +508,7 @@ async fn watches_and_informers_decode_the_same_from_protobuf() {
     let cp = ControlPlane::shared().expect("shared control plane");
     let ns = cp.fresh_namespace("protobuf-watch").await.expect("namespace");
     let protobuf = cp.kube_client().expect("client");
-    let mut config = cp.kube_config().expect("config");
-    config.protobuf = false;
-    let json = Client::new(config).expect("JSON client");
+    let json = cp.json_client().expect("JSON client");
     let (json_api, protobuf_api) =
         (Api::<ConfigMap>::namespaced(json.clone(), &ns), Api::<ConfigMap>::namespaced(protobuf.clone(), &ns));
 
@@ -604,9 +598,7 @@ async fn a_six_hundred_item_list_decodes_the_same_from_protobuf() {
     let cp = ControlPlane::shared().expect("shared control plane");
     let ns = cp.fresh_namespace("protobuf-list").await.expect("namespace");
     let protobuf = cp.kube_client().expect("client");
-    let mut config = cp.kube_config().expect("config");
-    config.protobuf = false;
-    let json = Client::new(config).expect("JSON client");
+    let json = cp.json_client().expect("JSON client");
     let (json_api, protobuf_api) =
         (Api::<ConfigMap>::namespaced(json, &ns), Api::<ConfigMap>::namespaced(protobuf, &ns));
     let creates = futures::stream::iter(0..600).map(|index| {
