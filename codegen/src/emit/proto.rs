@@ -87,7 +87,8 @@ pub struct ProtoSupport<'t> {
 
 impl<'t> ProtoSupport<'t> {
     /// Finds the structs that can be decoded: those in the table, less any with a property
-    /// the table lacks or a field of a type that cannot be, until nothing changes.
+    /// the table lacks or a field of a type that cannot be, until nothing changes; then, of
+    /// those, the ones that can be encoded.
     pub fn new(model: &Model, table: &'t ProtoTable) -> Self {
         let mut support = Self {
             table,
@@ -100,25 +101,30 @@ impl<'t> ProtoSupport<'t> {
                 .collect(),
             encodable: BTreeSet::new(),
         };
-        loop {
-            let failing: Vec<String> =
-                support.supported.iter().filter(|id| support.decoder(model, id).is_none()).cloned().collect();
-            if failing.is_empty() {
-                break;
-            }
-            for id in failing {
-                support.supported.remove(&id);
-            }
-        }
+        support.prune(model, |support| &mut support.supported, |support, model, id| support.decoder(model, id));
         support.encodable = support.supported.clone();
+        support.prune(model, |support| &mut support.encodable, |support, model, id| support.encoder(model, id));
+        support
+    }
+
+    /// Removes from the set `set` picks every struct that `generate` gives no code for, until
+    /// none is removed: a struct loses its code when a struct it holds lost its own.
+    fn prune(
+        &mut self,
+        model: &Model,
+        set: fn(&mut Self) -> &mut BTreeSet<String>,
+        generate: fn(&Self, &Model, &str) -> Option<TokenStream>,
+    ) {
         loop {
+            let candidates: Vec<String> = set(self).iter().cloned().collect();
             let failing: Vec<String> =
-                support.encodable.iter().filter(|id| support.encoder(model, id).is_none()).cloned().collect();
+                candidates.into_iter().filter(|id| generate(self, model, id).is_none()).collect();
             if failing.is_empty() {
-                return support;
+                return;
             }
+            let set = set(self);
             for id in failing {
-                support.encodable.remove(&id);
+                set.remove(&id);
             }
         }
     }
