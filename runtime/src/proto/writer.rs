@@ -182,12 +182,7 @@ impl Writer {
 
     /// A `map<string, string>` field: one `{key=1, value=2}` entry per key, in key order.
     pub fn string_map(&mut self, number: u32, map: &StringMap<Str>) {
-        for (key, value) in map {
-            self.nested(number, |writer| {
-                writer.string(1, key);
-                writer.string(2, value);
-            });
-        }
+        self.map(number, map, |writer, value| writer.string(2, value));
     }
 
     /// A `map<string, V>` field: one `{key=1, value=2}` entry per key, in key order, the value
