@@ -267,3 +267,34 @@ fn a_property_missing_from_the_protobuf_table_is_named() {
         assert!(without.iter().any(|id| id == holder), "{holder} decodes as JSON only");
     }
 }
+
+#[test]
+fn apply_configurations_are_for_what_a_patchable_resource_holds() {
+    let model = model();
+    let applicable = kubegen::emit::Applicable::new(&model);
+    let has = |id: &str| applicable.has(&model, id);
+    // Patchable resources, their subresources' types, and what they hold at any depth.
+    for id in [
+        "io.k8s.api.apps.v1.Deployment",
+        "io.k8s.api.apps.v1.DeploymentSpec",
+        "io.k8s.api.core.v1.PodTemplateSpec",
+        "io.k8s.api.core.v1.EnvVar",
+        "io.k8s.api.autoscaling.v1.Scale",
+        "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector",
+        "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionSpec",
+    ] {
+        assert!(has(id), "{id} should have an apply configuration");
+    }
+    // Lists, create-only reviews, and types no resource holds are never applied.
+    for id in [
+        "io.k8s.api.apps.v1.DeploymentList",
+        "io.k8s.api.core.v1.PodList",
+        "io.k8s.api.authentication.v1.TokenReview",
+        "io.k8s.api.authorization.v1.SubjectAccessReviewSpec",
+        "io.k8s.apimachinery.pkg.apis.meta.v1.APIResourceList",
+        "io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions",
+        "io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent",
+    ] {
+        assert!(!has(id), "{id} should have no apply configuration");
+    }
+}

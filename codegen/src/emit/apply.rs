@@ -2,7 +2,8 @@
 //! submodule (Cargo feature `apply`).
 //!
 //! Kept lean because they double the crate's structs: the struct (all fields `Option`s,
-//! nested structs their apply configurations), the same shared-encoder serde impls as models,
+//! nested structs their apply configurations), the same shared-encoder serde impls as models
+//! (decoding looks keys up in the model's table rather than in a copy of it),
 //! one generic builder setter per field (generic, so not compiled unless used), a static
 //! merge-semantics table for `extract`, and one-line trait impls. Conversions and `extract`
 //! are the runtime's generic code.
@@ -13,19 +14,102 @@ use quote::{format_ident, quote};
 use super::paths::{Std, shape_type, type_path};
 use super::struct_serde;
 use crate::ir::merge::Merge;
-use crate::ir::{Field, FieldRole, Model, Resource, Shape, Struct, TypeDef, TypeKind, provided};
+use std::collections::BTreeSet;
+
+use crate::ir::{Field, FieldRole, Model, Resource, Shape, Struct, TypeDef, TypeKind, Verb, provided};
 
 /// The Rust name of a struct's apply configuration.
 pub fn apply_name(name: &str) -> String {
     format!("{name}Apply")
 }
 
-/// The `apply.rs` of a module holding `types`, if it has structs.
-pub fn module_apply(model: &Model, types: &[&TypeDef]) -> Option<TokenStream> {
+/// What the emitters of apply configurations look at: the model and which of its structs
+/// have one.
+#[derive(Clone, Copy)]
+pub struct Cx<'a> {
+    /// The whole model.
+    pub model: &'a Model,
+    /// The structs with an apply configuration.
+    pub applicable: &'a Applicable,
+}
+
+/// The structs that have an apply configuration: those a resource or subresource that can be
+/// patched (server-side apply is a patch) holds, through its fields, at any depth. A list,
+/// a create-only review (`TokenReview`) or a discovery type is never applied, and gets none,
+/// as in client-go's applyconfigurations.
+#[derive(Debug, Default)]
+pub struct Applicable {
+    /// Every such struct of the model.
+    all: BTreeSet<String>,
+    /// Those the external crate's own resources hold: the external structs it has an apply
+    /// configuration for (a local type may reach an external one the external crate's
+    /// resources do not; that field keeps the model type).
+    external: BTreeSet<String>,
+}
+
+impl Applicable {
+    /// The structs of `model` that get an apply configuration.
+    pub fn new(model: &Model) -> Self {
+        let all = reachable(model, model.resources.values());
+        let external =
+            reachable(model, model.resources.values().filter(|resource| is_external(model, &resource.type_id)));
+        Self { all, external }
+    }
+
+    /// Whether the struct `id` has an apply configuration (in its crate, local or external).
+    pub fn has(&self, model: &Model, id: &str) -> bool {
+        if is_external(model, id) { self.external.contains(id) } else { self.all.contains(id) }
+    }
+}
+
+fn is_external(model: &Model, id: &str) -> bool {
+    model.types.get(id).and_then(|ty| model.modules.get(&ty.module)).is_some_and(|module| module.external.is_some())
+}
+
+/// The structs reachable from the patchable types of `resources`.
+fn reachable<'a>(model: &Model, resources: impl Iterator<Item = &'a Resource>) -> BTreeSet<String> {
+    let mut pending: Vec<&str> = Vec::new();
+    for resource in resources {
+        if resource.verbs.contains(&Verb::Patch) {
+            pending.push(&resource.type_id);
+        }
+        let subresources = resource.subresources.values();
+        pending.extend(
+            subresources
+                .filter(|subresource| subresource.verbs.contains(&Verb::Patch))
+                .filter_map(|subresource| subresource.type_id.as_deref()),
+        );
+    }
+    let mut seen = BTreeSet::new();
+    while let Some(id) = pending.pop() {
+        let Some(TypeKind::Struct(body)) = model.types.get(id).map(|ty| &ty.kind) else { continue };
+        if !seen.insert(id.to_owned()) {
+            continue;
+        }
+        let shapes = body.fields.iter().map(|field| &field.shape).chain(body.extra.as_ref().map(|extra| &extra.value));
+        for shape in shapes {
+            pending.extend(shape_refs(shape));
+        }
+    }
+    seen
+}
+
+/// The type a shape refers to, through arrays and maps.
+fn shape_refs(shape: &Shape) -> Option<&str> {
+    match shape {
+        Shape::Ref(id) => Some(id),
+        Shape::Array(inner) | Shape::Map(inner) => shape_refs(inner),
+        _ => None,
+    }
+}
+
+/// The `apply.rs` of a module holding `types`, if it has structs with apply configurations.
+pub fn module_apply(cx: Cx<'_>, types: &[&TypeDef]) -> Option<TokenStream> {
     let items: Vec<TokenStream> = types
         .iter()
+        .filter(|ty| cx.applicable.has(cx.model, &ty.id))
         .filter_map(|ty| match &ty.kind {
-            TypeKind::Struct(body) => Some(struct_apply(model, ty, body)),
+            TypeKind::Struct(body) => Some(struct_apply(cx, ty, body)),
             _ => None,
         })
         .collect();
@@ -42,14 +126,14 @@ pub fn module_apply(model: &Model, types: &[&TypeDef]) -> Option<TokenStream> {
 }
 
 /// The path of the apply configuration of a type, if it has one.
-fn apply_path(model: &Model, id: &str) -> Option<TokenStream> {
-    let ty = model.types.get(id)?;
-    if !matches!(ty.kind, TypeKind::Struct(_)) {
+fn apply_path(cx: Cx<'_>, id: &str) -> Option<TokenStream> {
+    let ty = cx.model.types.get(id)?;
+    if !matches!(ty.kind, TypeKind::Struct(_)) || !cx.applicable.has(cx.model, id) {
         return None;
     }
     let module = format_ident!("{}", ty.module);
     let name = format_ident!("{}", apply_name(&ty.name));
-    Some(match model.modules.get(&ty.module).and_then(|module| module.external.as_deref()) {
+    Some(match cx.model.modules.get(&ty.module).and_then(|module| module.external.as_deref()) {
         Some(external) => {
             let external = format_ident!("{external}");
             quote!(::#external::#module::apply::#name)
@@ -59,18 +143,18 @@ fn apply_path(model: &Model, id: &str) -> Option<TokenStream> {
 }
 
 /// The Rust type of a shape inside an apply configuration: nested structs as theirs.
-fn apply_shape(model: &Model, shape: &Shape, std: Std) -> TokenStream {
+fn apply_shape(cx: Cx<'_>, shape: &Shape, std: Std) -> TokenStream {
     match shape {
-        Shape::Ref(id) => apply_path(model, id).unwrap_or_else(|| shape_type(model, shape, std)),
-        Shape::Array(inner) => std.vec(apply_shape(model, inner, std)),
-        Shape::Map(inner) => std.map(apply_shape(model, inner, std)),
-        _ => shape_type(model, shape, std),
+        Shape::Ref(id) => apply_path(cx, id).unwrap_or_else(|| shape_type(cx.model, shape, std)),
+        Shape::Array(inner) => std.vec(apply_shape(cx, inner, std)),
+        Shape::Map(inner) => std.map(apply_shape(cx, inner, std)),
+        _ => shape_type(cx.model, shape, std),
     }
 }
 
-fn struct_apply(model: &Model, ty: &TypeDef, body: &Struct) -> TokenStream {
+fn struct_apply(cx: Cx<'_>, ty: &TypeDef, body: &Struct) -> TokenStream {
     let std = Std::for_file(std::iter::empty());
-    let model_path = type_path(model, &ty.id);
+    let model_path = type_path(cx.model, &ty.id);
     let name = format_ident!("{}", apply_name(&ty.name));
     let doc = format!(
         " The apply configuration of [`{}`]({}): every field optional, only set fields sent.",
@@ -82,30 +166,31 @@ fn struct_apply(model: &Model, ty: &TypeDef, body: &Struct) -> TokenStream {
         let ty = match field.role {
             FieldRole::ApiVersionTag => quote!(::kubegen_runtime::ApiVersion<#model_path>),
             FieldRole::KindTag => quote!(::kubegen_runtime::Kind<#model_path>),
-            FieldRole::Data => std.option(field_type(model, field, std)),
+            FieldRole::Data => std.option(field_type(cx, field, std)),
         };
         quote!(pub #ident: #ty,)
     });
     let extra = body.extra.as_ref().map(|extra| {
         let ident = format_ident!("{}", extra.rust_name);
-        let value = std.map(apply_shape(model, &extra.value, std));
+        let value = std.map(apply_shape(cx, &extra.value, std));
         quote!(pub #ident: #value,)
     });
     let optional = Struct {
         fields: body.fields.iter().map(|field| Field { required: false, ..field.clone() }).collect(),
         ..body.clone()
     };
-    let serde_impls = struct_serde::serde_impls(&name, &optional);
+    // Same fields in the same order as the model: its key table serves both.
+    let serde_impls = struct_serde::serde_impls_sharing_keys(&name, &optional, Some(&model_path));
     let field_names: Vec<&str> = body.fields.iter().map(|field| field.rust_name.as_str()).collect();
     let setters = body
         .fields
         .iter()
         .filter(|field| field.role == FieldRole::Data)
-        .map(|field| setter(model, field, &setter_name(&field.rust_name, &field_names), std));
-    let resource = model.resources.get(&ty.id);
+        .map(|field| setter(cx, field, &setter_name(&field.rust_name, &field_names), std));
+    let resource = cx.model.resources.get(&ty.id);
     let constructor = resource.map(constructor);
-    let apply_object = resource.map(|resource| apply_object(model, &name, resource));
-    let members = body.fields.iter().filter_map(|field| field_member(model, field).map(|member| (field, member)));
+    let apply_object = resource.map(|resource| apply_object(cx, &name, resource));
+    let members = body.fields.iter().filter_map(|field| field_member(cx, field).map(|member| (field, member)));
     let members = members.map(|(field, member)| {
         let json = &field.json_name;
         quote!((#json, #member),)
@@ -136,8 +221,8 @@ fn struct_apply(model: &Model, ty: &TypeDef, body: &Struct) -> TokenStream {
 }
 
 /// A field's type without its `Option`.
-fn field_type(model: &Model, field: &Field, std: Std) -> TokenStream {
-    let inner = apply_shape(model, &field.shape, std);
+fn field_type(cx: Cx<'_>, field: &Field, std: Std) -> TokenStream {
+    let inner = apply_shape(cx, &field.shape, std);
     if field.boxed { std.boxed(inner) } else { inner }
 }
 
@@ -165,8 +250,8 @@ fn constructor(resource: &Resource) -> TokenStream {
 }
 
 /// `ApplyObject` for the apply configuration of a resource: `Api::apply` sends it.
-fn apply_object(model: &Model, name: &proc_macro2::Ident, resource: &Resource) -> TokenStream {
-    let model_path = type_path(model, &resource.type_id);
+fn apply_object(cx: Cx<'_>, name: &proc_macro2::Ident, resource: &Resource) -> TokenStream {
+    let model_path = type_path(cx.model, &resource.type_id);
     quote! {
         impl ::kubegen_runtime::apply::ApplyObject for #name {
             type Resource = #model_path;
@@ -197,28 +282,28 @@ fn setter_name(field: &str, fields: &[&str]) -> String {
 }
 
 /// The builder setter of a field: generic, so it costs nothing until used.
-fn setter(model: &Model, field: &Field, name: &str, std: Std) -> TokenStream {
+fn setter(cx: Cx<'_>, field: &Field, name: &str, std: Std) -> TokenStream {
     let ident = format_ident!("{}", field.rust_name);
     let setter = format_ident!("{name}");
     let doc = format!(" Sets `{}`.", super::docs::line(&field.json_name));
     let wrap = |value: TokenStream| if field.boxed { quote!(Box::new(#value)) } else { value };
     let (param, value) = match &field.shape {
         Shape::Array(inner) => {
-            let item = apply_shape(model, inner, std);
+            let item = apply_shape(cx, inner, std);
             (
                 quote!(impl IntoIterator<Item = impl Into<#item>>),
                 wrap(quote!(value.into_iter().map(Into::into).collect())),
             )
         }
         Shape::Map(inner) => {
-            let item = apply_shape(model, inner, std);
+            let item = apply_shape(cx, inner, std);
             (
                 quote!(impl IntoIterator<Item = (impl Into<::kubegen_runtime::Str>, impl Into<#item>)>),
                 wrap(quote!(value.into_iter().map(|(key, value)| (key.into(), value.into())).collect())),
             )
         }
         shape => {
-            let inner = apply_shape(model, shape, std);
+            let inner = apply_shape(cx, shape, std);
             (quote!(impl Into<#inner>), wrap(quote!(value.into())))
         }
     };
@@ -232,40 +317,40 @@ fn setter(model: &Model, field: &Field, name: &str, std: Std) -> TokenStream {
 }
 
 /// A field's entry in the merge table, unless it is atomic or free-form.
-fn field_member(model: &Model, field: &Field) -> Option<TokenStream> {
+fn field_member(cx: Cx<'_>, field: &Field) -> Option<TokenStream> {
     if field.role != FieldRole::Data || field.merge == Merge::Atomic {
         return None;
     }
     match (&field.shape, &field.merge) {
         (Shape::Array(inner), Merge::MapList(keys)) => {
-            let item = item_member(model, inner);
+            let item = item_member(cx, inner);
             Some(quote!(M::MapList(&[#(#keys),*], &#item)))
         }
         (Shape::Array(_), Merge::Set) => Some(quote!(M::Set)),
         (Shape::Map(inner), _) => {
-            let item = item_member(model, inner);
+            let item = item_member(cx, inner);
             Some(quote!(M::Map(&#item)))
         }
-        (Shape::Ref(_), _) => struct_member(model, &field.shape),
+        (Shape::Ref(_), _) => struct_member(cx, &field.shape),
         _ => None,
     }
 }
 
 /// The member of a list item or map value: a granular struct's table, else free.
-fn item_member(model: &Model, shape: &Shape) -> TokenStream {
-    struct_member(model, shape).unwrap_or_else(|| quote!(M::Free))
+fn item_member(cx: Cx<'_>, shape: &Shape) -> TokenStream {
+    struct_member(cx, shape).unwrap_or_else(|| quote!(M::Free))
 }
 
 /// `M::Struct(<table>)` for a granular struct.
-fn struct_member(model: &Model, shape: &Shape) -> Option<TokenStream> {
+fn struct_member(cx: Cx<'_>, shape: &Shape) -> Option<TokenStream> {
     let Shape::Ref(id) = shape else { return None };
-    let ty = model.types.get(id)?;
+    let ty = cx.model.types.get(id)?;
     match &ty.kind {
         TypeKind::Provided(_) if id == provided::OBJECT_META => {
             Some(quote!(M::Struct(::kubegen_runtime::apply::object_meta_schema)))
         }
         TypeKind::Struct(body) if !body.atomic => {
-            let path = apply_path(model, id)?;
+            let path = apply_path(cx, id)?;
             Some(quote!(M::Struct(<#path as ApplyType>::schema)))
         }
         _ => None,

@@ -26,6 +26,7 @@ use serde_json::json;
 
 use crate::error::{Error, Result};
 use crate::ir::{Model, Resource, TypeDef, TypeKind};
+pub use apply::Applicable;
 use paths::Std;
 pub use proto::{MissingField, ProtoSupport, missing_fields};
 
@@ -122,6 +123,7 @@ pub fn emit(model: &Model, settings: &CrateSettings) -> Result<Files> {
         files.insert(path, content);
     }
 
+    let applicable = apply::Applicable::new(model);
     let mut modules_with_resources = Vec::new();
     let mut modules_with_informers = Vec::new();
     for module in model.modules.values().filter(|module| module.external.is_none()) {
@@ -166,7 +168,7 @@ pub fn emit(model: &Model, settings: &CrateSettings) -> Result<Files> {
             module.package
         ));
         let apply_types: Vec<&TypeDef> = module_files.iter().flat_map(|(_, types)| types.iter().copied()).collect();
-        let apply_module = match apply::module_apply(model, &apply_types) {
+        let apply_module = match apply::module_apply(apply::Cx { model, applicable: &applicable }, &apply_types) {
             Some(tokens) => {
                 let apply_path = format!("src/{}/apply.rs", module.name);
                 files.insert(apply_path.clone(), render(&apply_path, tokens)?);

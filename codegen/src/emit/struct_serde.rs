@@ -14,8 +14,15 @@ use crate::ir::{FieldRole, Shape, Struct};
 
 /// Both impls for the struct `name`.
 pub fn serde_impls(name: &Ident, body: &Struct) -> TokenStream {
+    serde_impls_sharing_keys(name, body, None)
+}
+
+/// Both impls for the struct `name`; with `keys_of`, the key-to-index `match` is that type's
+/// (`<keys_of as DecodeFields>::field_index`), which must have the same fields in the same
+/// order: an apply configuration takes its model's instead of compiling a copy.
+pub fn serde_impls_sharing_keys(name: &Ident, body: &Struct, keys_of: Option<&TokenStream>) -> TokenStream {
     let serialize = serialize_impl(name, body);
-    let deserialize = deserialize_impl(name, body);
+    let deserialize = deserialize_impl(name, body, keys_of);
     quote! {
         #serialize
         #deserialize
@@ -68,13 +75,26 @@ fn writes_always(role: FieldRole, required: bool) -> bool {
     !matches!(role, FieldRole::Data) || required
 }
 
-fn deserialize_impl(name: &Ident, body: &Struct) -> TokenStream {
+fn deserialize_impl(name: &Ident, body: &Struct, keys_of: Option<&TokenStream>) -> TokenStream {
     let expecting = format!("struct {name}");
-    let keys = body.fields.iter().enumerate().map(|(index, field)| {
-        let json = &field.json_name;
-        let index = index_literal(index);
-        quote!(#json => #index,)
-    });
+    let field_index = match keys_of {
+        Some(keys_of) => quote! {
+            <#keys_of as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(key)
+        },
+        None => {
+            let keys = body.fields.iter().enumerate().map(|(index, field)| {
+                let json = &field.json_name;
+                let index = index_literal(index);
+                quote!(#json => #index,)
+            });
+            quote! {
+                ::std::option::Option::Some(match key {
+                    #(#keys)*
+                    _ => return ::std::option::Option::None,
+                })
+            }
+        }
+    };
     let decoders = body.fields.iter().enumerate().map(|(index, field)| {
         let ident = format_ident!("{}", field.rust_name);
         let index = index_literal(index);
@@ -124,10 +144,7 @@ fn deserialize_impl(name: &Ident, body: &Struct) -> TokenStream {
             #unknown
 
             fn field_index(key: &str) -> ::std::option::Option<u16> {
-                ::std::option::Option::Some(match key {
-                    #(#keys)*
-                    _ => return ::std::option::Option::None,
-                })
+                #field_index
             }
 
             fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(

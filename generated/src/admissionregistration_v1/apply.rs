@@ -36,12 +36,8 @@ impl<'de> ::serde::Deserialize<'de> for AuditAnnotationApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for AuditAnnotationApply {
     const EXPECTING: &'static str = "struct AuditAnnotationApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "key" => 0,
-                "valueExpression" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::admissionregistration_v1::AuditAnnotation as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -111,12 +107,8 @@ impl<'de> ::serde::Deserialize<'de> for ExpressionWarningApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ExpressionWarningApply {
     const EXPECTING: &'static str = "struct ExpressionWarningApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "fieldRef" => 0,
-                "warning" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::admissionregistration_v1::ExpressionWarning as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -186,12 +178,8 @@ impl<'de> ::serde::Deserialize<'de> for MatchConditionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for MatchConditionApply {
     const EXPECTING: &'static str = "struct MatchConditionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "expression" => 0,
-                "name" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::admissionregistration_v1::MatchCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -280,15 +268,8 @@ impl<'de> ::serde::Deserialize<'de> for MatchResourcesApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for MatchResourcesApply {
     const EXPECTING: &'static str = "struct MatchResourcesApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "excludeResourceRules" => 0,
-                "matchPolicy" => 1,
-                "namespaceSelector" => 2,
-                "objectSelector" => 3,
-                "resourceRules" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::admissionregistration_v1::MatchResources as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -438,22 +419,8 @@ impl<'de> ::serde::Deserialize<'de> for MutatingWebhookApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for MutatingWebhookApply {
     const EXPECTING: &'static str = "struct MutatingWebhookApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "admissionReviewVersions" => 0,
-                "clientConfig" => 1,
-                "failurePolicy" => 2,
-                "matchConditions" => 3,
-                "matchPolicy" => 4,
-                "name" => 5,
-                "namespaceSelector" => 6,
-                "objectSelector" => 7,
-                "reinvocationPolicy" => 8,
-                "rules" => 9,
-                "sideEffects" => 10,
-                "timeoutSeconds" => 11,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::admissionregistration_v1::MutatingWebhook as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -643,14 +610,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for MutatingWebhookConfigurationApply {
     const EXPECTING: &'static str = "struct MutatingWebhookConfigurationApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "webhooks" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::admissionregistration_v1::MutatingWebhookConfiguration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -722,103 +683,6 @@ impl ::kubegen_runtime::apply::ApplyObject for MutatingWebhookConfigurationApply
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`MutatingWebhookConfigurationList`](crate::admissionregistration_v1::MutatingWebhookConfigurationList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct MutatingWebhookConfigurationListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::admissionregistration_v1::MutatingWebhookConfigurationList,
-    >,
-    pub items: Option<
-        Vec<crate::admissionregistration_v1::apply::MutatingWebhookConfigurationApply>,
-    >,
-    pub kind: ::kubegen_runtime::Kind<
-        crate::admissionregistration_v1::MutatingWebhookConfigurationList,
-    >,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for MutatingWebhookConfigurationListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "MutatingWebhookConfigurationListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for MutatingWebhookConfigurationListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for MutatingWebhookConfigurationListApply {
-    const EXPECTING: &'static str = "struct MutatingWebhookConfigurationListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl MutatingWebhookConfigurationListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::admissionregistration_v1::apply::MutatingWebhookConfigurationApply,
-            >,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for MutatingWebhookConfigurationListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::admissionregistration_v1::MutatingWebhookConfigurationList {
-    type Apply = MutatingWebhookConfigurationListApply;
-}
 /// The apply configuration of [`NamedRuleWithOperations`](crate::admissionregistration_v1::NamedRuleWithOperations): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NamedRuleWithOperationsApply {
@@ -871,16 +735,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for NamedRuleWithOperationsApply {
     const EXPECTING: &'static str = "struct NamedRuleWithOperationsApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiGroups" => 0,
-                "apiVersions" => 1,
-                "operations" => 2,
-                "resourceNames" => 3,
-                "resources" => 4,
-                "scope" => 5,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::admissionregistration_v1::NamedRuleWithOperations as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -989,12 +845,8 @@ impl<'de> ::serde::Deserialize<'de> for ParamKindApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ParamKindApply {
     const EXPECTING: &'static str = "struct ParamKindApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::admissionregistration_v1::ParamKind as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1076,14 +928,8 @@ impl<'de> ::serde::Deserialize<'de> for ParamRefApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ParamRefApply {
     const EXPECTING: &'static str = "struct ParamRefApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                "namespace" => 1,
-                "parameterNotFoundAction" => 2,
-                "selector" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::admissionregistration_v1::ParamRef as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1186,15 +1032,8 @@ impl<'de> ::serde::Deserialize<'de> for RuleWithOperationsApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for RuleWithOperationsApply {
     const EXPECTING: &'static str = "struct RuleWithOperationsApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiGroups" => 0,
-                "apiVersions" => 1,
-                "operations" => 2,
-                "resources" => 3,
-                "scope" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::admissionregistration_v1::RuleWithOperations as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1306,14 +1145,8 @@ impl<'de> ::serde::Deserialize<'de> for ServiceReferenceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceReferenceApply {
     const EXPECTING: &'static str = "struct ServiceReferenceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                "namespace" => 1,
-                "path" => 2,
-                "port" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::admissionregistration_v1::ServiceReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1395,11 +1228,8 @@ impl<'de> ::serde::Deserialize<'de> for TypeCheckingApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for TypeCheckingApply {
     const EXPECTING: &'static str = "struct TypeCheckingApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "expressionWarnings" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::admissionregistration_v1::TypeChecking as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1492,15 +1322,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for ValidatingAdmissionPolicyApply {
     const EXPECTING: &'static str = "struct ValidatingAdmissionPolicyApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                "status" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::admissionregistration_v1::ValidatingAdmissionPolicy as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1628,14 +1451,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for ValidatingAdmissionPolicyBindingApply {
     const EXPECTING: &'static str = "struct ValidatingAdmissionPolicyBindingApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::admissionregistration_v1::ValidatingAdmissionPolicyBinding as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1702,105 +1519,6 @@ impl ::kubegen_runtime::apply::ApplyObject for ValidatingAdmissionPolicyBindingA
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`ValidatingAdmissionPolicyBindingList`](crate::admissionregistration_v1::ValidatingAdmissionPolicyBindingList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ValidatingAdmissionPolicyBindingListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::admissionregistration_v1::ValidatingAdmissionPolicyBindingList,
-    >,
-    pub items: Option<
-        Vec<
-            crate::admissionregistration_v1::apply::ValidatingAdmissionPolicyBindingApply,
-        >,
-    >,
-    pub kind: ::kubegen_runtime::Kind<
-        crate::admissionregistration_v1::ValidatingAdmissionPolicyBindingList,
-    >,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for ValidatingAdmissionPolicyBindingListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ValidatingAdmissionPolicyBindingListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ValidatingAdmissionPolicyBindingListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for ValidatingAdmissionPolicyBindingListApply {
-    const EXPECTING: &'static str = "struct ValidatingAdmissionPolicyBindingListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ValidatingAdmissionPolicyBindingListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::admissionregistration_v1::apply::ValidatingAdmissionPolicyBindingApply,
-            >,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ValidatingAdmissionPolicyBindingListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::admissionregistration_v1::ValidatingAdmissionPolicyBindingList {
-    type Apply = ValidatingAdmissionPolicyBindingListApply;
-}
 /// The apply configuration of [`ValidatingAdmissionPolicyBindingSpec`](crate::admissionregistration_v1::ValidatingAdmissionPolicyBindingSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ValidatingAdmissionPolicyBindingSpecApply {
@@ -1849,14 +1567,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for ValidatingAdmissionPolicyBindingSpecApply {
     const EXPECTING: &'static str = "struct ValidatingAdmissionPolicyBindingSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "matchResources" => 0,
-                "paramRef" => 1,
-                "policyName" => 2,
-                "validationActions" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::admissionregistration_v1::ValidatingAdmissionPolicyBindingSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1915,103 +1627,6 @@ impl ApplyType for ValidatingAdmissionPolicyBindingSpecApply {
 }
 impl HasApply for crate::admissionregistration_v1::ValidatingAdmissionPolicyBindingSpec {
     type Apply = ValidatingAdmissionPolicyBindingSpecApply;
-}
-/// The apply configuration of [`ValidatingAdmissionPolicyList`](crate::admissionregistration_v1::ValidatingAdmissionPolicyList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ValidatingAdmissionPolicyListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::admissionregistration_v1::ValidatingAdmissionPolicyList,
-    >,
-    pub items: Option<
-        Vec<crate::admissionregistration_v1::apply::ValidatingAdmissionPolicyApply>,
-    >,
-    pub kind: ::kubegen_runtime::Kind<
-        crate::admissionregistration_v1::ValidatingAdmissionPolicyList,
-    >,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for ValidatingAdmissionPolicyListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ValidatingAdmissionPolicyListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ValidatingAdmissionPolicyListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for ValidatingAdmissionPolicyListApply {
-    const EXPECTING: &'static str = "struct ValidatingAdmissionPolicyListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ValidatingAdmissionPolicyListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::admissionregistration_v1::apply::ValidatingAdmissionPolicyApply,
-            >,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ValidatingAdmissionPolicyListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::admissionregistration_v1::ValidatingAdmissionPolicyList {
-    type Apply = ValidatingAdmissionPolicyListApply;
 }
 /// The apply configuration of [`ValidatingAdmissionPolicySpec`](crate::admissionregistration_v1::ValidatingAdmissionPolicySpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -2076,17 +1691,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for ValidatingAdmissionPolicySpecApply {
     const EXPECTING: &'static str = "struct ValidatingAdmissionPolicySpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "auditAnnotations" => 0,
-                "failurePolicy" => 1,
-                "matchConditions" => 2,
-                "matchConstraints" => 3,
-                "paramKind" => 4,
-                "validations" => 5,
-                "variables" => 6,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::admissionregistration_v1::ValidatingAdmissionPolicySpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2237,13 +1843,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for ValidatingAdmissionPolicyStatusApply {
     const EXPECTING: &'static str = "struct ValidatingAdmissionPolicyStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "conditions" => 0,
-                "observedGeneration" => 1,
-                "typeChecking" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::admissionregistration_v1::ValidatingAdmissionPolicyStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2382,21 +1983,8 @@ impl<'de> ::serde::Deserialize<'de> for ValidatingWebhookApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ValidatingWebhookApply {
     const EXPECTING: &'static str = "struct ValidatingWebhookApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "admissionReviewVersions" => 0,
-                "clientConfig" => 1,
-                "failurePolicy" => 2,
-                "matchConditions" => 3,
-                "matchPolicy" => 4,
-                "name" => 5,
-                "namespaceSelector" => 6,
-                "objectSelector" => 7,
-                "rules" => 8,
-                "sideEffects" => 9,
-                "timeoutSeconds" => 10,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::admissionregistration_v1::ValidatingWebhook as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2577,14 +2165,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for ValidatingWebhookConfigurationApply {
     const EXPECTING: &'static str = "struct ValidatingWebhookConfigurationApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "webhooks" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::admissionregistration_v1::ValidatingWebhookConfiguration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2656,103 +2238,6 @@ impl ::kubegen_runtime::apply::ApplyObject for ValidatingWebhookConfigurationApp
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`ValidatingWebhookConfigurationList`](crate::admissionregistration_v1::ValidatingWebhookConfigurationList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ValidatingWebhookConfigurationListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::admissionregistration_v1::ValidatingWebhookConfigurationList,
-    >,
-    pub items: Option<
-        Vec<crate::admissionregistration_v1::apply::ValidatingWebhookConfigurationApply>,
-    >,
-    pub kind: ::kubegen_runtime::Kind<
-        crate::admissionregistration_v1::ValidatingWebhookConfigurationList,
-    >,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for ValidatingWebhookConfigurationListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ValidatingWebhookConfigurationListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ValidatingWebhookConfigurationListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for ValidatingWebhookConfigurationListApply {
-    const EXPECTING: &'static str = "struct ValidatingWebhookConfigurationListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ValidatingWebhookConfigurationListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::admissionregistration_v1::apply::ValidatingWebhookConfigurationApply,
-            >,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ValidatingWebhookConfigurationListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::admissionregistration_v1::ValidatingWebhookConfigurationList {
-    type Apply = ValidatingWebhookConfigurationListApply;
-}
 /// The apply configuration of [`Validation`](crate::admissionregistration_v1::Validation): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ValidationApply {
@@ -2798,14 +2283,8 @@ impl<'de> ::serde::Deserialize<'de> for ValidationApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ValidationApply {
     const EXPECTING: &'static str = "struct ValidationApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "expression" => 0,
-                "message" => 1,
-                "messageExpression" => 2,
-                "reason" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::admissionregistration_v1::Validation as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2890,12 +2369,8 @@ impl<'de> ::serde::Deserialize<'de> for VariableApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for VariableApply {
     const EXPECTING: &'static str = "struct VariableApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "expression" => 0,
-                "name" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::admissionregistration_v1::Variable as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2976,13 +2451,8 @@ impl<'de> ::serde::Deserialize<'de> for WebhookClientConfigApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for WebhookClientConfigApply {
     const EXPECTING: &'static str = "struct WebhookClientConfigApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "caBundle" => 0,
-                "service" => 1,
-                "url" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::admissionregistration_v1::WebhookClientConfig as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(

@@ -34,11 +34,8 @@ impl<'de> ::serde::Deserialize<'de> for ApplyConfigurationApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ApplyConfigurationApply {
     const EXPECTING: &'static str = "struct ApplyConfigurationApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "expression" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::admissionregistration_v1beta1::ApplyConfiguration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -100,11 +97,8 @@ impl<'de> ::serde::Deserialize<'de> for JSONPatchApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for JSONPatchApply {
     const EXPECTING: &'static str = "struct JSONPatchApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "expression" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::admissionregistration_v1beta1::JSONPatch as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -168,12 +162,8 @@ impl<'de> ::serde::Deserialize<'de> for MatchConditionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for MatchConditionApply {
     const EXPECTING: &'static str = "struct MatchConditionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "expression" => 0,
-                "name" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::admissionregistration_v1beta1::MatchCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -262,15 +252,8 @@ impl<'de> ::serde::Deserialize<'de> for MatchResourcesApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for MatchResourcesApply {
     const EXPECTING: &'static str = "struct MatchResourcesApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "excludeResourceRules" => 0,
-                "matchPolicy" => 1,
-                "namespaceSelector" => 2,
-                "objectSelector" => 3,
-                "resourceRules" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::admissionregistration_v1beta1::MatchResources as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -389,14 +372,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for MutatingAdmissionPolicyApply {
     const EXPECTING: &'static str = "struct MutatingAdmissionPolicyApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::admissionregistration_v1beta1::MutatingAdmissionPolicy as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -507,14 +484,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for MutatingAdmissionPolicyBindingApply {
     const EXPECTING: &'static str = "struct MutatingAdmissionPolicyBindingApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::admissionregistration_v1beta1::MutatingAdmissionPolicyBinding as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -581,106 +552,6 @@ impl ::kubegen_runtime::apply::ApplyObject for MutatingAdmissionPolicyBindingApp
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`MutatingAdmissionPolicyBindingList`](crate::admissionregistration_v1beta1::MutatingAdmissionPolicyBindingList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct MutatingAdmissionPolicyBindingListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::admissionregistration_v1beta1::MutatingAdmissionPolicyBindingList,
-    >,
-    pub items: Option<
-        Vec<
-            crate::admissionregistration_v1beta1::apply::MutatingAdmissionPolicyBindingApply,
-        >,
-    >,
-    pub kind: ::kubegen_runtime::Kind<
-        crate::admissionregistration_v1beta1::MutatingAdmissionPolicyBindingList,
-    >,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for MutatingAdmissionPolicyBindingListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "MutatingAdmissionPolicyBindingListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for MutatingAdmissionPolicyBindingListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for MutatingAdmissionPolicyBindingListApply {
-    const EXPECTING: &'static str = "struct MutatingAdmissionPolicyBindingListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl MutatingAdmissionPolicyBindingListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::admissionregistration_v1beta1::apply::MutatingAdmissionPolicyBindingApply,
-            >,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for MutatingAdmissionPolicyBindingListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply
-for crate::admissionregistration_v1beta1::MutatingAdmissionPolicyBindingList {
-    type Apply = MutatingAdmissionPolicyBindingListApply;
-}
 /// The apply configuration of [`MutatingAdmissionPolicyBindingSpec`](crate::admissionregistration_v1beta1::MutatingAdmissionPolicyBindingSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MutatingAdmissionPolicyBindingSpecApply {
@@ -728,13 +599,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for MutatingAdmissionPolicyBindingSpecApply {
     const EXPECTING: &'static str = "struct MutatingAdmissionPolicyBindingSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "matchResources" => 0,
-                "paramRef" => 1,
-                "policyName" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::admissionregistration_v1beta1::MutatingAdmissionPolicyBindingSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -785,103 +651,6 @@ impl ApplyType for MutatingAdmissionPolicyBindingSpecApply {
 impl HasApply
 for crate::admissionregistration_v1beta1::MutatingAdmissionPolicyBindingSpec {
     type Apply = MutatingAdmissionPolicyBindingSpecApply;
-}
-/// The apply configuration of [`MutatingAdmissionPolicyList`](crate::admissionregistration_v1beta1::MutatingAdmissionPolicyList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct MutatingAdmissionPolicyListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::admissionregistration_v1beta1::MutatingAdmissionPolicyList,
-    >,
-    pub items: Option<
-        Vec<crate::admissionregistration_v1beta1::apply::MutatingAdmissionPolicyApply>,
-    >,
-    pub kind: ::kubegen_runtime::Kind<
-        crate::admissionregistration_v1beta1::MutatingAdmissionPolicyList,
-    >,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for MutatingAdmissionPolicyListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "MutatingAdmissionPolicyListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for MutatingAdmissionPolicyListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for MutatingAdmissionPolicyListApply {
-    const EXPECTING: &'static str = "struct MutatingAdmissionPolicyListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl MutatingAdmissionPolicyListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::admissionregistration_v1beta1::apply::MutatingAdmissionPolicyApply,
-            >,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for MutatingAdmissionPolicyListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::admissionregistration_v1beta1::MutatingAdmissionPolicyList {
-    type Apply = MutatingAdmissionPolicyListApply;
 }
 /// The apply configuration of [`MutatingAdmissionPolicySpec`](crate::admissionregistration_v1beta1::MutatingAdmissionPolicySpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -948,17 +717,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for MutatingAdmissionPolicySpecApply {
     const EXPECTING: &'static str = "struct MutatingAdmissionPolicySpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "failurePolicy" => 0,
-                "matchConditions" => 1,
-                "matchConstraints" => 2,
-                "mutations" => 3,
-                "paramKind" => 4,
-                "reinvocationPolicy" => 5,
-                "variables" => 6,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::admissionregistration_v1beta1::MutatingAdmissionPolicySpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1109,13 +869,8 @@ impl<'de> ::serde::Deserialize<'de> for MutationApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for MutationApply {
     const EXPECTING: &'static str = "struct MutationApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "applyConfiguration" => 0,
-                "jsonPatch" => 1,
-                "patchType" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::admissionregistration_v1beta1::Mutation as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1233,16 +988,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for NamedRuleWithOperationsApply {
     const EXPECTING: &'static str = "struct NamedRuleWithOperationsApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiGroups" => 0,
-                "apiVersions" => 1,
-                "operations" => 2,
-                "resourceNames" => 3,
-                "resources" => 4,
-                "scope" => 5,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::admissionregistration_v1beta1::NamedRuleWithOperations as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1351,12 +1098,8 @@ impl<'de> ::serde::Deserialize<'de> for ParamKindApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ParamKindApply {
     const EXPECTING: &'static str = "struct ParamKindApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::admissionregistration_v1beta1::ParamKind as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1438,14 +1181,8 @@ impl<'de> ::serde::Deserialize<'de> for ParamRefApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ParamRefApply {
     const EXPECTING: &'static str = "struct ParamRefApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                "namespace" => 1,
-                "parameterNotFoundAction" => 2,
-                "selector" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::admissionregistration_v1beta1::ParamRef as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1533,12 +1270,8 @@ impl<'de> ::serde::Deserialize<'de> for VariableApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for VariableApply {
     const EXPECTING: &'static str = "struct VariableApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "expression" => 0,
-                "name" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::admissionregistration_v1beta1::Variable as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(

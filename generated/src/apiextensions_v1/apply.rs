@@ -55,16 +55,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CustomResourceColumnDefinitionApply {
     const EXPECTING: &'static str = "struct CustomResourceColumnDefinitionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "description" => 0,
-                "format" => 1,
-                "jsonPath" => 2,
-                "name" => 3,
-                "priority" => 4,
-                "type" => 5,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apiextensions_v1::CustomResourceColumnDefinition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -159,12 +151,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CustomResourceConversionApply {
     const EXPECTING: &'static str = "struct CustomResourceConversionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "strategy" => 0,
-                "webhook" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apiextensions_v1::CustomResourceConversion as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -264,15 +252,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CustomResourceDefinitionApply {
     const EXPECTING: &'static str = "struct CustomResourceDefinitionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                "status" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apiextensions_v1::CustomResourceDefinition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -408,16 +389,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CustomResourceDefinitionConditionApply {
     const EXPECTING: &'static str = "struct CustomResourceDefinitionConditionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "lastTransitionTime" => 0,
-                "message" => 1,
-                "observedGeneration" => 2,
-                "reason" => 3,
-                "status" => 4,
-                "type" => 5,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apiextensions_v1::CustomResourceDefinitionCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -481,103 +454,6 @@ impl ApplyType for CustomResourceDefinitionConditionApply {
 impl HasApply for crate::apiextensions_v1::CustomResourceDefinitionCondition {
     type Apply = CustomResourceDefinitionConditionApply;
 }
-/// The apply configuration of [`CustomResourceDefinitionList`](crate::apiextensions_v1::CustomResourceDefinitionList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct CustomResourceDefinitionListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::apiextensions_v1::CustomResourceDefinitionList,
-    >,
-    pub items: Option<
-        Vec<crate::apiextensions_v1::apply::CustomResourceDefinitionApply>,
-    >,
-    pub kind: ::kubegen_runtime::Kind<
-        crate::apiextensions_v1::CustomResourceDefinitionList,
-    >,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for CustomResourceDefinitionListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "CustomResourceDefinitionListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CustomResourceDefinitionListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for CustomResourceDefinitionListApply {
-    const EXPECTING: &'static str = "struct CustomResourceDefinitionListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl CustomResourceDefinitionListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::apiextensions_v1::apply::CustomResourceDefinitionApply,
-            >,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for CustomResourceDefinitionListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::apiextensions_v1::CustomResourceDefinitionList {
-    type Apply = CustomResourceDefinitionListApply;
-}
 /// The apply configuration of [`CustomResourceDefinitionNames`](crate::apiextensions_v1::CustomResourceDefinitionNames): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CustomResourceDefinitionNamesApply {
@@ -630,16 +506,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CustomResourceDefinitionNamesApply {
     const EXPECTING: &'static str = "struct CustomResourceDefinitionNamesApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "categories" => 0,
-                "kind" => 1,
-                "listKind" => 2,
-                "plural" => 3,
-                "shortNames" => 4,
-                "singular" => 5,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apiextensions_v1::CustomResourceDefinitionNames as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -764,16 +632,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CustomResourceDefinitionSpecApply {
     const EXPECTING: &'static str = "struct CustomResourceDefinitionSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "conversion" => 0,
-                "group" => 1,
-                "names" => 2,
-                "preserveUnknownFields" => 3,
-                "scope" => 4,
-                "versions" => 5,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apiextensions_v1::CustomResourceDefinitionSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -914,14 +774,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CustomResourceDefinitionStatusApply {
     const EXPECTING: &'static str = "struct CustomResourceDefinitionStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "acceptedNames" => 0,
-                "conditions" => 1,
-                "observedGeneration" => 2,
-                "storedVersions" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apiextensions_v1::CustomResourceDefinitionStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1072,19 +926,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CustomResourceDefinitionVersionApply {
     const EXPECTING: &'static str = "struct CustomResourceDefinitionVersionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "additionalPrinterColumns" => 0,
-                "deprecated" => 1,
-                "deprecationWarning" => 2,
-                "name" => 3,
-                "schema" => 4,
-                "selectableFields" => 5,
-                "served" => 6,
-                "storage" => 7,
-                "subresources" => 8,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apiextensions_v1::CustomResourceDefinitionVersion as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1244,13 +1087,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CustomResourceSubresourceScaleApply {
     const EXPECTING: &'static str = "struct CustomResourceSubresourceScaleApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "labelSelectorPath" => 0,
-                "specReplicasPath" => 1,
-                "statusReplicasPath" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apiextensions_v1::CustomResourceSubresourceScale as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1338,12 +1176,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CustomResourceSubresourcesApply {
     const EXPECTING: &'static str = "struct CustomResourceSubresourcesApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "scale" => 0,
-                "status" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apiextensions_v1::CustomResourceSubresources as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1431,11 +1265,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CustomResourceValidationApply {
     const EXPECTING: &'static str = "struct CustomResourceValidationApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "openAPIV3Schema" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apiextensions_v1::CustomResourceValidation as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1511,12 +1342,8 @@ impl<'de> ::serde::Deserialize<'de> for ExternalDocumentationApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ExternalDocumentationApply {
     const EXPECTING: &'static str = "struct ExternalDocumentationApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "description" => 0,
-                "url" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apiextensions_v1::ExternalDocumentation as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1746,54 +1573,8 @@ impl<'de> ::serde::Deserialize<'de> for JSONSchemaPropsApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for JSONSchemaPropsApply {
     const EXPECTING: &'static str = "struct JSONSchemaPropsApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "$ref" => 0,
-                "$schema" => 1,
-                "additionalItems" => 2,
-                "additionalProperties" => 3,
-                "allOf" => 4,
-                "anyOf" => 5,
-                "default" => 6,
-                "definitions" => 7,
-                "dependencies" => 8,
-                "description" => 9,
-                "enum" => 10,
-                "example" => 11,
-                "exclusiveMaximum" => 12,
-                "exclusiveMinimum" => 13,
-                "externalDocs" => 14,
-                "format" => 15,
-                "id" => 16,
-                "items" => 17,
-                "maxItems" => 18,
-                "maxLength" => 19,
-                "maxProperties" => 20,
-                "maximum" => 21,
-                "minItems" => 22,
-                "minLength" => 23,
-                "minProperties" => 24,
-                "minimum" => 25,
-                "multipleOf" => 26,
-                "not" => 27,
-                "nullable" => 28,
-                "oneOf" => 29,
-                "pattern" => 30,
-                "patternProperties" => 31,
-                "properties" => 32,
-                "required" => 33,
-                "title" => 34,
-                "type" => 35,
-                "uniqueItems" => 36,
-                "x-kubernetes-embedded-resource" => 37,
-                "x-kubernetes-int-or-string" => 38,
-                "x-kubernetes-list-map-keys" => 39,
-                "x-kubernetes-list-type" => 40,
-                "x-kubernetes-map-type" => 41,
-                "x-kubernetes-preserve-unknown-fields" => 42,
-                "x-kubernetes-validations" => 43,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apiextensions_v1::JSONSchemaProps as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2262,11 +2043,8 @@ impl<'de> ::serde::Deserialize<'de> for SelectableFieldApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for SelectableFieldApply {
     const EXPECTING: &'static str = "struct SelectableFieldApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "jsonPath" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apiextensions_v1::SelectableField as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2342,14 +2120,8 @@ impl<'de> ::serde::Deserialize<'de> for ServiceReferenceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceReferenceApply {
     const EXPECTING: &'static str = "struct ServiceReferenceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                "namespace" => 1,
-                "path" => 2,
-                "port" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apiextensions_v1::ServiceReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2449,16 +2221,8 @@ impl<'de> ::serde::Deserialize<'de> for ValidationRuleApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ValidationRuleApply {
     const EXPECTING: &'static str = "struct ValidationRuleApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "fieldPath" => 0,
-                "message" => 1,
-                "messageExpression" => 2,
-                "optionalOldSelf" => 3,
-                "reason" => 4,
-                "rule" => 5,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apiextensions_v1::ValidationRule as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2564,13 +2328,8 @@ impl<'de> ::serde::Deserialize<'de> for WebhookClientConfigApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for WebhookClientConfigApply {
     const EXPECTING: &'static str = "struct WebhookClientConfigApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "caBundle" => 0,
-                "service" => 1,
-                "url" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apiextensions_v1::WebhookClientConfig as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2666,12 +2425,8 @@ impl<'de> ::serde::Deserialize<'de> for WebhookConversionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for WebhookConversionApply {
     const EXPECTING: &'static str = "struct WebhookConversionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "clientConfig" => 0,
-                "conversionReviewVersions" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apiextensions_v1::WebhookConversion as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(

@@ -51,15 +51,8 @@ impl<'de> ::serde::Deserialize<'de> for APIServiceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for APIServiceApply {
     const EXPECTING: &'static str = "struct APIServiceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                "status" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apiregistration_v1::APIService as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -187,15 +180,8 @@ impl<'de> ::serde::Deserialize<'de> for APIServiceConditionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for APIServiceConditionApply {
     const EXPECTING: &'static str = "struct APIServiceConditionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "lastTransitionTime" => 0,
-                "message" => 1,
-                "reason" => 2,
-                "status" => 3,
-                "type" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apiregistration_v1::APIServiceCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -253,96 +239,6 @@ impl ApplyType for APIServiceConditionApply {
 impl HasApply for crate::apiregistration_v1::APIServiceCondition {
     type Apply = APIServiceConditionApply;
 }
-/// The apply configuration of [`APIServiceList`](crate::apiregistration_v1::APIServiceList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct APIServiceListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::apiregistration_v1::APIServiceList,
-    >,
-    pub items: Option<Vec<crate::apiregistration_v1::apply::APIServiceApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::apiregistration_v1::APIServiceList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for APIServiceListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "APIServiceListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for APIServiceListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for APIServiceListApply {
-    const EXPECTING: &'static str = "struct APIServiceListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl APIServiceListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::apiregistration_v1::apply::APIServiceApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for APIServiceListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::apiregistration_v1::APIServiceList {
-    type Apply = APIServiceListApply;
-}
 /// The apply configuration of [`APIServiceSpec`](crate::apiregistration_v1::APIServiceSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct APIServiceSpecApply {
@@ -397,17 +293,8 @@ impl<'de> ::serde::Deserialize<'de> for APIServiceSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for APIServiceSpecApply {
     const EXPECTING: &'static str = "struct APIServiceSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "caBundle" => 0,
-                "group" => 1,
-                "groupPriorityMinimum" => 2,
-                "insecureSkipTLSVerify" => 3,
-                "service" => 4,
-                "version" => 5,
-                "versionPriority" => 6,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apiregistration_v1::APIServiceSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -519,11 +406,8 @@ impl<'de> ::serde::Deserialize<'de> for APIServiceStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for APIServiceStatusApply {
     const EXPECTING: &'static str = "struct APIServiceStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "conditions" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apiregistration_v1::APIServiceStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -609,13 +493,8 @@ impl<'de> ::serde::Deserialize<'de> for ServiceReferenceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceReferenceApply {
     const EXPECTING: &'static str = "struct ServiceReferenceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                "namespace" => 1,
-                "port" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apiregistration_v1::ServiceReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(

@@ -48,14 +48,8 @@ impl<'de> ::serde::Deserialize<'de> for ServerStorageVersionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServerStorageVersionApply {
     const EXPECTING: &'static str = "struct ServerStorageVersionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiServerID" => 0,
-                "decodableVersions" => 1,
-                "encodingVersion" => 2,
-                "servedVersions" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apiserverinternal_v1alpha1::ServerStorageVersion as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -162,15 +156,8 @@ impl<'de> ::serde::Deserialize<'de> for StorageVersionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for StorageVersionApply {
     const EXPECTING: &'static str = "struct StorageVersionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                "status" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apiserverinternal_v1alpha1::StorageVersion as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -298,16 +285,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for StorageVersionConditionApply {
     const EXPECTING: &'static str = "struct StorageVersionConditionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "lastTransitionTime" => 0,
-                "message" => 1,
-                "observedGeneration" => 2,
-                "reason" => 3,
-                "status" => 4,
-                "type" => 5,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apiserverinternal_v1alpha1::StorageVersionCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -371,102 +350,6 @@ impl ApplyType for StorageVersionConditionApply {
 impl HasApply for crate::apiserverinternal_v1alpha1::StorageVersionCondition {
     type Apply = StorageVersionConditionApply;
 }
-/// The apply configuration of [`StorageVersionList`](crate::apiserverinternal_v1alpha1::StorageVersionList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct StorageVersionListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::apiserverinternal_v1alpha1::StorageVersionList,
-    >,
-    pub items: Option<
-        Vec<crate::apiserverinternal_v1alpha1::apply::StorageVersionApply>,
-    >,
-    pub kind: ::kubegen_runtime::Kind<
-        crate::apiserverinternal_v1alpha1::StorageVersionList,
-    >,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for StorageVersionListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "StorageVersionListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for StorageVersionListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for StorageVersionListApply {
-    const EXPECTING: &'static str = "struct StorageVersionListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl StorageVersionListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::apiserverinternal_v1alpha1::apply::StorageVersionApply,
-            >,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for StorageVersionListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::apiserverinternal_v1alpha1::StorageVersionList {
-    type Apply = StorageVersionListApply;
-}
 /// The apply configuration of [`StorageVersionStatus`](crate::apiserverinternal_v1alpha1::StorageVersionStatus): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StorageVersionStatusApply {
@@ -513,13 +396,8 @@ impl<'de> ::serde::Deserialize<'de> for StorageVersionStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for StorageVersionStatusApply {
     const EXPECTING: &'static str = "struct StorageVersionStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "commonEncodingVersion" => 0,
-                "conditions" => 1,
-                "storageVersions" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apiserverinternal_v1alpha1::StorageVersionStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(

@@ -49,15 +49,8 @@ impl<'de> ::serde::Deserialize<'de> for ControllerRevisionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ControllerRevisionApply {
     const EXPECTING: &'static str = "struct ControllerRevisionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "data" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                "revision" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apps_v1::ControllerRevision as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -124,96 +117,6 @@ impl ::kubegen_runtime::apply::ApplyObject for ControllerRevisionApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`ControllerRevisionList`](crate::apps_v1::ControllerRevisionList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ControllerRevisionListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::apps_v1::ControllerRevisionList,
-    >,
-    pub items: Option<Vec<crate::apps_v1::apply::ControllerRevisionApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::apps_v1::ControllerRevisionList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for ControllerRevisionListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ControllerRevisionListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ControllerRevisionListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ControllerRevisionListApply {
-    const EXPECTING: &'static str = "struct ControllerRevisionListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ControllerRevisionListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::apps_v1::apply::ControllerRevisionApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ControllerRevisionListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::apps_v1::ControllerRevisionList {
-    type Apply = ControllerRevisionListApply;
-}
 /// The apply configuration of [`DaemonSet`](crate::apps_v1::DaemonSet): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DaemonSetApply {
@@ -260,15 +163,8 @@ impl<'de> ::serde::Deserialize<'de> for DaemonSetApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DaemonSetApply {
     const EXPECTING: &'static str = "struct DaemonSetApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                "status" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apps_v1::DaemonSet as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -401,15 +297,8 @@ impl<'de> ::serde::Deserialize<'de> for DaemonSetConditionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DaemonSetConditionApply {
     const EXPECTING: &'static str = "struct DaemonSetConditionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "lastTransitionTime" => 0,
-                "message" => 1,
-                "reason" => 2,
-                "status" => 3,
-                "type" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apps_v1::DaemonSetCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -467,92 +356,6 @@ impl ApplyType for DaemonSetConditionApply {
 impl HasApply for crate::apps_v1::DaemonSetCondition {
     type Apply = DaemonSetConditionApply;
 }
-/// The apply configuration of [`DaemonSetList`](crate::apps_v1::DaemonSetList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct DaemonSetListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<crate::apps_v1::DaemonSetList>,
-    pub items: Option<Vec<crate::apps_v1::apply::DaemonSetApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::apps_v1::DaemonSetList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for DaemonSetListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "DaemonSetListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DaemonSetListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for DaemonSetListApply {
-    const EXPECTING: &'static str = "struct DaemonSetListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl DaemonSetListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<crate::apps_v1::apply::DaemonSetApply>>,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for DaemonSetListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::apps_v1::DaemonSetList {
-    type Apply = DaemonSetListApply;
-}
 /// The apply configuration of [`DaemonSetSpec`](crate::apps_v1::DaemonSetSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DaemonSetSpecApply {
@@ -603,15 +406,8 @@ impl<'de> ::serde::Deserialize<'de> for DaemonSetSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DaemonSetSpecApply {
     const EXPECTING: &'static str = "struct DaemonSetSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "minReadySeconds" => 0,
-                "revisionHistoryLimit" => 1,
-                "selector" => 2,
-                "template" => 3,
-                "updateStrategy" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apps_v1::DaemonSetSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -753,20 +549,8 @@ impl<'de> ::serde::Deserialize<'de> for DaemonSetStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DaemonSetStatusApply {
     const EXPECTING: &'static str = "struct DaemonSetStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "collisionCount" => 0,
-                "conditions" => 1,
-                "currentNumberScheduled" => 2,
-                "desiredNumberScheduled" => 3,
-                "numberAvailable" => 4,
-                "numberMisscheduled" => 5,
-                "numberReady" => 6,
-                "numberUnavailable" => 7,
-                "observedGeneration" => 8,
-                "updatedNumberScheduled" => 9,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apps_v1::DaemonSetStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -902,12 +686,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for DaemonSetUpdateStrategyApply {
     const EXPECTING: &'static str = "struct DaemonSetUpdateStrategyApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "rollingUpdate" => 0,
-                "type" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apps_v1::DaemonSetUpdateStrategy as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1002,15 +782,8 @@ impl<'de> ::serde::Deserialize<'de> for DeploymentApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeploymentApply {
     const EXPECTING: &'static str = "struct DeploymentApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                "status" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apps_v1::Deployment as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1146,16 +919,8 @@ impl<'de> ::serde::Deserialize<'de> for DeploymentConditionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeploymentConditionApply {
     const EXPECTING: &'static str = "struct DeploymentConditionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "lastTransitionTime" => 0,
-                "lastUpdateTime" => 1,
-                "message" => 2,
-                "reason" => 3,
-                "status" => 4,
-                "type" => 5,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apps_v1::DeploymentCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1222,94 +987,6 @@ impl ApplyType for DeploymentConditionApply {
 impl HasApply for crate::apps_v1::DeploymentCondition {
     type Apply = DeploymentConditionApply;
 }
-/// The apply configuration of [`DeploymentList`](crate::apps_v1::DeploymentList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct DeploymentListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<crate::apps_v1::DeploymentList>,
-    pub items: Option<Vec<crate::apps_v1::apply::DeploymentApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::apps_v1::DeploymentList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for DeploymentListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "DeploymentListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DeploymentListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for DeploymentListApply {
-    const EXPECTING: &'static str = "struct DeploymentListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl DeploymentListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::apps_v1::apply::DeploymentApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for DeploymentListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::apps_v1::DeploymentList {
-    type Apply = DeploymentListApply;
-}
 /// The apply configuration of [`DeploymentSpec`](crate::apps_v1::DeploymentSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeploymentSpecApply {
@@ -1367,18 +1044,8 @@ impl<'de> ::serde::Deserialize<'de> for DeploymentSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeploymentSpecApply {
     const EXPECTING: &'static str = "struct DeploymentSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "minReadySeconds" => 0,
-                "paused" => 1,
-                "progressDeadlineSeconds" => 2,
-                "replicas" => 3,
-                "revisionHistoryLimit" => 4,
-                "selector" => 5,
-                "strategy" => 6,
-                "template" => 7,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apps_v1::DeploymentSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1535,19 +1202,8 @@ impl<'de> ::serde::Deserialize<'de> for DeploymentStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeploymentStatusApply {
     const EXPECTING: &'static str = "struct DeploymentStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "availableReplicas" => 0,
-                "collisionCount" => 1,
-                "conditions" => 2,
-                "observedGeneration" => 3,
-                "readyReplicas" => 4,
-                "replicas" => 5,
-                "terminatingReplicas" => 6,
-                "unavailableReplicas" => 7,
-                "updatedReplicas" => 8,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apps_v1::DeploymentStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1676,12 +1332,8 @@ impl<'de> ::serde::Deserialize<'de> for DeploymentStrategyApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeploymentStrategyApply {
     const EXPECTING: &'static str = "struct DeploymentStrategyApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "rollingUpdate" => 0,
-                "type" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apps_v1::DeploymentStrategy as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1776,15 +1428,8 @@ impl<'de> ::serde::Deserialize<'de> for ReplicaSetApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ReplicaSetApply {
     const EXPECTING: &'static str = "struct ReplicaSetApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                "status" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apps_v1::ReplicaSet as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1917,15 +1562,8 @@ impl<'de> ::serde::Deserialize<'de> for ReplicaSetConditionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ReplicaSetConditionApply {
     const EXPECTING: &'static str = "struct ReplicaSetConditionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "lastTransitionTime" => 0,
-                "message" => 1,
-                "reason" => 2,
-                "status" => 3,
-                "type" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apps_v1::ReplicaSetCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1983,94 +1621,6 @@ impl ApplyType for ReplicaSetConditionApply {
 impl HasApply for crate::apps_v1::ReplicaSetCondition {
     type Apply = ReplicaSetConditionApply;
 }
-/// The apply configuration of [`ReplicaSetList`](crate::apps_v1::ReplicaSetList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ReplicaSetListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<crate::apps_v1::ReplicaSetList>,
-    pub items: Option<Vec<crate::apps_v1::apply::ReplicaSetApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::apps_v1::ReplicaSetList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for ReplicaSetListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ReplicaSetListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ReplicaSetListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ReplicaSetListApply {
-    const EXPECTING: &'static str = "struct ReplicaSetListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ReplicaSetListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::apps_v1::apply::ReplicaSetApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ReplicaSetListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::apps_v1::ReplicaSetList {
-    type Apply = ReplicaSetListApply;
-}
 /// The apply configuration of [`ReplicaSetSpec`](crate::apps_v1::ReplicaSetSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReplicaSetSpecApply {
@@ -2116,14 +1666,8 @@ impl<'de> ::serde::Deserialize<'de> for ReplicaSetSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ReplicaSetSpecApply {
     const EXPECTING: &'static str = "struct ReplicaSetSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "minReadySeconds" => 0,
-                "replicas" => 1,
-                "selector" => 2,
-                "template" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apps_v1::ReplicaSetSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2241,17 +1785,8 @@ impl<'de> ::serde::Deserialize<'de> for ReplicaSetStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ReplicaSetStatusApply {
     const EXPECTING: &'static str = "struct ReplicaSetStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "availableReplicas" => 0,
-                "conditions" => 1,
-                "fullyLabeledReplicas" => 2,
-                "observedGeneration" => 3,
-                "readyReplicas" => 4,
-                "replicas" => 5,
-                "terminatingReplicas" => 6,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apps_v1::ReplicaSetStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2371,12 +1906,8 @@ impl<'de> ::serde::Deserialize<'de> for RollingUpdateDaemonSetApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for RollingUpdateDaemonSetApply {
     const EXPECTING: &'static str = "struct RollingUpdateDaemonSetApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "maxSurge" => 0,
-                "maxUnavailable" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apps_v1::RollingUpdateDaemonSet as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2456,12 +1987,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for RollingUpdateDeploymentApply {
     const EXPECTING: &'static str = "struct RollingUpdateDeploymentApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "maxSurge" => 0,
-                "maxUnavailable" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apps_v1::RollingUpdateDeployment as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2541,12 +2068,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for RollingUpdateStatefulSetStrategyApply {
     const EXPECTING: &'static str = "struct RollingUpdateStatefulSetStrategyApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "maxUnavailable" => 0,
-                "partition" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apps_v1::RollingUpdateStatefulSetStrategy as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2632,15 +2155,8 @@ impl<'de> ::serde::Deserialize<'de> for StatefulSetApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for StatefulSetApply {
     const EXPECTING: &'static str = "struct StatefulSetApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                "status" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apps_v1::StatefulSet as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2773,15 +2289,8 @@ impl<'de> ::serde::Deserialize<'de> for StatefulSetConditionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for StatefulSetConditionApply {
     const EXPECTING: &'static str = "struct StatefulSetConditionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "lastTransitionTime" => 0,
-                "message" => 1,
-                "reason" => 2,
-                "status" => 3,
-                "type" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apps_v1::StatefulSetCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2839,94 +2348,6 @@ impl ApplyType for StatefulSetConditionApply {
 impl HasApply for crate::apps_v1::StatefulSetCondition {
     type Apply = StatefulSetConditionApply;
 }
-/// The apply configuration of [`StatefulSetList`](crate::apps_v1::StatefulSetList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct StatefulSetListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<crate::apps_v1::StatefulSetList>,
-    pub items: Option<Vec<crate::apps_v1::apply::StatefulSetApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::apps_v1::StatefulSetList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for StatefulSetListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "StatefulSetListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for StatefulSetListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for StatefulSetListApply {
-    const EXPECTING: &'static str = "struct StatefulSetListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl StatefulSetListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::apps_v1::apply::StatefulSetApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for StatefulSetListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::apps_v1::StatefulSetList {
-    type Apply = StatefulSetListApply;
-}
 /// The apply configuration of [`StatefulSetOrdinals`](crate::apps_v1::StatefulSetOrdinals): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StatefulSetOrdinalsApply {
@@ -2958,11 +2379,8 @@ impl<'de> ::serde::Deserialize<'de> for StatefulSetOrdinalsApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for StatefulSetOrdinalsApply {
     const EXPECTING: &'static str = "struct StatefulSetOrdinalsApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "start" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apps_v1::StatefulSetOrdinals as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -3031,12 +2449,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for StatefulSetPersistentVolumeClaimRetentionPolicyApply {
     const EXPECTING: &'static str = "struct StatefulSetPersistentVolumeClaimRetentionPolicyApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "whenDeleted" => 0,
-                "whenScaled" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apps_v1::StatefulSetPersistentVolumeClaimRetentionPolicy as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -3148,21 +2562,8 @@ impl<'de> ::serde::Deserialize<'de> for StatefulSetSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for StatefulSetSpecApply {
     const EXPECTING: &'static str = "struct StatefulSetSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "minReadySeconds" => 0,
-                "ordinals" => 1,
-                "persistentVolumeClaimRetentionPolicy" => 2,
-                "podManagementPolicy" => 3,
-                "replicas" => 4,
-                "revisionHistoryLimit" => 5,
-                "selector" => 6,
-                "serviceName" => 7,
-                "template" => 8,
-                "updateStrategy" => 9,
-                "volumeClaimTemplates" => 10,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apps_v1::StatefulSetSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -3370,20 +2771,8 @@ impl<'de> ::serde::Deserialize<'de> for StatefulSetStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for StatefulSetStatusApply {
     const EXPECTING: &'static str = "struct StatefulSetStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "availableReplicas" => 0,
-                "collisionCount" => 1,
-                "conditions" => 2,
-                "currentReplicas" => 3,
-                "currentRevision" => 4,
-                "observedGeneration" => 5,
-                "readyReplicas" => 6,
-                "replicas" => 7,
-                "updateRevision" => 8,
-                "updatedReplicas" => 9,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apps_v1::StatefulSetStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -3521,12 +2910,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for StatefulSetUpdateStrategyApply {
     const EXPECTING: &'static str = "struct StatefulSetUpdateStrategyApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "rollingUpdate" => 0,
-                "type" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::apps_v1::StatefulSetUpdateStrategy as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(

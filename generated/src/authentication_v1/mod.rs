@@ -23,7 +23,5 @@ mod user_info;
 pub use self::user_info::UserInfo;
 mod client;
 pub use self::client::AuthenticationV1Client;
-#[cfg(feature = "apply")]
-pub mod apply;
 #[cfg(feature = "protobuf")]
 mod proto;

@@ -33,7 +33,5 @@ mod subject_rules_review_status;
 pub use self::subject_rules_review_status::SubjectRulesReviewStatus;
 mod client;
 pub use self::client::AuthorizationV1Client;
-#[cfg(feature = "apply")]
-pub mod apply;
 #[cfg(feature = "protobuf")]
 mod proto;

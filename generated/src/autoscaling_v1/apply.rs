@@ -46,13 +46,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CrossVersionObjectReferenceApply {
     const EXPECTING: &'static str = "struct CrossVersionObjectReferenceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "name" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::autoscaling_v1::CrossVersionObjectReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -144,15 +139,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for HorizontalPodAutoscalerApply {
     const EXPECTING: &'static str = "struct HorizontalPodAutoscalerApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                "status" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::autoscaling_v1::HorizontalPodAutoscaler as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -239,99 +227,6 @@ impl ::kubegen_runtime::apply::ApplyObject for HorizontalPodAutoscalerApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`HorizontalPodAutoscalerList`](crate::autoscaling_v1::HorizontalPodAutoscalerList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct HorizontalPodAutoscalerListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::autoscaling_v1::HorizontalPodAutoscalerList,
-    >,
-    pub items: Option<Vec<crate::autoscaling_v1::apply::HorizontalPodAutoscalerApply>>,
-    pub kind: ::kubegen_runtime::Kind<
-        crate::autoscaling_v1::HorizontalPodAutoscalerList,
-    >,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for HorizontalPodAutoscalerListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "HorizontalPodAutoscalerListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for HorizontalPodAutoscalerListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for HorizontalPodAutoscalerListApply {
-    const EXPECTING: &'static str = "struct HorizontalPodAutoscalerListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl HorizontalPodAutoscalerListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::autoscaling_v1::apply::HorizontalPodAutoscalerApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for HorizontalPodAutoscalerListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::autoscaling_v1::HorizontalPodAutoscalerList {
-    type Apply = HorizontalPodAutoscalerListApply;
-}
 /// The apply configuration of [`HorizontalPodAutoscalerSpec`](crate::autoscaling_v1::HorizontalPodAutoscalerSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HorizontalPodAutoscalerSpecApply {
@@ -383,14 +278,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for HorizontalPodAutoscalerSpecApply {
     const EXPECTING: &'static str = "struct HorizontalPodAutoscalerSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "maxReplicas" => 0,
-                "minReplicas" => 1,
-                "scaleTargetRef" => 2,
-                "targetCPUUtilizationPercentage" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::autoscaling_v1::HorizontalPodAutoscalerSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -494,15 +383,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for HorizontalPodAutoscalerStatusApply {
     const EXPECTING: &'static str = "struct HorizontalPodAutoscalerStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "currentCPUUtilizationPercentage" => 0,
-                "currentReplicas" => 1,
-                "desiredReplicas" => 2,
-                "lastScaleTime" => 3,
-                "observedGeneration" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::autoscaling_v1::HorizontalPodAutoscalerStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -603,15 +485,8 @@ impl<'de> ::serde::Deserialize<'de> for ScaleApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ScaleApply {
     const EXPECTING: &'static str = "struct ScaleApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                "status" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::autoscaling_v1::Scale as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -709,11 +584,8 @@ impl<'de> ::serde::Deserialize<'de> for ScaleSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ScaleSpecApply {
     const EXPECTING: &'static str = "struct ScaleSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "replicas" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::autoscaling_v1::ScaleSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -777,12 +649,8 @@ impl<'de> ::serde::Deserialize<'de> for ScaleStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ScaleStatusApply {
     const EXPECTING: &'static str = "struct ScaleStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "replicas" => 0,
-                "selector" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::autoscaling_v1::ScaleStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(

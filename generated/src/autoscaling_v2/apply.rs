@@ -46,13 +46,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for ContainerResourceMetricSourceApply {
     const EXPECTING: &'static str = "struct ContainerResourceMetricSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "container" => 0,
-                "name" => 1,
-                "target" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::autoscaling_v2::ContainerResourceMetricSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -150,13 +145,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for ContainerResourceMetricStatusApply {
     const EXPECTING: &'static str = "struct ContainerResourceMetricStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "container" => 0,
-                "current" => 1,
-                "name" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::autoscaling_v2::ContainerResourceMetricStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -254,13 +244,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CrossVersionObjectReferenceApply {
     const EXPECTING: &'static str = "struct CrossVersionObjectReferenceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "name" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::autoscaling_v2::CrossVersionObjectReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -336,12 +321,8 @@ impl<'de> ::serde::Deserialize<'de> for ExternalMetricSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ExternalMetricSourceApply {
     const EXPECTING: &'static str = "struct ExternalMetricSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "metric" => 0,
-                "target" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::autoscaling_v2::ExternalMetricSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -432,12 +413,8 @@ impl<'de> ::serde::Deserialize<'de> for ExternalMetricStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ExternalMetricStatusApply {
     const EXPECTING: &'static str = "struct ExternalMetricStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "current" => 0,
-                "metric" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::autoscaling_v2::ExternalMetricStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -544,15 +521,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for HorizontalPodAutoscalerApply {
     const EXPECTING: &'static str = "struct HorizontalPodAutoscalerApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                "status" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::autoscaling_v2::HorizontalPodAutoscaler as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -673,12 +643,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for HorizontalPodAutoscalerBehaviorApply {
     const EXPECTING: &'static str = "struct HorizontalPodAutoscalerBehaviorApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "scaleDown" => 0,
-                "scaleUp" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::autoscaling_v2::HorizontalPodAutoscalerBehavior as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -785,15 +751,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for HorizontalPodAutoscalerConditionApply {
     const EXPECTING: &'static str = "struct HorizontalPodAutoscalerConditionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "lastTransitionTime" => 0,
-                "message" => 1,
-                "reason" => 2,
-                "status" => 3,
-                "type" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::autoscaling_v2::HorizontalPodAutoscalerCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -851,99 +810,6 @@ impl ApplyType for HorizontalPodAutoscalerConditionApply {
 impl HasApply for crate::autoscaling_v2::HorizontalPodAutoscalerCondition {
     type Apply = HorizontalPodAutoscalerConditionApply;
 }
-/// The apply configuration of [`HorizontalPodAutoscalerList`](crate::autoscaling_v2::HorizontalPodAutoscalerList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct HorizontalPodAutoscalerListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::autoscaling_v2::HorizontalPodAutoscalerList,
-    >,
-    pub items: Option<Vec<crate::autoscaling_v2::apply::HorizontalPodAutoscalerApply>>,
-    pub kind: ::kubegen_runtime::Kind<
-        crate::autoscaling_v2::HorizontalPodAutoscalerList,
-    >,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for HorizontalPodAutoscalerListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "HorizontalPodAutoscalerListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for HorizontalPodAutoscalerListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for HorizontalPodAutoscalerListApply {
-    const EXPECTING: &'static str = "struct HorizontalPodAutoscalerListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl HorizontalPodAutoscalerListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::autoscaling_v2::apply::HorizontalPodAutoscalerApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for HorizontalPodAutoscalerListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::autoscaling_v2::HorizontalPodAutoscalerList {
-    type Apply = HorizontalPodAutoscalerListApply;
-}
 /// The apply configuration of [`HorizontalPodAutoscalerSpec`](crate::autoscaling_v2::HorizontalPodAutoscalerSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HorizontalPodAutoscalerSpecApply {
@@ -997,15 +863,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for HorizontalPodAutoscalerSpecApply {
     const EXPECTING: &'static str = "struct HorizontalPodAutoscalerSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "behavior" => 0,
-                "maxReplicas" => 1,
-                "metrics" => 2,
-                "minReplicas" => 3,
-                "scaleTargetRef" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::autoscaling_v2::HorizontalPodAutoscalerSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1142,16 +1001,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for HorizontalPodAutoscalerStatusApply {
     const EXPECTING: &'static str = "struct HorizontalPodAutoscalerStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "conditions" => 0,
-                "currentMetrics" => 1,
-                "currentReplicas" => 2,
-                "desiredReplicas" => 3,
-                "lastScaleTime" => 4,
-                "observedGeneration" => 5,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::autoscaling_v2::HorizontalPodAutoscalerStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1278,13 +1129,8 @@ impl<'de> ::serde::Deserialize<'de> for HPAScalingPolicyApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for HPAScalingPolicyApply {
     const EXPECTING: &'static str = "struct HPAScalingPolicyApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "periodSeconds" => 0,
-                "type" => 1,
-                "value" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::autoscaling_v2::HPAScalingPolicy as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1372,14 +1218,8 @@ impl<'de> ::serde::Deserialize<'de> for HPAScalingRulesApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for HPAScalingRulesApply {
     const EXPECTING: &'static str = "struct HPAScalingRulesApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "policies" => 0,
-                "selectPolicy" => 1,
-                "stabilizationWindowSeconds" => 2,
-                "tolerance" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::autoscaling_v2::HPAScalingRules as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1466,12 +1306,8 @@ impl<'de> ::serde::Deserialize<'de> for MetricIdentifierApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for MetricIdentifierApply {
     const EXPECTING: &'static str = "struct MetricIdentifierApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                "selector" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::autoscaling_v2::MetricIdentifier as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1564,16 +1400,8 @@ impl<'de> ::serde::Deserialize<'de> for MetricSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for MetricSpecApply {
     const EXPECTING: &'static str = "struct MetricSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "containerResource" => 0,
-                "external" => 1,
-                "object" => 2,
-                "pods" => 3,
-                "resource" => 4,
-                "type" => 5,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::autoscaling_v2::MetricSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1737,16 +1565,8 @@ impl<'de> ::serde::Deserialize<'de> for MetricStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for MetricStatusApply {
     const EXPECTING: &'static str = "struct MetricStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "containerResource" => 0,
-                "external" => 1,
-                "object" => 2,
-                "pods" => 3,
-                "resource" => 4,
-                "type" => 5,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::autoscaling_v2::MetricStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1902,14 +1722,8 @@ impl<'de> ::serde::Deserialize<'de> for MetricTargetApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for MetricTargetApply {
     const EXPECTING: &'static str = "struct MetricTargetApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "averageUtilization" => 0,
-                "averageValue" => 1,
-                "type" => 2,
-                "value" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::autoscaling_v2::MetricTarget as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2003,13 +1817,8 @@ impl<'de> ::serde::Deserialize<'de> for MetricValueStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for MetricValueStatusApply {
     const EXPECTING: &'static str = "struct MetricValueStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "averageUtilization" => 0,
-                "averageValue" => 1,
-                "value" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::autoscaling_v2::MetricValueStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2099,13 +1908,8 @@ impl<'de> ::serde::Deserialize<'de> for ObjectMetricSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ObjectMetricSourceApply {
     const EXPECTING: &'static str = "struct ObjectMetricSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "describedObject" => 0,
-                "metric" => 1,
-                "target" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::autoscaling_v2::ObjectMetricSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2222,13 +2026,8 @@ impl<'de> ::serde::Deserialize<'de> for ObjectMetricStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ObjectMetricStatusApply {
     const EXPECTING: &'static str = "struct ObjectMetricStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "current" => 0,
-                "describedObject" => 1,
-                "metric" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::autoscaling_v2::ObjectMetricStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2334,12 +2133,8 @@ impl<'de> ::serde::Deserialize<'de> for PodsMetricSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodsMetricSourceApply {
     const EXPECTING: &'static str = "struct PodsMetricSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "metric" => 0,
-                "target" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::autoscaling_v2::PodsMetricSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2430,12 +2225,8 @@ impl<'de> ::serde::Deserialize<'de> for PodsMetricStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodsMetricStatusApply {
     const EXPECTING: &'static str = "struct PodsMetricStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "current" => 0,
-                "metric" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::autoscaling_v2::PodsMetricStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2526,12 +2317,8 @@ impl<'de> ::serde::Deserialize<'de> for ResourceMetricSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceMetricSourceApply {
     const EXPECTING: &'static str = "struct ResourceMetricSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                "target" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::autoscaling_v2::ResourceMetricSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2613,12 +2400,8 @@ impl<'de> ::serde::Deserialize<'de> for ResourceMetricStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceMetricStatusApply {
     const EXPECTING: &'static str = "struct ResourceMetricStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "current" => 0,
-                "name" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::autoscaling_v2::ResourceMetricStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(

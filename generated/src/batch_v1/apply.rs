@@ -49,15 +49,8 @@ impl<'de> ::serde::Deserialize<'de> for CronJobApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CronJobApply {
     const EXPECTING: &'static str = "struct CronJobApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                "status" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::batch_v1::CronJob as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -142,92 +135,6 @@ impl ::kubegen_runtime::apply::ApplyObject for CronJobApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`CronJobList`](crate::batch_v1::CronJobList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct CronJobListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<crate::batch_v1::CronJobList>,
-    pub items: Option<Vec<crate::batch_v1::apply::CronJobApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::batch_v1::CronJobList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for CronJobListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "CronJobListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CronJobListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for CronJobListApply {
-    const EXPECTING: &'static str = "struct CronJobListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl CronJobListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<crate::batch_v1::apply::CronJobApply>>,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for CronJobListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::batch_v1::CronJobList {
-    type Apply = CronJobListApply;
-}
 /// The apply configuration of [`CronJobSpec`](crate::batch_v1::CronJobSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CronJobSpecApply {
@@ -285,18 +192,8 @@ impl<'de> ::serde::Deserialize<'de> for CronJobSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CronJobSpecApply {
     const EXPECTING: &'static str = "struct CronJobSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "concurrencyPolicy" => 0,
-                "failedJobsHistoryLimit" => 1,
-                "jobTemplate" => 2,
-                "schedule" => 3,
-                "startingDeadlineSeconds" => 4,
-                "successfulJobsHistoryLimit" => 5,
-                "suspend" => 6,
-                "timeZone" => 7,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::batch_v1::CronJobSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -426,13 +323,8 @@ impl<'de> ::serde::Deserialize<'de> for CronJobStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CronJobStatusApply {
     const EXPECTING: &'static str = "struct CronJobStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "active" => 0,
-                "lastScheduleTime" => 1,
-                "lastSuccessfulTime" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::batch_v1::CronJobStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -532,15 +424,8 @@ impl<'de> ::serde::Deserialize<'de> for JobApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for JobApply {
     const EXPECTING: &'static str = "struct JobApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                "status" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::batch_v1::Job as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -676,16 +561,8 @@ impl<'de> ::serde::Deserialize<'de> for JobConditionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for JobConditionApply {
     const EXPECTING: &'static str = "struct JobConditionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "lastProbeTime" => 0,
-                "lastTransitionTime" => 1,
-                "message" => 2,
-                "reason" => 3,
-                "status" => 4,
-                "type" => 5,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::batch_v1::JobCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -748,92 +625,6 @@ impl ApplyType for JobConditionApply {
 }
 impl HasApply for crate::batch_v1::JobCondition {
     type Apply = JobConditionApply;
-}
-/// The apply configuration of [`JobList`](crate::batch_v1::JobList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct JobListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<crate::batch_v1::JobList>,
-    pub items: Option<Vec<crate::batch_v1::apply::JobApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::batch_v1::JobList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for JobListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "JobListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for JobListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for JobListApply {
-    const EXPECTING: &'static str = "struct JobListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl JobListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<crate::batch_v1::apply::JobApply>>,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for JobListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::batch_v1::JobList {
-    type Apply = JobListApply;
 }
 /// The apply configuration of [`JobSpec`](crate::batch_v1::JobSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -916,26 +707,8 @@ impl<'de> ::serde::Deserialize<'de> for JobSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for JobSpecApply {
     const EXPECTING: &'static str = "struct JobSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "activeDeadlineSeconds" => 0,
-                "backoffLimit" => 1,
-                "backoffLimitPerIndex" => 2,
-                "completionMode" => 3,
-                "completions" => 4,
-                "managedBy" => 5,
-                "manualSelector" => 6,
-                "maxFailedIndexes" => 7,
-                "parallelism" => 8,
-                "podFailurePolicy" => 9,
-                "podReplacementPolicy" => 10,
-                "selector" => 11,
-                "successPolicy" => 12,
-                "suspend" => 13,
-                "template" => 14,
-                "ttlSecondsAfterFinished" => 15,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::batch_v1::JobSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1160,21 +933,8 @@ impl<'de> ::serde::Deserialize<'de> for JobStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for JobStatusApply {
     const EXPECTING: &'static str = "struct JobStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "active" => 0,
-                "completedIndexes" => 1,
-                "completionTime" => 2,
-                "conditions" => 3,
-                "failed" => 4,
-                "failedIndexes" => 5,
-                "ready" => 6,
-                "startTime" => 7,
-                "succeeded" => 8,
-                "terminating" => 9,
-                "uncountedTerminatedPods" => 10,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::batch_v1::JobStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1318,12 +1078,8 @@ impl<'de> ::serde::Deserialize<'de> for JobTemplateSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for JobTemplateSpecApply {
     const EXPECTING: &'static str = "struct JobTemplateSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "metadata" => 0,
-                "spec" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::batch_v1::JobTemplateSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1404,11 +1160,8 @@ impl<'de> ::serde::Deserialize<'de> for PodFailurePolicyApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodFailurePolicyApply {
     const EXPECTING: &'static str = "struct PodFailurePolicyApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "rules" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::batch_v1::PodFailurePolicy as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1487,13 +1240,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for PodFailurePolicyOnExitCodesRequirementApply {
     const EXPECTING: &'static str = "struct PodFailurePolicyOnExitCodesRequirementApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "containerName" => 0,
-                "operator" => 1,
-                "values" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::batch_v1::PodFailurePolicyOnExitCodesRequirement as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1572,12 +1320,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for PodFailurePolicyOnPodConditionsPatternApply {
     const EXPECTING: &'static str = "struct PodFailurePolicyOnPodConditionsPatternApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "status" => 0,
-                "type" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::batch_v1::PodFailurePolicyOnPodConditionsPattern as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1660,13 +1404,8 @@ impl<'de> ::serde::Deserialize<'de> for PodFailurePolicyRuleApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodFailurePolicyRuleApply {
     const EXPECTING: &'static str = "struct PodFailurePolicyRuleApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "action" => 0,
-                "onExitCodes" => 1,
-                "onPodConditions" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::batch_v1::PodFailurePolicyRule as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1761,11 +1500,8 @@ impl<'de> ::serde::Deserialize<'de> for SuccessPolicyApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for SuccessPolicyApply {
     const EXPECTING: &'static str = "struct SuccessPolicyApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "rules" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::batch_v1::SuccessPolicy as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1837,12 +1573,8 @@ impl<'de> ::serde::Deserialize<'de> for SuccessPolicyRuleApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for SuccessPolicyRuleApply {
     const EXPECTING: &'static str = "struct SuccessPolicyRuleApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "succeededCount" => 0,
-                "succeededIndexes" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::batch_v1::SuccessPolicyRule as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1916,12 +1648,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for UncountedTerminatedPodsApply {
     const EXPECTING: &'static str = "struct UncountedTerminatedPodsApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "failed" => 0,
-                "succeeded" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::batch_v1::UncountedTerminatedPods as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(

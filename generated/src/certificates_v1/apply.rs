@@ -54,15 +54,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSigningRequestApply {
     const EXPECTING: &'static str = "struct CertificateSigningRequestApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                "status" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::certificates_v1::CertificateSigningRequest as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -198,16 +191,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSigningRequestConditionApply {
     const EXPECTING: &'static str = "struct CertificateSigningRequestConditionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "lastTransitionTime" => 0,
-                "lastUpdateTime" => 1,
-                "message" => 2,
-                "reason" => 3,
-                "status" => 4,
-                "type" => 5,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::certificates_v1::CertificateSigningRequestCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -274,103 +259,6 @@ impl ApplyType for CertificateSigningRequestConditionApply {
 impl HasApply for crate::certificates_v1::CertificateSigningRequestCondition {
     type Apply = CertificateSigningRequestConditionApply;
 }
-/// The apply configuration of [`CertificateSigningRequestList`](crate::certificates_v1::CertificateSigningRequestList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct CertificateSigningRequestListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::certificates_v1::CertificateSigningRequestList,
-    >,
-    pub items: Option<
-        Vec<crate::certificates_v1::apply::CertificateSigningRequestApply>,
-    >,
-    pub kind: ::kubegen_runtime::Kind<
-        crate::certificates_v1::CertificateSigningRequestList,
-    >,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for CertificateSigningRequestListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "CertificateSigningRequestListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CertificateSigningRequestListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for CertificateSigningRequestListApply {
-    const EXPECTING: &'static str = "struct CertificateSigningRequestListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl CertificateSigningRequestListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::certificates_v1::apply::CertificateSigningRequestApply,
-            >,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for CertificateSigningRequestListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::certificates_v1::CertificateSigningRequestList {
-    type Apply = CertificateSigningRequestListApply;
-}
 /// The apply configuration of [`CertificateSigningRequestSpec`](crate::certificates_v1::CertificateSigningRequestSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CertificateSigningRequestSpecApply {
@@ -429,18 +317,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSigningRequestSpecApply {
     const EXPECTING: &'static str = "struct CertificateSigningRequestSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "expirationSeconds" => 0,
-                "extra" => 1,
-                "groups" => 2,
-                "request" => 3,
-                "signerName" => 4,
-                "uid" => 5,
-                "usages" => 6,
-                "username" => 7,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::certificates_v1::CertificateSigningRequestSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -570,12 +448,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSigningRequestStatusApply {
     const EXPECTING: &'static str = "struct CertificateSigningRequestStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "certificate" => 0,
-                "conditions" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::certificates_v1::CertificateSigningRequestStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(

@@ -42,14 +42,8 @@ impl<'de> ::serde::Deserialize<'de> for ClusterTrustBundleApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ClusterTrustBundleApply {
     const EXPECTING: &'static str = "struct ClusterTrustBundleApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::certificates_v1alpha1::ClusterTrustBundle as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -116,100 +110,6 @@ impl ::kubegen_runtime::apply::ApplyObject for ClusterTrustBundleApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`ClusterTrustBundleList`](crate::certificates_v1alpha1::ClusterTrustBundleList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ClusterTrustBundleListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::certificates_v1alpha1::ClusterTrustBundleList,
-    >,
-    pub items: Option<Vec<crate::certificates_v1alpha1::apply::ClusterTrustBundleApply>>,
-    pub kind: ::kubegen_runtime::Kind<
-        crate::certificates_v1alpha1::ClusterTrustBundleList,
-    >,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for ClusterTrustBundleListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ClusterTrustBundleListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ClusterTrustBundleListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ClusterTrustBundleListApply {
-    const EXPECTING: &'static str = "struct ClusterTrustBundleListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ClusterTrustBundleListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::certificates_v1alpha1::apply::ClusterTrustBundleApply,
-            >,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ClusterTrustBundleListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::certificates_v1alpha1::ClusterTrustBundleList {
-    type Apply = ClusterTrustBundleListApply;
-}
 /// The apply configuration of [`ClusterTrustBundleSpec`](crate::certificates_v1alpha1::ClusterTrustBundleSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClusterTrustBundleSpecApply {
@@ -246,12 +146,8 @@ impl<'de> ::serde::Deserialize<'de> for ClusterTrustBundleSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ClusterTrustBundleSpecApply {
     const EXPECTING: &'static str = "struct ClusterTrustBundleSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "signerName" => 0,
-                "trustBundle" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::certificates_v1alpha1::ClusterTrustBundleSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(

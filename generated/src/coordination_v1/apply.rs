@@ -40,14 +40,8 @@ impl<'de> ::serde::Deserialize<'de> for LeaseApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for LeaseApply {
     const EXPECTING: &'static str = "struct LeaseApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::coordination_v1::Lease as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -117,94 +111,6 @@ impl ::kubegen_runtime::apply::ApplyObject for LeaseApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`LeaseList`](crate::coordination_v1::LeaseList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct LeaseListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<crate::coordination_v1::LeaseList>,
-    pub items: Option<Vec<crate::coordination_v1::apply::LeaseApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::coordination_v1::LeaseList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for LeaseListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "LeaseListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for LeaseListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for LeaseListApply {
-    const EXPECTING: &'static str = "struct LeaseListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl LeaseListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::coordination_v1::apply::LeaseApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for LeaseListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::coordination_v1::LeaseList {
-    type Apply = LeaseListApply;
-}
 /// The apply configuration of [`LeaseSpec`](crate::coordination_v1::LeaseSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LeaseSpecApply {
@@ -259,17 +165,8 @@ impl<'de> ::serde::Deserialize<'de> for LeaseSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for LeaseSpecApply {
     const EXPECTING: &'static str = "struct LeaseSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "acquireTime" => 0,
-                "holderIdentity" => 1,
-                "leaseDurationSeconds" => 2,
-                "leaseTransitions" => 3,
-                "preferredHolder" => 4,
-                "renewTime" => 5,
-                "strategy" => 6,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::coordination_v1::LeaseSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(

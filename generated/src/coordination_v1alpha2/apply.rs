@@ -42,14 +42,8 @@ impl<'de> ::serde::Deserialize<'de> for LeaseCandidateApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for LeaseCandidateApply {
     const EXPECTING: &'static str = "struct LeaseCandidateApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::coordination_v1alpha2::LeaseCandidate as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -119,96 +113,6 @@ impl ::kubegen_runtime::apply::ApplyObject for LeaseCandidateApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`LeaseCandidateList`](crate::coordination_v1alpha2::LeaseCandidateList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct LeaseCandidateListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::coordination_v1alpha2::LeaseCandidateList,
-    >,
-    pub items: Option<Vec<crate::coordination_v1alpha2::apply::LeaseCandidateApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::coordination_v1alpha2::LeaseCandidateList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for LeaseCandidateListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "LeaseCandidateListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for LeaseCandidateListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for LeaseCandidateListApply {
-    const EXPECTING: &'static str = "struct LeaseCandidateListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl LeaseCandidateListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::coordination_v1alpha2::apply::LeaseCandidateApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for LeaseCandidateListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::coordination_v1alpha2::LeaseCandidateList {
-    type Apply = LeaseCandidateListApply;
-}
 /// The apply configuration of [`LeaseCandidateSpec`](crate::coordination_v1alpha2::LeaseCandidateSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LeaseCandidateSpecApply {
@@ -260,16 +164,8 @@ impl<'de> ::serde::Deserialize<'de> for LeaseCandidateSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for LeaseCandidateSpecApply {
     const EXPECTING: &'static str = "struct LeaseCandidateSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "binaryVersion" => 0,
-                "emulationVersion" => 1,
-                "leaseName" => 2,
-                "pingTime" => 3,
-                "renewTime" => 4,
-                "strategy" => 5,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::coordination_v1alpha2::LeaseCandidateSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(

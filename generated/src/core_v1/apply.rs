@@ -45,13 +45,8 @@ impl<'de> ::serde::Deserialize<'de> for AffinityApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for AffinityApply {
     const EXPECTING: &'static str = "struct AffinityApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "nodeAffinity" => 0,
-                "podAffinity" => 1,
-                "podAntiAffinity" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::Affinity as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -160,12 +155,8 @@ impl<'de> ::serde::Deserialize<'de> for AppArmorProfileApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for AppArmorProfileApply {
     const EXPECTING: &'static str = "struct AppArmorProfileApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "localhostProfile" => 0,
-                "type" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::AppArmorProfile as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -238,12 +229,8 @@ impl<'de> ::serde::Deserialize<'de> for AttachedVolumeApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for AttachedVolumeApply {
     const EXPECTING: &'static str = "struct AttachedVolumeApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "devicePath" => 0,
-                "name" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::AttachedVolume as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -326,14 +313,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for AWSElasticBlockStoreVolumeSourceApply {
     const EXPECTING: &'static str = "struct AWSElasticBlockStoreVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "fsType" => 0,
-                "partition" => 1,
-                "readOnly" => 2,
-                "volumeID" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::AWSElasticBlockStoreVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -433,16 +414,8 @@ impl<'de> ::serde::Deserialize<'de> for AzureDiskVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for AzureDiskVolumeSourceApply {
     const EXPECTING: &'static str = "struct AzureDiskVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "cachingMode" => 0,
-                "diskName" => 1,
-                "diskURI" => 2,
-                "fsType" => 3,
-                "kind" => 4,
-                "readOnly" => 5,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::AzureDiskVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -549,14 +522,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for AzureFilePersistentVolumeSourceApply {
     const EXPECTING: &'static str = "struct AzureFilePersistentVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "readOnly" => 0,
-                "secretName" => 1,
-                "secretNamespace" => 2,
-                "shareName" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::AzureFilePersistentVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -647,13 +614,8 @@ impl<'de> ::serde::Deserialize<'de> for AzureFileVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for AzureFileVolumeSourceApply {
     const EXPECTING: &'static str = "struct AzureFileVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "readOnly" => 0,
-                "secretName" => 1,
-                "shareName" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::AzureFileVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -696,114 +658,6 @@ impl ApplyType for AzureFileVolumeSourceApply {
 impl HasApply for crate::core_v1::AzureFileVolumeSource {
     type Apply = AzureFileVolumeSourceApply;
 }
-/// The apply configuration of [`Binding`](crate::core_v1::Binding): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct BindingApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<crate::core_v1::Binding>,
-    pub kind: ::kubegen_runtime::Kind<crate::core_v1::Binding>,
-    pub metadata: Option<::kubegen_runtime::ObjectMeta>,
-    pub target: Option<crate::core_v1::apply::ObjectReferenceApply>,
-}
-impl ::serde::Serialize for BindingApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "BindingApply",
-                encode::count(2, &[self.metadata.is_some(), self.target.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .optional("target", &self.target)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for BindingApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for BindingApply {
-    const EXPECTING: &'static str = "struct BindingApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "target" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::skip(map),
-            2 => decode::optional(map, &mut self.metadata),
-            3 => decode::optional(map, &mut self.target),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl BindingApply {
-    /// The configuration of the object `name` in `namespace`, with nothing else set.
-    pub fn new(
-        name: impl Into<::kubegen_runtime::Str>,
-        namespace: impl Into<::kubegen_runtime::Str>,
-    ) -> Self {
-        Self {
-            metadata: Some(
-                ::kubegen_runtime::apply::metadata(name, Some(namespace.into())),
-            ),
-            ..Self::default()
-        }
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-    /// Sets `target`.
-    pub fn target(
-        mut self,
-        value: impl Into<crate::core_v1::apply::ObjectReferenceApply>,
-    ) -> Self {
-        self.target = Some(value.into());
-        self
-    }
-}
-impl ApplyType for BindingApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-            ],
-        };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::core_v1::Binding {
-    type Apply = BindingApply;
-}
-impl ::kubegen_runtime::apply::ApplyObject for BindingApply {
-    type Resource = crate::core_v1::Binding;
-    fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
-        self.metadata.as_ref()
-    }
-}
 /// The apply configuration of [`Capabilities`](crate::core_v1::Capabilities): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CapabilitiesApply {
@@ -837,12 +691,8 @@ impl<'de> ::serde::Deserialize<'de> for CapabilitiesApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CapabilitiesApply {
     const EXPECTING: &'static str = "struct CapabilitiesApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "add" => 0,
-                "drop" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::Capabilities as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -937,16 +787,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CephFSPersistentVolumeSourceApply {
     const EXPECTING: &'static str = "struct CephFSPersistentVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "monitors" => 0,
-                "path" => 1,
-                "readOnly" => 2,
-                "secretFile" => 3,
-                "secretRef" => 4,
-                "user" => 5,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::CephFSPersistentVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1064,16 +906,8 @@ impl<'de> ::serde::Deserialize<'de> for CephFSVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CephFSVolumeSourceApply {
     const EXPECTING: &'static str = "struct CephFSVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "monitors" => 0,
-                "path" => 1,
-                "readOnly" => 2,
-                "secretFile" => 3,
-                "secretRef" => 4,
-                "user" => 5,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::CephFSVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1186,14 +1020,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CinderPersistentVolumeSourceApply {
     const EXPECTING: &'static str = "struct CinderPersistentVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "fsType" => 0,
-                "readOnly" => 1,
-                "secretRef" => 2,
-                "volumeID" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::CinderPersistentVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1290,14 +1118,8 @@ impl<'de> ::serde::Deserialize<'de> for CinderVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CinderVolumeSourceApply {
     const EXPECTING: &'static str = "struct CinderVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "fsType" => 0,
-                "readOnly" => 1,
-                "secretRef" => 2,
-                "volumeID" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::CinderVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1380,11 +1202,8 @@ impl<'de> ::serde::Deserialize<'de> for ClientIPConfigApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ClientIPConfigApply {
     const EXPECTING: &'static str = "struct ClientIPConfigApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "timeoutSeconds" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ClientIPConfig as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1464,15 +1283,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for ClusterTrustBundleProjectionApply {
     const EXPECTING: &'static str = "struct ClusterTrustBundleProjectionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "labelSelector" => 0,
-                "name" => 1,
-                "optional" => 2,
-                "path" => 3,
-                "signerName" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ClusterTrustBundleProjection as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1530,309 +1342,6 @@ impl ApplyType for ClusterTrustBundleProjectionApply {
 impl HasApply for crate::core_v1::ClusterTrustBundleProjection {
     type Apply = ClusterTrustBundleProjectionApply;
 }
-/// The apply configuration of [`ComponentCondition`](crate::core_v1::ComponentCondition): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ComponentConditionApply {
-    pub error: Option<::kubegen_runtime::Str>,
-    pub message: Option<::kubegen_runtime::Str>,
-    pub status: Option<::kubegen_runtime::Str>,
-    pub type_: Option<::kubegen_runtime::Str>,
-}
-impl ::serde::Serialize for ComponentConditionApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ComponentConditionApply",
-                encode::count(
-                    0,
-                    &[
-                        self.error.is_some(),
-                        self.message.is_some(),
-                        self.status.is_some(),
-                        self.type_.is_some(),
-                    ],
-                ),
-            )
-            .optional("error", &self.error)
-            .optional("message", &self.message)
-            .optional("status", &self.status)
-            .optional("type", &self.type_)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ComponentConditionApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ComponentConditionApply {
-    const EXPECTING: &'static str = "struct ComponentConditionApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "error" => 0,
-                "message" => 1,
-                "status" => 2,
-                "type" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.error),
-            1 => decode::optional(map, &mut self.message),
-            2 => decode::optional(map, &mut self.status),
-            3 => decode::optional(map, &mut self.type_),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ComponentConditionApply {
-    /// Sets `error`.
-    pub fn error(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.error = Some(value.into());
-        self
-    }
-    /// Sets `message`.
-    pub fn message(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.message = Some(value.into());
-        self
-    }
-    /// Sets `status`.
-    pub fn status(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.status = Some(value.into());
-        self
-    }
-    /// Sets `type`.
-    pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ComponentConditionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::core_v1::ComponentCondition {
-    type Apply = ComponentConditionApply;
-}
-/// The apply configuration of [`ComponentStatus`](crate::core_v1::ComponentStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ComponentStatusApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<crate::core_v1::ComponentStatus>,
-    pub conditions: Option<Vec<crate::core_v1::apply::ComponentConditionApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::core_v1::ComponentStatus>,
-    pub metadata: Option<::kubegen_runtime::ObjectMeta>,
-}
-impl ::serde::Serialize for ComponentStatusApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ComponentStatusApply",
-                encode::count(2, &[self.conditions.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("conditions", &self.conditions)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ComponentStatusApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ComponentStatusApply {
-    const EXPECTING: &'static str = "struct ComponentStatusApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "conditions" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.conditions),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ComponentStatusApply {
-    /// The configuration of the object `name`, with nothing else set.
-    pub fn new(name: impl Into<::kubegen_runtime::Str>) -> Self {
-        Self {
-            metadata: Some(::kubegen_runtime::apply::metadata(name, None)),
-            ..Self::default()
-        }
-    }
-    /// Sets `conditions`.
-    pub fn conditions(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::ComponentConditionApply>,
-        >,
-    ) -> Self {
-        self.conditions = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ComponentStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "conditions",
-                    M::MapList(
-                        &["type"],
-                        &M::Struct(
-                            <crate::core_v1::apply::ComponentConditionApply as ApplyType>::schema,
-                        ),
-                    ),
-                ),
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-            ],
-        };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::core_v1::ComponentStatus {
-    type Apply = ComponentStatusApply;
-}
-impl ::kubegen_runtime::apply::ApplyObject for ComponentStatusApply {
-    type Resource = crate::core_v1::ComponentStatus;
-    fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
-        self.metadata.as_ref()
-    }
-}
-/// The apply configuration of [`ComponentStatusList`](crate::core_v1::ComponentStatusList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ComponentStatusListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<crate::core_v1::ComponentStatusList>,
-    pub items: Option<Vec<crate::core_v1::apply::ComponentStatusApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::core_v1::ComponentStatusList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for ComponentStatusListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ComponentStatusListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ComponentStatusListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ComponentStatusListApply {
-    const EXPECTING: &'static str = "struct ComponentStatusListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ComponentStatusListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::ComponentStatusApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ComponentStatusListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::core_v1::ComponentStatusList {
-    type Apply = ComponentStatusListApply;
-}
 /// The apply configuration of [`ConfigMap`](crate::core_v1::ConfigMap): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConfigMapApply {
@@ -1882,16 +1391,8 @@ impl<'de> ::serde::Deserialize<'de> for ConfigMapApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ConfigMapApply {
     const EXPECTING: &'static str = "struct ConfigMapApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "binaryData" => 1,
-                "data" => 2,
-                "immutable" => 3,
-                "kind" => 4,
-                "metadata" => 5,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ConfigMap as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2016,12 +1517,8 @@ impl<'de> ::serde::Deserialize<'de> for ConfigMapEnvSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ConfigMapEnvSourceApply {
     const EXPECTING: &'static str = "struct ConfigMapEnvSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                "optional" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ConfigMapEnvSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2096,13 +1593,8 @@ impl<'de> ::serde::Deserialize<'de> for ConfigMapKeySelectorApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ConfigMapKeySelectorApply {
     const EXPECTING: &'static str = "struct ConfigMapKeySelectorApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "key" => 0,
-                "name" => 1,
-                "optional" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ConfigMapKeySelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2144,92 +1636,6 @@ impl ApplyType for ConfigMapKeySelectorApply {
 }
 impl HasApply for crate::core_v1::ConfigMapKeySelector {
     type Apply = ConfigMapKeySelectorApply;
-}
-/// The apply configuration of [`ConfigMapList`](crate::core_v1::ConfigMapList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ConfigMapListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<crate::core_v1::ConfigMapList>,
-    pub items: Option<Vec<crate::core_v1::apply::ConfigMapApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::core_v1::ConfigMapList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for ConfigMapListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ConfigMapListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ConfigMapListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ConfigMapListApply {
-    const EXPECTING: &'static str = "struct ConfigMapListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ConfigMapListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::ConfigMapApply>>,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ConfigMapListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::core_v1::ConfigMapList {
-    type Apply = ConfigMapListApply;
 }
 /// The apply configuration of [`ConfigMapNodeConfigSource`](crate::core_v1::ConfigMapNodeConfigSource): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -2280,15 +1686,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for ConfigMapNodeConfigSourceApply {
     const EXPECTING: &'static str = "struct ConfigMapNodeConfigSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "kubeletConfigKey" => 0,
-                "name" => 1,
-                "namespace" => 2,
-                "resourceVersion" => 3,
-                "uid" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ConfigMapNodeConfigSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2384,13 +1783,8 @@ impl<'de> ::serde::Deserialize<'de> for ConfigMapProjectionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ConfigMapProjectionApply {
     const EXPECTING: &'static str = "struct ConfigMapProjectionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "items" => 0,
-                "name" => 1,
-                "optional" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ConfigMapProjection as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2481,14 +1875,8 @@ impl<'de> ::serde::Deserialize<'de> for ConfigMapVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ConfigMapVolumeSourceApply {
     const EXPECTING: &'static str = "struct ConfigMapVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "defaultMode" => 0,
-                "items" => 1,
-                "name" => 2,
-                "optional" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ConfigMapVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2650,35 +2038,8 @@ impl<'de> ::serde::Deserialize<'de> for ContainerApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerApply {
     const EXPECTING: &'static str = "struct ContainerApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "args" => 0,
-                "command" => 1,
-                "env" => 2,
-                "envFrom" => 3,
-                "image" => 4,
-                "imagePullPolicy" => 5,
-                "lifecycle" => 6,
-                "livenessProbe" => 7,
-                "name" => 8,
-                "ports" => 9,
-                "readinessProbe" => 10,
-                "resizePolicy" => 11,
-                "resources" => 12,
-                "restartPolicy" => 13,
-                "restartPolicyRules" => 14,
-                "securityContext" => 15,
-                "startupProbe" => 16,
-                "stdin" => 17,
-                "stdinOnce" => 18,
-                "terminationMessagePath" => 19,
-                "terminationMessagePolicy" => 20,
-                "tty" => 21,
-                "volumeDevices" => 22,
-                "volumeMounts" => 23,
-                "workingDir" => 24,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::Container as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -3031,13 +2392,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for ContainerExtendedResourceRequestApply {
     const EXPECTING: &'static str = "struct ContainerExtendedResourceRequestApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "containerName" => 0,
-                "requestName" => 1,
-                "resourceName" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ContainerExtendedResourceRequest as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -3113,12 +2469,8 @@ impl<'de> ::serde::Deserialize<'de> for ContainerImageApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerImageApply {
     const EXPECTING: &'static str = "struct ContainerImageApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "names" => 0,
-                "sizeBytes" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ContainerImage as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -3206,15 +2558,8 @@ impl<'de> ::serde::Deserialize<'de> for ContainerPortApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerPortApply {
     const EXPECTING: &'static str = "struct ContainerPortApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "containerPort" => 0,
-                "hostIP" => 1,
-                "hostPort" => 2,
-                "name" => 3,
-                "protocol" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ContainerPort as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -3305,12 +2650,8 @@ impl<'de> ::serde::Deserialize<'de> for ContainerResizePolicyApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerResizePolicyApply {
     const EXPECTING: &'static str = "struct ContainerResizePolicyApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "resourceName" => 0,
-                "restartPolicy" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ContainerResizePolicy as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -3382,12 +2723,8 @@ impl<'de> ::serde::Deserialize<'de> for ContainerRestartRuleApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerRestartRuleApply {
     const EXPECTING: &'static str = "struct ContainerRestartRuleApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "action" => 0,
-                "exitCodes" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ContainerRestartRule as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -3470,12 +2807,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for ContainerRestartRuleOnExitCodesApply {
     const EXPECTING: &'static str = "struct ContainerRestartRuleOnExitCodesApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "operator" => 0,
-                "values" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ContainerRestartRuleOnExitCodes as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -3556,13 +2889,8 @@ impl<'de> ::serde::Deserialize<'de> for ContainerStateApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerStateApply {
     const EXPECTING: &'static str = "struct ContainerStateApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "running" => 0,
-                "terminated" => 1,
-                "waiting" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ContainerState as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -3666,11 +2994,8 @@ impl<'de> ::serde::Deserialize<'de> for ContainerStateRunningApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerStateRunningApply {
     const EXPECTING: &'static str = "struct ContainerStateRunningApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "startedAt" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ContainerStateRunning as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -3756,17 +3081,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for ContainerStateTerminatedApply {
     const EXPECTING: &'static str = "struct ContainerStateTerminatedApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "containerID" => 0,
-                "exitCode" => 1,
-                "finishedAt" => 2,
-                "message" => 3,
-                "reason" => 4,
-                "signal" => 5,
-                "startedAt" => 6,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ContainerStateTerminated as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -3866,12 +3182,8 @@ impl<'de> ::serde::Deserialize<'de> for ContainerStateWaitingApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerStateWaitingApply {
     const EXPECTING: &'static str = "struct ContainerStateWaitingApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "message" => 0,
-                "reason" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ContainerStateWaiting as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -3990,25 +3302,8 @@ impl<'de> ::serde::Deserialize<'de> for ContainerStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerStatusApply {
     const EXPECTING: &'static str = "struct ContainerStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "allocatedResources" => 0,
-                "allocatedResourcesStatus" => 1,
-                "containerID" => 2,
-                "image" => 3,
-                "imageID" => 4,
-                "lastState" => 5,
-                "name" => 6,
-                "ready" => 7,
-                "resources" => 8,
-                "restartCount" => 9,
-                "started" => 10,
-                "state" => 11,
-                "stopSignal" => 12,
-                "user" => 13,
-                "volumeMounts" => 14,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ContainerStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -4234,11 +3529,8 @@ impl<'de> ::serde::Deserialize<'de> for ContainerUserApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerUserApply {
     const EXPECTING: &'static str = "struct ContainerUserApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "linux" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ContainerUser as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -4351,20 +3643,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CSIPersistentVolumeSourceApply {
     const EXPECTING: &'static str = "struct CSIPersistentVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "controllerExpandSecretRef" => 0,
-                "controllerPublishSecretRef" => 1,
-                "driver" => 2,
-                "fsType" => 3,
-                "nodeExpandSecretRef" => 4,
-                "nodePublishSecretRef" => 5,
-                "nodeStageSecretRef" => 6,
-                "readOnly" => 7,
-                "volumeAttributes" => 8,
-                "volumeHandle" => 9,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::CSIPersistentVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -4523,15 +3803,8 @@ impl<'de> ::serde::Deserialize<'de> for CSIVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CSIVolumeSourceApply {
     const EXPECTING: &'static str = "struct CSIVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "driver" => 0,
-                "fsType" => 1,
-                "nodePublishSecretRef" => 2,
-                "readOnly" => 3,
-                "volumeAttributes" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::CSIVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -4629,11 +3902,8 @@ impl<'de> ::serde::Deserialize<'de> for DaemonEndpointApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DaemonEndpointApply {
     const EXPECTING: &'static str = "struct DaemonEndpointApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "Port" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::DaemonEndpoint as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -4695,11 +3965,8 @@ impl<'de> ::serde::Deserialize<'de> for DownwardAPIProjectionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DownwardAPIProjectionApply {
     const EXPECTING: &'static str = "struct DownwardAPIProjectionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "items" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::DownwardAPIProjection as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -4782,14 +4049,8 @@ impl<'de> ::serde::Deserialize<'de> for DownwardAPIVolumeFileApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DownwardAPIVolumeFileApply {
     const EXPECTING: &'static str = "struct DownwardAPIVolumeFileApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "fieldRef" => 0,
-                "mode" => 1,
-                "path" => 2,
-                "resourceFieldRef" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::DownwardAPIVolumeFile as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -4878,12 +4139,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for DownwardAPIVolumeSourceApply {
     const EXPECTING: &'static str = "struct DownwardAPIVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "defaultMode" => 0,
-                "items" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::DownwardAPIVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -4958,12 +4215,8 @@ impl<'de> ::serde::Deserialize<'de> for EmptyDirVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for EmptyDirVolumeSourceApply {
     const EXPECTING: &'static str = "struct EmptyDirVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "medium" => 0,
-                "sizeLimit" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::EmptyDirVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -5045,14 +4298,8 @@ impl<'de> ::serde::Deserialize<'de> for EndpointAddressApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointAddressApply {
     const EXPECTING: &'static str = "struct EndpointAddressApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "hostname" => 0,
-                "ip" => 1,
-                "nodeName" => 2,
-                "targetRef" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::EndpointAddress as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -5149,14 +4396,8 @@ impl<'de> ::serde::Deserialize<'de> for EndpointPortApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointPortApply {
     const EXPECTING: &'static str = "struct EndpointPortApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "appProtocol" => 0,
-                "name" => 1,
-                "port" => 2,
-                "protocol" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::EndpointPort as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -5247,13 +4488,8 @@ impl<'de> ::serde::Deserialize<'de> for EndpointSubsetApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointSubsetApply {
     const EXPECTING: &'static str = "struct EndpointSubsetApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "addresses" => 0,
-                "notReadyAddresses" => 1,
-                "ports" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::EndpointSubset as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -5348,14 +4584,8 @@ impl<'de> ::serde::Deserialize<'de> for EndpointsApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointsApply {
     const EXPECTING: &'static str = "struct EndpointsApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "subsets" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::Endpoints as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -5421,92 +4651,6 @@ impl ::kubegen_runtime::apply::ApplyObject for EndpointsApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`EndpointsList`](crate::core_v1::EndpointsList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct EndpointsListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<crate::core_v1::EndpointsList>,
-    pub items: Option<Vec<crate::core_v1::apply::EndpointsApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::core_v1::EndpointsList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for EndpointsListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "EndpointsListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for EndpointsListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointsListApply {
-    const EXPECTING: &'static str = "struct EndpointsListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl EndpointsListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::EndpointsApply>>,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for EndpointsListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::core_v1::EndpointsList {
-    type Apply = EndpointsListApply;
-}
 /// The apply configuration of [`EnvFromSource`](crate::core_v1::EnvFromSource): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EnvFromSourceApply {
@@ -5549,13 +4693,8 @@ impl<'de> ::serde::Deserialize<'de> for EnvFromSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for EnvFromSourceApply {
     const EXPECTING: &'static str = "struct EnvFromSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "configMapRef" => 0,
-                "prefix" => 1,
-                "secretRef" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::EnvFromSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -5661,13 +4800,8 @@ impl<'de> ::serde::Deserialize<'de> for EnvVarApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for EnvVarApply {
     const EXPECTING: &'static str = "struct EnvVarApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                "value" => 1,
-                "valueFrom" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::EnvVar as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -5774,15 +4908,8 @@ impl<'de> ::serde::Deserialize<'de> for EnvVarSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for EnvVarSourceApply {
     const EXPECTING: &'static str = "struct EnvVarSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "configMapKeyRef" => 0,
-                "fieldRef" => 1,
-                "fileKeyRef" => 2,
-                "resourceFieldRef" => 3,
-                "secretKeyRef" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::EnvVarSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -5965,36 +5092,8 @@ impl<'de> ::serde::Deserialize<'de> for EphemeralContainerApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for EphemeralContainerApply {
     const EXPECTING: &'static str = "struct EphemeralContainerApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "args" => 0,
-                "command" => 1,
-                "env" => 2,
-                "envFrom" => 3,
-                "image" => 4,
-                "imagePullPolicy" => 5,
-                "lifecycle" => 6,
-                "livenessProbe" => 7,
-                "name" => 8,
-                "ports" => 9,
-                "readinessProbe" => 10,
-                "resizePolicy" => 11,
-                "resources" => 12,
-                "restartPolicy" => 13,
-                "restartPolicyRules" => 14,
-                "securityContext" => 15,
-                "startupProbe" => 16,
-                "stdin" => 17,
-                "stdinOnce" => 18,
-                "targetContainerName" => 19,
-                "terminationMessagePath" => 20,
-                "terminationMessagePolicy" => 21,
-                "tty" => 22,
-                "volumeDevices" => 23,
-                "volumeMounts" => 24,
-                "workingDir" => 25,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::EphemeralContainer as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -6346,11 +5445,8 @@ impl<'de> ::serde::Deserialize<'de> for EphemeralVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for EphemeralVolumeSourceApply {
     const EXPECTING: &'static str = "struct EphemeralVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "volumeClaimTemplate" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::EphemeralVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -6475,27 +5571,8 @@ impl<'de> ::serde::Deserialize<'de> for EventApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for EventApply {
     const EXPECTING: &'static str = "struct EventApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "action" => 0,
-                "apiVersion" => 1,
-                "count" => 2,
-                "eventTime" => 3,
-                "firstTimestamp" => 4,
-                "involvedObject" => 5,
-                "kind" => 6,
-                "lastTimestamp" => 7,
-                "message" => 8,
-                "metadata" => 9,
-                "reason" => 10,
-                "related" => 11,
-                "reportingComponent" => 12,
-                "reportingInstance" => 13,
-                "series" => 14,
-                "source" => 15,
-                "type" => 16,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::Event as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -6664,92 +5741,6 @@ impl ::kubegen_runtime::apply::ApplyObject for EventApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`EventList`](crate::core_v1::EventList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct EventListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<crate::core_v1::EventList>,
-    pub items: Option<Vec<crate::core_v1::apply::EventApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::core_v1::EventList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for EventListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "EventListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for EventListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for EventListApply {
-    const EXPECTING: &'static str = "struct EventListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl EventListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::EventApply>>,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for EventListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::core_v1::EventList {
-    type Apply = EventListApply;
-}
 /// The apply configuration of [`EventSeries`](crate::core_v1::EventSeries): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventSeriesApply {
@@ -6786,12 +5777,8 @@ impl<'de> ::serde::Deserialize<'de> for EventSeriesApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for EventSeriesApply {
     const EXPECTING: &'static str = "struct EventSeriesApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "count" => 0,
-                "lastObservedTime" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::EventSeries as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -6864,12 +5851,8 @@ impl<'de> ::serde::Deserialize<'de> for EventSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for EventSourceApply {
     const EXPECTING: &'static str = "struct EventSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "component" => 0,
-                "host" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::EventSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -6937,11 +5920,8 @@ impl<'de> ::serde::Deserialize<'de> for ExecActionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ExecActionApply {
     const EXPECTING: &'static str = "struct ExecActionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "command" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ExecAction as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -7023,15 +6003,8 @@ impl<'de> ::serde::Deserialize<'de> for FCVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for FCVolumeSourceApply {
     const EXPECTING: &'static str = "struct FCVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "fsType" => 0,
-                "lun" => 1,
-                "readOnly" => 2,
-                "targetWWNs" => 3,
-                "wwids" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::FCVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -7137,14 +6110,8 @@ impl<'de> ::serde::Deserialize<'de> for FileKeySelectorApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for FileKeySelectorApply {
     const EXPECTING: &'static str = "struct FileKeySelectorApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "key" => 0,
-                "optional" => 1,
-                "path" => 2,
-                "volumeName" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::FileKeySelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -7242,15 +6209,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for FlexPersistentVolumeSourceApply {
     const EXPECTING: &'static str = "struct FlexPersistentVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "driver" => 0,
-                "fsType" => 1,
-                "options" => 2,
-                "readOnly" => 3,
-                "secretRef" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::FlexPersistentVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -7365,15 +6325,8 @@ impl<'de> ::serde::Deserialize<'de> for FlexVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for FlexVolumeSourceApply {
     const EXPECTING: &'static str = "struct FlexVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "driver" => 0,
-                "fsType" => 1,
-                "options" => 2,
-                "readOnly" => 3,
-                "secretRef" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::FlexVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -7476,12 +6429,8 @@ impl<'de> ::serde::Deserialize<'de> for FlockerVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for FlockerVolumeSourceApply {
     const EXPECTING: &'static str = "struct FlockerVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "datasetName" => 0,
-                "datasetUUID" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::FlockerVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -7564,14 +6513,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for GCEPersistentDiskVolumeSourceApply {
     const EXPECTING: &'static str = "struct GCEPersistentDiskVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "fsType" => 0,
-                "partition" => 1,
-                "pdName" => 2,
-                "readOnly" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::GCEPersistentDiskVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -7662,13 +6605,8 @@ impl<'de> ::serde::Deserialize<'de> for GitRepoVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for GitRepoVolumeSourceApply {
     const EXPECTING: &'static str = "struct GitRepoVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "directory" => 0,
-                "repository" => 1,
-                "revision" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::GitRepoVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -7757,14 +6695,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for GlusterfsPersistentVolumeSourceApply {
     const EXPECTING: &'static str = "struct GlusterfsPersistentVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "endpoints" => 0,
-                "endpointsNamespace" => 1,
-                "path" => 2,
-                "readOnly" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::GlusterfsPersistentVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -7858,13 +6790,8 @@ impl<'de> ::serde::Deserialize<'de> for GlusterfsVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for GlusterfsVolumeSourceApply {
     const EXPECTING: &'static str = "struct GlusterfsVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "endpoints" => 0,
-                "path" => 1,
-                "readOnly" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::GlusterfsVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -7940,12 +6867,8 @@ impl<'de> ::serde::Deserialize<'de> for GRPCActionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for GRPCActionApply {
     const EXPECTING: &'static str = "struct GRPCActionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "port" => 0,
-                "service" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::GRPCAction as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -8015,12 +6938,8 @@ impl<'de> ::serde::Deserialize<'de> for HostAliasApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for HostAliasApply {
     const EXPECTING: &'static str = "struct HostAliasApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "hostnames" => 0,
-                "ip" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::HostAlias as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -8091,11 +7010,8 @@ impl<'de> ::serde::Deserialize<'de> for HostIPApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for HostIPApply {
     const EXPECTING: &'static str = "struct HostIPApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "ip" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::HostIP as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -8159,12 +7075,8 @@ impl<'de> ::serde::Deserialize<'de> for HostPathVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for HostPathVolumeSourceApply {
     const EXPECTING: &'static str = "struct HostPathVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "path" => 0,
-                "type" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::HostPathVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -8249,15 +7161,8 @@ impl<'de> ::serde::Deserialize<'de> for HTTPGetActionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for HTTPGetActionApply {
     const EXPECTING: &'static str = "struct HTTPGetActionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "host" => 0,
-                "httpHeaders" => 1,
-                "path" => 2,
-                "port" => 3,
-                "scheme" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::HTTPGetAction as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -8350,12 +7255,8 @@ impl<'de> ::serde::Deserialize<'de> for HTTPHeaderApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for HTTPHeaderApply {
     const EXPECTING: &'static str = "struct HTTPHeaderApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                "value" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::HTTPHeader as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -8425,12 +7326,8 @@ impl<'de> ::serde::Deserialize<'de> for ImageVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ImageVolumeSourceApply {
     const EXPECTING: &'static str = "struct ImageVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "pullPolicy" => 0,
-                "reference" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ImageVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -8534,21 +7431,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for ISCSIPersistentVolumeSourceApply {
     const EXPECTING: &'static str = "struct ISCSIPersistentVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "chapAuthDiscovery" => 0,
-                "chapAuthSession" => 1,
-                "fsType" => 2,
-                "initiatorName" => 3,
-                "iqn" => 4,
-                "iscsiInterface" => 5,
-                "lun" => 6,
-                "portals" => 7,
-                "readOnly" => 8,
-                "secretRef" => 9,
-                "targetPortal" => 10,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ISCSIPersistentVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -8711,21 +7595,8 @@ impl<'de> ::serde::Deserialize<'de> for ISCSIVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ISCSIVolumeSourceApply {
     const EXPECTING: &'static str = "struct ISCSIVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "chapAuthDiscovery" => 0,
-                "chapAuthSession" => 1,
-                "fsType" => 2,
-                "initiatorName" => 3,
-                "iqn" => 4,
-                "iscsiInterface" => 5,
-                "lun" => 6,
-                "portals" => 7,
-                "readOnly" => 8,
-                "secretRef" => 9,
-                "targetPortal" => 10,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ISCSIVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -8860,13 +7731,8 @@ impl<'de> ::serde::Deserialize<'de> for KeyToPathApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for KeyToPathApply {
     const EXPECTING: &'static str = "struct KeyToPathApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "key" => 0,
-                "mode" => 1,
-                "path" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::KeyToPath as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -8951,13 +7817,8 @@ impl<'de> ::serde::Deserialize<'de> for LifecycleApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for LifecycleApply {
     const EXPECTING: &'static str = "struct LifecycleApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "postStart" => 0,
-                "preStop" => 1,
-                "stopSignal" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::Lifecycle as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -9066,14 +7927,8 @@ impl<'de> ::serde::Deserialize<'de> for LifecycleHandlerApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for LifecycleHandlerApply {
     const EXPECTING: &'static str = "struct LifecycleHandlerApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "exec" => 0,
-                "httpGet" => 1,
-                "sleep" => 2,
-                "tcpSocket" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::LifecycleHandler as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -9198,14 +8053,8 @@ impl<'de> ::serde::Deserialize<'de> for LimitRangeApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for LimitRangeApply {
     const EXPECTING: &'static str = "struct LimitRangeApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::LimitRange as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -9330,16 +8179,8 @@ impl<'de> ::serde::Deserialize<'de> for LimitRangeItemApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for LimitRangeItemApply {
     const EXPECTING: &'static str = "struct LimitRangeItemApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "default" => 0,
-                "defaultRequest" => 1,
-                "max" => 2,
-                "maxLimitRequestRatio" => 3,
-                "min" => 4,
-                "type" => 5,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::LimitRangeItem as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -9458,94 +8299,6 @@ impl ApplyType for LimitRangeItemApply {
 impl HasApply for crate::core_v1::LimitRangeItem {
     type Apply = LimitRangeItemApply;
 }
-/// The apply configuration of [`LimitRangeList`](crate::core_v1::LimitRangeList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct LimitRangeListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<crate::core_v1::LimitRangeList>,
-    pub items: Option<Vec<crate::core_v1::apply::LimitRangeApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::core_v1::LimitRangeList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for LimitRangeListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "LimitRangeListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for LimitRangeListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for LimitRangeListApply {
-    const EXPECTING: &'static str = "struct LimitRangeListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl LimitRangeListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::LimitRangeApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for LimitRangeListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::core_v1::LimitRangeList {
-    type Apply = LimitRangeListApply;
-}
 /// The apply configuration of [`LimitRangeSpec`](crate::core_v1::LimitRangeSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LimitRangeSpecApply {
@@ -9577,11 +8330,8 @@ impl<'de> ::serde::Deserialize<'de> for LimitRangeSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for LimitRangeSpecApply {
     const EXPECTING: &'static str = "struct LimitRangeSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "limits" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::LimitRangeSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -9659,13 +8409,8 @@ impl<'de> ::serde::Deserialize<'de> for LinuxContainerUserApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for LinuxContainerUserApply {
     const EXPECTING: &'static str = "struct LinuxContainerUserApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "gid" => 0,
-                "supplementalGroups" => 1,
-                "uid" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::LinuxContainerUser as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -9756,14 +8501,8 @@ impl<'de> ::serde::Deserialize<'de> for LoadBalancerIngressApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for LoadBalancerIngressApply {
     const EXPECTING: &'static str = "struct LoadBalancerIngressApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "hostname" => 0,
-                "ip" => 1,
-                "ipMode" => 2,
-                "ports" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::LoadBalancerIngress as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -9848,11 +8587,8 @@ impl<'de> ::serde::Deserialize<'de> for LoadBalancerStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for LoadBalancerStatusApply {
     const EXPECTING: &'static str = "struct LoadBalancerStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "ingress" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::LoadBalancerStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -9919,11 +8655,8 @@ impl<'de> ::serde::Deserialize<'de> for LocalObjectReferenceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for LocalObjectReferenceApply {
     const EXPECTING: &'static str = "struct LocalObjectReferenceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::LocalObjectReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -9987,12 +8720,8 @@ impl<'de> ::serde::Deserialize<'de> for LocalVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for LocalVolumeSourceApply {
     const EXPECTING: &'static str = "struct LocalVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "fsType" => 0,
-                "path" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::LocalVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -10071,12 +8800,8 @@ impl<'de> ::serde::Deserialize<'de> for ModifyVolumeStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ModifyVolumeStatusApply {
     const EXPECTING: &'static str = "struct ModifyVolumeStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "status" => 0,
-                "targetVolumeAttributesClassName" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ModifyVolumeStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -10162,15 +8887,8 @@ impl<'de> ::serde::Deserialize<'de> for NamespaceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NamespaceApply {
     const EXPECTING: &'static str = "struct NamespaceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                "status" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::Namespace as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -10298,15 +9016,8 @@ impl<'de> ::serde::Deserialize<'de> for NamespaceConditionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NamespaceConditionApply {
     const EXPECTING: &'static str = "struct NamespaceConditionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "lastTransitionTime" => 0,
-                "message" => 1,
-                "reason" => 2,
-                "status" => 3,
-                "type" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::NamespaceCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -10364,92 +9075,6 @@ impl ApplyType for NamespaceConditionApply {
 impl HasApply for crate::core_v1::NamespaceCondition {
     type Apply = NamespaceConditionApply;
 }
-/// The apply configuration of [`NamespaceList`](crate::core_v1::NamespaceList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct NamespaceListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<crate::core_v1::NamespaceList>,
-    pub items: Option<Vec<crate::core_v1::apply::NamespaceApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::core_v1::NamespaceList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for NamespaceListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "NamespaceListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for NamespaceListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for NamespaceListApply {
-    const EXPECTING: &'static str = "struct NamespaceListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl NamespaceListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::NamespaceApply>>,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for NamespaceListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::core_v1::NamespaceList {
-    type Apply = NamespaceListApply;
-}
 /// The apply configuration of [`NamespaceSpec`](crate::core_v1::NamespaceSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NamespaceSpecApply {
@@ -10481,11 +9106,8 @@ impl<'de> ::serde::Deserialize<'de> for NamespaceSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NamespaceSpecApply {
     const EXPECTING: &'static str = "struct NamespaceSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "finalizers" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::NamespaceSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -10552,12 +9174,8 @@ impl<'de> ::serde::Deserialize<'de> for NamespaceStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NamespaceStatusApply {
     const EXPECTING: &'static str = "struct NamespaceStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "conditions" => 0,
-                "phase" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::NamespaceStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -10653,13 +9271,8 @@ impl<'de> ::serde::Deserialize<'de> for NFSVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NFSVolumeSourceApply {
     const EXPECTING: &'static str = "struct NFSVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "path" => 0,
-                "readOnly" => 1,
-                "server" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::NFSVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -10748,15 +9361,8 @@ impl<'de> ::serde::Deserialize<'de> for NodeApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeApply {
     const EXPECTING: &'static str = "struct NodeApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                "status" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::Node as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -10869,12 +9475,8 @@ impl<'de> ::serde::Deserialize<'de> for NodeAddressApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeAddressApply {
     const EXPECTING: &'static str = "struct NodeAddressApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "address" => 0,
-                "type" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::NodeAddress as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -10964,12 +9566,8 @@ impl<'de> ::serde::Deserialize<'de> for NodeAffinityApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeAffinityApply {
     const EXPECTING: &'static str = "struct NodeAffinityApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "preferredDuringSchedulingIgnoredDuringExecution" => 0,
-                "requiredDuringSchedulingIgnoredDuringExecution" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::NodeAffinity as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -11077,16 +9675,8 @@ impl<'de> ::serde::Deserialize<'de> for NodeConditionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeConditionApply {
     const EXPECTING: &'static str = "struct NodeConditionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "lastHeartbeatTime" => 0,
-                "lastTransitionTime" => 1,
-                "message" => 2,
-                "reason" => 3,
-                "status" => 4,
-                "type" => 5,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::NodeCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -11184,11 +9774,8 @@ impl<'de> ::serde::Deserialize<'de> for NodeConfigSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeConfigSourceApply {
     const EXPECTING: &'static str = "struct NodeConfigSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "configMap" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::NodeConfigSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -11276,14 +9863,8 @@ impl<'de> ::serde::Deserialize<'de> for NodeConfigStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeConfigStatusApply {
     const EXPECTING: &'static str = "struct NodeConfigStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "active" => 0,
-                "assigned" => 1,
-                "error" => 2,
-                "lastKnownGood" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::NodeConfigStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -11393,11 +9974,8 @@ impl<'de> ::serde::Deserialize<'de> for NodeDaemonEndpointsApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeDaemonEndpointsApply {
     const EXPECTING: &'static str = "struct NodeDaemonEndpointsApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "kubeletEndpoint" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::NodeDaemonEndpoints as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -11471,11 +10049,8 @@ impl<'de> ::serde::Deserialize<'de> for NodeFeaturesApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeFeaturesApply {
     const EXPECTING: &'static str = "struct NodeFeaturesApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "supplementalGroupsPolicy" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::NodeFeatures as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -11505,92 +10080,6 @@ impl ApplyType for NodeFeaturesApply {
 }
 impl HasApply for crate::core_v1::NodeFeatures {
     type Apply = NodeFeaturesApply;
-}
-/// The apply configuration of [`NodeList`](crate::core_v1::NodeList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct NodeListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<crate::core_v1::NodeList>,
-    pub items: Option<Vec<crate::core_v1::apply::NodeApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::core_v1::NodeList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for NodeListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "NodeListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for NodeListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for NodeListApply {
-    const EXPECTING: &'static str = "struct NodeListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl NodeListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::NodeApply>>,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for NodeListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::core_v1::NodeList {
-    type Apply = NodeListApply;
 }
 /// The apply configuration of [`NodeRuntimeHandler`](crate::core_v1::NodeRuntimeHandler): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -11625,12 +10114,8 @@ impl<'de> ::serde::Deserialize<'de> for NodeRuntimeHandlerApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeRuntimeHandlerApply {
     const EXPECTING: &'static str = "struct NodeRuntimeHandlerApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "features" => 0,
-                "name" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::NodeRuntimeHandler as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -11719,12 +10204,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for NodeRuntimeHandlerFeaturesApply {
     const EXPECTING: &'static str = "struct NodeRuntimeHandlerFeaturesApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "recursiveReadOnlyMounts" => 0,
-                "userNamespaces" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::NodeRuntimeHandlerFeatures as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -11792,11 +10273,8 @@ impl<'de> ::serde::Deserialize<'de> for NodeSelectorApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeSelectorApply {
     const EXPECTING: &'static str = "struct NodeSelectorApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "nodeSelectorTerms" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::NodeSelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -11871,13 +10349,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for NodeSelectorRequirementApply {
     const EXPECTING: &'static str = "struct NodeSelectorRequirementApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "key" => 0,
-                "operator" => 1,
-                "values" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::NodeSelectorRequirement as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -11961,12 +10434,8 @@ impl<'de> ::serde::Deserialize<'de> for NodeSelectorTermApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeSelectorTermApply {
     const EXPECTING: &'static str = "struct NodeSelectorTermApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "matchExpressions" => 0,
-                "matchFields" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::NodeSelectorTerm as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -12067,17 +10536,8 @@ impl<'de> ::serde::Deserialize<'de> for NodeSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeSpecApply {
     const EXPECTING: &'static str = "struct NodeSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "configSource" => 0,
-                "externalID" => 1,
-                "podCIDR" => 2,
-                "podCIDRs" => 3,
-                "providerID" => 4,
-                "taints" => 5,
-                "unschedulable" => 6,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::NodeSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -12238,24 +10698,8 @@ impl<'de> ::serde::Deserialize<'de> for NodeStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeStatusApply {
     const EXPECTING: &'static str = "struct NodeStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "addresses" => 0,
-                "allocatable" => 1,
-                "capacity" => 2,
-                "conditions" => 3,
-                "config" => 4,
-                "daemonEndpoints" => 5,
-                "declaredFeatures" => 6,
-                "features" => 7,
-                "images" => 8,
-                "nodeInfo" => 9,
-                "phase" => 10,
-                "runtimeHandlers" => 11,
-                "volumesAttached" => 12,
-                "volumesInUse" => 13,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::NodeStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -12505,11 +10949,8 @@ impl<'de> ::serde::Deserialize<'de> for NodeSwapStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeSwapStatusApply {
     const EXPECTING: &'static str = "struct NodeSwapStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "capacity" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::NodeSwapStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -12606,21 +11047,8 @@ impl<'de> ::serde::Deserialize<'de> for NodeSystemInfoApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeSystemInfoApply {
     const EXPECTING: &'static str = "struct NodeSystemInfoApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "architecture" => 0,
-                "bootID" => 1,
-                "containerRuntimeVersion" => 2,
-                "kernelVersion" => 3,
-                "kubeProxyVersion" => 4,
-                "kubeletVersion" => 5,
-                "machineID" => 6,
-                "operatingSystem" => 7,
-                "osImage" => 8,
-                "swap" => 9,
-                "systemUUID" => 10,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::NodeSystemInfo as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -12765,12 +11193,8 @@ impl<'de> ::serde::Deserialize<'de> for ObjectFieldSelectorApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ObjectFieldSelectorApply {
     const EXPECTING: &'static str = "struct ObjectFieldSelectorApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "fieldPath" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ObjectFieldSelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -12861,17 +11285,8 @@ impl<'de> ::serde::Deserialize<'de> for ObjectReferenceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ObjectReferenceApply {
     const EXPECTING: &'static str = "struct ObjectReferenceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "fieldPath" => 1,
-                "kind" => 2,
-                "name" => 3,
-                "namespace" => 4,
-                "resourceVersion" => 5,
-                "uid" => 6,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ObjectReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -12984,15 +11399,8 @@ impl<'de> ::serde::Deserialize<'de> for PersistentVolumeApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PersistentVolumeApply {
     const EXPECTING: &'static str = "struct PersistentVolumeApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                "status" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::PersistentVolume as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -13120,15 +11528,8 @@ impl<'de> ::serde::Deserialize<'de> for PersistentVolumeClaimApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PersistentVolumeClaimApply {
     const EXPECTING: &'static str = "struct PersistentVolumeClaimApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                "status" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::PersistentVolumeClaim as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -13265,16 +11666,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for PersistentVolumeClaimConditionApply {
     const EXPECTING: &'static str = "struct PersistentVolumeClaimConditionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "lastProbeTime" => 0,
-                "lastTransitionTime" => 1,
-                "message" => 2,
-                "reason" => 3,
-                "status" => 4,
-                "type" => 5,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::PersistentVolumeClaimCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -13338,97 +11731,6 @@ impl ApplyType for PersistentVolumeClaimConditionApply {
 impl HasApply for crate::core_v1::PersistentVolumeClaimCondition {
     type Apply = PersistentVolumeClaimConditionApply;
 }
-/// The apply configuration of [`PersistentVolumeClaimList`](crate::core_v1::PersistentVolumeClaimList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct PersistentVolumeClaimListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::core_v1::PersistentVolumeClaimList,
-    >,
-    pub items: Option<Vec<crate::core_v1::apply::PersistentVolumeClaimApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::core_v1::PersistentVolumeClaimList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for PersistentVolumeClaimListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "PersistentVolumeClaimListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for PersistentVolumeClaimListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for PersistentVolumeClaimListApply {
-    const EXPECTING: &'static str = "struct PersistentVolumeClaimListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl PersistentVolumeClaimListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::PersistentVolumeClaimApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for PersistentVolumeClaimListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::core_v1::PersistentVolumeClaimList {
-    type Apply = PersistentVolumeClaimListApply;
-}
 /// The apply configuration of [`PersistentVolumeClaimSpec`](crate::core_v1::PersistentVolumeClaimSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PersistentVolumeClaimSpecApply {
@@ -13490,19 +11792,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for PersistentVolumeClaimSpecApply {
     const EXPECTING: &'static str = "struct PersistentVolumeClaimSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "accessModes" => 0,
-                "dataSource" => 1,
-                "dataSourceRef" => 2,
-                "resources" => 3,
-                "selector" => 4,
-                "storageClassName" => 5,
-                "volumeAttributesClassName" => 6,
-                "volumeMode" => 7,
-                "volumeName" => 8,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::PersistentVolumeClaimSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -13686,18 +11977,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for PersistentVolumeClaimStatusApply {
     const EXPECTING: &'static str = "struct PersistentVolumeClaimStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "accessModes" => 0,
-                "allocatedResourceStatuses" => 1,
-                "allocatedResources" => 2,
-                "capacity" => 3,
-                "conditions" => 4,
-                "currentVolumeAttributesClassName" => 5,
-                "modifyVolumeStatus" => 6,
-                "phase" => 7,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::PersistentVolumeClaimStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -13866,12 +12147,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for PersistentVolumeClaimTemplateApply {
     const EXPECTING: &'static str = "struct PersistentVolumeClaimTemplateApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "metadata" => 0,
-                "spec" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::PersistentVolumeClaimTemplate as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -13955,12 +12232,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for PersistentVolumeClaimVolumeSourceApply {
     const EXPECTING: &'static str = "struct PersistentVolumeClaimVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "claimName" => 0,
-                "readOnly" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::PersistentVolumeClaimVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -13996,94 +12269,6 @@ impl ApplyType for PersistentVolumeClaimVolumeSourceApply {
 }
 impl HasApply for crate::core_v1::PersistentVolumeClaimVolumeSource {
     type Apply = PersistentVolumeClaimVolumeSourceApply;
-}
-/// The apply configuration of [`PersistentVolumeList`](crate::core_v1::PersistentVolumeList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct PersistentVolumeListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<crate::core_v1::PersistentVolumeList>,
-    pub items: Option<Vec<crate::core_v1::apply::PersistentVolumeApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::core_v1::PersistentVolumeList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for PersistentVolumeListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "PersistentVolumeListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for PersistentVolumeListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for PersistentVolumeListApply {
-    const EXPECTING: &'static str = "struct PersistentVolumeListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl PersistentVolumeListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::PersistentVolumeApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for PersistentVolumeListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::core_v1::PersistentVolumeList {
-    type Apply = PersistentVolumeListApply;
 }
 /// The apply configuration of [`PersistentVolumeSpec`](crate::core_v1::PersistentVolumeSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -14228,41 +12413,8 @@ impl<'de> ::serde::Deserialize<'de> for PersistentVolumeSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PersistentVolumeSpecApply {
     const EXPECTING: &'static str = "struct PersistentVolumeSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "accessModes" => 0,
-                "awsElasticBlockStore" => 1,
-                "azureDisk" => 2,
-                "azureFile" => 3,
-                "capacity" => 4,
-                "cephfs" => 5,
-                "cinder" => 6,
-                "claimRef" => 7,
-                "csi" => 8,
-                "fc" => 9,
-                "flexVolume" => 10,
-                "flocker" => 11,
-                "gcePersistentDisk" => 12,
-                "glusterfs" => 13,
-                "hostPath" => 14,
-                "iscsi" => 15,
-                "local" => 16,
-                "mountOptions" => 17,
-                "nfs" => 18,
-                "nodeAffinity" => 19,
-                "persistentVolumeReclaimPolicy" => 20,
-                "photonPersistentDisk" => 21,
-                "portworxVolume" => 22,
-                "quobyte" => 23,
-                "rbd" => 24,
-                "scaleIO" => 25,
-                "storageClassName" => 26,
-                "storageos" => 27,
-                "volumeAttributesClassName" => 28,
-                "volumeMode" => 29,
-                "vsphereVolume" => 30,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::PersistentVolumeSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -14757,14 +12909,8 @@ impl<'de> ::serde::Deserialize<'de> for PersistentVolumeStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PersistentVolumeStatusApply {
     const EXPECTING: &'static str = "struct PersistentVolumeStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "lastPhaseTransitionTime" => 0,
-                "message" => 1,
-                "phase" => 2,
-                "reason" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::PersistentVolumeStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -14850,12 +12996,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for PhotonPersistentDiskVolumeSourceApply {
     const EXPECTING: &'static str = "struct PhotonPersistentDiskVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "fsType" => 0,
-                "pdID" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::PhotonPersistentDiskVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -14938,15 +13080,8 @@ impl<'de> ::serde::Deserialize<'de> for PodApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodApply {
     const EXPECTING: &'static str = "struct PodApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                "status" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::Pod as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -15082,12 +13217,8 @@ impl<'de> ::serde::Deserialize<'de> for PodAffinityApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodAffinityApply {
     const EXPECTING: &'static str = "struct PodAffinityApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "preferredDuringSchedulingIgnoredDuringExecution" => 0,
-                "requiredDuringSchedulingIgnoredDuringExecution" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::PodAffinity as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -15199,16 +13330,8 @@ impl<'de> ::serde::Deserialize<'de> for PodAffinityTermApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodAffinityTermApply {
     const EXPECTING: &'static str = "struct PodAffinityTermApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "labelSelector" => 0,
-                "matchLabelKeys" => 1,
-                "mismatchLabelKeys" => 2,
-                "namespaceSelector" => 3,
-                "namespaces" => 4,
-                "topologyKey" => 5,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::PodAffinityTerm as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -15337,12 +13460,8 @@ impl<'de> ::serde::Deserialize<'de> for PodAntiAffinityApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodAntiAffinityApply {
     const EXPECTING: &'static str = "struct PodAntiAffinityApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "preferredDuringSchedulingIgnoredDuringExecution" => 0,
-                "requiredDuringSchedulingIgnoredDuringExecution" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::PodAntiAffinity as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -15458,17 +13577,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for PodCertificateProjectionApply {
     const EXPECTING: &'static str = "struct PodCertificateProjectionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "certificateChainPath" => 0,
-                "credentialBundlePath" => 1,
-                "keyPath" => 2,
-                "keyType" => 3,
-                "maxExpirationSeconds" => 4,
-                "signerName" => 5,
-                "userAnnotations" => 6,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::PodCertificateProjection as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -15604,17 +13714,8 @@ impl<'de> ::serde::Deserialize<'de> for PodConditionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodConditionApply {
     const EXPECTING: &'static str = "struct PodConditionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "lastProbeTime" => 0,
-                "lastTransitionTime" => 1,
-                "message" => 2,
-                "observedGeneration" => 3,
-                "reason" => 4,
-                "status" => 5,
-                "type" => 6,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::PodCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -15726,13 +13827,8 @@ impl<'de> ::serde::Deserialize<'de> for PodDNSConfigApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodDNSConfigApply {
     const EXPECTING: &'static str = "struct PodDNSConfigApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "nameservers" => 0,
-                "options" => 1,
-                "searches" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::PodDNSConfig as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -15819,12 +13915,8 @@ impl<'de> ::serde::Deserialize<'de> for PodDNSConfigOptionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodDNSConfigOptionApply {
     const EXPECTING: &'static str = "struct PodDNSConfigOptionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                "value" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::PodDNSConfigOption as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -15903,12 +13995,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for PodExtendedResourceClaimStatusApply {
     const EXPECTING: &'static str = "struct PodExtendedResourceClaimStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "requestMappings" => 0,
-                "resourceClaimName" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::PodExtendedResourceClaimStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -15986,11 +14074,8 @@ impl<'de> ::serde::Deserialize<'de> for PodIPApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodIPApply {
     const EXPECTING: &'static str = "struct PodIPApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "ip" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::PodIP as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -16020,92 +14105,6 @@ impl ApplyType for PodIPApply {
 }
 impl HasApply for crate::core_v1::PodIP {
     type Apply = PodIPApply;
-}
-/// The apply configuration of [`PodList`](crate::core_v1::PodList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct PodListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<crate::core_v1::PodList>,
-    pub items: Option<Vec<crate::core_v1::apply::PodApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::core_v1::PodList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for PodListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "PodListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for PodListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for PodListApply {
-    const EXPECTING: &'static str = "struct PodListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl PodListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::PodApply>>,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for PodListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::core_v1::PodList {
-    type Apply = PodListApply;
 }
 /// The apply configuration of [`PodOS`](crate::core_v1::PodOS): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -16138,11 +14137,8 @@ impl<'de> ::serde::Deserialize<'de> for PodOSApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodOSApply {
     const EXPECTING: &'static str = "struct PodOSApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::PodOS as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -16204,11 +14200,8 @@ impl<'de> ::serde::Deserialize<'de> for PodReadinessGateApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodReadinessGateApply {
     const EXPECTING: &'static str = "struct PodReadinessGateApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "conditionType" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::PodReadinessGate as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -16281,13 +14274,8 @@ impl<'de> ::serde::Deserialize<'de> for PodResourceClaimApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodResourceClaimApply {
     const EXPECTING: &'static str = "struct PodResourceClaimApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                "resourceClaimName" => 1,
-                "resourceClaimTemplateName" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::PodResourceClaim as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -16372,12 +14360,8 @@ impl<'de> ::serde::Deserialize<'de> for PodResourceClaimStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodResourceClaimStatusApply {
     const EXPECTING: &'static str = "struct PodResourceClaimStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                "resourceClaimName" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::PodResourceClaimStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -16448,11 +14432,8 @@ impl<'de> ::serde::Deserialize<'de> for PodSchedulingGateApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodSchedulingGateApply {
     const EXPECTING: &'static str = "struct PodSchedulingGateApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::PodSchedulingGate as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -16557,23 +14538,8 @@ impl<'de> ::serde::Deserialize<'de> for PodSecurityContextApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodSecurityContextApply {
     const EXPECTING: &'static str = "struct PodSecurityContextApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "appArmorProfile" => 0,
-                "fsGroup" => 1,
-                "fsGroupChangePolicy" => 2,
-                "runAsGroup" => 3,
-                "runAsNonRoot" => 4,
-                "runAsUser" => 5,
-                "seLinuxChangePolicy" => 6,
-                "seLinuxOptions" => 7,
-                "seccompProfile" => 8,
-                "supplementalGroups" => 9,
-                "supplementalGroupsPolicy" => 10,
-                "sysctls" => 11,
-                "windowsOptions" => 12,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::PodSecurityContext as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -16901,52 +14867,8 @@ impl<'de> ::serde::Deserialize<'de> for PodSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodSpecApply {
     const EXPECTING: &'static str = "struct PodSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "activeDeadlineSeconds" => 0,
-                "affinity" => 1,
-                "automountServiceAccountToken" => 2,
-                "containers" => 3,
-                "dnsConfig" => 4,
-                "dnsPolicy" => 5,
-                "enableServiceLinks" => 6,
-                "ephemeralContainers" => 7,
-                "hostAliases" => 8,
-                "hostIPC" => 9,
-                "hostNetwork" => 10,
-                "hostPID" => 11,
-                "hostUsers" => 12,
-                "hostname" => 13,
-                "hostnameOverride" => 14,
-                "imagePullSecrets" => 15,
-                "initContainers" => 16,
-                "nodeName" => 17,
-                "nodeSelector" => 18,
-                "os" => 19,
-                "overhead" => 20,
-                "preemptionPolicy" => 21,
-                "priority" => 22,
-                "priorityClassName" => 23,
-                "readinessGates" => 24,
-                "resourceClaims" => 25,
-                "resources" => 26,
-                "restartPolicy" => 27,
-                "runtimeClassName" => 28,
-                "schedulerName" => 29,
-                "schedulingGates" => 30,
-                "securityContext" => 31,
-                "serviceAccount" => 32,
-                "serviceAccountName" => 33,
-                "setHostnameAsFQDN" => 34,
-                "shareProcessNamespace" => 35,
-                "subdomain" => 36,
-                "terminationGracePeriodSeconds" => 37,
-                "tolerations" => 38,
-                "topologySpreadConstraints" => 39,
-                "volumes" => 40,
-                "workloadRef" => 41,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::PodSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -17536,30 +15458,8 @@ impl<'de> ::serde::Deserialize<'de> for PodStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodStatusApply {
     const EXPECTING: &'static str = "struct PodStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "allocatedResources" => 0,
-                "conditions" => 1,
-                "containerStatuses" => 2,
-                "ephemeralContainerStatuses" => 3,
-                "extendedResourceClaimStatus" => 4,
-                "hostIP" => 5,
-                "hostIPs" => 6,
-                "initContainerStatuses" => 7,
-                "message" => 8,
-                "nominatedNodeName" => 9,
-                "observedGeneration" => 10,
-                "phase" => 11,
-                "podIP" => 12,
-                "podIPs" => 13,
-                "qosClass" => 14,
-                "reason" => 15,
-                "resize" => 16,
-                "resourceClaimStatuses" => 17,
-                "resources" => 18,
-                "startTime" => 19,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::PodStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -17836,14 +15736,8 @@ impl<'de> ::serde::Deserialize<'de> for PodTemplateApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodTemplateApply {
     const EXPECTING: &'static str = "struct PodTemplateApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "template" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::PodTemplate as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -17913,94 +15807,6 @@ impl ::kubegen_runtime::apply::ApplyObject for PodTemplateApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`PodTemplateList`](crate::core_v1::PodTemplateList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct PodTemplateListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<crate::core_v1::PodTemplateList>,
-    pub items: Option<Vec<crate::core_v1::apply::PodTemplateApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::core_v1::PodTemplateList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for PodTemplateListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "PodTemplateListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for PodTemplateListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for PodTemplateListApply {
-    const EXPECTING: &'static str = "struct PodTemplateListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl PodTemplateListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::PodTemplateApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for PodTemplateListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::core_v1::PodTemplateList {
-    type Apply = PodTemplateListApply;
-}
 /// The apply configuration of [`PodTemplateSpec`](crate::core_v1::PodTemplateSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodTemplateSpecApply {
@@ -18034,12 +15840,8 @@ impl<'de> ::serde::Deserialize<'de> for PodTemplateSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodTemplateSpecApply {
     const EXPECTING: &'static str = "struct PodTemplateSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "metadata" => 0,
-                "spec" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::PodTemplateSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -18125,13 +15927,8 @@ impl<'de> ::serde::Deserialize<'de> for PortStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PortStatusApply {
     const EXPECTING: &'static str = "struct PortStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "error" => 0,
-                "port" => 1,
-                "protocol" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::PortStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -18216,13 +16013,8 @@ impl<'de> ::serde::Deserialize<'de> for PortworxVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PortworxVolumeSourceApply {
     const EXPECTING: &'static str = "struct PortworxVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "fsType" => 0,
-                "readOnly" => 1,
-                "volumeID" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::PortworxVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -18299,12 +16091,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for PreferredSchedulingTermApply {
     const EXPECTING: &'static str = "struct PreferredSchedulingTermApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "preference" => 0,
-                "weight" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::PreferredSchedulingTerm as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -18410,20 +16198,8 @@ impl<'de> ::serde::Deserialize<'de> for ProbeApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ProbeApply {
     const EXPECTING: &'static str = "struct ProbeApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "exec" => 0,
-                "failureThreshold" => 1,
-                "grpc" => 2,
-                "httpGet" => 3,
-                "initialDelaySeconds" => 4,
-                "periodSeconds" => 5,
-                "successThreshold" => 6,
-                "tcpSocket" => 7,
-                "terminationGracePeriodSeconds" => 8,
-                "timeoutSeconds" => 9,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::Probe as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -18580,12 +16356,8 @@ impl<'de> ::serde::Deserialize<'de> for ProjectedVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ProjectedVolumeSourceApply {
     const EXPECTING: &'static str = "struct ProjectedVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "defaultMode" => 0,
-                "sources" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ProjectedVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -18678,16 +16450,8 @@ impl<'de> ::serde::Deserialize<'de> for QuobyteVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for QuobyteVolumeSourceApply {
     const EXPECTING: &'static str = "struct QuobyteVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "group" => 0,
-                "readOnly" => 1,
-                "registry" => 2,
-                "tenant" => 3,
-                "user" => 4,
-                "volume" => 5,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::QuobyteVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -18806,18 +16570,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for RBDPersistentVolumeSourceApply {
     const EXPECTING: &'static str = "struct RBDPersistentVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "fsType" => 0,
-                "image" => 1,
-                "keyring" => 2,
-                "monitors" => 3,
-                "pool" => 4,
-                "readOnly" => 5,
-                "secretRef" => 6,
-                "user" => 7,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::RBDPersistentVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -18953,18 +16707,8 @@ impl<'de> ::serde::Deserialize<'de> for RBDVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for RBDVolumeSourceApply {
     const EXPECTING: &'static str = "struct RBDVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "fsType" => 0,
-                "image" => 1,
-                "keyring" => 2,
-                "monitors" => 3,
-                "pool" => 4,
-                "readOnly" => 5,
-                "secretRef" => 6,
-                "user" => 7,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::RBDVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -19091,15 +16835,8 @@ impl<'de> ::serde::Deserialize<'de> for ReplicationControllerApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ReplicationControllerApply {
     const EXPECTING: &'static str = "struct ReplicationControllerApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                "status" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ReplicationController as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -19233,15 +16970,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for ReplicationControllerConditionApply {
     const EXPECTING: &'static str = "struct ReplicationControllerConditionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "lastTransitionTime" => 0,
-                "message" => 1,
-                "reason" => 2,
-                "status" => 3,
-                "type" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ReplicationControllerCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -19299,97 +17029,6 @@ impl ApplyType for ReplicationControllerConditionApply {
 impl HasApply for crate::core_v1::ReplicationControllerCondition {
     type Apply = ReplicationControllerConditionApply;
 }
-/// The apply configuration of [`ReplicationControllerList`](crate::core_v1::ReplicationControllerList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ReplicationControllerListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::core_v1::ReplicationControllerList,
-    >,
-    pub items: Option<Vec<crate::core_v1::apply::ReplicationControllerApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::core_v1::ReplicationControllerList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for ReplicationControllerListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ReplicationControllerListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ReplicationControllerListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for ReplicationControllerListApply {
-    const EXPECTING: &'static str = "struct ReplicationControllerListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ReplicationControllerListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::ReplicationControllerApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ReplicationControllerListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::core_v1::ReplicationControllerList {
-    type Apply = ReplicationControllerListApply;
-}
 /// The apply configuration of [`ReplicationControllerSpec`](crate::core_v1::ReplicationControllerSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReplicationControllerSpecApply {
@@ -19436,14 +17075,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for ReplicationControllerSpecApply {
     const EXPECTING: &'static str = "struct ReplicationControllerSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "minReadySeconds" => 0,
-                "replicas" => 1,
-                "selector" => 2,
-                "template" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ReplicationControllerSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -19565,16 +17198,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for ReplicationControllerStatusApply {
     const EXPECTING: &'static str = "struct ReplicationControllerStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "availableReplicas" => 0,
-                "conditions" => 1,
-                "fullyLabeledReplicas" => 2,
-                "observedGeneration" => 3,
-                "readyReplicas" => 4,
-                "replicas" => 5,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ReplicationControllerStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -19685,12 +17310,8 @@ impl<'de> ::serde::Deserialize<'de> for ResourceClaimApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceClaimApply {
     const EXPECTING: &'static str = "struct ResourceClaimApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                "request" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ResourceClaim as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -19769,13 +17390,8 @@ impl<'de> ::serde::Deserialize<'de> for ResourceFieldSelectorApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceFieldSelectorApply {
     const EXPECTING: &'static str = "struct ResourceFieldSelectorApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "containerName" => 0,
-                "divisor" => 1,
-                "resource" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ResourceFieldSelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -19851,12 +17467,8 @@ impl<'de> ::serde::Deserialize<'de> for ResourceHealthApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceHealthApply {
     const EXPECTING: &'static str = "struct ResourceHealthApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "health" => 0,
-                "resourceID" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ResourceHealth as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -19939,15 +17551,8 @@ impl<'de> ::serde::Deserialize<'de> for ResourceQuotaApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceQuotaApply {
     const EXPECTING: &'static str = "struct ResourceQuotaApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                "status" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ResourceQuota as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -20032,94 +17637,6 @@ impl ::kubegen_runtime::apply::ApplyObject for ResourceQuotaApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`ResourceQuotaList`](crate::core_v1::ResourceQuotaList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ResourceQuotaListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<crate::core_v1::ResourceQuotaList>,
-    pub items: Option<Vec<crate::core_v1::apply::ResourceQuotaApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::core_v1::ResourceQuotaList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for ResourceQuotaListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ResourceQuotaListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ResourceQuotaListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceQuotaListApply {
-    const EXPECTING: &'static str = "struct ResourceQuotaListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ResourceQuotaListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::ResourceQuotaApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ResourceQuotaListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::core_v1::ResourceQuotaList {
-    type Apply = ResourceQuotaListApply;
-}
 /// The apply configuration of [`ResourceQuotaSpec`](crate::core_v1::ResourceQuotaSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceQuotaSpecApply {
@@ -20162,13 +17679,8 @@ impl<'de> ::serde::Deserialize<'de> for ResourceQuotaSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceQuotaSpecApply {
     const EXPECTING: &'static str = "struct ResourceQuotaSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "hard" => 0,
-                "scopeSelector" => 1,
-                "scopes" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ResourceQuotaSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -20262,12 +17774,8 @@ impl<'de> ::serde::Deserialize<'de> for ResourceQuotaStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceQuotaStatusApply {
     const EXPECTING: &'static str = "struct ResourceQuotaStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "hard" => 0,
-                "used" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ResourceQuotaStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -20368,13 +17876,8 @@ impl<'de> ::serde::Deserialize<'de> for ResourceRequirementsApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceRequirementsApply {
     const EXPECTING: &'static str = "struct ResourceRequirementsApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "claims" => 0,
-                "limits" => 1,
-                "requests" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ResourceRequirements as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -20489,12 +17992,8 @@ impl<'de> ::serde::Deserialize<'de> for ResourceStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceStatusApply {
     const EXPECTING: &'static str = "struct ResourceStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                "resources" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ResourceStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -20612,20 +18111,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for ScaleIOPersistentVolumeSourceApply {
     const EXPECTING: &'static str = "struct ScaleIOPersistentVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "fsType" => 0,
-                "gateway" => 1,
-                "protectionDomain" => 2,
-                "readOnly" => 3,
-                "secretRef" => 4,
-                "sslEnabled" => 5,
-                "storageMode" => 6,
-                "storagePool" => 7,
-                "system" => 8,
-                "volumeName" => 9,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ScaleIOPersistentVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -20779,20 +18266,8 @@ impl<'de> ::serde::Deserialize<'de> for ScaleIOVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ScaleIOVolumeSourceApply {
     const EXPECTING: &'static str = "struct ScaleIOVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "fsType" => 0,
-                "gateway" => 1,
-                "protectionDomain" => 2,
-                "readOnly" => 3,
-                "secretRef" => 4,
-                "sslEnabled" => 5,
-                "storageMode" => 6,
-                "storagePool" => 7,
-                "system" => 8,
-                "volumeName" => 9,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ScaleIOVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -20916,11 +18391,8 @@ impl<'de> ::serde::Deserialize<'de> for ScopeSelectorApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ScopeSelectorApply {
     const EXPECTING: &'static str = "struct ScopeSelectorApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "matchExpressions" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ScopeSelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -21001,13 +18473,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for ScopedResourceSelectorRequirementApply {
     const EXPECTING: &'static str = "struct ScopedResourceSelectorRequirementApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "operator" => 0,
-                "scopeName" => 1,
-                "values" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ScopedResourceSelectorRequirement as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -21098,14 +18565,8 @@ impl<'de> ::serde::Deserialize<'de> for SELinuxOptionsApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for SELinuxOptionsApply {
     const EXPECTING: &'static str = "struct SELinuxOptionsApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "level" => 0,
-                "role" => 1,
-                "type" => 2,
-                "user" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::SELinuxOptions as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -21190,12 +18651,8 @@ impl<'de> ::serde::Deserialize<'de> for SeccompProfileApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for SeccompProfileApply {
     const EXPECTING: &'static str = "struct SeccompProfileApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "localhostProfile" => 0,
-                "type" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::SeccompProfile as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -21287,17 +18744,8 @@ impl<'de> ::serde::Deserialize<'de> for SecretApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for SecretApply {
     const EXPECTING: &'static str = "struct SecretApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "data" => 1,
-                "immutable" => 2,
-                "kind" => 3,
-                "metadata" => 4,
-                "stringData" => 5,
-                "type" => 6,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::Secret as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -21428,12 +18876,8 @@ impl<'de> ::serde::Deserialize<'de> for SecretEnvSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for SecretEnvSourceApply {
     const EXPECTING: &'static str = "struct SecretEnvSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                "optional" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::SecretEnvSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -21508,13 +18952,8 @@ impl<'de> ::serde::Deserialize<'de> for SecretKeySelectorApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for SecretKeySelectorApply {
     const EXPECTING: &'static str = "struct SecretKeySelectorApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "key" => 0,
-                "name" => 1,
-                "optional" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::SecretKeySelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -21557,92 +18996,6 @@ impl ApplyType for SecretKeySelectorApply {
 impl HasApply for crate::core_v1::SecretKeySelector {
     type Apply = SecretKeySelectorApply;
 }
-/// The apply configuration of [`SecretList`](crate::core_v1::SecretList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct SecretListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<crate::core_v1::SecretList>,
-    pub items: Option<Vec<crate::core_v1::apply::SecretApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::core_v1::SecretList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for SecretListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "SecretListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SecretListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for SecretListApply {
-    const EXPECTING: &'static str = "struct SecretListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl SecretListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::SecretApply>>,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for SecretListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::core_v1::SecretList {
-    type Apply = SecretListApply;
-}
 /// The apply configuration of [`SecretProjection`](crate::core_v1::SecretProjection): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SecretProjectionApply {
@@ -21681,13 +19034,8 @@ impl<'de> ::serde::Deserialize<'de> for SecretProjectionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for SecretProjectionApply {
     const EXPECTING: &'static str = "struct SecretProjectionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "items" => 0,
-                "name" => 1,
-                "optional" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::SecretProjection as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -21766,12 +19114,8 @@ impl<'de> ::serde::Deserialize<'de> for SecretReferenceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for SecretReferenceApply {
     const EXPECTING: &'static str = "struct SecretReferenceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                "namespace" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::SecretReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -21853,14 +19197,8 @@ impl<'de> ::serde::Deserialize<'de> for SecretVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for SecretVolumeSourceApply {
     const EXPECTING: &'static str = "struct SecretVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "defaultMode" => 0,
-                "items" => 1,
-                "optional" => 2,
-                "secretName" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::SecretVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -21983,22 +19321,8 @@ impl<'de> ::serde::Deserialize<'de> for SecurityContextApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for SecurityContextApply {
     const EXPECTING: &'static str = "struct SecurityContextApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "allowPrivilegeEscalation" => 0,
-                "appArmorProfile" => 1,
-                "capabilities" => 2,
-                "privileged" => 3,
-                "procMount" => 4,
-                "readOnlyRootFilesystem" => 5,
-                "runAsGroup" => 6,
-                "runAsNonRoot" => 7,
-                "runAsUser" => 8,
-                "seLinuxOptions" => 9,
-                "seccompProfile" => 10,
-                "windowsOptions" => 11,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::SecurityContext as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -22189,15 +19513,8 @@ impl<'de> ::serde::Deserialize<'de> for ServiceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceApply {
     const EXPECTING: &'static str = "struct ServiceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                "status" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::Service as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -22336,16 +19653,8 @@ impl<'de> ::serde::Deserialize<'de> for ServiceAccountApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceAccountApply {
     const EXPECTING: &'static str = "struct ServiceAccountApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "automountServiceAccountToken" => 1,
-                "imagePullSecrets" => 2,
-                "kind" => 3,
-                "metadata" => 4,
-                "secrets" => 5,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ServiceAccount as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -22429,94 +19738,6 @@ impl ::kubegen_runtime::apply::ApplyObject for ServiceAccountApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`ServiceAccountList`](crate::core_v1::ServiceAccountList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ServiceAccountListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<crate::core_v1::ServiceAccountList>,
-    pub items: Option<Vec<crate::core_v1::apply::ServiceAccountApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::core_v1::ServiceAccountList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for ServiceAccountListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ServiceAccountListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ServiceAccountListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceAccountListApply {
-    const EXPECTING: &'static str = "struct ServiceAccountListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ServiceAccountListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::ServiceAccountApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ServiceAccountListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::core_v1::ServiceAccountList {
-    type Apply = ServiceAccountListApply;
-}
 /// The apply configuration of [`ServiceAccountTokenProjection`](crate::core_v1::ServiceAccountTokenProjection): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceAccountTokenProjectionApply {
@@ -22560,13 +19781,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for ServiceAccountTokenProjectionApply {
     const EXPECTING: &'static str = "struct ServiceAccountTokenProjectionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "audience" => 0,
-                "expirationSeconds" => 1,
-                "path" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ServiceAccountTokenProjection as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -22608,92 +19824,6 @@ impl ApplyType for ServiceAccountTokenProjectionApply {
 }
 impl HasApply for crate::core_v1::ServiceAccountTokenProjection {
     type Apply = ServiceAccountTokenProjectionApply;
-}
-/// The apply configuration of [`ServiceList`](crate::core_v1::ServiceList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ServiceListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<crate::core_v1::ServiceList>,
-    pub items: Option<Vec<crate::core_v1::apply::ServiceApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::core_v1::ServiceList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for ServiceListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ServiceListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ServiceListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceListApply {
-    const EXPECTING: &'static str = "struct ServiceListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ServiceListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::ServiceApply>>,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ServiceListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::core_v1::ServiceList {
-    type Apply = ServiceListApply;
 }
 /// The apply configuration of [`ServicePort`](crate::core_v1::ServicePort): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -22746,16 +19876,8 @@ impl<'de> ::serde::Deserialize<'de> for ServicePortApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServicePortApply {
     const EXPECTING: &'static str = "struct ServicePortApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "appProtocol" => 0,
-                "name" => 1,
-                "nodePort" => 2,
-                "port" => 3,
-                "protocol" => 4,
-                "targetPort" => 5,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ServicePort as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -22917,30 +20039,8 @@ impl<'de> ::serde::Deserialize<'de> for ServiceSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceSpecApply {
     const EXPECTING: &'static str = "struct ServiceSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "allocateLoadBalancerNodePorts" => 0,
-                "clusterIP" => 1,
-                "clusterIPs" => 2,
-                "externalIPs" => 3,
-                "externalName" => 4,
-                "externalTrafficPolicy" => 5,
-                "healthCheckNodePort" => 6,
-                "internalTrafficPolicy" => 7,
-                "ipFamilies" => 8,
-                "ipFamilyPolicy" => 9,
-                "loadBalancerClass" => 10,
-                "loadBalancerIP" => 11,
-                "loadBalancerSourceRanges" => 12,
-                "ports" => 13,
-                "publishNotReadyAddresses" => 14,
-                "selector" => 15,
-                "sessionAffinity" => 16,
-                "sessionAffinityConfig" => 17,
-                "trafficDistribution" => 18,
-                "type" => 19,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ServiceSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -23180,12 +20280,8 @@ impl<'de> ::serde::Deserialize<'de> for ServiceStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceStatusApply {
     const EXPECTING: &'static str = "struct ServiceStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "conditions" => 0,
-                "loadBalancer" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::ServiceStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -23277,11 +20373,8 @@ impl<'de> ::serde::Deserialize<'de> for SessionAffinityConfigApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for SessionAffinityConfigApply {
     const EXPECTING: &'static str = "struct SessionAffinityConfigApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "clientIP" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::SessionAffinityConfig as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -23355,11 +20448,8 @@ impl<'de> ::serde::Deserialize<'de> for SleepActionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for SleepActionApply {
     const EXPECTING: &'static str = "struct SleepActionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "seconds" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::SleepAction as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -23439,15 +20529,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for StorageOSPersistentVolumeSourceApply {
     const EXPECTING: &'static str = "struct StorageOSPersistentVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "fsType" => 0,
-                "readOnly" => 1,
-                "secretRef" => 2,
-                "volumeName" => 3,
-                "volumeNamespace" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::StorageOSPersistentVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -23553,15 +20636,8 @@ impl<'de> ::serde::Deserialize<'de> for StorageOSVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for StorageOSVolumeSourceApply {
     const EXPECTING: &'static str = "struct StorageOSVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "fsType" => 0,
-                "readOnly" => 1,
-                "secretRef" => 2,
-                "volumeName" => 3,
-                "volumeNamespace" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::StorageOSVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -23652,12 +20728,8 @@ impl<'de> ::serde::Deserialize<'de> for SysctlApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for SysctlApply {
     const EXPECTING: &'static str = "struct SysctlApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                "value" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::Sysctl as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -23739,14 +20811,8 @@ impl<'de> ::serde::Deserialize<'de> for TaintApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for TaintApply {
     const EXPECTING: &'static str = "struct TaintApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "effect" => 0,
-                "key" => 1,
-                "timeAdded" => 2,
-                "value" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::Taint as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -23828,12 +20894,8 @@ impl<'de> ::serde::Deserialize<'de> for TCPSocketActionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for TCPSocketActionApply {
     const EXPECTING: &'static str = "struct TCPSocketActionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "host" => 0,
-                "port" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::TCPSocketAction as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -23918,15 +20980,8 @@ impl<'de> ::serde::Deserialize<'de> for TolerationApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for TolerationApply {
     const EXPECTING: &'static str = "struct TolerationApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "effect" => 0,
-                "key" => 1,
-                "operator" => 2,
-                "tolerationSeconds" => 3,
-                "value" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::Toleration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -24015,12 +21070,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for TopologySelectorLabelRequirementApply {
     const EXPECTING: &'static str = "struct TopologySelectorLabelRequirementApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "key" => 0,
-                "values" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::TopologySelectorLabelRequirement as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -24093,11 +21144,8 @@ impl<'de> ::serde::Deserialize<'de> for TopologySelectorTermApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for TopologySelectorTermApply {
     const EXPECTING: &'static str = "struct TopologySelectorTermApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "matchLabelExpressions" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::TopologySelectorTerm as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -24193,18 +21241,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for TopologySpreadConstraintApply {
     const EXPECTING: &'static str = "struct TopologySpreadConstraintApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "labelSelector" => 0,
-                "matchLabelKeys" => 1,
-                "maxSkew" => 2,
-                "minDomains" => 3,
-                "nodeAffinityPolicy" => 4,
-                "nodeTaintsPolicy" => 5,
-                "topologyKey" => 6,
-                "whenUnsatisfiable" => 7,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::TopologySpreadConstraint as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -24331,13 +21369,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for TypedLocalObjectReferenceApply {
     const EXPECTING: &'static str = "struct TypedLocalObjectReferenceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiGroup" => 0,
-                "kind" => 1,
-                "name" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::TypedLocalObjectReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -24425,14 +21458,8 @@ impl<'de> ::serde::Deserialize<'de> for TypedObjectReferenceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for TypedObjectReferenceApply {
     const EXPECTING: &'static str = "struct TypedObjectReferenceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiGroup" => 0,
-                "kind" => 1,
-                "name" => 2,
-                "namespace" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::TypedObjectReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -24617,41 +21644,8 @@ impl<'de> ::serde::Deserialize<'de> for VolumeApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeApply {
     const EXPECTING: &'static str = "struct VolumeApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "awsElasticBlockStore" => 0,
-                "azureDisk" => 1,
-                "azureFile" => 2,
-                "cephfs" => 3,
-                "cinder" => 4,
-                "configMap" => 5,
-                "csi" => 6,
-                "downwardAPI" => 7,
-                "emptyDir" => 8,
-                "ephemeral" => 9,
-                "fc" => 10,
-                "flexVolume" => 11,
-                "flocker" => 12,
-                "gcePersistentDisk" => 13,
-                "gitRepo" => 14,
-                "glusterfs" => 15,
-                "hostPath" => 16,
-                "image" => 17,
-                "iscsi" => 18,
-                "name" => 19,
-                "nfs" => 20,
-                "persistentVolumeClaim" => 21,
-                "photonPersistentDisk" => 22,
-                "portworxVolume" => 23,
-                "projected" => 24,
-                "quobyte" => 25,
-                "rbd" => 26,
-                "scaleIO" => 27,
-                "secret" => 28,
-                "storageos" => 29,
-                "vsphereVolume" => 30,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::Volume as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -25168,12 +22162,8 @@ impl<'de> ::serde::Deserialize<'de> for VolumeDeviceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeDeviceApply {
     const EXPECTING: &'static str = "struct VolumeDeviceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "devicePath" => 0,
-                "name" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::VolumeDevice as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -25264,17 +22254,8 @@ impl<'de> ::serde::Deserialize<'de> for VolumeMountApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeMountApply {
     const EXPECTING: &'static str = "struct VolumeMountApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "mountPath" => 0,
-                "mountPropagation" => 1,
-                "name" => 2,
-                "readOnly" => 3,
-                "recursiveReadOnly" => 4,
-                "subPath" => 5,
-                "subPathExpr" => 6,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::VolumeMount as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -25392,14 +22373,8 @@ impl<'de> ::serde::Deserialize<'de> for VolumeMountStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeMountStatusApply {
     const EXPECTING: &'static str = "struct VolumeMountStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "mountPath" => 0,
-                "name" => 1,
-                "readOnly" => 2,
-                "recursiveReadOnly" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::VolumeMountStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -25482,11 +22457,8 @@ impl<'de> ::serde::Deserialize<'de> for VolumeNodeAffinityApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeNodeAffinityApply {
     const EXPECTING: &'static str = "struct VolumeNodeAffinityApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "required" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::VolumeNodeAffinity as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -25577,16 +22549,8 @@ impl<'de> ::serde::Deserialize<'de> for VolumeProjectionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeProjectionApply {
     const EXPECTING: &'static str = "struct VolumeProjectionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "clusterTrustBundle" => 0,
-                "configMap" => 1,
-                "downwardAPI" => 2,
-                "podCertificate" => 3,
-                "secret" => 4,
-                "serviceAccountToken" => 5,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::VolumeProjection as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -25738,12 +22702,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for VolumeResourceRequirementsApply {
     const EXPECTING: &'static str = "struct VolumeResourceRequirementsApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "limits" => 0,
-                "requests" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::VolumeResourceRequirements as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -25848,14 +22808,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for VsphereVirtualDiskVolumeSourceApply {
     const EXPECTING: &'static str = "struct VsphereVirtualDiskVolumeSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "fsType" => 0,
-                "storagePolicyID" => 1,
-                "storagePolicyName" => 2,
-                "volumePath" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::VsphereVirtualDiskVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -25947,12 +22901,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for WeightedPodAffinityTermApply {
     const EXPECTING: &'static str = "struct WeightedPodAffinityTermApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "podAffinityTerm" => 0,
-                "weight" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::WeightedPodAffinityTerm as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -26047,14 +22997,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for WindowsSecurityContextOptionsApply {
     const EXPECTING: &'static str = "struct WindowsSecurityContextOptionsApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "gmsaCredentialSpec" => 0,
-                "gmsaCredentialSpecName" => 1,
-                "hostProcess" => 2,
-                "runAsUserName" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::WindowsSecurityContextOptions as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -26151,13 +23095,8 @@ impl<'de> ::serde::Deserialize<'de> for WorkloadReferenceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for WorkloadReferenceApply {
     const EXPECTING: &'static str = "struct WorkloadReferenceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                "podGroup" => 1,
-                "podGroupReplicaKey" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::core_v1::WorkloadReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(

@@ -62,18 +62,8 @@ impl<'de> ::serde::Deserialize<'de> for EndpointApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointApply {
     const EXPECTING: &'static str = "struct EndpointApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "addresses" => 0,
-                "conditions" => 1,
-                "deprecatedTopology" => 2,
-                "hints" => 3,
-                "hostname" => 4,
-                "nodeName" => 5,
-                "targetRef" => 6,
-                "zone" => 7,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::discovery_v1::Endpoint as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -224,13 +214,8 @@ impl<'de> ::serde::Deserialize<'de> for EndpointConditionsApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointConditionsApply {
     const EXPECTING: &'static str = "struct EndpointConditionsApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "ready" => 0,
-                "serving" => 1,
-                "terminating" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::discovery_v1::EndpointConditions as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -306,12 +291,8 @@ impl<'de> ::serde::Deserialize<'de> for EndpointHintsApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointHintsApply {
     const EXPECTING: &'static str = "struct EndpointHintsApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "forNodes" => 0,
-                "forZones" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::discovery_v1::EndpointHints as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -403,14 +384,8 @@ impl<'de> ::serde::Deserialize<'de> for EndpointPortApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointPortApply {
     const EXPECTING: &'static str = "struct EndpointPortApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "appProtocol" => 0,
-                "name" => 1,
-                "port" => 2,
-                "protocol" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::discovery_v1::EndpointPort as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -508,16 +483,8 @@ impl<'de> ::serde::Deserialize<'de> for EndpointSliceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointSliceApply {
     const EXPECTING: &'static str = "struct EndpointSliceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "addressType" => 0,
-                "apiVersion" => 1,
-                "endpoints" => 2,
-                "kind" => 3,
-                "metadata" => 4,
-                "ports" => 5,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::discovery_v1::EndpointSlice as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -600,96 +567,6 @@ impl ::kubegen_runtime::apply::ApplyObject for EndpointSliceApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`EndpointSliceList`](crate::discovery_v1::EndpointSliceList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct EndpointSliceListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::discovery_v1::EndpointSliceList,
-    >,
-    pub items: Option<Vec<crate::discovery_v1::apply::EndpointSliceApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::discovery_v1::EndpointSliceList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for EndpointSliceListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "EndpointSliceListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for EndpointSliceListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointSliceListApply {
-    const EXPECTING: &'static str = "struct EndpointSliceListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl EndpointSliceListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::discovery_v1::apply::EndpointSliceApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for EndpointSliceListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::discovery_v1::EndpointSliceList {
-    type Apply = EndpointSliceListApply;
-}
 /// The apply configuration of [`ForNode`](crate::discovery_v1::ForNode): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ForNodeApply {
@@ -721,11 +598,8 @@ impl<'de> ::serde::Deserialize<'de> for ForNodeApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ForNodeApply {
     const EXPECTING: &'static str = "struct ForNodeApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::discovery_v1::ForNode as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -787,11 +661,8 @@ impl<'de> ::serde::Deserialize<'de> for ForZoneApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ForZoneApply {
     const EXPECTING: &'static str = "struct ForZoneApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::discovery_v1::ForZone as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(

@@ -85,27 +85,8 @@ impl<'de> ::serde::Deserialize<'de> for EventApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for EventApply {
     const EXPECTING: &'static str = "struct EventApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "action" => 0,
-                "apiVersion" => 1,
-                "deprecatedCount" => 2,
-                "deprecatedFirstTimestamp" => 3,
-                "deprecatedLastTimestamp" => 4,
-                "deprecatedSource" => 5,
-                "eventTime" => 6,
-                "kind" => 7,
-                "metadata" => 8,
-                "note" => 9,
-                "reason" => 10,
-                "regarding" => 11,
-                "related" => 12,
-                "reportingController" => 13,
-                "reportingInstance" => 14,
-                "series" => 15,
-                "type" => 16,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::events_v1::Event as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -280,92 +261,6 @@ impl ::kubegen_runtime::apply::ApplyObject for EventApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`EventList`](crate::events_v1::EventList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct EventListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<crate::events_v1::EventList>,
-    pub items: Option<Vec<crate::events_v1::apply::EventApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::events_v1::EventList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for EventListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "EventListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for EventListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for EventListApply {
-    const EXPECTING: &'static str = "struct EventListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl EventListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<crate::events_v1::apply::EventApply>>,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for EventListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::events_v1::EventList {
-    type Apply = EventListApply;
-}
 /// The apply configuration of [`EventSeries`](crate::events_v1::EventSeries): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventSeriesApply {
@@ -402,12 +297,8 @@ impl<'de> ::serde::Deserialize<'de> for EventSeriesApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for EventSeriesApply {
     const EXPECTING: &'static str = "struct EventSeriesApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "count" => 0,
-                "lastObservedTime" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::events_v1::EventSeries as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(

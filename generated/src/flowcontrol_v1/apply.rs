@@ -43,12 +43,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for ExemptPriorityLevelConfigurationApply {
     const EXPECTING: &'static str = "struct ExemptPriorityLevelConfigurationApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "lendablePercent" => 0,
-                "nominalConcurrencyShares" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::flowcontrol_v1::ExemptPriorityLevelConfiguration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -117,11 +113,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for FlowDistinguisherMethodApply {
     const EXPECTING: &'static str = "struct FlowDistinguisherMethodApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "type" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::flowcontrol_v1::FlowDistinguisherMethod as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -198,15 +191,8 @@ impl<'de> ::serde::Deserialize<'de> for FlowSchemaApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for FlowSchemaApply {
     const EXPECTING: &'static str = "struct FlowSchemaApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                "status" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::flowcontrol_v1::FlowSchema as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -334,15 +320,8 @@ impl<'de> ::serde::Deserialize<'de> for FlowSchemaConditionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for FlowSchemaConditionApply {
     const EXPECTING: &'static str = "struct FlowSchemaConditionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "lastTransitionTime" => 0,
-                "message" => 1,
-                "reason" => 2,
-                "status" => 3,
-                "type" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::flowcontrol_v1::FlowSchemaCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -400,96 +379,6 @@ impl ApplyType for FlowSchemaConditionApply {
 impl HasApply for crate::flowcontrol_v1::FlowSchemaCondition {
     type Apply = FlowSchemaConditionApply;
 }
-/// The apply configuration of [`FlowSchemaList`](crate::flowcontrol_v1::FlowSchemaList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct FlowSchemaListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::flowcontrol_v1::FlowSchemaList,
-    >,
-    pub items: Option<Vec<crate::flowcontrol_v1::apply::FlowSchemaApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::flowcontrol_v1::FlowSchemaList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for FlowSchemaListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "FlowSchemaListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for FlowSchemaListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for FlowSchemaListApply {
-    const EXPECTING: &'static str = "struct FlowSchemaListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl FlowSchemaListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::flowcontrol_v1::apply::FlowSchemaApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for FlowSchemaListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::flowcontrol_v1::FlowSchemaList {
-    type Apply = FlowSchemaListApply;
-}
 /// The apply configuration of [`FlowSchemaSpec`](crate::flowcontrol_v1::FlowSchemaSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FlowSchemaSpecApply {
@@ -539,14 +428,8 @@ impl<'de> ::serde::Deserialize<'de> for FlowSchemaSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for FlowSchemaSpecApply {
     const EXPECTING: &'static str = "struct FlowSchemaSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "distinguisherMethod" => 0,
-                "matchingPrecedence" => 1,
-                "priorityLevelConfiguration" => 2,
-                "rules" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::flowcontrol_v1::FlowSchemaSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -654,11 +537,8 @@ impl<'de> ::serde::Deserialize<'de> for FlowSchemaStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for FlowSchemaStatusApply {
     const EXPECTING: &'static str = "struct FlowSchemaStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "conditions" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::flowcontrol_v1::FlowSchemaStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -737,11 +617,8 @@ impl<'de> ::serde::Deserialize<'de> for GroupSubjectApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for GroupSubjectApply {
     const EXPECTING: &'static str = "struct GroupSubjectApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::flowcontrol_v1::GroupSubject as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -805,12 +682,8 @@ impl<'de> ::serde::Deserialize<'de> for LimitResponseApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for LimitResponseApply {
     const EXPECTING: &'static str = "struct LimitResponseApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "queuing" => 0,
-                "type" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::flowcontrol_v1::LimitResponse as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -905,14 +778,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for LimitedPriorityLevelConfigurationApply {
     const EXPECTING: &'static str = "struct LimitedPriorityLevelConfigurationApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "borrowingLimitPercent" => 0,
-                "lendablePercent" => 1,
-                "limitResponse" => 2,
-                "nominalConcurrencyShares" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::flowcontrol_v1::LimitedPriorityLevelConfiguration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1009,12 +876,8 @@ impl<'de> ::serde::Deserialize<'de> for NonResourcePolicyRuleApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NonResourcePolicyRuleApply {
     const EXPECTING: &'static str = "struct NonResourcePolicyRuleApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "nonResourceURLs" => 0,
-                "verbs" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::flowcontrol_v1::NonResourcePolicyRule as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1106,13 +969,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for PolicyRulesWithSubjectsApply {
     const EXPECTING: &'static str = "struct PolicyRulesWithSubjectsApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "nonResourceRules" => 0,
-                "resourceRules" => 1,
-                "subjects" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::flowcontrol_v1::PolicyRulesWithSubjects as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1221,15 +1079,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for PriorityLevelConfigurationApply {
     const EXPECTING: &'static str = "struct PriorityLevelConfigurationApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                "status" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::flowcontrol_v1::PriorityLevelConfiguration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1362,15 +1213,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for PriorityLevelConfigurationConditionApply {
     const EXPECTING: &'static str = "struct PriorityLevelConfigurationConditionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "lastTransitionTime" => 0,
-                "message" => 1,
-                "reason" => 2,
-                "status" => 3,
-                "type" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::flowcontrol_v1::PriorityLevelConfigurationCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1428,103 +1272,6 @@ impl ApplyType for PriorityLevelConfigurationConditionApply {
 impl HasApply for crate::flowcontrol_v1::PriorityLevelConfigurationCondition {
     type Apply = PriorityLevelConfigurationConditionApply;
 }
-/// The apply configuration of [`PriorityLevelConfigurationList`](crate::flowcontrol_v1::PriorityLevelConfigurationList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct PriorityLevelConfigurationListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::flowcontrol_v1::PriorityLevelConfigurationList,
-    >,
-    pub items: Option<
-        Vec<crate::flowcontrol_v1::apply::PriorityLevelConfigurationApply>,
-    >,
-    pub kind: ::kubegen_runtime::Kind<
-        crate::flowcontrol_v1::PriorityLevelConfigurationList,
-    >,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for PriorityLevelConfigurationListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "PriorityLevelConfigurationListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for PriorityLevelConfigurationListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for PriorityLevelConfigurationListApply {
-    const EXPECTING: &'static str = "struct PriorityLevelConfigurationListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl PriorityLevelConfigurationListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::flowcontrol_v1::apply::PriorityLevelConfigurationApply,
-            >,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for PriorityLevelConfigurationListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::flowcontrol_v1::PriorityLevelConfigurationList {
-    type Apply = PriorityLevelConfigurationListApply;
-}
 /// The apply configuration of [`PriorityLevelConfigurationReference`](crate::flowcontrol_v1::PriorityLevelConfigurationReference): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PriorityLevelConfigurationReferenceApply {
@@ -1557,11 +1304,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for PriorityLevelConfigurationReferenceApply {
     const EXPECTING: &'static str = "struct PriorityLevelConfigurationReferenceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::flowcontrol_v1::PriorityLevelConfigurationReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1639,13 +1383,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for PriorityLevelConfigurationSpecApply {
     const EXPECTING: &'static str = "struct PriorityLevelConfigurationSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "exempt" => 0,
-                "limited" => 1,
-                "type" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::flowcontrol_v1::PriorityLevelConfigurationSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1747,11 +1486,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for PriorityLevelConfigurationStatusApply {
     const EXPECTING: &'static str = "struct PriorityLevelConfigurationStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "conditions" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::flowcontrol_v1::PriorityLevelConfigurationStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1843,13 +1579,8 @@ impl<'de> ::serde::Deserialize<'de> for QueuingConfigurationApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for QueuingConfigurationApply {
     const EXPECTING: &'static str = "struct QueuingConfigurationApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "handSize" => 0,
-                "queueLengthLimit" => 1,
-                "queues" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::flowcontrol_v1::QueuingConfiguration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1940,15 +1671,8 @@ impl<'de> ::serde::Deserialize<'de> for ResourcePolicyRuleApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourcePolicyRuleApply {
     const EXPECTING: &'static str = "struct ResourcePolicyRuleApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiGroups" => 0,
-                "clusterScope" => 1,
-                "namespaces" => 2,
-                "resources" => 3,
-                "verbs" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::flowcontrol_v1::ResourcePolicyRule as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2055,12 +1779,8 @@ impl<'de> ::serde::Deserialize<'de> for ServiceAccountSubjectApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceAccountSubjectApply {
     const EXPECTING: &'static str = "struct ServiceAccountSubjectApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                "namespace" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::flowcontrol_v1::ServiceAccountSubject as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2144,14 +1864,8 @@ impl<'de> ::serde::Deserialize<'de> for SubjectApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for SubjectApply {
     const EXPECTING: &'static str = "struct SubjectApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "group" => 0,
-                "kind" => 1,
-                "serviceAccount" => 2,
-                "user" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::flowcontrol_v1::Subject as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2261,11 +1975,8 @@ impl<'de> ::serde::Deserialize<'de> for UserSubjectApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for UserSubjectApply {
     const EXPECTING: &'static str = "struct UserSubjectApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::flowcontrol_v1::UserSubject as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(

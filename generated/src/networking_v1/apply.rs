@@ -45,13 +45,8 @@ impl<'de> ::serde::Deserialize<'de> for HTTPIngressPathApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for HTTPIngressPathApply {
     const EXPECTING: &'static str = "struct HTTPIngressPathApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "backend" => 0,
-                "path" => 1,
-                "pathType" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::networking_v1::HTTPIngressPath as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -137,11 +132,8 @@ impl<'de> ::serde::Deserialize<'de> for HTTPIngressRuleValueApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for HTTPIngressRuleValueApply {
     const EXPECTING: &'static str = "struct HTTPIngressRuleValueApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "paths" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::networking_v1::HTTPIngressRuleValue as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -223,15 +215,8 @@ impl<'de> ::serde::Deserialize<'de> for IngressApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IngressApply {
     const EXPECTING: &'static str = "struct IngressApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                "status" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::networking_v1::Ingress as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -349,12 +334,8 @@ impl<'de> ::serde::Deserialize<'de> for IngressBackendApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IngressBackendApply {
     const EXPECTING: &'static str = "struct IngressBackendApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "resource" => 0,
-                "service" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::networking_v1::IngressBackend as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -443,14 +424,8 @@ impl<'de> ::serde::Deserialize<'de> for IngressClassApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IngressClassApply {
     const EXPECTING: &'static str = "struct IngressClassApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::networking_v1::IngressClass as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -515,96 +490,6 @@ impl ::kubegen_runtime::apply::ApplyObject for IngressClassApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`IngressClassList`](crate::networking_v1::IngressClassList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IngressClassListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::networking_v1::IngressClassList,
-    >,
-    pub items: Option<Vec<crate::networking_v1::apply::IngressClassApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::networking_v1::IngressClassList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for IngressClassListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IngressClassListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IngressClassListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for IngressClassListApply {
-    const EXPECTING: &'static str = "struct IngressClassListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IngressClassListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::networking_v1::apply::IngressClassApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for IngressClassListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::networking_v1::IngressClassList {
-    type Apply = IngressClassListApply;
-}
 /// The apply configuration of [`IngressClassParametersReference`](crate::networking_v1::IngressClassParametersReference): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IngressClassParametersReferenceApply {
@@ -654,15 +539,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IngressClassParametersReferenceApply {
     const EXPECTING: &'static str = "struct IngressClassParametersReferenceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiGroup" => 0,
-                "kind" => 1,
-                "name" => 2,
-                "namespace" => 3,
-                "scope" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::networking_v1::IngressClassParametersReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -752,12 +630,8 @@ impl<'de> ::serde::Deserialize<'de> for IngressClassSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IngressClassSpecApply {
     const EXPECTING: &'static str = "struct IngressClassSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "controller" => 0,
-                "parameters" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::networking_v1::IngressClassSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -808,94 +682,6 @@ impl ApplyType for IngressClassSpecApply {
 impl HasApply for crate::networking_v1::IngressClassSpec {
     type Apply = IngressClassSpecApply;
 }
-/// The apply configuration of [`IngressList`](crate::networking_v1::IngressList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IngressListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<crate::networking_v1::IngressList>,
-    pub items: Option<Vec<crate::networking_v1::apply::IngressApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::networking_v1::IngressList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for IngressListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IngressListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IngressListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for IngressListApply {
-    const EXPECTING: &'static str = "struct IngressListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IngressListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::networking_v1::apply::IngressApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for IngressListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::networking_v1::IngressList {
-    type Apply = IngressListApply;
-}
 /// The apply configuration of [`IngressLoadBalancerIngress`](crate::networking_v1::IngressLoadBalancerIngress): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IngressLoadBalancerIngressApply {
@@ -935,13 +721,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IngressLoadBalancerIngressApply {
     const EXPECTING: &'static str = "struct IngressLoadBalancerIngressApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "hostname" => 0,
-                "ip" => 1,
-                "ports" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::networking_v1::IngressLoadBalancerIngress as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1023,11 +804,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IngressLoadBalancerStatusApply {
     const EXPECTING: &'static str = "struct IngressLoadBalancerStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "ingress" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::networking_v1::IngressLoadBalancerStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1103,13 +881,8 @@ impl<'de> ::serde::Deserialize<'de> for IngressPortStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IngressPortStatusApply {
     const EXPECTING: &'static str = "struct IngressPortStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "error" => 0,
-                "port" => 1,
-                "protocol" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::networking_v1::IngressPortStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1185,12 +958,8 @@ impl<'de> ::serde::Deserialize<'de> for IngressRuleApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IngressRuleApply {
     const EXPECTING: &'static str = "struct IngressRuleApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "host" => 0,
-                "http" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::networking_v1::IngressRule as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1272,12 +1041,8 @@ impl<'de> ::serde::Deserialize<'de> for IngressServiceBackendApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IngressServiceBackendApply {
     const EXPECTING: &'static str = "struct IngressServiceBackendApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                "port" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::networking_v1::IngressServiceBackend as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1362,14 +1127,8 @@ impl<'de> ::serde::Deserialize<'de> for IngressSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IngressSpecApply {
     const EXPECTING: &'static str = "struct IngressSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "defaultBackend" => 0,
-                "ingressClassName" => 1,
-                "rules" => 2,
-                "tls" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::networking_v1::IngressSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1476,11 +1235,8 @@ impl<'de> ::serde::Deserialize<'de> for IngressStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IngressStatusApply {
     const EXPECTING: &'static str = "struct IngressStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "loadBalancer" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::networking_v1::IngressStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1556,12 +1312,8 @@ impl<'de> ::serde::Deserialize<'de> for IngressTLSApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IngressTLSApply {
     const EXPECTING: &'static str = "struct IngressTLSApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "hosts" => 0,
-                "secretName" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::networking_v1::IngressTLS as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1638,14 +1390,8 @@ impl<'de> ::serde::Deserialize<'de> for IPAddressApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IPAddressApply {
     const EXPECTING: &'static str = "struct IPAddressApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::networking_v1::IPAddress as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1710,94 +1456,6 @@ impl ::kubegen_runtime::apply::ApplyObject for IPAddressApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`IPAddressList`](crate::networking_v1::IPAddressList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IPAddressListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<crate::networking_v1::IPAddressList>,
-    pub items: Option<Vec<crate::networking_v1::apply::IPAddressApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::networking_v1::IPAddressList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for IPAddressListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IPAddressListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IPAddressListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for IPAddressListApply {
-    const EXPECTING: &'static str = "struct IPAddressListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IPAddressListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::networking_v1::apply::IPAddressApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for IPAddressListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::networking_v1::IPAddressList {
-    type Apply = IPAddressListApply;
-}
 /// The apply configuration of [`IPAddressSpec`](crate::networking_v1::IPAddressSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IPAddressSpecApply {
@@ -1829,11 +1487,8 @@ impl<'de> ::serde::Deserialize<'de> for IPAddressSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IPAddressSpecApply {
     const EXPECTING: &'static str = "struct IPAddressSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "parentRef" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::networking_v1::IPAddressSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1909,12 +1564,8 @@ impl<'de> ::serde::Deserialize<'de> for IPBlockApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IPBlockApply {
     const EXPECTING: &'static str = "struct IPBlockApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "cidr" => 0,
-                "except" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::networking_v1::IPBlock as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1991,14 +1642,8 @@ impl<'de> ::serde::Deserialize<'de> for NetworkPolicyApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NetworkPolicyApply {
     const EXPECTING: &'static str = "struct NetworkPolicyApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::networking_v1::NetworkPolicy as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2102,12 +1747,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for NetworkPolicyEgressRuleApply {
     const EXPECTING: &'static str = "struct NetworkPolicyEgressRuleApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "ports" => 0,
-                "to" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::networking_v1::NetworkPolicyEgressRule as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2188,12 +1829,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for NetworkPolicyIngressRuleApply {
     const EXPECTING: &'static str = "struct NetworkPolicyIngressRuleApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "from" => 0,
-                "ports" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::networking_v1::NetworkPolicyIngressRule as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2240,96 +1877,6 @@ impl ApplyType for NetworkPolicyIngressRuleApply {
 impl HasApply for crate::networking_v1::NetworkPolicyIngressRule {
     type Apply = NetworkPolicyIngressRuleApply;
 }
-/// The apply configuration of [`NetworkPolicyList`](crate::networking_v1::NetworkPolicyList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct NetworkPolicyListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::networking_v1::NetworkPolicyList,
-    >,
-    pub items: Option<Vec<crate::networking_v1::apply::NetworkPolicyApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::networking_v1::NetworkPolicyList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for NetworkPolicyListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "NetworkPolicyListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for NetworkPolicyListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for NetworkPolicyListApply {
-    const EXPECTING: &'static str = "struct NetworkPolicyListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl NetworkPolicyListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::networking_v1::apply::NetworkPolicyApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for NetworkPolicyListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::networking_v1::NetworkPolicyList {
-    type Apply = NetworkPolicyListApply;
-}
 /// The apply configuration of [`NetworkPolicyPeer`](crate::networking_v1::NetworkPolicyPeer): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkPolicyPeerApply {
@@ -2372,13 +1919,8 @@ impl<'de> ::serde::Deserialize<'de> for NetworkPolicyPeerApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NetworkPolicyPeerApply {
     const EXPECTING: &'static str = "struct NetworkPolicyPeerApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "ipBlock" => 0,
-                "namespaceSelector" => 1,
-                "podSelector" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::networking_v1::NetworkPolicyPeer as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2481,13 +2023,8 @@ impl<'de> ::serde::Deserialize<'de> for NetworkPolicyPortApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NetworkPolicyPortApply {
     const EXPECTING: &'static str = "struct NetworkPolicyPortApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "endPort" => 0,
-                "port" => 1,
-                "protocol" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::networking_v1::NetworkPolicyPort as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2575,14 +2112,8 @@ impl<'de> ::serde::Deserialize<'de> for NetworkPolicySpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NetworkPolicySpecApply {
     const EXPECTING: &'static str = "struct NetworkPolicySpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "egress" => 0,
-                "ingress" => 1,
-                "podSelector" => 2,
-                "policyTypes" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::networking_v1::NetworkPolicySpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2692,14 +2223,8 @@ impl<'de> ::serde::Deserialize<'de> for ParentReferenceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ParentReferenceApply {
     const EXPECTING: &'static str = "struct ParentReferenceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "group" => 0,
-                "name" => 1,
-                "namespace" => 2,
-                "resource" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::networking_v1::ParentReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2781,12 +2306,8 @@ impl<'de> ::serde::Deserialize<'de> for ServiceBackendPortApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceBackendPortApply {
     const EXPECTING: &'static str = "struct ServiceBackendPortApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                "number" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::networking_v1::ServiceBackendPort as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2869,15 +2390,8 @@ impl<'de> ::serde::Deserialize<'de> for ServiceCIDRApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceCIDRApply {
     const EXPECTING: &'static str = "struct ServiceCIDRApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                "status" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::networking_v1::ServiceCIDR as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2957,96 +2471,6 @@ impl ::kubegen_runtime::apply::ApplyObject for ServiceCIDRApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`ServiceCIDRList`](crate::networking_v1::ServiceCIDRList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ServiceCIDRListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::networking_v1::ServiceCIDRList,
-    >,
-    pub items: Option<Vec<crate::networking_v1::apply::ServiceCIDRApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::networking_v1::ServiceCIDRList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for ServiceCIDRListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ServiceCIDRListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ServiceCIDRListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceCIDRListApply {
-    const EXPECTING: &'static str = "struct ServiceCIDRListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ServiceCIDRListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::networking_v1::apply::ServiceCIDRApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ServiceCIDRListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::networking_v1::ServiceCIDRList {
-    type Apply = ServiceCIDRListApply;
-}
 /// The apply configuration of [`ServiceCIDRSpec`](crate::networking_v1::ServiceCIDRSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceCIDRSpecApply {
@@ -3078,11 +2502,8 @@ impl<'de> ::serde::Deserialize<'de> for ServiceCIDRSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceCIDRSpecApply {
     const EXPECTING: &'static str = "struct ServiceCIDRSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "cidrs" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::networking_v1::ServiceCIDRSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -3147,11 +2568,8 @@ impl<'de> ::serde::Deserialize<'de> for ServiceCIDRStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceCIDRStatusApply {
     const EXPECTING: &'static str = "struct ServiceCIDRStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "conditions" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::networking_v1::ServiceCIDRStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(

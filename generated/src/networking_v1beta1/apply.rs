@@ -40,14 +40,8 @@ impl<'de> ::serde::Deserialize<'de> for IPAddressApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IPAddressApply {
     const EXPECTING: &'static str = "struct IPAddressApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::networking_v1beta1::IPAddress as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -112,96 +106,6 @@ impl ::kubegen_runtime::apply::ApplyObject for IPAddressApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`IPAddressList`](crate::networking_v1beta1::IPAddressList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IPAddressListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::networking_v1beta1::IPAddressList,
-    >,
-    pub items: Option<Vec<crate::networking_v1beta1::apply::IPAddressApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::networking_v1beta1::IPAddressList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for IPAddressListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IPAddressListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IPAddressListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for IPAddressListApply {
-    const EXPECTING: &'static str = "struct IPAddressListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IPAddressListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::networking_v1beta1::apply::IPAddressApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for IPAddressListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::networking_v1beta1::IPAddressList {
-    type Apply = IPAddressListApply;
-}
 /// The apply configuration of [`IPAddressSpec`](crate::networking_v1beta1::IPAddressSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IPAddressSpecApply {
@@ -233,11 +137,8 @@ impl<'de> ::serde::Deserialize<'de> for IPAddressSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IPAddressSpecApply {
     const EXPECTING: &'static str = "struct IPAddressSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "parentRef" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::networking_v1beta1::IPAddressSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -325,14 +226,8 @@ impl<'de> ::serde::Deserialize<'de> for ParentReferenceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ParentReferenceApply {
     const EXPECTING: &'static str = "struct ParentReferenceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "group" => 0,
-                "name" => 1,
-                "namespace" => 2,
-                "resource" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::networking_v1beta1::ParentReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -429,15 +324,8 @@ impl<'de> ::serde::Deserialize<'de> for ServiceCIDRApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceCIDRApply {
     const EXPECTING: &'static str = "struct ServiceCIDRApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                "status" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::networking_v1beta1::ServiceCIDR as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -517,96 +405,6 @@ impl ::kubegen_runtime::apply::ApplyObject for ServiceCIDRApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`ServiceCIDRList`](crate::networking_v1beta1::ServiceCIDRList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ServiceCIDRListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::networking_v1beta1::ServiceCIDRList,
-    >,
-    pub items: Option<Vec<crate::networking_v1beta1::apply::ServiceCIDRApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::networking_v1beta1::ServiceCIDRList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for ServiceCIDRListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ServiceCIDRListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ServiceCIDRListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceCIDRListApply {
-    const EXPECTING: &'static str = "struct ServiceCIDRListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ServiceCIDRListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::networking_v1beta1::apply::ServiceCIDRApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ServiceCIDRListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::networking_v1beta1::ServiceCIDRList {
-    type Apply = ServiceCIDRListApply;
-}
 /// The apply configuration of [`ServiceCIDRSpec`](crate::networking_v1beta1::ServiceCIDRSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceCIDRSpecApply {
@@ -638,11 +436,8 @@ impl<'de> ::serde::Deserialize<'de> for ServiceCIDRSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceCIDRSpecApply {
     const EXPECTING: &'static str = "struct ServiceCIDRSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "cidrs" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::networking_v1beta1::ServiceCIDRSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -707,11 +502,8 @@ impl<'de> ::serde::Deserialize<'de> for ServiceCIDRStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceCIDRStatusApply {
     const EXPECTING: &'static str = "struct ServiceCIDRStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "conditions" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::networking_v1beta1::ServiceCIDRStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(

@@ -34,11 +34,8 @@ impl<'de> ::serde::Deserialize<'de> for OverheadApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for OverheadApply {
     const EXPECTING: &'static str = "struct OverheadApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "podFixed" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::node_v1::Overhead as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -130,16 +127,8 @@ impl<'de> ::serde::Deserialize<'de> for RuntimeClassApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for RuntimeClassApply {
     const EXPECTING: &'static str = "struct RuntimeClassApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "handler" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                "overhead" => 4,
-                "scheduling" => 5,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::node_v1::RuntimeClass as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -225,94 +214,6 @@ impl ::kubegen_runtime::apply::ApplyObject for RuntimeClassApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`RuntimeClassList`](crate::node_v1::RuntimeClassList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct RuntimeClassListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<crate::node_v1::RuntimeClassList>,
-    pub items: Option<Vec<crate::node_v1::apply::RuntimeClassApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::node_v1::RuntimeClassList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for RuntimeClassListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "RuntimeClassListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for RuntimeClassListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for RuntimeClassListApply {
-    const EXPECTING: &'static str = "struct RuntimeClassListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl RuntimeClassListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::node_v1::apply::RuntimeClassApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for RuntimeClassListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::node_v1::RuntimeClassList {
-    type Apply = RuntimeClassListApply;
-}
 /// The apply configuration of [`Scheduling`](crate::node_v1::Scheduling): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SchedulingApply {
@@ -349,12 +250,8 @@ impl<'de> ::serde::Deserialize<'de> for SchedulingApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for SchedulingApply {
     const EXPECTING: &'static str = "struct SchedulingApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "nodeSelector" => 0,
-                "tolerations" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::node_v1::Scheduling as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(

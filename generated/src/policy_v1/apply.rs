@@ -3,105 +3,6 @@
 #![allow(clippy::should_implement_trait)]
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
-/// The apply configuration of [`Eviction`](crate::policy_v1::Eviction): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct EvictionApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<crate::policy_v1::Eviction>,
-    pub delete_options: Option<Box<crate::meta_v1::apply::DeleteOptionsApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::policy_v1::Eviction>,
-    pub metadata: Option<::kubegen_runtime::ObjectMeta>,
-}
-impl ::serde::Serialize for EvictionApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "EvictionApply",
-                encode::count(
-                    2,
-                    &[self.delete_options.is_some(), self.metadata.is_some()],
-                ),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("deleteOptions", &self.delete_options)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for EvictionApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for EvictionApply {
-    const EXPECTING: &'static str = "struct EvictionApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "deleteOptions" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional(map, &mut self.delete_options),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl EvictionApply {
-    /// Sets `deleteOptions`.
-    pub fn delete_options(
-        mut self,
-        value: impl Into<crate::meta_v1::apply::DeleteOptionsApply>,
-    ) -> Self {
-        self.delete_options = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for EvictionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "deleteOptions",
-                    M::Struct(
-                        <crate::meta_v1::apply::DeleteOptionsApply as ApplyType>::schema,
-                    ),
-                ),
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-            ],
-        };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::policy_v1::Eviction {
-    type Apply = EvictionApply;
-}
 /// The apply configuration of [`PodDisruptionBudget`](crate::policy_v1::PodDisruptionBudget): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodDisruptionBudgetApply {
@@ -150,15 +51,8 @@ impl<'de> ::serde::Deserialize<'de> for PodDisruptionBudgetApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodDisruptionBudgetApply {
     const EXPECTING: &'static str = "struct PodDisruptionBudgetApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                "status" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::policy_v1::PodDisruptionBudget as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -243,97 +137,6 @@ impl ::kubegen_runtime::apply::ApplyObject for PodDisruptionBudgetApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`PodDisruptionBudgetList`](crate::policy_v1::PodDisruptionBudgetList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct PodDisruptionBudgetListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::policy_v1::PodDisruptionBudgetList,
-    >,
-    pub items: Option<Vec<crate::policy_v1::apply::PodDisruptionBudgetApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::policy_v1::PodDisruptionBudgetList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for PodDisruptionBudgetListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "PodDisruptionBudgetListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for PodDisruptionBudgetListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for PodDisruptionBudgetListApply {
-    const EXPECTING: &'static str = "struct PodDisruptionBudgetListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl PodDisruptionBudgetListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::policy_v1::apply::PodDisruptionBudgetApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for PodDisruptionBudgetListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::policy_v1::PodDisruptionBudgetList {
-    type Apply = PodDisruptionBudgetListApply;
-}
 /// The apply configuration of [`PodDisruptionBudgetSpec`](crate::policy_v1::PodDisruptionBudgetSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodDisruptionBudgetSpecApply {
@@ -380,14 +183,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for PodDisruptionBudgetSpecApply {
     const EXPECTING: &'static str = "struct PodDisruptionBudgetSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "maxUnavailable" => 0,
-                "minAvailable" => 1,
-                "selector" => 2,
-                "unhealthyPodEvictionPolicy" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::policy_v1::PodDisruptionBudgetSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -503,17 +300,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for PodDisruptionBudgetStatusApply {
     const EXPECTING: &'static str = "struct PodDisruptionBudgetStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "conditions" => 0,
-                "currentHealthy" => 1,
-                "desiredHealthy" => 2,
-                "disruptedPods" => 3,
-                "disruptionsAllowed" => 4,
-                "expectedPods" => 5,
-                "observedGeneration" => 6,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::policy_v1::PodDisruptionBudgetStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(

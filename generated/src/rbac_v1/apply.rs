@@ -34,11 +34,8 @@ impl<'de> ::serde::Deserialize<'de> for AggregationRuleApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for AggregationRuleApply {
     const EXPECTING: &'static str = "struct AggregationRuleApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "clusterRoleSelectors" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::rbac_v1::AggregationRule as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -120,15 +117,8 @@ impl<'de> ::serde::Deserialize<'de> for ClusterRoleApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ClusterRoleApply {
     const EXPECTING: &'static str = "struct ClusterRoleApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "aggregationRule" => 0,
-                "apiVersion" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                "rules" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::rbac_v1::ClusterRole as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -250,15 +240,8 @@ impl<'de> ::serde::Deserialize<'de> for ClusterRoleBindingApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ClusterRoleBindingApply {
     const EXPECTING: &'static str = "struct ClusterRoleBindingApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "roleRef" => 3,
-                "subjects" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::rbac_v1::ClusterRoleBinding as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -326,184 +309,6 @@ impl ::kubegen_runtime::apply::ApplyObject for ClusterRoleBindingApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`ClusterRoleBindingList`](crate::rbac_v1::ClusterRoleBindingList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ClusterRoleBindingListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::rbac_v1::ClusterRoleBindingList,
-    >,
-    pub items: Option<Vec<crate::rbac_v1::apply::ClusterRoleBindingApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::rbac_v1::ClusterRoleBindingList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for ClusterRoleBindingListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ClusterRoleBindingListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ClusterRoleBindingListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ClusterRoleBindingListApply {
-    const EXPECTING: &'static str = "struct ClusterRoleBindingListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ClusterRoleBindingListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::rbac_v1::apply::ClusterRoleBindingApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ClusterRoleBindingListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::rbac_v1::ClusterRoleBindingList {
-    type Apply = ClusterRoleBindingListApply;
-}
-/// The apply configuration of [`ClusterRoleList`](crate::rbac_v1::ClusterRoleList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ClusterRoleListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<crate::rbac_v1::ClusterRoleList>,
-    pub items: Option<Vec<crate::rbac_v1::apply::ClusterRoleApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::rbac_v1::ClusterRoleList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for ClusterRoleListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ClusterRoleListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ClusterRoleListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ClusterRoleListApply {
-    const EXPECTING: &'static str = "struct ClusterRoleListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ClusterRoleListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::rbac_v1::apply::ClusterRoleApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ClusterRoleListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::rbac_v1::ClusterRoleList {
-    type Apply = ClusterRoleListApply;
-}
 /// The apply configuration of [`PolicyRule`](crate::rbac_v1::PolicyRule): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PolicyRuleApply {
@@ -552,15 +357,8 @@ impl<'de> ::serde::Deserialize<'de> for PolicyRuleApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PolicyRuleApply {
     const EXPECTING: &'static str = "struct PolicyRuleApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiGroups" => 0,
-                "nonResourceURLs" => 1,
-                "resourceNames" => 2,
-                "resources" => 3,
-                "verbs" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::rbac_v1::PolicyRule as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -667,14 +465,8 @@ impl<'de> ::serde::Deserialize<'de> for RoleApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for RoleApply {
     const EXPECTING: &'static str = "struct RoleApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "rules" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::rbac_v1::Role as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -786,15 +578,8 @@ impl<'de> ::serde::Deserialize<'de> for RoleBindingApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for RoleBindingApply {
     const EXPECTING: &'static str = "struct RoleBindingApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "roleRef" => 3,
-                "subjects" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::rbac_v1::RoleBinding as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -867,180 +652,6 @@ impl ::kubegen_runtime::apply::ApplyObject for RoleBindingApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`RoleBindingList`](crate::rbac_v1::RoleBindingList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct RoleBindingListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<crate::rbac_v1::RoleBindingList>,
-    pub items: Option<Vec<crate::rbac_v1::apply::RoleBindingApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::rbac_v1::RoleBindingList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for RoleBindingListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "RoleBindingListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for RoleBindingListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for RoleBindingListApply {
-    const EXPECTING: &'static str = "struct RoleBindingListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl RoleBindingListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::rbac_v1::apply::RoleBindingApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for RoleBindingListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::rbac_v1::RoleBindingList {
-    type Apply = RoleBindingListApply;
-}
-/// The apply configuration of [`RoleList`](crate::rbac_v1::RoleList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct RoleListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<crate::rbac_v1::RoleList>,
-    pub items: Option<Vec<crate::rbac_v1::apply::RoleApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::rbac_v1::RoleList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for RoleListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "RoleListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for RoleListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for RoleListApply {
-    const EXPECTING: &'static str = "struct RoleListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl RoleListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<crate::rbac_v1::apply::RoleApply>>,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for RoleListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::rbac_v1::RoleList {
-    type Apply = RoleListApply;
-}
 /// The apply configuration of [`RoleRef`](crate::rbac_v1::RoleRef): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RoleRefApply {
@@ -1079,13 +690,8 @@ impl<'de> ::serde::Deserialize<'de> for RoleRefApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for RoleRefApply {
     const EXPECTING: &'static str = "struct RoleRefApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiGroup" => 0,
-                "kind" => 1,
-                "name" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::rbac_v1::RoleRef as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1173,14 +779,8 @@ impl<'de> ::serde::Deserialize<'de> for SubjectApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for SubjectApply {
     const EXPECTING: &'static str = "struct SubjectApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiGroup" => 0,
-                "kind" => 1,
-                "name" => 2,
-                "namespace" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::rbac_v1::Subject as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(

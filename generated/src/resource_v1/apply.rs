@@ -57,17 +57,8 @@ impl<'de> ::serde::Deserialize<'de> for AllocatedDeviceStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for AllocatedDeviceStatusApply {
     const EXPECTING: &'static str = "struct AllocatedDeviceStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "conditions" => 0,
-                "data" => 1,
-                "device" => 2,
-                "driver" => 3,
-                "networkData" => 4,
-                "pool" => 5,
-                "shareID" => 6,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::AllocatedDeviceStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -200,13 +191,8 @@ impl<'de> ::serde::Deserialize<'de> for AllocationResultApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for AllocationResultApply {
     const EXPECTING: &'static str = "struct AllocationResultApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "allocationTimestamp" => 0,
-                "devices" => 1,
-                "nodeSelector" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::AllocationResult as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -311,13 +297,8 @@ impl<'de> ::serde::Deserialize<'de> for CapacityRequestPolicyApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CapacityRequestPolicyApply {
     const EXPECTING: &'static str = "struct CapacityRequestPolicyApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "default" => 0,
-                "validRange" => 1,
-                "validValues" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::CapacityRequestPolicy as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -414,13 +395,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CapacityRequestPolicyRangeApply {
     const EXPECTING: &'static str = "struct CapacityRequestPolicyRangeApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "max" => 0,
-                "min" => 1,
-                "step" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::CapacityRequestPolicyRange as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -494,11 +470,8 @@ impl<'de> ::serde::Deserialize<'de> for CapacityRequirementsApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CapacityRequirementsApply {
     const EXPECTING: &'static str = "struct CapacityRequirementsApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "requests" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::CapacityRequirements as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -572,11 +545,8 @@ impl<'de> ::serde::Deserialize<'de> for CELDeviceSelectorApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CELDeviceSelectorApply {
     const EXPECTING: &'static str = "struct CELDeviceSelectorApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "expression" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::CELDeviceSelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -638,11 +608,8 @@ impl<'de> ::serde::Deserialize<'de> for CounterApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CounterApply {
     const EXPECTING: &'static str = "struct CounterApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "value" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::Counter as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -708,12 +675,8 @@ impl<'de> ::serde::Deserialize<'de> for CounterSetApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CounterSetApply {
     const EXPECTING: &'static str = "struct CounterSetApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "counters" => 0,
-                "name" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::CounterSet as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -846,22 +809,8 @@ impl<'de> ::serde::Deserialize<'de> for DeviceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceApply {
     const EXPECTING: &'static str = "struct DeviceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "allNodes" => 0,
-                "allowMultipleAllocations" => 1,
-                "attributes" => 2,
-                "bindingConditions" => 3,
-                "bindingFailureConditions" => 4,
-                "bindsToNode" => 5,
-                "capacity" => 6,
-                "consumesCounters" => 7,
-                "name" => 8,
-                "nodeName" => 9,
-                "nodeSelector" => 10,
-                "taints" => 11,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::Device as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1061,13 +1010,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for DeviceAllocationConfigurationApply {
     const EXPECTING: &'static str = "struct DeviceAllocationConfigurationApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "opaque" => 0,
-                "requests" => 1,
-                "source" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::DeviceAllocationConfiguration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1162,12 +1106,8 @@ impl<'de> ::serde::Deserialize<'de> for DeviceAllocationResultApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceAllocationResultApply {
     const EXPECTING: &'static str = "struct DeviceAllocationResultApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "config" => 0,
-                "results" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::DeviceAllocationResult as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1263,14 +1203,8 @@ impl<'de> ::serde::Deserialize<'de> for DeviceAttributeApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceAttributeApply {
     const EXPECTING: &'static str = "struct DeviceAttributeApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "bool" => 0,
-                "int" => 1,
-                "string" => 2,
-                "version" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::DeviceAttribute as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1354,12 +1288,8 @@ impl<'de> ::serde::Deserialize<'de> for DeviceCapacityApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceCapacityApply {
     const EXPECTING: &'static str = "struct DeviceCapacityApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "requestPolicy" => 0,
-                "value" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::DeviceCapacity as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1450,13 +1380,8 @@ impl<'de> ::serde::Deserialize<'de> for DeviceClaimApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceClaimApply {
     const EXPECTING: &'static str = "struct DeviceClaimApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "config" => 0,
-                "constraints" => 1,
-                "requests" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::DeviceClaim as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1548,12 +1473,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for DeviceClaimConfigurationApply {
     const EXPECTING: &'static str = "struct DeviceClaimConfigurationApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "opaque" => 0,
-                "requests" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::DeviceClaimConfiguration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1642,14 +1563,8 @@ impl<'de> ::serde::Deserialize<'de> for DeviceClassApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceClassApply {
     const EXPECTING: &'static str = "struct DeviceClassApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::DeviceClass as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1746,11 +1661,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for DeviceClassConfigurationApply {
     const EXPECTING: &'static str = "struct DeviceClassConfigurationApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "opaque" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::DeviceClassConfiguration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1792,94 +1704,6 @@ impl ApplyType for DeviceClassConfigurationApply {
 }
 impl HasApply for crate::resource_v1::DeviceClassConfiguration {
     type Apply = DeviceClassConfigurationApply;
-}
-/// The apply configuration of [`DeviceClassList`](crate::resource_v1::DeviceClassList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct DeviceClassListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<crate::resource_v1::DeviceClassList>,
-    pub items: Option<Vec<crate::resource_v1::apply::DeviceClassApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::resource_v1::DeviceClassList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for DeviceClassListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "DeviceClassListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DeviceClassListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceClassListApply {
-    const EXPECTING: &'static str = "struct DeviceClassListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl DeviceClassListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::resource_v1::apply::DeviceClassApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for DeviceClassListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::resource_v1::DeviceClassList {
-    type Apply = DeviceClassListApply;
 }
 /// The apply configuration of [`DeviceClassSpec`](crate::resource_v1::DeviceClassSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -1923,13 +1747,8 @@ impl<'de> ::serde::Deserialize<'de> for DeviceClassSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceClassSpecApply {
     const EXPECTING: &'static str = "struct DeviceClassSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "config" => 0,
-                "extendedResourceName" => 1,
-                "selectors" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::DeviceClassSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2027,13 +1846,8 @@ impl<'de> ::serde::Deserialize<'de> for DeviceConstraintApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceConstraintApply {
     const EXPECTING: &'static str = "struct DeviceConstraintApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "distinctAttribute" => 0,
-                "matchAttribute" => 1,
-                "requests" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::DeviceConstraint as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2118,12 +1932,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for DeviceCounterConsumptionApply {
     const EXPECTING: &'static str = "struct DeviceCounterConsumptionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "counterSet" => 0,
-                "counters" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::DeviceCounterConsumption as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2223,13 +2033,8 @@ impl<'de> ::serde::Deserialize<'de> for DeviceRequestApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceRequestApply {
     const EXPECTING: &'static str = "struct DeviceRequestApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "exactly" => 0,
-                "firstAvailable" => 1,
-                "name" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::DeviceRequest as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2355,20 +2160,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for DeviceRequestAllocationResultApply {
     const EXPECTING: &'static str = "struct DeviceRequestAllocationResultApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "adminAccess" => 0,
-                "bindingConditions" => 1,
-                "bindingFailureConditions" => 2,
-                "consumedCapacity" => 3,
-                "device" => 4,
-                "driver" => 5,
-                "pool" => 6,
-                "request" => 7,
-                "shareID" => 8,
-                "tolerations" => 9,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::DeviceRequestAllocationResult as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2509,11 +2302,8 @@ impl<'de> ::serde::Deserialize<'de> for DeviceSelectorApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceSelectorApply {
     const EXPECTING: &'static str = "struct DeviceSelectorApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "cel" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::DeviceSelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2610,17 +2400,8 @@ impl<'de> ::serde::Deserialize<'de> for DeviceSubRequestApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceSubRequestApply {
     const EXPECTING: &'static str = "struct DeviceSubRequestApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "allocationMode" => 0,
-                "capacity" => 1,
-                "count" => 2,
-                "deviceClassName" => 3,
-                "name" => 4,
-                "selectors" => 5,
-                "tolerations" => 6,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::DeviceSubRequest as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2757,14 +2538,8 @@ impl<'de> ::serde::Deserialize<'de> for DeviceTaintApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceTaintApply {
     const EXPECTING: &'static str = "struct DeviceTaintApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "effect" => 0,
-                "key" => 1,
-                "timeAdded" => 2,
-                "value" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::DeviceTaint as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2861,15 +2636,8 @@ impl<'de> ::serde::Deserialize<'de> for DeviceTolerationApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceTolerationApply {
     const EXPECTING: &'static str = "struct DeviceTolerationApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "effect" => 0,
-                "key" => 1,
-                "operator" => 2,
-                "tolerationSeconds" => 3,
-                "value" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::DeviceToleration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2978,17 +2746,8 @@ impl<'de> ::serde::Deserialize<'de> for ExactDeviceRequestApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ExactDeviceRequestApply {
     const EXPECTING: &'static str = "struct ExactDeviceRequestApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "adminAccess" => 0,
-                "allocationMode" => 1,
-                "capacity" => 2,
-                "count" => 3,
-                "deviceClassName" => 4,
-                "selectors" => 5,
-                "tolerations" => 6,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::ExactDeviceRequest as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -3122,13 +2881,8 @@ impl<'de> ::serde::Deserialize<'de> for NetworkDeviceDataApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for NetworkDeviceDataApply {
     const EXPECTING: &'static str = "struct NetworkDeviceDataApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "hardwareAddress" => 0,
-                "interfaceName" => 1,
-                "ips" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::NetworkDeviceData as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -3208,12 +2962,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for OpaqueDeviceConfigurationApply {
     const EXPECTING: &'static str = "struct OpaqueDeviceConfigurationApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "driver" => 0,
-                "parameters" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::OpaqueDeviceConfiguration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -3299,15 +3049,8 @@ impl<'de> ::serde::Deserialize<'de> for ResourceClaimApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceClaimApply {
     const EXPECTING: &'static str = "struct ResourceClaimApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                "status" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::ResourceClaim as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -3438,14 +3181,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for ResourceClaimConsumerReferenceApply {
     const EXPECTING: &'static str = "struct ResourceClaimConsumerReferenceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiGroup" => 0,
-                "name" => 1,
-                "resource" => 2,
-                "uid" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::ResourceClaimConsumerReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -3494,96 +3231,6 @@ impl ApplyType for ResourceClaimConsumerReferenceApply {
 impl HasApply for crate::resource_v1::ResourceClaimConsumerReference {
     type Apply = ResourceClaimConsumerReferenceApply;
 }
-/// The apply configuration of [`ResourceClaimList`](crate::resource_v1::ResourceClaimList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ResourceClaimListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::resource_v1::ResourceClaimList,
-    >,
-    pub items: Option<Vec<crate::resource_v1::apply::ResourceClaimApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::resource_v1::ResourceClaimList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for ResourceClaimListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ResourceClaimListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ResourceClaimListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceClaimListApply {
-    const EXPECTING: &'static str = "struct ResourceClaimListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ResourceClaimListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::resource_v1::apply::ResourceClaimApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ResourceClaimListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::resource_v1::ResourceClaimList {
-    type Apply = ResourceClaimListApply;
-}
 /// The apply configuration of [`ResourceClaimSpec`](crate::resource_v1::ResourceClaimSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceClaimSpecApply {
@@ -3615,11 +3262,8 @@ impl<'de> ::serde::Deserialize<'de> for ResourceClaimSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceClaimSpecApply {
     const EXPECTING: &'static str = "struct ResourceClaimSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "devices" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::ResourceClaimSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -3706,13 +3350,8 @@ impl<'de> ::serde::Deserialize<'de> for ResourceClaimStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceClaimStatusApply {
     const EXPECTING: &'static str = "struct ResourceClaimStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "allocation" => 0,
-                "devices" => 1,
-                "reservedFor" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::ResourceClaimStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -3836,14 +3475,8 @@ impl<'de> ::serde::Deserialize<'de> for ResourceClaimTemplateApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceClaimTemplateApply {
     const EXPECTING: &'static str = "struct ResourceClaimTemplateApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::ResourceClaimTemplate as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -3913,97 +3546,6 @@ impl ::kubegen_runtime::apply::ApplyObject for ResourceClaimTemplateApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`ResourceClaimTemplateList`](crate::resource_v1::ResourceClaimTemplateList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ResourceClaimTemplateListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::resource_v1::ResourceClaimTemplateList,
-    >,
-    pub items: Option<Vec<crate::resource_v1::apply::ResourceClaimTemplateApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::resource_v1::ResourceClaimTemplateList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for ResourceClaimTemplateListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ResourceClaimTemplateListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ResourceClaimTemplateListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for ResourceClaimTemplateListApply {
-    const EXPECTING: &'static str = "struct ResourceClaimTemplateListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ResourceClaimTemplateListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::resource_v1::apply::ResourceClaimTemplateApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ResourceClaimTemplateListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::resource_v1::ResourceClaimTemplateList {
-    type Apply = ResourceClaimTemplateListApply;
-}
 /// The apply configuration of [`ResourceClaimTemplateSpec`](crate::resource_v1::ResourceClaimTemplateSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceClaimTemplateSpecApply {
@@ -4038,12 +3580,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for ResourceClaimTemplateSpecApply {
     const EXPECTING: &'static str = "struct ResourceClaimTemplateSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "metadata" => 0,
-                "spec" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::ResourceClaimTemplateSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -4135,13 +3673,8 @@ impl<'de> ::serde::Deserialize<'de> for ResourcePoolApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourcePoolApply {
     const EXPECTING: &'static str = "struct ResourcePoolApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "generation" => 0,
-                "name" => 1,
-                "resourceSliceCount" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::ResourcePool as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -4221,14 +3754,8 @@ impl<'de> ::serde::Deserialize<'de> for ResourceSliceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceSliceApply {
     const EXPECTING: &'static str = "struct ResourceSliceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::ResourceSlice as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -4293,96 +3820,6 @@ impl ::kubegen_runtime::apply::ApplyObject for ResourceSliceApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`ResourceSliceList`](crate::resource_v1::ResourceSliceList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ResourceSliceListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::resource_v1::ResourceSliceList,
-    >,
-    pub items: Option<Vec<crate::resource_v1::apply::ResourceSliceApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::resource_v1::ResourceSliceList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for ResourceSliceListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ResourceSliceListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ResourceSliceListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceSliceListApply {
-    const EXPECTING: &'static str = "struct ResourceSliceListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ResourceSliceListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::resource_v1::apply::ResourceSliceApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ResourceSliceListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::resource_v1::ResourceSliceList {
-    type Apply = ResourceSliceListApply;
-}
 /// The apply configuration of [`ResourceSliceSpec`](crate::resource_v1::ResourceSliceSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceSliceSpecApply {
@@ -4440,18 +3877,8 @@ impl<'de> ::serde::Deserialize<'de> for ResourceSliceSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceSliceSpecApply {
     const EXPECTING: &'static str = "struct ResourceSliceSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "allNodes" => 0,
-                "devices" => 1,
-                "driver" => 2,
-                "nodeName" => 3,
-                "nodeSelector" => 4,
-                "perDeviceNodeSelection" => 5,
-                "pool" => 6,
-                "sharedCounters" => 7,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1::ResourceSliceSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(

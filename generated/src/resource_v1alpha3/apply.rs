@@ -48,14 +48,8 @@ impl<'de> ::serde::Deserialize<'de> for DeviceTaintApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceTaintApply {
     const EXPECTING: &'static str = "struct DeviceTaintApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "effect" => 0,
-                "key" => 1,
-                "timeAdded" => 2,
-                "value" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1alpha3::DeviceTaint as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -152,15 +146,8 @@ impl<'de> ::serde::Deserialize<'de> for DeviceTaintRuleApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceTaintRuleApply {
     const EXPECTING: &'static str = "struct DeviceTaintRuleApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                "status" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1alpha3::DeviceTaintRule as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -240,96 +227,6 @@ impl ::kubegen_runtime::apply::ApplyObject for DeviceTaintRuleApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`DeviceTaintRuleList`](crate::resource_v1alpha3::DeviceTaintRuleList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct DeviceTaintRuleListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::resource_v1alpha3::DeviceTaintRuleList,
-    >,
-    pub items: Option<Vec<crate::resource_v1alpha3::apply::DeviceTaintRuleApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::resource_v1alpha3::DeviceTaintRuleList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for DeviceTaintRuleListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "DeviceTaintRuleListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DeviceTaintRuleListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceTaintRuleListApply {
-    const EXPECTING: &'static str = "struct DeviceTaintRuleListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl DeviceTaintRuleListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::resource_v1alpha3::apply::DeviceTaintRuleApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for DeviceTaintRuleListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::resource_v1alpha3::DeviceTaintRuleList {
-    type Apply = DeviceTaintRuleListApply;
-}
 /// The apply configuration of [`DeviceTaintRuleSpec`](crate::resource_v1alpha3::DeviceTaintRuleSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeviceTaintRuleSpecApply {
@@ -365,12 +262,8 @@ impl<'de> ::serde::Deserialize<'de> for DeviceTaintRuleSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceTaintRuleSpecApply {
     const EXPECTING: &'static str = "struct DeviceTaintRuleSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "deviceSelector" => 0,
-                "taint" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1alpha3::DeviceTaintRuleSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -459,11 +352,8 @@ impl<'de> ::serde::Deserialize<'de> for DeviceTaintRuleStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceTaintRuleStatusApply {
     const EXPECTING: &'static str = "struct DeviceTaintRuleStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "conditions" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1alpha3::DeviceTaintRuleStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -547,13 +437,8 @@ impl<'de> ::serde::Deserialize<'de> for DeviceTaintSelectorApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceTaintSelectorApply {
     const EXPECTING: &'static str = "struct DeviceTaintSelectorApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "device" => 0,
-                "driver" => 1,
-                "pool" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::resource_v1alpha3::DeviceTaintSelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(

@@ -55,17 +55,8 @@ impl<'de> ::serde::Deserialize<'de> for PriorityClassApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PriorityClassApply {
     const EXPECTING: &'static str = "struct PriorityClassApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "description" => 1,
-                "globalDefault" => 2,
-                "kind" => 3,
-                "metadata" => 4,
-                "preemptionPolicy" => 5,
-                "value" => 6,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::scheduling_v1::PriorityClass as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -141,94 +132,4 @@ impl ::kubegen_runtime::apply::ApplyObject for PriorityClassApply {
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
-}
-/// The apply configuration of [`PriorityClassList`](crate::scheduling_v1::PriorityClassList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct PriorityClassListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::scheduling_v1::PriorityClassList,
-    >,
-    pub items: Option<Vec<crate::scheduling_v1::apply::PriorityClassApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::scheduling_v1::PriorityClassList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for PriorityClassListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "PriorityClassListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for PriorityClassListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for PriorityClassListApply {
-    const EXPECTING: &'static str = "struct PriorityClassListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl PriorityClassListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::scheduling_v1::apply::PriorityClassApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for PriorityClassListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::scheduling_v1::PriorityClassList {
-    type Apply = PriorityClassListApply;
 }

@@ -34,11 +34,8 @@ impl<'de> ::serde::Deserialize<'de> for GangSchedulingPolicyApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for GangSchedulingPolicyApply {
     const EXPECTING: &'static str = "struct GangSchedulingPolicyApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "minCount" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::scheduling_v1alpha1::GangSchedulingPolicy as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -102,12 +99,8 @@ impl<'de> ::serde::Deserialize<'de> for PodGroupApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodGroupApply {
     const EXPECTING: &'static str = "struct PodGroupApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                "policy" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::scheduling_v1alpha1::PodGroup as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -189,12 +182,8 @@ impl<'de> ::serde::Deserialize<'de> for PodGroupPolicyApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodGroupPolicyApply {
     const EXPECTING: &'static str = "struct PodGroupPolicyApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "basic" => 0,
-                "gang" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::scheduling_v1alpha1::PodGroupPolicy as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -285,13 +274,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for TypedLocalObjectReferenceApply {
     const EXPECTING: &'static str = "struct TypedLocalObjectReferenceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiGroup" => 0,
-                "kind" => 1,
-                "name" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::scheduling_v1alpha1::TypedLocalObjectReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -371,14 +355,8 @@ impl<'de> ::serde::Deserialize<'de> for WorkloadApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for WorkloadApply {
     const EXPECTING: &'static str = "struct WorkloadApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::scheduling_v1alpha1::Workload as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -448,96 +426,6 @@ impl ::kubegen_runtime::apply::ApplyObject for WorkloadApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`WorkloadList`](crate::scheduling_v1alpha1::WorkloadList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct WorkloadListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::scheduling_v1alpha1::WorkloadList,
-    >,
-    pub items: Option<Vec<crate::scheduling_v1alpha1::apply::WorkloadApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::scheduling_v1alpha1::WorkloadList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for WorkloadListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "WorkloadListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for WorkloadListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for WorkloadListApply {
-    const EXPECTING: &'static str = "struct WorkloadListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl WorkloadListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::scheduling_v1alpha1::apply::WorkloadApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for WorkloadListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::scheduling_v1alpha1::WorkloadList {
-    type Apply = WorkloadListApply;
-}
 /// The apply configuration of [`WorkloadSpec`](crate::scheduling_v1alpha1::WorkloadSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct WorkloadSpecApply {
@@ -576,12 +464,8 @@ impl<'de> ::serde::Deserialize<'de> for WorkloadSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for WorkloadSpecApply {
     const EXPECTING: &'static str = "struct WorkloadSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "controllerRef" => 0,
-                "podGroups" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::scheduling_v1alpha1::WorkloadSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(

@@ -40,14 +40,8 @@ impl<'de> ::serde::Deserialize<'de> for CSIDriverApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CSIDriverApply {
     const EXPECTING: &'static str = "struct CSIDriverApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::storage_v1::CSIDriver as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -111,94 +105,6 @@ impl ::kubegen_runtime::apply::ApplyObject for CSIDriverApply {
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
-}
-/// The apply configuration of [`CSIDriverList`](crate::storage_v1::CSIDriverList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct CSIDriverListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<crate::storage_v1::CSIDriverList>,
-    pub items: Option<Vec<crate::storage_v1::apply::CSIDriverApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::storage_v1::CSIDriverList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for CSIDriverListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "CSIDriverListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CSIDriverListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for CSIDriverListApply {
-    const EXPECTING: &'static str = "struct CSIDriverListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl CSIDriverListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::storage_v1::apply::CSIDriverApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for CSIDriverListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::storage_v1::CSIDriverList {
-    type Apply = CSIDriverListApply;
 }
 /// The apply configuration of [`CSIDriverSpec`](crate::storage_v1::CSIDriverSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -269,20 +175,8 @@ impl<'de> ::serde::Deserialize<'de> for CSIDriverSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CSIDriverSpecApply {
     const EXPECTING: &'static str = "struct CSIDriverSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "attachRequired" => 0,
-                "fsGroupPolicy" => 1,
-                "nodeAllocatableUpdatePeriodSeconds" => 2,
-                "podInfoOnMount" => 3,
-                "requiresRepublish" => 4,
-                "seLinuxMount" => 5,
-                "serviceAccountTokenInSecrets" => 6,
-                "storageCapacity" => 7,
-                "tokenRequests" => 8,
-                "volumeLifecycleModes" => 9,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::storage_v1::CSIDriverSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -417,14 +311,8 @@ impl<'de> ::serde::Deserialize<'de> for CSINodeApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CSINodeApply {
     const EXPECTING: &'static str = "struct CSINodeApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::storage_v1::CSINode as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -534,14 +422,8 @@ impl<'de> ::serde::Deserialize<'de> for CSINodeDriverApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CSINodeDriverApply {
     const EXPECTING: &'static str = "struct CSINodeDriverApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "allocatable" => 0,
-                "name" => 1,
-                "nodeID" => 2,
-                "topologyKeys" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::storage_v1::CSINodeDriver as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -605,94 +487,6 @@ impl ApplyType for CSINodeDriverApply {
 impl HasApply for crate::storage_v1::CSINodeDriver {
     type Apply = CSINodeDriverApply;
 }
-/// The apply configuration of [`CSINodeList`](crate::storage_v1::CSINodeList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct CSINodeListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<crate::storage_v1::CSINodeList>,
-    pub items: Option<Vec<crate::storage_v1::apply::CSINodeApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::storage_v1::CSINodeList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for CSINodeListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "CSINodeListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CSINodeListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for CSINodeListApply {
-    const EXPECTING: &'static str = "struct CSINodeListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl CSINodeListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::storage_v1::apply::CSINodeApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for CSINodeListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::storage_v1::CSINodeList {
-    type Apply = CSINodeListApply;
-}
 /// The apply configuration of [`CSINodeSpec`](crate::storage_v1::CSINodeSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CSINodeSpecApply {
@@ -724,11 +518,8 @@ impl<'de> ::serde::Deserialize<'de> for CSINodeSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CSINodeSpecApply {
     const EXPECTING: &'static str = "struct CSINodeSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "drivers" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::storage_v1::CSINodeSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -830,17 +621,8 @@ impl<'de> ::serde::Deserialize<'de> for CSIStorageCapacityApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CSIStorageCapacityApply {
     const EXPECTING: &'static str = "struct CSIStorageCapacityApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "capacity" => 1,
-                "kind" => 2,
-                "maximumVolumeSize" => 3,
-                "metadata" => 4,
-                "nodeTopology" => 5,
-                "storageClassName" => 6,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::storage_v1::CSIStorageCapacity as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -928,96 +710,6 @@ impl ::kubegen_runtime::apply::ApplyObject for CSIStorageCapacityApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`CSIStorageCapacityList`](crate::storage_v1::CSIStorageCapacityList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct CSIStorageCapacityListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::storage_v1::CSIStorageCapacityList,
-    >,
-    pub items: Option<Vec<crate::storage_v1::apply::CSIStorageCapacityApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::storage_v1::CSIStorageCapacityList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for CSIStorageCapacityListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "CSIStorageCapacityListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CSIStorageCapacityListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for CSIStorageCapacityListApply {
-    const EXPECTING: &'static str = "struct CSIStorageCapacityListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl CSIStorageCapacityListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::storage_v1::apply::CSIStorageCapacityApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for CSIStorageCapacityListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::storage_v1::CSIStorageCapacityList {
-    type Apply = CSIStorageCapacityListApply;
-}
 /// The apply configuration of [`StorageClass`](crate::storage_v1::StorageClass): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StorageClassApply {
@@ -1081,20 +773,8 @@ impl<'de> ::serde::Deserialize<'de> for StorageClassApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for StorageClassApply {
     const EXPECTING: &'static str = "struct StorageClassApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "allowVolumeExpansion" => 0,
-                "allowedTopologies" => 1,
-                "apiVersion" => 2,
-                "kind" => 3,
-                "metadata" => 4,
-                "mountOptions" => 5,
-                "parameters" => 6,
-                "provisioner" => 7,
-                "reclaimPolicy" => 8,
-                "volumeBindingMode" => 9,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::storage_v1::StorageClass as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1205,94 +885,6 @@ impl ::kubegen_runtime::apply::ApplyObject for StorageClassApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`StorageClassList`](crate::storage_v1::StorageClassList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct StorageClassListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<crate::storage_v1::StorageClassList>,
-    pub items: Option<Vec<crate::storage_v1::apply::StorageClassApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::storage_v1::StorageClassList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for StorageClassListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "StorageClassListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for StorageClassListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for StorageClassListApply {
-    const EXPECTING: &'static str = "struct StorageClassListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl StorageClassListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::storage_v1::apply::StorageClassApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for StorageClassListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::storage_v1::StorageClassList {
-    type Apply = StorageClassListApply;
-}
 /// The apply configuration of [`TokenRequest`](crate::storage_v1::TokenRequest): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TokenRequestApply {
@@ -1329,12 +921,8 @@ impl<'de> ::serde::Deserialize<'de> for TokenRequestApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for TokenRequestApply {
     const EXPECTING: &'static str = "struct TokenRequestApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "audience" => 0,
-                "expirationSeconds" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::storage_v1::TokenRequest as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1417,15 +1005,8 @@ impl<'de> ::serde::Deserialize<'de> for VolumeAttachmentApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeAttachmentApply {
     const EXPECTING: &'static str = "struct VolumeAttachmentApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                "status" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::storage_v1::VolumeAttachment as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1505,96 +1086,6 @@ impl ::kubegen_runtime::apply::ApplyObject for VolumeAttachmentApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`VolumeAttachmentList`](crate::storage_v1::VolumeAttachmentList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct VolumeAttachmentListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::storage_v1::VolumeAttachmentList,
-    >,
-    pub items: Option<Vec<crate::storage_v1::apply::VolumeAttachmentApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::storage_v1::VolumeAttachmentList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for VolumeAttachmentListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "VolumeAttachmentListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for VolumeAttachmentListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeAttachmentListApply {
-    const EXPECTING: &'static str = "struct VolumeAttachmentListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl VolumeAttachmentListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::storage_v1::apply::VolumeAttachmentApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for VolumeAttachmentListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::storage_v1::VolumeAttachmentList {
-    type Apply = VolumeAttachmentListApply;
-}
 /// The apply configuration of [`VolumeAttachmentSource`](crate::storage_v1::VolumeAttachmentSource): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct VolumeAttachmentSourceApply {
@@ -1636,12 +1127,8 @@ impl<'de> ::serde::Deserialize<'de> for VolumeAttachmentSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeAttachmentSourceApply {
     const EXPECTING: &'static str = "struct VolumeAttachmentSourceApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "inlineVolumeSpec" => 0,
-                "persistentVolumeName" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::storage_v1::VolumeAttachmentSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1735,13 +1222,8 @@ impl<'de> ::serde::Deserialize<'de> for VolumeAttachmentSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeAttachmentSpecApply {
     const EXPECTING: &'static str = "struct VolumeAttachmentSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "attacher" => 0,
-                "nodeName" => 1,
-                "source" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::storage_v1::VolumeAttachmentSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1843,14 +1325,8 @@ impl<'de> ::serde::Deserialize<'de> for VolumeAttachmentStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeAttachmentStatusApply {
     const EXPECTING: &'static str = "struct VolumeAttachmentStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "attachError" => 0,
-                "attached" => 1,
-                "attachmentMetadata" => 2,
-                "detachError" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::storage_v1::VolumeAttachmentStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1976,15 +1452,8 @@ impl<'de> ::serde::Deserialize<'de> for VolumeAttributesClassApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeAttributesClassApply {
     const EXPECTING: &'static str = "struct VolumeAttributesClassApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "driverName" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                "parameters" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::storage_v1::VolumeAttributesClass as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2054,97 +1523,6 @@ impl ::kubegen_runtime::apply::ApplyObject for VolumeAttributesClassApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`VolumeAttributesClassList`](crate::storage_v1::VolumeAttributesClassList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct VolumeAttributesClassListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::storage_v1::VolumeAttributesClassList,
-    >,
-    pub items: Option<Vec<crate::storage_v1::apply::VolumeAttributesClassApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::storage_v1::VolumeAttributesClassList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for VolumeAttributesClassListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "VolumeAttributesClassListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for VolumeAttributesClassListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for VolumeAttributesClassListApply {
-    const EXPECTING: &'static str = "struct VolumeAttributesClassListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl VolumeAttributesClassListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::storage_v1::apply::VolumeAttributesClassApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for VolumeAttributesClassListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::storage_v1::VolumeAttributesClassList {
-    type Apply = VolumeAttributesClassListApply;
-}
 /// The apply configuration of [`VolumeError`](crate::storage_v1::VolumeError): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct VolumeErrorApply {
@@ -2187,13 +1565,8 @@ impl<'de> ::serde::Deserialize<'de> for VolumeErrorApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeErrorApply {
     const EXPECTING: &'static str = "struct VolumeErrorApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "errorCode" => 0,
-                "message" => 1,
-                "time" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::storage_v1::VolumeError as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2267,11 +1640,8 @@ impl<'de> ::serde::Deserialize<'de> for VolumeNodeResourcesApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeNodeResourcesApply {
     const EXPECTING: &'static str = "struct VolumeNodeResourcesApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "count" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::storage_v1::VolumeNodeResources as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(

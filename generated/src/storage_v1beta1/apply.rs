@@ -51,15 +51,8 @@ impl<'de> ::serde::Deserialize<'de> for VolumeAttributesClassApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeAttributesClassApply {
     const EXPECTING: &'static str = "struct VolumeAttributesClassApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "driverName" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                "parameters" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::storage_v1beta1::VolumeAttributesClass as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -128,95 +121,4 @@ impl ::kubegen_runtime::apply::ApplyObject for VolumeAttributesClassApply {
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
-}
-/// The apply configuration of [`VolumeAttributesClassList`](crate::storage_v1beta1::VolumeAttributesClassList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct VolumeAttributesClassListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::storage_v1beta1::VolumeAttributesClassList,
-    >,
-    pub items: Option<Vec<crate::storage_v1beta1::apply::VolumeAttributesClassApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::storage_v1beta1::VolumeAttributesClassList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for VolumeAttributesClassListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "VolumeAttributesClassListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for VolumeAttributesClassListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for VolumeAttributesClassListApply {
-    const EXPECTING: &'static str = "struct VolumeAttributesClassListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl VolumeAttributesClassListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::storage_v1beta1::apply::VolumeAttributesClassApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for VolumeAttributesClassListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::storage_v1beta1::VolumeAttributesClassList {
-    type Apply = VolumeAttributesClassListApply;
 }

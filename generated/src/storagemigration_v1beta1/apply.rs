@@ -58,15 +58,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for StorageVersionMigrationApply {
     const EXPECTING: &'static str = "struct StorageVersionMigrationApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                "status" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::storagemigration_v1beta1::StorageVersionMigration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -150,103 +143,6 @@ impl ::kubegen_runtime::apply::ApplyObject for StorageVersionMigrationApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`StorageVersionMigrationList`](crate::storagemigration_v1beta1::StorageVersionMigrationList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct StorageVersionMigrationListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::storagemigration_v1beta1::StorageVersionMigrationList,
-    >,
-    pub items: Option<
-        Vec<crate::storagemigration_v1beta1::apply::StorageVersionMigrationApply>,
-    >,
-    pub kind: ::kubegen_runtime::Kind<
-        crate::storagemigration_v1beta1::StorageVersionMigrationList,
-    >,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for StorageVersionMigrationListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "StorageVersionMigrationListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for StorageVersionMigrationListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for StorageVersionMigrationListApply {
-    const EXPECTING: &'static str = "struct StorageVersionMigrationListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl StorageVersionMigrationListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::storagemigration_v1beta1::apply::StorageVersionMigrationApply,
-            >,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for StorageVersionMigrationListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::storagemigration_v1beta1::StorageVersionMigrationList {
-    type Apply = StorageVersionMigrationListApply;
-}
 /// The apply configuration of [`StorageVersionMigrationSpec`](crate::storagemigration_v1beta1::StorageVersionMigrationSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StorageVersionMigrationSpecApply {
@@ -279,11 +175,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for StorageVersionMigrationSpecApply {
     const EXPECTING: &'static str = "struct StorageVersionMigrationSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "resource" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::storagemigration_v1beta1::StorageVersionMigrationSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -363,12 +256,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for StorageVersionMigrationStatusApply {
     const EXPECTING: &'static str = "struct StorageVersionMigrationStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "conditions" => 0,
-                "resourceVersion" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::storagemigration_v1beta1::StorageVersionMigrationStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(

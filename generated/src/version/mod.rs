@@ -3,5 +3,3 @@
 
 mod info;
 pub use self::info::Info;
-#[cfg(feature = "apply")]
-pub mod apply;

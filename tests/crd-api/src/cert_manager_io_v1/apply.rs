@@ -128,34 +128,8 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateSpecApply {
     const EXPECTING: &'static str = "struct CertificateSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "additionalOutputFormats" => 0,
-                "commonName" => 1,
-                "dnsNames" => 2,
-                "duration" => 3,
-                "emailAddresses" => 4,
-                "encodeUsagesInRequest" => 5,
-                "ipAddresses" => 6,
-                "isCA" => 7,
-                "issuerRef" => 8,
-                "keystores" => 9,
-                "literalSubject" => 10,
-                "nameConstraints" => 11,
-                "otherNames" => 12,
-                "privateKey" => 13,
-                "renewBefore" => 14,
-                "renewBeforePercentage" => 15,
-                "renewal" => 16,
-                "revisionHistoryLimit" => 17,
-                "secretName" => 18,
-                "secretTemplate" => 19,
-                "signatureAlgorithm" => 20,
-                "subject" => 21,
-                "uris" => 22,
-                "usages" => 23,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::CertificateSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -466,11 +440,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecAdditionalOutputFormatApply {
     const EXPECTING: &'static str = "struct CertificateSpecAdditionalOutputFormatApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "type" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::CertificateSpecAdditionalOutputFormat as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -545,13 +516,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecIssuerRefApply {
     const EXPECTING: &'static str = "struct CertificateSpecIssuerRefApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "group" => 0,
-                "kind" => 1,
-                "name" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::CertificateSpecIssuerRef as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -632,12 +598,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecKeystoresApply {
     const EXPECTING: &'static str = "struct CertificateSpecKeystoresApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "jks" => 0,
-                "pkcs12" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::CertificateSpecKeystores as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -749,14 +711,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecKeystoresJksApply {
     const EXPECTING: &'static str = "struct CertificateSpecKeystoresJksApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "alias" => 0,
-                "create" => 1,
-                "password" => 2,
-                "passwordSecretRef" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::CertificateSpecKeystoresJks as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -853,12 +809,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecKeystoresPasswordSecretRefApply {
     const EXPECTING: &'static str = "struct CertificateSpecKeystoresPasswordSecretRefApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "key" => 0,
-                "name" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::CertificateSpecKeystoresPasswordSecretRef as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -947,14 +899,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecKeystoresPkcs12Apply {
     const EXPECTING: &'static str = "struct CertificateSpecKeystoresPkcs12Apply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "create" => 0,
-                "password" => 1,
-                "passwordSecretRef" => 2,
-                "profile" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::CertificateSpecKeystoresPkcs12 as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1073,13 +1019,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecNameConstraintsApply {
     const EXPECTING: &'static str = "struct CertificateSpecNameConstraintsApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "critical" => 0,
-                "excluded" => 1,
-                "permitted" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::CertificateSpecNameConstraints as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1194,14 +1135,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecNameConstraintsExcludedOrPermittedApply {
     const EXPECTING: &'static str = "struct CertificateSpecNameConstraintsExcludedOrPermittedApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "dnsDomains" => 0,
-                "emailAddresses" => 1,
-                "ipRanges" => 2,
-                "uriDomains" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::CertificateSpecNameConstraintsExcludedOrPermitted as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1297,12 +1232,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecOtherNameApply {
     const EXPECTING: &'static str = "struct CertificateSpecOtherNameApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "oid" => 0,
-                "utf8Value" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::CertificateSpecOtherName as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1387,14 +1318,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecPrivateKeyApply {
     const EXPECTING: &'static str = "struct CertificateSpecPrivateKeyApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "algorithm" => 0,
-                "encoding" => 1,
-                "rotationPolicy" => 2,
-                "size" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::CertificateSpecPrivateKey as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1489,12 +1414,8 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecRenewalApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateSpecRenewalApply {
     const EXPECTING: &'static str = "struct CertificateSpecRenewalApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "policy" => 0,
-                "windows" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::CertificateSpecRenewal as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1584,13 +1505,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecRenewalWindowApply {
     const EXPECTING: &'static str = "struct CertificateSpecRenewalWindowApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "cron" => 0,
-                "timezone" => 1,
-                "windowDuration" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::CertificateSpecRenewalWindow as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1667,12 +1583,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecSecretTemplateApply {
     const EXPECTING: &'static str = "struct CertificateSpecSecretTemplateApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "annotations" => 0,
-                "labels" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::CertificateSpecSecretTemplate as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1782,18 +1694,8 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecSubjectApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateSpecSubjectApply {
     const EXPECTING: &'static str = "struct CertificateSpecSubjectApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "countries" => 0,
-                "localities" => 1,
-                "organizationalUnits" => 2,
-                "organizations" => 3,
-                "postalCodes" => 4,
-                "provinces" => 5,
-                "serialNumber" => 6,
-                "streetAddresses" => 7,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::CertificateSpecSubject as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -1949,19 +1851,8 @@ impl<'de> ::serde::Deserialize<'de> for CertificateStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateStatusApply {
     const EXPECTING: &'static str = "struct CertificateStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "acme" => 0,
-                "conditions" => 1,
-                "failedIssuanceAttempts" => 2,
-                "lastFailureTime" => 3,
-                "nextPrivateKeySecretName" => 4,
-                "notAfter" => 5,
-                "notBefore" => 6,
-                "renewalTime" => 7,
-                "revision" => 8,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::CertificateStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2107,11 +1998,8 @@ impl<'de> ::serde::Deserialize<'de> for CertificateStatusAcmeApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateStatusAcmeApply {
     const EXPECTING: &'static str = "struct CertificateStatusAcmeApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "ari" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::CertificateStatusAcme as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2205,15 +2093,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateStatusAcmeAriApply {
     const EXPECTING: &'static str = "struct CertificateStatusAcmeAriApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "explanationURL" => 0,
-                "lastChecked" => 1,
-                "lastError" => 2,
-                "nextCheck" => 3,
-                "suggestedWindow" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::CertificateStatusAcmeAri as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2316,12 +2197,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateStatusAcmeAriSuggestedWindowApply {
     const EXPECTING: &'static str = "struct CertificateStatusAcmeAriSuggestedWindowApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "end" => 0,
-                "start" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::CertificateStatusAcmeAriSuggestedWindow as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2410,16 +2287,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateStatusConditionApply {
     const EXPECTING: &'static str = "struct CertificateStatusConditionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "lastTransitionTime" => 0,
-                "message" => 1,
-                "observedGeneration" => 2,
-                "reason" => 3,
-                "status" => 4,
-                "type" => 5,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::CertificateStatusCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2534,15 +2403,8 @@ impl<'de> ::serde::Deserialize<'de> for CertificateApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateApply {
     const EXPECTING: &'static str = "struct CertificateApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                "status" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::Certificate as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2627,96 +2489,6 @@ impl ::kubegen_runtime::apply::ApplyObject for CertificateApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`CertificateList`](crate::cert_manager_io_v1::CertificateList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct CertificateListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::cert_manager_io_v1::CertificateList,
-    >,
-    pub items: Option<Vec<crate::cert_manager_io_v1::apply::CertificateApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::cert_manager_io_v1::CertificateList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for CertificateListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "CertificateListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CertificateListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateListApply {
-    const EXPECTING: &'static str = "struct CertificateListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl CertificateListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::cert_manager_io_v1::apply::CertificateApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for CertificateListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::cert_manager_io_v1::CertificateList {
-    type Apply = CertificateListApply;
-}
 /// The apply configuration of [`IssuerSpec`](crate::cert_manager_io_v1::IssuerSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IssuerSpecApply {
@@ -2765,15 +2537,8 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecApply {
     const EXPECTING: &'static str = "struct IssuerSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "acme" => 0,
-                "ca" => 1,
-                "selfSigned" => 2,
-                "vault" => 3,
-                "venafi" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -2951,21 +2716,8 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecAcmeApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "caBundle" => 0,
-                "disableAccountKeyGeneration" => 1,
-                "email" => 2,
-                "enableDurationFeature" => 3,
-                "externalAccountBinding" => 4,
-                "preferredChain" => 5,
-                "privateKeySecretRef" => 6,
-                "profile" => 7,
-                "server" => 8,
-                "skipTLSVerify" => 9,
-                "solvers" => 10,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcme as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -3131,13 +2883,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeExternalAccountBindingApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeExternalAccountBindingApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "keyAlgorithm" => 0,
-                "keyID" => 1,
-                "keySecretRef" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeExternalAccountBinding as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -3248,14 +2995,8 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecAcmeSolverApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "dns01" => 0,
-                "http01" => 1,
-                "selector" => 2,
-                "waitInsteadOfSelfCheck" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolver as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -3427,20 +3168,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01Apply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01Apply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "acmeDNS" => 0,
-                "akamai" => 1,
-                "azureDNS" => 2,
-                "cloudDNS" => 3,
-                "cloudflare" => 4,
-                "cnameStrategy" => 5,
-                "digitalocean" => 6,
-                "rfc2136" => 7,
-                "route53" => 8,
-                "webhook" => 9,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01 as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -3671,12 +3400,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01AcmeDNSApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01AcmeDNSApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "accountSecretRef" => 0,
-                "host" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AcmeDNS as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -3777,14 +3502,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01AkamaiApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01AkamaiApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "accessTokenSecretRef" => 0,
-                "clientSecretSecretRef" => 1,
-                "clientTokenSecretRef" => 2,
-                "serviceConsumerDomain" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Akamai as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -3937,19 +3656,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01AzureDNSApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01AzureDNSApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "clientID" => 0,
-                "clientSecretSecretRef" => 1,
-                "environment" => 2,
-                "hostedZoneName" => 3,
-                "managedIdentity" => 4,
-                "resourceGroupName" => 5,
-                "subscriptionID" => 6,
-                "tenantID" => 7,
-                "zoneType" => 8,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AzureDNS as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -4108,13 +3816,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01AzureDNSManagedIdentityApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01AzureDNSManagedIdentityApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "clientID" => 0,
-                "resourceID" => 1,
-                "tenantID" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AzureDNSManagedIdentity as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -4203,13 +3906,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01CloudDNSApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01CloudDNSApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "hostedZoneName" => 0,
-                "project" => 1,
-                "serviceAccountSecretRef" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01CloudDNS as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -4311,13 +4009,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01CloudflareApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01CloudflareApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiKeySecretRef" => 0,
-                "apiTokenSecretRef" => 1,
-                "email" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Cloudflare as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -4415,11 +4108,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01DigitaloceanApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01DigitaloceanApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "tokenSecretRef" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Digitalocean as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -4515,15 +4205,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01Rfc2136Apply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01Rfc2136Apply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "nameserver" => 0,
-                "protocol" => 1,
-                "tsigAlgorithm" => 2,
-                "tsigKeyName" => 3,
-                "tsigSecretSecretRef" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Rfc2136 as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -4656,17 +4339,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01Route53Apply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01Route53Apply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "accessKeyID" => 0,
-                "accessKeyIDSecretRef" => 1,
-                "auth" => 2,
-                "hostedZoneID" => 3,
-                "region" => 4,
-                "role" => 5,
-                "secretAccessKeySecretRef" => 6,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Route53 as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -4799,11 +4473,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01Route53AuthApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01Route53AuthApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "kubernetes" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Route53Auth as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -4883,11 +4554,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01Route53AuthKubernetesApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01Route53AuthKubernetesApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "serviceAccountRef" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Route53AuthKubernetes as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -4976,13 +4644,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01WebhookApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01WebhookApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "config" => 0,
-                "groupName" => 1,
-                "solverName" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Webhook as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -5068,12 +4731,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01Apply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01Apply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "gatewayHTTPRoute" => 0,
-                "ingress" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01 as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -5187,14 +4846,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01GatewayHTTPRouteApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRouteApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "labels" => 0,
-                "parentRefs" => 1,
-                "podTemplate" => 2,
-                "serviceType" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoute as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -5325,16 +4978,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRefApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRefApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "group" => 0,
-                "kind" => 1,
-                "name" => 2,
-                "namespace" => 3,
-                "port" => 4,
-                "sectionName" => 5,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRef as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -5454,16 +5099,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01IngressApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01IngressApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "class" => 0,
-                "ingressClassName" => 1,
-                "ingressTemplate" => 2,
-                "name" => 3,
-                "podTemplate" => 4,
-                "serviceType" => 5,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01Ingress as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -5589,11 +5226,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01IngressIngressTemplateApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01IngressIngressTemplateApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "metadata" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01IngressIngressTemplate as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -5679,12 +5313,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "metadata" => 0,
-                "spec" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplate as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -5824,18 +5454,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "affinity" => 0,
-                "imagePullSecrets" => 1,
-                "nodeSelector" => 2,
-                "priorityClassName" => 3,
-                "resources" => 4,
-                "securityContext" => 5,
-                "serviceAccountName" => 6,
-                "tolerations" => 7,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -6029,13 +5649,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "nodeAffinity" => 0,
-                "podAffinity" => 1,
-                "podAntiAffinity" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinity as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -6156,13 +5771,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "key" => 0,
-                "operator" => 1,
-                "values" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpression as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -6268,12 +5878,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "preferredDuringSchedulingIgnoredDuringExecution" => 0,
-                "requiredDuringSchedulingIgnoredDuringExecution" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinity as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -6382,12 +5988,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "matchExpressions" => 0,
-                "matchFields" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItem as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -6478,12 +6080,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "preference" => 0,
-                "weight" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -6565,11 +6163,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "nodeSelectorTerms" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -6669,12 +6264,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "preferredDuringSchedulingIgnoredDuringExecution" => 0,
-                "requiredDuringSchedulingIgnoredDuringExecution" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinity as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -6802,16 +6393,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "labelSelector" => 0,
-                "matchLabelKeys" => 1,
-                "mismatchLabelKeys" => 2,
-                "namespaceSelector" => 3,
-                "namespaces" => 4,
-                "topologyKey" => 5,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItem as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -6936,12 +6519,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "matchExpressions" => 0,
-                "matchLabels" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -7037,12 +6616,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "podAffinityTerm" => 0,
-                "weight" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -7129,11 +6704,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecret as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -7200,12 +6772,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "limits" => 0,
-                "requests" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecResources as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -7340,19 +6908,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "fsGroup" => 0,
-                "fsGroupChangePolicy" => 1,
-                "runAsGroup" => 2,
-                "runAsNonRoot" => 3,
-                "runAsUser" => 4,
-                "seLinuxOptions" => 5,
-                "seccompProfile" => 6,
-                "supplementalGroups" => 7,
-                "sysctls" => 8,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContext as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -7518,14 +7075,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "level" => 0,
-                "role" => 1,
-                "type" => 2,
-                "user" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptions as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -7615,12 +7166,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "localhostProfile" => 0,
-                "type" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfile as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -7698,12 +7245,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                "value" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctl as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -7791,15 +7334,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "effect" => 0,
-                "key" => 1,
-                "operator" => 2,
-                "tolerationSeconds" => 3,
-                "value" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecToleration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -7889,12 +7425,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01TemplateMetadataApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01TemplateMetadataApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "annotations" => 0,
-                "labels" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01TemplateMetadata as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -7990,13 +7522,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverSelectorApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverSelectorApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "dnsNames" => 0,
-                "dnsZones" => 1,
-                "matchLabels" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecAcmeSolverSelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -8099,14 +7626,8 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecCaApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecCaApply {
     const EXPECTING: &'static str = "struct IssuerSpecCaApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "crlDistributionPoints" => 0,
-                "issuingCertificateURLs" => 1,
-                "ocspServers" => 2,
-                "secretName" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecCa as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -8199,12 +7720,8 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecSecretRefApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecSecretRefApply {
     const EXPECTING: &'static str = "struct IssuerSpecSecretRefApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "key" => 0,
-                "name" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecSecretRef as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -8272,11 +7789,8 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecSelfSignedApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecSelfSignedApply {
     const EXPECTING: &'static str = "struct IssuerSpecSelfSignedApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "crlDistributionPoints" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecSelfSigned as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -8344,12 +7858,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecServiceAccountRefApply {
     const EXPECTING: &'static str = "struct IssuerSpecServiceAccountRefApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "audiences" => 0,
-                "name" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecServiceAccountRef as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -8455,19 +7965,8 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVaultApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecVaultApply {
     const EXPECTING: &'static str = "struct IssuerSpecVaultApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "auth" => 0,
-                "caBundle" => 1,
-                "caBundleSecretRef" => 2,
-                "clientCertSecretRef" => 3,
-                "clientKeySecretRef" => 4,
-                "namespace" => 5,
-                "path" => 6,
-                "server" => 7,
-                "serverName" => 8,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecVault as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -8641,15 +8140,8 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVaultAuthApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecVaultAuthApply {
     const EXPECTING: &'static str = "struct IssuerSpecVaultAuthApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "appRole" => 0,
-                "aws" => 1,
-                "clientCertificate" => 2,
-                "kubernetes" => 3,
-                "tokenSecretRef" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecVaultAuth as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -8801,13 +8293,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecVaultAuthAppRoleApply {
     const EXPECTING: &'static str = "struct IssuerSpecVaultAuthAppRoleApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "path" => 0,
-                "roleId" => 1,
-                "secretRef" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecVaultAuthAppRole as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -8915,16 +8402,8 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVaultAuthAwsApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecVaultAuthAwsApply {
     const EXPECTING: &'static str = "struct IssuerSpecVaultAuthAwsApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "iamRoleArn" => 0,
-                "mountPath" => 1,
-                "region" => 2,
-                "role" => 3,
-                "serviceAccountRef" => 4,
-                "vaultHeaderValue" => 5,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecVaultAuthAws as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -9045,13 +8524,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecVaultAuthClientCertificateApply {
     const EXPECTING: &'static str = "struct IssuerSpecVaultAuthClientCertificateApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "mountPath" => 0,
-                "name" => 1,
-                "secretName" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecVaultAuthClientCertificate as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -9144,14 +8618,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecVaultAuthKubernetesApply {
     const EXPECTING: &'static str = "struct IssuerSpecVaultAuthKubernetesApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "mountPath" => 0,
-                "role" => 1,
-                "secretRef" => 2,
-                "serviceAccountRef" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecVaultAuthKubernetes as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -9268,14 +8736,8 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVenafiApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecVenafiApply {
     const EXPECTING: &'static str = "struct IssuerSpecVenafiApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "cloud" => 0,
-                "ngts" => 1,
-                "tpp" => 2,
-                "zone" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecVenafi as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -9392,12 +8854,8 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVenafiCloudApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecVenafiCloudApply {
     const EXPECTING: &'static str = "struct IssuerSpecVenafiCloudApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiTokenSecretRef" => 0,
-                "url" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecVenafiCloud as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -9478,11 +8936,8 @@ impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecVenafiCredentialsRefApply {
     const EXPECTING: &'static str = "struct IssuerSpecVenafiCredentialsRefApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "name" => 0,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecVenafiCredentialsRef as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -9560,14 +9015,8 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVenafiNgtsApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecVenafiNgtsApply {
     const EXPECTING: &'static str = "struct IssuerSpecVenafiNgtsApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "credentialsRef" => 0,
-                "tokenEndpoint" => 1,
-                "tsgID" => 2,
-                "url" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecVenafiNgts as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -9679,14 +9128,8 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVenafiTppApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecVenafiTppApply {
     const EXPECTING: &'static str = "struct IssuerSpecVenafiTppApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "caBundle" => 0,
-                "caBundleSecretRef" => 1,
-                "credentialsRef" => 2,
-                "url" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerSpecVenafiTpp as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -9793,12 +9236,8 @@ impl<'de> ::serde::Deserialize<'de> for IssuerStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerStatusApply {
     const EXPECTING: &'static str = "struct IssuerStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "acme" => 0,
-                "conditions" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -9905,13 +9344,8 @@ impl<'de> ::serde::Deserialize<'de> for IssuerStatusAcmeApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerStatusAcmeApply {
     const EXPECTING: &'static str = "struct IssuerStatusAcmeApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "lastPrivateKeyHash" => 0,
-                "lastRegisteredEmail" => 1,
-                "uri" => 2,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerStatusAcme as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -10011,16 +9445,8 @@ impl<'de> ::serde::Deserialize<'de> for IssuerStatusConditionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerStatusConditionApply {
     const EXPECTING: &'static str = "struct IssuerStatusConditionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "lastTransitionTime" => 0,
-                "message" => 1,
-                "observedGeneration" => 2,
-                "reason" => 3,
-                "status" => 4,
-                "type" => 5,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::IssuerStatusCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -10133,15 +9559,8 @@ impl<'de> ::serde::Deserialize<'de> for IssuerApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerApply {
     const EXPECTING: &'static str = "struct IssuerApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                "status" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::cert_manager_io_v1::Issuer as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -10225,94 +9644,4 @@ impl ::kubegen_runtime::apply::ApplyObject for IssuerApply {
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
-}
-/// The apply configuration of [`IssuerList`](crate::cert_manager_io_v1::IssuerList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IssuerListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::cert_manager_io_v1::IssuerList,
-    >,
-    pub items: Option<Vec<crate::cert_manager_io_v1::apply::IssuerApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::cert_manager_io_v1::IssuerList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for IssuerListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IssuerListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IssuerListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerListApply {
-    const EXPECTING: &'static str = "struct IssuerListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IssuerListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::cert_manager_io_v1::apply::IssuerApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for IssuerListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::cert_manager_io_v1::IssuerList {
-    type Apply = IssuerListApply;
 }

@@ -3,5 +3,3 @@
 
 mod restart_request;
 pub use self::restart_request::RestartRequest;
-#[cfg(feature = "apply")]
-pub mod apply;

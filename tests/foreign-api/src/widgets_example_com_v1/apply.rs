@@ -48,14 +48,8 @@ impl<'de> ::serde::Deserialize<'de> for ConditionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ConditionApply {
     const EXPECTING: &'static str = "struct ConditionApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "lastTransitionTime" => 0,
-                "message" => 1,
-                "status" => 2,
-                "type" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::widgets_example_com_v1::Condition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -140,12 +134,8 @@ impl<'de> ::serde::Deserialize<'de> for StepApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for StepApply {
     const EXPECTING: &'static str = "struct StepApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "args" => 0,
-                "name" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::widgets_example_com_v1::Step as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -233,15 +223,8 @@ impl<'de> ::serde::Deserialize<'de> for WidgetApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for WidgetApply {
     const EXPECTING: &'static str = "struct WidgetApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                "status" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::widgets_example_com_v1::Widget as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -326,96 +309,6 @@ impl ::kubegen_runtime::apply::ApplyObject for WidgetApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`WidgetList`](crate::widgets_example_com_v1::WidgetList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct WidgetListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::widgets_example_com_v1::WidgetList,
-    >,
-    pub items: Option<Vec<crate::widgets_example_com_v1::apply::WidgetApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::widgets_example_com_v1::WidgetList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for WidgetListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "WidgetListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for WidgetListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for WidgetListApply {
-    const EXPECTING: &'static str = "struct WidgetListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl WidgetListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::widgets_example_com_v1::apply::WidgetApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for WidgetListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::widgets_example_com_v1::WidgetList {
-    type Apply = WidgetListApply;
-}
 /// The apply configuration of [`WidgetSpec`](crate::widgets_example_com_v1::WidgetSpec): every field optional, only set fields sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct WidgetSpecApply {
@@ -470,17 +363,8 @@ impl<'de> ::serde::Deserialize<'de> for WidgetSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for WidgetSpecApply {
     const EXPECTING: &'static str = "struct WidgetSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "color" => 0,
-                "port" => 1,
-                "replicas" => 2,
-                "selector" => 3,
-                "size" => 4,
-                "steps" => 5,
-                "tolerations" => 6,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::widgets_example_com_v1::WidgetSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -614,14 +498,8 @@ impl<'de> ::serde::Deserialize<'de> for WidgetStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for WidgetStatusApply {
     const EXPECTING: &'static str = "struct WidgetStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "conditions" => 0,
-                "observedGeneration" => 1,
-                "phase" => 2,
-                "readyReplicas" => 3,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::widgets_example_com_v1::WidgetStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(

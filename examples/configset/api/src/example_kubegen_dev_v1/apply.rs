@@ -51,15 +51,8 @@ impl<'de> ::serde::Deserialize<'de> for ConfigSetApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ConfigSetApply {
     const EXPECTING: &'static str = "struct ConfigSetApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "kind" => 1,
-                "metadata" => 2,
-                "spec" => 3,
-                "status" => 4,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::example_kubegen_dev_v1::ConfigSet as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -177,12 +170,8 @@ impl<'de> ::serde::Deserialize<'de> for ConfigSetSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ConfigSetSpecApply {
     const EXPECTING: &'static str = "struct ConfigSetSpecApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "data" => 0,
-                "replicas" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::example_kubegen_dev_v1::ConfigSetSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -264,12 +253,8 @@ impl<'de> ::serde::Deserialize<'de> for ConfigSetStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields for ConfigSetStatusApply {
     const EXPECTING: &'static str = "struct ConfigSetStatusApply";
     fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "observedGeneration" => 0,
-                "readyReplicas" => 1,
-                _ => return ::std::option::Option::None,
-            },
+        <crate::example_kubegen_dev_v1::ConfigSetStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
+            key,
         )
     }
     fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
@@ -305,94 +290,4 @@ impl ApplyType for ConfigSetStatusApply {
 }
 impl HasApply for crate::example_kubegen_dev_v1::ConfigSetStatus {
     type Apply = ConfigSetStatusApply;
-}
-/// The apply configuration of [`ConfigSetList`](crate::example_kubegen_dev_v1::ConfigSetList): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ConfigSetListApply {
-    pub api_version: ::kubegen_runtime::ApiVersion<
-        crate::example_kubegen_dev_v1::ConfigSetList,
-    >,
-    pub items: Option<Vec<crate::example_kubegen_dev_v1::apply::ConfigSetApply>>,
-    pub kind: ::kubegen_runtime::Kind<crate::example_kubegen_dev_v1::ConfigSetList>,
-    pub metadata: Option<::kubegen_runtime::ListMeta>,
-}
-impl ::serde::Serialize for ConfigSetListApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ConfigSetListApply",
-                encode::count(2, &[self.items.is_some(), self.metadata.is_some()]),
-            )
-            .field("apiVersion", &self.api_version)
-            .optional("items", &self.items)
-            .field("kind", &self.kind)
-            .optional("metadata", &self.metadata)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ConfigSetListApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ConfigSetListApply {
-    const EXPECTING: &'static str = "struct ConfigSetListApply";
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        ::std::option::Option::Some(
-            match key {
-                "apiVersion" => 0,
-                "items" => 1,
-                "kind" => 2,
-                "metadata" => 3,
-                _ => return ::std::option::Option::None,
-            },
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::skip(map),
-            1 => decode::optional_vec(map, &mut self.items),
-            2 => decode::skip(map),
-            3 => decode::optional(map, &mut self.metadata),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ConfigSetListApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::example_kubegen_dev_v1::apply::ConfigSetApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `metadata`.
-    pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ListMeta>) -> Self {
-        self.metadata = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ConfigSetListApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
-impl HasApply for crate::example_kubegen_dev_v1::ConfigSetList {
-    type Apply = ConfigSetListApply;
 }
