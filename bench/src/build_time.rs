@@ -26,6 +26,11 @@ struct Case {
     /// The library column and the metric suffix this case fills.
     library: &'static str,
     features: &'static str,
+    /// Whether the scratch project turns incremental compilation off for the crate
+    /// (`[profile.dev.package.<crate>] incremental = false`, as the generated README
+    /// recommends); a path dependency is compiled incrementally in dev builds otherwise,
+    /// a registry one (k8s-openapi) never is.
+    incremental_off: bool,
 }
 
 /// Measures every case in dev and release.
@@ -39,6 +44,7 @@ pub fn run(repo: &Path, scratch: &Path, bench_lock: &Path, repeats: usize) -> an
             dependency: format!("kubegen-api = {{ path = \"{generated}\" }}"),
             library: "kubegen",
             features: "all features",
+            incremental_off: false,
         },
         Case {
             name: "kubegen-api-core-v1",
@@ -48,6 +54,7 @@ pub fn run(repo: &Path, scratch: &Path, bench_lock: &Path, repeats: usize) -> an
             ),
             library: "kubegen",
             features: "core_v1 only",
+            incremental_off: false,
         },
         Case {
             name: "kubegen-api-all-apply",
@@ -55,6 +62,15 @@ pub fn run(repo: &Path, scratch: &Path, bench_lock: &Path, repeats: usize) -> an
             dependency: format!("kubegen-api = {{ path = \"{generated}\", features = [\"apply\"] }}"),
             library: "kubegen",
             features: "all features + apply",
+            incremental_off: false,
+        },
+        Case {
+            name: "kubegen-api-all-apply-not-incremental",
+            package: "kubegen-api",
+            dependency: format!("kubegen-api = {{ path = \"{generated}\", features = [\"apply\"] }}"),
+            library: "kubegen",
+            features: "all features + apply, not incremental",
+            incremental_off: true,
         },
         Case {
             name: "kubegen-api-core-v1-apply",
@@ -64,6 +80,7 @@ pub fn run(repo: &Path, scratch: &Path, bench_lock: &Path, repeats: usize) -> an
             ),
             library: "kubegen",
             features: "core_v1 + apply",
+            incremental_off: false,
         },
         Case {
             name: "k8s-openapi",
@@ -71,13 +88,16 @@ pub fn run(repo: &Path, scratch: &Path, bench_lock: &Path, repeats: usize) -> an
             dependency: "k8s-openapi = { version = \"0.29\", features = [\"v1_35\"] }".to_owned(),
             library: "kube-rs",
             features: "all features",
+            incremental_off: false,
         },
     ];
     let target = scratch.join("target");
     let mut records = Vec::new();
     for case in &cases {
         let project = write_project(scratch, case, bench_lock)?;
-        for release in [false, true] {
+        // Release builds are never incremental: the override changes nothing there.
+        let profiles: &[bool] = if case.incremental_off { &[false] } else { &[false, true] };
+        for &release in profiles {
             let profile = if release { "release" } else { "dev" };
             cargo(&project, &target, &["build"], release).with_context(|| format!("warming {}", case.name))?;
             let mut samples = Vec::with_capacity(repeats);
@@ -98,7 +118,12 @@ pub fn run(repo: &Path, scratch: &Path, bench_lock: &Path, repeats: usize) -> an
                 records.push(record);
                 // Nor apply configurations (kube-rs has none): the same crate is the
                 // counterpart of the `apply` rows.
-                for features in ["all features + apply", "core_v1 + apply"] {
+                let apply_rows: &[&str] = if release {
+                    &["all features + apply", "core_v1 + apply"]
+                } else {
+                    &["all features + apply", "all features + apply, not incremental", "core_v1 + apply"]
+                };
+                for features in apply_rows {
                     let metric = format!("{profile}, {features}");
                     let record = Record::new("build", &metric, "s", case.library, median.as_secs_f64(), Better::Lower)
                         .with_note("k8s-openapi has no apply configurations: the whole crate");
@@ -115,10 +140,15 @@ fn write_project(scratch: &Path, case: &Case, bench_lock: &Path) -> anyhow::Resu
     let project = scratch.join(case.name);
     let src = project.join("src");
     std::fs::create_dir_all(&src).with_context(|| format!("creating {}", src.display()))?;
+    let profile = if case.incremental_off {
+        format!("\n[profile.dev.package.{}]\nincremental = false\n", case.package)
+    } else {
+        String::new()
+    };
     let manifest = format!(
         "# Written by kubegen-bench (build-time workload); rewritten on every run.\n\
          [package]\nname = \"scratch-{}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
-         [dependencies]\n{}\n\n[workspace]\n",
+         [dependencies]\n{}\n\n[workspace]\n{profile}",
         case.name, case.dependency
     );
     write_if_changed(&project.join("Cargo.toml"), manifest.as_bytes())?;

@@ -83,7 +83,10 @@ pub const SECTIONS: &[Section] = &[
                 profiles, 2 jobs, shared target directory, the bench's Cargo.lock): built once to warm its \
                 dependencies, then `cargo clean -p <crate>` and a timed `cargo build` that rebuilds it alone; \
                 median. kube-rs's column is `k8s-openapi` 0.29 with feature `v1_35`, which has no per-group \
-                features (its `core_v1 only` rows repeat the whole crate).",
+                features (its `core_v1 only` rows repeat the whole crate). A path dependency such as \
+                `kubegen-api` is compiled incrementally in dev builds, a registry one such as `k8s-openapi` \
+                is not; the `not incremental` row sets `[profile.dev.package.kubegen-api] incremental = false` \
+                in the scratch project, as the generated crate's README recommends.",
     },
     Section {
         id: "informer",
@@ -97,7 +100,10 @@ pub const SECTIONS: &[Section] = &[
                 orchestrator sends 10,000 merge patches (16 in flight, with the harness's plain HTTP client) \
                 and times until the library's handler has seen all of them; the update rate is bound by the \
                 API server on this machine, so the lag after the last acknowledged write shows how well the \
-                client keeps up.",
+                client keeps up. The `list transfer only` column is the floor under every sync time: the \
+                harness's HTTP client fetching the list an informer starts with (resourceVersion=0, \
+                protobuf, one response from the watch cache) and reading it without decoding, before \
+                the libraries run.",
     },
     Section {
         id: "requests",
