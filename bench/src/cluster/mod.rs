@@ -23,6 +23,7 @@ mod rss;
 mod seed;
 pub mod streams;
 pub mod tally;
+mod transfer;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -97,6 +98,23 @@ pub async fn run(fixtures: PathBuf, manifest: &Manifest, options: &ClusterOption
             seed::create(&http, NAMESPACE, &fixtures, manifest, names.len(), count, options.concurrency).await?;
         eprintln!("cluster: created {} ConfigMaps in {:?}", created.len(), started.elapsed());
         names.extend(created);
+        let (floor, bytes) = transfer::list_floor(&http, NAMESPACE).await.context("the list-transfer floor")?;
+        eprintln!("cluster: the list alone ({bytes} bytes of protobuf) took {floor:?}");
+        let objects = thousands(i64::try_from(names.len()).unwrap_or(i64::MAX));
+        records.push(
+            Record::new(
+                "informer",
+                &format!("sync time, {objects} objects"),
+                "s",
+                transfer::LIBRARY,
+                floor.as_secs_f64(),
+                Better::Lower,
+            )
+            .with_note(format!(
+                "the harness's HTTP client GETs the list an informer starts with (resourceVersion=0, \
+                 protobuf, {bytes} bytes) and reads it without decoding; median of 3"
+            )),
+        );
         for library in library::ALL {
             records.extend(informer(&plane, &http, &names, library, options).await.with_context(|| {
                 format!("informer workload of {} ({count} objects); logs: {}", library.name(), plane.dir().display())
