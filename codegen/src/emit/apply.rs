@@ -8,14 +8,14 @@
 //! merge-semantics table for `extract`, and one-line trait impls. Conversions and `extract`
 //! are the runtime's generic code.
 
+use std::collections::BTreeSet;
+
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::paths::{Std, shape_type, type_path};
 use super::struct_serde;
 use crate::ir::merge::Merge;
-use std::collections::BTreeSet;
-
 use crate::ir::{Field, FieldRole, Model, Resource, Shape, Struct, TypeDef, TypeKind, Verb, provided};
 
 /// The Rust name of a struct's apply configuration.
