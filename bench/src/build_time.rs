@@ -118,12 +118,12 @@ pub fn run(repo: &Path, scratch: &Path, bench_lock: &Path, repeats: usize) -> an
                 records.push(record);
                 // Nor apply configurations (kube-rs has none): the same crate is the
                 // counterpart of the `apply` rows.
-                let apply_rows: &[&str] = if release {
-                    &["all features + apply", "core_v1 + apply"]
-                } else {
-                    &["all features + apply", "all features + apply, not incremental", "core_v1 + apply"]
-                };
-                for features in apply_rows {
+                let apply_rows = cases.iter().filter(|other| {
+                    other.package == "kubegen-api"
+                        && other.features.contains("apply")
+                        && !(release && other.incremental_off)
+                });
+                for features in apply_rows.map(|other| other.features) {
                     let metric = format!("{profile}, {features}");
                     let record = Record::new("build", &metric, "s", case.library, median.as_secs_f64(), Better::Lower)
                         .with_note("k8s-openapi has no apply configurations: the whole crate");
