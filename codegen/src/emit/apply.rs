@@ -52,18 +52,14 @@ impl Applicable {
     pub fn new(model: &Model) -> Self {
         let all = reachable(model, model.resources.values());
         let external =
-            reachable(model, model.resources.values().filter(|resource| is_external(model, &resource.type_id)));
+            reachable(model, model.resources.values().filter(|resource| model.is_external_type(&resource.type_id)));
         Self { all, external }
     }
 
     /// Whether the struct `id` has an apply configuration (in its crate, local or external).
     pub fn has(&self, model: &Model, id: &str) -> bool {
-        if is_external(model, id) { self.external.contains(id) } else { self.all.contains(id) }
+        if model.is_external_type(id) { self.external.contains(id) } else { self.all.contains(id) }
     }
-}
-
-fn is_external(model: &Model, id: &str) -> bool {
-    model.types.get(id).and_then(|ty| model.modules.get(&ty.module)).is_some_and(|module| module.external.is_some())
 }
 
 /// The structs reachable from the patchable types of `resources`.

@@ -91,8 +91,7 @@ pub fn emit(model: &Model, settings: &CrateSettings) -> Result<Files> {
     let protobuf = proto::ProtoSupport::new(model, &table);
     let mut by_file: BTreeMap<(&str, &str), Vec<&TypeDef>> = BTreeMap::new();
     let mut provided_by_module: BTreeMap<&str, Vec<&TypeDef>> = BTreeMap::new();
-    let external = |module: &str| model.modules.get(module).is_some_and(|module| module.external.is_some());
-    for ty in model.types.values().filter(|ty| !external(&ty.module)) {
+    for ty in model.types.values().filter(|ty| !model.is_external_module(&ty.module)) {
         if matches!(ty.kind, TypeKind::Provided(_)) {
             provided_by_module.entry(&ty.module).or_default().push(ty);
         } else {
@@ -103,7 +102,7 @@ pub fn emit(model: &Model, settings: &CrateSettings) -> Result<Files> {
     let local_resources = model
         .resources
         .values()
-        .filter(|resource| model.types.get(&resource.type_id).is_some_and(|ty| !external(&ty.module)));
+        .filter(|resource| model.types.get(&resource.type_id).is_some_and(|ty| !model.is_external_module(&ty.module)));
     for resource in local_resources {
         for name in resource.subresources.keys().filter(|name| !resource::is_known_subresource(name)) {
             tracing::warn!(

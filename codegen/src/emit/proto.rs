@@ -42,7 +42,7 @@ pub fn missing_fields(model: &Model, table: &ProtoTable) -> Vec<MissingField> {
     let mut missing = Vec::new();
     for ty in model.types.values() {
         let TypeKind::Struct(body) = &ty.kind else { continue };
-        if model.modules.get(&ty.module).is_some_and(|module| module.external.is_some()) {
+        if model.is_external_module(&ty.module) {
             continue;
         }
         let Some(message) = table.definitions.get(&ty.id).filter(|message| message.special.is_none()) else {

@@ -34,6 +34,18 @@ pub struct Model {
     pub modules: BTreeMap<String, Module>,
 }
 
+impl Model {
+    /// Whether the module `name` belongs to the external crate (`--extern-types`).
+    pub fn is_external_module(&self, name: &str) -> bool {
+        self.modules.get(name).is_some_and(|module| module.external.is_some())
+    }
+
+    /// Whether the type `id` lives in a module of the external crate.
+    pub fn is_external_type(&self, id: &str) -> bool {
+        self.types.get(id).is_some_and(|ty| self.is_external_module(&ty.module))
+    }
+}
+
 /// One generated module: the types of one API package and version.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Module {
