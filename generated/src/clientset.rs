@@ -7,15 +7,18 @@ pub struct Clientset {
 }
 impl Clientset {
     /// A clientset on `client`.
+    #[inline]
     pub fn new(client: ::kubegen_runtime::Client) -> Self {
         Self { client }
     }
     /// The client underneath.
+    #[inline]
     pub fn client(&self) -> &::kubegen_runtime::Client {
         &self.client
     }
     #[cfg(feature = "admissionregistration_v1")]
     /// The resources of `admissionregistration.k8s.io/v1`.
+    #[inline]
     pub fn admissionregistration_v1(
         &self,
     ) -> crate::admissionregistration_v1::AdmissionregistrationV1Client {
@@ -25,6 +28,7 @@ impl Clientset {
     }
     #[cfg(feature = "admissionregistration_v1alpha1")]
     /// The resources of `admissionregistration.k8s.io/v1alpha1`.
+    #[inline]
     pub fn admissionregistration_v1alpha1(
         &self,
     ) -> crate::admissionregistration_v1alpha1::AdmissionregistrationV1alpha1Client {
@@ -34,6 +38,7 @@ impl Clientset {
     }
     #[cfg(feature = "admissionregistration_v1beta1")]
     /// The resources of `admissionregistration.k8s.io/v1beta1`.
+    #[inline]
     pub fn admissionregistration_v1beta1(
         &self,
     ) -> crate::admissionregistration_v1beta1::AdmissionregistrationV1beta1Client {
@@ -43,11 +48,13 @@ impl Clientset {
     }
     #[cfg(feature = "apiextensions_v1")]
     /// The resources of `apiextensions.k8s.io/v1`.
+    #[inline]
     pub fn apiextensions_v1(&self) -> crate::apiextensions_v1::ApiextensionsV1Client {
         crate::apiextensions_v1::ApiextensionsV1Client::new(self.client.clone())
     }
     #[cfg(feature = "apiregistration_v1")]
     /// The resources of `apiregistration.k8s.io/v1`.
+    #[inline]
     pub fn apiregistration_v1(
         &self,
     ) -> crate::apiregistration_v1::ApiregistrationV1Client {
@@ -55,6 +62,7 @@ impl Clientset {
     }
     #[cfg(feature = "apiserverinternal_v1alpha1")]
     /// The resources of `internal.apiserver.k8s.io/v1alpha1`.
+    #[inline]
     pub fn apiserverinternal_v1alpha1(
         &self,
     ) -> crate::apiserverinternal_v1alpha1::ApiserverinternalV1alpha1Client {
@@ -64,41 +72,49 @@ impl Clientset {
     }
     #[cfg(feature = "apps_v1")]
     /// The resources of `apps/v1`.
+    #[inline]
     pub fn apps_v1(&self) -> crate::apps_v1::AppsV1Client {
         crate::apps_v1::AppsV1Client::new(self.client.clone())
     }
     #[cfg(feature = "authentication_v1")]
     /// The resources of `authentication.k8s.io/v1`.
+    #[inline]
     pub fn authentication_v1(&self) -> crate::authentication_v1::AuthenticationV1Client {
         crate::authentication_v1::AuthenticationV1Client::new(self.client.clone())
     }
     #[cfg(feature = "authorization_v1")]
     /// The resources of `authorization.k8s.io/v1`.
+    #[inline]
     pub fn authorization_v1(&self) -> crate::authorization_v1::AuthorizationV1Client {
         crate::authorization_v1::AuthorizationV1Client::new(self.client.clone())
     }
     #[cfg(feature = "autoscaling_v1")]
     /// The resources of `autoscaling/v1`.
+    #[inline]
     pub fn autoscaling_v1(&self) -> crate::autoscaling_v1::AutoscalingV1Client {
         crate::autoscaling_v1::AutoscalingV1Client::new(self.client.clone())
     }
     #[cfg(feature = "autoscaling_v2")]
     /// The resources of `autoscaling/v2`.
+    #[inline]
     pub fn autoscaling_v2(&self) -> crate::autoscaling_v2::AutoscalingV2Client {
         crate::autoscaling_v2::AutoscalingV2Client::new(self.client.clone())
     }
     #[cfg(feature = "batch_v1")]
     /// The resources of `batch/v1`.
+    #[inline]
     pub fn batch_v1(&self) -> crate::batch_v1::BatchV1Client {
         crate::batch_v1::BatchV1Client::new(self.client.clone())
     }
     #[cfg(feature = "certificates_v1")]
     /// The resources of `certificates.k8s.io/v1`.
+    #[inline]
     pub fn certificates_v1(&self) -> crate::certificates_v1::CertificatesV1Client {
         crate::certificates_v1::CertificatesV1Client::new(self.client.clone())
     }
     #[cfg(feature = "certificates_v1alpha1")]
     /// The resources of `certificates.k8s.io/v1alpha1`.
+    #[inline]
     pub fn certificates_v1alpha1(
         &self,
     ) -> crate::certificates_v1alpha1::CertificatesV1alpha1Client {
@@ -108,6 +124,7 @@ impl Clientset {
     }
     #[cfg(feature = "certificates_v1beta1")]
     /// The resources of `certificates.k8s.io/v1beta1`.
+    #[inline]
     pub fn certificates_v1beta1(
         &self,
     ) -> crate::certificates_v1beta1::CertificatesV1beta1Client {
@@ -115,11 +132,13 @@ impl Clientset {
     }
     #[cfg(feature = "coordination_v1")]
     /// The resources of `coordination.k8s.io/v1`.
+    #[inline]
     pub fn coordination_v1(&self) -> crate::coordination_v1::CoordinationV1Client {
         crate::coordination_v1::CoordinationV1Client::new(self.client.clone())
     }
     #[cfg(feature = "coordination_v1alpha2")]
     /// The resources of `coordination.k8s.io/v1alpha2`.
+    #[inline]
     pub fn coordination_v1alpha2(
         &self,
     ) -> crate::coordination_v1alpha2::CoordinationV1alpha2Client {
@@ -129,6 +148,7 @@ impl Clientset {
     }
     #[cfg(feature = "coordination_v1beta1")]
     /// The resources of `coordination.k8s.io/v1beta1`.
+    #[inline]
     pub fn coordination_v1beta1(
         &self,
     ) -> crate::coordination_v1beta1::CoordinationV1beta1Client {
@@ -136,31 +156,37 @@ impl Clientset {
     }
     #[cfg(feature = "core_v1")]
     /// The resources of `v1`.
+    #[inline]
     pub fn core_v1(&self) -> crate::core_v1::CoreV1Client {
         crate::core_v1::CoreV1Client::new(self.client.clone())
     }
     #[cfg(feature = "discovery_v1")]
     /// The resources of `discovery.k8s.io/v1`.
+    #[inline]
     pub fn discovery_v1(&self) -> crate::discovery_v1::DiscoveryV1Client {
         crate::discovery_v1::DiscoveryV1Client::new(self.client.clone())
     }
     #[cfg(feature = "events_v1")]
     /// The resources of `events.k8s.io/v1`.
+    #[inline]
     pub fn events_v1(&self) -> crate::events_v1::EventsV1Client {
         crate::events_v1::EventsV1Client::new(self.client.clone())
     }
     #[cfg(feature = "flowcontrol_v1")]
     /// The resources of `flowcontrol.apiserver.k8s.io/v1`.
+    #[inline]
     pub fn flowcontrol_v1(&self) -> crate::flowcontrol_v1::FlowcontrolV1Client {
         crate::flowcontrol_v1::FlowcontrolV1Client::new(self.client.clone())
     }
     #[cfg(feature = "networking_v1")]
     /// The resources of `networking.k8s.io/v1`.
+    #[inline]
     pub fn networking_v1(&self) -> crate::networking_v1::NetworkingV1Client {
         crate::networking_v1::NetworkingV1Client::new(self.client.clone())
     }
     #[cfg(feature = "networking_v1beta1")]
     /// The resources of `networking.k8s.io/v1beta1`.
+    #[inline]
     pub fn networking_v1beta1(
         &self,
     ) -> crate::networking_v1beta1::NetworkingV1beta1Client {
@@ -168,46 +194,55 @@ impl Clientset {
     }
     #[cfg(feature = "node_v1")]
     /// The resources of `node.k8s.io/v1`.
+    #[inline]
     pub fn node_v1(&self) -> crate::node_v1::NodeV1Client {
         crate::node_v1::NodeV1Client::new(self.client.clone())
     }
     #[cfg(feature = "policy_v1")]
     /// The resources of `policy/v1`.
+    #[inline]
     pub fn policy_v1(&self) -> crate::policy_v1::PolicyV1Client {
         crate::policy_v1::PolicyV1Client::new(self.client.clone())
     }
     #[cfg(feature = "rbac_v1")]
     /// The resources of `rbac.authorization.k8s.io/v1`.
+    #[inline]
     pub fn rbac_v1(&self) -> crate::rbac_v1::RbacV1Client {
         crate::rbac_v1::RbacV1Client::new(self.client.clone())
     }
     #[cfg(feature = "resource_v1")]
     /// The resources of `resource.k8s.io/v1`.
+    #[inline]
     pub fn resource_v1(&self) -> crate::resource_v1::ResourceV1Client {
         crate::resource_v1::ResourceV1Client::new(self.client.clone())
     }
     #[cfg(feature = "resource_v1alpha3")]
     /// The resources of `resource.k8s.io/v1alpha3`.
+    #[inline]
     pub fn resource_v1alpha3(&self) -> crate::resource_v1alpha3::ResourceV1alpha3Client {
         crate::resource_v1alpha3::ResourceV1alpha3Client::new(self.client.clone())
     }
     #[cfg(feature = "resource_v1beta1")]
     /// The resources of `resource.k8s.io/v1beta1`.
+    #[inline]
     pub fn resource_v1beta1(&self) -> crate::resource_v1beta1::ResourceV1beta1Client {
         crate::resource_v1beta1::ResourceV1beta1Client::new(self.client.clone())
     }
     #[cfg(feature = "resource_v1beta2")]
     /// The resources of `resource.k8s.io/v1beta2`.
+    #[inline]
     pub fn resource_v1beta2(&self) -> crate::resource_v1beta2::ResourceV1beta2Client {
         crate::resource_v1beta2::ResourceV1beta2Client::new(self.client.clone())
     }
     #[cfg(feature = "scheduling_v1")]
     /// The resources of `scheduling.k8s.io/v1`.
+    #[inline]
     pub fn scheduling_v1(&self) -> crate::scheduling_v1::SchedulingV1Client {
         crate::scheduling_v1::SchedulingV1Client::new(self.client.clone())
     }
     #[cfg(feature = "scheduling_v1alpha1")]
     /// The resources of `scheduling.k8s.io/v1alpha1`.
+    #[inline]
     pub fn scheduling_v1alpha1(
         &self,
     ) -> crate::scheduling_v1alpha1::SchedulingV1alpha1Client {
@@ -215,16 +250,19 @@ impl Clientset {
     }
     #[cfg(feature = "storage_v1")]
     /// The resources of `storage.k8s.io/v1`.
+    #[inline]
     pub fn storage_v1(&self) -> crate::storage_v1::StorageV1Client {
         crate::storage_v1::StorageV1Client::new(self.client.clone())
     }
     #[cfg(feature = "storage_v1beta1")]
     /// The resources of `storage.k8s.io/v1beta1`.
+    #[inline]
     pub fn storage_v1beta1(&self) -> crate::storage_v1beta1::StorageV1beta1Client {
         crate::storage_v1beta1::StorageV1beta1Client::new(self.client.clone())
     }
     #[cfg(feature = "storagemigration_v1beta1")]
     /// The resources of `storagemigration.k8s.io/v1beta1`.
+    #[inline]
     pub fn storagemigration_v1beta1(
         &self,
     ) -> crate::storagemigration_v1beta1::StoragemigrationV1beta1Client {

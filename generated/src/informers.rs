@@ -33,6 +33,7 @@ impl SharedInformerFactory {
     }
     #[cfg(feature = "admissionregistration_v1")]
     /// The informers of `admissionregistration.k8s.io/v1`.
+    #[inline]
     pub fn admissionregistration_v1(
         &self,
     ) -> crate::admissionregistration_v1::AdmissionregistrationV1Informers {
@@ -42,6 +43,7 @@ impl SharedInformerFactory {
     }
     #[cfg(feature = "admissionregistration_v1alpha1")]
     /// The informers of `admissionregistration.k8s.io/v1alpha1`.
+    #[inline]
     pub fn admissionregistration_v1alpha1(
         &self,
     ) -> crate::admissionregistration_v1alpha1::AdmissionregistrationV1alpha1Informers {
@@ -51,6 +53,7 @@ impl SharedInformerFactory {
     }
     #[cfg(feature = "admissionregistration_v1beta1")]
     /// The informers of `admissionregistration.k8s.io/v1beta1`.
+    #[inline]
     pub fn admissionregistration_v1beta1(
         &self,
     ) -> crate::admissionregistration_v1beta1::AdmissionregistrationV1beta1Informers {
@@ -60,11 +63,13 @@ impl SharedInformerFactory {
     }
     #[cfg(feature = "apiextensions_v1")]
     /// The informers of `apiextensions.k8s.io/v1`.
+    #[inline]
     pub fn apiextensions_v1(&self) -> crate::apiextensions_v1::ApiextensionsV1Informers {
         crate::apiextensions_v1::ApiextensionsV1Informers::new(self.factory.clone())
     }
     #[cfg(feature = "apiregistration_v1")]
     /// The informers of `apiregistration.k8s.io/v1`.
+    #[inline]
     pub fn apiregistration_v1(
         &self,
     ) -> crate::apiregistration_v1::ApiregistrationV1Informers {
@@ -72,6 +77,7 @@ impl SharedInformerFactory {
     }
     #[cfg(feature = "apiserverinternal_v1alpha1")]
     /// The informers of `internal.apiserver.k8s.io/v1alpha1`.
+    #[inline]
     pub fn apiserverinternal_v1alpha1(
         &self,
     ) -> crate::apiserverinternal_v1alpha1::ApiserverinternalV1alpha1Informers {
@@ -81,31 +87,37 @@ impl SharedInformerFactory {
     }
     #[cfg(feature = "apps_v1")]
     /// The informers of `apps/v1`.
+    #[inline]
     pub fn apps_v1(&self) -> crate::apps_v1::AppsV1Informers {
         crate::apps_v1::AppsV1Informers::new(self.factory.clone())
     }
     #[cfg(feature = "autoscaling_v1")]
     /// The informers of `autoscaling/v1`.
+    #[inline]
     pub fn autoscaling_v1(&self) -> crate::autoscaling_v1::AutoscalingV1Informers {
         crate::autoscaling_v1::AutoscalingV1Informers::new(self.factory.clone())
     }
     #[cfg(feature = "autoscaling_v2")]
     /// The informers of `autoscaling/v2`.
+    #[inline]
     pub fn autoscaling_v2(&self) -> crate::autoscaling_v2::AutoscalingV2Informers {
         crate::autoscaling_v2::AutoscalingV2Informers::new(self.factory.clone())
     }
     #[cfg(feature = "batch_v1")]
     /// The informers of `batch/v1`.
+    #[inline]
     pub fn batch_v1(&self) -> crate::batch_v1::BatchV1Informers {
         crate::batch_v1::BatchV1Informers::new(self.factory.clone())
     }
     #[cfg(feature = "certificates_v1")]
     /// The informers of `certificates.k8s.io/v1`.
+    #[inline]
     pub fn certificates_v1(&self) -> crate::certificates_v1::CertificatesV1Informers {
         crate::certificates_v1::CertificatesV1Informers::new(self.factory.clone())
     }
     #[cfg(feature = "certificates_v1alpha1")]
     /// The informers of `certificates.k8s.io/v1alpha1`.
+    #[inline]
     pub fn certificates_v1alpha1(
         &self,
     ) -> crate::certificates_v1alpha1::CertificatesV1alpha1Informers {
@@ -115,6 +127,7 @@ impl SharedInformerFactory {
     }
     #[cfg(feature = "certificates_v1beta1")]
     /// The informers of `certificates.k8s.io/v1beta1`.
+    #[inline]
     pub fn certificates_v1beta1(
         &self,
     ) -> crate::certificates_v1beta1::CertificatesV1beta1Informers {
@@ -124,11 +137,13 @@ impl SharedInformerFactory {
     }
     #[cfg(feature = "coordination_v1")]
     /// The informers of `coordination.k8s.io/v1`.
+    #[inline]
     pub fn coordination_v1(&self) -> crate::coordination_v1::CoordinationV1Informers {
         crate::coordination_v1::CoordinationV1Informers::new(self.factory.clone())
     }
     #[cfg(feature = "coordination_v1alpha2")]
     /// The informers of `coordination.k8s.io/v1alpha2`.
+    #[inline]
     pub fn coordination_v1alpha2(
         &self,
     ) -> crate::coordination_v1alpha2::CoordinationV1alpha2Informers {
@@ -138,6 +153,7 @@ impl SharedInformerFactory {
     }
     #[cfg(feature = "coordination_v1beta1")]
     /// The informers of `coordination.k8s.io/v1beta1`.
+    #[inline]
     pub fn coordination_v1beta1(
         &self,
     ) -> crate::coordination_v1beta1::CoordinationV1beta1Informers {
@@ -147,31 +163,37 @@ impl SharedInformerFactory {
     }
     #[cfg(feature = "core_v1")]
     /// The informers of `v1`.
+    #[inline]
     pub fn core_v1(&self) -> crate::core_v1::CoreV1Informers {
         crate::core_v1::CoreV1Informers::new(self.factory.clone())
     }
     #[cfg(feature = "discovery_v1")]
     /// The informers of `discovery.k8s.io/v1`.
+    #[inline]
     pub fn discovery_v1(&self) -> crate::discovery_v1::DiscoveryV1Informers {
         crate::discovery_v1::DiscoveryV1Informers::new(self.factory.clone())
     }
     #[cfg(feature = "events_v1")]
     /// The informers of `events.k8s.io/v1`.
+    #[inline]
     pub fn events_v1(&self) -> crate::events_v1::EventsV1Informers {
         crate::events_v1::EventsV1Informers::new(self.factory.clone())
     }
     #[cfg(feature = "flowcontrol_v1")]
     /// The informers of `flowcontrol.apiserver.k8s.io/v1`.
+    #[inline]
     pub fn flowcontrol_v1(&self) -> crate::flowcontrol_v1::FlowcontrolV1Informers {
         crate::flowcontrol_v1::FlowcontrolV1Informers::new(self.factory.clone())
     }
     #[cfg(feature = "networking_v1")]
     /// The informers of `networking.k8s.io/v1`.
+    #[inline]
     pub fn networking_v1(&self) -> crate::networking_v1::NetworkingV1Informers {
         crate::networking_v1::NetworkingV1Informers::new(self.factory.clone())
     }
     #[cfg(feature = "networking_v1beta1")]
     /// The informers of `networking.k8s.io/v1beta1`.
+    #[inline]
     pub fn networking_v1beta1(
         &self,
     ) -> crate::networking_v1beta1::NetworkingV1beta1Informers {
@@ -179,26 +201,31 @@ impl SharedInformerFactory {
     }
     #[cfg(feature = "node_v1")]
     /// The informers of `node.k8s.io/v1`.
+    #[inline]
     pub fn node_v1(&self) -> crate::node_v1::NodeV1Informers {
         crate::node_v1::NodeV1Informers::new(self.factory.clone())
     }
     #[cfg(feature = "policy_v1")]
     /// The informers of `policy/v1`.
+    #[inline]
     pub fn policy_v1(&self) -> crate::policy_v1::PolicyV1Informers {
         crate::policy_v1::PolicyV1Informers::new(self.factory.clone())
     }
     #[cfg(feature = "rbac_v1")]
     /// The informers of `rbac.authorization.k8s.io/v1`.
+    #[inline]
     pub fn rbac_v1(&self) -> crate::rbac_v1::RbacV1Informers {
         crate::rbac_v1::RbacV1Informers::new(self.factory.clone())
     }
     #[cfg(feature = "resource_v1")]
     /// The informers of `resource.k8s.io/v1`.
+    #[inline]
     pub fn resource_v1(&self) -> crate::resource_v1::ResourceV1Informers {
         crate::resource_v1::ResourceV1Informers::new(self.factory.clone())
     }
     #[cfg(feature = "resource_v1alpha3")]
     /// The informers of `resource.k8s.io/v1alpha3`.
+    #[inline]
     pub fn resource_v1alpha3(
         &self,
     ) -> crate::resource_v1alpha3::ResourceV1alpha3Informers {
@@ -206,21 +233,25 @@ impl SharedInformerFactory {
     }
     #[cfg(feature = "resource_v1beta1")]
     /// The informers of `resource.k8s.io/v1beta1`.
+    #[inline]
     pub fn resource_v1beta1(&self) -> crate::resource_v1beta1::ResourceV1beta1Informers {
         crate::resource_v1beta1::ResourceV1beta1Informers::new(self.factory.clone())
     }
     #[cfg(feature = "resource_v1beta2")]
     /// The informers of `resource.k8s.io/v1beta2`.
+    #[inline]
     pub fn resource_v1beta2(&self) -> crate::resource_v1beta2::ResourceV1beta2Informers {
         crate::resource_v1beta2::ResourceV1beta2Informers::new(self.factory.clone())
     }
     #[cfg(feature = "scheduling_v1")]
     /// The informers of `scheduling.k8s.io/v1`.
+    #[inline]
     pub fn scheduling_v1(&self) -> crate::scheduling_v1::SchedulingV1Informers {
         crate::scheduling_v1::SchedulingV1Informers::new(self.factory.clone())
     }
     #[cfg(feature = "scheduling_v1alpha1")]
     /// The informers of `scheduling.k8s.io/v1alpha1`.
+    #[inline]
     pub fn scheduling_v1alpha1(
         &self,
     ) -> crate::scheduling_v1alpha1::SchedulingV1alpha1Informers {
@@ -230,16 +261,19 @@ impl SharedInformerFactory {
     }
     #[cfg(feature = "storage_v1")]
     /// The informers of `storage.k8s.io/v1`.
+    #[inline]
     pub fn storage_v1(&self) -> crate::storage_v1::StorageV1Informers {
         crate::storage_v1::StorageV1Informers::new(self.factory.clone())
     }
     #[cfg(feature = "storage_v1beta1")]
     /// The informers of `storage.k8s.io/v1beta1`.
+    #[inline]
     pub fn storage_v1beta1(&self) -> crate::storage_v1beta1::StorageV1beta1Informers {
         crate::storage_v1beta1::StorageV1beta1Informers::new(self.factory.clone())
     }
     #[cfg(feature = "storagemigration_v1beta1")]
     /// The informers of `storagemigration.k8s.io/v1beta1`.
+    #[inline]
     pub fn storagemigration_v1beta1(
         &self,
     ) -> crate::storagemigration_v1beta1::StoragemigrationV1beta1Informers {

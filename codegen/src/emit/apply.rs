@@ -187,10 +187,22 @@ fn struct_apply(cx: Cx<'_>, ty: &TypeDef, body: &Struct) -> TokenStream {
     let constructor = resource.map(constructor);
     let apply_object = resource.map(|resource| apply_object(cx, &name, resource));
     let members = body.fields.iter().filter_map(|field| field_member(cx, field).map(|member| (field, member)));
-    let members = members.map(|(field, member)| {
-        let json = &field.json_name;
-        quote!((#json, #member),)
-    });
+    let members: Vec<TokenStream> = members
+        .map(|(field, member)| {
+            let json = &field.json_name;
+            quote!((#json, #member),)
+        })
+        .collect();
+    // Most configurations have no member to tell apart: they keep the trait's empty default.
+    let apply_type = if members.is_empty() {
+        quote!(impl ApplyType for #name {})
+    } else {
+        quote! {
+            impl ApplyType for #name {
+                const SCHEMA: Schema = Schema { fields: &[#(#members)*] };
+            }
+        }
+    };
     quote! {
         #[doc = #doc]
         #[derive(Clone, Debug, Default, PartialEq)]
@@ -203,12 +215,7 @@ fn struct_apply(cx: Cx<'_>, ty: &TypeDef, body: &Struct) -> TokenStream {
             #constructor
             #(#setters)*
         }
-        impl ApplyType for #name {
-            fn schema() -> &'static Schema {
-                static SCHEMA: Schema = Schema { fields: &[#(#members)*] };
-                &SCHEMA
-            }
-        }
+        #apply_type
         impl HasApply for #model_path {
             type Apply = #name;
         }
@@ -251,6 +258,7 @@ fn apply_object(cx: Cx<'_>, name: &proc_macro2::Ident, resource: &Resource) -> T
     quote! {
         impl ::kubegen_runtime::apply::ApplyObject for #name {
             type Resource = #model_path;
+            #[inline]
             fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
                 self.metadata.as_ref()
             }
@@ -347,7 +355,7 @@ fn struct_member(cx: Cx<'_>, shape: &Shape) -> Option<TokenStream> {
         }
         TypeKind::Struct(body) if !body.atomic => {
             let path = apply_path(cx, id)?;
-            Some(quote!(M::Struct(<#path as ApplyType>::schema)))
+            Some(quote!(M::Struct(::kubegen_runtime::apply::schema_of::<#path>)))
         }
         _ => None,
     }

@@ -146,6 +146,7 @@ pub fn module_client(model: &Model, module: &Module, resources: &[&Resource]) ->
 
         impl #name {
             /// Clients of this module's resources on `client`.
+            #[inline]
             pub fn new(client: ::kubegen_runtime::Client) -> Self {
                 Self { client }
             }
@@ -168,6 +169,7 @@ pub fn clientset(modules_with_resources: &[&Module]) -> TokenStream {
         quote! {
             #gate
             #[doc = #doc]
+            #[inline]
             pub fn #method(&self) -> crate::#module_ident::#client {
                 crate::#module_ident::#client::new(self.client.clone())
             }
@@ -182,11 +184,13 @@ pub fn clientset(modules_with_resources: &[&Module]) -> TokenStream {
 
         impl Clientset {
             /// A clientset on `client`.
+            #[inline]
             pub fn new(client: ::kubegen_runtime::Client) -> Self {
                 Self { client }
             }
 
             /// The client underneath.
+            #[inline]
             pub fn client(&self) -> &::kubegen_runtime::Client {
                 &self.client
             }

@@ -72,6 +72,7 @@ pub fn module_informers(model: &Model, module: &Module, all_resources: &[&Resour
 
         impl #name {
             /// The informers of this module in `factory`.
+            #[inline]
             pub fn new(factory: ::kubegen_runtime::cache::SharedInformerFactory) -> Self {
                 Self { factory }
             }
@@ -94,6 +95,7 @@ pub fn factory(modules: &[&Module]) -> TokenStream {
         quote! {
             #gate
             #[doc = #doc]
+            #[inline]
             pub fn #method(&self) -> crate::#module_ident::#informers {
                 crate::#module_ident::#informers::new(self.factory.clone())
             }

@@ -105,12 +105,17 @@ pub fn resource_items(
             }
         }
     });
+    // The accessors are `#[inline]`, as every small non-generic function of a generated
+    // crate should be: otherwise each is compiled where it is defined, in a codegen unit of
+    // its module, used or not.
     quote! {
         impl ::kubegen_runtime::Object for #name {
+            #[inline]
             fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
                 &self.metadata
             }
 
+            #[inline]
             fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
                 &mut self.metadata
             }

@@ -77,6 +77,9 @@ fn writes_always(role: FieldRole, required: bool) -> bool {
 
 fn deserialize_impl(name: &Ident, body: &Struct, keys_of: Option<&TokenStream>) -> TokenStream {
     let expecting = format!("struct {name}");
+    // `#[inline]`: only the generic decoder calls it, in the crate that decodes; left out,
+    // it is a machine-code function of every generated struct, compiled (in one of many
+    // codegen units) whether or not anything decodes that type.
     let field_index = match keys_of {
         Some(keys_of) => quote! {
             <#keys_of as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(key)
@@ -143,6 +146,7 @@ fn deserialize_impl(name: &Ident, body: &Struct, keys_of: Option<&TokenStream>) 
             const EXPECTING: &'static str = #expecting;
             #unknown
 
+            #[inline]
             fn field_index(key: &str) -> ::std::option::Option<u16> {
                 #field_index
             }

@@ -35,6 +35,7 @@ impl<'de> ::serde::Deserialize<'de> for AuditAnnotationApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for AuditAnnotationApply {
     const EXPECTING: &'static str = "struct AuditAnnotationApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::admissionregistration_v1::AuditAnnotation as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -65,12 +66,7 @@ impl AuditAnnotationApply {
         self
     }
 }
-impl ApplyType for AuditAnnotationApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for AuditAnnotationApply {}
 impl HasApply for crate::admissionregistration_v1::AuditAnnotation {
     type Apply = AuditAnnotationApply;
 }
@@ -106,6 +102,7 @@ impl<'de> ::serde::Deserialize<'de> for ExpressionWarningApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ExpressionWarningApply {
     const EXPECTING: &'static str = "struct ExpressionWarningApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::admissionregistration_v1::ExpressionWarning as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -136,12 +133,7 @@ impl ExpressionWarningApply {
         self
     }
 }
-impl ApplyType for ExpressionWarningApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ExpressionWarningApply {}
 impl HasApply for crate::admissionregistration_v1::ExpressionWarning {
     type Apply = ExpressionWarningApply;
 }
@@ -177,6 +169,7 @@ impl<'de> ::serde::Deserialize<'de> for MatchConditionApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for MatchConditionApply {
     const EXPECTING: &'static str = "struct MatchConditionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::admissionregistration_v1::MatchCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -207,12 +200,7 @@ impl MatchConditionApply {
         self
     }
 }
-impl ApplyType for MatchConditionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for MatchConditionApply {}
 impl HasApply for crate::admissionregistration_v1::MatchCondition {
     type Apply = MatchConditionApply;
 }
@@ -267,6 +255,7 @@ impl<'de> ::serde::Deserialize<'de> for MatchResourcesApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for MatchResourcesApply {
     const EXPECTING: &'static str = "struct MatchResourcesApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::admissionregistration_v1::MatchResources as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -335,12 +324,7 @@ impl MatchResourcesApply {
         self
     }
 }
-impl ApplyType for MatchResourcesApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for MatchResourcesApply {}
 impl HasApply for crate::admissionregistration_v1::MatchResources {
     type Apply = MatchResourcesApply;
 }
@@ -418,6 +402,7 @@ impl<'de> ::serde::Deserialize<'de> for MutatingWebhookApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for MutatingWebhookApply {
     const EXPECTING: &'static str = "struct MutatingWebhookApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::admissionregistration_v1::MutatingWebhook as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -540,28 +525,29 @@ impl MutatingWebhookApply {
     }
 }
 impl ApplyType for MutatingWebhookApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "clientConfig",
-                    M::Struct(
-                        <crate::admissionregistration_v1::apply::WebhookClientConfigApply as ApplyType>::schema,
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "clientConfig",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::admissionregistration_v1::apply::WebhookClientConfigApply,
+                    >,
+                ),
+            ),
+            (
+                "matchConditions",
+                M::MapList(
+                    &["name"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::admissionregistration_v1::apply::MatchConditionApply,
+                        >,
                     ),
                 ),
-                (
-                    "matchConditions",
-                    M::MapList(
-                        &["name"],
-                        &M::Struct(
-                            <crate::admissionregistration_v1::apply::MatchConditionApply as ApplyType>::schema,
-                        ),
-                    ),
-                ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::admissionregistration_v1::MutatingWebhook {
     type Apply = MutatingWebhookApply;
@@ -609,6 +595,7 @@ impl<'de> ::serde::Deserialize<'de> for MutatingWebhookConfigurationApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for MutatingWebhookConfigurationApply {
     const EXPECTING: &'static str = "struct MutatingWebhookConfigurationApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::admissionregistration_v1::MutatingWebhookConfiguration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -656,29 +643,29 @@ impl MutatingWebhookConfigurationApply {
     }
 }
 impl ApplyType for MutatingWebhookConfigurationApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "webhooks",
-                    M::MapList(
-                        &["name"],
-                        &M::Struct(
-                            <crate::admissionregistration_v1::apply::MutatingWebhookApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "webhooks",
+                M::MapList(
+                    &["name"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::admissionregistration_v1::apply::MutatingWebhookApply,
+                        >,
                     ),
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::admissionregistration_v1::MutatingWebhookConfiguration {
     type Apply = MutatingWebhookConfigurationApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for MutatingWebhookConfigurationApply {
     type Resource = crate::admissionregistration_v1::MutatingWebhookConfiguration;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -734,6 +721,7 @@ impl<'de> ::serde::Deserialize<'de> for NamedRuleWithOperationsApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for NamedRuleWithOperationsApply {
     const EXPECTING: &'static str = "struct NamedRuleWithOperationsApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::admissionregistration_v1::NamedRuleWithOperations as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -803,12 +791,7 @@ impl NamedRuleWithOperationsApply {
         self
     }
 }
-impl ApplyType for NamedRuleWithOperationsApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for NamedRuleWithOperationsApply {}
 impl HasApply for crate::admissionregistration_v1::NamedRuleWithOperations {
     type Apply = NamedRuleWithOperationsApply;
 }
@@ -844,6 +827,7 @@ impl<'de> ::serde::Deserialize<'de> for ParamKindApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ParamKindApply {
     const EXPECTING: &'static str = "struct ParamKindApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::admissionregistration_v1::ParamKind as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -874,12 +858,7 @@ impl ParamKindApply {
         self
     }
 }
-impl ApplyType for ParamKindApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ParamKindApply {}
 impl HasApply for crate::admissionregistration_v1::ParamKind {
     type Apply = ParamKindApply;
 }
@@ -927,6 +906,7 @@ impl<'de> ::serde::Deserialize<'de> for ParamRefApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ParamRefApply {
     const EXPECTING: &'static str = "struct ParamRefApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::admissionregistration_v1::ParamRef as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -975,12 +955,7 @@ impl ParamRefApply {
         self
     }
 }
-impl ApplyType for ParamRefApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ParamRefApply {}
 impl HasApply for crate::admissionregistration_v1::ParamRef {
     type Apply = ParamRefApply;
 }
@@ -1031,6 +1006,7 @@ impl<'de> ::serde::Deserialize<'de> for RuleWithOperationsApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for RuleWithOperationsApply {
     const EXPECTING: &'static str = "struct RuleWithOperationsApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::admissionregistration_v1::RuleWithOperations as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1091,12 +1067,7 @@ impl RuleWithOperationsApply {
         self
     }
 }
-impl ApplyType for RuleWithOperationsApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for RuleWithOperationsApply {}
 impl HasApply for crate::admissionregistration_v1::RuleWithOperations {
     type Apply = RuleWithOperationsApply;
 }
@@ -1144,6 +1115,7 @@ impl<'de> ::serde::Deserialize<'de> for ServiceReferenceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceReferenceApply {
     const EXPECTING: &'static str = "struct ServiceReferenceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::admissionregistration_v1::ServiceReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1186,12 +1158,7 @@ impl ServiceReferenceApply {
         self
     }
 }
-impl ApplyType for ServiceReferenceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ServiceReferenceApply {}
 impl HasApply for crate::admissionregistration_v1::ServiceReference {
     type Apply = ServiceReferenceApply;
 }
@@ -1227,6 +1194,7 @@ impl<'de> ::serde::Deserialize<'de> for TypeCheckingApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for TypeCheckingApply {
     const EXPECTING: &'static str = "struct TypeCheckingApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::admissionregistration_v1::TypeChecking as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1258,12 +1226,7 @@ impl TypeCheckingApply {
         self
     }
 }
-impl ApplyType for TypeCheckingApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for TypeCheckingApply {}
 impl HasApply for crate::admissionregistration_v1::TypeChecking {
     type Apply = TypeCheckingApply;
 }
@@ -1321,6 +1284,7 @@ impl<'de> ::serde::Deserialize<'de> for ValidatingAdmissionPolicyApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ValidatingAdmissionPolicyApply {
     const EXPECTING: &'static str = "struct ValidatingAdmissionPolicyApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::admissionregistration_v1::ValidatingAdmissionPolicy as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1377,32 +1341,34 @@ impl ValidatingAdmissionPolicyApply {
     }
 }
 impl ApplyType for ValidatingAdmissionPolicyApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::admissionregistration_v1::apply::ValidatingAdmissionPolicySpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::admissionregistration_v1::apply::ValidatingAdmissionPolicySpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::admissionregistration_v1::apply::ValidatingAdmissionPolicyStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::admissionregistration_v1::apply::ValidatingAdmissionPolicyStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::admissionregistration_v1::ValidatingAdmissionPolicy {
     type Apply = ValidatingAdmissionPolicyApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for ValidatingAdmissionPolicyApply {
     type Resource = crate::admissionregistration_v1::ValidatingAdmissionPolicy;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -1450,6 +1416,7 @@ impl<'de> ::serde::Deserialize<'de> for ValidatingAdmissionPolicyBindingApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ValidatingAdmissionPolicyBindingApply {
     const EXPECTING: &'static str = "struct ValidatingAdmissionPolicyBindingApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::admissionregistration_v1::ValidatingAdmissionPolicyBinding as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1495,26 +1462,26 @@ impl ValidatingAdmissionPolicyBindingApply {
     }
 }
 impl ApplyType for ValidatingAdmissionPolicyBindingApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::admissionregistration_v1::apply::ValidatingAdmissionPolicyBindingSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::admissionregistration_v1::apply::ValidatingAdmissionPolicyBindingSpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::admissionregistration_v1::ValidatingAdmissionPolicyBinding {
     type Apply = ValidatingAdmissionPolicyBindingApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for ValidatingAdmissionPolicyBindingApply {
     type Resource = crate::admissionregistration_v1::ValidatingAdmissionPolicyBinding;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -1566,6 +1533,7 @@ impl<'de> ::serde::Deserialize<'de> for ValidatingAdmissionPolicyBindingSpecAppl
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ValidatingAdmissionPolicyBindingSpecApply {
     const EXPECTING: &'static str = "struct ValidatingAdmissionPolicyBindingSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::admissionregistration_v1::ValidatingAdmissionPolicyBindingSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1618,12 +1586,9 @@ impl ValidatingAdmissionPolicyBindingSpecApply {
     }
 }
 impl ApplyType for ValidatingAdmissionPolicyBindingSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[("validationActions", M::Set)],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("validationActions", M::Set)],
+    };
 }
 impl HasApply for crate::admissionregistration_v1::ValidatingAdmissionPolicyBindingSpec {
     type Apply = ValidatingAdmissionPolicyBindingSpecApply;
@@ -1690,6 +1655,7 @@ impl<'de> ::serde::Deserialize<'de> for ValidatingAdmissionPolicySpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ValidatingAdmissionPolicySpecApply {
     const EXPECTING: &'static str = "struct ValidatingAdmissionPolicySpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::admissionregistration_v1::ValidatingAdmissionPolicySpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1779,23 +1745,22 @@ impl ValidatingAdmissionPolicySpecApply {
     }
 }
 impl ApplyType for ValidatingAdmissionPolicySpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "matchConditions",
-                    M::MapList(
-                        &["name"],
-                        &M::Struct(
-                            <crate::admissionregistration_v1::apply::MatchConditionApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "matchConditions",
+                M::MapList(
+                    &["name"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::admissionregistration_v1::apply::MatchConditionApply,
+                        >,
                     ),
                 ),
-                ("variables", M::MapList(&["name"], &M::Free)),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+            ("variables", M::MapList(&["name"], &M::Free)),
+        ],
+    };
 }
 impl HasApply for crate::admissionregistration_v1::ValidatingAdmissionPolicySpec {
     type Apply = ValidatingAdmissionPolicySpecApply;
@@ -1842,6 +1807,7 @@ impl<'de> ::serde::Deserialize<'de> for ValidatingAdmissionPolicyStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ValidatingAdmissionPolicyStatusApply {
     const EXPECTING: &'static str = "struct ValidatingAdmissionPolicyStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::admissionregistration_v1::ValidatingAdmissionPolicyStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1885,28 +1851,29 @@ impl ValidatingAdmissionPolicyStatusApply {
     }
 }
 impl ApplyType for ValidatingAdmissionPolicyStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "conditions",
-                    M::MapList(
-                        &["type"],
-                        &M::Struct(
-                            <crate::meta_v1::apply::ConditionApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "conditions",
+                M::MapList(
+                    &["type"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::meta_v1::apply::ConditionApply,
+                        >,
                     ),
                 ),
-                (
-                    "typeChecking",
-                    M::Struct(
-                        <crate::admissionregistration_v1::apply::TypeCheckingApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "typeChecking",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::admissionregistration_v1::apply::TypeCheckingApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::admissionregistration_v1::ValidatingAdmissionPolicyStatus {
     type Apply = ValidatingAdmissionPolicyStatusApply;
@@ -1982,6 +1949,7 @@ impl<'de> ::serde::Deserialize<'de> for ValidatingWebhookApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ValidatingWebhookApply {
     const EXPECTING: &'static str = "struct ValidatingWebhookApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::admissionregistration_v1::ValidatingWebhook as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2095,28 +2063,29 @@ impl ValidatingWebhookApply {
     }
 }
 impl ApplyType for ValidatingWebhookApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "clientConfig",
-                    M::Struct(
-                        <crate::admissionregistration_v1::apply::WebhookClientConfigApply as ApplyType>::schema,
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "clientConfig",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::admissionregistration_v1::apply::WebhookClientConfigApply,
+                    >,
+                ),
+            ),
+            (
+                "matchConditions",
+                M::MapList(
+                    &["name"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::admissionregistration_v1::apply::MatchConditionApply,
+                        >,
                     ),
                 ),
-                (
-                    "matchConditions",
-                    M::MapList(
-                        &["name"],
-                        &M::Struct(
-                            <crate::admissionregistration_v1::apply::MatchConditionApply as ApplyType>::schema,
-                        ),
-                    ),
-                ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::admissionregistration_v1::ValidatingWebhook {
     type Apply = ValidatingWebhookApply;
@@ -2164,6 +2133,7 @@ impl<'de> ::serde::Deserialize<'de> for ValidatingWebhookConfigurationApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ValidatingWebhookConfigurationApply {
     const EXPECTING: &'static str = "struct ValidatingWebhookConfigurationApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::admissionregistration_v1::ValidatingWebhookConfiguration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2211,29 +2181,29 @@ impl ValidatingWebhookConfigurationApply {
     }
 }
 impl ApplyType for ValidatingWebhookConfigurationApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "webhooks",
-                    M::MapList(
-                        &["name"],
-                        &M::Struct(
-                            <crate::admissionregistration_v1::apply::ValidatingWebhookApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "webhooks",
+                M::MapList(
+                    &["name"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::admissionregistration_v1::apply::ValidatingWebhookApply,
+                        >,
                     ),
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::admissionregistration_v1::ValidatingWebhookConfiguration {
     type Apply = ValidatingWebhookConfigurationApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for ValidatingWebhookConfigurationApply {
     type Resource = crate::admissionregistration_v1::ValidatingWebhookConfiguration;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -2282,6 +2252,7 @@ impl<'de> ::serde::Deserialize<'de> for ValidationApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ValidationApply {
     const EXPECTING: &'static str = "struct ValidationApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::admissionregistration_v1::Validation as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2327,12 +2298,7 @@ impl ValidationApply {
         self
     }
 }
-impl ApplyType for ValidationApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ValidationApply {}
 impl HasApply for crate::admissionregistration_v1::Validation {
     type Apply = ValidationApply;
 }
@@ -2368,6 +2334,7 @@ impl<'de> ::serde::Deserialize<'de> for VariableApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for VariableApply {
     const EXPECTING: &'static str = "struct VariableApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::admissionregistration_v1::Variable as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2398,12 +2365,7 @@ impl VariableApply {
         self
     }
 }
-impl ApplyType for VariableApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for VariableApply {}
 impl HasApply for crate::admissionregistration_v1::Variable {
     type Apply = VariableApply;
 }
@@ -2450,6 +2412,7 @@ impl<'de> ::serde::Deserialize<'de> for WebhookClientConfigApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for WebhookClientConfigApply {
     const EXPECTING: &'static str = "struct WebhookClientConfigApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::admissionregistration_v1::WebhookClientConfig as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2490,19 +2453,18 @@ impl WebhookClientConfigApply {
     }
 }
 impl ApplyType for WebhookClientConfigApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "service",
-                    M::Struct(
-                        <crate::admissionregistration_v1::apply::ServiceReferenceApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "service",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::admissionregistration_v1::apply::ServiceReferenceApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::admissionregistration_v1::WebhookClientConfig {
     type Apply = WebhookClientConfigApply;

@@ -127,6 +127,7 @@ impl<'de> ::serde::Deserialize<'de> for MutatingWebhook {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for MutatingWebhook {
     const EXPECTING: &'static str = "struct MutatingWebhook";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

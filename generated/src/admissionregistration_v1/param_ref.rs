@@ -68,6 +68,7 @@ impl<'de> ::serde::Deserialize<'de> for ParamRef {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ParamRef {
     const EXPECTING: &'static str = "struct ParamRef";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

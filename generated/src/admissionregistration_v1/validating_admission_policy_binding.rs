@@ -49,6 +49,7 @@ impl<'de> ::serde::Deserialize<'de> for ValidatingAdmissionPolicyBinding {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ValidatingAdmissionPolicyBinding {
     const EXPECTING: &'static str = "struct ValidatingAdmissionPolicyBinding";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -82,9 +83,11 @@ impl ::kubegen_runtime::ApiType for ValidatingAdmissionPolicyBinding {
     const API_VERSION: &'static str = "admissionregistration.k8s.io/v1";
 }
 impl ::kubegen_runtime::Object for ValidatingAdmissionPolicyBinding {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }

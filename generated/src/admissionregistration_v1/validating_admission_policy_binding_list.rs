@@ -43,6 +43,7 @@ impl<'de> ::serde::Deserialize<'de> for ValidatingAdmissionPolicyBindingList {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ValidatingAdmissionPolicyBindingList {
     const EXPECTING: &'static str = "struct ValidatingAdmissionPolicyBindingList";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -69,6 +69,7 @@ impl<'de> ::serde::Deserialize<'de> for ValidatingAdmissionPolicyBindingSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ValidatingAdmissionPolicyBindingSpec {
     const EXPECTING: &'static str = "struct ValidatingAdmissionPolicyBindingSpec";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -82,6 +82,7 @@ impl<'de> ::serde::Deserialize<'de> for ValidatingAdmissionPolicySpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ValidatingAdmissionPolicySpec {
     const EXPECTING: &'static str = "struct ValidatingAdmissionPolicySpec";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

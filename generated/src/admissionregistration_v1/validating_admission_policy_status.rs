@@ -47,6 +47,7 @@ impl<'de> ::serde::Deserialize<'de> for ValidatingAdmissionPolicyStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ValidatingAdmissionPolicyStatus {
     const EXPECTING: &'static str = "struct ValidatingAdmissionPolicyStatus";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

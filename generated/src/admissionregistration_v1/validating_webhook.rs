@@ -117,6 +117,7 @@ impl<'de> ::serde::Deserialize<'de> for ValidatingWebhook {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ValidatingWebhook {
     const EXPECTING: &'static str = "struct ValidatingWebhook";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -43,6 +43,7 @@ impl<'de> ::serde::Deserialize<'de> for ValidatingWebhookConfiguration {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ValidatingWebhookConfiguration {
     const EXPECTING: &'static str = "struct ValidatingWebhookConfiguration";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -76,9 +77,11 @@ impl ::kubegen_runtime::ApiType for ValidatingWebhookConfiguration {
     const API_VERSION: &'static str = "admissionregistration.k8s.io/v1";
 }
 impl ::kubegen_runtime::Object for ValidatingWebhookConfiguration {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }

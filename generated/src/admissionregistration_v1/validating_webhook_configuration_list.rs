@@ -43,6 +43,7 @@ impl<'de> ::serde::Deserialize<'de> for ValidatingWebhookConfigurationList {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ValidatingWebhookConfigurationList {
     const EXPECTING: &'static str = "struct ValidatingWebhookConfigurationList";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

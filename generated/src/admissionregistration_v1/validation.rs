@@ -74,6 +74,7 @@ impl<'de> ::serde::Deserialize<'de> for Validation {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for Validation {
     const EXPECTING: &'static str = "struct Validation";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

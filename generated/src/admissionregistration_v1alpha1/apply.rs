@@ -33,6 +33,7 @@ impl<'de> ::serde::Deserialize<'de> for ApplyConfigurationApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ApplyConfigurationApply {
     const EXPECTING: &'static str = "struct ApplyConfigurationApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::admissionregistration_v1alpha1::ApplyConfiguration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -57,12 +58,7 @@ impl ApplyConfigurationApply {
         self
     }
 }
-impl ApplyType for ApplyConfigurationApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ApplyConfigurationApply {}
 impl HasApply for crate::admissionregistration_v1alpha1::ApplyConfiguration {
     type Apply = ApplyConfigurationApply;
 }
@@ -96,6 +92,7 @@ impl<'de> ::serde::Deserialize<'de> for JSONPatchApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for JSONPatchApply {
     const EXPECTING: &'static str = "struct JSONPatchApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::admissionregistration_v1alpha1::JSONPatch as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -120,12 +117,7 @@ impl JSONPatchApply {
         self
     }
 }
-impl ApplyType for JSONPatchApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for JSONPatchApply {}
 impl HasApply for crate::admissionregistration_v1alpha1::JSONPatch {
     type Apply = JSONPatchApply;
 }
@@ -161,6 +153,7 @@ impl<'de> ::serde::Deserialize<'de> for MatchConditionApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for MatchConditionApply {
     const EXPECTING: &'static str = "struct MatchConditionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::admissionregistration_v1alpha1::MatchCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -191,12 +184,7 @@ impl MatchConditionApply {
         self
     }
 }
-impl ApplyType for MatchConditionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for MatchConditionApply {}
 impl HasApply for crate::admissionregistration_v1alpha1::MatchCondition {
     type Apply = MatchConditionApply;
 }
@@ -251,6 +239,7 @@ impl<'de> ::serde::Deserialize<'de> for MatchResourcesApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for MatchResourcesApply {
     const EXPECTING: &'static str = "struct MatchResourcesApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::admissionregistration_v1alpha1::MatchResources as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -319,12 +308,7 @@ impl MatchResourcesApply {
         self
     }
 }
-impl ApplyType for MatchResourcesApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for MatchResourcesApply {}
 impl HasApply for crate::admissionregistration_v1alpha1::MatchResources {
     type Apply = MatchResourcesApply;
 }
@@ -371,6 +355,7 @@ impl<'de> ::serde::Deserialize<'de> for MutatingAdmissionPolicyApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for MutatingAdmissionPolicyApply {
     const EXPECTING: &'static str = "struct MutatingAdmissionPolicyApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::admissionregistration_v1alpha1::MutatingAdmissionPolicy as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -416,26 +401,26 @@ impl MutatingAdmissionPolicyApply {
     }
 }
 impl ApplyType for MutatingAdmissionPolicyApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::admissionregistration_v1alpha1::apply::MutatingAdmissionPolicySpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::admissionregistration_v1alpha1::apply::MutatingAdmissionPolicySpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::admissionregistration_v1alpha1::MutatingAdmissionPolicy {
     type Apply = MutatingAdmissionPolicyApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for MutatingAdmissionPolicyApply {
     type Resource = crate::admissionregistration_v1alpha1::MutatingAdmissionPolicy;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -483,6 +468,7 @@ impl<'de> ::serde::Deserialize<'de> for MutatingAdmissionPolicyBindingApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for MutatingAdmissionPolicyBindingApply {
     const EXPECTING: &'static str = "struct MutatingAdmissionPolicyBindingApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::admissionregistration_v1alpha1::MutatingAdmissionPolicyBinding as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -528,26 +514,26 @@ impl MutatingAdmissionPolicyBindingApply {
     }
 }
 impl ApplyType for MutatingAdmissionPolicyBindingApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::admissionregistration_v1alpha1::apply::MutatingAdmissionPolicyBindingSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::admissionregistration_v1alpha1::apply::MutatingAdmissionPolicyBindingSpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::admissionregistration_v1alpha1::MutatingAdmissionPolicyBinding {
     type Apply = MutatingAdmissionPolicyBindingApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for MutatingAdmissionPolicyBindingApply {
     type Resource = crate::admissionregistration_v1alpha1::MutatingAdmissionPolicyBinding;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -598,6 +584,7 @@ impl<'de> ::serde::Deserialize<'de> for MutatingAdmissionPolicyBindingSpecApply 
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for MutatingAdmissionPolicyBindingSpecApply {
     const EXPECTING: &'static str = "struct MutatingAdmissionPolicyBindingSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::admissionregistration_v1alpha1::MutatingAdmissionPolicyBindingSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -642,12 +629,7 @@ impl MutatingAdmissionPolicyBindingSpecApply {
         self
     }
 }
-impl ApplyType for MutatingAdmissionPolicyBindingSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for MutatingAdmissionPolicyBindingSpecApply {}
 impl HasApply
 for crate::admissionregistration_v1alpha1::MutatingAdmissionPolicyBindingSpec {
     type Apply = MutatingAdmissionPolicyBindingSpecApply;
@@ -716,6 +698,7 @@ impl<'de> ::serde::Deserialize<'de> for MutatingAdmissionPolicySpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for MutatingAdmissionPolicySpecApply {
     const EXPECTING: &'static str = "struct MutatingAdmissionPolicySpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::admissionregistration_v1alpha1::MutatingAdmissionPolicySpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -805,22 +788,21 @@ impl MutatingAdmissionPolicySpecApply {
     }
 }
 impl ApplyType for MutatingAdmissionPolicySpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "matchConditions",
-                    M::MapList(
-                        &["name"],
-                        &M::Struct(
-                            <crate::admissionregistration_v1alpha1::apply::MatchConditionApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "matchConditions",
+                M::MapList(
+                    &["name"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::admissionregistration_v1alpha1::apply::MatchConditionApply,
+                        >,
                     ),
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::admissionregistration_v1alpha1::MutatingAdmissionPolicySpec {
     type Apply = MutatingAdmissionPolicySpecApply;
@@ -868,6 +850,7 @@ impl<'de> ::serde::Deserialize<'de> for MutationApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for MutationApply {
     const EXPECTING: &'static str = "struct MutationApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::admissionregistration_v1alpha1::Mutation as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -913,25 +896,26 @@ impl MutationApply {
     }
 }
 impl ApplyType for MutationApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "applyConfiguration",
-                    M::Struct(
-                        <crate::admissionregistration_v1alpha1::apply::ApplyConfigurationApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "applyConfiguration",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::admissionregistration_v1alpha1::apply::ApplyConfigurationApply,
+                    >,
                 ),
-                (
-                    "jsonPatch",
-                    M::Struct(
-                        <crate::admissionregistration_v1alpha1::apply::JSONPatchApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "jsonPatch",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::admissionregistration_v1alpha1::apply::JSONPatchApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::admissionregistration_v1alpha1::Mutation {
     type Apply = MutationApply;
@@ -987,6 +971,7 @@ impl<'de> ::serde::Deserialize<'de> for NamedRuleWithOperationsApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for NamedRuleWithOperationsApply {
     const EXPECTING: &'static str = "struct NamedRuleWithOperationsApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::admissionregistration_v1alpha1::NamedRuleWithOperations as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1056,12 +1041,7 @@ impl NamedRuleWithOperationsApply {
         self
     }
 }
-impl ApplyType for NamedRuleWithOperationsApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for NamedRuleWithOperationsApply {}
 impl HasApply for crate::admissionregistration_v1alpha1::NamedRuleWithOperations {
     type Apply = NamedRuleWithOperationsApply;
 }
@@ -1097,6 +1077,7 @@ impl<'de> ::serde::Deserialize<'de> for ParamKindApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ParamKindApply {
     const EXPECTING: &'static str = "struct ParamKindApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::admissionregistration_v1alpha1::ParamKind as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1127,12 +1108,7 @@ impl ParamKindApply {
         self
     }
 }
-impl ApplyType for ParamKindApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ParamKindApply {}
 impl HasApply for crate::admissionregistration_v1alpha1::ParamKind {
     type Apply = ParamKindApply;
 }
@@ -1180,6 +1156,7 @@ impl<'de> ::serde::Deserialize<'de> for ParamRefApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ParamRefApply {
     const EXPECTING: &'static str = "struct ParamRefApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::admissionregistration_v1alpha1::ParamRef as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1228,12 +1205,7 @@ impl ParamRefApply {
         self
     }
 }
-impl ApplyType for ParamRefApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ParamRefApply {}
 impl HasApply for crate::admissionregistration_v1alpha1::ParamRef {
     type Apply = ParamRefApply;
 }
@@ -1269,6 +1241,7 @@ impl<'de> ::serde::Deserialize<'de> for VariableApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for VariableApply {
     const EXPECTING: &'static str = "struct VariableApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::admissionregistration_v1alpha1::Variable as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1299,12 +1272,7 @@ impl VariableApply {
         self
     }
 }
-impl ApplyType for VariableApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for VariableApply {}
 impl HasApply for crate::admissionregistration_v1alpha1::Variable {
     type Apply = VariableApply;
 }

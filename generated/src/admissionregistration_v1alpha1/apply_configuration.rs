@@ -60,6 +60,7 @@ impl<'de> ::serde::Deserialize<'de> for ApplyConfiguration {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ApplyConfiguration {
     const EXPECTING: &'static str = "struct ApplyConfiguration";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -94,6 +94,7 @@ impl<'de> ::serde::Deserialize<'de> for MatchResources {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for MatchResources {
     const EXPECTING: &'static str = "struct MatchResources";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

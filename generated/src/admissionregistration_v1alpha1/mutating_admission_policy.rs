@@ -42,6 +42,7 @@ impl<'de> ::serde::Deserialize<'de> for MutatingAdmissionPolicy {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for MutatingAdmissionPolicy {
     const EXPECTING: &'static str = "struct MutatingAdmissionPolicy";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -75,9 +76,11 @@ impl ::kubegen_runtime::ApiType for MutatingAdmissionPolicy {
     const API_VERSION: &'static str = "admissionregistration.k8s.io/v1alpha1";
 }
 impl ::kubegen_runtime::Object for MutatingAdmissionPolicy {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }

@@ -49,6 +49,7 @@ impl<'de> ::serde::Deserialize<'de> for MutatingAdmissionPolicyBinding {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for MutatingAdmissionPolicyBinding {
     const EXPECTING: &'static str = "struct MutatingAdmissionPolicyBinding";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -82,9 +83,11 @@ impl ::kubegen_runtime::ApiType for MutatingAdmissionPolicyBinding {
     const API_VERSION: &'static str = "admissionregistration.k8s.io/v1alpha1";
 }
 impl ::kubegen_runtime::Object for MutatingAdmissionPolicyBinding {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }

@@ -49,6 +49,7 @@ impl<'de> ::serde::Deserialize<'de> for MutatingAdmissionPolicyBindingSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for MutatingAdmissionPolicyBindingSpec {
     const EXPECTING: &'static str = "struct MutatingAdmissionPolicyBindingSpec";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -87,6 +87,7 @@ impl<'de> ::serde::Deserialize<'de> for MutatingAdmissionPolicySpec {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for MutatingAdmissionPolicySpec {
     const EXPECTING: &'static str = "struct MutatingAdmissionPolicySpec";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -32,6 +32,7 @@ impl<'de> ::serde::Deserialize<'de> for Variable {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for Variable {
     const EXPECTING: &'static str = "struct Variable";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -86,6 +86,7 @@ impl<'de> ::serde::Deserialize<'de> for JSONPatch {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for JSONPatch {
     const EXPECTING: &'static str = "struct JSONPatch";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -43,6 +43,7 @@ impl<'de> ::serde::Deserialize<'de> for MutatingAdmissionPolicyBindingList {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for MutatingAdmissionPolicyBindingList {
     const EXPECTING: &'static str = "struct MutatingAdmissionPolicyBindingList";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -44,6 +44,7 @@ impl<'de> ::serde::Deserialize<'de> for Mutation {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for Mutation {
     const EXPECTING: &'static str = "struct Mutation";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -64,6 +64,7 @@ impl<'de> ::serde::Deserialize<'de> for NamedRuleWithOperations {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NamedRuleWithOperations {
     const EXPECTING: &'static str = "struct NamedRuleWithOperations";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

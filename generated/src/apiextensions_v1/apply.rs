@@ -54,6 +54,7 @@ impl<'de> ::serde::Deserialize<'de> for CustomResourceColumnDefinitionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CustomResourceColumnDefinitionApply {
     const EXPECTING: &'static str = "struct CustomResourceColumnDefinitionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apiextensions_v1::CustomResourceColumnDefinition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -108,12 +109,7 @@ impl CustomResourceColumnDefinitionApply {
         self
     }
 }
-impl ApplyType for CustomResourceColumnDefinitionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for CustomResourceColumnDefinitionApply {}
 impl HasApply for crate::apiextensions_v1::CustomResourceColumnDefinition {
     type Apply = CustomResourceColumnDefinitionApply;
 }
@@ -150,6 +146,7 @@ impl<'de> ::serde::Deserialize<'de> for CustomResourceConversionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CustomResourceConversionApply {
     const EXPECTING: &'static str = "struct CustomResourceConversionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apiextensions_v1::CustomResourceConversion as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -184,19 +181,18 @@ impl CustomResourceConversionApply {
     }
 }
 impl ApplyType for CustomResourceConversionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "webhook",
-                    M::Struct(
-                        <crate::apiextensions_v1::apply::WebhookConversionApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "webhook",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::apiextensions_v1::apply::WebhookConversionApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::apiextensions_v1::CustomResourceConversion {
     type Apply = CustomResourceConversionApply;
@@ -251,6 +247,7 @@ impl<'de> ::serde::Deserialize<'de> for CustomResourceDefinitionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CustomResourceDefinitionApply {
     const EXPECTING: &'static str = "struct CustomResourceDefinitionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apiextensions_v1::CustomResourceDefinition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -307,32 +304,34 @@ impl CustomResourceDefinitionApply {
     }
 }
 impl ApplyType for CustomResourceDefinitionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::apiextensions_v1::apply::CustomResourceDefinitionSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::apiextensions_v1::apply::CustomResourceDefinitionSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::apiextensions_v1::apply::CustomResourceDefinitionStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::apiextensions_v1::apply::CustomResourceDefinitionStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::apiextensions_v1::CustomResourceDefinition {
     type Apply = CustomResourceDefinitionApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for CustomResourceDefinitionApply {
     type Resource = crate::apiextensions_v1::CustomResourceDefinition;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -388,6 +387,7 @@ impl<'de> ::serde::Deserialize<'de> for CustomResourceDefinitionConditionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CustomResourceDefinitionConditionApply {
     const EXPECTING: &'static str = "struct CustomResourceDefinitionConditionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apiextensions_v1::CustomResourceDefinitionCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -445,12 +445,7 @@ impl CustomResourceDefinitionConditionApply {
         self
     }
 }
-impl ApplyType for CustomResourceDefinitionConditionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for CustomResourceDefinitionConditionApply {}
 impl HasApply for crate::apiextensions_v1::CustomResourceDefinitionCondition {
     type Apply = CustomResourceDefinitionConditionApply;
 }
@@ -505,6 +500,7 @@ impl<'de> ::serde::Deserialize<'de> for CustomResourceDefinitionNamesApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CustomResourceDefinitionNamesApply {
     const EXPECTING: &'static str = "struct CustomResourceDefinitionNamesApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apiextensions_v1::CustomResourceDefinitionNames as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -565,12 +561,7 @@ impl CustomResourceDefinitionNamesApply {
         self
     }
 }
-impl ApplyType for CustomResourceDefinitionNamesApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for CustomResourceDefinitionNamesApply {}
 impl HasApply for crate::apiextensions_v1::CustomResourceDefinitionNames {
     type Apply = CustomResourceDefinitionNamesApply;
 }
@@ -631,6 +622,7 @@ impl<'de> ::serde::Deserialize<'de> for CustomResourceDefinitionSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CustomResourceDefinitionSpecApply {
     const EXPECTING: &'static str = "struct CustomResourceDefinitionSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apiextensions_v1::CustomResourceDefinitionSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -701,25 +693,26 @@ impl CustomResourceDefinitionSpecApply {
     }
 }
 impl ApplyType for CustomResourceDefinitionSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "conversion",
-                    M::Struct(
-                        <crate::apiextensions_v1::apply::CustomResourceConversionApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "conversion",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::apiextensions_v1::apply::CustomResourceConversionApply,
+                    >,
                 ),
-                (
-                    "names",
-                    M::Struct(
-                        <crate::apiextensions_v1::apply::CustomResourceDefinitionNamesApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "names",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::apiextensions_v1::apply::CustomResourceDefinitionNamesApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::apiextensions_v1::CustomResourceDefinitionSpec {
     type Apply = CustomResourceDefinitionSpecApply;
@@ -773,6 +766,7 @@ impl<'de> ::serde::Deserialize<'de> for CustomResourceDefinitionStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CustomResourceDefinitionStatusApply {
     const EXPECTING: &'static str = "struct CustomResourceDefinitionStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apiextensions_v1::CustomResourceDefinitionStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -831,28 +825,29 @@ impl CustomResourceDefinitionStatusApply {
     }
 }
 impl ApplyType for CustomResourceDefinitionStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "acceptedNames",
-                    M::Struct(
-                        <crate::apiextensions_v1::apply::CustomResourceDefinitionNamesApply as ApplyType>::schema,
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "acceptedNames",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::apiextensions_v1::apply::CustomResourceDefinitionNamesApply,
+                    >,
+                ),
+            ),
+            (
+                "conditions",
+                M::MapList(
+                    &["type"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::apiextensions_v1::apply::CustomResourceDefinitionConditionApply,
+                        >,
                     ),
                 ),
-                (
-                    "conditions",
-                    M::MapList(
-                        &["type"],
-                        &M::Struct(
-                            <crate::apiextensions_v1::apply::CustomResourceDefinitionConditionApply as ApplyType>::schema,
-                        ),
-                    ),
-                ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::apiextensions_v1::CustomResourceDefinitionStatus {
     type Apply = CustomResourceDefinitionStatusApply;
@@ -925,6 +920,7 @@ impl<'de> ::serde::Deserialize<'de> for CustomResourceDefinitionVersionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CustomResourceDefinitionVersionApply {
     const EXPECTING: &'static str = "struct CustomResourceDefinitionVersionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apiextensions_v1::CustomResourceDefinitionVersion as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1021,25 +1017,26 @@ impl CustomResourceDefinitionVersionApply {
     }
 }
 impl ApplyType for CustomResourceDefinitionVersionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "schema",
-                    M::Struct(
-                        <crate::apiextensions_v1::apply::CustomResourceValidationApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "schema",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::apiextensions_v1::apply::CustomResourceValidationApply,
+                    >,
                 ),
-                (
-                    "subresources",
-                    M::Struct(
-                        <crate::apiextensions_v1::apply::CustomResourceSubresourcesApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "subresources",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::apiextensions_v1::apply::CustomResourceSubresourcesApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::apiextensions_v1::CustomResourceDefinitionVersion {
     type Apply = CustomResourceDefinitionVersionApply;
@@ -1086,6 +1083,7 @@ impl<'de> ::serde::Deserialize<'de> for CustomResourceSubresourceScaleApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CustomResourceSubresourceScaleApply {
     const EXPECTING: &'static str = "struct CustomResourceSubresourceScaleApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apiextensions_v1::CustomResourceSubresourceScale as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1131,12 +1129,7 @@ impl CustomResourceSubresourceScaleApply {
         self
     }
 }
-impl ApplyType for CustomResourceSubresourceScaleApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for CustomResourceSubresourceScaleApply {}
 impl HasApply for crate::apiextensions_v1::CustomResourceSubresourceScale {
     type Apply = CustomResourceSubresourceScaleApply;
 }
@@ -1175,6 +1168,7 @@ impl<'de> ::serde::Deserialize<'de> for CustomResourceSubresourcesApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CustomResourceSubresourcesApply {
     const EXPECTING: &'static str = "struct CustomResourceSubresourcesApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apiextensions_v1::CustomResourceSubresources as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1214,19 +1208,18 @@ impl CustomResourceSubresourcesApply {
     }
 }
 impl ApplyType for CustomResourceSubresourcesApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "scale",
-                    M::Struct(
-                        <crate::apiextensions_v1::apply::CustomResourceSubresourceScaleApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "scale",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::apiextensions_v1::apply::CustomResourceSubresourceScaleApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::apiextensions_v1::CustomResourceSubresources {
     type Apply = CustomResourceSubresourcesApply;
@@ -1264,6 +1257,7 @@ impl<'de> ::serde::Deserialize<'de> for CustomResourceValidationApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CustomResourceValidationApply {
     const EXPECTING: &'static str = "struct CustomResourceValidationApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apiextensions_v1::CustomResourceValidation as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1292,19 +1286,18 @@ impl CustomResourceValidationApply {
     }
 }
 impl ApplyType for CustomResourceValidationApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "openAPIV3Schema",
-                    M::Struct(
-                        <crate::apiextensions_v1::apply::JSONSchemaPropsApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "openAPIV3Schema",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::apiextensions_v1::apply::JSONSchemaPropsApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::apiextensions_v1::CustomResourceValidation {
     type Apply = CustomResourceValidationApply;
@@ -1341,6 +1334,7 @@ impl<'de> ::serde::Deserialize<'de> for ExternalDocumentationApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ExternalDocumentationApply {
     const EXPECTING: &'static str = "struct ExternalDocumentationApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apiextensions_v1::ExternalDocumentation as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1371,12 +1365,7 @@ impl ExternalDocumentationApply {
         self
     }
 }
-impl ApplyType for ExternalDocumentationApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ExternalDocumentationApply {}
 impl HasApply for crate::apiextensions_v1::ExternalDocumentation {
     type Apply = ExternalDocumentationApply;
 }
@@ -1572,6 +1561,7 @@ impl<'de> ::serde::Deserialize<'de> for JSONSchemaPropsApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for JSONSchemaPropsApply {
     const EXPECTING: &'static str = "struct JSONSchemaPropsApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apiextensions_v1::JSONSchemaProps as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1955,59 +1945,68 @@ impl JSONSchemaPropsApply {
     }
 }
 impl ApplyType for JSONSchemaPropsApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "definitions",
-                    M::Map(
-                        &M::Struct(
-                            <crate::apiextensions_v1::apply::JSONSchemaPropsApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "definitions",
+                M::Map(
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::apiextensions_v1::apply::JSONSchemaPropsApply,
+                        >,
                     ),
                 ),
-                ("dependencies", M::Map(&M::Free)),
-                (
-                    "externalDocs",
-                    M::Struct(
-                        <crate::apiextensions_v1::apply::ExternalDocumentationApply as ApplyType>::schema,
+            ),
+            ("dependencies", M::Map(&M::Free)),
+            (
+                "externalDocs",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::apiextensions_v1::apply::ExternalDocumentationApply,
+                    >,
+                ),
+            ),
+            (
+                "not",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::apiextensions_v1::apply::JSONSchemaPropsApply,
+                    >,
+                ),
+            ),
+            (
+                "patternProperties",
+                M::Map(
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::apiextensions_v1::apply::JSONSchemaPropsApply,
+                        >,
                     ),
                 ),
-                (
-                    "not",
-                    M::Struct(
-                        <crate::apiextensions_v1::apply::JSONSchemaPropsApply as ApplyType>::schema,
+            ),
+            (
+                "properties",
+                M::Map(
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::apiextensions_v1::apply::JSONSchemaPropsApply,
+                        >,
                     ),
                 ),
-                (
-                    "patternProperties",
-                    M::Map(
-                        &M::Struct(
-                            <crate::apiextensions_v1::apply::JSONSchemaPropsApply as ApplyType>::schema,
-                        ),
+            ),
+            (
+                "x-kubernetes-validations",
+                M::MapList(
+                    &["rule"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::apiextensions_v1::apply::ValidationRuleApply,
+                        >,
                     ),
                 ),
-                (
-                    "properties",
-                    M::Map(
-                        &M::Struct(
-                            <crate::apiextensions_v1::apply::JSONSchemaPropsApply as ApplyType>::schema,
-                        ),
-                    ),
-                ),
-                (
-                    "x-kubernetes-validations",
-                    M::MapList(
-                        &["rule"],
-                        &M::Struct(
-                            <crate::apiextensions_v1::apply::ValidationRuleApply as ApplyType>::schema,
-                        ),
-                    ),
-                ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::apiextensions_v1::JSONSchemaProps {
     type Apply = JSONSchemaPropsApply;
@@ -2042,6 +2041,7 @@ impl<'de> ::serde::Deserialize<'de> for SelectableFieldApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for SelectableFieldApply {
     const EXPECTING: &'static str = "struct SelectableFieldApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apiextensions_v1::SelectableField as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2066,12 +2066,7 @@ impl SelectableFieldApply {
         self
     }
 }
-impl ApplyType for SelectableFieldApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for SelectableFieldApply {}
 impl HasApply for crate::apiextensions_v1::SelectableField {
     type Apply = SelectableFieldApply;
 }
@@ -2119,6 +2114,7 @@ impl<'de> ::serde::Deserialize<'de> for ServiceReferenceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceReferenceApply {
     const EXPECTING: &'static str = "struct ServiceReferenceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apiextensions_v1::ServiceReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2161,12 +2157,7 @@ impl ServiceReferenceApply {
         self
     }
 }
-impl ApplyType for ServiceReferenceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ServiceReferenceApply {}
 impl HasApply for crate::apiextensions_v1::ServiceReference {
     type Apply = ServiceReferenceApply;
 }
@@ -2220,6 +2211,7 @@ impl<'de> ::serde::Deserialize<'de> for ValidationRuleApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ValidationRuleApply {
     const EXPECTING: &'static str = "struct ValidationRuleApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apiextensions_v1::ValidationRule as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2277,12 +2269,7 @@ impl ValidationRuleApply {
         self
     }
 }
-impl ApplyType for ValidationRuleApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ValidationRuleApply {}
 impl HasApply for crate::apiextensions_v1::ValidationRule {
     type Apply = ValidationRuleApply;
 }
@@ -2327,6 +2314,7 @@ impl<'de> ::serde::Deserialize<'de> for WebhookClientConfigApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for WebhookClientConfigApply {
     const EXPECTING: &'static str = "struct WebhookClientConfigApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apiextensions_v1::WebhookClientConfig as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2367,19 +2355,18 @@ impl WebhookClientConfigApply {
     }
 }
 impl ApplyType for WebhookClientConfigApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "service",
-                    M::Struct(
-                        <crate::apiextensions_v1::apply::ServiceReferenceApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "service",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::apiextensions_v1::apply::ServiceReferenceApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::apiextensions_v1::WebhookClientConfig {
     type Apply = WebhookClientConfigApply;
@@ -2424,6 +2411,7 @@ impl<'de> ::serde::Deserialize<'de> for WebhookConversionApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for WebhookConversionApply {
     const EXPECTING: &'static str = "struct WebhookConversionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apiextensions_v1::WebhookConversion as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2463,19 +2451,18 @@ impl WebhookConversionApply {
     }
 }
 impl ApplyType for WebhookConversionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "clientConfig",
-                    M::Struct(
-                        <crate::apiextensions_v1::apply::WebhookClientConfigApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "clientConfig",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::apiextensions_v1::apply::WebhookClientConfigApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::apiextensions_v1::WebhookConversion {
     type Apply = WebhookConversionApply;

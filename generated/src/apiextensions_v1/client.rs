@@ -7,6 +7,7 @@ pub struct ApiextensionsV1Client {
 }
 impl ApiextensionsV1Client {
     /// Clients of this module's resources on `client`.
+    #[inline]
     pub fn new(client: ::kubegen_runtime::Client) -> Self {
         Self { client }
     }

@@ -37,6 +37,7 @@ impl<'de> ::serde::Deserialize<'de> for CustomResourceConversion {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CustomResourceConversion {
     const EXPECTING: &'static str = "struct CustomResourceConversion";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -57,6 +57,7 @@ impl<'de> ::serde::Deserialize<'de> for CustomResourceDefinitionCondition {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CustomResourceDefinitionCondition {
     const EXPECTING: &'static str = "struct CustomResourceDefinitionCondition";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

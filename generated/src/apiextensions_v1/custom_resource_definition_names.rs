@@ -57,6 +57,7 @@ impl<'de> ::serde::Deserialize<'de> for CustomResourceDefinitionNames {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CustomResourceDefinitionNames {
     const EXPECTING: &'static str = "struct CustomResourceDefinitionNames";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

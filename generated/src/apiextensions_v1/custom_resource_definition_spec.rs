@@ -52,6 +52,7 @@ impl<'de> ::serde::Deserialize<'de> for CustomResourceDefinitionSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CustomResourceDefinitionSpec {
     const EXPECTING: &'static str = "struct CustomResourceDefinitionSpec";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -55,6 +55,7 @@ impl<'de> ::serde::Deserialize<'de> for CustomResourceDefinitionStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CustomResourceDefinitionStatus {
     const EXPECTING: &'static str = "struct CustomResourceDefinitionStatus";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

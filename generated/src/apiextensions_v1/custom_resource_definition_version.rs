@@ -70,6 +70,7 @@ impl<'de> ::serde::Deserialize<'de> for CustomResourceDefinitionVersion {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CustomResourceDefinitionVersion {
     const EXPECTING: &'static str = "struct CustomResourceDefinitionVersion";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

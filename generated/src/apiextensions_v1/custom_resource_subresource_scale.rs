@@ -40,6 +40,7 @@ impl<'de> ::serde::Deserialize<'de> for CustomResourceSubresourceScale {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CustomResourceSubresourceScale {
     const EXPECTING: &'static str = "struct CustomResourceSubresourceScale";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -263,6 +263,7 @@ impl<'de> ::serde::Deserialize<'de> for JSONSchemaProps {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for JSONSchemaProps {
     const EXPECTING: &'static str = "struct JSONSchemaProps";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -95,6 +95,7 @@ impl<'de> ::serde::Deserialize<'de> for ValidationRule {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ValidationRule {
     const EXPECTING: &'static str = "struct ValidationRule";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -36,6 +36,7 @@ impl<'de> ::serde::Deserialize<'de> for WebhookConversion {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for WebhookConversion {
     const EXPECTING: &'static str = "struct WebhookConversion";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -60,6 +60,7 @@ impl<'de> ::serde::Deserialize<'de> for APIServiceSpec {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for APIServiceSpec {
     const EXPECTING: &'static str = "struct APIServiceSpec";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -50,6 +50,7 @@ impl<'de> ::serde::Deserialize<'de> for APIServiceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for APIServiceApply {
     const EXPECTING: &'static str = "struct APIServiceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apiregistration_v1::APIService as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -102,32 +103,34 @@ impl APIServiceApply {
     }
 }
 impl ApplyType for APIServiceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::apiregistration_v1::apply::APIServiceSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::apiregistration_v1::apply::APIServiceSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::apiregistration_v1::apply::APIServiceStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::apiregistration_v1::apply::APIServiceStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::apiregistration_v1::APIService {
     type Apply = APIServiceApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for APIServiceApply {
     type Resource = crate::apiregistration_v1::APIService;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -179,6 +182,7 @@ impl<'de> ::serde::Deserialize<'de> for APIServiceConditionApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for APIServiceConditionApply {
     const EXPECTING: &'static str = "struct APIServiceConditionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apiregistration_v1::APIServiceCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -230,12 +234,7 @@ impl APIServiceConditionApply {
         self
     }
 }
-impl ApplyType for APIServiceConditionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for APIServiceConditionApply {}
 impl HasApply for crate::apiregistration_v1::APIServiceCondition {
     type Apply = APIServiceConditionApply;
 }
@@ -292,6 +291,7 @@ impl<'de> ::serde::Deserialize<'de> for APIServiceSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for APIServiceSpecApply {
     const EXPECTING: &'static str = "struct APIServiceSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apiregistration_v1::APIServiceSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -356,19 +356,18 @@ impl APIServiceSpecApply {
     }
 }
 impl ApplyType for APIServiceSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "service",
-                    M::Struct(
-                        <crate::apiregistration_v1::apply::ServiceReferenceApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "service",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::apiregistration_v1::apply::ServiceReferenceApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::apiregistration_v1::APIServiceSpec {
     type Apply = APIServiceSpecApply;
@@ -405,6 +404,7 @@ impl<'de> ::serde::Deserialize<'de> for APIServiceStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for APIServiceStatusApply {
     const EXPECTING: &'static str = "struct APIServiceStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apiregistration_v1::APIServiceStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -435,22 +435,21 @@ impl APIServiceStatusApply {
     }
 }
 impl ApplyType for APIServiceStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "conditions",
-                    M::MapList(
-                        &["type"],
-                        &M::Struct(
-                            <crate::apiregistration_v1::apply::APIServiceConditionApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "conditions",
+                M::MapList(
+                    &["type"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::apiregistration_v1::apply::APIServiceConditionApply,
+                        >,
                     ),
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::apiregistration_v1::APIServiceStatus {
     type Apply = APIServiceStatusApply;
@@ -492,6 +491,7 @@ impl<'de> ::serde::Deserialize<'de> for ServiceReferenceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceReferenceApply {
     const EXPECTING: &'static str = "struct ServiceReferenceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apiregistration_v1::ServiceReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -528,12 +528,7 @@ impl ServiceReferenceApply {
         self
     }
 }
-impl ApplyType for ServiceReferenceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ServiceReferenceApply {}
 impl HasApply for crate::apiregistration_v1::ServiceReference {
     type Apply = ServiceReferenceApply;
 }

@@ -47,6 +47,7 @@ impl<'de> ::serde::Deserialize<'de> for ServerStorageVersionApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServerStorageVersionApply {
     const EXPECTING: &'static str = "struct ServerStorageVersionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apiserverinternal_v1alpha1::ServerStorageVersion as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -96,12 +97,9 @@ impl ServerStorageVersionApply {
     }
 }
 impl ApplyType for ServerStorageVersionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[("decodableVersions", M::Set), ("servedVersions", M::Set)],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("decodableVersions", M::Set), ("servedVersions", M::Set)],
+    };
 }
 impl HasApply for crate::apiserverinternal_v1alpha1::ServerStorageVersion {
     type Apply = ServerStorageVersionApply;
@@ -155,6 +153,7 @@ impl<'de> ::serde::Deserialize<'de> for StorageVersionApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for StorageVersionApply {
     const EXPECTING: &'static str = "struct StorageVersionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apiserverinternal_v1alpha1::StorageVersion as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -209,26 +208,26 @@ impl StorageVersionApply {
     }
 }
 impl ApplyType for StorageVersionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::apiserverinternal_v1alpha1::apply::StorageVersionStatusApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::apiserverinternal_v1alpha1::apply::StorageVersionStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::apiserverinternal_v1alpha1::StorageVersion {
     type Apply = StorageVersionApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for StorageVersionApply {
     type Resource = crate::apiserverinternal_v1alpha1::StorageVersion;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -284,6 +283,7 @@ impl<'de> ::serde::Deserialize<'de> for StorageVersionConditionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for StorageVersionConditionApply {
     const EXPECTING: &'static str = "struct StorageVersionConditionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apiserverinternal_v1alpha1::StorageVersionCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -341,12 +341,7 @@ impl StorageVersionConditionApply {
         self
     }
 }
-impl ApplyType for StorageVersionConditionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for StorageVersionConditionApply {}
 impl HasApply for crate::apiserverinternal_v1alpha1::StorageVersionCondition {
     type Apply = StorageVersionConditionApply;
 }
@@ -395,6 +390,7 @@ impl<'de> ::serde::Deserialize<'de> for StorageVersionStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for StorageVersionStatusApply {
     const EXPECTING: &'static str = "struct StorageVersionStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apiserverinternal_v1alpha1::StorageVersionStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -449,31 +445,32 @@ impl StorageVersionStatusApply {
     }
 }
 impl ApplyType for StorageVersionStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "conditions",
-                    M::MapList(
-                        &["type"],
-                        &M::Struct(
-                            <crate::apiserverinternal_v1alpha1::apply::StorageVersionConditionApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "conditions",
+                M::MapList(
+                    &["type"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::apiserverinternal_v1alpha1::apply::StorageVersionConditionApply,
+                        >,
                     ),
                 ),
-                (
-                    "storageVersions",
-                    M::MapList(
-                        &["apiServerID"],
-                        &M::Struct(
-                            <crate::apiserverinternal_v1alpha1::apply::ServerStorageVersionApply as ApplyType>::schema,
-                        ),
+            ),
+            (
+                "storageVersions",
+                M::MapList(
+                    &["apiServerID"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::apiserverinternal_v1alpha1::apply::ServerStorageVersionApply,
+                        >,
                     ),
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::apiserverinternal_v1alpha1::StorageVersionStatus {
     type Apply = StorageVersionStatusApply;

@@ -41,6 +41,7 @@ impl<'de> ::serde::Deserialize<'de> for StorageVersion {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for StorageVersion {
     const EXPECTING: &'static str = "struct StorageVersion";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -76,9 +77,11 @@ impl ::kubegen_runtime::ApiType for StorageVersion {
     const API_VERSION: &'static str = "internal.apiserver.k8s.io/v1alpha1";
 }
 impl ::kubegen_runtime::Object for StorageVersion {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }

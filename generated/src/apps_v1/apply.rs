@@ -48,6 +48,7 @@ impl<'de> ::serde::Deserialize<'de> for ControllerRevisionApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ControllerRevisionApply {
     const EXPECTING: &'static str = "struct ControllerRevisionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apps_v1::ControllerRevision as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -99,20 +100,16 @@ impl ControllerRevisionApply {
     }
 }
 impl ApplyType for ControllerRevisionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-            ],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema))],
+    };
 }
 impl HasApply for crate::apps_v1::ControllerRevision {
     type Apply = ControllerRevisionApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for ControllerRevisionApply {
     type Resource = crate::apps_v1::ControllerRevision;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -162,6 +159,7 @@ impl<'de> ::serde::Deserialize<'de> for DaemonSetApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DaemonSetApply {
     const EXPECTING: &'static str = "struct DaemonSetApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apps_v1::DaemonSet as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -219,32 +217,34 @@ impl DaemonSetApply {
     }
 }
 impl ApplyType for DaemonSetApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::apps_v1::apply::DaemonSetSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::apps_v1::apply::DaemonSetSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::apps_v1::apply::DaemonSetStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::apps_v1::apply::DaemonSetStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::apps_v1::DaemonSet {
     type Apply = DaemonSetApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for DaemonSetApply {
     type Resource = crate::apps_v1::DaemonSet;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -296,6 +296,7 @@ impl<'de> ::serde::Deserialize<'de> for DaemonSetConditionApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DaemonSetConditionApply {
     const EXPECTING: &'static str = "struct DaemonSetConditionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apps_v1::DaemonSetCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -347,12 +348,7 @@ impl DaemonSetConditionApply {
         self
     }
 }
-impl ApplyType for DaemonSetConditionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for DaemonSetConditionApply {}
 impl HasApply for crate::apps_v1::DaemonSetCondition {
     type Apply = DaemonSetConditionApply;
 }
@@ -405,6 +401,7 @@ impl<'de> ::serde::Deserialize<'de> for DaemonSetSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DaemonSetSpecApply {
     const EXPECTING: &'static str = "struct DaemonSetSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apps_v1::DaemonSetSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -463,25 +460,26 @@ impl DaemonSetSpecApply {
     }
 }
 impl ApplyType for DaemonSetSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "template",
-                    M::Struct(
-                        <crate::core_v1::apply::PodTemplateSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "template",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::PodTemplateSpecApply,
+                    >,
                 ),
-                (
-                    "updateStrategy",
-                    M::Struct(
-                        <crate::apps_v1::apply::DaemonSetUpdateStrategyApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "updateStrategy",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::apps_v1::apply::DaemonSetUpdateStrategyApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::apps_v1::DaemonSetSpec {
     type Apply = DaemonSetSpecApply;
@@ -548,6 +546,7 @@ impl<'de> ::serde::Deserialize<'de> for DaemonSetStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DaemonSetStatusApply {
     const EXPECTING: &'static str = "struct DaemonSetStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apps_v1::DaemonSetStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -632,22 +631,21 @@ impl DaemonSetStatusApply {
     }
 }
 impl ApplyType for DaemonSetStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "conditions",
-                    M::MapList(
-                        &["type"],
-                        &M::Struct(
-                            <crate::apps_v1::apply::DaemonSetConditionApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "conditions",
+                M::MapList(
+                    &["type"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::apps_v1::apply::DaemonSetConditionApply,
+                        >,
                     ),
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::apps_v1::DaemonSetStatus {
     type Apply = DaemonSetStatusApply;
@@ -685,6 +683,7 @@ impl<'de> ::serde::Deserialize<'de> for DaemonSetUpdateStrategyApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for DaemonSetUpdateStrategyApply {
     const EXPECTING: &'static str = "struct DaemonSetUpdateStrategyApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apps_v1::DaemonSetUpdateStrategy as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -719,19 +718,18 @@ impl DaemonSetUpdateStrategyApply {
     }
 }
 impl ApplyType for DaemonSetUpdateStrategyApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "rollingUpdate",
-                    M::Struct(
-                        <crate::apps_v1::apply::RollingUpdateDaemonSetApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "rollingUpdate",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::apps_v1::apply::RollingUpdateDaemonSetApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::apps_v1::DaemonSetUpdateStrategy {
     type Apply = DaemonSetUpdateStrategyApply;
@@ -781,6 +779,7 @@ impl<'de> ::serde::Deserialize<'de> for DeploymentApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeploymentApply {
     const EXPECTING: &'static str = "struct DeploymentApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apps_v1::Deployment as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -838,32 +837,34 @@ impl DeploymentApply {
     }
 }
 impl ApplyType for DeploymentApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::apps_v1::apply::DeploymentSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::apps_v1::apply::DeploymentSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::apps_v1::apply::DeploymentStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::apps_v1::apply::DeploymentStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::apps_v1::Deployment {
     type Apply = DeploymentApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for DeploymentApply {
     type Resource = crate::apps_v1::Deployment;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -918,6 +919,7 @@ impl<'de> ::serde::Deserialize<'de> for DeploymentConditionApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeploymentConditionApply {
     const EXPECTING: &'static str = "struct DeploymentConditionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apps_v1::DeploymentCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -978,12 +980,7 @@ impl DeploymentConditionApply {
         self
     }
 }
-impl ApplyType for DeploymentConditionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for DeploymentConditionApply {}
 impl HasApply for crate::apps_v1::DeploymentCondition {
     type Apply = DeploymentConditionApply;
 }
@@ -1043,6 +1040,7 @@ impl<'de> ::serde::Deserialize<'de> for DeploymentSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeploymentSpecApply {
     const EXPECTING: &'static str = "struct DeploymentSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apps_v1::DeploymentSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1119,25 +1117,26 @@ impl DeploymentSpecApply {
     }
 }
 impl ApplyType for DeploymentSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "strategy",
-                    M::Struct(
-                        <crate::apps_v1::apply::DeploymentStrategyApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "strategy",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::apps_v1::apply::DeploymentStrategyApply,
+                    >,
                 ),
-                (
-                    "template",
-                    M::Struct(
-                        <crate::core_v1::apply::PodTemplateSpecApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "template",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::PodTemplateSpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::apps_v1::DeploymentSpec {
     type Apply = DeploymentSpecApply;
@@ -1201,6 +1200,7 @@ impl<'de> ::serde::Deserialize<'de> for DeploymentStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeploymentStatusApply {
     const EXPECTING: &'static str = "struct DeploymentStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apps_v1::DeploymentStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1279,22 +1279,21 @@ impl DeploymentStatusApply {
     }
 }
 impl ApplyType for DeploymentStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "conditions",
-                    M::MapList(
-                        &["type"],
-                        &M::Struct(
-                            <crate::apps_v1::apply::DeploymentConditionApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "conditions",
+                M::MapList(
+                    &["type"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::apps_v1::apply::DeploymentConditionApply,
+                        >,
                     ),
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::apps_v1::DeploymentStatus {
     type Apply = DeploymentStatusApply;
@@ -1331,6 +1330,7 @@ impl<'de> ::serde::Deserialize<'de> for DeploymentStrategyApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeploymentStrategyApply {
     const EXPECTING: &'static str = "struct DeploymentStrategyApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apps_v1::DeploymentStrategy as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1365,19 +1365,18 @@ impl DeploymentStrategyApply {
     }
 }
 impl ApplyType for DeploymentStrategyApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "rollingUpdate",
-                    M::Struct(
-                        <crate::apps_v1::apply::RollingUpdateDeploymentApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "rollingUpdate",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::apps_v1::apply::RollingUpdateDeploymentApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::apps_v1::DeploymentStrategy {
     type Apply = DeploymentStrategyApply;
@@ -1427,6 +1426,7 @@ impl<'de> ::serde::Deserialize<'de> for ReplicaSetApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ReplicaSetApply {
     const EXPECTING: &'static str = "struct ReplicaSetApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apps_v1::ReplicaSet as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1484,32 +1484,34 @@ impl ReplicaSetApply {
     }
 }
 impl ApplyType for ReplicaSetApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::apps_v1::apply::ReplicaSetSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::apps_v1::apply::ReplicaSetSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::apps_v1::apply::ReplicaSetStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::apps_v1::apply::ReplicaSetStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::apps_v1::ReplicaSet {
     type Apply = ReplicaSetApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for ReplicaSetApply {
     type Resource = crate::apps_v1::ReplicaSet;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -1561,6 +1563,7 @@ impl<'de> ::serde::Deserialize<'de> for ReplicaSetConditionApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ReplicaSetConditionApply {
     const EXPECTING: &'static str = "struct ReplicaSetConditionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apps_v1::ReplicaSetCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1612,12 +1615,7 @@ impl ReplicaSetConditionApply {
         self
     }
 }
-impl ApplyType for ReplicaSetConditionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ReplicaSetConditionApply {}
 impl HasApply for crate::apps_v1::ReplicaSetCondition {
     type Apply = ReplicaSetConditionApply;
 }
@@ -1665,6 +1663,7 @@ impl<'de> ::serde::Deserialize<'de> for ReplicaSetSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ReplicaSetSpecApply {
     const EXPECTING: &'static str = "struct ReplicaSetSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apps_v1::ReplicaSetSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1714,19 +1713,18 @@ impl ReplicaSetSpecApply {
     }
 }
 impl ApplyType for ReplicaSetSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "template",
-                    M::Struct(
-                        <crate::core_v1::apply::PodTemplateSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "template",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::PodTemplateSpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::apps_v1::ReplicaSetSpec {
     type Apply = ReplicaSetSpecApply;
@@ -1784,6 +1782,7 @@ impl<'de> ::serde::Deserialize<'de> for ReplicaSetStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ReplicaSetStatusApply {
     const EXPECTING: &'static str = "struct ReplicaSetStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apps_v1::ReplicaSetStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1850,22 +1849,21 @@ impl ReplicaSetStatusApply {
     }
 }
 impl ApplyType for ReplicaSetStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "conditions",
-                    M::MapList(
-                        &["type"],
-                        &M::Struct(
-                            <crate::apps_v1::apply::ReplicaSetConditionApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "conditions",
+                M::MapList(
+                    &["type"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::apps_v1::apply::ReplicaSetConditionApply,
+                        >,
                     ),
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::apps_v1::ReplicaSetStatus {
     type Apply = ReplicaSetStatusApply;
@@ -1905,6 +1903,7 @@ impl<'de> ::serde::Deserialize<'de> for RollingUpdateDaemonSetApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for RollingUpdateDaemonSetApply {
     const EXPECTING: &'static str = "struct RollingUpdateDaemonSetApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apps_v1::RollingUpdateDaemonSet as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1941,12 +1940,7 @@ impl RollingUpdateDaemonSetApply {
         self
     }
 }
-impl ApplyType for RollingUpdateDaemonSetApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for RollingUpdateDaemonSetApply {}
 impl HasApply for crate::apps_v1::RollingUpdateDaemonSet {
     type Apply = RollingUpdateDaemonSetApply;
 }
@@ -1986,6 +1980,7 @@ impl<'de> ::serde::Deserialize<'de> for RollingUpdateDeploymentApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for RollingUpdateDeploymentApply {
     const EXPECTING: &'static str = "struct RollingUpdateDeploymentApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apps_v1::RollingUpdateDeployment as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2022,12 +2017,7 @@ impl RollingUpdateDeploymentApply {
         self
     }
 }
-impl ApplyType for RollingUpdateDeploymentApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for RollingUpdateDeploymentApply {}
 impl HasApply for crate::apps_v1::RollingUpdateDeployment {
     type Apply = RollingUpdateDeploymentApply;
 }
@@ -2067,6 +2057,7 @@ impl<'de> ::serde::Deserialize<'de> for RollingUpdateStatefulSetStrategyApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for RollingUpdateStatefulSetStrategyApply {
     const EXPECTING: &'static str = "struct RollingUpdateStatefulSetStrategyApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apps_v1::RollingUpdateStatefulSetStrategy as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2100,12 +2091,7 @@ impl RollingUpdateStatefulSetStrategyApply {
         self
     }
 }
-impl ApplyType for RollingUpdateStatefulSetStrategyApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for RollingUpdateStatefulSetStrategyApply {}
 impl HasApply for crate::apps_v1::RollingUpdateStatefulSetStrategy {
     type Apply = RollingUpdateStatefulSetStrategyApply;
 }
@@ -2154,6 +2140,7 @@ impl<'de> ::serde::Deserialize<'de> for StatefulSetApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for StatefulSetApply {
     const EXPECTING: &'static str = "struct StatefulSetApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apps_v1::StatefulSet as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2211,32 +2198,34 @@ impl StatefulSetApply {
     }
 }
 impl ApplyType for StatefulSetApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::apps_v1::apply::StatefulSetSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::apps_v1::apply::StatefulSetSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::apps_v1::apply::StatefulSetStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::apps_v1::apply::StatefulSetStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::apps_v1::StatefulSet {
     type Apply = StatefulSetApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for StatefulSetApply {
     type Resource = crate::apps_v1::StatefulSet;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -2288,6 +2277,7 @@ impl<'de> ::serde::Deserialize<'de> for StatefulSetConditionApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for StatefulSetConditionApply {
     const EXPECTING: &'static str = "struct StatefulSetConditionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apps_v1::StatefulSetCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2339,12 +2329,7 @@ impl StatefulSetConditionApply {
         self
     }
 }
-impl ApplyType for StatefulSetConditionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for StatefulSetConditionApply {}
 impl HasApply for crate::apps_v1::StatefulSetCondition {
     type Apply = StatefulSetConditionApply;
 }
@@ -2378,6 +2363,7 @@ impl<'de> ::serde::Deserialize<'de> for StatefulSetOrdinalsApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for StatefulSetOrdinalsApply {
     const EXPECTING: &'static str = "struct StatefulSetOrdinalsApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apps_v1::StatefulSetOrdinals as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2402,12 +2388,7 @@ impl StatefulSetOrdinalsApply {
         self
     }
 }
-impl ApplyType for StatefulSetOrdinalsApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for StatefulSetOrdinalsApply {}
 impl HasApply for crate::apps_v1::StatefulSetOrdinals {
     type Apply = StatefulSetOrdinalsApply;
 }
@@ -2448,6 +2429,7 @@ for StatefulSetPersistentVolumeClaimRetentionPolicyApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for StatefulSetPersistentVolumeClaimRetentionPolicyApply {
     const EXPECTING: &'static str = "struct StatefulSetPersistentVolumeClaimRetentionPolicyApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apps_v1::StatefulSetPersistentVolumeClaimRetentionPolicy as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2478,12 +2460,7 @@ impl StatefulSetPersistentVolumeClaimRetentionPolicyApply {
         self
     }
 }
-impl ApplyType for StatefulSetPersistentVolumeClaimRetentionPolicyApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for StatefulSetPersistentVolumeClaimRetentionPolicyApply {}
 impl HasApply for crate::apps_v1::StatefulSetPersistentVolumeClaimRetentionPolicy {
     type Apply = StatefulSetPersistentVolumeClaimRetentionPolicyApply;
 }
@@ -2561,6 +2538,7 @@ impl<'de> ::serde::Deserialize<'de> for StatefulSetSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for StatefulSetSpecApply {
     const EXPECTING: &'static str = "struct StatefulSetSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apps_v1::StatefulSetSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2673,37 +2651,42 @@ impl StatefulSetSpecApply {
     }
 }
 impl ApplyType for StatefulSetSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "ordinals",
-                    M::Struct(
-                        <crate::apps_v1::apply::StatefulSetOrdinalsApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "ordinals",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::apps_v1::apply::StatefulSetOrdinalsApply,
+                    >,
                 ),
-                (
-                    "persistentVolumeClaimRetentionPolicy",
-                    M::Struct(
-                        <crate::apps_v1::apply::StatefulSetPersistentVolumeClaimRetentionPolicyApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "persistentVolumeClaimRetentionPolicy",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::apps_v1::apply::StatefulSetPersistentVolumeClaimRetentionPolicyApply,
+                    >,
                 ),
-                (
-                    "template",
-                    M::Struct(
-                        <crate::core_v1::apply::PodTemplateSpecApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "template",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::PodTemplateSpecApply,
+                    >,
                 ),
-                (
-                    "updateStrategy",
-                    M::Struct(
-                        <crate::apps_v1::apply::StatefulSetUpdateStrategyApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "updateStrategy",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::apps_v1::apply::StatefulSetUpdateStrategyApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::apps_v1::StatefulSetSpec {
     type Apply = StatefulSetSpecApply;
@@ -2770,6 +2753,7 @@ impl<'de> ::serde::Deserialize<'de> for StatefulSetStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for StatefulSetStatusApply {
     const EXPECTING: &'static str = "struct StatefulSetStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apps_v1::StatefulSetStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2854,22 +2838,21 @@ impl StatefulSetStatusApply {
     }
 }
 impl ApplyType for StatefulSetStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "conditions",
-                    M::MapList(
-                        &["type"],
-                        &M::Struct(
-                            <crate::apps_v1::apply::StatefulSetConditionApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "conditions",
+                M::MapList(
+                    &["type"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::apps_v1::apply::StatefulSetConditionApply,
+                        >,
                     ),
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::apps_v1::StatefulSetStatus {
     type Apply = StatefulSetStatusApply;
@@ -2909,6 +2892,7 @@ impl<'de> ::serde::Deserialize<'de> for StatefulSetUpdateStrategyApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for StatefulSetUpdateStrategyApply {
     const EXPECTING: &'static str = "struct StatefulSetUpdateStrategyApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::apps_v1::StatefulSetUpdateStrategy as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2943,19 +2927,18 @@ impl StatefulSetUpdateStrategyApply {
     }
 }
 impl ApplyType for StatefulSetUpdateStrategyApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "rollingUpdate",
-                    M::Struct(
-                        <crate::apps_v1::apply::RollingUpdateStatefulSetStrategyApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "rollingUpdate",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::apps_v1::apply::RollingUpdateStatefulSetStrategyApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::apps_v1::StatefulSetUpdateStrategy {
     type Apply = StatefulSetUpdateStrategyApply;

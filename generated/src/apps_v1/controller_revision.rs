@@ -45,6 +45,7 @@ impl<'de> ::serde::Deserialize<'de> for ControllerRevision {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ControllerRevision {
     const EXPECTING: &'static str = "struct ControllerRevision";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -80,9 +81,11 @@ impl ::kubegen_runtime::ApiType for ControllerRevision {
     const API_VERSION: &'static str = "apps/v1";
 }
 impl ::kubegen_runtime::Object for ControllerRevision {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }

@@ -52,6 +52,7 @@ impl<'de> ::serde::Deserialize<'de> for DaemonSetCondition {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DaemonSetCondition {
     const EXPECTING: &'static str = "struct DaemonSetCondition";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

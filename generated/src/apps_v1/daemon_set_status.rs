@@ -70,6 +70,7 @@ impl<'de> ::serde::Deserialize<'de> for DaemonSetStatus {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DaemonSetStatus {
     const EXPECTING: &'static str = "struct DaemonSetStatus";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -45,6 +45,7 @@ impl<'de> ::serde::Deserialize<'de> for Deployment {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for Deployment {
     const EXPECTING: &'static str = "struct Deployment";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -80,9 +81,11 @@ impl ::kubegen_runtime::ApiType for Deployment {
     const API_VERSION: &'static str = "apps/v1";
 }
 impl ::kubegen_runtime::Object for Deployment {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }

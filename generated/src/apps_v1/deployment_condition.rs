@@ -56,6 +56,7 @@ impl<'de> ::serde::Deserialize<'de> for DeploymentCondition {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeploymentCondition {
     const EXPECTING: &'static str = "struct DeploymentCondition";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

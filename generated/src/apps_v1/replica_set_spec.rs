@@ -49,6 +49,7 @@ impl<'de> ::serde::Deserialize<'de> for ReplicaSetSpec {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ReplicaSetSpec {
     const EXPECTING: &'static str = "struct ReplicaSetSpec";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -39,6 +39,7 @@ impl<'de> ::serde::Deserialize<'de> for RollingUpdateDeployment {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for RollingUpdateDeployment {
     const EXPECTING: &'static str = "struct RollingUpdateDeployment";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -40,6 +40,7 @@ impl<'de> ::serde::Deserialize<'de> for RollingUpdateStatefulSetStrategy {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for RollingUpdateStatefulSetStrategy {
     const EXPECTING: &'static str = "struct RollingUpdateStatefulSetStrategy";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

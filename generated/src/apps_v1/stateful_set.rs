@@ -49,6 +49,7 @@ impl<'de> ::serde::Deserialize<'de> for StatefulSet {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for StatefulSet {
     const EXPECTING: &'static str = "struct StatefulSet";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -84,9 +85,11 @@ impl ::kubegen_runtime::ApiType for StatefulSet {
     const API_VERSION: &'static str = "apps/v1";
 }
 impl ::kubegen_runtime::Object for StatefulSet {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }

@@ -40,6 +40,7 @@ impl<'de> ::serde::Deserialize<'de> for StatefulSetPersistentVolumeClaimRetentio
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for StatefulSetPersistentVolumeClaimRetentionPolicy {
     const EXPECTING: &'static str = "struct StatefulSetPersistentVolumeClaimRetentionPolicy";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -81,6 +81,7 @@ impl<'de> ::serde::Deserialize<'de> for StatefulSetSpec {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for StatefulSetSpec {
     const EXPECTING: &'static str = "struct StatefulSetSpec";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -73,6 +73,7 @@ impl<'de> ::serde::Deserialize<'de> for StatefulSetStatus {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for StatefulSetStatus {
     const EXPECTING: &'static str = "struct StatefulSetStatus";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -36,6 +36,7 @@ impl<'de> ::serde::Deserialize<'de> for StatefulSetUpdateStrategy {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for StatefulSetUpdateStrategy {
     const EXPECTING: &'static str = "struct StatefulSetUpdateStrategy";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

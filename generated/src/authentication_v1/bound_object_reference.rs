@@ -50,6 +50,7 @@ impl<'de> ::serde::Deserialize<'de> for BoundObjectReference {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for BoundObjectReference {
     const EXPECTING: &'static str = "struct BoundObjectReference";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

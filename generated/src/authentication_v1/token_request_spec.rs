@@ -42,6 +42,7 @@ impl<'de> ::serde::Deserialize<'de> for TokenRequestSpec {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for TokenRequestSpec {
     const EXPECTING: &'static str = "struct TokenRequestSpec";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -36,6 +36,7 @@ impl<'de> ::serde::Deserialize<'de> for TokenRequestStatus {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for TokenRequestStatus {
     const EXPECTING: &'static str = "struct TokenRequestStatus";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

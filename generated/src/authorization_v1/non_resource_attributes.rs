@@ -36,6 +36,7 @@ impl<'de> ::serde::Deserialize<'de> for NonResourceAttributes {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NonResourceAttributes {
     const EXPECTING: &'static str = "struct NonResourceAttributes";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -70,6 +70,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceAttributes {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceAttributes {
     const EXPECTING: &'static str = "struct ResourceAttributes";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -50,6 +50,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceRule {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceRule {
     const EXPECTING: &'static str = "struct ResourceRule";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

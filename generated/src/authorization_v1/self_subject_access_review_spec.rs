@@ -44,6 +44,7 @@ impl<'de> ::serde::Deserialize<'de> for SelfSubjectAccessReviewSpec {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for SelfSubjectAccessReviewSpec {
     const EXPECTING: &'static str = "struct SelfSubjectAccessReviewSpec";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

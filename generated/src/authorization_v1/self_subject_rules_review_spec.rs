@@ -33,6 +33,7 @@ impl<'de> ::serde::Deserialize<'de> for SelfSubjectRulesReviewSpec {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for SelfSubjectRulesReviewSpec {
     const EXPECTING: &'static str = "struct SelfSubjectRulesReviewSpec";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

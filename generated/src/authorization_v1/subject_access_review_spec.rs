@@ -60,6 +60,7 @@ impl<'de> ::serde::Deserialize<'de> for SubjectAccessReviewSpec {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for SubjectAccessReviewSpec {
     const EXPECTING: &'static str = "struct SubjectAccessReviewSpec";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -49,6 +49,7 @@ impl<'de> ::serde::Deserialize<'de> for SubjectAccessReviewStatus {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for SubjectAccessReviewStatus {
     const EXPECTING: &'static str = "struct SubjectAccessReviewStatus";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -45,6 +45,7 @@ impl<'de> ::serde::Deserialize<'de> for CrossVersionObjectReferenceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CrossVersionObjectReferenceApply {
     const EXPECTING: &'static str = "struct CrossVersionObjectReferenceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::autoscaling_v1::CrossVersionObjectReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -81,12 +82,7 @@ impl CrossVersionObjectReferenceApply {
         self
     }
 }
-impl ApplyType for CrossVersionObjectReferenceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for CrossVersionObjectReferenceApply {}
 impl HasApply for crate::autoscaling_v1::CrossVersionObjectReference {
     type Apply = CrossVersionObjectReferenceApply;
 }
@@ -138,6 +134,7 @@ impl<'de> ::serde::Deserialize<'de> for HorizontalPodAutoscalerApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for HorizontalPodAutoscalerApply {
     const EXPECTING: &'static str = "struct HorizontalPodAutoscalerApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::autoscaling_v1::HorizontalPodAutoscaler as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -197,32 +194,34 @@ impl HorizontalPodAutoscalerApply {
     }
 }
 impl ApplyType for HorizontalPodAutoscalerApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::autoscaling_v1::apply::HorizontalPodAutoscalerSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v1::apply::HorizontalPodAutoscalerSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::autoscaling_v1::apply::HorizontalPodAutoscalerStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v1::apply::HorizontalPodAutoscalerStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::autoscaling_v1::HorizontalPodAutoscaler {
     type Apply = HorizontalPodAutoscalerApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for HorizontalPodAutoscalerApply {
     type Resource = crate::autoscaling_v1::HorizontalPodAutoscaler;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -277,6 +276,7 @@ impl<'de> ::serde::Deserialize<'de> for HorizontalPodAutoscalerSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for HorizontalPodAutoscalerSpecApply {
     const EXPECTING: &'static str = "struct HorizontalPodAutoscalerSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::autoscaling_v1::HorizontalPodAutoscalerSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -322,12 +322,7 @@ impl HorizontalPodAutoscalerSpecApply {
         self
     }
 }
-impl ApplyType for HorizontalPodAutoscalerSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for HorizontalPodAutoscalerSpecApply {}
 impl HasApply for crate::autoscaling_v1::HorizontalPodAutoscalerSpec {
     type Apply = HorizontalPodAutoscalerSpecApply;
 }
@@ -382,6 +377,7 @@ impl<'de> ::serde::Deserialize<'de> for HorizontalPodAutoscalerStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for HorizontalPodAutoscalerStatusApply {
     const EXPECTING: &'static str = "struct HorizontalPodAutoscalerStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::autoscaling_v1::HorizontalPodAutoscalerStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -430,12 +426,7 @@ impl HorizontalPodAutoscalerStatusApply {
         self
     }
 }
-impl ApplyType for HorizontalPodAutoscalerStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for HorizontalPodAutoscalerStatusApply {}
 impl HasApply for crate::autoscaling_v1::HorizontalPodAutoscalerStatus {
     type Apply = HorizontalPodAutoscalerStatusApply;
 }
@@ -484,6 +475,7 @@ impl<'de> ::serde::Deserialize<'de> for ScaleApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ScaleApply {
     const EXPECTING: &'static str = "struct ScaleApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::autoscaling_v1::Scale as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -529,26 +521,27 @@ impl ScaleApply {
     }
 }
 impl ApplyType for ScaleApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::autoscaling_v1::apply::ScaleSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v1::apply::ScaleSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::autoscaling_v1::apply::ScaleStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v1::apply::ScaleStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::autoscaling_v1::Scale {
     type Apply = ScaleApply;
@@ -583,6 +576,7 @@ impl<'de> ::serde::Deserialize<'de> for ScaleSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ScaleSpecApply {
     const EXPECTING: &'static str = "struct ScaleSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::autoscaling_v1::ScaleSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -607,12 +601,7 @@ impl ScaleSpecApply {
         self
     }
 }
-impl ApplyType for ScaleSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ScaleSpecApply {}
 impl HasApply for crate::autoscaling_v1::ScaleSpec {
     type Apply = ScaleSpecApply;
 }
@@ -648,6 +637,7 @@ impl<'de> ::serde::Deserialize<'de> for ScaleStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ScaleStatusApply {
     const EXPECTING: &'static str = "struct ScaleStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::autoscaling_v1::ScaleStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -678,12 +668,7 @@ impl ScaleStatusApply {
         self
     }
 }
-impl ApplyType for ScaleStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ScaleStatusApply {}
 impl HasApply for crate::autoscaling_v1::ScaleStatus {
     type Apply = ScaleStatusApply;
 }

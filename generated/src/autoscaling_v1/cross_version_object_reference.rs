@@ -39,6 +39,7 @@ impl<'de> ::serde::Deserialize<'de> for CrossVersionObjectReference {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CrossVersionObjectReference {
     const EXPECTING: &'static str = "struct CrossVersionObjectReference";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -56,6 +56,7 @@ impl<'de> ::serde::Deserialize<'de> for HorizontalPodAutoscalerStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for HorizontalPodAutoscalerStatus {
     const EXPECTING: &'static str = "struct HorizontalPodAutoscalerStatus";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

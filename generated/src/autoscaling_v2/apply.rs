@@ -45,6 +45,7 @@ impl<'de> ::serde::Deserialize<'de> for ContainerResourceMetricSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ContainerResourceMetricSourceApply {
     const EXPECTING: &'static str = "struct ContainerResourceMetricSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::autoscaling_v2::ContainerResourceMetricSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -85,19 +86,18 @@ impl ContainerResourceMetricSourceApply {
     }
 }
 impl ApplyType for ContainerResourceMetricSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "target",
-                    M::Struct(
-                        <crate::autoscaling_v2::apply::MetricTargetApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "target",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v2::apply::MetricTargetApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::autoscaling_v2::ContainerResourceMetricSource {
     type Apply = ContainerResourceMetricSourceApply;
@@ -144,6 +144,7 @@ impl<'de> ::serde::Deserialize<'de> for ContainerResourceMetricStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ContainerResourceMetricStatusApply {
     const EXPECTING: &'static str = "struct ContainerResourceMetricStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::autoscaling_v2::ContainerResourceMetricStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -184,19 +185,18 @@ impl ContainerResourceMetricStatusApply {
     }
 }
 impl ApplyType for ContainerResourceMetricStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "current",
-                    M::Struct(
-                        <crate::autoscaling_v2::apply::MetricValueStatusApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "current",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v2::apply::MetricValueStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::autoscaling_v2::ContainerResourceMetricStatus {
     type Apply = ContainerResourceMetricStatusApply;
@@ -243,6 +243,7 @@ impl<'de> ::serde::Deserialize<'de> for CrossVersionObjectReferenceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CrossVersionObjectReferenceApply {
     const EXPECTING: &'static str = "struct CrossVersionObjectReferenceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::autoscaling_v2::CrossVersionObjectReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -279,12 +280,7 @@ impl CrossVersionObjectReferenceApply {
         self
     }
 }
-impl ApplyType for CrossVersionObjectReferenceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for CrossVersionObjectReferenceApply {}
 impl HasApply for crate::autoscaling_v2::CrossVersionObjectReference {
     type Apply = CrossVersionObjectReferenceApply;
 }
@@ -320,6 +316,7 @@ impl<'de> ::serde::Deserialize<'de> for ExternalMetricSourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ExternalMetricSourceApply {
     const EXPECTING: &'static str = "struct ExternalMetricSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::autoscaling_v2::ExternalMetricSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -357,25 +354,26 @@ impl ExternalMetricSourceApply {
     }
 }
 impl ApplyType for ExternalMetricSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "metric",
-                    M::Struct(
-                        <crate::autoscaling_v2::apply::MetricIdentifierApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "metric",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v2::apply::MetricIdentifierApply,
+                    >,
                 ),
-                (
-                    "target",
-                    M::Struct(
-                        <crate::autoscaling_v2::apply::MetricTargetApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "target",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v2::apply::MetricTargetApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::autoscaling_v2::ExternalMetricSource {
     type Apply = ExternalMetricSourceApply;
@@ -412,6 +410,7 @@ impl<'de> ::serde::Deserialize<'de> for ExternalMetricStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ExternalMetricStatusApply {
     const EXPECTING: &'static str = "struct ExternalMetricStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::autoscaling_v2::ExternalMetricStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -449,25 +448,26 @@ impl ExternalMetricStatusApply {
     }
 }
 impl ApplyType for ExternalMetricStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "current",
-                    M::Struct(
-                        <crate::autoscaling_v2::apply::MetricValueStatusApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "current",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v2::apply::MetricValueStatusApply,
+                    >,
                 ),
-                (
-                    "metric",
-                    M::Struct(
-                        <crate::autoscaling_v2::apply::MetricIdentifierApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "metric",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v2::apply::MetricIdentifierApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::autoscaling_v2::ExternalMetricStatus {
     type Apply = ExternalMetricStatusApply;
@@ -520,6 +520,7 @@ impl<'de> ::serde::Deserialize<'de> for HorizontalPodAutoscalerApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for HorizontalPodAutoscalerApply {
     const EXPECTING: &'static str = "struct HorizontalPodAutoscalerApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::autoscaling_v2::HorizontalPodAutoscaler as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -579,32 +580,34 @@ impl HorizontalPodAutoscalerApply {
     }
 }
 impl ApplyType for HorizontalPodAutoscalerApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::autoscaling_v2::apply::HorizontalPodAutoscalerSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v2::apply::HorizontalPodAutoscalerSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::autoscaling_v2::apply::HorizontalPodAutoscalerStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v2::apply::HorizontalPodAutoscalerStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::autoscaling_v2::HorizontalPodAutoscaler {
     type Apply = HorizontalPodAutoscalerApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for HorizontalPodAutoscalerApply {
     type Resource = crate::autoscaling_v2::HorizontalPodAutoscaler;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -642,6 +645,7 @@ impl<'de> ::serde::Deserialize<'de> for HorizontalPodAutoscalerBehaviorApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for HorizontalPodAutoscalerBehaviorApply {
     const EXPECTING: &'static str = "struct HorizontalPodAutoscalerBehaviorApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::autoscaling_v2::HorizontalPodAutoscalerBehavior as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -679,25 +683,26 @@ impl HorizontalPodAutoscalerBehaviorApply {
     }
 }
 impl ApplyType for HorizontalPodAutoscalerBehaviorApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "scaleDown",
-                    M::Struct(
-                        <crate::autoscaling_v2::apply::HPAScalingRulesApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "scaleDown",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v2::apply::HPAScalingRulesApply,
+                    >,
                 ),
-                (
-                    "scaleUp",
-                    M::Struct(
-                        <crate::autoscaling_v2::apply::HPAScalingRulesApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "scaleUp",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v2::apply::HPAScalingRulesApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::autoscaling_v2::HorizontalPodAutoscalerBehavior {
     type Apply = HorizontalPodAutoscalerBehaviorApply;
@@ -750,6 +755,7 @@ impl<'de> ::serde::Deserialize<'de> for HorizontalPodAutoscalerConditionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for HorizontalPodAutoscalerConditionApply {
     const EXPECTING: &'static str = "struct HorizontalPodAutoscalerConditionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::autoscaling_v2::HorizontalPodAutoscalerCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -801,12 +807,7 @@ impl HorizontalPodAutoscalerConditionApply {
         self
     }
 }
-impl ApplyType for HorizontalPodAutoscalerConditionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for HorizontalPodAutoscalerConditionApply {}
 impl HasApply for crate::autoscaling_v2::HorizontalPodAutoscalerCondition {
     type Apply = HorizontalPodAutoscalerConditionApply;
 }
@@ -862,6 +863,7 @@ impl<'de> ::serde::Deserialize<'de> for HorizontalPodAutoscalerSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for HorizontalPodAutoscalerSpecApply {
     const EXPECTING: &'static str = "struct HorizontalPodAutoscalerSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::autoscaling_v2::HorizontalPodAutoscalerSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -924,25 +926,26 @@ impl HorizontalPodAutoscalerSpecApply {
     }
 }
 impl ApplyType for HorizontalPodAutoscalerSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "behavior",
-                    M::Struct(
-                        <crate::autoscaling_v2::apply::HorizontalPodAutoscalerBehaviorApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "behavior",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v2::apply::HorizontalPodAutoscalerBehaviorApply,
+                    >,
                 ),
-                (
-                    "scaleTargetRef",
-                    M::Struct(
-                        <crate::autoscaling_v2::apply::CrossVersionObjectReferenceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "scaleTargetRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v2::apply::CrossVersionObjectReferenceApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::autoscaling_v2::HorizontalPodAutoscalerSpec {
     type Apply = HorizontalPodAutoscalerSpecApply;
@@ -1000,6 +1003,7 @@ impl<'de> ::serde::Deserialize<'de> for HorizontalPodAutoscalerStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for HorizontalPodAutoscalerStatusApply {
     const EXPECTING: &'static str = "struct HorizontalPodAutoscalerStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::autoscaling_v2::HorizontalPodAutoscalerStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1067,22 +1071,21 @@ impl HorizontalPodAutoscalerStatusApply {
     }
 }
 impl ApplyType for HorizontalPodAutoscalerStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "conditions",
-                    M::MapList(
-                        &["type"],
-                        &M::Struct(
-                            <crate::autoscaling_v2::apply::HorizontalPodAutoscalerConditionApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "conditions",
+                M::MapList(
+                    &["type"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::autoscaling_v2::apply::HorizontalPodAutoscalerConditionApply,
+                        >,
                     ),
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::autoscaling_v2::HorizontalPodAutoscalerStatus {
     type Apply = HorizontalPodAutoscalerStatusApply;
@@ -1128,6 +1131,7 @@ impl<'de> ::serde::Deserialize<'de> for HPAScalingPolicyApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for HPAScalingPolicyApply {
     const EXPECTING: &'static str = "struct HPAScalingPolicyApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::autoscaling_v2::HPAScalingPolicy as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1164,12 +1168,7 @@ impl HPAScalingPolicyApply {
         self
     }
 }
-impl ApplyType for HPAScalingPolicyApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for HPAScalingPolicyApply {}
 impl HasApply for crate::autoscaling_v2::HPAScalingPolicy {
     type Apply = HPAScalingPolicyApply;
 }
@@ -1217,6 +1216,7 @@ impl<'de> ::serde::Deserialize<'de> for HPAScalingRulesApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for HPAScalingRulesApply {
     const EXPECTING: &'static str = "struct HPAScalingRulesApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::autoscaling_v2::HPAScalingRules as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1264,12 +1264,7 @@ impl HPAScalingRulesApply {
         self
     }
 }
-impl ApplyType for HPAScalingRulesApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for HPAScalingRulesApply {}
 impl HasApply for crate::autoscaling_v2::HPAScalingRules {
     type Apply = HPAScalingRulesApply;
 }
@@ -1305,6 +1300,7 @@ impl<'de> ::serde::Deserialize<'de> for MetricIdentifierApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for MetricIdentifierApply {
     const EXPECTING: &'static str = "struct MetricIdentifierApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::autoscaling_v2::MetricIdentifier as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1338,12 +1334,7 @@ impl MetricIdentifierApply {
         self
     }
 }
-impl ApplyType for MetricIdentifierApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for MetricIdentifierApply {}
 impl HasApply for crate::autoscaling_v2::MetricIdentifier {
     type Apply = MetricIdentifierApply;
 }
@@ -1399,6 +1390,7 @@ impl<'de> ::serde::Deserialize<'de> for MetricSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for MetricSpecApply {
     const EXPECTING: &'static str = "struct MetricSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::autoscaling_v2::MetricSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1471,43 +1463,50 @@ impl MetricSpecApply {
     }
 }
 impl ApplyType for MetricSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "containerResource",
-                    M::Struct(
-                        <crate::autoscaling_v2::apply::ContainerResourceMetricSourceApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "containerResource",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v2::apply::ContainerResourceMetricSourceApply,
+                    >,
                 ),
-                (
-                    "external",
-                    M::Struct(
-                        <crate::autoscaling_v2::apply::ExternalMetricSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "external",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v2::apply::ExternalMetricSourceApply,
+                    >,
                 ),
-                (
-                    "object",
-                    M::Struct(
-                        <crate::autoscaling_v2::apply::ObjectMetricSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "object",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v2::apply::ObjectMetricSourceApply,
+                    >,
                 ),
-                (
-                    "pods",
-                    M::Struct(
-                        <crate::autoscaling_v2::apply::PodsMetricSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "pods",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v2::apply::PodsMetricSourceApply,
+                    >,
                 ),
-                (
-                    "resource",
-                    M::Struct(
-                        <crate::autoscaling_v2::apply::ResourceMetricSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "resource",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v2::apply::ResourceMetricSourceApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::autoscaling_v2::MetricSpec {
     type Apply = MetricSpecApply;
@@ -1564,6 +1563,7 @@ impl<'de> ::serde::Deserialize<'de> for MetricStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for MetricStatusApply {
     const EXPECTING: &'static str = "struct MetricStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::autoscaling_v2::MetricStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1636,43 +1636,50 @@ impl MetricStatusApply {
     }
 }
 impl ApplyType for MetricStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "containerResource",
-                    M::Struct(
-                        <crate::autoscaling_v2::apply::ContainerResourceMetricStatusApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "containerResource",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v2::apply::ContainerResourceMetricStatusApply,
+                    >,
                 ),
-                (
-                    "external",
-                    M::Struct(
-                        <crate::autoscaling_v2::apply::ExternalMetricStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "external",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v2::apply::ExternalMetricStatusApply,
+                    >,
                 ),
-                (
-                    "object",
-                    M::Struct(
-                        <crate::autoscaling_v2::apply::ObjectMetricStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "object",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v2::apply::ObjectMetricStatusApply,
+                    >,
                 ),
-                (
-                    "pods",
-                    M::Struct(
-                        <crate::autoscaling_v2::apply::PodsMetricStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "pods",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v2::apply::PodsMetricStatusApply,
+                    >,
                 ),
-                (
-                    "resource",
-                    M::Struct(
-                        <crate::autoscaling_v2::apply::ResourceMetricStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "resource",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v2::apply::ResourceMetricStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::autoscaling_v2::MetricStatus {
     type Apply = MetricStatusApply;
@@ -1721,6 +1728,7 @@ impl<'de> ::serde::Deserialize<'de> for MetricTargetApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for MetricTargetApply {
     const EXPECTING: &'static str = "struct MetricTargetApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::autoscaling_v2::MetricTarget as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1766,12 +1774,7 @@ impl MetricTargetApply {
         self
     }
 }
-impl ApplyType for MetricTargetApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for MetricTargetApply {}
 impl HasApply for crate::autoscaling_v2::MetricTarget {
     type Apply = MetricTargetApply;
 }
@@ -1816,6 +1819,7 @@ impl<'de> ::serde::Deserialize<'de> for MetricValueStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for MetricValueStatusApply {
     const EXPECTING: &'static str = "struct MetricValueStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::autoscaling_v2::MetricValueStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1855,12 +1859,7 @@ impl MetricValueStatusApply {
         self
     }
 }
-impl ApplyType for MetricValueStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for MetricValueStatusApply {}
 impl HasApply for crate::autoscaling_v2::MetricValueStatus {
     type Apply = MetricValueStatusApply;
 }
@@ -1907,6 +1906,7 @@ impl<'de> ::serde::Deserialize<'de> for ObjectMetricSourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ObjectMetricSourceApply {
     const EXPECTING: &'static str = "struct ObjectMetricSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::autoscaling_v2::ObjectMetricSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1953,31 +1953,34 @@ impl ObjectMetricSourceApply {
     }
 }
 impl ApplyType for ObjectMetricSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "describedObject",
-                    M::Struct(
-                        <crate::autoscaling_v2::apply::CrossVersionObjectReferenceApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "describedObject",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v2::apply::CrossVersionObjectReferenceApply,
+                    >,
                 ),
-                (
-                    "metric",
-                    M::Struct(
-                        <crate::autoscaling_v2::apply::MetricIdentifierApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "metric",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v2::apply::MetricIdentifierApply,
+                    >,
                 ),
-                (
-                    "target",
-                    M::Struct(
-                        <crate::autoscaling_v2::apply::MetricTargetApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "target",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v2::apply::MetricTargetApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::autoscaling_v2::ObjectMetricSource {
     type Apply = ObjectMetricSourceApply;
@@ -2025,6 +2028,7 @@ impl<'de> ::serde::Deserialize<'de> for ObjectMetricStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ObjectMetricStatusApply {
     const EXPECTING: &'static str = "struct ObjectMetricStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::autoscaling_v2::ObjectMetricStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2071,31 +2075,34 @@ impl ObjectMetricStatusApply {
     }
 }
 impl ApplyType for ObjectMetricStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "current",
-                    M::Struct(
-                        <crate::autoscaling_v2::apply::MetricValueStatusApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "current",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v2::apply::MetricValueStatusApply,
+                    >,
                 ),
-                (
-                    "describedObject",
-                    M::Struct(
-                        <crate::autoscaling_v2::apply::CrossVersionObjectReferenceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "describedObject",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v2::apply::CrossVersionObjectReferenceApply,
+                    >,
                 ),
-                (
-                    "metric",
-                    M::Struct(
-                        <crate::autoscaling_v2::apply::MetricIdentifierApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "metric",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v2::apply::MetricIdentifierApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::autoscaling_v2::ObjectMetricStatus {
     type Apply = ObjectMetricStatusApply;
@@ -2132,6 +2139,7 @@ impl<'de> ::serde::Deserialize<'de> for PodsMetricSourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodsMetricSourceApply {
     const EXPECTING: &'static str = "struct PodsMetricSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::autoscaling_v2::PodsMetricSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2169,25 +2177,26 @@ impl PodsMetricSourceApply {
     }
 }
 impl ApplyType for PodsMetricSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "metric",
-                    M::Struct(
-                        <crate::autoscaling_v2::apply::MetricIdentifierApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "metric",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v2::apply::MetricIdentifierApply,
+                    >,
                 ),
-                (
-                    "target",
-                    M::Struct(
-                        <crate::autoscaling_v2::apply::MetricTargetApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "target",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v2::apply::MetricTargetApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::autoscaling_v2::PodsMetricSource {
     type Apply = PodsMetricSourceApply;
@@ -2224,6 +2233,7 @@ impl<'de> ::serde::Deserialize<'de> for PodsMetricStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodsMetricStatusApply {
     const EXPECTING: &'static str = "struct PodsMetricStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::autoscaling_v2::PodsMetricStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2261,25 +2271,26 @@ impl PodsMetricStatusApply {
     }
 }
 impl ApplyType for PodsMetricStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "current",
-                    M::Struct(
-                        <crate::autoscaling_v2::apply::MetricValueStatusApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "current",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v2::apply::MetricValueStatusApply,
+                    >,
                 ),
-                (
-                    "metric",
-                    M::Struct(
-                        <crate::autoscaling_v2::apply::MetricIdentifierApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "metric",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v2::apply::MetricIdentifierApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::autoscaling_v2::PodsMetricStatus {
     type Apply = PodsMetricStatusApply;
@@ -2316,6 +2327,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceMetricSourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceMetricSourceApply {
     const EXPECTING: &'static str = "struct ResourceMetricSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::autoscaling_v2::ResourceMetricSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2350,19 +2362,18 @@ impl ResourceMetricSourceApply {
     }
 }
 impl ApplyType for ResourceMetricSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "target",
-                    M::Struct(
-                        <crate::autoscaling_v2::apply::MetricTargetApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "target",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v2::apply::MetricTargetApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::autoscaling_v2::ResourceMetricSource {
     type Apply = ResourceMetricSourceApply;
@@ -2399,6 +2410,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceMetricStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceMetricStatusApply {
     const EXPECTING: &'static str = "struct ResourceMetricStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::autoscaling_v2::ResourceMetricStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2433,19 +2445,18 @@ impl ResourceMetricStatusApply {
     }
 }
 impl ApplyType for ResourceMetricStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "current",
-                    M::Struct(
-                        <crate::autoscaling_v2::apply::MetricValueStatusApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "current",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::autoscaling_v2::apply::MetricValueStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::autoscaling_v2::ResourceMetricStatus {
     type Apply = ResourceMetricStatusApply;

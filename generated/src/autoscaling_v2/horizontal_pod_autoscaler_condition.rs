@@ -53,6 +53,7 @@ impl<'de> ::serde::Deserialize<'de> for HorizontalPodAutoscalerCondition {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for HorizontalPodAutoscalerCondition {
     const EXPECTING: &'static str = "struct HorizontalPodAutoscalerCondition";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -42,6 +42,7 @@ impl<'de> ::serde::Deserialize<'de> for HorizontalPodAutoscalerList {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for HorizontalPodAutoscalerList {
     const EXPECTING: &'static str = "struct HorizontalPodAutoscalerList";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -59,6 +59,7 @@ impl<'de> ::serde::Deserialize<'de> for MetricSpec {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for MetricSpec {
     const EXPECTING: &'static str = "struct MetricSpec";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -59,6 +59,7 @@ impl<'de> ::serde::Deserialize<'de> for MetricStatus {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for MetricStatus {
     const EXPECTING: &'static str = "struct MetricStatus";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -49,6 +49,7 @@ impl<'de> ::serde::Deserialize<'de> for MetricTarget {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for MetricTarget {
     const EXPECTING: &'static str = "struct MetricTarget";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -39,6 +39,7 @@ impl<'de> ::serde::Deserialize<'de> for ObjectMetricStatus {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ObjectMetricStatus {
     const EXPECTING: &'static str = "struct ObjectMetricStatus";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -36,6 +36,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceMetricStatus {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceMetricStatus {
     const EXPECTING: &'static str = "struct ResourceMetricStatus";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -48,6 +48,7 @@ impl<'de> ::serde::Deserialize<'de> for CronJobApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CronJobApply {
     const EXPECTING: &'static str = "struct CronJobApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::batch_v1::CronJob as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -105,32 +106,34 @@ impl CronJobApply {
     }
 }
 impl ApplyType for CronJobApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::batch_v1::apply::CronJobSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::batch_v1::apply::CronJobSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::batch_v1::apply::CronJobStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::batch_v1::apply::CronJobStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::batch_v1::CronJob {
     type Apply = CronJobApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for CronJobApply {
     type Resource = crate::batch_v1::CronJob;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -191,6 +194,7 @@ impl<'de> ::serde::Deserialize<'de> for CronJobSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CronJobSpecApply {
     const EXPECTING: &'static str = "struct CronJobSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::batch_v1::CronJobSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -264,19 +268,18 @@ impl CronJobSpecApply {
     }
 }
 impl ApplyType for CronJobSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "jobTemplate",
-                    M::Struct(
-                        <crate::batch_v1::apply::JobTemplateSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "jobTemplate",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::batch_v1::apply::JobTemplateSpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::batch_v1::CronJobSpec {
     type Apply = CronJobSpecApply;
@@ -322,6 +325,7 @@ impl<'de> ::serde::Deserialize<'de> for CronJobStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CronJobStatusApply {
     const EXPECTING: &'static str = "struct CronJobStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::batch_v1::CronJobStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -369,12 +373,7 @@ impl CronJobStatusApply {
         self
     }
 }
-impl ApplyType for CronJobStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for CronJobStatusApply {}
 impl HasApply for crate::batch_v1::CronJobStatus {
     type Apply = CronJobStatusApply;
 }
@@ -423,6 +422,7 @@ impl<'de> ::serde::Deserialize<'de> for JobApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for JobApply {
     const EXPECTING: &'static str = "struct JobApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::batch_v1::Job as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -480,32 +480,34 @@ impl JobApply {
     }
 }
 impl ApplyType for JobApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::batch_v1::apply::JobSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::batch_v1::apply::JobSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::batch_v1::apply::JobStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::batch_v1::apply::JobStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::batch_v1::Job {
     type Apply = JobApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for JobApply {
     type Resource = crate::batch_v1::Job;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -560,6 +562,7 @@ impl<'de> ::serde::Deserialize<'de> for JobConditionApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for JobConditionApply {
     const EXPECTING: &'static str = "struct JobConditionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::batch_v1::JobCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -617,12 +620,7 @@ impl JobConditionApply {
         self
     }
 }
-impl ApplyType for JobConditionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for JobConditionApply {}
 impl HasApply for crate::batch_v1::JobCondition {
     type Apply = JobConditionApply;
 }
@@ -706,6 +704,7 @@ impl<'de> ::serde::Deserialize<'de> for JobSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for JobSpecApply {
     const EXPECTING: &'static str = "struct JobSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::batch_v1::JobSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -836,31 +835,34 @@ impl JobSpecApply {
     }
 }
 impl ApplyType for JobSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "podFailurePolicy",
-                    M::Struct(
-                        <crate::batch_v1::apply::PodFailurePolicyApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "podFailurePolicy",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::batch_v1::apply::PodFailurePolicyApply,
+                    >,
                 ),
-                (
-                    "successPolicy",
-                    M::Struct(
-                        <crate::batch_v1::apply::SuccessPolicyApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "successPolicy",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::batch_v1::apply::SuccessPolicyApply,
+                    >,
                 ),
-                (
-                    "template",
-                    M::Struct(
-                        <crate::core_v1::apply::PodTemplateSpecApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "template",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::PodTemplateSpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::batch_v1::JobSpec {
     type Apply = JobSpecApply;
@@ -932,6 +934,7 @@ impl<'de> ::serde::Deserialize<'de> for JobStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for JobStatusApply {
     const EXPECTING: &'static str = "struct JobStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::batch_v1::JobStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1028,19 +1031,18 @@ impl JobStatusApply {
     }
 }
 impl ApplyType for JobStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "uncountedTerminatedPods",
-                    M::Struct(
-                        <crate::batch_v1::apply::UncountedTerminatedPodsApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "uncountedTerminatedPods",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::batch_v1::apply::UncountedTerminatedPodsApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::batch_v1::JobStatus {
     type Apply = JobStatusApply;
@@ -1077,6 +1079,7 @@ impl<'de> ::serde::Deserialize<'de> for JobTemplateSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for JobTemplateSpecApply {
     const EXPECTING: &'static str = "struct JobTemplateSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::batch_v1::JobTemplateSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1111,20 +1114,19 @@ impl JobTemplateSpecApply {
     }
 }
 impl ApplyType for JobTemplateSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::batch_v1::apply::JobSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::batch_v1::apply::JobSpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::batch_v1::JobTemplateSpec {
     type Apply = JobTemplateSpecApply;
@@ -1159,6 +1161,7 @@ impl<'de> ::serde::Deserialize<'de> for PodFailurePolicyApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodFailurePolicyApply {
     const EXPECTING: &'static str = "struct PodFailurePolicyApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::batch_v1::PodFailurePolicy as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1188,12 +1191,7 @@ impl PodFailurePolicyApply {
         self
     }
 }
-impl ApplyType for PodFailurePolicyApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for PodFailurePolicyApply {}
 impl HasApply for crate::batch_v1::PodFailurePolicy {
     type Apply = PodFailurePolicyApply;
 }
@@ -1239,6 +1237,7 @@ impl<'de> ::serde::Deserialize<'de> for PodFailurePolicyOnExitCodesRequirementAp
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for PodFailurePolicyOnExitCodesRequirementApply {
     const EXPECTING: &'static str = "struct PodFailurePolicyOnExitCodesRequirementApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::batch_v1::PodFailurePolicyOnExitCodesRequirement as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1276,12 +1275,9 @@ impl PodFailurePolicyOnExitCodesRequirementApply {
     }
 }
 impl ApplyType for PodFailurePolicyOnExitCodesRequirementApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[("values", M::Set)],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("values", M::Set)],
+    };
 }
 impl HasApply for crate::batch_v1::PodFailurePolicyOnExitCodesRequirement {
     type Apply = PodFailurePolicyOnExitCodesRequirementApply;
@@ -1319,6 +1315,7 @@ impl<'de> ::serde::Deserialize<'de> for PodFailurePolicyOnPodConditionsPatternAp
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for PodFailurePolicyOnPodConditionsPatternApply {
     const EXPECTING: &'static str = "struct PodFailurePolicyOnPodConditionsPatternApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::batch_v1::PodFailurePolicyOnPodConditionsPattern as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1349,12 +1346,7 @@ impl PodFailurePolicyOnPodConditionsPatternApply {
         self
     }
 }
-impl ApplyType for PodFailurePolicyOnPodConditionsPatternApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for PodFailurePolicyOnPodConditionsPatternApply {}
 impl HasApply for crate::batch_v1::PodFailurePolicyOnPodConditionsPattern {
     type Apply = PodFailurePolicyOnPodConditionsPatternApply;
 }
@@ -1403,6 +1395,7 @@ impl<'de> ::serde::Deserialize<'de> for PodFailurePolicyRuleApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodFailurePolicyRuleApply {
     const EXPECTING: &'static str = "struct PodFailurePolicyRuleApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::batch_v1::PodFailurePolicyRule as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1452,19 +1445,18 @@ impl PodFailurePolicyRuleApply {
     }
 }
 impl ApplyType for PodFailurePolicyRuleApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "onExitCodes",
-                    M::Struct(
-                        <crate::batch_v1::apply::PodFailurePolicyOnExitCodesRequirementApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "onExitCodes",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::batch_v1::apply::PodFailurePolicyOnExitCodesRequirementApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::batch_v1::PodFailurePolicyRule {
     type Apply = PodFailurePolicyRuleApply;
@@ -1499,6 +1491,7 @@ impl<'de> ::serde::Deserialize<'de> for SuccessPolicyApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for SuccessPolicyApply {
     const EXPECTING: &'static str = "struct SuccessPolicyApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::batch_v1::SuccessPolicy as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1528,12 +1521,7 @@ impl SuccessPolicyApply {
         self
     }
 }
-impl ApplyType for SuccessPolicyApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for SuccessPolicyApply {}
 impl HasApply for crate::batch_v1::SuccessPolicy {
     type Apply = SuccessPolicyApply;
 }
@@ -1572,6 +1560,7 @@ impl<'de> ::serde::Deserialize<'de> for SuccessPolicyRuleApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for SuccessPolicyRuleApply {
     const EXPECTING: &'static str = "struct SuccessPolicyRuleApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::batch_v1::SuccessPolicyRule as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1605,12 +1594,7 @@ impl SuccessPolicyRuleApply {
         self
     }
 }
-impl ApplyType for SuccessPolicyRuleApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for SuccessPolicyRuleApply {}
 impl HasApply for crate::batch_v1::SuccessPolicyRule {
     type Apply = SuccessPolicyRuleApply;
 }
@@ -1647,6 +1631,7 @@ impl<'de> ::serde::Deserialize<'de> for UncountedTerminatedPodsApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for UncountedTerminatedPodsApply {
     const EXPECTING: &'static str = "struct UncountedTerminatedPodsApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::batch_v1::UncountedTerminatedPods as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1684,12 +1669,9 @@ impl UncountedTerminatedPodsApply {
     }
 }
 impl ApplyType for UncountedTerminatedPodsApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[("failed", M::Set), ("succeeded", M::Set)],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("failed", M::Set), ("succeeded", M::Set)],
+    };
 }
 impl HasApply for crate::batch_v1::UncountedTerminatedPods {
     type Apply = UncountedTerminatedPodsApply;

@@ -42,6 +42,7 @@ impl<'de> ::serde::Deserialize<'de> for CronJobList {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CronJobList {
     const EXPECTING: &'static str = "struct CronJobList";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -66,6 +66,7 @@ impl<'de> ::serde::Deserialize<'de> for CronJobSpec {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CronJobSpec {
     const EXPECTING: &'static str = "struct CronJobSpec";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -93,6 +93,7 @@ impl<'de> ::serde::Deserialize<'de> for JobStatus {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for JobStatus {
     const EXPECTING: &'static str = "struct JobStatus";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -29,6 +29,7 @@ impl<'de> ::serde::Deserialize<'de> for PodFailurePolicy {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodFailurePolicy {
     const EXPECTING: &'static str = "struct PodFailurePolicy";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -48,6 +48,7 @@ impl<'de> ::serde::Deserialize<'de> for PodFailurePolicyOnExitCodesRequirement {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for PodFailurePolicyOnExitCodesRequirement {
     const EXPECTING: &'static str = "struct PodFailurePolicyOnExitCodesRequirement";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -56,6 +56,7 @@ impl<'de> ::serde::Deserialize<'de> for PodFailurePolicyRule {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodFailurePolicyRule {
     const EXPECTING: &'static str = "struct PodFailurePolicyRule";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

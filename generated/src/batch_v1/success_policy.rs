@@ -29,6 +29,7 @@ impl<'de> ::serde::Deserialize<'de> for SuccessPolicy {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for SuccessPolicy {
     const EXPECTING: &'static str = "struct SuccessPolicy";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -53,6 +53,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSigningRequestApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSigningRequestApply {
     const EXPECTING: &'static str = "struct CertificateSigningRequestApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::certificates_v1::CertificateSigningRequest as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -109,32 +110,34 @@ impl CertificateSigningRequestApply {
     }
 }
 impl ApplyType for CertificateSigningRequestApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::certificates_v1::apply::CertificateSigningRequestSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::certificates_v1::apply::CertificateSigningRequestSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::certificates_v1::apply::CertificateSigningRequestStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::certificates_v1::apply::CertificateSigningRequestStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::certificates_v1::CertificateSigningRequest {
     type Apply = CertificateSigningRequestApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for CertificateSigningRequestApply {
     type Resource = crate::certificates_v1::CertificateSigningRequest;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -190,6 +193,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSigningRequestConditionApply 
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSigningRequestConditionApply {
     const EXPECTING: &'static str = "struct CertificateSigningRequestConditionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::certificates_v1::CertificateSigningRequestCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -250,12 +254,7 @@ impl CertificateSigningRequestConditionApply {
         self
     }
 }
-impl ApplyType for CertificateSigningRequestConditionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for CertificateSigningRequestConditionApply {}
 impl HasApply for crate::certificates_v1::CertificateSigningRequestCondition {
     type Apply = CertificateSigningRequestConditionApply;
 }
@@ -316,6 +315,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSigningRequestSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSigningRequestSpecApply {
     const EXPECTING: &'static str = "struct CertificateSigningRequestSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::certificates_v1::CertificateSigningRequestSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -399,12 +399,9 @@ impl CertificateSigningRequestSpecApply {
     }
 }
 impl ApplyType for CertificateSigningRequestSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[("extra", M::Map(&M::Free))],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("extra", M::Map(&M::Free))],
+    };
 }
 impl HasApply for crate::certificates_v1::CertificateSigningRequestSpec {
     type Apply = CertificateSigningRequestSpecApply;
@@ -447,6 +444,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSigningRequestStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSigningRequestStatusApply {
     const EXPECTING: &'static str = "struct CertificateSigningRequestStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::certificates_v1::CertificateSigningRequestStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -488,22 +486,21 @@ impl CertificateSigningRequestStatusApply {
     }
 }
 impl ApplyType for CertificateSigningRequestStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "conditions",
-                    M::MapList(
-                        &["type"],
-                        &M::Struct(
-                            <crate::certificates_v1::apply::CertificateSigningRequestConditionApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "conditions",
+                M::MapList(
+                    &["type"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::certificates_v1::apply::CertificateSigningRequestConditionApply,
+                        >,
                     ),
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::certificates_v1::CertificateSigningRequestStatus {
     type Apply = CertificateSigningRequestStatusApply;

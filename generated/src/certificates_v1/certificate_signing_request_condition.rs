@@ -67,6 +67,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSigningRequestCondition {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSigningRequestCondition {
     const EXPECTING: &'static str = "struct CertificateSigningRequestCondition";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

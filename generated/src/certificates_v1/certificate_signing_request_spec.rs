@@ -109,6 +109,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSigningRequestSpec {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSigningRequestSpec {
     const EXPECTING: &'static str = "struct CertificateSigningRequestSpec";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -63,6 +63,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSigningRequestStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSigningRequestStatus {
     const EXPECTING: &'static str = "struct CertificateSigningRequestStatus";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -41,6 +41,7 @@ impl<'de> ::serde::Deserialize<'de> for ClusterTrustBundleApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ClusterTrustBundleApply {
     const EXPECTING: &'static str = "struct ClusterTrustBundleApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::certificates_v1alpha1::ClusterTrustBundle as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -86,26 +87,26 @@ impl ClusterTrustBundleApply {
     }
 }
 impl ApplyType for ClusterTrustBundleApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::certificates_v1alpha1::apply::ClusterTrustBundleSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::certificates_v1alpha1::apply::ClusterTrustBundleSpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::certificates_v1alpha1::ClusterTrustBundle {
     type Apply = ClusterTrustBundleApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for ClusterTrustBundleApply {
     type Resource = crate::certificates_v1alpha1::ClusterTrustBundle;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -145,6 +146,7 @@ impl<'de> ::serde::Deserialize<'de> for ClusterTrustBundleSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ClusterTrustBundleSpecApply {
     const EXPECTING: &'static str = "struct ClusterTrustBundleSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::certificates_v1alpha1::ClusterTrustBundleSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -175,12 +177,7 @@ impl ClusterTrustBundleSpecApply {
         self
     }
 }
-impl ApplyType for ClusterTrustBundleSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ClusterTrustBundleSpecApply {}
 impl HasApply for crate::certificates_v1alpha1::ClusterTrustBundleSpec {
     type Apply = ClusterTrustBundleSpecApply;
 }

@@ -41,6 +41,7 @@ impl<'de> ::serde::Deserialize<'de> for ClusterTrustBundleApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ClusterTrustBundleApply {
     const EXPECTING: &'static str = "struct ClusterTrustBundleApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::certificates_v1beta1::ClusterTrustBundle as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -84,26 +85,26 @@ impl ClusterTrustBundleApply {
     }
 }
 impl ApplyType for ClusterTrustBundleApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::certificates_v1beta1::apply::ClusterTrustBundleSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::certificates_v1beta1::apply::ClusterTrustBundleSpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::certificates_v1beta1::ClusterTrustBundle {
     type Apply = ClusterTrustBundleApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for ClusterTrustBundleApply {
     type Resource = crate::certificates_v1beta1::ClusterTrustBundle;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -143,6 +144,7 @@ impl<'de> ::serde::Deserialize<'de> for ClusterTrustBundleSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ClusterTrustBundleSpecApply {
     const EXPECTING: &'static str = "struct ClusterTrustBundleSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::certificates_v1beta1::ClusterTrustBundleSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -173,12 +175,7 @@ impl ClusterTrustBundleSpecApply {
         self
     }
 }
-impl ApplyType for ClusterTrustBundleSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ClusterTrustBundleSpecApply {}
 impl HasApply for crate::certificates_v1beta1::ClusterTrustBundleSpec {
     type Apply = ClusterTrustBundleSpecApply;
 }
@@ -233,6 +230,7 @@ impl<'de> ::serde::Deserialize<'de> for PodCertificateRequestApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodCertificateRequestApply {
     const EXPECTING: &'static str = "struct PodCertificateRequestApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::certificates_v1beta1::PodCertificateRequest as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -294,32 +292,34 @@ impl PodCertificateRequestApply {
     }
 }
 impl ApplyType for PodCertificateRequestApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::certificates_v1beta1::apply::PodCertificateRequestSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::certificates_v1beta1::apply::PodCertificateRequestSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::certificates_v1beta1::apply::PodCertificateRequestStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::certificates_v1beta1::apply::PodCertificateRequestStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::certificates_v1beta1::PodCertificateRequest {
     type Apply = PodCertificateRequestApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for PodCertificateRequestApply {
     type Resource = crate::certificates_v1beta1::PodCertificateRequest;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -392,6 +392,7 @@ impl<'de> ::serde::Deserialize<'de> for PodCertificateRequestSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for PodCertificateRequestSpecApply {
     const EXPECTING: &'static str = "struct PodCertificateRequestSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::certificates_v1beta1::PodCertificateRequestSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -496,12 +497,9 @@ impl PodCertificateRequestSpecApply {
     }
 }
 impl ApplyType for PodCertificateRequestSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[("unverifiedUserAnnotations", M::Map(&M::Free))],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("unverifiedUserAnnotations", M::Map(&M::Free))],
+    };
 }
 impl HasApply for crate::certificates_v1beta1::PodCertificateRequestSpec {
     type Apply = PodCertificateRequestSpecApply;
@@ -554,6 +552,7 @@ impl<'de> ::serde::Deserialize<'de> for PodCertificateRequestStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for PodCertificateRequestStatusApply {
     const EXPECTING: &'static str = "struct PodCertificateRequestStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::certificates_v1beta1::PodCertificateRequestStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -612,22 +611,21 @@ impl PodCertificateRequestStatusApply {
     }
 }
 impl ApplyType for PodCertificateRequestStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "conditions",
-                    M::MapList(
-                        &["type"],
-                        &M::Struct(
-                            <crate::meta_v1::apply::ConditionApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "conditions",
+                M::MapList(
+                    &["type"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::meta_v1::apply::ConditionApply,
+                        >,
                     ),
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::certificates_v1beta1::PodCertificateRequestStatus {
     type Apply = PodCertificateRequestStatusApply;

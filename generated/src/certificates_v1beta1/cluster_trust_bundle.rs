@@ -46,6 +46,7 @@ impl<'de> ::serde::Deserialize<'de> for ClusterTrustBundle {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ClusterTrustBundle {
     const EXPECTING: &'static str = "struct ClusterTrustBundle";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -79,9 +80,11 @@ impl ::kubegen_runtime::ApiType for ClusterTrustBundle {
     const API_VERSION: &'static str = "certificates.k8s.io/v1beta1";
 }
 impl ::kubegen_runtime::Object for ClusterTrustBundle {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }

@@ -48,6 +48,7 @@ impl<'de> ::serde::Deserialize<'de> for ClusterTrustBundleSpec {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ClusterTrustBundleSpec {
     const EXPECTING: &'static str = "struct ClusterTrustBundleSpec";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -47,6 +47,7 @@ impl<'de> ::serde::Deserialize<'de> for PodCertificateRequest {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodCertificateRequest {
     const EXPECTING: &'static str = "struct PodCertificateRequest";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -82,9 +83,11 @@ impl ::kubegen_runtime::ApiType for PodCertificateRequest {
     const API_VERSION: &'static str = "certificates.k8s.io/v1beta1";
 }
 impl ::kubegen_runtime::Object for PodCertificateRequest {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }

@@ -39,6 +39,7 @@ impl<'de> ::serde::Deserialize<'de> for LeaseApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for LeaseApply {
     const EXPECTING: &'static str = "struct LeaseApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::coordination_v1::Lease as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -87,26 +88,26 @@ impl LeaseApply {
     }
 }
 impl ApplyType for LeaseApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::coordination_v1::apply::LeaseSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::coordination_v1::apply::LeaseSpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::coordination_v1::Lease {
     type Apply = LeaseApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for LeaseApply {
     type Resource = crate::coordination_v1::Lease;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -164,6 +165,7 @@ impl<'de> ::serde::Deserialize<'de> for LeaseSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for LeaseSpecApply {
     const EXPECTING: &'static str = "struct LeaseSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::coordination_v1::LeaseSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -227,12 +229,7 @@ impl LeaseSpecApply {
         self
     }
 }
-impl ApplyType for LeaseSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for LeaseSpecApply {}
 impl HasApply for crate::coordination_v1::LeaseSpec {
     type Apply = LeaseSpecApply;
 }

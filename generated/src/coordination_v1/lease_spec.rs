@@ -62,6 +62,7 @@ impl<'de> ::serde::Deserialize<'de> for LeaseSpec {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for LeaseSpec {
     const EXPECTING: &'static str = "struct LeaseSpec";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

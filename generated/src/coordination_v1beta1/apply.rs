@@ -41,6 +41,7 @@ impl<'de> ::serde::Deserialize<'de> for LeaseCandidateApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for LeaseCandidateApply {
     const EXPECTING: &'static str = "struct LeaseCandidateApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::coordination_v1beta1::LeaseCandidate as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -89,26 +90,26 @@ impl LeaseCandidateApply {
     }
 }
 impl ApplyType for LeaseCandidateApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::coordination_v1beta1::apply::LeaseCandidateSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::coordination_v1beta1::apply::LeaseCandidateSpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::coordination_v1beta1::LeaseCandidate {
     type Apply = LeaseCandidateApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for LeaseCandidateApply {
     type Resource = crate::coordination_v1beta1::LeaseCandidate;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -163,6 +164,7 @@ impl<'de> ::serde::Deserialize<'de> for LeaseCandidateSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for LeaseCandidateSpecApply {
     const EXPECTING: &'static str = "struct LeaseCandidateSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::coordination_v1beta1::LeaseCandidateSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -220,12 +222,7 @@ impl LeaseCandidateSpecApply {
         self
     }
 }
-impl ApplyType for LeaseCandidateSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for LeaseCandidateSpecApply {}
 impl HasApply for crate::coordination_v1beta1::LeaseCandidateSpec {
     type Apply = LeaseCandidateSpecApply;
 }

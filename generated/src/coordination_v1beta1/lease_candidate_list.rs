@@ -42,6 +42,7 @@ impl<'de> ::serde::Deserialize<'de> for LeaseCandidateList {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for LeaseCandidateList {
     const EXPECTING: &'static str = "struct LeaseCandidateList";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -46,6 +46,7 @@ impl<'de> ::serde::Deserialize<'de> for Affinity {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for Affinity {
     const EXPECTING: &'static str = "struct Affinity";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -44,6 +44,7 @@ impl<'de> ::serde::Deserialize<'de> for AffinityApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for AffinityApply {
     const EXPECTING: &'static str = "struct AffinityApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::Affinity as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -90,31 +91,34 @@ impl AffinityApply {
     }
 }
 impl ApplyType for AffinityApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "nodeAffinity",
-                    M::Struct(
-                        <crate::core_v1::apply::NodeAffinityApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "nodeAffinity",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::NodeAffinityApply,
+                    >,
                 ),
-                (
-                    "podAffinity",
-                    M::Struct(
-                        <crate::core_v1::apply::PodAffinityApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "podAffinity",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::PodAffinityApply,
+                    >,
                 ),
-                (
-                    "podAntiAffinity",
-                    M::Struct(
-                        <crate::core_v1::apply::PodAntiAffinityApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "podAntiAffinity",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::PodAntiAffinityApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::Affinity {
     type Apply = AffinityApply;
@@ -154,6 +158,7 @@ impl<'de> ::serde::Deserialize<'de> for AppArmorProfileApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for AppArmorProfileApply {
     const EXPECTING: &'static str = "struct AppArmorProfileApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::AppArmorProfile as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -187,12 +192,7 @@ impl AppArmorProfileApply {
         self
     }
 }
-impl ApplyType for AppArmorProfileApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for AppArmorProfileApply {}
 impl HasApply for crate::core_v1::AppArmorProfile {
     type Apply = AppArmorProfileApply;
 }
@@ -228,6 +228,7 @@ impl<'de> ::serde::Deserialize<'de> for AttachedVolumeApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for AttachedVolumeApply {
     const EXPECTING: &'static str = "struct AttachedVolumeApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::AttachedVolume as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -258,12 +259,7 @@ impl AttachedVolumeApply {
         self
     }
 }
-impl ApplyType for AttachedVolumeApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for AttachedVolumeApply {}
 impl HasApply for crate::core_v1::AttachedVolume {
     type Apply = AttachedVolumeApply;
 }
@@ -312,6 +308,7 @@ impl<'de> ::serde::Deserialize<'de> for AWSElasticBlockStoreVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for AWSElasticBlockStoreVolumeSourceApply {
     const EXPECTING: &'static str = "struct AWSElasticBlockStoreVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::AWSElasticBlockStoreVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -354,12 +351,7 @@ impl AWSElasticBlockStoreVolumeSourceApply {
         self
     }
 }
-impl ApplyType for AWSElasticBlockStoreVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for AWSElasticBlockStoreVolumeSourceApply {}
 impl HasApply for crate::core_v1::AWSElasticBlockStoreVolumeSource {
     type Apply = AWSElasticBlockStoreVolumeSourceApply;
 }
@@ -413,6 +405,7 @@ impl<'de> ::serde::Deserialize<'de> for AzureDiskVolumeSourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for AzureDiskVolumeSourceApply {
     const EXPECTING: &'static str = "struct AzureDiskVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::AzureDiskVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -467,12 +460,7 @@ impl AzureDiskVolumeSourceApply {
         self
     }
 }
-impl ApplyType for AzureDiskVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for AzureDiskVolumeSourceApply {}
 impl HasApply for crate::core_v1::AzureDiskVolumeSource {
     type Apply = AzureDiskVolumeSourceApply;
 }
@@ -521,6 +509,7 @@ impl<'de> ::serde::Deserialize<'de> for AzureFilePersistentVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for AzureFilePersistentVolumeSourceApply {
     const EXPECTING: &'static str = "struct AzureFilePersistentVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::AzureFilePersistentVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -563,12 +552,7 @@ impl AzureFilePersistentVolumeSourceApply {
         self
     }
 }
-impl ApplyType for AzureFilePersistentVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for AzureFilePersistentVolumeSourceApply {}
 impl HasApply for crate::core_v1::AzureFilePersistentVolumeSource {
     type Apply = AzureFilePersistentVolumeSourceApply;
 }
@@ -613,6 +597,7 @@ impl<'de> ::serde::Deserialize<'de> for AzureFileVolumeSourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for AzureFileVolumeSourceApply {
     const EXPECTING: &'static str = "struct AzureFileVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::AzureFileVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -649,12 +634,7 @@ impl AzureFileVolumeSourceApply {
         self
     }
 }
-impl ApplyType for AzureFileVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for AzureFileVolumeSourceApply {}
 impl HasApply for crate::core_v1::AzureFileVolumeSource {
     type Apply = AzureFileVolumeSourceApply;
 }
@@ -690,6 +670,7 @@ impl<'de> ::serde::Deserialize<'de> for CapabilitiesApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CapabilitiesApply {
     const EXPECTING: &'static str = "struct CapabilitiesApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::Capabilities as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -726,12 +707,7 @@ impl CapabilitiesApply {
         self
     }
 }
-impl ApplyType for CapabilitiesApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for CapabilitiesApply {}
 impl HasApply for crate::core_v1::Capabilities {
     type Apply = CapabilitiesApply;
 }
@@ -786,6 +762,7 @@ impl<'de> ::serde::Deserialize<'de> for CephFSPersistentVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CephFSPersistentVolumeSourceApply {
     const EXPECTING: &'static str = "struct CephFSPersistentVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::CephFSPersistentVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -846,12 +823,7 @@ impl CephFSPersistentVolumeSourceApply {
         self
     }
 }
-impl ApplyType for CephFSPersistentVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for CephFSPersistentVolumeSourceApply {}
 impl HasApply for crate::core_v1::CephFSPersistentVolumeSource {
     type Apply = CephFSPersistentVolumeSourceApply;
 }
@@ -905,6 +877,7 @@ impl<'de> ::serde::Deserialize<'de> for CephFSVolumeSourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CephFSVolumeSourceApply {
     const EXPECTING: &'static str = "struct CephFSVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::CephFSVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -965,12 +938,7 @@ impl CephFSVolumeSourceApply {
         self
     }
 }
-impl ApplyType for CephFSVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for CephFSVolumeSourceApply {}
 impl HasApply for crate::core_v1::CephFSVolumeSource {
     type Apply = CephFSVolumeSourceApply;
 }
@@ -1019,6 +987,7 @@ impl<'de> ::serde::Deserialize<'de> for CinderPersistentVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CinderPersistentVolumeSourceApply {
     const EXPECTING: &'static str = "struct CinderPersistentVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::CinderPersistentVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1064,12 +1033,7 @@ impl CinderPersistentVolumeSourceApply {
         self
     }
 }
-impl ApplyType for CinderPersistentVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for CinderPersistentVolumeSourceApply {}
 impl HasApply for crate::core_v1::CinderPersistentVolumeSource {
     type Apply = CinderPersistentVolumeSourceApply;
 }
@@ -1117,6 +1081,7 @@ impl<'de> ::serde::Deserialize<'de> for CinderVolumeSourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CinderVolumeSourceApply {
     const EXPECTING: &'static str = "struct CinderVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::CinderVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1162,12 +1127,7 @@ impl CinderVolumeSourceApply {
         self
     }
 }
-impl ApplyType for CinderVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for CinderVolumeSourceApply {}
 impl HasApply for crate::core_v1::CinderVolumeSource {
     type Apply = CinderVolumeSourceApply;
 }
@@ -1201,6 +1161,7 @@ impl<'de> ::serde::Deserialize<'de> for ClientIPConfigApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ClientIPConfigApply {
     const EXPECTING: &'static str = "struct ClientIPConfigApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ClientIPConfig as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1225,12 +1186,7 @@ impl ClientIPConfigApply {
         self
     }
 }
-impl ApplyType for ClientIPConfigApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ClientIPConfigApply {}
 impl HasApply for crate::core_v1::ClientIPConfig {
     type Apply = ClientIPConfigApply;
 }
@@ -1282,6 +1238,7 @@ impl<'de> ::serde::Deserialize<'de> for ClusterTrustBundleProjectionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ClusterTrustBundleProjectionApply {
     const EXPECTING: &'static str = "struct ClusterTrustBundleProjectionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ClusterTrustBundleProjection as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1333,12 +1290,7 @@ impl ClusterTrustBundleProjectionApply {
         self
     }
 }
-impl ApplyType for ClusterTrustBundleProjectionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ClusterTrustBundleProjectionApply {}
 impl HasApply for crate::core_v1::ClusterTrustBundleProjection {
     type Apply = ClusterTrustBundleProjectionApply;
 }
@@ -1390,6 +1342,7 @@ impl<'de> ::serde::Deserialize<'de> for ConfigMapApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ConfigMapApply {
     const EXPECTING: &'static str = "struct ConfigMapApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ConfigMap as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1464,22 +1417,20 @@ impl ConfigMapApply {
     }
 }
 impl ApplyType for ConfigMapApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("binaryData", M::Map(&M::Free)),
-                ("data", M::Map(&M::Free)),
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-            ],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("binaryData", M::Map(&M::Free)),
+            ("data", M::Map(&M::Free)),
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::ConfigMap {
     type Apply = ConfigMapApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for ConfigMapApply {
     type Resource = crate::core_v1::ConfigMap;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -1516,6 +1467,7 @@ impl<'de> ::serde::Deserialize<'de> for ConfigMapEnvSourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ConfigMapEnvSourceApply {
     const EXPECTING: &'static str = "struct ConfigMapEnvSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ConfigMapEnvSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1546,12 +1498,7 @@ impl ConfigMapEnvSourceApply {
         self
     }
 }
-impl ApplyType for ConfigMapEnvSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ConfigMapEnvSourceApply {}
 impl HasApply for crate::core_v1::ConfigMapEnvSource {
     type Apply = ConfigMapEnvSourceApply;
 }
@@ -1592,6 +1539,7 @@ impl<'de> ::serde::Deserialize<'de> for ConfigMapKeySelectorApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ConfigMapKeySelectorApply {
     const EXPECTING: &'static str = "struct ConfigMapKeySelectorApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ConfigMapKeySelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1628,12 +1576,7 @@ impl ConfigMapKeySelectorApply {
         self
     }
 }
-impl ApplyType for ConfigMapKeySelectorApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ConfigMapKeySelectorApply {}
 impl HasApply for crate::core_v1::ConfigMapKeySelector {
     type Apply = ConfigMapKeySelectorApply;
 }
@@ -1685,6 +1628,7 @@ impl<'de> ::serde::Deserialize<'de> for ConfigMapNodeConfigSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ConfigMapNodeConfigSourceApply {
     const EXPECTING: &'static str = "struct ConfigMapNodeConfigSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ConfigMapNodeConfigSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1736,12 +1680,7 @@ impl ConfigMapNodeConfigSourceApply {
         self
     }
 }
-impl ApplyType for ConfigMapNodeConfigSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ConfigMapNodeConfigSourceApply {}
 impl HasApply for crate::core_v1::ConfigMapNodeConfigSource {
     type Apply = ConfigMapNodeConfigSourceApply;
 }
@@ -1782,6 +1721,7 @@ impl<'de> ::serde::Deserialize<'de> for ConfigMapProjectionApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ConfigMapProjectionApply {
     const EXPECTING: &'static str = "struct ConfigMapProjectionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ConfigMapProjection as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1821,12 +1761,7 @@ impl ConfigMapProjectionApply {
         self
     }
 }
-impl ApplyType for ConfigMapProjectionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ConfigMapProjectionApply {}
 impl HasApply for crate::core_v1::ConfigMapProjection {
     type Apply = ConfigMapProjectionApply;
 }
@@ -1874,6 +1809,7 @@ impl<'de> ::serde::Deserialize<'de> for ConfigMapVolumeSourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ConfigMapVolumeSourceApply {
     const EXPECTING: &'static str = "struct ConfigMapVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ConfigMapVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1919,12 +1855,7 @@ impl ConfigMapVolumeSourceApply {
         self
     }
 }
-impl ApplyType for ConfigMapVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ConfigMapVolumeSourceApply {}
 impl HasApply for crate::core_v1::ConfigMapVolumeSource {
     type Apply = ConfigMapVolumeSourceApply;
 }
@@ -2037,6 +1968,7 @@ impl<'de> ::serde::Deserialize<'de> for ContainerApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerApply {
     const EXPECTING: &'static str = "struct ContainerApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::Container as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2272,79 +2204,102 @@ impl ContainerApply {
     }
 }
 impl ApplyType for ContainerApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "env",
-                    M::MapList(
-                        &["name"],
-                        &M::Struct(
-                            <crate::core_v1::apply::EnvVarApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "env",
+                M::MapList(
+                    &["name"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::core_v1::apply::EnvVarApply,
+                        >,
                     ),
                 ),
-                (
-                    "lifecycle",
-                    M::Struct(
-                        <crate::core_v1::apply::LifecycleApply as ApplyType>::schema,
+            ),
+            (
+                "lifecycle",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::LifecycleApply,
+                    >,
+                ),
+            ),
+            (
+                "livenessProbe",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ProbeApply,
+                    >,
+                ),
+            ),
+            (
+                "ports",
+                M::MapList(
+                    &["containerPort", "protocol"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::core_v1::apply::ContainerPortApply,
+                        >,
                     ),
                 ),
-                (
-                    "livenessProbe",
-                    M::Struct(<crate::core_v1::apply::ProbeApply as ApplyType>::schema),
+            ),
+            (
+                "readinessProbe",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ProbeApply,
+                    >,
                 ),
-                (
-                    "ports",
-                    M::MapList(
-                        &["containerPort", "protocol"],
-                        &M::Struct(
-                            <crate::core_v1::apply::ContainerPortApply as ApplyType>::schema,
-                        ),
+            ),
+            (
+                "resources",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ResourceRequirementsApply,
+                    >,
+                ),
+            ),
+            (
+                "securityContext",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::SecurityContextApply,
+                    >,
+                ),
+            ),
+            (
+                "startupProbe",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ProbeApply,
+                    >,
+                ),
+            ),
+            (
+                "volumeDevices",
+                M::MapList(
+                    &["devicePath"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::core_v1::apply::VolumeDeviceApply,
+                        >,
                     ),
                 ),
-                (
-                    "readinessProbe",
-                    M::Struct(<crate::core_v1::apply::ProbeApply as ApplyType>::schema),
-                ),
-                (
-                    "resources",
-                    M::Struct(
-                        <crate::core_v1::apply::ResourceRequirementsApply as ApplyType>::schema,
+            ),
+            (
+                "volumeMounts",
+                M::MapList(
+                    &["mountPath"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::core_v1::apply::VolumeMountApply,
+                        >,
                     ),
                 ),
-                (
-                    "securityContext",
-                    M::Struct(
-                        <crate::core_v1::apply::SecurityContextApply as ApplyType>::schema,
-                    ),
-                ),
-                (
-                    "startupProbe",
-                    M::Struct(<crate::core_v1::apply::ProbeApply as ApplyType>::schema),
-                ),
-                (
-                    "volumeDevices",
-                    M::MapList(
-                        &["devicePath"],
-                        &M::Struct(
-                            <crate::core_v1::apply::VolumeDeviceApply as ApplyType>::schema,
-                        ),
-                    ),
-                ),
-                (
-                    "volumeMounts",
-                    M::MapList(
-                        &["mountPath"],
-                        &M::Struct(
-                            <crate::core_v1::apply::VolumeMountApply as ApplyType>::schema,
-                        ),
-                    ),
-                ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::Container {
     type Apply = ContainerApply;
@@ -2391,6 +2346,7 @@ impl<'de> ::serde::Deserialize<'de> for ContainerExtendedResourceRequestApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ContainerExtendedResourceRequestApply {
     const EXPECTING: &'static str = "struct ContainerExtendedResourceRequestApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ContainerExtendedResourceRequest as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2427,12 +2383,7 @@ impl ContainerExtendedResourceRequestApply {
         self
     }
 }
-impl ApplyType for ContainerExtendedResourceRequestApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ContainerExtendedResourceRequestApply {}
 impl HasApply for crate::core_v1::ContainerExtendedResourceRequest {
     type Apply = ContainerExtendedResourceRequestApply;
 }
@@ -2468,6 +2419,7 @@ impl<'de> ::serde::Deserialize<'de> for ContainerImageApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerImageApply {
     const EXPECTING: &'static str = "struct ContainerImageApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ContainerImage as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2501,12 +2453,7 @@ impl ContainerImageApply {
         self
     }
 }
-impl ApplyType for ContainerImageApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ContainerImageApply {}
 impl HasApply for crate::core_v1::ContainerImage {
     type Apply = ContainerImageApply;
 }
@@ -2557,6 +2504,7 @@ impl<'de> ::serde::Deserialize<'de> for ContainerPortApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerPortApply {
     const EXPECTING: &'static str = "struct ContainerPortApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ContainerPort as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2605,12 +2553,7 @@ impl ContainerPortApply {
         self
     }
 }
-impl ApplyType for ContainerPortApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ContainerPortApply {}
 impl HasApply for crate::core_v1::ContainerPort {
     type Apply = ContainerPortApply;
 }
@@ -2649,6 +2592,7 @@ impl<'de> ::serde::Deserialize<'de> for ContainerResizePolicyApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerResizePolicyApply {
     const EXPECTING: &'static str = "struct ContainerResizePolicyApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ContainerResizePolicy as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2679,12 +2623,7 @@ impl ContainerResizePolicyApply {
         self
     }
 }
-impl ApplyType for ContainerResizePolicyApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ContainerResizePolicyApply {}
 impl HasApply for crate::core_v1::ContainerResizePolicy {
     type Apply = ContainerResizePolicyApply;
 }
@@ -2722,6 +2661,7 @@ impl<'de> ::serde::Deserialize<'de> for ContainerRestartRuleApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerRestartRuleApply {
     const EXPECTING: &'static str = "struct ContainerRestartRuleApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ContainerRestartRule as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2756,19 +2696,18 @@ impl ContainerRestartRuleApply {
     }
 }
 impl ApplyType for ContainerRestartRuleApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "exitCodes",
-                    M::Struct(
-                        <crate::core_v1::apply::ContainerRestartRuleOnExitCodesApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "exitCodes",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ContainerRestartRuleOnExitCodesApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::ContainerRestartRule {
     type Apply = ContainerRestartRuleApply;
@@ -2806,6 +2745,7 @@ impl<'de> ::serde::Deserialize<'de> for ContainerRestartRuleOnExitCodesApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ContainerRestartRuleOnExitCodesApply {
     const EXPECTING: &'static str = "struct ContainerRestartRuleOnExitCodesApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ContainerRestartRuleOnExitCodes as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2837,12 +2777,9 @@ impl ContainerRestartRuleOnExitCodesApply {
     }
 }
 impl ApplyType for ContainerRestartRuleOnExitCodesApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[("values", M::Set)],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("values", M::Set)],
+    };
 }
 impl HasApply for crate::core_v1::ContainerRestartRuleOnExitCodes {
     type Apply = ContainerRestartRuleOnExitCodesApply;
@@ -2888,6 +2825,7 @@ impl<'de> ::serde::Deserialize<'de> for ContainerStateApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerStateApply {
     const EXPECTING: &'static str = "struct ContainerStateApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ContainerState as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2934,31 +2872,34 @@ impl ContainerStateApply {
     }
 }
 impl ApplyType for ContainerStateApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "running",
-                    M::Struct(
-                        <crate::core_v1::apply::ContainerStateRunningApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "running",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ContainerStateRunningApply,
+                    >,
                 ),
-                (
-                    "terminated",
-                    M::Struct(
-                        <crate::core_v1::apply::ContainerStateTerminatedApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "terminated",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ContainerStateTerminatedApply,
+                    >,
                 ),
-                (
-                    "waiting",
-                    M::Struct(
-                        <crate::core_v1::apply::ContainerStateWaitingApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "waiting",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ContainerStateWaitingApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::ContainerState {
     type Apply = ContainerStateApply;
@@ -2993,6 +2934,7 @@ impl<'de> ::serde::Deserialize<'de> for ContainerStateRunningApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerStateRunningApply {
     const EXPECTING: &'static str = "struct ContainerStateRunningApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ContainerStateRunning as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3017,12 +2959,7 @@ impl ContainerStateRunningApply {
         self
     }
 }
-impl ApplyType for ContainerStateRunningApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ContainerStateRunningApply {}
 impl HasApply for crate::core_v1::ContainerStateRunning {
     type Apply = ContainerStateRunningApply;
 }
@@ -3080,6 +3017,7 @@ impl<'de> ::serde::Deserialize<'de> for ContainerStateTerminatedApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ContainerStateTerminatedApply {
     const EXPECTING: &'static str = "struct ContainerStateTerminatedApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ContainerStateTerminated as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3140,12 +3078,7 @@ impl ContainerStateTerminatedApply {
         self
     }
 }
-impl ApplyType for ContainerStateTerminatedApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ContainerStateTerminatedApply {}
 impl HasApply for crate::core_v1::ContainerStateTerminated {
     type Apply = ContainerStateTerminatedApply;
 }
@@ -3181,6 +3114,7 @@ impl<'de> ::serde::Deserialize<'de> for ContainerStateWaitingApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerStateWaitingApply {
     const EXPECTING: &'static str = "struct ContainerStateWaitingApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ContainerStateWaiting as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3211,12 +3145,7 @@ impl ContainerStateWaitingApply {
         self
     }
 }
-impl ApplyType for ContainerStateWaitingApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ContainerStateWaitingApply {}
 impl HasApply for crate::core_v1::ContainerStateWaiting {
     type Apply = ContainerStateWaitingApply;
 }
@@ -3301,6 +3230,7 @@ impl<'de> ::serde::Deserialize<'de> for ContainerStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerStatusApply {
     const EXPECTING: &'static str = "struct ContainerStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ContainerStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3444,56 +3374,65 @@ impl ContainerStatusApply {
     }
 }
 impl ApplyType for ContainerStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("allocatedResources", M::Map(&M::Free)),
-                (
-                    "allocatedResourcesStatus",
-                    M::MapList(
-                        &["name"],
-                        &M::Struct(
-                            <crate::core_v1::apply::ResourceStatusApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("allocatedResources", M::Map(&M::Free)),
+            (
+                "allocatedResourcesStatus",
+                M::MapList(
+                    &["name"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::core_v1::apply::ResourceStatusApply,
+                        >,
                     ),
                 ),
-                (
-                    "lastState",
-                    M::Struct(
-                        <crate::core_v1::apply::ContainerStateApply as ApplyType>::schema,
+            ),
+            (
+                "lastState",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ContainerStateApply,
+                    >,
+                ),
+            ),
+            (
+                "resources",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ResourceRequirementsApply,
+                    >,
+                ),
+            ),
+            (
+                "state",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ContainerStateApply,
+                    >,
+                ),
+            ),
+            (
+                "user",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ContainerUserApply,
+                    >,
+                ),
+            ),
+            (
+                "volumeMounts",
+                M::MapList(
+                    &["mountPath"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::core_v1::apply::VolumeMountStatusApply,
+                        >,
                     ),
                 ),
-                (
-                    "resources",
-                    M::Struct(
-                        <crate::core_v1::apply::ResourceRequirementsApply as ApplyType>::schema,
-                    ),
-                ),
-                (
-                    "state",
-                    M::Struct(
-                        <crate::core_v1::apply::ContainerStateApply as ApplyType>::schema,
-                    ),
-                ),
-                (
-                    "user",
-                    M::Struct(
-                        <crate::core_v1::apply::ContainerUserApply as ApplyType>::schema,
-                    ),
-                ),
-                (
-                    "volumeMounts",
-                    M::MapList(
-                        &["mountPath"],
-                        &M::Struct(
-                            <crate::core_v1::apply::VolumeMountStatusApply as ApplyType>::schema,
-                        ),
-                    ),
-                ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::ContainerStatus {
     type Apply = ContainerStatusApply;
@@ -3528,6 +3467,7 @@ impl<'de> ::serde::Deserialize<'de> for ContainerUserApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerUserApply {
     const EXPECTING: &'static str = "struct ContainerUserApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ContainerUser as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3556,19 +3496,18 @@ impl ContainerUserApply {
     }
 }
 impl ApplyType for ContainerUserApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "linux",
-                    M::Struct(
-                        <crate::core_v1::apply::LinuxContainerUserApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "linux",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::LinuxContainerUserApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::ContainerUser {
     type Apply = ContainerUserApply;
@@ -3642,6 +3581,7 @@ impl<'de> ::serde::Deserialize<'de> for CSIPersistentVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CSIPersistentVolumeSourceApply {
     const EXPECTING: &'static str = "struct CSIPersistentVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::CSIPersistentVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3743,12 +3683,9 @@ impl CSIPersistentVolumeSourceApply {
     }
 }
 impl ApplyType for CSIPersistentVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[("volumeAttributes", M::Map(&M::Free))],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("volumeAttributes", M::Map(&M::Free))],
+    };
 }
 impl HasApply for crate::core_v1::CSIPersistentVolumeSource {
     type Apply = CSIPersistentVolumeSourceApply;
@@ -3802,6 +3739,7 @@ impl<'de> ::serde::Deserialize<'de> for CSIVolumeSourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CSIVolumeSourceApply {
     const EXPECTING: &'static str = "struct CSIVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::CSIVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3861,12 +3799,9 @@ impl CSIVolumeSourceApply {
     }
 }
 impl ApplyType for CSIVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[("volumeAttributes", M::Map(&M::Free))],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("volumeAttributes", M::Map(&M::Free))],
+    };
 }
 impl HasApply for crate::core_v1::CSIVolumeSource {
     type Apply = CSIVolumeSourceApply;
@@ -3901,6 +3836,7 @@ impl<'de> ::serde::Deserialize<'de> for DaemonEndpointApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DaemonEndpointApply {
     const EXPECTING: &'static str = "struct DaemonEndpointApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::DaemonEndpoint as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3925,12 +3861,7 @@ impl DaemonEndpointApply {
         self
     }
 }
-impl ApplyType for DaemonEndpointApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for DaemonEndpointApply {}
 impl HasApply for crate::core_v1::DaemonEndpoint {
     type Apply = DaemonEndpointApply;
 }
@@ -3964,6 +3895,7 @@ impl<'de> ::serde::Deserialize<'de> for DownwardAPIProjectionApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DownwardAPIProjectionApply {
     const EXPECTING: &'static str = "struct DownwardAPIProjectionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::DownwardAPIProjection as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3993,12 +3925,7 @@ impl DownwardAPIProjectionApply {
         self
     }
 }
-impl ApplyType for DownwardAPIProjectionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for DownwardAPIProjectionApply {}
 impl HasApply for crate::core_v1::DownwardAPIProjection {
     type Apply = DownwardAPIProjectionApply;
 }
@@ -4048,6 +3975,7 @@ impl<'de> ::serde::Deserialize<'de> for DownwardAPIVolumeFileApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DownwardAPIVolumeFileApply {
     const EXPECTING: &'static str = "struct DownwardAPIVolumeFileApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::DownwardAPIVolumeFile as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -4096,12 +4024,7 @@ impl DownwardAPIVolumeFileApply {
         self
     }
 }
-impl ApplyType for DownwardAPIVolumeFileApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for DownwardAPIVolumeFileApply {}
 impl HasApply for crate::core_v1::DownwardAPIVolumeFile {
     type Apply = DownwardAPIVolumeFileApply;
 }
@@ -4138,6 +4061,7 @@ impl<'de> ::serde::Deserialize<'de> for DownwardAPIVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for DownwardAPIVolumeSourceApply {
     const EXPECTING: &'static str = "struct DownwardAPIVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::DownwardAPIVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -4173,12 +4097,7 @@ impl DownwardAPIVolumeSourceApply {
         self
     }
 }
-impl ApplyType for DownwardAPIVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for DownwardAPIVolumeSourceApply {}
 impl HasApply for crate::core_v1::DownwardAPIVolumeSource {
     type Apply = DownwardAPIVolumeSourceApply;
 }
@@ -4214,6 +4133,7 @@ impl<'de> ::serde::Deserialize<'de> for EmptyDirVolumeSourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for EmptyDirVolumeSourceApply {
     const EXPECTING: &'static str = "struct EmptyDirVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::EmptyDirVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -4244,12 +4164,7 @@ impl EmptyDirVolumeSourceApply {
         self
     }
 }
-impl ApplyType for EmptyDirVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for EmptyDirVolumeSourceApply {}
 impl HasApply for crate::core_v1::EmptyDirVolumeSource {
     type Apply = EmptyDirVolumeSourceApply;
 }
@@ -4297,6 +4212,7 @@ impl<'de> ::serde::Deserialize<'de> for EndpointAddressApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointAddressApply {
     const EXPECTING: &'static str = "struct EndpointAddressApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::EndpointAddress as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -4342,12 +4258,7 @@ impl EndpointAddressApply {
         self
     }
 }
-impl ApplyType for EndpointAddressApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for EndpointAddressApply {}
 impl HasApply for crate::core_v1::EndpointAddress {
     type Apply = EndpointAddressApply;
 }
@@ -4395,6 +4306,7 @@ impl<'de> ::serde::Deserialize<'de> for EndpointPortApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointPortApply {
     const EXPECTING: &'static str = "struct EndpointPortApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::EndpointPort as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -4437,12 +4349,7 @@ impl EndpointPortApply {
         self
     }
 }
-impl ApplyType for EndpointPortApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for EndpointPortApply {}
 impl HasApply for crate::core_v1::EndpointPort {
     type Apply = EndpointPortApply;
 }
@@ -4487,6 +4394,7 @@ impl<'de> ::serde::Deserialize<'de> for EndpointSubsetApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointSubsetApply {
     const EXPECTING: &'static str = "struct EndpointSubsetApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::EndpointSubset as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -4538,12 +4446,7 @@ impl EndpointSubsetApply {
         self
     }
 }
-impl ApplyType for EndpointSubsetApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for EndpointSubsetApply {}
 impl HasApply for crate::core_v1::EndpointSubset {
     type Apply = EndpointSubsetApply;
 }
@@ -4583,6 +4486,7 @@ impl<'de> ::serde::Deserialize<'de> for EndpointsApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointsApply {
     const EXPECTING: &'static str = "struct EndpointsApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::Endpoints as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -4633,20 +4537,16 @@ impl EndpointsApply {
     }
 }
 impl ApplyType for EndpointsApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-            ],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema))],
+    };
 }
 impl HasApply for crate::core_v1::Endpoints {
     type Apply = EndpointsApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for EndpointsApply {
     type Resource = crate::core_v1::Endpoints;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -4692,6 +4592,7 @@ impl<'de> ::serde::Deserialize<'de> for EnvFromSourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for EnvFromSourceApply {
     const EXPECTING: &'static str = "struct EnvFromSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::EnvFromSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -4735,25 +4636,26 @@ impl EnvFromSourceApply {
     }
 }
 impl ApplyType for EnvFromSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "configMapRef",
-                    M::Struct(
-                        <crate::core_v1::apply::ConfigMapEnvSourceApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "configMapRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ConfigMapEnvSourceApply,
+                    >,
                 ),
-                (
-                    "secretRef",
-                    M::Struct(
-                        <crate::core_v1::apply::SecretEnvSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "secretRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::SecretEnvSourceApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::EnvFromSource {
     type Apply = EnvFromSourceApply;
@@ -4799,6 +4701,7 @@ impl<'de> ::serde::Deserialize<'de> for EnvVarApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for EnvVarApply {
     const EXPECTING: &'static str = "struct EnvVarApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::EnvVar as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -4839,19 +4742,18 @@ impl EnvVarApply {
     }
 }
 impl ApplyType for EnvVarApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "valueFrom",
-                    M::Struct(
-                        <crate::core_v1::apply::EnvVarSourceApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "valueFrom",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::EnvVarSourceApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::EnvVar {
     type Apply = EnvVarApply;
@@ -4907,6 +4809,7 @@ impl<'de> ::serde::Deserialize<'de> for EnvVarSourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for EnvVarSourceApply {
     const EXPECTING: &'static str = "struct EnvVarSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::EnvVarSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -4970,12 +4873,7 @@ impl EnvVarSourceApply {
         self
     }
 }
-impl ApplyType for EnvVarSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for EnvVarSourceApply {}
 impl HasApply for crate::core_v1::EnvVarSource {
     type Apply = EnvVarSourceApply;
 }
@@ -5091,6 +4989,7 @@ impl<'de> ::serde::Deserialize<'de> for EphemeralContainerApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for EphemeralContainerApply {
     const EXPECTING: &'static str = "struct EphemeralContainerApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::EphemeralContainer as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -5335,79 +5234,102 @@ impl EphemeralContainerApply {
     }
 }
 impl ApplyType for EphemeralContainerApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "env",
-                    M::MapList(
-                        &["name"],
-                        &M::Struct(
-                            <crate::core_v1::apply::EnvVarApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "env",
+                M::MapList(
+                    &["name"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::core_v1::apply::EnvVarApply,
+                        >,
                     ),
                 ),
-                (
-                    "lifecycle",
-                    M::Struct(
-                        <crate::core_v1::apply::LifecycleApply as ApplyType>::schema,
+            ),
+            (
+                "lifecycle",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::LifecycleApply,
+                    >,
+                ),
+            ),
+            (
+                "livenessProbe",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ProbeApply,
+                    >,
+                ),
+            ),
+            (
+                "ports",
+                M::MapList(
+                    &["containerPort", "protocol"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::core_v1::apply::ContainerPortApply,
+                        >,
                     ),
                 ),
-                (
-                    "livenessProbe",
-                    M::Struct(<crate::core_v1::apply::ProbeApply as ApplyType>::schema),
+            ),
+            (
+                "readinessProbe",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ProbeApply,
+                    >,
                 ),
-                (
-                    "ports",
-                    M::MapList(
-                        &["containerPort", "protocol"],
-                        &M::Struct(
-                            <crate::core_v1::apply::ContainerPortApply as ApplyType>::schema,
-                        ),
+            ),
+            (
+                "resources",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ResourceRequirementsApply,
+                    >,
+                ),
+            ),
+            (
+                "securityContext",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::SecurityContextApply,
+                    >,
+                ),
+            ),
+            (
+                "startupProbe",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ProbeApply,
+                    >,
+                ),
+            ),
+            (
+                "volumeDevices",
+                M::MapList(
+                    &["devicePath"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::core_v1::apply::VolumeDeviceApply,
+                        >,
                     ),
                 ),
-                (
-                    "readinessProbe",
-                    M::Struct(<crate::core_v1::apply::ProbeApply as ApplyType>::schema),
-                ),
-                (
-                    "resources",
-                    M::Struct(
-                        <crate::core_v1::apply::ResourceRequirementsApply as ApplyType>::schema,
+            ),
+            (
+                "volumeMounts",
+                M::MapList(
+                    &["mountPath"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::core_v1::apply::VolumeMountApply,
+                        >,
                     ),
                 ),
-                (
-                    "securityContext",
-                    M::Struct(
-                        <crate::core_v1::apply::SecurityContextApply as ApplyType>::schema,
-                    ),
-                ),
-                (
-                    "startupProbe",
-                    M::Struct(<crate::core_v1::apply::ProbeApply as ApplyType>::schema),
-                ),
-                (
-                    "volumeDevices",
-                    M::MapList(
-                        &["devicePath"],
-                        &M::Struct(
-                            <crate::core_v1::apply::VolumeDeviceApply as ApplyType>::schema,
-                        ),
-                    ),
-                ),
-                (
-                    "volumeMounts",
-                    M::MapList(
-                        &["mountPath"],
-                        &M::Struct(
-                            <crate::core_v1::apply::VolumeMountApply as ApplyType>::schema,
-                        ),
-                    ),
-                ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::EphemeralContainer {
     type Apply = EphemeralContainerApply;
@@ -5444,6 +5366,7 @@ impl<'de> ::serde::Deserialize<'de> for EphemeralVolumeSourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for EphemeralVolumeSourceApply {
     const EXPECTING: &'static str = "struct EphemeralVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::EphemeralVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -5472,19 +5395,18 @@ impl EphemeralVolumeSourceApply {
     }
 }
 impl ApplyType for EphemeralVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "volumeClaimTemplate",
-                    M::Struct(
-                        <crate::core_v1::apply::PersistentVolumeClaimTemplateApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "volumeClaimTemplate",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::PersistentVolumeClaimTemplateApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::EphemeralVolumeSource {
     type Apply = EphemeralVolumeSourceApply;
@@ -5570,6 +5492,7 @@ impl<'de> ::serde::Deserialize<'de> for EventApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for EventApply {
     const EXPECTING: &'static str = "struct EventApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::Event as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -5711,32 +5634,34 @@ impl EventApply {
     }
 }
 impl ApplyType for EventApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "series",
-                    M::Struct(
-                        <crate::core_v1::apply::EventSeriesApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "series",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::EventSeriesApply,
+                    >,
                 ),
-                (
-                    "source",
-                    M::Struct(
-                        <crate::core_v1::apply::EventSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "source",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::EventSourceApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::Event {
     type Apply = EventApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for EventApply {
     type Resource = crate::core_v1::Event;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -5776,6 +5701,7 @@ impl<'de> ::serde::Deserialize<'de> for EventSeriesApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for EventSeriesApply {
     const EXPECTING: &'static str = "struct EventSeriesApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::EventSeries as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -5809,12 +5735,7 @@ impl EventSeriesApply {
         self
     }
 }
-impl ApplyType for EventSeriesApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for EventSeriesApply {}
 impl HasApply for crate::core_v1::EventSeries {
     type Apply = EventSeriesApply;
 }
@@ -5850,6 +5771,7 @@ impl<'de> ::serde::Deserialize<'de> for EventSourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for EventSourceApply {
     const EXPECTING: &'static str = "struct EventSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::EventSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -5880,12 +5802,7 @@ impl EventSourceApply {
         self
     }
 }
-impl ApplyType for EventSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for EventSourceApply {}
 impl HasApply for crate::core_v1::EventSource {
     type Apply = EventSourceApply;
 }
@@ -5919,6 +5836,7 @@ impl<'de> ::serde::Deserialize<'de> for ExecActionApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ExecActionApply {
     const EXPECTING: &'static str = "struct ExecActionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ExecAction as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -5946,12 +5864,7 @@ impl ExecActionApply {
         self
     }
 }
-impl ApplyType for ExecActionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ExecActionApply {}
 impl HasApply for crate::core_v1::ExecAction {
     type Apply = ExecActionApply;
 }
@@ -6002,6 +5915,7 @@ impl<'de> ::serde::Deserialize<'de> for FCVolumeSourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for FCVolumeSourceApply {
     const EXPECTING: &'static str = "struct FCVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::FCVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -6056,12 +5970,7 @@ impl FCVolumeSourceApply {
         self
     }
 }
-impl ApplyType for FCVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for FCVolumeSourceApply {}
 impl HasApply for crate::core_v1::FCVolumeSource {
     type Apply = FCVolumeSourceApply;
 }
@@ -6109,6 +6018,7 @@ impl<'de> ::serde::Deserialize<'de> for FileKeySelectorApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for FileKeySelectorApply {
     const EXPECTING: &'static str = "struct FileKeySelectorApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::FileKeySelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -6151,12 +6061,7 @@ impl FileKeySelectorApply {
         self
     }
 }
-impl ApplyType for FileKeySelectorApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for FileKeySelectorApply {}
 impl HasApply for crate::core_v1::FileKeySelector {
     type Apply = FileKeySelectorApply;
 }
@@ -6208,6 +6113,7 @@ impl<'de> ::serde::Deserialize<'de> for FlexPersistentVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for FlexPersistentVolumeSourceApply {
     const EXPECTING: &'static str = "struct FlexPersistentVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::FlexPersistentVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -6267,12 +6173,9 @@ impl FlexPersistentVolumeSourceApply {
     }
 }
 impl ApplyType for FlexPersistentVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[("options", M::Map(&M::Free))],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("options", M::Map(&M::Free))],
+    };
 }
 impl HasApply for crate::core_v1::FlexPersistentVolumeSource {
     type Apply = FlexPersistentVolumeSourceApply;
@@ -6324,6 +6227,7 @@ impl<'de> ::serde::Deserialize<'de> for FlexVolumeSourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for FlexVolumeSourceApply {
     const EXPECTING: &'static str = "struct FlexVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::FlexVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -6383,12 +6287,9 @@ impl FlexVolumeSourceApply {
     }
 }
 impl ApplyType for FlexVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[("options", M::Map(&M::Free))],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("options", M::Map(&M::Free))],
+    };
 }
 impl HasApply for crate::core_v1::FlexVolumeSource {
     type Apply = FlexVolumeSourceApply;
@@ -6428,6 +6329,7 @@ impl<'de> ::serde::Deserialize<'de> for FlockerVolumeSourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for FlockerVolumeSourceApply {
     const EXPECTING: &'static str = "struct FlockerVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::FlockerVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -6458,12 +6360,7 @@ impl FlockerVolumeSourceApply {
         self
     }
 }
-impl ApplyType for FlockerVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for FlockerVolumeSourceApply {}
 impl HasApply for crate::core_v1::FlockerVolumeSource {
     type Apply = FlockerVolumeSourceApply;
 }
@@ -6512,6 +6409,7 @@ impl<'de> ::serde::Deserialize<'de> for GCEPersistentDiskVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for GCEPersistentDiskVolumeSourceApply {
     const EXPECTING: &'static str = "struct GCEPersistentDiskVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::GCEPersistentDiskVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -6554,12 +6452,7 @@ impl GCEPersistentDiskVolumeSourceApply {
         self
     }
 }
-impl ApplyType for GCEPersistentDiskVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for GCEPersistentDiskVolumeSourceApply {}
 impl HasApply for crate::core_v1::GCEPersistentDiskVolumeSource {
     type Apply = GCEPersistentDiskVolumeSourceApply;
 }
@@ -6604,6 +6497,7 @@ impl<'de> ::serde::Deserialize<'de> for GitRepoVolumeSourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for GitRepoVolumeSourceApply {
     const EXPECTING: &'static str = "struct GitRepoVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::GitRepoVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -6640,12 +6534,7 @@ impl GitRepoVolumeSourceApply {
         self
     }
 }
-impl ApplyType for GitRepoVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for GitRepoVolumeSourceApply {}
 impl HasApply for crate::core_v1::GitRepoVolumeSource {
     type Apply = GitRepoVolumeSourceApply;
 }
@@ -6694,6 +6583,7 @@ impl<'de> ::serde::Deserialize<'de> for GlusterfsPersistentVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for GlusterfsPersistentVolumeSourceApply {
     const EXPECTING: &'static str = "struct GlusterfsPersistentVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::GlusterfsPersistentVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -6739,12 +6629,7 @@ impl GlusterfsPersistentVolumeSourceApply {
         self
     }
 }
-impl ApplyType for GlusterfsPersistentVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for GlusterfsPersistentVolumeSourceApply {}
 impl HasApply for crate::core_v1::GlusterfsPersistentVolumeSource {
     type Apply = GlusterfsPersistentVolumeSourceApply;
 }
@@ -6789,6 +6674,7 @@ impl<'de> ::serde::Deserialize<'de> for GlusterfsVolumeSourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for GlusterfsVolumeSourceApply {
     const EXPECTING: &'static str = "struct GlusterfsVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::GlusterfsVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -6825,12 +6711,7 @@ impl GlusterfsVolumeSourceApply {
         self
     }
 }
-impl ApplyType for GlusterfsVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for GlusterfsVolumeSourceApply {}
 impl HasApply for crate::core_v1::GlusterfsVolumeSource {
     type Apply = GlusterfsVolumeSourceApply;
 }
@@ -6866,6 +6747,7 @@ impl<'de> ::serde::Deserialize<'de> for GRPCActionApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for GRPCActionApply {
     const EXPECTING: &'static str = "struct GRPCActionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::GRPCAction as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -6896,12 +6778,7 @@ impl GRPCActionApply {
         self
     }
 }
-impl ApplyType for GRPCActionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for GRPCActionApply {}
 impl HasApply for crate::core_v1::GRPCAction {
     type Apply = GRPCActionApply;
 }
@@ -6937,6 +6814,7 @@ impl<'de> ::serde::Deserialize<'de> for HostAliasApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for HostAliasApply {
     const EXPECTING: &'static str = "struct HostAliasApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::HostAlias as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -6970,12 +6848,7 @@ impl HostAliasApply {
         self
     }
 }
-impl ApplyType for HostAliasApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for HostAliasApply {}
 impl HasApply for crate::core_v1::HostAlias {
     type Apply = HostAliasApply;
 }
@@ -7009,6 +6882,7 @@ impl<'de> ::serde::Deserialize<'de> for HostIPApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for HostIPApply {
     const EXPECTING: &'static str = "struct HostIPApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::HostIP as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -7033,12 +6907,7 @@ impl HostIPApply {
         self
     }
 }
-impl ApplyType for HostIPApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for HostIPApply {}
 impl HasApply for crate::core_v1::HostIP {
     type Apply = HostIPApply;
 }
@@ -7074,6 +6943,7 @@ impl<'de> ::serde::Deserialize<'de> for HostPathVolumeSourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for HostPathVolumeSourceApply {
     const EXPECTING: &'static str = "struct HostPathVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::HostPathVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -7104,12 +6974,7 @@ impl HostPathVolumeSourceApply {
         self
     }
 }
-impl ApplyType for HostPathVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for HostPathVolumeSourceApply {}
 impl HasApply for crate::core_v1::HostPathVolumeSource {
     type Apply = HostPathVolumeSourceApply;
 }
@@ -7160,6 +7025,7 @@ impl<'de> ::serde::Deserialize<'de> for HTTPGetActionApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for HTTPGetActionApply {
     const EXPECTING: &'static str = "struct HTTPGetActionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::HTTPGetAction as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -7213,12 +7079,7 @@ impl HTTPGetActionApply {
         self
     }
 }
-impl ApplyType for HTTPGetActionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for HTTPGetActionApply {}
 impl HasApply for crate::core_v1::HTTPGetAction {
     type Apply = HTTPGetActionApply;
 }
@@ -7254,6 +7115,7 @@ impl<'de> ::serde::Deserialize<'de> for HTTPHeaderApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for HTTPHeaderApply {
     const EXPECTING: &'static str = "struct HTTPHeaderApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::HTTPHeader as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -7284,12 +7146,7 @@ impl HTTPHeaderApply {
         self
     }
 }
-impl ApplyType for HTTPHeaderApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for HTTPHeaderApply {}
 impl HasApply for crate::core_v1::HTTPHeader {
     type Apply = HTTPHeaderApply;
 }
@@ -7325,6 +7182,7 @@ impl<'de> ::serde::Deserialize<'de> for ImageVolumeSourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ImageVolumeSourceApply {
     const EXPECTING: &'static str = "struct ImageVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ImageVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -7355,12 +7213,7 @@ impl ImageVolumeSourceApply {
         self
     }
 }
-impl ApplyType for ImageVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ImageVolumeSourceApply {}
 impl HasApply for crate::core_v1::ImageVolumeSource {
     type Apply = ImageVolumeSourceApply;
 }
@@ -7430,6 +7283,7 @@ impl<'de> ::serde::Deserialize<'de> for ISCSIPersistentVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ISCSIPersistentVolumeSourceApply {
     const EXPECTING: &'static str = "struct ISCSIPersistentVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ISCSIPersistentVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -7520,12 +7374,7 @@ impl ISCSIPersistentVolumeSourceApply {
         self
     }
 }
-impl ApplyType for ISCSIPersistentVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ISCSIPersistentVolumeSourceApply {}
 impl HasApply for crate::core_v1::ISCSIPersistentVolumeSource {
     type Apply = ISCSIPersistentVolumeSourceApply;
 }
@@ -7594,6 +7443,7 @@ impl<'de> ::serde::Deserialize<'de> for ISCSIVolumeSourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ISCSIVolumeSourceApply {
     const EXPECTING: &'static str = "struct ISCSIVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ISCSIVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -7684,12 +7534,7 @@ impl ISCSIVolumeSourceApply {
         self
     }
 }
-impl ApplyType for ISCSIVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ISCSIVolumeSourceApply {}
 impl HasApply for crate::core_v1::ISCSIVolumeSource {
     type Apply = ISCSIVolumeSourceApply;
 }
@@ -7730,6 +7575,7 @@ impl<'de> ::serde::Deserialize<'de> for KeyToPathApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for KeyToPathApply {
     const EXPECTING: &'static str = "struct KeyToPathApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::KeyToPath as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -7766,12 +7612,7 @@ impl KeyToPathApply {
         self
     }
 }
-impl ApplyType for KeyToPathApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for KeyToPathApply {}
 impl HasApply for crate::core_v1::KeyToPath {
     type Apply = KeyToPathApply;
 }
@@ -7816,6 +7657,7 @@ impl<'de> ::serde::Deserialize<'de> for LifecycleApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for LifecycleApply {
     const EXPECTING: &'static str = "struct LifecycleApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::Lifecycle as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -7859,25 +7701,26 @@ impl LifecycleApply {
     }
 }
 impl ApplyType for LifecycleApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "postStart",
-                    M::Struct(
-                        <crate::core_v1::apply::LifecycleHandlerApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "postStart",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::LifecycleHandlerApply,
+                    >,
                 ),
-                (
-                    "preStop",
-                    M::Struct(
-                        <crate::core_v1::apply::LifecycleHandlerApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "preStop",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::LifecycleHandlerApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::Lifecycle {
     type Apply = LifecycleApply;
@@ -7926,6 +7769,7 @@ impl<'de> ::serde::Deserialize<'de> for LifecycleHandlerApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for LifecycleHandlerApply {
     const EXPECTING: &'static str = "struct LifecycleHandlerApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::LifecycleHandler as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -7981,37 +7825,42 @@ impl LifecycleHandlerApply {
     }
 }
 impl ApplyType for LifecycleHandlerApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "exec",
-                    M::Struct(
-                        <crate::core_v1::apply::ExecActionApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "exec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ExecActionApply,
+                    >,
                 ),
-                (
-                    "httpGet",
-                    M::Struct(
-                        <crate::core_v1::apply::HTTPGetActionApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "httpGet",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::HTTPGetActionApply,
+                    >,
                 ),
-                (
-                    "sleep",
-                    M::Struct(
-                        <crate::core_v1::apply::SleepActionApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "sleep",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::SleepActionApply,
+                    >,
                 ),
-                (
-                    "tcpSocket",
-                    M::Struct(
-                        <crate::core_v1::apply::TCPSocketActionApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "tcpSocket",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::TCPSocketActionApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::LifecycleHandler {
     type Apply = LifecycleHandlerApply;
@@ -8052,6 +7901,7 @@ impl<'de> ::serde::Deserialize<'de> for LimitRangeApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for LimitRangeApply {
     const EXPECTING: &'static str = "struct LimitRangeApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::LimitRange as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -8100,26 +7950,26 @@ impl LimitRangeApply {
     }
 }
 impl ApplyType for LimitRangeApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::core_v1::apply::LimitRangeSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::LimitRangeSpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::LimitRange {
     type Apply = LimitRangeApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for LimitRangeApply {
     type Resource = crate::core_v1::LimitRange;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -8178,6 +8028,7 @@ impl<'de> ::serde::Deserialize<'de> for LimitRangeItemApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for LimitRangeItemApply {
     const EXPECTING: &'static str = "struct LimitRangeItemApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::LimitRangeItem as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -8283,18 +8134,15 @@ impl LimitRangeItemApply {
     }
 }
 impl ApplyType for LimitRangeItemApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("default", M::Map(&M::Free)),
-                ("defaultRequest", M::Map(&M::Free)),
-                ("max", M::Map(&M::Free)),
-                ("maxLimitRequestRatio", M::Map(&M::Free)),
-                ("min", M::Map(&M::Free)),
-            ],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("default", M::Map(&M::Free)),
+            ("defaultRequest", M::Map(&M::Free)),
+            ("max", M::Map(&M::Free)),
+            ("maxLimitRequestRatio", M::Map(&M::Free)),
+            ("min", M::Map(&M::Free)),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::LimitRangeItem {
     type Apply = LimitRangeItemApply;
@@ -8329,6 +8177,7 @@ impl<'de> ::serde::Deserialize<'de> for LimitRangeSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for LimitRangeSpecApply {
     const EXPECTING: &'static str = "struct LimitRangeSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::LimitRangeSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -8358,12 +8207,7 @@ impl LimitRangeSpecApply {
         self
     }
 }
-impl ApplyType for LimitRangeSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for LimitRangeSpecApply {}
 impl HasApply for crate::core_v1::LimitRangeSpec {
     type Apply = LimitRangeSpecApply;
 }
@@ -8408,6 +8252,7 @@ impl<'de> ::serde::Deserialize<'de> for LinuxContainerUserApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for LinuxContainerUserApply {
     const EXPECTING: &'static str = "struct LinuxContainerUserApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::LinuxContainerUser as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -8447,12 +8292,7 @@ impl LinuxContainerUserApply {
         self
     }
 }
-impl ApplyType for LinuxContainerUserApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for LinuxContainerUserApply {}
 impl HasApply for crate::core_v1::LinuxContainerUser {
     type Apply = LinuxContainerUserApply;
 }
@@ -8500,6 +8340,7 @@ impl<'de> ::serde::Deserialize<'de> for LoadBalancerIngressApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for LoadBalancerIngressApply {
     const EXPECTING: &'static str = "struct LoadBalancerIngressApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::LoadBalancerIngress as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -8547,12 +8388,7 @@ impl LoadBalancerIngressApply {
         self
     }
 }
-impl ApplyType for LoadBalancerIngressApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for LoadBalancerIngressApply {}
 impl HasApply for crate::core_v1::LoadBalancerIngress {
     type Apply = LoadBalancerIngressApply;
 }
@@ -8586,6 +8422,7 @@ impl<'de> ::serde::Deserialize<'de> for LoadBalancerStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for LoadBalancerStatusApply {
     const EXPECTING: &'static str = "struct LoadBalancerStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::LoadBalancerStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -8615,12 +8452,7 @@ impl LoadBalancerStatusApply {
         self
     }
 }
-impl ApplyType for LoadBalancerStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for LoadBalancerStatusApply {}
 impl HasApply for crate::core_v1::LoadBalancerStatus {
     type Apply = LoadBalancerStatusApply;
 }
@@ -8654,6 +8486,7 @@ impl<'de> ::serde::Deserialize<'de> for LocalObjectReferenceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for LocalObjectReferenceApply {
     const EXPECTING: &'static str = "struct LocalObjectReferenceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::LocalObjectReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -8678,12 +8511,7 @@ impl LocalObjectReferenceApply {
         self
     }
 }
-impl ApplyType for LocalObjectReferenceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for LocalObjectReferenceApply {}
 impl HasApply for crate::core_v1::LocalObjectReference {
     type Apply = LocalObjectReferenceApply;
 }
@@ -8719,6 +8547,7 @@ impl<'de> ::serde::Deserialize<'de> for LocalVolumeSourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for LocalVolumeSourceApply {
     const EXPECTING: &'static str = "struct LocalVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::LocalVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -8749,12 +8578,7 @@ impl LocalVolumeSourceApply {
         self
     }
 }
-impl ApplyType for LocalVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for LocalVolumeSourceApply {}
 impl HasApply for crate::core_v1::LocalVolumeSource {
     type Apply = LocalVolumeSourceApply;
 }
@@ -8799,6 +8623,7 @@ impl<'de> ::serde::Deserialize<'de> for ModifyVolumeStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ModifyVolumeStatusApply {
     const EXPECTING: &'static str = "struct ModifyVolumeStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ModifyVolumeStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -8832,12 +8657,7 @@ impl ModifyVolumeStatusApply {
         self
     }
 }
-impl ApplyType for ModifyVolumeStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ModifyVolumeStatusApply {}
 impl HasApply for crate::core_v1::ModifyVolumeStatus {
     type Apply = ModifyVolumeStatusApply;
 }
@@ -8886,6 +8706,7 @@ impl<'de> ::serde::Deserialize<'de> for NamespaceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NamespaceApply {
     const EXPECTING: &'static str = "struct NamespaceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::Namespace as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -8938,32 +8759,34 @@ impl NamespaceApply {
     }
 }
 impl ApplyType for NamespaceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::core_v1::apply::NamespaceSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::NamespaceSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::core_v1::apply::NamespaceStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::NamespaceStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::Namespace {
     type Apply = NamespaceApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for NamespaceApply {
     type Resource = crate::core_v1::Namespace;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -9015,6 +8838,7 @@ impl<'de> ::serde::Deserialize<'de> for NamespaceConditionApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NamespaceConditionApply {
     const EXPECTING: &'static str = "struct NamespaceConditionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::NamespaceCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -9066,12 +8890,7 @@ impl NamespaceConditionApply {
         self
     }
 }
-impl ApplyType for NamespaceConditionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for NamespaceConditionApply {}
 impl HasApply for crate::core_v1::NamespaceCondition {
     type Apply = NamespaceConditionApply;
 }
@@ -9105,6 +8924,7 @@ impl<'de> ::serde::Deserialize<'de> for NamespaceSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NamespaceSpecApply {
     const EXPECTING: &'static str = "struct NamespaceSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::NamespaceSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -9132,12 +8952,7 @@ impl NamespaceSpecApply {
         self
     }
 }
-impl ApplyType for NamespaceSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for NamespaceSpecApply {}
 impl HasApply for crate::core_v1::NamespaceSpec {
     type Apply = NamespaceSpecApply;
 }
@@ -9173,6 +8988,7 @@ impl<'de> ::serde::Deserialize<'de> for NamespaceStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NamespaceStatusApply {
     const EXPECTING: &'static str = "struct NamespaceStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::NamespaceStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -9209,22 +9025,21 @@ impl NamespaceStatusApply {
     }
 }
 impl ApplyType for NamespaceStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "conditions",
-                    M::MapList(
-                        &["type"],
-                        &M::Struct(
-                            <crate::core_v1::apply::NamespaceConditionApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "conditions",
+                M::MapList(
+                    &["type"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::core_v1::apply::NamespaceConditionApply,
+                        >,
                     ),
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::NamespaceStatus {
     type Apply = NamespaceStatusApply;
@@ -9270,6 +9085,7 @@ impl<'de> ::serde::Deserialize<'de> for NFSVolumeSourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NFSVolumeSourceApply {
     const EXPECTING: &'static str = "struct NFSVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::NFSVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -9306,12 +9122,7 @@ impl NFSVolumeSourceApply {
         self
     }
 }
-impl ApplyType for NFSVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for NFSVolumeSourceApply {}
 impl HasApply for crate::core_v1::NFSVolumeSource {
     type Apply = NFSVolumeSourceApply;
 }
@@ -9360,6 +9171,7 @@ impl<'de> ::serde::Deserialize<'de> for NodeApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeApply {
     const EXPECTING: &'static str = "struct NodeApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::Node as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -9412,32 +9224,34 @@ impl NodeApply {
     }
 }
 impl ApplyType for NodeApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::core_v1::apply::NodeSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::NodeSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::core_v1::apply::NodeStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::NodeStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::Node {
     type Apply = NodeApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for NodeApply {
     type Resource = crate::core_v1::Node;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -9474,6 +9288,7 @@ impl<'de> ::serde::Deserialize<'de> for NodeAddressApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeAddressApply {
     const EXPECTING: &'static str = "struct NodeAddressApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::NodeAddress as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -9504,12 +9319,7 @@ impl NodeAddressApply {
         self
     }
 }
-impl ApplyType for NodeAddressApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for NodeAddressApply {}
 impl HasApply for crate::core_v1::NodeAddress {
     type Apply = NodeAddressApply;
 }
@@ -9565,6 +9375,7 @@ impl<'de> ::serde::Deserialize<'de> for NodeAffinityApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeAffinityApply {
     const EXPECTING: &'static str = "struct NodeAffinityApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::NodeAffinity as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -9615,12 +9426,7 @@ impl NodeAffinityApply {
         self
     }
 }
-impl ApplyType for NodeAffinityApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for NodeAffinityApply {}
 impl HasApply for crate::core_v1::NodeAffinity {
     type Apply = NodeAffinityApply;
 }
@@ -9674,6 +9480,7 @@ impl<'de> ::serde::Deserialize<'de> for NodeConditionApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeConditionApply {
     const EXPECTING: &'static str = "struct NodeConditionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::NodeCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -9734,12 +9541,7 @@ impl NodeConditionApply {
         self
     }
 }
-impl ApplyType for NodeConditionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for NodeConditionApply {}
 impl HasApply for crate::core_v1::NodeCondition {
     type Apply = NodeConditionApply;
 }
@@ -9773,6 +9575,7 @@ impl<'de> ::serde::Deserialize<'de> for NodeConfigSourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeConfigSourceApply {
     const EXPECTING: &'static str = "struct NodeConfigSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::NodeConfigSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -9801,19 +9604,18 @@ impl NodeConfigSourceApply {
     }
 }
 impl ApplyType for NodeConfigSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "configMap",
-                    M::Struct(
-                        <crate::core_v1::apply::ConfigMapNodeConfigSourceApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "configMap",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ConfigMapNodeConfigSourceApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::NodeConfigSource {
     type Apply = NodeConfigSourceApply;
@@ -9862,6 +9664,7 @@ impl<'de> ::serde::Deserialize<'de> for NodeConfigStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeConfigStatusApply {
     const EXPECTING: &'static str = "struct NodeConfigStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::NodeConfigStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -9914,31 +9717,34 @@ impl NodeConfigStatusApply {
     }
 }
 impl ApplyType for NodeConfigStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "active",
-                    M::Struct(
-                        <crate::core_v1::apply::NodeConfigSourceApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "active",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::NodeConfigSourceApply,
+                    >,
                 ),
-                (
-                    "assigned",
-                    M::Struct(
-                        <crate::core_v1::apply::NodeConfigSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "assigned",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::NodeConfigSourceApply,
+                    >,
                 ),
-                (
-                    "lastKnownGood",
-                    M::Struct(
-                        <crate::core_v1::apply::NodeConfigSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "lastKnownGood",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::NodeConfigSourceApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::NodeConfigStatus {
     type Apply = NodeConfigStatusApply;
@@ -9973,6 +9779,7 @@ impl<'de> ::serde::Deserialize<'de> for NodeDaemonEndpointsApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeDaemonEndpointsApply {
     const EXPECTING: &'static str = "struct NodeDaemonEndpointsApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::NodeDaemonEndpoints as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -10001,19 +9808,18 @@ impl NodeDaemonEndpointsApply {
     }
 }
 impl ApplyType for NodeDaemonEndpointsApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "kubeletEndpoint",
-                    M::Struct(
-                        <crate::core_v1::apply::DaemonEndpointApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "kubeletEndpoint",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::DaemonEndpointApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::NodeDaemonEndpoints {
     type Apply = NodeDaemonEndpointsApply;
@@ -10048,6 +9854,7 @@ impl<'de> ::serde::Deserialize<'de> for NodeFeaturesApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeFeaturesApply {
     const EXPECTING: &'static str = "struct NodeFeaturesApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::NodeFeatures as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -10072,12 +9879,7 @@ impl NodeFeaturesApply {
         self
     }
 }
-impl ApplyType for NodeFeaturesApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for NodeFeaturesApply {}
 impl HasApply for crate::core_v1::NodeFeatures {
     type Apply = NodeFeaturesApply;
 }
@@ -10113,6 +9915,7 @@ impl<'de> ::serde::Deserialize<'de> for NodeRuntimeHandlerApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeRuntimeHandlerApply {
     const EXPECTING: &'static str = "struct NodeRuntimeHandlerApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::NodeRuntimeHandler as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -10147,19 +9950,18 @@ impl NodeRuntimeHandlerApply {
     }
 }
 impl ApplyType for NodeRuntimeHandlerApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "features",
-                    M::Struct(
-                        <crate::core_v1::apply::NodeRuntimeHandlerFeaturesApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "features",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::NodeRuntimeHandlerFeaturesApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::NodeRuntimeHandler {
     type Apply = NodeRuntimeHandlerApply;
@@ -10203,6 +10005,7 @@ impl<'de> ::serde::Deserialize<'de> for NodeRuntimeHandlerFeaturesApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for NodeRuntimeHandlerFeaturesApply {
     const EXPECTING: &'static str = "struct NodeRuntimeHandlerFeaturesApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::NodeRuntimeHandlerFeatures as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -10233,12 +10036,7 @@ impl NodeRuntimeHandlerFeaturesApply {
         self
     }
 }
-impl ApplyType for NodeRuntimeHandlerFeaturesApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for NodeRuntimeHandlerFeaturesApply {}
 impl HasApply for crate::core_v1::NodeRuntimeHandlerFeatures {
     type Apply = NodeRuntimeHandlerFeaturesApply;
 }
@@ -10272,6 +10070,7 @@ impl<'de> ::serde::Deserialize<'de> for NodeSelectorApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeSelectorApply {
     const EXPECTING: &'static str = "struct NodeSelectorApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::NodeSelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -10301,12 +10100,7 @@ impl NodeSelectorApply {
         self
     }
 }
-impl ApplyType for NodeSelectorApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for NodeSelectorApply {}
 impl HasApply for crate::core_v1::NodeSelector {
     type Apply = NodeSelectorApply;
 }
@@ -10348,6 +10142,7 @@ impl<'de> ::serde::Deserialize<'de> for NodeSelectorRequirementApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for NodeSelectorRequirementApply {
     const EXPECTING: &'static str = "struct NodeSelectorRequirementApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::NodeSelectorRequirement as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -10387,12 +10182,7 @@ impl NodeSelectorRequirementApply {
         self
     }
 }
-impl ApplyType for NodeSelectorRequirementApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for NodeSelectorRequirementApply {}
 impl HasApply for crate::core_v1::NodeSelectorRequirement {
     type Apply = NodeSelectorRequirementApply;
 }
@@ -10433,6 +10223,7 @@ impl<'de> ::serde::Deserialize<'de> for NodeSelectorTermApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeSelectorTermApply {
     const EXPECTING: &'static str = "struct NodeSelectorTermApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::NodeSelectorTerm as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -10473,12 +10264,7 @@ impl NodeSelectorTermApply {
         self
     }
 }
-impl ApplyType for NodeSelectorTermApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for NodeSelectorTermApply {}
 impl HasApply for crate::core_v1::NodeSelectorTerm {
     type Apply = NodeSelectorTermApply;
 }
@@ -10535,6 +10321,7 @@ impl<'de> ::serde::Deserialize<'de> for NodeSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeSpecApply {
     const EXPECTING: &'static str = "struct NodeSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::NodeSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -10605,20 +10392,19 @@ impl NodeSpecApply {
     }
 }
 impl ApplyType for NodeSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "configSource",
-                    M::Struct(
-                        <crate::core_v1::apply::NodeConfigSourceApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "configSource",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::NodeConfigSourceApply,
+                    >,
                 ),
-                ("podCIDRs", M::Set),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+            ("podCIDRs", M::Set),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::NodeSpec {
     type Apply = NodeSpecApply;
@@ -10697,6 +10483,7 @@ impl<'de> ::serde::Deserialize<'de> for NodeStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeStatusApply {
     const EXPECTING: &'static str = "struct NodeStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::NodeStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -10863,57 +10650,66 @@ impl NodeStatusApply {
     }
 }
 impl ApplyType for NodeStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "addresses",
-                    M::MapList(
-                        &["type"],
-                        &M::Struct(
-                            <crate::core_v1::apply::NodeAddressApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "addresses",
+                M::MapList(
+                    &["type"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::core_v1::apply::NodeAddressApply,
+                        >,
                     ),
                 ),
-                ("allocatable", M::Map(&M::Free)),
-                ("capacity", M::Map(&M::Free)),
-                (
-                    "conditions",
-                    M::MapList(
-                        &["type"],
-                        &M::Struct(
-                            <crate::core_v1::apply::NodeConditionApply as ApplyType>::schema,
-                        ),
+            ),
+            ("allocatable", M::Map(&M::Free)),
+            ("capacity", M::Map(&M::Free)),
+            (
+                "conditions",
+                M::MapList(
+                    &["type"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::core_v1::apply::NodeConditionApply,
+                        >,
                     ),
                 ),
-                (
-                    "config",
-                    M::Struct(
-                        <crate::core_v1::apply::NodeConfigStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "config",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::NodeConfigStatusApply,
+                    >,
                 ),
-                (
-                    "daemonEndpoints",
-                    M::Struct(
-                        <crate::core_v1::apply::NodeDaemonEndpointsApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "daemonEndpoints",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::NodeDaemonEndpointsApply,
+                    >,
                 ),
-                (
-                    "features",
-                    M::Struct(
-                        <crate::core_v1::apply::NodeFeaturesApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "features",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::NodeFeaturesApply,
+                    >,
                 ),
-                (
-                    "nodeInfo",
-                    M::Struct(
-                        <crate::core_v1::apply::NodeSystemInfoApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "nodeInfo",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::NodeSystemInfoApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::NodeStatus {
     type Apply = NodeStatusApply;
@@ -10948,6 +10744,7 @@ impl<'de> ::serde::Deserialize<'de> for NodeSwapStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeSwapStatusApply {
     const EXPECTING: &'static str = "struct NodeSwapStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::NodeSwapStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -10972,12 +10769,7 @@ impl NodeSwapStatusApply {
         self
     }
 }
-impl ApplyType for NodeSwapStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for NodeSwapStatusApply {}
 impl HasApply for crate::core_v1::NodeSwapStatus {
     type Apply = NodeSwapStatusApply;
 }
@@ -11046,6 +10838,7 @@ impl<'de> ::serde::Deserialize<'de> for NodeSystemInfoApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeSystemInfoApply {
     const EXPECTING: &'static str = "struct NodeSystemInfoApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::NodeSystemInfo as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -11140,19 +10933,18 @@ impl NodeSystemInfoApply {
     }
 }
 impl ApplyType for NodeSystemInfoApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "swap",
-                    M::Struct(
-                        <crate::core_v1::apply::NodeSwapStatusApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "swap",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::NodeSwapStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::NodeSystemInfo {
     type Apply = NodeSystemInfoApply;
@@ -11192,6 +10984,7 @@ impl<'de> ::serde::Deserialize<'de> for ObjectFieldSelectorApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ObjectFieldSelectorApply {
     const EXPECTING: &'static str = "struct ObjectFieldSelectorApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ObjectFieldSelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -11222,12 +11015,7 @@ impl ObjectFieldSelectorApply {
         self
     }
 }
-impl ApplyType for ObjectFieldSelectorApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ObjectFieldSelectorApply {}
 impl HasApply for crate::core_v1::ObjectFieldSelector {
     type Apply = ObjectFieldSelectorApply;
 }
@@ -11284,6 +11072,7 @@ impl<'de> ::serde::Deserialize<'de> for ObjectReferenceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ObjectReferenceApply {
     const EXPECTING: &'static str = "struct ObjectReferenceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ObjectReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -11344,12 +11133,7 @@ impl ObjectReferenceApply {
         self
     }
 }
-impl ApplyType for ObjectReferenceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ObjectReferenceApply {}
 impl HasApply for crate::core_v1::ObjectReference {
     type Apply = ObjectReferenceApply;
 }
@@ -11398,6 +11182,7 @@ impl<'de> ::serde::Deserialize<'de> for PersistentVolumeApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PersistentVolumeApply {
     const EXPECTING: &'static str = "struct PersistentVolumeApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::PersistentVolume as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -11450,32 +11235,34 @@ impl PersistentVolumeApply {
     }
 }
 impl ApplyType for PersistentVolumeApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::core_v1::apply::PersistentVolumeSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::PersistentVolumeSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::core_v1::apply::PersistentVolumeStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::PersistentVolumeStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::PersistentVolume {
     type Apply = PersistentVolumeApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for PersistentVolumeApply {
     type Resource = crate::core_v1::PersistentVolume;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -11527,6 +11314,7 @@ impl<'de> ::serde::Deserialize<'de> for PersistentVolumeClaimApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PersistentVolumeClaimApply {
     const EXPECTING: &'static str = "struct PersistentVolumeClaimApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::PersistentVolumeClaim as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -11584,32 +11372,34 @@ impl PersistentVolumeClaimApply {
     }
 }
 impl ApplyType for PersistentVolumeClaimApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::core_v1::apply::PersistentVolumeClaimSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::PersistentVolumeClaimSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::core_v1::apply::PersistentVolumeClaimStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::PersistentVolumeClaimStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::PersistentVolumeClaim {
     type Apply = PersistentVolumeClaimApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for PersistentVolumeClaimApply {
     type Resource = crate::core_v1::PersistentVolumeClaim;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -11665,6 +11455,7 @@ impl<'de> ::serde::Deserialize<'de> for PersistentVolumeClaimConditionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for PersistentVolumeClaimConditionApply {
     const EXPECTING: &'static str = "struct PersistentVolumeClaimConditionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::PersistentVolumeClaimCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -11722,12 +11513,7 @@ impl PersistentVolumeClaimConditionApply {
         self
     }
 }
-impl ApplyType for PersistentVolumeClaimConditionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for PersistentVolumeClaimConditionApply {}
 impl HasApply for crate::core_v1::PersistentVolumeClaimCondition {
     type Apply = PersistentVolumeClaimConditionApply;
 }
@@ -11791,6 +11577,7 @@ impl<'de> ::serde::Deserialize<'de> for PersistentVolumeClaimSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for PersistentVolumeClaimSpecApply {
     const EXPECTING: &'static str = "struct PersistentVolumeClaimSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::PersistentVolumeClaimSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -11885,25 +11672,26 @@ impl PersistentVolumeClaimSpecApply {
     }
 }
 impl ApplyType for PersistentVolumeClaimSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "dataSourceRef",
-                    M::Struct(
-                        <crate::core_v1::apply::TypedObjectReferenceApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "dataSourceRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::TypedObjectReferenceApply,
+                    >,
                 ),
-                (
-                    "resources",
-                    M::Struct(
-                        <crate::core_v1::apply::VolumeResourceRequirementsApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "resources",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::VolumeResourceRequirementsApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::PersistentVolumeClaimSpec {
     type Apply = PersistentVolumeClaimSpecApply;
@@ -11976,6 +11764,7 @@ impl<'de> ::serde::Deserialize<'de> for PersistentVolumeClaimStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for PersistentVolumeClaimStatusApply {
     const EXPECTING: &'static str = "struct PersistentVolumeClaimStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::PersistentVolumeClaimStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -12084,31 +11873,32 @@ impl PersistentVolumeClaimStatusApply {
     }
 }
 impl ApplyType for PersistentVolumeClaimStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("allocatedResourceStatuses", M::Map(&M::Free)),
-                ("allocatedResources", M::Map(&M::Free)),
-                ("capacity", M::Map(&M::Free)),
-                (
-                    "conditions",
-                    M::MapList(
-                        &["type"],
-                        &M::Struct(
-                            <crate::core_v1::apply::PersistentVolumeClaimConditionApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("allocatedResourceStatuses", M::Map(&M::Free)),
+            ("allocatedResources", M::Map(&M::Free)),
+            ("capacity", M::Map(&M::Free)),
+            (
+                "conditions",
+                M::MapList(
+                    &["type"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::core_v1::apply::PersistentVolumeClaimConditionApply,
+                        >,
                     ),
                 ),
-                (
-                    "modifyVolumeStatus",
-                    M::Struct(
-                        <crate::core_v1::apply::ModifyVolumeStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "modifyVolumeStatus",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ModifyVolumeStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::PersistentVolumeClaimStatus {
     type Apply = PersistentVolumeClaimStatusApply;
@@ -12146,6 +11936,7 @@ impl<'de> ::serde::Deserialize<'de> for PersistentVolumeClaimTemplateApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for PersistentVolumeClaimTemplateApply {
     const EXPECTING: &'static str = "struct PersistentVolumeClaimTemplateApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::PersistentVolumeClaimTemplate as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -12180,20 +11971,19 @@ impl PersistentVolumeClaimTemplateApply {
     }
 }
 impl ApplyType for PersistentVolumeClaimTemplateApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::core_v1::apply::PersistentVolumeClaimSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::PersistentVolumeClaimSpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::PersistentVolumeClaimTemplate {
     type Apply = PersistentVolumeClaimTemplateApply;
@@ -12231,6 +12021,7 @@ impl<'de> ::serde::Deserialize<'de> for PersistentVolumeClaimVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for PersistentVolumeClaimVolumeSourceApply {
     const EXPECTING: &'static str = "struct PersistentVolumeClaimVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::PersistentVolumeClaimVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -12261,12 +12052,7 @@ impl PersistentVolumeClaimVolumeSourceApply {
         self
     }
 }
-impl ApplyType for PersistentVolumeClaimVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for PersistentVolumeClaimVolumeSourceApply {}
 impl HasApply for crate::core_v1::PersistentVolumeClaimVolumeSource {
     type Apply = PersistentVolumeClaimVolumeSourceApply;
 }
@@ -12412,6 +12198,7 @@ impl<'de> ::serde::Deserialize<'de> for PersistentVolumeSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PersistentVolumeSpecApply {
     const EXPECTING: &'static str = "struct PersistentVolumeSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::PersistentVolumeSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -12714,152 +12501,195 @@ impl PersistentVolumeSpecApply {
     }
 }
 impl ApplyType for PersistentVolumeSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "awsElasticBlockStore",
-                    M::Struct(
-                        <crate::core_v1::apply::AWSElasticBlockStoreVolumeSourceApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "awsElasticBlockStore",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::AWSElasticBlockStoreVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "azureDisk",
-                    M::Struct(
-                        <crate::core_v1::apply::AzureDiskVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "azureDisk",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::AzureDiskVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "azureFile",
-                    M::Struct(
-                        <crate::core_v1::apply::AzureFilePersistentVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "azureFile",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::AzureFilePersistentVolumeSourceApply,
+                    >,
                 ),
-                ("capacity", M::Map(&M::Free)),
-                (
-                    "cephfs",
-                    M::Struct(
-                        <crate::core_v1::apply::CephFSPersistentVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            ("capacity", M::Map(&M::Free)),
+            (
+                "cephfs",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::CephFSPersistentVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "cinder",
-                    M::Struct(
-                        <crate::core_v1::apply::CinderPersistentVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "cinder",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::CinderPersistentVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "csi",
-                    M::Struct(
-                        <crate::core_v1::apply::CSIPersistentVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "csi",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::CSIPersistentVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "fc",
-                    M::Struct(
-                        <crate::core_v1::apply::FCVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "fc",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::FCVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "flexVolume",
-                    M::Struct(
-                        <crate::core_v1::apply::FlexPersistentVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "flexVolume",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::FlexPersistentVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "flocker",
-                    M::Struct(
-                        <crate::core_v1::apply::FlockerVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "flocker",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::FlockerVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "gcePersistentDisk",
-                    M::Struct(
-                        <crate::core_v1::apply::GCEPersistentDiskVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "gcePersistentDisk",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::GCEPersistentDiskVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "glusterfs",
-                    M::Struct(
-                        <crate::core_v1::apply::GlusterfsPersistentVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "glusterfs",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::GlusterfsPersistentVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "hostPath",
-                    M::Struct(
-                        <crate::core_v1::apply::HostPathVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "hostPath",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::HostPathVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "iscsi",
-                    M::Struct(
-                        <crate::core_v1::apply::ISCSIPersistentVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "iscsi",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ISCSIPersistentVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "local",
-                    M::Struct(
-                        <crate::core_v1::apply::LocalVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "local",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::LocalVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "nfs",
-                    M::Struct(
-                        <crate::core_v1::apply::NFSVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "nfs",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::NFSVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "nodeAffinity",
-                    M::Struct(
-                        <crate::core_v1::apply::VolumeNodeAffinityApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "nodeAffinity",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::VolumeNodeAffinityApply,
+                    >,
                 ),
-                (
-                    "photonPersistentDisk",
-                    M::Struct(
-                        <crate::core_v1::apply::PhotonPersistentDiskVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "photonPersistentDisk",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::PhotonPersistentDiskVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "portworxVolume",
-                    M::Struct(
-                        <crate::core_v1::apply::PortworxVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "portworxVolume",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::PortworxVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "quobyte",
-                    M::Struct(
-                        <crate::core_v1::apply::QuobyteVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "quobyte",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::QuobyteVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "rbd",
-                    M::Struct(
-                        <crate::core_v1::apply::RBDPersistentVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "rbd",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::RBDPersistentVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "scaleIO",
-                    M::Struct(
-                        <crate::core_v1::apply::ScaleIOPersistentVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "scaleIO",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ScaleIOPersistentVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "storageos",
-                    M::Struct(
-                        <crate::core_v1::apply::StorageOSPersistentVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "storageos",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::StorageOSPersistentVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "vsphereVolume",
-                    M::Struct(
-                        <crate::core_v1::apply::VsphereVirtualDiskVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "vsphereVolume",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::VsphereVirtualDiskVolumeSourceApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::PersistentVolumeSpec {
     type Apply = PersistentVolumeSpecApply;
@@ -12908,6 +12738,7 @@ impl<'de> ::serde::Deserialize<'de> for PersistentVolumeStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PersistentVolumeStatusApply {
     const EXPECTING: &'static str = "struct PersistentVolumeStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::PersistentVolumeStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -12953,12 +12784,7 @@ impl PersistentVolumeStatusApply {
         self
     }
 }
-impl ApplyType for PersistentVolumeStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for PersistentVolumeStatusApply {}
 impl HasApply for crate::core_v1::PersistentVolumeStatus {
     type Apply = PersistentVolumeStatusApply;
 }
@@ -12995,6 +12821,7 @@ impl<'de> ::serde::Deserialize<'de> for PhotonPersistentDiskVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for PhotonPersistentDiskVolumeSourceApply {
     const EXPECTING: &'static str = "struct PhotonPersistentDiskVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::PhotonPersistentDiskVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -13025,12 +12852,7 @@ impl PhotonPersistentDiskVolumeSourceApply {
         self
     }
 }
-impl ApplyType for PhotonPersistentDiskVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for PhotonPersistentDiskVolumeSourceApply {}
 impl HasApply for crate::core_v1::PhotonPersistentDiskVolumeSource {
     type Apply = PhotonPersistentDiskVolumeSourceApply;
 }
@@ -13079,6 +12901,7 @@ impl<'de> ::serde::Deserialize<'de> for PodApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodApply {
     const EXPECTING: &'static str = "struct PodApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::Pod as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -13136,30 +12959,34 @@ impl PodApply {
     }
 }
 impl ApplyType for PodApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(<crate::core_v1::apply::PodSpecApply as ApplyType>::schema),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::PodSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::core_v1::apply::PodStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::PodStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::Pod {
     type Apply = PodApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for PodApply {
     type Resource = crate::core_v1::Pod;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -13216,6 +13043,7 @@ impl<'de> ::serde::Deserialize<'de> for PodAffinityApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodAffinityApply {
     const EXPECTING: &'static str = "struct PodAffinityApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::PodAffinity as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -13270,12 +13098,7 @@ impl PodAffinityApply {
         self
     }
 }
-impl ApplyType for PodAffinityApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for PodAffinityApply {}
 impl HasApply for crate::core_v1::PodAffinity {
     type Apply = PodAffinityApply;
 }
@@ -13329,6 +13152,7 @@ impl<'de> ::serde::Deserialize<'de> for PodAffinityTermApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodAffinityTermApply {
     const EXPECTING: &'static str = "struct PodAffinityTermApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::PodAffinityTerm as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -13398,12 +13222,7 @@ impl PodAffinityTermApply {
         self
     }
 }
-impl ApplyType for PodAffinityTermApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for PodAffinityTermApply {}
 impl HasApply for crate::core_v1::PodAffinityTerm {
     type Apply = PodAffinityTermApply;
 }
@@ -13459,6 +13278,7 @@ impl<'de> ::serde::Deserialize<'de> for PodAntiAffinityApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodAntiAffinityApply {
     const EXPECTING: &'static str = "struct PodAntiAffinityApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::PodAntiAffinity as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -13513,12 +13333,7 @@ impl PodAntiAffinityApply {
         self
     }
 }
-impl ApplyType for PodAntiAffinityApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for PodAntiAffinityApply {}
 impl HasApply for crate::core_v1::PodAntiAffinity {
     type Apply = PodAntiAffinityApply;
 }
@@ -13576,6 +13391,7 @@ impl<'de> ::serde::Deserialize<'de> for PodCertificateProjectionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for PodCertificateProjectionApply {
     const EXPECTING: &'static str = "struct PodCertificateProjectionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::PodCertificateProjection as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -13650,12 +13466,9 @@ impl PodCertificateProjectionApply {
     }
 }
 impl ApplyType for PodCertificateProjectionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[("userAnnotations", M::Map(&M::Free))],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("userAnnotations", M::Map(&M::Free))],
+    };
 }
 impl HasApply for crate::core_v1::PodCertificateProjection {
     type Apply = PodCertificateProjectionApply;
@@ -13713,6 +13526,7 @@ impl<'de> ::serde::Deserialize<'de> for PodConditionApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodConditionApply {
     const EXPECTING: &'static str = "struct PodConditionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::PodCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -13776,12 +13590,7 @@ impl PodConditionApply {
         self
     }
 }
-impl ApplyType for PodConditionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for PodConditionApply {}
 impl HasApply for crate::core_v1::PodCondition {
     type Apply = PodConditionApply;
 }
@@ -13826,6 +13635,7 @@ impl<'de> ::serde::Deserialize<'de> for PodDNSConfigApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodDNSConfigApply {
     const EXPECTING: &'static str = "struct PodDNSConfigApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::PodDNSConfig as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -13873,12 +13683,7 @@ impl PodDNSConfigApply {
         self
     }
 }
-impl ApplyType for PodDNSConfigApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for PodDNSConfigApply {}
 impl HasApply for crate::core_v1::PodDNSConfig {
     type Apply = PodDNSConfigApply;
 }
@@ -13914,6 +13719,7 @@ impl<'de> ::serde::Deserialize<'de> for PodDNSConfigOptionApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodDNSConfigOptionApply {
     const EXPECTING: &'static str = "struct PodDNSConfigOptionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::PodDNSConfigOption as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -13944,12 +13750,7 @@ impl PodDNSConfigOptionApply {
         self
     }
 }
-impl ApplyType for PodDNSConfigOptionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for PodDNSConfigOptionApply {}
 impl HasApply for crate::core_v1::PodDNSConfigOption {
     type Apply = PodDNSConfigOptionApply;
 }
@@ -13994,6 +13795,7 @@ impl<'de> ::serde::Deserialize<'de> for PodExtendedResourceClaimStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for PodExtendedResourceClaimStatusApply {
     const EXPECTING: &'static str = "struct PodExtendedResourceClaimStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::PodExtendedResourceClaimStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -14034,12 +13836,7 @@ impl PodExtendedResourceClaimStatusApply {
         self
     }
 }
-impl ApplyType for PodExtendedResourceClaimStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for PodExtendedResourceClaimStatusApply {}
 impl HasApply for crate::core_v1::PodExtendedResourceClaimStatus {
     type Apply = PodExtendedResourceClaimStatusApply;
 }
@@ -14073,6 +13870,7 @@ impl<'de> ::serde::Deserialize<'de> for PodIPApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodIPApply {
     const EXPECTING: &'static str = "struct PodIPApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::PodIP as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -14097,12 +13895,7 @@ impl PodIPApply {
         self
     }
 }
-impl ApplyType for PodIPApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for PodIPApply {}
 impl HasApply for crate::core_v1::PodIP {
     type Apply = PodIPApply;
 }
@@ -14136,6 +13929,7 @@ impl<'de> ::serde::Deserialize<'de> for PodOSApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodOSApply {
     const EXPECTING: &'static str = "struct PodOSApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::PodOS as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -14160,12 +13954,7 @@ impl PodOSApply {
         self
     }
 }
-impl ApplyType for PodOSApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for PodOSApply {}
 impl HasApply for crate::core_v1::PodOS {
     type Apply = PodOSApply;
 }
@@ -14199,6 +13988,7 @@ impl<'de> ::serde::Deserialize<'de> for PodReadinessGateApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodReadinessGateApply {
     const EXPECTING: &'static str = "struct PodReadinessGateApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::PodReadinessGate as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -14223,12 +14013,7 @@ impl PodReadinessGateApply {
         self
     }
 }
-impl ApplyType for PodReadinessGateApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for PodReadinessGateApply {}
 impl HasApply for crate::core_v1::PodReadinessGate {
     type Apply = PodReadinessGateApply;
 }
@@ -14273,6 +14058,7 @@ impl<'de> ::serde::Deserialize<'de> for PodResourceClaimApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodResourceClaimApply {
     const EXPECTING: &'static str = "struct PodResourceClaimApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::PodResourceClaim as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -14315,12 +14101,7 @@ impl PodResourceClaimApply {
         self
     }
 }
-impl ApplyType for PodResourceClaimApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for PodResourceClaimApply {}
 impl HasApply for crate::core_v1::PodResourceClaim {
     type Apply = PodResourceClaimApply;
 }
@@ -14359,6 +14140,7 @@ impl<'de> ::serde::Deserialize<'de> for PodResourceClaimStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodResourceClaimStatusApply {
     const EXPECTING: &'static str = "struct PodResourceClaimStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::PodResourceClaimStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -14392,12 +14174,7 @@ impl PodResourceClaimStatusApply {
         self
     }
 }
-impl ApplyType for PodResourceClaimStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for PodResourceClaimStatusApply {}
 impl HasApply for crate::core_v1::PodResourceClaimStatus {
     type Apply = PodResourceClaimStatusApply;
 }
@@ -14431,6 +14208,7 @@ impl<'de> ::serde::Deserialize<'de> for PodSchedulingGateApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodSchedulingGateApply {
     const EXPECTING: &'static str = "struct PodSchedulingGateApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::PodSchedulingGate as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -14455,12 +14233,7 @@ impl PodSchedulingGateApply {
         self
     }
 }
-impl ApplyType for PodSchedulingGateApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for PodSchedulingGateApply {}
 impl HasApply for crate::core_v1::PodSchedulingGate {
     type Apply = PodSchedulingGateApply;
 }
@@ -14537,6 +14310,7 @@ impl<'de> ::serde::Deserialize<'de> for PodSecurityContextApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodSecurityContextApply {
     const EXPECTING: &'static str = "struct PodSecurityContextApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::PodSecurityContext as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -14661,37 +14435,42 @@ impl PodSecurityContextApply {
     }
 }
 impl ApplyType for PodSecurityContextApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "appArmorProfile",
-                    M::Struct(
-                        <crate::core_v1::apply::AppArmorProfileApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "appArmorProfile",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::AppArmorProfileApply,
+                    >,
                 ),
-                (
-                    "seLinuxOptions",
-                    M::Struct(
-                        <crate::core_v1::apply::SELinuxOptionsApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "seLinuxOptions",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::SELinuxOptionsApply,
+                    >,
                 ),
-                (
-                    "seccompProfile",
-                    M::Struct(
-                        <crate::core_v1::apply::SeccompProfileApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "seccompProfile",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::SeccompProfileApply,
+                    >,
                 ),
-                (
-                    "windowsOptions",
-                    M::Struct(
-                        <crate::core_v1::apply::WindowsSecurityContextOptionsApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "windowsOptions",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::WindowsSecurityContextOptionsApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::PodSecurityContext {
     type Apply = PodSecurityContextApply;
@@ -14866,6 +14645,7 @@ impl<'de> ::serde::Deserialize<'de> for PodSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodSpecApply {
     const EXPECTING: &'static str = "struct PodSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::PodSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -15233,121 +15013,148 @@ impl PodSpecApply {
     }
 }
 impl ApplyType for PodSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "affinity",
-                    M::Struct(
-                        <crate::core_v1::apply::AffinityApply as ApplyType>::schema,
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "affinity",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::AffinityApply,
+                    >,
+                ),
+            ),
+            (
+                "containers",
+                M::MapList(
+                    &["name"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::core_v1::apply::ContainerApply,
+                        >,
                     ),
                 ),
-                (
-                    "containers",
-                    M::MapList(
-                        &["name"],
-                        &M::Struct(
-                            <crate::core_v1::apply::ContainerApply as ApplyType>::schema,
-                        ),
+            ),
+            (
+                "dnsConfig",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::PodDNSConfigApply,
+                    >,
+                ),
+            ),
+            (
+                "ephemeralContainers",
+                M::MapList(
+                    &["name"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::core_v1::apply::EphemeralContainerApply,
+                        >,
                     ),
                 ),
-                (
-                    "dnsConfig",
-                    M::Struct(
-                        <crate::core_v1::apply::PodDNSConfigApply as ApplyType>::schema,
+            ),
+            (
+                "hostAliases",
+                M::MapList(
+                    &["ip"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::core_v1::apply::HostAliasApply,
+                        >,
                     ),
                 ),
-                (
-                    "ephemeralContainers",
-                    M::MapList(
-                        &["name"],
-                        &M::Struct(
-                            <crate::core_v1::apply::EphemeralContainerApply as ApplyType>::schema,
-                        ),
+            ),
+            ("imagePullSecrets", M::MapList(&["name"], &M::Free)),
+            (
+                "initContainers",
+                M::MapList(
+                    &["name"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::core_v1::apply::ContainerApply,
+                        >,
                     ),
                 ),
-                (
-                    "hostAliases",
-                    M::MapList(
-                        &["ip"],
-                        &M::Struct(
-                            <crate::core_v1::apply::HostAliasApply as ApplyType>::schema,
-                        ),
+            ),
+            (
+                "os",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::PodOSApply,
+                    >,
+                ),
+            ),
+            ("overhead", M::Map(&M::Free)),
+            (
+                "resourceClaims",
+                M::MapList(
+                    &["name"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::core_v1::apply::PodResourceClaimApply,
+                        >,
                     ),
                 ),
-                ("imagePullSecrets", M::MapList(&["name"], &M::Free)),
-                (
-                    "initContainers",
-                    M::MapList(
-                        &["name"],
-                        &M::Struct(
-                            <crate::core_v1::apply::ContainerApply as ApplyType>::schema,
-                        ),
+            ),
+            (
+                "resources",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ResourceRequirementsApply,
+                    >,
+                ),
+            ),
+            (
+                "schedulingGates",
+                M::MapList(
+                    &["name"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::core_v1::apply::PodSchedulingGateApply,
+                        >,
                     ),
                 ),
-                (
-                    "os",
-                    M::Struct(<crate::core_v1::apply::PodOSApply as ApplyType>::schema),
+            ),
+            (
+                "securityContext",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::PodSecurityContextApply,
+                    >,
                 ),
-                ("overhead", M::Map(&M::Free)),
-                (
-                    "resourceClaims",
-                    M::MapList(
-                        &["name"],
-                        &M::Struct(
-                            <crate::core_v1::apply::PodResourceClaimApply as ApplyType>::schema,
-                        ),
+            ),
+            (
+                "topologySpreadConstraints",
+                M::MapList(
+                    &["topologyKey", "whenUnsatisfiable"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::core_v1::apply::TopologySpreadConstraintApply,
+                        >,
                     ),
                 ),
-                (
-                    "resources",
-                    M::Struct(
-                        <crate::core_v1::apply::ResourceRequirementsApply as ApplyType>::schema,
+            ),
+            (
+                "volumes",
+                M::MapList(
+                    &["name"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::core_v1::apply::VolumeApply,
+                        >,
                     ),
                 ),
-                (
-                    "schedulingGates",
-                    M::MapList(
-                        &["name"],
-                        &M::Struct(
-                            <crate::core_v1::apply::PodSchedulingGateApply as ApplyType>::schema,
-                        ),
-                    ),
+            ),
+            (
+                "workloadRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::WorkloadReferenceApply,
+                    >,
                 ),
-                (
-                    "securityContext",
-                    M::Struct(
-                        <crate::core_v1::apply::PodSecurityContextApply as ApplyType>::schema,
-                    ),
-                ),
-                (
-                    "topologySpreadConstraints",
-                    M::MapList(
-                        &["topologyKey", "whenUnsatisfiable"],
-                        &M::Struct(
-                            <crate::core_v1::apply::TopologySpreadConstraintApply as ApplyType>::schema,
-                        ),
-                    ),
-                ),
-                (
-                    "volumes",
-                    M::MapList(
-                        &["name"],
-                        &M::Struct(
-                            <crate::core_v1::apply::VolumeApply as ApplyType>::schema,
-                        ),
-                    ),
-                ),
-                (
-                    "workloadRef",
-                    M::Struct(
-                        <crate::core_v1::apply::WorkloadReferenceApply as ApplyType>::schema,
-                    ),
-                ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::PodSpec {
     type Apply = PodSpecApply;
@@ -15457,6 +15264,7 @@ impl<'de> ::serde::Deserialize<'de> for PodStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodStatusApply {
     const EXPECTING: &'static str = "struct PodStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::PodStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -15648,53 +15456,60 @@ impl PodStatusApply {
     }
 }
 impl ApplyType for PodStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("allocatedResources", M::Map(&M::Free)),
-                (
-                    "conditions",
-                    M::MapList(
-                        &["type"],
-                        &M::Struct(
-                            <crate::core_v1::apply::PodConditionApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("allocatedResources", M::Map(&M::Free)),
+            (
+                "conditions",
+                M::MapList(
+                    &["type"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::core_v1::apply::PodConditionApply,
+                        >,
                     ),
                 ),
-                (
-                    "extendedResourceClaimStatus",
-                    M::Struct(
-                        <crate::core_v1::apply::PodExtendedResourceClaimStatusApply as ApplyType>::schema,
+            ),
+            (
+                "extendedResourceClaimStatus",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::PodExtendedResourceClaimStatusApply,
+                    >,
+                ),
+            ),
+            (
+                "podIPs",
+                M::MapList(
+                    &["ip"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::core_v1::apply::PodIPApply,
+                        >,
                     ),
                 ),
-                (
-                    "podIPs",
-                    M::MapList(
-                        &["ip"],
-                        &M::Struct(
-                            <crate::core_v1::apply::PodIPApply as ApplyType>::schema,
-                        ),
+            ),
+            (
+                "resourceClaimStatuses",
+                M::MapList(
+                    &["name"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::core_v1::apply::PodResourceClaimStatusApply,
+                        >,
                     ),
                 ),
-                (
-                    "resourceClaimStatuses",
-                    M::MapList(
-                        &["name"],
-                        &M::Struct(
-                            <crate::core_v1::apply::PodResourceClaimStatusApply as ApplyType>::schema,
-                        ),
-                    ),
+            ),
+            (
+                "resources",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ResourceRequirementsApply,
+                    >,
                 ),
-                (
-                    "resources",
-                    M::Struct(
-                        <crate::core_v1::apply::ResourceRequirementsApply as ApplyType>::schema,
-                    ),
-                ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::PodStatus {
     type Apply = PodStatusApply;
@@ -15735,6 +15550,7 @@ impl<'de> ::serde::Deserialize<'de> for PodTemplateApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodTemplateApply {
     const EXPECTING: &'static str = "struct PodTemplateApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::PodTemplate as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -15783,26 +15599,26 @@ impl PodTemplateApply {
     }
 }
 impl ApplyType for PodTemplateApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "template",
-                    M::Struct(
-                        <crate::core_v1::apply::PodTemplateSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "template",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::PodTemplateSpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::PodTemplate {
     type Apply = PodTemplateApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for PodTemplateApply {
     type Resource = crate::core_v1::PodTemplate;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -15839,6 +15655,7 @@ impl<'de> ::serde::Deserialize<'de> for PodTemplateSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodTemplateSpecApply {
     const EXPECTING: &'static str = "struct PodTemplateSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::PodTemplateSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -15873,18 +15690,19 @@ impl PodTemplateSpecApply {
     }
 }
 impl ApplyType for PodTemplateSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(<crate::core_v1::apply::PodSpecApply as ApplyType>::schema),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::PodSpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::PodTemplateSpec {
     type Apply = PodTemplateSpecApply;
@@ -15926,6 +15744,7 @@ impl<'de> ::serde::Deserialize<'de> for PortStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PortStatusApply {
     const EXPECTING: &'static str = "struct PortStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::PortStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -15962,12 +15781,7 @@ impl PortStatusApply {
         self
     }
 }
-impl ApplyType for PortStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for PortStatusApply {}
 impl HasApply for crate::core_v1::PortStatus {
     type Apply = PortStatusApply;
 }
@@ -16012,6 +15826,7 @@ impl<'de> ::serde::Deserialize<'de> for PortworxVolumeSourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PortworxVolumeSourceApply {
     const EXPECTING: &'static str = "struct PortworxVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::PortworxVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -16048,12 +15863,7 @@ impl PortworxVolumeSourceApply {
         self
     }
 }
-impl ApplyType for PortworxVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for PortworxVolumeSourceApply {}
 impl HasApply for crate::core_v1::PortworxVolumeSource {
     type Apply = PortworxVolumeSourceApply;
 }
@@ -16090,6 +15900,7 @@ impl<'de> ::serde::Deserialize<'de> for PreferredSchedulingTermApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for PreferredSchedulingTermApply {
     const EXPECTING: &'static str = "struct PreferredSchedulingTermApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::PreferredSchedulingTerm as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -16123,12 +15934,7 @@ impl PreferredSchedulingTermApply {
         self
     }
 }
-impl ApplyType for PreferredSchedulingTermApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for PreferredSchedulingTermApply {}
 impl HasApply for crate::core_v1::PreferredSchedulingTerm {
     type Apply = PreferredSchedulingTermApply;
 }
@@ -16197,6 +16003,7 @@ impl<'de> ::serde::Deserialize<'de> for ProbeApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ProbeApply {
     const EXPECTING: &'static str = "struct ProbeApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::Probe as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -16288,37 +16095,42 @@ impl ProbeApply {
     }
 }
 impl ApplyType for ProbeApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "exec",
-                    M::Struct(
-                        <crate::core_v1::apply::ExecActionApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "exec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ExecActionApply,
+                    >,
                 ),
-                (
-                    "grpc",
-                    M::Struct(
-                        <crate::core_v1::apply::GRPCActionApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "grpc",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::GRPCActionApply,
+                    >,
                 ),
-                (
-                    "httpGet",
-                    M::Struct(
-                        <crate::core_v1::apply::HTTPGetActionApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "httpGet",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::HTTPGetActionApply,
+                    >,
                 ),
-                (
-                    "tcpSocket",
-                    M::Struct(
-                        <crate::core_v1::apply::TCPSocketActionApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "tcpSocket",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::TCPSocketActionApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::Probe {
     type Apply = ProbeApply;
@@ -16355,6 +16167,7 @@ impl<'de> ::serde::Deserialize<'de> for ProjectedVolumeSourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ProjectedVolumeSourceApply {
     const EXPECTING: &'static str = "struct ProjectedVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ProjectedVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -16390,12 +16203,7 @@ impl ProjectedVolumeSourceApply {
         self
     }
 }
-impl ApplyType for ProjectedVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ProjectedVolumeSourceApply {}
 impl HasApply for crate::core_v1::ProjectedVolumeSource {
     type Apply = ProjectedVolumeSourceApply;
 }
@@ -16449,6 +16257,7 @@ impl<'de> ::serde::Deserialize<'de> for QuobyteVolumeSourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for QuobyteVolumeSourceApply {
     const EXPECTING: &'static str = "struct QuobyteVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::QuobyteVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -16503,12 +16312,7 @@ impl QuobyteVolumeSourceApply {
         self
     }
 }
-impl ApplyType for QuobyteVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for QuobyteVolumeSourceApply {}
 impl HasApply for crate::core_v1::QuobyteVolumeSource {
     type Apply = QuobyteVolumeSourceApply;
 }
@@ -16569,6 +16373,7 @@ impl<'de> ::serde::Deserialize<'de> for RBDPersistentVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for RBDPersistentVolumeSourceApply {
     const EXPECTING: &'static str = "struct RBDPersistentVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::RBDPersistentVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -16641,12 +16446,7 @@ impl RBDPersistentVolumeSourceApply {
         self
     }
 }
-impl ApplyType for RBDPersistentVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for RBDPersistentVolumeSourceApply {}
 impl HasApply for crate::core_v1::RBDPersistentVolumeSource {
     type Apply = RBDPersistentVolumeSourceApply;
 }
@@ -16706,6 +16506,7 @@ impl<'de> ::serde::Deserialize<'de> for RBDVolumeSourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for RBDVolumeSourceApply {
     const EXPECTING: &'static str = "struct RBDVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::RBDVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -16778,12 +16579,7 @@ impl RBDVolumeSourceApply {
         self
     }
 }
-impl ApplyType for RBDVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for RBDVolumeSourceApply {}
 impl HasApply for crate::core_v1::RBDVolumeSource {
     type Apply = RBDVolumeSourceApply;
 }
@@ -16834,6 +16630,7 @@ impl<'de> ::serde::Deserialize<'de> for ReplicationControllerApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ReplicationControllerApply {
     const EXPECTING: &'static str = "struct ReplicationControllerApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ReplicationController as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -16891,32 +16688,34 @@ impl ReplicationControllerApply {
     }
 }
 impl ApplyType for ReplicationControllerApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::core_v1::apply::ReplicationControllerSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ReplicationControllerSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::core_v1::apply::ReplicationControllerStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ReplicationControllerStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::ReplicationController {
     type Apply = ReplicationControllerApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for ReplicationControllerApply {
     type Resource = crate::core_v1::ReplicationController;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -16969,6 +16768,7 @@ impl<'de> ::serde::Deserialize<'de> for ReplicationControllerConditionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ReplicationControllerConditionApply {
     const EXPECTING: &'static str = "struct ReplicationControllerConditionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ReplicationControllerCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -17020,12 +16820,7 @@ impl ReplicationControllerConditionApply {
         self
     }
 }
-impl ApplyType for ReplicationControllerConditionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ReplicationControllerConditionApply {}
 impl HasApply for crate::core_v1::ReplicationControllerCondition {
     type Apply = ReplicationControllerConditionApply;
 }
@@ -17074,6 +16869,7 @@ impl<'de> ::serde::Deserialize<'de> for ReplicationControllerSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ReplicationControllerSpecApply {
     const EXPECTING: &'static str = "struct ReplicationControllerSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ReplicationControllerSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -17127,19 +16923,18 @@ impl ReplicationControllerSpecApply {
     }
 }
 impl ApplyType for ReplicationControllerSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "template",
-                    M::Struct(
-                        <crate::core_v1::apply::PodTemplateSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "template",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::PodTemplateSpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::ReplicationControllerSpec {
     type Apply = ReplicationControllerSpecApply;
@@ -17197,6 +16992,7 @@ impl<'de> ::serde::Deserialize<'de> for ReplicationControllerStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ReplicationControllerStatusApply {
     const EXPECTING: &'static str = "struct ReplicationControllerStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ReplicationControllerStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -17257,22 +17053,21 @@ impl ReplicationControllerStatusApply {
     }
 }
 impl ApplyType for ReplicationControllerStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "conditions",
-                    M::MapList(
-                        &["type"],
-                        &M::Struct(
-                            <crate::core_v1::apply::ReplicationControllerConditionApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "conditions",
+                M::MapList(
+                    &["type"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::core_v1::apply::ReplicationControllerConditionApply,
+                        >,
                     ),
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::ReplicationControllerStatus {
     type Apply = ReplicationControllerStatusApply;
@@ -17309,6 +17104,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceClaimApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceClaimApply {
     const EXPECTING: &'static str = "struct ResourceClaimApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ResourceClaim as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -17339,12 +17135,7 @@ impl ResourceClaimApply {
         self
     }
 }
-impl ApplyType for ResourceClaimApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ResourceClaimApply {}
 impl HasApply for crate::core_v1::ResourceClaim {
     type Apply = ResourceClaimApply;
 }
@@ -17389,6 +17180,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceFieldSelectorApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceFieldSelectorApply {
     const EXPECTING: &'static str = "struct ResourceFieldSelectorApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ResourceFieldSelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -17425,12 +17217,7 @@ impl ResourceFieldSelectorApply {
         self
     }
 }
-impl ApplyType for ResourceFieldSelectorApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ResourceFieldSelectorApply {}
 impl HasApply for crate::core_v1::ResourceFieldSelector {
     type Apply = ResourceFieldSelectorApply;
 }
@@ -17466,6 +17253,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceHealthApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceHealthApply {
     const EXPECTING: &'static str = "struct ResourceHealthApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ResourceHealth as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -17496,12 +17284,7 @@ impl ResourceHealthApply {
         self
     }
 }
-impl ApplyType for ResourceHealthApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ResourceHealthApply {}
 impl HasApply for crate::core_v1::ResourceHealth {
     type Apply = ResourceHealthApply;
 }
@@ -17550,6 +17333,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceQuotaApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceQuotaApply {
     const EXPECTING: &'static str = "struct ResourceQuotaApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ResourceQuota as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -17607,32 +17391,34 @@ impl ResourceQuotaApply {
     }
 }
 impl ApplyType for ResourceQuotaApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::core_v1::apply::ResourceQuotaSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ResourceQuotaSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::core_v1::apply::ResourceQuotaStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ResourceQuotaStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::ResourceQuota {
     type Apply = ResourceQuotaApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for ResourceQuotaApply {
     type Resource = crate::core_v1::ResourceQuota;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -17678,6 +17464,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceQuotaSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceQuotaSpecApply {
     const EXPECTING: &'static str = "struct ResourceQuotaSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ResourceQuotaSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -17731,12 +17518,9 @@ impl ResourceQuotaSpecApply {
     }
 }
 impl ApplyType for ResourceQuotaSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[("hard", M::Map(&M::Free))],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("hard", M::Map(&M::Free))],
+    };
 }
 impl HasApply for crate::core_v1::ResourceQuotaSpec {
     type Apply = ResourceQuotaSpecApply;
@@ -17773,6 +17557,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceQuotaStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceQuotaStatusApply {
     const EXPECTING: &'static str = "struct ResourceQuotaStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ResourceQuotaStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -17824,12 +17609,9 @@ impl ResourceQuotaStatusApply {
     }
 }
 impl ApplyType for ResourceQuotaStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[("hard", M::Map(&M::Free)), ("used", M::Map(&M::Free))],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("hard", M::Map(&M::Free)), ("used", M::Map(&M::Free))],
+    };
 }
 impl HasApply for crate::core_v1::ResourceQuotaStatus {
     type Apply = ResourceQuotaStatusApply;
@@ -17875,6 +17657,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceRequirementsApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceRequirementsApply {
     const EXPECTING: &'static str = "struct ResourceRequirementsApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ResourceRequirements as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -17937,24 +17720,23 @@ impl ResourceRequirementsApply {
     }
 }
 impl ApplyType for ResourceRequirementsApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "claims",
-                    M::MapList(
-                        &["name"],
-                        &M::Struct(
-                            <crate::core_v1::apply::ResourceClaimApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "claims",
+                M::MapList(
+                    &["name"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::core_v1::apply::ResourceClaimApply,
+                        >,
                     ),
                 ),
-                ("limits", M::Map(&M::Free)),
-                ("requests", M::Map(&M::Free)),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+            ("limits", M::Map(&M::Free)),
+            ("requests", M::Map(&M::Free)),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::ResourceRequirements {
     type Apply = ResourceRequirementsApply;
@@ -17991,6 +17773,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceStatusApply {
     const EXPECTING: &'static str = "struct ResourceStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ResourceStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -18027,22 +17810,21 @@ impl ResourceStatusApply {
     }
 }
 impl ApplyType for ResourceStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "resources",
-                    M::MapList(
-                        &["resourceID"],
-                        &M::Struct(
-                            <crate::core_v1::apply::ResourceHealthApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "resources",
+                M::MapList(
+                    &["resourceID"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::core_v1::apply::ResourceHealthApply,
+                        >,
                     ),
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::ResourceStatus {
     type Apply = ResourceStatusApply;
@@ -18110,6 +17892,7 @@ impl<'de> ::serde::Deserialize<'de> for ScaleIOPersistentVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ScaleIOPersistentVolumeSourceApply {
     const EXPECTING: &'static str = "struct ScaleIOPersistentVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ScaleIOPersistentVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -18194,12 +17977,7 @@ impl ScaleIOPersistentVolumeSourceApply {
         self
     }
 }
-impl ApplyType for ScaleIOPersistentVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ScaleIOPersistentVolumeSourceApply {}
 impl HasApply for crate::core_v1::ScaleIOPersistentVolumeSource {
     type Apply = ScaleIOPersistentVolumeSourceApply;
 }
@@ -18265,6 +18043,7 @@ impl<'de> ::serde::Deserialize<'de> for ScaleIOVolumeSourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ScaleIOVolumeSourceApply {
     const EXPECTING: &'static str = "struct ScaleIOVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ScaleIOVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -18349,12 +18128,7 @@ impl ScaleIOVolumeSourceApply {
         self
     }
 }
-impl ApplyType for ScaleIOVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ScaleIOVolumeSourceApply {}
 impl HasApply for crate::core_v1::ScaleIOVolumeSource {
     type Apply = ScaleIOVolumeSourceApply;
 }
@@ -18390,6 +18164,7 @@ impl<'de> ::serde::Deserialize<'de> for ScopeSelectorApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ScopeSelectorApply {
     const EXPECTING: &'static str = "struct ScopeSelectorApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ScopeSelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -18421,12 +18196,7 @@ impl ScopeSelectorApply {
         self
     }
 }
-impl ApplyType for ScopeSelectorApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ScopeSelectorApply {}
 impl HasApply for crate::core_v1::ScopeSelector {
     type Apply = ScopeSelectorApply;
 }
@@ -18472,6 +18242,7 @@ impl<'de> ::serde::Deserialize<'de> for ScopedResourceSelectorRequirementApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ScopedResourceSelectorRequirementApply {
     const EXPECTING: &'static str = "struct ScopedResourceSelectorRequirementApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ScopedResourceSelectorRequirement as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -18511,12 +18282,7 @@ impl ScopedResourceSelectorRequirementApply {
         self
     }
 }
-impl ApplyType for ScopedResourceSelectorRequirementApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ScopedResourceSelectorRequirementApply {}
 impl HasApply for crate::core_v1::ScopedResourceSelectorRequirement {
     type Apply = ScopedResourceSelectorRequirementApply;
 }
@@ -18564,6 +18330,7 @@ impl<'de> ::serde::Deserialize<'de> for SELinuxOptionsApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for SELinuxOptionsApply {
     const EXPECTING: &'static str = "struct SELinuxOptionsApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::SELinuxOptions as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -18606,12 +18373,7 @@ impl SELinuxOptionsApply {
         self
     }
 }
-impl ApplyType for SELinuxOptionsApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for SELinuxOptionsApply {}
 impl HasApply for crate::core_v1::SELinuxOptions {
     type Apply = SELinuxOptionsApply;
 }
@@ -18650,6 +18412,7 @@ impl<'de> ::serde::Deserialize<'de> for SeccompProfileApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for SeccompProfileApply {
     const EXPECTING: &'static str = "struct SeccompProfileApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::SeccompProfile as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -18683,12 +18446,7 @@ impl SeccompProfileApply {
         self
     }
 }
-impl ApplyType for SeccompProfileApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for SeccompProfileApply {}
 impl HasApply for crate::core_v1::SeccompProfile {
     type Apply = SeccompProfileApply;
 }
@@ -18743,6 +18501,7 @@ impl<'de> ::serde::Deserialize<'de> for SecretApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for SecretApply {
     const EXPECTING: &'static str = "struct SecretApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::Secret as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -18823,22 +18582,20 @@ impl SecretApply {
     }
 }
 impl ApplyType for SecretApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("data", M::Map(&M::Free)),
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                ("stringData", M::Map(&M::Free)),
-            ],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("data", M::Map(&M::Free)),
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            ("stringData", M::Map(&M::Free)),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::Secret {
     type Apply = SecretApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for SecretApply {
     type Resource = crate::core_v1::Secret;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -18875,6 +18632,7 @@ impl<'de> ::serde::Deserialize<'de> for SecretEnvSourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for SecretEnvSourceApply {
     const EXPECTING: &'static str = "struct SecretEnvSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::SecretEnvSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -18905,12 +18663,7 @@ impl SecretEnvSourceApply {
         self
     }
 }
-impl ApplyType for SecretEnvSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for SecretEnvSourceApply {}
 impl HasApply for crate::core_v1::SecretEnvSource {
     type Apply = SecretEnvSourceApply;
 }
@@ -18951,6 +18704,7 @@ impl<'de> ::serde::Deserialize<'de> for SecretKeySelectorApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for SecretKeySelectorApply {
     const EXPECTING: &'static str = "struct SecretKeySelectorApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::SecretKeySelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -18987,12 +18741,7 @@ impl SecretKeySelectorApply {
         self
     }
 }
-impl ApplyType for SecretKeySelectorApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for SecretKeySelectorApply {}
 impl HasApply for crate::core_v1::SecretKeySelector {
     type Apply = SecretKeySelectorApply;
 }
@@ -19033,6 +18782,7 @@ impl<'de> ::serde::Deserialize<'de> for SecretProjectionApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for SecretProjectionApply {
     const EXPECTING: &'static str = "struct SecretProjectionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::SecretProjection as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -19072,12 +18822,7 @@ impl SecretProjectionApply {
         self
     }
 }
-impl ApplyType for SecretProjectionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for SecretProjectionApply {}
 impl HasApply for crate::core_v1::SecretProjection {
     type Apply = SecretProjectionApply;
 }
@@ -19113,6 +18858,7 @@ impl<'de> ::serde::Deserialize<'de> for SecretReferenceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for SecretReferenceApply {
     const EXPECTING: &'static str = "struct SecretReferenceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::SecretReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -19143,12 +18889,7 @@ impl SecretReferenceApply {
         self
     }
 }
-impl ApplyType for SecretReferenceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for SecretReferenceApply {}
 impl HasApply for crate::core_v1::SecretReference {
     type Apply = SecretReferenceApply;
 }
@@ -19196,6 +18937,7 @@ impl<'de> ::serde::Deserialize<'de> for SecretVolumeSourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for SecretVolumeSourceApply {
     const EXPECTING: &'static str = "struct SecretVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::SecretVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -19241,12 +18983,7 @@ impl SecretVolumeSourceApply {
         self
     }
 }
-impl ApplyType for SecretVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for SecretVolumeSourceApply {}
 impl HasApply for crate::core_v1::SecretVolumeSource {
     type Apply = SecretVolumeSourceApply;
 }
@@ -19320,6 +19057,7 @@ impl<'de> ::serde::Deserialize<'de> for SecurityContextApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for SecurityContextApply {
     const EXPECTING: &'static str = "struct SecurityContextApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::SecurityContext as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -19426,43 +19164,50 @@ impl SecurityContextApply {
     }
 }
 impl ApplyType for SecurityContextApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "appArmorProfile",
-                    M::Struct(
-                        <crate::core_v1::apply::AppArmorProfileApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "appArmorProfile",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::AppArmorProfileApply,
+                    >,
                 ),
-                (
-                    "capabilities",
-                    M::Struct(
-                        <crate::core_v1::apply::CapabilitiesApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "capabilities",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::CapabilitiesApply,
+                    >,
                 ),
-                (
-                    "seLinuxOptions",
-                    M::Struct(
-                        <crate::core_v1::apply::SELinuxOptionsApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "seLinuxOptions",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::SELinuxOptionsApply,
+                    >,
                 ),
-                (
-                    "seccompProfile",
-                    M::Struct(
-                        <crate::core_v1::apply::SeccompProfileApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "seccompProfile",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::SeccompProfileApply,
+                    >,
                 ),
-                (
-                    "windowsOptions",
-                    M::Struct(
-                        <crate::core_v1::apply::WindowsSecurityContextOptionsApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "windowsOptions",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::WindowsSecurityContextOptionsApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::SecurityContext {
     type Apply = SecurityContextApply;
@@ -19512,6 +19257,7 @@ impl<'de> ::serde::Deserialize<'de> for ServiceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceApply {
     const EXPECTING: &'static str = "struct ServiceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::Service as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -19569,32 +19315,34 @@ impl ServiceApply {
     }
 }
 impl ApplyType for ServiceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::core_v1::apply::ServiceSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ServiceSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::core_v1::apply::ServiceStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ServiceStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::Service {
     type Apply = ServiceApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for ServiceApply {
     type Resource = crate::core_v1::Service;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -19652,6 +19400,7 @@ impl<'de> ::serde::Deserialize<'de> for ServiceAccountApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceAccountApply {
     const EXPECTING: &'static str = "struct ServiceAccountApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ServiceAccount as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -19719,21 +19468,19 @@ impl ServiceAccountApply {
     }
 }
 impl ApplyType for ServiceAccountApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                ("secrets", M::MapList(&["name"], &M::Free)),
-            ],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            ("secrets", M::MapList(&["name"], &M::Free)),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::ServiceAccount {
     type Apply = ServiceAccountApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for ServiceAccountApply {
     type Resource = crate::core_v1::ServiceAccount;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -19780,6 +19527,7 @@ impl<'de> ::serde::Deserialize<'de> for ServiceAccountTokenProjectionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ServiceAccountTokenProjectionApply {
     const EXPECTING: &'static str = "struct ServiceAccountTokenProjectionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ServiceAccountTokenProjection as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -19816,12 +19564,7 @@ impl ServiceAccountTokenProjectionApply {
         self
     }
 }
-impl ApplyType for ServiceAccountTokenProjectionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ServiceAccountTokenProjectionApply {}
 impl HasApply for crate::core_v1::ServiceAccountTokenProjection {
     type Apply = ServiceAccountTokenProjectionApply;
 }
@@ -19875,6 +19618,7 @@ impl<'de> ::serde::Deserialize<'de> for ServicePortApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServicePortApply {
     const EXPECTING: &'static str = "struct ServicePortApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ServicePort as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -19932,12 +19676,7 @@ impl ServicePortApply {
         self
     }
 }
-impl ApplyType for ServicePortApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ServicePortApply {}
 impl HasApply for crate::core_v1::ServicePort {
     type Apply = ServicePortApply;
 }
@@ -20038,6 +19777,7 @@ impl<'de> ::serde::Deserialize<'de> for ServiceSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceSpecApply {
     const EXPECTING: &'static str = "struct ServiceSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ServiceSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -20218,28 +19958,29 @@ impl ServiceSpecApply {
     }
 }
 impl ApplyType for ServiceSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "ports",
-                    M::MapList(
-                        &["port", "protocol"],
-                        &M::Struct(
-                            <crate::core_v1::apply::ServicePortApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "ports",
+                M::MapList(
+                    &["port", "protocol"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::core_v1::apply::ServicePortApply,
+                        >,
                     ),
                 ),
-                (
-                    "sessionAffinityConfig",
-                    M::Struct(
-                        <crate::core_v1::apply::SessionAffinityConfigApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "sessionAffinityConfig",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::SessionAffinityConfigApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::ServiceSpec {
     type Apply = ServiceSpecApply;
@@ -20279,6 +20020,7 @@ impl<'de> ::serde::Deserialize<'de> for ServiceStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceStatusApply {
     const EXPECTING: &'static str = "struct ServiceStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::ServiceStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -20316,28 +20058,29 @@ impl ServiceStatusApply {
     }
 }
 impl ApplyType for ServiceStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "conditions",
-                    M::MapList(
-                        &["type"],
-                        &M::Struct(
-                            <crate::meta_v1::apply::ConditionApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "conditions",
+                M::MapList(
+                    &["type"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::meta_v1::apply::ConditionApply,
+                        >,
                     ),
                 ),
-                (
-                    "loadBalancer",
-                    M::Struct(
-                        <crate::core_v1::apply::LoadBalancerStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "loadBalancer",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::LoadBalancerStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::ServiceStatus {
     type Apply = ServiceStatusApply;
@@ -20372,6 +20115,7 @@ impl<'de> ::serde::Deserialize<'de> for SessionAffinityConfigApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for SessionAffinityConfigApply {
     const EXPECTING: &'static str = "struct SessionAffinityConfigApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::SessionAffinityConfig as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -20400,19 +20144,18 @@ impl SessionAffinityConfigApply {
     }
 }
 impl ApplyType for SessionAffinityConfigApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "clientIP",
-                    M::Struct(
-                        <crate::core_v1::apply::ClientIPConfigApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "clientIP",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ClientIPConfigApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::SessionAffinityConfig {
     type Apply = SessionAffinityConfigApply;
@@ -20447,6 +20190,7 @@ impl<'de> ::serde::Deserialize<'de> for SleepActionApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for SleepActionApply {
     const EXPECTING: &'static str = "struct SleepActionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::SleepAction as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -20471,12 +20215,7 @@ impl SleepActionApply {
         self
     }
 }
-impl ApplyType for SleepActionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for SleepActionApply {}
 impl HasApply for crate::core_v1::SleepAction {
     type Apply = SleepActionApply;
 }
@@ -20528,6 +20267,7 @@ impl<'de> ::serde::Deserialize<'de> for StorageOSPersistentVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for StorageOSPersistentVolumeSourceApply {
     const EXPECTING: &'static str = "struct StorageOSPersistentVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::StorageOSPersistentVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -20579,12 +20319,7 @@ impl StorageOSPersistentVolumeSourceApply {
         self
     }
 }
-impl ApplyType for StorageOSPersistentVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for StorageOSPersistentVolumeSourceApply {}
 impl HasApply for crate::core_v1::StorageOSPersistentVolumeSource {
     type Apply = StorageOSPersistentVolumeSourceApply;
 }
@@ -20635,6 +20370,7 @@ impl<'de> ::serde::Deserialize<'de> for StorageOSVolumeSourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for StorageOSVolumeSourceApply {
     const EXPECTING: &'static str = "struct StorageOSVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::StorageOSVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -20686,12 +20422,7 @@ impl StorageOSVolumeSourceApply {
         self
     }
 }
-impl ApplyType for StorageOSVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for StorageOSVolumeSourceApply {}
 impl HasApply for crate::core_v1::StorageOSVolumeSource {
     type Apply = StorageOSVolumeSourceApply;
 }
@@ -20727,6 +20458,7 @@ impl<'de> ::serde::Deserialize<'de> for SysctlApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for SysctlApply {
     const EXPECTING: &'static str = "struct SysctlApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::Sysctl as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -20757,12 +20489,7 @@ impl SysctlApply {
         self
     }
 }
-impl ApplyType for SysctlApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for SysctlApply {}
 impl HasApply for crate::core_v1::Sysctl {
     type Apply = SysctlApply;
 }
@@ -20810,6 +20537,7 @@ impl<'de> ::serde::Deserialize<'de> for TaintApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for TaintApply {
     const EXPECTING: &'static str = "struct TaintApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::Taint as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -20852,12 +20580,7 @@ impl TaintApply {
         self
     }
 }
-impl ApplyType for TaintApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for TaintApply {}
 impl HasApply for crate::core_v1::Taint {
     type Apply = TaintApply;
 }
@@ -20893,6 +20616,7 @@ impl<'de> ::serde::Deserialize<'de> for TCPSocketActionApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for TCPSocketActionApply {
     const EXPECTING: &'static str = "struct TCPSocketActionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::TCPSocketAction as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -20923,12 +20647,7 @@ impl TCPSocketActionApply {
         self
     }
 }
-impl ApplyType for TCPSocketActionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for TCPSocketActionApply {}
 impl HasApply for crate::core_v1::TCPSocketAction {
     type Apply = TCPSocketActionApply;
 }
@@ -20979,6 +20698,7 @@ impl<'de> ::serde::Deserialize<'de> for TolerationApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for TolerationApply {
     const EXPECTING: &'static str = "struct TolerationApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::Toleration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -21027,12 +20747,7 @@ impl TolerationApply {
         self
     }
 }
-impl ApplyType for TolerationApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for TolerationApply {}
 impl HasApply for crate::core_v1::Toleration {
     type Apply = TolerationApply;
 }
@@ -21069,6 +20784,7 @@ impl<'de> ::serde::Deserialize<'de> for TopologySelectorLabelRequirementApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for TopologySelectorLabelRequirementApply {
     const EXPECTING: &'static str = "struct TopologySelectorLabelRequirementApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::TopologySelectorLabelRequirement as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -21102,12 +20818,7 @@ impl TopologySelectorLabelRequirementApply {
         self
     }
 }
-impl ApplyType for TopologySelectorLabelRequirementApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for TopologySelectorLabelRequirementApply {}
 impl HasApply for crate::core_v1::TopologySelectorLabelRequirement {
     type Apply = TopologySelectorLabelRequirementApply;
 }
@@ -21143,6 +20854,7 @@ impl<'de> ::serde::Deserialize<'de> for TopologySelectorTermApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for TopologySelectorTermApply {
     const EXPECTING: &'static str = "struct TopologySelectorTermApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::TopologySelectorTerm as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -21174,12 +20886,7 @@ impl TopologySelectorTermApply {
         self
     }
 }
-impl ApplyType for TopologySelectorTermApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for TopologySelectorTermApply {}
 impl HasApply for crate::core_v1::TopologySelectorTerm {
     type Apply = TopologySelectorTermApply;
 }
@@ -21240,6 +20947,7 @@ impl<'de> ::serde::Deserialize<'de> for TopologySpreadConstraintApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for TopologySpreadConstraintApply {
     const EXPECTING: &'static str = "struct TopologySpreadConstraintApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::TopologySpreadConstraint as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -21321,12 +21029,7 @@ impl TopologySpreadConstraintApply {
         self
     }
 }
-impl ApplyType for TopologySpreadConstraintApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for TopologySpreadConstraintApply {}
 impl HasApply for crate::core_v1::TopologySpreadConstraint {
     type Apply = TopologySpreadConstraintApply;
 }
@@ -21368,6 +21071,7 @@ impl<'de> ::serde::Deserialize<'de> for TypedLocalObjectReferenceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for TypedLocalObjectReferenceApply {
     const EXPECTING: &'static str = "struct TypedLocalObjectReferenceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::TypedLocalObjectReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -21404,12 +21108,7 @@ impl TypedLocalObjectReferenceApply {
         self
     }
 }
-impl ApplyType for TypedLocalObjectReferenceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for TypedLocalObjectReferenceApply {}
 impl HasApply for crate::core_v1::TypedLocalObjectReference {
     type Apply = TypedLocalObjectReferenceApply;
 }
@@ -21457,6 +21156,7 @@ impl<'de> ::serde::Deserialize<'de> for TypedObjectReferenceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for TypedObjectReferenceApply {
     const EXPECTING: &'static str = "struct TypedObjectReferenceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::TypedObjectReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -21499,12 +21199,7 @@ impl TypedObjectReferenceApply {
         self
     }
 }
-impl ApplyType for TypedObjectReferenceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for TypedObjectReferenceApply {}
 impl HasApply for crate::core_v1::TypedObjectReference {
     type Apply = TypedObjectReferenceApply;
 }
@@ -21643,6 +21338,7 @@ impl<'de> ::serde::Deserialize<'de> for VolumeApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeApply {
     const EXPECTING: &'static str = "struct VolumeApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::Volume as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -21938,193 +21634,250 @@ impl VolumeApply {
     }
 }
 impl ApplyType for VolumeApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "awsElasticBlockStore",
-                    M::Struct(
-                        <crate::core_v1::apply::AWSElasticBlockStoreVolumeSourceApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "awsElasticBlockStore",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::AWSElasticBlockStoreVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "azureDisk",
-                    M::Struct(
-                        <crate::core_v1::apply::AzureDiskVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "azureDisk",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::AzureDiskVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "azureFile",
-                    M::Struct(
-                        <crate::core_v1::apply::AzureFileVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "azureFile",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::AzureFileVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "cephfs",
-                    M::Struct(
-                        <crate::core_v1::apply::CephFSVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "cephfs",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::CephFSVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "cinder",
-                    M::Struct(
-                        <crate::core_v1::apply::CinderVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "cinder",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::CinderVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "configMap",
-                    M::Struct(
-                        <crate::core_v1::apply::ConfigMapVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "configMap",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ConfigMapVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "csi",
-                    M::Struct(
-                        <crate::core_v1::apply::CSIVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "csi",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::CSIVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "downwardAPI",
-                    M::Struct(
-                        <crate::core_v1::apply::DownwardAPIVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "downwardAPI",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::DownwardAPIVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "emptyDir",
-                    M::Struct(
-                        <crate::core_v1::apply::EmptyDirVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "emptyDir",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::EmptyDirVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "ephemeral",
-                    M::Struct(
-                        <crate::core_v1::apply::EphemeralVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "ephemeral",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::EphemeralVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "fc",
-                    M::Struct(
-                        <crate::core_v1::apply::FCVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "fc",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::FCVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "flexVolume",
-                    M::Struct(
-                        <crate::core_v1::apply::FlexVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "flexVolume",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::FlexVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "flocker",
-                    M::Struct(
-                        <crate::core_v1::apply::FlockerVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "flocker",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::FlockerVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "gcePersistentDisk",
-                    M::Struct(
-                        <crate::core_v1::apply::GCEPersistentDiskVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "gcePersistentDisk",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::GCEPersistentDiskVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "gitRepo",
-                    M::Struct(
-                        <crate::core_v1::apply::GitRepoVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "gitRepo",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::GitRepoVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "glusterfs",
-                    M::Struct(
-                        <crate::core_v1::apply::GlusterfsVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "glusterfs",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::GlusterfsVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "hostPath",
-                    M::Struct(
-                        <crate::core_v1::apply::HostPathVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "hostPath",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::HostPathVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "image",
-                    M::Struct(
-                        <crate::core_v1::apply::ImageVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "image",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ImageVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "iscsi",
-                    M::Struct(
-                        <crate::core_v1::apply::ISCSIVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "iscsi",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ISCSIVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "nfs",
-                    M::Struct(
-                        <crate::core_v1::apply::NFSVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "nfs",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::NFSVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "persistentVolumeClaim",
-                    M::Struct(
-                        <crate::core_v1::apply::PersistentVolumeClaimVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "persistentVolumeClaim",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::PersistentVolumeClaimVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "photonPersistentDisk",
-                    M::Struct(
-                        <crate::core_v1::apply::PhotonPersistentDiskVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "photonPersistentDisk",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::PhotonPersistentDiskVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "portworxVolume",
-                    M::Struct(
-                        <crate::core_v1::apply::PortworxVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "portworxVolume",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::PortworxVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "projected",
-                    M::Struct(
-                        <crate::core_v1::apply::ProjectedVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "projected",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ProjectedVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "quobyte",
-                    M::Struct(
-                        <crate::core_v1::apply::QuobyteVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "quobyte",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::QuobyteVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "rbd",
-                    M::Struct(
-                        <crate::core_v1::apply::RBDVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "rbd",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::RBDVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "scaleIO",
-                    M::Struct(
-                        <crate::core_v1::apply::ScaleIOVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "scaleIO",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ScaleIOVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "secret",
-                    M::Struct(
-                        <crate::core_v1::apply::SecretVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "secret",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::SecretVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "storageos",
-                    M::Struct(
-                        <crate::core_v1::apply::StorageOSVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "storageos",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::StorageOSVolumeSourceApply,
+                    >,
                 ),
-                (
-                    "vsphereVolume",
-                    M::Struct(
-                        <crate::core_v1::apply::VsphereVirtualDiskVolumeSourceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "vsphereVolume",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::VsphereVirtualDiskVolumeSourceApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::Volume {
     type Apply = VolumeApply;
@@ -22161,6 +21914,7 @@ impl<'de> ::serde::Deserialize<'de> for VolumeDeviceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeDeviceApply {
     const EXPECTING: &'static str = "struct VolumeDeviceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::VolumeDevice as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -22191,12 +21945,7 @@ impl VolumeDeviceApply {
         self
     }
 }
-impl ApplyType for VolumeDeviceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for VolumeDeviceApply {}
 impl HasApply for crate::core_v1::VolumeDevice {
     type Apply = VolumeDeviceApply;
 }
@@ -22253,6 +22002,7 @@ impl<'de> ::serde::Deserialize<'de> for VolumeMountApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeMountApply {
     const EXPECTING: &'static str = "struct VolumeMountApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::VolumeMount as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -22319,12 +22069,7 @@ impl VolumeMountApply {
         self
     }
 }
-impl ApplyType for VolumeMountApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for VolumeMountApply {}
 impl HasApply for crate::core_v1::VolumeMount {
     type Apply = VolumeMountApply;
 }
@@ -22372,6 +22117,7 @@ impl<'de> ::serde::Deserialize<'de> for VolumeMountStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeMountStatusApply {
     const EXPECTING: &'static str = "struct VolumeMountStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::VolumeMountStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -22417,12 +22163,7 @@ impl VolumeMountStatusApply {
         self
     }
 }
-impl ApplyType for VolumeMountStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for VolumeMountStatusApply {}
 impl HasApply for crate::core_v1::VolumeMountStatus {
     type Apply = VolumeMountStatusApply;
 }
@@ -22456,6 +22197,7 @@ impl<'de> ::serde::Deserialize<'de> for VolumeNodeAffinityApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeNodeAffinityApply {
     const EXPECTING: &'static str = "struct VolumeNodeAffinityApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::VolumeNodeAffinity as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -22483,12 +22225,7 @@ impl VolumeNodeAffinityApply {
         self
     }
 }
-impl ApplyType for VolumeNodeAffinityApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for VolumeNodeAffinityApply {}
 impl HasApply for crate::core_v1::VolumeNodeAffinity {
     type Apply = VolumeNodeAffinityApply;
 }
@@ -22548,6 +22285,7 @@ impl<'de> ::serde::Deserialize<'de> for VolumeProjectionApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeProjectionApply {
     const EXPECTING: &'static str = "struct VolumeProjectionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::VolumeProjection as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -22621,49 +22359,58 @@ impl VolumeProjectionApply {
     }
 }
 impl ApplyType for VolumeProjectionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "clusterTrustBundle",
-                    M::Struct(
-                        <crate::core_v1::apply::ClusterTrustBundleProjectionApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "clusterTrustBundle",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ClusterTrustBundleProjectionApply,
+                    >,
                 ),
-                (
-                    "configMap",
-                    M::Struct(
-                        <crate::core_v1::apply::ConfigMapProjectionApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "configMap",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ConfigMapProjectionApply,
+                    >,
                 ),
-                (
-                    "downwardAPI",
-                    M::Struct(
-                        <crate::core_v1::apply::DownwardAPIProjectionApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "downwardAPI",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::DownwardAPIProjectionApply,
+                    >,
                 ),
-                (
-                    "podCertificate",
-                    M::Struct(
-                        <crate::core_v1::apply::PodCertificateProjectionApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "podCertificate",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::PodCertificateProjectionApply,
+                    >,
                 ),
-                (
-                    "secret",
-                    M::Struct(
-                        <crate::core_v1::apply::SecretProjectionApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "secret",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::SecretProjectionApply,
+                    >,
                 ),
-                (
-                    "serviceAccountToken",
-                    M::Struct(
-                        <crate::core_v1::apply::ServiceAccountTokenProjectionApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "serviceAccountToken",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::ServiceAccountTokenProjectionApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::VolumeProjection {
     type Apply = VolumeProjectionApply;
@@ -22701,6 +22448,7 @@ impl<'de> ::serde::Deserialize<'de> for VolumeResourceRequirementsApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for VolumeResourceRequirementsApply {
     const EXPECTING: &'static str = "struct VolumeResourceRequirementsApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::VolumeResourceRequirements as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -22752,12 +22500,9 @@ impl VolumeResourceRequirementsApply {
     }
 }
 impl ApplyType for VolumeResourceRequirementsApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[("limits", M::Map(&M::Free)), ("requests", M::Map(&M::Free))],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("limits", M::Map(&M::Free)), ("requests", M::Map(&M::Free))],
+    };
 }
 impl HasApply for crate::core_v1::VolumeResourceRequirements {
     type Apply = VolumeResourceRequirementsApply;
@@ -22807,6 +22552,7 @@ impl<'de> ::serde::Deserialize<'de> for VsphereVirtualDiskVolumeSourceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for VsphereVirtualDiskVolumeSourceApply {
     const EXPECTING: &'static str = "struct VsphereVirtualDiskVolumeSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::VsphereVirtualDiskVolumeSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -22855,12 +22601,7 @@ impl VsphereVirtualDiskVolumeSourceApply {
         self
     }
 }
-impl ApplyType for VsphereVirtualDiskVolumeSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for VsphereVirtualDiskVolumeSourceApply {}
 impl HasApply for crate::core_v1::VsphereVirtualDiskVolumeSource {
     type Apply = VsphereVirtualDiskVolumeSourceApply;
 }
@@ -22900,6 +22641,7 @@ impl<'de> ::serde::Deserialize<'de> for WeightedPodAffinityTermApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for WeightedPodAffinityTermApply {
     const EXPECTING: &'static str = "struct WeightedPodAffinityTermApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::WeightedPodAffinityTerm as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -22934,19 +22676,18 @@ impl WeightedPodAffinityTermApply {
     }
 }
 impl ApplyType for WeightedPodAffinityTermApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "podAffinityTerm",
-                    M::Struct(
-                        <crate::core_v1::apply::PodAffinityTermApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "podAffinityTerm",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::PodAffinityTermApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::core_v1::WeightedPodAffinityTerm {
     type Apply = WeightedPodAffinityTermApply;
@@ -22996,6 +22737,7 @@ impl<'de> ::serde::Deserialize<'de> for WindowsSecurityContextOptionsApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for WindowsSecurityContextOptionsApply {
     const EXPECTING: &'static str = "struct WindowsSecurityContextOptionsApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::WindowsSecurityContextOptions as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -23044,12 +22786,7 @@ impl WindowsSecurityContextOptionsApply {
         self
     }
 }
-impl ApplyType for WindowsSecurityContextOptionsApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for WindowsSecurityContextOptionsApply {}
 impl HasApply for crate::core_v1::WindowsSecurityContextOptions {
     type Apply = WindowsSecurityContextOptionsApply;
 }
@@ -23094,6 +22831,7 @@ impl<'de> ::serde::Deserialize<'de> for WorkloadReferenceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for WorkloadReferenceApply {
     const EXPECTING: &'static str = "struct WorkloadReferenceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::core_v1::WorkloadReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -23133,12 +22871,7 @@ impl WorkloadReferenceApply {
         self
     }
 }
-impl ApplyType for WorkloadReferenceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for WorkloadReferenceApply {}
 impl HasApply for crate::core_v1::WorkloadReference {
     type Apply = WorkloadReferenceApply;
 }

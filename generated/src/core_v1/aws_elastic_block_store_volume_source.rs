@@ -52,6 +52,7 @@ impl<'de> ::serde::Deserialize<'de> for AWSElasticBlockStoreVolumeSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for AWSElasticBlockStoreVolumeSource {
     const EXPECTING: &'static str = "struct AWSElasticBlockStoreVolumeSource";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

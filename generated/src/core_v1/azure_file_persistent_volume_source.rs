@@ -46,6 +46,7 @@ impl<'de> ::serde::Deserialize<'de> for AzureFilePersistentVolumeSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for AzureFilePersistentVolumeSource {
     const EXPECTING: &'static str = "struct AzureFilePersistentVolumeSource";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -38,6 +38,7 @@ impl<'de> ::serde::Deserialize<'de> for Binding {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for Binding {
     const EXPECTING: &'static str = "struct Binding";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -71,9 +72,11 @@ impl ::kubegen_runtime::ApiType for Binding {
     const API_VERSION: &'static str = "v1";
 }
 impl ::kubegen_runtime::Object for Binding {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }

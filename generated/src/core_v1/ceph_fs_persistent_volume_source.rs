@@ -58,6 +58,7 @@ impl<'de> ::serde::Deserialize<'de> for CephFSPersistentVolumeSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CephFSPersistentVolumeSource {
     const EXPECTING: &'static str = "struct CephFSPersistentVolumeSource";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

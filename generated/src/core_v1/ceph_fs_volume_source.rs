@@ -57,6 +57,7 @@ impl<'de> ::serde::Deserialize<'de> for CephFSVolumeSource {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CephFSVolumeSource {
     const EXPECTING: &'static str = "struct CephFSVolumeSource";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -50,6 +50,7 @@ impl<'de> ::serde::Deserialize<'de> for CinderPersistentVolumeSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CinderPersistentVolumeSource {
     const EXPECTING: &'static str = "struct CinderPersistentVolumeSource";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -49,6 +49,7 @@ impl<'de> ::serde::Deserialize<'de> for CinderVolumeSource {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CinderVolumeSource {
     const EXPECTING: &'static str = "struct CinderVolumeSource";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -54,6 +54,7 @@ impl<'de> ::serde::Deserialize<'de> for ClusterTrustBundleProjection {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ClusterTrustBundleProjection {
     const EXPECTING: &'static str = "struct ClusterTrustBundleProjection";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

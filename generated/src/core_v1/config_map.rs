@@ -55,6 +55,7 @@ impl<'de> ::serde::Deserialize<'de> for ConfigMap {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ConfigMap {
     const EXPECTING: &'static str = "struct ConfigMap";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -92,9 +93,11 @@ impl ::kubegen_runtime::ApiType for ConfigMap {
     const API_VERSION: &'static str = "v1";
 }
 impl ::kubegen_runtime::Object for ConfigMap {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }

@@ -39,6 +39,7 @@ impl<'de> ::serde::Deserialize<'de> for ConfigMapKeySelector {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ConfigMapKeySelector {
     const EXPECTING: &'static str = "struct ConfigMapKeySelector";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -45,6 +45,7 @@ impl<'de> ::serde::Deserialize<'de> for ConfigMapNodeConfigSource {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ConfigMapNodeConfigSource {
     const EXPECTING: &'static str = "struct ConfigMapNodeConfigSource";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -133,6 +133,7 @@ impl<'de> ::serde::Deserialize<'de> for Container {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for Container {
     const EXPECTING: &'static str = "struct Container";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

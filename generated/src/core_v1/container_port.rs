@@ -53,6 +53,7 @@ impl<'de> ::serde::Deserialize<'de> for ContainerPort {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerPort {
     const EXPECTING: &'static str = "struct ContainerPort";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -61,6 +61,7 @@ impl<'de> ::serde::Deserialize<'de> for ContainerStateTerminated {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerStateTerminated {
     const EXPECTING: &'static str = "struct ContainerStateTerminated";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

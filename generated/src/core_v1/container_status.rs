@@ -93,6 +93,7 @@ impl<'de> ::serde::Deserialize<'de> for ContainerStatus {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerStatus {
     const EXPECTING: &'static str = "struct ContainerStatus";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -72,6 +72,7 @@ impl<'de> ::serde::Deserialize<'de> for CSIPersistentVolumeSource {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CSIPersistentVolumeSource {
     const EXPECTING: &'static str = "struct CSIPersistentVolumeSource";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

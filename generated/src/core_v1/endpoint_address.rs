@@ -49,6 +49,7 @@ impl<'de> ::serde::Deserialize<'de> for EndpointAddress {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointAddress {
     const EXPECTING: &'static str = "struct EndpointAddress";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -58,6 +58,7 @@ impl<'de> ::serde::Deserialize<'de> for Endpoints {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for Endpoints {
     const EXPECTING: &'static str = "struct Endpoints";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -91,9 +92,11 @@ impl ::kubegen_runtime::ApiType for Endpoints {
     const API_VERSION: &'static str = "v1";
 }
 impl ::kubegen_runtime::Object for Endpoints {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }

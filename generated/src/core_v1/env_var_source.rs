@@ -54,6 +54,7 @@ impl<'de> ::serde::Deserialize<'de> for EnvVarSource {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for EnvVarSource {
     const EXPECTING: &'static str = "struct EnvVarSource";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -141,6 +141,7 @@ impl<'de> ::serde::Deserialize<'de> for EphemeralContainer {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for EphemeralContainer {
     const EXPECTING: &'static str = "struct EphemeralContainer";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -41,6 +41,7 @@ impl<'de> ::serde::Deserialize<'de> for EphemeralVolumeSource {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for EphemeralVolumeSource {
     const EXPECTING: &'static str = "struct EphemeralVolumeSource";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -39,6 +39,7 @@ impl<'de> ::serde::Deserialize<'de> for EventSeries {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for EventSeries {
     const EXPECTING: &'static str = "struct EventSeries";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -53,6 +53,7 @@ impl<'de> ::serde::Deserialize<'de> for FlexPersistentVolumeSource {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for FlexPersistentVolumeSource {
     const EXPECTING: &'static str = "struct FlexPersistentVolumeSource";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -52,6 +52,7 @@ impl<'de> ::serde::Deserialize<'de> for GCEPersistentDiskVolumeSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for GCEPersistentDiskVolumeSource {
     const EXPECTING: &'static str = "struct GCEPersistentDiskVolumeSource";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

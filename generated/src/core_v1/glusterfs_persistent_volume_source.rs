@@ -46,6 +46,7 @@ impl<'de> ::serde::Deserialize<'de> for GlusterfsPersistentVolumeSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for GlusterfsPersistentVolumeSource {
     const EXPECTING: &'static str = "struct GlusterfsPersistentVolumeSource";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

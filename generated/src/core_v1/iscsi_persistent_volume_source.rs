@@ -75,6 +75,7 @@ impl<'de> ::serde::Deserialize<'de> for ISCSIPersistentVolumeSource {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ISCSIPersistentVolumeSource {
     const EXPECTING: &'static str = "struct ISCSIPersistentVolumeSource";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

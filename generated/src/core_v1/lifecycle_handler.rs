@@ -50,6 +50,7 @@ impl<'de> ::serde::Deserialize<'de> for LifecycleHandler {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for LifecycleHandler {
     const EXPECTING: &'static str = "struct LifecycleHandler";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

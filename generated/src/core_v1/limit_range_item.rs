@@ -61,6 +61,7 @@ impl<'de> ::serde::Deserialize<'de> for LimitRangeItem {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for LimitRangeItem {
     const EXPECTING: &'static str = "struct LimitRangeItem";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

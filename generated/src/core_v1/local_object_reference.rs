@@ -33,6 +33,7 @@ impl<'de> ::serde::Deserialize<'de> for LocalObjectReference {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for LocalObjectReference {
     const EXPECTING: &'static str = "struct LocalObjectReference";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -48,6 +48,7 @@ impl<'de> ::serde::Deserialize<'de> for ModifyVolumeStatus {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ModifyVolumeStatus {
     const EXPECTING: &'static str = "struct ModifyVolumeStatus";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -33,6 +33,7 @@ impl<'de> ::serde::Deserialize<'de> for NamespaceSpec {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NamespaceSpec {
     const EXPECTING: &'static str = "struct NamespaceSpec";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

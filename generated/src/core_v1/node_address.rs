@@ -32,6 +32,7 @@ impl<'de> ::serde::Deserialize<'de> for NodeAddress {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeAddress {
     const EXPECTING: &'static str = "struct NodeAddress";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

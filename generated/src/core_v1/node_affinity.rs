@@ -56,6 +56,7 @@ impl<'de> ::serde::Deserialize<'de> for NodeAffinity {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeAffinity {
     const EXPECTING: &'static str = "struct NodeAffinity";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -33,6 +33,7 @@ impl<'de> ::serde::Deserialize<'de> for NodeConfigSource {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeConfigSource {
     const EXPECTING: &'static str = "struct NodeConfigSource";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

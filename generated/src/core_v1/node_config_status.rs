@@ -50,6 +50,7 @@ impl<'de> ::serde::Deserialize<'de> for NodeConfigStatus {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeConfigStatus {
     const EXPECTING: &'static str = "struct NodeConfigStatus";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -42,6 +42,7 @@ impl<'de> ::serde::Deserialize<'de> for NodeList {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeList {
     const EXPECTING: &'static str = "struct NodeList";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

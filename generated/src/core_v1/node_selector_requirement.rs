@@ -39,6 +39,7 @@ impl<'de> ::serde::Deserialize<'de> for NodeSelectorRequirement {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeSelectorRequirement {
     const EXPECTING: &'static str = "struct NodeSelectorRequirement";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

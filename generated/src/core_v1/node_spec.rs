@@ -62,6 +62,7 @@ impl<'de> ::serde::Deserialize<'de> for NodeSpec {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeSpec {
     const EXPECTING: &'static str = "struct NodeSpec";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

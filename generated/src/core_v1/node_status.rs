@@ -90,6 +90,7 @@ impl<'de> ::serde::Deserialize<'de> for NodeStatus {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NodeStatus {
     const EXPECTING: &'static str = "struct NodeStatus";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

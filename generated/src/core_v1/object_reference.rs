@@ -62,6 +62,7 @@ impl<'de> ::serde::Deserialize<'de> for ObjectReference {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ObjectReference {
     const EXPECTING: &'static str = "struct ObjectReference";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

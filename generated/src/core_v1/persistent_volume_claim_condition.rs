@@ -57,6 +57,7 @@ impl<'de> ::serde::Deserialize<'de> for PersistentVolumeClaimCondition {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for PersistentVolumeClaimCondition {
     const EXPECTING: &'static str = "struct PersistentVolumeClaimCondition";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -77,6 +77,7 @@ impl<'de> ::serde::Deserialize<'de> for PersistentVolumeClaimSpec {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PersistentVolumeClaimSpec {
     const EXPECTING: &'static str = "struct PersistentVolumeClaimSpec";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

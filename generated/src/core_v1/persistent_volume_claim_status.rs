@@ -108,6 +108,7 @@ impl<'de> ::serde::Deserialize<'de> for PersistentVolumeClaimStatus {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PersistentVolumeClaimStatus {
     const EXPECTING: &'static str = "struct PersistentVolumeClaimStatus";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

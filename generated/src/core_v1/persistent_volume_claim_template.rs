@@ -37,6 +37,7 @@ impl<'de> ::serde::Deserialize<'de> for PersistentVolumeClaimTemplate {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for PersistentVolumeClaimTemplate {
     const EXPECTING: &'static str = "struct PersistentVolumeClaimTemplate";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

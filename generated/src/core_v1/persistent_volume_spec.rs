@@ -165,6 +165,7 @@ impl<'de> ::serde::Deserialize<'de> for PersistentVolumeSpec {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PersistentVolumeSpec {
     const EXPECTING: &'static str = "struct PersistentVolumeSpec";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -37,6 +37,7 @@ impl<'de> ::serde::Deserialize<'de> for PhotonPersistentDiskVolumeSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for PhotonPersistentDiskVolumeSource {
     const EXPECTING: &'static str = "struct PhotonPersistentDiskVolumeSource";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

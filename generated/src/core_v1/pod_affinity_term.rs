@@ -57,6 +57,7 @@ impl<'de> ::serde::Deserialize<'de> for PodAffinityTerm {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodAffinityTerm {
     const EXPECTING: &'static str = "struct PodAffinityTerm";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

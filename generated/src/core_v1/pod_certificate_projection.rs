@@ -84,6 +84,7 @@ impl<'de> ::serde::Deserialize<'de> for PodCertificateProjection {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodCertificateProjection {
     const EXPECTING: &'static str = "struct PodCertificateProjection";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

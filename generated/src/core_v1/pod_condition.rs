@@ -60,6 +60,7 @@ impl<'de> ::serde::Deserialize<'de> for PodCondition {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodCondition {
     const EXPECTING: &'static str = "struct PodCondition";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -37,6 +37,7 @@ impl<'de> ::serde::Deserialize<'de> for PodExtendedResourceClaimStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for PodExtendedResourceClaimStatus {
     const EXPECTING: &'static str = "struct PodExtendedResourceClaimStatus";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -29,6 +29,7 @@ impl<'de> ::serde::Deserialize<'de> for PodOS {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodOS {
     const EXPECTING: &'static str = "struct PodOS";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -55,6 +55,7 @@ impl<'de> ::serde::Deserialize<'de> for PodResourceClaim {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodResourceClaim {
     const EXPECTING: &'static str = "struct PodResourceClaim";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -100,6 +100,7 @@ impl<'de> ::serde::Deserialize<'de> for PodSecurityContext {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodSecurityContext {
     const EXPECTING: &'static str = "struct PodSecurityContext";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

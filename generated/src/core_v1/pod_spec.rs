@@ -225,6 +225,7 @@ impl<'de> ::serde::Deserialize<'de> for PodSpec {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodSpec {
     const EXPECTING: &'static str = "struct PodSpec";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -125,6 +125,7 @@ impl<'de> ::serde::Deserialize<'de> for PodStatus {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodStatus {
     const EXPECTING: &'static str = "struct PodStatus";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -77,6 +77,7 @@ impl<'de> ::serde::Deserialize<'de> for Probe {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for Probe {
     const EXPECTING: &'static str = "struct Probe";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

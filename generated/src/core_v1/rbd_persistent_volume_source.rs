@@ -64,6 +64,7 @@ impl<'de> ::serde::Deserialize<'de> for RBDPersistentVolumeSource {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for RBDPersistentVolumeSource {
     const EXPECTING: &'static str = "struct RBDPersistentVolumeSource";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -64,6 +64,7 @@ impl<'de> ::serde::Deserialize<'de> for RBDVolumeSource {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for RBDVolumeSource {
     const EXPECTING: &'static str = "struct RBDVolumeSource";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

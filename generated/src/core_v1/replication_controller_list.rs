@@ -42,6 +42,7 @@ impl<'de> ::serde::Deserialize<'de> for ReplicationControllerList {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ReplicationControllerList {
     const EXPECTING: &'static str = "struct ReplicationControllerList";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

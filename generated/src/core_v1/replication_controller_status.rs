@@ -57,6 +57,7 @@ impl<'de> ::serde::Deserialize<'de> for ReplicationControllerStatus {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ReplicationControllerStatus {
     const EXPECTING: &'static str = "struct ReplicationControllerStatus";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

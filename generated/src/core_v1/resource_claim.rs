@@ -36,6 +36,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceClaim {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceClaim {
     const EXPECTING: &'static str = "struct ResourceClaim";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -50,6 +50,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceRequirements {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceRequirements {
     const EXPECTING: &'static str = "struct ResourceRequirements";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -72,6 +72,7 @@ impl<'de> ::serde::Deserialize<'de> for ScaleIOPersistentVolumeSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ScaleIOPersistentVolumeSource {
     const EXPECTING: &'static str = "struct ScaleIOPersistentVolumeSource";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -71,6 +71,7 @@ impl<'de> ::serde::Deserialize<'de> for ScaleIOVolumeSource {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ScaleIOVolumeSource {
     const EXPECTING: &'static str = "struct ScaleIOVolumeSource";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

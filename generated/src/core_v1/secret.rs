@@ -59,6 +59,7 @@ impl<'de> ::serde::Deserialize<'de> for Secret {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for Secret {
     const EXPECTING: &'static str = "struct Secret";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -98,9 +99,11 @@ impl ::kubegen_runtime::ApiType for Secret {
     const API_VERSION: &'static str = "v1";
 }
 impl ::kubegen_runtime::Object for Secret {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }

@@ -36,6 +36,7 @@ impl<'de> ::serde::Deserialize<'de> for SecretReference {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for SecretReference {
     const EXPECTING: &'static str = "struct SecretReference";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -52,6 +52,7 @@ impl<'de> ::serde::Deserialize<'de> for SecretVolumeSource {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for SecretVolumeSource {
     const EXPECTING: &'static str = "struct SecretVolumeSource";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

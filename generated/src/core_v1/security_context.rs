@@ -82,6 +82,7 @@ impl<'de> ::serde::Deserialize<'de> for SecurityContext {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for SecurityContext {
     const EXPECTING: &'static str = "struct SecurityContext";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -58,6 +58,7 @@ impl<'de> ::serde::Deserialize<'de> for ServiceAccount {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceAccount {
     const EXPECTING: &'static str = "struct ServiceAccount";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -95,9 +96,11 @@ impl ::kubegen_runtime::ApiType for ServiceAccount {
     const API_VERSION: &'static str = "v1";
 }
 impl ::kubegen_runtime::Object for ServiceAccount {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }

@@ -42,6 +42,7 @@ impl<'de> ::serde::Deserialize<'de> for ServiceList {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceList {
     const EXPECTING: &'static str = "struct ServiceList";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -66,6 +66,7 @@ impl<'de> ::serde::Deserialize<'de> for ServicePort {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServicePort {
     const EXPECTING: &'static str = "struct ServicePort";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -121,6 +121,7 @@ impl<'de> ::serde::Deserialize<'de> for ServiceSpec {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceSpec {
     const EXPECTING: &'static str = "struct ServiceSpec";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -39,6 +39,7 @@ impl<'de> ::serde::Deserialize<'de> for ServiceStatus {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceStatus {
     const EXPECTING: &'static str = "struct ServiceStatus";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

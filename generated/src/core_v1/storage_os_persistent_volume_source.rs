@@ -55,6 +55,7 @@ impl<'de> ::serde::Deserialize<'de> for StorageOSPersistentVolumeSource {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for StorageOSPersistentVolumeSource {
     const EXPECTING: &'static str = "struct StorageOSPersistentVolumeSource";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -36,6 +36,7 @@ impl<'de> ::serde::Deserialize<'de> for TCPSocketAction {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for TCPSocketAction {
     const EXPECTING: &'static str = "struct TCPSocketAction";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

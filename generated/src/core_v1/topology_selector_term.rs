@@ -35,6 +35,7 @@ impl<'de> ::serde::Deserialize<'de> for TopologySelectorTerm {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for TopologySelectorTerm {
     const EXPECTING: &'static str = "struct TopologySelectorTerm";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

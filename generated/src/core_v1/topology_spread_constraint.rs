@@ -74,6 +74,7 @@ impl<'de> ::serde::Deserialize<'de> for TopologySpreadConstraint {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for TopologySpreadConstraint {
     const EXPECTING: &'static str = "struct TopologySpreadConstraint";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

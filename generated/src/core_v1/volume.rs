@@ -180,6 +180,7 @@ impl<'de> ::serde::Deserialize<'de> for Volume {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for Volume {
     const EXPECTING: &'static str = "struct Volume";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -32,6 +32,7 @@ impl<'de> ::serde::Deserialize<'de> for VolumeDevice {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeDevice {
     const EXPECTING: &'static str = "struct VolumeDevice";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -68,6 +68,7 @@ impl<'de> ::serde::Deserialize<'de> for VolumeMount {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeMount {
     const EXPECTING: &'static str = "struct VolumeMount";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -45,6 +45,7 @@ impl<'de> ::serde::Deserialize<'de> for VolumeMountStatus {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeMountStatus {
     const EXPECTING: &'static str = "struct VolumeMountStatus";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

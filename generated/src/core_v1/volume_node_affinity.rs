@@ -33,6 +33,7 @@ impl<'de> ::serde::Deserialize<'de> for VolumeNodeAffinity {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeNodeAffinity {
     const EXPECTING: &'static str = "struct VolumeNodeAffinity";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -78,6 +78,7 @@ impl<'de> ::serde::Deserialize<'de> for VolumeProjection {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeProjection {
     const EXPECTING: &'static str = "struct VolumeProjection";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

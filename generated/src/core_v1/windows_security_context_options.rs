@@ -51,6 +51,7 @@ impl<'de> ::serde::Deserialize<'de> for WindowsSecurityContextOptions {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for WindowsSecurityContextOptions {
     const EXPECTING: &'static str = "struct WindowsSecurityContextOptions";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

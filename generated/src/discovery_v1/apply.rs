@@ -61,6 +61,7 @@ impl<'de> ::serde::Deserialize<'de> for EndpointApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointApply {
     const EXPECTING: &'static str = "struct EndpointApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::discovery_v1::Endpoint as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -147,27 +148,28 @@ impl EndpointApply {
     }
 }
 impl ApplyType for EndpointApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("addresses", M::Set),
-                (
-                    "conditions",
-                    M::Struct(
-                        <crate::discovery_v1::apply::EndpointConditionsApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("addresses", M::Set),
+            (
+                "conditions",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::discovery_v1::apply::EndpointConditionsApply,
+                    >,
                 ),
-                ("deprecatedTopology", M::Map(&M::Free)),
-                (
-                    "hints",
-                    M::Struct(
-                        <crate::discovery_v1::apply::EndpointHintsApply as ApplyType>::schema,
-                    ),
+            ),
+            ("deprecatedTopology", M::Map(&M::Free)),
+            (
+                "hints",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::discovery_v1::apply::EndpointHintsApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::discovery_v1::Endpoint {
     type Apply = EndpointApply;
@@ -213,6 +215,7 @@ impl<'de> ::serde::Deserialize<'de> for EndpointConditionsApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointConditionsApply {
     const EXPECTING: &'static str = "struct EndpointConditionsApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::discovery_v1::EndpointConditions as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -249,12 +252,7 @@ impl EndpointConditionsApply {
         self
     }
 }
-impl ApplyType for EndpointConditionsApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for EndpointConditionsApply {}
 impl HasApply for crate::discovery_v1::EndpointConditions {
     type Apply = EndpointConditionsApply;
 }
@@ -290,6 +288,7 @@ impl<'de> ::serde::Deserialize<'de> for EndpointHintsApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointHintsApply {
     const EXPECTING: &'static str = "struct EndpointHintsApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::discovery_v1::EndpointHints as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -330,12 +329,7 @@ impl EndpointHintsApply {
         self
     }
 }
-impl ApplyType for EndpointHintsApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for EndpointHintsApply {}
 impl HasApply for crate::discovery_v1::EndpointHints {
     type Apply = EndpointHintsApply;
 }
@@ -383,6 +377,7 @@ impl<'de> ::serde::Deserialize<'de> for EndpointPortApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointPortApply {
     const EXPECTING: &'static str = "struct EndpointPortApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::discovery_v1::EndpointPort as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -425,12 +420,7 @@ impl EndpointPortApply {
         self
     }
 }
-impl ApplyType for EndpointPortApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for EndpointPortApply {}
 impl HasApply for crate::discovery_v1::EndpointPort {
     type Apply = EndpointPortApply;
 }
@@ -482,6 +472,7 @@ impl<'de> ::serde::Deserialize<'de> for EndpointSliceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointSliceApply {
     const EXPECTING: &'static str = "struct EndpointSliceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::discovery_v1::EndpointSlice as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -549,20 +540,16 @@ impl EndpointSliceApply {
     }
 }
 impl ApplyType for EndpointSliceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-            ],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema))],
+    };
 }
 impl HasApply for crate::discovery_v1::EndpointSlice {
     type Apply = EndpointSliceApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for EndpointSliceApply {
     type Resource = crate::discovery_v1::EndpointSlice;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -597,6 +584,7 @@ impl<'de> ::serde::Deserialize<'de> for ForNodeApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ForNodeApply {
     const EXPECTING: &'static str = "struct ForNodeApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::discovery_v1::ForNode as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -621,12 +609,7 @@ impl ForNodeApply {
         self
     }
 }
-impl ApplyType for ForNodeApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ForNodeApply {}
 impl HasApply for crate::discovery_v1::ForNode {
     type Apply = ForNodeApply;
 }
@@ -660,6 +643,7 @@ impl<'de> ::serde::Deserialize<'de> for ForZoneApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ForZoneApply {
     const EXPECTING: &'static str = "struct ForZoneApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::discovery_v1::ForZone as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -684,12 +668,7 @@ impl ForZoneApply {
         self
     }
 }
-impl ApplyType for ForZoneApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ForZoneApply {}
 impl HasApply for crate::discovery_v1::ForZone {
     type Apply = ForZoneApply;
 }

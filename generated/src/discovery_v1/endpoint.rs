@@ -67,6 +67,7 @@ impl<'de> ::serde::Deserialize<'de> for Endpoint {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for Endpoint {
     const EXPECTING: &'static str = "struct Endpoint";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

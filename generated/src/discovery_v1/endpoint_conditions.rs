@@ -46,6 +46,7 @@ impl<'de> ::serde::Deserialize<'de> for EndpointConditions {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointConditions {
     const EXPECTING: &'static str = "struct EndpointConditions";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -59,6 +59,7 @@ impl<'de> ::serde::Deserialize<'de> for EndpointPort {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointPort {
     const EXPECTING: &'static str = "struct EndpointPort";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -48,6 +48,7 @@ impl<'de> ::serde::Deserialize<'de> for EndpointSlice {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointSlice {
     const EXPECTING: &'static str = "struct EndpointSlice";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -85,9 +86,11 @@ impl ::kubegen_runtime::ApiType for EndpointSlice {
     const API_VERSION: &'static str = "discovery.k8s.io/v1";
 }
 impl ::kubegen_runtime::Object for EndpointSlice {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }

@@ -84,6 +84,7 @@ impl<'de> ::serde::Deserialize<'de> for EventApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for EventApply {
     const EXPECTING: &'static str = "struct EventApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::events_v1::Event as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -231,32 +232,34 @@ impl EventApply {
     }
 }
 impl ApplyType for EventApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "deprecatedSource",
-                    M::Struct(
-                        <crate::core_v1::apply::EventSourceApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "deprecatedSource",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::EventSourceApply,
+                    >,
                 ),
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "series",
-                    M::Struct(
-                        <crate::events_v1::apply::EventSeriesApply as ApplyType>::schema,
-                    ),
+            ),
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "series",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::events_v1::apply::EventSeriesApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::events_v1::Event {
     type Apply = EventApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for EventApply {
     type Resource = crate::events_v1::Event;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -296,6 +299,7 @@ impl<'de> ::serde::Deserialize<'de> for EventSeriesApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for EventSeriesApply {
     const EXPECTING: &'static str = "struct EventSeriesApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::events_v1::EventSeries as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -329,12 +333,7 @@ impl EventSeriesApply {
         self
     }
 }
-impl ApplyType for EventSeriesApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for EventSeriesApply {}
 impl HasApply for crate::events_v1::EventSeries {
     type Apply = EventSeriesApply;
 }

@@ -99,6 +99,7 @@ impl<'de> ::serde::Deserialize<'de> for Event {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for Event {
     const EXPECTING: &'static str = "struct Event";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -158,9 +159,11 @@ impl ::kubegen_runtime::ApiType for Event {
     const API_VERSION: &'static str = "events.k8s.io/v1";
 }
 impl ::kubegen_runtime::Object for Event {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }

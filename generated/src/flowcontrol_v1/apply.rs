@@ -42,6 +42,7 @@ impl<'de> ::serde::Deserialize<'de> for ExemptPriorityLevelConfigurationApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ExemptPriorityLevelConfigurationApply {
     const EXPECTING: &'static str = "struct ExemptPriorityLevelConfigurationApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::flowcontrol_v1::ExemptPriorityLevelConfiguration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -72,12 +73,7 @@ impl ExemptPriorityLevelConfigurationApply {
         self
     }
 }
-impl ApplyType for ExemptPriorityLevelConfigurationApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ExemptPriorityLevelConfigurationApply {}
 impl HasApply for crate::flowcontrol_v1::ExemptPriorityLevelConfiguration {
     type Apply = ExemptPriorityLevelConfigurationApply;
 }
@@ -112,6 +108,7 @@ impl<'de> ::serde::Deserialize<'de> for FlowDistinguisherMethodApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for FlowDistinguisherMethodApply {
     const EXPECTING: &'static str = "struct FlowDistinguisherMethodApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::flowcontrol_v1::FlowDistinguisherMethod as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -136,12 +133,7 @@ impl FlowDistinguisherMethodApply {
         self
     }
 }
-impl ApplyType for FlowDistinguisherMethodApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for FlowDistinguisherMethodApply {}
 impl HasApply for crate::flowcontrol_v1::FlowDistinguisherMethod {
     type Apply = FlowDistinguisherMethodApply;
 }
@@ -190,6 +182,7 @@ impl<'de> ::serde::Deserialize<'de> for FlowSchemaApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for FlowSchemaApply {
     const EXPECTING: &'static str = "struct FlowSchemaApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::flowcontrol_v1::FlowSchema as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -242,32 +235,34 @@ impl FlowSchemaApply {
     }
 }
 impl ApplyType for FlowSchemaApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::flowcontrol_v1::apply::FlowSchemaSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::flowcontrol_v1::apply::FlowSchemaSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::flowcontrol_v1::apply::FlowSchemaStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::flowcontrol_v1::apply::FlowSchemaStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::flowcontrol_v1::FlowSchema {
     type Apply = FlowSchemaApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for FlowSchemaApply {
     type Resource = crate::flowcontrol_v1::FlowSchema;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -319,6 +314,7 @@ impl<'de> ::serde::Deserialize<'de> for FlowSchemaConditionApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for FlowSchemaConditionApply {
     const EXPECTING: &'static str = "struct FlowSchemaConditionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::flowcontrol_v1::FlowSchemaCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -370,12 +366,7 @@ impl FlowSchemaConditionApply {
         self
     }
 }
-impl ApplyType for FlowSchemaConditionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for FlowSchemaConditionApply {}
 impl HasApply for crate::flowcontrol_v1::FlowSchemaCondition {
     type Apply = FlowSchemaConditionApply;
 }
@@ -427,6 +418,7 @@ impl<'de> ::serde::Deserialize<'de> for FlowSchemaSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for FlowSchemaSpecApply {
     const EXPECTING: &'static str = "struct FlowSchemaSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::flowcontrol_v1::FlowSchemaSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -483,25 +475,26 @@ impl FlowSchemaSpecApply {
     }
 }
 impl ApplyType for FlowSchemaSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "distinguisherMethod",
-                    M::Struct(
-                        <crate::flowcontrol_v1::apply::FlowDistinguisherMethodApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "distinguisherMethod",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::flowcontrol_v1::apply::FlowDistinguisherMethodApply,
+                    >,
                 ),
-                (
-                    "priorityLevelConfiguration",
-                    M::Struct(
-                        <crate::flowcontrol_v1::apply::PriorityLevelConfigurationReferenceApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "priorityLevelConfiguration",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::flowcontrol_v1::apply::PriorityLevelConfigurationReferenceApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::flowcontrol_v1::FlowSchemaSpec {
     type Apply = FlowSchemaSpecApply;
@@ -536,6 +529,7 @@ impl<'de> ::serde::Deserialize<'de> for FlowSchemaStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for FlowSchemaStatusApply {
     const EXPECTING: &'static str = "struct FlowSchemaStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::flowcontrol_v1::FlowSchemaStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -566,22 +560,21 @@ impl FlowSchemaStatusApply {
     }
 }
 impl ApplyType for FlowSchemaStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "conditions",
-                    M::MapList(
-                        &["type"],
-                        &M::Struct(
-                            <crate::flowcontrol_v1::apply::FlowSchemaConditionApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "conditions",
+                M::MapList(
+                    &["type"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::flowcontrol_v1::apply::FlowSchemaConditionApply,
+                        >,
                     ),
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::flowcontrol_v1::FlowSchemaStatus {
     type Apply = FlowSchemaStatusApply;
@@ -616,6 +609,7 @@ impl<'de> ::serde::Deserialize<'de> for GroupSubjectApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for GroupSubjectApply {
     const EXPECTING: &'static str = "struct GroupSubjectApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::flowcontrol_v1::GroupSubject as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -640,12 +634,7 @@ impl GroupSubjectApply {
         self
     }
 }
-impl ApplyType for GroupSubjectApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for GroupSubjectApply {}
 impl HasApply for crate::flowcontrol_v1::GroupSubject {
     type Apply = GroupSubjectApply;
 }
@@ -681,6 +670,7 @@ impl<'de> ::serde::Deserialize<'de> for LimitResponseApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for LimitResponseApply {
     const EXPECTING: &'static str = "struct LimitResponseApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::flowcontrol_v1::LimitResponse as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -715,19 +705,18 @@ impl LimitResponseApply {
     }
 }
 impl ApplyType for LimitResponseApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "queuing",
-                    M::Struct(
-                        <crate::flowcontrol_v1::apply::QueuingConfigurationApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "queuing",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::flowcontrol_v1::apply::QueuingConfigurationApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::flowcontrol_v1::LimitResponse {
     type Apply = LimitResponseApply;
@@ -777,6 +766,7 @@ impl<'de> ::serde::Deserialize<'de> for LimitedPriorityLevelConfigurationApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for LimitedPriorityLevelConfigurationApply {
     const EXPECTING: &'static str = "struct LimitedPriorityLevelConfigurationApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::flowcontrol_v1::LimitedPriorityLevelConfiguration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -823,19 +813,18 @@ impl LimitedPriorityLevelConfigurationApply {
     }
 }
 impl ApplyType for LimitedPriorityLevelConfigurationApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "limitResponse",
-                    M::Struct(
-                        <crate::flowcontrol_v1::apply::LimitResponseApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "limitResponse",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::flowcontrol_v1::apply::LimitResponseApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::flowcontrol_v1::LimitedPriorityLevelConfiguration {
     type Apply = LimitedPriorityLevelConfigurationApply;
@@ -875,6 +864,7 @@ impl<'de> ::serde::Deserialize<'de> for NonResourcePolicyRuleApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NonResourcePolicyRuleApply {
     const EXPECTING: &'static str = "struct NonResourcePolicyRuleApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::flowcontrol_v1::NonResourcePolicyRule as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -912,12 +902,9 @@ impl NonResourcePolicyRuleApply {
     }
 }
 impl ApplyType for NonResourcePolicyRuleApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[("nonResourceURLs", M::Set), ("verbs", M::Set)],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("nonResourceURLs", M::Set), ("verbs", M::Set)],
+    };
 }
 impl HasApply for crate::flowcontrol_v1::NonResourcePolicyRule {
     type Apply = NonResourcePolicyRuleApply;
@@ -968,6 +955,7 @@ impl<'de> ::serde::Deserialize<'de> for PolicyRulesWithSubjectsApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for PolicyRulesWithSubjectsApply {
     const EXPECTING: &'static str = "struct PolicyRulesWithSubjectsApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::flowcontrol_v1::PolicyRulesWithSubjects as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1019,12 +1007,7 @@ impl PolicyRulesWithSubjectsApply {
         self
     }
 }
-impl ApplyType for PolicyRulesWithSubjectsApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for PolicyRulesWithSubjectsApply {}
 impl HasApply for crate::flowcontrol_v1::PolicyRulesWithSubjects {
     type Apply = PolicyRulesWithSubjectsApply;
 }
@@ -1078,6 +1061,7 @@ impl<'de> ::serde::Deserialize<'de> for PriorityLevelConfigurationApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for PriorityLevelConfigurationApply {
     const EXPECTING: &'static str = "struct PriorityLevelConfigurationApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::flowcontrol_v1::PriorityLevelConfiguration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1134,32 +1118,34 @@ impl PriorityLevelConfigurationApply {
     }
 }
 impl ApplyType for PriorityLevelConfigurationApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::flowcontrol_v1::apply::PriorityLevelConfigurationSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::flowcontrol_v1::apply::PriorityLevelConfigurationSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::flowcontrol_v1::apply::PriorityLevelConfigurationStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::flowcontrol_v1::apply::PriorityLevelConfigurationStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::flowcontrol_v1::PriorityLevelConfiguration {
     type Apply = PriorityLevelConfigurationApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for PriorityLevelConfigurationApply {
     type Resource = crate::flowcontrol_v1::PriorityLevelConfiguration;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -1212,6 +1198,7 @@ impl<'de> ::serde::Deserialize<'de> for PriorityLevelConfigurationConditionApply
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for PriorityLevelConfigurationConditionApply {
     const EXPECTING: &'static str = "struct PriorityLevelConfigurationConditionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::flowcontrol_v1::PriorityLevelConfigurationCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1263,12 +1250,7 @@ impl PriorityLevelConfigurationConditionApply {
         self
     }
 }
-impl ApplyType for PriorityLevelConfigurationConditionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for PriorityLevelConfigurationConditionApply {}
 impl HasApply for crate::flowcontrol_v1::PriorityLevelConfigurationCondition {
     type Apply = PriorityLevelConfigurationConditionApply;
 }
@@ -1303,6 +1285,7 @@ impl<'de> ::serde::Deserialize<'de> for PriorityLevelConfigurationReferenceApply
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for PriorityLevelConfigurationReferenceApply {
     const EXPECTING: &'static str = "struct PriorityLevelConfigurationReferenceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::flowcontrol_v1::PriorityLevelConfigurationReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1327,12 +1310,7 @@ impl PriorityLevelConfigurationReferenceApply {
         self
     }
 }
-impl ApplyType for PriorityLevelConfigurationReferenceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for PriorityLevelConfigurationReferenceApply {}
 impl HasApply for crate::flowcontrol_v1::PriorityLevelConfigurationReference {
     type Apply = PriorityLevelConfigurationReferenceApply;
 }
@@ -1382,6 +1360,7 @@ impl<'de> ::serde::Deserialize<'de> for PriorityLevelConfigurationSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for PriorityLevelConfigurationSpecApply {
     const EXPECTING: &'static str = "struct PriorityLevelConfigurationSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::flowcontrol_v1::PriorityLevelConfigurationSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1429,25 +1408,26 @@ impl PriorityLevelConfigurationSpecApply {
     }
 }
 impl ApplyType for PriorityLevelConfigurationSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "exempt",
-                    M::Struct(
-                        <crate::flowcontrol_v1::apply::ExemptPriorityLevelConfigurationApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "exempt",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::flowcontrol_v1::apply::ExemptPriorityLevelConfigurationApply,
+                    >,
                 ),
-                (
-                    "limited",
-                    M::Struct(
-                        <crate::flowcontrol_v1::apply::LimitedPriorityLevelConfigurationApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "limited",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::flowcontrol_v1::apply::LimitedPriorityLevelConfigurationApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::flowcontrol_v1::PriorityLevelConfigurationSpec {
     type Apply = PriorityLevelConfigurationSpecApply;
@@ -1485,6 +1465,7 @@ impl<'de> ::serde::Deserialize<'de> for PriorityLevelConfigurationStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for PriorityLevelConfigurationStatusApply {
     const EXPECTING: &'static str = "struct PriorityLevelConfigurationStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::flowcontrol_v1::PriorityLevelConfigurationStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1517,22 +1498,21 @@ impl PriorityLevelConfigurationStatusApply {
     }
 }
 impl ApplyType for PriorityLevelConfigurationStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "conditions",
-                    M::MapList(
-                        &["type"],
-                        &M::Struct(
-                            <crate::flowcontrol_v1::apply::PriorityLevelConfigurationConditionApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "conditions",
+                M::MapList(
+                    &["type"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::flowcontrol_v1::apply::PriorityLevelConfigurationConditionApply,
+                        >,
                     ),
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::flowcontrol_v1::PriorityLevelConfigurationStatus {
     type Apply = PriorityLevelConfigurationStatusApply;
@@ -1578,6 +1558,7 @@ impl<'de> ::serde::Deserialize<'de> for QueuingConfigurationApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for QueuingConfigurationApply {
     const EXPECTING: &'static str = "struct QueuingConfigurationApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::flowcontrol_v1::QueuingConfiguration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1614,12 +1595,7 @@ impl QueuingConfigurationApply {
         self
     }
 }
-impl ApplyType for QueuingConfigurationApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for QueuingConfigurationApply {}
 impl HasApply for crate::flowcontrol_v1::QueuingConfiguration {
     type Apply = QueuingConfigurationApply;
 }
@@ -1670,6 +1646,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourcePolicyRuleApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourcePolicyRuleApply {
     const EXPECTING: &'static str = "struct ResourcePolicyRuleApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::flowcontrol_v1::ResourcePolicyRule as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1731,17 +1708,14 @@ impl ResourcePolicyRuleApply {
     }
 }
 impl ApplyType for ResourcePolicyRuleApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("apiGroups", M::Set),
-                ("namespaces", M::Set),
-                ("resources", M::Set),
-                ("verbs", M::Set),
-            ],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("apiGroups", M::Set),
+            ("namespaces", M::Set),
+            ("resources", M::Set),
+            ("verbs", M::Set),
+        ],
+    };
 }
 impl HasApply for crate::flowcontrol_v1::ResourcePolicyRule {
     type Apply = ResourcePolicyRuleApply;
@@ -1778,6 +1752,7 @@ impl<'de> ::serde::Deserialize<'de> for ServiceAccountSubjectApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceAccountSubjectApply {
     const EXPECTING: &'static str = "struct ServiceAccountSubjectApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::flowcontrol_v1::ServiceAccountSubject as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1808,12 +1783,7 @@ impl ServiceAccountSubjectApply {
         self
     }
 }
-impl ApplyType for ServiceAccountSubjectApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ServiceAccountSubjectApply {}
 impl HasApply for crate::flowcontrol_v1::ServiceAccountSubject {
     type Apply = ServiceAccountSubjectApply;
 }
@@ -1863,6 +1833,7 @@ impl<'de> ::serde::Deserialize<'de> for SubjectApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for SubjectApply {
     const EXPECTING: &'static str = "struct SubjectApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::flowcontrol_v1::Subject as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1915,31 +1886,34 @@ impl SubjectApply {
     }
 }
 impl ApplyType for SubjectApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "group",
-                    M::Struct(
-                        <crate::flowcontrol_v1::apply::GroupSubjectApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "group",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::flowcontrol_v1::apply::GroupSubjectApply,
+                    >,
                 ),
-                (
-                    "serviceAccount",
-                    M::Struct(
-                        <crate::flowcontrol_v1::apply::ServiceAccountSubjectApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "serviceAccount",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::flowcontrol_v1::apply::ServiceAccountSubjectApply,
+                    >,
                 ),
-                (
-                    "user",
-                    M::Struct(
-                        <crate::flowcontrol_v1::apply::UserSubjectApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "user",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::flowcontrol_v1::apply::UserSubjectApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::flowcontrol_v1::Subject {
     type Apply = SubjectApply;
@@ -1974,6 +1948,7 @@ impl<'de> ::serde::Deserialize<'de> for UserSubjectApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for UserSubjectApply {
     const EXPECTING: &'static str = "struct UserSubjectApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::flowcontrol_v1::UserSubject as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1998,12 +1973,7 @@ impl UserSubjectApply {
         self
     }
 }
-impl ApplyType for UserSubjectApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for UserSubjectApply {}
 impl HasApply for crate::flowcontrol_v1::UserSubject {
     type Apply = UserSubjectApply;
 }

@@ -7,6 +7,7 @@ pub struct FlowcontrolV1Client {
 }
 impl FlowcontrolV1Client {
     /// Clients of this module's resources on `client`.
+    #[inline]
     pub fn new(client: ::kubegen_runtime::Client) -> Self {
         Self { client }
     }

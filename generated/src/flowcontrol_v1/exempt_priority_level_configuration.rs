@@ -49,6 +49,7 @@ impl<'de> ::serde::Deserialize<'de> for ExemptPriorityLevelConfiguration {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ExemptPriorityLevelConfiguration {
     const EXPECTING: &'static str = "struct ExemptPriorityLevelConfiguration";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -33,6 +33,7 @@ impl<'de> ::serde::Deserialize<'de> for FlowDistinguisherMethod {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for FlowDistinguisherMethod {
     const EXPECTING: &'static str = "struct FlowDistinguisherMethod";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -33,6 +33,7 @@ impl<'de> ::serde::Deserialize<'de> for FlowSchemaStatus {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for FlowSchemaStatus {
     const EXPECTING: &'static str = "struct FlowSchemaStatus";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

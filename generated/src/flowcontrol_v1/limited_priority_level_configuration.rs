@@ -67,6 +67,7 @@ impl<'de> ::serde::Deserialize<'de> for LimitedPriorityLevelConfiguration {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for LimitedPriorityLevelConfiguration {
     const EXPECTING: &'static str = "struct LimitedPriorityLevelConfiguration";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -42,6 +42,7 @@ impl<'de> ::serde::Deserialize<'de> for NonResourcePolicyRule {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NonResourcePolicyRule {
     const EXPECTING: &'static str = "struct NonResourcePolicyRule";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -42,6 +42,7 @@ impl<'de> ::serde::Deserialize<'de> for PolicyRulesWithSubjects {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PolicyRulesWithSubjects {
     const EXPECTING: &'static str = "struct PolicyRulesWithSubjects";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

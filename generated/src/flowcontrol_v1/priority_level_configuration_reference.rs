@@ -34,6 +34,7 @@ impl<'de> ::serde::Deserialize<'de> for PriorityLevelConfigurationReference {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for PriorityLevelConfigurationReference {
     const EXPECTING: &'static str = "struct PriorityLevelConfigurationReference";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

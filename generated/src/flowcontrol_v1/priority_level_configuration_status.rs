@@ -36,6 +36,7 @@ impl<'de> ::serde::Deserialize<'de> for PriorityLevelConfigurationStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for PriorityLevelConfigurationStatus {
     const EXPECTING: &'static str = "struct PriorityLevelConfigurationStatus";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -46,6 +46,7 @@ impl<'de> ::serde::Deserialize<'de> for QueuingConfiguration {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for QueuingConfiguration {
     const EXPECTING: &'static str = "struct QueuingConfiguration";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -48,6 +48,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourcePolicyRule {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourcePolicyRule {
     const EXPECTING: &'static str = "struct ResourcePolicyRule";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -38,6 +38,7 @@ impl<'de> ::serde::Deserialize<'de> for APIVersions {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for APIVersions {
     const EXPECTING: &'static str = "struct APIVersions";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

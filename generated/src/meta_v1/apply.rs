@@ -53,6 +53,7 @@ impl<'de> ::serde::Deserialize<'de> for ConditionApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ConditionApply {
     const EXPECTING: &'static str = "struct ConditionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::meta_v1::Condition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -110,12 +111,7 @@ impl ConditionApply {
         self
     }
 }
-impl ApplyType for ConditionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ConditionApply {}
 impl HasApply for crate::meta_v1::Condition {
     type Apply = ConditionApply;
 }
@@ -151,6 +147,7 @@ impl<'de> ::serde::Deserialize<'de> for GroupResourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for GroupResourceApply {
     const EXPECTING: &'static str = "struct GroupResourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::meta_v1::GroupResource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -181,12 +178,7 @@ impl GroupResourceApply {
         self
     }
 }
-impl ApplyType for GroupResourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for GroupResourceApply {}
 impl HasApply for crate::meta_v1::GroupResource {
     type Apply = GroupResourceApply;
 }
@@ -227,6 +219,7 @@ impl<'de> ::serde::Deserialize<'de> for LabelSelectorApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for LabelSelectorApply {
     const EXPECTING: &'static str = "struct LabelSelectorApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::meta_v1::LabelSelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -270,12 +263,9 @@ impl LabelSelectorApply {
     }
 }
 impl ApplyType for LabelSelectorApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[("matchLabels", M::Map(&M::Free))],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("matchLabels", M::Map(&M::Free))],
+    };
 }
 impl HasApply for crate::meta_v1::LabelSelector {
     type Apply = LabelSelectorApply;
@@ -318,6 +308,7 @@ impl<'de> ::serde::Deserialize<'de> for LabelSelectorRequirementApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for LabelSelectorRequirementApply {
     const EXPECTING: &'static str = "struct LabelSelectorRequirementApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::meta_v1::LabelSelectorRequirement as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -357,12 +348,7 @@ impl LabelSelectorRequirementApply {
         self
     }
 }
-impl ApplyType for LabelSelectorRequirementApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for LabelSelectorRequirementApply {}
 impl HasApply for crate::meta_v1::LabelSelectorRequirement {
     type Apply = LabelSelectorRequirementApply;
 }

@@ -48,6 +48,7 @@ impl<'de> ::serde::Deserialize<'de> for Condition {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for Condition {
     const EXPECTING: &'static str = "struct Condition";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -71,6 +71,7 @@ impl<'de> ::serde::Deserialize<'de> for DeleteOptions {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeleteOptions {
     const EXPECTING: &'static str = "struct DeleteOptions";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -32,6 +32,7 @@ impl<'de> ::serde::Deserialize<'de> for GroupResource {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for GroupResource {
     const EXPECTING: &'static str = "struct GroupResource";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -39,6 +39,7 @@ impl<'de> ::serde::Deserialize<'de> for LabelSelectorRequirement {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for LabelSelectorRequirement {
     const EXPECTING: &'static str = "struct LabelSelectorRequirement";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

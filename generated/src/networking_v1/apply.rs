@@ -44,6 +44,7 @@ impl<'de> ::serde::Deserialize<'de> for HTTPIngressPathApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for HTTPIngressPathApply {
     const EXPECTING: &'static str = "struct HTTPIngressPathApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::networking_v1::HTTPIngressPath as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -84,19 +85,18 @@ impl HTTPIngressPathApply {
     }
 }
 impl ApplyType for HTTPIngressPathApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "backend",
-                    M::Struct(
-                        <crate::networking_v1::apply::IngressBackendApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "backend",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::networking_v1::apply::IngressBackendApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::networking_v1::HTTPIngressPath {
     type Apply = HTTPIngressPathApply;
@@ -131,6 +131,7 @@ impl<'de> ::serde::Deserialize<'de> for HTTPIngressRuleValueApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for HTTPIngressRuleValueApply {
     const EXPECTING: &'static str = "struct HTTPIngressRuleValueApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::networking_v1::HTTPIngressRuleValue as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -160,12 +161,7 @@ impl HTTPIngressRuleValueApply {
         self
     }
 }
-impl ApplyType for HTTPIngressRuleValueApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for HTTPIngressRuleValueApply {}
 impl HasApply for crate::networking_v1::HTTPIngressRuleValue {
     type Apply = HTTPIngressRuleValueApply;
 }
@@ -214,6 +210,7 @@ impl<'de> ::serde::Deserialize<'de> for IngressApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IngressApply {
     const EXPECTING: &'static str = "struct IngressApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::networking_v1::Ingress as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -271,32 +268,34 @@ impl IngressApply {
     }
 }
 impl ApplyType for IngressApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::networking_v1::apply::IngressSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::networking_v1::apply::IngressSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::networking_v1::apply::IngressStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::networking_v1::apply::IngressStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::networking_v1::Ingress {
     type Apply = IngressApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for IngressApply {
     type Resource = crate::networking_v1::Ingress;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -333,6 +332,7 @@ impl<'de> ::serde::Deserialize<'de> for IngressBackendApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IngressBackendApply {
     const EXPECTING: &'static str = "struct IngressBackendApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::networking_v1::IngressBackend as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -370,19 +370,18 @@ impl IngressBackendApply {
     }
 }
 impl ApplyType for IngressBackendApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "service",
-                    M::Struct(
-                        <crate::networking_v1::apply::IngressServiceBackendApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "service",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::networking_v1::apply::IngressServiceBackendApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::networking_v1::IngressBackend {
     type Apply = IngressBackendApply;
@@ -423,6 +422,7 @@ impl<'de> ::serde::Deserialize<'de> for IngressClassApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IngressClassApply {
     const EXPECTING: &'static str = "struct IngressClassApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::networking_v1::IngressClass as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -466,26 +466,26 @@ impl IngressClassApply {
     }
 }
 impl ApplyType for IngressClassApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::networking_v1::apply::IngressClassSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::networking_v1::apply::IngressClassSpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::networking_v1::IngressClass {
     type Apply = IngressClassApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for IngressClassApply {
     type Resource = crate::networking_v1::IngressClass;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -538,6 +538,7 @@ impl<'de> ::serde::Deserialize<'de> for IngressClassParametersReferenceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IngressClassParametersReferenceApply {
     const EXPECTING: &'static str = "struct IngressClassParametersReferenceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::networking_v1::IngressClassParametersReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -586,12 +587,7 @@ impl IngressClassParametersReferenceApply {
         self
     }
 }
-impl ApplyType for IngressClassParametersReferenceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for IngressClassParametersReferenceApply {}
 impl HasApply for crate::networking_v1::IngressClassParametersReference {
     type Apply = IngressClassParametersReferenceApply;
 }
@@ -629,6 +625,7 @@ impl<'de> ::serde::Deserialize<'de> for IngressClassSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IngressClassSpecApply {
     const EXPECTING: &'static str = "struct IngressClassSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::networking_v1::IngressClassSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -665,19 +662,18 @@ impl IngressClassSpecApply {
     }
 }
 impl ApplyType for IngressClassSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "parameters",
-                    M::Struct(
-                        <crate::networking_v1::apply::IngressClassParametersReferenceApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "parameters",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::networking_v1::apply::IngressClassParametersReferenceApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::networking_v1::IngressClassSpec {
     type Apply = IngressClassSpecApply;
@@ -720,6 +716,7 @@ impl<'de> ::serde::Deserialize<'de> for IngressLoadBalancerIngressApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IngressLoadBalancerIngressApply {
     const EXPECTING: &'static str = "struct IngressLoadBalancerIngressApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::networking_v1::IngressLoadBalancerIngress as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -761,12 +758,7 @@ impl IngressLoadBalancerIngressApply {
         self
     }
 }
-impl ApplyType for IngressLoadBalancerIngressApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for IngressLoadBalancerIngressApply {}
 impl HasApply for crate::networking_v1::IngressLoadBalancerIngress {
     type Apply = IngressLoadBalancerIngressApply;
 }
@@ -803,6 +795,7 @@ impl<'de> ::serde::Deserialize<'de> for IngressLoadBalancerStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IngressLoadBalancerStatusApply {
     const EXPECTING: &'static str = "struct IngressLoadBalancerStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::networking_v1::IngressLoadBalancerStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -834,12 +827,7 @@ impl IngressLoadBalancerStatusApply {
         self
     }
 }
-impl ApplyType for IngressLoadBalancerStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for IngressLoadBalancerStatusApply {}
 impl HasApply for crate::networking_v1::IngressLoadBalancerStatus {
     type Apply = IngressLoadBalancerStatusApply;
 }
@@ -880,6 +868,7 @@ impl<'de> ::serde::Deserialize<'de> for IngressPortStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IngressPortStatusApply {
     const EXPECTING: &'static str = "struct IngressPortStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::networking_v1::IngressPortStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -916,12 +905,7 @@ impl IngressPortStatusApply {
         self
     }
 }
-impl ApplyType for IngressPortStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for IngressPortStatusApply {}
 impl HasApply for crate::networking_v1::IngressPortStatus {
     type Apply = IngressPortStatusApply;
 }
@@ -957,6 +941,7 @@ impl<'de> ::serde::Deserialize<'de> for IngressRuleApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IngressRuleApply {
     const EXPECTING: &'static str = "struct IngressRuleApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::networking_v1::IngressRule as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -991,19 +976,18 @@ impl IngressRuleApply {
     }
 }
 impl ApplyType for IngressRuleApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "http",
-                    M::Struct(
-                        <crate::networking_v1::apply::HTTPIngressRuleValueApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "http",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::networking_v1::apply::HTTPIngressRuleValueApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::networking_v1::IngressRule {
     type Apply = IngressRuleApply;
@@ -1040,6 +1024,7 @@ impl<'de> ::serde::Deserialize<'de> for IngressServiceBackendApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IngressServiceBackendApply {
     const EXPECTING: &'static str = "struct IngressServiceBackendApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::networking_v1::IngressServiceBackend as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1073,12 +1058,7 @@ impl IngressServiceBackendApply {
         self
     }
 }
-impl ApplyType for IngressServiceBackendApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for IngressServiceBackendApply {}
 impl HasApply for crate::networking_v1::IngressServiceBackend {
     type Apply = IngressServiceBackendApply;
 }
@@ -1126,6 +1106,7 @@ impl<'de> ::serde::Deserialize<'de> for IngressSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IngressSpecApply {
     const EXPECTING: &'static str = "struct IngressSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::networking_v1::IngressSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1185,19 +1166,18 @@ impl IngressSpecApply {
     }
 }
 impl ApplyType for IngressSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "defaultBackend",
-                    M::Struct(
-                        <crate::networking_v1::apply::IngressBackendApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "defaultBackend",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::networking_v1::apply::IngressBackendApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::networking_v1::IngressSpec {
     type Apply = IngressSpecApply;
@@ -1234,6 +1214,7 @@ impl<'de> ::serde::Deserialize<'de> for IngressStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IngressStatusApply {
     const EXPECTING: &'static str = "struct IngressStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::networking_v1::IngressStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1262,19 +1243,18 @@ impl IngressStatusApply {
     }
 }
 impl ApplyType for IngressStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "loadBalancer",
-                    M::Struct(
-                        <crate::networking_v1::apply::IngressLoadBalancerStatusApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "loadBalancer",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::networking_v1::apply::IngressLoadBalancerStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::networking_v1::IngressStatus {
     type Apply = IngressStatusApply;
@@ -1311,6 +1291,7 @@ impl<'de> ::serde::Deserialize<'de> for IngressTLSApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IngressTLSApply {
     const EXPECTING: &'static str = "struct IngressTLSApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::networking_v1::IngressTLS as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1344,12 +1325,7 @@ impl IngressTLSApply {
         self
     }
 }
-impl ApplyType for IngressTLSApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for IngressTLSApply {}
 impl HasApply for crate::networking_v1::IngressTLS {
     type Apply = IngressTLSApply;
 }
@@ -1389,6 +1365,7 @@ impl<'de> ::serde::Deserialize<'de> for IPAddressApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IPAddressApply {
     const EXPECTING: &'static str = "struct IPAddressApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::networking_v1::IPAddress as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1432,26 +1409,26 @@ impl IPAddressApply {
     }
 }
 impl ApplyType for IPAddressApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::networking_v1::apply::IPAddressSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::networking_v1::apply::IPAddressSpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::networking_v1::IPAddress {
     type Apply = IPAddressApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for IPAddressApply {
     type Resource = crate::networking_v1::IPAddress;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -1486,6 +1463,7 @@ impl<'de> ::serde::Deserialize<'de> for IPAddressSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IPAddressSpecApply {
     const EXPECTING: &'static str = "struct IPAddressSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::networking_v1::IPAddressSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1514,19 +1492,18 @@ impl IPAddressSpecApply {
     }
 }
 impl ApplyType for IPAddressSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "parentRef",
-                    M::Struct(
-                        <crate::networking_v1::apply::ParentReferenceApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "parentRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::networking_v1::apply::ParentReferenceApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::networking_v1::IPAddressSpec {
     type Apply = IPAddressSpecApply;
@@ -1563,6 +1540,7 @@ impl<'de> ::serde::Deserialize<'de> for IPBlockApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IPBlockApply {
     const EXPECTING: &'static str = "struct IPBlockApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::networking_v1::IPBlock as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1596,12 +1574,7 @@ impl IPBlockApply {
         self
     }
 }
-impl ApplyType for IPBlockApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for IPBlockApply {}
 impl HasApply for crate::networking_v1::IPBlock {
     type Apply = IPBlockApply;
 }
@@ -1641,6 +1614,7 @@ impl<'de> ::serde::Deserialize<'de> for NetworkPolicyApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NetworkPolicyApply {
     const EXPECTING: &'static str = "struct NetworkPolicyApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::networking_v1::NetworkPolicy as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1689,26 +1663,26 @@ impl NetworkPolicyApply {
     }
 }
 impl ApplyType for NetworkPolicyApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::networking_v1::apply::NetworkPolicySpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::networking_v1::apply::NetworkPolicySpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::networking_v1::NetworkPolicy {
     type Apply = NetworkPolicyApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for NetworkPolicyApply {
     type Resource = crate::networking_v1::NetworkPolicy;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -1746,6 +1720,7 @@ impl<'de> ::serde::Deserialize<'de> for NetworkPolicyEgressRuleApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for NetworkPolicyEgressRuleApply {
     const EXPECTING: &'static str = "struct NetworkPolicyEgressRuleApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::networking_v1::NetworkPolicyEgressRule as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1786,12 +1761,7 @@ impl NetworkPolicyEgressRuleApply {
         self
     }
 }
-impl ApplyType for NetworkPolicyEgressRuleApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for NetworkPolicyEgressRuleApply {}
 impl HasApply for crate::networking_v1::NetworkPolicyEgressRule {
     type Apply = NetworkPolicyEgressRuleApply;
 }
@@ -1828,6 +1798,7 @@ impl<'de> ::serde::Deserialize<'de> for NetworkPolicyIngressRuleApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for NetworkPolicyIngressRuleApply {
     const EXPECTING: &'static str = "struct NetworkPolicyIngressRuleApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::networking_v1::NetworkPolicyIngressRule as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1868,12 +1839,7 @@ impl NetworkPolicyIngressRuleApply {
         self
     }
 }
-impl ApplyType for NetworkPolicyIngressRuleApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for NetworkPolicyIngressRuleApply {}
 impl HasApply for crate::networking_v1::NetworkPolicyIngressRule {
     type Apply = NetworkPolicyIngressRuleApply;
 }
@@ -1918,6 +1884,7 @@ impl<'de> ::serde::Deserialize<'de> for NetworkPolicyPeerApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NetworkPolicyPeerApply {
     const EXPECTING: &'static str = "struct NetworkPolicyPeerApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::networking_v1::NetworkPolicyPeer as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1964,19 +1931,18 @@ impl NetworkPolicyPeerApply {
     }
 }
 impl ApplyType for NetworkPolicyPeerApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "ipBlock",
-                    M::Struct(
-                        <crate::networking_v1::apply::IPBlockApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "ipBlock",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::networking_v1::apply::IPBlockApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::networking_v1::NetworkPolicyPeer {
     type Apply = NetworkPolicyPeerApply;
@@ -2022,6 +1988,7 @@ impl<'de> ::serde::Deserialize<'de> for NetworkPolicyPortApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NetworkPolicyPortApply {
     const EXPECTING: &'static str = "struct NetworkPolicyPortApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::networking_v1::NetworkPolicyPort as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2058,12 +2025,7 @@ impl NetworkPolicyPortApply {
         self
     }
 }
-impl ApplyType for NetworkPolicyPortApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for NetworkPolicyPortApply {}
 impl HasApply for crate::networking_v1::NetworkPolicyPort {
     type Apply = NetworkPolicyPortApply;
 }
@@ -2111,6 +2073,7 @@ impl<'de> ::serde::Deserialize<'de> for NetworkPolicySpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NetworkPolicySpecApply {
     const EXPECTING: &'static str = "struct NetworkPolicySpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::networking_v1::NetworkPolicySpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2169,12 +2132,7 @@ impl NetworkPolicySpecApply {
         self
     }
 }
-impl ApplyType for NetworkPolicySpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for NetworkPolicySpecApply {}
 impl HasApply for crate::networking_v1::NetworkPolicySpec {
     type Apply = NetworkPolicySpecApply;
 }
@@ -2222,6 +2180,7 @@ impl<'de> ::serde::Deserialize<'de> for ParentReferenceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ParentReferenceApply {
     const EXPECTING: &'static str = "struct ParentReferenceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::networking_v1::ParentReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2264,12 +2223,7 @@ impl ParentReferenceApply {
         self
     }
 }
-impl ApplyType for ParentReferenceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ParentReferenceApply {}
 impl HasApply for crate::networking_v1::ParentReference {
     type Apply = ParentReferenceApply;
 }
@@ -2305,6 +2259,7 @@ impl<'de> ::serde::Deserialize<'de> for ServiceBackendPortApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceBackendPortApply {
     const EXPECTING: &'static str = "struct ServiceBackendPortApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::networking_v1::ServiceBackendPort as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2335,12 +2290,7 @@ impl ServiceBackendPortApply {
         self
     }
 }
-impl ApplyType for ServiceBackendPortApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ServiceBackendPortApply {}
 impl HasApply for crate::networking_v1::ServiceBackendPort {
     type Apply = ServiceBackendPortApply;
 }
@@ -2389,6 +2339,7 @@ impl<'de> ::serde::Deserialize<'de> for ServiceCIDRApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceCIDRApply {
     const EXPECTING: &'static str = "struct ServiceCIDRApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::networking_v1::ServiceCIDR as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2441,32 +2392,34 @@ impl ServiceCIDRApply {
     }
 }
 impl ApplyType for ServiceCIDRApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::networking_v1::apply::ServiceCIDRSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::networking_v1::apply::ServiceCIDRSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::networking_v1::apply::ServiceCIDRStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::networking_v1::apply::ServiceCIDRStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::networking_v1::ServiceCIDR {
     type Apply = ServiceCIDRApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for ServiceCIDRApply {
     type Resource = crate::networking_v1::ServiceCIDR;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -2501,6 +2454,7 @@ impl<'de> ::serde::Deserialize<'de> for ServiceCIDRSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceCIDRSpecApply {
     const EXPECTING: &'static str = "struct ServiceCIDRSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::networking_v1::ServiceCIDRSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2528,12 +2482,7 @@ impl ServiceCIDRSpecApply {
         self
     }
 }
-impl ApplyType for ServiceCIDRSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ServiceCIDRSpecApply {}
 impl HasApply for crate::networking_v1::ServiceCIDRSpec {
     type Apply = ServiceCIDRSpecApply;
 }
@@ -2567,6 +2516,7 @@ impl<'de> ::serde::Deserialize<'de> for ServiceCIDRStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceCIDRStatusApply {
     const EXPECTING: &'static str = "struct ServiceCIDRStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::networking_v1::ServiceCIDRStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2595,22 +2545,21 @@ impl ServiceCIDRStatusApply {
     }
 }
 impl ApplyType for ServiceCIDRStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "conditions",
-                    M::MapList(
-                        &["type"],
-                        &M::Struct(
-                            <crate::meta_v1::apply::ConditionApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "conditions",
+                M::MapList(
+                    &["type"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::meta_v1::apply::ConditionApply,
+                        >,
                     ),
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::networking_v1::ServiceCIDRStatus {
     type Apply = ServiceCIDRStatusApply;

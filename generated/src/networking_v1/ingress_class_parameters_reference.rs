@@ -53,6 +53,7 @@ impl<'de> ::serde::Deserialize<'de> for IngressClassParametersReference {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IngressClassParametersReference {
     const EXPECTING: &'static str = "struct IngressClassParametersReference";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -43,6 +43,7 @@ impl<'de> ::serde::Deserialize<'de> for IngressRule {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IngressRule {
     const EXPECTING: &'static str = "struct IngressRule";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -50,6 +50,7 @@ impl<'de> ::serde::Deserialize<'de> for IngressSpec {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IngressSpec {
     const EXPECTING: &'static str = "struct IngressSpec";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

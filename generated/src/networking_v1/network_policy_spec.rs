@@ -50,6 +50,7 @@ impl<'de> ::serde::Deserialize<'de> for NetworkPolicySpec {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NetworkPolicySpec {
     const EXPECTING: &'static str = "struct NetworkPolicySpec";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -45,6 +45,7 @@ impl<'de> ::serde::Deserialize<'de> for ServiceCIDR {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceCIDR {
     const EXPECTING: &'static str = "struct ServiceCIDR";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -80,9 +81,11 @@ impl ::kubegen_runtime::ApiType for ServiceCIDR {
     const API_VERSION: &'static str = "networking.k8s.io/v1";
 }
 impl ::kubegen_runtime::Object for ServiceCIDR {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }

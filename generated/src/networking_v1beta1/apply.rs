@@ -39,6 +39,7 @@ impl<'de> ::serde::Deserialize<'de> for IPAddressApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IPAddressApply {
     const EXPECTING: &'static str = "struct IPAddressApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::networking_v1beta1::IPAddress as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -82,26 +83,26 @@ impl IPAddressApply {
     }
 }
 impl ApplyType for IPAddressApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::networking_v1beta1::apply::IPAddressSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::networking_v1beta1::apply::IPAddressSpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::networking_v1beta1::IPAddress {
     type Apply = IPAddressApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for IPAddressApply {
     type Resource = crate::networking_v1beta1::IPAddress;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -136,6 +137,7 @@ impl<'de> ::serde::Deserialize<'de> for IPAddressSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IPAddressSpecApply {
     const EXPECTING: &'static str = "struct IPAddressSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::networking_v1beta1::IPAddressSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -164,19 +166,18 @@ impl IPAddressSpecApply {
     }
 }
 impl ApplyType for IPAddressSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "parentRef",
-                    M::Struct(
-                        <crate::networking_v1beta1::apply::ParentReferenceApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "parentRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::networking_v1beta1::apply::ParentReferenceApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::networking_v1beta1::IPAddressSpec {
     type Apply = IPAddressSpecApply;
@@ -225,6 +226,7 @@ impl<'de> ::serde::Deserialize<'de> for ParentReferenceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ParentReferenceApply {
     const EXPECTING: &'static str = "struct ParentReferenceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::networking_v1beta1::ParentReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -267,12 +269,7 @@ impl ParentReferenceApply {
         self
     }
 }
-impl ApplyType for ParentReferenceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ParentReferenceApply {}
 impl HasApply for crate::networking_v1beta1::ParentReference {
     type Apply = ParentReferenceApply;
 }
@@ -323,6 +320,7 @@ impl<'de> ::serde::Deserialize<'de> for ServiceCIDRApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceCIDRApply {
     const EXPECTING: &'static str = "struct ServiceCIDRApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::networking_v1beta1::ServiceCIDR as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -375,32 +373,34 @@ impl ServiceCIDRApply {
     }
 }
 impl ApplyType for ServiceCIDRApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::networking_v1beta1::apply::ServiceCIDRSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::networking_v1beta1::apply::ServiceCIDRSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::networking_v1beta1::apply::ServiceCIDRStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::networking_v1beta1::apply::ServiceCIDRStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::networking_v1beta1::ServiceCIDR {
     type Apply = ServiceCIDRApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for ServiceCIDRApply {
     type Resource = crate::networking_v1beta1::ServiceCIDR;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -435,6 +435,7 @@ impl<'de> ::serde::Deserialize<'de> for ServiceCIDRSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceCIDRSpecApply {
     const EXPECTING: &'static str = "struct ServiceCIDRSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::networking_v1beta1::ServiceCIDRSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -462,12 +463,7 @@ impl ServiceCIDRSpecApply {
         self
     }
 }
-impl ApplyType for ServiceCIDRSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ServiceCIDRSpecApply {}
 impl HasApply for crate::networking_v1beta1::ServiceCIDRSpec {
     type Apply = ServiceCIDRSpecApply;
 }
@@ -501,6 +497,7 @@ impl<'de> ::serde::Deserialize<'de> for ServiceCIDRStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceCIDRStatusApply {
     const EXPECTING: &'static str = "struct ServiceCIDRStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::networking_v1beta1::ServiceCIDRStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -529,22 +526,21 @@ impl ServiceCIDRStatusApply {
     }
 }
 impl ApplyType for ServiceCIDRStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "conditions",
-                    M::MapList(
-                        &["type"],
-                        &M::Struct(
-                            <crate::meta_v1::apply::ConditionApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "conditions",
+                M::MapList(
+                    &["type"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::meta_v1::apply::ConditionApply,
+                        >,
                     ),
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::networking_v1beta1::ServiceCIDRStatus {
     type Apply = ServiceCIDRStatusApply;

@@ -42,6 +42,7 @@ impl<'de> ::serde::Deserialize<'de> for IPAddress {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IPAddress {
     const EXPECTING: &'static str = "struct IPAddress";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -75,9 +76,11 @@ impl ::kubegen_runtime::ApiType for IPAddress {
     const API_VERSION: &'static str = "networking.k8s.io/v1beta1";
 }
 impl ::kubegen_runtime::Object for IPAddress {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }

@@ -29,6 +29,7 @@ impl<'de> ::serde::Deserialize<'de> for IPAddressSpec {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IPAddressSpec {
     const EXPECTING: &'static str = "struct IPAddressSpec";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -42,6 +42,7 @@ impl<'de> ::serde::Deserialize<'de> for ParentReference {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ParentReference {
     const EXPECTING: &'static str = "struct ParentReference";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -33,6 +33,7 @@ impl<'de> ::serde::Deserialize<'de> for OverheadApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for OverheadApply {
     const EXPECTING: &'static str = "struct OverheadApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::node_v1::Overhead as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -68,12 +69,9 @@ impl OverheadApply {
     }
 }
 impl ApplyType for OverheadApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[("podFixed", M::Map(&M::Free))],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("podFixed", M::Map(&M::Free))],
+    };
 }
 impl HasApply for crate::node_v1::Overhead {
     type Apply = OverheadApply;
@@ -126,6 +124,7 @@ impl<'de> ::serde::Deserialize<'de> for RuntimeClassApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for RuntimeClassApply {
     const EXPECTING: &'static str = "struct RuntimeClassApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::node_v1::RuntimeClass as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -184,32 +183,34 @@ impl RuntimeClassApply {
     }
 }
 impl ApplyType for RuntimeClassApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "overhead",
-                    M::Struct(
-                        <crate::node_v1::apply::OverheadApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "overhead",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::node_v1::apply::OverheadApply,
+                    >,
                 ),
-                (
-                    "scheduling",
-                    M::Struct(
-                        <crate::node_v1::apply::SchedulingApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "scheduling",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::node_v1::apply::SchedulingApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::node_v1::RuntimeClass {
     type Apply = RuntimeClassApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for RuntimeClassApply {
     type Resource = crate::node_v1::RuntimeClass;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -249,6 +250,7 @@ impl<'de> ::serde::Deserialize<'de> for SchedulingApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for SchedulingApply {
     const EXPECTING: &'static str = "struct SchedulingApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::node_v1::Scheduling as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -291,12 +293,7 @@ impl SchedulingApply {
         self
     }
 }
-impl ApplyType for SchedulingApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for SchedulingApply {}
 impl HasApply for crate::node_v1::Scheduling {
     type Apply = SchedulingApply;
 }

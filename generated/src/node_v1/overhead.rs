@@ -33,6 +33,7 @@ impl<'de> ::serde::Deserialize<'de> for Overhead {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for Overhead {
     const EXPECTING: &'static str = "struct Overhead";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

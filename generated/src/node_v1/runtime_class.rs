@@ -49,6 +49,7 @@ impl<'de> ::serde::Deserialize<'de> for RuntimeClass {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for RuntimeClass {
     const EXPECTING: &'static str = "struct RuntimeClass";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -86,9 +87,11 @@ impl ::kubegen_runtime::ApiType for RuntimeClass {
     const API_VERSION: &'static str = "node.k8s.io/v1";
 }
 impl ::kubegen_runtime::Object for RuntimeClass {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }

@@ -42,6 +42,7 @@ impl<'de> ::serde::Deserialize<'de> for RuntimeClassList {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for RuntimeClassList {
     const EXPECTING: &'static str = "struct RuntimeClassList";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

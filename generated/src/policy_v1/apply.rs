@@ -50,6 +50,7 @@ impl<'de> ::serde::Deserialize<'de> for PodDisruptionBudgetApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodDisruptionBudgetApply {
     const EXPECTING: &'static str = "struct PodDisruptionBudgetApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::policy_v1::PodDisruptionBudget as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -107,32 +108,34 @@ impl PodDisruptionBudgetApply {
     }
 }
 impl ApplyType for PodDisruptionBudgetApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::policy_v1::apply::PodDisruptionBudgetSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::policy_v1::apply::PodDisruptionBudgetSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::policy_v1::apply::PodDisruptionBudgetStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::policy_v1::apply::PodDisruptionBudgetStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::policy_v1::PodDisruptionBudget {
     type Apply = PodDisruptionBudgetApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for PodDisruptionBudgetApply {
     type Resource = crate::policy_v1::PodDisruptionBudget;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -182,6 +185,7 @@ impl<'de> ::serde::Deserialize<'de> for PodDisruptionBudgetSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for PodDisruptionBudgetSpecApply {
     const EXPECTING: &'static str = "struct PodDisruptionBudgetSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::policy_v1::PodDisruptionBudgetSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -236,12 +240,7 @@ impl PodDisruptionBudgetSpecApply {
         self
     }
 }
-impl ApplyType for PodDisruptionBudgetSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for PodDisruptionBudgetSpecApply {}
 impl HasApply for crate::policy_v1::PodDisruptionBudgetSpec {
     type Apply = PodDisruptionBudgetSpecApply;
 }
@@ -299,6 +298,7 @@ impl<'de> ::serde::Deserialize<'de> for PodDisruptionBudgetStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for PodDisruptionBudgetStatusApply {
     const EXPECTING: &'static str = "struct PodDisruptionBudgetStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::policy_v1::PodDisruptionBudgetStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -373,23 +373,22 @@ impl PodDisruptionBudgetStatusApply {
     }
 }
 impl ApplyType for PodDisruptionBudgetStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "conditions",
-                    M::MapList(
-                        &["type"],
-                        &M::Struct(
-                            <crate::meta_v1::apply::ConditionApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "conditions",
+                M::MapList(
+                    &["type"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::meta_v1::apply::ConditionApply,
+                        >,
                     ),
                 ),
-                ("disruptedPods", M::Map(&M::Free)),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+            ("disruptedPods", M::Map(&M::Free)),
+        ],
+    };
 }
 impl HasApply for crate::policy_v1::PodDisruptionBudgetStatus {
     type Apply = PodDisruptionBudgetStatusApply;

@@ -66,6 +66,7 @@ impl<'de> ::serde::Deserialize<'de> for PodDisruptionBudgetStatus {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodDisruptionBudgetStatus {
     const EXPECTING: &'static str = "struct PodDisruptionBudgetStatus";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

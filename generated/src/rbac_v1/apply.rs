@@ -33,6 +33,7 @@ impl<'de> ::serde::Deserialize<'de> for AggregationRuleApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for AggregationRuleApply {
     const EXPECTING: &'static str = "struct AggregationRuleApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::rbac_v1::AggregationRule as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -62,12 +63,7 @@ impl AggregationRuleApply {
         self
     }
 }
-impl ApplyType for AggregationRuleApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for AggregationRuleApply {}
 impl HasApply for crate::rbac_v1::AggregationRule {
     type Apply = AggregationRuleApply;
 }
@@ -116,6 +112,7 @@ impl<'de> ::serde::Deserialize<'de> for ClusterRoleApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ClusterRoleApply {
     const EXPECTING: &'static str = "struct ClusterRoleApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::rbac_v1::ClusterRole as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -170,26 +167,26 @@ impl ClusterRoleApply {
     }
 }
 impl ApplyType for ClusterRoleApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "aggregationRule",
-                    M::Struct(
-                        <crate::rbac_v1::apply::AggregationRuleApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "aggregationRule",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::rbac_v1::apply::AggregationRuleApply,
+                    >,
                 ),
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+        ],
+    };
 }
 impl HasApply for crate::rbac_v1::ClusterRole {
     type Apply = ClusterRoleApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for ClusterRoleApply {
     type Resource = crate::rbac_v1::ClusterRole;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -239,6 +236,7 @@ impl<'de> ::serde::Deserialize<'de> for ClusterRoleBindingApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ClusterRoleBindingApply {
     const EXPECTING: &'static str = "struct ClusterRoleBindingApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::rbac_v1::ClusterRoleBinding as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -291,20 +289,16 @@ impl ClusterRoleBindingApply {
     }
 }
 impl ApplyType for ClusterRoleBindingApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-            ],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema))],
+    };
 }
 impl HasApply for crate::rbac_v1::ClusterRoleBinding {
     type Apply = ClusterRoleBindingApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for ClusterRoleBindingApply {
     type Resource = crate::rbac_v1::ClusterRoleBinding;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -356,6 +350,7 @@ impl<'de> ::serde::Deserialize<'de> for PolicyRuleApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PolicyRuleApply {
     const EXPECTING: &'static str = "struct PolicyRuleApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::rbac_v1::PolicyRule as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -419,12 +414,7 @@ impl PolicyRuleApply {
         self
     }
 }
-impl ApplyType for PolicyRuleApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for PolicyRuleApply {}
 impl HasApply for crate::rbac_v1::PolicyRule {
     type Apply = PolicyRuleApply;
 }
@@ -464,6 +454,7 @@ impl<'de> ::serde::Deserialize<'de> for RoleApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for RoleApply {
     const EXPECTING: &'static str = "struct RoleApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::rbac_v1::Role as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -514,20 +505,16 @@ impl RoleApply {
     }
 }
 impl ApplyType for RoleApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-            ],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema))],
+    };
 }
 impl HasApply for crate::rbac_v1::Role {
     type Apply = RoleApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for RoleApply {
     type Resource = crate::rbac_v1::Role;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -577,6 +564,7 @@ impl<'de> ::serde::Deserialize<'de> for RoleBindingApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for RoleBindingApply {
     const EXPECTING: &'static str = "struct RoleBindingApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::rbac_v1::RoleBinding as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -634,20 +622,16 @@ impl RoleBindingApply {
     }
 }
 impl ApplyType for RoleBindingApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-            ],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema))],
+    };
 }
 impl HasApply for crate::rbac_v1::RoleBinding {
     type Apply = RoleBindingApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for RoleBindingApply {
     type Resource = crate::rbac_v1::RoleBinding;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -689,6 +673,7 @@ impl<'de> ::serde::Deserialize<'de> for RoleRefApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for RoleRefApply {
     const EXPECTING: &'static str = "struct RoleRefApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::rbac_v1::RoleRef as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -725,12 +710,7 @@ impl RoleRefApply {
         self
     }
 }
-impl ApplyType for RoleRefApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for RoleRefApply {}
 impl HasApply for crate::rbac_v1::RoleRef {
     type Apply = RoleRefApply;
 }
@@ -778,6 +758,7 @@ impl<'de> ::serde::Deserialize<'de> for SubjectApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for SubjectApply {
     const EXPECTING: &'static str = "struct SubjectApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::rbac_v1::Subject as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -820,12 +801,7 @@ impl SubjectApply {
         self
     }
 }
-impl ApplyType for SubjectApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for SubjectApply {}
 impl HasApply for crate::rbac_v1::Subject {
     type Apply = SubjectApply;
 }

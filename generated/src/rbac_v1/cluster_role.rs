@@ -48,6 +48,7 @@ impl<'de> ::serde::Deserialize<'de> for ClusterRole {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ClusterRole {
     const EXPECTING: &'static str = "struct ClusterRole";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -83,9 +84,11 @@ impl ::kubegen_runtime::ApiType for ClusterRole {
     const API_VERSION: &'static str = "rbac.authorization.k8s.io/v1";
 }
 impl ::kubegen_runtime::Object for ClusterRole {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }

@@ -42,6 +42,7 @@ impl<'de> ::serde::Deserialize<'de> for Role {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for Role {
     const EXPECTING: &'static str = "struct Role";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -75,9 +76,11 @@ impl ::kubegen_runtime::ApiType for Role {
     const API_VERSION: &'static str = "rbac.authorization.k8s.io/v1";
 }
 impl ::kubegen_runtime::Object for Role {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }

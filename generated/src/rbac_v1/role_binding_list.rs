@@ -42,6 +42,7 @@ impl<'de> ::serde::Deserialize<'de> for RoleBindingList {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for RoleBindingList {
     const EXPECTING: &'static str = "struct RoleBindingList";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

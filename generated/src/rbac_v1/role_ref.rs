@@ -35,6 +35,7 @@ impl<'de> ::serde::Deserialize<'de> for RoleRef {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for RoleRef {
     const EXPECTING: &'static str = "struct RoleRef";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -69,6 +69,7 @@ impl<'de> ::serde::Deserialize<'de> for AllocatedDeviceStatus {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for AllocatedDeviceStatus {
     const EXPECTING: &'static str = "struct AllocatedDeviceStatus";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -56,6 +56,7 @@ impl<'de> ::serde::Deserialize<'de> for AllocatedDeviceStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for AllocatedDeviceStatusApply {
     const EXPECTING: &'static str = "struct AllocatedDeviceStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::AllocatedDeviceStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -123,28 +124,29 @@ impl AllocatedDeviceStatusApply {
     }
 }
 impl ApplyType for AllocatedDeviceStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "conditions",
-                    M::MapList(
-                        &["type"],
-                        &M::Struct(
-                            <crate::meta_v1::apply::ConditionApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "conditions",
+                M::MapList(
+                    &["type"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::meta_v1::apply::ConditionApply,
+                        >,
                     ),
                 ),
-                (
-                    "networkData",
-                    M::Struct(
-                        <crate::resource_v1::apply::NetworkDeviceDataApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "networkData",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1::apply::NetworkDeviceDataApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1::AllocatedDeviceStatus {
     type Apply = AllocatedDeviceStatusApply;
@@ -190,6 +192,7 @@ impl<'de> ::serde::Deserialize<'de> for AllocationResultApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for AllocationResultApply {
     const EXPECTING: &'static str = "struct AllocationResultApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::AllocationResult as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -236,19 +239,18 @@ impl AllocationResultApply {
     }
 }
 impl ApplyType for AllocationResultApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "devices",
-                    M::Struct(
-                        <crate::resource_v1::apply::DeviceAllocationResultApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "devices",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1::apply::DeviceAllocationResultApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1::AllocationResult {
     type Apply = AllocationResultApply;
@@ -296,6 +298,7 @@ impl<'de> ::serde::Deserialize<'de> for CapacityRequestPolicyApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CapacityRequestPolicyApply {
     const EXPECTING: &'static str = "struct CapacityRequestPolicyApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::CapacityRequestPolicy as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -339,19 +342,18 @@ impl CapacityRequestPolicyApply {
     }
 }
 impl ApplyType for CapacityRequestPolicyApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "validRange",
-                    M::Struct(
-                        <crate::resource_v1::apply::CapacityRequestPolicyRangeApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "validRange",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1::apply::CapacityRequestPolicyRangeApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1::CapacityRequestPolicy {
     type Apply = CapacityRequestPolicyApply;
@@ -394,6 +396,7 @@ impl<'de> ::serde::Deserialize<'de> for CapacityRequestPolicyRangeApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CapacityRequestPolicyRangeApply {
     const EXPECTING: &'static str = "struct CapacityRequestPolicyRangeApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::CapacityRequestPolicyRange as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -430,12 +433,7 @@ impl CapacityRequestPolicyRangeApply {
         self
     }
 }
-impl ApplyType for CapacityRequestPolicyRangeApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for CapacityRequestPolicyRangeApply {}
 impl HasApply for crate::resource_v1::CapacityRequestPolicyRange {
     type Apply = CapacityRequestPolicyRangeApply;
 }
@@ -469,6 +467,7 @@ impl<'de> ::serde::Deserialize<'de> for CapacityRequirementsApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CapacityRequirementsApply {
     const EXPECTING: &'static str = "struct CapacityRequirementsApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::CapacityRequirements as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -504,12 +503,9 @@ impl CapacityRequirementsApply {
     }
 }
 impl ApplyType for CapacityRequirementsApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[("requests", M::Map(&M::Free))],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("requests", M::Map(&M::Free))],
+    };
 }
 impl HasApply for crate::resource_v1::CapacityRequirements {
     type Apply = CapacityRequirementsApply;
@@ -544,6 +540,7 @@ impl<'de> ::serde::Deserialize<'de> for CELDeviceSelectorApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CELDeviceSelectorApply {
     const EXPECTING: &'static str = "struct CELDeviceSelectorApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::CELDeviceSelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -568,12 +565,7 @@ impl CELDeviceSelectorApply {
         self
     }
 }
-impl ApplyType for CELDeviceSelectorApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for CELDeviceSelectorApply {}
 impl HasApply for crate::resource_v1::CELDeviceSelector {
     type Apply = CELDeviceSelectorApply;
 }
@@ -607,6 +599,7 @@ impl<'de> ::serde::Deserialize<'de> for CounterApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CounterApply {
     const EXPECTING: &'static str = "struct CounterApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::Counter as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -631,12 +624,7 @@ impl CounterApply {
         self
     }
 }
-impl ApplyType for CounterApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for CounterApply {}
 impl HasApply for crate::resource_v1::Counter {
     type Apply = CounterApply;
 }
@@ -674,6 +662,7 @@ impl<'de> ::serde::Deserialize<'de> for CounterSetApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CounterSetApply {
     const EXPECTING: &'static str = "struct CounterSetApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::CounterSet as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -715,21 +704,20 @@ impl CounterSetApply {
     }
 }
 impl ApplyType for CounterSetApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "counters",
-                    M::Map(
-                        &M::Struct(
-                            <crate::resource_v1::apply::CounterApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "counters",
+                M::Map(
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::resource_v1::apply::CounterApply,
+                        >,
                     ),
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1::CounterSet {
     type Apply = CounterSetApply;
@@ -808,6 +796,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceApply {
     const EXPECTING: &'static str = "struct DeviceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::Device as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -940,29 +929,30 @@ impl DeviceApply {
     }
 }
 impl ApplyType for DeviceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "attributes",
-                    M::Map(
-                        &M::Struct(
-                            <crate::resource_v1::apply::DeviceAttributeApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "attributes",
+                M::Map(
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::resource_v1::apply::DeviceAttributeApply,
+                        >,
                     ),
                 ),
-                (
-                    "capacity",
-                    M::Map(
-                        &M::Struct(
-                            <crate::resource_v1::apply::DeviceCapacityApply as ApplyType>::schema,
-                        ),
+            ),
+            (
+                "capacity",
+                M::Map(
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::resource_v1::apply::DeviceCapacityApply,
+                        >,
                     ),
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1::Device {
     type Apply = DeviceApply;
@@ -1009,6 +999,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceAllocationConfigurationApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for DeviceAllocationConfigurationApply {
     const EXPECTING: &'static str = "struct DeviceAllocationConfigurationApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::DeviceAllocationConfiguration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1052,19 +1043,18 @@ impl DeviceAllocationConfigurationApply {
     }
 }
 impl ApplyType for DeviceAllocationConfigurationApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "opaque",
-                    M::Struct(
-                        <crate::resource_v1::apply::OpaqueDeviceConfigurationApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "opaque",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1::apply::OpaqueDeviceConfigurationApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1::DeviceAllocationConfiguration {
     type Apply = DeviceAllocationConfigurationApply;
@@ -1105,6 +1095,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceAllocationResultApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceAllocationResultApply {
     const EXPECTING: &'static str = "struct DeviceAllocationResultApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::DeviceAllocationResult as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1149,12 +1140,7 @@ impl DeviceAllocationResultApply {
         self
     }
 }
-impl ApplyType for DeviceAllocationResultApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for DeviceAllocationResultApply {}
 impl HasApply for crate::resource_v1::DeviceAllocationResult {
     type Apply = DeviceAllocationResultApply;
 }
@@ -1202,6 +1188,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceAttributeApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceAttributeApply {
     const EXPECTING: &'static str = "struct DeviceAttributeApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::DeviceAttribute as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1244,12 +1231,7 @@ impl DeviceAttributeApply {
         self
     }
 }
-impl ApplyType for DeviceAttributeApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for DeviceAttributeApply {}
 impl HasApply for crate::resource_v1::DeviceAttribute {
     type Apply = DeviceAttributeApply;
 }
@@ -1287,6 +1269,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceCapacityApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceCapacityApply {
     const EXPECTING: &'static str = "struct DeviceCapacityApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::DeviceCapacity as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1321,19 +1304,18 @@ impl DeviceCapacityApply {
     }
 }
 impl ApplyType for DeviceCapacityApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "requestPolicy",
-                    M::Struct(
-                        <crate::resource_v1::apply::CapacityRequestPolicyApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "requestPolicy",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1::apply::CapacityRequestPolicyApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1::DeviceCapacity {
     type Apply = DeviceCapacityApply;
@@ -1379,6 +1361,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceClaimApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceClaimApply {
     const EXPECTING: &'static str = "struct DeviceClaimApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::DeviceClaim as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1430,12 +1413,7 @@ impl DeviceClaimApply {
         self
     }
 }
-impl ApplyType for DeviceClaimApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for DeviceClaimApply {}
 impl HasApply for crate::resource_v1::DeviceClaim {
     type Apply = DeviceClaimApply;
 }
@@ -1472,6 +1450,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceClaimConfigurationApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for DeviceClaimConfigurationApply {
     const EXPECTING: &'static str = "struct DeviceClaimConfigurationApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::DeviceClaimConfiguration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1509,19 +1488,18 @@ impl DeviceClaimConfigurationApply {
     }
 }
 impl ApplyType for DeviceClaimConfigurationApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "opaque",
-                    M::Struct(
-                        <crate::resource_v1::apply::OpaqueDeviceConfigurationApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "opaque",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1::apply::OpaqueDeviceConfigurationApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1::DeviceClaimConfiguration {
     type Apply = DeviceClaimConfigurationApply;
@@ -1562,6 +1540,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceClassApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceClassApply {
     const EXPECTING: &'static str = "struct DeviceClassApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::DeviceClass as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1605,26 +1584,26 @@ impl DeviceClassApply {
     }
 }
 impl ApplyType for DeviceClassApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::resource_v1::apply::DeviceClassSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1::apply::DeviceClassSpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1::DeviceClass {
     type Apply = DeviceClassApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for DeviceClassApply {
     type Resource = crate::resource_v1::DeviceClass;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -1660,6 +1639,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceClassConfigurationApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for DeviceClassConfigurationApply {
     const EXPECTING: &'static str = "struct DeviceClassConfigurationApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::DeviceClassConfiguration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1688,19 +1668,18 @@ impl DeviceClassConfigurationApply {
     }
 }
 impl ApplyType for DeviceClassConfigurationApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "opaque",
-                    M::Struct(
-                        <crate::resource_v1::apply::OpaqueDeviceConfigurationApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "opaque",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1::apply::OpaqueDeviceConfigurationApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1::DeviceClassConfiguration {
     type Apply = DeviceClassConfigurationApply;
@@ -1746,6 +1725,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceClassSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceClassSpecApply {
     const EXPECTING: &'static str = "struct DeviceClassSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::DeviceClassSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1795,12 +1775,7 @@ impl DeviceClassSpecApply {
         self
     }
 }
-impl ApplyType for DeviceClassSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for DeviceClassSpecApply {}
 impl HasApply for crate::resource_v1::DeviceClassSpec {
     type Apply = DeviceClassSpecApply;
 }
@@ -1845,6 +1820,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceConstraintApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceConstraintApply {
     const EXPECTING: &'static str = "struct DeviceConstraintApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::DeviceConstraint as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1887,12 +1863,7 @@ impl DeviceConstraintApply {
         self
     }
 }
-impl ApplyType for DeviceConstraintApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for DeviceConstraintApply {}
 impl HasApply for crate::resource_v1::DeviceConstraint {
     type Apply = DeviceConstraintApply;
 }
@@ -1931,6 +1902,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceCounterConsumptionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for DeviceCounterConsumptionApply {
     const EXPECTING: &'static str = "struct DeviceCounterConsumptionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::DeviceCounterConsumption as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1972,21 +1944,20 @@ impl DeviceCounterConsumptionApply {
     }
 }
 impl ApplyType for DeviceCounterConsumptionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "counters",
-                    M::Map(
-                        &M::Struct(
-                            <crate::resource_v1::apply::CounterApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "counters",
+                M::Map(
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::resource_v1::apply::CounterApply,
+                        >,
                     ),
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1::DeviceCounterConsumption {
     type Apply = DeviceCounterConsumptionApply;
@@ -2032,6 +2003,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceRequestApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceRequestApply {
     const EXPECTING: &'static str = "struct DeviceRequestApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::DeviceRequest as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2077,19 +2049,18 @@ impl DeviceRequestApply {
     }
 }
 impl ApplyType for DeviceRequestApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "exactly",
-                    M::Struct(
-                        <crate::resource_v1::apply::ExactDeviceRequestApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "exactly",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1::apply::ExactDeviceRequestApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1::DeviceRequest {
     type Apply = DeviceRequestApply;
@@ -2159,6 +2130,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceRequestAllocationResultApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for DeviceRequestAllocationResultApply {
     const EXPECTING: &'static str = "struct DeviceRequestAllocationResultApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::DeviceRequestAllocationResult as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2261,12 +2233,9 @@ impl DeviceRequestAllocationResultApply {
     }
 }
 impl ApplyType for DeviceRequestAllocationResultApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[("consumedCapacity", M::Map(&M::Free))],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("consumedCapacity", M::Map(&M::Free))],
+    };
 }
 impl HasApply for crate::resource_v1::DeviceRequestAllocationResult {
     type Apply = DeviceRequestAllocationResultApply;
@@ -2301,6 +2270,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceSelectorApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceSelectorApply {
     const EXPECTING: &'static str = "struct DeviceSelectorApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::DeviceSelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2329,19 +2299,18 @@ impl DeviceSelectorApply {
     }
 }
 impl ApplyType for DeviceSelectorApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "cel",
-                    M::Struct(
-                        <crate::resource_v1::apply::CELDeviceSelectorApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "cel",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1::apply::CELDeviceSelectorApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1::DeviceSelector {
     type Apply = DeviceSelectorApply;
@@ -2399,6 +2368,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceSubRequestApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceSubRequestApply {
     const EXPECTING: &'static str = "struct DeviceSubRequestApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::DeviceSubRequest as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2476,19 +2446,18 @@ impl DeviceSubRequestApply {
     }
 }
 impl ApplyType for DeviceSubRequestApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "capacity",
-                    M::Struct(
-                        <crate::resource_v1::apply::CapacityRequirementsApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "capacity",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1::apply::CapacityRequirementsApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1::DeviceSubRequest {
     type Apply = DeviceSubRequestApply;
@@ -2537,6 +2506,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceTaintApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceTaintApply {
     const EXPECTING: &'static str = "struct DeviceTaintApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::DeviceTaint as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2579,12 +2549,7 @@ impl DeviceTaintApply {
         self
     }
 }
-impl ApplyType for DeviceTaintApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for DeviceTaintApply {}
 impl HasApply for crate::resource_v1::DeviceTaint {
     type Apply = DeviceTaintApply;
 }
@@ -2635,6 +2600,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceTolerationApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceTolerationApply {
     const EXPECTING: &'static str = "struct DeviceTolerationApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::DeviceToleration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2683,12 +2649,7 @@ impl DeviceTolerationApply {
         self
     }
 }
-impl ApplyType for DeviceTolerationApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for DeviceTolerationApply {}
 impl HasApply for crate::resource_v1::DeviceToleration {
     type Apply = DeviceTolerationApply;
 }
@@ -2745,6 +2706,7 @@ impl<'de> ::serde::Deserialize<'de> for ExactDeviceRequestApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ExactDeviceRequestApply {
     const EXPECTING: &'static str = "struct ExactDeviceRequestApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::ExactDeviceRequest as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2822,19 +2784,18 @@ impl ExactDeviceRequestApply {
     }
 }
 impl ApplyType for ExactDeviceRequestApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "capacity",
-                    M::Struct(
-                        <crate::resource_v1::apply::CapacityRequirementsApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "capacity",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1::apply::CapacityRequirementsApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1::ExactDeviceRequest {
     type Apply = ExactDeviceRequestApply;
@@ -2880,6 +2841,7 @@ impl<'de> ::serde::Deserialize<'de> for NetworkDeviceDataApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NetworkDeviceDataApply {
     const EXPECTING: &'static str = "struct NetworkDeviceDataApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::NetworkDeviceData as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2919,12 +2881,7 @@ impl NetworkDeviceDataApply {
         self
     }
 }
-impl ApplyType for NetworkDeviceDataApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for NetworkDeviceDataApply {}
 impl HasApply for crate::resource_v1::NetworkDeviceData {
     type Apply = NetworkDeviceDataApply;
 }
@@ -2961,6 +2918,7 @@ impl<'de> ::serde::Deserialize<'de> for OpaqueDeviceConfigurationApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for OpaqueDeviceConfigurationApply {
     const EXPECTING: &'static str = "struct OpaqueDeviceConfigurationApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::OpaqueDeviceConfiguration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2994,12 +2952,7 @@ impl OpaqueDeviceConfigurationApply {
         self
     }
 }
-impl ApplyType for OpaqueDeviceConfigurationApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for OpaqueDeviceConfigurationApply {}
 impl HasApply for crate::resource_v1::OpaqueDeviceConfiguration {
     type Apply = OpaqueDeviceConfigurationApply;
 }
@@ -3048,6 +3001,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceClaimApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceClaimApply {
     const EXPECTING: &'static str = "struct ResourceClaimApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::ResourceClaim as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3105,32 +3059,34 @@ impl ResourceClaimApply {
     }
 }
 impl ApplyType for ResourceClaimApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::resource_v1::apply::ResourceClaimSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1::apply::ResourceClaimSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::resource_v1::apply::ResourceClaimStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1::apply::ResourceClaimStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1::ResourceClaim {
     type Apply = ResourceClaimApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for ResourceClaimApply {
     type Resource = crate::resource_v1::ResourceClaim;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -3180,6 +3136,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceClaimConsumerReferenceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ResourceClaimConsumerReferenceApply {
     const EXPECTING: &'static str = "struct ResourceClaimConsumerReferenceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::ResourceClaimConsumerReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3222,12 +3179,7 @@ impl ResourceClaimConsumerReferenceApply {
         self
     }
 }
-impl ApplyType for ResourceClaimConsumerReferenceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ResourceClaimConsumerReferenceApply {}
 impl HasApply for crate::resource_v1::ResourceClaimConsumerReference {
     type Apply = ResourceClaimConsumerReferenceApply;
 }
@@ -3261,6 +3213,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceClaimSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceClaimSpecApply {
     const EXPECTING: &'static str = "struct ResourceClaimSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::ResourceClaimSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3289,19 +3242,18 @@ impl ResourceClaimSpecApply {
     }
 }
 impl ApplyType for ResourceClaimSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "devices",
-                    M::Struct(
-                        <crate::resource_v1::apply::DeviceClaimApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "devices",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1::apply::DeviceClaimApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1::ResourceClaimSpec {
     type Apply = ResourceClaimSpecApply;
@@ -3349,6 +3301,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceClaimStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceClaimStatusApply {
     const EXPECTING: &'static str = "struct ResourceClaimStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::ResourceClaimStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3401,37 +3354,40 @@ impl ResourceClaimStatusApply {
     }
 }
 impl ApplyType for ResourceClaimStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "allocation",
-                    M::Struct(
-                        <crate::resource_v1::apply::AllocationResultApply as ApplyType>::schema,
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "allocation",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1::apply::AllocationResultApply,
+                    >,
+                ),
+            ),
+            (
+                "devices",
+                M::MapList(
+                    &["driver", "device", "pool", "shareID"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::resource_v1::apply::AllocatedDeviceStatusApply,
+                        >,
                     ),
                 ),
-                (
-                    "devices",
-                    M::MapList(
-                        &["driver", "device", "pool", "shareID"],
-                        &M::Struct(
-                            <crate::resource_v1::apply::AllocatedDeviceStatusApply as ApplyType>::schema,
-                        ),
+            ),
+            (
+                "reservedFor",
+                M::MapList(
+                    &["uid"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::resource_v1::apply::ResourceClaimConsumerReferenceApply,
+                        >,
                     ),
                 ),
-                (
-                    "reservedFor",
-                    M::MapList(
-                        &["uid"],
-                        &M::Struct(
-                            <crate::resource_v1::apply::ResourceClaimConsumerReferenceApply as ApplyType>::schema,
-                        ),
-                    ),
-                ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1::ResourceClaimStatus {
     type Apply = ResourceClaimStatusApply;
@@ -3474,6 +3430,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceClaimTemplateApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceClaimTemplateApply {
     const EXPECTING: &'static str = "struct ResourceClaimTemplateApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::ResourceClaimTemplate as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3522,26 +3479,26 @@ impl ResourceClaimTemplateApply {
     }
 }
 impl ApplyType for ResourceClaimTemplateApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::resource_v1::apply::ResourceClaimTemplateSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1::apply::ResourceClaimTemplateSpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1::ResourceClaimTemplate {
     type Apply = ResourceClaimTemplateApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for ResourceClaimTemplateApply {
     type Resource = crate::resource_v1::ResourceClaimTemplate;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -3579,6 +3536,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceClaimTemplateSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ResourceClaimTemplateSpecApply {
     const EXPECTING: &'static str = "struct ResourceClaimTemplateSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::ResourceClaimTemplateSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3613,20 +3571,19 @@ impl ResourceClaimTemplateSpecApply {
     }
 }
 impl ApplyType for ResourceClaimTemplateSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::resource_v1::apply::ResourceClaimSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1::apply::ResourceClaimSpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1::ResourceClaimTemplateSpec {
     type Apply = ResourceClaimTemplateSpecApply;
@@ -3672,6 +3629,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourcePoolApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourcePoolApply {
     const EXPECTING: &'static str = "struct ResourcePoolApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::ResourcePool as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3708,12 +3666,7 @@ impl ResourcePoolApply {
         self
     }
 }
-impl ApplyType for ResourcePoolApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ResourcePoolApply {}
 impl HasApply for crate::resource_v1::ResourcePool {
     type Apply = ResourcePoolApply;
 }
@@ -3753,6 +3706,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceSliceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceSliceApply {
     const EXPECTING: &'static str = "struct ResourceSliceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::ResourceSlice as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3796,26 +3750,26 @@ impl ResourceSliceApply {
     }
 }
 impl ApplyType for ResourceSliceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::resource_v1::apply::ResourceSliceSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1::apply::ResourceSliceSpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1::ResourceSlice {
     type Apply = ResourceSliceApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for ResourceSliceApply {
     type Resource = crate::resource_v1::ResourceSlice;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -3876,6 +3830,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceSliceSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceSliceSpecApply {
     const EXPECTING: &'static str = "struct ResourceSliceSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1::ResourceSliceSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3959,19 +3914,18 @@ impl ResourceSliceSpecApply {
     }
 }
 impl ApplyType for ResourceSliceSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "pool",
-                    M::Struct(
-                        <crate::resource_v1::apply::ResourcePoolApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "pool",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1::apply::ResourcePoolApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1::ResourceSliceSpec {
     type Apply = ResourceSliceSpecApply;

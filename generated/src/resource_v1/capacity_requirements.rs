@@ -43,6 +43,7 @@ impl<'de> ::serde::Deserialize<'de> for CapacityRequirements {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CapacityRequirements {
     const EXPECTING: &'static str = "struct CapacityRequirements";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

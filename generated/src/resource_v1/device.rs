@@ -121,6 +121,7 @@ impl<'de> ::serde::Deserialize<'de> for Device {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for Device {
     const EXPECTING: &'static str = "struct Device";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -44,6 +44,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceTaint {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceTaint {
     const EXPECTING: &'static str = "struct DeviceTaint";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -42,6 +42,7 @@ impl<'de> ::serde::Deserialize<'de> for OpaqueDeviceConfiguration {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for OpaqueDeviceConfiguration {
     const EXPECTING: &'static str = "struct OpaqueDeviceConfiguration";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

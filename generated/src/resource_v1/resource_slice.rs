@@ -50,6 +50,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceSlice {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceSlice {
     const EXPECTING: &'static str = "struct ResourceSlice";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -83,9 +84,11 @@ impl ::kubegen_runtime::ApiType for ResourceSlice {
     const API_VERSION: &'static str = "resource.k8s.io/v1";
 }
 impl ::kubegen_runtime::Object for ResourceSlice {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }

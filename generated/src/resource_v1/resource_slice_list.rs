@@ -42,6 +42,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceSliceList {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceSliceList {
     const EXPECTING: &'static str = "struct ResourceSliceList";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

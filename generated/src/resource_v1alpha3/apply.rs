@@ -47,6 +47,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceTaintApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceTaintApply {
     const EXPECTING: &'static str = "struct DeviceTaintApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1alpha3::DeviceTaint as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -89,12 +90,7 @@ impl DeviceTaintApply {
         self
     }
 }
-impl ApplyType for DeviceTaintApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for DeviceTaintApply {}
 impl HasApply for crate::resource_v1alpha3::DeviceTaint {
     type Apply = DeviceTaintApply;
 }
@@ -145,6 +141,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceTaintRuleApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceTaintRuleApply {
     const EXPECTING: &'static str = "struct DeviceTaintRuleApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1alpha3::DeviceTaintRule as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -197,32 +194,34 @@ impl DeviceTaintRuleApply {
     }
 }
 impl ApplyType for DeviceTaintRuleApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::resource_v1alpha3::apply::DeviceTaintRuleSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1alpha3::apply::DeviceTaintRuleSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::resource_v1alpha3::apply::DeviceTaintRuleStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1alpha3::apply::DeviceTaintRuleStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1alpha3::DeviceTaintRule {
     type Apply = DeviceTaintRuleApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for DeviceTaintRuleApply {
     type Resource = crate::resource_v1alpha3::DeviceTaintRule;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -261,6 +260,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceTaintRuleSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceTaintRuleSpecApply {
     const EXPECTING: &'static str = "struct DeviceTaintRuleSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1alpha3::DeviceTaintRuleSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -298,25 +298,26 @@ impl DeviceTaintRuleSpecApply {
     }
 }
 impl ApplyType for DeviceTaintRuleSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "deviceSelector",
-                    M::Struct(
-                        <crate::resource_v1alpha3::apply::DeviceTaintSelectorApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "deviceSelector",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1alpha3::apply::DeviceTaintSelectorApply,
+                    >,
                 ),
-                (
-                    "taint",
-                    M::Struct(
-                        <crate::resource_v1alpha3::apply::DeviceTaintApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "taint",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1alpha3::apply::DeviceTaintApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1alpha3::DeviceTaintRuleSpec {
     type Apply = DeviceTaintRuleSpecApply;
@@ -351,6 +352,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceTaintRuleStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceTaintRuleStatusApply {
     const EXPECTING: &'static str = "struct DeviceTaintRuleStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1alpha3::DeviceTaintRuleStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -379,22 +381,21 @@ impl DeviceTaintRuleStatusApply {
     }
 }
 impl ApplyType for DeviceTaintRuleStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "conditions",
-                    M::MapList(
-                        &["type"],
-                        &M::Struct(
-                            <crate::meta_v1::apply::ConditionApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "conditions",
+                M::MapList(
+                    &["type"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::meta_v1::apply::ConditionApply,
+                        >,
                     ),
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1alpha3::DeviceTaintRuleStatus {
     type Apply = DeviceTaintRuleStatusApply;
@@ -436,6 +437,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceTaintSelectorApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceTaintSelectorApply {
     const EXPECTING: &'static str = "struct DeviceTaintSelectorApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1alpha3::DeviceTaintSelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -472,12 +474,7 @@ impl DeviceTaintSelectorApply {
         self
     }
 }
-impl ApplyType for DeviceTaintSelectorApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for DeviceTaintSelectorApply {}
 impl HasApply for crate::resource_v1alpha3::DeviceTaintSelector {
     type Apply = DeviceTaintSelectorApply;
 }

@@ -42,6 +42,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceTaintRuleStatus {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceTaintRuleStatus {
     const EXPECTING: &'static str = "struct DeviceTaintRuleStatus";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -7,6 +7,7 @@ pub struct ResourceV1alpha3Informers {
 }
 impl ResourceV1alpha3Informers {
     /// The informers of this module in `factory`.
+    #[inline]
     pub fn new(factory: ::kubegen_runtime::cache::SharedInformerFactory) -> Self {
         Self { factory }
     }

@@ -48,6 +48,7 @@ impl<'de> ::serde::Deserialize<'de> for AllocationResult {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for AllocationResult {
     const EXPECTING: &'static str = "struct AllocationResult";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

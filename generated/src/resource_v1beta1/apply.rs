@@ -58,6 +58,7 @@ impl<'de> ::serde::Deserialize<'de> for AllocatedDeviceStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for AllocatedDeviceStatusApply {
     const EXPECTING: &'static str = "struct AllocatedDeviceStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::AllocatedDeviceStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -125,28 +126,29 @@ impl AllocatedDeviceStatusApply {
     }
 }
 impl ApplyType for AllocatedDeviceStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "conditions",
-                    M::MapList(
-                        &["type"],
-                        &M::Struct(
-                            <crate::meta_v1::apply::ConditionApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "conditions",
+                M::MapList(
+                    &["type"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::meta_v1::apply::ConditionApply,
+                        >,
                     ),
                 ),
-                (
-                    "networkData",
-                    M::Struct(
-                        <crate::resource_v1beta1::apply::NetworkDeviceDataApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "networkData",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta1::apply::NetworkDeviceDataApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta1::AllocatedDeviceStatus {
     type Apply = AllocatedDeviceStatusApply;
@@ -194,6 +196,7 @@ impl<'de> ::serde::Deserialize<'de> for AllocationResultApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for AllocationResultApply {
     const EXPECTING: &'static str = "struct AllocationResultApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::AllocationResult as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -240,19 +243,18 @@ impl AllocationResultApply {
     }
 }
 impl ApplyType for AllocationResultApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "devices",
-                    M::Struct(
-                        <crate::resource_v1beta1::apply::DeviceAllocationResultApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "devices",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta1::apply::DeviceAllocationResultApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta1::AllocationResult {
     type Apply = AllocationResultApply;
@@ -330,6 +332,7 @@ impl<'de> ::serde::Deserialize<'de> for BasicDeviceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for BasicDeviceApply {
     const EXPECTING: &'static str = "struct BasicDeviceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::BasicDevice as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -458,29 +461,30 @@ impl BasicDeviceApply {
     }
 }
 impl ApplyType for BasicDeviceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "attributes",
-                    M::Map(
-                        &M::Struct(
-                            <crate::resource_v1beta1::apply::DeviceAttributeApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "attributes",
+                M::Map(
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::resource_v1beta1::apply::DeviceAttributeApply,
+                        >,
                     ),
                 ),
-                (
-                    "capacity",
-                    M::Map(
-                        &M::Struct(
-                            <crate::resource_v1beta1::apply::DeviceCapacityApply as ApplyType>::schema,
-                        ),
+            ),
+            (
+                "capacity",
+                M::Map(
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::resource_v1beta1::apply::DeviceCapacityApply,
+                        >,
                     ),
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta1::BasicDevice {
     type Apply = BasicDeviceApply;
@@ -528,6 +532,7 @@ impl<'de> ::serde::Deserialize<'de> for CapacityRequestPolicyApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CapacityRequestPolicyApply {
     const EXPECTING: &'static str = "struct CapacityRequestPolicyApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::CapacityRequestPolicy as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -571,19 +576,18 @@ impl CapacityRequestPolicyApply {
     }
 }
 impl ApplyType for CapacityRequestPolicyApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "validRange",
-                    M::Struct(
-                        <crate::resource_v1beta1::apply::CapacityRequestPolicyRangeApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "validRange",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta1::apply::CapacityRequestPolicyRangeApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta1::CapacityRequestPolicy {
     type Apply = CapacityRequestPolicyApply;
@@ -626,6 +630,7 @@ impl<'de> ::serde::Deserialize<'de> for CapacityRequestPolicyRangeApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CapacityRequestPolicyRangeApply {
     const EXPECTING: &'static str = "struct CapacityRequestPolicyRangeApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::CapacityRequestPolicyRange as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -662,12 +667,7 @@ impl CapacityRequestPolicyRangeApply {
         self
     }
 }
-impl ApplyType for CapacityRequestPolicyRangeApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for CapacityRequestPolicyRangeApply {}
 impl HasApply for crate::resource_v1beta1::CapacityRequestPolicyRange {
     type Apply = CapacityRequestPolicyRangeApply;
 }
@@ -701,6 +701,7 @@ impl<'de> ::serde::Deserialize<'de> for CapacityRequirementsApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CapacityRequirementsApply {
     const EXPECTING: &'static str = "struct CapacityRequirementsApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::CapacityRequirements as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -736,12 +737,9 @@ impl CapacityRequirementsApply {
     }
 }
 impl ApplyType for CapacityRequirementsApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[("requests", M::Map(&M::Free))],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("requests", M::Map(&M::Free))],
+    };
 }
 impl HasApply for crate::resource_v1beta1::CapacityRequirements {
     type Apply = CapacityRequirementsApply;
@@ -776,6 +774,7 @@ impl<'de> ::serde::Deserialize<'de> for CELDeviceSelectorApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CELDeviceSelectorApply {
     const EXPECTING: &'static str = "struct CELDeviceSelectorApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::CELDeviceSelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -800,12 +799,7 @@ impl CELDeviceSelectorApply {
         self
     }
 }
-impl ApplyType for CELDeviceSelectorApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for CELDeviceSelectorApply {}
 impl HasApply for crate::resource_v1beta1::CELDeviceSelector {
     type Apply = CELDeviceSelectorApply;
 }
@@ -839,6 +833,7 @@ impl<'de> ::serde::Deserialize<'de> for CounterApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CounterApply {
     const EXPECTING: &'static str = "struct CounterApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::Counter as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -863,12 +858,7 @@ impl CounterApply {
         self
     }
 }
-impl ApplyType for CounterApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for CounterApply {}
 impl HasApply for crate::resource_v1beta1::Counter {
     type Apply = CounterApply;
 }
@@ -906,6 +896,7 @@ impl<'de> ::serde::Deserialize<'de> for CounterSetApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CounterSetApply {
     const EXPECTING: &'static str = "struct CounterSetApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::CounterSet as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -947,21 +938,20 @@ impl CounterSetApply {
     }
 }
 impl ApplyType for CounterSetApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "counters",
-                    M::Map(
-                        &M::Struct(
-                            <crate::resource_v1beta1::apply::CounterApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "counters",
+                M::Map(
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::resource_v1beta1::apply::CounterApply,
+                        >,
                     ),
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta1::CounterSet {
     type Apply = CounterSetApply;
@@ -998,6 +988,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceApply {
     const EXPECTING: &'static str = "struct DeviceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::Device as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1032,19 +1023,18 @@ impl DeviceApply {
     }
 }
 impl ApplyType for DeviceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "basic",
-                    M::Struct(
-                        <crate::resource_v1beta1::apply::BasicDeviceApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "basic",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta1::apply::BasicDeviceApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta1::Device {
     type Apply = DeviceApply;
@@ -1093,6 +1083,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceAllocationConfigurationApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for DeviceAllocationConfigurationApply {
     const EXPECTING: &'static str = "struct DeviceAllocationConfigurationApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::DeviceAllocationConfiguration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1136,19 +1127,18 @@ impl DeviceAllocationConfigurationApply {
     }
 }
 impl ApplyType for DeviceAllocationConfigurationApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "opaque",
-                    M::Struct(
-                        <crate::resource_v1beta1::apply::OpaqueDeviceConfigurationApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "opaque",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta1::apply::OpaqueDeviceConfigurationApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta1::DeviceAllocationConfiguration {
     type Apply = DeviceAllocationConfigurationApply;
@@ -1189,6 +1179,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceAllocationResultApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceAllocationResultApply {
     const EXPECTING: &'static str = "struct DeviceAllocationResultApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::DeviceAllocationResult as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1233,12 +1224,7 @@ impl DeviceAllocationResultApply {
         self
     }
 }
-impl ApplyType for DeviceAllocationResultApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for DeviceAllocationResultApply {}
 impl HasApply for crate::resource_v1beta1::DeviceAllocationResult {
     type Apply = DeviceAllocationResultApply;
 }
@@ -1286,6 +1272,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceAttributeApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceAttributeApply {
     const EXPECTING: &'static str = "struct DeviceAttributeApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::DeviceAttribute as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1328,12 +1315,7 @@ impl DeviceAttributeApply {
         self
     }
 }
-impl ApplyType for DeviceAttributeApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for DeviceAttributeApply {}
 impl HasApply for crate::resource_v1beta1::DeviceAttribute {
     type Apply = DeviceAttributeApply;
 }
@@ -1371,6 +1353,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceCapacityApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceCapacityApply {
     const EXPECTING: &'static str = "struct DeviceCapacityApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::DeviceCapacity as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1405,19 +1388,18 @@ impl DeviceCapacityApply {
     }
 }
 impl ApplyType for DeviceCapacityApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "requestPolicy",
-                    M::Struct(
-                        <crate::resource_v1beta1::apply::CapacityRequestPolicyApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "requestPolicy",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta1::apply::CapacityRequestPolicyApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta1::DeviceCapacity {
     type Apply = DeviceCapacityApply;
@@ -1465,6 +1447,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceClaimApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceClaimApply {
     const EXPECTING: &'static str = "struct DeviceClaimApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::DeviceClaim as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1518,12 +1501,7 @@ impl DeviceClaimApply {
         self
     }
 }
-impl ApplyType for DeviceClaimApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for DeviceClaimApply {}
 impl HasApply for crate::resource_v1beta1::DeviceClaim {
     type Apply = DeviceClaimApply;
 }
@@ -1562,6 +1540,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceClaimConfigurationApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for DeviceClaimConfigurationApply {
     const EXPECTING: &'static str = "struct DeviceClaimConfigurationApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::DeviceClaimConfiguration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1599,19 +1578,18 @@ impl DeviceClaimConfigurationApply {
     }
 }
 impl ApplyType for DeviceClaimConfigurationApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "opaque",
-                    M::Struct(
-                        <crate::resource_v1beta1::apply::OpaqueDeviceConfigurationApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "opaque",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta1::apply::OpaqueDeviceConfigurationApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta1::DeviceClaimConfiguration {
     type Apply = DeviceClaimConfigurationApply;
@@ -1652,6 +1630,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceClassApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceClassApply {
     const EXPECTING: &'static str = "struct DeviceClassApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::DeviceClass as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1695,26 +1674,26 @@ impl DeviceClassApply {
     }
 }
 impl ApplyType for DeviceClassApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::resource_v1beta1::apply::DeviceClassSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta1::apply::DeviceClassSpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta1::DeviceClass {
     type Apply = DeviceClassApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for DeviceClassApply {
     type Resource = crate::resource_v1beta1::DeviceClass;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -1752,6 +1731,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceClassConfigurationApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for DeviceClassConfigurationApply {
     const EXPECTING: &'static str = "struct DeviceClassConfigurationApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::DeviceClassConfiguration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1780,19 +1760,18 @@ impl DeviceClassConfigurationApply {
     }
 }
 impl ApplyType for DeviceClassConfigurationApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "opaque",
-                    M::Struct(
-                        <crate::resource_v1beta1::apply::OpaqueDeviceConfigurationApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "opaque",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta1::apply::OpaqueDeviceConfigurationApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta1::DeviceClassConfiguration {
     type Apply = DeviceClassConfigurationApply;
@@ -1840,6 +1819,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceClassSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceClassSpecApply {
     const EXPECTING: &'static str = "struct DeviceClassSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::DeviceClassSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1891,12 +1871,7 @@ impl DeviceClassSpecApply {
         self
     }
 }
-impl ApplyType for DeviceClassSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for DeviceClassSpecApply {}
 impl HasApply for crate::resource_v1beta1::DeviceClassSpec {
     type Apply = DeviceClassSpecApply;
 }
@@ -1941,6 +1916,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceConstraintApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceConstraintApply {
     const EXPECTING: &'static str = "struct DeviceConstraintApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::DeviceConstraint as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1983,12 +1959,7 @@ impl DeviceConstraintApply {
         self
     }
 }
-impl ApplyType for DeviceConstraintApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for DeviceConstraintApply {}
 impl HasApply for crate::resource_v1beta1::DeviceConstraint {
     type Apply = DeviceConstraintApply;
 }
@@ -2027,6 +1998,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceCounterConsumptionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for DeviceCounterConsumptionApply {
     const EXPECTING: &'static str = "struct DeviceCounterConsumptionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::DeviceCounterConsumption as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2068,21 +2040,20 @@ impl DeviceCounterConsumptionApply {
     }
 }
 impl ApplyType for DeviceCounterConsumptionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "counters",
-                    M::Map(
-                        &M::Struct(
-                            <crate::resource_v1beta1::apply::CounterApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "counters",
+                M::Map(
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::resource_v1beta1::apply::CounterApply,
+                        >,
                     ),
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta1::DeviceCounterConsumption {
     type Apply = DeviceCounterConsumptionApply;
@@ -2148,6 +2119,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceRequestApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceRequestApply {
     const EXPECTING: &'static str = "struct DeviceRequestApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::DeviceRequest as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2242,19 +2214,18 @@ impl DeviceRequestApply {
     }
 }
 impl ApplyType for DeviceRequestApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "capacity",
-                    M::Struct(
-                        <crate::resource_v1beta1::apply::CapacityRequirementsApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "capacity",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta1::apply::CapacityRequirementsApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta1::DeviceRequest {
     type Apply = DeviceRequestApply;
@@ -2324,6 +2295,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceRequestAllocationResultApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for DeviceRequestAllocationResultApply {
     const EXPECTING: &'static str = "struct DeviceRequestAllocationResultApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::DeviceRequestAllocationResult as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2426,12 +2398,9 @@ impl DeviceRequestAllocationResultApply {
     }
 }
 impl ApplyType for DeviceRequestAllocationResultApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[("consumedCapacity", M::Map(&M::Free))],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("consumedCapacity", M::Map(&M::Free))],
+    };
 }
 impl HasApply for crate::resource_v1beta1::DeviceRequestAllocationResult {
     type Apply = DeviceRequestAllocationResultApply;
@@ -2466,6 +2435,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceSelectorApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceSelectorApply {
     const EXPECTING: &'static str = "struct DeviceSelectorApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::DeviceSelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2494,19 +2464,18 @@ impl DeviceSelectorApply {
     }
 }
 impl ApplyType for DeviceSelectorApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "cel",
-                    M::Struct(
-                        <crate::resource_v1beta1::apply::CELDeviceSelectorApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "cel",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta1::apply::CELDeviceSelectorApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta1::DeviceSelector {
     type Apply = DeviceSelectorApply;
@@ -2564,6 +2533,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceSubRequestApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceSubRequestApply {
     const EXPECTING: &'static str = "struct DeviceSubRequestApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::DeviceSubRequest as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2641,19 +2611,18 @@ impl DeviceSubRequestApply {
     }
 }
 impl ApplyType for DeviceSubRequestApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "capacity",
-                    M::Struct(
-                        <crate::resource_v1beta1::apply::CapacityRequirementsApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "capacity",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta1::apply::CapacityRequirementsApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta1::DeviceSubRequest {
     type Apply = DeviceSubRequestApply;
@@ -2702,6 +2671,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceTaintApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceTaintApply {
     const EXPECTING: &'static str = "struct DeviceTaintApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::DeviceTaint as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2744,12 +2714,7 @@ impl DeviceTaintApply {
         self
     }
 }
-impl ApplyType for DeviceTaintApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for DeviceTaintApply {}
 impl HasApply for crate::resource_v1beta1::DeviceTaint {
     type Apply = DeviceTaintApply;
 }
@@ -2800,6 +2765,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceTolerationApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceTolerationApply {
     const EXPECTING: &'static str = "struct DeviceTolerationApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::DeviceToleration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2848,12 +2814,7 @@ impl DeviceTolerationApply {
         self
     }
 }
-impl ApplyType for DeviceTolerationApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for DeviceTolerationApply {}
 impl HasApply for crate::resource_v1beta1::DeviceToleration {
     type Apply = DeviceTolerationApply;
 }
@@ -2898,6 +2859,7 @@ impl<'de> ::serde::Deserialize<'de> for NetworkDeviceDataApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NetworkDeviceDataApply {
     const EXPECTING: &'static str = "struct NetworkDeviceDataApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::NetworkDeviceData as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2937,12 +2899,7 @@ impl NetworkDeviceDataApply {
         self
     }
 }
-impl ApplyType for NetworkDeviceDataApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for NetworkDeviceDataApply {}
 impl HasApply for crate::resource_v1beta1::NetworkDeviceData {
     type Apply = NetworkDeviceDataApply;
 }
@@ -2979,6 +2936,7 @@ impl<'de> ::serde::Deserialize<'de> for OpaqueDeviceConfigurationApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for OpaqueDeviceConfigurationApply {
     const EXPECTING: &'static str = "struct OpaqueDeviceConfigurationApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::OpaqueDeviceConfiguration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3012,12 +2970,7 @@ impl OpaqueDeviceConfigurationApply {
         self
     }
 }
-impl ApplyType for OpaqueDeviceConfigurationApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for OpaqueDeviceConfigurationApply {}
 impl HasApply for crate::resource_v1beta1::OpaqueDeviceConfiguration {
     type Apply = OpaqueDeviceConfigurationApply;
 }
@@ -3068,6 +3021,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceClaimApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceClaimApply {
     const EXPECTING: &'static str = "struct ResourceClaimApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::ResourceClaim as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3125,32 +3079,34 @@ impl ResourceClaimApply {
     }
 }
 impl ApplyType for ResourceClaimApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::resource_v1beta1::apply::ResourceClaimSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta1::apply::ResourceClaimSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::resource_v1beta1::apply::ResourceClaimStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta1::apply::ResourceClaimStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta1::ResourceClaim {
     type Apply = ResourceClaimApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for ResourceClaimApply {
     type Resource = crate::resource_v1beta1::ResourceClaim;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -3200,6 +3156,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceClaimConsumerReferenceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ResourceClaimConsumerReferenceApply {
     const EXPECTING: &'static str = "struct ResourceClaimConsumerReferenceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::ResourceClaimConsumerReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3242,12 +3199,7 @@ impl ResourceClaimConsumerReferenceApply {
         self
     }
 }
-impl ApplyType for ResourceClaimConsumerReferenceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ResourceClaimConsumerReferenceApply {}
 impl HasApply for crate::resource_v1beta1::ResourceClaimConsumerReference {
     type Apply = ResourceClaimConsumerReferenceApply;
 }
@@ -3281,6 +3233,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceClaimSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceClaimSpecApply {
     const EXPECTING: &'static str = "struct ResourceClaimSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::ResourceClaimSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3309,19 +3262,18 @@ impl ResourceClaimSpecApply {
     }
 }
 impl ApplyType for ResourceClaimSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "devices",
-                    M::Struct(
-                        <crate::resource_v1beta1::apply::DeviceClaimApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "devices",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta1::apply::DeviceClaimApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta1::ResourceClaimSpec {
     type Apply = ResourceClaimSpecApply;
@@ -3369,6 +3321,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceClaimStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceClaimStatusApply {
     const EXPECTING: &'static str = "struct ResourceClaimStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::ResourceClaimStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3421,37 +3374,40 @@ impl ResourceClaimStatusApply {
     }
 }
 impl ApplyType for ResourceClaimStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "allocation",
-                    M::Struct(
-                        <crate::resource_v1beta1::apply::AllocationResultApply as ApplyType>::schema,
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "allocation",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta1::apply::AllocationResultApply,
+                    >,
+                ),
+            ),
+            (
+                "devices",
+                M::MapList(
+                    &["driver", "device", "pool", "shareID"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::resource_v1beta1::apply::AllocatedDeviceStatusApply,
+                        >,
                     ),
                 ),
-                (
-                    "devices",
-                    M::MapList(
-                        &["driver", "device", "pool", "shareID"],
-                        &M::Struct(
-                            <crate::resource_v1beta1::apply::AllocatedDeviceStatusApply as ApplyType>::schema,
-                        ),
+            ),
+            (
+                "reservedFor",
+                M::MapList(
+                    &["uid"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::resource_v1beta1::apply::ResourceClaimConsumerReferenceApply,
+                        >,
                     ),
                 ),
-                (
-                    "reservedFor",
-                    M::MapList(
-                        &["uid"],
-                        &M::Struct(
-                            <crate::resource_v1beta1::apply::ResourceClaimConsumerReferenceApply as ApplyType>::schema,
-                        ),
-                    ),
-                ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta1::ResourceClaimStatus {
     type Apply = ResourceClaimStatusApply;
@@ -3494,6 +3450,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceClaimTemplateApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceClaimTemplateApply {
     const EXPECTING: &'static str = "struct ResourceClaimTemplateApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::ResourceClaimTemplate as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3542,26 +3499,26 @@ impl ResourceClaimTemplateApply {
     }
 }
 impl ApplyType for ResourceClaimTemplateApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::resource_v1beta1::apply::ResourceClaimTemplateSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta1::apply::ResourceClaimTemplateSpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta1::ResourceClaimTemplate {
     type Apply = ResourceClaimTemplateApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for ResourceClaimTemplateApply {
     type Resource = crate::resource_v1beta1::ResourceClaimTemplate;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -3599,6 +3556,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceClaimTemplateSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ResourceClaimTemplateSpecApply {
     const EXPECTING: &'static str = "struct ResourceClaimTemplateSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::ResourceClaimTemplateSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3633,20 +3591,19 @@ impl ResourceClaimTemplateSpecApply {
     }
 }
 impl ApplyType for ResourceClaimTemplateSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::resource_v1beta1::apply::ResourceClaimSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta1::apply::ResourceClaimSpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta1::ResourceClaimTemplateSpec {
     type Apply = ResourceClaimTemplateSpecApply;
@@ -3692,6 +3649,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourcePoolApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourcePoolApply {
     const EXPECTING: &'static str = "struct ResourcePoolApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::ResourcePool as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3728,12 +3686,7 @@ impl ResourcePoolApply {
         self
     }
 }
-impl ApplyType for ResourcePoolApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ResourcePoolApply {}
 impl HasApply for crate::resource_v1beta1::ResourcePool {
     type Apply = ResourcePoolApply;
 }
@@ -3775,6 +3728,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceSliceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceSliceApply {
     const EXPECTING: &'static str = "struct ResourceSliceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::ResourceSlice as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3818,26 +3772,26 @@ impl ResourceSliceApply {
     }
 }
 impl ApplyType for ResourceSliceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::resource_v1beta1::apply::ResourceSliceSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta1::apply::ResourceSliceSpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta1::ResourceSlice {
     type Apply = ResourceSliceApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for ResourceSliceApply {
     type Resource = crate::resource_v1beta1::ResourceSlice;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -3898,6 +3852,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceSliceSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceSliceSpecApply {
     const EXPECTING: &'static str = "struct ResourceSliceSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta1::ResourceSliceSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3981,19 +3936,18 @@ impl ResourceSliceSpecApply {
     }
 }
 impl ApplyType for ResourceSliceSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "pool",
-                    M::Struct(
-                        <crate::resource_v1beta1::apply::ResourcePoolApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "pool",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta1::apply::ResourcePoolApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta1::ResourceSliceSpec {
     type Apply = ResourceSliceSpecApply;

@@ -120,6 +120,7 @@ impl<'de> ::serde::Deserialize<'de> for BasicDevice {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for BasicDevice {
     const EXPECTING: &'static str = "struct BasicDevice";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

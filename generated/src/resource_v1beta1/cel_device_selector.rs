@@ -63,6 +63,7 @@ impl<'de> ::serde::Deserialize<'de> for CELDeviceSelector {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CELDeviceSelector {
     const EXPECTING: &'static str = "struct CELDeviceSelector";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

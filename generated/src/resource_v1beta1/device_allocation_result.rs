@@ -38,6 +38,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceAllocationResult {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceAllocationResult {
     const EXPECTING: &'static str = "struct DeviceAllocationResult";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -33,6 +33,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceSelector {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceSelector {
     const EXPECTING: &'static str = "struct DeviceSelector";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

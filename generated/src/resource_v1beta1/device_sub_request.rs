@@ -92,6 +92,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceSubRequest {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceSubRequest {
     const EXPECTING: &'static str = "struct DeviceSubRequest";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

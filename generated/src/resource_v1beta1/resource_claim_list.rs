@@ -42,6 +42,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceClaimList {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceClaimList {
     const EXPECTING: &'static str = "struct ResourceClaimList";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -41,6 +41,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourcePool {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourcePool {
     const EXPECTING: &'static str = "struct ResourcePool";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

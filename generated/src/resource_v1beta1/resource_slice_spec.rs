@@ -88,6 +88,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceSliceSpec {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceSliceSpec {
     const EXPECTING: &'static str = "struct ResourceSliceSpec";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

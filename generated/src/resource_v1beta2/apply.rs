@@ -58,6 +58,7 @@ impl<'de> ::serde::Deserialize<'de> for AllocatedDeviceStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for AllocatedDeviceStatusApply {
     const EXPECTING: &'static str = "struct AllocatedDeviceStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::AllocatedDeviceStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -125,28 +126,29 @@ impl AllocatedDeviceStatusApply {
     }
 }
 impl ApplyType for AllocatedDeviceStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "conditions",
-                    M::MapList(
-                        &["type"],
-                        &M::Struct(
-                            <crate::meta_v1::apply::ConditionApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "conditions",
+                M::MapList(
+                    &["type"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::meta_v1::apply::ConditionApply,
+                        >,
                     ),
                 ),
-                (
-                    "networkData",
-                    M::Struct(
-                        <crate::resource_v1beta2::apply::NetworkDeviceDataApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "networkData",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta2::apply::NetworkDeviceDataApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta2::AllocatedDeviceStatus {
     type Apply = AllocatedDeviceStatusApply;
@@ -194,6 +196,7 @@ impl<'de> ::serde::Deserialize<'de> for AllocationResultApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for AllocationResultApply {
     const EXPECTING: &'static str = "struct AllocationResultApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::AllocationResult as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -240,19 +243,18 @@ impl AllocationResultApply {
     }
 }
 impl ApplyType for AllocationResultApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "devices",
-                    M::Struct(
-                        <crate::resource_v1beta2::apply::DeviceAllocationResultApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "devices",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta2::apply::DeviceAllocationResultApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta2::AllocationResult {
     type Apply = AllocationResultApply;
@@ -300,6 +302,7 @@ impl<'de> ::serde::Deserialize<'de> for CapacityRequestPolicyApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CapacityRequestPolicyApply {
     const EXPECTING: &'static str = "struct CapacityRequestPolicyApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::CapacityRequestPolicy as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -343,19 +346,18 @@ impl CapacityRequestPolicyApply {
     }
 }
 impl ApplyType for CapacityRequestPolicyApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "validRange",
-                    M::Struct(
-                        <crate::resource_v1beta2::apply::CapacityRequestPolicyRangeApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "validRange",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta2::apply::CapacityRequestPolicyRangeApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta2::CapacityRequestPolicy {
     type Apply = CapacityRequestPolicyApply;
@@ -398,6 +400,7 @@ impl<'de> ::serde::Deserialize<'de> for CapacityRequestPolicyRangeApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CapacityRequestPolicyRangeApply {
     const EXPECTING: &'static str = "struct CapacityRequestPolicyRangeApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::CapacityRequestPolicyRange as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -434,12 +437,7 @@ impl CapacityRequestPolicyRangeApply {
         self
     }
 }
-impl ApplyType for CapacityRequestPolicyRangeApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for CapacityRequestPolicyRangeApply {}
 impl HasApply for crate::resource_v1beta2::CapacityRequestPolicyRange {
     type Apply = CapacityRequestPolicyRangeApply;
 }
@@ -473,6 +471,7 @@ impl<'de> ::serde::Deserialize<'de> for CapacityRequirementsApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CapacityRequirementsApply {
     const EXPECTING: &'static str = "struct CapacityRequirementsApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::CapacityRequirements as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -508,12 +507,9 @@ impl CapacityRequirementsApply {
     }
 }
 impl ApplyType for CapacityRequirementsApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[("requests", M::Map(&M::Free))],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("requests", M::Map(&M::Free))],
+    };
 }
 impl HasApply for crate::resource_v1beta2::CapacityRequirements {
     type Apply = CapacityRequirementsApply;
@@ -548,6 +544,7 @@ impl<'de> ::serde::Deserialize<'de> for CELDeviceSelectorApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CELDeviceSelectorApply {
     const EXPECTING: &'static str = "struct CELDeviceSelectorApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::CELDeviceSelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -572,12 +569,7 @@ impl CELDeviceSelectorApply {
         self
     }
 }
-impl ApplyType for CELDeviceSelectorApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for CELDeviceSelectorApply {}
 impl HasApply for crate::resource_v1beta2::CELDeviceSelector {
     type Apply = CELDeviceSelectorApply;
 }
@@ -611,6 +603,7 @@ impl<'de> ::serde::Deserialize<'de> for CounterApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CounterApply {
     const EXPECTING: &'static str = "struct CounterApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::Counter as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -635,12 +628,7 @@ impl CounterApply {
         self
     }
 }
-impl ApplyType for CounterApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for CounterApply {}
 impl HasApply for crate::resource_v1beta2::Counter {
     type Apply = CounterApply;
 }
@@ -678,6 +666,7 @@ impl<'de> ::serde::Deserialize<'de> for CounterSetApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CounterSetApply {
     const EXPECTING: &'static str = "struct CounterSetApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::CounterSet as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -719,21 +708,20 @@ impl CounterSetApply {
     }
 }
 impl ApplyType for CounterSetApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "counters",
-                    M::Map(
-                        &M::Struct(
-                            <crate::resource_v1beta2::apply::CounterApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "counters",
+                M::Map(
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::resource_v1beta2::apply::CounterApply,
+                        >,
                     ),
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta2::CounterSet {
     type Apply = CounterSetApply;
@@ -814,6 +802,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceApply {
     const EXPECTING: &'static str = "struct DeviceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::Device as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -948,29 +937,30 @@ impl DeviceApply {
     }
 }
 impl ApplyType for DeviceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "attributes",
-                    M::Map(
-                        &M::Struct(
-                            <crate::resource_v1beta2::apply::DeviceAttributeApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "attributes",
+                M::Map(
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::resource_v1beta2::apply::DeviceAttributeApply,
+                        >,
                     ),
                 ),
-                (
-                    "capacity",
-                    M::Map(
-                        &M::Struct(
-                            <crate::resource_v1beta2::apply::DeviceCapacityApply as ApplyType>::schema,
-                        ),
+            ),
+            (
+                "capacity",
+                M::Map(
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::resource_v1beta2::apply::DeviceCapacityApply,
+                        >,
                     ),
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta2::Device {
     type Apply = DeviceApply;
@@ -1019,6 +1009,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceAllocationConfigurationApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for DeviceAllocationConfigurationApply {
     const EXPECTING: &'static str = "struct DeviceAllocationConfigurationApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::DeviceAllocationConfiguration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1062,19 +1053,18 @@ impl DeviceAllocationConfigurationApply {
     }
 }
 impl ApplyType for DeviceAllocationConfigurationApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "opaque",
-                    M::Struct(
-                        <crate::resource_v1beta2::apply::OpaqueDeviceConfigurationApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "opaque",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta2::apply::OpaqueDeviceConfigurationApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta2::DeviceAllocationConfiguration {
     type Apply = DeviceAllocationConfigurationApply;
@@ -1115,6 +1105,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceAllocationResultApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceAllocationResultApply {
     const EXPECTING: &'static str = "struct DeviceAllocationResultApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::DeviceAllocationResult as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1159,12 +1150,7 @@ impl DeviceAllocationResultApply {
         self
     }
 }
-impl ApplyType for DeviceAllocationResultApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for DeviceAllocationResultApply {}
 impl HasApply for crate::resource_v1beta2::DeviceAllocationResult {
     type Apply = DeviceAllocationResultApply;
 }
@@ -1212,6 +1198,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceAttributeApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceAttributeApply {
     const EXPECTING: &'static str = "struct DeviceAttributeApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::DeviceAttribute as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1254,12 +1241,7 @@ impl DeviceAttributeApply {
         self
     }
 }
-impl ApplyType for DeviceAttributeApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for DeviceAttributeApply {}
 impl HasApply for crate::resource_v1beta2::DeviceAttribute {
     type Apply = DeviceAttributeApply;
 }
@@ -1297,6 +1279,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceCapacityApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceCapacityApply {
     const EXPECTING: &'static str = "struct DeviceCapacityApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::DeviceCapacity as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1331,19 +1314,18 @@ impl DeviceCapacityApply {
     }
 }
 impl ApplyType for DeviceCapacityApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "requestPolicy",
-                    M::Struct(
-                        <crate::resource_v1beta2::apply::CapacityRequestPolicyApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "requestPolicy",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta2::apply::CapacityRequestPolicyApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta2::DeviceCapacity {
     type Apply = DeviceCapacityApply;
@@ -1391,6 +1373,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceClaimApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceClaimApply {
     const EXPECTING: &'static str = "struct DeviceClaimApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::DeviceClaim as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1444,12 +1427,7 @@ impl DeviceClaimApply {
         self
     }
 }
-impl ApplyType for DeviceClaimApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for DeviceClaimApply {}
 impl HasApply for crate::resource_v1beta2::DeviceClaim {
     type Apply = DeviceClaimApply;
 }
@@ -1488,6 +1466,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceClaimConfigurationApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for DeviceClaimConfigurationApply {
     const EXPECTING: &'static str = "struct DeviceClaimConfigurationApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::DeviceClaimConfiguration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1525,19 +1504,18 @@ impl DeviceClaimConfigurationApply {
     }
 }
 impl ApplyType for DeviceClaimConfigurationApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "opaque",
-                    M::Struct(
-                        <crate::resource_v1beta2::apply::OpaqueDeviceConfigurationApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "opaque",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta2::apply::OpaqueDeviceConfigurationApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta2::DeviceClaimConfiguration {
     type Apply = DeviceClaimConfigurationApply;
@@ -1578,6 +1556,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceClassApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceClassApply {
     const EXPECTING: &'static str = "struct DeviceClassApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::DeviceClass as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1621,26 +1600,26 @@ impl DeviceClassApply {
     }
 }
 impl ApplyType for DeviceClassApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::resource_v1beta2::apply::DeviceClassSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta2::apply::DeviceClassSpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta2::DeviceClass {
     type Apply = DeviceClassApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for DeviceClassApply {
     type Resource = crate::resource_v1beta2::DeviceClass;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -1678,6 +1657,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceClassConfigurationApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for DeviceClassConfigurationApply {
     const EXPECTING: &'static str = "struct DeviceClassConfigurationApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::DeviceClassConfiguration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1706,19 +1686,18 @@ impl DeviceClassConfigurationApply {
     }
 }
 impl ApplyType for DeviceClassConfigurationApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "opaque",
-                    M::Struct(
-                        <crate::resource_v1beta2::apply::OpaqueDeviceConfigurationApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "opaque",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta2::apply::OpaqueDeviceConfigurationApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta2::DeviceClassConfiguration {
     type Apply = DeviceClassConfigurationApply;
@@ -1766,6 +1745,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceClassSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceClassSpecApply {
     const EXPECTING: &'static str = "struct DeviceClassSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::DeviceClassSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1817,12 +1797,7 @@ impl DeviceClassSpecApply {
         self
     }
 }
-impl ApplyType for DeviceClassSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for DeviceClassSpecApply {}
 impl HasApply for crate::resource_v1beta2::DeviceClassSpec {
     type Apply = DeviceClassSpecApply;
 }
@@ -1867,6 +1842,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceConstraintApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceConstraintApply {
     const EXPECTING: &'static str = "struct DeviceConstraintApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::DeviceConstraint as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1909,12 +1885,7 @@ impl DeviceConstraintApply {
         self
     }
 }
-impl ApplyType for DeviceConstraintApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for DeviceConstraintApply {}
 impl HasApply for crate::resource_v1beta2::DeviceConstraint {
     type Apply = DeviceConstraintApply;
 }
@@ -1953,6 +1924,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceCounterConsumptionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for DeviceCounterConsumptionApply {
     const EXPECTING: &'static str = "struct DeviceCounterConsumptionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::DeviceCounterConsumption as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1994,21 +1966,20 @@ impl DeviceCounterConsumptionApply {
     }
 }
 impl ApplyType for DeviceCounterConsumptionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "counters",
-                    M::Map(
-                        &M::Struct(
-                            <crate::resource_v1beta2::apply::CounterApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "counters",
+                M::Map(
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::resource_v1beta2::apply::CounterApply,
+                        >,
                     ),
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta2::DeviceCounterConsumption {
     type Apply = DeviceCounterConsumptionApply;
@@ -2056,6 +2027,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceRequestApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceRequestApply {
     const EXPECTING: &'static str = "struct DeviceRequestApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::DeviceRequest as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2101,19 +2073,18 @@ impl DeviceRequestApply {
     }
 }
 impl ApplyType for DeviceRequestApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "exactly",
-                    M::Struct(
-                        <crate::resource_v1beta2::apply::ExactDeviceRequestApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "exactly",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta2::apply::ExactDeviceRequestApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta2::DeviceRequest {
     type Apply = DeviceRequestApply;
@@ -2183,6 +2154,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceRequestAllocationResultApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for DeviceRequestAllocationResultApply {
     const EXPECTING: &'static str = "struct DeviceRequestAllocationResultApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::DeviceRequestAllocationResult as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2285,12 +2257,9 @@ impl DeviceRequestAllocationResultApply {
     }
 }
 impl ApplyType for DeviceRequestAllocationResultApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[("consumedCapacity", M::Map(&M::Free))],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("consumedCapacity", M::Map(&M::Free))],
+    };
 }
 impl HasApply for crate::resource_v1beta2::DeviceRequestAllocationResult {
     type Apply = DeviceRequestAllocationResultApply;
@@ -2325,6 +2294,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceSelectorApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceSelectorApply {
     const EXPECTING: &'static str = "struct DeviceSelectorApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::DeviceSelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2353,19 +2323,18 @@ impl DeviceSelectorApply {
     }
 }
 impl ApplyType for DeviceSelectorApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "cel",
-                    M::Struct(
-                        <crate::resource_v1beta2::apply::CELDeviceSelectorApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "cel",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta2::apply::CELDeviceSelectorApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta2::DeviceSelector {
     type Apply = DeviceSelectorApply;
@@ -2423,6 +2392,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceSubRequestApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceSubRequestApply {
     const EXPECTING: &'static str = "struct DeviceSubRequestApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::DeviceSubRequest as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2500,19 +2470,18 @@ impl DeviceSubRequestApply {
     }
 }
 impl ApplyType for DeviceSubRequestApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "capacity",
-                    M::Struct(
-                        <crate::resource_v1beta2::apply::CapacityRequirementsApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "capacity",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta2::apply::CapacityRequirementsApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta2::DeviceSubRequest {
     type Apply = DeviceSubRequestApply;
@@ -2561,6 +2530,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceTaintApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceTaintApply {
     const EXPECTING: &'static str = "struct DeviceTaintApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::DeviceTaint as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2603,12 +2573,7 @@ impl DeviceTaintApply {
         self
     }
 }
-impl ApplyType for DeviceTaintApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for DeviceTaintApply {}
 impl HasApply for crate::resource_v1beta2::DeviceTaint {
     type Apply = DeviceTaintApply;
 }
@@ -2659,6 +2624,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceTolerationApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceTolerationApply {
     const EXPECTING: &'static str = "struct DeviceTolerationApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::DeviceToleration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2707,12 +2673,7 @@ impl DeviceTolerationApply {
         self
     }
 }
-impl ApplyType for DeviceTolerationApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for DeviceTolerationApply {}
 impl HasApply for crate::resource_v1beta2::DeviceToleration {
     type Apply = DeviceTolerationApply;
 }
@@ -2769,6 +2730,7 @@ impl<'de> ::serde::Deserialize<'de> for ExactDeviceRequestApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ExactDeviceRequestApply {
     const EXPECTING: &'static str = "struct ExactDeviceRequestApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::ExactDeviceRequest as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2846,19 +2808,18 @@ impl ExactDeviceRequestApply {
     }
 }
 impl ApplyType for ExactDeviceRequestApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "capacity",
-                    M::Struct(
-                        <crate::resource_v1beta2::apply::CapacityRequirementsApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "capacity",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta2::apply::CapacityRequirementsApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta2::ExactDeviceRequest {
     type Apply = ExactDeviceRequestApply;
@@ -2904,6 +2865,7 @@ impl<'de> ::serde::Deserialize<'de> for NetworkDeviceDataApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for NetworkDeviceDataApply {
     const EXPECTING: &'static str = "struct NetworkDeviceDataApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::NetworkDeviceData as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2943,12 +2905,7 @@ impl NetworkDeviceDataApply {
         self
     }
 }
-impl ApplyType for NetworkDeviceDataApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for NetworkDeviceDataApply {}
 impl HasApply for crate::resource_v1beta2::NetworkDeviceData {
     type Apply = NetworkDeviceDataApply;
 }
@@ -2985,6 +2942,7 @@ impl<'de> ::serde::Deserialize<'de> for OpaqueDeviceConfigurationApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for OpaqueDeviceConfigurationApply {
     const EXPECTING: &'static str = "struct OpaqueDeviceConfigurationApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::OpaqueDeviceConfiguration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3018,12 +2976,7 @@ impl OpaqueDeviceConfigurationApply {
         self
     }
 }
-impl ApplyType for OpaqueDeviceConfigurationApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for OpaqueDeviceConfigurationApply {}
 impl HasApply for crate::resource_v1beta2::OpaqueDeviceConfiguration {
     type Apply = OpaqueDeviceConfigurationApply;
 }
@@ -3074,6 +3027,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceClaimApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceClaimApply {
     const EXPECTING: &'static str = "struct ResourceClaimApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::ResourceClaim as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3131,32 +3085,34 @@ impl ResourceClaimApply {
     }
 }
 impl ApplyType for ResourceClaimApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::resource_v1beta2::apply::ResourceClaimSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta2::apply::ResourceClaimSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::resource_v1beta2::apply::ResourceClaimStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta2::apply::ResourceClaimStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta2::ResourceClaim {
     type Apply = ResourceClaimApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for ResourceClaimApply {
     type Resource = crate::resource_v1beta2::ResourceClaim;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -3206,6 +3162,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceClaimConsumerReferenceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ResourceClaimConsumerReferenceApply {
     const EXPECTING: &'static str = "struct ResourceClaimConsumerReferenceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::ResourceClaimConsumerReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3248,12 +3205,7 @@ impl ResourceClaimConsumerReferenceApply {
         self
     }
 }
-impl ApplyType for ResourceClaimConsumerReferenceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ResourceClaimConsumerReferenceApply {}
 impl HasApply for crate::resource_v1beta2::ResourceClaimConsumerReference {
     type Apply = ResourceClaimConsumerReferenceApply;
 }
@@ -3287,6 +3239,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceClaimSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceClaimSpecApply {
     const EXPECTING: &'static str = "struct ResourceClaimSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::ResourceClaimSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3315,19 +3268,18 @@ impl ResourceClaimSpecApply {
     }
 }
 impl ApplyType for ResourceClaimSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "devices",
-                    M::Struct(
-                        <crate::resource_v1beta2::apply::DeviceClaimApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "devices",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta2::apply::DeviceClaimApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta2::ResourceClaimSpec {
     type Apply = ResourceClaimSpecApply;
@@ -3375,6 +3327,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceClaimStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceClaimStatusApply {
     const EXPECTING: &'static str = "struct ResourceClaimStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::ResourceClaimStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3427,37 +3380,40 @@ impl ResourceClaimStatusApply {
     }
 }
 impl ApplyType for ResourceClaimStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "allocation",
-                    M::Struct(
-                        <crate::resource_v1beta2::apply::AllocationResultApply as ApplyType>::schema,
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "allocation",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta2::apply::AllocationResultApply,
+                    >,
+                ),
+            ),
+            (
+                "devices",
+                M::MapList(
+                    &["driver", "device", "pool", "shareID"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::resource_v1beta2::apply::AllocatedDeviceStatusApply,
+                        >,
                     ),
                 ),
-                (
-                    "devices",
-                    M::MapList(
-                        &["driver", "device", "pool", "shareID"],
-                        &M::Struct(
-                            <crate::resource_v1beta2::apply::AllocatedDeviceStatusApply as ApplyType>::schema,
-                        ),
+            ),
+            (
+                "reservedFor",
+                M::MapList(
+                    &["uid"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::resource_v1beta2::apply::ResourceClaimConsumerReferenceApply,
+                        >,
                     ),
                 ),
-                (
-                    "reservedFor",
-                    M::MapList(
-                        &["uid"],
-                        &M::Struct(
-                            <crate::resource_v1beta2::apply::ResourceClaimConsumerReferenceApply as ApplyType>::schema,
-                        ),
-                    ),
-                ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta2::ResourceClaimStatus {
     type Apply = ResourceClaimStatusApply;
@@ -3500,6 +3456,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceClaimTemplateApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceClaimTemplateApply {
     const EXPECTING: &'static str = "struct ResourceClaimTemplateApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::ResourceClaimTemplate as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3548,26 +3505,26 @@ impl ResourceClaimTemplateApply {
     }
 }
 impl ApplyType for ResourceClaimTemplateApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::resource_v1beta2::apply::ResourceClaimTemplateSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta2::apply::ResourceClaimTemplateSpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta2::ResourceClaimTemplate {
     type Apply = ResourceClaimTemplateApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for ResourceClaimTemplateApply {
     type Resource = crate::resource_v1beta2::ResourceClaimTemplate;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -3605,6 +3562,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceClaimTemplateSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ResourceClaimTemplateSpecApply {
     const EXPECTING: &'static str = "struct ResourceClaimTemplateSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::ResourceClaimTemplateSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3639,20 +3597,19 @@ impl ResourceClaimTemplateSpecApply {
     }
 }
 impl ApplyType for ResourceClaimTemplateSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::resource_v1beta2::apply::ResourceClaimSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta2::apply::ResourceClaimSpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta2::ResourceClaimTemplateSpec {
     type Apply = ResourceClaimTemplateSpecApply;
@@ -3698,6 +3655,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourcePoolApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourcePoolApply {
     const EXPECTING: &'static str = "struct ResourcePoolApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::ResourcePool as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3734,12 +3692,7 @@ impl ResourcePoolApply {
         self
     }
 }
-impl ApplyType for ResourcePoolApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ResourcePoolApply {}
 impl HasApply for crate::resource_v1beta2::ResourcePool {
     type Apply = ResourcePoolApply;
 }
@@ -3781,6 +3734,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceSliceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceSliceApply {
     const EXPECTING: &'static str = "struct ResourceSliceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::ResourceSlice as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3824,26 +3778,26 @@ impl ResourceSliceApply {
     }
 }
 impl ApplyType for ResourceSliceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::resource_v1beta2::apply::ResourceSliceSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta2::apply::ResourceSliceSpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta2::ResourceSlice {
     type Apply = ResourceSliceApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for ResourceSliceApply {
     type Resource = crate::resource_v1beta2::ResourceSlice;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -3904,6 +3858,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceSliceSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceSliceSpecApply {
     const EXPECTING: &'static str = "struct ResourceSliceSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::resource_v1beta2::ResourceSliceSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3987,19 +3942,18 @@ impl ResourceSliceSpecApply {
     }
 }
 impl ApplyType for ResourceSliceSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "pool",
-                    M::Struct(
-                        <crate::resource_v1beta2::apply::ResourcePoolApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "pool",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::resource_v1beta2::apply::ResourcePoolApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::resource_v1beta2::ResourceSliceSpec {
     type Apply = ResourceSliceSpecApply;

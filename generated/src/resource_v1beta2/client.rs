@@ -7,6 +7,7 @@ pub struct ResourceV1beta2Client {
 }
 impl ResourceV1beta2Client {
     /// Clients of this module's resources on `client`.
+    #[inline]
     pub fn new(client: ::kubegen_runtime::Client) -> Self {
         Self { client }
     }

@@ -42,6 +42,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceAllocationConfiguration {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for DeviceAllocationConfiguration {
     const EXPECTING: &'static str = "struct DeviceAllocationConfiguration";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

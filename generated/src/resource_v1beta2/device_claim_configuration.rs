@@ -38,6 +38,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceClaimConfiguration {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceClaimConfiguration {
     const EXPECTING: &'static str = "struct DeviceClaimConfiguration";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

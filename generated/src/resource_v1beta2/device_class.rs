@@ -44,6 +44,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceClass {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceClass {
     const EXPECTING: &'static str = "struct DeviceClass";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -77,9 +78,11 @@ impl ::kubegen_runtime::ApiType for DeviceClass {
     const API_VERSION: &'static str = "resource.k8s.io/v1beta2";
 }
 impl ::kubegen_runtime::Object for DeviceClass {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }

@@ -58,6 +58,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceConstraint {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceConstraint {
     const EXPECTING: &'static str = "struct DeviceConstraint";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

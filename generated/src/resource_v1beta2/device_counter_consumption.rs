@@ -38,6 +38,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceCounterConsumption {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceCounterConsumption {
     const EXPECTING: &'static str = "struct DeviceCounterConsumption";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -50,6 +50,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceRequest {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceRequest {
     const EXPECTING: &'static str = "struct DeviceRequest";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -93,6 +93,7 @@ impl<'de> ::serde::Deserialize<'de> for DeviceRequestAllocationResult {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for DeviceRequestAllocationResult {
     const EXPECTING: &'static str = "struct DeviceRequestAllocationResult";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

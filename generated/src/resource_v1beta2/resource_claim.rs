@@ -47,6 +47,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceClaim {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceClaim {
     const EXPECTING: &'static str = "struct ResourceClaim";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -82,9 +83,11 @@ impl ::kubegen_runtime::ApiType for ResourceClaim {
     const API_VERSION: &'static str = "resource.k8s.io/v1beta2";
 }
 impl ::kubegen_runtime::Object for ResourceClaim {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }

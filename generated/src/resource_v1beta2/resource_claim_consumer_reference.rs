@@ -43,6 +43,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceClaimConsumerReference {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for ResourceClaimConsumerReference {
     const EXPECTING: &'static str = "struct ResourceClaimConsumerReference";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

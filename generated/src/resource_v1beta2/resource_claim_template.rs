@@ -46,6 +46,7 @@ impl<'de> ::serde::Deserialize<'de> for ResourceClaimTemplate {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceClaimTemplate {
     const EXPECTING: &'static str = "struct ResourceClaimTemplate";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -79,9 +80,11 @@ impl ::kubegen_runtime::ApiType for ResourceClaimTemplate {
     const API_VERSION: &'static str = "resource.k8s.io/v1beta2";
 }
 impl ::kubegen_runtime::Object for ResourceClaimTemplate {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }

@@ -54,6 +54,7 @@ impl<'de> ::serde::Deserialize<'de> for PriorityClassApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PriorityClassApply {
     const EXPECTING: &'static str = "struct PriorityClassApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::scheduling_v1::PriorityClass as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -115,20 +116,16 @@ impl PriorityClassApply {
     }
 }
 impl ApplyType for PriorityClassApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-            ],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema))],
+    };
 }
 impl HasApply for crate::scheduling_v1::PriorityClass {
     type Apply = PriorityClassApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for PriorityClassApply {
     type Resource = crate::scheduling_v1::PriorityClass;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }

@@ -58,6 +58,7 @@ impl<'de> ::serde::Deserialize<'de> for PriorityClass {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PriorityClass {
     const EXPECTING: &'static str = "struct PriorityClass";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -97,9 +98,11 @@ impl ::kubegen_runtime::ApiType for PriorityClass {
     const API_VERSION: &'static str = "scheduling.k8s.io/v1";
 }
 impl ::kubegen_runtime::Object for PriorityClass {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }

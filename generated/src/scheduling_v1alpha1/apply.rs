@@ -33,6 +33,7 @@ impl<'de> ::serde::Deserialize<'de> for GangSchedulingPolicyApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for GangSchedulingPolicyApply {
     const EXPECTING: &'static str = "struct GangSchedulingPolicyApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::scheduling_v1alpha1::GangSchedulingPolicy as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -57,12 +58,7 @@ impl GangSchedulingPolicyApply {
         self
     }
 }
-impl ApplyType for GangSchedulingPolicyApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for GangSchedulingPolicyApply {}
 impl HasApply for crate::scheduling_v1alpha1::GangSchedulingPolicy {
     type Apply = GangSchedulingPolicyApply;
 }
@@ -98,6 +94,7 @@ impl<'de> ::serde::Deserialize<'de> for PodGroupApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodGroupApply {
     const EXPECTING: &'static str = "struct PodGroupApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::scheduling_v1alpha1::PodGroup as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -132,19 +129,18 @@ impl PodGroupApply {
     }
 }
 impl ApplyType for PodGroupApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "policy",
-                    M::Struct(
-                        <crate::scheduling_v1alpha1::apply::PodGroupPolicyApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "policy",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::scheduling_v1alpha1::apply::PodGroupPolicyApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::scheduling_v1alpha1::PodGroup {
     type Apply = PodGroupApply;
@@ -181,6 +177,7 @@ impl<'de> ::serde::Deserialize<'de> for PodGroupPolicyApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for PodGroupPolicyApply {
     const EXPECTING: &'static str = "struct PodGroupPolicyApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::scheduling_v1alpha1::PodGroupPolicy as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -218,19 +215,18 @@ impl PodGroupPolicyApply {
     }
 }
 impl ApplyType for PodGroupPolicyApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "gang",
-                    M::Struct(
-                        <crate::scheduling_v1alpha1::apply::GangSchedulingPolicyApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "gang",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::scheduling_v1alpha1::apply::GangSchedulingPolicyApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::scheduling_v1alpha1::PodGroupPolicy {
     type Apply = PodGroupPolicyApply;
@@ -273,6 +269,7 @@ impl<'de> ::serde::Deserialize<'de> for TypedLocalObjectReferenceApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for TypedLocalObjectReferenceApply {
     const EXPECTING: &'static str = "struct TypedLocalObjectReferenceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::scheduling_v1alpha1::TypedLocalObjectReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -309,12 +306,7 @@ impl TypedLocalObjectReferenceApply {
         self
     }
 }
-impl ApplyType for TypedLocalObjectReferenceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for TypedLocalObjectReferenceApply {}
 impl HasApply for crate::scheduling_v1alpha1::TypedLocalObjectReference {
     type Apply = TypedLocalObjectReferenceApply;
 }
@@ -354,6 +346,7 @@ impl<'de> ::serde::Deserialize<'de> for WorkloadApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for WorkloadApply {
     const EXPECTING: &'static str = "struct WorkloadApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::scheduling_v1alpha1::Workload as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -402,26 +395,26 @@ impl WorkloadApply {
     }
 }
 impl ApplyType for WorkloadApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::scheduling_v1alpha1::apply::WorkloadSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::scheduling_v1alpha1::apply::WorkloadSpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::scheduling_v1alpha1::Workload {
     type Apply = WorkloadApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for WorkloadApply {
     type Resource = crate::scheduling_v1alpha1::Workload;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -463,6 +456,7 @@ impl<'de> ::serde::Deserialize<'de> for WorkloadSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for WorkloadSpecApply {
     const EXPECTING: &'static str = "struct WorkloadSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::scheduling_v1alpha1::WorkloadSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -504,28 +498,29 @@ impl WorkloadSpecApply {
     }
 }
 impl ApplyType for WorkloadSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "controllerRef",
-                    M::Struct(
-                        <crate::scheduling_v1alpha1::apply::TypedLocalObjectReferenceApply as ApplyType>::schema,
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "controllerRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::scheduling_v1alpha1::apply::TypedLocalObjectReferenceApply,
+                    >,
+                ),
+            ),
+            (
+                "podGroups",
+                M::MapList(
+                    &["name"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::scheduling_v1alpha1::apply::PodGroupApply,
+                        >,
                     ),
                 ),
-                (
-                    "podGroups",
-                    M::MapList(
-                        &["name"],
-                        &M::Struct(
-                            <crate::scheduling_v1alpha1::apply::PodGroupApply as ApplyType>::schema,
-                        ),
-                    ),
-                ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::scheduling_v1alpha1::WorkloadSpec {
     type Apply = WorkloadSpecApply;

@@ -39,6 +39,7 @@ impl<'de> ::serde::Deserialize<'de> for CSIDriverApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CSIDriverApply {
     const EXPECTING: &'static str = "struct CSIDriverApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::storage_v1::CSIDriver as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -82,26 +83,26 @@ impl CSIDriverApply {
     }
 }
 impl ApplyType for CSIDriverApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::storage_v1::apply::CSIDriverSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::storage_v1::apply::CSIDriverSpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::storage_v1::CSIDriver {
     type Apply = CSIDriverApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for CSIDriverApply {
     type Resource = crate::storage_v1::CSIDriver;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -174,6 +175,7 @@ impl<'de> ::serde::Deserialize<'de> for CSIDriverSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CSIDriverSpecApply {
     const EXPECTING: &'static str = "struct CSIDriverSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::storage_v1::CSIDriverSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -264,12 +266,9 @@ impl CSIDriverSpecApply {
     }
 }
 impl ApplyType for CSIDriverSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[("volumeLifecycleModes", M::Set)],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("volumeLifecycleModes", M::Set)],
+    };
 }
 impl HasApply for crate::storage_v1::CSIDriverSpec {
     type Apply = CSIDriverSpecApply;
@@ -310,6 +309,7 @@ impl<'de> ::serde::Deserialize<'de> for CSINodeApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CSINodeApply {
     const EXPECTING: &'static str = "struct CSINodeApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::storage_v1::CSINode as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -353,26 +353,26 @@ impl CSINodeApply {
     }
 }
 impl ApplyType for CSINodeApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::storage_v1::apply::CSINodeSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::storage_v1::apply::CSINodeSpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::storage_v1::CSINode {
     type Apply = CSINodeApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for CSINodeApply {
     type Resource = crate::storage_v1::CSINode;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -421,6 +421,7 @@ impl<'de> ::serde::Deserialize<'de> for CSINodeDriverApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CSINodeDriverApply {
     const EXPECTING: &'static str = "struct CSINodeDriverApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::storage_v1::CSINodeDriver as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -470,19 +471,18 @@ impl CSINodeDriverApply {
     }
 }
 impl ApplyType for CSINodeDriverApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "allocatable",
-                    M::Struct(
-                        <crate::storage_v1::apply::VolumeNodeResourcesApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "allocatable",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::storage_v1::apply::VolumeNodeResourcesApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::storage_v1::CSINodeDriver {
     type Apply = CSINodeDriverApply;
@@ -517,6 +517,7 @@ impl<'de> ::serde::Deserialize<'de> for CSINodeSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CSINodeSpecApply {
     const EXPECTING: &'static str = "struct CSINodeSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::storage_v1::CSINodeSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -547,22 +548,21 @@ impl CSINodeSpecApply {
     }
 }
 impl ApplyType for CSINodeSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "drivers",
-                    M::MapList(
-                        &["name"],
-                        &M::Struct(
-                            <crate::storage_v1::apply::CSINodeDriverApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "drivers",
+                M::MapList(
+                    &["name"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::storage_v1::apply::CSINodeDriverApply,
+                        >,
                     ),
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::storage_v1::CSINodeSpec {
     type Apply = CSINodeSpecApply;
@@ -620,6 +620,7 @@ impl<'de> ::serde::Deserialize<'de> for CSIStorageCapacityApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CSIStorageCapacityApply {
     const EXPECTING: &'static str = "struct CSIStorageCapacityApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::storage_v1::CSIStorageCapacity as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -692,20 +693,16 @@ impl CSIStorageCapacityApply {
     }
 }
 impl ApplyType for CSIStorageCapacityApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-            ],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema))],
+    };
 }
 impl HasApply for crate::storage_v1::CSIStorageCapacity {
     type Apply = CSIStorageCapacityApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for CSIStorageCapacityApply {
     type Resource = crate::storage_v1::CSIStorageCapacity;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -772,6 +769,7 @@ impl<'de> ::serde::Deserialize<'de> for StorageClassApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for StorageClassApply {
     const EXPECTING: &'static str = "struct StorageClassApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::storage_v1::StorageClass as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -866,21 +864,19 @@ impl StorageClassApply {
     }
 }
 impl ApplyType for StorageClassApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                ("parameters", M::Map(&M::Free)),
-            ],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            ("parameters", M::Map(&M::Free)),
+        ],
+    };
 }
 impl HasApply for crate::storage_v1::StorageClass {
     type Apply = StorageClassApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for StorageClassApply {
     type Resource = crate::storage_v1::StorageClass;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -920,6 +916,7 @@ impl<'de> ::serde::Deserialize<'de> for TokenRequestApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for TokenRequestApply {
     const EXPECTING: &'static str = "struct TokenRequestApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::storage_v1::TokenRequest as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -950,12 +947,7 @@ impl TokenRequestApply {
         self
     }
 }
-impl ApplyType for TokenRequestApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for TokenRequestApply {}
 impl HasApply for crate::storage_v1::TokenRequest {
     type Apply = TokenRequestApply;
 }
@@ -1004,6 +996,7 @@ impl<'de> ::serde::Deserialize<'de> for VolumeAttachmentApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeAttachmentApply {
     const EXPECTING: &'static str = "struct VolumeAttachmentApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::storage_v1::VolumeAttachment as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1056,32 +1049,34 @@ impl VolumeAttachmentApply {
     }
 }
 impl ApplyType for VolumeAttachmentApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::storage_v1::apply::VolumeAttachmentSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::storage_v1::apply::VolumeAttachmentSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::storage_v1::apply::VolumeAttachmentStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::storage_v1::apply::VolumeAttachmentStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::storage_v1::VolumeAttachment {
     type Apply = VolumeAttachmentApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for VolumeAttachmentApply {
     type Resource = crate::storage_v1::VolumeAttachment;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -1126,6 +1121,7 @@ impl<'de> ::serde::Deserialize<'de> for VolumeAttachmentSourceApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeAttachmentSourceApply {
     const EXPECTING: &'static str = "struct VolumeAttachmentSourceApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::storage_v1::VolumeAttachmentSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1163,19 +1159,18 @@ impl VolumeAttachmentSourceApply {
     }
 }
 impl ApplyType for VolumeAttachmentSourceApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "inlineVolumeSpec",
-                    M::Struct(
-                        <crate::core_v1::apply::PersistentVolumeSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "inlineVolumeSpec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::core_v1::apply::PersistentVolumeSpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::storage_v1::VolumeAttachmentSource {
     type Apply = VolumeAttachmentSourceApply;
@@ -1221,6 +1216,7 @@ impl<'de> ::serde::Deserialize<'de> for VolumeAttachmentSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeAttachmentSpecApply {
     const EXPECTING: &'static str = "struct VolumeAttachmentSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::storage_v1::VolumeAttachmentSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1261,19 +1257,18 @@ impl VolumeAttachmentSpecApply {
     }
 }
 impl ApplyType for VolumeAttachmentSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "source",
-                    M::Struct(
-                        <crate::storage_v1::apply::VolumeAttachmentSourceApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "source",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::storage_v1::apply::VolumeAttachmentSourceApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::storage_v1::VolumeAttachmentSpec {
     type Apply = VolumeAttachmentSpecApply;
@@ -1324,6 +1319,7 @@ impl<'de> ::serde::Deserialize<'de> for VolumeAttachmentStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeAttachmentStatusApply {
     const EXPECTING: &'static str = "struct VolumeAttachmentStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::storage_v1::VolumeAttachmentStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1380,26 +1376,27 @@ impl VolumeAttachmentStatusApply {
     }
 }
 impl ApplyType for VolumeAttachmentStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "attachError",
-                    M::Struct(
-                        <crate::storage_v1::apply::VolumeErrorApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "attachError",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::storage_v1::apply::VolumeErrorApply,
+                    >,
                 ),
-                ("attachmentMetadata", M::Map(&M::Free)),
-                (
-                    "detachError",
-                    M::Struct(
-                        <crate::storage_v1::apply::VolumeErrorApply as ApplyType>::schema,
-                    ),
+            ),
+            ("attachmentMetadata", M::Map(&M::Free)),
+            (
+                "detachError",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::storage_v1::apply::VolumeErrorApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::storage_v1::VolumeAttachmentStatus {
     type Apply = VolumeAttachmentStatusApply;
@@ -1451,6 +1448,7 @@ impl<'de> ::serde::Deserialize<'de> for VolumeAttributesClassApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeAttributesClassApply {
     const EXPECTING: &'static str = "struct VolumeAttributesClassApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::storage_v1::VolumeAttributesClass as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1504,21 +1502,19 @@ impl VolumeAttributesClassApply {
     }
 }
 impl ApplyType for VolumeAttributesClassApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                ("parameters", M::Map(&M::Free)),
-            ],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            ("parameters", M::Map(&M::Free)),
+        ],
+    };
 }
 impl HasApply for crate::storage_v1::VolumeAttributesClass {
     type Apply = VolumeAttributesClassApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for VolumeAttributesClassApply {
     type Resource = crate::storage_v1::VolumeAttributesClass;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -1564,6 +1560,7 @@ impl<'de> ::serde::Deserialize<'de> for VolumeErrorApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeErrorApply {
     const EXPECTING: &'static str = "struct VolumeErrorApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::storage_v1::VolumeError as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1600,12 +1597,7 @@ impl VolumeErrorApply {
         self
     }
 }
-impl ApplyType for VolumeErrorApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for VolumeErrorApply {}
 impl HasApply for crate::storage_v1::VolumeError {
     type Apply = VolumeErrorApply;
 }
@@ -1639,6 +1631,7 @@ impl<'de> ::serde::Deserialize<'de> for VolumeNodeResourcesApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeNodeResourcesApply {
     const EXPECTING: &'static str = "struct VolumeNodeResourcesApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::storage_v1::VolumeNodeResources as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1663,12 +1656,7 @@ impl VolumeNodeResourcesApply {
         self
     }
 }
-impl ApplyType for VolumeNodeResourcesApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for VolumeNodeResourcesApply {}
 impl HasApply for crate::storage_v1::VolumeNodeResources {
     type Apply = VolumeNodeResourcesApply;
 }

@@ -38,6 +38,7 @@ impl<'de> ::serde::Deserialize<'de> for CSIDriver {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CSIDriver {
     const EXPECTING: &'static str = "struct CSIDriver";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -71,9 +72,11 @@ impl ::kubegen_runtime::ApiType for CSIDriver {
     const API_VERSION: &'static str = "storage.k8s.io/v1";
 }
 impl ::kubegen_runtime::Object for CSIDriver {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }

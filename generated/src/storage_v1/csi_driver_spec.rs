@@ -135,6 +135,7 @@ impl<'de> ::serde::Deserialize<'de> for CSIDriverSpec {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CSIDriverSpec {
     const EXPECTING: &'static str = "struct CSIDriverSpec";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -38,6 +38,7 @@ impl<'de> ::serde::Deserialize<'de> for CSINode {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CSINode {
     const EXPECTING: &'static str = "struct CSINode";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -71,9 +72,11 @@ impl ::kubegen_runtime::ApiType for CSINode {
     const API_VERSION: &'static str = "storage.k8s.io/v1";
 }
 impl ::kubegen_runtime::Object for CSINode {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }

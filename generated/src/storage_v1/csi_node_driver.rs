@@ -45,6 +45,7 @@ impl<'de> ::serde::Deserialize<'de> for CSINodeDriver {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CSINodeDriver {
     const EXPECTING: &'static str = "struct CSINodeDriver";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -42,6 +42,7 @@ impl<'de> ::serde::Deserialize<'de> for CSINodeList {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CSINodeList {
     const EXPECTING: &'static str = "struct CSINodeList";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

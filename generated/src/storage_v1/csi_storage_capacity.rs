@@ -74,6 +74,7 @@ impl<'de> ::serde::Deserialize<'de> for CSIStorageCapacity {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CSIStorageCapacity {
     const EXPECTING: &'static str = "struct CSIStorageCapacity";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -113,9 +114,11 @@ impl ::kubegen_runtime::ApiType for CSIStorageCapacity {
     const API_VERSION: &'static str = "storage.k8s.io/v1";
 }
 impl ::kubegen_runtime::Object for CSIStorageCapacity {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }

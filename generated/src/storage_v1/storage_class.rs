@@ -72,6 +72,7 @@ impl<'de> ::serde::Deserialize<'de> for StorageClass {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for StorageClass {
     const EXPECTING: &'static str = "struct StorageClass";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -117,9 +118,11 @@ impl ::kubegen_runtime::ApiType for StorageClass {
     const API_VERSION: &'static str = "storage.k8s.io/v1";
 }
 impl ::kubegen_runtime::Object for StorageClass {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }

@@ -47,6 +47,7 @@ impl<'de> ::serde::Deserialize<'de> for VolumeAttachment {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeAttachment {
     const EXPECTING: &'static str = "struct VolumeAttachment";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -82,9 +83,11 @@ impl ::kubegen_runtime::ApiType for VolumeAttachment {
     const API_VERSION: &'static str = "storage.k8s.io/v1";
 }
 impl ::kubegen_runtime::Object for VolumeAttachment {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }

@@ -42,6 +42,7 @@ impl<'de> ::serde::Deserialize<'de> for VolumeAttachmentSource {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeAttachmentSource {
     const EXPECTING: &'static str = "struct VolumeAttachmentSource";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

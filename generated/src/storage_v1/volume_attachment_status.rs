@@ -51,6 +51,7 @@ impl<'de> ::serde::Deserialize<'de> for VolumeAttachmentStatus {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeAttachmentStatus {
     const EXPECTING: &'static str = "struct VolumeAttachmentStatus";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

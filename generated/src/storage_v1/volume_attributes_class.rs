@@ -47,6 +47,7 @@ impl<'de> ::serde::Deserialize<'de> for VolumeAttributesClass {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeAttributesClass {
     const EXPECTING: &'static str = "struct VolumeAttributesClass";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -82,9 +83,11 @@ impl ::kubegen_runtime::ApiType for VolumeAttributesClass {
     const API_VERSION: &'static str = "storage.k8s.io/v1";
 }
 impl ::kubegen_runtime::Object for VolumeAttributesClass {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }

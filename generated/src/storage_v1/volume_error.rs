@@ -48,6 +48,7 @@ impl<'de> ::serde::Deserialize<'de> for VolumeError {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeError {
     const EXPECTING: &'static str = "struct VolumeError";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -33,6 +33,7 @@ impl<'de> ::serde::Deserialize<'de> for VolumeNodeResources {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeNodeResources {
     const EXPECTING: &'static str = "struct VolumeNodeResources";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -50,6 +50,7 @@ impl<'de> ::serde::Deserialize<'de> for VolumeAttributesClassApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeAttributesClassApply {
     const EXPECTING: &'static str = "struct VolumeAttributesClassApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::storage_v1beta1::VolumeAttributesClass as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -103,21 +104,19 @@ impl VolumeAttributesClassApply {
     }
 }
 impl ApplyType for VolumeAttributesClassApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                ("parameters", M::Map(&M::Free)),
-            ],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            ("parameters", M::Map(&M::Free)),
+        ],
+    };
 }
 impl HasApply for crate::storage_v1beta1::VolumeAttributesClass {
     type Apply = VolumeAttributesClassApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for VolumeAttributesClassApply {
     type Resource = crate::storage_v1beta1::VolumeAttributesClass;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }

@@ -57,6 +57,7 @@ impl<'de> ::serde::Deserialize<'de> for StorageVersionMigrationApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for StorageVersionMigrationApply {
     const EXPECTING: &'static str = "struct StorageVersionMigrationApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::storagemigration_v1beta1::StorageVersionMigration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -113,32 +114,34 @@ impl StorageVersionMigrationApply {
     }
 }
 impl ApplyType for StorageVersionMigrationApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::storagemigration_v1beta1::apply::StorageVersionMigrationSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::storagemigration_v1beta1::apply::StorageVersionMigrationSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::storagemigration_v1beta1::apply::StorageVersionMigrationStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::storagemigration_v1beta1::apply::StorageVersionMigrationStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::storagemigration_v1beta1::StorageVersionMigration {
     type Apply = StorageVersionMigrationApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for StorageVersionMigrationApply {
     type Resource = crate::storagemigration_v1beta1::StorageVersionMigration;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -174,6 +177,7 @@ impl<'de> ::serde::Deserialize<'de> for StorageVersionMigrationSpecApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for StorageVersionMigrationSpecApply {
     const EXPECTING: &'static str = "struct StorageVersionMigrationSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::storagemigration_v1beta1::StorageVersionMigrationSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -202,19 +206,18 @@ impl StorageVersionMigrationSpecApply {
     }
 }
 impl ApplyType for StorageVersionMigrationSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "resource",
-                    M::Struct(
-                        <crate::meta_v1::apply::GroupResourceApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "resource",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::meta_v1::apply::GroupResourceApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::storagemigration_v1beta1::StorageVersionMigrationSpec {
     type Apply = StorageVersionMigrationSpecApply;
@@ -255,6 +258,7 @@ impl<'de> ::serde::Deserialize<'de> for StorageVersionMigrationStatusApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for StorageVersionMigrationStatusApply {
     const EXPECTING: &'static str = "struct StorageVersionMigrationStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::storagemigration_v1beta1::StorageVersionMigrationStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -289,22 +293,21 @@ impl StorageVersionMigrationStatusApply {
     }
 }
 impl ApplyType for StorageVersionMigrationStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "conditions",
-                    M::MapList(
-                        &["type"],
-                        &M::Struct(
-                            <crate::meta_v1::apply::ConditionApply as ApplyType>::schema,
-                        ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "conditions",
+                M::MapList(
+                    &["type"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::meta_v1::apply::ConditionApply,
+                        >,
                     ),
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::storagemigration_v1beta1::StorageVersionMigrationStatus {
     type Apply = StorageVersionMigrationStatusApply;

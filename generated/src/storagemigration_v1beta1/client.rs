@@ -7,6 +7,7 @@ pub struct StoragemigrationV1beta1Client {
 }
 impl StoragemigrationV1beta1Client {
     /// Clients of this module's resources on `client`.
+    #[inline]
     pub fn new(client: ::kubegen_runtime::Client) -> Self {
         Self { client }
     }

@@ -45,6 +45,7 @@ impl<'de> ::serde::Deserialize<'de> for StorageVersionMigration {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for StorageVersionMigration {
     const EXPECTING: &'static str = "struct StorageVersionMigration";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -80,9 +81,11 @@ impl ::kubegen_runtime::ApiType for StorageVersionMigration {
     const API_VERSION: &'static str = "storagemigration.k8s.io/v1beta1";
 }
 impl ::kubegen_runtime::Object for StorageVersionMigration {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }

@@ -40,6 +40,7 @@ impl<'de> ::serde::Deserialize<'de> for StorageVersionMigrationStatus {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for StorageVersionMigrationStatus {
     const EXPECTING: &'static str = "struct StorageVersionMigrationStatus";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -1,10 +1,10 @@
-//! The merge semantics of apply configurations, as static tables.
+//! The merge semantics of apply configurations, as constant tables.
 //!
-//! Generated code holds one [`Schema`] per apply configuration: only the fields `extract`
-//! cannot treat alike (a granular struct or map, a set or map list) are listed; every other
-//! field is atomic or free-form, and for both `FieldsV1` says all: a leaf owns the whole
-//! value, children name the parts owned. Nested structs are reached through a function
-//! pointer, so recursive types (JSON schemas) need no cycle of statics.
+//! Generated code holds one [`Schema`] per apply configuration (empty by default): only the
+//! fields `extract` cannot treat alike (a granular struct or map, a set or map list) are
+//! listed; every other field is atomic or free-form, and for both `FieldsV1` says all: a leaf
+//! owns the whole value, children name the parts owned. Nested structs are reached through a
+//! function pointer, so recursive types (JSON schemas) need no cycle of constants.
 
 /// The fields of one struct whose merge semantics `extract` needs, sorted by JSON name.
 #[derive(Debug)]
@@ -31,6 +31,9 @@ pub enum Member {
 }
 
 impl Schema {
+    /// No field needs telling apart: every one is atomic or free-form.
+    pub const EMPTY: Schema = Schema { fields: &[] };
+
     /// The semantics of field `name`.
     pub fn member(&self, name: &str) -> &'static Member {
         match self.fields.binary_search_by(|(field, _)| (*field).cmp(name)) {
@@ -50,6 +53,12 @@ pub static OBJECT_META: Schema = Schema {
         ("ownerReferences", Member::MapList(&["uid"], &Member::Free)),
     ],
 };
+
+/// The schema of apply configuration `T`, as a member's function pointer: nested structs are
+/// reached through one, so a recursive type (a JSON schema) is no cycle of constants.
+pub fn schema_of<T: super::ApplyType>() -> &'static Schema {
+    &T::SCHEMA
+}
 
 /// [`OBJECT_META`], as a member's function pointer.
 pub fn object_meta_schema() -> &'static Schema {

@@ -7,15 +7,18 @@ pub struct Clientset {
 }
 impl Clientset {
     /// A clientset on `client`.
+    #[inline]
     pub fn new(client: ::kubegen_runtime::Client) -> Self {
         Self { client }
     }
     /// The client underneath.
+    #[inline]
     pub fn client(&self) -> &::kubegen_runtime::Client {
         &self.client
     }
     #[cfg(feature = "widgets_example_com_v1")]
     /// The resources of `widgets.example.com/v1`.
+    #[inline]
     pub fn widgets_example_com_v1(
         &self,
     ) -> crate::widgets_example_com_v1::WidgetsExampleComV1Client {

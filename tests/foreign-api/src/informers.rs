@@ -33,6 +33,7 @@ impl SharedInformerFactory {
     }
     #[cfg(feature = "widgets_example_com_v1")]
     /// The informers of `widgets.example.com/v1`.
+    #[inline]
     pub fn widgets_example_com_v1(
         &self,
     ) -> crate::widgets_example_com_v1::WidgetsExampleComV1Informers {

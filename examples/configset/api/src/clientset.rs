@@ -7,15 +7,18 @@ pub struct Clientset {
 }
 impl Clientset {
     /// A clientset on `client`.
+    #[inline]
     pub fn new(client: ::kubegen_runtime::Client) -> Self {
         Self { client }
     }
     /// The client underneath.
+    #[inline]
     pub fn client(&self) -> &::kubegen_runtime::Client {
         &self.client
     }
     #[cfg(feature = "example_kubegen_dev_v1")]
     /// The resources of `example.kubegen.dev/v1`.
+    #[inline]
     pub fn example_kubegen_dev_v1(
         &self,
     ) -> crate::example_kubegen_dev_v1::ExampleKubegenDevV1Client {

@@ -33,6 +33,7 @@ impl SharedInformerFactory {
     }
     #[cfg(feature = "example_kubegen_dev_v1")]
     /// The informers of `example.kubegen.dev/v1`.
+    #[inline]
     pub fn example_kubegen_dev_v1(
         &self,
     ) -> crate::example_kubegen_dev_v1::ExampleKubegenDevV1Informers {

@@ -47,6 +47,7 @@ impl<'de> ::serde::Deserialize<'de> for ConditionApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ConditionApply {
     const EXPECTING: &'static str = "struct ConditionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::widgets_example_com_v1::Condition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -92,12 +93,7 @@ impl ConditionApply {
         self
     }
 }
-impl ApplyType for ConditionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ConditionApply {}
 impl HasApply for crate::widgets_example_com_v1::Condition {
     type Apply = ConditionApply;
 }
@@ -133,6 +129,7 @@ impl<'de> ::serde::Deserialize<'de> for StepApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for StepApply {
     const EXPECTING: &'static str = "struct StepApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::widgets_example_com_v1::Step as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -166,12 +163,7 @@ impl StepApply {
         self
     }
 }
-impl ApplyType for StepApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for StepApply {}
 impl HasApply for crate::widgets_example_com_v1::Step {
     type Apply = StepApply;
 }
@@ -222,6 +214,7 @@ impl<'de> ::serde::Deserialize<'de> for WidgetApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for WidgetApply {
     const EXPECTING: &'static str = "struct WidgetApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::widgets_example_com_v1::Widget as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -279,32 +272,34 @@ impl WidgetApply {
     }
 }
 impl ApplyType for WidgetApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::widgets_example_com_v1::apply::WidgetSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::widgets_example_com_v1::apply::WidgetSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::widgets_example_com_v1::apply::WidgetStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::widgets_example_com_v1::apply::WidgetStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::widgets_example_com_v1::Widget {
     type Apply = WidgetApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for WidgetApply {
     type Resource = crate::widgets_example_com_v1::Widget;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -362,6 +357,7 @@ impl<'de> ::serde::Deserialize<'de> for WidgetSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for WidgetSpecApply {
     const EXPECTING: &'static str = "struct WidgetSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::widgets_example_com_v1::WidgetSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -443,12 +439,9 @@ impl WidgetSpecApply {
     }
 }
 impl ApplyType for WidgetSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[("selector", M::Map(&M::Free))],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("selector", M::Map(&M::Free))],
+    };
 }
 impl HasApply for crate::widgets_example_com_v1::WidgetSpec {
     type Apply = WidgetSpecApply;
@@ -497,6 +490,7 @@ impl<'de> ::serde::Deserialize<'de> for WidgetStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for WidgetStatusApply {
     const EXPECTING: &'static str = "struct WidgetStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::widgets_example_com_v1::WidgetStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -544,12 +538,7 @@ impl WidgetStatusApply {
         self
     }
 }
-impl ApplyType for WidgetStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for WidgetStatusApply {}
 impl HasApply for crate::widgets_example_com_v1::WidgetStatus {
     type Apply = WidgetStatusApply;
 }

@@ -61,6 +61,7 @@ impl<'de> ::serde::Deserialize<'de> for WidgetSpec {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for WidgetSpec {
     const EXPECTING: &'static str = "struct WidgetSpec";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

@@ -50,6 +50,7 @@ impl<'de> ::serde::Deserialize<'de> for WidgetStatus {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for WidgetStatus {
     const EXPECTING: &'static str = "struct WidgetStatus";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {

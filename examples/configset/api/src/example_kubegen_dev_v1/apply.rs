@@ -50,6 +50,7 @@ impl<'de> ::serde::Deserialize<'de> for ConfigSetApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ConfigSetApply {
     const EXPECTING: &'static str = "struct ConfigSetApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::example_kubegen_dev_v1::ConfigSet as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -107,32 +108,34 @@ impl ConfigSetApply {
     }
 }
 impl ApplyType for ConfigSetApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::example_kubegen_dev_v1::apply::ConfigSetSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::example_kubegen_dev_v1::apply::ConfigSetSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::example_kubegen_dev_v1::apply::ConfigSetStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::example_kubegen_dev_v1::apply::ConfigSetStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::example_kubegen_dev_v1::ConfigSet {
     type Apply = ConfigSetApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for ConfigSetApply {
     type Resource = crate::example_kubegen_dev_v1::ConfigSet;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -169,6 +172,7 @@ impl<'de> ::serde::Deserialize<'de> for ConfigSetSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ConfigSetSpecApply {
     const EXPECTING: &'static str = "struct ConfigSetSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::example_kubegen_dev_v1::ConfigSetSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -207,12 +211,9 @@ impl ConfigSetSpecApply {
     }
 }
 impl ApplyType for ConfigSetSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[("data", M::Map(&M::Free))],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("data", M::Map(&M::Free))],
+    };
 }
 impl HasApply for crate::example_kubegen_dev_v1::ConfigSetSpec {
     type Apply = ConfigSetSpecApply;
@@ -252,6 +253,7 @@ impl<'de> ::serde::Deserialize<'de> for ConfigSetStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ConfigSetStatusApply {
     const EXPECTING: &'static str = "struct ConfigSetStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::example_kubegen_dev_v1::ConfigSetStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -282,12 +284,7 @@ impl ConfigSetStatusApply {
         self
     }
 }
-impl ApplyType for ConfigSetStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for ConfigSetStatusApply {}
 impl HasApply for crate::example_kubegen_dev_v1::ConfigSetStatus {
     type Apply = ConfigSetStatusApply;
 }

@@ -45,6 +45,7 @@ impl<'de> ::serde::Deserialize<'de> for ConfigSet {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ConfigSet {
     const EXPECTING: &'static str = "struct ConfigSet";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -80,9 +81,11 @@ impl ::kubegen_runtime::ApiType for ConfigSet {
     const API_VERSION: &'static str = "example.kubegen.dev/v1";
 }
 impl ::kubegen_runtime::Object for ConfigSet {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }
@@ -135,6 +138,7 @@ impl<'de> ::serde::Deserialize<'de> for ConfigSetSpec {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ConfigSetSpec {
     const EXPECTING: &'static str = "struct ConfigSetSpec";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -194,6 +198,7 @@ impl<'de> ::serde::Deserialize<'de> for ConfigSetStatus {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for ConfigSetStatus {
     const EXPECTING: &'static str = "struct ConfigSetStatus";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
