@@ -7,15 +7,18 @@ pub struct Clientset {
 }
 impl Clientset {
     /// A clientset on `client`.
+    #[inline]
     pub fn new(client: ::kubegen_runtime::Client) -> Self {
         Self { client }
     }
     /// The client underneath.
+    #[inline]
     pub fn client(&self) -> &::kubegen_runtime::Client {
         &self.client
     }
     #[cfg(feature = "cert_manager_io_v1")]
     /// The resources of `cert-manager.io/v1`.
+    #[inline]
     pub fn cert_manager_io_v1(
         &self,
     ) -> crate::cert_manager_io_v1::CertManagerIoV1Client {

@@ -33,6 +33,7 @@ impl SharedInformerFactory {
     }
     #[cfg(feature = "cert_manager_io_v1")]
     /// The informers of `cert-manager.io/v1`.
+    #[inline]
     pub fn cert_manager_io_v1(
         &self,
     ) -> crate::cert_manager_io_v1::CertManagerIoV1Informers {

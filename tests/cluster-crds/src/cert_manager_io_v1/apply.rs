@@ -127,6 +127,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateSpecApply {
     const EXPECTING: &'static str = "struct CertificateSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::CertificateSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -353,55 +354,66 @@ impl CertificateSpecApply {
     }
 }
 impl ApplyType for CertificateSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "issuerRef",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::CertificateSpecIssuerRefApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "issuerRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::CertificateSpecIssuerRefApply,
+                    >,
                 ),
-                (
-                    "keystores",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::CertificateSpecKeystoresApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "keystores",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::CertificateSpecKeystoresApply,
+                    >,
                 ),
-                (
-                    "nameConstraints",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::CertificateSpecNameConstraintsApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "nameConstraints",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::CertificateSpecNameConstraintsApply,
+                    >,
                 ),
-                (
-                    "privateKey",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::CertificateSpecPrivateKeyApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "privateKey",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::CertificateSpecPrivateKeyApply,
+                    >,
                 ),
-                (
-                    "renewal",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::CertificateSpecRenewalApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "renewal",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::CertificateSpecRenewalApply,
+                    >,
                 ),
-                (
-                    "secretTemplate",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::CertificateSpecSecretTemplateApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "secretTemplate",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::CertificateSpecSecretTemplateApply,
+                    >,
                 ),
-                (
-                    "subject",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::CertificateSpecSubjectApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "subject",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::CertificateSpecSubjectApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::CertificateSpec {
     type Apply = CertificateSpecApply;
@@ -439,6 +451,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecAdditionalOutputFormatApp
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecAdditionalOutputFormatApply {
     const EXPECTING: &'static str = "struct CertificateSpecAdditionalOutputFormatApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::CertificateSpecAdditionalOutputFormat as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -468,12 +481,7 @@ impl CertificateSpecAdditionalOutputFormatApply {
         self
     }
 }
-impl ApplyType for CertificateSpecAdditionalOutputFormatApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for CertificateSpecAdditionalOutputFormatApply {}
 impl HasApply for crate::cert_manager_io_v1::CertificateSpecAdditionalOutputFormat {
     type Apply = CertificateSpecAdditionalOutputFormatApply;
 }
@@ -515,6 +523,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecIssuerRefApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecIssuerRefApply {
     const EXPECTING: &'static str = "struct CertificateSpecIssuerRefApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::CertificateSpecIssuerRef as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -551,12 +560,7 @@ impl CertificateSpecIssuerRefApply {
         self
     }
 }
-impl ApplyType for CertificateSpecIssuerRefApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for CertificateSpecIssuerRefApply {}
 impl HasApply for crate::cert_manager_io_v1::CertificateSpecIssuerRef {
     type Apply = CertificateSpecIssuerRefApply;
 }
@@ -597,6 +601,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecKeystoresApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecKeystoresApply {
     const EXPECTING: &'static str = "struct CertificateSpecKeystoresApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::CertificateSpecKeystores as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -638,25 +643,26 @@ impl CertificateSpecKeystoresApply {
     }
 }
 impl ApplyType for CertificateSpecKeystoresApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "jks",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::CertificateSpecKeystoresJksApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "jks",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::CertificateSpecKeystoresJksApply,
+                    >,
                 ),
-                (
-                    "pkcs12",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::CertificateSpecKeystoresPkcs12Apply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "pkcs12",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::CertificateSpecKeystoresPkcs12Apply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::CertificateSpecKeystores {
     type Apply = CertificateSpecKeystoresApply;
@@ -710,6 +716,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecKeystoresJksApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecKeystoresJksApply {
     const EXPECTING: &'static str = "struct CertificateSpecKeystoresJksApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::CertificateSpecKeystoresJks as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -758,19 +765,18 @@ impl CertificateSpecKeystoresJksApply {
     }
 }
 impl ApplyType for CertificateSpecKeystoresJksApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "passwordSecretRef",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::CertificateSpecKeystoresPasswordSecretRefApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "passwordSecretRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::CertificateSpecKeystoresPasswordSecretRefApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::CertificateSpecKeystoresJks {
     type Apply = CertificateSpecKeystoresJksApply;
@@ -808,6 +814,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecKeystoresPasswordSecretRe
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecKeystoresPasswordSecretRefApply {
     const EXPECTING: &'static str = "struct CertificateSpecKeystoresPasswordSecretRefApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::CertificateSpecKeystoresPasswordSecretRef as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -838,12 +845,7 @@ impl CertificateSpecKeystoresPasswordSecretRefApply {
         self
     }
 }
-impl ApplyType for CertificateSpecKeystoresPasswordSecretRefApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for CertificateSpecKeystoresPasswordSecretRefApply {}
 impl HasApply for crate::cert_manager_io_v1::CertificateSpecKeystoresPasswordSecretRef {
     type Apply = CertificateSpecKeystoresPasswordSecretRefApply;
 }
@@ -898,6 +900,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecKeystoresPkcs12Apply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecKeystoresPkcs12Apply {
     const EXPECTING: &'static str = "struct CertificateSpecKeystoresPkcs12Apply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::CertificateSpecKeystoresPkcs12 as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -951,19 +954,18 @@ impl CertificateSpecKeystoresPkcs12Apply {
     }
 }
 impl ApplyType for CertificateSpecKeystoresPkcs12Apply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "passwordSecretRef",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::CertificateSpecKeystoresPasswordSecretRefApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "passwordSecretRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::CertificateSpecKeystoresPasswordSecretRefApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::CertificateSpecKeystoresPkcs12 {
     type Apply = CertificateSpecKeystoresPkcs12Apply;
@@ -1018,6 +1020,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecNameConstraintsApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecNameConstraintsApply {
     const EXPECTING: &'static str = "struct CertificateSpecNameConstraintsApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::CertificateSpecNameConstraints as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1065,25 +1068,26 @@ impl CertificateSpecNameConstraintsApply {
     }
 }
 impl ApplyType for CertificateSpecNameConstraintsApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "excluded",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::CertificateSpecNameConstraintsExcludedOrPermittedApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "excluded",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::CertificateSpecNameConstraintsExcludedOrPermittedApply,
+                    >,
                 ),
-                (
-                    "permitted",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::CertificateSpecNameConstraintsExcludedOrPermittedApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "permitted",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::CertificateSpecNameConstraintsExcludedOrPermittedApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::CertificateSpecNameConstraints {
     type Apply = CertificateSpecNameConstraintsApply;
@@ -1134,6 +1138,7 @@ for CertificateSpecNameConstraintsExcludedOrPermittedApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecNameConstraintsExcludedOrPermittedApply {
     const EXPECTING: &'static str = "struct CertificateSpecNameConstraintsExcludedOrPermittedApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::CertificateSpecNameConstraintsExcludedOrPermitted as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1188,12 +1193,7 @@ impl CertificateSpecNameConstraintsExcludedOrPermittedApply {
         self
     }
 }
-impl ApplyType for CertificateSpecNameConstraintsExcludedOrPermittedApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for CertificateSpecNameConstraintsExcludedOrPermittedApply {}
 impl HasApply
 for crate::cert_manager_io_v1::CertificateSpecNameConstraintsExcludedOrPermitted {
     type Apply = CertificateSpecNameConstraintsExcludedOrPermittedApply;
@@ -1231,6 +1231,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecOtherNameApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecOtherNameApply {
     const EXPECTING: &'static str = "struct CertificateSpecOtherNameApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::CertificateSpecOtherName as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1261,12 +1262,7 @@ impl CertificateSpecOtherNameApply {
         self
     }
 }
-impl ApplyType for CertificateSpecOtherNameApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for CertificateSpecOtherNameApply {}
 impl HasApply for crate::cert_manager_io_v1::CertificateSpecOtherName {
     type Apply = CertificateSpecOtherNameApply;
 }
@@ -1317,6 +1313,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecPrivateKeyApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecPrivateKeyApply {
     const EXPECTING: &'static str = "struct CertificateSpecPrivateKeyApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::CertificateSpecPrivateKey as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1370,12 +1367,7 @@ impl CertificateSpecPrivateKeyApply {
         self
     }
 }
-impl ApplyType for CertificateSpecPrivateKeyApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for CertificateSpecPrivateKeyApply {}
 impl HasApply for crate::cert_manager_io_v1::CertificateSpecPrivateKey {
     type Apply = CertificateSpecPrivateKeyApply;
 }
@@ -1413,6 +1405,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecRenewalApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateSpecRenewalApply {
     const EXPECTING: &'static str = "struct CertificateSpecRenewalApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::CertificateSpecRenewal as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1453,12 +1446,7 @@ impl CertificateSpecRenewalApply {
         self
     }
 }
-impl ApplyType for CertificateSpecRenewalApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for CertificateSpecRenewalApply {}
 impl HasApply for crate::cert_manager_io_v1::CertificateSpecRenewal {
     type Apply = CertificateSpecRenewalApply;
 }
@@ -1504,6 +1492,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecRenewalWindowApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecRenewalWindowApply {
     const EXPECTING: &'static str = "struct CertificateSpecRenewalWindowApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::CertificateSpecRenewalWindow as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1540,12 +1529,7 @@ impl CertificateSpecRenewalWindowApply {
         self
     }
 }
-impl ApplyType for CertificateSpecRenewalWindowApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for CertificateSpecRenewalWindowApply {}
 impl HasApply for crate::cert_manager_io_v1::CertificateSpecRenewalWindow {
     type Apply = CertificateSpecRenewalWindowApply;
 }
@@ -1582,6 +1566,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecSecretTemplateApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecSecretTemplateApply {
     const EXPECTING: &'static str = "struct CertificateSpecSecretTemplateApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::CertificateSpecSecretTemplate as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1627,12 +1612,9 @@ impl CertificateSpecSecretTemplateApply {
     }
 }
 impl ApplyType for CertificateSpecSecretTemplateApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[("annotations", M::Map(&M::Free)), ("labels", M::Map(&M::Free))],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("annotations", M::Map(&M::Free)), ("labels", M::Map(&M::Free))],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::CertificateSpecSecretTemplate {
     type Apply = CertificateSpecSecretTemplateApply;
@@ -1693,6 +1675,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecSubjectApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateSpecSubjectApply {
     const EXPECTING: &'static str = "struct CertificateSpecSubjectApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::CertificateSpecSubject as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1780,12 +1763,7 @@ impl CertificateSpecSubjectApply {
         self
     }
 }
-impl ApplyType for CertificateSpecSubjectApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for CertificateSpecSubjectApply {}
 impl HasApply for crate::cert_manager_io_v1::CertificateSpecSubject {
     type Apply = CertificateSpecSubjectApply;
 }
@@ -1850,6 +1828,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateStatusApply {
     const EXPECTING: &'static str = "struct CertificateStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::CertificateStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -1939,28 +1918,29 @@ impl CertificateStatusApply {
     }
 }
 impl ApplyType for CertificateStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "acme",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::CertificateStatusAcmeApply as ApplyType>::schema,
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "acme",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::CertificateStatusAcmeApply,
+                    >,
+                ),
+            ),
+            (
+                "conditions",
+                M::MapList(
+                    &["type"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::cert_manager_io_v1::apply::CertificateStatusConditionApply,
+                        >,
                     ),
                 ),
-                (
-                    "conditions",
-                    M::MapList(
-                        &["type"],
-                        &M::Struct(
-                            <crate::cert_manager_io_v1::apply::CertificateStatusConditionApply as ApplyType>::schema,
-                        ),
-                    ),
-                ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::CertificateStatus {
     type Apply = CertificateStatusApply;
@@ -1997,6 +1977,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateStatusAcmeApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateStatusAcmeApply {
     const EXPECTING: &'static str = "struct CertificateStatusAcmeApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::CertificateStatusAcme as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2025,19 +2006,18 @@ impl CertificateStatusAcmeApply {
     }
 }
 impl ApplyType for CertificateStatusAcmeApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "ari",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::CertificateStatusAcmeAriApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "ari",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::CertificateStatusAcmeAriApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::CertificateStatusAcme {
     type Apply = CertificateStatusAcmeApply;
@@ -2092,6 +2072,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateStatusAcmeAriApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateStatusAcmeAriApply {
     const EXPECTING: &'static str = "struct CertificateStatusAcmeAriApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::CertificateStatusAcmeAri as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2146,19 +2127,18 @@ impl CertificateStatusAcmeAriApply {
     }
 }
 impl ApplyType for CertificateStatusAcmeAriApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "suggestedWindow",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::CertificateStatusAcmeAriSuggestedWindowApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "suggestedWindow",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::CertificateStatusAcmeAriSuggestedWindowApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::CertificateStatusAcmeAri {
     type Apply = CertificateStatusAcmeAriApply;
@@ -2196,6 +2176,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateStatusAcmeAriSuggestedWindowA
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateStatusAcmeAriSuggestedWindowApply {
     const EXPECTING: &'static str = "struct CertificateStatusAcmeAriSuggestedWindowApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::CertificateStatusAcmeAriSuggestedWindow as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2226,12 +2207,7 @@ impl CertificateStatusAcmeAriSuggestedWindowApply {
         self
     }
 }
-impl ApplyType for CertificateStatusAcmeAriSuggestedWindowApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for CertificateStatusAcmeAriSuggestedWindowApply {}
 impl HasApply for crate::cert_manager_io_v1::CertificateStatusAcmeAriSuggestedWindow {
     type Apply = CertificateStatusAcmeAriSuggestedWindowApply;
 }
@@ -2286,6 +2262,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateStatusConditionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateStatusConditionApply {
     const EXPECTING: &'static str = "struct CertificateStatusConditionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::CertificateStatusCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2346,12 +2323,7 @@ impl CertificateStatusConditionApply {
         self
     }
 }
-impl ApplyType for CertificateStatusConditionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for CertificateStatusConditionApply {}
 impl HasApply for crate::cert_manager_io_v1::CertificateStatusCondition {
     type Apply = CertificateStatusConditionApply;
 }
@@ -2402,6 +2374,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateApply {
     const EXPECTING: &'static str = "struct CertificateApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::Certificate as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2459,32 +2432,34 @@ impl CertificateApply {
     }
 }
 impl ApplyType for CertificateApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::CertificateSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::CertificateSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::CertificateStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::CertificateStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::Certificate {
     type Apply = CertificateApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for CertificateApply {
     type Resource = crate::cert_manager_io_v1::Certificate;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
@@ -2536,6 +2511,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecApply {
     const EXPECTING: &'static str = "struct IssuerSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2600,43 +2576,50 @@ impl IssuerSpecApply {
     }
 }
 impl ApplyType for IssuerSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "acme",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "acme",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeApply,
+                    >,
                 ),
-                (
-                    "ca",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecCaApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "ca",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecCaApply,
+                    >,
                 ),
-                (
-                    "selfSigned",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecSelfSignedApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "selfSigned",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecSelfSignedApply,
+                    >,
                 ),
-                (
-                    "vault",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecVaultApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "vault",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecVaultApply,
+                    >,
                 ),
-                (
-                    "venafi",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecVenafiApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "venafi",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecVenafiApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::IssuerSpec {
     type Apply = IssuerSpecApply;
@@ -2715,6 +2698,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecAcmeApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcme as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2813,25 +2797,26 @@ impl IssuerSpecAcmeApply {
     }
 }
 impl ApplyType for IssuerSpecAcmeApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "externalAccountBinding",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeExternalAccountBindingApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "externalAccountBinding",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeExternalAccountBindingApply,
+                    >,
                 ),
-                (
-                    "privateKeySecretRef",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "privateKeySecretRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcme {
     type Apply = IssuerSpecAcmeApply;
@@ -2882,6 +2867,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeExternalAccountBindingAppl
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeExternalAccountBindingApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeExternalAccountBindingApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeExternalAccountBinding as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -2927,19 +2913,18 @@ impl IssuerSpecAcmeExternalAccountBindingApply {
     }
 }
 impl ApplyType for IssuerSpecAcmeExternalAccountBindingApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "keySecretRef",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "keySecretRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeExternalAccountBinding {
     type Apply = IssuerSpecAcmeExternalAccountBindingApply;
@@ -2994,6 +2979,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecAcmeSolverApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolver as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3055,31 +3041,34 @@ impl IssuerSpecAcmeSolverApply {
     }
 }
 impl ApplyType for IssuerSpecAcmeSolverApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "dns01",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01Apply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "dns01",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01Apply,
+                    >,
                 ),
-                (
-                    "http01",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01Apply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "http01",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01Apply,
+                    >,
                 ),
-                (
-                    "selector",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverSelectorApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "selector",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverSelectorApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolver {
     type Apply = IssuerSpecAcmeSolverApply;
@@ -3167,6 +3156,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverDns01Apply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01Apply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01Apply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01 as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3296,67 +3286,82 @@ impl IssuerSpecAcmeSolverDns01Apply {
     }
 }
 impl ApplyType for IssuerSpecAcmeSolverDns01Apply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "acmeDNS",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01AcmeDNSApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "acmeDNS",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01AcmeDNSApply,
+                    >,
                 ),
-                (
-                    "akamai",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01AkamaiApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "akamai",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01AkamaiApply,
+                    >,
                 ),
-                (
-                    "azureDNS",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01AzureDNSApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "azureDNS",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01AzureDNSApply,
+                    >,
                 ),
-                (
-                    "cloudDNS",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01CloudDNSApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "cloudDNS",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01CloudDNSApply,
+                    >,
                 ),
-                (
-                    "cloudflare",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01CloudflareApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "cloudflare",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01CloudflareApply,
+                    >,
                 ),
-                (
-                    "digitalocean",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01DigitaloceanApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "digitalocean",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01DigitaloceanApply,
+                    >,
                 ),
-                (
-                    "rfc2136",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01Rfc2136Apply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "rfc2136",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01Rfc2136Apply,
+                    >,
                 ),
-                (
-                    "route53",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01Route53Apply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "route53",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01Route53Apply,
+                    >,
                 ),
-                (
-                    "webhook",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01WebhookApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "webhook",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01WebhookApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01 {
     type Apply = IssuerSpecAcmeSolverDns01Apply;
@@ -3399,6 +3404,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverDns01AcmeDNSApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01AcmeDNSApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01AcmeDNSApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AcmeDNS as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3433,19 +3439,18 @@ impl IssuerSpecAcmeSolverDns01AcmeDNSApply {
     }
 }
 impl ApplyType for IssuerSpecAcmeSolverDns01AcmeDNSApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "accountSecretRef",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "accountSecretRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AcmeDNS {
     type Apply = IssuerSpecAcmeSolverDns01AcmeDNSApply;
@@ -3501,6 +3506,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverDns01AkamaiApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01AkamaiApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01AkamaiApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Akamai as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3556,31 +3562,34 @@ impl IssuerSpecAcmeSolverDns01AkamaiApply {
     }
 }
 impl ApplyType for IssuerSpecAcmeSolverDns01AkamaiApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "accessTokenSecretRef",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "accessTokenSecretRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
+                    >,
                 ),
-                (
-                    "clientSecretSecretRef",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "clientSecretSecretRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
+                    >,
                 ),
-                (
-                    "clientTokenSecretRef",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "clientTokenSecretRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Akamai {
     type Apply = IssuerSpecAcmeSolverDns01AkamaiApply;
@@ -3655,6 +3664,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverDns01AzureDNSApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01AzureDNSApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01AzureDNSApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AzureDNS as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3749,25 +3759,26 @@ impl IssuerSpecAcmeSolverDns01AzureDNSApply {
     }
 }
 impl ApplyType for IssuerSpecAcmeSolverDns01AzureDNSApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "clientSecretSecretRef",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "clientSecretSecretRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
+                    >,
                 ),
-                (
-                    "managedIdentity",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01AzureDNSManagedIdentityApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "managedIdentity",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01AzureDNSManagedIdentityApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AzureDNS {
     type Apply = IssuerSpecAcmeSolverDns01AzureDNSApply;
@@ -3815,6 +3826,7 @@ for IssuerSpecAcmeSolverDns01AzureDNSManagedIdentityApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01AzureDNSManagedIdentityApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01AzureDNSManagedIdentityApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AzureDNSManagedIdentity as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3851,12 +3863,7 @@ impl IssuerSpecAcmeSolverDns01AzureDNSManagedIdentityApply {
         self
     }
 }
-impl ApplyType for IssuerSpecAcmeSolverDns01AzureDNSManagedIdentityApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for IssuerSpecAcmeSolverDns01AzureDNSManagedIdentityApply {}
 impl HasApply
 for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AzureDNSManagedIdentity {
     type Apply = IssuerSpecAcmeSolverDns01AzureDNSManagedIdentityApply;
@@ -3905,6 +3912,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverDns01CloudDNSApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01CloudDNSApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01CloudDNSApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01CloudDNS as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -3945,19 +3953,18 @@ impl IssuerSpecAcmeSolverDns01CloudDNSApply {
     }
 }
 impl ApplyType for IssuerSpecAcmeSolverDns01CloudDNSApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "serviceAccountSecretRef",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "serviceAccountSecretRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01CloudDNS {
     type Apply = IssuerSpecAcmeSolverDns01CloudDNSApply;
@@ -4008,6 +4015,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverDns01CloudflareApply
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01CloudflareApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01CloudflareApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Cloudflare as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -4051,25 +4059,26 @@ impl IssuerSpecAcmeSolverDns01CloudflareApply {
     }
 }
 impl ApplyType for IssuerSpecAcmeSolverDns01CloudflareApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "apiKeySecretRef",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "apiKeySecretRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
+                    >,
                 ),
-                (
-                    "apiTokenSecretRef",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "apiTokenSecretRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Cloudflare {
     type Apply = IssuerSpecAcmeSolverDns01CloudflareApply;
@@ -4107,6 +4116,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverDns01DigitaloceanApp
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01DigitaloceanApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01DigitaloceanApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Digitalocean as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -4135,19 +4145,18 @@ impl IssuerSpecAcmeSolverDns01DigitaloceanApply {
     }
 }
 impl ApplyType for IssuerSpecAcmeSolverDns01DigitaloceanApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "tokenSecretRef",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "tokenSecretRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Digitalocean {
     type Apply = IssuerSpecAcmeSolverDns01DigitaloceanApply;
@@ -4204,6 +4213,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverDns01Rfc2136Apply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01Rfc2136Apply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01Rfc2136Apply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Rfc2136 as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -4261,19 +4271,18 @@ impl IssuerSpecAcmeSolverDns01Rfc2136Apply {
     }
 }
 impl ApplyType for IssuerSpecAcmeSolverDns01Rfc2136Apply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "tsigSecretSecretRef",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "tsigSecretSecretRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Rfc2136 {
     type Apply = IssuerSpecAcmeSolverDns01Rfc2136Apply;
@@ -4338,6 +4347,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverDns01Route53Apply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01Route53Apply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01Route53Apply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Route53 as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -4410,31 +4420,34 @@ impl IssuerSpecAcmeSolverDns01Route53Apply {
     }
 }
 impl ApplyType for IssuerSpecAcmeSolverDns01Route53Apply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "accessKeyIDSecretRef",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "accessKeyIDSecretRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
+                    >,
                 ),
-                (
-                    "auth",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01Route53AuthApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "auth",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01Route53AuthApply,
+                    >,
                 ),
-                (
-                    "secretAccessKeySecretRef",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "secretAccessKeySecretRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Route53 {
     type Apply = IssuerSpecAcmeSolverDns01Route53Apply;
@@ -4472,6 +4485,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverDns01Route53AuthAppl
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01Route53AuthApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01Route53AuthApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Route53Auth as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -4502,19 +4516,18 @@ impl IssuerSpecAcmeSolverDns01Route53AuthApply {
     }
 }
 impl ApplyType for IssuerSpecAcmeSolverDns01Route53AuthApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "kubernetes",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01Route53AuthKubernetesApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "kubernetes",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01Route53AuthKubernetesApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Route53Auth {
     type Apply = IssuerSpecAcmeSolverDns01Route53AuthApply;
@@ -4553,6 +4566,7 @@ for IssuerSpecAcmeSolverDns01Route53AuthKubernetesApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01Route53AuthKubernetesApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01Route53AuthKubernetesApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Route53AuthKubernetes as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -4583,19 +4597,18 @@ impl IssuerSpecAcmeSolverDns01Route53AuthKubernetesApply {
     }
 }
 impl ApplyType for IssuerSpecAcmeSolverDns01Route53AuthKubernetesApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "serviceAccountRef",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecServiceAccountRefApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "serviceAccountRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecServiceAccountRefApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply
 for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Route53AuthKubernetes {
@@ -4643,6 +4656,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverDns01WebhookApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01WebhookApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01WebhookApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Webhook as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -4679,12 +4693,7 @@ impl IssuerSpecAcmeSolverDns01WebhookApply {
         self
     }
 }
-impl ApplyType for IssuerSpecAcmeSolverDns01WebhookApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for IssuerSpecAcmeSolverDns01WebhookApply {}
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Webhook {
     type Apply = IssuerSpecAcmeSolverDns01WebhookApply;
 }
@@ -4730,6 +4739,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverHttp01Apply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01Apply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01Apply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01 as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -4771,25 +4781,26 @@ impl IssuerSpecAcmeSolverHttp01Apply {
     }
 }
 impl ApplyType for IssuerSpecAcmeSolverHttp01Apply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "gatewayHTTPRoute",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRouteApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "gatewayHTTPRoute",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01GatewayHTTPRouteApply,
+                    >,
                 ),
-                (
-                    "ingress",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01IngressApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "ingress",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01IngressApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01 {
     type Apply = IssuerSpecAcmeSolverHttp01Apply;
@@ -4845,6 +4856,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverHttp01GatewayHTTPRou
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01GatewayHTTPRouteApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRouteApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoute as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -4907,20 +4919,19 @@ impl IssuerSpecAcmeSolverHttp01GatewayHTTPRouteApply {
     }
 }
 impl ApplyType for IssuerSpecAcmeSolverHttp01GatewayHTTPRouteApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("labels", M::Map(&M::Free)),
-                (
-                    "podTemplate",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("labels", M::Map(&M::Free)),
+            (
+                "podTemplate",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoute {
     type Apply = IssuerSpecAcmeSolverHttp01GatewayHTTPRouteApply;
@@ -4977,6 +4988,7 @@ for IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRefApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRefApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRefApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRef as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -5031,12 +5043,7 @@ impl IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRefApply {
         self
     }
 }
-impl ApplyType for IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRefApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRefApply {}
 impl HasApply
 for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRef {
     type Apply = IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRefApply;
@@ -5098,6 +5105,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverHttp01IngressApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01IngressApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01IngressApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01Ingress as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -5166,25 +5174,26 @@ impl IssuerSpecAcmeSolverHttp01IngressApply {
     }
 }
 impl ApplyType for IssuerSpecAcmeSolverHttp01IngressApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "ingressTemplate",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01IngressIngressTemplateApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "ingressTemplate",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01IngressIngressTemplateApply,
+                    >,
                 ),
-                (
-                    "podTemplate",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "podTemplate",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01Ingress {
     type Apply = IssuerSpecAcmeSolverHttp01IngressApply;
@@ -5225,6 +5234,7 @@ for IssuerSpecAcmeSolverHttp01IngressIngressTemplateApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01IngressIngressTemplateApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01IngressIngressTemplateApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01IngressIngressTemplate as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -5255,19 +5265,18 @@ impl IssuerSpecAcmeSolverHttp01IngressIngressTemplateApply {
     }
 }
 impl ApplyType for IssuerSpecAcmeSolverHttp01IngressIngressTemplateApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "metadata",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01TemplateMetadataApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "metadata",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01TemplateMetadataApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply
 for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01IngressIngressTemplate {
@@ -5312,6 +5321,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverHttp01PodTemplateApp
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplate as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -5353,25 +5363,26 @@ impl IssuerSpecAcmeSolverHttp01PodTemplateApply {
     }
 }
 impl ApplyType for IssuerSpecAcmeSolverHttp01PodTemplateApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "metadata",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01TemplateMetadataApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "metadata",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01TemplateMetadataApply,
+                    >,
                 ),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplate {
     type Apply = IssuerSpecAcmeSolverHttp01PodTemplateApply;
@@ -5453,6 +5464,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverHttp01PodTemplateSpe
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -5562,33 +5574,36 @@ impl IssuerSpecAcmeSolverHttp01PodTemplateSpecApply {
     }
 }
 impl ApplyType for IssuerSpecAcmeSolverHttp01PodTemplateSpecApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "affinity",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "affinity",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply,
+                    >,
                 ),
-                ("imagePullSecrets", M::MapList(&["name"], &M::Free)),
-                ("nodeSelector", M::Map(&M::Free)),
-                (
-                    "resources",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply as ApplyType>::schema,
-                    ),
+            ),
+            ("imagePullSecrets", M::MapList(&["name"], &M::Free)),
+            ("nodeSelector", M::Map(&M::Free)),
+            (
+                "resources",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply,
+                    >,
                 ),
-                (
-                    "securityContext",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "securityContext",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpec {
     type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecApply;
@@ -5648,6 +5663,7 @@ for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinity as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -5700,31 +5716,34 @@ impl IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply {
     }
 }
 impl ApplyType for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "nodeAffinity",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "nodeAffinity",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply,
+                    >,
                 ),
-                (
-                    "podAffinity",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "podAffinity",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply,
+                    >,
                 ),
-                (
-                    "podAntiAffinity",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "podAntiAffinity",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply
 for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinity {
@@ -5770,6 +5789,7 @@ for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpression as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -5810,12 +5830,7 @@ impl IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply {
     }
 }
 impl ApplyType
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply {}
 impl HasApply
 for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpression {
     type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply;
@@ -5877,6 +5892,7 @@ for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinity as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -5931,12 +5947,7 @@ impl IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply {
         self
     }
 }
-impl ApplyType for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply {}
 impl HasApply
 for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinity {
     type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply;
@@ -5987,6 +5998,7 @@ for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItem as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -6032,12 +6044,7 @@ impl IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply {
     }
 }
 impl ApplyType
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply {}
 impl HasApply
 for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItem {
     type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply;
@@ -6079,6 +6086,7 @@ for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuring
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -6115,12 +6123,7 @@ impl IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDurin
     }
 }
 impl ApplyType
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {}
 impl HasApply
 for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution {
     type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply;
@@ -6162,6 +6165,7 @@ for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringS
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -6194,12 +6198,7 @@ impl IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuring
     }
 }
 impl ApplyType
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply {}
 impl HasApply
 for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution {
     type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply;
@@ -6263,6 +6262,7 @@ for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinity as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -6321,12 +6321,7 @@ impl IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply {
         self
     }
 }
-impl ApplyType for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply {}
 impl HasApply
 for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinity {
     type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply;
@@ -6392,6 +6387,7 @@ for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItem as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -6466,12 +6462,7 @@ impl IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply {
     }
 }
 impl ApplyType
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply {}
 impl HasApply
 for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItem {
     type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply;
@@ -6518,6 +6509,7 @@ for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorAppl
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -6564,12 +6556,9 @@ impl IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApp
 }
 impl ApplyType
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[("matchLabels", M::Map(&M::Free))],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("matchLabels", M::Map(&M::Free))],
+    };
 }
 impl HasApply
 for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelector {
@@ -6615,6 +6604,7 @@ for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringS
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -6652,19 +6642,18 @@ impl IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuring
 }
 impl ApplyType
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "podAffinityTerm",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "podAffinityTerm",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply
 for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution {
@@ -6703,6 +6692,7 @@ for IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecret as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -6727,12 +6717,7 @@ impl IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply {
         self
     }
 }
-impl ApplyType for IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply {}
 impl HasApply
 for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecret {
     type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply;
@@ -6771,6 +6756,7 @@ for IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecResources as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -6822,12 +6808,9 @@ impl IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply {
     }
 }
 impl ApplyType for IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[("limits", M::Map(&M::Free)), ("requests", M::Map(&M::Free))],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("limits", M::Map(&M::Free)), ("requests", M::Map(&M::Free))],
+    };
 }
 impl HasApply
 for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecResources {
@@ -6907,6 +6890,7 @@ for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContext as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -7003,25 +6987,26 @@ impl IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply {
     }
 }
 impl ApplyType for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "seLinuxOptions",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "seLinuxOptions",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply,
+                    >,
                 ),
-                (
-                    "seccompProfile",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "seccompProfile",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply
 for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContext {
@@ -7074,6 +7059,7 @@ for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply 
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptions as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -7117,12 +7103,7 @@ impl IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply
     }
 }
 impl ApplyType
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply {}
 impl HasApply
 for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptions {
     type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply;
@@ -7165,6 +7146,7 @@ for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply 
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfile as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -7199,12 +7181,7 @@ impl IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply
     }
 }
 impl ApplyType
-for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply {}
 impl HasApply
 for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfile {
     type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply;
@@ -7244,6 +7221,7 @@ for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctl as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -7274,12 +7252,7 @@ impl IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply {
         self
     }
 }
-impl ApplyType for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply {}
 impl HasApply
 for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctl {
     type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply;
@@ -7333,6 +7306,7 @@ for IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecToleration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -7381,12 +7355,7 @@ impl IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply {
         self
     }
 }
-impl ApplyType for IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply {}
 impl HasApply
 for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecToleration {
     type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply;
@@ -7424,6 +7393,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverHttp01TemplateMetada
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01TemplateMetadataApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01TemplateMetadataApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01TemplateMetadata as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -7469,12 +7439,9 @@ impl IssuerSpecAcmeSolverHttp01TemplateMetadataApply {
     }
 }
 impl ApplyType for IssuerSpecAcmeSolverHttp01TemplateMetadataApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[("annotations", M::Map(&M::Free)), ("labels", M::Map(&M::Free))],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("annotations", M::Map(&M::Free)), ("labels", M::Map(&M::Free))],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01TemplateMetadata {
     type Apply = IssuerSpecAcmeSolverHttp01TemplateMetadataApply;
@@ -7521,6 +7488,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverSelectorApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverSelectorApply {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverSelectorApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecAcmeSolverSelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -7571,12 +7539,9 @@ impl IssuerSpecAcmeSolverSelectorApply {
     }
 }
 impl ApplyType for IssuerSpecAcmeSolverSelectorApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[("matchLabels", M::Map(&M::Free))],
-        };
-        &SCHEMA
-    }
+    const SCHEMA: Schema = Schema {
+        fields: &[("matchLabels", M::Map(&M::Free))],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverSelector {
     type Apply = IssuerSpecAcmeSolverSelectorApply;
@@ -7625,6 +7590,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecCaApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecCaApply {
     const EXPECTING: &'static str = "struct IssuerSpecCaApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecCa as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -7678,12 +7644,7 @@ impl IssuerSpecCaApply {
         self
     }
 }
-impl ApplyType for IssuerSpecCaApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for IssuerSpecCaApply {}
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecCa {
     type Apply = IssuerSpecCaApply;
 }
@@ -7719,6 +7680,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecSecretRefApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecSecretRefApply {
     const EXPECTING: &'static str = "struct IssuerSpecSecretRefApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecSecretRef as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -7749,12 +7711,7 @@ impl IssuerSpecSecretRefApply {
         self
     }
 }
-impl ApplyType for IssuerSpecSecretRefApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for IssuerSpecSecretRefApply {}
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecSecretRef {
     type Apply = IssuerSpecSecretRefApply;
 }
@@ -7788,6 +7745,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecSelfSignedApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecSelfSignedApply {
     const EXPECTING: &'static str = "struct IssuerSpecSelfSignedApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecSelfSigned as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -7815,12 +7773,7 @@ impl IssuerSpecSelfSignedApply {
         self
     }
 }
-impl ApplyType for IssuerSpecSelfSignedApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for IssuerSpecSelfSignedApply {}
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecSelfSigned {
     type Apply = IssuerSpecSelfSignedApply;
 }
@@ -7857,6 +7810,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecServiceAccountRefApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecServiceAccountRefApply {
     const EXPECTING: &'static str = "struct IssuerSpecServiceAccountRefApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecServiceAccountRef as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -7890,12 +7844,7 @@ impl IssuerSpecServiceAccountRefApply {
         self
     }
 }
-impl ApplyType for IssuerSpecServiceAccountRefApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for IssuerSpecServiceAccountRefApply {}
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecServiceAccountRef {
     type Apply = IssuerSpecServiceAccountRefApply;
 }
@@ -7964,6 +7913,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVaultApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecVaultApply {
     const EXPECTING: &'static str = "struct IssuerSpecVaultApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecVault as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -8049,37 +7999,42 @@ impl IssuerSpecVaultApply {
     }
 }
 impl ApplyType for IssuerSpecVaultApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "auth",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecVaultAuthApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "auth",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecVaultAuthApply,
+                    >,
                 ),
-                (
-                    "caBundleSecretRef",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "caBundleSecretRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
+                    >,
                 ),
-                (
-                    "clientCertSecretRef",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "clientCertSecretRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
+                    >,
                 ),
-                (
-                    "clientKeySecretRef",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "clientKeySecretRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecVault {
     type Apply = IssuerSpecVaultApply;
@@ -8139,6 +8094,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVaultAuthApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecVaultAuthApply {
     const EXPECTING: &'static str = "struct IssuerSpecVaultAuthApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecVaultAuth as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -8209,43 +8165,50 @@ impl IssuerSpecVaultAuthApply {
     }
 }
 impl ApplyType for IssuerSpecVaultAuthApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "appRole",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecVaultAuthAppRoleApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "appRole",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecVaultAuthAppRoleApply,
+                    >,
                 ),
-                (
-                    "aws",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecVaultAuthAwsApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "aws",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecVaultAuthAwsApply,
+                    >,
                 ),
-                (
-                    "clientCertificate",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecVaultAuthClientCertificateApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "clientCertificate",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecVaultAuthClientCertificateApply,
+                    >,
                 ),
-                (
-                    "kubernetes",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecVaultAuthKubernetesApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "kubernetes",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecVaultAuthKubernetesApply,
+                    >,
                 ),
-                (
-                    "tokenSecretRef",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "tokenSecretRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecVaultAuth {
     type Apply = IssuerSpecVaultAuthApply;
@@ -8292,6 +8255,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVaultAuthAppRoleApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecVaultAuthAppRoleApply {
     const EXPECTING: &'static str = "struct IssuerSpecVaultAuthAppRoleApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecVaultAuthAppRole as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -8332,19 +8296,18 @@ impl IssuerSpecVaultAuthAppRoleApply {
     }
 }
 impl ApplyType for IssuerSpecVaultAuthAppRoleApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "secretRef",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "secretRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecVaultAuthAppRole {
     type Apply = IssuerSpecVaultAuthAppRoleApply;
@@ -8401,6 +8364,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVaultAuthAwsApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecVaultAuthAwsApply {
     const EXPECTING: &'static str = "struct IssuerSpecVaultAuthAwsApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecVaultAuthAws as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -8464,19 +8428,18 @@ impl IssuerSpecVaultAuthAwsApply {
     }
 }
 impl ApplyType for IssuerSpecVaultAuthAwsApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "serviceAccountRef",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecServiceAccountRefApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "serviceAccountRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecServiceAccountRefApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecVaultAuthAws {
     type Apply = IssuerSpecVaultAuthAwsApply;
@@ -8523,6 +8486,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVaultAuthClientCertificateAppl
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecVaultAuthClientCertificateApply {
     const EXPECTING: &'static str = "struct IssuerSpecVaultAuthClientCertificateApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecVaultAuthClientCertificate as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -8559,12 +8523,7 @@ impl IssuerSpecVaultAuthClientCertificateApply {
         self
     }
 }
-impl ApplyType for IssuerSpecVaultAuthClientCertificateApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for IssuerSpecVaultAuthClientCertificateApply {}
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecVaultAuthClientCertificate {
     type Apply = IssuerSpecVaultAuthClientCertificateApply;
 }
@@ -8617,6 +8576,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVaultAuthKubernetesApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecVaultAuthKubernetesApply {
     const EXPECTING: &'static str = "struct IssuerSpecVaultAuthKubernetesApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecVaultAuthKubernetes as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -8668,25 +8628,26 @@ impl IssuerSpecVaultAuthKubernetesApply {
     }
 }
 impl ApplyType for IssuerSpecVaultAuthKubernetesApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "secretRef",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "secretRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
+                    >,
                 ),
-                (
-                    "serviceAccountRef",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecServiceAccountRefApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "serviceAccountRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecServiceAccountRefApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecVaultAuthKubernetes {
     type Apply = IssuerSpecVaultAuthKubernetesApply;
@@ -8735,6 +8696,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVenafiApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecVenafiApply {
     const EXPECTING: &'static str = "struct IssuerSpecVenafiApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecVenafi as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -8787,31 +8749,34 @@ impl IssuerSpecVenafiApply {
     }
 }
 impl ApplyType for IssuerSpecVenafiApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "cloud",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecVenafiCloudApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "cloud",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecVenafiCloudApply,
+                    >,
                 ),
-                (
-                    "ngts",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecVenafiNgtsApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "ngts",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecVenafiNgtsApply,
+                    >,
                 ),
-                (
-                    "tpp",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecVenafiTppApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "tpp",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecVenafiTppApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecVenafi {
     type Apply = IssuerSpecVenafiApply;
@@ -8853,6 +8818,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVenafiCloudApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecVenafiCloudApply {
     const EXPECTING: &'static str = "struct IssuerSpecVenafiCloudApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecVenafiCloud as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -8887,19 +8853,18 @@ impl IssuerSpecVenafiCloudApply {
     }
 }
 impl ApplyType for IssuerSpecVenafiCloudApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "apiTokenSecretRef",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "apiTokenSecretRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecVenafiCloud {
     type Apply = IssuerSpecVenafiCloudApply;
@@ -8935,6 +8900,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVenafiCredentialsRefApply {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecVenafiCredentialsRefApply {
     const EXPECTING: &'static str = "struct IssuerSpecVenafiCredentialsRefApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecVenafiCredentialsRef as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -8959,12 +8925,7 @@ impl IssuerSpecVenafiCredentialsRefApply {
         self
     }
 }
-impl ApplyType for IssuerSpecVenafiCredentialsRefApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for IssuerSpecVenafiCredentialsRefApply {}
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecVenafiCredentialsRef {
     type Apply = IssuerSpecVenafiCredentialsRefApply;
 }
@@ -9014,6 +8975,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVenafiNgtsApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecVenafiNgtsApply {
     const EXPECTING: &'static str = "struct IssuerSpecVenafiNgtsApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecVenafiNgts as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -9062,19 +9024,18 @@ impl IssuerSpecVenafiNgtsApply {
     }
 }
 impl ApplyType for IssuerSpecVenafiNgtsApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "credentialsRef",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecVenafiCredentialsRefApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "credentialsRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecVenafiCredentialsRefApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecVenafiNgts {
     type Apply = IssuerSpecVenafiNgtsApply;
@@ -9127,6 +9088,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVenafiTppApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecVenafiTppApply {
     const EXPECTING: &'static str = "struct IssuerSpecVenafiTppApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerSpecVenafiTpp as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -9178,25 +9140,26 @@ impl IssuerSpecVenafiTppApply {
     }
 }
 impl ApplyType for IssuerSpecVenafiTppApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "caBundleSecretRef",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "caBundleSecretRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
+                    >,
                 ),
-                (
-                    "credentialsRef",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecVenafiCredentialsRefApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "credentialsRef",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecVenafiCredentialsRefApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::IssuerSpecVenafiTpp {
     type Apply = IssuerSpecVenafiTppApply;
@@ -9235,6 +9198,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerStatusApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerStatusApply {
     const EXPECTING: &'static str = "struct IssuerStatusApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -9276,28 +9240,29 @@ impl IssuerStatusApply {
     }
 }
 impl ApplyType for IssuerStatusApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                (
-                    "acme",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerStatusAcmeApply as ApplyType>::schema,
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            (
+                "acme",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerStatusAcmeApply,
+                    >,
+                ),
+            ),
+            (
+                "conditions",
+                M::MapList(
+                    &["type"],
+                    &M::Struct(
+                        ::kubegen_runtime::apply::schema_of::<
+                            crate::cert_manager_io_v1::apply::IssuerStatusConditionApply,
+                        >,
                     ),
                 ),
-                (
-                    "conditions",
-                    M::MapList(
-                        &["type"],
-                        &M::Struct(
-                            <crate::cert_manager_io_v1::apply::IssuerStatusConditionApply as ApplyType>::schema,
-                        ),
-                    ),
-                ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::IssuerStatus {
     type Apply = IssuerStatusApply;
@@ -9343,6 +9308,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerStatusAcmeApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerStatusAcmeApply {
     const EXPECTING: &'static str = "struct IssuerStatusAcmeApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerStatusAcme as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -9385,12 +9351,7 @@ impl IssuerStatusAcmeApply {
         self
     }
 }
-impl ApplyType for IssuerStatusAcmeApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for IssuerStatusAcmeApply {}
 impl HasApply for crate::cert_manager_io_v1::IssuerStatusAcme {
     type Apply = IssuerStatusAcmeApply;
 }
@@ -9444,6 +9405,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerStatusConditionApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerStatusConditionApply {
     const EXPECTING: &'static str = "struct IssuerStatusConditionApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::IssuerStatusCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -9504,12 +9466,7 @@ impl IssuerStatusConditionApply {
         self
     }
 }
-impl ApplyType for IssuerStatusConditionApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema { fields: &[] };
-        &SCHEMA
-    }
-}
+impl ApplyType for IssuerStatusConditionApply {}
 impl HasApply for crate::cert_manager_io_v1::IssuerStatusCondition {
     type Apply = IssuerStatusConditionApply;
 }
@@ -9558,6 +9515,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerApply {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerApply {
     const EXPECTING: &'static str = "struct IssuerApply";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         <crate::cert_manager_io_v1::Issuer as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
             key,
@@ -9615,32 +9573,34 @@ impl IssuerApply {
     }
 }
 impl ApplyType for IssuerApply {
-    fn schema() -> &'static Schema {
-        static SCHEMA: Schema = Schema {
-            fields: &[
-                ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
-                (
-                    "spec",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerSpecApply as ApplyType>::schema,
-                    ),
+    const SCHEMA: Schema = Schema {
+        fields: &[
+            ("metadata", M::Struct(::kubegen_runtime::apply::object_meta_schema)),
+            (
+                "spec",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerSpecApply,
+                    >,
                 ),
-                (
-                    "status",
-                    M::Struct(
-                        <crate::cert_manager_io_v1::apply::IssuerStatusApply as ApplyType>::schema,
-                    ),
+            ),
+            (
+                "status",
+                M::Struct(
+                    ::kubegen_runtime::apply::schema_of::<
+                        crate::cert_manager_io_v1::apply::IssuerStatusApply,
+                    >,
                 ),
-            ],
-        };
-        &SCHEMA
-    }
+            ),
+        ],
+    };
 }
 impl HasApply for crate::cert_manager_io_v1::Issuer {
     type Apply = IssuerApply;
 }
 impl ::kubegen_runtime::apply::ApplyObject for IssuerApply {
     type Resource = crate::cert_manager_io_v1::Issuer;
+    #[inline]
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }

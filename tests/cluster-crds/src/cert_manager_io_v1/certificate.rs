@@ -233,6 +233,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpec {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateSpec {
     const EXPECTING: &'static str = "struct CertificateSpec";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -334,6 +335,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecAdditionalOutputFormat {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecAdditionalOutputFormat {
     const EXPECTING: &'static str = "struct CertificateSpecAdditionalOutputFormat";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -413,6 +415,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecIssuerRef {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateSpecIssuerRef {
     const EXPECTING: &'static str = "struct CertificateSpecIssuerRef";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -473,6 +476,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecKeystores {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateSpecKeystores {
     const EXPECTING: &'static str = "struct CertificateSpecKeystores";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -559,6 +563,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecKeystoresJks {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateSpecKeystoresJks {
     const EXPECTING: &'static str = "struct CertificateSpecKeystoresJks";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -626,6 +631,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecKeystoresPasswordSecretRe
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecKeystoresPasswordSecretRef {
     const EXPECTING: &'static str = "struct CertificateSpecKeystoresPasswordSecretRef";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -727,6 +733,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecKeystoresPkcs12 {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecKeystoresPkcs12 {
     const EXPECTING: &'static str = "struct CertificateSpecKeystoresPkcs12";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -840,6 +847,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecNameConstraints {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecNameConstraints {
     const EXPECTING: &'static str = "struct CertificateSpecNameConstraints";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -917,6 +925,7 @@ for CertificateSpecNameConstraintsExcludedOrPermitted {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecNameConstraintsExcludedOrPermitted {
     const EXPECTING: &'static str = "struct CertificateSpecNameConstraintsExcludedOrPermitted";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -980,6 +989,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecOtherName {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateSpecOtherName {
     const EXPECTING: &'static str = "struct CertificateSpecOtherName";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -1082,6 +1092,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecPrivateKey {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateSpecPrivateKey {
     const EXPECTING: &'static str = "struct CertificateSpecPrivateKey";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -1208,6 +1219,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecRenewal {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateSpecRenewal {
     const EXPECTING: &'static str = "struct CertificateSpecRenewal";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -1291,6 +1303,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecRenewalWindow {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecRenewalWindow {
     const EXPECTING: &'static str = "struct CertificateSpecRenewalWindow";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -1354,6 +1367,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecSecretTemplate {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateSpecSecretTemplate {
     const EXPECTING: &'static str = "struct CertificateSpecSecretTemplate";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -1473,6 +1487,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateSpecSubject {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateSpecSubject {
     const EXPECTING: &'static str = "struct CertificateSpecSubject";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -1700,6 +1715,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateStatus {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateStatus {
     const EXPECTING: &'static str = "struct CertificateStatus";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -1768,6 +1784,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateStatusAcme {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateStatusAcme {
     const EXPECTING: &'static str = "struct CertificateStatusAcme";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -1844,6 +1861,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateStatusAcmeAri {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateStatusAcmeAri {
     const EXPECTING: &'static str = "struct CertificateStatusAcmeAri";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -1907,6 +1925,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateStatusAcmeAriSuggestedWindow 
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for CertificateStatusAcmeAriSuggestedWindow {
     const EXPECTING: &'static str = "struct CertificateStatusAcmeAriSuggestedWindow";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -1990,6 +2009,7 @@ impl<'de> ::serde::Deserialize<'de> for CertificateStatusCondition {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for CertificateStatusCondition {
     const EXPECTING: &'static str = "struct CertificateStatusCondition";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -2088,6 +2108,7 @@ impl<'de> ::serde::Deserialize<'de> for Certificate {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for Certificate {
     const EXPECTING: &'static str = "struct Certificate";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -2123,9 +2144,11 @@ impl ::kubegen_runtime::ApiType for Certificate {
     const API_VERSION: &'static str = "cert-manager.io/v1";
 }
 impl ::kubegen_runtime::Object for Certificate {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }

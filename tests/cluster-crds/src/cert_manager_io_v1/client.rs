@@ -7,6 +7,7 @@ pub struct CertManagerIoV1Client {
 }
 impl CertManagerIoV1Client {
     /// Clients of this module's resources on `client`.
+    #[inline]
     pub fn new(client: ::kubegen_runtime::Client) -> Self {
         Self { client }
     }

@@ -7,6 +7,7 @@ pub struct CertManagerIoV1Informers {
 }
 impl CertManagerIoV1Informers {
     /// The informers of this module in `factory`.
+    #[inline]
     pub fn new(factory: ::kubegen_runtime::cache::SharedInformerFactory) -> Self {
         Self { factory }
     }

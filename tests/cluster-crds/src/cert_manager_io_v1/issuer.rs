@@ -58,6 +58,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpec {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpec {
     const EXPECTING: &'static str = "struct IssuerSpec";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -214,6 +215,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcme {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecAcme {
     const EXPECTING: &'static str = "struct IssuerSpecAcme";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -305,6 +307,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeExternalAccountBinding {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeExternalAccountBinding {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeExternalAccountBinding";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -419,6 +422,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolver {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecAcmeSolver {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolver";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -540,6 +544,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverDns01 {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecAcmeSolverDns01 {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -615,6 +620,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverDns01AcmeDNS {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01AcmeDNS {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01AcmeDNS";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -681,6 +687,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverDns01Akamai {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01Akamai {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01Akamai";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -799,6 +806,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverDns01AzureDNS {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01AzureDNS {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01AzureDNS";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -903,6 +911,7 @@ for IssuerSpecAcmeSolverDns01AzureDNSManagedIdentity {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01AzureDNSManagedIdentity {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01AzureDNSManagedIdentity";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -999,6 +1008,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverDns01CloudDNS {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01CloudDNS {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01CloudDNS";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -1072,6 +1082,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverDns01Cloudflare {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01Cloudflare {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01Cloudflare";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -1144,6 +1155,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverDns01Digitalocean {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01Digitalocean {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01Digitalocean";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -1229,6 +1241,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverDns01Rfc2136 {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01Rfc2136 {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01Rfc2136";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -1371,6 +1384,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverDns01Route53 {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01Route53 {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01Route53";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -1436,6 +1450,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverDns01Route53Auth {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01Route53Auth {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01Route53Auth";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -1491,6 +1506,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverDns01Route53AuthKube
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01Route53AuthKubernetes {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01Route53AuthKubernetes";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -1562,6 +1578,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverDns01Webhook {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverDns01Webhook {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverDns01Webhook";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -1636,6 +1653,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverHttp01 {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecAcmeSolverHttp01 {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -1722,6 +1740,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverHttp01GatewayHTTPRou
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01GatewayHTTPRoute {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRoute";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -1903,6 +1922,7 @@ for IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRef {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRef {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRef";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -2011,6 +2031,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverHttp01Ingress {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01Ingress {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01Ingress";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -2080,6 +2101,7 @@ for IssuerSpecAcmeSolverHttp01IngressIngressTemplate {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01IngressIngressTemplate {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01IngressIngressTemplate";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -2145,6 +2167,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverHttp01PodTemplate {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplate {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplate";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -2259,6 +2282,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverHttp01PodTemplateSpe
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpec {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpec";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -2351,6 +2375,7 @@ for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinity {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinity {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinity";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -2421,6 +2446,7 @@ for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpression {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpression {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpression";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -2516,6 +2542,7 @@ for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinity {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinity {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinity";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -2596,6 +2623,7 @@ for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItem {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItem {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItem";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -2656,6 +2684,7 @@ for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuring
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -2718,6 +2747,7 @@ for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringS
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -2813,6 +2843,7 @@ for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinity {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinity {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinity";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -2942,6 +2973,7 @@ for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItem {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItem {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItem";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -3019,6 +3051,7 @@ for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelector {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelector {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelector";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -3079,6 +3112,7 @@ for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringS
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -3139,6 +3173,7 @@ for IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecret {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecret {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecret";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -3204,6 +3239,7 @@ for IssuerSpecAcmeSolverHttp01PodTemplateSpecResources {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecResources {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecResources";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -3352,6 +3388,7 @@ for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContext {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContext {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContext";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -3444,6 +3481,7 @@ for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptions {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptions {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptions";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -3516,6 +3554,7 @@ for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfile {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfile {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfile";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -3575,6 +3614,7 @@ for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctl {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctl {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctl";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -3662,6 +3702,7 @@ for IssuerSpecAcmeSolverHttp01PodTemplateSpecToleration {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecToleration {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01PodTemplateSpecToleration";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -3728,6 +3769,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverHttp01TemplateMetada
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverHttp01TemplateMetadata {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverHttp01TemplateMetadata";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -3814,6 +3856,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecAcmeSolverSelector {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecAcmeSolverSelector {
     const EXPECTING: &'static str = "struct IssuerSpecAcmeSolverSelector";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -3896,6 +3939,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecCa {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecCa {
     const EXPECTING: &'static str = "struct IssuerSpecCa";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -3963,6 +4007,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecSecretRef {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecSecretRef {
     const EXPECTING: &'static str = "struct IssuerSpecSecretRef";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -4019,6 +4064,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecSelfSigned {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecSelfSigned {
     const EXPECTING: &'static str = "struct IssuerSpecSelfSigned";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -4075,6 +4121,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecServiceAccountRef {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecServiceAccountRef {
     const EXPECTING: &'static str = "struct IssuerSpecServiceAccountRef";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -4184,6 +4231,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVault {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecVault {
     const EXPECTING: &'static str = "struct IssuerSpecVault";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -4282,6 +4330,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVaultAuth {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecVaultAuth {
     const EXPECTING: &'static str = "struct IssuerSpecVaultAuth";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -4353,6 +4402,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVaultAuthAppRole {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecVaultAuthAppRole {
     const EXPECTING: &'static str = "struct IssuerSpecVaultAuthAppRole";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -4445,6 +4495,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVaultAuthAws {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecVaultAuthAws {
     const EXPECTING: &'static str = "struct IssuerSpecVaultAuthAws";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -4528,6 +4579,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVaultAuthClientCertificate {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecVaultAuthClientCertificate {
     const EXPECTING: &'static str = "struct IssuerSpecVaultAuthClientCertificate";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -4613,6 +4665,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVaultAuthKubernetes {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecVaultAuthKubernetes {
     const EXPECTING: &'static str = "struct IssuerSpecVaultAuthKubernetes";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -4689,6 +4742,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVenafi {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecVenafi {
     const EXPECTING: &'static str = "struct IssuerSpecVenafi";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -4751,6 +4805,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVenafiCloud {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecVenafiCloud {
     const EXPECTING: &'static str = "struct IssuerSpecVenafiCloud";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -4808,6 +4863,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVenafiCredentialsRef {
 impl ::kubegen_runtime::__private::decode::DecodeFields
 for IssuerSpecVenafiCredentialsRef {
     const EXPECTING: &'static str = "struct IssuerSpecVenafiCredentialsRef";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -4876,6 +4932,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVenafiNgts {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecVenafiNgts {
     const EXPECTING: &'static str = "struct IssuerSpecVenafiNgts";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -4958,6 +5015,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerSpecVenafiTpp {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerSpecVenafiTpp {
     const EXPECTING: &'static str = "struct IssuerSpecVenafiTpp";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -5021,6 +5079,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerStatus {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerStatus {
     const EXPECTING: &'static str = "struct IssuerStatus";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -5094,6 +5153,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerStatusAcme {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerStatusAcme {
     const EXPECTING: &'static str = "struct IssuerStatusAcme";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -5179,6 +5239,7 @@ impl<'de> ::serde::Deserialize<'de> for IssuerStatusCondition {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for IssuerStatusCondition {
     const EXPECTING: &'static str = "struct IssuerStatusCondition";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -5273,6 +5334,7 @@ impl<'de> ::serde::Deserialize<'de> for Issuer {
 #[doc(hidden)]
 impl ::kubegen_runtime::__private::decode::DecodeFields for Issuer {
     const EXPECTING: &'static str = "struct Issuer";
+    #[inline]
     fn field_index(key: &str) -> ::std::option::Option<u16> {
         ::std::option::Option::Some(
             match key {
@@ -5308,9 +5370,11 @@ impl ::kubegen_runtime::ApiType for Issuer {
     const API_VERSION: &'static str = "cert-manager.io/v1";
 }
 impl ::kubegen_runtime::Object for Issuer {
+    #[inline]
     fn metadata(&self) -> &::kubegen_runtime::ObjectMeta {
         &self.metadata
     }
+    #[inline]
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }
