@@ -58,6 +58,10 @@ func runInformer(args []string) error {
 	informer := factory.Core().V1().ConfigMaps().Informer()
 	var seen atomic.Int64
 	allSeen := make(chan struct{})
+	if *updates == 0 {
+		// A sync-only round: nothing to wait for after the sync.
+		close(allSeen)
+	}
 	_, err = informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		UpdateFunc: func(_, newObject any) {
 			configMap, ok := newObject.(*corev1.ConfigMap)
