@@ -24,6 +24,14 @@ pub enum Library {
 /// In the order of the report's columns.
 pub const ALL: [Library; 3] = [Library::Kubegen, Library::KubeRs, Library::ClientGo];
 
+/// `libraries` in the order round `round` runs them: each round starts with the next one, so
+/// that the first process after a change on the server (creates, another workload) is not
+/// always the same library's.
+pub fn rotated(libraries: &[Library], round: usize) -> impl Iterator<Item = Library> + '_ {
+    let start = if libraries.is_empty() { 0 } else { round % libraries.len() };
+    libraries[start..].iter().chain(&libraries[..start]).copied()
+}
+
 /// A workload a child process runs.
 #[derive(Clone, Copy, Debug)]
 pub enum Workload {

@@ -61,9 +61,9 @@ pub struct ClusterOptions {
     pub updates: usize,
     /// Sync rounds per object count: each runs every library's informer once, starting
     /// with the next library (whichever runs first meets a server still settling after the
-    /// creates); the first also times update delivery, the others only sync. Sync time and RSS after sync are the
-    /// median of the rounds: one sync of 50,000 objects varied from 0.7x to 1.6x of
-    /// client-go's between runs, with the server's list time.
+    /// creates); the first also times update delivery, the others only sync. Sync time and
+    /// RSS after sync are the median of the rounds: one sync of 50,000 objects varied from
+    /// 0.7x to 1.6x of client-go's between runs, with the server's list time.
     #[arg(long, default_value_t = 3)]
     pub sync_rounds: usize,
     /// Requests in flight while creating and updating.
@@ -125,8 +125,7 @@ pub async fn run(fixtures: PathBuf, manifest: &Manifest, options: &ClusterOption
         let mut rounds = Vec::new();
         for round in 0..options.sync_rounds.max(1) {
             let updates = if round == 0 { options.updates } else { 0 };
-            for offset in 0..library::ALL.len() {
-                let library = library::ALL[(round + offset) % library::ALL.len()];
+            for library in library::rotated(&library::ALL, round) {
                 let name = library.name();
                 rounds.push(informer(&plane, &http, &names, library, updates, options).await.with_context(|| {
                     format!(
@@ -176,7 +175,7 @@ async fn informer(
     let records = match synced.event.as_str() {
         "pending" => {
             let why = synced.note.as_deref().unwrap_or("pending");
-            let metrics = if updates == 0 { &INFORMER_METRICS[..2] } else { &INFORMER_METRICS[..] };
+            let metrics = if updates == 0 { &INFORMER_METRICS[..SYNC_METRICS] } else { &INFORMER_METRICS[..] };
             metrics
                 .iter()
                 .map(|(metric, unit, better)| {
@@ -240,6 +239,9 @@ async fn informer(
     Ok(records)
 }
 
+/// How many of [`INFORMER_METRICS`], from the first, a round without updates reports.
+const SYNC_METRICS: usize = 2;
+
 const INFORMER_METRICS: [(&str, &str, Better); 6] = [
     ("sync time", "s", Better::Lower),
     ("RSS after sync", "MB", Better::Lower),
@@ -255,8 +257,7 @@ const INFORMER_METRICS: [(&str, &str, Better); 6] = [
 async fn request_rounds(plane: &ControlPlane, options: &ClusterOptions) -> anyhow::Result<Vec<Record>> {
     let mut rounds: Vec<Vec<Record>> = Vec::new();
     for round in 0..options.request_rounds.max(1) {
-        for offset in 0..library::ALL.len() {
-            let library = library::ALL[(round + offset) % library::ALL.len()];
+        for library in library::rotated(&library::ALL, round) {
             rounds.push(
                 requests(plane, library, options)
                     .await

@@ -109,8 +109,7 @@ pub async fn run(options: &StreamOptions) -> anyhow::Result<Vec<Record>> {
     }
     let mut rounds = Vec::new();
     for round in 0..options.rounds.max(1) {
-        for offset in 0..libraries.len() {
-            let library = libraries[(round + offset) % libraries.len()];
+        for library in super::library::rotated(&libraries, round) {
             rounds.push(
                 child(&plane, kubelet.echo_port(), library, options)
                     .await

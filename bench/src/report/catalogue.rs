@@ -95,14 +95,14 @@ pub const SECTIONS: &[Section] = &[
                 flags) with 10,000 ConfigMaps in one namespace, then (second round) 50,000. Each library runs in a fresh process: \
                 kube-rs with kube-runtime's `reflector` over `watcher` (default config: paged initial list of \
                 500, then watch), client-go with a `SharedInformerFactory` ConfigMap informer and \
-                `WaitForCacheSync` (rate limits off; it polls every 100 ms, client-go's `syncedPollPeriod`, \
-                so client-go's sync times fall on 100 ms steps). Sync time runs from process start (client construction \
-                included) to a synced cache; RSS is the process's (`VmRSS`, peak `VmHWM`). Each library \
-                syncs in three rounds, each round starting with the next library (the first process after \
-                the creates meets a busier server, and one sync's time follows the server's list time), and \
-                its sync time and RSS after sync are the median of its rounds (listed under the table). In \
-                the first round the orchestrator then sends 10,000 merge patches (16 in flight, with the harness's plain HTTP client) \
-                and times until the library's handler has seen all of them; the update rate is bound by the \
+                `WaitForCacheSync` (rate limits off; it polls every 100 ms, client-go's \
+                `syncedPollPeriod`, so client-go's sync times fall on 100 ms steps). Sync time runs from \
+                process start (client construction included) to a synced cache; RSS is the process's \
+                (`VmRSS`, peak `VmHWM`). Each library syncs in three rounds, each round starting with the \
+                next library (the first process after the creates meets a busier server, and one sync's \
+                time follows the server's list time), and its sync time and RSS after sync are the median \
+                of its rounds (listed under the table). In the first round the orchestrator then sends \
+                10,000 merge patches (16 in flight, with the harness's plain HTTP client) and times until the library's handler has seen all of them; the update rate is bound by the \
                 API server on this machine, so the lag after the last acknowledged write shows how well the \
                 client keeps up. The `list transfer only` column is the floor under every sync time: the \
                 harness's HTTP client fetching the list an informer starts with (resourceVersion=0, \
