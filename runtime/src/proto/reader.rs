@@ -454,11 +454,14 @@ mod tests {
         assert_eq!(double.double("maximum"), Ok(2.5));
     }
 
+    /// One read: the field's number and value (as text), or the error; and the position after.
+    type Step = (Result<Option<(u32, String)>, DecodeErrorKind>, usize);
+
     /// Reads every field of `input` one way or the other, with the position after each.
     fn read_all<'a>(
         input: &'a [u8],
         read: impl Fn(&mut Reader<'a>) -> Result<Option<Field<'a>>, DecodeErrorKind>,
-    ) -> Vec<(Result<Option<(u32, String)>, DecodeErrorKind>, usize)> {
+    ) -> Vec<Step> {
         let mut reader = Reader::new(input);
         let mut out = Vec::new();
         loop {
