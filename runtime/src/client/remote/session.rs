@@ -105,7 +105,6 @@ pub(crate) fn start(
 }
 
 type Sink = futures::stream::SplitSink<WebSocket, Message>;
-type Stream = futures::stream::SplitStream<WebSocket>;
 
 /// What ends a session besides the server.
 struct Ends {
@@ -115,7 +114,11 @@ struct Ends {
     writer: AbortHandle,
 }
 
-async fn read_loop(mut stream: Stream, mut demux: impl Demux, idle_timeout: Duration, mut ends: Ends, context: String) {
+/// Generic over the message stream so that tests can script one.
+async fn read_loop<S>(mut stream: S, mut demux: impl Demux, idle_timeout: Duration, mut ends: Ends, context: String)
+where
+    S: futures::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
     let fail = |message: String| Error::Stream { context: context.clone(), message, source: None };
     let mut closing_deadline: Option<Instant> = None;
     let mut writer_running = true;
@@ -154,9 +157,16 @@ async fn read_loop(mut stream: Stream, mut demux: impl Demux, idle_timeout: Dura
             Ok(Some(Ok(Message::Text(_)))) => {
                 break Err(fail("the server sent a text message; the binary channel protocols have none".to_owned()));
             }
-            // Pings are answered by tungstenite; pongs and close messages only prove the peer
-            // is alive (after a close, the stream ends).
-            Ok(Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Close(_) | Message::Frame(_)))) => {}
+            // The server's close message ends the session, as it ends the websocket: nothing
+            // may follow it (RFC 6455 5.5.1). Reading on would turn a frame the server sent
+            // anyway into tungstenite's "Remote sent after having closed", failing an exec
+            // whose output and status had all arrived (seen once
+            // through kube-apiserver, in a benchmark run of 100-exec rounds). Gorilla's reader,
+            // client-go's, stops at the close too. The connection is dropped without a close
+            // reply, which a server that has closed does not wait for.
+            Ok(Some(Ok(Message::Close(_)))) => break Ok(()),
+            // Pings are answered by tungstenite; pongs only prove the peer is alive.
+            Ok(Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_)))) => {}
             Ok(Some(Err(error))) => break Err(broken(&context, error)),
         }
     };
@@ -229,5 +239,71 @@ async fn write_frames(
                 sink.send(Message::Ping(Bytes::new())).await.map_err(|error| error.to_string())?;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use tokio_tungstenite::tungstenite::Error as WsError;
+    use tokio_tungstenite::tungstenite::error::ProtocolError;
+
+    use super::*;
+
+    /// What a session delivered, and how it ended.
+    type Record = (Vec<(u8, Bytes)>, Option<Result<(), String>>);
+
+    #[derive(Clone, Default)]
+    struct Recorder(Arc<Mutex<Record>>);
+
+    impl Demux for Recorder {
+        async fn deliver(&mut self, channel: u8, data: Bytes) -> Result<(), String> {
+            self.0.lock().expect("not poisoned").0.push((channel, data));
+            Ok(())
+        }
+
+        fn finish(self, end: Result<(), Error>) {
+            self.0.lock().expect("not poisoned").1 = Some(end.map_err(|error| error.to_string()));
+        }
+    }
+
+    /// Ends of a session whose writer has already stopped without an error.
+    fn ends() -> Ends {
+        let (_no_failure, write_failed) = oneshot::channel();
+        let writer = tokio::spawn(async {});
+        Ends { closed_by_caller: CancellationToken::new(), write_failed, writer: writer.abort_handle() }
+    }
+
+    async fn run(messages: Vec<Result<Message, WsError>>) -> Record {
+        let recorder = Recorder::default();
+        let stream = futures::stream::iter(messages);
+        read_loop(stream, recorder.clone(), Duration::from_secs(30), ends(), "GET https://x/exec".into()).await;
+        let record = recorder.0.lock().expect("not poisoned").clone();
+        record
+    }
+
+    #[tokio::test]
+    async fn the_servers_close_ends_the_session_whatever_follows_it() {
+        let record = run(vec![
+            Ok(Message::Binary(Bytes::from_static(b"\x01hi"))),
+            Ok(Message::Close(None)),
+            // What tungstenite reports for a frame the server sent after its close.
+            Err(WsError::Protocol(ProtocolError::ReceivedAfterClosing)),
+        ])
+        .await;
+        assert_eq!(record, (vec![(1, Bytes::from_static(b"hi"))], Some(Ok(()))));
+    }
+
+    #[tokio::test]
+    async fn a_stream_that_breaks_before_any_close_fails_the_session() {
+        let record = run(vec![
+            Ok(Message::Binary(Bytes::from_static(b"\x02err"))),
+            Err(WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake)),
+        ])
+        .await;
+        assert_eq!(record.0, [(2, Bytes::from_static(b"err"))]);
+        let end = record.1.expect("finished");
+        assert!(end.as_ref().is_err_and(|error| error.contains("without a websocket close")), "{end:?}");
     }
 }
