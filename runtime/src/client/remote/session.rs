@@ -279,8 +279,7 @@ mod tests {
         let recorder = Recorder::default();
         let stream = futures::stream::iter(messages);
         read_loop(stream, recorder.clone(), Duration::from_secs(30), ends(), "GET https://x/exec".into()).await;
-        let record = recorder.0.lock().expect("not poisoned").clone();
-        record
+        recorder.0.lock().expect("not poisoned").clone()
     }
 
     #[tokio::test]
