@@ -158,12 +158,11 @@ where
                 break Err(fail("the server sent a text message; the binary channel protocols have none".to_owned()));
             }
             // The server's close message ends the session, as it ends the websocket: nothing
-            // may follow it (RFC 6455 5.5.1). Reading on would turn a frame the server sent
-            // anyway into tungstenite's "Remote sent after having closed", failing an exec
-            // whose output and status had all arrived (seen once
-            // through kube-apiserver, in a benchmark run of 100-exec rounds). Gorilla's reader,
-            // client-go's, stops at the close too. The connection is dropped without a close
-            // reply, which a server that has closed does not wait for.
+            // may follow it (RFC 6455 5.5.1), and gorilla's reader (client-go's) stops there
+            // too. Reading on turned a frame sent after the close into tungstenite's "Remote
+            // sent after having closed" and failed an exec whose output and status had all
+            // arrived (once, through kube-apiserver, in the streams benchmark). The connection
+            // is dropped without a close reply; the server has finished with it.
             Ok(Some(Ok(Message::Close(_)))) => break Ok(()),
             // Pings are answered by tungstenite; pongs only prove the peer is alive.
             Ok(Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_)))) => {}
