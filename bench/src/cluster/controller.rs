@@ -3,17 +3,18 @@
 //! the same private control plane and the same 10,000 ConfigMaps.
 //!
 //! The orchestrator ([`run`]) starts the control plane, creates the ConfigMaps, and in each of
-//! `rounds` rounds (each starting with the next library) for each Rust library starts a fresh child (`controller-child`, so peak RSS is the library's own)
-//! with `workers` concurrent reconciles. The child reports `reconciled` once every object was
-//! reconciled (timed from its start, client construction included); the orchestrator then
-//! updates every object once (merge patches with the harness's plain HTTP client, as the
-//! informer workload does) and times until the child reports `done`: every object reconciled
-//! again at its updated version. The reconcile makes no API request (see [`tally`]). client-go
-//! has no slot here. Each figure is the median of a library's rounds: the update phase follows
-//! the API server's write rate, which falls as the rounds' writes pile up in etcd, so with a
-//! fixed order the second library always met a slower server (kubegen first: 8.7 s against
-//! kube-rs's 12.7 s; kube-rs first: 9.8 s against kubegen's 10.2 s). An even number of rotated
-//! rounds gives both libraries the same mean position.
+//! `rounds` rounds (each starting with the next library) starts a fresh child per Rust library
+//! (`controller-child`, so peak RSS is the library's own) with `workers` concurrent reconciles.
+//! The child reports `reconciled` once every object was reconciled (timed from its start,
+//! client construction included); the orchestrator then updates every object once (merge
+//! patches with the harness's plain HTTP client, as the informer workload does) and times until
+//! the child reports `done`: every object reconciled again at its updated version. The
+//! reconcile makes no API request (see [`tally`]). client-go has no slot here. Each figure is
+//! the median of a library's rounds: the update phase follows the API server's write rate,
+//! which moves during a run, and with a fixed order the second library met the slower server in
+//! both runs tried (kubegen first: 8.7 s against kube-rs's 12.7 s; kube-rs first: 9.8 s against
+//! kubegen's 10.2 s). An even number of rotated rounds gives both libraries the same mean
+//! position.
 //!
 //! [`tally`]: super::tally
 
@@ -41,8 +42,8 @@ pub struct ControllerOptions {
     /// ConfigMaps to create, reconcile and update.
     #[arg(long, default_value_t = 10_000)]
     pub objects: usize,
-    /// Rounds; each runs every library once, starting with the next one (even counts balance a
-    /// drift of the server over the run).
+    /// Rounds; each runs every library once, starting with the next one (an even count gives
+    /// every library the same mean position in the run).
     #[arg(long, default_value_t = 4)]
     pub rounds: usize,
     /// Concurrent reconciles of each controller.

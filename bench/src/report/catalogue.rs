@@ -102,9 +102,10 @@ pub const SECTIONS: &[Section] = &[
                 next library (the first process after the creates meets a busier server, and one sync's \
                 time follows the server's list time), and its sync time and RSS after sync are the median \
                 of its rounds (listed under the table). In the first round the orchestrator then sends \
-                10,000 merge patches (16 in flight, with the harness's plain HTTP client) and times until the library's handler has seen all of them; the update rate is bound by the \
-                API server on this machine, so the lag after the last acknowledged write shows how well the \
-                client keeps up. The `list transfer only` column is the floor under every sync time: the \
+                10,000 merge patches (16 in flight, with the harness's plain HTTP client) and times until \
+                the library's handler has seen all of them; the update rate is bound by the API server on \
+                this machine, so the lag after the last acknowledged write shows how well the client keeps \
+                up. The `list transfer only` column is the floor under every sync time: the \
                 harness's HTTP client fetching the list an informer starts with (resourceVersion=0, \
                 protobuf, one response from the watch cache) and reading it without decoding, before \
                 the libraries run.",
@@ -159,8 +160,8 @@ pub const SECTIONS: &[Section] = &[
                 cost: reconciles per CPU second is 20,000 over the CPU time of both phases. RSS is the \
                 process's (`VmRSS`; peak `VmHWM`). Each library runs in four rounds, each round starting \
                 with the next library, and every figure is the median of its rounds (listed under the \
-                table): the server's write rate falls as the rounds' writes pile up in etcd, and with a \
-                fixed order the second library always met the slower server (one such run gave 1.48x \
-                throughput with kubegen first, and 0.99x with kube-rs first). client-go has no slot here.",
+                table): the server's write rate moves during a run, and with a fixed order the second \
+                library met the slower server in both runs tried (1.48x throughput with kubegen first, \
+                0.99x with kube-rs first). client-go has no slot here.",
     },
 ];
