@@ -53,9 +53,9 @@ pub enum DecodeErrorKind {
 /// A protobuf decoding error: the path of messages and fields to the failure (`ObjectMeta`,
 /// `ownerReferences`, `uid`) and what failed.
 ///
-/// Boxed, so that the `Result<_, DecodeError>` every field read returns stays a word wide on
-/// the success path that nearly every call takes (an unboxed path and kind made each such
-/// result 56 bytes, returned through memory).
+/// Boxed, so that the error side of the `Result` every field read returns is one word: an
+/// unboxed path and kind made even `Result<(), DecodeError>` 64 bytes, returned through memory
+/// on the success path nearly every call takes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct DecodeError(Box<Located>);
 
