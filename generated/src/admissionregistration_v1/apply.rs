@@ -4,10 +4,22 @@
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
 /// The apply configuration of [`AuditAnnotation`](crate::admissionregistration_v1::AuditAnnotation): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AuditAnnotationApply {
     pub key: Option<::kubegen_runtime::Str>,
     pub value_expression: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for AuditAnnotationApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "AuditAnnotationApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for AuditAnnotationApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for AuditAnnotationApply {
     fn serialize<S: ::serde::Serializer>(
@@ -71,10 +83,22 @@ impl HasApply for crate::admissionregistration_v1::AuditAnnotation {
     type Apply = AuditAnnotationApply;
 }
 /// The apply configuration of [`ExpressionWarning`](crate::admissionregistration_v1::ExpressionWarning): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ExpressionWarningApply {
     pub field_ref: Option<::kubegen_runtime::Str>,
     pub warning: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ExpressionWarningApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ExpressionWarningApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ExpressionWarningApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ExpressionWarningApply {
     fn serialize<S: ::serde::Serializer>(
@@ -138,10 +162,22 @@ impl HasApply for crate::admissionregistration_v1::ExpressionWarning {
     type Apply = ExpressionWarningApply;
 }
 /// The apply configuration of [`MatchCondition`](crate::admissionregistration_v1::MatchCondition): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MatchConditionApply {
     pub expression: Option<::kubegen_runtime::Str>,
     pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for MatchConditionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "MatchConditionApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for MatchConditionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for MatchConditionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -205,7 +241,7 @@ impl HasApply for crate::admissionregistration_v1::MatchCondition {
     type Apply = MatchConditionApply;
 }
 /// The apply configuration of [`MatchResources`](crate::admissionregistration_v1::MatchResources): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MatchResourcesApply {
     pub exclude_resource_rules: Option<
         Vec<crate::admissionregistration_v1::apply::NamedRuleWithOperationsApply>,
@@ -216,6 +252,18 @@ pub struct MatchResourcesApply {
     pub resource_rules: Option<
         Vec<crate::admissionregistration_v1::apply::NamedRuleWithOperationsApply>,
     >,
+}
+impl ::std::fmt::Debug for MatchResourcesApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "MatchResourcesApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for MatchResourcesApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for MatchResourcesApply {
     fn serialize<S: ::serde::Serializer>(
@@ -329,7 +377,7 @@ impl HasApply for crate::admissionregistration_v1::MatchResources {
     type Apply = MatchResourcesApply;
 }
 /// The apply configuration of [`MutatingWebhook`](crate::admissionregistration_v1::MutatingWebhook): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MutatingWebhookApply {
     pub admission_review_versions: Option<Vec<::kubegen_runtime::Str>>,
     pub client_config: Option<
@@ -349,6 +397,18 @@ pub struct MutatingWebhookApply {
     >,
     pub side_effects: Option<::kubegen_runtime::Str>,
     pub timeout_seconds: Option<i32>,
+}
+impl ::std::fmt::Debug for MutatingWebhookApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "MutatingWebhookApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for MutatingWebhookApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for MutatingWebhookApply {
     fn serialize<S: ::serde::Serializer>(
@@ -553,7 +613,7 @@ impl HasApply for crate::admissionregistration_v1::MutatingWebhook {
     type Apply = MutatingWebhookApply;
 }
 /// The apply configuration of [`MutatingWebhookConfiguration`](crate::admissionregistration_v1::MutatingWebhookConfiguration): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MutatingWebhookConfigurationApply {
     pub api_version: ::kubegen_runtime::ApiVersion<
         crate::admissionregistration_v1::MutatingWebhookConfiguration,
@@ -565,6 +625,22 @@ pub struct MutatingWebhookConfigurationApply {
     pub webhooks: Option<
         Vec<crate::admissionregistration_v1::apply::MutatingWebhookApply>,
     >,
+}
+impl ::std::fmt::Debug for MutatingWebhookConfigurationApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "MutatingWebhookConfigurationApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for MutatingWebhookConfigurationApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for MutatingWebhookConfigurationApply {
     fn serialize<S: ::serde::Serializer>(
@@ -671,7 +747,7 @@ impl ::kubegen_runtime::apply::ApplyObject for MutatingWebhookConfigurationApply
     }
 }
 /// The apply configuration of [`NamedRuleWithOperations`](crate::admissionregistration_v1::NamedRuleWithOperations): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct NamedRuleWithOperationsApply {
     pub api_groups: Option<Vec<::kubegen_runtime::Str>>,
     pub api_versions: Option<Vec<::kubegen_runtime::Str>>,
@@ -679,6 +755,18 @@ pub struct NamedRuleWithOperationsApply {
     pub resource_names: Option<Vec<::kubegen_runtime::Str>>,
     pub resources: Option<Vec<::kubegen_runtime::Str>>,
     pub scope: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for NamedRuleWithOperationsApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "NamedRuleWithOperationsApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for NamedRuleWithOperationsApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for NamedRuleWithOperationsApply {
     fn serialize<S: ::serde::Serializer>(
@@ -796,10 +884,22 @@ impl HasApply for crate::admissionregistration_v1::NamedRuleWithOperations {
     type Apply = NamedRuleWithOperationsApply;
 }
 /// The apply configuration of [`ParamKind`](crate::admissionregistration_v1::ParamKind): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ParamKindApply {
     pub api_version: Option<::kubegen_runtime::Str>,
     pub kind: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ParamKindApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ParamKindApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ParamKindApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ParamKindApply {
     fn serialize<S: ::serde::Serializer>(
@@ -863,12 +963,24 @@ impl HasApply for crate::admissionregistration_v1::ParamKind {
     type Apply = ParamKindApply;
 }
 /// The apply configuration of [`ParamRef`](crate::admissionregistration_v1::ParamRef): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ParamRefApply {
     pub name: Option<::kubegen_runtime::Str>,
     pub namespace: Option<::kubegen_runtime::Str>,
     pub parameter_not_found_action: Option<::kubegen_runtime::Str>,
     pub selector: Option<Box<crate::meta_v1::apply::LabelSelectorApply>>,
+}
+impl ::std::fmt::Debug for ParamRefApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ParamRefApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ParamRefApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ParamRefApply {
     fn serialize<S: ::serde::Serializer>(
@@ -960,13 +1072,25 @@ impl HasApply for crate::admissionregistration_v1::ParamRef {
     type Apply = ParamRefApply;
 }
 /// The apply configuration of [`RuleWithOperations`](crate::admissionregistration_v1::RuleWithOperations): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct RuleWithOperationsApply {
     pub api_groups: Option<Vec<::kubegen_runtime::Str>>,
     pub api_versions: Option<Vec<::kubegen_runtime::Str>>,
     pub operations: Option<Vec<::kubegen_runtime::Str>>,
     pub resources: Option<Vec<::kubegen_runtime::Str>>,
     pub scope: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for RuleWithOperationsApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "RuleWithOperationsApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for RuleWithOperationsApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for RuleWithOperationsApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1072,12 +1196,24 @@ impl HasApply for crate::admissionregistration_v1::RuleWithOperations {
     type Apply = RuleWithOperationsApply;
 }
 /// The apply configuration of [`ServiceReference`](crate::admissionregistration_v1::ServiceReference): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ServiceReferenceApply {
     pub name: Option<::kubegen_runtime::Str>,
     pub namespace: Option<::kubegen_runtime::Str>,
     pub path: Option<::kubegen_runtime::Str>,
     pub port: Option<i32>,
+}
+impl ::std::fmt::Debug for ServiceReferenceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ServiceReferenceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ServiceReferenceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ServiceReferenceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1163,11 +1299,23 @@ impl HasApply for crate::admissionregistration_v1::ServiceReference {
     type Apply = ServiceReferenceApply;
 }
 /// The apply configuration of [`TypeChecking`](crate::admissionregistration_v1::TypeChecking): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct TypeCheckingApply {
     pub expression_warnings: Option<
         Vec<crate::admissionregistration_v1::apply::ExpressionWarningApply>,
     >,
+}
+impl ::std::fmt::Debug for TypeCheckingApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "TypeCheckingApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for TypeCheckingApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for TypeCheckingApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1231,7 +1379,7 @@ impl HasApply for crate::admissionregistration_v1::TypeChecking {
     type Apply = TypeCheckingApply;
 }
 /// The apply configuration of [`ValidatingAdmissionPolicy`](crate::admissionregistration_v1::ValidatingAdmissionPolicy): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ValidatingAdmissionPolicyApply {
     pub api_version: ::kubegen_runtime::ApiVersion<
         crate::admissionregistration_v1::ValidatingAdmissionPolicy,
@@ -1246,6 +1394,22 @@ pub struct ValidatingAdmissionPolicyApply {
     pub status: Option<
         crate::admissionregistration_v1::apply::ValidatingAdmissionPolicyStatusApply,
     >,
+}
+impl ::std::fmt::Debug for ValidatingAdmissionPolicyApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "ValidatingAdmissionPolicyApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for ValidatingAdmissionPolicyApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ValidatingAdmissionPolicyApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1374,7 +1538,7 @@ impl ::kubegen_runtime::apply::ApplyObject for ValidatingAdmissionPolicyApply {
     }
 }
 /// The apply configuration of [`ValidatingAdmissionPolicyBinding`](crate::admissionregistration_v1::ValidatingAdmissionPolicyBinding): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ValidatingAdmissionPolicyBindingApply {
     pub api_version: ::kubegen_runtime::ApiVersion<
         crate::admissionregistration_v1::ValidatingAdmissionPolicyBinding,
@@ -1386,6 +1550,22 @@ pub struct ValidatingAdmissionPolicyBindingApply {
     pub spec: Option<
         crate::admissionregistration_v1::apply::ValidatingAdmissionPolicyBindingSpecApply,
     >,
+}
+impl ::std::fmt::Debug for ValidatingAdmissionPolicyBindingApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "ValidatingAdmissionPolicyBindingApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for ValidatingAdmissionPolicyBindingApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ValidatingAdmissionPolicyBindingApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1487,7 +1667,7 @@ impl ::kubegen_runtime::apply::ApplyObject for ValidatingAdmissionPolicyBindingA
     }
 }
 /// The apply configuration of [`ValidatingAdmissionPolicyBindingSpec`](crate::admissionregistration_v1::ValidatingAdmissionPolicyBindingSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ValidatingAdmissionPolicyBindingSpecApply {
     pub match_resources: Option<
         Box<crate::admissionregistration_v1::apply::MatchResourcesApply>,
@@ -1495,6 +1675,22 @@ pub struct ValidatingAdmissionPolicyBindingSpecApply {
     pub param_ref: Option<Box<crate::admissionregistration_v1::apply::ParamRefApply>>,
     pub policy_name: Option<::kubegen_runtime::Str>,
     pub validation_actions: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for ValidatingAdmissionPolicyBindingSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "ValidatingAdmissionPolicyBindingSpecApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for ValidatingAdmissionPolicyBindingSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ValidatingAdmissionPolicyBindingSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1594,7 +1790,7 @@ impl HasApply for crate::admissionregistration_v1::ValidatingAdmissionPolicyBind
     type Apply = ValidatingAdmissionPolicyBindingSpecApply;
 }
 /// The apply configuration of [`ValidatingAdmissionPolicySpec`](crate::admissionregistration_v1::ValidatingAdmissionPolicySpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ValidatingAdmissionPolicySpecApply {
     pub audit_annotations: Option<
         Vec<crate::admissionregistration_v1::apply::AuditAnnotationApply>,
@@ -1611,6 +1807,22 @@ pub struct ValidatingAdmissionPolicySpecApply {
         Vec<crate::admissionregistration_v1::apply::ValidationApply>,
     >,
     pub variables: Option<Vec<crate::admissionregistration_v1::apply::VariableApply>>,
+}
+impl ::std::fmt::Debug for ValidatingAdmissionPolicySpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "ValidatingAdmissionPolicySpecApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for ValidatingAdmissionPolicySpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ValidatingAdmissionPolicySpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1766,11 +1978,27 @@ impl HasApply for crate::admissionregistration_v1::ValidatingAdmissionPolicySpec
     type Apply = ValidatingAdmissionPolicySpecApply;
 }
 /// The apply configuration of [`ValidatingAdmissionPolicyStatus`](crate::admissionregistration_v1::ValidatingAdmissionPolicyStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ValidatingAdmissionPolicyStatusApply {
     pub conditions: Option<Vec<crate::meta_v1::apply::ConditionApply>>,
     pub observed_generation: Option<i64>,
     pub type_checking: Option<crate::admissionregistration_v1::apply::TypeCheckingApply>,
+}
+impl ::std::fmt::Debug for ValidatingAdmissionPolicyStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "ValidatingAdmissionPolicyStatusApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for ValidatingAdmissionPolicyStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ValidatingAdmissionPolicyStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1879,7 +2107,7 @@ impl HasApply for crate::admissionregistration_v1::ValidatingAdmissionPolicyStat
     type Apply = ValidatingAdmissionPolicyStatusApply;
 }
 /// The apply configuration of [`ValidatingWebhook`](crate::admissionregistration_v1::ValidatingWebhook): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ValidatingWebhookApply {
     pub admission_review_versions: Option<Vec<::kubegen_runtime::Str>>,
     pub client_config: Option<
@@ -1898,6 +2126,18 @@ pub struct ValidatingWebhookApply {
     >,
     pub side_effects: Option<::kubegen_runtime::Str>,
     pub timeout_seconds: Option<i32>,
+}
+impl ::std::fmt::Debug for ValidatingWebhookApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ValidatingWebhookApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ValidatingWebhookApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ValidatingWebhookApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2091,7 +2331,7 @@ impl HasApply for crate::admissionregistration_v1::ValidatingWebhook {
     type Apply = ValidatingWebhookApply;
 }
 /// The apply configuration of [`ValidatingWebhookConfiguration`](crate::admissionregistration_v1::ValidatingWebhookConfiguration): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ValidatingWebhookConfigurationApply {
     pub api_version: ::kubegen_runtime::ApiVersion<
         crate::admissionregistration_v1::ValidatingWebhookConfiguration,
@@ -2103,6 +2343,22 @@ pub struct ValidatingWebhookConfigurationApply {
     pub webhooks: Option<
         Vec<crate::admissionregistration_v1::apply::ValidatingWebhookApply>,
     >,
+}
+impl ::std::fmt::Debug for ValidatingWebhookConfigurationApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "ValidatingWebhookConfigurationApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for ValidatingWebhookConfigurationApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ValidatingWebhookConfigurationApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2209,12 +2465,24 @@ impl ::kubegen_runtime::apply::ApplyObject for ValidatingWebhookConfigurationApp
     }
 }
 /// The apply configuration of [`Validation`](crate::admissionregistration_v1::Validation): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ValidationApply {
     pub expression: Option<::kubegen_runtime::Str>,
     pub message: Option<::kubegen_runtime::Str>,
     pub message_expression: Option<::kubegen_runtime::Str>,
     pub reason: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ValidationApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ValidationApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ValidationApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ValidationApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2303,10 +2571,22 @@ impl HasApply for crate::admissionregistration_v1::Validation {
     type Apply = ValidationApply;
 }
 /// The apply configuration of [`Variable`](crate::admissionregistration_v1::Variable): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct VariableApply {
     pub expression: Option<::kubegen_runtime::Str>,
     pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for VariableApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "VariableApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for VariableApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for VariableApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2370,13 +2650,25 @@ impl HasApply for crate::admissionregistration_v1::Variable {
     type Apply = VariableApply;
 }
 /// The apply configuration of [`WebhookClientConfig`](crate::admissionregistration_v1::WebhookClientConfig): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WebhookClientConfigApply {
     pub ca_bundle: Option<::kubegen_runtime::ByteString>,
     pub service: Option<
         Box<crate::admissionregistration_v1::apply::ServiceReferenceApply>,
     >,
     pub url: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for WebhookClientConfigApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "WebhookClientConfigApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for WebhookClientConfigApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for WebhookClientConfigApply {
     fn serialize<S: ::serde::Serializer>(

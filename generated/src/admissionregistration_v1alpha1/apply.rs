@@ -4,9 +4,21 @@
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
 /// The apply configuration of [`ApplyConfiguration`](crate::admissionregistration_v1alpha1::ApplyConfiguration): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ApplyConfigurationApply {
     pub expression: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ApplyConfigurationApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ApplyConfigurationApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ApplyConfigurationApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ApplyConfigurationApply {
     fn serialize<S: ::serde::Serializer>(
@@ -63,9 +75,21 @@ impl HasApply for crate::admissionregistration_v1alpha1::ApplyConfiguration {
     type Apply = ApplyConfigurationApply;
 }
 /// The apply configuration of [`JSONPatch`](crate::admissionregistration_v1alpha1::JSONPatch): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct JSONPatchApply {
     pub expression: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for JSONPatchApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "JSONPatchApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for JSONPatchApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for JSONPatchApply {
     fn serialize<S: ::serde::Serializer>(
@@ -122,10 +146,22 @@ impl HasApply for crate::admissionregistration_v1alpha1::JSONPatch {
     type Apply = JSONPatchApply;
 }
 /// The apply configuration of [`MatchCondition`](crate::admissionregistration_v1alpha1::MatchCondition): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MatchConditionApply {
     pub expression: Option<::kubegen_runtime::Str>,
     pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for MatchConditionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "MatchConditionApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for MatchConditionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for MatchConditionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -189,7 +225,7 @@ impl HasApply for crate::admissionregistration_v1alpha1::MatchCondition {
     type Apply = MatchConditionApply;
 }
 /// The apply configuration of [`MatchResources`](crate::admissionregistration_v1alpha1::MatchResources): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MatchResourcesApply {
     pub exclude_resource_rules: Option<
         Vec<crate::admissionregistration_v1alpha1::apply::NamedRuleWithOperationsApply>,
@@ -200,6 +236,18 @@ pub struct MatchResourcesApply {
     pub resource_rules: Option<
         Vec<crate::admissionregistration_v1alpha1::apply::NamedRuleWithOperationsApply>,
     >,
+}
+impl ::std::fmt::Debug for MatchResourcesApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "MatchResourcesApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for MatchResourcesApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for MatchResourcesApply {
     fn serialize<S: ::serde::Serializer>(
@@ -313,7 +361,7 @@ impl HasApply for crate::admissionregistration_v1alpha1::MatchResources {
     type Apply = MatchResourcesApply;
 }
 /// The apply configuration of [`MutatingAdmissionPolicy`](crate::admissionregistration_v1alpha1::MutatingAdmissionPolicy): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MutatingAdmissionPolicyApply {
     pub api_version: ::kubegen_runtime::ApiVersion<
         crate::admissionregistration_v1alpha1::MutatingAdmissionPolicy,
@@ -325,6 +373,18 @@ pub struct MutatingAdmissionPolicyApply {
     pub spec: Option<
         crate::admissionregistration_v1alpha1::apply::MutatingAdmissionPolicySpecApply,
     >,
+}
+impl ::std::fmt::Debug for MutatingAdmissionPolicyApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "MutatingAdmissionPolicyApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for MutatingAdmissionPolicyApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for MutatingAdmissionPolicyApply {
     fn serialize<S: ::serde::Serializer>(
@@ -426,7 +486,7 @@ impl ::kubegen_runtime::apply::ApplyObject for MutatingAdmissionPolicyApply {
     }
 }
 /// The apply configuration of [`MutatingAdmissionPolicyBinding`](crate::admissionregistration_v1alpha1::MutatingAdmissionPolicyBinding): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MutatingAdmissionPolicyBindingApply {
     pub api_version: ::kubegen_runtime::ApiVersion<
         crate::admissionregistration_v1alpha1::MutatingAdmissionPolicyBinding,
@@ -438,6 +498,22 @@ pub struct MutatingAdmissionPolicyBindingApply {
     pub spec: Option<
         crate::admissionregistration_v1alpha1::apply::MutatingAdmissionPolicyBindingSpecApply,
     >,
+}
+impl ::std::fmt::Debug for MutatingAdmissionPolicyBindingApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "MutatingAdmissionPolicyBindingApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for MutatingAdmissionPolicyBindingApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for MutatingAdmissionPolicyBindingApply {
     fn serialize<S: ::serde::Serializer>(
@@ -539,7 +615,7 @@ impl ::kubegen_runtime::apply::ApplyObject for MutatingAdmissionPolicyBindingApp
     }
 }
 /// The apply configuration of [`MutatingAdmissionPolicyBindingSpec`](crate::admissionregistration_v1alpha1::MutatingAdmissionPolicyBindingSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MutatingAdmissionPolicyBindingSpecApply {
     pub match_resources: Option<
         Box<crate::admissionregistration_v1alpha1::apply::MatchResourcesApply>,
@@ -548,6 +624,22 @@ pub struct MutatingAdmissionPolicyBindingSpecApply {
         Box<crate::admissionregistration_v1alpha1::apply::ParamRefApply>,
     >,
     pub policy_name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for MutatingAdmissionPolicyBindingSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "MutatingAdmissionPolicyBindingSpecApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for MutatingAdmissionPolicyBindingSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for MutatingAdmissionPolicyBindingSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -635,7 +727,7 @@ for crate::admissionregistration_v1alpha1::MutatingAdmissionPolicyBindingSpec {
     type Apply = MutatingAdmissionPolicyBindingSpecApply;
 }
 /// The apply configuration of [`MutatingAdmissionPolicySpec`](crate::admissionregistration_v1alpha1::MutatingAdmissionPolicySpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MutatingAdmissionPolicySpecApply {
     pub failure_policy: Option<::kubegen_runtime::Str>,
     pub match_conditions: Option<
@@ -654,6 +746,22 @@ pub struct MutatingAdmissionPolicySpecApply {
     pub variables: Option<
         Vec<crate::admissionregistration_v1alpha1::apply::VariableApply>,
     >,
+}
+impl ::std::fmt::Debug for MutatingAdmissionPolicySpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "MutatingAdmissionPolicySpecApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for MutatingAdmissionPolicySpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for MutatingAdmissionPolicySpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -808,13 +916,25 @@ impl HasApply for crate::admissionregistration_v1alpha1::MutatingAdmissionPolicy
     type Apply = MutatingAdmissionPolicySpecApply;
 }
 /// The apply configuration of [`Mutation`](crate::admissionregistration_v1alpha1::Mutation): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MutationApply {
     pub apply_configuration: Option<
         crate::admissionregistration_v1alpha1::apply::ApplyConfigurationApply,
     >,
     pub json_patch: Option<crate::admissionregistration_v1alpha1::apply::JSONPatchApply>,
     pub patch_type: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for MutationApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "MutationApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for MutationApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for MutationApply {
     fn serialize<S: ::serde::Serializer>(
@@ -921,7 +1041,7 @@ impl HasApply for crate::admissionregistration_v1alpha1::Mutation {
     type Apply = MutationApply;
 }
 /// The apply configuration of [`NamedRuleWithOperations`](crate::admissionregistration_v1alpha1::NamedRuleWithOperations): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct NamedRuleWithOperationsApply {
     pub api_groups: Option<Vec<::kubegen_runtime::Str>>,
     pub api_versions: Option<Vec<::kubegen_runtime::Str>>,
@@ -929,6 +1049,18 @@ pub struct NamedRuleWithOperationsApply {
     pub resource_names: Option<Vec<::kubegen_runtime::Str>>,
     pub resources: Option<Vec<::kubegen_runtime::Str>>,
     pub scope: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for NamedRuleWithOperationsApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "NamedRuleWithOperationsApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for NamedRuleWithOperationsApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for NamedRuleWithOperationsApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1046,10 +1178,22 @@ impl HasApply for crate::admissionregistration_v1alpha1::NamedRuleWithOperations
     type Apply = NamedRuleWithOperationsApply;
 }
 /// The apply configuration of [`ParamKind`](crate::admissionregistration_v1alpha1::ParamKind): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ParamKindApply {
     pub api_version: Option<::kubegen_runtime::Str>,
     pub kind: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ParamKindApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ParamKindApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ParamKindApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ParamKindApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1113,12 +1257,24 @@ impl HasApply for crate::admissionregistration_v1alpha1::ParamKind {
     type Apply = ParamKindApply;
 }
 /// The apply configuration of [`ParamRef`](crate::admissionregistration_v1alpha1::ParamRef): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ParamRefApply {
     pub name: Option<::kubegen_runtime::Str>,
     pub namespace: Option<::kubegen_runtime::Str>,
     pub parameter_not_found_action: Option<::kubegen_runtime::Str>,
     pub selector: Option<Box<crate::meta_v1::apply::LabelSelectorApply>>,
+}
+impl ::std::fmt::Debug for ParamRefApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ParamRefApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ParamRefApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ParamRefApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1210,10 +1366,22 @@ impl HasApply for crate::admissionregistration_v1alpha1::ParamRef {
     type Apply = ParamRefApply;
 }
 /// The apply configuration of [`Variable`](crate::admissionregistration_v1alpha1::Variable): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct VariableApply {
     pub expression: Option<::kubegen_runtime::Str>,
     pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for VariableApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "VariableApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for VariableApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for VariableApply {
     fn serialize<S: ::serde::Serializer>(

@@ -4,7 +4,7 @@
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
 /// The apply configuration of [`CustomResourceColumnDefinition`](crate::apiextensions_v1::CustomResourceColumnDefinition): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CustomResourceColumnDefinitionApply {
     pub description: Option<::kubegen_runtime::Str>,
     pub format: Option<::kubegen_runtime::Str>,
@@ -12,6 +12,22 @@ pub struct CustomResourceColumnDefinitionApply {
     pub name: Option<::kubegen_runtime::Str>,
     pub priority: Option<i32>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for CustomResourceColumnDefinitionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "CustomResourceColumnDefinitionApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for CustomResourceColumnDefinitionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CustomResourceColumnDefinitionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -114,10 +130,26 @@ impl HasApply for crate::apiextensions_v1::CustomResourceColumnDefinition {
     type Apply = CustomResourceColumnDefinitionApply;
 }
 /// The apply configuration of [`CustomResourceConversion`](crate::apiextensions_v1::CustomResourceConversion): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CustomResourceConversionApply {
     pub strategy: Option<::kubegen_runtime::Str>,
     pub webhook: Option<Box<crate::apiextensions_v1::apply::WebhookConversionApply>>,
+}
+impl ::std::fmt::Debug for CustomResourceConversionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "CustomResourceConversionApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for CustomResourceConversionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CustomResourceConversionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -198,7 +230,7 @@ impl HasApply for crate::apiextensions_v1::CustomResourceConversion {
     type Apply = CustomResourceConversionApply;
 }
 /// The apply configuration of [`CustomResourceDefinition`](crate::apiextensions_v1::CustomResourceDefinition): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CustomResourceDefinitionApply {
     pub api_version: ::kubegen_runtime::ApiVersion<
         crate::apiextensions_v1::CustomResourceDefinition,
@@ -209,6 +241,22 @@ pub struct CustomResourceDefinitionApply {
     pub status: Option<
         crate::apiextensions_v1::apply::CustomResourceDefinitionStatusApply,
     >,
+}
+impl ::std::fmt::Debug for CustomResourceDefinitionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "CustomResourceDefinitionApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for CustomResourceDefinitionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CustomResourceDefinitionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -337,7 +385,7 @@ impl ::kubegen_runtime::apply::ApplyObject for CustomResourceDefinitionApply {
     }
 }
 /// The apply configuration of [`CustomResourceDefinitionCondition`](crate::apiextensions_v1::CustomResourceDefinitionCondition): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CustomResourceDefinitionConditionApply {
     pub last_transition_time: Option<::kubegen_runtime::Time>,
     pub message: Option<::kubegen_runtime::Str>,
@@ -345,6 +393,22 @@ pub struct CustomResourceDefinitionConditionApply {
     pub reason: Option<::kubegen_runtime::Str>,
     pub status: Option<::kubegen_runtime::Str>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for CustomResourceDefinitionConditionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "CustomResourceDefinitionConditionApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for CustomResourceDefinitionConditionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CustomResourceDefinitionConditionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -450,7 +514,7 @@ impl HasApply for crate::apiextensions_v1::CustomResourceDefinitionCondition {
     type Apply = CustomResourceDefinitionConditionApply;
 }
 /// The apply configuration of [`CustomResourceDefinitionNames`](crate::apiextensions_v1::CustomResourceDefinitionNames): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CustomResourceDefinitionNamesApply {
     pub categories: Option<Vec<::kubegen_runtime::Str>>,
     pub kind: Option<::kubegen_runtime::Str>,
@@ -458,6 +522,22 @@ pub struct CustomResourceDefinitionNamesApply {
     pub plural: Option<::kubegen_runtime::Str>,
     pub short_names: Option<Vec<::kubegen_runtime::Str>>,
     pub singular: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for CustomResourceDefinitionNamesApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "CustomResourceDefinitionNamesApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for CustomResourceDefinitionNamesApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CustomResourceDefinitionNamesApply {
     fn serialize<S: ::serde::Serializer>(
@@ -566,7 +646,7 @@ impl HasApply for crate::apiextensions_v1::CustomResourceDefinitionNames {
     type Apply = CustomResourceDefinitionNamesApply;
 }
 /// The apply configuration of [`CustomResourceDefinitionSpec`](crate::apiextensions_v1::CustomResourceDefinitionSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CustomResourceDefinitionSpecApply {
     pub conversion: Option<
         Box<crate::apiextensions_v1::apply::CustomResourceConversionApply>,
@@ -580,6 +660,22 @@ pub struct CustomResourceDefinitionSpecApply {
     pub versions: Option<
         Vec<crate::apiextensions_v1::apply::CustomResourceDefinitionVersionApply>,
     >,
+}
+impl ::std::fmt::Debug for CustomResourceDefinitionSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "CustomResourceDefinitionSpecApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for CustomResourceDefinitionSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CustomResourceDefinitionSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -718,7 +814,7 @@ impl HasApply for crate::apiextensions_v1::CustomResourceDefinitionSpec {
     type Apply = CustomResourceDefinitionSpecApply;
 }
 /// The apply configuration of [`CustomResourceDefinitionStatus`](crate::apiextensions_v1::CustomResourceDefinitionStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CustomResourceDefinitionStatusApply {
     pub accepted_names: Option<
         Box<crate::apiextensions_v1::apply::CustomResourceDefinitionNamesApply>,
@@ -728,6 +824,22 @@ pub struct CustomResourceDefinitionStatusApply {
     >,
     pub observed_generation: Option<i64>,
     pub stored_versions: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for CustomResourceDefinitionStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "CustomResourceDefinitionStatusApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for CustomResourceDefinitionStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CustomResourceDefinitionStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -853,7 +965,7 @@ impl HasApply for crate::apiextensions_v1::CustomResourceDefinitionStatus {
     type Apply = CustomResourceDefinitionStatusApply;
 }
 /// The apply configuration of [`CustomResourceDefinitionVersion`](crate::apiextensions_v1::CustomResourceDefinitionVersion): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CustomResourceDefinitionVersionApply {
     pub additional_printer_columns: Option<
         Vec<crate::apiextensions_v1::apply::CustomResourceColumnDefinitionApply>,
@@ -872,6 +984,22 @@ pub struct CustomResourceDefinitionVersionApply {
     pub subresources: Option<
         Box<crate::apiextensions_v1::apply::CustomResourceSubresourcesApply>,
     >,
+}
+impl ::std::fmt::Debug for CustomResourceDefinitionVersionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "CustomResourceDefinitionVersionApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for CustomResourceDefinitionVersionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CustomResourceDefinitionVersionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1042,11 +1170,27 @@ impl HasApply for crate::apiextensions_v1::CustomResourceDefinitionVersion {
     type Apply = CustomResourceDefinitionVersionApply;
 }
 /// The apply configuration of [`CustomResourceSubresourceScale`](crate::apiextensions_v1::CustomResourceSubresourceScale): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CustomResourceSubresourceScaleApply {
     pub label_selector_path: Option<::kubegen_runtime::Str>,
     pub spec_replicas_path: Option<::kubegen_runtime::Str>,
     pub status_replicas_path: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for CustomResourceSubresourceScaleApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "CustomResourceSubresourceScaleApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for CustomResourceSubresourceScaleApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CustomResourceSubresourceScaleApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1134,12 +1278,28 @@ impl HasApply for crate::apiextensions_v1::CustomResourceSubresourceScale {
     type Apply = CustomResourceSubresourceScaleApply;
 }
 /// The apply configuration of [`CustomResourceSubresources`](crate::apiextensions_v1::CustomResourceSubresources): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CustomResourceSubresourcesApply {
     pub scale: Option<
         Box<crate::apiextensions_v1::apply::CustomResourceSubresourceScaleApply>,
     >,
     pub status: Option<crate::apiextensions_v1::CustomResourceSubresourceStatus>,
+}
+impl ::std::fmt::Debug for CustomResourceSubresourcesApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "CustomResourceSubresourcesApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for CustomResourceSubresourcesApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CustomResourceSubresourcesApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1225,11 +1385,27 @@ impl HasApply for crate::apiextensions_v1::CustomResourceSubresources {
     type Apply = CustomResourceSubresourcesApply;
 }
 /// The apply configuration of [`CustomResourceValidation`](crate::apiextensions_v1::CustomResourceValidation): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CustomResourceValidationApply {
     pub open_apiv3_schema: Option<
         Box<crate::apiextensions_v1::apply::JSONSchemaPropsApply>,
     >,
+}
+impl ::std::fmt::Debug for CustomResourceValidationApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "CustomResourceValidationApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for CustomResourceValidationApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CustomResourceValidationApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1303,10 +1479,22 @@ impl HasApply for crate::apiextensions_v1::CustomResourceValidation {
     type Apply = CustomResourceValidationApply;
 }
 /// The apply configuration of [`ExternalDocumentation`](crate::apiextensions_v1::ExternalDocumentation): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ExternalDocumentationApply {
     pub description: Option<::kubegen_runtime::Str>,
     pub url: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ExternalDocumentationApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ExternalDocumentationApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ExternalDocumentationApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ExternalDocumentationApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1370,7 +1558,7 @@ impl HasApply for crate::apiextensions_v1::ExternalDocumentation {
     type Apply = ExternalDocumentationApply;
 }
 /// The apply configuration of [`JSONSchemaProps`](crate::apiextensions_v1::JSONSchemaProps): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct JSONSchemaPropsApply {
     pub ref_: Option<::kubegen_runtime::Str>,
     pub schema: Option<::kubegen_runtime::Str>,
@@ -1438,6 +1626,18 @@ pub struct JSONSchemaPropsApply {
     pub x_kubernetes_validations: Option<
         Vec<crate::apiextensions_v1::apply::ValidationRuleApply>,
     >,
+}
+impl ::std::fmt::Debug for JSONSchemaPropsApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "JSONSchemaPropsApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for JSONSchemaPropsApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for JSONSchemaPropsApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2012,9 +2212,21 @@ impl HasApply for crate::apiextensions_v1::JSONSchemaProps {
     type Apply = JSONSchemaPropsApply;
 }
 /// The apply configuration of [`SelectableField`](crate::apiextensions_v1::SelectableField): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct SelectableFieldApply {
     pub json_path: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for SelectableFieldApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "SelectableFieldApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for SelectableFieldApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for SelectableFieldApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2071,12 +2283,24 @@ impl HasApply for crate::apiextensions_v1::SelectableField {
     type Apply = SelectableFieldApply;
 }
 /// The apply configuration of [`ServiceReference`](crate::apiextensions_v1::ServiceReference): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ServiceReferenceApply {
     pub name: Option<::kubegen_runtime::Str>,
     pub namespace: Option<::kubegen_runtime::Str>,
     pub path: Option<::kubegen_runtime::Str>,
     pub port: Option<i32>,
+}
+impl ::std::fmt::Debug for ServiceReferenceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ServiceReferenceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ServiceReferenceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ServiceReferenceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2162,7 +2386,7 @@ impl HasApply for crate::apiextensions_v1::ServiceReference {
     type Apply = ServiceReferenceApply;
 }
 /// The apply configuration of [`ValidationRule`](crate::apiextensions_v1::ValidationRule): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ValidationRuleApply {
     pub field_path: Option<::kubegen_runtime::Str>,
     pub message: Option<::kubegen_runtime::Str>,
@@ -2170,6 +2394,18 @@ pub struct ValidationRuleApply {
     pub optional_old_self: Option<bool>,
     pub reason: Option<::kubegen_runtime::Str>,
     pub rule: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ValidationRuleApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ValidationRuleApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ValidationRuleApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ValidationRuleApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2274,11 +2510,23 @@ impl HasApply for crate::apiextensions_v1::ValidationRule {
     type Apply = ValidationRuleApply;
 }
 /// The apply configuration of [`WebhookClientConfig`](crate::apiextensions_v1::WebhookClientConfig): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WebhookClientConfigApply {
     pub ca_bundle: Option<::kubegen_runtime::ByteString>,
     pub service: Option<Box<crate::apiextensions_v1::apply::ServiceReferenceApply>>,
     pub url: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for WebhookClientConfigApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "WebhookClientConfigApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for WebhookClientConfigApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for WebhookClientConfigApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2372,12 +2620,24 @@ impl HasApply for crate::apiextensions_v1::WebhookClientConfig {
     type Apply = WebhookClientConfigApply;
 }
 /// The apply configuration of [`WebhookConversion`](crate::apiextensions_v1::WebhookConversion): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WebhookConversionApply {
     pub client_config: Option<
         Box<crate::apiextensions_v1::apply::WebhookClientConfigApply>,
     >,
     pub conversion_review_versions: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for WebhookConversionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "WebhookConversionApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for WebhookConversionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for WebhookConversionApply {
     fn serialize<S: ::serde::Serializer>(

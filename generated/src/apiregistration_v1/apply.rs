@@ -4,7 +4,7 @@
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
 /// The apply configuration of [`APIService`](crate::apiregistration_v1::APIService): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct APIServiceApply {
     pub api_version: ::kubegen_runtime::ApiVersion<
         crate::apiregistration_v1::APIService,
@@ -13,6 +13,18 @@ pub struct APIServiceApply {
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::apiregistration_v1::apply::APIServiceSpecApply>,
     pub status: Option<crate::apiregistration_v1::apply::APIServiceStatusApply>,
+}
+impl ::std::fmt::Debug for APIServiceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "APIServiceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for APIServiceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for APIServiceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -136,13 +148,25 @@ impl ::kubegen_runtime::apply::ApplyObject for APIServiceApply {
     }
 }
 /// The apply configuration of [`APIServiceCondition`](crate::apiregistration_v1::APIServiceCondition): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct APIServiceConditionApply {
     pub last_transition_time: Option<::kubegen_runtime::Time>,
     pub message: Option<::kubegen_runtime::Str>,
     pub reason: Option<::kubegen_runtime::Str>,
     pub status: Option<::kubegen_runtime::Str>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for APIServiceConditionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "APIServiceConditionApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for APIServiceConditionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for APIServiceConditionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -239,7 +263,7 @@ impl HasApply for crate::apiregistration_v1::APIServiceCondition {
     type Apply = APIServiceConditionApply;
 }
 /// The apply configuration of [`APIServiceSpec`](crate::apiregistration_v1::APIServiceSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct APIServiceSpecApply {
     pub ca_bundle: Option<::kubegen_runtime::ByteString>,
     pub group: Option<::kubegen_runtime::Str>,
@@ -248,6 +272,18 @@ pub struct APIServiceSpecApply {
     pub service: Option<Box<crate::apiregistration_v1::apply::ServiceReferenceApply>>,
     pub version: Option<::kubegen_runtime::Str>,
     pub version_priority: Option<i32>,
+}
+impl ::std::fmt::Debug for APIServiceSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "APIServiceSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for APIServiceSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for APIServiceSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -373,11 +409,23 @@ impl HasApply for crate::apiregistration_v1::APIServiceSpec {
     type Apply = APIServiceSpecApply;
 }
 /// The apply configuration of [`APIServiceStatus`](crate::apiregistration_v1::APIServiceStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct APIServiceStatusApply {
     pub conditions: Option<
         Vec<crate::apiregistration_v1::apply::APIServiceConditionApply>,
     >,
+}
+impl ::std::fmt::Debug for APIServiceStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "APIServiceStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for APIServiceStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for APIServiceStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -455,11 +503,23 @@ impl HasApply for crate::apiregistration_v1::APIServiceStatus {
     type Apply = APIServiceStatusApply;
 }
 /// The apply configuration of [`ServiceReference`](crate::apiregistration_v1::ServiceReference): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ServiceReferenceApply {
     pub name: Option<::kubegen_runtime::Str>,
     pub namespace: Option<::kubegen_runtime::Str>,
     pub port: Option<i32>,
+}
+impl ::std::fmt::Debug for ServiceReferenceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ServiceReferenceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ServiceReferenceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ServiceReferenceApply {
     fn serialize<S: ::serde::Serializer>(

@@ -4,12 +4,24 @@
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
 /// The apply configuration of [`ServerStorageVersion`](crate::apiserverinternal_v1alpha1::ServerStorageVersion): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ServerStorageVersionApply {
     pub api_server_id: Option<::kubegen_runtime::Str>,
     pub decodable_versions: Option<Vec<::kubegen_runtime::Str>>,
     pub encoding_version: Option<::kubegen_runtime::Str>,
     pub served_versions: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for ServerStorageVersionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ServerStorageVersionApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ServerStorageVersionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ServerStorageVersionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -105,7 +117,7 @@ impl HasApply for crate::apiserverinternal_v1alpha1::ServerStorageVersion {
     type Apply = ServerStorageVersionApply;
 }
 /// The apply configuration of [`StorageVersion`](crate::apiserverinternal_v1alpha1::StorageVersion): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct StorageVersionApply {
     pub api_version: ::kubegen_runtime::ApiVersion<
         crate::apiserverinternal_v1alpha1::StorageVersion,
@@ -116,6 +128,18 @@ pub struct StorageVersionApply {
     pub status: Option<
         crate::apiserverinternal_v1alpha1::apply::StorageVersionStatusApply,
     >,
+}
+impl ::std::fmt::Debug for StorageVersionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "StorageVersionApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for StorageVersionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for StorageVersionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -233,7 +257,7 @@ impl ::kubegen_runtime::apply::ApplyObject for StorageVersionApply {
     }
 }
 /// The apply configuration of [`StorageVersionCondition`](crate::apiserverinternal_v1alpha1::StorageVersionCondition): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct StorageVersionConditionApply {
     pub last_transition_time: Option<::kubegen_runtime::Time>,
     pub message: Option<::kubegen_runtime::Str>,
@@ -241,6 +265,18 @@ pub struct StorageVersionConditionApply {
     pub reason: Option<::kubegen_runtime::Str>,
     pub status: Option<::kubegen_runtime::Str>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for StorageVersionConditionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "StorageVersionConditionApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for StorageVersionConditionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for StorageVersionConditionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -346,7 +382,7 @@ impl HasApply for crate::apiserverinternal_v1alpha1::StorageVersionCondition {
     type Apply = StorageVersionConditionApply;
 }
 /// The apply configuration of [`StorageVersionStatus`](crate::apiserverinternal_v1alpha1::StorageVersionStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct StorageVersionStatusApply {
     pub common_encoding_version: Option<::kubegen_runtime::Str>,
     pub conditions: Option<
@@ -355,6 +391,18 @@ pub struct StorageVersionStatusApply {
     pub storage_versions: Option<
         Vec<crate::apiserverinternal_v1alpha1::apply::ServerStorageVersionApply>,
     >,
+}
+impl ::std::fmt::Debug for StorageVersionStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "StorageVersionStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for StorageVersionStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for StorageVersionStatusApply {
     fn serialize<S: ::serde::Serializer>(

@@ -4,13 +4,25 @@
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
 /// The apply configuration of [`ControllerRevision`](crate::apps_v1::ControllerRevision): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ControllerRevisionApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::apps_v1::ControllerRevision>,
     pub data: Option<::kubegen_runtime::RawExtension>,
     pub kind: ::kubegen_runtime::Kind<crate::apps_v1::ControllerRevision>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub revision: Option<i64>,
+}
+impl ::std::fmt::Debug for ControllerRevisionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ControllerRevisionApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ControllerRevisionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ControllerRevisionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -115,13 +127,25 @@ impl ::kubegen_runtime::apply::ApplyObject for ControllerRevisionApply {
     }
 }
 /// The apply configuration of [`DaemonSet`](crate::apps_v1::DaemonSet): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DaemonSetApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::apps_v1::DaemonSet>,
     pub kind: ::kubegen_runtime::Kind<crate::apps_v1::DaemonSet>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::apps_v1::apply::DaemonSetSpecApply>,
     pub status: Option<crate::apps_v1::apply::DaemonSetStatusApply>,
+}
+impl ::std::fmt::Debug for DaemonSetApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "DaemonSetApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for DaemonSetApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DaemonSetApply {
     fn serialize<S: ::serde::Serializer>(
@@ -250,13 +274,25 @@ impl ::kubegen_runtime::apply::ApplyObject for DaemonSetApply {
     }
 }
 /// The apply configuration of [`DaemonSetCondition`](crate::apps_v1::DaemonSetCondition): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DaemonSetConditionApply {
     pub last_transition_time: Option<::kubegen_runtime::Time>,
     pub message: Option<::kubegen_runtime::Str>,
     pub reason: Option<::kubegen_runtime::Str>,
     pub status: Option<::kubegen_runtime::Str>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for DaemonSetConditionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "DaemonSetConditionApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for DaemonSetConditionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DaemonSetConditionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -353,7 +389,7 @@ impl HasApply for crate::apps_v1::DaemonSetCondition {
     type Apply = DaemonSetConditionApply;
 }
 /// The apply configuration of [`DaemonSetSpec`](crate::apps_v1::DaemonSetSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DaemonSetSpecApply {
     pub min_ready_seconds: Option<i32>,
     pub revision_history_limit: Option<i32>,
@@ -362,6 +398,18 @@ pub struct DaemonSetSpecApply {
     pub update_strategy: Option<
         Box<crate::apps_v1::apply::DaemonSetUpdateStrategyApply>,
     >,
+}
+impl ::std::fmt::Debug for DaemonSetSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "DaemonSetSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for DaemonSetSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DaemonSetSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -485,7 +533,7 @@ impl HasApply for crate::apps_v1::DaemonSetSpec {
     type Apply = DaemonSetSpecApply;
 }
 /// The apply configuration of [`DaemonSetStatus`](crate::apps_v1::DaemonSetStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DaemonSetStatusApply {
     pub collision_count: Option<i32>,
     pub conditions: Option<Vec<crate::apps_v1::apply::DaemonSetConditionApply>>,
@@ -497,6 +545,18 @@ pub struct DaemonSetStatusApply {
     pub number_unavailable: Option<i32>,
     pub observed_generation: Option<i64>,
     pub updated_number_scheduled: Option<i32>,
+}
+impl ::std::fmt::Debug for DaemonSetStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "DaemonSetStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for DaemonSetStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DaemonSetStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -651,10 +711,22 @@ impl HasApply for crate::apps_v1::DaemonSetStatus {
     type Apply = DaemonSetStatusApply;
 }
 /// The apply configuration of [`DaemonSetUpdateStrategy`](crate::apps_v1::DaemonSetUpdateStrategy): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DaemonSetUpdateStrategyApply {
     pub rolling_update: Option<Box<crate::apps_v1::apply::RollingUpdateDaemonSetApply>>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for DaemonSetUpdateStrategyApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "DaemonSetUpdateStrategyApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for DaemonSetUpdateStrategyApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DaemonSetUpdateStrategyApply {
     fn serialize<S: ::serde::Serializer>(
@@ -735,13 +807,25 @@ impl HasApply for crate::apps_v1::DaemonSetUpdateStrategy {
     type Apply = DaemonSetUpdateStrategyApply;
 }
 /// The apply configuration of [`Deployment`](crate::apps_v1::Deployment): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeploymentApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::apps_v1::Deployment>,
     pub kind: ::kubegen_runtime::Kind<crate::apps_v1::Deployment>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::apps_v1::apply::DeploymentSpecApply>,
     pub status: Option<crate::apps_v1::apply::DeploymentStatusApply>,
+}
+impl ::std::fmt::Debug for DeploymentApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "DeploymentApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for DeploymentApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DeploymentApply {
     fn serialize<S: ::serde::Serializer>(
@@ -870,7 +954,7 @@ impl ::kubegen_runtime::apply::ApplyObject for DeploymentApply {
     }
 }
 /// The apply configuration of [`DeploymentCondition`](crate::apps_v1::DeploymentCondition): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeploymentConditionApply {
     pub last_transition_time: Option<::kubegen_runtime::Time>,
     pub last_update_time: Option<::kubegen_runtime::Time>,
@@ -878,6 +962,18 @@ pub struct DeploymentConditionApply {
     pub reason: Option<::kubegen_runtime::Str>,
     pub status: Option<::kubegen_runtime::Str>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for DeploymentConditionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "DeploymentConditionApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for DeploymentConditionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DeploymentConditionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -985,7 +1081,7 @@ impl HasApply for crate::apps_v1::DeploymentCondition {
     type Apply = DeploymentConditionApply;
 }
 /// The apply configuration of [`DeploymentSpec`](crate::apps_v1::DeploymentSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeploymentSpecApply {
     pub min_ready_seconds: Option<i32>,
     pub paused: Option<bool>,
@@ -995,6 +1091,18 @@ pub struct DeploymentSpecApply {
     pub selector: Option<crate::meta_v1::apply::LabelSelectorApply>,
     pub strategy: Option<Box<crate::apps_v1::apply::DeploymentStrategyApply>>,
     pub template: Option<crate::core_v1::apply::PodTemplateSpecApply>,
+}
+impl ::std::fmt::Debug for DeploymentSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "DeploymentSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for DeploymentSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DeploymentSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1142,7 +1250,7 @@ impl HasApply for crate::apps_v1::DeploymentSpec {
     type Apply = DeploymentSpecApply;
 }
 /// The apply configuration of [`DeploymentStatus`](crate::apps_v1::DeploymentStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeploymentStatusApply {
     pub available_replicas: Option<i32>,
     pub collision_count: Option<i32>,
@@ -1153,6 +1261,18 @@ pub struct DeploymentStatusApply {
     pub terminating_replicas: Option<i32>,
     pub unavailable_replicas: Option<i32>,
     pub updated_replicas: Option<i32>,
+}
+impl ::std::fmt::Debug for DeploymentStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "DeploymentStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for DeploymentStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DeploymentStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1299,10 +1419,22 @@ impl HasApply for crate::apps_v1::DeploymentStatus {
     type Apply = DeploymentStatusApply;
 }
 /// The apply configuration of [`DeploymentStrategy`](crate::apps_v1::DeploymentStrategy): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeploymentStrategyApply {
     pub rolling_update: Option<Box<crate::apps_v1::apply::RollingUpdateDeploymentApply>>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for DeploymentStrategyApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "DeploymentStrategyApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for DeploymentStrategyApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DeploymentStrategyApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1382,13 +1514,25 @@ impl HasApply for crate::apps_v1::DeploymentStrategy {
     type Apply = DeploymentStrategyApply;
 }
 /// The apply configuration of [`ReplicaSet`](crate::apps_v1::ReplicaSet): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ReplicaSetApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::apps_v1::ReplicaSet>,
     pub kind: ::kubegen_runtime::Kind<crate::apps_v1::ReplicaSet>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::apps_v1::apply::ReplicaSetSpecApply>,
     pub status: Option<crate::apps_v1::apply::ReplicaSetStatusApply>,
+}
+impl ::std::fmt::Debug for ReplicaSetApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ReplicaSetApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ReplicaSetApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ReplicaSetApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1517,13 +1661,25 @@ impl ::kubegen_runtime::apply::ApplyObject for ReplicaSetApply {
     }
 }
 /// The apply configuration of [`ReplicaSetCondition`](crate::apps_v1::ReplicaSetCondition): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ReplicaSetConditionApply {
     pub last_transition_time: Option<::kubegen_runtime::Time>,
     pub message: Option<::kubegen_runtime::Str>,
     pub reason: Option<::kubegen_runtime::Str>,
     pub status: Option<::kubegen_runtime::Str>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ReplicaSetConditionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ReplicaSetConditionApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ReplicaSetConditionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ReplicaSetConditionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1620,12 +1776,24 @@ impl HasApply for crate::apps_v1::ReplicaSetCondition {
     type Apply = ReplicaSetConditionApply;
 }
 /// The apply configuration of [`ReplicaSetSpec`](crate::apps_v1::ReplicaSetSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ReplicaSetSpecApply {
     pub min_ready_seconds: Option<i32>,
     pub replicas: Option<i32>,
     pub selector: Option<crate::meta_v1::apply::LabelSelectorApply>,
     pub template: Option<Box<crate::core_v1::apply::PodTemplateSpecApply>>,
+}
+impl ::std::fmt::Debug for ReplicaSetSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ReplicaSetSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ReplicaSetSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ReplicaSetSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1730,7 +1898,7 @@ impl HasApply for crate::apps_v1::ReplicaSetSpec {
     type Apply = ReplicaSetSpecApply;
 }
 /// The apply configuration of [`ReplicaSetStatus`](crate::apps_v1::ReplicaSetStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ReplicaSetStatusApply {
     pub available_replicas: Option<i32>,
     pub conditions: Option<Vec<crate::apps_v1::apply::ReplicaSetConditionApply>>,
@@ -1739,6 +1907,18 @@ pub struct ReplicaSetStatusApply {
     pub ready_replicas: Option<i32>,
     pub replicas: Option<i32>,
     pub terminating_replicas: Option<i32>,
+}
+impl ::std::fmt::Debug for ReplicaSetStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ReplicaSetStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ReplicaSetStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ReplicaSetStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1869,10 +2049,22 @@ impl HasApply for crate::apps_v1::ReplicaSetStatus {
     type Apply = ReplicaSetStatusApply;
 }
 /// The apply configuration of [`RollingUpdateDaemonSet`](crate::apps_v1::RollingUpdateDaemonSet): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct RollingUpdateDaemonSetApply {
     pub max_surge: Option<::kubegen_runtime::IntOrString>,
     pub max_unavailable: Option<::kubegen_runtime::IntOrString>,
+}
+impl ::std::fmt::Debug for RollingUpdateDaemonSetApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "RollingUpdateDaemonSetApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for RollingUpdateDaemonSetApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for RollingUpdateDaemonSetApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1945,10 +2137,22 @@ impl HasApply for crate::apps_v1::RollingUpdateDaemonSet {
     type Apply = RollingUpdateDaemonSetApply;
 }
 /// The apply configuration of [`RollingUpdateDeployment`](crate::apps_v1::RollingUpdateDeployment): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct RollingUpdateDeploymentApply {
     pub max_surge: Option<::kubegen_runtime::IntOrString>,
     pub max_unavailable: Option<::kubegen_runtime::IntOrString>,
+}
+impl ::std::fmt::Debug for RollingUpdateDeploymentApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "RollingUpdateDeploymentApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for RollingUpdateDeploymentApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for RollingUpdateDeploymentApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2022,10 +2226,26 @@ impl HasApply for crate::apps_v1::RollingUpdateDeployment {
     type Apply = RollingUpdateDeploymentApply;
 }
 /// The apply configuration of [`RollingUpdateStatefulSetStrategy`](crate::apps_v1::RollingUpdateStatefulSetStrategy): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct RollingUpdateStatefulSetStrategyApply {
     pub max_unavailable: Option<::kubegen_runtime::IntOrString>,
     pub partition: Option<i32>,
+}
+impl ::std::fmt::Debug for RollingUpdateStatefulSetStrategyApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "RollingUpdateStatefulSetStrategyApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for RollingUpdateStatefulSetStrategyApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for RollingUpdateStatefulSetStrategyApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2096,13 +2316,25 @@ impl HasApply for crate::apps_v1::RollingUpdateStatefulSetStrategy {
     type Apply = RollingUpdateStatefulSetStrategyApply;
 }
 /// The apply configuration of [`StatefulSet`](crate::apps_v1::StatefulSet): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct StatefulSetApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::apps_v1::StatefulSet>,
     pub kind: ::kubegen_runtime::Kind<crate::apps_v1::StatefulSet>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::apps_v1::apply::StatefulSetSpecApply>,
     pub status: Option<crate::apps_v1::apply::StatefulSetStatusApply>,
+}
+impl ::std::fmt::Debug for StatefulSetApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "StatefulSetApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for StatefulSetApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for StatefulSetApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2231,13 +2463,25 @@ impl ::kubegen_runtime::apply::ApplyObject for StatefulSetApply {
     }
 }
 /// The apply configuration of [`StatefulSetCondition`](crate::apps_v1::StatefulSetCondition): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct StatefulSetConditionApply {
     pub last_transition_time: Option<::kubegen_runtime::Time>,
     pub message: Option<::kubegen_runtime::Str>,
     pub reason: Option<::kubegen_runtime::Str>,
     pub status: Option<::kubegen_runtime::Str>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for StatefulSetConditionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "StatefulSetConditionApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for StatefulSetConditionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for StatefulSetConditionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2334,9 +2578,21 @@ impl HasApply for crate::apps_v1::StatefulSetCondition {
     type Apply = StatefulSetConditionApply;
 }
 /// The apply configuration of [`StatefulSetOrdinals`](crate::apps_v1::StatefulSetOrdinals): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct StatefulSetOrdinalsApply {
     pub start: Option<i32>,
+}
+impl ::std::fmt::Debug for StatefulSetOrdinalsApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "StatefulSetOrdinalsApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for StatefulSetOrdinalsApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for StatefulSetOrdinalsApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2393,10 +2649,26 @@ impl HasApply for crate::apps_v1::StatefulSetOrdinals {
     type Apply = StatefulSetOrdinalsApply;
 }
 /// The apply configuration of [`StatefulSetPersistentVolumeClaimRetentionPolicy`](crate::apps_v1::StatefulSetPersistentVolumeClaimRetentionPolicy): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct StatefulSetPersistentVolumeClaimRetentionPolicyApply {
     pub when_deleted: Option<::kubegen_runtime::Str>,
     pub when_scaled: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for StatefulSetPersistentVolumeClaimRetentionPolicyApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "StatefulSetPersistentVolumeClaimRetentionPolicyApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for StatefulSetPersistentVolumeClaimRetentionPolicyApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for StatefulSetPersistentVolumeClaimRetentionPolicyApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2465,7 +2737,7 @@ impl HasApply for crate::apps_v1::StatefulSetPersistentVolumeClaimRetentionPolic
     type Apply = StatefulSetPersistentVolumeClaimRetentionPolicyApply;
 }
 /// The apply configuration of [`StatefulSetSpec`](crate::apps_v1::StatefulSetSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct StatefulSetSpecApply {
     pub min_ready_seconds: Option<i32>,
     pub ordinals: Option<crate::apps_v1::apply::StatefulSetOrdinalsApply>,
@@ -2484,6 +2756,18 @@ pub struct StatefulSetSpecApply {
     pub volume_claim_templates: Option<
         Vec<crate::core_v1::apply::PersistentVolumeClaimApply>,
     >,
+}
+impl ::std::fmt::Debug for StatefulSetSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "StatefulSetSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for StatefulSetSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for StatefulSetSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2692,7 +2976,7 @@ impl HasApply for crate::apps_v1::StatefulSetSpec {
     type Apply = StatefulSetSpecApply;
 }
 /// The apply configuration of [`StatefulSetStatus`](crate::apps_v1::StatefulSetStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct StatefulSetStatusApply {
     pub available_replicas: Option<i32>,
     pub collision_count: Option<i32>,
@@ -2704,6 +2988,18 @@ pub struct StatefulSetStatusApply {
     pub replicas: Option<i32>,
     pub update_revision: Option<::kubegen_runtime::Str>,
     pub updated_replicas: Option<i32>,
+}
+impl ::std::fmt::Debug for StatefulSetStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "StatefulSetStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for StatefulSetStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for StatefulSetStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2858,12 +3154,28 @@ impl HasApply for crate::apps_v1::StatefulSetStatus {
     type Apply = StatefulSetStatusApply;
 }
 /// The apply configuration of [`StatefulSetUpdateStrategy`](crate::apps_v1::StatefulSetUpdateStrategy): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct StatefulSetUpdateStrategyApply {
     pub rolling_update: Option<
         crate::apps_v1::apply::RollingUpdateStatefulSetStrategyApply,
     >,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for StatefulSetUpdateStrategyApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "StatefulSetUpdateStrategyApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for StatefulSetUpdateStrategyApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for StatefulSetUpdateStrategyApply {
     fn serialize<S: ::serde::Serializer>(

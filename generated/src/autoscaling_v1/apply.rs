@@ -4,11 +4,27 @@
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
 /// The apply configuration of [`CrossVersionObjectReference`](crate::autoscaling_v1::CrossVersionObjectReference): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CrossVersionObjectReferenceApply {
     pub api_version: Option<::kubegen_runtime::Str>,
     pub kind: Option<::kubegen_runtime::Str>,
     pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for CrossVersionObjectReferenceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "CrossVersionObjectReferenceApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for CrossVersionObjectReferenceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CrossVersionObjectReferenceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -87,7 +103,7 @@ impl HasApply for crate::autoscaling_v1::CrossVersionObjectReference {
     type Apply = CrossVersionObjectReferenceApply;
 }
 /// The apply configuration of [`HorizontalPodAutoscaler`](crate::autoscaling_v1::HorizontalPodAutoscaler): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct HorizontalPodAutoscalerApply {
     pub api_version: ::kubegen_runtime::ApiVersion<
         crate::autoscaling_v1::HorizontalPodAutoscaler,
@@ -96,6 +112,18 @@ pub struct HorizontalPodAutoscalerApply {
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::autoscaling_v1::apply::HorizontalPodAutoscalerSpecApply>,
     pub status: Option<crate::autoscaling_v1::apply::HorizontalPodAutoscalerStatusApply>,
+}
+impl ::std::fmt::Debug for HorizontalPodAutoscalerApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "HorizontalPodAutoscalerApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for HorizontalPodAutoscalerApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for HorizontalPodAutoscalerApply {
     fn serialize<S: ::serde::Serializer>(
@@ -227,7 +255,7 @@ impl ::kubegen_runtime::apply::ApplyObject for HorizontalPodAutoscalerApply {
     }
 }
 /// The apply configuration of [`HorizontalPodAutoscalerSpec`](crate::autoscaling_v1::HorizontalPodAutoscalerSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct HorizontalPodAutoscalerSpecApply {
     pub max_replicas: Option<i32>,
     pub min_replicas: Option<i32>,
@@ -235,6 +263,22 @@ pub struct HorizontalPodAutoscalerSpecApply {
         crate::autoscaling_v1::apply::CrossVersionObjectReferenceApply,
     >,
     pub target_cpu_utilization_percentage: Option<i32>,
+}
+impl ::std::fmt::Debug for HorizontalPodAutoscalerSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "HorizontalPodAutoscalerSpecApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for HorizontalPodAutoscalerSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for HorizontalPodAutoscalerSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -327,13 +371,29 @@ impl HasApply for crate::autoscaling_v1::HorizontalPodAutoscalerSpec {
     type Apply = HorizontalPodAutoscalerSpecApply;
 }
 /// The apply configuration of [`HorizontalPodAutoscalerStatus`](crate::autoscaling_v1::HorizontalPodAutoscalerStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct HorizontalPodAutoscalerStatusApply {
     pub current_cpu_utilization_percentage: Option<i32>,
     pub current_replicas: Option<i32>,
     pub desired_replicas: Option<i32>,
     pub last_scale_time: Option<::kubegen_runtime::Time>,
     pub observed_generation: Option<i64>,
+}
+impl ::std::fmt::Debug for HorizontalPodAutoscalerStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "HorizontalPodAutoscalerStatusApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for HorizontalPodAutoscalerStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for HorizontalPodAutoscalerStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -431,13 +491,25 @@ impl HasApply for crate::autoscaling_v1::HorizontalPodAutoscalerStatus {
     type Apply = HorizontalPodAutoscalerStatusApply;
 }
 /// The apply configuration of [`Scale`](crate::autoscaling_v1::Scale): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ScaleApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::autoscaling_v1::Scale>,
     pub kind: ::kubegen_runtime::Kind<crate::autoscaling_v1::Scale>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::autoscaling_v1::apply::ScaleSpecApply>,
     pub status: Option<crate::autoscaling_v1::apply::ScaleStatusApply>,
+}
+impl ::std::fmt::Debug for ScaleApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ScaleApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ScaleApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ScaleApply {
     fn serialize<S: ::serde::Serializer>(
@@ -547,9 +619,21 @@ impl HasApply for crate::autoscaling_v1::Scale {
     type Apply = ScaleApply;
 }
 /// The apply configuration of [`ScaleSpec`](crate::autoscaling_v1::ScaleSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ScaleSpecApply {
     pub replicas: Option<i32>,
+}
+impl ::std::fmt::Debug for ScaleSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ScaleSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ScaleSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ScaleSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -606,10 +690,22 @@ impl HasApply for crate::autoscaling_v1::ScaleSpec {
     type Apply = ScaleSpecApply;
 }
 /// The apply configuration of [`ScaleStatus`](crate::autoscaling_v1::ScaleStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ScaleStatusApply {
     pub replicas: Option<i32>,
     pub selector: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ScaleStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ScaleStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ScaleStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ScaleStatusApply {
     fn serialize<S: ::serde::Serializer>(

@@ -4,11 +4,27 @@
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
 /// The apply configuration of [`ContainerResourceMetricSource`](crate::autoscaling_v2::ContainerResourceMetricSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ContainerResourceMetricSourceApply {
     pub container: Option<::kubegen_runtime::Str>,
     pub name: Option<::kubegen_runtime::Str>,
     pub target: Option<crate::autoscaling_v2::apply::MetricTargetApply>,
+}
+impl ::std::fmt::Debug for ContainerResourceMetricSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "ContainerResourceMetricSourceApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for ContainerResourceMetricSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ContainerResourceMetricSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -103,11 +119,27 @@ impl HasApply for crate::autoscaling_v2::ContainerResourceMetricSource {
     type Apply = ContainerResourceMetricSourceApply;
 }
 /// The apply configuration of [`ContainerResourceMetricStatus`](crate::autoscaling_v2::ContainerResourceMetricStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ContainerResourceMetricStatusApply {
     pub container: Option<::kubegen_runtime::Str>,
     pub current: Option<crate::autoscaling_v2::apply::MetricValueStatusApply>,
     pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ContainerResourceMetricStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "ContainerResourceMetricStatusApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for ContainerResourceMetricStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ContainerResourceMetricStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -202,11 +234,27 @@ impl HasApply for crate::autoscaling_v2::ContainerResourceMetricStatus {
     type Apply = ContainerResourceMetricStatusApply;
 }
 /// The apply configuration of [`CrossVersionObjectReference`](crate::autoscaling_v2::CrossVersionObjectReference): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CrossVersionObjectReferenceApply {
     pub api_version: Option<::kubegen_runtime::Str>,
     pub kind: Option<::kubegen_runtime::Str>,
     pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for CrossVersionObjectReferenceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "CrossVersionObjectReferenceApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for CrossVersionObjectReferenceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CrossVersionObjectReferenceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -285,10 +333,22 @@ impl HasApply for crate::autoscaling_v2::CrossVersionObjectReference {
     type Apply = CrossVersionObjectReferenceApply;
 }
 /// The apply configuration of [`ExternalMetricSource`](crate::autoscaling_v2::ExternalMetricSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ExternalMetricSourceApply {
     pub metric: Option<crate::autoscaling_v2::apply::MetricIdentifierApply>,
     pub target: Option<crate::autoscaling_v2::apply::MetricTargetApply>,
+}
+impl ::std::fmt::Debug for ExternalMetricSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ExternalMetricSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ExternalMetricSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ExternalMetricSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -379,10 +439,22 @@ impl HasApply for crate::autoscaling_v2::ExternalMetricSource {
     type Apply = ExternalMetricSourceApply;
 }
 /// The apply configuration of [`ExternalMetricStatus`](crate::autoscaling_v2::ExternalMetricStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ExternalMetricStatusApply {
     pub current: Option<crate::autoscaling_v2::apply::MetricValueStatusApply>,
     pub metric: Option<crate::autoscaling_v2::apply::MetricIdentifierApply>,
+}
+impl ::std::fmt::Debug for ExternalMetricStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ExternalMetricStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ExternalMetricStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ExternalMetricStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -473,7 +545,7 @@ impl HasApply for crate::autoscaling_v2::ExternalMetricStatus {
     type Apply = ExternalMetricStatusApply;
 }
 /// The apply configuration of [`HorizontalPodAutoscaler`](crate::autoscaling_v2::HorizontalPodAutoscaler): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct HorizontalPodAutoscalerApply {
     pub api_version: ::kubegen_runtime::ApiVersion<
         crate::autoscaling_v2::HorizontalPodAutoscaler,
@@ -482,6 +554,18 @@ pub struct HorizontalPodAutoscalerApply {
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::autoscaling_v2::apply::HorizontalPodAutoscalerSpecApply>,
     pub status: Option<crate::autoscaling_v2::apply::HorizontalPodAutoscalerStatusApply>,
+}
+impl ::std::fmt::Debug for HorizontalPodAutoscalerApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "HorizontalPodAutoscalerApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for HorizontalPodAutoscalerApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for HorizontalPodAutoscalerApply {
     fn serialize<S: ::serde::Serializer>(
@@ -613,10 +697,26 @@ impl ::kubegen_runtime::apply::ApplyObject for HorizontalPodAutoscalerApply {
     }
 }
 /// The apply configuration of [`HorizontalPodAutoscalerBehavior`](crate::autoscaling_v2::HorizontalPodAutoscalerBehavior): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct HorizontalPodAutoscalerBehaviorApply {
     pub scale_down: Option<Box<crate::autoscaling_v2::apply::HPAScalingRulesApply>>,
     pub scale_up: Option<Box<crate::autoscaling_v2::apply::HPAScalingRulesApply>>,
+}
+impl ::std::fmt::Debug for HorizontalPodAutoscalerBehaviorApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "HorizontalPodAutoscalerBehaviorApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for HorizontalPodAutoscalerBehaviorApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for HorizontalPodAutoscalerBehaviorApply {
     fn serialize<S: ::serde::Serializer>(
@@ -708,13 +808,29 @@ impl HasApply for crate::autoscaling_v2::HorizontalPodAutoscalerBehavior {
     type Apply = HorizontalPodAutoscalerBehaviorApply;
 }
 /// The apply configuration of [`HorizontalPodAutoscalerCondition`](crate::autoscaling_v2::HorizontalPodAutoscalerCondition): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct HorizontalPodAutoscalerConditionApply {
     pub last_transition_time: Option<::kubegen_runtime::Time>,
     pub message: Option<::kubegen_runtime::Str>,
     pub reason: Option<::kubegen_runtime::Str>,
     pub status: Option<::kubegen_runtime::Str>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for HorizontalPodAutoscalerConditionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "HorizontalPodAutoscalerConditionApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for HorizontalPodAutoscalerConditionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for HorizontalPodAutoscalerConditionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -812,7 +928,7 @@ impl HasApply for crate::autoscaling_v2::HorizontalPodAutoscalerCondition {
     type Apply = HorizontalPodAutoscalerConditionApply;
 }
 /// The apply configuration of [`HorizontalPodAutoscalerSpec`](crate::autoscaling_v2::HorizontalPodAutoscalerSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct HorizontalPodAutoscalerSpecApply {
     pub behavior: Option<
         Box<crate::autoscaling_v2::apply::HorizontalPodAutoscalerBehaviorApply>,
@@ -823,6 +939,22 @@ pub struct HorizontalPodAutoscalerSpecApply {
     pub scale_target_ref: Option<
         crate::autoscaling_v2::apply::CrossVersionObjectReferenceApply,
     >,
+}
+impl ::std::fmt::Debug for HorizontalPodAutoscalerSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "HorizontalPodAutoscalerSpecApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for HorizontalPodAutoscalerSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for HorizontalPodAutoscalerSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -951,7 +1083,7 @@ impl HasApply for crate::autoscaling_v2::HorizontalPodAutoscalerSpec {
     type Apply = HorizontalPodAutoscalerSpecApply;
 }
 /// The apply configuration of [`HorizontalPodAutoscalerStatus`](crate::autoscaling_v2::HorizontalPodAutoscalerStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct HorizontalPodAutoscalerStatusApply {
     pub conditions: Option<
         Vec<crate::autoscaling_v2::apply::HorizontalPodAutoscalerConditionApply>,
@@ -961,6 +1093,22 @@ pub struct HorizontalPodAutoscalerStatusApply {
     pub desired_replicas: Option<i32>,
     pub last_scale_time: Option<::kubegen_runtime::Time>,
     pub observed_generation: Option<i64>,
+}
+impl ::std::fmt::Debug for HorizontalPodAutoscalerStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "HorizontalPodAutoscalerStatusApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for HorizontalPodAutoscalerStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for HorizontalPodAutoscalerStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1091,11 +1239,23 @@ impl HasApply for crate::autoscaling_v2::HorizontalPodAutoscalerStatus {
     type Apply = HorizontalPodAutoscalerStatusApply;
 }
 /// The apply configuration of [`HPAScalingPolicy`](crate::autoscaling_v2::HPAScalingPolicy): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct HPAScalingPolicyApply {
     pub period_seconds: Option<i32>,
     pub type_: Option<::kubegen_runtime::Str>,
     pub value: Option<i32>,
+}
+impl ::std::fmt::Debug for HPAScalingPolicyApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "HPAScalingPolicyApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for HPAScalingPolicyApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for HPAScalingPolicyApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1173,12 +1333,24 @@ impl HasApply for crate::autoscaling_v2::HPAScalingPolicy {
     type Apply = HPAScalingPolicyApply;
 }
 /// The apply configuration of [`HPAScalingRules`](crate::autoscaling_v2::HPAScalingRules): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct HPAScalingRulesApply {
     pub policies: Option<Vec<crate::autoscaling_v2::apply::HPAScalingPolicyApply>>,
     pub select_policy: Option<::kubegen_runtime::Str>,
     pub stabilization_window_seconds: Option<i32>,
     pub tolerance: Option<::kubegen_runtime::Quantity>,
+}
+impl ::std::fmt::Debug for HPAScalingRulesApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "HPAScalingRulesApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for HPAScalingRulesApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for HPAScalingRulesApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1269,10 +1441,22 @@ impl HasApply for crate::autoscaling_v2::HPAScalingRules {
     type Apply = HPAScalingRulesApply;
 }
 /// The apply configuration of [`MetricIdentifier`](crate::autoscaling_v2::MetricIdentifier): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MetricIdentifierApply {
     pub name: Option<::kubegen_runtime::Str>,
     pub selector: Option<Box<crate::meta_v1::apply::LabelSelectorApply>>,
+}
+impl ::std::fmt::Debug for MetricIdentifierApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "MetricIdentifierApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for MetricIdentifierApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for MetricIdentifierApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1339,7 +1523,7 @@ impl HasApply for crate::autoscaling_v2::MetricIdentifier {
     type Apply = MetricIdentifierApply;
 }
 /// The apply configuration of [`MetricSpec`](crate::autoscaling_v2::MetricSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MetricSpecApply {
     pub container_resource: Option<
         Box<crate::autoscaling_v2::apply::ContainerResourceMetricSourceApply>,
@@ -1349,6 +1533,18 @@ pub struct MetricSpecApply {
     pub pods: Option<Box<crate::autoscaling_v2::apply::PodsMetricSourceApply>>,
     pub resource: Option<Box<crate::autoscaling_v2::apply::ResourceMetricSourceApply>>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for MetricSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "MetricSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for MetricSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for MetricSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1512,7 +1708,7 @@ impl HasApply for crate::autoscaling_v2::MetricSpec {
     type Apply = MetricSpecApply;
 }
 /// The apply configuration of [`MetricStatus`](crate::autoscaling_v2::MetricStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MetricStatusApply {
     pub container_resource: Option<
         Box<crate::autoscaling_v2::apply::ContainerResourceMetricStatusApply>,
@@ -1522,6 +1718,18 @@ pub struct MetricStatusApply {
     pub pods: Option<Box<crate::autoscaling_v2::apply::PodsMetricStatusApply>>,
     pub resource: Option<Box<crate::autoscaling_v2::apply::ResourceMetricStatusApply>>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for MetricStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "MetricStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for MetricStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for MetricStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1685,12 +1893,24 @@ impl HasApply for crate::autoscaling_v2::MetricStatus {
     type Apply = MetricStatusApply;
 }
 /// The apply configuration of [`MetricTarget`](crate::autoscaling_v2::MetricTarget): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MetricTargetApply {
     pub average_utilization: Option<i32>,
     pub average_value: Option<::kubegen_runtime::Quantity>,
     pub type_: Option<::kubegen_runtime::Str>,
     pub value: Option<::kubegen_runtime::Quantity>,
+}
+impl ::std::fmt::Debug for MetricTargetApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "MetricTargetApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for MetricTargetApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for MetricTargetApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1779,11 +1999,23 @@ impl HasApply for crate::autoscaling_v2::MetricTarget {
     type Apply = MetricTargetApply;
 }
 /// The apply configuration of [`MetricValueStatus`](crate::autoscaling_v2::MetricValueStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MetricValueStatusApply {
     pub average_utilization: Option<i32>,
     pub average_value: Option<::kubegen_runtime::Quantity>,
     pub value: Option<::kubegen_runtime::Quantity>,
+}
+impl ::std::fmt::Debug for MetricValueStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "MetricValueStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for MetricValueStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for MetricValueStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1864,13 +2096,25 @@ impl HasApply for crate::autoscaling_v2::MetricValueStatus {
     type Apply = MetricValueStatusApply;
 }
 /// The apply configuration of [`ObjectMetricSource`](crate::autoscaling_v2::ObjectMetricSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ObjectMetricSourceApply {
     pub described_object: Option<
         crate::autoscaling_v2::apply::CrossVersionObjectReferenceApply,
     >,
     pub metric: Option<crate::autoscaling_v2::apply::MetricIdentifierApply>,
     pub target: Option<crate::autoscaling_v2::apply::MetricTargetApply>,
+}
+impl ::std::fmt::Debug for ObjectMetricSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ObjectMetricSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ObjectMetricSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ObjectMetricSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1986,13 +2230,25 @@ impl HasApply for crate::autoscaling_v2::ObjectMetricSource {
     type Apply = ObjectMetricSourceApply;
 }
 /// The apply configuration of [`ObjectMetricStatus`](crate::autoscaling_v2::ObjectMetricStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ObjectMetricStatusApply {
     pub current: Option<crate::autoscaling_v2::apply::MetricValueStatusApply>,
     pub described_object: Option<
         crate::autoscaling_v2::apply::CrossVersionObjectReferenceApply,
     >,
     pub metric: Option<crate::autoscaling_v2::apply::MetricIdentifierApply>,
+}
+impl ::std::fmt::Debug for ObjectMetricStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ObjectMetricStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ObjectMetricStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ObjectMetricStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2108,10 +2364,22 @@ impl HasApply for crate::autoscaling_v2::ObjectMetricStatus {
     type Apply = ObjectMetricStatusApply;
 }
 /// The apply configuration of [`PodsMetricSource`](crate::autoscaling_v2::PodsMetricSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PodsMetricSourceApply {
     pub metric: Option<crate::autoscaling_v2::apply::MetricIdentifierApply>,
     pub target: Option<crate::autoscaling_v2::apply::MetricTargetApply>,
+}
+impl ::std::fmt::Debug for PodsMetricSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PodsMetricSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PodsMetricSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PodsMetricSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2202,10 +2470,22 @@ impl HasApply for crate::autoscaling_v2::PodsMetricSource {
     type Apply = PodsMetricSourceApply;
 }
 /// The apply configuration of [`PodsMetricStatus`](crate::autoscaling_v2::PodsMetricStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PodsMetricStatusApply {
     pub current: Option<crate::autoscaling_v2::apply::MetricValueStatusApply>,
     pub metric: Option<crate::autoscaling_v2::apply::MetricIdentifierApply>,
+}
+impl ::std::fmt::Debug for PodsMetricStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PodsMetricStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PodsMetricStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PodsMetricStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2296,10 +2576,22 @@ impl HasApply for crate::autoscaling_v2::PodsMetricStatus {
     type Apply = PodsMetricStatusApply;
 }
 /// The apply configuration of [`ResourceMetricSource`](crate::autoscaling_v2::ResourceMetricSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ResourceMetricSourceApply {
     pub name: Option<::kubegen_runtime::Str>,
     pub target: Option<crate::autoscaling_v2::apply::MetricTargetApply>,
+}
+impl ::std::fmt::Debug for ResourceMetricSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ResourceMetricSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ResourceMetricSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ResourceMetricSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2379,10 +2671,22 @@ impl HasApply for crate::autoscaling_v2::ResourceMetricSource {
     type Apply = ResourceMetricSourceApply;
 }
 /// The apply configuration of [`ResourceMetricStatus`](crate::autoscaling_v2::ResourceMetricStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ResourceMetricStatusApply {
     pub current: Option<crate::autoscaling_v2::apply::MetricValueStatusApply>,
     pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ResourceMetricStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ResourceMetricStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ResourceMetricStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ResourceMetricStatusApply {
     fn serialize<S: ::serde::Serializer>(

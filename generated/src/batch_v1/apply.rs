@@ -4,13 +4,25 @@
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
 /// The apply configuration of [`CronJob`](crate::batch_v1::CronJob): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CronJobApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::batch_v1::CronJob>,
     pub kind: ::kubegen_runtime::Kind<crate::batch_v1::CronJob>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::batch_v1::apply::CronJobSpecApply>,
     pub status: Option<crate::batch_v1::apply::CronJobStatusApply>,
+}
+impl ::std::fmt::Debug for CronJobApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "CronJobApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for CronJobApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CronJobApply {
     fn serialize<S: ::serde::Serializer>(
@@ -139,7 +151,7 @@ impl ::kubegen_runtime::apply::ApplyObject for CronJobApply {
     }
 }
 /// The apply configuration of [`CronJobSpec`](crate::batch_v1::CronJobSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CronJobSpecApply {
     pub concurrency_policy: Option<::kubegen_runtime::Str>,
     pub failed_jobs_history_limit: Option<i32>,
@@ -149,6 +161,18 @@ pub struct CronJobSpecApply {
     pub successful_jobs_history_limit: Option<i32>,
     pub suspend: Option<bool>,
     pub time_zone: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for CronJobSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "CronJobSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for CronJobSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CronJobSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -285,11 +309,23 @@ impl HasApply for crate::batch_v1::CronJobSpec {
     type Apply = CronJobSpecApply;
 }
 /// The apply configuration of [`CronJobStatus`](crate::batch_v1::CronJobStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CronJobStatusApply {
     pub active: Option<Vec<crate::core_v1::apply::ObjectReferenceApply>>,
     pub last_schedule_time: Option<::kubegen_runtime::Time>,
     pub last_successful_time: Option<::kubegen_runtime::Time>,
+}
+impl ::std::fmt::Debug for CronJobStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "CronJobStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for CronJobStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CronJobStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -378,13 +414,25 @@ impl HasApply for crate::batch_v1::CronJobStatus {
     type Apply = CronJobStatusApply;
 }
 /// The apply configuration of [`Job`](crate::batch_v1::Job): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct JobApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::batch_v1::Job>,
     pub kind: ::kubegen_runtime::Kind<crate::batch_v1::Job>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::batch_v1::apply::JobSpecApply>,
     pub status: Option<crate::batch_v1::apply::JobStatusApply>,
+}
+impl ::std::fmt::Debug for JobApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "JobApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for JobApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for JobApply {
     fn serialize<S: ::serde::Serializer>(
@@ -513,7 +561,7 @@ impl ::kubegen_runtime::apply::ApplyObject for JobApply {
     }
 }
 /// The apply configuration of [`JobCondition`](crate::batch_v1::JobCondition): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct JobConditionApply {
     pub last_probe_time: Option<::kubegen_runtime::Time>,
     pub last_transition_time: Option<::kubegen_runtime::Time>,
@@ -521,6 +569,18 @@ pub struct JobConditionApply {
     pub reason: Option<::kubegen_runtime::Str>,
     pub status: Option<::kubegen_runtime::Str>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for JobConditionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "JobConditionApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for JobConditionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for JobConditionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -625,7 +685,7 @@ impl HasApply for crate::batch_v1::JobCondition {
     type Apply = JobConditionApply;
 }
 /// The apply configuration of [`JobSpec`](crate::batch_v1::JobSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct JobSpecApply {
     pub active_deadline_seconds: Option<i64>,
     pub backoff_limit: Option<i32>,
@@ -643,6 +703,18 @@ pub struct JobSpecApply {
     pub suspend: Option<bool>,
     pub template: Option<crate::core_v1::apply::PodTemplateSpecApply>,
     pub ttl_seconds_after_finished: Option<i32>,
+}
+impl ::std::fmt::Debug for JobSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "JobSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for JobSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for JobSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -868,7 +940,7 @@ impl HasApply for crate::batch_v1::JobSpec {
     type Apply = JobSpecApply;
 }
 /// The apply configuration of [`JobStatus`](crate::batch_v1::JobStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct JobStatusApply {
     pub active: Option<i32>,
     pub completed_indexes: Option<::kubegen_runtime::Str>,
@@ -883,6 +955,18 @@ pub struct JobStatusApply {
     pub uncounted_terminated_pods: Option<
         Box<crate::batch_v1::apply::UncountedTerminatedPodsApply>,
     >,
+}
+impl ::std::fmt::Debug for JobStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "JobStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for JobStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for JobStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1048,10 +1132,22 @@ impl HasApply for crate::batch_v1::JobStatus {
     type Apply = JobStatusApply;
 }
 /// The apply configuration of [`JobTemplateSpec`](crate::batch_v1::JobTemplateSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct JobTemplateSpecApply {
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::batch_v1::apply::JobSpecApply>,
+}
+impl ::std::fmt::Debug for JobTemplateSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "JobTemplateSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for JobTemplateSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for JobTemplateSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1132,9 +1228,21 @@ impl HasApply for crate::batch_v1::JobTemplateSpec {
     type Apply = JobTemplateSpecApply;
 }
 /// The apply configuration of [`PodFailurePolicy`](crate::batch_v1::PodFailurePolicy): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PodFailurePolicyApply {
     pub rules: Option<Vec<crate::batch_v1::apply::PodFailurePolicyRuleApply>>,
+}
+impl ::std::fmt::Debug for PodFailurePolicyApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PodFailurePolicyApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PodFailurePolicyApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PodFailurePolicyApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1196,11 +1304,27 @@ impl HasApply for crate::batch_v1::PodFailurePolicy {
     type Apply = PodFailurePolicyApply;
 }
 /// The apply configuration of [`PodFailurePolicyOnExitCodesRequirement`](crate::batch_v1::PodFailurePolicyOnExitCodesRequirement): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PodFailurePolicyOnExitCodesRequirementApply {
     pub container_name: Option<::kubegen_runtime::Str>,
     pub operator: Option<::kubegen_runtime::Str>,
     pub values: Option<Vec<i32>>,
+}
+impl ::std::fmt::Debug for PodFailurePolicyOnExitCodesRequirementApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "PodFailurePolicyOnExitCodesRequirementApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for PodFailurePolicyOnExitCodesRequirementApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PodFailurePolicyOnExitCodesRequirementApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1283,10 +1407,26 @@ impl HasApply for crate::batch_v1::PodFailurePolicyOnExitCodesRequirement {
     type Apply = PodFailurePolicyOnExitCodesRequirementApply;
 }
 /// The apply configuration of [`PodFailurePolicyOnPodConditionsPattern`](crate::batch_v1::PodFailurePolicyOnPodConditionsPattern): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PodFailurePolicyOnPodConditionsPatternApply {
     pub status: Option<::kubegen_runtime::Str>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for PodFailurePolicyOnPodConditionsPatternApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "PodFailurePolicyOnPodConditionsPatternApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for PodFailurePolicyOnPodConditionsPatternApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PodFailurePolicyOnPodConditionsPatternApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1351,7 +1491,7 @@ impl HasApply for crate::batch_v1::PodFailurePolicyOnPodConditionsPattern {
     type Apply = PodFailurePolicyOnPodConditionsPatternApply;
 }
 /// The apply configuration of [`PodFailurePolicyRule`](crate::batch_v1::PodFailurePolicyRule): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PodFailurePolicyRuleApply {
     pub action: Option<::kubegen_runtime::Str>,
     pub on_exit_codes: Option<
@@ -1360,6 +1500,18 @@ pub struct PodFailurePolicyRuleApply {
     pub on_pod_conditions: Option<
         Vec<crate::batch_v1::apply::PodFailurePolicyOnPodConditionsPatternApply>,
     >,
+}
+impl ::std::fmt::Debug for PodFailurePolicyRuleApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PodFailurePolicyRuleApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PodFailurePolicyRuleApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PodFailurePolicyRuleApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1462,9 +1614,21 @@ impl HasApply for crate::batch_v1::PodFailurePolicyRule {
     type Apply = PodFailurePolicyRuleApply;
 }
 /// The apply configuration of [`SuccessPolicy`](crate::batch_v1::SuccessPolicy): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct SuccessPolicyApply {
     pub rules: Option<Vec<crate::batch_v1::apply::SuccessPolicyRuleApply>>,
+}
+impl ::std::fmt::Debug for SuccessPolicyApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "SuccessPolicyApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for SuccessPolicyApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for SuccessPolicyApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1526,10 +1690,22 @@ impl HasApply for crate::batch_v1::SuccessPolicy {
     type Apply = SuccessPolicyApply;
 }
 /// The apply configuration of [`SuccessPolicyRule`](crate::batch_v1::SuccessPolicyRule): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct SuccessPolicyRuleApply {
     pub succeeded_count: Option<i32>,
     pub succeeded_indexes: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for SuccessPolicyRuleApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "SuccessPolicyRuleApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for SuccessPolicyRuleApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for SuccessPolicyRuleApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1599,10 +1775,22 @@ impl HasApply for crate::batch_v1::SuccessPolicyRule {
     type Apply = SuccessPolicyRuleApply;
 }
 /// The apply configuration of [`UncountedTerminatedPods`](crate::batch_v1::UncountedTerminatedPods): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct UncountedTerminatedPodsApply {
     pub failed: Option<Vec<::kubegen_runtime::Str>>,
     pub succeeded: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for UncountedTerminatedPodsApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "UncountedTerminatedPodsApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for UncountedTerminatedPodsApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for UncountedTerminatedPodsApply {
     fn serialize<S: ::serde::Serializer>(

@@ -4,7 +4,7 @@
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
 /// The apply configuration of [`CertificateSigningRequest`](crate::certificates_v1::CertificateSigningRequest): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CertificateSigningRequestApply {
     pub api_version: ::kubegen_runtime::ApiVersion<
         crate::certificates_v1::CertificateSigningRequest,
@@ -15,6 +15,22 @@ pub struct CertificateSigningRequestApply {
     pub status: Option<
         crate::certificates_v1::apply::CertificateSigningRequestStatusApply,
     >,
+}
+impl ::std::fmt::Debug for CertificateSigningRequestApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "CertificateSigningRequestApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for CertificateSigningRequestApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CertificateSigningRequestApply {
     fn serialize<S: ::serde::Serializer>(
@@ -143,7 +159,7 @@ impl ::kubegen_runtime::apply::ApplyObject for CertificateSigningRequestApply {
     }
 }
 /// The apply configuration of [`CertificateSigningRequestCondition`](crate::certificates_v1::CertificateSigningRequestCondition): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CertificateSigningRequestConditionApply {
     pub last_transition_time: Option<::kubegen_runtime::Time>,
     pub last_update_time: Option<::kubegen_runtime::Time>,
@@ -151,6 +167,22 @@ pub struct CertificateSigningRequestConditionApply {
     pub reason: Option<::kubegen_runtime::Str>,
     pub status: Option<::kubegen_runtime::Str>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for CertificateSigningRequestConditionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "CertificateSigningRequestConditionApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for CertificateSigningRequestConditionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CertificateSigningRequestConditionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -259,7 +291,7 @@ impl HasApply for crate::certificates_v1::CertificateSigningRequestCondition {
     type Apply = CertificateSigningRequestConditionApply;
 }
 /// The apply configuration of [`CertificateSigningRequestSpec`](crate::certificates_v1::CertificateSigningRequestSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CertificateSigningRequestSpecApply {
     pub expiration_seconds: Option<i32>,
     pub extra: Option<::kubegen_runtime::StringMap<Vec<::kubegen_runtime::Str>>>,
@@ -269,6 +301,22 @@ pub struct CertificateSigningRequestSpecApply {
     pub uid: Option<::kubegen_runtime::Str>,
     pub usages: Option<Vec<::kubegen_runtime::Str>>,
     pub username: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for CertificateSigningRequestSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "CertificateSigningRequestSpecApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for CertificateSigningRequestSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CertificateSigningRequestSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -407,12 +455,28 @@ impl HasApply for crate::certificates_v1::CertificateSigningRequestSpec {
     type Apply = CertificateSigningRequestSpecApply;
 }
 /// The apply configuration of [`CertificateSigningRequestStatus`](crate::certificates_v1::CertificateSigningRequestStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CertificateSigningRequestStatusApply {
     pub certificate: Option<::kubegen_runtime::ByteString>,
     pub conditions: Option<
         Vec<crate::certificates_v1::apply::CertificateSigningRequestConditionApply>,
     >,
+}
+impl ::std::fmt::Debug for CertificateSigningRequestStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "CertificateSigningRequestStatusApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for CertificateSigningRequestStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CertificateSigningRequestStatusApply {
     fn serialize<S: ::serde::Serializer>(

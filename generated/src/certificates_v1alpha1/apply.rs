@@ -4,7 +4,7 @@
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
 /// The apply configuration of [`ClusterTrustBundle`](crate::certificates_v1alpha1::ClusterTrustBundle): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ClusterTrustBundleApply {
     pub api_version: ::kubegen_runtime::ApiVersion<
         crate::certificates_v1alpha1::ClusterTrustBundle,
@@ -12,6 +12,18 @@ pub struct ClusterTrustBundleApply {
     pub kind: ::kubegen_runtime::Kind<crate::certificates_v1alpha1::ClusterTrustBundle>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::certificates_v1alpha1::apply::ClusterTrustBundleSpecApply>,
+}
+impl ::std::fmt::Debug for ClusterTrustBundleApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ClusterTrustBundleApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ClusterTrustBundleApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ClusterTrustBundleApply {
     fn serialize<S: ::serde::Serializer>(
@@ -112,10 +124,22 @@ impl ::kubegen_runtime::apply::ApplyObject for ClusterTrustBundleApply {
     }
 }
 /// The apply configuration of [`ClusterTrustBundleSpec`](crate::certificates_v1alpha1::ClusterTrustBundleSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ClusterTrustBundleSpecApply {
     pub signer_name: Option<::kubegen_runtime::Str>,
     pub trust_bundle: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ClusterTrustBundleSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ClusterTrustBundleSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ClusterTrustBundleSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ClusterTrustBundleSpecApply {
     fn serialize<S: ::serde::Serializer>(

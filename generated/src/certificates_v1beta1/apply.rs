@@ -4,7 +4,7 @@
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
 /// The apply configuration of [`ClusterTrustBundle`](crate::certificates_v1beta1::ClusterTrustBundle): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ClusterTrustBundleApply {
     pub api_version: ::kubegen_runtime::ApiVersion<
         crate::certificates_v1beta1::ClusterTrustBundle,
@@ -12,6 +12,18 @@ pub struct ClusterTrustBundleApply {
     pub kind: ::kubegen_runtime::Kind<crate::certificates_v1beta1::ClusterTrustBundle>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::certificates_v1beta1::apply::ClusterTrustBundleSpecApply>,
+}
+impl ::std::fmt::Debug for ClusterTrustBundleApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ClusterTrustBundleApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ClusterTrustBundleApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ClusterTrustBundleApply {
     fn serialize<S: ::serde::Serializer>(
@@ -110,10 +122,22 @@ impl ::kubegen_runtime::apply::ApplyObject for ClusterTrustBundleApply {
     }
 }
 /// The apply configuration of [`ClusterTrustBundleSpec`](crate::certificates_v1beta1::ClusterTrustBundleSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ClusterTrustBundleSpecApply {
     pub signer_name: Option<::kubegen_runtime::Str>,
     pub trust_bundle: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ClusterTrustBundleSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ClusterTrustBundleSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ClusterTrustBundleSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ClusterTrustBundleSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -180,7 +204,7 @@ impl HasApply for crate::certificates_v1beta1::ClusterTrustBundleSpec {
     type Apply = ClusterTrustBundleSpecApply;
 }
 /// The apply configuration of [`PodCertificateRequest`](crate::certificates_v1beta1::PodCertificateRequest): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PodCertificateRequestApply {
     pub api_version: ::kubegen_runtime::ApiVersion<
         crate::certificates_v1beta1::PodCertificateRequest,
@@ -193,6 +217,18 @@ pub struct PodCertificateRequestApply {
     pub status: Option<
         crate::certificates_v1beta1::apply::PodCertificateRequestStatusApply,
     >,
+}
+impl ::std::fmt::Debug for PodCertificateRequestApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PodCertificateRequestApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PodCertificateRequestApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PodCertificateRequestApply {
     fn serialize<S: ::serde::Serializer>(
@@ -325,7 +361,7 @@ impl ::kubegen_runtime::apply::ApplyObject for PodCertificateRequestApply {
     }
 }
 /// The apply configuration of [`PodCertificateRequestSpec`](crate::certificates_v1beta1::PodCertificateRequestSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PodCertificateRequestSpecApply {
     pub max_expiration_seconds: Option<i32>,
     pub node_name: Option<::kubegen_runtime::Str>,
@@ -340,6 +376,22 @@ pub struct PodCertificateRequestSpecApply {
     pub unverified_user_annotations: Option<
         ::kubegen_runtime::StringMap<::kubegen_runtime::Str>,
     >,
+}
+impl ::std::fmt::Debug for PodCertificateRequestSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "PodCertificateRequestSpecApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for PodCertificateRequestSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PodCertificateRequestSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -505,13 +557,29 @@ impl HasApply for crate::certificates_v1beta1::PodCertificateRequestSpec {
     type Apply = PodCertificateRequestSpecApply;
 }
 /// The apply configuration of [`PodCertificateRequestStatus`](crate::certificates_v1beta1::PodCertificateRequestStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PodCertificateRequestStatusApply {
     pub begin_refresh_at: Option<::kubegen_runtime::Time>,
     pub certificate_chain: Option<::kubegen_runtime::Str>,
     pub conditions: Option<Vec<crate::meta_v1::apply::ConditionApply>>,
     pub not_after: Option<::kubegen_runtime::Time>,
     pub not_before: Option<::kubegen_runtime::Time>,
+}
+impl ::std::fmt::Debug for PodCertificateRequestStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "PodCertificateRequestStatusApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for PodCertificateRequestStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PodCertificateRequestStatusApply {
     fn serialize<S: ::serde::Serializer>(

@@ -4,12 +4,24 @@
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
 /// The apply configuration of [`Lease`](crate::coordination_v1::Lease): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct LeaseApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::coordination_v1::Lease>,
     pub kind: ::kubegen_runtime::Kind<crate::coordination_v1::Lease>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::coordination_v1::apply::LeaseSpecApply>,
+}
+impl ::std::fmt::Debug for LeaseApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "LeaseApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for LeaseApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for LeaseApply {
     fn serialize<S: ::serde::Serializer>(
@@ -113,7 +125,7 @@ impl ::kubegen_runtime::apply::ApplyObject for LeaseApply {
     }
 }
 /// The apply configuration of [`LeaseSpec`](crate::coordination_v1::LeaseSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct LeaseSpecApply {
     pub acquire_time: Option<::kubegen_runtime::MicroTime>,
     pub holder_identity: Option<::kubegen_runtime::Str>,
@@ -122,6 +134,18 @@ pub struct LeaseSpecApply {
     pub preferred_holder: Option<::kubegen_runtime::Str>,
     pub renew_time: Option<::kubegen_runtime::MicroTime>,
     pub strategy: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for LeaseSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "LeaseSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for LeaseSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for LeaseSpecApply {
     fn serialize<S: ::serde::Serializer>(

@@ -4,7 +4,7 @@
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
 /// The apply configuration of [`LeaseCandidate`](crate::coordination_v1alpha2::LeaseCandidate): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct LeaseCandidateApply {
     pub api_version: ::kubegen_runtime::ApiVersion<
         crate::coordination_v1alpha2::LeaseCandidate,
@@ -12,6 +12,18 @@ pub struct LeaseCandidateApply {
     pub kind: ::kubegen_runtime::Kind<crate::coordination_v1alpha2::LeaseCandidate>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::coordination_v1alpha2::apply::LeaseCandidateSpecApply>,
+}
+impl ::std::fmt::Debug for LeaseCandidateApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "LeaseCandidateApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for LeaseCandidateApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for LeaseCandidateApply {
     fn serialize<S: ::serde::Serializer>(
@@ -115,7 +127,7 @@ impl ::kubegen_runtime::apply::ApplyObject for LeaseCandidateApply {
     }
 }
 /// The apply configuration of [`LeaseCandidateSpec`](crate::coordination_v1alpha2::LeaseCandidateSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct LeaseCandidateSpecApply {
     pub binary_version: Option<::kubegen_runtime::Str>,
     pub emulation_version: Option<::kubegen_runtime::Str>,
@@ -123,6 +135,18 @@ pub struct LeaseCandidateSpecApply {
     pub ping_time: Option<::kubegen_runtime::MicroTime>,
     pub renew_time: Option<::kubegen_runtime::MicroTime>,
     pub strategy: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for LeaseCandidateSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "LeaseCandidateSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for LeaseCandidateSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for LeaseCandidateSpecApply {
     fn serialize<S: ::serde::Serializer>(

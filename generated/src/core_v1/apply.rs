@@ -4,11 +4,23 @@
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
 /// The apply configuration of [`Affinity`](crate::core_v1::Affinity): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AffinityApply {
     pub node_affinity: Option<Box<crate::core_v1::apply::NodeAffinityApply>>,
     pub pod_affinity: Option<Box<crate::core_v1::apply::PodAffinityApply>>,
     pub pod_anti_affinity: Option<Box<crate::core_v1::apply::PodAntiAffinityApply>>,
+}
+impl ::std::fmt::Debug for AffinityApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "AffinityApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for AffinityApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for AffinityApply {
     fn serialize<S: ::serde::Serializer>(
@@ -124,10 +136,22 @@ impl HasApply for crate::core_v1::Affinity {
     type Apply = AffinityApply;
 }
 /// The apply configuration of [`AppArmorProfile`](crate::core_v1::AppArmorProfile): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AppArmorProfileApply {
     pub localhost_profile: Option<::kubegen_runtime::Str>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for AppArmorProfileApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "AppArmorProfileApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for AppArmorProfileApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for AppArmorProfileApply {
     fn serialize<S: ::serde::Serializer>(
@@ -197,10 +221,22 @@ impl HasApply for crate::core_v1::AppArmorProfile {
     type Apply = AppArmorProfileApply;
 }
 /// The apply configuration of [`AttachedVolume`](crate::core_v1::AttachedVolume): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AttachedVolumeApply {
     pub device_path: Option<::kubegen_runtime::Str>,
     pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for AttachedVolumeApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "AttachedVolumeApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for AttachedVolumeApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for AttachedVolumeApply {
     fn serialize<S: ::serde::Serializer>(
@@ -264,12 +300,28 @@ impl HasApply for crate::core_v1::AttachedVolume {
     type Apply = AttachedVolumeApply;
 }
 /// The apply configuration of [`AWSElasticBlockStoreVolumeSource`](crate::core_v1::AWSElasticBlockStoreVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AWSElasticBlockStoreVolumeSourceApply {
     pub fs_type: Option<::kubegen_runtime::Str>,
     pub partition: Option<i32>,
     pub read_only: Option<bool>,
     pub volume_id: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for AWSElasticBlockStoreVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "AWSElasticBlockStoreVolumeSourceApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for AWSElasticBlockStoreVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for AWSElasticBlockStoreVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -356,7 +408,7 @@ impl HasApply for crate::core_v1::AWSElasticBlockStoreVolumeSource {
     type Apply = AWSElasticBlockStoreVolumeSourceApply;
 }
 /// The apply configuration of [`AzureDiskVolumeSource`](crate::core_v1::AzureDiskVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AzureDiskVolumeSourceApply {
     pub caching_mode: Option<::kubegen_runtime::Str>,
     pub disk_name: Option<::kubegen_runtime::Str>,
@@ -364,6 +416,18 @@ pub struct AzureDiskVolumeSourceApply {
     pub fs_type: Option<::kubegen_runtime::Str>,
     pub kind: Option<::kubegen_runtime::Str>,
     pub read_only: Option<bool>,
+}
+impl ::std::fmt::Debug for AzureDiskVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "AzureDiskVolumeSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for AzureDiskVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for AzureDiskVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -465,12 +529,28 @@ impl HasApply for crate::core_v1::AzureDiskVolumeSource {
     type Apply = AzureDiskVolumeSourceApply;
 }
 /// The apply configuration of [`AzureFilePersistentVolumeSource`](crate::core_v1::AzureFilePersistentVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AzureFilePersistentVolumeSourceApply {
     pub read_only: Option<bool>,
     pub secret_name: Option<::kubegen_runtime::Str>,
     pub secret_namespace: Option<::kubegen_runtime::Str>,
     pub share_name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for AzureFilePersistentVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "AzureFilePersistentVolumeSourceApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for AzureFilePersistentVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for AzureFilePersistentVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -557,11 +637,23 @@ impl HasApply for crate::core_v1::AzureFilePersistentVolumeSource {
     type Apply = AzureFilePersistentVolumeSourceApply;
 }
 /// The apply configuration of [`AzureFileVolumeSource`](crate::core_v1::AzureFileVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AzureFileVolumeSourceApply {
     pub read_only: Option<bool>,
     pub secret_name: Option<::kubegen_runtime::Str>,
     pub share_name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for AzureFileVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "AzureFileVolumeSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for AzureFileVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for AzureFileVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -639,10 +731,22 @@ impl HasApply for crate::core_v1::AzureFileVolumeSource {
     type Apply = AzureFileVolumeSourceApply;
 }
 /// The apply configuration of [`Capabilities`](crate::core_v1::Capabilities): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CapabilitiesApply {
     pub add: Option<Vec<::kubegen_runtime::Str>>,
     pub drop: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for CapabilitiesApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "CapabilitiesApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for CapabilitiesApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CapabilitiesApply {
     fn serialize<S: ::serde::Serializer>(
@@ -712,7 +816,7 @@ impl HasApply for crate::core_v1::Capabilities {
     type Apply = CapabilitiesApply;
 }
 /// The apply configuration of [`CephFSPersistentVolumeSource`](crate::core_v1::CephFSPersistentVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CephFSPersistentVolumeSourceApply {
     pub monitors: Option<Vec<::kubegen_runtime::Str>>,
     pub path: Option<::kubegen_runtime::Str>,
@@ -720,6 +824,22 @@ pub struct CephFSPersistentVolumeSourceApply {
     pub secret_file: Option<::kubegen_runtime::Str>,
     pub secret_ref: Option<Box<crate::core_v1::apply::SecretReferenceApply>>,
     pub user: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for CephFSPersistentVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "CephFSPersistentVolumeSourceApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for CephFSPersistentVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CephFSPersistentVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -828,7 +948,7 @@ impl HasApply for crate::core_v1::CephFSPersistentVolumeSource {
     type Apply = CephFSPersistentVolumeSourceApply;
 }
 /// The apply configuration of [`CephFSVolumeSource`](crate::core_v1::CephFSVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CephFSVolumeSourceApply {
     pub monitors: Option<Vec<::kubegen_runtime::Str>>,
     pub path: Option<::kubegen_runtime::Str>,
@@ -836,6 +956,18 @@ pub struct CephFSVolumeSourceApply {
     pub secret_file: Option<::kubegen_runtime::Str>,
     pub secret_ref: Option<crate::core_v1::apply::LocalObjectReferenceApply>,
     pub user: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for CephFSVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "CephFSVolumeSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for CephFSVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CephFSVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -943,12 +1075,28 @@ impl HasApply for crate::core_v1::CephFSVolumeSource {
     type Apply = CephFSVolumeSourceApply;
 }
 /// The apply configuration of [`CinderPersistentVolumeSource`](crate::core_v1::CinderPersistentVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CinderPersistentVolumeSourceApply {
     pub fs_type: Option<::kubegen_runtime::Str>,
     pub read_only: Option<bool>,
     pub secret_ref: Option<Box<crate::core_v1::apply::SecretReferenceApply>>,
     pub volume_id: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for CinderPersistentVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "CinderPersistentVolumeSourceApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for CinderPersistentVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CinderPersistentVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1038,12 +1186,24 @@ impl HasApply for crate::core_v1::CinderPersistentVolumeSource {
     type Apply = CinderPersistentVolumeSourceApply;
 }
 /// The apply configuration of [`CinderVolumeSource`](crate::core_v1::CinderVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CinderVolumeSourceApply {
     pub fs_type: Option<::kubegen_runtime::Str>,
     pub read_only: Option<bool>,
     pub secret_ref: Option<crate::core_v1::apply::LocalObjectReferenceApply>,
     pub volume_id: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for CinderVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "CinderVolumeSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for CinderVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CinderVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1132,9 +1292,21 @@ impl HasApply for crate::core_v1::CinderVolumeSource {
     type Apply = CinderVolumeSourceApply;
 }
 /// The apply configuration of [`ClientIPConfig`](crate::core_v1::ClientIPConfig): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ClientIPConfigApply {
     pub timeout_seconds: Option<i32>,
+}
+impl ::std::fmt::Debug for ClientIPConfigApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ClientIPConfigApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ClientIPConfigApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ClientIPConfigApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1191,13 +1363,29 @@ impl HasApply for crate::core_v1::ClientIPConfig {
     type Apply = ClientIPConfigApply;
 }
 /// The apply configuration of [`ClusterTrustBundleProjection`](crate::core_v1::ClusterTrustBundleProjection): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ClusterTrustBundleProjectionApply {
     pub label_selector: Option<Box<crate::meta_v1::apply::LabelSelectorApply>>,
     pub name: Option<::kubegen_runtime::Str>,
     pub optional: Option<bool>,
     pub path: Option<::kubegen_runtime::Str>,
     pub signer_name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ClusterTrustBundleProjectionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "ClusterTrustBundleProjectionApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for ClusterTrustBundleProjectionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ClusterTrustBundleProjectionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1295,7 +1483,7 @@ impl HasApply for crate::core_v1::ClusterTrustBundleProjection {
     type Apply = ClusterTrustBundleProjectionApply;
 }
 /// The apply configuration of [`ConfigMap`](crate::core_v1::ConfigMap): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ConfigMapApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::core_v1::ConfigMap>,
     pub binary_data: Option<::kubegen_runtime::StringMap<::kubegen_runtime::ByteString>>,
@@ -1303,6 +1491,18 @@ pub struct ConfigMapApply {
     pub immutable: Option<bool>,
     pub kind: ::kubegen_runtime::Kind<crate::core_v1::ConfigMap>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
+}
+impl ::std::fmt::Debug for ConfigMapApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ConfigMapApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ConfigMapApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ConfigMapApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1436,10 +1636,22 @@ impl ::kubegen_runtime::apply::ApplyObject for ConfigMapApply {
     }
 }
 /// The apply configuration of [`ConfigMapEnvSource`](crate::core_v1::ConfigMapEnvSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ConfigMapEnvSourceApply {
     pub name: Option<::kubegen_runtime::Str>,
     pub optional: Option<bool>,
+}
+impl ::std::fmt::Debug for ConfigMapEnvSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ConfigMapEnvSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ConfigMapEnvSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ConfigMapEnvSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1503,11 +1715,23 @@ impl HasApply for crate::core_v1::ConfigMapEnvSource {
     type Apply = ConfigMapEnvSourceApply;
 }
 /// The apply configuration of [`ConfigMapKeySelector`](crate::core_v1::ConfigMapKeySelector): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ConfigMapKeySelectorApply {
     pub key: Option<::kubegen_runtime::Str>,
     pub name: Option<::kubegen_runtime::Str>,
     pub optional: Option<bool>,
+}
+impl ::std::fmt::Debug for ConfigMapKeySelectorApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ConfigMapKeySelectorApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ConfigMapKeySelectorApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ConfigMapKeySelectorApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1581,13 +1805,29 @@ impl HasApply for crate::core_v1::ConfigMapKeySelector {
     type Apply = ConfigMapKeySelectorApply;
 }
 /// The apply configuration of [`ConfigMapNodeConfigSource`](crate::core_v1::ConfigMapNodeConfigSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ConfigMapNodeConfigSourceApply {
     pub kubelet_config_key: Option<::kubegen_runtime::Str>,
     pub name: Option<::kubegen_runtime::Str>,
     pub namespace: Option<::kubegen_runtime::Str>,
     pub resource_version: Option<::kubegen_runtime::Str>,
     pub uid: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ConfigMapNodeConfigSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "ConfigMapNodeConfigSourceApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for ConfigMapNodeConfigSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ConfigMapNodeConfigSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1685,11 +1925,23 @@ impl HasApply for crate::core_v1::ConfigMapNodeConfigSource {
     type Apply = ConfigMapNodeConfigSourceApply;
 }
 /// The apply configuration of [`ConfigMapProjection`](crate::core_v1::ConfigMapProjection): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ConfigMapProjectionApply {
     pub items: Option<Vec<crate::core_v1::apply::KeyToPathApply>>,
     pub name: Option<::kubegen_runtime::Str>,
     pub optional: Option<bool>,
+}
+impl ::std::fmt::Debug for ConfigMapProjectionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ConfigMapProjectionApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ConfigMapProjectionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ConfigMapProjectionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1766,12 +2018,24 @@ impl HasApply for crate::core_v1::ConfigMapProjection {
     type Apply = ConfigMapProjectionApply;
 }
 /// The apply configuration of [`ConfigMapVolumeSource`](crate::core_v1::ConfigMapVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ConfigMapVolumeSourceApply {
     pub default_mode: Option<i32>,
     pub items: Option<Vec<crate::core_v1::apply::KeyToPathApply>>,
     pub name: Option<::kubegen_runtime::Str>,
     pub optional: Option<bool>,
+}
+impl ::std::fmt::Debug for ConfigMapVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ConfigMapVolumeSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ConfigMapVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ConfigMapVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1860,7 +2124,7 @@ impl HasApply for crate::core_v1::ConfigMapVolumeSource {
     type Apply = ConfigMapVolumeSourceApply;
 }
 /// The apply configuration of [`Container`](crate::core_v1::Container): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ContainerApply {
     pub args: Option<Vec<::kubegen_runtime::Str>>,
     pub command: Option<Vec<::kubegen_runtime::Str>>,
@@ -1889,6 +2153,18 @@ pub struct ContainerApply {
     pub volume_devices: Option<Vec<crate::core_v1::apply::VolumeDeviceApply>>,
     pub volume_mounts: Option<Vec<crate::core_v1::apply::VolumeMountApply>>,
     pub working_dir: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ContainerApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ContainerApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ContainerApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ContainerApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2305,11 +2581,27 @@ impl HasApply for crate::core_v1::Container {
     type Apply = ContainerApply;
 }
 /// The apply configuration of [`ContainerExtendedResourceRequest`](crate::core_v1::ContainerExtendedResourceRequest): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ContainerExtendedResourceRequestApply {
     pub container_name: Option<::kubegen_runtime::Str>,
     pub request_name: Option<::kubegen_runtime::Str>,
     pub resource_name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ContainerExtendedResourceRequestApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "ContainerExtendedResourceRequestApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for ContainerExtendedResourceRequestApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ContainerExtendedResourceRequestApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2388,10 +2680,22 @@ impl HasApply for crate::core_v1::ContainerExtendedResourceRequest {
     type Apply = ContainerExtendedResourceRequestApply;
 }
 /// The apply configuration of [`ContainerImage`](crate::core_v1::ContainerImage): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ContainerImageApply {
     pub names: Option<Vec<::kubegen_runtime::Str>>,
     pub size_bytes: Option<i64>,
+}
+impl ::std::fmt::Debug for ContainerImageApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ContainerImageApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ContainerImageApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ContainerImageApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2458,13 +2762,25 @@ impl HasApply for crate::core_v1::ContainerImage {
     type Apply = ContainerImageApply;
 }
 /// The apply configuration of [`ContainerPort`](crate::core_v1::ContainerPort): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ContainerPortApply {
     pub container_port: Option<i32>,
     pub host_ip: Option<::kubegen_runtime::Str>,
     pub host_port: Option<i32>,
     pub name: Option<::kubegen_runtime::Str>,
     pub protocol: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ContainerPortApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ContainerPortApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ContainerPortApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ContainerPortApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2558,10 +2874,22 @@ impl HasApply for crate::core_v1::ContainerPort {
     type Apply = ContainerPortApply;
 }
 /// The apply configuration of [`ContainerResizePolicy`](crate::core_v1::ContainerResizePolicy): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ContainerResizePolicyApply {
     pub resource_name: Option<::kubegen_runtime::Str>,
     pub restart_policy: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ContainerResizePolicyApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ContainerResizePolicyApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ContainerResizePolicyApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ContainerResizePolicyApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2628,12 +2956,24 @@ impl HasApply for crate::core_v1::ContainerResizePolicy {
     type Apply = ContainerResizePolicyApply;
 }
 /// The apply configuration of [`ContainerRestartRule`](crate::core_v1::ContainerRestartRule): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ContainerRestartRuleApply {
     pub action: Option<::kubegen_runtime::Str>,
     pub exit_codes: Option<
         Box<crate::core_v1::apply::ContainerRestartRuleOnExitCodesApply>,
     >,
+}
+impl ::std::fmt::Debug for ContainerRestartRuleApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ContainerRestartRuleApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ContainerRestartRuleApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ContainerRestartRuleApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2713,10 +3053,26 @@ impl HasApply for crate::core_v1::ContainerRestartRule {
     type Apply = ContainerRestartRuleApply;
 }
 /// The apply configuration of [`ContainerRestartRuleOnExitCodes`](crate::core_v1::ContainerRestartRuleOnExitCodes): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ContainerRestartRuleOnExitCodesApply {
     pub operator: Option<::kubegen_runtime::Str>,
     pub values: Option<Vec<i32>>,
+}
+impl ::std::fmt::Debug for ContainerRestartRuleOnExitCodesApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "ContainerRestartRuleOnExitCodesApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for ContainerRestartRuleOnExitCodesApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ContainerRestartRuleOnExitCodesApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2785,11 +3141,23 @@ impl HasApply for crate::core_v1::ContainerRestartRuleOnExitCodes {
     type Apply = ContainerRestartRuleOnExitCodesApply;
 }
 /// The apply configuration of [`ContainerState`](crate::core_v1::ContainerState): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ContainerStateApply {
     pub running: Option<crate::core_v1::apply::ContainerStateRunningApply>,
     pub terminated: Option<Box<crate::core_v1::apply::ContainerStateTerminatedApply>>,
     pub waiting: Option<Box<crate::core_v1::apply::ContainerStateWaitingApply>>,
+}
+impl ::std::fmt::Debug for ContainerStateApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ContainerStateApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ContainerStateApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ContainerStateApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2905,9 +3273,21 @@ impl HasApply for crate::core_v1::ContainerState {
     type Apply = ContainerStateApply;
 }
 /// The apply configuration of [`ContainerStateRunning`](crate::core_v1::ContainerStateRunning): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ContainerStateRunningApply {
     pub started_at: Option<::kubegen_runtime::Time>,
+}
+impl ::std::fmt::Debug for ContainerStateRunningApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ContainerStateRunningApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ContainerStateRunningApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ContainerStateRunningApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2964,7 +3344,7 @@ impl HasApply for crate::core_v1::ContainerStateRunning {
     type Apply = ContainerStateRunningApply;
 }
 /// The apply configuration of [`ContainerStateTerminated`](crate::core_v1::ContainerStateTerminated): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ContainerStateTerminatedApply {
     pub container_id: Option<::kubegen_runtime::Str>,
     pub exit_code: Option<i32>,
@@ -2973,6 +3353,22 @@ pub struct ContainerStateTerminatedApply {
     pub reason: Option<::kubegen_runtime::Str>,
     pub signal: Option<i32>,
     pub started_at: Option<::kubegen_runtime::Time>,
+}
+impl ::std::fmt::Debug for ContainerStateTerminatedApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "ContainerStateTerminatedApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for ContainerStateTerminatedApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ContainerStateTerminatedApply {
     fn serialize<S: ::serde::Serializer>(
@@ -3083,10 +3479,22 @@ impl HasApply for crate::core_v1::ContainerStateTerminated {
     type Apply = ContainerStateTerminatedApply;
 }
 /// The apply configuration of [`ContainerStateWaiting`](crate::core_v1::ContainerStateWaiting): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ContainerStateWaitingApply {
     pub message: Option<::kubegen_runtime::Str>,
     pub reason: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ContainerStateWaitingApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ContainerStateWaitingApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ContainerStateWaitingApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ContainerStateWaitingApply {
     fn serialize<S: ::serde::Serializer>(
@@ -3150,7 +3558,7 @@ impl HasApply for crate::core_v1::ContainerStateWaiting {
     type Apply = ContainerStateWaitingApply;
 }
 /// The apply configuration of [`ContainerStatus`](crate::core_v1::ContainerStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ContainerStatusApply {
     pub allocated_resources: Option<
         ::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>,
@@ -3171,6 +3579,18 @@ pub struct ContainerStatusApply {
     pub stop_signal: Option<::kubegen_runtime::Str>,
     pub user: Option<Box<crate::core_v1::apply::ContainerUserApply>>,
     pub volume_mounts: Option<Vec<crate::core_v1::apply::VolumeMountStatusApply>>,
+}
+impl ::std::fmt::Debug for ContainerStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ContainerStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ContainerStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ContainerStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -3438,9 +3858,21 @@ impl HasApply for crate::core_v1::ContainerStatus {
     type Apply = ContainerStatusApply;
 }
 /// The apply configuration of [`ContainerUser`](crate::core_v1::ContainerUser): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ContainerUserApply {
     pub linux: Option<Box<crate::core_v1::apply::LinuxContainerUserApply>>,
+}
+impl ::std::fmt::Debug for ContainerUserApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ContainerUserApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ContainerUserApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ContainerUserApply {
     fn serialize<S: ::serde::Serializer>(
@@ -3513,7 +3945,7 @@ impl HasApply for crate::core_v1::ContainerUser {
     type Apply = ContainerUserApply;
 }
 /// The apply configuration of [`CSIPersistentVolumeSource`](crate::core_v1::CSIPersistentVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CSIPersistentVolumeSourceApply {
     pub controller_expand_secret_ref: Option<
         Box<crate::core_v1::apply::SecretReferenceApply>,
@@ -3531,6 +3963,22 @@ pub struct CSIPersistentVolumeSourceApply {
     pub read_only: Option<bool>,
     pub volume_attributes: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     pub volume_handle: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for CSIPersistentVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "CSIPersistentVolumeSourceApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for CSIPersistentVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CSIPersistentVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -3691,7 +4139,7 @@ impl HasApply for crate::core_v1::CSIPersistentVolumeSource {
     type Apply = CSIPersistentVolumeSourceApply;
 }
 /// The apply configuration of [`CSIVolumeSource`](crate::core_v1::CSIVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CSIVolumeSourceApply {
     pub driver: Option<::kubegen_runtime::Str>,
     pub fs_type: Option<::kubegen_runtime::Str>,
@@ -3700,6 +4148,18 @@ pub struct CSIVolumeSourceApply {
     >,
     pub read_only: Option<bool>,
     pub volume_attributes: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for CSIVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "CSIVolumeSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for CSIVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CSIVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -3807,9 +4267,21 @@ impl HasApply for crate::core_v1::CSIVolumeSource {
     type Apply = CSIVolumeSourceApply;
 }
 /// The apply configuration of [`DaemonEndpoint`](crate::core_v1::DaemonEndpoint): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DaemonEndpointApply {
     pub port: Option<i32>,
+}
+impl ::std::fmt::Debug for DaemonEndpointApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "DaemonEndpointApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for DaemonEndpointApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DaemonEndpointApply {
     fn serialize<S: ::serde::Serializer>(
@@ -3866,9 +4338,21 @@ impl HasApply for crate::core_v1::DaemonEndpoint {
     type Apply = DaemonEndpointApply;
 }
 /// The apply configuration of [`DownwardAPIProjection`](crate::core_v1::DownwardAPIProjection): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DownwardAPIProjectionApply {
     pub items: Option<Vec<crate::core_v1::apply::DownwardAPIVolumeFileApply>>,
+}
+impl ::std::fmt::Debug for DownwardAPIProjectionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "DownwardAPIProjectionApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for DownwardAPIProjectionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DownwardAPIProjectionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -3930,7 +4414,7 @@ impl HasApply for crate::core_v1::DownwardAPIProjection {
     type Apply = DownwardAPIProjectionApply;
 }
 /// The apply configuration of [`DownwardAPIVolumeFile`](crate::core_v1::DownwardAPIVolumeFile): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DownwardAPIVolumeFileApply {
     pub field_ref: Option<Box<crate::core_v1::apply::ObjectFieldSelectorApply>>,
     pub mode: Option<i32>,
@@ -3938,6 +4422,18 @@ pub struct DownwardAPIVolumeFileApply {
     pub resource_field_ref: Option<
         Box<crate::core_v1::apply::ResourceFieldSelectorApply>,
     >,
+}
+impl ::std::fmt::Debug for DownwardAPIVolumeFileApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "DownwardAPIVolumeFileApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for DownwardAPIVolumeFileApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DownwardAPIVolumeFileApply {
     fn serialize<S: ::serde::Serializer>(
@@ -4029,10 +4525,22 @@ impl HasApply for crate::core_v1::DownwardAPIVolumeFile {
     type Apply = DownwardAPIVolumeFileApply;
 }
 /// The apply configuration of [`DownwardAPIVolumeSource`](crate::core_v1::DownwardAPIVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DownwardAPIVolumeSourceApply {
     pub default_mode: Option<i32>,
     pub items: Option<Vec<crate::core_v1::apply::DownwardAPIVolumeFileApply>>,
+}
+impl ::std::fmt::Debug for DownwardAPIVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "DownwardAPIVolumeSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for DownwardAPIVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DownwardAPIVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -4102,10 +4610,22 @@ impl HasApply for crate::core_v1::DownwardAPIVolumeSource {
     type Apply = DownwardAPIVolumeSourceApply;
 }
 /// The apply configuration of [`EmptyDirVolumeSource`](crate::core_v1::EmptyDirVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EmptyDirVolumeSourceApply {
     pub medium: Option<::kubegen_runtime::Str>,
     pub size_limit: Option<::kubegen_runtime::Quantity>,
+}
+impl ::std::fmt::Debug for EmptyDirVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "EmptyDirVolumeSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for EmptyDirVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for EmptyDirVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -4169,12 +4689,24 @@ impl HasApply for crate::core_v1::EmptyDirVolumeSource {
     type Apply = EmptyDirVolumeSourceApply;
 }
 /// The apply configuration of [`EndpointAddress`](crate::core_v1::EndpointAddress): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EndpointAddressApply {
     pub hostname: Option<::kubegen_runtime::Str>,
     pub ip: Option<::kubegen_runtime::Str>,
     pub node_name: Option<::kubegen_runtime::Str>,
     pub target_ref: Option<Box<crate::core_v1::apply::ObjectReferenceApply>>,
+}
+impl ::std::fmt::Debug for EndpointAddressApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "EndpointAddressApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for EndpointAddressApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for EndpointAddressApply {
     fn serialize<S: ::serde::Serializer>(
@@ -4263,12 +4795,24 @@ impl HasApply for crate::core_v1::EndpointAddress {
     type Apply = EndpointAddressApply;
 }
 /// The apply configuration of [`EndpointPort`](crate::core_v1::EndpointPort): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EndpointPortApply {
     pub app_protocol: Option<::kubegen_runtime::Str>,
     pub name: Option<::kubegen_runtime::Str>,
     pub port: Option<i32>,
     pub protocol: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for EndpointPortApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "EndpointPortApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for EndpointPortApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for EndpointPortApply {
     fn serialize<S: ::serde::Serializer>(
@@ -4354,11 +4898,23 @@ impl HasApply for crate::core_v1::EndpointPort {
     type Apply = EndpointPortApply;
 }
 /// The apply configuration of [`EndpointSubset`](crate::core_v1::EndpointSubset): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EndpointSubsetApply {
     pub addresses: Option<Vec<crate::core_v1::apply::EndpointAddressApply>>,
     pub not_ready_addresses: Option<Vec<crate::core_v1::apply::EndpointAddressApply>>,
     pub ports: Option<Vec<crate::core_v1::apply::EndpointPortApply>>,
+}
+impl ::std::fmt::Debug for EndpointSubsetApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "EndpointSubsetApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for EndpointSubsetApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for EndpointSubsetApply {
     fn serialize<S: ::serde::Serializer>(
@@ -4451,12 +5007,24 @@ impl HasApply for crate::core_v1::EndpointSubset {
     type Apply = EndpointSubsetApply;
 }
 /// The apply configuration of [`Endpoints`](crate::core_v1::Endpoints): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EndpointsApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::core_v1::Endpoints>,
     pub kind: ::kubegen_runtime::Kind<crate::core_v1::Endpoints>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub subsets: Option<Vec<crate::core_v1::apply::EndpointSubsetApply>>,
+}
+impl ::std::fmt::Debug for EndpointsApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "EndpointsApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for EndpointsApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for EndpointsApply {
     fn serialize<S: ::serde::Serializer>(
@@ -4552,11 +5120,23 @@ impl ::kubegen_runtime::apply::ApplyObject for EndpointsApply {
     }
 }
 /// The apply configuration of [`EnvFromSource`](crate::core_v1::EnvFromSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EnvFromSourceApply {
     pub config_map_ref: Option<crate::core_v1::apply::ConfigMapEnvSourceApply>,
     pub prefix: Option<::kubegen_runtime::Str>,
     pub secret_ref: Option<crate::core_v1::apply::SecretEnvSourceApply>,
+}
+impl ::std::fmt::Debug for EnvFromSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "EnvFromSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for EnvFromSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for EnvFromSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -4661,11 +5241,23 @@ impl HasApply for crate::core_v1::EnvFromSource {
     type Apply = EnvFromSourceApply;
 }
 /// The apply configuration of [`EnvVar`](crate::core_v1::EnvVar): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EnvVarApply {
     pub name: Option<::kubegen_runtime::Str>,
     pub value: Option<::kubegen_runtime::Str>,
     pub value_from: Option<Box<crate::core_v1::apply::EnvVarSourceApply>>,
+}
+impl ::std::fmt::Debug for EnvVarApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "EnvVarApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for EnvVarApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for EnvVarApply {
     fn serialize<S: ::serde::Serializer>(
@@ -4759,7 +5351,7 @@ impl HasApply for crate::core_v1::EnvVar {
     type Apply = EnvVarApply;
 }
 /// The apply configuration of [`EnvVarSource`](crate::core_v1::EnvVarSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EnvVarSourceApply {
     pub config_map_key_ref: Option<
         Box<crate::core_v1::apply::ConfigMapKeySelectorApply>,
@@ -4770,6 +5362,18 @@ pub struct EnvVarSourceApply {
         Box<crate::core_v1::apply::ResourceFieldSelectorApply>,
     >,
     pub secret_key_ref: Option<Box<crate::core_v1::apply::SecretKeySelectorApply>>,
+}
+impl ::std::fmt::Debug for EnvVarSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "EnvVarSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for EnvVarSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for EnvVarSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -4878,7 +5482,7 @@ impl HasApply for crate::core_v1::EnvVarSource {
     type Apply = EnvVarSourceApply;
 }
 /// The apply configuration of [`EphemeralContainer`](crate::core_v1::EphemeralContainer): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EphemeralContainerApply {
     pub args: Option<Vec<::kubegen_runtime::Str>>,
     pub command: Option<Vec<::kubegen_runtime::Str>>,
@@ -4908,6 +5512,18 @@ pub struct EphemeralContainerApply {
     pub volume_devices: Option<Vec<crate::core_v1::apply::VolumeDeviceApply>>,
     pub volume_mounts: Option<Vec<crate::core_v1::apply::VolumeMountApply>>,
     pub working_dir: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for EphemeralContainerApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "EphemeralContainerApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for EphemeralContainerApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for EphemeralContainerApply {
     fn serialize<S: ::serde::Serializer>(
@@ -5335,11 +5951,23 @@ impl HasApply for crate::core_v1::EphemeralContainer {
     type Apply = EphemeralContainerApply;
 }
 /// The apply configuration of [`EphemeralVolumeSource`](crate::core_v1::EphemeralVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EphemeralVolumeSourceApply {
     pub volume_claim_template: Option<
         Box<crate::core_v1::apply::PersistentVolumeClaimTemplateApply>,
     >,
+}
+impl ::std::fmt::Debug for EphemeralVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "EphemeralVolumeSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for EphemeralVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for EphemeralVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -5412,7 +6040,7 @@ impl HasApply for crate::core_v1::EphemeralVolumeSource {
     type Apply = EphemeralVolumeSourceApply;
 }
 /// The apply configuration of [`Event`](crate::core_v1::Event): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EventApply {
     pub action: Option<::kubegen_runtime::Str>,
     pub api_version: ::kubegen_runtime::ApiVersion<crate::core_v1::Event>,
@@ -5431,6 +6059,18 @@ pub struct EventApply {
     pub series: Option<crate::core_v1::apply::EventSeriesApply>,
     pub source: Option<Box<crate::core_v1::apply::EventSourceApply>>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for EventApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "EventApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for EventApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for EventApply {
     fn serialize<S: ::serde::Serializer>(
@@ -5667,10 +6307,22 @@ impl ::kubegen_runtime::apply::ApplyObject for EventApply {
     }
 }
 /// The apply configuration of [`EventSeries`](crate::core_v1::EventSeries): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EventSeriesApply {
     pub count: Option<i32>,
     pub last_observed_time: Option<::kubegen_runtime::MicroTime>,
+}
+impl ::std::fmt::Debug for EventSeriesApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "EventSeriesApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for EventSeriesApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for EventSeriesApply {
     fn serialize<S: ::serde::Serializer>(
@@ -5740,10 +6392,22 @@ impl HasApply for crate::core_v1::EventSeries {
     type Apply = EventSeriesApply;
 }
 /// The apply configuration of [`EventSource`](crate::core_v1::EventSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EventSourceApply {
     pub component: Option<::kubegen_runtime::Str>,
     pub host: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for EventSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "EventSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for EventSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for EventSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -5807,9 +6471,21 @@ impl HasApply for crate::core_v1::EventSource {
     type Apply = EventSourceApply;
 }
 /// The apply configuration of [`ExecAction`](crate::core_v1::ExecAction): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ExecActionApply {
     pub command: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for ExecActionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ExecActionApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ExecActionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ExecActionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -5869,13 +6545,25 @@ impl HasApply for crate::core_v1::ExecAction {
     type Apply = ExecActionApply;
 }
 /// The apply configuration of [`FCVolumeSource`](crate::core_v1::FCVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct FCVolumeSourceApply {
     pub fs_type: Option<::kubegen_runtime::Str>,
     pub lun: Option<i32>,
     pub read_only: Option<bool>,
     pub target_wwns: Option<Vec<::kubegen_runtime::Str>>,
     pub wwids: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for FCVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "FCVolumeSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for FCVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for FCVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -5975,12 +6663,24 @@ impl HasApply for crate::core_v1::FCVolumeSource {
     type Apply = FCVolumeSourceApply;
 }
 /// The apply configuration of [`FileKeySelector`](crate::core_v1::FileKeySelector): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct FileKeySelectorApply {
     pub key: Option<::kubegen_runtime::Str>,
     pub optional: Option<bool>,
     pub path: Option<::kubegen_runtime::Str>,
     pub volume_name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for FileKeySelectorApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "FileKeySelectorApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for FileKeySelectorApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for FileKeySelectorApply {
     fn serialize<S: ::serde::Serializer>(
@@ -6066,13 +6766,29 @@ impl HasApply for crate::core_v1::FileKeySelector {
     type Apply = FileKeySelectorApply;
 }
 /// The apply configuration of [`FlexPersistentVolumeSource`](crate::core_v1::FlexPersistentVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct FlexPersistentVolumeSourceApply {
     pub driver: Option<::kubegen_runtime::Str>,
     pub fs_type: Option<::kubegen_runtime::Str>,
     pub options: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     pub read_only: Option<bool>,
     pub secret_ref: Option<Box<crate::core_v1::apply::SecretReferenceApply>>,
+}
+impl ::std::fmt::Debug for FlexPersistentVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "FlexPersistentVolumeSourceApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for FlexPersistentVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for FlexPersistentVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -6181,13 +6897,25 @@ impl HasApply for crate::core_v1::FlexPersistentVolumeSource {
     type Apply = FlexPersistentVolumeSourceApply;
 }
 /// The apply configuration of [`FlexVolumeSource`](crate::core_v1::FlexVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct FlexVolumeSourceApply {
     pub driver: Option<::kubegen_runtime::Str>,
     pub fs_type: Option<::kubegen_runtime::Str>,
     pub options: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     pub read_only: Option<bool>,
     pub secret_ref: Option<crate::core_v1::apply::LocalObjectReferenceApply>,
+}
+impl ::std::fmt::Debug for FlexVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "FlexVolumeSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for FlexVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for FlexVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -6295,10 +7023,22 @@ impl HasApply for crate::core_v1::FlexVolumeSource {
     type Apply = FlexVolumeSourceApply;
 }
 /// The apply configuration of [`FlockerVolumeSource`](crate::core_v1::FlockerVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct FlockerVolumeSourceApply {
     pub dataset_name: Option<::kubegen_runtime::Str>,
     pub dataset_uuid: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for FlockerVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "FlockerVolumeSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for FlockerVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for FlockerVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -6365,12 +7105,28 @@ impl HasApply for crate::core_v1::FlockerVolumeSource {
     type Apply = FlockerVolumeSourceApply;
 }
 /// The apply configuration of [`GCEPersistentDiskVolumeSource`](crate::core_v1::GCEPersistentDiskVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct GCEPersistentDiskVolumeSourceApply {
     pub fs_type: Option<::kubegen_runtime::Str>,
     pub partition: Option<i32>,
     pub pd_name: Option<::kubegen_runtime::Str>,
     pub read_only: Option<bool>,
+}
+impl ::std::fmt::Debug for GCEPersistentDiskVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "GCEPersistentDiskVolumeSourceApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for GCEPersistentDiskVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for GCEPersistentDiskVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -6457,11 +7213,23 @@ impl HasApply for crate::core_v1::GCEPersistentDiskVolumeSource {
     type Apply = GCEPersistentDiskVolumeSourceApply;
 }
 /// The apply configuration of [`GitRepoVolumeSource`](crate::core_v1::GitRepoVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct GitRepoVolumeSourceApply {
     pub directory: Option<::kubegen_runtime::Str>,
     pub repository: Option<::kubegen_runtime::Str>,
     pub revision: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for GitRepoVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "GitRepoVolumeSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for GitRepoVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for GitRepoVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -6539,12 +7307,28 @@ impl HasApply for crate::core_v1::GitRepoVolumeSource {
     type Apply = GitRepoVolumeSourceApply;
 }
 /// The apply configuration of [`GlusterfsPersistentVolumeSource`](crate::core_v1::GlusterfsPersistentVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct GlusterfsPersistentVolumeSourceApply {
     pub endpoints: Option<::kubegen_runtime::Str>,
     pub endpoints_namespace: Option<::kubegen_runtime::Str>,
     pub path: Option<::kubegen_runtime::Str>,
     pub read_only: Option<bool>,
+}
+impl ::std::fmt::Debug for GlusterfsPersistentVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "GlusterfsPersistentVolumeSourceApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for GlusterfsPersistentVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for GlusterfsPersistentVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -6634,11 +7418,23 @@ impl HasApply for crate::core_v1::GlusterfsPersistentVolumeSource {
     type Apply = GlusterfsPersistentVolumeSourceApply;
 }
 /// The apply configuration of [`GlusterfsVolumeSource`](crate::core_v1::GlusterfsVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct GlusterfsVolumeSourceApply {
     pub endpoints: Option<::kubegen_runtime::Str>,
     pub path: Option<::kubegen_runtime::Str>,
     pub read_only: Option<bool>,
+}
+impl ::std::fmt::Debug for GlusterfsVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "GlusterfsVolumeSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for GlusterfsVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for GlusterfsVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -6716,10 +7512,22 @@ impl HasApply for crate::core_v1::GlusterfsVolumeSource {
     type Apply = GlusterfsVolumeSourceApply;
 }
 /// The apply configuration of [`GRPCAction`](crate::core_v1::GRPCAction): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct GRPCActionApply {
     pub port: Option<i32>,
     pub service: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for GRPCActionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "GRPCActionApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for GRPCActionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for GRPCActionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -6783,10 +7591,22 @@ impl HasApply for crate::core_v1::GRPCAction {
     type Apply = GRPCActionApply;
 }
 /// The apply configuration of [`HostAlias`](crate::core_v1::HostAlias): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct HostAliasApply {
     pub hostnames: Option<Vec<::kubegen_runtime::Str>>,
     pub ip: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for HostAliasApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "HostAliasApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for HostAliasApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for HostAliasApply {
     fn serialize<S: ::serde::Serializer>(
@@ -6853,9 +7673,21 @@ impl HasApply for crate::core_v1::HostAlias {
     type Apply = HostAliasApply;
 }
 /// The apply configuration of [`HostIP`](crate::core_v1::HostIP): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct HostIPApply {
     pub ip: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for HostIPApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "HostIPApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for HostIPApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for HostIPApply {
     fn serialize<S: ::serde::Serializer>(
@@ -6912,10 +7744,22 @@ impl HasApply for crate::core_v1::HostIP {
     type Apply = HostIPApply;
 }
 /// The apply configuration of [`HostPathVolumeSource`](crate::core_v1::HostPathVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct HostPathVolumeSourceApply {
     pub path: Option<::kubegen_runtime::Str>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for HostPathVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "HostPathVolumeSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for HostPathVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for HostPathVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -6979,13 +7823,25 @@ impl HasApply for crate::core_v1::HostPathVolumeSource {
     type Apply = HostPathVolumeSourceApply;
 }
 /// The apply configuration of [`HTTPGetAction`](crate::core_v1::HTTPGetAction): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct HTTPGetActionApply {
     pub host: Option<::kubegen_runtime::Str>,
     pub http_headers: Option<Vec<crate::core_v1::apply::HTTPHeaderApply>>,
     pub path: Option<::kubegen_runtime::Str>,
     pub port: Option<::kubegen_runtime::IntOrString>,
     pub scheme: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for HTTPGetActionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "HTTPGetActionApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for HTTPGetActionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for HTTPGetActionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -7084,10 +7940,22 @@ impl HasApply for crate::core_v1::HTTPGetAction {
     type Apply = HTTPGetActionApply;
 }
 /// The apply configuration of [`HTTPHeader`](crate::core_v1::HTTPHeader): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct HTTPHeaderApply {
     pub name: Option<::kubegen_runtime::Str>,
     pub value: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for HTTPHeaderApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "HTTPHeaderApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for HTTPHeaderApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for HTTPHeaderApply {
     fn serialize<S: ::serde::Serializer>(
@@ -7151,10 +8019,22 @@ impl HasApply for crate::core_v1::HTTPHeader {
     type Apply = HTTPHeaderApply;
 }
 /// The apply configuration of [`ImageVolumeSource`](crate::core_v1::ImageVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ImageVolumeSourceApply {
     pub pull_policy: Option<::kubegen_runtime::Str>,
     pub reference: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ImageVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ImageVolumeSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ImageVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ImageVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -7218,7 +8098,7 @@ impl HasApply for crate::core_v1::ImageVolumeSource {
     type Apply = ImageVolumeSourceApply;
 }
 /// The apply configuration of [`ISCSIPersistentVolumeSource`](crate::core_v1::ISCSIPersistentVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ISCSIPersistentVolumeSourceApply {
     pub chap_auth_discovery: Option<bool>,
     pub chap_auth_session: Option<bool>,
@@ -7231,6 +8111,22 @@ pub struct ISCSIPersistentVolumeSourceApply {
     pub read_only: Option<bool>,
     pub secret_ref: Option<Box<crate::core_v1::apply::SecretReferenceApply>>,
     pub target_portal: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ISCSIPersistentVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "ISCSIPersistentVolumeSourceApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for ISCSIPersistentVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ISCSIPersistentVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -7379,7 +8275,7 @@ impl HasApply for crate::core_v1::ISCSIPersistentVolumeSource {
     type Apply = ISCSIPersistentVolumeSourceApply;
 }
 /// The apply configuration of [`ISCSIVolumeSource`](crate::core_v1::ISCSIVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ISCSIVolumeSourceApply {
     pub chap_auth_discovery: Option<bool>,
     pub chap_auth_session: Option<bool>,
@@ -7392,6 +8288,18 @@ pub struct ISCSIVolumeSourceApply {
     pub read_only: Option<bool>,
     pub secret_ref: Option<crate::core_v1::apply::LocalObjectReferenceApply>,
     pub target_portal: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ISCSIVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ISCSIVolumeSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ISCSIVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ISCSIVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -7539,11 +8447,23 @@ impl HasApply for crate::core_v1::ISCSIVolumeSource {
     type Apply = ISCSIVolumeSourceApply;
 }
 /// The apply configuration of [`KeyToPath`](crate::core_v1::KeyToPath): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct KeyToPathApply {
     pub key: Option<::kubegen_runtime::Str>,
     pub mode: Option<i32>,
     pub path: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for KeyToPathApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "KeyToPathApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for KeyToPathApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for KeyToPathApply {
     fn serialize<S: ::serde::Serializer>(
@@ -7617,11 +8537,23 @@ impl HasApply for crate::core_v1::KeyToPath {
     type Apply = KeyToPathApply;
 }
 /// The apply configuration of [`Lifecycle`](crate::core_v1::Lifecycle): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct LifecycleApply {
     pub post_start: Option<Box<crate::core_v1::apply::LifecycleHandlerApply>>,
     pub pre_stop: Option<Box<crate::core_v1::apply::LifecycleHandlerApply>>,
     pub stop_signal: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for LifecycleApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "LifecycleApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for LifecycleApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for LifecycleApply {
     fn serialize<S: ::serde::Serializer>(
@@ -7726,12 +8658,24 @@ impl HasApply for crate::core_v1::Lifecycle {
     type Apply = LifecycleApply;
 }
 /// The apply configuration of [`LifecycleHandler`](crate::core_v1::LifecycleHandler): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct LifecycleHandlerApply {
     pub exec: Option<crate::core_v1::apply::ExecActionApply>,
     pub http_get: Option<Box<crate::core_v1::apply::HTTPGetActionApply>>,
     pub sleep: Option<crate::core_v1::apply::SleepActionApply>,
     pub tcp_socket: Option<Box<crate::core_v1::apply::TCPSocketActionApply>>,
+}
+impl ::std::fmt::Debug for LifecycleHandlerApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "LifecycleHandlerApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for LifecycleHandlerApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for LifecycleHandlerApply {
     fn serialize<S: ::serde::Serializer>(
@@ -7866,12 +8810,24 @@ impl HasApply for crate::core_v1::LifecycleHandler {
     type Apply = LifecycleHandlerApply;
 }
 /// The apply configuration of [`LimitRange`](crate::core_v1::LimitRange): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct LimitRangeApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::core_v1::LimitRange>,
     pub kind: ::kubegen_runtime::Kind<crate::core_v1::LimitRange>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::core_v1::apply::LimitRangeSpecApply>,
+}
+impl ::std::fmt::Debug for LimitRangeApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "LimitRangeApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for LimitRangeApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for LimitRangeApply {
     fn serialize<S: ::serde::Serializer>(
@@ -7975,7 +8931,7 @@ impl ::kubegen_runtime::apply::ApplyObject for LimitRangeApply {
     }
 }
 /// The apply configuration of [`LimitRangeItem`](crate::core_v1::LimitRangeItem): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct LimitRangeItemApply {
     pub default: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
     pub default_request: Option<
@@ -7987,6 +8943,18 @@ pub struct LimitRangeItemApply {
     >,
     pub min: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for LimitRangeItemApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "LimitRangeItemApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for LimitRangeItemApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for LimitRangeItemApply {
     fn serialize<S: ::serde::Serializer>(
@@ -8148,9 +9116,21 @@ impl HasApply for crate::core_v1::LimitRangeItem {
     type Apply = LimitRangeItemApply;
 }
 /// The apply configuration of [`LimitRangeSpec`](crate::core_v1::LimitRangeSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct LimitRangeSpecApply {
     pub limits: Option<Vec<crate::core_v1::apply::LimitRangeItemApply>>,
+}
+impl ::std::fmt::Debug for LimitRangeSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "LimitRangeSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for LimitRangeSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for LimitRangeSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -8212,11 +9192,23 @@ impl HasApply for crate::core_v1::LimitRangeSpec {
     type Apply = LimitRangeSpecApply;
 }
 /// The apply configuration of [`LinuxContainerUser`](crate::core_v1::LinuxContainerUser): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct LinuxContainerUserApply {
     pub gid: Option<i64>,
     pub supplemental_groups: Option<Vec<i64>>,
     pub uid: Option<i64>,
+}
+impl ::std::fmt::Debug for LinuxContainerUserApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "LinuxContainerUserApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for LinuxContainerUserApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for LinuxContainerUserApply {
     fn serialize<S: ::serde::Serializer>(
@@ -8297,12 +9289,24 @@ impl HasApply for crate::core_v1::LinuxContainerUser {
     type Apply = LinuxContainerUserApply;
 }
 /// The apply configuration of [`LoadBalancerIngress`](crate::core_v1::LoadBalancerIngress): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct LoadBalancerIngressApply {
     pub hostname: Option<::kubegen_runtime::Str>,
     pub ip: Option<::kubegen_runtime::Str>,
     pub ip_mode: Option<::kubegen_runtime::Str>,
     pub ports: Option<Vec<crate::core_v1::apply::PortStatusApply>>,
+}
+impl ::std::fmt::Debug for LoadBalancerIngressApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "LoadBalancerIngressApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for LoadBalancerIngressApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for LoadBalancerIngressApply {
     fn serialize<S: ::serde::Serializer>(
@@ -8393,9 +9397,21 @@ impl HasApply for crate::core_v1::LoadBalancerIngress {
     type Apply = LoadBalancerIngressApply;
 }
 /// The apply configuration of [`LoadBalancerStatus`](crate::core_v1::LoadBalancerStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct LoadBalancerStatusApply {
     pub ingress: Option<Vec<crate::core_v1::apply::LoadBalancerIngressApply>>,
+}
+impl ::std::fmt::Debug for LoadBalancerStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "LoadBalancerStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for LoadBalancerStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for LoadBalancerStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -8457,9 +9473,21 @@ impl HasApply for crate::core_v1::LoadBalancerStatus {
     type Apply = LoadBalancerStatusApply;
 }
 /// The apply configuration of [`LocalObjectReference`](crate::core_v1::LocalObjectReference): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct LocalObjectReferenceApply {
     pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for LocalObjectReferenceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "LocalObjectReferenceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for LocalObjectReferenceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for LocalObjectReferenceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -8516,10 +9544,22 @@ impl HasApply for crate::core_v1::LocalObjectReference {
     type Apply = LocalObjectReferenceApply;
 }
 /// The apply configuration of [`LocalVolumeSource`](crate::core_v1::LocalVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct LocalVolumeSourceApply {
     pub fs_type: Option<::kubegen_runtime::Str>,
     pub path: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for LocalVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "LocalVolumeSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for LocalVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for LocalVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -8583,10 +9623,22 @@ impl HasApply for crate::core_v1::LocalVolumeSource {
     type Apply = LocalVolumeSourceApply;
 }
 /// The apply configuration of [`ModifyVolumeStatus`](crate::core_v1::ModifyVolumeStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ModifyVolumeStatusApply {
     pub status: Option<::kubegen_runtime::Str>,
     pub target_volume_attributes_class_name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ModifyVolumeStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ModifyVolumeStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ModifyVolumeStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ModifyVolumeStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -8662,13 +9714,25 @@ impl HasApply for crate::core_v1::ModifyVolumeStatus {
     type Apply = ModifyVolumeStatusApply;
 }
 /// The apply configuration of [`Namespace`](crate::core_v1::Namespace): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct NamespaceApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::core_v1::Namespace>,
     pub kind: ::kubegen_runtime::Kind<crate::core_v1::Namespace>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::core_v1::apply::NamespaceSpecApply>,
     pub status: Option<crate::core_v1::apply::NamespaceStatusApply>,
+}
+impl ::std::fmt::Debug for NamespaceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "NamespaceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for NamespaceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for NamespaceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -8792,13 +9856,25 @@ impl ::kubegen_runtime::apply::ApplyObject for NamespaceApply {
     }
 }
 /// The apply configuration of [`NamespaceCondition`](crate::core_v1::NamespaceCondition): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct NamespaceConditionApply {
     pub last_transition_time: Option<::kubegen_runtime::Time>,
     pub message: Option<::kubegen_runtime::Str>,
     pub reason: Option<::kubegen_runtime::Str>,
     pub status: Option<::kubegen_runtime::Str>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for NamespaceConditionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "NamespaceConditionApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for NamespaceConditionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for NamespaceConditionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -8895,9 +9971,21 @@ impl HasApply for crate::core_v1::NamespaceCondition {
     type Apply = NamespaceConditionApply;
 }
 /// The apply configuration of [`NamespaceSpec`](crate::core_v1::NamespaceSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct NamespaceSpecApply {
     pub finalizers: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for NamespaceSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "NamespaceSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for NamespaceSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for NamespaceSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -8957,10 +10045,22 @@ impl HasApply for crate::core_v1::NamespaceSpec {
     type Apply = NamespaceSpecApply;
 }
 /// The apply configuration of [`NamespaceStatus`](crate::core_v1::NamespaceStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct NamespaceStatusApply {
     pub conditions: Option<Vec<crate::core_v1::apply::NamespaceConditionApply>>,
     pub phase: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for NamespaceStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "NamespaceStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for NamespaceStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for NamespaceStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -9045,11 +10145,23 @@ impl HasApply for crate::core_v1::NamespaceStatus {
     type Apply = NamespaceStatusApply;
 }
 /// The apply configuration of [`NFSVolumeSource`](crate::core_v1::NFSVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct NFSVolumeSourceApply {
     pub path: Option<::kubegen_runtime::Str>,
     pub read_only: Option<bool>,
     pub server: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for NFSVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "NFSVolumeSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for NFSVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for NFSVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -9127,13 +10239,25 @@ impl HasApply for crate::core_v1::NFSVolumeSource {
     type Apply = NFSVolumeSourceApply;
 }
 /// The apply configuration of [`Node`](crate::core_v1::Node): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct NodeApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::core_v1::Node>,
     pub kind: ::kubegen_runtime::Kind<crate::core_v1::Node>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::core_v1::apply::NodeSpecApply>,
     pub status: Option<crate::core_v1::apply::NodeStatusApply>,
+}
+impl ::std::fmt::Debug for NodeApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "NodeApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for NodeApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for NodeApply {
     fn serialize<S: ::serde::Serializer>(
@@ -9257,10 +10381,22 @@ impl ::kubegen_runtime::apply::ApplyObject for NodeApply {
     }
 }
 /// The apply configuration of [`NodeAddress`](crate::core_v1::NodeAddress): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct NodeAddressApply {
     pub address: Option<::kubegen_runtime::Str>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for NodeAddressApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "NodeAddressApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for NodeAddressApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for NodeAddressApply {
     fn serialize<S: ::serde::Serializer>(
@@ -9324,7 +10460,7 @@ impl HasApply for crate::core_v1::NodeAddress {
     type Apply = NodeAddressApply;
 }
 /// The apply configuration of [`NodeAffinity`](crate::core_v1::NodeAffinity): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct NodeAffinityApply {
     pub preferred_during_scheduling_ignored_during_execution: Option<
         Vec<crate::core_v1::apply::PreferredSchedulingTermApply>,
@@ -9332,6 +10468,18 @@ pub struct NodeAffinityApply {
     pub required_during_scheduling_ignored_during_execution: Option<
         crate::core_v1::apply::NodeSelectorApply,
     >,
+}
+impl ::std::fmt::Debug for NodeAffinityApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "NodeAffinityApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for NodeAffinityApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for NodeAffinityApply {
     fn serialize<S: ::serde::Serializer>(
@@ -9431,7 +10579,7 @@ impl HasApply for crate::core_v1::NodeAffinity {
     type Apply = NodeAffinityApply;
 }
 /// The apply configuration of [`NodeCondition`](crate::core_v1::NodeCondition): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct NodeConditionApply {
     pub last_heartbeat_time: Option<::kubegen_runtime::Time>,
     pub last_transition_time: Option<::kubegen_runtime::Time>,
@@ -9439,6 +10587,18 @@ pub struct NodeConditionApply {
     pub reason: Option<::kubegen_runtime::Str>,
     pub status: Option<::kubegen_runtime::Str>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for NodeConditionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "NodeConditionApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for NodeConditionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for NodeConditionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -9546,9 +10706,21 @@ impl HasApply for crate::core_v1::NodeCondition {
     type Apply = NodeConditionApply;
 }
 /// The apply configuration of [`NodeConfigSource`](crate::core_v1::NodeConfigSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct NodeConfigSourceApply {
     pub config_map: Option<Box<crate::core_v1::apply::ConfigMapNodeConfigSourceApply>>,
+}
+impl ::std::fmt::Debug for NodeConfigSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "NodeConfigSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for NodeConfigSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for NodeConfigSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -9621,12 +10793,24 @@ impl HasApply for crate::core_v1::NodeConfigSource {
     type Apply = NodeConfigSourceApply;
 }
 /// The apply configuration of [`NodeConfigStatus`](crate::core_v1::NodeConfigStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct NodeConfigStatusApply {
     pub active: Option<Box<crate::core_v1::apply::NodeConfigSourceApply>>,
     pub assigned: Option<Box<crate::core_v1::apply::NodeConfigSourceApply>>,
     pub error: Option<::kubegen_runtime::Str>,
     pub last_known_good: Option<Box<crate::core_v1::apply::NodeConfigSourceApply>>,
+}
+impl ::std::fmt::Debug for NodeConfigStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "NodeConfigStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for NodeConfigStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for NodeConfigStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -9750,9 +10934,21 @@ impl HasApply for crate::core_v1::NodeConfigStatus {
     type Apply = NodeConfigStatusApply;
 }
 /// The apply configuration of [`NodeDaemonEndpoints`](crate::core_v1::NodeDaemonEndpoints): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct NodeDaemonEndpointsApply {
     pub kubelet_endpoint: Option<crate::core_v1::apply::DaemonEndpointApply>,
+}
+impl ::std::fmt::Debug for NodeDaemonEndpointsApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "NodeDaemonEndpointsApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for NodeDaemonEndpointsApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for NodeDaemonEndpointsApply {
     fn serialize<S: ::serde::Serializer>(
@@ -9825,9 +11021,21 @@ impl HasApply for crate::core_v1::NodeDaemonEndpoints {
     type Apply = NodeDaemonEndpointsApply;
 }
 /// The apply configuration of [`NodeFeatures`](crate::core_v1::NodeFeatures): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct NodeFeaturesApply {
     pub supplemental_groups_policy: Option<bool>,
+}
+impl ::std::fmt::Debug for NodeFeaturesApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "NodeFeaturesApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for NodeFeaturesApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for NodeFeaturesApply {
     fn serialize<S: ::serde::Serializer>(
@@ -9884,10 +11092,22 @@ impl HasApply for crate::core_v1::NodeFeatures {
     type Apply = NodeFeaturesApply;
 }
 /// The apply configuration of [`NodeRuntimeHandler`](crate::core_v1::NodeRuntimeHandler): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct NodeRuntimeHandlerApply {
     pub features: Option<crate::core_v1::apply::NodeRuntimeHandlerFeaturesApply>,
     pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for NodeRuntimeHandlerApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "NodeRuntimeHandlerApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for NodeRuntimeHandlerApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for NodeRuntimeHandlerApply {
     fn serialize<S: ::serde::Serializer>(
@@ -9967,10 +11187,26 @@ impl HasApply for crate::core_v1::NodeRuntimeHandler {
     type Apply = NodeRuntimeHandlerApply;
 }
 /// The apply configuration of [`NodeRuntimeHandlerFeatures`](crate::core_v1::NodeRuntimeHandlerFeatures): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct NodeRuntimeHandlerFeaturesApply {
     pub recursive_read_only_mounts: Option<bool>,
     pub user_namespaces: Option<bool>,
+}
+impl ::std::fmt::Debug for NodeRuntimeHandlerFeaturesApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "NodeRuntimeHandlerFeaturesApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for NodeRuntimeHandlerFeaturesApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for NodeRuntimeHandlerFeaturesApply {
     fn serialize<S: ::serde::Serializer>(
@@ -10041,9 +11277,21 @@ impl HasApply for crate::core_v1::NodeRuntimeHandlerFeatures {
     type Apply = NodeRuntimeHandlerFeaturesApply;
 }
 /// The apply configuration of [`NodeSelector`](crate::core_v1::NodeSelector): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct NodeSelectorApply {
     pub node_selector_terms: Option<Vec<crate::core_v1::apply::NodeSelectorTermApply>>,
+}
+impl ::std::fmt::Debug for NodeSelectorApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "NodeSelectorApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for NodeSelectorApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for NodeSelectorApply {
     fn serialize<S: ::serde::Serializer>(
@@ -10105,11 +11353,23 @@ impl HasApply for crate::core_v1::NodeSelector {
     type Apply = NodeSelectorApply;
 }
 /// The apply configuration of [`NodeSelectorRequirement`](crate::core_v1::NodeSelectorRequirement): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct NodeSelectorRequirementApply {
     pub key: Option<::kubegen_runtime::Str>,
     pub operator: Option<::kubegen_runtime::Str>,
     pub values: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for NodeSelectorRequirementApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "NodeSelectorRequirementApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for NodeSelectorRequirementApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for NodeSelectorRequirementApply {
     fn serialize<S: ::serde::Serializer>(
@@ -10187,12 +11447,24 @@ impl HasApply for crate::core_v1::NodeSelectorRequirement {
     type Apply = NodeSelectorRequirementApply;
 }
 /// The apply configuration of [`NodeSelectorTerm`](crate::core_v1::NodeSelectorTerm): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct NodeSelectorTermApply {
     pub match_expressions: Option<
         Vec<crate::core_v1::apply::NodeSelectorRequirementApply>,
     >,
     pub match_fields: Option<Vec<crate::core_v1::apply::NodeSelectorRequirementApply>>,
+}
+impl ::std::fmt::Debug for NodeSelectorTermApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "NodeSelectorTermApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for NodeSelectorTermApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for NodeSelectorTermApply {
     fn serialize<S: ::serde::Serializer>(
@@ -10269,7 +11541,7 @@ impl HasApply for crate::core_v1::NodeSelectorTerm {
     type Apply = NodeSelectorTermApply;
 }
 /// The apply configuration of [`NodeSpec`](crate::core_v1::NodeSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct NodeSpecApply {
     pub config_source: Option<Box<crate::core_v1::apply::NodeConfigSourceApply>>,
     pub external_id: Option<::kubegen_runtime::Str>,
@@ -10278,6 +11550,18 @@ pub struct NodeSpecApply {
     pub provider_id: Option<::kubegen_runtime::Str>,
     pub taints: Option<Vec<crate::core_v1::apply::TaintApply>>,
     pub unschedulable: Option<bool>,
+}
+impl ::std::fmt::Debug for NodeSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "NodeSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for NodeSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for NodeSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -10410,7 +11694,7 @@ impl HasApply for crate::core_v1::NodeSpec {
     type Apply = NodeSpecApply;
 }
 /// The apply configuration of [`NodeStatus`](crate::core_v1::NodeStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct NodeStatusApply {
     pub addresses: Option<Vec<crate::core_v1::apply::NodeAddressApply>>,
     pub allocatable: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
@@ -10426,6 +11710,18 @@ pub struct NodeStatusApply {
     pub runtime_handlers: Option<Vec<crate::core_v1::apply::NodeRuntimeHandlerApply>>,
     pub volumes_attached: Option<Vec<crate::core_v1::apply::AttachedVolumeApply>>,
     pub volumes_in_use: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for NodeStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "NodeStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for NodeStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for NodeStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -10715,9 +12011,21 @@ impl HasApply for crate::core_v1::NodeStatus {
     type Apply = NodeStatusApply;
 }
 /// The apply configuration of [`NodeSwapStatus`](crate::core_v1::NodeSwapStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct NodeSwapStatusApply {
     pub capacity: Option<i64>,
+}
+impl ::std::fmt::Debug for NodeSwapStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "NodeSwapStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for NodeSwapStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for NodeSwapStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -10774,7 +12082,7 @@ impl HasApply for crate::core_v1::NodeSwapStatus {
     type Apply = NodeSwapStatusApply;
 }
 /// The apply configuration of [`NodeSystemInfo`](crate::core_v1::NodeSystemInfo): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct NodeSystemInfoApply {
     pub architecture: Option<::kubegen_runtime::Str>,
     pub boot_id: Option<::kubegen_runtime::Str>,
@@ -10787,6 +12095,18 @@ pub struct NodeSystemInfoApply {
     pub os_image: Option<::kubegen_runtime::Str>,
     pub swap: Option<crate::core_v1::apply::NodeSwapStatusApply>,
     pub system_uuid: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for NodeSystemInfoApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "NodeSystemInfoApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for NodeSystemInfoApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for NodeSystemInfoApply {
     fn serialize<S: ::serde::Serializer>(
@@ -10950,10 +12270,22 @@ impl HasApply for crate::core_v1::NodeSystemInfo {
     type Apply = NodeSystemInfoApply;
 }
 /// The apply configuration of [`ObjectFieldSelector`](crate::core_v1::ObjectFieldSelector): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ObjectFieldSelectorApply {
     pub api_version: Option<::kubegen_runtime::Str>,
     pub field_path: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ObjectFieldSelectorApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ObjectFieldSelectorApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ObjectFieldSelectorApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ObjectFieldSelectorApply {
     fn serialize<S: ::serde::Serializer>(
@@ -11020,7 +12352,7 @@ impl HasApply for crate::core_v1::ObjectFieldSelector {
     type Apply = ObjectFieldSelectorApply;
 }
 /// The apply configuration of [`ObjectReference`](crate::core_v1::ObjectReference): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ObjectReferenceApply {
     pub api_version: Option<::kubegen_runtime::Str>,
     pub field_path: Option<::kubegen_runtime::Str>,
@@ -11029,6 +12361,18 @@ pub struct ObjectReferenceApply {
     pub namespace: Option<::kubegen_runtime::Str>,
     pub resource_version: Option<::kubegen_runtime::Str>,
     pub uid: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ObjectReferenceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ObjectReferenceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ObjectReferenceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ObjectReferenceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -11138,13 +12482,25 @@ impl HasApply for crate::core_v1::ObjectReference {
     type Apply = ObjectReferenceApply;
 }
 /// The apply configuration of [`PersistentVolume`](crate::core_v1::PersistentVolume): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PersistentVolumeApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::core_v1::PersistentVolume>,
     pub kind: ::kubegen_runtime::Kind<crate::core_v1::PersistentVolume>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::core_v1::apply::PersistentVolumeSpecApply>,
     pub status: Option<crate::core_v1::apply::PersistentVolumeStatusApply>,
+}
+impl ::std::fmt::Debug for PersistentVolumeApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PersistentVolumeApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PersistentVolumeApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PersistentVolumeApply {
     fn serialize<S: ::serde::Serializer>(
@@ -11268,7 +12624,7 @@ impl ::kubegen_runtime::apply::ApplyObject for PersistentVolumeApply {
     }
 }
 /// The apply configuration of [`PersistentVolumeClaim`](crate::core_v1::PersistentVolumeClaim): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PersistentVolumeClaimApply {
     pub api_version: ::kubegen_runtime::ApiVersion<
         crate::core_v1::PersistentVolumeClaim,
@@ -11277,6 +12633,18 @@ pub struct PersistentVolumeClaimApply {
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::core_v1::apply::PersistentVolumeClaimSpecApply>,
     pub status: Option<crate::core_v1::apply::PersistentVolumeClaimStatusApply>,
+}
+impl ::std::fmt::Debug for PersistentVolumeClaimApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PersistentVolumeClaimApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PersistentVolumeClaimApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PersistentVolumeClaimApply {
     fn serialize<S: ::serde::Serializer>(
@@ -11405,7 +12773,7 @@ impl ::kubegen_runtime::apply::ApplyObject for PersistentVolumeClaimApply {
     }
 }
 /// The apply configuration of [`PersistentVolumeClaimCondition`](crate::core_v1::PersistentVolumeClaimCondition): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PersistentVolumeClaimConditionApply {
     pub last_probe_time: Option<::kubegen_runtime::Time>,
     pub last_transition_time: Option<::kubegen_runtime::Time>,
@@ -11413,6 +12781,22 @@ pub struct PersistentVolumeClaimConditionApply {
     pub reason: Option<::kubegen_runtime::Str>,
     pub status: Option<::kubegen_runtime::Str>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for PersistentVolumeClaimConditionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "PersistentVolumeClaimConditionApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for PersistentVolumeClaimConditionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PersistentVolumeClaimConditionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -11518,7 +12902,7 @@ impl HasApply for crate::core_v1::PersistentVolumeClaimCondition {
     type Apply = PersistentVolumeClaimConditionApply;
 }
 /// The apply configuration of [`PersistentVolumeClaimSpec`](crate::core_v1::PersistentVolumeClaimSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PersistentVolumeClaimSpecApply {
     pub access_modes: Option<Vec<::kubegen_runtime::Str>>,
     pub data_source: Option<Box<crate::core_v1::apply::TypedLocalObjectReferenceApply>>,
@@ -11529,6 +12913,22 @@ pub struct PersistentVolumeClaimSpecApply {
     pub volume_attributes_class_name: Option<::kubegen_runtime::Str>,
     pub volume_mode: Option<::kubegen_runtime::Str>,
     pub volume_name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for PersistentVolumeClaimSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "PersistentVolumeClaimSpecApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for PersistentVolumeClaimSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PersistentVolumeClaimSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -11697,7 +13097,7 @@ impl HasApply for crate::core_v1::PersistentVolumeClaimSpec {
     type Apply = PersistentVolumeClaimSpecApply;
 }
 /// The apply configuration of [`PersistentVolumeClaimStatus`](crate::core_v1::PersistentVolumeClaimStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PersistentVolumeClaimStatusApply {
     pub access_modes: Option<Vec<::kubegen_runtime::Str>>,
     pub allocated_resource_statuses: Option<
@@ -11715,6 +13115,22 @@ pub struct PersistentVolumeClaimStatusApply {
         Box<crate::core_v1::apply::ModifyVolumeStatusApply>,
     >,
     pub phase: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for PersistentVolumeClaimStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "PersistentVolumeClaimStatusApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for PersistentVolumeClaimStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PersistentVolumeClaimStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -11904,10 +13320,26 @@ impl HasApply for crate::core_v1::PersistentVolumeClaimStatus {
     type Apply = PersistentVolumeClaimStatusApply;
 }
 /// The apply configuration of [`PersistentVolumeClaimTemplate`](crate::core_v1::PersistentVolumeClaimTemplate): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PersistentVolumeClaimTemplateApply {
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::core_v1::apply::PersistentVolumeClaimSpecApply>,
+}
+impl ::std::fmt::Debug for PersistentVolumeClaimTemplateApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "PersistentVolumeClaimTemplateApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for PersistentVolumeClaimTemplateApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PersistentVolumeClaimTemplateApply {
     fn serialize<S: ::serde::Serializer>(
@@ -11989,10 +13421,26 @@ impl HasApply for crate::core_v1::PersistentVolumeClaimTemplate {
     type Apply = PersistentVolumeClaimTemplateApply;
 }
 /// The apply configuration of [`PersistentVolumeClaimVolumeSource`](crate::core_v1::PersistentVolumeClaimVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PersistentVolumeClaimVolumeSourceApply {
     pub claim_name: Option<::kubegen_runtime::Str>,
     pub read_only: Option<bool>,
+}
+impl ::std::fmt::Debug for PersistentVolumeClaimVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "PersistentVolumeClaimVolumeSourceApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for PersistentVolumeClaimVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PersistentVolumeClaimVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -12057,7 +13505,7 @@ impl HasApply for crate::core_v1::PersistentVolumeClaimVolumeSource {
     type Apply = PersistentVolumeClaimVolumeSourceApply;
 }
 /// The apply configuration of [`PersistentVolumeSpec`](crate::core_v1::PersistentVolumeSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PersistentVolumeSpecApply {
     pub access_modes: Option<Vec<::kubegen_runtime::Str>>,
     pub aws_elastic_block_store: Option<
@@ -12104,6 +13552,18 @@ pub struct PersistentVolumeSpecApply {
     pub vsphere_volume: Option<
         Box<crate::core_v1::apply::VsphereVirtualDiskVolumeSourceApply>,
     >,
+}
+impl ::std::fmt::Debug for PersistentVolumeSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PersistentVolumeSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PersistentVolumeSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PersistentVolumeSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -12695,12 +14155,24 @@ impl HasApply for crate::core_v1::PersistentVolumeSpec {
     type Apply = PersistentVolumeSpecApply;
 }
 /// The apply configuration of [`PersistentVolumeStatus`](crate::core_v1::PersistentVolumeStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PersistentVolumeStatusApply {
     pub last_phase_transition_time: Option<::kubegen_runtime::Time>,
     pub message: Option<::kubegen_runtime::Str>,
     pub phase: Option<::kubegen_runtime::Str>,
     pub reason: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for PersistentVolumeStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PersistentVolumeStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PersistentVolumeStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PersistentVolumeStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -12789,10 +14261,26 @@ impl HasApply for crate::core_v1::PersistentVolumeStatus {
     type Apply = PersistentVolumeStatusApply;
 }
 /// The apply configuration of [`PhotonPersistentDiskVolumeSource`](crate::core_v1::PhotonPersistentDiskVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PhotonPersistentDiskVolumeSourceApply {
     pub fs_type: Option<::kubegen_runtime::Str>,
     pub pd_id: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for PhotonPersistentDiskVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "PhotonPersistentDiskVolumeSourceApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for PhotonPersistentDiskVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PhotonPersistentDiskVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -12857,13 +14345,25 @@ impl HasApply for crate::core_v1::PhotonPersistentDiskVolumeSource {
     type Apply = PhotonPersistentDiskVolumeSourceApply;
 }
 /// The apply configuration of [`Pod`](crate::core_v1::Pod): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PodApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::core_v1::Pod>,
     pub kind: ::kubegen_runtime::Kind<crate::core_v1::Pod>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::core_v1::apply::PodSpecApply>,
     pub status: Option<crate::core_v1::apply::PodStatusApply>,
+}
+impl ::std::fmt::Debug for PodApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PodApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PodApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PodApply {
     fn serialize<S: ::serde::Serializer>(
@@ -12992,7 +14492,7 @@ impl ::kubegen_runtime::apply::ApplyObject for PodApply {
     }
 }
 /// The apply configuration of [`PodAffinity`](crate::core_v1::PodAffinity): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PodAffinityApply {
     pub preferred_during_scheduling_ignored_during_execution: Option<
         Vec<crate::core_v1::apply::WeightedPodAffinityTermApply>,
@@ -13000,6 +14500,18 @@ pub struct PodAffinityApply {
     pub required_during_scheduling_ignored_during_execution: Option<
         Vec<crate::core_v1::apply::PodAffinityTermApply>,
     >,
+}
+impl ::std::fmt::Debug for PodAffinityApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PodAffinityApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PodAffinityApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PodAffinityApply {
     fn serialize<S: ::serde::Serializer>(
@@ -13103,7 +14615,7 @@ impl HasApply for crate::core_v1::PodAffinity {
     type Apply = PodAffinityApply;
 }
 /// The apply configuration of [`PodAffinityTerm`](crate::core_v1::PodAffinityTerm): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PodAffinityTermApply {
     pub label_selector: Option<Box<crate::meta_v1::apply::LabelSelectorApply>>,
     pub match_label_keys: Option<Vec<::kubegen_runtime::Str>>,
@@ -13111,6 +14623,18 @@ pub struct PodAffinityTermApply {
     pub namespace_selector: Option<Box<crate::meta_v1::apply::LabelSelectorApply>>,
     pub namespaces: Option<Vec<::kubegen_runtime::Str>>,
     pub topology_key: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for PodAffinityTermApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PodAffinityTermApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PodAffinityTermApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PodAffinityTermApply {
     fn serialize<S: ::serde::Serializer>(
@@ -13227,7 +14751,7 @@ impl HasApply for crate::core_v1::PodAffinityTerm {
     type Apply = PodAffinityTermApply;
 }
 /// The apply configuration of [`PodAntiAffinity`](crate::core_v1::PodAntiAffinity): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PodAntiAffinityApply {
     pub preferred_during_scheduling_ignored_during_execution: Option<
         Vec<crate::core_v1::apply::WeightedPodAffinityTermApply>,
@@ -13235,6 +14759,18 @@ pub struct PodAntiAffinityApply {
     pub required_during_scheduling_ignored_during_execution: Option<
         Vec<crate::core_v1::apply::PodAffinityTermApply>,
     >,
+}
+impl ::std::fmt::Debug for PodAntiAffinityApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PodAntiAffinityApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PodAntiAffinityApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PodAntiAffinityApply {
     fn serialize<S: ::serde::Serializer>(
@@ -13338,7 +14874,7 @@ impl HasApply for crate::core_v1::PodAntiAffinity {
     type Apply = PodAntiAffinityApply;
 }
 /// The apply configuration of [`PodCertificateProjection`](crate::core_v1::PodCertificateProjection): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PodCertificateProjectionApply {
     pub certificate_chain_path: Option<::kubegen_runtime::Str>,
     pub credential_bundle_path: Option<::kubegen_runtime::Str>,
@@ -13347,6 +14883,22 @@ pub struct PodCertificateProjectionApply {
     pub max_expiration_seconds: Option<i32>,
     pub signer_name: Option<::kubegen_runtime::Str>,
     pub user_annotations: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for PodCertificateProjectionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "PodCertificateProjectionApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for PodCertificateProjectionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PodCertificateProjectionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -13474,7 +15026,7 @@ impl HasApply for crate::core_v1::PodCertificateProjection {
     type Apply = PodCertificateProjectionApply;
 }
 /// The apply configuration of [`PodCondition`](crate::core_v1::PodCondition): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PodConditionApply {
     pub last_probe_time: Option<::kubegen_runtime::Time>,
     pub last_transition_time: Option<::kubegen_runtime::Time>,
@@ -13483,6 +15035,18 @@ pub struct PodConditionApply {
     pub reason: Option<::kubegen_runtime::Str>,
     pub status: Option<::kubegen_runtime::Str>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for PodConditionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PodConditionApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PodConditionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PodConditionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -13595,11 +15159,23 @@ impl HasApply for crate::core_v1::PodCondition {
     type Apply = PodConditionApply;
 }
 /// The apply configuration of [`PodDNSConfig`](crate::core_v1::PodDNSConfig): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PodDNSConfigApply {
     pub nameservers: Option<Vec<::kubegen_runtime::Str>>,
     pub options: Option<Vec<crate::core_v1::apply::PodDNSConfigOptionApply>>,
     pub searches: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for PodDNSConfigApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PodDNSConfigApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PodDNSConfigApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PodDNSConfigApply {
     fn serialize<S: ::serde::Serializer>(
@@ -13688,10 +15264,22 @@ impl HasApply for crate::core_v1::PodDNSConfig {
     type Apply = PodDNSConfigApply;
 }
 /// The apply configuration of [`PodDNSConfigOption`](crate::core_v1::PodDNSConfigOption): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PodDNSConfigOptionApply {
     pub name: Option<::kubegen_runtime::Str>,
     pub value: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for PodDNSConfigOptionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PodDNSConfigOptionApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PodDNSConfigOptionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PodDNSConfigOptionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -13755,12 +15343,28 @@ impl HasApply for crate::core_v1::PodDNSConfigOption {
     type Apply = PodDNSConfigOptionApply;
 }
 /// The apply configuration of [`PodExtendedResourceClaimStatus`](crate::core_v1::PodExtendedResourceClaimStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PodExtendedResourceClaimStatusApply {
     pub request_mappings: Option<
         Vec<crate::core_v1::apply::ContainerExtendedResourceRequestApply>,
     >,
     pub resource_claim_name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for PodExtendedResourceClaimStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "PodExtendedResourceClaimStatusApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for PodExtendedResourceClaimStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PodExtendedResourceClaimStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -13841,9 +15445,21 @@ impl HasApply for crate::core_v1::PodExtendedResourceClaimStatus {
     type Apply = PodExtendedResourceClaimStatusApply;
 }
 /// The apply configuration of [`PodIP`](crate::core_v1::PodIP): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PodIPApply {
     pub ip: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for PodIPApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PodIPApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PodIPApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PodIPApply {
     fn serialize<S: ::serde::Serializer>(
@@ -13900,9 +15516,21 @@ impl HasApply for crate::core_v1::PodIP {
     type Apply = PodIPApply;
 }
 /// The apply configuration of [`PodOS`](crate::core_v1::PodOS): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PodOSApply {
     pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for PodOSApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PodOSApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PodOSApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PodOSApply {
     fn serialize<S: ::serde::Serializer>(
@@ -13959,9 +15587,21 @@ impl HasApply for crate::core_v1::PodOS {
     type Apply = PodOSApply;
 }
 /// The apply configuration of [`PodReadinessGate`](crate::core_v1::PodReadinessGate): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PodReadinessGateApply {
     pub condition_type: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for PodReadinessGateApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PodReadinessGateApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PodReadinessGateApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PodReadinessGateApply {
     fn serialize<S: ::serde::Serializer>(
@@ -14018,11 +15658,23 @@ impl HasApply for crate::core_v1::PodReadinessGate {
     type Apply = PodReadinessGateApply;
 }
 /// The apply configuration of [`PodResourceClaim`](crate::core_v1::PodResourceClaim): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PodResourceClaimApply {
     pub name: Option<::kubegen_runtime::Str>,
     pub resource_claim_name: Option<::kubegen_runtime::Str>,
     pub resource_claim_template_name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for PodResourceClaimApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PodResourceClaimApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PodResourceClaimApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PodResourceClaimApply {
     fn serialize<S: ::serde::Serializer>(
@@ -14106,10 +15758,22 @@ impl HasApply for crate::core_v1::PodResourceClaim {
     type Apply = PodResourceClaimApply;
 }
 /// The apply configuration of [`PodResourceClaimStatus`](crate::core_v1::PodResourceClaimStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PodResourceClaimStatusApply {
     pub name: Option<::kubegen_runtime::Str>,
     pub resource_claim_name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for PodResourceClaimStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PodResourceClaimStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PodResourceClaimStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PodResourceClaimStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -14179,9 +15843,21 @@ impl HasApply for crate::core_v1::PodResourceClaimStatus {
     type Apply = PodResourceClaimStatusApply;
 }
 /// The apply configuration of [`PodSchedulingGate`](crate::core_v1::PodSchedulingGate): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PodSchedulingGateApply {
     pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for PodSchedulingGateApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PodSchedulingGateApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PodSchedulingGateApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PodSchedulingGateApply {
     fn serialize<S: ::serde::Serializer>(
@@ -14238,7 +15914,7 @@ impl HasApply for crate::core_v1::PodSchedulingGate {
     type Apply = PodSchedulingGateApply;
 }
 /// The apply configuration of [`PodSecurityContext`](crate::core_v1::PodSecurityContext): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PodSecurityContextApply {
     pub app_armor_profile: Option<Box<crate::core_v1::apply::AppArmorProfileApply>>,
     pub fs_group: Option<i64>,
@@ -14255,6 +15931,18 @@ pub struct PodSecurityContextApply {
     pub windows_options: Option<
         Box<crate::core_v1::apply::WindowsSecurityContextOptionsApply>,
     >,
+}
+impl ::std::fmt::Debug for PodSecurityContextApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PodSecurityContextApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PodSecurityContextApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PodSecurityContextApply {
     fn serialize<S: ::serde::Serializer>(
@@ -14476,7 +16164,7 @@ impl HasApply for crate::core_v1::PodSecurityContext {
     type Apply = PodSecurityContextApply;
 }
 /// The apply configuration of [`PodSpec`](crate::core_v1::PodSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PodSpecApply {
     pub active_deadline_seconds: Option<i64>,
     pub affinity: Option<Box<crate::core_v1::apply::AffinityApply>>,
@@ -14526,6 +16214,18 @@ pub struct PodSpecApply {
     >,
     pub volumes: Option<Vec<crate::core_v1::apply::VolumeApply>>,
     pub workload_ref: Option<Box<crate::core_v1::apply::WorkloadReferenceApply>>,
+}
+impl ::std::fmt::Debug for PodSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PodSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PodSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PodSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -15160,7 +16860,7 @@ impl HasApply for crate::core_v1::PodSpec {
     type Apply = PodSpecApply;
 }
 /// The apply configuration of [`PodStatus`](crate::core_v1::PodStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PodStatusApply {
     pub allocated_resources: Option<
         ::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>,
@@ -15192,6 +16892,18 @@ pub struct PodStatusApply {
     >,
     pub resources: Option<Box<crate::core_v1::apply::ResourceRequirementsApply>>,
     pub start_time: Option<::kubegen_runtime::Time>,
+}
+impl ::std::fmt::Debug for PodStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PodStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PodStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PodStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -15515,12 +17227,24 @@ impl HasApply for crate::core_v1::PodStatus {
     type Apply = PodStatusApply;
 }
 /// The apply configuration of [`PodTemplate`](crate::core_v1::PodTemplate): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PodTemplateApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::core_v1::PodTemplate>,
     pub kind: ::kubegen_runtime::Kind<crate::core_v1::PodTemplate>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub template: Option<Box<crate::core_v1::apply::PodTemplateSpecApply>>,
+}
+impl ::std::fmt::Debug for PodTemplateApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PodTemplateApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PodTemplateApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PodTemplateApply {
     fn serialize<S: ::serde::Serializer>(
@@ -15624,10 +17348,22 @@ impl ::kubegen_runtime::apply::ApplyObject for PodTemplateApply {
     }
 }
 /// The apply configuration of [`PodTemplateSpec`](crate::core_v1::PodTemplateSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PodTemplateSpecApply {
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::core_v1::apply::PodSpecApply>,
+}
+impl ::std::fmt::Debug for PodTemplateSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PodTemplateSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PodTemplateSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PodTemplateSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -15708,11 +17444,23 @@ impl HasApply for crate::core_v1::PodTemplateSpec {
     type Apply = PodTemplateSpecApply;
 }
 /// The apply configuration of [`PortStatus`](crate::core_v1::PortStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PortStatusApply {
     pub error: Option<::kubegen_runtime::Str>,
     pub port: Option<i32>,
     pub protocol: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for PortStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PortStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PortStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PortStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -15786,11 +17534,23 @@ impl HasApply for crate::core_v1::PortStatus {
     type Apply = PortStatusApply;
 }
 /// The apply configuration of [`PortworxVolumeSource`](crate::core_v1::PortworxVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PortworxVolumeSourceApply {
     pub fs_type: Option<::kubegen_runtime::Str>,
     pub read_only: Option<bool>,
     pub volume_id: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for PortworxVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PortworxVolumeSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PortworxVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PortworxVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -15868,10 +17628,22 @@ impl HasApply for crate::core_v1::PortworxVolumeSource {
     type Apply = PortworxVolumeSourceApply;
 }
 /// The apply configuration of [`PreferredSchedulingTerm`](crate::core_v1::PreferredSchedulingTerm): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PreferredSchedulingTermApply {
     pub preference: Option<crate::core_v1::apply::NodeSelectorTermApply>,
     pub weight: Option<i32>,
+}
+impl ::std::fmt::Debug for PreferredSchedulingTermApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PreferredSchedulingTermApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PreferredSchedulingTermApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PreferredSchedulingTermApply {
     fn serialize<S: ::serde::Serializer>(
@@ -15939,7 +17711,7 @@ impl HasApply for crate::core_v1::PreferredSchedulingTerm {
     type Apply = PreferredSchedulingTermApply;
 }
 /// The apply configuration of [`Probe`](crate::core_v1::Probe): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ProbeApply {
     pub exec: Option<crate::core_v1::apply::ExecActionApply>,
     pub failure_threshold: Option<i32>,
@@ -15951,6 +17723,18 @@ pub struct ProbeApply {
     pub tcp_socket: Option<Box<crate::core_v1::apply::TCPSocketActionApply>>,
     pub termination_grace_period_seconds: Option<i64>,
     pub timeout_seconds: Option<i32>,
+}
+impl ::std::fmt::Debug for ProbeApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ProbeApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ProbeApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ProbeApply {
     fn serialize<S: ::serde::Serializer>(
@@ -16136,10 +17920,22 @@ impl HasApply for crate::core_v1::Probe {
     type Apply = ProbeApply;
 }
 /// The apply configuration of [`ProjectedVolumeSource`](crate::core_v1::ProjectedVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ProjectedVolumeSourceApply {
     pub default_mode: Option<i32>,
     pub sources: Option<Vec<crate::core_v1::apply::VolumeProjectionApply>>,
+}
+impl ::std::fmt::Debug for ProjectedVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ProjectedVolumeSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ProjectedVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ProjectedVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -16208,7 +18004,7 @@ impl HasApply for crate::core_v1::ProjectedVolumeSource {
     type Apply = ProjectedVolumeSourceApply;
 }
 /// The apply configuration of [`QuobyteVolumeSource`](crate::core_v1::QuobyteVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct QuobyteVolumeSourceApply {
     pub group: Option<::kubegen_runtime::Str>,
     pub read_only: Option<bool>,
@@ -16216,6 +18012,18 @@ pub struct QuobyteVolumeSourceApply {
     pub tenant: Option<::kubegen_runtime::Str>,
     pub user: Option<::kubegen_runtime::Str>,
     pub volume: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for QuobyteVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "QuobyteVolumeSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for QuobyteVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for QuobyteVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -16317,7 +18125,7 @@ impl HasApply for crate::core_v1::QuobyteVolumeSource {
     type Apply = QuobyteVolumeSourceApply;
 }
 /// The apply configuration of [`RBDPersistentVolumeSource`](crate::core_v1::RBDPersistentVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct RBDPersistentVolumeSourceApply {
     pub fs_type: Option<::kubegen_runtime::Str>,
     pub image: Option<::kubegen_runtime::Str>,
@@ -16327,6 +18135,22 @@ pub struct RBDPersistentVolumeSourceApply {
     pub read_only: Option<bool>,
     pub secret_ref: Option<Box<crate::core_v1::apply::SecretReferenceApply>>,
     pub user: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for RBDPersistentVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "RBDPersistentVolumeSourceApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for RBDPersistentVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for RBDPersistentVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -16451,7 +18275,7 @@ impl HasApply for crate::core_v1::RBDPersistentVolumeSource {
     type Apply = RBDPersistentVolumeSourceApply;
 }
 /// The apply configuration of [`RBDVolumeSource`](crate::core_v1::RBDVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct RBDVolumeSourceApply {
     pub fs_type: Option<::kubegen_runtime::Str>,
     pub image: Option<::kubegen_runtime::Str>,
@@ -16461,6 +18285,18 @@ pub struct RBDVolumeSourceApply {
     pub read_only: Option<bool>,
     pub secret_ref: Option<crate::core_v1::apply::LocalObjectReferenceApply>,
     pub user: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for RBDVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "RBDVolumeSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for RBDVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for RBDVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -16584,7 +18420,7 @@ impl HasApply for crate::core_v1::RBDVolumeSource {
     type Apply = RBDVolumeSourceApply;
 }
 /// The apply configuration of [`ReplicationController`](crate::core_v1::ReplicationController): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ReplicationControllerApply {
     pub api_version: ::kubegen_runtime::ApiVersion<
         crate::core_v1::ReplicationController,
@@ -16593,6 +18429,18 @@ pub struct ReplicationControllerApply {
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::core_v1::apply::ReplicationControllerSpecApply>,
     pub status: Option<crate::core_v1::apply::ReplicationControllerStatusApply>,
+}
+impl ::std::fmt::Debug for ReplicationControllerApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ReplicationControllerApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ReplicationControllerApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ReplicationControllerApply {
     fn serialize<S: ::serde::Serializer>(
@@ -16721,13 +18569,29 @@ impl ::kubegen_runtime::apply::ApplyObject for ReplicationControllerApply {
     }
 }
 /// The apply configuration of [`ReplicationControllerCondition`](crate::core_v1::ReplicationControllerCondition): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ReplicationControllerConditionApply {
     pub last_transition_time: Option<::kubegen_runtime::Time>,
     pub message: Option<::kubegen_runtime::Str>,
     pub reason: Option<::kubegen_runtime::Str>,
     pub status: Option<::kubegen_runtime::Str>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ReplicationControllerConditionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "ReplicationControllerConditionApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for ReplicationControllerConditionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ReplicationControllerConditionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -16825,12 +18689,28 @@ impl HasApply for crate::core_v1::ReplicationControllerCondition {
     type Apply = ReplicationControllerConditionApply;
 }
 /// The apply configuration of [`ReplicationControllerSpec`](crate::core_v1::ReplicationControllerSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ReplicationControllerSpecApply {
     pub min_ready_seconds: Option<i32>,
     pub replicas: Option<i32>,
     pub selector: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     pub template: Option<Box<crate::core_v1::apply::PodTemplateSpecApply>>,
+}
+impl ::std::fmt::Debug for ReplicationControllerSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "ReplicationControllerSpecApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for ReplicationControllerSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ReplicationControllerSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -16940,7 +18820,7 @@ impl HasApply for crate::core_v1::ReplicationControllerSpec {
     type Apply = ReplicationControllerSpecApply;
 }
 /// The apply configuration of [`ReplicationControllerStatus`](crate::core_v1::ReplicationControllerStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ReplicationControllerStatusApply {
     pub available_replicas: Option<i32>,
     pub conditions: Option<
@@ -16950,6 +18830,22 @@ pub struct ReplicationControllerStatusApply {
     pub observed_generation: Option<i64>,
     pub ready_replicas: Option<i32>,
     pub replicas: Option<i32>,
+}
+impl ::std::fmt::Debug for ReplicationControllerStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "ReplicationControllerStatusApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for ReplicationControllerStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ReplicationControllerStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -17073,10 +18969,22 @@ impl HasApply for crate::core_v1::ReplicationControllerStatus {
     type Apply = ReplicationControllerStatusApply;
 }
 /// The apply configuration of [`ResourceClaim`](crate::core_v1::ResourceClaim): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ResourceClaimApply {
     pub name: Option<::kubegen_runtime::Str>,
     pub request: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ResourceClaimApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ResourceClaimApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ResourceClaimApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ResourceClaimApply {
     fn serialize<S: ::serde::Serializer>(
@@ -17140,11 +19048,23 @@ impl HasApply for crate::core_v1::ResourceClaim {
     type Apply = ResourceClaimApply;
 }
 /// The apply configuration of [`ResourceFieldSelector`](crate::core_v1::ResourceFieldSelector): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ResourceFieldSelectorApply {
     pub container_name: Option<::kubegen_runtime::Str>,
     pub divisor: Option<::kubegen_runtime::Quantity>,
     pub resource: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ResourceFieldSelectorApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ResourceFieldSelectorApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ResourceFieldSelectorApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ResourceFieldSelectorApply {
     fn serialize<S: ::serde::Serializer>(
@@ -17222,10 +19142,22 @@ impl HasApply for crate::core_v1::ResourceFieldSelector {
     type Apply = ResourceFieldSelectorApply;
 }
 /// The apply configuration of [`ResourceHealth`](crate::core_v1::ResourceHealth): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ResourceHealthApply {
     pub health: Option<::kubegen_runtime::Str>,
     pub resource_id: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ResourceHealthApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ResourceHealthApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ResourceHealthApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ResourceHealthApply {
     fn serialize<S: ::serde::Serializer>(
@@ -17289,13 +19221,25 @@ impl HasApply for crate::core_v1::ResourceHealth {
     type Apply = ResourceHealthApply;
 }
 /// The apply configuration of [`ResourceQuota`](crate::core_v1::ResourceQuota): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ResourceQuotaApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::core_v1::ResourceQuota>,
     pub kind: ::kubegen_runtime::Kind<crate::core_v1::ResourceQuota>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::core_v1::apply::ResourceQuotaSpecApply>,
     pub status: Option<crate::core_v1::apply::ResourceQuotaStatusApply>,
+}
+impl ::std::fmt::Debug for ResourceQuotaApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ResourceQuotaApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ResourceQuotaApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ResourceQuotaApply {
     fn serialize<S: ::serde::Serializer>(
@@ -17424,11 +19368,23 @@ impl ::kubegen_runtime::apply::ApplyObject for ResourceQuotaApply {
     }
 }
 /// The apply configuration of [`ResourceQuotaSpec`](crate::core_v1::ResourceQuotaSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ResourceQuotaSpecApply {
     pub hard: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
     pub scope_selector: Option<crate::core_v1::apply::ScopeSelectorApply>,
     pub scopes: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for ResourceQuotaSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ResourceQuotaSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ResourceQuotaSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ResourceQuotaSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -17526,10 +19482,22 @@ impl HasApply for crate::core_v1::ResourceQuotaSpec {
     type Apply = ResourceQuotaSpecApply;
 }
 /// The apply configuration of [`ResourceQuotaStatus`](crate::core_v1::ResourceQuotaStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ResourceQuotaStatusApply {
     pub hard: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
     pub used: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
+}
+impl ::std::fmt::Debug for ResourceQuotaStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ResourceQuotaStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ResourceQuotaStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ResourceQuotaStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -17617,11 +19585,23 @@ impl HasApply for crate::core_v1::ResourceQuotaStatus {
     type Apply = ResourceQuotaStatusApply;
 }
 /// The apply configuration of [`ResourceRequirements`](crate::core_v1::ResourceRequirements): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ResourceRequirementsApply {
     pub claims: Option<Vec<crate::core_v1::apply::ResourceClaimApply>>,
     pub limits: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
     pub requests: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
+}
+impl ::std::fmt::Debug for ResourceRequirementsApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ResourceRequirementsApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ResourceRequirementsApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ResourceRequirementsApply {
     fn serialize<S: ::serde::Serializer>(
@@ -17742,10 +19722,22 @@ impl HasApply for crate::core_v1::ResourceRequirements {
     type Apply = ResourceRequirementsApply;
 }
 /// The apply configuration of [`ResourceStatus`](crate::core_v1::ResourceStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ResourceStatusApply {
     pub name: Option<::kubegen_runtime::Str>,
     pub resources: Option<Vec<crate::core_v1::apply::ResourceHealthApply>>,
+}
+impl ::std::fmt::Debug for ResourceStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ResourceStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ResourceStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ResourceStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -17830,7 +19822,7 @@ impl HasApply for crate::core_v1::ResourceStatus {
     type Apply = ResourceStatusApply;
 }
 /// The apply configuration of [`ScaleIOPersistentVolumeSource`](crate::core_v1::ScaleIOPersistentVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ScaleIOPersistentVolumeSourceApply {
     pub fs_type: Option<::kubegen_runtime::Str>,
     pub gateway: Option<::kubegen_runtime::Str>,
@@ -17842,6 +19834,22 @@ pub struct ScaleIOPersistentVolumeSourceApply {
     pub storage_pool: Option<::kubegen_runtime::Str>,
     pub system: Option<::kubegen_runtime::Str>,
     pub volume_name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ScaleIOPersistentVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "ScaleIOPersistentVolumeSourceApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for ScaleIOPersistentVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ScaleIOPersistentVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -17982,7 +19990,7 @@ impl HasApply for crate::core_v1::ScaleIOPersistentVolumeSource {
     type Apply = ScaleIOPersistentVolumeSourceApply;
 }
 /// The apply configuration of [`ScaleIOVolumeSource`](crate::core_v1::ScaleIOVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ScaleIOVolumeSourceApply {
     pub fs_type: Option<::kubegen_runtime::Str>,
     pub gateway: Option<::kubegen_runtime::Str>,
@@ -17994,6 +20002,18 @@ pub struct ScaleIOVolumeSourceApply {
     pub storage_pool: Option<::kubegen_runtime::Str>,
     pub system: Option<::kubegen_runtime::Str>,
     pub volume_name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ScaleIOVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ScaleIOVolumeSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ScaleIOVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ScaleIOVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -18133,11 +20153,23 @@ impl HasApply for crate::core_v1::ScaleIOVolumeSource {
     type Apply = ScaleIOVolumeSourceApply;
 }
 /// The apply configuration of [`ScopeSelector`](crate::core_v1::ScopeSelector): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ScopeSelectorApply {
     pub match_expressions: Option<
         Vec<crate::core_v1::apply::ScopedResourceSelectorRequirementApply>,
     >,
+}
+impl ::std::fmt::Debug for ScopeSelectorApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ScopeSelectorApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ScopeSelectorApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ScopeSelectorApply {
     fn serialize<S: ::serde::Serializer>(
@@ -18201,11 +20233,27 @@ impl HasApply for crate::core_v1::ScopeSelector {
     type Apply = ScopeSelectorApply;
 }
 /// The apply configuration of [`ScopedResourceSelectorRequirement`](crate::core_v1::ScopedResourceSelectorRequirement): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ScopedResourceSelectorRequirementApply {
     pub operator: Option<::kubegen_runtime::Str>,
     pub scope_name: Option<::kubegen_runtime::Str>,
     pub values: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for ScopedResourceSelectorRequirementApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "ScopedResourceSelectorRequirementApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for ScopedResourceSelectorRequirementApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ScopedResourceSelectorRequirementApply {
     fn serialize<S: ::serde::Serializer>(
@@ -18287,12 +20335,24 @@ impl HasApply for crate::core_v1::ScopedResourceSelectorRequirement {
     type Apply = ScopedResourceSelectorRequirementApply;
 }
 /// The apply configuration of [`SELinuxOptions`](crate::core_v1::SELinuxOptions): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct SELinuxOptionsApply {
     pub level: Option<::kubegen_runtime::Str>,
     pub role: Option<::kubegen_runtime::Str>,
     pub type_: Option<::kubegen_runtime::Str>,
     pub user: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for SELinuxOptionsApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "SELinuxOptionsApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for SELinuxOptionsApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for SELinuxOptionsApply {
     fn serialize<S: ::serde::Serializer>(
@@ -18378,10 +20438,22 @@ impl HasApply for crate::core_v1::SELinuxOptions {
     type Apply = SELinuxOptionsApply;
 }
 /// The apply configuration of [`SeccompProfile`](crate::core_v1::SeccompProfile): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct SeccompProfileApply {
     pub localhost_profile: Option<::kubegen_runtime::Str>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for SeccompProfileApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "SeccompProfileApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for SeccompProfileApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for SeccompProfileApply {
     fn serialize<S: ::serde::Serializer>(
@@ -18451,7 +20523,7 @@ impl HasApply for crate::core_v1::SeccompProfile {
     type Apply = SeccompProfileApply;
 }
 /// The apply configuration of [`Secret`](crate::core_v1::Secret): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct SecretApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::core_v1::Secret>,
     pub data: Option<::kubegen_runtime::StringMap<::kubegen_runtime::ByteString>>,
@@ -18460,6 +20532,18 @@ pub struct SecretApply {
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub string_data: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for SecretApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "SecretApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for SecretApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for SecretApply {
     fn serialize<S: ::serde::Serializer>(
@@ -18601,10 +20685,22 @@ impl ::kubegen_runtime::apply::ApplyObject for SecretApply {
     }
 }
 /// The apply configuration of [`SecretEnvSource`](crate::core_v1::SecretEnvSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct SecretEnvSourceApply {
     pub name: Option<::kubegen_runtime::Str>,
     pub optional: Option<bool>,
+}
+impl ::std::fmt::Debug for SecretEnvSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "SecretEnvSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for SecretEnvSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for SecretEnvSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -18668,11 +20764,23 @@ impl HasApply for crate::core_v1::SecretEnvSource {
     type Apply = SecretEnvSourceApply;
 }
 /// The apply configuration of [`SecretKeySelector`](crate::core_v1::SecretKeySelector): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct SecretKeySelectorApply {
     pub key: Option<::kubegen_runtime::Str>,
     pub name: Option<::kubegen_runtime::Str>,
     pub optional: Option<bool>,
+}
+impl ::std::fmt::Debug for SecretKeySelectorApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "SecretKeySelectorApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for SecretKeySelectorApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for SecretKeySelectorApply {
     fn serialize<S: ::serde::Serializer>(
@@ -18746,11 +20854,23 @@ impl HasApply for crate::core_v1::SecretKeySelector {
     type Apply = SecretKeySelectorApply;
 }
 /// The apply configuration of [`SecretProjection`](crate::core_v1::SecretProjection): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct SecretProjectionApply {
     pub items: Option<Vec<crate::core_v1::apply::KeyToPathApply>>,
     pub name: Option<::kubegen_runtime::Str>,
     pub optional: Option<bool>,
+}
+impl ::std::fmt::Debug for SecretProjectionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "SecretProjectionApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for SecretProjectionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for SecretProjectionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -18827,10 +20947,22 @@ impl HasApply for crate::core_v1::SecretProjection {
     type Apply = SecretProjectionApply;
 }
 /// The apply configuration of [`SecretReference`](crate::core_v1::SecretReference): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct SecretReferenceApply {
     pub name: Option<::kubegen_runtime::Str>,
     pub namespace: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for SecretReferenceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "SecretReferenceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for SecretReferenceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for SecretReferenceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -18894,12 +21026,24 @@ impl HasApply for crate::core_v1::SecretReference {
     type Apply = SecretReferenceApply;
 }
 /// The apply configuration of [`SecretVolumeSource`](crate::core_v1::SecretVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct SecretVolumeSourceApply {
     pub default_mode: Option<i32>,
     pub items: Option<Vec<crate::core_v1::apply::KeyToPathApply>>,
     pub optional: Option<bool>,
     pub secret_name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for SecretVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "SecretVolumeSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for SecretVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for SecretVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -18988,7 +21132,7 @@ impl HasApply for crate::core_v1::SecretVolumeSource {
     type Apply = SecretVolumeSourceApply;
 }
 /// The apply configuration of [`SecurityContext`](crate::core_v1::SecurityContext): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct SecurityContextApply {
     pub allow_privilege_escalation: Option<bool>,
     pub app_armor_profile: Option<Box<crate::core_v1::apply::AppArmorProfileApply>>,
@@ -19004,6 +21148,18 @@ pub struct SecurityContextApply {
     pub windows_options: Option<
         Box<crate::core_v1::apply::WindowsSecurityContextOptionsApply>,
     >,
+}
+impl ::std::fmt::Debug for SecurityContextApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "SecurityContextApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for SecurityContextApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for SecurityContextApply {
     fn serialize<S: ::serde::Serializer>(
@@ -19213,13 +21369,25 @@ impl HasApply for crate::core_v1::SecurityContext {
     type Apply = SecurityContextApply;
 }
 /// The apply configuration of [`Service`](crate::core_v1::Service): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ServiceApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::core_v1::Service>,
     pub kind: ::kubegen_runtime::Kind<crate::core_v1::Service>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::core_v1::apply::ServiceSpecApply>,
     pub status: Option<crate::core_v1::apply::ServiceStatusApply>,
+}
+impl ::std::fmt::Debug for ServiceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ServiceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ServiceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ServiceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -19348,7 +21516,7 @@ impl ::kubegen_runtime::apply::ApplyObject for ServiceApply {
     }
 }
 /// The apply configuration of [`ServiceAccount`](crate::core_v1::ServiceAccount): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ServiceAccountApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::core_v1::ServiceAccount>,
     pub automount_service_account_token: Option<bool>,
@@ -19358,6 +21526,18 @@ pub struct ServiceAccountApply {
     pub kind: ::kubegen_runtime::Kind<crate::core_v1::ServiceAccount>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub secrets: Option<Vec<crate::core_v1::apply::ObjectReferenceApply>>,
+}
+impl ::std::fmt::Debug for ServiceAccountApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ServiceAccountApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ServiceAccountApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ServiceAccountApply {
     fn serialize<S: ::serde::Serializer>(
@@ -19486,11 +21666,27 @@ impl ::kubegen_runtime::apply::ApplyObject for ServiceAccountApply {
     }
 }
 /// The apply configuration of [`ServiceAccountTokenProjection`](crate::core_v1::ServiceAccountTokenProjection): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ServiceAccountTokenProjectionApply {
     pub audience: Option<::kubegen_runtime::Str>,
     pub expiration_seconds: Option<i64>,
     pub path: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ServiceAccountTokenProjectionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "ServiceAccountTokenProjectionApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for ServiceAccountTokenProjectionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ServiceAccountTokenProjectionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -19569,7 +21765,7 @@ impl HasApply for crate::core_v1::ServiceAccountTokenProjection {
     type Apply = ServiceAccountTokenProjectionApply;
 }
 /// The apply configuration of [`ServicePort`](crate::core_v1::ServicePort): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ServicePortApply {
     pub app_protocol: Option<::kubegen_runtime::Str>,
     pub name: Option<::kubegen_runtime::Str>,
@@ -19577,6 +21773,18 @@ pub struct ServicePortApply {
     pub port: Option<i32>,
     pub protocol: Option<::kubegen_runtime::Str>,
     pub target_port: Option<::kubegen_runtime::IntOrString>,
+}
+impl ::std::fmt::Debug for ServicePortApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ServicePortApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ServicePortApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ServicePortApply {
     fn serialize<S: ::serde::Serializer>(
@@ -19681,7 +21889,7 @@ impl HasApply for crate::core_v1::ServicePort {
     type Apply = ServicePortApply;
 }
 /// The apply configuration of [`ServiceSpec`](crate::core_v1::ServiceSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ServiceSpecApply {
     pub allocate_load_balancer_node_ports: Option<bool>,
     pub cluster_ip: Option<::kubegen_runtime::Str>,
@@ -19705,6 +21913,18 @@ pub struct ServiceSpecApply {
     >,
     pub traffic_distribution: Option<::kubegen_runtime::Str>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ServiceSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ServiceSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ServiceSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ServiceSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -19986,10 +22206,22 @@ impl HasApply for crate::core_v1::ServiceSpec {
     type Apply = ServiceSpecApply;
 }
 /// The apply configuration of [`ServiceStatus`](crate::core_v1::ServiceStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ServiceStatusApply {
     pub conditions: Option<Vec<crate::meta_v1::apply::ConditionApply>>,
     pub load_balancer: Option<crate::core_v1::apply::LoadBalancerStatusApply>,
+}
+impl ::std::fmt::Debug for ServiceStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ServiceStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ServiceStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ServiceStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -20086,9 +22318,21 @@ impl HasApply for crate::core_v1::ServiceStatus {
     type Apply = ServiceStatusApply;
 }
 /// The apply configuration of [`SessionAffinityConfig`](crate::core_v1::SessionAffinityConfig): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct SessionAffinityConfigApply {
     pub client_ip: Option<crate::core_v1::apply::ClientIPConfigApply>,
+}
+impl ::std::fmt::Debug for SessionAffinityConfigApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "SessionAffinityConfigApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for SessionAffinityConfigApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for SessionAffinityConfigApply {
     fn serialize<S: ::serde::Serializer>(
@@ -20161,9 +22405,21 @@ impl HasApply for crate::core_v1::SessionAffinityConfig {
     type Apply = SessionAffinityConfigApply;
 }
 /// The apply configuration of [`SleepAction`](crate::core_v1::SleepAction): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct SleepActionApply {
     pub seconds: Option<i64>,
+}
+impl ::std::fmt::Debug for SleepActionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "SleepActionApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for SleepActionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for SleepActionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -20220,13 +22476,29 @@ impl HasApply for crate::core_v1::SleepAction {
     type Apply = SleepActionApply;
 }
 /// The apply configuration of [`StorageOSPersistentVolumeSource`](crate::core_v1::StorageOSPersistentVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct StorageOSPersistentVolumeSourceApply {
     pub fs_type: Option<::kubegen_runtime::Str>,
     pub read_only: Option<bool>,
     pub secret_ref: Option<Box<crate::core_v1::apply::ObjectReferenceApply>>,
     pub volume_name: Option<::kubegen_runtime::Str>,
     pub volume_namespace: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for StorageOSPersistentVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "StorageOSPersistentVolumeSourceApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for StorageOSPersistentVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for StorageOSPersistentVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -20324,13 +22596,25 @@ impl HasApply for crate::core_v1::StorageOSPersistentVolumeSource {
     type Apply = StorageOSPersistentVolumeSourceApply;
 }
 /// The apply configuration of [`StorageOSVolumeSource`](crate::core_v1::StorageOSVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct StorageOSVolumeSourceApply {
     pub fs_type: Option<::kubegen_runtime::Str>,
     pub read_only: Option<bool>,
     pub secret_ref: Option<crate::core_v1::apply::LocalObjectReferenceApply>,
     pub volume_name: Option<::kubegen_runtime::Str>,
     pub volume_namespace: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for StorageOSVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "StorageOSVolumeSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for StorageOSVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for StorageOSVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -20427,10 +22711,22 @@ impl HasApply for crate::core_v1::StorageOSVolumeSource {
     type Apply = StorageOSVolumeSourceApply;
 }
 /// The apply configuration of [`Sysctl`](crate::core_v1::Sysctl): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct SysctlApply {
     pub name: Option<::kubegen_runtime::Str>,
     pub value: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for SysctlApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "SysctlApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for SysctlApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for SysctlApply {
     fn serialize<S: ::serde::Serializer>(
@@ -20494,12 +22790,24 @@ impl HasApply for crate::core_v1::Sysctl {
     type Apply = SysctlApply;
 }
 /// The apply configuration of [`Taint`](crate::core_v1::Taint): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct TaintApply {
     pub effect: Option<::kubegen_runtime::Str>,
     pub key: Option<::kubegen_runtime::Str>,
     pub time_added: Option<::kubegen_runtime::Time>,
     pub value: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for TaintApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "TaintApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for TaintApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for TaintApply {
     fn serialize<S: ::serde::Serializer>(
@@ -20585,10 +22893,22 @@ impl HasApply for crate::core_v1::Taint {
     type Apply = TaintApply;
 }
 /// The apply configuration of [`TCPSocketAction`](crate::core_v1::TCPSocketAction): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct TCPSocketActionApply {
     pub host: Option<::kubegen_runtime::Str>,
     pub port: Option<::kubegen_runtime::IntOrString>,
+}
+impl ::std::fmt::Debug for TCPSocketActionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "TCPSocketActionApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for TCPSocketActionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for TCPSocketActionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -20652,13 +22972,25 @@ impl HasApply for crate::core_v1::TCPSocketAction {
     type Apply = TCPSocketActionApply;
 }
 /// The apply configuration of [`Toleration`](crate::core_v1::Toleration): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct TolerationApply {
     pub effect: Option<::kubegen_runtime::Str>,
     pub key: Option<::kubegen_runtime::Str>,
     pub operator: Option<::kubegen_runtime::Str>,
     pub toleration_seconds: Option<i64>,
     pub value: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for TolerationApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "TolerationApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for TolerationApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for TolerationApply {
     fn serialize<S: ::serde::Serializer>(
@@ -20752,10 +23084,26 @@ impl HasApply for crate::core_v1::Toleration {
     type Apply = TolerationApply;
 }
 /// The apply configuration of [`TopologySelectorLabelRequirement`](crate::core_v1::TopologySelectorLabelRequirement): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct TopologySelectorLabelRequirementApply {
     pub key: Option<::kubegen_runtime::Str>,
     pub values: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for TopologySelectorLabelRequirementApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "TopologySelectorLabelRequirementApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for TopologySelectorLabelRequirementApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for TopologySelectorLabelRequirementApply {
     fn serialize<S: ::serde::Serializer>(
@@ -20823,11 +23171,23 @@ impl HasApply for crate::core_v1::TopologySelectorLabelRequirement {
     type Apply = TopologySelectorLabelRequirementApply;
 }
 /// The apply configuration of [`TopologySelectorTerm`](crate::core_v1::TopologySelectorTerm): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct TopologySelectorTermApply {
     pub match_label_expressions: Option<
         Vec<crate::core_v1::apply::TopologySelectorLabelRequirementApply>,
     >,
+}
+impl ::std::fmt::Debug for TopologySelectorTermApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "TopologySelectorTermApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for TopologySelectorTermApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for TopologySelectorTermApply {
     fn serialize<S: ::serde::Serializer>(
@@ -20891,7 +23251,7 @@ impl HasApply for crate::core_v1::TopologySelectorTerm {
     type Apply = TopologySelectorTermApply;
 }
 /// The apply configuration of [`TopologySpreadConstraint`](crate::core_v1::TopologySpreadConstraint): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct TopologySpreadConstraintApply {
     pub label_selector: Option<Box<crate::meta_v1::apply::LabelSelectorApply>>,
     pub match_label_keys: Option<Vec<::kubegen_runtime::Str>>,
@@ -20901,6 +23261,22 @@ pub struct TopologySpreadConstraintApply {
     pub node_taints_policy: Option<::kubegen_runtime::Str>,
     pub topology_key: Option<::kubegen_runtime::Str>,
     pub when_unsatisfiable: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for TopologySpreadConstraintApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "TopologySpreadConstraintApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for TopologySpreadConstraintApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for TopologySpreadConstraintApply {
     fn serialize<S: ::serde::Serializer>(
@@ -21034,11 +23410,27 @@ impl HasApply for crate::core_v1::TopologySpreadConstraint {
     type Apply = TopologySpreadConstraintApply;
 }
 /// The apply configuration of [`TypedLocalObjectReference`](crate::core_v1::TypedLocalObjectReference): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct TypedLocalObjectReferenceApply {
     pub api_group: Option<::kubegen_runtime::Str>,
     pub kind: Option<::kubegen_runtime::Str>,
     pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for TypedLocalObjectReferenceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "TypedLocalObjectReferenceApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for TypedLocalObjectReferenceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for TypedLocalObjectReferenceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -21113,12 +23505,24 @@ impl HasApply for crate::core_v1::TypedLocalObjectReference {
     type Apply = TypedLocalObjectReferenceApply;
 }
 /// The apply configuration of [`TypedObjectReference`](crate::core_v1::TypedObjectReference): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct TypedObjectReferenceApply {
     pub api_group: Option<::kubegen_runtime::Str>,
     pub kind: Option<::kubegen_runtime::Str>,
     pub name: Option<::kubegen_runtime::Str>,
     pub namespace: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for TypedObjectReferenceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "TypedObjectReferenceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for TypedObjectReferenceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for TypedObjectReferenceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -21204,7 +23608,7 @@ impl HasApply for crate::core_v1::TypedObjectReference {
     type Apply = TypedObjectReferenceApply;
 }
 /// The apply configuration of [`Volume`](crate::core_v1::Volume): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct VolumeApply {
     pub aws_elastic_block_store: Option<
         Box<crate::core_v1::apply::AWSElasticBlockStoreVolumeSourceApply>,
@@ -21247,6 +23651,18 @@ pub struct VolumeApply {
     pub vsphere_volume: Option<
         Box<crate::core_v1::apply::VsphereVirtualDiskVolumeSourceApply>,
     >,
+}
+impl ::std::fmt::Debug for VolumeApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "VolumeApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for VolumeApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for VolumeApply {
     fn serialize<S: ::serde::Serializer>(
@@ -21883,10 +24299,22 @@ impl HasApply for crate::core_v1::Volume {
     type Apply = VolumeApply;
 }
 /// The apply configuration of [`VolumeDevice`](crate::core_v1::VolumeDevice): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct VolumeDeviceApply {
     pub device_path: Option<::kubegen_runtime::Str>,
     pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for VolumeDeviceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "VolumeDeviceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for VolumeDeviceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for VolumeDeviceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -21950,7 +24378,7 @@ impl HasApply for crate::core_v1::VolumeDevice {
     type Apply = VolumeDeviceApply;
 }
 /// The apply configuration of [`VolumeMount`](crate::core_v1::VolumeMount): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct VolumeMountApply {
     pub mount_path: Option<::kubegen_runtime::Str>,
     pub mount_propagation: Option<::kubegen_runtime::Str>,
@@ -21959,6 +24387,18 @@ pub struct VolumeMountApply {
     pub recursive_read_only: Option<::kubegen_runtime::Str>,
     pub sub_path: Option<::kubegen_runtime::Str>,
     pub sub_path_expr: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for VolumeMountApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "VolumeMountApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for VolumeMountApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for VolumeMountApply {
     fn serialize<S: ::serde::Serializer>(
@@ -22074,12 +24514,24 @@ impl HasApply for crate::core_v1::VolumeMount {
     type Apply = VolumeMountApply;
 }
 /// The apply configuration of [`VolumeMountStatus`](crate::core_v1::VolumeMountStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct VolumeMountStatusApply {
     pub mount_path: Option<::kubegen_runtime::Str>,
     pub name: Option<::kubegen_runtime::Str>,
     pub read_only: Option<bool>,
     pub recursive_read_only: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for VolumeMountStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "VolumeMountStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for VolumeMountStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for VolumeMountStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -22168,9 +24620,21 @@ impl HasApply for crate::core_v1::VolumeMountStatus {
     type Apply = VolumeMountStatusApply;
 }
 /// The apply configuration of [`VolumeNodeAffinity`](crate::core_v1::VolumeNodeAffinity): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct VolumeNodeAffinityApply {
     pub required: Option<crate::core_v1::apply::NodeSelectorApply>,
+}
+impl ::std::fmt::Debug for VolumeNodeAffinityApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "VolumeNodeAffinityApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for VolumeNodeAffinityApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for VolumeNodeAffinityApply {
     fn serialize<S: ::serde::Serializer>(
@@ -22230,7 +24694,7 @@ impl HasApply for crate::core_v1::VolumeNodeAffinity {
     type Apply = VolumeNodeAffinityApply;
 }
 /// The apply configuration of [`VolumeProjection`](crate::core_v1::VolumeProjection): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct VolumeProjectionApply {
     pub cluster_trust_bundle: Option<
         Box<crate::core_v1::apply::ClusterTrustBundleProjectionApply>,
@@ -22244,6 +24708,18 @@ pub struct VolumeProjectionApply {
     pub service_account_token: Option<
         Box<crate::core_v1::apply::ServiceAccountTokenProjectionApply>,
     >,
+}
+impl ::std::fmt::Debug for VolumeProjectionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "VolumeProjectionApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for VolumeProjectionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for VolumeProjectionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -22416,10 +24892,26 @@ impl HasApply for crate::core_v1::VolumeProjection {
     type Apply = VolumeProjectionApply;
 }
 /// The apply configuration of [`VolumeResourceRequirements`](crate::core_v1::VolumeResourceRequirements): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct VolumeResourceRequirementsApply {
     pub limits: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
     pub requests: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
+}
+impl ::std::fmt::Debug for VolumeResourceRequirementsApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "VolumeResourceRequirementsApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for VolumeResourceRequirementsApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for VolumeResourceRequirementsApply {
     fn serialize<S: ::serde::Serializer>(
@@ -22508,12 +25000,28 @@ impl HasApply for crate::core_v1::VolumeResourceRequirements {
     type Apply = VolumeResourceRequirementsApply;
 }
 /// The apply configuration of [`VsphereVirtualDiskVolumeSource`](crate::core_v1::VsphereVirtualDiskVolumeSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct VsphereVirtualDiskVolumeSourceApply {
     pub fs_type: Option<::kubegen_runtime::Str>,
     pub storage_policy_id: Option<::kubegen_runtime::Str>,
     pub storage_policy_name: Option<::kubegen_runtime::Str>,
     pub volume_path: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for VsphereVirtualDiskVolumeSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "VsphereVirtualDiskVolumeSourceApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for VsphereVirtualDiskVolumeSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for VsphereVirtualDiskVolumeSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -22606,10 +25114,22 @@ impl HasApply for crate::core_v1::VsphereVirtualDiskVolumeSource {
     type Apply = VsphereVirtualDiskVolumeSourceApply;
 }
 /// The apply configuration of [`WeightedPodAffinityTerm`](crate::core_v1::WeightedPodAffinityTerm): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WeightedPodAffinityTermApply {
     pub pod_affinity_term: Option<crate::core_v1::apply::PodAffinityTermApply>,
     pub weight: Option<i32>,
+}
+impl ::std::fmt::Debug for WeightedPodAffinityTermApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "WeightedPodAffinityTermApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for WeightedPodAffinityTermApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for WeightedPodAffinityTermApply {
     fn serialize<S: ::serde::Serializer>(
@@ -22693,12 +25213,28 @@ impl HasApply for crate::core_v1::WeightedPodAffinityTerm {
     type Apply = WeightedPodAffinityTermApply;
 }
 /// The apply configuration of [`WindowsSecurityContextOptions`](crate::core_v1::WindowsSecurityContextOptions): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WindowsSecurityContextOptionsApply {
     pub gmsa_credential_spec: Option<::kubegen_runtime::Str>,
     pub gmsa_credential_spec_name: Option<::kubegen_runtime::Str>,
     pub host_process: Option<bool>,
     pub run_as_user_name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for WindowsSecurityContextOptionsApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "WindowsSecurityContextOptionsApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for WindowsSecurityContextOptionsApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for WindowsSecurityContextOptionsApply {
     fn serialize<S: ::serde::Serializer>(
@@ -22791,11 +25327,23 @@ impl HasApply for crate::core_v1::WindowsSecurityContextOptions {
     type Apply = WindowsSecurityContextOptionsApply;
 }
 /// The apply configuration of [`WorkloadReference`](crate::core_v1::WorkloadReference): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WorkloadReferenceApply {
     pub name: Option<::kubegen_runtime::Str>,
     pub pod_group: Option<::kubegen_runtime::Str>,
     pub pod_group_replica_key: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for WorkloadReferenceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "WorkloadReferenceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for WorkloadReferenceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for WorkloadReferenceApply {
     fn serialize<S: ::serde::Serializer>(

@@ -4,7 +4,7 @@
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
 /// The apply configuration of [`Endpoint`](crate::discovery_v1::Endpoint): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EndpointApply {
     pub addresses: Option<Vec<::kubegen_runtime::Str>>,
     pub conditions: Option<crate::discovery_v1::apply::EndpointConditionsApply>,
@@ -16,6 +16,18 @@ pub struct EndpointApply {
     pub node_name: Option<::kubegen_runtime::Str>,
     pub target_ref: Option<Box<crate::core_v1::apply::ObjectReferenceApply>>,
     pub zone: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for EndpointApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "EndpointApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for EndpointApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for EndpointApply {
     fn serialize<S: ::serde::Serializer>(
@@ -175,11 +187,23 @@ impl HasApply for crate::discovery_v1::Endpoint {
     type Apply = EndpointApply;
 }
 /// The apply configuration of [`EndpointConditions`](crate::discovery_v1::EndpointConditions): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EndpointConditionsApply {
     pub ready: Option<bool>,
     pub serving: Option<bool>,
     pub terminating: Option<bool>,
+}
+impl ::std::fmt::Debug for EndpointConditionsApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "EndpointConditionsApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for EndpointConditionsApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for EndpointConditionsApply {
     fn serialize<S: ::serde::Serializer>(
@@ -257,10 +281,22 @@ impl HasApply for crate::discovery_v1::EndpointConditions {
     type Apply = EndpointConditionsApply;
 }
 /// The apply configuration of [`EndpointHints`](crate::discovery_v1::EndpointHints): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EndpointHintsApply {
     pub for_nodes: Option<Vec<crate::discovery_v1::apply::ForNodeApply>>,
     pub for_zones: Option<Vec<crate::discovery_v1::apply::ForZoneApply>>,
+}
+impl ::std::fmt::Debug for EndpointHintsApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "EndpointHintsApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for EndpointHintsApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for EndpointHintsApply {
     fn serialize<S: ::serde::Serializer>(
@@ -334,12 +370,24 @@ impl HasApply for crate::discovery_v1::EndpointHints {
     type Apply = EndpointHintsApply;
 }
 /// The apply configuration of [`EndpointPort`](crate::discovery_v1::EndpointPort): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EndpointPortApply {
     pub app_protocol: Option<::kubegen_runtime::Str>,
     pub name: Option<::kubegen_runtime::Str>,
     pub port: Option<i32>,
     pub protocol: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for EndpointPortApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "EndpointPortApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for EndpointPortApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for EndpointPortApply {
     fn serialize<S: ::serde::Serializer>(
@@ -425,7 +473,7 @@ impl HasApply for crate::discovery_v1::EndpointPort {
     type Apply = EndpointPortApply;
 }
 /// The apply configuration of [`EndpointSlice`](crate::discovery_v1::EndpointSlice): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EndpointSliceApply {
     pub address_type: Option<::kubegen_runtime::Str>,
     pub api_version: ::kubegen_runtime::ApiVersion<crate::discovery_v1::EndpointSlice>,
@@ -433,6 +481,18 @@ pub struct EndpointSliceApply {
     pub kind: ::kubegen_runtime::Kind<crate::discovery_v1::EndpointSlice>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub ports: Option<Vec<crate::discovery_v1::apply::EndpointPortApply>>,
+}
+impl ::std::fmt::Debug for EndpointSliceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "EndpointSliceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for EndpointSliceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for EndpointSliceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -555,9 +615,21 @@ impl ::kubegen_runtime::apply::ApplyObject for EndpointSliceApply {
     }
 }
 /// The apply configuration of [`ForNode`](crate::discovery_v1::ForNode): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ForNodeApply {
     pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ForNodeApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ForNodeApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ForNodeApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ForNodeApply {
     fn serialize<S: ::serde::Serializer>(
@@ -614,9 +686,21 @@ impl HasApply for crate::discovery_v1::ForNode {
     type Apply = ForNodeApply;
 }
 /// The apply configuration of [`ForZone`](crate::discovery_v1::ForZone): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ForZoneApply {
     pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ForZoneApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ForZoneApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ForZoneApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ForZoneApply {
     fn serialize<S: ::serde::Serializer>(

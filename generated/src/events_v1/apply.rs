@@ -4,7 +4,7 @@
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
 /// The apply configuration of [`Event`](crate::events_v1::Event): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EventApply {
     pub action: Option<::kubegen_runtime::Str>,
     pub api_version: ::kubegen_runtime::ApiVersion<crate::events_v1::Event>,
@@ -23,6 +23,18 @@ pub struct EventApply {
     pub reporting_instance: Option<::kubegen_runtime::Str>,
     pub series: Option<crate::events_v1::apply::EventSeriesApply>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for EventApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "EventApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for EventApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for EventApply {
     fn serialize<S: ::serde::Serializer>(
@@ -265,10 +277,22 @@ impl ::kubegen_runtime::apply::ApplyObject for EventApply {
     }
 }
 /// The apply configuration of [`EventSeries`](crate::events_v1::EventSeries): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EventSeriesApply {
     pub count: Option<i32>,
     pub last_observed_time: Option<::kubegen_runtime::MicroTime>,
+}
+impl ::std::fmt::Debug for EventSeriesApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "EventSeriesApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for EventSeriesApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for EventSeriesApply {
     fn serialize<S: ::serde::Serializer>(

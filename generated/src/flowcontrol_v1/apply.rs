@@ -4,10 +4,26 @@
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
 /// The apply configuration of [`ExemptPriorityLevelConfiguration`](crate::flowcontrol_v1::ExemptPriorityLevelConfiguration): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ExemptPriorityLevelConfigurationApply {
     pub lendable_percent: Option<i32>,
     pub nominal_concurrency_shares: Option<i32>,
+}
+impl ::std::fmt::Debug for ExemptPriorityLevelConfigurationApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "ExemptPriorityLevelConfigurationApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for ExemptPriorityLevelConfigurationApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ExemptPriorityLevelConfigurationApply {
     fn serialize<S: ::serde::Serializer>(
@@ -78,9 +94,21 @@ impl HasApply for crate::flowcontrol_v1::ExemptPriorityLevelConfiguration {
     type Apply = ExemptPriorityLevelConfigurationApply;
 }
 /// The apply configuration of [`FlowDistinguisherMethod`](crate::flowcontrol_v1::FlowDistinguisherMethod): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct FlowDistinguisherMethodApply {
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for FlowDistinguisherMethodApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "FlowDistinguisherMethodApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for FlowDistinguisherMethodApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for FlowDistinguisherMethodApply {
     fn serialize<S: ::serde::Serializer>(
@@ -138,13 +166,25 @@ impl HasApply for crate::flowcontrol_v1::FlowDistinguisherMethod {
     type Apply = FlowDistinguisherMethodApply;
 }
 /// The apply configuration of [`FlowSchema`](crate::flowcontrol_v1::FlowSchema): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct FlowSchemaApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::flowcontrol_v1::FlowSchema>,
     pub kind: ::kubegen_runtime::Kind<crate::flowcontrol_v1::FlowSchema>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::flowcontrol_v1::apply::FlowSchemaSpecApply>,
     pub status: Option<crate::flowcontrol_v1::apply::FlowSchemaStatusApply>,
+}
+impl ::std::fmt::Debug for FlowSchemaApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "FlowSchemaApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for FlowSchemaApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for FlowSchemaApply {
     fn serialize<S: ::serde::Serializer>(
@@ -268,13 +308,25 @@ impl ::kubegen_runtime::apply::ApplyObject for FlowSchemaApply {
     }
 }
 /// The apply configuration of [`FlowSchemaCondition`](crate::flowcontrol_v1::FlowSchemaCondition): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct FlowSchemaConditionApply {
     pub last_transition_time: Option<::kubegen_runtime::Time>,
     pub message: Option<::kubegen_runtime::Str>,
     pub reason: Option<::kubegen_runtime::Str>,
     pub status: Option<::kubegen_runtime::Str>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for FlowSchemaConditionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "FlowSchemaConditionApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for FlowSchemaConditionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for FlowSchemaConditionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -371,7 +423,7 @@ impl HasApply for crate::flowcontrol_v1::FlowSchemaCondition {
     type Apply = FlowSchemaConditionApply;
 }
 /// The apply configuration of [`FlowSchemaSpec`](crate::flowcontrol_v1::FlowSchemaSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct FlowSchemaSpecApply {
     pub distinguisher_method: Option<
         crate::flowcontrol_v1::apply::FlowDistinguisherMethodApply,
@@ -381,6 +433,18 @@ pub struct FlowSchemaSpecApply {
         crate::flowcontrol_v1::apply::PriorityLevelConfigurationReferenceApply,
     >,
     pub rules: Option<Vec<crate::flowcontrol_v1::apply::PolicyRulesWithSubjectsApply>>,
+}
+impl ::std::fmt::Debug for FlowSchemaSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "FlowSchemaSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for FlowSchemaSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for FlowSchemaSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -500,9 +564,21 @@ impl HasApply for crate::flowcontrol_v1::FlowSchemaSpec {
     type Apply = FlowSchemaSpecApply;
 }
 /// The apply configuration of [`FlowSchemaStatus`](crate::flowcontrol_v1::FlowSchemaStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct FlowSchemaStatusApply {
     pub conditions: Option<Vec<crate::flowcontrol_v1::apply::FlowSchemaConditionApply>>,
+}
+impl ::std::fmt::Debug for FlowSchemaStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "FlowSchemaStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for FlowSchemaStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for FlowSchemaStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -580,9 +656,21 @@ impl HasApply for crate::flowcontrol_v1::FlowSchemaStatus {
     type Apply = FlowSchemaStatusApply;
 }
 /// The apply configuration of [`GroupSubject`](crate::flowcontrol_v1::GroupSubject): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct GroupSubjectApply {
     pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for GroupSubjectApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "GroupSubjectApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for GroupSubjectApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for GroupSubjectApply {
     fn serialize<S: ::serde::Serializer>(
@@ -639,10 +727,22 @@ impl HasApply for crate::flowcontrol_v1::GroupSubject {
     type Apply = GroupSubjectApply;
 }
 /// The apply configuration of [`LimitResponse`](crate::flowcontrol_v1::LimitResponse): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct LimitResponseApply {
     pub queuing: Option<crate::flowcontrol_v1::apply::QueuingConfigurationApply>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for LimitResponseApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "LimitResponseApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for LimitResponseApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for LimitResponseApply {
     fn serialize<S: ::serde::Serializer>(
@@ -722,12 +822,28 @@ impl HasApply for crate::flowcontrol_v1::LimitResponse {
     type Apply = LimitResponseApply;
 }
 /// The apply configuration of [`LimitedPriorityLevelConfiguration`](crate::flowcontrol_v1::LimitedPriorityLevelConfiguration): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct LimitedPriorityLevelConfigurationApply {
     pub borrowing_limit_percent: Option<i32>,
     pub lendable_percent: Option<i32>,
     pub limit_response: Option<Box<crate::flowcontrol_v1::apply::LimitResponseApply>>,
     pub nominal_concurrency_shares: Option<i32>,
+}
+impl ::std::fmt::Debug for LimitedPriorityLevelConfigurationApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "LimitedPriorityLevelConfigurationApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for LimitedPriorityLevelConfigurationApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for LimitedPriorityLevelConfigurationApply {
     fn serialize<S: ::serde::Serializer>(
@@ -830,10 +946,22 @@ impl HasApply for crate::flowcontrol_v1::LimitedPriorityLevelConfiguration {
     type Apply = LimitedPriorityLevelConfigurationApply;
 }
 /// The apply configuration of [`NonResourcePolicyRule`](crate::flowcontrol_v1::NonResourcePolicyRule): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct NonResourcePolicyRuleApply {
     pub non_resource_urls: Option<Vec<::kubegen_runtime::Str>>,
     pub verbs: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for NonResourcePolicyRuleApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "NonResourcePolicyRuleApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for NonResourcePolicyRuleApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for NonResourcePolicyRuleApply {
     fn serialize<S: ::serde::Serializer>(
@@ -910,7 +1038,7 @@ impl HasApply for crate::flowcontrol_v1::NonResourcePolicyRule {
     type Apply = NonResourcePolicyRuleApply;
 }
 /// The apply configuration of [`PolicyRulesWithSubjects`](crate::flowcontrol_v1::PolicyRulesWithSubjects): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PolicyRulesWithSubjectsApply {
     pub non_resource_rules: Option<
         Vec<crate::flowcontrol_v1::apply::NonResourcePolicyRuleApply>,
@@ -919,6 +1047,18 @@ pub struct PolicyRulesWithSubjectsApply {
         Vec<crate::flowcontrol_v1::apply::ResourcePolicyRuleApply>,
     >,
     pub subjects: Option<Vec<crate::flowcontrol_v1::apply::SubjectApply>>,
+}
+impl ::std::fmt::Debug for PolicyRulesWithSubjectsApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PolicyRulesWithSubjectsApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PolicyRulesWithSubjectsApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PolicyRulesWithSubjectsApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1012,7 +1152,7 @@ impl HasApply for crate::flowcontrol_v1::PolicyRulesWithSubjects {
     type Apply = PolicyRulesWithSubjectsApply;
 }
 /// The apply configuration of [`PriorityLevelConfiguration`](crate::flowcontrol_v1::PriorityLevelConfiguration): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PriorityLevelConfigurationApply {
     pub api_version: ::kubegen_runtime::ApiVersion<
         crate::flowcontrol_v1::PriorityLevelConfiguration,
@@ -1023,6 +1163,22 @@ pub struct PriorityLevelConfigurationApply {
     pub status: Option<
         crate::flowcontrol_v1::apply::PriorityLevelConfigurationStatusApply,
     >,
+}
+impl ::std::fmt::Debug for PriorityLevelConfigurationApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "PriorityLevelConfigurationApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for PriorityLevelConfigurationApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PriorityLevelConfigurationApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1151,13 +1307,29 @@ impl ::kubegen_runtime::apply::ApplyObject for PriorityLevelConfigurationApply {
     }
 }
 /// The apply configuration of [`PriorityLevelConfigurationCondition`](crate::flowcontrol_v1::PriorityLevelConfigurationCondition): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PriorityLevelConfigurationConditionApply {
     pub last_transition_time: Option<::kubegen_runtime::Time>,
     pub message: Option<::kubegen_runtime::Str>,
     pub reason: Option<::kubegen_runtime::Str>,
     pub status: Option<::kubegen_runtime::Str>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for PriorityLevelConfigurationConditionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "PriorityLevelConfigurationConditionApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for PriorityLevelConfigurationConditionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PriorityLevelConfigurationConditionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1255,9 +1427,25 @@ impl HasApply for crate::flowcontrol_v1::PriorityLevelConfigurationCondition {
     type Apply = PriorityLevelConfigurationConditionApply;
 }
 /// The apply configuration of [`PriorityLevelConfigurationReference`](crate::flowcontrol_v1::PriorityLevelConfigurationReference): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PriorityLevelConfigurationReferenceApply {
     pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for PriorityLevelConfigurationReferenceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "PriorityLevelConfigurationReferenceApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for PriorityLevelConfigurationReferenceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PriorityLevelConfigurationReferenceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1315,7 +1503,7 @@ impl HasApply for crate::flowcontrol_v1::PriorityLevelConfigurationReference {
     type Apply = PriorityLevelConfigurationReferenceApply;
 }
 /// The apply configuration of [`PriorityLevelConfigurationSpec`](crate::flowcontrol_v1::PriorityLevelConfigurationSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PriorityLevelConfigurationSpecApply {
     pub exempt: Option<
         crate::flowcontrol_v1::apply::ExemptPriorityLevelConfigurationApply,
@@ -1324,6 +1512,22 @@ pub struct PriorityLevelConfigurationSpecApply {
         Box<crate::flowcontrol_v1::apply::LimitedPriorityLevelConfigurationApply>,
     >,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for PriorityLevelConfigurationSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "PriorityLevelConfigurationSpecApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for PriorityLevelConfigurationSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PriorityLevelConfigurationSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1433,11 +1637,27 @@ impl HasApply for crate::flowcontrol_v1::PriorityLevelConfigurationSpec {
     type Apply = PriorityLevelConfigurationSpecApply;
 }
 /// The apply configuration of [`PriorityLevelConfigurationStatus`](crate::flowcontrol_v1::PriorityLevelConfigurationStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PriorityLevelConfigurationStatusApply {
     pub conditions: Option<
         Vec<crate::flowcontrol_v1::apply::PriorityLevelConfigurationConditionApply>,
     >,
+}
+impl ::std::fmt::Debug for PriorityLevelConfigurationStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "PriorityLevelConfigurationStatusApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for PriorityLevelConfigurationStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PriorityLevelConfigurationStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1518,11 +1738,23 @@ impl HasApply for crate::flowcontrol_v1::PriorityLevelConfigurationStatus {
     type Apply = PriorityLevelConfigurationStatusApply;
 }
 /// The apply configuration of [`QueuingConfiguration`](crate::flowcontrol_v1::QueuingConfiguration): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct QueuingConfigurationApply {
     pub hand_size: Option<i32>,
     pub queue_length_limit: Option<i32>,
     pub queues: Option<i32>,
+}
+impl ::std::fmt::Debug for QueuingConfigurationApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "QueuingConfigurationApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for QueuingConfigurationApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for QueuingConfigurationApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1600,13 +1832,25 @@ impl HasApply for crate::flowcontrol_v1::QueuingConfiguration {
     type Apply = QueuingConfigurationApply;
 }
 /// The apply configuration of [`ResourcePolicyRule`](crate::flowcontrol_v1::ResourcePolicyRule): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ResourcePolicyRuleApply {
     pub api_groups: Option<Vec<::kubegen_runtime::Str>>,
     pub cluster_scope: Option<bool>,
     pub namespaces: Option<Vec<::kubegen_runtime::Str>>,
     pub resources: Option<Vec<::kubegen_runtime::Str>>,
     pub verbs: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for ResourcePolicyRuleApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ResourcePolicyRuleApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ResourcePolicyRuleApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ResourcePolicyRuleApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1721,10 +1965,22 @@ impl HasApply for crate::flowcontrol_v1::ResourcePolicyRule {
     type Apply = ResourcePolicyRuleApply;
 }
 /// The apply configuration of [`ServiceAccountSubject`](crate::flowcontrol_v1::ServiceAccountSubject): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ServiceAccountSubjectApply {
     pub name: Option<::kubegen_runtime::Str>,
     pub namespace: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ServiceAccountSubjectApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ServiceAccountSubjectApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ServiceAccountSubjectApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ServiceAccountSubjectApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1788,7 +2044,7 @@ impl HasApply for crate::flowcontrol_v1::ServiceAccountSubject {
     type Apply = ServiceAccountSubjectApply;
 }
 /// The apply configuration of [`Subject`](crate::flowcontrol_v1::Subject): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct SubjectApply {
     pub group: Option<crate::flowcontrol_v1::apply::GroupSubjectApply>,
     pub kind: Option<::kubegen_runtime::Str>,
@@ -1796,6 +2052,18 @@ pub struct SubjectApply {
         Box<crate::flowcontrol_v1::apply::ServiceAccountSubjectApply>,
     >,
     pub user: Option<crate::flowcontrol_v1::apply::UserSubjectApply>,
+}
+impl ::std::fmt::Debug for SubjectApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "SubjectApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for SubjectApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for SubjectApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1919,9 +2187,21 @@ impl HasApply for crate::flowcontrol_v1::Subject {
     type Apply = SubjectApply;
 }
 /// The apply configuration of [`UserSubject`](crate::flowcontrol_v1::UserSubject): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct UserSubjectApply {
     pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for UserSubjectApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "UserSubjectApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for UserSubjectApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for UserSubjectApply {
     fn serialize<S: ::serde::Serializer>(

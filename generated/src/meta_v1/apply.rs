@@ -4,7 +4,7 @@
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
 /// The apply configuration of [`Condition`](crate::meta_v1::Condition): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ConditionApply {
     pub last_transition_time: Option<::kubegen_runtime::Time>,
     pub message: Option<::kubegen_runtime::Str>,
@@ -12,6 +12,18 @@ pub struct ConditionApply {
     pub reason: Option<::kubegen_runtime::Str>,
     pub status: Option<::kubegen_runtime::Str>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ConditionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ConditionApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ConditionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ConditionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -116,10 +128,22 @@ impl HasApply for crate::meta_v1::Condition {
     type Apply = ConditionApply;
 }
 /// The apply configuration of [`GroupResource`](crate::meta_v1::GroupResource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct GroupResourceApply {
     pub group: Option<::kubegen_runtime::Str>,
     pub resource: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for GroupResourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "GroupResourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for GroupResourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for GroupResourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -183,12 +207,24 @@ impl HasApply for crate::meta_v1::GroupResource {
     type Apply = GroupResourceApply;
 }
 /// The apply configuration of [`LabelSelector`](crate::meta_v1::LabelSelector): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct LabelSelectorApply {
     pub match_expressions: Option<
         Vec<crate::meta_v1::apply::LabelSelectorRequirementApply>,
     >,
     pub match_labels: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for LabelSelectorApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "LabelSelectorApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for LabelSelectorApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for LabelSelectorApply {
     fn serialize<S: ::serde::Serializer>(
@@ -271,11 +307,27 @@ impl HasApply for crate::meta_v1::LabelSelector {
     type Apply = LabelSelectorApply;
 }
 /// The apply configuration of [`LabelSelectorRequirement`](crate::meta_v1::LabelSelectorRequirement): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct LabelSelectorRequirementApply {
     pub key: Option<::kubegen_runtime::Str>,
     pub operator: Option<::kubegen_runtime::Str>,
     pub values: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for LabelSelectorRequirementApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "LabelSelectorRequirementApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for LabelSelectorRequirementApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for LabelSelectorRequirementApply {
     fn serialize<S: ::serde::Serializer>(

@@ -4,11 +4,23 @@
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
 /// The apply configuration of [`HTTPIngressPath`](crate::networking_v1::HTTPIngressPath): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct HTTPIngressPathApply {
     pub backend: Option<crate::networking_v1::apply::IngressBackendApply>,
     pub path: Option<::kubegen_runtime::Str>,
     pub path_type: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for HTTPIngressPathApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "HTTPIngressPathApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for HTTPIngressPathApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for HTTPIngressPathApply {
     fn serialize<S: ::serde::Serializer>(
@@ -102,9 +114,21 @@ impl HasApply for crate::networking_v1::HTTPIngressPath {
     type Apply = HTTPIngressPathApply;
 }
 /// The apply configuration of [`HTTPIngressRuleValue`](crate::networking_v1::HTTPIngressRuleValue): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct HTTPIngressRuleValueApply {
     pub paths: Option<Vec<crate::networking_v1::apply::HTTPIngressPathApply>>,
+}
+impl ::std::fmt::Debug for HTTPIngressRuleValueApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "HTTPIngressRuleValueApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for HTTPIngressRuleValueApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for HTTPIngressRuleValueApply {
     fn serialize<S: ::serde::Serializer>(
@@ -166,13 +190,25 @@ impl HasApply for crate::networking_v1::HTTPIngressRuleValue {
     type Apply = HTTPIngressRuleValueApply;
 }
 /// The apply configuration of [`Ingress`](crate::networking_v1::Ingress): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IngressApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::networking_v1::Ingress>,
     pub kind: ::kubegen_runtime::Kind<crate::networking_v1::Ingress>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::networking_v1::apply::IngressSpecApply>,
     pub status: Option<crate::networking_v1::apply::IngressStatusApply>,
+}
+impl ::std::fmt::Debug for IngressApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "IngressApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for IngressApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IngressApply {
     fn serialize<S: ::serde::Serializer>(
@@ -301,10 +337,22 @@ impl ::kubegen_runtime::apply::ApplyObject for IngressApply {
     }
 }
 /// The apply configuration of [`IngressBackend`](crate::networking_v1::IngressBackend): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IngressBackendApply {
     pub resource: Option<Box<crate::core_v1::apply::TypedLocalObjectReferenceApply>>,
     pub service: Option<Box<crate::networking_v1::apply::IngressServiceBackendApply>>,
+}
+impl ::std::fmt::Debug for IngressBackendApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "IngressBackendApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for IngressBackendApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IngressBackendApply {
     fn serialize<S: ::serde::Serializer>(
@@ -387,12 +435,24 @@ impl HasApply for crate::networking_v1::IngressBackend {
     type Apply = IngressBackendApply;
 }
 /// The apply configuration of [`IngressClass`](crate::networking_v1::IngressClass): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IngressClassApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::networking_v1::IngressClass>,
     pub kind: ::kubegen_runtime::Kind<crate::networking_v1::IngressClass>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::networking_v1::apply::IngressClassSpecApply>,
+}
+impl ::std::fmt::Debug for IngressClassApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "IngressClassApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for IngressClassApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IngressClassApply {
     fn serialize<S: ::serde::Serializer>(
@@ -491,13 +551,29 @@ impl ::kubegen_runtime::apply::ApplyObject for IngressClassApply {
     }
 }
 /// The apply configuration of [`IngressClassParametersReference`](crate::networking_v1::IngressClassParametersReference): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IngressClassParametersReferenceApply {
     pub api_group: Option<::kubegen_runtime::Str>,
     pub kind: Option<::kubegen_runtime::Str>,
     pub name: Option<::kubegen_runtime::Str>,
     pub namespace: Option<::kubegen_runtime::Str>,
     pub scope: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for IngressClassParametersReferenceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IngressClassParametersReferenceApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for IngressClassParametersReferenceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IngressClassParametersReferenceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -592,12 +668,24 @@ impl HasApply for crate::networking_v1::IngressClassParametersReference {
     type Apply = IngressClassParametersReferenceApply;
 }
 /// The apply configuration of [`IngressClassSpec`](crate::networking_v1::IngressClassSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IngressClassSpecApply {
     pub controller: Option<::kubegen_runtime::Str>,
     pub parameters: Option<
         Box<crate::networking_v1::apply::IngressClassParametersReferenceApply>,
     >,
+}
+impl ::std::fmt::Debug for IngressClassSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "IngressClassSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for IngressClassSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IngressClassSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -679,11 +767,27 @@ impl HasApply for crate::networking_v1::IngressClassSpec {
     type Apply = IngressClassSpecApply;
 }
 /// The apply configuration of [`IngressLoadBalancerIngress`](crate::networking_v1::IngressLoadBalancerIngress): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IngressLoadBalancerIngressApply {
     pub hostname: Option<::kubegen_runtime::Str>,
     pub ip: Option<::kubegen_runtime::Str>,
     pub ports: Option<Vec<crate::networking_v1::apply::IngressPortStatusApply>>,
+}
+impl ::std::fmt::Debug for IngressLoadBalancerIngressApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IngressLoadBalancerIngressApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for IngressLoadBalancerIngressApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IngressLoadBalancerIngressApply {
     fn serialize<S: ::serde::Serializer>(
@@ -763,11 +867,27 @@ impl HasApply for crate::networking_v1::IngressLoadBalancerIngress {
     type Apply = IngressLoadBalancerIngressApply;
 }
 /// The apply configuration of [`IngressLoadBalancerStatus`](crate::networking_v1::IngressLoadBalancerStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IngressLoadBalancerStatusApply {
     pub ingress: Option<
         Vec<crate::networking_v1::apply::IngressLoadBalancerIngressApply>,
     >,
+}
+impl ::std::fmt::Debug for IngressLoadBalancerStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IngressLoadBalancerStatusApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for IngressLoadBalancerStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IngressLoadBalancerStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -832,11 +952,23 @@ impl HasApply for crate::networking_v1::IngressLoadBalancerStatus {
     type Apply = IngressLoadBalancerStatusApply;
 }
 /// The apply configuration of [`IngressPortStatus`](crate::networking_v1::IngressPortStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IngressPortStatusApply {
     pub error: Option<::kubegen_runtime::Str>,
     pub port: Option<i32>,
     pub protocol: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for IngressPortStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "IngressPortStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for IngressPortStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IngressPortStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -910,10 +1042,22 @@ impl HasApply for crate::networking_v1::IngressPortStatus {
     type Apply = IngressPortStatusApply;
 }
 /// The apply configuration of [`IngressRule`](crate::networking_v1::IngressRule): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IngressRuleApply {
     pub host: Option<::kubegen_runtime::Str>,
     pub http: Option<crate::networking_v1::apply::HTTPIngressRuleValueApply>,
+}
+impl ::std::fmt::Debug for IngressRuleApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "IngressRuleApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for IngressRuleApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IngressRuleApply {
     fn serialize<S: ::serde::Serializer>(
@@ -993,10 +1137,22 @@ impl HasApply for crate::networking_v1::IngressRule {
     type Apply = IngressRuleApply;
 }
 /// The apply configuration of [`IngressServiceBackend`](crate::networking_v1::IngressServiceBackend): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IngressServiceBackendApply {
     pub name: Option<::kubegen_runtime::Str>,
     pub port: Option<crate::networking_v1::apply::ServiceBackendPortApply>,
+}
+impl ::std::fmt::Debug for IngressServiceBackendApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "IngressServiceBackendApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for IngressServiceBackendApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IngressServiceBackendApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1063,12 +1219,24 @@ impl HasApply for crate::networking_v1::IngressServiceBackend {
     type Apply = IngressServiceBackendApply;
 }
 /// The apply configuration of [`IngressSpec`](crate::networking_v1::IngressSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IngressSpecApply {
     pub default_backend: Option<Box<crate::networking_v1::apply::IngressBackendApply>>,
     pub ingress_class_name: Option<::kubegen_runtime::Str>,
     pub rules: Option<Vec<crate::networking_v1::apply::IngressRuleApply>>,
     pub tls: Option<Vec<crate::networking_v1::apply::IngressTLSApply>>,
+}
+impl ::std::fmt::Debug for IngressSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "IngressSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for IngressSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IngressSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1183,11 +1351,23 @@ impl HasApply for crate::networking_v1::IngressSpec {
     type Apply = IngressSpecApply;
 }
 /// The apply configuration of [`IngressStatus`](crate::networking_v1::IngressStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IngressStatusApply {
     pub load_balancer: Option<
         crate::networking_v1::apply::IngressLoadBalancerStatusApply,
     >,
+}
+impl ::std::fmt::Debug for IngressStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "IngressStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for IngressStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IngressStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1260,10 +1440,22 @@ impl HasApply for crate::networking_v1::IngressStatus {
     type Apply = IngressStatusApply;
 }
 /// The apply configuration of [`IngressTLS`](crate::networking_v1::IngressTLS): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IngressTLSApply {
     pub hosts: Option<Vec<::kubegen_runtime::Str>>,
     pub secret_name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for IngressTLSApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "IngressTLSApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for IngressTLSApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IngressTLSApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1330,12 +1522,24 @@ impl HasApply for crate::networking_v1::IngressTLS {
     type Apply = IngressTLSApply;
 }
 /// The apply configuration of [`IPAddress`](crate::networking_v1::IPAddress): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IPAddressApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::networking_v1::IPAddress>,
     pub kind: ::kubegen_runtime::Kind<crate::networking_v1::IPAddress>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::networking_v1::apply::IPAddressSpecApply>,
+}
+impl ::std::fmt::Debug for IPAddressApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "IPAddressApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for IPAddressApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IPAddressApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1434,9 +1638,21 @@ impl ::kubegen_runtime::apply::ApplyObject for IPAddressApply {
     }
 }
 /// The apply configuration of [`IPAddressSpec`](crate::networking_v1::IPAddressSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IPAddressSpecApply {
     pub parent_ref: Option<crate::networking_v1::apply::ParentReferenceApply>,
+}
+impl ::std::fmt::Debug for IPAddressSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "IPAddressSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for IPAddressSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IPAddressSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1509,10 +1725,22 @@ impl HasApply for crate::networking_v1::IPAddressSpec {
     type Apply = IPAddressSpecApply;
 }
 /// The apply configuration of [`IPBlock`](crate::networking_v1::IPBlock): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IPBlockApply {
     pub cidr: Option<::kubegen_runtime::Str>,
     pub except: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for IPBlockApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "IPBlockApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for IPBlockApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IPBlockApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1579,12 +1807,24 @@ impl HasApply for crate::networking_v1::IPBlock {
     type Apply = IPBlockApply;
 }
 /// The apply configuration of [`NetworkPolicy`](crate::networking_v1::NetworkPolicy): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct NetworkPolicyApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::networking_v1::NetworkPolicy>,
     pub kind: ::kubegen_runtime::Kind<crate::networking_v1::NetworkPolicy>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::networking_v1::apply::NetworkPolicySpecApply>,
+}
+impl ::std::fmt::Debug for NetworkPolicyApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "NetworkPolicyApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for NetworkPolicyApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for NetworkPolicyApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1688,10 +1928,22 @@ impl ::kubegen_runtime::apply::ApplyObject for NetworkPolicyApply {
     }
 }
 /// The apply configuration of [`NetworkPolicyEgressRule`](crate::networking_v1::NetworkPolicyEgressRule): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct NetworkPolicyEgressRuleApply {
     pub ports: Option<Vec<crate::networking_v1::apply::NetworkPolicyPortApply>>,
     pub to: Option<Vec<crate::networking_v1::apply::NetworkPolicyPeerApply>>,
+}
+impl ::std::fmt::Debug for NetworkPolicyEgressRuleApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "NetworkPolicyEgressRuleApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for NetworkPolicyEgressRuleApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for NetworkPolicyEgressRuleApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1766,10 +2018,26 @@ impl HasApply for crate::networking_v1::NetworkPolicyEgressRule {
     type Apply = NetworkPolicyEgressRuleApply;
 }
 /// The apply configuration of [`NetworkPolicyIngressRule`](crate::networking_v1::NetworkPolicyIngressRule): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct NetworkPolicyIngressRuleApply {
     pub from: Option<Vec<crate::networking_v1::apply::NetworkPolicyPeerApply>>,
     pub ports: Option<Vec<crate::networking_v1::apply::NetworkPolicyPortApply>>,
+}
+impl ::std::fmt::Debug for NetworkPolicyIngressRuleApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "NetworkPolicyIngressRuleApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for NetworkPolicyIngressRuleApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for NetworkPolicyIngressRuleApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1844,11 +2112,23 @@ impl HasApply for crate::networking_v1::NetworkPolicyIngressRule {
     type Apply = NetworkPolicyIngressRuleApply;
 }
 /// The apply configuration of [`NetworkPolicyPeer`](crate::networking_v1::NetworkPolicyPeer): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct NetworkPolicyPeerApply {
     pub ip_block: Option<Box<crate::networking_v1::apply::IPBlockApply>>,
     pub namespace_selector: Option<Box<crate::meta_v1::apply::LabelSelectorApply>>,
     pub pod_selector: Option<Box<crate::meta_v1::apply::LabelSelectorApply>>,
+}
+impl ::std::fmt::Debug for NetworkPolicyPeerApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "NetworkPolicyPeerApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for NetworkPolicyPeerApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for NetworkPolicyPeerApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1948,11 +2228,23 @@ impl HasApply for crate::networking_v1::NetworkPolicyPeer {
     type Apply = NetworkPolicyPeerApply;
 }
 /// The apply configuration of [`NetworkPolicyPort`](crate::networking_v1::NetworkPolicyPort): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct NetworkPolicyPortApply {
     pub end_port: Option<i32>,
     pub port: Option<::kubegen_runtime::IntOrString>,
     pub protocol: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for NetworkPolicyPortApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "NetworkPolicyPortApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for NetworkPolicyPortApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for NetworkPolicyPortApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2030,12 +2322,24 @@ impl HasApply for crate::networking_v1::NetworkPolicyPort {
     type Apply = NetworkPolicyPortApply;
 }
 /// The apply configuration of [`NetworkPolicySpec`](crate::networking_v1::NetworkPolicySpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct NetworkPolicySpecApply {
     pub egress: Option<Vec<crate::networking_v1::apply::NetworkPolicyEgressRuleApply>>,
     pub ingress: Option<Vec<crate::networking_v1::apply::NetworkPolicyIngressRuleApply>>,
     pub pod_selector: Option<Box<crate::meta_v1::apply::LabelSelectorApply>>,
     pub policy_types: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for NetworkPolicySpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "NetworkPolicySpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for NetworkPolicySpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for NetworkPolicySpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2137,12 +2441,24 @@ impl HasApply for crate::networking_v1::NetworkPolicySpec {
     type Apply = NetworkPolicySpecApply;
 }
 /// The apply configuration of [`ParentReference`](crate::networking_v1::ParentReference): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ParentReferenceApply {
     pub group: Option<::kubegen_runtime::Str>,
     pub name: Option<::kubegen_runtime::Str>,
     pub namespace: Option<::kubegen_runtime::Str>,
     pub resource: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ParentReferenceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ParentReferenceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ParentReferenceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ParentReferenceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2228,10 +2544,22 @@ impl HasApply for crate::networking_v1::ParentReference {
     type Apply = ParentReferenceApply;
 }
 /// The apply configuration of [`ServiceBackendPort`](crate::networking_v1::ServiceBackendPort): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ServiceBackendPortApply {
     pub name: Option<::kubegen_runtime::Str>,
     pub number: Option<i32>,
+}
+impl ::std::fmt::Debug for ServiceBackendPortApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ServiceBackendPortApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ServiceBackendPortApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ServiceBackendPortApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2295,13 +2623,25 @@ impl HasApply for crate::networking_v1::ServiceBackendPort {
     type Apply = ServiceBackendPortApply;
 }
 /// The apply configuration of [`ServiceCIDR`](crate::networking_v1::ServiceCIDR): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ServiceCIDRApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::networking_v1::ServiceCIDR>,
     pub kind: ::kubegen_runtime::Kind<crate::networking_v1::ServiceCIDR>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::networking_v1::apply::ServiceCIDRSpecApply>,
     pub status: Option<crate::networking_v1::apply::ServiceCIDRStatusApply>,
+}
+impl ::std::fmt::Debug for ServiceCIDRApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ServiceCIDRApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ServiceCIDRApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ServiceCIDRApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2425,9 +2765,21 @@ impl ::kubegen_runtime::apply::ApplyObject for ServiceCIDRApply {
     }
 }
 /// The apply configuration of [`ServiceCIDRSpec`](crate::networking_v1::ServiceCIDRSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ServiceCIDRSpecApply {
     pub cidrs: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for ServiceCIDRSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ServiceCIDRSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ServiceCIDRSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ServiceCIDRSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2487,9 +2839,21 @@ impl HasApply for crate::networking_v1::ServiceCIDRSpec {
     type Apply = ServiceCIDRSpecApply;
 }
 /// The apply configuration of [`ServiceCIDRStatus`](crate::networking_v1::ServiceCIDRStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ServiceCIDRStatusApply {
     pub conditions: Option<Vec<crate::meta_v1::apply::ConditionApply>>,
+}
+impl ::std::fmt::Debug for ServiceCIDRStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ServiceCIDRStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ServiceCIDRStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ServiceCIDRStatusApply {
     fn serialize<S: ::serde::Serializer>(

@@ -4,12 +4,24 @@
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
 /// The apply configuration of [`IPAddress`](crate::networking_v1beta1::IPAddress): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IPAddressApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::networking_v1beta1::IPAddress>,
     pub kind: ::kubegen_runtime::Kind<crate::networking_v1beta1::IPAddress>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::networking_v1beta1::apply::IPAddressSpecApply>,
+}
+impl ::std::fmt::Debug for IPAddressApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "IPAddressApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for IPAddressApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IPAddressApply {
     fn serialize<S: ::serde::Serializer>(
@@ -108,9 +120,21 @@ impl ::kubegen_runtime::apply::ApplyObject for IPAddressApply {
     }
 }
 /// The apply configuration of [`IPAddressSpec`](crate::networking_v1beta1::IPAddressSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IPAddressSpecApply {
     pub parent_ref: Option<crate::networking_v1beta1::apply::ParentReferenceApply>,
+}
+impl ::std::fmt::Debug for IPAddressSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "IPAddressSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for IPAddressSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IPAddressSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -183,12 +207,24 @@ impl HasApply for crate::networking_v1beta1::IPAddressSpec {
     type Apply = IPAddressSpecApply;
 }
 /// The apply configuration of [`ParentReference`](crate::networking_v1beta1::ParentReference): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ParentReferenceApply {
     pub group: Option<::kubegen_runtime::Str>,
     pub name: Option<::kubegen_runtime::Str>,
     pub namespace: Option<::kubegen_runtime::Str>,
     pub resource: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ParentReferenceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ParentReferenceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ParentReferenceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ParentReferenceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -274,7 +310,7 @@ impl HasApply for crate::networking_v1beta1::ParentReference {
     type Apply = ParentReferenceApply;
 }
 /// The apply configuration of [`ServiceCIDR`](crate::networking_v1beta1::ServiceCIDR): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ServiceCIDRApply {
     pub api_version: ::kubegen_runtime::ApiVersion<
         crate::networking_v1beta1::ServiceCIDR,
@@ -283,6 +319,18 @@ pub struct ServiceCIDRApply {
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::networking_v1beta1::apply::ServiceCIDRSpecApply>,
     pub status: Option<crate::networking_v1beta1::apply::ServiceCIDRStatusApply>,
+}
+impl ::std::fmt::Debug for ServiceCIDRApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ServiceCIDRApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ServiceCIDRApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ServiceCIDRApply {
     fn serialize<S: ::serde::Serializer>(
@@ -406,9 +454,21 @@ impl ::kubegen_runtime::apply::ApplyObject for ServiceCIDRApply {
     }
 }
 /// The apply configuration of [`ServiceCIDRSpec`](crate::networking_v1beta1::ServiceCIDRSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ServiceCIDRSpecApply {
     pub cidrs: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for ServiceCIDRSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ServiceCIDRSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ServiceCIDRSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ServiceCIDRSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -468,9 +528,21 @@ impl HasApply for crate::networking_v1beta1::ServiceCIDRSpec {
     type Apply = ServiceCIDRSpecApply;
 }
 /// The apply configuration of [`ServiceCIDRStatus`](crate::networking_v1beta1::ServiceCIDRStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ServiceCIDRStatusApply {
     pub conditions: Option<Vec<crate::meta_v1::apply::ConditionApply>>,
+}
+impl ::std::fmt::Debug for ServiceCIDRStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ServiceCIDRStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ServiceCIDRStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ServiceCIDRStatusApply {
     fn serialize<S: ::serde::Serializer>(

@@ -4,9 +4,21 @@
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
 /// The apply configuration of [`Overhead`](crate::node_v1::Overhead): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct OverheadApply {
     pub pod_fixed: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
+}
+impl ::std::fmt::Debug for OverheadApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "OverheadApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for OverheadApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for OverheadApply {
     fn serialize<S: ::serde::Serializer>(
@@ -77,7 +89,7 @@ impl HasApply for crate::node_v1::Overhead {
     type Apply = OverheadApply;
 }
 /// The apply configuration of [`RuntimeClass`](crate::node_v1::RuntimeClass): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct RuntimeClassApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::node_v1::RuntimeClass>,
     pub handler: Option<::kubegen_runtime::Str>,
@@ -85,6 +97,18 @@ pub struct RuntimeClassApply {
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub overhead: Option<crate::node_v1::apply::OverheadApply>,
     pub scheduling: Option<Box<crate::node_v1::apply::SchedulingApply>>,
+}
+impl ::std::fmt::Debug for RuntimeClassApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "RuntimeClassApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for RuntimeClassApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for RuntimeClassApply {
     fn serialize<S: ::serde::Serializer>(
@@ -216,10 +240,22 @@ impl ::kubegen_runtime::apply::ApplyObject for RuntimeClassApply {
     }
 }
 /// The apply configuration of [`Scheduling`](crate::node_v1::Scheduling): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct SchedulingApply {
     pub node_selector: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     pub tolerations: Option<Vec<crate::core_v1::apply::TolerationApply>>,
+}
+impl ::std::fmt::Debug for SchedulingApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "SchedulingApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for SchedulingApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for SchedulingApply {
     fn serialize<S: ::serde::Serializer>(

@@ -4,7 +4,7 @@
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
 /// The apply configuration of [`PodDisruptionBudget`](crate::policy_v1::PodDisruptionBudget): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PodDisruptionBudgetApply {
     pub api_version: ::kubegen_runtime::ApiVersion<
         crate::policy_v1::PodDisruptionBudget,
@@ -13,6 +13,18 @@ pub struct PodDisruptionBudgetApply {
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::policy_v1::apply::PodDisruptionBudgetSpecApply>,
     pub status: Option<crate::policy_v1::apply::PodDisruptionBudgetStatusApply>,
+}
+impl ::std::fmt::Debug for PodDisruptionBudgetApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PodDisruptionBudgetApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PodDisruptionBudgetApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PodDisruptionBudgetApply {
     fn serialize<S: ::serde::Serializer>(
@@ -141,12 +153,24 @@ impl ::kubegen_runtime::apply::ApplyObject for PodDisruptionBudgetApply {
     }
 }
 /// The apply configuration of [`PodDisruptionBudgetSpec`](crate::policy_v1::PodDisruptionBudgetSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PodDisruptionBudgetSpecApply {
     pub max_unavailable: Option<::kubegen_runtime::IntOrString>,
     pub min_available: Option<::kubegen_runtime::IntOrString>,
     pub selector: Option<Box<crate::meta_v1::apply::LabelSelectorApply>>,
     pub unhealthy_pod_eviction_policy: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for PodDisruptionBudgetSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PodDisruptionBudgetSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PodDisruptionBudgetSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PodDisruptionBudgetSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -245,7 +269,7 @@ impl HasApply for crate::policy_v1::PodDisruptionBudgetSpec {
     type Apply = PodDisruptionBudgetSpecApply;
 }
 /// The apply configuration of [`PodDisruptionBudgetStatus`](crate::policy_v1::PodDisruptionBudgetStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PodDisruptionBudgetStatusApply {
     pub conditions: Option<Vec<crate::meta_v1::apply::ConditionApply>>,
     pub current_healthy: Option<i32>,
@@ -254,6 +278,22 @@ pub struct PodDisruptionBudgetStatusApply {
     pub disruptions_allowed: Option<i32>,
     pub expected_pods: Option<i32>,
     pub observed_generation: Option<i64>,
+}
+impl ::std::fmt::Debug for PodDisruptionBudgetStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "PodDisruptionBudgetStatusApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for PodDisruptionBudgetStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PodDisruptionBudgetStatusApply {
     fn serialize<S: ::serde::Serializer>(

@@ -4,9 +4,21 @@
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
 /// The apply configuration of [`AggregationRule`](crate::rbac_v1::AggregationRule): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AggregationRuleApply {
     pub cluster_role_selectors: Option<Vec<crate::meta_v1::apply::LabelSelectorApply>>,
+}
+impl ::std::fmt::Debug for AggregationRuleApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "AggregationRuleApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for AggregationRuleApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for AggregationRuleApply {
     fn serialize<S: ::serde::Serializer>(
@@ -68,13 +80,25 @@ impl HasApply for crate::rbac_v1::AggregationRule {
     type Apply = AggregationRuleApply;
 }
 /// The apply configuration of [`ClusterRole`](crate::rbac_v1::ClusterRole): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ClusterRoleApply {
     pub aggregation_rule: Option<crate::rbac_v1::apply::AggregationRuleApply>,
     pub api_version: ::kubegen_runtime::ApiVersion<crate::rbac_v1::ClusterRole>,
     pub kind: ::kubegen_runtime::Kind<crate::rbac_v1::ClusterRole>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub rules: Option<Vec<crate::rbac_v1::apply::PolicyRuleApply>>,
+}
+impl ::std::fmt::Debug for ClusterRoleApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ClusterRoleApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ClusterRoleApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ClusterRoleApply {
     fn serialize<S: ::serde::Serializer>(
@@ -192,13 +216,25 @@ impl ::kubegen_runtime::apply::ApplyObject for ClusterRoleApply {
     }
 }
 /// The apply configuration of [`ClusterRoleBinding`](crate::rbac_v1::ClusterRoleBinding): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ClusterRoleBindingApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::rbac_v1::ClusterRoleBinding>,
     pub kind: ::kubegen_runtime::Kind<crate::rbac_v1::ClusterRoleBinding>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub role_ref: Option<crate::rbac_v1::apply::RoleRefApply>,
     pub subjects: Option<Vec<crate::rbac_v1::apply::SubjectApply>>,
+}
+impl ::std::fmt::Debug for ClusterRoleBindingApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ClusterRoleBindingApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ClusterRoleBindingApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ClusterRoleBindingApply {
     fn serialize<S: ::serde::Serializer>(
@@ -304,13 +340,25 @@ impl ::kubegen_runtime::apply::ApplyObject for ClusterRoleBindingApply {
     }
 }
 /// The apply configuration of [`PolicyRule`](crate::rbac_v1::PolicyRule): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PolicyRuleApply {
     pub api_groups: Option<Vec<::kubegen_runtime::Str>>,
     pub non_resource_urls: Option<Vec<::kubegen_runtime::Str>>,
     pub resource_names: Option<Vec<::kubegen_runtime::Str>>,
     pub resources: Option<Vec<::kubegen_runtime::Str>>,
     pub verbs: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for PolicyRuleApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PolicyRuleApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PolicyRuleApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PolicyRuleApply {
     fn serialize<S: ::serde::Serializer>(
@@ -419,12 +467,24 @@ impl HasApply for crate::rbac_v1::PolicyRule {
     type Apply = PolicyRuleApply;
 }
 /// The apply configuration of [`Role`](crate::rbac_v1::Role): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct RoleApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::rbac_v1::Role>,
     pub kind: ::kubegen_runtime::Kind<crate::rbac_v1::Role>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub rules: Option<Vec<crate::rbac_v1::apply::PolicyRuleApply>>,
+}
+impl ::std::fmt::Debug for RoleApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "RoleApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for RoleApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for RoleApply {
     fn serialize<S: ::serde::Serializer>(
@@ -520,13 +580,25 @@ impl ::kubegen_runtime::apply::ApplyObject for RoleApply {
     }
 }
 /// The apply configuration of [`RoleBinding`](crate::rbac_v1::RoleBinding): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct RoleBindingApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::rbac_v1::RoleBinding>,
     pub kind: ::kubegen_runtime::Kind<crate::rbac_v1::RoleBinding>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub role_ref: Option<crate::rbac_v1::apply::RoleRefApply>,
     pub subjects: Option<Vec<crate::rbac_v1::apply::SubjectApply>>,
+}
+impl ::std::fmt::Debug for RoleBindingApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "RoleBindingApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for RoleBindingApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for RoleBindingApply {
     fn serialize<S: ::serde::Serializer>(
@@ -637,11 +709,23 @@ impl ::kubegen_runtime::apply::ApplyObject for RoleBindingApply {
     }
 }
 /// The apply configuration of [`RoleRef`](crate::rbac_v1::RoleRef): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct RoleRefApply {
     pub api_group: Option<::kubegen_runtime::Str>,
     pub kind: Option<::kubegen_runtime::Str>,
     pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for RoleRefApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "RoleRefApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for RoleRefApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for RoleRefApply {
     fn serialize<S: ::serde::Serializer>(
@@ -715,12 +799,24 @@ impl HasApply for crate::rbac_v1::RoleRef {
     type Apply = RoleRefApply;
 }
 /// The apply configuration of [`Subject`](crate::rbac_v1::Subject): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct SubjectApply {
     pub api_group: Option<::kubegen_runtime::Str>,
     pub kind: Option<::kubegen_runtime::Str>,
     pub name: Option<::kubegen_runtime::Str>,
     pub namespace: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for SubjectApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "SubjectApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for SubjectApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for SubjectApply {
     fn serialize<S: ::serde::Serializer>(

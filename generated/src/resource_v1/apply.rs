@@ -4,7 +4,7 @@
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
 /// The apply configuration of [`AllocatedDeviceStatus`](crate::resource_v1::AllocatedDeviceStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AllocatedDeviceStatusApply {
     pub conditions: Option<Vec<crate::meta_v1::apply::ConditionApply>>,
     pub data: Option<::kubegen_runtime::RawExtension>,
@@ -13,6 +13,18 @@ pub struct AllocatedDeviceStatusApply {
     pub network_data: Option<Box<crate::resource_v1::apply::NetworkDeviceDataApply>>,
     pub pool: Option<::kubegen_runtime::Str>,
     pub share_id: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for AllocatedDeviceStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "AllocatedDeviceStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for AllocatedDeviceStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for AllocatedDeviceStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -152,11 +164,23 @@ impl HasApply for crate::resource_v1::AllocatedDeviceStatus {
     type Apply = AllocatedDeviceStatusApply;
 }
 /// The apply configuration of [`AllocationResult`](crate::resource_v1::AllocationResult): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AllocationResultApply {
     pub allocation_timestamp: Option<::kubegen_runtime::Time>,
     pub devices: Option<Box<crate::resource_v1::apply::DeviceAllocationResultApply>>,
     pub node_selector: Option<crate::core_v1::apply::NodeSelectorApply>,
+}
+impl ::std::fmt::Debug for AllocationResultApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "AllocationResultApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for AllocationResultApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for AllocationResultApply {
     fn serialize<S: ::serde::Serializer>(
@@ -256,13 +280,25 @@ impl HasApply for crate::resource_v1::AllocationResult {
     type Apply = AllocationResultApply;
 }
 /// The apply configuration of [`CapacityRequestPolicy`](crate::resource_v1::CapacityRequestPolicy): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CapacityRequestPolicyApply {
     pub default: Option<::kubegen_runtime::Quantity>,
     pub valid_range: Option<
         Box<crate::resource_v1::apply::CapacityRequestPolicyRangeApply>,
     >,
     pub valid_values: Option<Vec<::kubegen_runtime::Quantity>>,
+}
+impl ::std::fmt::Debug for CapacityRequestPolicyApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "CapacityRequestPolicyApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for CapacityRequestPolicyApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CapacityRequestPolicyApply {
     fn serialize<S: ::serde::Serializer>(
@@ -359,11 +395,27 @@ impl HasApply for crate::resource_v1::CapacityRequestPolicy {
     type Apply = CapacityRequestPolicyApply;
 }
 /// The apply configuration of [`CapacityRequestPolicyRange`](crate::resource_v1::CapacityRequestPolicyRange): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CapacityRequestPolicyRangeApply {
     pub max: Option<::kubegen_runtime::Quantity>,
     pub min: Option<::kubegen_runtime::Quantity>,
     pub step: Option<::kubegen_runtime::Quantity>,
+}
+impl ::std::fmt::Debug for CapacityRequestPolicyRangeApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "CapacityRequestPolicyRangeApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for CapacityRequestPolicyRangeApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CapacityRequestPolicyRangeApply {
     fn serialize<S: ::serde::Serializer>(
@@ -438,9 +490,21 @@ impl HasApply for crate::resource_v1::CapacityRequestPolicyRange {
     type Apply = CapacityRequestPolicyRangeApply;
 }
 /// The apply configuration of [`CapacityRequirements`](crate::resource_v1::CapacityRequirements): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CapacityRequirementsApply {
     pub requests: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
+}
+impl ::std::fmt::Debug for CapacityRequirementsApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "CapacityRequirementsApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for CapacityRequirementsApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CapacityRequirementsApply {
     fn serialize<S: ::serde::Serializer>(
@@ -511,9 +575,21 @@ impl HasApply for crate::resource_v1::CapacityRequirements {
     type Apply = CapacityRequirementsApply;
 }
 /// The apply configuration of [`CELDeviceSelector`](crate::resource_v1::CELDeviceSelector): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CELDeviceSelectorApply {
     pub expression: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for CELDeviceSelectorApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "CELDeviceSelectorApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for CELDeviceSelectorApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CELDeviceSelectorApply {
     fn serialize<S: ::serde::Serializer>(
@@ -570,9 +646,21 @@ impl HasApply for crate::resource_v1::CELDeviceSelector {
     type Apply = CELDeviceSelectorApply;
 }
 /// The apply configuration of [`Counter`](crate::resource_v1::Counter): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CounterApply {
     pub value: Option<::kubegen_runtime::Quantity>,
+}
+impl ::std::fmt::Debug for CounterApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "CounterApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for CounterApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CounterApply {
     fn serialize<S: ::serde::Serializer>(
@@ -629,12 +717,24 @@ impl HasApply for crate::resource_v1::Counter {
     type Apply = CounterApply;
 }
 /// The apply configuration of [`CounterSet`](crate::resource_v1::CounterSet): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CounterSetApply {
     pub counters: Option<
         ::kubegen_runtime::StringMap<crate::resource_v1::apply::CounterApply>,
     >,
     pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for CounterSetApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "CounterSetApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for CounterSetApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CounterSetApply {
     fn serialize<S: ::serde::Serializer>(
@@ -723,7 +823,7 @@ impl HasApply for crate::resource_v1::CounterSet {
     type Apply = CounterSetApply;
 }
 /// The apply configuration of [`Device`](crate::resource_v1::Device): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceApply {
     pub all_nodes: Option<bool>,
     pub allow_multiple_allocations: Option<bool>,
@@ -743,6 +843,18 @@ pub struct DeviceApply {
     pub node_name: Option<::kubegen_runtime::Str>,
     pub node_selector: Option<crate::core_v1::apply::NodeSelectorApply>,
     pub taints: Option<Vec<crate::resource_v1::apply::DeviceTaintApply>>,
+}
+impl ::std::fmt::Debug for DeviceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "DeviceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for DeviceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DeviceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -958,11 +1070,27 @@ impl HasApply for crate::resource_v1::Device {
     type Apply = DeviceApply;
 }
 /// The apply configuration of [`DeviceAllocationConfiguration`](crate::resource_v1::DeviceAllocationConfiguration): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceAllocationConfigurationApply {
     pub opaque: Option<Box<crate::resource_v1::apply::OpaqueDeviceConfigurationApply>>,
     pub requests: Option<Vec<::kubegen_runtime::Str>>,
     pub source: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for DeviceAllocationConfigurationApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "DeviceAllocationConfigurationApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for DeviceAllocationConfigurationApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DeviceAllocationConfigurationApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1060,7 +1188,7 @@ impl HasApply for crate::resource_v1::DeviceAllocationConfiguration {
     type Apply = DeviceAllocationConfigurationApply;
 }
 /// The apply configuration of [`DeviceAllocationResult`](crate::resource_v1::DeviceAllocationResult): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceAllocationResultApply {
     pub config: Option<
         Vec<crate::resource_v1::apply::DeviceAllocationConfigurationApply>,
@@ -1068,6 +1196,18 @@ pub struct DeviceAllocationResultApply {
     pub results: Option<
         Vec<crate::resource_v1::apply::DeviceRequestAllocationResultApply>,
     >,
+}
+impl ::std::fmt::Debug for DeviceAllocationResultApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "DeviceAllocationResultApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for DeviceAllocationResultApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DeviceAllocationResultApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1145,12 +1285,24 @@ impl HasApply for crate::resource_v1::DeviceAllocationResult {
     type Apply = DeviceAllocationResultApply;
 }
 /// The apply configuration of [`DeviceAttribute`](crate::resource_v1::DeviceAttribute): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceAttributeApply {
     pub bool: Option<bool>,
     pub int: Option<i64>,
     pub string: Option<::kubegen_runtime::Str>,
     pub version: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for DeviceAttributeApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "DeviceAttributeApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for DeviceAttributeApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DeviceAttributeApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1236,12 +1388,24 @@ impl HasApply for crate::resource_v1::DeviceAttribute {
     type Apply = DeviceAttributeApply;
 }
 /// The apply configuration of [`DeviceCapacity`](crate::resource_v1::DeviceCapacity): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceCapacityApply {
     pub request_policy: Option<
         Box<crate::resource_v1::apply::CapacityRequestPolicyApply>,
     >,
     pub value: Option<::kubegen_runtime::Quantity>,
+}
+impl ::std::fmt::Debug for DeviceCapacityApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "DeviceCapacityApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for DeviceCapacityApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DeviceCapacityApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1321,11 +1485,23 @@ impl HasApply for crate::resource_v1::DeviceCapacity {
     type Apply = DeviceCapacityApply;
 }
 /// The apply configuration of [`DeviceClaim`](crate::resource_v1::DeviceClaim): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceClaimApply {
     pub config: Option<Vec<crate::resource_v1::apply::DeviceClaimConfigurationApply>>,
     pub constraints: Option<Vec<crate::resource_v1::apply::DeviceConstraintApply>>,
     pub requests: Option<Vec<crate::resource_v1::apply::DeviceRequestApply>>,
+}
+impl ::std::fmt::Debug for DeviceClaimApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "DeviceClaimApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for DeviceClaimApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DeviceClaimApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1418,10 +1594,26 @@ impl HasApply for crate::resource_v1::DeviceClaim {
     type Apply = DeviceClaimApply;
 }
 /// The apply configuration of [`DeviceClaimConfiguration`](crate::resource_v1::DeviceClaimConfiguration): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceClaimConfigurationApply {
     pub opaque: Option<Box<crate::resource_v1::apply::OpaqueDeviceConfigurationApply>>,
     pub requests: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for DeviceClaimConfigurationApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "DeviceClaimConfigurationApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for DeviceClaimConfigurationApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DeviceClaimConfigurationApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1505,12 +1697,24 @@ impl HasApply for crate::resource_v1::DeviceClaimConfiguration {
     type Apply = DeviceClaimConfigurationApply;
 }
 /// The apply configuration of [`DeviceClass`](crate::resource_v1::DeviceClass): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceClassApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::resource_v1::DeviceClass>,
     pub kind: ::kubegen_runtime::Kind<crate::resource_v1::DeviceClass>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::resource_v1::apply::DeviceClassSpecApply>,
+}
+impl ::std::fmt::Debug for DeviceClassApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "DeviceClassApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for DeviceClassApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DeviceClassApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1609,9 +1813,25 @@ impl ::kubegen_runtime::apply::ApplyObject for DeviceClassApply {
     }
 }
 /// The apply configuration of [`DeviceClassConfiguration`](crate::resource_v1::DeviceClassConfiguration): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceClassConfigurationApply {
     pub opaque: Option<Box<crate::resource_v1::apply::OpaqueDeviceConfigurationApply>>,
+}
+impl ::std::fmt::Debug for DeviceClassConfigurationApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "DeviceClassConfigurationApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for DeviceClassConfigurationApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DeviceClassConfigurationApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1685,11 +1905,23 @@ impl HasApply for crate::resource_v1::DeviceClassConfiguration {
     type Apply = DeviceClassConfigurationApply;
 }
 /// The apply configuration of [`DeviceClassSpec`](crate::resource_v1::DeviceClassSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceClassSpecApply {
     pub config: Option<Vec<crate::resource_v1::apply::DeviceClassConfigurationApply>>,
     pub extended_resource_name: Option<::kubegen_runtime::Str>,
     pub selectors: Option<Vec<crate::resource_v1::apply::DeviceSelectorApply>>,
+}
+impl ::std::fmt::Debug for DeviceClassSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "DeviceClassSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for DeviceClassSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DeviceClassSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1780,11 +2012,23 @@ impl HasApply for crate::resource_v1::DeviceClassSpec {
     type Apply = DeviceClassSpecApply;
 }
 /// The apply configuration of [`DeviceConstraint`](crate::resource_v1::DeviceConstraint): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceConstraintApply {
     pub distinct_attribute: Option<::kubegen_runtime::Str>,
     pub match_attribute: Option<::kubegen_runtime::Str>,
     pub requests: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for DeviceConstraintApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "DeviceConstraintApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for DeviceConstraintApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DeviceConstraintApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1868,12 +2112,28 @@ impl HasApply for crate::resource_v1::DeviceConstraint {
     type Apply = DeviceConstraintApply;
 }
 /// The apply configuration of [`DeviceCounterConsumption`](crate::resource_v1::DeviceCounterConsumption): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceCounterConsumptionApply {
     pub counter_set: Option<::kubegen_runtime::Str>,
     pub counters: Option<
         ::kubegen_runtime::StringMap<crate::resource_v1::apply::CounterApply>,
     >,
+}
+impl ::std::fmt::Debug for DeviceCounterConsumptionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "DeviceCounterConsumptionApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for DeviceCounterConsumptionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DeviceCounterConsumptionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1963,11 +2223,23 @@ impl HasApply for crate::resource_v1::DeviceCounterConsumption {
     type Apply = DeviceCounterConsumptionApply;
 }
 /// The apply configuration of [`DeviceRequest`](crate::resource_v1::DeviceRequest): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceRequestApply {
     pub exactly: Option<Box<crate::resource_v1::apply::ExactDeviceRequestApply>>,
     pub first_available: Option<Vec<crate::resource_v1::apply::DeviceSubRequestApply>>,
     pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for DeviceRequestApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "DeviceRequestApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for DeviceRequestApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DeviceRequestApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2066,7 +2338,7 @@ impl HasApply for crate::resource_v1::DeviceRequest {
     type Apply = DeviceRequestApply;
 }
 /// The apply configuration of [`DeviceRequestAllocationResult`](crate::resource_v1::DeviceRequestAllocationResult): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceRequestAllocationResultApply {
     pub admin_access: Option<bool>,
     pub binding_conditions: Option<Vec<::kubegen_runtime::Str>>,
@@ -2080,6 +2352,22 @@ pub struct DeviceRequestAllocationResultApply {
     pub request: Option<::kubegen_runtime::Str>,
     pub share_id: Option<::kubegen_runtime::Str>,
     pub tolerations: Option<Vec<crate::resource_v1::apply::DeviceTolerationApply>>,
+}
+impl ::std::fmt::Debug for DeviceRequestAllocationResultApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "DeviceRequestAllocationResultApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for DeviceRequestAllocationResultApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DeviceRequestAllocationResultApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2241,9 +2529,21 @@ impl HasApply for crate::resource_v1::DeviceRequestAllocationResult {
     type Apply = DeviceRequestAllocationResultApply;
 }
 /// The apply configuration of [`DeviceSelector`](crate::resource_v1::DeviceSelector): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceSelectorApply {
     pub cel: Option<crate::resource_v1::apply::CELDeviceSelectorApply>,
+}
+impl ::std::fmt::Debug for DeviceSelectorApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "DeviceSelectorApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for DeviceSelectorApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DeviceSelectorApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2316,7 +2616,7 @@ impl HasApply for crate::resource_v1::DeviceSelector {
     type Apply = DeviceSelectorApply;
 }
 /// The apply configuration of [`DeviceSubRequest`](crate::resource_v1::DeviceSubRequest): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceSubRequestApply {
     pub allocation_mode: Option<::kubegen_runtime::Str>,
     pub capacity: Option<crate::resource_v1::apply::CapacityRequirementsApply>,
@@ -2325,6 +2625,18 @@ pub struct DeviceSubRequestApply {
     pub name: Option<::kubegen_runtime::Str>,
     pub selectors: Option<Vec<crate::resource_v1::apply::DeviceSelectorApply>>,
     pub tolerations: Option<Vec<crate::resource_v1::apply::DeviceTolerationApply>>,
+}
+impl ::std::fmt::Debug for DeviceSubRequestApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "DeviceSubRequestApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for DeviceSubRequestApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DeviceSubRequestApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2463,12 +2775,24 @@ impl HasApply for crate::resource_v1::DeviceSubRequest {
     type Apply = DeviceSubRequestApply;
 }
 /// The apply configuration of [`DeviceTaint`](crate::resource_v1::DeviceTaint): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceTaintApply {
     pub effect: Option<::kubegen_runtime::Str>,
     pub key: Option<::kubegen_runtime::Str>,
     pub time_added: Option<::kubegen_runtime::Time>,
     pub value: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for DeviceTaintApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "DeviceTaintApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for DeviceTaintApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DeviceTaintApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2554,13 +2878,25 @@ impl HasApply for crate::resource_v1::DeviceTaint {
     type Apply = DeviceTaintApply;
 }
 /// The apply configuration of [`DeviceToleration`](crate::resource_v1::DeviceToleration): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceTolerationApply {
     pub effect: Option<::kubegen_runtime::Str>,
     pub key: Option<::kubegen_runtime::Str>,
     pub operator: Option<::kubegen_runtime::Str>,
     pub toleration_seconds: Option<i64>,
     pub value: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for DeviceTolerationApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "DeviceTolerationApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for DeviceTolerationApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DeviceTolerationApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2654,7 +2990,7 @@ impl HasApply for crate::resource_v1::DeviceToleration {
     type Apply = DeviceTolerationApply;
 }
 /// The apply configuration of [`ExactDeviceRequest`](crate::resource_v1::ExactDeviceRequest): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ExactDeviceRequestApply {
     pub admin_access: Option<bool>,
     pub allocation_mode: Option<::kubegen_runtime::Str>,
@@ -2663,6 +2999,18 @@ pub struct ExactDeviceRequestApply {
     pub device_class_name: Option<::kubegen_runtime::Str>,
     pub selectors: Option<Vec<crate::resource_v1::apply::DeviceSelectorApply>>,
     pub tolerations: Option<Vec<crate::resource_v1::apply::DeviceTolerationApply>>,
+}
+impl ::std::fmt::Debug for ExactDeviceRequestApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ExactDeviceRequestApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ExactDeviceRequestApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ExactDeviceRequestApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2801,11 +3149,23 @@ impl HasApply for crate::resource_v1::ExactDeviceRequest {
     type Apply = ExactDeviceRequestApply;
 }
 /// The apply configuration of [`NetworkDeviceData`](crate::resource_v1::NetworkDeviceData): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct NetworkDeviceDataApply {
     pub hardware_address: Option<::kubegen_runtime::Str>,
     pub interface_name: Option<::kubegen_runtime::Str>,
     pub ips: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for NetworkDeviceDataApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "NetworkDeviceDataApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for NetworkDeviceDataApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for NetworkDeviceDataApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2886,10 +3246,26 @@ impl HasApply for crate::resource_v1::NetworkDeviceData {
     type Apply = NetworkDeviceDataApply;
 }
 /// The apply configuration of [`OpaqueDeviceConfiguration`](crate::resource_v1::OpaqueDeviceConfiguration): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct OpaqueDeviceConfigurationApply {
     pub driver: Option<::kubegen_runtime::Str>,
     pub parameters: Option<::kubegen_runtime::RawExtension>,
+}
+impl ::std::fmt::Debug for OpaqueDeviceConfigurationApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "OpaqueDeviceConfigurationApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for OpaqueDeviceConfigurationApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for OpaqueDeviceConfigurationApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2957,13 +3333,25 @@ impl HasApply for crate::resource_v1::OpaqueDeviceConfiguration {
     type Apply = OpaqueDeviceConfigurationApply;
 }
 /// The apply configuration of [`ResourceClaim`](crate::resource_v1::ResourceClaim): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ResourceClaimApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::resource_v1::ResourceClaim>,
     pub kind: ::kubegen_runtime::Kind<crate::resource_v1::ResourceClaim>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::resource_v1::apply::ResourceClaimSpecApply>,
     pub status: Option<crate::resource_v1::apply::ResourceClaimStatusApply>,
+}
+impl ::std::fmt::Debug for ResourceClaimApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ResourceClaimApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ResourceClaimApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ResourceClaimApply {
     fn serialize<S: ::serde::Serializer>(
@@ -3092,12 +3480,28 @@ impl ::kubegen_runtime::apply::ApplyObject for ResourceClaimApply {
     }
 }
 /// The apply configuration of [`ResourceClaimConsumerReference`](crate::resource_v1::ResourceClaimConsumerReference): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ResourceClaimConsumerReferenceApply {
     pub api_group: Option<::kubegen_runtime::Str>,
     pub name: Option<::kubegen_runtime::Str>,
     pub resource: Option<::kubegen_runtime::Str>,
     pub uid: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ResourceClaimConsumerReferenceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "ResourceClaimConsumerReferenceApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for ResourceClaimConsumerReferenceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ResourceClaimConsumerReferenceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -3184,9 +3588,21 @@ impl HasApply for crate::resource_v1::ResourceClaimConsumerReference {
     type Apply = ResourceClaimConsumerReferenceApply;
 }
 /// The apply configuration of [`ResourceClaimSpec`](crate::resource_v1::ResourceClaimSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ResourceClaimSpecApply {
     pub devices: Option<Box<crate::resource_v1::apply::DeviceClaimApply>>,
+}
+impl ::std::fmt::Debug for ResourceClaimSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ResourceClaimSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ResourceClaimSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ResourceClaimSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -3259,13 +3675,25 @@ impl HasApply for crate::resource_v1::ResourceClaimSpec {
     type Apply = ResourceClaimSpecApply;
 }
 /// The apply configuration of [`ResourceClaimStatus`](crate::resource_v1::ResourceClaimStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ResourceClaimStatusApply {
     pub allocation: Option<Box<crate::resource_v1::apply::AllocationResultApply>>,
     pub devices: Option<Vec<crate::resource_v1::apply::AllocatedDeviceStatusApply>>,
     pub reserved_for: Option<
         Vec<crate::resource_v1::apply::ResourceClaimConsumerReferenceApply>,
     >,
+}
+impl ::std::fmt::Debug for ResourceClaimStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ResourceClaimStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ResourceClaimStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ResourceClaimStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -3393,7 +3821,7 @@ impl HasApply for crate::resource_v1::ResourceClaimStatus {
     type Apply = ResourceClaimStatusApply;
 }
 /// The apply configuration of [`ResourceClaimTemplate`](crate::resource_v1::ResourceClaimTemplate): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ResourceClaimTemplateApply {
     pub api_version: ::kubegen_runtime::ApiVersion<
         crate::resource_v1::ResourceClaimTemplate,
@@ -3401,6 +3829,18 @@ pub struct ResourceClaimTemplateApply {
     pub kind: ::kubegen_runtime::Kind<crate::resource_v1::ResourceClaimTemplate>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::resource_v1::apply::ResourceClaimTemplateSpecApply>,
+}
+impl ::std::fmt::Debug for ResourceClaimTemplateApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ResourceClaimTemplateApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ResourceClaimTemplateApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ResourceClaimTemplateApply {
     fn serialize<S: ::serde::Serializer>(
@@ -3504,10 +3944,26 @@ impl ::kubegen_runtime::apply::ApplyObject for ResourceClaimTemplateApply {
     }
 }
 /// The apply configuration of [`ResourceClaimTemplateSpec`](crate::resource_v1::ResourceClaimTemplateSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ResourceClaimTemplateSpecApply {
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::resource_v1::apply::ResourceClaimSpecApply>,
+}
+impl ::std::fmt::Debug for ResourceClaimTemplateSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "ResourceClaimTemplateSpecApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for ResourceClaimTemplateSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ResourceClaimTemplateSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -3589,11 +4045,23 @@ impl HasApply for crate::resource_v1::ResourceClaimTemplateSpec {
     type Apply = ResourceClaimTemplateSpecApply;
 }
 /// The apply configuration of [`ResourcePool`](crate::resource_v1::ResourcePool): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ResourcePoolApply {
     pub generation: Option<i64>,
     pub name: Option<::kubegen_runtime::Str>,
     pub resource_slice_count: Option<i64>,
+}
+impl ::std::fmt::Debug for ResourcePoolApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ResourcePoolApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ResourcePoolApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ResourcePoolApply {
     fn serialize<S: ::serde::Serializer>(
@@ -3671,12 +4139,24 @@ impl HasApply for crate::resource_v1::ResourcePool {
     type Apply = ResourcePoolApply;
 }
 /// The apply configuration of [`ResourceSlice`](crate::resource_v1::ResourceSlice): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ResourceSliceApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::resource_v1::ResourceSlice>,
     pub kind: ::kubegen_runtime::Kind<crate::resource_v1::ResourceSlice>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::resource_v1::apply::ResourceSliceSpecApply>,
+}
+impl ::std::fmt::Debug for ResourceSliceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ResourceSliceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ResourceSliceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ResourceSliceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -3775,7 +4255,7 @@ impl ::kubegen_runtime::apply::ApplyObject for ResourceSliceApply {
     }
 }
 /// The apply configuration of [`ResourceSliceSpec`](crate::resource_v1::ResourceSliceSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ResourceSliceSpecApply {
     pub all_nodes: Option<bool>,
     pub devices: Option<Vec<crate::resource_v1::apply::DeviceApply>>,
@@ -3785,6 +4265,18 @@ pub struct ResourceSliceSpecApply {
     pub per_device_node_selection: Option<bool>,
     pub pool: Option<crate::resource_v1::apply::ResourcePoolApply>,
     pub shared_counters: Option<Vec<crate::resource_v1::apply::CounterSetApply>>,
+}
+impl ::std::fmt::Debug for ResourceSliceSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ResourceSliceSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ResourceSliceSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ResourceSliceSpecApply {
     fn serialize<S: ::serde::Serializer>(

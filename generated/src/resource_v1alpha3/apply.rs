@@ -4,12 +4,24 @@
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
 /// The apply configuration of [`DeviceTaint`](crate::resource_v1alpha3::DeviceTaint): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceTaintApply {
     pub effect: Option<::kubegen_runtime::Str>,
     pub key: Option<::kubegen_runtime::Str>,
     pub time_added: Option<::kubegen_runtime::Time>,
     pub value: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for DeviceTaintApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "DeviceTaintApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for DeviceTaintApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DeviceTaintApply {
     fn serialize<S: ::serde::Serializer>(
@@ -95,7 +107,7 @@ impl HasApply for crate::resource_v1alpha3::DeviceTaint {
     type Apply = DeviceTaintApply;
 }
 /// The apply configuration of [`DeviceTaintRule`](crate::resource_v1alpha3::DeviceTaintRule): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceTaintRuleApply {
     pub api_version: ::kubegen_runtime::ApiVersion<
         crate::resource_v1alpha3::DeviceTaintRule,
@@ -104,6 +116,18 @@ pub struct DeviceTaintRuleApply {
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::resource_v1alpha3::apply::DeviceTaintRuleSpecApply>,
     pub status: Option<crate::resource_v1alpha3::apply::DeviceTaintRuleStatusApply>,
+}
+impl ::std::fmt::Debug for DeviceTaintRuleApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "DeviceTaintRuleApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for DeviceTaintRuleApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DeviceTaintRuleApply {
     fn serialize<S: ::serde::Serializer>(
@@ -227,12 +251,24 @@ impl ::kubegen_runtime::apply::ApplyObject for DeviceTaintRuleApply {
     }
 }
 /// The apply configuration of [`DeviceTaintRuleSpec`](crate::resource_v1alpha3::DeviceTaintRuleSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceTaintRuleSpecApply {
     pub device_selector: Option<
         Box<crate::resource_v1alpha3::apply::DeviceTaintSelectorApply>,
     >,
     pub taint: Option<crate::resource_v1alpha3::apply::DeviceTaintApply>,
+}
+impl ::std::fmt::Debug for DeviceTaintRuleSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "DeviceTaintRuleSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for DeviceTaintRuleSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DeviceTaintRuleSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -323,9 +359,21 @@ impl HasApply for crate::resource_v1alpha3::DeviceTaintRuleSpec {
     type Apply = DeviceTaintRuleSpecApply;
 }
 /// The apply configuration of [`DeviceTaintRuleStatus`](crate::resource_v1alpha3::DeviceTaintRuleStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceTaintRuleStatusApply {
     pub conditions: Option<Vec<crate::meta_v1::apply::ConditionApply>>,
+}
+impl ::std::fmt::Debug for DeviceTaintRuleStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "DeviceTaintRuleStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for DeviceTaintRuleStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DeviceTaintRuleStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -401,11 +449,23 @@ impl HasApply for crate::resource_v1alpha3::DeviceTaintRuleStatus {
     type Apply = DeviceTaintRuleStatusApply;
 }
 /// The apply configuration of [`DeviceTaintSelector`](crate::resource_v1alpha3::DeviceTaintSelector): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceTaintSelectorApply {
     pub device: Option<::kubegen_runtime::Str>,
     pub driver: Option<::kubegen_runtime::Str>,
     pub pool: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for DeviceTaintSelectorApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "DeviceTaintSelectorApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for DeviceTaintSelectorApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for DeviceTaintSelectorApply {
     fn serialize<S: ::serde::Serializer>(

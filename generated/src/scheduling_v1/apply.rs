@@ -4,7 +4,7 @@
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
 /// The apply configuration of [`PriorityClass`](crate::scheduling_v1::PriorityClass): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PriorityClassApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::scheduling_v1::PriorityClass>,
     pub description: Option<::kubegen_runtime::Str>,
@@ -13,6 +13,18 @@ pub struct PriorityClassApply {
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub preemption_policy: Option<::kubegen_runtime::Str>,
     pub value: Option<i32>,
+}
+impl ::std::fmt::Debug for PriorityClassApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PriorityClassApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PriorityClassApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PriorityClassApply {
     fn serialize<S: ::serde::Serializer>(

@@ -4,9 +4,21 @@
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
 /// The apply configuration of [`GangSchedulingPolicy`](crate::scheduling_v1alpha1::GangSchedulingPolicy): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct GangSchedulingPolicyApply {
     pub min_count: Option<i32>,
+}
+impl ::std::fmt::Debug for GangSchedulingPolicyApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "GangSchedulingPolicyApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for GangSchedulingPolicyApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for GangSchedulingPolicyApply {
     fn serialize<S: ::serde::Serializer>(
@@ -63,10 +75,22 @@ impl HasApply for crate::scheduling_v1alpha1::GangSchedulingPolicy {
     type Apply = GangSchedulingPolicyApply;
 }
 /// The apply configuration of [`PodGroup`](crate::scheduling_v1alpha1::PodGroup): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PodGroupApply {
     pub name: Option<::kubegen_runtime::Str>,
     pub policy: Option<crate::scheduling_v1alpha1::apply::PodGroupPolicyApply>,
+}
+impl ::std::fmt::Debug for PodGroupApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PodGroupApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PodGroupApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PodGroupApply {
     fn serialize<S: ::serde::Serializer>(
@@ -146,10 +170,22 @@ impl HasApply for crate::scheduling_v1alpha1::PodGroup {
     type Apply = PodGroupApply;
 }
 /// The apply configuration of [`PodGroupPolicy`](crate::scheduling_v1alpha1::PodGroupPolicy): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PodGroupPolicyApply {
     pub basic: Option<crate::scheduling_v1alpha1::BasicSchedulingPolicy>,
     pub gang: Option<crate::scheduling_v1alpha1::apply::GangSchedulingPolicyApply>,
+}
+impl ::std::fmt::Debug for PodGroupPolicyApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "PodGroupPolicyApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for PodGroupPolicyApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for PodGroupPolicyApply {
     fn serialize<S: ::serde::Serializer>(
@@ -232,11 +268,27 @@ impl HasApply for crate::scheduling_v1alpha1::PodGroupPolicy {
     type Apply = PodGroupPolicyApply;
 }
 /// The apply configuration of [`TypedLocalObjectReference`](crate::scheduling_v1alpha1::TypedLocalObjectReference): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct TypedLocalObjectReferenceApply {
     pub api_group: Option<::kubegen_runtime::Str>,
     pub kind: Option<::kubegen_runtime::Str>,
     pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for TypedLocalObjectReferenceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "TypedLocalObjectReferenceApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for TypedLocalObjectReferenceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for TypedLocalObjectReferenceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -311,12 +363,24 @@ impl HasApply for crate::scheduling_v1alpha1::TypedLocalObjectReference {
     type Apply = TypedLocalObjectReferenceApply;
 }
 /// The apply configuration of [`Workload`](crate::scheduling_v1alpha1::Workload): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WorkloadApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::scheduling_v1alpha1::Workload>,
     pub kind: ::kubegen_runtime::Kind<crate::scheduling_v1alpha1::Workload>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::scheduling_v1alpha1::apply::WorkloadSpecApply>,
+}
+impl ::std::fmt::Debug for WorkloadApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "WorkloadApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for WorkloadApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for WorkloadApply {
     fn serialize<S: ::serde::Serializer>(
@@ -420,12 +484,24 @@ impl ::kubegen_runtime::apply::ApplyObject for WorkloadApply {
     }
 }
 /// The apply configuration of [`WorkloadSpec`](crate::scheduling_v1alpha1::WorkloadSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WorkloadSpecApply {
     pub controller_ref: Option<
         Box<crate::scheduling_v1alpha1::apply::TypedLocalObjectReferenceApply>,
     >,
     pub pod_groups: Option<Vec<crate::scheduling_v1alpha1::apply::PodGroupApply>>,
+}
+impl ::std::fmt::Debug for WorkloadSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "WorkloadSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for WorkloadSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for WorkloadSpecApply {
     fn serialize<S: ::serde::Serializer>(

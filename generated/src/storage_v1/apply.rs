@@ -4,12 +4,24 @@
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
 /// The apply configuration of [`CSIDriver`](crate::storage_v1::CSIDriver): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CSIDriverApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::storage_v1::CSIDriver>,
     pub kind: ::kubegen_runtime::Kind<crate::storage_v1::CSIDriver>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::storage_v1::apply::CSIDriverSpecApply>,
+}
+impl ::std::fmt::Debug for CSIDriverApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "CSIDriverApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for CSIDriverApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CSIDriverApply {
     fn serialize<S: ::serde::Serializer>(
@@ -108,7 +120,7 @@ impl ::kubegen_runtime::apply::ApplyObject for CSIDriverApply {
     }
 }
 /// The apply configuration of [`CSIDriverSpec`](crate::storage_v1::CSIDriverSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CSIDriverSpecApply {
     pub attach_required: Option<bool>,
     pub fs_group_policy: Option<::kubegen_runtime::Str>,
@@ -120,6 +132,18 @@ pub struct CSIDriverSpecApply {
     pub storage_capacity: Option<bool>,
     pub token_requests: Option<Vec<crate::storage_v1::apply::TokenRequestApply>>,
     pub volume_lifecycle_modes: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for CSIDriverSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "CSIDriverSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for CSIDriverSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CSIDriverSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -274,12 +298,24 @@ impl HasApply for crate::storage_v1::CSIDriverSpec {
     type Apply = CSIDriverSpecApply;
 }
 /// The apply configuration of [`CSINode`](crate::storage_v1::CSINode): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CSINodeApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::storage_v1::CSINode>,
     pub kind: ::kubegen_runtime::Kind<crate::storage_v1::CSINode>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::storage_v1::apply::CSINodeSpecApply>,
+}
+impl ::std::fmt::Debug for CSINodeApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "CSINodeApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for CSINodeApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CSINodeApply {
     fn serialize<S: ::serde::Serializer>(
@@ -378,12 +414,24 @@ impl ::kubegen_runtime::apply::ApplyObject for CSINodeApply {
     }
 }
 /// The apply configuration of [`CSINodeDriver`](crate::storage_v1::CSINodeDriver): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CSINodeDriverApply {
     pub allocatable: Option<crate::storage_v1::apply::VolumeNodeResourcesApply>,
     pub name: Option<::kubegen_runtime::Str>,
     pub node_id: Option<::kubegen_runtime::Str>,
     pub topology_keys: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for CSINodeDriverApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "CSINodeDriverApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for CSINodeDriverApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CSINodeDriverApply {
     fn serialize<S: ::serde::Serializer>(
@@ -488,9 +536,21 @@ impl HasApply for crate::storage_v1::CSINodeDriver {
     type Apply = CSINodeDriverApply;
 }
 /// The apply configuration of [`CSINodeSpec`](crate::storage_v1::CSINodeSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CSINodeSpecApply {
     pub drivers: Option<Vec<crate::storage_v1::apply::CSINodeDriverApply>>,
+}
+impl ::std::fmt::Debug for CSINodeSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "CSINodeSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for CSINodeSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CSINodeSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -568,7 +628,7 @@ impl HasApply for crate::storage_v1::CSINodeSpec {
     type Apply = CSINodeSpecApply;
 }
 /// The apply configuration of [`CSIStorageCapacity`](crate::storage_v1::CSIStorageCapacity): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CSIStorageCapacityApply {
     pub api_version: ::kubegen_runtime::ApiVersion<
         crate::storage_v1::CSIStorageCapacity,
@@ -579,6 +639,18 @@ pub struct CSIStorageCapacityApply {
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub node_topology: Option<Box<crate::meta_v1::apply::LabelSelectorApply>>,
     pub storage_class_name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for CSIStorageCapacityApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "CSIStorageCapacityApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for CSIStorageCapacityApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CSIStorageCapacityApply {
     fn serialize<S: ::serde::Serializer>(
@@ -708,7 +780,7 @@ impl ::kubegen_runtime::apply::ApplyObject for CSIStorageCapacityApply {
     }
 }
 /// The apply configuration of [`StorageClass`](crate::storage_v1::StorageClass): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct StorageClassApply {
     pub allow_volume_expansion: Option<bool>,
     pub allowed_topologies: Option<
@@ -722,6 +794,18 @@ pub struct StorageClassApply {
     pub provisioner: Option<::kubegen_runtime::Str>,
     pub reclaim_policy: Option<::kubegen_runtime::Str>,
     pub volume_binding_mode: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for StorageClassApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "StorageClassApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for StorageClassApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for StorageClassApply {
     fn serialize<S: ::serde::Serializer>(
@@ -882,10 +966,22 @@ impl ::kubegen_runtime::apply::ApplyObject for StorageClassApply {
     }
 }
 /// The apply configuration of [`TokenRequest`](crate::storage_v1::TokenRequest): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct TokenRequestApply {
     pub audience: Option<::kubegen_runtime::Str>,
     pub expiration_seconds: Option<i64>,
+}
+impl ::std::fmt::Debug for TokenRequestApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "TokenRequestApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for TokenRequestApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for TokenRequestApply {
     fn serialize<S: ::serde::Serializer>(
@@ -952,13 +1048,25 @@ impl HasApply for crate::storage_v1::TokenRequest {
     type Apply = TokenRequestApply;
 }
 /// The apply configuration of [`VolumeAttachment`](crate::storage_v1::VolumeAttachment): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct VolumeAttachmentApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::storage_v1::VolumeAttachment>,
     pub kind: ::kubegen_runtime::Kind<crate::storage_v1::VolumeAttachment>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::storage_v1::apply::VolumeAttachmentSpecApply>,
     pub status: Option<crate::storage_v1::apply::VolumeAttachmentStatusApply>,
+}
+impl ::std::fmt::Debug for VolumeAttachmentApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "VolumeAttachmentApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for VolumeAttachmentApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for VolumeAttachmentApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1082,12 +1190,24 @@ impl ::kubegen_runtime::apply::ApplyObject for VolumeAttachmentApply {
     }
 }
 /// The apply configuration of [`VolumeAttachmentSource`](crate::storage_v1::VolumeAttachmentSource): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct VolumeAttachmentSourceApply {
     pub inline_volume_spec: Option<
         Box<crate::core_v1::apply::PersistentVolumeSpecApply>,
     >,
     pub persistent_volume_name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for VolumeAttachmentSourceApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "VolumeAttachmentSourceApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for VolumeAttachmentSourceApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for VolumeAttachmentSourceApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1176,11 +1296,23 @@ impl HasApply for crate::storage_v1::VolumeAttachmentSource {
     type Apply = VolumeAttachmentSourceApply;
 }
 /// The apply configuration of [`VolumeAttachmentSpec`](crate::storage_v1::VolumeAttachmentSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct VolumeAttachmentSpecApply {
     pub attacher: Option<::kubegen_runtime::Str>,
     pub node_name: Option<::kubegen_runtime::Str>,
     pub source: Option<crate::storage_v1::apply::VolumeAttachmentSourceApply>,
+}
+impl ::std::fmt::Debug for VolumeAttachmentSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "VolumeAttachmentSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for VolumeAttachmentSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for VolumeAttachmentSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1274,7 +1406,7 @@ impl HasApply for crate::storage_v1::VolumeAttachmentSpec {
     type Apply = VolumeAttachmentSpecApply;
 }
 /// The apply configuration of [`VolumeAttachmentStatus`](crate::storage_v1::VolumeAttachmentStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct VolumeAttachmentStatusApply {
     pub attach_error: Option<Box<crate::storage_v1::apply::VolumeErrorApply>>,
     pub attached: Option<bool>,
@@ -1282,6 +1414,18 @@ pub struct VolumeAttachmentStatusApply {
         ::kubegen_runtime::StringMap<::kubegen_runtime::Str>,
     >,
     pub detach_error: Option<Box<crate::storage_v1::apply::VolumeErrorApply>>,
+}
+impl ::std::fmt::Debug for VolumeAttachmentStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "VolumeAttachmentStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for VolumeAttachmentStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for VolumeAttachmentStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1402,7 +1546,7 @@ impl HasApply for crate::storage_v1::VolumeAttachmentStatus {
     type Apply = VolumeAttachmentStatusApply;
 }
 /// The apply configuration of [`VolumeAttributesClass`](crate::storage_v1::VolumeAttributesClass): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct VolumeAttributesClassApply {
     pub api_version: ::kubegen_runtime::ApiVersion<
         crate::storage_v1::VolumeAttributesClass,
@@ -1411,6 +1555,18 @@ pub struct VolumeAttributesClassApply {
     pub kind: ::kubegen_runtime::Kind<crate::storage_v1::VolumeAttributesClass>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub parameters: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for VolumeAttributesClassApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "VolumeAttributesClassApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for VolumeAttributesClassApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for VolumeAttributesClassApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1520,11 +1676,23 @@ impl ::kubegen_runtime::apply::ApplyObject for VolumeAttributesClassApply {
     }
 }
 /// The apply configuration of [`VolumeError`](crate::storage_v1::VolumeError): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct VolumeErrorApply {
     pub error_code: Option<i32>,
     pub message: Option<::kubegen_runtime::Str>,
     pub time: Option<::kubegen_runtime::Time>,
+}
+impl ::std::fmt::Debug for VolumeErrorApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "VolumeErrorApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for VolumeErrorApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for VolumeErrorApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1602,9 +1770,21 @@ impl HasApply for crate::storage_v1::VolumeError {
     type Apply = VolumeErrorApply;
 }
 /// The apply configuration of [`VolumeNodeResources`](crate::storage_v1::VolumeNodeResources): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct VolumeNodeResourcesApply {
     pub count: Option<i32>,
+}
+impl ::std::fmt::Debug for VolumeNodeResourcesApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "VolumeNodeResourcesApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for VolumeNodeResourcesApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for VolumeNodeResourcesApply {
     fn serialize<S: ::serde::Serializer>(

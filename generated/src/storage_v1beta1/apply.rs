@@ -4,7 +4,7 @@
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
 /// The apply configuration of [`VolumeAttributesClass`](crate::storage_v1beta1::VolumeAttributesClass): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct VolumeAttributesClassApply {
     pub api_version: ::kubegen_runtime::ApiVersion<
         crate::storage_v1beta1::VolumeAttributesClass,
@@ -13,6 +13,18 @@ pub struct VolumeAttributesClassApply {
     pub kind: ::kubegen_runtime::Kind<crate::storage_v1beta1::VolumeAttributesClass>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub parameters: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for VolumeAttributesClassApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "VolumeAttributesClassApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for VolumeAttributesClassApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for VolumeAttributesClassApply {
     fn serialize<S: ::serde::Serializer>(

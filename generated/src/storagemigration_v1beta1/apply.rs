@@ -4,7 +4,7 @@
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
 /// The apply configuration of [`StorageVersionMigration`](crate::storagemigration_v1beta1::StorageVersionMigration): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct StorageVersionMigrationApply {
     pub api_version: ::kubegen_runtime::ApiVersion<
         crate::storagemigration_v1beta1::StorageVersionMigration,
@@ -19,6 +19,18 @@ pub struct StorageVersionMigrationApply {
     pub status: Option<
         crate::storagemigration_v1beta1::apply::StorageVersionMigrationStatusApply,
     >,
+}
+impl ::std::fmt::Debug for StorageVersionMigrationApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "StorageVersionMigrationApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for StorageVersionMigrationApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for StorageVersionMigrationApply {
     fn serialize<S: ::serde::Serializer>(
@@ -147,9 +159,25 @@ impl ::kubegen_runtime::apply::ApplyObject for StorageVersionMigrationApply {
     }
 }
 /// The apply configuration of [`StorageVersionMigrationSpec`](crate::storagemigration_v1beta1::StorageVersionMigrationSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct StorageVersionMigrationSpecApply {
     pub resource: Option<crate::meta_v1::apply::GroupResourceApply>,
+}
+impl ::std::fmt::Debug for StorageVersionMigrationSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "StorageVersionMigrationSpecApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for StorageVersionMigrationSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for StorageVersionMigrationSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -223,10 +251,26 @@ impl HasApply for crate::storagemigration_v1beta1::StorageVersionMigrationSpec {
     type Apply = StorageVersionMigrationSpecApply;
 }
 /// The apply configuration of [`StorageVersionMigrationStatus`](crate::storagemigration_v1beta1::StorageVersionMigrationStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct StorageVersionMigrationStatusApply {
     pub conditions: Option<Vec<crate::meta_v1::apply::ConditionApply>>,
     pub resource_version: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for StorageVersionMigrationStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "StorageVersionMigrationStatusApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for StorageVersionMigrationStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for StorageVersionMigrationStatusApply {
     fn serialize<S: ::serde::Serializer>(

@@ -16,10 +16,14 @@
 //!   configurations of resources and by every full model (a model claims all its fields).
 //! - [`HasApply`]: the link from a model to its apply configuration: [`HasApply::to_apply`]
 //!   and [`HasApply::extract`].
+//! - [`debug_document`] and [`same_document`]: an apply configuration's `Debug` and
+//!   `PartialEq`, on the document it sends.
 
+mod document;
 mod extract;
 mod schema;
 
+pub use document::{debug_document, same_document};
 pub use extract::{ExtractError, extract_fields};
 pub use schema::{Member, OBJECT_META, Schema, object_meta_schema, schema_of};
 

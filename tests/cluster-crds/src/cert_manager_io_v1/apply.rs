@@ -4,7 +4,7 @@
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
 /// The apply configuration of [`CertificateSpec`](crate::cert_manager_io_v1::CertificateSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CertificateSpecApply {
     pub additional_output_formats: Option<
         Vec<crate::cert_manager_io_v1::apply::CertificateSpecAdditionalOutputFormatApply>,
@@ -50,6 +50,18 @@ pub struct CertificateSpecApply {
     >,
     pub uris: Option<Vec<::kubegen_runtime::Str>>,
     pub usages: Option<Vec<crate::cert_manager_io_v1::CertificateSpecUsage>>,
+}
+impl ::std::fmt::Debug for CertificateSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "CertificateSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for CertificateSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CertificateSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -419,11 +431,27 @@ impl HasApply for crate::cert_manager_io_v1::CertificateSpec {
     type Apply = CertificateSpecApply;
 }
 /// The apply configuration of [`CertificateSpecAdditionalOutputFormat`](crate::cert_manager_io_v1::CertificateSpecAdditionalOutputFormat): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CertificateSpecAdditionalOutputFormatApply {
     pub type_: Option<
         crate::cert_manager_io_v1::CertificateSpecAdditionalOutputFormatType,
     >,
+}
+impl ::std::fmt::Debug for CertificateSpecAdditionalOutputFormatApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "CertificateSpecAdditionalOutputFormatApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for CertificateSpecAdditionalOutputFormatApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CertificateSpecAdditionalOutputFormatApply {
     fn serialize<S: ::serde::Serializer>(
@@ -486,11 +514,27 @@ impl HasApply for crate::cert_manager_io_v1::CertificateSpecAdditionalOutputForm
     type Apply = CertificateSpecAdditionalOutputFormatApply;
 }
 /// The apply configuration of [`CertificateSpecIssuerRef`](crate::cert_manager_io_v1::CertificateSpecIssuerRef): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CertificateSpecIssuerRefApply {
     pub group: Option<::kubegen_runtime::Str>,
     pub kind: Option<::kubegen_runtime::Str>,
     pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for CertificateSpecIssuerRefApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "CertificateSpecIssuerRefApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for CertificateSpecIssuerRefApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CertificateSpecIssuerRefApply {
     fn serialize<S: ::serde::Serializer>(
@@ -565,7 +609,7 @@ impl HasApply for crate::cert_manager_io_v1::CertificateSpecIssuerRef {
     type Apply = CertificateSpecIssuerRefApply;
 }
 /// The apply configuration of [`CertificateSpecKeystores`](crate::cert_manager_io_v1::CertificateSpecKeystores): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CertificateSpecKeystoresApply {
     pub jks: Option<
         Box<crate::cert_manager_io_v1::apply::CertificateSpecKeystoresJksApply>,
@@ -573,6 +617,22 @@ pub struct CertificateSpecKeystoresApply {
     pub pkcs12: Option<
         Box<crate::cert_manager_io_v1::apply::CertificateSpecKeystoresPkcs12Apply>,
     >,
+}
+impl ::std::fmt::Debug for CertificateSpecKeystoresApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "CertificateSpecKeystoresApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for CertificateSpecKeystoresApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CertificateSpecKeystoresApply {
     fn serialize<S: ::serde::Serializer>(
@@ -668,7 +728,7 @@ impl HasApply for crate::cert_manager_io_v1::CertificateSpecKeystores {
     type Apply = CertificateSpecKeystoresApply;
 }
 /// The apply configuration of [`CertificateSpecKeystoresJks`](crate::cert_manager_io_v1::CertificateSpecKeystoresJks): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CertificateSpecKeystoresJksApply {
     pub alias: Option<::kubegen_runtime::Str>,
     pub create: Option<bool>,
@@ -678,6 +738,22 @@ pub struct CertificateSpecKeystoresJksApply {
             crate::cert_manager_io_v1::apply::CertificateSpecKeystoresPasswordSecretRefApply,
         >,
     >,
+}
+impl ::std::fmt::Debug for CertificateSpecKeystoresJksApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "CertificateSpecKeystoresJksApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for CertificateSpecKeystoresJksApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CertificateSpecKeystoresJksApply {
     fn serialize<S: ::serde::Serializer>(
@@ -782,10 +858,26 @@ impl HasApply for crate::cert_manager_io_v1::CertificateSpecKeystoresJks {
     type Apply = CertificateSpecKeystoresJksApply;
 }
 /// The apply configuration of [`CertificateSpecKeystoresPasswordSecretRef`](crate::cert_manager_io_v1::CertificateSpecKeystoresPasswordSecretRef): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CertificateSpecKeystoresPasswordSecretRefApply {
     pub key: Option<::kubegen_runtime::Str>,
     pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for CertificateSpecKeystoresPasswordSecretRefApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "CertificateSpecKeystoresPasswordSecretRefApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for CertificateSpecKeystoresPasswordSecretRefApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CertificateSpecKeystoresPasswordSecretRefApply {
     fn serialize<S: ::serde::Serializer>(
@@ -850,7 +942,7 @@ impl HasApply for crate::cert_manager_io_v1::CertificateSpecKeystoresPasswordSec
     type Apply = CertificateSpecKeystoresPasswordSecretRefApply;
 }
 /// The apply configuration of [`CertificateSpecKeystoresPkcs12`](crate::cert_manager_io_v1::CertificateSpecKeystoresPkcs12): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CertificateSpecKeystoresPkcs12Apply {
     pub create: Option<bool>,
     pub password: Option<::kubegen_runtime::Str>,
@@ -862,6 +954,22 @@ pub struct CertificateSpecKeystoresPkcs12Apply {
     pub profile: Option<
         crate::cert_manager_io_v1::CertificateSpecKeystoresPkcs12Profile,
     >,
+}
+impl ::std::fmt::Debug for CertificateSpecKeystoresPkcs12Apply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "CertificateSpecKeystoresPkcs12Apply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for CertificateSpecKeystoresPkcs12Apply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CertificateSpecKeystoresPkcs12Apply {
     fn serialize<S: ::serde::Serializer>(
@@ -971,7 +1079,7 @@ impl HasApply for crate::cert_manager_io_v1::CertificateSpecKeystoresPkcs12 {
     type Apply = CertificateSpecKeystoresPkcs12Apply;
 }
 /// The apply configuration of [`CertificateSpecNameConstraints`](crate::cert_manager_io_v1::CertificateSpecNameConstraints): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CertificateSpecNameConstraintsApply {
     pub critical: Option<bool>,
     pub excluded: Option<
@@ -984,6 +1092,22 @@ pub struct CertificateSpecNameConstraintsApply {
             crate::cert_manager_io_v1::apply::CertificateSpecNameConstraintsExcludedOrPermittedApply,
         >,
     >,
+}
+impl ::std::fmt::Debug for CertificateSpecNameConstraintsApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "CertificateSpecNameConstraintsApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for CertificateSpecNameConstraintsApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CertificateSpecNameConstraintsApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1093,12 +1217,28 @@ impl HasApply for crate::cert_manager_io_v1::CertificateSpecNameConstraints {
     type Apply = CertificateSpecNameConstraintsApply;
 }
 /// The apply configuration of [`CertificateSpecNameConstraintsExcludedOrPermitted`](crate::cert_manager_io_v1::CertificateSpecNameConstraintsExcludedOrPermitted): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CertificateSpecNameConstraintsExcludedOrPermittedApply {
     pub dns_domains: Option<Vec<::kubegen_runtime::Str>>,
     pub email_addresses: Option<Vec<::kubegen_runtime::Str>>,
     pub ip_ranges: Option<Vec<::kubegen_runtime::Str>>,
     pub uri_domains: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for CertificateSpecNameConstraintsExcludedOrPermittedApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "CertificateSpecNameConstraintsExcludedOrPermittedApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for CertificateSpecNameConstraintsExcludedOrPermittedApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CertificateSpecNameConstraintsExcludedOrPermittedApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1199,10 +1339,26 @@ for crate::cert_manager_io_v1::CertificateSpecNameConstraintsExcludedOrPermitted
     type Apply = CertificateSpecNameConstraintsExcludedOrPermittedApply;
 }
 /// The apply configuration of [`CertificateSpecOtherName`](crate::cert_manager_io_v1::CertificateSpecOtherName): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CertificateSpecOtherNameApply {
     pub oid: Option<::kubegen_runtime::Str>,
     pub utf8_value: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for CertificateSpecOtherNameApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "CertificateSpecOtherNameApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for CertificateSpecOtherNameApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CertificateSpecOtherNameApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1267,7 +1423,7 @@ impl HasApply for crate::cert_manager_io_v1::CertificateSpecOtherName {
     type Apply = CertificateSpecOtherNameApply;
 }
 /// The apply configuration of [`CertificateSpecPrivateKey`](crate::cert_manager_io_v1::CertificateSpecPrivateKey): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CertificateSpecPrivateKeyApply {
     pub algorithm: Option<crate::cert_manager_io_v1::CertificateSpecPrivateKeyAlgorithm>,
     pub encoding: Option<crate::cert_manager_io_v1::CertificateSpecPrivateKeyEncoding>,
@@ -1275,6 +1431,22 @@ pub struct CertificateSpecPrivateKeyApply {
         crate::cert_manager_io_v1::CertificateSpecPrivateKeyRotationPolicy,
     >,
     pub size: Option<i64>,
+}
+impl ::std::fmt::Debug for CertificateSpecPrivateKeyApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "CertificateSpecPrivateKeyApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for CertificateSpecPrivateKeyApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CertificateSpecPrivateKeyApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1372,12 +1544,24 @@ impl HasApply for crate::cert_manager_io_v1::CertificateSpecPrivateKey {
     type Apply = CertificateSpecPrivateKeyApply;
 }
 /// The apply configuration of [`CertificateSpecRenewal`](crate::cert_manager_io_v1::CertificateSpecRenewal): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CertificateSpecRenewalApply {
     pub policy: Option<crate::cert_manager_io_v1::CertificateSpecRenewalPolicy>,
     pub windows: Option<
         Vec<crate::cert_manager_io_v1::apply::CertificateSpecRenewalWindowApply>,
     >,
+}
+impl ::std::fmt::Debug for CertificateSpecRenewalApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "CertificateSpecRenewalApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for CertificateSpecRenewalApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CertificateSpecRenewalApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1451,11 +1635,27 @@ impl HasApply for crate::cert_manager_io_v1::CertificateSpecRenewal {
     type Apply = CertificateSpecRenewalApply;
 }
 /// The apply configuration of [`CertificateSpecRenewalWindow`](crate::cert_manager_io_v1::CertificateSpecRenewalWindow): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CertificateSpecRenewalWindowApply {
     pub cron: Option<::kubegen_runtime::Str>,
     pub timezone: Option<::kubegen_runtime::Str>,
     pub window_duration: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for CertificateSpecRenewalWindowApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "CertificateSpecRenewalWindowApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for CertificateSpecRenewalWindowApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CertificateSpecRenewalWindowApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1534,10 +1734,26 @@ impl HasApply for crate::cert_manager_io_v1::CertificateSpecRenewalWindow {
     type Apply = CertificateSpecRenewalWindowApply;
 }
 /// The apply configuration of [`CertificateSpecSecretTemplate`](crate::cert_manager_io_v1::CertificateSpecSecretTemplate): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CertificateSpecSecretTemplateApply {
     pub annotations: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     pub labels: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for CertificateSpecSecretTemplateApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "CertificateSpecSecretTemplateApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for CertificateSpecSecretTemplateApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CertificateSpecSecretTemplateApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1620,7 +1836,7 @@ impl HasApply for crate::cert_manager_io_v1::CertificateSpecSecretTemplate {
     type Apply = CertificateSpecSecretTemplateApply;
 }
 /// The apply configuration of [`CertificateSpecSubject`](crate::cert_manager_io_v1::CertificateSpecSubject): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CertificateSpecSubjectApply {
     pub countries: Option<Vec<::kubegen_runtime::Str>>,
     pub localities: Option<Vec<::kubegen_runtime::Str>>,
@@ -1630,6 +1846,18 @@ pub struct CertificateSpecSubjectApply {
     pub provinces: Option<Vec<::kubegen_runtime::Str>>,
     pub serial_number: Option<::kubegen_runtime::Str>,
     pub street_addresses: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for CertificateSpecSubjectApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "CertificateSpecSubjectApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for CertificateSpecSubjectApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CertificateSpecSubjectApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1768,7 +1996,7 @@ impl HasApply for crate::cert_manager_io_v1::CertificateSpecSubject {
     type Apply = CertificateSpecSubjectApply;
 }
 /// The apply configuration of [`CertificateStatus`](crate::cert_manager_io_v1::CertificateStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CertificateStatusApply {
     pub acme: Option<Box<crate::cert_manager_io_v1::apply::CertificateStatusAcmeApply>>,
     pub conditions: Option<
@@ -1781,6 +2009,18 @@ pub struct CertificateStatusApply {
     pub not_before: Option<::kubegen_runtime::Time>,
     pub renewal_time: Option<::kubegen_runtime::Time>,
     pub revision: Option<i64>,
+}
+impl ::std::fmt::Debug for CertificateStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "CertificateStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for CertificateStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CertificateStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -1946,11 +2186,23 @@ impl HasApply for crate::cert_manager_io_v1::CertificateStatus {
     type Apply = CertificateStatusApply;
 }
 /// The apply configuration of [`CertificateStatusAcme`](crate::cert_manager_io_v1::CertificateStatusAcme): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CertificateStatusAcmeApply {
     pub ari: Option<
         Box<crate::cert_manager_io_v1::apply::CertificateStatusAcmeAriApply>,
     >,
+}
+impl ::std::fmt::Debug for CertificateStatusAcmeApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "CertificateStatusAcmeApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for CertificateStatusAcmeApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CertificateStatusAcmeApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2023,7 +2275,7 @@ impl HasApply for crate::cert_manager_io_v1::CertificateStatusAcme {
     type Apply = CertificateStatusAcmeApply;
 }
 /// The apply configuration of [`CertificateStatusAcmeAri`](crate::cert_manager_io_v1::CertificateStatusAcmeAri): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CertificateStatusAcmeAriApply {
     pub explanation_url: Option<::kubegen_runtime::Str>,
     pub last_checked: Option<::kubegen_runtime::Time>,
@@ -2032,6 +2284,22 @@ pub struct CertificateStatusAcmeAriApply {
     pub suggested_window: Option<
         crate::cert_manager_io_v1::apply::CertificateStatusAcmeAriSuggestedWindowApply,
     >,
+}
+impl ::std::fmt::Debug for CertificateStatusAcmeAriApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "CertificateStatusAcmeAriApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for CertificateStatusAcmeAriApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CertificateStatusAcmeAriApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2144,10 +2412,26 @@ impl HasApply for crate::cert_manager_io_v1::CertificateStatusAcmeAri {
     type Apply = CertificateStatusAcmeAriApply;
 }
 /// The apply configuration of [`CertificateStatusAcmeAriSuggestedWindow`](crate::cert_manager_io_v1::CertificateStatusAcmeAriSuggestedWindow): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CertificateStatusAcmeAriSuggestedWindowApply {
     pub end: Option<::kubegen_runtime::Time>,
     pub start: Option<::kubegen_runtime::Time>,
+}
+impl ::std::fmt::Debug for CertificateStatusAcmeAriSuggestedWindowApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "CertificateStatusAcmeAriSuggestedWindowApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for CertificateStatusAcmeAriSuggestedWindowApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CertificateStatusAcmeAriSuggestedWindowApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2212,7 +2496,7 @@ impl HasApply for crate::cert_manager_io_v1::CertificateStatusAcmeAriSuggestedWi
     type Apply = CertificateStatusAcmeAriSuggestedWindowApply;
 }
 /// The apply configuration of [`CertificateStatusCondition`](crate::cert_manager_io_v1::CertificateStatusCondition): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CertificateStatusConditionApply {
     pub last_transition_time: Option<::kubegen_runtime::Time>,
     pub message: Option<::kubegen_runtime::Str>,
@@ -2220,6 +2504,22 @@ pub struct CertificateStatusConditionApply {
     pub reason: Option<::kubegen_runtime::Str>,
     pub status: Option<crate::cert_manager_io_v1::CertificateStatusConditionStatus>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for CertificateStatusConditionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "CertificateStatusConditionApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for CertificateStatusConditionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CertificateStatusConditionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2328,7 +2628,7 @@ impl HasApply for crate::cert_manager_io_v1::CertificateStatusCondition {
     type Apply = CertificateStatusConditionApply;
 }
 /// The apply configuration of [`Certificate`](crate::cert_manager_io_v1::Certificate): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CertificateApply {
     pub api_version: ::kubegen_runtime::ApiVersion<
         crate::cert_manager_io_v1::Certificate,
@@ -2337,6 +2637,18 @@ pub struct CertificateApply {
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::cert_manager_io_v1::apply::CertificateSpecApply>,
     pub status: Option<crate::cert_manager_io_v1::apply::CertificateStatusApply>,
+}
+impl ::std::fmt::Debug for CertificateApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "CertificateApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for CertificateApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for CertificateApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2465,13 +2777,25 @@ impl ::kubegen_runtime::apply::ApplyObject for CertificateApply {
     }
 }
 /// The apply configuration of [`IssuerSpec`](crate::cert_manager_io_v1::IssuerSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecApply {
     pub acme: Option<Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmeApply>>,
     pub ca: Option<Box<crate::cert_manager_io_v1::apply::IssuerSpecCaApply>>,
     pub self_signed: Option<crate::cert_manager_io_v1::apply::IssuerSpecSelfSignedApply>,
     pub vault: Option<Box<crate::cert_manager_io_v1::apply::IssuerSpecVaultApply>>,
     pub venafi: Option<Box<crate::cert_manager_io_v1::apply::IssuerSpecVenafiApply>>,
+}
+impl ::std::fmt::Debug for IssuerSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "IssuerSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2625,7 +2949,7 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpec {
     type Apply = IssuerSpecApply;
 }
 /// The apply configuration of [`IssuerSpecAcme`](crate::cert_manager_io_v1::IssuerSpecAcme): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeApply {
     pub ca_bundle: Option<::kubegen_runtime::ByteString>,
     pub disable_account_key_generation: Option<bool>,
@@ -2644,6 +2968,18 @@ pub struct IssuerSpecAcmeApply {
     pub solvers: Option<
         Vec<crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverApply>,
     >,
+}
+impl ::std::fmt::Debug for IssuerSpecAcmeApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "IssuerSpecAcmeApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecAcmeApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecAcmeApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2822,7 +3158,7 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcme {
     type Apply = IssuerSpecAcmeApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeExternalAccountBinding`](crate::cert_manager_io_v1::IssuerSpecAcmeExternalAccountBinding): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeExternalAccountBindingApply {
     pub key_algorithm: Option<
         crate::cert_manager_io_v1::IssuerSpecAcmeExternalAccountBindingKeyAlgorithm,
@@ -2831,6 +3167,22 @@ pub struct IssuerSpecAcmeExternalAccountBindingApply {
     pub key_secret_ref: Option<
         crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
     >,
+}
+impl ::std::fmt::Debug for IssuerSpecAcmeExternalAccountBindingApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeExternalAccountBindingApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecAcmeExternalAccountBindingApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecAcmeExternalAccountBindingApply {
     fn serialize<S: ::serde::Serializer>(
@@ -2930,7 +3282,7 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeExternalAccountBindin
     type Apply = IssuerSpecAcmeExternalAccountBindingApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolver`](crate::cert_manager_io_v1::IssuerSpecAcmeSolver): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverApply {
     pub dns01: Option<
         Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01Apply>,
@@ -2942,6 +3294,18 @@ pub struct IssuerSpecAcmeSolverApply {
         Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverSelectorApply>,
     >,
     pub wait_instead_of_self_check: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for IssuerSpecAcmeSolverApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "IssuerSpecAcmeSolverApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverApply {
     fn serialize<S: ::serde::Serializer>(
@@ -3074,7 +3438,7 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolver {
     type Apply = IssuerSpecAcmeSolverApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverDns01`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverDns01Apply {
     pub acme_dns: Option<
         Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01AcmeDNSApply>,
@@ -3106,6 +3470,22 @@ pub struct IssuerSpecAcmeSolverDns01Apply {
     pub webhook: Option<
         Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01WebhookApply>,
     >,
+}
+impl ::std::fmt::Debug for IssuerSpecAcmeSolverDns01Apply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverDns01Apply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverDns01Apply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverDns01Apply {
     fn serialize<S: ::serde::Serializer>(
@@ -3367,12 +3747,28 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01 {
     type Apply = IssuerSpecAcmeSolverDns01Apply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverDns01AcmeDNS`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AcmeDNS): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverDns01AcmeDNSApply {
     pub account_secret_ref: Option<
         crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
     >,
     pub host: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for IssuerSpecAcmeSolverDns01AcmeDNSApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverDns01AcmeDNSApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverDns01AcmeDNSApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverDns01AcmeDNSApply {
     fn serialize<S: ::serde::Serializer>(
@@ -3456,7 +3852,7 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AcmeDNS {
     type Apply = IssuerSpecAcmeSolverDns01AcmeDNSApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverDns01Akamai`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Akamai): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverDns01AkamaiApply {
     pub access_token_secret_ref: Option<
         crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
@@ -3468,6 +3864,22 @@ pub struct IssuerSpecAcmeSolverDns01AkamaiApply {
         crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
     >,
     pub service_consumer_domain: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for IssuerSpecAcmeSolverDns01AkamaiApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverDns01AkamaiApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverDns01AkamaiApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverDns01AkamaiApply {
     fn serialize<S: ::serde::Serializer>(
@@ -3595,7 +4007,7 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Akamai {
     type Apply = IssuerSpecAcmeSolverDns01AkamaiApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverDns01AzureDNS`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AzureDNS): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverDns01AzureDNSApply {
     pub client_id: Option<::kubegen_runtime::Str>,
     pub client_secret_secret_ref: Option<
@@ -3616,6 +4028,22 @@ pub struct IssuerSpecAcmeSolverDns01AzureDNSApply {
     pub zone_type: Option<
         crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AzureDNSZoneType,
     >,
+}
+impl ::std::fmt::Debug for IssuerSpecAcmeSolverDns01AzureDNSApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverDns01AzureDNSApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverDns01AzureDNSApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverDns01AzureDNSApply {
     fn serialize<S: ::serde::Serializer>(
@@ -3784,11 +4212,27 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AzureDNS {
     type Apply = IssuerSpecAcmeSolverDns01AzureDNSApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverDns01AzureDNSManagedIdentity`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AzureDNSManagedIdentity): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverDns01AzureDNSManagedIdentityApply {
     pub client_id: Option<::kubegen_runtime::Str>,
     pub resource_id: Option<::kubegen_runtime::Str>,
     pub tenant_id: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for IssuerSpecAcmeSolverDns01AzureDNSManagedIdentityApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverDns01AzureDNSManagedIdentityApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverDns01AzureDNSManagedIdentityApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverDns01AzureDNSManagedIdentityApply {
     fn serialize<S: ::serde::Serializer>(
@@ -3869,13 +4313,29 @@ for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01AzureDNSManagedIdentity 
     type Apply = IssuerSpecAcmeSolverDns01AzureDNSManagedIdentityApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverDns01CloudDNS`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01CloudDNS): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverDns01CloudDNSApply {
     pub hosted_zone_name: Option<::kubegen_runtime::Str>,
     pub project: Option<::kubegen_runtime::Str>,
     pub service_account_secret_ref: Option<
         Box<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     >,
+}
+impl ::std::fmt::Debug for IssuerSpecAcmeSolverDns01CloudDNSApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverDns01CloudDNSApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverDns01CloudDNSApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverDns01CloudDNSApply {
     fn serialize<S: ::serde::Serializer>(
@@ -3970,7 +4430,7 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01CloudDNS {
     type Apply = IssuerSpecAcmeSolverDns01CloudDNSApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverDns01Cloudflare`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Cloudflare): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverDns01CloudflareApply {
     pub api_key_secret_ref: Option<
         Box<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
@@ -3979,6 +4439,22 @@ pub struct IssuerSpecAcmeSolverDns01CloudflareApply {
         Box<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     >,
     pub email: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for IssuerSpecAcmeSolverDns01CloudflareApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverDns01CloudflareApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverDns01CloudflareApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverDns01CloudflareApply {
     fn serialize<S: ::serde::Serializer>(
@@ -4084,11 +4560,27 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Cloudflare
     type Apply = IssuerSpecAcmeSolverDns01CloudflareApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverDns01Digitalocean`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Digitalocean): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverDns01DigitaloceanApply {
     pub token_secret_ref: Option<
         crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
     >,
+}
+impl ::std::fmt::Debug for IssuerSpecAcmeSolverDns01DigitaloceanApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverDns01DigitaloceanApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverDns01DigitaloceanApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverDns01DigitaloceanApply {
     fn serialize<S: ::serde::Serializer>(
@@ -4162,7 +4654,7 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Digitaloce
     type Apply = IssuerSpecAcmeSolverDns01DigitaloceanApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverDns01Rfc2136`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Rfc2136): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverDns01Rfc2136Apply {
     pub nameserver: Option<::kubegen_runtime::Str>,
     pub protocol: Option<
@@ -4173,6 +4665,22 @@ pub struct IssuerSpecAcmeSolverDns01Rfc2136Apply {
     pub tsig_secret_secret_ref: Option<
         Box<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     >,
+}
+impl ::std::fmt::Debug for IssuerSpecAcmeSolverDns01Rfc2136Apply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverDns01Rfc2136Apply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverDns01Rfc2136Apply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverDns01Rfc2136Apply {
     fn serialize<S: ::serde::Serializer>(
@@ -4288,7 +4796,7 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Rfc2136 {
     type Apply = IssuerSpecAcmeSolverDns01Rfc2136Apply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverDns01Route53`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Route53): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverDns01Route53Apply {
     pub access_key_id: Option<::kubegen_runtime::Str>,
     pub access_key_id_secret_ref: Option<
@@ -4303,6 +4811,22 @@ pub struct IssuerSpecAcmeSolverDns01Route53Apply {
     pub secret_access_key_secret_ref: Option<
         Box<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     >,
+}
+impl ::std::fmt::Debug for IssuerSpecAcmeSolverDns01Route53Apply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverDns01Route53Apply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverDns01Route53Apply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverDns01Route53Apply {
     fn serialize<S: ::serde::Serializer>(
@@ -4453,11 +4977,27 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Route53 {
     type Apply = IssuerSpecAcmeSolverDns01Route53Apply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverDns01Route53Auth`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Route53Auth): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverDns01Route53AuthApply {
     pub kubernetes: Option<
         crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverDns01Route53AuthKubernetesApply,
     >,
+}
+impl ::std::fmt::Debug for IssuerSpecAcmeSolverDns01Route53AuthApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverDns01Route53AuthApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverDns01Route53AuthApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverDns01Route53AuthApply {
     fn serialize<S: ::serde::Serializer>(
@@ -4533,11 +5073,27 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Route53Aut
     type Apply = IssuerSpecAcmeSolverDns01Route53AuthApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverDns01Route53AuthKubernetes`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Route53AuthKubernetes): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverDns01Route53AuthKubernetesApply {
     pub service_account_ref: Option<
         crate::cert_manager_io_v1::apply::IssuerSpecServiceAccountRefApply,
     >,
+}
+impl ::std::fmt::Debug for IssuerSpecAcmeSolverDns01Route53AuthKubernetesApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverDns01Route53AuthKubernetesApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverDns01Route53AuthKubernetesApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverDns01Route53AuthKubernetesApply {
     fn serialize<S: ::serde::Serializer>(
@@ -4615,11 +5171,27 @@ for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Route53AuthKubernetes {
     type Apply = IssuerSpecAcmeSolverDns01Route53AuthKubernetesApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverDns01Webhook`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Webhook): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverDns01WebhookApply {
     pub config: Option<::serde_json::Value>,
     pub group_name: Option<::kubegen_runtime::Str>,
     pub solver_name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for IssuerSpecAcmeSolverDns01WebhookApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverDns01WebhookApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverDns01WebhookApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverDns01WebhookApply {
     fn serialize<S: ::serde::Serializer>(
@@ -4698,7 +5270,7 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverDns01Webhook {
     type Apply = IssuerSpecAcmeSolverDns01WebhookApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverHttp01`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverHttp01Apply {
     pub gateway_http_route: Option<
         Box<
@@ -4708,6 +5280,22 @@ pub struct IssuerSpecAcmeSolverHttp01Apply {
     pub ingress: Option<
         Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01IngressApply>,
     >,
+}
+impl ::std::fmt::Debug for IssuerSpecAcmeSolverHttp01Apply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverHttp01Apply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverHttp01Apply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01Apply {
     fn serialize<S: ::serde::Serializer>(
@@ -4806,7 +5394,7 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01 {
     type Apply = IssuerSpecAcmeSolverHttp01Apply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverHttp01GatewayHTTPRoute`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRoute): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRouteApply {
     pub labels: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     pub parent_refs: Option<
@@ -4818,6 +5406,22 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRouteApply {
         Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateApply>,
     >,
     pub service_type: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for IssuerSpecAcmeSolverHttp01GatewayHTTPRouteApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverHttp01GatewayHTTPRouteApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverHttp01GatewayHTTPRouteApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01GatewayHTTPRouteApply {
     fn serialize<S: ::serde::Serializer>(
@@ -4937,7 +5541,7 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHT
     type Apply = IssuerSpecAcmeSolverHttp01GatewayHTTPRouteApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRef`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRef): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRefApply {
     pub group: Option<::kubegen_runtime::Str>,
     pub kind: Option<::kubegen_runtime::Str>,
@@ -4945,6 +5549,22 @@ pub struct IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRefApply {
     pub namespace: Option<::kubegen_runtime::Str>,
     pub port: Option<i32>,
     pub section_name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRefApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRefApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRefApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRefApply {
     fn serialize<S: ::serde::Serializer>(
@@ -5049,7 +5669,7 @@ for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentR
     type Apply = IssuerSpecAcmeSolverHttp01GatewayHTTPRouteParentRefApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverHttp01Ingress`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01Ingress): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverHttp01IngressApply {
     pub class: Option<::kubegen_runtime::Str>,
     pub ingress_class_name: Option<::kubegen_runtime::Str>,
@@ -5063,6 +5683,22 @@ pub struct IssuerSpecAcmeSolverHttp01IngressApply {
         Box<crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateApply>,
     >,
     pub service_type: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for IssuerSpecAcmeSolverHttp01IngressApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverHttp01IngressApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverHttp01IngressApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01IngressApply {
     fn serialize<S: ::serde::Serializer>(
@@ -5199,13 +5835,29 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01Ingress {
     type Apply = IssuerSpecAcmeSolverHttp01IngressApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverHttp01IngressIngressTemplate`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01IngressIngressTemplate): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverHttp01IngressIngressTemplateApply {
     pub metadata: Option<
         Box<
             crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01TemplateMetadataApply,
         >,
     >,
+}
+impl ::std::fmt::Debug for IssuerSpecAcmeSolverHttp01IngressIngressTemplateApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverHttp01IngressIngressTemplateApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverHttp01IngressIngressTemplateApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01IngressIngressTemplateApply {
     fn serialize<S: ::serde::Serializer>(
@@ -5283,7 +5935,7 @@ for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01IngressIngressTemplate 
     type Apply = IssuerSpecAcmeSolverHttp01IngressIngressTemplateApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplate`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplate): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverHttp01PodTemplateApply {
     pub metadata: Option<
         Box<
@@ -5293,6 +5945,22 @@ pub struct IssuerSpecAcmeSolverHttp01PodTemplateApply {
     pub spec: Option<
         crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecApply,
     >,
+}
+impl ::std::fmt::Debug for IssuerSpecAcmeSolverHttp01PodTemplateApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverHttp01PodTemplateApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverHttp01PodTemplateApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01PodTemplateApply {
     fn serialize<S: ::serde::Serializer>(
@@ -5388,7 +6056,7 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTempla
     type Apply = IssuerSpecAcmeSolverHttp01PodTemplateApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpec`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecApply {
     pub affinity: Option<
         Box<
@@ -5418,6 +6086,22 @@ pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecApply {
             crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply,
         >,
     >,
+}
+impl ::std::fmt::Debug for IssuerSpecAcmeSolverHttp01PodTemplateSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverHttp01PodTemplateSpecApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverHttp01PodTemplateSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01PodTemplateSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -5609,7 +6293,7 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTempla
     type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinity`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinity): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply {
     pub node_affinity: Option<
         Box<
@@ -5626,6 +6310,22 @@ pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply {
             crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply,
         >,
     >,
+}
+impl ::std::fmt::Debug for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply {
     fn serialize<S: ::serde::Serializer>(
@@ -5750,11 +6450,29 @@ for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinity
     type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpression`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpression): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply {
     pub key: Option<::kubegen_runtime::Str>,
     pub operator: Option<::kubegen_runtime::Str>,
     pub values: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply {
@@ -5836,7 +6554,7 @@ for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinity
     type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinity`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinity): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply {
     pub preferred_during_scheduling_ignored_during_execution: Option<
         Vec<
@@ -5846,6 +6564,24 @@ pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply {
     pub required_during_scheduling_ignored_during_execution: Option<
         crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply,
     >,
+}
+impl ::std::fmt::Debug
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply {
@@ -5953,7 +6689,7 @@ for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinity
     type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItem`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItem): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply {
     pub match_expressions: Option<
         Vec<
@@ -5965,6 +6701,24 @@ pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemAppl
             crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityMatchExpressionApply,
         >,
     >,
+}
+impl ::std::fmt::Debug
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply {
@@ -6050,12 +6804,30 @@ for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinity
     type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecution): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
     pub preference: Option<
         crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply,
     >,
     pub weight: Option<i32>,
+}
+impl ::std::fmt::Debug
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
@@ -6129,13 +6901,31 @@ for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinity
     type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecution): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply {
     pub node_selector_terms: Option<
         Vec<
             crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityItemApply,
         >,
     >,
+}
+impl ::std::fmt::Debug
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply {
@@ -6204,7 +6994,7 @@ for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinity
     type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityNodeAffinityRequiredDuringSchedulingIgnoredDuringExecutionApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinity`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinity): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply {
     pub preferred_during_scheduling_ignored_during_execution: Option<
         Vec<
@@ -6216,6 +7006,24 @@ pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply {
             crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply,
         >,
     >,
+}
+impl ::std::fmt::Debug
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply {
@@ -6327,7 +7135,7 @@ for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinity
     type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItem`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItem): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply {
     pub label_selector: Option<
         Box<
@@ -6343,6 +7151,24 @@ pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply
     >,
     pub namespaces: Option<Vec<::kubegen_runtime::Str>>,
     pub topology_key: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply {
@@ -6468,7 +7294,7 @@ for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinity
     type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelector`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelector): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply {
     pub match_expressions: Option<
         Vec<
@@ -6476,6 +7302,24 @@ pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelec
         >,
     >,
     pub match_labels: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply {
@@ -6565,12 +7409,30 @@ for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinity
     type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemSelectorApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecution): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
     pub pod_affinity_term: Option<
         crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityItemApply,
     >,
     pub weight: Option<i32>,
+}
+impl ::std::fmt::Debug
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply {
@@ -6660,9 +7522,27 @@ for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinity
     type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecAffinityPodAffinityPreferredDuringSchedulingIgnoredDuringExecutionApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecret`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecret): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply {
     pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply {
@@ -6723,10 +7603,26 @@ for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePul
     type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecImagePullSecretApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecResources`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecResources): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply {
     pub limits: Option<::kubegen_runtime::StringMap<::kubegen_runtime::IntOrString>>,
     pub requests: Option<::kubegen_runtime::StringMap<::kubegen_runtime::IntOrString>>,
+}
+impl ::std::fmt::Debug for IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply {
     fn serialize<S: ::serde::Serializer>(
@@ -6817,7 +7713,7 @@ for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecResource
     type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecResourcesApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContext`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContext): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply {
     pub fs_group: Option<i64>,
     pub fs_group_change_policy: Option<::kubegen_runtime::Str>,
@@ -6840,6 +7736,24 @@ pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply {
             crate::cert_manager_io_v1::apply::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply,
         >,
     >,
+}
+impl ::std::fmt::Debug
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply {
@@ -7013,12 +7927,30 @@ for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurity
     type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptions`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptions): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply {
     pub level: Option<::kubegen_runtime::Str>,
     pub role: Option<::kubegen_runtime::Str>,
     pub type_: Option<::kubegen_runtime::Str>,
     pub user: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply {
@@ -7109,10 +8041,28 @@ for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurity
     type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeLinuxOptionsApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfile`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfile): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply {
     pub localhost_profile: Option<::kubegen_runtime::Str>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply {
@@ -7187,10 +8137,28 @@ for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurity
     type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSeccompProfileApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctl`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctl): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply {
     pub name: Option<::kubegen_runtime::Str>,
     pub value: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq
+for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize
 for IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply {
@@ -7258,13 +8226,29 @@ for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurity
     type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecSecurityContextSysctlApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverHttp01PodTemplateSpecToleration`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecToleration): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply {
     pub effect: Option<::kubegen_runtime::Str>,
     pub key: Option<::kubegen_runtime::Str>,
     pub operator: Option<::kubegen_runtime::Str>,
     pub toleration_seconds: Option<i64>,
     pub value: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply {
     fn serialize<S: ::serde::Serializer>(
@@ -7361,10 +8345,26 @@ for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerati
     type Apply = IssuerSpecAcmeSolverHttp01PodTemplateSpecTolerationApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverHttp01TemplateMetadata`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01TemplateMetadata): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverHttp01TemplateMetadataApply {
     pub annotations: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     pub labels: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for IssuerSpecAcmeSolverHttp01TemplateMetadataApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverHttp01TemplateMetadataApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverHttp01TemplateMetadataApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverHttp01TemplateMetadataApply {
     fn serialize<S: ::serde::Serializer>(
@@ -7447,11 +8447,27 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverHttp01TemplateM
     type Apply = IssuerSpecAcmeSolverHttp01TemplateMetadataApply;
 }
 /// The apply configuration of [`IssuerSpecAcmeSolverSelector`](crate::cert_manager_io_v1::IssuerSpecAcmeSolverSelector): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecAcmeSolverSelectorApply {
     pub dns_names: Option<Vec<::kubegen_runtime::Str>>,
     pub dns_zones: Option<Vec<::kubegen_runtime::Str>>,
     pub match_labels: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for IssuerSpecAcmeSolverSelectorApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecAcmeSolverSelectorApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecAcmeSolverSelectorApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecAcmeSolverSelectorApply {
     fn serialize<S: ::serde::Serializer>(
@@ -7547,12 +8563,24 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecAcmeSolverSelector {
     type Apply = IssuerSpecAcmeSolverSelectorApply;
 }
 /// The apply configuration of [`IssuerSpecCa`](crate::cert_manager_io_v1::IssuerSpecCa): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecCaApply {
     pub crl_distribution_points: Option<Vec<::kubegen_runtime::Str>>,
     pub issuing_certificate_urls: Option<Vec<::kubegen_runtime::Str>>,
     pub ocsp_servers: Option<Vec<::kubegen_runtime::Str>>,
     pub secret_name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for IssuerSpecCaApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "IssuerSpecCaApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecCaApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecCaApply {
     fn serialize<S: ::serde::Serializer>(
@@ -7649,10 +8677,22 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecCa {
     type Apply = IssuerSpecCaApply;
 }
 /// The apply configuration of [`IssuerSpecSecretRef`](crate::cert_manager_io_v1::IssuerSpecSecretRef): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecSecretRefApply {
     pub key: Option<::kubegen_runtime::Str>,
     pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for IssuerSpecSecretRefApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "IssuerSpecSecretRefApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecSecretRefApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecSecretRefApply {
     fn serialize<S: ::serde::Serializer>(
@@ -7716,9 +8756,21 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecSecretRef {
     type Apply = IssuerSpecSecretRefApply;
 }
 /// The apply configuration of [`IssuerSpecSelfSigned`](crate::cert_manager_io_v1::IssuerSpecSelfSigned): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecSelfSignedApply {
     pub crl_distribution_points: Option<Vec<::kubegen_runtime::Str>>,
+}
+impl ::std::fmt::Debug for IssuerSpecSelfSignedApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "IssuerSpecSelfSignedApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecSelfSignedApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecSelfSignedApply {
     fn serialize<S: ::serde::Serializer>(
@@ -7778,10 +8830,26 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecSelfSigned {
     type Apply = IssuerSpecSelfSignedApply;
 }
 /// The apply configuration of [`IssuerSpecServiceAccountRef`](crate::cert_manager_io_v1::IssuerSpecServiceAccountRef): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecServiceAccountRefApply {
     pub audiences: Option<Vec<::kubegen_runtime::Str>>,
     pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for IssuerSpecServiceAccountRefApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecServiceAccountRefApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecServiceAccountRefApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecServiceAccountRefApply {
     fn serialize<S: ::serde::Serializer>(
@@ -7849,7 +8917,7 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecServiceAccountRef {
     type Apply = IssuerSpecServiceAccountRefApply;
 }
 /// The apply configuration of [`IssuerSpecVault`](crate::cert_manager_io_v1::IssuerSpecVault): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecVaultApply {
     pub auth: Option<crate::cert_manager_io_v1::apply::IssuerSpecVaultAuthApply>,
     pub ca_bundle: Option<::kubegen_runtime::ByteString>,
@@ -7866,6 +8934,18 @@ pub struct IssuerSpecVaultApply {
     pub path: Option<::kubegen_runtime::Str>,
     pub server: Option<::kubegen_runtime::Str>,
     pub server_name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for IssuerSpecVaultApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "IssuerSpecVaultApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecVaultApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecVaultApply {
     fn serialize<S: ::serde::Serializer>(
@@ -8040,7 +9120,7 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecVault {
     type Apply = IssuerSpecVaultApply;
 }
 /// The apply configuration of [`IssuerSpecVaultAuth`](crate::cert_manager_io_v1::IssuerSpecVaultAuth): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecVaultAuthApply {
     pub app_role: Option<
         Box<crate::cert_manager_io_v1::apply::IssuerSpecVaultAuthAppRoleApply>,
@@ -8055,6 +9135,18 @@ pub struct IssuerSpecVaultAuthApply {
     pub token_secret_ref: Option<
         Box<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
     >,
+}
+impl ::std::fmt::Debug for IssuerSpecVaultAuthApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "IssuerSpecVaultAuthApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecVaultAuthApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecVaultAuthApply {
     fn serialize<S: ::serde::Serializer>(
@@ -8214,11 +9306,27 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecVaultAuth {
     type Apply = IssuerSpecVaultAuthApply;
 }
 /// The apply configuration of [`IssuerSpecVaultAuthAppRole`](crate::cert_manager_io_v1::IssuerSpecVaultAuthAppRole): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecVaultAuthAppRoleApply {
     pub path: Option<::kubegen_runtime::Str>,
     pub role_id: Option<::kubegen_runtime::Str>,
     pub secret_ref: Option<crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply>,
+}
+impl ::std::fmt::Debug for IssuerSpecVaultAuthAppRoleApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecVaultAuthAppRoleApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecVaultAuthAppRoleApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecVaultAuthAppRoleApply {
     fn serialize<S: ::serde::Serializer>(
@@ -8313,7 +9421,7 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecVaultAuthAppRole {
     type Apply = IssuerSpecVaultAuthAppRoleApply;
 }
 /// The apply configuration of [`IssuerSpecVaultAuthAws`](crate::cert_manager_io_v1::IssuerSpecVaultAuthAws): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecVaultAuthAwsApply {
     pub iam_role_arn: Option<::kubegen_runtime::Str>,
     pub mount_path: Option<::kubegen_runtime::Str>,
@@ -8323,6 +9431,18 @@ pub struct IssuerSpecVaultAuthAwsApply {
         Box<crate::cert_manager_io_v1::apply::IssuerSpecServiceAccountRefApply>,
     >,
     pub vault_header_value: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for IssuerSpecVaultAuthAwsApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "IssuerSpecVaultAuthAwsApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecVaultAuthAwsApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecVaultAuthAwsApply {
     fn serialize<S: ::serde::Serializer>(
@@ -8445,11 +9565,27 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecVaultAuthAws {
     type Apply = IssuerSpecVaultAuthAwsApply;
 }
 /// The apply configuration of [`IssuerSpecVaultAuthClientCertificate`](crate::cert_manager_io_v1::IssuerSpecVaultAuthClientCertificate): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecVaultAuthClientCertificateApply {
     pub mount_path: Option<::kubegen_runtime::Str>,
     pub name: Option<::kubegen_runtime::Str>,
     pub secret_name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for IssuerSpecVaultAuthClientCertificateApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecVaultAuthClientCertificateApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecVaultAuthClientCertificateApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecVaultAuthClientCertificateApply {
     fn serialize<S: ::serde::Serializer>(
@@ -8528,7 +9664,7 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecVaultAuthClientCertificat
     type Apply = IssuerSpecVaultAuthClientCertificateApply;
 }
 /// The apply configuration of [`IssuerSpecVaultAuthKubernetes`](crate::cert_manager_io_v1::IssuerSpecVaultAuthKubernetes): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecVaultAuthKubernetesApply {
     pub mount_path: Option<::kubegen_runtime::Str>,
     pub role: Option<::kubegen_runtime::Str>,
@@ -8538,6 +9674,22 @@ pub struct IssuerSpecVaultAuthKubernetesApply {
     pub service_account_ref: Option<
         Box<crate::cert_manager_io_v1::apply::IssuerSpecServiceAccountRefApply>,
     >,
+}
+impl ::std::fmt::Debug for IssuerSpecVaultAuthKubernetesApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecVaultAuthKubernetesApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecVaultAuthKubernetesApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecVaultAuthKubernetesApply {
     fn serialize<S: ::serde::Serializer>(
@@ -8653,12 +9805,24 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecVaultAuthKubernetes {
     type Apply = IssuerSpecVaultAuthKubernetesApply;
 }
 /// The apply configuration of [`IssuerSpecVenafi`](crate::cert_manager_io_v1::IssuerSpecVenafi): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecVenafiApply {
     pub cloud: Option<Box<crate::cert_manager_io_v1::apply::IssuerSpecVenafiCloudApply>>,
     pub ngts: Option<Box<crate::cert_manager_io_v1::apply::IssuerSpecVenafiNgtsApply>>,
     pub tpp: Option<Box<crate::cert_manager_io_v1::apply::IssuerSpecVenafiTppApply>>,
     pub zone: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for IssuerSpecVenafiApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "IssuerSpecVenafiApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecVenafiApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecVenafiApply {
     fn serialize<S: ::serde::Serializer>(
@@ -8782,12 +9946,24 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecVenafi {
     type Apply = IssuerSpecVenafiApply;
 }
 /// The apply configuration of [`IssuerSpecVenafiCloud`](crate::cert_manager_io_v1::IssuerSpecVenafiCloud): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecVenafiCloudApply {
     pub api_token_secret_ref: Option<
         crate::cert_manager_io_v1::apply::IssuerSpecSecretRefApply,
     >,
     pub url: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for IssuerSpecVenafiCloudApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "IssuerSpecVenafiCloudApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecVenafiCloudApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecVenafiCloudApply {
     fn serialize<S: ::serde::Serializer>(
@@ -8870,9 +10046,25 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecVenafiCloud {
     type Apply = IssuerSpecVenafiCloudApply;
 }
 /// The apply configuration of [`IssuerSpecVenafiCredentialsRef`](crate::cert_manager_io_v1::IssuerSpecVenafiCredentialsRef): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecVenafiCredentialsRefApply {
     pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for IssuerSpecVenafiCredentialsRefApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(
+            self,
+            "IssuerSpecVenafiCredentialsRefApply",
+            f,
+        )
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecVenafiCredentialsRefApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecVenafiCredentialsRefApply {
     fn serialize<S: ::serde::Serializer>(
@@ -8930,7 +10122,7 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecVenafiCredentialsRef {
     type Apply = IssuerSpecVenafiCredentialsRefApply;
 }
 /// The apply configuration of [`IssuerSpecVenafiNgts`](crate::cert_manager_io_v1::IssuerSpecVenafiNgts): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecVenafiNgtsApply {
     pub credentials_ref: Option<
         crate::cert_manager_io_v1::apply::IssuerSpecVenafiCredentialsRefApply,
@@ -8938,6 +10130,18 @@ pub struct IssuerSpecVenafiNgtsApply {
     pub token_endpoint: Option<::kubegen_runtime::Str>,
     pub tsg_id: Option<::kubegen_runtime::Str>,
     pub url: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for IssuerSpecVenafiNgtsApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "IssuerSpecVenafiNgtsApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecVenafiNgtsApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecVenafiNgtsApply {
     fn serialize<S: ::serde::Serializer>(
@@ -9041,7 +10245,7 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecVenafiNgts {
     type Apply = IssuerSpecVenafiNgtsApply;
 }
 /// The apply configuration of [`IssuerSpecVenafiTpp`](crate::cert_manager_io_v1::IssuerSpecVenafiTpp): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerSpecVenafiTppApply {
     pub ca_bundle: Option<::kubegen_runtime::ByteString>,
     pub ca_bundle_secret_ref: Option<
@@ -9051,6 +10255,18 @@ pub struct IssuerSpecVenafiTppApply {
         crate::cert_manager_io_v1::apply::IssuerSpecVenafiCredentialsRefApply,
     >,
     pub url: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for IssuerSpecVenafiTppApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "IssuerSpecVenafiTppApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for IssuerSpecVenafiTppApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerSpecVenafiTppApply {
     fn serialize<S: ::serde::Serializer>(
@@ -9165,12 +10381,24 @@ impl HasApply for crate::cert_manager_io_v1::IssuerSpecVenafiTpp {
     type Apply = IssuerSpecVenafiTppApply;
 }
 /// The apply configuration of [`IssuerStatus`](crate::cert_manager_io_v1::IssuerStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerStatusApply {
     pub acme: Option<Box<crate::cert_manager_io_v1::apply::IssuerStatusAcmeApply>>,
     pub conditions: Option<
         Vec<crate::cert_manager_io_v1::apply::IssuerStatusConditionApply>,
     >,
+}
+impl ::std::fmt::Debug for IssuerStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "IssuerStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for IssuerStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerStatusApply {
     fn serialize<S: ::serde::Serializer>(
@@ -9268,11 +10496,23 @@ impl HasApply for crate::cert_manager_io_v1::IssuerStatus {
     type Apply = IssuerStatusApply;
 }
 /// The apply configuration of [`IssuerStatusAcme`](crate::cert_manager_io_v1::IssuerStatusAcme): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerStatusAcmeApply {
     pub last_private_key_hash: Option<::kubegen_runtime::Str>,
     pub last_registered_email: Option<::kubegen_runtime::Str>,
     pub uri: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for IssuerStatusAcmeApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "IssuerStatusAcmeApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for IssuerStatusAcmeApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerStatusAcmeApply {
     fn serialize<S: ::serde::Serializer>(
@@ -9356,7 +10596,7 @@ impl HasApply for crate::cert_manager_io_v1::IssuerStatusAcme {
     type Apply = IssuerStatusAcmeApply;
 }
 /// The apply configuration of [`IssuerStatusCondition`](crate::cert_manager_io_v1::IssuerStatusCondition): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerStatusConditionApply {
     pub last_transition_time: Option<::kubegen_runtime::Time>,
     pub message: Option<::kubegen_runtime::Str>,
@@ -9364,6 +10604,18 @@ pub struct IssuerStatusConditionApply {
     pub reason: Option<::kubegen_runtime::Str>,
     pub status: Option<crate::cert_manager_io_v1::IssuerStatusConditionStatus>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for IssuerStatusConditionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "IssuerStatusConditionApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for IssuerStatusConditionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerStatusConditionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -9471,13 +10723,25 @@ impl HasApply for crate::cert_manager_io_v1::IssuerStatusCondition {
     type Apply = IssuerStatusConditionApply;
 }
 /// The apply configuration of [`Issuer`](crate::cert_manager_io_v1::Issuer): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IssuerApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::cert_manager_io_v1::Issuer>,
     pub kind: ::kubegen_runtime::Kind<crate::cert_manager_io_v1::Issuer>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::cert_manager_io_v1::apply::IssuerSpecApply>,
     pub status: Option<crate::cert_manager_io_v1::apply::IssuerStatusApply>,
+}
+impl ::std::fmt::Debug for IssuerApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "IssuerApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for IssuerApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for IssuerApply {
     fn serialize<S: ::serde::Serializer>(

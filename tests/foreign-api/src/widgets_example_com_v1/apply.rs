@@ -4,12 +4,24 @@
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
 /// The apply configuration of [`Condition`](crate::widgets_example_com_v1::Condition): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ConditionApply {
     pub last_transition_time: Option<::kubegen_runtime::Time>,
     pub message: Option<::kubegen_runtime::Str>,
     pub status: Option<::kubegen_runtime::Str>,
     pub type_: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for ConditionApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ConditionApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ConditionApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ConditionApply {
     fn serialize<S: ::serde::Serializer>(
@@ -98,10 +110,22 @@ impl HasApply for crate::widgets_example_com_v1::Condition {
     type Apply = ConditionApply;
 }
 /// The apply configuration of [`Step`](crate::widgets_example_com_v1::Step): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct StepApply {
     pub args: Option<Vec<::kubegen_runtime::Str>>,
     pub name: Option<::kubegen_runtime::Str>,
+}
+impl ::std::fmt::Debug for StepApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "StepApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for StepApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for StepApply {
     fn serialize<S: ::serde::Serializer>(
@@ -168,7 +192,7 @@ impl HasApply for crate::widgets_example_com_v1::Step {
     type Apply = StepApply;
 }
 /// The apply configuration of [`Widget`](crate::widgets_example_com_v1::Widget): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WidgetApply {
     pub api_version: ::kubegen_runtime::ApiVersion<
         crate::widgets_example_com_v1::Widget,
@@ -177,6 +201,18 @@ pub struct WidgetApply {
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::widgets_example_com_v1::apply::WidgetSpecApply>,
     pub status: Option<crate::widgets_example_com_v1::apply::WidgetStatusApply>,
+}
+impl ::std::fmt::Debug for WidgetApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "WidgetApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for WidgetApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for WidgetApply {
     fn serialize<S: ::serde::Serializer>(
@@ -305,7 +341,7 @@ impl ::kubegen_runtime::apply::ApplyObject for WidgetApply {
     }
 }
 /// The apply configuration of [`WidgetSpec`](crate::widgets_example_com_v1::WidgetSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WidgetSpecApply {
     pub color: Option<crate::widgets_example_com_v1::WidgetSpecColor>,
     pub port: Option<::kubegen_runtime::IntOrString>,
@@ -314,6 +350,18 @@ pub struct WidgetSpecApply {
     pub size: Option<::kubegen_runtime::Quantity>,
     pub steps: Option<Vec<crate::widgets_example_com_v1::apply::StepApply>>,
     pub tolerations: Option<Vec<::kubegen_api::core_v1::apply::TolerationApply>>,
+}
+impl ::std::fmt::Debug for WidgetSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "WidgetSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for WidgetSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for WidgetSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -447,12 +495,24 @@ impl HasApply for crate::widgets_example_com_v1::WidgetSpec {
     type Apply = WidgetSpecApply;
 }
 /// The apply configuration of [`WidgetStatus`](crate::widgets_example_com_v1::WidgetStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WidgetStatusApply {
     pub conditions: Option<Vec<crate::widgets_example_com_v1::apply::ConditionApply>>,
     pub observed_generation: Option<i64>,
     pub phase: Option<::kubegen_runtime::Str>,
     pub ready_replicas: Option<i32>,
+}
+impl ::std::fmt::Debug for WidgetStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "WidgetStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for WidgetStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for WidgetStatusApply {
     fn serialize<S: ::serde::Serializer>(

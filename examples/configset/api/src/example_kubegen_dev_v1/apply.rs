@@ -4,7 +4,7 @@
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
 /// The apply configuration of [`ConfigSet`](crate::example_kubegen_dev_v1::ConfigSet): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ConfigSetApply {
     pub api_version: ::kubegen_runtime::ApiVersion<
         crate::example_kubegen_dev_v1::ConfigSet,
@@ -13,6 +13,18 @@ pub struct ConfigSetApply {
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub spec: Option<crate::example_kubegen_dev_v1::apply::ConfigSetSpecApply>,
     pub status: Option<crate::example_kubegen_dev_v1::apply::ConfigSetStatusApply>,
+}
+impl ::std::fmt::Debug for ConfigSetApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ConfigSetApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ConfigSetApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ConfigSetApply {
     fn serialize<S: ::serde::Serializer>(
@@ -141,10 +153,22 @@ impl ::kubegen_runtime::apply::ApplyObject for ConfigSetApply {
     }
 }
 /// The apply configuration of [`ConfigSetSpec`](crate::example_kubegen_dev_v1::ConfigSetSpec): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ConfigSetSpecApply {
     pub data: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     pub replicas: Option<i32>,
+}
+impl ::std::fmt::Debug for ConfigSetSpecApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ConfigSetSpecApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ConfigSetSpecApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ConfigSetSpecApply {
     fn serialize<S: ::serde::Serializer>(
@@ -219,10 +243,22 @@ impl HasApply for crate::example_kubegen_dev_v1::ConfigSetSpec {
     type Apply = ConfigSetSpecApply;
 }
 /// The apply configuration of [`ConfigSetStatus`](crate::example_kubegen_dev_v1::ConfigSetStatus): every field optional, only set fields sent.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ConfigSetStatusApply {
     pub observed_generation: Option<i64>,
     pub ready_replicas: Option<i32>,
+}
+impl ::std::fmt::Debug for ConfigSetStatusApply {
+    #[inline]
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::kubegen_runtime::apply::debug_document(self, "ConfigSetStatusApply", f)
+    }
+}
+impl ::std::cmp::PartialEq for ConfigSetStatusApply {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        ::kubegen_runtime::apply::same_document(self, other)
+    }
 }
 impl ::serde::Serialize for ConfigSetStatusApply {
     fn serialize<S: ::serde::Serializer>(
