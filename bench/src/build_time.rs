@@ -4,7 +4,8 @@
 //! scratch project under the bench cache (all sharing one target directory and the bench's
 //! Cargo.lock, so dependency versions match); the project is built once to warm its
 //! dependencies, then `cargo clean -p <crate>` and a timed `cargo build` rebuild that crate
-//! alone (and the empty scratch library on top), `repeats` times; the figure is the median.
+//! alone (and the empty scratch library on top), `repeats` rounds of every build in turn; the
+//! figure is the median.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -92,47 +93,75 @@ pub fn run(repo: &Path, scratch: &Path, bench_lock: &Path, repeats: usize) -> an
         },
     ];
     let target = scratch.join("target");
-    let mut records = Vec::new();
+    // Every (case, profile) build is one slot; release builds are never incremental, so the
+    // override changes nothing there.
+    let mut slots = Vec::new();
     for case in &cases {
         let project = write_project(scratch, case, bench_lock)?;
-        // Release builds are never incremental: the override changes nothing there.
-        let profiles: &[bool] = if case.incremental_off { &[false] } else { &[false, true] };
-        for &release in profiles {
-            let profile = if release { "release" } else { "dev" };
-            cargo(&project, &target, &["build"], release).with_context(|| format!("warming {}", case.name))?;
-            let mut samples = Vec::with_capacity(repeats);
-            for _ in 0..repeats {
-                cargo(&project, &target, &["clean", "-p", case.package], release)?;
-                samples.push(cargo(&project, &target, &["build"], release)?);
+        for release in [false, true] {
+            if !(release && case.incremental_off) {
+                slots.push(Slot { case, project: project.clone(), release, samples: Vec::with_capacity(repeats) });
             }
-            let median = stats::median(&samples);
-            eprintln!("build: {} {profile}: median {median:?} of {samples:?}", case.name);
-            let metric = format!("{profile}, {}", case.features);
-            records.push(Record::new("build", &metric, "s", case.library, median.as_secs_f64(), Better::Lower));
-            if case.package == "k8s-openapi" {
-                // k8s-openapi has no per-group features: the whole crate is what a user of
-                // core/v1 alone compiles too.
-                let metric = format!("{profile}, core_v1 only");
+        }
+    }
+    for slot in &slots {
+        cargo(&slot.project, &target, &["build"], slot.release)
+            .with_context(|| format!("warming {} ({})", slot.case.name, slot.profile()))?;
+    }
+    // Round by round, every slot once per round: the machine's speed drifts over the minutes
+    // a run takes, and measuring one crate's repeats after the other's let a drift decide a
+    // ratio; interleaved, every slot meets the same stretch of it.
+    for _ in 0..repeats {
+        for slot in &mut slots {
+            cargo(&slot.project, &target, &["clean", "-p", slot.case.package], slot.release)?;
+            let sample = cargo(&slot.project, &target, &["build"], slot.release)?;
+            slot.samples.push(sample);
+        }
+    }
+    let mut records = Vec::new();
+    for slot in &slots {
+        let (case, release, profile) = (slot.case, slot.release, slot.profile());
+        let median = stats::median(&slot.samples);
+        eprintln!("build: {} {profile}: median {median:?} of {:?}", case.name, slot.samples);
+        let metric = format!("{profile}, {}", case.features);
+        records.push(Record::new("build", &metric, "s", case.library, median.as_secs_f64(), Better::Lower));
+        if case.package == "k8s-openapi" {
+            // k8s-openapi has no per-group features: the whole crate is what a user of
+            // core/v1 alone compiles too.
+            let metric = format!("{profile}, core_v1 only");
+            let record = Record::new("build", &metric, "s", case.library, median.as_secs_f64(), Better::Lower)
+                .with_note("k8s-openapi cannot build one group alone: the whole crate");
+            records.push(record);
+            // Nor apply configurations (kube-rs has none): the same crate is the
+            // counterpart of the `apply` rows.
+            let apply_rows = cases.iter().filter(|other| {
+                other.package == "kubegen-api"
+                    && other.features.contains("apply")
+                    && !(release && other.incremental_off)
+            });
+            for features in apply_rows.map(|other| other.features) {
+                let metric = format!("{profile}, {features}");
                 let record = Record::new("build", &metric, "s", case.library, median.as_secs_f64(), Better::Lower)
-                    .with_note("k8s-openapi cannot build one group alone: the whole crate");
+                    .with_note("k8s-openapi has no apply configurations: the whole crate");
                 records.push(record);
-                // Nor apply configurations (kube-rs has none): the same crate is the
-                // counterpart of the `apply` rows.
-                let apply_rows = cases.iter().filter(|other| {
-                    other.package == "kubegen-api"
-                        && other.features.contains("apply")
-                        && !(release && other.incremental_off)
-                });
-                for features in apply_rows.map(|other| other.features) {
-                    let metric = format!("{profile}, {features}");
-                    let record = Record::new("build", &metric, "s", case.library, median.as_secs_f64(), Better::Lower)
-                        .with_note("k8s-openapi has no apply configurations: the whole crate");
-                    records.push(record);
-                }
             }
         }
     }
     Ok(records)
+}
+
+/// One case in one profile, and its timed builds.
+struct Slot<'a> {
+    case: &'a Case,
+    project: PathBuf,
+    release: bool,
+    samples: Vec<Duration>,
+}
+
+impl Slot<'_> {
+    fn profile(&self) -> &'static str {
+        if self.release { "release" } else { "dev" }
+    }
 }
 
 /// Writes the scratch project of `case` and returns its directory.

@@ -81,8 +81,9 @@ pub const SECTIONS: &[Section] = &[
         title: "4. Build time of the model crate",
         about: "Each crate as the single dependency of a scratch project (under the bench cache, default \
                 profiles, 2 jobs, shared target directory, the bench's Cargo.lock): built once to warm its \
-                dependencies, then `cargo clean -p <crate>` and a timed `cargo build` that rebuilds it alone; \
-                median. kube-rs's column is `k8s-openapi` 0.29 with feature `v1_35`, which has no per-group \
+                dependencies, then `cargo clean -p <crate>` and a timed `cargo build` that rebuilds it alone, in \
+                rounds that take every row's build in turn (so a drift of the machine's speed meets all \
+                rows alike); median. kube-rs's column is `k8s-openapi` 0.29 with feature `v1_35`, which has no per-group \
                 features (its `core_v1 only` rows repeat the whole crate). A path dependency such as \
                 `kubegen-api` is compiled incrementally in dev builds, a registry one such as `k8s-openapi` \
                 is not; the `not incremental` row sets `[profile.dev.package.kubegen-api] incremental = false` \
