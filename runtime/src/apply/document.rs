@@ -2,9 +2,10 @@
 //!
 //! Generated apply configurations implement both by calling these functions rather than by
 //! deriving them. A derived `Debug` or `PartialEq` is a body per struct that the compiler
-//! checks field by field, and with some 600 configurations that was a tenth of the
-//! generated crate's build; a one-call `#[inline]` body is checked in a fraction of that and
-//! compiled only where it is used. What they say also suits an apply configuration better:
+//! checks field by field; a one-call `#[inline]` body is checked in a fraction of that and
+//! compiled only where it is used (with some 600 configurations, 3 to 4% off an incremental
+//! dev build of the generated crate with `apply`, measured paired). What they say also suits
+//! an apply configuration better:
 //! `Debug` shows the fields that are set (what the server will see), not a row of `None`s,
 //! and two configurations are equal when they send the same document, which is what a test
 //! comparing `extract` with what was applied means.
