@@ -191,6 +191,12 @@ async fn child(
             reconciled.rss_mb.context("`reconciled` without rss_mb")?,
             Better::Lower,
         ),
+        record(
+            "peak RSS by the end of the initial reconciles (diagnostic)".to_owned(),
+            "MB",
+            reconciled.peak_rss_mb.context("`reconciled` without peak_rss_mb")?,
+            Better::Lower,
+        ),
         record("peak RSS".to_owned(), "MB", done.peak_rss_mb.context("`done` without peak_rss_mb")?, Better::Lower),
         record(
             "CPU time of the process, initial phase (from process start)".to_owned(),

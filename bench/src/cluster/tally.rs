@@ -108,16 +108,17 @@ impl Tally {
     }
 
     /// Resolves once every object was reconciled, and reports it (`reconciled`, with the time
-    /// since the tally's creation, the RSS and the CPU time) at once.
+    /// since the tally's creation, the RSS, its peak so far and the CPU time) at once.
     pub async fn all_reconciled(&self) -> anyhow::Result<()> {
         if self.count_seen() < self.inner.params.expect {
             self.inner.all_seen.notified().await;
         }
         let seconds = self.inner.started.elapsed().as_secs_f64();
-        let (rss, _) = rss_mb()?;
+        let (rss, peak) = rss_mb()?;
         Message {
             reconcile_seconds: Some(seconds),
             rss_mb: Some(rss),
+            peak_rss_mb: Some(peak),
             cpu_seconds: Some(cpu_seconds()?),
             context_switches: Some(context_switches()?),
             reconciles: Some(self.inner.reconciles.load(Ordering::Relaxed)),
