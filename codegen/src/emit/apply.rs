@@ -152,7 +152,9 @@ fn apply_shape(cx: Cx<'_>, shape: &Shape, std: Std) -> TokenStream {
 fn struct_apply(cx: Cx<'_>, ty: &TypeDef, body: &Struct) -> TokenStream {
     let std = Std::for_file(std::iter::empty());
     let model_path = type_path(cx.model, &ty.id);
-    let name = format_ident!("{}", apply_name(&ty.name));
+    // The Rust name, and as a string for `Debug`.
+    let name_str = apply_name(&ty.name);
+    let name = format_ident!("{name_str}");
     let doc = format!(
         " The apply configuration of [`{}`]({}): every field optional, only set fields sent.",
         ty.name,
@@ -204,7 +206,6 @@ fn struct_apply(cx: Cx<'_>, ty: &TypeDef, body: &Struct) -> TokenStream {
             }
         }
     };
-    let name_str = name.to_string();
     quote! {
         #[doc = #doc]
         #[derive(Clone, Default)]
