@@ -223,28 +223,24 @@ fn the_protobuf_table_covers_the_bundled_spec() {
     assert_eq!(kubegen::emit::missing_fields(&model, &table), Vec::new());
     let support = kubegen::emit::ProtoSupport::new(&model, &table);
     let without: Vec<String> = support.without_decoder(&model);
-    let apiextensions = "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1";
     let mut expected = vec![
         // Request bodies: `apiVersion` and `kind` are properties of DeleteOptions, not
         // protobuf fields; Eviction holds it. Neither is ever decoded from a response.
         "io.k8s.api.policy.v1.Eviction".to_owned(),
         "io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions".to_owned(),
     ];
-    // JSONSchemaProps' unions (`JSONSchemaPropsOrArray`, ...) are free-form JSON in the model.
-    for name in [
-        "CustomResourceDefinition",
-        "CustomResourceDefinitionList",
-        "CustomResourceDefinitionSpec",
-        "CustomResourceDefinitionVersion",
-        "CustomResourceValidation",
-        "JSONSchemaProps",
-    ] {
-        expected.push(format!("{apiextensions}.{name}"));
-    }
     expected.sort();
     let mut without = without;
     without.sort();
     assert_eq!(without, expected);
+    // CustomResourceDefinition's schema unions are matched field to variant, both ways.
+    let apiextensions = "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1";
+    for name in
+        ["CustomResourceDefinition", "JSONSchemaPropsOrBool", "JSONSchemaPropsOrArray", "JSONSchemaPropsOrStringArray"]
+    {
+        let id = format!("{apiextensions}.{name}");
+        assert!(support.has_decoder(&id) && support.has_encoder(&id), "{name} decodes and encodes");
+    }
 }
 
 /// A property the table lacks is named, with its definition.

@@ -42,6 +42,7 @@ mod etcd;
 pub mod http;
 mod kubeconfig;
 pub mod kubelet;
+pub mod mutation;
 mod pki;
 mod ports;
 mod process;

@@ -90,34 +90,6 @@ fn decode_everything(body: &[u8]) {
     }
 }
 
-/// Every truncation, every byte replaced four ways, and seeded random rewrites.
-fn mutate_without_panic(body: &[u8]) -> usize {
-    let mut count = 0;
-    for end in 0..=body.len() {
-        decode_everything(&body[..end]);
-        count += 1;
-    }
-    for index in 0..body.len() {
-        for replacement in [0x00, 0xff, 0x80, body[index] ^ 0x01] {
-            let mut mutated = body.to_vec();
-            mutated[index] = replacement;
-            decode_everything(&mutated);
-            count += 1;
-        }
-    }
-    let mut rng = fastrand::Rng::with_seed(15);
-    for _ in 0..2000 {
-        let mut mutated = body.to_vec();
-        for _ in 0..rng.usize(1..6) {
-            let index = rng.usize(..mutated.len());
-            mutated[index] = rng.u8(..);
-        }
-        decode_everything(&mutated);
-        count += 1;
-    }
-    count
-}
-
 #[tokio::test]
 async fn object_list_and_status_decode_as_their_json() {
     kubegen_tests::init_tracing();
@@ -207,7 +179,10 @@ async fn object_list_and_status_decode_as_their_json() {
     tracing::info!(%error, "a cut Pod");
 
     // The real bodies, mutated: no panic.
-    let mutations: usize = [&pod_body, &list_body, &status_body].iter().map(|body| mutate_without_panic(body)).sum();
+    let mutations: usize = [&pod_body, &list_body, &status_body]
+        .iter()
+        .map(|body| kubegen_tests::mutation::each_mutation(body, decode_everything))
+        .sum();
     tracing::info!(
         mutations,
         pod = pod_body.len(),
@@ -253,6 +228,7 @@ async fn watch_frames_decode_as_their_json() {
         let json = http.get(&format!("/api/v1/namespaces/{ns}/configmaps/{}", meta.name())).await.expect("JSON");
         assert_eq!(meta, &meta_of(&json));
     }
-    let mutations: usize = frames.iter().map(|frame| mutate_without_panic(frame)).sum();
+    let mutations: usize =
+        frames.iter().map(|frame| kubegen_tests::mutation::each_mutation(frame, decode_everything)).sum();
     tracing::info!(mutations, "mutated watch frames decoded without a panic");
 }

@@ -2,11 +2,17 @@
 //! such as `Volume`'s source and `Probe`'s handler, quantities, int-or-strings, micro times,
 //! raw extensions, byte maps) are read through a client that asks for protobuf and one that
 //! asks for JSON, as lists and one by one, and the decoded models must be equal. A 404 comes
-//! back as a protobuf `Status`; a custom resource keeps using JSON.
+//! back as a protobuf `Status`; a custom resource keeps using JSON. CustomResourceDefinitions
+//! (the real ones in `specs/crds`, and one written here) decode the same from protobuf, and
+//! the server makes the same of one created from a protobuf body as from JSON.
 
 use std::fmt::Debug;
 use std::path::PathBuf;
 
+use kubegen_api::apiextensions_v1::{
+    CustomResourceDefinition, JSONSchemaProps, JSONSchemaPropsOrArray, JSONSchemaPropsOrBool,
+    JSONSchemaPropsOrStringArray,
+};
 use kubegen_api::apiregistration_v1::APIService;
 use kubegen_api::apps_v1::{ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use kubegen_api::autoscaling_v2::HorizontalPodAutoscaler;
@@ -29,7 +35,7 @@ use kubegen_runtime::client::ResourcePath;
 use kubegen_runtime::client::params::ListParams;
 use kubegen_runtime::client::params::PostParams;
 use kubegen_runtime::resource::verbs;
-use kubegen_runtime::{Api, Client, Resource, proto};
+use kubegen_runtime::{Api, Client, Object, Resource, proto};
 use kubegen_test_crds::cert_manager_io_v1::Certificate;
 use kubegen_tests::ControlPlane;
 use serde::Serialize;
@@ -479,12 +485,18 @@ async fn creates_and_replaces_send_protobuf_bodies_the_server_reads_as_json() {
     create_and_replace_both::<RuntimeClass>(j, p, None, &intent(&cluster, "runtimeclasses")).await;
 }
 
+/// Held while a test of this binary installs CRDs: the CRD test compares every CRD of the
+/// cluster, read twice, and must not meet one being installed.
+static CRD_INSTALLS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test]
 async fn a_custom_resource_stays_json() {
     let cp = ControlPlane::shared().expect("shared control plane");
     let crd = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../specs/crds/cert-manager-v1.21.1-cert-manager.io_certificates.yaml");
+    let installing = CRD_INSTALLS.lock().await;
     cp.install_crds(&[crd]).await.expect("CRD");
+    drop(installing);
     let ns = cp.fresh_namespace("protobuf-crd").await.expect("namespace");
     let client = cp.kube_client().expect("client");
     assert!(!client.asks_protobuf::<Certificate>(), "custom resources have no protobuf");
@@ -643,4 +655,204 @@ async fn a_six_hundred_item_list_decodes_the_same_from_protobuf() {
     }
     assert_eq!(pages, 3);
     assert_same("600 items in pages of 250", &whole_json.items, &paged);
+}
+
+/// A CRD of group `group` whose schema sets the fields protobuf carries as apiextensions'
+/// `JSON` (`default`, `enum`, `example`) and `JSONSchemaPropsOr*` unions (`items`,
+/// `additionalProperties`), with validation rules, list-map keys and int-or-string.
+fn gadget_crd(group: &str) -> Value {
+    let spec = json!({
+        "type": "object",
+        "required": ["size"],
+        "x-kubernetes-validations": [{"rule": "self.size >= 0", "message": "size is negative"}],
+        "properties": {
+            "size": {"type": "integer", "minimum": 0, "maximum": 100, "default": 3},
+            "mode": {"type": "string", "enum": ["fast", "slow"], "default": "fast", "example": "slow"},
+            "ratio": {"type": "number", "multipleOf": 0.5, "maximum": 10, "exclusiveMaximum": true},
+            "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+            "ports": {
+                "type": "array",
+                "x-kubernetes-list-type": "map",
+                "x-kubernetes-list-map-keys": ["name"],
+                "items": {"type": "object", "required": ["name"], "properties": {
+                    "name": {"type": "string"},
+                    "port": {"x-kubernetes-int-or-string": true, "anyOf": [{"type": "integer"}, {"type": "string"}]},
+                }},
+            },
+            "free": {"type": "object", "x-kubernetes-preserve-unknown-fields": true},
+            "settings": {"type": "object", "default": {"retries": 2, "tags": ["a", null]},
+                "x-kubernetes-preserve-unknown-fields": true},
+        },
+    });
+    let schema = json!({
+        "type": "object",
+        "properties": {"spec": spec, "status": {"type": "object", "properties": {"ready": {"type": "boolean"}}}},
+    });
+    json!({
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": format!("gadgets.{group}")},
+        "spec": {
+            "group": group,
+            "scope": "Namespaced",
+            "names": {"plural": "gadgets", "singular": "gadget", "kind": "Gadget", "listKind": "GadgetList"},
+            "versions": [{
+                "name": "v1",
+                "served": true,
+                "storage": true,
+                "subresources": {"status": {}},
+                "additionalPrinterColumns": [{"name": "Size", "type": "integer", "jsonPath": ".spec.size"}],
+                "schema": {"openAPIV3Schema": schema},
+            }],
+        },
+    })
+}
+
+/// A CRD without what differs between two creates of the same intent in another group.
+fn comparable_crd(crd: &CustomResourceDefinition) -> Value {
+    let mut value = comparable(crd);
+    if let Some(object) = value.as_object_mut() {
+        object.remove("status");
+    }
+    if let Some(spec) = value.get_mut("spec").and_then(Value::as_object_mut) {
+        spec.remove("group");
+    }
+    value
+}
+
+/// Waits until the CRD `name` is established: its status changes no more.
+async fn wait_established(api: &Api<CustomResourceDefinition>, name: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let crd = api.get(name).await.unwrap_or_else(|e| panic!("CRD {name}: {e}"));
+        let conditions = crd.status.as_ref().and_then(|status| status.conditions.as_ref());
+        let established = conditions
+            .is_some_and(|conditions| conditions.iter().any(|c| c.type_ == "Established" && c.status == "True"));
+        if established {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "CRD {name} is not established after 60 s");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn custom_resource_definitions_decode_and_encode_as_protobuf() {
+    kubegen_tests::init_tracing();
+    let cp = ControlPlane::shared().expect("shared control plane");
+    let _installing = CRD_INSTALLS.lock().await;
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../specs/crds");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("specs/crds")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.extension().is_some_and(|extension| extension == "yaml"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 6, "the real CRDs of specs/crds");
+    cp.install_crds(&files).await.expect("CRDs");
+    let protobuf = cp.kube_client().expect("client");
+    let json = cp.json_client().expect("JSON client");
+    assert!(protobuf.asks_protobuf::<CustomResourceDefinition>());
+
+    // The same intent created (from a protobuf body, and from JSON) and replaced.
+    let ns = cp.fresh_namespace("protobuf-crds").await.expect("namespace");
+    let mut results = Vec::new();
+    for (client, prefix) in [(&json, "json"), (&protobuf, "pb")] {
+        let api = Api::<CustomResourceDefinition>::all(client.clone());
+        let intent: CustomResourceDefinition =
+            serde_json::from_value(gadget_crd(&format!("{prefix}-{ns}.example.com"))).expect("intent");
+        assert!(intent.to_protobuf().is_some(), "CustomResourceDefinition has a protobuf encoder");
+        let name = intent.metadata.name.clone().expect("named");
+        let created = api.create(&PostParams::default(), &intent).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+        wait_established(&api, &name).await;
+        let mut changed = api.get(&name).await.expect("get");
+        changed.metadata.labels.get_or_insert_default().insert("replaced", "yes".into());
+        let replaced = api.replace(&name, &PostParams::default(), &changed).await.expect("replace");
+        results.push((comparable_crd(&created), comparable_crd(&replaced)));
+    }
+    let [(created_json, replaced_json), (created_pb, replaced_pb)] = <[_; 2]>::try_from(results).expect("two");
+    if let Some(diff) = difference("", &created_json, &created_pb) {
+        panic!("a CRD created from a protobuf body differs: {diff}");
+    }
+    if let Some(diff) = difference("", &replaced_json, &replaced_pb) {
+        panic!("a CRD replaced from a protobuf body differs: {diff}");
+    }
+
+    // Every CRD of the cluster, listed and read through both clients, then encoded back.
+    let compared = compare::<CustomResourceDefinition>(&json, &protobuf, None).await;
+    assert!(compared >= 8, "{compared} CRDs compared");
+}
+
+/// Every alternative of the schema unions survives encoding and decoding, in a schema as
+/// Kubernetes' own validation would never accept (`items` as a list, `dependencies`).
+#[test]
+fn every_alternative_of_the_schema_unions_round_trips() {
+    use proto::EncodeMessage;
+
+    let schema: JSONSchemaProps = serde_json::from_value(json!({
+        "type": "object",
+        "additionalProperties": false,
+        "additionalItems": {"type": "string"},
+        "items": [{"type": "string"}, {"type": "integer", "default": 7}],
+        "dependencies": {"a": ["b", "c"], "d": {"required": ["e"]}},
+        "properties": {"x": {"items": {"type": "string"}, "additionalProperties": true}},
+        "default": {"k": [1, "two", null, 2.5]},
+        "enum": [1, "x", {"y": true}, null],
+        "example": "text",
+    }))
+    .expect("schema");
+    assert!(matches!(schema.additional_properties.as_deref(), Some(JSONSchemaPropsOrBool::Bool(false))));
+    assert!(matches!(schema.items.as_deref(), Some(JSONSchemaPropsOrArray::Schemas(items)) if items.len() == 2));
+    let dependencies = schema.dependencies.as_ref().expect("dependencies");
+    assert!(matches!(dependencies.get("a"), Some(JSONSchemaPropsOrStringArray::Strings(_))));
+    assert!(matches!(dependencies.get("d"), Some(JSONSchemaPropsOrStringArray::Schema(_))));
+
+    let mut writer = proto::Writer::new();
+    schema.encode_fields(&mut writer);
+    let decoded: JSONSchemaProps = proto::decode_message(&writer.into_bytes(), 0).expect("decodes");
+    assert_same("JSONSchemaProps", &schema, &decoded);
+}
+
+/// A union takes the last alternative on the wire, as protobuf's `oneof` does; gogo writes
+/// `allows` before `schema`, and Go's JSON gives the schema when both are set.
+#[test]
+fn a_schema_union_takes_the_last_alternative_on_the_wire() {
+    let decode = |write: &dyn Fn(&mut proto::Writer)| {
+        let mut writer = proto::Writer::new();
+        write(&mut writer);
+        proto::decode_message::<JSONSchemaPropsOrBool>(&writer.into_bytes(), 0).expect("decodes")
+    };
+    // JSONSchemaProps' `type` is field 5.
+    let schema = |w: &mut proto::Writer| w.nested(2, |w| w.string(5, "string"));
+    match decode(&|w| {
+        w.bool(1, true);
+        schema(w);
+    }) {
+        JSONSchemaPropsOrBool::Schema(schema) => assert_eq!(schema.type_.as_deref(), Some("string")),
+        other => panic!("allows then a schema: {other:?}"),
+    }
+    assert_eq!(
+        decode(&|w| {
+            schema(w);
+            w.bool(1, false);
+        }),
+        JSONSchemaPropsOrBool::Bool(false)
+    );
+    assert_eq!(decode(&|w| w.bool(1, true)), JSONSchemaPropsOrBool::Bool(true));
+    assert_eq!(decode(&|_| {}), JSONSchemaPropsOrBool::Bool(false));
+}
+
+/// A CRD's protobuf body, truncated at every length, every byte replaced four ways and seeded
+/// random rewrites: decoding fails or succeeds, and never panics.
+#[test]
+fn a_mutated_crd_body_never_panics_the_decoder() {
+    let crd: CustomResourceDefinition = serde_json::from_value(gadget_crd("mutated.example.com")).expect("intent");
+    let body = crd.to_protobuf().expect("encodes");
+    let raw = proto::decode_envelope(&body).expect("envelope").raw.to_vec();
+    let tried = kubegen_tests::mutation::each_mutation(&raw, |bytes| {
+        let _ = CustomResourceDefinition::from_protobuf(bytes);
+    });
+    assert!(tried > 5 * raw.len());
+    let decoded = CustomResourceDefinition::from_protobuf(&raw).expect("the unmutated body decodes");
+    assert_same("the gadget CRD", &crd, &decoded);
 }

@@ -44,6 +44,9 @@ pub struct ProtoMessage {
 /// One field of a message.
 #[derive(Debug, Deserialize)]
 pub struct ProtoField {
+    /// The field's protobuf name (`allows`), for errors where no JSON property names it.
+    #[serde(default, rename = "proto")]
+    pub name: Option<String>,
     /// The JSON property it carries; none for a struct embedded inline.
     #[serde(default)]
     pub json: Option<String>,

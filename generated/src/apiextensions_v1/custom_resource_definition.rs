@@ -89,6 +89,24 @@ impl ::kubegen_runtime::Object for CustomResourceDefinition {
     fn metadata_mut(&mut self) -> &mut ::kubegen_runtime::ObjectMeta {
         &mut self.metadata
     }
+    #[cfg(feature = "protobuf")]
+    const PROTOBUF: bool = true;
+    #[cfg(feature = "protobuf")]
+    fn from_protobuf(
+        raw: &[u8],
+    ) -> ::std::result::Result<Self, ::kubegen_runtime::proto::DecodeError> {
+        ::kubegen_runtime::proto::decode_message(raw, 1)
+    }
+    #[cfg(feature = "protobuf")]
+    fn to_protobuf(&self) -> ::std::option::Option<::std::vec::Vec<u8>> {
+        ::std::option::Option::Some(
+            ::kubegen_runtime::proto::encode_envelope(
+                <Self as ::kubegen_runtime::ApiType>::API_VERSION,
+                <Self as ::kubegen_runtime::ApiType>::KIND,
+                self,
+            ),
+        )
+    }
 }
 impl ::kubegen_runtime::Resource for CustomResourceDefinition {
     const PLURAL: &'static str = "customresourcedefinitions";

@@ -86,6 +86,37 @@ impl p::EncodeMessage for crate::apiextensions_v1::CustomResourceConversion {
         }
     }
 }
+impl p::Message for crate::apiextensions_v1::CustomResourceDefinition {
+    const NAME: &'static str = "CustomResourceDefinition";
+    fn merge_field(
+        &mut self,
+        field: Field<'_>,
+    ) -> ::std::result::Result<(), DecodeError> {
+        match field.number {
+            1u32 => field.merge_message(&mut self.metadata, "metadata")?,
+            2u32 => field.merge_message(&mut self.spec, "spec")?,
+            3u32 => field.merge_message(self.status.get_or_insert_default(), "status")?,
+            _ => {}
+        }
+        Ok(())
+    }
+}
+impl p::EncodeMessage for crate::apiextensions_v1::CustomResourceDefinition {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.metadata;
+            w.message(1u32, value);
+        }
+        {
+            let value = &self.spec;
+            w.message(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.status {
+            w.message(3u32, value);
+        }
+    }
+}
 impl p::Message for crate::apiextensions_v1::CustomResourceDefinitionCondition {
     const NAME: &'static str = "CustomResourceDefinitionCondition";
     fn merge_field(
@@ -132,6 +163,22 @@ impl p::EncodeMessage for crate::apiextensions_v1::CustomResourceDefinitionCondi
         if let ::std::option::Option::Some(value) = &self.observed_generation {
             w.int64(6u32, *value);
         }
+    }
+}
+impl p::Message for crate::apiextensions_v1::CustomResourceDefinitionList {
+    const NAME: &'static str = "CustomResourceDefinitionList";
+    fn merge_field(
+        &mut self,
+        field: Field<'_>,
+    ) -> ::std::result::Result<(), DecodeError> {
+        match field.number {
+            1u32 => {
+                field.merge_message(self.metadata.get_or_insert_default(), "metadata")?
+            }
+            2u32 => field.push_message(&mut self.items, "items")?,
+            _ => {}
+        }
+        Ok(())
     }
 }
 impl p::Message for crate::apiextensions_v1::CustomResourceDefinitionNames {
@@ -184,6 +231,65 @@ impl p::EncodeMessage for crate::apiextensions_v1::CustomResourceDefinitionNames
             for value in value.iter() {
                 w.string(6u32, value);
             }
+        }
+    }
+}
+impl p::Message for crate::apiextensions_v1::CustomResourceDefinitionSpec {
+    const NAME: &'static str = "CustomResourceDefinitionSpec";
+    fn merge_field(
+        &mut self,
+        field: Field<'_>,
+    ) -> ::std::result::Result<(), DecodeError> {
+        match field.number {
+            1u32 => self.group = field.string("group")?,
+            3u32 => field.merge_message(&mut self.names, "names")?,
+            4u32 => self.scope = field.string("scope")?,
+            7u32 => field.push_message(&mut self.versions, "versions")?,
+            9u32 => {
+                field
+                    .merge_message(
+                        &mut **self.conversion.get_or_insert_default(),
+                        "conversion",
+                    )?
+            }
+            10u32 => {
+                self.preserve_unknown_fields = ::std::option::Option::Some(
+                        field.bool("preserveUnknownFields")?,
+                    )
+                    .filter(|value| *value);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+impl p::EncodeMessage for crate::apiextensions_v1::CustomResourceDefinitionSpec {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.group;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.names;
+            w.message(3u32, value);
+        }
+        {
+            let value = &self.scope;
+            w.string(4u32, value);
+        }
+        {
+            let value = &self.versions;
+            for value in value.iter() {
+                w.message(7u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.conversion {
+            let value = &**value;
+            w.message(9u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.preserve_unknown_fields {
+            w.bool(10u32, *value);
         }
     }
 }
@@ -240,6 +346,96 @@ impl p::EncodeMessage for crate::apiextensions_v1::CustomResourceDefinitionStatu
         }
         if let ::std::option::Option::Some(value) = &self.observed_generation {
             w.int64(4u32, *value);
+        }
+    }
+}
+impl p::Message for crate::apiextensions_v1::CustomResourceDefinitionVersion {
+    const NAME: &'static str = "CustomResourceDefinitionVersion";
+    fn merge_field(
+        &mut self,
+        field: Field<'_>,
+    ) -> ::std::result::Result<(), DecodeError> {
+        match field.number {
+            1u32 => self.name = field.string("name")?,
+            2u32 => self.served = field.bool("served")?,
+            3u32 => self.storage = field.bool("storage")?,
+            4u32 => {
+                field
+                    .merge_message(&mut **self.schema.get_or_insert_default(), "schema")?
+            }
+            5u32 => {
+                field
+                    .merge_message(
+                        &mut **self.subresources.get_or_insert_default(),
+                        "subresources",
+                    )?
+            }
+            6u32 => {
+                field
+                    .push_message(
+                        self.additional_printer_columns.get_or_insert_default(),
+                        "additionalPrinterColumns",
+                    )?
+            }
+            7u32 => {
+                self.deprecated = ::std::option::Option::Some(field.bool("deprecated")?)
+                    .filter(|value| *value);
+            }
+            8u32 => {
+                self.deprecation_warning = ::std::option::Option::Some(
+                    field.string("deprecationWarning")?,
+                );
+            }
+            9u32 => {
+                field
+                    .push_message(
+                        self.selectable_fields.get_or_insert_default(),
+                        "selectableFields",
+                    )?
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+impl p::EncodeMessage for crate::apiextensions_v1::CustomResourceDefinitionVersion {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        {
+            let value = &self.name;
+            w.string(1u32, value);
+        }
+        {
+            let value = &self.served;
+            w.bool(2u32, *value);
+        }
+        {
+            let value = &self.storage;
+            w.bool(3u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.schema {
+            let value = &**value;
+            w.message(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.subresources {
+            let value = &**value;
+            w.message(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.additional_printer_columns {
+            for value in value.iter() {
+                w.message(6u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.deprecated {
+            w.bool(7u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.deprecation_warning {
+            w.string(8u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.selectable_fields {
+            for value in value.iter() {
+                w.message(9u32, value);
+            }
         }
     }
 }
@@ -311,6 +507,34 @@ impl p::EncodeMessage for crate::apiextensions_v1::CustomResourceSubresources {
         }
     }
 }
+impl p::Message for crate::apiextensions_v1::CustomResourceValidation {
+    const NAME: &'static str = "CustomResourceValidation";
+    fn merge_field(
+        &mut self,
+        field: Field<'_>,
+    ) -> ::std::result::Result<(), DecodeError> {
+        match field.number {
+            1u32 => {
+                field
+                    .merge_message(
+                        &mut **self.open_apiv3_schema.get_or_insert_default(),
+                        "openAPIV3Schema",
+                    )?
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+impl p::EncodeMessage for crate::apiextensions_v1::CustomResourceValidation {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.open_apiv3_schema {
+            let value = &**value;
+            w.message(1u32, value);
+        }
+    }
+}
 impl p::Message for crate::apiextensions_v1::ExternalDocumentation {
     const NAME: &'static str = "ExternalDocumentation";
     fn merge_field(
@@ -333,6 +557,501 @@ impl p::EncodeMessage for crate::apiextensions_v1::ExternalDocumentation {
         }
         if let ::std::option::Option::Some(value) = &self.url {
             w.string(2u32, value);
+        }
+    }
+}
+impl p::Message for crate::apiextensions_v1::JSONSchemaProps {
+    const NAME: &'static str = "JSONSchemaProps";
+    fn merge_field(
+        &mut self,
+        field: Field<'_>,
+    ) -> ::std::result::Result<(), DecodeError> {
+        match field.number {
+            1u32 => self.id = field.non_empty_string("id")?,
+            2u32 => self.schema = field.non_empty_string("$schema")?,
+            3u32 => self.ref_ = ::std::option::Option::Some(field.string("$ref")?),
+            4u32 => self.description = field.non_empty_string("description")?,
+            5u32 => self.type_ = field.non_empty_string("type")?,
+            6u32 => self.format = field.non_empty_string("format")?,
+            7u32 => self.title = field.non_empty_string("title")?,
+            8u32 => {
+                self.default = ::std::option::Option::Some(p::json(&field, "default")?);
+            }
+            9u32 => self.maximum = ::std::option::Option::Some(field.double("maximum")?),
+            10u32 => {
+                self.exclusive_maximum = ::std::option::Option::Some(
+                        field.bool("exclusiveMaximum")?,
+                    )
+                    .filter(|value| *value);
+            }
+            11u32 => self.minimum = ::std::option::Option::Some(field.double("minimum")?),
+            12u32 => {
+                self.exclusive_minimum = ::std::option::Option::Some(
+                        field.bool("exclusiveMinimum")?,
+                    )
+                    .filter(|value| *value);
+            }
+            13u32 => {
+                self.max_length = ::std::option::Option::Some(field.int64("maxLength")?);
+            }
+            14u32 => {
+                self.min_length = ::std::option::Option::Some(field.int64("minLength")?);
+            }
+            15u32 => self.pattern = field.non_empty_string("pattern")?,
+            16u32 => {
+                self.max_items = ::std::option::Option::Some(field.int64("maxItems")?);
+            }
+            17u32 => {
+                self.min_items = ::std::option::Option::Some(field.int64("minItems")?);
+            }
+            18u32 => {
+                self.unique_items = ::std::option::Option::Some(
+                        field.bool("uniqueItems")?,
+                    )
+                    .filter(|value| *value);
+            }
+            19u32 => {
+                self.multiple_of = ::std::option::Option::Some(
+                    field.double("multipleOf")?,
+                );
+            }
+            20u32 => self.enum_.get_or_insert_default().push(p::json(&field, "enum")?),
+            21u32 => {
+                self.max_properties = ::std::option::Option::Some(
+                    field.int64("maxProperties")?,
+                );
+            }
+            22u32 => {
+                self.min_properties = ::std::option::Option::Some(
+                    field.int64("minProperties")?,
+                );
+            }
+            23u32 => {
+                self.required.get_or_insert_default().push(field.string("required")?)
+            }
+            24u32 => {
+                field.merge_message(&mut **self.items.get_or_insert_default(), "items")?
+            }
+            25u32 => field.push_message(self.all_of.get_or_insert_default(), "allOf")?,
+            26u32 => field.push_message(self.one_of.get_or_insert_default(), "oneOf")?,
+            27u32 => field.push_message(self.any_of.get_or_insert_default(), "anyOf")?,
+            28u32 => field.merge_message(&mut **self.not.get_or_insert_default(), "not")?,
+            29u32 => {
+                p::merge_entry(
+                    &mut self.properties,
+                    &field,
+                    "properties",
+                    |field: &Field<'_>| {
+                        let field = *field;
+                        Ok(field.message("properties")?)
+                    },
+                    Default::default,
+                )?
+            }
+            30u32 => {
+                field
+                    .merge_message(
+                        &mut **self.additional_properties.get_or_insert_default(),
+                        "additionalProperties",
+                    )?
+            }
+            31u32 => {
+                p::merge_entry(
+                    &mut self.pattern_properties,
+                    &field,
+                    "patternProperties",
+                    |field: &Field<'_>| {
+                        let field = *field;
+                        Ok(field.message("patternProperties")?)
+                    },
+                    Default::default,
+                )?
+            }
+            32u32 => {
+                p::merge_entry(
+                    &mut self.dependencies,
+                    &field,
+                    "dependencies",
+                    |field: &Field<'_>| {
+                        let field = *field;
+                        Ok(field.message("dependencies")?)
+                    },
+                    Default::default,
+                )?
+            }
+            33u32 => {
+                field
+                    .merge_message(
+                        &mut **self.additional_items.get_or_insert_default(),
+                        "additionalItems",
+                    )?
+            }
+            34u32 => {
+                p::merge_entry(
+                    &mut self.definitions,
+                    &field,
+                    "definitions",
+                    |field: &Field<'_>| {
+                        let field = *field;
+                        Ok(field.message("definitions")?)
+                    },
+                    Default::default,
+                )?
+            }
+            35u32 => {
+                field
+                    .merge_message(
+                        &mut **self.external_docs.get_or_insert_default(),
+                        "externalDocs",
+                    )?
+            }
+            36u32 => {
+                self.example = ::std::option::Option::Some(p::json(&field, "example")?);
+            }
+            37u32 => {
+                self.nullable = ::std::option::Option::Some(field.bool("nullable")?)
+                    .filter(|value| *value);
+            }
+            38u32 => {
+                self.x_kubernetes_preserve_unknown_fields = ::std::option::Option::Some(
+                    field.bool("x-kubernetes-preserve-unknown-fields")?,
+                );
+            }
+            39u32 => {
+                self.x_kubernetes_embedded_resource = ::std::option::Option::Some(
+                        field.bool("x-kubernetes-embedded-resource")?,
+                    )
+                    .filter(|value| *value);
+            }
+            40u32 => {
+                self.x_kubernetes_int_or_string = ::std::option::Option::Some(
+                        field.bool("x-kubernetes-int-or-string")?,
+                    )
+                    .filter(|value| *value);
+            }
+            41u32 => {
+                self.x_kubernetes_list_map_keys
+                    .get_or_insert_default()
+                    .push(field.string("x-kubernetes-list-map-keys")?)
+            }
+            42u32 => {
+                self.x_kubernetes_list_type = ::std::option::Option::Some(
+                    field.string("x-kubernetes-list-type")?,
+                );
+            }
+            43u32 => {
+                self.x_kubernetes_map_type = ::std::option::Option::Some(
+                    field.string("x-kubernetes-map-type")?,
+                );
+            }
+            44u32 => {
+                field
+                    .push_message(
+                        self.x_kubernetes_validations.get_or_insert_default(),
+                        "x-kubernetes-validations",
+                    )?
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+impl p::EncodeMessage for crate::apiextensions_v1::JSONSchemaProps {
+    #[allow(unused_variables)]
+    fn encode_fields(&self, w: &mut p::Writer) {
+        if let ::std::option::Option::Some(value) = &self.id {
+            w.string(1u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.schema {
+            w.string(2u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.ref_ {
+            w.string(3u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.description {
+            w.string(4u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.type_ {
+            w.string(5u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.format {
+            w.string(6u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.title {
+            w.string(7u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.default {
+            w.json(8u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.maximum {
+            w.double(9u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.exclusive_maximum {
+            w.bool(10u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.minimum {
+            w.double(11u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.exclusive_minimum {
+            w.bool(12u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.max_length {
+            w.int64(13u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.min_length {
+            w.int64(14u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.pattern {
+            w.string(15u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.max_items {
+            w.int64(16u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.min_items {
+            w.int64(17u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.unique_items {
+            w.bool(18u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.multiple_of {
+            w.double(19u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.enum_ {
+            for value in value.iter() {
+                w.json(20u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.max_properties {
+            w.int64(21u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.min_properties {
+            w.int64(22u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.required {
+            for value in value.iter() {
+                w.string(23u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.items {
+            let value = &**value;
+            w.message(24u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.all_of {
+            for value in value.iter() {
+                w.message(25u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.one_of {
+            for value in value.iter() {
+                w.message(26u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.any_of {
+            for value in value.iter() {
+                w.message(27u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.not {
+            let value = &**value;
+            w.message(28u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.properties {
+            w.map(
+                29u32,
+                value,
+                |w, value| {
+                    w.message(2, value);
+                },
+            );
+        }
+        if let ::std::option::Option::Some(value) = &self.additional_properties {
+            let value = &**value;
+            w.message(30u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.pattern_properties {
+            w.map(
+                31u32,
+                value,
+                |w, value| {
+                    w.message(2, value);
+                },
+            );
+        }
+        if let ::std::option::Option::Some(value) = &self.dependencies {
+            w.map(
+                32u32,
+                value,
+                |w, value| {
+                    w.message(2, value);
+                },
+            );
+        }
+        if let ::std::option::Option::Some(value) = &self.additional_items {
+            let value = &**value;
+            w.message(33u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.definitions {
+            w.map(
+                34u32,
+                value,
+                |w, value| {
+                    w.message(2, value);
+                },
+            );
+        }
+        if let ::std::option::Option::Some(value) = &self.external_docs {
+            let value = &**value;
+            w.message(35u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.example {
+            w.json(36u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.nullable {
+            w.bool(37u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self
+            .x_kubernetes_preserve_unknown_fields
+        {
+            w.bool(38u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.x_kubernetes_embedded_resource
+        {
+            w.bool(39u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.x_kubernetes_int_or_string {
+            w.bool(40u32, *value);
+        }
+        if let ::std::option::Option::Some(value) = &self.x_kubernetes_list_map_keys {
+            for value in value.iter() {
+                w.string(41u32, value);
+            }
+        }
+        if let ::std::option::Option::Some(value) = &self.x_kubernetes_list_type {
+            w.string(42u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.x_kubernetes_map_type {
+            w.string(43u32, value);
+        }
+        if let ::std::option::Option::Some(value) = &self.x_kubernetes_validations {
+            for value in value.iter() {
+                w.message(44u32, value);
+            }
+        }
+    }
+}
+impl p::Message for crate::apiextensions_v1::JSONSchemaPropsOrArray {
+    const NAME: &'static str = "JSONSchemaPropsOrArray";
+    fn merge_field(
+        &mut self,
+        field: Field<'_>,
+    ) -> ::std::result::Result<(), DecodeError> {
+        match field.number {
+            1u32 => {
+                if !matches!(self, Self::Schema(_)) {
+                    *self = Self::Schema(::std::default::Default::default());
+                }
+                if let Self::Schema(value) = self {
+                    field.merge_message(&mut **value, "schema")?;
+                }
+            }
+            2u32 => {
+                if !matches!(self, Self::Schemas(_)) {
+                    *self = Self::Schemas(::std::vec::Vec::new());
+                }
+                if let Self::Schemas(list) = self {
+                    field.push_message(list, "jSONSchemas")?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+impl p::EncodeMessage for crate::apiextensions_v1::JSONSchemaPropsOrArray {
+    fn encode_fields(&self, w: &mut p::Writer) {
+        match self {
+            Self::Schema(value) => {
+                w.message(1u32, &**value);
+            }
+            Self::Schemas(list) => {
+                for value in list {
+                    w.message(2u32, value);
+                }
+            }
+        }
+    }
+}
+impl p::Message for crate::apiextensions_v1::JSONSchemaPropsOrBool {
+    const NAME: &'static str = "JSONSchemaPropsOrBool";
+    fn merge_field(
+        &mut self,
+        field: Field<'_>,
+    ) -> ::std::result::Result<(), DecodeError> {
+        match field.number {
+            1u32 => *self = Self::Bool(field.bool("allows")?),
+            2u32 => {
+                if !matches!(self, Self::Schema(_)) {
+                    *self = Self::Schema(::std::default::Default::default());
+                }
+                if let Self::Schema(value) = self {
+                    field.merge_message(&mut **value, "schema")?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+impl p::EncodeMessage for crate::apiextensions_v1::JSONSchemaPropsOrBool {
+    fn encode_fields(&self, w: &mut p::Writer) {
+        match self {
+            Self::Bool(value) => w.bool(1u32, *value),
+            Self::Schema(value) => {
+                w.bool(1u32, true);
+                w.message(2u32, &**value);
+            }
+        }
+    }
+}
+impl p::Message for crate::apiextensions_v1::JSONSchemaPropsOrStringArray {
+    const NAME: &'static str = "JSONSchemaPropsOrStringArray";
+    fn merge_field(
+        &mut self,
+        field: Field<'_>,
+    ) -> ::std::result::Result<(), DecodeError> {
+        match field.number {
+            1u32 => {
+                if !matches!(self, Self::Schema(_)) {
+                    *self = Self::Schema(::std::default::Default::default());
+                }
+                if let Self::Schema(value) = self {
+                    field.merge_message(value, "schema")?;
+                }
+            }
+            2u32 => {
+                if !matches!(self, Self::Strings(_)) {
+                    *self = Self::Strings(::std::vec::Vec::new());
+                }
+                if let Self::Strings(list) = self {
+                    list.push(field.string("property")?);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+impl p::EncodeMessage for crate::apiextensions_v1::JSONSchemaPropsOrStringArray {
+    fn encode_fields(&self, w: &mut p::Writer) {
+        match self {
+            Self::Schema(value) => {
+                w.message(1u32, value);
+            }
+            Self::Strings(list) => {
+                for value in list {
+                    w.string(2u32, value);
+                }
+            }
         }
     }
 }

@@ -121,13 +121,24 @@ fn json_error(error: serde_json::Error, type_name: &'static str, name: &'static 
     DecodeError::new(DecodeErrorKind::InvalidJson(error.to_string())).within(type_name).within(name)
 }
 
-/// A `RawExtension`: JSON `null` when empty, as Go's `MarshalJSON` writes it.
-pub fn raw_extension(field: &Field<'_>, name: &'static str) -> Result<RawExtension, DecodeError> {
-    let bytes = raw(field, name, "RawExtension")?;
+/// The JSON value a `{raw=1}` message holds: `null` when empty, as Go's `MarshalJSON` writes
+/// a nil `Raw`.
+fn raw_json(field: &Field<'_>, name: &'static str, type_name: &'static str) -> Result<serde_json::Value, DecodeError> {
+    let bytes = raw(field, name, type_name)?;
     if bytes.is_empty() {
-        return Ok(RawExtension(serde_json::Value::Null));
+        return Ok(serde_json::Value::Null);
     }
-    serde_json::from_slice(bytes).map(RawExtension).map_err(|error| json_error(error, "RawExtension", name))
+    serde_json::from_slice(bytes).map_err(|error| json_error(error, type_name, name))
+}
+
+/// A `RawExtension`.
+pub fn raw_extension(field: &Field<'_>, name: &'static str) -> Result<RawExtension, DecodeError> {
+    raw_json(field, name, "RawExtension").map(RawExtension)
+}
+
+/// apiextensions' `JSON` (a schema's `default`, `enum` and `example` values).
+pub fn json(field: &Field<'_>, name: &'static str) -> Result<serde_json::Value, DecodeError> {
+    raw_json(field, name, "JSON")
 }
 
 /// A `FieldsV1`: its JSON text.

@@ -158,10 +158,15 @@ impl Writer {
 
     /// A `RawExtension` (`{raw=1}`, JSON bytes; nothing for JSON `null`, Go's nil `Raw`).
     pub fn raw_extension(&mut self, number: u32, value: &RawExtension) {
+        self.json(number, &value.0);
+    }
+
+    /// apiextensions' `JSON` (`{raw=1}`, JSON bytes; nothing for JSON `null`, Go's nil `Raw`).
+    pub fn json(&mut self, number: u32, value: &serde_json::Value) {
         self.nested(number, |writer| {
-            if !value.0.is_null() {
+            if !value.is_null() {
                 // Serializing a `serde_json::Value` to a Vec cannot fail.
-                writer.bytes(1, &serde_json::to_vec(&value.0).unwrap_or_default());
+                writer.bytes(1, &serde_json::to_vec(value).unwrap_or_default());
             }
         });
     }

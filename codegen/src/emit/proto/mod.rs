@@ -8,6 +8,9 @@
 //! a non-pointer field even at its zero value, where JSON's `omitempty` leaves it out, so such
 //! fields decode zero as unset.
 //!
+//! apiextensions' `JSONSchemaPropsOr*` unions get theirs in [`union`]; its `JSON` is one of
+//! the runtime's special types.
+//!
 //! Encoders (`impl kubegen_runtime::proto::EncodeMessage`, for create and replace bodies) are
 //! the decoders' inverse, for the structs with a decoder whose every held message encodes
 //! (lists do not: `ListMeta` has no encoder, and a list is never sent). Unset fields are left
@@ -21,6 +24,8 @@ use quote::{format_ident, quote};
 use super::paths::type_path;
 use crate::ir::{Field, FieldRole, Model, Shape, Struct, TypeDef, TypeKind};
 use crate::spec::protobuf::{ProtoField, ProtoMessage, ProtoTable};
+
+mod union;
 
 /// The runtime types that decode themselves (`impl Message` in `kubegen_runtime::proto`).
 const RUNTIME_MESSAGES: &[&str] =
@@ -95,7 +100,7 @@ impl<'t> ProtoSupport<'t> {
             supported: model
                 .types
                 .values()
-                .filter(|ty| matches!(ty.kind, TypeKind::Struct(_)))
+                .filter(|ty| matches!(ty.kind, TypeKind::Struct(_) | TypeKind::Union(_)))
                 .filter(|ty| table.definitions.get(&ty.id).is_some_and(|message| message.special.is_none()))
                 .map(|ty| ty.id.clone())
                 .collect(),
@@ -174,8 +179,12 @@ impl<'t> ProtoSupport<'t> {
             return None;
         }
         let ty = model.types.get(id)?;
-        let TypeKind::Struct(body) = &ty.kind else { return None };
         let message = self.table.definitions.get(id)?;
+        let body = match &ty.kind {
+            TypeKind::Struct(body) => body,
+            TypeKind::Union(variants) => return self.union_decoder(model, id, variants, message),
+            _ => return None,
+        };
         if body.extra.is_some() {
             return None;
         }
@@ -186,21 +195,7 @@ impl<'t> ProtoSupport<'t> {
         if !all_covered {
             return None;
         }
-        let path = type_path(model, id);
-        let name = message.message.rsplit('.').next().unwrap_or(&message.message);
-        Some(quote! {
-            impl p::Message for #path {
-                const NAME: &'static str = #name;
-
-                fn merge_field(&mut self, field: Field<'_>) -> ::std::result::Result<(), DecodeError> {
-                    match field.number {
-                        #(#arms)*
-                        _ => {}
-                    }
-                    Ok(())
-                }
-            }
-        })
+        Some(message_impl(model, id, message, arms))
     }
 
     /// The encoder of a struct, if it has one: the inverse of its decoder.
@@ -209,8 +204,12 @@ impl<'t> ProtoSupport<'t> {
             return None;
         }
         let ty = model.types.get(id)?;
-        let TypeKind::Struct(body) = &ty.kind else { return None };
         let message = self.table.definitions.get(id)?;
+        let body = match &ty.kind {
+            TypeKind::Struct(body) => body,
+            TypeKind::Union(variants) => return self.union_encoder(model, id, variants, message),
+            _ => return None,
+        };
         let statements = self.encode_statements(model, body, message)?;
         let path = type_path(model, id);
         // `w` is unused in a message without fields (an empty Go struct).
@@ -312,6 +311,7 @@ impl<'t> ProtoSupport<'t> {
                 ("intOrString", _) => quote!(w.int_or_string(#number, value);),
                 ("rawExtension", _) => quote!(w.raw_extension(#number, value);),
                 ("fieldsV1", _) => quote!(w.fields_v1(#number, value);),
+                ("json", Shape::Json) => quote!(w.json(#number, value);),
                 ("repeatedWrapper", Shape::Array(inner)) if resolve(model, inner) == Shape::String => {
                     quote!(w.repeated_strings(#number, value);)
                 }
@@ -325,7 +325,7 @@ impl<'t> ProtoSupport<'t> {
         let ty = model.types.get(id)?;
         let encodes = match &ty.kind {
             TypeKind::Provided(provided) => RUNTIME_ENCODERS.contains(&provided.runtime_path),
-            TypeKind::Struct(_) => self.encodable.contains(id),
+            TypeKind::Struct(_) | TypeKind::Union(_) => self.encodable.contains(id),
             _ => false,
         };
         if !encodes || ty.id != reference {
@@ -520,6 +520,7 @@ impl<'t> ProtoSupport<'t> {
                 ("intOrString", _) => Special::Value(quote!(p::int_or_string(&field, #name)?)),
                 ("rawExtension", _) => Special::Value(quote!(p::raw_extension(&field, #name)?)),
                 ("fieldsV1", _) => Special::Value(quote!(p::fields_v1(&field, #name)?)),
+                ("json", Shape::Json) => Special::Value(quote!(p::json(&field, #name)?)),
                 ("repeatedWrapper", Shape::Array(inner)) if resolve(model, inner) == Shape::String => {
                     Special::Value(quote!(p::repeated_strings(&field, #name)?))
                 }
@@ -537,13 +538,38 @@ impl<'t> ProtoSupport<'t> {
         let ty = model.types.get(id)?;
         let decodes = match &ty.kind {
             TypeKind::Provided(provided) => RUNTIME_MESSAGES.contains(&provided.runtime_path),
-            TypeKind::Struct(_) => self.supported.contains(id),
+            TypeKind::Struct(_) | TypeKind::Union(_) => self.supported.contains(id),
             _ => false,
         };
         if !decodes || ty.id != reference {
             return None;
         }
         Some(Special::Message)
+    }
+}
+
+/// `impl Message` for the type `id` of `message`: one `match` arm per field number.
+fn message_impl(
+    model: &Model,
+    id: &str,
+    message: &ProtoMessage,
+    arms: impl IntoIterator<Item = TokenStream>,
+) -> TokenStream {
+    let path = type_path(model, id);
+    let name = message.message.rsplit('.').next().unwrap_or(&message.message);
+    let arms = arms.into_iter();
+    quote! {
+        impl p::Message for #path {
+            const NAME: &'static str = #name;
+
+            fn merge_field(&mut self, field: Field<'_>) -> ::std::result::Result<(), DecodeError> {
+                match field.number {
+                    #(#arms)*
+                    _ => {}
+                }
+                Ok(())
+            }
+        }
     }
 }
 
