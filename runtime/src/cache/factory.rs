@@ -61,6 +61,9 @@ pub struct FactoryOptions {
     pub reflector: ReflectorOptions,
     /// Drop `metadata.managedFields` before caching (often half of an object's metadata).
     pub strip_managed_fields: bool,
+    /// Each reflector on a thread of its own ([`InformerOptions::reflector_thread`]; default
+    /// on).
+    pub reflector_thread: bool,
 }
 
 impl Default for FactoryOptions {
@@ -71,6 +74,7 @@ impl Default for FactoryOptions {
             tweak: None,
             reflector: ReflectorOptions::default(),
             strip_managed_fields: false,
+            reflector_thread: true,
         }
     }
 }
@@ -204,6 +208,7 @@ impl SharedInformerFactory {
                 transform,
                 indexers: Default::default(),
                 default_resync: options.default_resync,
+                reflector_thread: options.reflector_thread,
                 ..InformerOptions::default()
             },
         )

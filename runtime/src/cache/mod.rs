@@ -14,7 +14,8 @@
 //!   [`watcher::reflect`] to keep a store from one).
 //! - [`lister`] and [`selector`]: typed reads of the cache, by namespace, label or index.
 //! - [`factory`]: one informer per type, started and synced together.
-//! - [`listwatch`], [`key`], [`delta`], [`backoff`]: the pieces they share.
+//! - [`listwatch`], [`key`], [`delta`], [`backoff`]: the pieces they share; `pinned` runs
+//!   an informer's reflector on a thread of its own (one malloc arena for its objects).
 
 pub mod backoff;
 pub mod delta;
@@ -27,6 +28,7 @@ pub mod key;
 pub mod listener;
 pub mod lister;
 pub mod listwatch;
+mod pinned;
 pub mod processor;
 pub mod reflector;
 pub mod selector;

@@ -2,7 +2,9 @@
 //!
 //! Three kinds of tasks run once started: the reflector (list and watch into the
 //! [`DeltaFifo`]), the consumer (pops items, applies them to the [`Store`], hands
-//! notifications to the [`Processor`]) and, with resync periods, a resync timer. Handlers run
+//! notifications to the [`Processor`]) and, with resync periods, a resync timer; on a
+//! multi-threaded runtime the reflector is polled on a thread of its own, so that the objects
+//! of one cache come from one malloc arena (see `pinned`). Handlers run
 //! on the process's handler threads (synchronous ones) or on tokio tasks (async ones), each
 //! with its own queue; subscribers poll a stream with its own buffer (see
 //! [`listener`](super::listener)).
@@ -41,6 +43,7 @@ use super::key::object_key;
 use super::listener::{AsyncHandlerFn, Listener};
 use super::lister::Lister;
 use super::listwatch::ListerWatcher;
+use super::pinned::spawn_pinned;
 use super::processor::Processor;
 use super::reflector::{Reflector, ReflectorEvent, ReflectorOptions, Transform};
 use super::stats::{InformerStats, StatCounters};
@@ -48,6 +51,9 @@ use super::store::{IndexError, Store};
 use super::subscription::Subscription;
 use crate::client::Error;
 use crate::resource::Object;
+
+/// The name of the threads reflectors run on (15 bytes: Linux's limit for a thread name).
+const REFLECTOR_THREAD: &str = "kubegen-reflect";
 
 /// Where an informer's initial sync stands.
 #[derive(Clone, Debug)]
@@ -146,6 +152,13 @@ pub struct InformerOptions<K> {
     pub default_resync: Duration,
     /// How long shutdown waits for handlers that are in the middle of a notification.
     pub shutdown_grace: Duration,
+    /// On a multi-threaded runtime, poll the reflector (which decodes every object) on a
+    /// thread of its own rather than as a task that moves between workers (default: on).
+    /// With glibc's per-thread malloc arenas, a cache under churn then reuses the memory of
+    /// the versions it drops instead of growing in another arena (bench/'s controller
+    /// workload: 10,000 ConfigMaps updated once, peak RSS 44-47 MB rather than 45-54 MB), at
+    /// the cost of a thread wake-up per watch event (10-25 µs of CPU there).
+    pub reflector_thread: bool,
 }
 
 impl<K> Default for InformerOptions<K> {
@@ -156,6 +169,7 @@ impl<K> Default for InformerOptions<K> {
             indexers: Indexers::default(),
             default_resync: Duration::ZERO,
             shutdown_grace: Duration::from_secs(5),
+            reflector_thread: true,
         }
     }
 }
@@ -397,8 +411,9 @@ impl<K: Object> SharedIndexInformer<K> {
         self.inner.shutdown.is_cancelled()
     }
 
-    /// Starts the reflector, the consumer and the resync timer on the current tokio runtime.
-    /// Starting twice does nothing.
+    /// Starts the reflector, the consumer and the resync timer on the current tokio runtime
+    /// (on a multi-threaded runtime, the reflector is polled on a thread of its own unless
+    /// [`InformerOptions::reflector_thread`] is off). Starting twice does nothing.
     pub fn start(&self) {
         if self.inner.started.swap(true, Ordering::AcqRel) {
             return;
@@ -412,7 +427,10 @@ impl<K: Object> SharedIndexInformer<K> {
             Reflector::new(self.inner.lister_watcher.clone(), self.inner.fifo.clone(), options.reflector.clone())
                 .with_transform(options.transform.clone())
                 .with_observer(observer);
-        tasks.push(tokio::spawn(reflector.run(self.inner.shutdown.clone())));
+        // On a thread of its own, so that the objects it decodes come from one malloc arena
+        // (see `pinned`).
+        let run = reflector.run(self.inner.shutdown.clone());
+        tasks.push(if options.reflector_thread { spawn_pinned(REFLECTOR_THREAD, run) } else { tokio::spawn(run) });
 
         let inner = self.inner.clone();
         tasks.push(tokio::spawn(async move { inner.consume().await }));
@@ -1087,5 +1105,38 @@ mod tests {
         let started = Instant::now();
         informer.shutdown().await;
         assert!(started.elapsed() < Duration::from_secs(2), "shutdown took {:?}", started.elapsed());
+    }
+
+    /// The threads the transform (which the reflector runs on each decoded object) ran on.
+    async fn reflector_threads(reflector_thread: bool) -> Vec<Option<String>> {
+        let script = Scripted::default();
+        let things: Vec<Thing> = (0..20).map(|i| thing("ns", &format!("t{i}"), i + 1, "")).collect();
+        script.list(Ok(list(100, things, None)));
+        let threads = Arc::new(Mutex::new(Vec::new()));
+        let seen = threads.clone();
+        let transform: Transform<Thing> = Arc::new(move |thing: Thing| {
+            seen.lock().expect("lock").push(std::thread::current().name().map(str::to_owned));
+            thing
+        });
+        let informer = SharedIndexInformer::new(
+            Arc::new(script.clone()),
+            InformerOptions { transform: Some(transform), reflector_thread, ..InformerOptions::default() },
+        );
+        let recorder = Recorder::default();
+        informer.add_event_handler(recorder.clone());
+        informer.start();
+        recorder.wait_for(20).await;
+        informer.shutdown().await;
+        let threads = threads.lock().expect("lock").clone();
+        assert_eq!(threads.len(), 20);
+        threads
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn on_a_multi_threaded_runtime_the_reflector_decodes_on_a_thread_of_its_own() {
+        let pinned = reflector_threads(true).await;
+        assert!(pinned.iter().all(|name| name.as_deref() == Some(REFLECTOR_THREAD)), "{pinned:?}");
+        let unpinned = reflector_threads(false).await;
+        assert!(unpinned.iter().all(|name| name.as_deref() != Some(REFLECTOR_THREAD)), "{unpinned:?}");
     }
 }
