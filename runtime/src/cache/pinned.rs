@@ -49,11 +49,10 @@ where
     // Shared with the thread, so that the future can be taken back if the thread cannot start.
     let slot = Arc::new(Mutex::new(Some(future)));
     let in_thread = slot.clone();
-    let thread_handle = handle.clone();
     let started = std::thread::Builder::new().name(name.to_owned()).spawn(move || {
         let taken = in_thread.lock().unwrap_or_else(PoisonError::into_inner).take();
         if let Some(future) = taken {
-            thread_handle.block_on(async move {
+            handle.block_on(async move {
                 tokio::select! {
                     biased;
                     _ = runtime_gone => {}
