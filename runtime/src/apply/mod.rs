@@ -22,6 +22,7 @@
 mod document;
 mod extract;
 mod schema;
+pub mod setters;
 
 pub use document::{debug_document, same_document};
 pub use extract::{ExtractError, extract_fields};
