@@ -279,10 +279,25 @@ fn apply_configurations_are_for_what_a_patchable_resource_holds() {
         "io.k8s.api.core.v1.PodTemplateSpec",
         "io.k8s.api.core.v1.EnvVar",
         "io.k8s.api.autoscaling.v1.Scale",
-        "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector",
+        "io.k8s.api.core.v1.Container",
+        "io.k8s.api.core.v1.ContainerPort",
+        "io.k8s.api.core.v1.PodStatus",
+        "io.k8s.api.apps.v1.DeploymentCondition",
         "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionSpec",
     ] {
         assert!(has(id), "{id} should have an apply configuration");
+    }
+    // Reached only through values the server replaces whole: atomic structs (`LabelSelector`,
+    // `ConfigMapKeySelector`) and what they hold, the items of an atomic list
+    // (`PodStatus.containerStatuses`) and what those hold: the field holds the model.
+    for id in [
+        "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector",
+        "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement",
+        "io.k8s.api.core.v1.ContainerStatus",
+        "io.k8s.api.core.v1.ContainerStateTerminated",
+        "io.k8s.api.core.v1.ConfigMapKeySelector",
+    ] {
+        assert!(!has(id), "{id} is only ever replaced whole: no apply configuration");
     }
     // Lists, create-only reviews, and types no resource holds are never applied.
     for id in [

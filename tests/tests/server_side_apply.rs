@@ -9,7 +9,7 @@ use kubegen_api::Clientset;
 use kubegen_api::apps_v1::apply::{DeploymentApply, DeploymentSpecApply};
 use kubegen_api::apps_v1::{Deployment, DeploymentSpec};
 use kubegen_api::core_v1::apply::{ContainerApply, EnvVarApply, PodSpecApply, PodTemplateSpecApply};
-use kubegen_api::meta_v1::apply::LabelSelectorApply;
+use kubegen_api::meta_v1::LabelSelector;
 use kubegen_runtime::apply::HasApply;
 use kubegen_runtime::client::params::{Patch, PatchParams};
 use kubegen_runtime::{Api, Error, ObjectMeta};
@@ -45,8 +45,13 @@ fn assert_conflict_on(error: &Error, field: &str) {
 
 fn creator_deployment(name: &str, namespace: &str) -> DeploymentApply {
     let labels = [("app", name)];
+    // An atomic struct: its model is what the manager sends and owns, whole.
+    let selector = LabelSelector {
+        match_labels: Some(labels.into_iter().map(|(key, value)| (key, value.into())).collect()),
+        ..LabelSelector::default()
+    };
     DeploymentApply::new(name, namespace).spec(
-        DeploymentSpecApply::default().selector(LabelSelectorApply::default().match_labels(labels)).template(
+        DeploymentSpecApply::default().selector(selector).template(
             PodTemplateSpecApply::default()
                 .metadata(ObjectMeta {
                     labels: Some(labels.into_iter().map(|(key, value)| (key, value.into())).collect()),

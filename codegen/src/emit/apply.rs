@@ -35,9 +35,16 @@ pub struct Cx<'a> {
 }
 
 /// The structs that have an apply configuration: those a resource or subresource that can be
-/// patched (server-side apply is a patch) holds, through its fields, at any depth. A list,
-/// a create-only review (`TokenReview`) or a discovery type is never applied, and gets none,
-/// as in client-go's applyconfigurations.
+/// patched (server-side apply is a patch) holds, through its fields, at any depth, where a
+/// manager can own part of them. A list, a create-only review (`TokenReview`) or a discovery
+/// type is never applied, and gets none, as in client-go's applyconfigurations.
+///
+/// Unlike client-go, a struct reached only through atomic values (an atomic list such as
+/// `containerStatuses` or an unannotated list, an atomic map, an atomic struct such as
+/// `LabelSelector`, and what they hold) gets none either: the server replaces such a value
+/// whole, so its model, required fields and all, is exactly what an apply sends and owns, and
+/// the type says so. That is about a quarter of the Kubernetes API's structs, and as much
+/// of the `apply` feature's build time.
 #[derive(Debug, Default)]
 pub struct Applicable {
     /// Every such struct of the model.
@@ -83,20 +90,40 @@ fn reachable<'a>(model: &Model, resources: impl Iterator<Item = &'a Resource>) -
         if !seen.insert(id.to_owned()) {
             continue;
         }
-        let shapes = body.fields.iter().map(|field| &field.shape).chain(body.extra.as_ref().map(|extra| &extra.value));
-        for shape in shapes {
-            pending.extend(shape_refs(shape));
-        }
+        let fields = body.fields.iter().filter_map(|field| granular_ref(model, &field.shape, &field.merge));
+        // Unknown properties are a granular map's values.
+        let extra = body.extra.as_ref().and_then(|extra| match &extra.value {
+            Shape::Ref(id) => granular_struct(model, id),
+            _ => None,
+        });
+        pending.extend(fields.chain(extra));
     }
     seen
 }
 
-/// The type a shape refers to, through arrays and maps.
-fn shape_refs(shape: &Shape) -> Option<&str> {
-    match shape {
-        Shape::Ref(id) => Some(id),
-        Shape::Array(inner) | Shape::Map(inner) => shape_refs(inner),
-        _ => None,
+/// The struct a field of this shape and merge semantics holds in a way a manager can own in
+/// part: directly, as a granular map's values or as a map list's items; never through an
+/// atomic value (an atomic struct, map or list, an unannotated list, a set, a nested list).
+fn granular_ref<'a>(model: &Model, shape: &'a Shape, merge: &Merge) -> Option<&'a str> {
+    if *merge == Merge::Atomic {
+        return None;
+    }
+    let id = match (shape, merge) {
+        (Shape::Ref(id), _) => id,
+        (Shape::Array(inner), Merge::MapList(_)) | (Shape::Map(inner), _) => match inner.as_ref() {
+            Shape::Ref(id) => id,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    granular_struct(model, id)
+}
+
+/// `id`, unless it is an atomic struct (`x-kubernetes-map-type: atomic`).
+fn granular_struct<'a>(model: &Model, id: &'a str) -> Option<&'a str> {
+    match model.types.get(id).map(|ty| &ty.kind) {
+        Some(TypeKind::Struct(body)) if body.atomic => None,
+        _ => Some(id),
     }
 }
 
@@ -300,36 +327,30 @@ fn setter_name(field: &str, fields: &[&str]) -> String {
     name
 }
 
-/// The builder setter of a field: generic, so it costs nothing until used.
+/// The builder setter of a field: generic, so it costs nothing until used; its body is one
+/// call of the runtime's `apply::setters`, cheaper to check than the conversion written out.
 fn setter(cx: Cx<'_>, field: &Field, name: &str, std: Std) -> TokenStream {
     let ident = format_ident!("{}", field.rust_name);
     let setter = format_ident!("{name}");
     let doc = format!(" Sets `{}`.", super::docs::line(&field.json_name));
-    let wrap = |value: TokenStream| if field.boxed { quote!(Box::new(#value)) } else { value };
-    let (param, value) = match &field.shape {
-        Shape::Array(inner) => {
+    let (param, set) = match &field.shape {
+        Shape::Array(inner) if !field.boxed => {
             let item = apply_shape(cx, inner, std);
-            (
-                quote!(impl IntoIterator<Item = impl Into<#item>>),
-                wrap(quote!(value.into_iter().map(Into::into).collect())),
-            )
+            (quote!(impl IntoIterator<Item = impl Into<#item>>), quote!(set_list))
         }
-        Shape::Map(inner) => {
+        Shape::Map(inner) if !field.boxed => {
             let item = apply_shape(cx, inner, std);
-            (
-                quote!(impl IntoIterator<Item = (impl Into<::kubegen_runtime::Str>, impl Into<#item>)>),
-                wrap(quote!(value.into_iter().map(|(key, value)| (key.into(), value.into())).collect())),
-            )
+            (quote!(impl IntoIterator<Item = (impl Into<::kubegen_runtime::Str>, impl Into<#item>)>), quote!(set_map))
         }
         shape => {
             let inner = apply_shape(cx, shape, std);
-            (quote!(impl Into<#inner>), wrap(quote!(value.into())))
+            (quote!(impl Into<#inner>), if field.boxed { quote!(set_boxed) } else { quote!(set) })
         }
     };
     quote! {
         #[doc = #doc]
         pub fn #setter(mut self, value: #param) -> Self {
-            self.#ident = Some(#value);
+            ::kubegen_runtime::apply::setters::#set(&mut self.#ident, value);
             self
         }
     }

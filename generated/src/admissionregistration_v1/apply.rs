@@ -3,164 +3,6 @@
 #![allow(clippy::should_implement_trait)]
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
-/// The apply configuration of [`AuditAnnotation`](crate::admissionregistration_v1::AuditAnnotation): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct AuditAnnotationApply {
-    pub key: Option<::kubegen_runtime::Str>,
-    pub value_expression: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for AuditAnnotationApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "AuditAnnotationApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for AuditAnnotationApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for AuditAnnotationApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "AuditAnnotationApply",
-                encode::count(0, &[self.key.is_some(), self.value_expression.is_some()]),
-            )
-            .optional("key", &self.key)
-            .optional("valueExpression", &self.value_expression)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for AuditAnnotationApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for AuditAnnotationApply {
-    const EXPECTING: &'static str = "struct AuditAnnotationApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::admissionregistration_v1::AuditAnnotation as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.key),
-            1 => decode::optional(map, &mut self.value_expression),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl AuditAnnotationApply {
-    /// Sets `key`.
-    pub fn key(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.key = Some(value.into());
-        self
-    }
-    /// Sets `valueExpression`.
-    pub fn value_expression(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.value_expression = Some(value.into());
-        self
-    }
-}
-impl ApplyType for AuditAnnotationApply {}
-impl HasApply for crate::admissionregistration_v1::AuditAnnotation {
-    type Apply = AuditAnnotationApply;
-}
-/// The apply configuration of [`ExpressionWarning`](crate::admissionregistration_v1::ExpressionWarning): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ExpressionWarningApply {
-    pub field_ref: Option<::kubegen_runtime::Str>,
-    pub warning: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for ExpressionWarningApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ExpressionWarningApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ExpressionWarningApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ExpressionWarningApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ExpressionWarningApply",
-                encode::count(0, &[self.field_ref.is_some(), self.warning.is_some()]),
-            )
-            .optional("fieldRef", &self.field_ref)
-            .optional("warning", &self.warning)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ExpressionWarningApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ExpressionWarningApply {
-    const EXPECTING: &'static str = "struct ExpressionWarningApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::admissionregistration_v1::ExpressionWarning as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.field_ref),
-            1 => decode::optional(map, &mut self.warning),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ExpressionWarningApply {
-    /// Sets `fieldRef`.
-    pub fn field_ref(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.field_ref = Some(value.into());
-        self
-    }
-    /// Sets `warning`.
-    pub fn warning(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.warning = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ExpressionWarningApply {}
-impl HasApply for crate::admissionregistration_v1::ExpressionWarning {
-    type Apply = ExpressionWarningApply;
-}
 /// The apply configuration of [`MatchCondition`](crate::admissionregistration_v1::MatchCondition): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct MatchConditionApply {
@@ -227,154 +69,18 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for MatchConditionApply 
 impl MatchConditionApply {
     /// Sets `expression`.
     pub fn expression(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.expression = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.expression, value);
         self
     }
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
 }
 impl ApplyType for MatchConditionApply {}
 impl HasApply for crate::admissionregistration_v1::MatchCondition {
     type Apply = MatchConditionApply;
-}
-/// The apply configuration of [`MatchResources`](crate::admissionregistration_v1::MatchResources): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct MatchResourcesApply {
-    pub exclude_resource_rules: Option<
-        Vec<crate::admissionregistration_v1::apply::NamedRuleWithOperationsApply>,
-    >,
-    pub match_policy: Option<::kubegen_runtime::Str>,
-    pub namespace_selector: Option<Box<crate::meta_v1::apply::LabelSelectorApply>>,
-    pub object_selector: Option<Box<crate::meta_v1::apply::LabelSelectorApply>>,
-    pub resource_rules: Option<
-        Vec<crate::admissionregistration_v1::apply::NamedRuleWithOperationsApply>,
-    >,
-}
-impl ::std::fmt::Debug for MatchResourcesApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "MatchResourcesApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for MatchResourcesApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for MatchResourcesApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "MatchResourcesApply",
-                encode::count(
-                    0,
-                    &[
-                        self.exclude_resource_rules.is_some(),
-                        self.match_policy.is_some(),
-                        self.namespace_selector.is_some(),
-                        self.object_selector.is_some(),
-                        self.resource_rules.is_some(),
-                    ],
-                ),
-            )
-            .optional("excludeResourceRules", &self.exclude_resource_rules)
-            .optional("matchPolicy", &self.match_policy)
-            .optional("namespaceSelector", &self.namespace_selector)
-            .optional("objectSelector", &self.object_selector)
-            .optional("resourceRules", &self.resource_rules)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for MatchResourcesApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for MatchResourcesApply {
-    const EXPECTING: &'static str = "struct MatchResourcesApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::admissionregistration_v1::MatchResources as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional_vec(map, &mut self.exclude_resource_rules),
-            1 => decode::optional(map, &mut self.match_policy),
-            2 => decode::optional(map, &mut self.namespace_selector),
-            3 => decode::optional(map, &mut self.object_selector),
-            4 => decode::optional_vec(map, &mut self.resource_rules),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl MatchResourcesApply {
-    /// Sets `excludeResourceRules`.
-    pub fn exclude_resource_rules(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::admissionregistration_v1::apply::NamedRuleWithOperationsApply,
-            >,
-        >,
-    ) -> Self {
-        self.exclude_resource_rules = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `matchPolicy`.
-    pub fn match_policy(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.match_policy = Some(value.into());
-        self
-    }
-    /// Sets `namespaceSelector`.
-    pub fn namespace_selector(
-        mut self,
-        value: impl Into<crate::meta_v1::apply::LabelSelectorApply>,
-    ) -> Self {
-        self.namespace_selector = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `objectSelector`.
-    pub fn object_selector(
-        mut self,
-        value: impl Into<crate::meta_v1::apply::LabelSelectorApply>,
-    ) -> Self {
-        self.object_selector = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `resourceRules`.
-    pub fn resource_rules(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::admissionregistration_v1::apply::NamedRuleWithOperationsApply,
-            >,
-        >,
-    ) -> Self {
-        self.resource_rules = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for MatchResourcesApply {}
-impl HasApply for crate::admissionregistration_v1::MatchResources {
-    type Apply = MatchResourcesApply;
 }
 /// The apply configuration of [`MutatingWebhook`](crate::admissionregistration_v1::MutatingWebhook): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -389,12 +95,10 @@ pub struct MutatingWebhookApply {
     >,
     pub match_policy: Option<::kubegen_runtime::Str>,
     pub name: Option<::kubegen_runtime::Str>,
-    pub namespace_selector: Option<Box<crate::meta_v1::apply::LabelSelectorApply>>,
-    pub object_selector: Option<Box<crate::meta_v1::apply::LabelSelectorApply>>,
+    pub namespace_selector: Option<Box<crate::meta_v1::LabelSelector>>,
+    pub object_selector: Option<Box<crate::meta_v1::LabelSelector>>,
     pub reinvocation_policy: Option<::kubegen_runtime::Str>,
-    pub rules: Option<
-        Vec<crate::admissionregistration_v1::apply::RuleWithOperationsApply>,
-    >,
+    pub rules: Option<Vec<crate::admissionregistration_v1::RuleWithOperations>>,
     pub side_effects: Option<::kubegen_runtime::Str>,
     pub timeout_seconds: Option<i32>,
 }
@@ -497,8 +201,9 @@ impl MutatingWebhookApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.admission_review_versions = Some(
-            value.into_iter().map(Into::into).collect(),
+        ::kubegen_runtime::apply::setters::set_list(
+            &mut self.admission_review_versions,
+            value,
         );
         self
     }
@@ -509,12 +214,12 @@ impl MutatingWebhookApply {
             crate::admissionregistration_v1::apply::WebhookClientConfigApply,
         >,
     ) -> Self {
-        self.client_config = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.client_config, value);
         self
     }
     /// Sets `failurePolicy`.
     pub fn failure_policy(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.failure_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.failure_policy, value);
         self
     }
     /// Sets `matchConditions`.
@@ -524,33 +229,36 @@ impl MutatingWebhookApply {
             Item = impl Into<crate::admissionregistration_v1::apply::MatchConditionApply>,
         >,
     ) -> Self {
-        self.match_conditions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.match_conditions, value);
         self
     }
     /// Sets `matchPolicy`.
     pub fn match_policy(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.match_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.match_policy, value);
         self
     }
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
     /// Sets `namespaceSelector`.
     pub fn namespace_selector(
         mut self,
-        value: impl Into<crate::meta_v1::apply::LabelSelectorApply>,
+        value: impl Into<crate::meta_v1::LabelSelector>,
     ) -> Self {
-        self.namespace_selector = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(
+            &mut self.namespace_selector,
+            value,
+        );
         self
     }
     /// Sets `objectSelector`.
     pub fn object_selector(
         mut self,
-        value: impl Into<crate::meta_v1::apply::LabelSelectorApply>,
+        value: impl Into<crate::meta_v1::LabelSelector>,
     ) -> Self {
-        self.object_selector = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.object_selector, value);
         self
     }
     /// Sets `reinvocationPolicy`.
@@ -558,29 +266,27 @@ impl MutatingWebhookApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.reinvocation_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.reinvocation_policy, value);
         self
     }
     /// Sets `rules`.
     pub fn rules(
         mut self,
         value: impl IntoIterator<
-            Item = impl Into<
-                crate::admissionregistration_v1::apply::RuleWithOperationsApply,
-            >,
+            Item = impl Into<crate::admissionregistration_v1::RuleWithOperations>,
         >,
     ) -> Self {
-        self.rules = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.rules, value);
         self
     }
     /// Sets `sideEffects`.
     pub fn side_effects(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.side_effects = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.side_effects, value);
         self
     }
     /// Sets `timeoutSeconds`.
     pub fn timeout_seconds(mut self, value: impl Into<i32>) -> Self {
-        self.timeout_seconds = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.timeout_seconds, value);
         self
     }
 }
@@ -702,7 +408,7 @@ impl MutatingWebhookConfigurationApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `webhooks`.
@@ -714,7 +420,7 @@ impl MutatingWebhookConfigurationApply {
             >,
         >,
     ) -> Self {
-        self.webhooks = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.webhooks, value);
         self
     }
 }
@@ -745,455 +451,6 @@ impl ::kubegen_runtime::apply::ApplyObject for MutatingWebhookConfigurationApply
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
-}
-/// The apply configuration of [`NamedRuleWithOperations`](crate::admissionregistration_v1::NamedRuleWithOperations): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct NamedRuleWithOperationsApply {
-    pub api_groups: Option<Vec<::kubegen_runtime::Str>>,
-    pub api_versions: Option<Vec<::kubegen_runtime::Str>>,
-    pub operations: Option<Vec<::kubegen_runtime::Str>>,
-    pub resource_names: Option<Vec<::kubegen_runtime::Str>>,
-    pub resources: Option<Vec<::kubegen_runtime::Str>>,
-    pub scope: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for NamedRuleWithOperationsApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "NamedRuleWithOperationsApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for NamedRuleWithOperationsApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for NamedRuleWithOperationsApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "NamedRuleWithOperationsApply",
-                encode::count(
-                    0,
-                    &[
-                        self.api_groups.is_some(),
-                        self.api_versions.is_some(),
-                        self.operations.is_some(),
-                        self.resource_names.is_some(),
-                        self.resources.is_some(),
-                        self.scope.is_some(),
-                    ],
-                ),
-            )
-            .optional("apiGroups", &self.api_groups)
-            .optional("apiVersions", &self.api_versions)
-            .optional("operations", &self.operations)
-            .optional("resourceNames", &self.resource_names)
-            .optional("resources", &self.resources)
-            .optional("scope", &self.scope)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for NamedRuleWithOperationsApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for NamedRuleWithOperationsApply {
-    const EXPECTING: &'static str = "struct NamedRuleWithOperationsApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::admissionregistration_v1::NamedRuleWithOperations as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional_vec(map, &mut self.api_groups),
-            1 => decode::optional_vec(map, &mut self.api_versions),
-            2 => decode::optional_vec(map, &mut self.operations),
-            3 => decode::optional_vec(map, &mut self.resource_names),
-            4 => decode::optional_vec(map, &mut self.resources),
-            5 => decode::optional(map, &mut self.scope),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl NamedRuleWithOperationsApply {
-    /// Sets `apiGroups`.
-    pub fn api_groups(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.api_groups = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `apiVersions`.
-    pub fn api_versions(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.api_versions = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `operations`.
-    pub fn operations(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.operations = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `resourceNames`.
-    pub fn resource_names(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.resource_names = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `resources`.
-    pub fn resources(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.resources = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `scope`.
-    pub fn scope(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.scope = Some(value.into());
-        self
-    }
-}
-impl ApplyType for NamedRuleWithOperationsApply {}
-impl HasApply for crate::admissionregistration_v1::NamedRuleWithOperations {
-    type Apply = NamedRuleWithOperationsApply;
-}
-/// The apply configuration of [`ParamKind`](crate::admissionregistration_v1::ParamKind): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ParamKindApply {
-    pub api_version: Option<::kubegen_runtime::Str>,
-    pub kind: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for ParamKindApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ParamKindApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ParamKindApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ParamKindApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ParamKindApply",
-                encode::count(0, &[self.api_version.is_some(), self.kind.is_some()]),
-            )
-            .optional("apiVersion", &self.api_version)
-            .optional("kind", &self.kind)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ParamKindApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ParamKindApply {
-    const EXPECTING: &'static str = "struct ParamKindApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::admissionregistration_v1::ParamKind as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.api_version),
-            1 => decode::optional(map, &mut self.kind),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ParamKindApply {
-    /// Sets `apiVersion`.
-    pub fn api_version(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.api_version = Some(value.into());
-        self
-    }
-    /// Sets `kind`.
-    pub fn kind(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.kind = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ParamKindApply {}
-impl HasApply for crate::admissionregistration_v1::ParamKind {
-    type Apply = ParamKindApply;
-}
-/// The apply configuration of [`ParamRef`](crate::admissionregistration_v1::ParamRef): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ParamRefApply {
-    pub name: Option<::kubegen_runtime::Str>,
-    pub namespace: Option<::kubegen_runtime::Str>,
-    pub parameter_not_found_action: Option<::kubegen_runtime::Str>,
-    pub selector: Option<Box<crate::meta_v1::apply::LabelSelectorApply>>,
-}
-impl ::std::fmt::Debug for ParamRefApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ParamRefApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ParamRefApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ParamRefApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ParamRefApply",
-                encode::count(
-                    0,
-                    &[
-                        self.name.is_some(),
-                        self.namespace.is_some(),
-                        self.parameter_not_found_action.is_some(),
-                        self.selector.is_some(),
-                    ],
-                ),
-            )
-            .optional("name", &self.name)
-            .optional("namespace", &self.namespace)
-            .optional("parameterNotFoundAction", &self.parameter_not_found_action)
-            .optional("selector", &self.selector)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ParamRefApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ParamRefApply {
-    const EXPECTING: &'static str = "struct ParamRefApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::admissionregistration_v1::ParamRef as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.name),
-            1 => decode::optional(map, &mut self.namespace),
-            2 => decode::optional(map, &mut self.parameter_not_found_action),
-            3 => decode::optional(map, &mut self.selector),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ParamRefApply {
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `namespace`.
-    pub fn namespace(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.namespace = Some(value.into());
-        self
-    }
-    /// Sets `parameterNotFoundAction`.
-    pub fn parameter_not_found_action(
-        mut self,
-        value: impl Into<::kubegen_runtime::Str>,
-    ) -> Self {
-        self.parameter_not_found_action = Some(value.into());
-        self
-    }
-    /// Sets `selector`.
-    pub fn selector(
-        mut self,
-        value: impl Into<crate::meta_v1::apply::LabelSelectorApply>,
-    ) -> Self {
-        self.selector = Some(Box::new(value.into()));
-        self
-    }
-}
-impl ApplyType for ParamRefApply {}
-impl HasApply for crate::admissionregistration_v1::ParamRef {
-    type Apply = ParamRefApply;
-}
-/// The apply configuration of [`RuleWithOperations`](crate::admissionregistration_v1::RuleWithOperations): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct RuleWithOperationsApply {
-    pub api_groups: Option<Vec<::kubegen_runtime::Str>>,
-    pub api_versions: Option<Vec<::kubegen_runtime::Str>>,
-    pub operations: Option<Vec<::kubegen_runtime::Str>>,
-    pub resources: Option<Vec<::kubegen_runtime::Str>>,
-    pub scope: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for RuleWithOperationsApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "RuleWithOperationsApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for RuleWithOperationsApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for RuleWithOperationsApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "RuleWithOperationsApply",
-                encode::count(
-                    0,
-                    &[
-                        self.api_groups.is_some(),
-                        self.api_versions.is_some(),
-                        self.operations.is_some(),
-                        self.resources.is_some(),
-                        self.scope.is_some(),
-                    ],
-                ),
-            )
-            .optional("apiGroups", &self.api_groups)
-            .optional("apiVersions", &self.api_versions)
-            .optional("operations", &self.operations)
-            .optional("resources", &self.resources)
-            .optional("scope", &self.scope)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for RuleWithOperationsApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for RuleWithOperationsApply {
-    const EXPECTING: &'static str = "struct RuleWithOperationsApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::admissionregistration_v1::RuleWithOperations as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional_vec(map, &mut self.api_groups),
-            1 => decode::optional_vec(map, &mut self.api_versions),
-            2 => decode::optional_vec(map, &mut self.operations),
-            3 => decode::optional_vec(map, &mut self.resources),
-            4 => decode::optional(map, &mut self.scope),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl RuleWithOperationsApply {
-    /// Sets `apiGroups`.
-    pub fn api_groups(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.api_groups = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `apiVersions`.
-    pub fn api_versions(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.api_versions = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `operations`.
-    pub fn operations(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.operations = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `resources`.
-    pub fn resources(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.resources = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `scope`.
-    pub fn scope(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.scope = Some(value.into());
-        self
-    }
-}
-impl ApplyType for RuleWithOperationsApply {}
-impl HasApply for crate::admissionregistration_v1::RuleWithOperations {
-    type Apply = RuleWithOperationsApply;
 }
 /// The apply configuration of [`ServiceReference`](crate::admissionregistration_v1::ServiceReference): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -1275,22 +532,22 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceReferenceAppl
 impl ServiceReferenceApply {
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
     /// Sets `namespace`.
     pub fn namespace(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.namespace = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.namespace, value);
         self
     }
     /// Sets `path`.
     pub fn path(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.path = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.path, value);
         self
     }
     /// Sets `port`.
     pub fn port(mut self, value: impl Into<i32>) -> Self {
-        self.port = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.port, value);
         self
     }
 }
@@ -1302,7 +559,7 @@ impl HasApply for crate::admissionregistration_v1::ServiceReference {
 #[derive(Clone, Default)]
 pub struct TypeCheckingApply {
     pub expression_warnings: Option<
-        Vec<crate::admissionregistration_v1::apply::ExpressionWarningApply>,
+        Vec<crate::admissionregistration_v1::ExpressionWarning>,
     >,
 }
 impl ::std::fmt::Debug for TypeCheckingApply {
@@ -1365,12 +622,13 @@ impl TypeCheckingApply {
     pub fn expression_warnings(
         mut self,
         value: impl IntoIterator<
-            Item = impl Into<
-                crate::admissionregistration_v1::apply::ExpressionWarningApply,
-            >,
+            Item = impl Into<crate::admissionregistration_v1::ExpressionWarning>,
         >,
     ) -> Self {
-        self.expression_warnings = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(
+            &mut self.expression_warnings,
+            value,
+        );
         self
     }
 }
@@ -1480,7 +738,7 @@ impl ValidatingAdmissionPolicyApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -1490,7 +748,7 @@ impl ValidatingAdmissionPolicyApply {
             crate::admissionregistration_v1::apply::ValidatingAdmissionPolicySpecApply,
         >,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -1500,7 +758,7 @@ impl ValidatingAdmissionPolicyApply {
             crate::admissionregistration_v1::apply::ValidatingAdmissionPolicyStatusApply,
         >,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
@@ -1627,7 +885,7 @@ impl ValidatingAdmissionPolicyBindingApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -1637,7 +895,7 @@ impl ValidatingAdmissionPolicyBindingApply {
             crate::admissionregistration_v1::apply::ValidatingAdmissionPolicyBindingSpecApply,
         >,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
 }
@@ -1669,10 +927,8 @@ impl ::kubegen_runtime::apply::ApplyObject for ValidatingAdmissionPolicyBindingA
 /// The apply configuration of [`ValidatingAdmissionPolicyBindingSpec`](crate::admissionregistration_v1::ValidatingAdmissionPolicyBindingSpec): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct ValidatingAdmissionPolicyBindingSpecApply {
-    pub match_resources: Option<
-        Box<crate::admissionregistration_v1::apply::MatchResourcesApply>,
-    >,
-    pub param_ref: Option<Box<crate::admissionregistration_v1::apply::ParamRefApply>>,
+    pub match_resources: Option<Box<crate::admissionregistration_v1::MatchResources>>,
+    pub param_ref: Option<Box<crate::admissionregistration_v1::ParamRef>>,
     pub policy_name: Option<::kubegen_runtime::Str>,
     pub validation_actions: Option<Vec<::kubegen_runtime::Str>>,
 }
@@ -1754,22 +1010,22 @@ impl ValidatingAdmissionPolicyBindingSpecApply {
     /// Sets `matchResources`.
     pub fn match_resources(
         mut self,
-        value: impl Into<crate::admissionregistration_v1::apply::MatchResourcesApply>,
+        value: impl Into<crate::admissionregistration_v1::MatchResources>,
     ) -> Self {
-        self.match_resources = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.match_resources, value);
         self
     }
     /// Sets `paramRef`.
     pub fn param_ref(
         mut self,
-        value: impl Into<crate::admissionregistration_v1::apply::ParamRefApply>,
+        value: impl Into<crate::admissionregistration_v1::ParamRef>,
     ) -> Self {
-        self.param_ref = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.param_ref, value);
         self
     }
     /// Sets `policyName`.
     pub fn policy_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.policy_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.policy_name, value);
         self
     }
     /// Sets `validationActions`.
@@ -1777,7 +1033,7 @@ impl ValidatingAdmissionPolicyBindingSpecApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.validation_actions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.validation_actions, value);
         self
     }
 }
@@ -1792,21 +1048,15 @@ impl HasApply for crate::admissionregistration_v1::ValidatingAdmissionPolicyBind
 /// The apply configuration of [`ValidatingAdmissionPolicySpec`](crate::admissionregistration_v1::ValidatingAdmissionPolicySpec): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct ValidatingAdmissionPolicySpecApply {
-    pub audit_annotations: Option<
-        Vec<crate::admissionregistration_v1::apply::AuditAnnotationApply>,
-    >,
+    pub audit_annotations: Option<Vec<crate::admissionregistration_v1::AuditAnnotation>>,
     pub failure_policy: Option<::kubegen_runtime::Str>,
     pub match_conditions: Option<
         Vec<crate::admissionregistration_v1::apply::MatchConditionApply>,
     >,
-    pub match_constraints: Option<
-        Box<crate::admissionregistration_v1::apply::MatchResourcesApply>,
-    >,
-    pub param_kind: Option<Box<crate::admissionregistration_v1::apply::ParamKindApply>>,
-    pub validations: Option<
-        Vec<crate::admissionregistration_v1::apply::ValidationApply>,
-    >,
-    pub variables: Option<Vec<crate::admissionregistration_v1::apply::VariableApply>>,
+    pub match_constraints: Option<Box<crate::admissionregistration_v1::MatchResources>>,
+    pub param_kind: Option<Box<crate::admissionregistration_v1::ParamKind>>,
+    pub validations: Option<Vec<crate::admissionregistration_v1::Validation>>,
+    pub variables: Option<Vec<crate::admissionregistration_v1::Variable>>,
 }
 impl ::std::fmt::Debug for ValidatingAdmissionPolicySpecApply {
     #[inline]
@@ -1896,17 +1146,15 @@ impl ValidatingAdmissionPolicySpecApply {
     pub fn audit_annotations(
         mut self,
         value: impl IntoIterator<
-            Item = impl Into<
-                crate::admissionregistration_v1::apply::AuditAnnotationApply,
-            >,
+            Item = impl Into<crate::admissionregistration_v1::AuditAnnotation>,
         >,
     ) -> Self {
-        self.audit_annotations = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.audit_annotations, value);
         self
     }
     /// Sets `failurePolicy`.
     pub fn failure_policy(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.failure_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.failure_policy, value);
         self
     }
     /// Sets `matchConditions`.
@@ -1916,43 +1164,43 @@ impl ValidatingAdmissionPolicySpecApply {
             Item = impl Into<crate::admissionregistration_v1::apply::MatchConditionApply>,
         >,
     ) -> Self {
-        self.match_conditions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.match_conditions, value);
         self
     }
     /// Sets `matchConstraints`.
     pub fn match_constraints(
         mut self,
-        value: impl Into<crate::admissionregistration_v1::apply::MatchResourcesApply>,
+        value: impl Into<crate::admissionregistration_v1::MatchResources>,
     ) -> Self {
-        self.match_constraints = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.match_constraints, value);
         self
     }
     /// Sets `paramKind`.
     pub fn param_kind(
         mut self,
-        value: impl Into<crate::admissionregistration_v1::apply::ParamKindApply>,
+        value: impl Into<crate::admissionregistration_v1::ParamKind>,
     ) -> Self {
-        self.param_kind = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.param_kind, value);
         self
     }
     /// Sets `validations`.
     pub fn validations(
         mut self,
         value: impl IntoIterator<
-            Item = impl Into<crate::admissionregistration_v1::apply::ValidationApply>,
+            Item = impl Into<crate::admissionregistration_v1::Validation>,
         >,
     ) -> Self {
-        self.validations = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.validations, value);
         self
     }
     /// Sets `variables`.
     pub fn variables(
         mut self,
         value: impl IntoIterator<
-            Item = impl Into<crate::admissionregistration_v1::apply::VariableApply>,
+            Item = impl Into<crate::admissionregistration_v1::Variable>,
         >,
     ) -> Self {
-        self.variables = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.variables, value);
         self
     }
 }
@@ -2061,12 +1309,12 @@ impl ValidatingAdmissionPolicyStatusApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<crate::meta_v1::apply::ConditionApply>>,
     ) -> Self {
-        self.conditions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.conditions, value);
         self
     }
     /// Sets `observedGeneration`.
     pub fn observed_generation(mut self, value: impl Into<i64>) -> Self {
-        self.observed_generation = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.observed_generation, value);
         self
     }
     /// Sets `typeChecking`.
@@ -2074,7 +1322,7 @@ impl ValidatingAdmissionPolicyStatusApply {
         mut self,
         value: impl Into<crate::admissionregistration_v1::apply::TypeCheckingApply>,
     ) -> Self {
-        self.type_checking = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.type_checking, value);
         self
     }
 }
@@ -2119,11 +1367,9 @@ pub struct ValidatingWebhookApply {
     >,
     pub match_policy: Option<::kubegen_runtime::Str>,
     pub name: Option<::kubegen_runtime::Str>,
-    pub namespace_selector: Option<Box<crate::meta_v1::apply::LabelSelectorApply>>,
-    pub object_selector: Option<Box<crate::meta_v1::apply::LabelSelectorApply>>,
-    pub rules: Option<
-        Vec<crate::admissionregistration_v1::apply::RuleWithOperationsApply>,
-    >,
+    pub namespace_selector: Option<Box<crate::meta_v1::LabelSelector>>,
+    pub object_selector: Option<Box<crate::meta_v1::LabelSelector>>,
+    pub rules: Option<Vec<crate::admissionregistration_v1::RuleWithOperations>>,
     pub side_effects: Option<::kubegen_runtime::Str>,
     pub timeout_seconds: Option<i32>,
 }
@@ -2223,8 +1469,9 @@ impl ValidatingWebhookApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.admission_review_versions = Some(
-            value.into_iter().map(Into::into).collect(),
+        ::kubegen_runtime::apply::setters::set_list(
+            &mut self.admission_review_versions,
+            value,
         );
         self
     }
@@ -2235,12 +1482,12 @@ impl ValidatingWebhookApply {
             crate::admissionregistration_v1::apply::WebhookClientConfigApply,
         >,
     ) -> Self {
-        self.client_config = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.client_config, value);
         self
     }
     /// Sets `failurePolicy`.
     pub fn failure_policy(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.failure_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.failure_policy, value);
         self
     }
     /// Sets `matchConditions`.
@@ -2250,55 +1497,56 @@ impl ValidatingWebhookApply {
             Item = impl Into<crate::admissionregistration_v1::apply::MatchConditionApply>,
         >,
     ) -> Self {
-        self.match_conditions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.match_conditions, value);
         self
     }
     /// Sets `matchPolicy`.
     pub fn match_policy(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.match_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.match_policy, value);
         self
     }
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
     /// Sets `namespaceSelector`.
     pub fn namespace_selector(
         mut self,
-        value: impl Into<crate::meta_v1::apply::LabelSelectorApply>,
+        value: impl Into<crate::meta_v1::LabelSelector>,
     ) -> Self {
-        self.namespace_selector = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(
+            &mut self.namespace_selector,
+            value,
+        );
         self
     }
     /// Sets `objectSelector`.
     pub fn object_selector(
         mut self,
-        value: impl Into<crate::meta_v1::apply::LabelSelectorApply>,
+        value: impl Into<crate::meta_v1::LabelSelector>,
     ) -> Self {
-        self.object_selector = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.object_selector, value);
         self
     }
     /// Sets `rules`.
     pub fn rules(
         mut self,
         value: impl IntoIterator<
-            Item = impl Into<
-                crate::admissionregistration_v1::apply::RuleWithOperationsApply,
-            >,
+            Item = impl Into<crate::admissionregistration_v1::RuleWithOperations>,
         >,
     ) -> Self {
-        self.rules = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.rules, value);
         self
     }
     /// Sets `sideEffects`.
     pub fn side_effects(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.side_effects = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.side_effects, value);
         self
     }
     /// Sets `timeoutSeconds`.
     pub fn timeout_seconds(mut self, value: impl Into<i32>) -> Self {
-        self.timeout_seconds = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.timeout_seconds, value);
         self
     }
 }
@@ -2420,7 +1668,7 @@ impl ValidatingWebhookConfigurationApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `webhooks`.
@@ -2432,7 +1680,7 @@ impl ValidatingWebhookConfigurationApply {
             >,
         >,
     ) -> Self {
-        self.webhooks = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.webhooks, value);
         self
     }
 }
@@ -2463,191 +1711,6 @@ impl ::kubegen_runtime::apply::ApplyObject for ValidatingWebhookConfigurationApp
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
-}
-/// The apply configuration of [`Validation`](crate::admissionregistration_v1::Validation): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ValidationApply {
-    pub expression: Option<::kubegen_runtime::Str>,
-    pub message: Option<::kubegen_runtime::Str>,
-    pub message_expression: Option<::kubegen_runtime::Str>,
-    pub reason: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for ValidationApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ValidationApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ValidationApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ValidationApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ValidationApply",
-                encode::count(
-                    0,
-                    &[
-                        self.expression.is_some(),
-                        self.message.is_some(),
-                        self.message_expression.is_some(),
-                        self.reason.is_some(),
-                    ],
-                ),
-            )
-            .optional("expression", &self.expression)
-            .optional("message", &self.message)
-            .optional("messageExpression", &self.message_expression)
-            .optional("reason", &self.reason)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ValidationApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ValidationApply {
-    const EXPECTING: &'static str = "struct ValidationApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::admissionregistration_v1::Validation as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.expression),
-            1 => decode::optional(map, &mut self.message),
-            2 => decode::optional(map, &mut self.message_expression),
-            3 => decode::optional(map, &mut self.reason),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ValidationApply {
-    /// Sets `expression`.
-    pub fn expression(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.expression = Some(value.into());
-        self
-    }
-    /// Sets `message`.
-    pub fn message(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.message = Some(value.into());
-        self
-    }
-    /// Sets `messageExpression`.
-    pub fn message_expression(
-        mut self,
-        value: impl Into<::kubegen_runtime::Str>,
-    ) -> Self {
-        self.message_expression = Some(value.into());
-        self
-    }
-    /// Sets `reason`.
-    pub fn reason(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.reason = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ValidationApply {}
-impl HasApply for crate::admissionregistration_v1::Validation {
-    type Apply = ValidationApply;
-}
-/// The apply configuration of [`Variable`](crate::admissionregistration_v1::Variable): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct VariableApply {
-    pub expression: Option<::kubegen_runtime::Str>,
-    pub name: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for VariableApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "VariableApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for VariableApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for VariableApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "VariableApply",
-                encode::count(0, &[self.expression.is_some(), self.name.is_some()]),
-            )
-            .optional("expression", &self.expression)
-            .optional("name", &self.name)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for VariableApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for VariableApply {
-    const EXPECTING: &'static str = "struct VariableApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::admissionregistration_v1::Variable as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.expression),
-            1 => decode::optional(map, &mut self.name),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl VariableApply {
-    /// Sets `expression`.
-    pub fn expression(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.expression = Some(value.into());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-}
-impl ApplyType for VariableApply {}
-impl HasApply for crate::admissionregistration_v1::Variable {
-    type Apply = VariableApply;
 }
 /// The apply configuration of [`WebhookClientConfig`](crate::admissionregistration_v1::WebhookClientConfig): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -2727,7 +1790,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for WebhookClientConfigA
 impl WebhookClientConfigApply {
     /// Sets `caBundle`.
     pub fn ca_bundle(mut self, value: impl Into<::kubegen_runtime::ByteString>) -> Self {
-        self.ca_bundle = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.ca_bundle, value);
         self
     }
     /// Sets `service`.
@@ -2735,12 +1798,12 @@ impl WebhookClientConfigApply {
         mut self,
         value: impl Into<crate::admissionregistration_v1::apply::ServiceReferenceApply>,
     ) -> Self {
-        self.service = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.service, value);
         self
     }
     /// Sets `url`.
     pub fn url(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.url = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.url, value);
         self
     }
 }

@@ -3,148 +3,6 @@
 #![allow(clippy::should_implement_trait)]
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
-/// The apply configuration of [`ApplyConfiguration`](crate::admissionregistration_v1beta1::ApplyConfiguration): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ApplyConfigurationApply {
-    pub expression: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for ApplyConfigurationApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ApplyConfigurationApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ApplyConfigurationApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ApplyConfigurationApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ApplyConfigurationApply",
-                encode::count(0, &[self.expression.is_some()]),
-            )
-            .optional("expression", &self.expression)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ApplyConfigurationApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ApplyConfigurationApply {
-    const EXPECTING: &'static str = "struct ApplyConfigurationApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::admissionregistration_v1beta1::ApplyConfiguration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.expression),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ApplyConfigurationApply {
-    /// Sets `expression`.
-    pub fn expression(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.expression = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ApplyConfigurationApply {}
-impl HasApply for crate::admissionregistration_v1beta1::ApplyConfiguration {
-    type Apply = ApplyConfigurationApply;
-}
-/// The apply configuration of [`JSONPatch`](crate::admissionregistration_v1beta1::JSONPatch): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct JSONPatchApply {
-    pub expression: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for JSONPatchApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "JSONPatchApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for JSONPatchApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for JSONPatchApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "JSONPatchApply",
-                encode::count(0, &[self.expression.is_some()]),
-            )
-            .optional("expression", &self.expression)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for JSONPatchApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for JSONPatchApply {
-    const EXPECTING: &'static str = "struct JSONPatchApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::admissionregistration_v1beta1::JSONPatch as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.expression),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl JSONPatchApply {
-    /// Sets `expression`.
-    pub fn expression(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.expression = Some(value.into());
-        self
-    }
-}
-impl ApplyType for JSONPatchApply {}
-impl HasApply for crate::admissionregistration_v1beta1::JSONPatch {
-    type Apply = JSONPatchApply;
-}
 /// The apply configuration of [`MatchCondition`](crate::admissionregistration_v1beta1::MatchCondition): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct MatchConditionApply {
@@ -211,154 +69,18 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for MatchConditionApply 
 impl MatchConditionApply {
     /// Sets `expression`.
     pub fn expression(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.expression = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.expression, value);
         self
     }
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
 }
 impl ApplyType for MatchConditionApply {}
 impl HasApply for crate::admissionregistration_v1beta1::MatchCondition {
     type Apply = MatchConditionApply;
-}
-/// The apply configuration of [`MatchResources`](crate::admissionregistration_v1beta1::MatchResources): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct MatchResourcesApply {
-    pub exclude_resource_rules: Option<
-        Vec<crate::admissionregistration_v1beta1::apply::NamedRuleWithOperationsApply>,
-    >,
-    pub match_policy: Option<::kubegen_runtime::Str>,
-    pub namespace_selector: Option<Box<crate::meta_v1::apply::LabelSelectorApply>>,
-    pub object_selector: Option<Box<crate::meta_v1::apply::LabelSelectorApply>>,
-    pub resource_rules: Option<
-        Vec<crate::admissionregistration_v1beta1::apply::NamedRuleWithOperationsApply>,
-    >,
-}
-impl ::std::fmt::Debug for MatchResourcesApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "MatchResourcesApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for MatchResourcesApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for MatchResourcesApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "MatchResourcesApply",
-                encode::count(
-                    0,
-                    &[
-                        self.exclude_resource_rules.is_some(),
-                        self.match_policy.is_some(),
-                        self.namespace_selector.is_some(),
-                        self.object_selector.is_some(),
-                        self.resource_rules.is_some(),
-                    ],
-                ),
-            )
-            .optional("excludeResourceRules", &self.exclude_resource_rules)
-            .optional("matchPolicy", &self.match_policy)
-            .optional("namespaceSelector", &self.namespace_selector)
-            .optional("objectSelector", &self.object_selector)
-            .optional("resourceRules", &self.resource_rules)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for MatchResourcesApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for MatchResourcesApply {
-    const EXPECTING: &'static str = "struct MatchResourcesApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::admissionregistration_v1beta1::MatchResources as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional_vec(map, &mut self.exclude_resource_rules),
-            1 => decode::optional(map, &mut self.match_policy),
-            2 => decode::optional(map, &mut self.namespace_selector),
-            3 => decode::optional(map, &mut self.object_selector),
-            4 => decode::optional_vec(map, &mut self.resource_rules),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl MatchResourcesApply {
-    /// Sets `excludeResourceRules`.
-    pub fn exclude_resource_rules(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::admissionregistration_v1beta1::apply::NamedRuleWithOperationsApply,
-            >,
-        >,
-    ) -> Self {
-        self.exclude_resource_rules = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `matchPolicy`.
-    pub fn match_policy(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.match_policy = Some(value.into());
-        self
-    }
-    /// Sets `namespaceSelector`.
-    pub fn namespace_selector(
-        mut self,
-        value: impl Into<crate::meta_v1::apply::LabelSelectorApply>,
-    ) -> Self {
-        self.namespace_selector = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `objectSelector`.
-    pub fn object_selector(
-        mut self,
-        value: impl Into<crate::meta_v1::apply::LabelSelectorApply>,
-    ) -> Self {
-        self.object_selector = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `resourceRules`.
-    pub fn resource_rules(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::admissionregistration_v1beta1::apply::NamedRuleWithOperationsApply,
-            >,
-        >,
-    ) -> Self {
-        self.resource_rules = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for MatchResourcesApply {}
-impl HasApply for crate::admissionregistration_v1beta1::MatchResources {
-    type Apply = MatchResourcesApply;
 }
 /// The apply configuration of [`MutatingAdmissionPolicy`](crate::admissionregistration_v1beta1::MutatingAdmissionPolicy): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -446,7 +168,7 @@ impl MutatingAdmissionPolicyApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -456,7 +178,7 @@ impl MutatingAdmissionPolicyApply {
             crate::admissionregistration_v1beta1::apply::MutatingAdmissionPolicySpecApply,
         >,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
 }
@@ -575,7 +297,7 @@ impl MutatingAdmissionPolicyBindingApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -585,7 +307,7 @@ impl MutatingAdmissionPolicyBindingApply {
             crate::admissionregistration_v1beta1::apply::MutatingAdmissionPolicyBindingSpecApply,
         >,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
 }
@@ -618,11 +340,9 @@ impl ::kubegen_runtime::apply::ApplyObject for MutatingAdmissionPolicyBindingApp
 #[derive(Clone, Default)]
 pub struct MutatingAdmissionPolicyBindingSpecApply {
     pub match_resources: Option<
-        Box<crate::admissionregistration_v1beta1::apply::MatchResourcesApply>,
+        Box<crate::admissionregistration_v1beta1::MatchResources>,
     >,
-    pub param_ref: Option<
-        Box<crate::admissionregistration_v1beta1::apply::ParamRefApply>,
-    >,
+    pub param_ref: Option<Box<crate::admissionregistration_v1beta1::ParamRef>>,
     pub policy_name: Option<::kubegen_runtime::Str>,
 }
 impl ::std::fmt::Debug for MutatingAdmissionPolicyBindingSpecApply {
@@ -700,24 +420,22 @@ impl MutatingAdmissionPolicyBindingSpecApply {
     /// Sets `matchResources`.
     pub fn match_resources(
         mut self,
-        value: impl Into<
-            crate::admissionregistration_v1beta1::apply::MatchResourcesApply,
-        >,
+        value: impl Into<crate::admissionregistration_v1beta1::MatchResources>,
     ) -> Self {
-        self.match_resources = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.match_resources, value);
         self
     }
     /// Sets `paramRef`.
     pub fn param_ref(
         mut self,
-        value: impl Into<crate::admissionregistration_v1beta1::apply::ParamRefApply>,
+        value: impl Into<crate::admissionregistration_v1beta1::ParamRef>,
     ) -> Self {
-        self.param_ref = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.param_ref, value);
         self
     }
     /// Sets `policyName`.
     pub fn policy_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.policy_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.policy_name, value);
         self
     }
 }
@@ -734,18 +452,12 @@ pub struct MutatingAdmissionPolicySpecApply {
         Vec<crate::admissionregistration_v1beta1::apply::MatchConditionApply>,
     >,
     pub match_constraints: Option<
-        Box<crate::admissionregistration_v1beta1::apply::MatchResourcesApply>,
+        Box<crate::admissionregistration_v1beta1::MatchResources>,
     >,
-    pub mutations: Option<
-        Vec<crate::admissionregistration_v1beta1::apply::MutationApply>,
-    >,
-    pub param_kind: Option<
-        Box<crate::admissionregistration_v1beta1::apply::ParamKindApply>,
-    >,
+    pub mutations: Option<Vec<crate::admissionregistration_v1beta1::Mutation>>,
+    pub param_kind: Option<Box<crate::admissionregistration_v1beta1::ParamKind>>,
     pub reinvocation_policy: Option<::kubegen_runtime::Str>,
-    pub variables: Option<
-        Vec<crate::admissionregistration_v1beta1::apply::VariableApply>,
-    >,
+    pub variables: Option<Vec<crate::admissionregistration_v1beta1::Variable>>,
 }
 impl ::std::fmt::Debug for MutatingAdmissionPolicySpecApply {
     #[inline]
@@ -833,7 +545,7 @@ for MutatingAdmissionPolicySpecApply {
 impl MutatingAdmissionPolicySpecApply {
     /// Sets `failurePolicy`.
     pub fn failure_policy(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.failure_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.failure_policy, value);
         self
     }
     /// Sets `matchConditions`.
@@ -845,35 +557,33 @@ impl MutatingAdmissionPolicySpecApply {
             >,
         >,
     ) -> Self {
-        self.match_conditions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.match_conditions, value);
         self
     }
     /// Sets `matchConstraints`.
     pub fn match_constraints(
         mut self,
-        value: impl Into<
-            crate::admissionregistration_v1beta1::apply::MatchResourcesApply,
-        >,
+        value: impl Into<crate::admissionregistration_v1beta1::MatchResources>,
     ) -> Self {
-        self.match_constraints = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.match_constraints, value);
         self
     }
     /// Sets `mutations`.
     pub fn mutations(
         mut self,
         value: impl IntoIterator<
-            Item = impl Into<crate::admissionregistration_v1beta1::apply::MutationApply>,
+            Item = impl Into<crate::admissionregistration_v1beta1::Mutation>,
         >,
     ) -> Self {
-        self.mutations = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.mutations, value);
         self
     }
     /// Sets `paramKind`.
     pub fn param_kind(
         mut self,
-        value: impl Into<crate::admissionregistration_v1beta1::apply::ParamKindApply>,
+        value: impl Into<crate::admissionregistration_v1beta1::ParamKind>,
     ) -> Self {
-        self.param_kind = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.param_kind, value);
         self
     }
     /// Sets `reinvocationPolicy`.
@@ -881,17 +591,17 @@ impl MutatingAdmissionPolicySpecApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.reinvocation_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.reinvocation_policy, value);
         self
     }
     /// Sets `variables`.
     pub fn variables(
         mut self,
         value: impl IntoIterator<
-            Item = impl Into<crate::admissionregistration_v1beta1::apply::VariableApply>,
+            Item = impl Into<crate::admissionregistration_v1beta1::Variable>,
         >,
     ) -> Self {
-        self.variables = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.variables, value);
         self
     }
 }
@@ -914,533 +624,4 @@ impl ApplyType for MutatingAdmissionPolicySpecApply {
 }
 impl HasApply for crate::admissionregistration_v1beta1::MutatingAdmissionPolicySpec {
     type Apply = MutatingAdmissionPolicySpecApply;
-}
-/// The apply configuration of [`Mutation`](crate::admissionregistration_v1beta1::Mutation): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct MutationApply {
-    pub apply_configuration: Option<
-        crate::admissionregistration_v1beta1::apply::ApplyConfigurationApply,
-    >,
-    pub json_patch: Option<crate::admissionregistration_v1beta1::apply::JSONPatchApply>,
-    pub patch_type: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for MutationApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "MutationApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for MutationApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for MutationApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "MutationApply",
-                encode::count(
-                    0,
-                    &[
-                        self.apply_configuration.is_some(),
-                        self.json_patch.is_some(),
-                        self.patch_type.is_some(),
-                    ],
-                ),
-            )
-            .optional("applyConfiguration", &self.apply_configuration)
-            .optional("jsonPatch", &self.json_patch)
-            .optional("patchType", &self.patch_type)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for MutationApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for MutationApply {
-    const EXPECTING: &'static str = "struct MutationApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::admissionregistration_v1beta1::Mutation as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.apply_configuration),
-            1 => decode::optional(map, &mut self.json_patch),
-            2 => decode::optional(map, &mut self.patch_type),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl MutationApply {
-    /// Sets `applyConfiguration`.
-    pub fn apply_configuration(
-        mut self,
-        value: impl Into<
-            crate::admissionregistration_v1beta1::apply::ApplyConfigurationApply,
-        >,
-    ) -> Self {
-        self.apply_configuration = Some(value.into());
-        self
-    }
-    /// Sets `jsonPatch`.
-    pub fn json_patch(
-        mut self,
-        value: impl Into<crate::admissionregistration_v1beta1::apply::JSONPatchApply>,
-    ) -> Self {
-        self.json_patch = Some(value.into());
-        self
-    }
-    /// Sets `patchType`.
-    pub fn patch_type(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.patch_type = Some(value.into());
-        self
-    }
-}
-impl ApplyType for MutationApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "applyConfiguration",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::admissionregistration_v1beta1::apply::ApplyConfigurationApply,
-                    >,
-                ),
-            ),
-            (
-                "jsonPatch",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::admissionregistration_v1beta1::apply::JSONPatchApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::admissionregistration_v1beta1::Mutation {
-    type Apply = MutationApply;
-}
-/// The apply configuration of [`NamedRuleWithOperations`](crate::admissionregistration_v1beta1::NamedRuleWithOperations): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct NamedRuleWithOperationsApply {
-    pub api_groups: Option<Vec<::kubegen_runtime::Str>>,
-    pub api_versions: Option<Vec<::kubegen_runtime::Str>>,
-    pub operations: Option<Vec<::kubegen_runtime::Str>>,
-    pub resource_names: Option<Vec<::kubegen_runtime::Str>>,
-    pub resources: Option<Vec<::kubegen_runtime::Str>>,
-    pub scope: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for NamedRuleWithOperationsApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "NamedRuleWithOperationsApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for NamedRuleWithOperationsApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for NamedRuleWithOperationsApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "NamedRuleWithOperationsApply",
-                encode::count(
-                    0,
-                    &[
-                        self.api_groups.is_some(),
-                        self.api_versions.is_some(),
-                        self.operations.is_some(),
-                        self.resource_names.is_some(),
-                        self.resources.is_some(),
-                        self.scope.is_some(),
-                    ],
-                ),
-            )
-            .optional("apiGroups", &self.api_groups)
-            .optional("apiVersions", &self.api_versions)
-            .optional("operations", &self.operations)
-            .optional("resourceNames", &self.resource_names)
-            .optional("resources", &self.resources)
-            .optional("scope", &self.scope)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for NamedRuleWithOperationsApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for NamedRuleWithOperationsApply {
-    const EXPECTING: &'static str = "struct NamedRuleWithOperationsApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::admissionregistration_v1beta1::NamedRuleWithOperations as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional_vec(map, &mut self.api_groups),
-            1 => decode::optional_vec(map, &mut self.api_versions),
-            2 => decode::optional_vec(map, &mut self.operations),
-            3 => decode::optional_vec(map, &mut self.resource_names),
-            4 => decode::optional_vec(map, &mut self.resources),
-            5 => decode::optional(map, &mut self.scope),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl NamedRuleWithOperationsApply {
-    /// Sets `apiGroups`.
-    pub fn api_groups(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.api_groups = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `apiVersions`.
-    pub fn api_versions(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.api_versions = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `operations`.
-    pub fn operations(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.operations = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `resourceNames`.
-    pub fn resource_names(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.resource_names = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `resources`.
-    pub fn resources(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.resources = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `scope`.
-    pub fn scope(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.scope = Some(value.into());
-        self
-    }
-}
-impl ApplyType for NamedRuleWithOperationsApply {}
-impl HasApply for crate::admissionregistration_v1beta1::NamedRuleWithOperations {
-    type Apply = NamedRuleWithOperationsApply;
-}
-/// The apply configuration of [`ParamKind`](crate::admissionregistration_v1beta1::ParamKind): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ParamKindApply {
-    pub api_version: Option<::kubegen_runtime::Str>,
-    pub kind: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for ParamKindApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ParamKindApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ParamKindApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ParamKindApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ParamKindApply",
-                encode::count(0, &[self.api_version.is_some(), self.kind.is_some()]),
-            )
-            .optional("apiVersion", &self.api_version)
-            .optional("kind", &self.kind)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ParamKindApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ParamKindApply {
-    const EXPECTING: &'static str = "struct ParamKindApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::admissionregistration_v1beta1::ParamKind as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.api_version),
-            1 => decode::optional(map, &mut self.kind),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ParamKindApply {
-    /// Sets `apiVersion`.
-    pub fn api_version(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.api_version = Some(value.into());
-        self
-    }
-    /// Sets `kind`.
-    pub fn kind(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.kind = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ParamKindApply {}
-impl HasApply for crate::admissionregistration_v1beta1::ParamKind {
-    type Apply = ParamKindApply;
-}
-/// The apply configuration of [`ParamRef`](crate::admissionregistration_v1beta1::ParamRef): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ParamRefApply {
-    pub name: Option<::kubegen_runtime::Str>,
-    pub namespace: Option<::kubegen_runtime::Str>,
-    pub parameter_not_found_action: Option<::kubegen_runtime::Str>,
-    pub selector: Option<Box<crate::meta_v1::apply::LabelSelectorApply>>,
-}
-impl ::std::fmt::Debug for ParamRefApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ParamRefApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ParamRefApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ParamRefApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ParamRefApply",
-                encode::count(
-                    0,
-                    &[
-                        self.name.is_some(),
-                        self.namespace.is_some(),
-                        self.parameter_not_found_action.is_some(),
-                        self.selector.is_some(),
-                    ],
-                ),
-            )
-            .optional("name", &self.name)
-            .optional("namespace", &self.namespace)
-            .optional("parameterNotFoundAction", &self.parameter_not_found_action)
-            .optional("selector", &self.selector)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ParamRefApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ParamRefApply {
-    const EXPECTING: &'static str = "struct ParamRefApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::admissionregistration_v1beta1::ParamRef as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.name),
-            1 => decode::optional(map, &mut self.namespace),
-            2 => decode::optional(map, &mut self.parameter_not_found_action),
-            3 => decode::optional(map, &mut self.selector),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ParamRefApply {
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `namespace`.
-    pub fn namespace(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.namespace = Some(value.into());
-        self
-    }
-    /// Sets `parameterNotFoundAction`.
-    pub fn parameter_not_found_action(
-        mut self,
-        value: impl Into<::kubegen_runtime::Str>,
-    ) -> Self {
-        self.parameter_not_found_action = Some(value.into());
-        self
-    }
-    /// Sets `selector`.
-    pub fn selector(
-        mut self,
-        value: impl Into<crate::meta_v1::apply::LabelSelectorApply>,
-    ) -> Self {
-        self.selector = Some(Box::new(value.into()));
-        self
-    }
-}
-impl ApplyType for ParamRefApply {}
-impl HasApply for crate::admissionregistration_v1beta1::ParamRef {
-    type Apply = ParamRefApply;
-}
-/// The apply configuration of [`Variable`](crate::admissionregistration_v1beta1::Variable): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct VariableApply {
-    pub expression: Option<::kubegen_runtime::Str>,
-    pub name: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for VariableApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "VariableApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for VariableApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for VariableApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "VariableApply",
-                encode::count(0, &[self.expression.is_some(), self.name.is_some()]),
-            )
-            .optional("expression", &self.expression)
-            .optional("name", &self.name)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for VariableApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for VariableApply {
-    const EXPECTING: &'static str = "struct VariableApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::admissionregistration_v1beta1::Variable as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.expression),
-            1 => decode::optional(map, &mut self.name),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl VariableApply {
-    /// Sets `expression`.
-    pub fn expression(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.expression = Some(value.into());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-}
-impl ApplyType for VariableApply {}
-impl HasApply for crate::admissionregistration_v1beta1::Variable {
-    type Apply = VariableApply;
 }

@@ -3,132 +3,6 @@
 #![allow(clippy::should_implement_trait)]
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
-/// The apply configuration of [`CustomResourceColumnDefinition`](crate::apiextensions_v1::CustomResourceColumnDefinition): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct CustomResourceColumnDefinitionApply {
-    pub description: Option<::kubegen_runtime::Str>,
-    pub format: Option<::kubegen_runtime::Str>,
-    pub json_path: Option<::kubegen_runtime::Str>,
-    pub name: Option<::kubegen_runtime::Str>,
-    pub priority: Option<i32>,
-    pub type_: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for CustomResourceColumnDefinitionApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "CustomResourceColumnDefinitionApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for CustomResourceColumnDefinitionApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for CustomResourceColumnDefinitionApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "CustomResourceColumnDefinitionApply",
-                encode::count(
-                    0,
-                    &[
-                        self.description.is_some(),
-                        self.format.is_some(),
-                        self.json_path.is_some(),
-                        self.name.is_some(),
-                        self.priority.is_some(),
-                        self.type_.is_some(),
-                    ],
-                ),
-            )
-            .optional("description", &self.description)
-            .optional("format", &self.format)
-            .optional("jsonPath", &self.json_path)
-            .optional("name", &self.name)
-            .optional("priority", &self.priority)
-            .optional("type", &self.type_)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CustomResourceColumnDefinitionApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for CustomResourceColumnDefinitionApply {
-    const EXPECTING: &'static str = "struct CustomResourceColumnDefinitionApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::apiextensions_v1::CustomResourceColumnDefinition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.description),
-            1 => decode::optional(map, &mut self.format),
-            2 => decode::optional(map, &mut self.json_path),
-            3 => decode::optional(map, &mut self.name),
-            4 => decode::optional(map, &mut self.priority),
-            5 => decode::optional(map, &mut self.type_),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl CustomResourceColumnDefinitionApply {
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.description = Some(value.into());
-        self
-    }
-    /// Sets `format`.
-    pub fn format(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.format = Some(value.into());
-        self
-    }
-    /// Sets `jsonPath`.
-    pub fn json_path(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.json_path = Some(value.into());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `priority`.
-    pub fn priority(mut self, value: impl Into<i32>) -> Self {
-        self.priority = Some(value.into());
-        self
-    }
-    /// Sets `type`.
-    pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
-        self
-    }
-}
-impl ApplyType for CustomResourceColumnDefinitionApply {}
-impl HasApply for crate::apiextensions_v1::CustomResourceColumnDefinition {
-    type Apply = CustomResourceColumnDefinitionApply;
-}
 /// The apply configuration of [`CustomResourceConversion`](crate::apiextensions_v1::CustomResourceConversion): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct CustomResourceConversionApply {
@@ -200,7 +74,7 @@ for CustomResourceConversionApply {
 impl CustomResourceConversionApply {
     /// Sets `strategy`.
     pub fn strategy(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.strategy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.strategy, value);
         self
     }
     /// Sets `webhook`.
@@ -208,7 +82,7 @@ impl CustomResourceConversionApply {
         mut self,
         value: impl Into<crate::apiextensions_v1::apply::WebhookConversionApply>,
     ) -> Self {
-        self.webhook = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.webhook, value);
         self
     }
 }
@@ -327,7 +201,7 @@ impl CustomResourceDefinitionApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -337,7 +211,7 @@ impl CustomResourceDefinitionApply {
             crate::apiextensions_v1::apply::CustomResourceDefinitionSpecApply,
         >,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -347,7 +221,7 @@ impl CustomResourceDefinitionApply {
             crate::apiextensions_v1::apply::CustomResourceDefinitionStatusApply,
         >,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
@@ -480,32 +354,32 @@ impl CustomResourceDefinitionConditionApply {
         mut self,
         value: impl Into<::kubegen_runtime::Time>,
     ) -> Self {
-        self.last_transition_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.last_transition_time, value);
         self
     }
     /// Sets `message`.
     pub fn message(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.message = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.message, value);
         self
     }
     /// Sets `observedGeneration`.
     pub fn observed_generation(mut self, value: impl Into<i64>) -> Self {
-        self.observed_generation = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.observed_generation, value);
         self
     }
     /// Sets `reason`.
     pub fn reason(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.reason = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.reason, value);
         self
     }
     /// Sets `status`.
     pub fn status(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
     /// Sets `type`.
     pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.type_, value);
         self
     }
 }
@@ -609,22 +483,22 @@ impl CustomResourceDefinitionNamesApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.categories = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.categories, value);
         self
     }
     /// Sets `kind`.
     pub fn kind(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.kind = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.kind, value);
         self
     }
     /// Sets `listKind`.
     pub fn list_kind(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.list_kind = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.list_kind, value);
         self
     }
     /// Sets `plural`.
     pub fn plural(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.plural = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.plural, value);
         self
     }
     /// Sets `shortNames`.
@@ -632,12 +506,12 @@ impl CustomResourceDefinitionNamesApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.short_names = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.short_names, value);
         self
     }
     /// Sets `singular`.
     pub fn singular(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.singular = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.singular, value);
         self
     }
 }
@@ -657,9 +531,7 @@ pub struct CustomResourceDefinitionSpecApply {
     >,
     pub preserve_unknown_fields: Option<bool>,
     pub scope: Option<::kubegen_runtime::Str>,
-    pub versions: Option<
-        Vec<crate::apiextensions_v1::apply::CustomResourceDefinitionVersionApply>,
-    >,
+    pub versions: Option<Vec<crate::apiextensions_v1::CustomResourceDefinitionVersion>>,
 }
 impl ::std::fmt::Debug for CustomResourceDefinitionSpecApply {
     #[inline]
@@ -747,12 +619,12 @@ impl CustomResourceDefinitionSpecApply {
         mut self,
         value: impl Into<crate::apiextensions_v1::apply::CustomResourceConversionApply>,
     ) -> Self {
-        self.conversion = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.conversion, value);
         self
     }
     /// Sets `group`.
     pub fn group(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.group = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.group, value);
         self
     }
     /// Sets `names`.
@@ -762,29 +634,27 @@ impl CustomResourceDefinitionSpecApply {
             crate::apiextensions_v1::apply::CustomResourceDefinitionNamesApply,
         >,
     ) -> Self {
-        self.names = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.names, value);
         self
     }
     /// Sets `preserveUnknownFields`.
     pub fn preserve_unknown_fields(mut self, value: impl Into<bool>) -> Self {
-        self.preserve_unknown_fields = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.preserve_unknown_fields, value);
         self
     }
     /// Sets `scope`.
     pub fn scope(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.scope = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.scope, value);
         self
     }
     /// Sets `versions`.
     pub fn versions(
         mut self,
         value: impl IntoIterator<
-            Item = impl Into<
-                crate::apiextensions_v1::apply::CustomResourceDefinitionVersionApply,
-            >,
+            Item = impl Into<crate::apiextensions_v1::CustomResourceDefinitionVersion>,
         >,
     ) -> Self {
-        self.versions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.versions, value);
         self
     }
 }
@@ -907,7 +777,7 @@ impl CustomResourceDefinitionStatusApply {
             crate::apiextensions_v1::apply::CustomResourceDefinitionNamesApply,
         >,
     ) -> Self {
-        self.accepted_names = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.accepted_names, value);
         self
     }
     /// Sets `conditions`.
@@ -919,12 +789,12 @@ impl CustomResourceDefinitionStatusApply {
             >,
         >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.conditions, value);
         self
     }
     /// Sets `observedGeneration`.
     pub fn observed_generation(mut self, value: impl Into<i64>) -> Self {
-        self.observed_generation = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.observed_generation, value);
         self
     }
     /// Sets `storedVersions`.
@@ -932,7 +802,7 @@ impl CustomResourceDefinitionStatusApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.stored_versions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.stored_versions, value);
         self
     }
 }
@@ -963,1324 +833,6 @@ impl ApplyType for CustomResourceDefinitionStatusApply {
 }
 impl HasApply for crate::apiextensions_v1::CustomResourceDefinitionStatus {
     type Apply = CustomResourceDefinitionStatusApply;
-}
-/// The apply configuration of [`CustomResourceDefinitionVersion`](crate::apiextensions_v1::CustomResourceDefinitionVersion): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct CustomResourceDefinitionVersionApply {
-    pub additional_printer_columns: Option<
-        Vec<crate::apiextensions_v1::apply::CustomResourceColumnDefinitionApply>,
-    >,
-    pub deprecated: Option<bool>,
-    pub deprecation_warning: Option<::kubegen_runtime::Str>,
-    pub name: Option<::kubegen_runtime::Str>,
-    pub schema: Option<
-        Box<crate::apiextensions_v1::apply::CustomResourceValidationApply>,
-    >,
-    pub selectable_fields: Option<
-        Vec<crate::apiextensions_v1::apply::SelectableFieldApply>,
-    >,
-    pub served: Option<bool>,
-    pub storage: Option<bool>,
-    pub subresources: Option<
-        Box<crate::apiextensions_v1::apply::CustomResourceSubresourcesApply>,
-    >,
-}
-impl ::std::fmt::Debug for CustomResourceDefinitionVersionApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "CustomResourceDefinitionVersionApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for CustomResourceDefinitionVersionApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for CustomResourceDefinitionVersionApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "CustomResourceDefinitionVersionApply",
-                encode::count(
-                    0,
-                    &[
-                        self.additional_printer_columns.is_some(),
-                        self.deprecated.is_some(),
-                        self.deprecation_warning.is_some(),
-                        self.name.is_some(),
-                        self.schema.is_some(),
-                        self.selectable_fields.is_some(),
-                        self.served.is_some(),
-                        self.storage.is_some(),
-                        self.subresources.is_some(),
-                    ],
-                ),
-            )
-            .optional("additionalPrinterColumns", &self.additional_printer_columns)
-            .optional("deprecated", &self.deprecated)
-            .optional("deprecationWarning", &self.deprecation_warning)
-            .optional("name", &self.name)
-            .optional("schema", &self.schema)
-            .optional("selectableFields", &self.selectable_fields)
-            .optional("served", &self.served)
-            .optional("storage", &self.storage)
-            .optional("subresources", &self.subresources)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CustomResourceDefinitionVersionApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for CustomResourceDefinitionVersionApply {
-    const EXPECTING: &'static str = "struct CustomResourceDefinitionVersionApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::apiextensions_v1::CustomResourceDefinitionVersion as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional_vec(map, &mut self.additional_printer_columns),
-            1 => decode::optional(map, &mut self.deprecated),
-            2 => decode::optional(map, &mut self.deprecation_warning),
-            3 => decode::optional(map, &mut self.name),
-            4 => decode::optional(map, &mut self.schema),
-            5 => decode::optional_vec(map, &mut self.selectable_fields),
-            6 => decode::optional(map, &mut self.served),
-            7 => decode::optional(map, &mut self.storage),
-            8 => decode::optional(map, &mut self.subresources),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl CustomResourceDefinitionVersionApply {
-    /// Sets `additionalPrinterColumns`.
-    pub fn additional_printer_columns(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::apiextensions_v1::apply::CustomResourceColumnDefinitionApply,
-            >,
-        >,
-    ) -> Self {
-        self.additional_printer_columns = Some(
-            value.into_iter().map(Into::into).collect(),
-        );
-        self
-    }
-    /// Sets `deprecated`.
-    pub fn deprecated(mut self, value: impl Into<bool>) -> Self {
-        self.deprecated = Some(value.into());
-        self
-    }
-    /// Sets `deprecationWarning`.
-    pub fn deprecation_warning(
-        mut self,
-        value: impl Into<::kubegen_runtime::Str>,
-    ) -> Self {
-        self.deprecation_warning = Some(value.into());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `schema`.
-    pub fn schema(
-        mut self,
-        value: impl Into<crate::apiextensions_v1::apply::CustomResourceValidationApply>,
-    ) -> Self {
-        self.schema = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `selectableFields`.
-    pub fn selectable_fields(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::apiextensions_v1::apply::SelectableFieldApply>,
-        >,
-    ) -> Self {
-        self.selectable_fields = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `served`.
-    pub fn served(mut self, value: impl Into<bool>) -> Self {
-        self.served = Some(value.into());
-        self
-    }
-    /// Sets `storage`.
-    pub fn storage(mut self, value: impl Into<bool>) -> Self {
-        self.storage = Some(value.into());
-        self
-    }
-    /// Sets `subresources`.
-    pub fn subresources(
-        mut self,
-        value: impl Into<crate::apiextensions_v1::apply::CustomResourceSubresourcesApply>,
-    ) -> Self {
-        self.subresources = Some(Box::new(value.into()));
-        self
-    }
-}
-impl ApplyType for CustomResourceDefinitionVersionApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "schema",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::apiextensions_v1::apply::CustomResourceValidationApply,
-                    >,
-                ),
-            ),
-            (
-                "subresources",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::apiextensions_v1::apply::CustomResourceSubresourcesApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::apiextensions_v1::CustomResourceDefinitionVersion {
-    type Apply = CustomResourceDefinitionVersionApply;
-}
-/// The apply configuration of [`CustomResourceSubresourceScale`](crate::apiextensions_v1::CustomResourceSubresourceScale): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct CustomResourceSubresourceScaleApply {
-    pub label_selector_path: Option<::kubegen_runtime::Str>,
-    pub spec_replicas_path: Option<::kubegen_runtime::Str>,
-    pub status_replicas_path: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for CustomResourceSubresourceScaleApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "CustomResourceSubresourceScaleApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for CustomResourceSubresourceScaleApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for CustomResourceSubresourceScaleApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "CustomResourceSubresourceScaleApply",
-                encode::count(
-                    0,
-                    &[
-                        self.label_selector_path.is_some(),
-                        self.spec_replicas_path.is_some(),
-                        self.status_replicas_path.is_some(),
-                    ],
-                ),
-            )
-            .optional("labelSelectorPath", &self.label_selector_path)
-            .optional("specReplicasPath", &self.spec_replicas_path)
-            .optional("statusReplicasPath", &self.status_replicas_path)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CustomResourceSubresourceScaleApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for CustomResourceSubresourceScaleApply {
-    const EXPECTING: &'static str = "struct CustomResourceSubresourceScaleApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::apiextensions_v1::CustomResourceSubresourceScale as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.label_selector_path),
-            1 => decode::optional(map, &mut self.spec_replicas_path),
-            2 => decode::optional(map, &mut self.status_replicas_path),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl CustomResourceSubresourceScaleApply {
-    /// Sets `labelSelectorPath`.
-    pub fn label_selector_path(
-        mut self,
-        value: impl Into<::kubegen_runtime::Str>,
-    ) -> Self {
-        self.label_selector_path = Some(value.into());
-        self
-    }
-    /// Sets `specReplicasPath`.
-    pub fn spec_replicas_path(
-        mut self,
-        value: impl Into<::kubegen_runtime::Str>,
-    ) -> Self {
-        self.spec_replicas_path = Some(value.into());
-        self
-    }
-    /// Sets `statusReplicasPath`.
-    pub fn status_replicas_path(
-        mut self,
-        value: impl Into<::kubegen_runtime::Str>,
-    ) -> Self {
-        self.status_replicas_path = Some(value.into());
-        self
-    }
-}
-impl ApplyType for CustomResourceSubresourceScaleApply {}
-impl HasApply for crate::apiextensions_v1::CustomResourceSubresourceScale {
-    type Apply = CustomResourceSubresourceScaleApply;
-}
-/// The apply configuration of [`CustomResourceSubresources`](crate::apiextensions_v1::CustomResourceSubresources): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct CustomResourceSubresourcesApply {
-    pub scale: Option<
-        Box<crate::apiextensions_v1::apply::CustomResourceSubresourceScaleApply>,
-    >,
-    pub status: Option<crate::apiextensions_v1::CustomResourceSubresourceStatus>,
-}
-impl ::std::fmt::Debug for CustomResourceSubresourcesApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "CustomResourceSubresourcesApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for CustomResourceSubresourcesApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for CustomResourceSubresourcesApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "CustomResourceSubresourcesApply",
-                encode::count(0, &[self.scale.is_some(), self.status.is_some()]),
-            )
-            .optional("scale", &self.scale)
-            .optional("status", &self.status)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CustomResourceSubresourcesApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for CustomResourceSubresourcesApply {
-    const EXPECTING: &'static str = "struct CustomResourceSubresourcesApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::apiextensions_v1::CustomResourceSubresources as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.scale),
-            1 => decode::optional(map, &mut self.status),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl CustomResourceSubresourcesApply {
-    /// Sets `scale`.
-    pub fn scale(
-        mut self,
-        value: impl Into<
-            crate::apiextensions_v1::apply::CustomResourceSubresourceScaleApply,
-        >,
-    ) -> Self {
-        self.scale = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `status`.
-    pub fn status(
-        mut self,
-        value: impl Into<crate::apiextensions_v1::CustomResourceSubresourceStatus>,
-    ) -> Self {
-        self.status = Some(value.into());
-        self
-    }
-}
-impl ApplyType for CustomResourceSubresourcesApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "scale",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::apiextensions_v1::apply::CustomResourceSubresourceScaleApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::apiextensions_v1::CustomResourceSubresources {
-    type Apply = CustomResourceSubresourcesApply;
-}
-/// The apply configuration of [`CustomResourceValidation`](crate::apiextensions_v1::CustomResourceValidation): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct CustomResourceValidationApply {
-    pub open_apiv3_schema: Option<
-        Box<crate::apiextensions_v1::apply::JSONSchemaPropsApply>,
-    >,
-}
-impl ::std::fmt::Debug for CustomResourceValidationApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "CustomResourceValidationApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for CustomResourceValidationApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for CustomResourceValidationApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "CustomResourceValidationApply",
-                encode::count(0, &[self.open_apiv3_schema.is_some()]),
-            )
-            .optional("openAPIV3Schema", &self.open_apiv3_schema)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CustomResourceValidationApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for CustomResourceValidationApply {
-    const EXPECTING: &'static str = "struct CustomResourceValidationApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::apiextensions_v1::CustomResourceValidation as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.open_apiv3_schema),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl CustomResourceValidationApply {
-    /// Sets `openAPIV3Schema`.
-    pub fn open_apiv3_schema(
-        mut self,
-        value: impl Into<crate::apiextensions_v1::apply::JSONSchemaPropsApply>,
-    ) -> Self {
-        self.open_apiv3_schema = Some(Box::new(value.into()));
-        self
-    }
-}
-impl ApplyType for CustomResourceValidationApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "openAPIV3Schema",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::apiextensions_v1::apply::JSONSchemaPropsApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::apiextensions_v1::CustomResourceValidation {
-    type Apply = CustomResourceValidationApply;
-}
-/// The apply configuration of [`ExternalDocumentation`](crate::apiextensions_v1::ExternalDocumentation): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ExternalDocumentationApply {
-    pub description: Option<::kubegen_runtime::Str>,
-    pub url: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for ExternalDocumentationApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ExternalDocumentationApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ExternalDocumentationApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ExternalDocumentationApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ExternalDocumentationApply",
-                encode::count(0, &[self.description.is_some(), self.url.is_some()]),
-            )
-            .optional("description", &self.description)
-            .optional("url", &self.url)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ExternalDocumentationApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ExternalDocumentationApply {
-    const EXPECTING: &'static str = "struct ExternalDocumentationApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::apiextensions_v1::ExternalDocumentation as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.description),
-            1 => decode::optional(map, &mut self.url),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ExternalDocumentationApply {
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.description = Some(value.into());
-        self
-    }
-    /// Sets `url`.
-    pub fn url(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.url = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ExternalDocumentationApply {}
-impl HasApply for crate::apiextensions_v1::ExternalDocumentation {
-    type Apply = ExternalDocumentationApply;
-}
-/// The apply configuration of [`JSONSchemaProps`](crate::apiextensions_v1::JSONSchemaProps): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct JSONSchemaPropsApply {
-    pub ref_: Option<::kubegen_runtime::Str>,
-    pub schema: Option<::kubegen_runtime::Str>,
-    pub additional_items: Option<Box<crate::apiextensions_v1::JSONSchemaPropsOrBool>>,
-    pub additional_properties: Option<
-        Box<crate::apiextensions_v1::JSONSchemaPropsOrBool>,
-    >,
-    pub all_of: Option<Vec<crate::apiextensions_v1::apply::JSONSchemaPropsApply>>,
-    pub any_of: Option<Vec<crate::apiextensions_v1::apply::JSONSchemaPropsApply>>,
-    pub default: Option<crate::apiextensions_v1::JSON>,
-    pub definitions: Option<
-        ::kubegen_runtime::StringMap<
-            crate::apiextensions_v1::apply::JSONSchemaPropsApply,
-        >,
-    >,
-    pub dependencies: Option<
-        ::kubegen_runtime::StringMap<
-            crate::apiextensions_v1::JSONSchemaPropsOrStringArray,
-        >,
-    >,
-    pub description: Option<::kubegen_runtime::Str>,
-    pub enum_: Option<Vec<crate::apiextensions_v1::JSON>>,
-    pub example: Option<crate::apiextensions_v1::JSON>,
-    pub exclusive_maximum: Option<bool>,
-    pub exclusive_minimum: Option<bool>,
-    pub external_docs: Option<
-        Box<crate::apiextensions_v1::apply::ExternalDocumentationApply>,
-    >,
-    pub format: Option<::kubegen_runtime::Str>,
-    pub id: Option<::kubegen_runtime::Str>,
-    pub items: Option<Box<crate::apiextensions_v1::JSONSchemaPropsOrArray>>,
-    pub max_items: Option<i64>,
-    pub max_length: Option<i64>,
-    pub max_properties: Option<i64>,
-    pub maximum: Option<f64>,
-    pub min_items: Option<i64>,
-    pub min_length: Option<i64>,
-    pub min_properties: Option<i64>,
-    pub minimum: Option<f64>,
-    pub multiple_of: Option<f64>,
-    pub not: Option<Box<crate::apiextensions_v1::apply::JSONSchemaPropsApply>>,
-    pub nullable: Option<bool>,
-    pub one_of: Option<Vec<crate::apiextensions_v1::apply::JSONSchemaPropsApply>>,
-    pub pattern: Option<::kubegen_runtime::Str>,
-    pub pattern_properties: Option<
-        ::kubegen_runtime::StringMap<
-            crate::apiextensions_v1::apply::JSONSchemaPropsApply,
-        >,
-    >,
-    pub properties: Option<
-        ::kubegen_runtime::StringMap<
-            crate::apiextensions_v1::apply::JSONSchemaPropsApply,
-        >,
-    >,
-    pub required: Option<Vec<::kubegen_runtime::Str>>,
-    pub title: Option<::kubegen_runtime::Str>,
-    pub type_: Option<::kubegen_runtime::Str>,
-    pub unique_items: Option<bool>,
-    pub x_kubernetes_embedded_resource: Option<bool>,
-    pub x_kubernetes_int_or_string: Option<bool>,
-    pub x_kubernetes_list_map_keys: Option<Vec<::kubegen_runtime::Str>>,
-    pub x_kubernetes_list_type: Option<::kubegen_runtime::Str>,
-    pub x_kubernetes_map_type: Option<::kubegen_runtime::Str>,
-    pub x_kubernetes_preserve_unknown_fields: Option<bool>,
-    pub x_kubernetes_validations: Option<
-        Vec<crate::apiextensions_v1::apply::ValidationRuleApply>,
-    >,
-}
-impl ::std::fmt::Debug for JSONSchemaPropsApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "JSONSchemaPropsApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for JSONSchemaPropsApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for JSONSchemaPropsApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "JSONSchemaPropsApply",
-                encode::count(
-                    0,
-                    &[
-                        self.ref_.is_some(),
-                        self.schema.is_some(),
-                        self.additional_items.is_some(),
-                        self.additional_properties.is_some(),
-                        self.all_of.is_some(),
-                        self.any_of.is_some(),
-                        self.default.is_some(),
-                        self.definitions.is_some(),
-                        self.dependencies.is_some(),
-                        self.description.is_some(),
-                        self.enum_.is_some(),
-                        self.example.is_some(),
-                        self.exclusive_maximum.is_some(),
-                        self.exclusive_minimum.is_some(),
-                        self.external_docs.is_some(),
-                        self.format.is_some(),
-                        self.id.is_some(),
-                        self.items.is_some(),
-                        self.max_items.is_some(),
-                        self.max_length.is_some(),
-                        self.max_properties.is_some(),
-                        self.maximum.is_some(),
-                        self.min_items.is_some(),
-                        self.min_length.is_some(),
-                        self.min_properties.is_some(),
-                        self.minimum.is_some(),
-                        self.multiple_of.is_some(),
-                        self.not.is_some(),
-                        self.nullable.is_some(),
-                        self.one_of.is_some(),
-                        self.pattern.is_some(),
-                        self.pattern_properties.is_some(),
-                        self.properties.is_some(),
-                        self.required.is_some(),
-                        self.title.is_some(),
-                        self.type_.is_some(),
-                        self.unique_items.is_some(),
-                        self.x_kubernetes_embedded_resource.is_some(),
-                        self.x_kubernetes_int_or_string.is_some(),
-                        self.x_kubernetes_list_map_keys.is_some(),
-                        self.x_kubernetes_list_type.is_some(),
-                        self.x_kubernetes_map_type.is_some(),
-                        self.x_kubernetes_preserve_unknown_fields.is_some(),
-                        self.x_kubernetes_validations.is_some(),
-                    ],
-                ),
-            )
-            .optional("$ref", &self.ref_)
-            .optional("$schema", &self.schema)
-            .optional("additionalItems", &self.additional_items)
-            .optional("additionalProperties", &self.additional_properties)
-            .optional("allOf", &self.all_of)
-            .optional("anyOf", &self.any_of)
-            .optional("default", &self.default)
-            .optional("definitions", &self.definitions)
-            .optional("dependencies", &self.dependencies)
-            .optional("description", &self.description)
-            .optional("enum", &self.enum_)
-            .optional("example", &self.example)
-            .optional("exclusiveMaximum", &self.exclusive_maximum)
-            .optional("exclusiveMinimum", &self.exclusive_minimum)
-            .optional("externalDocs", &self.external_docs)
-            .optional("format", &self.format)
-            .optional("id", &self.id)
-            .optional("items", &self.items)
-            .optional("maxItems", &self.max_items)
-            .optional("maxLength", &self.max_length)
-            .optional("maxProperties", &self.max_properties)
-            .optional("maximum", &self.maximum)
-            .optional("minItems", &self.min_items)
-            .optional("minLength", &self.min_length)
-            .optional("minProperties", &self.min_properties)
-            .optional("minimum", &self.minimum)
-            .optional("multipleOf", &self.multiple_of)
-            .optional("not", &self.not)
-            .optional("nullable", &self.nullable)
-            .optional("oneOf", &self.one_of)
-            .optional("pattern", &self.pattern)
-            .optional("patternProperties", &self.pattern_properties)
-            .optional("properties", &self.properties)
-            .optional("required", &self.required)
-            .optional("title", &self.title)
-            .optional("type", &self.type_)
-            .optional("uniqueItems", &self.unique_items)
-            .optional(
-                "x-kubernetes-embedded-resource",
-                &self.x_kubernetes_embedded_resource,
-            )
-            .optional("x-kubernetes-int-or-string", &self.x_kubernetes_int_or_string)
-            .optional("x-kubernetes-list-map-keys", &self.x_kubernetes_list_map_keys)
-            .optional("x-kubernetes-list-type", &self.x_kubernetes_list_type)
-            .optional("x-kubernetes-map-type", &self.x_kubernetes_map_type)
-            .optional(
-                "x-kubernetes-preserve-unknown-fields",
-                &self.x_kubernetes_preserve_unknown_fields,
-            )
-            .optional("x-kubernetes-validations", &self.x_kubernetes_validations)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for JSONSchemaPropsApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for JSONSchemaPropsApply {
-    const EXPECTING: &'static str = "struct JSONSchemaPropsApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::apiextensions_v1::JSONSchemaProps as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.ref_),
-            1 => decode::optional(map, &mut self.schema),
-            2 => decode::optional(map, &mut self.additional_items),
-            3 => decode::optional(map, &mut self.additional_properties),
-            4 => decode::optional_vec(map, &mut self.all_of),
-            5 => decode::optional_vec(map, &mut self.any_of),
-            6 => decode::optional(map, &mut self.default),
-            7 => decode::optional(map, &mut self.definitions),
-            8 => decode::optional(map, &mut self.dependencies),
-            9 => decode::optional(map, &mut self.description),
-            10 => decode::optional_vec(map, &mut self.enum_),
-            11 => decode::optional(map, &mut self.example),
-            12 => decode::optional(map, &mut self.exclusive_maximum),
-            13 => decode::optional(map, &mut self.exclusive_minimum),
-            14 => decode::optional(map, &mut self.external_docs),
-            15 => decode::optional(map, &mut self.format),
-            16 => decode::optional(map, &mut self.id),
-            17 => decode::optional(map, &mut self.items),
-            18 => decode::optional(map, &mut self.max_items),
-            19 => decode::optional(map, &mut self.max_length),
-            20 => decode::optional(map, &mut self.max_properties),
-            21 => decode::optional(map, &mut self.maximum),
-            22 => decode::optional(map, &mut self.min_items),
-            23 => decode::optional(map, &mut self.min_length),
-            24 => decode::optional(map, &mut self.min_properties),
-            25 => decode::optional(map, &mut self.minimum),
-            26 => decode::optional(map, &mut self.multiple_of),
-            27 => decode::optional(map, &mut self.not),
-            28 => decode::optional(map, &mut self.nullable),
-            29 => decode::optional_vec(map, &mut self.one_of),
-            30 => decode::optional(map, &mut self.pattern),
-            31 => decode::optional(map, &mut self.pattern_properties),
-            32 => decode::optional(map, &mut self.properties),
-            33 => decode::optional_vec(map, &mut self.required),
-            34 => decode::optional(map, &mut self.title),
-            35 => decode::optional(map, &mut self.type_),
-            36 => decode::optional(map, &mut self.unique_items),
-            37 => decode::optional(map, &mut self.x_kubernetes_embedded_resource),
-            38 => decode::optional(map, &mut self.x_kubernetes_int_or_string),
-            39 => decode::optional_vec(map, &mut self.x_kubernetes_list_map_keys),
-            40 => decode::optional(map, &mut self.x_kubernetes_list_type),
-            41 => decode::optional(map, &mut self.x_kubernetes_map_type),
-            42 => decode::optional(map, &mut self.x_kubernetes_preserve_unknown_fields),
-            43 => decode::optional_vec(map, &mut self.x_kubernetes_validations),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl JSONSchemaPropsApply {
-    /// Sets `$ref`.
-    pub fn ref_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.ref_ = Some(value.into());
-        self
-    }
-    /// Sets `$schema`.
-    pub fn schema(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.schema = Some(value.into());
-        self
-    }
-    /// Sets `additionalItems`.
-    pub fn additional_items(
-        mut self,
-        value: impl Into<crate::apiextensions_v1::JSONSchemaPropsOrBool>,
-    ) -> Self {
-        self.additional_items = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `additionalProperties`.
-    pub fn additional_properties(
-        mut self,
-        value: impl Into<crate::apiextensions_v1::JSONSchemaPropsOrBool>,
-    ) -> Self {
-        self.additional_properties = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `allOf`.
-    pub fn all_of(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::apiextensions_v1::apply::JSONSchemaPropsApply>,
-        >,
-    ) -> Self {
-        self.all_of = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `anyOf`.
-    pub fn any_of(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::apiextensions_v1::apply::JSONSchemaPropsApply>,
-        >,
-    ) -> Self {
-        self.any_of = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `default`.
-    pub fn set_default(
-        mut self,
-        value: impl Into<crate::apiextensions_v1::JSON>,
-    ) -> Self {
-        self.default = Some(value.into());
-        self
-    }
-    /// Sets `definitions`.
-    pub fn definitions(
-        mut self,
-        value: impl IntoIterator<
-            Item = (
-                impl Into<::kubegen_runtime::Str>,
-                impl Into<crate::apiextensions_v1::apply::JSONSchemaPropsApply>,
-            ),
-        >,
-    ) -> Self {
-        self.definitions = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
-        self
-    }
-    /// Sets `dependencies`.
-    pub fn dependencies(
-        mut self,
-        value: impl IntoIterator<
-            Item = (
-                impl Into<::kubegen_runtime::Str>,
-                impl Into<crate::apiextensions_v1::JSONSchemaPropsOrStringArray>,
-            ),
-        >,
-    ) -> Self {
-        self.dependencies = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
-        self
-    }
-    /// Sets `description`.
-    pub fn description(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.description = Some(value.into());
-        self
-    }
-    /// Sets `enum`.
-    pub fn enum_(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<crate::apiextensions_v1::JSON>>,
-    ) -> Self {
-        self.enum_ = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `example`.
-    pub fn example(mut self, value: impl Into<crate::apiextensions_v1::JSON>) -> Self {
-        self.example = Some(value.into());
-        self
-    }
-    /// Sets `exclusiveMaximum`.
-    pub fn exclusive_maximum(mut self, value: impl Into<bool>) -> Self {
-        self.exclusive_maximum = Some(value.into());
-        self
-    }
-    /// Sets `exclusiveMinimum`.
-    pub fn exclusive_minimum(mut self, value: impl Into<bool>) -> Self {
-        self.exclusive_minimum = Some(value.into());
-        self
-    }
-    /// Sets `externalDocs`.
-    pub fn external_docs(
-        mut self,
-        value: impl Into<crate::apiextensions_v1::apply::ExternalDocumentationApply>,
-    ) -> Self {
-        self.external_docs = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `format`.
-    pub fn format(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.format = Some(value.into());
-        self
-    }
-    /// Sets `id`.
-    pub fn id(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.id = Some(value.into());
-        self
-    }
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl Into<crate::apiextensions_v1::JSONSchemaPropsOrArray>,
-    ) -> Self {
-        self.items = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `maxItems`.
-    pub fn max_items(mut self, value: impl Into<i64>) -> Self {
-        self.max_items = Some(value.into());
-        self
-    }
-    /// Sets `maxLength`.
-    pub fn max_length(mut self, value: impl Into<i64>) -> Self {
-        self.max_length = Some(value.into());
-        self
-    }
-    /// Sets `maxProperties`.
-    pub fn max_properties(mut self, value: impl Into<i64>) -> Self {
-        self.max_properties = Some(value.into());
-        self
-    }
-    /// Sets `maximum`.
-    pub fn maximum(mut self, value: impl Into<f64>) -> Self {
-        self.maximum = Some(value.into());
-        self
-    }
-    /// Sets `minItems`.
-    pub fn min_items(mut self, value: impl Into<i64>) -> Self {
-        self.min_items = Some(value.into());
-        self
-    }
-    /// Sets `minLength`.
-    pub fn min_length(mut self, value: impl Into<i64>) -> Self {
-        self.min_length = Some(value.into());
-        self
-    }
-    /// Sets `minProperties`.
-    pub fn min_properties(mut self, value: impl Into<i64>) -> Self {
-        self.min_properties = Some(value.into());
-        self
-    }
-    /// Sets `minimum`.
-    pub fn minimum(mut self, value: impl Into<f64>) -> Self {
-        self.minimum = Some(value.into());
-        self
-    }
-    /// Sets `multipleOf`.
-    pub fn multiple_of(mut self, value: impl Into<f64>) -> Self {
-        self.multiple_of = Some(value.into());
-        self
-    }
-    /// Sets `not`.
-    pub fn not(
-        mut self,
-        value: impl Into<crate::apiextensions_v1::apply::JSONSchemaPropsApply>,
-    ) -> Self {
-        self.not = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `nullable`.
-    pub fn nullable(mut self, value: impl Into<bool>) -> Self {
-        self.nullable = Some(value.into());
-        self
-    }
-    /// Sets `oneOf`.
-    pub fn one_of(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::apiextensions_v1::apply::JSONSchemaPropsApply>,
-        >,
-    ) -> Self {
-        self.one_of = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `pattern`.
-    pub fn pattern(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.pattern = Some(value.into());
-        self
-    }
-    /// Sets `patternProperties`.
-    pub fn pattern_properties(
-        mut self,
-        value: impl IntoIterator<
-            Item = (
-                impl Into<::kubegen_runtime::Str>,
-                impl Into<crate::apiextensions_v1::apply::JSONSchemaPropsApply>,
-            ),
-        >,
-    ) -> Self {
-        self.pattern_properties = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
-        self
-    }
-    /// Sets `properties`.
-    pub fn properties(
-        mut self,
-        value: impl IntoIterator<
-            Item = (
-                impl Into<::kubegen_runtime::Str>,
-                impl Into<crate::apiextensions_v1::apply::JSONSchemaPropsApply>,
-            ),
-        >,
-    ) -> Self {
-        self.properties = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
-        self
-    }
-    /// Sets `required`.
-    pub fn required(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.required = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `title`.
-    pub fn title(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.title = Some(value.into());
-        self
-    }
-    /// Sets `type`.
-    pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
-        self
-    }
-    /// Sets `uniqueItems`.
-    pub fn unique_items(mut self, value: impl Into<bool>) -> Self {
-        self.unique_items = Some(value.into());
-        self
-    }
-    /// Sets `x-kubernetes-embedded-resource`.
-    pub fn x_kubernetes_embedded_resource(mut self, value: impl Into<bool>) -> Self {
-        self.x_kubernetes_embedded_resource = Some(value.into());
-        self
-    }
-    /// Sets `x-kubernetes-int-or-string`.
-    pub fn x_kubernetes_int_or_string(mut self, value: impl Into<bool>) -> Self {
-        self.x_kubernetes_int_or_string = Some(value.into());
-        self
-    }
-    /// Sets `x-kubernetes-list-map-keys`.
-    pub fn x_kubernetes_list_map_keys(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.x_kubernetes_list_map_keys = Some(
-            value.into_iter().map(Into::into).collect(),
-        );
-        self
-    }
-    /// Sets `x-kubernetes-list-type`.
-    pub fn x_kubernetes_list_type(
-        mut self,
-        value: impl Into<::kubegen_runtime::Str>,
-    ) -> Self {
-        self.x_kubernetes_list_type = Some(value.into());
-        self
-    }
-    /// Sets `x-kubernetes-map-type`.
-    pub fn x_kubernetes_map_type(
-        mut self,
-        value: impl Into<::kubegen_runtime::Str>,
-    ) -> Self {
-        self.x_kubernetes_map_type = Some(value.into());
-        self
-    }
-    /// Sets `x-kubernetes-preserve-unknown-fields`.
-    pub fn x_kubernetes_preserve_unknown_fields(
-        mut self,
-        value: impl Into<bool>,
-    ) -> Self {
-        self.x_kubernetes_preserve_unknown_fields = Some(value.into());
-        self
-    }
-    /// Sets `x-kubernetes-validations`.
-    pub fn x_kubernetes_validations(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::apiextensions_v1::apply::ValidationRuleApply>,
-        >,
-    ) -> Self {
-        self.x_kubernetes_validations = Some(
-            value.into_iter().map(Into::into).collect(),
-        );
-        self
-    }
-}
-impl ApplyType for JSONSchemaPropsApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "definitions",
-                M::Map(
-                    &M::Struct(
-                        ::kubegen_runtime::apply::schema_of::<
-                            crate::apiextensions_v1::apply::JSONSchemaPropsApply,
-                        >,
-                    ),
-                ),
-            ),
-            ("dependencies", M::Map(&M::Free)),
-            (
-                "externalDocs",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::apiextensions_v1::apply::ExternalDocumentationApply,
-                    >,
-                ),
-            ),
-            (
-                "not",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::apiextensions_v1::apply::JSONSchemaPropsApply,
-                    >,
-                ),
-            ),
-            (
-                "patternProperties",
-                M::Map(
-                    &M::Struct(
-                        ::kubegen_runtime::apply::schema_of::<
-                            crate::apiextensions_v1::apply::JSONSchemaPropsApply,
-                        >,
-                    ),
-                ),
-            ),
-            (
-                "properties",
-                M::Map(
-                    &M::Struct(
-                        ::kubegen_runtime::apply::schema_of::<
-                            crate::apiextensions_v1::apply::JSONSchemaPropsApply,
-                        >,
-                    ),
-                ),
-            ),
-            (
-                "x-kubernetes-validations",
-                M::MapList(
-                    &["rule"],
-                    &M::Struct(
-                        ::kubegen_runtime::apply::schema_of::<
-                            crate::apiextensions_v1::apply::ValidationRuleApply,
-                        >,
-                    ),
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::apiextensions_v1::JSONSchemaProps {
-    type Apply = JSONSchemaPropsApply;
-}
-/// The apply configuration of [`SelectableField`](crate::apiextensions_v1::SelectableField): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct SelectableFieldApply {
-    pub json_path: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for SelectableFieldApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "SelectableFieldApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for SelectableFieldApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for SelectableFieldApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "SelectableFieldApply",
-                encode::count(0, &[self.json_path.is_some()]),
-            )
-            .optional("jsonPath", &self.json_path)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SelectableFieldApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for SelectableFieldApply {
-    const EXPECTING: &'static str = "struct SelectableFieldApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::apiextensions_v1::SelectableField as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.json_path),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl SelectableFieldApply {
-    /// Sets `jsonPath`.
-    pub fn json_path(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.json_path = Some(value.into());
-        self
-    }
-}
-impl ApplyType for SelectableFieldApply {}
-impl HasApply for crate::apiextensions_v1::SelectableField {
-    type Apply = SelectableFieldApply;
 }
 /// The apply configuration of [`ServiceReference`](crate::apiextensions_v1::ServiceReference): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -2362,152 +914,28 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceReferenceAppl
 impl ServiceReferenceApply {
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
     /// Sets `namespace`.
     pub fn namespace(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.namespace = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.namespace, value);
         self
     }
     /// Sets `path`.
     pub fn path(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.path = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.path, value);
         self
     }
     /// Sets `port`.
     pub fn port(mut self, value: impl Into<i32>) -> Self {
-        self.port = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.port, value);
         self
     }
 }
 impl ApplyType for ServiceReferenceApply {}
 impl HasApply for crate::apiextensions_v1::ServiceReference {
     type Apply = ServiceReferenceApply;
-}
-/// The apply configuration of [`ValidationRule`](crate::apiextensions_v1::ValidationRule): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ValidationRuleApply {
-    pub field_path: Option<::kubegen_runtime::Str>,
-    pub message: Option<::kubegen_runtime::Str>,
-    pub message_expression: Option<::kubegen_runtime::Str>,
-    pub optional_old_self: Option<bool>,
-    pub reason: Option<::kubegen_runtime::Str>,
-    pub rule: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for ValidationRuleApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ValidationRuleApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ValidationRuleApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ValidationRuleApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ValidationRuleApply",
-                encode::count(
-                    0,
-                    &[
-                        self.field_path.is_some(),
-                        self.message.is_some(),
-                        self.message_expression.is_some(),
-                        self.optional_old_self.is_some(),
-                        self.reason.is_some(),
-                        self.rule.is_some(),
-                    ],
-                ),
-            )
-            .optional("fieldPath", &self.field_path)
-            .optional("message", &self.message)
-            .optional("messageExpression", &self.message_expression)
-            .optional("optionalOldSelf", &self.optional_old_self)
-            .optional("reason", &self.reason)
-            .optional("rule", &self.rule)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ValidationRuleApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ValidationRuleApply {
-    const EXPECTING: &'static str = "struct ValidationRuleApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::apiextensions_v1::ValidationRule as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.field_path),
-            1 => decode::optional(map, &mut self.message),
-            2 => decode::optional(map, &mut self.message_expression),
-            3 => decode::optional(map, &mut self.optional_old_self),
-            4 => decode::optional(map, &mut self.reason),
-            5 => decode::optional(map, &mut self.rule),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ValidationRuleApply {
-    /// Sets `fieldPath`.
-    pub fn field_path(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.field_path = Some(value.into());
-        self
-    }
-    /// Sets `message`.
-    pub fn message(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.message = Some(value.into());
-        self
-    }
-    /// Sets `messageExpression`.
-    pub fn message_expression(
-        mut self,
-        value: impl Into<::kubegen_runtime::Str>,
-    ) -> Self {
-        self.message_expression = Some(value.into());
-        self
-    }
-    /// Sets `optionalOldSelf`.
-    pub fn optional_old_self(mut self, value: impl Into<bool>) -> Self {
-        self.optional_old_self = Some(value.into());
-        self
-    }
-    /// Sets `reason`.
-    pub fn reason(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.reason = Some(value.into());
-        self
-    }
-    /// Sets `rule`.
-    pub fn rule(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.rule = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ValidationRuleApply {}
-impl HasApply for crate::apiextensions_v1::ValidationRule {
-    type Apply = ValidationRuleApply;
 }
 /// The apply configuration of [`WebhookClientConfig`](crate::apiextensions_v1::WebhookClientConfig): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -2585,7 +1013,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for WebhookClientConfigA
 impl WebhookClientConfigApply {
     /// Sets `caBundle`.
     pub fn ca_bundle(mut self, value: impl Into<::kubegen_runtime::ByteString>) -> Self {
-        self.ca_bundle = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.ca_bundle, value);
         self
     }
     /// Sets `service`.
@@ -2593,12 +1021,12 @@ impl WebhookClientConfigApply {
         mut self,
         value: impl Into<crate::apiextensions_v1::apply::ServiceReferenceApply>,
     ) -> Self {
-        self.service = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.service, value);
         self
     }
     /// Sets `url`.
     pub fn url(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.url = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.url, value);
         self
     }
 }
@@ -2696,7 +1124,7 @@ impl WebhookConversionApply {
         mut self,
         value: impl Into<crate::apiextensions_v1::apply::WebhookClientConfigApply>,
     ) -> Self {
-        self.client_config = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.client_config, value);
         self
     }
     /// Sets `conversionReviewVersions`.
@@ -2704,8 +1132,9 @@ impl WebhookConversionApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.conversion_review_versions = Some(
-            value.into_iter().map(Into::into).collect(),
+        ::kubegen_runtime::apply::setters::set_list(
+            &mut self.conversion_review_versions,
+            value,
         );
         self
     }

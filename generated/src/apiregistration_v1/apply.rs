@@ -94,7 +94,7 @@ impl APIServiceApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -102,7 +102,7 @@ impl APIServiceApply {
         mut self,
         value: impl Into<crate::apiregistration_v1::apply::APIServiceSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -110,7 +110,7 @@ impl APIServiceApply {
         mut self,
         value: impl Into<crate::apiregistration_v1::apply::APIServiceStatusApply>,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
@@ -234,27 +234,27 @@ impl APIServiceConditionApply {
         mut self,
         value: impl Into<::kubegen_runtime::Time>,
     ) -> Self {
-        self.last_transition_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.last_transition_time, value);
         self
     }
     /// Sets `message`.
     pub fn message(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.message = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.message, value);
         self
     }
     /// Sets `reason`.
     pub fn reason(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.reason = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.reason, value);
         self
     }
     /// Sets `status`.
     pub fn status(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
     /// Sets `type`.
     pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.type_, value);
         self
     }
 }
@@ -354,22 +354,25 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for APIServiceSpecApply 
 impl APIServiceSpecApply {
     /// Sets `caBundle`.
     pub fn ca_bundle(mut self, value: impl Into<::kubegen_runtime::ByteString>) -> Self {
-        self.ca_bundle = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.ca_bundle, value);
         self
     }
     /// Sets `group`.
     pub fn group(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.group = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.group, value);
         self
     }
     /// Sets `groupPriorityMinimum`.
     pub fn group_priority_minimum(mut self, value: impl Into<i32>) -> Self {
-        self.group_priority_minimum = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.group_priority_minimum, value);
         self
     }
     /// Sets `insecureSkipTLSVerify`.
     pub fn insecure_skip_tls_verify(mut self, value: impl Into<bool>) -> Self {
-        self.insecure_skip_tls_verify = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.insecure_skip_tls_verify,
+            value,
+        );
         self
     }
     /// Sets `service`.
@@ -377,17 +380,17 @@ impl APIServiceSpecApply {
         mut self,
         value: impl Into<crate::apiregistration_v1::apply::ServiceReferenceApply>,
     ) -> Self {
-        self.service = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.service, value);
         self
     }
     /// Sets `version`.
     pub fn version(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.version = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.version, value);
         self
     }
     /// Sets `versionPriority`.
     pub fn version_priority(mut self, value: impl Into<i32>) -> Self {
-        self.version_priority = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.version_priority, value);
         self
     }
 }
@@ -478,7 +481,7 @@ impl APIServiceStatusApply {
             Item = impl Into<crate::apiregistration_v1::apply::APIServiceConditionApply>,
         >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.conditions, value);
         self
     }
 }
@@ -574,17 +577,17 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceReferenceAppl
 impl ServiceReferenceApply {
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
     /// Sets `namespace`.
     pub fn namespace(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.namespace = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.namespace, value);
         self
     }
     /// Sets `port`.
     pub fn port(mut self, value: impl Into<i32>) -> Self {
-        self.port = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.port, value);
         self
     }
 }

@@ -83,7 +83,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for ServerStorageVersion
 impl ServerStorageVersionApply {
     /// Sets `apiServerID`.
     pub fn api_server_id(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.api_server_id = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.api_server_id, value);
         self
     }
     /// Sets `decodableVersions`.
@@ -91,12 +91,12 @@ impl ServerStorageVersionApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.decodable_versions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.decodable_versions, value);
         self
     }
     /// Sets `encodingVersion`.
     pub fn encoding_version(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.encoding_version = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.encoding_version, value);
         self
     }
     /// Sets `servedVersions`.
@@ -104,7 +104,7 @@ impl ServerStorageVersionApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.served_versions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.served_versions, value);
         self
     }
 }
@@ -209,7 +209,7 @@ impl StorageVersionApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -217,7 +217,7 @@ impl StorageVersionApply {
         mut self,
         value: impl Into<crate::apiserverinternal_v1alpha1::StorageVersionSpec>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -227,7 +227,7 @@ impl StorageVersionApply {
             crate::apiserverinternal_v1alpha1::apply::StorageVersionStatusApply,
         >,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
@@ -348,32 +348,32 @@ impl StorageVersionConditionApply {
         mut self,
         value: impl Into<::kubegen_runtime::Time>,
     ) -> Self {
-        self.last_transition_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.last_transition_time, value);
         self
     }
     /// Sets `message`.
     pub fn message(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.message = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.message, value);
         self
     }
     /// Sets `observedGeneration`.
     pub fn observed_generation(mut self, value: impl Into<i64>) -> Self {
-        self.observed_generation = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.observed_generation, value);
         self
     }
     /// Sets `reason`.
     pub fn reason(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.reason = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.reason, value);
         self
     }
     /// Sets `status`.
     pub fn status(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
     /// Sets `type`.
     pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.type_, value);
         self
     }
 }
@@ -464,7 +464,7 @@ impl StorageVersionStatusApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.common_encoding_version = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.common_encoding_version, value);
         self
     }
     /// Sets `conditions`.
@@ -476,7 +476,7 @@ impl StorageVersionStatusApply {
             >,
         >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.conditions, value);
         self
     }
     /// Sets `storageVersions`.
@@ -488,7 +488,7 @@ impl StorageVersionStatusApply {
             >,
         >,
     ) -> Self {
-        self.storage_versions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.storage_versions, value);
         self
     }
 }

@@ -97,17 +97,17 @@ impl ControllerRevisionApply {
     }
     /// Sets `data`.
     pub fn data(mut self, value: impl Into<::kubegen_runtime::RawExtension>) -> Self {
-        self.data = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.data, value);
         self
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `revision`.
     pub fn revision(mut self, value: impl Into<i64>) -> Self {
-        self.revision = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.revision, value);
         self
     }
 }
@@ -220,7 +220,7 @@ impl DaemonSetApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -228,7 +228,7 @@ impl DaemonSetApply {
         mut self,
         value: impl Into<crate::apps_v1::apply::DaemonSetSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -236,7 +236,7 @@ impl DaemonSetApply {
         mut self,
         value: impl Into<crate::apps_v1::apply::DaemonSetStatusApply>,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
@@ -360,27 +360,27 @@ impl DaemonSetConditionApply {
         mut self,
         value: impl Into<::kubegen_runtime::Time>,
     ) -> Self {
-        self.last_transition_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.last_transition_time, value);
         self
     }
     /// Sets `message`.
     pub fn message(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.message = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.message, value);
         self
     }
     /// Sets `reason`.
     pub fn reason(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.reason = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.reason, value);
         self
     }
     /// Sets `status`.
     pub fn status(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
     /// Sets `type`.
     pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.type_, value);
         self
     }
 }
@@ -393,7 +393,7 @@ impl HasApply for crate::apps_v1::DaemonSetCondition {
 pub struct DaemonSetSpecApply {
     pub min_ready_seconds: Option<i32>,
     pub revision_history_limit: Option<i32>,
-    pub selector: Option<crate::meta_v1::apply::LabelSelectorApply>,
+    pub selector: Option<crate::meta_v1::LabelSelector>,
     pub template: Option<crate::core_v1::apply::PodTemplateSpecApply>,
     pub update_strategy: Option<
         Box<crate::apps_v1::apply::DaemonSetUpdateStrategyApply>,
@@ -474,20 +474,17 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for DaemonSetSpecApply {
 impl DaemonSetSpecApply {
     /// Sets `minReadySeconds`.
     pub fn min_ready_seconds(mut self, value: impl Into<i32>) -> Self {
-        self.min_ready_seconds = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.min_ready_seconds, value);
         self
     }
     /// Sets `revisionHistoryLimit`.
     pub fn revision_history_limit(mut self, value: impl Into<i32>) -> Self {
-        self.revision_history_limit = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.revision_history_limit, value);
         self
     }
     /// Sets `selector`.
-    pub fn selector(
-        mut self,
-        value: impl Into<crate::meta_v1::apply::LabelSelectorApply>,
-    ) -> Self {
-        self.selector = Some(value.into());
+    pub fn selector(mut self, value: impl Into<crate::meta_v1::LabelSelector>) -> Self {
+        ::kubegen_runtime::apply::setters::set(&mut self.selector, value);
         self
     }
     /// Sets `template`.
@@ -495,7 +492,7 @@ impl DaemonSetSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::PodTemplateSpecApply>,
     ) -> Self {
-        self.template = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.template, value);
         self
     }
     /// Sets `updateStrategy`.
@@ -503,7 +500,7 @@ impl DaemonSetSpecApply {
         mut self,
         value: impl Into<crate::apps_v1::apply::DaemonSetUpdateStrategyApply>,
     ) -> Self {
-        self.update_strategy = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.update_strategy, value);
         self
     }
 }
@@ -636,7 +633,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for DaemonSetStatusApply
 impl DaemonSetStatusApply {
     /// Sets `collisionCount`.
     pub fn collision_count(mut self, value: impl Into<i32>) -> Self {
-        self.collision_count = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.collision_count, value);
         self
     }
     /// Sets `conditions`.
@@ -646,47 +643,56 @@ impl DaemonSetStatusApply {
             Item = impl Into<crate::apps_v1::apply::DaemonSetConditionApply>,
         >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.conditions, value);
         self
     }
     /// Sets `currentNumberScheduled`.
     pub fn current_number_scheduled(mut self, value: impl Into<i32>) -> Self {
-        self.current_number_scheduled = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.current_number_scheduled,
+            value,
+        );
         self
     }
     /// Sets `desiredNumberScheduled`.
     pub fn desired_number_scheduled(mut self, value: impl Into<i32>) -> Self {
-        self.desired_number_scheduled = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.desired_number_scheduled,
+            value,
+        );
         self
     }
     /// Sets `numberAvailable`.
     pub fn number_available(mut self, value: impl Into<i32>) -> Self {
-        self.number_available = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.number_available, value);
         self
     }
     /// Sets `numberMisscheduled`.
     pub fn number_misscheduled(mut self, value: impl Into<i32>) -> Self {
-        self.number_misscheduled = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.number_misscheduled, value);
         self
     }
     /// Sets `numberReady`.
     pub fn number_ready(mut self, value: impl Into<i32>) -> Self {
-        self.number_ready = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.number_ready, value);
         self
     }
     /// Sets `numberUnavailable`.
     pub fn number_unavailable(mut self, value: impl Into<i32>) -> Self {
-        self.number_unavailable = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.number_unavailable, value);
         self
     }
     /// Sets `observedGeneration`.
     pub fn observed_generation(mut self, value: impl Into<i64>) -> Self {
-        self.observed_generation = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.observed_generation, value);
         self
     }
     /// Sets `updatedNumberScheduled`.
     pub fn updated_number_scheduled(mut self, value: impl Into<i32>) -> Self {
-        self.updated_number_scheduled = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.updated_number_scheduled,
+            value,
+        );
         self
     }
 }
@@ -780,12 +786,12 @@ impl DaemonSetUpdateStrategyApply {
         mut self,
         value: impl Into<crate::apps_v1::apply::RollingUpdateDaemonSetApply>,
     ) -> Self {
-        self.rolling_update = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.rolling_update, value);
         self
     }
     /// Sets `type`.
     pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.type_, value);
         self
     }
 }
@@ -900,7 +906,7 @@ impl DeploymentApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -908,7 +914,7 @@ impl DeploymentApply {
         mut self,
         value: impl Into<crate::apps_v1::apply::DeploymentSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -916,7 +922,7 @@ impl DeploymentApply {
         mut self,
         value: impl Into<crate::apps_v1::apply::DeploymentStatusApply>,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
@@ -1044,7 +1050,7 @@ impl DeploymentConditionApply {
         mut self,
         value: impl Into<::kubegen_runtime::Time>,
     ) -> Self {
-        self.last_transition_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.last_transition_time, value);
         self
     }
     /// Sets `lastUpdateTime`.
@@ -1052,27 +1058,27 @@ impl DeploymentConditionApply {
         mut self,
         value: impl Into<::kubegen_runtime::Time>,
     ) -> Self {
-        self.last_update_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.last_update_time, value);
         self
     }
     /// Sets `message`.
     pub fn message(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.message = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.message, value);
         self
     }
     /// Sets `reason`.
     pub fn reason(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.reason = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.reason, value);
         self
     }
     /// Sets `status`.
     pub fn status(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
     /// Sets `type`.
     pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.type_, value);
         self
     }
 }
@@ -1088,7 +1094,7 @@ pub struct DeploymentSpecApply {
     pub progress_deadline_seconds: Option<i32>,
     pub replicas: Option<i32>,
     pub revision_history_limit: Option<i32>,
-    pub selector: Option<crate::meta_v1::apply::LabelSelectorApply>,
+    pub selector: Option<crate::meta_v1::LabelSelector>,
     pub strategy: Option<Box<crate::apps_v1::apply::DeploymentStrategyApply>>,
     pub template: Option<crate::core_v1::apply::PodTemplateSpecApply>,
 }
@@ -1176,35 +1182,35 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for DeploymentSpecApply 
 impl DeploymentSpecApply {
     /// Sets `minReadySeconds`.
     pub fn min_ready_seconds(mut self, value: impl Into<i32>) -> Self {
-        self.min_ready_seconds = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.min_ready_seconds, value);
         self
     }
     /// Sets `paused`.
     pub fn paused(mut self, value: impl Into<bool>) -> Self {
-        self.paused = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.paused, value);
         self
     }
     /// Sets `progressDeadlineSeconds`.
     pub fn progress_deadline_seconds(mut self, value: impl Into<i32>) -> Self {
-        self.progress_deadline_seconds = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.progress_deadline_seconds,
+            value,
+        );
         self
     }
     /// Sets `replicas`.
     pub fn replicas(mut self, value: impl Into<i32>) -> Self {
-        self.replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.replicas, value);
         self
     }
     /// Sets `revisionHistoryLimit`.
     pub fn revision_history_limit(mut self, value: impl Into<i32>) -> Self {
-        self.revision_history_limit = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.revision_history_limit, value);
         self
     }
     /// Sets `selector`.
-    pub fn selector(
-        mut self,
-        value: impl Into<crate::meta_v1::apply::LabelSelectorApply>,
-    ) -> Self {
-        self.selector = Some(value.into());
+    pub fn selector(mut self, value: impl Into<crate::meta_v1::LabelSelector>) -> Self {
+        ::kubegen_runtime::apply::setters::set(&mut self.selector, value);
         self
     }
     /// Sets `strategy`.
@@ -1212,7 +1218,7 @@ impl DeploymentSpecApply {
         mut self,
         value: impl Into<crate::apps_v1::apply::DeploymentStrategyApply>,
     ) -> Self {
-        self.strategy = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.strategy, value);
         self
     }
     /// Sets `template`.
@@ -1220,7 +1226,7 @@ impl DeploymentSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::PodTemplateSpecApply>,
     ) -> Self {
-        self.template = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.template, value);
         self
     }
 }
@@ -1349,12 +1355,12 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for DeploymentStatusAppl
 impl DeploymentStatusApply {
     /// Sets `availableReplicas`.
     pub fn available_replicas(mut self, value: impl Into<i32>) -> Self {
-        self.available_replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.available_replicas, value);
         self
     }
     /// Sets `collisionCount`.
     pub fn collision_count(mut self, value: impl Into<i32>) -> Self {
-        self.collision_count = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.collision_count, value);
         self
     }
     /// Sets `conditions`.
@@ -1364,37 +1370,37 @@ impl DeploymentStatusApply {
             Item = impl Into<crate::apps_v1::apply::DeploymentConditionApply>,
         >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.conditions, value);
         self
     }
     /// Sets `observedGeneration`.
     pub fn observed_generation(mut self, value: impl Into<i64>) -> Self {
-        self.observed_generation = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.observed_generation, value);
         self
     }
     /// Sets `readyReplicas`.
     pub fn ready_replicas(mut self, value: impl Into<i32>) -> Self {
-        self.ready_replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.ready_replicas, value);
         self
     }
     /// Sets `replicas`.
     pub fn replicas(mut self, value: impl Into<i32>) -> Self {
-        self.replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.replicas, value);
         self
     }
     /// Sets `terminatingReplicas`.
     pub fn terminating_replicas(mut self, value: impl Into<i32>) -> Self {
-        self.terminating_replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.terminating_replicas, value);
         self
     }
     /// Sets `unavailableReplicas`.
     pub fn unavailable_replicas(mut self, value: impl Into<i32>) -> Self {
-        self.unavailable_replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.unavailable_replicas, value);
         self
     }
     /// Sets `updatedReplicas`.
     pub fn updated_replicas(mut self, value: impl Into<i32>) -> Self {
-        self.updated_replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.updated_replicas, value);
         self
     }
 }
@@ -1487,12 +1493,12 @@ impl DeploymentStrategyApply {
         mut self,
         value: impl Into<crate::apps_v1::apply::RollingUpdateDeploymentApply>,
     ) -> Self {
-        self.rolling_update = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.rolling_update, value);
         self
     }
     /// Sets `type`.
     pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.type_, value);
         self
     }
 }
@@ -1607,7 +1613,7 @@ impl ReplicaSetApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -1615,7 +1621,7 @@ impl ReplicaSetApply {
         mut self,
         value: impl Into<crate::apps_v1::apply::ReplicaSetSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -1623,7 +1629,7 @@ impl ReplicaSetApply {
         mut self,
         value: impl Into<crate::apps_v1::apply::ReplicaSetStatusApply>,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
@@ -1747,27 +1753,27 @@ impl ReplicaSetConditionApply {
         mut self,
         value: impl Into<::kubegen_runtime::Time>,
     ) -> Self {
-        self.last_transition_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.last_transition_time, value);
         self
     }
     /// Sets `message`.
     pub fn message(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.message = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.message, value);
         self
     }
     /// Sets `reason`.
     pub fn reason(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.reason = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.reason, value);
         self
     }
     /// Sets `status`.
     pub fn status(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
     /// Sets `type`.
     pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.type_, value);
         self
     }
 }
@@ -1780,7 +1786,7 @@ impl HasApply for crate::apps_v1::ReplicaSetCondition {
 pub struct ReplicaSetSpecApply {
     pub min_ready_seconds: Option<i32>,
     pub replicas: Option<i32>,
-    pub selector: Option<crate::meta_v1::apply::LabelSelectorApply>,
+    pub selector: Option<crate::meta_v1::LabelSelector>,
     pub template: Option<Box<crate::core_v1::apply::PodTemplateSpecApply>>,
 }
 impl ::std::fmt::Debug for ReplicaSetSpecApply {
@@ -1855,20 +1861,17 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for ReplicaSetSpecApply 
 impl ReplicaSetSpecApply {
     /// Sets `minReadySeconds`.
     pub fn min_ready_seconds(mut self, value: impl Into<i32>) -> Self {
-        self.min_ready_seconds = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.min_ready_seconds, value);
         self
     }
     /// Sets `replicas`.
     pub fn replicas(mut self, value: impl Into<i32>) -> Self {
-        self.replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.replicas, value);
         self
     }
     /// Sets `selector`.
-    pub fn selector(
-        mut self,
-        value: impl Into<crate::meta_v1::apply::LabelSelectorApply>,
-    ) -> Self {
-        self.selector = Some(value.into());
+    pub fn selector(mut self, value: impl Into<crate::meta_v1::LabelSelector>) -> Self {
+        ::kubegen_runtime::apply::setters::set(&mut self.selector, value);
         self
     }
     /// Sets `template`.
@@ -1876,7 +1879,7 @@ impl ReplicaSetSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::PodTemplateSpecApply>,
     ) -> Self {
-        self.template = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.template, value);
         self
     }
 }
@@ -1989,7 +1992,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for ReplicaSetStatusAppl
 impl ReplicaSetStatusApply {
     /// Sets `availableReplicas`.
     pub fn available_replicas(mut self, value: impl Into<i32>) -> Self {
-        self.available_replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.available_replicas, value);
         self
     }
     /// Sets `conditions`.
@@ -1999,32 +2002,32 @@ impl ReplicaSetStatusApply {
             Item = impl Into<crate::apps_v1::apply::ReplicaSetConditionApply>,
         >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.conditions, value);
         self
     }
     /// Sets `fullyLabeledReplicas`.
     pub fn fully_labeled_replicas(mut self, value: impl Into<i32>) -> Self {
-        self.fully_labeled_replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.fully_labeled_replicas, value);
         self
     }
     /// Sets `observedGeneration`.
     pub fn observed_generation(mut self, value: impl Into<i64>) -> Self {
-        self.observed_generation = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.observed_generation, value);
         self
     }
     /// Sets `readyReplicas`.
     pub fn ready_replicas(mut self, value: impl Into<i32>) -> Self {
-        self.ready_replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.ready_replicas, value);
         self
     }
     /// Sets `replicas`.
     pub fn replicas(mut self, value: impl Into<i32>) -> Self {
-        self.replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.replicas, value);
         self
     }
     /// Sets `terminatingReplicas`.
     pub fn terminating_replicas(mut self, value: impl Into<i32>) -> Self {
-        self.terminating_replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.terminating_replicas, value);
         self
     }
 }
@@ -2120,7 +2123,7 @@ impl RollingUpdateDaemonSetApply {
         mut self,
         value: impl Into<::kubegen_runtime::IntOrString>,
     ) -> Self {
-        self.max_surge = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.max_surge, value);
         self
     }
     /// Sets `maxUnavailable`.
@@ -2128,7 +2131,7 @@ impl RollingUpdateDaemonSetApply {
         mut self,
         value: impl Into<::kubegen_runtime::IntOrString>,
     ) -> Self {
-        self.max_unavailable = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.max_unavailable, value);
         self
     }
 }
@@ -2209,7 +2212,7 @@ impl RollingUpdateDeploymentApply {
         mut self,
         value: impl Into<::kubegen_runtime::IntOrString>,
     ) -> Self {
-        self.max_surge = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.max_surge, value);
         self
     }
     /// Sets `maxUnavailable`.
@@ -2217,7 +2220,7 @@ impl RollingUpdateDeploymentApply {
         mut self,
         value: impl Into<::kubegen_runtime::IntOrString>,
     ) -> Self {
-        self.max_unavailable = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.max_unavailable, value);
         self
     }
 }
@@ -2302,12 +2305,12 @@ impl RollingUpdateStatefulSetStrategyApply {
         mut self,
         value: impl Into<::kubegen_runtime::IntOrString>,
     ) -> Self {
-        self.max_unavailable = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.max_unavailable, value);
         self
     }
     /// Sets `partition`.
     pub fn partition(mut self, value: impl Into<i32>) -> Self {
-        self.partition = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.partition, value);
         self
     }
 }
@@ -2409,7 +2412,7 @@ impl StatefulSetApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -2417,7 +2420,7 @@ impl StatefulSetApply {
         mut self,
         value: impl Into<crate::apps_v1::apply::StatefulSetSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -2425,7 +2428,7 @@ impl StatefulSetApply {
         mut self,
         value: impl Into<crate::apps_v1::apply::StatefulSetStatusApply>,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
@@ -2549,27 +2552,27 @@ impl StatefulSetConditionApply {
         mut self,
         value: impl Into<::kubegen_runtime::Time>,
     ) -> Self {
-        self.last_transition_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.last_transition_time, value);
         self
     }
     /// Sets `message`.
     pub fn message(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.message = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.message, value);
         self
     }
     /// Sets `reason`.
     pub fn reason(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.reason = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.reason, value);
         self
     }
     /// Sets `status`.
     pub fn status(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
     /// Sets `type`.
     pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.type_, value);
         self
     }
 }
@@ -2640,7 +2643,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for StatefulSetOrdinalsA
 impl StatefulSetOrdinalsApply {
     /// Sets `start`.
     pub fn start(mut self, value: impl Into<i32>) -> Self {
-        self.start = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.start, value);
         self
     }
 }
@@ -2723,12 +2726,12 @@ for StatefulSetPersistentVolumeClaimRetentionPolicyApply {
 impl StatefulSetPersistentVolumeClaimRetentionPolicyApply {
     /// Sets `whenDeleted`.
     pub fn when_deleted(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.when_deleted = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.when_deleted, value);
         self
     }
     /// Sets `whenScaled`.
     pub fn when_scaled(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.when_scaled = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.when_scaled, value);
         self
     }
 }
@@ -2747,7 +2750,7 @@ pub struct StatefulSetSpecApply {
     pub pod_management_policy: Option<::kubegen_runtime::Str>,
     pub replicas: Option<i32>,
     pub revision_history_limit: Option<i32>,
-    pub selector: Option<crate::meta_v1::apply::LabelSelectorApply>,
+    pub selector: Option<crate::meta_v1::LabelSelector>,
     pub service_name: Option<::kubegen_runtime::Str>,
     pub template: Option<crate::core_v1::apply::PodTemplateSpecApply>,
     pub update_strategy: Option<
@@ -2855,7 +2858,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for StatefulSetSpecApply
 impl StatefulSetSpecApply {
     /// Sets `minReadySeconds`.
     pub fn min_ready_seconds(mut self, value: impl Into<i32>) -> Self {
-        self.min_ready_seconds = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.min_ready_seconds, value);
         self
     }
     /// Sets `ordinals`.
@@ -2863,7 +2866,7 @@ impl StatefulSetSpecApply {
         mut self,
         value: impl Into<crate::apps_v1::apply::StatefulSetOrdinalsApply>,
     ) -> Self {
-        self.ordinals = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.ordinals, value);
         self
     }
     /// Sets `persistentVolumeClaimRetentionPolicy`.
@@ -2873,7 +2876,10 @@ impl StatefulSetSpecApply {
             crate::apps_v1::apply::StatefulSetPersistentVolumeClaimRetentionPolicyApply,
         >,
     ) -> Self {
-        self.persistent_volume_claim_retention_policy = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(
+            &mut self.persistent_volume_claim_retention_policy,
+            value,
+        );
         self
     }
     /// Sets `podManagementPolicy`.
@@ -2881,30 +2887,27 @@ impl StatefulSetSpecApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.pod_management_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.pod_management_policy, value);
         self
     }
     /// Sets `replicas`.
     pub fn replicas(mut self, value: impl Into<i32>) -> Self {
-        self.replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.replicas, value);
         self
     }
     /// Sets `revisionHistoryLimit`.
     pub fn revision_history_limit(mut self, value: impl Into<i32>) -> Self {
-        self.revision_history_limit = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.revision_history_limit, value);
         self
     }
     /// Sets `selector`.
-    pub fn selector(
-        mut self,
-        value: impl Into<crate::meta_v1::apply::LabelSelectorApply>,
-    ) -> Self {
-        self.selector = Some(value.into());
+    pub fn selector(mut self, value: impl Into<crate::meta_v1::LabelSelector>) -> Self {
+        ::kubegen_runtime::apply::setters::set(&mut self.selector, value);
         self
     }
     /// Sets `serviceName`.
     pub fn service_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.service_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.service_name, value);
         self
     }
     /// Sets `template`.
@@ -2912,7 +2915,7 @@ impl StatefulSetSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::PodTemplateSpecApply>,
     ) -> Self {
-        self.template = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.template, value);
         self
     }
     /// Sets `updateStrategy`.
@@ -2920,7 +2923,7 @@ impl StatefulSetSpecApply {
         mut self,
         value: impl Into<crate::apps_v1::apply::StatefulSetUpdateStrategyApply>,
     ) -> Self {
-        self.update_strategy = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.update_strategy, value);
         self
     }
     /// Sets `volumeClaimTemplates`.
@@ -2930,7 +2933,10 @@ impl StatefulSetSpecApply {
             Item = impl Into<crate::core_v1::apply::PersistentVolumeClaimApply>,
         >,
     ) -> Self {
-        self.volume_claim_templates = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(
+            &mut self.volume_claim_templates,
+            value,
+        );
         self
     }
 }
@@ -3079,12 +3085,12 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for StatefulSetStatusApp
 impl StatefulSetStatusApply {
     /// Sets `availableReplicas`.
     pub fn available_replicas(mut self, value: impl Into<i32>) -> Self {
-        self.available_replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.available_replicas, value);
         self
     }
     /// Sets `collisionCount`.
     pub fn collision_count(mut self, value: impl Into<i32>) -> Self {
-        self.collision_count = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.collision_count, value);
         self
     }
     /// Sets `conditions`.
@@ -3094,42 +3100,42 @@ impl StatefulSetStatusApply {
             Item = impl Into<crate::apps_v1::apply::StatefulSetConditionApply>,
         >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.conditions, value);
         self
     }
     /// Sets `currentReplicas`.
     pub fn current_replicas(mut self, value: impl Into<i32>) -> Self {
-        self.current_replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.current_replicas, value);
         self
     }
     /// Sets `currentRevision`.
     pub fn current_revision(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.current_revision = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.current_revision, value);
         self
     }
     /// Sets `observedGeneration`.
     pub fn observed_generation(mut self, value: impl Into<i64>) -> Self {
-        self.observed_generation = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.observed_generation, value);
         self
     }
     /// Sets `readyReplicas`.
     pub fn ready_replicas(mut self, value: impl Into<i32>) -> Self {
-        self.ready_replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.ready_replicas, value);
         self
     }
     /// Sets `replicas`.
     pub fn replicas(mut self, value: impl Into<i32>) -> Self {
-        self.replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.replicas, value);
         self
     }
     /// Sets `updateRevision`.
     pub fn update_revision(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.update_revision = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.update_revision, value);
         self
     }
     /// Sets `updatedReplicas`.
     pub fn updated_replicas(mut self, value: impl Into<i32>) -> Self {
-        self.updated_replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.updated_replicas, value);
         self
     }
 }
@@ -3229,12 +3235,12 @@ impl StatefulSetUpdateStrategyApply {
         mut self,
         value: impl Into<crate::apps_v1::apply::RollingUpdateStatefulSetStrategyApply>,
     ) -> Self {
-        self.rolling_update = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.rolling_update, value);
         self
     }
     /// Sets `type`.
     pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.type_, value);
         self
     }
 }

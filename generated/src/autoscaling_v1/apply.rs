@@ -3,105 +3,6 @@
 #![allow(clippy::should_implement_trait)]
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
-/// The apply configuration of [`CrossVersionObjectReference`](crate::autoscaling_v1::CrossVersionObjectReference): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct CrossVersionObjectReferenceApply {
-    pub api_version: Option<::kubegen_runtime::Str>,
-    pub kind: Option<::kubegen_runtime::Str>,
-    pub name: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for CrossVersionObjectReferenceApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "CrossVersionObjectReferenceApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for CrossVersionObjectReferenceApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for CrossVersionObjectReferenceApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "CrossVersionObjectReferenceApply",
-                encode::count(
-                    0,
-                    &[
-                        self.api_version.is_some(),
-                        self.kind.is_some(),
-                        self.name.is_some(),
-                    ],
-                ),
-            )
-            .optional("apiVersion", &self.api_version)
-            .optional("kind", &self.kind)
-            .optional("name", &self.name)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CrossVersionObjectReferenceApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for CrossVersionObjectReferenceApply {
-    const EXPECTING: &'static str = "struct CrossVersionObjectReferenceApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::autoscaling_v1::CrossVersionObjectReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.api_version),
-            1 => decode::optional(map, &mut self.kind),
-            2 => decode::optional(map, &mut self.name),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl CrossVersionObjectReferenceApply {
-    /// Sets `apiVersion`.
-    pub fn api_version(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.api_version = Some(value.into());
-        self
-    }
-    /// Sets `kind`.
-    pub fn kind(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.kind = Some(value.into());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-}
-impl ApplyType for CrossVersionObjectReferenceApply {}
-impl HasApply for crate::autoscaling_v1::CrossVersionObjectReference {
-    type Apply = CrossVersionObjectReferenceApply;
-}
 /// The apply configuration of [`HorizontalPodAutoscaler`](crate::autoscaling_v1::HorizontalPodAutoscaler): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct HorizontalPodAutoscalerApply {
@@ -199,7 +100,7 @@ impl HorizontalPodAutoscalerApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -207,7 +108,7 @@ impl HorizontalPodAutoscalerApply {
         mut self,
         value: impl Into<crate::autoscaling_v1::apply::HorizontalPodAutoscalerSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -217,7 +118,7 @@ impl HorizontalPodAutoscalerApply {
             crate::autoscaling_v1::apply::HorizontalPodAutoscalerStatusApply,
         >,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
@@ -259,9 +160,7 @@ impl ::kubegen_runtime::apply::ApplyObject for HorizontalPodAutoscalerApply {
 pub struct HorizontalPodAutoscalerSpecApply {
     pub max_replicas: Option<i32>,
     pub min_replicas: Option<i32>,
-    pub scale_target_ref: Option<
-        crate::autoscaling_v1::apply::CrossVersionObjectReferenceApply,
-    >,
+    pub scale_target_ref: Option<crate::autoscaling_v1::CrossVersionObjectReference>,
     pub target_cpu_utilization_percentage: Option<i32>,
 }
 impl ::std::fmt::Debug for HorizontalPodAutoscalerSpecApply {
@@ -344,25 +243,28 @@ for HorizontalPodAutoscalerSpecApply {
 impl HorizontalPodAutoscalerSpecApply {
     /// Sets `maxReplicas`.
     pub fn max_replicas(mut self, value: impl Into<i32>) -> Self {
-        self.max_replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.max_replicas, value);
         self
     }
     /// Sets `minReplicas`.
     pub fn min_replicas(mut self, value: impl Into<i32>) -> Self {
-        self.min_replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.min_replicas, value);
         self
     }
     /// Sets `scaleTargetRef`.
     pub fn scale_target_ref(
         mut self,
-        value: impl Into<crate::autoscaling_v1::apply::CrossVersionObjectReferenceApply>,
+        value: impl Into<crate::autoscaling_v1::CrossVersionObjectReference>,
     ) -> Self {
-        self.scale_target_ref = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.scale_target_ref, value);
         self
     }
     /// Sets `targetCPUUtilizationPercentage`.
     pub fn target_cpu_utilization_percentage(mut self, value: impl Into<i32>) -> Self {
-        self.target_cpu_utilization_percentage = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.target_cpu_utilization_percentage,
+            value,
+        );
         self
     }
 }
@@ -462,27 +364,30 @@ for HorizontalPodAutoscalerStatusApply {
 impl HorizontalPodAutoscalerStatusApply {
     /// Sets `currentCPUUtilizationPercentage`.
     pub fn current_cpu_utilization_percentage(mut self, value: impl Into<i32>) -> Self {
-        self.current_cpu_utilization_percentage = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.current_cpu_utilization_percentage,
+            value,
+        );
         self
     }
     /// Sets `currentReplicas`.
     pub fn current_replicas(mut self, value: impl Into<i32>) -> Self {
-        self.current_replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.current_replicas, value);
         self
     }
     /// Sets `desiredReplicas`.
     pub fn desired_replicas(mut self, value: impl Into<i32>) -> Self {
-        self.desired_replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.desired_replicas, value);
         self
     }
     /// Sets `lastScaleTime`.
     pub fn last_scale_time(mut self, value: impl Into<::kubegen_runtime::Time>) -> Self {
-        self.last_scale_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.last_scale_time, value);
         self
     }
     /// Sets `observedGeneration`.
     pub fn observed_generation(mut self, value: impl Into<i64>) -> Self {
-        self.observed_generation = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.observed_generation, value);
         self
     }
 }
@@ -572,7 +477,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for ScaleApply {
 impl ScaleApply {
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -580,7 +485,7 @@ impl ScaleApply {
         mut self,
         value: impl Into<crate::autoscaling_v1::apply::ScaleSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -588,7 +493,7 @@ impl ScaleApply {
         mut self,
         value: impl Into<crate::autoscaling_v1::apply::ScaleStatusApply>,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
@@ -681,7 +586,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for ScaleSpecApply {
 impl ScaleSpecApply {
     /// Sets `replicas`.
     pub fn replicas(mut self, value: impl Into<i32>) -> Self {
-        self.replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.replicas, value);
         self
     }
 }
@@ -755,12 +660,12 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for ScaleStatusApply {
 impl ScaleStatusApply {
     /// Sets `replicas`.
     pub fn replicas(mut self, value: impl Into<i32>) -> Self {
-        self.replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.replicas, value);
         self
     }
     /// Sets `selector`.
     pub fn selector(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.selector = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.selector, value);
         self
     }
 }

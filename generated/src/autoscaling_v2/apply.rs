@@ -3,236 +3,6 @@
 #![allow(clippy::should_implement_trait)]
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
-/// The apply configuration of [`ContainerResourceMetricSource`](crate::autoscaling_v2::ContainerResourceMetricSource): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ContainerResourceMetricSourceApply {
-    pub container: Option<::kubegen_runtime::Str>,
-    pub name: Option<::kubegen_runtime::Str>,
-    pub target: Option<crate::autoscaling_v2::apply::MetricTargetApply>,
-}
-impl ::std::fmt::Debug for ContainerResourceMetricSourceApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "ContainerResourceMetricSourceApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for ContainerResourceMetricSourceApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ContainerResourceMetricSourceApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ContainerResourceMetricSourceApply",
-                encode::count(
-                    0,
-                    &[
-                        self.container.is_some(),
-                        self.name.is_some(),
-                        self.target.is_some(),
-                    ],
-                ),
-            )
-            .optional("container", &self.container)
-            .optional("name", &self.name)
-            .optional("target", &self.target)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ContainerResourceMetricSourceApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for ContainerResourceMetricSourceApply {
-    const EXPECTING: &'static str = "struct ContainerResourceMetricSourceApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::autoscaling_v2::ContainerResourceMetricSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.container),
-            1 => decode::optional(map, &mut self.name),
-            2 => decode::optional(map, &mut self.target),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ContainerResourceMetricSourceApply {
-    /// Sets `container`.
-    pub fn container(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.container = Some(value.into());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `target`.
-    pub fn target(
-        mut self,
-        value: impl Into<crate::autoscaling_v2::apply::MetricTargetApply>,
-    ) -> Self {
-        self.target = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ContainerResourceMetricSourceApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "target",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::autoscaling_v2::apply::MetricTargetApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::autoscaling_v2::ContainerResourceMetricSource {
-    type Apply = ContainerResourceMetricSourceApply;
-}
-/// The apply configuration of [`ContainerResourceMetricStatus`](crate::autoscaling_v2::ContainerResourceMetricStatus): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ContainerResourceMetricStatusApply {
-    pub container: Option<::kubegen_runtime::Str>,
-    pub current: Option<crate::autoscaling_v2::apply::MetricValueStatusApply>,
-    pub name: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for ContainerResourceMetricStatusApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "ContainerResourceMetricStatusApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for ContainerResourceMetricStatusApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ContainerResourceMetricStatusApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ContainerResourceMetricStatusApply",
-                encode::count(
-                    0,
-                    &[
-                        self.container.is_some(),
-                        self.current.is_some(),
-                        self.name.is_some(),
-                    ],
-                ),
-            )
-            .optional("container", &self.container)
-            .optional("current", &self.current)
-            .optional("name", &self.name)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ContainerResourceMetricStatusApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for ContainerResourceMetricStatusApply {
-    const EXPECTING: &'static str = "struct ContainerResourceMetricStatusApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::autoscaling_v2::ContainerResourceMetricStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.container),
-            1 => decode::optional(map, &mut self.current),
-            2 => decode::optional(map, &mut self.name),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ContainerResourceMetricStatusApply {
-    /// Sets `container`.
-    pub fn container(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.container = Some(value.into());
-        self
-    }
-    /// Sets `current`.
-    pub fn current(
-        mut self,
-        value: impl Into<crate::autoscaling_v2::apply::MetricValueStatusApply>,
-    ) -> Self {
-        self.current = Some(value.into());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ContainerResourceMetricStatusApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "current",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::autoscaling_v2::apply::MetricValueStatusApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::autoscaling_v2::ContainerResourceMetricStatus {
-    type Apply = ContainerResourceMetricStatusApply;
-}
 /// The apply configuration of [`CrossVersionObjectReference`](crate::autoscaling_v2::CrossVersionObjectReference): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct CrossVersionObjectReferenceApply {
@@ -314,235 +84,23 @@ for CrossVersionObjectReferenceApply {
 impl CrossVersionObjectReferenceApply {
     /// Sets `apiVersion`.
     pub fn api_version(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.api_version = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.api_version, value);
         self
     }
     /// Sets `kind`.
     pub fn kind(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.kind = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.kind, value);
         self
     }
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
 }
 impl ApplyType for CrossVersionObjectReferenceApply {}
 impl HasApply for crate::autoscaling_v2::CrossVersionObjectReference {
     type Apply = CrossVersionObjectReferenceApply;
-}
-/// The apply configuration of [`ExternalMetricSource`](crate::autoscaling_v2::ExternalMetricSource): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ExternalMetricSourceApply {
-    pub metric: Option<crate::autoscaling_v2::apply::MetricIdentifierApply>,
-    pub target: Option<crate::autoscaling_v2::apply::MetricTargetApply>,
-}
-impl ::std::fmt::Debug for ExternalMetricSourceApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ExternalMetricSourceApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ExternalMetricSourceApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ExternalMetricSourceApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ExternalMetricSourceApply",
-                encode::count(0, &[self.metric.is_some(), self.target.is_some()]),
-            )
-            .optional("metric", &self.metric)
-            .optional("target", &self.target)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ExternalMetricSourceApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ExternalMetricSourceApply {
-    const EXPECTING: &'static str = "struct ExternalMetricSourceApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::autoscaling_v2::ExternalMetricSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.metric),
-            1 => decode::optional(map, &mut self.target),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ExternalMetricSourceApply {
-    /// Sets `metric`.
-    pub fn metric(
-        mut self,
-        value: impl Into<crate::autoscaling_v2::apply::MetricIdentifierApply>,
-    ) -> Self {
-        self.metric = Some(value.into());
-        self
-    }
-    /// Sets `target`.
-    pub fn target(
-        mut self,
-        value: impl Into<crate::autoscaling_v2::apply::MetricTargetApply>,
-    ) -> Self {
-        self.target = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ExternalMetricSourceApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "metric",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::autoscaling_v2::apply::MetricIdentifierApply,
-                    >,
-                ),
-            ),
-            (
-                "target",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::autoscaling_v2::apply::MetricTargetApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::autoscaling_v2::ExternalMetricSource {
-    type Apply = ExternalMetricSourceApply;
-}
-/// The apply configuration of [`ExternalMetricStatus`](crate::autoscaling_v2::ExternalMetricStatus): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ExternalMetricStatusApply {
-    pub current: Option<crate::autoscaling_v2::apply::MetricValueStatusApply>,
-    pub metric: Option<crate::autoscaling_v2::apply::MetricIdentifierApply>,
-}
-impl ::std::fmt::Debug for ExternalMetricStatusApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ExternalMetricStatusApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ExternalMetricStatusApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ExternalMetricStatusApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ExternalMetricStatusApply",
-                encode::count(0, &[self.current.is_some(), self.metric.is_some()]),
-            )
-            .optional("current", &self.current)
-            .optional("metric", &self.metric)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ExternalMetricStatusApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ExternalMetricStatusApply {
-    const EXPECTING: &'static str = "struct ExternalMetricStatusApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::autoscaling_v2::ExternalMetricStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.current),
-            1 => decode::optional(map, &mut self.metric),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ExternalMetricStatusApply {
-    /// Sets `current`.
-    pub fn current(
-        mut self,
-        value: impl Into<crate::autoscaling_v2::apply::MetricValueStatusApply>,
-    ) -> Self {
-        self.current = Some(value.into());
-        self
-    }
-    /// Sets `metric`.
-    pub fn metric(
-        mut self,
-        value: impl Into<crate::autoscaling_v2::apply::MetricIdentifierApply>,
-    ) -> Self {
-        self.metric = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ExternalMetricStatusApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "current",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::autoscaling_v2::apply::MetricValueStatusApply,
-                    >,
-                ),
-            ),
-            (
-                "metric",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::autoscaling_v2::apply::MetricIdentifierApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::autoscaling_v2::ExternalMetricStatus {
-    type Apply = ExternalMetricStatusApply;
 }
 /// The apply configuration of [`HorizontalPodAutoscaler`](crate::autoscaling_v2::HorizontalPodAutoscaler): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -641,7 +199,7 @@ impl HorizontalPodAutoscalerApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -649,7 +207,7 @@ impl HorizontalPodAutoscalerApply {
         mut self,
         value: impl Into<crate::autoscaling_v2::apply::HorizontalPodAutoscalerSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -659,7 +217,7 @@ impl HorizontalPodAutoscalerApply {
             crate::autoscaling_v2::apply::HorizontalPodAutoscalerStatusApply,
         >,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
@@ -770,7 +328,7 @@ impl HorizontalPodAutoscalerBehaviorApply {
         mut self,
         value: impl Into<crate::autoscaling_v2::apply::HPAScalingRulesApply>,
     ) -> Self {
-        self.scale_down = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.scale_down, value);
         self
     }
     /// Sets `scaleUp`.
@@ -778,7 +336,7 @@ impl HorizontalPodAutoscalerBehaviorApply {
         mut self,
         value: impl Into<crate::autoscaling_v2::apply::HPAScalingRulesApply>,
     ) -> Self {
-        self.scale_up = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.scale_up, value);
         self
     }
 }
@@ -899,27 +457,27 @@ impl HorizontalPodAutoscalerConditionApply {
         mut self,
         value: impl Into<::kubegen_runtime::Time>,
     ) -> Self {
-        self.last_transition_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.last_transition_time, value);
         self
     }
     /// Sets `message`.
     pub fn message(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.message = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.message, value);
         self
     }
     /// Sets `reason`.
     pub fn reason(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.reason = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.reason, value);
         self
     }
     /// Sets `status`.
     pub fn status(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
     /// Sets `type`.
     pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.type_, value);
         self
     }
 }
@@ -934,7 +492,7 @@ pub struct HorizontalPodAutoscalerSpecApply {
         Box<crate::autoscaling_v2::apply::HorizontalPodAutoscalerBehaviorApply>,
     >,
     pub max_replicas: Option<i32>,
-    pub metrics: Option<Vec<crate::autoscaling_v2::apply::MetricSpecApply>>,
+    pub metrics: Option<Vec<crate::autoscaling_v2::MetricSpec>>,
     pub min_replicas: Option<i32>,
     pub scale_target_ref: Option<
         crate::autoscaling_v2::apply::CrossVersionObjectReferenceApply,
@@ -1025,27 +583,25 @@ impl HorizontalPodAutoscalerSpecApply {
             crate::autoscaling_v2::apply::HorizontalPodAutoscalerBehaviorApply,
         >,
     ) -> Self {
-        self.behavior = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.behavior, value);
         self
     }
     /// Sets `maxReplicas`.
     pub fn max_replicas(mut self, value: impl Into<i32>) -> Self {
-        self.max_replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.max_replicas, value);
         self
     }
     /// Sets `metrics`.
     pub fn metrics(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::autoscaling_v2::apply::MetricSpecApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::autoscaling_v2::MetricSpec>>,
     ) -> Self {
-        self.metrics = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.metrics, value);
         self
     }
     /// Sets `minReplicas`.
     pub fn min_replicas(mut self, value: impl Into<i32>) -> Self {
-        self.min_replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.min_replicas, value);
         self
     }
     /// Sets `scaleTargetRef`.
@@ -1053,7 +609,7 @@ impl HorizontalPodAutoscalerSpecApply {
         mut self,
         value: impl Into<crate::autoscaling_v2::apply::CrossVersionObjectReferenceApply>,
     ) -> Self {
-        self.scale_target_ref = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.scale_target_ref, value);
         self
     }
 }
@@ -1088,7 +644,7 @@ pub struct HorizontalPodAutoscalerStatusApply {
     pub conditions: Option<
         Vec<crate::autoscaling_v2::apply::HorizontalPodAutoscalerConditionApply>,
     >,
-    pub current_metrics: Option<Vec<crate::autoscaling_v2::apply::MetricStatusApply>>,
+    pub current_metrics: Option<Vec<crate::autoscaling_v2::MetricStatus>>,
     pub current_replicas: Option<i32>,
     pub desired_replicas: Option<i32>,
     pub last_scale_time: Option<::kubegen_runtime::Time>,
@@ -1184,37 +740,35 @@ impl HorizontalPodAutoscalerStatusApply {
             >,
         >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.conditions, value);
         self
     }
     /// Sets `currentMetrics`.
     pub fn current_metrics(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::autoscaling_v2::apply::MetricStatusApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::autoscaling_v2::MetricStatus>>,
     ) -> Self {
-        self.current_metrics = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.current_metrics, value);
         self
     }
     /// Sets `currentReplicas`.
     pub fn current_replicas(mut self, value: impl Into<i32>) -> Self {
-        self.current_replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.current_replicas, value);
         self
     }
     /// Sets `desiredReplicas`.
     pub fn desired_replicas(mut self, value: impl Into<i32>) -> Self {
-        self.desired_replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.desired_replicas, value);
         self
     }
     /// Sets `lastScaleTime`.
     pub fn last_scale_time(mut self, value: impl Into<::kubegen_runtime::Time>) -> Self {
-        self.last_scale_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.last_scale_time, value);
         self
     }
     /// Sets `observedGeneration`.
     pub fn observed_generation(mut self, value: impl Into<i64>) -> Self {
-        self.observed_generation = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.observed_generation, value);
         self
     }
 }
@@ -1238,104 +792,10 @@ impl ApplyType for HorizontalPodAutoscalerStatusApply {
 impl HasApply for crate::autoscaling_v2::HorizontalPodAutoscalerStatus {
     type Apply = HorizontalPodAutoscalerStatusApply;
 }
-/// The apply configuration of [`HPAScalingPolicy`](crate::autoscaling_v2::HPAScalingPolicy): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct HPAScalingPolicyApply {
-    pub period_seconds: Option<i32>,
-    pub type_: Option<::kubegen_runtime::Str>,
-    pub value: Option<i32>,
-}
-impl ::std::fmt::Debug for HPAScalingPolicyApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "HPAScalingPolicyApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for HPAScalingPolicyApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for HPAScalingPolicyApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "HPAScalingPolicyApply",
-                encode::count(
-                    0,
-                    &[
-                        self.period_seconds.is_some(),
-                        self.type_.is_some(),
-                        self.value.is_some(),
-                    ],
-                ),
-            )
-            .optional("periodSeconds", &self.period_seconds)
-            .optional("type", &self.type_)
-            .optional("value", &self.value)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for HPAScalingPolicyApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for HPAScalingPolicyApply {
-    const EXPECTING: &'static str = "struct HPAScalingPolicyApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::autoscaling_v2::HPAScalingPolicy as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.period_seconds),
-            1 => decode::optional(map, &mut self.type_),
-            2 => decode::optional(map, &mut self.value),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl HPAScalingPolicyApply {
-    /// Sets `periodSeconds`.
-    pub fn period_seconds(mut self, value: impl Into<i32>) -> Self {
-        self.period_seconds = Some(value.into());
-        self
-    }
-    /// Sets `type`.
-    pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
-        self
-    }
-    /// Sets `value`.
-    pub fn value(mut self, value: impl Into<i32>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
-}
-impl ApplyType for HPAScalingPolicyApply {}
-impl HasApply for crate::autoscaling_v2::HPAScalingPolicy {
-    type Apply = HPAScalingPolicyApply;
-}
 /// The apply configuration of [`HPAScalingRules`](crate::autoscaling_v2::HPAScalingRules): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct HPAScalingRulesApply {
-    pub policies: Option<Vec<crate::autoscaling_v2::apply::HPAScalingPolicyApply>>,
+    pub policies: Option<Vec<crate::autoscaling_v2::HPAScalingPolicy>>,
     pub select_policy: Option<::kubegen_runtime::Str>,
     pub stabilization_window_seconds: Option<i32>,
     pub tolerance: Option<::kubegen_runtime::Quantity>,
@@ -1414,1354 +874,32 @@ impl HPAScalingRulesApply {
     pub fn policies(
         mut self,
         value: impl IntoIterator<
-            Item = impl Into<crate::autoscaling_v2::apply::HPAScalingPolicyApply>,
+            Item = impl Into<crate::autoscaling_v2::HPAScalingPolicy>,
         >,
     ) -> Self {
-        self.policies = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.policies, value);
         self
     }
     /// Sets `selectPolicy`.
     pub fn select_policy(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.select_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.select_policy, value);
         self
     }
     /// Sets `stabilizationWindowSeconds`.
     pub fn stabilization_window_seconds(mut self, value: impl Into<i32>) -> Self {
-        self.stabilization_window_seconds = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.stabilization_window_seconds,
+            value,
+        );
         self
     }
     /// Sets `tolerance`.
     pub fn tolerance(mut self, value: impl Into<::kubegen_runtime::Quantity>) -> Self {
-        self.tolerance = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.tolerance, value);
         self
     }
 }
 impl ApplyType for HPAScalingRulesApply {}
 impl HasApply for crate::autoscaling_v2::HPAScalingRules {
     type Apply = HPAScalingRulesApply;
-}
-/// The apply configuration of [`MetricIdentifier`](crate::autoscaling_v2::MetricIdentifier): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct MetricIdentifierApply {
-    pub name: Option<::kubegen_runtime::Str>,
-    pub selector: Option<Box<crate::meta_v1::apply::LabelSelectorApply>>,
-}
-impl ::std::fmt::Debug for MetricIdentifierApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "MetricIdentifierApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for MetricIdentifierApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for MetricIdentifierApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "MetricIdentifierApply",
-                encode::count(0, &[self.name.is_some(), self.selector.is_some()]),
-            )
-            .optional("name", &self.name)
-            .optional("selector", &self.selector)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for MetricIdentifierApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for MetricIdentifierApply {
-    const EXPECTING: &'static str = "struct MetricIdentifierApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::autoscaling_v2::MetricIdentifier as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.name),
-            1 => decode::optional(map, &mut self.selector),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl MetricIdentifierApply {
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `selector`.
-    pub fn selector(
-        mut self,
-        value: impl Into<crate::meta_v1::apply::LabelSelectorApply>,
-    ) -> Self {
-        self.selector = Some(Box::new(value.into()));
-        self
-    }
-}
-impl ApplyType for MetricIdentifierApply {}
-impl HasApply for crate::autoscaling_v2::MetricIdentifier {
-    type Apply = MetricIdentifierApply;
-}
-/// The apply configuration of [`MetricSpec`](crate::autoscaling_v2::MetricSpec): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct MetricSpecApply {
-    pub container_resource: Option<
-        Box<crate::autoscaling_v2::apply::ContainerResourceMetricSourceApply>,
-    >,
-    pub external: Option<Box<crate::autoscaling_v2::apply::ExternalMetricSourceApply>>,
-    pub object: Option<Box<crate::autoscaling_v2::apply::ObjectMetricSourceApply>>,
-    pub pods: Option<Box<crate::autoscaling_v2::apply::PodsMetricSourceApply>>,
-    pub resource: Option<Box<crate::autoscaling_v2::apply::ResourceMetricSourceApply>>,
-    pub type_: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for MetricSpecApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "MetricSpecApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for MetricSpecApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for MetricSpecApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "MetricSpecApply",
-                encode::count(
-                    0,
-                    &[
-                        self.container_resource.is_some(),
-                        self.external.is_some(),
-                        self.object.is_some(),
-                        self.pods.is_some(),
-                        self.resource.is_some(),
-                        self.type_.is_some(),
-                    ],
-                ),
-            )
-            .optional("containerResource", &self.container_resource)
-            .optional("external", &self.external)
-            .optional("object", &self.object)
-            .optional("pods", &self.pods)
-            .optional("resource", &self.resource)
-            .optional("type", &self.type_)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for MetricSpecApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for MetricSpecApply {
-    const EXPECTING: &'static str = "struct MetricSpecApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::autoscaling_v2::MetricSpec as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.container_resource),
-            1 => decode::optional(map, &mut self.external),
-            2 => decode::optional(map, &mut self.object),
-            3 => decode::optional(map, &mut self.pods),
-            4 => decode::optional(map, &mut self.resource),
-            5 => decode::optional(map, &mut self.type_),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl MetricSpecApply {
-    /// Sets `containerResource`.
-    pub fn container_resource(
-        mut self,
-        value: impl Into<
-            crate::autoscaling_v2::apply::ContainerResourceMetricSourceApply,
-        >,
-    ) -> Self {
-        self.container_resource = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `external`.
-    pub fn external(
-        mut self,
-        value: impl Into<crate::autoscaling_v2::apply::ExternalMetricSourceApply>,
-    ) -> Self {
-        self.external = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `object`.
-    pub fn object(
-        mut self,
-        value: impl Into<crate::autoscaling_v2::apply::ObjectMetricSourceApply>,
-    ) -> Self {
-        self.object = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `pods`.
-    pub fn pods(
-        mut self,
-        value: impl Into<crate::autoscaling_v2::apply::PodsMetricSourceApply>,
-    ) -> Self {
-        self.pods = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `resource`.
-    pub fn resource(
-        mut self,
-        value: impl Into<crate::autoscaling_v2::apply::ResourceMetricSourceApply>,
-    ) -> Self {
-        self.resource = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `type`.
-    pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
-        self
-    }
-}
-impl ApplyType for MetricSpecApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "containerResource",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::autoscaling_v2::apply::ContainerResourceMetricSourceApply,
-                    >,
-                ),
-            ),
-            (
-                "external",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::autoscaling_v2::apply::ExternalMetricSourceApply,
-                    >,
-                ),
-            ),
-            (
-                "object",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::autoscaling_v2::apply::ObjectMetricSourceApply,
-                    >,
-                ),
-            ),
-            (
-                "pods",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::autoscaling_v2::apply::PodsMetricSourceApply,
-                    >,
-                ),
-            ),
-            (
-                "resource",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::autoscaling_v2::apply::ResourceMetricSourceApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::autoscaling_v2::MetricSpec {
-    type Apply = MetricSpecApply;
-}
-/// The apply configuration of [`MetricStatus`](crate::autoscaling_v2::MetricStatus): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct MetricStatusApply {
-    pub container_resource: Option<
-        Box<crate::autoscaling_v2::apply::ContainerResourceMetricStatusApply>,
-    >,
-    pub external: Option<Box<crate::autoscaling_v2::apply::ExternalMetricStatusApply>>,
-    pub object: Option<Box<crate::autoscaling_v2::apply::ObjectMetricStatusApply>>,
-    pub pods: Option<Box<crate::autoscaling_v2::apply::PodsMetricStatusApply>>,
-    pub resource: Option<Box<crate::autoscaling_v2::apply::ResourceMetricStatusApply>>,
-    pub type_: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for MetricStatusApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "MetricStatusApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for MetricStatusApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for MetricStatusApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "MetricStatusApply",
-                encode::count(
-                    0,
-                    &[
-                        self.container_resource.is_some(),
-                        self.external.is_some(),
-                        self.object.is_some(),
-                        self.pods.is_some(),
-                        self.resource.is_some(),
-                        self.type_.is_some(),
-                    ],
-                ),
-            )
-            .optional("containerResource", &self.container_resource)
-            .optional("external", &self.external)
-            .optional("object", &self.object)
-            .optional("pods", &self.pods)
-            .optional("resource", &self.resource)
-            .optional("type", &self.type_)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for MetricStatusApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for MetricStatusApply {
-    const EXPECTING: &'static str = "struct MetricStatusApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::autoscaling_v2::MetricStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.container_resource),
-            1 => decode::optional(map, &mut self.external),
-            2 => decode::optional(map, &mut self.object),
-            3 => decode::optional(map, &mut self.pods),
-            4 => decode::optional(map, &mut self.resource),
-            5 => decode::optional(map, &mut self.type_),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl MetricStatusApply {
-    /// Sets `containerResource`.
-    pub fn container_resource(
-        mut self,
-        value: impl Into<
-            crate::autoscaling_v2::apply::ContainerResourceMetricStatusApply,
-        >,
-    ) -> Self {
-        self.container_resource = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `external`.
-    pub fn external(
-        mut self,
-        value: impl Into<crate::autoscaling_v2::apply::ExternalMetricStatusApply>,
-    ) -> Self {
-        self.external = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `object`.
-    pub fn object(
-        mut self,
-        value: impl Into<crate::autoscaling_v2::apply::ObjectMetricStatusApply>,
-    ) -> Self {
-        self.object = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `pods`.
-    pub fn pods(
-        mut self,
-        value: impl Into<crate::autoscaling_v2::apply::PodsMetricStatusApply>,
-    ) -> Self {
-        self.pods = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `resource`.
-    pub fn resource(
-        mut self,
-        value: impl Into<crate::autoscaling_v2::apply::ResourceMetricStatusApply>,
-    ) -> Self {
-        self.resource = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `type`.
-    pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
-        self
-    }
-}
-impl ApplyType for MetricStatusApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "containerResource",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::autoscaling_v2::apply::ContainerResourceMetricStatusApply,
-                    >,
-                ),
-            ),
-            (
-                "external",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::autoscaling_v2::apply::ExternalMetricStatusApply,
-                    >,
-                ),
-            ),
-            (
-                "object",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::autoscaling_v2::apply::ObjectMetricStatusApply,
-                    >,
-                ),
-            ),
-            (
-                "pods",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::autoscaling_v2::apply::PodsMetricStatusApply,
-                    >,
-                ),
-            ),
-            (
-                "resource",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::autoscaling_v2::apply::ResourceMetricStatusApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::autoscaling_v2::MetricStatus {
-    type Apply = MetricStatusApply;
-}
-/// The apply configuration of [`MetricTarget`](crate::autoscaling_v2::MetricTarget): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct MetricTargetApply {
-    pub average_utilization: Option<i32>,
-    pub average_value: Option<::kubegen_runtime::Quantity>,
-    pub type_: Option<::kubegen_runtime::Str>,
-    pub value: Option<::kubegen_runtime::Quantity>,
-}
-impl ::std::fmt::Debug for MetricTargetApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "MetricTargetApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for MetricTargetApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for MetricTargetApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "MetricTargetApply",
-                encode::count(
-                    0,
-                    &[
-                        self.average_utilization.is_some(),
-                        self.average_value.is_some(),
-                        self.type_.is_some(),
-                        self.value.is_some(),
-                    ],
-                ),
-            )
-            .optional("averageUtilization", &self.average_utilization)
-            .optional("averageValue", &self.average_value)
-            .optional("type", &self.type_)
-            .optional("value", &self.value)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for MetricTargetApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for MetricTargetApply {
-    const EXPECTING: &'static str = "struct MetricTargetApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::autoscaling_v2::MetricTarget as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.average_utilization),
-            1 => decode::optional(map, &mut self.average_value),
-            2 => decode::optional(map, &mut self.type_),
-            3 => decode::optional(map, &mut self.value),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl MetricTargetApply {
-    /// Sets `averageUtilization`.
-    pub fn average_utilization(mut self, value: impl Into<i32>) -> Self {
-        self.average_utilization = Some(value.into());
-        self
-    }
-    /// Sets `averageValue`.
-    pub fn average_value(
-        mut self,
-        value: impl Into<::kubegen_runtime::Quantity>,
-    ) -> Self {
-        self.average_value = Some(value.into());
-        self
-    }
-    /// Sets `type`.
-    pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
-        self
-    }
-    /// Sets `value`.
-    pub fn value(mut self, value: impl Into<::kubegen_runtime::Quantity>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
-}
-impl ApplyType for MetricTargetApply {}
-impl HasApply for crate::autoscaling_v2::MetricTarget {
-    type Apply = MetricTargetApply;
-}
-/// The apply configuration of [`MetricValueStatus`](crate::autoscaling_v2::MetricValueStatus): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct MetricValueStatusApply {
-    pub average_utilization: Option<i32>,
-    pub average_value: Option<::kubegen_runtime::Quantity>,
-    pub value: Option<::kubegen_runtime::Quantity>,
-}
-impl ::std::fmt::Debug for MetricValueStatusApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "MetricValueStatusApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for MetricValueStatusApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for MetricValueStatusApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "MetricValueStatusApply",
-                encode::count(
-                    0,
-                    &[
-                        self.average_utilization.is_some(),
-                        self.average_value.is_some(),
-                        self.value.is_some(),
-                    ],
-                ),
-            )
-            .optional("averageUtilization", &self.average_utilization)
-            .optional("averageValue", &self.average_value)
-            .optional("value", &self.value)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for MetricValueStatusApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for MetricValueStatusApply {
-    const EXPECTING: &'static str = "struct MetricValueStatusApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::autoscaling_v2::MetricValueStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.average_utilization),
-            1 => decode::optional(map, &mut self.average_value),
-            2 => decode::optional(map, &mut self.value),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl MetricValueStatusApply {
-    /// Sets `averageUtilization`.
-    pub fn average_utilization(mut self, value: impl Into<i32>) -> Self {
-        self.average_utilization = Some(value.into());
-        self
-    }
-    /// Sets `averageValue`.
-    pub fn average_value(
-        mut self,
-        value: impl Into<::kubegen_runtime::Quantity>,
-    ) -> Self {
-        self.average_value = Some(value.into());
-        self
-    }
-    /// Sets `value`.
-    pub fn value(mut self, value: impl Into<::kubegen_runtime::Quantity>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
-}
-impl ApplyType for MetricValueStatusApply {}
-impl HasApply for crate::autoscaling_v2::MetricValueStatus {
-    type Apply = MetricValueStatusApply;
-}
-/// The apply configuration of [`ObjectMetricSource`](crate::autoscaling_v2::ObjectMetricSource): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ObjectMetricSourceApply {
-    pub described_object: Option<
-        crate::autoscaling_v2::apply::CrossVersionObjectReferenceApply,
-    >,
-    pub metric: Option<crate::autoscaling_v2::apply::MetricIdentifierApply>,
-    pub target: Option<crate::autoscaling_v2::apply::MetricTargetApply>,
-}
-impl ::std::fmt::Debug for ObjectMetricSourceApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ObjectMetricSourceApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ObjectMetricSourceApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ObjectMetricSourceApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ObjectMetricSourceApply",
-                encode::count(
-                    0,
-                    &[
-                        self.described_object.is_some(),
-                        self.metric.is_some(),
-                        self.target.is_some(),
-                    ],
-                ),
-            )
-            .optional("describedObject", &self.described_object)
-            .optional("metric", &self.metric)
-            .optional("target", &self.target)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ObjectMetricSourceApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ObjectMetricSourceApply {
-    const EXPECTING: &'static str = "struct ObjectMetricSourceApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::autoscaling_v2::ObjectMetricSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.described_object),
-            1 => decode::optional(map, &mut self.metric),
-            2 => decode::optional(map, &mut self.target),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ObjectMetricSourceApply {
-    /// Sets `describedObject`.
-    pub fn described_object(
-        mut self,
-        value: impl Into<crate::autoscaling_v2::apply::CrossVersionObjectReferenceApply>,
-    ) -> Self {
-        self.described_object = Some(value.into());
-        self
-    }
-    /// Sets `metric`.
-    pub fn metric(
-        mut self,
-        value: impl Into<crate::autoscaling_v2::apply::MetricIdentifierApply>,
-    ) -> Self {
-        self.metric = Some(value.into());
-        self
-    }
-    /// Sets `target`.
-    pub fn target(
-        mut self,
-        value: impl Into<crate::autoscaling_v2::apply::MetricTargetApply>,
-    ) -> Self {
-        self.target = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ObjectMetricSourceApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "describedObject",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::autoscaling_v2::apply::CrossVersionObjectReferenceApply,
-                    >,
-                ),
-            ),
-            (
-                "metric",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::autoscaling_v2::apply::MetricIdentifierApply,
-                    >,
-                ),
-            ),
-            (
-                "target",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::autoscaling_v2::apply::MetricTargetApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::autoscaling_v2::ObjectMetricSource {
-    type Apply = ObjectMetricSourceApply;
-}
-/// The apply configuration of [`ObjectMetricStatus`](crate::autoscaling_v2::ObjectMetricStatus): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ObjectMetricStatusApply {
-    pub current: Option<crate::autoscaling_v2::apply::MetricValueStatusApply>,
-    pub described_object: Option<
-        crate::autoscaling_v2::apply::CrossVersionObjectReferenceApply,
-    >,
-    pub metric: Option<crate::autoscaling_v2::apply::MetricIdentifierApply>,
-}
-impl ::std::fmt::Debug for ObjectMetricStatusApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ObjectMetricStatusApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ObjectMetricStatusApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ObjectMetricStatusApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ObjectMetricStatusApply",
-                encode::count(
-                    0,
-                    &[
-                        self.current.is_some(),
-                        self.described_object.is_some(),
-                        self.metric.is_some(),
-                    ],
-                ),
-            )
-            .optional("current", &self.current)
-            .optional("describedObject", &self.described_object)
-            .optional("metric", &self.metric)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ObjectMetricStatusApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ObjectMetricStatusApply {
-    const EXPECTING: &'static str = "struct ObjectMetricStatusApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::autoscaling_v2::ObjectMetricStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.current),
-            1 => decode::optional(map, &mut self.described_object),
-            2 => decode::optional(map, &mut self.metric),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ObjectMetricStatusApply {
-    /// Sets `current`.
-    pub fn current(
-        mut self,
-        value: impl Into<crate::autoscaling_v2::apply::MetricValueStatusApply>,
-    ) -> Self {
-        self.current = Some(value.into());
-        self
-    }
-    /// Sets `describedObject`.
-    pub fn described_object(
-        mut self,
-        value: impl Into<crate::autoscaling_v2::apply::CrossVersionObjectReferenceApply>,
-    ) -> Self {
-        self.described_object = Some(value.into());
-        self
-    }
-    /// Sets `metric`.
-    pub fn metric(
-        mut self,
-        value: impl Into<crate::autoscaling_v2::apply::MetricIdentifierApply>,
-    ) -> Self {
-        self.metric = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ObjectMetricStatusApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "current",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::autoscaling_v2::apply::MetricValueStatusApply,
-                    >,
-                ),
-            ),
-            (
-                "describedObject",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::autoscaling_v2::apply::CrossVersionObjectReferenceApply,
-                    >,
-                ),
-            ),
-            (
-                "metric",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::autoscaling_v2::apply::MetricIdentifierApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::autoscaling_v2::ObjectMetricStatus {
-    type Apply = ObjectMetricStatusApply;
-}
-/// The apply configuration of [`PodsMetricSource`](crate::autoscaling_v2::PodsMetricSource): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct PodsMetricSourceApply {
-    pub metric: Option<crate::autoscaling_v2::apply::MetricIdentifierApply>,
-    pub target: Option<crate::autoscaling_v2::apply::MetricTargetApply>,
-}
-impl ::std::fmt::Debug for PodsMetricSourceApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "PodsMetricSourceApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for PodsMetricSourceApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for PodsMetricSourceApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "PodsMetricSourceApply",
-                encode::count(0, &[self.metric.is_some(), self.target.is_some()]),
-            )
-            .optional("metric", &self.metric)
-            .optional("target", &self.target)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for PodsMetricSourceApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for PodsMetricSourceApply {
-    const EXPECTING: &'static str = "struct PodsMetricSourceApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::autoscaling_v2::PodsMetricSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.metric),
-            1 => decode::optional(map, &mut self.target),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl PodsMetricSourceApply {
-    /// Sets `metric`.
-    pub fn metric(
-        mut self,
-        value: impl Into<crate::autoscaling_v2::apply::MetricIdentifierApply>,
-    ) -> Self {
-        self.metric = Some(value.into());
-        self
-    }
-    /// Sets `target`.
-    pub fn target(
-        mut self,
-        value: impl Into<crate::autoscaling_v2::apply::MetricTargetApply>,
-    ) -> Self {
-        self.target = Some(value.into());
-        self
-    }
-}
-impl ApplyType for PodsMetricSourceApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "metric",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::autoscaling_v2::apply::MetricIdentifierApply,
-                    >,
-                ),
-            ),
-            (
-                "target",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::autoscaling_v2::apply::MetricTargetApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::autoscaling_v2::PodsMetricSource {
-    type Apply = PodsMetricSourceApply;
-}
-/// The apply configuration of [`PodsMetricStatus`](crate::autoscaling_v2::PodsMetricStatus): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct PodsMetricStatusApply {
-    pub current: Option<crate::autoscaling_v2::apply::MetricValueStatusApply>,
-    pub metric: Option<crate::autoscaling_v2::apply::MetricIdentifierApply>,
-}
-impl ::std::fmt::Debug for PodsMetricStatusApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "PodsMetricStatusApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for PodsMetricStatusApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for PodsMetricStatusApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "PodsMetricStatusApply",
-                encode::count(0, &[self.current.is_some(), self.metric.is_some()]),
-            )
-            .optional("current", &self.current)
-            .optional("metric", &self.metric)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for PodsMetricStatusApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for PodsMetricStatusApply {
-    const EXPECTING: &'static str = "struct PodsMetricStatusApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::autoscaling_v2::PodsMetricStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.current),
-            1 => decode::optional(map, &mut self.metric),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl PodsMetricStatusApply {
-    /// Sets `current`.
-    pub fn current(
-        mut self,
-        value: impl Into<crate::autoscaling_v2::apply::MetricValueStatusApply>,
-    ) -> Self {
-        self.current = Some(value.into());
-        self
-    }
-    /// Sets `metric`.
-    pub fn metric(
-        mut self,
-        value: impl Into<crate::autoscaling_v2::apply::MetricIdentifierApply>,
-    ) -> Self {
-        self.metric = Some(value.into());
-        self
-    }
-}
-impl ApplyType for PodsMetricStatusApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "current",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::autoscaling_v2::apply::MetricValueStatusApply,
-                    >,
-                ),
-            ),
-            (
-                "metric",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::autoscaling_v2::apply::MetricIdentifierApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::autoscaling_v2::PodsMetricStatus {
-    type Apply = PodsMetricStatusApply;
-}
-/// The apply configuration of [`ResourceMetricSource`](crate::autoscaling_v2::ResourceMetricSource): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ResourceMetricSourceApply {
-    pub name: Option<::kubegen_runtime::Str>,
-    pub target: Option<crate::autoscaling_v2::apply::MetricTargetApply>,
-}
-impl ::std::fmt::Debug for ResourceMetricSourceApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ResourceMetricSourceApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ResourceMetricSourceApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ResourceMetricSourceApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ResourceMetricSourceApply",
-                encode::count(0, &[self.name.is_some(), self.target.is_some()]),
-            )
-            .optional("name", &self.name)
-            .optional("target", &self.target)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ResourceMetricSourceApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceMetricSourceApply {
-    const EXPECTING: &'static str = "struct ResourceMetricSourceApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::autoscaling_v2::ResourceMetricSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.name),
-            1 => decode::optional(map, &mut self.target),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ResourceMetricSourceApply {
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `target`.
-    pub fn target(
-        mut self,
-        value: impl Into<crate::autoscaling_v2::apply::MetricTargetApply>,
-    ) -> Self {
-        self.target = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ResourceMetricSourceApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "target",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::autoscaling_v2::apply::MetricTargetApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::autoscaling_v2::ResourceMetricSource {
-    type Apply = ResourceMetricSourceApply;
-}
-/// The apply configuration of [`ResourceMetricStatus`](crate::autoscaling_v2::ResourceMetricStatus): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ResourceMetricStatusApply {
-    pub current: Option<crate::autoscaling_v2::apply::MetricValueStatusApply>,
-    pub name: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for ResourceMetricStatusApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ResourceMetricStatusApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ResourceMetricStatusApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ResourceMetricStatusApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ResourceMetricStatusApply",
-                encode::count(0, &[self.current.is_some(), self.name.is_some()]),
-            )
-            .optional("current", &self.current)
-            .optional("name", &self.name)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ResourceMetricStatusApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceMetricStatusApply {
-    const EXPECTING: &'static str = "struct ResourceMetricStatusApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::autoscaling_v2::ResourceMetricStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.current),
-            1 => decode::optional(map, &mut self.name),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ResourceMetricStatusApply {
-    /// Sets `current`.
-    pub fn current(
-        mut self,
-        value: impl Into<crate::autoscaling_v2::apply::MetricValueStatusApply>,
-    ) -> Self {
-        self.current = Some(value.into());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ResourceMetricStatusApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "current",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::autoscaling_v2::apply::MetricValueStatusApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::autoscaling_v2::ResourceMetricStatus {
-    type Apply = ResourceMetricStatusApply;
 }

@@ -97,7 +97,7 @@ impl CronJobApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -105,7 +105,7 @@ impl CronJobApply {
         mut self,
         value: impl Into<crate::batch_v1::apply::CronJobSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -113,7 +113,7 @@ impl CronJobApply {
         mut self,
         value: impl Into<crate::batch_v1::apply::CronJobStatusApply>,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
@@ -249,12 +249,15 @@ impl CronJobSpecApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.concurrency_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.concurrency_policy, value);
         self
     }
     /// Sets `failedJobsHistoryLimit`.
     pub fn failed_jobs_history_limit(mut self, value: impl Into<i32>) -> Self {
-        self.failed_jobs_history_limit = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.failed_jobs_history_limit,
+            value,
+        );
         self
     }
     /// Sets `jobTemplate`.
@@ -262,32 +265,38 @@ impl CronJobSpecApply {
         mut self,
         value: impl Into<crate::batch_v1::apply::JobTemplateSpecApply>,
     ) -> Self {
-        self.job_template = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.job_template, value);
         self
     }
     /// Sets `schedule`.
     pub fn schedule(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.schedule = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.schedule, value);
         self
     }
     /// Sets `startingDeadlineSeconds`.
     pub fn starting_deadline_seconds(mut self, value: impl Into<i64>) -> Self {
-        self.starting_deadline_seconds = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.starting_deadline_seconds,
+            value,
+        );
         self
     }
     /// Sets `successfulJobsHistoryLimit`.
     pub fn successful_jobs_history_limit(mut self, value: impl Into<i32>) -> Self {
-        self.successful_jobs_history_limit = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.successful_jobs_history_limit,
+            value,
+        );
         self
     }
     /// Sets `suspend`.
     pub fn suspend(mut self, value: impl Into<bool>) -> Self {
-        self.suspend = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.suspend, value);
         self
     }
     /// Sets `timeZone`.
     pub fn time_zone(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.time_zone = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.time_zone, value);
         self
     }
 }
@@ -311,7 +320,7 @@ impl HasApply for crate::batch_v1::CronJobSpec {
 /// The apply configuration of [`CronJobStatus`](crate::batch_v1::CronJobStatus): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct CronJobStatusApply {
-    pub active: Option<Vec<crate::core_v1::apply::ObjectReferenceApply>>,
+    pub active: Option<Vec<crate::core_v1::ObjectReference>>,
     pub last_schedule_time: Option<::kubegen_runtime::Time>,
     pub last_successful_time: Option<::kubegen_runtime::Time>,
 }
@@ -385,11 +394,9 @@ impl CronJobStatusApply {
     /// Sets `active`.
     pub fn active(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::ObjectReferenceApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::ObjectReference>>,
     ) -> Self {
-        self.active = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.active, value);
         self
     }
     /// Sets `lastScheduleTime`.
@@ -397,7 +404,7 @@ impl CronJobStatusApply {
         mut self,
         value: impl Into<::kubegen_runtime::Time>,
     ) -> Self {
-        self.last_schedule_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.last_schedule_time, value);
         self
     }
     /// Sets `lastSuccessfulTime`.
@@ -405,7 +412,7 @@ impl CronJobStatusApply {
         mut self,
         value: impl Into<::kubegen_runtime::Time>,
     ) -> Self {
-        self.last_successful_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.last_successful_time, value);
         self
     }
 }
@@ -507,7 +514,7 @@ impl JobApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -515,7 +522,7 @@ impl JobApply {
         mut self,
         value: impl Into<crate::batch_v1::apply::JobSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -523,7 +530,7 @@ impl JobApply {
         mut self,
         value: impl Into<crate::batch_v1::apply::JobStatusApply>,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
@@ -560,130 +567,6 @@ impl ::kubegen_runtime::apply::ApplyObject for JobApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`JobCondition`](crate::batch_v1::JobCondition): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct JobConditionApply {
-    pub last_probe_time: Option<::kubegen_runtime::Time>,
-    pub last_transition_time: Option<::kubegen_runtime::Time>,
-    pub message: Option<::kubegen_runtime::Str>,
-    pub reason: Option<::kubegen_runtime::Str>,
-    pub status: Option<::kubegen_runtime::Str>,
-    pub type_: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for JobConditionApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "JobConditionApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for JobConditionApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for JobConditionApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "JobConditionApply",
-                encode::count(
-                    0,
-                    &[
-                        self.last_probe_time.is_some(),
-                        self.last_transition_time.is_some(),
-                        self.message.is_some(),
-                        self.reason.is_some(),
-                        self.status.is_some(),
-                        self.type_.is_some(),
-                    ],
-                ),
-            )
-            .optional("lastProbeTime", &self.last_probe_time)
-            .optional("lastTransitionTime", &self.last_transition_time)
-            .optional("message", &self.message)
-            .optional("reason", &self.reason)
-            .optional("status", &self.status)
-            .optional("type", &self.type_)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for JobConditionApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for JobConditionApply {
-    const EXPECTING: &'static str = "struct JobConditionApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::batch_v1::JobCondition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.last_probe_time),
-            1 => decode::optional(map, &mut self.last_transition_time),
-            2 => decode::optional(map, &mut self.message),
-            3 => decode::optional(map, &mut self.reason),
-            4 => decode::optional(map, &mut self.status),
-            5 => decode::optional(map, &mut self.type_),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl JobConditionApply {
-    /// Sets `lastProbeTime`.
-    pub fn last_probe_time(mut self, value: impl Into<::kubegen_runtime::Time>) -> Self {
-        self.last_probe_time = Some(value.into());
-        self
-    }
-    /// Sets `lastTransitionTime`.
-    pub fn last_transition_time(
-        mut self,
-        value: impl Into<::kubegen_runtime::Time>,
-    ) -> Self {
-        self.last_transition_time = Some(value.into());
-        self
-    }
-    /// Sets `message`.
-    pub fn message(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.message = Some(value.into());
-        self
-    }
-    /// Sets `reason`.
-    pub fn reason(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.reason = Some(value.into());
-        self
-    }
-    /// Sets `status`.
-    pub fn status(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.status = Some(value.into());
-        self
-    }
-    /// Sets `type`.
-    pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
-        self
-    }
-}
-impl ApplyType for JobConditionApply {}
-impl HasApply for crate::batch_v1::JobCondition {
-    type Apply = JobConditionApply;
-}
 /// The apply configuration of [`JobSpec`](crate::batch_v1::JobSpec): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct JobSpecApply {
@@ -698,7 +581,7 @@ pub struct JobSpecApply {
     pub parallelism: Option<i32>,
     pub pod_failure_policy: Option<crate::batch_v1::apply::PodFailurePolicyApply>,
     pub pod_replacement_policy: Option<::kubegen_runtime::Str>,
-    pub selector: Option<Box<crate::meta_v1::apply::LabelSelectorApply>>,
+    pub selector: Option<Box<crate::meta_v1::LabelSelector>>,
     pub success_policy: Option<crate::batch_v1::apply::SuccessPolicyApply>,
     pub suspend: Option<bool>,
     pub template: Option<crate::core_v1::apply::PodTemplateSpecApply>,
@@ -812,47 +695,47 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for JobSpecApply {
 impl JobSpecApply {
     /// Sets `activeDeadlineSeconds`.
     pub fn active_deadline_seconds(mut self, value: impl Into<i64>) -> Self {
-        self.active_deadline_seconds = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.active_deadline_seconds, value);
         self
     }
     /// Sets `backoffLimit`.
     pub fn backoff_limit(mut self, value: impl Into<i32>) -> Self {
-        self.backoff_limit = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.backoff_limit, value);
         self
     }
     /// Sets `backoffLimitPerIndex`.
     pub fn backoff_limit_per_index(mut self, value: impl Into<i32>) -> Self {
-        self.backoff_limit_per_index = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.backoff_limit_per_index, value);
         self
     }
     /// Sets `completionMode`.
     pub fn completion_mode(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.completion_mode = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.completion_mode, value);
         self
     }
     /// Sets `completions`.
     pub fn completions(mut self, value: impl Into<i32>) -> Self {
-        self.completions = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.completions, value);
         self
     }
     /// Sets `managedBy`.
     pub fn managed_by(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.managed_by = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.managed_by, value);
         self
     }
     /// Sets `manualSelector`.
     pub fn manual_selector(mut self, value: impl Into<bool>) -> Self {
-        self.manual_selector = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.manual_selector, value);
         self
     }
     /// Sets `maxFailedIndexes`.
     pub fn max_failed_indexes(mut self, value: impl Into<i32>) -> Self {
-        self.max_failed_indexes = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.max_failed_indexes, value);
         self
     }
     /// Sets `parallelism`.
     pub fn parallelism(mut self, value: impl Into<i32>) -> Self {
-        self.parallelism = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.parallelism, value);
         self
     }
     /// Sets `podFailurePolicy`.
@@ -860,7 +743,7 @@ impl JobSpecApply {
         mut self,
         value: impl Into<crate::batch_v1::apply::PodFailurePolicyApply>,
     ) -> Self {
-        self.pod_failure_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.pod_failure_policy, value);
         self
     }
     /// Sets `podReplacementPolicy`.
@@ -868,15 +751,12 @@ impl JobSpecApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.pod_replacement_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.pod_replacement_policy, value);
         self
     }
     /// Sets `selector`.
-    pub fn selector(
-        mut self,
-        value: impl Into<crate::meta_v1::apply::LabelSelectorApply>,
-    ) -> Self {
-        self.selector = Some(Box::new(value.into()));
+    pub fn selector(mut self, value: impl Into<crate::meta_v1::LabelSelector>) -> Self {
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.selector, value);
         self
     }
     /// Sets `successPolicy`.
@@ -884,12 +764,12 @@ impl JobSpecApply {
         mut self,
         value: impl Into<crate::batch_v1::apply::SuccessPolicyApply>,
     ) -> Self {
-        self.success_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.success_policy, value);
         self
     }
     /// Sets `suspend`.
     pub fn suspend(mut self, value: impl Into<bool>) -> Self {
-        self.suspend = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.suspend, value);
         self
     }
     /// Sets `template`.
@@ -897,12 +777,15 @@ impl JobSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::PodTemplateSpecApply>,
     ) -> Self {
-        self.template = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.template, value);
         self
     }
     /// Sets `ttlSecondsAfterFinished`.
     pub fn ttl_seconds_after_finished(mut self, value: impl Into<i32>) -> Self {
-        self.ttl_seconds_after_finished = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.ttl_seconds_after_finished,
+            value,
+        );
         self
     }
 }
@@ -945,7 +828,7 @@ pub struct JobStatusApply {
     pub active: Option<i32>,
     pub completed_indexes: Option<::kubegen_runtime::Str>,
     pub completion_time: Option<::kubegen_runtime::Time>,
-    pub conditions: Option<Vec<crate::batch_v1::apply::JobConditionApply>>,
+    pub conditions: Option<Vec<crate::batch_v1::JobCondition>>,
     pub failed: Option<i32>,
     pub failed_indexes: Option<::kubegen_runtime::Str>,
     pub ready: Option<i32>,
@@ -1049,7 +932,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for JobStatusApply {
 impl JobStatusApply {
     /// Sets `active`.
     pub fn active(mut self, value: impl Into<i32>) -> Self {
-        self.active = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.active, value);
         self
     }
     /// Sets `completedIndexes`.
@@ -1057,52 +940,50 @@ impl JobStatusApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.completed_indexes = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.completed_indexes, value);
         self
     }
     /// Sets `completionTime`.
     pub fn completion_time(mut self, value: impl Into<::kubegen_runtime::Time>) -> Self {
-        self.completion_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.completion_time, value);
         self
     }
     /// Sets `conditions`.
     pub fn conditions(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::batch_v1::apply::JobConditionApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::batch_v1::JobCondition>>,
     ) -> Self {
-        self.conditions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.conditions, value);
         self
     }
     /// Sets `failed`.
     pub fn failed(mut self, value: impl Into<i32>) -> Self {
-        self.failed = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.failed, value);
         self
     }
     /// Sets `failedIndexes`.
     pub fn failed_indexes(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.failed_indexes = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.failed_indexes, value);
         self
     }
     /// Sets `ready`.
     pub fn ready(mut self, value: impl Into<i32>) -> Self {
-        self.ready = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.ready, value);
         self
     }
     /// Sets `startTime`.
     pub fn start_time(mut self, value: impl Into<::kubegen_runtime::Time>) -> Self {
-        self.start_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.start_time, value);
         self
     }
     /// Sets `succeeded`.
     pub fn succeeded(mut self, value: impl Into<i32>) -> Self {
-        self.succeeded = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.succeeded, value);
         self
     }
     /// Sets `terminating`.
     pub fn terminating(mut self, value: impl Into<i32>) -> Self {
-        self.terminating = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.terminating, value);
         self
     }
     /// Sets `uncountedTerminatedPods`.
@@ -1110,7 +991,10 @@ impl JobStatusApply {
         mut self,
         value: impl Into<crate::batch_v1::apply::UncountedTerminatedPodsApply>,
     ) -> Self {
-        self.uncounted_terminated_pods = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(
+            &mut self.uncounted_terminated_pods,
+            value,
+        );
         self
     }
 }
@@ -1197,7 +1081,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for JobTemplateSpecApply
 impl JobTemplateSpecApply {
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -1205,7 +1089,7 @@ impl JobTemplateSpecApply {
         mut self,
         value: impl Into<crate::batch_v1::apply::JobSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
 }
@@ -1230,7 +1114,7 @@ impl HasApply for crate::batch_v1::JobTemplateSpec {
 /// The apply configuration of [`PodFailurePolicy`](crate::batch_v1::PodFailurePolicy): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct PodFailurePolicyApply {
-    pub rules: Option<Vec<crate::batch_v1::apply::PodFailurePolicyRuleApply>>,
+    pub rules: Option<Vec<crate::batch_v1::PodFailurePolicyRule>>,
 }
 impl ::std::fmt::Debug for PodFailurePolicyApply {
     #[inline]
@@ -1291,11 +1175,9 @@ impl PodFailurePolicyApply {
     /// Sets `rules`.
     pub fn rules(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::batch_v1::apply::PodFailurePolicyRuleApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::batch_v1::PodFailurePolicyRule>>,
     ) -> Self {
-        self.rules = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.rules, value);
         self
     }
 }
@@ -1303,320 +1185,10 @@ impl ApplyType for PodFailurePolicyApply {}
 impl HasApply for crate::batch_v1::PodFailurePolicy {
     type Apply = PodFailurePolicyApply;
 }
-/// The apply configuration of [`PodFailurePolicyOnExitCodesRequirement`](crate::batch_v1::PodFailurePolicyOnExitCodesRequirement): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct PodFailurePolicyOnExitCodesRequirementApply {
-    pub container_name: Option<::kubegen_runtime::Str>,
-    pub operator: Option<::kubegen_runtime::Str>,
-    pub values: Option<Vec<i32>>,
-}
-impl ::std::fmt::Debug for PodFailurePolicyOnExitCodesRequirementApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "PodFailurePolicyOnExitCodesRequirementApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for PodFailurePolicyOnExitCodesRequirementApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for PodFailurePolicyOnExitCodesRequirementApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "PodFailurePolicyOnExitCodesRequirementApply",
-                encode::count(
-                    0,
-                    &[
-                        self.container_name.is_some(),
-                        self.operator.is_some(),
-                        self.values.is_some(),
-                    ],
-                ),
-            )
-            .optional("containerName", &self.container_name)
-            .optional("operator", &self.operator)
-            .optional("values", &self.values)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for PodFailurePolicyOnExitCodesRequirementApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for PodFailurePolicyOnExitCodesRequirementApply {
-    const EXPECTING: &'static str = "struct PodFailurePolicyOnExitCodesRequirementApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::batch_v1::PodFailurePolicyOnExitCodesRequirement as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.container_name),
-            1 => decode::optional(map, &mut self.operator),
-            2 => decode::optional_vec(map, &mut self.values),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl PodFailurePolicyOnExitCodesRequirementApply {
-    /// Sets `containerName`.
-    pub fn container_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.container_name = Some(value.into());
-        self
-    }
-    /// Sets `operator`.
-    pub fn operator(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.operator = Some(value.into());
-        self
-    }
-    /// Sets `values`.
-    pub fn values(mut self, value: impl IntoIterator<Item = impl Into<i32>>) -> Self {
-        self.values = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for PodFailurePolicyOnExitCodesRequirementApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[("values", M::Set)],
-    };
-}
-impl HasApply for crate::batch_v1::PodFailurePolicyOnExitCodesRequirement {
-    type Apply = PodFailurePolicyOnExitCodesRequirementApply;
-}
-/// The apply configuration of [`PodFailurePolicyOnPodConditionsPattern`](crate::batch_v1::PodFailurePolicyOnPodConditionsPattern): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct PodFailurePolicyOnPodConditionsPatternApply {
-    pub status: Option<::kubegen_runtime::Str>,
-    pub type_: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for PodFailurePolicyOnPodConditionsPatternApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "PodFailurePolicyOnPodConditionsPatternApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for PodFailurePolicyOnPodConditionsPatternApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for PodFailurePolicyOnPodConditionsPatternApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "PodFailurePolicyOnPodConditionsPatternApply",
-                encode::count(0, &[self.status.is_some(), self.type_.is_some()]),
-            )
-            .optional("status", &self.status)
-            .optional("type", &self.type_)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for PodFailurePolicyOnPodConditionsPatternApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for PodFailurePolicyOnPodConditionsPatternApply {
-    const EXPECTING: &'static str = "struct PodFailurePolicyOnPodConditionsPatternApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::batch_v1::PodFailurePolicyOnPodConditionsPattern as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.status),
-            1 => decode::optional(map, &mut self.type_),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl PodFailurePolicyOnPodConditionsPatternApply {
-    /// Sets `status`.
-    pub fn status(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.status = Some(value.into());
-        self
-    }
-    /// Sets `type`.
-    pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
-        self
-    }
-}
-impl ApplyType for PodFailurePolicyOnPodConditionsPatternApply {}
-impl HasApply for crate::batch_v1::PodFailurePolicyOnPodConditionsPattern {
-    type Apply = PodFailurePolicyOnPodConditionsPatternApply;
-}
-/// The apply configuration of [`PodFailurePolicyRule`](crate::batch_v1::PodFailurePolicyRule): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct PodFailurePolicyRuleApply {
-    pub action: Option<::kubegen_runtime::Str>,
-    pub on_exit_codes: Option<
-        Box<crate::batch_v1::apply::PodFailurePolicyOnExitCodesRequirementApply>,
-    >,
-    pub on_pod_conditions: Option<
-        Vec<crate::batch_v1::apply::PodFailurePolicyOnPodConditionsPatternApply>,
-    >,
-}
-impl ::std::fmt::Debug for PodFailurePolicyRuleApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "PodFailurePolicyRuleApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for PodFailurePolicyRuleApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for PodFailurePolicyRuleApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "PodFailurePolicyRuleApply",
-                encode::count(
-                    0,
-                    &[
-                        self.action.is_some(),
-                        self.on_exit_codes.is_some(),
-                        self.on_pod_conditions.is_some(),
-                    ],
-                ),
-            )
-            .optional("action", &self.action)
-            .optional("onExitCodes", &self.on_exit_codes)
-            .optional("onPodConditions", &self.on_pod_conditions)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for PodFailurePolicyRuleApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for PodFailurePolicyRuleApply {
-    const EXPECTING: &'static str = "struct PodFailurePolicyRuleApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::batch_v1::PodFailurePolicyRule as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.action),
-            1 => decode::optional(map, &mut self.on_exit_codes),
-            2 => decode::optional_vec(map, &mut self.on_pod_conditions),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl PodFailurePolicyRuleApply {
-    /// Sets `action`.
-    pub fn action(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.action = Some(value.into());
-        self
-    }
-    /// Sets `onExitCodes`.
-    pub fn on_exit_codes(
-        mut self,
-        value: impl Into<
-            crate::batch_v1::apply::PodFailurePolicyOnExitCodesRequirementApply,
-        >,
-    ) -> Self {
-        self.on_exit_codes = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `onPodConditions`.
-    pub fn on_pod_conditions(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::batch_v1::apply::PodFailurePolicyOnPodConditionsPatternApply,
-            >,
-        >,
-    ) -> Self {
-        self.on_pod_conditions = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for PodFailurePolicyRuleApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "onExitCodes",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::batch_v1::apply::PodFailurePolicyOnExitCodesRequirementApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::batch_v1::PodFailurePolicyRule {
-    type Apply = PodFailurePolicyRuleApply;
-}
 /// The apply configuration of [`SuccessPolicy`](crate::batch_v1::SuccessPolicy): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct SuccessPolicyApply {
-    pub rules: Option<Vec<crate::batch_v1::apply::SuccessPolicyRuleApply>>,
+    pub rules: Option<Vec<crate::batch_v1::SuccessPolicyRule>>,
 }
 impl ::std::fmt::Debug for SuccessPolicyApply {
     #[inline]
@@ -1677,102 +1249,15 @@ impl SuccessPolicyApply {
     /// Sets `rules`.
     pub fn rules(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::batch_v1::apply::SuccessPolicyRuleApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::batch_v1::SuccessPolicyRule>>,
     ) -> Self {
-        self.rules = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.rules, value);
         self
     }
 }
 impl ApplyType for SuccessPolicyApply {}
 impl HasApply for crate::batch_v1::SuccessPolicy {
     type Apply = SuccessPolicyApply;
-}
-/// The apply configuration of [`SuccessPolicyRule`](crate::batch_v1::SuccessPolicyRule): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct SuccessPolicyRuleApply {
-    pub succeeded_count: Option<i32>,
-    pub succeeded_indexes: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for SuccessPolicyRuleApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "SuccessPolicyRuleApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for SuccessPolicyRuleApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for SuccessPolicyRuleApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "SuccessPolicyRuleApply",
-                encode::count(
-                    0,
-                    &[self.succeeded_count.is_some(), self.succeeded_indexes.is_some()],
-                ),
-            )
-            .optional("succeededCount", &self.succeeded_count)
-            .optional("succeededIndexes", &self.succeeded_indexes)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SuccessPolicyRuleApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for SuccessPolicyRuleApply {
-    const EXPECTING: &'static str = "struct SuccessPolicyRuleApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::batch_v1::SuccessPolicyRule as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.succeeded_count),
-            1 => decode::optional(map, &mut self.succeeded_indexes),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl SuccessPolicyRuleApply {
-    /// Sets `succeededCount`.
-    pub fn succeeded_count(mut self, value: impl Into<i32>) -> Self {
-        self.succeeded_count = Some(value.into());
-        self
-    }
-    /// Sets `succeededIndexes`.
-    pub fn succeeded_indexes(
-        mut self,
-        value: impl Into<::kubegen_runtime::Str>,
-    ) -> Self {
-        self.succeeded_indexes = Some(value.into());
-        self
-    }
-}
-impl ApplyType for SuccessPolicyRuleApply {}
-impl HasApply for crate::batch_v1::SuccessPolicyRule {
-    type Apply = SuccessPolicyRuleApply;
 }
 /// The apply configuration of [`UncountedTerminatedPods`](crate::batch_v1::UncountedTerminatedPods): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -1844,7 +1329,7 @@ impl UncountedTerminatedPodsApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.failed = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.failed, value);
         self
     }
     /// Sets `succeeded`.
@@ -1852,7 +1337,7 @@ impl UncountedTerminatedPodsApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.succeeded = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.succeeded, value);
         self
     }
 }

@@ -101,7 +101,7 @@ impl CertificateSigningRequestApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -111,7 +111,7 @@ impl CertificateSigningRequestApply {
             crate::certificates_v1::apply::CertificateSigningRequestSpecApply,
         >,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -121,7 +121,7 @@ impl CertificateSigningRequestApply {
             crate::certificates_v1::apply::CertificateSigningRequestStatusApply,
         >,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
@@ -254,7 +254,7 @@ impl CertificateSigningRequestConditionApply {
         mut self,
         value: impl Into<::kubegen_runtime::Time>,
     ) -> Self {
-        self.last_transition_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.last_transition_time, value);
         self
     }
     /// Sets `lastUpdateTime`.
@@ -262,27 +262,27 @@ impl CertificateSigningRequestConditionApply {
         mut self,
         value: impl Into<::kubegen_runtime::Time>,
     ) -> Self {
-        self.last_update_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.last_update_time, value);
         self
     }
     /// Sets `message`.
     pub fn message(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.message = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.message, value);
         self
     }
     /// Sets `reason`.
     pub fn reason(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.reason = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.reason, value);
         self
     }
     /// Sets `status`.
     pub fn status(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
     /// Sets `type`.
     pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.type_, value);
         self
     }
 }
@@ -391,7 +391,7 @@ for CertificateSigningRequestSpecApply {
 impl CertificateSigningRequestSpecApply {
     /// Sets `expirationSeconds`.
     pub fn expiration_seconds(mut self, value: impl Into<i32>) -> Self {
-        self.expiration_seconds = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.expiration_seconds, value);
         self
     }
     /// Sets `extra`.
@@ -404,9 +404,7 @@ impl CertificateSigningRequestSpecApply {
             ),
         >,
     ) -> Self {
-        self.extra = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.extra, value);
         self
     }
     /// Sets `groups`.
@@ -414,22 +412,22 @@ impl CertificateSigningRequestSpecApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.groups = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.groups, value);
         self
     }
     /// Sets `request`.
     pub fn request(mut self, value: impl Into<::kubegen_runtime::ByteString>) -> Self {
-        self.request = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.request, value);
         self
     }
     /// Sets `signerName`.
     pub fn signer_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.signer_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.signer_name, value);
         self
     }
     /// Sets `uid`.
     pub fn uid(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.uid = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.uid, value);
         self
     }
     /// Sets `usages`.
@@ -437,12 +435,12 @@ impl CertificateSigningRequestSpecApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.usages = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.usages, value);
         self
     }
     /// Sets `username`.
     pub fn username(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.username = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.username, value);
         self
     }
 }
@@ -533,7 +531,7 @@ impl CertificateSigningRequestStatusApply {
         mut self,
         value: impl Into<::kubegen_runtime::ByteString>,
     ) -> Self {
-        self.certificate = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.certificate, value);
         self
     }
     /// Sets `conditions`.
@@ -545,7 +543,7 @@ impl CertificateSigningRequestStatusApply {
             >,
         >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.conditions, value);
         self
     }
 }

@@ -84,7 +84,7 @@ impl ClusterTrustBundleApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -94,7 +94,7 @@ impl ClusterTrustBundleApply {
             crate::certificates_v1alpha1::apply::ClusterTrustBundleSpecApply,
         >,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
 }
@@ -192,12 +192,12 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for ClusterTrustBundleSp
 impl ClusterTrustBundleSpecApply {
     /// Sets `signerName`.
     pub fn signer_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.signer_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.signer_name, value);
         self
     }
     /// Sets `trustBundle`.
     pub fn trust_bundle(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.trust_bundle = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.trust_bundle, value);
         self
     }
 }

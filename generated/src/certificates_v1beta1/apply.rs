@@ -84,7 +84,7 @@ impl ClusterTrustBundleApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -92,7 +92,7 @@ impl ClusterTrustBundleApply {
         mut self,
         value: impl Into<crate::certificates_v1beta1::apply::ClusterTrustBundleSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
 }
@@ -190,12 +190,12 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for ClusterTrustBundleSp
 impl ClusterTrustBundleSpecApply {
     /// Sets `signerName`.
     pub fn signer_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.signer_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.signer_name, value);
         self
     }
     /// Sets `trustBundle`.
     pub fn trust_bundle(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.trust_bundle = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.trust_bundle, value);
         self
     }
 }
@@ -303,7 +303,7 @@ impl PodCertificateRequestApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -313,7 +313,7 @@ impl PodCertificateRequestApply {
             crate::certificates_v1beta1::apply::PodCertificateRequestSpecApply,
         >,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -323,7 +323,7 @@ impl PodCertificateRequestApply {
             crate::certificates_v1beta1::apply::PodCertificateRequestStatusApply,
         >,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
@@ -475,17 +475,17 @@ for PodCertificateRequestSpecApply {
 impl PodCertificateRequestSpecApply {
     /// Sets `maxExpirationSeconds`.
     pub fn max_expiration_seconds(mut self, value: impl Into<i32>) -> Self {
-        self.max_expiration_seconds = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.max_expiration_seconds, value);
         self
     }
     /// Sets `nodeName`.
     pub fn node_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.node_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.node_name, value);
         self
     }
     /// Sets `nodeUID`.
     pub fn node_uid(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.node_uid = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.node_uid, value);
         self
     }
     /// Sets `pkixPublicKey`.
@@ -493,17 +493,17 @@ impl PodCertificateRequestSpecApply {
         mut self,
         value: impl Into<::kubegen_runtime::ByteString>,
     ) -> Self {
-        self.pkix_public_key = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.pkix_public_key, value);
         self
     }
     /// Sets `podName`.
     pub fn pod_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.pod_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.pod_name, value);
         self
     }
     /// Sets `podUID`.
     pub fn pod_uid(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.pod_uid = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.pod_uid, value);
         self
     }
     /// Sets `proofOfPossession`.
@@ -511,7 +511,7 @@ impl PodCertificateRequestSpecApply {
         mut self,
         value: impl Into<::kubegen_runtime::ByteString>,
     ) -> Self {
-        self.proof_of_possession = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.proof_of_possession, value);
         self
     }
     /// Sets `serviceAccountName`.
@@ -519,7 +519,7 @@ impl PodCertificateRequestSpecApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.service_account_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.service_account_name, value);
         self
     }
     /// Sets `serviceAccountUID`.
@@ -527,12 +527,12 @@ impl PodCertificateRequestSpecApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.service_account_uid = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.service_account_uid, value);
         self
     }
     /// Sets `signerName`.
     pub fn signer_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.signer_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.signer_name, value);
         self
     }
     /// Sets `unverifiedUserAnnotations`.
@@ -542,8 +542,9 @@ impl PodCertificateRequestSpecApply {
             Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.unverified_user_annotations = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        ::kubegen_runtime::apply::setters::set_map(
+            &mut self.unverified_user_annotations,
+            value,
         );
         self
     }
@@ -648,7 +649,7 @@ impl PodCertificateRequestStatusApply {
         mut self,
         value: impl Into<::kubegen_runtime::Time>,
     ) -> Self {
-        self.begin_refresh_at = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.begin_refresh_at, value);
         self
     }
     /// Sets `certificateChain`.
@@ -656,7 +657,7 @@ impl PodCertificateRequestStatusApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.certificate_chain = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.certificate_chain, value);
         self
     }
     /// Sets `conditions`.
@@ -664,17 +665,17 @@ impl PodCertificateRequestStatusApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<crate::meta_v1::apply::ConditionApply>>,
     ) -> Self {
-        self.conditions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.conditions, value);
         self
     }
     /// Sets `notAfter`.
     pub fn not_after(mut self, value: impl Into<::kubegen_runtime::Time>) -> Self {
-        self.not_after = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.not_after, value);
         self
     }
     /// Sets `notBefore`.
     pub fn not_before(mut self, value: impl Into<::kubegen_runtime::Time>) -> Self {
-        self.not_before = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.not_before, value);
         self
     }
 }

@@ -87,7 +87,7 @@ impl LeaseApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -95,7 +95,7 @@ impl LeaseApply {
         mut self,
         value: impl Into<crate::coordination_v1::apply::LeaseSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
 }
@@ -219,37 +219,37 @@ impl LeaseSpecApply {
         mut self,
         value: impl Into<::kubegen_runtime::MicroTime>,
     ) -> Self {
-        self.acquire_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.acquire_time, value);
         self
     }
     /// Sets `holderIdentity`.
     pub fn holder_identity(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.holder_identity = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.holder_identity, value);
         self
     }
     /// Sets `leaseDurationSeconds`.
     pub fn lease_duration_seconds(mut self, value: impl Into<i32>) -> Self {
-        self.lease_duration_seconds = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.lease_duration_seconds, value);
         self
     }
     /// Sets `leaseTransitions`.
     pub fn lease_transitions(mut self, value: impl Into<i32>) -> Self {
-        self.lease_transitions = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.lease_transitions, value);
         self
     }
     /// Sets `preferredHolder`.
     pub fn preferred_holder(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.preferred_holder = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.preferred_holder, value);
         self
     }
     /// Sets `renewTime`.
     pub fn renew_time(mut self, value: impl Into<::kubegen_runtime::MicroTime>) -> Self {
-        self.renew_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.renew_time, value);
         self
     }
     /// Sets `strategy`.
     pub fn strategy(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.strategy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.strategy, value);
         self
     }
 }

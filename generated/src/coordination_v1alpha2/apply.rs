@@ -89,7 +89,7 @@ impl LeaseCandidateApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -97,7 +97,7 @@ impl LeaseCandidateApply {
         mut self,
         value: impl Into<crate::coordination_v1alpha2::apply::LeaseCandidateSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
 }
@@ -214,7 +214,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for LeaseCandidateSpecAp
 impl LeaseCandidateSpecApply {
     /// Sets `binaryVersion`.
     pub fn binary_version(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.binary_version = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.binary_version, value);
         self
     }
     /// Sets `emulationVersion`.
@@ -222,27 +222,27 @@ impl LeaseCandidateSpecApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.emulation_version = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.emulation_version, value);
         self
     }
     /// Sets `leaseName`.
     pub fn lease_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.lease_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.lease_name, value);
         self
     }
     /// Sets `pingTime`.
     pub fn ping_time(mut self, value: impl Into<::kubegen_runtime::MicroTime>) -> Self {
-        self.ping_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.ping_time, value);
         self
     }
     /// Sets `renewTime`.
     pub fn renew_time(mut self, value: impl Into<::kubegen_runtime::MicroTime>) -> Self {
-        self.renew_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.renew_time, value);
         self
     }
     /// Sets `strategy`.
     pub fn strategy(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.strategy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.strategy, value);
         self
     }
 }

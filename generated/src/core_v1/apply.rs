@@ -82,7 +82,7 @@ impl AffinityApply {
         mut self,
         value: impl Into<crate::core_v1::apply::NodeAffinityApply>,
     ) -> Self {
-        self.node_affinity = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.node_affinity, value);
         self
     }
     /// Sets `podAffinity`.
@@ -90,7 +90,7 @@ impl AffinityApply {
         mut self,
         value: impl Into<crate::core_v1::apply::PodAffinityApply>,
     ) -> Self {
-        self.pod_affinity = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.pod_affinity, value);
         self
     }
     /// Sets `podAntiAffinity`.
@@ -98,7 +98,7 @@ impl AffinityApply {
         mut self,
         value: impl Into<crate::core_v1::apply::PodAntiAffinityApply>,
     ) -> Self {
-        self.pod_anti_affinity = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.pod_anti_affinity, value);
         self
     }
 }
@@ -207,97 +207,18 @@ impl AppArmorProfileApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.localhost_profile = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.localhost_profile, value);
         self
     }
     /// Sets `type`.
     pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.type_, value);
         self
     }
 }
 impl ApplyType for AppArmorProfileApply {}
 impl HasApply for crate::core_v1::AppArmorProfile {
     type Apply = AppArmorProfileApply;
-}
-/// The apply configuration of [`AttachedVolume`](crate::core_v1::AttachedVolume): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct AttachedVolumeApply {
-    pub device_path: Option<::kubegen_runtime::Str>,
-    pub name: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for AttachedVolumeApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "AttachedVolumeApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for AttachedVolumeApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for AttachedVolumeApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "AttachedVolumeApply",
-                encode::count(0, &[self.device_path.is_some(), self.name.is_some()]),
-            )
-            .optional("devicePath", &self.device_path)
-            .optional("name", &self.name)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for AttachedVolumeApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for AttachedVolumeApply {
-    const EXPECTING: &'static str = "struct AttachedVolumeApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::AttachedVolume as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.device_path),
-            1 => decode::optional(map, &mut self.name),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl AttachedVolumeApply {
-    /// Sets `devicePath`.
-    pub fn device_path(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.device_path = Some(value.into());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-}
-impl ApplyType for AttachedVolumeApply {}
-impl HasApply for crate::core_v1::AttachedVolume {
-    type Apply = AttachedVolumeApply;
 }
 /// The apply configuration of [`AWSElasticBlockStoreVolumeSource`](crate::core_v1::AWSElasticBlockStoreVolumeSource): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -384,22 +305,22 @@ for AWSElasticBlockStoreVolumeSourceApply {
 impl AWSElasticBlockStoreVolumeSourceApply {
     /// Sets `fsType`.
     pub fn fs_type(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.fs_type = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.fs_type, value);
         self
     }
     /// Sets `partition`.
     pub fn partition(mut self, value: impl Into<i32>) -> Self {
-        self.partition = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.partition, value);
         self
     }
     /// Sets `readOnly`.
     pub fn read_only(mut self, value: impl Into<bool>) -> Self {
-        self.read_only = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.read_only, value);
         self
     }
     /// Sets `volumeID`.
     pub fn volume_id(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.volume_id = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.volume_id, value);
         self
     }
 }
@@ -495,32 +416,32 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for AzureDiskVolumeSourc
 impl AzureDiskVolumeSourceApply {
     /// Sets `cachingMode`.
     pub fn caching_mode(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.caching_mode = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.caching_mode, value);
         self
     }
     /// Sets `diskName`.
     pub fn disk_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.disk_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.disk_name, value);
         self
     }
     /// Sets `diskURI`.
     pub fn disk_uri(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.disk_uri = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.disk_uri, value);
         self
     }
     /// Sets `fsType`.
     pub fn fs_type(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.fs_type = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.fs_type, value);
         self
     }
     /// Sets `kind`.
     pub fn kind(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.kind = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.kind, value);
         self
     }
     /// Sets `readOnly`.
     pub fn read_only(mut self, value: impl Into<bool>) -> Self {
-        self.read_only = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.read_only, value);
         self
     }
 }
@@ -613,22 +534,22 @@ for AzureFilePersistentVolumeSourceApply {
 impl AzureFilePersistentVolumeSourceApply {
     /// Sets `readOnly`.
     pub fn read_only(mut self, value: impl Into<bool>) -> Self {
-        self.read_only = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.read_only, value);
         self
     }
     /// Sets `secretName`.
     pub fn secret_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.secret_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.secret_name, value);
         self
     }
     /// Sets `secretNamespace`.
     pub fn secret_namespace(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.secret_namespace = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.secret_namespace, value);
         self
     }
     /// Sets `shareName`.
     pub fn share_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.share_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.share_name, value);
         self
     }
 }
@@ -712,17 +633,17 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for AzureFileVolumeSourc
 impl AzureFileVolumeSourceApply {
     /// Sets `readOnly`.
     pub fn read_only(mut self, value: impl Into<bool>) -> Self {
-        self.read_only = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.read_only, value);
         self
     }
     /// Sets `secretName`.
     pub fn secret_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.secret_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.secret_name, value);
         self
     }
     /// Sets `shareName`.
     pub fn share_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.share_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.share_name, value);
         self
     }
 }
@@ -799,7 +720,7 @@ impl CapabilitiesApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.add = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.add, value);
         self
     }
     /// Sets `drop`.
@@ -807,7 +728,7 @@ impl CapabilitiesApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.drop = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.drop, value);
         self
     }
 }
@@ -822,7 +743,7 @@ pub struct CephFSPersistentVolumeSourceApply {
     pub path: Option<::kubegen_runtime::Str>,
     pub read_only: Option<bool>,
     pub secret_file: Option<::kubegen_runtime::Str>,
-    pub secret_ref: Option<Box<crate::core_v1::apply::SecretReferenceApply>>,
+    pub secret_ref: Option<Box<crate::core_v1::SecretReference>>,
     pub user: Option<::kubegen_runtime::Str>,
 }
 impl ::std::fmt::Debug for CephFSPersistentVolumeSourceApply {
@@ -911,35 +832,35 @@ impl CephFSPersistentVolumeSourceApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.monitors = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.monitors, value);
         self
     }
     /// Sets `path`.
     pub fn path(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.path = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.path, value);
         self
     }
     /// Sets `readOnly`.
     pub fn read_only(mut self, value: impl Into<bool>) -> Self {
-        self.read_only = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.read_only, value);
         self
     }
     /// Sets `secretFile`.
     pub fn secret_file(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.secret_file = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.secret_file, value);
         self
     }
     /// Sets `secretRef`.
     pub fn secret_ref(
         mut self,
-        value: impl Into<crate::core_v1::apply::SecretReferenceApply>,
+        value: impl Into<crate::core_v1::SecretReference>,
     ) -> Self {
-        self.secret_ref = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.secret_ref, value);
         self
     }
     /// Sets `user`.
     pub fn user(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.user = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.user, value);
         self
     }
 }
@@ -954,7 +875,7 @@ pub struct CephFSVolumeSourceApply {
     pub path: Option<::kubegen_runtime::Str>,
     pub read_only: Option<bool>,
     pub secret_file: Option<::kubegen_runtime::Str>,
-    pub secret_ref: Option<crate::core_v1::apply::LocalObjectReferenceApply>,
+    pub secret_ref: Option<crate::core_v1::LocalObjectReference>,
     pub user: Option<::kubegen_runtime::Str>,
 }
 impl ::std::fmt::Debug for CephFSVolumeSourceApply {
@@ -1038,35 +959,35 @@ impl CephFSVolumeSourceApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.monitors = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.monitors, value);
         self
     }
     /// Sets `path`.
     pub fn path(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.path = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.path, value);
         self
     }
     /// Sets `readOnly`.
     pub fn read_only(mut self, value: impl Into<bool>) -> Self {
-        self.read_only = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.read_only, value);
         self
     }
     /// Sets `secretFile`.
     pub fn secret_file(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.secret_file = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.secret_file, value);
         self
     }
     /// Sets `secretRef`.
     pub fn secret_ref(
         mut self,
-        value: impl Into<crate::core_v1::apply::LocalObjectReferenceApply>,
+        value: impl Into<crate::core_v1::LocalObjectReference>,
     ) -> Self {
-        self.secret_ref = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.secret_ref, value);
         self
     }
     /// Sets `user`.
     pub fn user(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.user = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.user, value);
         self
     }
 }
@@ -1079,7 +1000,7 @@ impl HasApply for crate::core_v1::CephFSVolumeSource {
 pub struct CinderPersistentVolumeSourceApply {
     pub fs_type: Option<::kubegen_runtime::Str>,
     pub read_only: Option<bool>,
-    pub secret_ref: Option<Box<crate::core_v1::apply::SecretReferenceApply>>,
+    pub secret_ref: Option<Box<crate::core_v1::SecretReference>>,
     pub volume_id: Option<::kubegen_runtime::Str>,
 }
 impl ::std::fmt::Debug for CinderPersistentVolumeSourceApply {
@@ -1159,25 +1080,25 @@ for CinderPersistentVolumeSourceApply {
 impl CinderPersistentVolumeSourceApply {
     /// Sets `fsType`.
     pub fn fs_type(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.fs_type = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.fs_type, value);
         self
     }
     /// Sets `readOnly`.
     pub fn read_only(mut self, value: impl Into<bool>) -> Self {
-        self.read_only = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.read_only, value);
         self
     }
     /// Sets `secretRef`.
     pub fn secret_ref(
         mut self,
-        value: impl Into<crate::core_v1::apply::SecretReferenceApply>,
+        value: impl Into<crate::core_v1::SecretReference>,
     ) -> Self {
-        self.secret_ref = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.secret_ref, value);
         self
     }
     /// Sets `volumeID`.
     pub fn volume_id(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.volume_id = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.volume_id, value);
         self
     }
 }
@@ -1190,7 +1111,7 @@ impl HasApply for crate::core_v1::CinderPersistentVolumeSource {
 pub struct CinderVolumeSourceApply {
     pub fs_type: Option<::kubegen_runtime::Str>,
     pub read_only: Option<bool>,
-    pub secret_ref: Option<crate::core_v1::apply::LocalObjectReferenceApply>,
+    pub secret_ref: Option<crate::core_v1::LocalObjectReference>,
     pub volume_id: Option<::kubegen_runtime::Str>,
 }
 impl ::std::fmt::Debug for CinderVolumeSourceApply {
@@ -1265,25 +1186,25 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for CinderVolumeSourceAp
 impl CinderVolumeSourceApply {
     /// Sets `fsType`.
     pub fn fs_type(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.fs_type = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.fs_type, value);
         self
     }
     /// Sets `readOnly`.
     pub fn read_only(mut self, value: impl Into<bool>) -> Self {
-        self.read_only = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.read_only, value);
         self
     }
     /// Sets `secretRef`.
     pub fn secret_ref(
         mut self,
-        value: impl Into<crate::core_v1::apply::LocalObjectReferenceApply>,
+        value: impl Into<crate::core_v1::LocalObjectReference>,
     ) -> Self {
-        self.secret_ref = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.secret_ref, value);
         self
     }
     /// Sets `volumeID`.
     pub fn volume_id(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.volume_id = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.volume_id, value);
         self
     }
 }
@@ -1354,133 +1275,13 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for ClientIPConfigApply 
 impl ClientIPConfigApply {
     /// Sets `timeoutSeconds`.
     pub fn timeout_seconds(mut self, value: impl Into<i32>) -> Self {
-        self.timeout_seconds = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.timeout_seconds, value);
         self
     }
 }
 impl ApplyType for ClientIPConfigApply {}
 impl HasApply for crate::core_v1::ClientIPConfig {
     type Apply = ClientIPConfigApply;
-}
-/// The apply configuration of [`ClusterTrustBundleProjection`](crate::core_v1::ClusterTrustBundleProjection): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ClusterTrustBundleProjectionApply {
-    pub label_selector: Option<Box<crate::meta_v1::apply::LabelSelectorApply>>,
-    pub name: Option<::kubegen_runtime::Str>,
-    pub optional: Option<bool>,
-    pub path: Option<::kubegen_runtime::Str>,
-    pub signer_name: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for ClusterTrustBundleProjectionApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "ClusterTrustBundleProjectionApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for ClusterTrustBundleProjectionApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ClusterTrustBundleProjectionApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ClusterTrustBundleProjectionApply",
-                encode::count(
-                    0,
-                    &[
-                        self.label_selector.is_some(),
-                        self.name.is_some(),
-                        self.optional.is_some(),
-                        self.path.is_some(),
-                        self.signer_name.is_some(),
-                    ],
-                ),
-            )
-            .optional("labelSelector", &self.label_selector)
-            .optional("name", &self.name)
-            .optional("optional", &self.optional)
-            .optional("path", &self.path)
-            .optional("signerName", &self.signer_name)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ClusterTrustBundleProjectionApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for ClusterTrustBundleProjectionApply {
-    const EXPECTING: &'static str = "struct ClusterTrustBundleProjectionApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::ClusterTrustBundleProjection as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.label_selector),
-            1 => decode::optional(map, &mut self.name),
-            2 => decode::optional(map, &mut self.optional),
-            3 => decode::optional(map, &mut self.path),
-            4 => decode::optional(map, &mut self.signer_name),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ClusterTrustBundleProjectionApply {
-    /// Sets `labelSelector`.
-    pub fn label_selector(
-        mut self,
-        value: impl Into<crate::meta_v1::apply::LabelSelectorApply>,
-    ) -> Self {
-        self.label_selector = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `optional`.
-    pub fn optional(mut self, value: impl Into<bool>) -> Self {
-        self.optional = Some(value.into());
-        self
-    }
-    /// Sets `path`.
-    pub fn path(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.path = Some(value.into());
-        self
-    }
-    /// Sets `signerName`.
-    pub fn signer_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.signer_name = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ClusterTrustBundleProjectionApply {}
-impl HasApply for crate::core_v1::ClusterTrustBundleProjection {
-    type Apply = ClusterTrustBundleProjectionApply;
 }
 /// The apply configuration of [`ConfigMap`](crate::core_v1::ConfigMap): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -1588,9 +1389,7 @@ impl ConfigMapApply {
             ),
         >,
     ) -> Self {
-        self.binary_data = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.binary_data, value);
         self
     }
     /// Sets `data`.
@@ -1600,19 +1399,17 @@ impl ConfigMapApply {
             Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.data = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.data, value);
         self
     }
     /// Sets `immutable`.
     pub fn immutable(mut self, value: impl Into<bool>) -> Self {
-        self.immutable = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.immutable, value);
         self
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
 }
@@ -1634,175 +1431,6 @@ impl ::kubegen_runtime::apply::ApplyObject for ConfigMapApply {
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
-}
-/// The apply configuration of [`ConfigMapEnvSource`](crate::core_v1::ConfigMapEnvSource): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ConfigMapEnvSourceApply {
-    pub name: Option<::kubegen_runtime::Str>,
-    pub optional: Option<bool>,
-}
-impl ::std::fmt::Debug for ConfigMapEnvSourceApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ConfigMapEnvSourceApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ConfigMapEnvSourceApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ConfigMapEnvSourceApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ConfigMapEnvSourceApply",
-                encode::count(0, &[self.name.is_some(), self.optional.is_some()]),
-            )
-            .optional("name", &self.name)
-            .optional("optional", &self.optional)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ConfigMapEnvSourceApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ConfigMapEnvSourceApply {
-    const EXPECTING: &'static str = "struct ConfigMapEnvSourceApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::ConfigMapEnvSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.name),
-            1 => decode::optional(map, &mut self.optional),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ConfigMapEnvSourceApply {
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `optional`.
-    pub fn optional(mut self, value: impl Into<bool>) -> Self {
-        self.optional = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ConfigMapEnvSourceApply {}
-impl HasApply for crate::core_v1::ConfigMapEnvSource {
-    type Apply = ConfigMapEnvSourceApply;
-}
-/// The apply configuration of [`ConfigMapKeySelector`](crate::core_v1::ConfigMapKeySelector): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ConfigMapKeySelectorApply {
-    pub key: Option<::kubegen_runtime::Str>,
-    pub name: Option<::kubegen_runtime::Str>,
-    pub optional: Option<bool>,
-}
-impl ::std::fmt::Debug for ConfigMapKeySelectorApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ConfigMapKeySelectorApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ConfigMapKeySelectorApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ConfigMapKeySelectorApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ConfigMapKeySelectorApply",
-                encode::count(
-                    0,
-                    &[self.key.is_some(), self.name.is_some(), self.optional.is_some()],
-                ),
-            )
-            .optional("key", &self.key)
-            .optional("name", &self.name)
-            .optional("optional", &self.optional)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ConfigMapKeySelectorApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ConfigMapKeySelectorApply {
-    const EXPECTING: &'static str = "struct ConfigMapKeySelectorApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::ConfigMapKeySelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.key),
-            1 => decode::optional(map, &mut self.name),
-            2 => decode::optional(map, &mut self.optional),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ConfigMapKeySelectorApply {
-    /// Sets `key`.
-    pub fn key(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.key = Some(value.into());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `optional`.
-    pub fn optional(mut self, value: impl Into<bool>) -> Self {
-        self.optional = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ConfigMapKeySelectorApply {}
-impl HasApply for crate::core_v1::ConfigMapKeySelector {
-    type Apply = ConfigMapKeySelectorApply;
 }
 /// The apply configuration of [`ConfigMapNodeConfigSource`](crate::core_v1::ConfigMapNodeConfigSource): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -1896,27 +1524,27 @@ impl ConfigMapNodeConfigSourceApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.kubelet_config_key = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.kubelet_config_key, value);
         self
     }
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
     /// Sets `namespace`.
     pub fn namespace(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.namespace = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.namespace, value);
         self
     }
     /// Sets `resourceVersion`.
     pub fn resource_version(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.resource_version = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.resource_version, value);
         self
     }
     /// Sets `uid`.
     pub fn uid(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.uid = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.uid, value);
         self
     }
 }
@@ -1924,104 +1552,11 @@ impl ApplyType for ConfigMapNodeConfigSourceApply {}
 impl HasApply for crate::core_v1::ConfigMapNodeConfigSource {
     type Apply = ConfigMapNodeConfigSourceApply;
 }
-/// The apply configuration of [`ConfigMapProjection`](crate::core_v1::ConfigMapProjection): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ConfigMapProjectionApply {
-    pub items: Option<Vec<crate::core_v1::apply::KeyToPathApply>>,
-    pub name: Option<::kubegen_runtime::Str>,
-    pub optional: Option<bool>,
-}
-impl ::std::fmt::Debug for ConfigMapProjectionApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ConfigMapProjectionApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ConfigMapProjectionApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ConfigMapProjectionApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ConfigMapProjectionApply",
-                encode::count(
-                    0,
-                    &[self.items.is_some(), self.name.is_some(), self.optional.is_some()],
-                ),
-            )
-            .optional("items", &self.items)
-            .optional("name", &self.name)
-            .optional("optional", &self.optional)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ConfigMapProjectionApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ConfigMapProjectionApply {
-    const EXPECTING: &'static str = "struct ConfigMapProjectionApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::ConfigMapProjection as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional_vec(map, &mut self.items),
-            1 => decode::optional(map, &mut self.name),
-            2 => decode::optional(map, &mut self.optional),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ConfigMapProjectionApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::KeyToPathApply>>,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `optional`.
-    pub fn optional(mut self, value: impl Into<bool>) -> Self {
-        self.optional = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ConfigMapProjectionApply {}
-impl HasApply for crate::core_v1::ConfigMapProjection {
-    type Apply = ConfigMapProjectionApply;
-}
 /// The apply configuration of [`ConfigMapVolumeSource`](crate::core_v1::ConfigMapVolumeSource): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct ConfigMapVolumeSourceApply {
     pub default_mode: Option<i32>,
-    pub items: Option<Vec<crate::core_v1::apply::KeyToPathApply>>,
+    pub items: Option<Vec<crate::core_v1::KeyToPath>>,
     pub name: Option<::kubegen_runtime::Str>,
     pub optional: Option<bool>,
 }
@@ -2097,25 +1632,25 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for ConfigMapVolumeSourc
 impl ConfigMapVolumeSourceApply {
     /// Sets `defaultMode`.
     pub fn default_mode(mut self, value: impl Into<i32>) -> Self {
-        self.default_mode = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.default_mode, value);
         self
     }
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::KeyToPathApply>>,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::KeyToPath>>,
     ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.items, value);
         self
     }
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
     /// Sets `optional`.
     pub fn optional(mut self, value: impl Into<bool>) -> Self {
-        self.optional = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.optional, value);
         self
     }
 }
@@ -2129,7 +1664,7 @@ pub struct ContainerApply {
     pub args: Option<Vec<::kubegen_runtime::Str>>,
     pub command: Option<Vec<::kubegen_runtime::Str>>,
     pub env: Option<Vec<crate::core_v1::apply::EnvVarApply>>,
-    pub env_from: Option<Vec<crate::core_v1::apply::EnvFromSourceApply>>,
+    pub env_from: Option<Vec<crate::core_v1::EnvFromSource>>,
     pub image: Option<::kubegen_runtime::Str>,
     pub image_pull_policy: Option<::kubegen_runtime::Str>,
     pub lifecycle: Option<Box<crate::core_v1::apply::LifecycleApply>>,
@@ -2137,12 +1672,10 @@ pub struct ContainerApply {
     pub name: Option<::kubegen_runtime::Str>,
     pub ports: Option<Vec<crate::core_v1::apply::ContainerPortApply>>,
     pub readiness_probe: Option<Box<crate::core_v1::apply::ProbeApply>>,
-    pub resize_policy: Option<Vec<crate::core_v1::apply::ContainerResizePolicyApply>>,
+    pub resize_policy: Option<Vec<crate::core_v1::ContainerResizePolicy>>,
     pub resources: Option<Box<crate::core_v1::apply::ResourceRequirementsApply>>,
     pub restart_policy: Option<::kubegen_runtime::Str>,
-    pub restart_policy_rules: Option<
-        Vec<crate::core_v1::apply::ContainerRestartRuleApply>,
-    >,
+    pub restart_policy_rules: Option<Vec<crate::core_v1::ContainerRestartRule>>,
     pub security_context: Option<Box<crate::core_v1::apply::SecurityContextApply>>,
     pub startup_probe: Option<Box<crate::core_v1::apply::ProbeApply>>,
     pub stdin: Option<bool>,
@@ -2292,7 +1825,7 @@ impl ContainerApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.args = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.args, value);
         self
     }
     /// Sets `command`.
@@ -2300,7 +1833,7 @@ impl ContainerApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.command = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.command, value);
         self
     }
     /// Sets `env`.
@@ -2308,22 +1841,20 @@ impl ContainerApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::EnvVarApply>>,
     ) -> Self {
-        self.env = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.env, value);
         self
     }
     /// Sets `envFrom`.
     pub fn env_from(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::EnvFromSourceApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::EnvFromSource>>,
     ) -> Self {
-        self.env_from = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.env_from, value);
         self
     }
     /// Sets `image`.
     pub fn image(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.image = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.image, value);
         self
     }
     /// Sets `imagePullPolicy`.
@@ -2331,7 +1862,7 @@ impl ContainerApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.image_pull_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.image_pull_policy, value);
         self
     }
     /// Sets `lifecycle`.
@@ -2339,7 +1870,7 @@ impl ContainerApply {
         mut self,
         value: impl Into<crate::core_v1::apply::LifecycleApply>,
     ) -> Self {
-        self.lifecycle = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.lifecycle, value);
         self
     }
     /// Sets `livenessProbe`.
@@ -2347,12 +1878,12 @@ impl ContainerApply {
         mut self,
         value: impl Into<crate::core_v1::apply::ProbeApply>,
     ) -> Self {
-        self.liveness_probe = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.liveness_probe, value);
         self
     }
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
     /// Sets `ports`.
@@ -2362,7 +1893,7 @@ impl ContainerApply {
             Item = impl Into<crate::core_v1::apply::ContainerPortApply>,
         >,
     ) -> Self {
-        self.ports = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.ports, value);
         self
     }
     /// Sets `readinessProbe`.
@@ -2370,17 +1901,15 @@ impl ContainerApply {
         mut self,
         value: impl Into<crate::core_v1::apply::ProbeApply>,
     ) -> Self {
-        self.readiness_probe = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.readiness_probe, value);
         self
     }
     /// Sets `resizePolicy`.
     pub fn resize_policy(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::ContainerResizePolicyApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::ContainerResizePolicy>>,
     ) -> Self {
-        self.resize_policy = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.resize_policy, value);
         self
     }
     /// Sets `resources`.
@@ -2388,22 +1917,23 @@ impl ContainerApply {
         mut self,
         value: impl Into<crate::core_v1::apply::ResourceRequirementsApply>,
     ) -> Self {
-        self.resources = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.resources, value);
         self
     }
     /// Sets `restartPolicy`.
     pub fn restart_policy(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.restart_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.restart_policy, value);
         self
     }
     /// Sets `restartPolicyRules`.
     pub fn restart_policy_rules(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::ContainerRestartRuleApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::ContainerRestartRule>>,
     ) -> Self {
-        self.restart_policy_rules = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(
+            &mut self.restart_policy_rules,
+            value,
+        );
         self
     }
     /// Sets `securityContext`.
@@ -2411,7 +1941,7 @@ impl ContainerApply {
         mut self,
         value: impl Into<crate::core_v1::apply::SecurityContextApply>,
     ) -> Self {
-        self.security_context = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.security_context, value);
         self
     }
     /// Sets `startupProbe`.
@@ -2419,17 +1949,17 @@ impl ContainerApply {
         mut self,
         value: impl Into<crate::core_v1::apply::ProbeApply>,
     ) -> Self {
-        self.startup_probe = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.startup_probe, value);
         self
     }
     /// Sets `stdin`.
     pub fn stdin(mut self, value: impl Into<bool>) -> Self {
-        self.stdin = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.stdin, value);
         self
     }
     /// Sets `stdinOnce`.
     pub fn stdin_once(mut self, value: impl Into<bool>) -> Self {
-        self.stdin_once = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.stdin_once, value);
         self
     }
     /// Sets `terminationMessagePath`.
@@ -2437,7 +1967,10 @@ impl ContainerApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.termination_message_path = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.termination_message_path,
+            value,
+        );
         self
     }
     /// Sets `terminationMessagePolicy`.
@@ -2445,12 +1978,15 @@ impl ContainerApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.termination_message_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.termination_message_policy,
+            value,
+        );
         self
     }
     /// Sets `tty`.
     pub fn tty(mut self, value: impl Into<bool>) -> Self {
-        self.tty = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.tty, value);
         self
     }
     /// Sets `volumeDevices`.
@@ -2460,7 +1996,7 @@ impl ContainerApply {
             Item = impl Into<crate::core_v1::apply::VolumeDeviceApply>,
         >,
     ) -> Self {
-        self.volume_devices = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.volume_devices, value);
         self
     }
     /// Sets `volumeMounts`.
@@ -2470,12 +2006,12 @@ impl ContainerApply {
             Item = impl Into<crate::core_v1::apply::VolumeMountApply>,
         >,
     ) -> Self {
-        self.volume_mounts = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.volume_mounts, value);
         self
     }
     /// Sets `workingDir`.
     pub fn working_dir(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.working_dir = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.working_dir, value);
         self
     }
 }
@@ -2580,187 +2116,6 @@ impl ApplyType for ContainerApply {
 impl HasApply for crate::core_v1::Container {
     type Apply = ContainerApply;
 }
-/// The apply configuration of [`ContainerExtendedResourceRequest`](crate::core_v1::ContainerExtendedResourceRequest): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ContainerExtendedResourceRequestApply {
-    pub container_name: Option<::kubegen_runtime::Str>,
-    pub request_name: Option<::kubegen_runtime::Str>,
-    pub resource_name: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for ContainerExtendedResourceRequestApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "ContainerExtendedResourceRequestApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for ContainerExtendedResourceRequestApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ContainerExtendedResourceRequestApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ContainerExtendedResourceRequestApply",
-                encode::count(
-                    0,
-                    &[
-                        self.container_name.is_some(),
-                        self.request_name.is_some(),
-                        self.resource_name.is_some(),
-                    ],
-                ),
-            )
-            .optional("containerName", &self.container_name)
-            .optional("requestName", &self.request_name)
-            .optional("resourceName", &self.resource_name)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ContainerExtendedResourceRequestApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for ContainerExtendedResourceRequestApply {
-    const EXPECTING: &'static str = "struct ContainerExtendedResourceRequestApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::ContainerExtendedResourceRequest as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.container_name),
-            1 => decode::optional(map, &mut self.request_name),
-            2 => decode::optional(map, &mut self.resource_name),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ContainerExtendedResourceRequestApply {
-    /// Sets `containerName`.
-    pub fn container_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.container_name = Some(value.into());
-        self
-    }
-    /// Sets `requestName`.
-    pub fn request_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.request_name = Some(value.into());
-        self
-    }
-    /// Sets `resourceName`.
-    pub fn resource_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.resource_name = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ContainerExtendedResourceRequestApply {}
-impl HasApply for crate::core_v1::ContainerExtendedResourceRequest {
-    type Apply = ContainerExtendedResourceRequestApply;
-}
-/// The apply configuration of [`ContainerImage`](crate::core_v1::ContainerImage): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ContainerImageApply {
-    pub names: Option<Vec<::kubegen_runtime::Str>>,
-    pub size_bytes: Option<i64>,
-}
-impl ::std::fmt::Debug for ContainerImageApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ContainerImageApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ContainerImageApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ContainerImageApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ContainerImageApply",
-                encode::count(0, &[self.names.is_some(), self.size_bytes.is_some()]),
-            )
-            .optional("names", &self.names)
-            .optional("sizeBytes", &self.size_bytes)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ContainerImageApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerImageApply {
-    const EXPECTING: &'static str = "struct ContainerImageApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::ContainerImage as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional_vec(map, &mut self.names),
-            1 => decode::optional(map, &mut self.size_bytes),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ContainerImageApply {
-    /// Sets `names`.
-    pub fn names(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.names = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `sizeBytes`.
-    pub fn size_bytes(mut self, value: impl Into<i64>) -> Self {
-        self.size_bytes = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ContainerImageApply {}
-impl HasApply for crate::core_v1::ContainerImage {
-    type Apply = ContainerImageApply;
-}
 /// The apply configuration of [`ContainerPort`](crate::core_v1::ContainerPort): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct ContainerPortApply {
@@ -2845,27 +2200,27 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerPortApply {
 impl ContainerPortApply {
     /// Sets `containerPort`.
     pub fn container_port(mut self, value: impl Into<i32>) -> Self {
-        self.container_port = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.container_port, value);
         self
     }
     /// Sets `hostIP`.
     pub fn host_ip(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.host_ip = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.host_ip, value);
         self
     }
     /// Sets `hostPort`.
     pub fn host_port(mut self, value: impl Into<i32>) -> Self {
-        self.host_port = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.host_port, value);
         self
     }
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
     /// Sets `protocol`.
     pub fn protocol(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.protocol = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.protocol, value);
         self
     }
 }
@@ -2873,1093 +2228,16 @@ impl ApplyType for ContainerPortApply {}
 impl HasApply for crate::core_v1::ContainerPort {
     type Apply = ContainerPortApply;
 }
-/// The apply configuration of [`ContainerResizePolicy`](crate::core_v1::ContainerResizePolicy): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ContainerResizePolicyApply {
-    pub resource_name: Option<::kubegen_runtime::Str>,
-    pub restart_policy: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for ContainerResizePolicyApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ContainerResizePolicyApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ContainerResizePolicyApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ContainerResizePolicyApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ContainerResizePolicyApply",
-                encode::count(
-                    0,
-                    &[self.resource_name.is_some(), self.restart_policy.is_some()],
-                ),
-            )
-            .optional("resourceName", &self.resource_name)
-            .optional("restartPolicy", &self.restart_policy)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ContainerResizePolicyApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerResizePolicyApply {
-    const EXPECTING: &'static str = "struct ContainerResizePolicyApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::ContainerResizePolicy as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.resource_name),
-            1 => decode::optional(map, &mut self.restart_policy),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ContainerResizePolicyApply {
-    /// Sets `resourceName`.
-    pub fn resource_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.resource_name = Some(value.into());
-        self
-    }
-    /// Sets `restartPolicy`.
-    pub fn restart_policy(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.restart_policy = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ContainerResizePolicyApply {}
-impl HasApply for crate::core_v1::ContainerResizePolicy {
-    type Apply = ContainerResizePolicyApply;
-}
-/// The apply configuration of [`ContainerRestartRule`](crate::core_v1::ContainerRestartRule): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ContainerRestartRuleApply {
-    pub action: Option<::kubegen_runtime::Str>,
-    pub exit_codes: Option<
-        Box<crate::core_v1::apply::ContainerRestartRuleOnExitCodesApply>,
-    >,
-}
-impl ::std::fmt::Debug for ContainerRestartRuleApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ContainerRestartRuleApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ContainerRestartRuleApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ContainerRestartRuleApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ContainerRestartRuleApply",
-                encode::count(0, &[self.action.is_some(), self.exit_codes.is_some()]),
-            )
-            .optional("action", &self.action)
-            .optional("exitCodes", &self.exit_codes)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ContainerRestartRuleApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerRestartRuleApply {
-    const EXPECTING: &'static str = "struct ContainerRestartRuleApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::ContainerRestartRule as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.action),
-            1 => decode::optional(map, &mut self.exit_codes),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ContainerRestartRuleApply {
-    /// Sets `action`.
-    pub fn action(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.action = Some(value.into());
-        self
-    }
-    /// Sets `exitCodes`.
-    pub fn exit_codes(
-        mut self,
-        value: impl Into<crate::core_v1::apply::ContainerRestartRuleOnExitCodesApply>,
-    ) -> Self {
-        self.exit_codes = Some(Box::new(value.into()));
-        self
-    }
-}
-impl ApplyType for ContainerRestartRuleApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "exitCodes",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::core_v1::apply::ContainerRestartRuleOnExitCodesApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::core_v1::ContainerRestartRule {
-    type Apply = ContainerRestartRuleApply;
-}
-/// The apply configuration of [`ContainerRestartRuleOnExitCodes`](crate::core_v1::ContainerRestartRuleOnExitCodes): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ContainerRestartRuleOnExitCodesApply {
-    pub operator: Option<::kubegen_runtime::Str>,
-    pub values: Option<Vec<i32>>,
-}
-impl ::std::fmt::Debug for ContainerRestartRuleOnExitCodesApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "ContainerRestartRuleOnExitCodesApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for ContainerRestartRuleOnExitCodesApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ContainerRestartRuleOnExitCodesApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ContainerRestartRuleOnExitCodesApply",
-                encode::count(0, &[self.operator.is_some(), self.values.is_some()]),
-            )
-            .optional("operator", &self.operator)
-            .optional("values", &self.values)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ContainerRestartRuleOnExitCodesApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for ContainerRestartRuleOnExitCodesApply {
-    const EXPECTING: &'static str = "struct ContainerRestartRuleOnExitCodesApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::ContainerRestartRuleOnExitCodes as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.operator),
-            1 => decode::optional_vec(map, &mut self.values),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ContainerRestartRuleOnExitCodesApply {
-    /// Sets `operator`.
-    pub fn operator(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.operator = Some(value.into());
-        self
-    }
-    /// Sets `values`.
-    pub fn values(mut self, value: impl IntoIterator<Item = impl Into<i32>>) -> Self {
-        self.values = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for ContainerRestartRuleOnExitCodesApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[("values", M::Set)],
-    };
-}
-impl HasApply for crate::core_v1::ContainerRestartRuleOnExitCodes {
-    type Apply = ContainerRestartRuleOnExitCodesApply;
-}
-/// The apply configuration of [`ContainerState`](crate::core_v1::ContainerState): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ContainerStateApply {
-    pub running: Option<crate::core_v1::apply::ContainerStateRunningApply>,
-    pub terminated: Option<Box<crate::core_v1::apply::ContainerStateTerminatedApply>>,
-    pub waiting: Option<Box<crate::core_v1::apply::ContainerStateWaitingApply>>,
-}
-impl ::std::fmt::Debug for ContainerStateApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ContainerStateApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ContainerStateApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ContainerStateApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ContainerStateApply",
-                encode::count(
-                    0,
-                    &[
-                        self.running.is_some(),
-                        self.terminated.is_some(),
-                        self.waiting.is_some(),
-                    ],
-                ),
-            )
-            .optional("running", &self.running)
-            .optional("terminated", &self.terminated)
-            .optional("waiting", &self.waiting)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ContainerStateApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerStateApply {
-    const EXPECTING: &'static str = "struct ContainerStateApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::ContainerState as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.running),
-            1 => decode::optional(map, &mut self.terminated),
-            2 => decode::optional(map, &mut self.waiting),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ContainerStateApply {
-    /// Sets `running`.
-    pub fn running(
-        mut self,
-        value: impl Into<crate::core_v1::apply::ContainerStateRunningApply>,
-    ) -> Self {
-        self.running = Some(value.into());
-        self
-    }
-    /// Sets `terminated`.
-    pub fn terminated(
-        mut self,
-        value: impl Into<crate::core_v1::apply::ContainerStateTerminatedApply>,
-    ) -> Self {
-        self.terminated = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `waiting`.
-    pub fn waiting(
-        mut self,
-        value: impl Into<crate::core_v1::apply::ContainerStateWaitingApply>,
-    ) -> Self {
-        self.waiting = Some(Box::new(value.into()));
-        self
-    }
-}
-impl ApplyType for ContainerStateApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "running",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::core_v1::apply::ContainerStateRunningApply,
-                    >,
-                ),
-            ),
-            (
-                "terminated",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::core_v1::apply::ContainerStateTerminatedApply,
-                    >,
-                ),
-            ),
-            (
-                "waiting",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::core_v1::apply::ContainerStateWaitingApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::core_v1::ContainerState {
-    type Apply = ContainerStateApply;
-}
-/// The apply configuration of [`ContainerStateRunning`](crate::core_v1::ContainerStateRunning): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ContainerStateRunningApply {
-    pub started_at: Option<::kubegen_runtime::Time>,
-}
-impl ::std::fmt::Debug for ContainerStateRunningApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ContainerStateRunningApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ContainerStateRunningApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ContainerStateRunningApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ContainerStateRunningApply",
-                encode::count(0, &[self.started_at.is_some()]),
-            )
-            .optional("startedAt", &self.started_at)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ContainerStateRunningApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerStateRunningApply {
-    const EXPECTING: &'static str = "struct ContainerStateRunningApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::ContainerStateRunning as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.started_at),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ContainerStateRunningApply {
-    /// Sets `startedAt`.
-    pub fn started_at(mut self, value: impl Into<::kubegen_runtime::Time>) -> Self {
-        self.started_at = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ContainerStateRunningApply {}
-impl HasApply for crate::core_v1::ContainerStateRunning {
-    type Apply = ContainerStateRunningApply;
-}
-/// The apply configuration of [`ContainerStateTerminated`](crate::core_v1::ContainerStateTerminated): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ContainerStateTerminatedApply {
-    pub container_id: Option<::kubegen_runtime::Str>,
-    pub exit_code: Option<i32>,
-    pub finished_at: Option<::kubegen_runtime::Time>,
-    pub message: Option<::kubegen_runtime::Str>,
-    pub reason: Option<::kubegen_runtime::Str>,
-    pub signal: Option<i32>,
-    pub started_at: Option<::kubegen_runtime::Time>,
-}
-impl ::std::fmt::Debug for ContainerStateTerminatedApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "ContainerStateTerminatedApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for ContainerStateTerminatedApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ContainerStateTerminatedApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ContainerStateTerminatedApply",
-                encode::count(
-                    0,
-                    &[
-                        self.container_id.is_some(),
-                        self.exit_code.is_some(),
-                        self.finished_at.is_some(),
-                        self.message.is_some(),
-                        self.reason.is_some(),
-                        self.signal.is_some(),
-                        self.started_at.is_some(),
-                    ],
-                ),
-            )
-            .optional("containerID", &self.container_id)
-            .optional("exitCode", &self.exit_code)
-            .optional("finishedAt", &self.finished_at)
-            .optional("message", &self.message)
-            .optional("reason", &self.reason)
-            .optional("signal", &self.signal)
-            .optional("startedAt", &self.started_at)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ContainerStateTerminatedApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for ContainerStateTerminatedApply {
-    const EXPECTING: &'static str = "struct ContainerStateTerminatedApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::ContainerStateTerminated as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.container_id),
-            1 => decode::optional(map, &mut self.exit_code),
-            2 => decode::optional(map, &mut self.finished_at),
-            3 => decode::optional(map, &mut self.message),
-            4 => decode::optional(map, &mut self.reason),
-            5 => decode::optional(map, &mut self.signal),
-            6 => decode::optional(map, &mut self.started_at),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ContainerStateTerminatedApply {
-    /// Sets `containerID`.
-    pub fn container_id(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.container_id = Some(value.into());
-        self
-    }
-    /// Sets `exitCode`.
-    pub fn exit_code(mut self, value: impl Into<i32>) -> Self {
-        self.exit_code = Some(value.into());
-        self
-    }
-    /// Sets `finishedAt`.
-    pub fn finished_at(mut self, value: impl Into<::kubegen_runtime::Time>) -> Self {
-        self.finished_at = Some(value.into());
-        self
-    }
-    /// Sets `message`.
-    pub fn message(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.message = Some(value.into());
-        self
-    }
-    /// Sets `reason`.
-    pub fn reason(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.reason = Some(value.into());
-        self
-    }
-    /// Sets `signal`.
-    pub fn signal(mut self, value: impl Into<i32>) -> Self {
-        self.signal = Some(value.into());
-        self
-    }
-    /// Sets `startedAt`.
-    pub fn started_at(mut self, value: impl Into<::kubegen_runtime::Time>) -> Self {
-        self.started_at = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ContainerStateTerminatedApply {}
-impl HasApply for crate::core_v1::ContainerStateTerminated {
-    type Apply = ContainerStateTerminatedApply;
-}
-/// The apply configuration of [`ContainerStateWaiting`](crate::core_v1::ContainerStateWaiting): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ContainerStateWaitingApply {
-    pub message: Option<::kubegen_runtime::Str>,
-    pub reason: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for ContainerStateWaitingApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ContainerStateWaitingApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ContainerStateWaitingApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ContainerStateWaitingApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ContainerStateWaitingApply",
-                encode::count(0, &[self.message.is_some(), self.reason.is_some()]),
-            )
-            .optional("message", &self.message)
-            .optional("reason", &self.reason)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ContainerStateWaitingApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerStateWaitingApply {
-    const EXPECTING: &'static str = "struct ContainerStateWaitingApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::ContainerStateWaiting as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.message),
-            1 => decode::optional(map, &mut self.reason),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ContainerStateWaitingApply {
-    /// Sets `message`.
-    pub fn message(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.message = Some(value.into());
-        self
-    }
-    /// Sets `reason`.
-    pub fn reason(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.reason = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ContainerStateWaitingApply {}
-impl HasApply for crate::core_v1::ContainerStateWaiting {
-    type Apply = ContainerStateWaitingApply;
-}
-/// The apply configuration of [`ContainerStatus`](crate::core_v1::ContainerStatus): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ContainerStatusApply {
-    pub allocated_resources: Option<
-        ::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>,
-    >,
-    pub allocated_resources_status: Option<
-        Vec<crate::core_v1::apply::ResourceStatusApply>,
-    >,
-    pub container_id: Option<::kubegen_runtime::Str>,
-    pub image: Option<::kubegen_runtime::Str>,
-    pub image_id: Option<::kubegen_runtime::Str>,
-    pub last_state: Option<Box<crate::core_v1::apply::ContainerStateApply>>,
-    pub name: Option<::kubegen_runtime::Str>,
-    pub ready: Option<bool>,
-    pub resources: Option<Box<crate::core_v1::apply::ResourceRequirementsApply>>,
-    pub restart_count: Option<i32>,
-    pub started: Option<bool>,
-    pub state: Option<Box<crate::core_v1::apply::ContainerStateApply>>,
-    pub stop_signal: Option<::kubegen_runtime::Str>,
-    pub user: Option<Box<crate::core_v1::apply::ContainerUserApply>>,
-    pub volume_mounts: Option<Vec<crate::core_v1::apply::VolumeMountStatusApply>>,
-}
-impl ::std::fmt::Debug for ContainerStatusApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ContainerStatusApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ContainerStatusApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ContainerStatusApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ContainerStatusApply",
-                encode::count(
-                    0,
-                    &[
-                        self.allocated_resources.is_some(),
-                        self.allocated_resources_status.is_some(),
-                        self.container_id.is_some(),
-                        self.image.is_some(),
-                        self.image_id.is_some(),
-                        self.last_state.is_some(),
-                        self.name.is_some(),
-                        self.ready.is_some(),
-                        self.resources.is_some(),
-                        self.restart_count.is_some(),
-                        self.started.is_some(),
-                        self.state.is_some(),
-                        self.stop_signal.is_some(),
-                        self.user.is_some(),
-                        self.volume_mounts.is_some(),
-                    ],
-                ),
-            )
-            .optional("allocatedResources", &self.allocated_resources)
-            .optional("allocatedResourcesStatus", &self.allocated_resources_status)
-            .optional("containerID", &self.container_id)
-            .optional("image", &self.image)
-            .optional("imageID", &self.image_id)
-            .optional("lastState", &self.last_state)
-            .optional("name", &self.name)
-            .optional("ready", &self.ready)
-            .optional("resources", &self.resources)
-            .optional("restartCount", &self.restart_count)
-            .optional("started", &self.started)
-            .optional("state", &self.state)
-            .optional("stopSignal", &self.stop_signal)
-            .optional("user", &self.user)
-            .optional("volumeMounts", &self.volume_mounts)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ContainerStatusApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerStatusApply {
-    const EXPECTING: &'static str = "struct ContainerStatusApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::ContainerStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.allocated_resources),
-            1 => decode::optional_vec(map, &mut self.allocated_resources_status),
-            2 => decode::optional(map, &mut self.container_id),
-            3 => decode::optional(map, &mut self.image),
-            4 => decode::optional(map, &mut self.image_id),
-            5 => decode::optional(map, &mut self.last_state),
-            6 => decode::optional(map, &mut self.name),
-            7 => decode::optional(map, &mut self.ready),
-            8 => decode::optional(map, &mut self.resources),
-            9 => decode::optional(map, &mut self.restart_count),
-            10 => decode::optional(map, &mut self.started),
-            11 => decode::optional(map, &mut self.state),
-            12 => decode::optional(map, &mut self.stop_signal),
-            13 => decode::optional(map, &mut self.user),
-            14 => decode::optional_vec(map, &mut self.volume_mounts),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ContainerStatusApply {
-    /// Sets `allocatedResources`.
-    pub fn allocated_resources(
-        mut self,
-        value: impl IntoIterator<
-            Item = (
-                impl Into<::kubegen_runtime::Str>,
-                impl Into<::kubegen_runtime::Quantity>,
-            ),
-        >,
-    ) -> Self {
-        self.allocated_resources = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
-        self
-    }
-    /// Sets `allocatedResourcesStatus`.
-    pub fn allocated_resources_status(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::ResourceStatusApply>,
-        >,
-    ) -> Self {
-        self.allocated_resources_status = Some(
-            value.into_iter().map(Into::into).collect(),
-        );
-        self
-    }
-    /// Sets `containerID`.
-    pub fn container_id(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.container_id = Some(value.into());
-        self
-    }
-    /// Sets `image`.
-    pub fn image(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.image = Some(value.into());
-        self
-    }
-    /// Sets `imageID`.
-    pub fn image_id(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.image_id = Some(value.into());
-        self
-    }
-    /// Sets `lastState`.
-    pub fn last_state(
-        mut self,
-        value: impl Into<crate::core_v1::apply::ContainerStateApply>,
-    ) -> Self {
-        self.last_state = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `ready`.
-    pub fn ready(mut self, value: impl Into<bool>) -> Self {
-        self.ready = Some(value.into());
-        self
-    }
-    /// Sets `resources`.
-    pub fn resources(
-        mut self,
-        value: impl Into<crate::core_v1::apply::ResourceRequirementsApply>,
-    ) -> Self {
-        self.resources = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `restartCount`.
-    pub fn restart_count(mut self, value: impl Into<i32>) -> Self {
-        self.restart_count = Some(value.into());
-        self
-    }
-    /// Sets `started`.
-    pub fn started(mut self, value: impl Into<bool>) -> Self {
-        self.started = Some(value.into());
-        self
-    }
-    /// Sets `state`.
-    pub fn state(
-        mut self,
-        value: impl Into<crate::core_v1::apply::ContainerStateApply>,
-    ) -> Self {
-        self.state = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `stopSignal`.
-    pub fn stop_signal(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.stop_signal = Some(value.into());
-        self
-    }
-    /// Sets `user`.
-    pub fn user(
-        mut self,
-        value: impl Into<crate::core_v1::apply::ContainerUserApply>,
-    ) -> Self {
-        self.user = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `volumeMounts`.
-    pub fn volume_mounts(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::VolumeMountStatusApply>,
-        >,
-    ) -> Self {
-        self.volume_mounts = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for ContainerStatusApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            ("allocatedResources", M::Map(&M::Free)),
-            (
-                "allocatedResourcesStatus",
-                M::MapList(
-                    &["name"],
-                    &M::Struct(
-                        ::kubegen_runtime::apply::schema_of::<
-                            crate::core_v1::apply::ResourceStatusApply,
-                        >,
-                    ),
-                ),
-            ),
-            (
-                "lastState",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::core_v1::apply::ContainerStateApply,
-                    >,
-                ),
-            ),
-            (
-                "resources",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::core_v1::apply::ResourceRequirementsApply,
-                    >,
-                ),
-            ),
-            (
-                "state",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::core_v1::apply::ContainerStateApply,
-                    >,
-                ),
-            ),
-            (
-                "user",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::core_v1::apply::ContainerUserApply,
-                    >,
-                ),
-            ),
-            (
-                "volumeMounts",
-                M::MapList(
-                    &["mountPath"],
-                    &M::Struct(
-                        ::kubegen_runtime::apply::schema_of::<
-                            crate::core_v1::apply::VolumeMountStatusApply,
-                        >,
-                    ),
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::core_v1::ContainerStatus {
-    type Apply = ContainerStatusApply;
-}
-/// The apply configuration of [`ContainerUser`](crate::core_v1::ContainerUser): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ContainerUserApply {
-    pub linux: Option<Box<crate::core_v1::apply::LinuxContainerUserApply>>,
-}
-impl ::std::fmt::Debug for ContainerUserApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ContainerUserApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ContainerUserApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ContainerUserApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ContainerUserApply",
-                encode::count(0, &[self.linux.is_some()]),
-            )
-            .optional("linux", &self.linux)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ContainerUserApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ContainerUserApply {
-    const EXPECTING: &'static str = "struct ContainerUserApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::ContainerUser as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.linux),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ContainerUserApply {
-    /// Sets `linux`.
-    pub fn linux(
-        mut self,
-        value: impl Into<crate::core_v1::apply::LinuxContainerUserApply>,
-    ) -> Self {
-        self.linux = Some(Box::new(value.into()));
-        self
-    }
-}
-impl ApplyType for ContainerUserApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "linux",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::core_v1::apply::LinuxContainerUserApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::core_v1::ContainerUser {
-    type Apply = ContainerUserApply;
-}
 /// The apply configuration of [`CSIPersistentVolumeSource`](crate::core_v1::CSIPersistentVolumeSource): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct CSIPersistentVolumeSourceApply {
-    pub controller_expand_secret_ref: Option<
-        Box<crate::core_v1::apply::SecretReferenceApply>,
-    >,
-    pub controller_publish_secret_ref: Option<
-        Box<crate::core_v1::apply::SecretReferenceApply>,
-    >,
+    pub controller_expand_secret_ref: Option<Box<crate::core_v1::SecretReference>>,
+    pub controller_publish_secret_ref: Option<Box<crate::core_v1::SecretReference>>,
     pub driver: Option<::kubegen_runtime::Str>,
     pub fs_type: Option<::kubegen_runtime::Str>,
-    pub node_expand_secret_ref: Option<Box<crate::core_v1::apply::SecretReferenceApply>>,
-    pub node_publish_secret_ref: Option<
-        Box<crate::core_v1::apply::SecretReferenceApply>,
-    >,
-    pub node_stage_secret_ref: Option<Box<crate::core_v1::apply::SecretReferenceApply>>,
+    pub node_expand_secret_ref: Option<Box<crate::core_v1::SecretReference>>,
+    pub node_publish_secret_ref: Option<Box<crate::core_v1::SecretReference>>,
+    pub node_stage_secret_ref: Option<Box<crate::core_v1::SecretReference>>,
     pub read_only: Option<bool>,
     pub volume_attributes: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     pub volume_handle: Option<::kubegen_runtime::Str>,
@@ -4060,56 +2338,71 @@ impl CSIPersistentVolumeSourceApply {
     /// Sets `controllerExpandSecretRef`.
     pub fn controller_expand_secret_ref(
         mut self,
-        value: impl Into<crate::core_v1::apply::SecretReferenceApply>,
+        value: impl Into<crate::core_v1::SecretReference>,
     ) -> Self {
-        self.controller_expand_secret_ref = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(
+            &mut self.controller_expand_secret_ref,
+            value,
+        );
         self
     }
     /// Sets `controllerPublishSecretRef`.
     pub fn controller_publish_secret_ref(
         mut self,
-        value: impl Into<crate::core_v1::apply::SecretReferenceApply>,
+        value: impl Into<crate::core_v1::SecretReference>,
     ) -> Self {
-        self.controller_publish_secret_ref = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(
+            &mut self.controller_publish_secret_ref,
+            value,
+        );
         self
     }
     /// Sets `driver`.
     pub fn driver(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.driver = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.driver, value);
         self
     }
     /// Sets `fsType`.
     pub fn fs_type(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.fs_type = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.fs_type, value);
         self
     }
     /// Sets `nodeExpandSecretRef`.
     pub fn node_expand_secret_ref(
         mut self,
-        value: impl Into<crate::core_v1::apply::SecretReferenceApply>,
+        value: impl Into<crate::core_v1::SecretReference>,
     ) -> Self {
-        self.node_expand_secret_ref = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(
+            &mut self.node_expand_secret_ref,
+            value,
+        );
         self
     }
     /// Sets `nodePublishSecretRef`.
     pub fn node_publish_secret_ref(
         mut self,
-        value: impl Into<crate::core_v1::apply::SecretReferenceApply>,
+        value: impl Into<crate::core_v1::SecretReference>,
     ) -> Self {
-        self.node_publish_secret_ref = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(
+            &mut self.node_publish_secret_ref,
+            value,
+        );
         self
     }
     /// Sets `nodeStageSecretRef`.
     pub fn node_stage_secret_ref(
         mut self,
-        value: impl Into<crate::core_v1::apply::SecretReferenceApply>,
+        value: impl Into<crate::core_v1::SecretReference>,
     ) -> Self {
-        self.node_stage_secret_ref = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(
+            &mut self.node_stage_secret_ref,
+            value,
+        );
         self
     }
     /// Sets `readOnly`.
     pub fn read_only(mut self, value: impl Into<bool>) -> Self {
-        self.read_only = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.read_only, value);
         self
     }
     /// Sets `volumeAttributes`.
@@ -4119,14 +2412,12 @@ impl CSIPersistentVolumeSourceApply {
             Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.volume_attributes = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.volume_attributes, value);
         self
     }
     /// Sets `volumeHandle`.
     pub fn volume_handle(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.volume_handle = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.volume_handle, value);
         self
     }
 }
@@ -4143,9 +2434,7 @@ impl HasApply for crate::core_v1::CSIPersistentVolumeSource {
 pub struct CSIVolumeSourceApply {
     pub driver: Option<::kubegen_runtime::Str>,
     pub fs_type: Option<::kubegen_runtime::Str>,
-    pub node_publish_secret_ref: Option<
-        crate::core_v1::apply::LocalObjectReferenceApply,
-    >,
+    pub node_publish_secret_ref: Option<crate::core_v1::LocalObjectReference>,
     pub read_only: Option<bool>,
     pub volume_attributes: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
 }
@@ -4224,25 +2513,25 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for CSIVolumeSourceApply
 impl CSIVolumeSourceApply {
     /// Sets `driver`.
     pub fn driver(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.driver = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.driver, value);
         self
     }
     /// Sets `fsType`.
     pub fn fs_type(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.fs_type = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.fs_type, value);
         self
     }
     /// Sets `nodePublishSecretRef`.
     pub fn node_publish_secret_ref(
         mut self,
-        value: impl Into<crate::core_v1::apply::LocalObjectReferenceApply>,
+        value: impl Into<crate::core_v1::LocalObjectReference>,
     ) -> Self {
-        self.node_publish_secret_ref = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.node_publish_secret_ref, value);
         self
     }
     /// Sets `readOnly`.
     pub fn read_only(mut self, value: impl Into<bool>) -> Self {
-        self.read_only = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.read_only, value);
         self
     }
     /// Sets `volumeAttributes`.
@@ -4252,9 +2541,7 @@ impl CSIVolumeSourceApply {
             Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.volume_attributes = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.volume_attributes, value);
         self
     }
 }
@@ -4329,7 +2616,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for DaemonEndpointApply 
 impl DaemonEndpointApply {
     /// Sets `Port`.
     pub fn port(mut self, value: impl Into<i32>) -> Self {
-        self.port = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.port, value);
         self
     }
 }
@@ -4337,198 +2624,11 @@ impl ApplyType for DaemonEndpointApply {}
 impl HasApply for crate::core_v1::DaemonEndpoint {
     type Apply = DaemonEndpointApply;
 }
-/// The apply configuration of [`DownwardAPIProjection`](crate::core_v1::DownwardAPIProjection): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct DownwardAPIProjectionApply {
-    pub items: Option<Vec<crate::core_v1::apply::DownwardAPIVolumeFileApply>>,
-}
-impl ::std::fmt::Debug for DownwardAPIProjectionApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "DownwardAPIProjectionApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for DownwardAPIProjectionApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for DownwardAPIProjectionApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "DownwardAPIProjectionApply",
-                encode::count(0, &[self.items.is_some()]),
-            )
-            .optional("items", &self.items)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DownwardAPIProjectionApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for DownwardAPIProjectionApply {
-    const EXPECTING: &'static str = "struct DownwardAPIProjectionApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::DownwardAPIProjection as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional_vec(map, &mut self.items),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl DownwardAPIProjectionApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::DownwardAPIVolumeFileApply>,
-        >,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for DownwardAPIProjectionApply {}
-impl HasApply for crate::core_v1::DownwardAPIProjection {
-    type Apply = DownwardAPIProjectionApply;
-}
-/// The apply configuration of [`DownwardAPIVolumeFile`](crate::core_v1::DownwardAPIVolumeFile): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct DownwardAPIVolumeFileApply {
-    pub field_ref: Option<Box<crate::core_v1::apply::ObjectFieldSelectorApply>>,
-    pub mode: Option<i32>,
-    pub path: Option<::kubegen_runtime::Str>,
-    pub resource_field_ref: Option<
-        Box<crate::core_v1::apply::ResourceFieldSelectorApply>,
-    >,
-}
-impl ::std::fmt::Debug for DownwardAPIVolumeFileApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "DownwardAPIVolumeFileApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for DownwardAPIVolumeFileApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for DownwardAPIVolumeFileApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "DownwardAPIVolumeFileApply",
-                encode::count(
-                    0,
-                    &[
-                        self.field_ref.is_some(),
-                        self.mode.is_some(),
-                        self.path.is_some(),
-                        self.resource_field_ref.is_some(),
-                    ],
-                ),
-            )
-            .optional("fieldRef", &self.field_ref)
-            .optional("mode", &self.mode)
-            .optional("path", &self.path)
-            .optional("resourceFieldRef", &self.resource_field_ref)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DownwardAPIVolumeFileApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for DownwardAPIVolumeFileApply {
-    const EXPECTING: &'static str = "struct DownwardAPIVolumeFileApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::DownwardAPIVolumeFile as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.field_ref),
-            1 => decode::optional(map, &mut self.mode),
-            2 => decode::optional(map, &mut self.path),
-            3 => decode::optional(map, &mut self.resource_field_ref),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl DownwardAPIVolumeFileApply {
-    /// Sets `fieldRef`.
-    pub fn field_ref(
-        mut self,
-        value: impl Into<crate::core_v1::apply::ObjectFieldSelectorApply>,
-    ) -> Self {
-        self.field_ref = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `mode`.
-    pub fn mode(mut self, value: impl Into<i32>) -> Self {
-        self.mode = Some(value.into());
-        self
-    }
-    /// Sets `path`.
-    pub fn path(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.path = Some(value.into());
-        self
-    }
-    /// Sets `resourceFieldRef`.
-    pub fn resource_field_ref(
-        mut self,
-        value: impl Into<crate::core_v1::apply::ResourceFieldSelectorApply>,
-    ) -> Self {
-        self.resource_field_ref = Some(Box::new(value.into()));
-        self
-    }
-}
-impl ApplyType for DownwardAPIVolumeFileApply {}
-impl HasApply for crate::core_v1::DownwardAPIVolumeFile {
-    type Apply = DownwardAPIVolumeFileApply;
-}
 /// The apply configuration of [`DownwardAPIVolumeSource`](crate::core_v1::DownwardAPIVolumeSource): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct DownwardAPIVolumeSourceApply {
     pub default_mode: Option<i32>,
-    pub items: Option<Vec<crate::core_v1::apply::DownwardAPIVolumeFileApply>>,
+    pub items: Option<Vec<crate::core_v1::DownwardAPIVolumeFile>>,
 }
 impl ::std::fmt::Debug for DownwardAPIVolumeSourceApply {
     #[inline]
@@ -4591,17 +2691,15 @@ for DownwardAPIVolumeSourceApply {
 impl DownwardAPIVolumeSourceApply {
     /// Sets `defaultMode`.
     pub fn default_mode(mut self, value: impl Into<i32>) -> Self {
-        self.default_mode = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.default_mode, value);
         self
     }
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::DownwardAPIVolumeFileApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::DownwardAPIVolumeFile>>,
     ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.items, value);
         self
     }
 }
@@ -4675,12 +2773,12 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for EmptyDirVolumeSource
 impl EmptyDirVolumeSourceApply {
     /// Sets `medium`.
     pub fn medium(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.medium = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.medium, value);
         self
     }
     /// Sets `sizeLimit`.
     pub fn size_limit(mut self, value: impl Into<::kubegen_runtime::Quantity>) -> Self {
-        self.size_limit = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.size_limit, value);
         self
     }
 }
@@ -4688,331 +2786,13 @@ impl ApplyType for EmptyDirVolumeSourceApply {}
 impl HasApply for crate::core_v1::EmptyDirVolumeSource {
     type Apply = EmptyDirVolumeSourceApply;
 }
-/// The apply configuration of [`EndpointAddress`](crate::core_v1::EndpointAddress): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct EndpointAddressApply {
-    pub hostname: Option<::kubegen_runtime::Str>,
-    pub ip: Option<::kubegen_runtime::Str>,
-    pub node_name: Option<::kubegen_runtime::Str>,
-    pub target_ref: Option<Box<crate::core_v1::apply::ObjectReferenceApply>>,
-}
-impl ::std::fmt::Debug for EndpointAddressApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "EndpointAddressApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for EndpointAddressApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for EndpointAddressApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "EndpointAddressApply",
-                encode::count(
-                    0,
-                    &[
-                        self.hostname.is_some(),
-                        self.ip.is_some(),
-                        self.node_name.is_some(),
-                        self.target_ref.is_some(),
-                    ],
-                ),
-            )
-            .optional("hostname", &self.hostname)
-            .optional("ip", &self.ip)
-            .optional("nodeName", &self.node_name)
-            .optional("targetRef", &self.target_ref)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for EndpointAddressApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointAddressApply {
-    const EXPECTING: &'static str = "struct EndpointAddressApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::EndpointAddress as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.hostname),
-            1 => decode::optional(map, &mut self.ip),
-            2 => decode::optional(map, &mut self.node_name),
-            3 => decode::optional(map, &mut self.target_ref),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl EndpointAddressApply {
-    /// Sets `hostname`.
-    pub fn hostname(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.hostname = Some(value.into());
-        self
-    }
-    /// Sets `ip`.
-    pub fn ip(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.ip = Some(value.into());
-        self
-    }
-    /// Sets `nodeName`.
-    pub fn node_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.node_name = Some(value.into());
-        self
-    }
-    /// Sets `targetRef`.
-    pub fn target_ref(
-        mut self,
-        value: impl Into<crate::core_v1::apply::ObjectReferenceApply>,
-    ) -> Self {
-        self.target_ref = Some(Box::new(value.into()));
-        self
-    }
-}
-impl ApplyType for EndpointAddressApply {}
-impl HasApply for crate::core_v1::EndpointAddress {
-    type Apply = EndpointAddressApply;
-}
-/// The apply configuration of [`EndpointPort`](crate::core_v1::EndpointPort): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct EndpointPortApply {
-    pub app_protocol: Option<::kubegen_runtime::Str>,
-    pub name: Option<::kubegen_runtime::Str>,
-    pub port: Option<i32>,
-    pub protocol: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for EndpointPortApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "EndpointPortApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for EndpointPortApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for EndpointPortApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "EndpointPortApply",
-                encode::count(
-                    0,
-                    &[
-                        self.app_protocol.is_some(),
-                        self.name.is_some(),
-                        self.port.is_some(),
-                        self.protocol.is_some(),
-                    ],
-                ),
-            )
-            .optional("appProtocol", &self.app_protocol)
-            .optional("name", &self.name)
-            .optional("port", &self.port)
-            .optional("protocol", &self.protocol)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for EndpointPortApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointPortApply {
-    const EXPECTING: &'static str = "struct EndpointPortApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::EndpointPort as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.app_protocol),
-            1 => decode::optional(map, &mut self.name),
-            2 => decode::optional(map, &mut self.port),
-            3 => decode::optional(map, &mut self.protocol),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl EndpointPortApply {
-    /// Sets `appProtocol`.
-    pub fn app_protocol(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.app_protocol = Some(value.into());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `port`.
-    pub fn port(mut self, value: impl Into<i32>) -> Self {
-        self.port = Some(value.into());
-        self
-    }
-    /// Sets `protocol`.
-    pub fn protocol(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.protocol = Some(value.into());
-        self
-    }
-}
-impl ApplyType for EndpointPortApply {}
-impl HasApply for crate::core_v1::EndpointPort {
-    type Apply = EndpointPortApply;
-}
-/// The apply configuration of [`EndpointSubset`](crate::core_v1::EndpointSubset): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct EndpointSubsetApply {
-    pub addresses: Option<Vec<crate::core_v1::apply::EndpointAddressApply>>,
-    pub not_ready_addresses: Option<Vec<crate::core_v1::apply::EndpointAddressApply>>,
-    pub ports: Option<Vec<crate::core_v1::apply::EndpointPortApply>>,
-}
-impl ::std::fmt::Debug for EndpointSubsetApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "EndpointSubsetApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for EndpointSubsetApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for EndpointSubsetApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "EndpointSubsetApply",
-                encode::count(
-                    0,
-                    &[
-                        self.addresses.is_some(),
-                        self.not_ready_addresses.is_some(),
-                        self.ports.is_some(),
-                    ],
-                ),
-            )
-            .optional("addresses", &self.addresses)
-            .optional("notReadyAddresses", &self.not_ready_addresses)
-            .optional("ports", &self.ports)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for EndpointSubsetApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for EndpointSubsetApply {
-    const EXPECTING: &'static str = "struct EndpointSubsetApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::EndpointSubset as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional_vec(map, &mut self.addresses),
-            1 => decode::optional_vec(map, &mut self.not_ready_addresses),
-            2 => decode::optional_vec(map, &mut self.ports),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl EndpointSubsetApply {
-    /// Sets `addresses`.
-    pub fn addresses(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::EndpointAddressApply>,
-        >,
-    ) -> Self {
-        self.addresses = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `notReadyAddresses`.
-    pub fn not_ready_addresses(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::EndpointAddressApply>,
-        >,
-    ) -> Self {
-        self.not_ready_addresses = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `ports`.
-    pub fn ports(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::EndpointPortApply>,
-        >,
-    ) -> Self {
-        self.ports = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for EndpointSubsetApply {}
-impl HasApply for crate::core_v1::EndpointSubset {
-    type Apply = EndpointSubsetApply;
-}
 /// The apply configuration of [`Endpoints`](crate::core_v1::Endpoints): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct EndpointsApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::core_v1::Endpoints>,
     pub kind: ::kubegen_runtime::Kind<crate::core_v1::Endpoints>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
-    pub subsets: Option<Vec<crate::core_v1::apply::EndpointSubsetApply>>,
+    pub subsets: Option<Vec<crate::core_v1::EndpointSubset>>,
 }
 impl ::std::fmt::Debug for EndpointsApply {
     #[inline]
@@ -5090,17 +2870,15 @@ impl EndpointsApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `subsets`.
     pub fn subsets(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::EndpointSubsetApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::EndpointSubset>>,
     ) -> Self {
-        self.subsets = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.subsets, value);
         self
     }
 }
@@ -5118,127 +2896,6 @@ impl ::kubegen_runtime::apply::ApplyObject for EndpointsApply {
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
-}
-/// The apply configuration of [`EnvFromSource`](crate::core_v1::EnvFromSource): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct EnvFromSourceApply {
-    pub config_map_ref: Option<crate::core_v1::apply::ConfigMapEnvSourceApply>,
-    pub prefix: Option<::kubegen_runtime::Str>,
-    pub secret_ref: Option<crate::core_v1::apply::SecretEnvSourceApply>,
-}
-impl ::std::fmt::Debug for EnvFromSourceApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "EnvFromSourceApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for EnvFromSourceApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for EnvFromSourceApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "EnvFromSourceApply",
-                encode::count(
-                    0,
-                    &[
-                        self.config_map_ref.is_some(),
-                        self.prefix.is_some(),
-                        self.secret_ref.is_some(),
-                    ],
-                ),
-            )
-            .optional("configMapRef", &self.config_map_ref)
-            .optional("prefix", &self.prefix)
-            .optional("secretRef", &self.secret_ref)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for EnvFromSourceApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for EnvFromSourceApply {
-    const EXPECTING: &'static str = "struct EnvFromSourceApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::EnvFromSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.config_map_ref),
-            1 => decode::optional(map, &mut self.prefix),
-            2 => decode::optional(map, &mut self.secret_ref),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl EnvFromSourceApply {
-    /// Sets `configMapRef`.
-    pub fn config_map_ref(
-        mut self,
-        value: impl Into<crate::core_v1::apply::ConfigMapEnvSourceApply>,
-    ) -> Self {
-        self.config_map_ref = Some(value.into());
-        self
-    }
-    /// Sets `prefix`.
-    pub fn prefix(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.prefix = Some(value.into());
-        self
-    }
-    /// Sets `secretRef`.
-    pub fn secret_ref(
-        mut self,
-        value: impl Into<crate::core_v1::apply::SecretEnvSourceApply>,
-    ) -> Self {
-        self.secret_ref = Some(value.into());
-        self
-    }
-}
-impl ApplyType for EnvFromSourceApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "configMapRef",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::core_v1::apply::ConfigMapEnvSourceApply,
-                    >,
-                ),
-            ),
-            (
-                "secretRef",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::core_v1::apply::SecretEnvSourceApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::core_v1::EnvFromSource {
-    type Apply = EnvFromSourceApply;
 }
 /// The apply configuration of [`EnvVar`](crate::core_v1::EnvVar): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -5316,12 +2973,12 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for EnvVarApply {
 impl EnvVarApply {
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
     /// Sets `value`.
     pub fn value(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.value = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.value, value);
         self
     }
     /// Sets `valueFrom`.
@@ -5329,7 +2986,7 @@ impl EnvVarApply {
         mut self,
         value: impl Into<crate::core_v1::apply::EnvVarSourceApply>,
     ) -> Self {
-        self.value_from = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.value_from, value);
         self
     }
 }
@@ -5353,15 +3010,11 @@ impl HasApply for crate::core_v1::EnvVar {
 /// The apply configuration of [`EnvVarSource`](crate::core_v1::EnvVarSource): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct EnvVarSourceApply {
-    pub config_map_key_ref: Option<
-        Box<crate::core_v1::apply::ConfigMapKeySelectorApply>,
-    >,
-    pub field_ref: Option<Box<crate::core_v1::apply::ObjectFieldSelectorApply>>,
-    pub file_key_ref: Option<Box<crate::core_v1::apply::FileKeySelectorApply>>,
-    pub resource_field_ref: Option<
-        Box<crate::core_v1::apply::ResourceFieldSelectorApply>,
-    >,
-    pub secret_key_ref: Option<Box<crate::core_v1::apply::SecretKeySelectorApply>>,
+    pub config_map_key_ref: Option<Box<crate::core_v1::ConfigMapKeySelector>>,
+    pub field_ref: Option<Box<crate::core_v1::ObjectFieldSelector>>,
+    pub file_key_ref: Option<Box<crate::core_v1::FileKeySelector>>,
+    pub resource_field_ref: Option<Box<crate::core_v1::ResourceFieldSelector>>,
+    pub secret_key_ref: Option<Box<crate::core_v1::SecretKeySelector>>,
 }
 impl ::std::fmt::Debug for EnvVarSourceApply {
     #[inline]
@@ -5439,41 +3092,47 @@ impl EnvVarSourceApply {
     /// Sets `configMapKeyRef`.
     pub fn config_map_key_ref(
         mut self,
-        value: impl Into<crate::core_v1::apply::ConfigMapKeySelectorApply>,
+        value: impl Into<crate::core_v1::ConfigMapKeySelector>,
     ) -> Self {
-        self.config_map_key_ref = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(
+            &mut self.config_map_key_ref,
+            value,
+        );
         self
     }
     /// Sets `fieldRef`.
     pub fn field_ref(
         mut self,
-        value: impl Into<crate::core_v1::apply::ObjectFieldSelectorApply>,
+        value: impl Into<crate::core_v1::ObjectFieldSelector>,
     ) -> Self {
-        self.field_ref = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.field_ref, value);
         self
     }
     /// Sets `fileKeyRef`.
     pub fn file_key_ref(
         mut self,
-        value: impl Into<crate::core_v1::apply::FileKeySelectorApply>,
+        value: impl Into<crate::core_v1::FileKeySelector>,
     ) -> Self {
-        self.file_key_ref = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.file_key_ref, value);
         self
     }
     /// Sets `resourceFieldRef`.
     pub fn resource_field_ref(
         mut self,
-        value: impl Into<crate::core_v1::apply::ResourceFieldSelectorApply>,
+        value: impl Into<crate::core_v1::ResourceFieldSelector>,
     ) -> Self {
-        self.resource_field_ref = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(
+            &mut self.resource_field_ref,
+            value,
+        );
         self
     }
     /// Sets `secretKeyRef`.
     pub fn secret_key_ref(
         mut self,
-        value: impl Into<crate::core_v1::apply::SecretKeySelectorApply>,
+        value: impl Into<crate::core_v1::SecretKeySelector>,
     ) -> Self {
-        self.secret_key_ref = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.secret_key_ref, value);
         self
     }
 }
@@ -5487,7 +3146,7 @@ pub struct EphemeralContainerApply {
     pub args: Option<Vec<::kubegen_runtime::Str>>,
     pub command: Option<Vec<::kubegen_runtime::Str>>,
     pub env: Option<Vec<crate::core_v1::apply::EnvVarApply>>,
-    pub env_from: Option<Vec<crate::core_v1::apply::EnvFromSourceApply>>,
+    pub env_from: Option<Vec<crate::core_v1::EnvFromSource>>,
     pub image: Option<::kubegen_runtime::Str>,
     pub image_pull_policy: Option<::kubegen_runtime::Str>,
     pub lifecycle: Option<Box<crate::core_v1::apply::LifecycleApply>>,
@@ -5495,12 +3154,10 @@ pub struct EphemeralContainerApply {
     pub name: Option<::kubegen_runtime::Str>,
     pub ports: Option<Vec<crate::core_v1::apply::ContainerPortApply>>,
     pub readiness_probe: Option<Box<crate::core_v1::apply::ProbeApply>>,
-    pub resize_policy: Option<Vec<crate::core_v1::apply::ContainerResizePolicyApply>>,
+    pub resize_policy: Option<Vec<crate::core_v1::ContainerResizePolicy>>,
     pub resources: Option<Box<crate::core_v1::apply::ResourceRequirementsApply>>,
     pub restart_policy: Option<::kubegen_runtime::Str>,
-    pub restart_policy_rules: Option<
-        Vec<crate::core_v1::apply::ContainerRestartRuleApply>,
-    >,
+    pub restart_policy_rules: Option<Vec<crate::core_v1::ContainerRestartRule>>,
     pub security_context: Option<Box<crate::core_v1::apply::SecurityContextApply>>,
     pub startup_probe: Option<Box<crate::core_v1::apply::ProbeApply>>,
     pub stdin: Option<bool>,
@@ -5654,7 +3311,7 @@ impl EphemeralContainerApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.args = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.args, value);
         self
     }
     /// Sets `command`.
@@ -5662,7 +3319,7 @@ impl EphemeralContainerApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.command = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.command, value);
         self
     }
     /// Sets `env`.
@@ -5670,22 +3327,20 @@ impl EphemeralContainerApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::EnvVarApply>>,
     ) -> Self {
-        self.env = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.env, value);
         self
     }
     /// Sets `envFrom`.
     pub fn env_from(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::EnvFromSourceApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::EnvFromSource>>,
     ) -> Self {
-        self.env_from = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.env_from, value);
         self
     }
     /// Sets `image`.
     pub fn image(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.image = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.image, value);
         self
     }
     /// Sets `imagePullPolicy`.
@@ -5693,7 +3348,7 @@ impl EphemeralContainerApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.image_pull_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.image_pull_policy, value);
         self
     }
     /// Sets `lifecycle`.
@@ -5701,7 +3356,7 @@ impl EphemeralContainerApply {
         mut self,
         value: impl Into<crate::core_v1::apply::LifecycleApply>,
     ) -> Self {
-        self.lifecycle = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.lifecycle, value);
         self
     }
     /// Sets `livenessProbe`.
@@ -5709,12 +3364,12 @@ impl EphemeralContainerApply {
         mut self,
         value: impl Into<crate::core_v1::apply::ProbeApply>,
     ) -> Self {
-        self.liveness_probe = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.liveness_probe, value);
         self
     }
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
     /// Sets `ports`.
@@ -5724,7 +3379,7 @@ impl EphemeralContainerApply {
             Item = impl Into<crate::core_v1::apply::ContainerPortApply>,
         >,
     ) -> Self {
-        self.ports = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.ports, value);
         self
     }
     /// Sets `readinessProbe`.
@@ -5732,17 +3387,15 @@ impl EphemeralContainerApply {
         mut self,
         value: impl Into<crate::core_v1::apply::ProbeApply>,
     ) -> Self {
-        self.readiness_probe = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.readiness_probe, value);
         self
     }
     /// Sets `resizePolicy`.
     pub fn resize_policy(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::ContainerResizePolicyApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::ContainerResizePolicy>>,
     ) -> Self {
-        self.resize_policy = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.resize_policy, value);
         self
     }
     /// Sets `resources`.
@@ -5750,22 +3403,23 @@ impl EphemeralContainerApply {
         mut self,
         value: impl Into<crate::core_v1::apply::ResourceRequirementsApply>,
     ) -> Self {
-        self.resources = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.resources, value);
         self
     }
     /// Sets `restartPolicy`.
     pub fn restart_policy(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.restart_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.restart_policy, value);
         self
     }
     /// Sets `restartPolicyRules`.
     pub fn restart_policy_rules(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::ContainerRestartRuleApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::ContainerRestartRule>>,
     ) -> Self {
-        self.restart_policy_rules = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(
+            &mut self.restart_policy_rules,
+            value,
+        );
         self
     }
     /// Sets `securityContext`.
@@ -5773,7 +3427,7 @@ impl EphemeralContainerApply {
         mut self,
         value: impl Into<crate::core_v1::apply::SecurityContextApply>,
     ) -> Self {
-        self.security_context = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.security_context, value);
         self
     }
     /// Sets `startupProbe`.
@@ -5781,17 +3435,17 @@ impl EphemeralContainerApply {
         mut self,
         value: impl Into<crate::core_v1::apply::ProbeApply>,
     ) -> Self {
-        self.startup_probe = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.startup_probe, value);
         self
     }
     /// Sets `stdin`.
     pub fn stdin(mut self, value: impl Into<bool>) -> Self {
-        self.stdin = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.stdin, value);
         self
     }
     /// Sets `stdinOnce`.
     pub fn stdin_once(mut self, value: impl Into<bool>) -> Self {
-        self.stdin_once = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.stdin_once, value);
         self
     }
     /// Sets `targetContainerName`.
@@ -5799,7 +3453,7 @@ impl EphemeralContainerApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.target_container_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.target_container_name, value);
         self
     }
     /// Sets `terminationMessagePath`.
@@ -5807,7 +3461,10 @@ impl EphemeralContainerApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.termination_message_path = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.termination_message_path,
+            value,
+        );
         self
     }
     /// Sets `terminationMessagePolicy`.
@@ -5815,12 +3472,15 @@ impl EphemeralContainerApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.termination_message_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.termination_message_policy,
+            value,
+        );
         self
     }
     /// Sets `tty`.
     pub fn tty(mut self, value: impl Into<bool>) -> Self {
-        self.tty = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.tty, value);
         self
     }
     /// Sets `volumeDevices`.
@@ -5830,7 +3490,7 @@ impl EphemeralContainerApply {
             Item = impl Into<crate::core_v1::apply::VolumeDeviceApply>,
         >,
     ) -> Self {
-        self.volume_devices = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.volume_devices, value);
         self
     }
     /// Sets `volumeMounts`.
@@ -5840,12 +3500,12 @@ impl EphemeralContainerApply {
             Item = impl Into<crate::core_v1::apply::VolumeMountApply>,
         >,
     ) -> Self {
-        self.volume_mounts = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.volume_mounts, value);
         self
     }
     /// Sets `workingDir`.
     pub fn working_dir(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.working_dir = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.working_dir, value);
         self
     }
 }
@@ -6018,7 +3678,10 @@ impl EphemeralVolumeSourceApply {
         mut self,
         value: impl Into<crate::core_v1::apply::PersistentVolumeClaimTemplateApply>,
     ) -> Self {
-        self.volume_claim_template = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(
+            &mut self.volume_claim_template,
+            value,
+        );
         self
     }
 }
@@ -6047,13 +3710,13 @@ pub struct EventApply {
     pub count: Option<i32>,
     pub event_time: Option<::kubegen_runtime::MicroTime>,
     pub first_timestamp: Option<::kubegen_runtime::Time>,
-    pub involved_object: Option<crate::core_v1::apply::ObjectReferenceApply>,
+    pub involved_object: Option<crate::core_v1::ObjectReference>,
     pub kind: ::kubegen_runtime::Kind<crate::core_v1::Event>,
     pub last_timestamp: Option<::kubegen_runtime::Time>,
     pub message: Option<::kubegen_runtime::Str>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub reason: Option<::kubegen_runtime::Str>,
-    pub related: Option<Box<crate::core_v1::apply::ObjectReferenceApply>>,
+    pub related: Option<Box<crate::core_v1::ObjectReference>>,
     pub reporting_component: Option<::kubegen_runtime::Str>,
     pub reporting_instance: Option<::kubegen_runtime::Str>,
     pub series: Option<crate::core_v1::apply::EventSeriesApply>,
@@ -6181,58 +3844,55 @@ impl EventApply {
     }
     /// Sets `action`.
     pub fn action(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.action = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.action, value);
         self
     }
     /// Sets `count`.
     pub fn count(mut self, value: impl Into<i32>) -> Self {
-        self.count = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.count, value);
         self
     }
     /// Sets `eventTime`.
     pub fn event_time(mut self, value: impl Into<::kubegen_runtime::MicroTime>) -> Self {
-        self.event_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.event_time, value);
         self
     }
     /// Sets `firstTimestamp`.
     pub fn first_timestamp(mut self, value: impl Into<::kubegen_runtime::Time>) -> Self {
-        self.first_timestamp = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.first_timestamp, value);
         self
     }
     /// Sets `involvedObject`.
     pub fn involved_object(
         mut self,
-        value: impl Into<crate::core_v1::apply::ObjectReferenceApply>,
+        value: impl Into<crate::core_v1::ObjectReference>,
     ) -> Self {
-        self.involved_object = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.involved_object, value);
         self
     }
     /// Sets `lastTimestamp`.
     pub fn last_timestamp(mut self, value: impl Into<::kubegen_runtime::Time>) -> Self {
-        self.last_timestamp = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.last_timestamp, value);
         self
     }
     /// Sets `message`.
     pub fn message(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.message = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.message, value);
         self
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `reason`.
     pub fn reason(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.reason = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.reason, value);
         self
     }
     /// Sets `related`.
-    pub fn related(
-        mut self,
-        value: impl Into<crate::core_v1::apply::ObjectReferenceApply>,
-    ) -> Self {
-        self.related = Some(Box::new(value.into()));
+    pub fn related(mut self, value: impl Into<crate::core_v1::ObjectReference>) -> Self {
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.related, value);
         self
     }
     /// Sets `reportingComponent`.
@@ -6240,7 +3900,7 @@ impl EventApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.reporting_component = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.reporting_component, value);
         self
     }
     /// Sets `reportingInstance`.
@@ -6248,7 +3908,7 @@ impl EventApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.reporting_instance = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.reporting_instance, value);
         self
     }
     /// Sets `series`.
@@ -6256,7 +3916,7 @@ impl EventApply {
         mut self,
         value: impl Into<crate::core_v1::apply::EventSeriesApply>,
     ) -> Self {
-        self.series = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.series, value);
         self
     }
     /// Sets `source`.
@@ -6264,12 +3924,12 @@ impl EventApply {
         mut self,
         value: impl Into<crate::core_v1::apply::EventSourceApply>,
     ) -> Self {
-        self.source = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.source, value);
         self
     }
     /// Sets `type`.
     pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.type_, value);
         self
     }
 }
@@ -6375,7 +4035,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for EventSeriesApply {
 impl EventSeriesApply {
     /// Sets `count`.
     pub fn count(mut self, value: impl Into<i32>) -> Self {
-        self.count = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.count, value);
         self
     }
     /// Sets `lastObservedTime`.
@@ -6383,7 +4043,7 @@ impl EventSeriesApply {
         mut self,
         value: impl Into<::kubegen_runtime::MicroTime>,
     ) -> Self {
-        self.last_observed_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.last_observed_time, value);
         self
     }
 }
@@ -6457,12 +4117,12 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for EventSourceApply {
 impl EventSourceApply {
     /// Sets `component`.
     pub fn component(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.component = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.component, value);
         self
     }
     /// Sets `host`.
     pub fn host(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.host = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.host, value);
         self
     }
 }
@@ -6536,7 +4196,7 @@ impl ExecActionApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.command = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.command, value);
         self
     }
 }
@@ -6628,17 +4288,17 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for FCVolumeSourceApply 
 impl FCVolumeSourceApply {
     /// Sets `fsType`.
     pub fn fs_type(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.fs_type = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.fs_type, value);
         self
     }
     /// Sets `lun`.
     pub fn lun(mut self, value: impl Into<i32>) -> Self {
-        self.lun = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.lun, value);
         self
     }
     /// Sets `readOnly`.
     pub fn read_only(mut self, value: impl Into<bool>) -> Self {
-        self.read_only = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.read_only, value);
         self
     }
     /// Sets `targetWWNs`.
@@ -6646,7 +4306,7 @@ impl FCVolumeSourceApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.target_wwns = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.target_wwns, value);
         self
     }
     /// Sets `wwids`.
@@ -6654,116 +4314,13 @@ impl FCVolumeSourceApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.wwids = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.wwids, value);
         self
     }
 }
 impl ApplyType for FCVolumeSourceApply {}
 impl HasApply for crate::core_v1::FCVolumeSource {
     type Apply = FCVolumeSourceApply;
-}
-/// The apply configuration of [`FileKeySelector`](crate::core_v1::FileKeySelector): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct FileKeySelectorApply {
-    pub key: Option<::kubegen_runtime::Str>,
-    pub optional: Option<bool>,
-    pub path: Option<::kubegen_runtime::Str>,
-    pub volume_name: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for FileKeySelectorApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "FileKeySelectorApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for FileKeySelectorApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for FileKeySelectorApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "FileKeySelectorApply",
-                encode::count(
-                    0,
-                    &[
-                        self.key.is_some(),
-                        self.optional.is_some(),
-                        self.path.is_some(),
-                        self.volume_name.is_some(),
-                    ],
-                ),
-            )
-            .optional("key", &self.key)
-            .optional("optional", &self.optional)
-            .optional("path", &self.path)
-            .optional("volumeName", &self.volume_name)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for FileKeySelectorApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for FileKeySelectorApply {
-    const EXPECTING: &'static str = "struct FileKeySelectorApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::FileKeySelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.key),
-            1 => decode::optional(map, &mut self.optional),
-            2 => decode::optional(map, &mut self.path),
-            3 => decode::optional(map, &mut self.volume_name),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl FileKeySelectorApply {
-    /// Sets `key`.
-    pub fn key(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.key = Some(value.into());
-        self
-    }
-    /// Sets `optional`.
-    pub fn optional(mut self, value: impl Into<bool>) -> Self {
-        self.optional = Some(value.into());
-        self
-    }
-    /// Sets `path`.
-    pub fn path(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.path = Some(value.into());
-        self
-    }
-    /// Sets `volumeName`.
-    pub fn volume_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.volume_name = Some(value.into());
-        self
-    }
-}
-impl ApplyType for FileKeySelectorApply {}
-impl HasApply for crate::core_v1::FileKeySelector {
-    type Apply = FileKeySelectorApply;
 }
 /// The apply configuration of [`FlexPersistentVolumeSource`](crate::core_v1::FlexPersistentVolumeSource): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -6772,7 +4329,7 @@ pub struct FlexPersistentVolumeSourceApply {
     pub fs_type: Option<::kubegen_runtime::Str>,
     pub options: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     pub read_only: Option<bool>,
-    pub secret_ref: Option<Box<crate::core_v1::apply::SecretReferenceApply>>,
+    pub secret_ref: Option<Box<crate::core_v1::SecretReference>>,
 }
 impl ::std::fmt::Debug for FlexPersistentVolumeSourceApply {
     #[inline]
@@ -6854,12 +4411,12 @@ for FlexPersistentVolumeSourceApply {
 impl FlexPersistentVolumeSourceApply {
     /// Sets `driver`.
     pub fn driver(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.driver = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.driver, value);
         self
     }
     /// Sets `fsType`.
     pub fn fs_type(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.fs_type = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.fs_type, value);
         self
     }
     /// Sets `options`.
@@ -6869,22 +4426,20 @@ impl FlexPersistentVolumeSourceApply {
             Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.options = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.options, value);
         self
     }
     /// Sets `readOnly`.
     pub fn read_only(mut self, value: impl Into<bool>) -> Self {
-        self.read_only = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.read_only, value);
         self
     }
     /// Sets `secretRef`.
     pub fn secret_ref(
         mut self,
-        value: impl Into<crate::core_v1::apply::SecretReferenceApply>,
+        value: impl Into<crate::core_v1::SecretReference>,
     ) -> Self {
-        self.secret_ref = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.secret_ref, value);
         self
     }
 }
@@ -6903,7 +4458,7 @@ pub struct FlexVolumeSourceApply {
     pub fs_type: Option<::kubegen_runtime::Str>,
     pub options: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     pub read_only: Option<bool>,
-    pub secret_ref: Option<crate::core_v1::apply::LocalObjectReferenceApply>,
+    pub secret_ref: Option<crate::core_v1::LocalObjectReference>,
 }
 impl ::std::fmt::Debug for FlexVolumeSourceApply {
     #[inline]
@@ -6980,12 +4535,12 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for FlexVolumeSourceAppl
 impl FlexVolumeSourceApply {
     /// Sets `driver`.
     pub fn driver(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.driver = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.driver, value);
         self
     }
     /// Sets `fsType`.
     pub fn fs_type(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.fs_type = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.fs_type, value);
         self
     }
     /// Sets `options`.
@@ -6995,22 +4550,20 @@ impl FlexVolumeSourceApply {
             Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.options = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.options, value);
         self
     }
     /// Sets `readOnly`.
     pub fn read_only(mut self, value: impl Into<bool>) -> Self {
-        self.read_only = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.read_only, value);
         self
     }
     /// Sets `secretRef`.
     pub fn secret_ref(
         mut self,
-        value: impl Into<crate::core_v1::apply::LocalObjectReferenceApply>,
+        value: impl Into<crate::core_v1::LocalObjectReference>,
     ) -> Self {
-        self.secret_ref = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.secret_ref, value);
         self
     }
 }
@@ -7091,12 +4644,12 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for FlockerVolumeSourceA
 impl FlockerVolumeSourceApply {
     /// Sets `datasetName`.
     pub fn dataset_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.dataset_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.dataset_name, value);
         self
     }
     /// Sets `datasetUUID`.
     pub fn dataset_uuid(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.dataset_uuid = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.dataset_uuid, value);
         self
     }
 }
@@ -7189,22 +4742,22 @@ for GCEPersistentDiskVolumeSourceApply {
 impl GCEPersistentDiskVolumeSourceApply {
     /// Sets `fsType`.
     pub fn fs_type(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.fs_type = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.fs_type, value);
         self
     }
     /// Sets `partition`.
     pub fn partition(mut self, value: impl Into<i32>) -> Self {
-        self.partition = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.partition, value);
         self
     }
     /// Sets `pdName`.
     pub fn pd_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.pd_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.pd_name, value);
         self
     }
     /// Sets `readOnly`.
     pub fn read_only(mut self, value: impl Into<bool>) -> Self {
-        self.read_only = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.read_only, value);
         self
     }
 }
@@ -7288,17 +4841,17 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for GitRepoVolumeSourceA
 impl GitRepoVolumeSourceApply {
     /// Sets `directory`.
     pub fn directory(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.directory = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.directory, value);
         self
     }
     /// Sets `repository`.
     pub fn repository(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.repository = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.repository, value);
         self
     }
     /// Sets `revision`.
     pub fn revision(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.revision = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.revision, value);
         self
     }
 }
@@ -7391,7 +4944,7 @@ for GlusterfsPersistentVolumeSourceApply {
 impl GlusterfsPersistentVolumeSourceApply {
     /// Sets `endpoints`.
     pub fn endpoints(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.endpoints = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.endpoints, value);
         self
     }
     /// Sets `endpointsNamespace`.
@@ -7399,17 +4952,17 @@ impl GlusterfsPersistentVolumeSourceApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.endpoints_namespace = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.endpoints_namespace, value);
         self
     }
     /// Sets `path`.
     pub fn path(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.path = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.path, value);
         self
     }
     /// Sets `readOnly`.
     pub fn read_only(mut self, value: impl Into<bool>) -> Self {
-        self.read_only = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.read_only, value);
         self
     }
 }
@@ -7493,17 +5046,17 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for GlusterfsVolumeSourc
 impl GlusterfsVolumeSourceApply {
     /// Sets `endpoints`.
     pub fn endpoints(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.endpoints = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.endpoints, value);
         self
     }
     /// Sets `path`.
     pub fn path(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.path = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.path, value);
         self
     }
     /// Sets `readOnly`.
     pub fn read_only(mut self, value: impl Into<bool>) -> Self {
-        self.read_only = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.read_only, value);
         self
     }
 }
@@ -7577,12 +5130,12 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for GRPCActionApply {
 impl GRPCActionApply {
     /// Sets `port`.
     pub fn port(mut self, value: impl Into<i32>) -> Self {
-        self.port = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.port, value);
         self
     }
     /// Sets `service`.
     pub fn service(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.service = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.service, value);
         self
     }
 }
@@ -7659,89 +5212,18 @@ impl HostAliasApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.hostnames = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.hostnames, value);
         self
     }
     /// Sets `ip`.
     pub fn ip(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.ip = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.ip, value);
         self
     }
 }
 impl ApplyType for HostAliasApply {}
 impl HasApply for crate::core_v1::HostAlias {
     type Apply = HostAliasApply;
-}
-/// The apply configuration of [`HostIP`](crate::core_v1::HostIP): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct HostIPApply {
-    pub ip: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for HostIPApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "HostIPApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for HostIPApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for HostIPApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "HostIPApply",
-                encode::count(0, &[self.ip.is_some()]),
-            )
-            .optional("ip", &self.ip)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for HostIPApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for HostIPApply {
-    const EXPECTING: &'static str = "struct HostIPApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::HostIP as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.ip),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl HostIPApply {
-    /// Sets `ip`.
-    pub fn ip(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.ip = Some(value.into());
-        self
-    }
-}
-impl ApplyType for HostIPApply {}
-impl HasApply for crate::core_v1::HostIP {
-    type Apply = HostIPApply;
 }
 /// The apply configuration of [`HostPathVolumeSource`](crate::core_v1::HostPathVolumeSource): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -7809,12 +5291,12 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for HostPathVolumeSource
 impl HostPathVolumeSourceApply {
     /// Sets `path`.
     pub fn path(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.path = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.path, value);
         self
     }
     /// Sets `type`.
     pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.type_, value);
         self
     }
 }
@@ -7826,7 +5308,7 @@ impl HasApply for crate::core_v1::HostPathVolumeSource {
 #[derive(Clone, Default)]
 pub struct HTTPGetActionApply {
     pub host: Option<::kubegen_runtime::Str>,
-    pub http_headers: Option<Vec<crate::core_v1::apply::HTTPHeaderApply>>,
+    pub http_headers: Option<Vec<crate::core_v1::HTTPHeader>>,
     pub path: Option<::kubegen_runtime::Str>,
     pub port: Option<::kubegen_runtime::IntOrString>,
     pub scheme: Option<::kubegen_runtime::Str>,
@@ -7906,117 +5388,36 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for HTTPGetActionApply {
 impl HTTPGetActionApply {
     /// Sets `host`.
     pub fn host(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.host = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.host, value);
         self
     }
     /// Sets `httpHeaders`.
     pub fn http_headers(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::HTTPHeaderApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::HTTPHeader>>,
     ) -> Self {
-        self.http_headers = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.http_headers, value);
         self
     }
     /// Sets `path`.
     pub fn path(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.path = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.path, value);
         self
     }
     /// Sets `port`.
     pub fn port(mut self, value: impl Into<::kubegen_runtime::IntOrString>) -> Self {
-        self.port = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.port, value);
         self
     }
     /// Sets `scheme`.
     pub fn scheme(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.scheme = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.scheme, value);
         self
     }
 }
 impl ApplyType for HTTPGetActionApply {}
 impl HasApply for crate::core_v1::HTTPGetAction {
     type Apply = HTTPGetActionApply;
-}
-/// The apply configuration of [`HTTPHeader`](crate::core_v1::HTTPHeader): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct HTTPHeaderApply {
-    pub name: Option<::kubegen_runtime::Str>,
-    pub value: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for HTTPHeaderApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "HTTPHeaderApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for HTTPHeaderApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for HTTPHeaderApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "HTTPHeaderApply",
-                encode::count(0, &[self.name.is_some(), self.value.is_some()]),
-            )
-            .optional("name", &self.name)
-            .optional("value", &self.value)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for HTTPHeaderApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for HTTPHeaderApply {
-    const EXPECTING: &'static str = "struct HTTPHeaderApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::HTTPHeader as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.name),
-            1 => decode::optional(map, &mut self.value),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl HTTPHeaderApply {
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `value`.
-    pub fn value(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
-}
-impl ApplyType for HTTPHeaderApply {}
-impl HasApply for crate::core_v1::HTTPHeader {
-    type Apply = HTTPHeaderApply;
 }
 /// The apply configuration of [`ImageVolumeSource`](crate::core_v1::ImageVolumeSource): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -8084,12 +5485,12 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for ImageVolumeSourceApp
 impl ImageVolumeSourceApply {
     /// Sets `pullPolicy`.
     pub fn pull_policy(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.pull_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.pull_policy, value);
         self
     }
     /// Sets `reference`.
     pub fn reference(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.reference = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.reference, value);
         self
     }
 }
@@ -8109,7 +5510,7 @@ pub struct ISCSIPersistentVolumeSourceApply {
     pub lun: Option<i32>,
     pub portals: Option<Vec<::kubegen_runtime::Str>>,
     pub read_only: Option<bool>,
-    pub secret_ref: Option<Box<crate::core_v1::apply::SecretReferenceApply>>,
+    pub secret_ref: Option<Box<crate::core_v1::SecretReference>>,
     pub target_portal: Option<::kubegen_runtime::Str>,
 }
 impl ::std::fmt::Debug for ISCSIPersistentVolumeSourceApply {
@@ -8210,37 +5611,37 @@ for ISCSIPersistentVolumeSourceApply {
 impl ISCSIPersistentVolumeSourceApply {
     /// Sets `chapAuthDiscovery`.
     pub fn chap_auth_discovery(mut self, value: impl Into<bool>) -> Self {
-        self.chap_auth_discovery = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.chap_auth_discovery, value);
         self
     }
     /// Sets `chapAuthSession`.
     pub fn chap_auth_session(mut self, value: impl Into<bool>) -> Self {
-        self.chap_auth_session = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.chap_auth_session, value);
         self
     }
     /// Sets `fsType`.
     pub fn fs_type(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.fs_type = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.fs_type, value);
         self
     }
     /// Sets `initiatorName`.
     pub fn initiator_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.initiator_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.initiator_name, value);
         self
     }
     /// Sets `iqn`.
     pub fn iqn(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.iqn = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.iqn, value);
         self
     }
     /// Sets `iscsiInterface`.
     pub fn iscsi_interface(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.iscsi_interface = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.iscsi_interface, value);
         self
     }
     /// Sets `lun`.
     pub fn lun(mut self, value: impl Into<i32>) -> Self {
-        self.lun = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.lun, value);
         self
     }
     /// Sets `portals`.
@@ -8248,25 +5649,25 @@ impl ISCSIPersistentVolumeSourceApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.portals = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.portals, value);
         self
     }
     /// Sets `readOnly`.
     pub fn read_only(mut self, value: impl Into<bool>) -> Self {
-        self.read_only = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.read_only, value);
         self
     }
     /// Sets `secretRef`.
     pub fn secret_ref(
         mut self,
-        value: impl Into<crate::core_v1::apply::SecretReferenceApply>,
+        value: impl Into<crate::core_v1::SecretReference>,
     ) -> Self {
-        self.secret_ref = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.secret_ref, value);
         self
     }
     /// Sets `targetPortal`.
     pub fn target_portal(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.target_portal = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.target_portal, value);
         self
     }
 }
@@ -8286,7 +5687,7 @@ pub struct ISCSIVolumeSourceApply {
     pub lun: Option<i32>,
     pub portals: Option<Vec<::kubegen_runtime::Str>>,
     pub read_only: Option<bool>,
-    pub secret_ref: Option<crate::core_v1::apply::LocalObjectReferenceApply>,
+    pub secret_ref: Option<crate::core_v1::LocalObjectReference>,
     pub target_portal: Option<::kubegen_runtime::Str>,
 }
 impl ::std::fmt::Debug for ISCSIVolumeSourceApply {
@@ -8382,37 +5783,37 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for ISCSIVolumeSourceApp
 impl ISCSIVolumeSourceApply {
     /// Sets `chapAuthDiscovery`.
     pub fn chap_auth_discovery(mut self, value: impl Into<bool>) -> Self {
-        self.chap_auth_discovery = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.chap_auth_discovery, value);
         self
     }
     /// Sets `chapAuthSession`.
     pub fn chap_auth_session(mut self, value: impl Into<bool>) -> Self {
-        self.chap_auth_session = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.chap_auth_session, value);
         self
     }
     /// Sets `fsType`.
     pub fn fs_type(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.fs_type = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.fs_type, value);
         self
     }
     /// Sets `initiatorName`.
     pub fn initiator_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.initiator_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.initiator_name, value);
         self
     }
     /// Sets `iqn`.
     pub fn iqn(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.iqn = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.iqn, value);
         self
     }
     /// Sets `iscsiInterface`.
     pub fn iscsi_interface(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.iscsi_interface = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.iscsi_interface, value);
         self
     }
     /// Sets `lun`.
     pub fn lun(mut self, value: impl Into<i32>) -> Self {
-        self.lun = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.lun, value);
         self
     }
     /// Sets `portals`.
@@ -8420,121 +5821,31 @@ impl ISCSIVolumeSourceApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.portals = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.portals, value);
         self
     }
     /// Sets `readOnly`.
     pub fn read_only(mut self, value: impl Into<bool>) -> Self {
-        self.read_only = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.read_only, value);
         self
     }
     /// Sets `secretRef`.
     pub fn secret_ref(
         mut self,
-        value: impl Into<crate::core_v1::apply::LocalObjectReferenceApply>,
+        value: impl Into<crate::core_v1::LocalObjectReference>,
     ) -> Self {
-        self.secret_ref = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.secret_ref, value);
         self
     }
     /// Sets `targetPortal`.
     pub fn target_portal(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.target_portal = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.target_portal, value);
         self
     }
 }
 impl ApplyType for ISCSIVolumeSourceApply {}
 impl HasApply for crate::core_v1::ISCSIVolumeSource {
     type Apply = ISCSIVolumeSourceApply;
-}
-/// The apply configuration of [`KeyToPath`](crate::core_v1::KeyToPath): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct KeyToPathApply {
-    pub key: Option<::kubegen_runtime::Str>,
-    pub mode: Option<i32>,
-    pub path: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for KeyToPathApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "KeyToPathApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for KeyToPathApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for KeyToPathApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "KeyToPathApply",
-                encode::count(
-                    0,
-                    &[self.key.is_some(), self.mode.is_some(), self.path.is_some()],
-                ),
-            )
-            .optional("key", &self.key)
-            .optional("mode", &self.mode)
-            .optional("path", &self.path)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for KeyToPathApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for KeyToPathApply {
-    const EXPECTING: &'static str = "struct KeyToPathApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::KeyToPath as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.key),
-            1 => decode::optional(map, &mut self.mode),
-            2 => decode::optional(map, &mut self.path),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl KeyToPathApply {
-    /// Sets `key`.
-    pub fn key(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.key = Some(value.into());
-        self
-    }
-    /// Sets `mode`.
-    pub fn mode(mut self, value: impl Into<i32>) -> Self {
-        self.mode = Some(value.into());
-        self
-    }
-    /// Sets `path`.
-    pub fn path(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.path = Some(value.into());
-        self
-    }
-}
-impl ApplyType for KeyToPathApply {}
-impl HasApply for crate::core_v1::KeyToPath {
-    type Apply = KeyToPathApply;
 }
 /// The apply configuration of [`Lifecycle`](crate::core_v1::Lifecycle): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -8615,7 +5926,7 @@ impl LifecycleApply {
         mut self,
         value: impl Into<crate::core_v1::apply::LifecycleHandlerApply>,
     ) -> Self {
-        self.post_start = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.post_start, value);
         self
     }
     /// Sets `preStop`.
@@ -8623,12 +5934,12 @@ impl LifecycleApply {
         mut self,
         value: impl Into<crate::core_v1::apply::LifecycleHandlerApply>,
     ) -> Self {
-        self.pre_stop = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.pre_stop, value);
         self
     }
     /// Sets `stopSignal`.
     pub fn stop_signal(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.stop_signal = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.stop_signal, value);
         self
     }
 }
@@ -8740,7 +6051,7 @@ impl LifecycleHandlerApply {
         mut self,
         value: impl Into<crate::core_v1::apply::ExecActionApply>,
     ) -> Self {
-        self.exec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.exec, value);
         self
     }
     /// Sets `httpGet`.
@@ -8748,7 +6059,7 @@ impl LifecycleHandlerApply {
         mut self,
         value: impl Into<crate::core_v1::apply::HTTPGetActionApply>,
     ) -> Self {
-        self.http_get = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.http_get, value);
         self
     }
     /// Sets `sleep`.
@@ -8756,7 +6067,7 @@ impl LifecycleHandlerApply {
         mut self,
         value: impl Into<crate::core_v1::apply::SleepActionApply>,
     ) -> Self {
-        self.sleep = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.sleep, value);
         self
     }
     /// Sets `tcpSocket`.
@@ -8764,7 +6075,7 @@ impl LifecycleHandlerApply {
         mut self,
         value: impl Into<crate::core_v1::apply::TCPSocketActionApply>,
     ) -> Self {
-        self.tcp_socket = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.tcp_socket, value);
         self
     }
 }
@@ -8893,7 +6204,7 @@ impl LimitRangeApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -8901,7 +6212,7 @@ impl LimitRangeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::LimitRangeSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
 }
@@ -8930,195 +6241,10 @@ impl ::kubegen_runtime::apply::ApplyObject for LimitRangeApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`LimitRangeItem`](crate::core_v1::LimitRangeItem): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct LimitRangeItemApply {
-    pub default: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
-    pub default_request: Option<
-        ::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>,
-    >,
-    pub max: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
-    pub max_limit_request_ratio: Option<
-        ::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>,
-    >,
-    pub min: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
-    pub type_: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for LimitRangeItemApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "LimitRangeItemApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for LimitRangeItemApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for LimitRangeItemApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "LimitRangeItemApply",
-                encode::count(
-                    0,
-                    &[
-                        self.default.is_some(),
-                        self.default_request.is_some(),
-                        self.max.is_some(),
-                        self.max_limit_request_ratio.is_some(),
-                        self.min.is_some(),
-                        self.type_.is_some(),
-                    ],
-                ),
-            )
-            .optional("default", &self.default)
-            .optional("defaultRequest", &self.default_request)
-            .optional("max", &self.max)
-            .optional("maxLimitRequestRatio", &self.max_limit_request_ratio)
-            .optional("min", &self.min)
-            .optional("type", &self.type_)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for LimitRangeItemApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for LimitRangeItemApply {
-    const EXPECTING: &'static str = "struct LimitRangeItemApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::LimitRangeItem as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.default),
-            1 => decode::optional(map, &mut self.default_request),
-            2 => decode::optional(map, &mut self.max),
-            3 => decode::optional(map, &mut self.max_limit_request_ratio),
-            4 => decode::optional(map, &mut self.min),
-            5 => decode::optional(map, &mut self.type_),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl LimitRangeItemApply {
-    /// Sets `default`.
-    pub fn set_default(
-        mut self,
-        value: impl IntoIterator<
-            Item = (
-                impl Into<::kubegen_runtime::Str>,
-                impl Into<::kubegen_runtime::Quantity>,
-            ),
-        >,
-    ) -> Self {
-        self.default = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
-        self
-    }
-    /// Sets `defaultRequest`.
-    pub fn default_request(
-        mut self,
-        value: impl IntoIterator<
-            Item = (
-                impl Into<::kubegen_runtime::Str>,
-                impl Into<::kubegen_runtime::Quantity>,
-            ),
-        >,
-    ) -> Self {
-        self.default_request = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
-        self
-    }
-    /// Sets `max`.
-    pub fn max(
-        mut self,
-        value: impl IntoIterator<
-            Item = (
-                impl Into<::kubegen_runtime::Str>,
-                impl Into<::kubegen_runtime::Quantity>,
-            ),
-        >,
-    ) -> Self {
-        self.max = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
-        self
-    }
-    /// Sets `maxLimitRequestRatio`.
-    pub fn max_limit_request_ratio(
-        mut self,
-        value: impl IntoIterator<
-            Item = (
-                impl Into<::kubegen_runtime::Str>,
-                impl Into<::kubegen_runtime::Quantity>,
-            ),
-        >,
-    ) -> Self {
-        self.max_limit_request_ratio = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
-        self
-    }
-    /// Sets `min`.
-    pub fn min(
-        mut self,
-        value: impl IntoIterator<
-            Item = (
-                impl Into<::kubegen_runtime::Str>,
-                impl Into<::kubegen_runtime::Quantity>,
-            ),
-        >,
-    ) -> Self {
-        self.min = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
-        self
-    }
-    /// Sets `type`.
-    pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
-        self
-    }
-}
-impl ApplyType for LimitRangeItemApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            ("default", M::Map(&M::Free)),
-            ("defaultRequest", M::Map(&M::Free)),
-            ("max", M::Map(&M::Free)),
-            ("maxLimitRequestRatio", M::Map(&M::Free)),
-            ("min", M::Map(&M::Free)),
-        ],
-    };
-}
-impl HasApply for crate::core_v1::LimitRangeItem {
-    type Apply = LimitRangeItemApply;
-}
 /// The apply configuration of [`LimitRangeSpec`](crate::core_v1::LimitRangeSpec): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct LimitRangeSpecApply {
-    pub limits: Option<Vec<crate::core_v1::apply::LimitRangeItemApply>>,
+    pub limits: Option<Vec<crate::core_v1::LimitRangeItem>>,
 }
 impl ::std::fmt::Debug for LimitRangeSpecApply {
     #[inline]
@@ -9179,11 +6305,9 @@ impl LimitRangeSpecApply {
     /// Sets `limits`.
     pub fn limits(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::LimitRangeItemApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::LimitRangeItem>>,
     ) -> Self {
-        self.limits = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.limits, value);
         self
     }
 }
@@ -9191,215 +6315,10 @@ impl ApplyType for LimitRangeSpecApply {}
 impl HasApply for crate::core_v1::LimitRangeSpec {
     type Apply = LimitRangeSpecApply;
 }
-/// The apply configuration of [`LinuxContainerUser`](crate::core_v1::LinuxContainerUser): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct LinuxContainerUserApply {
-    pub gid: Option<i64>,
-    pub supplemental_groups: Option<Vec<i64>>,
-    pub uid: Option<i64>,
-}
-impl ::std::fmt::Debug for LinuxContainerUserApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "LinuxContainerUserApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for LinuxContainerUserApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for LinuxContainerUserApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "LinuxContainerUserApply",
-                encode::count(
-                    0,
-                    &[
-                        self.gid.is_some(),
-                        self.supplemental_groups.is_some(),
-                        self.uid.is_some(),
-                    ],
-                ),
-            )
-            .optional("gid", &self.gid)
-            .optional("supplementalGroups", &self.supplemental_groups)
-            .optional("uid", &self.uid)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for LinuxContainerUserApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for LinuxContainerUserApply {
-    const EXPECTING: &'static str = "struct LinuxContainerUserApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::LinuxContainerUser as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.gid),
-            1 => decode::optional_vec(map, &mut self.supplemental_groups),
-            2 => decode::optional(map, &mut self.uid),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl LinuxContainerUserApply {
-    /// Sets `gid`.
-    pub fn gid(mut self, value: impl Into<i64>) -> Self {
-        self.gid = Some(value.into());
-        self
-    }
-    /// Sets `supplementalGroups`.
-    pub fn supplemental_groups(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<i64>>,
-    ) -> Self {
-        self.supplemental_groups = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `uid`.
-    pub fn uid(mut self, value: impl Into<i64>) -> Self {
-        self.uid = Some(value.into());
-        self
-    }
-}
-impl ApplyType for LinuxContainerUserApply {}
-impl HasApply for crate::core_v1::LinuxContainerUser {
-    type Apply = LinuxContainerUserApply;
-}
-/// The apply configuration of [`LoadBalancerIngress`](crate::core_v1::LoadBalancerIngress): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct LoadBalancerIngressApply {
-    pub hostname: Option<::kubegen_runtime::Str>,
-    pub ip: Option<::kubegen_runtime::Str>,
-    pub ip_mode: Option<::kubegen_runtime::Str>,
-    pub ports: Option<Vec<crate::core_v1::apply::PortStatusApply>>,
-}
-impl ::std::fmt::Debug for LoadBalancerIngressApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "LoadBalancerIngressApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for LoadBalancerIngressApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for LoadBalancerIngressApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "LoadBalancerIngressApply",
-                encode::count(
-                    0,
-                    &[
-                        self.hostname.is_some(),
-                        self.ip.is_some(),
-                        self.ip_mode.is_some(),
-                        self.ports.is_some(),
-                    ],
-                ),
-            )
-            .optional("hostname", &self.hostname)
-            .optional("ip", &self.ip)
-            .optional("ipMode", &self.ip_mode)
-            .optional("ports", &self.ports)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for LoadBalancerIngressApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for LoadBalancerIngressApply {
-    const EXPECTING: &'static str = "struct LoadBalancerIngressApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::LoadBalancerIngress as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.hostname),
-            1 => decode::optional(map, &mut self.ip),
-            2 => decode::optional(map, &mut self.ip_mode),
-            3 => decode::optional_vec(map, &mut self.ports),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl LoadBalancerIngressApply {
-    /// Sets `hostname`.
-    pub fn hostname(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.hostname = Some(value.into());
-        self
-    }
-    /// Sets `ip`.
-    pub fn ip(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.ip = Some(value.into());
-        self
-    }
-    /// Sets `ipMode`.
-    pub fn ip_mode(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.ip_mode = Some(value.into());
-        self
-    }
-    /// Sets `ports`.
-    pub fn ports(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::PortStatusApply>,
-        >,
-    ) -> Self {
-        self.ports = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for LoadBalancerIngressApply {}
-impl HasApply for crate::core_v1::LoadBalancerIngress {
-    type Apply = LoadBalancerIngressApply;
-}
 /// The apply configuration of [`LoadBalancerStatus`](crate::core_v1::LoadBalancerStatus): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct LoadBalancerStatusApply {
-    pub ingress: Option<Vec<crate::core_v1::apply::LoadBalancerIngressApply>>,
+    pub ingress: Option<Vec<crate::core_v1::LoadBalancerIngress>>,
 }
 impl ::std::fmt::Debug for LoadBalancerStatusApply {
     #[inline]
@@ -9460,88 +6379,15 @@ impl LoadBalancerStatusApply {
     /// Sets `ingress`.
     pub fn ingress(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::LoadBalancerIngressApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::LoadBalancerIngress>>,
     ) -> Self {
-        self.ingress = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.ingress, value);
         self
     }
 }
 impl ApplyType for LoadBalancerStatusApply {}
 impl HasApply for crate::core_v1::LoadBalancerStatus {
     type Apply = LoadBalancerStatusApply;
-}
-/// The apply configuration of [`LocalObjectReference`](crate::core_v1::LocalObjectReference): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct LocalObjectReferenceApply {
-    pub name: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for LocalObjectReferenceApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "LocalObjectReferenceApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for LocalObjectReferenceApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for LocalObjectReferenceApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "LocalObjectReferenceApply",
-                encode::count(0, &[self.name.is_some()]),
-            )
-            .optional("name", &self.name)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for LocalObjectReferenceApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for LocalObjectReferenceApply {
-    const EXPECTING: &'static str = "struct LocalObjectReferenceApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::LocalObjectReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.name),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl LocalObjectReferenceApply {
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-}
-impl ApplyType for LocalObjectReferenceApply {}
-impl HasApply for crate::core_v1::LocalObjectReference {
-    type Apply = LocalObjectReferenceApply;
 }
 /// The apply configuration of [`LocalVolumeSource`](crate::core_v1::LocalVolumeSource): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -9609,12 +6455,12 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for LocalVolumeSourceApp
 impl LocalVolumeSourceApply {
     /// Sets `fsType`.
     pub fn fs_type(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.fs_type = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.fs_type, value);
         self
     }
     /// Sets `path`.
     pub fn path(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.path = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.path, value);
         self
     }
 }
@@ -9697,7 +6543,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for ModifyVolumeStatusAp
 impl ModifyVolumeStatusApply {
     /// Sets `status`.
     pub fn status(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
     /// Sets `targetVolumeAttributesClassName`.
@@ -9705,7 +6551,10 @@ impl ModifyVolumeStatusApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.target_volume_attributes_class_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.target_volume_attributes_class_name,
+            value,
+        );
         self
     }
 }
@@ -9802,7 +6651,7 @@ impl NamespaceApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -9810,7 +6659,7 @@ impl NamespaceApply {
         mut self,
         value: impl Into<crate::core_v1::apply::NamespaceSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -9818,7 +6667,7 @@ impl NamespaceApply {
         mut self,
         value: impl Into<crate::core_v1::apply::NamespaceStatusApply>,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
@@ -9942,27 +6791,27 @@ impl NamespaceConditionApply {
         mut self,
         value: impl Into<::kubegen_runtime::Time>,
     ) -> Self {
-        self.last_transition_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.last_transition_time, value);
         self
     }
     /// Sets `message`.
     pub fn message(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.message = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.message, value);
         self
     }
     /// Sets `reason`.
     pub fn reason(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.reason = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.reason, value);
         self
     }
     /// Sets `status`.
     pub fn status(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
     /// Sets `type`.
     pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.type_, value);
         self
     }
 }
@@ -10036,7 +6885,7 @@ impl NamespaceSpecApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.finalizers = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.finalizers, value);
         self
     }
 }
@@ -10115,12 +6964,12 @@ impl NamespaceStatusApply {
             Item = impl Into<crate::core_v1::apply::NamespaceConditionApply>,
         >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.conditions, value);
         self
     }
     /// Sets `phase`.
     pub fn phase(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.phase = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.phase, value);
         self
     }
 }
@@ -10220,17 +7069,17 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for NFSVolumeSourceApply
 impl NFSVolumeSourceApply {
     /// Sets `path`.
     pub fn path(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.path = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.path, value);
         self
     }
     /// Sets `readOnly`.
     pub fn read_only(mut self, value: impl Into<bool>) -> Self {
-        self.read_only = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.read_only, value);
         self
     }
     /// Sets `server`.
     pub fn server(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.server = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.server, value);
         self
     }
 }
@@ -10327,7 +7176,7 @@ impl NodeApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -10335,7 +7184,7 @@ impl NodeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::NodeSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -10343,7 +7192,7 @@ impl NodeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::NodeStatusApply>,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
@@ -10446,12 +7295,12 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for NodeAddressApply {
 impl NodeAddressApply {
     /// Sets `address`.
     pub fn address(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.address = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.address, value);
         self
     }
     /// Sets `type`.
     pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.type_, value);
         self
     }
 }
@@ -10463,10 +7312,10 @@ impl HasApply for crate::core_v1::NodeAddress {
 #[derive(Clone, Default)]
 pub struct NodeAffinityApply {
     pub preferred_during_scheduling_ignored_during_execution: Option<
-        Vec<crate::core_v1::apply::PreferredSchedulingTermApply>,
+        Vec<crate::core_v1::PreferredSchedulingTerm>,
     >,
     pub required_during_scheduling_ignored_during_execution: Option<
-        crate::core_v1::apply::NodeSelectorApply,
+        crate::core_v1::NodeSelector,
     >,
 }
 impl ::std::fmt::Debug for NodeAffinityApply {
@@ -10557,20 +7406,24 @@ impl NodeAffinityApply {
     pub fn preferred_during_scheduling_ignored_during_execution(
         mut self,
         value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::PreferredSchedulingTermApply>,
+            Item = impl Into<crate::core_v1::PreferredSchedulingTerm>,
         >,
     ) -> Self {
-        self.preferred_during_scheduling_ignored_during_execution = Some(
-            value.into_iter().map(Into::into).collect(),
+        ::kubegen_runtime::apply::setters::set_list(
+            &mut self.preferred_during_scheduling_ignored_during_execution,
+            value,
         );
         self
     }
     /// Sets `requiredDuringSchedulingIgnoredDuringExecution`.
     pub fn required_during_scheduling_ignored_during_execution(
         mut self,
-        value: impl Into<crate::core_v1::apply::NodeSelectorApply>,
+        value: impl Into<crate::core_v1::NodeSelector>,
     ) -> Self {
-        self.required_during_scheduling_ignored_during_execution = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.required_during_scheduling_ignored_during_execution,
+            value,
+        );
         self
     }
 }
@@ -10669,7 +7522,7 @@ impl NodeConditionApply {
         mut self,
         value: impl Into<::kubegen_runtime::Time>,
     ) -> Self {
-        self.last_heartbeat_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.last_heartbeat_time, value);
         self
     }
     /// Sets `lastTransitionTime`.
@@ -10677,27 +7530,27 @@ impl NodeConditionApply {
         mut self,
         value: impl Into<::kubegen_runtime::Time>,
     ) -> Self {
-        self.last_transition_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.last_transition_time, value);
         self
     }
     /// Sets `message`.
     pub fn message(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.message = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.message, value);
         self
     }
     /// Sets `reason`.
     pub fn reason(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.reason = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.reason, value);
         self
     }
     /// Sets `status`.
     pub fn status(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
     /// Sets `type`.
     pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.type_, value);
         self
     }
 }
@@ -10771,7 +7624,7 @@ impl NodeConfigSourceApply {
         mut self,
         value: impl Into<crate::core_v1::apply::ConfigMapNodeConfigSourceApply>,
     ) -> Self {
-        self.config_map = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.config_map, value);
         self
     }
 }
@@ -10875,7 +7728,7 @@ impl NodeConfigStatusApply {
         mut self,
         value: impl Into<crate::core_v1::apply::NodeConfigSourceApply>,
     ) -> Self {
-        self.active = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.active, value);
         self
     }
     /// Sets `assigned`.
@@ -10883,12 +7736,12 @@ impl NodeConfigStatusApply {
         mut self,
         value: impl Into<crate::core_v1::apply::NodeConfigSourceApply>,
     ) -> Self {
-        self.assigned = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.assigned, value);
         self
     }
     /// Sets `error`.
     pub fn error(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.error = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.error, value);
         self
     }
     /// Sets `lastKnownGood`.
@@ -10896,7 +7749,7 @@ impl NodeConfigStatusApply {
         mut self,
         value: impl Into<crate::core_v1::apply::NodeConfigSourceApply>,
     ) -> Self {
-        self.last_known_good = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.last_known_good, value);
         self
     }
 }
@@ -10999,7 +7852,7 @@ impl NodeDaemonEndpointsApply {
         mut self,
         value: impl Into<crate::core_v1::apply::DaemonEndpointApply>,
     ) -> Self {
-        self.kubelet_endpoint = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.kubelet_endpoint, value);
         self
     }
 }
@@ -11083,462 +7936,16 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for NodeFeaturesApply {
 impl NodeFeaturesApply {
     /// Sets `supplementalGroupsPolicy`.
     pub fn supplemental_groups_policy(mut self, value: impl Into<bool>) -> Self {
-        self.supplemental_groups_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.supplemental_groups_policy,
+            value,
+        );
         self
     }
 }
 impl ApplyType for NodeFeaturesApply {}
 impl HasApply for crate::core_v1::NodeFeatures {
     type Apply = NodeFeaturesApply;
-}
-/// The apply configuration of [`NodeRuntimeHandler`](crate::core_v1::NodeRuntimeHandler): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct NodeRuntimeHandlerApply {
-    pub features: Option<crate::core_v1::apply::NodeRuntimeHandlerFeaturesApply>,
-    pub name: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for NodeRuntimeHandlerApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "NodeRuntimeHandlerApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for NodeRuntimeHandlerApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for NodeRuntimeHandlerApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "NodeRuntimeHandlerApply",
-                encode::count(0, &[self.features.is_some(), self.name.is_some()]),
-            )
-            .optional("features", &self.features)
-            .optional("name", &self.name)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for NodeRuntimeHandlerApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for NodeRuntimeHandlerApply {
-    const EXPECTING: &'static str = "struct NodeRuntimeHandlerApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::NodeRuntimeHandler as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.features),
-            1 => decode::optional(map, &mut self.name),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl NodeRuntimeHandlerApply {
-    /// Sets `features`.
-    pub fn features(
-        mut self,
-        value: impl Into<crate::core_v1::apply::NodeRuntimeHandlerFeaturesApply>,
-    ) -> Self {
-        self.features = Some(value.into());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-}
-impl ApplyType for NodeRuntimeHandlerApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "features",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::core_v1::apply::NodeRuntimeHandlerFeaturesApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::core_v1::NodeRuntimeHandler {
-    type Apply = NodeRuntimeHandlerApply;
-}
-/// The apply configuration of [`NodeRuntimeHandlerFeatures`](crate::core_v1::NodeRuntimeHandlerFeatures): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct NodeRuntimeHandlerFeaturesApply {
-    pub recursive_read_only_mounts: Option<bool>,
-    pub user_namespaces: Option<bool>,
-}
-impl ::std::fmt::Debug for NodeRuntimeHandlerFeaturesApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "NodeRuntimeHandlerFeaturesApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for NodeRuntimeHandlerFeaturesApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for NodeRuntimeHandlerFeaturesApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "NodeRuntimeHandlerFeaturesApply",
-                encode::count(
-                    0,
-                    &[
-                        self.recursive_read_only_mounts.is_some(),
-                        self.user_namespaces.is_some(),
-                    ],
-                ),
-            )
-            .optional("recursiveReadOnlyMounts", &self.recursive_read_only_mounts)
-            .optional("userNamespaces", &self.user_namespaces)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for NodeRuntimeHandlerFeaturesApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for NodeRuntimeHandlerFeaturesApply {
-    const EXPECTING: &'static str = "struct NodeRuntimeHandlerFeaturesApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::NodeRuntimeHandlerFeatures as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.recursive_read_only_mounts),
-            1 => decode::optional(map, &mut self.user_namespaces),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl NodeRuntimeHandlerFeaturesApply {
-    /// Sets `recursiveReadOnlyMounts`.
-    pub fn recursive_read_only_mounts(mut self, value: impl Into<bool>) -> Self {
-        self.recursive_read_only_mounts = Some(value.into());
-        self
-    }
-    /// Sets `userNamespaces`.
-    pub fn user_namespaces(mut self, value: impl Into<bool>) -> Self {
-        self.user_namespaces = Some(value.into());
-        self
-    }
-}
-impl ApplyType for NodeRuntimeHandlerFeaturesApply {}
-impl HasApply for crate::core_v1::NodeRuntimeHandlerFeatures {
-    type Apply = NodeRuntimeHandlerFeaturesApply;
-}
-/// The apply configuration of [`NodeSelector`](crate::core_v1::NodeSelector): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct NodeSelectorApply {
-    pub node_selector_terms: Option<Vec<crate::core_v1::apply::NodeSelectorTermApply>>,
-}
-impl ::std::fmt::Debug for NodeSelectorApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "NodeSelectorApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for NodeSelectorApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for NodeSelectorApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "NodeSelectorApply",
-                encode::count(0, &[self.node_selector_terms.is_some()]),
-            )
-            .optional("nodeSelectorTerms", &self.node_selector_terms)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for NodeSelectorApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for NodeSelectorApply {
-    const EXPECTING: &'static str = "struct NodeSelectorApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::NodeSelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional_vec(map, &mut self.node_selector_terms),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl NodeSelectorApply {
-    /// Sets `nodeSelectorTerms`.
-    pub fn node_selector_terms(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::NodeSelectorTermApply>,
-        >,
-    ) -> Self {
-        self.node_selector_terms = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for NodeSelectorApply {}
-impl HasApply for crate::core_v1::NodeSelector {
-    type Apply = NodeSelectorApply;
-}
-/// The apply configuration of [`NodeSelectorRequirement`](crate::core_v1::NodeSelectorRequirement): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct NodeSelectorRequirementApply {
-    pub key: Option<::kubegen_runtime::Str>,
-    pub operator: Option<::kubegen_runtime::Str>,
-    pub values: Option<Vec<::kubegen_runtime::Str>>,
-}
-impl ::std::fmt::Debug for NodeSelectorRequirementApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "NodeSelectorRequirementApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for NodeSelectorRequirementApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for NodeSelectorRequirementApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "NodeSelectorRequirementApply",
-                encode::count(
-                    0,
-                    &[self.key.is_some(), self.operator.is_some(), self.values.is_some()],
-                ),
-            )
-            .optional("key", &self.key)
-            .optional("operator", &self.operator)
-            .optional("values", &self.values)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for NodeSelectorRequirementApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for NodeSelectorRequirementApply {
-    const EXPECTING: &'static str = "struct NodeSelectorRequirementApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::NodeSelectorRequirement as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.key),
-            1 => decode::optional(map, &mut self.operator),
-            2 => decode::optional_vec(map, &mut self.values),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl NodeSelectorRequirementApply {
-    /// Sets `key`.
-    pub fn key(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.key = Some(value.into());
-        self
-    }
-    /// Sets `operator`.
-    pub fn operator(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.operator = Some(value.into());
-        self
-    }
-    /// Sets `values`.
-    pub fn values(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.values = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for NodeSelectorRequirementApply {}
-impl HasApply for crate::core_v1::NodeSelectorRequirement {
-    type Apply = NodeSelectorRequirementApply;
-}
-/// The apply configuration of [`NodeSelectorTerm`](crate::core_v1::NodeSelectorTerm): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct NodeSelectorTermApply {
-    pub match_expressions: Option<
-        Vec<crate::core_v1::apply::NodeSelectorRequirementApply>,
-    >,
-    pub match_fields: Option<Vec<crate::core_v1::apply::NodeSelectorRequirementApply>>,
-}
-impl ::std::fmt::Debug for NodeSelectorTermApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "NodeSelectorTermApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for NodeSelectorTermApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for NodeSelectorTermApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "NodeSelectorTermApply",
-                encode::count(
-                    0,
-                    &[self.match_expressions.is_some(), self.match_fields.is_some()],
-                ),
-            )
-            .optional("matchExpressions", &self.match_expressions)
-            .optional("matchFields", &self.match_fields)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for NodeSelectorTermApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for NodeSelectorTermApply {
-    const EXPECTING: &'static str = "struct NodeSelectorTermApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::NodeSelectorTerm as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional_vec(map, &mut self.match_expressions),
-            1 => decode::optional_vec(map, &mut self.match_fields),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl NodeSelectorTermApply {
-    /// Sets `matchExpressions`.
-    pub fn match_expressions(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::NodeSelectorRequirementApply>,
-        >,
-    ) -> Self {
-        self.match_expressions = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `matchFields`.
-    pub fn match_fields(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::NodeSelectorRequirementApply>,
-        >,
-    ) -> Self {
-        self.match_fields = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for NodeSelectorTermApply {}
-impl HasApply for crate::core_v1::NodeSelectorTerm {
-    type Apply = NodeSelectorTermApply;
 }
 /// The apply configuration of [`NodeSpec`](crate::core_v1::NodeSpec): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -11548,7 +7955,7 @@ pub struct NodeSpecApply {
     pub pod_cidr: Option<::kubegen_runtime::Str>,
     pub pod_cidrs: Option<Vec<::kubegen_runtime::Str>>,
     pub provider_id: Option<::kubegen_runtime::Str>,
-    pub taints: Option<Vec<crate::core_v1::apply::TaintApply>>,
+    pub taints: Option<Vec<crate::core_v1::Taint>>,
     pub unschedulable: Option<bool>,
 }
 impl ::std::fmt::Debug for NodeSpecApply {
@@ -11635,17 +8042,17 @@ impl NodeSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::NodeConfigSourceApply>,
     ) -> Self {
-        self.config_source = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.config_source, value);
         self
     }
     /// Sets `externalID`.
     pub fn external_id(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.external_id = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.external_id, value);
         self
     }
     /// Sets `podCIDR`.
     pub fn pod_cidr(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.pod_cidr = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.pod_cidr, value);
         self
     }
     /// Sets `podCIDRs`.
@@ -11653,25 +8060,25 @@ impl NodeSpecApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.pod_cidrs = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.pod_cidrs, value);
         self
     }
     /// Sets `providerID`.
     pub fn provider_id(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.provider_id = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.provider_id, value);
         self
     }
     /// Sets `taints`.
     pub fn taints(
         mut self,
-        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::TaintApply>>,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::Taint>>,
     ) -> Self {
-        self.taints = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.taints, value);
         self
     }
     /// Sets `unschedulable`.
     pub fn unschedulable(mut self, value: impl Into<bool>) -> Self {
-        self.unschedulable = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.unschedulable, value);
         self
     }
 }
@@ -11704,11 +8111,11 @@ pub struct NodeStatusApply {
     pub daemon_endpoints: Option<crate::core_v1::apply::NodeDaemonEndpointsApply>,
     pub declared_features: Option<Vec<::kubegen_runtime::Str>>,
     pub features: Option<crate::core_v1::apply::NodeFeaturesApply>,
-    pub images: Option<Vec<crate::core_v1::apply::ContainerImageApply>>,
+    pub images: Option<Vec<crate::core_v1::ContainerImage>>,
     pub node_info: Option<Box<crate::core_v1::apply::NodeSystemInfoApply>>,
     pub phase: Option<::kubegen_runtime::Str>,
-    pub runtime_handlers: Option<Vec<crate::core_v1::apply::NodeRuntimeHandlerApply>>,
-    pub volumes_attached: Option<Vec<crate::core_v1::apply::AttachedVolumeApply>>,
+    pub runtime_handlers: Option<Vec<crate::core_v1::NodeRuntimeHandler>>,
+    pub volumes_attached: Option<Vec<crate::core_v1::AttachedVolume>>,
     pub volumes_in_use: Option<Vec<::kubegen_runtime::Str>>,
 }
 impl ::std::fmt::Debug for NodeStatusApply {
@@ -11818,7 +8225,7 @@ impl NodeStatusApply {
             Item = impl Into<crate::core_v1::apply::NodeAddressApply>,
         >,
     ) -> Self {
-        self.addresses = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.addresses, value);
         self
     }
     /// Sets `allocatable`.
@@ -11831,9 +8238,7 @@ impl NodeStatusApply {
             ),
         >,
     ) -> Self {
-        self.allocatable = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.allocatable, value);
         self
     }
     /// Sets `capacity`.
@@ -11846,9 +8251,7 @@ impl NodeStatusApply {
             ),
         >,
     ) -> Self {
-        self.capacity = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.capacity, value);
         self
     }
     /// Sets `conditions`.
@@ -11858,7 +8261,7 @@ impl NodeStatusApply {
             Item = impl Into<crate::core_v1::apply::NodeConditionApply>,
         >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.conditions, value);
         self
     }
     /// Sets `config`.
@@ -11866,7 +8269,7 @@ impl NodeStatusApply {
         mut self,
         value: impl Into<crate::core_v1::apply::NodeConfigStatusApply>,
     ) -> Self {
-        self.config = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.config, value);
         self
     }
     /// Sets `daemonEndpoints`.
@@ -11874,7 +8277,7 @@ impl NodeStatusApply {
         mut self,
         value: impl Into<crate::core_v1::apply::NodeDaemonEndpointsApply>,
     ) -> Self {
-        self.daemon_endpoints = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.daemon_endpoints, value);
         self
     }
     /// Sets `declaredFeatures`.
@@ -11882,7 +8285,7 @@ impl NodeStatusApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.declared_features = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.declared_features, value);
         self
     }
     /// Sets `features`.
@@ -11890,17 +8293,15 @@ impl NodeStatusApply {
         mut self,
         value: impl Into<crate::core_v1::apply::NodeFeaturesApply>,
     ) -> Self {
-        self.features = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.features, value);
         self
     }
     /// Sets `images`.
     pub fn images(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::ContainerImageApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::ContainerImage>>,
     ) -> Self {
-        self.images = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.images, value);
         self
     }
     /// Sets `nodeInfo`.
@@ -11908,32 +8309,28 @@ impl NodeStatusApply {
         mut self,
         value: impl Into<crate::core_v1::apply::NodeSystemInfoApply>,
     ) -> Self {
-        self.node_info = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.node_info, value);
         self
     }
     /// Sets `phase`.
     pub fn phase(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.phase = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.phase, value);
         self
     }
     /// Sets `runtimeHandlers`.
     pub fn runtime_handlers(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::NodeRuntimeHandlerApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::NodeRuntimeHandler>>,
     ) -> Self {
-        self.runtime_handlers = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.runtime_handlers, value);
         self
     }
     /// Sets `volumesAttached`.
     pub fn volumes_attached(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::AttachedVolumeApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::AttachedVolume>>,
     ) -> Self {
-        self.volumes_attached = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.volumes_attached, value);
         self
     }
     /// Sets `volumesInUse`.
@@ -11941,7 +8338,7 @@ impl NodeStatusApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.volumes_in_use = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.volumes_in_use, value);
         self
     }
 }
@@ -12073,7 +8470,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for NodeSwapStatusApply 
 impl NodeSwapStatusApply {
     /// Sets `capacity`.
     pub fn capacity(mut self, value: impl Into<i64>) -> Self {
-        self.capacity = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.capacity, value);
         self
     }
 }
@@ -12189,12 +8586,12 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for NodeSystemInfoApply 
 impl NodeSystemInfoApply {
     /// Sets `architecture`.
     pub fn architecture(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.architecture = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.architecture, value);
         self
     }
     /// Sets `bootID`.
     pub fn boot_id(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.boot_id = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.boot_id, value);
         self
     }
     /// Sets `containerRuntimeVersion`.
@@ -12202,12 +8599,15 @@ impl NodeSystemInfoApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.container_runtime_version = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.container_runtime_version,
+            value,
+        );
         self
     }
     /// Sets `kernelVersion`.
     pub fn kernel_version(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.kernel_version = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.kernel_version, value);
         self
     }
     /// Sets `kubeProxyVersion`.
@@ -12215,27 +8615,27 @@ impl NodeSystemInfoApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.kube_proxy_version = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.kube_proxy_version, value);
         self
     }
     /// Sets `kubeletVersion`.
     pub fn kubelet_version(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.kubelet_version = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.kubelet_version, value);
         self
     }
     /// Sets `machineID`.
     pub fn machine_id(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.machine_id = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.machine_id, value);
         self
     }
     /// Sets `operatingSystem`.
     pub fn operating_system(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.operating_system = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.operating_system, value);
         self
     }
     /// Sets `osImage`.
     pub fn os_image(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.os_image = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.os_image, value);
         self
     }
     /// Sets `swap`.
@@ -12243,12 +8643,12 @@ impl NodeSystemInfoApply {
         mut self,
         value: impl Into<crate::core_v1::apply::NodeSwapStatusApply>,
     ) -> Self {
-        self.swap = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.swap, value);
         self
     }
     /// Sets `systemUUID`.
     pub fn system_uuid(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.system_uuid = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.system_uuid, value);
         self
     }
 }
@@ -12268,218 +8668,6 @@ impl ApplyType for NodeSystemInfoApply {
 }
 impl HasApply for crate::core_v1::NodeSystemInfo {
     type Apply = NodeSystemInfoApply;
-}
-/// The apply configuration of [`ObjectFieldSelector`](crate::core_v1::ObjectFieldSelector): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ObjectFieldSelectorApply {
-    pub api_version: Option<::kubegen_runtime::Str>,
-    pub field_path: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for ObjectFieldSelectorApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ObjectFieldSelectorApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ObjectFieldSelectorApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ObjectFieldSelectorApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ObjectFieldSelectorApply",
-                encode::count(
-                    0,
-                    &[self.api_version.is_some(), self.field_path.is_some()],
-                ),
-            )
-            .optional("apiVersion", &self.api_version)
-            .optional("fieldPath", &self.field_path)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ObjectFieldSelectorApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ObjectFieldSelectorApply {
-    const EXPECTING: &'static str = "struct ObjectFieldSelectorApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::ObjectFieldSelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.api_version),
-            1 => decode::optional(map, &mut self.field_path),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ObjectFieldSelectorApply {
-    /// Sets `apiVersion`.
-    pub fn api_version(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.api_version = Some(value.into());
-        self
-    }
-    /// Sets `fieldPath`.
-    pub fn field_path(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.field_path = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ObjectFieldSelectorApply {}
-impl HasApply for crate::core_v1::ObjectFieldSelector {
-    type Apply = ObjectFieldSelectorApply;
-}
-/// The apply configuration of [`ObjectReference`](crate::core_v1::ObjectReference): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ObjectReferenceApply {
-    pub api_version: Option<::kubegen_runtime::Str>,
-    pub field_path: Option<::kubegen_runtime::Str>,
-    pub kind: Option<::kubegen_runtime::Str>,
-    pub name: Option<::kubegen_runtime::Str>,
-    pub namespace: Option<::kubegen_runtime::Str>,
-    pub resource_version: Option<::kubegen_runtime::Str>,
-    pub uid: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for ObjectReferenceApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ObjectReferenceApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ObjectReferenceApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ObjectReferenceApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ObjectReferenceApply",
-                encode::count(
-                    0,
-                    &[
-                        self.api_version.is_some(),
-                        self.field_path.is_some(),
-                        self.kind.is_some(),
-                        self.name.is_some(),
-                        self.namespace.is_some(),
-                        self.resource_version.is_some(),
-                        self.uid.is_some(),
-                    ],
-                ),
-            )
-            .optional("apiVersion", &self.api_version)
-            .optional("fieldPath", &self.field_path)
-            .optional("kind", &self.kind)
-            .optional("name", &self.name)
-            .optional("namespace", &self.namespace)
-            .optional("resourceVersion", &self.resource_version)
-            .optional("uid", &self.uid)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ObjectReferenceApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ObjectReferenceApply {
-    const EXPECTING: &'static str = "struct ObjectReferenceApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::ObjectReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.api_version),
-            1 => decode::optional(map, &mut self.field_path),
-            2 => decode::optional(map, &mut self.kind),
-            3 => decode::optional(map, &mut self.name),
-            4 => decode::optional(map, &mut self.namespace),
-            5 => decode::optional(map, &mut self.resource_version),
-            6 => decode::optional(map, &mut self.uid),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ObjectReferenceApply {
-    /// Sets `apiVersion`.
-    pub fn api_version(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.api_version = Some(value.into());
-        self
-    }
-    /// Sets `fieldPath`.
-    pub fn field_path(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.field_path = Some(value.into());
-        self
-    }
-    /// Sets `kind`.
-    pub fn kind(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.kind = Some(value.into());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `namespace`.
-    pub fn namespace(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.namespace = Some(value.into());
-        self
-    }
-    /// Sets `resourceVersion`.
-    pub fn resource_version(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.resource_version = Some(value.into());
-        self
-    }
-    /// Sets `uid`.
-    pub fn uid(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.uid = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ObjectReferenceApply {}
-impl HasApply for crate::core_v1::ObjectReference {
-    type Apply = ObjectReferenceApply;
 }
 /// The apply configuration of [`PersistentVolume`](crate::core_v1::PersistentVolume): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -12570,7 +8758,7 @@ impl PersistentVolumeApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -12578,7 +8766,7 @@ impl PersistentVolumeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::PersistentVolumeSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -12586,7 +8774,7 @@ impl PersistentVolumeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::PersistentVolumeStatusApply>,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
@@ -12719,7 +8907,7 @@ impl PersistentVolumeClaimApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -12727,7 +8915,7 @@ impl PersistentVolumeClaimApply {
         mut self,
         value: impl Into<crate::core_v1::apply::PersistentVolumeClaimSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -12735,7 +8923,7 @@ impl PersistentVolumeClaimApply {
         mut self,
         value: impl Into<crate::core_v1::apply::PersistentVolumeClaimStatusApply>,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
@@ -12865,7 +9053,7 @@ for PersistentVolumeClaimConditionApply {
 impl PersistentVolumeClaimConditionApply {
     /// Sets `lastProbeTime`.
     pub fn last_probe_time(mut self, value: impl Into<::kubegen_runtime::Time>) -> Self {
-        self.last_probe_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.last_probe_time, value);
         self
     }
     /// Sets `lastTransitionTime`.
@@ -12873,27 +9061,27 @@ impl PersistentVolumeClaimConditionApply {
         mut self,
         value: impl Into<::kubegen_runtime::Time>,
     ) -> Self {
-        self.last_transition_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.last_transition_time, value);
         self
     }
     /// Sets `message`.
     pub fn message(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.message = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.message, value);
         self
     }
     /// Sets `reason`.
     pub fn reason(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.reason = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.reason, value);
         self
     }
     /// Sets `status`.
     pub fn status(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
     /// Sets `type`.
     pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.type_, value);
         self
     }
 }
@@ -12905,10 +9093,10 @@ impl HasApply for crate::core_v1::PersistentVolumeClaimCondition {
 #[derive(Clone, Default)]
 pub struct PersistentVolumeClaimSpecApply {
     pub access_modes: Option<Vec<::kubegen_runtime::Str>>,
-    pub data_source: Option<Box<crate::core_v1::apply::TypedLocalObjectReferenceApply>>,
+    pub data_source: Option<Box<crate::core_v1::TypedLocalObjectReference>>,
     pub data_source_ref: Option<Box<crate::core_v1::apply::TypedObjectReferenceApply>>,
     pub resources: Option<Box<crate::core_v1::apply::VolumeResourceRequirementsApply>>,
-    pub selector: Option<Box<crate::meta_v1::apply::LabelSelectorApply>>,
+    pub selector: Option<Box<crate::meta_v1::LabelSelector>>,
     pub storage_class_name: Option<::kubegen_runtime::Str>,
     pub volume_attributes_class_name: Option<::kubegen_runtime::Str>,
     pub volume_mode: Option<::kubegen_runtime::Str>,
@@ -13009,15 +9197,15 @@ impl PersistentVolumeClaimSpecApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.access_modes = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.access_modes, value);
         self
     }
     /// Sets `dataSource`.
     pub fn data_source(
         mut self,
-        value: impl Into<crate::core_v1::apply::TypedLocalObjectReferenceApply>,
+        value: impl Into<crate::core_v1::TypedLocalObjectReference>,
     ) -> Self {
-        self.data_source = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.data_source, value);
         self
     }
     /// Sets `dataSourceRef`.
@@ -13025,7 +9213,7 @@ impl PersistentVolumeClaimSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::TypedObjectReferenceApply>,
     ) -> Self {
-        self.data_source_ref = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.data_source_ref, value);
         self
     }
     /// Sets `resources`.
@@ -13033,15 +9221,12 @@ impl PersistentVolumeClaimSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::VolumeResourceRequirementsApply>,
     ) -> Self {
-        self.resources = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.resources, value);
         self
     }
     /// Sets `selector`.
-    pub fn selector(
-        mut self,
-        value: impl Into<crate::meta_v1::apply::LabelSelectorApply>,
-    ) -> Self {
-        self.selector = Some(Box::new(value.into()));
+    pub fn selector(mut self, value: impl Into<crate::meta_v1::LabelSelector>) -> Self {
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.selector, value);
         self
     }
     /// Sets `storageClassName`.
@@ -13049,7 +9234,7 @@ impl PersistentVolumeClaimSpecApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.storage_class_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.storage_class_name, value);
         self
     }
     /// Sets `volumeAttributesClassName`.
@@ -13057,17 +9242,20 @@ impl PersistentVolumeClaimSpecApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.volume_attributes_class_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.volume_attributes_class_name,
+            value,
+        );
         self
     }
     /// Sets `volumeMode`.
     pub fn volume_mode(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.volume_mode = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.volume_mode, value);
         self
     }
     /// Sets `volumeName`.
     pub fn volume_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.volume_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.volume_name, value);
         self
     }
 }
@@ -13211,7 +9399,7 @@ impl PersistentVolumeClaimStatusApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.access_modes = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.access_modes, value);
         self
     }
     /// Sets `allocatedResourceStatuses`.
@@ -13221,8 +9409,9 @@ impl PersistentVolumeClaimStatusApply {
             Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.allocated_resource_statuses = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
+        ::kubegen_runtime::apply::setters::set_map(
+            &mut self.allocated_resource_statuses,
+            value,
         );
         self
     }
@@ -13236,9 +9425,7 @@ impl PersistentVolumeClaimStatusApply {
             ),
         >,
     ) -> Self {
-        self.allocated_resources = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.allocated_resources, value);
         self
     }
     /// Sets `capacity`.
@@ -13251,9 +9438,7 @@ impl PersistentVolumeClaimStatusApply {
             ),
         >,
     ) -> Self {
-        self.capacity = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.capacity, value);
         self
     }
     /// Sets `conditions`.
@@ -13263,7 +9448,7 @@ impl PersistentVolumeClaimStatusApply {
             Item = impl Into<crate::core_v1::apply::PersistentVolumeClaimConditionApply>,
         >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.conditions, value);
         self
     }
     /// Sets `currentVolumeAttributesClassName`.
@@ -13271,7 +9456,10 @@ impl PersistentVolumeClaimStatusApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.current_volume_attributes_class_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.current_volume_attributes_class_name,
+            value,
+        );
         self
     }
     /// Sets `modifyVolumeStatus`.
@@ -13279,12 +9467,15 @@ impl PersistentVolumeClaimStatusApply {
         mut self,
         value: impl Into<crate::core_v1::apply::ModifyVolumeStatusApply>,
     ) -> Self {
-        self.modify_volume_status = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(
+            &mut self.modify_volume_status,
+            value,
+        );
         self
     }
     /// Sets `phase`.
     pub fn phase(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.phase = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.phase, value);
         self
     }
 }
@@ -13390,7 +9581,7 @@ for PersistentVolumeClaimTemplateApply {
 impl PersistentVolumeClaimTemplateApply {
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -13398,7 +9589,7 @@ impl PersistentVolumeClaimTemplateApply {
         mut self,
         value: impl Into<crate::core_v1::apply::PersistentVolumeClaimSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
 }
@@ -13491,12 +9682,12 @@ for PersistentVolumeClaimVolumeSourceApply {
 impl PersistentVolumeClaimVolumeSourceApply {
     /// Sets `claimName`.
     pub fn claim_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.claim_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.claim_name, value);
         self
     }
     /// Sets `readOnly`.
     pub fn read_only(mut self, value: impl Into<bool>) -> Self {
-        self.read_only = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.read_only, value);
         self
     }
 }
@@ -13518,7 +9709,7 @@ pub struct PersistentVolumeSpecApply {
     pub capacity: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
     pub cephfs: Option<Box<crate::core_v1::apply::CephFSPersistentVolumeSourceApply>>,
     pub cinder: Option<Box<crate::core_v1::apply::CinderPersistentVolumeSourceApply>>,
-    pub claim_ref: Option<Box<crate::core_v1::apply::ObjectReferenceApply>>,
+    pub claim_ref: Option<Box<crate::core_v1::ObjectReference>>,
     pub csi: Option<Box<crate::core_v1::apply::CSIPersistentVolumeSourceApply>>,
     pub fc: Option<Box<crate::core_v1::apply::FCVolumeSourceApply>>,
     pub flex_volume: Option<Box<crate::core_v1::apply::FlexPersistentVolumeSourceApply>>,
@@ -13712,7 +9903,7 @@ impl PersistentVolumeSpecApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.access_modes = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.access_modes, value);
         self
     }
     /// Sets `awsElasticBlockStore`.
@@ -13720,7 +9911,10 @@ impl PersistentVolumeSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::AWSElasticBlockStoreVolumeSourceApply>,
     ) -> Self {
-        self.aws_elastic_block_store = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(
+            &mut self.aws_elastic_block_store,
+            value,
+        );
         self
     }
     /// Sets `azureDisk`.
@@ -13728,7 +9922,7 @@ impl PersistentVolumeSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::AzureDiskVolumeSourceApply>,
     ) -> Self {
-        self.azure_disk = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.azure_disk, value);
         self
     }
     /// Sets `azureFile`.
@@ -13736,7 +9930,7 @@ impl PersistentVolumeSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::AzureFilePersistentVolumeSourceApply>,
     ) -> Self {
-        self.azure_file = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.azure_file, value);
         self
     }
     /// Sets `capacity`.
@@ -13749,9 +9943,7 @@ impl PersistentVolumeSpecApply {
             ),
         >,
     ) -> Self {
-        self.capacity = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.capacity, value);
         self
     }
     /// Sets `cephfs`.
@@ -13759,7 +9951,7 @@ impl PersistentVolumeSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::CephFSPersistentVolumeSourceApply>,
     ) -> Self {
-        self.cephfs = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.cephfs, value);
         self
     }
     /// Sets `cinder`.
@@ -13767,15 +9959,15 @@ impl PersistentVolumeSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::CinderPersistentVolumeSourceApply>,
     ) -> Self {
-        self.cinder = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.cinder, value);
         self
     }
     /// Sets `claimRef`.
     pub fn claim_ref(
         mut self,
-        value: impl Into<crate::core_v1::apply::ObjectReferenceApply>,
+        value: impl Into<crate::core_v1::ObjectReference>,
     ) -> Self {
-        self.claim_ref = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.claim_ref, value);
         self
     }
     /// Sets `csi`.
@@ -13783,7 +9975,7 @@ impl PersistentVolumeSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::CSIPersistentVolumeSourceApply>,
     ) -> Self {
-        self.csi = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.csi, value);
         self
     }
     /// Sets `fc`.
@@ -13791,7 +9983,7 @@ impl PersistentVolumeSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::FCVolumeSourceApply>,
     ) -> Self {
-        self.fc = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.fc, value);
         self
     }
     /// Sets `flexVolume`.
@@ -13799,7 +9991,7 @@ impl PersistentVolumeSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::FlexPersistentVolumeSourceApply>,
     ) -> Self {
-        self.flex_volume = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.flex_volume, value);
         self
     }
     /// Sets `flocker`.
@@ -13807,7 +9999,7 @@ impl PersistentVolumeSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::FlockerVolumeSourceApply>,
     ) -> Self {
-        self.flocker = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.flocker, value);
         self
     }
     /// Sets `gcePersistentDisk`.
@@ -13815,7 +10007,10 @@ impl PersistentVolumeSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::GCEPersistentDiskVolumeSourceApply>,
     ) -> Self {
-        self.gce_persistent_disk = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(
+            &mut self.gce_persistent_disk,
+            value,
+        );
         self
     }
     /// Sets `glusterfs`.
@@ -13823,7 +10018,7 @@ impl PersistentVolumeSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::GlusterfsPersistentVolumeSourceApply>,
     ) -> Self {
-        self.glusterfs = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.glusterfs, value);
         self
     }
     /// Sets `hostPath`.
@@ -13831,7 +10026,7 @@ impl PersistentVolumeSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::HostPathVolumeSourceApply>,
     ) -> Self {
-        self.host_path = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.host_path, value);
         self
     }
     /// Sets `iscsi`.
@@ -13839,7 +10034,7 @@ impl PersistentVolumeSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::ISCSIPersistentVolumeSourceApply>,
     ) -> Self {
-        self.iscsi = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.iscsi, value);
         self
     }
     /// Sets `local`.
@@ -13847,7 +10042,7 @@ impl PersistentVolumeSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::LocalVolumeSourceApply>,
     ) -> Self {
-        self.local = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.local, value);
         self
     }
     /// Sets `mountOptions`.
@@ -13855,7 +10050,7 @@ impl PersistentVolumeSpecApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.mount_options = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.mount_options, value);
         self
     }
     /// Sets `nfs`.
@@ -13863,7 +10058,7 @@ impl PersistentVolumeSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::NFSVolumeSourceApply>,
     ) -> Self {
-        self.nfs = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.nfs, value);
         self
     }
     /// Sets `nodeAffinity`.
@@ -13871,7 +10066,7 @@ impl PersistentVolumeSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::VolumeNodeAffinityApply>,
     ) -> Self {
-        self.node_affinity = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.node_affinity, value);
         self
     }
     /// Sets `persistentVolumeReclaimPolicy`.
@@ -13879,7 +10074,10 @@ impl PersistentVolumeSpecApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.persistent_volume_reclaim_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.persistent_volume_reclaim_policy,
+            value,
+        );
         self
     }
     /// Sets `photonPersistentDisk`.
@@ -13887,7 +10085,10 @@ impl PersistentVolumeSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::PhotonPersistentDiskVolumeSourceApply>,
     ) -> Self {
-        self.photon_persistent_disk = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(
+            &mut self.photon_persistent_disk,
+            value,
+        );
         self
     }
     /// Sets `portworxVolume`.
@@ -13895,7 +10096,7 @@ impl PersistentVolumeSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::PortworxVolumeSourceApply>,
     ) -> Self {
-        self.portworx_volume = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.portworx_volume, value);
         self
     }
     /// Sets `quobyte`.
@@ -13903,7 +10104,7 @@ impl PersistentVolumeSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::QuobyteVolumeSourceApply>,
     ) -> Self {
-        self.quobyte = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.quobyte, value);
         self
     }
     /// Sets `rbd`.
@@ -13911,7 +10112,7 @@ impl PersistentVolumeSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::RBDPersistentVolumeSourceApply>,
     ) -> Self {
-        self.rbd = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.rbd, value);
         self
     }
     /// Sets `scaleIO`.
@@ -13919,7 +10120,7 @@ impl PersistentVolumeSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::ScaleIOPersistentVolumeSourceApply>,
     ) -> Self {
-        self.scale_io = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.scale_io, value);
         self
     }
     /// Sets `storageClassName`.
@@ -13927,7 +10128,7 @@ impl PersistentVolumeSpecApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.storage_class_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.storage_class_name, value);
         self
     }
     /// Sets `storageos`.
@@ -13935,7 +10136,7 @@ impl PersistentVolumeSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::StorageOSPersistentVolumeSourceApply>,
     ) -> Self {
-        self.storageos = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.storageos, value);
         self
     }
     /// Sets `volumeAttributesClassName`.
@@ -13943,12 +10144,15 @@ impl PersistentVolumeSpecApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.volume_attributes_class_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.volume_attributes_class_name,
+            value,
+        );
         self
     }
     /// Sets `volumeMode`.
     pub fn volume_mode(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.volume_mode = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.volume_mode, value);
         self
     }
     /// Sets `vsphereVolume`.
@@ -13956,7 +10160,7 @@ impl PersistentVolumeSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::VsphereVirtualDiskVolumeSourceApply>,
     ) -> Self {
-        self.vsphere_volume = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.vsphere_volume, value);
         self
     }
 }
@@ -14237,22 +10441,25 @@ impl PersistentVolumeStatusApply {
         mut self,
         value: impl Into<::kubegen_runtime::Time>,
     ) -> Self {
-        self.last_phase_transition_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.last_phase_transition_time,
+            value,
+        );
         self
     }
     /// Sets `message`.
     pub fn message(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.message = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.message, value);
         self
     }
     /// Sets `phase`.
     pub fn phase(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.phase = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.phase, value);
         self
     }
     /// Sets `reason`.
     pub fn reason(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.reason = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.reason, value);
         self
     }
 }
@@ -14331,12 +10538,12 @@ for PhotonPersistentDiskVolumeSourceApply {
 impl PhotonPersistentDiskVolumeSourceApply {
     /// Sets `fsType`.
     pub fn fs_type(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.fs_type = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.fs_type, value);
         self
     }
     /// Sets `pdID`.
     pub fn pd_id(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.pd_id = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.pd_id, value);
         self
     }
 }
@@ -14438,7 +10645,7 @@ impl PodApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -14446,7 +10653,7 @@ impl PodApply {
         mut self,
         value: impl Into<crate::core_v1::apply::PodSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -14454,7 +10661,7 @@ impl PodApply {
         mut self,
         value: impl Into<crate::core_v1::apply::PodStatusApply>,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
@@ -14495,10 +10702,10 @@ impl ::kubegen_runtime::apply::ApplyObject for PodApply {
 #[derive(Clone, Default)]
 pub struct PodAffinityApply {
     pub preferred_during_scheduling_ignored_during_execution: Option<
-        Vec<crate::core_v1::apply::WeightedPodAffinityTermApply>,
+        Vec<crate::core_v1::WeightedPodAffinityTerm>,
     >,
     pub required_during_scheduling_ignored_during_execution: Option<
-        Vec<crate::core_v1::apply::PodAffinityTermApply>,
+        Vec<crate::core_v1::PodAffinityTerm>,
     >,
 }
 impl ::std::fmt::Debug for PodAffinityApply {
@@ -14589,23 +10796,23 @@ impl PodAffinityApply {
     pub fn preferred_during_scheduling_ignored_during_execution(
         mut self,
         value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::WeightedPodAffinityTermApply>,
+            Item = impl Into<crate::core_v1::WeightedPodAffinityTerm>,
         >,
     ) -> Self {
-        self.preferred_during_scheduling_ignored_during_execution = Some(
-            value.into_iter().map(Into::into).collect(),
+        ::kubegen_runtime::apply::setters::set_list(
+            &mut self.preferred_during_scheduling_ignored_during_execution,
+            value,
         );
         self
     }
     /// Sets `requiredDuringSchedulingIgnoredDuringExecution`.
     pub fn required_during_scheduling_ignored_during_execution(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::PodAffinityTermApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::PodAffinityTerm>>,
     ) -> Self {
-        self.required_during_scheduling_ignored_during_execution = Some(
-            value.into_iter().map(Into::into).collect(),
+        ::kubegen_runtime::apply::setters::set_list(
+            &mut self.required_during_scheduling_ignored_during_execution,
+            value,
         );
         self
     }
@@ -14614,150 +10821,14 @@ impl ApplyType for PodAffinityApply {}
 impl HasApply for crate::core_v1::PodAffinity {
     type Apply = PodAffinityApply;
 }
-/// The apply configuration of [`PodAffinityTerm`](crate::core_v1::PodAffinityTerm): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct PodAffinityTermApply {
-    pub label_selector: Option<Box<crate::meta_v1::apply::LabelSelectorApply>>,
-    pub match_label_keys: Option<Vec<::kubegen_runtime::Str>>,
-    pub mismatch_label_keys: Option<Vec<::kubegen_runtime::Str>>,
-    pub namespace_selector: Option<Box<crate::meta_v1::apply::LabelSelectorApply>>,
-    pub namespaces: Option<Vec<::kubegen_runtime::Str>>,
-    pub topology_key: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for PodAffinityTermApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "PodAffinityTermApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for PodAffinityTermApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for PodAffinityTermApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "PodAffinityTermApply",
-                encode::count(
-                    0,
-                    &[
-                        self.label_selector.is_some(),
-                        self.match_label_keys.is_some(),
-                        self.mismatch_label_keys.is_some(),
-                        self.namespace_selector.is_some(),
-                        self.namespaces.is_some(),
-                        self.topology_key.is_some(),
-                    ],
-                ),
-            )
-            .optional("labelSelector", &self.label_selector)
-            .optional("matchLabelKeys", &self.match_label_keys)
-            .optional("mismatchLabelKeys", &self.mismatch_label_keys)
-            .optional("namespaceSelector", &self.namespace_selector)
-            .optional("namespaces", &self.namespaces)
-            .optional("topologyKey", &self.topology_key)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for PodAffinityTermApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for PodAffinityTermApply {
-    const EXPECTING: &'static str = "struct PodAffinityTermApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::PodAffinityTerm as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.label_selector),
-            1 => decode::optional_vec(map, &mut self.match_label_keys),
-            2 => decode::optional_vec(map, &mut self.mismatch_label_keys),
-            3 => decode::optional(map, &mut self.namespace_selector),
-            4 => decode::optional_vec(map, &mut self.namespaces),
-            5 => decode::optional(map, &mut self.topology_key),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl PodAffinityTermApply {
-    /// Sets `labelSelector`.
-    pub fn label_selector(
-        mut self,
-        value: impl Into<crate::meta_v1::apply::LabelSelectorApply>,
-    ) -> Self {
-        self.label_selector = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `matchLabelKeys`.
-    pub fn match_label_keys(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.match_label_keys = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `mismatchLabelKeys`.
-    pub fn mismatch_label_keys(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.mismatch_label_keys = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `namespaceSelector`.
-    pub fn namespace_selector(
-        mut self,
-        value: impl Into<crate::meta_v1::apply::LabelSelectorApply>,
-    ) -> Self {
-        self.namespace_selector = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `namespaces`.
-    pub fn namespaces(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.namespaces = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `topologyKey`.
-    pub fn topology_key(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.topology_key = Some(value.into());
-        self
-    }
-}
-impl ApplyType for PodAffinityTermApply {}
-impl HasApply for crate::core_v1::PodAffinityTerm {
-    type Apply = PodAffinityTermApply;
-}
 /// The apply configuration of [`PodAntiAffinity`](crate::core_v1::PodAntiAffinity): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct PodAntiAffinityApply {
     pub preferred_during_scheduling_ignored_during_execution: Option<
-        Vec<crate::core_v1::apply::WeightedPodAffinityTermApply>,
+        Vec<crate::core_v1::WeightedPodAffinityTerm>,
     >,
     pub required_during_scheduling_ignored_during_execution: Option<
-        Vec<crate::core_v1::apply::PodAffinityTermApply>,
+        Vec<crate::core_v1::PodAffinityTerm>,
     >,
 }
 impl ::std::fmt::Debug for PodAntiAffinityApply {
@@ -14848,23 +10919,23 @@ impl PodAntiAffinityApply {
     pub fn preferred_during_scheduling_ignored_during_execution(
         mut self,
         value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::WeightedPodAffinityTermApply>,
+            Item = impl Into<crate::core_v1::WeightedPodAffinityTerm>,
         >,
     ) -> Self {
-        self.preferred_during_scheduling_ignored_during_execution = Some(
-            value.into_iter().map(Into::into).collect(),
+        ::kubegen_runtime::apply::setters::set_list(
+            &mut self.preferred_during_scheduling_ignored_during_execution,
+            value,
         );
         self
     }
     /// Sets `requiredDuringSchedulingIgnoredDuringExecution`.
     pub fn required_during_scheduling_ignored_during_execution(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::PodAffinityTermApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::PodAffinityTerm>>,
     ) -> Self {
-        self.required_during_scheduling_ignored_during_execution = Some(
-            value.into_iter().map(Into::into).collect(),
+        ::kubegen_runtime::apply::setters::set_list(
+            &mut self.required_during_scheduling_ignored_during_execution,
+            value,
         );
         self
     }
@@ -14872,158 +10943,6 @@ impl PodAntiAffinityApply {
 impl ApplyType for PodAntiAffinityApply {}
 impl HasApply for crate::core_v1::PodAntiAffinity {
     type Apply = PodAntiAffinityApply;
-}
-/// The apply configuration of [`PodCertificateProjection`](crate::core_v1::PodCertificateProjection): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct PodCertificateProjectionApply {
-    pub certificate_chain_path: Option<::kubegen_runtime::Str>,
-    pub credential_bundle_path: Option<::kubegen_runtime::Str>,
-    pub key_path: Option<::kubegen_runtime::Str>,
-    pub key_type: Option<::kubegen_runtime::Str>,
-    pub max_expiration_seconds: Option<i32>,
-    pub signer_name: Option<::kubegen_runtime::Str>,
-    pub user_annotations: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
-}
-impl ::std::fmt::Debug for PodCertificateProjectionApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "PodCertificateProjectionApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for PodCertificateProjectionApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for PodCertificateProjectionApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "PodCertificateProjectionApply",
-                encode::count(
-                    0,
-                    &[
-                        self.certificate_chain_path.is_some(),
-                        self.credential_bundle_path.is_some(),
-                        self.key_path.is_some(),
-                        self.key_type.is_some(),
-                        self.max_expiration_seconds.is_some(),
-                        self.signer_name.is_some(),
-                        self.user_annotations.is_some(),
-                    ],
-                ),
-            )
-            .optional("certificateChainPath", &self.certificate_chain_path)
-            .optional("credentialBundlePath", &self.credential_bundle_path)
-            .optional("keyPath", &self.key_path)
-            .optional("keyType", &self.key_type)
-            .optional("maxExpirationSeconds", &self.max_expiration_seconds)
-            .optional("signerName", &self.signer_name)
-            .optional("userAnnotations", &self.user_annotations)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for PodCertificateProjectionApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for PodCertificateProjectionApply {
-    const EXPECTING: &'static str = "struct PodCertificateProjectionApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::PodCertificateProjection as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.certificate_chain_path),
-            1 => decode::optional(map, &mut self.credential_bundle_path),
-            2 => decode::optional(map, &mut self.key_path),
-            3 => decode::optional(map, &mut self.key_type),
-            4 => decode::optional(map, &mut self.max_expiration_seconds),
-            5 => decode::optional(map, &mut self.signer_name),
-            6 => decode::optional(map, &mut self.user_annotations),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl PodCertificateProjectionApply {
-    /// Sets `certificateChainPath`.
-    pub fn certificate_chain_path(
-        mut self,
-        value: impl Into<::kubegen_runtime::Str>,
-    ) -> Self {
-        self.certificate_chain_path = Some(value.into());
-        self
-    }
-    /// Sets `credentialBundlePath`.
-    pub fn credential_bundle_path(
-        mut self,
-        value: impl Into<::kubegen_runtime::Str>,
-    ) -> Self {
-        self.credential_bundle_path = Some(value.into());
-        self
-    }
-    /// Sets `keyPath`.
-    pub fn key_path(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.key_path = Some(value.into());
-        self
-    }
-    /// Sets `keyType`.
-    pub fn key_type(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.key_type = Some(value.into());
-        self
-    }
-    /// Sets `maxExpirationSeconds`.
-    pub fn max_expiration_seconds(mut self, value: impl Into<i32>) -> Self {
-        self.max_expiration_seconds = Some(value.into());
-        self
-    }
-    /// Sets `signerName`.
-    pub fn signer_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.signer_name = Some(value.into());
-        self
-    }
-    /// Sets `userAnnotations`.
-    pub fn user_annotations(
-        mut self,
-        value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
-        >,
-    ) -> Self {
-        self.user_annotations = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
-        self
-    }
-}
-impl ApplyType for PodCertificateProjectionApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[("userAnnotations", M::Map(&M::Free))],
-    };
-}
-impl HasApply for crate::core_v1::PodCertificateProjection {
-    type Apply = PodCertificateProjectionApply;
 }
 /// The apply configuration of [`PodCondition`](crate::core_v1::PodCondition): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -15117,7 +11036,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for PodConditionApply {
 impl PodConditionApply {
     /// Sets `lastProbeTime`.
     pub fn last_probe_time(mut self, value: impl Into<::kubegen_runtime::Time>) -> Self {
-        self.last_probe_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.last_probe_time, value);
         self
     }
     /// Sets `lastTransitionTime`.
@@ -15125,32 +11044,32 @@ impl PodConditionApply {
         mut self,
         value: impl Into<::kubegen_runtime::Time>,
     ) -> Self {
-        self.last_transition_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.last_transition_time, value);
         self
     }
     /// Sets `message`.
     pub fn message(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.message = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.message, value);
         self
     }
     /// Sets `observedGeneration`.
     pub fn observed_generation(mut self, value: impl Into<i64>) -> Self {
-        self.observed_generation = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.observed_generation, value);
         self
     }
     /// Sets `reason`.
     pub fn reason(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.reason = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.reason, value);
         self
     }
     /// Sets `status`.
     pub fn status(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
     /// Sets `type`.
     pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.type_, value);
         self
     }
 }
@@ -15162,7 +11081,7 @@ impl HasApply for crate::core_v1::PodCondition {
 #[derive(Clone, Default)]
 pub struct PodDNSConfigApply {
     pub nameservers: Option<Vec<::kubegen_runtime::Str>>,
-    pub options: Option<Vec<crate::core_v1::apply::PodDNSConfigOptionApply>>,
+    pub options: Option<Vec<crate::core_v1::PodDNSConfigOption>>,
     pub searches: Option<Vec<::kubegen_runtime::Str>>,
 }
 impl ::std::fmt::Debug for PodDNSConfigApply {
@@ -15237,17 +11156,15 @@ impl PodDNSConfigApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.nameservers = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.nameservers, value);
         self
     }
     /// Sets `options`.
     pub fn options(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::PodDNSConfigOptionApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::PodDNSConfigOption>>,
     ) -> Self {
-        self.options = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.options, value);
         self
     }
     /// Sets `searches`.
@@ -15255,7 +11172,7 @@ impl PodDNSConfigApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.searches = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.searches, value);
         self
     }
 }
@@ -15263,91 +11180,10 @@ impl ApplyType for PodDNSConfigApply {}
 impl HasApply for crate::core_v1::PodDNSConfig {
     type Apply = PodDNSConfigApply;
 }
-/// The apply configuration of [`PodDNSConfigOption`](crate::core_v1::PodDNSConfigOption): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct PodDNSConfigOptionApply {
-    pub name: Option<::kubegen_runtime::Str>,
-    pub value: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for PodDNSConfigOptionApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "PodDNSConfigOptionApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for PodDNSConfigOptionApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for PodDNSConfigOptionApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "PodDNSConfigOptionApply",
-                encode::count(0, &[self.name.is_some(), self.value.is_some()]),
-            )
-            .optional("name", &self.name)
-            .optional("value", &self.value)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for PodDNSConfigOptionApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for PodDNSConfigOptionApply {
-    const EXPECTING: &'static str = "struct PodDNSConfigOptionApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::PodDNSConfigOption as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.name),
-            1 => decode::optional(map, &mut self.value),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl PodDNSConfigOptionApply {
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `value`.
-    pub fn value(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
-}
-impl ApplyType for PodDNSConfigOptionApply {}
-impl HasApply for crate::core_v1::PodDNSConfigOption {
-    type Apply = PodDNSConfigOptionApply;
-}
 /// The apply configuration of [`PodExtendedResourceClaimStatus`](crate::core_v1::PodExtendedResourceClaimStatus): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct PodExtendedResourceClaimStatusApply {
-    pub request_mappings: Option<
-        Vec<crate::core_v1::apply::ContainerExtendedResourceRequestApply>,
-    >,
+    pub request_mappings: Option<Vec<crate::core_v1::ContainerExtendedResourceRequest>>,
     pub resource_claim_name: Option<::kubegen_runtime::Str>,
 }
 impl ::std::fmt::Debug for PodExtendedResourceClaimStatusApply {
@@ -15423,12 +11259,10 @@ impl PodExtendedResourceClaimStatusApply {
     pub fn request_mappings(
         mut self,
         value: impl IntoIterator<
-            Item = impl Into<
-                crate::core_v1::apply::ContainerExtendedResourceRequestApply,
-            >,
+            Item = impl Into<crate::core_v1::ContainerExtendedResourceRequest>,
         >,
     ) -> Self {
-        self.request_mappings = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.request_mappings, value);
         self
     }
     /// Sets `resourceClaimName`.
@@ -15436,7 +11270,7 @@ impl PodExtendedResourceClaimStatusApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.resource_claim_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.resource_claim_name, value);
         self
     }
 }
@@ -15507,7 +11341,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for PodIPApply {
 impl PodIPApply {
     /// Sets `ip`.
     pub fn ip(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.ip = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.ip, value);
         self
     }
 }
@@ -15578,84 +11412,13 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for PodOSApply {
 impl PodOSApply {
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
 }
 impl ApplyType for PodOSApply {}
 impl HasApply for crate::core_v1::PodOS {
     type Apply = PodOSApply;
-}
-/// The apply configuration of [`PodReadinessGate`](crate::core_v1::PodReadinessGate): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct PodReadinessGateApply {
-    pub condition_type: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for PodReadinessGateApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "PodReadinessGateApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for PodReadinessGateApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for PodReadinessGateApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "PodReadinessGateApply",
-                encode::count(0, &[self.condition_type.is_some()]),
-            )
-            .optional("conditionType", &self.condition_type)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for PodReadinessGateApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for PodReadinessGateApply {
-    const EXPECTING: &'static str = "struct PodReadinessGateApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::PodReadinessGate as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.condition_type),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl PodReadinessGateApply {
-    /// Sets `conditionType`.
-    pub fn condition_type(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.condition_type = Some(value.into());
-        self
-    }
-}
-impl ApplyType for PodReadinessGateApply {}
-impl HasApply for crate::core_v1::PodReadinessGate {
-    type Apply = PodReadinessGateApply;
 }
 /// The apply configuration of [`PodResourceClaim`](crate::core_v1::PodResourceClaim): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -15733,7 +11496,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for PodResourceClaimAppl
 impl PodResourceClaimApply {
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
     /// Sets `resourceClaimName`.
@@ -15741,7 +11504,7 @@ impl PodResourceClaimApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.resource_claim_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.resource_claim_name, value);
         self
     }
     /// Sets `resourceClaimTemplateName`.
@@ -15749,7 +11512,10 @@ impl PodResourceClaimApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.resource_claim_template_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.resource_claim_template_name,
+            value,
+        );
         self
     }
 }
@@ -15826,7 +11592,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for PodResourceClaimStat
 impl PodResourceClaimStatusApply {
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
     /// Sets `resourceClaimName`.
@@ -15834,7 +11600,7 @@ impl PodResourceClaimStatusApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.resource_claim_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.resource_claim_name, value);
         self
     }
 }
@@ -15905,7 +11671,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for PodSchedulingGateApp
 impl PodSchedulingGateApply {
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
 }
@@ -15927,7 +11693,7 @@ pub struct PodSecurityContextApply {
     pub seccomp_profile: Option<Box<crate::core_v1::apply::SeccompProfileApply>>,
     pub supplemental_groups: Option<Vec<i64>>,
     pub supplemental_groups_policy: Option<::kubegen_runtime::Str>,
-    pub sysctls: Option<Vec<crate::core_v1::apply::SysctlApply>>,
+    pub sysctls: Option<Vec<crate::core_v1::Sysctl>>,
     pub windows_options: Option<
         Box<crate::core_v1::apply::WindowsSecurityContextOptionsApply>,
     >,
@@ -16034,12 +11800,12 @@ impl PodSecurityContextApply {
         mut self,
         value: impl Into<crate::core_v1::apply::AppArmorProfileApply>,
     ) -> Self {
-        self.app_armor_profile = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.app_armor_profile, value);
         self
     }
     /// Sets `fsGroup`.
     pub fn fs_group(mut self, value: impl Into<i64>) -> Self {
-        self.fs_group = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.fs_group, value);
         self
     }
     /// Sets `fsGroupChangePolicy`.
@@ -16047,22 +11813,22 @@ impl PodSecurityContextApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.fs_group_change_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.fs_group_change_policy, value);
         self
     }
     /// Sets `runAsGroup`.
     pub fn run_as_group(mut self, value: impl Into<i64>) -> Self {
-        self.run_as_group = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.run_as_group, value);
         self
     }
     /// Sets `runAsNonRoot`.
     pub fn run_as_non_root(mut self, value: impl Into<bool>) -> Self {
-        self.run_as_non_root = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.run_as_non_root, value);
         self
     }
     /// Sets `runAsUser`.
     pub fn run_as_user(mut self, value: impl Into<i64>) -> Self {
-        self.run_as_user = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.run_as_user, value);
         self
     }
     /// Sets `seLinuxChangePolicy`.
@@ -16070,7 +11836,7 @@ impl PodSecurityContextApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.se_linux_change_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.se_linux_change_policy, value);
         self
     }
     /// Sets `seLinuxOptions`.
@@ -16078,7 +11844,7 @@ impl PodSecurityContextApply {
         mut self,
         value: impl Into<crate::core_v1::apply::SELinuxOptionsApply>,
     ) -> Self {
-        self.se_linux_options = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.se_linux_options, value);
         self
     }
     /// Sets `seccompProfile`.
@@ -16086,7 +11852,7 @@ impl PodSecurityContextApply {
         mut self,
         value: impl Into<crate::core_v1::apply::SeccompProfileApply>,
     ) -> Self {
-        self.seccomp_profile = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.seccomp_profile, value);
         self
     }
     /// Sets `supplementalGroups`.
@@ -16094,7 +11860,10 @@ impl PodSecurityContextApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<i64>>,
     ) -> Self {
-        self.supplemental_groups = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(
+            &mut self.supplemental_groups,
+            value,
+        );
         self
     }
     /// Sets `supplementalGroupsPolicy`.
@@ -16102,15 +11871,18 @@ impl PodSecurityContextApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.supplemental_groups_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.supplemental_groups_policy,
+            value,
+        );
         self
     }
     /// Sets `sysctls`.
     pub fn sysctls(
         mut self,
-        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::SysctlApply>>,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::Sysctl>>,
     ) -> Self {
-        self.sysctls = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.sysctls, value);
         self
     }
     /// Sets `windowsOptions`.
@@ -16118,7 +11890,7 @@ impl PodSecurityContextApply {
         mut self,
         value: impl Into<crate::core_v1::apply::WindowsSecurityContextOptionsApply>,
     ) -> Self {
-        self.windows_options = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.windows_options, value);
         self
     }
 }
@@ -16183,9 +11955,7 @@ pub struct PodSpecApply {
     pub host_users: Option<bool>,
     pub hostname: Option<::kubegen_runtime::Str>,
     pub hostname_override: Option<::kubegen_runtime::Str>,
-    pub image_pull_secrets: Option<
-        Vec<crate::core_v1::apply::LocalObjectReferenceApply>,
-    >,
+    pub image_pull_secrets: Option<Vec<crate::core_v1::LocalObjectReference>>,
     pub init_containers: Option<Vec<crate::core_v1::apply::ContainerApply>>,
     pub node_name: Option<::kubegen_runtime::Str>,
     pub node_selector: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
@@ -16194,7 +11964,7 @@ pub struct PodSpecApply {
     pub preemption_policy: Option<::kubegen_runtime::Str>,
     pub priority: Option<i32>,
     pub priority_class_name: Option<::kubegen_runtime::Str>,
-    pub readiness_gates: Option<Vec<crate::core_v1::apply::PodReadinessGateApply>>,
+    pub readiness_gates: Option<Vec<crate::core_v1::PodReadinessGate>>,
     pub resource_claims: Option<Vec<crate::core_v1::apply::PodResourceClaimApply>>,
     pub resources: Option<Box<crate::core_v1::apply::ResourceRequirementsApply>>,
     pub restart_policy: Option<::kubegen_runtime::Str>,
@@ -16208,7 +11978,7 @@ pub struct PodSpecApply {
     pub share_process_namespace: Option<bool>,
     pub subdomain: Option<::kubegen_runtime::Str>,
     pub termination_grace_period_seconds: Option<i64>,
-    pub tolerations: Option<Vec<crate::core_v1::apply::TolerationApply>>,
+    pub tolerations: Option<Vec<crate::core_v1::Toleration>>,
     pub topology_spread_constraints: Option<
         Vec<crate::core_v1::apply::TopologySpreadConstraintApply>,
     >,
@@ -16407,7 +12177,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for PodSpecApply {
 impl PodSpecApply {
     /// Sets `activeDeadlineSeconds`.
     pub fn active_deadline_seconds(mut self, value: impl Into<i64>) -> Self {
-        self.active_deadline_seconds = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.active_deadline_seconds, value);
         self
     }
     /// Sets `affinity`.
@@ -16415,12 +12185,15 @@ impl PodSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::AffinityApply>,
     ) -> Self {
-        self.affinity = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.affinity, value);
         self
     }
     /// Sets `automountServiceAccountToken`.
     pub fn automount_service_account_token(mut self, value: impl Into<bool>) -> Self {
-        self.automount_service_account_token = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.automount_service_account_token,
+            value,
+        );
         self
     }
     /// Sets `containers`.
@@ -16428,7 +12201,7 @@ impl PodSpecApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::ContainerApply>>,
     ) -> Self {
-        self.containers = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.containers, value);
         self
     }
     /// Sets `dnsConfig`.
@@ -16436,17 +12209,17 @@ impl PodSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::PodDNSConfigApply>,
     ) -> Self {
-        self.dns_config = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.dns_config, value);
         self
     }
     /// Sets `dnsPolicy`.
     pub fn dns_policy(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.dns_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.dns_policy, value);
         self
     }
     /// Sets `enableServiceLinks`.
     pub fn enable_service_links(mut self, value: impl Into<bool>) -> Self {
-        self.enable_service_links = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.enable_service_links, value);
         self
     }
     /// Sets `ephemeralContainers`.
@@ -16456,7 +12229,10 @@ impl PodSpecApply {
             Item = impl Into<crate::core_v1::apply::EphemeralContainerApply>,
         >,
     ) -> Self {
-        self.ephemeral_containers = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(
+            &mut self.ephemeral_containers,
+            value,
+        );
         self
     }
     /// Sets `hostAliases`.
@@ -16464,32 +12240,32 @@ impl PodSpecApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::HostAliasApply>>,
     ) -> Self {
-        self.host_aliases = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.host_aliases, value);
         self
     }
     /// Sets `hostIPC`.
     pub fn host_ipc(mut self, value: impl Into<bool>) -> Self {
-        self.host_ipc = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.host_ipc, value);
         self
     }
     /// Sets `hostNetwork`.
     pub fn host_network(mut self, value: impl Into<bool>) -> Self {
-        self.host_network = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.host_network, value);
         self
     }
     /// Sets `hostPID`.
     pub fn host_pid(mut self, value: impl Into<bool>) -> Self {
-        self.host_pid = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.host_pid, value);
         self
     }
     /// Sets `hostUsers`.
     pub fn host_users(mut self, value: impl Into<bool>) -> Self {
-        self.host_users = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.host_users, value);
         self
     }
     /// Sets `hostname`.
     pub fn hostname(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.hostname = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.hostname, value);
         self
     }
     /// Sets `hostnameOverride`.
@@ -16497,17 +12273,15 @@ impl PodSpecApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.hostname_override = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.hostname_override, value);
         self
     }
     /// Sets `imagePullSecrets`.
     pub fn image_pull_secrets(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::LocalObjectReferenceApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::LocalObjectReference>>,
     ) -> Self {
-        self.image_pull_secrets = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.image_pull_secrets, value);
         self
     }
     /// Sets `initContainers`.
@@ -16515,12 +12289,12 @@ impl PodSpecApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::ContainerApply>>,
     ) -> Self {
-        self.init_containers = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.init_containers, value);
         self
     }
     /// Sets `nodeName`.
     pub fn node_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.node_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.node_name, value);
         self
     }
     /// Sets `nodeSelector`.
@@ -16530,14 +12304,12 @@ impl PodSpecApply {
             Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.node_selector = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.node_selector, value);
         self
     }
     /// Sets `os`.
     pub fn os(mut self, value: impl Into<crate::core_v1::apply::PodOSApply>) -> Self {
-        self.os = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.os, value);
         self
     }
     /// Sets `overhead`.
@@ -16550,9 +12322,7 @@ impl PodSpecApply {
             ),
         >,
     ) -> Self {
-        self.overhead = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.overhead, value);
         self
     }
     /// Sets `preemptionPolicy`.
@@ -16560,12 +12330,12 @@ impl PodSpecApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.preemption_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.preemption_policy, value);
         self
     }
     /// Sets `priority`.
     pub fn priority(mut self, value: impl Into<i32>) -> Self {
-        self.priority = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.priority, value);
         self
     }
     /// Sets `priorityClassName`.
@@ -16573,17 +12343,15 @@ impl PodSpecApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.priority_class_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.priority_class_name, value);
         self
     }
     /// Sets `readinessGates`.
     pub fn readiness_gates(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::PodReadinessGateApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::PodReadinessGate>>,
     ) -> Self {
-        self.readiness_gates = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.readiness_gates, value);
         self
     }
     /// Sets `resourceClaims`.
@@ -16593,7 +12361,7 @@ impl PodSpecApply {
             Item = impl Into<crate::core_v1::apply::PodResourceClaimApply>,
         >,
     ) -> Self {
-        self.resource_claims = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.resource_claims, value);
         self
     }
     /// Sets `resources`.
@@ -16601,12 +12369,12 @@ impl PodSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::ResourceRequirementsApply>,
     ) -> Self {
-        self.resources = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.resources, value);
         self
     }
     /// Sets `restartPolicy`.
     pub fn restart_policy(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.restart_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.restart_policy, value);
         self
     }
     /// Sets `runtimeClassName`.
@@ -16614,12 +12382,12 @@ impl PodSpecApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.runtime_class_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.runtime_class_name, value);
         self
     }
     /// Sets `schedulerName`.
     pub fn scheduler_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.scheduler_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.scheduler_name, value);
         self
     }
     /// Sets `schedulingGates`.
@@ -16629,7 +12397,7 @@ impl PodSpecApply {
             Item = impl Into<crate::core_v1::apply::PodSchedulingGateApply>,
         >,
     ) -> Self {
-        self.scheduling_gates = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.scheduling_gates, value);
         self
     }
     /// Sets `securityContext`.
@@ -16637,12 +12405,12 @@ impl PodSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::PodSecurityContextApply>,
     ) -> Self {
-        self.security_context = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.security_context, value);
         self
     }
     /// Sets `serviceAccount`.
     pub fn service_account(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.service_account = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.service_account, value);
         self
     }
     /// Sets `serviceAccountName`.
@@ -16650,37 +12418,38 @@ impl PodSpecApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.service_account_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.service_account_name, value);
         self
     }
     /// Sets `setHostnameAsFQDN`.
     pub fn set_hostname_as_fqdn(mut self, value: impl Into<bool>) -> Self {
-        self.set_hostname_as_fqdn = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.set_hostname_as_fqdn, value);
         self
     }
     /// Sets `shareProcessNamespace`.
     pub fn share_process_namespace(mut self, value: impl Into<bool>) -> Self {
-        self.share_process_namespace = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.share_process_namespace, value);
         self
     }
     /// Sets `subdomain`.
     pub fn subdomain(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.subdomain = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.subdomain, value);
         self
     }
     /// Sets `terminationGracePeriodSeconds`.
     pub fn termination_grace_period_seconds(mut self, value: impl Into<i64>) -> Self {
-        self.termination_grace_period_seconds = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.termination_grace_period_seconds,
+            value,
+        );
         self
     }
     /// Sets `tolerations`.
     pub fn tolerations(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::TolerationApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::Toleration>>,
     ) -> Self {
-        self.tolerations = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.tolerations, value);
         self
     }
     /// Sets `topologySpreadConstraints`.
@@ -16690,8 +12459,9 @@ impl PodSpecApply {
             Item = impl Into<crate::core_v1::apply::TopologySpreadConstraintApply>,
         >,
     ) -> Self {
-        self.topology_spread_constraints = Some(
-            value.into_iter().map(Into::into).collect(),
+        ::kubegen_runtime::apply::setters::set_list(
+            &mut self.topology_spread_constraints,
+            value,
         );
         self
     }
@@ -16700,7 +12470,7 @@ impl PodSpecApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::VolumeApply>>,
     ) -> Self {
-        self.volumes = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.volumes, value);
         self
     }
     /// Sets `workloadRef`.
@@ -16708,7 +12478,7 @@ impl PodSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::WorkloadReferenceApply>,
     ) -> Self {
-        self.workload_ref = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.workload_ref, value);
         self
     }
 }
@@ -16866,18 +12636,14 @@ pub struct PodStatusApply {
         ::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>,
     >,
     pub conditions: Option<Vec<crate::core_v1::apply::PodConditionApply>>,
-    pub container_statuses: Option<Vec<crate::core_v1::apply::ContainerStatusApply>>,
-    pub ephemeral_container_statuses: Option<
-        Vec<crate::core_v1::apply::ContainerStatusApply>,
-    >,
+    pub container_statuses: Option<Vec<crate::core_v1::ContainerStatus>>,
+    pub ephemeral_container_statuses: Option<Vec<crate::core_v1::ContainerStatus>>,
     pub extended_resource_claim_status: Option<
         Box<crate::core_v1::apply::PodExtendedResourceClaimStatusApply>,
     >,
     pub host_ip: Option<::kubegen_runtime::Str>,
-    pub host_ips: Option<Vec<crate::core_v1::apply::HostIPApply>>,
-    pub init_container_statuses: Option<
-        Vec<crate::core_v1::apply::ContainerStatusApply>,
-    >,
+    pub host_ips: Option<Vec<crate::core_v1::HostIP>>,
+    pub init_container_statuses: Option<Vec<crate::core_v1::ContainerStatus>>,
     pub message: Option<::kubegen_runtime::Str>,
     pub nominated_node_name: Option<::kubegen_runtime::Str>,
     pub observed_generation: Option<i64>,
@@ -17024,9 +12790,7 @@ impl PodStatusApply {
             ),
         >,
     ) -> Self {
-        self.allocated_resources = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.allocated_resources, value);
         self
     }
     /// Sets `conditions`.
@@ -17036,28 +12800,25 @@ impl PodStatusApply {
             Item = impl Into<crate::core_v1::apply::PodConditionApply>,
         >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.conditions, value);
         self
     }
     /// Sets `containerStatuses`.
     pub fn container_statuses(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::ContainerStatusApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::ContainerStatus>>,
     ) -> Self {
-        self.container_statuses = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.container_statuses, value);
         self
     }
     /// Sets `ephemeralContainerStatuses`.
     pub fn ephemeral_container_statuses(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::ContainerStatusApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::ContainerStatus>>,
     ) -> Self {
-        self.ephemeral_container_statuses = Some(
-            value.into_iter().map(Into::into).collect(),
+        ::kubegen_runtime::apply::setters::set_list(
+            &mut self.ephemeral_container_statuses,
+            value,
         );
         self
     }
@@ -17066,35 +12827,39 @@ impl PodStatusApply {
         mut self,
         value: impl Into<crate::core_v1::apply::PodExtendedResourceClaimStatusApply>,
     ) -> Self {
-        self.extended_resource_claim_status = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(
+            &mut self.extended_resource_claim_status,
+            value,
+        );
         self
     }
     /// Sets `hostIP`.
     pub fn host_ip(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.host_ip = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.host_ip, value);
         self
     }
     /// Sets `hostIPs`.
     pub fn host_ips(
         mut self,
-        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::HostIPApply>>,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::HostIP>>,
     ) -> Self {
-        self.host_ips = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.host_ips, value);
         self
     }
     /// Sets `initContainerStatuses`.
     pub fn init_container_statuses(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::ContainerStatusApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::ContainerStatus>>,
     ) -> Self {
-        self.init_container_statuses = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(
+            &mut self.init_container_statuses,
+            value,
+        );
         self
     }
     /// Sets `message`.
     pub fn message(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.message = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.message, value);
         self
     }
     /// Sets `nominatedNodeName`.
@@ -17102,22 +12867,22 @@ impl PodStatusApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.nominated_node_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.nominated_node_name, value);
         self
     }
     /// Sets `observedGeneration`.
     pub fn observed_generation(mut self, value: impl Into<i64>) -> Self {
-        self.observed_generation = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.observed_generation, value);
         self
     }
     /// Sets `phase`.
     pub fn phase(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.phase = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.phase, value);
         self
     }
     /// Sets `podIP`.
     pub fn pod_ip(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.pod_ip = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.pod_ip, value);
         self
     }
     /// Sets `podIPs`.
@@ -17125,22 +12890,22 @@ impl PodStatusApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::PodIPApply>>,
     ) -> Self {
-        self.pod_ips = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.pod_ips, value);
         self
     }
     /// Sets `qosClass`.
     pub fn qos_class(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.qos_class = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.qos_class, value);
         self
     }
     /// Sets `reason`.
     pub fn reason(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.reason = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.reason, value);
         self
     }
     /// Sets `resize`.
     pub fn resize(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.resize = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.resize, value);
         self
     }
     /// Sets `resourceClaimStatuses`.
@@ -17150,7 +12915,10 @@ impl PodStatusApply {
             Item = impl Into<crate::core_v1::apply::PodResourceClaimStatusApply>,
         >,
     ) -> Self {
-        self.resource_claim_statuses = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(
+            &mut self.resource_claim_statuses,
+            value,
+        );
         self
     }
     /// Sets `resources`.
@@ -17158,12 +12926,12 @@ impl PodStatusApply {
         mut self,
         value: impl Into<crate::core_v1::apply::ResourceRequirementsApply>,
     ) -> Self {
-        self.resources = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.resources, value);
         self
     }
     /// Sets `startTime`.
     pub fn start_time(mut self, value: impl Into<::kubegen_runtime::Time>) -> Self {
-        self.start_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.start_time, value);
         self
     }
 }
@@ -17310,7 +13078,7 @@ impl PodTemplateApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `template`.
@@ -17318,7 +13086,7 @@ impl PodTemplateApply {
         mut self,
         value: impl Into<crate::core_v1::apply::PodTemplateSpecApply>,
     ) -> Self {
-        self.template = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.template, value);
         self
     }
 }
@@ -17413,7 +13181,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for PodTemplateSpecApply
 impl PodTemplateSpecApply {
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -17421,7 +13189,7 @@ impl PodTemplateSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::PodSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
 }
@@ -17442,96 +13210,6 @@ impl ApplyType for PodTemplateSpecApply {
 }
 impl HasApply for crate::core_v1::PodTemplateSpec {
     type Apply = PodTemplateSpecApply;
-}
-/// The apply configuration of [`PortStatus`](crate::core_v1::PortStatus): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct PortStatusApply {
-    pub error: Option<::kubegen_runtime::Str>,
-    pub port: Option<i32>,
-    pub protocol: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for PortStatusApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "PortStatusApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for PortStatusApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for PortStatusApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "PortStatusApply",
-                encode::count(
-                    0,
-                    &[self.error.is_some(), self.port.is_some(), self.protocol.is_some()],
-                ),
-            )
-            .optional("error", &self.error)
-            .optional("port", &self.port)
-            .optional("protocol", &self.protocol)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for PortStatusApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for PortStatusApply {
-    const EXPECTING: &'static str = "struct PortStatusApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::PortStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.error),
-            1 => decode::optional(map, &mut self.port),
-            2 => decode::optional(map, &mut self.protocol),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl PortStatusApply {
-    /// Sets `error`.
-    pub fn error(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.error = Some(value.into());
-        self
-    }
-    /// Sets `port`.
-    pub fn port(mut self, value: impl Into<i32>) -> Self {
-        self.port = Some(value.into());
-        self
-    }
-    /// Sets `protocol`.
-    pub fn protocol(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.protocol = Some(value.into());
-        self
-    }
-}
-impl ApplyType for PortStatusApply {}
-impl HasApply for crate::core_v1::PortStatus {
-    type Apply = PortStatusApply;
 }
 /// The apply configuration of [`PortworxVolumeSource`](crate::core_v1::PortworxVolumeSource): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -17609,106 +13287,23 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for PortworxVolumeSource
 impl PortworxVolumeSourceApply {
     /// Sets `fsType`.
     pub fn fs_type(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.fs_type = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.fs_type, value);
         self
     }
     /// Sets `readOnly`.
     pub fn read_only(mut self, value: impl Into<bool>) -> Self {
-        self.read_only = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.read_only, value);
         self
     }
     /// Sets `volumeID`.
     pub fn volume_id(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.volume_id = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.volume_id, value);
         self
     }
 }
 impl ApplyType for PortworxVolumeSourceApply {}
 impl HasApply for crate::core_v1::PortworxVolumeSource {
     type Apply = PortworxVolumeSourceApply;
-}
-/// The apply configuration of [`PreferredSchedulingTerm`](crate::core_v1::PreferredSchedulingTerm): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct PreferredSchedulingTermApply {
-    pub preference: Option<crate::core_v1::apply::NodeSelectorTermApply>,
-    pub weight: Option<i32>,
-}
-impl ::std::fmt::Debug for PreferredSchedulingTermApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "PreferredSchedulingTermApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for PreferredSchedulingTermApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for PreferredSchedulingTermApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "PreferredSchedulingTermApply",
-                encode::count(0, &[self.preference.is_some(), self.weight.is_some()]),
-            )
-            .optional("preference", &self.preference)
-            .optional("weight", &self.weight)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for PreferredSchedulingTermApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for PreferredSchedulingTermApply {
-    const EXPECTING: &'static str = "struct PreferredSchedulingTermApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::PreferredSchedulingTerm as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.preference),
-            1 => decode::optional(map, &mut self.weight),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl PreferredSchedulingTermApply {
-    /// Sets `preference`.
-    pub fn preference(
-        mut self,
-        value: impl Into<crate::core_v1::apply::NodeSelectorTermApply>,
-    ) -> Self {
-        self.preference = Some(value.into());
-        self
-    }
-    /// Sets `weight`.
-    pub fn weight(mut self, value: impl Into<i32>) -> Self {
-        self.weight = Some(value.into());
-        self
-    }
-}
-impl ApplyType for PreferredSchedulingTermApply {}
-impl HasApply for crate::core_v1::PreferredSchedulingTerm {
-    type Apply = PreferredSchedulingTermApply;
 }
 /// The apply configuration of [`Probe`](crate::core_v1::Probe): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -17820,12 +13415,12 @@ impl ProbeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::ExecActionApply>,
     ) -> Self {
-        self.exec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.exec, value);
         self
     }
     /// Sets `failureThreshold`.
     pub fn failure_threshold(mut self, value: impl Into<i32>) -> Self {
-        self.failure_threshold = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.failure_threshold, value);
         self
     }
     /// Sets `grpc`.
@@ -17833,7 +13428,7 @@ impl ProbeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::GRPCActionApply>,
     ) -> Self {
-        self.grpc = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.grpc, value);
         self
     }
     /// Sets `httpGet`.
@@ -17841,22 +13436,22 @@ impl ProbeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::HTTPGetActionApply>,
     ) -> Self {
-        self.http_get = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.http_get, value);
         self
     }
     /// Sets `initialDelaySeconds`.
     pub fn initial_delay_seconds(mut self, value: impl Into<i32>) -> Self {
-        self.initial_delay_seconds = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.initial_delay_seconds, value);
         self
     }
     /// Sets `periodSeconds`.
     pub fn period_seconds(mut self, value: impl Into<i32>) -> Self {
-        self.period_seconds = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.period_seconds, value);
         self
     }
     /// Sets `successThreshold`.
     pub fn success_threshold(mut self, value: impl Into<i32>) -> Self {
-        self.success_threshold = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.success_threshold, value);
         self
     }
     /// Sets `tcpSocket`.
@@ -17864,17 +13459,20 @@ impl ProbeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::TCPSocketActionApply>,
     ) -> Self {
-        self.tcp_socket = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.tcp_socket, value);
         self
     }
     /// Sets `terminationGracePeriodSeconds`.
     pub fn termination_grace_period_seconds(mut self, value: impl Into<i64>) -> Self {
-        self.termination_grace_period_seconds = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.termination_grace_period_seconds,
+            value,
+        );
         self
     }
     /// Sets `timeoutSeconds`.
     pub fn timeout_seconds(mut self, value: impl Into<i32>) -> Self {
-        self.timeout_seconds = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.timeout_seconds, value);
         self
     }
 }
@@ -17923,7 +13521,7 @@ impl HasApply for crate::core_v1::Probe {
 #[derive(Clone, Default)]
 pub struct ProjectedVolumeSourceApply {
     pub default_mode: Option<i32>,
-    pub sources: Option<Vec<crate::core_v1::apply::VolumeProjectionApply>>,
+    pub sources: Option<Vec<crate::core_v1::VolumeProjection>>,
 }
 impl ::std::fmt::Debug for ProjectedVolumeSourceApply {
     #[inline]
@@ -17985,17 +13583,15 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for ProjectedVolumeSourc
 impl ProjectedVolumeSourceApply {
     /// Sets `defaultMode`.
     pub fn default_mode(mut self, value: impl Into<i32>) -> Self {
-        self.default_mode = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.default_mode, value);
         self
     }
     /// Sets `sources`.
     pub fn sources(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::VolumeProjectionApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::VolumeProjection>>,
     ) -> Self {
-        self.sources = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.sources, value);
         self
     }
 }
@@ -18091,32 +13687,32 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for QuobyteVolumeSourceA
 impl QuobyteVolumeSourceApply {
     /// Sets `group`.
     pub fn group(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.group = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.group, value);
         self
     }
     /// Sets `readOnly`.
     pub fn read_only(mut self, value: impl Into<bool>) -> Self {
-        self.read_only = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.read_only, value);
         self
     }
     /// Sets `registry`.
     pub fn registry(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.registry = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.registry, value);
         self
     }
     /// Sets `tenant`.
     pub fn tenant(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.tenant = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.tenant, value);
         self
     }
     /// Sets `user`.
     pub fn user(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.user = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.user, value);
         self
     }
     /// Sets `volume`.
     pub fn volume(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.volume = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.volume, value);
         self
     }
 }
@@ -18133,7 +13729,7 @@ pub struct RBDPersistentVolumeSourceApply {
     pub monitors: Option<Vec<::kubegen_runtime::Str>>,
     pub pool: Option<::kubegen_runtime::Str>,
     pub read_only: Option<bool>,
-    pub secret_ref: Option<Box<crate::core_v1::apply::SecretReferenceApply>>,
+    pub secret_ref: Option<Box<crate::core_v1::SecretReference>>,
     pub user: Option<::kubegen_runtime::Str>,
 }
 impl ::std::fmt::Debug for RBDPersistentVolumeSourceApply {
@@ -18225,17 +13821,17 @@ for RBDPersistentVolumeSourceApply {
 impl RBDPersistentVolumeSourceApply {
     /// Sets `fsType`.
     pub fn fs_type(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.fs_type = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.fs_type, value);
         self
     }
     /// Sets `image`.
     pub fn image(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.image = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.image, value);
         self
     }
     /// Sets `keyring`.
     pub fn keyring(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.keyring = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.keyring, value);
         self
     }
     /// Sets `monitors`.
@@ -18243,30 +13839,30 @@ impl RBDPersistentVolumeSourceApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.monitors = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.monitors, value);
         self
     }
     /// Sets `pool`.
     pub fn pool(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.pool = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.pool, value);
         self
     }
     /// Sets `readOnly`.
     pub fn read_only(mut self, value: impl Into<bool>) -> Self {
-        self.read_only = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.read_only, value);
         self
     }
     /// Sets `secretRef`.
     pub fn secret_ref(
         mut self,
-        value: impl Into<crate::core_v1::apply::SecretReferenceApply>,
+        value: impl Into<crate::core_v1::SecretReference>,
     ) -> Self {
-        self.secret_ref = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.secret_ref, value);
         self
     }
     /// Sets `user`.
     pub fn user(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.user = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.user, value);
         self
     }
 }
@@ -18283,7 +13879,7 @@ pub struct RBDVolumeSourceApply {
     pub monitors: Option<Vec<::kubegen_runtime::Str>>,
     pub pool: Option<::kubegen_runtime::Str>,
     pub read_only: Option<bool>,
-    pub secret_ref: Option<crate::core_v1::apply::LocalObjectReferenceApply>,
+    pub secret_ref: Option<crate::core_v1::LocalObjectReference>,
     pub user: Option<::kubegen_runtime::Str>,
 }
 impl ::std::fmt::Debug for RBDVolumeSourceApply {
@@ -18370,17 +13966,17 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for RBDVolumeSourceApply
 impl RBDVolumeSourceApply {
     /// Sets `fsType`.
     pub fn fs_type(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.fs_type = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.fs_type, value);
         self
     }
     /// Sets `image`.
     pub fn image(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.image = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.image, value);
         self
     }
     /// Sets `keyring`.
     pub fn keyring(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.keyring = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.keyring, value);
         self
     }
     /// Sets `monitors`.
@@ -18388,30 +13984,30 @@ impl RBDVolumeSourceApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.monitors = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.monitors, value);
         self
     }
     /// Sets `pool`.
     pub fn pool(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.pool = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.pool, value);
         self
     }
     /// Sets `readOnly`.
     pub fn read_only(mut self, value: impl Into<bool>) -> Self {
-        self.read_only = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.read_only, value);
         self
     }
     /// Sets `secretRef`.
     pub fn secret_ref(
         mut self,
-        value: impl Into<crate::core_v1::apply::LocalObjectReferenceApply>,
+        value: impl Into<crate::core_v1::LocalObjectReference>,
     ) -> Self {
-        self.secret_ref = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.secret_ref, value);
         self
     }
     /// Sets `user`.
     pub fn user(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.user = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.user, value);
         self
     }
 }
@@ -18515,7 +14111,7 @@ impl ReplicationControllerApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -18523,7 +14119,7 @@ impl ReplicationControllerApply {
         mut self,
         value: impl Into<crate::core_v1::apply::ReplicationControllerSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -18531,7 +14127,7 @@ impl ReplicationControllerApply {
         mut self,
         value: impl Into<crate::core_v1::apply::ReplicationControllerStatusApply>,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
@@ -18660,27 +14256,27 @@ impl ReplicationControllerConditionApply {
         mut self,
         value: impl Into<::kubegen_runtime::Time>,
     ) -> Self {
-        self.last_transition_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.last_transition_time, value);
         self
     }
     /// Sets `message`.
     pub fn message(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.message = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.message, value);
         self
     }
     /// Sets `reason`.
     pub fn reason(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.reason = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.reason, value);
         self
     }
     /// Sets `status`.
     pub fn status(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
     /// Sets `type`.
     pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.type_, value);
         self
     }
 }
@@ -18773,12 +14369,12 @@ for ReplicationControllerSpecApply {
 impl ReplicationControllerSpecApply {
     /// Sets `minReadySeconds`.
     pub fn min_ready_seconds(mut self, value: impl Into<i32>) -> Self {
-        self.min_ready_seconds = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.min_ready_seconds, value);
         self
     }
     /// Sets `replicas`.
     pub fn replicas(mut self, value: impl Into<i32>) -> Self {
-        self.replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.replicas, value);
         self
     }
     /// Sets `selector`.
@@ -18788,9 +14384,7 @@ impl ReplicationControllerSpecApply {
             Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.selector = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.selector, value);
         self
     }
     /// Sets `template`.
@@ -18798,7 +14392,7 @@ impl ReplicationControllerSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::PodTemplateSpecApply>,
     ) -> Self {
-        self.template = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.template, value);
         self
     }
 }
@@ -18914,7 +14508,7 @@ for ReplicationControllerStatusApply {
 impl ReplicationControllerStatusApply {
     /// Sets `availableReplicas`.
     pub fn available_replicas(mut self, value: impl Into<i32>) -> Self {
-        self.available_replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.available_replicas, value);
         self
     }
     /// Sets `conditions`.
@@ -18924,27 +14518,27 @@ impl ReplicationControllerStatusApply {
             Item = impl Into<crate::core_v1::apply::ReplicationControllerConditionApply>,
         >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.conditions, value);
         self
     }
     /// Sets `fullyLabeledReplicas`.
     pub fn fully_labeled_replicas(mut self, value: impl Into<i32>) -> Self {
-        self.fully_labeled_replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.fully_labeled_replicas, value);
         self
     }
     /// Sets `observedGeneration`.
     pub fn observed_generation(mut self, value: impl Into<i64>) -> Self {
-        self.observed_generation = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.observed_generation, value);
         self
     }
     /// Sets `readyReplicas`.
     pub fn ready_replicas(mut self, value: impl Into<i32>) -> Self {
-        self.ready_replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.ready_replicas, value);
         self
     }
     /// Sets `replicas`.
     pub fn replicas(mut self, value: impl Into<i32>) -> Self {
-        self.replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.replicas, value);
         self
     }
 }
@@ -19034,191 +14628,18 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceClaimApply {
 impl ResourceClaimApply {
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
     /// Sets `request`.
     pub fn request(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.request = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.request, value);
         self
     }
 }
 impl ApplyType for ResourceClaimApply {}
 impl HasApply for crate::core_v1::ResourceClaim {
     type Apply = ResourceClaimApply;
-}
-/// The apply configuration of [`ResourceFieldSelector`](crate::core_v1::ResourceFieldSelector): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ResourceFieldSelectorApply {
-    pub container_name: Option<::kubegen_runtime::Str>,
-    pub divisor: Option<::kubegen_runtime::Quantity>,
-    pub resource: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for ResourceFieldSelectorApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ResourceFieldSelectorApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ResourceFieldSelectorApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ResourceFieldSelectorApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ResourceFieldSelectorApply",
-                encode::count(
-                    0,
-                    &[
-                        self.container_name.is_some(),
-                        self.divisor.is_some(),
-                        self.resource.is_some(),
-                    ],
-                ),
-            )
-            .optional("containerName", &self.container_name)
-            .optional("divisor", &self.divisor)
-            .optional("resource", &self.resource)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ResourceFieldSelectorApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceFieldSelectorApply {
-    const EXPECTING: &'static str = "struct ResourceFieldSelectorApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::ResourceFieldSelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.container_name),
-            1 => decode::optional(map, &mut self.divisor),
-            2 => decode::optional(map, &mut self.resource),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ResourceFieldSelectorApply {
-    /// Sets `containerName`.
-    pub fn container_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.container_name = Some(value.into());
-        self
-    }
-    /// Sets `divisor`.
-    pub fn divisor(mut self, value: impl Into<::kubegen_runtime::Quantity>) -> Self {
-        self.divisor = Some(value.into());
-        self
-    }
-    /// Sets `resource`.
-    pub fn resource(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.resource = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ResourceFieldSelectorApply {}
-impl HasApply for crate::core_v1::ResourceFieldSelector {
-    type Apply = ResourceFieldSelectorApply;
-}
-/// The apply configuration of [`ResourceHealth`](crate::core_v1::ResourceHealth): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ResourceHealthApply {
-    pub health: Option<::kubegen_runtime::Str>,
-    pub resource_id: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for ResourceHealthApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ResourceHealthApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ResourceHealthApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ResourceHealthApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ResourceHealthApply",
-                encode::count(0, &[self.health.is_some(), self.resource_id.is_some()]),
-            )
-            .optional("health", &self.health)
-            .optional("resourceID", &self.resource_id)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ResourceHealthApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceHealthApply {
-    const EXPECTING: &'static str = "struct ResourceHealthApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::ResourceHealth as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.health),
-            1 => decode::optional(map, &mut self.resource_id),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ResourceHealthApply {
-    /// Sets `health`.
-    pub fn health(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.health = Some(value.into());
-        self
-    }
-    /// Sets `resourceID`.
-    pub fn resource_id(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.resource_id = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ResourceHealthApply {}
-impl HasApply for crate::core_v1::ResourceHealth {
-    type Apply = ResourceHealthApply;
 }
 /// The apply configuration of [`ResourceQuota`](crate::core_v1::ResourceQuota): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -19314,7 +14735,7 @@ impl ResourceQuotaApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -19322,7 +14743,7 @@ impl ResourceQuotaApply {
         mut self,
         value: impl Into<crate::core_v1::apply::ResourceQuotaSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -19330,7 +14751,7 @@ impl ResourceQuotaApply {
         mut self,
         value: impl Into<crate::core_v1::apply::ResourceQuotaStatusApply>,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
@@ -19371,7 +14792,7 @@ impl ::kubegen_runtime::apply::ApplyObject for ResourceQuotaApply {
 #[derive(Clone, Default)]
 pub struct ResourceQuotaSpecApply {
     pub hard: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
-    pub scope_selector: Option<crate::core_v1::apply::ScopeSelectorApply>,
+    pub scope_selector: Option<crate::core_v1::ScopeSelector>,
     pub scopes: Option<Vec<::kubegen_runtime::Str>>,
 }
 impl ::std::fmt::Debug for ResourceQuotaSpecApply {
@@ -19451,17 +14872,15 @@ impl ResourceQuotaSpecApply {
             ),
         >,
     ) -> Self {
-        self.hard = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.hard, value);
         self
     }
     /// Sets `scopeSelector`.
     pub fn scope_selector(
         mut self,
-        value: impl Into<crate::core_v1::apply::ScopeSelectorApply>,
+        value: impl Into<crate::core_v1::ScopeSelector>,
     ) -> Self {
-        self.scope_selector = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.scope_selector, value);
         self
     }
     /// Sets `scopes`.
@@ -19469,7 +14888,7 @@ impl ResourceQuotaSpecApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.scopes = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.scopes, value);
         self
     }
 }
@@ -19555,9 +14974,7 @@ impl ResourceQuotaStatusApply {
             ),
         >,
     ) -> Self {
-        self.hard = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.hard, value);
         self
     }
     /// Sets `used`.
@@ -19570,9 +14987,7 @@ impl ResourceQuotaStatusApply {
             ),
         >,
     ) -> Self {
-        self.used = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.used, value);
         self
     }
 }
@@ -19665,7 +15080,7 @@ impl ResourceRequirementsApply {
             Item = impl Into<crate::core_v1::apply::ResourceClaimApply>,
         >,
     ) -> Self {
-        self.claims = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.claims, value);
         self
     }
     /// Sets `limits`.
@@ -19678,9 +15093,7 @@ impl ResourceRequirementsApply {
             ),
         >,
     ) -> Self {
-        self.limits = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.limits, value);
         self
     }
     /// Sets `requests`.
@@ -19693,9 +15106,7 @@ impl ResourceRequirementsApply {
             ),
         >,
     ) -> Self {
-        self.requests = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.requests, value);
         self
     }
 }
@@ -19721,106 +15132,6 @@ impl ApplyType for ResourceRequirementsApply {
 impl HasApply for crate::core_v1::ResourceRequirements {
     type Apply = ResourceRequirementsApply;
 }
-/// The apply configuration of [`ResourceStatus`](crate::core_v1::ResourceStatus): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ResourceStatusApply {
-    pub name: Option<::kubegen_runtime::Str>,
-    pub resources: Option<Vec<crate::core_v1::apply::ResourceHealthApply>>,
-}
-impl ::std::fmt::Debug for ResourceStatusApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ResourceStatusApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ResourceStatusApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ResourceStatusApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ResourceStatusApply",
-                encode::count(0, &[self.name.is_some(), self.resources.is_some()]),
-            )
-            .optional("name", &self.name)
-            .optional("resources", &self.resources)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ResourceStatusApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceStatusApply {
-    const EXPECTING: &'static str = "struct ResourceStatusApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::ResourceStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.name),
-            1 => decode::optional_vec(map, &mut self.resources),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ResourceStatusApply {
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `resources`.
-    pub fn resources(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::ResourceHealthApply>,
-        >,
-    ) -> Self {
-        self.resources = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for ResourceStatusApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "resources",
-                M::MapList(
-                    &["resourceID"],
-                    &M::Struct(
-                        ::kubegen_runtime::apply::schema_of::<
-                            crate::core_v1::apply::ResourceHealthApply,
-                        >,
-                    ),
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::core_v1::ResourceStatus {
-    type Apply = ResourceStatusApply;
-}
 /// The apply configuration of [`ScaleIOPersistentVolumeSource`](crate::core_v1::ScaleIOPersistentVolumeSource): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct ScaleIOPersistentVolumeSourceApply {
@@ -19828,7 +15139,7 @@ pub struct ScaleIOPersistentVolumeSourceApply {
     pub gateway: Option<::kubegen_runtime::Str>,
     pub protection_domain: Option<::kubegen_runtime::Str>,
     pub read_only: Option<bool>,
-    pub secret_ref: Option<crate::core_v1::apply::SecretReferenceApply>,
+    pub secret_ref: Option<crate::core_v1::SecretReference>,
     pub ssl_enabled: Option<bool>,
     pub storage_mode: Option<::kubegen_runtime::Str>,
     pub storage_pool: Option<::kubegen_runtime::Str>,
@@ -19930,12 +15241,12 @@ for ScaleIOPersistentVolumeSourceApply {
 impl ScaleIOPersistentVolumeSourceApply {
     /// Sets `fsType`.
     pub fn fs_type(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.fs_type = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.fs_type, value);
         self
     }
     /// Sets `gateway`.
     pub fn gateway(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.gateway = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.gateway, value);
         self
     }
     /// Sets `protectionDomain`.
@@ -19943,45 +15254,45 @@ impl ScaleIOPersistentVolumeSourceApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.protection_domain = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.protection_domain, value);
         self
     }
     /// Sets `readOnly`.
     pub fn read_only(mut self, value: impl Into<bool>) -> Self {
-        self.read_only = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.read_only, value);
         self
     }
     /// Sets `secretRef`.
     pub fn secret_ref(
         mut self,
-        value: impl Into<crate::core_v1::apply::SecretReferenceApply>,
+        value: impl Into<crate::core_v1::SecretReference>,
     ) -> Self {
-        self.secret_ref = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.secret_ref, value);
         self
     }
     /// Sets `sslEnabled`.
     pub fn ssl_enabled(mut self, value: impl Into<bool>) -> Self {
-        self.ssl_enabled = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.ssl_enabled, value);
         self
     }
     /// Sets `storageMode`.
     pub fn storage_mode(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.storage_mode = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.storage_mode, value);
         self
     }
     /// Sets `storagePool`.
     pub fn storage_pool(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.storage_pool = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.storage_pool, value);
         self
     }
     /// Sets `system`.
     pub fn system(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.system = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.system, value);
         self
     }
     /// Sets `volumeName`.
     pub fn volume_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.volume_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.volume_name, value);
         self
     }
 }
@@ -19996,7 +15307,7 @@ pub struct ScaleIOVolumeSourceApply {
     pub gateway: Option<::kubegen_runtime::Str>,
     pub protection_domain: Option<::kubegen_runtime::Str>,
     pub read_only: Option<bool>,
-    pub secret_ref: Option<crate::core_v1::apply::LocalObjectReferenceApply>,
+    pub secret_ref: Option<crate::core_v1::LocalObjectReference>,
     pub ssl_enabled: Option<bool>,
     pub storage_mode: Option<::kubegen_runtime::Str>,
     pub storage_pool: Option<::kubegen_runtime::Str>,
@@ -20093,12 +15404,12 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for ScaleIOVolumeSourceA
 impl ScaleIOVolumeSourceApply {
     /// Sets `fsType`.
     pub fn fs_type(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.fs_type = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.fs_type, value);
         self
     }
     /// Sets `gateway`.
     pub fn gateway(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.gateway = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.gateway, value);
         self
     }
     /// Sets `protectionDomain`.
@@ -20106,233 +15417,51 @@ impl ScaleIOVolumeSourceApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.protection_domain = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.protection_domain, value);
         self
     }
     /// Sets `readOnly`.
     pub fn read_only(mut self, value: impl Into<bool>) -> Self {
-        self.read_only = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.read_only, value);
         self
     }
     /// Sets `secretRef`.
     pub fn secret_ref(
         mut self,
-        value: impl Into<crate::core_v1::apply::LocalObjectReferenceApply>,
+        value: impl Into<crate::core_v1::LocalObjectReference>,
     ) -> Self {
-        self.secret_ref = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.secret_ref, value);
         self
     }
     /// Sets `sslEnabled`.
     pub fn ssl_enabled(mut self, value: impl Into<bool>) -> Self {
-        self.ssl_enabled = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.ssl_enabled, value);
         self
     }
     /// Sets `storageMode`.
     pub fn storage_mode(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.storage_mode = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.storage_mode, value);
         self
     }
     /// Sets `storagePool`.
     pub fn storage_pool(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.storage_pool = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.storage_pool, value);
         self
     }
     /// Sets `system`.
     pub fn system(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.system = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.system, value);
         self
     }
     /// Sets `volumeName`.
     pub fn volume_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.volume_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.volume_name, value);
         self
     }
 }
 impl ApplyType for ScaleIOVolumeSourceApply {}
 impl HasApply for crate::core_v1::ScaleIOVolumeSource {
     type Apply = ScaleIOVolumeSourceApply;
-}
-/// The apply configuration of [`ScopeSelector`](crate::core_v1::ScopeSelector): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ScopeSelectorApply {
-    pub match_expressions: Option<
-        Vec<crate::core_v1::apply::ScopedResourceSelectorRequirementApply>,
-    >,
-}
-impl ::std::fmt::Debug for ScopeSelectorApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ScopeSelectorApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ScopeSelectorApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ScopeSelectorApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ScopeSelectorApply",
-                encode::count(0, &[self.match_expressions.is_some()]),
-            )
-            .optional("matchExpressions", &self.match_expressions)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ScopeSelectorApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ScopeSelectorApply {
-    const EXPECTING: &'static str = "struct ScopeSelectorApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::ScopeSelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional_vec(map, &mut self.match_expressions),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ScopeSelectorApply {
-    /// Sets `matchExpressions`.
-    pub fn match_expressions(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::core_v1::apply::ScopedResourceSelectorRequirementApply,
-            >,
-        >,
-    ) -> Self {
-        self.match_expressions = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for ScopeSelectorApply {}
-impl HasApply for crate::core_v1::ScopeSelector {
-    type Apply = ScopeSelectorApply;
-}
-/// The apply configuration of [`ScopedResourceSelectorRequirement`](crate::core_v1::ScopedResourceSelectorRequirement): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ScopedResourceSelectorRequirementApply {
-    pub operator: Option<::kubegen_runtime::Str>,
-    pub scope_name: Option<::kubegen_runtime::Str>,
-    pub values: Option<Vec<::kubegen_runtime::Str>>,
-}
-impl ::std::fmt::Debug for ScopedResourceSelectorRequirementApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "ScopedResourceSelectorRequirementApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for ScopedResourceSelectorRequirementApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ScopedResourceSelectorRequirementApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ScopedResourceSelectorRequirementApply",
-                encode::count(
-                    0,
-                    &[
-                        self.operator.is_some(),
-                        self.scope_name.is_some(),
-                        self.values.is_some(),
-                    ],
-                ),
-            )
-            .optional("operator", &self.operator)
-            .optional("scopeName", &self.scope_name)
-            .optional("values", &self.values)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ScopedResourceSelectorRequirementApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for ScopedResourceSelectorRequirementApply {
-    const EXPECTING: &'static str = "struct ScopedResourceSelectorRequirementApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::ScopedResourceSelectorRequirement as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.operator),
-            1 => decode::optional(map, &mut self.scope_name),
-            2 => decode::optional_vec(map, &mut self.values),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ScopedResourceSelectorRequirementApply {
-    /// Sets `operator`.
-    pub fn operator(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.operator = Some(value.into());
-        self
-    }
-    /// Sets `scopeName`.
-    pub fn scope_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.scope_name = Some(value.into());
-        self
-    }
-    /// Sets `values`.
-    pub fn values(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.values = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for ScopedResourceSelectorRequirementApply {}
-impl HasApply for crate::core_v1::ScopedResourceSelectorRequirement {
-    type Apply = ScopedResourceSelectorRequirementApply;
 }
 /// The apply configuration of [`SELinuxOptions`](crate::core_v1::SELinuxOptions): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -20414,22 +15543,22 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for SELinuxOptionsApply 
 impl SELinuxOptionsApply {
     /// Sets `level`.
     pub fn level(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.level = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.level, value);
         self
     }
     /// Sets `role`.
     pub fn role(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.role = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.role, value);
         self
     }
     /// Sets `type`.
     pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.type_, value);
         self
     }
     /// Sets `user`.
     pub fn user(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.user = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.user, value);
         self
     }
 }
@@ -20509,12 +15638,12 @@ impl SeccompProfileApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.localhost_profile = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.localhost_profile, value);
         self
     }
     /// Sets `type`.
     pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.type_, value);
         self
     }
 }
@@ -20632,19 +15761,17 @@ impl SecretApply {
             ),
         >,
     ) -> Self {
-        self.data = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.data, value);
         self
     }
     /// Sets `immutable`.
     pub fn immutable(mut self, value: impl Into<bool>) -> Self {
-        self.immutable = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.immutable, value);
         self
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `stringData`.
@@ -20654,14 +15781,12 @@ impl SecretApply {
             Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.string_data = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.string_data, value);
         self
     }
     /// Sets `type`.
     pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.type_, value);
         self
     }
 }
@@ -20684,352 +15809,11 @@ impl ::kubegen_runtime::apply::ApplyObject for SecretApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`SecretEnvSource`](crate::core_v1::SecretEnvSource): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct SecretEnvSourceApply {
-    pub name: Option<::kubegen_runtime::Str>,
-    pub optional: Option<bool>,
-}
-impl ::std::fmt::Debug for SecretEnvSourceApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "SecretEnvSourceApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for SecretEnvSourceApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for SecretEnvSourceApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "SecretEnvSourceApply",
-                encode::count(0, &[self.name.is_some(), self.optional.is_some()]),
-            )
-            .optional("name", &self.name)
-            .optional("optional", &self.optional)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SecretEnvSourceApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for SecretEnvSourceApply {
-    const EXPECTING: &'static str = "struct SecretEnvSourceApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::SecretEnvSource as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.name),
-            1 => decode::optional(map, &mut self.optional),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl SecretEnvSourceApply {
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `optional`.
-    pub fn optional(mut self, value: impl Into<bool>) -> Self {
-        self.optional = Some(value.into());
-        self
-    }
-}
-impl ApplyType for SecretEnvSourceApply {}
-impl HasApply for crate::core_v1::SecretEnvSource {
-    type Apply = SecretEnvSourceApply;
-}
-/// The apply configuration of [`SecretKeySelector`](crate::core_v1::SecretKeySelector): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct SecretKeySelectorApply {
-    pub key: Option<::kubegen_runtime::Str>,
-    pub name: Option<::kubegen_runtime::Str>,
-    pub optional: Option<bool>,
-}
-impl ::std::fmt::Debug for SecretKeySelectorApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "SecretKeySelectorApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for SecretKeySelectorApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for SecretKeySelectorApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "SecretKeySelectorApply",
-                encode::count(
-                    0,
-                    &[self.key.is_some(), self.name.is_some(), self.optional.is_some()],
-                ),
-            )
-            .optional("key", &self.key)
-            .optional("name", &self.name)
-            .optional("optional", &self.optional)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SecretKeySelectorApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for SecretKeySelectorApply {
-    const EXPECTING: &'static str = "struct SecretKeySelectorApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::SecretKeySelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.key),
-            1 => decode::optional(map, &mut self.name),
-            2 => decode::optional(map, &mut self.optional),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl SecretKeySelectorApply {
-    /// Sets `key`.
-    pub fn key(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.key = Some(value.into());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `optional`.
-    pub fn optional(mut self, value: impl Into<bool>) -> Self {
-        self.optional = Some(value.into());
-        self
-    }
-}
-impl ApplyType for SecretKeySelectorApply {}
-impl HasApply for crate::core_v1::SecretKeySelector {
-    type Apply = SecretKeySelectorApply;
-}
-/// The apply configuration of [`SecretProjection`](crate::core_v1::SecretProjection): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct SecretProjectionApply {
-    pub items: Option<Vec<crate::core_v1::apply::KeyToPathApply>>,
-    pub name: Option<::kubegen_runtime::Str>,
-    pub optional: Option<bool>,
-}
-impl ::std::fmt::Debug for SecretProjectionApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "SecretProjectionApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for SecretProjectionApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for SecretProjectionApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "SecretProjectionApply",
-                encode::count(
-                    0,
-                    &[self.items.is_some(), self.name.is_some(), self.optional.is_some()],
-                ),
-            )
-            .optional("items", &self.items)
-            .optional("name", &self.name)
-            .optional("optional", &self.optional)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SecretProjectionApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for SecretProjectionApply {
-    const EXPECTING: &'static str = "struct SecretProjectionApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::SecretProjection as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional_vec(map, &mut self.items),
-            1 => decode::optional(map, &mut self.name),
-            2 => decode::optional(map, &mut self.optional),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl SecretProjectionApply {
-    /// Sets `items`.
-    pub fn items(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::KeyToPathApply>>,
-    ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `optional`.
-    pub fn optional(mut self, value: impl Into<bool>) -> Self {
-        self.optional = Some(value.into());
-        self
-    }
-}
-impl ApplyType for SecretProjectionApply {}
-impl HasApply for crate::core_v1::SecretProjection {
-    type Apply = SecretProjectionApply;
-}
-/// The apply configuration of [`SecretReference`](crate::core_v1::SecretReference): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct SecretReferenceApply {
-    pub name: Option<::kubegen_runtime::Str>,
-    pub namespace: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for SecretReferenceApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "SecretReferenceApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for SecretReferenceApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for SecretReferenceApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "SecretReferenceApply",
-                encode::count(0, &[self.name.is_some(), self.namespace.is_some()]),
-            )
-            .optional("name", &self.name)
-            .optional("namespace", &self.namespace)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SecretReferenceApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for SecretReferenceApply {
-    const EXPECTING: &'static str = "struct SecretReferenceApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::SecretReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.name),
-            1 => decode::optional(map, &mut self.namespace),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl SecretReferenceApply {
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `namespace`.
-    pub fn namespace(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.namespace = Some(value.into());
-        self
-    }
-}
-impl ApplyType for SecretReferenceApply {}
-impl HasApply for crate::core_v1::SecretReference {
-    type Apply = SecretReferenceApply;
-}
 /// The apply configuration of [`SecretVolumeSource`](crate::core_v1::SecretVolumeSource): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct SecretVolumeSourceApply {
     pub default_mode: Option<i32>,
-    pub items: Option<Vec<crate::core_v1::apply::KeyToPathApply>>,
+    pub items: Option<Vec<crate::core_v1::KeyToPath>>,
     pub optional: Option<bool>,
     pub secret_name: Option<::kubegen_runtime::Str>,
 }
@@ -21105,25 +15889,25 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for SecretVolumeSourceAp
 impl SecretVolumeSourceApply {
     /// Sets `defaultMode`.
     pub fn default_mode(mut self, value: impl Into<i32>) -> Self {
-        self.default_mode = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.default_mode, value);
         self
     }
     /// Sets `items`.
     pub fn items(
         mut self,
-        value: impl IntoIterator<Item = impl Into<crate::core_v1::apply::KeyToPathApply>>,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::KeyToPath>>,
     ) -> Self {
-        self.items = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.items, value);
         self
     }
     /// Sets `optional`.
     pub fn optional(mut self, value: impl Into<bool>) -> Self {
-        self.optional = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.optional, value);
         self
     }
     /// Sets `secretName`.
     pub fn secret_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.secret_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.secret_name, value);
         self
     }
 }
@@ -21245,7 +16029,10 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for SecurityContextApply
 impl SecurityContextApply {
     /// Sets `allowPrivilegeEscalation`.
     pub fn allow_privilege_escalation(mut self, value: impl Into<bool>) -> Self {
-        self.allow_privilege_escalation = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.allow_privilege_escalation,
+            value,
+        );
         self
     }
     /// Sets `appArmorProfile`.
@@ -21253,7 +16040,7 @@ impl SecurityContextApply {
         mut self,
         value: impl Into<crate::core_v1::apply::AppArmorProfileApply>,
     ) -> Self {
-        self.app_armor_profile = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.app_armor_profile, value);
         self
     }
     /// Sets `capabilities`.
@@ -21261,37 +16048,40 @@ impl SecurityContextApply {
         mut self,
         value: impl Into<crate::core_v1::apply::CapabilitiesApply>,
     ) -> Self {
-        self.capabilities = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.capabilities, value);
         self
     }
     /// Sets `privileged`.
     pub fn privileged(mut self, value: impl Into<bool>) -> Self {
-        self.privileged = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.privileged, value);
         self
     }
     /// Sets `procMount`.
     pub fn proc_mount(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.proc_mount = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.proc_mount, value);
         self
     }
     /// Sets `readOnlyRootFilesystem`.
     pub fn read_only_root_filesystem(mut self, value: impl Into<bool>) -> Self {
-        self.read_only_root_filesystem = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.read_only_root_filesystem,
+            value,
+        );
         self
     }
     /// Sets `runAsGroup`.
     pub fn run_as_group(mut self, value: impl Into<i64>) -> Self {
-        self.run_as_group = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.run_as_group, value);
         self
     }
     /// Sets `runAsNonRoot`.
     pub fn run_as_non_root(mut self, value: impl Into<bool>) -> Self {
-        self.run_as_non_root = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.run_as_non_root, value);
         self
     }
     /// Sets `runAsUser`.
     pub fn run_as_user(mut self, value: impl Into<i64>) -> Self {
-        self.run_as_user = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.run_as_user, value);
         self
     }
     /// Sets `seLinuxOptions`.
@@ -21299,7 +16089,7 @@ impl SecurityContextApply {
         mut self,
         value: impl Into<crate::core_v1::apply::SELinuxOptionsApply>,
     ) -> Self {
-        self.se_linux_options = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.se_linux_options, value);
         self
     }
     /// Sets `seccompProfile`.
@@ -21307,7 +16097,7 @@ impl SecurityContextApply {
         mut self,
         value: impl Into<crate::core_v1::apply::SeccompProfileApply>,
     ) -> Self {
-        self.seccomp_profile = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.seccomp_profile, value);
         self
     }
     /// Sets `windowsOptions`.
@@ -21315,7 +16105,7 @@ impl SecurityContextApply {
         mut self,
         value: impl Into<crate::core_v1::apply::WindowsSecurityContextOptionsApply>,
     ) -> Self {
-        self.windows_options = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.windows_options, value);
         self
     }
 }
@@ -21462,7 +16252,7 @@ impl ServiceApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -21470,7 +16260,7 @@ impl ServiceApply {
         mut self,
         value: impl Into<crate::core_v1::apply::ServiceSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -21478,7 +16268,7 @@ impl ServiceApply {
         mut self,
         value: impl Into<crate::core_v1::apply::ServiceStatusApply>,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
@@ -21520,12 +16310,10 @@ impl ::kubegen_runtime::apply::ApplyObject for ServiceApply {
 pub struct ServiceAccountApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::core_v1::ServiceAccount>,
     pub automount_service_account_token: Option<bool>,
-    pub image_pull_secrets: Option<
-        Vec<crate::core_v1::apply::LocalObjectReferenceApply>,
-    >,
+    pub image_pull_secrets: Option<Vec<crate::core_v1::LocalObjectReference>>,
     pub kind: ::kubegen_runtime::Kind<crate::core_v1::ServiceAccount>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
-    pub secrets: Option<Vec<crate::core_v1::apply::ObjectReferenceApply>>,
+    pub secrets: Option<Vec<crate::core_v1::ObjectReference>>,
 }
 impl ::std::fmt::Debug for ServiceAccountApply {
     #[inline]
@@ -21618,32 +16406,31 @@ impl ServiceAccountApply {
     }
     /// Sets `automountServiceAccountToken`.
     pub fn automount_service_account_token(mut self, value: impl Into<bool>) -> Self {
-        self.automount_service_account_token = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.automount_service_account_token,
+            value,
+        );
         self
     }
     /// Sets `imagePullSecrets`.
     pub fn image_pull_secrets(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::LocalObjectReferenceApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::LocalObjectReference>>,
     ) -> Self {
-        self.image_pull_secrets = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.image_pull_secrets, value);
         self
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `secrets`.
     pub fn secrets(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::ObjectReferenceApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::ObjectReference>>,
     ) -> Self {
-        self.secrets = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.secrets, value);
         self
     }
 }
@@ -21664,105 +16451,6 @@ impl ::kubegen_runtime::apply::ApplyObject for ServiceAccountApply {
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
-}
-/// The apply configuration of [`ServiceAccountTokenProjection`](crate::core_v1::ServiceAccountTokenProjection): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ServiceAccountTokenProjectionApply {
-    pub audience: Option<::kubegen_runtime::Str>,
-    pub expiration_seconds: Option<i64>,
-    pub path: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for ServiceAccountTokenProjectionApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "ServiceAccountTokenProjectionApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for ServiceAccountTokenProjectionApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ServiceAccountTokenProjectionApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ServiceAccountTokenProjectionApply",
-                encode::count(
-                    0,
-                    &[
-                        self.audience.is_some(),
-                        self.expiration_seconds.is_some(),
-                        self.path.is_some(),
-                    ],
-                ),
-            )
-            .optional("audience", &self.audience)
-            .optional("expirationSeconds", &self.expiration_seconds)
-            .optional("path", &self.path)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ServiceAccountTokenProjectionApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for ServiceAccountTokenProjectionApply {
-    const EXPECTING: &'static str = "struct ServiceAccountTokenProjectionApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::ServiceAccountTokenProjection as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.audience),
-            1 => decode::optional(map, &mut self.expiration_seconds),
-            2 => decode::optional(map, &mut self.path),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ServiceAccountTokenProjectionApply {
-    /// Sets `audience`.
-    pub fn audience(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.audience = Some(value.into());
-        self
-    }
-    /// Sets `expirationSeconds`.
-    pub fn expiration_seconds(mut self, value: impl Into<i64>) -> Self {
-        self.expiration_seconds = Some(value.into());
-        self
-    }
-    /// Sets `path`.
-    pub fn path(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.path = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ServiceAccountTokenProjectionApply {}
-impl HasApply for crate::core_v1::ServiceAccountTokenProjection {
-    type Apply = ServiceAccountTokenProjectionApply;
 }
 /// The apply configuration of [`ServicePort`](crate::core_v1::ServicePort): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -21852,27 +16540,27 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for ServicePortApply {
 impl ServicePortApply {
     /// Sets `appProtocol`.
     pub fn app_protocol(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.app_protocol = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.app_protocol, value);
         self
     }
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
     /// Sets `nodePort`.
     pub fn node_port(mut self, value: impl Into<i32>) -> Self {
-        self.node_port = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.node_port, value);
         self
     }
     /// Sets `port`.
     pub fn port(mut self, value: impl Into<i32>) -> Self {
-        self.port = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.port, value);
         self
     }
     /// Sets `protocol`.
     pub fn protocol(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.protocol = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.protocol, value);
         self
     }
     /// Sets `targetPort`.
@@ -21880,7 +16568,7 @@ impl ServicePortApply {
         mut self,
         value: impl Into<::kubegen_runtime::IntOrString>,
     ) -> Self {
-        self.target_port = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.target_port, value);
         self
     }
 }
@@ -22037,12 +16725,15 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceSpecApply {
 impl ServiceSpecApply {
     /// Sets `allocateLoadBalancerNodePorts`.
     pub fn allocate_load_balancer_node_ports(mut self, value: impl Into<bool>) -> Self {
-        self.allocate_load_balancer_node_ports = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.allocate_load_balancer_node_ports,
+            value,
+        );
         self
     }
     /// Sets `clusterIP`.
     pub fn cluster_ip(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.cluster_ip = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.cluster_ip, value);
         self
     }
     /// Sets `clusterIPs`.
@@ -22050,7 +16741,7 @@ impl ServiceSpecApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.cluster_ips = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.cluster_ips, value);
         self
     }
     /// Sets `externalIPs`.
@@ -22058,12 +16749,12 @@ impl ServiceSpecApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.external_ips = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.external_ips, value);
         self
     }
     /// Sets `externalName`.
     pub fn external_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.external_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.external_name, value);
         self
     }
     /// Sets `externalTrafficPolicy`.
@@ -22071,12 +16762,12 @@ impl ServiceSpecApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.external_traffic_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.external_traffic_policy, value);
         self
     }
     /// Sets `healthCheckNodePort`.
     pub fn health_check_node_port(mut self, value: impl Into<i32>) -> Self {
-        self.health_check_node_port = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.health_check_node_port, value);
         self
     }
     /// Sets `internalTrafficPolicy`.
@@ -22084,7 +16775,7 @@ impl ServiceSpecApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.internal_traffic_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.internal_traffic_policy, value);
         self
     }
     /// Sets `ipFamilies`.
@@ -22092,12 +16783,12 @@ impl ServiceSpecApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.ip_families = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.ip_families, value);
         self
     }
     /// Sets `ipFamilyPolicy`.
     pub fn ip_family_policy(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.ip_family_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.ip_family_policy, value);
         self
     }
     /// Sets `loadBalancerClass`.
@@ -22105,12 +16796,12 @@ impl ServiceSpecApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.load_balancer_class = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.load_balancer_class, value);
         self
     }
     /// Sets `loadBalancerIP`.
     pub fn load_balancer_ip(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.load_balancer_ip = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.load_balancer_ip, value);
         self
     }
     /// Sets `loadBalancerSourceRanges`.
@@ -22118,8 +16809,9 @@ impl ServiceSpecApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.load_balancer_source_ranges = Some(
-            value.into_iter().map(Into::into).collect(),
+        ::kubegen_runtime::apply::setters::set_list(
+            &mut self.load_balancer_source_ranges,
+            value,
         );
         self
     }
@@ -22130,12 +16822,15 @@ impl ServiceSpecApply {
             Item = impl Into<crate::core_v1::apply::ServicePortApply>,
         >,
     ) -> Self {
-        self.ports = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.ports, value);
         self
     }
     /// Sets `publishNotReadyAddresses`.
     pub fn publish_not_ready_addresses(mut self, value: impl Into<bool>) -> Self {
-        self.publish_not_ready_addresses = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.publish_not_ready_addresses,
+            value,
+        );
         self
     }
     /// Sets `selector`.
@@ -22145,14 +16840,12 @@ impl ServiceSpecApply {
             Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.selector = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.selector, value);
         self
     }
     /// Sets `sessionAffinity`.
     pub fn session_affinity(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.session_affinity = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.session_affinity, value);
         self
     }
     /// Sets `sessionAffinityConfig`.
@@ -22160,7 +16853,7 @@ impl ServiceSpecApply {
         mut self,
         value: impl Into<crate::core_v1::apply::SessionAffinityConfigApply>,
     ) -> Self {
-        self.session_affinity_config = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.session_affinity_config, value);
         self
     }
     /// Sets `trafficDistribution`.
@@ -22168,12 +16861,12 @@ impl ServiceSpecApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.traffic_distribution = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.traffic_distribution, value);
         self
     }
     /// Sets `type`.
     pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.type_, value);
         self
     }
 }
@@ -22277,7 +16970,7 @@ impl ServiceStatusApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<crate::meta_v1::apply::ConditionApply>>,
     ) -> Self {
-        self.conditions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.conditions, value);
         self
     }
     /// Sets `loadBalancer`.
@@ -22285,7 +16978,7 @@ impl ServiceStatusApply {
         mut self,
         value: impl Into<crate::core_v1::apply::LoadBalancerStatusApply>,
     ) -> Self {
-        self.load_balancer = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.load_balancer, value);
         self
     }
 }
@@ -22383,7 +17076,7 @@ impl SessionAffinityConfigApply {
         mut self,
         value: impl Into<crate::core_v1::apply::ClientIPConfigApply>,
     ) -> Self {
-        self.client_ip = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.client_ip, value);
         self
     }
 }
@@ -22467,7 +17160,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for SleepActionApply {
 impl SleepActionApply {
     /// Sets `seconds`.
     pub fn seconds(mut self, value: impl Into<i64>) -> Self {
-        self.seconds = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.seconds, value);
         self
     }
 }
@@ -22480,7 +17173,7 @@ impl HasApply for crate::core_v1::SleepAction {
 pub struct StorageOSPersistentVolumeSourceApply {
     pub fs_type: Option<::kubegen_runtime::Str>,
     pub read_only: Option<bool>,
-    pub secret_ref: Option<Box<crate::core_v1::apply::ObjectReferenceApply>>,
+    pub secret_ref: Option<Box<crate::core_v1::ObjectReference>>,
     pub volume_name: Option<::kubegen_runtime::Str>,
     pub volume_namespace: Option<::kubegen_runtime::Str>,
 }
@@ -22564,30 +17257,30 @@ for StorageOSPersistentVolumeSourceApply {
 impl StorageOSPersistentVolumeSourceApply {
     /// Sets `fsType`.
     pub fn fs_type(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.fs_type = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.fs_type, value);
         self
     }
     /// Sets `readOnly`.
     pub fn read_only(mut self, value: impl Into<bool>) -> Self {
-        self.read_only = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.read_only, value);
         self
     }
     /// Sets `secretRef`.
     pub fn secret_ref(
         mut self,
-        value: impl Into<crate::core_v1::apply::ObjectReferenceApply>,
+        value: impl Into<crate::core_v1::ObjectReference>,
     ) -> Self {
-        self.secret_ref = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.secret_ref, value);
         self
     }
     /// Sets `volumeName`.
     pub fn volume_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.volume_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.volume_name, value);
         self
     }
     /// Sets `volumeNamespace`.
     pub fn volume_namespace(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.volume_namespace = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.volume_namespace, value);
         self
     }
 }
@@ -22600,7 +17293,7 @@ impl HasApply for crate::core_v1::StorageOSPersistentVolumeSource {
 pub struct StorageOSVolumeSourceApply {
     pub fs_type: Option<::kubegen_runtime::Str>,
     pub read_only: Option<bool>,
-    pub secret_ref: Option<crate::core_v1::apply::LocalObjectReferenceApply>,
+    pub secret_ref: Option<crate::core_v1::LocalObjectReference>,
     pub volume_name: Option<::kubegen_runtime::Str>,
     pub volume_namespace: Option<::kubegen_runtime::Str>,
 }
@@ -22679,218 +17372,36 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for StorageOSVolumeSourc
 impl StorageOSVolumeSourceApply {
     /// Sets `fsType`.
     pub fn fs_type(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.fs_type = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.fs_type, value);
         self
     }
     /// Sets `readOnly`.
     pub fn read_only(mut self, value: impl Into<bool>) -> Self {
-        self.read_only = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.read_only, value);
         self
     }
     /// Sets `secretRef`.
     pub fn secret_ref(
         mut self,
-        value: impl Into<crate::core_v1::apply::LocalObjectReferenceApply>,
+        value: impl Into<crate::core_v1::LocalObjectReference>,
     ) -> Self {
-        self.secret_ref = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.secret_ref, value);
         self
     }
     /// Sets `volumeName`.
     pub fn volume_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.volume_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.volume_name, value);
         self
     }
     /// Sets `volumeNamespace`.
     pub fn volume_namespace(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.volume_namespace = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.volume_namespace, value);
         self
     }
 }
 impl ApplyType for StorageOSVolumeSourceApply {}
 impl HasApply for crate::core_v1::StorageOSVolumeSource {
     type Apply = StorageOSVolumeSourceApply;
-}
-/// The apply configuration of [`Sysctl`](crate::core_v1::Sysctl): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct SysctlApply {
-    pub name: Option<::kubegen_runtime::Str>,
-    pub value: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for SysctlApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "SysctlApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for SysctlApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for SysctlApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "SysctlApply",
-                encode::count(0, &[self.name.is_some(), self.value.is_some()]),
-            )
-            .optional("name", &self.name)
-            .optional("value", &self.value)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SysctlApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for SysctlApply {
-    const EXPECTING: &'static str = "struct SysctlApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::Sysctl as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.name),
-            1 => decode::optional(map, &mut self.value),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl SysctlApply {
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `value`.
-    pub fn value(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
-}
-impl ApplyType for SysctlApply {}
-impl HasApply for crate::core_v1::Sysctl {
-    type Apply = SysctlApply;
-}
-/// The apply configuration of [`Taint`](crate::core_v1::Taint): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct TaintApply {
-    pub effect: Option<::kubegen_runtime::Str>,
-    pub key: Option<::kubegen_runtime::Str>,
-    pub time_added: Option<::kubegen_runtime::Time>,
-    pub value: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for TaintApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "TaintApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for TaintApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for TaintApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "TaintApply",
-                encode::count(
-                    0,
-                    &[
-                        self.effect.is_some(),
-                        self.key.is_some(),
-                        self.time_added.is_some(),
-                        self.value.is_some(),
-                    ],
-                ),
-            )
-            .optional("effect", &self.effect)
-            .optional("key", &self.key)
-            .optional("timeAdded", &self.time_added)
-            .optional("value", &self.value)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for TaintApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for TaintApply {
-    const EXPECTING: &'static str = "struct TaintApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::Taint as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.effect),
-            1 => decode::optional(map, &mut self.key),
-            2 => decode::optional(map, &mut self.time_added),
-            3 => decode::optional(map, &mut self.value),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl TaintApply {
-    /// Sets `effect`.
-    pub fn effect(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.effect = Some(value.into());
-        self
-    }
-    /// Sets `key`.
-    pub fn key(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.key = Some(value.into());
-        self
-    }
-    /// Sets `timeAdded`.
-    pub fn time_added(mut self, value: impl Into<::kubegen_runtime::Time>) -> Self {
-        self.time_added = Some(value.into());
-        self
-    }
-    /// Sets `value`.
-    pub fn value(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
-}
-impl ApplyType for TaintApply {}
-impl HasApply for crate::core_v1::Taint {
-    type Apply = TaintApply;
 }
 /// The apply configuration of [`TCPSocketAction`](crate::core_v1::TCPSocketAction): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -22958,12 +17469,12 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for TCPSocketActionApply
 impl TCPSocketActionApply {
     /// Sets `host`.
     pub fn host(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.host = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.host, value);
         self
     }
     /// Sets `port`.
     pub fn port(mut self, value: impl Into<::kubegen_runtime::IntOrString>) -> Self {
-        self.port = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.port, value);
         self
     }
 }
@@ -22971,289 +17482,10 @@ impl ApplyType for TCPSocketActionApply {}
 impl HasApply for crate::core_v1::TCPSocketAction {
     type Apply = TCPSocketActionApply;
 }
-/// The apply configuration of [`Toleration`](crate::core_v1::Toleration): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct TolerationApply {
-    pub effect: Option<::kubegen_runtime::Str>,
-    pub key: Option<::kubegen_runtime::Str>,
-    pub operator: Option<::kubegen_runtime::Str>,
-    pub toleration_seconds: Option<i64>,
-    pub value: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for TolerationApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "TolerationApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for TolerationApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for TolerationApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "TolerationApply",
-                encode::count(
-                    0,
-                    &[
-                        self.effect.is_some(),
-                        self.key.is_some(),
-                        self.operator.is_some(),
-                        self.toleration_seconds.is_some(),
-                        self.value.is_some(),
-                    ],
-                ),
-            )
-            .optional("effect", &self.effect)
-            .optional("key", &self.key)
-            .optional("operator", &self.operator)
-            .optional("tolerationSeconds", &self.toleration_seconds)
-            .optional("value", &self.value)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for TolerationApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for TolerationApply {
-    const EXPECTING: &'static str = "struct TolerationApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::Toleration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.effect),
-            1 => decode::optional(map, &mut self.key),
-            2 => decode::optional(map, &mut self.operator),
-            3 => decode::optional(map, &mut self.toleration_seconds),
-            4 => decode::optional(map, &mut self.value),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl TolerationApply {
-    /// Sets `effect`.
-    pub fn effect(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.effect = Some(value.into());
-        self
-    }
-    /// Sets `key`.
-    pub fn key(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.key = Some(value.into());
-        self
-    }
-    /// Sets `operator`.
-    pub fn operator(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.operator = Some(value.into());
-        self
-    }
-    /// Sets `tolerationSeconds`.
-    pub fn toleration_seconds(mut self, value: impl Into<i64>) -> Self {
-        self.toleration_seconds = Some(value.into());
-        self
-    }
-    /// Sets `value`.
-    pub fn value(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
-}
-impl ApplyType for TolerationApply {}
-impl HasApply for crate::core_v1::Toleration {
-    type Apply = TolerationApply;
-}
-/// The apply configuration of [`TopologySelectorLabelRequirement`](crate::core_v1::TopologySelectorLabelRequirement): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct TopologySelectorLabelRequirementApply {
-    pub key: Option<::kubegen_runtime::Str>,
-    pub values: Option<Vec<::kubegen_runtime::Str>>,
-}
-impl ::std::fmt::Debug for TopologySelectorLabelRequirementApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "TopologySelectorLabelRequirementApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for TopologySelectorLabelRequirementApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for TopologySelectorLabelRequirementApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "TopologySelectorLabelRequirementApply",
-                encode::count(0, &[self.key.is_some(), self.values.is_some()]),
-            )
-            .optional("key", &self.key)
-            .optional("values", &self.values)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for TopologySelectorLabelRequirementApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for TopologySelectorLabelRequirementApply {
-    const EXPECTING: &'static str = "struct TopologySelectorLabelRequirementApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::TopologySelectorLabelRequirement as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.key),
-            1 => decode::optional_vec(map, &mut self.values),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl TopologySelectorLabelRequirementApply {
-    /// Sets `key`.
-    pub fn key(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.key = Some(value.into());
-        self
-    }
-    /// Sets `values`.
-    pub fn values(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.values = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for TopologySelectorLabelRequirementApply {}
-impl HasApply for crate::core_v1::TopologySelectorLabelRequirement {
-    type Apply = TopologySelectorLabelRequirementApply;
-}
-/// The apply configuration of [`TopologySelectorTerm`](crate::core_v1::TopologySelectorTerm): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct TopologySelectorTermApply {
-    pub match_label_expressions: Option<
-        Vec<crate::core_v1::apply::TopologySelectorLabelRequirementApply>,
-    >,
-}
-impl ::std::fmt::Debug for TopologySelectorTermApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "TopologySelectorTermApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for TopologySelectorTermApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for TopologySelectorTermApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "TopologySelectorTermApply",
-                encode::count(0, &[self.match_label_expressions.is_some()]),
-            )
-            .optional("matchLabelExpressions", &self.match_label_expressions)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for TopologySelectorTermApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for TopologySelectorTermApply {
-    const EXPECTING: &'static str = "struct TopologySelectorTermApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::TopologySelectorTerm as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional_vec(map, &mut self.match_label_expressions),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl TopologySelectorTermApply {
-    /// Sets `matchLabelExpressions`.
-    pub fn match_label_expressions(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::core_v1::apply::TopologySelectorLabelRequirementApply,
-            >,
-        >,
-    ) -> Self {
-        self.match_label_expressions = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for TopologySelectorTermApply {}
-impl HasApply for crate::core_v1::TopologySelectorTerm {
-    type Apply = TopologySelectorTermApply;
-}
 /// The apply configuration of [`TopologySpreadConstraint`](crate::core_v1::TopologySpreadConstraint): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct TopologySpreadConstraintApply {
-    pub label_selector: Option<Box<crate::meta_v1::apply::LabelSelectorApply>>,
+    pub label_selector: Option<Box<crate::meta_v1::LabelSelector>>,
     pub match_label_keys: Option<Vec<::kubegen_runtime::Str>>,
     pub max_skew: Option<i32>,
     pub min_domains: Option<i32>,
@@ -23352,9 +17584,9 @@ impl TopologySpreadConstraintApply {
     /// Sets `labelSelector`.
     pub fn label_selector(
         mut self,
-        value: impl Into<crate::meta_v1::apply::LabelSelectorApply>,
+        value: impl Into<crate::meta_v1::LabelSelector>,
     ) -> Self {
-        self.label_selector = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.label_selector, value);
         self
     }
     /// Sets `matchLabelKeys`.
@@ -23362,17 +17594,17 @@ impl TopologySpreadConstraintApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.match_label_keys = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.match_label_keys, value);
         self
     }
     /// Sets `maxSkew`.
     pub fn max_skew(mut self, value: impl Into<i32>) -> Self {
-        self.max_skew = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.max_skew, value);
         self
     }
     /// Sets `minDomains`.
     pub fn min_domains(mut self, value: impl Into<i32>) -> Self {
-        self.min_domains = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.min_domains, value);
         self
     }
     /// Sets `nodeAffinityPolicy`.
@@ -23380,7 +17612,7 @@ impl TopologySpreadConstraintApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.node_affinity_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.node_affinity_policy, value);
         self
     }
     /// Sets `nodeTaintsPolicy`.
@@ -23388,12 +17620,12 @@ impl TopologySpreadConstraintApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.node_taints_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.node_taints_policy, value);
         self
     }
     /// Sets `topologyKey`.
     pub fn topology_key(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.topology_key = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.topology_key, value);
         self
     }
     /// Sets `whenUnsatisfiable`.
@@ -23401,108 +17633,13 @@ impl TopologySpreadConstraintApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.when_unsatisfiable = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.when_unsatisfiable, value);
         self
     }
 }
 impl ApplyType for TopologySpreadConstraintApply {}
 impl HasApply for crate::core_v1::TopologySpreadConstraint {
     type Apply = TopologySpreadConstraintApply;
-}
-/// The apply configuration of [`TypedLocalObjectReference`](crate::core_v1::TypedLocalObjectReference): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct TypedLocalObjectReferenceApply {
-    pub api_group: Option<::kubegen_runtime::Str>,
-    pub kind: Option<::kubegen_runtime::Str>,
-    pub name: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for TypedLocalObjectReferenceApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "TypedLocalObjectReferenceApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for TypedLocalObjectReferenceApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for TypedLocalObjectReferenceApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "TypedLocalObjectReferenceApply",
-                encode::count(
-                    0,
-                    &[self.api_group.is_some(), self.kind.is_some(), self.name.is_some()],
-                ),
-            )
-            .optional("apiGroup", &self.api_group)
-            .optional("kind", &self.kind)
-            .optional("name", &self.name)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for TypedLocalObjectReferenceApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for TypedLocalObjectReferenceApply {
-    const EXPECTING: &'static str = "struct TypedLocalObjectReferenceApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::TypedLocalObjectReference as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.api_group),
-            1 => decode::optional(map, &mut self.kind),
-            2 => decode::optional(map, &mut self.name),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl TypedLocalObjectReferenceApply {
-    /// Sets `apiGroup`.
-    pub fn api_group(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.api_group = Some(value.into());
-        self
-    }
-    /// Sets `kind`.
-    pub fn kind(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.kind = Some(value.into());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-}
-impl ApplyType for TypedLocalObjectReferenceApply {}
-impl HasApply for crate::core_v1::TypedLocalObjectReference {
-    type Apply = TypedLocalObjectReferenceApply;
 }
 /// The apply configuration of [`TypedObjectReference`](crate::core_v1::TypedObjectReference): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -23584,22 +17721,22 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for TypedObjectReference
 impl TypedObjectReferenceApply {
     /// Sets `apiGroup`.
     pub fn api_group(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.api_group = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.api_group, value);
         self
     }
     /// Sets `kind`.
     pub fn kind(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.kind = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.kind, value);
         self
     }
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
     /// Sets `namespace`.
     pub fn namespace(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.namespace = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.namespace, value);
         self
     }
 }
@@ -23808,7 +17945,10 @@ impl VolumeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::AWSElasticBlockStoreVolumeSourceApply>,
     ) -> Self {
-        self.aws_elastic_block_store = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(
+            &mut self.aws_elastic_block_store,
+            value,
+        );
         self
     }
     /// Sets `azureDisk`.
@@ -23816,7 +17956,7 @@ impl VolumeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::AzureDiskVolumeSourceApply>,
     ) -> Self {
-        self.azure_disk = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.azure_disk, value);
         self
     }
     /// Sets `azureFile`.
@@ -23824,7 +17964,7 @@ impl VolumeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::AzureFileVolumeSourceApply>,
     ) -> Self {
-        self.azure_file = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.azure_file, value);
         self
     }
     /// Sets `cephfs`.
@@ -23832,7 +17972,7 @@ impl VolumeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::CephFSVolumeSourceApply>,
     ) -> Self {
-        self.cephfs = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.cephfs, value);
         self
     }
     /// Sets `cinder`.
@@ -23840,7 +17980,7 @@ impl VolumeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::CinderVolumeSourceApply>,
     ) -> Self {
-        self.cinder = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.cinder, value);
         self
     }
     /// Sets `configMap`.
@@ -23848,7 +17988,7 @@ impl VolumeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::ConfigMapVolumeSourceApply>,
     ) -> Self {
-        self.config_map = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.config_map, value);
         self
     }
     /// Sets `csi`.
@@ -23856,7 +17996,7 @@ impl VolumeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::CSIVolumeSourceApply>,
     ) -> Self {
-        self.csi = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.csi, value);
         self
     }
     /// Sets `downwardAPI`.
@@ -23864,7 +18004,7 @@ impl VolumeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::DownwardAPIVolumeSourceApply>,
     ) -> Self {
-        self.downward_api = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.downward_api, value);
         self
     }
     /// Sets `emptyDir`.
@@ -23872,7 +18012,7 @@ impl VolumeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::EmptyDirVolumeSourceApply>,
     ) -> Self {
-        self.empty_dir = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.empty_dir, value);
         self
     }
     /// Sets `ephemeral`.
@@ -23880,7 +18020,7 @@ impl VolumeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::EphemeralVolumeSourceApply>,
     ) -> Self {
-        self.ephemeral = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.ephemeral, value);
         self
     }
     /// Sets `fc`.
@@ -23888,7 +18028,7 @@ impl VolumeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::FCVolumeSourceApply>,
     ) -> Self {
-        self.fc = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.fc, value);
         self
     }
     /// Sets `flexVolume`.
@@ -23896,7 +18036,7 @@ impl VolumeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::FlexVolumeSourceApply>,
     ) -> Self {
-        self.flex_volume = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.flex_volume, value);
         self
     }
     /// Sets `flocker`.
@@ -23904,7 +18044,7 @@ impl VolumeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::FlockerVolumeSourceApply>,
     ) -> Self {
-        self.flocker = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.flocker, value);
         self
     }
     /// Sets `gcePersistentDisk`.
@@ -23912,7 +18052,10 @@ impl VolumeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::GCEPersistentDiskVolumeSourceApply>,
     ) -> Self {
-        self.gce_persistent_disk = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(
+            &mut self.gce_persistent_disk,
+            value,
+        );
         self
     }
     /// Sets `gitRepo`.
@@ -23920,7 +18063,7 @@ impl VolumeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::GitRepoVolumeSourceApply>,
     ) -> Self {
-        self.git_repo = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.git_repo, value);
         self
     }
     /// Sets `glusterfs`.
@@ -23928,7 +18071,7 @@ impl VolumeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::GlusterfsVolumeSourceApply>,
     ) -> Self {
-        self.glusterfs = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.glusterfs, value);
         self
     }
     /// Sets `hostPath`.
@@ -23936,7 +18079,7 @@ impl VolumeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::HostPathVolumeSourceApply>,
     ) -> Self {
-        self.host_path = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.host_path, value);
         self
     }
     /// Sets `image`.
@@ -23944,7 +18087,7 @@ impl VolumeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::ImageVolumeSourceApply>,
     ) -> Self {
-        self.image = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.image, value);
         self
     }
     /// Sets `iscsi`.
@@ -23952,12 +18095,12 @@ impl VolumeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::ISCSIVolumeSourceApply>,
     ) -> Self {
-        self.iscsi = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.iscsi, value);
         self
     }
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
     /// Sets `nfs`.
@@ -23965,7 +18108,7 @@ impl VolumeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::NFSVolumeSourceApply>,
     ) -> Self {
-        self.nfs = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.nfs, value);
         self
     }
     /// Sets `persistentVolumeClaim`.
@@ -23973,7 +18116,7 @@ impl VolumeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::PersistentVolumeClaimVolumeSourceApply>,
     ) -> Self {
-        self.persistent_volume_claim = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.persistent_volume_claim, value);
         self
     }
     /// Sets `photonPersistentDisk`.
@@ -23981,7 +18124,10 @@ impl VolumeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::PhotonPersistentDiskVolumeSourceApply>,
     ) -> Self {
-        self.photon_persistent_disk = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(
+            &mut self.photon_persistent_disk,
+            value,
+        );
         self
     }
     /// Sets `portworxVolume`.
@@ -23989,7 +18135,7 @@ impl VolumeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::PortworxVolumeSourceApply>,
     ) -> Self {
-        self.portworx_volume = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.portworx_volume, value);
         self
     }
     /// Sets `projected`.
@@ -23997,7 +18143,7 @@ impl VolumeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::ProjectedVolumeSourceApply>,
     ) -> Self {
-        self.projected = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.projected, value);
         self
     }
     /// Sets `quobyte`.
@@ -24005,7 +18151,7 @@ impl VolumeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::QuobyteVolumeSourceApply>,
     ) -> Self {
-        self.quobyte = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.quobyte, value);
         self
     }
     /// Sets `rbd`.
@@ -24013,7 +18159,7 @@ impl VolumeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::RBDVolumeSourceApply>,
     ) -> Self {
-        self.rbd = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.rbd, value);
         self
     }
     /// Sets `scaleIO`.
@@ -24021,7 +18167,7 @@ impl VolumeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::ScaleIOVolumeSourceApply>,
     ) -> Self {
-        self.scale_io = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.scale_io, value);
         self
     }
     /// Sets `secret`.
@@ -24029,7 +18175,7 @@ impl VolumeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::SecretVolumeSourceApply>,
     ) -> Self {
-        self.secret = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.secret, value);
         self
     }
     /// Sets `storageos`.
@@ -24037,7 +18183,7 @@ impl VolumeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::StorageOSVolumeSourceApply>,
     ) -> Self {
-        self.storageos = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.storageos, value);
         self
     }
     /// Sets `vsphereVolume`.
@@ -24045,7 +18191,7 @@ impl VolumeApply {
         mut self,
         value: impl Into<crate::core_v1::apply::VsphereVirtualDiskVolumeSourceApply>,
     ) -> Self {
-        self.vsphere_volume = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.vsphere_volume, value);
         self
     }
 }
@@ -24364,12 +18510,12 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeDeviceApply {
 impl VolumeDeviceApply {
     /// Sets `devicePath`.
     pub fn device_path(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.device_path = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.device_path, value);
         self
     }
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
 }
@@ -24469,7 +18615,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeMountApply {
 impl VolumeMountApply {
     /// Sets `mountPath`.
     pub fn mount_path(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.mount_path = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.mount_path, value);
         self
     }
     /// Sets `mountPropagation`.
@@ -24477,17 +18623,17 @@ impl VolumeMountApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.mount_propagation = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.mount_propagation, value);
         self
     }
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
     /// Sets `readOnly`.
     pub fn read_only(mut self, value: impl Into<bool>) -> Self {
-        self.read_only = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.read_only, value);
         self
     }
     /// Sets `recursiveReadOnly`.
@@ -24495,17 +18641,17 @@ impl VolumeMountApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.recursive_read_only = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.recursive_read_only, value);
         self
     }
     /// Sets `subPath`.
     pub fn sub_path(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.sub_path = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.sub_path, value);
         self
     }
     /// Sets `subPathExpr`.
     pub fn sub_path_expr(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.sub_path_expr = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.sub_path_expr, value);
         self
     }
 }
@@ -24513,116 +18659,10 @@ impl ApplyType for VolumeMountApply {}
 impl HasApply for crate::core_v1::VolumeMount {
     type Apply = VolumeMountApply;
 }
-/// The apply configuration of [`VolumeMountStatus`](crate::core_v1::VolumeMountStatus): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct VolumeMountStatusApply {
-    pub mount_path: Option<::kubegen_runtime::Str>,
-    pub name: Option<::kubegen_runtime::Str>,
-    pub read_only: Option<bool>,
-    pub recursive_read_only: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for VolumeMountStatusApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "VolumeMountStatusApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for VolumeMountStatusApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for VolumeMountStatusApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "VolumeMountStatusApply",
-                encode::count(
-                    0,
-                    &[
-                        self.mount_path.is_some(),
-                        self.name.is_some(),
-                        self.read_only.is_some(),
-                        self.recursive_read_only.is_some(),
-                    ],
-                ),
-            )
-            .optional("mountPath", &self.mount_path)
-            .optional("name", &self.name)
-            .optional("readOnly", &self.read_only)
-            .optional("recursiveReadOnly", &self.recursive_read_only)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for VolumeMountStatusApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeMountStatusApply {
-    const EXPECTING: &'static str = "struct VolumeMountStatusApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::VolumeMountStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.mount_path),
-            1 => decode::optional(map, &mut self.name),
-            2 => decode::optional(map, &mut self.read_only),
-            3 => decode::optional(map, &mut self.recursive_read_only),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl VolumeMountStatusApply {
-    /// Sets `mountPath`.
-    pub fn mount_path(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.mount_path = Some(value.into());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `readOnly`.
-    pub fn read_only(mut self, value: impl Into<bool>) -> Self {
-        self.read_only = Some(value.into());
-        self
-    }
-    /// Sets `recursiveReadOnly`.
-    pub fn recursive_read_only(
-        mut self,
-        value: impl Into<::kubegen_runtime::Str>,
-    ) -> Self {
-        self.recursive_read_only = Some(value.into());
-        self
-    }
-}
-impl ApplyType for VolumeMountStatusApply {}
-impl HasApply for crate::core_v1::VolumeMountStatus {
-    type Apply = VolumeMountStatusApply;
-}
 /// The apply configuration of [`VolumeNodeAffinity`](crate::core_v1::VolumeNodeAffinity): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct VolumeNodeAffinityApply {
-    pub required: Option<crate::core_v1::apply::NodeSelectorApply>,
+    pub required: Option<crate::core_v1::NodeSelector>,
 }
 impl ::std::fmt::Debug for VolumeNodeAffinityApply {
     #[inline]
@@ -24681,215 +18721,14 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeNodeAffinityAp
 }
 impl VolumeNodeAffinityApply {
     /// Sets `required`.
-    pub fn required(
-        mut self,
-        value: impl Into<crate::core_v1::apply::NodeSelectorApply>,
-    ) -> Self {
-        self.required = Some(value.into());
+    pub fn required(mut self, value: impl Into<crate::core_v1::NodeSelector>) -> Self {
+        ::kubegen_runtime::apply::setters::set(&mut self.required, value);
         self
     }
 }
 impl ApplyType for VolumeNodeAffinityApply {}
 impl HasApply for crate::core_v1::VolumeNodeAffinity {
     type Apply = VolumeNodeAffinityApply;
-}
-/// The apply configuration of [`VolumeProjection`](crate::core_v1::VolumeProjection): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct VolumeProjectionApply {
-    pub cluster_trust_bundle: Option<
-        Box<crate::core_v1::apply::ClusterTrustBundleProjectionApply>,
-    >,
-    pub config_map: Option<Box<crate::core_v1::apply::ConfigMapProjectionApply>>,
-    pub downward_api: Option<crate::core_v1::apply::DownwardAPIProjectionApply>,
-    pub pod_certificate: Option<
-        Box<crate::core_v1::apply::PodCertificateProjectionApply>,
-    >,
-    pub secret: Option<Box<crate::core_v1::apply::SecretProjectionApply>>,
-    pub service_account_token: Option<
-        Box<crate::core_v1::apply::ServiceAccountTokenProjectionApply>,
-    >,
-}
-impl ::std::fmt::Debug for VolumeProjectionApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "VolumeProjectionApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for VolumeProjectionApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for VolumeProjectionApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "VolumeProjectionApply",
-                encode::count(
-                    0,
-                    &[
-                        self.cluster_trust_bundle.is_some(),
-                        self.config_map.is_some(),
-                        self.downward_api.is_some(),
-                        self.pod_certificate.is_some(),
-                        self.secret.is_some(),
-                        self.service_account_token.is_some(),
-                    ],
-                ),
-            )
-            .optional("clusterTrustBundle", &self.cluster_trust_bundle)
-            .optional("configMap", &self.config_map)
-            .optional("downwardAPI", &self.downward_api)
-            .optional("podCertificate", &self.pod_certificate)
-            .optional("secret", &self.secret)
-            .optional("serviceAccountToken", &self.service_account_token)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for VolumeProjectionApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeProjectionApply {
-    const EXPECTING: &'static str = "struct VolumeProjectionApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::VolumeProjection as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.cluster_trust_bundle),
-            1 => decode::optional(map, &mut self.config_map),
-            2 => decode::optional(map, &mut self.downward_api),
-            3 => decode::optional(map, &mut self.pod_certificate),
-            4 => decode::optional(map, &mut self.secret),
-            5 => decode::optional(map, &mut self.service_account_token),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl VolumeProjectionApply {
-    /// Sets `clusterTrustBundle`.
-    pub fn cluster_trust_bundle(
-        mut self,
-        value: impl Into<crate::core_v1::apply::ClusterTrustBundleProjectionApply>,
-    ) -> Self {
-        self.cluster_trust_bundle = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `configMap`.
-    pub fn config_map(
-        mut self,
-        value: impl Into<crate::core_v1::apply::ConfigMapProjectionApply>,
-    ) -> Self {
-        self.config_map = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `downwardAPI`.
-    pub fn downward_api(
-        mut self,
-        value: impl Into<crate::core_v1::apply::DownwardAPIProjectionApply>,
-    ) -> Self {
-        self.downward_api = Some(value.into());
-        self
-    }
-    /// Sets `podCertificate`.
-    pub fn pod_certificate(
-        mut self,
-        value: impl Into<crate::core_v1::apply::PodCertificateProjectionApply>,
-    ) -> Self {
-        self.pod_certificate = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `secret`.
-    pub fn secret(
-        mut self,
-        value: impl Into<crate::core_v1::apply::SecretProjectionApply>,
-    ) -> Self {
-        self.secret = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `serviceAccountToken`.
-    pub fn service_account_token(
-        mut self,
-        value: impl Into<crate::core_v1::apply::ServiceAccountTokenProjectionApply>,
-    ) -> Self {
-        self.service_account_token = Some(Box::new(value.into()));
-        self
-    }
-}
-impl ApplyType for VolumeProjectionApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "clusterTrustBundle",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::core_v1::apply::ClusterTrustBundleProjectionApply,
-                    >,
-                ),
-            ),
-            (
-                "configMap",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::core_v1::apply::ConfigMapProjectionApply,
-                    >,
-                ),
-            ),
-            (
-                "downwardAPI",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::core_v1::apply::DownwardAPIProjectionApply,
-                    >,
-                ),
-            ),
-            (
-                "podCertificate",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::core_v1::apply::PodCertificateProjectionApply,
-                    >,
-                ),
-            ),
-            (
-                "secret",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::core_v1::apply::SecretProjectionApply,
-                    >,
-                ),
-            ),
-            (
-                "serviceAccountToken",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::core_v1::apply::ServiceAccountTokenProjectionApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::core_v1::VolumeProjection {
-    type Apply = VolumeProjectionApply;
 }
 /// The apply configuration of [`VolumeResourceRequirements`](crate::core_v1::VolumeResourceRequirements): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -24970,9 +18809,7 @@ impl VolumeResourceRequirementsApply {
             ),
         >,
     ) -> Self {
-        self.limits = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.limits, value);
         self
     }
     /// Sets `requests`.
@@ -24985,9 +18822,7 @@ impl VolumeResourceRequirementsApply {
             ),
         >,
     ) -> Self {
-        self.requests = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.requests, value);
         self
     }
 }
@@ -25084,7 +18919,7 @@ for VsphereVirtualDiskVolumeSourceApply {
 impl VsphereVirtualDiskVolumeSourceApply {
     /// Sets `fsType`.
     pub fn fs_type(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.fs_type = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.fs_type, value);
         self
     }
     /// Sets `storagePolicyID`.
@@ -25092,7 +18927,7 @@ impl VsphereVirtualDiskVolumeSourceApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.storage_policy_id = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.storage_policy_id, value);
         self
     }
     /// Sets `storagePolicyName`.
@@ -25100,117 +18935,18 @@ impl VsphereVirtualDiskVolumeSourceApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.storage_policy_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.storage_policy_name, value);
         self
     }
     /// Sets `volumePath`.
     pub fn volume_path(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.volume_path = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.volume_path, value);
         self
     }
 }
 impl ApplyType for VsphereVirtualDiskVolumeSourceApply {}
 impl HasApply for crate::core_v1::VsphereVirtualDiskVolumeSource {
     type Apply = VsphereVirtualDiskVolumeSourceApply;
-}
-/// The apply configuration of [`WeightedPodAffinityTerm`](crate::core_v1::WeightedPodAffinityTerm): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct WeightedPodAffinityTermApply {
-    pub pod_affinity_term: Option<crate::core_v1::apply::PodAffinityTermApply>,
-    pub weight: Option<i32>,
-}
-impl ::std::fmt::Debug for WeightedPodAffinityTermApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "WeightedPodAffinityTermApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for WeightedPodAffinityTermApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for WeightedPodAffinityTermApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "WeightedPodAffinityTermApply",
-                encode::count(
-                    0,
-                    &[self.pod_affinity_term.is_some(), self.weight.is_some()],
-                ),
-            )
-            .optional("podAffinityTerm", &self.pod_affinity_term)
-            .optional("weight", &self.weight)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for WeightedPodAffinityTermApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for WeightedPodAffinityTermApply {
-    const EXPECTING: &'static str = "struct WeightedPodAffinityTermApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::core_v1::WeightedPodAffinityTerm as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.pod_affinity_term),
-            1 => decode::optional(map, &mut self.weight),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl WeightedPodAffinityTermApply {
-    /// Sets `podAffinityTerm`.
-    pub fn pod_affinity_term(
-        mut self,
-        value: impl Into<crate::core_v1::apply::PodAffinityTermApply>,
-    ) -> Self {
-        self.pod_affinity_term = Some(value.into());
-        self
-    }
-    /// Sets `weight`.
-    pub fn weight(mut self, value: impl Into<i32>) -> Self {
-        self.weight = Some(value.into());
-        self
-    }
-}
-impl ApplyType for WeightedPodAffinityTermApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "podAffinityTerm",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::core_v1::apply::PodAffinityTermApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::core_v1::WeightedPodAffinityTerm {
-    type Apply = WeightedPodAffinityTermApply;
 }
 /// The apply configuration of [`WindowsSecurityContextOptions`](crate::core_v1::WindowsSecurityContextOptions): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -25300,7 +19036,7 @@ impl WindowsSecurityContextOptionsApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.gmsa_credential_spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.gmsa_credential_spec, value);
         self
     }
     /// Sets `gmsaCredentialSpecName`.
@@ -25308,17 +19044,20 @@ impl WindowsSecurityContextOptionsApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.gmsa_credential_spec_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.gmsa_credential_spec_name,
+            value,
+        );
         self
     }
     /// Sets `hostProcess`.
     pub fn host_process(mut self, value: impl Into<bool>) -> Self {
-        self.host_process = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.host_process, value);
         self
     }
     /// Sets `runAsUserName`.
     pub fn run_as_user_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.run_as_user_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.run_as_user_name, value);
         self
     }
 }
@@ -25402,12 +19141,12 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for WorkloadReferenceApp
 impl WorkloadReferenceApply {
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
     /// Sets `podGroup`.
     pub fn pod_group(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.pod_group = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.pod_group, value);
         self
     }
     /// Sets `podGroupReplicaKey`.
@@ -25415,7 +19154,7 @@ impl WorkloadReferenceApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.pod_group_replica_key = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.pod_group_replica_key, value);
         self
     }
 }

@@ -17,8 +17,8 @@ pub struct EventApply {
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
     pub note: Option<::kubegen_runtime::Str>,
     pub reason: Option<::kubegen_runtime::Str>,
-    pub regarding: Option<Box<crate::core_v1::apply::ObjectReferenceApply>>,
-    pub related: Option<Box<crate::core_v1::apply::ObjectReferenceApply>>,
+    pub regarding: Option<Box<crate::core_v1::ObjectReference>>,
+    pub related: Option<Box<crate::core_v1::ObjectReference>>,
     pub reporting_controller: Option<::kubegen_runtime::Str>,
     pub reporting_instance: Option<::kubegen_runtime::Str>,
     pub series: Option<crate::events_v1::apply::EventSeriesApply>,
@@ -145,12 +145,12 @@ impl EventApply {
     }
     /// Sets `action`.
     pub fn action(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.action = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.action, value);
         self
     }
     /// Sets `deprecatedCount`.
     pub fn deprecated_count(mut self, value: impl Into<i32>) -> Self {
-        self.deprecated_count = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.deprecated_count, value);
         self
     }
     /// Sets `deprecatedFirstTimestamp`.
@@ -158,7 +158,10 @@ impl EventApply {
         mut self,
         value: impl Into<::kubegen_runtime::Time>,
     ) -> Self {
-        self.deprecated_first_timestamp = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.deprecated_first_timestamp,
+            value,
+        );
         self
     }
     /// Sets `deprecatedLastTimestamp`.
@@ -166,7 +169,10 @@ impl EventApply {
         mut self,
         value: impl Into<::kubegen_runtime::Time>,
     ) -> Self {
-        self.deprecated_last_timestamp = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.deprecated_last_timestamp,
+            value,
+        );
         self
     }
     /// Sets `deprecatedSource`.
@@ -174,43 +180,40 @@ impl EventApply {
         mut self,
         value: impl Into<crate::core_v1::apply::EventSourceApply>,
     ) -> Self {
-        self.deprecated_source = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.deprecated_source, value);
         self
     }
     /// Sets `eventTime`.
     pub fn event_time(mut self, value: impl Into<::kubegen_runtime::MicroTime>) -> Self {
-        self.event_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.event_time, value);
         self
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `note`.
     pub fn note(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.note = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.note, value);
         self
     }
     /// Sets `reason`.
     pub fn reason(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.reason = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.reason, value);
         self
     }
     /// Sets `regarding`.
     pub fn regarding(
         mut self,
-        value: impl Into<crate::core_v1::apply::ObjectReferenceApply>,
+        value: impl Into<crate::core_v1::ObjectReference>,
     ) -> Self {
-        self.regarding = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.regarding, value);
         self
     }
     /// Sets `related`.
-    pub fn related(
-        mut self,
-        value: impl Into<crate::core_v1::apply::ObjectReferenceApply>,
-    ) -> Self {
-        self.related = Some(Box::new(value.into()));
+    pub fn related(mut self, value: impl Into<crate::core_v1::ObjectReference>) -> Self {
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.related, value);
         self
     }
     /// Sets `reportingController`.
@@ -218,7 +221,7 @@ impl EventApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.reporting_controller = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.reporting_controller, value);
         self
     }
     /// Sets `reportingInstance`.
@@ -226,7 +229,7 @@ impl EventApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.reporting_instance = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.reporting_instance, value);
         self
     }
     /// Sets `series`.
@@ -234,12 +237,12 @@ impl EventApply {
         mut self,
         value: impl Into<crate::events_v1::apply::EventSeriesApply>,
     ) -> Self {
-        self.series = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.series, value);
         self
     }
     /// Sets `type`.
     pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.type_, value);
         self
     }
 }
@@ -345,7 +348,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for EventSeriesApply {
 impl EventSeriesApply {
     /// Sets `count`.
     pub fn count(mut self, value: impl Into<i32>) -> Self {
-        self.count = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.count, value);
         self
     }
     /// Sets `lastObservedTime`.
@@ -353,7 +356,7 @@ impl EventSeriesApply {
         mut self,
         value: impl Into<::kubegen_runtime::MicroTime>,
     ) -> Self {
-        self.last_observed_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.last_observed_time, value);
         self
     }
 }

@@ -80,12 +80,15 @@ for ExemptPriorityLevelConfigurationApply {
 impl ExemptPriorityLevelConfigurationApply {
     /// Sets `lendablePercent`.
     pub fn lendable_percent(mut self, value: impl Into<i32>) -> Self {
-        self.lendable_percent = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.lendable_percent, value);
         self
     }
     /// Sets `nominalConcurrencyShares`.
     pub fn nominal_concurrency_shares(mut self, value: impl Into<i32>) -> Self {
-        self.nominal_concurrency_shares = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.nominal_concurrency_shares,
+            value,
+        );
         self
     }
 }
@@ -157,7 +160,7 @@ for FlowDistinguisherMethodApply {
 impl FlowDistinguisherMethodApply {
     /// Sets `type`.
     pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.type_, value);
         self
     }
 }
@@ -254,7 +257,7 @@ impl FlowSchemaApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -262,7 +265,7 @@ impl FlowSchemaApply {
         mut self,
         value: impl Into<crate::flowcontrol_v1::apply::FlowSchemaSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -270,7 +273,7 @@ impl FlowSchemaApply {
         mut self,
         value: impl Into<crate::flowcontrol_v1::apply::FlowSchemaStatusApply>,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
@@ -394,27 +397,27 @@ impl FlowSchemaConditionApply {
         mut self,
         value: impl Into<::kubegen_runtime::Time>,
     ) -> Self {
-        self.last_transition_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.last_transition_time, value);
         self
     }
     /// Sets `message`.
     pub fn message(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.message = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.message, value);
         self
     }
     /// Sets `reason`.
     pub fn reason(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.reason = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.reason, value);
         self
     }
     /// Sets `status`.
     pub fn status(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
     /// Sets `type`.
     pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.type_, value);
         self
     }
 }
@@ -432,7 +435,7 @@ pub struct FlowSchemaSpecApply {
     pub priority_level_configuration: Option<
         crate::flowcontrol_v1::apply::PriorityLevelConfigurationReferenceApply,
     >,
-    pub rules: Option<Vec<crate::flowcontrol_v1::apply::PolicyRulesWithSubjectsApply>>,
+    pub rules: Option<Vec<crate::flowcontrol_v1::PolicyRulesWithSubjects>>,
 }
 impl ::std::fmt::Debug for FlowSchemaSpecApply {
     #[inline]
@@ -509,12 +512,12 @@ impl FlowSchemaSpecApply {
         mut self,
         value: impl Into<crate::flowcontrol_v1::apply::FlowDistinguisherMethodApply>,
     ) -> Self {
-        self.distinguisher_method = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.distinguisher_method, value);
         self
     }
     /// Sets `matchingPrecedence`.
     pub fn matching_precedence(mut self, value: impl Into<i32>) -> Self {
-        self.matching_precedence = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.matching_precedence, value);
         self
     }
     /// Sets `priorityLevelConfiguration`.
@@ -524,17 +527,20 @@ impl FlowSchemaSpecApply {
             crate::flowcontrol_v1::apply::PriorityLevelConfigurationReferenceApply,
         >,
     ) -> Self {
-        self.priority_level_configuration = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.priority_level_configuration,
+            value,
+        );
         self
     }
     /// Sets `rules`.
     pub fn rules(
         mut self,
         value: impl IntoIterator<
-            Item = impl Into<crate::flowcontrol_v1::apply::PolicyRulesWithSubjectsApply>,
+            Item = impl Into<crate::flowcontrol_v1::PolicyRulesWithSubjects>,
         >,
     ) -> Self {
-        self.rules = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.rules, value);
         self
     }
 }
@@ -631,7 +637,7 @@ impl FlowSchemaStatusApply {
             Item = impl Into<crate::flowcontrol_v1::apply::FlowSchemaConditionApply>,
         >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.conditions, value);
         self
     }
 }
@@ -654,77 +660,6 @@ impl ApplyType for FlowSchemaStatusApply {
 }
 impl HasApply for crate::flowcontrol_v1::FlowSchemaStatus {
     type Apply = FlowSchemaStatusApply;
-}
-/// The apply configuration of [`GroupSubject`](crate::flowcontrol_v1::GroupSubject): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct GroupSubjectApply {
-    pub name: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for GroupSubjectApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "GroupSubjectApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for GroupSubjectApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for GroupSubjectApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "GroupSubjectApply",
-                encode::count(0, &[self.name.is_some()]),
-            )
-            .optional("name", &self.name)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for GroupSubjectApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for GroupSubjectApply {
-    const EXPECTING: &'static str = "struct GroupSubjectApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::flowcontrol_v1::GroupSubject as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.name),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl GroupSubjectApply {
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-}
-impl ApplyType for GroupSubjectApply {}
-impl HasApply for crate::flowcontrol_v1::GroupSubject {
-    type Apply = GroupSubjectApply;
 }
 /// The apply configuration of [`LimitResponse`](crate::flowcontrol_v1::LimitResponse): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -795,12 +730,12 @@ impl LimitResponseApply {
         mut self,
         value: impl Into<crate::flowcontrol_v1::apply::QueuingConfigurationApply>,
     ) -> Self {
-        self.queuing = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.queuing, value);
         self
     }
     /// Sets `type`.
     pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.type_, value);
         self
     }
 }
@@ -906,12 +841,12 @@ for LimitedPriorityLevelConfigurationApply {
 impl LimitedPriorityLevelConfigurationApply {
     /// Sets `borrowingLimitPercent`.
     pub fn borrowing_limit_percent(mut self, value: impl Into<i32>) -> Self {
-        self.borrowing_limit_percent = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.borrowing_limit_percent, value);
         self
     }
     /// Sets `lendablePercent`.
     pub fn lendable_percent(mut self, value: impl Into<i32>) -> Self {
-        self.lendable_percent = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.lendable_percent, value);
         self
     }
     /// Sets `limitResponse`.
@@ -919,12 +854,15 @@ impl LimitedPriorityLevelConfigurationApply {
         mut self,
         value: impl Into<crate::flowcontrol_v1::apply::LimitResponseApply>,
     ) -> Self {
-        self.limit_response = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.limit_response, value);
         self
     }
     /// Sets `nominalConcurrencyShares`.
     pub fn nominal_concurrency_shares(mut self, value: impl Into<i32>) -> Self {
-        self.nominal_concurrency_shares = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.nominal_concurrency_shares,
+            value,
+        );
         self
     }
 }
@@ -944,212 +882,6 @@ impl ApplyType for LimitedPriorityLevelConfigurationApply {
 }
 impl HasApply for crate::flowcontrol_v1::LimitedPriorityLevelConfiguration {
     type Apply = LimitedPriorityLevelConfigurationApply;
-}
-/// The apply configuration of [`NonResourcePolicyRule`](crate::flowcontrol_v1::NonResourcePolicyRule): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct NonResourcePolicyRuleApply {
-    pub non_resource_urls: Option<Vec<::kubegen_runtime::Str>>,
-    pub verbs: Option<Vec<::kubegen_runtime::Str>>,
-}
-impl ::std::fmt::Debug for NonResourcePolicyRuleApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "NonResourcePolicyRuleApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for NonResourcePolicyRuleApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for NonResourcePolicyRuleApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "NonResourcePolicyRuleApply",
-                encode::count(
-                    0,
-                    &[self.non_resource_urls.is_some(), self.verbs.is_some()],
-                ),
-            )
-            .optional("nonResourceURLs", &self.non_resource_urls)
-            .optional("verbs", &self.verbs)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for NonResourcePolicyRuleApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for NonResourcePolicyRuleApply {
-    const EXPECTING: &'static str = "struct NonResourcePolicyRuleApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::flowcontrol_v1::NonResourcePolicyRule as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional_vec(map, &mut self.non_resource_urls),
-            1 => decode::optional_vec(map, &mut self.verbs),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl NonResourcePolicyRuleApply {
-    /// Sets `nonResourceURLs`.
-    pub fn non_resource_urls(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.non_resource_urls = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `verbs`.
-    pub fn verbs(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.verbs = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for NonResourcePolicyRuleApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[("nonResourceURLs", M::Set), ("verbs", M::Set)],
-    };
-}
-impl HasApply for crate::flowcontrol_v1::NonResourcePolicyRule {
-    type Apply = NonResourcePolicyRuleApply;
-}
-/// The apply configuration of [`PolicyRulesWithSubjects`](crate::flowcontrol_v1::PolicyRulesWithSubjects): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct PolicyRulesWithSubjectsApply {
-    pub non_resource_rules: Option<
-        Vec<crate::flowcontrol_v1::apply::NonResourcePolicyRuleApply>,
-    >,
-    pub resource_rules: Option<
-        Vec<crate::flowcontrol_v1::apply::ResourcePolicyRuleApply>,
-    >,
-    pub subjects: Option<Vec<crate::flowcontrol_v1::apply::SubjectApply>>,
-}
-impl ::std::fmt::Debug for PolicyRulesWithSubjectsApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "PolicyRulesWithSubjectsApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for PolicyRulesWithSubjectsApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for PolicyRulesWithSubjectsApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "PolicyRulesWithSubjectsApply",
-                encode::count(
-                    0,
-                    &[
-                        self.non_resource_rules.is_some(),
-                        self.resource_rules.is_some(),
-                        self.subjects.is_some(),
-                    ],
-                ),
-            )
-            .optional("nonResourceRules", &self.non_resource_rules)
-            .optional("resourceRules", &self.resource_rules)
-            .optional("subjects", &self.subjects)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for PolicyRulesWithSubjectsApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for PolicyRulesWithSubjectsApply {
-    const EXPECTING: &'static str = "struct PolicyRulesWithSubjectsApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::flowcontrol_v1::PolicyRulesWithSubjects as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional_vec(map, &mut self.non_resource_rules),
-            1 => decode::optional_vec(map, &mut self.resource_rules),
-            2 => decode::optional_vec(map, &mut self.subjects),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl PolicyRulesWithSubjectsApply {
-    /// Sets `nonResourceRules`.
-    pub fn non_resource_rules(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::flowcontrol_v1::apply::NonResourcePolicyRuleApply>,
-        >,
-    ) -> Self {
-        self.non_resource_rules = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `resourceRules`.
-    pub fn resource_rules(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::flowcontrol_v1::apply::ResourcePolicyRuleApply>,
-        >,
-    ) -> Self {
-        self.resource_rules = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `subjects`.
-    pub fn subjects(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::flowcontrol_v1::apply::SubjectApply>,
-        >,
-    ) -> Self {
-        self.subjects = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for PolicyRulesWithSubjectsApply {}
-impl HasApply for crate::flowcontrol_v1::PolicyRulesWithSubjects {
-    type Apply = PolicyRulesWithSubjectsApply;
 }
 /// The apply configuration of [`PriorityLevelConfiguration`](crate::flowcontrol_v1::PriorityLevelConfiguration): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -1249,7 +981,7 @@ impl PriorityLevelConfigurationApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -1259,7 +991,7 @@ impl PriorityLevelConfigurationApply {
             crate::flowcontrol_v1::apply::PriorityLevelConfigurationSpecApply,
         >,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -1269,7 +1001,7 @@ impl PriorityLevelConfigurationApply {
             crate::flowcontrol_v1::apply::PriorityLevelConfigurationStatusApply,
         >,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
@@ -1398,27 +1130,27 @@ impl PriorityLevelConfigurationConditionApply {
         mut self,
         value: impl Into<::kubegen_runtime::Time>,
     ) -> Self {
-        self.last_transition_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.last_transition_time, value);
         self
     }
     /// Sets `message`.
     pub fn message(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.message = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.message, value);
         self
     }
     /// Sets `reason`.
     pub fn reason(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.reason = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.reason, value);
         self
     }
     /// Sets `status`.
     pub fn status(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
     /// Sets `type`.
     pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.type_, value);
         self
     }
 }
@@ -1494,7 +1226,7 @@ for PriorityLevelConfigurationReferenceApply {
 impl PriorityLevelConfigurationReferenceApply {
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
 }
@@ -1592,7 +1324,7 @@ impl PriorityLevelConfigurationSpecApply {
             crate::flowcontrol_v1::apply::ExemptPriorityLevelConfigurationApply,
         >,
     ) -> Self {
-        self.exempt = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.exempt, value);
         self
     }
     /// Sets `limited`.
@@ -1602,12 +1334,12 @@ impl PriorityLevelConfigurationSpecApply {
             crate::flowcontrol_v1::apply::LimitedPriorityLevelConfigurationApply,
         >,
     ) -> Self {
-        self.limited = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.limited, value);
         self
     }
     /// Sets `type`.
     pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.type_, value);
         self
     }
 }
@@ -1713,7 +1445,7 @@ impl PriorityLevelConfigurationStatusApply {
             >,
         >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.conditions, value);
         self
     }
 }
@@ -1813,447 +1545,21 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for QueuingConfiguration
 impl QueuingConfigurationApply {
     /// Sets `handSize`.
     pub fn hand_size(mut self, value: impl Into<i32>) -> Self {
-        self.hand_size = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.hand_size, value);
         self
     }
     /// Sets `queueLengthLimit`.
     pub fn queue_length_limit(mut self, value: impl Into<i32>) -> Self {
-        self.queue_length_limit = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.queue_length_limit, value);
         self
     }
     /// Sets `queues`.
     pub fn queues(mut self, value: impl Into<i32>) -> Self {
-        self.queues = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.queues, value);
         self
     }
 }
 impl ApplyType for QueuingConfigurationApply {}
 impl HasApply for crate::flowcontrol_v1::QueuingConfiguration {
     type Apply = QueuingConfigurationApply;
-}
-/// The apply configuration of [`ResourcePolicyRule`](crate::flowcontrol_v1::ResourcePolicyRule): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ResourcePolicyRuleApply {
-    pub api_groups: Option<Vec<::kubegen_runtime::Str>>,
-    pub cluster_scope: Option<bool>,
-    pub namespaces: Option<Vec<::kubegen_runtime::Str>>,
-    pub resources: Option<Vec<::kubegen_runtime::Str>>,
-    pub verbs: Option<Vec<::kubegen_runtime::Str>>,
-}
-impl ::std::fmt::Debug for ResourcePolicyRuleApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ResourcePolicyRuleApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ResourcePolicyRuleApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ResourcePolicyRuleApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ResourcePolicyRuleApply",
-                encode::count(
-                    0,
-                    &[
-                        self.api_groups.is_some(),
-                        self.cluster_scope.is_some(),
-                        self.namespaces.is_some(),
-                        self.resources.is_some(),
-                        self.verbs.is_some(),
-                    ],
-                ),
-            )
-            .optional("apiGroups", &self.api_groups)
-            .optional("clusterScope", &self.cluster_scope)
-            .optional("namespaces", &self.namespaces)
-            .optional("resources", &self.resources)
-            .optional("verbs", &self.verbs)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ResourcePolicyRuleApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ResourcePolicyRuleApply {
-    const EXPECTING: &'static str = "struct ResourcePolicyRuleApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::flowcontrol_v1::ResourcePolicyRule as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional_vec(map, &mut self.api_groups),
-            1 => decode::optional(map, &mut self.cluster_scope),
-            2 => decode::optional_vec(map, &mut self.namespaces),
-            3 => decode::optional_vec(map, &mut self.resources),
-            4 => decode::optional_vec(map, &mut self.verbs),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ResourcePolicyRuleApply {
-    /// Sets `apiGroups`.
-    pub fn api_groups(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.api_groups = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `clusterScope`.
-    pub fn cluster_scope(mut self, value: impl Into<bool>) -> Self {
-        self.cluster_scope = Some(value.into());
-        self
-    }
-    /// Sets `namespaces`.
-    pub fn namespaces(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.namespaces = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `resources`.
-    pub fn resources(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.resources = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `verbs`.
-    pub fn verbs(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.verbs = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for ResourcePolicyRuleApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            ("apiGroups", M::Set),
-            ("namespaces", M::Set),
-            ("resources", M::Set),
-            ("verbs", M::Set),
-        ],
-    };
-}
-impl HasApply for crate::flowcontrol_v1::ResourcePolicyRule {
-    type Apply = ResourcePolicyRuleApply;
-}
-/// The apply configuration of [`ServiceAccountSubject`](crate::flowcontrol_v1::ServiceAccountSubject): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ServiceAccountSubjectApply {
-    pub name: Option<::kubegen_runtime::Str>,
-    pub namespace: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for ServiceAccountSubjectApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ServiceAccountSubjectApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ServiceAccountSubjectApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ServiceAccountSubjectApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ServiceAccountSubjectApply",
-                encode::count(0, &[self.name.is_some(), self.namespace.is_some()]),
-            )
-            .optional("name", &self.name)
-            .optional("namespace", &self.namespace)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ServiceAccountSubjectApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceAccountSubjectApply {
-    const EXPECTING: &'static str = "struct ServiceAccountSubjectApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::flowcontrol_v1::ServiceAccountSubject as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.name),
-            1 => decode::optional(map, &mut self.namespace),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ServiceAccountSubjectApply {
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `namespace`.
-    pub fn namespace(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.namespace = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ServiceAccountSubjectApply {}
-impl HasApply for crate::flowcontrol_v1::ServiceAccountSubject {
-    type Apply = ServiceAccountSubjectApply;
-}
-/// The apply configuration of [`Subject`](crate::flowcontrol_v1::Subject): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct SubjectApply {
-    pub group: Option<crate::flowcontrol_v1::apply::GroupSubjectApply>,
-    pub kind: Option<::kubegen_runtime::Str>,
-    pub service_account: Option<
-        Box<crate::flowcontrol_v1::apply::ServiceAccountSubjectApply>,
-    >,
-    pub user: Option<crate::flowcontrol_v1::apply::UserSubjectApply>,
-}
-impl ::std::fmt::Debug for SubjectApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "SubjectApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for SubjectApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for SubjectApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "SubjectApply",
-                encode::count(
-                    0,
-                    &[
-                        self.group.is_some(),
-                        self.kind.is_some(),
-                        self.service_account.is_some(),
-                        self.user.is_some(),
-                    ],
-                ),
-            )
-            .optional("group", &self.group)
-            .optional("kind", &self.kind)
-            .optional("serviceAccount", &self.service_account)
-            .optional("user", &self.user)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SubjectApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for SubjectApply {
-    const EXPECTING: &'static str = "struct SubjectApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::flowcontrol_v1::Subject as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.group),
-            1 => decode::optional(map, &mut self.kind),
-            2 => decode::optional(map, &mut self.service_account),
-            3 => decode::optional(map, &mut self.user),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl SubjectApply {
-    /// Sets `group`.
-    pub fn group(
-        mut self,
-        value: impl Into<crate::flowcontrol_v1::apply::GroupSubjectApply>,
-    ) -> Self {
-        self.group = Some(value.into());
-        self
-    }
-    /// Sets `kind`.
-    pub fn kind(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.kind = Some(value.into());
-        self
-    }
-    /// Sets `serviceAccount`.
-    pub fn service_account(
-        mut self,
-        value: impl Into<crate::flowcontrol_v1::apply::ServiceAccountSubjectApply>,
-    ) -> Self {
-        self.service_account = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `user`.
-    pub fn user(
-        mut self,
-        value: impl Into<crate::flowcontrol_v1::apply::UserSubjectApply>,
-    ) -> Self {
-        self.user = Some(value.into());
-        self
-    }
-}
-impl ApplyType for SubjectApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "group",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::flowcontrol_v1::apply::GroupSubjectApply,
-                    >,
-                ),
-            ),
-            (
-                "serviceAccount",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::flowcontrol_v1::apply::ServiceAccountSubjectApply,
-                    >,
-                ),
-            ),
-            (
-                "user",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::flowcontrol_v1::apply::UserSubjectApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::flowcontrol_v1::Subject {
-    type Apply = SubjectApply;
-}
-/// The apply configuration of [`UserSubject`](crate::flowcontrol_v1::UserSubject): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct UserSubjectApply {
-    pub name: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for UserSubjectApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "UserSubjectApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for UserSubjectApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for UserSubjectApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "UserSubjectApply",
-                encode::count(0, &[self.name.is_some()]),
-            )
-            .optional("name", &self.name)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserSubjectApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for UserSubjectApply {
-    const EXPECTING: &'static str = "struct UserSubjectApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::flowcontrol_v1::UserSubject as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.name),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl UserSubjectApply {
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-}
-impl ApplyType for UserSubjectApply {}
-impl HasApply for crate::flowcontrol_v1::UserSubject {
-    type Apply = UserSubjectApply;
 }

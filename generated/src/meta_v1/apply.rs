@@ -94,32 +94,32 @@ impl ConditionApply {
         mut self,
         value: impl Into<::kubegen_runtime::Time>,
     ) -> Self {
-        self.last_transition_time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.last_transition_time, value);
         self
     }
     /// Sets `message`.
     pub fn message(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.message = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.message, value);
         self
     }
     /// Sets `observedGeneration`.
     pub fn observed_generation(mut self, value: impl Into<i64>) -> Self {
-        self.observed_generation = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.observed_generation, value);
         self
     }
     /// Sets `reason`.
     pub fn reason(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.reason = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.reason, value);
         self
     }
     /// Sets `status`.
     pub fn status(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
     /// Sets `type`.
     pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.type_, value);
         self
     }
 }
@@ -193,214 +193,16 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for GroupResourceApply {
 impl GroupResourceApply {
     /// Sets `group`.
     pub fn group(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.group = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.group, value);
         self
     }
     /// Sets `resource`.
     pub fn resource(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.resource = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.resource, value);
         self
     }
 }
 impl ApplyType for GroupResourceApply {}
 impl HasApply for crate::meta_v1::GroupResource {
     type Apply = GroupResourceApply;
-}
-/// The apply configuration of [`LabelSelector`](crate::meta_v1::LabelSelector): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct LabelSelectorApply {
-    pub match_expressions: Option<
-        Vec<crate::meta_v1::apply::LabelSelectorRequirementApply>,
-    >,
-    pub match_labels: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
-}
-impl ::std::fmt::Debug for LabelSelectorApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "LabelSelectorApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for LabelSelectorApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for LabelSelectorApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "LabelSelectorApply",
-                encode::count(
-                    0,
-                    &[self.match_expressions.is_some(), self.match_labels.is_some()],
-                ),
-            )
-            .optional("matchExpressions", &self.match_expressions)
-            .optional("matchLabels", &self.match_labels)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for LabelSelectorApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for LabelSelectorApply {
-    const EXPECTING: &'static str = "struct LabelSelectorApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::meta_v1::LabelSelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional_vec(map, &mut self.match_expressions),
-            1 => decode::optional(map, &mut self.match_labels),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl LabelSelectorApply {
-    /// Sets `matchExpressions`.
-    pub fn match_expressions(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::meta_v1::apply::LabelSelectorRequirementApply>,
-        >,
-    ) -> Self {
-        self.match_expressions = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `matchLabels`.
-    pub fn match_labels(
-        mut self,
-        value: impl IntoIterator<
-            Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
-        >,
-    ) -> Self {
-        self.match_labels = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
-        self
-    }
-}
-impl ApplyType for LabelSelectorApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[("matchLabels", M::Map(&M::Free))],
-    };
-}
-impl HasApply for crate::meta_v1::LabelSelector {
-    type Apply = LabelSelectorApply;
-}
-/// The apply configuration of [`LabelSelectorRequirement`](crate::meta_v1::LabelSelectorRequirement): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct LabelSelectorRequirementApply {
-    pub key: Option<::kubegen_runtime::Str>,
-    pub operator: Option<::kubegen_runtime::Str>,
-    pub values: Option<Vec<::kubegen_runtime::Str>>,
-}
-impl ::std::fmt::Debug for LabelSelectorRequirementApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "LabelSelectorRequirementApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for LabelSelectorRequirementApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for LabelSelectorRequirementApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "LabelSelectorRequirementApply",
-                encode::count(
-                    0,
-                    &[self.key.is_some(), self.operator.is_some(), self.values.is_some()],
-                ),
-            )
-            .optional("key", &self.key)
-            .optional("operator", &self.operator)
-            .optional("values", &self.values)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for LabelSelectorRequirementApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for LabelSelectorRequirementApply {
-    const EXPECTING: &'static str = "struct LabelSelectorRequirementApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::meta_v1::LabelSelectorRequirement as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.key),
-            1 => decode::optional(map, &mut self.operator),
-            2 => decode::optional_vec(map, &mut self.values),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl LabelSelectorRequirementApply {
-    /// Sets `key`.
-    pub fn key(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.key = Some(value.into());
-        self
-    }
-    /// Sets `operator`.
-    pub fn operator(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.operator = Some(value.into());
-        self
-    }
-    /// Sets `values`.
-    pub fn values(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.values = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for LabelSelectorRequirementApply {}
-impl HasApply for crate::meta_v1::LabelSelectorRequirement {
-    type Apply = LabelSelectorRequirementApply;
 }

@@ -3,192 +3,6 @@
 #![allow(clippy::should_implement_trait)]
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
-/// The apply configuration of [`HTTPIngressPath`](crate::networking_v1::HTTPIngressPath): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct HTTPIngressPathApply {
-    pub backend: Option<crate::networking_v1::apply::IngressBackendApply>,
-    pub path: Option<::kubegen_runtime::Str>,
-    pub path_type: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for HTTPIngressPathApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "HTTPIngressPathApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for HTTPIngressPathApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for HTTPIngressPathApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "HTTPIngressPathApply",
-                encode::count(
-                    0,
-                    &[
-                        self.backend.is_some(),
-                        self.path.is_some(),
-                        self.path_type.is_some(),
-                    ],
-                ),
-            )
-            .optional("backend", &self.backend)
-            .optional("path", &self.path)
-            .optional("pathType", &self.path_type)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for HTTPIngressPathApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for HTTPIngressPathApply {
-    const EXPECTING: &'static str = "struct HTTPIngressPathApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::networking_v1::HTTPIngressPath as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.backend),
-            1 => decode::optional(map, &mut self.path),
-            2 => decode::optional(map, &mut self.path_type),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl HTTPIngressPathApply {
-    /// Sets `backend`.
-    pub fn backend(
-        mut self,
-        value: impl Into<crate::networking_v1::apply::IngressBackendApply>,
-    ) -> Self {
-        self.backend = Some(value.into());
-        self
-    }
-    /// Sets `path`.
-    pub fn path(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.path = Some(value.into());
-        self
-    }
-    /// Sets `pathType`.
-    pub fn path_type(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.path_type = Some(value.into());
-        self
-    }
-}
-impl ApplyType for HTTPIngressPathApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "backend",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::networking_v1::apply::IngressBackendApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::networking_v1::HTTPIngressPath {
-    type Apply = HTTPIngressPathApply;
-}
-/// The apply configuration of [`HTTPIngressRuleValue`](crate::networking_v1::HTTPIngressRuleValue): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct HTTPIngressRuleValueApply {
-    pub paths: Option<Vec<crate::networking_v1::apply::HTTPIngressPathApply>>,
-}
-impl ::std::fmt::Debug for HTTPIngressRuleValueApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "HTTPIngressRuleValueApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for HTTPIngressRuleValueApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for HTTPIngressRuleValueApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "HTTPIngressRuleValueApply",
-                encode::count(0, &[self.paths.is_some()]),
-            )
-            .optional("paths", &self.paths)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for HTTPIngressRuleValueApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for HTTPIngressRuleValueApply {
-    const EXPECTING: &'static str = "struct HTTPIngressRuleValueApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::networking_v1::HTTPIngressRuleValue as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional_vec(map, &mut self.paths),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl HTTPIngressRuleValueApply {
-    /// Sets `paths`.
-    pub fn paths(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::networking_v1::apply::HTTPIngressPathApply>,
-        >,
-    ) -> Self {
-        self.paths = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for HTTPIngressRuleValueApply {}
-impl HasApply for crate::networking_v1::HTTPIngressRuleValue {
-    type Apply = HTTPIngressRuleValueApply;
-}
 /// The apply configuration of [`Ingress`](crate::networking_v1::Ingress): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct IngressApply {
@@ -283,7 +97,7 @@ impl IngressApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -291,7 +105,7 @@ impl IngressApply {
         mut self,
         value: impl Into<crate::networking_v1::apply::IngressSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -299,7 +113,7 @@ impl IngressApply {
         mut self,
         value: impl Into<crate::networking_v1::apply::IngressStatusApply>,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
@@ -339,7 +153,7 @@ impl ::kubegen_runtime::apply::ApplyObject for IngressApply {
 /// The apply configuration of [`IngressBackend`](crate::networking_v1::IngressBackend): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct IngressBackendApply {
-    pub resource: Option<Box<crate::core_v1::apply::TypedLocalObjectReferenceApply>>,
+    pub resource: Option<Box<crate::core_v1::TypedLocalObjectReference>>,
     pub service: Option<Box<crate::networking_v1::apply::IngressServiceBackendApply>>,
 }
 impl ::std::fmt::Debug for IngressBackendApply {
@@ -403,9 +217,9 @@ impl IngressBackendApply {
     /// Sets `resource`.
     pub fn resource(
         mut self,
-        value: impl Into<crate::core_v1::apply::TypedLocalObjectReferenceApply>,
+        value: impl Into<crate::core_v1::TypedLocalObjectReference>,
     ) -> Self {
-        self.resource = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.resource, value);
         self
     }
     /// Sets `service`.
@@ -413,7 +227,7 @@ impl IngressBackendApply {
         mut self,
         value: impl Into<crate::networking_v1::apply::IngressServiceBackendApply>,
     ) -> Self {
-        self.service = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.service, value);
         self
     }
 }
@@ -513,7 +327,7 @@ impl IngressClassApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -521,7 +335,7 @@ impl IngressClassApply {
         mut self,
         value: impl Into<crate::networking_v1::apply::IngressClassSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
 }
@@ -639,27 +453,27 @@ for IngressClassParametersReferenceApply {
 impl IngressClassParametersReferenceApply {
     /// Sets `apiGroup`.
     pub fn api_group(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.api_group = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.api_group, value);
         self
     }
     /// Sets `kind`.
     pub fn kind(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.kind = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.kind, value);
         self
     }
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
     /// Sets `namespace`.
     pub fn namespace(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.namespace = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.namespace, value);
         self
     }
     /// Sets `scope`.
     pub fn scope(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.scope = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.scope, value);
         self
     }
 }
@@ -735,7 +549,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for IngressClassSpecAppl
 impl IngressClassSpecApply {
     /// Sets `controller`.
     pub fn controller(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.controller = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.controller, value);
         self
     }
     /// Sets `parameters`.
@@ -745,7 +559,7 @@ impl IngressClassSpecApply {
             crate::networking_v1::apply::IngressClassParametersReferenceApply,
         >,
     ) -> Self {
-        self.parameters = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.parameters, value);
         self
     }
 }
@@ -766,112 +580,10 @@ impl ApplyType for IngressClassSpecApply {
 impl HasApply for crate::networking_v1::IngressClassSpec {
     type Apply = IngressClassSpecApply;
 }
-/// The apply configuration of [`IngressLoadBalancerIngress`](crate::networking_v1::IngressLoadBalancerIngress): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IngressLoadBalancerIngressApply {
-    pub hostname: Option<::kubegen_runtime::Str>,
-    pub ip: Option<::kubegen_runtime::Str>,
-    pub ports: Option<Vec<crate::networking_v1::apply::IngressPortStatusApply>>,
-}
-impl ::std::fmt::Debug for IngressLoadBalancerIngressApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "IngressLoadBalancerIngressApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for IngressLoadBalancerIngressApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for IngressLoadBalancerIngressApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IngressLoadBalancerIngressApply",
-                encode::count(
-                    0,
-                    &[self.hostname.is_some(), self.ip.is_some(), self.ports.is_some()],
-                ),
-            )
-            .optional("hostname", &self.hostname)
-            .optional("ip", &self.ip)
-            .optional("ports", &self.ports)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IngressLoadBalancerIngressApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for IngressLoadBalancerIngressApply {
-    const EXPECTING: &'static str = "struct IngressLoadBalancerIngressApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::networking_v1::IngressLoadBalancerIngress as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.hostname),
-            1 => decode::optional(map, &mut self.ip),
-            2 => decode::optional_vec(map, &mut self.ports),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IngressLoadBalancerIngressApply {
-    /// Sets `hostname`.
-    pub fn hostname(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.hostname = Some(value.into());
-        self
-    }
-    /// Sets `ip`.
-    pub fn ip(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.ip = Some(value.into());
-        self
-    }
-    /// Sets `ports`.
-    pub fn ports(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::networking_v1::apply::IngressPortStatusApply>,
-        >,
-    ) -> Self {
-        self.ports = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for IngressLoadBalancerIngressApply {}
-impl HasApply for crate::networking_v1::IngressLoadBalancerIngress {
-    type Apply = IngressLoadBalancerIngressApply;
-}
 /// The apply configuration of [`IngressLoadBalancerStatus`](crate::networking_v1::IngressLoadBalancerStatus): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct IngressLoadBalancerStatusApply {
-    pub ingress: Option<
-        Vec<crate::networking_v1::apply::IngressLoadBalancerIngressApply>,
-    >,
+    pub ingress: Option<Vec<crate::networking_v1::IngressLoadBalancerIngress>>,
 }
 impl ::std::fmt::Debug for IngressLoadBalancerStatusApply {
     #[inline]
@@ -938,12 +650,10 @@ impl IngressLoadBalancerStatusApply {
     pub fn ingress(
         mut self,
         value: impl IntoIterator<
-            Item = impl Into<
-                crate::networking_v1::apply::IngressLoadBalancerIngressApply,
-            >,
+            Item = impl Into<crate::networking_v1::IngressLoadBalancerIngress>,
         >,
     ) -> Self {
-        self.ingress = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.ingress, value);
         self
     }
 }
@@ -951,196 +661,11 @@ impl ApplyType for IngressLoadBalancerStatusApply {}
 impl HasApply for crate::networking_v1::IngressLoadBalancerStatus {
     type Apply = IngressLoadBalancerStatusApply;
 }
-/// The apply configuration of [`IngressPortStatus`](crate::networking_v1::IngressPortStatus): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IngressPortStatusApply {
-    pub error: Option<::kubegen_runtime::Str>,
-    pub port: Option<i32>,
-    pub protocol: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for IngressPortStatusApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "IngressPortStatusApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for IngressPortStatusApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for IngressPortStatusApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IngressPortStatusApply",
-                encode::count(
-                    0,
-                    &[self.error.is_some(), self.port.is_some(), self.protocol.is_some()],
-                ),
-            )
-            .optional("error", &self.error)
-            .optional("port", &self.port)
-            .optional("protocol", &self.protocol)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IngressPortStatusApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for IngressPortStatusApply {
-    const EXPECTING: &'static str = "struct IngressPortStatusApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::networking_v1::IngressPortStatus as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.error),
-            1 => decode::optional(map, &mut self.port),
-            2 => decode::optional(map, &mut self.protocol),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IngressPortStatusApply {
-    /// Sets `error`.
-    pub fn error(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.error = Some(value.into());
-        self
-    }
-    /// Sets `port`.
-    pub fn port(mut self, value: impl Into<i32>) -> Self {
-        self.port = Some(value.into());
-        self
-    }
-    /// Sets `protocol`.
-    pub fn protocol(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.protocol = Some(value.into());
-        self
-    }
-}
-impl ApplyType for IngressPortStatusApply {}
-impl HasApply for crate::networking_v1::IngressPortStatus {
-    type Apply = IngressPortStatusApply;
-}
-/// The apply configuration of [`IngressRule`](crate::networking_v1::IngressRule): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IngressRuleApply {
-    pub host: Option<::kubegen_runtime::Str>,
-    pub http: Option<crate::networking_v1::apply::HTTPIngressRuleValueApply>,
-}
-impl ::std::fmt::Debug for IngressRuleApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "IngressRuleApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for IngressRuleApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for IngressRuleApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IngressRuleApply",
-                encode::count(0, &[self.host.is_some(), self.http.is_some()]),
-            )
-            .optional("host", &self.host)
-            .optional("http", &self.http)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IngressRuleApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for IngressRuleApply {
-    const EXPECTING: &'static str = "struct IngressRuleApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::networking_v1::IngressRule as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.host),
-            1 => decode::optional(map, &mut self.http),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IngressRuleApply {
-    /// Sets `host`.
-    pub fn host(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.host = Some(value.into());
-        self
-    }
-    /// Sets `http`.
-    pub fn http(
-        mut self,
-        value: impl Into<crate::networking_v1::apply::HTTPIngressRuleValueApply>,
-    ) -> Self {
-        self.http = Some(value.into());
-        self
-    }
-}
-impl ApplyType for IngressRuleApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "http",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::networking_v1::apply::HTTPIngressRuleValueApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::networking_v1::IngressRule {
-    type Apply = IngressRuleApply;
-}
 /// The apply configuration of [`IngressServiceBackend`](crate::networking_v1::IngressServiceBackend): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct IngressServiceBackendApply {
     pub name: Option<::kubegen_runtime::Str>,
-    pub port: Option<crate::networking_v1::apply::ServiceBackendPortApply>,
+    pub port: Option<crate::networking_v1::ServiceBackendPort>,
 }
 impl ::std::fmt::Debug for IngressServiceBackendApply {
     #[inline]
@@ -1202,15 +727,15 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for IngressServiceBacken
 impl IngressServiceBackendApply {
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
     /// Sets `port`.
     pub fn port(
         mut self,
-        value: impl Into<crate::networking_v1::apply::ServiceBackendPortApply>,
+        value: impl Into<crate::networking_v1::ServiceBackendPort>,
     ) -> Self {
-        self.port = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.port, value);
         self
     }
 }
@@ -1223,8 +748,8 @@ impl HasApply for crate::networking_v1::IngressServiceBackend {
 pub struct IngressSpecApply {
     pub default_backend: Option<Box<crate::networking_v1::apply::IngressBackendApply>>,
     pub ingress_class_name: Option<::kubegen_runtime::Str>,
-    pub rules: Option<Vec<crate::networking_v1::apply::IngressRuleApply>>,
-    pub tls: Option<Vec<crate::networking_v1::apply::IngressTLSApply>>,
+    pub rules: Option<Vec<crate::networking_v1::IngressRule>>,
+    pub tls: Option<Vec<crate::networking_v1::IngressTLS>>,
 }
 impl ::std::fmt::Debug for IngressSpecApply {
     #[inline]
@@ -1301,7 +826,7 @@ impl IngressSpecApply {
         mut self,
         value: impl Into<crate::networking_v1::apply::IngressBackendApply>,
     ) -> Self {
-        self.default_backend = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.default_backend, value);
         self
     }
     /// Sets `ingressClassName`.
@@ -1309,27 +834,23 @@ impl IngressSpecApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.ingress_class_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.ingress_class_name, value);
         self
     }
     /// Sets `rules`.
     pub fn rules(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::networking_v1::apply::IngressRuleApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::networking_v1::IngressRule>>,
     ) -> Self {
-        self.rules = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.rules, value);
         self
     }
     /// Sets `tls`.
     pub fn tls(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::networking_v1::apply::IngressTLSApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::networking_v1::IngressTLS>>,
     ) -> Self {
-        self.tls = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.tls, value);
         self
     }
 }
@@ -1418,7 +939,7 @@ impl IngressStatusApply {
         mut self,
         value: impl Into<crate::networking_v1::apply::IngressLoadBalancerStatusApply>,
     ) -> Self {
-        self.load_balancer = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.load_balancer, value);
         self
     }
 }
@@ -1438,88 +959,6 @@ impl ApplyType for IngressStatusApply {
 }
 impl HasApply for crate::networking_v1::IngressStatus {
     type Apply = IngressStatusApply;
-}
-/// The apply configuration of [`IngressTLS`](crate::networking_v1::IngressTLS): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IngressTLSApply {
-    pub hosts: Option<Vec<::kubegen_runtime::Str>>,
-    pub secret_name: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for IngressTLSApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "IngressTLSApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for IngressTLSApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for IngressTLSApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IngressTLSApply",
-                encode::count(0, &[self.hosts.is_some(), self.secret_name.is_some()]),
-            )
-            .optional("hosts", &self.hosts)
-            .optional("secretName", &self.secret_name)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IngressTLSApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for IngressTLSApply {
-    const EXPECTING: &'static str = "struct IngressTLSApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::networking_v1::IngressTLS as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional_vec(map, &mut self.hosts),
-            1 => decode::optional(map, &mut self.secret_name),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IngressTLSApply {
-    /// Sets `hosts`.
-    pub fn hosts(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.hosts = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `secretName`.
-    pub fn secret_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.secret_name = Some(value.into());
-        self
-    }
-}
-impl ApplyType for IngressTLSApply {}
-impl HasApply for crate::networking_v1::IngressTLS {
-    type Apply = IngressTLSApply;
 }
 /// The apply configuration of [`IPAddress`](crate::networking_v1::IPAddress): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -1600,7 +1039,7 @@ impl IPAddressApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -1608,7 +1047,7 @@ impl IPAddressApply {
         mut self,
         value: impl Into<crate::networking_v1::apply::IPAddressSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
 }
@@ -1703,7 +1142,7 @@ impl IPAddressSpecApply {
         mut self,
         value: impl Into<crate::networking_v1::apply::ParentReferenceApply>,
     ) -> Self {
-        self.parent_ref = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.parent_ref, value);
         self
     }
 }
@@ -1723,88 +1162,6 @@ impl ApplyType for IPAddressSpecApply {
 }
 impl HasApply for crate::networking_v1::IPAddressSpec {
     type Apply = IPAddressSpecApply;
-}
-/// The apply configuration of [`IPBlock`](crate::networking_v1::IPBlock): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct IPBlockApply {
-    pub cidr: Option<::kubegen_runtime::Str>,
-    pub except: Option<Vec<::kubegen_runtime::Str>>,
-}
-impl ::std::fmt::Debug for IPBlockApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "IPBlockApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for IPBlockApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for IPBlockApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "IPBlockApply",
-                encode::count(0, &[self.cidr.is_some(), self.except.is_some()]),
-            )
-            .optional("cidr", &self.cidr)
-            .optional("except", &self.except)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IPBlockApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for IPBlockApply {
-    const EXPECTING: &'static str = "struct IPBlockApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::networking_v1::IPBlock as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.cidr),
-            1 => decode::optional_vec(map, &mut self.except),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl IPBlockApply {
-    /// Sets `cidr`.
-    pub fn cidr(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.cidr = Some(value.into());
-        self
-    }
-    /// Sets `except`.
-    pub fn except(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.except = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for IPBlockApply {}
-impl HasApply for crate::networking_v1::IPBlock {
-    type Apply = IPBlockApply;
 }
 /// The apply configuration of [`NetworkPolicy`](crate::networking_v1::NetworkPolicy): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -1890,7 +1247,7 @@ impl NetworkPolicyApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -1898,7 +1255,7 @@ impl NetworkPolicyApply {
         mut self,
         value: impl Into<crate::networking_v1::apply::NetworkPolicySpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
 }
@@ -1927,406 +1284,12 @@ impl ::kubegen_runtime::apply::ApplyObject for NetworkPolicyApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`NetworkPolicyEgressRule`](crate::networking_v1::NetworkPolicyEgressRule): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct NetworkPolicyEgressRuleApply {
-    pub ports: Option<Vec<crate::networking_v1::apply::NetworkPolicyPortApply>>,
-    pub to: Option<Vec<crate::networking_v1::apply::NetworkPolicyPeerApply>>,
-}
-impl ::std::fmt::Debug for NetworkPolicyEgressRuleApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "NetworkPolicyEgressRuleApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for NetworkPolicyEgressRuleApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for NetworkPolicyEgressRuleApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "NetworkPolicyEgressRuleApply",
-                encode::count(0, &[self.ports.is_some(), self.to.is_some()]),
-            )
-            .optional("ports", &self.ports)
-            .optional("to", &self.to)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for NetworkPolicyEgressRuleApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for NetworkPolicyEgressRuleApply {
-    const EXPECTING: &'static str = "struct NetworkPolicyEgressRuleApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::networking_v1::NetworkPolicyEgressRule as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional_vec(map, &mut self.ports),
-            1 => decode::optional_vec(map, &mut self.to),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl NetworkPolicyEgressRuleApply {
-    /// Sets `ports`.
-    pub fn ports(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::networking_v1::apply::NetworkPolicyPortApply>,
-        >,
-    ) -> Self {
-        self.ports = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `to`.
-    pub fn to(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::networking_v1::apply::NetworkPolicyPeerApply>,
-        >,
-    ) -> Self {
-        self.to = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for NetworkPolicyEgressRuleApply {}
-impl HasApply for crate::networking_v1::NetworkPolicyEgressRule {
-    type Apply = NetworkPolicyEgressRuleApply;
-}
-/// The apply configuration of [`NetworkPolicyIngressRule`](crate::networking_v1::NetworkPolicyIngressRule): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct NetworkPolicyIngressRuleApply {
-    pub from: Option<Vec<crate::networking_v1::apply::NetworkPolicyPeerApply>>,
-    pub ports: Option<Vec<crate::networking_v1::apply::NetworkPolicyPortApply>>,
-}
-impl ::std::fmt::Debug for NetworkPolicyIngressRuleApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "NetworkPolicyIngressRuleApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for NetworkPolicyIngressRuleApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for NetworkPolicyIngressRuleApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "NetworkPolicyIngressRuleApply",
-                encode::count(0, &[self.from.is_some(), self.ports.is_some()]),
-            )
-            .optional("from", &self.from)
-            .optional("ports", &self.ports)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for NetworkPolicyIngressRuleApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for NetworkPolicyIngressRuleApply {
-    const EXPECTING: &'static str = "struct NetworkPolicyIngressRuleApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::networking_v1::NetworkPolicyIngressRule as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional_vec(map, &mut self.from),
-            1 => decode::optional_vec(map, &mut self.ports),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl NetworkPolicyIngressRuleApply {
-    /// Sets `from`.
-    pub fn from(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::networking_v1::apply::NetworkPolicyPeerApply>,
-        >,
-    ) -> Self {
-        self.from = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `ports`.
-    pub fn ports(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::networking_v1::apply::NetworkPolicyPortApply>,
-        >,
-    ) -> Self {
-        self.ports = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for NetworkPolicyIngressRuleApply {}
-impl HasApply for crate::networking_v1::NetworkPolicyIngressRule {
-    type Apply = NetworkPolicyIngressRuleApply;
-}
-/// The apply configuration of [`NetworkPolicyPeer`](crate::networking_v1::NetworkPolicyPeer): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct NetworkPolicyPeerApply {
-    pub ip_block: Option<Box<crate::networking_v1::apply::IPBlockApply>>,
-    pub namespace_selector: Option<Box<crate::meta_v1::apply::LabelSelectorApply>>,
-    pub pod_selector: Option<Box<crate::meta_v1::apply::LabelSelectorApply>>,
-}
-impl ::std::fmt::Debug for NetworkPolicyPeerApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "NetworkPolicyPeerApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for NetworkPolicyPeerApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for NetworkPolicyPeerApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "NetworkPolicyPeerApply",
-                encode::count(
-                    0,
-                    &[
-                        self.ip_block.is_some(),
-                        self.namespace_selector.is_some(),
-                        self.pod_selector.is_some(),
-                    ],
-                ),
-            )
-            .optional("ipBlock", &self.ip_block)
-            .optional("namespaceSelector", &self.namespace_selector)
-            .optional("podSelector", &self.pod_selector)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for NetworkPolicyPeerApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for NetworkPolicyPeerApply {
-    const EXPECTING: &'static str = "struct NetworkPolicyPeerApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::networking_v1::NetworkPolicyPeer as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.ip_block),
-            1 => decode::optional(map, &mut self.namespace_selector),
-            2 => decode::optional(map, &mut self.pod_selector),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl NetworkPolicyPeerApply {
-    /// Sets `ipBlock`.
-    pub fn ip_block(
-        mut self,
-        value: impl Into<crate::networking_v1::apply::IPBlockApply>,
-    ) -> Self {
-        self.ip_block = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `namespaceSelector`.
-    pub fn namespace_selector(
-        mut self,
-        value: impl Into<crate::meta_v1::apply::LabelSelectorApply>,
-    ) -> Self {
-        self.namespace_selector = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `podSelector`.
-    pub fn pod_selector(
-        mut self,
-        value: impl Into<crate::meta_v1::apply::LabelSelectorApply>,
-    ) -> Self {
-        self.pod_selector = Some(Box::new(value.into()));
-        self
-    }
-}
-impl ApplyType for NetworkPolicyPeerApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "ipBlock",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::networking_v1::apply::IPBlockApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::networking_v1::NetworkPolicyPeer {
-    type Apply = NetworkPolicyPeerApply;
-}
-/// The apply configuration of [`NetworkPolicyPort`](crate::networking_v1::NetworkPolicyPort): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct NetworkPolicyPortApply {
-    pub end_port: Option<i32>,
-    pub port: Option<::kubegen_runtime::IntOrString>,
-    pub protocol: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for NetworkPolicyPortApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "NetworkPolicyPortApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for NetworkPolicyPortApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for NetworkPolicyPortApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "NetworkPolicyPortApply",
-                encode::count(
-                    0,
-                    &[
-                        self.end_port.is_some(),
-                        self.port.is_some(),
-                        self.protocol.is_some(),
-                    ],
-                ),
-            )
-            .optional("endPort", &self.end_port)
-            .optional("port", &self.port)
-            .optional("protocol", &self.protocol)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for NetworkPolicyPortApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for NetworkPolicyPortApply {
-    const EXPECTING: &'static str = "struct NetworkPolicyPortApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::networking_v1::NetworkPolicyPort as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.end_port),
-            1 => decode::optional(map, &mut self.port),
-            2 => decode::optional(map, &mut self.protocol),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl NetworkPolicyPortApply {
-    /// Sets `endPort`.
-    pub fn end_port(mut self, value: impl Into<i32>) -> Self {
-        self.end_port = Some(value.into());
-        self
-    }
-    /// Sets `port`.
-    pub fn port(mut self, value: impl Into<::kubegen_runtime::IntOrString>) -> Self {
-        self.port = Some(value.into());
-        self
-    }
-    /// Sets `protocol`.
-    pub fn protocol(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.protocol = Some(value.into());
-        self
-    }
-}
-impl ApplyType for NetworkPolicyPortApply {}
-impl HasApply for crate::networking_v1::NetworkPolicyPort {
-    type Apply = NetworkPolicyPortApply;
-}
 /// The apply configuration of [`NetworkPolicySpec`](crate::networking_v1::NetworkPolicySpec): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct NetworkPolicySpecApply {
-    pub egress: Option<Vec<crate::networking_v1::apply::NetworkPolicyEgressRuleApply>>,
-    pub ingress: Option<Vec<crate::networking_v1::apply::NetworkPolicyIngressRuleApply>>,
-    pub pod_selector: Option<Box<crate::meta_v1::apply::LabelSelectorApply>>,
+    pub egress: Option<Vec<crate::networking_v1::NetworkPolicyEgressRule>>,
+    pub ingress: Option<Vec<crate::networking_v1::NetworkPolicyIngressRule>>,
+    pub pod_selector: Option<Box<crate::meta_v1::LabelSelector>>,
     pub policy_types: Option<Vec<::kubegen_runtime::Str>>,
 }
 impl ::std::fmt::Debug for NetworkPolicySpecApply {
@@ -2403,28 +1366,28 @@ impl NetworkPolicySpecApply {
     pub fn egress(
         mut self,
         value: impl IntoIterator<
-            Item = impl Into<crate::networking_v1::apply::NetworkPolicyEgressRuleApply>,
+            Item = impl Into<crate::networking_v1::NetworkPolicyEgressRule>,
         >,
     ) -> Self {
-        self.egress = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.egress, value);
         self
     }
     /// Sets `ingress`.
     pub fn ingress(
         mut self,
         value: impl IntoIterator<
-            Item = impl Into<crate::networking_v1::apply::NetworkPolicyIngressRuleApply>,
+            Item = impl Into<crate::networking_v1::NetworkPolicyIngressRule>,
         >,
     ) -> Self {
-        self.ingress = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.ingress, value);
         self
     }
     /// Sets `podSelector`.
     pub fn pod_selector(
         mut self,
-        value: impl Into<crate::meta_v1::apply::LabelSelectorApply>,
+        value: impl Into<crate::meta_v1::LabelSelector>,
     ) -> Self {
-        self.pod_selector = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.pod_selector, value);
         self
     }
     /// Sets `policyTypes`.
@@ -2432,7 +1395,7 @@ impl NetworkPolicySpecApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.policy_types = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.policy_types, value);
         self
     }
 }
@@ -2520,107 +1483,28 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for ParentReferenceApply
 impl ParentReferenceApply {
     /// Sets `group`.
     pub fn group(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.group = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.group, value);
         self
     }
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
     /// Sets `namespace`.
     pub fn namespace(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.namespace = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.namespace, value);
         self
     }
     /// Sets `resource`.
     pub fn resource(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.resource = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.resource, value);
         self
     }
 }
 impl ApplyType for ParentReferenceApply {}
 impl HasApply for crate::networking_v1::ParentReference {
     type Apply = ParentReferenceApply;
-}
-/// The apply configuration of [`ServiceBackendPort`](crate::networking_v1::ServiceBackendPort): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ServiceBackendPortApply {
-    pub name: Option<::kubegen_runtime::Str>,
-    pub number: Option<i32>,
-}
-impl ::std::fmt::Debug for ServiceBackendPortApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ServiceBackendPortApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ServiceBackendPortApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ServiceBackendPortApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ServiceBackendPortApply",
-                encode::count(0, &[self.name.is_some(), self.number.is_some()]),
-            )
-            .optional("name", &self.name)
-            .optional("number", &self.number)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ServiceBackendPortApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ServiceBackendPortApply {
-    const EXPECTING: &'static str = "struct ServiceBackendPortApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::networking_v1::ServiceBackendPort as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.name),
-            1 => decode::optional(map, &mut self.number),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ServiceBackendPortApply {
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `number`.
-    pub fn number(mut self, value: impl Into<i32>) -> Self {
-        self.number = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ServiceBackendPortApply {}
-impl HasApply for crate::networking_v1::ServiceBackendPort {
-    type Apply = ServiceBackendPortApply;
 }
 /// The apply configuration of [`ServiceCIDR`](crate::networking_v1::ServiceCIDR): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -2711,7 +1595,7 @@ impl ServiceCIDRApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -2719,7 +1603,7 @@ impl ServiceCIDRApply {
         mut self,
         value: impl Into<crate::networking_v1::apply::ServiceCIDRSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -2727,7 +1611,7 @@ impl ServiceCIDRApply {
         mut self,
         value: impl Into<crate::networking_v1::apply::ServiceCIDRStatusApply>,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
@@ -2830,7 +1714,7 @@ impl ServiceCIDRSpecApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.cidrs = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.cidrs, value);
         self
     }
 }
@@ -2904,7 +1788,7 @@ impl ServiceCIDRStatusApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<crate::meta_v1::apply::ConditionApply>>,
     ) -> Self {
-        self.conditions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.conditions, value);
         self
     }
 }

@@ -82,7 +82,7 @@ impl IPAddressApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -90,7 +90,7 @@ impl IPAddressApply {
         mut self,
         value: impl Into<crate::networking_v1beta1::apply::IPAddressSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
 }
@@ -185,7 +185,7 @@ impl IPAddressSpecApply {
         mut self,
         value: impl Into<crate::networking_v1beta1::apply::ParentReferenceApply>,
     ) -> Self {
-        self.parent_ref = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.parent_ref, value);
         self
     }
 }
@@ -286,22 +286,22 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for ParentReferenceApply
 impl ParentReferenceApply {
     /// Sets `group`.
     pub fn group(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.group = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.group, value);
         self
     }
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
     /// Sets `namespace`.
     pub fn namespace(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.namespace = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.namespace, value);
         self
     }
     /// Sets `resource`.
     pub fn resource(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.resource = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.resource, value);
         self
     }
 }
@@ -400,7 +400,7 @@ impl ServiceCIDRApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -408,7 +408,7 @@ impl ServiceCIDRApply {
         mut self,
         value: impl Into<crate::networking_v1beta1::apply::ServiceCIDRSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -416,7 +416,7 @@ impl ServiceCIDRApply {
         mut self,
         value: impl Into<crate::networking_v1beta1::apply::ServiceCIDRStatusApply>,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
@@ -519,7 +519,7 @@ impl ServiceCIDRSpecApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.cidrs = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.cidrs, value);
         self
     }
 }
@@ -593,7 +593,7 @@ impl ServiceCIDRStatusApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<crate::meta_v1::apply::ConditionApply>>,
     ) -> Self {
-        self.conditions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.conditions, value);
         self
     }
 }

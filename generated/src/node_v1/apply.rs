@@ -74,9 +74,7 @@ impl OverheadApply {
             ),
         >,
     ) -> Self {
-        self.pod_fixed = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.pod_fixed, value);
         self
     }
 }
@@ -181,12 +179,12 @@ impl RuntimeClassApply {
     }
     /// Sets `handler`.
     pub fn handler(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.handler = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.handler, value);
         self
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `overhead`.
@@ -194,7 +192,7 @@ impl RuntimeClassApply {
         mut self,
         value: impl Into<crate::node_v1::apply::OverheadApply>,
     ) -> Self {
-        self.overhead = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.overhead, value);
         self
     }
     /// Sets `scheduling`.
@@ -202,7 +200,7 @@ impl RuntimeClassApply {
         mut self,
         value: impl Into<crate::node_v1::apply::SchedulingApply>,
     ) -> Self {
-        self.scheduling = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.scheduling, value);
         self
     }
 }
@@ -243,7 +241,7 @@ impl ::kubegen_runtime::apply::ApplyObject for RuntimeClassApply {
 #[derive(Clone, Default)]
 pub struct SchedulingApply {
     pub node_selector: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
-    pub tolerations: Option<Vec<crate::core_v1::apply::TolerationApply>>,
+    pub tolerations: Option<Vec<crate::core_v1::Toleration>>,
 }
 impl ::std::fmt::Debug for SchedulingApply {
     #[inline]
@@ -313,19 +311,15 @@ impl SchedulingApply {
             Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.node_selector = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.node_selector, value);
         self
     }
     /// Sets `tolerations`.
     pub fn tolerations(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::TolerationApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::Toleration>>,
     ) -> Self {
-        self.tolerations = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.tolerations, value);
         self
     }
 }

@@ -99,7 +99,7 @@ impl PodDisruptionBudgetApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -107,7 +107,7 @@ impl PodDisruptionBudgetApply {
         mut self,
         value: impl Into<crate::policy_v1::apply::PodDisruptionBudgetSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -115,7 +115,7 @@ impl PodDisruptionBudgetApply {
         mut self,
         value: impl Into<crate::policy_v1::apply::PodDisruptionBudgetStatusApply>,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
@@ -157,7 +157,7 @@ impl ::kubegen_runtime::apply::ApplyObject for PodDisruptionBudgetApply {
 pub struct PodDisruptionBudgetSpecApply {
     pub max_unavailable: Option<::kubegen_runtime::IntOrString>,
     pub min_available: Option<::kubegen_runtime::IntOrString>,
-    pub selector: Option<Box<crate::meta_v1::apply::LabelSelectorApply>>,
+    pub selector: Option<Box<crate::meta_v1::LabelSelector>>,
     pub unhealthy_pod_eviction_policy: Option<::kubegen_runtime::Str>,
 }
 impl ::std::fmt::Debug for PodDisruptionBudgetSpecApply {
@@ -236,7 +236,7 @@ impl PodDisruptionBudgetSpecApply {
         mut self,
         value: impl Into<::kubegen_runtime::IntOrString>,
     ) -> Self {
-        self.max_unavailable = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.max_unavailable, value);
         self
     }
     /// Sets `minAvailable`.
@@ -244,15 +244,12 @@ impl PodDisruptionBudgetSpecApply {
         mut self,
         value: impl Into<::kubegen_runtime::IntOrString>,
     ) -> Self {
-        self.min_available = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.min_available, value);
         self
     }
     /// Sets `selector`.
-    pub fn selector(
-        mut self,
-        value: impl Into<crate::meta_v1::apply::LabelSelectorApply>,
-    ) -> Self {
-        self.selector = Some(Box::new(value.into()));
+    pub fn selector(mut self, value: impl Into<crate::meta_v1::LabelSelector>) -> Self {
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.selector, value);
         self
     }
     /// Sets `unhealthyPodEvictionPolicy`.
@@ -260,7 +257,10 @@ impl PodDisruptionBudgetSpecApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.unhealthy_pod_eviction_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.unhealthy_pod_eviction_policy,
+            value,
+        );
         self
     }
 }
@@ -368,17 +368,17 @@ impl PodDisruptionBudgetStatusApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<crate::meta_v1::apply::ConditionApply>>,
     ) -> Self {
-        self.conditions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.conditions, value);
         self
     }
     /// Sets `currentHealthy`.
     pub fn current_healthy(mut self, value: impl Into<i32>) -> Self {
-        self.current_healthy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.current_healthy, value);
         self
     }
     /// Sets `desiredHealthy`.
     pub fn desired_healthy(mut self, value: impl Into<i32>) -> Self {
-        self.desired_healthy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.desired_healthy, value);
         self
     }
     /// Sets `disruptedPods`.
@@ -391,24 +391,22 @@ impl PodDisruptionBudgetStatusApply {
             ),
         >,
     ) -> Self {
-        self.disrupted_pods = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.disrupted_pods, value);
         self
     }
     /// Sets `disruptionsAllowed`.
     pub fn disruptions_allowed(mut self, value: impl Into<i32>) -> Self {
-        self.disruptions_allowed = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.disruptions_allowed, value);
         self
     }
     /// Sets `expectedPods`.
     pub fn expected_pods(mut self, value: impl Into<i32>) -> Self {
-        self.expected_pods = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.expected_pods, value);
         self
     }
     /// Sets `observedGeneration`.
     pub fn observed_generation(mut self, value: impl Into<i64>) -> Self {
-        self.observed_generation = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.observed_generation, value);
         self
     }
 }

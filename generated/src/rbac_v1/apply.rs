@@ -6,7 +6,7 @@ use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
 /// The apply configuration of [`AggregationRule`](crate::rbac_v1::AggregationRule): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct AggregationRuleApply {
-    pub cluster_role_selectors: Option<Vec<crate::meta_v1::apply::LabelSelectorApply>>,
+    pub cluster_role_selectors: Option<Vec<crate::meta_v1::LabelSelector>>,
 }
 impl ::std::fmt::Debug for AggregationRuleApply {
     #[inline]
@@ -67,11 +67,12 @@ impl AggregationRuleApply {
     /// Sets `clusterRoleSelectors`.
     pub fn cluster_role_selectors(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::meta_v1::apply::LabelSelectorApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::meta_v1::LabelSelector>>,
     ) -> Self {
-        self.cluster_role_selectors = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(
+            &mut self.cluster_role_selectors,
+            value,
+        );
         self
     }
 }
@@ -86,7 +87,7 @@ pub struct ClusterRoleApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::rbac_v1::ClusterRole>,
     pub kind: ::kubegen_runtime::Kind<crate::rbac_v1::ClusterRole>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
-    pub rules: Option<Vec<crate::rbac_v1::apply::PolicyRuleApply>>,
+    pub rules: Option<Vec<crate::rbac_v1::PolicyRule>>,
 }
 impl ::std::fmt::Debug for ClusterRoleApply {
     #[inline]
@@ -171,22 +172,20 @@ impl ClusterRoleApply {
         mut self,
         value: impl Into<crate::rbac_v1::apply::AggregationRuleApply>,
     ) -> Self {
-        self.aggregation_rule = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.aggregation_rule, value);
         self
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `rules`.
     pub fn rules(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::rbac_v1::apply::PolicyRuleApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::rbac_v1::PolicyRule>>,
     ) -> Self {
-        self.rules = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.rules, value);
         self
     }
 }
@@ -221,8 +220,8 @@ pub struct ClusterRoleBindingApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::rbac_v1::ClusterRoleBinding>,
     pub kind: ::kubegen_runtime::Kind<crate::rbac_v1::ClusterRoleBinding>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
-    pub role_ref: Option<crate::rbac_v1::apply::RoleRefApply>,
-    pub subjects: Option<Vec<crate::rbac_v1::apply::SubjectApply>>,
+    pub role_ref: Option<crate::rbac_v1::RoleRef>,
+    pub subjects: Option<Vec<crate::rbac_v1::Subject>>,
 }
 impl ::std::fmt::Debug for ClusterRoleBindingApply {
     #[inline]
@@ -304,23 +303,20 @@ impl ClusterRoleBindingApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `roleRef`.
-    pub fn role_ref(
-        mut self,
-        value: impl Into<crate::rbac_v1::apply::RoleRefApply>,
-    ) -> Self {
-        self.role_ref = Some(value.into());
+    pub fn role_ref(mut self, value: impl Into<crate::rbac_v1::RoleRef>) -> Self {
+        ::kubegen_runtime::apply::setters::set(&mut self.role_ref, value);
         self
     }
     /// Sets `subjects`.
     pub fn subjects(
         mut self,
-        value: impl IntoIterator<Item = impl Into<crate::rbac_v1::apply::SubjectApply>>,
+        value: impl IntoIterator<Item = impl Into<crate::rbac_v1::Subject>>,
     ) -> Self {
-        self.subjects = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.subjects, value);
         self
     }
 }
@@ -339,140 +335,13 @@ impl ::kubegen_runtime::apply::ApplyObject for ClusterRoleBindingApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`PolicyRule`](crate::rbac_v1::PolicyRule): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct PolicyRuleApply {
-    pub api_groups: Option<Vec<::kubegen_runtime::Str>>,
-    pub non_resource_urls: Option<Vec<::kubegen_runtime::Str>>,
-    pub resource_names: Option<Vec<::kubegen_runtime::Str>>,
-    pub resources: Option<Vec<::kubegen_runtime::Str>>,
-    pub verbs: Option<Vec<::kubegen_runtime::Str>>,
-}
-impl ::std::fmt::Debug for PolicyRuleApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "PolicyRuleApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for PolicyRuleApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for PolicyRuleApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "PolicyRuleApply",
-                encode::count(
-                    0,
-                    &[
-                        self.api_groups.is_some(),
-                        self.non_resource_urls.is_some(),
-                        self.resource_names.is_some(),
-                        self.resources.is_some(),
-                        self.verbs.is_some(),
-                    ],
-                ),
-            )
-            .optional("apiGroups", &self.api_groups)
-            .optional("nonResourceURLs", &self.non_resource_urls)
-            .optional("resourceNames", &self.resource_names)
-            .optional("resources", &self.resources)
-            .optional("verbs", &self.verbs)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for PolicyRuleApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for PolicyRuleApply {
-    const EXPECTING: &'static str = "struct PolicyRuleApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::rbac_v1::PolicyRule as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional_vec(map, &mut self.api_groups),
-            1 => decode::optional_vec(map, &mut self.non_resource_urls),
-            2 => decode::optional_vec(map, &mut self.resource_names),
-            3 => decode::optional_vec(map, &mut self.resources),
-            4 => decode::optional_vec(map, &mut self.verbs),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl PolicyRuleApply {
-    /// Sets `apiGroups`.
-    pub fn api_groups(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.api_groups = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `nonResourceURLs`.
-    pub fn non_resource_urls(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.non_resource_urls = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `resourceNames`.
-    pub fn resource_names(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.resource_names = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `resources`.
-    pub fn resources(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.resources = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `verbs`.
-    pub fn verbs(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.verbs = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for PolicyRuleApply {}
-impl HasApply for crate::rbac_v1::PolicyRule {
-    type Apply = PolicyRuleApply;
-}
 /// The apply configuration of [`Role`](crate::rbac_v1::Role): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct RoleApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::rbac_v1::Role>,
     pub kind: ::kubegen_runtime::Kind<crate::rbac_v1::Role>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
-    pub rules: Option<Vec<crate::rbac_v1::apply::PolicyRuleApply>>,
+    pub rules: Option<Vec<crate::rbac_v1::PolicyRule>>,
 }
 impl ::std::fmt::Debug for RoleApply {
     #[inline]
@@ -550,17 +419,15 @@ impl RoleApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `rules`.
     pub fn rules(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::rbac_v1::apply::PolicyRuleApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::rbac_v1::PolicyRule>>,
     ) -> Self {
-        self.rules = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.rules, value);
         self
     }
 }
@@ -585,8 +452,8 @@ pub struct RoleBindingApply {
     pub api_version: ::kubegen_runtime::ApiVersion<crate::rbac_v1::RoleBinding>,
     pub kind: ::kubegen_runtime::Kind<crate::rbac_v1::RoleBinding>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
-    pub role_ref: Option<crate::rbac_v1::apply::RoleRefApply>,
-    pub subjects: Option<Vec<crate::rbac_v1::apply::SubjectApply>>,
+    pub role_ref: Option<crate::rbac_v1::RoleRef>,
+    pub subjects: Option<Vec<crate::rbac_v1::Subject>>,
 }
 impl ::std::fmt::Debug for RoleBindingApply {
     #[inline]
@@ -673,23 +540,20 @@ impl RoleBindingApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `roleRef`.
-    pub fn role_ref(
-        mut self,
-        value: impl Into<crate::rbac_v1::apply::RoleRefApply>,
-    ) -> Self {
-        self.role_ref = Some(value.into());
+    pub fn role_ref(mut self, value: impl Into<crate::rbac_v1::RoleRef>) -> Self {
+        ::kubegen_runtime::apply::setters::set(&mut self.role_ref, value);
         self
     }
     /// Sets `subjects`.
     pub fn subjects(
         mut self,
-        value: impl IntoIterator<Item = impl Into<crate::rbac_v1::apply::SubjectApply>>,
+        value: impl IntoIterator<Item = impl Into<crate::rbac_v1::Subject>>,
     ) -> Self {
-        self.subjects = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.subjects, value);
         self
     }
 }
@@ -707,197 +571,4 @@ impl ::kubegen_runtime::apply::ApplyObject for RoleBindingApply {
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
-}
-/// The apply configuration of [`RoleRef`](crate::rbac_v1::RoleRef): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct RoleRefApply {
-    pub api_group: Option<::kubegen_runtime::Str>,
-    pub kind: Option<::kubegen_runtime::Str>,
-    pub name: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for RoleRefApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "RoleRefApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for RoleRefApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for RoleRefApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "RoleRefApply",
-                encode::count(
-                    0,
-                    &[self.api_group.is_some(), self.kind.is_some(), self.name.is_some()],
-                ),
-            )
-            .optional("apiGroup", &self.api_group)
-            .optional("kind", &self.kind)
-            .optional("name", &self.name)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for RoleRefApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for RoleRefApply {
-    const EXPECTING: &'static str = "struct RoleRefApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::rbac_v1::RoleRef as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.api_group),
-            1 => decode::optional(map, &mut self.kind),
-            2 => decode::optional(map, &mut self.name),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl RoleRefApply {
-    /// Sets `apiGroup`.
-    pub fn api_group(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.api_group = Some(value.into());
-        self
-    }
-    /// Sets `kind`.
-    pub fn kind(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.kind = Some(value.into());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-}
-impl ApplyType for RoleRefApply {}
-impl HasApply for crate::rbac_v1::RoleRef {
-    type Apply = RoleRefApply;
-}
-/// The apply configuration of [`Subject`](crate::rbac_v1::Subject): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct SubjectApply {
-    pub api_group: Option<::kubegen_runtime::Str>,
-    pub kind: Option<::kubegen_runtime::Str>,
-    pub name: Option<::kubegen_runtime::Str>,
-    pub namespace: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for SubjectApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "SubjectApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for SubjectApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for SubjectApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "SubjectApply",
-                encode::count(
-                    0,
-                    &[
-                        self.api_group.is_some(),
-                        self.kind.is_some(),
-                        self.name.is_some(),
-                        self.namespace.is_some(),
-                    ],
-                ),
-            )
-            .optional("apiGroup", &self.api_group)
-            .optional("kind", &self.kind)
-            .optional("name", &self.name)
-            .optional("namespace", &self.namespace)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SubjectApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for SubjectApply {
-    const EXPECTING: &'static str = "struct SubjectApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::rbac_v1::Subject as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.api_group),
-            1 => decode::optional(map, &mut self.kind),
-            2 => decode::optional(map, &mut self.name),
-            3 => decode::optional(map, &mut self.namespace),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl SubjectApply {
-    /// Sets `apiGroup`.
-    pub fn api_group(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.api_group = Some(value.into());
-        self
-    }
-    /// Sets `kind`.
-    pub fn kind(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.kind = Some(value.into());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `namespace`.
-    pub fn namespace(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.namespace = Some(value.into());
-        self
-    }
-}
-impl ApplyType for SubjectApply {}
-impl HasApply for crate::rbac_v1::Subject {
-    type Apply = SubjectApply;
 }

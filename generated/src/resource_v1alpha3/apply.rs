@@ -83,22 +83,22 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceTaintApply {
 impl DeviceTaintApply {
     /// Sets `effect`.
     pub fn effect(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.effect = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.effect, value);
         self
     }
     /// Sets `key`.
     pub fn key(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.key = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.key, value);
         self
     }
     /// Sets `timeAdded`.
     pub fn time_added(mut self, value: impl Into<::kubegen_runtime::Time>) -> Self {
-        self.time_added = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.time_added, value);
         self
     }
     /// Sets `value`.
     pub fn value(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.value = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.value, value);
         self
     }
 }
@@ -197,7 +197,7 @@ impl DeviceTaintRuleApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -205,7 +205,7 @@ impl DeviceTaintRuleApply {
         mut self,
         value: impl Into<crate::resource_v1alpha3::apply::DeviceTaintRuleSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -213,7 +213,7 @@ impl DeviceTaintRuleApply {
         mut self,
         value: impl Into<crate::resource_v1alpha3::apply::DeviceTaintRuleStatusApply>,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
@@ -321,7 +321,7 @@ impl DeviceTaintRuleSpecApply {
         mut self,
         value: impl Into<crate::resource_v1alpha3::apply::DeviceTaintSelectorApply>,
     ) -> Self {
-        self.device_selector = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.device_selector, value);
         self
     }
     /// Sets `taint`.
@@ -329,7 +329,7 @@ impl DeviceTaintRuleSpecApply {
         mut self,
         value: impl Into<crate::resource_v1alpha3::apply::DeviceTaintApply>,
     ) -> Self {
-        self.taint = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.taint, value);
         self
     }
 }
@@ -424,7 +424,7 @@ impl DeviceTaintRuleStatusApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<crate::meta_v1::apply::ConditionApply>>,
     ) -> Self {
-        self.conditions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.conditions, value);
         self
     }
 }
@@ -520,17 +520,17 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceTaintSelectorA
 impl DeviceTaintSelectorApply {
     /// Sets `device`.
     pub fn device(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.device = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.device, value);
         self
     }
     /// Sets `driver`.
     pub fn driver(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.driver = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.driver, value);
         self
     }
     /// Sets `pool`.
     pub fn pool(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.pool = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.pool, value);
         self
     }
 }

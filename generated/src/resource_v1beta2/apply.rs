@@ -100,22 +100,22 @@ impl AllocatedDeviceStatusApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<crate::meta_v1::apply::ConditionApply>>,
     ) -> Self {
-        self.conditions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.conditions, value);
         self
     }
     /// Sets `data`.
     pub fn data(mut self, value: impl Into<::kubegen_runtime::RawExtension>) -> Self {
-        self.data = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.data, value);
         self
     }
     /// Sets `device`.
     pub fn device(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.device = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.device, value);
         self
     }
     /// Sets `driver`.
     pub fn driver(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.driver = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.driver, value);
         self
     }
     /// Sets `networkData`.
@@ -123,17 +123,17 @@ impl AllocatedDeviceStatusApply {
         mut self,
         value: impl Into<crate::resource_v1beta2::apply::NetworkDeviceDataApply>,
     ) -> Self {
-        self.network_data = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.network_data, value);
         self
     }
     /// Sets `pool`.
     pub fn pool(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.pool = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.pool, value);
         self
     }
     /// Sets `shareID`.
     pub fn share_id(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.share_id = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.share_id, value);
         self
     }
 }
@@ -172,7 +172,7 @@ pub struct AllocationResultApply {
     pub devices: Option<
         Box<crate::resource_v1beta2::apply::DeviceAllocationResultApply>,
     >,
-    pub node_selector: Option<crate::core_v1::apply::NodeSelectorApply>,
+    pub node_selector: Option<crate::core_v1::NodeSelector>,
 }
 impl ::std::fmt::Debug for AllocationResultApply {
     #[inline]
@@ -246,7 +246,7 @@ impl AllocationResultApply {
         mut self,
         value: impl Into<::kubegen_runtime::Time>,
     ) -> Self {
-        self.allocation_timestamp = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.allocation_timestamp, value);
         self
     }
     /// Sets `devices`.
@@ -254,15 +254,15 @@ impl AllocationResultApply {
         mut self,
         value: impl Into<crate::resource_v1beta2::apply::DeviceAllocationResultApply>,
     ) -> Self {
-        self.devices = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.devices, value);
         self
     }
     /// Sets `nodeSelector`.
     pub fn node_selector(
         mut self,
-        value: impl Into<crate::core_v1::apply::NodeSelectorApply>,
+        value: impl Into<crate::core_v1::NodeSelector>,
     ) -> Self {
-        self.node_selector = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.node_selector, value);
         self
     }
 }
@@ -283,929 +283,11 @@ impl ApplyType for AllocationResultApply {
 impl HasApply for crate::resource_v1beta2::AllocationResult {
     type Apply = AllocationResultApply;
 }
-/// The apply configuration of [`CapacityRequestPolicy`](crate::resource_v1beta2::CapacityRequestPolicy): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct CapacityRequestPolicyApply {
-    pub default: Option<::kubegen_runtime::Quantity>,
-    pub valid_range: Option<
-        Box<crate::resource_v1beta2::apply::CapacityRequestPolicyRangeApply>,
-    >,
-    pub valid_values: Option<Vec<::kubegen_runtime::Quantity>>,
-}
-impl ::std::fmt::Debug for CapacityRequestPolicyApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "CapacityRequestPolicyApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for CapacityRequestPolicyApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for CapacityRequestPolicyApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "CapacityRequestPolicyApply",
-                encode::count(
-                    0,
-                    &[
-                        self.default.is_some(),
-                        self.valid_range.is_some(),
-                        self.valid_values.is_some(),
-                    ],
-                ),
-            )
-            .optional("default", &self.default)
-            .optional("validRange", &self.valid_range)
-            .optional("validValues", &self.valid_values)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CapacityRequestPolicyApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for CapacityRequestPolicyApply {
-    const EXPECTING: &'static str = "struct CapacityRequestPolicyApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::resource_v1beta2::CapacityRequestPolicy as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.default),
-            1 => decode::optional(map, &mut self.valid_range),
-            2 => decode::optional_vec(map, &mut self.valid_values),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl CapacityRequestPolicyApply {
-    /// Sets `default`.
-    pub fn set_default(mut self, value: impl Into<::kubegen_runtime::Quantity>) -> Self {
-        self.default = Some(value.into());
-        self
-    }
-    /// Sets `validRange`.
-    pub fn valid_range(
-        mut self,
-        value: impl Into<crate::resource_v1beta2::apply::CapacityRequestPolicyRangeApply>,
-    ) -> Self {
-        self.valid_range = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `validValues`.
-    pub fn valid_values(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Quantity>>,
-    ) -> Self {
-        self.valid_values = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for CapacityRequestPolicyApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "validRange",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::resource_v1beta2::apply::CapacityRequestPolicyRangeApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::resource_v1beta2::CapacityRequestPolicy {
-    type Apply = CapacityRequestPolicyApply;
-}
-/// The apply configuration of [`CapacityRequestPolicyRange`](crate::resource_v1beta2::CapacityRequestPolicyRange): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct CapacityRequestPolicyRangeApply {
-    pub max: Option<::kubegen_runtime::Quantity>,
-    pub min: Option<::kubegen_runtime::Quantity>,
-    pub step: Option<::kubegen_runtime::Quantity>,
-}
-impl ::std::fmt::Debug for CapacityRequestPolicyRangeApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "CapacityRequestPolicyRangeApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for CapacityRequestPolicyRangeApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for CapacityRequestPolicyRangeApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "CapacityRequestPolicyRangeApply",
-                encode::count(
-                    0,
-                    &[self.max.is_some(), self.min.is_some(), self.step.is_some()],
-                ),
-            )
-            .optional("max", &self.max)
-            .optional("min", &self.min)
-            .optional("step", &self.step)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CapacityRequestPolicyRangeApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for CapacityRequestPolicyRangeApply {
-    const EXPECTING: &'static str = "struct CapacityRequestPolicyRangeApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::resource_v1beta2::CapacityRequestPolicyRange as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.max),
-            1 => decode::optional(map, &mut self.min),
-            2 => decode::optional(map, &mut self.step),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl CapacityRequestPolicyRangeApply {
-    /// Sets `max`.
-    pub fn max(mut self, value: impl Into<::kubegen_runtime::Quantity>) -> Self {
-        self.max = Some(value.into());
-        self
-    }
-    /// Sets `min`.
-    pub fn min(mut self, value: impl Into<::kubegen_runtime::Quantity>) -> Self {
-        self.min = Some(value.into());
-        self
-    }
-    /// Sets `step`.
-    pub fn step(mut self, value: impl Into<::kubegen_runtime::Quantity>) -> Self {
-        self.step = Some(value.into());
-        self
-    }
-}
-impl ApplyType for CapacityRequestPolicyRangeApply {}
-impl HasApply for crate::resource_v1beta2::CapacityRequestPolicyRange {
-    type Apply = CapacityRequestPolicyRangeApply;
-}
-/// The apply configuration of [`CapacityRequirements`](crate::resource_v1beta2::CapacityRequirements): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct CapacityRequirementsApply {
-    pub requests: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>>,
-}
-impl ::std::fmt::Debug for CapacityRequirementsApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "CapacityRequirementsApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for CapacityRequirementsApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for CapacityRequirementsApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "CapacityRequirementsApply",
-                encode::count(0, &[self.requests.is_some()]),
-            )
-            .optional("requests", &self.requests)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CapacityRequirementsApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for CapacityRequirementsApply {
-    const EXPECTING: &'static str = "struct CapacityRequirementsApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::resource_v1beta2::CapacityRequirements as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.requests),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl CapacityRequirementsApply {
-    /// Sets `requests`.
-    pub fn requests(
-        mut self,
-        value: impl IntoIterator<
-            Item = (
-                impl Into<::kubegen_runtime::Str>,
-                impl Into<::kubegen_runtime::Quantity>,
-            ),
-        >,
-    ) -> Self {
-        self.requests = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
-        self
-    }
-}
-impl ApplyType for CapacityRequirementsApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[("requests", M::Map(&M::Free))],
-    };
-}
-impl HasApply for crate::resource_v1beta2::CapacityRequirements {
-    type Apply = CapacityRequirementsApply;
-}
-/// The apply configuration of [`CELDeviceSelector`](crate::resource_v1beta2::CELDeviceSelector): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct CELDeviceSelectorApply {
-    pub expression: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for CELDeviceSelectorApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "CELDeviceSelectorApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for CELDeviceSelectorApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for CELDeviceSelectorApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "CELDeviceSelectorApply",
-                encode::count(0, &[self.expression.is_some()]),
-            )
-            .optional("expression", &self.expression)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CELDeviceSelectorApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for CELDeviceSelectorApply {
-    const EXPECTING: &'static str = "struct CELDeviceSelectorApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::resource_v1beta2::CELDeviceSelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.expression),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl CELDeviceSelectorApply {
-    /// Sets `expression`.
-    pub fn expression(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.expression = Some(value.into());
-        self
-    }
-}
-impl ApplyType for CELDeviceSelectorApply {}
-impl HasApply for crate::resource_v1beta2::CELDeviceSelector {
-    type Apply = CELDeviceSelectorApply;
-}
-/// The apply configuration of [`Counter`](crate::resource_v1beta2::Counter): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct CounterApply {
-    pub value: Option<::kubegen_runtime::Quantity>,
-}
-impl ::std::fmt::Debug for CounterApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "CounterApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for CounterApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for CounterApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "CounterApply",
-                encode::count(0, &[self.value.is_some()]),
-            )
-            .optional("value", &self.value)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CounterApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for CounterApply {
-    const EXPECTING: &'static str = "struct CounterApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::resource_v1beta2::Counter as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.value),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl CounterApply {
-    /// Sets `value`.
-    pub fn value(mut self, value: impl Into<::kubegen_runtime::Quantity>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
-}
-impl ApplyType for CounterApply {}
-impl HasApply for crate::resource_v1beta2::Counter {
-    type Apply = CounterApply;
-}
-/// The apply configuration of [`CounterSet`](crate::resource_v1beta2::CounterSet): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct CounterSetApply {
-    pub counters: Option<
-        ::kubegen_runtime::StringMap<crate::resource_v1beta2::apply::CounterApply>,
-    >,
-    pub name: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for CounterSetApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "CounterSetApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for CounterSetApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for CounterSetApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "CounterSetApply",
-                encode::count(0, &[self.counters.is_some(), self.name.is_some()]),
-            )
-            .optional("counters", &self.counters)
-            .optional("name", &self.name)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CounterSetApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for CounterSetApply {
-    const EXPECTING: &'static str = "struct CounterSetApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::resource_v1beta2::CounterSet as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.counters),
-            1 => decode::optional(map, &mut self.name),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl CounterSetApply {
-    /// Sets `counters`.
-    pub fn counters(
-        mut self,
-        value: impl IntoIterator<
-            Item = (
-                impl Into<::kubegen_runtime::Str>,
-                impl Into<crate::resource_v1beta2::apply::CounterApply>,
-            ),
-        >,
-    ) -> Self {
-        self.counters = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-}
-impl ApplyType for CounterSetApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "counters",
-                M::Map(
-                    &M::Struct(
-                        ::kubegen_runtime::apply::schema_of::<
-                            crate::resource_v1beta2::apply::CounterApply,
-                        >,
-                    ),
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::resource_v1beta2::CounterSet {
-    type Apply = CounterSetApply;
-}
-/// The apply configuration of [`Device`](crate::resource_v1beta2::Device): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct DeviceApply {
-    pub all_nodes: Option<bool>,
-    pub allow_multiple_allocations: Option<bool>,
-    pub attributes: Option<
-        ::kubegen_runtime::StringMap<
-            crate::resource_v1beta2::apply::DeviceAttributeApply,
-        >,
-    >,
-    pub binding_conditions: Option<Vec<::kubegen_runtime::Str>>,
-    pub binding_failure_conditions: Option<Vec<::kubegen_runtime::Str>>,
-    pub binds_to_node: Option<bool>,
-    pub capacity: Option<
-        ::kubegen_runtime::StringMap<crate::resource_v1beta2::apply::DeviceCapacityApply>,
-    >,
-    pub consumes_counters: Option<
-        Vec<crate::resource_v1beta2::apply::DeviceCounterConsumptionApply>,
-    >,
-    pub name: Option<::kubegen_runtime::Str>,
-    pub node_name: Option<::kubegen_runtime::Str>,
-    pub node_selector: Option<crate::core_v1::apply::NodeSelectorApply>,
-    pub taints: Option<Vec<crate::resource_v1beta2::apply::DeviceTaintApply>>,
-}
-impl ::std::fmt::Debug for DeviceApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "DeviceApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for DeviceApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for DeviceApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "DeviceApply",
-                encode::count(
-                    0,
-                    &[
-                        self.all_nodes.is_some(),
-                        self.allow_multiple_allocations.is_some(),
-                        self.attributes.is_some(),
-                        self.binding_conditions.is_some(),
-                        self.binding_failure_conditions.is_some(),
-                        self.binds_to_node.is_some(),
-                        self.capacity.is_some(),
-                        self.consumes_counters.is_some(),
-                        self.name.is_some(),
-                        self.node_name.is_some(),
-                        self.node_selector.is_some(),
-                        self.taints.is_some(),
-                    ],
-                ),
-            )
-            .optional("allNodes", &self.all_nodes)
-            .optional("allowMultipleAllocations", &self.allow_multiple_allocations)
-            .optional("attributes", &self.attributes)
-            .optional("bindingConditions", &self.binding_conditions)
-            .optional("bindingFailureConditions", &self.binding_failure_conditions)
-            .optional("bindsToNode", &self.binds_to_node)
-            .optional("capacity", &self.capacity)
-            .optional("consumesCounters", &self.consumes_counters)
-            .optional("name", &self.name)
-            .optional("nodeName", &self.node_name)
-            .optional("nodeSelector", &self.node_selector)
-            .optional("taints", &self.taints)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DeviceApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceApply {
-    const EXPECTING: &'static str = "struct DeviceApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::resource_v1beta2::Device as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.all_nodes),
-            1 => decode::optional(map, &mut self.allow_multiple_allocations),
-            2 => decode::optional(map, &mut self.attributes),
-            3 => decode::optional_vec(map, &mut self.binding_conditions),
-            4 => decode::optional_vec(map, &mut self.binding_failure_conditions),
-            5 => decode::optional(map, &mut self.binds_to_node),
-            6 => decode::optional(map, &mut self.capacity),
-            7 => decode::optional_vec(map, &mut self.consumes_counters),
-            8 => decode::optional(map, &mut self.name),
-            9 => decode::optional(map, &mut self.node_name),
-            10 => decode::optional(map, &mut self.node_selector),
-            11 => decode::optional_vec(map, &mut self.taints),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl DeviceApply {
-    /// Sets `allNodes`.
-    pub fn all_nodes(mut self, value: impl Into<bool>) -> Self {
-        self.all_nodes = Some(value.into());
-        self
-    }
-    /// Sets `allowMultipleAllocations`.
-    pub fn allow_multiple_allocations(mut self, value: impl Into<bool>) -> Self {
-        self.allow_multiple_allocations = Some(value.into());
-        self
-    }
-    /// Sets `attributes`.
-    pub fn attributes(
-        mut self,
-        value: impl IntoIterator<
-            Item = (
-                impl Into<::kubegen_runtime::Str>,
-                impl Into<crate::resource_v1beta2::apply::DeviceAttributeApply>,
-            ),
-        >,
-    ) -> Self {
-        self.attributes = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
-        self
-    }
-    /// Sets `bindingConditions`.
-    pub fn binding_conditions(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.binding_conditions = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `bindingFailureConditions`.
-    pub fn binding_failure_conditions(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.binding_failure_conditions = Some(
-            value.into_iter().map(Into::into).collect(),
-        );
-        self
-    }
-    /// Sets `bindsToNode`.
-    pub fn binds_to_node(mut self, value: impl Into<bool>) -> Self {
-        self.binds_to_node = Some(value.into());
-        self
-    }
-    /// Sets `capacity`.
-    pub fn capacity(
-        mut self,
-        value: impl IntoIterator<
-            Item = (
-                impl Into<::kubegen_runtime::Str>,
-                impl Into<crate::resource_v1beta2::apply::DeviceCapacityApply>,
-            ),
-        >,
-    ) -> Self {
-        self.capacity = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
-        self
-    }
-    /// Sets `consumesCounters`.
-    pub fn consumes_counters(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<
-                crate::resource_v1beta2::apply::DeviceCounterConsumptionApply,
-            >,
-        >,
-    ) -> Self {
-        self.consumes_counters = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `nodeName`.
-    pub fn node_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.node_name = Some(value.into());
-        self
-    }
-    /// Sets `nodeSelector`.
-    pub fn node_selector(
-        mut self,
-        value: impl Into<crate::core_v1::apply::NodeSelectorApply>,
-    ) -> Self {
-        self.node_selector = Some(value.into());
-        self
-    }
-    /// Sets `taints`.
-    pub fn taints(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::resource_v1beta2::apply::DeviceTaintApply>,
-        >,
-    ) -> Self {
-        self.taints = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for DeviceApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "attributes",
-                M::Map(
-                    &M::Struct(
-                        ::kubegen_runtime::apply::schema_of::<
-                            crate::resource_v1beta2::apply::DeviceAttributeApply,
-                        >,
-                    ),
-                ),
-            ),
-            (
-                "capacity",
-                M::Map(
-                    &M::Struct(
-                        ::kubegen_runtime::apply::schema_of::<
-                            crate::resource_v1beta2::apply::DeviceCapacityApply,
-                        >,
-                    ),
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::resource_v1beta2::Device {
-    type Apply = DeviceApply;
-}
-/// The apply configuration of [`DeviceAllocationConfiguration`](crate::resource_v1beta2::DeviceAllocationConfiguration): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct DeviceAllocationConfigurationApply {
-    pub opaque: Option<
-        Box<crate::resource_v1beta2::apply::OpaqueDeviceConfigurationApply>,
-    >,
-    pub requests: Option<Vec<::kubegen_runtime::Str>>,
-    pub source: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for DeviceAllocationConfigurationApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "DeviceAllocationConfigurationApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for DeviceAllocationConfigurationApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for DeviceAllocationConfigurationApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "DeviceAllocationConfigurationApply",
-                encode::count(
-                    0,
-                    &[
-                        self.opaque.is_some(),
-                        self.requests.is_some(),
-                        self.source.is_some(),
-                    ],
-                ),
-            )
-            .optional("opaque", &self.opaque)
-            .optional("requests", &self.requests)
-            .optional("source", &self.source)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DeviceAllocationConfigurationApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for DeviceAllocationConfigurationApply {
-    const EXPECTING: &'static str = "struct DeviceAllocationConfigurationApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::resource_v1beta2::DeviceAllocationConfiguration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.opaque),
-            1 => decode::optional_vec(map, &mut self.requests),
-            2 => decode::optional(map, &mut self.source),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl DeviceAllocationConfigurationApply {
-    /// Sets `opaque`.
-    pub fn opaque(
-        mut self,
-        value: impl Into<crate::resource_v1beta2::apply::OpaqueDeviceConfigurationApply>,
-    ) -> Self {
-        self.opaque = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `requests`.
-    pub fn requests(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.requests = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `source`.
-    pub fn source(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.source = Some(value.into());
-        self
-    }
-}
-impl ApplyType for DeviceAllocationConfigurationApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "opaque",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::resource_v1beta2::apply::OpaqueDeviceConfigurationApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::resource_v1beta2::DeviceAllocationConfiguration {
-    type Apply = DeviceAllocationConfigurationApply;
-}
 /// The apply configuration of [`DeviceAllocationResult`](crate::resource_v1beta2::DeviceAllocationResult): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct DeviceAllocationResultApply {
-    pub config: Option<
-        Vec<crate::resource_v1beta2::apply::DeviceAllocationConfigurationApply>,
-    >,
-    pub results: Option<
-        Vec<crate::resource_v1beta2::apply::DeviceRequestAllocationResultApply>,
-    >,
+    pub config: Option<Vec<crate::resource_v1beta2::DeviceAllocationConfiguration>>,
+    pub results: Option<Vec<crate::resource_v1beta2::DeviceRequestAllocationResult>>,
 }
 impl ::std::fmt::Debug for DeviceAllocationResultApply {
     #[inline]
@@ -1269,24 +351,20 @@ impl DeviceAllocationResultApply {
     pub fn config(
         mut self,
         value: impl IntoIterator<
-            Item = impl Into<
-                crate::resource_v1beta2::apply::DeviceAllocationConfigurationApply,
-            >,
+            Item = impl Into<crate::resource_v1beta2::DeviceAllocationConfiguration>,
         >,
     ) -> Self {
-        self.config = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.config, value);
         self
     }
     /// Sets `results`.
     pub fn results(
         mut self,
         value: impl IntoIterator<
-            Item = impl Into<
-                crate::resource_v1beta2::apply::DeviceRequestAllocationResultApply,
-            >,
+            Item = impl Into<crate::resource_v1beta2::DeviceRequestAllocationResult>,
         >,
     ) -> Self {
-        self.results = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.results, value);
         self
     }
 }
@@ -1294,214 +372,12 @@ impl ApplyType for DeviceAllocationResultApply {}
 impl HasApply for crate::resource_v1beta2::DeviceAllocationResult {
     type Apply = DeviceAllocationResultApply;
 }
-/// The apply configuration of [`DeviceAttribute`](crate::resource_v1beta2::DeviceAttribute): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct DeviceAttributeApply {
-    pub bool: Option<bool>,
-    pub int: Option<i64>,
-    pub string: Option<::kubegen_runtime::Str>,
-    pub version: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for DeviceAttributeApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "DeviceAttributeApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for DeviceAttributeApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for DeviceAttributeApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "DeviceAttributeApply",
-                encode::count(
-                    0,
-                    &[
-                        self.bool.is_some(),
-                        self.int.is_some(),
-                        self.string.is_some(),
-                        self.version.is_some(),
-                    ],
-                ),
-            )
-            .optional("bool", &self.bool)
-            .optional("int", &self.int)
-            .optional("string", &self.string)
-            .optional("version", &self.version)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DeviceAttributeApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceAttributeApply {
-    const EXPECTING: &'static str = "struct DeviceAttributeApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::resource_v1beta2::DeviceAttribute as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.bool),
-            1 => decode::optional(map, &mut self.int),
-            2 => decode::optional(map, &mut self.string),
-            3 => decode::optional(map, &mut self.version),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl DeviceAttributeApply {
-    /// Sets `bool`.
-    pub fn bool(mut self, value: impl Into<bool>) -> Self {
-        self.bool = Some(value.into());
-        self
-    }
-    /// Sets `int`.
-    pub fn int(mut self, value: impl Into<i64>) -> Self {
-        self.int = Some(value.into());
-        self
-    }
-    /// Sets `string`.
-    pub fn string(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.string = Some(value.into());
-        self
-    }
-    /// Sets `version`.
-    pub fn version(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.version = Some(value.into());
-        self
-    }
-}
-impl ApplyType for DeviceAttributeApply {}
-impl HasApply for crate::resource_v1beta2::DeviceAttribute {
-    type Apply = DeviceAttributeApply;
-}
-/// The apply configuration of [`DeviceCapacity`](crate::resource_v1beta2::DeviceCapacity): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct DeviceCapacityApply {
-    pub request_policy: Option<
-        Box<crate::resource_v1beta2::apply::CapacityRequestPolicyApply>,
-    >,
-    pub value: Option<::kubegen_runtime::Quantity>,
-}
-impl ::std::fmt::Debug for DeviceCapacityApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "DeviceCapacityApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for DeviceCapacityApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for DeviceCapacityApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "DeviceCapacityApply",
-                encode::count(0, &[self.request_policy.is_some(), self.value.is_some()]),
-            )
-            .optional("requestPolicy", &self.request_policy)
-            .optional("value", &self.value)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DeviceCapacityApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceCapacityApply {
-    const EXPECTING: &'static str = "struct DeviceCapacityApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::resource_v1beta2::DeviceCapacity as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.request_policy),
-            1 => decode::optional(map, &mut self.value),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl DeviceCapacityApply {
-    /// Sets `requestPolicy`.
-    pub fn request_policy(
-        mut self,
-        value: impl Into<crate::resource_v1beta2::apply::CapacityRequestPolicyApply>,
-    ) -> Self {
-        self.request_policy = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `value`.
-    pub fn value(mut self, value: impl Into<::kubegen_runtime::Quantity>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
-}
-impl ApplyType for DeviceCapacityApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "requestPolicy",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::resource_v1beta2::apply::CapacityRequestPolicyApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::resource_v1beta2::DeviceCapacity {
-    type Apply = DeviceCapacityApply;
-}
 /// The apply configuration of [`DeviceClaim`](crate::resource_v1beta2::DeviceClaim): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct DeviceClaimApply {
-    pub config: Option<
-        Vec<crate::resource_v1beta2::apply::DeviceClaimConfigurationApply>,
-    >,
-    pub constraints: Option<Vec<crate::resource_v1beta2::apply::DeviceConstraintApply>>,
-    pub requests: Option<Vec<crate::resource_v1beta2::apply::DeviceRequestApply>>,
+    pub config: Option<Vec<crate::resource_v1beta2::DeviceClaimConfiguration>>,
+    pub constraints: Option<Vec<crate::resource_v1beta2::DeviceConstraint>>,
+    pub requests: Option<Vec<crate::resource_v1beta2::DeviceRequest>>,
 }
 impl ::std::fmt::Debug for DeviceClaimApply {
     #[inline]
@@ -1574,143 +450,36 @@ impl DeviceClaimApply {
     pub fn config(
         mut self,
         value: impl IntoIterator<
-            Item = impl Into<
-                crate::resource_v1beta2::apply::DeviceClaimConfigurationApply,
-            >,
+            Item = impl Into<crate::resource_v1beta2::DeviceClaimConfiguration>,
         >,
     ) -> Self {
-        self.config = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.config, value);
         self
     }
     /// Sets `constraints`.
     pub fn constraints(
         mut self,
         value: impl IntoIterator<
-            Item = impl Into<crate::resource_v1beta2::apply::DeviceConstraintApply>,
+            Item = impl Into<crate::resource_v1beta2::DeviceConstraint>,
         >,
     ) -> Self {
-        self.constraints = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.constraints, value);
         self
     }
     /// Sets `requests`.
     pub fn requests(
         mut self,
         value: impl IntoIterator<
-            Item = impl Into<crate::resource_v1beta2::apply::DeviceRequestApply>,
+            Item = impl Into<crate::resource_v1beta2::DeviceRequest>,
         >,
     ) -> Self {
-        self.requests = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.requests, value);
         self
     }
 }
 impl ApplyType for DeviceClaimApply {}
 impl HasApply for crate::resource_v1beta2::DeviceClaim {
     type Apply = DeviceClaimApply;
-}
-/// The apply configuration of [`DeviceClaimConfiguration`](crate::resource_v1beta2::DeviceClaimConfiguration): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct DeviceClaimConfigurationApply {
-    pub opaque: Option<
-        Box<crate::resource_v1beta2::apply::OpaqueDeviceConfigurationApply>,
-    >,
-    pub requests: Option<Vec<::kubegen_runtime::Str>>,
-}
-impl ::std::fmt::Debug for DeviceClaimConfigurationApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "DeviceClaimConfigurationApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for DeviceClaimConfigurationApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for DeviceClaimConfigurationApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "DeviceClaimConfigurationApply",
-                encode::count(0, &[self.opaque.is_some(), self.requests.is_some()]),
-            )
-            .optional("opaque", &self.opaque)
-            .optional("requests", &self.requests)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DeviceClaimConfigurationApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for DeviceClaimConfigurationApply {
-    const EXPECTING: &'static str = "struct DeviceClaimConfigurationApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::resource_v1beta2::DeviceClaimConfiguration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.opaque),
-            1 => decode::optional_vec(map, &mut self.requests),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl DeviceClaimConfigurationApply {
-    /// Sets `opaque`.
-    pub fn opaque(
-        mut self,
-        value: impl Into<crate::resource_v1beta2::apply::OpaqueDeviceConfigurationApply>,
-    ) -> Self {
-        self.opaque = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `requests`.
-    pub fn requests(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.requests = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for DeviceClaimConfigurationApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "opaque",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::resource_v1beta2::apply::OpaqueDeviceConfigurationApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::resource_v1beta2::DeviceClaimConfiguration {
-    type Apply = DeviceClaimConfigurationApply;
 }
 /// The apply configuration of [`DeviceClass`](crate::resource_v1beta2::DeviceClass): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -1791,7 +560,7 @@ impl DeviceClassApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -1799,7 +568,7 @@ impl DeviceClassApply {
         mut self,
         value: impl Into<crate::resource_v1beta2::apply::DeviceClassSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
 }
@@ -1828,108 +597,12 @@ impl ::kubegen_runtime::apply::ApplyObject for DeviceClassApply {
         self.metadata.as_ref()
     }
 }
-/// The apply configuration of [`DeviceClassConfiguration`](crate::resource_v1beta2::DeviceClassConfiguration): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct DeviceClassConfigurationApply {
-    pub opaque: Option<
-        Box<crate::resource_v1beta2::apply::OpaqueDeviceConfigurationApply>,
-    >,
-}
-impl ::std::fmt::Debug for DeviceClassConfigurationApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "DeviceClassConfigurationApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for DeviceClassConfigurationApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for DeviceClassConfigurationApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "DeviceClassConfigurationApply",
-                encode::count(0, &[self.opaque.is_some()]),
-            )
-            .optional("opaque", &self.opaque)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DeviceClassConfigurationApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for DeviceClassConfigurationApply {
-    const EXPECTING: &'static str = "struct DeviceClassConfigurationApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::resource_v1beta2::DeviceClassConfiguration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.opaque),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl DeviceClassConfigurationApply {
-    /// Sets `opaque`.
-    pub fn opaque(
-        mut self,
-        value: impl Into<crate::resource_v1beta2::apply::OpaqueDeviceConfigurationApply>,
-    ) -> Self {
-        self.opaque = Some(Box::new(value.into()));
-        self
-    }
-}
-impl ApplyType for DeviceClassConfigurationApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "opaque",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::resource_v1beta2::apply::OpaqueDeviceConfigurationApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::resource_v1beta2::DeviceClassConfiguration {
-    type Apply = DeviceClassConfigurationApply;
-}
 /// The apply configuration of [`DeviceClassSpec`](crate::resource_v1beta2::DeviceClassSpec): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct DeviceClassSpecApply {
-    pub config: Option<
-        Vec<crate::resource_v1beta2::apply::DeviceClassConfigurationApply>,
-    >,
+    pub config: Option<Vec<crate::resource_v1beta2::DeviceClassConfiguration>>,
     pub extended_resource_name: Option<::kubegen_runtime::Str>,
-    pub selectors: Option<Vec<crate::resource_v1beta2::apply::DeviceSelectorApply>>,
+    pub selectors: Option<Vec<crate::resource_v1beta2::DeviceSelector>>,
 }
 impl ::std::fmt::Debug for DeviceClassSpecApply {
     #[inline]
@@ -2002,12 +675,10 @@ impl DeviceClassSpecApply {
     pub fn config(
         mut self,
         value: impl IntoIterator<
-            Item = impl Into<
-                crate::resource_v1beta2::apply::DeviceClassConfigurationApply,
-            >,
+            Item = impl Into<crate::resource_v1beta2::DeviceClassConfiguration>,
         >,
     ) -> Self {
-        self.config = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.config, value);
         self
     }
     /// Sets `extendedResourceName`.
@@ -2015,1162 +686,23 @@ impl DeviceClassSpecApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.extended_resource_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.extended_resource_name, value);
         self
     }
     /// Sets `selectors`.
     pub fn selectors(
         mut self,
         value: impl IntoIterator<
-            Item = impl Into<crate::resource_v1beta2::apply::DeviceSelectorApply>,
+            Item = impl Into<crate::resource_v1beta2::DeviceSelector>,
         >,
     ) -> Self {
-        self.selectors = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.selectors, value);
         self
     }
 }
 impl ApplyType for DeviceClassSpecApply {}
 impl HasApply for crate::resource_v1beta2::DeviceClassSpec {
     type Apply = DeviceClassSpecApply;
-}
-/// The apply configuration of [`DeviceConstraint`](crate::resource_v1beta2::DeviceConstraint): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct DeviceConstraintApply {
-    pub distinct_attribute: Option<::kubegen_runtime::Str>,
-    pub match_attribute: Option<::kubegen_runtime::Str>,
-    pub requests: Option<Vec<::kubegen_runtime::Str>>,
-}
-impl ::std::fmt::Debug for DeviceConstraintApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "DeviceConstraintApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for DeviceConstraintApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for DeviceConstraintApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "DeviceConstraintApply",
-                encode::count(
-                    0,
-                    &[
-                        self.distinct_attribute.is_some(),
-                        self.match_attribute.is_some(),
-                        self.requests.is_some(),
-                    ],
-                ),
-            )
-            .optional("distinctAttribute", &self.distinct_attribute)
-            .optional("matchAttribute", &self.match_attribute)
-            .optional("requests", &self.requests)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DeviceConstraintApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceConstraintApply {
-    const EXPECTING: &'static str = "struct DeviceConstraintApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::resource_v1beta2::DeviceConstraint as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.distinct_attribute),
-            1 => decode::optional(map, &mut self.match_attribute),
-            2 => decode::optional_vec(map, &mut self.requests),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl DeviceConstraintApply {
-    /// Sets `distinctAttribute`.
-    pub fn distinct_attribute(
-        mut self,
-        value: impl Into<::kubegen_runtime::Str>,
-    ) -> Self {
-        self.distinct_attribute = Some(value.into());
-        self
-    }
-    /// Sets `matchAttribute`.
-    pub fn match_attribute(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.match_attribute = Some(value.into());
-        self
-    }
-    /// Sets `requests`.
-    pub fn requests(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.requests = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for DeviceConstraintApply {}
-impl HasApply for crate::resource_v1beta2::DeviceConstraint {
-    type Apply = DeviceConstraintApply;
-}
-/// The apply configuration of [`DeviceCounterConsumption`](crate::resource_v1beta2::DeviceCounterConsumption): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct DeviceCounterConsumptionApply {
-    pub counter_set: Option<::kubegen_runtime::Str>,
-    pub counters: Option<
-        ::kubegen_runtime::StringMap<crate::resource_v1beta2::apply::CounterApply>,
-    >,
-}
-impl ::std::fmt::Debug for DeviceCounterConsumptionApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "DeviceCounterConsumptionApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for DeviceCounterConsumptionApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for DeviceCounterConsumptionApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "DeviceCounterConsumptionApply",
-                encode::count(0, &[self.counter_set.is_some(), self.counters.is_some()]),
-            )
-            .optional("counterSet", &self.counter_set)
-            .optional("counters", &self.counters)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DeviceCounterConsumptionApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for DeviceCounterConsumptionApply {
-    const EXPECTING: &'static str = "struct DeviceCounterConsumptionApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::resource_v1beta2::DeviceCounterConsumption as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.counter_set),
-            1 => decode::optional(map, &mut self.counters),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl DeviceCounterConsumptionApply {
-    /// Sets `counterSet`.
-    pub fn counter_set(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.counter_set = Some(value.into());
-        self
-    }
-    /// Sets `counters`.
-    pub fn counters(
-        mut self,
-        value: impl IntoIterator<
-            Item = (
-                impl Into<::kubegen_runtime::Str>,
-                impl Into<crate::resource_v1beta2::apply::CounterApply>,
-            ),
-        >,
-    ) -> Self {
-        self.counters = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
-        self
-    }
-}
-impl ApplyType for DeviceCounterConsumptionApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "counters",
-                M::Map(
-                    &M::Struct(
-                        ::kubegen_runtime::apply::schema_of::<
-                            crate::resource_v1beta2::apply::CounterApply,
-                        >,
-                    ),
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::resource_v1beta2::DeviceCounterConsumption {
-    type Apply = DeviceCounterConsumptionApply;
-}
-/// The apply configuration of [`DeviceRequest`](crate::resource_v1beta2::DeviceRequest): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct DeviceRequestApply {
-    pub exactly: Option<Box<crate::resource_v1beta2::apply::ExactDeviceRequestApply>>,
-    pub first_available: Option<
-        Vec<crate::resource_v1beta2::apply::DeviceSubRequestApply>,
-    >,
-    pub name: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for DeviceRequestApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "DeviceRequestApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for DeviceRequestApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for DeviceRequestApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "DeviceRequestApply",
-                encode::count(
-                    0,
-                    &[
-                        self.exactly.is_some(),
-                        self.first_available.is_some(),
-                        self.name.is_some(),
-                    ],
-                ),
-            )
-            .optional("exactly", &self.exactly)
-            .optional("firstAvailable", &self.first_available)
-            .optional("name", &self.name)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DeviceRequestApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceRequestApply {
-    const EXPECTING: &'static str = "struct DeviceRequestApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::resource_v1beta2::DeviceRequest as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.exactly),
-            1 => decode::optional_vec(map, &mut self.first_available),
-            2 => decode::optional(map, &mut self.name),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl DeviceRequestApply {
-    /// Sets `exactly`.
-    pub fn exactly(
-        mut self,
-        value: impl Into<crate::resource_v1beta2::apply::ExactDeviceRequestApply>,
-    ) -> Self {
-        self.exactly = Some(Box::new(value.into()));
-        self
-    }
-    /// Sets `firstAvailable`.
-    pub fn first_available(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::resource_v1beta2::apply::DeviceSubRequestApply>,
-        >,
-    ) -> Self {
-        self.first_available = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-}
-impl ApplyType for DeviceRequestApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "exactly",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::resource_v1beta2::apply::ExactDeviceRequestApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::resource_v1beta2::DeviceRequest {
-    type Apply = DeviceRequestApply;
-}
-/// The apply configuration of [`DeviceRequestAllocationResult`](crate::resource_v1beta2::DeviceRequestAllocationResult): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct DeviceRequestAllocationResultApply {
-    pub admin_access: Option<bool>,
-    pub binding_conditions: Option<Vec<::kubegen_runtime::Str>>,
-    pub binding_failure_conditions: Option<Vec<::kubegen_runtime::Str>>,
-    pub consumed_capacity: Option<
-        ::kubegen_runtime::StringMap<::kubegen_runtime::Quantity>,
-    >,
-    pub device: Option<::kubegen_runtime::Str>,
-    pub driver: Option<::kubegen_runtime::Str>,
-    pub pool: Option<::kubegen_runtime::Str>,
-    pub request: Option<::kubegen_runtime::Str>,
-    pub share_id: Option<::kubegen_runtime::Str>,
-    pub tolerations: Option<Vec<crate::resource_v1beta2::apply::DeviceTolerationApply>>,
-}
-impl ::std::fmt::Debug for DeviceRequestAllocationResultApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "DeviceRequestAllocationResultApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for DeviceRequestAllocationResultApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for DeviceRequestAllocationResultApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "DeviceRequestAllocationResultApply",
-                encode::count(
-                    0,
-                    &[
-                        self.admin_access.is_some(),
-                        self.binding_conditions.is_some(),
-                        self.binding_failure_conditions.is_some(),
-                        self.consumed_capacity.is_some(),
-                        self.device.is_some(),
-                        self.driver.is_some(),
-                        self.pool.is_some(),
-                        self.request.is_some(),
-                        self.share_id.is_some(),
-                        self.tolerations.is_some(),
-                    ],
-                ),
-            )
-            .optional("adminAccess", &self.admin_access)
-            .optional("bindingConditions", &self.binding_conditions)
-            .optional("bindingFailureConditions", &self.binding_failure_conditions)
-            .optional("consumedCapacity", &self.consumed_capacity)
-            .optional("device", &self.device)
-            .optional("driver", &self.driver)
-            .optional("pool", &self.pool)
-            .optional("request", &self.request)
-            .optional("shareID", &self.share_id)
-            .optional("tolerations", &self.tolerations)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DeviceRequestAllocationResultApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for DeviceRequestAllocationResultApply {
-    const EXPECTING: &'static str = "struct DeviceRequestAllocationResultApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::resource_v1beta2::DeviceRequestAllocationResult as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.admin_access),
-            1 => decode::optional_vec(map, &mut self.binding_conditions),
-            2 => decode::optional_vec(map, &mut self.binding_failure_conditions),
-            3 => decode::optional(map, &mut self.consumed_capacity),
-            4 => decode::optional(map, &mut self.device),
-            5 => decode::optional(map, &mut self.driver),
-            6 => decode::optional(map, &mut self.pool),
-            7 => decode::optional(map, &mut self.request),
-            8 => decode::optional(map, &mut self.share_id),
-            9 => decode::optional_vec(map, &mut self.tolerations),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl DeviceRequestAllocationResultApply {
-    /// Sets `adminAccess`.
-    pub fn admin_access(mut self, value: impl Into<bool>) -> Self {
-        self.admin_access = Some(value.into());
-        self
-    }
-    /// Sets `bindingConditions`.
-    pub fn binding_conditions(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.binding_conditions = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `bindingFailureConditions`.
-    pub fn binding_failure_conditions(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.binding_failure_conditions = Some(
-            value.into_iter().map(Into::into).collect(),
-        );
-        self
-    }
-    /// Sets `consumedCapacity`.
-    pub fn consumed_capacity(
-        mut self,
-        value: impl IntoIterator<
-            Item = (
-                impl Into<::kubegen_runtime::Str>,
-                impl Into<::kubegen_runtime::Quantity>,
-            ),
-        >,
-    ) -> Self {
-        self.consumed_capacity = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
-        self
-    }
-    /// Sets `device`.
-    pub fn device(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.device = Some(value.into());
-        self
-    }
-    /// Sets `driver`.
-    pub fn driver(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.driver = Some(value.into());
-        self
-    }
-    /// Sets `pool`.
-    pub fn pool(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.pool = Some(value.into());
-        self
-    }
-    /// Sets `request`.
-    pub fn request(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.request = Some(value.into());
-        self
-    }
-    /// Sets `shareID`.
-    pub fn share_id(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.share_id = Some(value.into());
-        self
-    }
-    /// Sets `tolerations`.
-    pub fn tolerations(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::resource_v1beta2::apply::DeviceTolerationApply>,
-        >,
-    ) -> Self {
-        self.tolerations = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for DeviceRequestAllocationResultApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[("consumedCapacity", M::Map(&M::Free))],
-    };
-}
-impl HasApply for crate::resource_v1beta2::DeviceRequestAllocationResult {
-    type Apply = DeviceRequestAllocationResultApply;
-}
-/// The apply configuration of [`DeviceSelector`](crate::resource_v1beta2::DeviceSelector): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct DeviceSelectorApply {
-    pub cel: Option<crate::resource_v1beta2::apply::CELDeviceSelectorApply>,
-}
-impl ::std::fmt::Debug for DeviceSelectorApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "DeviceSelectorApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for DeviceSelectorApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for DeviceSelectorApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "DeviceSelectorApply",
-                encode::count(0, &[self.cel.is_some()]),
-            )
-            .optional("cel", &self.cel)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DeviceSelectorApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceSelectorApply {
-    const EXPECTING: &'static str = "struct DeviceSelectorApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::resource_v1beta2::DeviceSelector as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.cel),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl DeviceSelectorApply {
-    /// Sets `cel`.
-    pub fn cel(
-        mut self,
-        value: impl Into<crate::resource_v1beta2::apply::CELDeviceSelectorApply>,
-    ) -> Self {
-        self.cel = Some(value.into());
-        self
-    }
-}
-impl ApplyType for DeviceSelectorApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "cel",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::resource_v1beta2::apply::CELDeviceSelectorApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::resource_v1beta2::DeviceSelector {
-    type Apply = DeviceSelectorApply;
-}
-/// The apply configuration of [`DeviceSubRequest`](crate::resource_v1beta2::DeviceSubRequest): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct DeviceSubRequestApply {
-    pub allocation_mode: Option<::kubegen_runtime::Str>,
-    pub capacity: Option<crate::resource_v1beta2::apply::CapacityRequirementsApply>,
-    pub count: Option<i64>,
-    pub device_class_name: Option<::kubegen_runtime::Str>,
-    pub name: Option<::kubegen_runtime::Str>,
-    pub selectors: Option<Vec<crate::resource_v1beta2::apply::DeviceSelectorApply>>,
-    pub tolerations: Option<Vec<crate::resource_v1beta2::apply::DeviceTolerationApply>>,
-}
-impl ::std::fmt::Debug for DeviceSubRequestApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "DeviceSubRequestApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for DeviceSubRequestApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for DeviceSubRequestApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "DeviceSubRequestApply",
-                encode::count(
-                    0,
-                    &[
-                        self.allocation_mode.is_some(),
-                        self.capacity.is_some(),
-                        self.count.is_some(),
-                        self.device_class_name.is_some(),
-                        self.name.is_some(),
-                        self.selectors.is_some(),
-                        self.tolerations.is_some(),
-                    ],
-                ),
-            )
-            .optional("allocationMode", &self.allocation_mode)
-            .optional("capacity", &self.capacity)
-            .optional("count", &self.count)
-            .optional("deviceClassName", &self.device_class_name)
-            .optional("name", &self.name)
-            .optional("selectors", &self.selectors)
-            .optional("tolerations", &self.tolerations)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DeviceSubRequestApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceSubRequestApply {
-    const EXPECTING: &'static str = "struct DeviceSubRequestApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::resource_v1beta2::DeviceSubRequest as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.allocation_mode),
-            1 => decode::optional(map, &mut self.capacity),
-            2 => decode::optional(map, &mut self.count),
-            3 => decode::optional(map, &mut self.device_class_name),
-            4 => decode::optional(map, &mut self.name),
-            5 => decode::optional_vec(map, &mut self.selectors),
-            6 => decode::optional_vec(map, &mut self.tolerations),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl DeviceSubRequestApply {
-    /// Sets `allocationMode`.
-    pub fn allocation_mode(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.allocation_mode = Some(value.into());
-        self
-    }
-    /// Sets `capacity`.
-    pub fn capacity(
-        mut self,
-        value: impl Into<crate::resource_v1beta2::apply::CapacityRequirementsApply>,
-    ) -> Self {
-        self.capacity = Some(value.into());
-        self
-    }
-    /// Sets `count`.
-    pub fn count(mut self, value: impl Into<i64>) -> Self {
-        self.count = Some(value.into());
-        self
-    }
-    /// Sets `deviceClassName`.
-    pub fn device_class_name(
-        mut self,
-        value: impl Into<::kubegen_runtime::Str>,
-    ) -> Self {
-        self.device_class_name = Some(value.into());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `selectors`.
-    pub fn selectors(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::resource_v1beta2::apply::DeviceSelectorApply>,
-        >,
-    ) -> Self {
-        self.selectors = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `tolerations`.
-    pub fn tolerations(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::resource_v1beta2::apply::DeviceTolerationApply>,
-        >,
-    ) -> Self {
-        self.tolerations = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for DeviceSubRequestApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "capacity",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::resource_v1beta2::apply::CapacityRequirementsApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::resource_v1beta2::DeviceSubRequest {
-    type Apply = DeviceSubRequestApply;
-}
-/// The apply configuration of [`DeviceTaint`](crate::resource_v1beta2::DeviceTaint): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct DeviceTaintApply {
-    pub effect: Option<::kubegen_runtime::Str>,
-    pub key: Option<::kubegen_runtime::Str>,
-    pub time_added: Option<::kubegen_runtime::Time>,
-    pub value: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for DeviceTaintApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "DeviceTaintApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for DeviceTaintApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for DeviceTaintApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "DeviceTaintApply",
-                encode::count(
-                    0,
-                    &[
-                        self.effect.is_some(),
-                        self.key.is_some(),
-                        self.time_added.is_some(),
-                        self.value.is_some(),
-                    ],
-                ),
-            )
-            .optional("effect", &self.effect)
-            .optional("key", &self.key)
-            .optional("timeAdded", &self.time_added)
-            .optional("value", &self.value)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DeviceTaintApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceTaintApply {
-    const EXPECTING: &'static str = "struct DeviceTaintApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::resource_v1beta2::DeviceTaint as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.effect),
-            1 => decode::optional(map, &mut self.key),
-            2 => decode::optional(map, &mut self.time_added),
-            3 => decode::optional(map, &mut self.value),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl DeviceTaintApply {
-    /// Sets `effect`.
-    pub fn effect(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.effect = Some(value.into());
-        self
-    }
-    /// Sets `key`.
-    pub fn key(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.key = Some(value.into());
-        self
-    }
-    /// Sets `timeAdded`.
-    pub fn time_added(mut self, value: impl Into<::kubegen_runtime::Time>) -> Self {
-        self.time_added = Some(value.into());
-        self
-    }
-    /// Sets `value`.
-    pub fn value(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
-}
-impl ApplyType for DeviceTaintApply {}
-impl HasApply for crate::resource_v1beta2::DeviceTaint {
-    type Apply = DeviceTaintApply;
-}
-/// The apply configuration of [`DeviceToleration`](crate::resource_v1beta2::DeviceToleration): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct DeviceTolerationApply {
-    pub effect: Option<::kubegen_runtime::Str>,
-    pub key: Option<::kubegen_runtime::Str>,
-    pub operator: Option<::kubegen_runtime::Str>,
-    pub toleration_seconds: Option<i64>,
-    pub value: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for DeviceTolerationApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "DeviceTolerationApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for DeviceTolerationApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for DeviceTolerationApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "DeviceTolerationApply",
-                encode::count(
-                    0,
-                    &[
-                        self.effect.is_some(),
-                        self.key.is_some(),
-                        self.operator.is_some(),
-                        self.toleration_seconds.is_some(),
-                        self.value.is_some(),
-                    ],
-                ),
-            )
-            .optional("effect", &self.effect)
-            .optional("key", &self.key)
-            .optional("operator", &self.operator)
-            .optional("tolerationSeconds", &self.toleration_seconds)
-            .optional("value", &self.value)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DeviceTolerationApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for DeviceTolerationApply {
-    const EXPECTING: &'static str = "struct DeviceTolerationApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::resource_v1beta2::DeviceToleration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.effect),
-            1 => decode::optional(map, &mut self.key),
-            2 => decode::optional(map, &mut self.operator),
-            3 => decode::optional(map, &mut self.toleration_seconds),
-            4 => decode::optional(map, &mut self.value),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl DeviceTolerationApply {
-    /// Sets `effect`.
-    pub fn effect(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.effect = Some(value.into());
-        self
-    }
-    /// Sets `key`.
-    pub fn key(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.key = Some(value.into());
-        self
-    }
-    /// Sets `operator`.
-    pub fn operator(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.operator = Some(value.into());
-        self
-    }
-    /// Sets `tolerationSeconds`.
-    pub fn toleration_seconds(mut self, value: impl Into<i64>) -> Self {
-        self.toleration_seconds = Some(value.into());
-        self
-    }
-    /// Sets `value`.
-    pub fn value(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
-}
-impl ApplyType for DeviceTolerationApply {}
-impl HasApply for crate::resource_v1beta2::DeviceToleration {
-    type Apply = DeviceTolerationApply;
-}
-/// The apply configuration of [`ExactDeviceRequest`](crate::resource_v1beta2::ExactDeviceRequest): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ExactDeviceRequestApply {
-    pub admin_access: Option<bool>,
-    pub allocation_mode: Option<::kubegen_runtime::Str>,
-    pub capacity: Option<crate::resource_v1beta2::apply::CapacityRequirementsApply>,
-    pub count: Option<i64>,
-    pub device_class_name: Option<::kubegen_runtime::Str>,
-    pub selectors: Option<Vec<crate::resource_v1beta2::apply::DeviceSelectorApply>>,
-    pub tolerations: Option<Vec<crate::resource_v1beta2::apply::DeviceTolerationApply>>,
-}
-impl ::std::fmt::Debug for ExactDeviceRequestApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ExactDeviceRequestApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ExactDeviceRequestApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ExactDeviceRequestApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ExactDeviceRequestApply",
-                encode::count(
-                    0,
-                    &[
-                        self.admin_access.is_some(),
-                        self.allocation_mode.is_some(),
-                        self.capacity.is_some(),
-                        self.count.is_some(),
-                        self.device_class_name.is_some(),
-                        self.selectors.is_some(),
-                        self.tolerations.is_some(),
-                    ],
-                ),
-            )
-            .optional("adminAccess", &self.admin_access)
-            .optional("allocationMode", &self.allocation_mode)
-            .optional("capacity", &self.capacity)
-            .optional("count", &self.count)
-            .optional("deviceClassName", &self.device_class_name)
-            .optional("selectors", &self.selectors)
-            .optional("tolerations", &self.tolerations)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ExactDeviceRequestApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ExactDeviceRequestApply {
-    const EXPECTING: &'static str = "struct ExactDeviceRequestApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::resource_v1beta2::ExactDeviceRequest as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.admin_access),
-            1 => decode::optional(map, &mut self.allocation_mode),
-            2 => decode::optional(map, &mut self.capacity),
-            3 => decode::optional(map, &mut self.count),
-            4 => decode::optional(map, &mut self.device_class_name),
-            5 => decode::optional_vec(map, &mut self.selectors),
-            6 => decode::optional_vec(map, &mut self.tolerations),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ExactDeviceRequestApply {
-    /// Sets `adminAccess`.
-    pub fn admin_access(mut self, value: impl Into<bool>) -> Self {
-        self.admin_access = Some(value.into());
-        self
-    }
-    /// Sets `allocationMode`.
-    pub fn allocation_mode(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.allocation_mode = Some(value.into());
-        self
-    }
-    /// Sets `capacity`.
-    pub fn capacity(
-        mut self,
-        value: impl Into<crate::resource_v1beta2::apply::CapacityRequirementsApply>,
-    ) -> Self {
-        self.capacity = Some(value.into());
-        self
-    }
-    /// Sets `count`.
-    pub fn count(mut self, value: impl Into<i64>) -> Self {
-        self.count = Some(value.into());
-        self
-    }
-    /// Sets `deviceClassName`.
-    pub fn device_class_name(
-        mut self,
-        value: impl Into<::kubegen_runtime::Str>,
-    ) -> Self {
-        self.device_class_name = Some(value.into());
-        self
-    }
-    /// Sets `selectors`.
-    pub fn selectors(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::resource_v1beta2::apply::DeviceSelectorApply>,
-        >,
-    ) -> Self {
-        self.selectors = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `tolerations`.
-    pub fn tolerations(
-        mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::resource_v1beta2::apply::DeviceTolerationApply>,
-        >,
-    ) -> Self {
-        self.tolerations = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-}
-impl ApplyType for ExactDeviceRequestApply {
-    const SCHEMA: Schema = Schema {
-        fields: &[
-            (
-                "capacity",
-                M::Struct(
-                    ::kubegen_runtime::apply::schema_of::<
-                        crate::resource_v1beta2::apply::CapacityRequirementsApply,
-                    >,
-                ),
-            ),
-        ],
-    };
-}
-impl HasApply for crate::resource_v1beta2::ExactDeviceRequest {
-    type Apply = ExactDeviceRequestApply;
 }
 /// The apply configuration of [`NetworkDeviceData`](crate::resource_v1beta2::NetworkDeviceData): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -3248,12 +780,12 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for NetworkDeviceDataApp
 impl NetworkDeviceDataApply {
     /// Sets `hardwareAddress`.
     pub fn hardware_address(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.hardware_address = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.hardware_address, value);
         self
     }
     /// Sets `interfaceName`.
     pub fn interface_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.interface_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.interface_name, value);
         self
     }
     /// Sets `ips`.
@@ -3261,100 +793,13 @@ impl NetworkDeviceDataApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.ips = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.ips, value);
         self
     }
 }
 impl ApplyType for NetworkDeviceDataApply {}
 impl HasApply for crate::resource_v1beta2::NetworkDeviceData {
     type Apply = NetworkDeviceDataApply;
-}
-/// The apply configuration of [`OpaqueDeviceConfiguration`](crate::resource_v1beta2::OpaqueDeviceConfiguration): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct OpaqueDeviceConfigurationApply {
-    pub driver: Option<::kubegen_runtime::Str>,
-    pub parameters: Option<::kubegen_runtime::RawExtension>,
-}
-impl ::std::fmt::Debug for OpaqueDeviceConfigurationApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(
-            self,
-            "OpaqueDeviceConfigurationApply",
-            f,
-        )
-    }
-}
-impl ::std::cmp::PartialEq for OpaqueDeviceConfigurationApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for OpaqueDeviceConfigurationApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "OpaqueDeviceConfigurationApply",
-                encode::count(0, &[self.driver.is_some(), self.parameters.is_some()]),
-            )
-            .optional("driver", &self.driver)
-            .optional("parameters", &self.parameters)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for OpaqueDeviceConfigurationApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields
-for OpaqueDeviceConfigurationApply {
-    const EXPECTING: &'static str = "struct OpaqueDeviceConfigurationApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::resource_v1beta2::OpaqueDeviceConfiguration as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.driver),
-            1 => decode::optional(map, &mut self.parameters),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl OpaqueDeviceConfigurationApply {
-    /// Sets `driver`.
-    pub fn driver(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.driver = Some(value.into());
-        self
-    }
-    /// Sets `parameters`.
-    pub fn parameters(
-        mut self,
-        value: impl Into<::kubegen_runtime::RawExtension>,
-    ) -> Self {
-        self.parameters = Some(value.into());
-        self
-    }
-}
-impl ApplyType for OpaqueDeviceConfigurationApply {}
-impl HasApply for crate::resource_v1beta2::OpaqueDeviceConfiguration {
-    type Apply = OpaqueDeviceConfigurationApply;
 }
 /// The apply configuration of [`ResourceClaim`](crate::resource_v1beta2::ResourceClaim): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -3452,7 +897,7 @@ impl ResourceClaimApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -3460,7 +905,7 @@ impl ResourceClaimApply {
         mut self,
         value: impl Into<crate::resource_v1beta2::apply::ResourceClaimSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -3468,7 +913,7 @@ impl ResourceClaimApply {
         mut self,
         value: impl Into<crate::resource_v1beta2::apply::ResourceClaimStatusApply>,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
@@ -3590,22 +1035,22 @@ for ResourceClaimConsumerReferenceApply {
 impl ResourceClaimConsumerReferenceApply {
     /// Sets `apiGroup`.
     pub fn api_group(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.api_group = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.api_group, value);
         self
     }
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
     /// Sets `resource`.
     pub fn resource(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.resource = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.resource, value);
         self
     }
     /// Sets `uid`.
     pub fn uid(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.uid = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.uid, value);
         self
     }
 }
@@ -3679,7 +1124,7 @@ impl ResourceClaimSpecApply {
         mut self,
         value: impl Into<crate::resource_v1beta2::apply::DeviceClaimApply>,
     ) -> Self {
-        self.devices = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.devices, value);
         self
     }
 }
@@ -3781,7 +1226,7 @@ impl ResourceClaimStatusApply {
         mut self,
         value: impl Into<crate::resource_v1beta2::apply::AllocationResultApply>,
     ) -> Self {
-        self.allocation = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.allocation, value);
         self
     }
     /// Sets `devices`.
@@ -3791,7 +1236,7 @@ impl ResourceClaimStatusApply {
             Item = impl Into<crate::resource_v1beta2::apply::AllocatedDeviceStatusApply>,
         >,
     ) -> Self {
-        self.devices = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.devices, value);
         self
     }
     /// Sets `reservedFor`.
@@ -3803,7 +1248,7 @@ impl ResourceClaimStatusApply {
             >,
         >,
     ) -> Self {
-        self.reserved_for = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.reserved_for, value);
         self
     }
 }
@@ -3932,7 +1377,7 @@ impl ResourceClaimTemplateApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -3940,7 +1385,7 @@ impl ResourceClaimTemplateApply {
         mut self,
         value: impl Into<crate::resource_v1beta2::apply::ResourceClaimTemplateSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
 }
@@ -4040,7 +1485,7 @@ for ResourceClaimTemplateSpecApply {
 impl ResourceClaimTemplateSpecApply {
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -4048,7 +1493,7 @@ impl ResourceClaimTemplateSpecApply {
         mut self,
         value: impl Into<crate::resource_v1beta2::apply::ResourceClaimSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
 }
@@ -4146,17 +1591,17 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for ResourcePoolApply {
 impl ResourcePoolApply {
     /// Sets `generation`.
     pub fn generation(mut self, value: impl Into<i64>) -> Self {
-        self.generation = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.generation, value);
         self
     }
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
     /// Sets `resourceSliceCount`.
     pub fn resource_slice_count(mut self, value: impl Into<i64>) -> Self {
-        self.resource_slice_count = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.resource_slice_count, value);
         self
     }
 }
@@ -4245,7 +1690,7 @@ impl ResourceSliceApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -4253,7 +1698,7 @@ impl ResourceSliceApply {
         mut self,
         value: impl Into<crate::resource_v1beta2::apply::ResourceSliceSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
 }
@@ -4286,13 +1731,13 @@ impl ::kubegen_runtime::apply::ApplyObject for ResourceSliceApply {
 #[derive(Clone, Default)]
 pub struct ResourceSliceSpecApply {
     pub all_nodes: Option<bool>,
-    pub devices: Option<Vec<crate::resource_v1beta2::apply::DeviceApply>>,
+    pub devices: Option<Vec<crate::resource_v1beta2::Device>>,
     pub driver: Option<::kubegen_runtime::Str>,
     pub node_name: Option<::kubegen_runtime::Str>,
-    pub node_selector: Option<crate::core_v1::apply::NodeSelectorApply>,
+    pub node_selector: Option<crate::core_v1::NodeSelector>,
     pub per_device_node_selection: Option<bool>,
     pub pool: Option<crate::resource_v1beta2::apply::ResourcePoolApply>,
-    pub shared_counters: Option<Vec<crate::resource_v1beta2::apply::CounterSetApply>>,
+    pub shared_counters: Option<Vec<crate::resource_v1beta2::CounterSet>>,
 }
 impl ::std::fmt::Debug for ResourceSliceSpecApply {
     #[inline]
@@ -4378,40 +1823,41 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for ResourceSliceSpecApp
 impl ResourceSliceSpecApply {
     /// Sets `allNodes`.
     pub fn all_nodes(mut self, value: impl Into<bool>) -> Self {
-        self.all_nodes = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.all_nodes, value);
         self
     }
     /// Sets `devices`.
     pub fn devices(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::resource_v1beta2::apply::DeviceApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::resource_v1beta2::Device>>,
     ) -> Self {
-        self.devices = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.devices, value);
         self
     }
     /// Sets `driver`.
     pub fn driver(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.driver = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.driver, value);
         self
     }
     /// Sets `nodeName`.
     pub fn node_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.node_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.node_name, value);
         self
     }
     /// Sets `nodeSelector`.
     pub fn node_selector(
         mut self,
-        value: impl Into<crate::core_v1::apply::NodeSelectorApply>,
+        value: impl Into<crate::core_v1::NodeSelector>,
     ) -> Self {
-        self.node_selector = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.node_selector, value);
         self
     }
     /// Sets `perDeviceNodeSelection`.
     pub fn per_device_node_selection(mut self, value: impl Into<bool>) -> Self {
-        self.per_device_node_selection = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.per_device_node_selection,
+            value,
+        );
         self
     }
     /// Sets `pool`.
@@ -4419,17 +1865,15 @@ impl ResourceSliceSpecApply {
         mut self,
         value: impl Into<crate::resource_v1beta2::apply::ResourcePoolApply>,
     ) -> Self {
-        self.pool = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.pool, value);
         self
     }
     /// Sets `sharedCounters`.
     pub fn shared_counters(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::resource_v1beta2::apply::CounterSetApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::resource_v1beta2::CounterSet>>,
     ) -> Self {
-        self.shared_counters = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.shared_counters, value);
         self
     }
 }

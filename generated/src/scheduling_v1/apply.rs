@@ -100,17 +100,17 @@ impl PriorityClassApply {
     }
     /// Sets `description`.
     pub fn description(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.description = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.description, value);
         self
     }
     /// Sets `globalDefault`.
     pub fn global_default(mut self, value: impl Into<bool>) -> Self {
-        self.global_default = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.global_default, value);
         self
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `preemptionPolicy`.
@@ -118,12 +118,12 @@ impl PriorityClassApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.preemption_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.preemption_policy, value);
         self
     }
     /// Sets `value`.
     pub fn value(mut self, value: impl Into<i32>) -> Self {
-        self.value = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.value, value);
         self
     }
 }

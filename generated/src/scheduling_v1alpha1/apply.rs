@@ -66,7 +66,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for GangSchedulingPolicy
 impl GangSchedulingPolicyApply {
     /// Sets `minCount`.
     pub fn min_count(mut self, value: impl Into<i32>) -> Self {
-        self.min_count = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.min_count, value);
         self
     }
 }
@@ -140,7 +140,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for PodGroupApply {
 impl PodGroupApply {
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
     /// Sets `policy`.
@@ -148,7 +148,7 @@ impl PodGroupApply {
         mut self,
         value: impl Into<crate::scheduling_v1alpha1::apply::PodGroupPolicyApply>,
     ) -> Self {
-        self.policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.policy, value);
         self
     }
 }
@@ -238,7 +238,7 @@ impl PodGroupPolicyApply {
         mut self,
         value: impl Into<crate::scheduling_v1alpha1::BasicSchedulingPolicy>,
     ) -> Self {
-        self.basic = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.basic, value);
         self
     }
     /// Sets `gang`.
@@ -246,7 +246,7 @@ impl PodGroupPolicyApply {
         mut self,
         value: impl Into<crate::scheduling_v1alpha1::apply::GangSchedulingPolicyApply>,
     ) -> Self {
-        self.gang = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.gang, value);
         self
     }
 }
@@ -344,17 +344,17 @@ for TypedLocalObjectReferenceApply {
 impl TypedLocalObjectReferenceApply {
     /// Sets `apiGroup`.
     pub fn api_group(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.api_group = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.api_group, value);
         self
     }
     /// Sets `kind`.
     pub fn kind(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.kind = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.kind, value);
         self
     }
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
 }
@@ -446,7 +446,7 @@ impl WorkloadApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -454,7 +454,7 @@ impl WorkloadApply {
         mut self,
         value: impl Into<crate::scheduling_v1alpha1::apply::WorkloadSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
 }
@@ -559,7 +559,7 @@ impl WorkloadSpecApply {
             crate::scheduling_v1alpha1::apply::TypedLocalObjectReferenceApply,
         >,
     ) -> Self {
-        self.controller_ref = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.controller_ref, value);
         self
     }
     /// Sets `podGroups`.
@@ -569,7 +569,7 @@ impl WorkloadSpecApply {
             Item = impl Into<crate::scheduling_v1alpha1::apply::PodGroupApply>,
         >,
     ) -> Self {
-        self.pod_groups = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.pod_groups, value);
         self
     }
 }

@@ -82,7 +82,7 @@ impl CSIDriverApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -90,7 +90,7 @@ impl CSIDriverApply {
         mut self,
         value: impl Into<crate::storage_v1::apply::CSIDriverSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
 }
@@ -130,7 +130,7 @@ pub struct CSIDriverSpecApply {
     pub se_linux_mount: Option<bool>,
     pub service_account_token_in_secrets: Option<bool>,
     pub storage_capacity: Option<bool>,
-    pub token_requests: Option<Vec<crate::storage_v1::apply::TokenRequestApply>>,
+    pub token_requests: Option<Vec<crate::storage_v1::TokenRequest>>,
     pub volume_lifecycle_modes: Option<Vec<::kubegen_runtime::Str>>,
 }
 impl ::std::fmt::Debug for CSIDriverSpecApply {
@@ -229,12 +229,12 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for CSIDriverSpecApply {
 impl CSIDriverSpecApply {
     /// Sets `attachRequired`.
     pub fn attach_required(mut self, value: impl Into<bool>) -> Self {
-        self.attach_required = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.attach_required, value);
         self
     }
     /// Sets `fsGroupPolicy`.
     pub fn fs_group_policy(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.fs_group_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.fs_group_policy, value);
         self
     }
     /// Sets `nodeAllocatableUpdatePeriodSeconds`.
@@ -242,42 +242,46 @@ impl CSIDriverSpecApply {
         mut self,
         value: impl Into<i64>,
     ) -> Self {
-        self.node_allocatable_update_period_seconds = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.node_allocatable_update_period_seconds,
+            value,
+        );
         self
     }
     /// Sets `podInfoOnMount`.
     pub fn pod_info_on_mount(mut self, value: impl Into<bool>) -> Self {
-        self.pod_info_on_mount = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.pod_info_on_mount, value);
         self
     }
     /// Sets `requiresRepublish`.
     pub fn requires_republish(mut self, value: impl Into<bool>) -> Self {
-        self.requires_republish = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.requires_republish, value);
         self
     }
     /// Sets `seLinuxMount`.
     pub fn se_linux_mount(mut self, value: impl Into<bool>) -> Self {
-        self.se_linux_mount = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.se_linux_mount, value);
         self
     }
     /// Sets `serviceAccountTokenInSecrets`.
     pub fn service_account_token_in_secrets(mut self, value: impl Into<bool>) -> Self {
-        self.service_account_token_in_secrets = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(
+            &mut self.service_account_token_in_secrets,
+            value,
+        );
         self
     }
     /// Sets `storageCapacity`.
     pub fn storage_capacity(mut self, value: impl Into<bool>) -> Self {
-        self.storage_capacity = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.storage_capacity, value);
         self
     }
     /// Sets `tokenRequests`.
     pub fn token_requests(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::storage_v1::apply::TokenRequestApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::storage_v1::TokenRequest>>,
     ) -> Self {
-        self.token_requests = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.token_requests, value);
         self
     }
     /// Sets `volumeLifecycleModes`.
@@ -285,7 +289,10 @@ impl CSIDriverSpecApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.volume_lifecycle_modes = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(
+            &mut self.volume_lifecycle_modes,
+            value,
+        );
         self
     }
 }
@@ -376,7 +383,7 @@ impl CSINodeApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -384,7 +391,7 @@ impl CSINodeApply {
         mut self,
         value: impl Into<crate::storage_v1::apply::CSINodeSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
 }
@@ -496,17 +503,17 @@ impl CSINodeDriverApply {
         mut self,
         value: impl Into<crate::storage_v1::apply::VolumeNodeResourcesApply>,
     ) -> Self {
-        self.allocatable = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.allocatable, value);
         self
     }
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.name, value);
         self
     }
     /// Sets `nodeID`.
     pub fn node_id(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.node_id = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.node_id, value);
         self
     }
     /// Sets `topologyKeys`.
@@ -514,7 +521,7 @@ impl CSINodeDriverApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.topology_keys = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.topology_keys, value);
         self
     }
 }
@@ -603,7 +610,7 @@ impl CSINodeSpecApply {
             Item = impl Into<crate::storage_v1::apply::CSINodeDriverApply>,
         >,
     ) -> Self {
-        self.drivers = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.drivers, value);
         self
     }
 }
@@ -637,7 +644,7 @@ pub struct CSIStorageCapacityApply {
     pub kind: ::kubegen_runtime::Kind<crate::storage_v1::CSIStorageCapacity>,
     pub maximum_volume_size: Option<::kubegen_runtime::Quantity>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
-    pub node_topology: Option<Box<crate::meta_v1::apply::LabelSelectorApply>>,
+    pub node_topology: Option<Box<crate::meta_v1::LabelSelector>>,
     pub storage_class_name: Option<::kubegen_runtime::Str>,
 }
 impl ::std::fmt::Debug for CSIStorageCapacityApply {
@@ -731,7 +738,7 @@ impl CSIStorageCapacityApply {
     }
     /// Sets `capacity`.
     pub fn capacity(mut self, value: impl Into<::kubegen_runtime::Quantity>) -> Self {
-        self.capacity = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.capacity, value);
         self
     }
     /// Sets `maximumVolumeSize`.
@@ -739,20 +746,20 @@ impl CSIStorageCapacityApply {
         mut self,
         value: impl Into<::kubegen_runtime::Quantity>,
     ) -> Self {
-        self.maximum_volume_size = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.maximum_volume_size, value);
         self
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `nodeTopology`.
     pub fn node_topology(
         mut self,
-        value: impl Into<crate::meta_v1::apply::LabelSelectorApply>,
+        value: impl Into<crate::meta_v1::LabelSelector>,
     ) -> Self {
-        self.node_topology = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.node_topology, value);
         self
     }
     /// Sets `storageClassName`.
@@ -760,7 +767,7 @@ impl CSIStorageCapacityApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.storage_class_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.storage_class_name, value);
         self
     }
 }
@@ -783,9 +790,7 @@ impl ::kubegen_runtime::apply::ApplyObject for CSIStorageCapacityApply {
 #[derive(Clone, Default)]
 pub struct StorageClassApply {
     pub allow_volume_expansion: Option<bool>,
-    pub allowed_topologies: Option<
-        Vec<crate::core_v1::apply::TopologySelectorTermApply>,
-    >,
+    pub allowed_topologies: Option<Vec<crate::core_v1::TopologySelectorTerm>>,
     pub api_version: ::kubegen_runtime::ApiVersion<crate::storage_v1::StorageClass>,
     pub kind: ::kubegen_runtime::Kind<crate::storage_v1::StorageClass>,
     pub metadata: Option<::kubegen_runtime::ObjectMeta>,
@@ -890,22 +895,20 @@ impl StorageClassApply {
     }
     /// Sets `allowVolumeExpansion`.
     pub fn allow_volume_expansion(mut self, value: impl Into<bool>) -> Self {
-        self.allow_volume_expansion = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.allow_volume_expansion, value);
         self
     }
     /// Sets `allowedTopologies`.
     pub fn allowed_topologies(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::core_v1::apply::TopologySelectorTermApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::core_v1::TopologySelectorTerm>>,
     ) -> Self {
-        self.allowed_topologies = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.allowed_topologies, value);
         self
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `mountOptions`.
@@ -913,7 +916,7 @@ impl StorageClassApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
     ) -> Self {
-        self.mount_options = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.mount_options, value);
         self
     }
     /// Sets `parameters`.
@@ -923,19 +926,17 @@ impl StorageClassApply {
             Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.parameters = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.parameters, value);
         self
     }
     /// Sets `provisioner`.
     pub fn provisioner(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.provisioner = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.provisioner, value);
         self
     }
     /// Sets `reclaimPolicy`.
     pub fn reclaim_policy(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.reclaim_policy = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.reclaim_policy, value);
         self
     }
     /// Sets `volumeBindingMode`.
@@ -943,7 +944,7 @@ impl StorageClassApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.volume_binding_mode = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.volume_binding_mode, value);
         self
     }
 }
@@ -964,88 +965,6 @@ impl ::kubegen_runtime::apply::ApplyObject for StorageClassApply {
     fn apply_metadata(&self) -> Option<&::kubegen_runtime::ObjectMeta> {
         self.metadata.as_ref()
     }
-}
-/// The apply configuration of [`TokenRequest`](crate::storage_v1::TokenRequest): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct TokenRequestApply {
-    pub audience: Option<::kubegen_runtime::Str>,
-    pub expiration_seconds: Option<i64>,
-}
-impl ::std::fmt::Debug for TokenRequestApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "TokenRequestApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for TokenRequestApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for TokenRequestApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "TokenRequestApply",
-                encode::count(
-                    0,
-                    &[self.audience.is_some(), self.expiration_seconds.is_some()],
-                ),
-            )
-            .optional("audience", &self.audience)
-            .optional("expirationSeconds", &self.expiration_seconds)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for TokenRequestApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for TokenRequestApply {
-    const EXPECTING: &'static str = "struct TokenRequestApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::storage_v1::TokenRequest as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.audience),
-            1 => decode::optional(map, &mut self.expiration_seconds),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl TokenRequestApply {
-    /// Sets `audience`.
-    pub fn audience(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.audience = Some(value.into());
-        self
-    }
-    /// Sets `expirationSeconds`.
-    pub fn expiration_seconds(mut self, value: impl Into<i64>) -> Self {
-        self.expiration_seconds = Some(value.into());
-        self
-    }
-}
-impl ApplyType for TokenRequestApply {}
-impl HasApply for crate::storage_v1::TokenRequest {
-    type Apply = TokenRequestApply;
 }
 /// The apply configuration of [`VolumeAttachment`](crate::storage_v1::VolumeAttachment): every field optional, only set fields sent.
 #[derive(Clone, Default)]
@@ -1136,7 +1055,7 @@ impl VolumeAttachmentApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -1144,7 +1063,7 @@ impl VolumeAttachmentApply {
         mut self,
         value: impl Into<crate::storage_v1::apply::VolumeAttachmentSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -1152,7 +1071,7 @@ impl VolumeAttachmentApply {
         mut self,
         value: impl Into<crate::storage_v1::apply::VolumeAttachmentStatusApply>,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
@@ -1266,7 +1185,10 @@ impl VolumeAttachmentSourceApply {
         mut self,
         value: impl Into<crate::core_v1::apply::PersistentVolumeSpecApply>,
     ) -> Self {
-        self.inline_volume_spec = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(
+            &mut self.inline_volume_spec,
+            value,
+        );
         self
     }
     /// Sets `persistentVolumeName`.
@@ -1274,7 +1196,7 @@ impl VolumeAttachmentSourceApply {
         mut self,
         value: impl Into<::kubegen_runtime::Str>,
     ) -> Self {
-        self.persistent_volume_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.persistent_volume_name, value);
         self
     }
 }
@@ -1371,12 +1293,12 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeAttachmentSpec
 impl VolumeAttachmentSpecApply {
     /// Sets `attacher`.
     pub fn attacher(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.attacher = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.attacher, value);
         self
     }
     /// Sets `nodeName`.
     pub fn node_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.node_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.node_name, value);
         self
     }
     /// Sets `source`.
@@ -1384,7 +1306,7 @@ impl VolumeAttachmentSpecApply {
         mut self,
         value: impl Into<crate::storage_v1::apply::VolumeAttachmentSourceApply>,
     ) -> Self {
-        self.source = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.source, value);
         self
     }
 }
@@ -1490,12 +1412,12 @@ impl VolumeAttachmentStatusApply {
         mut self,
         value: impl Into<crate::storage_v1::apply::VolumeErrorApply>,
     ) -> Self {
-        self.attach_error = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.attach_error, value);
         self
     }
     /// Sets `attached`.
     pub fn attached(mut self, value: impl Into<bool>) -> Self {
-        self.attached = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.attached, value);
         self
     }
     /// Sets `attachmentMetadata`.
@@ -1505,9 +1427,7 @@ impl VolumeAttachmentStatusApply {
             Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.attachment_metadata = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.attachment_metadata, value);
         self
     }
     /// Sets `detachError`.
@@ -1515,7 +1435,7 @@ impl VolumeAttachmentStatusApply {
         mut self,
         value: impl Into<crate::storage_v1::apply::VolumeErrorApply>,
     ) -> Self {
-        self.detach_error = Some(Box::new(value.into()));
+        ::kubegen_runtime::apply::setters::set_boxed(&mut self.detach_error, value);
         self
     }
 }
@@ -1636,12 +1556,12 @@ impl VolumeAttributesClassApply {
     }
     /// Sets `driverName`.
     pub fn driver_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.driver_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.driver_name, value);
         self
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `parameters`.
@@ -1651,9 +1571,7 @@ impl VolumeAttributesClassApply {
             Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.parameters = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.parameters, value);
         self
     }
 }
@@ -1751,17 +1669,17 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeErrorApply {
 impl VolumeErrorApply {
     /// Sets `errorCode`.
     pub fn error_code(mut self, value: impl Into<i32>) -> Self {
-        self.error_code = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.error_code, value);
         self
     }
     /// Sets `message`.
     pub fn message(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.message = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.message, value);
         self
     }
     /// Sets `time`.
     pub fn time(mut self, value: impl Into<::kubegen_runtime::Time>) -> Self {
-        self.time = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.time, value);
         self
     }
 }
@@ -1832,7 +1750,7 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for VolumeNodeResourcesA
 impl VolumeNodeResourcesApply {
     /// Sets `count`.
     pub fn count(mut self, value: impl Into<i32>) -> Self {
-        self.count = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.count, value);
         self
     }
 }

@@ -94,12 +94,12 @@ impl VolumeAttributesClassApply {
     }
     /// Sets `driverName`.
     pub fn driver_name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.driver_name = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.driver_name, value);
         self
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `parameters`.
@@ -109,9 +109,7 @@ impl VolumeAttributesClassApply {
             Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.parameters = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.parameters, value);
         self
     }
 }

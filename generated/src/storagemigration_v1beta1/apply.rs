@@ -101,7 +101,7 @@ impl StorageVersionMigrationApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -111,7 +111,7 @@ impl StorageVersionMigrationApply {
             crate::storagemigration_v1beta1::apply::StorageVersionMigrationSpecApply,
         >,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -121,7 +121,7 @@ impl StorageVersionMigrationApply {
             crate::storagemigration_v1beta1::apply::StorageVersionMigrationStatusApply,
         >,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
@@ -229,7 +229,7 @@ impl StorageVersionMigrationSpecApply {
         mut self,
         value: impl Into<crate::meta_v1::apply::GroupResourceApply>,
     ) -> Self {
-        self.resource = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.resource, value);
         self
     }
 }
@@ -327,12 +327,12 @@ impl StorageVersionMigrationStatusApply {
         mut self,
         value: impl IntoIterator<Item = impl Into<crate::meta_v1::apply::ConditionApply>>,
     ) -> Self {
-        self.conditions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.conditions, value);
         self
     }
     /// Sets `resourceVersion`.
     pub fn resource_version(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.resource_version = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.resource_version, value);
         self
     }
 }

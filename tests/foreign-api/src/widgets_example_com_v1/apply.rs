@@ -3,194 +3,6 @@
 #![allow(clippy::should_implement_trait)]
 #[allow(unused_imports)]
 use ::kubegen_runtime::apply::{ApplyType, HasApply, Member as M, Schema};
-/// The apply configuration of [`Condition`](crate::widgets_example_com_v1::Condition): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct ConditionApply {
-    pub last_transition_time: Option<::kubegen_runtime::Time>,
-    pub message: Option<::kubegen_runtime::Str>,
-    pub status: Option<::kubegen_runtime::Str>,
-    pub type_: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for ConditionApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "ConditionApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for ConditionApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for ConditionApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "ConditionApply",
-                encode::count(
-                    0,
-                    &[
-                        self.last_transition_time.is_some(),
-                        self.message.is_some(),
-                        self.status.is_some(),
-                        self.type_.is_some(),
-                    ],
-                ),
-            )
-            .optional("lastTransitionTime", &self.last_transition_time)
-            .optional("message", &self.message)
-            .optional("status", &self.status)
-            .optional("type", &self.type_)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ConditionApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for ConditionApply {
-    const EXPECTING: &'static str = "struct ConditionApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::widgets_example_com_v1::Condition as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional(map, &mut self.last_transition_time),
-            1 => decode::optional(map, &mut self.message),
-            2 => decode::optional(map, &mut self.status),
-            3 => decode::optional(map, &mut self.type_),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl ConditionApply {
-    /// Sets `lastTransitionTime`.
-    pub fn last_transition_time(
-        mut self,
-        value: impl Into<::kubegen_runtime::Time>,
-    ) -> Self {
-        self.last_transition_time = Some(value.into());
-        self
-    }
-    /// Sets `message`.
-    pub fn message(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.message = Some(value.into());
-        self
-    }
-    /// Sets `status`.
-    pub fn status(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.status = Some(value.into());
-        self
-    }
-    /// Sets `type`.
-    pub fn type_(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.type_ = Some(value.into());
-        self
-    }
-}
-impl ApplyType for ConditionApply {}
-impl HasApply for crate::widgets_example_com_v1::Condition {
-    type Apply = ConditionApply;
-}
-/// The apply configuration of [`Step`](crate::widgets_example_com_v1::Step): every field optional, only set fields sent.
-#[derive(Clone, Default)]
-pub struct StepApply {
-    pub args: Option<Vec<::kubegen_runtime::Str>>,
-    pub name: Option<::kubegen_runtime::Str>,
-}
-impl ::std::fmt::Debug for StepApply {
-    #[inline]
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        ::kubegen_runtime::apply::debug_document(self, "StepApply", f)
-    }
-}
-impl ::std::cmp::PartialEq for StepApply {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        ::kubegen_runtime::apply::same_document(self, other)
-    }
-}
-impl ::serde::Serialize for StepApply {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::kubegen_runtime::__private::encode;
-        encode::StructEncoder::new(
-                serializer,
-                "StepApply",
-                encode::count(0, &[self.args.is_some(), self.name.is_some()]),
-            )
-            .optional("args", &self.args)
-            .optional("name", &self.name)
-            .end()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for StepApply {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::kubegen_runtime::__private::decode::deserialize(deserializer)
-    }
-}
-#[doc(hidden)]
-impl ::kubegen_runtime::__private::decode::DecodeFields for StepApply {
-    const EXPECTING: &'static str = "struct StepApply";
-    #[inline]
-    fn field_index(key: &str) -> ::std::option::Option<u16> {
-        <crate::widgets_example_com_v1::Step as ::kubegen_runtime::__private::decode::DecodeFields>::field_index(
-            key,
-        )
-    }
-    fn decode_field<'de, A: ::serde::de::MapAccess<'de>>(
-        &mut self,
-        index: u16,
-        map: &mut A,
-    ) -> ::std::result::Result<(), A::Error> {
-        use ::kubegen_runtime::__private::decode;
-        match index {
-            0 => decode::optional_vec(map, &mut self.args),
-            1 => decode::optional(map, &mut self.name),
-            _ => decode::skip(map),
-        }
-    }
-}
-impl StepApply {
-    /// Sets `args`.
-    pub fn args(
-        mut self,
-        value: impl IntoIterator<Item = impl Into<::kubegen_runtime::Str>>,
-    ) -> Self {
-        self.args = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Sets `name`.
-    pub fn name(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-}
-impl ApplyType for StepApply {}
-impl HasApply for crate::widgets_example_com_v1::Step {
-    type Apply = StepApply;
-}
 /// The apply configuration of [`Widget`](crate::widgets_example_com_v1::Widget): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct WidgetApply {
@@ -287,7 +99,7 @@ impl WidgetApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -295,7 +107,7 @@ impl WidgetApply {
         mut self,
         value: impl Into<crate::widgets_example_com_v1::apply::WidgetSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -303,7 +115,7 @@ impl WidgetApply {
         mut self,
         value: impl Into<crate::widgets_example_com_v1::apply::WidgetStatusApply>,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
@@ -348,8 +160,8 @@ pub struct WidgetSpecApply {
     pub replicas: Option<i64>,
     pub selector: Option<::kubegen_runtime::StringMap<::kubegen_runtime::Str>>,
     pub size: Option<::kubegen_runtime::Quantity>,
-    pub steps: Option<Vec<crate::widgets_example_com_v1::apply::StepApply>>,
-    pub tolerations: Option<Vec<::kubegen_api::core_v1::apply::TolerationApply>>,
+    pub steps: Option<Vec<crate::widgets_example_com_v1::Step>>,
+    pub tolerations: Option<Vec<::kubegen_api::core_v1::Toleration>>,
 }
 impl ::std::fmt::Debug for WidgetSpecApply {
     #[inline]
@@ -435,17 +247,17 @@ impl WidgetSpecApply {
         mut self,
         value: impl Into<crate::widgets_example_com_v1::WidgetSpecColor>,
     ) -> Self {
-        self.color = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.color, value);
         self
     }
     /// Sets `port`.
     pub fn port(mut self, value: impl Into<::kubegen_runtime::IntOrString>) -> Self {
-        self.port = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.port, value);
         self
     }
     /// Sets `replicas`.
     pub fn replicas(mut self, value: impl Into<i64>) -> Self {
-        self.replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.replicas, value);
         self
     }
     /// Sets `selector`.
@@ -455,34 +267,28 @@ impl WidgetSpecApply {
             Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.selector = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.selector, value);
         self
     }
     /// Sets `size`.
     pub fn size(mut self, value: impl Into<::kubegen_runtime::Quantity>) -> Self {
-        self.size = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.size, value);
         self
     }
     /// Sets `steps`.
     pub fn steps(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<crate::widgets_example_com_v1::apply::StepApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<crate::widgets_example_com_v1::Step>>,
     ) -> Self {
-        self.steps = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.steps, value);
         self
     }
     /// Sets `tolerations`.
     pub fn tolerations(
         mut self,
-        value: impl IntoIterator<
-            Item = impl Into<::kubegen_api::core_v1::apply::TolerationApply>,
-        >,
+        value: impl IntoIterator<Item = impl Into<::kubegen_api::core_v1::Toleration>>,
     ) -> Self {
-        self.tolerations = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.tolerations, value);
         self
     }
 }
@@ -497,7 +303,7 @@ impl HasApply for crate::widgets_example_com_v1::WidgetSpec {
 /// The apply configuration of [`WidgetStatus`](crate::widgets_example_com_v1::WidgetStatus): every field optional, only set fields sent.
 #[derive(Clone, Default)]
 pub struct WidgetStatusApply {
-    pub conditions: Option<Vec<crate::widgets_example_com_v1::apply::ConditionApply>>,
+    pub conditions: Option<Vec<crate::widgets_example_com_v1::Condition>>,
     pub observed_generation: Option<i64>,
     pub phase: Option<::kubegen_runtime::Str>,
     pub ready_replicas: Option<i32>,
@@ -576,25 +382,25 @@ impl WidgetStatusApply {
     pub fn conditions(
         mut self,
         value: impl IntoIterator<
-            Item = impl Into<crate::widgets_example_com_v1::apply::ConditionApply>,
+            Item = impl Into<crate::widgets_example_com_v1::Condition>,
         >,
     ) -> Self {
-        self.conditions = Some(value.into_iter().map(Into::into).collect());
+        ::kubegen_runtime::apply::setters::set_list(&mut self.conditions, value);
         self
     }
     /// Sets `observedGeneration`.
     pub fn observed_generation(mut self, value: impl Into<i64>) -> Self {
-        self.observed_generation = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.observed_generation, value);
         self
     }
     /// Sets `phase`.
     pub fn phase(mut self, value: impl Into<::kubegen_runtime::Str>) -> Self {
-        self.phase = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.phase, value);
         self
     }
     /// Sets `readyReplicas`.
     pub fn ready_replicas(mut self, value: impl Into<i32>) -> Self {
-        self.ready_replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.ready_replicas, value);
         self
     }
 }

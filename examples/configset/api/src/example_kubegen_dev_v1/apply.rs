@@ -99,7 +99,7 @@ impl ConfigSetApply {
     }
     /// Sets `metadata`.
     pub fn metadata(mut self, value: impl Into<::kubegen_runtime::ObjectMeta>) -> Self {
-        self.metadata = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.metadata, value);
         self
     }
     /// Sets `spec`.
@@ -107,7 +107,7 @@ impl ConfigSetApply {
         mut self,
         value: impl Into<crate::example_kubegen_dev_v1::apply::ConfigSetSpecApply>,
     ) -> Self {
-        self.spec = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.spec, value);
         self
     }
     /// Sets `status`.
@@ -115,7 +115,7 @@ impl ConfigSetApply {
         mut self,
         value: impl Into<crate::example_kubegen_dev_v1::apply::ConfigSetStatusApply>,
     ) -> Self {
-        self.status = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.status, value);
         self
     }
 }
@@ -223,14 +223,12 @@ impl ConfigSetSpecApply {
             Item = (impl Into<::kubegen_runtime::Str>, impl Into<::kubegen_runtime::Str>),
         >,
     ) -> Self {
-        self.data = Some(
-            value.into_iter().map(|(key, value)| (key.into(), value.into())).collect(),
-        );
+        ::kubegen_runtime::apply::setters::set_map(&mut self.data, value);
         self
     }
     /// Sets `replicas`.
     pub fn replicas(mut self, value: impl Into<i32>) -> Self {
-        self.replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.replicas, value);
         self
     }
 }
@@ -311,12 +309,12 @@ impl ::kubegen_runtime::__private::decode::DecodeFields for ConfigSetStatusApply
 impl ConfigSetStatusApply {
     /// Sets `observedGeneration`.
     pub fn observed_generation(mut self, value: impl Into<i64>) -> Self {
-        self.observed_generation = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.observed_generation, value);
         self
     }
     /// Sets `readyReplicas`.
     pub fn ready_replicas(mut self, value: impl Into<i32>) -> Self {
-        self.ready_replicas = Some(value.into());
+        ::kubegen_runtime::apply::setters::set(&mut self.ready_replicas, value);
         self
     }
 }
