@@ -187,8 +187,11 @@ impl p::Message for crate::admissionregistration_v1::MutatingWebhook {
                 );
             }
             8u32 => {
-                self.admission_review_versions
-                    .push(field.string("admissionReviewVersions")?)
+                field
+                    .push(
+                        &mut self.admission_review_versions,
+                        field.string("admissionReviewVersions")?,
+                    )
             }
             9u32 => {
                 self.match_policy = ::std::option::Option::Some(
@@ -326,9 +329,11 @@ impl p::Message for crate::admissionregistration_v1::NamedRuleWithOperations {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.resource_names
-                    .get_or_insert_default()
-                    .push(field.string("resourceNames")?)
+                field
+                    .push(
+                        self.resource_names.get_or_insert_default(),
+                        field.string("resourceNames")?,
+                    )
             }
             2u32 => {
                 p::merge_inline(
@@ -337,9 +342,11 @@ impl p::Message for crate::admissionregistration_v1::NamedRuleWithOperations {
                     |field| {
                         match field.number {
                             1u32 => {
-                                self.operations
-                                    .get_or_insert_default()
-                                    .push(field.string("operations")?)
+                                field
+                                    .push(
+                                        self.operations.get_or_insert_default(),
+                                        field.string("operations")?,
+                                    )
                             }
                             2u32 => {
                                 p::merge_inline(
@@ -348,19 +355,25 @@ impl p::Message for crate::admissionregistration_v1::NamedRuleWithOperations {
                                     |field| {
                                         match field.number {
                                             1u32 => {
-                                                self.api_groups
-                                                    .get_or_insert_default()
-                                                    .push(field.string("apiGroups")?)
+                                                field
+                                                    .push(
+                                                        self.api_groups.get_or_insert_default(),
+                                                        field.string("apiGroups")?,
+                                                    )
                                             }
                                             2u32 => {
-                                                self.api_versions
-                                                    .get_or_insert_default()
-                                                    .push(field.string("apiVersions")?)
+                                                field
+                                                    .push(
+                                                        self.api_versions.get_or_insert_default(),
+                                                        field.string("apiVersions")?,
+                                                    )
                                             }
                                             3u32 => {
-                                                self.resources
-                                                    .get_or_insert_default()
-                                                    .push(field.string("resources")?)
+                                                field
+                                                    .push(
+                                                        self.resources.get_or_insert_default(),
+                                                        field.string("resources")?,
+                                                    )
                                             }
                                             4u32 => {
                                                 self.scope = ::std::option::Option::Some(
@@ -504,7 +517,11 @@ impl p::Message for crate::admissionregistration_v1::RuleWithOperations {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.operations.get_or_insert_default().push(field.string("operations")?)
+                field
+                    .push(
+                        self.operations.get_or_insert_default(),
+                        field.string("operations")?,
+                    )
             }
             2u32 => {
                 p::merge_inline(
@@ -513,19 +530,25 @@ impl p::Message for crate::admissionregistration_v1::RuleWithOperations {
                     |field| {
                         match field.number {
                             1u32 => {
-                                self.api_groups
-                                    .get_or_insert_default()
-                                    .push(field.string("apiGroups")?)
+                                field
+                                    .push(
+                                        self.api_groups.get_or_insert_default(),
+                                        field.string("apiGroups")?,
+                                    )
                             }
                             2u32 => {
-                                self.api_versions
-                                    .get_or_insert_default()
-                                    .push(field.string("apiVersions")?)
+                                field
+                                    .push(
+                                        self.api_versions.get_or_insert_default(),
+                                        field.string("apiVersions")?,
+                                    )
                             }
                             3u32 => {
-                                self.resources
-                                    .get_or_insert_default()
-                                    .push(field.string("resources")?)
+                                field
+                                    .push(
+                                        self.resources.get_or_insert_default(),
+                                        field.string("resources")?,
+                                    )
                             }
                             4u32 => {
                                 self.scope = ::std::option::Option::Some(
@@ -738,9 +761,11 @@ for crate::admissionregistration_v1::ValidatingAdmissionPolicyBindingSpec {
                     )?
             }
             4u32 => {
-                self.validation_actions
-                    .get_or_insert_default()
-                    .push(field.string("validationActions")?)
+                field
+                    .push(
+                        self.validation_actions.get_or_insert_default(),
+                        field.string("validationActions")?,
+                    )
             }
             _ => {}
         }
@@ -952,8 +977,11 @@ impl p::Message for crate::admissionregistration_v1::ValidatingWebhook {
                 );
             }
             8u32 => {
-                self.admission_review_versions
-                    .push(field.string("admissionReviewVersions")?)
+                field
+                    .push(
+                        &mut self.admission_review_versions,
+                        field.string("admissionReviewVersions")?,
+                    )
             }
             9u32 => {
                 self.match_policy = ::std::option::Option::Some(

@@ -408,9 +408,11 @@ impl p::Message for crate::admissionregistration_v1alpha1::NamedRuleWithOperatio
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.resource_names
-                    .get_or_insert_default()
-                    .push(field.string("resourceNames")?)
+                field
+                    .push(
+                        self.resource_names.get_or_insert_default(),
+                        field.string("resourceNames")?,
+                    )
             }
             2u32 => {
                 p::merge_inline(
@@ -419,9 +421,11 @@ impl p::Message for crate::admissionregistration_v1alpha1::NamedRuleWithOperatio
                     |field| {
                         match field.number {
                             1u32 => {
-                                self.operations
-                                    .get_or_insert_default()
-                                    .push(field.string("operations")?)
+                                field
+                                    .push(
+                                        self.operations.get_or_insert_default(),
+                                        field.string("operations")?,
+                                    )
                             }
                             2u32 => {
                                 p::merge_inline(
@@ -430,19 +434,25 @@ impl p::Message for crate::admissionregistration_v1alpha1::NamedRuleWithOperatio
                                     |field| {
                                         match field.number {
                                             1u32 => {
-                                                self.api_groups
-                                                    .get_or_insert_default()
-                                                    .push(field.string("apiGroups")?)
+                                                field
+                                                    .push(
+                                                        self.api_groups.get_or_insert_default(),
+                                                        field.string("apiGroups")?,
+                                                    )
                                             }
                                             2u32 => {
-                                                self.api_versions
-                                                    .get_or_insert_default()
-                                                    .push(field.string("apiVersions")?)
+                                                field
+                                                    .push(
+                                                        self.api_versions.get_or_insert_default(),
+                                                        field.string("apiVersions")?,
+                                                    )
                                             }
                                             3u32 => {
-                                                self.resources
-                                                    .get_or_insert_default()
-                                                    .push(field.string("resources")?)
+                                                field
+                                                    .push(
+                                                        self.resources.get_or_insert_default(),
+                                                        field.string("resources")?,
+                                                    )
                                             }
                                             4u32 => {
                                                 self.scope = ::std::option::Option::Some(

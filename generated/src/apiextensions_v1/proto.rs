@@ -191,14 +191,20 @@ impl p::Message for crate::apiextensions_v1::CustomResourceDefinitionNames {
             1u32 => self.plural = field.string("plural")?,
             2u32 => self.singular = field.non_empty_string("singular")?,
             3u32 => {
-                self.short_names
-                    .get_or_insert_default()
-                    .push(field.string("shortNames")?)
+                field
+                    .push(
+                        self.short_names.get_or_insert_default(),
+                        field.string("shortNames")?,
+                    )
             }
             4u32 => self.kind = field.string("kind")?,
             5u32 => self.list_kind = field.non_empty_string("listKind")?,
             6u32 => {
-                self.categories.get_or_insert_default().push(field.string("categories")?)
+                field
+                    .push(
+                        self.categories.get_or_insert_default(),
+                        field.string("categories")?,
+                    )
             }
             _ => {}
         }
@@ -312,9 +318,11 @@ impl p::Message for crate::apiextensions_v1::CustomResourceDefinitionStatus {
                     )?
             }
             3u32 => {
-                self.stored_versions
-                    .get_or_insert_default()
-                    .push(field.string("storedVersions")?)
+                field
+                    .push(
+                        self.stored_versions.get_or_insert_default(),
+                        field.string("storedVersions")?,
+                    )
             }
             4u32 => {
                 self.observed_generation = ::std::option::Option::Some(
@@ -615,7 +623,9 @@ impl p::Message for crate::apiextensions_v1::JSONSchemaProps {
                     field.double("multipleOf")?,
                 );
             }
-            20u32 => self.enum_.get_or_insert_default().push(p::json(&field, "enum")?),
+            20u32 => {
+                field.push(self.enum_.get_or_insert_default(), p::json(&field, "enum")?)
+            }
             21u32 => {
                 self.max_properties = ::std::option::Option::Some(
                     field.int64("maxProperties")?,
@@ -627,7 +637,11 @@ impl p::Message for crate::apiextensions_v1::JSONSchemaProps {
                 );
             }
             23u32 => {
-                self.required.get_or_insert_default().push(field.string("required")?)
+                field
+                    .push(
+                        self.required.get_or_insert_default(),
+                        field.string("required")?,
+                    )
             }
             24u32 => {
                 field.merge_message(&mut **self.items.get_or_insert_default(), "items")?
@@ -730,9 +744,11 @@ impl p::Message for crate::apiextensions_v1::JSONSchemaProps {
                     .filter(|value| *value);
             }
             41u32 => {
-                self.x_kubernetes_list_map_keys
-                    .get_or_insert_default()
-                    .push(field.string("x-kubernetes-list-map-keys")?)
+                field
+                    .push(
+                        self.x_kubernetes_list_map_keys.get_or_insert_default(),
+                        field.string("x-kubernetes-list-map-keys")?,
+                    )
             }
             42u32 => {
                 self.x_kubernetes_list_type = ::std::option::Option::Some(
@@ -1033,7 +1049,7 @@ impl p::Message for crate::apiextensions_v1::JSONSchemaPropsOrStringArray {
                     *self = Self::Strings(::std::vec::Vec::new());
                 }
                 if let Self::Strings(list) = self {
-                    list.push(field.string("property")?);
+                    field.push(list, field.string("property")?);
                 }
             }
             _ => {}
@@ -1214,8 +1230,11 @@ impl p::Message for crate::apiextensions_v1::WebhookConversion {
                     )?
             }
             3u32 => {
-                self.conversion_review_versions
-                    .push(field.string("conversionReviewVersions")?)
+                field
+                    .push(
+                        &mut self.conversion_review_versions,
+                        field.string("conversionReviewVersions")?,
+                    )
             }
             _ => {}
         }

@@ -16,14 +16,18 @@ impl p::Message for crate::apiserverinternal_v1alpha1::ServerStorageVersion {
             1u32 => self.api_server_id = field.non_empty_string("apiServerID")?,
             2u32 => self.encoding_version = field.non_empty_string("encodingVersion")?,
             3u32 => {
-                self.decodable_versions
-                    .get_or_insert_default()
-                    .push(field.string("decodableVersions")?)
+                field
+                    .push(
+                        self.decodable_versions.get_or_insert_default(),
+                        field.string("decodableVersions")?,
+                    )
             }
             4u32 => {
-                self.served_versions
-                    .get_or_insert_default()
-                    .push(field.string("servedVersions")?)
+                field
+                    .push(
+                        self.served_versions.get_or_insert_default(),
+                        field.string("servedVersions")?,
+                    )
             }
             _ => {}
         }

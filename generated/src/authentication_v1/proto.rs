@@ -132,7 +132,7 @@ impl p::Message for crate::authentication_v1::TokenRequestSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.audiences.push(field.string("audiences")?),
+            1u32 => field.push(&mut self.audiences, field.string("audiences")?),
             3u32 => {
                 field
                     .merge_message(
@@ -238,7 +238,11 @@ impl p::Message for crate::authentication_v1::TokenReviewSpec {
         match field.number {
             1u32 => self.token = field.non_empty_string("token")?,
             2u32 => {
-                self.audiences.get_or_insert_default().push(field.string("audiences")?)
+                field
+                    .push(
+                        self.audiences.get_or_insert_default(),
+                        field.string("audiences")?,
+                    )
             }
             _ => {}
         }
@@ -276,7 +280,11 @@ impl p::Message for crate::authentication_v1::TokenReviewStatus {
             }
             3u32 => self.error = field.non_empty_string("error")?,
             4u32 => {
-                self.audiences.get_or_insert_default().push(field.string("audiences")?)
+                field
+                    .push(
+                        self.audiences.get_or_insert_default(),
+                        field.string("audiences")?,
+                    )
             }
             _ => {}
         }
@@ -312,7 +320,9 @@ impl p::Message for crate::authentication_v1::UserInfo {
         match field.number {
             1u32 => self.username = field.non_empty_string("username")?,
             2u32 => self.uid = field.non_empty_string("uid")?,
-            3u32 => self.groups.get_or_insert_default().push(field.string("groups")?),
+            3u32 => {
+                field.push(self.groups.get_or_insert_default(), field.string("groups")?)
+            }
             4u32 => {
                 p::merge_entry(
                     &mut self.extra,

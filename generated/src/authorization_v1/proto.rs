@@ -135,11 +135,13 @@ impl p::Message for crate::authorization_v1::NonResourceRule {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.verbs.push(field.string("verbs")?),
+            1u32 => field.push(&mut self.verbs, field.string("verbs")?),
             2u32 => {
-                self.non_resource_urls
-                    .get_or_insert_default()
-                    .push(field.string("nonResourceURLs")?)
+                field
+                    .push(
+                        self.non_resource_urls.get_or_insert_default(),
+                        field.string("nonResourceURLs")?,
+                    )
             }
             _ => {}
         }
@@ -236,17 +238,27 @@ impl p::Message for crate::authorization_v1::ResourceRule {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.verbs.push(field.string("verbs")?),
+            1u32 => field.push(&mut self.verbs, field.string("verbs")?),
             2u32 => {
-                self.api_groups.get_or_insert_default().push(field.string("apiGroups")?)
+                field
+                    .push(
+                        self.api_groups.get_or_insert_default(),
+                        field.string("apiGroups")?,
+                    )
             }
             3u32 => {
-                self.resources.get_or_insert_default().push(field.string("resources")?)
+                field
+                    .push(
+                        self.resources.get_or_insert_default(),
+                        field.string("resources")?,
+                    )
             }
             4u32 => {
-                self.resource_names
-                    .get_or_insert_default()
-                    .push(field.string("resourceNames")?)
+                field
+                    .push(
+                        self.resource_names.get_or_insert_default(),
+                        field.string("resourceNames")?,
+                    )
             }
             _ => {}
         }
@@ -454,7 +466,9 @@ impl p::Message for crate::authorization_v1::SubjectAccessReviewSpec {
                     )?
             }
             3u32 => self.user = field.non_empty_string("user")?,
-            4u32 => self.groups.get_or_insert_default().push(field.string("groups")?),
+            4u32 => {
+                field.push(self.groups.get_or_insert_default(), field.string("groups")?)
+            }
             5u32 => {
                 p::merge_entry(
                     &mut self.extra,

@@ -696,9 +696,15 @@ impl p::Message for crate::batch_v1::UncountedTerminatedPods {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.succeeded.get_or_insert_default().push(field.string("succeeded")?)
+                field
+                    .push(
+                        self.succeeded.get_or_insert_default(),
+                        field.string("succeeded")?,
+                    )
             }
-            2u32 => self.failed.get_or_insert_default().push(field.string("failed")?),
+            2u32 => {
+                field.push(self.failed.get_or_insert_default(), field.string("failed")?)
+            }
             _ => {}
         }
         Ok(())

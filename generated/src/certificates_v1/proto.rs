@@ -106,8 +106,12 @@ impl p::Message for crate::certificates_v1::CertificateSigningRequestSpec {
             1u32 => self.request = p::byte_string(&field)?,
             2u32 => self.username = field.non_empty_string("username")?,
             3u32 => self.uid = field.non_empty_string("uid")?,
-            4u32 => self.groups.get_or_insert_default().push(field.string("groups")?),
-            5u32 => self.usages.get_or_insert_default().push(field.string("usages")?),
+            4u32 => {
+                field.push(self.groups.get_or_insert_default(), field.string("groups")?)
+            }
+            5u32 => {
+                field.push(self.usages.get_or_insert_default(), field.string("usages")?)
+            }
             6u32 => {
                 p::merge_entry(
                     &mut self.extra,

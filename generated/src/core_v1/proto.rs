@@ -310,8 +310,8 @@ impl p::Message for crate::core_v1::Capabilities {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.add.get_or_insert_default().push(field.string("add")?),
-            2u32 => self.drop.get_or_insert_default().push(field.string("drop")?),
+            1u32 => field.push(self.add.get_or_insert_default(), field.string("add")?),
+            2u32 => field.push(self.drop.get_or_insert_default(), field.string("drop")?),
             _ => {}
         }
         Ok(())
@@ -339,7 +339,7 @@ impl p::Message for crate::core_v1::CephFSPersistentVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.monitors.push(field.string("monitors")?),
+            1u32 => field.push(&mut self.monitors, field.string("monitors")?),
             2u32 => self.path = field.non_empty_string("path")?,
             3u32 => self.user = field.non_empty_string("user")?,
             4u32 => self.secret_file = field.non_empty_string("secretFile")?,
@@ -393,7 +393,7 @@ impl p::Message for crate::core_v1::CephFSVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.monitors.push(field.string("monitors")?),
+            1u32 => field.push(&mut self.monitors, field.string("monitors")?),
             2u32 => self.path = field.non_empty_string("path")?,
             3u32 => self.user = field.non_empty_string("user")?,
             4u32 => self.secret_file = field.non_empty_string("secretFile")?,
@@ -978,8 +978,11 @@ impl p::Message for crate::core_v1::Container {
         match field.number {
             1u32 => self.name = field.string("name")?,
             2u32 => self.image = field.non_empty_string("image")?,
-            3u32 => self.command.get_or_insert_default().push(field.string("command")?),
-            4u32 => self.args.get_or_insert_default().push(field.string("args")?),
+            3u32 => {
+                field
+                    .push(self.command.get_or_insert_default(), field.string("command")?)
+            }
+            4u32 => field.push(self.args.get_or_insert_default(), field.string("args")?),
             5u32 => self.working_dir = field.non_empty_string("workingDir")?,
             6u32 => field.push_message(self.ports.get_or_insert_default(), "ports")?,
             7u32 => field.push_message(self.env.get_or_insert_default(), "env")?,
@@ -1231,7 +1234,9 @@ impl p::Message for crate::core_v1::ContainerImage {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.names.get_or_insert_default().push(field.string("names")?),
+            1u32 => {
+                field.push(self.names.get_or_insert_default(), field.string("names")?)
+            }
             2u32 => {
                 self.size_bytes = ::std::option::Option::Some(field.int64("sizeBytes")?)
                     .filter(|value| *value != 0);
@@ -2323,14 +2328,18 @@ impl p::Message for crate::core_v1::EphemeralContainer {
                             1u32 => self.name = field.string("name")?,
                             2u32 => self.image = field.non_empty_string("image")?,
                             3u32 => {
-                                self.command
-                                    .get_or_insert_default()
-                                    .push(field.string("command")?)
+                                field
+                                    .push(
+                                        self.command.get_or_insert_default(),
+                                        field.string("command")?,
+                                    )
                             }
                             4u32 => {
-                                self.args
-                                    .get_or_insert_default()
-                                    .push(field.string("args")?)
+                                field
+                                    .push(
+                                        self.args.get_or_insert_default(),
+                                        field.string("args")?,
+                                    )
                             }
                             5u32 => {
                                 self.working_dir = field.non_empty_string("workingDir")?;
@@ -2789,7 +2798,10 @@ impl p::Message for crate::core_v1::ExecAction {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.command.get_or_insert_default().push(field.string("command")?),
+            1u32 => {
+                field
+                    .push(self.command.get_or_insert_default(), field.string("command")?)
+            }
             _ => {}
         }
         Ok(())
@@ -2813,9 +2825,11 @@ impl p::Message for crate::core_v1::FCVolumeSource {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.target_wwns
-                    .get_or_insert_default()
-                    .push(field.string("targetWWNs")?)
+                field
+                    .push(
+                        self.target_wwns.get_or_insert_default(),
+                        field.string("targetWWNs")?,
+                    )
             }
             2u32 => self.lun = ::std::option::Option::Some(field.int32("lun")?),
             3u32 => self.fs_type = field.non_empty_string("fsType")?,
@@ -2823,7 +2837,9 @@ impl p::Message for crate::core_v1::FCVolumeSource {
                 self.read_only = ::std::option::Option::Some(field.bool("readOnly")?)
                     .filter(|value| *value);
             }
-            5u32 => self.wwids.get_or_insert_default().push(field.string("wwids")?),
+            5u32 => {
+                field.push(self.wwids.get_or_insert_default(), field.string("wwids")?)
+            }
             _ => {}
         }
         Ok(())
@@ -3187,7 +3203,11 @@ impl p::Message for crate::core_v1::HostAlias {
         match field.number {
             1u32 => self.ip = field.string("ip")?,
             2u32 => {
-                self.hostnames.get_or_insert_default().push(field.string("hostnames")?)
+                field
+                    .push(
+                        self.hostnames.get_or_insert_default(),
+                        field.string("hostnames")?,
+                    )
             }
             _ => {}
         }
@@ -3370,7 +3390,10 @@ impl p::Message for crate::core_v1::ISCSIPersistentVolumeSource {
                 self.read_only = ::std::option::Option::Some(field.bool("readOnly")?)
                     .filter(|value| *value);
             }
-            7u32 => self.portals.get_or_insert_default().push(field.string("portals")?),
+            7u32 => {
+                field
+                    .push(self.portals.get_or_insert_default(), field.string("portals")?)
+            }
             8u32 => {
                 self.chap_auth_discovery = ::std::option::Option::Some(
                         field.bool("chapAuthDiscovery")?,
@@ -3460,7 +3483,10 @@ impl p::Message for crate::core_v1::ISCSIVolumeSource {
                 self.read_only = ::std::option::Option::Some(field.bool("readOnly")?)
                     .filter(|value| *value);
             }
-            7u32 => self.portals.get_or_insert_default().push(field.string("portals")?),
+            7u32 => {
+                field
+                    .push(self.portals.get_or_insert_default(), field.string("portals")?)
+            }
             8u32 => {
                 self.chap_auth_discovery = ::std::option::Option::Some(
                         field.bool("chapAuthDiscovery")?,
@@ -4116,7 +4142,11 @@ impl p::Message for crate::core_v1::NamespaceSpec {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.finalizers.get_or_insert_default().push(field.string("finalizers")?)
+                field
+                    .push(
+                        self.finalizers.get_or_insert_default(),
+                        field.string("finalizers")?,
+                    )
             }
             _ => {}
         }
@@ -4586,7 +4616,9 @@ impl p::Message for crate::core_v1::NodeSelectorRequirement {
         match field.number {
             1u32 => self.key = field.string("key")?,
             2u32 => self.operator = field.string("operator")?,
-            3u32 => self.values.get_or_insert_default().push(field.string("values")?),
+            3u32 => {
+                field.push(self.values.get_or_insert_default(), field.string("values")?)
+            }
             _ => {}
         }
         Ok(())
@@ -4676,7 +4708,11 @@ impl p::Message for crate::core_v1::NodeSpec {
                     )?
             }
             7u32 => {
-                self.pod_cidrs.get_or_insert_default().push(field.string("podCIDRs")?)
+                field
+                    .push(
+                        self.pod_cidrs.get_or_insert_default(),
+                        field.string("podCIDRs")?,
+                    )
             }
             _ => {}
         }
@@ -4769,9 +4805,11 @@ impl p::Message for crate::core_v1::NodeStatus {
             }
             8u32 => field.push_message(self.images.get_or_insert_default(), "images")?,
             9u32 => {
-                self.volumes_in_use
-                    .get_or_insert_default()
-                    .push(field.string("volumesInUse")?)
+                field
+                    .push(
+                        self.volumes_in_use.get_or_insert_default(),
+                        field.string("volumesInUse")?,
+                    )
             }
             10u32 => {
                 field
@@ -4795,9 +4833,11 @@ impl p::Message for crate::core_v1::NodeStatus {
                 field.merge_message(self.features.get_or_insert_default(), "features")?
             }
             14u32 => {
-                self.declared_features
-                    .get_or_insert_default()
-                    .push(field.string("declaredFeatures")?)
+                field
+                    .push(
+                        self.declared_features.get_or_insert_default(),
+                        field.string("declaredFeatures")?,
+                    )
             }
             _ => {}
         }
@@ -5171,9 +5211,11 @@ impl p::Message for crate::core_v1::PersistentVolumeClaimSpec {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.access_modes
-                    .get_or_insert_default()
-                    .push(field.string("accessModes")?)
+                field
+                    .push(
+                        self.access_modes.get_or_insert_default(),
+                        field.string("accessModes")?,
+                    )
             }
             2u32 => {
                 field
@@ -5271,9 +5313,11 @@ impl p::Message for crate::core_v1::PersistentVolumeClaimStatus {
         match field.number {
             1u32 => self.phase = field.non_empty_string("phase")?,
             2u32 => {
-                self.access_modes
-                    .get_or_insert_default()
-                    .push(field.string("accessModes")?)
+                field
+                    .push(
+                        self.access_modes.get_or_insert_default(),
+                        field.string("accessModes")?,
+                    )
             }
             3u32 => {
                 p::merge_entry(
@@ -5634,9 +5678,11 @@ impl p::Message for crate::core_v1::PersistentVolumeSpec {
                 )?
             }
             3u32 => {
-                self.access_modes
-                    .get_or_insert_default()
-                    .push(field.string("accessModes")?)
+                field
+                    .push(
+                        self.access_modes.get_or_insert_default(),
+                        field.string("accessModes")?,
+                    )
             }
             4u32 => {
                 field
@@ -5651,9 +5697,11 @@ impl p::Message for crate::core_v1::PersistentVolumeSpec {
             }
             6u32 => self.storage_class_name = field.non_empty_string("storageClassName")?,
             7u32 => {
-                self.mount_options
-                    .get_or_insert_default()
-                    .push(field.string("mountOptions")?)
+                field
+                    .push(
+                        self.mount_options.get_or_insert_default(),
+                        field.string("mountOptions")?,
+                    )
             }
             8u32 => {
                 self.volume_mode = ::std::option::Option::Some(
@@ -5975,7 +6023,11 @@ impl p::Message for crate::core_v1::PodAffinityTerm {
                     )?
             }
             2u32 => {
-                self.namespaces.get_or_insert_default().push(field.string("namespaces")?)
+                field
+                    .push(
+                        self.namespaces.get_or_insert_default(),
+                        field.string("namespaces")?,
+                    )
             }
             3u32 => self.topology_key = field.string("topologyKey")?,
             4u32 => {
@@ -5986,14 +6038,18 @@ impl p::Message for crate::core_v1::PodAffinityTerm {
                     )?
             }
             5u32 => {
-                self.match_label_keys
-                    .get_or_insert_default()
-                    .push(field.string("matchLabelKeys")?)
+                field
+                    .push(
+                        self.match_label_keys.get_or_insert_default(),
+                        field.string("matchLabelKeys")?,
+                    )
             }
             6u32 => {
-                self.mismatch_label_keys
-                    .get_or_insert_default()
-                    .push(field.string("mismatchLabelKeys")?)
+                field
+                    .push(
+                        self.mismatch_label_keys.get_or_insert_default(),
+                        field.string("mismatchLabelKeys")?,
+                    )
             }
             _ => {}
         }
@@ -6204,11 +6260,19 @@ impl p::Message for crate::core_v1::PodDNSConfig {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => {
-                self.nameservers
-                    .get_or_insert_default()
-                    .push(field.string("nameservers")?)
+                field
+                    .push(
+                        self.nameservers.get_or_insert_default(),
+                        field.string("nameservers")?,
+                    )
             }
-            2u32 => self.searches.get_or_insert_default().push(field.string("searches")?),
+            2u32 => {
+                field
+                    .push(
+                        self.searches.get_or_insert_default(),
+                        field.string("searches")?,
+                    )
+            }
             3u32 => field.push_message(self.options.get_or_insert_default(), "options")?,
             _ => {}
         }
@@ -7521,7 +7585,7 @@ impl p::Message for crate::core_v1::RBDPersistentVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.monitors.push(field.string("monitors")?),
+            1u32 => field.push(&mut self.monitors, field.string("monitors")?),
             2u32 => self.image = field.string("image")?,
             3u32 => self.fs_type = field.non_empty_string("fsType")?,
             4u32 => self.pool = field.non_empty_string("pool")?,
@@ -7584,7 +7648,7 @@ impl p::Message for crate::core_v1::RBDVolumeSource {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.monitors.push(field.string("monitors")?),
+            1u32 => field.push(&mut self.monitors, field.string("monitors")?),
             2u32 => self.image = field.string("image")?,
             3u32 => self.fs_type = field.non_empty_string("fsType")?,
             4u32 => self.pool = field.non_empty_string("pool")?,
@@ -7984,7 +8048,9 @@ impl p::Message for crate::core_v1::ResourceQuotaSpec {
                     Default::default,
                 )?
             }
-            2u32 => self.scopes.get_or_insert_default().push(field.string("scopes")?),
+            2u32 => {
+                field.push(self.scopes.get_or_insert_default(), field.string("scopes")?)
+            }
             3u32 => {
                 field
                     .merge_message(
@@ -8343,7 +8409,9 @@ impl p::Message for crate::core_v1::ScopedResourceSelectorRequirement {
         match field.number {
             1u32 => self.scope_name = field.string("scopeName")?,
             2u32 => self.operator = field.string("operator")?,
-            3u32 => self.values.get_or_insert_default().push(field.string("values")?),
+            3u32 => {
+                field.push(self.values.get_or_insert_default(), field.string("values")?)
+            }
             _ => {}
         }
         Ok(())
@@ -9027,16 +9095,20 @@ impl p::Message for crate::core_v1::ServiceSpec {
             3u32 => self.cluster_ip = field.non_empty_string("clusterIP")?,
             4u32 => self.type_ = field.non_empty_string("type")?,
             5u32 => {
-                self.external_ips
-                    .get_or_insert_default()
-                    .push(field.string("externalIPs")?)
+                field
+                    .push(
+                        self.external_ips.get_or_insert_default(),
+                        field.string("externalIPs")?,
+                    )
             }
             7u32 => self.session_affinity = field.non_empty_string("sessionAffinity")?,
             8u32 => self.load_balancer_ip = field.non_empty_string("loadBalancerIP")?,
             9u32 => {
-                self.load_balancer_source_ranges
-                    .get_or_insert_default()
-                    .push(field.string("loadBalancerSourceRanges")?)
+                field
+                    .push(
+                        self.load_balancer_source_ranges.get_or_insert_default(),
+                        field.string("loadBalancerSourceRanges")?,
+                    )
             }
             10u32 => self.external_name = field.non_empty_string("externalName")?,
             11u32 => {
@@ -9068,14 +9140,18 @@ impl p::Message for crate::core_v1::ServiceSpec {
                 );
             }
             18u32 => {
-                self.cluster_ips
-                    .get_or_insert_default()
-                    .push(field.string("clusterIPs")?)
+                field
+                    .push(
+                        self.cluster_ips.get_or_insert_default(),
+                        field.string("clusterIPs")?,
+                    )
             }
             19u32 => {
-                self.ip_families
-                    .get_or_insert_default()
-                    .push(field.string("ipFamilies")?)
+                field
+                    .push(
+                        self.ip_families.get_or_insert_default(),
+                        field.string("ipFamilies")?,
+                    )
             }
             20u32 => {
                 self.allocate_load_balancer_node_ports = ::std::option::Option::Some(
@@ -9487,7 +9563,7 @@ impl p::Message for crate::core_v1::TopologySelectorLabelRequirement {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.key = field.string("key")?,
-            2u32 => self.values.push(field.string("values")?),
+            2u32 => field.push(&mut self.values, field.string("values")?),
             _ => {}
         }
         Ok(())
@@ -9570,9 +9646,11 @@ impl p::Message for crate::core_v1::TopologySpreadConstraint {
                 );
             }
             8u32 => {
-                self.match_label_keys
-                    .get_or_insert_default()
-                    .push(field.string("matchLabelKeys")?)
+                field
+                    .push(
+                        self.match_label_keys.get_or_insert_default(),
+                        field.string("matchLabelKeys")?,
+                    )
             }
             _ => {}
         }

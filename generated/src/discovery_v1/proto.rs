@@ -13,7 +13,7 @@ impl p::Message for crate::discovery_v1::Endpoint {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.addresses.push(field.string("addresses")?),
+            1u32 => field.push(&mut self.addresses, field.string("addresses")?),
             2u32 => {
                 field
                     .merge_message(

@@ -329,8 +329,10 @@ impl p::Message for crate::flowcontrol_v1::NonResourcePolicyRule {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.verbs.push(field.string("verbs")?),
-            6u32 => self.non_resource_urls.push(field.string("nonResourceURLs")?),
+            1u32 => field.push(&mut self.verbs, field.string("verbs")?),
+            6u32 => {
+                field.push(&mut self.non_resource_urls, field.string("nonResourceURLs")?)
+            }
             _ => {}
         }
         Ok(())
@@ -611,9 +613,9 @@ impl p::Message for crate::flowcontrol_v1::ResourcePolicyRule {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.verbs.push(field.string("verbs")?),
-            2u32 => self.api_groups.push(field.string("apiGroups")?),
-            3u32 => self.resources.push(field.string("resources")?),
+            1u32 => field.push(&mut self.verbs, field.string("verbs")?),
+            2u32 => field.push(&mut self.api_groups, field.string("apiGroups")?),
+            3u32 => field.push(&mut self.resources, field.string("resources")?),
             4u32 => {
                 self.cluster_scope = ::std::option::Option::Some(
                         field.bool("clusterScope")?,
@@ -621,7 +623,11 @@ impl p::Message for crate::flowcontrol_v1::ResourcePolicyRule {
                     .filter(|value| *value);
             }
             5u32 => {
-                self.namespaces.get_or_insert_default().push(field.string("namespaces")?)
+                field
+                    .push(
+                        self.namespaces.get_or_insert_default(),
+                        field.string("namespaces")?,
+                    )
             }
             _ => {}
         }

@@ -95,13 +95,19 @@ impl p::Message for crate::meta_v1::APIResource {
             3u32 => self.kind = field.string("kind")?,
             4u32 => self.verbs = p::repeated_strings(&field, "verbs")?,
             5u32 => {
-                self.short_names
-                    .get_or_insert_default()
-                    .push(field.string("shortNames")?)
+                field
+                    .push(
+                        self.short_names.get_or_insert_default(),
+                        field.string("shortNames")?,
+                    )
             }
             6u32 => self.singular_name = field.string("singularName")?,
             7u32 => {
-                self.categories.get_or_insert_default().push(field.string("categories")?)
+                field
+                    .push(
+                        self.categories.get_or_insert_default(),
+                        field.string("categories")?,
+                    )
             }
             8u32 => self.group = field.non_empty_string("group")?,
             9u32 => self.version = field.non_empty_string("version")?,
@@ -193,7 +199,7 @@ impl p::Message for crate::meta_v1::APIVersions {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.versions.push(field.string("versions")?),
+            1u32 => field.push(&mut self.versions, field.string("versions")?),
             2u32 => {
                 field
                     .push_message(
@@ -286,7 +292,9 @@ impl p::Message for crate::meta_v1::FieldSelectorRequirement {
         match field.number {
             1u32 => self.key = field.string("key")?,
             2u32 => self.operator = field.string("operator")?,
-            3u32 => self.values.get_or_insert_default().push(field.string("values")?),
+            3u32 => {
+                field.push(self.values.get_or_insert_default(), field.string("values")?)
+            }
             _ => {}
         }
         Ok(())
@@ -406,7 +414,9 @@ impl p::Message for crate::meta_v1::LabelSelectorRequirement {
         match field.number {
             1u32 => self.key = field.string("key")?,
             2u32 => self.operator = field.string("operator")?,
-            3u32 => self.values.get_or_insert_default().push(field.string("values")?),
+            3u32 => {
+                field.push(self.values.get_or_insert_default(), field.string("values")?)
+            }
             _ => {}
         }
         Ok(())

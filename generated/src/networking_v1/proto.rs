@@ -501,7 +501,9 @@ impl p::Message for crate::networking_v1::IngressTLS {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.hosts.get_or_insert_default().push(field.string("hosts")?),
+            1u32 => {
+                field.push(self.hosts.get_or_insert_default(), field.string("hosts")?)
+            }
             2u32 => self.secret_name = field.non_empty_string("secretName")?,
             _ => {}
         }
@@ -593,7 +595,9 @@ impl p::Message for crate::networking_v1::IPBlock {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.cidr = field.string("cidr")?,
-            2u32 => self.except.get_or_insert_default().push(field.string("except")?),
+            2u32 => {
+                field.push(self.except.get_or_insert_default(), field.string("except")?)
+            }
             _ => {}
         }
         Ok(())
@@ -815,9 +819,11 @@ impl p::Message for crate::networking_v1::NetworkPolicySpec {
             2u32 => field.push_message(self.ingress.get_or_insert_default(), "ingress")?,
             3u32 => field.push_message(self.egress.get_or_insert_default(), "egress")?,
             4u32 => {
-                self.policy_types
-                    .get_or_insert_default()
-                    .push(field.string("policyTypes")?)
+                field
+                    .push(
+                        self.policy_types.get_or_insert_default(),
+                        field.string("policyTypes")?,
+                    )
             }
             _ => {}
         }
@@ -964,7 +970,9 @@ impl p::Message for crate::networking_v1::ServiceCIDRSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.cidrs.get_or_insert_default().push(field.string("cidrs")?),
+            1u32 => {
+                field.push(self.cidrs.get_or_insert_default(), field.string("cidrs")?)
+            }
             _ => {}
         }
         Ok(())

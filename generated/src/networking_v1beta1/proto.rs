@@ -158,7 +158,9 @@ impl p::Message for crate::networking_v1beta1::ServiceCIDRSpec {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.cidrs.get_or_insert_default().push(field.string("cidrs")?),
+            1u32 => {
+                field.push(self.cidrs.get_or_insert_default(), field.string("cidrs")?)
+            }
             _ => {}
         }
         Ok(())

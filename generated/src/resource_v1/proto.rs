@@ -125,9 +125,11 @@ impl p::Message for crate::resource_v1::CapacityRequestPolicy {
                 );
             }
             3u32 => {
-                self.valid_values
-                    .get_or_insert_default()
-                    .push(p::quantity(&field, "validValues")?)
+                field
+                    .push(
+                        self.valid_values.get_or_insert_default(),
+                        p::quantity(&field, "validValues")?,
+                    )
             }
             4u32 => {
                 field
@@ -375,14 +377,18 @@ impl p::Message for crate::resource_v1::Device {
                 );
             }
             10u32 => {
-                self.binding_conditions
-                    .get_or_insert_default()
-                    .push(field.string("bindingConditions")?)
+                field
+                    .push(
+                        self.binding_conditions.get_or_insert_default(),
+                        field.string("bindingConditions")?,
+                    )
             }
             11u32 => {
-                self.binding_failure_conditions
-                    .get_or_insert_default()
-                    .push(field.string("bindingFailureConditions")?)
+                field
+                    .push(
+                        self.binding_failure_conditions.get_or_insert_default(),
+                        field.string("bindingFailureConditions")?,
+                    )
             }
             12u32 => {
                 self.allow_multiple_allocations = ::std::option::Option::Some(
@@ -464,7 +470,13 @@ impl p::Message for crate::resource_v1::DeviceAllocationConfiguration {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.source = field.string("source")?,
-            2u32 => self.requests.get_or_insert_default().push(field.string("requests")?),
+            2u32 => {
+                field
+                    .push(
+                        self.requests.get_or_insert_default(),
+                        field.string("requests")?,
+                    )
+            }
             3u32 => {
                 p::merge_inline(
                     &field,
@@ -657,7 +669,13 @@ impl p::Message for crate::resource_v1::DeviceClaimConfiguration {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.requests.get_or_insert_default().push(field.string("requests")?),
+            1u32 => {
+                field
+                    .push(
+                        self.requests.get_or_insert_default(),
+                        field.string("requests")?,
+                    )
+            }
             2u32 => {
                 p::merge_inline(
                     &field,
@@ -835,7 +853,13 @@ impl p::Message for crate::resource_v1::DeviceConstraint {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.requests.get_or_insert_default().push(field.string("requests")?),
+            1u32 => {
+                field
+                    .push(
+                        self.requests.get_or_insert_default(),
+                        field.string("requests")?,
+                    )
+            }
             2u32 => {
                 self.match_attribute = ::std::option::Option::Some(
                     field.string("matchAttribute")?,
@@ -984,14 +1008,18 @@ impl p::Message for crate::resource_v1::DeviceRequestAllocationResult {
                     )?
             }
             7u32 => {
-                self.binding_conditions
-                    .get_or_insert_default()
-                    .push(field.string("bindingConditions")?)
+                field
+                    .push(
+                        self.binding_conditions.get_or_insert_default(),
+                        field.string("bindingConditions")?,
+                    )
             }
             8u32 => {
-                self.binding_failure_conditions
-                    .get_or_insert_default()
-                    .push(field.string("bindingFailureConditions")?)
+                field
+                    .push(
+                        self.binding_failure_conditions.get_or_insert_default(),
+                        field.string("bindingFailureConditions")?,
+                    )
             }
             9u32 => self.share_id = ::std::option::Option::Some(field.string("shareID")?),
             10u32 => {
@@ -1298,7 +1326,7 @@ impl p::Message for crate::resource_v1::NetworkDeviceData {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.interface_name = field.non_empty_string("interfaceName")?,
-            2u32 => self.ips.get_or_insert_default().push(field.string("ips")?),
+            2u32 => field.push(self.ips.get_or_insert_default(), field.string("ips")?),
             3u32 => self.hardware_address = field.non_empty_string("hardwareAddress")?,
             _ => {}
         }

@@ -168,14 +168,18 @@ impl p::Message for crate::resource_v1beta1::BasicDevice {
                 );
             }
             9u32 => {
-                self.binding_conditions
-                    .get_or_insert_default()
-                    .push(field.string("bindingConditions")?)
+                field
+                    .push(
+                        self.binding_conditions.get_or_insert_default(),
+                        field.string("bindingConditions")?,
+                    )
             }
             10u32 => {
-                self.binding_failure_conditions
-                    .get_or_insert_default()
-                    .push(field.string("bindingFailureConditions")?)
+                field
+                    .push(
+                        self.binding_failure_conditions.get_or_insert_default(),
+                        field.string("bindingFailureConditions")?,
+                    )
             }
             11u32 => {
                 self.allow_multiple_allocations = ::std::option::Option::Some(
@@ -258,9 +262,11 @@ impl p::Message for crate::resource_v1beta1::CapacityRequestPolicy {
                 );
             }
             3u32 => {
-                self.valid_values
-                    .get_or_insert_default()
-                    .push(p::quantity(&field, "validValues")?)
+                field
+                    .push(
+                        self.valid_values.get_or_insert_default(),
+                        p::quantity(&field, "validValues")?,
+                    )
             }
             4u32 => {
                 field
@@ -488,7 +494,13 @@ impl p::Message for crate::resource_v1beta1::DeviceAllocationConfiguration {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.source = field.string("source")?,
-            2u32 => self.requests.get_or_insert_default().push(field.string("requests")?),
+            2u32 => {
+                field
+                    .push(
+                        self.requests.get_or_insert_default(),
+                        field.string("requests")?,
+                    )
+            }
             3u32 => {
                 p::merge_inline(
                     &field,
@@ -681,7 +693,13 @@ impl p::Message for crate::resource_v1beta1::DeviceClaimConfiguration {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.requests.get_or_insert_default().push(field.string("requests")?),
+            1u32 => {
+                field
+                    .push(
+                        self.requests.get_or_insert_default(),
+                        field.string("requests")?,
+                    )
+            }
             2u32 => {
                 p::merge_inline(
                     &field,
@@ -859,7 +877,13 @@ impl p::Message for crate::resource_v1beta1::DeviceConstraint {
         field: Field<'_>,
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
-            1u32 => self.requests.get_or_insert_default().push(field.string("requests")?),
+            1u32 => {
+                field
+                    .push(
+                        self.requests.get_or_insert_default(),
+                        field.string("requests")?,
+                    )
+            }
             2u32 => {
                 self.match_attribute = ::std::option::Option::Some(
                     field.string("matchAttribute")?,
@@ -1050,14 +1074,18 @@ impl p::Message for crate::resource_v1beta1::DeviceRequestAllocationResult {
                     )?
             }
             7u32 => {
-                self.binding_conditions
-                    .get_or_insert_default()
-                    .push(field.string("bindingConditions")?)
+                field
+                    .push(
+                        self.binding_conditions.get_or_insert_default(),
+                        field.string("bindingConditions")?,
+                    )
             }
             8u32 => {
-                self.binding_failure_conditions
-                    .get_or_insert_default()
-                    .push(field.string("bindingFailureConditions")?)
+                field
+                    .push(
+                        self.binding_failure_conditions.get_or_insert_default(),
+                        field.string("bindingFailureConditions")?,
+                    )
             }
             9u32 => self.share_id = ::std::option::Option::Some(field.string("shareID")?),
             10u32 => {
@@ -1297,7 +1325,7 @@ impl p::Message for crate::resource_v1beta1::NetworkDeviceData {
     ) -> ::std::result::Result<(), DecodeError> {
         match field.number {
             1u32 => self.interface_name = field.non_empty_string("interfaceName")?,
-            2u32 => self.ips.get_or_insert_default().push(field.string("ips")?),
+            2u32 => field.push(self.ips.get_or_insert_default(), field.string("ips")?),
             3u32 => self.hardware_address = field.non_empty_string("hardwareAddress")?,
             _ => {}
         }

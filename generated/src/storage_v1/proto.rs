@@ -67,9 +67,11 @@ impl p::Message for crate::storage_v1::CSIDriverSpec {
                 );
             }
             3u32 => {
-                self.volume_lifecycle_modes
-                    .get_or_insert_default()
-                    .push(field.string("volumeLifecycleModes")?)
+                field
+                    .push(
+                        self.volume_lifecycle_modes.get_or_insert_default(),
+                        field.string("volumeLifecycleModes")?,
+                    )
             }
             4u32 => {
                 self.storage_capacity = ::std::option::Option::Some(
@@ -193,9 +195,11 @@ impl p::Message for crate::storage_v1::CSINodeDriver {
             1u32 => self.name = field.string("name")?,
             2u32 => self.node_id = field.string("nodeID")?,
             3u32 => {
-                self.topology_keys
-                    .get_or_insert_default()
-                    .push(field.string("topologyKeys")?)
+                field
+                    .push(
+                        self.topology_keys.get_or_insert_default(),
+                        field.string("topologyKeys")?,
+                    )
             }
             4u32 => {
                 field
@@ -356,9 +360,11 @@ impl p::Message for crate::storage_v1::StorageClass {
                 );
             }
             5u32 => {
-                self.mount_options
-                    .get_or_insert_default()
-                    .push(field.string("mountOptions")?)
+                field
+                    .push(
+                        self.mount_options.get_or_insert_default(),
+                        field.string("mountOptions")?,
+                    )
             }
             6u32 => {
                 self.allow_volume_expansion = ::std::option::Option::Some(

@@ -32,7 +32,8 @@ pub fn merge_string_entry(
     name: &'static str,
 ) -> Result<(), DecodeError> {
     let entry: StringEntry = field.message(name)?;
-    map.get_or_insert_with(StringMap::new).insert(entry.key, entry.value);
+    // Go writes a map's entries together: the first one sizes the map for all.
+    map.get_or_insert_with(|| StringMap::with_capacity(field.run_length())).insert(entry.key, entry.value);
     Ok(())
 }
 
@@ -59,7 +60,8 @@ pub fn merge_entry<V>(
             _ => {}
         }
     }
-    map.get_or_insert_with(StringMap::new).insert(key, decoded.unwrap_or_else(missing));
+    map.get_or_insert_with(|| StringMap::with_capacity(field.run_length()))
+        .insert(key, decoded.unwrap_or_else(missing));
     Ok(())
 }
 

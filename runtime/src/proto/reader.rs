@@ -39,7 +39,9 @@ impl WireValue<'_> {
     }
 }
 
-/// One field of a message: its number and value, and the nesting depth of its message.
+/// One field of a message: its number and value, the nesting depth of its message, and the
+/// message's bytes after it (so that the first item of a repeated field can count the run of
+/// items that follows it, and its vector be allocated once, exactly).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Field<'a> {
     /// The field number.
@@ -47,6 +49,7 @@ pub struct Field<'a> {
     /// The value.
     pub value: WireValue<'a>,
     depth: u32,
+    following: &'a [u8],
 }
 
 /// Reads fields from a message's bytes.
@@ -153,15 +156,18 @@ impl<'a> Reader<'a> {
                         && value < 0x80
                     {
                         self.position += key_length + 1;
-                        return Ok(Some(Field { number, value: WireValue::Varint(u64::from(value)), depth }));
+                        let value = WireValue::Varint(u64::from(value));
+                        return Ok(Some(Field { number, value, depth, following: &after_key[1..] }));
                     }
                 }
                 2 => {
-                    if let Some((length, length_length)) = short_varint(after_key)
-                        && let Some(bytes) = after_key.get(length_length..length_length + length as usize)
+                    let end = |(length, length_length): (u32, usize)| length_length + length as usize;
+                    if let Some(short) = short_varint(after_key)
+                        && let Some(bytes) = after_key.get(short.1..end(short))
                     {
-                        self.position += key_length + length_length + length as usize;
-                        return Ok(Some(Field { number, value: WireValue::Len(bytes), depth }));
+                        self.position += key_length + end(short);
+                        let following = &after_key[end(short)..];
+                        return Ok(Some(Field { number, value: WireValue::Len(bytes), depth, following }));
                     }
                 }
                 _ => {}
@@ -189,7 +195,8 @@ impl<'a> Reader<'a> {
             other => return Err(DecodeErrorKind::UnsupportedWireType(other as u8)),
         };
         // Checked above: the number fits in 29 bits.
-        Ok(Some(Field { number: number as u32, value, depth }))
+        let following = &self.input[self.position..];
+        Ok(Some(Field { number: number as u32, value, depth, following }))
     }
 }
 
@@ -353,9 +360,44 @@ impl<'a> Field<'a> {
         merge_message(target, self.bytes(name)?, self.depth + 1).map_err(|error| error.within(name))
     }
 
+    /// How many fields with this one's number and wire type follow it without a field
+    /// between them, this one included: the items of a repeated field, which Go writes
+    /// together. Only complete fields count, so a count never exceeds what decoding them
+    /// would allocate anyway.
+    #[inline(never)]
+    pub fn run_length(&self) -> usize {
+        let WireValue::Len(_) = self.value else {
+            return 1;
+        };
+        let key = u64::from(self.number) << 3 | 2;
+        let mut reader = Reader::new(self.following);
+        let mut count = 1;
+        while reader.varint() == Ok(key) && reader.length_delimited().is_ok() {
+            count += 1;
+        }
+        count
+    }
+
+    /// Makes room in an empty `list` for this field's run of items ([`Field::run_length`]),
+    /// so that it is allocated once and holds no spare capacity, as JSON decoding leaves it.
+    #[inline]
+    fn reserve_run<T>(&self, list: &mut Vec<T>) {
+        if list.capacity() == 0 {
+            list.reserve_exact(self.run_length());
+        }
+    }
+
+    /// Appends `item`, this field's decoded value, to `list` (a repeated field).
+    #[inline]
+    pub fn push<T>(&self, list: &mut Vec<T>, item: T) {
+        self.reserve_run(list);
+        list.push(item);
+    }
+
     /// Appends this field's message to `list`, decoded in its place.
     #[inline]
     pub fn push_message<M: Message>(&self, list: &mut Vec<M>, name: &'static str) -> Result<(), DecodeError> {
+        self.reserve_run(list);
         list.push(M::default());
         let last = list.len() - 1;
         self.merge_message(&mut list[last], name)
@@ -437,21 +479,41 @@ mod tests {
     #[test]
     fn repeated_scalars_decode_packed_and_unpacked() {
         let mut values = Vec::new();
-        let unpacked = Field { number: 1, value: WireValue::Varint(u64::MAX), depth: 0 };
+        let unpacked = Field { number: 1, value: WireValue::Varint(u64::MAX), depth: 0, following: &[] };
         unpacked.repeated_int64(&mut values, "groups").expect("unpacked");
-        let packed = Field { number: 1, value: WireValue::Len(&[0x01, 0x96, 0x01]), depth: 0 };
+        let packed = Field { number: 1, value: WireValue::Len(&[0x01, 0x96, 0x01]), depth: 0, following: &[] };
         packed.repeated_int64(&mut values, "groups").expect("packed");
         assert_eq!(values, [-1, 1, 150]);
-        let truncated = Field { number: 1, value: WireValue::Len(&[0x96]), depth: 0 };
+        let truncated = Field { number: 1, value: WireValue::Len(&[0x96]), depth: 0, following: &[] };
         let error = truncated.repeated_int64(&mut values, "groups").expect_err("truncated");
         assert_eq!((error.path(), error.kind()), ("groups".to_owned(), &DecodeErrorKind::Truncated));
         let mut narrow = Vec::new();
         let error = unpacked.repeated_int32(&mut narrow, "ports").err();
         assert_eq!(error.map(|error| error.kind().clone()), None, "-1 sign-extended is an int32");
-        let wide = Field { number: 1, value: WireValue::Varint(1 << 40), depth: 0 };
+        let wide = Field { number: 1, value: WireValue::Varint(1 << 40), depth: 0, following: &[] };
         assert!(wide.repeated_int32(&mut narrow, "ports").is_err());
-        let double = Field { number: 1, value: WireValue::Fixed64(2.5f64.to_bits()), depth: 0 };
+        let double = Field { number: 1, value: WireValue::Fixed64(2.5f64.to_bits()), depth: 0, following: &[] };
         assert_eq!(double.double("maximum"), Ok(2.5));
+    }
+
+    #[test]
+    fn a_run_of_repeated_items_is_counted_and_allocated_once() {
+        // Three strings of field 1, a field 2, a fourth field 1, and a cut field 1.
+        let input = [0x0a, 1, b'a', 0x0a, 0, 0x0a, 1, b'c', 0x10, 1, 0x0a, 1, b'd', 0x0a, 5, b'e'];
+        let mut reader = Reader::new(&input);
+        let first = reader.field(0).expect("valid").expect("a field");
+        assert_eq!(first.run_length(), 3, "the run ends at a field of another number");
+        let second = reader.field(0).expect("valid").expect("a field");
+        assert_eq!(second.run_length(), 2);
+        let mut list = Vec::new();
+        first.push(&mut list, first.string("items").expect("a string"));
+        assert_eq!(list.capacity(), 3);
+        // A later item of the same field, after another field, grows the list as usual.
+        let mut reader = Reader::new(&input[10..]);
+        let late = reader.field(0).expect("valid").expect("a field");
+        assert_eq!(late.run_length(), 1, "a cut item is not counted");
+        let varint = Field { number: 2, value: WireValue::Varint(1), depth: 0, following: &input };
+        assert_eq!(varint.run_length(), 1);
     }
 
     /// One read: the field's number and value (as text), or the error; and the position after.

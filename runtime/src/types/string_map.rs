@@ -38,6 +38,11 @@ impl<V> StringMap<V> {
         Self::default()
     }
 
+    /// An empty map with room for `capacity` entries.
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self { entries: Vec::with_capacity(capacity) }
+    }
+
     /// The number of entries.
     pub fn len(&self) -> usize {
         self.entries.len()

@@ -424,13 +424,13 @@ impl<'t> ProtoSupport<'t> {
             let statement = match (&inner, proto.ty.as_str()) {
                 (Shape::I32, "int32") => quote!(field.repeated_int32(#list_mut, #name)?),
                 (Shape::I64, "int64") => quote!(field.repeated_int64(#list_mut, #name)?),
-                (Shape::String, "string") => quote!(#list.push(field.string(#name)?)),
+                (Shape::String, "string") => quote!(field.push(#list_mut, field.string(#name)?)),
                 (_, "message") => match self.special(model, &inner, proto.reference.as_deref()?, name)? {
                     // Decoded in its place at the end of the list, not built and moved.
                     Special::Message => quote!(field.push_message(#list_mut, #name)?),
                     _ => {
                         let decode = self.element(model, &inner, proto.reference.as_deref()?, name)?;
-                        quote!(#list.push(#decode))
+                        quote!(field.push(#list_mut, #decode))
                     }
                 },
                 _ => return None,

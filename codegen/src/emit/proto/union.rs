@@ -123,7 +123,7 @@ impl ProtoSupport<'_> {
                     let push = if alternative.form == Form::Messages {
                         quote!(field.push_message(list, #name)?)
                     } else {
-                        quote!(list.push(field.string(#name)?))
+                        quote!(field.push(list, field.string(#name)?))
                     };
                     quote! {
                         #number => {
