@@ -362,8 +362,9 @@ impl<'a> Field<'a> {
 
     /// How many fields with this one's number and wire type follow it without a field
     /// between them, this one included: the items of a repeated field, which Go writes
-    /// together. Only complete fields count, so a count never exceeds what decoding them
-    /// would allocate anyway.
+    /// together. Only complete fields count, so a list never gets room for more than decoding
+    /// them fills (a map whose entries repeat a key gets room for the repeats too: no more
+    /// than a list of the same entries, a bound every decoder of this input already has).
     #[inline(never)]
     pub fn run_length(&self) -> usize {
         let WireValue::Len(_) = self.value else {
